@@ -1,0 +1,35 @@
+// Builds the two plain Node entry points: the helper daemon (for the system's Node,
+// 18 or later) and the `nova` CLI, each one self-contained ES module file.
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+const requireShim =
+  "import { createRequire as __novaCreateRequire } from 'node:module';" +
+  'const require = __novaCreateRequire(import.meta.url);';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: { js: requireShim },
+};
+
+await mkdir('out/helper', { recursive: true });
+await build({
+  ...common,
+  entryPoints: ['helper/src/main.ts'],
+  outfile: 'out/helper/nova-helper.mjs',
+  target: 'node18',
+});
+await copyFile('helper/native/peercred/build/Release/peercred.node', 'out/helper/peercred.node');
+
+await build({
+  ...common,
+  entryPoints: ['src-main/cli/nova.ts'],
+  outfile: 'out/cli/nova.mjs',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node\n' + requireShim },
+});
+await chmod('out/cli/nova.mjs', 0o755);

@@ -1,0 +1,52 @@
+// Adds up every suite's results into the one closing line CI reads:
+// "N passed, N failed, N skipped". A suite whose report is missing counts as failed,
+// so a run that tested nothing can never look green.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+for (const f of readdirSync(dir).filter((f) => f.startsWith('check-'))) {
+  if (readFileSync(join(dir, f), 'utf8').trim() === 'pass') passed++;
+  else failed++;
+}
+
+for (const suite of ['unit', 'system']) {
+  const file = join(dir, `${suite}.json`);
+  if (!existsSync(file)) {
+    console.log(`${suite}: no report (the suite did not run)`);
+    failed++;
+    continue;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // A test file that failed to load has no tests but still failed.
+  failed += (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  if (r.numTotalTests === 0) {
+    console.log(`${suite}: ran no tests`);
+    failed++;
+  }
+}
+
+const e2e = join(dir, 'e2e.json');
+if (existsSync(e2e)) {
+  const s = JSON.parse(readFileSync(e2e, 'utf8')).stats ?? {};
+  passed += (s.expected ?? 0) + (s.flaky ?? 0);
+  failed += s.unexpected ?? 0;
+  skipped += s.skipped ?? 0;
+  if ((s.expected ?? 0) + (s.unexpected ?? 0) + (s.flaky ?? 0) === 0) {
+    console.log('e2e: ran no tests');
+    failed++;
+  }
+} else {
+  console.log('e2e: no report (the suite did not run)');
+  failed++;
+}
+
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,72 @@
+// The benchmark harness: each benchmark times Nova and the raw tool side by side in
+// the same run and reports the ratio of their medians against its target.
+export interface Sample {
+  p50: number;
+  p95: number;
+  n: number;
+}
+
+export interface BenchResult {
+  name: string;
+  nova: Sample;
+  raw: Sample;
+  unit: string;
+  /** nova.p50 / raw.p50 must be at most this. */
+  target: number;
+}
+
+export interface Benchmark {
+  name: string;
+  run: () => Promise<BenchResult>;
+}
+
+export function summarize(values: number[]): Sample {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), n: sorted.length };
+}
+
+/** Times `once` n times after a warm-up, in milliseconds. */
+export async function timeIt(once: () => Promise<void>, n: number, warmup = Math.min(200, n)): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await once();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await once();
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return out;
+}
+
+/**
+ * Alternates Nova and raw rounds so both see the same machine load, then merges.
+ */
+export async function interleaved(
+  nova: () => Promise<void>,
+  raw: () => Promise<void>,
+  rounds: number,
+  perRound: number,
+): Promise<{ nova: Sample; raw: Sample }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    a.push(...(await timeIt(nova, perRound, r === 0 ? 200 : 20)));
+    b.push(...(await timeIt(raw, perRound, r === 0 ? 200 : 20)));
+  }
+  return { nova: summarize(a), raw: summarize(b) };
+}
+
+export function formatResults(results: BenchResult[]): string {
+  const lines = ['benchmark                          nova p50    raw p50     ratio   target  verdict'];
+  for (const r of results) {
+    const ratio = r.nova.p50 / r.raw.p50;
+    lines.push(
+      `${r.name.padEnd(34)} ${fmt(r.nova.p50, r.unit)} ${fmt(r.raw.p50, r.unit)} ${ratio.toFixed(2).padStart(7)} ${('<= ' + r.target).padStart(8)}  ${ratio <= r.target ? 'ok' : 'OVER TARGET'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function fmt(v: number, unit: string): string {
+  return `${v.toFixed(3)} ${unit}`.padEnd(11);
+}

@@ -1,0 +1,87 @@
+// A trivial helper method's round trip (main's HelperClient -> helper process, with
+// schema validation and authorization -> back) against a raw JSON echo over a unix
+// socket inside one process: the floor any socket protocol pays.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HelperClient } from '../src-main/core/helper-client.js';
+import { interleaved, type Benchmark } from './bench-harness.js';
+
+async function waitForSocket(path: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = createConnection(path);
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('helper did not start');
+}
+
+export const helperRoundTrip: Benchmark = {
+  name: 'helper round trip (helper.ping)',
+  async run() {
+    const dir = await mkdtemp(join(tmpdir(), 'nvb-rt-'));
+    const socketPath = join(dir, 'helper.sock');
+    const helper = spawn(process.execPath, ['out/helper/nova-helper.mjs', '--socket', socketPath, '--state-dir', join(dir, 'state'), '--log-level', 'warn'], { stdio: 'ignore' });
+    const echoPath = join(dir, 'echo.sock');
+    const echo = createServer((s) => {
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) !== -1) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const msg = JSON.parse(line) as { id: number; params: unknown };
+          s.write(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: msg.params }) + '\n');
+        }
+      });
+    });
+    try {
+      await waitForSocket(socketPath);
+      await new Promise<void>((r) => echo.listen(echoPath, r));
+      const client = new HelperClient({ socketPath, reconnect: false });
+      client.start();
+      await client.waitForConnection();
+
+      const raw = createConnection(echoPath);
+      await new Promise<void>((r) => raw.once('connect', () => r()));
+      let pending: ((v: unknown) => void) | null = null;
+      let rbuf = '';
+      raw.on('data', (d) => {
+        rbuf += d.toString();
+        let nl;
+        while ((nl = rbuf.indexOf('\n')) !== -1) {
+          const line = rbuf.slice(0, nl);
+          rbuf = rbuf.slice(nl + 1);
+          const p = pending;
+          pending = null;
+          p?.(JSON.parse(line));
+        }
+      });
+      let id = 0;
+      const rawOnce = () =>
+        new Promise<void>((resolve) => {
+          pending = () => resolve();
+          raw.write(JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'helper.ping', params: { payload: 'x' } }) + '\n');
+        });
+      const novaOnce = async () => {
+        await client.call('helper.ping', { payload: 'x' });
+      };
+      const { nova, raw: rawSample } = await interleaved(novaOnce, rawOnce, 10, 500);
+      raw.destroy();
+      client.close();
+      return { name: this.name, nova, raw: rawSample, unit: 'ms', target: 3 };
+    } finally {
+      helper.kill('SIGTERM');
+      echo.close();
+      await new Promise((r) => helper.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,15 @@
+// `npm run bench`: runs every benchmark and prints Nova against the raw tool.
+import { formatResults, type BenchResult, type Benchmark } from './bench-harness.js';
+import { helperRoundTrip } from './helper-roundtrip.bench.js';
+
+const benchmarks: Benchmark[] = [helperRoundTrip];
+
+const only = process.argv[2];
+const results: BenchResult[] = [];
+for (const b of benchmarks) {
+  if (only && !b.name.includes(only)) continue;
+  process.stderr.write(`running ${b.name}...\n`);
+  results.push(await b.run());
+}
+console.log(formatResults(results));
+console.log(JSON.stringify(results));

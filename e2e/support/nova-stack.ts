@@ -1,0 +1,226 @@
+// Starts the real Nova stack for end-to-end tests: the privileged helper on a private
+// socket and state dir, and `nova web` in front of it, all under one `nv2e-` temp dir.
+// Every wait is bounded; stop() is safe to call at any point, also after a failed start.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const RUN_PREFIX = 'nv2e-';
+
+export interface NovaStackInfo {
+  /** The URL `nova web` printed, token included. */
+  readonly url: string;
+  /** http://127.0.0.1:PORT: the only Origin and Host the server accepts. */
+  readonly origin: string;
+  readonly token: string;
+  /** The per-run temp dir; browser profiles go here too, so one rm cleans all. */
+  readonly runDir: string;
+}
+
+export interface NovaStackOptions {
+  readonly repoRoot: string;
+  /** Where the helper's and web mode's logs are copied when the stack stops. */
+  readonly artifactsDir: string;
+  /** Prefix of the copied logs (`<name>-helper.log`), so two stacks keep theirs apart. */
+  readonly name: string;
+  readonly rendererDir?: string;
+  readonly startTimeoutMs?: number;
+}
+
+const STOP_GRACE_MS = 5_000;
+
+interface Paths {
+  readonly runDir: string;
+  readonly socket: string;
+  readonly stateDir: string;
+  readonly helperScript: string;
+  readonly cliScript: string;
+}
+
+export class NovaStack {
+  private helper: ChildProcess | null = null;
+  private web: ChildProcess | null = null;
+  private logs: WriteStream[] = [];
+  private paths: Paths | null = null;
+  private readonly onExit = (): void => this.killNow();
+
+  constructor(private readonly options: NovaStackOptions) {}
+
+  private get timeoutMs(): number {
+    return this.options.startTimeoutMs ?? 30_000;
+  }
+
+  async start(): Promise<NovaStackInfo> {
+    const { repoRoot } = this.options;
+    const helperScript = join(repoRoot, 'out/helper/nova-helper.mjs');
+    const cliScript = join(repoRoot, 'out/cli/nova.mjs');
+    const rendererIndex = join(this.options.rendererDir ?? join(repoRoot, 'out/renderer'), 'index.html');
+    for (const file of [helperScript, cliScript, rendererIndex]) {
+      if (!existsSync(file)) throw new Error(`${file} is missing: run "npm run build" before the end-to-end tests`);
+    }
+
+    // A crash of the test runner must not leave a root daemon behind.
+    process.once('exit', this.onExit);
+    const runDir = await mkdtemp(join(tmpdir(), RUN_PREFIX));
+    const paths: Paths = {
+      runDir,
+      socket: join(runDir, 'helper.sock'),
+      stateDir: join(runDir, 'state'),
+      helperScript,
+      cliScript,
+    };
+    this.paths = paths;
+
+    try {
+      await this.startHelper();
+      const webArgs = [cliScript, '--socket', paths.socket, '--state-dir', paths.stateDir, '--no-autostart', 'web', '--port', '0'];
+      if (this.options.rendererDir) webArgs.push('--renderer-dir', resolve(this.options.rendererDir));
+      this.web = this.spawnLogged('web', webArgs);
+      const url = await readPrintedUrl(this.web, this.timeoutMs);
+      const parsed = new URL(url);
+      const token = parsed.searchParams.get('token');
+      if (!token) throw new Error(`nova web printed a URL without a token: ${url}`);
+      return { url, origin: parsed.origin, token, runDir };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`${message}\n--- helper.log ---\n${await tailLog(runDir, 'helper.log')}\n--- web.log ---\n${await tailLog(runDir, 'web.log')}`);
+    }
+  }
+
+  /** (Re)starts the helper on the stack's socket and state dir; resolves once it listens. */
+  async startHelper(): Promise<void> {
+    const paths = this.requirePaths();
+    if (this.helper && isRunning(this.helper)) throw new Error('the helper is already running');
+    this.helper = this.spawnLogged('helper', [paths.helperScript, '--socket', paths.socket, '--state-dir', paths.stateDir]);
+    await waitFor(`the helper socket ${paths.socket}`, this.timeoutMs, this.helper, () => accepts(paths.socket));
+  }
+
+  /** Stops the helper alone (SIGTERM, then SIGKILL), as when it crashes or is restarted. */
+  async stopHelper(): Promise<void> {
+    await stopProcess(this.helper);
+    this.helper = null;
+  }
+
+  /** Stops web mode, then the helper, keeps the logs, removes the run dir. Safe to call twice. */
+  async stop(): Promise<void> {
+    await stopProcess(this.web);
+    await stopProcess(this.helper);
+    this.web = this.helper = null;
+    await Promise.all(this.logs.map((log) => new Promise<void>((done) => log.end(done))));
+    this.logs = [];
+    if (this.paths) {
+      const { runDir } = this.paths;
+      await mkdir(this.options.artifactsDir, { recursive: true });
+      for (const name of ['helper.log', 'web.log']) {
+        await copyFile(join(runDir, name), join(this.options.artifactsDir, `${this.options.name}-${name}`)).catch(() => {});
+      }
+      await rm(runDir, { recursive: true, force: true });
+      this.paths = null;
+    }
+    process.removeListener('exit', this.onExit);
+  }
+
+  private requirePaths(): Paths {
+    if (!this.paths) throw new Error('the stack is not started');
+    return this.paths;
+  }
+
+  private spawnLogged(name: 'helper' | 'web', args: string[]): ChildProcess {
+    const { runDir } = this.requirePaths();
+    // Appending: a restarted helper continues the same log.
+    const log = createWriteStream(join(runDir, `${name}.log`), { flags: 'a' });
+    this.logs.push(log);
+    const child = spawn(process.execPath, args, {
+      cwd: this.options.repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NOVA_LOG_LEVEL: process.env.NOVA_LOG_LEVEL ?? 'info' },
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    return child;
+  }
+
+  private killNow(): void {
+    for (const child of [this.web, this.helper]) {
+      if (child && isRunning(child)) child.kill('SIGKILL');
+    }
+  }
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** Whether something accepts connections on the unix socket (a stale socket file does not). */
+function accepts(path: string): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect(path);
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolvePromise(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitFor(what: string, timeoutMs: number, child: ChildProcess, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(child)) {
+      throw new Error(`the process exited (${child.exitCode ?? child.signalCode}) before ${what} appeared`);
+    }
+    if (await ready()) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not appear within ${timeoutMs} ms`);
+}
+
+/** Reads `Nova web UI: http://…` from web mode's stdout, bounded by timeoutMs. */
+function readPrintedUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let buffered = '';
+    const done = (err: Error | null, url?: string): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolvePromise(url ?? '');
+    };
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString('utf8');
+      const match = /Nova web UI: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(buffered);
+      if (match?.[1]) done(null, match[1]);
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      done(new Error(`nova web exited (${code ?? signal}) before printing its URL; stdout so far: ${buffered}`));
+    const timer = setTimeout(
+      () => done(new Error(`nova web printed no URL within ${timeoutMs} ms; stdout so far: ${buffered}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopProcess(child: ChildProcess | null): Promise<void> {
+  if (!child || !isRunning(child)) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_GRACE_MS).then(() => true)]);
+  if (timedOut) {
+    child.kill('SIGKILL');
+    await Promise.race([exited, sleep(2_000)]);
+  }
+}
+
+/** The last lines of a log in the run dir, for error messages. */
+async function tailLog(runDir: string, name: string, lines = 20): Promise<string> {
+  const text = await readFile(join(runDir, name), 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}

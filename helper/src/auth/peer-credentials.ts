@@ -1,0 +1,61 @@
+// Who is on the other end of a helper connection, as the kernel records it
+// (SO_PEERCRED through a small N-API addon). Never taken from the message itself.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { processStartTime } from '../util/proc-stat.js';
+
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/** A caller as polkit wants it: pid with its start time, never a bare pid. */
+export interface Caller extends PeerCredentials {
+  startTime: string | null;
+}
+
+interface PeercredAddon {
+  getPeerCredentials(fd: number): PeerCredentials;
+}
+
+let addon: PeercredAddon | null = null;
+
+function addonCandidates(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromEnv = process.env.NOVA_PEERCRED_ADDON;
+  return [
+    ...(fromEnv ? [fromEnv] : []),
+    join(here, 'peercred.node'), // beside the bundled helper in out/helper/
+    resolve(here, '../../native/peercred/build/Release/peercred.node'), // running from source
+    resolve(here, '../helper/native/peercred/build/Release/peercred.node'),
+  ];
+}
+
+export function loadPeercredAddon(): PeercredAddon {
+  if (addon) return addon;
+  const path = addonCandidates().find((p) => existsSync(p));
+  if (!path) {
+    throw new Error(
+      `peer credential addon not found (looked in ${addonCandidates().join(', ')}); run "npm install" to build it`,
+    );
+  }
+  addon = createRequire(import.meta.url)(path) as PeercredAddon;
+  return addon;
+}
+
+export function socketFd(socket: Socket): number {
+  // net.Socket keeps its descriptor on the libuv handle; there is no public accessor.
+  const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
+  const fd = handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('socket has no file descriptor');
+  return fd;
+}
+
+export async function callerOf(socket: Socket): Promise<Caller> {
+  const cred = loadPeercredAddon().getPeerCredentials(socketFd(socket));
+  return { ...cred, startTime: await processStartTime(cred.pid) };
+}

@@ -1,0 +1,111 @@
+// nova-helper: the privileged daemon. Parses its flags, builds the composition root,
+// serves the socket, and shuts down gracefully on SIGTERM/SIGINT.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
+import { PolkitAuthorizer } from './auth/authorizer.js';
+import { HostCheckService } from './host-check/host-check-service.js';
+import { realHostProbeEnv } from './host-check/host-probe-env.js';
+import type { HelperHandlers } from './methods/handler-table.js';
+import { hostHandlers } from './methods/host-methods.js';
+import { MethodDispatcher } from './rpc/method-dispatcher.js';
+import { RpcServer } from './rpc/rpc-server.js';
+import { claimStateDir } from './state/helper-pidfile.js';
+import { createLogger } from './util/logger.js';
+
+const USAGE = `Usage: nova-helper [--socket PATH] [--state-dir DIR] [--log-level LEVEL]
+
+The privileged Nova daemon. Normally started by systemd or on demand by the app.
+  --socket PATH        unix socket to serve (default ${DEFAULT_HELPER_SOCKET})
+  --state-dir DIR      where VMs, networks and capsules are kept (default ${DEFAULT_STATE_DIR})
+  --log-level LEVEL    trace, debug, info, warn, error (default info)
+  --version            print the version
+`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        socket: { type: 'string', default: DEFAULT_HELPER_SOCKET },
+        'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+        'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
+        help: { type: 'boolean', default: false },
+        version: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`nova-helper: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`${NOVA_VERSION}\n`);
+    return 0;
+  }
+
+  const logger = createLogger(args['log-level']);
+  const socketPath = resolve(args.socket);
+  const stateDir = resolve(args['state-dir']);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const releaseStateDir = await claimStateDir(stateDir);
+
+  const startedAt = new Date();
+  const authorizer = new PolkitAuthorizer(async (argv) => {
+    const [file, ...rest] = argv as [string, ...string[]];
+    const r = await execa(file, rest, { reject: false, timeout: 120_000, stdin: 'ignore', env: { LANG: 'C' }, extendEnv: false });
+    return { exitCode: r.exitCode ?? null, stderr: String(r.stderr ?? '') };
+  }, logger.child({ component: 'authorizer' }));
+
+  let server: RpcServer | null = null;
+  const emit: Parameters<typeof hostHandlers>[0]['emit'] = (event) => server?.broadcast(event);
+  const hostCheck = new HostCheckService({
+    env: realHostProbeEnv(),
+    stateDir,
+    logger: logger.child({ component: 'host-check' }),
+  });
+  const handlers = {
+    ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
+  } satisfies HelperHandlers;
+
+  server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {
+    socketPath,
+  });
+  try {
+    await server.listen();
+  } catch (err) {
+    logger.error({ err }, 'cannot listen');
+    process.stderr.write(`nova-helper: ${(err as Error).message}\n`);
+    await releaseStateDir();
+    return 1;
+  }
+  logger.info({ version: NOVA_VERSION, stateDir, socket: socketPath }, 'nova-helper ready');
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolveStop();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await server.close();
+  await releaseStateDir();
+  logger.info('stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`nova-helper: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

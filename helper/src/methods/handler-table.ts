@@ -1,0 +1,16 @@
+// The shape every helper feature implements: one async handler per helper-served
+// method of the contract, receiving already-validated params and the caller.
+import type { HelperMethodName, ParamsOf, ResultOf } from '../../../src-shared/api/nova-api.js';
+import type { Caller } from '../auth/peer-credentials.js';
+
+export interface CallContext {
+  caller: Caller;
+}
+
+export type HelperHandler<M extends HelperMethodName> = (
+  params: ParamsOf<M>,
+  ctx: CallContext,
+) => Promise<ResultOf<M>>;
+
+/** Composition roots check with `satisfies HelperHandlers` that every method is served. */
+export type HelperHandlers = { [M in HelperMethodName]: HelperHandler<M> };

@@ -1,0 +1,47 @@
+// What every CLI command receives: its output streams, the global flags, and a way
+// to reach the helper (starting it when nothing answers, as the app does).
+import { fileURLToPath } from 'node:url';
+import { HelperClient } from '../core/helper-client.js';
+import { ensureHelper } from '../core/helper-launcher.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export interface GlobalOptions {
+  socket: string;
+  stateDir: string;
+  json: boolean;
+  autostart: boolean;
+}
+
+export interface CliContext {
+  io: CliIo;
+  globals: () => GlobalOptions;
+  /** A connected helper client; the caller closes it. */
+  connectHelper: () => Promise<HelperClient>;
+}
+
+/** The bundled helper beside the bundled CLI (out/cli/nova.mjs -> out/helper/nova-helper.mjs). */
+export function bundledHelperScript(): string {
+  return fileURLToPath(new URL('../helper/nova-helper.mjs', import.meta.url));
+}
+
+export function realConnectHelper(globals: () => GlobalOptions): () => Promise<HelperClient> {
+  return async () => {
+    const g = globals();
+    if (g.autostart) {
+      await ensureHelper({ socketPath: g.socket, stateDir: g.stateDir, helperScript: bundledHelperScript() });
+    }
+    const client = new HelperClient({ socketPath: g.socket, reconnect: false, connectWaitMs: 3000 });
+    client.start();
+    try {
+      await client.waitForConnection();
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return client;
+  };
+}

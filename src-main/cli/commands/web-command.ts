@@ -1,0 +1,49 @@
+// `nova web`: the app's UI in a browser, served on 127.0.0.1 with a per-run token.
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { NOVA_VERSION } from '../../../src-shared/index.js';
+import { EventHub } from '../../core/event-hub.js';
+import { HelperClient } from '../../core/helper-client.js';
+import { ensureHelper } from '../../core/helper-launcher.js';
+import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
+import { WebServer } from '../../core/web-server.js';
+import { bundledHelperScript, type CliContext } from '../cli-context.js';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0-65535 (0 picks a free one)');
+  return n;
+}
+
+export function registerWebCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('web')
+    .description('Serve the Nova UI to a browser on 127.0.0.1 (token-protected)')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 7420)
+    .option('--renderer-dir <dir>', 'the built renderer', fileURLToPath(new URL('../renderer', import.meta.url)))
+    .action(async (opts: { port: number; rendererDir: string }) => {
+      const g = ctx.globals();
+      if (g.autostart) {
+        try {
+          await ensureHelper({ socketPath: g.socket, stateDir: g.stateDir, helperScript: bundledHelperScript() });
+        } catch (err) {
+          // The UI still comes up and shows the helper as disconnected, reconnecting.
+          ctx.io.stderr(`nova: warning: ${(err as Error).message}\n`);
+        }
+      }
+      const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
+      helper.start();
+      const events = new EventHub(helper);
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
+      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port });
+      const url = await server.listen();
+      ctx.io.stdout(`Nova web UI: ${url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+      events.dispose();
+      helper.close();
+    });
+}

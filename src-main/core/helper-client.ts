@@ -1,0 +1,220 @@
+// Main's connection to the privileged helper: JSON-RPC over the helper's unix socket,
+// reconnecting with backoff whenever the helper restarts, re-emitting its events and
+// the connection's ups and downs. Plain Node: the CLI, web mode and Electron share it.
+import { createConnection, type Socket } from 'node:net';
+import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  novaApi,
+  NovaError,
+  parseNovaEvent,
+  toErrorShape,
+  type HelperMethodName,
+  type NovaEvent,
+  type ParamsIn,
+  type ResultOf,
+} from '../../src-shared/index.js';
+import { encodeFrame, FrameDecoder } from '../../src-shared/wire/frame-decoder.js';
+import { fromJsonRpcError, toJsonRpcError } from '../../src-shared/wire/rpc-errors.js';
+
+const EVENT_NOTIFICATION = 'nova.event';
+
+export interface HelperClientOptions {
+  socketPath: string;
+  /** How long a call waits for a connection before failing with `unavailable`. */
+  connectWaitMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Retry forever (daemon-like callers) or give up after the first failure (CLI). */
+  reconnect?: boolean;
+}
+
+type ConnectionListener = (connected: boolean, reason?: string) => void;
+
+export class HelperClient {
+  private socket: Socket | null = null;
+  private connected = false;
+  private closed = false;
+  private backoff: number;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private lastError = '';
+  private readonly waiters = new Set<(error?: NovaError) => void>();
+  private readonly eventListeners = new Set<(event: NovaEvent) => void>();
+  private readonly connectionListeners = new Set<ConnectionListener>();
+  private readonly rpc: JSONRPCClient;
+
+  constructor(private readonly options: HelperClientOptions) {
+    this.backoff = options.minBackoffMs ?? 100;
+    this.rpc = new JSONRPCClient((payload) => {
+      if (!this.socket || !this.connected) throw new NovaError('unavailable', this.unavailableMessage());
+      this.socket.write(encodeFrame(payload));
+    });
+  }
+
+  get socketPath(): string {
+    return this.options.socketPath;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Starts connecting; with `reconnect`, keeps the connection up until close(). */
+  start(): void {
+    this.closed = false;
+    if (!this.socket) this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.socket?.destroy();
+    this.socket = null;
+    this.setConnected(false, 'closed');
+  }
+
+  onEvent(listener: (event: NovaEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onConnectionChange(listener: ConnectionListener): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  /** Resolves once connected, or rejects with `unavailable` after `waitMs`. */
+  async waitForConnection(waitMs = this.options.connectWaitMs ?? 5000): Promise<void> {
+    if (this.connected) return;
+    if (!this.socket && !this.retryTimer) this.start();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(done);
+        reject(new NovaError('unavailable', this.unavailableMessage()));
+      }, waitMs);
+      const done = (error?: NovaError) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.waiters.add(done);
+    });
+  }
+
+  async call<M extends HelperMethodName>(method: M, params: ParamsIn<M>): Promise<ResultOf<M>> {
+    return (await this.callRaw(method, params)) as ResultOf<M>;
+  }
+
+  /** Calls without client-side param validation (the helper validates); checks the result. */
+  async callRaw(method: HelperMethodName, params: unknown): Promise<unknown> {
+    await this.waitForConnection();
+    const def = novaApi[method];
+    const timeoutMs = def.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    let value: unknown;
+    try {
+      value = await this.rpc
+        .timeout(timeoutMs, (id) => {
+          const e = toJsonRpcError({ code: 'timeout', message: `${method} did not answer within ${timeoutMs} ms` });
+          return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
+        })
+        .request(method, (params ?? {}) as object);
+    } catch (err) {
+      throw asNovaError(err);
+    }
+    const parsed = def.result.safeParse(value);
+    if (!parsed.success) {
+      throw new NovaError('internal', `The helper answered ${method} with a malformed result`, {
+        issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+    }
+    return parsed.data;
+  }
+
+  private connect(): void {
+    const socket = createConnection(this.options.socketPath);
+    this.socket = socket;
+    const decoder = new FrameDecoder();
+    socket.once('connect', () => {
+      this.backoff = this.options.minBackoffMs ?? 100;
+      this.setConnected(true);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.kind === 'frame') this.receive(frame.text);
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.lastError = err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+        ? `nothing is listening on ${this.options.socketPath}`
+        : err.message;
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = null;
+      this.rpc.rejectAllPendingRequests(`connection to the helper was lost (${this.options.socketPath})`);
+      this.setConnected(false, this.lastError || 'connection closed');
+      if (this.options.reconnect === false) {
+        // Nobody will retry: tell waiting callers now rather than at their timeout.
+        const error = new NovaError('unavailable', this.unavailableMessage());
+        for (const w of [...this.waiters]) w(error);
+        this.waiters.clear();
+      }
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.options.reconnect === false || this.retryTimer) return;
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs ?? 2000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed && !this.socket) this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private receive(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const m = message as { method?: unknown; params?: unknown };
+    if (m.method === EVENT_NOTIFICATION) {
+      const event = parseNovaEvent(m.params);
+      if (event) for (const l of this.eventListeners) l(event);
+      return;
+    }
+    this.rpc.receive(message as JSONRPCResponse);
+  }
+
+  private setConnected(connected: boolean, reason?: string): void {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    if (connected) {
+      this.lastError = '';
+      for (const w of [...this.waiters]) w();
+      this.waiters.clear();
+    }
+    for (const l of this.connectionListeners) l(connected, reason);
+  }
+
+  private unavailableMessage(): string {
+    return `The Nova helper is not reachable (${this.lastError || `no connection to ${this.options.socketPath}`})`;
+  }
+}
+
+function asNovaError(err: unknown): NovaError {
+  if (err instanceof NovaError) return err;
+  if (err instanceof JSONRPCErrorException) {
+    return NovaError.fromShape(fromJsonRpcError({ code: err.code, message: err.message, data: err.data }));
+  }
+  const shape = toErrorShape(err);
+  // rejectAllPendingRequests rejects with a plain Error: the helper went away mid-call.
+  if (shape.code === 'internal' && /connection to the helper was lost/.test(shape.message)) {
+    return new NovaError('unavailable', shape.message);
+  }
+  return NovaError.fromShape(shape);
+}

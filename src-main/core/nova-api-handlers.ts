@@ -1,0 +1,63 @@
+// The NovaApi handler table main serves to the renderer (over IPC or WebSocket):
+// helper-served methods are forwarded to the helper, the rest are served here.
+// `invoke` is the one entry point: it validates the method and params and always
+// resolves to an envelope, so error codes survive any transport.
+import {
+  isMethodName,
+  novaApi,
+  NovaError,
+  schemaError,
+  toErrorShape,
+  type AppInfo,
+  type Envelope,
+  type HelperMethodName,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+} from '../../src-shared/index.js';
+import type { HelperClient } from './helper-client.js';
+import { validateNovaFile } from './novafile/novafile-parser.js';
+
+type MainMethodName = Exclude<MethodName, HelperMethodName>;
+export type MainHandlers = { [M in MainMethodName]: (params: ParamsOf<M>) => Promise<ResultOf<M>> };
+
+export interface NovaApiDeps {
+  helper: HelperClient;
+  mode: AppInfo['mode'];
+  version: string;
+}
+
+export class NovaApiHandlers {
+  private readonly main: MainHandlers;
+
+  constructor(private readonly deps: NovaApiDeps) {
+    this.main = {
+      'app.info': async () => ({
+        version: deps.version,
+        mode: deps.mode,
+        helper: { socket: deps.helper.socketPath, connected: deps.helper.isConnected },
+      }),
+      'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
+    };
+  }
+
+  async invoke(method: string, rawParams: unknown): Promise<Envelope<unknown>> {
+    try {
+      return { ok: true, value: await this.call(method, rawParams) };
+    } catch (err) {
+      return { ok: false, error: toErrorShape(err) };
+    }
+  }
+
+  private async call(method: string, rawParams: unknown): Promise<unknown> {
+    if (!isMethodName(method)) throw new NovaError('unknown_method', `Unknown method "${method}"`);
+    const def = novaApi[method];
+    const parsed = def.params.safeParse(rawParams ?? {});
+    if (!parsed.success) throw schemaError(`Invalid parameters for ${method}`, parsed.error);
+    if (def.served.by === 'helper') {
+      return this.deps.helper.callRaw(method as HelperMethodName, parsed.data);
+    }
+    const handler = this.main[method as MainMethodName] as (p: unknown) => Promise<unknown>;
+    return handler(parsed.data);
+  }
+}

@@ -1,0 +1,190 @@
+// The typed, normalized desired state that `nova up` plans from: sizes in MiB, paths
+// absolute (relative ones resolved from the NovaFile's folder), every mini-syntax
+// parsed. Built from a validated document by novafile-parser.ts; plain data only.
+import path from 'node:path';
+import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NetworkProfile, NetworkType, NovaFileDocument, VmDocument } from './novafile-schema.js';
+import { networkProfile } from './novafile-schema.js';
+import type {
+  DhcpRange,
+  EgressRule,
+  Forward,
+  ImageReference,
+  Peer,
+  PortMapping,
+  RestartPolicy,
+  SubnetSpec,
+} from './novafile-specs.js';
+import { formatIp } from './ip-cidr.js';
+
+export type { GpuPassthrough, NetworkProfile, NetworkType };
+
+export interface CloudInitConfig {
+  user?: string;
+  password?: string;
+  sshAuthorizedKeys: string[];
+  hostname?: string;
+}
+
+/** Keys the file leaves out stay undefined: Nova's defaults apply at plan time. */
+export interface VmConfig {
+  name: string;
+  image?: string;
+  iso?: string;
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  cpu?: number;
+  memoryMiB?: number;
+  diskSizeMiB?: number;
+  machine?: 'q35' | 'microvm';
+  firmware?: 'uefi' | 'bios';
+  accel?: 'auto' | 'kvm' | 'tcg';
+  display?: 'vnc' | 'spice' | 'none';
+  network?: string;
+  gpuPassthrough: GpuPassthrough;
+  cloudInit?: CloudInitConfig;
+}
+
+export interface VolumeMount {
+  /** Absolute. */
+  host: string;
+  guest: string;
+  readOnly: boolean;
+}
+
+export interface CapsuleConfig {
+  name: string;
+  image: ImageReference;
+  command?: string[];
+  env: Record<string, string>;
+  volumes: VolumeMount[];
+  network?: string;
+  ports: PortMapping[];
+  cpu?: number;
+  memoryMiB?: number;
+  pids?: number;
+  restart?: RestartPolicy;
+  workdir?: string;
+  user?: string;
+}
+
+export interface NetworkConfig {
+  name: string;
+  type: NetworkType;
+  /** Written or derived (see networkProfile in novafile-schema.ts). */
+  profile: NetworkProfile;
+  subnet?: SubnetSpec;
+  dhcpRange?: DhcpRange;
+  interfaces: string[];
+  dns?: boolean;
+  driver?: string;
+  vni?: number;
+  peers: Peer[];
+  egressAllow: EgressRule[];
+  forwards: Forward[];
+}
+
+export interface NovaFileConfig {
+  /** The NovaFile as named to the parser. */
+  file: string;
+  /** Absolute folder that relative paths were resolved from. */
+  baseDir: string;
+  project: string;
+  domain?: string;
+  vms: VmConfig[];
+  /** From [container.*] and [capsule.*] alike, in that order. */
+  capsules: CapsuleConfig[];
+  networks: NetworkConfig[];
+}
+
+export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir: string): NovaFileConfig {
+  const root = path.resolve(baseDir);
+  const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(root, p));
+  const entries = <T>(tables: Record<string, T> | undefined) => Object.entries(tables ?? {});
+  return stripUndefined({
+    file,
+    baseDir: root,
+    project: doc.project,
+    domain: doc.domain,
+    vms: entries(doc.vm).map(([name, vm]) => vmConfig(name, vm, resolve)),
+    capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) =>
+      capsuleConfig(name, capsule, root),
+    ),
+    networks: entries(doc.network).map(([name, net]) => networkConfig(name, net)),
+  });
+}
+
+function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined) => string | undefined): VmConfig {
+  const cloudInit = vm.cloud_init;
+  return {
+    name,
+    image: resolve(vm.image),
+    iso: resolve(vm.iso),
+    kernel: resolve(vm.kernel),
+    initrd: resolve(vm.initrd),
+    cmdline: vm.cmdline,
+    cpu: vm.cpu,
+    memoryMiB: vm.memory,
+    diskSizeMiB: vm.disk_size,
+    machine: vm.machine,
+    firmware: vm.firmware,
+    accel: vm.accel,
+    display: vm.display,
+    network: vm.network,
+    gpuPassthrough: vm.gpu_passthrough ?? { kind: 'off' },
+    cloudInit: cloudInit && {
+      user: cloudInit.user,
+      password: cloudInit.password,
+      sshAuthorizedKeys: cloudInit.ssh_authorized_keys ?? [],
+      hostname: cloudInit.hostname,
+    },
+  };
+}
+
+function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): CapsuleConfig {
+  return {
+    name,
+    image: capsule.capsule,
+    command: capsule.command,
+    env: { ...capsule.env },
+    volumes: (capsule.volumes ?? []).map((v) => ({ host: path.resolve(root, v.host), guest: v.guest, readOnly: v.readOnly })),
+    network: capsule.network,
+    ports: capsule.ports ?? [],
+    cpu: capsule.cpu,
+    memoryMiB: capsule.memory,
+    pids: capsule.pids,
+    restart: capsule.restart,
+    workdir: capsule.workdir,
+    user: capsule.user,
+  };
+}
+
+function networkConfig(name: string, net: NetworkDocument): NetworkConfig {
+  const type = net.type ?? 'bridge';
+  const range = net.dhcp_range;
+  return {
+    name,
+    type,
+    profile: networkProfile(type, net.profile, net.interfaces),
+    subnet: net.subnet?.spec,
+    dhcpRange: range && { start: formatIp(range.start), end: formatIp(range.end) },
+    interfaces: net.interfaces ?? [],
+    dns: net.dns,
+    driver: net.driver,
+    vni: net.vni,
+    peers: net.peers ?? [],
+    egressAllow: net.egress_allow ?? [],
+    forwards: net.forwards ?? [],
+  };
+}
+
+/** Drops undefined properties, so the config compares and serializes cleanly. */
+function stripUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => stripUndefined(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = stripUndefined(v);
+    return out as T;
+  }
+  return value;
+}

@@ -1,0 +1,190 @@
+// Web mode: the built renderer and the NovaApi over one WebSocket, on 127.0.0.1 only.
+// Every HTTP request and WebSocket upgrade must carry the per-run token (in the URL
+// once, then in an HttpOnly SameSite=Strict cookie); Host and Origin are checked to
+// stop DNS rebinding and cross-site pages; no CORS headers are ever sent.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { WEB_SOCKET_PATH, WebRequestSchema, type WebServerMessage } from '../../src-shared/index.js';
+import type { EventHub } from './event-hub.js';
+import type { NovaApiHandlers } from './nova-api-handlers.js';
+
+const TOKEN_COOKIE = 'nova_token';
+const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
+export const WEB_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export interface WebServerOptions {
+  rendererDir: string;
+  port?: number;
+  token?: string;
+}
+
+export class WebServer {
+  readonly token: string;
+  private http: Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private port = 0;
+  private root = '';
+
+  constructor(
+    private readonly handlers: NovaApiHandlers,
+    private readonly events: EventHub,
+    private readonly options: WebServerOptions,
+  ) {
+    this.token = options.token ?? randomBytes(32).toString('base64url');
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?token=${this.token}`;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async listen(): Promise<string> {
+    this.root = await realpath(this.options.rendererDir);
+    const http = createServer((req, res) => void this.serveHttp(req, res));
+    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+    http.on('upgrade', (req, socket, head) => {
+      if (!this.isTrusted(req) || pathOf(req) !== WEB_SOCKET_PATH) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.serveSocket(ws));
+    });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    this.port = (http.address() as AddressInfo).port;
+    this.http = http;
+    this.wss = wss;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    this.wss?.close();
+    await new Promise<void>((resolve) => {
+      if (!this.http) return resolve();
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    this.http = null;
+  }
+
+  private async serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Content-Security-Policy', WEB_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    if (!this.hostAllowed(req)) return deny(res, 421, 'Misdirected request: Nova answers only on 127.0.0.1');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed');
+    const url = new URL(req.url ?? '/', this.origin);
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null && this.tokenMatches(queryToken)) {
+      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`);
+    } else if (!this.tokenMatches(cookieToken(req))) {
+      return deny(res, 401, 'Nova web mode needs the token printed by "nova web"; open the URL it printed');
+    }
+    await this.serveFile(url.pathname, res);
+  }
+
+  private async serveFile(pathname: string, res: ServerResponse): Promise<void> {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      return deny(res, 400, 'Bad path');
+    }
+    if (rel.endsWith('/')) rel += 'index.html';
+    if (rel.includes('\0')) return deny(res, 400, 'Bad path');
+    const candidate = join(this.root, rel);
+    let file: string;
+    try {
+      // realpath resolves symlinks: anything that lands outside the renderer dir is refused.
+      file = await realpath(candidate);
+      if (file !== this.root && !file.startsWith(this.root + sep)) return deny(res, 404, 'Not found');
+      if (!(await stat(file)).isFile()) return deny(res, 404, 'Not found');
+    } catch {
+      return deny(res, 404, 'Not found');
+    }
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  }
+
+  private serveSocket(ws: WebSocket): void {
+    const send = (message: WebServerMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    const unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
+    ws.on('close', unsubscribe);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'text frames only');
+      let request;
+      try {
+        request = WebRequestSchema.parse(JSON.parse(String(data)));
+      } catch {
+        return ws.close(1007, 'malformed request');
+      }
+      void this.handlers.invoke(request.method, request.params).then((envelope) =>
+        send({ type: 'result', id: request.id, envelope }),
+      );
+    });
+  }
+
+  private isTrusted(req: IncomingMessage): boolean {
+    return this.hostAllowed(req) && req.headers.origin === this.origin && this.tokenMatches(cookieToken(req));
+  }
+
+  private hostAllowed(req: IncomingMessage): boolean {
+    return req.headers.host === `127.0.0.1:${this.port}`;
+  }
+
+  private tokenMatches(candidate: string | null): boolean {
+    if (!candidate) return false;
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(this.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === TOKEN_COOKIE) return v.join('=');
+  }
+  return null;
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '').split('?')[0] ?? '';
+}
+
+function deny(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(message + '\n');
+}

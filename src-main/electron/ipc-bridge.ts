@@ -1,0 +1,27 @@
+// Binds each NovaApi method to its IPC channel and forwards events to the window.
+// Every call is checked for its sender before it reaches the handler table.
+import { ipcMain, type BrowserWindow } from 'electron';
+import { METHOD_NAMES } from '../../src-shared/api/nova-api.js';
+import { IPC_EVENT_CHANNEL, ipcChannelFor } from '../../src-shared/wire/ipc-channels.js';
+import type { EventHub } from '../core/event-hub.js';
+import type { NovaApiHandlers } from '../core/nova-api-handlers.js';
+import { isTrustedSender } from './security.js';
+
+export function bindIpc(handlers: NovaApiHandlers, events: EventHub, getWindow: () => BrowserWindow | null): () => void {
+  for (const method of METHOD_NAMES) {
+    ipcMain.handle(ipcChannelFor(method), async (event, params: unknown) => {
+      if (!isTrustedSender(event)) {
+        return { ok: false, error: { code: 'not_authorized', message: 'IPC from an untrusted frame was refused' } };
+      }
+      return handlers.invoke(method, params);
+    });
+  }
+  const unsubscribe = events.subscribe((event) => {
+    const win = getWindow();
+    if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event);
+  });
+  return () => {
+    unsubscribe();
+    for (const method of METHOD_NAMES) ipcMain.removeHandler(ipcChannelFor(method));
+  };
+}

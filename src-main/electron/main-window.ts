@@ -1,0 +1,36 @@
+// The one app window: sandboxed, isolated, no Node. Shown on did-finish-load because
+// ready-to-show may never fire on Wayland.
+import { join } from 'node:path';
+import { BrowserWindow, nativeTheme } from 'electron';
+import { APP_ORIGIN } from './security.js';
+
+export function createMainWindow(preloadPath: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Nova',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f6f7f9',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: preloadPath,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  win.webContents.once('did-finish-load', () => win.show());
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+export function preloadPathBeside(mainDir: string): string {
+  return join(mainDir, '../preload/index.cjs');
+}

@@ -1,0 +1,41 @@
+// Hardening shared by every window: our own origin only, no permissions, no new
+// windows, no webviews, IPC accepted only from our main frame.
+import { app, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+
+export const APP_SCHEME = 'nova';
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+
+export const RENDERER_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function isOurUrl(url: string): boolean {
+  try {
+    return new URL(url).origin === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+/** IPC is answered only for our origin's main frame, never an iframe or a foreign page. */
+export function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  if (!frame) return false;
+  return frame === event.sender.mainFrame && isOurUrl(frame.url);
+}
+
+export function installSecurityPolicies(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_event, contents: WebContents) => {
+    contents.on('will-navigate', (e, url) => {
+      if (!isOurUrl(url)) e.preventDefault();
+    });
+    contents.on('will-redirect', (e, url) => {
+      if (!isOurUrl(url)) e.preventDefault();
+    });
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { buildNovaBridge } from './nova-bridge.js';
+
+// Pinned on purpose: adding a method to window.nova must be a deliberate change here.
+const PINNED_SURFACE = {
+  app: ['info'],
+  helper: ['info', 'ping'],
+  host: ['check'],
+  novafile: ['validate'],
+  subscribe: 'function',
+};
+
+function surfaceOf(bridge: object): Record<string, string[] | string> {
+  const out: Record<string, string[] | string> = {};
+  for (const [k, v] of Object.entries(bridge)) {
+    out[k] = typeof v === 'function' ? 'function' : Object.keys(v as object).sort();
+  }
+  return out;
+}
+
+describe('window.nova', () => {
+  it('exposes exactly the pinned methods and nothing else', () => {
+    const bridge = buildNovaBridge(async () => undefined, () => () => undefined);
+    expect(surfaceOf(bridge)).toEqual(PINNED_SURFACE);
+  });
+
+  it('sends each method on its own channel with its params', async () => {
+    const calls: Array<[string, unknown]> = [];
+    const bridge = buildNovaBridge(async (channel, params) => {
+      calls.push([channel, params]);
+      return { ok: true, value: null };
+    }, () => () => undefined);
+    await bridge.host.check({ refresh: true });
+    await bridge.app.info();
+    expect(calls).toEqual([
+      ['nova:call:host.check', { refresh: true }],
+      ['nova:call:app.info', {}],
+    ]);
+  });
+
+  it('is frozen, so page scripts cannot swap a method', () => {
+    const bridge = buildNovaBridge(async () => undefined, () => () => undefined);
+    expect(Object.isFrozen(bridge)).toBe(true);
+  });
+});

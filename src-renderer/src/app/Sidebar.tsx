@@ -1,0 +1,39 @@
+// The sidebar: the app's name, one link per section (plain links, so Tab and Enter
+// work with no extra code) and the connection indicator at the bottom.
+import { Hexagon } from 'lucide-react';
+import { ConnectionIndicator } from './ConnectionIndicator.js';
+import { ROUTES, routeHref, type RouteId } from './routes.js';
+
+export function Sidebar({ current }: { current: RouteId }) {
+  return (
+    <aside className="sidebar">
+      <div className="sidebar__brand">
+        <Hexagon aria-hidden="true" size={18} strokeWidth={2.25} />
+        <span>Nova</span>
+      </div>
+      <nav aria-label="Sections" className="sidebar__nav">
+        <ul>
+          {ROUTES.map((route) => {
+            const Icon = route.icon;
+            const active = route.id === current;
+            return (
+              <li key={route.id}>
+                <a
+                  href={routeHref(route.id)}
+                  className={`sidebar__link${active ? ' sidebar__link--active' : ''}`}
+                  aria-current={active ? 'page' : undefined}
+                  title={route.label}
+                >
+                  <Icon aria-hidden="true" size={16} />
+                  <span>{route.label}</span>
+                  {route.id !== 'host' && <span className="sidebar__soon">soon</span>}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <ConnectionIndicator />
+    </aside>
+  );
+}

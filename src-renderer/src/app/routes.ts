@@ -1,0 +1,53 @@
+// The sidebar's pages. Routes live in the URL hash so they work the same from
+// Electron's file/app protocol and from web mode's server, and survive a reload.
+import { Boxes, Cable, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
+
+export type RouteId = 'host' | 'vms' | 'capsules' | 'networks' | 'devices';
+
+export interface RouteDef {
+  readonly id: RouteId;
+  readonly label: string;
+  readonly icon: LucideIcon;
+  /** What the page will offer, for its "coming soon" placeholder. */
+  readonly blurb: string;
+}
+
+export const ROUTES: readonly RouteDef[] = [
+  { id: 'host', label: 'Host', icon: Server, blurb: '' },
+  {
+    id: 'vms',
+    label: 'Virtual machines',
+    icon: Monitor,
+    blurb: 'Create, start and snapshot KVM/QEMU virtual machines, with live graphs and a console for each.',
+  },
+  {
+    id: 'capsules',
+    label: 'Capsules',
+    icon: Boxes,
+    blurb: 'Persistent OCI containers with their own network, started and stopped like small machines.',
+  },
+  {
+    id: 'networks',
+    label: 'Networks',
+    icon: Network,
+    blurb: 'Bridges, NAT and isolated networks with DHCP and DNS, and a map of what is attached to each.',
+  },
+  {
+    id: 'devices',
+    label: 'Devices',
+    icon: Cable,
+    blurb: 'PCI devices and their IOMMU groups, ready to hand a GPU or a NIC to a virtual machine with VFIO.',
+  },
+];
+
+export const DEFAULT_ROUTE: RouteId = 'host';
+
+export function routeHref(id: RouteId): string {
+  return `#/${id}`;
+}
+
+/** `#/vms` -> 'vms'; anything unknown falls back to the Host page. */
+export function routeFromHash(hash: string): RouteId {
+  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  return ROUTES.find((r) => r.id === id)?.id ?? DEFAULT_ROUTE;
+}

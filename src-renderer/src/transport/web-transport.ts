@@ -1,0 +1,202 @@
+// Transport for web mode: NovaApi calls over one WebSocket to the page's own origin
+// (`/nova-ws`; the server's auth cookie rides along). It reconnects with backoff,
+// reports its state, and fails in-flight calls when the link drops rather than
+// replaying them, since a replayed `vm.start` is not harmless.
+import {
+  parseNovaEvent,
+  WebServerMessageSchema,
+  type Envelope,
+  type NovaEvent,
+  type WebRequest,
+} from '../../../src-shared/index.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { failure, type CallOptions, type Transport, type TransportState } from './transport.js';
+
+/** The part of the DOM WebSocket this transport uses, so tests can hand it a fake. */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface WebTransportOptions {
+  readonly url: string;
+  readonly createSocket?: (url: string) => SocketLike;
+  readonly backoff?: BackoffOptions;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+const SOCKET_OPEN = 1;
+
+interface PendingCall {
+  readonly request: WebRequest;
+  sent: boolean;
+  readonly resolve: (envelope: Envelope<unknown>) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+export class WebTransport implements Transport {
+  readonly kind = 'web';
+
+  private socket: SocketLike | null = null;
+  private state: TransportState = { status: 'connecting', attempt: 0, nextRetryAt: null, lastError: null };
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly eventListeners = new Set<(event: NovaEvent) => void>();
+  private readonly stateListeners = new Set<(state: TransportState) => void>();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly createSocket: (url: string) => SocketLike;
+  private readonly now: () => number;
+
+  constructor(private readonly options: WebTransportOptions) {
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url));
+    this.now = options.now ?? Date.now;
+    this.open();
+  }
+
+  call(method: string, params: unknown, options: CallOptions): Promise<Envelope<unknown>> {
+    if (this.state.status === 'closed') {
+      return Promise.resolve(failure('unavailable', 'The connection to Nova was closed'));
+    }
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        const why = this.state.status === 'connected' ? 'did not answer' : 'could not be sent: Nova is not reachable';
+        resolve(failure('timeout', `${method} ${why} within ${Math.round(options.timeoutMs / 1000)} s`));
+      }, options.timeoutMs);
+      const call: PendingCall = { request: { type: 'call', id, method, params }, sent: false, resolve, timer };
+      this.pending.set(id, call);
+      // Calls made while disconnected wait (within their timeout) for the next connection.
+      if (this.state.status === 'connected') this.send(call);
+    });
+  }
+
+  subscribe(listener: (event: NovaEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onStateChange(listener: (state: TransportState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  getState(): TransportState {
+    return this.state;
+  }
+
+  close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      this.detach(socket);
+      socket.close(1000, 'closed by client');
+    }
+    this.failPending(() => true, 'The connection to Nova was closed');
+    this.setState({ status: 'closed', attempt: 0, nextRetryAt: null, lastError: null });
+  }
+
+  private open(): void {
+    this.retryTimer = null;
+    let socket: SocketLike;
+    try {
+      socket = this.createSocket(this.options.url);
+    } catch (err) {
+      this.scheduleReconnect(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.setState({ status: 'connected', attempt: 0, nextRetryAt: null, lastError: null });
+      for (const call of this.pending.values()) if (!call.sent) this.send(call);
+    };
+    socket.onmessage = (ev) => this.receive(ev.data);
+    // A refused upgrade (missing cookie, server down) surfaces only as a close; handle it there.
+    socket.onerror = () => {};
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.detach(socket);
+      this.failPending((call) => call.sent, 'The connection to Nova was lost before it answered');
+      const wasConnected = this.state.status === 'connected';
+      this.scheduleReconnect(
+        wasConnected
+          ? `The connection to Nova was lost (code ${ev.code}).`
+          : 'Nova refused or did not answer the connection.',
+      );
+    };
+  }
+
+  private scheduleReconnect(reason: string): void {
+    const attempt = this.state.attempt + 1;
+    const delay = backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    this.setState({ status: 'reconnecting', attempt, nextRetryAt: this.now() + delay, lastError: reason });
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private send(call: PendingCall): void {
+    if (!this.socket || this.socket.readyState !== SOCKET_OPEN) return;
+    this.socket.send(JSON.stringify(call.request));
+    call.sent = true;
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      console.warn('nova: ignoring a web socket message that is not JSON');
+      return;
+    }
+    const parsed = WebServerMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      console.warn('nova: ignoring a malformed web socket message', parsed.error.issues);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'result') {
+      const call = this.pending.get(message.id);
+      if (!call) return; // it already timed out
+      this.pending.delete(message.id);
+      clearTimeout(call.timer);
+      call.resolve(message.envelope);
+      return;
+    }
+    const event = parseNovaEvent(message.event);
+    if (!event) return; // an event this build does not know: a newer server, not an error
+    for (const listener of [...this.eventListeners]) listener(event);
+  }
+
+  private failPending(which: (call: PendingCall) => boolean, message: string): void {
+    for (const [id, call] of this.pending) {
+      if (!which(call)) continue;
+      this.pending.delete(id);
+      clearTimeout(call.timer);
+      call.resolve(failure('unavailable', message));
+    }
+  }
+
+  private detach(socket: SocketLike): void {
+    socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null;
+  }
+
+  private setState(state: TransportState): void {
+    this.state = state;
+    for (const listener of [...this.stateListeners]) listener(state);
+  }
+}
+
+/** ws(s)://<this page's host>/nova-ws: same origin, so the auth cookie is sent. */
+export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'>, path: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${path}`;
+}

@@ -1,0 +1,16 @@
+// The Nova contract: shared by the renderer, the preload, main and the helper.
+// It imports no process folder and nothing but zod, so every side can load it.
+export * from './actions.js';
+export * from './defaults.js';
+export * from './errors.js';
+export * from './host.js';
+export * from './novafile.js';
+export * from './api/define.js';
+export * from './api/app-api.js';
+export * from './api/host-api.js';
+export * from './api/events.js';
+export * from './api/nova-api.js';
+export * from './wire/frame-decoder.js';
+export * from './wire/rpc-errors.js';
+export * from './wire/web-protocol.js';
+export * from './wire/ipc-channels.js';
