@@ -6,8 +6,10 @@ const PINNED_SURFACE = {
   app: ['info'],
   helper: ['info', 'ping'],
   host: ['check'],
+  image: ['import', 'list', 'remove'],
   novafile: ['validate'],
   subscribe: 'function',
+  vm: ['clone', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

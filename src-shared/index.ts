@@ -8,6 +8,8 @@ export * from './novafile.js';
 export * from './api/define.js';
 export * from './api/app-api.js';
 export * from './api/host-api.js';
+export * from './vm.js';
+export * from './api/vm-api.js';
 export * from './api/events.js';
 export * from './api/nova-api.js';
 export * from './wire/frame-decoder.js';

@@ -1,7 +1,8 @@
 // nova-helper: the privileged daemon. Parses its flags, builds the composition root,
 // serves the socket, and shuts down gracefully on SIGTERM/SIGINT.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
@@ -10,16 +11,26 @@ import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
+import { vmHandlers } from './methods/vm-methods.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
 import { createLogger } from './util/logger.js';
+import { VmManager } from './vm/vm-manager.js';
 
-const USAGE = `Usage: nova-helper [--socket PATH] [--state-dir DIR] [--log-level LEVEL]
+const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/srv'];
+const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+const USAGE = `Usage: nova-helper [--socket PATH] [--state-dir DIR] [--run-dir DIR] [--allowed-root DIR]... [--log-level LEVEL]
 
 The privileged Nova daemon. Normally started by systemd or on demand by the app.
   --socket PATH        unix socket to serve (default ${DEFAULT_HELPER_SOCKET})
   --state-dir DIR      where VMs, networks and capsules are kept (default ${DEFAULT_STATE_DIR})
+  --run-dir DIR        runtime sockets and dnsmasq files (default: run/ in the state dir;
+                       keep it short: unix socket paths are limited to 107 bytes)
+  --allowed-root DIR   a folder callers' disk, ISO and kernel paths may come from
+                       (repeatable; default ${DEFAULT_ALLOWED_ROOTS.join(', ')} and the state dir)
   --log-level LEVEL    trace, debug, info, warn, error (default info)
   --version            print the version
 `;
@@ -31,6 +42,8 @@ async function main(): Promise<number> {
       options: {
         socket: { type: 'string', default: DEFAULT_HELPER_SOCKET },
         'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+        'run-dir': { type: 'string' },
+        'allowed-root': { type: 'string', multiple: true },
         'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
@@ -71,8 +84,23 @@ async function main(): Promise<number> {
     stateDir,
     logger: logger.child({ component: 'host-check' }),
   });
+  const runDir = resolve(args['run-dir'] ?? join(stateDir, 'run'));
+  const vms = new VmManager({
+    stateDir,
+    runDir: join(runDir, 'vms'),
+    allowedRoots: [...(args['allowed-root'] ?? DEFAULT_ALLOWED_ROOTS).map((r) => resolve(r)), stateDir],
+    hostAccelerator: async () => (await hostCheck.report({ refresh: false })).accelerator,
+    logger: logger.child({ component: 'vm' }),
+    onStateChange: (change) => emit({ name: 'vm.stateChanged', payload: change }),
+    ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
+  });
+  // Recovery before serving: reattach to running VMs.
+  await vms.init();
+  const stopSampling = vms.startSampling((metrics) => emit({ name: 'vm.metricsSampled', payload: metrics }));
+
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
+    ...vmHandlers({ vms, emit }),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {
@@ -96,7 +124,10 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  stopSampling();
   await server.close();
+  // VMs keep running: the next helper reattaches to them.
+  await vms.detachAll();
   await releaseStateDir();
   logger.info('stopped');
   return 0;

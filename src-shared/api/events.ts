@@ -1,5 +1,6 @@
 // The event stream. Events are signals to refetch, carrying just enough to know what changed.
 import { z } from 'zod';
+import { vmEvents } from './vm-api.js';
 
 export const novaEvents = {
   'connection.changed': z.strictObject({
@@ -7,6 +8,7 @@ export const novaEvents = {
     reason: z.string().optional(),
   }),
   'host.checked': z.strictObject({ generatedAt: z.string() }),
+  ...vmEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

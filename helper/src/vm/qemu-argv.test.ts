@@ -1,0 +1,94 @@
+// Golden tests for the QEMU command line, as Proxmox's cfg2cmd tests: each case is a
+// definition overlay in golden/NAME.json and its exact argv, one argument per line, in
+// golden/NAME.cmd. UPDATE_GOLDEN=1 rewrites the .cmd files; review their diff by eye.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VmDefinitionSchema, type VmDefinition } from '../../../src-shared/vm.js';
+import { buildQemuArgv, qemuEscape, type QemuLaunchSpec } from './qemu-argv.js';
+
+const GOLDEN = join(import.meta.dirname, 'golden');
+
+const BASE_DEF: VmDefinition = {
+  version: 1,
+  name: 'web',
+  osType: 'linux',
+  cpus: 2,
+  memoryMiB: 1024,
+  machine: 'q35',
+  firmware: 'bios',
+  accel: 'auto',
+  disks: [],
+  iso: null,
+  kernel: null,
+  network: { mode: 'none' },
+  display: { vnc: false, spice: false },
+  template: false,
+  description: '',
+  createdAt: '2025-01-01T00:00:00.000Z',
+};
+
+interface GoldenCase {
+  def: Partial<VmDefinition>;
+  accel?: 'kvm' | 'tcg';
+  vncWebsocketPort?: number | null;
+  ovmfCode?: string | null;
+}
+
+function specFor(c: GoldenCase): QemuLaunchSpec {
+  const def = VmDefinitionSchema.parse({ ...BASE_DEF, ...c.def });
+  const run = `/run/nova/vms/${def.name}`;
+  return {
+    qemuBinary: '/usr/bin/qemu-system-x86_64',
+    def,
+    accel: c.accel ?? 'tcg',
+    vncWebsocketPort: c.vncWebsocketPort ?? null,
+    ovmfCode: c.ovmfCode ?? null,
+    paths: {
+      qmpSocket: `${run}/qmp.sock`,
+      serialSocket: `${run}/serial.sock`,
+      serialLog: `/var/lib/nova/vms/${def.name}/serial.log`,
+      pidFile: `${run}/qemu.pid`,
+      vncSocket: `${run}/vnc.sock`,
+      spiceSocket: `${run}/spice.sock`,
+      uefiVars: `/var/lib/nova/vms/${def.name}/OVMF_VARS.fd`,
+    },
+  };
+}
+
+const cases = readdirSync(GOLDEN)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.slice(0, -'.json'.length))
+  .sort();
+
+describe('buildQemuArgv golden command lines', () => {
+  it('has at least a dozen cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(12);
+  });
+
+  for (const name of cases) {
+    it(name, () => {
+      const c = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), 'utf8')) as GoldenCase;
+      const argv = buildQemuArgv(specFor(c));
+      const cmdPath = join(GOLDEN, `${name}.cmd`);
+      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(cmdPath, argv.join('\n') + '\n');
+      const expected = readFileSync(cmdPath, 'utf8').trimEnd().split('\n');
+      expect(argv).toEqual(expected);
+    });
+  }
+});
+
+describe('buildQemuArgv invariants', () => {
+  it('always names the VM in the process name, so recovery can recognise it', () => {
+    const argv = buildQemuArgv(specFor({ def: { name: 'abc-1' } }));
+    expect(argv).toContain('guest=abc-1,process=nova-vm-abc-1,debug-threads=on');
+  });
+
+  it('refuses UEFI without an OVMF image rather than booting BIOS silently', () => {
+    expect(() => buildQemuArgv(specFor({ def: { firmware: 'uefi' } }))).toThrow(/OVMF/);
+  });
+
+  it('doubles commas in paths so a path cannot inject options', () => {
+    expect(qemuEscape('/a,b/c,,d')).toBe('/a,,b/c,,,,d');
+  });
+});

@@ -1,0 +1,116 @@
+// VM definition + runtime paths -> QEMU's exact argv: one pure function with golden
+// tests (qemu-argv.test.ts), as Proxmox keeps cfg2cmd. Nothing here touches the host;
+// the caller resolves the accelerator, the firmware files and the sockets' paths.
+import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+
+export interface VmRuntimePaths {
+  qmpSocket: string;
+  serialSocket: string;
+  serialLog: string;
+  pidFile: string;
+  vncSocket: string;
+  spiceSocket: string;
+  /** The per-VM copy of OVMF_VARS (UEFI only). */
+  uefiVars: string;
+}
+
+export interface QemuLaunchSpec {
+  qemuBinary: string;
+  def: VmDefinition;
+  /** Resolved from `accel: auto` by the caller (host check). */
+  accel: 'kvm' | 'tcg';
+  paths: VmRuntimePaths;
+  /** TCP port on 127.0.0.1 for VNC's websocket listener (QEMU refuses a unix one). */
+  vncWebsocketPort: number | null;
+  /** OVMF code image, required when def.firmware is 'uefi'. */
+  ovmfCode: string | null;
+}
+
+/** QEMU's option syntax: a comma inside a value is written twice. */
+export function qemuEscape(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
+  const { def, paths } = spec;
+  const micro = def.machine === 'microvm';
+  const e = qemuEscape;
+  const argv: string[] = [spec.qemuBinary];
+  const add = (...items: string[]) => argv.push(...items);
+
+  // The process name lets recovery recognise this VM's QEMU from /proc/PID/cmdline.
+  add('-name', `guest=${e(def.name)},process=nova-vm-${def.name},debug-threads=on`);
+  add('-nodefaults', '-no-user-config');
+  const machine = [micro ? 'microvm' : 'q35'];
+  // microvm with ACPI hangs at TSC calibration under TCG; without it a graceful stop
+  // cannot press a power button, so stop falls back to quit after its timeout.
+  if (micro) machine.push('acpi=off', 'x-option-roms=off', 'rtc=on');
+  if (!micro && def.firmware === 'uefi') machine.push('pflash0=ovmf-code', 'pflash1=ovmf-vars');
+  add('-machine', machine.join(','));
+  add('-accel', spec.accel);
+  add('-cpu', spec.accel === 'kvm' ? 'host' : 'max');
+  add('-smp', String(def.cpus));
+  add('-m', `${def.memoryMiB}M`);
+  add('-rtc', def.osType === 'windows' ? 'base=localtime' : 'base=utc');
+  add('-pidfile', paths.pidFile);
+  add('-msg', 'timestamp=on');
+  add('-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny');
+
+  if (!micro && def.firmware === 'uefi') {
+    if (!spec.ovmfCode) throw new Error('UEFI firmware requested but no OVMF code image given');
+    add('-blockdev', `driver=file,filename=${e(spec.ovmfCode)},node-name=ovmf-code,read-only=on`);
+    add('-blockdev', `driver=file,filename=${e(paths.uefiVars)},node-name=ovmf-vars`);
+  }
+
+  if (def.kernel) {
+    add('-kernel', def.kernel.kernel);
+    if (def.kernel.initrd) add('-initrd', def.kernel.initrd);
+    if (def.kernel.cmdline) add('-append', def.kernel.cmdline);
+  }
+
+  def.disks.forEach((disk, index) => add(...diskArgs(disk, micro, !def.kernel && !def.iso ? index + 1 : index + 2)));
+  if (def.iso) {
+    add('-blockdev', `driver=file,filename=${e(def.iso)},node-name=cd0-file,read-only=on`);
+    add('-blockdev', 'driver=raw,file=cd0-file,node-name=cd0,read-only=on');
+    add('-device', micro ? 'virtio-blk-device,drive=cd0,id=cd0-dev' : 'ide-cd,drive=cd0,id=cd0-dev,bus=ide.0,bootindex=1');
+  }
+
+  if (def.network.mode === 'user') {
+    // restrict=on: the guest reaches nothing outside itself (no host, no internet).
+    add('-netdev', 'user,id=net0,restrict=on');
+    add('-device', micro ? 'virtio-net-device,netdev=net0,id=net0-dev' : 'virtio-net-pci,netdev=net0,id=net0-dev');
+  }
+
+  add('-display', 'none');
+  if (!micro && def.display.spice) add('-vga', 'qxl');
+  else if (!micro && def.display.vnc) add('-vga', 'std');
+  if (!micro && def.display.vnc) {
+    const ws = spec.vncWebsocketPort === null ? '' : `,websocket=127.0.0.1:${spec.vncWebsocketPort}`;
+    // password=on with no password set refuses everyone until set_password runs.
+    add('-vnc', `unix:${e(paths.vncSocket)},password=on${ws}`);
+  }
+  if (!micro && def.display.spice) {
+    add('-spice', `unix=on,addr=${e(paths.spiceSocket)},disable-ticketing=on`);
+  }
+
+  add('-chardev', `socket,id=ser0,path=${e(paths.serialSocket)},server=on,wait=off,logfile=${e(paths.serialLog)}`);
+  add('-serial', 'chardev:ser0');
+  add('-chardev', `socket,id=qmp,path=${e(paths.qmpSocket)},server=on,wait=off`);
+  add('-mon', 'chardev=qmp,mode=control');
+  return argv;
+}
+
+function diskArgs(disk: VmDisk, micro: boolean, bootindex: number): string[] {
+  const ro = disk.readOnly ? ',read-only=on' : '';
+  const device = micro
+    ? `virtio-blk-device,drive=${disk.id},id=${disk.id}-dev`
+    : `virtio-blk-pci,drive=${disk.id},id=${disk.id}-dev,bootindex=${bootindex}`;
+  return [
+    '-blockdev',
+    `driver=file,filename=${qemuEscape(disk.path)},node-name=${disk.id}-file,discard=unmap${ro}`,
+    '-blockdev',
+    `driver=${disk.format},file=${disk.id}-file,node-name=${disk.id}${ro}`,
+    '-device',
+    device,
+  ];
+}

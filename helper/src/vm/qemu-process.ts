@@ -1,0 +1,116 @@
+// QEMU as an OS process: spawned detached (its own session, so it outlives the helper),
+// with only fds 0-2 and a clean environment; recognised later by pid + start time +
+// a command line naming the VM; waited for and killed with bounded waits.
+import { spawn } from 'node:child_process';
+import { open, readFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { NovaError } from '../../../src-shared/errors.js';
+import { processCmdline, processStartTime } from '../util/proc-stat.js';
+
+export const QEMU_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
+
+export interface SpawnedQemu {
+  pid: number;
+  startTime: string;
+  /** Resolves with how the process ended, while this helper is its parent. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function spawnQemu(argv: string[], opts: { logPath: string; uid?: number; gid?: number }): Promise<SpawnedQemu> {
+  const log = await open(opts.logPath, 'a', 0o600);
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env: QEMU_ENV,
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: null, signal: null }));
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => reject(new NovaError('unavailable', `cannot run ${argv[0]}: ${err.message}`)));
+    });
+    child.unref();
+    const pid = child.pid!;
+    const startTime = await processStartTime(pid);
+    if (!startTime) {
+      const end = await Promise.race([exited, new Promise((r) => setTimeout(r, 500))]);
+      throw new NovaError('internal', `QEMU exited at once (${JSON.stringify(end)}): ${await tailFile(opts.logPath)}`);
+    }
+    return { pid, startTime, exited };
+  } finally {
+    await log.close();
+  }
+}
+
+/** Polls until the socket accepts a connection; fails early when `gone` says the process ended. */
+export async function waitForSocket(path: string, timeoutMs: number, gone: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection(path);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (await gone()) throw new NovaError('internal', `QEMU exited before its QMP socket was ready`);
+    await sleep(10);
+  }
+  throw new NovaError('timeout', `QEMU's QMP socket ${path} was not ready within ${timeoutMs} ms`);
+}
+
+/** Alive and the same process: a zombie counts as gone. */
+export async function isAlive(pid: number, startTime: string): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+  } catch {
+    return false;
+  }
+  return (await processStartTime(pid)) === startTime;
+}
+
+/** True when pid + start time match and the command line names this VM. */
+export async function isQemuOfVm(pid: number, startTime: string, vmName: string): Promise<boolean> {
+  if (!(await isAlive(pid, startTime))) return false;
+  const cmdline = await processCmdline(pid);
+  if (!cmdline) return false;
+  const i = cmdline.indexOf('-name');
+  return i !== -1 && (cmdline[i + 1] ?? '').split(',').includes(`process=nova-vm-${vmName}`);
+}
+
+export async function waitForExit(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await isAlive(pid, startTime))) return true;
+    await sleep(25);
+  }
+  return !(await isAlive(pid, startTime));
+}
+
+/** SIGKILL, only if the pid is still the same process. */
+export async function killQemu(pid: number, startTime: string): Promise<void> {
+  if (!(await isAlive(pid, startTime))) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  if (!(await waitForExit(pid, startTime, 5000))) throw new NovaError('internal', `QEMU pid ${pid} survived SIGKILL`);
+}
+
+export async function tailFile(path: string, lines = 5): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.trim().split('\n').slice(-lines).join(' | ') || '(no output)';
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

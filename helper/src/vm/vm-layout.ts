@@ -1,0 +1,60 @@
+// Where a VM's files live. Desired state and records sit in the state dir
+// (<state>/vms/NAME.json, NAME.runtime.json, NAME.snapshots.json, NAME/ for disks and
+// logs); sockets sit in a short runtime dir, because a unix socket path has 108 bytes.
+import { join } from 'node:path';
+import { NovaError } from '../../../src-shared/errors.js';
+import type { VmRuntimePaths } from './qemu-argv.js';
+
+const MAX_SOCKET_PATH = 107;
+
+export class VmLayout {
+  constructor(
+    readonly stateDir: string,
+    readonly runDir: string,
+  ) {}
+
+  get vmsDir(): string {
+    return join(this.stateDir, 'vms');
+  }
+  get imagesDir(): string {
+    return join(this.stateDir, 'images');
+  }
+  definition(name: string): string {
+    return join(this.vmsDir, `${name}.json`);
+  }
+  runtime(name: string): string {
+    return join(this.vmsDir, `${name}.runtime.json`);
+  }
+  snapshots(name: string): string {
+    return join(this.vmsDir, `${name}.snapshots.json`);
+  }
+  /** Disks, NVRAM, logs: everything deleted with the VM. */
+  vmDir(name: string): string {
+    return join(this.vmsDir, name);
+  }
+  qemuLog(name: string): string {
+    return join(this.vmDir(name), 'qemu.log');
+  }
+  vmRunDir(name: string): string {
+    return join(this.runDir, name);
+  }
+
+  runtimePaths(name: string): VmRuntimePaths {
+    const run = this.vmRunDir(name);
+    const paths: VmRuntimePaths = {
+      qmpSocket: join(run, 'qmp.sock'),
+      serialSocket: join(run, 'serial.sock'),
+      serialLog: join(this.vmDir(name), 'serial.log'),
+      pidFile: join(run, 'qemu.pid'),
+      vncSocket: join(run, 'vnc.sock'),
+      spiceSocket: join(run, 'spice.sock'),
+      uefiVars: join(this.vmDir(name), 'OVMF_VARS.fd'),
+    };
+    for (const sock of [paths.qmpSocket, paths.serialSocket, paths.vncSocket, paths.spiceSocket]) {
+      if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
+        throw new NovaError('failed_precondition', `socket path ${sock} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter runtime directory`);
+      }
+    }
+    return paths;
+  }
+}

@@ -1,0 +1,243 @@
+// `nova vm|snapshot|image|logs`: VMs through the helper. Listings take --json; errors
+// keep the helper's code (the CLI's runCli prints them).
+import { open, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
+import { NovaError } from '../../../src-shared/errors.js';
+import type { vmMethods } from '../../../src-shared/api/vm-api.js';
+import type { VmInfo } from '../../../src-shared/vm.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import type { CliContext } from '../cli-context.js';
+
+type VmTable = typeof vmMethods;
+type VmMethod = keyof VmTable;
+
+/** Typed call for the VM table; the cast goes once vmMethods is spread into novaApi. */
+async function vmCall<M extends VmMethod>(
+  helper: HelperClient,
+  method: M,
+  params: z.input<VmTable[M]['params']>,
+): Promise<z.output<VmTable[M]['result']>> {
+  return (await helper.callRaw(method as unknown as HelperMethodName, params)) as z.output<VmTable[M]['result']>;
+}
+
+export function registerVmCommands(program: Command, ctx: CliContext): void {
+  const withHelper = async <T>(work: (h: HelperClient) => Promise<T>): Promise<T> => {
+    const h = await ctx.connectHelper();
+    try {
+      return await work(h);
+    } finally {
+      h.close();
+    }
+  };
+  const json = (opts: { json?: boolean }) => opts.json === true || ctx.globals().json;
+  const out = (text: string) => ctx.io.stdout(text.endsWith('\n') ? text : text + '\n');
+
+  const vm = program.command('vm').description('Virtual machines');
+  vm.command('ls')
+    .description('List VMs')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withHelper((h) => vmCall(h, 'vm.list', {}));
+      if (json(opts)) return out(JSON.stringify(list, null, 2));
+      out(formatVmTable(list));
+    });
+  vm.command('create <name>')
+    .description('Create a VM')
+    .option('--cpus <n>', 'virtual CPUs', (v) => Number(v), 1)
+    .option('--memory <size>', 'memory, e.g. 512Mi or 4Gi', '512Mi')
+    .option('--disk-size <size>', 'a new empty qcow2 disk of this size')
+    .option('--image <path>', 'an existing disk image (a linked overlay is made on it)')
+    .option('--iso <path>', 'an installer ISO')
+    .option('--kernel <path>', 'direct kernel boot: the kernel')
+    .option('--initrd <path>', 'direct kernel boot: the initrd')
+    .option('--cmdline <text>', 'direct kernel boot: the command line')
+    .option('--machine <m>', 'q35 or microvm', 'q35')
+    .option('--firmware <f>', 'bios or uefi', 'bios')
+    .option('--accel <a>', 'auto, kvm or tcg', 'auto')
+    .option('--display <d>', 'vnc, spice, both or none', 'vnc')
+    .option('--network <n>', 'none or user', 'none')
+    .option('--from-template <vm>', 'create as a linked clone of this template')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: Record<string, string | number | boolean | undefined>) => {
+      const spec = {
+        name,
+        cpus: o.cpus as number,
+        memory: o.memory as string,
+        machine: o.machine as 'q35' | 'microvm',
+        firmware: o.firmware as 'bios' | 'uefi',
+        accel: o.accel as 'auto' | 'kvm' | 'tcg',
+        display: o.display as 'vnc' | 'spice' | 'both' | 'none',
+        network: o.network as 'none' | 'user',
+        ...(o.diskSize ? { diskSize: String(o.diskSize) } : {}),
+        ...(o.image ? { image: String(o.image) } : {}),
+        ...(o.iso ? { iso: String(o.iso) } : {}),
+        ...(o.kernel ? { kernel: String(o.kernel) } : {}),
+        ...(o.initrd ? { initrd: String(o.initrd) } : {}),
+        ...(o.cmdline ? { cmdline: String(o.cmdline) } : {}),
+        ...(o.fromTemplate ? { fromTemplate: String(o.fromTemplate) } : {}),
+      };
+      const info = await withHelper((h) => vmCall(h, 'vm.create', spec));
+      out(json(o) ? JSON.stringify(info, null, 2) : `created ${info.definition.name}`);
+    });
+  const simple = (verb: 'start' | 'pause' | 'resume' | 'reboot', what: string) =>
+    vm.command(`${verb} <name>`)
+      .description(what)
+      .action(async (name: string) => {
+        const info = await withHelper((h) => vmCall(h, `vm.${verb}`, { name }));
+        out(`${info.definition.name}: ${info.state}`);
+      });
+  simple('start', 'Start a VM');
+  simple('pause', 'Pause a VM');
+  simple('resume', 'Resume a paused VM');
+  simple('reboot', 'Reset a VM');
+  vm.command('stop <name>')
+    .description('Press the power button, then quit after the timeout')
+    .option('--force', 'quit at once', false)
+    .option('--timeout <seconds>', 'how long the guest gets to shut down', (v) => Number(v), 30)
+    .action(async (name: string, o: { force: boolean; timeout: number }) => {
+      const r = await withHelper((h) => vmCall(h, 'vm.stop', { name, force: o.force, timeoutMs: Math.round(o.timeout * 1000) }));
+      out(`${name}: stopped${r.graceful ? '' : o.force ? ' (forced)' : ' (the guest did not shut down in time: quit)'}`);
+    });
+  vm.command('rm <name>')
+    .description('Delete a VM')
+    .option('--force', 'stop it first if it runs', false)
+    .option('--keep-disks', 'keep its disk files', false)
+    .action(async (name: string, o: { force: boolean; keepDisks: boolean }) => {
+      await withHelper((h) => vmCall(h, 'vm.delete', { name, force: o.force, keepDisks: o.keepDisks }));
+      out(`deleted ${name}`);
+    });
+  vm.command('console <name>')
+    .description('Show how to reach the consoles of a running VM')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const c = await withHelper((h) => vmCall(h, 'vm.consoleInfo', { name }));
+      if (json(o)) return out(JSON.stringify(c, null, 2));
+      const lines = [`serial: ${c.serialSocket} (log ${c.serialLog})`];
+      if (c.vnc) lines.push(`vnc: ${c.vnc.socket}; websocket ${c.vnc.websocketUrl}; password ${c.vnc.password}`);
+      if (c.spice) lines.push(`spice: remote-viewer ${c.spice.uri}`);
+      out(lines.join('\n'));
+    });
+
+  const snap = program.command('snapshot').description('VM snapshots');
+  snap.command('vm <name>')
+    .description('Take a snapshot (with RAM when the VM runs)')
+    .option('--name <snapshot>', 'the snapshot name (default: a timestamp)')
+    .option('--description <text>', 'what this snapshot is', '')
+    .action(async (name: string, o: { name?: string; description: string }) => {
+      const snapshot = o.name ?? `snap-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const s = await withHelper((h) => vmCall(h, 'vm.snapshotCreate', { name, snapshot, description: o.description }));
+      out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}`);
+    });
+  snap.command('ls')
+    .description('List snapshots: nova snapshot ls vm NAME')
+    .argument('<kind>', '"vm"')
+    .argument('<name>')
+    .option('--json', 'machine-readable output')
+    .action(async (kind: string, name: string, o: { json?: boolean }) => {
+      requireVm(kind);
+      const tree = await withHelper((h) => vmCall(h, 'vm.snapshotList', { name }));
+      if (json(o)) return out(JSON.stringify(tree, null, 2));
+      const rows = tree.snapshots.map((s) => `${s.name === tree.current ? '*' : ' '} ${s.name.padEnd(24)} ${(s.parent ?? '-').padEnd(24)} ${s.withMemory ? 'ram+disk' : 'disk    '} ${s.createdAt} ${s.description}`);
+      out(['  NAME                     PARENT                   KIND     CREATED', ...rows].join('\n'));
+    });
+  for (const [verb, method, what] of [
+    ['restore', 'vm.snapshotRestore', 'Go back to a snapshot'],
+    ['rm', 'vm.snapshotDelete', 'Delete a snapshot'],
+  ] as const) {
+    snap.command(verb)
+      .description(`${what}: nova snapshot ${verb} vm NAME SNAPSHOT`)
+      .argument('<kind>', '"vm"')
+      .argument('<name>')
+      .argument('<snapshot>')
+      .action(async (kind: string, name: string, snapshot: string) => {
+        requireVm(kind);
+        await withHelper((h) => vmCall(h, method, { name, snapshot }));
+        out(`${name}: ${verb === 'rm' ? 'deleted' : 'restored'} ${snapshot}`);
+      });
+  }
+
+  const image = program.command('image').description('The image library');
+  image.command('ls')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const list = await withHelper((h) => vmCall(h, 'image.list', {}));
+      if (json(o)) return out(JSON.stringify(list, null, 2));
+      out(['NAME                           FORMAT  VIRTUAL     ACTUAL', ...list.map((i) => `${i.name.padEnd(30)} ${i.format.padEnd(7)} ${bytes(i.virtualSize).padEnd(11)} ${bytes(i.actualSize)}`)].join('\n'));
+    });
+  image.command('import <path> <name>')
+    .description('Import a disk (converted to qcow2), ISO, kernel or initrd')
+    .action(async (path: string, name: string) => {
+      const img = await withHelper((h) => vmCall(h, 'image.import', { path, name }));
+      out(`imported ${img.name}: ${img.format}, ${bytes(img.virtualSize)}`);
+    });
+  image.command('rm <name>').action(async (name: string) => {
+    await withHelper((h) => vmCall(h, 'image.remove', { name }));
+    out(`removed ${name}`);
+  });
+
+  program
+    .command('logs')
+    .description("A VM's serial console log: nova logs vm NAME [--follow]")
+    .argument('<kind>', '"vm"')
+    .argument('<name>')
+    .option('-f, --follow', 'keep printing as the guest writes', false)
+    .action(async (kind: string, name: string, o: { follow: boolean }) => {
+      requireVm(kind);
+      const { serialLog } = await withHelper((h) => vmCall(h, 'vm.consoleInfo', { name }));
+      await printLog(serialLog, o.follow, ctx.io.stdout);
+    });
+}
+
+function requireVm(kind: string): void {
+  if (kind !== 'vm') throw new NovaError('invalid_argument', `expected "vm", got "${kind}" (only VMs have snapshots and logs for now)`);
+}
+
+/** Prints the log, then (with follow) polls it for growth until interrupted. */
+async function printLog(path: string, follow: boolean, write: (s: string) => void): Promise<void> {
+  let offset = 0;
+  for (;;) {
+    const size = await stat(path).then((s) => s.size, () => 0);
+    if (size < offset) offset = 0; // the VM restarted and the log began again
+    if (size > offset) {
+      const fh = await open(path, 'r');
+      try {
+        const buf = Buffer.alloc(size - offset);
+        await fh.read(buf, 0, buf.length, offset);
+        write(buf.toString('utf8'));
+      } finally {
+        await fh.close();
+      }
+      offset = size;
+    }
+    if (!follow) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function formatVmTable(list: VmInfo[]): string {
+  const header = 'NAME                 STATE     CPUS  MEMORY   MACHINE  PID';
+  const rows = list.map((v) =>
+    [
+      v.definition.name.padEnd(20),
+      (v.definition.template ? 'template' : v.state).padEnd(9),
+      String(v.definition.cpus).padEnd(5),
+      `${v.definition.memoryMiB}Mi`.padEnd(8),
+      v.definition.machine.padEnd(8),
+      v.pid ?? '-',
+    ].join(' '),
+  );
+  return [header, ...rows].join('\n');
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
+}

@@ -1,0 +1,103 @@
+// Virtual machines and their images: every verb the helper serves for them, each with
+// its schemas and the polkit action org.nova.vm.manage.
+import { z } from 'zod';
+import { POLKIT_ACTIONS } from '../actions.js';
+import {
+  ImageSchema,
+  SnapshotNameSchema,
+  SnapshotSchema,
+  SnapshotTreeSchema,
+  VmConsoleInfoSchema,
+  VmCreateSpecSchema,
+  VmInfoSchema,
+  VmMetricsSchema,
+  VmNameSchema,
+  VmStateSchema,
+} from '../vm.js';
+import { defineMethod } from './define.js';
+
+const manage = { by: 'helper', action: POLKIT_ACTIONS.vmManage } as const;
+const byName = z.strictObject({ name: VmNameSchema });
+const ok = z.strictObject({ ok: z.literal(true) });
+/** Snapshots with RAM and disk conversions are jobs: minutes, not seconds. */
+const JOB_TIMEOUT_MS = 10 * 60_000;
+
+export const vmMethods = {
+  'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: manage }),
+  'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: manage }),
+  'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template)', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
+  'vm.start': defineMethod({ summary: 'Start QEMU; for serial-console guests, wait for first output (boot watchdog)', params: byName, result: VmInfoSchema, served: manage, timeoutMs: 120_000 }),
+  'vm.stop': defineMethod({
+    summary: 'ACPI power button, then quit after timeoutMs; force quits at once',
+    params: z.strictObject({ name: VmNameSchema, force: z.boolean().default(false), timeoutMs: z.number().int().min(0).max(600_000).default(30_000) }),
+    result: z.strictObject({ graceful: z.boolean() }),
+    served: manage,
+    timeoutMs: 660_000,
+  }),
+  'vm.pause': defineMethod({ summary: 'Pause the guest CPUs', params: byName, result: VmInfoSchema, served: manage }),
+  'vm.resume': defineMethod({ summary: 'Resume a paused guest', params: byName, result: VmInfoSchema, served: manage }),
+  'vm.reboot': defineMethod({ summary: 'Hard reset (as the reset button)', params: byName, result: VmInfoSchema, served: manage }),
+  'vm.delete': defineMethod({
+    summary: 'Delete a VM; force stops it first; keepDisks leaves its disk files',
+    params: z.strictObject({ name: VmNameSchema, force: z.boolean().default(false), keepDisks: z.boolean().default(false) }),
+    result: ok,
+    served: manage,
+    timeoutMs: 60_000,
+  }),
+  'vm.setTemplate': defineMethod({
+    summary: 'Mark a stopped VM as a template (or back)',
+    params: z.strictObject({ name: VmNameSchema, template: z.boolean() }),
+    result: VmInfoSchema,
+    served: manage,
+  }),
+  'vm.clone': defineMethod({
+    summary: 'Clone a stopped VM: linked (overlays, templates only) or full (copies)',
+    params: z.strictObject({ source: VmNameSchema, target: VmNameSchema, linked: z.boolean().default(false) }),
+    result: VmInfoSchema,
+    served: manage,
+    timeoutMs: JOB_TIMEOUT_MS,
+  }),
+  'vm.snapshotCreate': defineMethod({
+    summary: 'Snapshot: with RAM while running (snapshot-save job), disks only while stopped',
+    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default('') }),
+    result: SnapshotSchema,
+    served: manage,
+    timeoutMs: JOB_TIMEOUT_MS,
+  }),
+  'vm.snapshotList': defineMethod({ summary: 'The snapshot tree', params: byName, result: SnapshotTreeSchema, served: manage }),
+  'vm.snapshotRestore': defineMethod({
+    summary: 'Go back to a snapshot',
+    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema }),
+    result: ok,
+    served: manage,
+    timeoutMs: JOB_TIMEOUT_MS,
+  }),
+  'vm.snapshotDelete': defineMethod({
+    summary: 'Delete a snapshot; its children move to its parent',
+    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema }),
+    result: ok,
+    served: manage,
+    timeoutMs: JOB_TIMEOUT_MS,
+  }),
+  'vm.consoleInfo': defineMethod({ summary: 'Serial socket and log, VNC websocket and password, SPICE socket', params: byName, result: VmConsoleInfoSchema, served: manage }),
+  'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: manage }),
+  'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: manage }),
+  'image.import': defineMethod({
+    summary: 'Import a disk (converted to qcow2), ISO, kernel or initrd into the library',
+    params: z.strictObject({ path: z.string().max(4096), name: ImageSchema.shape.name }),
+    result: ImageSchema,
+    served: manage,
+    timeoutMs: 6 * 3600_000,
+  }),
+  'image.remove': defineMethod({ summary: 'Remove an image no VM uses', params: z.strictObject({ name: ImageSchema.shape.name }), result: ok, served: manage }),
+} as const;
+
+/** Events this feature emits; to be merged into novaEvents. */
+export const vmEvents = {
+  'vm.stateChanged': z.strictObject({ name: VmNameSchema, state: VmStateSchema, reason: z.string().nullable() }),
+  'vm.metricsSampled': VmMetricsSchema,
+  'image.importProgressed': z.strictObject({ name: z.string(), percent: z.number().min(0).max(100) }),
+} as const;
+
+export type VmEventName = keyof typeof vmEvents;
+export type VmEvent = { [E in VmEventName]: { name: E; payload: z.infer<(typeof vmEvents)[E]> } }[VmEventName];
