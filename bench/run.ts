@@ -1,9 +1,9 @@
 // `npm run bench`: runs every benchmark and prints Nova against the raw tool.
 import { formatResults, type BenchResult, type Benchmark } from './bench-harness.js';
 import { helperRoundTrip } from './helper-roundtrip.bench.js';
+import { networkLifecycle } from './network-lifecycle.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip];
-
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

@@ -7,6 +7,7 @@ const PINNED_SURFACE = {
   helper: ['info', 'ping'],
   host: ['check'],
   image: ['import', 'list', 'remove'],
+  network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list'],
   novafile: ['validate'],
   subscribe: 'function',
   vm: ['clone', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop'],

@@ -10,6 +10,8 @@ export * from './api/app-api.js';
 export * from './api/host-api.js';
 export * from './vm.js';
 export * from './api/vm-api.js';
+export * from './network.js';
+export * from './api/network-api.js';
 export * from './api/events.js';
 export * from './api/nova-api.js';
 export * from './wire/frame-decoder.js';

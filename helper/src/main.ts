@@ -11,7 +11,9 @@ import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
+import { networkHandlers } from './methods/network-methods.js';
 import { vmHandlers } from './methods/vm-methods.js';
+import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
@@ -94,13 +96,21 @@ async function main(): Promise<number> {
     onStateChange: (change) => emit({ name: 'vm.stateChanged', payload: change }),
     ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
   });
-  // Recovery before serving: reattach to running VMs.
+  const networks = new NetworkManager({
+    stateDir,
+    runDir: join(runDir, 'networks'),
+    logger: logger.child({ component: 'network' }),
+  });
+  // Recovery before serving: reattach to running VMs, bring networks back.
   await vms.init();
+  const recovery = await networks.start();
+  if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
   const stopSampling = vms.startSampling((metrics) => emit({ name: 'vm.metricsSampled', payload: metrics }));
 
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms, emit }),
+    ...networkHandlers({ networks, onChanged: (name) => emit({ name: 'network.changed', payload: { name } }) }),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {
@@ -126,7 +136,7 @@ async function main(): Promise<number> {
   });
   stopSampling();
   await server.close();
-  // VMs keep running: the next helper reattaches to them.
+  // VMs, capsules and networks keep running: the next helper reattaches to them.
   await vms.detachAll();
   await releaseStateDir();
   logger.info('stopped');

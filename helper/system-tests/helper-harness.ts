@@ -46,13 +46,20 @@ export async function waitForSocket(path: string, timeoutMs = 10_000): Promise<v
   throw new Error(`helper socket ${path} did not appear within ${timeoutMs} ms`);
 }
 
-export async function startHelper(dir: string): Promise<RunningHelper> {
+export interface HelperOptions {
+  /** Run the whole helper inside this network namespace (networking tests). */
+  netns?: string;
+  extraArgs?: string[];
+}
+
+export async function startHelper(dir: string, options: HelperOptions = {}): Promise<RunningHelper> {
   const socketPath = join(dir, 'helper.sock');
   const stateDir = join(dir, 'state');
   let output = '';
-  const child = spawn(process.execPath, [HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'debug'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = [process.execPath, HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'debug', ...(options.extraArgs ?? [])];
+  const cmd = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
+  const [file, ...args] = cmd as [string, ...string[]];
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

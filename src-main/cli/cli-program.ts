@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } from '../../src-shared/index.js';
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerHostCommand } from './commands/host-command.js';
+import { registerNetCommand } from './commands/net-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerHostCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerVmCommands(program, ctx);
+  registerNetCommand(program, ctx);
   registerWebCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.

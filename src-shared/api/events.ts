@@ -8,6 +8,7 @@ export const novaEvents = {
     reason: z.string().optional(),
   }),
   'host.checked': z.strictObject({ generatedAt: z.string() }),
+  'network.changed': z.strictObject({ name: z.string() }),
   ...vmEvents,
 } as const;
 

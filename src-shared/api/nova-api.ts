@@ -7,12 +7,14 @@ import type { NovaEvent } from './events.js';
 import { appMethods } from './app-api.js';
 import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
+import { networkMethods } from './network-api.js';
 import { vmMethods } from './vm-api.js';
 
 export const novaApi = {
   ...appMethods,
   ...hostMethods,
   ...vmMethods,
+  ...networkMethods,
 } as const;
 
 export type NovaApiTable = typeof novaApi;

@@ -1,0 +1,80 @@
+// The resolved, validated form of a network as the helper keeps it: what the spec
+// said, with every default decided (bridge name, gateway, DHCP range, overlay device).
+// network-plan.ts makes one from a NetworkSpec; everything else consumes it.
+import type { AttachmentKind, EgressRule, Forward, NetworkProfile, NetworkType, Peer } from '../../../src-shared/network.js';
+
+export interface SubnetConfig {
+  /** Canonical block, e.g. "192.168.220.0/24". */
+  cidr: string;
+  /** The host's address on the bridge, e.g. "192.168.220.1". */
+  gateway: string;
+  prefix: number;
+  family: 4 | 6;
+}
+
+export interface OverlayConfig {
+  driver: 'vxlan';
+  vni: number;
+  /** The VXLAN device enslaved to the bridge. */
+  device: string;
+  /** The underlay interface, or null to let the kernel route to the peers. */
+  underlay: string | null;
+  /** Resolved peer addresses (IP literals) with their UDP ports. */
+  peers: Array<{ address: string; port: number }>;
+  port: number;
+}
+
+export interface NetworkConfig {
+  name: string;
+  type: NetworkType;
+  profile: NetworkProfile;
+  bridge: string;
+  /** Stable bridge MAC, so the bridge does not take a new address whenever a port joins. */
+  bridgeMac: string;
+  subnet: SubnetConfig | null;
+  /** null: no DHCP server. */
+  dhcp: { start: string; end: string } | null;
+  dns: boolean;
+  domain: string;
+  uplinks: string[];
+  /** As the caller wrote them (host names kept for display); overlay.peers holds the resolved ones. */
+  peers: Peer[];
+  overlay: OverlayConfig | null;
+  /** null: no egress policy; a list (even empty): only these leave the network. */
+  egressAllow: EgressRule[] | null;
+  forwards: Forward[];
+}
+
+export interface AttachmentRecord {
+  resource: string;
+  kind: AttachmentKind;
+  hostIfname: string;
+  mac: string;
+  /** Static "address/prefix", or null for DHCP. */
+  address: string | null;
+  netns: string | null;
+  guestIfname: string | null;
+}
+
+/** One file per network in the state dir. */
+export interface NetworkRecord {
+  version: 1;
+  config: NetworkConfig;
+  attachments: AttachmentRecord[];
+  createdAt: string;
+  /**
+   * Set while a create or delete is under way; a record found with it on start is
+   * finished by tearing the network down (a create never completed, or a delete did not).
+   */
+  pending?: 'create' | 'delete';
+}
+
+/** Runs dnsmasq when it has something to serve. */
+export function needsDnsmasq(config: NetworkConfig): boolean {
+  return config.subnet !== null && (config.dhcp !== null || config.dns);
+}
+
+/** The name a guest is resolved by: its resource name as a DNS label under the network's domain. */
+export function guestHostLabel(resource: string): string {
+  return resource.replace(/_/g, '-');
+}

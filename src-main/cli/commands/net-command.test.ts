@@ -1,0 +1,87 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { Network } from '../../../src-shared/network.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import type { CliContext } from '../cli-context.js';
+import { registerNetCommand } from './net-command.js';
+
+const hyperv0: Network = {
+  name: 'hyperv0', type: 'bridge', profile: 'nat', bridge: 'hyperv0', subnet: '192.168.220.0/24', gateway: '192.168.220.1',
+  dhcpRange: { start: '192.168.220.50', end: '192.168.220.150' }, uplinks: ['enp6s0'], dns: true, domain: 'hyperv0.nova',
+  driver: null, vni: null, peers: [], egressAllow: null, forwards: [],
+  attachments: [{ resource: 'web', kind: 'veth', hostIfname: 'nva1234', mac: '02:11:22:33:44:55', address: null, netns: 'web', guestIfname: 'eth0', hostname: 'web.hyperv0.nova', present: true }],
+  status: { state: 'degraded', reasons: ['uplink enp6s0 is missing'] }, createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+async function run(argv: string[], answer: (method: string, params: unknown) => unknown) {
+  let stdout = '';
+  const calls: Array<[string, unknown]> = [];
+  const program = new Command('nova').option('--json', '', false).exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  const ctx: CliContext = {
+    io: { stdout: (t) => (stdout += t), stderr: () => undefined },
+    globals: () => ({ socket: '', stateDir: '', json: program.opts<{ json: boolean }>().json, autostart: false }),
+    connectHelper: async () =>
+      ({
+        callRaw: async (method: string, params: unknown) => (calls.push([method, params]), answer(method, params)),
+        close: () => undefined,
+      }) as unknown as HelperClient,
+  };
+  registerNetCommand(program, ctx);
+  const harden = (c: Command) => {
+    c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    c.commands.forEach(harden);
+  };
+  harden(program);
+  let error: unknown = null;
+  await program.parseAsync(argv, { from: 'user' }).catch((e: unknown) => (error = e));
+  return { stdout, calls, error };
+}
+
+describe('nova net', () => {
+  it('sends the product example as written', async () => {
+    const r = await run(
+      'net create hyperv0 --type bridge --profile nat --uplink enp6s0 --subnet 192.168.220.1/24 --dhcp-range 192.168.220.50-192.168.220.150'.split(' '),
+      () => hyperv0,
+    );
+    expect(r.error).toBeNull();
+    expect(r.calls).toEqual([
+      ['network.create', { name: 'hyperv0', type: 'bridge', profile: 'nat', uplinks: ['enp6s0'], subnet: '192.168.220.1/24', dhcpRange: { start: '192.168.220.50', end: '192.168.220.150' } }],
+    ]);
+    expect(r.stdout).toContain('State:     degraded (uplink enp6s0 is missing)');
+  });
+
+  it('parses forwards, egress rules and peers with the NovaFile syntaxes', async () => {
+    const r = await run(['net', 'create', 'lab', '--subnet', '10.203.0.1/24', '--forward', '8080:10.203.0.10:80', '--egress-allow', '10.0.0.0/8:443/tcp', '--egress-allow', '53/udp'], () => hyperv0);
+    expect(r.calls[0]?.[1]).toMatchObject({
+      forwards: [{ hostPort: 8080, guestAddress: '10.203.0.10', guestPort: 80, protocol: 'tcp' }],
+      egressAllow: [
+        { destination: '10.0.0.0/8', ports: { from: 443, to: 443 }, protocol: 'tcp' },
+        { destination: null, ports: { from: 53, to: 53 }, protocol: 'udp' },
+      ],
+    });
+  });
+
+  it('lists as a table and as JSON', async () => {
+    const table = await run(['net', 'ls'], () => ({ networks: [hyperv0] }));
+    expect(table.stdout).toMatch(/^NAME\s+PROFILE\s+SUBNET\s+ATTACHED\s+STATE\nhyperv0\s+nat\s+192\.168\.220\.0\/24\s+1\s+degraded/);
+    const json = await run(['net', 'ls', '--json'], () => ({ networks: [hyperv0] }));
+    expect(JSON.parse(json.stdout)).toEqual([hyperv0]);
+  });
+
+  it('adds and removes forwards, attaches and detaches', async () => {
+    const answer = (m: string) =>
+      m === 'network.attach' ? hyperv0.attachments[0] : m.startsWith('network.forward') ? { network: 'hyperv0', forwards: [] } : m === 'network.detach' ? { network: 'hyperv0', resource: 'web' } : null;
+    expect((await run(['net', 'forward', 'add', 'hyperv0', '2222:192.168.220.60:22'], answer)).calls).toEqual([
+      ['network.forwardAdd', { network: 'hyperv0', forward: { hostPort: 2222, guestAddress: '192.168.220.60', guestPort: 22, protocol: 'tcp' } }],
+    ]);
+    expect((await run(['net', 'forward', 'rm', 'hyperv0', '5353/udp'], answer)).calls).toEqual([['network.forwardRemove', { network: 'hyperv0', hostPort: 5353, protocol: 'udp' }]]);
+    expect((await run(['net', 'attach', 'hyperv0', 'web', '--netns', 'web'], answer)).calls).toEqual([['network.attach', { network: 'hyperv0', resource: 'web', kind: 'veth', netns: 'web' }]]);
+    expect((await run(['net', 'detach', 'hyperv0', 'web'], answer)).calls).toEqual([['network.detach', { network: 'hyperv0', resource: 'web' }]]);
+  });
+
+  it('refuses a malformed forward before calling the helper', async () => {
+    const r = await run(['net', 'forward', 'add', 'hyperv0', '8080-10.0.0.1'], () => null);
+    expect(r.calls).toEqual([]);
+    expect(String(r.error)).toMatch(/is not a forward/);
+  });
+});

@@ -1,0 +1,309 @@
+// `nova net ls|create|rm|inspect`, `nova net forward add|rm|ls`, `nova net attach|detach`,
+// `nova net leases`: networks through the helper. Flag values use the NovaFile's own
+// syntaxes (forwards, egress rules, peers), parsed by the NovaFile's parsers.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { z } from 'zod';
+import { networkMethods } from '../../../src-shared/api/network-api.js';
+import type { Network, NetworkSpecInput } from '../../../src-shared/network.js';
+import {
+  parseDhcpRange,
+  parseEgressRule,
+  parseForward,
+  parseInterfaceName,
+  parsePeer,
+  type Parsed,
+} from '../../core/novafile/novafile-specs.js';
+import { formatIp } from '../../core/novafile/ip-cidr.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import type { CliContext } from '../cli-context.js';
+
+type NetworkMethods = typeof networkMethods;
+type NetworkMethodName = keyof NetworkMethods;
+
+/**
+ * Calls a network method and checks the answer against its schema. Goes through
+ * callRaw's untyped door so this file compiles before network-api joins NovaApi.
+ */
+async function callNetwork<M extends NetworkMethodName>(
+  helper: HelperClient,
+  method: M,
+  params: z.input<NetworkMethods[M]['params']>,
+): Promise<z.output<NetworkMethods[M]['result']>> {
+  const raw = helper.callRaw as unknown as (m: string, p: unknown) => Promise<unknown>;
+  const value = await raw.call(helper, method, params);
+  return networkMethods[method].result.parse(value) as z.output<NetworkMethods[M]['result']>;
+}
+
+function parser<T>(parse: (text: string) => Parsed<T>): (text: string, previous?: T[]) => T[] {
+  return (text, previous = []) => {
+    const r = parse(text);
+    if (!r.ok) throw new InvalidArgumentError(r.message);
+    return [...previous, r.value];
+  };
+}
+
+function single<T>(parse: (text: string) => Parsed<T>): (text: string) => T {
+  return (text) => {
+    const r = parse(text);
+    if (!r.ok) throw new InvalidArgumentError(r.message);
+    return r.value;
+  };
+}
+
+function intArg(what: string, min: number, max: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export interface NetCreateOptions {
+  type?: 'bridge' | 'overlay';
+  profile?: 'nat' | 'external' | 'internal';
+  uplink?: string[];
+  subnet?: string;
+  dhcpRange?: { start: string; end: string };
+  dhcp?: boolean;
+  dns?: boolean;
+  domain?: string;
+  driver?: string;
+  vni?: number;
+  peer?: Array<{ host: string; port: number | null }>;
+  egressAllow?: z.input<NetworkMethods['network.create']['params']>['egressAllow'];
+  forward?: Array<{ hostPort: number; guestAddress: string; guestPort: number; protocol: 'tcp' | 'udp' }>;
+}
+
+/** The `network.create` params for `nova net create NAME [flags]`. */
+export function createSpec(name: string, o: NetCreateOptions): NetworkSpecInput {
+  const spec: NetworkSpecInput = { name };
+  if (o.type) spec.type = o.type;
+  if (o.profile) spec.profile = o.profile;
+  if (o.uplink) spec.uplinks = o.uplink;
+  if (o.subnet) spec.subnet = o.subnet;
+  if (o.dhcpRange) spec.dhcpRange = o.dhcpRange;
+  if (o.dhcp === false) spec.dhcp = false;
+  if (o.dns === false) spec.dns = false;
+  if (o.domain) spec.domain = o.domain;
+  if (o.driver) spec.driver = o.driver;
+  if (o.vni !== undefined) spec.vni = o.vni;
+  if (o.peer) spec.peers = o.peer;
+  if (o.egressAllow) spec.egressAllow = o.egressAllow;
+  if (o.forward) spec.forwards = o.forward;
+  return spec;
+}
+
+/** Adds the `create` subcommand's flags; exported so tests parse real argv exactly as the CLI does. */
+export function defineCreateCommand(cmd: Command): Command {
+  return cmd
+    .argument('<name>', 'network name (also its bridge name: at most 15 characters)')
+    .addOption(new Option('--type <type>', 'bridge or overlay').choices(['bridge', 'overlay']))
+    .addOption(new Option('--profile <profile>', 'nat, external or internal').choices(['nat', 'external', 'internal']))
+    .option('--uplink <ifname>', 'host interface: the way out (nat), bridged (external) or underlay (overlay); repeatable', parser(parseInterfaceName))
+    .option('--subnet <cidr>', "the host's address with a prefix, e.g. 192.168.220.1/24")
+    .option('--dhcp-range <first-last>', 'DHCP pool inside the subnet', single((t) => {
+      const r = parseDhcpRange(t);
+      return r.ok ? { ok: true as const, value: { start: formatIp(r.value.start), end: formatIp(r.value.end) } } : r;
+    }))
+    .option('--no-dhcp', 'no DHCP server')
+    .option('--no-dns', 'no DNS for guests')
+    .option('--domain <domain>', 'DNS domain for guests (default NAME.nova)')
+    .option('--driver <driver>', 'overlay driver (vxlan)')
+    .option('--vni <n>', 'VXLAN network identifier', intArg('--vni', 1, 16_777_215))
+    .option('--peer <address>', 'overlay peer "ip[:port]"; repeatable', parser(parsePeer))
+    .option('--egress-allow <rule>', 'allow only this egress ("10.0.0.0/8", "1.2.3.4:443/tcp", "53/udp"); repeatable', parser(parseEgressRule))
+    .option('--forward <spec>', 'forward "hostport:guestaddr:guestport[/proto]"; repeatable', parser(parseForward));
+}
+
+function formatTable(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function stateText(net: Network): string {
+  return net.status.state === 'active' ? 'active' : `${net.status.state} (${net.status.reasons.join('; ')})`;
+}
+
+export function formatNetworkList(networks: readonly Network[]): string {
+  if (networks.length === 0) return 'No networks. Create one with: nova net create NAME --subnet 10.203.0.1/24\n';
+  return formatTable([
+    ['NAME', 'PROFILE', 'SUBNET', 'ATTACHED', 'STATE'],
+    ...networks.map((n) => [n.name, n.type === 'overlay' ? `overlay/${n.profile}` : n.profile, n.subnet ?? '-', String(n.attachments.length), stateText(n)]),
+  ]);
+}
+
+export function formatNetwork(n: Network): string {
+  const lines = [
+    `Name:      ${n.name}`,
+    `Profile:   ${n.type === 'overlay' ? `overlay (${n.driver}, VNI ${n.vni})` : 'bridge'} ${n.profile}`,
+    `State:     ${stateText(n)}`,
+    `Bridge:    ${n.bridge}`,
+    `Subnet:    ${n.subnet ? `${n.subnet} (host ${n.gateway})` : '-'}`,
+    `DHCP:      ${n.dhcpRange ? `${n.dhcpRange.start} - ${n.dhcpRange.end}` : 'off'}`,
+    `DNS:       ${n.dns ? `*.${n.domain}` : 'off'}`,
+    `Uplinks:   ${n.uplinks.join(', ') || '-'}`,
+  ];
+  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map((p) => (p.port ? `${p.host}:${p.port}` : p.host)).join(', ')}`);
+  lines.push(`Egress:    ${n.egressAllow === null ? 'anything' : n.egressAllow.length === 0 ? 'nothing' : `only ${n.egressAllow.length} rule(s)`}`);
+  lines.push(`Forwards:  ${n.forwards.map((f) => `${f.hostPort}/${f.protocol} -> ${f.guestAddress}:${f.guestPort}`).join(', ') || '-'}`);
+  lines.push('Attached:');
+  if (n.attachments.length === 0) lines.push('  (none)');
+  for (const a of n.attachments) {
+    lines.push(`  ${a.resource}  ${a.kind} ${a.hostIfname}  ${a.mac}  ${a.address ?? 'dhcp'}  ${a.hostname}${a.present ? '' : '  (not present)'}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerNetCommand(program: Command, ctx: CliContext): void {
+  const net = program.command('net').description('Networks: bridges (nat, external, internal) and overlays');
+  const json = (opts: { json?: boolean }) => opts.json === true || ctx.globals().json;
+  const withHelper = async <T>(work: (helper: HelperClient) => Promise<T>): Promise<T> => {
+    const helper = await ctx.connectHelper();
+    try {
+      return await work(helper);
+    } finally {
+      helper.close();
+    }
+  };
+  const print = (text: string) => ctx.io.stdout(text);
+  const printJson = (value: unknown) => print(JSON.stringify(value, null, 2) + '\n');
+
+  net
+    .command('ls')
+    .description('List networks')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withHelper(async (h) => {
+        const { networks } = await callNetwork(h, 'network.list', {});
+        if (json(opts)) printJson(networks);
+        else print(formatNetworkList(networks));
+      }),
+    );
+
+  defineCreateCommand(net.command('create').description('Create a network'))
+    .option('--json', 'print the created network as JSON')
+    .action((name: string, opts: NetCreateOptions & { json?: boolean }) =>
+      withHelper(async (h) => {
+        const created = await callNetwork(h, 'network.create', createSpec(name, opts));
+        if (json(opts)) printJson(created);
+        else print(formatNetwork(created));
+      }),
+    );
+
+  net
+    .command('rm')
+    .description('Delete a network and everything attached to it')
+    .argument('<name>')
+    .action((name: string) =>
+      withHelper(async (h) => {
+        await callNetwork(h, 'network.delete', { name });
+        if (ctx.globals().json) printJson({ deleted: name });
+        else print(`Deleted network ${name}\n`);
+      }),
+    );
+
+  net
+    .command('inspect')
+    .description('Show a network: status, attachments, forwards, egress policy')
+    .argument('<name>')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: { json?: boolean }) =>
+      withHelper(async (h) => {
+        const n = await callNetwork(h, 'network.get', { name });
+        if (json(opts)) printJson(n);
+        else print(formatNetwork(n));
+      }),
+    );
+
+  net
+    .command('leases')
+    .description("DHCP leases handed out on a network")
+    .argument('<network>')
+    .option('--json', 'print JSON')
+    .action((network: string, opts: { json?: boolean }) =>
+      withHelper(async (h) => {
+        const { leases } = await callNetwork(h, 'network.leases', { network });
+        if (json(opts)) printJson(leases);
+        else print(formatTable([['ADDRESS', 'MAC', 'HOSTNAME', 'EXPIRES'], ...leases.map((l) => [l.address, l.mac, l.hostname ?? '-', l.expiresAt ?? 'never'])]));
+      }),
+    );
+
+  const forward = net.command('forward').description('Port forwards from host ports to guests');
+  forward
+    .command('add')
+    .description('Forward a host port: nova net forward add NETWORK 8080:10.203.0.10:80[/tcp]')
+    .argument('<network>')
+    .argument('<forward>', 'hostport:guestaddress:guestport[/tcp|/udp]', single(parseForward))
+    .action((network: string, f: { hostPort: number; guestAddress: string; guestPort: number; protocol: 'tcp' | 'udp' }) =>
+      withHelper(async (h) => {
+        const r = await callNetwork(h, 'network.forwardAdd', { network, forward: f });
+        if (ctx.globals().json) printJson(r.forwards);
+        else print(`Forwarding host port ${f.hostPort}/${f.protocol} to ${f.guestAddress}:${f.guestPort} on ${network}\n`);
+      }),
+    );
+  forward
+    .command('rm')
+    .description('Remove a forward: nova net forward rm NETWORK 8080[/tcp]')
+    .argument('<network>')
+    .argument('<hostport>', 'host port with an optional /tcp or /udp')
+    .action((network: string, text: string) =>
+      withHelper(async (h) => {
+        const m = /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
+        const port = Number(m?.[1]);
+        if (!m || port < 1 || port > 65_535) throw new InvalidArgumentError(`"${text}" is not a host port such as 8080 or 5353/udp`);
+        const protocol = (m[2] ?? 'tcp') as 'tcp' | 'udp';
+        await callNetwork(h, 'network.forwardRemove', { network, hostPort: port, protocol });
+        print(`Removed the forward of host port ${port}/${protocol} on ${network}\n`);
+      }),
+    );
+  forward
+    .command('ls')
+    .description("A network's port forwards")
+    .argument('<network>')
+    .option('--json', 'print JSON')
+    .action((network: string, opts: { json?: boolean }) =>
+      withHelper(async (h) => {
+        const { forwards } = await callNetwork(h, 'network.forwardList', { network });
+        if (json(opts)) printJson(forwards);
+        else if (forwards.length === 0) print(`No forwards on ${network}\n`);
+        else print(formatTable([['HOST PORT', 'GUEST'], ...forwards.map((f) => [`${f.hostPort}/${f.protocol}`, `${f.guestAddress}:${f.guestPort}`])]));
+      }),
+    );
+
+  net
+    .command('attach')
+    .description("Attach a VM's tap or a capsule's veth to a network")
+    .argument('<network>')
+    .argument('<resource>', 'the VM or capsule name')
+    .addOption(new Option('--kind <kind>', 'tap (VM) or veth (capsule)').choices(['tap', 'veth']).default('veth'))
+    .option('--netns <name>', "veth: the capsule's named network namespace")
+    .option('--ifname <name>', 'veth: the interface name inside it (default eth0)')
+    .option('--address <cidr>', 'static address (default: DHCP)')
+    .option('--json', 'print JSON')
+    .action((network: string, resource: string, opts: { kind: 'tap' | 'veth'; netns?: string; ifname?: string; address?: string; json?: boolean }) =>
+      withHelper(async (h) => {
+        const a = await callNetwork(h, 'network.attach', {
+          network,
+          resource,
+          kind: opts.kind,
+          ...(opts.netns ? { netns: opts.netns } : {}),
+          ...(opts.ifname ? { guestIfname: opts.ifname } : {}),
+          ...(opts.address ? { address: opts.address } : {}),
+        });
+        if (json(opts)) printJson(a);
+        else print(`Attached ${resource} to ${network}: ${a.kind} ${a.hostIfname}, MAC ${a.mac}, ${a.address ?? 'DHCP'}, ${a.hostname}\n`);
+      }),
+    );
+
+  net
+    .command('detach')
+    .description('Detach a VM or capsule from a network')
+    .argument('<network>')
+    .argument('<resource>')
+    .action((network: string, resource: string) =>
+      withHelper(async (h) => {
+        await callNetwork(h, 'network.detach', { network, resource });
+        print(`Detached ${resource} from ${network}\n`);
+      }),
+    );
+}

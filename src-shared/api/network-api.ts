@@ -1,0 +1,85 @@
+// Networks: bridges (nat, external, internal), overlays, attachments, port forwards
+// and DHCP leases. Every method is served by the helper under org.nova.network.manage.
+import { z } from 'zod';
+import { POLKIT_ACTIONS } from '../actions.js';
+import {
+  AttachmentNameSchema,
+  AttachmentSchema,
+  AttachRequestSchema,
+  DhcpLeaseSchema,
+  ForwardSchema,
+  NetworkNameSchema,
+  NetworkSchema,
+  NetworkSpecSchema,
+  ProtocolSchema,
+} from '../network.js';
+import { defineMethod } from './define.js';
+
+const manage = { by: 'helper', action: POLKIT_ACTIONS.networkManage } as const;
+const byName = z.strictObject({ name: NetworkNameSchema });
+const forwards = z.strictObject({ network: z.string(), forwards: z.array(ForwardSchema) });
+
+export const networkMethods = {
+  'network.list': defineMethod({
+    summary: 'Every network with its status, attachments and forwards',
+    params: z.strictObject({}),
+    result: z.strictObject({ networks: z.array(NetworkSchema) }),
+    served: manage,
+  }),
+  'network.get': defineMethod({
+    summary: 'One network with its status, attachments and forwards',
+    params: byName,
+    result: NetworkSchema,
+    served: manage,
+  }),
+  'network.create': defineMethod({
+    summary: 'Create a network (bridge, addresses, nftables rules, dnsmasq) or nothing at all',
+    params: NetworkSpecSchema,
+    result: NetworkSchema,
+    served: manage,
+    timeoutMs: 60_000,
+  }),
+  'network.delete': defineMethod({
+    summary: 'Delete a network: its bridge, rules, dnsmasq and attachments',
+    params: byName,
+    result: z.strictObject({ name: z.string() }),
+    served: manage,
+    timeoutMs: 60_000,
+  }),
+  'network.forwardAdd': defineMethod({
+    summary: 'Forward a host port to a guest on this network',
+    params: z.strictObject({ network: NetworkNameSchema, forward: ForwardSchema }),
+    result: forwards,
+    served: manage,
+  }),
+  'network.forwardRemove': defineMethod({
+    summary: 'Remove the forward of a host port',
+    params: z.strictObject({ network: NetworkNameSchema, hostPort: z.number().int().min(1).max(65_535), protocol: ProtocolSchema.default('tcp') }),
+    result: forwards,
+    served: manage,
+  }),
+  'network.forwardList': defineMethod({
+    summary: "A network's port forwards",
+    params: z.strictObject({ network: NetworkNameSchema }),
+    result: forwards,
+    served: manage,
+  }),
+  'network.attach': defineMethod({
+    summary: "Join a VM's tap or a capsule's veth to a network, with a stable MAC",
+    params: AttachRequestSchema,
+    result: AttachmentSchema,
+    served: manage,
+  }),
+  'network.detach': defineMethod({
+    summary: 'Remove a resource from a network (its tap or veth goes too)',
+    params: z.strictObject({ network: NetworkNameSchema, resource: AttachmentNameSchema }),
+    result: z.strictObject({ network: z.string(), resource: z.string() }),
+    served: manage,
+  }),
+  'network.leases': defineMethod({
+    summary: "The DHCP leases dnsmasq has handed out on a network",
+    params: z.strictObject({ network: NetworkNameSchema }),
+    result: z.strictObject({ network: z.string(), leases: z.array(DhcpLeaseSchema) }),
+    served: manage,
+  }),
+} as const;
