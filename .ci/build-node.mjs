@@ -24,6 +24,13 @@ await build({
   target: 'node18',
 });
 await copyFile('helper/native/peercred/build/Release/peercred.node', 'out/helper/peercred.node');
+// Each running capsule has a small shim owning its stdio, so logs outlive helper restarts.
+await build({
+  ...common,
+  entryPoints: ['helper/src/capsule/capsule-shim.ts'],
+  outfile: 'out/helper/capsule-shim.mjs',
+  target: 'node18',
+});
 
 await build({
   ...common,

@@ -1,0 +1,908 @@
+// CapsuleManager: the lifecycle of capsules on one host. Each capsule is a directory under
+// STATE/capsules/NAME (versioned capsule.json, bundle, overlay upper/work, logs, snapshots);
+// each run is a detached shim (capsule-shim.ts) that is the parent of `runc run`, so the
+// helper can restart while capsules run: a new manager reattaches (pid + start time),
+// picks up exits the shim recorded, and keeps applying restart policies.
+import { spawn } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  CapsuleExitSchema,
+  CapsuleSpecSchema,
+  CAPSULE_NAME_PATTERN,
+  type Capsule,
+  type CapsuleExit,
+  type CapsuleMetrics,
+  type CapsuleSnapshot,
+  type CapsuleSpec,
+  type CapsuleSpecIn,
+  type OciImage,
+} from '../../../src-shared/capsule.js';
+import { NovaError, schemaError } from '../../../src-shared/errors.js';
+import { writeJsonAtomic } from '../state/atomic-write.js';
+import { ResourceLocks } from '../state/resource-lock.js';
+import type { Logger } from '../util/logger.js';
+import { isSameProcess, processStartTime } from '../util/proc-stat.js';
+import { nextLogSeq, readLogs, type LogPage, type LogQuery } from './capsule-logs.js';
+import type { ShimExit, ShimSpec } from './capsule-shim.js';
+import { memoryCgroupDirV1, readCgroupMetrics } from './cgroup-metrics.js';
+import type { ImageStore } from './image-store.js';
+import { buildOciConfig, type IdMapping } from './oci-config.js';
+import * as rt from './runtime-argv.js';
+import type { ToolRunner } from './tool-runner.js';
+import { resolveVolume } from './volume-paths.js';
+
+export const CAPSULE_RECORD_VERSION = 1;
+export const KNOWN_RUNTIMES = ['crun', 'runc'] as const;
+const START_WAIT_MS = 15_000;
+const KILL_WAIT_MS = 5_000;
+const SUPERVISE_POLL_MS = 1_000;
+
+const RunRecordSchema = z.strictObject({
+  shimPid: z.number().int(),
+  shimStart: z.string(),
+  containerPid: z.number().int().nullable(),
+  startedAt: z.string(),
+  paused: z.boolean(),
+});
+
+const CapsuleRecordSchema = z.strictObject({
+  version: z.literal(CAPSULE_RECORD_VERSION),
+  spec: CapsuleSpecSchema,
+  imageId: z.string(),
+  imageName: z.string(),
+  runtime: z.string(),
+  rootfsMode: z.enum(['overlay', 'copy']),
+  createdAt: z.string(),
+  /** What the user last asked for: restart policies only act while this is `running`. */
+  desired: z.enum(['running', 'stopped']),
+  restartCount: z.number().int(),
+  lastExit: CapsuleExitSchema.nullable(),
+  run: RunRecordSchema.nullable(),
+  /** Set while the restart policy waits to start the capsule again. */
+  restartAt: z.string().nullable(),
+});
+type CapsuleRecord = z.infer<typeof CapsuleRecordSchema>;
+
+/** The subset of node-pty this module uses, so node-pty stays an optional, injected dependency. */
+export interface PtyProcess {
+  readonly pid: number;
+  onData(listener: (data: string) => void): { dispose(): void };
+  onExit(listener: (e: { exitCode: number; signal?: number }) => void): { dispose(): void };
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  kill(signal?: string): void;
+}
+export type PtySpawn = (file: string, args: string[], opts: { name: string; cols: number; rows: number; cwd: string; env: Record<string, string> }) => PtyProcess;
+
+export interface CapsuleManagerOptions {
+  stateDir: string;
+  images: ImageStore;
+  run: ToolRunner;
+  logger: Logger;
+  /** `auto` probes (crun first, then runc, as the host check does); or a runtime name. */
+  runtime: string;
+  /** Resolves a runtime name to the binary that works here; null when it does not. */
+  resolveRuntime: (name: string | 'auto') => Promise<{ name: string; path: string } | null>;
+  /** argv that starts the shim; the shim's spec file path is appended. */
+  shimCommand: readonly string[];
+  /** Host directories volume sources must lie in. */
+  volumeRoots: readonly string[];
+  /** Container ids are PREFIX + name, so several Nova instances (tests) never collide. */
+  containerIdPrefix?: string;
+  /** Parent cgroup of all capsules (cgroupfs path). */
+  cgroupParent?: string;
+  cgroupRoot?: string;
+  maxLogBytes?: number;
+  maxLogFiles?: number;
+  /** Restart backoff: first delay, doubled per consecutive restart, capped at 10 s. */
+  restartBackoffMs?: number;
+  idMapping?: IdMapping | null;
+  ptySpawn?: PtySpawn;
+  /** Tells whether overlayfs works with the state dir as upper (probed once otherwise). */
+  forceRootfsMode?: 'overlay' | 'copy';
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TerminalSession {
+  readonly id: string;
+  onData(listener: (data: string) => void): void;
+  onExit(listener: (exitCode: number) => void): void;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  close(): void;
+}
+
+function hostsFile(hostname: string): string {
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function checkCapsuleName(name: string): void {
+  if (!CAPSULE_NAME_PATTERN.test(name)) {
+    throw new NovaError('invalid_argument', `Invalid capsule name "${name}": 1-63 of a-z 0-9 _ - starting with a letter or digit`);
+  }
+}
+
+/** Docker's exit reason rules, plus OOM from the cgroup and the stop the user asked for. */
+export function exitFromShim(e: ShimExit, stopRequested: boolean): CapsuleExit {
+  const signalFromCode = e.exitCode !== null && e.exitCode > 128 ? e.exitCode - 128 : null;
+  const signal = e.signal ?? (signalFromCode ? `SIG${signalName(signalFromCode)}` : null);
+  if (!e.started) return { exitCode: e.exitCode, signal: null, reason: 'start-failed', at: e.at, message: e.runtimeError ?? undefined };
+  if (e.oomKilled) return { exitCode: e.exitCode, signal, reason: 'oom-killed', at: e.at, message: 'killed by the kernel: out of memory (the memory limit was reached)' };
+  if (stopRequested) return { exitCode: e.exitCode, signal, reason: 'stopped', at: e.at };
+  if (signal) return { exitCode: e.exitCode, signal, reason: 'signaled', at: e.at };
+  return { exitCode: e.exitCode, signal: null, reason: 'exited', at: e.at };
+}
+
+const SIGNALS: Record<number, string> = { 1: 'HUP', 2: 'INT', 3: 'QUIT', 6: 'ABRT', 9: 'KILL', 11: 'SEGV', 13: 'PIPE', 14: 'ALRM', 15: 'TERM' };
+function signalName(n: number): string {
+  return SIGNALS[n] ?? String(n);
+}
+
+/** Whether the policy restarts after this exit, given restarts already made. */
+export function shouldRestart(spec: CapsuleSpec, exit: CapsuleExit, restartCount: number): boolean {
+  if (exit.reason === 'stopped' || exit.reason === 'start-failed') return false;
+  const p = spec.restart;
+  if (p.mode === 'always') return true;
+  if (p.mode === 'on-failure') return exit.exitCode !== 0 && (p.maxRetries === null || restartCount < p.maxRetries);
+  return false;
+}
+
+export class CapsuleManager {
+  private readonly root: string;
+  private readonly runtimeRoot: string;
+  private readonly locks = new ResourceLocks();
+  private readonly records = new Map<string, CapsuleRecord>();
+  private readonly watchers = new Map<string, { watcher: FSWatcher | null; timer: NodeJS.Timeout }>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly stopping = new Set<string>();
+  private readonly reaping = new Set<string>();
+  private readonly terminals = new Map<string, PtyProcess>();
+  private readonly exitWaiters = new Map<string, Set<() => void>>();
+  private overlayWorks: boolean | null = null;
+  private closed = false;
+  private terminalSeq = 0;
+
+  constructor(private readonly o: CapsuleManagerOptions) {
+    this.root = join(o.stateDir, 'capsules');
+    this.runtimeRoot = join(o.stateDir, 'runc');
+    if (o.runtime !== 'auto' && !(KNOWN_RUNTIMES as readonly string[]).includes(o.runtime)) {
+      throw new NovaError('invalid_argument', `Unknown OCI runtime "${o.runtime}": use one of auto, ${KNOWN_RUNTIMES.join(', ')}`);
+    }
+  }
+
+  private get prefix(): string {
+    return this.o.containerIdPrefix ?? 'nova-';
+  }
+  private containerId(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+  private cgroupsPath(name: string): string {
+    return `${this.o.cgroupParent ?? '/nova'}/${this.containerId(name)}`;
+  }
+  private dir(name: string): string {
+    return join(this.root, name);
+  }
+  private paths(name: string) {
+    const d = this.dir(name);
+    return {
+      record: join(d, 'capsule.json'),
+      bundle: join(d, 'bundle'),
+      rootfs: join(d, 'bundle', 'rootfs'),
+      upper: join(d, 'upper'),
+      work: join(d, 'work'),
+      etc: join(d, 'etc'),
+      run: join(d, 'run'),
+      pidFile: join(d, 'run', 'container.pid'),
+      exitFile: join(d, 'run', 'exit.json'),
+      shimSpec: join(d, 'run', 'shim.json'),
+      logs: join(d, 'logs'),
+      logFile: join(d, 'logs', 'capsule.log'),
+      snapshots: join(d, 'snapshots'),
+    };
+  }
+  private get maxLogFiles(): number {
+    return this.o.maxLogFiles ?? 5;
+  }
+
+  /** Loads every capsule record and reattaches to those still running. */
+  async recover(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
+    for (const name of await readdir(this.root)) {
+      if (!CAPSULE_NAME_PATTERN.test(name)) continue;
+      const rec = await this.readRecord(name);
+      if (!rec) continue;
+      this.records.set(name, rec);
+    }
+    for (const [name, rec] of this.records) {
+      await this.locks.withLock(name, async () => {
+        if (rec.run) {
+          if (await isSameProcess(rec.run.shimPid, rec.run.shimStart)) {
+            this.o.logger.info({ capsule: name, shimPid: rec.run.shimPid }, 'reattached to running capsule');
+            this.supervise(name);
+          } else {
+            await this.reapExit(name);
+          }
+        } else if (rec.restartAt) {
+          this.scheduleRestart(name, Math.max(0, Date.parse(rec.restartAt) - Date.now()));
+        }
+      });
+    }
+  }
+
+  /** Stops watching (capsules keep running: they belong to their shims, not to us). */
+  close(): void {
+    this.closed = true;
+    for (const { watcher, timer } of this.watchers.values()) {
+      watcher?.close();
+      clearInterval(timer);
+    }
+    this.watchers.clear();
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+    for (const t of this.terminals.values()) t.kill();
+    this.terminals.clear();
+  }
+
+  isImageInUse(imageId: string): boolean {
+    return [...this.records.values()].some((r) => r.imageId === imageId);
+  }
+
+  async list(): Promise<Capsule[]> {
+    return Promise.all([...this.records.keys()].sort().map((n) => this.get(n)));
+  }
+
+  async get(name: string): Promise<Capsule> {
+    const rec = this.mustGet(name);
+    return this.view(name, rec);
+  }
+
+  private view(name: string, rec: CapsuleRecord): Capsule {
+    let state: Capsule['state'];
+    if (rec.run) state = rec.run.paused ? 'paused' : 'running';
+    else if (rec.restartAt) state = 'restarting';
+    else if (rec.lastExit === null && rec.restartCount === 0) state = 'created';
+    else state = 'stopped';
+    return {
+      name,
+      spec: rec.spec,
+      imageId: rec.imageId,
+      imageName: rec.imageName,
+      state,
+      runtime: rec.runtime,
+      rootfsMode: rec.rootfsMode,
+      pid: rec.run?.containerPid ?? null,
+      createdAt: rec.createdAt,
+      startedAt: rec.run?.startedAt ?? null,
+      lastExit: rec.lastExit,
+      restartCount: rec.restartCount,
+    };
+  }
+
+  private mustGet(name: string): CapsuleRecord {
+    checkCapsuleName(name);
+    const rec = this.records.get(name);
+    if (!rec) throw new NovaError('not_found', `No capsule named "${name}"`, { name });
+    return rec;
+  }
+
+  async create(specIn: CapsuleSpecIn): Promise<Capsule> {
+    const parsed = CapsuleSpecSchema.safeParse(specIn);
+    if (!parsed.success) throw schemaError('Invalid capsule spec', parsed.error);
+    const spec = parsed.data;
+    return this.locks.withLock(spec.name, async () => {
+      if (this.records.has(spec.name)) throw new NovaError('already_exists', `A capsule named "${spec.name}" already exists`, { name: spec.name });
+      const runtimeName = spec.runtime ?? this.o.runtime;
+      if (runtimeName !== 'auto' && !(KNOWN_RUNTIMES as readonly string[]).includes(runtimeName)) {
+        throw new NovaError('invalid_argument', `Unknown OCI runtime "${runtimeName}": use one of ${KNOWN_RUNTIMES.join(', ')}`);
+      }
+      const runtime = await this.o.resolveRuntime(runtimeName);
+      if (!runtime) throw new NovaError('unavailable', `OCI runtime "${runtimeName}" is not installed or cannot run containers here (see nova host check)`);
+      if (spec.userNamespace && !this.o.idMapping) {
+        throw new NovaError('unsupported', 'User namespaces need a uid/gid range for capsules (idMapping) configured on the helper');
+      }
+      if (spec.ioWeight !== undefined && !(await this.ioWeightSupported())) {
+        throw new NovaError('unsupported', 'This host offers no IO weight (no blkio.weight / io.weight: the block scheduler has no proportional weights); omit ioWeight');
+      }
+      for (const v of spec.volumes) await resolveVolume(v, this.o.volumeRoots);
+      const image = await this.o.images.get(spec.image);
+      // Fails on a missing command before anything is made.
+      buildOciConfig(await this.configInput(spec, image, null));
+      const rootfsMode = await this.rootfsMode();
+      const tmp = join(this.root, `.creating-${spec.name}`);
+      await rm(tmp, { recursive: true, force: true });
+      try {
+        await mkdir(join(tmp, 'bundle', 'rootfs'), { recursive: true, mode: 0o700 });
+        for (const d of ['upper', 'work', 'etc', 'run', 'logs', 'snapshots']) await mkdir(join(tmp, d), { mode: 0o700 });
+        if (rootfsMode === 'copy') await this.o.run(rt.copyTreeArgv(this.o.images.rootfsPath(image.id), join(tmp, 'bundle', 'rootfs')), { timeoutMs: 10 * 60_000 });
+        const rec: CapsuleRecord = {
+          version: CAPSULE_RECORD_VERSION,
+          spec,
+          imageId: image.id,
+          imageName: image.name,
+          runtime: runtime.name,
+          rootfsMode,
+          createdAt: new Date().toISOString(),
+          desired: 'stopped',
+          restartCount: 0,
+          lastExit: null,
+          run: null,
+          restartAt: null,
+        };
+        await writeJsonAtomic(join(tmp, 'capsule.json'), rec);
+        await rename(tmp, this.dir(spec.name));
+        this.records.set(spec.name, rec);
+        return this.view(spec.name, rec);
+      } catch (err) {
+        await rm(tmp, { recursive: true, force: true });
+        throw err;
+      }
+    });
+  }
+
+  async start(name: string): Promise<Capsule> {
+    return this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      if (rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is already running`);
+      this.cancelRestart(name);
+      rec.desired = 'running';
+      rec.restartCount = 0;
+      rec.restartAt = null;
+      await this.startLocked(name, rec);
+      return this.view(name, rec);
+    });
+  }
+
+  async stop(name: string, timeoutSec?: number): Promise<Capsule> {
+    return this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      this.cancelRestart(name);
+      rec.desired = 'stopped';
+      rec.restartAt = null;
+      if (rec.run) await this.stopLocked(name, rec, timeoutSec ?? rec.spec.stopTimeoutSec);
+      await this.save(name, rec);
+      return this.view(name, rec);
+    });
+  }
+
+  async restart(name: string): Promise<Capsule> {
+    await this.stop(name);
+    return this.start(name);
+  }
+
+  async pause(name: string): Promise<Capsule> {
+    return this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      if (!rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is not running`);
+      if (rec.run.paused) return this.view(name, rec);
+      await this.o.run(rt.pauseArgv(await this.runtimePath(rec), this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000 });
+      rec.run.paused = true;
+      await this.save(name, rec);
+      return this.view(name, rec);
+    });
+  }
+
+  async resume(name: string): Promise<Capsule> {
+    return this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      if (!rec.run || !rec.run.paused) throw new NovaError('failed_precondition', `Capsule "${name}" is not paused`);
+      await this.o.run(rt.resumeArgv(await this.runtimePath(rec), this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000 });
+      rec.run.paused = false;
+      await this.save(name, rec);
+      return this.view(name, rec);
+    });
+  }
+
+  async delete(name: string, force = false): Promise<void> {
+    await this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      if (rec.run && !force) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it first (or delete with force)`);
+      this.cancelRestart(name);
+      rec.desired = 'stopped';
+      if (rec.run) await this.stopLocked(name, rec, 0);
+      await this.unmountRootfs(name);
+      this.records.delete(name);
+      const doomed = join(this.root, `.deleting-${name}`);
+      await rm(doomed, { recursive: true, force: true });
+      await rename(this.dir(name), doomed);
+      await rm(doomed, { recursive: true, force: true });
+    });
+  }
+
+  async logs(name: string, q: LogQuery): Promise<LogPage> {
+    this.mustGet(name);
+    return readLogs(this.paths(name).logFile, this.maxLogFiles, q);
+  }
+
+  async exec(name: string, command: readonly string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    const rec = this.mustGet(name);
+    if (!rec.run || rec.run.paused) throw new NovaError('failed_precondition', `Capsule "${name}" is not running`);
+    if (command.length === 0) throw new NovaError('invalid_argument', 'exec needs a command');
+    const r = await this.o.run(rt.execArgv(await this.runtimePath(rec), this.runtimeRoot, this.containerId(name), command, { tty: false, env: opts.env, cwd: opts.cwd }), {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      allowFailure: true,
+    });
+    return r;
+  }
+
+  /** An interactive terminal in the capsule (`runc exec --tty` under a pty from node-pty). */
+  async openTerminal(name: string, opts: { command?: string[]; cols?: number; rows?: number } = {}): Promise<TerminalSession> {
+    const rec = this.mustGet(name);
+    if (!rec.run || rec.run.paused) throw new NovaError('failed_precondition', `Capsule "${name}" is not running`);
+    if (!this.o.ptySpawn) throw new NovaError('unsupported', 'Interactive terminals need node-pty, which is not installed with this helper');
+    const argv = rt.execArgv(await this.runtimePath(rec), this.runtimeRoot, this.containerId(name), opts.command ?? ['/bin/sh'], {
+      tty: true,
+      env: { TERM: 'xterm-256color' },
+    });
+    const [file, ...args] = argv as [string, ...string[]];
+    const pty = this.o.ptySpawn(file, args, {
+      name: 'xterm-256color',
+      cols: opts.cols ?? 80,
+      rows: opts.rows ?? 24,
+      cwd: '/',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm-256color' },
+    });
+    const id = `${name}-${++this.terminalSeq}`;
+    this.terminals.set(id, pty);
+    pty.onExit(() => this.terminals.delete(id));
+    return {
+      id,
+      onData: (l) => void pty.onData(l),
+      onExit: (l) => void pty.onExit((e) => l(e.exitCode)),
+      write: (d) => pty.write(d),
+      resize: (c, r) => pty.resize(c, r),
+      close: () => {
+        this.terminals.delete(id);
+        pty.kill();
+      },
+    };
+  }
+
+  async metrics(name: string): Promise<CapsuleMetrics> {
+    const rec = this.mustGet(name);
+    if (!rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is not running: no metrics`);
+    return readCgroupMetrics(this.cgroupsPath(name), this.o.cgroupRoot);
+  }
+
+  // ---- snapshots of the writable layer ----
+
+  async snapshotCreate(name: string, snapshot: string): Promise<CapsuleSnapshot> {
+    checkCapsuleName(snapshot);
+    return this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      const p = this.paths(name);
+      const archive = join(p.snapshots, `${snapshot}.tar`);
+      if (await stat(archive).then(() => true, () => false)) throw new NovaError('already_exists', `Capsule "${name}" already has a snapshot "${snapshot}"`);
+      const layer = rec.rootfsMode === 'overlay' ? p.upper : p.rootfs;
+      // A running capsule is frozen while its layer is archived, so the archive is consistent.
+      const freeze = rec.run !== null && !rec.run.paused;
+      const runtime = await this.runtimePath(rec);
+      if (freeze) await this.o.run(rt.pauseArgv(runtime, this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000 });
+      const tmp = `${archive}.tmp`;
+      try {
+        await this.o.run(rt.tarCreateArgv(tmp, layer), { timeoutMs: 30 * 60_000 });
+        await rename(tmp, archive);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      } finally {
+        if (freeze) await this.o.run(rt.resumeArgv(runtime, this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000 });
+      }
+      const meta: CapsuleSnapshot = { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: (await stat(archive)).size, kind: 'archive' };
+      await writeJsonAtomic(join(p.snapshots, `${snapshot}.json`), meta);
+      return meta;
+    });
+  }
+
+  async snapshotList(name: string): Promise<CapsuleSnapshot[]> {
+    this.mustGet(name);
+    const dir = this.paths(name).snapshots;
+    const out: CapsuleSnapshot[] = [];
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        out.push(JSON.parse(await readFile(join(dir, f), 'utf8')) as CapsuleSnapshot);
+      } catch {
+        // a snapshot being written
+      }
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async snapshotRestore(name: string, snapshot: string): Promise<void> {
+    checkCapsuleName(snapshot);
+    await this.locks.withLock(name, async () => {
+      const rec = this.mustGet(name);
+      if (rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it before restoring a snapshot`);
+      const p = this.paths(name);
+      const archive = join(p.snapshots, `${snapshot}.tar`);
+      if (!(await stat(archive).then(() => true, () => false))) throw new NovaError('not_found', `Capsule "${name}" has no snapshot "${snapshot}"`);
+      await this.unmountRootfs(name);
+      const layer = rec.rootfsMode === 'overlay' ? p.upper : p.rootfs;
+      // Extract beside the layer, then swap: a failed extract leaves the current layer intact.
+      const fresh = `${layer}.restoring`;
+      await rm(fresh, { recursive: true, force: true });
+      await mkdir(fresh, { mode: 0o755 });
+      try {
+        await this.o.run(rt.tarExtractArgv(archive, fresh), { timeoutMs: 30 * 60_000 });
+      } catch (err) {
+        await rm(fresh, { recursive: true, force: true });
+        throw err;
+      }
+      const old = `${layer}.old`;
+      await rename(layer, old);
+      await rename(fresh, layer);
+      await rm(old, { recursive: true, force: true });
+      if (rec.rootfsMode === 'overlay') {
+        await rm(p.work, { recursive: true, force: true });
+        await mkdir(p.work, { mode: 0o700 });
+      }
+    });
+  }
+
+  async snapshotDelete(name: string, snapshot: string): Promise<void> {
+    checkCapsuleName(snapshot);
+    await this.locks.withLock(name, async () => {
+      this.mustGet(name);
+      const p = this.paths(name);
+      const archive = join(p.snapshots, `${snapshot}.tar`);
+      if (!(await stat(archive).then(() => true, () => false))) throw new NovaError('not_found', `Capsule "${name}" has no snapshot "${snapshot}"`);
+      await rm(join(p.snapshots, `${snapshot}.json`), { force: true });
+      await rm(archive, { force: true });
+    });
+  }
+
+  /** Resolves when the capsule's current run has ended (tests and `stop`). */
+  waitForExit(name: string, timeoutMs: number): Promise<boolean> {
+    const rec = this.records.get(name);
+    if (!rec?.run) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const set = this.exitWaiters.get(name) ?? new Set();
+      this.exitWaiters.set(name, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        set.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      set.add(done);
+    });
+  }
+
+  // ---- internals ----
+
+  private async startLocked(name: string, rec: CapsuleRecord): Promise<void> {
+    const runtime = await this.runtimePath(rec);
+    const p = this.paths(name);
+    const id = this.containerId(name);
+    const image = await this.o.images.get(rec.imageId);
+    // A runtime record left by a crash would make `run` refuse the id.
+    await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+    await rm(p.run, { recursive: true, force: true });
+    await mkdir(p.run, { mode: 0o700 });
+    await this.mountRootfs(name, rec, image);
+    try {
+      const input = await this.configInput(rec.spec, image, p.etc);
+      const hostname = rec.spec.hostname ?? name.replace(/_/g, '-');
+      await writeFile(join(p.etc, 'hosts'), hostsFile(hostname));
+      await writeFile(join(p.etc, 'hostname'), `${hostname}\n`);
+      await writeFile(join(p.etc, 'resolv.conf'), '# this capsule has no network: it is not attached to a Nova network\n');
+      await writeJsonAtomic(join(p.bundle, 'config.json'), buildOciConfig(input));
+      const shimSpec: ShimSpec = {
+        runtime,
+        runtimeRoot: this.runtimeRoot,
+        bundle: p.bundle,
+        id,
+        pidFile: p.pidFile,
+        exitFile: p.exitFile,
+        logFile: p.logFile,
+        maxLogBytes: this.o.maxLogBytes ?? 10 * 1024 * 1024,
+        maxLogFiles: this.maxLogFiles,
+        firstSeq: await nextLogSeq(p.logFile),
+        memoryCgroupDir: memoryCgroupDirV1(this.cgroupsPath(name), this.o.cgroupRoot),
+      };
+      await writeJsonAtomic(p.shimSpec, shimSpec);
+      const [file, ...args] = this.o.shimCommand as [string, ...string[]];
+      const shim = spawn(file, [...args, p.shimSpec], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      const shimPid = shim.pid;
+      shim.unref();
+      if (shimPid === undefined) throw new NovaError('internal', 'The capsule shim could not be started');
+      const shimStart = await processStartTime(shimPid);
+      if (!shimStart) throw new NovaError('internal', 'The capsule shim exited at once');
+      rec.run = { shimPid, shimStart, containerPid: null, startedAt: new Date().toISOString(), paused: false };
+      await this.save(name, rec);
+      // Wait for the container's pid (started) or the shim's exit record (failed at once).
+      const deadline = Date.now() + START_WAIT_MS;
+      while (Date.now() < deadline) {
+        const pid = await readFile(p.pidFile, 'utf8').then((t) => Number(t.trim()), () => null);
+        if (pid) {
+          rec.run.containerPid = pid;
+          break;
+        }
+        const exit = await this.readShimExit(name);
+        if (exit && !exit.started) {
+          rec.run = null;
+          rec.desired = 'stopped';
+          rec.lastExit = exitFromShim(exit, false);
+          await this.save(name, rec);
+          await this.unmountRootfs(name);
+          throw new NovaError('failed_precondition', `Capsule "${name}" could not start: ${exit.runtimeError ?? 'the runtime failed'}`);
+        }
+        if (exit) break;
+        await sleep(10);
+      }
+      if (rec.run && rec.run.containerPid === null && !(await this.readShimExit(name))) {
+        this.o.logger.warn({ capsule: name }, 'container pid not reported in time; supervising anyway');
+      }
+      await this.save(name, rec);
+      this.supervise(name);
+    } catch (err) {
+      if (!rec.run) await this.unmountRootfs(name);
+      throw err;
+    }
+  }
+
+  private async stopLocked(name: string, rec: CapsuleRecord, timeoutSec: number): Promise<void> {
+    const runtime = await this.runtimePath(rec);
+    const id = this.containerId(name);
+    this.stopping.add(name);
+    try {
+      if (rec.run?.paused) await this.o.run(rt.resumeArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+      const exited = this.waitForExit(name, timeoutSec * 1000);
+      if (timeoutSec > 0) await this.o.run(rt.killArgv(runtime, this.runtimeRoot, id, 'SIGTERM'), { timeoutMs: 10_000, allowFailure: true });
+      if (!(await exited) || timeoutSec === 0) {
+        const killed = this.waitForExit(name, KILL_WAIT_MS);
+        await this.o.run(rt.killArgv(runtime, this.runtimeRoot, id, 'SIGKILL', true), { timeoutMs: 10_000, allowFailure: true });
+        if (!(await killed)) {
+          // The shim is gone or stuck: clean up behind it.
+          await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+          if (rec.run && (await isSameProcess(rec.run.shimPid, rec.run.shimStart))) process.kill(rec.run.shimPid, 'SIGKILL');
+          await this.reapExit(name, true);
+        }
+      }
+    } finally {
+      this.stopping.delete(name);
+    }
+  }
+
+  private supervise(name: string): void {
+    if (this.closed || this.watchers.has(name)) return;
+    const p = this.paths(name);
+    const check = () => void this.checkExit(name);
+    let watcher: FSWatcher | null = null;
+    try {
+      watcher = watch(p.run, (_e, file) => {
+        if (file === 'exit.json') check();
+      });
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = null;
+    }
+    const timer = setInterval(check, SUPERVISE_POLL_MS);
+    this.watchers.set(name, { watcher, timer });
+    check();
+  }
+
+  private unsupervise(name: string): void {
+    const w = this.watchers.get(name);
+    if (!w) return;
+    w.watcher?.close();
+    clearInterval(w.timer);
+    this.watchers.delete(name);
+  }
+
+  private async checkExit(name: string): Promise<void> {
+    const rec = this.records.get(name);
+    if (!rec?.run) return;
+    const exitFile = await this.readShimExit(name);
+    const shimAlive = await isSameProcess(rec.run.shimPid, rec.run.shimStart);
+    if (!exitFile && shimAlive) return;
+    // Outside the lock when called from stop (which holds it); inside otherwise.
+    if (this.stopping.has(name)) await this.reapExit(name, true);
+    else await this.locks.withLock(name, () => this.reapExit(name));
+  }
+
+  /** Records how the run ended, cleans up and applies the restart policy. Caller holds the lock. */
+  private async reapExit(name: string, stopRequested = false): Promise<void> {
+    const rec = this.records.get(name);
+    if (!rec?.run || this.reaping.has(name)) return;
+    this.reaping.add(name);
+    try {
+      await this.reapExitOnce(name, rec, stopRequested);
+    } finally {
+      this.reaping.delete(name);
+    }
+  }
+
+  private async reapExitOnce(name: string, rec: CapsuleRecord, stopRequested: boolean): Promise<void> {
+    this.unsupervise(name);
+    const shimExit = await this.readShimExit(name);
+    let exit: CapsuleExit;
+    if (shimExit) {
+      exit = exitFromShim(shimExit, stopRequested || rec.desired === 'stopped');
+    } else {
+      // The shim died without a record (killed by hand): the container lost its log pipes.
+      exit = { exitCode: null, signal: null, reason: 'lost', at: new Date().toISOString(), message: 'the capsule shim was killed; the container was stopped' };
+      const runtime = await this.runtimePath(rec);
+      await this.o.run(rt.killArgv(runtime, this.runtimeRoot, this.containerId(name), 'SIGKILL', true), { timeoutMs: 10_000, allowFailure: true });
+      await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000, allowFailure: true });
+    }
+    rec.run = null;
+    rec.lastExit = exit;
+    await this.unmountRootfs(name);
+    this.o.logger.info({ capsule: name, exit }, 'capsule exited');
+    if (rec.desired === 'running' && !stopRequested && shouldRestart(rec.spec, exit, rec.restartCount)) {
+      const delay = Math.min(10_000, (this.o.restartBackoffMs ?? 100) * 2 ** Math.min(rec.restartCount, 10));
+      rec.restartAt = new Date(Date.now() + delay).toISOString();
+      this.scheduleRestart(name, delay);
+    } else if (rec.desired === 'running') {
+      rec.desired = 'stopped';
+    }
+    await this.save(name, rec);
+    for (const w of [...(this.exitWaiters.get(name) ?? [])]) w();
+  }
+
+  private scheduleRestart(name: string, delayMs: number): void {
+    if (this.closed) return;
+    this.cancelRestart(name);
+    const t = setTimeout(() => {
+      this.restartTimers.delete(name);
+      void this.locks
+        .withLock(name, async () => {
+          const rec = this.records.get(name);
+          if (!rec || rec.run || rec.desired !== 'running' || !rec.restartAt) return;
+          rec.restartCount += 1;
+          rec.restartAt = null;
+          await this.startLocked(name, rec);
+        })
+        .catch((err: unknown) => this.o.logger.error({ capsule: name, err }, 'restart failed'));
+    }, delayMs);
+    this.restartTimers.set(name, t);
+  }
+
+  private cancelRestart(name: string): void {
+    const t = this.restartTimers.get(name);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(name);
+  }
+
+  private async readShimExit(name: string): Promise<ShimExit | null> {
+    try {
+      return JSON.parse(await readFile(this.paths(name).exitFile, 'utf8')) as ShimExit;
+    } catch {
+      return null;
+    }
+  }
+
+  private async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null) {
+    const volumes = [];
+    for (const v of spec.volumes) volumes.push(await resolveVolume(v, this.o.volumeRoots));
+    return {
+      spec,
+      image: image.config,
+      rootfsPath: 'rootfs',
+      cgroupsPath: this.cgroupsPath(spec.name),
+      netnsPath: null,
+      idMapping: spec.userNamespace ? (this.o.idMapping ?? null) : null,
+      volumes,
+      user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
+      etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
+    };
+  }
+
+  private async rootfsMode(): Promise<'overlay' | 'copy'> {
+    if (this.o.forceRootfsMode) return this.o.forceRootfsMode;
+    if (this.overlayWorks === null) this.overlayWorks = await this.probeOverlay();
+    return this.overlayWorks ? 'overlay' : 'copy';
+  }
+
+  /** Mounts a throwaway overlay in the state dir: the kernel and the filesystem decide. */
+  private async probeOverlay(): Promise<boolean> {
+    if (/[,:]/.test(this.o.stateDir)) return false;
+    const d = join(this.root, `.overlay-probe-${process.pid}`);
+    try {
+      for (const s of ['lower', 'upper', 'work', 'merged']) await mkdir(join(d, s), { recursive: true });
+      const r = await this.o.run(rt.overlayMountArgv(join(d, 'lower'), join(d, 'upper'), join(d, 'work'), join(d, 'merged')), { timeoutMs: 10_000, allowFailure: true });
+      if (r.exitCode !== 0) return false;
+      await this.o.run(rt.umountArgv(join(d, 'merged')), { timeoutMs: 10_000, allowFailure: true });
+      return true;
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  }
+
+  private async isMounted(path: string): Promise<boolean> {
+    const info = await readFile('/proc/self/mountinfo', 'utf8');
+    return info.split('\n').some((l) => l.split(' ')[4] === path);
+  }
+
+  private async mountRootfs(name: string, rec: CapsuleRecord, image: OciImage): Promise<void> {
+    if (rec.rootfsMode !== 'overlay') return;
+    const p = this.paths(name);
+    if (await this.isMounted(p.rootfs)) return;
+    await this.o.run(rt.overlayMountArgv(this.o.images.rootfsPath(image.id), p.upper, p.work, p.rootfs), { timeoutMs: 10_000 });
+  }
+
+  private async unmountRootfs(name: string): Promise<void> {
+    const rec = this.records.get(name);
+    if (rec && rec.rootfsMode !== 'overlay') return;
+    const p = this.paths(name);
+    if (await this.isMounted(p.rootfs)) await this.o.run(rt.umountArgv(p.rootfs), { timeoutMs: 10_000, allowFailure: true });
+  }
+
+  private async ioWeightSupported(): Promise<boolean> {
+    const root = this.o.cgroupRoot ?? '/sys/fs/cgroup';
+    for (const f of ['blkio/blkio.weight', 'blkio/blkio.bfq.weight', 'io.weight', 'io.bfq.weight']) {
+      if (await stat(join(root, f)).then(() => true, () => false)) return true;
+    }
+    return false;
+  }
+
+  private async runtimePath(rec: CapsuleRecord): Promise<string> {
+    const r = await this.o.resolveRuntime(rec.runtime);
+    if (!r) throw new NovaError('unavailable', `OCI runtime "${rec.runtime}" is no longer available on this host`);
+    return r.path;
+  }
+
+  private async readRecord(name: string): Promise<CapsuleRecord | null> {
+    try {
+      const raw = JSON.parse(await readFile(this.paths(name).record, 'utf8')) as unknown;
+      const parsed = CapsuleRecordSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.o.logger.error({ capsule: name, issues: parsed.error.issues }, 'unreadable capsule record: skipped');
+        return null;
+      }
+      return parsed.data;
+    } catch {
+      return null;
+    }
+  }
+
+  private async save(name: string, rec: CapsuleRecord): Promise<void> {
+    if (!this.records.has(name)) return;
+    await writeJsonAtomic(this.paths(name).record, rec);
+  }
+}
+
+/** `uid[:gid]` numbers as given; names looked up in the image's /etc/passwd and /etc/group. */
+export async function resolveUser(user: string, rootfs: string): Promise<{ uid: number; gid: number }> {
+  if (!user) return { uid: 0, gid: 0 };
+  const [u, g] = user.split(':') as [string, string | undefined];
+  const passwd = /^\d+$/.test(u) && (g === undefined || /^\d+$/.test(g)) ? '' : await readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => '');
+  let uid: number;
+  let gid: number | undefined;
+  if (/^\d+$/.test(u)) {
+    uid = Number(u);
+  } else {
+    const line = passwd.split('\n').find((l) => l.split(':')[0] === u);
+    if (!line) throw new NovaError('invalid_argument', `User "${u}" is not in the image's /etc/passwd`);
+    const f = line.split(':');
+    uid = Number(f[2]);
+    gid = Number(f[3]);
+  }
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const groups = await readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => '');
+      const line = groups.split('\n').find((l) => l.split(':')[0] === g);
+      if (!line) throw new NovaError('invalid_argument', `Group "${g}" is not in the image's /etc/group`);
+      gid = Number(line.split(':')[2]);
+    }
+  }
+  return { uid, gid: gid ?? 0 };
+}

@@ -1,0 +1,85 @@
+// A capsule's resource use read straight from its cgroup, on cgroup v1 (one hierarchy
+// per controller, as on hybrid hosts) or v2 (one unified tree). Missing files read as null.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CapsuleMetrics } from '../../../src-shared/capsule.js';
+
+async function readNumber(path: string): Promise<number | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const t = text.trim();
+  if (t === 'max') return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
+async function readKeyed(path: string): Promise<Map<string, number> | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v && /^\d+$/.test(v)) m.set(k, Number(v));
+  }
+  return m;
+}
+
+/** Sums Read/Write over devices in blkio.throttle.io_service_bytes(_recursive) (v1). */
+export function parseBlkioBytes(text: string): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  for (const line of text.split('\n')) {
+    const [, op, v] = line.trim().split(/\s+/);
+    if (op === 'Read') read += Number(v);
+    if (op === 'Write') write += Number(v);
+  }
+  return { read, write };
+}
+
+/** Sums rbytes/wbytes over devices in io.stat (v2). */
+export function parseIoStat(text: string): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  for (const m of text.matchAll(/\brbytes=(\d+)/g)) read += Number(m[1]);
+  for (const m of text.matchAll(/\bwbytes=(\d+)/g)) write += Number(m[1]);
+  return { read, write };
+}
+
+export async function readCgroupMetrics(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup'): Promise<CapsuleMetrics> {
+  const at = new Date().toISOString();
+  const v2 = join(cgroupRoot, cgroupsPath);
+  const v2Cpu = await readKeyed(join(v2, 'cpu.stat'));
+  if (v2Cpu && (await readNumber(join(v2, 'memory.current'))) !== null) {
+    const io = await readFile(join(v2, 'io.stat'), 'utf8').catch(() => null);
+    const ioBytes = io === null ? null : parseIoStat(io);
+    const usec = v2Cpu.get('usage_usec');
+    return {
+      at,
+      cpuUsageNs: usec === undefined ? null : usec * 1000,
+      memoryBytes: await readNumber(join(v2, 'memory.current')),
+      memoryLimitBytes: await readNumber(join(v2, 'memory.max')),
+      pids: await readNumber(join(v2, 'pids.current')),
+      ioReadBytes: ioBytes?.read ?? null,
+      ioWriteBytes: ioBytes?.write ?? null,
+    };
+  }
+  const cpuacct = (await readNumber(join(cgroupRoot, 'cpuacct', cgroupsPath, 'cpuacct.usage'))) ?? (await readNumber(join(cgroupRoot, 'cpu,cpuacct', cgroupsPath, 'cpuacct.usage')));
+  const blkio = await readFile(join(cgroupRoot, 'blkio', cgroupsPath, 'blkio.throttle.io_service_bytes_recursive'), 'utf8').catch(() => null);
+  const io = blkio === null ? null : parseBlkioBytes(blkio);
+  const limit = await readNumber(join(cgroupRoot, 'memory', cgroupsPath, 'memory.limit_in_bytes'));
+  return {
+    at,
+    cpuUsageNs: cpuacct,
+    memoryBytes: await readNumber(join(cgroupRoot, 'memory', cgroupsPath, 'memory.usage_in_bytes')),
+    // v1 reports "no limit" as a huge page-aligned number.
+    memoryLimitBytes: limit !== null && limit < 2 ** 62 ? limit : null,
+    pids: await readNumber(join(cgroupRoot, 'pids', cgroupsPath, 'pids.current')),
+    ioReadBytes: io?.read ?? null,
+    ioWriteBytes: io?.write ?? null,
+  };
+}
+
+/** The v1 memory cgroup dir, where OOM kills are counted (memory.oom_control). */
+export function memoryCgroupDirV1(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup'): string {
+  return join(cgroupRoot, 'memory', cgroupsPath);
+}

@@ -1,0 +1,322 @@
+// OCI images for capsules: pulled with skopeo, imported from a rootfs tarball (umoci) or
+// an OCI/Docker archive (skopeo), unpacked once with umoci into a read-only rootfs that
+// capsules overlay. One directory per image under STATE/capsule-images/ID: image.json,
+// oci/ (the OCI layout) and bundle/rootfs. Built in a temp dir and renamed: never half-made.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { z } from 'zod';
+import { OciImageSchema, type OciImage, type OciImageConfig, type PullProgress } from '../../../src-shared/capsule.js';
+import { NovaError } from '../../../src-shared/errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../state/atomic-write.js';
+import { ResourceLocks } from '../state/resource-lock.js';
+import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
+import * as argv from './image-tool-argv.js';
+import type { ToolRunner } from './tool-runner.js';
+
+export const IMAGE_RECORD_VERSION = 1;
+const PULL_TIMEOUT_MS = 30 * 60_000;
+const LOCAL_TIMEOUT_MS = 10 * 60_000;
+const IMPORT_NAME = /^[a-z0-9][a-z0-9._-]{0,127}(?::[\w][\w.-]{0,127})?$/;
+
+const ImageRecordSchema = z.strictObject({ version: z.literal(IMAGE_RECORD_VERSION), image: OciImageSchema });
+
+export interface ImageTools {
+  skopeo: string;
+  umoci: string;
+  tar: string;
+}
+
+export interface ImageStoreOptions {
+  stateDir: string;
+  run: ToolRunner;
+  tools?: Partial<ImageTools>;
+  /** Whether an image is still used by a capsule (removal is refused then). */
+  isInUse?: (imageId: string) => boolean;
+}
+
+export interface PullOptions {
+  /** TLS verification may be turned off for loopback registries only. */
+  tlsVerify?: boolean;
+  onProgress?: (p: PullProgress) => void;
+}
+
+/** The OCI image config as it is in the layout's config blob (only what we read). */
+const BlobConfigSchema = z.object({
+  config: z
+    .object({
+      Entrypoint: z.array(z.string()).nullish(),
+      Cmd: z.array(z.string()).nullish(),
+      Env: z.array(z.string()).nullish(),
+      User: z.string().nullish(),
+      WorkingDir: z.string().nullish(),
+      ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
+      Labels: z.record(z.string(), z.string()).nullish(),
+    })
+    .nullish(),
+});
+
+export function imageConfigFromBlob(blob: unknown): OciImageConfig {
+  const c = BlobConfigSchema.parse(blob).config ?? {};
+  return {
+    entrypoint: c.Entrypoint ?? [],
+    cmd: c.Cmd ?? [],
+    env: c.Env ?? [],
+    user: c.User ?? '',
+    workdir: c.WorkingDir ?? '',
+    exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
+    labels: c.Labels ?? {},
+  };
+}
+
+/** `NAME` or `NAME:TAG` for an imported image, with `latest` as Docker does. */
+export function importName(name: string): string {
+  if (!IMPORT_NAME.test(name)) {
+    throw new NovaError('invalid_argument', `Invalid image name "${name}": use lowercase letters, digits, . _ - and an optional :tag`);
+  }
+  return name.includes(':') ? name : `${name}:latest`;
+}
+
+/** skopeo copy prints one line per blob as it starts copying it. */
+export function parseSkopeoLine(line: string): 'blob' | 'config' | 'manifest' | null {
+  if (/^Copying blob /.test(line)) return 'blob';
+  if (/^Copying config /.test(line)) return 'config';
+  if (/^Writing manifest/.test(line)) return 'manifest';
+  return null;
+}
+
+export class ImageStore {
+  readonly root: string;
+  private readonly tools: ImageTools;
+  private readonly locks = new ResourceLocks();
+
+  constructor(private readonly opts: ImageStoreOptions) {
+    this.root = join(opts.stateDir, 'capsule-images');
+    this.tools = { skopeo: 'skopeo', umoci: 'umoci', tar: 'tar', ...opts.tools };
+  }
+
+  async list(): Promise<OciImage[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.root);
+    } catch {
+      return [];
+    }
+    const images: OciImage[] = [];
+    for (const id of entries) {
+      if (id.startsWith('.')) continue;
+      const img = await this.readRecord(id);
+      if (img) images.push(img);
+    }
+    return images.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** An image by id, exact name, `name:latest`, or normalized registry reference. */
+  async find(ref: string): Promise<OciImage | null> {
+    const images = await this.list();
+    const byId = images.find((i) => i.id === ref);
+    if (byId) return byId;
+    const candidates = [ref, `${ref}:latest`];
+    try {
+      candidates.push(formatImageReference(parseImageReference(ref)));
+    } catch {
+      // not a registry reference: only local names can match
+    }
+    for (const c of candidates) {
+      const hit = images.find((i) => i.name === c);
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  async get(ref: string): Promise<OciImage> {
+    const img = await this.find(ref);
+    if (!img) {
+      throw new NovaError('not_found', `Image "${ref}" not found: pull it (nova image pull ${ref}) or import it (nova image import FILE --name NAME)`, { image: ref });
+    }
+    return img;
+  }
+
+  /** Where an image's unpacked root filesystem lives (read-only lower layer of capsules). */
+  rootfsPath(id: string): string {
+    return join(this.root, id, 'bundle', 'rootfs');
+  }
+
+  async pull(reference: string, options: PullOptions = {}): Promise<OciImage> {
+    const ref = parseImageReference(reference);
+    const name = formatImageReference(ref);
+    const tlsVerify = options.tlsVerify ?? true;
+    if (!tlsVerify && !isLoopbackRegistry(ref.registry)) {
+      throw new NovaError('invalid_argument', `TLS verification can only be turned off for a registry on 127.0.0.1 (not ${ref.registry})`);
+    }
+    return this.locks.withLock(`image:${name}`, async () => {
+      const progress = (p: Omit<PullProgress, 'reference'>) => options.onProgress?.({ reference: name, ...p });
+      progress({ phase: 'resolving', blobsDone: 0, blobsTotal: null, bytesTotal: null });
+      const policy = await this.policyFile();
+      const inspected = await this.opts.run(argv.skopeoInspectArgv(this.tools.skopeo, policy, name, tlsVerify), { timeoutMs: 120_000 });
+      const info = z
+        .object({ Digest: z.string().optional(), LayersData: z.array(z.object({ Size: z.number() })).nullish(), Layers: z.array(z.string()).nullish() })
+        .parse(JSON.parse(inspected.stdout));
+      const layers = info.LayersData?.length ?? info.Layers?.length ?? null;
+      const blobsTotal = layers === null ? null : layers + 1;
+      const bytesTotal = info.LayersData ? info.LayersData.reduce((s, l) => s + l.Size, 0) : null;
+      let blobsDone = 0;
+      return this.build(name, 'pull', async (layout) => {
+        progress({ phase: 'copying', blobsDone, blobsTotal, bytesTotal });
+        await this.opts.run(argv.skopeoPullArgv(this.tools.skopeo, policy, name, layout, tlsVerify), {
+          timeoutMs: PULL_TIMEOUT_MS,
+          onLine: (line) => {
+            const kind = parseSkopeoLine(line);
+            if (kind === 'blob' || kind === 'config') {
+              blobsDone += 1;
+              progress({ phase: 'copying', blobsDone, blobsTotal, bytesTotal });
+            }
+          },
+        });
+        progress({ phase: 'unpacking', blobsDone, blobsTotal, bytesTotal });
+      }).then((img) => {
+        progress({ phase: 'done', blobsDone: blobsTotal ?? blobsDone, blobsTotal, bytesTotal });
+        return img;
+      });
+    });
+  }
+
+  /** A rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive, under a local name. */
+  async import(file: string, nameIn: string): Promise<OciImage> {
+    const name = importName(nameIn);
+    if (!file.startsWith('/')) throw new NovaError('invalid_argument', `The file to import must be an absolute path: ${file}`);
+    const st = await stat(file).catch(() => null);
+    if (!st || !st.isFile()) throw new NovaError('not_found', `No such file to import: ${file}`);
+    return this.locks.withLock(`image:${name}`, async () => {
+      if (await this.find(name).then((i) => i?.name === name)) {
+        throw new NovaError('already_exists', `An image named "${name}" already exists: remove it first or choose another name`);
+      }
+      const listing = await this.opts.run(argv.tarListArgv(this.tools.tar, file), { timeoutMs: LOCAL_TIMEOUT_MS, allowFailure: true });
+      if (listing.exitCode !== 0) throw new NovaError('invalid_argument', `${file} is not a tar archive: ${listing.stderr.trim().split('\n')[0] ?? ''}`);
+      const top = new Set(listing.stdout.split('\n').map((l) => l.replace(/^\.\//, '').replace(/\/$/, '')));
+      const kind = top.has('oci-layout') ? 'oci-archive' : top.has('manifest.json') && top.has('repositories') ? 'docker-archive' : 'rootfs';
+      const policy = await this.policyFile();
+      return this.build(name, 'import', async (layout, scratch) => {
+        if (kind !== 'rootfs') {
+          await this.opts.run(argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, file, layout), { timeoutMs: LOCAL_TIMEOUT_MS });
+          return;
+        }
+        const layer = (await isGzip(file)) ? await gunzipTo(file, join(scratch, 'layer.tar')) : file;
+        await this.opts.run(argv.umociInitArgv(this.tools.umoci, layout), { timeoutMs: LOCAL_TIMEOUT_MS });
+        await this.opts.run(argv.umociNewArgv(this.tools.umoci, layout), { timeoutMs: LOCAL_TIMEOUT_MS });
+        await this.opts.run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer), { timeoutMs: LOCAL_TIMEOUT_MS });
+      });
+    });
+  }
+
+  async remove(ref: string): Promise<OciImage> {
+    const img = await this.get(ref);
+    return this.locks.withLock(`image:${img.name}`, async () => {
+      if (this.opts.isInUse?.(img.id)) {
+        throw new NovaError('failed_precondition', `Image "${img.name}" is used by a capsule: delete the capsule first`);
+      }
+      // Rename first so a crash never leaves a record pointing at half a tree.
+      const doomed = join(this.root, `.removing-${img.id}`);
+      await rename(join(this.root, img.id), doomed);
+      await rm(doomed, { recursive: true, force: true });
+      return img;
+    });
+  }
+
+  private async build(name: string, source: OciImage['source'], fill: (layoutDir: string, scratch: string) => Promise<void>): Promise<OciImage> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const id = createHash('sha256').update(name).update(randomBytes(16)).digest('hex').slice(0, 16);
+    const tmp = join(this.root, `.tmp-${id}`);
+    await mkdir(tmp, { mode: 0o700 });
+    try {
+      const layout = join(tmp, 'oci');
+      await fill(layout, tmp);
+      await this.opts.run(argv.umociUnpackArgv(this.tools.umoci, layout, join(tmp, 'bundle')), { timeoutMs: LOCAL_TIMEOUT_MS });
+      const { digest, sizeBytes, config } = await readLayout(layout);
+      const previous = await this.find(name);
+      const image: OciImage = { id, name, source, digest, sizeBytes, createdAt: new Date().toISOString(), config };
+      if (previous && previous.name === name) {
+        if (previous.digest === digest) {
+          await rm(tmp, { recursive: true, force: true });
+          return previous;
+        }
+        // The name moves to the new image; the old one stays for the capsules built on it.
+        await writeJsonAtomic(join(this.root, previous.id, 'image.json'), {
+          version: IMAGE_RECORD_VERSION,
+          image: { ...previous, name: `${previous.name.replace(/:[^:/]+$/, '')}@${previous.digest}` },
+        });
+      }
+      await writeJsonAtomic(join(tmp, 'image.json'), { version: IMAGE_RECORD_VERSION, image });
+      await rm(join(tmp, 'layer.tar'), { force: true });
+      await rename(tmp, join(this.root, id));
+      return image;
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private async readRecord(id: string): Promise<OciImage | null> {
+    try {
+      const parsed = ImageRecordSchema.safeParse(JSON.parse(await readFile(join(this.root, id, 'image.json'), 'utf8')));
+      return parsed.success ? parsed.data.image : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * skopeo refuses to copy without a signature policy. Nova pulls what the user names,
+   * as `docker pull` does without content trust, so its own policy accepts any image.
+   */
+  private async policyFile(): Promise<string> {
+    const path = join(this.root, 'policy.json');
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }) + '\n', 0o600);
+    return path;
+  }
+}
+
+const IndexSchema = z.object({
+  manifests: z.array(z.object({ digest: z.string(), annotations: z.record(z.string(), z.string()).optional() })),
+});
+const ManifestSchema = z.object({
+  config: z.object({ digest: z.string(), size: z.number() }),
+  layers: z.array(z.object({ size: z.number() })),
+});
+
+function blobPath(layout: string, digest: string): string {
+  const [alg, hex] = digest.split(':');
+  if (!alg || !hex || !/^[a-z0-9]+$/.test(alg) || !/^[a-f0-9]+$/.test(hex)) throw new NovaError('internal', `bad digest in OCI layout: ${digest}`);
+  return join(layout, 'blobs', alg, hex);
+}
+
+/** The tagged manifest's digest, total size and image config, read from an OCI layout. */
+export async function readLayout(layout: string): Promise<{ digest: string; sizeBytes: number; config: OciImageConfig }> {
+  const index = IndexSchema.parse(JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')));
+  const desc = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === argv.LAYOUT_TAG) ?? index.manifests[0];
+  if (!desc) throw new NovaError('invalid_argument', 'The OCI layout has no image manifest');
+  const manifest = ManifestSchema.parse(JSON.parse(await readFile(blobPath(layout, desc.digest), 'utf8')));
+  const config = imageConfigFromBlob(JSON.parse(await readFile(blobPath(layout, manifest.config.digest), 'utf8')));
+  const sizeBytes = manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0);
+  return { digest: desc.digest, sizeBytes, config };
+}
+
+async function isGzip(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    await fh.read(buf, 0, 2, 0);
+    return buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function gunzipTo(src: string, dest: string): Promise<string> {
+  await pipeline(createReadStream(src), createGunzip(), createWriteStream(dest, { mode: 0o600 }));
+  return dest;
+}

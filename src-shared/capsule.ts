@@ -1,0 +1,187 @@
+// Capsules (persistent OCI containers) and their OCI images, as every process sees them:
+// the create spec the user writes, the capsule record the helper reports, and the image
+// records. Pure zod so the renderer, main and the helper validate the same shapes.
+import { z } from 'zod';
+
+/** Capsule names become container ids, cgroup and directory names: never a `/`. */
+export const CAPSULE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const CapsuleNameSchema = z
+  .string()
+  .regex(CAPSULE_NAME_PATTERN, 'a capsule name is 1-63 of a-z 0-9 _ - starting with a letter or digit');
+
+/** Snapshot names follow the capsule rule. */
+export const SnapshotNameSchema = z
+  .string()
+  .regex(CAPSULE_NAME_PATTERN, 'a snapshot name is 1-63 of a-z 0-9 _ - starting with a letter or digit');
+
+/** Docker's floor: below this the runtime or the kernel refuses, or the capsule cannot start. */
+export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+
+export const RestartPolicySchema = z.union([
+  z.strictObject({ mode: z.literal('no') }),
+  z.strictObject({ mode: z.literal('always') }),
+  z.strictObject({
+    mode: z.literal('on-failure'),
+    /** null: no limit. */
+    maxRetries: z.number().int().min(1).max(1000).nullable(),
+  }),
+]);
+export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
+
+/** `no`, `always`, `on-failure`, `on-failure:N`, as Docker spells them. */
+export function parseRestartPolicy(text: string): RestartPolicy | null {
+  if (text === 'no') return { mode: 'no' };
+  if (text === 'always') return { mode: 'always' };
+  const m = /^on-failure(?::([1-9][0-9]{0,3}))?$/.exec(text);
+  if (!m) return null;
+  return { mode: 'on-failure', maxRetries: m[1] ? Number(m[1]) : null };
+}
+
+export function formatRestartPolicy(p: RestartPolicy): string {
+  if (p.mode !== 'on-failure') return p.mode;
+  return p.maxRetries === null ? 'on-failure' : `on-failure:${p.maxRetries}`;
+}
+
+export const VolumeSchema = z.strictObject({
+  /** Absolute host path; resolved inside an allowed root without following symlinks out of it. */
+  source: z.string().min(1).max(4096),
+  /** Absolute path inside the capsule. */
+  target: z.string().min(1).max(4096).regex(/^\//, 'a volume target is an absolute path'),
+  readOnly: z.boolean().default(false),
+});
+export type Volume = z.infer<typeof VolumeSchema>;
+
+/** `host:guest[:ro|:rw]`, as the NovaFile and the CLI write volumes. */
+export function parseVolume(text: string): Volume | null {
+  const parts = text.split(':');
+  if (parts.length < 2 || parts.length > 3) return null;
+  const [source, target, mode] = parts as [string, string, string | undefined];
+  if (!source || !target) return null;
+  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') return null;
+  return { source, target, readOnly: mode === 'ro' };
+}
+
+const EnvKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+export const CapsuleSpecSchema = z.strictObject({
+  name: CapsuleNameSchema,
+  /** A registry reference (`ubuntu:22.04`) or the name of an imported image. */
+  image: z.string().min(1).max(512),
+  /** Replaces the image's entrypoint when set. */
+  entrypoint: z.array(z.string()).max(256).optional(),
+  /** Replaces the image's cmd when set. */
+  command: z.array(z.string()).max(4096).optional(),
+  env: z.record(EnvKeySchema, z.string().max(65536)).default({}),
+  workdir: z.string().max(4096).regex(/^\//, 'the working directory is an absolute path').optional(),
+  /** Numeric `uid` or `uid:gid`; the image's user otherwise. */
+  user: z.string().regex(/^\d{1,10}(:\d{1,10})?$/, 'a numeric uid or uid:gid').optional(),
+  hostname: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/).optional(),
+  volumes: z.array(VolumeSchema).max(64).default([]),
+  /** Fractional CPUs: 0.5 is half of one CPU's time. */
+  cpus: z.number().positive().max(1024).optional(),
+  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES, `memory must be at least ${MIN_MEMORY_BYTES} bytes (6 MiB)`).optional(),
+  pids: z.number().int().min(1).max(4194304).optional(),
+  /** Relative block IO weight (10-1000), where the host's IO scheduler offers it. */
+  ioWeight: z.number().int().min(10).max(1000).optional(),
+  restart: RestartPolicySchema.default({ mode: 'no' }),
+  /** Seconds between SIGTERM and SIGKILL on stop. */
+  stopTimeoutSec: z.number().int().min(0).max(3600).default(10),
+  /** A specific OCI runtime (crun, runc); the helper's probed default otherwise. */
+  runtime: z.string().max(64).optional(),
+  /** Run in a user namespace (uid 0 inside is unprivileged outside) where the host allows. */
+  userNamespace: z.boolean().default(false),
+});
+export type CapsuleSpec = z.infer<typeof CapsuleSpecSchema>;
+export type CapsuleSpecIn = z.input<typeof CapsuleSpecSchema>;
+
+export const CapsuleStateSchema = z.enum(['created', 'running', 'paused', 'restarting', 'stopped']);
+export type CapsuleState = z.infer<typeof CapsuleStateSchema>;
+
+export const ExitReasonSchema = z.enum(['exited', 'signaled', 'oom-killed', 'stopped', 'start-failed', 'lost']);
+export type ExitReason = z.infer<typeof ExitReasonSchema>;
+
+export const CapsuleExitSchema = z.strictObject({
+  /** The process's exit status, or 128 + signal as a shell reports it. */
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: ExitReasonSchema,
+  at: z.string(),
+  message: z.string().optional(),
+});
+export type CapsuleExit = z.infer<typeof CapsuleExitSchema>;
+
+export const CapsuleSchema = z.strictObject({
+  name: z.string(),
+  spec: CapsuleSpecSchema,
+  imageId: z.string(),
+  imageName: z.string(),
+  state: CapsuleStateSchema,
+  runtime: z.string(),
+  rootfsMode: z.enum(['overlay', 'copy']),
+  pid: z.number().int().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  lastExit: CapsuleExitSchema.nullable(),
+  /** Restarts made by the restart policy since the last manual start. */
+  restartCount: z.number().int(),
+});
+export type Capsule = z.infer<typeof CapsuleSchema>;
+
+export const CapsuleSnapshotSchema = z.strictObject({
+  name: z.string(),
+  createdAt: z.string(),
+  sizeBytes: z.number().int(),
+  kind: z.enum(['archive', 'btrfs']),
+});
+export type CapsuleSnapshot = z.infer<typeof CapsuleSnapshotSchema>;
+
+export const CapsuleMetricsSchema = z.strictObject({
+  at: z.string(),
+  cpuUsageNs: z.number().nullable(),
+  memoryBytes: z.number().nullable(),
+  memoryLimitBytes: z.number().nullable(),
+  pids: z.number().nullable(),
+  ioReadBytes: z.number().nullable(),
+  ioWriteBytes: z.number().nullable(),
+});
+export type CapsuleMetrics = z.infer<typeof CapsuleMetricsSchema>;
+
+export const LogStreamSchema = z.enum(['stdout', 'stderr', 'system']);
+export const LogLineSchema = z.strictObject({
+  at: z.string(),
+  stream: LogStreamSchema,
+  text: z.string(),
+});
+export type LogLine = z.infer<typeof LogLineSchema>;
+
+export const OciImageConfigSchema = z.strictObject({
+  entrypoint: z.array(z.string()),
+  cmd: z.array(z.string()),
+  env: z.array(z.string()),
+  user: z.string(),
+  workdir: z.string(),
+  exposedPorts: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+});
+export type OciImageConfig = z.infer<typeof OciImageConfigSchema>;
+
+export const OciImageSchema = z.strictObject({
+  id: z.string(),
+  /** `docker.io/library/ubuntu:22.04` for pulls, `NAME:TAG` for imports. */
+  name: z.string(),
+  source: z.enum(['pull', 'import']),
+  digest: z.string(),
+  sizeBytes: z.number().int(),
+  createdAt: z.string(),
+  config: OciImageConfigSchema,
+});
+export type OciImage = z.infer<typeof OciImageSchema>;
+
+export const PullProgressSchema = z.strictObject({
+  reference: z.string(),
+  phase: z.enum(['resolving', 'copying', 'unpacking', 'done']),
+  blobsDone: z.number().int(),
+  blobsTotal: z.number().int().nullable(),
+  bytesTotal: z.number().int().nullable(),
+});
+export type PullProgress = z.infer<typeof PullProgressSchema>;
