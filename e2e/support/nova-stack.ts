@@ -1,12 +1,12 @@
 // Starts the real Nova stack for end-to-end tests: the privileged helper on a private
 // socket and state dir, and `nova web` in front of it, all under one `nv2e-` temp dir.
 // Every wait is bounded; stop() is safe to call at any point, also after a failed start.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const RUN_PREFIX = 'nv2e-';
@@ -39,7 +39,11 @@ interface Paths {
   readonly stateDir: string;
   readonly helperScript: string;
   readonly cliScript: string;
+  readonly netns: string;
 }
+
+/** Test guests (kernel, initramfs) are built once and cached here; the helper may read them. */
+export const TEST_GUEST_CACHE = '/var/cache/nova-test-guest';
 
 export class NovaStack {
   private helper: ChildProcess | null = null;
@@ -66,7 +70,11 @@ export class NovaStack {
     // A crash of the test runner must not leave a root daemon behind.
     process.once('exit', this.onExit);
     const runDir = await mkdtemp(join(tmpdir(), RUN_PREFIX));
+    const netns = `nv2e${basename(runDir).slice(RUN_PREFIX.length).toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 15);
+    execFileSync('ip', ['netns', 'add', netns]);
+    execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
     const paths: Paths = {
+      netns,
       runDir,
       socket: join(runDir, 'helper.sock'),
       stateDir: join(runDir, 'state'),
@@ -95,7 +103,19 @@ export class NovaStack {
   async startHelper(): Promise<void> {
     const paths = this.requirePaths();
     if (this.helper && isRunning(this.helper)) throw new Error('the helper is already running');
-    this.helper = this.spawnLogged('helper', [paths.helperScript, '--socket', paths.socket, '--state-dir', paths.stateDir]);
+    // The helper lives in a network namespace of the stack's own, so the networks the UI
+    // creates (bridges, nftables, dnsmasq) never touch this machine's interfaces.
+    this.helper = this.spawnLogged(
+      'helper',
+      [
+        paths.helperScript,
+        '--socket', paths.socket,
+        '--state-dir', paths.stateDir,
+        '--run-dir', join(paths.runDir, 'run'),
+        '--allowed-root', TEST_GUEST_CACHE,
+      ],
+      paths.netns,
+    );
     await waitFor(`the helper socket ${paths.socket}`, this.timeoutMs, this.helper, () => accepts(paths.socket));
   }
 
@@ -119,6 +139,8 @@ export class NovaStack {
         await copyFile(join(runDir, name), join(this.options.artifactsDir, `${this.options.name}-${name}`)).catch(() => {});
       }
       await rm(runDir, { recursive: true, force: true });
+      // Deleting the namespace removes every bridge and veth the tests made in it.
+      spawnSync('ip', ['netns', 'delete', this.paths.netns]);
       this.paths = null;
     }
     process.removeListener('exit', this.onExit);
@@ -129,12 +151,14 @@ export class NovaStack {
     return this.paths;
   }
 
-  private spawnLogged(name: 'helper' | 'web', args: string[]): ChildProcess {
+  private spawnLogged(name: 'helper' | 'web', args: string[], netns?: string): ChildProcess {
     const { runDir } = this.requirePaths();
     // Appending: a restarted helper continues the same log.
     const log = createWriteStream(join(runDir, `${name}.log`), { flags: 'a' });
     this.logs.push(log);
-    const child = spawn(process.execPath, args, {
+    const argv = netns ? ['ip', 'netns', 'exec', netns, process.execPath, ...args] : [process.execPath, ...args];
+    const [file, ...rest] = argv as [string, ...string[]];
+    const child = spawn(file, rest, {
       cwd: this.options.repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NOVA_LOG_LEVEL: process.env.NOVA_LOG_LEVEL ?? 'info' },
@@ -148,6 +172,7 @@ export class NovaStack {
     for (const child of [this.web, this.helper]) {
       if (child && isRunning(child)) child.kill('SIGKILL');
     }
+    if (this.paths) spawnSync('ip', ['netns', 'delete', this.paths.netns]);
   }
 }
 
