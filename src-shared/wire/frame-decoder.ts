@@ -26,6 +26,12 @@ export class FrameDecoder {
       const nl = chunk.indexOf(0x0a, start);
       const end = nl === -1 ? chunk.length : nl;
       const piece = chunk.subarray(start, end);
+      if (nl !== -1 && this.pending === 0 && !this.discarding && piece.length <= this.maxFrameBytes) {
+        // The common case: a whole frame inside one chunk, decoded without copying.
+        if (piece.length > 0) out.push({ kind: 'frame', text: this.utf8.decode(piece) });
+        start = nl + 1;
+        continue;
+      }
       if (this.discarding) {
         this.discarded += piece.length;
       } else if (this.pending + piece.length > this.maxFrameBytes) {

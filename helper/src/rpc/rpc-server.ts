@@ -5,17 +5,11 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import {
-  createJSONRPCErrorResponse,
-  JSONRPCServer,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-} from 'json-rpc-2.0';
+import type { JSONRPCRequest } from 'json-rpc-2.0';
 import { NovaError, toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { NovaEvent } from '../../../src-shared/api/events.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from '../../../src-shared/wire/frame-decoder.js';
 import { JSON_RPC_PARSE_ERROR, toJsonRpcError } from '../../../src-shared/wire/rpc-errors.js';
-import { HELPER_METHOD_NAMES } from '../../../src-shared/api/nova-api.js';
 import { callerOf, type Caller } from '../auth/peer-credentials.js';
 import type { Logger } from '../util/logger.js';
 import type { MethodDispatcher } from './method-dispatcher.js';
@@ -40,7 +34,6 @@ interface Connection {
 export class RpcServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
-  private readonly rpc: JSONRPCServer<Caller>;
   private readonly maxFrameBytes: number;
   private readonly maxConnections: number;
   private readonly maxInFlight: number;
@@ -53,21 +46,6 @@ export class RpcServer {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.maxConnections = options.maxConnections ?? 128;
     this.maxInFlight = options.maxInFlightPerConnection ?? 64;
-    // Handler errors are expected outcomes (denials, bad input); they are logged once below.
-    this.rpc = new JSONRPCServer<Caller>({ errorListener: () => undefined });
-    for (const method of HELPER_METHOD_NAMES) {
-      this.rpc.addMethod(method, (params, caller) => this.dispatcher.dispatch(method, params, caller));
-    }
-    this.rpc.mapErrorToJSONRPCErrorResponse = (id, error) => {
-      const shape = toErrorShape(error);
-      if (shape.code === 'internal') this.logger.error({ err: error }, 'internal error');
-      const e = toJsonRpcError(shape);
-      return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
-    };
-    this.rpc.handleMethodNotFound = async (request) => {
-      const e = toJsonRpcError({ code: 'unknown_method', message: `Unknown method "${request.method}"` });
-      return request.id === undefined ? null : createJSONRPCErrorResponse(request.id, e.code, e.message, e.data);
-    };
   }
 
   async listen(): Promise<void> {
@@ -178,14 +156,24 @@ export class RpcServer {
       return;
     }
     conn.inFlight++;
-    void Promise.resolve(this.rpc.receive(message, conn.caller))
-      .then((response: JSONRPCResponse | null) => {
-        if (response && !conn.socket.destroyed) conn.socket.write(encodeFrame(response));
-      })
-      .catch((err: unknown) => this.logger.error({ err }, 'unexpected dispatch failure'))
-      .finally(() => {
+    const id = message.id;
+    this.dispatcher.dispatch(message.method, message.params, conn.caller).then(
+      (result) => {
+        // A request without an id is a notification: JSON-RPC sends it no answer.
+        if (id !== undefined && !conn.socket.destroyed) {
+          conn.socket.write(encodeFrame({ jsonrpc: '2.0', id, result: result ?? null }));
+        }
         conn.inFlight--;
-      });
+      },
+      (err: unknown) => {
+        const shape = toErrorShape(err);
+        if (shape.code === 'internal') this.logger.error({ err, method: message.method }, 'internal error');
+        if (id !== undefined && !conn.socket.destroyed) {
+          conn.socket.write(encodeFrame({ jsonrpc: '2.0', id, error: toJsonRpcError(shape) }));
+        }
+        conn.inFlight--;
+      },
+    );
   }
 
   private replyError(conn: Connection, id: string | number | null, shape: ErrorShape, code?: number): void {
