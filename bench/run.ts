@@ -2,8 +2,12 @@
 import { formatResults, type BenchResult, type Benchmark } from './bench-harness.js';
 import { helperRoundTrip } from './helper-roundtrip.bench.js';
 import { networkLifecycle } from './network-lifecycle.bench.js';
+import { networkThroughput } from './network-throughput.bench.js';
+import { vmBootToMarker } from './vm-boot.bench.js';
+import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
+import { vmStartToQmp } from './vm-start.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

@@ -4,13 +4,15 @@ import { buildNovaBridge } from './nova-bridge.js';
 // Pinned on purpose: adding a method to window.nova must be a deliberate change here.
 const PINNED_SURFACE = {
   app: ['info'],
+  capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen'],
   helper: ['info', 'ping'],
   host: ['check'],
   image: ['import', 'list', 'remove'],
   network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list'],
   novafile: ['validate'],
+  ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   subscribe: 'function',
-  vm: ['clone', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop'],
+  vm: ['clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'update'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

@@ -10,7 +10,7 @@ export const CapsuleNameSchema = z
   .regex(CAPSULE_NAME_PATTERN, 'a capsule name is 1-63 of a-z 0-9 _ - starting with a letter or digit');
 
 /** Snapshot names follow the capsule rule. */
-export const SnapshotNameSchema = z
+export const CapsuleSnapshotNameSchema = z
   .string()
   .regex(CAPSULE_NAME_PATTERN, 'a snapshot name is 1-63 of a-z 0-9 _ - starting with a letter or digit');
 

@@ -1,6 +1,7 @@
 // Virtual machines in the contract: names, sizes, the stored definition, states,
 // snapshots, images and metrics. The helper stores these shapes; every process validates them.
 import { z } from 'zod';
+import { NetworkNameSchema } from './network.js';
 
 /** DNS-label-like: no `/`, no `..`, no spaces, at most 63 characters. */
 export const VM_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -77,7 +78,53 @@ export const DirectKernelSchema = z.strictObject({
 export type DirectKernel = z.infer<typeof DirectKernelSchema>;
 
 export const VmDisplaySchema = z.strictObject({ vnc: z.boolean(), spice: z.boolean() });
-export const VmNetworkSchema = z.strictObject({ mode: z.enum(['none', 'user']) });
+/** none: no NIC; user: QEMU's restricted user-mode stack; nova: a tap on a Nova network's bridge. */
+export const VmNetworkSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('none') }),
+  z.strictObject({ mode: z.literal('user') }),
+  z.strictObject({ mode: z.literal('nova'), network: NetworkNameSchema }),
+]);
+export type VmNetwork = z.infer<typeof VmNetworkSchema>;
+/** What callers write: "none", "user", or { nova: "lab" } for a Nova network. */
+export const VmNetworkChoiceSchema = z.union([z.enum(['none', 'user']), z.strictObject({ nova: NetworkNameSchema })]);
+export type VmNetworkChoice = z.infer<typeof VmNetworkChoiceSchema>;
+
+export function vmNetworkFromChoice(choice: VmNetworkChoice): VmNetwork {
+  return typeof choice === 'string' ? { mode: choice } : { mode: 'nova', network: choice.nova };
+}
+
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const LOGIN_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+const SSH_KEY_PATTERN = /^(?:ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,3}(?: [^\n\r]*)?$/;
+
+/** A static address for the guest's NIC; without one the seed asks for DHCP. */
+export const CloudInitNetworkSchema = z.strictObject({
+  /** "192.168.220.10/24" */
+  address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'write the address with its prefix, e.g. 192.168.220.10/24'),
+  gateway: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'not an IPv4 address').optional(),
+  nameservers: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'not an IPv4 address')).max(4).default([]),
+});
+export type CloudInitNetwork = z.infer<typeof CloudInitNetworkSchema>;
+
+const cloudInitCommon = {
+  hostname: z.string().regex(HOSTNAME_PATTERN, 'a host name is dot-separated labels of lowercase letters, digits and "-"').optional(),
+  /** Created with sudo rights; absent: the image's default user gets the password and keys. */
+  user: z.string().regex(LOGIN_PATTERN, 'a user name is up to 32 lowercase letters, digits, "_" and "-", starting with a letter').optional(),
+  sshAuthorizedKeys: z.array(z.string().max(16_384).regex(SSH_KEY_PATTERN, 'not an SSH public key line ("ssh-ed25519 AAAA... comment")')).max(64).default([]),
+  network: CloudInitNetworkSchema.optional(),
+};
+
+/** What callers give: the password in clear, hashed by the helper and never stored. */
+export const CloudInitSpecSchema = z.strictObject({ ...cloudInitCommon, password: z.string().min(1).max(1024).optional() });
+export type CloudInitSpec = z.infer<typeof CloudInitSpecSchema>;
+export type CloudInitSpecIn = z.input<typeof CloudInitSpecSchema>;
+
+/** What the definition keeps: a crypt(3) SHA-512 hash ("$6$salt$hash"), as /etc/shadow holds it. */
+export const CloudInitDefinitionSchema = z.strictObject({
+  ...cloudInitCommon,
+  passwordHash: z.string().regex(/^\$6\$[^$\s]{1,16}\$[A-Za-z0-9./]{86}$/, 'not a SHA-512 crypt hash').optional(),
+});
+export type CloudInitDefinition = z.infer<typeof CloudInitDefinitionSchema>;
 
 export const VM_DEFINITION_VERSION = 1;
 export const VmDefinitionSchema = z.strictObject({
@@ -93,6 +140,8 @@ export const VmDefinitionSchema = z.strictObject({
   iso: z.string().nullable(),
   kernel: DirectKernelSchema.nullable(),
   network: VmNetworkSchema,
+  /** A NoCloud seed (ISO labelled cidata) built at each start and attached as a CD-ROM. */
+  cloudInit: CloudInitDefinitionSchema.nullable().default(null),
   display: VmDisplaySchema,
   template: z.boolean(),
   description: z.string().max(1024),
@@ -131,7 +180,8 @@ export const VmCreateSpecSchema = z.strictObject({
   kernel: z.string().optional(),
   initrd: z.string().optional(),
   cmdline: z.string().max(4096).optional(),
-  network: z.enum(['none', 'user']).default('none'),
+  network: VmNetworkChoiceSchema.default('none'),
+  cloudInit: CloudInitSpecSchema.optional(),
   display: z.enum(['vnc', 'spice', 'both', 'none']).default('vnc'),
   description: z.string().max(1024).default(''),
   /** Create from this template VM (a linked clone of its disks). */
@@ -139,6 +189,24 @@ export const VmCreateSpecSchema = z.strictObject({
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;
+
+/**
+ * Changes to a stopped VM's definition (what `nova run` applies when a NovaFile
+ * changed). Absent keys stay as they are; cloudInit null removes the seed.
+ */
+export const VmUpdateSpecSchema = z.strictObject({
+  name: VmNameSchema,
+  cpus: z.number().int().min(1, 'a VM needs at least one CPU').max(256).optional(),
+  memory: SizeInputSchema.optional(),
+  accel: AccelChoiceSchema.optional(),
+  cmdline: z.string().max(4096).optional(),
+  network: VmNetworkChoiceSchema.optional(),
+  cloudInit: CloudInitSpecSchema.nullable().optional(),
+  display: z.enum(['vnc', 'spice', 'both', 'none']).optional(),
+  description: z.string().max(1024).optional(),
+});
+export type VmUpdateSpec = z.infer<typeof VmUpdateSpecSchema>;
+export type VmUpdateSpecIn = z.input<typeof VmUpdateSpecSchema>;
 
 export const SnapshotSchema = z.strictObject({
   name: SnapshotNameSchema,

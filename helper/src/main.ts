@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
 import { PolkitAuthorizer } from './auth/authorizer.js';
+import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-engine.js';
 import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
+import { capsuleHandlers } from './methods/capsule-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
 import { networkHandlers } from './methods/network-methods.js';
@@ -18,7 +20,9 @@ import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
 import { createLogger } from './util/logger.js';
+import { PathGuard } from './vm/path-guard.js';
 import { VmManager } from './vm/vm-manager.js';
+import { networkManagerPort } from './vm/vm-network.js';
 
 const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/srv'];
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -31,8 +35,11 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
   --state-dir DIR      where VMs, networks and capsules are kept (default ${DEFAULT_STATE_DIR})
   --run-dir DIR        runtime sockets and dnsmasq files (default: run/ in the state dir;
                        keep it short: unix socket paths are limited to 107 bytes)
-  --allowed-root DIR   a folder callers' disk, ISO and kernel paths may come from
-                       (repeatable; default ${DEFAULT_ALLOWED_ROOTS.join(', ')} and the state dir)
+  --allowed-root DIR   a folder callers' disk, ISO, kernel and image archive paths may come
+                       from (repeatable; default ${DEFAULT_ALLOWED_ROOTS.join(', ')} and the state dir)
+  --volume-root DIR    a folder capsule volumes may bind (repeatable; default
+                       ${DEFAULT_VOLUME_ROOTS.join(', ')})
+  --oci-runtime NAME   the OCI runtime for capsules: auto (probe crun, then runc), crun or runc
   --log-level LEVEL    trace, debug, info, warn, error (default info)
   --version            print the version
 `;
@@ -46,6 +53,8 @@ async function main(): Promise<number> {
         'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
         'run-dir': { type: 'string' },
         'allowed-root': { type: 'string', multiple: true },
+        'volume-root': { type: 'string', multiple: true },
+        'oci-runtime': { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
@@ -87,6 +96,22 @@ async function main(): Promise<number> {
     logger: logger.child({ component: 'host-check' }),
   });
   const runDir = resolve(args['run-dir'] ?? join(stateDir, 'run'));
+  const allowedRoots = [...(args['allowed-root'] ?? DEFAULT_ALLOWED_ROOTS).map((r) => resolve(r)), stateDir];
+  // Built first: a bad --oci-runtime stops the helper before it touches anything.
+  const capsuleEngine = createCapsuleEngine({
+    stateDir,
+    runDir,
+    runtime: args['oci-runtime'],
+    volumeRoots: (args['volume-root'] ?? DEFAULT_VOLUME_ROOTS).map((r) => resolve(r)),
+    probeEnv: realHostProbeEnv(),
+    logger: logger.child({ component: 'capsule' }),
+    onChange: (name, state) => emit({ name: 'capsule.stateChanged', payload: { name, state } }),
+  });
+  const networks = new NetworkManager({
+    stateDir,
+    runDir: join(runDir, 'networks'),
+    logger: logger.child({ component: 'network' }),
+  });
   const vms = new VmManager({
     stateDir,
     runDir: join(runDir, 'vms'),
@@ -95,21 +120,27 @@ async function main(): Promise<number> {
     logger: logger.child({ component: 'vm' }),
     onStateChange: (change) => emit({ name: 'vm.stateChanged', payload: change }),
     ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
+    networks: networkManagerPort(networks),
   });
-  const networks = new NetworkManager({
-    stateDir,
-    runDir: join(runDir, 'networks'),
-    logger: logger.child({ component: 'network' }),
-  });
-  // Recovery before serving: reattach to running VMs, bring networks back.
-  await vms.init();
+  // Recovery before serving: networks first (running VMs' taps come back with them), then
+  // reattach to running VMs; a VM found dead gives its tap back.
   const recovery = await networks.start();
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
+  await vms.init();
+  // Reattach to running capsules, reap the ones that ended, resume restart policies.
+  await capsuleEngine.capsules.recover();
   const stopSampling = vms.startSampling((metrics) => emit({ name: 'vm.metricsSampled', payload: metrics }));
 
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms, emit }),
+    ...capsuleHandlers({
+      capsules: capsuleEngine.capsules,
+      images: capsuleEngine.images,
+      terminals: capsuleEngine.terminals,
+      importPaths: new PathGuard(allowedRoots),
+      emit,
+    }),
     ...networkHandlers({ networks, onChanged: (name) => emit({ name: 'network.changed', payload: { name } }) }),
   } satisfies HelperHandlers;
 
@@ -136,6 +167,7 @@ async function main(): Promise<number> {
   });
   stopSampling();
   await server.close();
+  capsuleEngine.close();
   // VMs, capsules and networks keep running: the next helper reattaches to them.
   await vms.detachAll();
   await releaseStateDir();

@@ -57,9 +57,10 @@ describe('capsule engine (runc)', () => {
     const c = await exited('nv5-hello');
     expect(c.lastExit).toMatchObject({ exitCode: 0, reason: 'exited' });
     const page = await m.logs('nv5-hello', {});
-    expect(page.lines.map((l) => [l.stream, l.text])).toEqual([
-      ['stdout', 'hello capsule from /work'],
+    // stdout and stderr are two pipes: their relative order is the scheduler's, not ours.
+    expect(page.lines.map((l) => [l.stream, l.text]).sort()).toEqual([
       ['stderr', 'oops'],
+      ['stdout', 'hello capsule from /work'],
     ]);
     expect(Date.parse(page.lines[0]!.at)).toBeGreaterThan(Date.now() - 60_000);
   });

@@ -56,8 +56,9 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
   const socketPath = join(dir, 'helper.sock');
   const stateDir = join(dir, 'state');
   let output = '';
-  const argv = [process.execPath, HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'debug', ...(options.extraArgs ?? [])];
-  const cmd = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
+  const argv = [process.execPath, HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'info', ...(options.extraArgs ?? [])];
+  // nsenter joins only the network namespace (`ip netns exec` would remount /sys and hide cgroups).
+  const cmd = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, ...argv] : argv;
   const [file, ...args] = cmd as [string, ...string[]];
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));

@@ -2,8 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } from '../../src-shared/index.js';
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
+import { registerCapsuleCommand } from './commands/capsule-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
+import { registerRunCommand } from './commands/run-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
@@ -45,6 +47,8 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerValidateCommand(program, ctx);
   registerVmCommands(program, ctx);
   registerNetCommand(program, ctx);
+  registerRunCommand(program, ctx);
+  registerCapsuleCommand(program, ctx);
   registerWebCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.

@@ -16,6 +16,7 @@ import {
   type ResultOf,
 } from '../../src-shared/index.js';
 import type { HelperClient } from './helper-client.js';
+import { MetricsHistory } from './metrics-history.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 
 type MainMethodName = Exclude<MethodName, HelperMethodName>;
@@ -25,6 +26,10 @@ export interface NovaApiDeps {
   helper: HelperClient;
   mode: AppInfo['mode'];
   version: string;
+  /** Serves vm.metricsHistory; without it every history is empty. */
+  metrics?: MetricsHistory;
+  /** Where console WebSockets go when not to the page's own origin (Electron's proxy). */
+  consoleEndpoint?: () => { base: string; token: string };
 }
 
 export class NovaApiHandlers {
@@ -38,6 +43,8 @@ export class NovaApiHandlers {
         helper: { socket: deps.helper.socketPath, connected: deps.helper.isConnected },
       }),
       'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
+      'vm.metricsHistory': async ({ name, range }) => (deps.metrics ?? new MetricsHistory()).query(name, range),
+      'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
     };
   }
 

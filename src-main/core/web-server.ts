@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEB_SOCKET_PATH, WebRequestSchema, type WebServerMessage } from '../../src-shared/index.js';
+import type { ConsoleProxy } from './console-proxy.js';
 import type { EventHub } from './event-hub.js';
 import type { NovaApiHandlers } from './nova-api-handlers.js';
 
@@ -37,6 +38,8 @@ export interface WebServerOptions {
   rendererDir: string;
   port?: number;
   token?: string;
+  /** Console WebSockets (`/nova-console/...`), behind the same token, Host and Origin checks. */
+  consoles?: ConsoleProxy;
 }
 
 export class WebServer {
@@ -67,6 +70,8 @@ export class WebServer {
     const http = createServer((req, res) => void this.serveHttp(req, res));
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
     http.on('upgrade', (req, socket, head) => {
+      const consoles = this.options.consoles;
+      if (consoles?.handles(pathOf(req)) && this.isTrusted(req)) return consoles.handleUpgrade(req, socket, head);
       if (!this.isTrusted(req) || pathOf(req) !== WEB_SOCKET_PATH) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;

@@ -22,7 +22,8 @@ export function registerAppScheme(): void {
   ]);
 }
 
-export function serveRenderer(rendererDir: string): void {
+/** `cspFor` may widen one page's CSP (console.html's connect-src); default: RENDERER_CSP. */
+export function serveRenderer(rendererDir: string, cspFor: (pathname: string) => string = () => RENDERER_CSP): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'app') return new Response('not found', { status: 404 });
@@ -35,7 +36,7 @@ export function serveRenderer(rendererDir: string): void {
       return new Response(await readFile(file), {
         headers: {
           'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-          'Content-Security-Policy': RENDERER_CSP,
+          'Content-Security-Policy': cspFor(path),
           'X-Content-Type-Options': 'nosniff',
         },
       });

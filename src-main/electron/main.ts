@@ -9,7 +9,9 @@ import { EventHub } from '../core/event-hub.js';
 import { HelperClient } from '../core/helper-client.js';
 import { ensureHelper } from '../core/helper-launcher.js';
 import { NovaApiHandlers } from '../core/nova-api-handlers.js';
+import { MetricsHistory } from '../core/metrics-history.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
+import { consoleWindowOpen, cspFor, startConsoleProxy } from './console-window.js';
 import { bindIpc } from './ipc-bridge.js';
 import { createMainWindow, preloadPathBeside } from './main-window.js';
 import { installSecurityPolicies } from './security.js';
@@ -32,8 +34,7 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
-    installSecurityPolicies();
-    serveRenderer(join(here, '../renderer'));
+    installSecurityPolicies((url) => consoleWindowOpen(url, preloadPathBeside(here)));
     try {
       await ensureHelper({ socketPath, stateDir, helperScript: join(here, '../helper/nova-helper.mjs') });
     } catch (err) {
@@ -43,7 +44,17 @@ if (!app.requestSingleInstanceLock()) {
     const helper = new HelperClient({ socketPath, reconnect: true });
     helper.start();
     const events = new EventHub(helper);
-    const handlers = new NovaApiHandlers({ helper, mode: 'electron', version: NOVA_VERSION });
+    const metrics = new MetricsHistory();
+    const unfollow = metrics.follow(events);
+    const consoles = await startConsoleProxy(helper).catch(() => null);
+    serveRenderer(join(here, '../renderer'), (path) => cspFor(path, consoles));
+    const handlers = new NovaApiHandlers({
+      helper,
+      mode: 'electron',
+      version: NOVA_VERSION,
+      metrics,
+      consoleEndpoint: consoles ? () => ({ base: consoles.server.base, token: consoles.token }) : undefined,
+    });
     const unbind = bindIpc(handlers, events, () => win);
     win = createMainWindow(preloadPathBeside(here));
     win.on('closed', () => {
@@ -51,6 +62,8 @@ if (!app.requestSingleInstanceLock()) {
     });
     app.on('window-all-closed', () => {
       unbind();
+      unfollow();
+      void consoles?.close();
       events.dispose();
       helper.close();
       app.quit();

@@ -1,6 +1,6 @@
 // Hardening shared by every window: our own origin only, no permissions, no new
 // windows, no webviews, IPC accepted only from our main frame.
-import { app, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, session, type IpcMainInvokeEvent, type WebContents, type WindowOpenHandlerResponse } from 'electron';
 
 export const APP_SCHEME = 'nova';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
@@ -24,7 +24,8 @@ export function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   return frame === event.sender.mainFrame && isOurUrl(frame.url);
 }
 
-export function installSecurityPolicies(): void {
+/** `openWindow` decides window.open (the VM console window); everything else is denied. */
+export function installSecurityPolicies(openWindow?: (url: string) => WindowOpenHandlerResponse): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
@@ -36,6 +37,6 @@ export function installSecurityPolicies(): void {
       if (!isOurUrl(url)) e.preventDefault();
     });
     contents.on('will-attach-webview', (e) => e.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.setWindowOpenHandler(({ url }) => openWindow?.(url) ?? { action: 'deny' });
   });
 }

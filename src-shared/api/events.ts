@@ -1,5 +1,6 @@
 // The event stream. Events are signals to refetch, carrying just enough to know what changed.
 import { z } from 'zod';
+import { capsuleEvents } from './capsule-api.js';
 import { vmEvents } from './vm-api.js';
 
 export const novaEvents = {
@@ -10,6 +11,7 @@ export const novaEvents = {
   'host.checked': z.strictObject({ generatedAt: z.string() }),
   'network.changed': z.strictObject({ name: z.string() }),
   ...vmEvents,
+  ...capsuleEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

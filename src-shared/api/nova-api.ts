@@ -5,8 +5,10 @@ import type { z } from 'zod';
 import type { Envelope } from '../errors.js';
 import type { NovaEvent } from './events.js';
 import { appMethods } from './app-api.js';
+import { capsuleMethods } from './capsule-api.js';
 import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
+import { metricsMethods } from './metrics-api.js';
 import { networkMethods } from './network-api.js';
 import { vmMethods } from './vm-api.js';
 
@@ -14,7 +16,9 @@ export const novaApi = {
   ...appMethods,
   ...hostMethods,
   ...vmMethods,
+  ...metricsMethods,
   ...networkMethods,
+  ...capsuleMethods,
 } as const;
 
 export type NovaApiTable = typeof novaApi;

@@ -13,6 +13,7 @@ import {
   VmMetricsSchema,
   VmNameSchema,
   VmStateSchema,
+  VmUpdateSpecSchema,
 } from '../vm.js';
 import { defineMethod } from './define.js';
 
@@ -26,6 +27,12 @@ export const vmMethods = {
   'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: manage }),
   'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: manage }),
   'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template)', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
+  'vm.update': defineMethod({
+    summary: "Change a stopped VM's CPUs, memory, network, cloud-init seed, display or command line",
+    params: VmUpdateSpecSchema,
+    result: VmInfoSchema,
+    served: manage,
+  }),
   'vm.start': defineMethod({ summary: 'Start QEMU; for serial-console guests, wait for first output (boot watchdog)', params: byName, result: VmInfoSchema, served: manage, timeoutMs: 120_000 }),
   'vm.stop': defineMethod({
     summary: 'ACPI power button, then quit after timeoutMs; force quits at once',

@@ -15,6 +15,18 @@ describe('exitFromShim', () => {
     expect(exitFromShim({ ...base, exitCode: 143 }, true)).toEqual({ exitCode: 143, signal: 'SIGTERM', reason: 'stopped', at });
     expect(exitFromShim({ ...base, started: false, exitCode: 1, runtimeError: 'no such file' }, false)).toMatchObject({ reason: 'start-failed', message: 'no such file' });
   });
+
+  it('calls a run that ended on its own before the stop was asked "exited", not "stopped"', () => {
+    const asked = Date.parse(at);
+    // Ended 5 ms before the stop request: the stop found it already gone.
+    expect(exitFromShim({ ...base, exitCode: 0, at: new Date(asked - 5).toISOString() }, true, asked).reason).toBe('exited');
+    expect(exitFromShim({ ...base, exitCode: 2, at: new Date(asked - 5).toISOString() }, true, asked).reason).toBe('exited');
+    // Ended at or after the request: the stop did it.
+    expect(exitFromShim({ ...base, exitCode: 143, at }, true, asked).reason).toBe('stopped');
+    expect(exitFromShim({ ...base, exitCode: 137, at: new Date(asked + 900).toISOString() }, true, asked).reason).toBe('stopped');
+    // Without a known request time (a restarted helper), a requested stop is a stop.
+    expect(exitFromShim({ ...base, exitCode: 0 }, true, null).reason).toBe('stopped');
+  });
 });
 
 describe('shouldRestart', () => {

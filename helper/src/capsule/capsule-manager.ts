@@ -103,6 +103,8 @@ export interface CapsuleManagerOptions {
   ptySpawn?: PtySpawn;
   /** Tells whether overlayfs works with the state dir as upper (probed once otherwise). */
   forceRootfsMode?: 'overlay' | 'copy';
+  /** Told after every change of a capsule's record (a signal to refetch); `deleted` when it is gone. */
+  onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
 }
 
 export interface ExecResult {
@@ -134,13 +136,19 @@ export function checkCapsuleName(name: string): void {
   }
 }
 
-/** Docker's exit reason rules, plus OOM from the cgroup and the stop the user asked for. */
-export function exitFromShim(e: ShimExit, stopRequested: boolean): CapsuleExit {
+/**
+ * Docker's exit reason rules, plus OOM from the cgroup and the stop the user asked for.
+ * `stopRequestedAt` (ms) is when that stop was asked: a run that had already ended on its
+ * own by then exited, whatever the stop found when it came (the race behind an `exited`
+ * run once reported as `stopped`).
+ */
+export function exitFromShim(e: ShimExit, stopRequested: boolean, stopRequestedAt: number | null = null): CapsuleExit {
   const signalFromCode = e.exitCode !== null && e.exitCode > 128 ? e.exitCode - 128 : null;
   const signal = e.signal ?? (signalFromCode ? `SIG${signalName(signalFromCode)}` : null);
   if (!e.started) return { exitCode: e.exitCode, signal: null, reason: 'start-failed', at: e.at, message: e.runtimeError ?? undefined };
   if (e.oomKilled) return { exitCode: e.exitCode, signal, reason: 'oom-killed', at: e.at, message: 'killed by the kernel: out of memory (the memory limit was reached)' };
-  if (stopRequested) return { exitCode: e.exitCode, signal, reason: 'stopped', at: e.at };
+  const endedBeforeStop = stopRequestedAt !== null && Date.parse(e.at) < stopRequestedAt;
+  if (stopRequested && !endedBeforeStop) return { exitCode: e.exitCode, signal, reason: 'stopped', at: e.at };
   if (signal) return { exitCode: e.exitCode, signal, reason: 'signaled', at: e.at };
   return { exitCode: e.exitCode, signal: null, reason: 'exited', at: e.at };
 }
@@ -167,6 +175,8 @@ export class CapsuleManager {
   private readonly watchers = new Map<string, { watcher: FSWatcher | null; timer: NodeJS.Timeout }>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly stopping = new Set<string>();
+  /** When the user last asked each capsule to stop (ms), to tell a stop from an exit that raced it. */
+  private readonly stopRequestedAt = new Map<string, number>();
   private readonly reaping = new Set<string>();
   private readonly terminals = new Map<string, PtyProcess>();
   private readonly exitWaiters = new Map<string, Set<() => void>>();
@@ -344,6 +354,7 @@ export class CapsuleManager {
         await writeJsonAtomic(join(tmp, 'capsule.json'), rec);
         await rename(tmp, this.dir(spec.name));
         this.records.set(spec.name, rec);
+        this.o.onChange?.(spec.name, 'created');
         return this.view(spec.name, rec);
       } catch (err) {
         await rm(tmp, { recursive: true, force: true });
@@ -358,6 +369,7 @@ export class CapsuleManager {
       if (rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is already running`);
       this.cancelRestart(name);
       rec.desired = 'running';
+      this.stopRequestedAt.delete(name);
       rec.restartCount = 0;
       rec.restartAt = null;
       await this.startLocked(name, rec);
@@ -370,6 +382,7 @@ export class CapsuleManager {
       const rec = this.mustGet(name);
       this.cancelRestart(name);
       rec.desired = 'stopped';
+      this.stopRequestedAt.set(name, Date.now());
       rec.restartAt = null;
       if (rec.run) await this.stopLocked(name, rec, timeoutSec ?? rec.spec.stopTimeoutSec);
       await this.save(name, rec);
@@ -411,13 +424,16 @@ export class CapsuleManager {
       if (rec.run && !force) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it first (or delete with force)`);
       this.cancelRestart(name);
       rec.desired = 'stopped';
+      this.stopRequestedAt.set(name, Date.now());
       if (rec.run) await this.stopLocked(name, rec, 0);
       await this.unmountRootfs(name);
       this.records.delete(name);
+      this.stopRequestedAt.delete(name);
       const doomed = join(this.root, `.deleting-${name}`);
       await rm(doomed, { recursive: true, force: true });
       await rename(this.dir(name), doomed);
       await rm(doomed, { recursive: true, force: true });
+      this.o.onChange?.(name, 'deleted');
     });
   }
 
@@ -662,6 +678,11 @@ export class CapsuleManager {
     const id = this.containerId(name);
     this.stopping.add(name);
     try {
+      // The run may have ended on its own just before: reap it rather than signal nothing.
+      if (await this.readShimExit(name)) {
+        await this.reapExit(name, true);
+        return;
+      }
       if (rec.run?.paused) await this.o.run(rt.resumeArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
       const exited = this.waitForExit(name, timeoutSec * 1000);
       if (timeoutSec > 0) await this.o.run(rt.killArgv(runtime, this.runtimeRoot, id, 'SIGTERM'), { timeoutMs: 10_000, allowFailure: true });
@@ -708,19 +729,23 @@ export class CapsuleManager {
 
   private async checkExit(name: string): Promise<void> {
     const rec = this.records.get(name);
-    if (!rec?.run) return;
+    const run = rec?.run;
+    if (!run) return;
     const exitFile = await this.readShimExit(name);
-    const shimAlive = await isSameProcess(rec.run.shimPid, rec.run.shimStart);
+    const shimAlive = await isSameProcess(run.shimPid, run.shimStart);
     if (!exitFile && shimAlive) return;
-    // Outside the lock when called from stop (which holds it); inside otherwise.
-    if (this.stopping.has(name)) await this.reapExit(name, true);
-    else await this.locks.withLock(name, () => this.reapExit(name));
+    // Outside the lock when called from stop (which holds it); inside otherwise. The run
+    // seen above must still be the current one: a check that waited for the lock while the
+    // restart policy started a new run must not reap that new run.
+    if (this.stopping.has(name)) await this.reapExit(name, true, run);
+    else await this.locks.withLock(name, () => this.reapExit(name, false, run));
   }
 
   /** Records how the run ended, cleans up and applies the restart policy. Caller holds the lock. */
-  private async reapExit(name: string, stopRequested = false): Promise<void> {
+  private async reapExit(name: string, stopRequested = false, expectedRun?: CapsuleRecord['run']): Promise<void> {
     const rec = this.records.get(name);
     if (!rec?.run || this.reaping.has(name)) return;
+    if (expectedRun !== undefined && rec.run !== expectedRun) return;
     this.reaping.add(name);
     try {
       await this.reapExitOnce(name, rec, stopRequested);
@@ -734,7 +759,7 @@ export class CapsuleManager {
     const shimExit = await this.readShimExit(name);
     let exit: CapsuleExit;
     if (shimExit) {
-      exit = exitFromShim(shimExit, stopRequested || rec.desired === 'stopped');
+      exit = exitFromShim(shimExit, stopRequested || rec.desired === 'stopped', this.stopRequestedAt.get(name) ?? null);
     } else {
       // The shim died without a record (killed by hand): the container lost its log pipes.
       exit = { exitCode: null, signal: null, reason: 'lost', at: new Date().toISOString(), message: 'the capsule shim was killed; the container was stopped' };
@@ -876,6 +901,7 @@ export class CapsuleManager {
   private async save(name: string, rec: CapsuleRecord): Promise<void> {
     if (!this.records.has(name)) return;
     await writeJsonAtomic(this.paths(name).record, rec);
+    this.o.onChange?.(name, this.view(name, rec).state);
   }
 }
 

@@ -158,6 +158,9 @@ export function runShim(spec: ShimSpec): void {
     runtimeError = `cannot run ${spec.runtime}: ${e.message}`;
   });
   runc.on('close', (code, signal) => {
+    // The moment the run ended, not when the record is written: the helper compares it
+    // with the time a stop was asked to tell an exit from a stop.
+    const at = new Date().toISOString();
     clearInterval(watchEvents);
     out.flush();
     err.flush();
@@ -171,7 +174,7 @@ export function runShim(spec: ShimSpec): void {
         exitCode: code,
         signal: signal ?? null,
         oomKilled,
-        at: new Date().toISOString(),
+        at,
         runtimeError: !started ? runtimeError || `${spec.runtime} exited with ${code ?? signal}` : null,
       });
       process.exit(0);

@@ -41,6 +41,8 @@ export interface ImageStoreOptions {
 export interface PullOptions {
   /** TLS verification may be turned off for loopback registries only. */
   tlsVerify?: boolean;
+  /** A local name (`NAME[:TAG]`) to list the image under instead of its full reference. */
+  name?: string;
   onProgress?: (p: PullProgress) => void;
 }
 
@@ -147,16 +149,17 @@ export class ImageStore {
 
   async pull(reference: string, options: PullOptions = {}): Promise<OciImage> {
     const ref = parseImageReference(reference);
-    const name = formatImageReference(ref);
+    const remote = formatImageReference(ref);
+    const name = options.name ? importName(options.name) : remote;
     const tlsVerify = options.tlsVerify ?? true;
     if (!tlsVerify && !isLoopbackRegistry(ref.registry)) {
       throw new NovaError('invalid_argument', `TLS verification can only be turned off for a registry on 127.0.0.1 (not ${ref.registry})`);
     }
     return this.locks.withLock(`image:${name}`, async () => {
-      const progress = (p: Omit<PullProgress, 'reference'>) => options.onProgress?.({ reference: name, ...p });
+      const progress = (p: Omit<PullProgress, 'reference'>) => options.onProgress?.({ reference: remote, ...p });
       progress({ phase: 'resolving', blobsDone: 0, blobsTotal: null, bytesTotal: null });
       const policy = await this.policyFile();
-      const inspected = await this.opts.run(argv.skopeoInspectArgv(this.tools.skopeo, policy, name, tlsVerify), { timeoutMs: 120_000 });
+      const inspected = await this.opts.run(argv.skopeoInspectArgv(this.tools.skopeo, policy, remote, tlsVerify), { timeoutMs: 120_000 });
       const info = z
         .object({ Digest: z.string().optional(), LayersData: z.array(z.object({ Size: z.number() })).nullish(), Layers: z.array(z.string()).nullish() })
         .parse(JSON.parse(inspected.stdout));
@@ -166,7 +169,7 @@ export class ImageStore {
       let blobsDone = 0;
       return this.build(name, 'pull', async (layout) => {
         progress({ phase: 'copying', blobsDone, blobsTotal, bytesTotal });
-        await this.opts.run(argv.skopeoPullArgv(this.tools.skopeo, policy, name, layout, tlsVerify), {
+        await this.opts.run(argv.skopeoPullArgv(this.tools.skopeo, policy, remote, layout, tlsVerify), {
           timeoutMs: PULL_TIMEOUT_MS,
           onLine: (line) => {
             const kind = parseSkopeoLine(line);

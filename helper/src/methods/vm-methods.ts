@@ -25,6 +25,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
     'vm.list': async () => vms.list(),
     'vm.get': async ({ name }) => vms.get(name),
     'vm.create': async (spec) => vms.create(spec),
+    'vm.update': async (spec) => vms.update(spec),
     'vm.start': async ({ name }, { caller }) =>
       vms.start(name, caller.uid === 0 ? {} : { runAsUid: caller.uid, runAsGid: caller.gid }),
     'vm.stop': async ({ name, force, timeoutMs }) => vms.stop(name, { force, timeoutMs }),

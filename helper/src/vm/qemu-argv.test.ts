@@ -22,6 +22,7 @@ const BASE_DEF: VmDefinition = {
   iso: null,
   kernel: null,
   network: { mode: 'none' },
+  cloudInit: null,
   display: { vnc: false, spice: false },
   template: false,
   description: '',
@@ -33,6 +34,8 @@ interface GoldenCase {
   accel?: 'kvm' | 'tcg';
   vncWebsocketPort?: number | null;
   ovmfCode?: string | null;
+  tap?: { ifname: string; mac: string } | null;
+  cloudInitSeed?: string | null;
 }
 
 function specFor(c: GoldenCase): QemuLaunchSpec {
@@ -44,6 +47,8 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
     accel: c.accel ?? 'tcg',
     vncWebsocketPort: c.vncWebsocketPort ?? null,
     ovmfCode: c.ovmfCode ?? null,
+    tap: c.tap ?? null,
+    cloudInitSeed: c.cloudInitSeed ?? null,
     paths: {
       qmpSocket: `${run}/qmp.sock`,
       serialSocket: `${run}/serial.sock`,
@@ -86,6 +91,14 @@ describe('buildQemuArgv invariants', () => {
 
   it('refuses UEFI without an OVMF image rather than booting BIOS silently', () => {
     expect(() => buildQemuArgv(specFor({ def: { firmware: 'uefi' } }))).toThrow(/OVMF/);
+  });
+
+  it('refuses a Nova network without its tap, rather than starting without a NIC', () => {
+    expect(() => buildQemuArgv(specFor({ def: { network: { mode: 'nova', network: 'lab' } } }))).toThrow(/no tap/);
+  });
+
+  it('refuses cloud-init without its seed ISO', () => {
+    expect(() => buildQemuArgv(specFor({ def: { cloudInit: { sshAuthorizedKeys: [] } } }))).toThrow(/seed/);
   });
 
   it('doubles commas in paths so a path cannot inject options', () => {

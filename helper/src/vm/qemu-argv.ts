@@ -24,6 +24,10 @@ export interface QemuLaunchSpec {
   vncWebsocketPort: number | null;
   /** OVMF code image, required when def.firmware is 'uefi'. */
   ovmfCode: string | null;
+  /** The tap the network engine made for a VM on a Nova network, and the guest NIC's MAC. */
+  tap?: { ifname: string; mac: string } | null;
+  /** The NoCloud seed ISO (def.cloudInit), attached as a read-only CD-ROM. */
+  cloudInitSeed?: string | null;
 }
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
@@ -75,10 +79,25 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     add('-device', micro ? 'virtio-blk-device,drive=cd0,id=cd0-dev' : 'ide-cd,drive=cd0,id=cd0-dev,bus=ide.0,bootindex=1');
   }
 
+  if (def.cloudInit) {
+    if (!spec.cloudInitSeed) throw new Error('cloud-init is configured but no seed ISO was given');
+    add('-blockdev', `driver=file,filename=${e(spec.cloudInitSeed)},node-name=seed0-file,read-only=on`);
+    add('-blockdev', 'driver=raw,file=seed0-file,node-name=seed0,read-only=on');
+    // Its own AHCI port (ide.1), beside an installer ISO on ide.0; never a boot device.
+    add('-device', micro ? 'virtio-blk-device,drive=seed0,id=seed0-dev' : 'ide-cd,drive=seed0,id=seed0-dev,bus=ide.1');
+  }
+
   if (def.network.mode === 'user') {
     // restrict=on: the guest reaches nothing outside itself (no host, no internet).
     add('-netdev', 'user,id=net0,restrict=on');
     add('-device', micro ? 'virtio-net-device,netdev=net0,id=net0-dev' : 'virtio-net-pci,netdev=net0,id=net0-dev');
+  } else if (def.network.mode === 'nova') {
+    const tap = spec.tap;
+    if (!tap) throw new Error(`VM ${def.name} joins network ${def.network.network} but no tap was given`);
+    // script=no: the helper made the tap and put it on the bridge; QEMU only opens it.
+    add('-netdev', `tap,id=net0,ifname=${e(tap.ifname)},script=no,downscript=no`);
+    const nic = micro ? 'virtio-net-device' : 'virtio-net-pci';
+    add('-device', `${nic},netdev=net0,id=net0-dev,mac=${tap.mac}`);
   }
 
   add('-display', 'none');

@@ -35,6 +35,10 @@ export class VmLayout {
   qemuLog(name: string): string {
     return join(this.vmDir(name), 'qemu.log');
   }
+  /** The cloud-init NoCloud seed, rebuilt at each start. */
+  cloudInitSeed(name: string): string {
+    return join(this.vmDir(name), 'cidata.iso');
+  }
   vmRunDir(name: string): string {
     return join(this.runDir, name);
   }

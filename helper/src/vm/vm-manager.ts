@@ -1,7 +1,8 @@
 // The VM engine: definitions in the state dir, QEMU processes driven through QMP, one
 // lock per VM, states with a change callback, a boot watchdog, snapshots, clones and
 // recovery of running VMs after a helper restart. Collaborators: vm-store (files),
-// qemu-argv (command line), qemu-process (OS process), qmp-client, qemu-img, path-guard.
+// qemu-argv (command line), qemu-process (OS process), qmp-client, qemu-img, path-guard,
+// vm-network (taps on Nova networks) and cloud-init-seed (NoCloud ISOs).
 import { randomBytes } from 'node:crypto';
 import { chown, copyFile, mkdir, rm, stat, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -10,6 +11,8 @@ import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import {
   VmCreateSpecSchema,
   VmNameSchema,
+  VmUpdateSpecSchema,
+  vmNetworkFromChoice,
   SnapshotNameSchema,
   type Snapshot,
   type SnapshotTree,
@@ -20,9 +23,11 @@ import {
   type VmInfo,
   type VmMetrics,
   type VmState,
+  type VmUpdateSpecIn,
 } from '../../../src-shared/vm.js';
 import { ResourceLocks } from '../state/resource-lock.js';
 import type { Logger } from '../util/logger.js';
+import { buildSeedFiles, cloudInitDefinition, writeSeedIso } from './cloud-init-seed.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { diskBytes, memoryMiB } from './memory-size.js';
 import { buildMetrics, readProcSample, type ProcSample } from './metrics-sampler.js';
@@ -33,6 +38,7 @@ import { QemuImg } from './qemu-img.js';
 import { isAlive, isQemuOfVm, killQemu, spawnQemu, tailFile, waitForExit, waitForSocket } from './qemu-process.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
 import { VmLayout } from './vm-layout.js';
+import { noNetworkPort, readTapCounters, type VmNetworkPort, type VmTap } from './vm-network.js';
 import { VmStore, type RuntimeRecord } from './vm-store.js';
 
 export interface VmManagerOptions {
@@ -52,6 +58,8 @@ export interface VmManagerOptions {
   bootWatchdogMs?: number;
   /** Time QEMU gets to open its QMP socket. */
   qmpReadyTimeoutMs?: number;
+  /** Taps on Nova networks; without it a VM naming a Nova network is refused. */
+  networks?: VmNetworkPort;
 }
 
 export interface StartOptions {
@@ -82,8 +90,10 @@ export class VmManager {
   private readonly img: QemuImg;
   private readonly prevSamples = new Map<string, ProcSample>();
   readonly images: ImageLibrary;
+  private readonly networks: VmNetworkPort;
 
   constructor(private readonly opts: VmManagerOptions) {
+    this.networks = opts.networks ?? noNetworkPort;
     this.layout = new VmLayout(opts.stateDir, opts.runDir ?? join(opts.stateDir, 'run'));
     this.store = new VmStore(this.layout);
     this.guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir]);
@@ -202,6 +212,9 @@ export class VmManager {
       if (spec.firmware === 'uefi' && !this.opts.ovmfCode) {
         throw new NovaError('unsupported', 'UEFI firmware needs OVMF (install the ovmf package)');
       }
+      const network = vmNetworkFromChoice(spec.network);
+      if (network.mode === 'nova') await this.networks.checkNetwork(network.network);
+      const cloudInit = spec.cloudInit ? await cloudInitDefinition(spec.cloudInit, null) : null;
 
       const dir = this.layout.vmDir(spec.name);
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -244,7 +257,8 @@ export class VmManager {
           disks,
           iso,
           kernel: kernel ? { kernel, initrd, cmdline: spec.cmdline ?? '' } : (base?.kernel ?? null),
-          network: { mode: spec.network },
+          network,
+          cloudInit,
           display:
             spec.machine === 'microvm'
               ? { vnc: false, spice: false }
@@ -262,6 +276,42 @@ export class VmManager {
         await this.store.removeAll(spec.name);
         throw err;
       }
+    });
+  }
+
+  /** Changes a stopped VM's definition; the running QEMU would not see them. */
+  async update(specIn: VmUpdateSpecIn): Promise<VmInfo> {
+    if (typeof specIn.name === 'string') this.checkName(specIn.name);
+    const parsed = VmUpdateSpecSchema.safeParse(specIn);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new NovaError('invalid_argument', `${issue?.path.join('.') || 'spec'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const spec = parsed.data;
+    return this.locks.withLock(spec.name, async () => {
+      const def = await this.store.loadDefinition(spec.name);
+      const vm = this.live.get(spec.name);
+      if (vm) throw new NovaError('failed_precondition', `VM ${spec.name} is ${vm.state}: stop it before changing its settings`);
+      const next: VmDefinition = { ...def };
+      if (spec.cpus !== undefined) next.cpus = spec.cpus;
+      if (spec.memory !== undefined) next.memoryMiB = memoryMiB(spec.memory);
+      if (spec.accel !== undefined) next.accel = spec.accel;
+      if (spec.description !== undefined) next.description = spec.description;
+      if (spec.cmdline !== undefined) {
+        if (!def.kernel) throw new NovaError('invalid_argument', `VM ${spec.name} boots from disk: a kernel command line needs direct kernel boot`);
+        next.kernel = { ...def.kernel, cmdline: spec.cmdline };
+      }
+      if (spec.network !== undefined) {
+        next.network = vmNetworkFromChoice(spec.network);
+        if (next.network.mode === 'nova') await this.networks.checkNetwork(next.network.network);
+      }
+      if (spec.cloudInit !== undefined) next.cloudInit = spec.cloudInit === null ? null : await cloudInitDefinition(spec.cloudInit, def.cloudInit);
+      if (spec.display !== undefined && def.machine !== 'microvm') {
+        next.display = { vnc: spec.display === 'vnc' || spec.display === 'both', spice: spec.display === 'spice' || spec.display === 'both' };
+      }
+      await this.store.saveDefinition(next);
+      this.opts.logger.info({ vm: spec.name }, 'VM updated');
+      return this.get(spec.name);
     });
   }
 
@@ -283,8 +333,8 @@ export class VmManager {
       const dir = this.layout.vmDir(name);
       if (opts.keepDisks) {
         const keep = new Set(def.disks.filter((d) => d.owned).map((d) => d.path));
-        for (const f of [join(dir, 'serial.log'), join(dir, 'qemu.log'), this.layout.runtimePaths(name).uefiVars]) {
-          if (!keep.has(f)) await rm(f, { force: true });
+        for (const f of [join(dir, 'serial.log'), join(dir, 'qemu.log'), join(dir, 'cidata'), this.layout.cloudInitSeed(name), this.layout.runtimePaths(name).uefiVars]) {
+          if (!keep.has(f)) await rm(f, { recursive: true, force: true });
         }
       } else {
         await rm(dir, { recursive: true, force: true });
@@ -515,7 +565,8 @@ export class VmManager {
     const blocks = await vm.qmp!.queryBlockstats().catch(() => []);
     const m = buildMetrics(name, this.prevSamples.get(name), cur, blocks);
     this.prevSamples.set(name, cur);
-    return m;
+    const tap = vm.record.tap ? await readTapCounters(vm.record.tap.ifname) : null;
+    return tap ? { ...m, netRxBytes: tap.rxBytes, netTxBytes: tap.txBytes } : m;
   }
 
   /** Samples every running VM every `intervalMs`; returns a stop function. */
@@ -554,21 +605,35 @@ export class VmManager {
     }
     const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
-    const argv = buildQemuArgv({
-      qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
-      def,
-      accel,
-      paths,
-      vncWebsocketPort: vncPort,
-      ovmfCode: this.opts.ovmfCode ?? null,
-    });
-    this.opts.logger.debug({ vm: name, argv }, 'starting QEMU');
-    this.emit(name, 'starting', null);
     const uid = opts.runAsUid && opts.runAsUid !== 0 ? opts.runAsUid : undefined;
+    if (uid !== undefined && def.network.mode === 'nova') {
+      // The network engine makes taps without an owner, which only root may open.
+      throw new NovaError('unsupported', `VM ${name} joins network ${def.network.network}: QEMU on a Nova network runs as root for now; start it as root, or use network "user"`);
+    }
+    this.emit(name, 'starting', null);
+    let tap: VmTap | null = null;
     let spawned;
     try {
+      const nicMac = def.network.mode === 'nova' ? (tap = await this.networks.attachTap(def.network.network, name)).mac : null;
+      const seed = def.cloudInit ? this.layout.cloudInitSeed(name) : null;
+      if (def.cloudInit && seed) {
+        await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic: def.network.mode === 'none' ? null : { mac: nicMac } }));
+        if (uid !== undefined) await chown(seed, uid, opts.runAsGid ?? uid);
+      }
+      const argv = buildQemuArgv({
+        qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
+        def,
+        accel,
+        paths,
+        vncWebsocketPort: vncPort,
+        ovmfCode: this.opts.ovmfCode ?? null,
+        tap,
+        cloudInitSeed: seed,
+      });
+      this.opts.logger.debug({ vm: name, argv }, 'starting QEMU');
       spawned = await spawnQemu(argv, { logPath, uid, gid: uid !== undefined ? (opts.runAsGid ?? uid) : undefined });
     } catch (err) {
+      if (tap) await this.releaseTap(name, tap);
       this.emit(name, 'stopped', (err as Error).message);
       throw err;
     }
@@ -585,6 +650,7 @@ export class VmManager {
       vncWebsocketPort: vncPort,
       vncPassword,
       spiceSocket: def.display.spice ? paths.spiceSocket : null,
+      tap,
       crashed: null,
     };
     // Written before QMP is up, so a helper killed right here still finds (and can kill) this QEMU.
@@ -601,7 +667,7 @@ export class VmManager {
       return this.attach(name, record, qmp, () => exitNote);
     } catch (err) {
       await killQemu(spawned.pid, spawned.startTime).catch(() => undefined);
-      await this.cleanupRuntime(name);
+      await this.cleanupRuntime(name, record);
       const log = await tailFile(logPath);
       this.emit(name, 'stopped', log);
       throw isNovaError(err) ? new NovaError(err.code, `VM ${name} did not start: ${err.message}; QEMU said: ${log}`) : err;
@@ -654,7 +720,7 @@ export class VmManager {
     this.live.delete(name);
     this.prevSamples.delete(name);
     if (vm.stopping || vm.guestShutdown) {
-      await this.cleanupRuntime(name);
+      await this.cleanupRuntime(name, vm.record);
       this.emit(name, 'stopped', null);
       return;
     }
@@ -666,6 +732,7 @@ export class VmManager {
 
   private async markCrashed(name: string, record: RuntimeRecord, reason: string): Promise<void> {
     await rm(this.layout.vmRunDir(name), { recursive: true, force: true });
+    if (record.tap) await this.releaseTap(name, record.tap);
     await this.store.saveRuntime(name, { ...record, crashed: { reason, at: new Date().toISOString() } });
     this.opts.logger.warn({ vm: name, reason }, 'VM crashed');
     this.emit(name, 'crashed', reason);
@@ -685,7 +752,7 @@ export class VmManager {
       // The QMP socket never reported the end (it was already gone): clean up here.
       this.live.delete(name);
       vm.qmp?.close();
-      await this.cleanupRuntime(name);
+      await this.cleanupRuntime(name, vm.record);
       this.emit(name, 'stopped', null);
     }
   }
@@ -722,9 +789,19 @@ export class VmManager {
     await this.markCrashed(name, record, `QEMU (pid ${record.pid}) was gone when the helper started; log: ${log}`);
   }
 
-  private async cleanupRuntime(name: string): Promise<void> {
+  private async cleanupRuntime(name: string, record?: RuntimeRecord | null): Promise<void> {
     await rm(this.layout.vmRunDir(name), { recursive: true, force: true });
+    if (record?.tap) await this.releaseTap(name, record.tap);
     await this.store.removeRuntime(name);
+  }
+
+  /** Gives the tap back; a failure is logged, never thrown, so stopping a VM always completes. */
+  private async releaseTap(name: string, tap: VmTap): Promise<void> {
+    try {
+      await this.networks.detachTap(tap.network, name);
+    } catch (err) {
+      this.opts.logger.warn({ err, vm: name, network: tap.network }, 'could not remove the tap of a stopped VM');
+    }
   }
 
   private async withRunning(name: string, work: (vm: LiveVm) => Promise<void>): Promise<VmInfo> {

@@ -21,6 +21,8 @@ export const RuntimeRecordSchema = z.strictObject({
   vncWebsocketPort: z.number().int().nullable(),
   vncPassword: z.string().nullable(),
   spiceSocket: z.string().nullable(),
+  /** The tap on a Nova network's bridge, given back to the network engine when QEMU ends. */
+  tap: z.strictObject({ network: z.string(), ifname: z.string(), mac: z.string() }).nullable().default(null),
   /** Set when QEMU ended without being asked to: the VM is `crashed` until started or stopped. */
   crashed: z.strictObject({ reason: z.string(), at: z.string() }).nullable(),
 });

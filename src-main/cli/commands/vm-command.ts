@@ -1,5 +1,5 @@
-// `nova vm|snapshot|image|logs`: VMs through the helper. Listings take --json; errors
-// keep the helper's code (the CLI's runCli prints them).
+// `nova vm|snapshot|logs`: VMs through the helper (`nova image` and the capsule side of `logs`
+// live in capsule-command.ts). Listings take --json; errors keep the helper's code.
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { z } from 'zod';
@@ -9,6 +9,7 @@ import type { vmMethods } from '../../../src-shared/api/vm-api.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
+import { isCapsuleKind, printCapsuleLogs, registerImageCommand } from './capsule-command.js';
 
 type VmTable = typeof vmMethods;
 type VmMethod = keyof VmTable;
@@ -158,32 +159,20 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       });
   }
 
-  const image = program.command('image').description('The image library');
-  image.command('ls')
-    .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const list = await withHelper((h) => vmCall(h, 'image.list', {}));
-      if (json(o)) return out(JSON.stringify(list, null, 2));
-      out(['NAME                           FORMAT  VIRTUAL     ACTUAL', ...list.map((i) => `${i.name.padEnd(30)} ${i.format.padEnd(7)} ${bytes(i.virtualSize).padEnd(11)} ${bytes(i.actualSize)}`)].join('\n'));
-    });
-  image.command('import <path> <name>')
-    .description('Import a disk (converted to qcow2), ISO, kernel or initrd')
-    .action(async (path: string, name: string) => {
-      const img = await withHelper((h) => vmCall(h, 'image.import', { path, name }));
-      out(`imported ${img.name}: ${img.format}, ${bytes(img.virtualSize)}`);
-    });
-  image.command('rm <name>').action(async (name: string) => {
-    await withHelper((h) => vmCall(h, 'image.remove', { name }));
-    out(`removed ${name}`);
-  });
+  // `nova image` serves VM images and OCI images alike: see registerImageCommand (capsule-command.ts).
+  registerImageCommand(program, ctx);
 
   program
     .command('logs')
-    .description("A VM's serial console log: nova logs vm NAME [--follow]")
-    .argument('<kind>', '"vm"')
+    .description("A VM's serial console log or a capsule's output: nova logs vm|container NAME [--follow]")
+    .argument('<kind>', '"vm", or "container" (or "capsule")')
     .argument('<name>')
     .option('-f, --follow', 'keep printing as the guest writes', false)
-    .action(async (kind: string, name: string, o: { follow: boolean }) => {
+    .option('--since <time>', 'capsules: lines since a time (2026-01-02T03:04:05Z) or for a duration (10m, 2h)')
+    .option('--tail <n>', 'capsules: only the last N lines', (v) => Number(v))
+    .option('-t, --timestamps', 'capsules: prefix each line with its time', false)
+    .action(async (kind: string, name: string, o: { follow: boolean; since?: string; tail?: number; timestamps: boolean }) => {
+      if (isCapsuleKind(kind)) return printCapsuleLogs(ctx, name, o);
       requireVm(kind);
       const { serialLog } = await withHelper((h) => vmCall(h, 'vm.consoleInfo', { name }));
       await printLog(serialLog, o.follow, ctx.io.stdout);
@@ -229,15 +218,4 @@ export function formatVmTable(list: VmInfo[]): string {
     ].join(' '),
   );
   return [header, ...rows].join('\n');
-}
-
-function bytes(n: number): string {
-  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
 }

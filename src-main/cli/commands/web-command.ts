@@ -2,9 +2,11 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { NOVA_VERSION } from '../../../src-shared/index.js';
+import { ConsoleProxy } from '../../core/console-proxy.js';
 import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
+import { MetricsHistory } from '../../core/metrics-history.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
 import { bundledHelperScript, type CliContext } from '../cli-context.js';
@@ -34,15 +36,20 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
       helper.start();
       const events = new EventHub(helper);
-      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
-      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port });
+      const metrics = new MetricsHistory();
+      const unfollow = metrics.follow(events);
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, metrics });
+      const consoles = new ConsoleProxy({ consoleInfo: (name) => helper.call('vm.consoleInfo', { name }) });
+      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles });
       const url = await server.listen();
       ctx.io.stdout(`Nova web UI: ${url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      consoles.close();
       await server.close();
+      unfollow();
       events.dispose();
       helper.close();
     });

@@ -1,0 +1,85 @@
+// The capsule engine as the helper's composition root builds it: the image store, the
+// capsule manager (runtime probed or named, the bundled shim beside the helper, node-pty
+// loaded when installed) and the terminal sockets. Kept here so main.ts stays a list.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as NodePty from 'node-pty';
+import type { Capsule } from '../../../src-shared/capsule.js';
+import { callerOf } from '../auth/peer-credentials.js';
+import type { HostProbeEnv } from '../host-check/host-probe-env.js';
+import type { Logger } from '../util/logger.js';
+import { CapsuleManager, type PtySpawn } from './capsule-manager.js';
+import { ImageStore } from './image-store.js';
+import { runtimeResolver } from './runtime-resolver.js';
+import { TerminalServer } from './terminal-server.js';
+import { execaToolRunner } from './tool-runner.js';
+
+export const DEFAULT_VOLUME_ROOTS = ['/home', '/srv', '/var/lib/nova/volumes'];
+
+export interface CapsuleEngineOptions {
+  stateDir: string;
+  runDir: string;
+  /** `auto` or a runtime name (crun, runc); anything else makes construction fail. */
+  runtime: string;
+  volumeRoots: readonly string[];
+  probeEnv: HostProbeEnv;
+  logger: Logger;
+  onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
+}
+
+export interface CapsuleEngine {
+  images: ImageStore;
+  capsules: CapsuleManager;
+  terminals: TerminalServer;
+  close(): void;
+}
+
+/** node-pty is a native addon: loaded at run time (never bundled), absent means no terminals. */
+export function loadPtySpawn(logger: Logger): PtySpawn | undefined {
+  try {
+    const pty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
+    return (file, args, opts) => pty.spawn(file, args, opts);
+  } catch (err) {
+    logger.warn({ err }, 'node-pty is not available: interactive capsule terminals are off');
+    return undefined;
+  }
+}
+
+/** The shim bundle sits beside the helper bundle (out/helper/capsule-shim.mjs). */
+export function bundledShimCommand(): string[] {
+  return [process.execPath, join(dirname(fileURLToPath(import.meta.url)), 'capsule-shim.mjs')];
+}
+
+export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
+  const run = execaToolRunner;
+  let capsules: CapsuleManager | null = null;
+  const images = new ImageStore({ stateDir: o.stateDir, run, isInUse: (id) => capsules?.isImageInUse(id) ?? true });
+  capsules = new CapsuleManager({
+    stateDir: o.stateDir,
+    images,
+    run,
+    logger: o.logger,
+    runtime: o.runtime,
+    resolveRuntime: runtimeResolver(o.probeEnv),
+    shimCommand: bundledShimCommand(),
+    volumeRoots: o.volumeRoots,
+    ptySpawn: loadPtySpawn(o.logger),
+    ...(o.onChange ? { onChange: o.onChange } : {}),
+  });
+  const terminals = new TerminalServer({
+    dir: join(o.runDir, 'terminals'),
+    logger: o.logger.child({ component: 'terminal' }),
+    peerUid: async (socket) => (await callerOf(socket)).uid,
+  });
+  const manager = capsules;
+  return {
+    images,
+    capsules: manager,
+    terminals,
+    close: () => {
+      terminals.closeAll();
+      manager.close();
+    },
+  };
+}

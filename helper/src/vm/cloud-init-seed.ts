@@ -1,0 +1,142 @@
+// cloud-init NoCloud seeds: a VM's cloud_init settings -> user-data, meta-data and
+// network-config (pure, golden-tested) -> an ISO labelled "cidata" built by genisoimage,
+// which the VM gets as a read-only CD-ROM. Passwords become crypt(3) SHA-512 hashes here.
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { NovaError } from '../../../src-shared/errors.js';
+import type { CloudInitDefinition, CloudInitSpec } from '../../../src-shared/vm.js';
+
+export const SEED_VOLUME_LABEL = 'cidata';
+export const SEED_FILES = ['user-data', 'meta-data', 'network-config'] as const;
+
+export interface SeedFiles {
+  'user-data': string;
+  'meta-data': string;
+  /** Absent when the VM has no NIC: cloud-init then keeps its own fallback. */
+  'network-config'?: string;
+}
+
+export interface SeedInput {
+  vmName: string;
+  cloudInit: CloudInitDefinition;
+  /** The guest NIC, when the VM has one; its MAC when Nova chose it (Nova networks). */
+  nic: { mac: string | null } | null;
+}
+
+/** YAML double-quoted scalars accept JSON strings as they are, so every value is quoted this way. */
+function q(value: string): string {
+  return JSON.stringify(value);
+}
+
+export function buildSeedFiles(input: SeedInput): SeedFiles {
+  const ci = input.cloudInit;
+  const user: string[] = ['#cloud-config'];
+  if (ci.hostname) {
+    user.push(`hostname: ${q(ci.hostname.split('.')[0] ?? ci.hostname)}`);
+    if (ci.hostname.includes('.')) user.push(`fqdn: ${q(ci.hostname)}`);
+    user.push('manage_etc_hosts: true');
+  }
+  if (ci.user) {
+    // Keeping "default" leaves the image's own user in place beside ours.
+    user.push('users:', '  - default', `  - name: ${q(ci.user)}`, '    shell: "/bin/bash"', '    groups: "sudo"', '    sudo: "ALL=(ALL) NOPASSWD:ALL"');
+    if (ci.passwordHash) user.push('    lock_passwd: false', `    passwd: ${q(ci.passwordHash)}`);
+    else user.push('    lock_passwd: true');
+    if (ci.sshAuthorizedKeys.length > 0) {
+      user.push('    ssh_authorized_keys:', ...ci.sshAuthorizedKeys.map((k) => `      - ${q(k)}`));
+    }
+  } else {
+    if (ci.passwordHash) {
+      // The image's default user; cloud-init recognises a crypt hash and sets it as one (chpasswd -e).
+      user.push(`password: ${q(ci.passwordHash)}`, 'chpasswd:', '  expire: false');
+    }
+    if (ci.sshAuthorizedKeys.length > 0) user.push('ssh_authorized_keys:', ...ci.sshAuthorizedKeys.map((k) => `  - ${q(k)}`));
+  }
+  if (ci.passwordHash) user.push('ssh_pwauth: true');
+
+  const files: SeedFiles = { 'user-data': user.join('\n') + '\n', 'meta-data': '' };
+  if (input.nic) files['network-config'] = networkConfig(ci, input.nic.mac);
+
+  // A new instance-id makes cloud-init apply the seed again; the same one keeps a booted guest as it is.
+  const digest = createHash('sha256')
+    .update(files['user-data'])
+    .update('\0')
+    .update(files['network-config'] ?? '')
+    .digest('hex')
+    .slice(0, 12);
+  const meta = [`instance-id: ${q(`nova-${input.vmName}-${digest}`)}`, `local-hostname: ${q((ci.hostname ?? input.vmName).split('.')[0] ?? input.vmName)}`];
+  files['meta-data'] = meta.join('\n') + '\n';
+  return files;
+}
+
+/** Network config version 2 (netplan's format), for one NIC matched by MAC when Nova knows it. */
+function networkConfig(ci: CloudInitDefinition, mac: string | null): string {
+  const lines = ['version: 2', 'ethernets:', '  nic0:', '    match:'];
+  if (mac) lines.push(`      macaddress: ${q(mac)}`);
+  else lines.push('      name: "e*"');
+  const net = ci.network;
+  if (!net) {
+    lines.push('    dhcp4: true');
+  } else {
+    lines.push('    dhcp4: false', '    addresses:', `      - ${q(net.address)}`);
+    if (net.gateway) lines.push('    routes:', '      - to: "0.0.0.0/0"', `        via: ${q(net.gateway)}`);
+    if (net.nameservers.length > 0) lines.push('    nameservers:', '      addresses:', ...net.nameservers.map((n) => `        - ${q(n)}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** genisoimage's argv: Joliet and Rock Ridge names, volume label cidata, the files at the root. */
+export function genisoimageArgv(isoPath: string, dir: string, files: readonly string[]): string[] {
+  return ['genisoimage', '-output', isoPath, '-volid', SEED_VOLUME_LABEL, '-joliet', '-rock', '-quiet', ...files.map((f) => join(dir, f))];
+}
+
+/** Writes the files beside the ISO and builds it atomically (temp name, then rename). */
+export async function writeSeedIso(isoPath: string, files: SeedFiles): Promise<void> {
+  const dir = join(dirname(isoPath), 'cidata');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const names = SEED_FILES.filter((f) => files[f] !== undefined);
+  for (const f of names) await writeFile(join(dir, f), files[f] ?? '', { mode: 0o600 });
+  const tmp = `${isoPath}.tmp`;
+  const [file, ...args] = genisoimageArgv(tmp, dir, names);
+  const r = await execa(file!, args, { reject: false, timeout: 30_000, stdin: 'ignore', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' }, extendEnv: false });
+  if (r.exitCode !== 0) {
+    await rm(tmp, { force: true });
+    if (r.failed && r.exitCode === undefined) throw new NovaError('unsupported', 'cloud-init seeds need genisoimage: install the genisoimage package');
+    throw new NovaError('internal', `genisoimage could not build the cloud-init seed: ${String(r.stderr).trim() || `exit code ${r.exitCode}`}`);
+  }
+  await rename(tmp, isoPath);
+}
+
+const SHA512_CRYPT = /^\$6\$([^$\s]{1,16})\$[A-Za-z0-9./]{86}$/;
+
+/**
+ * crypt(3) SHA-512 ("$6$salt$hash") through `openssl passwd -6`, the password on stdin so
+ * it never shows in a process list. Given the previous hash, its salt is reused: the same
+ * password then gives the same hash, and an unchanged NovaFile leaves the seed unchanged.
+ */
+export async function hashPassword(password: string, previous?: string): Promise<string> {
+  if (/[\r\n]/.test(password)) throw new NovaError('invalid_argument', 'a cloud-init password cannot contain line breaks');
+  const salt = previous ? SHA512_CRYPT.exec(previous)?.[1] : undefined;
+  const r = await execa('openssl', ['passwd', '-6', ...(salt ? ['-salt', salt] : []), '-stdin'], {
+    input: `${password}\n`,
+    reject: false,
+    timeout: 10_000,
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+    extendEnv: false,
+  });
+  const hash = String(r.stdout ?? '').trim();
+  if (r.exitCode !== 0 || !SHA512_CRYPT.test(hash)) {
+    throw new NovaError('unavailable', `cannot hash the cloud-init password with openssl passwd -6: ${String(r.stderr ?? '').trim() || 'no hash printed'}; install openssl`);
+  }
+  return hash;
+}
+
+/** The stored form of a caller's cloud-init settings: the password replaced by its hash. */
+export async function cloudInitDefinition(spec: CloudInitSpec, previous: CloudInitDefinition | null): Promise<CloudInitDefinition> {
+  const { password, ...rest } = spec;
+  const def: CloudInitDefinition = { ...rest };
+  if (password !== undefined) def.passwordHash = await hashPassword(password, previous?.passwordHash);
+  return def;
+}

@@ -1,0 +1,96 @@
+// How a VM joins a Nova network: the VM engine asks this port for a tap on the
+// network's bridge before QEMU starts and gives it back when QEMU ends. The helper's
+// composition root backs it with the NetworkManager; tests may back it with a fake.
+import { readFile } from 'node:fs/promises';
+import { isNovaError, NovaError } from '../../../src-shared/errors.js';
+import type { Attachment } from '../../../src-shared/network.js';
+
+export interface VmTap {
+  network: string;
+  /** The tap on the bridge; QEMU opens it by name. */
+  ifname: string;
+  /** Locally administered and stable per VM and network, so DHCP leases and DNS names stay. */
+  mac: string;
+}
+
+export interface VmNetworkPort {
+  /** Throws not_found when the network does not exist. */
+  checkNetwork(network: string): Promise<void>;
+  attachTap(network: string, vm: string): Promise<VmTap>;
+  /** Idempotent: a tap already gone is fine. */
+  detachTap(network: string, vm: string): Promise<void>;
+}
+
+/** The part of NetworkManager this port needs. */
+export interface TapNetworks {
+  get(name: string): Promise<unknown>;
+  attach(req: { network: string; resource: string; kind: 'tap' }): Promise<Attachment>;
+  detach(network: string, resource: string): Promise<void>;
+}
+
+export function networkManagerPort(networks: TapNetworks): VmNetworkPort {
+  const detach = async (network: string, vm: string) => {
+    try {
+      await networks.detach(network, vm);
+    } catch (err) {
+      if (!isNovaError(err) || err.code !== 'not_found') throw err;
+    }
+  };
+  return {
+    async checkNetwork(network) {
+      await networks.get(network);
+    },
+    async attachTap(network, vm) {
+      // A tap left by a crash or a killed helper is this VM's own (its name is derived): replace it.
+      await detach(network, vm);
+      const a = await networks.attach({ network, resource: vm, kind: 'tap' });
+      return { network, ifname: a.hostIfname, mac: a.mac };
+    },
+    detachTap: detach,
+  };
+}
+
+/** A port for a helper without a network engine: every Nova network is refused clearly. */
+export const noNetworkPort: VmNetworkPort = {
+  checkNetwork: async (network) => {
+    throw noEngine(network);
+  },
+  attachTap: async (network) => {
+    throw noEngine(network);
+  },
+  detachTap: async () => undefined,
+};
+
+function noEngine(network: string): NovaError {
+  return new NovaError('unsupported', `this helper has no network engine, so a VM cannot join network ${network}; use network "user" or "none"`);
+}
+
+/**
+ * Bytes through the tap, from the guest's side: what the tap sends is what the guest
+ * receives. sysfs first; /proc/net/dev when sysfs shows another namespace's devices
+ * (a helper started by `ip netns exec` whose /sys remount failed): /proc/net always
+ * shows the reading process's own namespace.
+ */
+export async function readTapCounters(
+  ifname: string,
+  sysRoot = '/sys/class/net',
+  procNetDev = '/proc/net/dev',
+): Promise<{ rxBytes: number; txBytes: number } | null> {
+  try {
+    const [rx, tx] = await Promise.all([
+      readFile(`${sysRoot}/${ifname}/statistics/rx_bytes`, 'utf8'),
+      readFile(`${sysRoot}/${ifname}/statistics/tx_bytes`, 'utf8'),
+    ]);
+    return { rxBytes: Number(tx.trim()), txBytes: Number(rx.trim()) };
+  } catch {
+    const text = await readFile(procNetDev, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon === -1 || line.slice(0, colon).trim() !== ifname) continue;
+      // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit: bytes ...
+      const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+      return { rxBytes: f[8] ?? 0, txBytes: f[0] ?? 0 };
+    }
+    return null;
+  }
+}

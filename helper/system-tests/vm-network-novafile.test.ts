@@ -1,0 +1,126 @@
+// `nova run vm NAME` end to end: the CLI reads a NovaFile naming the test guest and a
+// NAT network, and the real helper (in a test-host namespace) creates the network and
+// the VM with its cloud-init seed, then starts it; the guest gets a lease. Running it
+// again changes nothing; a feature the host lacks is refused with its NovaFile line.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HelperClient } from '../../src-main/core/helper-client.js';
+import { ensureTestGuest, GUEST_LEASE_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { pidsMentioning } from './network-harness.js';
+
+const RUN = randomBytes(3).toString('hex');
+const NETNS = `nv3nf${RUN}`;
+const NET = `nv3nf${RUN}`;
+const VM = `nv3n-run-${RUN}`;
+let dir = '';
+let helper: RunningHelper;
+let client: HelperClient;
+let guest: TestGuest;
+
+beforeAll(async () => {
+  guest = await ensureTestGuest();
+  dir = await makeTestDir('nv3n');
+  execFileSync('ip', ['netns', 'add', NETNS]);
+  execFileSync('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+  helper = await startHelper(dir, { netns: NETNS, extraArgs: ['--run-dir', `${dir}/run`, '--allowed-root', '/var/cache/nova-test-guest'] });
+  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
+  client.start();
+  await client.waitForConnection();
+  await writeFile(
+    join(dir, 'NovaFile.toml'),
+    `project = "nv3n"
+
+[network.${NET}]
+subnet = "10.234.0.1/24"
+dhcp_range = "10.234.0.100-10.234.0.150"
+
+[vm.${VM}]
+kernel = "${guest.vmlinux}"
+initrd = "${guest.initrdNet}"
+cmdline = "${guest.cmdline}"
+memory = "256Mi"
+accel = "tcg"
+display = "none"
+network = "${NET}"
+cloud_init = { hostname = "guest-1", user = "dev", password = "pw" }
+
+[vm.nv3n-gpu-${RUN}]
+kernel = "${guest.vmlinux}"
+gpu_passthrough = true
+`,
+  );
+}, 600_000);
+
+afterAll(async () => {
+  try {
+    await client?.call('vm.delete', { name: VM, force: true }).catch(() => undefined);
+    await client?.call('network.delete', { name: NET }).catch(() => undefined);
+  } finally {
+    client?.close();
+    await helper?.stop();
+    for (const pid of await pidsMentioning(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    spawnSync('ip', ['netns', 'delete', NETNS]);
+    await removeTestDir(dir);
+  }
+});
+
+/**
+ * Asynchronously, never spawnSync: the helper logs to a pipe this process drains, and a
+ * helper whose stderr pipe fills while we block dies on EAGAIN with its last words unread.
+ */
+async function nova(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await execa(process.execPath, [CLI_BUNDLE, '--socket', helper.socketPath, '--no-autostart', ...args], { cwd: dir, reject: false, timeout: 180_000, stripFinalNewline: false });
+  return { status: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** The address the guest's udhcpc script printed; polled until the whole line is in the log. */
+async function waitForLease(log: string, ms = 60_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  const re = new RegExp(`${GUEST_LEASE_MARKER} (\\d+\\.\\d+\\.\\d+\\.\\d+)\\s`);
+  for (;;) {
+    const m = re.exec(await readFile(log, 'utf8').catch(() => ''));
+    if (m?.[1]) return m[1];
+    if (Date.now() > deadline) throw new Error(`no DHCP lease in ${log} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('nova run vm', () => {
+  it('creates the network and the VM from the NovaFile in the current folder, and starts it', async () => {
+    const r = await nova('run', 'vm', VM);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`network ${NET}: created\nvm ${VM}: created\nvm ${VM}: started\n`);
+    const info = await client.call('vm.get', { name: VM });
+    expect(info.state).toBe('running');
+    expect(info.definition).toMatchObject({ network: { mode: 'nova', network: NET }, cloudInit: { hostname: 'guest-1', user: 'dev' } });
+    expect(info.definition.cloudInit?.passwordHash).toMatch(/^\$6\$/);
+    const log = (await client.call('vm.consoleInfo', { name: VM })).serialLog;
+    const address = await waitForLease(log);
+    expect(address).toMatch(/^10\.234\.0\.\d+$/);
+  });
+
+  it('changes nothing when run again', async () => {
+    const r = await nova('--json', 'run', 'vm', VM);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ actions: [], notices: [`network ${NET}: exists, left as it is`, `vm ${VM}: already running`] });
+  });
+
+  it('refuses GPU passthrough this host cannot give, with the NovaFile line, and creates nothing', async () => {
+    const r = await nova('run', 'vm', `nv3n-gpu-${RUN}`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/NovaFile\.toml:19:1: vm nv3n-gpu-\w+ asks for GPU passthrough, which .*\[unsupported\]/);
+    await expect(client.call('vm.get', { name: `nv3n-gpu-${RUN}` })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

@@ -1,0 +1,507 @@
+// `nova capsule ls|create|start|stop|restart|pause|resume|rm|exec|inspect`, `nova shell
+// container NAME` (an interactive terminal over the socket capsule.terminalOpen returns),
+// the capsule side of `nova logs container NAME`, and `nova image` for both image kinds:
+// OCI images for capsules (ociImage.*) and the VM disk library (image.*).
+import { open } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { NovaError } from '../../../src-shared/errors.js';
+import {
+  MIN_MEMORY_BYTES,
+  parseRestartPolicy,
+  parseVolume,
+  type Capsule,
+  type CapsuleSpecIn,
+  type OciImage,
+  type RestartPolicy,
+  type Volume,
+} from '../../../src-shared/capsule.js';
+import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '../../../src-shared/terminal-protocol.js';
+import type { Image } from '../../../src-shared/vm.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import type { CliContext } from '../cli-context.js';
+
+const CAPSULE_KINDS = ['container', 'capsule'] as const;
+
+export function isCapsuleKind(kind: string): boolean {
+  return (CAPSULE_KINDS as readonly string[]).includes(kind);
+}
+
+function withHelper(ctx: CliContext) {
+  return async <T>(work: (h: HelperClient) => Promise<T>): Promise<T> => {
+    const h = await ctx.connectHelper();
+    try {
+      return await work(h);
+    } finally {
+      h.close();
+    }
+  };
+}
+
+function outFn(ctx: CliContext): (text: string) => void {
+  return (text) => ctx.io.stdout(text.endsWith('\n') ? text : text + '\n');
+}
+
+// ---- argument parsers (usage errors exit 2 through commander) ----
+
+/** `512Mi`, `1G`, `1GiB`, `256m`, `1048576`: binary units, as the NovaFile writes memory. */
+export function parseByteSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a size: write e.g. 512Mi or 2G`);
+  const power = { '': 0, k: 1, m: 2, g: 3, t: 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const bytes = Math.round(Number(m[1]) * 1024 ** power);
+  if (bytes < MIN_MEMORY_BYTES) throw new InvalidArgumentError(`${text} is below the ${MIN_MEMORY_BYTES / 1024 / 1024}Mi a capsule needs at least`);
+  return bytes;
+}
+
+function positiveNumber(what: string): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
+    return n;
+  };
+}
+
+function wholeNumber(what: string, min: number, max: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function envEntry(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`"${text}" is not KEY=VALUE`);
+  return { ...previous, [text.slice(0, eq)]: text.slice(eq + 1) };
+}
+
+function volumeEntry(text: string, previous: Volume[] = []): Volume[] {
+  const v = parseVolume(text);
+  if (!v) throw new InvalidArgumentError(`"${text}" is not HOST:GUEST[:ro|:rw]`);
+  return [...previous, { ...v, source: resolve(v.source) }];
+}
+
+function restartPolicy(text: string): RestartPolicy {
+  const p = parseRestartPolicy(text);
+  if (!p) throw new InvalidArgumentError(`"${text}" is not a restart policy: no, always, on-failure or on-failure:N`);
+  return p;
+}
+
+/** `2026-01-02T03:04:05Z`, or a duration back from now: `90s`, `10m`, `2h`, `1d`. */
+export function parseSince(text: string, now = Date.now()): string {
+  const rel = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (rel) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now - Number(rel[1]) * unit).toISOString();
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new InvalidArgumentError(`"${text}" is neither a time (2026-01-02T03:04:05Z) nor a duration (10m, 2h)`);
+  return new Date(t).toISOString();
+}
+
+// ---- formatting ----
+
+export function formatCapsuleTable(list: Capsule[]): string {
+  const header = 'NAME                 STATE       IMAGE                          LAST EXIT             PID';
+  const rows = list.map((c) => {
+    const exit = c.lastExit ? `${c.lastExit.reason}${c.lastExit.exitCode === null ? '' : ` (${c.lastExit.exitCode})`}` : '-';
+    return [c.name.padEnd(20), c.state.padEnd(11), c.imageName.padEnd(30), exit.padEnd(21), c.pid ?? '-'].join(' ');
+  });
+  return [header, ...rows].join('\n');
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
+}
+
+export type ListedImage = ({ kind: 'vm' } & Image) | ({ kind: 'oci' } & OciImage);
+
+export function formatImageTable(list: ListedImage[]): string {
+  const header = 'KIND  NAME                                     FORMAT  SIZE      DETAIL';
+  const rows = list.map((i) =>
+    i.kind === 'oci'
+      ? ['oci '.padEnd(5), i.name.padEnd(40), 'oci'.padEnd(7), bytes(i.sizeBytes).padEnd(9), `${i.source} ${i.digest.slice(0, 19)}`].join(' ')
+      : ['vm'.padEnd(5), i.name.padEnd(40), i.format.padEnd(7), bytes(i.actualSize).padEnd(9), `virtual ${bytes(i.virtualSize)}`].join(' '),
+  );
+  return [header, ...rows].join('\n');
+}
+
+// ---- image kind detection for `nova image import` ----
+
+export type ImportKind = { kind: 'oci' | 'vm'; why: string };
+
+/** Reads the file's magic numbers, then its extension: OCI archives and rootfs tarballs vs disks, ISOs, kernels. */
+export async function detectImportKind(path: string): Promise<ImportKind> {
+  const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new NovaError(err.code === 'ENOENT' ? 'not_found' : 'invalid_argument', `Cannot read ${path}: ${err.message}`);
+  });
+  const head = Buffer.alloc(0x8010);
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  const at = (offset: number, magic: string) => head.subarray(offset, offset + magic.length).toString('latin1') === magic;
+  if (head[0] === 0x1f && head[1] === 0x8b) return { kind: 'oci', why: 'a gzip-compressed tarball' };
+  if (at(257, 'ustar')) return { kind: 'oci', why: 'a tar archive' };
+  if (at(0, 'QFI\xfb')) return { kind: 'vm', why: 'a qcow2 disk' };
+  if (at(0x8001, 'CD001')) return { kind: 'vm', why: 'an ISO 9660 image' };
+  if (at(0, 'KDMV') || at(0, 'vhdxfile') || at(0x40, '\x7f\x10\xda\xbe')) return { kind: 'vm', why: 'a VMDK/VHDX/VDI disk' };
+  if (at(0x202, 'HdrS')) return { kind: 'vm', why: 'a Linux kernel (bzImage)' };
+  if (at(0, '\x7fELF')) return { kind: 'vm', why: 'an ELF kernel (vmlinux)' };
+  if (/\.(tar|tgz|tar\.gz|oci|oci\.tar)$/i.test(path)) return { kind: 'oci', why: 'a tar file name' };
+  return { kind: 'vm', why: 'not an archive: taken as a raw disk, initrd or kernel' };
+}
+
+// ---- commands ----
+
+export function registerCapsuleCommand(program: Command, ctx: CliContext): void {
+  const helper = withHelper(ctx);
+  const out = outFn(ctx);
+  const json = (o: { json?: boolean }) => o.json === true || ctx.globals().json;
+
+  const capsule = program.command('capsule').alias('container').description('Capsules: persistent OCI containers');
+  capsule
+    .command('ls')
+    .description('List capsules')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const { capsules } = await helper((h) => h.call('capsule.list', {}));
+      out(json(o) ? JSON.stringify(capsules, null, 2) : formatCapsuleTable(capsules));
+    });
+  capsule
+    .command('inspect <name>')
+    .description('Show a capsule: spec, image, state and last exit')
+    .action(async (name: string) => {
+      out(JSON.stringify(await helper((h) => h.call('capsule.get', { name })), null, 2));
+    });
+  capsule
+    .command('create <name> [command...]')
+    .description('Create a capsule from an image: nova capsule create NAME --image REF [-- COMMAND...]')
+    .requiredOption('--image <ref>', 'a registry reference (ubuntu:22.04) or the name of an imported image')
+    .option('--entrypoint <program>', "replace the image's entrypoint")
+    .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', envEntry)
+    .option('-v, --volume <host:guest[:ro]>', 'bind a host folder (repeatable)', volumeEntry)
+    .option('-w, --workdir <dir>', 'the working directory inside')
+    .option('-u, --user <uid[:gid]>', 'the user inside')
+    .option('--hostname <name>', 'the hostname inside')
+    .option('--cpus <n>', 'CPU time, in CPUs (0.5 is half of one)', positiveNumber('--cpus'))
+    .option('--memory <size>', 'memory limit, e.g. 256Mi', parseByteSize)
+    .option('--pids <n>', 'process limit', wholeNumber('--pids', 1, 4_194_304))
+    .option('--io-weight <n>', 'relative block IO weight', wholeNumber('--io-weight', 10, 1000))
+    .option('--restart <policy>', 'no, always, on-failure or on-failure:N', restartPolicy)
+    .option('--stop-timeout <seconds>', 'between SIGTERM and SIGKILL on stop', wholeNumber('--stop-timeout', 0, 3600))
+    .option('--runtime <name>', 'crun or runc (the helper probes by default)')
+    .option('--start', 'start it once created', false)
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, command: string[], o: CreateOptions) => {
+      const spec = capsuleSpecFromOptions(name, command, o);
+      const c = await helper(async (h) => {
+        const created = await h.call('capsule.create', spec);
+        return o.start ? h.call('capsule.start', { name }) : created;
+      });
+      out(json(o) ? JSON.stringify(c, null, 2) : `created ${c.name}${o.start ? `: ${c.state}` : ''}`);
+    });
+  for (const verb of ['start', 'restart', 'pause', 'resume'] as const) {
+    capsule
+      .command(`${verb} <name>`)
+      .description(`${verb[0]!.toUpperCase()}${verb.slice(1)} a capsule`)
+      .action(async (name: string) => {
+        const c = await helper((h) => h.call(`capsule.${verb}`, { name }));
+        out(`${c.name}: ${c.state}`);
+      });
+  }
+  capsule
+    .command('stop <name>')
+    .description('SIGTERM, then SIGKILL after the timeout')
+    .option('-t, --timeout <seconds>', "seconds before SIGKILL (default: the capsule's stop timeout)", wholeNumber('--timeout', 0, 600))
+    .action(async (name: string, o: { timeout?: number }) => {
+      const c = await helper((h) => h.call('capsule.stop', { name, ...(o.timeout !== undefined ? { timeoutSec: o.timeout } : {}) }));
+      out(`${c.name}: ${c.state}${c.lastExit ? ` (${c.lastExit.reason})` : ''}`);
+    });
+  capsule
+    .command('rm <name>')
+    .alias('delete')
+    .description('Delete a capsule with its writable layer, logs and snapshots')
+    .option('-f, --force', 'stop it first if it runs', false)
+    .action(async (name: string, o: { force: boolean }) => {
+      await helper((h) => h.call('capsule.delete', { name, force: o.force }));
+      out(`deleted ${name}`);
+    });
+  capsule
+    .command('exec <name> <command...>')
+    .description('Run one command in a running capsule: nova capsule exec NAME -- CMD [ARGS...]')
+    .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', envEntry)
+    .option('-w, --workdir <dir>', 'the working directory')
+    .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout', 1, 3600), 60)
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, command: string[], o: { env?: Record<string, string>; workdir?: string; timeout: number; json?: boolean }) => {
+      const r = await helper((h) =>
+        h.call('capsule.exec', { name, command, timeoutSec: o.timeout, ...(o.env ? { env: o.env } : {}), ...(o.workdir ? { cwd: o.workdir } : {}) }),
+      );
+      if (json(o)) out(JSON.stringify(r, null, 2));
+      else {
+        if (r.stdout) ctx.io.stdout(r.stdout);
+        if (r.stderr) ctx.io.stderr(r.stderr);
+        if (r.truncated) ctx.io.stderr('nova: the output was cut (it exceeded what one call returns)\n');
+      }
+      if (r.exitCode !== 0) {
+        ctx.io.stderr(`nova: the command exited with ${r.exitCode}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('shell')
+    .description('An interactive shell in a running capsule: nova shell container NAME [-- COMMAND...]')
+    .argument('<kind>', '"container" (or "capsule")')
+    .argument('<name>')
+    .argument('[command...]', 'what to run instead of /bin/sh')
+    .action(async (kind: string, name: string, command: string[]) => {
+      if (!isCapsuleKind(kind)) throw new NovaError('invalid_argument', `expected "container" or "capsule", got "${kind}" (for a VM, use nova vm console)`);
+      const cols = process.stdout.columns || 80;
+      const rows = process.stdout.rows || 24;
+      const term = await helper((h) => h.call('capsule.terminalOpen', { name, cols, rows, ...(command.length > 0 ? { command } : {}) }));
+      const code = await attachTerminal(term.socketPath);
+      if (code !== 0) process.exitCode = 1;
+    });
+}
+
+interface CreateOptions {
+  image: string;
+  entrypoint?: string;
+  env?: Record<string, string>;
+  volume?: Volume[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  cpus?: number;
+  memory?: number;
+  pids?: number;
+  ioWeight?: number;
+  restart?: RestartPolicy;
+  stopTimeout?: number;
+  runtime?: string;
+  start: boolean;
+  json?: boolean;
+}
+
+export function capsuleSpecFromOptions(name: string, command: string[], o: CreateOptions): CapsuleSpecIn {
+  return {
+    name,
+    image: o.image,
+    ...(command.length > 0 ? { command } : {}),
+    ...(o.entrypoint ? { entrypoint: [o.entrypoint] } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    ...(o.volume ? { volumes: o.volume } : {}),
+    ...(o.workdir ? { workdir: o.workdir } : {}),
+    ...(o.user ? { user: o.user } : {}),
+    ...(o.hostname ? { hostname: o.hostname } : {}),
+    ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+    ...(o.memory !== undefined ? { memoryBytes: o.memory } : {}),
+    ...(o.pids !== undefined ? { pids: o.pids } : {}),
+    ...(o.ioWeight !== undefined ? { ioWeight: o.ioWeight } : {}),
+    ...(o.restart ? { restart: o.restart } : {}),
+    ...(o.stopTimeout !== undefined ? { stopTimeoutSec: o.stopTimeout } : {}),
+    ...(o.runtime ? { runtime: o.runtime } : {}),
+  };
+}
+
+/**
+ * Joins this terminal to a capsule terminal socket until the session ends: raw mode while
+ * stdin is a TTY (restored on every way out), keystrokes in, output out, SIGWINCH as resize.
+ * Resolves with the session's exit code.
+ */
+export async function attachTerminal(socketPath: string): Promise<number> {
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  const socket = createConnection(socketPath);
+  await new Promise<void>((res, rej) => {
+    socket.once('connect', res);
+    socket.once('error', (err) => rej(new NovaError('unavailable', `Cannot open the terminal at ${socketPath}: ${err.message}`)));
+  });
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  let exitCode = 0;
+  const onInput = (chunk: Buffer) => {
+    for (const f of encodeTerminalData(chunk)) socket.write(f);
+  };
+  const onResize = () => {
+    if (stdout.columns && stdout.rows) socket.write(encodeTerminalResize(stdout.columns, stdout.rows));
+  };
+  try {
+    await new Promise<void>((res) => {
+      const decoder = new TerminalFrameDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          for (const frame of decoder.push(chunk)) {
+            if (frame.type === 'data') stdout.write(frame.data);
+            else if (frame.type === 'exit') exitCode = frame.exitCode;
+          }
+        } catch {
+          exitCode = 1;
+          socket.destroy();
+        }
+      });
+      socket.on('error', () => {
+        exitCode = exitCode || 1;
+      });
+      socket.on('close', () => res());
+      stdin.on('data', onInput);
+      stdin.on('end', () => socket.end());
+      process.on('SIGWINCH', onResize);
+      stdin.resume();
+    });
+  } finally {
+    process.off('SIGWINCH', onResize);
+    stdin.off('data', onInput);
+    stdin.pause();
+    if (raw) stdin.setRawMode(false);
+  }
+  return exitCode;
+}
+
+/**
+ * `nova logs container NAME [--follow] [--since T] [--tail N]`: stdout lines to stdout,
+ * stderr lines to stderr; following ends when the capsule stops.
+ */
+export async function printCapsuleLogs(
+  ctx: CliContext,
+  name: string,
+  o: { follow?: boolean; since?: string; tail?: number; timestamps?: boolean },
+): Promise<void> {
+  const asJson = ctx.globals().json;
+  const since = o.since ? parseSince(o.since) : undefined;
+  await withHelper(ctx)(async (h) => {
+    let page = await h.call('capsule.logs', { name, ...(since ? { since } : {}), ...(o.tail !== undefined ? { tail: o.tail } : {}) });
+    for (;;) {
+      for (const l of page.lines) {
+        if (asJson) ctx.io.stdout(JSON.stringify(l) + '\n');
+        else (l.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout)(`${o.timestamps ? `${l.at} ` : ''}${l.text}\n`);
+      }
+      if (!o.follow) return;
+      const cursor = page.cursor;
+      page = await h.call('capsule.logs', { name, afterSeq: cursor, waitMs: 10_000, ...(since ? { since } : {}) });
+      if (page.lines.length === 0) {
+        const c = await h.call('capsule.get', { name });
+        if (c.state === 'stopped' || c.state === 'created') {
+          // Lines written between the last read and the stop.
+          page = await h.call('capsule.logs', { name, afterSeq: cursor, ...(since ? { since } : {}) });
+          o = { ...o, follow: false };
+        }
+      }
+    }
+  });
+}
+
+/**
+ * `nova image`: OCI images for capsules and the VM disk library side by side; `import`
+ * decides which kind a file is and says so.
+ */
+export function registerImageCommand(program: Command, ctx: CliContext): void {
+  const helper = withHelper(ctx);
+  const out = outFn(ctx);
+  const json = (o: { json?: boolean }) => o.json === true || ctx.globals().json;
+  const listBoth = async (h: HelperClient): Promise<ListedImage[]> => {
+    const [vm, oci] = await Promise.all([h.call('image.list', {}), h.call('ociImage.list', {})]);
+    return [...oci.images.map((i) => ({ kind: 'oci' as const, ...i })), ...vm.map((i) => ({ kind: 'vm' as const, ...i }))];
+  };
+
+  const image = program.command('image').description('Images: OCI images for capsules and disks, ISOs and kernels for VMs');
+  image
+    .command('ls')
+    .description('List both kinds of image')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const list = await helper(listBoth);
+      out(json(o) ? JSON.stringify(list, null, 2) : formatImageTable(list));
+    });
+  image
+    .command('pull <reference>')
+    .description('Pull an OCI image from a registry (ubuntu:22.04 means docker.io/library/ubuntu:22.04)')
+    .option('--name <name>', 'list it under this local name')
+    .option('--insecure', 'plain HTTP / no TLS verification (registries on 127.0.0.1 only)', false)
+    .option('--json', 'machine-readable output')
+    .action(async (reference: string, o: { name?: string; insecure: boolean; json?: boolean }) => {
+      const img = await helper(async (h) => {
+        const off = h.onEvent((e) => {
+          if (e.name !== 'ociImage.pullProgressed' || json(o)) return;
+          const p = e.payload;
+          ctx.io.stderr(`${p.reference}: ${p.phase}${p.phase === 'copying' ? ` ${p.blobsDone}/${p.blobsTotal ?? '?'} blobs` : ''}\n`);
+        });
+        try {
+          return await h.call('ociImage.pull', { reference, tlsVerify: !o.insecure, ...(o.name ? { name: o.name } : {}) });
+        } finally {
+          off();
+        }
+      });
+      out(json(o) ? JSON.stringify(img, null, 2) : `pulled ${img.name} (${img.digest.slice(0, 19)}, ${bytes(img.sizeBytes)})`);
+    });
+  image
+    .command('import <file> [name]')
+    .description('Import a rootfs tarball or OCI archive (for capsules), or a disk, ISO, kernel or initrd (for VMs)')
+    .option('--name <name>', 'the name to list it under')
+    .option('--kind <kind>', 'oci or vm, instead of deciding from the file')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, positional: string | undefined, o: { name?: string; kind?: string; json?: boolean }) => {
+      const name = o.name ?? positional;
+      if (!name) throw new InvalidArgumentError('give the image a name: --name NAME');
+      const path = resolve(file);
+      let kind: ImportKind;
+      if (o.kind === 'oci' || o.kind === 'vm') kind = { kind: o.kind, why: 'as asked with --kind' };
+      else if (o.kind !== undefined) throw new NovaError('invalid_argument', `--kind is oci or vm, not "${o.kind}"`);
+      else kind = await detectImportKind(path);
+      if (kind.kind === 'oci') {
+        const img = await helper((h) => h.call('ociImage.import', { path, name }));
+        out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
+      } else {
+        const img = await helper((h) => h.call('image.import', { path, name }));
+        out(json(o) ? JSON.stringify({ kind: 'vm', ...img }, null, 2) : `imported ${img.name} as a VM image (${kind.why}): ${img.format}, ${bytes(img.virtualSize)}`);
+      }
+    });
+  image
+    .command('inspect <name>')
+    .description("An OCI image's config (entrypoint, cmd, env, user, workdir, ports), or a VM image's record")
+    .action(async (name: string) => {
+      const found = await helper(async (h) => {
+        const oci = await h.call('ociImage.inspect', { name }).catch((err: unknown) => {
+          if (err instanceof NovaError && (err.code === 'not_found' || err.code === 'invalid_argument')) return null;
+          throw err;
+        });
+        if (oci) return { kind: 'oci' as const, ...oci };
+        const vm = (await h.call('image.list', {})).find((i) => i.name === name);
+        return vm ? { kind: 'vm' as const, ...vm } : null;
+      });
+      if (!found) throw new NovaError('not_found', `No image named "${name}" (see nova image ls)`);
+      out(JSON.stringify(found, null, 2));
+    });
+  image
+    .command('rm <name>')
+    .description('Remove an image nothing uses')
+    .option('--kind <kind>', 'oci or vm, when both kinds have this name')
+    .action(async (name: string, o: { kind?: string }) => {
+      const removed = await helper(async (h) => {
+        const list = await listBoth(h);
+        const oci = await h.call('ociImage.inspect', { name }).catch(() => null);
+        const vm = list.some((i) => i.kind === 'vm' && i.name === name);
+        const kind = o.kind ?? (oci && vm ? null : oci ? 'oci' : vm ? 'vm' : null);
+        if (kind === null && oci && vm) throw new NovaError('invalid_argument', `Both an OCI image and a VM image are named "${name}": say which with --kind oci or --kind vm`);
+        if (kind === 'oci') return `${(await h.call('ociImage.remove', { name })).name} (OCI image)`;
+        if (kind === 'vm') {
+          await h.call('image.remove', { name });
+          return `${name} (VM image)`;
+        }
+        throw new NovaError('not_found', `No image named "${name}" (see nova image ls)`);
+      });
+      out(`removed ${removed}`);
+    });
+}

@@ -1,0 +1,62 @@
+// Electron's corner of the VM consoles: the console proxy on its own 127.0.0.1 port
+// (the page is served from nova://app, so it cannot reach web mode's same-origin path),
+// the CSP that lets only console.html connect there, and its window.open policy.
+import { randomBytes } from 'node:crypto';
+import type { WindowOpenHandlerResponse } from 'electron';
+import { ConsoleProxy, ConsoleProxyServer } from '../core/console-proxy.js';
+import type { HelperClient } from '../core/helper-client.js';
+import { APP_ORIGIN, RENDERER_CSP } from './security.js';
+
+export interface ElectronConsoles {
+  readonly server: ConsoleProxyServer;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+export async function startConsoleProxy(helper: HelperClient): Promise<ElectronConsoles> {
+  const proxy = new ConsoleProxy({ consoleInfo: (name) => helper.call('vm.consoleInfo', { name }) });
+  const token = randomBytes(32).toString('base64url');
+  const server = new ConsoleProxyServer(proxy, { allowedOrigin: APP_ORIGIN, token });
+  await server.listen();
+  return {
+    server,
+    token,
+    close: async () => {
+      proxy.close();
+      await server.close();
+    },
+  };
+}
+
+/** console.html may also connect to the proxy's one origin; every other page keeps 'self'. */
+export function cspFor(pathname: string, consoles: ElectronConsoles | null): string {
+  if (pathname !== '/console.html' || !consoles) return RENDERER_CSP;
+  return RENDERER_CSP.replace("connect-src 'self'", `connect-src 'self' ${consoles.server.base}`);
+}
+
+/** Only our console page may open, sandboxed like the main window and with the same preload. */
+export function consoleWindowOpen(url: string, preloadPath: string): WindowOpenHandlerResponse {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { action: 'deny' };
+  }
+  if (parsed.origin !== APP_ORIGIN || parsed.pathname !== '/console.html') return { action: 'deny' };
+  return {
+    action: 'allow',
+    overrideBrowserWindowOptions: {
+      width: 1040,
+      height: 820,
+      autoHideMenuBar: true,
+      webPreferences: {
+        preload: preloadPath,
+        sandbox: true,
+        contextIsolation: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        webviewTag: false,
+      },
+    },
+  };
+}
