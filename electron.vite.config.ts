@@ -28,7 +28,13 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
-      rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src-renderer/index.html'),
+          // The VM console window (noVNC), opened by the VM pages.
+          console: resolve(__dirname, 'src-renderer/console.html'),
+        },
+      },
     },
   },
 });

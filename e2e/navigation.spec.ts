@@ -5,7 +5,9 @@ import { ComingSoonPage } from './pages/coming-soon-page.js';
 import { expect, test } from './support/fixtures.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
-const COMING = SECTIONS.filter((s) => s !== 'Host');
+// Sections whose pages have not landed yet; the others have specs of their own.
+const BUILT = new Set(['Host', 'Virtual machines', 'Networks']);
+const COMING = SECTIONS.filter((s) => !BUILT.has(s));
 
 test.describe('navigation', () => {
   test('every sidebar section opens, and the unfinished ones say they are coming', async ({ page, nova, pageProblems }) => {
@@ -68,8 +70,8 @@ for (const colorScheme of ['light', 'dark'] as const) {
     test(`screenshot (${colorScheme})`, async ({ page, nova }) => {
       const shell = new ComingSoonPage(page);
       await shell.open(nova.url);
-      await shell.goTo('Virtual machines');
-      await expect(shell.notice('Virtual machines')).toBeVisible();
+      await shell.goTo('Capsules');
+      await expect(shell.notice('Capsules')).toBeVisible();
       await page.screenshot({ path: new URL(`coming-soon-${colorScheme}.png`, ARTIFACTS).pathname });
     });
   });

@@ -19,6 +19,8 @@ export interface NovaStackInfo {
   readonly token: string;
   /** The per-run temp dir; browser profiles go here too, so one rm cleans all. */
   readonly runDir: string;
+  /** The network namespace the helper runs in (its bridges live there: `ip -n NETNS link`). */
+  readonly netns: string;
 }
 
 export interface NovaStackOptions {
@@ -92,7 +94,7 @@ export class NovaStack {
       const parsed = new URL(url);
       const token = parsed.searchParams.get('token');
       if (!token) throw new Error(`nova web printed a URL without a token: ${url}`);
-      return { url, origin: parsed.origin, token, runDir };
+      return { url, origin: parsed.origin, token, runDir, netns };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`${message}\n--- helper.log ---\n${await tailLog(runDir, 'helper.log')}\n--- web.log ---\n${await tailLog(runDir, 'web.log')}`);
@@ -156,7 +158,9 @@ export class NovaStack {
     // Appending: a restarted helper continues the same log.
     const log = createWriteStream(join(runDir, `${name}.log`), { flags: 'a' });
     this.logs.push(log);
-    const argv = netns ? ['ip', 'netns', 'exec', netns, process.execPath, ...args] : [process.execPath, ...args];
+    // nsenter joins only the network namespace; `ip netns exec` would also remount /sys,
+    // hiding the cgroup mounts the OCI runtime needs for capsules.
+    const argv = netns ? ['nsenter', `--net=/run/netns/${netns}`, process.execPath, ...args] : [process.execPath, ...args];
     const [file, ...rest] = argv as [string, ...string[]];
     const child = spawn(file, rest, {
       cwd: this.options.repoRoot,

@@ -3,6 +3,8 @@
 import { useEffect, useRef } from 'react';
 import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
+import { NetworksPage } from '../pages/networks/NetworksPage.js';
+import { VmsPage } from '../pages/vms/VmsPage.js';
 import { ROUTES } from './routes.js';
 import { Sidebar } from './Sidebar.js';
 import { useRoute } from './use-route.js';
@@ -37,7 +39,15 @@ export function App() {
       </a>
       <Sidebar current={route} />
       <main id="main" ref={main} className="main" tabIndex={-1}>
-        {route === 'host' || !def ? <HostPage /> : <ComingSoonPage key={def.id} route={def} />}
+        {route === 'host' || !def ? (
+          <HostPage />
+        ) : route === 'networks' ? (
+          <NetworksPage />
+        ) : route === 'vms' ? (
+          <VmsPage />
+        ) : (
+          <ComingSoonPage key={def.id} route={def} />
+        )}
       </main>
     </div>
   );

@@ -1,0 +1,49 @@
+// A VM's metrics history for one range, from main's memory (`vm.metricsHistory`).
+// Each `vm.metricsSampled` of this VM is a signal to refetch: every time for the last
+// minute, at most every 10 s for the hour and every minute for the day.
+import { useEffect, useState } from 'react';
+import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+import type { MetricsHistory, MetricsRange } from '../../../src-shared/api/metrics-api.js';
+import { useServices } from '../app/services.js';
+
+const REFETCH_EVERY_MS: Record<MetricsRange, number> = { '1m': 0, '1h': 10_000, '1d': 60_000 };
+
+export function useMetricsHistory(name: string, range: MetricsRange): { history: MetricsHistory | null; error: ErrorShape | null } {
+  const { client } = useServices();
+  const [history, setHistory] = useState<MetricsHistory | null>(null);
+  const [error, setError] = useState<ErrorShape | null>(null);
+
+  useEffect(() => {
+    let stale = false;
+    let inFlight = false;
+    let last = 0;
+    const fetchNow = () => {
+      if (inFlight) return;
+      inFlight = true;
+      last = Date.now();
+      client.call('vm.metricsHistory', { name, range }).then(
+        (h) => {
+          inFlight = false;
+          if (stale) return;
+          setHistory(h);
+          setError(null);
+        },
+        (err: unknown) => {
+          inFlight = false;
+          if (!stale) setError(toErrorShape(err));
+        },
+      );
+    };
+    setHistory(null);
+    fetchNow();
+    const off = client.on('vm.metricsSampled', (m) => {
+      if (m.name === name && Date.now() - last >= REFETCH_EVERY_MS[range]) fetchNow();
+    });
+    return () => {
+      stale = true;
+      off();
+    };
+  }, [client, name, range]);
+
+  return { history, error };
+}

@@ -1,0 +1,129 @@
+// The create wizard's form: what a person types (all strings), turned into the
+// contract's VmCreateSpec and checked with the contract's own schemas, so the
+// messages beside the fields are the ones the helper would give.
+import { parseSize, VmCreateSpecSchema, type VmCreateSpecIn } from '../../../src-shared/vm.js';
+
+export type VmSource = 'iso' | 'disk' | 'cloud' | 'kernel';
+
+export interface VmCreateForm {
+  name: string;
+  osType: 'linux' | 'windows' | 'other';
+  source: VmSource;
+  iso: string;
+  image: string;
+  linkedImage: boolean;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  machine: 'q35' | 'microvm';
+  cpus: string;
+  memory: string;
+  diskSize: string;
+  firmware: 'bios' | 'uefi';
+  accel: 'auto' | 'kvm' | 'tcg';
+  network: 'none' | 'user';
+  cloudUser: string;
+  cloudPassword: string;
+  description: string;
+}
+
+export type VmCreateField = keyof VmCreateForm;
+export type FieldErrors = Partial<Record<VmCreateField, string>>;
+
+export const EMPTY_FORM: VmCreateForm = {
+  name: '',
+  osType: 'linux',
+  source: 'iso',
+  iso: '',
+  image: '',
+  linkedImage: true,
+  kernel: '',
+  initrd: '',
+  cmdline: 'console=tty0 console=ttyS0',
+  machine: 'q35',
+  cpus: '1',
+  memory: '1Gi',
+  diskSize: '10Gi',
+  firmware: 'bios',
+  accel: 'auto',
+  network: 'none',
+  cloudUser: '',
+  cloudPassword: '',
+  description: '',
+};
+
+/** Which fields each source shows; the rest are left out of the spec. */
+export const SOURCE_FIELDS: Record<VmSource, VmCreateField[]> = {
+  iso: ['iso', 'diskSize', 'firmware'],
+  disk: ['image', 'linkedImage', 'firmware'],
+  cloud: ['image', 'linkedImage', 'cloudUser', 'cloudPassword', 'firmware'],
+  kernel: ['kernel', 'initrd', 'cmdline', 'machine', 'diskSize'],
+};
+
+export function toSpec(form: VmCreateForm): VmCreateSpecIn {
+  const shown = new Set(SOURCE_FIELDS[form.source]);
+  const text = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
+  const spec: VmCreateSpecIn = {
+    name: form.name.trim(),
+    osType: form.osType,
+    cpus: /^\d+$/.test(form.cpus.trim()) ? Number(form.cpus.trim()) : Number.NaN,
+    memory: form.memory.trim(),
+    machine: form.source === 'kernel' ? form.machine : 'q35',
+    firmware: shown.has('firmware') ? form.firmware : 'bios',
+    accel: form.accel,
+    network: form.network,
+    description: form.description,
+  };
+  if (shown.has('diskSize') && text(form.diskSize)) spec.diskSize = form.diskSize.trim();
+  if (form.source === 'iso') spec.iso = text(form.iso);
+  if (form.source === 'disk' || form.source === 'cloud') {
+    spec.image = text(form.image);
+    spec.linkedImage = form.linkedImage;
+  }
+  if (form.source === 'cloud' && (text(form.cloudUser) || text(form.cloudPassword))) {
+    spec.cloudInit = { user: text(form.cloudUser), password: text(form.cloudPassword) };
+  }
+  if (form.source === 'kernel') {
+    spec.kernel = text(form.kernel);
+    spec.initrd = text(form.initrd);
+    spec.cmdline = form.cmdline.trim();
+  }
+  return spec;
+}
+
+const SPEC_TO_FIELD: Record<string, VmCreateField> = { cloudInit: 'cloudUser' };
+
+/** Every problem, by field: the schema's own messages, plus what each source needs. */
+export function validateForm(form: VmCreateForm): FieldErrors {
+  const errors: FieldErrors = {};
+  const spec = toSpec(form);
+  const parsed = VmCreateSpecSchema.safeParse(spec);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? 'name');
+      const field = (SPEC_TO_FIELD[key] ?? key) as VmCreateField;
+      if (field in form && !errors[field]) errors[field] = field === 'cpus' && Number.isNaN(spec.cpus) ? 'a whole number of CPUs' : issue.message;
+    }
+  }
+  const size = (field: 'memory' | 'diskSize', value: string | number | undefined) => {
+    if (value === undefined || errors[field]) return;
+    try {
+      parseSize(value);
+    } catch (err) {
+      errors[field] = (err as Error).message;
+    }
+  };
+  size('memory', spec.memory);
+  size('diskSize', spec.diskSize);
+  const need = (field: VmCreateField, what: string) => {
+    if (!errors[field] && String(form[field]).trim() === '') errors[field] = what;
+  };
+  if (form.source === 'iso') need('iso', 'the path of an installer ISO on the host');
+  if (form.source === 'disk' || form.source === 'cloud') need('image', 'the path of a disk image on the host');
+  if (form.source === 'kernel') need('kernel', 'the path of a kernel (vmlinux or bzImage) on the host');
+  if (form.source === 'kernel' && form.machine === 'microvm' && !errors.machine) {
+    // QEMU's microvm has no display device: say so before the console stays black.
+    if (form.osType !== 'linux') errors.machine = 'microvm boots Linux kernels only';
+  }
+  return errors;
+}

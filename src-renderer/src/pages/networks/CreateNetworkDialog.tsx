@@ -1,0 +1,220 @@
+// The create-network dialog: the fields follow the chosen profile, each field says
+// what is wrong with it as you type (the contract's schema plus the cross-field rules
+// in network-form.ts), and a refusal by the helper is shown whole inside the dialog.
+import { LoaderCircle } from 'lucide-react';
+import { useId, useMemo, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
+import type { Network, NetworkSpecInput } from '../../../../src-shared/network.js';
+import { ModalDialog } from '../../components/ModalDialog.js';
+import {
+  checkNetworkForm,
+  defaultDhcpRange,
+  dhcpOffered,
+  emptyNetworkForm,
+  fieldsFor,
+  NETWORK_KINDS,
+  OVERLAY_DRIVERS,
+  uplinkRequired,
+  type NetworkFormField,
+  type NetworkFormValues,
+  type NetworkKind,
+} from '../../lib/network-form.js';
+
+interface CreateNetworkDialogProps {
+  readonly open: boolean;
+  readonly onClose: () => void;
+  readonly onCreate: (spec: NetworkSpecInput) => Promise<Network>;
+  readonly onCreated: (network: Network) => void;
+}
+
+const FIELD_ORDER: readonly NetworkFormField[] = ['name', 'subnet', 'dhcpStart', 'dhcpEnd', 'uplink', 'driver', 'vni', 'peers'];
+
+const UPLINK_LABEL: Record<NetworkKind, { label: string; hint: string }> = {
+  nat: { label: 'Uplink (optional)', hint: 'The host interface traffic leaves by, e.g. enp6s0. Empty: whichever route the host uses.' },
+  external: { label: 'Uplink', hint: 'The host interface to bridge onto the LAN, e.g. enp6s0. It becomes a port of the bridge.' },
+  internal: { label: 'Uplink', hint: '' },
+  overlay: { label: 'Underlay interface (optional)', hint: 'The interface that carries VXLAN to the peers.' },
+};
+
+export function CreateNetworkDialog({ open, onClose, onCreate, onCreated }: CreateNetworkDialogProps) {
+  return (
+    <ModalDialog open={open} title="Create network" onClose={onClose} className="modal--form">
+      {/* Mounted only while open, so every opening starts from an empty form. */}
+      {open && <CreateNetworkForm onClose={onClose} onCreate={onCreate} onCreated={onCreated} />}
+    </ModalDialog>
+  );
+}
+
+function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkDialogProps, 'open'>) {
+  const ids = useId();
+  const [values, setValues] = useState<NetworkFormValues>(() => emptyNetworkForm());
+  const [dirty, setDirty] = useState<ReadonlySet<NetworkFormField>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<ErrorShape | null>(null);
+
+  const check = useMemo(() => checkNetworkForm(values), [values]);
+  const shown = fieldsFor(values.kind);
+  const errorOf = (field: NetworkFormField): string | undefined => (submitted || dirty.has(field) ? check.errors[field] : undefined);
+  const fieldId = (field: NetworkFormField): string => `${ids}-${field}`;
+
+  const change = (field: NetworkFormField) => (e: ChangeEvent<HTMLInputElement>) => {
+    setValues((v) => ({ ...v, [field]: e.target.value }));
+    setDirty((d) => new Set(d).add(field));
+  };
+
+  const chooseKind = (kind: NetworkKind): void => {
+    // The DHCP default follows the profile until the user sets it.
+    setValues((v) => ({ ...v, kind, dhcp: kind === 'nat' ? true : kind === 'external' ? false : v.dhcp && v.kind !== 'nat' }));
+  };
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (busy) return;
+    setSubmitted(true);
+    if (!check.spec) {
+      const first = FIELD_ORDER.find((f) => shown.has(f) && check.errors[f]);
+      if (first) document.getElementById(fieldId(first))?.focus();
+      return;
+    }
+    setBusy(true);
+    setRefusal(null);
+    try {
+      onCreated(await onCreate(check.spec));
+    } catch (err) {
+      setRefusal(toErrorShape(err));
+      setBusy(false);
+    }
+  };
+
+  const field = (name: NetworkFormField, label: string, input: { placeholder?: string; hint?: string; inputMode?: 'numeric'; list?: string; disabled?: boolean; required?: boolean }): ReactNode => {
+    const error = errorOf(name);
+    const hintId = input.hint ? `${fieldId(name)}-hint` : undefined;
+    const errorId = error ? `${fieldId(name)}-error` : undefined;
+    return (
+      <div className="form-field" data-field={name}>
+        <label htmlFor={fieldId(name)} className="form-field__label">
+          {label}
+        </label>
+        <input
+          id={fieldId(name)}
+          className="form-field__input"
+          value={values[name]}
+          onChange={change(name)}
+          placeholder={input.placeholder}
+          inputMode={input.inputMode}
+          list={input.list}
+          disabled={input.disabled}
+          aria-required={input.required || undefined}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={[errorId, hintId].filter(Boolean).join(' ') || undefined}
+          autoComplete="off"
+          spellCheck={false}
+          data-autofocus={name === 'name' || undefined}
+        />
+        {error && (
+          <p id={errorId} className="form-field__error">
+            {error}
+          </p>
+        )}
+        {input.hint && (
+          <p id={hintId} className="form-field__hint">
+            {input.hint}
+          </p>
+        )}
+      </div>
+    );
+  };
+
+  const dhcpOn = values.dhcp && dhcpOffered(values.kind);
+  const defaultRange = defaultDhcpRange(values.subnet);
+  const kindDef = NETWORK_KINDS.find((k) => k.kind === values.kind);
+  return (
+    <form className="network-form" onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
+      <div className="network-form__body">
+        {field('name', 'Name', { placeholder: 'lab0', hint: 'Also the bridge’s name: lowercase, at most 15 characters.', required: true })}
+
+        <fieldset className="form-choice">
+          <legend className="form-field__label">Profile</legend>
+          <div className="form-choice__options">
+            {NETWORK_KINDS.map((k) => (
+              <label key={k.kind} className={`form-choice__option${k.kind === values.kind ? ' form-choice__option--checked' : ''}`}>
+                <input type="radio" name={`${ids}-kind`} value={k.kind} checked={k.kind === values.kind} onChange={() => chooseKind(k.kind)} />
+                {k.label}
+              </label>
+            ))}
+          </div>
+          {kindDef && <p className="form-field__hint">{kindDef.hint}</p>}
+        </fieldset>
+
+        {values.kind === 'overlay' && (
+          <div className="form-row">
+            {field('driver', 'Driver', { list: `${ids}-drivers`, hint: 'vxlan; the helper lists the drivers this host has if it cannot provide one.', required: true })}
+            <datalist id={`${ids}-drivers`}>
+              {OVERLAY_DRIVERS.map((d) => (
+                <option key={d} value={d} />
+              ))}
+            </datalist>
+            {field('vni', 'VNI', { placeholder: '42', inputMode: 'numeric', hint: '1-16777215, the same on every host.', required: true })}
+          </div>
+        )}
+        {values.kind === 'overlay' && field('peers', 'Peers', { placeholder: '192.0.2.10, 192.0.2.11:4789', hint: 'The other hosts’ addresses, comma-separated; host:port for a non-default port.' })}
+
+        {shown.has('subnet') &&
+          field('subnet', values.kind === 'nat' ? 'Subnet' : 'Subnet (optional)', {
+            placeholder: '192.168.220.1/24',
+            hint: 'The host’s address on the network with its prefix length.',
+            required: values.kind === 'nat',
+          })}
+
+        {dhcpOffered(values.kind) && (
+          <div className="form-dhcp">
+            <label className="form-check">
+              <input type="checkbox" checked={values.dhcp} onChange={(e) => setValues((v) => ({ ...v, dhcp: e.target.checked }))} />
+              Serve DHCP and DNS to guests
+            </label>
+            {dhcpOn && (
+              <div className="form-row">
+                {field('dhcpStart', 'DHCP range start', { placeholder: defaultRange?.start ?? '192.168.220.50' })}
+                {field('dhcpEnd', 'DHCP range end', { placeholder: defaultRange?.end ?? '192.168.220.150' })}
+              </div>
+            )}
+            {dhcpOn && (
+              <p className="form-field__hint">
+                {defaultRange
+                  ? `Leave the range empty for ${defaultRange.start} – ${defaultRange.end}, the larger run of addresses beside the host’s.`
+                  : 'Leave the range empty for the larger run of addresses beside the host’s.'}
+              </p>
+            )}
+          </div>
+        )}
+
+        {shown.has('uplink') &&
+          field('uplink', UPLINK_LABEL[values.kind].label, {
+            placeholder: 'enp6s0',
+            hint: UPLINK_LABEL[values.kind].hint,
+            required: uplinkRequired(values.kind),
+          })}
+
+        {refusal && (
+          <div className="form-refusal" role="alert">
+            <p className="form-refusal__title">The helper refused to create the network</p>
+            <p className="form-refusal__message">
+              <code className="error-panel__code">{refusal.code}</code> {refusal.message}
+            </p>
+            <p className="form-field__hint">Nothing was created. Change the fields above and try again.</p>
+          </div>
+        )}
+      </div>
+      <footer className="modal__footer">
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
+          {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
+          {busy ? 'Creating…' : 'Create'}
+        </button>
+      </footer>
+    </form>
+  );
+}

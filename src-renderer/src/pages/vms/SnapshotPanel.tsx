@@ -1,0 +1,179 @@
+// The snapshot tree of one VM: create (with RAM while running, disks only while
+// stopped), restore and delete. One snapshot operation at a time (the VM's operation
+// slot in the store), so a second click cannot submit twice; failures say why.
+import { Camera, History, Trash2 } from 'lucide-react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useStore } from 'zustand';
+import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
+import { SnapshotNameSchema, type Snapshot, type SnapshotTree, type VmInfo } from '../../../../src-shared/vm.js';
+import { useServices } from '../../app/services.js';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { formatBytes } from '../../lib/vm-format.js';
+import { FormField } from './FormField.js';
+import { OperationProgress } from './OperationProgress.js';
+import { useVmStore } from './vm-context.js';
+
+interface Node {
+  snap: Snapshot;
+  children: Node[];
+}
+
+function buildTree(snaps: readonly Snapshot[]): Node[] {
+  const nodes = new Map(snaps.map((s) => [s.name, { snap: s, children: [] as Node[] }]));
+  const roots: Node[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.snap.parent ? nodes.get(node.snap.parent) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  return roots;
+}
+
+function defaultName(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `snap-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+}
+
+export function SnapshotPanel({ vm }: { vm: VmInfo }) {
+  const { client } = useServices();
+  const store = useVmStore();
+  const name = vm.definition.name;
+  const busy = useStore(store, (s) => s.pending[name]);
+  const [tree, setTree] = useState<SnapshotTree | null>(null);
+  const [loadError, setLoadError] = useState<ErrorShape | null>(null);
+  const [snapName, setSnapName] = useState(defaultName);
+  const [description, setDescription] = useState('');
+  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      setTree(await client.call('vm.snapshotList', { name }));
+      setLoadError(null);
+    } catch (err) {
+      setLoadError(toErrorShape(err));
+    }
+  }, [client, name]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const nameCheck = SnapshotNameSchema.safeParse(snapName);
+  const taken = tree?.snapshots.some((s) => s.name === snapName) ? 'a snapshot with this name exists already' : undefined;
+  const nameError = nameCheck.success ? taken : nameCheck.error.issues[0]?.message;
+  const withMemory = vm.state === 'running' || vm.state === 'paused';
+  // QEMU keeps internal snapshots inside qcow2 images; without one there is nowhere to put them.
+  const noQcow2 = !vm.definition.disks.some((d) => d.format === 'qcow2' && !d.readOnly);
+  const roots = useMemo(() => buildTree(tree?.snapshots ?? []), [tree]);
+
+  const run = async (label: string, op: () => Promise<unknown>) => {
+    const ok = await store.getState().run(name, label, op);
+    await reload();
+    return ok;
+  };
+
+  const create = async () => {
+    if (busy || nameError || noQcow2) return;
+    const ok = await run(withMemory ? 'Saving a snapshot with RAM…' : 'Saving a disk snapshot…', () =>
+      client.call('vm.snapshotCreate', { name, snapshot: snapName, description }),
+    );
+    if (ok) {
+      setSnapName(defaultName());
+      setDescription('');
+    }
+  };
+
+  const renderNode = (node: Node) => {
+    const s = node.snap;
+    const current = tree?.current === s.name;
+    return (
+      <li key={s.name} className="snap" data-snapshot={s.name} role="treeitem" aria-expanded={node.children.length > 0 ? true : undefined} aria-selected={current}>
+        <div className={`snap__row${current ? ' snap__row--current' : ''}`}>
+          <Camera aria-hidden="true" size={14} className="snap__icon" />
+          <span className="snap__name">{s.name}</span>
+          {current && <span className="vm-tag vm-tag--accent">you are here</span>}
+          <span className="vm-tag">{s.withMemory ? `with RAM · ${formatBytes(s.vmStateSize)}` : 'disks only'}</span>
+          <time className="snap__time" dateTime={s.createdAt}>
+            {new Date(s.createdAt).toLocaleString()}
+          </time>
+          {s.description && <span className="snap__desc">{s.description}</span>}
+          <span className="snap__actions">
+            <button type="button" className="button vm-btn-sm" aria-disabled={Boolean(busy) || undefined} aria-label={`Restore ${s.name}`} onClick={() => !busy && void run(`Restoring ${s.name}…`, () => client.call('vm.snapshotRestore', { name, snapshot: s.name }))}>
+              <History aria-hidden="true" size={13} />
+              Restore
+            </button>
+            {confirmDelete === s.name ? (
+              <>
+                <button
+                  type="button"
+                  className="button vm-btn-sm vm-btn-danger"
+                  aria-disabled={Boolean(busy) || undefined}
+                  onClick={() => {
+                    if (busy) return;
+                    setConfirmDelete(null);
+                    void run(`Deleting ${s.name}…`, () => client.call('vm.snapshotDelete', { name, snapshot: s.name }));
+                  }}
+                >
+                  Delete {s.name}
+                </button>
+                <button type="button" className="button vm-btn-sm" onClick={() => setConfirmDelete(null)}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <button type="button" className="button vm-btn-sm" aria-disabled={Boolean(busy) || undefined} aria-label={`Delete ${s.name}`} onClick={() => !busy && setConfirmDelete(s.name)}>
+                <Trash2 aria-hidden="true" size={13} />
+                Delete
+              </button>
+            )}
+          </span>
+        </div>
+        {node.children.length > 0 && <ul role="group">{node.children.map(renderNode)}</ul>}
+      </li>
+    );
+  };
+
+  return (
+    <div className="snapshots">
+      <form
+        className="vm-card snapshots__create"
+        aria-label="Take a snapshot"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <h2 className="vm-card__title">Take a snapshot</h2>
+        <p className="muted">
+          {noQcow2 ? 'Snapshots are kept inside a qcow2 disk, and this VM has none: create it with a disk to take snapshots.' : withMemory ? 'The VM runs: the snapshot keeps its RAM and devices too, and restoring it resumes exactly there.' : 'The VM is stopped: the snapshot keeps its disks.'}
+        </p>
+        <div className="vm-form-grid">
+          <FormField label="Snapshot name" error={nameError}>
+            {(p) => <input {...p} className="vm-input" value={snapName} onChange={(e) => setSnapName(e.target.value)} spellCheck={false} />}
+          </FormField>
+          <FormField label="Snapshot description">
+            {(p) => <input {...p} className="vm-input" value={description} onChange={(e) => setDescription(e.target.value)} placeholder="optional" />}
+          </FormField>
+        </div>
+        <div className="vm-wizard__actions">
+          <button type="submit" className="button button--primary" aria-disabled={Boolean(busy) || Boolean(nameError) || noQcow2 || undefined}>
+            <Camera aria-hidden="true" size={14} />
+            Take snapshot
+          </button>
+          {busy && <OperationProgress label={busy} />}
+        </div>
+      </form>
+      {loadError && <ErrorPanel context="Could not read the snapshots" error={loadError} onRetry={() => void reload()} />}
+      <section className="vm-card" aria-labelledby="snap-tree">
+        <h2 id="snap-tree" className="vm-card__title">Snapshot tree</h2>
+        {tree && tree.snapshots.length === 0 && <p className="muted">No snapshots yet.</p>}
+        {roots.length > 0 && (
+          <ul className="snap-tree" role="tree" aria-label={`Snapshots of ${name}`}>
+            {roots.map(renderNode)}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

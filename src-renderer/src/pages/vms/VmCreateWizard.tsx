@@ -1,0 +1,212 @@
+// The create wizard: name and OS, where the VM boots from (installer ISO, existing
+// disk, cloud image or a kernel for direct boot), then CPU, memory, disk, firmware and
+// accelerator. Fields are checked as you type with the contract's schemas; Create is
+// refused while anything is wrong or while a create is already on its way.
+import { ArrowLeft } from 'lucide-react';
+import { useMemo, useState } from 'react';
+import { useStore } from 'zustand';
+import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
+import { VmCreateSpecSchema } from '../../../../src-shared/vm.js';
+import { useServices } from '../../app/services.js';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { EMPTY_FORM, SOURCE_FIELDS, toSpec, validateForm, type VmCreateField, type VmCreateForm, type VmSource } from '../../lib/vm-create-form.js';
+import { vmHref } from '../../lib/vm-route.js';
+import { FormField } from './FormField.js';
+import { OperationProgress } from './OperationProgress.js';
+import { useVmStore } from './vm-context.js';
+
+const SOURCES: Array<{ id: VmSource; label: string; hint: string }> = [
+  { id: 'iso', label: 'Install from ISO', hint: 'Boot an installer ISO with a new empty disk.' },
+  { id: 'disk', label: 'Existing disk', hint: 'Boot a disk image you already have (qcow2 or raw).' },
+  { id: 'cloud', label: 'Cloud image', hint: 'A Debian or Ubuntu cloud image, set up by a cloud-init seed.' },
+  { id: 'kernel', label: 'Kernel (direct boot)', hint: 'Boot a Linux kernel and initrd directly: fast, light guests (q35 or microvm).' },
+];
+
+export function VmCreateWizard() {
+  const { client } = useServices();
+  const store = useVmStore();
+  const [form, setForm] = useState<VmCreateForm>(EMPTY_FORM);
+  const [touched, setTouched] = useState<Set<VmCreateField>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const [failure, setFailure] = useState<ErrorShape | null>(null);
+  const errors = useMemo(() => validateForm(form), [form]);
+  const vms = useStore(store, (s) => s.vms);
+  const nameTaken = vms?.some((v) => v.definition.name === form.name.trim()) ? 'a VM with this name exists already' : undefined;
+  const shown = new Set(SOURCE_FIELDS[form.source]);
+
+  const set = <K extends VmCreateField>(key: K, value: VmCreateForm[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setTouched((t) => new Set(t).add(key));
+  };
+  const errorOf = (field: VmCreateField): string | undefined =>
+    submitted || touched.has(field) ? (field === 'name' ? (errors.name ?? nameTaken) : errors[field]) : undefined;
+  const text = (field: VmCreateField, extra: { placeholder?: string; inputMode?: 'numeric' } = {}) => (p: object) => (
+    <input {...p} {...extra} className="vm-input" value={String(form[field])} onChange={(e) => set(field, e.target.value as never)} spellCheck={false} />
+  );
+
+  const visibleErrors = (Object.keys(errors) as VmCreateField[]).filter((f) => f === 'name' || f === 'osType' || f === 'cpus' || f === 'memory' || f === 'accel' || f === 'network' || f === 'description' || shown.has(f));
+  const invalid = visibleErrors.length > 0 || Boolean(nameTaken);
+
+  const submit = async () => {
+    setSubmitted(true);
+    if (invalid || creating) return;
+    setCreating(true);
+    setFailure(null);
+    try {
+      const spec = VmCreateSpecSchema.parse(toSpec(form));
+      await client.call('vm.create', spec);
+      await store.getState().load();
+      window.location.hash = vmHref({ kind: 'vm', name: spec.name, tab: 'overview' });
+    } catch (err) {
+      setFailure(toErrorShape(err));
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="New virtual machine"
+        subtitle="Paths are on the host and must sit inside the helper's allowed roots."
+        actions={
+          <a className="button" href={vmHref({ kind: 'list' })}>
+            <ArrowLeft aria-hidden="true" size={14} />
+            Back to the list
+          </a>
+        }
+      />
+      <form
+        className="page-body vm-wizard"
+        aria-label="New virtual machine"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <fieldset className="vm-wizard__section">
+          <legend>1 · Name and system</legend>
+          <div className="vm-form-grid">
+            <FormField label="Name" error={errorOf('name')} hint="Lowercase letters, digits and -, up to 63 characters.">
+              {text('name', { placeholder: 'e.g. web1' })}
+            </FormField>
+            <FormField label="OS type" error={errorOf('osType')}>
+              {(p) => (
+                <select {...p} className="vm-input" value={form.osType} onChange={(e) => set('osType', e.target.value as VmCreateForm['osType'])}>
+                  <option value="linux">Linux</option>
+                  <option value="windows">Windows</option>
+                  <option value="other">Other</option>
+                </select>
+              )}
+            </FormField>
+            <FormField label="Description" error={errorOf('description')}>
+              {text('description', { placeholder: 'optional' })}
+            </FormField>
+          </div>
+        </fieldset>
+
+        <fieldset className="vm-wizard__section">
+          <legend>2 · Boot source</legend>
+          <div className="source-choice" role="radiogroup" aria-label="Boot source">
+            {SOURCES.map((s) => (
+              <label key={s.id} className={`source-choice__item${form.source === s.id ? ' source-choice__item--on' : ''}`}>
+                <input type="radio" name="source" value={s.id} checked={form.source === s.id} onChange={() => set('source', s.id)} />
+                <span className="source-choice__label">{s.label}</span>
+                <span className="source-choice__hint">{s.hint}</span>
+              </label>
+            ))}
+          </div>
+          <div className="vm-form-grid">
+            {shown.has('iso') && <FormField label="Installer ISO" error={errorOf('iso')}>{text('iso', { placeholder: '/var/lib/nova/images/debian.iso' })}</FormField>}
+            {shown.has('image') && <FormField label="Disk image" error={errorOf('image')}>{text('image', { placeholder: '/path/to/disk.qcow2' })}</FormField>}
+            {shown.has('linkedImage') && (
+              <label className="vm-check">
+                <input type="checkbox" checked={form.linkedImage} onChange={(e) => set('linkedImage', e.target.checked)} />
+                Keep the image untouched (a linked overlay on top of it)
+              </label>
+            )}
+            {shown.has('cloudUser') && <FormField label="Cloud user" error={errorOf('cloudUser')} hint="Created with sudo rights.">{text('cloudUser', { placeholder: 'optional' })}</FormField>}
+            {shown.has('cloudPassword') && (
+              <FormField label="Cloud password" error={errorOf('cloudPassword')}>
+                {(p) => <input {...p} type="password" className="vm-input" value={form.cloudPassword} onChange={(e) => set('cloudPassword', e.target.value)} autoComplete="new-password" />}
+              </FormField>
+            )}
+            {shown.has('kernel') && <FormField label="Kernel" error={errorOf('kernel')}>{text('kernel', { placeholder: '/path/to/vmlinux' })}</FormField>}
+            {shown.has('initrd') && <FormField label="Initrd" error={errorOf('initrd')}>{text('initrd', { placeholder: 'optional' })}</FormField>}
+            {shown.has('cmdline') && (
+              <FormField label="Kernel command line" error={errorOf('cmdline')} hint="console=tty0 shows the boot on the graphical console, console=ttyS0 on the serial one.">
+                {text('cmdline')}
+              </FormField>
+            )}
+            {shown.has('machine') && (
+              <FormField label="Machine" error={errorOf('machine')} hint="microvm starts fastest but has no graphical console.">
+                {(p) => (
+                  <select {...p} className="vm-input" value={form.machine} onChange={(e) => set('machine', e.target.value as VmCreateForm['machine'])}>
+                    <option value="q35">q35 (any OS, graphical console)</option>
+                    <option value="microvm">microvm (Linux, serial only)</option>
+                  </select>
+                )}
+              </FormField>
+            )}
+          </div>
+        </fieldset>
+
+        <fieldset className="vm-wizard__section">
+          <legend>3 · Resources</legend>
+          <div className="vm-form-grid">
+            <FormField label="CPUs" error={errorOf('cpus')}>{text('cpus', { inputMode: 'numeric' })}</FormField>
+            <FormField label="Memory" error={errorOf('memory')} hint="e.g. 512Mi, 2Gi">{text('memory')}</FormField>
+            {shown.has('diskSize') && (
+              <FormField label="New disk size" error={errorOf('diskSize')} hint={form.source === 'kernel' ? 'optional: leave empty for no disk' : 'e.g. 20Gi'}>
+                {text('diskSize')}
+              </FormField>
+            )}
+            {shown.has('firmware') && (
+              <FormField label="Firmware" error={errorOf('firmware')}>
+                {(p) => (
+                  <select {...p} className="vm-input" value={form.firmware} onChange={(e) => set('firmware', e.target.value as VmCreateForm['firmware'])}>
+                    <option value="bios">BIOS (SeaBIOS)</option>
+                    <option value="uefi">UEFI (OVMF)</option>
+                  </select>
+                )}
+              </FormField>
+            )}
+            <FormField label="Accelerator" error={errorOf('accel')} hint="auto: KVM where the Host page found it usable, TCG otherwise.">
+              {(p) => (
+                <select {...p} className="vm-input" value={form.accel} onChange={(e) => set('accel', e.target.value as VmCreateForm['accel'])}>
+                  <option value="auto">Automatic</option>
+                  <option value="kvm">KVM</option>
+                  <option value="tcg">TCG (emulation)</option>
+                </select>
+              )}
+            </FormField>
+            <FormField label="Network" error={errorOf('network')}>
+              {(p) => (
+                <select {...p} className="vm-input" value={form.network} onChange={(e) => set('network', e.target.value as VmCreateForm['network'])}>
+                  <option value="none">No network</option>
+                  <option value="user">User-mode (isolated)</option>
+                </select>
+              )}
+            </FormField>
+          </div>
+        </fieldset>
+
+        {failure && <ErrorPanel context={`Could not create ${form.name.trim() || 'the VM'}`} error={failure} />}
+        {submitted && invalid && (
+          <p className="vm-form-summary" role="alert">
+            Fix the {visibleErrors.length + (nameTaken ? 1 : 0) === 1 ? 'field' : 'fields'} marked above to create the VM.
+          </p>
+        )}
+        <div className="vm-wizard__actions">
+          <button type="submit" className="button button--primary" aria-disabled={creating || undefined}>
+            {creating ? 'Creating…' : 'Create VM'}
+          </button>
+          {creating && <OperationProgress label="Creating the VM (disks are prepared first)" />}
+        </div>
+      </form>
+    </>
+  );
+}

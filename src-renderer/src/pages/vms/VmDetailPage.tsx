@@ -1,0 +1,83 @@
+// One VM's page: its state and actions in the header, then tabs for the overview,
+// the live graphs, the serial console, the snapshot tree and the settings. The tab
+// lives in the URL hash, so links and reloads come back to it.
+import { ArrowLeft } from 'lucide-react';
+import { useStore } from 'zustand';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { vmHref, type VmTab } from '../../lib/vm-route.js';
+import { SerialConsole } from './SerialConsole.js';
+import { SnapshotPanel } from './SnapshotPanel.js';
+import { useVmStore } from './vm-context.js';
+import { VmGraphs } from './VmGraphs.js';
+import { VmOverview } from './VmOverview.js';
+import { VmQuickActions } from './VmQuickActions.js';
+import { VmSettings } from './VmSettings.js';
+import { VmStateBadge } from './VmStateBadge.js';
+
+const TAB_LABELS: Record<VmTab, string> = {
+  overview: 'Overview',
+  graphs: 'Graphs',
+  serial: 'Serial console',
+  snapshots: 'Snapshots',
+  settings: 'Settings',
+};
+
+export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
+  const store = useVmStore();
+  const vm = useStore(store, (s) => s.vms?.find((v) => v.definition.name === name));
+  const listed = useStore(store, (s) => s.vms !== null);
+  const busy = useStore(store, (s) => s.pending[name]);
+  const failure = useStore(store, (s) => s.failures[name]);
+  const { act, dismissFailure } = store.getState();
+
+  const back = (
+    <a className="button" href={vmHref({ kind: 'list' })}>
+      <ArrowLeft aria-hidden="true" size={14} />
+      All VMs
+    </a>
+  );
+  if (!vm) {
+    return (
+      <>
+        <PageHeader title={name} actions={back} />
+        <div className="page-body">{listed && <p className="muted">There is no VM called {name} (any more). It may have been deleted.</p>}</div>
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeader
+        title={name}
+        subtitle={vm.definition.description || undefined}
+        actions={
+          <>
+            <VmStateBadge state={vm.state} busy={busy} />
+            <VmQuickActions vm={vm} busy={Boolean(busy)} onAction={(a) => void act(name, a)} />
+            {back}
+          </>
+        }
+      />
+      <nav className="vm-tabs" aria-label={`Sections of ${name}`}>
+        {(Object.keys(TAB_LABELS) as VmTab[]).map((t) => (
+          <a key={t} href={vmHref({ kind: 'vm', name, tab: t })} className={`vm-tabs__tab${t === tab ? ' vm-tabs__tab--on' : ''}`} aria-current={t === tab ? 'page' : undefined}>
+            {TAB_LABELS[t]}
+          </a>
+        ))}
+      </nav>
+      <div className="page-body">
+        {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
+        {vm.stateReason && vm.state === 'crashed' && (
+          <p className="vm-reason" role="note">
+            Why it stopped: {vm.stateReason}
+          </p>
+        )}
+        {tab === 'overview' && <VmOverview vm={vm} />}
+        {tab === 'graphs' && <VmGraphs name={name} running={vm.state === 'running' || vm.state === 'paused'} />}
+        {tab === 'serial' && <SerialConsole name={name} state={vm.state} />}
+        {tab === 'snapshots' && <SnapshotPanel vm={vm} />}
+        {tab === 'settings' && <VmSettings vm={vm} />}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,109 @@
+// The virtual machines list: one dense row per VM with its state in colour and word,
+// the last minute of CPU and memory as sparklines, and the quick actions.
+import { Plus } from 'lucide-react';
+import { useStore } from 'zustand';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { formatBytes, formatMiB, isLive } from '../../lib/vm-format.js';
+import { vmHref } from '../../lib/vm-route.js';
+import { Sparkline } from './Sparkline.js';
+import { useVmStore } from './vm-context.js';
+import { VmQuickActions } from './VmQuickActions.js';
+import { VmStateBadge } from './VmStateBadge.js';
+
+export function VmListView() {
+  const store = useVmStore();
+  const vms = useStore(store, (s) => s.vms);
+  const error = useStore(store, (s) => s.error);
+  const loading = useStore(store, (s) => s.loading);
+  const pending = useStore(store, (s) => s.pending);
+  const failures = useStore(store, (s) => s.failures);
+  const live = useStore(store, (s) => s.live);
+  const { act, load, dismissFailure } = store.getState();
+
+  return (
+    <>
+      <PageHeader
+        title="Virtual machines"
+        subtitle="QEMU virtual machines on this host: their state, load and consoles."
+        actions={
+          <a className="button button--primary" href={vmHref({ kind: 'create' })}>
+            <Plus aria-hidden="true" size={14} />
+            New VM
+          </a>
+        }
+      />
+      <div className="page-body" aria-busy={loading}>
+        {error && <ErrorPanel context="Could not list the virtual machines" error={error} onRetry={() => void load()} busy={loading} />}
+        {Object.entries(failures).map(([name, f]) => (
+          <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />
+        ))}
+        {vms && vms.length === 0 && (
+          <div className="vm-empty">
+            <p>No virtual machines yet.</p>
+            <a className="button button--primary" href={vmHref({ kind: 'create' })}>
+              <Plus aria-hidden="true" size={14} />
+              Create your first VM
+            </a>
+          </div>
+        )}
+        {vms && vms.length > 0 && (
+          <table className="vm-table" aria-label="Virtual machines">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">State</th>
+                <th scope="col">CPU</th>
+                <th scope="col">Memory</th>
+                <th scope="col">Size</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {vms.map((vm) => {
+                const name = vm.definition.name;
+                const series = isLive(vm.state) ? live[name] : undefined;
+                const cpuNow = series?.cpu.at(-1);
+                const rssNow = series?.rss.at(-1);
+                return (
+                  <tr key={name} data-vm={name}>
+                    <th scope="row">
+                      <a className="vm-table__name" href={vmHref({ kind: 'vm', name, tab: 'overview' })}>
+                        {name}
+                      </a>
+                      {vm.definition.template && <span className="vm-tag">template</span>}
+                      {vm.definition.description && <span className="vm-table__desc">{vm.definition.description}</span>}
+                    </th>
+                    <td>
+                      <VmStateBadge state={vm.state} busy={pending[name]} />
+                    </td>
+                    <td className="vm-table__metric">
+                      <Sparkline values={series?.cpu ?? []} max={100} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />
+                      <span className="vm-table__num">{cpuNow === undefined ? '—' : `${cpuNow.toFixed(0)}%`}</span>
+                    </td>
+                    <td className="vm-table__metric">
+                      <Sparkline
+                        values={series?.rss ?? []}
+                        max={vm.definition.memoryMiB * 1024 * 1024}
+                        label={rssNow === undefined ? 'no memory data' : `memory ${formatBytes(rssNow)}`}
+                      />
+                      <span className="vm-table__num">{rssNow === undefined ? '—' : formatBytes(rssNow)}</span>
+                    </td>
+                    <td className="vm-table__size">
+                      {vm.definition.cpus} vCPU · {formatMiB(vm.definition.memoryMiB)}
+                    </td>
+                    <td>
+                      <VmQuickActions vm={vm} compact busy={Boolean(pending[name])} onAction={(a) => void act(name, a)} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,127 @@
+// The VM at a glance: what it is (machine, CPUs, memory, boot source, disks), how it
+// runs (accelerator, pid, since when) and how to reach it (graphical console window,
+// SPICE through remote-viewer on the host, the serial console tab).
+import { Copy, MonitorPlay } from 'lucide-react';
+import { useEffect, useState } from 'react';
+import type { VmConsoleInfo, VmInfo } from '../../../../src-shared/vm.js';
+import { useServices } from '../../app/services.js';
+import { formatMiB, isLive } from '../../lib/vm-format.js';
+import { consoleWindowUrl } from '../../lib/vm-route.js';
+import { openConsoleWindow } from './vm-context.js';
+
+export function VmOverview({ vm }: { vm: VmInfo }) {
+  const { client } = useServices();
+  const d = vm.definition;
+  const live = isLive(vm.state);
+  const [consoles, setConsoles] = useState<VmConsoleInfo | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  useEffect(() => {
+    if (!live) return setConsoles(null);
+    let stale = false;
+    client.call('vm.consoleInfo', { name: d.name }).then(
+      (info) => !stale && setConsoles(info),
+      () => !stale && setConsoles(null),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [client, d.name, live]);
+
+  const source = d.kernel ? `Kernel ${d.kernel.kernel}` : d.iso ? `ISO ${d.iso}` : d.disks[0] ? `Disk ${d.disks[0].path}` : 'Nothing to boot';
+  const spiceCommand = consoles?.spice ? `remote-viewer ${consoles.spice.uri}` : null;
+  return (
+    <div className="vm-overview">
+      <section className="vm-card" aria-labelledby="vm-facts">
+        <h2 id="vm-facts" className="vm-card__title">Machine</h2>
+        <dl className="vm-facts">
+          <dt>OS type</dt>
+          <dd>{d.osType}</dd>
+          <dt>Machine</dt>
+          <dd>{d.machine}</dd>
+          <dt>CPUs</dt>
+          <dd>{d.cpus}</dd>
+          <dt>Memory</dt>
+          <dd>{formatMiB(d.memoryMiB)}</dd>
+          <dt>Firmware</dt>
+          <dd>{d.firmware === 'uefi' ? 'UEFI' : 'BIOS'}</dd>
+          <dt>Accelerator</dt>
+          <dd>
+            {d.accel}
+            {vm.accel && ` (running on ${vm.accel.toUpperCase()})`}
+          </dd>
+          <dt>Boots from</dt>
+          <dd className="vm-facts__path">{source}</dd>
+          {d.kernel?.cmdline && (
+            <>
+              <dt>Command line</dt>
+              <dd className="vm-facts__path">{d.kernel.cmdline}</dd>
+            </>
+          )}
+          <dt>Disks</dt>
+          <dd>
+            {d.disks.length === 0
+              ? 'none'
+              : d.disks.map((disk) => (
+                  <span key={disk.id} className="vm-facts__path vm-facts__disk">
+                    {disk.id}: {disk.path} ({disk.format}
+                    {disk.readOnly ? ', read-only' : ''})
+                  </span>
+                ))}
+          </dd>
+          <dt>Network</dt>
+          <dd>{d.network.mode}</dd>
+          {vm.pid !== null && (
+            <>
+              <dt>QEMU pid</dt>
+              <dd>{vm.pid}</dd>
+            </>
+          )}
+          {vm.startedAt && (
+            <>
+              <dt>Started</dt>
+              <dd>
+                <time dateTime={vm.startedAt}>{new Date(vm.startedAt).toLocaleString()}</time>
+              </dd>
+            </>
+          )}
+        </dl>
+      </section>
+      <section className="vm-card" aria-labelledby="vm-consoles">
+        <h2 id="vm-consoles" className="vm-card__title">Consoles</h2>
+        {!live && <p className="muted">Start the VM to reach its consoles.</p>}
+        {live && d.display.vnc && d.machine === 'q35' && (
+          <p>
+            <button type="button" className="button" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name))}>
+              <MonitorPlay aria-hidden="true" size={14} />
+              Open console
+            </button>{' '}
+            <span className="muted">The screen in its own window, with fullscreen and key capture.</span>
+          </p>
+        )}
+        {live && d.machine === 'microvm' && <p className="muted">microvm has no graphical display: use the serial console.</p>}
+        {spiceCommand && (
+          <div className="vm-spice">
+            <p>
+              SPICE: open it with remote-viewer (package virt-viewer) on this host; a browser cannot start programs there.
+            </p>
+            <div className="vm-spice__command">
+              <code>{spiceCommand}</code>
+              <button
+                type="button"
+                className="button vm-btn-sm"
+                onClick={() => {
+                  void navigator.clipboard?.writeText(spiceCommand).then(() => setCopied(true), () => setCopied(false));
+                }}
+              >
+                <Copy aria-hidden="true" size={13} />
+                {copied ? 'Copied' : 'Copy'}
+              </button>
+            </div>
+          </div>
+        )}
+        {live && <p className="muted">The serial console is in the Serial console tab; its log is {consoles?.serialLog ?? '…'}.</p>}
+      </section>
+    </div>
+  );
+}

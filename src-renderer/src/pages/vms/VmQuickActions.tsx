@@ -1,0 +1,63 @@
+// The actions a VM's state allows, as compact buttons: start, stop, pause, resume and
+// the console. A VM with an operation in flight shows it and offers nothing else.
+import { MonitorPlay, Pause, Play, Power, RotateCcw, Square } from 'lucide-react';
+import type { VmInfo } from '../../../../src-shared/vm.js';
+import { actionsFor, isLive, type VmAction } from '../../lib/vm-format.js';
+import { consoleWindowUrl } from '../../lib/vm-route.js';
+import { openConsoleWindow } from './vm-context.js';
+
+const BUTTONS: Record<VmAction, { label: string; icon: typeof Play }> = {
+  start: { label: 'Start', icon: Play },
+  stop: { label: 'Stop', icon: Square },
+  forceStop: { label: 'Force off', icon: Power },
+  pause: { label: 'Pause', icon: Pause },
+  resume: { label: 'Resume', icon: Play },
+  reboot: { label: 'Reset', icon: RotateCcw },
+};
+
+interface VmQuickActionsProps {
+  readonly vm: VmInfo;
+  readonly busy: boolean;
+  readonly onAction: (action: VmAction) => void;
+  /** The list shows fewer actions; the VM page shows them all. */
+  readonly compact?: boolean;
+}
+
+export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickActionsProps) {
+  const name = vm.definition.name;
+  const actions = actionsFor(vm.state).filter((a) => !compact || (a !== 'reboot' && a !== 'forceStop'));
+  const hasVnc = vm.definition.display.vnc && vm.definition.machine === 'q35';
+  return (
+    <div className="vm-actions" role="group" aria-label={`Actions for ${name}`}>
+      {actions.map((action) => {
+        const { label, icon: Icon } = BUTTONS[action];
+        return (
+          <button
+            key={action}
+            type="button"
+            className={`button vm-btn-sm${action === 'start' ? ' button--primary' : ''}`}
+            aria-disabled={busy || undefined}
+            aria-label={compact ? `${label} ${name}` : undefined}
+            title={compact ? label : undefined}
+            onClick={() => !busy && onAction(action)}
+          >
+            <Icon aria-hidden="true" size={13} />
+            {!compact && label}
+          </button>
+        );
+      })}
+      {hasVnc && isLive(vm.state) && (
+        <button
+          type="button"
+          className="button vm-btn-sm"
+          aria-label={compact ? `Open console of ${name}` : undefined}
+          title="Open the graphical console in its own window"
+          onClick={() => openConsoleWindow(name, consoleWindowUrl(name))}
+        >
+          <MonitorPlay aria-hidden="true" size={13} />
+          {!compact && 'Open console'}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+// A VM's settings: its description (saved with vm.update while stopped) and deleting
+// it, with the choice to keep its disk files. Deleting a running VM asks to force it off.
+import { Trash2 } from 'lucide-react';
+import { useState } from 'react';
+import { useStore } from 'zustand';
+import type { VmInfo } from '../../../../src-shared/vm.js';
+import { useServices } from '../../app/services.js';
+import { vmHref } from '../../lib/vm-route.js';
+import { FormField } from './FormField.js';
+import { OperationProgress } from './OperationProgress.js';
+import { useVmStore } from './vm-context.js';
+
+export function VmSettings({ vm }: { vm: VmInfo }) {
+  const { client } = useServices();
+  const store = useVmStore();
+  const name = vm.definition.name;
+  const busy = useStore(store, (s) => s.pending[name]);
+  const [description, setDescription] = useState(vm.definition.description);
+  const [keepDisks, setKeepDisks] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const stopped = vm.state === 'stopped' || vm.state === 'crashed';
+  const tooLong = description.length > 1024 ? 'a description has at most 1024 characters' : undefined;
+  const changed = description !== vm.definition.description;
+
+  const save = () => {
+    if (busy || tooLong || !changed || !stopped) return;
+    void store.getState().run(name, 'Saving…', () => client.call('vm.update', { name, description }));
+  };
+
+  const remove = async () => {
+    if (busy) return;
+    const ok = await store.getState().run(name, stopped ? 'Deleting…' : 'Forcing off and deleting…', () =>
+      client.call('vm.delete', { name, force: !stopped, keepDisks }),
+    );
+    if (ok) window.location.hash = vmHref({ kind: 'list' });
+  };
+
+  return (
+    <div className="vm-settings">
+      <form
+        className="vm-card"
+        aria-label="General settings"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save();
+        }}
+      >
+        <h2 className="vm-card__title">General</h2>
+        <FormField label="VM description" error={tooLong} hint={stopped ? undefined : 'Stop the VM to change its settings.'}>
+          {(p) => <textarea {...p} className="vm-input" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </FormField>
+        <div className="vm-wizard__actions">
+          <button type="submit" className="button" aria-disabled={Boolean(busy) || !changed || !stopped || Boolean(tooLong) || undefined}>
+            Save
+          </button>
+        </div>
+      </form>
+      <section className="vm-card vm-card--danger" aria-labelledby="vm-delete">
+        <h2 id="vm-delete" className="vm-card__title">Delete this VM</h2>
+        <label className="vm-check">
+          <input type="checkbox" checked={keepDisks} onChange={(e) => setKeepDisks(e.target.checked)} />
+          Keep its disk files (only the definition, snapshots list and logs go)
+        </label>
+        {!confirming ? (
+          <button type="button" className="button vm-btn-danger" aria-disabled={Boolean(busy) || undefined} onClick={() => !busy && setConfirming(true)}>
+            <Trash2 aria-hidden="true" size={14} />
+            Delete {name}…
+          </button>
+        ) : (
+          <div className="vm-confirm" role="alertdialog" aria-label={`Confirm deleting ${name}`}>
+            <p>
+              {stopped
+                ? `Delete ${name}${keepDisks ? ', keeping its disks' : ' and its disks'}? This cannot be undone.`
+                : `${name} is ${vm.state}. Force it off (unsaved guest data is lost) and delete it${keepDisks ? ', keeping its disks' : ' with its disks'}?`}
+            </p>
+            <button type="button" className="button vm-btn-danger" aria-disabled={Boolean(busy) || undefined} onClick={() => void remove()}>
+              {stopped ? 'Delete' : 'Force off and delete'}
+            </button>
+            <button type="button" className="button" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        )}
+        {busy && <OperationProgress label={busy} />}
+      </section>
+    </div>
+  );
+}
