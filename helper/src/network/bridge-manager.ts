@@ -1,7 +1,7 @@
 // The kernel side of a network: its bridge, host address, uplinks, VXLAN device and the
 // taps and veths of its attachments. Pure functions compare what the kernel has with
 // what the config wants and emit `ip -batch` lines; BridgeManager runs them, one process per batch.
-import type { AttachmentRecord, NetworkConfig } from './network-config.js';
+import { networkMtu, type AttachmentRecord, type NetworkConfig } from './network-config.js';
 import type { HostLink } from './host-links.js';
 import { runChecked, type CommandRunner } from './command-runner.js';
 
@@ -29,14 +29,18 @@ export function planNetworkLinks(config: NetworkConfig, attachments: readonly At
   const plan: LinkPlan = { host: [], fdb: [], guests: [], bridgeCreated: false, created: [], problems: [] };
   const br = config.bridge;
   const bridge = ctx.links.get(br);
+  const mtu = networkMtu(config);
+  const mtuOpt = mtu === null ? '' : ` mtu ${mtu}`;
   if (!bridge) {
     // forward_delay 0: a new port forwards at once instead of listening for 15 s.
-    plan.host.push(`link add name ${br} address ${config.bridgeMac} type bridge stp_state 0 forward_delay 0`);
+    plan.host.push(`link add name ${br} address ${config.bridgeMac}${mtuOpt} type bridge stp_state 0 forward_delay 0`);
     plan.bridgeCreated = true;
     plan.created.push(br);
   } else if (bridge.kind !== 'bridge') {
     plan.problems.push(`interface ${br} exists but is a ${bridge.kind ?? 'plain'} device, not Nova's bridge`);
     return plan;
+  } else if (mtu !== null && bridge.mtu !== mtu) {
+    plan.host.push(`link set dev ${br} mtu ${mtu}`);
   }
   if (config.subnet) {
     const has = bridge?.addresses.some((a) => a.local === config.subnet?.gateway && a.prefix === config.subnet.prefix);
@@ -51,7 +55,7 @@ export function planNetworkLinks(config: NetworkConfig, attachments: readonly At
       plan.problems.push(`underlay ${o.underlay} is missing`);
     } else if (!dev) {
       const via = o.underlay ? ` dev ${o.underlay}` : '';
-      plan.host.push(`link add name ${o.device} type vxlan id ${o.vni} dstport ${o.port}${via}`);
+      plan.host.push(`link add name ${o.device}${mtuOpt} type vxlan id ${o.vni} dstport ${o.port}${via}`);
       plan.created.push(o.device);
       for (const p of o.peers) plan.fdb.push(`fdb append 00:00:00:00:00:00 dev ${o.device} dst ${p.address} port ${p.port}`);
       plan.host.push(`link set dev ${o.device} master ${br} up`);
@@ -82,12 +86,16 @@ export function planAttachmentLinks(config: NetworkConfig, a: AttachmentRecord, 
 function attachmentLinks(config: NetworkConfig, a: AttachmentRecord, ctx: LinkContext, plan: LinkPlan): void {
   const br = config.bridge;
   const link = ctx.links.get(a.hostIfname);
+  // On an overlay every port carries the tunnel's MTU; a guest end set higher would send
+  // frames the VXLAN device drops without a word (a bridge does not fragment).
+  const mtu = networkMtu(config);
+  const mtuOpt = mtu === null ? '' : ` mtu ${mtu}`;
   if (link) {
-    if (link.master !== br || !link.up) plan.host.push(`link set dev ${a.hostIfname} master ${br} up`);
+    if (link.master !== br || !link.up || (mtu !== null && link.mtu !== mtu)) plan.host.push(`link set dev ${a.hostIfname}${mtuOpt} master ${br} up`);
     return;
   }
   if (a.kind === 'tap') {
-    plan.host.push(`tuntap add dev ${a.hostIfname} mode tap`, `link set dev ${a.hostIfname} master ${br} up`);
+    plan.host.push(`tuntap add dev ${a.hostIfname} mode tap`, `link set dev ${a.hostIfname}${mtuOpt} master ${br} up`);
     plan.created.push(a.hostIfname);
     return;
   }
@@ -95,7 +103,7 @@ function attachmentLinks(config: NetworkConfig, a: AttachmentRecord, ctx: LinkCo
   if (!a.netns || !ctx.netns.has(a.netns)) return;
   const guestIf = a.guestIfname ?? 'eth0';
   plan.host.push(
-    `link add name ${a.hostIfname} type veth peer name ${guestIf} address ${a.mac} netns ${a.netns}`,
+    `link add name ${a.hostIfname}${mtuOpt} type veth peer name ${guestIf}${mtuOpt} address ${a.mac} netns ${a.netns}`,
     `link set dev ${a.hostIfname} master ${br} up`,
   );
   plan.created.push(a.hostIfname);

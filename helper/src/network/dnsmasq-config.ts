@@ -2,7 +2,7 @@
 // MAC, DNS records for static guests), and the lease file parser. dnsmasq-instance.ts
 // writes these and runs the process.
 import type { DhcpLease } from '../../../src-shared/network.js';
-import { guestHostLabel, type AttachmentRecord, type NetworkConfig } from './network-config.js';
+import { guestHostLabel, networkMtu, type AttachmentRecord, type NetworkConfig } from './network-config.js';
 import { parseCidr, formatIp } from './ip-cidr.js';
 
 export interface DnsmasqPaths {
@@ -75,6 +75,9 @@ export function renderDnsmasqConf(config: NetworkConfig, paths: DnsmasqPaths, op
       config.profile === 'nat' ? `dhcp-option=option:router,${subnet.gateway}` : 'dhcp-option=option:router',
       config.dns ? `dhcp-option=option:dns-server,${subnet.gateway}` : 'dhcp-option=option:dns-server',
     );
+    // A VM's NIC is not Nova's to size: DHCP tells the guest the overlay's smaller MTU.
+    const mtu = networkMtu(config);
+    if (mtu !== null) lines.push(`dhcp-option=option:mtu,${mtu}`);
   }
   return lines.join('\n') + '\n';
 }

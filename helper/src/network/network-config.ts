@@ -22,6 +22,11 @@ export interface OverlayConfig {
   /** Resolved peer addresses (IP literals) with their UDP ports. */
   peers: Array<{ address: string; port: number }>;
   port: number;
+  /**
+   * MTU of the bridge and every port on it: the underlay's less the VXLAN headers, so
+   * a guest never sends a frame the tunnel must drop. Absent in records from before it was kept.
+   */
+  mtu?: number;
 }
 
 export interface NetworkConfig {
@@ -67,6 +72,14 @@ export interface NetworkRecord {
    * finished by tearing the network down (a create never completed, or a delete did not).
    */
   pending?: 'create' | 'delete';
+}
+
+/** VXLAN over IPv4 with a 1500-byte underlay, for overlays recorded before their MTU was. */
+export const DEFAULT_OVERLAY_MTU = 1450;
+
+/** The MTU Nova sets on the bridge and its ports, or null to leave the kernel's default. */
+export function networkMtu(config: NetworkConfig): number | null {
+  return config.overlay ? (config.overlay.mtu ?? DEFAULT_OVERLAY_MTU) : null;
 }
 
 /** Runs dnsmasq when it has something to serve. */

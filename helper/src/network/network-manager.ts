@@ -28,7 +28,7 @@ import { DnsmasqInstance } from './dnsmasq-instance.js';
 import { readHostLinks, readNetnsNames, type HostLink } from './host-links.js';
 import { attachmentIfname, DEFAULT_IF_PREFIX, stableMac } from './interface-names.js';
 import { cidrsOverlap, parseCidr, parseIp } from './ip-cidr.js';
-import { guestHostLabel, needsDnsmasq, type AttachmentRecord, type NetworkConfig, type NetworkRecord } from './network-config.js';
+import { guestHostLabel, needsDnsmasq, networkMtu, type AttachmentRecord, type NetworkConfig, type NetworkRecord } from './network-config.js';
 import { checkForward, checkNetworkName, checkStaticAddress, planNetwork } from './network-plan.js';
 import { NetworkStore, NETWORK_RECORD_VERSION } from './network-store.js';
 import { NftFirewall } from './nft-firewall.js';
@@ -176,13 +176,15 @@ export class NetworkManager {
       const records = await this.loaded();
       const drivers = spec.type === 'overlay' ? await (this.opts.overlayDrivers ?? probeOverlayDrivers)() : [];
       const resolvedPeers = await this.resolvePeers(spec.peers.map((p) => p.host));
+      const links = await readHostLinks(this.runner);
+      const underlay = spec.type === 'overlay' && spec.uplinks[0] ? links.get(spec.uplinks[0]) : undefined;
       const config = planNetwork(spec, {
         existing: [...records.values()].map((r) => r.config),
         ifPrefix: this.ifPrefix,
         overlayDrivers: drivers,
         resolvedPeers,
+        underlayMtu: underlay?.mtu,
       });
-      const links = await readHostLinks(this.runner);
       this.checkHost(config, links);
       await this.checkPorts(config.forwards, null);
 
@@ -200,9 +202,11 @@ export class NetworkManager {
       try {
         if (plan.problems.length > 0) throw new NovaError('failed_precondition', plan.problems.join('; '));
         await this.links.apply(plan);
-        await this.ensureForwarding();
-        await this.firewall.apply(this.configs());
-        await this.syncDnsmasq(record, 'restart');
+        // The rules and dnsmasq need the bridge, not each other: made side by side.
+        await settleAll([
+          this.ensureForwarding().then(() => this.firewall.apply(this.configs())),
+          this.syncDnsmasq(record, 'restart'),
+        ]);
         delete record.pending;
         await this.store.put(record);
       } catch (err) {
@@ -213,7 +217,9 @@ export class NetworkManager {
         throw err;
       }
       this.log.info({ network: config.name, profile: config.profile }, 'network created');
-      return this.describe(record, await this.observe());
+      // Every step above was checked, so its state is known without reading the kernel
+      // back (that round trip was a sixth of a create): what was there, plus what was made.
+      return this.describe(record, createdState(config, links));
     });
   }
 
@@ -392,6 +398,20 @@ export class NetworkManager {
         throw new NovaError('already_exists', `uplink ${JSON.stringify(uplink)} is already used: it is a port of ${link.master}`);
       }
       if (link.kind === 'bridge') throw new NovaError('invalid_argument', `uplink ${JSON.stringify(uplink)} is itself a bridge; name the physical interface`);
+      if (config.profile === 'external') {
+        // A bridge port no longer answers on its own addresses, so enslaving this one would
+        // cut the host off that network. Moving addresses and routes is the owner's call, not Nova's.
+        const held = link.addresses.filter((a) => !(a.family === 6 && /^fe[89ab]/i.test(a.local)));
+        if (held.length > 0) {
+          const list = held.map((a) => `${a.local}/${a.prefix}`).join(', ');
+          throw new NovaError(
+            'failed_precondition',
+            `uplink ${JSON.stringify(uplink)} carries this host's address ${list}: as a bridge port it would stop answering on it and the host would lose that network. ` +
+              `Remove the address from ${uplink} first (then give the host its address on the bridge ${config.bridge}), or use profile "nat" to route out through ${uplink}`,
+            { uplink, addresses: held.map((a) => `${a.local}/${a.prefix}`) },
+          );
+        }
+      }
     }
     if (config.subnet) {
       const mine = parseCidr(`${config.subnet.gateway}/${config.subnet.prefix}`);
@@ -472,9 +492,12 @@ export class NetworkManager {
 
   private async teardown(record: NetworkRecord): Promise<void> {
     const d = this.dnsmasq(record.config);
-    await d.stop();
-    await this.links.forceBatch(teardownLines(record.config, record.attachments));
-    await this.firewall.apply(this.configs());
+    // Independent kernel objects, removed side by side; the record goes only once all are gone.
+    await settleAll([
+      d.stop(),
+      this.links.forceBatch(teardownLines(record.config, record.attachments)),
+      this.firewall.apply(this.configs()),
+    ]);
     await d.removeFiles();
     await this.store.remove(record.config.name);
   }
@@ -527,10 +550,42 @@ export class NetworkManager {
   }
 }
 
+/** Waits for every step (none is left running behind a failure), then throws the first error. */
+async function settleAll(steps: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 interface Observed {
   links: ReadonlyMap<string, HostLink>;
   chains: ReadonlySet<string>;
   dnsmasq: ReadonlyMap<string, boolean>;
+}
+
+/** What the kernel has right after a checked create: the links read before it, plus the bridge and rules just made. */
+function createdState(config: NetworkConfig, before: ReadonlyMap<string, HostLink>): Observed {
+  const links = new Map(before);
+  links.set(config.bridge, {
+    ifname: config.bridge,
+    kind: 'bridge',
+    master: null,
+    up: true,
+    mtu: networkMtu(config) ?? 1500,
+    mac: config.bridgeMac,
+    addresses: config.subnet ? [{ family: 4, local: config.subnet.gateway, prefix: config.subnet.prefix }] : [],
+  });
+  if (config.overlay) {
+    links.set(config.overlay.device, { ifname: config.overlay.device, kind: 'vxlan', master: config.bridge, up: true, mtu: networkMtu(config) ?? 1500, mac: null, addresses: [] });
+  }
+  if (config.profile === 'external') {
+    for (const uplink of config.uplinks) {
+      const link = links.get(uplink);
+      if (link) links.set(uplink, { ...link, master: config.bridge, up: true });
+    }
+  }
+  const chains = networkChains(config.name);
+  return { links, chains: new Set([chains.out, chains.in]), dnsmasq: new Map([[config.name, needsDnsmasq(config)]]) };
 }
 
 /** active: everything in place; degraded: the bridge is up but something is missing; down: no bridge. */

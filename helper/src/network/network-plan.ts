@@ -17,7 +17,13 @@ export interface PlanContext {
   overlayDrivers: readonly string[];
   /** Host names of overlay peers resolved to addresses by the caller. */
   resolvedPeers?: Readonly<Record<string, string>>;
+  /** MTU of the overlay's underlay interface (default 1500, as when the kernel routes to peers). */
+  underlayMtu?: number;
 }
+
+/** Outer IPv4 (20) or IPv6 (40) header, UDP (8), VXLAN (8) and the inner Ethernet header (14). */
+const VXLAN_OVERHEAD = { 4: 50, 6: 70 } as const;
+const MIN_OVERLAY_MTU = 1280;
 
 const bad = (message: string, details?: unknown) => new NovaError('invalid_argument', message, details);
 
@@ -149,6 +155,12 @@ function planOverlay(spec: NetworkSpec, ctx: PlanContext): OverlayConfig {
     if (!address) throw bad(`overlay peer ${JSON.stringify(p.host)} is not an IP address and could not be resolved`);
     return { address, port: p.port ?? VXLAN_PORT };
   });
+  const overhead = peers.some((p) => p.address.includes(':')) ? VXLAN_OVERHEAD[6] : VXLAN_OVERHEAD[4];
+  const underlayMtu = ctx.underlayMtu ?? 1500;
+  const mtu = underlayMtu - overhead;
+  if (mtu < MIN_OVERLAY_MTU) {
+    throw bad(`the underlay's MTU ${underlayMtu} leaves ${mtu} bytes for guests after VXLAN's ${overhead}; an overlay needs at least ${MIN_OVERLAY_MTU} (raise the underlay's MTU)`);
+  }
   return {
     driver: 'vxlan',
     vni: spec.vni,
@@ -156,6 +168,7 @@ function planOverlay(spec: NetworkSpec, ctx: PlanContext): OverlayConfig {
     underlay: spec.uplinks[0] ?? null,
     peers,
     port: VXLAN_PORT,
+    mtu,
   };
 }
 

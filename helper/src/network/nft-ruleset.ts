@@ -106,6 +106,11 @@ function snatChain(net: NetworkConfig): string[] {
   }
   const out = net.uplinks.length > 0 ? ` oifname ${ifnameSet(net.uplinks)}` : '';
   rules.push(`${kw} saddr ${cidr} ${kw} daddr != ${cidr}${out} masquerade`);
+  if (net.forwards.length > 0) {
+    // Hairpin: a guest reaching a forwarded host port of its own network. Without this the
+    // guest behind the forward answers the caller directly, from an address it never called.
+    rules.push(`oifname ${q(net.bridge)} ${kw} saddr ${cidr} ${kw} daddr ${cidr} ct status dnat masquerade`);
+  }
   return rules;
 }
 
