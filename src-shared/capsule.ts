@@ -2,6 +2,7 @@
 // the create spec the user writes, the capsule record the helper reports, and the image
 // records. Pure zod so the renderer, main and the helper validate the same shapes.
 import { z } from 'zod';
+import { NetworkNameSchema } from './network.js';
 
 /** Capsule names become container ids, cgroup and directory names: never a `/`. */
 export const CAPSULE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -61,6 +62,24 @@ export function parseVolume(text: string): Volume | null {
   return { source, target, readOnly: mode === 'ro' };
 }
 
+/** A published port: `hostPort` on the host forwards to `guestPort` of the capsule's address. */
+export const PublishedPortSchema = z.strictObject({
+  hostPort: z.number().int().min(1).max(65535),
+  guestPort: z.number().int().min(1).max(65535),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+});
+export type PublishedPort = z.output<typeof PublishedPortSchema>;
+
+/** `host:guest[/tcp|/udp]`, as the NovaFile and the CLI write published ports. */
+export function parsePublishedPort(text: string): PublishedPort | null {
+  const m = /^(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
+  if (!m) return null;
+  const hostPort = Number(m[1]);
+  const guestPort = Number(m[2]);
+  if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) return null;
+  return { hostPort, guestPort, protocol: m[3] === 'udp' ? 'udp' : 'tcp' };
+}
+
 const EnvKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
 export const CapsuleSpecSchema = z.strictObject({
@@ -90,6 +109,12 @@ export const CapsuleSpecSchema = z.strictObject({
   runtime: z.string().max(64).optional(),
   /** Run in a user namespace (uid 0 inside is unprivileged outside) where the host allows. */
   userNamespace: z.boolean().default(false),
+  /** A Nova network to join (a veth in the capsule's own namespace); none: loopback only. */
+  network: NetworkNameSchema.optional(),
+  /** Static `address[/prefix]` on that network; omitted: the helper picks a free one. */
+  address: z.string().max(64).optional(),
+  /** Host ports forwarded to the capsule (needs a NAT network). */
+  ports: z.array(PublishedPortSchema).max(256).default([]),
 });
 export type CapsuleSpec = z.infer<typeof CapsuleSpecSchema>;
 export type CapsuleSpecIn = z.input<typeof CapsuleSpecSchema>;
@@ -124,6 +149,11 @@ export const CapsuleSchema = z.strictObject({
   lastExit: CapsuleExitSchema.nullable(),
   /** Restarts made by the restart policy since the last manual start. */
   restartCount: z.number().int(),
+  /** Where the running capsule sits on its Nova network; null when stopped or not attached. */
+  network: z
+    .strictObject({ name: z.string(), address: z.string(), hostname: z.string(), hostIfname: z.string() })
+    .nullable()
+    .default(null),
 });
 export type Capsule = z.infer<typeof CapsuleSchema>;
 
@@ -143,6 +173,9 @@ export const CapsuleMetricsSchema = z.strictObject({
   pids: z.number().nullable(),
   ioReadBytes: z.number().nullable(),
   ioWriteBytes: z.number().nullable(),
+  /** Bytes the capsule received and sent on its Nova network veth; null without one. */
+  netRxBytes: z.number().nullable().default(null),
+  netTxBytes: z.number().nullable().default(null),
 });
 export type CapsuleMetrics = z.infer<typeof CapsuleMetricsSchema>;
 

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
 import { PolkitAuthorizer } from './auth/authorizer.js';
 import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-engine.js';
+import { networkManagerCapsulePort } from './capsule/capsule-network.js';
 import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
@@ -97,6 +98,11 @@ async function main(): Promise<number> {
   });
   const runDir = resolve(args['run-dir'] ?? join(stateDir, 'run'));
   const allowedRoots = [...(args['allowed-root'] ?? DEFAULT_ALLOWED_ROOTS).map((r) => resolve(r)), stateDir];
+  const networks = new NetworkManager({
+    stateDir,
+    runDir: join(runDir, 'networks'),
+    logger: logger.child({ component: 'network' }),
+  });
   // Built first: a bad --oci-runtime stops the helper before it touches anything.
   const capsuleEngine = createCapsuleEngine({
     stateDir,
@@ -105,12 +111,8 @@ async function main(): Promise<number> {
     volumeRoots: (args['volume-root'] ?? DEFAULT_VOLUME_ROOTS).map((r) => resolve(r)),
     probeEnv: realHostProbeEnv(),
     logger: logger.child({ component: 'capsule' }),
+    networks: networkManagerCapsulePort(networks),
     onChange: (name, state) => emit({ name: 'capsule.stateChanged', payload: { name, state } }),
-  });
-  const networks = new NetworkManager({
-    stateDir,
-    runDir: join(runDir, 'networks'),
-    logger: logger.child({ component: 'network' }),
   });
   const vms = new VmManager({
     stateDir,

@@ -203,13 +203,37 @@ describe('applyCapsule', () => {
     expect(report.actions).toEqual(['image alpine:3.20: pulled', 'container api: created', 'container api: started']);
   });
 
-  it('refuses a capsule on a Nova network with the line of its network key', async () => {
-    const text = 'project = "x"\n\n[capsule.api]\ncapsule = "alpine"\nnetwork = "lan"\n[network.lan]\nsubnet = "10.9.0.1/24"\n';
+  it('creates the capsule\'s missing network and passes its network and published ports', async () => {
+    const text = 'project = "x"\n\n[capsule.api]\ncapsule = "alpine"\nnetwork = "lan"\nports = ["8080:80", "5353:53/udp"]\n[network.lan]\nsubnet = "10.9.0.1/24"\n';
+    const cfg = parseNovaFile(text, 'NovaFile.toml', '/p').config!;
+    const f = fakeHelper({
+      'network.get': notFound('network'),
+      'network.create': () => ({}),
+      'capsule.get': notFound('capsule'),
+      'ociImage.inspect': () => ({}),
+      'capsule.create': () => ({ state: 'created' }),
+      'capsule.start': () => ({ state: 'running' }),
+    });
+    const report = await applyCapsule(cfg, 'api', { helper: f.helper });
+    expect(f.methods()).toEqual(['network.get', 'network.create', 'capsule.get', 'ociImage.inspect', 'capsule.create', 'capsule.start']);
+    expect(f.calls[4]?.[1]).toMatchObject({
+      name: 'api',
+      network: 'lan',
+      ports: [
+        { hostPort: 8080, guestPort: 80, protocol: 'tcp' },
+        { hostPort: 5353, guestPort: 53, protocol: 'udp' },
+      ],
+    });
+    expect(report.actions).toEqual(['network lan: created', 'container api: created', 'container api: started']);
+  });
+
+  it('refuses published ports without a network, with the line of its ports key, before any call', async () => {
+    const text = 'project = "x"\n\n[capsule.api]\ncapsule = "alpine"\nports = ["8080:80"]\n';
     const cfg = parseNovaFile(text, 'NovaFile.toml', '/p').config!;
     const f = fakeHelper({});
     await expect(applyCapsule(cfg, 'api', { helper: f.helper, locate: novaFileLocator('NovaFile.toml', text) })).rejects.toMatchObject({
-      code: 'unsupported',
-      message: expect.stringMatching(/^NovaFile\.toml:5:1: capsule api names network lan/),
+      code: 'invalid_argument',
+      message: expect.stringMatching(/^NovaFile\.toml:5:1: capsule api publishes ports but joins no network/),
     });
     expect(f.calls).toEqual([]);
   });

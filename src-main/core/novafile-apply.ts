@@ -150,11 +150,8 @@ export interface CapsulePlan {
 
 export function capsuleSpec(c: CapsuleConfig, locate: Locate): CapsulePlan {
   const at = (key: string) => where(locate, ['container', c.name, key]);
-  if (c.network !== undefined) {
-    throw new NovaError('unsupported', `${at('network')}: capsule ${c.name} names network ${c.network}, but capsules cannot join Nova networks in this version; remove network (the capsule then has its own isolated network namespace)`);
-  }
-  if (c.ports.length > 0) {
-    throw new NovaError('unsupported', `${at('ports')}: capsule ${c.name} publishes ports, which needs a Nova network capsules cannot join in this version; remove ports`);
+  if (c.ports.length > 0 && c.network === undefined) {
+    throw new NovaError('invalid_argument', `${at('ports')}: capsule ${c.name} publishes ports but joins no network; add network = "NAME" (a NAT network) or remove ports`);
   }
   if (c.user !== undefined && !/^\d{1,10}(:\d{1,10})?$/.test(c.user)) {
     throw new NovaError('invalid_argument', `${at('user')}: capsule user ${JSON.stringify(c.user)} must be numeric ("1000" or "1000:1000"): Nova does not look names up in the image`);
@@ -165,6 +162,8 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate): CapsulePlan {
     env: c.env,
     volumes: c.volumes.map((v) => ({ source: v.host, target: v.guest, readOnly: v.readOnly })),
   };
+  if (c.network !== undefined) spec.network = c.network;
+  if (c.ports.length > 0) spec.ports = c.ports.map((p) => ({ hostPort: p.hostPort, guestPort: p.guestPort, protocol: p.protocol }));
   if (c.command) spec.command = c.command;
   if (c.workdir) spec.workdir = c.workdir;
   if (c.user) spec.user = c.user;
@@ -198,20 +197,7 @@ export async function applyVm(config: NovaFileConfig, name: string, opts: ApplyO
   // Refusals first, so a file the host cannot run changes nothing.
   await checkVmHost(vm, h, vmAt);
 
-  if (vm.network) {
-    const net = config.networks.find((n) => n.name === vm.network);
-    if (!net) throw new NovaError('not_found', `${vmAt('network')}: network ${vm.network} is not declared in ${config.file}; add [network.${vm.network}]`);
-    const exists = await h.call('network.get', { name: net.name }).then(
-      () => true,
-      (err: unknown) => (isNovaError(err) && err.code === 'not_found' ? false : Promise.reject(err)),
-    );
-    if (exists) {
-      report.notices.push(`network ${net.name}: exists, left as it is`);
-    } else {
-      await wrap(where(locate, ['network', net.name]), `network ${net.name}`, () => h.call('network.create', networkSpec(net, config.domain)));
-      act(`network ${net.name}: created`);
-    }
-  }
+  if (vm.network) await ensureNetwork(config, vm.network, vmAt('network'), { locate, helper: h, report, act });
 
   const existing = await h.call('vm.get', { name }).catch((err: unknown) => (isNovaError(err) && err.code === 'not_found' ? null : Promise.reject(err)));
   let state = existing?.state ?? 'stopped';
@@ -244,6 +230,27 @@ export async function applyVm(config: NovaFileConfig, name: string, opts: ApplyO
   return report;
 }
 
+/** Creates a network the file declares when the host lacks it; an existing one is left as it is. */
+async function ensureNetwork(
+  config: NovaFileConfig,
+  name: string,
+  at: string,
+  ctx: { locate: Locate; helper: ApplyOptions['helper']; report: ApplyReport; act: (line: string) => void },
+): Promise<void> {
+  const net = config.networks.find((n) => n.name === name);
+  if (!net) throw new NovaError('not_found', `${at}: network ${name} is not declared in ${config.file}; add [network.${name}]`);
+  const exists = await ctx.helper.call('network.get', { name: net.name }).then(
+    () => true,
+    (err: unknown) => (isNovaError(err) && err.code === 'not_found' ? false : Promise.reject(err)),
+  );
+  if (exists) {
+    ctx.report.notices.push(`network ${net.name}: exists, left as it is`);
+  } else {
+    await wrap(where(ctx.locate, ['network', net.name]), `network ${net.name}`, () => ctx.helper.call('network.create', networkSpec(net, config.domain)));
+    ctx.act(`network ${net.name}: created`);
+  }
+}
+
 export async function applyCapsule(config: NovaFileConfig, name: string, opts: ApplyOptions): Promise<ApplyReport> {
   const locate = opts.locate ?? (() => config.file);
   const c = config.capsules.find((x) => x.name === name);
@@ -259,6 +266,7 @@ export async function applyCapsule(config: NovaFileConfig, name: string, opts: A
   const h = opts.helper;
   const at = where(locate, ['container', name]);
   const plan = capsuleSpec(c, locate);
+  if (c.network !== undefined) await ensureNetwork(config, c.network, where(locate, ['container', name, 'network']), { locate, helper: h, report, act });
   const existing = await h.call('capsule.get', { name }).catch((err: unknown) => (isNovaError(err) && err.code === 'not_found' ? null : Promise.reject(err)));
   if (!existing) {
     const haveImage = await h.call('ociImage.inspect', { name: plan.image }).then(

@@ -10,6 +10,7 @@ import { callerOf } from '../auth/peer-credentials.js';
 import type { HostProbeEnv } from '../host-check/host-probe-env.js';
 import type { Logger } from '../util/logger.js';
 import { CapsuleManager, type PtySpawn } from './capsule-manager.js';
+import type { CapsuleNetworkPort } from './capsule-network.js';
 import { ImageStore } from './image-store.js';
 import { runtimeResolver } from './runtime-resolver.js';
 import { TerminalServer } from './terminal-server.js';
@@ -25,6 +26,8 @@ export interface CapsuleEngineOptions {
   volumeRoots: readonly string[];
   probeEnv: HostProbeEnv;
   logger: Logger;
+  /** Nova networks capsules may join (the NetworkManager behind networkManagerCapsulePort). */
+  networks?: CapsuleNetworkPort;
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
 }
 
@@ -65,6 +68,7 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     shimCommand: bundledShimCommand(),
     volumeRoots: o.volumeRoots,
     ptySpawn: loadPtySpawn(o.logger),
+    ...(o.networks ? { networks: o.networks } : {}),
     ...(o.onChange ? { onChange: o.onChange } : {}),
   });
   const terminals = new TerminalServer({

@@ -28,6 +28,7 @@ import { isSameProcess, processStartTime } from '../util/proc-stat.js';
 import { nextLogSeq, readLogs, type LogPage, type LogQuery } from './capsule-logs.js';
 import type { ShimExit, ShimSpec } from './capsule-shim.js';
 import { memoryCgroupDirV1, readCgroupMetrics } from './cgroup-metrics.js';
+import { noCapsuleNetworkPort, readVethCounters, type CapsuleAttachment, type CapsuleNetworkPort } from './capsule-network.js';
 import type { ImageStore } from './image-store.js';
 import { buildOciConfig, type IdMapping } from './oci-config.js';
 import * as rt from './runtime-argv.js';
@@ -46,6 +47,11 @@ const RunRecordSchema = z.strictObject({
   containerPid: z.number().int().nullable(),
   startedAt: z.string(),
   paused: z.boolean(),
+  /** The run's place on its Nova network, kept so a restarted helper can release it. */
+  network: z
+    .strictObject({ name: z.string(), address: z.string(), hostIfname: z.string(), hostname: z.string(), netns: z.string() })
+    .nullable()
+    .optional(),
 });
 
 const CapsuleRecordSchema = z.strictObject({
@@ -103,6 +109,10 @@ export interface CapsuleManagerOptions {
   ptySpawn?: PtySpawn;
   /** Tells whether overlayfs works with the state dir as upper (probed once otherwise). */
   forceRootfsMode?: 'overlay' | 'copy';
+  /** Veths, addresses and port forwards on Nova networks; without it, capsules with a network are refused. */
+  networks?: CapsuleNetworkPort;
+  /** Where named network namespaces live (`ip netns`), default /run/netns. */
+  netnsDir?: string;
   /** Told after every change of a capsule's record (a signal to refetch); `deleted` when it is gone. */
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
 }
@@ -122,8 +132,15 @@ export interface TerminalSession {
   close(): void;
 }
 
-function hostsFile(hostname: string): string {
-  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
+function hostsFile(hostname: string, net: CapsuleAttachment | null): string {
+  const own = net ? `${net.address.split('/')[0]}\t${net.hostname} ${hostname}` : `127.0.1.1\t${hostname}`;
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}\n`;
+}
+
+function resolvConf(net: CapsuleAttachment | null): string {
+  if (!net) return '# this capsule has no network: it is not attached to a Nova network\n';
+  if (!net.dns) return `# network ${net.network} serves no DNS\n`;
+  return `nameserver ${net.dns.server}\nsearch ${net.dns.domain}\n`;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -222,6 +239,13 @@ export class CapsuleManager {
       snapshots: join(d, 'snapshots'),
     };
   }
+  private get networks(): CapsuleNetworkPort {
+    return this.o.networks ?? noCapsuleNetworkPort;
+  }
+  /** The capsule's named network namespace (`ip netns` names are at most 63 characters here). */
+  private netnsName(name: string): string {
+    return this.containerId(name).slice(0, 63);
+  }
   private get maxLogFiles(): number {
     return this.o.maxLogFiles ?? 5;
   }
@@ -298,6 +322,9 @@ export class CapsuleManager {
       startedAt: rec.run?.startedAt ?? null,
       lastExit: rec.lastExit,
       restartCount: rec.restartCount,
+      network: rec.run?.network
+        ? { name: rec.run.network.name, address: rec.run.network.address, hostname: rec.run.network.hostname, hostIfname: rec.run.network.hostIfname }
+        : null,
     };
   }
 
@@ -327,9 +354,13 @@ export class CapsuleManager {
         throw new NovaError('unsupported', 'This host offers no IO weight (no blkio.weight / io.weight: the block scheduler has no proportional weights); omit ioWeight');
       }
       for (const v of spec.volumes) await resolveVolume(v, this.o.volumeRoots);
+      if (spec.network) await this.networks.checkNetwork(spec.network, spec.ports);
+      else if (spec.ports.length > 0 || spec.address !== undefined) {
+        throw new NovaError('invalid_argument', `Capsule "${spec.name}" publishes ports or sets an address but joins no network: give it a Nova network`);
+      }
       const image = await this.o.images.get(spec.image);
       // Fails on a missing command before anything is made.
-      buildOciConfig(await this.configInput(spec, image, null));
+      buildOciConfig(await this.configInput(spec, image, null, null));
       const rootfsMode = await this.rootfsMode();
       const tmp = join(this.root, `.creating-${spec.name}`);
       await rm(tmp, { recursive: true, force: true });
@@ -489,7 +520,9 @@ export class CapsuleManager {
   async metrics(name: string): Promise<CapsuleMetrics> {
     const rec = this.mustGet(name);
     if (!rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is not running: no metrics`);
-    return readCgroupMetrics(this.cgroupsPath(name), this.o.cgroupRoot);
+    const metrics = await readCgroupMetrics(this.cgroupsPath(name), this.o.cgroupRoot);
+    const veth = rec.run.network ? await readVethCounters(rec.run.network.hostIfname) : null;
+    return { ...metrics, netRxBytes: veth?.rxBytes ?? null, netTxBytes: veth?.txBytes ?? null };
   }
 
   // ---- snapshots of the writable layer ----
@@ -612,12 +645,14 @@ export class CapsuleManager {
     await rm(p.run, { recursive: true, force: true });
     await mkdir(p.run, { mode: 0o700 });
     await this.mountRootfs(name, rec, image);
+    let net: CapsuleAttachment | null = null;
     try {
-      const input = await this.configInput(rec.spec, image, p.etc);
+      net = await this.joinNetwork(name, rec.spec);
+      const input = await this.configInput(rec.spec, image, p.etc, net ? join(this.o.netnsDir ?? '/run/netns', this.netnsName(name)) : null);
       const hostname = rec.spec.hostname ?? name.replace(/_/g, '-');
-      await writeFile(join(p.etc, 'hosts'), hostsFile(hostname));
+      await writeFile(join(p.etc, 'hosts'), hostsFile(hostname, net));
       await writeFile(join(p.etc, 'hostname'), `${hostname}\n`);
-      await writeFile(join(p.etc, 'resolv.conf'), '# this capsule has no network: it is not attached to a Nova network\n');
+      await writeFile(join(p.etc, 'resolv.conf'), resolvConf(net));
       await writeJsonAtomic(join(p.bundle, 'config.json'), buildOciConfig(input));
       const shimSpec: ShimSpec = {
         runtime,
@@ -640,7 +675,8 @@ export class CapsuleManager {
       if (shimPid === undefined) throw new NovaError('internal', 'The capsule shim could not be started');
       const shimStart = await processStartTime(shimPid);
       if (!shimStart) throw new NovaError('internal', 'The capsule shim exited at once');
-      rec.run = { shimPid, shimStart, containerPid: null, startedAt: new Date().toISOString(), paused: false };
+      const network = net ? { name: net.network, address: net.address, hostIfname: net.hostIfname, hostname: net.hostname, netns: this.netnsName(name) } : null;
+      rec.run = { shimPid, shimStart, containerPid: null, startedAt: new Date().toISOString(), paused: false, network };
       await this.save(name, rec);
       // Wait for the container's pid (started) or the shim's exit record (failed at once).
       const deadline = Date.now() + START_WAIT_MS;
@@ -652,11 +688,13 @@ export class CapsuleManager {
         }
         const exit = await this.readShimExit(name);
         if (exit && !exit.started) {
+          const failed = rec.run;
           rec.run = null;
           rec.desired = 'stopped';
           rec.lastExit = exitFromShim(exit, false);
           await this.save(name, rec);
           await this.unmountRootfs(name);
+          await this.leaveNetwork(name, rec.spec, failed.network ?? null);
           throw new NovaError('failed_precondition', `Capsule "${name}" could not start: ${exit.runtimeError ?? 'the runtime failed'}`);
         }
         if (exit) break;
@@ -668,9 +706,45 @@ export class CapsuleManager {
       await this.save(name, rec);
       this.supervise(name);
     } catch (err) {
-      if (!rec.run) await this.unmountRootfs(name);
+      if (!rec.run) {
+        await this.unmountRootfs(name);
+        if (net) await this.leaveNetwork(name, rec.spec, { name: net.network, address: net.address, netns: this.netnsName(name) });
+      }
       throw err;
     }
+  }
+
+  /** The capsule's namespace, its veth and address, and its published ports; null without a network. */
+  private async joinNetwork(name: string, spec: CapsuleSpec): Promise<CapsuleAttachment | null> {
+    if (!spec.network) return null;
+    const ns = this.netnsName(name);
+    // A namespace left by a crash is this capsule's own (its name is derived): start afresh.
+    await this.o.run(['ip', 'netns', 'delete', ns], { timeoutMs: 10_000, allowFailure: true });
+    await this.o.run(['ip', 'netns', 'add', ns], { timeoutMs: 10_000 });
+    let net: CapsuleAttachment | null = null;
+    try {
+      await this.o.run(['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up'], { timeoutMs: 10_000 });
+      net = await this.networks.attach(spec.network, name, ns, spec.address);
+      if (spec.ports.length > 0) await this.networks.publish(spec.network, net.address, spec.ports);
+      return net;
+    } catch (err) {
+      await this.leaveNetwork(name, spec, { name: spec.network, address: net?.address ?? null, netns: ns });
+      throw err;
+    }
+  }
+
+  /** Gives back what joinNetwork took; every step is idempotent, so it is safe to repeat. */
+  private async leaveNetwork(name: string, spec: CapsuleSpec, net: { name: string; address: string | null; netns: string } | null): Promise<void> {
+    if (!net && !spec.network) return;
+    const network = net?.name ?? (spec.network as string);
+    const ns = net?.netns ?? this.netnsName(name);
+    try {
+      if (net?.address && spec.ports.length > 0) await this.networks.unpublish(network, net.address, spec.ports);
+      await this.networks.detach(network, name);
+    } catch (err) {
+      this.o.logger.warn({ capsule: name, network, err }, 'could not release the capsule network attachment');
+    }
+    await this.o.run(['ip', 'netns', 'delete', ns], { timeoutMs: 10_000, allowFailure: true });
   }
 
   private async stopLocked(name: string, rec: CapsuleRecord, timeoutSec: number): Promise<void> {
@@ -767,9 +841,11 @@ export class CapsuleManager {
       await this.o.run(rt.killArgv(runtime, this.runtimeRoot, this.containerId(name), 'SIGKILL', true), { timeoutMs: 10_000, allowFailure: true });
       await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000, allowFailure: true });
     }
+    const ended = rec.run;
     rec.run = null;
     rec.lastExit = exit;
     await this.unmountRootfs(name);
+    if (ended?.network) await this.leaveNetwork(name, rec.spec, ended.network);
     this.o.logger.info({ capsule: name, exit }, 'capsule exited');
     if (rec.desired === 'running' && !stopRequested && shouldRestart(rec.spec, exit, rec.restartCount)) {
       const delay = Math.min(10_000, (this.o.restartBackoffMs ?? 100) * 2 ** Math.min(rec.restartCount, 10));
@@ -814,7 +890,7 @@ export class CapsuleManager {
     }
   }
 
-  private async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null) {
+  private async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null, netnsPath: string | null) {
     const volumes = [];
     for (const v of spec.volumes) volumes.push(await resolveVolume(v, this.o.volumeRoots));
     return {
@@ -822,7 +898,7 @@ export class CapsuleManager {
       image: image.config,
       rootfsPath: 'rootfs',
       cgroupsPath: this.cgroupsPath(spec.name),
-      netnsPath: null,
+      netnsPath,
       idMapping: spec.userNamespace ? (this.o.idMapping ?? null) : null,
       volumes,
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),

@@ -61,6 +61,8 @@ export async function readCgroupMetrics(cgroupsPath: string, cgroupRoot = '/sys/
       pids: await readNumber(join(v2, 'pids.current')),
       ioReadBytes: ioBytes?.read ?? null,
       ioWriteBytes: ioBytes?.write ?? null,
+      netRxBytes: null,
+      netTxBytes: null,
     };
   }
   const cpuacct = (await readNumber(join(cgroupRoot, 'cpuacct', cgroupsPath, 'cpuacct.usage'))) ?? (await readNumber(join(cgroupRoot, 'cpu,cpuacct', cgroupsPath, 'cpuacct.usage')));
@@ -76,6 +78,8 @@ export async function readCgroupMetrics(cgroupsPath: string, cgroupRoot = '/sys/
     pids: await readNumber(join(cgroupRoot, 'pids', cgroupsPath, 'pids.current')),
     ioReadBytes: io?.read ?? null,
     ioWriteBytes: io?.write ?? null,
+    netRxBytes: null,
+    netTxBytes: null,
   };
 }
 

@@ -9,11 +9,13 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
 import {
   MIN_MEMORY_BYTES,
+  parsePublishedPort,
   parseRestartPolicy,
   parseVolume,
   type Capsule,
   type CapsuleSpecIn,
   type OciImage,
+  type PublishedPort,
   type RestartPolicy,
   type Volume,
 } from '../../../src-shared/capsule.js';
@@ -81,6 +83,12 @@ function volumeEntry(text: string, previous: Volume[] = []): Volume[] {
   const v = parseVolume(text);
   if (!v) throw new InvalidArgumentError(`"${text}" is not HOST:GUEST[:ro|:rw]`);
   return [...previous, { ...v, source: resolve(v.source) }];
+}
+
+function portEntry(text: string, previous: PublishedPort[] = []): PublishedPort[] {
+  const p = parsePublishedPort(text);
+  if (!p) throw new InvalidArgumentError(`"${text}" is not HOST:GUEST[/tcp|/udp] (ports 1-65535)`);
+  return [...previous, p];
 }
 
 function restartPolicy(text: string): RestartPolicy {
@@ -201,6 +209,9 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     .option('--restart <policy>', 'no, always, on-failure or on-failure:N', restartPolicy)
     .option('--stop-timeout <seconds>', 'between SIGTERM and SIGKILL on stop', wholeNumber('--stop-timeout', 0, 3600))
     .option('--runtime <name>', 'crun or runc (the helper probes by default)')
+    .option('--network <name>', 'join this Nova network (a veth with a static address, NAME.NETWORK.nova in its DNS)')
+    .option('--address <ip[/prefix]>', 'the static address on --network (default: the helper picks a free one)')
+    .option('-p, --port <host:guest[/udp]>', 'publish a port of the capsule on the host (repeatable; needs a NAT --network)', portEntry)
     .option('--start', 'start it once created', false)
     .option('--json', 'machine-readable output')
     .action(async (name: string, command: string[], o: CreateOptions) => {
@@ -291,6 +302,9 @@ interface CreateOptions {
   restart?: RestartPolicy;
   stopTimeout?: number;
   runtime?: string;
+  network?: string;
+  address?: string;
+  port?: PublishedPort[];
   start: boolean;
   json?: boolean;
 }
@@ -303,6 +317,9 @@ export function capsuleSpecFromOptions(name: string, command: string[], o: Creat
     ...(o.entrypoint ? { entrypoint: [o.entrypoint] } : {}),
     ...(o.env ? { env: o.env } : {}),
     ...(o.volume ? { volumes: o.volume } : {}),
+    ...(o.network ? { network: o.network } : {}),
+    ...(o.address ? { address: o.address } : {}),
+    ...(o.port ? { ports: o.port } : {}),
     ...(o.workdir ? { workdir: o.workdir } : {}),
     ...(o.user ? { user: o.user } : {}),
     ...(o.hostname ? { hostname: o.hostname } : {}),
