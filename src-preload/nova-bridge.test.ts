@@ -7,7 +7,7 @@ const PINNED_SURFACE = {
   capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen'],
   helper: ['info', 'ping'],
   host: ['check'],
-  image: ['import', 'list', 'remove'],
+  image: ['import', 'importCancel', 'list', 'remove'],
   network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],

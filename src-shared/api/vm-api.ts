@@ -96,6 +96,12 @@ export const vmMethods = {
     served: manage,
     timeoutMs: 6 * 3600_000,
   }),
+  'image.importCancel': defineMethod({
+    summary: 'Cancel an image import under way: qemu-img is stopped and the partial file removed',
+    params: z.strictObject({ name: ImageSchema.shape.name }),
+    result: z.strictObject({ cancelled: z.boolean() }),
+    served: manage,
+  }),
   'image.remove': defineMethod({ summary: 'Remove an image no VM uses', params: z.strictObject({ name: ImageSchema.shape.name }), result: ok, served: manage }),
 } as const;
 

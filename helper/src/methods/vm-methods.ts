@@ -1,5 +1,5 @@
 // VM and image handlers: thin adapters from validated contract params to the VmManager.
-// QEMU runs as the caller when the caller is not root (its disks and sockets are chowned).
+// QEMU runs as the caller when the caller is not root and can reach its files (see run-as-user.ts).
 import type { z } from 'zod';
 import type { VmEvent, vmMethods } from '../../../src-shared/api/vm-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
@@ -62,6 +62,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
         },
       });
     },
+    'image.importCancel': async ({ name }) => ({ cancelled: vms.images.cancel(name) }),
     'image.remove': async ({ name }) => {
       await vms.images.remove(name, (p) => vms.userOf(p));
       return { ok: true as const };

@@ -1,9 +1,11 @@
 // The image library in <state>/images: disk bases, ISOs, kernels and initrds, each a
 // file beside a NAME.json record (format, virtual and actual size, sha256). Disks are
-// imported through qemu-img convert (raw/qcow2/vmdk/vdi/vhdx -> qcow2) with progress.
+// imported through qemu-img convert (raw/qcow2/vmdk/vdi/vhdx -> qcow2) with progress;
+// a running import can be cancelled by name, and leaves no partial file behind.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { extname, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import { ImageSchema, type Image } from '../../../src-shared/vm.js';
@@ -15,6 +17,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DISK_FORMATS = new Set(['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx']);
 
 export class ImageLibrary {
+  /** Imports under way, by image name: what cancel() aborts. */
+  private readonly running = new Map<string, AbortController>();
+
   constructor(
     private readonly dir: string,
     private readonly guard: PathGuard,
@@ -34,40 +39,79 @@ export class ImageLibrary {
   /** Disks become qcow2 (with progress); ISOs, kernels and initrds are copied as they are. */
   async import(source: string, name: string, opts: { onProgress?: (percent: number) => void; signal?: AbortSignal } = {}): Promise<Image> {
     if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
+    if (this.running.has(name)) throw new NovaError('already_exists', `image ${name} is being imported right now: wait for it, or cancel it (image.importCancel)`);
     if ((await this.list()).some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+    // Node 18 has no AbortSignal.any: the caller's signal is forwarded by hand.
+    const controller = new AbortController();
+    const forward = () => controller.abort();
+    if (opts.signal?.aborted) controller.abort();
+    opts.signal?.addEventListener('abort', forward, { once: true });
+    this.running.set(name, controller);
+    try {
+      return await this.importInto(source, name, controller.signal, opts.onProgress);
+    } finally {
+      this.running.delete(name);
+      opts.signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  /** Cancels an import under way; false when none of that name runs. */
+  cancel(name: string): boolean {
+    const controller = this.running.get(name);
+    if (!controller) return false;
+    controller.abort();
+    return true;
+  }
+
+  /** Names of the imports under way. */
+  importing(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private async importInto(source: string, name: string, signal: AbortSignal, onProgress?: (percent: number) => void): Promise<Image> {
+    const cancelled = () => new NovaError('cancelled', `import of ${source} as image ${name} was cancelled; nothing was kept`);
     const real = await this.guard.existingFile('image source', source);
     const ext = extname(real).toLowerCase();
-    let target: string;
-    let format: Image['format'];
-    if (ext === '.iso') {
-      target = join(this.dir, `${name}.iso`);
-      format = 'iso';
-      await copyFile(real, target);
-    } else {
+    const iso = ext === '.iso';
+    let format: Image['format'] = 'iso';
+    let srcFormat = 'raw';
+    if (!iso) {
       const info = await this.img.info(real);
       if (!DISK_FORMATS.has(info.format)) throw new NovaError('unsupported', `image ${source} is ${info.format}; Nova imports raw, qcow2, vmdk, vdi and vhdx`);
-      target = join(this.dir, `${name}.qcow2`);
       format = 'qcow2';
-      try {
-        await this.img.convert(real, target, { srcFormat: info.format, dstFormat: 'qcow2', onProgress: opts.onProgress, signal: opts.signal });
-      } catch (err) {
-        await rm(target, { force: true });
-        throw err;
-      }
+      srcFormat = info.format;
     }
-    const info = format === 'iso' ? null : await this.img.info(target);
-    const st = await stat(target);
-    const image: Image = {
-      name,
-      path: target,
-      format,
-      virtualSize: info?.['virtual-size'] ?? st.size,
-      actualSize: info?.['actual-size'] ?? st.blocks * 512,
-      sha256: await sha256(target),
-      importedAt: new Date().toISOString(),
-    };
-    await writeJsonAtomic(join(this.dir, `${name}.json`), image);
-    return image;
+    const target = join(this.dir, `${name}.${format}`);
+    try {
+      if (signal.aborted) throw cancelled();
+      if (iso) {
+        await pipeline(createReadStream(real), createWriteStream(target, { mode: 0o600 }), { signal }).catch((err: unknown) => {
+          throw signal.aborted ? cancelled() : err;
+        });
+      } else {
+        await this.img.convert(real, target, { srcFormat, dstFormat: 'qcow2', onProgress, signal }).catch((err: unknown) => {
+          throw signal.aborted ? cancelled() : err;
+        });
+      }
+      const info = iso ? null : await this.img.info(target);
+      const st = await stat(target);
+      const sum = await sha256(target, signal);
+      if (signal.aborted) throw cancelled();
+      const image: Image = {
+        name,
+        path: target,
+        format,
+        virtualSize: info?.['virtual-size'] ?? st.size,
+        actualSize: info?.['actual-size'] ?? st.blocks * 512,
+        sha256: sum,
+        importedAt: new Date().toISOString(),
+      };
+      await writeJsonAtomic(join(this.dir, `${name}.json`), image);
+      return image;
+    } catch (err) {
+      await rm(target, { force: true });
+      throw err;
+    }
   }
 
   async remove(name: string, inUse: (path: string) => Promise<string | null>): Promise<void> {
@@ -80,8 +124,12 @@ export class ImageLibrary {
   }
 }
 
-async function sha256(path: string): Promise<string> {
+/** Stops early when the import is cancelled (the caller sees signal.aborted and discards it). */
+async function sha256(path: string, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path)) {
+    if (signal.aborted) break;
+    hash.update(chunk as Buffer);
+  }
   return hash.digest('hex');
 }

@@ -4,7 +4,7 @@
 // qemu-argv (command line), qemu-process (OS process), qmp-client, qemu-img, path-guard,
 // vm-network (taps on Nova networks) and cloud-init-seed (NoCloud ISOs).
 import { randomBytes } from 'node:crypto';
-import { chown, copyFile, mkdir, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, rm, stat, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
@@ -37,6 +37,7 @@ import { buildQemuArgv } from './qemu-argv.js';
 import { QemuImg } from './qemu-img.js';
 import { isAlive, isQemuOfVm, killQemu, spawnQemu, tailFile, waitForExit, waitForSocket } from './qemu-process.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
+import { blockedPath, type Credentials } from './run-as-user.js';
 import { VmLayout } from './vm-layout.js';
 import { noNetworkPort, readTapCounters, type VmNetworkPort, type VmTap } from './vm-network.js';
 import { VmStore, type RuntimeRecord } from './vm-store.js';
@@ -114,7 +115,10 @@ export class VmManager {
 
   /** Creates the folders and reattaches to VMs whose QEMU still runs (helper restart). */
   async init(): Promise<void> {
-    await mkdir(this.layout.vmsDir, { recursive: true, mode: 0o700 });
+    // Search-only for others: a VM's QEMU running as its user reaches its own folder
+    // (0700, owned by that user); the records beside it stay 0600.
+    await mkdir(this.layout.vmsDir, { recursive: true, mode: 0o711 });
+    await chmod(this.layout.vmsDir, 0o711);
     await mkdir(this.layout.imagesDir, { recursive: true, mode: 0o700 });
     await mkdir(this.layout.runDir, { recursive: true, mode: 0o711 });
     for (const name of await this.store.listNames()) {
@@ -599,17 +603,13 @@ export class VmManager {
     if (def.firmware === 'uefi' && !(await stat(paths.uefiVars).catch(() => null)) && this.opts.ovmfVars) {
       await copyFile(this.opts.ovmfVars, paths.uefiVars);
     }
-    if (opts.runAsUid !== undefined && opts.runAsUid !== 0) {
-      const gid = opts.runAsGid ?? opts.runAsUid;
-      for (const p of [runDir, this.layout.vmDir(name), ...def.disks.filter((d) => d.owned).map((d) => d.path)]) await chown(p, opts.runAsUid, gid);
+    const runAs = await this.qemuUser(def, opts);
+    if (runAs) {
+      for (const p of [runDir, this.layout.vmDir(name), ...def.disks.filter((d) => d.owned).map((d) => d.path)]) await chown(p, runAs.uid, runAs.gid);
     }
     const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
-    const uid = opts.runAsUid && opts.runAsUid !== 0 ? opts.runAsUid : undefined;
-    if (uid !== undefined && def.network.mode === 'nova') {
-      // The network engine makes taps without an owner, which only root may open.
-      throw new NovaError('unsupported', `VM ${name} joins network ${def.network.network}: QEMU on a Nova network runs as root for now; start it as root, or use network "user"`);
-    }
+    const uid = runAs?.uid;
     this.emit(name, 'starting', null);
     let tap: VmTap | null = null;
     let spawned;
@@ -618,7 +618,7 @@ export class VmManager {
       const seed = def.cloudInit ? this.layout.cloudInitSeed(name) : null;
       if (def.cloudInit && seed) {
         await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic: def.network.mode === 'none' ? null : { mac: nicMac } }));
-        if (uid !== undefined) await chown(seed, uid, opts.runAsGid ?? uid);
+        if (runAs) await chown(seed, runAs.uid, runAs.gid);
       }
       const argv = buildQemuArgv({
         qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
@@ -631,7 +631,7 @@ export class VmManager {
         cloudInitSeed: seed,
       });
       this.opts.logger.debug({ vm: name, argv }, 'starting QEMU');
-      spawned = await spawnQemu(argv, { logPath, uid, gid: uid !== undefined ? (opts.runAsGid ?? uid) : undefined });
+      spawned = await spawnQemu(argv, { logPath, uid, gid: runAs?.gid });
     } catch (err) {
       if (tap) await this.releaseTap(name, tap);
       this.emit(name, 'stopped', (err as Error).message);
@@ -826,6 +826,37 @@ export class VmManager {
     const blocks = await qmp.execute<Block[]>('query-block').catch(() => [] as Block[]);
     const hit = blocks.find((b) => b.inserted?.['node-name'] === node)?.inserted?.image?.snapshots?.find((s) => s.name === tag);
     return hit?.['vm-state-size'] ?? 0;
+  }
+
+  /**
+   * The user QEMU runs as: the caller when every file QEMU opens by name is reachable
+   * with the caller's rights, root (null) otherwise, logged with the path in the way.
+   */
+  private async qemuUser(def: VmDefinition, opts: StartOptions): Promise<Credentials | null> {
+    if (opts.runAsUid === undefined || opts.runAsUid === 0) return null;
+    const who = { uid: opts.runAsUid, gid: opts.runAsGid ?? opts.runAsUid };
+    const asRoot = (why: string) => {
+      this.opts.logger.info({ vm: def.name, uid: who.uid, why }, 'QEMU runs as root: the calling user cannot reach everything it needs');
+      return null;
+    };
+    // The network engine makes taps without an owner, which only root may open.
+    if (def.network.mode === 'nova') return asRoot(`network ${def.network.network}: its taps have no owner`);
+    const checks: Array<[string, 'r' | 'rw', boolean]> = [
+      [this.layout.vmRunDir(def.name), 'rw', true],
+      [this.layout.vmDir(def.name), 'rw', true],
+    ];
+    for (const d of def.disks) {
+      checks.push([d.path, d.readOnly ? 'r' : 'rw', d.owned]);
+      const backing = await this.backingOf(d.path);
+      if (backing) checks.push([backing, 'r', false]);
+    }
+    for (const p of [def.iso, def.kernel?.kernel, def.kernel?.initrd]) if (p) checks.push([p, 'r', false]);
+    if (def.firmware === 'uefi' && this.opts.ovmfCode) checks.push([this.opts.ovmfCode, 'r', false]);
+    for (const [path, need, chowned] of checks) {
+      const blocked = await blockedPath(path, need, who, chowned);
+      if (blocked) return asRoot(blocked);
+    }
+    return who;
   }
 
   private async backingOf(path: string): Promise<string | null> {

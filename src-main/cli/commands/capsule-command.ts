@@ -2,6 +2,7 @@
 // container NAME` (an interactive terminal over the socket capsule.terminalOpen returns),
 // the capsule side of `nova logs container NAME`, and `nova image` for both image kinds:
 // OCI images for capsules (ociImage.*) and the VM disk library (image.*).
+import { importVmImage } from './vm-image-import.js';
 import { open } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
@@ -481,7 +482,11 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
         const img = await helper((h) => h.call('ociImage.import', { path, name }));
         out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
       } else {
-        const img = await helper((h) => h.call('image.import', { path, name }));
+        // Progress on stderr; Ctrl+C cancels the import and the helper removes the partial file.
+        const img = await helper((h) =>
+          importVmImage(h, { path, name }, { onProgress: (p) => json(o) || ctx.io.stderr(`\rimporting ${name}: ${Math.floor(p)}%`) }),
+        );
+        if (!json(o)) ctx.io.stderr('\n');
         out(json(o) ? JSON.stringify({ kind: 'vm', ...img }, null, 2) : `imported ${img.name} as a VM image (${kind.why}): ${img.format}, ${bytes(img.virtualSize)}`);
       }
     });

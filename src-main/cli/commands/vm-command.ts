@@ -1,12 +1,13 @@
 // `nova vm|snapshot|logs`: VMs through the helper (`nova image` and the capsule side of `logs`
 // live in capsule-command.ts). Listings take --json; errors keep the helper's code.
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { vmMethods } from '../../../src-shared/api/vm-api.js';
-import type { VmInfo } from '../../../src-shared/vm.js';
+import type { CloudInitSpecIn, VmInfo, VmNetworkChoice } from '../../../src-shared/vm.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { isCapsuleKind, printCapsuleLogs, registerImageCommand } from './capsule-command.js';
@@ -58,10 +59,18 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--firmware <f>', 'bios or uefi', 'bios')
     .option('--accel <a>', 'auto, kvm or tcg', 'auto')
     .option('--display <d>', 'vnc, spice, both or none', 'vnc')
-    .option('--network <n>', 'none or user', 'none')
+    .option('--network <n>', 'none, user, or nova:NAME for a Nova network (see nova net ls)', 'none')
+    .option('--hostname <name>', "cloud-init: the guest's host name")
+    .option('--user <login>', 'cloud-init: a user created with sudo rights (default: the image\'s own user)')
+    .option('--password-file <file>', "cloud-init: the user's password, read from this file (- for stdin); stored hashed")
+    .option('--ssh-key <key|file>', 'cloud-init: an SSH public key line, or a file of them (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--from-template <vm>', 'create as a linked clone of this template')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, o: Record<string, string | number | boolean | undefined>) => {
+    .action(async (name: string, o: Record<string, string | number | boolean | string[] | undefined>) => {
+      const cloudInit = await cloudInitFromOptions(
+        { hostname: o.hostname as string | undefined, user: o.user as string | undefined, passwordFile: o.passwordFile as string | undefined, sshKeys: o.sshKey as string[] },
+        readTextInput,
+      );
       const spec = {
         name,
         cpus: o.cpus as number,
@@ -70,7 +79,8 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
         firmware: o.firmware as 'bios' | 'uefi',
         accel: o.accel as 'auto' | 'kvm' | 'tcg',
         display: o.display as 'vnc' | 'spice' | 'both' | 'none',
-        network: o.network as 'none' | 'user',
+        network: parseNetworkOption(String(o.network)),
+        ...(cloudInit ? { cloudInit } : {}),
         ...(o.diskSize ? { diskSize: String(o.diskSize) } : {}),
         ...(o.image ? { image: String(o.image) } : {}),
         ...(o.iso ? { iso: String(o.iso) } : {}),
@@ -177,6 +187,55 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       const { serialLog } = await withHelper((h) => vmCall(h, 'vm.consoleInfo', { name }));
       await printLog(serialLog, o.follow, ctx.io.stdout);
     });
+}
+
+/** `--network`: none, user, or nova:NAME. */
+export function parseNetworkOption(text: string): VmNetworkChoice {
+  if (text === 'none' || text === 'user') return text;
+  const m = /^nova:(.+)$/.exec(text);
+  if (m) return { nova: m[1]! };
+  throw new NovaError('invalid_argument', `--network is none, user or nova:NAME (a Nova network), not "${text}"`);
+}
+
+export interface CloudInitOptions {
+  hostname?: string;
+  user?: string;
+  passwordFile?: string;
+  sshKeys: string[];
+}
+
+/** The cloud-init flags as the contract's spec (the helper validates it); null when none is given. */
+export async function cloudInitFromOptions(o: CloudInitOptions, read: (file: string) => Promise<string>): Promise<CloudInitSpecIn | null> {
+  if (o.hostname === undefined && o.user === undefined && o.passwordFile === undefined && o.sshKeys.length === 0) return null;
+  const keys: string[] = [];
+  for (const k of o.sshKeys) {
+    if (/^(?:ssh-|ecdsa-|sk-)/.test(k)) keys.push(k.trim());
+    else keys.push(...(await read(k)).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  }
+  let password: string | undefined;
+  if (o.passwordFile !== undefined) {
+    password = (await read(o.passwordFile)).replace(/\r?\n$/, '');
+    if (!password) throw new NovaError('invalid_argument', `--password-file ${o.passwordFile} is empty: write the password into it`);
+  }
+  return {
+    ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
+    ...(o.user !== undefined ? { user: o.user } : {}),
+    ...(password !== undefined ? { password } : {}),
+    sshAuthorizedKeys: keys,
+  };
+}
+
+async function readTextInput(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(resolve(file), 'utf8');
+  } catch (err) {
+    throw new NovaError('invalid_argument', `cannot read ${file}: ${(err as Error).message}`);
+  }
 }
 
 function requireVm(kind: string): void {

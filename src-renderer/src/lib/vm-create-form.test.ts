@@ -22,4 +22,36 @@ describe('the create wizard form', () => {
     expect(toSpec(form).iso).toBeUndefined();
     expect(toSpec(form).diskSize).toBeUndefined();
   });
+
+  it('offers Nova networks as nova:NAME', () => {
+    const form = { ...EMPTY_FORM, name: 'nv3a-n', iso: '/x.iso', network: 'nova:lab' };
+    expect(validateForm(form)).toEqual({});
+    expect(toSpec(form).network).toEqual({ nova: 'lab' });
+    expect(toSpec({ ...form, network: 'user' }).network).toBe('user');
+    expect(validateForm({ ...form, network: 'nova:Bad Name' }).network).toBeDefined();
+  });
+
+  it('builds a cloud-init seed from hostname, user, password and SSH keys', () => {
+    const form = {
+      ...EMPTY_FORM,
+      name: 'nv3a-c',
+      source: 'cloud' as const,
+      image: '/img/debian.qcow2',
+      cloudHostname: 'web1',
+      cloudUser: 'ops',
+      cloudPassword: ' s3cret',
+      cloudSshKeys: '# mine\nssh-ed25519 AAAAC3Nz me@host\n\n',
+    };
+    expect(validateForm(form)).toEqual({});
+    expect(toSpec(form).cloudInit).toEqual({ hostname: 'web1', user: 'ops', password: ' s3cret', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3Nz me@host'] });
+    expect(toSpec({ ...form, source: 'disk' }).cloudInit).toBeUndefined();
+  });
+
+  it('puts cloud-init problems beside their own fields', () => {
+    const form = { ...EMPTY_FORM, name: 'nv3a-c', source: 'cloud' as const, image: '/i.qcow2', cloudHostname: 'Bad_Host', cloudUser: '9ops', cloudSshKeys: 'ssh-ed25519 AAAA ok\nnot a key' };
+    const errors = validateForm(form);
+    expect(errors.cloudHostname).toMatch(/host name/);
+    expect(errors.cloudUser).toMatch(/user name/);
+    expect(errors.cloudSshKeys).toMatch(/^line 2: not an SSH public key/);
+  });
 });

@@ -1,7 +1,8 @@
 // The create wizard's form: what a person types (all strings), turned into the
 // contract's VmCreateSpec and checked with the contract's own schemas, so the
-// messages beside the fields are the ones the helper would give.
-import { parseSize, VmCreateSpecSchema, type VmCreateSpecIn } from '../../../src-shared/vm.js';
+// messages beside the fields are the ones the helper would give. A Nova network is
+// chosen as "nova:NAME"; cloud-init fields apply to cloud images only.
+import { parseSize, VmCreateSpecSchema, type VmCreateSpecIn, type VmNetworkChoice } from '../../../src-shared/vm.js';
 
 export type VmSource = 'iso' | 'disk' | 'cloud' | 'kernel';
 
@@ -21,9 +22,13 @@ export interface VmCreateForm {
   diskSize: string;
   firmware: 'bios' | 'uefi';
   accel: 'auto' | 'kvm' | 'tcg';
-  network: 'none' | 'user';
+  /** "none", "user" or "nova:NAME". */
+  network: string;
+  cloudHostname: string;
   cloudUser: string;
   cloudPassword: string;
+  /** One SSH public key per line. */
+  cloudSshKeys: string;
   description: string;
 }
 
@@ -47,8 +52,10 @@ export const EMPTY_FORM: VmCreateForm = {
   firmware: 'bios',
   accel: 'auto',
   network: 'none',
+  cloudHostname: '',
   cloudUser: '',
   cloudPassword: '',
+  cloudSshKeys: '',
   description: '',
 };
 
@@ -56,9 +63,22 @@ export const EMPTY_FORM: VmCreateForm = {
 export const SOURCE_FIELDS: Record<VmSource, VmCreateField[]> = {
   iso: ['iso', 'diskSize', 'firmware'],
   disk: ['image', 'linkedImage', 'firmware'],
-  cloud: ['image', 'linkedImage', 'cloudUser', 'cloudPassword', 'firmware'],
+  cloud: ['image', 'linkedImage', 'cloudHostname', 'cloudUser', 'cloudPassword', 'cloudSshKeys', 'firmware'],
   kernel: ['kernel', 'initrd', 'cmdline', 'machine', 'diskSize'],
 };
+
+/** The form's network value as the contract's choice. */
+export function networkChoice(value: string): VmNetworkChoice {
+  if (value.startsWith('nova:')) return { nova: value.slice('nova:'.length) };
+  return value === 'user' ? 'user' : 'none';
+}
+
+export function sshKeyLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
 
 export function toSpec(form: VmCreateForm): VmCreateSpecIn {
   const shown = new Set(SOURCE_FIELDS[form.source]);
@@ -71,7 +91,7 @@ export function toSpec(form: VmCreateForm): VmCreateSpecIn {
     machine: form.source === 'kernel' ? form.machine : 'q35',
     firmware: shown.has('firmware') ? form.firmware : 'bios',
     accel: form.accel,
-    network: form.network,
+    network: networkChoice(form.network),
     description: form.description,
   };
   if (shown.has('diskSize') && text(form.diskSize)) spec.diskSize = form.diskSize.trim();
@@ -80,8 +100,15 @@ export function toSpec(form: VmCreateForm): VmCreateSpecIn {
     spec.image = text(form.image);
     spec.linkedImage = form.linkedImage;
   }
-  if (form.source === 'cloud' && (text(form.cloudUser) || text(form.cloudPassword))) {
-    spec.cloudInit = { user: text(form.cloudUser), password: text(form.cloudPassword) };
+  const keys = sshKeyLines(form.cloudSshKeys);
+  if (form.source === 'cloud' && (text(form.cloudHostname) || text(form.cloudUser) || text(form.cloudPassword) || keys.length > 0)) {
+    spec.cloudInit = {
+      ...(text(form.cloudHostname) ? { hostname: text(form.cloudHostname) } : {}),
+      ...(text(form.cloudUser) ? { user: text(form.cloudUser) } : {}),
+      // A password is taken as typed: leading or trailing spaces may be meant.
+      ...(form.cloudPassword !== '' ? { password: form.cloudPassword } : {}),
+      sshAuthorizedKeys: keys,
+    };
   }
   if (form.source === 'kernel') {
     spec.kernel = text(form.kernel);
@@ -91,7 +118,18 @@ export function toSpec(form: VmCreateForm): VmCreateSpecIn {
   return spec;
 }
 
-const SPEC_TO_FIELD: Record<string, VmCreateField> = { cloudInit: 'cloudUser' };
+const CLOUD_INIT_FIELDS: Record<string, VmCreateField> = {
+  hostname: 'cloudHostname',
+  user: 'cloudUser',
+  password: 'cloudPassword',
+  sshAuthorizedKeys: 'cloudSshKeys',
+};
+
+function fieldOf(path: ReadonlyArray<PropertyKey>): string {
+  const key = String(path[0] ?? 'name');
+  if (key === 'cloudInit') return CLOUD_INIT_FIELDS[String(path[1])] ?? 'cloudUser';
+  return key;
+}
 
 /** Every problem, by field: the schema's own messages, plus what each source needs. */
 export function validateForm(form: VmCreateForm): FieldErrors {
@@ -100,9 +138,10 @@ export function validateForm(form: VmCreateForm): FieldErrors {
   const parsed = VmCreateSpecSchema.safeParse(spec);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? 'name');
-      const field = (SPEC_TO_FIELD[key] ?? key) as VmCreateField;
-      if (field in form && !errors[field]) errors[field] = field === 'cpus' && Number.isNaN(spec.cpus) ? 'a whole number of CPUs' : issue.message;
+      const field = fieldOf(issue.path) as VmCreateField;
+      if (!(field in form) || errors[field]) continue;
+      const line = field === 'cloudSshKeys' && typeof issue.path[2] === 'number' ? `line ${issue.path[2] + 1}: ` : '';
+      errors[field] = field === 'cpus' && Number.isNaN(spec.cpus) ? 'a whole number of CPUs' : line + issue.message;
     }
   }
   const size = (field: 'memory' | 'diskSize', value: string | number | undefined) => {

@@ -1,9 +1,10 @@
 // The create wizard: name and OS, where the VM boots from (installer ISO, existing
 // disk, cloud image or a kernel for direct boot), then CPU, memory, disk, firmware and
-// accelerator. Fields are checked as you type with the contract's schemas; Create is
-// refused while anything is wrong or while a create is already on its way.
+// accelerator, and the network (none, user-mode, or a Nova network from network.list).
+// Fields are checked as you type with the contract's schemas; Create is refused while
+// anything is wrong or while a create is already on its way.
 import { ArrowLeft } from 'lucide-react';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
 import { VmCreateSpecSchema } from '../../../../src-shared/vm.js';
@@ -35,6 +36,19 @@ export function VmCreateWizard() {
   const vms = useStore(store, (s) => s.vms);
   const nameTaken = vms?.some((v) => v.definition.name === form.name.trim()) ? 'a VM with this name exists already' : undefined;
   const shown = new Set(SOURCE_FIELDS[form.source]);
+  const [networks, setNetworks] = useState<string[] | null>(null);
+  const [networksFailure, setNetworksFailure] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    client.call('network.list', {}).then(
+      ({ networks: list }) => live && setNetworks(list.map((n) => n.name).sort()),
+      (err: unknown) => live && setNetworksFailure(toErrorShape(err).message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
 
   const set = <K extends VmCreateField>(key: K, value: VmCreateForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -128,10 +142,16 @@ export function VmCreateWizard() {
                 Keep the image untouched (a linked overlay on top of it)
               </label>
             )}
+            {shown.has('cloudHostname') && <FormField label="Host name" error={errorOf('cloudHostname')} hint="cloud-init sets it in the guest.">{text('cloudHostname', { placeholder: 'optional' })}</FormField>}
             {shown.has('cloudUser') && <FormField label="Cloud user" error={errorOf('cloudUser')} hint="Created with sudo rights.">{text('cloudUser', { placeholder: 'optional' })}</FormField>}
             {shown.has('cloudPassword') && (
               <FormField label="Cloud password" error={errorOf('cloudPassword')}>
                 {(p) => <input {...p} type="password" className="vm-input" value={form.cloudPassword} onChange={(e) => set('cloudPassword', e.target.value)} autoComplete="new-password" />}
+              </FormField>
+            )}
+            {shown.has('cloudSshKeys') && (
+              <FormField label="SSH public keys" error={errorOf('cloudSshKeys')} hint="One per line, as in authorized_keys. The password is stored only as a hash.">
+                {(p) => <textarea {...p} className="vm-input" rows={3} value={form.cloudSshKeys} onChange={(e) => set('cloudSshKeys', e.target.value)} spellCheck={false} placeholder="ssh-ed25519 AAAA… you@host" />}
               </FormField>
             )}
             {shown.has('kernel') && <FormField label="Kernel" error={errorOf('kernel')}>{text('kernel', { placeholder: '/path/to/vmlinux' })}</FormField>}
@@ -183,11 +203,24 @@ export function VmCreateWizard() {
                 </select>
               )}
             </FormField>
-            <FormField label="Network" error={errorOf('network')}>
+            <FormField
+              label="Network"
+              error={errorOf('network')}
+              hint={networksFailure ? `Nova networks could not be listed: ${networksFailure}` : networks?.length === 0 ? 'No Nova networks yet: create one on the Networks page.' : undefined}
+            >
               {(p) => (
-                <select {...p} className="vm-input" value={form.network} onChange={(e) => set('network', e.target.value as VmCreateForm['network'])}>
+                <select {...p} className="vm-input" value={form.network} onChange={(e) => set('network', e.target.value)}>
                   <option value="none">No network</option>
                   <option value="user">User-mode (isolated)</option>
+                  {networks && networks.length > 0 && (
+                    <optgroup label="Nova networks">
+                      {networks.map((n) => (
+                        <option key={n} value={`nova:${n}`}>
+                          {n}
+                        </option>
+                      ))}
+                    </optgroup>
+                  )}
                 </select>
               )}
             </FormField>
