@@ -1,5 +1,7 @@
 // `npm run bench`: runs every benchmark and prints Nova against the raw tool.
 import { formatResults, type BenchResult, type Benchmark } from './bench-harness.js';
+import { capsuleParallelStart } from './capsule-parallel.bench.js';
+import { capsuleStartToExit } from './capsule-start.bench.js';
 import { helperRoundTrip } from './helper-roundtrip.bench.js';
 import { networkLifecycle } from './network-lifecycle.bench.js';
 import { networkThroughput } from './network-throughput.bench.js';
@@ -7,7 +9,7 @@ import { vmBootToMarker } from './vm-boot.bench.js';
 import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
 import { vmStartToQmp } from './vm-start.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

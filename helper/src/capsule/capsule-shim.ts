@@ -164,8 +164,12 @@ export function runShim(spec: ShimSpec): void {
     clearInterval(watchEvents);
     out.flush();
     err.flush();
-    // Give `runc events` a moment to deliver an OOM notice that raced the exit.
-    setTimeout(() => {
+    // Give `runc events` a moment to deliver an OOM notice that raced the exit; it ends
+    // by itself once the container is gone, and then there is nothing left to wait for.
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       events?.kill('SIGKILL');
       log.close();
       const started = existsSync(spec.pidFile);
@@ -178,7 +182,11 @@ export function runShim(spec: ShimSpec): void {
         runtimeError: !started ? runtimeError || `${spec.runtime} exited with ${code ?? signal}` : null,
       });
       process.exit(0);
-    }, events ? 150 : 0);
+    };
+    if (events && events.exitCode === null && events.signalCode === null) {
+      events.once('exit', finish);
+      setTimeout(finish, 150);
+    } else finish();
   });
 }
 

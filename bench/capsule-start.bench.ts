@@ -1,0 +1,57 @@
+// Start-to-exit of a capsule running `true`: CapsuleManager create + start until the exit
+// is recorded (in-process, no helper RPC; the detached shim and runc are real) against
+// `runc run` of the same bundle (Nova's config.json, own overlay rootfs) directly.
+import { summarize, type Benchmark } from './bench-harness.js';
+import { capsuleBenchRun, IMAGE, runc } from './capsule-bench-fixture.js';
+
+const ROUNDS = 6;
+const PER_ROUND = 5;
+
+export const capsuleStartToExit: Benchmark = {
+  name: 'capsule start to exit (true)',
+  async run() {
+    const run = await capsuleBenchRun();
+    try {
+      const m = run.capsules;
+      // A template capsule gives the raw side Nova's exact config.json.
+      await m.create({ name: 'tpl', image: IMAGE, command: ['true'] });
+      await m.start('tpl');
+      if (!(await m.waitForExit('tpl', 15_000))) throw new Error('the template capsule running `true` did not exit within 15 s');
+      const rawId = `${run.tag}-raw`;
+      const bundle = await run.rawBundle('tpl', rawId);
+      let seq = 0;
+      // Deleting the capsule is part of each round, not of the measure.
+      const nova = async (): Promise<number> => {
+        const name = `t${++seq}`;
+        const t0 = process.hrtime.bigint();
+        await m.create({ name, image: IMAGE, command: ['true'] });
+        await m.start(name);
+        if (!(await m.waitForExit(name, 15_000))) throw new Error(`capsule ${name} running \`true\` did not exit within 15 s`);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const c = await m.get(name);
+        if (c.lastExit?.reason !== 'exited' || c.lastExit.exitCode !== 0) throw new Error(`capsule ${name} ended ${JSON.stringify(c.lastExit)}, not exited 0`);
+        await m.delete(name, true);
+        return ms;
+      };
+      const direct = async (): Promise<number> => {
+        const t0 = process.hrtime.bigint();
+        await runc(['--root', run.rawRoot, 'run', '--bundle', bundle, rawId]);
+        return Number(process.hrtime.bigint() - t0) / 1e6;
+      };
+      // Warm the page cache for both before measuring either.
+      for (let i = 0; i < 3; i++) {
+        await nova();
+        await direct();
+      }
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < PER_ROUND; i++) a.push(await nova());
+        for (let i = 0; i < PER_ROUND; i++) b.push(await direct());
+      }
+      return { name: this.name, nova: summarize(a), raw: summarize(b), unit: 'ms', target: 1.3 };
+    } finally {
+      await run.cleanup();
+    }
+  },
+};
