@@ -1,6 +1,10 @@
 // Console WebSockets for the UI: `/nova-console/vnc/NAME` carries the VM's raw RFB
 // stream (QEMU's VNC unix socket) and `/nova-console/serial/NAME` its serial chardev,
-// binary frames both ways. The page's CSP allows only its own origin, so main proxies.
+// binary frames both ways. `/nova-console/terminal/CAPSULE?cols=&rows=` opens a capsule
+// shell (`capsule.terminalOpen`) and carries its socket's bytes untouched: the page
+// speaks src-shared/terminal-protocol.ts frames inside binary WebSocket messages (a
+// message may hold part of a frame or several). The page's CSP allows only its own
+// origin, so main proxies.
 // Callers check trust first (web-server.ts for web mode, ConsoleProxyServer for Electron).
 import { timingSafeEqual } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -9,6 +13,8 @@ import { createConnection, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONSOLE_WS_PREFIX, type ConsoleKind } from '../../src-shared/api/metrics-api.js';
+import type { CapsuleTerminal } from '../../src-shared/api/capsule-api.js';
+import { CapsuleNameSchema } from '../../src-shared/capsule.js';
 import { isNovaError } from '../../src-shared/errors.js';
 import { VmNameSchema, type VmConsoleInfo } from '../../src-shared/vm.js';
 
@@ -20,22 +26,40 @@ const HIGH_WATER_BYTES = 1024 * 1024;
 const MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface ConsoleTarget {
-  readonly kind: ConsoleKind;
+  /** `terminal` is a capsule's shell; the others are a VM's consoles. */
+  readonly kind: ConsoleKind | 'terminal';
   readonly name: string;
 }
+
+/** The terminal size when the page does not say (a classic 80x24). */
+const DEFAULT_TERMINAL_SIZE = { cols: 80, rows: 24 };
 
 /** `/nova-console/serial/web1` -> {kind: 'serial', name: 'web1'}; anything else is null. */
 export function parseConsolePath(pathname: string): ConsoleTarget | null {
   if (!pathname.startsWith(CONSOLE_WS_PREFIX)) return null;
   const [kind, name, ...rest] = pathname.slice(CONSOLE_WS_PREFIX.length).split('/');
-  if (rest.length > 0 || (kind !== 'vnc' && kind !== 'serial')) return null;
+  if (rest.length > 0) return null;
+  if (kind === 'terminal') return CapsuleNameSchema.safeParse(name).success ? { kind, name: name as string } : null;
+  if (kind !== 'vnc' && kind !== 'serial') return null;
   if (!VmNameSchema.safeParse(name).success) return null;
   return { kind, name: name as string };
+}
+
+/** `?cols=120&rows=40` within 1-1000, else the default size. */
+export function terminalSizeFromQuery(search: string): { cols: number; rows: number } {
+  const q = new URLSearchParams(search);
+  const pick = (key: 'cols' | 'rows'): number => {
+    const n = Number(q.get(key));
+    return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : DEFAULT_TERMINAL_SIZE[key];
+  };
+  return { cols: pick('cols'), rows: pick('rows') };
 }
 
 export interface ConsoleProxyDeps {
   /** The helper's `vm.consoleInfo`. */
   consoleInfo(name: string): Promise<VmConsoleInfo>;
+  /** The helper's `capsule.terminalOpen`; without it, terminal upgrades are refused. */
+  terminalOpen?(name: string, size: { cols: number; rows: number }): Promise<CapsuleTerminal>;
   /** Opens a unix socket; injectable for tests. */
   connect?(path: string): Promise<Socket>;
   /** Reads the tail of a file; injectable for tests. */
@@ -67,8 +91,10 @@ export class ConsoleProxy {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const target = parseConsolePath((req.url ?? '').split('?')[0] ?? '');
-    if (!target) return refuse(socket, 404, 'No such console: use /nova-console/vnc/NAME or /nova-console/serial/NAME');
+    const [pathname = '', search = ''] = (req.url ?? '').split('?');
+    const target = parseConsolePath(pathname);
+    if (!target) return refuse(socket, 404, 'No such console: use /nova-console/vnc/NAME, /nova-console/serial/NAME or /nova-console/terminal/CAPSULE');
+    if (target.kind === 'terminal') return this.upgradeTerminal(req, socket, head, target.name, terminalSizeFromQuery(search));
     let info: VmConsoleInfo;
     try {
       info = await this.deps.consoleInfo(target.name);
@@ -93,6 +119,25 @@ export class ConsoleProxy {
       if (replay && replay.length > 0) ws.send(replay);
       pipe(ws, upstream);
     });
+  }
+
+  private async upgradeTerminal(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, size: { cols: number; rows: number }): Promise<void> {
+    if (!this.deps.terminalOpen) return refuse(socket, 404, 'Capsule terminals are not served by this Nova: update it or use "nova shell container NAME"');
+    let terminal: CapsuleTerminal;
+    try {
+      terminal = await this.deps.terminalOpen(name, size);
+    } catch (err) {
+      const status = isNovaError(err, 'not_found') ? 404 : isNovaError(err, 'unavailable') ? 503 : 409;
+      return refuse(socket, status, `Terminal of ${name}: ${(err as Error).message}`);
+    }
+    let upstream: Socket;
+    try {
+      upstream = await (this.deps.connect ?? connectUnix)(terminal.socketPath);
+    } catch (err) {
+      return refuse(socket, 502, `Terminal of ${name} is not reachable (${(err as Error).message}): is the capsule running?`);
+    }
+    upstream.pause();
+    this.wss.handleUpgrade(req, socket, head, (ws) => pipe(ws, upstream));
   }
 }
 

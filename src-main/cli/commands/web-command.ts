@@ -39,7 +39,10 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const metrics = new MetricsHistory();
       const unfollow = metrics.follow(events);
       const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, metrics });
-      const consoles = new ConsoleProxy({ consoleInfo: (name) => helper.call('vm.consoleInfo', { name }) });
+      const consoles = new ConsoleProxy({
+        consoleInfo: (name) => helper.call('vm.consoleInfo', { name }),
+        terminalOpen: (name, size) => helper.call('capsule.terminalOpen', { name, ...size }),
+      });
       const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles });
       const url = await server.listen();
       ctx.io.stdout(`Nova web UI: ${url}\n`);

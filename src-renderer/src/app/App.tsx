@@ -1,6 +1,7 @@
 // The app shell: sidebar plus the current page. After in-app navigation, focus moves
 // to the new page's heading so keyboard and screen-reader users land on the content.
 import { useEffect, useRef } from 'react';
+import { CapsulesPage } from '../pages/capsules/CapsulesPage.js';
 import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
@@ -45,6 +46,8 @@ export function App() {
           <NetworksPage />
         ) : route === 'vms' ? (
           <VmsPage />
+        ) : route === 'capsules' ? (
+          <CapsulesPage />
         ) : (
           <ComingSoonPage key={def.id} route={def} />
         )}

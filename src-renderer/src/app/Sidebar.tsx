@@ -26,7 +26,7 @@ export function Sidebar({ current }: { current: RouteId }) {
                 >
                   <Icon aria-hidden="true" size={16} />
                   <span>{route.label}</span>
-                  {route.id !== 'host' && route.id !== 'networks' && route.id !== 'vms' && <span className="sidebar__soon">soon</span>}
+                  {route.id !== 'host' && route.id !== 'networks' && route.id !== 'vms' && route.id !== 'capsules' && <span className="sidebar__soon">soon</span>}
                 </a>
               </li>
             );

@@ -1,0 +1,86 @@
+// One capsule's page: its state (with why it last stopped) and actions in the header,
+// then tabs for the live logs, the graphs, a terminal, the snapshots and the settings.
+// The tab lives in the URL hash, so links and reloads come back to it.
+import { ArrowLeft } from 'lucide-react';
+import { useStore } from 'zustand';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { exitText } from '../../lib/capsule-format.js';
+import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
+import { useCapsuleStore } from './capsule-context.js';
+import { CapsuleActions } from './CapsuleActions.js';
+import { CapsuleGraphs } from './CapsuleGraphs.js';
+import { CapsuleLogs } from './CapsuleLogs.js';
+import { CapsuleSettings } from './CapsuleSettings.js';
+import { CapsuleSnapshots } from './CapsuleSnapshots.js';
+import { CapsuleStateBadge } from './CapsuleStateBadge.js';
+import { CapsuleTerminal } from './CapsuleTerminal.js';
+
+const TAB_LABELS: Record<CapsuleTab, string> = {
+  logs: 'Logs',
+  graphs: 'Graphs',
+  terminal: 'Terminal',
+  snapshots: 'Snapshots',
+  settings: 'Settings',
+};
+
+export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) {
+  const store = useCapsuleStore();
+  const capsule = useStore(store, (s) => s.capsules?.find((c) => c.name === name));
+  const listed = useStore(store, (s) => s.capsules !== null);
+  const busy = useStore(store, (s) => s.pending[name]);
+  const failure = useStore(store, (s) => s.failures[name]);
+  const { act, dismissFailure } = store.getState();
+
+  const back = (
+    <a className="button" href={capsuleHref({ kind: 'list' })}>
+      <ArrowLeft aria-hidden="true" size={14} />
+      All capsules
+    </a>
+  );
+  if (!capsule) {
+    return (
+      <>
+        <PageHeader title={name} actions={back} />
+        <div className="page-body">{listed && <p className="muted">There is no capsule called {name} (any more). It may have been deleted.</p>}</div>
+      </>
+    );
+  }
+  const exit = exitText(capsule.lastExit);
+  return (
+    <>
+      <PageHeader
+        title={name}
+        subtitle={`${capsule.imageName}${capsule.spec.command ? ` · ${capsule.spec.command.join(' ')}` : ''}`}
+        actions={
+          <>
+            <CapsuleStateBadge capsule={capsule} busy={busy} />
+            <CapsuleActions capsule={capsule} busy={Boolean(busy)} onAction={(a) => void act(name, a)} />
+            {back}
+          </>
+        }
+      />
+      <nav className="vm-tabs" aria-label={`Sections of ${name}`}>
+        {(Object.keys(TAB_LABELS) as CapsuleTab[]).map((t) => (
+          <a key={t} href={capsuleHref({ kind: 'capsule', name, tab: t })} className={`vm-tabs__tab${t === tab ? ' vm-tabs__tab--on' : ''}`} aria-current={t === tab ? 'page' : undefined}>
+            {TAB_LABELS[t]}
+          </a>
+        ))}
+      </nav>
+      <div className="page-body">
+        {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
+        {exit && capsule.state !== 'running' && capsule.state !== 'paused' && (
+          <p className="vm-reason" role="note">
+            Last exit: {exit}
+            {capsule.lastExit ? ` at ${new Date(capsule.lastExit.at).toLocaleTimeString()}` : ''}
+          </p>
+        )}
+        {tab === 'logs' && <CapsuleLogs name={name} />}
+        {tab === 'graphs' && <CapsuleGraphs capsule={capsule} />}
+        {tab === 'terminal' && <CapsuleTerminal capsule={capsule} />}
+        {tab === 'snapshots' && <CapsuleSnapshots capsule={capsule} />}
+        {tab === 'settings' && <CapsuleSettings capsule={capsule} />}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,83 @@
+// A capsule's settings as the helper keeps them (the spec is fixed at creation: to
+// change it, snapshot, delete and create again), and deleting the capsule with its
+// writable layer, logs and snapshots, after a confirmation naming it.
+import { Trash2 } from 'lucide-react';
+import { Fragment, useState } from 'react';
+import { useStore } from 'zustand';
+import { formatRestartPolicy, type Capsule } from '../../../../src-shared/capsule.js';
+import { useServices } from '../../app/services.js';
+import { isCapsuleLive } from '../../lib/capsule-format.js';
+import { capsuleHref } from '../../lib/capsule-route.js';
+import { formatBytes } from '../../lib/vm-format.js';
+import { useCapsuleStore } from './capsule-context.js';
+
+export function CapsuleSettings({ capsule }: { capsule: Capsule }) {
+  const { client } = useServices();
+  const store = useCapsuleStore();
+  const busy = useStore(store, (s) => s.pending[capsule.name]);
+  const [confirming, setConfirming] = useState(false);
+  const s = capsule.spec;
+  const facts: Array<[string, string]> = [
+    ['Image', `${capsule.imageName} (${capsule.imageId.slice(0, 19)})`],
+    ['Entrypoint', s.entrypoint?.join(' ') ?? "the image's"],
+    ['Command', s.command?.join(' ') ?? "the image's"],
+    ['Environment', Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(', ') || 'none set'],
+    ['Volumes', s.volumes.map((v) => `${v.source} → ${v.target}${v.readOnly ? ' (read-only)' : ''}`).join(', ') || 'none'],
+    ['Working directory', s.workdir ?? "the image's"],
+    ['User', s.user ?? "the image's"],
+    ['CPUs', s.cpus ? String(s.cpus) : 'no limit'],
+    ['Memory', s.memoryBytes ? formatBytes(s.memoryBytes) : 'no limit'],
+    ['Processes', s.pids ? String(s.pids) : 'no limit'],
+    ['Restart policy', `${formatRestartPolicy(s.restart)}${capsule.restartCount > 0 ? `, restarted ${capsule.restartCount} times` : ''}`],
+    ['Stop timeout', `${s.stopTimeoutSec} s, then SIGKILL`],
+    ['Runtime', `${capsule.runtime}, root on ${capsule.rootfsMode === 'overlay' ? 'an overlay' : 'a copy'}${s.userNamespace ? ', user namespace' : ''}`],
+    ['Created', new Date(capsule.createdAt).toLocaleString()],
+  ];
+
+  const remove = async () => {
+    const ok = await store.getState().run(capsule.name, 'Deleting…', () => client.call('capsule.delete', { name: capsule.name, force: true }));
+    if (ok) window.location.hash = capsuleHref({ kind: 'list' });
+  };
+
+  return (
+    <div className="vm-settings">
+      <section className="vm-card" aria-labelledby="capsule-spec-title">
+        <h2 id="capsule-spec-title" className="vm-card__title">
+          Settings
+        </h2>
+        <dl className="vm-facts">
+          {facts.map(([k, v]) => (
+            <Fragment key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </Fragment>
+          ))}
+        </dl>
+        <p className="muted">Settings are fixed when a capsule is created: to change them, take a snapshot, delete it and create it again.</p>
+      </section>
+      <section className="vm-card vm-card--danger" aria-labelledby="capsule-delete-title">
+        <h2 id="capsule-delete-title" className="vm-card__title">
+          Delete capsule
+        </h2>
+        <p>Deletes {capsule.name} with its writable layer, logs and snapshots{isCapsuleLive(capsule.state) ? ', stopping it first' : ''}. Volumes on the host are kept.</p>
+        {confirming ? (
+          <div className="vm-confirm">
+            <p>Delete {capsule.name} for good?</p>
+            <button type="button" className="button vm-btn-danger" disabled={Boolean(busy)} onClick={() => void remove()}>
+              <Trash2 aria-hidden="true" size={14} />
+              Delete {capsule.name}
+            </button>
+            <button type="button" className="button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        ) : (
+          <button type="button" className="button vm-btn-danger" disabled={Boolean(busy)} onClick={() => setConfirming(true)}>
+            <Trash2 aria-hidden="true" size={14} />
+            Delete…
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}

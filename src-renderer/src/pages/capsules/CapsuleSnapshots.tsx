@@ -1,0 +1,129 @@
+// The snapshots of one capsule's writable layer: create (a running capsule is frozen
+// meanwhile), restore (stopped capsules only, as the helper requires) and delete, each
+// through the capsule's one operation slot so a second click cannot submit twice.
+import { Camera, History, Trash2 } from 'lucide-react';
+import { useCallback, useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import { CapsuleSnapshotNameSchema, type Capsule, type CapsuleSnapshot } from '../../../../src-shared/capsule.js';
+import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
+import { useServices } from '../../app/services.js';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { formatBytes } from '../../lib/vm-format.js';
+import { FormField } from '../vms/FormField.js';
+import { useCapsuleStore } from './capsule-context.js';
+
+function defaultName(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `snap-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+}
+
+export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
+  const { client } = useServices();
+  const store = useCapsuleStore();
+  const name = capsule.name;
+  const busy = useStore(store, (s) => s.pending[name]);
+  const [snapshots, setSnapshots] = useState<readonly CapsuleSnapshot[] | null>(null);
+  const [loadError, setLoadError] = useState<ErrorShape | null>(null);
+  const [snapName, setSnapName] = useState(defaultName);
+  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+  const stopped = capsule.state === 'stopped' || capsule.state === 'created';
+  const nameCheck = CapsuleSnapshotNameSchema.safeParse(snapName);
+  const nameError = !nameCheck.success ? nameCheck.error.issues[0]?.message : snapshots?.some((s) => s.name === snapName) ? 'a snapshot of that name exists' : undefined;
+
+  const reload = useCallback(async () => {
+    try {
+      setSnapshots((await client.call('capsule.snapshotList', { name })).snapshots);
+      setLoadError(null);
+    } catch (err) {
+      setLoadError(toErrorShape(err));
+    }
+  }, [client, name]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const run = async (label: string, op: () => Promise<unknown>) => {
+    await store.getState().run(name, label, op);
+    await reload();
+  };
+
+  return (
+    <div className="snapshots">
+      {loadError && <ErrorPanel context="Could not list the snapshots" error={loadError} onRetry={() => void reload()} />}
+      <form
+        className="snapshots__create"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (nameError || busy) return;
+          void run('Snapshotting…', () => client.call('capsule.snapshotCreate', { name, snapshot: snapName })).then(() => setSnapName(defaultName()));
+        }}
+      >
+        <FormField label="Snapshot name" error={nameError} hint={stopped ? 'Archives the writable layer.' : 'The capsule is frozen while its layer is archived.'}>
+          {(p) => <input {...p} className="vm-input" value={snapName} spellCheck={false} onChange={(e) => setSnapName(e.target.value)} />}
+        </FormField>
+        <button type="submit" className="button button--primary" aria-disabled={Boolean(nameError || busy) || undefined}>
+          <Camera aria-hidden="true" size={14} />
+          Take snapshot
+        </button>
+      </form>
+      {snapshots && snapshots.length === 0 && <p className="muted">No snapshots yet.</p>}
+      {snapshots && snapshots.length > 0 && (
+        <table className="vm-table" aria-label={`Snapshots of ${name}`}>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Taken</th>
+              <th scope="col">Size</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {snapshots.map((s) => (
+              <tr key={s.name} data-snapshot={s.name}>
+                <th scope="row">{s.name}</th>
+                <td>{new Date(s.createdAt).toLocaleString()}</td>
+                <td>
+                  {formatBytes(s.sizeBytes)} · {s.kind}
+                </td>
+                <td>
+                  {confirmDelete === s.name ? (
+                    <div className="vm-confirm">
+                      <button type="button" className="button vm-btn-danger vm-btn-sm" onClick={() => void run('Deleting snapshot…', () => client.call('capsule.snapshotDelete', { name, snapshot: s.name })).then(() => setConfirmDelete(null))}>
+                        Delete {s.name}
+                      </button>
+                      <button type="button" className="button vm-btn-sm" onClick={() => setConfirmDelete(null)}>
+                        Keep
+                      </button>
+                    </div>
+                  ) : (
+                    <div className="vm-actions">
+                      <button
+                        type="button"
+                        className="button vm-btn-sm"
+                        disabled={!stopped || Boolean(busy)}
+                        title={stopped ? undefined : 'Stop the capsule to restore a snapshot'}
+                        onClick={() => void run('Restoring…', () => client.call('capsule.snapshotRestore', { name, snapshot: s.name }))}
+                      >
+                        <History aria-hidden="true" size={13} />
+                        Restore
+                      </button>
+                      <button type="button" className="button vm-btn-sm" disabled={Boolean(busy)} aria-label={`Delete snapshot ${s.name}`} onClick={() => setConfirmDelete(s.name)}>
+                        <Trash2 aria-hidden="true" size={13} />
+                      </button>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {!stopped && snapshots && snapshots.length > 0 && <p className="muted">Restoring needs the capsule stopped.</p>}
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+// An interactive shell in the capsule, in xterm.js over main's terminal proxy
+// (`/nova-console/terminal/NAME`): binary WebSocket messages carry the frames of
+// src-shared/terminal-protocol.ts both ways (keystrokes and resizes out, output and
+// the exit status in). Reconnecting opens a fresh shell.
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { Plug, RotateCw } from 'lucide-react';
+import { useEffect, useRef, useState } from 'react';
+import type { Capsule } from '../../../../src-shared/capsule.js';
+import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '../../../../src-shared/terminal-protocol.js';
+import { useServices } from '../../app/services.js';
+import { isCapsuleLive } from '../../lib/capsule-format.js';
+import { terminalSocketUrl } from '../../lib/capsule-terminal.js';
+import { installConstructableStyles } from '../../lib/constructable-styles.js';
+
+type Link = 'connecting' | 'connected' | 'closed';
+
+function themeFromCss(el: HTMLElement) {
+  const css = getComputedStyle(el);
+  const v = (name: string) => css.getPropertyValue(name).trim();
+  return { background: v('--surface-sunken'), foreground: v('--text'), cursor: v('--accent'), selectionBackground: v('--sidebar-active') };
+}
+
+export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
+  const { client } = useServices();
+  const host = useRef<HTMLDivElement>(null);
+  const [link, setLink] = useState<Link>('connecting');
+  const [reason, setReason] = useState('');
+  const [attempt, setAttempt] = useState(0);
+  const name = capsule.name;
+  const live = capsule.state === 'running';
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el || !live) return;
+    installConstructableStyles(document);
+    const term = new Terminal({ cursorBlink: true, fontSize: 13, scrollback: 5000, theme: themeFromCss(el), fontFamily: getComputedStyle(el).getPropertyValue('--font-mono') });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(el);
+    fit.fit();
+    let ws: WebSocket | null = null;
+    let disposed = false;
+    let exited: number | null = null;
+    const send = (bytes: Uint8Array) => {
+      if (ws?.readyState === WebSocket.OPEN) ws.send(bytes);
+    };
+    const resize = new ResizeObserver(() => fit.fit());
+    resize.observe(el);
+    const onResize = term.onResize(({ cols, rows }) => send(encodeTerminalResize(cols, rows)));
+    const input = term.onData((data) => encodeTerminalData(data).forEach(send));
+    const decoder = new TerminalFrameDecoder();
+    setLink('connecting');
+    void terminalSocketUrl(client, name, { cols: term.cols, rows: term.rows }, window.location)
+      .then((url) => {
+        if (disposed) return;
+        ws = new WebSocket(url);
+        ws.binaryType = 'arraybuffer';
+        ws.onopen = () => {
+          setLink('connected');
+          term.focus();
+        };
+        ws.onmessage = (e: MessageEvent<ArrayBuffer>) => {
+          let frames;
+          try {
+            frames = decoder.push(new Uint8Array(e.data));
+          } catch {
+            ws?.close(1002, 'terminal protocol error');
+            return;
+          }
+          for (const f of frames) {
+            if (f.type === 'data') term.write(f.data);
+            else if (f.type === 'exit') exited = f.exitCode;
+          }
+        };
+        ws.onclose = (e) => {
+          if (disposed) return;
+          setLink('closed');
+          setReason(
+            exited !== null
+              ? `the shell exited with ${exited}`
+              : e.reason || (e.code === 1006 ? 'the terminal could not be opened (is the capsule running, and does its image have /bin/sh?)' : `closed (${e.code})`),
+          );
+        };
+      })
+      .catch((err: unknown) => {
+        setLink('closed');
+        setReason((err as Error).message);
+      });
+    return () => {
+      disposed = true;
+      input.dispose();
+      onResize.dispose();
+      resize.disconnect();
+      ws?.close();
+      term.dispose();
+    };
+  }, [client, name, live, attempt]);
+
+  if (!live) return <p className="muted">The terminal is available while the capsule runs{isCapsuleLive(capsule.state) ? ': resume it first' : ''}.</p>;
+  return (
+    <section className="serial" aria-label={`Terminal of ${name}`}>
+      <div className="serial__bar">
+        <span className={`serial__link serial__link--${link}`} role="status">
+          <Plug aria-hidden="true" size={13} />
+          {link === 'connected' ? 'Shell open' : link === 'connecting' ? 'Connecting…' : `Disconnected: ${reason}`}
+        </span>
+        {link === 'closed' && (
+          <button type="button" className="button vm-btn-sm" onClick={() => setAttempt((n) => n + 1)}>
+            <RotateCw aria-hidden="true" size={13} />
+            New shell
+          </button>
+        )}
+      </div>
+      <div className="serial__term" ref={host} data-testid="capsule-terminal" />
+    </section>
+  );
+}

@@ -1,0 +1,170 @@
+// The Capsules section's state: capsules and OCI images (refetched on their events),
+// one operation in flight per capsule so a second click cannot submit twice, and the
+// live metrics of running capsules, polled every few seconds only while the section is
+// open (one `capsule.metrics` call per running capsule: cheap cgroup reads).
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Capsule, CapsuleMetrics, OciImage } from '../../../src-shared/capsule.js';
+import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+import { CAPSULE_ACTION_LABEL, cpuPercentBetween, isCapsuleLive, type CapsuleAction } from '../lib/capsule-format.js';
+import type { NovaClient } from '../transport/nova-client.js';
+
+/** Seconds between metrics samples. */
+export const CAPSULE_SAMPLE_SECONDS = 2;
+/** Points kept per capsule: ten minutes at one sample every two seconds. */
+const LIVE_POINTS = 300;
+const REFETCH_DEBOUNCE_MS = 150;
+
+export interface CapsulePoint {
+  /** Epoch milliseconds. */
+  readonly t: number;
+  readonly cpuPercent: number;
+  readonly memoryBytes: number;
+  readonly pids: number;
+  readonly ioReadBps: number;
+  readonly ioWriteBps: number;
+}
+
+export interface CapsuleOperationError {
+  readonly what: string;
+  readonly error: ErrorShape;
+}
+
+export interface CapsuleListState {
+  readonly capsules: readonly Capsule[] | null;
+  readonly images: readonly OciImage[] | null;
+  readonly loading: boolean;
+  readonly error: ErrorShape | null;
+  readonly pending: Readonly<Record<string, string>>;
+  readonly failures: Readonly<Record<string, CapsuleOperationError>>;
+  readonly live: Readonly<Record<string, readonly CapsulePoint[]>>;
+  readonly load: () => Promise<void>;
+  readonly loadImages: () => Promise<void>;
+  /** Runs `op` as the capsule's one operation; false when another is in flight or it failed. */
+  readonly run: (name: string, label: string, op: () => Promise<unknown>) => Promise<boolean>;
+  readonly act: (name: string, action: CapsuleAction) => Promise<boolean>;
+  readonly dismissFailure: (name: string) => void;
+}
+
+export type CapsuleStore = StoreApi<CapsuleListState>;
+
+export function createCapsuleStore(client: NovaClient): { store: CapsuleStore; dispose: () => void } {
+  let seq = 0;
+  const store = createStore<CapsuleListState>((set, get) => ({
+    capsules: null,
+    images: null,
+    loading: false,
+    error: null,
+    pending: {},
+    failures: {},
+    live: {},
+    load: async () => {
+      const mine = ++seq;
+      set({ loading: true });
+      try {
+        const { capsules } = await client.call('capsule.list', {});
+        if (mine !== seq) return;
+        const names = new Set(capsules.map((c) => c.name));
+        const live = Object.fromEntries(Object.entries(get().live).filter(([n]) => names.has(n)));
+        set({ capsules: [...capsules].sort((a, b) => a.name.localeCompare(b.name)), error: null, loading: false, live });
+      } catch (err) {
+        if (mine !== seq) return;
+        set({ error: toErrorShape(err), loading: false });
+      }
+    },
+    loadImages: async () => {
+      try {
+        const { images } = await client.call('ociImage.list', {});
+        set({ images: [...images].sort((a, b) => a.name.localeCompare(b.name)) });
+      } catch {
+        // The create dialog says "no images" and the list's own error covers the helper being away.
+        set({ images: get().images ?? [] });
+      }
+    },
+    run: async (name, label, op) => {
+      if (get().pending[name]) return false;
+      const failures = { ...get().failures };
+      delete failures[name];
+      set({ pending: { ...get().pending, [name]: label }, failures });
+      try {
+        await op();
+        return true;
+      } catch (err) {
+        set({ failures: { ...get().failures, [name]: { what: label.replace(/…$/, ''), error: toErrorShape(err) } } });
+        return false;
+      } finally {
+        const pending = { ...get().pending };
+        delete pending[name];
+        set({ pending });
+        void get().load();
+      }
+    },
+    act: (name, action) => get().run(name, CAPSULE_ACTION_LABEL[action].busy, () => client.call(`capsule.${action}`, { name })),
+    dismissFailure: (name) => {
+      const failures = { ...get().failures };
+      delete failures[name];
+      set({ failures });
+    },
+  }));
+
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const refetchSoon = (): void => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void store.getState().load();
+    }, REFETCH_DEBOUNCE_MS);
+  };
+
+  // The previous cumulative sample per capsule, to turn counters into rates.
+  const previous = new Map<string, CapsuleMetrics>();
+  let sampling = false;
+  const sample = async (): Promise<void> => {
+    if (sampling) return;
+    sampling = true;
+    try {
+      const running = (store.getState().capsules ?? []).filter((c) => isCapsuleLive(c.state)).map((c) => c.name);
+      for (const name of previous.keys()) if (!running.includes(name)) previous.delete(name);
+      const samples = await Promise.all(running.map((name) => client.call('capsule.metrics', { name }).then((m) => [name, m] as const, () => null)));
+      const live = { ...store.getState().live };
+      for (const entry of samples) {
+        if (!entry) continue;
+        const [name, m] = entry;
+        const prev = previous.get(name);
+        previous.set(name, m);
+        if (!prev) continue;
+        const seconds = (Date.parse(m.at) - Date.parse(prev.at)) / 1000;
+        const rate = (a: number | null, b: number | null) => (a === null || b === null || !(seconds > 0) ? 0 : Math.max(0, (b - a) / seconds));
+        const point: CapsulePoint = {
+          t: Date.parse(m.at),
+          cpuPercent: cpuPercentBetween(prev, m) ?? 0,
+          memoryBytes: m.memoryBytes ?? 0,
+          pids: m.pids ?? 0,
+          ioReadBps: rate(prev.ioReadBytes, m.ioReadBytes),
+          ioWriteBps: rate(prev.ioWriteBytes, m.ioWriteBytes),
+        };
+        live[name] = [...(live[name] ?? []), point].slice(-LIVE_POINTS);
+      }
+      store.setState({ live });
+    } finally {
+      sampling = false;
+    }
+  };
+  const poll = setInterval(() => void sample(), CAPSULE_SAMPLE_SECONDS * 1000);
+
+  const offState = client.on('capsule.stateChanged', refetchSoon);
+  const offImages = client.on('ociImage.changed', () => void store.getState().loadImages());
+  const offHelper = client.on('connection.changed', (p) => {
+    if (p.connected) refetchSoon();
+  });
+
+  return {
+    store,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      clearInterval(poll);
+      offState();
+      offImages();
+      offHelper();
+    },
+  };
+}
