@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { PublishedPort } from '../../../src-shared/capsule.js';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
 import type { Attachment, DhcpLease, Forward, Network, Protocol } from '../../../src-shared/network.js';
-import { formatIp, parseCidr } from '../network/ip-cidr.js';
+import { formatIp, parseCidr } from '../../../src-shared/ip-cidr.js';
 
 export interface CapsuleAttachment {
   network: string;

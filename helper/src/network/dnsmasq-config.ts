@@ -3,7 +3,7 @@
 // writes these and runs the process.
 import type { DhcpLease } from '../../../src-shared/network.js';
 import { guestHostLabel, networkMtu, type AttachmentRecord, type NetworkConfig } from './network-config.js';
-import { parseCidr, formatIp } from './ip-cidr.js';
+import { parseCidr, formatIp } from '../../../src-shared/ip-cidr.js';
 
 export interface DnsmasqPaths {
   dir: string;

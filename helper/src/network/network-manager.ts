@@ -27,7 +27,7 @@ import { dnsmasqPaths } from './dnsmasq-config.js';
 import { DnsmasqInstance } from './dnsmasq-instance.js';
 import { readHostLinks, readNetnsNames, type HostLink } from './host-links.js';
 import { attachmentIfname, DEFAULT_IF_PREFIX, stableMac } from './interface-names.js';
-import { cidrsOverlap, parseCidr, parseIp } from './ip-cidr.js';
+import { cidrsOverlap, parseCidr, parseIp } from '../../../src-shared/ip-cidr.js';
 import { guestHostLabel, needsDnsmasq, networkMtu, type AttachmentRecord, type NetworkConfig, type NetworkRecord } from './network-config.js';
 import { checkForward, checkNetworkName, checkStaticAddress, planNetwork } from './network-plan.js';
 import { NetworkStore, NETWORK_RECORD_VERSION } from './network-store.js';

@@ -3,7 +3,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import { NetworkSpecSchema, type NetworkSpecInput } from '../../../src-shared/network.js';
 import type { NetworkConfig } from './network-config.js';
 import { checkStaticAddress, defaultDhcpRange, planNetwork } from './network-plan.js';
-import { parseCidr } from './ip-cidr.js';
+import { parseCidr } from '../../../src-shared/ip-cidr.js';
 
 const plan = (input: NetworkSpecInput, existing: NetworkConfig[] = [], drivers = ['vxlan']) =>
   planNetwork(NetworkSpecSchema.parse(input), { existing, ifPrefix: 'nv', overlayDrivers: drivers });

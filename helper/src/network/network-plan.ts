@@ -5,7 +5,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { EgressRule, Forward, NetworkProfile, NetworkSpec } from '../../../src-shared/network.js';
 import { NETWORK_NAME_MAX, NETWORK_NAME_PATTERN } from '../../../src-shared/network.js';
 import { overlayDevice, stableMac } from './interface-names.js';
-import { cidrContains, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from './ip-cidr.js';
+import { cidrContains, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../../src-shared/ip-cidr.js';
 import type { NetworkConfig, OverlayConfig, SubnetConfig } from './network-config.js';
 
 export const VXLAN_PORT = 4789;

@@ -13,7 +13,7 @@ import {
   parsePeer,
   type Parsed,
 } from '../../core/novafile/novafile-specs.js';
-import { formatIp } from '../../core/novafile/ip-cidr.js';
+import { formatIp } from '../../../src-shared/ip-cidr.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 

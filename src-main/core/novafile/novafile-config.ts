@@ -14,7 +14,7 @@ import type {
   RestartPolicy,
   SubnetSpec,
 } from './novafile-specs.js';
-import { formatIp } from './ip-cidr.js';
+import { formatIp } from '../../../src-shared/ip-cidr.js';
 
 export type { GpuPassthrough, NetworkProfile, NetworkType };
 

@@ -3,7 +3,7 @@
 // read the raw TOML (not zod's output) so they still run when other keys are wrong,
 // and skip any value the schema will already report as malformed.
 import { closestMatch } from './did-you-mean.js';
-import { cidrsOverlap, type Cidr } from './ip-cidr.js';
+import { cidrsOverlap, type Cidr } from '../../../src-shared/ip-cidr.js';
 import type { KeyPath, KeyPositions } from './novafile-positions.js';
 import { nameProblem, NETWORK_NAME_MAX, parseForward, parsePortMapping, parseSubnet } from './novafile-specs.js';
 

@@ -30,7 +30,7 @@ import {
   pathProblem,
   type Parsed,
 } from './novafile-specs.js';
-import { cidrContains, parseIp, type IpAddress } from './ip-cidr.js';
+import { cidrContains, parseIp, type IpAddress } from '../../../src-shared/ip-cidr.js';
 
 // ---------------------------------------------------------------------------------
 // Building blocks: each says in words what it expects, for the error message.

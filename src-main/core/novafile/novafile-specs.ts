@@ -3,7 +3,7 @@
 // parsed into a typed value or a message that tells the user what to write instead.
 // The zod schema (novafile-schema.ts) calls these; so do the cross-table checks.
 import path from 'node:path';
-import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from './ip-cidr.js';
+import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../../src-shared/ip-cidr.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -1,7 +1,8 @@
-// IPv4/IPv6 addresses and CIDR blocks as numbers, for the helper's network checks.
-// The same strict rules as main's NovaFile parser (src-main/core/novafile/ip-cidr.ts),
-// kept separate because the helper imports nothing from src-main.
-import { isIPv6 } from 'node:net';
+// IPv4/IPv6 addresses and CIDR blocks as numbers, for NovaFile subnets, DHCP ranges,
+// forwards and egress rules, and for the helper's network checks: one set of rules on
+// both sides. Strict on purpose: no leading zeros (which some tools read as octal), no
+// zone ids, so what validates here means one thing everywhere. No Node APIs: the
+// contract folder is shared with the renderer.
 
 export type IpFamily = 4 | 6;
 
@@ -32,9 +33,31 @@ export function parseIp(text: string): IpAddress | null {
     for (const octet of text.split('.')) value = (value << 8n) | BigInt(octet);
     return { family: 4, value };
   }
-  // node:net knows every IPv6 spelling; we still refuse zone ids ("fe80::1%eth0").
-  if (text.includes('%') || !isIPv6(text)) return null;
+  // Zone ids ("fe80::1%eth0") are refused: they name an interface, not an address.
+  if (!isIpv6Text(text)) return null;
   return { family: 6, value: ipv6ToBigInt(text) };
+}
+
+/** Every RFC 4291 spelling: 8 groups, one `::` for a run of zeros, an IPv4 tail. */
+function isIpv6Text(text: string): boolean {
+  if (text.length > 45 || text.includes('%')) return false;
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  let count = 0;
+  for (const [i, group] of groups.entries()) {
+    if (i === groups.length - 1 && group.includes('.')) {
+      if (!IPV4_PATTERN.test(group)) return false;
+      count += 2;
+    } else if (/^[0-9a-fA-F]{1,4}$/.test(group)) {
+      count += 1;
+    } else {
+      return false;
+    }
+  }
+  // An IPv4 tail must end the address, so it cannot sit before the `::`.
+  if (halves.length === 2 && halves[0]!.includes('.')) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
 }
 
 function ipv6ToBigInt(text: string): bigint {

@@ -37,3 +37,18 @@ describe('ip-cidr', () => {
     for (const bad of ['10.0.0.1', '10.0.0.1/33', '10.0.0.1/024', '10.0.0.1/', 'fd00::/129']) expect(parseCidr(bad)).toBeNull();
   });
 });
+
+describe('IPv6 spellings, without Node', () => {
+  it.each(['::', '::1', '1::', 'fe80::1', '2001:db8::8a2e:370:7334', '2001:0db8:0000:0000:0000:0000:0000:0001', '::ffff:192.0.2.1', '64:ff9b::192.0.2.33'])(
+    'accepts %s',
+    (text) => {
+      expect(parseIp(text)?.family).toBe(6);
+    },
+  );
+  it.each([':::', '1:::2', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8:9', '192.0.2.1::', 'fe80::1%eth0', ':1::'])(
+    'refuses %s',
+    (text) => {
+      expect(parseIp(text)).toBeNull();
+    },
+  );
+});
