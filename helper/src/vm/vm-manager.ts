@@ -3,6 +3,7 @@
 // recovery of running VMs after a helper restart. Collaborators: vm-store (files),
 // qemu-argv (command line), qemu-process (OS process), qmp-client, qemu-img, path-guard,
 // vm-network (taps on Nova networks) and cloud-init-seed (NoCloud ISOs).
+import type { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, copyFile, mkdir, rm, stat, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -192,12 +193,7 @@ export class VmManager {
 
   async create(specIn: VmCreateSpecIn): Promise<VmInfo> {
     if (typeof specIn.name === 'string') this.checkName(specIn.name);
-    const parsed = VmCreateSpecSchema.safeParse(specIn);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new NovaError('invalid_argument', `${issue?.path.join('.') || 'spec'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const spec = parsed.data;
+    const spec = parseSpec(VmCreateSpecSchema, specIn);
     return this.locks.withLock(spec.name, async () => {
       if (await this.store.exists(spec.name)) throw new NovaError('already_exists', `VM ${spec.name} already exists`);
       const mem = memoryMiB(spec.memory);
@@ -286,12 +282,7 @@ export class VmManager {
   /** Changes a stopped VM's definition; the running QEMU would not see them. */
   async update(specIn: VmUpdateSpecIn): Promise<VmInfo> {
     if (typeof specIn.name === 'string') this.checkName(specIn.name);
-    const parsed = VmUpdateSpecSchema.safeParse(specIn);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new NovaError('invalid_argument', `${issue?.path.join('.') || 'spec'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const spec = parsed.data;
+    const spec = parseSpec(VmUpdateSpecSchema, specIn);
     return this.locks.withLock(spec.name, async () => {
       const def = await this.store.loadDefinition(spec.name);
       const vm = this.live.get(spec.name);
@@ -896,4 +887,12 @@ export async function freeLoopbackPort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** A spec through its schema; the first problem becomes an invalid_argument naming the field. */
+function parseSpec<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new NovaError('invalid_argument', `${issue?.path.join('.') || 'spec'}: ${issue?.message ?? 'invalid'}`);
 }
