@@ -7,6 +7,7 @@ import type { Capsule, CapsuleMetrics, OciImage } from '../../../src-shared/caps
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import { CAPSULE_ACTION_LABEL, cpuPercentBetween, isCapsuleLive, type CapsuleAction } from '../lib/capsule-format.js';
 import type { NovaClient } from '../transport/nova-client.js';
+import { dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
 
 /** Seconds between metrics samples. */
 export const CAPSULE_SAMPLE_SECONDS = 2;
@@ -24,10 +25,7 @@ export interface CapsulePoint {
   readonly ioWriteBps: number;
 }
 
-export interface CapsuleOperationError {
-  readonly what: string;
-  readonly error: ErrorShape;
-}
+export type CapsuleOperationError = OperationFailure;
 
 export interface CapsuleListState {
   readonly capsules: readonly Capsule[] | null;
@@ -80,30 +78,9 @@ export function createCapsuleStore(client: NovaClient): { store: CapsuleStore; d
         set({ images: get().images ?? [] });
       }
     },
-    run: async (name, label, op) => {
-      if (get().pending[name]) return false;
-      const failures = { ...get().failures };
-      delete failures[name];
-      set({ pending: { ...get().pending, [name]: label }, failures });
-      try {
-        await op();
-        return true;
-      } catch (err) {
-        set({ failures: { ...get().failures, [name]: { what: label.replace(/…$/, ''), error: toErrorShape(err) } } });
-        return false;
-      } finally {
-        const pending = { ...get().pending };
-        delete pending[name];
-        set({ pending });
-        void get().load();
-      }
-    },
+    run: (name, label, op) => runResourceOperation(get, set, name, label, op),
     act: (name, action) => get().run(name, CAPSULE_ACTION_LABEL[action].busy, () => client.call(`capsule.${action}`, { name })),
-    dismissFailure: (name) => {
-      const failures = { ...get().failures };
-      delete failures[name];
-      set({ failures });
-    },
+    dismissFailure: (name) => dismissResourceFailure(get, set, name),
   }));
 
   let timer: ReturnType<typeof setTimeout> | null = null;

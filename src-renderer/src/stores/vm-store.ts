@@ -7,6 +7,7 @@ import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { VmAction } from '../lib/vm-format.js';
 import type { NovaClient } from '../transport/nova-client.js';
+import { dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
 
 const LIVE_POINTS = 60;
 const REFETCH_DEBOUNCE_MS = 150;
@@ -16,10 +17,7 @@ export interface LiveSeries {
   readonly rss: readonly number[];
 }
 
-export interface VmOperationError {
-  readonly what: string;
-  readonly error: ErrorShape;
-}
+export type VmOperationError = OperationFailure;
 
 export interface VmListState {
   readonly vms: readonly VmInfo[] | null;
@@ -88,30 +86,9 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
         set({ error: toErrorShape(err), loading: false });
       }
     },
-    run: async (name, label, op) => {
-      if (get().pending[name]) return false;
-      const failures = { ...get().failures };
-      delete failures[name];
-      set({ pending: { ...get().pending, [name]: label }, failures });
-      try {
-        await op();
-        return true;
-      } catch (err) {
-        set({ failures: { ...get().failures, [name]: { what: label.replace(/…$/, ''), error: toErrorShape(err) } } });
-        return false;
-      } finally {
-        const pending = { ...get().pending };
-        delete pending[name];
-        set({ pending });
-        void get().load();
-      }
-    },
+    run: (name, label, op) => runResourceOperation(get, set, name, label, op),
     act: (name, action) => get().run(name, ACTION_LABEL[action], () => call(name, action)),
-    dismissFailure: (name) => {
-      const failures = { ...get().failures };
-      delete failures[name];
-      set({ failures });
-    },
+    dismissFailure: (name) => dismissResourceFailure(get, set, name),
   }));
 
   let timer: ReturnType<typeof setTimeout> | null = null;

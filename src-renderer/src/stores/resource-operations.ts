@@ -1,0 +1,50 @@
+// One operation at a time per resource (a VM, a capsule): the label shows while it runs,
+// a failure is kept beside the resource until dismissed, and the list refetches after.
+// Shared by the per-feature stores so each button behaves the same everywhere.
+import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+
+export interface OperationFailure {
+  readonly what: string;
+  readonly error: ErrorShape;
+}
+
+export interface OperationState {
+  readonly pending: Readonly<Record<string, string>>;
+  readonly failures: Readonly<Record<string, OperationFailure>>;
+  readonly load: () => Promise<void>;
+}
+
+type Get<S> = () => S;
+type Set = (partial: Partial<OperationState>) => void;
+
+/** Runs `op` for `name` unless one is already running; resolves false when refused or failed. */
+export async function runResourceOperation<S extends OperationState>(
+  get: Get<S>,
+  set: Set,
+  name: string,
+  label: string,
+  op: () => Promise<unknown>,
+): Promise<boolean> {
+  if (get().pending[name]) return false;
+  set({ pending: { ...get().pending, [name]: label }, failures: without(get().failures, name) });
+  try {
+    await op();
+    return true;
+  } catch (err) {
+    set({ failures: { ...get().failures, [name]: { what: label.replace(/…$/, ''), error: toErrorShape(err) } } });
+    return false;
+  } finally {
+    set({ pending: without(get().pending, name) });
+    void get().load();
+  }
+}
+
+export function dismissResourceFailure<S extends OperationState>(get: Get<S>, set: Set, name: string): void {
+  set({ failures: without(get().failures, name) });
+}
+
+function without<V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> {
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
