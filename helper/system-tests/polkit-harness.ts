@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { REPO } from './helper-harness.js';
 
@@ -30,6 +31,21 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+// A machine can boot with the bus socket left on disk and no daemon behind it; only a
+// connection that is accepted says the system bus is there.
+function busAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(SYSTEM_BUS);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(2_000, () => done(false));
+  });
+}
+
 async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -47,7 +63,9 @@ export async function startPolkit(prefix: string): Promise<PolkitHarness> {
       await copyFile(join(REPO, 'resources/org.nova.policy'), POLICY_TARGET);
       cleanups.push(() => rm(POLICY_TARGET, { force: true }));
     }
-    if (!existsSync(SYSTEM_BUS)) {
+    if (!(await busAnswers())) {
+      await rm(SYSTEM_BUS, { force: true });
+      await rm('/run/dbus/pid', { force: true });
       await mkdir('/run/dbus', { recursive: true });
       const r = spawnSync('dbus-daemon', ['--system', '--fork', '--print-pid'], { encoding: 'utf8' });
       const pid = Number(r.stdout.trim());
@@ -60,20 +78,26 @@ export async function startPolkit(prefix: string): Promise<PolkitHarness> {
       });
       await waitFor(() => existsSync(SYSTEM_BUS), 'the system bus');
     }
+    let polkitdOutput = '';
     const running = spawnSync('pgrep', ['-x', 'polkitd']).status === 0;
     if (!running) {
-      const polkitd = spawn('/usr/lib/polkit-1/polkitd', ['--no-debug'], { stdio: 'ignore', detached: false });
+      const polkitd = spawn('/usr/lib/polkit-1/polkitd', ['--no-debug'], { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+      polkitd.stderr.setEncoding('utf8').on('data', (chunk: string) => (polkitdOutput = (polkitdOutput + chunk).slice(-2_000)));
       cleanups.push(async () => {
         if (polkitd.exitCode === null) polkitd.kill('SIGTERM');
         await new Promise((r) => setTimeout(r, 50));
         if (polkitd.exitCode === null) polkitd.kill('SIGKILL');
       });
-      // polkitd is ready once pkcheck gets an answer rather than a bus error.
-      await waitFor(() => {
-        const r = spawnSync('pkcheck', ['--action-id', 'org.nova.host.inspect', '--process', String(process.pid)], { encoding: 'utf8' });
-        return r.status === 0 || r.status === 1 || r.status === 2;
-      }, 'polkitd');
     }
+    // polkitd is ready once pkcheck gets an answer rather than a bus error.
+    let lastError = '';
+    await waitFor(() => {
+      const r = spawnSync('pkcheck', ['--action-id', 'org.nova.host.inspect', '--process', String(process.pid)], { encoding: 'utf8' });
+      lastError = r.stderr.trim();
+      return r.status === 0 || r.status === 1 || r.status === 2;
+    }, 'polkitd', 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}; pkcheck said: ${lastError}; polkitd said: ${polkitdOutput.trim()}`);
+    });
   } catch (err) {
     for (const c of cleanups.reverse()) await c();
     throw err;
