@@ -31,6 +31,14 @@ await build({
   outfile: 'out/helper/capsule-shim.mjs',
   target: 'node18',
 });
+// Terminals run node-pty in a child process of their own, never inside the root helper.
+await build({
+  ...common,
+  entryPoints: ['helper/src/capsule/pty-host.ts'],
+  outfile: 'out/helper/pty-host.mjs',
+  target: 'node18',
+  external: ['node-pty'],
+});
 
 await build({
   ...common,

@@ -1,10 +1,11 @@
 // The capsule engine as the helper's composition root builds it: the image store, the
-// capsule manager (runtime probed or named, the bundled shim beside the helper, node-pty
-// loaded when installed) and the terminal sockets. Kept here so main.ts stays a list.
+// capsule manager (runtime probed or named, the bundled shim beside the helper, terminals
+// in pty host processes when node-pty is installed) and the terminal sockets. Kept here
+// so main.ts stays a list.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type * as NodePty from 'node-pty';
 import type { Capsule } from '../../../src-shared/capsule.js';
 import { callerOf } from '../auth/peer-credentials.js';
 import type { HostProbeEnv } from '../host-check/host-probe-env.js';
@@ -12,6 +13,7 @@ import type { Logger } from '../util/logger.js';
 import { CapsuleManager, type PtySpawn } from './capsule-manager.js';
 import type { CapsuleNetworkPort } from './capsule-network.js';
 import { ImageStore } from './image-store.js';
+import { ptyHostSpawn } from './pty-host-spawn.js';
 import { runtimeResolver } from './runtime-resolver.js';
 import { TerminalServer } from './terminal-server.js';
 import { execaToolRunner } from './tool-runner.js';
@@ -38,15 +40,24 @@ export interface CapsuleEngine {
   close(): void;
 }
 
-/** node-pty is a native addon: loaded at run time (never bundled), absent means no terminals. */
+/**
+ * Terminals run in pty host processes (pty-host.mjs beside the helper bundle), so node-pty,
+ * a native addon, is never loaded into the helper itself. Without node-pty or the pty host
+ * bundle there are no terminals, and openTerminal says so.
+ */
 export function loadPtySpawn(logger: Logger): PtySpawn | undefined {
+  const modulePath = join(dirname(fileURLToPath(import.meta.url)), 'pty-host.mjs');
   try {
-    const pty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
-    return (file, args, opts) => pty.spawn(file, args, opts);
+    createRequire(import.meta.url).resolve('node-pty');
   } catch (err) {
-    logger.warn({ err }, 'node-pty is not available: interactive capsule terminals are off');
+    logger.warn({ err }, 'node-pty is not installed: interactive capsule terminals are off');
     return undefined;
   }
+  if (!existsSync(modulePath)) {
+    logger.warn({ modulePath }, 'the pty host is missing beside the helper: interactive capsule terminals are off');
+    return undefined;
+  }
+  return ptyHostSpawn({ modulePath, logger });
 }
 
 /** The shim bundle sits beside the helper bundle (out/helper/capsule-shim.mjs). */

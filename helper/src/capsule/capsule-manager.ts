@@ -74,7 +74,6 @@ type CapsuleRecord = z.infer<typeof CapsuleRecordSchema>;
 
 /** The subset of node-pty this module uses, so node-pty stays an optional, injected dependency. */
 export interface PtyProcess {
-  readonly pid: number;
   onData(listener: (data: string) => void): { dispose(): void };
   onExit(listener: (e: { exitCode: number; signal?: number }) => void): { dispose(): void };
   write(data: string): void;
@@ -484,7 +483,7 @@ export class CapsuleManager {
     return r;
   }
 
-  /** An interactive terminal in the capsule (`runc exec --tty` under a pty from node-pty). */
+  /** An interactive terminal in the capsule (`runc exec --tty` under a pty, in a pty host process). */
   async openTerminal(name: string, opts: { command?: string[]; cols?: number; rows?: number } = {}): Promise<TerminalSession> {
     const rec = this.mustGet(name);
     if (!rec.run || rec.run.paused) throw new NovaError('failed_precondition', `Capsule "${name}" is not running`);
