@@ -35,9 +35,15 @@ for (const suite of ['unit', 'system']) {
 
 const e2e = join(dir, 'e2e.json');
 if (existsSync(e2e)) {
-  const s = JSON.parse(readFileSync(e2e, 'utf8')).stats ?? {};
+  const report = JSON.parse(readFileSync(e2e, 'utf8'));
+  const s = report.stats ?? {};
   passed += (s.expected ?? 0) + (s.flaky ?? 0);
   failed += s.unexpected ?? 0;
+  // Errors outside any test (global setup or teardown, e.g. the helper found dead) fail too.
+  for (const e of report.errors ?? []) {
+    console.log(`e2e: ${String(e.message ?? e.value ?? 'error outside a test').split('\n')[0]}`);
+    failed++;
+  }
   skipped += s.skipped ?? 0;
   if ((s.expected ?? 0) + (s.unexpected ?? 0) + (s.flaky ?? 0) === 0) {
     console.log('e2e: ran no tests');

@@ -127,8 +127,14 @@ export class NovaStack {
     this.helper = null;
   }
 
-  /** Stops web mode, then the helper, keeps the logs, removes the run dir. Safe to call twice. */
+  /**
+   * Stops web mode, then the helper, keeps the logs, removes the run dir. Safe to call twice.
+   * Throws (after cleaning up) when the helper had died on its own: a daemon crash during
+   * the run is a failure even when every test happened to pass.
+   */
   async stop(): Promise<void> {
+    const helper = this.helper;
+    const died = helper && !isRunning(helper) ? `the helper died during the run (${helper.signalCode ?? `exit ${helper.exitCode}`}); see ${this.options.name}-helper.log` : null;
     await stopProcess(this.web);
     await stopProcess(this.helper);
     this.web = this.helper = null;
@@ -146,6 +152,7 @@ export class NovaStack {
       this.paths = null;
     }
     process.removeListener('exit', this.onExit);
+    if (died) throw new Error(died);
   }
 
   private requirePaths(): Paths {
