@@ -2,9 +2,6 @@
 // (`/nova-console/terminal/NAME`): binary WebSocket messages carry the frames of
 // src-shared/terminal-protocol.ts both ways (keystrokes and resizes out, output and
 // the exit status in). Reconnecting opens a fresh shell.
-import { FitAddon } from '@xterm/addon-fit';
-import { Terminal } from '@xterm/xterm';
-import '@xterm/xterm/css/xterm.css';
 import { Plug, RotateCw } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import type { Capsule } from '../../../../src-shared/capsule.js';
@@ -12,15 +9,9 @@ import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '
 import { useServices } from '../../app/services.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { terminalSocketUrl } from '../../lib/capsule-terminal.js';
-import { installConstructableStyles } from '../../lib/constructable-styles.js';
+import { openXtermView } from '../../lib/xterm-view.js';
 
 type Link = 'connecting' | 'connected' | 'closed';
-
-function themeFromCss(el: HTMLElement) {
-  const css = getComputedStyle(el);
-  const v = (name: string) => css.getPropertyValue(name).trim();
-  return { background: v('--surface-sunken'), foreground: v('--text'), cursor: v('--accent'), selectionBackground: v('--sidebar-active') };
-}
 
 export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
   const { client } = useServices();
@@ -34,20 +25,14 @@ export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
   useEffect(() => {
     const el = host.current;
     if (!el || !live) return;
-    installConstructableStyles(document);
-    const term = new Terminal({ cursorBlink: true, fontSize: 13, scrollback: 5000, theme: themeFromCss(el), fontFamily: getComputedStyle(el).getPropertyValue('--font-mono') });
-    const fit = new FitAddon();
-    term.loadAddon(fit);
-    term.open(el);
-    fit.fit();
+    const view = openXtermView(el);
+    const term = view.term;
     let ws: WebSocket | null = null;
     let disposed = false;
     let exited: number | null = null;
     const send = (bytes: Uint8Array) => {
       if (ws?.readyState === WebSocket.OPEN) ws.send(bytes);
     };
-    const resize = new ResizeObserver(() => fit.fit());
-    resize.observe(el);
     const onResize = term.onResize(({ cols, rows }) => send(encodeTerminalResize(cols, rows)));
     const input = term.onData((data) => encodeTerminalData(data).forEach(send));
     const decoder = new TerminalFrameDecoder();
@@ -92,9 +77,8 @@ export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
       disposed = true;
       input.dispose();
       onResize.dispose();
-      resize.disconnect();
       ws?.close();
-      term.dispose();
+      view.dispose();
     };
   }, [client, name, live, attempt]);
 

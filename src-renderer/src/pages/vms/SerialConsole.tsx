@@ -1,24 +1,15 @@
 // The VM's serial console in an xterm.js terminal, over main's console proxy
 // (`/nova-console/serial/NAME`, binary frames). The proxy replays the tail of the
 // serial log first, so what the guest printed before we connected is on screen too.
-import { FitAddon } from '@xterm/addon-fit';
-import { Terminal } from '@xterm/xterm';
-import '@xterm/xterm/css/xterm.css';
 import { Plug, RotateCw } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import type { VmState } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { consoleSocketUrl } from '../../lib/console-socket.js';
-import { installConstructableStyles } from '../../lib/constructable-styles.js';
 import { isLive } from '../../lib/vm-format.js';
+import { openXtermView } from '../../lib/xterm-view.js';
 
 type Link = 'connecting' | 'connected' | 'closed';
-
-function themeFromCss(el: HTMLElement) {
-  const css = getComputedStyle(el);
-  const v = (name: string) => css.getPropertyValue(name).trim();
-  return { background: v('--surface-sunken'), foreground: v('--text'), cursor: v('--accent'), selectionBackground: v('--sidebar-active') };
-}
 
 export function SerialConsole({ name, state }: { name: string; state: VmState }) {
   const { client } = useServices();
@@ -31,14 +22,8 @@ export function SerialConsole({ name, state }: { name: string; state: VmState })
   useEffect(() => {
     const el = host.current;
     if (!el || !live) return;
-    installConstructableStyles(document);
-    const term = new Terminal({ convertEol: false, cursorBlink: true, fontSize: 13, scrollback: 5000, theme: themeFromCss(el), fontFamily: getComputedStyle(el).getPropertyValue('--font-mono') });
-    const fit = new FitAddon();
-    term.loadAddon(fit);
-    term.open(el);
-    fit.fit();
-    const resize = new ResizeObserver(() => fit.fit());
-    resize.observe(el);
+    const view = openXtermView(el, { convertEol: false });
+    const term = view.term;
     let ws: WebSocket | null = null;
     let disposed = false;
     const encoder = new TextEncoder();
@@ -69,9 +54,8 @@ export function SerialConsole({ name, state }: { name: string; state: VmState })
     return () => {
       disposed = true;
       input.dispose();
-      resize.disconnect();
       ws?.close();
-      term.dispose();
+      view.dispose();
     };
   }, [client, name, live, attempt]);
 
