@@ -66,6 +66,20 @@ export interface ConsoleProxyDeps {
   readTail?(path: string, bytes: number): Promise<Buffer>;
 }
 
+/** The helper calls a ConsoleProxy needs; a HelperClient fits. */
+interface ConsoleHelper {
+  call(method: 'vm.consoleInfo', params: { name: string }): Promise<VmConsoleInfo>;
+  call(method: 'capsule.terminalOpen', params: { name: string; cols: number; rows: number }): Promise<CapsuleTerminal>;
+}
+
+/** The dependencies every front end (web mode, Electron) gives its proxy: the helper's own calls. */
+export function helperConsoleDeps(helper: ConsoleHelper): ConsoleProxyDeps {
+  return {
+    consoleInfo: (name) => helper.call('vm.consoleInfo', { name }),
+    terminalOpen: (name, size) => helper.call('capsule.terminalOpen', { name, ...size }),
+  };
+}
+
 export class ConsoleProxy {
   private readonly wss = new WebSocketServer({
     noServer: true,

@@ -22,8 +22,8 @@ export function registerAppScheme(): void {
   ]);
 }
 
-/** `cspFor` may widen one page's CSP (console.html's connect-src); default: RENDERER_CSP. */
-export function serveRenderer(rendererDir: string, cspFor: (pathname: string) => string = () => RENDERER_CSP): void {
+/** `csp` may widen connect-src to the console proxy (see console-window.ts); default: RENDERER_CSP. */
+export function serveRenderer(rendererDir: string, csp: string = RENDERER_CSP): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'app') return new Response('not found', { status: 404 });
@@ -36,7 +36,7 @@ export function serveRenderer(rendererDir: string, cspFor: (pathname: string) =>
       return new Response(await readFile(file), {
         headers: {
           'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-          'Content-Security-Policy': cspFor(path),
+          'Content-Security-Policy': csp,
           'X-Content-Type-Options': 'nosniff',
         },
       });

@@ -3,7 +3,7 @@
 // the CSP that lets only console.html connect there, and its window.open policy.
 import { randomBytes } from 'node:crypto';
 import type { WindowOpenHandlerResponse } from 'electron';
-import { ConsoleProxy, ConsoleProxyServer } from '../core/console-proxy.js';
+import { ConsoleProxy, ConsoleProxyServer, helperConsoleDeps } from '../core/console-proxy.js';
 import type { HelperClient } from '../core/helper-client.js';
 import { APP_ORIGIN, RENDERER_CSP } from './security.js';
 
@@ -14,7 +14,7 @@ export interface ElectronConsoles {
 }
 
 export async function startConsoleProxy(helper: HelperClient): Promise<ElectronConsoles> {
-  const proxy = new ConsoleProxy({ consoleInfo: (name) => helper.call('vm.consoleInfo', { name }) });
+  const proxy = new ConsoleProxy(helperConsoleDeps(helper));
   const token = randomBytes(32).toString('base64url');
   const server = new ConsoleProxyServer(proxy, { allowedOrigin: APP_ORIGIN, token });
   await server.listen();
@@ -28,9 +28,12 @@ export async function startConsoleProxy(helper: HelperClient): Promise<ElectronC
   };
 }
 
-/** console.html may also connect to the proxy's one origin; every other page keeps 'self'. */
-export function cspFor(pathname: string, consoles: ElectronConsoles | null): string {
-  if (pathname !== '/console.html' || !consoles) return RENDERER_CSP;
+/**
+ * Our pages may also connect to the proxy's one origin (token-guarded, 127.0.0.1): the
+ * console window for VNC, the main window for the serial console and capsule terminals.
+ */
+export function cspFor(consoles: ElectronConsoles | null): string {
+  if (!consoles) return RENDERER_CSP;
   return RENDERER_CSP.replace("connect-src 'self'", `connect-src 'self' ${consoles.server.base}`);
 }
 

@@ -47,7 +47,7 @@ if (!app.requestSingleInstanceLock()) {
     const metrics = new MetricsHistory();
     const unfollow = metrics.follow(events);
     const consoles = await startConsoleProxy(helper).catch(() => null);
-    serveRenderer(join(here, '../renderer'), (path) => cspFor(path, consoles));
+    serveRenderer(join(here, '../renderer'), cspFor(consoles));
     const handlers = new NovaApiHandlers({
       helper,
       mode: 'electron',

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { NOVA_VERSION } from '../../../src-shared/index.js';
-import { ConsoleProxy } from '../../core/console-proxy.js';
+import { ConsoleProxy, helperConsoleDeps } from '../../core/console-proxy.js';
 import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
@@ -39,10 +39,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const metrics = new MetricsHistory();
       const unfollow = metrics.follow(events);
       const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, metrics });
-      const consoles = new ConsoleProxy({
-        consoleInfo: (name) => helper.call('vm.consoleInfo', { name }),
-        terminalOpen: (name, size) => helper.call('capsule.terminalOpen', { name, ...size }),
-      });
+      const consoles = new ConsoleProxy(helperConsoleDeps(helper));
       const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles });
       const url = await server.listen();
       ctx.io.stdout(`Nova web UI: ${url}\n`);
