@@ -3,6 +3,7 @@
 // teardown, which runs even when tests fail. A failed start cleans up before it throws.
 import { fileURLToPath } from 'node:url';
 import type { FullConfig } from '@playwright/test';
+import { removeEmptyNovaCgroups } from '../helper/system-tests/cgroup-cleanup.js';
 import { NovaStack } from './support/nova-stack.js';
 import { STACK_ENV } from './support/stack-env.js';
 
@@ -21,5 +22,11 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     await stack.stop();
     throw err;
   }
-  return () => stack.stop();
+  return async () => {
+    try {
+      await stack.stop();
+    } finally {
+      removeEmptyNovaCgroups();
+    }
+  };
 }
