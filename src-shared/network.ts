@@ -49,9 +49,17 @@ export const ForwardSchema = z.strictObject({
 });
 export type Forward = z.output<typeof ForwardSchema>;
 
+/** A WireGuard key as `wg genkey` / `wg pubkey` print it: 32 bytes in base64. */
+export const WIREGUARD_KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+export const WireguardKeySchema = z.string().regex(WIREGUARD_KEY_PATTERN, 'not a WireGuard public key (44 characters of base64, as `wg pubkey` prints)');
+/** A WireGuard overlay's UDP port when none is given, on this host and for its peers. */
+export const WIREGUARD_DEFAULT_PORT = 51820;
+
 export const PeerSchema = z.strictObject({
   host: z.string().min(1).max(253),
   port: PortSchema.nullable().default(null),
+  /** driver "wireguard": the peer's public key (its `nova net inspect` shows it). */
+  publicKey: WireguardKeySchema.optional(),
 });
 export type Peer = z.output<typeof PeerSchema>;
 
@@ -83,6 +91,8 @@ export const NetworkSpecSchema = z.strictObject({
   driver: z.string().min(1).max(32).optional(),
   vni: z.number().int().min(1).max(16_777_215).optional(),
   peers: z.array(PeerSchema).max(64).default([]),
+  /** driver "wireguard": the UDP port this host's tunnel listens on (default 51820). */
+  listenPort: PortSchema.optional(),
   /** Once set (even empty), everything else leaving the network is dropped. */
   egressAllow: z.array(EgressRuleSchema).max(256).optional(),
   forwards: z.array(ForwardSchema).max(256).default([]),
@@ -121,6 +131,16 @@ export const NetworkStatusSchema = z.strictObject({
 });
 export type NetworkStatus = z.infer<typeof NetworkStatusSchema>;
 
+export const WireguardInfoSchema = z.strictObject({
+  /** This host's public key, to hand to the other hosts. */
+  publicKey: z.string(),
+  listenPort: z.number().int(),
+  /** The WireGuard interface and this host's address inside the tunnel (derived from the key). */
+  interface: z.string(),
+  tunnelAddress: z.string(),
+});
+export type WireguardInfo = z.infer<typeof WireguardInfoSchema>;
+
 export const NetworkSchema = z.strictObject({
   name: z.string(),
   type: NetworkTypeSchema,
@@ -136,6 +156,8 @@ export const NetworkSchema = z.strictObject({
   driver: z.string().nullable(),
   vni: z.number().int().nullable(),
   peers: z.array(PeerSchema),
+  /** driver "wireguard": what the other hosts need to list this one as a peer. */
+  wireguard: WireguardInfoSchema.optional(),
   egressAllow: z.array(EgressRuleSchema).nullable(),
   forwards: z.array(ForwardSchema),
   attachments: z.array(AttachmentSchema),

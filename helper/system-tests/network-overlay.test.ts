@@ -19,8 +19,10 @@ beforeAll(async () => {
   g1 = await lab.netns('g1');
   g2 = await lab.netns('g2');
   await lab.veth({ ns: h1, ifname: lab.name('u1'), address: '10.250.0.1/24' }, { ns: h2, ifname: lab.name('u2'), address: '10.250.0.2/24' });
-  m1 = lab.manager(h1, 'm1');
-  m2 = lab.manager(h2, 'm2');
+  // Hosts that offer only vxlan (wireguard has its own test: network-overlay-wireguard.test.ts).
+  const vxlanOnly = { overlayDrivers: () => Promise.resolve(['vxlan']) };
+  m1 = lab.manager(h1, 'm1', vxlanOnly);
+  m2 = lab.manager(h2, 'm2', vxlanOnly);
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 // said, with every default decided (bridge name, gateway, DHCP range, overlay device).
 // network-plan.ts makes one from a NetworkSpec; everything else consumes it.
 import type { AttachmentKind, EgressRule, Forward, NetworkProfile, NetworkType, Peer } from '../../../src-shared/network.js';
+import type { WireguardConfig } from './wireguard-plan.js';
 
 export interface SubnetConfig {
   /** Canonical block, e.g. "192.168.220.0/24". */
@@ -13,7 +14,8 @@ export interface SubnetConfig {
 }
 
 export interface OverlayConfig {
-  driver: 'vxlan';
+  /** wireguard: the VXLAN device runs inside the tunnel described by `wireguard`. */
+  driver: 'vxlan' | 'wireguard';
   vni: number;
   /** The VXLAN device enslaved to the bridge. */
   device: string;
@@ -27,6 +29,7 @@ export interface OverlayConfig {
    * a guest never sends a frame the tunnel must drop. Absent in records from before it was kept.
    */
   mtu?: number;
+  wireguard?: WireguardConfig;
 }
 
 export interface NetworkConfig {

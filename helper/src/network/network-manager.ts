@@ -10,6 +10,7 @@ import {
   AttachRequestSchema,
   ForwardSchema,
   NetworkSpecSchema,
+  PeerSchema,
   type Attachment,
   type AttachRequest,
   type DhcpLease,
@@ -28,13 +29,15 @@ import { DnsmasqInstance } from './dnsmasq-instance.js';
 import { readHostLinks, readNetnsNames, type HostLink } from './host-links.js';
 import { attachmentIfname, DEFAULT_IF_PREFIX, stableMac } from './interface-names.js';
 import { cidrsOverlap, parseCidr, parseIp } from '../../../src-shared/ip-cidr.js';
-import { guestHostLabel, needsDnsmasq, networkMtu, type AttachmentRecord, type NetworkConfig, type NetworkRecord } from './network-config.js';
+import { DEFAULT_OVERLAY_MTU, guestHostLabel, needsDnsmasq, networkMtu, type AttachmentRecord, type NetworkConfig, type NetworkRecord } from './network-config.js';
 import { checkForward, checkNetworkName, checkStaticAddress, planNetwork } from './network-plan.js';
 import { NetworkStore, NETWORK_RECORD_VERSION } from './network-store.js';
 import { NftFirewall } from './nft-firewall.js';
 import { DEFAULT_NFT_TABLE, networkChains } from './nft-ruleset.js';
 import { probeOverlayDrivers } from './overlay-drivers.js';
 import { listeningPorts, portKey } from './port-usage.js';
+import { planWireguard, wireguardInfo } from './wireguard-plan.js';
+import { WireguardTunnel, wireguardProblems } from './wireguard-tunnel.js';
 
 export interface NetworkManagerOptions {
   stateDir: string;
@@ -72,6 +75,7 @@ export class NetworkManager {
   private readonly store: NetworkStore;
   private readonly links: BridgeManager;
   private readonly firewall: NftFirewall;
+  private readonly wireguard: WireguardTunnel;
   private readonly locks = new ResourceLocks();
   private readonly ifPrefix: string;
   private readonly runDir: string;
@@ -84,6 +88,7 @@ export class NetworkManager {
     this.store = new NetworkStore(opts.stateDir);
     this.links = new BridgeManager(this.runner);
     this.firewall = new NftFirewall(this.runner, opts.nftTable ?? DEFAULT_NFT_TABLE);
+    this.wireguard = new WireguardTunnel(this.runner, { keyDir: this.store.dir });
     this.ifPrefix = opts.ifPrefix ?? DEFAULT_IF_PREFIX;
     this.runDir = opts.runDir ?? '/run/nova/networks';
     this.log = opts.logger ?? silentLogger();
@@ -107,10 +112,12 @@ export class NetworkManager {
         }
       }
       this.forwarding = false;
+      const tunnelsDown = await this.ensureTunnels(report);
       const fresh = await readHostLinks(this.runner);
       const netns = await readNetnsNames(this.runner);
       const restarted = new Set<string>();
       for (const record of this.records.values()) {
+        if (tunnelsDown.has(record.config.name)) continue;
         try {
           const plan = planNetworkLinks(record.config, record.attachments, { links: fresh, netns });
           for (const p of plan.problems) report.problems.push({ network: record.config.name, message: p });
@@ -178,15 +185,18 @@ export class NetworkManager {
       const resolvedPeers = await this.resolvePeers(spec.peers.map((p) => p.host));
       const links = await readHostLinks(this.runner);
       const underlay = spec.type === 'overlay' && spec.uplinks[0] ? links.get(spec.uplinks[0]) : undefined;
+      const keys = spec.type === 'overlay' && spec.driver === 'wireguard' && drivers.includes('wireguard') ? await this.wireguard.generateKeys() : null;
       const config = planNetwork(spec, {
         existing: [...records.values()].map((r) => r.config),
         ifPrefix: this.ifPrefix,
         overlayDrivers: drivers,
         resolvedPeers,
         underlayMtu: underlay?.mtu,
+        wireguardPublicKey: keys?.publicKey,
       });
       this.checkHost(config, links);
       await this.checkPorts(config.forwards, null);
+      await this.checkListenPort(config);
 
       const record: NetworkRecord = {
         version: NETWORK_RECORD_VERSION,
@@ -198,7 +208,21 @@ export class NetworkManager {
       // Recorded first, so a helper killed mid-create leaves a record that the next start tears down.
       await this.store.put(record);
       records.set(config.name, record);
-      const plan = planNetworkLinks(config, [], { links, netns: new Set() });
+      let linksNow = links;
+      if (keys) {
+        // The tunnel and the VXLAN device inside it come first: the link plan then only enslaves that device.
+        try {
+          await this.wireguard.saveKey(config.name, keys.privateKey);
+          await this.wireguard.ensure(config, links);
+          linksNow = await readHostLinks(this.runner);
+        } catch (err) {
+          records.delete(config.name);
+          await this.wireguard.remove(config).catch(() => undefined);
+          await this.store.remove(config.name);
+          throw err;
+        }
+      }
+      const plan = planNetworkLinks(config, [], { links: linksNow, netns: new Set() });
       try {
         if (plan.problems.length > 0) throw new NovaError('failed_precondition', plan.problems.join('; '));
         await this.links.apply(plan);
@@ -219,7 +243,7 @@ export class NetworkManager {
       this.log.info({ network: config.name, profile: config.profile }, 'network created');
       // Every step above was checked, so its state is known without reading the kernel
       // back (that round trip was a sixth of a create): what was there, plus what was made.
-      return this.describe(record, createdState(config, links));
+      return this.describe(record, createdState(config, linksNow));
     });
   }
 
@@ -233,6 +257,45 @@ export class NetworkManager {
       records.delete(name);
       await this.teardown(record);
       this.log.info({ network: name }, 'network deleted');
+    });
+  }
+
+  /**
+   * Replaces a wireguard overlay's peers. Each host learns the others' keys only after they
+   * create their side, so the first host adds the later ones here.
+   */
+  async setPeers(name: string, input: ReadonlyArray<z.input<typeof PeerSchema>>): Promise<Network> {
+    const peers = input.map((p) => parseWith(PeerSchema, p, 'invalid peer'));
+    return this.locks.withLock(LOCK, async () => {
+      const record = await this.require(name);
+      const { config } = record;
+      const o = config.overlay;
+      if (!o?.wireguard) throw new NovaError('invalid_argument', `peers can be changed only on a wireguard overlay; ${name} is not one (delete and create it again instead)`);
+      const others = [...(this.records?.values() ?? [])].filter((r) => r !== record).map((r) => r.config);
+      const usedPorts = new Map(others.flatMap((c) => (c.overlay?.wireguard ? [[c.overlay.wireguard.listenPort, c.name] as const] : [])));
+      const links = await readHostLinks(this.runner);
+      const spec = parseWith(NetworkSpecSchema, { name, type: 'overlay', driver: 'wireguard', vni: o.vni, listenPort: o.wireguard.listenPort }, 'invalid network');
+      const next = planWireguard({
+        spec: { ...spec, peers },
+        vni: o.vni,
+        device: o.wireguard.interface,
+        publicKey: o.wireguard.publicKey,
+        usedPorts,
+        resolvedPeers: await this.resolvePeers(peers.map((p) => p.host)),
+        underlayMtu: (o.underlay ? links.get(o.underlay)?.mtu : undefined) ?? 1500,
+        minMtu: 0,
+      });
+      const mtu = o.mtu ?? DEFAULT_OVERLAY_MTU;
+      if (next.mtu < mtu) {
+        throw new NovaError('failed_precondition', `these peers need a smaller MTU (${next.mtu}) than network ${name} has (${mtu}); delete the network and create it again with them`);
+      }
+      next.wireguard.mtu = o.wireguard.mtu;
+      await this.wireguard.updatePeers(config, next.wireguard);
+      config.peers = peers;
+      o.peers = next.wireguard.peers.map((p) => ({ address: p.tunnelAddress, port: o.port }));
+      o.wireguard = next.wireguard;
+      await this.store.put(record);
+      return this.describe(record, await this.observe());
     });
   }
 
@@ -429,6 +492,32 @@ export class NetworkManager {
     }
   }
 
+  /** A WireGuard overlay's UDP port must be free on this host (other overlays were checked by the plan). */
+  private async checkListenPort(config: NetworkConfig): Promise<void> {
+    const port = config.overlay?.wireguard?.listenPort;
+    if (port === undefined) return;
+    if ((await listeningPorts(this.runner)).has(portKey(port, 'udp'))) {
+      throw new NovaError('failed_precondition', `UDP port ${port} is already taken on this host (a service listens on it); set another listen port for the WireGuard overlay`, { port });
+    }
+  }
+
+  /** Recovery of WireGuard tunnels before the link plan: returns the networks whose tunnel could not be made. */
+  private async ensureTunnels(report: RecoveryReport): Promise<Set<string>> {
+    const down = new Set<string>();
+    const tunneled = [...(this.records?.values() ?? [])].filter((r) => r.config.overlay?.wireguard);
+    if (tunneled.length === 0) return down;
+    const links = await readHostLinks(this.runner);
+    for (const record of tunneled) {
+      try {
+        await this.wireguard.ensure(record.config, links);
+      } catch (err) {
+        down.add(record.config.name);
+        report.problems.push({ network: record.config.name, message: (err as Error).message });
+      }
+    }
+    return down;
+  }
+
   /** A host port may be forwarded once across all networks, and never over a listening service. */
   private async checkPorts(forwards: readonly Forward[], except: string | null): Promise<void> {
     if (forwards.length === 0) return;
@@ -487,6 +576,7 @@ export class NetworkManager {
     await d.stop().catch(() => undefined);
     await d.removeFiles().catch(() => undefined);
     await this.links.forceBatch([...created].reverse().map((dev) => `link del dev ${dev}`));
+    await this.wireguard.remove(config).catch(() => undefined);
     await this.firewall.apply(this.configs()).catch(() => undefined);
   }
 
@@ -495,7 +585,7 @@ export class NetworkManager {
     // Independent kernel objects, removed side by side; the record goes only once all are gone.
     await settleAll([
       d.stop(),
-      this.links.forceBatch(teardownLines(record.config, record.attachments)),
+      this.links.forceBatch(teardownLines(record.config, record.attachments)).then(() => this.wireguard.remove(record.config)),
       this.firewall.apply(this.configs()),
     ]);
     await d.removeFiles();
@@ -527,6 +617,7 @@ export class NetworkManager {
       driver: c.overlay?.driver ?? null,
       vni: c.overlay?.vni ?? null,
       peers: c.peers.map((p) => ({ ...p })),
+      ...(c.overlay?.wireguard ? { wireguard: wireguardInfo(c.overlay.wireguard) } : {}),
       egressAllow: c.egressAllow ? c.egressAllow.map((e) => ({ ...e })) : null,
       forwards: c.forwards.map((f) => ({ ...f })),
       attachments: record.attachments.map((a) => this.describeAttachment(c, a, observed.links)),
@@ -603,6 +694,7 @@ export function networkStatus(record: NetworkRecord, observed: Observed): Networ
     else if (c.profile === 'external' && link.master !== c.bridge) reasons.push(`uplink ${uplink} is not a port of ${c.bridge}`);
     else if (!link.up) reasons.push(`uplink ${uplink} is down`);
   }
+  reasons.push(...wireguardProblems(c.overlay?.wireguard, observed.links));
   if (c.overlay) {
     const dev = observed.links.get(c.overlay.device);
     if (!dev || dev.master !== c.bridge) reasons.push(`VXLAN device ${c.overlay.device} is missing from ${c.bridge}`);

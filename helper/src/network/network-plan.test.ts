@@ -52,6 +52,7 @@ describe('planNetwork', () => {
     ['external without uplink', { name: 'a', profile: 'external' }, 'invalid_argument', /name the uplink/],
     ['internal with uplink', { name: 'a', profile: 'internal', uplinks: ['eno1'] }, 'invalid_argument', /takes no uplink/],
     ['a quic overlay', { name: 'a', type: 'overlay', driver: 'quic', vni: 7 }, 'unsupported', /"quic" is not available on this host; available drivers: vxlan/],
+    ['a wireguard overlay on a host without it', { name: 'a', type: 'overlay', driver: 'wireguard', vni: 7 }, 'unsupported', /"wireguard" is not available on this host; available drivers: vxlan$/],
     ['an overlay without vni', { name: 'a', type: 'overlay' }, 'invalid_argument', /needs a VXLAN network identifier/],
     ['a forward outside', { name: 'a', subnet: '10.0.0.1/24', forwards: [{ hostPort: 80, guestAddress: '10.9.9.9', guestPort: 80 }] }, 'invalid_argument', /not a guest address in 10\.0\.0\.0\/24/],
     ['a forward twice', { name: 'a', subnet: '10.0.0.1/24', forwards: [{ hostPort: 80, guestAddress: '10.0.0.5', guestPort: 80 }, { hostPort: 80, guestAddress: '10.0.0.6', guestPort: 80 }] }, 'already_exists', /forwarded twice/],

@@ -7,6 +7,7 @@ import { NETWORK_NAME_MAX, NETWORK_NAME_PATTERN } from '../../../src-shared/netw
 import { overlayDevice, stableMac } from './interface-names.js';
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../../src-shared/ip-cidr.js';
 import type { NetworkConfig, OverlayConfig, SubnetConfig } from './network-config.js';
+import { planWireguard, wireguardDevice } from './wireguard-plan.js';
 
 export const VXLAN_PORT = 4789;
 
@@ -19,6 +20,8 @@ export interface PlanContext {
   resolvedPeers?: Readonly<Record<string, string>>;
   /** MTU of the overlay's underlay interface (default 1500, as when the kernel routes to peers). */
   underlayMtu?: number;
+  /** driver "wireguard": the public half of the key pair the helper made for this network. */
+  wireguardPublicKey?: string;
 }
 
 /** Outer IPv4 (20) or IPv6 (40) header, UDP (8), VXLAN (8) and the inner Ethernet header (14). */
@@ -142,13 +145,19 @@ function planOverlay(spec: NetworkSpec, ctx: PlanContext): OverlayConfig {
       { driver, available: [...ctx.overlayDrivers] },
     );
   }
-  if (driver !== 'vxlan') {
-    throw new NovaError('unsupported', `overlay driver ${JSON.stringify(driver)} is not implemented by this Nova version; use "vxlan"`, { available: ['vxlan'] });
+  if (driver !== 'vxlan' && driver !== 'wireguard') {
+    throw new NovaError('unsupported', `overlay driver ${JSON.stringify(driver)} is not implemented by this Nova version; use "vxlan" or "wireguard"`, {
+      available: ['vxlan', 'wireguard'],
+    });
   }
   if (spec.vni === undefined) throw bad('an overlay needs a VXLAN network identifier: set vni (1-16777215), the same on every host');
   const clash = ctx.existing.find((n) => n.overlay?.vni === spec.vni);
   if (clash) throw new NovaError('already_exists', `VNI ${spec.vni} is already used by network ${JSON.stringify(clash.name)}`);
   if (spec.uplinks.length > 1) throw bad('an overlay takes at most one underlay interface');
+  if (driver === 'wireguard') return planWireguardOverlay(spec, spec.vni, ctx);
+  const keyed = spec.peers.find((p) => p.publicKey !== undefined);
+  if (keyed) throw bad(`overlay peer ${JSON.stringify(keyed.host)} has a public key, which only driver "wireguard" uses; remove it or set driver "wireguard"`);
+  if (spec.listenPort !== undefined) throw bad('a listen port applies only to driver "wireguard"; remove it or set driver "wireguard"');
   const peers = spec.peers.map((p) => {
     const ip = parseIp(p.host);
     const address = ip ? formatIp(ip) : ctx.resolvedPeers?.[p.host];
@@ -172,6 +181,33 @@ function planOverlay(spec: NetworkSpec, ctx: PlanContext): OverlayConfig {
   };
 }
 
+function planWireguardOverlay(spec: NetworkSpec, vni: number, ctx: PlanContext): OverlayConfig {
+  if (!ctx.wireguardPublicKey) throw new NovaError('internal', 'a wireguard overlay was planned without this host\'s key pair');
+  const usedPorts = new Map<number, string>();
+  for (const n of ctx.existing) if (n.overlay?.wireguard) usedPorts.set(n.overlay.wireguard.listenPort, n.name);
+  const { wireguard, mtu } = planWireguard({
+    spec,
+    vni,
+    device: wireguardDevice(ctx.ifPrefix, spec.name),
+    publicKey: ctx.wireguardPublicKey,
+    usedPorts,
+    resolvedPeers: ctx.resolvedPeers,
+    underlayMtu: ctx.underlayMtu ?? 1500,
+    minMtu: MIN_OVERLAY_MTU,
+  });
+  return {
+    driver: 'wireguard',
+    vni,
+    device: overlayDevice(ctx.ifPrefix, spec.name),
+    underlay: spec.uplinks[0] ?? null,
+    // VXLAN's peers are the other hosts' tunnel addresses: its packets never leave unencrypted.
+    peers: wireguard.peers.map((p) => ({ address: p.tunnelAddress, port: VXLAN_PORT })),
+    port: VXLAN_PORT,
+    mtu,
+    wireguard,
+  };
+}
+
 /** Validates `spec` against the existing networks and returns the config to apply. */
 export function planNetwork(spec: NetworkSpec, ctx: PlanContext): NetworkConfig {
   checkNetworkName(spec.name);
@@ -182,8 +218,8 @@ export function planNetwork(spec: NetworkSpec, ctx: PlanContext): NetworkConfig 
   if (spec.type === 'overlay' && profile === 'external') {
     throw bad('an overlay cannot be "external": it is its own layer-2 network across hosts; use profile "internal" or "nat"');
   }
-  if (spec.type === 'bridge' && (spec.driver !== undefined || spec.vni !== undefined || spec.peers.length > 0)) {
-    throw bad('driver, vni and peers apply only to overlay networks; use type "overlay" or remove them');
+  if (spec.type === 'bridge' && (spec.driver !== undefined || spec.vni !== undefined || spec.peers.length > 0 || spec.listenPort !== undefined)) {
+    throw bad('driver, vni, peers and listen port apply only to overlay networks; use type "overlay" or remove them');
   }
   if (profile === 'external' && spec.uplinks.length === 0) {
     throw bad('an external network bridges a host interface onto the LAN; name the uplink (e.g. --uplink enp6s0) or use profile "nat"');

@@ -61,6 +61,19 @@ describe('nova net', () => {
     });
   });
 
+  it('takes wireguard peers as KEY@address[:port] and a listen port, and shows the public key', async () => {
+    const key = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+    const r = await run(['net', 'create', 'wg0', '--type', 'overlay', '--driver', 'wireguard', '--vni', '9', '--listen-port', '51900', '--peer', `${key}@192.0.2.2:51820`], () => hyperv0);
+    expect(r.calls[0]?.[1]).toMatchObject({ driver: 'wireguard', listenPort: 51900, peers: [{ host: '192.0.2.2', port: 51820, publicKey: key }] });
+    const bad = await run(['net', 'create', 'wg0', '--type', 'overlay', '--peer', 'short@192.0.2.2'], () => hyperv0);
+    expect(bad.calls).toEqual([]);
+    expect(String(bad.error)).toContain('"short" is not a WireGuard public key');
+    const wg = { ...hyperv0, type: 'overlay' as const, driver: 'wireguard', vni: 9, peers: [{ host: '192.0.2.2', port: null, publicKey: key }], wireguard: { publicKey: key, listenPort: 51820, interface: 'nvg1', tunnelAddress: 'fd00::1' } };
+    const shown = await run(['net', 'inspect', 'wg0'], () => wg);
+    expect(shown.stdout).toContain(`Peers:     ${key}@192.0.2.2`);
+    expect(shown.stdout).toContain(`WireGuard: public key ${key}, port 51820/udp, nvg1 (fd00::1)`);
+  });
+
   it('lists as a table and as JSON', async () => {
     const table = await run(['net', 'ls'], () => ({ networks: [hyperv0] }));
     expect(table.stdout).toMatch(/^NAME\s+PROFILE\s+SUBNET\s+ATTACHED\s+STATE\nhyperv0\s+nat\s+192\.168\.220\.0\/24\s+1\s+degraded/);

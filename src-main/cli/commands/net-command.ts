@@ -69,7 +69,8 @@ export interface NetCreateOptions {
   domain?: string;
   driver?: string;
   vni?: number;
-  peer?: Array<{ host: string; port: number | null }>;
+  peer?: Array<{ host: string; port: number | null; publicKey?: string }>;
+  listenPort?: number;
   egressAllow?: z.input<NetworkMethods['network.create']['params']>['egressAllow'];
   forward?: Array<{ hostPort: number; guestAddress: string; guestPort: number; protocol: 'tcp' | 'udp' }>;
 }
@@ -88,6 +89,7 @@ export function createSpec(name: string, o: NetCreateOptions): NetworkSpecInput 
   if (o.driver) spec.driver = o.driver;
   if (o.vni !== undefined) spec.vni = o.vni;
   if (o.peer) spec.peers = o.peer;
+  if (o.listenPort !== undefined) spec.listenPort = o.listenPort;
   if (o.egressAllow) spec.egressAllow = o.egressAllow;
   if (o.forward) spec.forwards = o.forward;
   return spec;
@@ -108,9 +110,10 @@ export function defineCreateCommand(cmd: Command): Command {
     .option('--no-dhcp', 'no DHCP server')
     .option('--no-dns', 'no DNS for guests')
     .option('--domain <domain>', 'DNS domain for guests (default NAME.nova)')
-    .option('--driver <driver>', 'overlay driver (vxlan)')
+    .option('--driver <driver>', 'overlay driver (vxlan, or wireguard: VXLAN inside an encrypted WireGuard tunnel)')
     .option('--vni <n>', 'VXLAN network identifier', intArg('--vni', 1, 16_777_215))
-    .option('--peer <address>', 'overlay peer "ip[:port]"; repeatable', parser(parsePeer))
+    .option('--peer <address>', 'overlay peer "ip[:port]", for wireguard "KEY@ip[:port]" (KEY from `nova net inspect` there); repeatable', parser(parsePeer))
+    .option('--listen-port <port>', 'wireguard: UDP port of this host\'s tunnel (default 51820)', intArg('--listen-port', 1, 65_535))
     .option('--egress-allow <rule>', 'allow only this egress ("10.0.0.0/8", "1.2.3.4:443/tcp", "53/udp"); repeatable', parser(parseEgressRule))
     .option('--forward <spec>', 'forward "hostport:guestaddr:guestport[/proto]"; repeatable', parser(parseForward));
 }
@@ -143,7 +146,9 @@ export function formatNetwork(n: Network): string {
     `DNS:       ${n.dns ? `*.${n.domain}` : 'off'}`,
     `Uplinks:   ${n.uplinks.join(', ') || '-'}`,
   ];
-  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map((p) => (p.port ? `${p.host}:${p.port}` : p.host)).join(', ')}`);
+  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map((p) => `${p.publicKey ? `${p.publicKey}@` : ''}${p.port ? `${p.host}:${p.port}` : p.host}`).join(', ')}`);
+  // What the other hosts list as their peer: "KEY@this-host:PORT".
+  if (n.wireguard) lines.push(`WireGuard: public key ${n.wireguard.publicKey}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.interface} (${n.wireguard.tunnelAddress})`);
   lines.push(`Egress:    ${n.egressAllow === null ? 'anything' : n.egressAllow.length === 0 ? 'nothing' : `only ${n.egressAllow.length} rule(s)`}`);
   lines.push(`Forwards:  ${n.forwards.map((f) => `${f.hostPort}/${f.protocol} -> ${f.guestAddress}:${f.guestPort}`).join(', ') || '-'}`);
   lines.push('Attached:');

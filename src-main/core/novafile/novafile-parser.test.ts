@@ -383,6 +383,18 @@ const MALFORMED: Case[] = [
     message: 'applies only to overlay networks',
   },
   {
+    name: 'wireguard peer without a key',
+    toml: 'project = "x"\n[network.wg]\ntype = "overlay"\ndriver = "wireguard"\nvni = 4\npeers = ["192.0.2.2:51820"]\n',
+    line: 6, column: 10, key: 'network.wg.peers[0]',
+    message: 'wireguard peer "192.0.2.2:51820" has no public key; write it as "KEY@192.0.2.2:51820"',
+  },
+  {
+    name: 'wireguard peer with a bad key',
+    toml: 'project = "x"\n[network.wg]\ntype = "overlay"\ndriver = "wireguard"\nvni = 4\npeers = ["abc@192.0.2.2"]\n',
+    line: 6, column: 10, key: 'network.wg.peers[0]',
+    message: '"abc" is not a WireGuard public key',
+  },
+  {
     name: 'external network without interfaces',
     toml: 'project = "x"\n[network.lan]\nprofile = "external"\n',
     line: 3, column: 11, key: 'network.lan.profile',

@@ -316,7 +316,7 @@ const networkShape = {
    */
   driver: text('the name of an overlay driver, e.g. "vxlan"').min(1, { error: 'the driver name is empty' }).optional(),
   vni: integer('a VXLAN network identifier from 1 to 16777215', 1, 16_777_215).optional(),
-  /** Other hosts of an overlay: "192.0.2.10", "peer.lan:4789", "[fd00::2]:4789". */
+  /** Other hosts of an overlay: "192.0.2.10", "peer.lan:4789", "[fd00::2]:4789"; for wireguard "KEY@192.0.2.10:51820". */
   peers: list(parsedString('a peer address such as "192.0.2.10:4789"', parsePeer), 'peer addresses').optional(),
   /**
    * Allowed egress; once set, everything else leaving the network is dropped. Each
@@ -351,6 +351,17 @@ const NetworkSchema = table(networkShape, 'a table of network settings, e.g. [ne
             });
           }
         }
+      }
+      if (net.driver === 'wireguard') {
+        (net.peers ?? []).forEach((peer, i) => {
+          if (peer.publicKey !== undefined) return;
+          const label = peer.port ? `${peer.host}:${peer.port}` : peer.host;
+          ctx.addIssue({
+            code: 'custom',
+            path: ['peers', i],
+            message: `wireguard peer "${label}" has no public key; write it as "KEY@${label}" with the key \`nova net inspect\` prints on that host`,
+          });
+        });
       }
       if (profile === 'external' && type === 'overlay') {
         ctx.addIssue({

@@ -4,6 +4,7 @@
 // The zod schema (novafile-schema.ts) calls these; so do the cross-table checks.
 import path from 'node:path';
 import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../../src-shared/ip-cidr.js';
+import { WIREGUARD_KEY_PATTERN } from '../../../src-shared/network.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -318,12 +319,26 @@ export function parseEgressRule(text: string): Parsed<EgressRule> {
 export interface Peer {
   host: string;
   port: number | null;
+  /** driver "wireguard": the peer's public key, written "KEY@address[:port]". */
+  publicKey?: string;
 }
 
-const PEER_HELP = 'use an IP address or host name with an optional port (e.g. "192.0.2.10", "peer.lan:4789", "[fd00::2]:4789")';
+const PEER_HELP =
+  'use an IP address or host name with an optional port (e.g. "192.0.2.10", "peer.lan:4789", "[fd00::2]:4789"), for driver "wireguard" after the peer\'s public key and "@" ("KEY@192.0.2.10:51820")';
 
-/** An overlay peer: "address", "address:port", "[ipv6]:port" or a bare IPv6 address. */
-export function parsePeer(text: string): Parsed<Peer> {
+/** An overlay peer: "address", "address:port", "[ipv6]:port" or a bare IPv6 address, optionally after "KEY@". */
+export function parsePeer(input: string): Parsed<Peer> {
+  const at = input.lastIndexOf('@');
+  if (at < 0) return parsePeerAddress(input);
+  const key = input.slice(0, at);
+  if (!WIREGUARD_KEY_PATTERN.test(key)) {
+    return fail(`${describeValue(key)} is not a WireGuard public key (44 characters of base64, as \`wg pubkey\` prints); ${PEER_HELP}`);
+  }
+  const address = parsePeerAddress(input.slice(at + 1));
+  return address.ok ? ok({ ...address.value, publicKey: key }) : address;
+}
+
+function parsePeerAddress(text: string): Parsed<Peer> {
   let hostText = text;
   let portText: string | undefined;
   if (text.startsWith('[')) {

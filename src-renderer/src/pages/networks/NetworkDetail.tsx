@@ -102,7 +102,12 @@ function Overview({ network: n }: { network: Network }) {
   ];
   if (n.type === 'overlay') {
     facts.push(['Driver', `${n.driver ?? '?'}, VNI ${n.vni ?? '?'}`]);
-    facts.push(['Peers', n.peers.length > 0 ? n.peers.map((p) => (p.port ? `${p.host}:${p.port}` : p.host)).join(', ') : 'none']);
+    facts.push(['Peers', n.peers.length > 0 ? n.peers.map((p) => `${p.publicKey ? `${p.publicKey}@` : ''}${p.port ? `${p.host}:${p.port}` : p.host}`).join(', ') : 'none']);
+  }
+  // The other hosts list this one as "KEY@address:port": the key is what the user copies.
+  if (n.wireguard) {
+    facts.push(['Public key', <code key="wgk" aria-label="WireGuard public key">{n.wireguard.publicKey}</code>]);
+    facts.push(['Tunnel', <code key="wgt">{`${n.wireguard.interface}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.tunnelAddress}`}</code>]);
   }
   return (
     <Section title="Overview" id={`${id}-overview`}>
