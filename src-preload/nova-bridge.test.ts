@@ -12,7 +12,7 @@ const PINNED_SURFACE = {
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   subscribe: 'function',
-  vm: ['clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'update'],
+  vm: ['clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

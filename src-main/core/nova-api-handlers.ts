@@ -18,6 +18,7 @@ import {
 import type { HelperClient } from './helper-client.js';
 import { MetricsHistory } from './metrics-history.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
+import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
 
 type MainMethodName = Exclude<MethodName, HelperMethodName>;
 export type MainHandlers = { [M in MainMethodName]: (params: ParamsOf<M>) => Promise<ResultOf<M>> };
@@ -30,12 +31,20 @@ export interface NovaApiDeps {
   metrics?: MetricsHistory;
   /** Where console WebSockets go when not to the page's own origin (Electron's proxy). */
   consoleEndpoint?: () => { base: string; token: string };
+  /** Serves vm.openViewer and vm.viewerSupport; by default asks this helper, in main's own session. */
+  viewer?: RemoteViewerLauncher;
 }
 
 export class NovaApiHandlers {
   private readonly main: MainHandlers;
 
   constructor(private readonly deps: NovaApiDeps) {
+    const viewer =
+      deps.viewer ??
+      new RemoteViewerLauncher({
+        consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
+        vmInfo: (name) => deps.helper.call('vm.get', { name }),
+      });
     this.main = {
       'app.info': async () => ({
         version: deps.version,
@@ -45,6 +54,8 @@ export class NovaApiHandlers {
       'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
       'vm.metricsHistory': async ({ name, range }) => (deps.metrics ?? new MetricsHistory()).query(name, range),
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
+      'vm.viewerSupport': async () => viewer.support(),
+      'vm.openViewer': async ({ name }) => viewer.open(name),
     };
   }
 

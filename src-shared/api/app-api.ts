@@ -1,6 +1,7 @@
 // Methods main serves itself, without the helper.
 import { z } from 'zod';
 import { NovaFileValidationSchema } from '../novafile.js';
+import { VmNameSchema } from '../vm.js';
 import { defineMethod } from './define.js';
 
 const main = { by: 'main' } as const;
@@ -14,6 +15,18 @@ export const AppInfoSchema = z.strictObject({
   }),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+/** Whether main can open SPICE displays in remote-viewer in its own graphical session. */
+export const ViewerSupportSchema = z.strictObject({
+  available: z.boolean(),
+  /** remote-viewer's path as main found it on its PATH, or null. */
+  program: z.string().nullable(),
+  /** The session main would show it in (WAYLAND_DISPLAY or DISPLAY), or null. */
+  display: z.string().nullable(),
+  /** Why it is not available and what to do; null when it is. */
+  problem: z.string().nullable(),
+});
+export type ViewerSupport = z.infer<typeof ViewerSupportSchema>;
 
 export const appMethods = {
   'app.info': defineMethod({
@@ -29,6 +42,18 @@ export const appMethods = {
       fileName: z.string().max(4096).default('NovaFile.toml'),
     }),
     result: NovaFileValidationSchema,
+    served: main,
+  }),
+  'vm.viewerSupport': defineMethod({
+    summary: 'Whether remote-viewer (virt-viewer) is installed and main has a graphical session to open it in',
+    params: z.strictObject({}),
+    result: ViewerSupportSchema,
+    served: main,
+  }),
+  'vm.openViewer': defineMethod({
+    summary: "Open a running VM's SPICE display in remote-viewer on this host, in main's session",
+    params: z.strictObject({ name: VmNameSchema }),
+    result: z.strictObject({ pid: z.number().int().positive(), uri: z.string() }),
     served: main,
   }),
 } as const;

@@ -252,7 +252,7 @@ describe('the full check on a fake host like this project CI machines', () => {
       'iommu', 'vfio',
       'cgroups', 'oci-runtime.crun', 'oci-runtime.runc', 'oci-runtime',
       'iproute2', 'nftables', 'dnsmasq', 'net-kernel',
-      'polkit', 'polkit-policy', 'session',
+      'polkit', 'polkit-policy', 'remote-viewer', 'session',
     ]);
     expect(report.items.every((i) => i.evidence.length > 0)).toBe(true);
     expect(report.items.filter((i) => i.status !== 'ok').every((i) => i.remedy !== null)).toBe(true);

@@ -12,6 +12,7 @@ import { checkNetworkTools } from './network-tools.js';
 import { checkOciRuntimes } from './oci-runtimes.js';
 import { checkPolkit } from './polkit-setup.js';
 import { checkQemuInstall } from './qemu-install.js';
+import { checkSpiceViewer } from './spice-viewer.js';
 
 export interface HostProbeOutcome {
   items: HostCheckItem[];
@@ -36,4 +37,5 @@ export const DEFAULT_HOST_PROBES: readonly HostProbe[] = [
   { name: 'oci-runtimes', group: 'containers', run: (env) => checkOciRuntimes(env) },
   { name: 'network-tools', group: 'networking', run: async (env) => ({ items: await checkNetworkTools(env) }) },
   { name: 'polkit-setup', group: 'desktop', run: async (env) => ({ items: await checkPolkit(env) }) },
+  { name: 'spice-viewer', group: 'desktop', run: async (env) => ({ items: [await checkSpiceViewer(env)] }) },
 ];

@@ -48,7 +48,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
       await vms.snapshotDelete(name, snapshot);
       return { ok: true as const };
     },
-    'vm.consoleInfo': async ({ name }) => vms.consoleInfo(name),
+    'vm.consoleInfo': async ({ name }, { caller }) => vms.consoleInfo(name, caller),
     'vm.metrics': async ({ name }) => vms.metrics(name),
     'image.list': async () => vms.images.list(),
     'image.import': async ({ path, name }) => {

@@ -38,6 +38,7 @@ import { buildQemuArgv } from './qemu-argv.js';
 import { QemuImg } from './qemu-img.js';
 import { isAlive, isQemuOfVm, killQemu, spawnQemu, tailFile, waitForExit, waitForSocket } from './qemu-process.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
+import { grantDisplaySocket } from './display-socket-access.js';
 import { blockedPath, type Credentials } from './run-as-user.js';
 import { VmLayout } from './vm-layout.js';
 import { noNetworkPort, readTapCounters, type VmNetworkPort, type VmTap } from './vm-network.js';
@@ -166,12 +167,13 @@ export class VmManager {
     return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null };
   }
 
-  async consoleInfo(name: string): Promise<VmConsoleInfo> {
+  /** With a `caller`, a root QEMU's SPICE socket is handed to that user (display-socket-access.ts). */
+  async consoleInfo(name: string, caller?: Credentials): Promise<VmConsoleInfo> {
     const info = await this.get(name);
     const paths = this.layout.runtimePaths(name);
     const vm = this.live.get(name);
     const rec = vm?.record;
-    return {
+    const out: VmConsoleInfo = {
       serialSocket: paths.serialSocket,
       serialLog: paths.serialLog,
       vnc:
@@ -180,6 +182,18 @@ export class VmManager {
           : null,
       spice: rec?.spiceSocket && info.definition.display.spice ? { socket: rec.spiceSocket, uri: `spice+unix://${rec.spiceSocket}` } : null,
     };
+    if (out.spice && caller) {
+      const socket = out.spice.socket;
+      try {
+        if ((await grantDisplaySocket(socket, [paths.qmpSocket, paths.serialSocket, paths.vncSocket], caller)) === 'granted') {
+          this.opts.logger.info({ vm: name, uid: caller.uid, socket }, 'SPICE socket handed to the caller');
+        }
+      } catch (err) {
+        // The socket may vanish with a stopping VM; the caller then reports what it finds.
+        this.opts.logger.warn({ vm: name, err, socket }, 'cannot hand the SPICE socket to the caller');
+      }
+    }
+    return out;
   }
 
   /** The QMP client of a running VM (for tests and collaborators that need raw QMP). */

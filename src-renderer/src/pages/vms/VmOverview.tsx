@@ -1,8 +1,10 @@
 // The VM at a glance: what it is (machine, CPUs, memory, boot source, disks), how it
 // runs (accelerator, pid, since when) and how to reach it (graphical console window,
 // SPICE through remote-viewer on the host, the serial console tab).
-import { Copy, MonitorPlay } from 'lucide-react';
+import { Copy, MonitorPlay, MonitorUp } from 'lucide-react';
 import { useEffect, useState } from 'react';
+import type { ViewerSupport } from '../../../../src-shared/api/app-api.js';
+import { toErrorShape } from '../../../../src-shared/errors.js';
 import type { VmConsoleInfo, VmInfo } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { formatMiB, isLive } from '../../lib/vm-format.js';
@@ -15,6 +17,21 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
   const live = isLive(vm.state);
   const [consoles, setConsoles] = useState<VmConsoleInfo | null>(null);
   const [copied, setCopied] = useState(false);
+  const [viewer, setViewer] = useState<ViewerSupport | null>(null);
+  const [opening, setOpening] = useState(false);
+  const [viewerNote, setViewerNote] = useState<{ ok: boolean; text: string } | null>(null);
+
+  useEffect(() => {
+    let stale = false;
+    // Asked of main, not the helper: main is the one that starts remote-viewer, in its own session.
+    client.call('vm.viewerSupport', {}).then(
+      (support) => !stale && setViewer(support),
+      () => !stale && setViewer(null),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [client]);
 
   useEffect(() => {
     if (!live) return setConsoles(null);
@@ -30,6 +47,18 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
 
   const source = d.kernel ? `Kernel ${d.kernel.kernel}` : d.iso ? `ISO ${d.iso}` : d.disks[0] ? `Disk ${d.disks[0].path}` : 'Nothing to boot';
   const spiceCommand = consoles?.spice ? `remote-viewer ${consoles.spice.uri}` : null;
+  const openViewer = async () => {
+    setOpening(true);
+    setViewerNote(null);
+    try {
+      const { pid } = await client.call('vm.openViewer', { name: d.name });
+      setViewerNote({ ok: true, text: `remote-viewer is open (pid ${pid}); close its window when done.` });
+    } catch (err) {
+      setViewerNote({ ok: false, text: `Could not open remote-viewer: ${toErrorShape(err).message}` });
+    } finally {
+      setOpening(false);
+    }
+  };
   return (
     <div className="vm-overview">
       <section className="vm-card" aria-labelledby="vm-facts">
@@ -102,8 +131,24 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
         {live && d.machine === 'microvm' && <p className="muted">microvm has no graphical display: use the serial console.</p>}
         {spiceCommand && (
           <div className="vm-spice">
+            {viewer?.available ? (
+              <p>
+                <button type="button" className="button" onClick={() => void openViewer()} disabled={opening}>
+                  <MonitorUp aria-hidden="true" size={14} />
+                  {opening ? 'Opening…' : 'Open in remote-viewer'}
+                </button>{' '}
+                <span className="muted">SPICE in its own window on this host, with USB, clipboard and a full keyboard grab.</span>
+              </p>
+            ) : (
+              viewer?.problem && <p className="muted vm-spice__problem">{viewer.problem}</p>
+            )}
+            {viewerNote && (
+              <p className={viewerNote.ok ? 'vm-spice__note' : 'vm-spice__note vm-spice__note--error'} role={viewerNote.ok ? 'status' : 'alert'}>
+                {viewerNote.text}
+              </p>
+            )}
             <p>
-              SPICE: open it with remote-viewer (package virt-viewer) on this host; a browser cannot start programs there.
+              {viewer?.available ? 'Or from any shell on this host (remote-viewer, package virt-viewer):' : 'SPICE: open it with remote-viewer (package virt-viewer) on this host:'}
             </p>
             <div className="vm-spice__command">
               <code>{spiceCommand}</code>

@@ -1,0 +1,311 @@
+// SPICE through remote-viewer, for real: an Xvfb display, a q35 test guest with VNC and
+// SPICE, main's handler table over the real helper opening the viewer, and proof that it
+// connected (the kernel's socket table, QMP query-spice) plus a screenshot of the screen.
+// A second case runs QEMU as root and the viewer as `nobody`, through the socket hand-over.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, chmod, chown, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NovaApiHandlers } from '../../src-main/core/nova-api-handlers.js';
+import { HelperClient } from '../../src-main/core/helper-client.js';
+import { RemoteViewerLauncher, type SpawnedViewer } from '../../src-main/core/remote-viewer-launcher.js';
+import type { Envelope } from '../../src-shared/errors.js';
+import type { VmConsoleInfo } from '../../src-shared/vm.js';
+import { silentLogger } from '../src/util/logger.js';
+import { VmManager } from '../src/vm/vm-manager.js';
+import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { GuestSerial, waitForLogText } from './fixtures/guest-serial.js';
+import { makeTestDir, removeTestDir, REPO, startHelper, type RunningHelper } from './helper-harness.js';
+
+const SCREEN_TEXT = 'NOVA SPICE VIEWER TEST';
+const ARTIFACTS = join(REPO, 'e2e/artifacts');
+
+let dir = '';
+let guest: TestGuest;
+let xvfb: { display: string; process: ChildProcess } | null = null;
+let helper: RunningHelper | null = null;
+let client: HelperClient | null = null;
+let vms: VmManager | null = null;
+const viewerPids: number[] = [];
+const savedEnv = { DISPLAY: process.env.DISPLAY, WAYLAND_DISPLAY: process.env.WAYLAND_DISPLAY, XDG_STATE_HOME: process.env.XDG_STATE_HOME };
+
+beforeAll(async () => {
+  guest = await ensureTestGuest();
+  dir = await makeTestDir('nv3s');
+  xvfb = await startXvfb();
+}, 180_000);
+
+afterAll(async () => {
+  for (const pid of viewerPids) killQuietly(pid);
+  await vms?.detachAll();
+  client?.close();
+  await helper?.stop();
+  if (dir) await killQemusUnder(dir);
+  if (xvfb) await stopProcess(xvfb.process);
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  if (dir) await removeTestDir(dir);
+});
+
+function guestSpec(name: string) {
+  return {
+    name,
+    cpus: 1,
+    memory: '256Mi',
+    // The bzImage, not the PVH vmlinux: only the Linux boot protocol tells the kernel about
+    // the VGA text screen. tty0 first: kernel messages reach the screen too; /dev/console
+    // (the shell) stays on ttyS0.
+    kernel: guest.bzImage,
+    initrd: guest.initrdPlain,
+    cmdline: `console=tty0 ${guest.cmdline}`,
+    display: 'both' as const,
+  };
+}
+
+describe('vm.openViewer through main, QEMU and main as root', () => {
+  const name = 'nv3s-spice';
+  let handlers: NovaApiHandlers;
+
+  async function call<T>(method: string, params: unknown): Promise<T> {
+    const r = (await handlers.invoke(method, params)) as Envelope<T>;
+    if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+    return r.value;
+  }
+
+  beforeAll(async () => {
+    helper = await startHelper(dir, { extraArgs: ['--allowed-root', join(guest.vmlinux, '..')] });
+    client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
+    client.start();
+    await client.waitForConnection(10_000);
+    // main's own session: the default launcher reads it from process.env, as Electron's and `nova web`'s do.
+    process.env.DISPLAY = xvfb!.display;
+    delete process.env.WAYLAND_DISPLAY;
+    process.env.XDG_STATE_HOME = join(dir, 'xdg-state');
+    handlers = new NovaApiHandlers({ helper: client, mode: 'cli', version: 'test' });
+  });
+
+  it('says remote-viewer is available in this session', async () => {
+    const support = await call<{ available: boolean; display: string | null; program: string | null }>('vm.viewerSupport', {});
+    expect(support).toMatchObject({ available: true, display: xvfb!.display, program: expect.stringMatching(/remote-viewer$/) });
+  });
+
+  it('refuses a stopped VM in words', async () => {
+    await call('vm.create', guestSpec(name));
+    const r = await handlers.invoke('vm.openViewer', { name });
+    expect(r).toEqual({ ok: false, error: { code: 'failed_precondition', message: `VM ${name} is stopped: start it, then open its display` } });
+  });
+
+  it('opens the running VM in remote-viewer, which connects and shows the guest console', async () => {
+    await call('vm.start', { name });
+    const consoles = await call<VmConsoleInfo>('vm.consoleInfo', { name });
+    await waitForLogText(consoles.serialLog, GUEST_READY_MARKER, 60_000);
+    const serial = await GuestSerial.connect(consoles.serialSocket);
+    try {
+      await waitForPrompt(serial);
+      await serial.run(`clear > /dev/tty1; echo '${SCREEN_TEXT}' > /dev/tty1`, GUEST_PROMPT);
+    } finally {
+      serial.close();
+    }
+
+    const t0 = Date.now();
+    const opened = await call<{ pid: number; uri: string }>('vm.openViewer', { name });
+    viewerPids.push(opened.pid);
+    console.log(`vm.openViewer: ${Date.now() - t0} ms (includes the 1 s settle)`);
+    expect(opened.uri).toBe(`spice+unix://${consoles.spice!.socket}`);
+    const cmdline = (await readFile(`/proc/${opened.pid}/cmdline`, 'utf8')).split('\0');
+    expect(cmdline.slice(1)).toEqual(['--title', `${name} (Nova)`, opened.uri, '']);
+
+    // SPICE opens one connection per channel (main, display, inputs, cursor...).
+    await expect
+      .poll(() => connectionsTo(consoles.spice!.socket), { timeout: 20_000, interval: 250 })
+      .toBeGreaterThanOrEqual(2);
+    const shot = await screenshotUntilBusy(xvfb!.display, join(ARTIFACTS, 'spice-viewer-root.png'));
+    console.log(`screenshot: ${shot}`);
+  });
+});
+
+describe('QEMU as root, the viewer as another user', () => {
+  const name = 'nv3s-handover';
+
+  it('hands that user the SPICE socket only, and their remote-viewer connects (query-spice)', async () => {
+    const nobody = await idsOf('nobody');
+    vms = new VmManager({
+      stateDir: join(dir, 'state2'),
+      runDir: join(dir, 'run2'),
+      allowedRoots: [join(guest.vmlinux, '..')],
+      hostAccelerator: async () => 'tcg',
+      logger: silentLogger(),
+    });
+    await vms.init();
+    await vms.create(guestSpec(name));
+    await vms.start(name); // no runAs: QEMU runs as root
+    const paths = vms.layout.runtimePaths(name);
+    expect((await stat(paths.spiceSocket)).uid).toBe(0);
+
+    const info = await vms.consoleInfo(name, nobody);
+    expect(info.spice?.socket).toBe(paths.spiceSocket);
+    const sock = await stat(paths.spiceSocket);
+    expect({ uid: sock.uid, mode: sock.mode & 0o777 }).toEqual({ uid: nobody.uid, mode: 0o600 });
+    expect((await stat(vms.layout.vmRunDir(name))).mode & 0o777).toBe(0o711);
+    for (const other of [paths.qmpSocket, paths.serialSocket, paths.vncSocket]) {
+      const st = await stat(other);
+      expect({ other, uid: st.uid, mode: st.mode & 0o777 }).toEqual({ other, uid: 0, mode: 0o600 });
+    }
+    // The user can connect to SPICE and to nothing else of this root QEMU.
+    expect(await connectAs(nobody, paths.spiceSocket)).toBe('connected');
+    expect(await connectAs(nobody, paths.qmpSocket)).toMatch(/EACCES/);
+
+    const home = join(dir, 'nobody-home');
+    await mkdir(home, { mode: 0o700 });
+    await chown(home, nobody.uid, nobody.gid);
+    const launcher = new RemoteViewerLauncher({
+      consoleInfo: async () => info,
+      vmInfo: (n) => vms!.get(n),
+      env: { PATH: '/usr/bin:/bin', DISPLAY: xvfb!.display, HOME: home },
+      logDir: home,
+      spawnViewer: (argv, opts) => spawnAs(nobody, argv, opts.env, opts.logPath),
+    });
+    const { pid } = await launcher.open(name);
+    viewerPids.push(pid);
+    type SpiceInfo = { enabled: boolean; channels?: Array<{ 'channel-type': number; family: string }> };
+    const qmp = vms.qmpOf(name);
+    await expect
+      .poll(async () => ((await qmp.execute<SpiceInfo>('query-spice')).channels ?? []).length, { timeout: 20_000, interval: 250 })
+      .toBeGreaterThanOrEqual(2);
+    const spice = await qmp.execute<SpiceInfo>('query-spice');
+    expect(spice.enabled).toBe(true);
+    expect(spice.channels!.map((c) => c['channel-type'])).toContain(1); // 1 = main channel
+    expect((await stat(`/proc/${pid}`)).uid).toBe(nobody.uid);
+    await screenshotUntilBusy(xvfb!.display, join(ARTIFACTS, 'spice-viewer-nobody.png'));
+  });
+});
+
+// ---- fixtures -------------------------------------------------------------------
+
+async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
+  for (let n = 93; n < 200; n++) {
+    const taken = await Promise.any([access(`/tmp/.X${n}-lock`), access(`/tmp/.X11-unix/X${n}`)]).then(() => true, () => false);
+    if (taken) continue;
+    const child = spawn('Xvfb', [`:${n}`, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && child.exitCode === null) {
+      if (await access(`/tmp/.X11-unix/X${n}`).then(() => true, () => false)) return { display: `:${n}`, process: child };
+      await sleep(50);
+    }
+    await stopProcess(child); // lost a race for this number, or too slow: try the next one
+  }
+  throw new Error('no free X display between :93 and :199 for Xvfb');
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** SIGKILLs every QEMU (and stray viewer) whose command line points into this run's dir. */
+async function killQemusUnder(root: string): Promise<void> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(root) && (cmdline.includes('process=nova-vm-nv3s-') || cmdline.includes('remote-viewer'))) killQuietly(Number(entry));
+  }
+}
+
+async function idsOf(user: string): Promise<{ uid: number; gid: number }> {
+  const [uid, gid] = await Promise.all([execa('id', ['-u', user]), execa('id', ['-g', user])]);
+  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}
+
+/** Connects to a unix socket as `who` (a throwaway Node child), reporting "connected" or the errno. */
+async function connectAs(who: { uid: number; gid: number }, path: string): Promise<string> {
+  const script = `const s=require('net').connect(${JSON.stringify(path)});s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code))`;
+  const r = await execa(process.execPath, ['-e', script], { uid: who.uid, gid: who.gid, timeout: 10_000, reject: false });
+  return r.stdout.trim() || r.stderr.trim();
+}
+
+/** The launcher's spawn, as another user: what a non-root Nova's own spawn does. */
+async function spawnAs(who: { uid: number; gid: number }, argv: readonly string[], env: NodeJS.ProcessEnv, logPath: string): Promise<SpawnedViewer> {
+  const log = await open(logPath, 'w', 0o600);
+  const child = spawn(argv[0]!, argv.slice(1), { uid: who.uid, gid: who.gid, detached: true, stdio: ['ignore', log.fd, log.fd], env });
+  // Listen before any await: 'spawn' fires on the next tick.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const started = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  await log.close();
+  await started;
+  child.unref();
+  return { pid: child.pid!, exited };
+}
+
+/** Established connections whose server end is `path`, as the kernel's socket table lists them. */
+async function connectionsTo(path: string): Promise<number> {
+  const r = await execa('ss', ['-xHn', 'state', 'connected'], { reject: false, timeout: 5000 });
+  return r.stdout.split('\n').filter((l) => l.split(/\s+/).includes(path)).length;
+}
+
+/** Screenshots the X screen (xwd -> PNG) until the picture has more than a few colours (bounded). */
+async function screenshotUntilBusy(display: string, out: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const deadline = Date.now() + 20_000;
+  let colours = 0;
+  while (Date.now() < deadline) {
+    await sleep(1000); // let the display channel draw the guest's screen
+    const xwd = await execa('xwd', ['-root', '-silent', '-display', display], { encoding: 'buffer', timeout: 10_000 });
+    const ppm = await execa('xwdtopnm', [], { input: xwd.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' });
+    colours = countColours(Buffer.from(ppm.stdout));
+    if (colours >= 8) {
+      await execa('pnmtopng', [], { input: ppm.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' }).then((png) => writeFileBuffer(out, png.stdout));
+      return out;
+    }
+  }
+  throw new Error(`the X screen stayed blank (${colours} colours) for 20 s: remote-viewer drew nothing`);
+}
+
+async function writeFileBuffer(path: string, data: Uint8Array): Promise<void> {
+  await writeFile(path, data);
+  await chmod(path, 0o644);
+}
+
+/** Distinct colours in a binary PPM (P6, maxval 255), sampled on every 7th pixel. */
+function countColours(ppm: Buffer): number {
+  const header = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 64).toString('latin1'));
+  if (!header) return 0;
+  const start = header[0].length;
+  const seen = new Set<number>();
+  for (let i = start; i + 2 < ppm.length; i += 21) seen.add((ppm[i]! << 16) | (ppm[i + 1]! << 8) | ppm[i + 2]!);
+  return seen.size;
+}
+
+async function waitForPrompt(serial: GuestSerial): Promise<void> {
+  // The shell may still be starting: poke it until it answers.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await serial.run('true', GUEST_PROMPT, 3000);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
