@@ -1,6 +1,6 @@
 // Builds the two plain Node entry points: the helper daemon (for the system's Node,
 // 18 or later) and the `nova` CLI, each one self-contained ES module file.
-import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const requireShim =
@@ -23,7 +23,10 @@ await build({
   outfile: 'out/helper/nova-helper.mjs',
   target: 'node18',
 });
-await copyFile('helper/native/peercred/build/Release/peercred.node', 'out/helper/peercred.node');
+// Installed by rename, never rewritten in place: truncating a shared object that a running
+// helper has loaded discards even its relocated pages, and its next call jumps into garbage.
+await copyFile('helper/native/peercred/build/Release/peercred.node', `out/helper/peercred.node.${process.pid}`);
+await rename(`out/helper/peercred.node.${process.pid}`, 'out/helper/peercred.node');
 // Each running capsule has a small shim owning its stdio, so logs outlive helper restarts.
 await build({
   ...common,
