@@ -1,8 +1,12 @@
-// QEMU as the requesting user: the real helper runs as root, the client as `nobody`
-// (setpriv) with a polkit rule granting org.nova.vm.manage. Where nobody can reach the
-// VM's files the QEMU runs under uid 65534, boots and answers QMP; behind a state dir
-// it cannot search, QEMU runs as root and the helper logs why.
-import { chmod, readFile } from 'node:fs/promises';
+// QEMU as the requesting user: the real helper runs as root (in a network namespace of
+// the test's), the client as `nobody` (setpriv) with a polkit rule granting
+// org.nova.vm.manage and org.nova.network.manage. Where nobody can reach the VM's files
+// the QEMU runs under uid 65534, boots and answers QMP, on a Nova network too (its tap
+// is made for that user); behind a state dir it cannot search, QEMU runs as root and the
+// helper logs why.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
@@ -12,6 +16,8 @@ import { polkitAvailable, startPolkit, type PolkitHarness } from './polkit-harne
 
 const PREFIX = 'nv3a-user';
 const VM = 'nv3a-user-vm';
+const NETNS = `nv3a${randomBytes(3).toString('hex')}`;
+const NETWORK = 'nv3alab';
 let dir = '';
 let helper: RunningHelper;
 let polkit: PolkitHarness;
@@ -42,7 +48,10 @@ beforeAll(async () => {
   dir = await makeTestDir(PREFIX);
   polkit = await startPolkit(PREFIX);
   await polkit.allow('vm', 'org.nova.vm.manage', 'nobody');
-  helper = await startHelper(dir, { extraArgs: ['--run-dir', `${dir}/run`, '--allowed-root', '/var/cache/nova-test-guest'] });
+  await polkit.allow('net', 'org.nova.network.manage', 'nobody');
+  execFileSync('ip', ['netns', 'add', NETNS]);
+  execFileSync('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+  helper = await startHelper(dir, { netns: NETNS, extraArgs: ['--run-dir', `${dir}/run`, '--allowed-root', '/var/cache/nova-test-guest'] });
 }, 600_000);
 
 afterAll(async () => {
@@ -58,9 +67,22 @@ afterAll(async () => {
       }
     }
     await polkit?.stop();
+    spawnSync('ip', ['netns', 'delete', NETNS]);
     await removeTestDir(dir);
   }
 });
+
+const TUN = '/dev/net/tun';
+
+/** `ip -d link` of the VM's tap on the test network: shows the tap's owner. */
+async function tapDetails(): Promise<string> {
+  // Read as root: reading networks is org.nova.host.inspect, which nobody is not granted here.
+  const { replies } = await rawCall(helper.socketPath, [request(1, 'network.get', { name: NETWORK })]);
+  const net = replies[0]?.result as { attachments: Array<{ resource: string; hostIfname: string }> };
+  const tap = net.attachments.find((a) => a.resource === VM)?.hostIfname;
+  if (!tap) throw new Error(`${VM} has no tap on ${NETWORK}`);
+  return execFileSync('ip', ['-n', NETNS, '-d', 'link', 'show', 'dev', tap], { encoding: 'utf8' });
+}
 
 async function bootAsNobody(): Promise<number> {
   const info = await callAsNobody('vm.start', { name: VM });
@@ -100,6 +122,38 @@ describe('QEMU as the calling user', () => {
     expect(await uidOf(pid)).toBe(65534);
     await callAsNobody('vm.stop', { name: VM, force: true });
     expect((await callAsNobody('vm.get', { name: VM })).state).toBe('stopped');
+  });
+
+  it("keeps the caller's uid on a Nova network where the tun device is open to users: the tap is made for that user", async () => {
+    await callAsNobody('network.create', { name: NETWORK, profile: 'internal', subnet: '10.93.0.1/24' });
+    await callAsNobody('vm.update', { name: VM, network: { nova: NETWORK } });
+    // As udev leaves it on a Debian desktop; this machine keeps it root-only, restored below.
+    const tunMode = (await stat(TUN)).mode & 0o777;
+    await chmod(TUN, 0o666);
+    try {
+      const pid = await bootAsNobody();
+      expect(await uidOf(pid)).toBe(65534);
+      expect(await tapDetails()).toMatch(/tun type tap .*user (65534|nobody) /);
+    } finally {
+      await callAsNobody('vm.stop', { name: VM, force: true }).catch(() => undefined);
+      await chmod(TUN, tunMode);
+    }
+  });
+
+  it('runs as root, and logs why, where the tun device is root-only', async () => {
+    const tunMode = (await stat(TUN)).mode & 0o777;
+    await chmod(TUN, 0o600);
+    try {
+      const pid = await bootAsNobody();
+      expect(await uidOf(pid)).toBe(0);
+      expect(await tapDetails()).not.toMatch(/user (65534|nobody) /);
+      const line = helper.logs().split('\n').filter((l) => l.includes('QEMU runs as root')).pop() ?? '';
+      expect(line).toContain('/dev/net/tun (no read-write right)');
+    } finally {
+      await callAsNobody('vm.stop', { name: VM, force: true }).catch(() => undefined);
+      await chmod(TUN, tunMode);
+    }
     await callAsNobody('vm.delete', { name: VM, force: true });
+    await callAsNobody('network.delete', { name: NETWORK });
   });
 });

@@ -95,7 +95,8 @@ function attachmentLinks(config: NetworkConfig, a: AttachmentRecord, ctx: LinkCo
     return;
   }
   if (a.kind === 'tap') {
-    plan.host.push(`tuntap add dev ${a.hostIfname} mode tap`, `link set dev ${a.hostIfname}${mtuOpt} master ${br} up`);
+    const owner = a.tapOwner ? ` user ${a.tapOwner.uid} group ${a.tapOwner.gid}` : '';
+    plan.host.push(`tuntap add dev ${a.hostIfname} mode tap${owner}`, `link set dev ${a.hostIfname}${mtuOpt} master ${br} up`);
     plan.created.push(a.hostIfname);
     return;
   }

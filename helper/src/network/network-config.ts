@@ -62,6 +62,11 @@ export interface AttachmentRecord {
   address: string | null;
   netns: string | null;
   guestIfname: string | null;
+  /**
+   * tap: the user (and group) that may open it, so a QEMU running as the calling user,
+   * not root, can use it. Absent in records written before owners existed: root only.
+   */
+  tapOwner?: { uid: number; gid: number } | null;
 }
 
 /** One file per network in the state dir. */

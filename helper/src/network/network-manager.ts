@@ -340,7 +340,11 @@ export class NetworkManager {
   // ---------------------------------------------------------------------------
   // Attachments
 
-  async attach(input: AttachRequest): Promise<Attachment> {
+  /**
+   * `opts.tapOwner` is not part of the public request: the VM engine sets it to the user
+   * its QEMU runs as, so no caller can hand themselves someone else's tap.
+   */
+  async attach(input: AttachRequest, opts: { tapOwner?: { uid: number; gid: number } } = {}): Promise<Attachment> {
     const req = parseWith(AttachRequestSchema, input, 'invalid attachment');
     return this.locks.withLock(LOCK, async () => {
       const record = await this.require(req.network);
@@ -369,6 +373,7 @@ export class NetworkManager {
         address,
         netns: req.kind === 'veth' ? (req.netns ?? null) : null,
         guestIfname: req.kind === 'veth' ? (req.guestIfname ?? 'eth0') : null,
+        tapOwner: req.kind === 'tap' ? (opts.tapOwner ?? null) : null,
       };
       const links = await readHostLinks(this.runner);
       if (!links.has(config.bridge)) throw new NovaError('failed_precondition', `network ${config.name} is down: its bridge ${config.bridge} is missing`);

@@ -84,6 +84,8 @@ interface LiveVm {
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
+const TUN_DEVICE = '/dev/net/tun';
+
 export class VmManager {
   readonly layout: VmLayout;
   private readonly store: VmStore;
@@ -619,7 +621,7 @@ export class VmManager {
     let tap: VmTap | null = null;
     let spawned;
     try {
-      const nicMac = def.network.mode === 'nova' ? (tap = await this.networks.attachTap(def.network.network, name)).mac : null;
+      const nicMac = def.network.mode === 'nova' ? (tap = await this.networks.attachTap(def.network.network, name, runAs ?? undefined)).mac : null;
       const seed = def.cloudInit ? this.layout.cloudInitSeed(name) : null;
       if (def.cloudInit && seed) {
         await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic: def.network.mode === 'none' ? null : { mac: nicMac } }));
@@ -844,8 +846,6 @@ export class VmManager {
       this.opts.logger.info({ vm: def.name, uid: who.uid, why }, 'QEMU runs as root: the calling user cannot reach everything it needs');
       return null;
     };
-    // The network engine makes taps without an owner, which only root may open.
-    if (def.network.mode === 'nova') return asRoot(`network ${def.network.network}: its taps have no owner`);
     const checks: Array<[string, 'r' | 'rw', boolean]> = [
       [this.layout.vmRunDir(def.name), 'rw', true],
       [this.layout.vmDir(def.name), 'rw', true],
@@ -857,6 +857,9 @@ export class VmManager {
     }
     for (const p of [def.iso, def.kernel?.kernel, def.kernel?.initrd]) if (p) checks.push([p, 'r', false]);
     if (def.firmware === 'uefi' && this.opts.ovmfCode) checks.push([this.opts.ovmfCode, 'r', false]);
+    // The tap is made for this user, but QEMU still opens it through the tun device, which
+    // udev leaves open to all on a desktop and some hosts keep root-only.
+    if (def.network.mode === 'nova') checks.push([TUN_DEVICE, 'rw', false]);
     for (const [path, need, chowned] of checks) {
       const blocked = await blockedPath(path, need, who, chowned);
       if (blocked) return asRoot(blocked);

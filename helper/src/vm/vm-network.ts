@@ -16,7 +16,8 @@ export interface VmTap {
 export interface VmNetworkPort {
   /** Throws not_found when the network does not exist. */
   checkNetwork(network: string): Promise<void>;
-  attachTap(network: string, vm: string): Promise<VmTap>;
+  /** `owner`: the user QEMU runs as when not root, who must be able to open the tap. */
+  attachTap(network: string, vm: string, owner?: { uid: number; gid: number }): Promise<VmTap>;
   /** Idempotent: a tap already gone is fine. */
   detachTap(network: string, vm: string): Promise<void>;
 }
@@ -24,7 +25,7 @@ export interface VmNetworkPort {
 /** The part of NetworkManager this port needs. */
 export interface TapNetworks {
   get(name: string): Promise<unknown>;
-  attach(req: { network: string; resource: string; kind: 'tap' }): Promise<Attachment>;
+  attach(req: { network: string; resource: string; kind: 'tap' }, opts?: { tapOwner?: { uid: number; gid: number } }): Promise<Attachment>;
   detach(network: string, resource: string): Promise<void>;
 }
 
@@ -40,10 +41,10 @@ export function networkManagerPort(networks: TapNetworks): VmNetworkPort {
     async checkNetwork(network) {
       await networks.get(network);
     },
-    async attachTap(network, vm) {
+    async attachTap(network, vm, owner) {
       // A tap left by a crash or a killed helper is this VM's own (its name is derived): replace it.
       await detach(network, vm);
-      const a = await networks.attach({ network, resource: vm, kind: 'tap' });
+      const a = await networks.attach({ network, resource: vm, kind: 'tap' }, owner ? { tapOwner: owner } : {});
       return { network, ifname: a.hostIfname, mac: a.mac };
     },
     detachTap: detach,
