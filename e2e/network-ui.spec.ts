@@ -4,7 +4,7 @@
 // veth into a namespace of this test), and is gone, bridge and all, once deleted.
 // Bad input is caught beside the fields; the helper's refusal is shown as it said it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { NetworkSchema, type MethodName, type Network, type ParamsIn } from '../src-shared/index.js';
 import { NetworksPage } from './pages/network-page.js';
@@ -17,6 +17,9 @@ const RUN = randomBytes(2).toString('hex');
 const NET = `nv4u${RUN}`;
 const TAKEN = `nv4ut${RUN}`;
 const REFUSED = `nv4ur${RUN}`;
+/** The WireGuard overlay made in the dialog (this engineer's prefix: nv4p). */
+const WG = `nv4pw${RUN}`;
+const WG_VNI = 5000 + (parseInt(RUN, 16) % 1000);
 const GUEST_NETNS = `nv4ug${RUN}`;
 const VM_GUEST = `nv4u-vm-${RUN}`;
 const CAPSULE_GUEST = `nv4u-cap-${RUN}`;
@@ -41,6 +44,12 @@ function stackHasLink(netns: string, ifname: string): boolean {
   return spawnSync('ip', ['-n', netns, 'link', 'show', 'dev', ifname], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
+/** A real X25519 public key in WireGuard's base64, as another host would show it. */
+function otherHostKey(): string {
+  const der = generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' });
+  return der.subarray(der.length - 32).toString('base64');
+}
+
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: new URL(name, ARTIFACTS).pathname });
 }
@@ -57,7 +66,7 @@ test.describe('Networks UI', () => {
   test.afterAll(async () => {
     const { origin, token } = JSON.parse(process.env.NOVA_E2E_STACK ?? '{}') as { origin?: string; token?: string };
     if (origin && token) {
-      for (const name of [NET, TAKEN, REFUSED]) await api(origin, token, 'network.delete', { name }).catch(() => undefined);
+      for (const name of [NET, TAKEN, REFUSED, WG]) await api(origin, token, 'network.delete', { name }).catch(() => undefined);
     }
     spawnSync('ip', ['netns', 'delete', GUEST_NETNS], { timeout: 10_000 });
   });
@@ -203,6 +212,85 @@ test.describe('Networks UI', () => {
     await expect(networks.createButton).toBeVisible();
     await api(nova.origin, nova.token, 'network.delete', { name: TAKEN });
     await expect(networks.row(TAKEN)).toHaveCount(0);
+    expect(pageProblems, 'console errors or CSP violations').toEqual([]);
+  });
+
+  test('creates a WireGuard overlay in the dialog, shows its key to copy, and edits its peers', async ({ page, context, nova, pageProblems }) => {
+    test.setTimeout(120_000);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: nova.origin });
+    const networks = new NetworksPage(page);
+    await networks.openSection(nova.url);
+    await networks.createButton.click();
+    const dialog = networks.dialog;
+    await dialog.name.fill(WG);
+    await dialog.profile('Overlay').click();
+    // The fields follow the driver: a listen port only for WireGuard.
+    await expect(dialog.driver('VXLAN')).toBeChecked();
+    await expect(dialog.listenPort).toHaveCount(0);
+    await dialog.driver('WireGuard').click();
+    await expect(dialog.listenPort).toBeVisible();
+    await dialog.vni.fill(String(WG_VNI));
+    const other = otherHostKey();
+    await dialog.peers.fill('192.0.2.2');
+    await expect(dialog.fieldError('peers')).toContainText('write the peer’s public key first, KEY@192.0.2.2');
+    await dialog.peers.fill('abc@192.0.2.2');
+    await expect(dialog.fieldError('peers')).toContainText('"abc" is not a WireGuard public key');
+    await dialog.peers.fill(`${other}@192.0.2.2:99999`);
+    await expect(dialog.fieldError('peers')).toContainText('port from 1 to 65535');
+    await dialog.listenPort.fill('70000');
+    await expect(dialog.fieldError('listenPort')).toContainText('a UDP port from 1 to 65535');
+    await shootBoth(page, 'network-wireguard-dialog-errors');
+    // The first host knows no other key yet: created without peers, on a port of its own.
+    await dialog.peers.fill('');
+    await dialog.listenPort.fill('51830');
+    await expect(dialog.root.locator('.form-field__error')).toHaveCount(0);
+    await shootBoth(page, 'network-wireguard-dialog');
+    await dialog.submit.click();
+    await expect(dialog.root).toBeHidden({ timeout: 30_000 });
+
+    await networks.row(WG).getByRole('link', { name: WG }).click();
+    await expect(networks.heading).toHaveText(WG);
+    const detail = networks.detail;
+    const created = (await listNetworks(nova.origin, nova.token)).find((n) => n.name === WG);
+    const own = created?.wireguard?.publicKey ?? '';
+    expect(own).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(created?.wireguard?.listenPort).toBe(51830);
+    await expect(detail.publicKey).toHaveText(own);
+    await detail.copyKey.click();
+    await expect(detail.copyKey).toHaveText('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(own);
+    await expect(page.getByRole('region', { name: /^Peers/ })).toContainText('No peers');
+
+    // Peers, checked as you type: this host's own key is refused before any call.
+    await detail.editPeers.click();
+    await detail.peersText.fill(`${own}@192.0.2.2`);
+    await expect(detail.peersForm.locator('.form-field__error')).toContainText('this host’s own public key');
+    // Valid for the form, refused by the helper: two keys for one endpoint.
+    const third = otherHostKey();
+    await detail.peersText.fill(`${other}@192.0.2.2\n${third}@192.0.2.2:51820`);
+    await expect(detail.peersForm.locator('.form-field__error')).toHaveCount(0);
+    await detail.peersForm.getByRole('button', { name: 'Save peers' }).click();
+    const refusal = detail.peersForm.getByRole('alert');
+    await expect(refusal).toContainText('The helper refused the peers');
+    await expect(refusal).toContainText('192.0.2.2:51820 is listed twice');
+    await expect(refusal).toContainText('invalid_argument');
+    await shootBoth(page, 'network-wireguard-peers-refused');
+
+    await detail.peersText.fill(`${other}@192.0.2.2\n${third}@192.0.2.3:51900`);
+    await detail.peersForm.getByRole('button', { name: 'Save peers' }).click();
+    await expect(detail.peersForm).toHaveCount(0);
+    await expect(detail.peers.locator('tbody tr')).toHaveCount(2);
+    await expect(detail.peers.locator('tr[data-peer="192.0.2.2"]')).toContainText(other);
+    await expect(detail.peers.locator('tr[data-peer="192.0.2.3"]')).toContainText('192.0.2.3:51900');
+    const saved = (await listNetworks(nova.origin, nova.token)).find((n) => n.name === WG);
+    expect(saved?.peers).toEqual([
+      { host: '192.0.2.2', port: null, publicKey: other },
+      { host: '192.0.2.3', port: 51900, publicKey: third },
+    ]);
+    await shootBoth(page, 'network-wireguard-detail');
+
+    await api(nova.origin, nova.token, 'network.delete', { name: WG });
+    expect(stackHasLink(nova.netns, WG)).toBe(false);
     expect(pageProblems, 'console errors or CSP violations').toEqual([]);
   });
 });

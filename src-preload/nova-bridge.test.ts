@@ -8,7 +8,7 @@ const PINNED_SURFACE = {
   helper: ['info', 'ping'],
   host: ['check'],
   image: ['import', 'importCancel', 'list', 'remove'],
-  network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list'],
+  network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'setPeers'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   subscribe: 'function',

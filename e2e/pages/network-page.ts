@@ -5,7 +5,7 @@ import { AppShell } from './app-shell.js';
 
 export type NetworkStateText = 'Active' | 'Degraded' | 'Down';
 export type TopologyNodeKind = 'Network' | 'Uplink' | 'Peer' | 'VM' | 'Capsule';
-export type NetworkFormField = 'name' | 'subnet' | 'dhcpStart' | 'dhcpEnd' | 'uplink' | 'driver' | 'vni' | 'peers';
+export type NetworkFormField = 'name' | 'subnet' | 'dhcpStart' | 'dhcpEnd' | 'uplink' | 'driver' | 'vni' | 'peers' | 'listenPort';
 
 export class CreateNetworkDialog {
   readonly root: Locator;
@@ -14,6 +14,9 @@ export class CreateNetworkDialog {
   readonly dhcpStart: Locator;
   readonly dhcpEnd: Locator;
   readonly uplink: Locator;
+  readonly vni: Locator;
+  readonly peers: Locator;
+  readonly listenPort: Locator;
   readonly submit: Locator;
   readonly cancel: Locator;
   /** The helper's refusal, shown inside the dialog. */
@@ -26,12 +29,19 @@ export class CreateNetworkDialog {
     this.dhcpStart = this.root.getByLabel('DHCP range start');
     this.dhcpEnd = this.root.getByLabel('DHCP range end');
     this.uplink = this.root.getByLabel(/^(Uplink|Underlay)/);
+    this.vni = this.root.getByLabel('VNI', { exact: true });
+    this.peers = this.root.getByLabel('Peers', { exact: true });
+    this.listenPort = this.root.getByLabel(/^Listen port/);
     this.submit = this.root.getByRole('button', { name: 'Create', exact: true });
     this.cancel = this.root.getByRole('button', { name: 'Cancel' });
     this.refusal = this.root.getByRole('alert');
   }
 
   profile(label: 'NAT' | 'External' | 'Internal' | 'Overlay'): Locator {
+    return this.root.getByRole('radio', { name: label });
+  }
+
+  driver(label: 'VXLAN' | 'WireGuard'): Locator {
     return this.root.getByRole('radio', { name: label });
   }
 
@@ -68,8 +78,21 @@ export class NetworkDetailView {
   readonly confirmDelete: Locator;
   readonly attached: Locator;
   readonly forwards: Locator;
+  /** An overlay's peers, their editor, and this host's WireGuard key with its copy button. */
+  readonly peers: Locator;
+  readonly editPeers: Locator;
+  readonly peersForm: Locator;
+  readonly peersText: Locator;
+  readonly publicKey: Locator;
+  readonly copyKey: Locator;
 
   constructor(page: Page) {
+    this.peers = page.getByRole('table', { name: 'Peers' });
+    this.editPeers = page.getByRole('button', { name: 'Edit peers' });
+    this.peersForm = page.getByRole('form', { name: 'Edit peers' });
+    this.peersText = this.peersForm.getByLabel('Peers, one per line');
+    this.publicKey = page.getByLabel('WireGuard public key');
+    this.copyKey = page.getByRole('button', { name: 'Copy public key' });
     this.deleteButton = page.getByRole('button', { name: 'Delete network' });
     this.confirmDelete = page.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Delete', exact: true });
     this.attached = page.getByRole('table', { name: 'Attached resources' });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { NovaError } from '../../src-shared/errors.js';
 import type { HostReport } from '../../src-shared/host.js';
 import type { VmDefinition, VmInfo } from '../../src-shared/vm.js';
-import { applyCapsule, applyVm, novaFileLocator, vmCreateSpec, type ApplyClient } from './novafile-apply.js';
+import { applyCapsule, applyVm, networkSpec, novaFileLocator, vmCreateSpec, type ApplyClient } from './novafile-apply.js';
 import { parseNovaFile } from './novafile/novafile-parser.js';
 
 const FILE = `project = "lab"
@@ -236,5 +236,16 @@ describe('applyCapsule', () => {
       message: expect.stringMatching(/^NovaFile\.toml:5:1: capsule api publishes ports but joins no network/),
     });
     expect(f.calls).toEqual([]);
+  });
+
+  it('passes a wireguard overlay\'s keyed peers and listen port to network.create', () => {
+    const key = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+    const text = `project = "x"\n[network.wg]\ntype = "overlay"\ndriver = "wireguard"\nvni = 4343\nlisten_port = 51900\npeers = ["${key}@192.0.2.2:51820"]\n`;
+    const r = parseNovaFile(text, 'NovaFile.toml', '/p');
+    expect(r.diagnostics).toEqual([]);
+    expect(networkSpec(r.config!.networks[0]!)).toEqual({
+      name: 'wg', type: 'overlay', profile: 'internal', uplinks: [], driver: 'wireguard', vni: 4343, listenPort: 51900,
+      peers: [{ host: '192.0.2.2', port: 51820, publicKey: key }], forwards: [],
+    });
   });
 });

@@ -60,6 +60,7 @@ export function networkSpec(net: NetworkConfig, domain?: string): NetworkSpecInp
   if (net.dns !== undefined) spec.dns = net.dns;
   if (net.driver !== undefined) spec.driver = net.driver;
   if (net.vni !== undefined) spec.vni = net.vni;
+  if (net.listenPort !== undefined) spec.listenPort = net.listenPort;
   if (net.egressAllow.length > 0) spec.egressAllow = net.egressAllow;
   // The project's domain: guests resolve as NAME.NETWORK.<domain> instead of NAME.NETWORK.nova.
   if (domain) spec.domain = `${net.name}.${domain}`;

@@ -12,6 +12,7 @@ import {
   NetworkNameSchema,
   NetworkSchema,
   NetworkSpecSchema,
+  PeerSchema,
   ProtocolSchema,
 } from '../network.js';
 import { defineMethod } from './define.js';
@@ -46,6 +47,13 @@ export const networkMethods = {
     summary: 'Delete a network: its bridge, rules, dnsmasq and attachments',
     params: byName,
     result: z.strictObject({ name: z.string() }),
+    served: manage,
+    timeoutMs: 60_000,
+  }),
+  'network.setPeers': defineMethod({
+    summary: "Replace a wireguard overlay's peers (KEY@endpoint each): each host learns the others' keys after they create their side",
+    params: z.strictObject({ name: NetworkNameSchema, peers: z.array(PeerSchema).max(64) }),
+    result: NetworkSchema,
     served: manage,
     timeoutMs: 60_000,
   }),

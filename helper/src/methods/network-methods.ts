@@ -39,6 +39,11 @@ export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
       changed(name);
       return { name };
     },
+    'network.setPeers': async ({ name, peers }) => {
+      const net = await networks.setPeers(name, peers);
+      changed(name);
+      return net;
+    },
     'network.forwardAdd': async ({ network, forward }) => {
       const forwards = await networks.addForward(network, forward);
       changed(network);

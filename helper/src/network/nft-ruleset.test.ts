@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from './network-config.js';
 import { planNetwork } from './network-plan.js';
-import { egressMatch, renderRuleset } from './nft-ruleset.js';
+import { egressMatch, renderRuleset, vxlanGuardRule } from './nft-ruleset.js';
 import { NetworkSpecSchema, type NetworkSpecInput } from '../../../src-shared/network.js';
 
 function config(input: NetworkSpecInput, existing: NetworkConfig[] = []): NetworkConfig {
@@ -34,6 +34,17 @@ const lab = config({
 const lan = config({ name: 'lan0', profile: 'external', uplinks: ['eno1'] });
 const iso = config({ name: 'iso', profile: 'internal', subnet: '10.9.0.1/24', dhcpRange: { start: '10.9.0.100', end: '10.9.0.200' } });
 const ovl = config({ name: 'ovl', type: 'overlay', vni: 42, peers: [{ host: '192.0.2.10' }], uplinks: ['eth1'] });
+const wg = planNetwork(
+  NetworkSpecSchema.parse({
+    name: 'wgl',
+    type: 'overlay',
+    driver: 'wireguard',
+    vni: 4343,
+    uplinks: ['eth1'],
+    peers: [{ host: '192.0.2.10', publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=' }],
+  }),
+  { existing: [], ifPrefix: 'nv', overlayDrivers: ['vxlan', 'wireguard'], wireguardPublicKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=' },
+);
 
 describe('renderRuleset (golden)', () => {
   it('removes the table when there are no networks', () => {
@@ -47,6 +58,9 @@ describe('renderRuleset (golden)', () => {
   });
   it('every profile side by side: isolation between all Nova bridges', async () => {
     await expect(renderRuleset([hyperv0, lab, lan, iso, ovl])).toMatchFileSnapshot('golden/all-profiles.nft');
+  });
+  it('a wireguard overlay takes VXLAN with its VNI only from its own tunnel', async () => {
+    await expect(renderRuleset([hyperv0, ovl, wg])).toMatchFileSnapshot('golden/wireguard-overlay.nft');
   });
   it('is the same whatever order the networks come in', () => {
     expect(renderRuleset([ovl, iso, lan, lab, hyperv0])).toBe(renderRuleset([hyperv0, lab, lan, iso, ovl]));
@@ -69,6 +83,25 @@ describe('deleting a network removes exactly its rules', () => {
       expect(body.every((l) => before.includes(l)), name).toBe(true);
       for (const line of gone) expect(line).toMatch(/net-lab-|"lab"/);
     }
+  });
+});
+
+describe('the VXLAN guard of a wireguard overlay', () => {
+  it('drops its VNI on UDP 4789 from anywhere but its WireGuard device, and only for wireguard overlays', () => {
+    const dev = wg.overlay?.wireguard?.interface ?? '';
+    expect(dev).toMatch(/^nvg[0-9a-f]{8}$/);
+    expect(vxlanGuardRule(wg)).toBe(`iifname != "${dev}" udp dport 4789 @th,96,24 4343 counter drop`);
+    expect(vxlanGuardRule(ovl)).toBeNull();
+    expect(vxlanGuardRule(hyperv0)).toBeNull();
+    const input = (chainsOf(renderRuleset([hyperv0, ovl, wg])).get('input') ?? []).map((l) => l.trim());
+    expect(input.filter((l) => l.includes('udp dport 4789'))).toEqual([`iifname != "${dev}" udp dport 4789 @th,96,24 4343 counter drop`]);
+  });
+
+  it('goes with its network and leaves the others as they were', () => {
+    const all = chainsOf(renderRuleset([hyperv0, ovl, wg]));
+    const without = chainsOf(renderRuleset([hyperv0, ovl]));
+    expect(all.get('input')?.filter((l) => !(without.get('input') ?? []).includes(l)).map((l) => l.trim())).toEqual([vxlanGuardRule(wg)]);
+    expect([...all.keys()].filter((c) => !without.has(c))).toEqual(['net-wgl-out', 'net-wgl-in']);
   });
 });
 

@@ -114,6 +114,18 @@ function snatChain(net: NetworkConfig): string[] {
   return rules;
 }
 
+/**
+ * The kernel's VXLAN socket takes UDP on every address, so a frame with a wireguard
+ * overlay's VNI sent in the clear over the underlay would reach its guests past the
+ * tunnel. Such a frame is accepted only from the overlay's own WireGuard device; the VNI
+ * is the 24 bits after VXLAN's flags (UDP 8 bytes + 4 = bit 96 of the transport header).
+ */
+export function vxlanGuardRule(net: NetworkConfig): string | null {
+  const o = net.overlay;
+  if (!o?.wireguard) return null;
+  return `iifname != ${q(o.wireguard.interface)} udp dport ${o.port} @th,96,24 ${o.vni} counter drop`;
+}
+
 function chainBlock(name: string, rules: readonly string[], hook?: string): string {
   const lines = [`\tchain ${name} {`];
   if (hook) lines.push(`\t\t${hook}`);
@@ -141,6 +153,8 @@ export function renderRuleset(networks: readonly NetworkConfig[], table = DEFAUL
   for (const net of nets) {
     const c = networkChains(net.name);
     const br = q(net.bridge);
+    const guard = vxlanGuardRule(net);
+    if (guard) input.push(guard);
     forward.push(`iifname ${br} jump ${c.out}`, `oifname ${br} jump ${c.in}`);
     perNetwork.push(chainBlock(c.out, outChain(net)), chainBlock(c.in, inChain(net)));
     if (net.egressAllow !== null) {

@@ -74,6 +74,36 @@ describe('nova net', () => {
     expect(shown.stdout).toContain(`WireGuard: public key ${key}, port 51820/udp, nvg1 (fd00::1)`);
   });
 
+  it('replaces an overlay\'s peers with `peer set` and lists them with `peer ls`', async () => {
+    const key = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+    const key2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
+    const peers = [{ host: '192.0.2.2', port: null, publicKey: key }, { host: '2001:db8::3', port: 51900, publicKey: key2 }];
+    const wg = { ...hyperv0, name: 'wg0', type: 'overlay' as const, driver: 'wireguard', vni: 9, peers, wireguard: { publicKey: key, listenPort: 51820, interface: 'nvg1', tunnelAddress: 'fd00::1' } };
+    const set = await run(['net', 'peer', 'set', 'wg0', `${key}@192.0.2.2`, `${key2}@[2001:db8::3]:51900`], () => wg);
+    expect(set.error).toBeNull();
+    expect(set.calls).toEqual([['network.setPeers', { name: 'wg0', peers: [{ host: '192.0.2.2', port: null, publicKey: key }, { host: '2001:db8::3', port: 51900, publicKey: key2 }] }]]);
+    expect(set.stdout).toContain('Peers of wg0 set (2).');
+    expect(set.stdout).toMatch(new RegExp(`PUBLIC KEY\\s+ENDPOINT\\n${key.replace(/[+/]/g, '\\$&')}\\s+192\\.0\\.2\\.2\\n`));
+    expect(set.stdout).toContain('[2001:db8::3]:51900');
+
+    const ls = await run(['net', 'peer', 'ls', 'wg0', '--json'], () => wg);
+    expect(ls.calls).toEqual([['network.get', { name: 'wg0' }]]);
+    expect(JSON.parse(ls.stdout)).toEqual(peers);
+    const none = await run(['net', 'peer', 'ls', 'wg0'], () => ({ ...wg, peers: [] }));
+    expect(none.stdout).toBe('wg0 has no peers. Add the other hosts with: nova net peer set wg0 KEY@ADDRESS[:PORT] ...\n');
+  });
+
+  it('refuses a malformed peer, and an empty list unless --none says so, before calling the helper', async () => {
+    const bad = await run(['net', 'peer', 'set', 'wg0', 'short@192.0.2.2'], () => hyperv0);
+    expect(bad.calls).toEqual([]);
+    expect(String(bad.error)).toContain('"short" is not a WireGuard public key');
+    const empty = await run(['net', 'peer', 'set', 'wg0'], () => hyperv0);
+    expect(empty.calls).toEqual([]);
+    expect(String(empty.error)).toContain('or pass --none to remove them all');
+    const cleared = await run(['net', 'peer', 'set', 'wg0', '--none'], () => ({ ...hyperv0, peers: [] }));
+    expect(cleared.calls).toEqual([['network.setPeers', { name: 'wg0', peers: [] }]]);
+  });
+
   it('lists as a table and as JSON', async () => {
     const table = await run(['net', 'ls'], () => ({ networks: [hyperv0] }));
     expect(table.stdout).toMatch(/^NAME\s+PROFILE\s+SUBNET\s+ATTACHED\s+STATE\nhyperv0\s+nat\s+192\.168\.220\.0\/24\s+1\s+degraded/);

@@ -1,5 +1,5 @@
-// `nova net ls|create|rm|inspect`, `nova net forward add|rm|ls`, `nova net attach|detach`,
-// `nova net leases`: networks through the helper. Flag values use the NovaFile's own
+// `nova net ls|create|rm|inspect`, `nova net forward add|rm|ls`, `nova net peer set|ls`,
+// `nova net attach|detach`, `nova net leases`: networks through the helper. Flag values use the NovaFile's own
 // syntaxes (forwards, egress rules, peers), parsed by the NovaFile's parsers.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { z } from 'zod';
@@ -146,7 +146,7 @@ export function formatNetwork(n: Network): string {
     `DNS:       ${n.dns ? `*.${n.domain}` : 'off'}`,
     `Uplinks:   ${n.uplinks.join(', ') || '-'}`,
   ];
-  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map((p) => `${p.publicKey ? `${p.publicKey}@` : ''}${p.port ? `${p.host}:${p.port}` : p.host}`).join(', ')}`);
+  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map(peerText).join(', ')}`);
   // What the other hosts list as their peer: "KEY@this-host:PORT".
   if (n.wireguard) lines.push(`WireGuard: public key ${n.wireguard.publicKey}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.interface} (${n.wireguard.tunnelAddress})`);
   lines.push(`Egress:    ${n.egressAllow === null ? 'anything' : n.egressAllow.length === 0 ? 'nothing' : `only ${n.egressAllow.length} rule(s)`}`);
@@ -157,6 +157,25 @@ export function formatNetwork(n: Network): string {
     lines.push(`  ${a.resource}  ${a.kind} ${a.hostIfname}  ${a.mac}  ${a.address ?? 'dhcp'}  ${a.hostname}${a.present ? '' : '  (not present)'}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** "KEY@host:port" as `--peer`, `peer set` and the NovaFile write it. */
+export function peerText(p: { host: string; port: number | null; publicKey?: string }): string {
+  const host = p.port && p.host.includes(':') ? `[${p.host}]` : p.host;
+  return `${p.publicKey ? `${p.publicKey}@` : ''}${p.port ? `${host}:${p.port}` : host}`;
+}
+
+export function formatPeers(n: Network): string {
+  if (n.peers.length === 0) {
+    return `${n.name} has no peers.${n.wireguard ? ` Add the other hosts with: nova net peer set ${n.name} KEY@ADDRESS[:PORT] ...` : ''}\n`;
+  }
+  return formatTable([
+    n.wireguard ? ['PUBLIC KEY', 'ENDPOINT'] : ['ENDPOINT'],
+    ...n.peers.map((p) => {
+      const endpoint = peerText({ host: p.host, port: p.port });
+      return n.wireguard ? [p.publicKey ?? '-', endpoint] : [endpoint];
+    }),
+  ]);
 }
 
 export function registerNetCommand(program: Command, ctx: CliContext): void {
@@ -272,6 +291,38 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
         if (json(opts)) printJson(forwards);
         else if (forwards.length === 0) print(`No forwards on ${network}\n`);
         else print(formatTable([['HOST PORT', 'GUEST'], ...forwards.map((f) => [`${f.hostPort}/${f.protocol}`, `${f.guestAddress}:${f.guestPort}`])]));
+      }),
+    );
+
+  const peer = net.command('peer').description("A wireguard overlay's peers: the other hosts, each as KEY@address[:port]");
+  peer
+    .command('set')
+    .description("Replace an overlay's peers: nova net peer set NETWORK KEY@192.0.2.2[:51820] ... (KEY from `nova net inspect` on that host)")
+    .argument('<network>')
+    .argument('[peers...]', 'KEY@address[:port] for each other host', parser(parsePeer))
+    .option('--none', 'remove every peer (the tunnel then reaches no other host)')
+    .option('--json', 'print the network as JSON')
+    .action((network: string, peers: Array<{ host: string; port: number | null; publicKey?: string }> | undefined, opts: { none?: boolean; json?: boolean }) =>
+      withHelper(async (h) => {
+        const list = peers ?? [];
+        // Replacing with nothing cuts this host off: only on purpose.
+        if (list.length === 0 && !opts.none) throw new InvalidArgumentError('name at least one peer as KEY@address[:port], or pass --none to remove them all');
+        if (list.length > 0 && opts.none) throw new InvalidArgumentError('--none removes every peer; give either peers or --none');
+        const n = await callNetwork(h, 'network.setPeers', { name: network, peers: list });
+        if (json(opts)) printJson(n);
+        else print(`Peers of ${network} set (${n.peers.length}).\n${formatPeers(n)}`);
+      }),
+    );
+  peer
+    .command('ls')
+    .description("An overlay's peers")
+    .argument('<network>')
+    .option('--json', 'print JSON')
+    .action((network: string, opts: { json?: boolean }) =>
+      withHelper(async (h) => {
+        const n = await callNetwork(h, 'network.get', { name: network });
+        if (json(opts)) printJson(n.peers);
+        else print(formatPeers(n));
       }),
     );
 

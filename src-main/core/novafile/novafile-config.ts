@@ -80,6 +80,8 @@ export interface NetworkConfig {
   driver?: string;
   vni?: number;
   peers: Peer[];
+  /** driver "wireguard": this host's UDP port for the tunnel. */
+  listenPort?: number;
   egressAllow: EgressRule[];
   forwards: Forward[];
 }
@@ -173,6 +175,7 @@ function networkConfig(name: string, net: NetworkDocument): NetworkConfig {
     driver: net.driver,
     vni: net.vni,
     peers: net.peers ?? [],
+    listenPort: net.listen_port,
     egressAllow: net.egress_allow ?? [],
     forwards: net.forwards ?? [],
   };

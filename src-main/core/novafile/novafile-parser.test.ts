@@ -383,6 +383,30 @@ const MALFORMED: Case[] = [
     message: 'applies only to overlay networks',
   },
   {
+    name: 'listen port on a bridge',
+    toml: 'project = "x"\n[network.lan]\nlisten_port = 51820\n',
+    line: 3, column: 1, key: 'network.lan.listen_port',
+    message: 'listen_port applies only to overlay networks',
+  },
+  {
+    name: 'listen port on a vxlan overlay',
+    toml: 'project = "x"\n[network.ov]\ntype = "overlay"\nvni = 4\nlisten_port = 51820\n',
+    line: 5, column: 1, key: 'network.ov.listen_port',
+    message: 'listen_port applies only to driver = "wireguard"',
+  },
+  {
+    name: 'listen port out of range',
+    toml: 'project = "x"\n[network.wg]\ntype = "overlay"\ndriver = "wireguard"\nvni = 4\nlisten_port = 70000\n',
+    line: 6, column: 15, key: 'network.wg.listen_port',
+    message: 'a UDP port from 1 to 65535',
+  },
+  {
+    name: 'listen port as text',
+    toml: 'project = "x"\n[network.wg]\ntype = "overlay"\ndriver = "wireguard"\nvni = 4\nlisten_port = "51820"\n',
+    line: 6, column: 15, key: 'network.wg.listen_port',
+    message: 'a UDP port from 1 to 65535',
+  },
+  {
     name: 'wireguard peer without a key',
     toml: 'project = "x"\n[network.wg]\ntype = "overlay"\ndriver = "wireguard"\nvni = 4\npeers = ["192.0.2.2:51820"]\n',
     line: 6, column: 10, key: 'network.wg.peers[0]',

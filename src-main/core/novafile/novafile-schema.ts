@@ -318,6 +318,8 @@ const networkShape = {
   vni: integer('a VXLAN network identifier from 1 to 16777215', 1, 16_777_215).optional(),
   /** Other hosts of an overlay: "192.0.2.10", "peer.lan:4789", "[fd00::2]:4789"; for wireguard "KEY@192.0.2.10:51820". */
   peers: list(parsedString('a peer address such as "192.0.2.10:4789"', parsePeer), 'peer addresses').optional(),
+  /** driver "wireguard": the UDP port this host's tunnel listens on (default 51820; the peers write it after their address). */
+  listen_port: integer('a UDP port from 1 to 65535', 1, 65_535).optional(),
   /**
    * Allowed egress; once set, everything else leaving the network is dropped. Each
    * entry is "CIDR" (any port there; a single address means /32 or /128),
@@ -333,7 +335,7 @@ const networkShape = {
   forwards: list(parsedString('a forward such as "8080:10.203.0.10:80"', parseForward), 'forwards').optional(),
 };
 
-const OVERLAY_ONLY = ['driver', 'vni', 'peers'] as const;
+const OVERLAY_ONLY = ['driver', 'vni', 'peers', 'listen_port'] as const;
 
 const NetworkSchema = table(networkShape, 'a table of network settings, e.g. [network.NAME] with type = "bridge"')
   .superRefine(
@@ -351,6 +353,14 @@ const NetworkSchema = table(networkShape, 'a table of network settings, e.g. [ne
             });
           }
         }
+      }
+      if (type === 'overlay' && net.listen_port !== undefined && net.driver !== 'wireguard') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listen_port'],
+          params: AT_KEY,
+          message: 'listen_port applies only to driver = "wireguard" (VXLAN inside a WireGuard tunnel); add driver = "wireguard" or remove listen_port',
+        });
       }
       if (net.driver === 'wireguard') {
         (net.peers ?? []).forEach((peer, i) => {

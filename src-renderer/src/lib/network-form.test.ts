@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkSpecSchema } from '../../../src-shared/network.js';
 import { parseIpv4Cidr } from './ipv4.js';
-import { checkNetworkForm, defaultDhcpRange, emptyNetworkForm, fieldsFor, parsePeers, type NetworkFormValues } from './network-form.js';
+import { checkNetworkForm, defaultDhcpRange, emptyNetworkForm, fieldsFor, parsePeers, peerText, type NetworkFormValues } from './network-form.js';
 
 const nat = (over: Partial<NetworkFormValues> = {}): NetworkFormValues => ({ ...emptyNetworkForm('nat'), name: 'hyperv0', subnet: '192.168.220.1/24', ...over });
 
@@ -118,6 +118,60 @@ describe('network form: other profiles', () => {
     expect(parsePeers('')).toEqual([]);
     expect(parsePeers('fd00::2')).toEqual([{ host: 'fd00::2', port: null }]);
     expect(parsePeers(':80')).toMatch(/host:port/);
+  });
+});
+
+const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+const K2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
+
+describe('network form: a wireguard overlay', () => {
+  const wg = (over: Partial<NetworkFormValues> = {}): NetworkFormValues => ({ ...emptyNetworkForm('overlay'), name: 'wg0', vni: '4343', driver: 'wireguard', ...over });
+
+  it('shows the listen port only for wireguard', () => {
+    expect(fieldsFor('overlay', 'wireguard').has('listenPort')).toBe(true);
+    expect(fieldsFor('overlay', 'vxlan').has('listenPort')).toBe(false);
+    expect(fieldsFor('overlay').has('listenPort')).toBe(false);
+  });
+
+  it('sends keyed peers and the listen port, which the contract accepts', () => {
+    const check = checkNetworkForm(wg({ peers: `${K1}@192.0.2.2\n${K2}@[2001:db8::3]:51900`, listenPort: '51821' }));
+    expect(check.errors).toEqual({});
+    expect(check.spec).toEqual({
+      name: 'wg0', type: 'overlay', profile: 'internal', dhcp: false, driver: 'wireguard', vni: 4343, listenPort: 51821,
+      peers: [{ host: '192.0.2.2', port: null, publicKey: K1 }, { host: '2001:db8::3', port: 51900, publicKey: K2 }],
+    });
+    expect(NetworkSpecSchema.safeParse(check.spec).success).toBe(true);
+    // No peers yet is fine: the first host learns the others' keys later.
+    expect(checkNetworkForm(wg()).spec).toMatchObject({ driver: 'wireguard', peers: [] });
+    expect(checkNetworkForm(wg()).spec).not.toHaveProperty('listenPort');
+  });
+
+  it.each([
+    ['192.0.2.2', /write the peer’s public key first, KEY@192\.0\.2\.2/],
+    ['abc@192.0.2.2', /"abc" is not a WireGuard public key/],
+    [`${K1.slice(0, -1)}x@192.0.2.2`, /is not a WireGuard public key/],
+    [`${K1}@`, /write the peer’s address after the key/],
+    [`${K1}@192.0.2.2:0`, /port from 1 to 65535/],
+    [`${K1}@bad_host!`, /neither an IP address nor a host name/],
+    [`${K1}@[192.0.2.2]:51820`, /brackets hold an IPv6 address/],
+    [`${K1}@192.0.2.2 ${K1}@192.0.2.3`, /192\.0\.2\.2 and 192\.0\.2\.3 have the same public key/],
+  ])('refuses the peers %s as you type', (peers, message) => {
+    expect(checkNetworkForm(wg({ peers })).errors.peers).toMatch(message);
+  });
+
+  it('refuses a key on a vxlan peer, and a listen port that is not a port', () => {
+    expect(checkNetworkForm(wg({ driver: 'vxlan', peers: `${K1}@192.0.2.2` })).errors.peers).toMatch(/for driver WireGuard only/);
+    expect(checkNetworkForm(wg({ listenPort: '70000' })).errors.listenPort).toBe('a UDP port from 1 to 65535, or empty for 51820');
+    expect(checkNetworkForm(wg({ listenPort: 'x' })).errors.listenPort).toMatch(/UDP port/);
+    // A listen port typed before switching to vxlan is not sent.
+    expect(checkNetworkForm(wg({ driver: 'vxlan', listenPort: '51821' })).spec).not.toHaveProperty('listenPort');
+  });
+
+  it('refuses this host’s own key and writes peers back as it reads them', () => {
+    expect(parsePeers(`${K1}@192.0.2.2`, 'wireguard', K1)).toMatch(/this host’s own public key/);
+    const peers = [{ host: '192.0.2.2', port: null, publicKey: K1 }, { host: '2001:db8::3', port: 51900, publicKey: K2 }, { host: 'fd00::9', port: null, publicKey: K2.replace('T', 'S') }];
+    expect(peers.map(peerText)).toEqual([`${K1}@192.0.2.2`, `${K2}@[2001:db8::3]:51900`, `${K2.replace('T', 'S')}@fd00::9`]);
+    expect(parsePeers(peers.map(peerText).join('\n'), 'wireguard')).toEqual(peers);
   });
 });
 

@@ -3,7 +3,8 @@
 // shape; the cross-field rules the helper would refuse (DHCP range outside the subnet,
 // an external network without uplink) are checked here too, so they show as you type.
 import type { z } from 'zod';
-import { NetworkSpecSchema, type NetworkSpecInput } from '../../../src-shared/network.js';
+import { parseIp } from '../../../src-shared/ip-cidr.js';
+import { NetworkSpecSchema, WIREGUARD_DEFAULT_PORT, WIREGUARD_KEY_PATTERN, type NetworkSpecInput } from '../../../src-shared/network.js';
 import { cidrContainsIpv4, formatIpv4, parseIpv4, parseIpv4Cidr } from './ipv4.js';
 
 /** What the dialog offers: the three bridge profiles, and an overlay across hosts. */
@@ -13,10 +14,24 @@ export const NETWORK_KINDS: readonly { readonly kind: NetworkKind; readonly labe
   { kind: 'nat', label: 'NAT', hint: 'A private subnet behind the host, with DHCP and DNS; guests reach out through the host.' },
   { kind: 'external', label: 'External', hint: 'Bridges a host interface, so guests appear on the physical LAN and get addresses from its router.' },
   { kind: 'internal', label: 'Internal', hint: 'An isolated bridge with no way out; DHCP is optional.' },
-  { kind: 'overlay', label: 'Overlay', hint: 'One layer-2 network across hosts over VXLAN, with its peers listed.' },
+  { kind: 'overlay', label: 'Overlay', hint: 'One layer-2 network across hosts over VXLAN, in the clear or inside an encrypted WireGuard tunnel, with its peers listed.' },
 ];
 
 export const OVERLAY_DRIVERS = ['vxlan', 'wireguard'] as const;
+export type OverlayDriver = (typeof OVERLAY_DRIVERS)[number];
+
+/**
+ * The UI does not know which drivers this host offers (the helper probes at create time),
+ * so both are offered and the helper's refusal names the ones it has.
+ */
+export const OVERLAY_DRIVER_CHOICES: readonly { readonly driver: OverlayDriver; readonly label: string; readonly hint: string }[] = [
+  { driver: 'vxlan', label: 'VXLAN', hint: 'Plain VXLAN over UDP 4789: for a trusted LAN between the hosts.' },
+  {
+    driver: 'wireguard',
+    label: 'WireGuard',
+    hint: 'VXLAN inside an encrypted WireGuard tunnel: each host lists the others by public key. This host’s key is shown once the network exists.',
+  },
+];
 
 export interface NetworkFormValues {
   readonly name: string;
@@ -30,11 +45,13 @@ export interface NetworkFormValues {
   readonly uplink: string;
   readonly driver: string;
   readonly vni: string;
-  /** Comma- or space-separated "host" or "host:port". */
+  /** Comma-, space- or line-separated "host" or "host:port"; for wireguard "KEY@host[:port]". */
   readonly peers: string;
+  /** wireguard: this host's UDP port; empty for the default. */
+  readonly listenPort: string;
 }
 
-export type NetworkFormField = 'name' | 'subnet' | 'dhcpStart' | 'dhcpEnd' | 'uplink' | 'driver' | 'vni' | 'peers';
+export type NetworkFormField = 'name' | 'subnet' | 'dhcpStart' | 'dhcpEnd' | 'uplink' | 'driver' | 'vni' | 'peers' | 'listenPort';
 
 export type FieldErrors = Partial<Record<NetworkFormField, string>>;
 
@@ -45,11 +62,11 @@ export interface NetworkFormCheck {
 }
 
 export function emptyNetworkForm(kind: NetworkKind = 'nat'): NetworkFormValues {
-  return { name: '', kind, subnet: '', dhcp: kind === 'nat', dhcpStart: '', dhcpEnd: '', uplink: '', driver: 'vxlan', vni: '', peers: '' };
+  return { name: '', kind, subnet: '', dhcp: kind === 'nat', dhcpStart: '', dhcpEnd: '', uplink: '', driver: 'vxlan', vni: '', peers: '', listenPort: '' };
 }
 
-/** Which fields the dialog shows for a kind: the form follows the profile. */
-export function fieldsFor(kind: NetworkKind): ReadonlySet<NetworkFormField> {
+/** Which fields the dialog shows for a kind (and an overlay's driver): the form follows the choice. */
+export function fieldsFor(kind: NetworkKind, driver = 'vxlan'): ReadonlySet<NetworkFormField> {
   switch (kind) {
     case 'nat':
       return new Set(['name', 'subnet', 'dhcpStart', 'dhcpEnd', 'uplink']);
@@ -58,7 +75,7 @@ export function fieldsFor(kind: NetworkKind): ReadonlySet<NetworkFormField> {
     case 'internal':
       return new Set(['name', 'subnet', 'dhcpStart', 'dhcpEnd']);
     case 'overlay':
-      return new Set(['name', 'subnet', 'dhcpStart', 'dhcpEnd', 'uplink', 'driver', 'vni', 'peers']);
+      return new Set<NetworkFormField>(['name', 'subnet', 'dhcpStart', 'dhcpEnd', 'uplink', 'driver', 'vni', 'peers', ...(driver === 'wireguard' ? (['listenPort'] as const) : [])]);
   }
 }
 
@@ -71,18 +88,71 @@ export function uplinkRequired(kind: NetworkKind): boolean {
   return kind === 'external';
 }
 
-export function parsePeers(text: string): Array<{ host: string; port: number | null }> | string {
-  const peers: Array<{ host: string; port: number | null }> = [];
+export interface PeerInput {
+  host: string;
+  port: number | null;
+  publicKey?: string;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** "host", "host:port", "[ipv6]:port" or a bare IPv6 address, as the CLI and the NovaFile take them. */
+function parseEndpoint(item: string, text: string): { host: string; port: number | null } | string {
+  let host = text;
+  let portText: string | null = null;
+  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracket) {
+    host = bracket[1] ?? '';
+    portText = bracket[2] ?? null;
+    if (parseIp(host)?.family !== 6) return `"${item}": brackets hold an IPv6 address, e.g. [2001:db8::2]:51820`;
+  } else if (text.split(':').length === 2) {
+    // One colon is host:port; more is an IPv6 address, written without a port (or in brackets with one).
+    [host = '', portText = ''] = text.split(':');
+  }
+  if (portText !== null) {
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (host === '' || !(port >= 1 && port <= 65_535)) return `"${item}": write host:port with a port from 1 to 65535`;
+    return { host, port };
+  }
+  if (host === '') return `"${item}": write the peer’s address after the key, e.g. KEY@192.0.2.10`;
+  if (!parseIp(host) && !HOST_NAME.test(host)) return `"${item}": ${JSON.stringify(host)} is neither an IP address nor a host name`;
+  return { host, port: null };
+}
+
+/** "KEY@host:port" (or "host:port"), as parsePeers reads it back; IPv6 in brackets when a port follows. */
+export function peerText(p: PeerInput): string {
+  const host = p.port !== null && p.host.includes(':') ? `[${p.host}]` : p.host;
+  return `${p.publicKey ? `${p.publicKey}@` : ''}${host}${p.port !== null ? `:${p.port}` : ''}`;
+}
+
+/**
+ * The peers list of an overlay: for driver "wireguard" each peer is "KEY@host[:port]",
+ * for "vxlan" only "host[:port]". Returns the first problem in words instead, naming the
+ * item; `ownKey` (the network's own public key, once known) may not be listed.
+ */
+export function parsePeers(text: string, driver = 'vxlan', ownKey?: string): PeerInput[] | string {
+  const peers: PeerInput[] = [];
+  const keys = new Map<string, string>();
+  const wireguard = driver === 'wireguard';
   for (const item of text.split(/[\s,]+/).filter((s) => s !== '')) {
-    // One colon is host:port; more is an IPv6 address, written without a port.
-    const colons = item.split(':').length - 1;
-    if (colons === 1) {
-      const [host = '', portText = ''] = item.split(':');
-      const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-      if (host === '' || !(port >= 1 && port <= 65_535)) return `"${item}": write host:port with a port from 1 to 65535`;
-      peers.push({ host, port });
+    const at = item.lastIndexOf('@');
+    const key = at >= 0 ? item.slice(0, at) : null;
+    if (key === null && wireguard) return `"${item}": write the peer’s public key first, KEY@${item} (the key its Networks page or \`nova net inspect\` shows)`;
+    if (key !== null && !wireguard) return `"${item}": a public key is for driver WireGuard only; write the address alone`;
+    if (key !== null && !WIREGUARD_KEY_PATTERN.test(key)) {
+      const shown = key.length > 12 ? `${key.slice(0, 12)}…` : key;
+      return `"${shown}" is not a WireGuard public key: 44 characters of base64 ending in “=”, as \`wg pubkey\` prints`;
+    }
+    const endpoint = parseEndpoint(item, at >= 0 ? item.slice(at + 1) : item);
+    if (typeof endpoint === 'string') return endpoint;
+    if (key !== null) {
+      if (key === ownKey) return `${endpoint.host}: that is this host’s own public key; list the other hosts’ keys`;
+      const twin = keys.get(key);
+      if (twin !== undefined) return `${twin} and ${endpoint.host} have the same public key; each host has its own`;
+      keys.set(key, endpoint.host);
+      peers.push({ ...endpoint, publicKey: key });
     } else {
-      peers.push({ host: item, port: null });
+      peers.push(endpoint);
     }
   }
   return peers;
@@ -111,8 +181,10 @@ export function formToSpec(values: NetworkFormValues): NetworkSpecInput {
     spec.driver = values.driver.trim();
     const vni = values.vni.trim();
     if (vni !== '') spec.vni = /^\d+$/.test(vni) ? Number(vni) : NaN;
-    const peers = parsePeers(values.peers);
+    const peers = parsePeers(values.peers, spec.driver);
     if (typeof peers !== 'string') spec.peers = peers;
+    const listenPort = values.listenPort.trim();
+    if (spec.driver === 'wireguard' && listenPort !== '') spec.listenPort = /^\d+$/.test(listenPort) ? Number(listenPort) : NaN;
   }
   return spec;
 }
@@ -124,14 +196,17 @@ const ISSUE_FIELDS: Record<string, NetworkFormField> = {
   driver: 'driver',
   vni: 'vni',
   peers: 'peers',
+  listenPort: 'listenPort',
 };
+
+const LISTEN_PORT_HELP = `a UDP port from 1 to 65535, or empty for ${WIREGUARD_DEFAULT_PORT}`;
 
 function schemaErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const [head, second] = issue.path.map(String);
     const field = head === 'dhcpRange' ? (second === 'end' ? 'dhcpEnd' : 'dhcpStart') : ISSUE_FIELDS[head ?? ''];
-    if (field && !errors[field]) errors[field] = field === 'vni' ? 'a whole number from 1 to 16777215' : issue.message;
+    if (field && !errors[field]) errors[field] = field === 'vni' ? 'a whole number from 1 to 16777215' : field === 'listenPort' ? LISTEN_PORT_HELP : issue.message;
   }
   return errors;
 }
@@ -161,7 +236,7 @@ function crossFieldErrors(values: NetworkFormValues, spec: NetworkSpecInput, err
   if (kind === 'overlay') {
     if (spec.driver === '') set('driver', 'name the overlay driver, e.g. vxlan');
     if (spec.vni === undefined) set('vni', 'an overlay needs a VXLAN network identifier (1-16777215), the same on every host');
-    const peers = parsePeers(values.peers);
+    const peers = parsePeers(values.peers, spec.driver);
     if (typeof peers === 'string') set('peers', peers);
   }
 

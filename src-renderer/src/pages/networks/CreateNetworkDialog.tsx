@@ -1,4 +1,5 @@
-// The create-network dialog: the fields follow the chosen profile, each field says
+// The create-network dialog: the fields follow the chosen profile (and an overlay's
+// driver: a WireGuard overlay takes keyed peers and a listen port), each field says
 // what is wrong with it as you type (the contract's schema plus the cross-field rules
 // in network-form.ts), and a refusal by the helper is shown whole inside the dialog.
 import { LoaderCircle } from 'lucide-react';
@@ -13,7 +14,7 @@ import {
   emptyNetworkForm,
   fieldsFor,
   NETWORK_KINDS,
-  OVERLAY_DRIVERS,
+  OVERLAY_DRIVER_CHOICES,
   uplinkRequired,
   type NetworkFormField,
   type NetworkFormValues,
@@ -27,13 +28,21 @@ interface CreateNetworkDialogProps {
   readonly onCreated: (network: Network) => void;
 }
 
-const FIELD_ORDER: readonly NetworkFormField[] = ['name', 'subnet', 'dhcpStart', 'dhcpEnd', 'uplink', 'driver', 'vni', 'peers'];
+const FIELD_ORDER: readonly NetworkFormField[] = ['name', 'driver', 'vni', 'peers', 'listenPort', 'subnet', 'dhcpStart', 'dhcpEnd', 'uplink'];
+
+const PEERS_INPUT: Record<'vxlan' | 'wireguard', { placeholder: string; hint: string }> = {
+  vxlan: { placeholder: '192.0.2.10\n192.0.2.11:4789', hint: 'The other hosts’ addresses, one per line; host:port for a non-default port.' },
+  wireguard: {
+    placeholder: 'KEY@192.0.2.10\nKEY@192.0.2.11:51820',
+    hint: 'One per line: each host’s public key (its network page shows it), “@”, and its address with its listen port if not 51820. You can add peers later on the network’s page.',
+  },
+};
 
 const UPLINK_LABEL: Record<NetworkKind, { label: string; hint: string }> = {
   nat: { label: 'Uplink (optional)', hint: 'The host interface traffic leaves by, e.g. enp6s0. Empty: whichever route the host uses.' },
   external: { label: 'Uplink', hint: 'The host interface to bridge onto the LAN, e.g. enp6s0. It becomes a port of the bridge.' },
   internal: { label: 'Uplink', hint: '' },
-  overlay: { label: 'Underlay interface (optional)', hint: 'The interface that carries VXLAN to the peers.' },
+  overlay: { label: 'Underlay interface (optional)', hint: 'The interface that carries the overlay’s traffic to the peers.' },
 };
 
 export function CreateNetworkDialog({ open, onClose, onCreate, onCreated }: CreateNetworkDialogProps) {
@@ -54,11 +63,11 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
   const [refusal, setRefusal] = useState<ErrorShape | null>(null);
 
   const check = useMemo(() => checkNetworkForm(values), [values]);
-  const shown = fieldsFor(values.kind);
+  const shown = fieldsFor(values.kind, values.driver);
   const errorOf = (field: NetworkFormField): string | undefined => (submitted || dirty.has(field) ? check.errors[field] : undefined);
   const fieldId = (field: NetworkFormField): string => `${ids}-${field}`;
 
-  const change = (field: NetworkFormField) => (e: ChangeEvent<HTMLInputElement>) => {
+  const change = (field: NetworkFormField) => (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
     setValues((v) => ({ ...v, [field]: e.target.value }));
     setDirty((d) => new Set(d).add(field));
   };
@@ -87,31 +96,37 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
     }
   };
 
-  const field = (name: NetworkFormField, label: string, input: { placeholder?: string; hint?: string; inputMode?: 'numeric'; list?: string; disabled?: boolean; required?: boolean }): ReactNode => {
+  const field = (
+    name: NetworkFormField,
+    label: string,
+    input: { placeholder?: string; hint?: string; inputMode?: 'numeric'; list?: string; disabled?: boolean; required?: boolean; multiline?: boolean },
+  ): ReactNode => {
     const error = errorOf(name);
     const hintId = input.hint ? `${fieldId(name)}-hint` : undefined;
     const errorId = error ? `${fieldId(name)}-error` : undefined;
+    const common = {
+      id: fieldId(name),
+      className: 'form-field__input',
+      value: values[name],
+      onChange: change(name),
+      placeholder: input.placeholder,
+      disabled: input.disabled,
+      'aria-required': input.required || undefined,
+      'aria-invalid': error ? true : undefined,
+      'aria-describedby': [errorId, hintId].filter(Boolean).join(' ') || undefined,
+      autoComplete: 'off',
+      spellCheck: false,
+    } as const;
     return (
       <div className="form-field" data-field={name}>
         <label htmlFor={fieldId(name)} className="form-field__label">
           {label}
         </label>
-        <input
-          id={fieldId(name)}
-          className="form-field__input"
-          value={values[name]}
-          onChange={change(name)}
-          placeholder={input.placeholder}
-          inputMode={input.inputMode}
-          list={input.list}
-          disabled={input.disabled}
-          aria-required={input.required || undefined}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={[errorId, hintId].filter(Boolean).join(' ') || undefined}
-          autoComplete="off"
-          spellCheck={false}
-          data-autofocus={name === 'name' || undefined}
-        />
+        {input.multiline ? (
+          <textarea {...common} rows={3} className="form-field__input form-field__input--multiline" />
+        ) : (
+          <input {...common} inputMode={input.inputMode} list={input.list} data-autofocus={name === 'name' || undefined} />
+        )}
         {error && (
           <p id={errorId} className="form-field__error">
             {error}
@@ -148,17 +163,27 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
         </fieldset>
 
         {values.kind === 'overlay' && (
-          <div className="form-row">
-            {field('driver', 'Driver', { list: `${ids}-drivers`, hint: 'vxlan; the helper lists the drivers this host has if it cannot provide one.', required: true })}
-            <datalist id={`${ids}-drivers`}>
-              {OVERLAY_DRIVERS.map((d) => (
-                <option key={d} value={d} />
+          <fieldset className="form-choice" data-field="driver">
+            <legend className="form-field__label">Driver</legend>
+            <div className="form-choice__options">
+              {OVERLAY_DRIVER_CHOICES.map((d) => (
+                <label key={d.driver} className={`form-choice__option${d.driver === values.driver ? ' form-choice__option--checked' : ''}`}>
+                  <input type="radio" name={`${ids}-driver`} value={d.driver} checked={d.driver === values.driver} onChange={() => setValues((v) => ({ ...v, driver: d.driver }))} />
+                  {d.label}
+                </label>
               ))}
-            </datalist>
+            </div>
+            <p className="form-field__hint">{OVERLAY_DRIVER_CHOICES.find((d) => d.driver === values.driver)?.hint ?? 'The helper names the drivers this host offers.'}</p>
+          </fieldset>
+        )}
+        {values.kind === 'overlay' && (
+          <div className="form-row">
             {field('vni', 'VNI', { placeholder: '42', inputMode: 'numeric', hint: '1-16777215, the same on every host.', required: true })}
+            {shown.has('listenPort') &&
+              field('listenPort', 'Listen port (optional)', { placeholder: '51820', inputMode: 'numeric', hint: 'This host’s UDP port for the tunnel; the other hosts write it after its address.' })}
           </div>
         )}
-        {values.kind === 'overlay' && field('peers', 'Peers', { placeholder: '192.0.2.10, 192.0.2.11:4789', hint: 'The other hosts’ addresses, comma-separated; host:port for a non-default port.' })}
+        {values.kind === 'overlay' && field('peers', 'Peers', { ...PEERS_INPUT[values.driver === 'wireguard' ? 'wireguard' : 'vxlan'], multiline: true })}
 
         {shown.has('subnet') &&
           field('subnet', values.kind === 'nat' ? 'Subnet' : 'Subnet (optional)', {

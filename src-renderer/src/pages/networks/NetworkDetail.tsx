@@ -1,4 +1,5 @@
-// One network's page: its bridge and settings, why it is degraded or down, what is
+// One network's page: its bridge and settings, why it is degraded or down, an overlay's
+// peers (edited here for WireGuard, whose public key is copied from here), what is
 // attached, the DHCP leases dnsmasq handed out, its port forwards (added and removed
 // here) and its egress policy. Deleting asks once more, inline, before it goes.
 import { ArrowLeft, LoaderCircle, Plus, Trash2 } from 'lucide-react';
@@ -10,6 +11,8 @@ import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { attachmentResourceHref, networksListHref } from '../../lib/network-route.js';
 import type { NetworkStoreState } from '../../stores/network-store.js';
+import { CopyButton } from './CopyButton.js';
+import { NetworkPeers } from './NetworkPeers.js';
 import { NetworkStatusLine } from './NetworkStateBadge.js';
 
 interface NetworkDetailProps {
@@ -69,6 +72,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
       <div className="page-body">
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}
         <Overview network={n} />
+        {n.type === 'overlay' && <NetworkPeers network={n} />}
         <Attachments network={n} />
         <Leases network={n} />
         <Forwards network={n} actions={actions} />
@@ -91,7 +95,8 @@ function Section({ title, children, id }: { title: string; children: ReactNode; 
 
 function Overview({ network: n }: { network: Network }) {
   const id = useId();
-  const facts: Array<[string, ReactNode]> = [
+  // A third element widens the row: a 44-character key reads badly when wrapped.
+  const facts: Array<[string, ReactNode, 'wide'?]> = [
     ['State', <NetworkStatusLine key="s" status={n.status} />],
     ['Bridge', <code key="b">{n.bridge}</code>],
     ['Subnet', n.subnet ? <code key="sn">{n.subnet}</code> : 'none'],
@@ -102,18 +107,24 @@ function Overview({ network: n }: { network: Network }) {
   ];
   if (n.type === 'overlay') {
     facts.push(['Driver', `${n.driver ?? '?'}, VNI ${n.vni ?? '?'}`]);
-    facts.push(['Peers', n.peers.length > 0 ? n.peers.map((p) => `${p.publicKey ? `${p.publicKey}@` : ''}${p.port ? `${p.host}:${p.port}` : p.host}`).join(', ') : 'none']);
   }
   // The other hosts list this one as "KEY@address:port": the key is what the user copies.
   if (n.wireguard) {
-    facts.push(['Public key', <code key="wgk" aria-label="WireGuard public key">{n.wireguard.publicKey}</code>]);
-    facts.push(['Tunnel', <code key="wgt">{`${n.wireguard.interface}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.tunnelAddress}`}</code>]);
+    facts.push([
+      'Public key',
+      <span key="wgk" className="copy-value">
+        <code aria-label="WireGuard public key">{n.wireguard.publicKey}</code>
+        <CopyButton value={n.wireguard.publicKey} label="Copy public key" />
+      </span>,
+      'wide',
+    ]);
+    facts.push(['Tunnel', <code key="wgt">{`${n.wireguard.interface}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.tunnelAddress}`}</code>, 'wide']);
   }
   return (
     <Section title="Overview" id={`${id}-overview`}>
       <dl className="facts">
-        {facts.map(([label, value]) => (
-          <div key={label} className="facts__row">
+        {facts.map(([label, value, wide]) => (
+          <div key={label} className={wide ? 'facts__row facts__row--wide' : 'facts__row'}>
             <dt>{label}</dt>
             <dd>{value}</dd>
           </div>
