@@ -2,6 +2,7 @@
 // 18 or later) and the `nova` CLI, each one self-contained ES module file.
 import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { buildCapsuleShim } from '../helper/native/capsule-shim/build.mjs';
 
 const requireShim =
   "import { createRequire as __novaCreateRequire } from 'node:module';" +
@@ -27,13 +28,9 @@ await build({
 // helper has loaded discards even its relocated pages, and its next call jumps into garbage.
 await copyFile('helper/native/peercred/build/Release/peercred.node', `out/helper/peercred.node.${process.pid}`);
 await rename(`out/helper/peercred.node.${process.pid}`, 'out/helper/peercred.node');
-// Each running capsule has a small shim owning its stdio, so logs outlive helper restarts.
-await build({
-  ...common,
-  entryPoints: ['helper/src/capsule/capsule-shim.ts'],
-  outfile: 'out/helper/capsule-shim.mjs',
-  target: 'node18',
-});
+// Each running capsule has a small native shim owning its stdio, so logs outlive helper
+// restarts; C, because a Node process per capsule start cost more than runc itself.
+buildCapsuleShim('out/helper/nova-capsule-shim');
 // Terminals run node-pty in a child process of their own, never inside the root helper.
 await build({
   ...common,

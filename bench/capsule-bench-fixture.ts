@@ -1,4 +1,4 @@
-// Shared setup for the capsule benchmarks: a throwaway nv5b dir with a busybox image, a
+// Shared setup for the capsule benchmarks: a throwaway nv5c dir with a busybox image, a
 // CapsuleManager over the real runc and the built shim, raw bundles made from the config
 // Nova writes (own overlay rootfs, own cgroup), and a teardown that removes everything.
 import { execFileSync, spawn } from 'node:child_process';
@@ -16,7 +16,7 @@ import { realHostProbeEnv } from '../helper/src/host-check/host-probe-env.js';
 import { silentLogger } from '../helper/src/util/logger.js';
 import { makeBusyboxRootfs, removeCapsuleTestState } from '../helper/system-tests/fixtures/capsule-harness.js';
 
-export const IMAGE = 'nv5b-busybox';
+export const IMAGE = 'nv5c-busybox';
 
 export interface CapsuleBenchRun {
   dir: string;
@@ -34,14 +34,14 @@ export interface CapsuleBenchRun {
 
 export async function capsuleBenchRun(): Promise<CapsuleBenchRun> {
   if (process.getuid?.() !== 0) throw new Error('The capsule benchmarks need root (runc, overlay mounts, cgroups): run npm run bench as root');
-  const tag = `nv5b-${randomBytes(3).toString('hex')}`;
+  const tag = `nv5c-${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), `${tag}-`));
   const stateDir = join(dir, 'state');
   const rawRoot = join(dir, 'raw-runc');
   const cgroupParent = `/${tag}`;
   const images = new ImageStore({ stateDir, run: execaToolRunner });
   // The shim the helper really runs, built by .ci/build-node.mjs before the benchmarks.
-  const shim = resolve('out/helper/capsule-shim.mjs');
+  const shim = resolve('out/helper/nova-capsule-shim');
   let capsules: CapsuleManager | null = null;
   const cleanup = async () => {
     capsules?.close();
@@ -60,7 +60,7 @@ export async function capsuleBenchRun(): Promise<CapsuleBenchRun> {
       logger: silentLogger(),
       runtime: 'runc',
       resolveRuntime: runtimeResolver(realHostProbeEnv()),
-      shimCommand: [process.execPath, shim],
+      shimCommand: [shim],
       volumeRoots: [dir],
       containerIdPrefix: `${tag}-`,
       cgroupParent,

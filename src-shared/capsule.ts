@@ -107,8 +107,12 @@ export const CapsuleSpecSchema = z.strictObject({
   stopTimeoutSec: z.number().int().min(0).max(3600).default(10),
   /** A specific OCI runtime (crun, runc); the helper's probed default otherwise. */
   runtime: z.string().max(64).optional(),
-  /** Run in a user namespace (uid 0 inside is unprivileged outside) where the host allows. */
-  userNamespace: z.boolean().default(false),
+  /**
+   * A user namespace (uid 0 inside is an unprivileged id outside). Unset: where the host
+   * allows (the default); true: required, create fails where refused; false: off, root
+   * inside is root on the host.
+   */
+  userNamespace: z.boolean().optional(),
   /** A Nova network to join (a veth in the capsule's own namespace); none: loopback only. */
   network: NetworkNameSchema.optional(),
   /** Static `address[/prefix]` on that network; omitted: the helper picks a free one. */
@@ -135,6 +139,22 @@ export const CapsuleExitSchema = z.strictObject({
 });
 export type CapsuleExit = z.infer<typeof CapsuleExitSchema>;
 
+/** Whether a capsule runs in a user namespace, decided when it is created. */
+export const CapsuleUserNamespaceSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** The host id that uid and gid 0 inside map to, for `size` ids; null when not enabled. */
+  hostId: z.number().int().nullable(),
+  size: z.number().int().nullable(),
+  /** Why the capsule runs without one (root inside is root on the host); null when enabled. */
+  reason: z.string().nullable(),
+});
+export type CapsuleUserNamespace = z.infer<typeof CapsuleUserNamespaceSchema>;
+
+/** `yes, uid 0 -> 1000000000 (65536 ids)` or `no: WHY`, as inspect and the UI say it. */
+export function describeUserNamespace(u: CapsuleUserNamespace): string {
+  return u.enabled ? `yes, uid 0 -> ${u.hostId} (${u.size} ids)` : `no: ${u.reason ?? 'not enabled'}`;
+}
+
 export const CapsuleSchema = z.strictObject({
   name: z.string(),
   spec: CapsuleSpecSchema,
@@ -154,6 +174,8 @@ export const CapsuleSchema = z.strictObject({
     .strictObject({ name: z.string(), address: z.string(), hostname: z.string(), hostIfname: z.string() })
     .nullable()
     .default(null),
+  /** User namespace or not, and why not; null from a helper that does not report it. */
+  userNamespace: CapsuleUserNamespaceSchema.nullable().default(null),
 });
 export type Capsule = z.infer<typeof CapsuleSchema>;
 

@@ -15,8 +15,10 @@ import type { CapsuleNetworkPort } from './capsule-network.js';
 import { ImageStore } from './image-store.js';
 import { ptyHostSpawn } from './pty-host-spawn.js';
 import { runtimeResolver } from './runtime-resolver.js';
+import { SHIM_BINARY } from './shim-protocol.js';
 import { TerminalServer } from './terminal-server.js';
 import { execaToolRunner } from './tool-runner.js';
+import { userNamespaceProber } from './user-namespace.js';
 
 export const DEFAULT_VOLUME_ROOTS = ['/home', '/srv', '/var/lib/nova/volumes'];
 
@@ -60,9 +62,9 @@ export function loadPtySpawn(logger: Logger): PtySpawn | undefined {
   return ptyHostSpawn({ modulePath, logger });
 }
 
-/** The shim bundle sits beside the helper bundle (out/helper/capsule-shim.mjs). */
+/** The native shim is built beside the helper bundle (out/helper/nova-capsule-shim). */
 export function bundledShimCommand(): string[] {
-  return [process.execPath, join(dirname(fileURLToPath(import.meta.url)), 'capsule-shim.mjs')];
+  return [join(dirname(fileURLToPath(import.meta.url)), SHIM_BINARY)];
 }
 
 export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
@@ -79,6 +81,17 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     shimCommand: bundledShimCommand(),
     volumeRoots: o.volumeRoots,
     ptySpawn: loadPtySpawn(o.logger),
+    // Probed on the first capsule create, then cached: user namespaces wherever runc allows.
+    userNamespaces: userNamespaceProber({
+      run,
+      logger: o.logger,
+      stateDir: o.stateDir,
+      capsulesDir: join(o.stateDir, 'capsules'),
+      cgroupParent: '/nova',
+      idPrefix: 'nova-',
+      procRoot: o.probeEnv.procRoot,
+      etcRoot: o.probeEnv.etcRoot,
+    }),
     ...(o.networks ? { networks: o.networks } : {}),
     ...(o.onChange ? { onChange: o.onChange } : {}),
   });

@@ -2,7 +2,7 @@
 // first, filtered by time or by sequence number (for follow), the last N lines.
 import { readFile } from 'node:fs/promises';
 import type { LogLine } from '../../../src-shared/capsule.js';
-import type { StoredLogLine } from './capsule-shim.js';
+import type { StoredLogLine } from './shim-protocol.js';
 
 export interface LogQuery {
   /** Only lines at or after this time. */

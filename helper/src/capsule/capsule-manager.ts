@@ -1,16 +1,17 @@
 // CapsuleManager: the lifecycle of capsules on one host. Each capsule is a directory under
 // STATE/capsules/NAME (versioned capsule.json, bundle, overlay upper/work, logs, snapshots);
-// each run is a detached shim (capsule-shim.ts) that is the parent of `runc run`, so the
+// each run is a detached native shim (shim-protocol.ts) that is the parent of `runc run`, so the
 // helper can restart while capsules run: a new manager reattaches (pid + start time),
 // picks up exits the shim recorded, and keeps applying restart policies.
 import { spawn } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
   CapsuleExitSchema,
   CapsuleSpecSchema,
+  CapsuleUserNamespaceSchema,
   CAPSULE_NAME_PATTERN,
   type Capsule,
   type CapsuleExit,
@@ -26,13 +27,14 @@ import { ResourceLocks } from '../state/resource-lock.js';
 import type { Logger } from '../util/logger.js';
 import { isSameProcess, processStartTime } from '../util/proc-stat.js';
 import { nextLogSeq, readLogs, type LogPage, type LogQuery } from './capsule-logs.js';
-import type { ShimExit, ShimSpec } from './capsule-shim.js';
+import { shimArgv, type ShimExit, type ShimSpec } from './shim-protocol.js';
 import { memoryCgroupDirV1, readCgroupMetrics } from './cgroup-metrics.js';
 import { noCapsuleNetworkPort, readVethCounters, type CapsuleAttachment, type CapsuleNetworkPort } from './capsule-network.js';
 import type { ImageStore } from './image-store.js';
 import { buildOciConfig, type IdMapping } from './oci-config.js';
 import * as rt from './runtime-argv.js';
 import type { ToolRunner } from './tool-runner.js';
+import { checkVolumesReachable, decideUserNamespace, mappingOf, matchOwner, netnsSysctlArgv, type UserNamespaceSupport } from './user-namespace.js';
 import { resolveVolume } from './volume-paths.js';
 
 export const CAPSULE_RECORD_VERSION = 1;
@@ -69,6 +71,8 @@ const CapsuleRecordSchema = z.strictObject({
   run: RunRecordSchema.nullable(),
   /** Set while the restart policy waits to start the capsule again. */
   restartAt: z.string().nullable(),
+  /** Decided at create (the writable layer's owner depends on it); absent in older records. */
+  userNamespace: CapsuleUserNamespaceSchema.optional(),
 });
 type CapsuleRecord = z.infer<typeof CapsuleRecordSchema>;
 
@@ -104,7 +108,10 @@ export interface CapsuleManagerOptions {
   maxLogFiles?: number;
   /** Restart backoff: first delay, doubled per consecutive restart, capped at 10 s. */
   restartBackoffMs?: number;
+  /** A fixed id range for user namespaces, unprobed (tests); `userNamespaces` wins when both are given. */
   idMapping?: IdMapping | null;
+  /** What the host allows for a runtime binary (user-namespace.ts's cached probe). */
+  userNamespaces?: (runtimePath: string) => Promise<UserNamespaceSupport>;
   ptySpawn?: PtySpawn;
   /** Tells whether overlayfs works with the state dir as upper (probed once otherwise). */
   forceRootfsMode?: 'overlay' | 'copy';
@@ -142,8 +149,50 @@ function resolvConf(net: CapsuleAttachment | null): string {
   return `nameserver ${net.dns.server}\nsearch ${net.dns.domain}\n`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/**
+ * Wakes a waiter when anything in `dir` changes (or after at most `ms`, should a change
+ * be missed), so the start path sees the shim's pid file as it appears instead of
+ * polling. Latched: a change between two waits is not lost. Closes itself after lifeMs.
+ */
+function dirChanges(dir: string, lifeMs: number): { next: (ms: number) => Promise<void>; close: () => void } {
+  let changed = false;
+  let wake: (() => void) | null = null;
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dir, () => {
+      changed = true;
+      wake?.();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    watcher = null;
+  }
+  const close = () => {
+    watcher?.close();
+    watcher = null;
+    clearTimeout(life);
+  };
+  const life = setTimeout(close, lifeMs + 1_000);
+  life.unref();
+  return {
+    next: (ms) =>
+      new Promise<void>((resolve) => {
+        if (changed) {
+          changed = false;
+          resolve();
+          return;
+        }
+        const done = () => {
+          clearTimeout(timer);
+          wake = null;
+          changed = false;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        wake = done;
+      }),
+    close,
+  };
 }
 
 export function checkCapsuleName(name: string): void {
@@ -193,7 +242,8 @@ export class CapsuleManager {
   private readonly stopping = new Set<string>();
   /** When the user last asked each capsule to stop (ms), to tell a stop from an exit that raced it. */
   private readonly stopRequestedAt = new Map<string, number>();
-  private readonly reaping = new Set<string>();
+  /** Reaps under way: a second caller waits for all of one (its unmount comes after the record). */
+  private readonly reaping = new Map<string, Promise<void>>();
   private readonly terminals = new Map<string, PtyProcess>();
   private readonly exitWaiters = new Map<string, Set<() => void>>();
   private overlayWorks: boolean | null = null;
@@ -232,7 +282,6 @@ export class CapsuleManager {
       run: join(d, 'run'),
       pidFile: join(d, 'run', 'container.pid'),
       exitFile: join(d, 'run', 'exit.json'),
-      shimSpec: join(d, 'run', 'shim.json'),
       logs: join(d, 'logs'),
       logFile: join(d, 'logs', 'capsule.log'),
       snapshots: join(d, 'snapshots'),
@@ -263,6 +312,7 @@ export class CapsuleManager {
       await this.locks.withLock(name, async () => {
         if (rec.run) {
           if (await isSameProcess(rec.run.shimPid, rec.run.shimStart)) {
+            rec.run.containerPid ??= await readFile(this.paths(name).pidFile, 'utf8').then((t) => Number(t.trim()) || null, () => null);
             this.o.logger.info({ capsule: name, shimPid: rec.run.shimPid }, 'reattached to running capsule');
             this.supervise(name);
           } else {
@@ -324,6 +374,7 @@ export class CapsuleManager {
       network: rec.run?.network
         ? { name: rec.run.network.name, address: rec.run.network.address, hostname: rec.run.network.hostname, hostIfname: rec.run.network.hostIfname }
         : null,
+      userNamespace: rec.userNamespace ?? { enabled: false, hostId: null, size: null, reason: 'created before Nova ran capsules in user namespaces' },
     };
   }
 
@@ -346,9 +397,8 @@ export class CapsuleManager {
       }
       const runtime = await this.o.resolveRuntime(runtimeName);
       if (!runtime) throw new NovaError('unavailable', `OCI runtime "${runtimeName}" is not installed or cannot run containers here (see nova host check)`);
-      if (spec.userNamespace && !this.o.idMapping) {
-        throw new NovaError('unsupported', 'User namespaces need a uid/gid range for capsules (idMapping) configured on the helper');
-      }
+      const userNamespace = decideUserNamespace(spec.name, spec.userNamespace, await this.userNamespaceSupport(runtime.path), spec.network !== undefined);
+      const idMapping = mappingOf(userNamespace);
       if (spec.ioWeight !== undefined && !(await this.ioWeightSupported())) {
         throw new NovaError('unsupported', 'This host offers no IO weight (no blkio.weight / io.weight: the block scheduler has no proportional weights); omit ioWeight');
       }
@@ -359,14 +409,19 @@ export class CapsuleManager {
       }
       const image = await this.o.images.get(spec.image);
       // Fails on a missing command before anything is made.
-      buildOciConfig(await this.configInput(spec, image, null, null));
+      buildOciConfig(await this.configInput(spec, image, null, null, idMapping));
       const rootfsMode = await this.rootfsMode();
       const tmp = join(this.root, `.creating-${spec.name}`);
       await rm(tmp, { recursive: true, force: true });
       try {
         await mkdir(join(tmp, 'bundle', 'rootfs'), { recursive: true, mode: 0o700 });
         for (const d of ['upper', 'work', 'etc', 'run', 'logs', 'snapshots']) await mkdir(join(tmp, d), { mode: 0o700 });
-        if (rootfsMode === 'copy') await this.o.run(rt.copyTreeArgv(this.o.images.rootfsPath(image.id), join(tmp, 'bundle', 'rootfs')), { timeoutMs: 10 * 60_000 });
+        const lower = idMapping ? await this.o.images.shiftedRootfs(image, idMapping) : this.o.images.rootfsPath(image.id);
+        // The shifted root must reach its rootfs and /etc files; 0711 lets it pass, not list.
+        if (idMapping) for (const d of [tmp, join(tmp, 'bundle'), join(tmp, 'etc')]) await chmod(d, 0o711);
+        // overlay's `/` is the upper dir: it takes the image root's owner and mode.
+        await matchOwner(join(tmp, 'upper'), lower);
+        if (rootfsMode === 'copy') await this.o.run(rt.copyTreeArgv(lower, join(tmp, 'bundle', 'rootfs')), { timeoutMs: 10 * 60_000 });
         const rec: CapsuleRecord = {
           version: CAPSULE_RECORD_VERSION,
           spec,
@@ -380,6 +435,7 @@ export class CapsuleManager {
           lastExit: null,
           run: null,
           restartAt: null,
+          userNamespace,
         };
         await writeJsonAtomic(join(tmp, 'capsule.json'), rec);
         await rename(tmp, this.dir(spec.name));
@@ -635,24 +691,33 @@ export class CapsuleManager {
   // ---- internals ----
 
   private async startLocked(name: string, rec: CapsuleRecord): Promise<void> {
-    const runtime = await this.runtimePath(rec);
+    const [runtime, image] = await Promise.all([this.runtimePath(rec), this.o.images.get(rec.imageId)]);
     const p = this.paths(name);
     const id = this.containerId(name);
-    const image = await this.o.images.get(rec.imageId);
-    // A runtime record left by a crash would make `run` refuse the id.
-    await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+    // A runtime record left by a crash would make `run` refuse the id (runc and crun keep
+    // it in ROOT/ID); only then is `delete` worth its process.
+    if (await stat(join(this.runtimeRoot, id)).then(() => true, () => false)) {
+      await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+    }
     await rm(p.run, { recursive: true, force: true });
     await mkdir(p.run, { mode: 0o700 });
-    await this.mountRootfs(name, rec, image);
+    const rootfsOverlay = await this.rootfsOverlay(name, rec, image);
     let net: CapsuleAttachment | null = null;
     try {
       net = await this.joinNetwork(name, rec.spec);
-      const input = await this.configInput(rec.spec, image, p.etc, net ? join(this.o.netnsDir ?? '/run/netns', this.netnsName(name)) : null);
+      const input = await this.configInput(rec.spec, image, p.etc, net ? join(this.o.netnsDir ?? '/run/netns', this.netnsName(name)) : null, mappingOf(rec.userNamespace));
       const hostname = rec.spec.hostname ?? name.replace(/_/g, '-');
-      await writeFile(join(p.etc, 'hosts'), hostsFile(hostname, net));
-      await writeFile(join(p.etc, 'hostname'), `${hostname}\n`);
-      await writeFile(join(p.etc, 'resolv.conf'), resolvConf(net));
-      await writeJsonAtomic(join(p.bundle, 'config.json'), buildOciConfig(input));
+      await Promise.all([
+        writeFile(join(p.etc, 'hosts'), hostsFile(hostname, net)),
+        writeFile(join(p.etc, 'hostname'), `${hostname}\n`),
+        writeFile(join(p.etc, 'resolv.conf'), resolvConf(net)),
+      ]);
+      if (input.idMapping) {
+        for (const f of ['hosts', 'hostname', 'resolv.conf']) await chown(join(p.etc, f), input.idMapping.hostId, input.idMapping.hostId);
+        if (net) await this.o.run(netnsSysctlArgv(this.netnsName(name)), { timeoutMs: 10_000 });
+      }
+      // Rewritten on every start and read only by this run's runc: no fsync on the start path.
+      await writeFile(join(p.bundle, 'config.json'), JSON.stringify(buildOciConfig(input), null, 2) + '\n', { mode: 0o600 });
       const shimSpec: ShimSpec = {
         runtime,
         runtimeRoot: this.runtimeRoot,
@@ -665,15 +730,25 @@ export class CapsuleManager {
         maxLogFiles: this.maxLogFiles,
         firstSeq: await nextLogSeq(p.logFile),
         memoryCgroupDir: memoryCgroupDirV1(this.cgroupsPath(name), this.o.cgroupRoot),
+        unifiedCgroupDir: join(this.o.cgroupRoot ?? '/sys/fs/cgroup', this.cgroupsPath(name)),
+        rootfsOverlay,
       };
-      await writeJsonAtomic(p.shimSpec, shimSpec);
+      // Watching run/ from before the shim starts, so its first write cannot be missed.
+      const runDirChanged = dirChanges(p.run, START_WAIT_MS);
       const [file, ...args] = this.o.shimCommand as [string, ...string[]];
-      const shim = spawn(file, [...args, p.shimSpec], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      const shim = spawn(file, [...args, ...shimArgv(shimSpec)], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
       const shimPid = shim.pid;
       shim.unref();
-      if (shimPid === undefined) throw new NovaError('internal', 'The capsule shim could not be started');
+      shim.on('error', () => undefined);
+      if (shimPid === undefined) {
+        runDirChanged.close();
+        throw new NovaError('internal', `The capsule shim ${file} could not be started: check that it was built (npm run build:node)`);
+      }
       const shimStart = await processStartTime(shimPid);
-      if (!shimStart) throw new NovaError('internal', 'The capsule shim exited at once');
+      if (!shimStart) {
+        runDirChanged.close();
+        throw new NovaError('internal', `The capsule shim ${file} exited at once: run it by hand to see why`);
+      }
       const network = net ? { name: net.network, address: net.address, hostIfname: net.hostIfname, hostname: net.hostname, netns: this.netnsName(name) } : null;
       rec.run = { shimPid, shimStart, containerPid: null, startedAt: new Date().toISOString(), paused: false, network };
       await this.save(name, rec);
@@ -691,18 +766,23 @@ export class CapsuleManager {
           rec.run = null;
           rec.desired = 'stopped';
           rec.lastExit = exitFromShim(exit, false);
+          runDirChanged.close();
           await this.save(name, rec);
           await this.unmountRootfs(name);
           await this.leaveNetwork(name, rec.spec, failed.network ?? null);
           throw new NovaError('failed_precondition', `Capsule "${name}" could not start: ${exit.runtimeError ?? 'the runtime failed'}`);
         }
         if (exit) break;
-        await sleep(10);
+        await runDirChanged.next(25);
       }
+      runDirChanged.close();
       if (rec.run && rec.run.containerPid === null && !(await this.readShimExit(name))) {
         this.o.logger.warn({ capsule: name }, 'container pid not reported in time; supervising anyway');
       }
-      await this.save(name, rec);
+      // The record on disk already names the shim (saved above). The container's pid joins it
+      // at the next save, and recover() reads it back from the pid file: no second fsync while
+      // a short run may already be ending.
+      this.o.onChange?.(name, this.view(name, rec).state);
       this.supervise(name);
     } catch (err) {
       if (!rec.run) {
@@ -770,6 +850,9 @@ export class CapsuleManager {
         }
       }
     } finally {
+      // A reap started by the shim's exit record runs outside the lock this stop holds: it
+      // must be over, unmount included, before anything else may touch this capsule.
+      await this.reaping.get(name)?.catch(() => undefined);
       this.stopping.delete(name);
     }
   }
@@ -805,31 +888,30 @@ export class CapsuleManager {
     const run = rec?.run;
     if (!run) return;
     const exitFile = await this.readShimExit(name);
-    const shimAlive = await isSameProcess(run.shimPid, run.shimStart);
-    if (!exitFile && shimAlive) return;
+    if (!exitFile && (await isSameProcess(run.shimPid, run.shimStart))) return;
     // Outside the lock when called from stop (which holds it); inside otherwise. The run
     // seen above must still be the current one: a check that waited for the lock while the
     // restart policy started a new run must not reap that new run.
-    if (this.stopping.has(name)) await this.reapExit(name, true, run);
-    else await this.locks.withLock(name, () => this.reapExit(name, false, run));
+    if (this.stopping.has(name)) await this.reapExit(name, true, run, exitFile);
+    else await this.locks.withLock(name, () => this.reapExit(name, false, run, exitFile));
   }
 
   /** Records how the run ended, cleans up and applies the restart policy. Caller holds the lock. */
-  private async reapExit(name: string, stopRequested = false, expectedRun?: CapsuleRecord['run']): Promise<void> {
+  private async reapExit(name: string, stopRequested = false, expectedRun?: CapsuleRecord['run'], knownExit: ShimExit | null = null): Promise<void> {
+    const inFlight = this.reaping.get(name);
+    if (inFlight) return inFlight;
     const rec = this.records.get(name);
-    if (!rec?.run || this.reaping.has(name)) return;
+    if (!rec?.run) return;
     if (expectedRun !== undefined && rec.run !== expectedRun) return;
-    this.reaping.add(name);
-    try {
-      await this.reapExitOnce(name, rec, stopRequested);
-    } finally {
-      this.reaping.delete(name);
-    }
+    const done = this.reapExitOnce(name, rec, stopRequested, knownExit).finally(() => this.reaping.delete(name));
+    this.reaping.set(name, done);
+    return done;
   }
 
-  private async reapExitOnce(name: string, rec: CapsuleRecord, stopRequested: boolean): Promise<void> {
+  private async reapExitOnce(name: string, rec: CapsuleRecord, stopRequested: boolean, knownExit: ShimExit | null): Promise<void> {
     this.unsupervise(name);
-    const shimExit = await this.readShimExit(name);
+    // The shim writes its record once (renamed into place), so one read by checkExit is final.
+    const shimExit = knownExit ?? (await this.readShimExit(name));
     let exit: CapsuleExit;
     if (shimExit) {
       exit = exitFromShim(shimExit, stopRequested || rec.desired === 'stopped', this.stopRequestedAt.get(name) ?? null);
@@ -843,7 +925,6 @@ export class CapsuleManager {
     const ended = rec.run;
     rec.run = null;
     rec.lastExit = exit;
-    await this.unmountRootfs(name);
     if (ended?.network) await this.leaveNetwork(name, rec.spec, ended.network);
     this.o.logger.info({ capsule: name, exit }, 'capsule exited');
     if (rec.desired === 'running' && !stopRequested && shouldRestart(rec.spec, exit, rec.restartCount)) {
@@ -855,6 +936,10 @@ export class CapsuleManager {
     }
     await this.save(name, rec);
     for (const w of [...(this.exitWaiters.get(name) ?? [])]) w();
+    // Unmounting syncs the upper filesystem (milliseconds, more under load), so it comes
+    // after the exit is recorded; still under the lock, so nothing starts, restores or
+    // deletes meanwhile. A crash before it leaves a mount that start and delete both expect.
+    await this.unmountRootfs(name);
   }
 
   private scheduleRestart(name: string, delayMs: number): void {
@@ -889,20 +974,27 @@ export class CapsuleManager {
     }
   }
 
-  private async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null, netnsPath: string | null) {
+  private async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null, netnsPath: string | null, idMapping: IdMapping | null) {
     const volumes = [];
     for (const v of spec.volumes) volumes.push(await resolveVolume(v, this.o.volumeRoots));
+    if (idMapping) await checkVolumesReachable(spec.name, volumes.map((v) => v.source), idMapping);
     return {
       spec,
       image: image.config,
       rootfsPath: 'rootfs',
       cgroupsPath: this.cgroupsPath(spec.name),
       netnsPath,
-      idMapping: spec.userNamespace ? (this.o.idMapping ?? null) : null,
+      idMapping,
       volumes,
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
       etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
     };
+  }
+
+  private userNamespaceSupport(runtimePath: string): Promise<UserNamespaceSupport> {
+    if (this.o.userNamespaces) return this.o.userNamespaces(runtimePath);
+    if (this.o.idMapping) return Promise.resolve({ mapping: this.o.idMapping, reason: null });
+    return Promise.resolve({ mapping: null, reason: 'this helper runs capsules without user namespaces (none configured)' });
   }
 
   private async rootfsMode(): Promise<'overlay' | 'copy'> {
@@ -931,11 +1023,14 @@ export class CapsuleManager {
     return info.split('\n').some((l) => l.split(' ')[4] === path);
   }
 
-  private async mountRootfs(name: string, rec: CapsuleRecord, image: OciImage): Promise<void> {
-    if (rec.rootfsMode !== 'overlay') return;
+  /** The overlay the shim mounts as the run's rootfs (a syscall there, not a `mount` process here); null in copy mode or when one is still mounted. */
+  private async rootfsOverlay(name: string, rec: CapsuleRecord, image: OciImage): Promise<ShimSpec['rootfsOverlay']> {
+    if (rec.rootfsMode !== 'overlay') return null;
     const p = this.paths(name);
-    if (await this.isMounted(p.rootfs)) return;
-    await this.o.run(rt.overlayMountArgv(this.o.images.rootfsPath(image.id), p.upper, p.work, p.rootfs), { timeoutMs: 10_000 });
+    if (await this.isMounted(p.rootfs)) return null;
+    const m = mappingOf(rec.userNamespace);
+    const lower = m ? this.o.images.shiftedRootfsPath(image.id, m) : this.o.images.rootfsPath(image.id);
+    return { lower, upper: p.upper, work: p.work, target: p.rootfs };
   }
 
   private async unmountRootfs(name: string): Promise<void> {

@@ -2,10 +2,12 @@
 // an OCI/Docker archive (skopeo), unpacked once with umoci into a read-only rootfs that
 // capsules overlay. One directory per image under STATE/capsule-images/ID: image.json,
 // oci/ (the OCI layout) and bundle/rootfs. Built in a temp dir and renamed: never half-made.
+// Capsules in a user namespace overlay a second unpack, bundle-HOSTID-SIZE/rootfs, owned by
+// the shifted ids (umoci --uid-map), made on first use and removed with the image.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
@@ -15,6 +17,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../state/atomic-write.js';
 import { ResourceLocks } from '../state/resource-lock.js';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
 import * as argv from './image-tool-argv.js';
+import type { IdMapping } from './oci-config.js';
 import type { ToolRunner } from './tool-runner.js';
 
 export const IMAGE_RECORD_VERSION = 1;
@@ -82,6 +85,12 @@ export function importName(name: string): string {
   return name.includes(':') ? name : `${name}:latest`;
 }
 
+/** umoci unpack with every uid and gid shifted: container id N is host id hostId + N. */
+export function umociUnpackShiftedArgv(umoci: string, layoutDir: string, bundleDir: string, m: IdMapping): string[] {
+  const map = `0:${m.hostId}:${m.size}`;
+  return [umoci, 'unpack', '--uid-map', map, '--gid-map', map, '--image', `${layoutDir}:${argv.LAYOUT_TAG}`, bundleDir];
+}
+
 /** skopeo copy prints one line per blob as it starts copying it. */
 export function parseSkopeoLine(line: string): 'blob' | 'config' | 'manifest' | null {
   if (/^Copying blob /.test(line)) return 'blob';
@@ -145,6 +154,30 @@ export class ImageStore {
   /** Where an image's unpacked root filesystem lives (read-only lower layer of capsules). */
   rootfsPath(id: string): string {
     return join(this.root, id, 'bundle', 'rootfs');
+  }
+
+  /** The image's rootfs owned by the shifted ids of a user namespace (see shiftedRootfs). */
+  shiftedRootfsPath(id: string, m: IdMapping): string {
+    return join(this.root, id, `bundle-${m.hostId}-${m.size}`, 'rootfs');
+  }
+
+  /** Unpacks the shifted rootfs once (a capsule in a user namespace is created from it). */
+  async shiftedRootfs(image: OciImage, m: IdMapping): Promise<string> {
+    const rootfs = this.shiftedRootfsPath(image.id, m);
+    return this.locks.withLock(`shift:${image.id}`, async () => {
+      if (await stat(rootfs).then(() => true, () => false)) return rootfs;
+      const bundle = dirname(rootfs);
+      const tmp = `${bundle}.tmp`;
+      await rm(tmp, { recursive: true, force: true });
+      try {
+        await this.opts.run(umociUnpackShiftedArgv(this.tools.umoci, join(this.root, image.id, 'oci'), tmp, m), { timeoutMs: LOCAL_TIMEOUT_MS });
+        await rename(tmp, bundle);
+      } catch (err) {
+        await rm(tmp, { recursive: true, force: true });
+        throw new NovaError('internal', `Could not unpack image "${image.name}" for a user namespace (ids from ${m.hostId}): ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return rootfs;
+    });
   }
 
   async pull(reference: string, options: PullOptions = {}): Promise<OciImage> {

@@ -68,6 +68,10 @@ const cases: Record<string, OciConfigInput> = {
   ),
   'nova-network-netns': input({ name: 'net', image: 'busybox' }, { netnsPath: '/run/netns/nova-lan-net' }),
   'user-namespace': input({ name: 'unpriv', image: 'busybox', userNamespace: true }, { idMapping: { hostId: 100000, size: 65536 } }),
+  'user-namespace-nova-range-on-network': input(
+    { name: 'unpriv_net', image: 'busybox', network: 'lan' },
+    { idMapping: { hostId: 1_000_000_000, size: 65536 }, netnsPath: '/run/netns/nova-unpriv_net', volumes: [{ source: '/srv/data', target: '/data', readOnly: false }] },
+  ),
   'etc-files': input(
     { name: 'etc', image: 'busybox' },
     { etcFiles: { hosts: '/var/lib/nova/capsules/etc/hosts', hostname: '/var/lib/nova/capsules/etc/hostname', resolvConf: '/var/lib/nova/capsules/etc/resolv.conf' } },
@@ -106,6 +110,24 @@ describe('oci config rules', () => {
   it('never gives a quota below the kernel floor', () => {
     expect(cpuLimit(0.001)).toEqual({ quota: 1000, period: 100000 });
     expect(cpuLimit(1.5)).toEqual({ quota: 150000, period: 100000 });
+  });
+  it('binds the host /sys only in a user namespace that joins a network namespace', () => {
+    const sysOf = (o: Partial<Omit<OciConfigInput, 'spec'>>) => buildOciConfig(input({ name: 'sys', image: 'busybox' }, o)).mounts.find((m) => m.destination === '/sys');
+    const idMapping = { hostId: 1_000_000_000, size: 65536 };
+    expect(sysOf({})?.type).toBe('sysfs');
+    expect(sysOf({ idMapping })?.type).toBe('sysfs');
+    expect(sysOf({ netnsPath: '/run/netns/x' })?.type).toBe('sysfs');
+    expect(sysOf({ idMapping, netnsPath: '/run/netns/x' })).toMatchObject({ type: 'bind', source: '/sys', options: expect.arrayContaining(['rbind', 'ro']) });
+  });
+  it('maps uids and gids alike and drops the tty gid only in a user namespace', () => {
+    const cfg = buildOciConfig(input({ name: 'map', image: 'busybox' }, { idMapping: { hostId: 1_000_000_000, size: 65536 } }));
+    expect(cfg.linux.uidMappings).toEqual([{ containerID: 0, hostID: 1_000_000_000, size: 65536 }]);
+    expect(cfg.linux.gidMappings).toEqual(cfg.linux.uidMappings);
+    expect(cfg.linux.namespaces).toContainEqual({ type: 'user' });
+    expect(cfg.mounts.find((m) => m.destination === '/dev/pts')?.options).not.toContain('gid=5');
+    const plain = buildOciConfig(input({ name: 'map', image: 'busybox' }));
+    expect(plain.linux.uidMappings).toBeUndefined();
+    expect(plain.linux.namespaces).not.toContainEqual({ type: 'user' });
   });
   it('keeps the runtime from creating namespaces inside (clone flags, unshare, setns)', () => {
     const cfg = buildOciConfig(input({ name: 'sec', image: 'busybox' }));

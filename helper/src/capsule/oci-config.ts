@@ -1,6 +1,7 @@
 // Capsule spec + image config -> the bundle's config.json, as a pure function with golden
 // tests (helper/src/capsule/golden/), the way Proxmox builds QEMU command lines. Everything
 // that needs the filesystem (volume checks, user lookup, netns) is resolved by the caller.
+// In a user namespace (user-namespace.ts) the mounts change where the kernel demands it.
 import type { CapsuleSpec, OciImageConfig } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import { defaultSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
@@ -129,7 +130,12 @@ export function cpuLimit(cpus: number): { quota: number; period: number } {
   return { quota: Math.max(1000, Math.round(cpus * CPU_PERIOD_US)), period: CPU_PERIOD_US };
 }
 
-function baseMounts(withUserNamespace: boolean): OciMount[] {
+function baseMounts(withUserNamespace: boolean, joinsNetns: boolean): OciMount[] {
+  // A fresh sysfs needs CAP_SYS_ADMIN over the network namespace's owner: a joined Nova
+  // network's namespace belongs to the host's user namespace, so the host's /sys is bound.
+  const sys: OciMount = withUserNamespace && joinsNetns
+    ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev', 'ro'] }
+    : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] };
   return [
     { destination: '/proc', type: 'proc', source: 'proc' },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -144,7 +150,7 @@ function baseMounts(withUserNamespace: boolean): OciMount[] {
     },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    sys,
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
   ];
 }
@@ -157,7 +163,7 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
   const { spec, image } = input;
   const hostname = spec.hostname ?? spec.name.replace(/_/g, '-');
   const caps = [...DEFAULT_CAPABILITIES];
-  const mounts = baseMounts(input.idMapping !== null);
+  const mounts = baseMounts(input.idMapping !== null, input.netnsPath !== null);
   if (input.etcFiles) {
     mounts.push(bindMount(input.etcFiles.hosts, '/etc/hosts', false));
     mounts.push(bindMount(input.etcFiles.hostname, '/etc/hostname', false));

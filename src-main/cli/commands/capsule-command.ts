@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
 import {
+  describeUserNamespace,
+  formatRestartPolicy,
   MIN_MEMORY_BYTES,
   parsePublishedPort,
   parseRestartPolicy,
@@ -121,6 +123,22 @@ export function formatCapsuleTable(list: Capsule[]): string {
   return [header, ...rows].join('\n');
 }
 
+/** `nova capsule inspect` without --json: one `key: value` line per fact. */
+export function formatCapsuleDetails(c: Capsule): string {
+  const exit = c.lastExit ? `${c.lastExit.reason}${c.lastExit.exitCode === null ? '' : ` (${c.lastExit.exitCode})`} at ${c.lastExit.at}` : '-';
+  return [
+    `name: ${c.name}`,
+    `image: ${c.imageName}`,
+    `state: ${c.state}${c.pid ? ` (pid ${c.pid})` : ''}`,
+    `runtime: ${c.runtime}, root on ${c.rootfsMode === 'overlay' ? 'an overlay' : 'a copy'}`,
+    `user namespace: ${c.userNamespace ? describeUserNamespace(c.userNamespace) : 'unknown (the helper does not report it)'}`,
+    `network: ${c.network ? `${c.network.name} ${c.network.address} (${c.network.hostname})` : '-'}`,
+    `command: ${[...(c.spec.entrypoint ?? []), ...(c.spec.command ?? [])].join(' ') || '(the image\'s)'}`,
+    `restart: ${formatRestartPolicy(c.spec.restart)}, ${c.restartCount} restarts`,
+    `last exit: ${exit}`,
+  ].join('\n');
+}
+
 function bytes(n: number): string {
   const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
   let i = 0;
@@ -189,9 +207,11 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     });
   capsule
     .command('inspect <name>')
-    .description('Show a capsule: spec, image, state and last exit')
-    .action(async (name: string) => {
-      out(JSON.stringify(await helper((h) => h.call('capsule.get', { name })), null, 2));
+    .description('Show a capsule: spec, image, state, user namespace and last exit')
+    .option('--json', 'the whole record, machine-readable')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const c = await helper((h) => h.call('capsule.get', { name }));
+      out(json(o) ? JSON.stringify(c, null, 2) : formatCapsuleDetails(c));
     });
   capsule
     .command('create <name> [command...]')

@@ -4,7 +4,7 @@
 import { Trash2 } from 'lucide-react';
 import { Fragment, useState } from 'react';
 import { useStore } from 'zustand';
-import { formatRestartPolicy, type Capsule } from '../../../../src-shared/capsule.js';
+import { describeUserNamespace, formatRestartPolicy, type Capsule } from '../../../../src-shared/capsule.js';
 import { useServices } from '../../app/services.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
@@ -30,7 +30,8 @@ export function CapsuleSettings({ capsule }: { capsule: Capsule }) {
     ['Processes', s.pids ? String(s.pids) : 'no limit'],
     ['Restart policy', `${formatRestartPolicy(s.restart)}${capsule.restartCount > 0 ? `, restarted ${capsule.restartCount} times` : ''}`],
     ['Stop timeout', `${s.stopTimeoutSec} s, then SIGKILL`],
-    ['Runtime', `${capsule.runtime}, root on ${capsule.rootfsMode === 'overlay' ? 'an overlay' : 'a copy'}${s.userNamespace ? ', user namespace' : ''}`],
+    ['Runtime', `${capsule.runtime}, root on ${capsule.rootfsMode === 'overlay' ? 'an overlay' : 'a copy'}`],
+    ['User namespace', capsule.userNamespace ? describeUserNamespace(capsule.userNamespace) : 'unknown (the helper did not say)'],
     ['Created', new Date(capsule.createdAt).toLocaleString()],
   ];
 

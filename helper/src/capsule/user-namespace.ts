@@ -1,0 +1,265 @@
+// User namespaces for capsules (uid 0 inside is an unprivileged id outside): the one id range
+// every capsule shares, the probe that tells whether runc may start a container in a user
+// namespace here (cached per runtime), and the ownership and reachability rules it needs.
+//
+// The range is `nova:START:COUNT` from /etc/subuid and /etc/subgid when both name one (same
+// START, COUNT >= 65536); otherwise the fixed 1000000000:65536 (far above login and system
+// ids, as Incus and LXD pick theirs), unless an entry in either file overlaps it. Nova never
+// edits those files: add `nova:START:65536` to both to move the range (the helper logs which it uses).
+//
+// runc 1.1 has no idmapped mounts, so ownership is shifted on disk: each image gets a second
+// unpack owned by the shifted ids (umoci --uid-map), a capsule's writable layer belongs to the
+// shifted root, and every directory on the way to the rootfs and the bind-mounted files must
+// be searchable by that id (0711 for Nova's own; the probe names any other in the way).
+// Volumes keep their owner: a file the capsule's uid N writes through a volume belongs to
+// host uid START+N (root inside: START), and the capsule can write only where the volume
+// folder lets that id (chown START DIR, or an ACL). A joined Nova network namespace belongs
+// to the host's user namespace, so /sys is bound from the host (a fresh sysfs is refused)
+// and the namespace lets unprivileged ids ping and bind ports below 1024. runc before 1.2
+// joins the user namespace first on `runc exec` and then may not enter such a network
+// namespace (EPERM), so there capsules on a Nova network run without a user namespace.
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CapsuleUserNamespace } from '../../../src-shared/capsule.js';
+import { NovaError } from '../../../src-shared/errors.js';
+import { probeBundleConfig, writeProbeBundle } from '../host-check/oci-probe-bundle.js';
+import type { Logger } from '../util/logger.js';
+import type { IdMapping } from './oci-config.js';
+import { lastLine, type ToolRunner } from './tool-runner.js';
+
+export const SUBID_OWNER = 'nova';
+export const DEFAULT_ID_RANGE: IdMapping = { hostId: 1_000_000_000, size: 65536 };
+/** uid 0..65535 inside: what images use, nobody (65534) included. */
+export const MIN_RANGE_SIZE = 65536;
+const PROBE_TIMEOUT_MS = 15_000;
+const MAX_ID = 2 ** 32 - 2;
+
+export interface SubIdEntry {
+  owner: string;
+  start: number;
+  count: number;
+}
+
+/** What the host offers: a mapping, or null with the reason in one line. */
+export interface UserNamespaceSupport {
+  mapping: IdMapping | null;
+  reason: string | null;
+  /** Why a capsule joining a Nova network cannot have one (the runtime), null when it can. */
+  networkReason?: string | null;
+}
+
+/** runc before 1.2 cannot `exec` into a network namespace its container's user namespace does not own. */
+export function networkReasonFor(runtimeVersionLine: string): string | null {
+  const m = /^runc version (\d+)\.(\d+)/.exec(runtimeVersionLine.trim());
+  if (!m) return null;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major > 1 || (major === 1 && minor >= 2)) return null;
+  return `runc ${m[1]}.${m[2]} cannot run commands (exec, shells) in a user namespace that joins a Nova network's namespace (runc 1.2 can); capsules on networks run without one here`;
+}
+
+/** `owner:start:count` lines of /etc/subuid or /etc/subgid; anything else is skipped. */
+export function parseSubIds(text: string): SubIdEntry[] {
+  const out: SubIdEntry[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([^:#\s][^:]*):(\d+):(\d+)$/.exec(line.trim());
+    if (m) out.push({ owner: m[1]!, start: Number(m[2]), count: Number(m[3]) });
+  }
+  return out;
+}
+
+function overlaps(a: { start: number; count: number }, b: { start: number; count: number }): boolean {
+  return a.start < b.start + b.count && b.start < a.start + a.count;
+}
+
+/** Nova's range from the two files' text (see the header for the rules). */
+export function chooseIdRange(subuid: string, subgid: string): { mapping: IdMapping; source: 'subid' | 'default' } | { mapping: null; reason: string } {
+  const uids = parseSubIds(subuid);
+  const gids = parseSubIds(subgid);
+  const u = uids.find((e) => e.owner === SUBID_OWNER);
+  const g = gids.find((e) => e.owner === SUBID_OWNER);
+  if (u || g) {
+    if (!u || !g) return { mapping: null, reason: `/etc/${u ? 'subgid' : 'subuid'} has no "${SUBID_OWNER}" entry while /etc/${u ? 'subuid' : 'subgid'} has one: add the same line to both` };
+    if (u.start !== g.start || u.count !== g.count) {
+      return { mapping: null, reason: `the "${SUBID_OWNER}" entries of /etc/subuid (${u.start}:${u.count}) and /etc/subgid (${g.start}:${g.count}) differ: capsules use one range for both, make them equal` };
+    }
+    if (u.count < MIN_RANGE_SIZE) return { mapping: null, reason: `the "${SUBID_OWNER}" range in /etc/subuid has ${u.count} ids: capsules need at least ${MIN_RANGE_SIZE}` };
+    if (u.start < 1 || u.start + MIN_RANGE_SIZE > MAX_ID) return { mapping: null, reason: `the "${SUBID_OWNER}" range in /etc/subuid starts at ${u.start}: pick a start above 0 and below ${MAX_ID - MIN_RANGE_SIZE}` };
+    return { mapping: { hostId: u.start, size: MIN_RANGE_SIZE }, source: 'subid' };
+  }
+  for (const [file, entries] of [['/etc/subuid', uids], ['/etc/subgid', gids]] as const) {
+    const clash = entries.find((e) => overlaps(e, { start: DEFAULT_ID_RANGE.hostId, count: DEFAULT_ID_RANGE.size }));
+    if (clash) {
+      return {
+        mapping: null,
+        reason: `Nova's default id range ${DEFAULT_ID_RANGE.hostId}:${DEFAULT_ID_RANGE.size} overlaps "${clash.owner}" in ${file}: add a free "${SUBID_OWNER}:START:${MIN_RANGE_SIZE}" line to /etc/subuid and /etc/subgid`,
+      };
+    }
+  }
+  return { mapping: { ...DEFAULT_ID_RANGE }, source: 'default' };
+}
+
+/** What a new capsule gets: `wanted` is its spec's userNamespace (unset: where allowed). */
+export function decideUserNamespace(name: string, wanted: boolean | undefined, support: UserNamespaceSupport, joinsNetwork = false): CapsuleUserNamespace {
+  if (wanted === false) return { enabled: false, hostId: null, size: null, reason: 'turned off for this capsule (userNamespace: false)' };
+  const blocked = joinsNetwork ? (support.networkReason ?? null) : null;
+  if (support.mapping && !blocked) return { enabled: true, hostId: support.mapping.hostId, size: support.mapping.size, reason: null };
+  const reason = blocked ?? support.reason ?? 'this host offers no user namespaces';
+  if (wanted === true) {
+    throw new NovaError('unsupported', `Capsule "${name}" asks for a user namespace, but ${reason}; fix that, or create it with userNamespace off`);
+  }
+  return { enabled: false, hostId: null, size: null, reason };
+}
+
+export function mappingOf(u: CapsuleUserNamespace | undefined | null): IdMapping | null {
+  return u?.enabled && u.hostId !== null && u.size !== null ? { hostId: u.hostId, size: u.size } : null;
+}
+
+function inRange(id: number, m: IdMapping): boolean {
+  return id >= m.hostId && id < m.hostId + m.size;
+}
+
+/** Whether the capsule's shifted root may pass through a directory with this owner and mode. */
+export function searchableBy(st: { uid: number; gid: number; mode: number }, m: IdMapping): boolean {
+  if (inRange(st.uid, m)) return (st.mode & 0o100) !== 0;
+  if (inRange(st.gid, m)) return (st.mode & 0o010) !== 0;
+  return (st.mode & 0o001) !== 0;
+}
+
+/** The first directory from / down to `path` (included) that the shifted root cannot search. */
+export async function unsearchableDir(path: string, m: IdMapping): Promise<{ dir: string; mode: string } | null> {
+  const dirs: string[] = [];
+  for (let d = path; ; d = dirname(d)) {
+    dirs.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of dirs) {
+    const st = await stat(d).catch(() => null);
+    if (st && st.isDirectory() && !searchableBy(st, m)) return { dir: d, mode: (st.mode & 0o7777).toString(8).padStart(4, '0') };
+  }
+  return null;
+}
+
+/** Adds o+x, so the shifted root can reach what lies below without listing it. */
+export async function makeSearchable(dirs: readonly string[]): Promise<void> {
+  for (const d of dirs) {
+    const st = await stat(d);
+    if ((st.mode & 0o001) === 0) await chmod(d, (st.mode & 0o7777) | 0o001);
+  }
+}
+
+/** Volume sources the capsule's root could not reach: refused with the directory in the way. */
+export async function checkVolumesReachable(capsule: string, sources: readonly string[], m: IdMapping): Promise<void> {
+  for (const source of sources) {
+    const st = await stat(source).catch(() => null);
+    const bad = await unsearchableDir(st?.isDirectory() ? source : dirname(source), m);
+    if (bad) {
+      throw new NovaError(
+        'failed_precondition',
+        `Volume ${source} of capsule "${capsule}" is out of reach of its user namespace (host uid ${m.hostId}): ${bad.dir} is mode ${bad.mode}; ` +
+          `let others search it (chmod o+x ${bad.dir}), or create the capsule with userNamespace off`,
+      );
+    }
+  }
+}
+
+/**
+ * A Nova network's namespace belongs to the host's user namespace, where the capsule's root
+ * has no CAP_NET_RAW or CAP_NET_BIND_SERVICE: let every id ping and bind any port in it.
+ */
+export function netnsSysctlArgv(netns: string): string[] {
+  return ['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647', 'net.ipv4.ip_unprivileged_port_start=0'];
+}
+
+/** The writable layer's top takes the owner and mode of the image root it covers (overlay's `/`). */
+export async function matchOwner(target: string, like: string): Promise<void> {
+  const st = await lstat(like);
+  await chown(target, st.uid, st.gid);
+  await chmod(target, st.mode & 0o7777);
+}
+
+export interface UserNamespaceProbeOptions {
+  run: ToolRunner;
+  logger: Logger;
+  stateDir: string;
+  /** STATE/capsules: the probe runs its container there, where capsules will run. */
+  capsulesDir: string;
+  /** Parent cgroup (cgroupfs path) of the probe container. */
+  cgroupParent: string;
+  /** Container id prefix, so several Nova instances never collide. */
+  idPrefix: string;
+  procRoot?: string;
+  etcRoot?: string;
+}
+
+/** The host-check probe bundle, in a user namespace with the range's mapping. */
+export function userNamespaceProbeConfig(m: IdMapping, cgroupsPath: string): Record<string, unknown> {
+  const base = probeBundleConfig('nova-userns-probe') as { linux: { namespaces: { type: string }[] } } & Record<string, unknown>;
+  const map = [{ containerID: 0, hostID: m.hostId, size: m.size }];
+  return {
+    ...base,
+    linux: { ...base.linux, namespaces: [...base.linux.namespaces, { type: 'user' }], uidMappings: map, gidMappings: map, cgroupsPath },
+  };
+}
+
+/** Whether this host lets `runtime` start a container in a user namespace with Nova's range. */
+export async function probeUserNamespaces(o: UserNamespaceProbeOptions, runtimePath: string): Promise<UserNamespaceSupport> {
+  const proc = o.procRoot ?? '/proc';
+  const etc = o.etcRoot ?? '/etc';
+  const max = Number((await readFile(join(proc, 'sys/user/max_user_namespaces'), 'utf8').catch(() => '')).trim());
+  if (!(max > 0)) return { mapping: null, reason: `the kernel allows no user namespaces (${proc}/sys/user/max_user_namespaces is ${Number.isNaN(max) ? 'missing' : max})` };
+  const range = chooseIdRange(await readFile(join(etc, 'subuid'), 'utf8').catch(() => ''), await readFile(join(etc, 'subgid'), 'utf8').catch(() => ''));
+  if (!range.mapping) return { mapping: null, reason: range.reason };
+  const m = range.mapping;
+  if (range.source === 'default') {
+    o.logger.info({ hostId: m.hostId, size: m.size }, `capsules use the default id range ${m.hostId}:${m.size}: no "${SUBID_OWNER}" entry in /etc/subuid and /etc/subgid (add one to both to reserve or move it)`);
+  }
+  await mkdir(o.capsulesDir, { recursive: true, mode: 0o711 });
+  await makeSearchable([o.stateDir, o.capsulesDir]);
+  const blocked = await unsearchableDir(o.capsulesDir, m);
+  if (blocked) {
+    return { mapping: null, reason: `${blocked.dir} (mode ${blocked.mode}) keeps the capsules' ids (from ${m.hostId}) from reaching the state dir: let others search it (chmod o+x ${blocked.dir})` };
+  }
+  const dir = join(o.capsulesDir, `.userns-probe-${process.pid}`);
+  const id = `${o.idPrefix}userns-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const root = join(dir, 'runtime');
+  try {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o711);
+    const bundle = join(dir, 'bundle');
+    await writeProbeBundle(bundle, 'nova-userns-probe');
+    await chmod(bundle, 0o711);
+    for (const p of ['rootfs', 'rootfs/proc', 'rootfs/dev', 'rootfs/probe']) await chown(join(bundle, p), m.hostId, m.hostId);
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(userNamespaceProbeConfig(m, `${o.cgroupParent}/${id}`), null, 2) + '\n');
+    const r = await o.run([runtimePath, '--root', root, 'run', '--bundle', bundle, id], { timeoutMs: PROBE_TIMEOUT_MS, allowFailure: true });
+    if (r.exitCode !== 0) {
+      const why = lastLine(r.stderr) || lastLine(r.stdout) || `exit status ${r.exitCode}`;
+      return { mapping: null, reason: `${runtimePath} could not start a container in a user namespace here (${why})` };
+    }
+    const version = await o.run([runtimePath, '--version'], { timeoutMs: 10_000, allowFailure: true });
+    return { mapping: m, reason: null, networkReason: networkReasonFor(version.stdout.split('\n')[0] ?? '') };
+  } catch (err) {
+    return { mapping: null, reason: `the user namespace probe failed: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    await o.run([runtimePath, '--root', root, 'delete', '--force', id], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** probeUserNamespaces once per runtime binary for the helper's lifetime, logged once. */
+export function userNamespaceProber(o: UserNamespaceProbeOptions): (runtimePath: string) => Promise<UserNamespaceSupport> {
+  const cache = new Map<string, Promise<UserNamespaceSupport>>();
+  return (runtimePath) => {
+    let p = cache.get(runtimePath);
+    if (!p) {
+      p = probeUserNamespaces(o, runtimePath).then((s) => {
+        if (s.mapping) o.logger.info({ runtime: runtimePath, hostId: s.mapping.hostId, size: s.mapping.size, onNetworks: s.networkReason ?? 'yes' }, 'capsules run in user namespaces');
+        else o.logger.warn({ runtime: runtimePath, reason: s.reason }, `capsules run without user namespaces (root inside is root on the host): ${s.reason}`);
+        return s;
+      });
+      cache.set(runtimePath, p);
+    }
+    return p;
+  };
+}
