@@ -30,8 +30,8 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   },
   cancelled: { title: 'Cancelled', next: 'The operation was cancelled before it finished. Start it again when ready.' },
   invalid_argument: {
-    title: 'Invalid request',
-    next: 'The helper rejected what the UI sent. If the UI and the helper come from different Nova versions, update both.',
+    title: 'Invalid value',
+    next: 'The helper refused a value; the message says which one and why. Correct it and try again.',
   },
   unknown_method: {
     title: 'Not supported by this helper',
