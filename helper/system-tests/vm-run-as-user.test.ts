@@ -3,21 +3,24 @@
 // org.nova.vm.manage and org.nova.network.manage. Where nobody can reach the VM's files
 // the QEMU runs under uid 65534, boots and answers QMP, on a Nova network too (its tap
 // is made for that user); behind a state dir it cannot search, QEMU runs as root and the
-// helper logs why.
+// helper logs why, and hands that user the consoles of the root QEMU (serial, its log, VNC)
+// but never QMP.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
 import { makeTestDir, rawCall, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
 import { pidsMentioning } from './network-harness.js';
 import { polkitAvailable, startPolkit, type PolkitHarness } from './polkit-harness.js';
 
-const PREFIX = 'nv3a-user';
-const VM = 'nv3a-user-vm';
-const NETNS = `nv3a${randomBytes(3).toString('hex')}`;
-const NETWORK = 'nv3alab';
+const PREFIX = 'nv3g-user';
+const VM = 'nv3g-user-vm';
+const NETNS = `nv3g${randomBytes(3).toString('hex')}`;
+const NETWORK = 'nv3glab';
 let dir = '';
 let helper: RunningHelper;
 let polkit: PolkitHarness;
@@ -84,6 +87,53 @@ async function tapDetails(): Promise<string> {
   return execFileSync('ip', ['-n', NETNS, '-d', 'link', 'show', 'dev', tap], { encoding: 'utf8' });
 }
 
+/**
+ * What `nobody` gets from a file of the VM (a throwaway Node run through setpriv): `serial`
+ * types a command on a serial socket once the shell prompts and prints what follows until
+ * `expect` shows up; `read` prints a file; `banner` prints a socket's first bytes; any
+ * failure prints its errno code (EACCES...).
+ */
+const NOBODY_PROBE = `
+const [mode, path, command, expected] = process.argv.slice(1);
+const fail = (e) => { console.log(e.code || e.message); process.exit(0); };
+setTimeout(() => { console.log('TIMEOUT: ' + text.slice(-300)); process.exit(1); }, 30000).unref();
+let text = '';
+if (mode === 'read') {
+  try { process.stdout.write(require('fs').readFileSync(path, 'utf8')); } catch (e) { fail(e); }
+} else {
+  const s = require('net').connect(path);
+  s.on('error', fail);
+  if (mode === 'banner') s.once('data', (d) => { console.log(d.toString('latin1')); s.destroy(); });
+  if (mode === 'serial') {
+    let from = -1;
+    const poke = setInterval(() => from < 0 && s.write('\\n'), 500);
+    s.on('data', (d) => {
+      text += d.toString('utf8').replace(/\\x1b\\[[0-9;?]*[A-Za-z]/g, '').replace(/\\r/g, '');
+      if (from < 0 && text.includes(${JSON.stringify(GUEST_PROMPT.trim())})) {
+        from = text.length;
+        clearInterval(poke);
+        s.write(command + '\\n');
+      }
+      if (from >= 0 && text.slice(from).includes(expected)) { console.log(text.slice(from)); s.destroy(); }
+    });
+  }
+}
+`;
+
+async function probeAsNobody(mode: 'serial' | 'read' | 'banner', path: string, ...args: string[]): Promise<string> {
+  const r = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', NOBODY_PROBE, mode, path, ...args], {
+    timeout: 45_000,
+    reject: false,
+  });
+  if (r.exitCode !== 0) throw new Error(`probe ${mode} ${path} as nobody failed (${r.exitCode ?? r.signal}): ${r.stdout} ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function ownerAndMode(path: string): Promise<{ uid: number; mode: number }> {
+  const st = await stat(path);
+  return { uid: st.uid, mode: st.mode & 0o777 };
+}
+
 async function bootAsNobody(): Promise<number> {
   const info = await callAsNobody('vm.start', { name: VM });
   expect(info.state).toBe('running');
@@ -97,6 +147,8 @@ async function bootAsNobody(): Promise<number> {
 
 describe('QEMU as the calling user', () => {
   it('runs as root, and logs why, when the caller cannot search the state dir', async () => {
+    // Nova makes it searchable (0711); an administrator may have closed it.
+    await chmod(helper.stateDir, 0o700);
     await callAsNobody('vm.create', {
       name: VM,
       cpus: 1,
@@ -115,8 +167,39 @@ describe('QEMU as the calling user', () => {
     expect(line).toMatch(/no search right/);
   });
 
+  it('hands the caller the serial console, its log and the VNC socket of that root QEMU, never QMP', async () => {
+    const pid = await bootAsNobody();
+    try {
+      expect(await uidOf(pid)).toBe(0);
+      const consoles = await callAsNobody('vm.consoleInfo', { name: VM });
+      const run = dirname(consoles.serialSocket as string);
+      expect(run.startsWith(`${dir}/run/`)).toBe(true);
+      // The log itself stays in the VM's folder behind the 0700 state dir: nobody reads its second name.
+      expect(consoles.serialLog).toBe(`${run}/serial.log`);
+      expect((await stat(`${run}/serial.log`)).ino).toBe((await stat(`${helper.stateDir}/vms/${VM}/serial.log`)).ino);
+      expect(await ownerAndMode(run)).toEqual({ uid: 0, mode: 0o711 });
+      for (const [file, uid] of [['serial.sock', 65534], ['vnc.sock', 65534], ['serial.log', 65534], ['qmp.sock', 0]] as const) {
+        expect({ file, ...(await ownerAndMode(`${run}/${file}`)) }).toEqual({ file, uid, mode: 0o600 });
+      }
+
+      const t0 = Date.now();
+      const answer = await probeAsNobody('serial', `${run}/serial.sock`, 'echo nv3g-$((6*7))', 'nv3g-42');
+      console.log(`serial round trip as nobody: ${Date.now() - t0} ms`);
+      expect(answer).toContain('nv3g-42');
+      const log = await probeAsNobody('read', consoles.serialLog as string);
+      expect(log).toContain(GUEST_READY_MARKER);
+      expect(log).toContain('nv3g-42');
+      expect(await probeAsNobody('read', `${helper.stateDir}/vms/${VM}/serial.log`)).toBe('EACCES');
+      // main's console proxy speaks raw RFB on this socket (QEMU still asks for the VNC password).
+      expect(await probeAsNobody('banner', `${run}/vnc.sock`)).toMatch(/^RFB 003\.00\d/);
+      expect(await probeAsNobody('banner', `${run}/qmp.sock`)).toBe('EACCES');
+    } finally {
+      await callAsNobody('vm.stop', { name: VM, force: true });
+    }
+  });
+
   it("runs QEMU under the caller's uid once its files are reachable", async () => {
-    // As an administrator would: the state dir searchable (its records stay 0600).
+    // Searchable again, as Nova makes it (its records stay 0600).
     await chmod(helper.stateDir, 0o711);
     const pid = await bootAsNobody();
     expect(await uidOf(pid)).toBe(65534);

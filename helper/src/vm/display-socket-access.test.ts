@@ -1,80 +1,217 @@
 import { describe, expect, it } from 'vitest';
-import { grantDisplaySocket, type SocketFs } from './display-socket-access.js';
+import { grantConsoleAccess, serialLogLink, type ConsoleFs, type VmConsoleFiles } from './display-socket-access.js';
 
-type Node = { uid: number; kind: 'dir' | 'socket'; mode: number };
+type Kind = 'dir' | 'socket' | 'file';
+type Node = { uid: number; gid: number; kind: Kind; mode: number; dev: number; ino: number };
 
-function fakeFs(tree: Record<string, Node>) {
+/** A file tree where a hard link is two names for one node object. */
+function fakeFs(tree: Record<string, Node>, opts: { linkError?: string; linkedMeanwhile?: boolean } = {}) {
   const ops: string[] = [];
-  const fs: SocketFs = {
-    lstat: async (p) => {
-      const n = tree[p];
-      if (!n) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return { uid: n.uid, isSocket: () => n.kind === 'socket', isDirectory: () => n.kind === 'dir' };
-    },
+  const find = (p: string): Node => {
+    const n = tree[p];
+    if (!n) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    return n;
+  };
+  const statOf = (n: Node) => ({
+    uid: n.uid,
+    gid: n.gid,
+    mode: n.mode | (n.kind === 'dir' ? 0o040000 : n.kind === 'socket' ? 0o140000 : 0o100000),
+    dev: n.dev,
+    ino: n.ino,
+    isSocket: () => n.kind === 'socket',
+    isDirectory: () => n.kind === 'dir',
+    isFile: () => n.kind === 'file',
+  });
+  const fs: ConsoleFs = {
+    lstat: async (p) => statOf(find(p)),
+    stat: async (p) => statOf(find(p)),
     chmod: async (p, mode) => {
       ops.push(`chmod ${mode.toString(8)} ${p}`);
-      tree[p]!.mode = mode;
+      find(p).mode = mode;
     },
     chown: async (p, uid, gid) => {
       ops.push(`chown ${uid}:${gid} ${p}`);
-      tree[p]!.uid = uid;
+      Object.assign(find(p), { uid, gid });
+    },
+    link: async (from, to) => {
+      if (opts.linkedMeanwhile) tree[to] = find(from); // another hand-over got there first
+      if (opts.linkError) throw Object.assign(new Error(`${opts.linkError}: link ${from}`), { code: opts.linkError });
+      ops.push(`link ${from} ${to}`);
+      tree[to] = find(from);
+    },
+    unlink: async (p) => {
+      ops.push(`unlink ${p}`);
+      find(p);
+      delete tree[p];
     },
   };
   return { fs, ops };
 }
 
+const STATE = '/var/lib/nova';
 const RUN = '/run/nova/desk';
-const SIBLINGS = [`${RUN}/qmp.sock`, `${RUN}/serial.sock`, `${RUN}/vnc.sock`];
+const LOG = `${STATE}/vms/desk/serial.log`;
+const LINK = `${RUN}/serial.log`;
+const FILES: VmConsoleFiles = {
+  runDir: RUN,
+  consoles: [`${RUN}/spice.sock`, `${RUN}/vnc.sock`, `${RUN}/serial.sock`],
+  rootOnly: [`${RUN}/qmp.sock`],
+  serialLog: LOG,
+};
+const USER = { uid: 1000, gid: 1000 };
+
+let inode = 1;
+const node = (kind: Kind, mode: number, uid = 0, dev = 1): Node => ({ uid, gid: uid, kind, mode, dev, ino: inode++ });
+/** A root QEMU's files as QEMU leaves them: sockets 0755, the log 0644 in root's 0700 VM folder. */
 const rootQemu = (): Record<string, Node> => ({
-  [RUN]: { uid: 0, kind: 'dir', mode: 0o700 },
-  [`${RUN}/spice.sock`]: { uid: 0, kind: 'socket', mode: 0o755 },
-  [`${RUN}/qmp.sock`]: { uid: 0, kind: 'socket', mode: 0o755 },
-  [`${RUN}/serial.sock`]: { uid: 0, kind: 'socket', mode: 0o755 },
+  '/': node('dir', 0o755),
+  '/run': node('dir', 0o755),
+  '/run/nova': node('dir', 0o755),
+  [RUN]: node('dir', 0o700),
+  [`${RUN}/spice.sock`]: node('socket', 0o755),
+  [`${RUN}/vnc.sock`]: node('socket', 0o755),
+  [`${RUN}/serial.sock`]: node('socket', 0o755),
+  [`${RUN}/qmp.sock`]: node('socket', 0o755),
+  [LOG]: node('file', 0o644, 0, 2),
 });
 
-describe('handing a root QEMU SPICE socket to its caller', () => {
-  it('locks the other sockets to root first, then gives the SPICE socket to the caller only', async () => {
-    const { fs, ops } = fakeFs(rootQemu());
-    expect(await grantDisplaySocket(`${RUN}/spice.sock`, SIBLINGS, { uid: 1000, gid: 1000 }, fs)).toBe('granted');
+describe('handing a root QEMU consoles to its caller', () => {
+  it('locks QMP first, gives the caller its consoles and a second name for the log, then opens the folder for search only', async () => {
+    const tree = rootQemu();
+    const { fs, ops } = fakeFs(tree);
+    // Same file system for the log and the run folder: the usual layout (run/ in the state dir).
+    tree[LOG]!.dev = 1;
+    const grant = await grantConsoleAccess(FILES, USER, fs);
+    expect(grant).toEqual({ outcome: 'granted', serialLog: LINK, problem: null });
     expect(ops).toEqual([
       `chmod 600 ${RUN}/qmp.sock`,
-      `chmod 600 ${RUN}/serial.sock`,
       `chown 1000:1000 ${RUN}/spice.sock`,
       `chmod 600 ${RUN}/spice.sock`,
+      `chown 1000:1000 ${RUN}/vnc.sock`,
+      `chmod 600 ${RUN}/vnc.sock`,
+      `chown 1000:1000 ${RUN}/serial.sock`,
+      `chmod 600 ${RUN}/serial.sock`,
+      `link ${LOG} ${LINK}`,
+      `chown 1000:1000 ${LINK}`,
+      `chmod 600 ${LINK}`,
       `chmod 711 ${RUN}`,
     ]);
+    // One file under two names: QEMU keeps writing it by fd, the caller reads it in the run folder.
+    expect(tree[LINK]).toBe(tree[LOG]);
+    expect(tree[LOG]).toMatchObject({ uid: 1000, mode: 0o600 });
   });
 
-  it('does nothing for root callers, or when the socket is already theirs', async () => {
+  it('skips the consoles a VM does not have', async () => {
     const tree = rootQemu();
+    delete tree[`${RUN}/spice.sock`];
+    delete tree[`${RUN}/vnc.sock`];
+    tree[LOG]!.dev = 1;
     const { fs, ops } = fakeFs(tree);
-    expect(await grantDisplaySocket(`${RUN}/spice.sock`, SIBLINGS, { uid: 0, gid: 0 }, fs)).toBe('not-needed');
-    tree[`${RUN}/spice.sock`]!.uid = 1000;
-    expect(await grantDisplaySocket(`${RUN}/spice.sock`, SIBLINGS, { uid: 1000, gid: 1000 }, fs)).toBe('not-needed');
+    expect((await grantConsoleAccess(FILES, USER, fs)).outcome).toBe('granted');
+    expect(ops.filter((o) => o.startsWith('chown'))).toEqual([`chown 1000:1000 ${RUN}/serial.sock`, `chown 1000:1000 ${LINK}`]);
+  });
+
+  it('does nothing for root callers', async () => {
+    const { fs, ops } = fakeFs(rootQemu());
+    expect(await grantConsoleAccess(FILES, { uid: 0, gid: 0 }, fs)).toEqual({ outcome: 'not-needed', serialLog: LOG, problem: null });
     expect(ops).toEqual([]);
   });
 
-  it('moves the socket to the latest caller while QEMU runs as root', async () => {
+  it('does nothing the second time for the same caller, and still names the linked log', async () => {
     const tree = rootQemu();
-    tree[`${RUN}/spice.sock`]!.uid = 1000;
+    tree[LOG]!.dev = 1;
     const { fs, ops } = fakeFs(tree);
-    expect(await grantDisplaySocket(`${RUN}/spice.sock`, SIBLINGS, { uid: 1001, gid: 100 }, fs)).toBe('granted');
-    expect(ops).toContain(`chown 1001:100 ${RUN}/spice.sock`);
+    await grantConsoleAccess(FILES, USER, fs);
+    ops.length = 0;
+    expect(await grantConsoleAccess(FILES, USER, fs)).toEqual({ outcome: 'not-needed', serialLog: LINK, problem: null });
+    expect(ops).toEqual([]);
   });
 
-  it("never gives away a socket of a QEMU running as another user", async () => {
+  it('moves everything to the latest caller while QEMU runs as root', async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    const { fs, ops } = fakeFs(tree);
+    await grantConsoleAccess(FILES, USER, fs);
+    ops.length = 0;
+    expect((await grantConsoleAccess(FILES, { uid: 1001, gid: 100 }, fs)).outcome).toBe('granted');
+    expect(ops.filter((o) => o.startsWith('chown'))).toEqual([
+      `chown 1001:100 ${RUN}/spice.sock`,
+      `chown 1001:100 ${RUN}/vnc.sock`,
+      `chown 1001:100 ${RUN}/serial.sock`,
+      `chown 1001:100 ${LINK}`,
+    ]);
+    expect(ops.some((o) => o.startsWith('link'))).toBe(false);
+  });
+
+  it('re-locks QMP if something opened it since', async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    const { fs, ops } = fakeFs(tree);
+    await grantConsoleAccess(FILES, USER, fs);
+    tree[`${RUN}/qmp.sock`]!.mode = 0o777;
+    ops.length = 0;
+    await grantConsoleAccess(FILES, USER, fs);
+    expect(ops).toEqual([`chmod 600 ${RUN}/qmp.sock`]);
+  });
+
+  it('replaces a stale name of the log (another boot wrote a new file)', async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    tree[LINK] = node('file', 0o600, 1000);
+    const { fs, ops } = fakeFs(tree);
+    expect((await grantConsoleAccess(FILES, USER, fs)).serialLog).toBe(LINK);
+    expect(ops).toContain(`unlink ${LINK}`);
+    expect(ops).toContain(`link ${LOG} ${LINK}`);
+    expect(tree[LINK]).toBe(tree[LOG]);
+  });
+
+  it('says why when the log is on another file system than the run folder, and hands over the rest', async () => {
+    const { fs, ops } = fakeFs(rootQemu(), { linkError: 'EXDEV' });
+    const grant = await grantConsoleAccess(FILES, USER, fs);
+    expect(grant.outcome).toBe('granted');
+    expect(grant.serialLog).toBe(LOG);
+    expect(grant.problem).toMatch(/serial log .* is on another file system than the run folder .*--run-dir/);
+    expect(ops).toContain(`chown 1000:1000 ${RUN}/serial.sock`);
+    expect(ops).not.toContain(`chown 1000:1000 ${LOG}`);
+  });
+
+  it('takes a link made at the same moment by a concurrent hand-over', async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    const { fs } = fakeFs(tree, { linkError: 'EEXIST', linkedMeanwhile: true });
+    expect(await grantConsoleAccess(FILES, USER, fs)).toEqual({ outcome: 'granted', serialLog: LINK, problem: null });
+    expect(tree[LOG]).toMatchObject({ uid: 1000, mode: 0o600 });
+  });
+
+  it('says when a folder above the run folder is closed to the caller (a 0700 state dir holding run/)', async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    tree['/run/nova']!.mode = 0o700;
+    const { fs } = fakeFs(tree);
+    const grant = await grantConsoleAccess(FILES, USER, fs);
+    expect(grant.problem).toBe(
+      `uid 1000 cannot reach the run folder ${RUN}: /run/nova (no search right); make the folders above it searchable (0711) or give the helper another --run-dir`,
+    );
+  });
+
+  it("never gives away the files of a QEMU running as another user", async () => {
     const tree = rootQemu();
     tree[RUN]!.uid = 1000;
-    tree[`${RUN}/spice.sock`]!.uid = 1000;
     const { fs, ops } = fakeFs(tree);
-    expect(await grantDisplaySocket(`${RUN}/spice.sock`, SIBLINGS, { uid: 1001, gid: 1001 }, fs)).toBe('not-root-owned');
+    expect(await grantConsoleAccess(FILES, { uid: 1001, gid: 1001 }, fs)).toEqual({ outcome: 'not-root-owned', serialLog: LOG, problem: null });
     expect(ops).toEqual([]);
   });
 
-  it('refuses something that is not a socket', async () => {
+  it('refuses a console that is not a socket, and a log that is not a regular file', async () => {
     const tree = rootQemu();
-    tree[`${RUN}/spice.sock`]!.kind = 'dir';
-    const { fs } = fakeFs(tree);
-    await expect(grantDisplaySocket(`${RUN}/spice.sock`, SIBLINGS, { uid: 1000, gid: 1000 }, fs)).rejects.toThrow(/not a socket/);
+    tree[`${RUN}/serial.sock`]!.kind = 'dir';
+    await expect(grantConsoleAccess(FILES, USER, fakeFs(tree).fs)).rejects.toThrow(`${RUN}/serial.sock is not a socket`);
+    const tree2 = rootQemu();
+    tree2[LOG]!.kind = 'dir';
+    await expect(grantConsoleAccess(FILES, USER, fakeFs(tree2).fs)).rejects.toThrow(`${LOG} is not a regular file`);
+  });
+
+  it('names the linked log after the log, in the run folder', () => {
+    expect(serialLogLink(FILES)).toBe(LINK);
   });
 });

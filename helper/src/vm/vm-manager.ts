@@ -38,7 +38,7 @@ import { buildQemuArgv } from './qemu-argv.js';
 import { QemuImg } from './qemu-img.js';
 import { isAlive, isQemuOfVm, killQemu, spawnQemu, tailFile, waitForExit, waitForSocket } from './qemu-process.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
-import { grantDisplaySocket } from './display-socket-access.js';
+import { grantConsoleAccess } from './display-socket-access.js';
 import { blockedPath, type Credentials } from './run-as-user.js';
 import { VmLayout } from './vm-layout.js';
 import { noNetworkPort, readTapCounters, type VmNetworkPort, type VmTap } from './vm-network.js';
@@ -169,7 +169,7 @@ export class VmManager {
     return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null };
   }
 
-  /** With a `caller`, a root QEMU's SPICE socket is handed to that user (display-socket-access.ts). */
+  /** With a `caller`, a root QEMU's consoles (SPICE, VNC, serial and its log) are handed to that user (display-socket-access.ts). */
   async consoleInfo(name: string, caller?: Credentials): Promise<VmConsoleInfo> {
     const info = await this.get(name);
     const paths = this.layout.runtimePaths(name);
@@ -184,15 +184,19 @@ export class VmManager {
           : null,
       spice: rec?.spiceSocket && info.definition.display.spice ? { socket: rec.spiceSocket, uri: `spice+unix://${rec.spiceSocket}` } : null,
     };
-    if (out.spice && caller) {
-      const socket = out.spice.socket;
+    if (rec && caller) {
+      // main's console proxy reaches VNC through its unix socket too, not the websocket port.
+      const consoles = [rec.spiceSocket, rec.vncSocket, rec.serialSocket].filter((s): s is string => s !== null);
       try {
-        if ((await grantDisplaySocket(socket, [paths.qmpSocket, paths.serialSocket, paths.vncSocket], caller)) === 'granted') {
-          this.opts.logger.info({ vm: name, uid: caller.uid, socket }, 'SPICE socket handed to the caller');
+        const grant = await grantConsoleAccess({ runDir: this.layout.vmRunDir(name), consoles, rootOnly: [rec.qmpSocket], serialLog: rec.serialLog }, caller);
+        out.serialLog = grant.serialLog;
+        if (grant.outcome === 'granted') {
+          this.opts.logger.info({ vm: name, uid: caller.uid, consoles, serialLog: grant.serialLog }, 'consoles handed to the caller');
+          if (grant.problem) this.opts.logger.warn({ vm: name, uid: caller.uid, problem: grant.problem }, 'the caller may still not reach its consoles');
         }
       } catch (err) {
-        // The socket may vanish with a stopping VM; the caller then reports what it finds.
-        this.opts.logger.warn({ vm: name, err, socket }, 'cannot hand the SPICE socket to the caller');
+        // The files may vanish with a stopping VM; the caller then reports what it finds.
+        this.opts.logger.warn({ vm: name, err, consoles }, 'cannot hand the consoles to the caller');
       }
     }
     return out;

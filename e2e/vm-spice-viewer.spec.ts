@@ -1,0 +1,256 @@
+// "Open in remote-viewer" for real: a stack of this spec's own whose `nova web` sits in an
+// Xvfb session, a q35 test guest with VNC and SPICE, the button clicked in the page, and
+// proof that the viewer connected (its own sockets are the SPICE socket's peers in the
+// kernel's table) plus screenshots of the X screen and of the page. Viewer, VM, stack and
+// Xvfb are removed whatever happens.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
+import { GuestSerial, waitForLogText } from '../helper/system-tests/fixtures/guest-serial.js';
+import type { Envelope } from '../src-shared/errors.js';
+import type { MethodName, ParamsIn } from '../src-shared/index.js';
+import type { VmConsoleInfo } from '../src-shared/vm.js';
+import { VmConsolesCard } from './pages/vm-consoles-card.js';
+import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
+import { test as base, expect } from './support/fixtures.js';
+import { NovaStack, type NovaStackInfo } from './support/nova-stack.js';
+import { authCookie, callOverWeb } from './support/web-api.js';
+
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const shot = (name: string) => ({ path: join(ARTIFACTS, `vm-spice-viewer-${name}.png`) });
+const vmName = `nv3g-${randomBytes(3).toString('hex')}`;
+
+interface ViewerStack {
+  readonly info: NovaStackInfo;
+  readonly display: string;
+  readonly cookie: string;
+  /** Viewer pids to stop at the end (the page reports them; a sweep catches the rest). */
+  readonly viewers: number[];
+}
+
+const test = base.extend<{ viewerStack: ViewerStack }>({
+  // eslint-disable-next-line no-empty-pattern
+  viewerStack: async ({}, use) => {
+    const scratch = await mkdtemp(join(tmpdir(), 'nv3g-viewer-'));
+    let xvfb: ChildProcess | null = null;
+    let stack: NovaStack | null = null;
+    let info: NovaStackInfo | null = null;
+    const viewers: number[] = [];
+    try {
+      const x = await startXvfb();
+      xvfb = x.process;
+      stack = new NovaStack({
+        repoRoot: fileURLToPath(new URL('..', import.meta.url)),
+        artifactsDir: ARTIFACTS,
+        name: 'nv3g-spice-viewer',
+        rendererDir: process.env.NOVA_E2E_RENDERER_DIR,
+        // main starts remote-viewer in its own session: this X display, logs in the scratch dir.
+        webEnv: { DISPLAY: x.display, WAYLAND_DISPLAY: '', XDG_STATE_HOME: join(scratch, 'state') },
+      });
+      info = await stack.start();
+      await use({ info, display: x.display, cookie: await authCookie(info.origin, info.token), viewers });
+    } finally {
+      const runDir = info?.runDir;
+      for (const pid of viewers) killQuietly(pid);
+      if (info) {
+        const cookie = await authCookie(info.origin, info.token).catch(() => null);
+        if (cookie) await callOverWeb(info.origin, cookie, 'vm.delete', { name: vmName, force: true }, 30_000).catch(() => undefined);
+      }
+      // VMs outlive their helper by design: anything of this stack's still running goes now.
+      if (runDir) await killProcessesMentioning(runDir);
+      try {
+        await stack?.stop();
+      } finally {
+        if (xvfb) await stopProcess(xvfb);
+        await rm(scratch, { recursive: true, force: true });
+      }
+    }
+  },
+});
+
+let guest: TestGuest;
+
+test.describe('Open in remote-viewer', () => {
+  test.describe.configure({ timeout: 300_000 });
+
+  test.beforeAll(async () => {
+    test.setTimeout(320_000);
+    guest = await ensureTestGuest();
+  });
+
+  test('opens the running VM in remote-viewer, which connects and shows the guest', async ({ page, viewerStack, pageProblems }) => {
+    const { info, cookie, display } = viewerStack;
+    const call = async <T, M extends MethodName = MethodName>(method: M, params: ParamsIn<M>): Promise<T> => {
+      const r = (await callOverWeb(info.origin, cookie, method, params)) as Envelope<T>;
+      if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+      return r.value;
+    };
+    await call('vm.create', {
+      name: vmName,
+      cpus: 1,
+      memory: '256Mi',
+      accel: 'tcg',
+      // The bzImage: only the Linux boot protocol tells the kernel about the VGA text screen;
+      // console=tty0 puts the boot on it, ttyS0 last keeps the shell on serial.
+      kernel: guest.bzImage,
+      initrd: guest.initrdPlain,
+      cmdline: `console=tty0 ${guest.cmdline}`,
+      display: 'both',
+    });
+
+    const list = new VmListPage(page);
+    await list.open(info.url);
+    await list.goTo('Virtual machines');
+    await list.row(vmName).getByRole('link', { name: vmName }).click();
+    const vm = new VmDetailPage(page, vmName);
+    await expect(vm.heading).toHaveText(vmName);
+    const consoles = new VmConsolesCard(page);
+    await expect(consoles.card).toContainText('Start the VM to reach its consoles.');
+
+    await vm.action('Start').click();
+    await expect(vm.state).toHaveText('Running', { timeout: 120_000 });
+    const consoleInfo = await call<VmConsoleInfo>('vm.consoleInfo', { name: vmName });
+    const spiceSocket = consoleInfo.spice?.socket;
+    if (!spiceSocket) throw new Error(`${vmName} runs without a SPICE socket: ${JSON.stringify(consoleInfo)}`);
+    await expect(consoles.spiceCommand).toHaveText(`remote-viewer spice+unix://${spiceSocket}`);
+    await waitForLogText(consoleInfo.serialLog, GUEST_READY_MARKER, 90_000);
+    // Something of this run's on the guest's screen, typed on its serial shell, for the X screenshot.
+    await writeOnGuestScreen(consoleInfo.serialSocket, `NOVA E2E SPICE ${vmName}`);
+
+    await expect(consoles.openInViewer).toHaveText('Open in remote-viewer');
+    await consoles.openInViewer.click();
+    await expect(consoles.viewerOpened).toBeVisible({ timeout: 20_000 });
+    const pid = await consoles.openedViewerPid();
+    viewerStack.viewers.push(pid);
+    await expect(consoles.viewerFailed).toHaveCount(0);
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    expect(cmdline.slice(1)).toEqual(['--title', `${vmName} (Nova)`, `spice+unix://${spiceSocket}`, '']);
+
+    // SPICE opens one connection per channel (main, display, inputs, cursor...): at least two
+    // of the viewer's own sockets must be peers of QEMU's end of the SPICE socket.
+    await expect.poll(() => viewerConnections(spiceSocket, pid), { timeout: 20_000, intervals: [250] }).toBeGreaterThanOrEqual(2);
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await screenshotUntilBusy(display, shot('xvfb').path);
+    await page.screenshot(shot('page-light'));
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot(shot('page-dark'));
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(pageProblems).toEqual([]);
+  });
+});
+
+// ---- fixtures -------------------------------------------------------------------
+
+/** An Xvfb on the first free display from :140 (the system tests start at :93). */
+async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
+  for (let n = 140; n < 240; n++) {
+    const taken = await Promise.any([access(`/tmp/.X${n}-lock`), access(`/tmp/.X11-unix/X${n}`)]).then(
+      () => true,
+      () => false,
+    );
+    if (taken) continue;
+    const child = spawn('Xvfb', [`:${n}`, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && child.exitCode === null) {
+      if (await access(`/tmp/.X11-unix/X${n}`).then(() => true, () => false)) return { display: `:${n}`, process: child };
+      await sleep(50);
+    }
+    await stopProcess(child); // lost a race for this number, or too slow: try the next one
+  }
+  throw new Error('no free X display between :140 and :239 for Xvfb');
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** SIGKILLs every QEMU and remote-viewer whose command line points into this stack's run dir. */
+async function killProcessesMentioning(runDir: string): Promise<void> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(runDir) && (cmdline.includes('qemu-system') || cmdline.includes('remote-viewer'))) killQuietly(Number(entry));
+  }
+}
+
+/**
+ * How many of the viewer's sockets are connected to QEMU's end of the SPICE socket. QEMU runs
+ * in the stack's network namespace, but the kernel makes a unix socket's accepted end in the
+ * connecting side's namespace, so both ends are in this namespace's table.
+ */
+async function viewerConnections(spiceSocket: string, viewerPid: number): Promise<number> {
+  const table = await execa('ss', ['-xHnp', 'state', 'connected'], { reject: false, timeout: 5000 });
+  const rows = table.stdout.split('\n').map((line) => line.trim().split(/\s+/));
+  // u_str ESTAB 0 0 LOCAL-ADDRESS LOCAL-INODE PEER-ADDRESS PEER-INODE users:((...)): QEMU's
+  // accepted ends carry the path; the viewer's ends carry its pid.
+  const peersOfQemu = new Set(rows.filter((cols) => cols[4] === spiceSocket).map((cols) => cols[7]));
+  return rows.filter((cols) => cols.some((c) => c.includes(`pid=${viewerPid},`)) && peersOfQemu.has(cols[5])).length;
+}
+
+/** Clears the guest's first virtual terminal (what SPICE shows) and writes `text` there. */
+async function writeOnGuestScreen(serialSocket: string, text: string): Promise<void> {
+  const serial = await GuestSerial.connect(serialSocket);
+  try {
+    // The shell may still be starting: poke it until it answers (bounded).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await serial.run('true', GUEST_PROMPT, 3000);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
+    await serial.run(`clear > /dev/tty1; echo '${text}' > /dev/tty1`, GUEST_PROMPT);
+  } finally {
+    serial.close();
+  }
+}
+
+/** Screenshots the X screen (xwd -> PNG) once it shows more than a few colours (bounded). */
+async function screenshotUntilBusy(display: string, out: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let colours = 0;
+  while (Date.now() < deadline) {
+    await sleep(1000); // let the display channel draw the guest's screen
+    const xwd = await execa('xwd', ['-root', '-silent', '-display', display], { encoding: 'buffer', timeout: 10_000 });
+    const ppm = await execa('xwdtopnm', [], { input: xwd.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' });
+    colours = countColours(Buffer.from(ppm.stdout));
+    if (colours >= 8) {
+      const png = await execa('pnmtopng', [], { input: ppm.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' });
+      await writeFile(out, png.stdout);
+      await chmod(out, 0o644);
+      return;
+    }
+  }
+  throw new Error(`the X screen stayed blank (${colours} colours) for 20 s: remote-viewer drew nothing`);
+}
+
+/** Distinct colours in a binary PPM (P6, maxval 255), sampled on every 7th pixel. */
+function countColours(ppm: Buffer): number {
+  const header = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 64).toString('latin1'));
+  if (!header) return 0;
+  const seen = new Set<number>();
+  for (let i = header[0].length; i + 2 < ppm.length; i += 21) seen.add((ppm[i]! << 16) | (ppm[i + 1]! << 8) | ppm[i + 2]!);
+  return seen.size;
+}
