@@ -31,6 +31,8 @@ export interface NovaStackOptions {
   readonly name: string;
   readonly rendererDir?: string;
   readonly startTimeoutMs?: number;
+  /** Extra environment for `nova web` alone, e.g. the DISPLAY of the remote-viewer it starts. */
+  readonly webEnv?: Readonly<Record<string, string>>;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -172,7 +174,7 @@ export class NovaStack {
     const child = spawn(file, rest, {
       cwd: this.options.repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NOVA_LOG_LEVEL: process.env.NOVA_LOG_LEVEL ?? 'info' },
+      env: { ...process.env, NOVA_LOG_LEVEL: process.env.NOVA_LOG_LEVEL ?? 'info', ...(name === 'web' ? this.options.webEnv : {}) },
     });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
