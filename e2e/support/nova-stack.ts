@@ -3,7 +3,7 @@
 // Every wait is bounded; stop() is safe to call at any point, also after a failed start.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -74,6 +74,8 @@ export class NovaStack {
     // A crash of the test runner must not leave a root daemon behind.
     process.once('exit', this.onExit);
     const runDir = await mkdtemp(join(tmpdir(), RUN_PREFIX));
+    // Searchable like /var/lib: capsules' shifted roots and user QEMUs must reach the state dir.
+    await chmod(runDir, 0o755);
     const netns = `nv2e${basename(runDir).slice(RUN_PREFIX.length).toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 15);
     execFileSync('ip', ['netns', 'add', netns]);
     execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);

@@ -79,7 +79,9 @@ async function main(): Promise<number> {
   const logger = createLogger(args['log-level']);
   const socketPath = resolve(args.socket);
   const stateDir = resolve(args['state-dir']);
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // Searchable, not listable: a QEMU running as the calling user and a capsule's shifted
+  // root must reach their own files inside; every record and VM folder in it stays private.
+  await mkdir(stateDir, { recursive: true, mode: 0o711 });
   const releaseStateDir = await claimStateDir(stateDir);
 
   const startedAt = new Date();
