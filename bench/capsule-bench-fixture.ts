@@ -1,4 +1,4 @@
-// Shared setup for the capsule benchmarks: a throwaway nv5c dir with a busybox image, a
+// Shared setup for the capsule benchmarks: a throwaway nv5f dir with a busybox image, a
 // CapsuleManager over the real runc and the built shim, raw bundles made from the config
 // Nova writes (own overlay rootfs, own cgroup), and a teardown that removes everything.
 import { execFileSync, spawn } from 'node:child_process';
@@ -16,7 +16,7 @@ import { realHostProbeEnv } from '../helper/src/host-check/host-probe-env.js';
 import { silentLogger } from '../helper/src/util/logger.js';
 import { makeBusyboxRootfs, removeCapsuleTestState } from '../helper/system-tests/fixtures/capsule-harness.js';
 
-export const IMAGE = 'nv5c-busybox';
+export const IMAGE = 'nv5f-busybox';
 
 export interface CapsuleBenchRun {
   dir: string;
@@ -34,7 +34,7 @@ export interface CapsuleBenchRun {
 
 export async function capsuleBenchRun(): Promise<CapsuleBenchRun> {
   if (process.getuid?.() !== 0) throw new Error('The capsule benchmarks need root (runc, overlay mounts, cgroups): run npm run bench as root');
-  const tag = `nv5c-${randomBytes(3).toString('hex')}`;
+  const tag = `nv5f-${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), `${tag}-`));
   const stateDir = join(dir, 'state');
   const rawRoot = join(dir, 'raw-runc');

@@ -15,7 +15,7 @@ export const capsuleParallelStart: Benchmark = {
       const m = run.capsules;
       const names = Array.from({ length: COUNT }, (_, i) => `p${i}`);
       for (const name of names) await m.create({ name, image: IMAGE, command: ['sleep', '30'] });
-      // One start writes each capsule's config.json, which the raw bundles copy.
+      // create() wrote each capsule's config.json, which the raw bundles copy.
       const novaRound = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();
         const started = await Promise.all(names.map((n) => m.start(n)));

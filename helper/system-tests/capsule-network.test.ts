@@ -3,9 +3,9 @@
 // namespace, metrics count veth bytes, and a stop gives back the veth, namespace and forward.
 // The helper runs in a namespace this test makes, joined with nsenter (not `ip netns exec`,
 // which remounts /sys and hides the cgroups runc needs).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
@@ -50,6 +50,10 @@ afterAll(async () => {
     if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], made.map((n) => `nova/nova-${n}`));
     for (const ns of [...made.map((n) => `nova-${n}`), NS]) {
       if (existsSync(`/run/netns/${ns}`)) execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
+      // A mapped capsule's user namespace, kept beside its network namespace.
+      const userns = `/run/nova/userns/${ns}`;
+      if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${userns} `)) spawnSync('umount', [userns], { timeout: 10_000 });
+      rmSync(userns, { force: true });
     }
   }
 }, 60_000);
@@ -73,6 +77,8 @@ describe('capsules on a Nova network', () => {
     expect(ca.network?.hostname).toBe(`${a}.${NET}.nova`);
     expect(cb.network?.address).toMatch(/^10\.95\.71\.\d+\/24$/);
     expect(existsSync(`/run/netns/nova-${b}`)).toBe(true);
+    // Mapped where the host allows: then its user namespace (owning the network one) is kept too.
+    expect(existsSync(`/run/nova/userns/nova-${b}`)).toBe(cb.userNamespace?.enabled === true);
 
     const ping = await client.call('capsule.exec', { name: a, command: ['ping', '-c1', '-W3', `${b}.${NET}.nova`] });
     expect(ping.stdout + ping.stderr).toContain(cb.network?.address.split('/')[0]);
@@ -100,6 +106,7 @@ describe('capsules on a Nova network', () => {
     const net = await client.call('network.get', { name: NET });
     expect(net.attachments.map((x) => x.resource)).toEqual([a]);
     expect(existsSync(`/run/netns/nova-${b}`)).toBe(false);
+    expect(existsSync(`/run/nova/userns/nova-${b}`)).toBe(false);
 
     await client.call('capsule.delete', { name: a, force: true });
     expect((await client.call('network.get', { name: NET })).attachments).toEqual([]);

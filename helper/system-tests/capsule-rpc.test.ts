@@ -9,12 +9,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { NovaEvent, OciImage } from '../../src-shared/index.js';
 import { makeBusyboxRootfs, removeCapsuleTestState, waitFor } from './fixtures/capsule-harness.js';
 import { CLI_BUNDLE, HELPER_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { openCliShell } from './fixtures/cli-shell.js';
 
 const RUN = randomBytes(3).toString('hex');
 const C = (label: string) => `nv5-${RUN}-${label}`;
@@ -163,38 +163,19 @@ describe('capsules through the helper', () => {
     const name = C('tty');
     await createCapsule('tty', { command: ['sleep', '600'], stopTimeoutSec: 1 });
     await client.call('capsule.start', { name });
-    const term = pty.spawn(process.execPath, [CLI_BUNDLE, '--socket', helper!.socketPath, '--no-autostart', 'shell', 'container', name], {
-      name: 'xterm-256color',
-      cols: 100,
-      rows: 30,
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' },
-    });
-    let screen = '';
-    term.onData((d) => {
-      screen += d;
-      // busybox's line editor asks where the cursor is; answer as a terminal would.
-      if (d.includes('\x1b[6n')) term.write('\x1b[1;1R');
-    });
-    const exited = new Promise<number>((r) => term.onExit((e) => r(e.exitCode)));
-    const see = (what: string, re: RegExp) =>
-      waitFor(what, async () => re.test(screen), 10_000).catch((err: Error) => {
-        throw new Error(`${err.message}; the terminal showed:\n${JSON.stringify(screen)}\nhelper:\n${helper!.logs().slice(-3000)}`);
-      });
+    const term = openCliShell({ socketPath: helper!.socketPath, capsule: name, cwd: dir, helperLogs: () => helper!.logs() });
     try {
-      await see('the shell prompt', /\/ # /);
+      await term.see('the shell prompt', /\/ # /);
       // The shell sees the size the CLI had when it connected.
       term.write('stty size\r');
-      await see('the terminal size', /\r+\n30 100\r+\n/);
+      await term.see('the terminal size', /\r+\n30 100\r+\n/);
       term.write('echo $((6*7))\r');
-      await see('42 echoed back', /\r+\n42\r+\n/);
+      await term.see('42 echoed back', /\r+\n42\r+\n/);
       term.resize(120, 40);
       await new Promise((r) => setTimeout(r, 200));
       term.write('stty size\r');
-      await see('the new size after SIGWINCH', /\r+\n40 120\r+\n/);
-      term.write('exit\r');
-      const code = await Promise.race([exited, new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`the CLI did not exit; screen:\n${screen}`)), 10_000))]);
-      expect(code).toBe(0);
+      await term.see('the new size after SIGWINCH', /\r+\n40 120\r+\n/);
+      expect(await term.exit()).toBe(0);
     } finally {
       term.kill();
     }

@@ -1,7 +1,11 @@
 // Capsules in user namespaces with the real runc, proven from outside: the capsule's process
 // runs as the shifted uid on the host, its uid_map shows Nova's range, root inside can still
 // write its own rootfs and a volume, and what it writes there belongs to the shifted uid.
-import { spawnSync } from 'node:child_process';
+// On a Nova network (the real helper in a namespace the test makes), the capsule's user
+// namespace owns its network namespace: exec, a pty shell and a helper SIGKILL all work.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +18,7 @@ import { userNamespaceProber } from '../src/capsule/user-namespace.js';
 import { createLogger, silentLogger } from '../src/util/logger.js';
 import { capsuleTestEnv, makeBusyboxRootfs, removeCapsuleTestState, RUN_TAG, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { openCliShell } from './fixtures/cli-shell.js';
 
 const TAG = `nv5u-${RUN_TAG.slice(-6)}`;
 const CGROUP_PARENT = `/${TAG}`;
@@ -237,4 +242,135 @@ describe('the helper runs capsules in user namespaces where the host allows', ()
     expect(inspect.stdout).toContain(`user namespace: yes, uid 0 -> ${hostId} (65536 ids)`);
     expect(helper!.logs()).toMatch(/capsules run in user namespaces/);
   });
+});
+
+describe('capsules on a Nova network run in a user namespace that owns their network namespace', () => {
+  // The real helper inside a network namespace this test makes, as capsule-network.test.ts runs it.
+  const RUN = randomBytes(3).toString('hex');
+  const NS = `nv5h${RUN}`;
+  const NET = `nv5h${RUN}`;
+  const GATEWAY = '10.95.75.1';
+  const A = `nv5h-${RUN}-a`;
+  const B = `nv5h-${RUN}-b`;
+  const IMG = `nv5h-${RUN}-busybox`;
+  // The real helper's container ids (and so its namespace names) are `nova-NAME`.
+  const netnsFile = (c: string) => `/run/netns/nova-${c}`;
+  const usernsFile = (c: string) => `/run/nova/userns/nova-${c}`;
+  let dir = '';
+  let helper: RunningHelper | null = null;
+  let client: HelperClient | null = null;
+
+  const connect = async () => {
+    client?.close();
+    client = new HelperClient({ socketPath: helper!.socketPath, reconnect: false });
+    client.start();
+    await client.waitForConnection();
+    return client;
+  };
+  const startInNs = () => startHelper(dir, { netns: NS, extraArgs: ['--run-dir', join(dir, 'run'), '--allowed-root', dir, '--oci-runtime', 'runc'] });
+  const mountTypes = () => {
+    const out = new Map<string, string>();
+    for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const f = l.split(' ');
+      const dash = f.indexOf('-');
+      if (dash > 0) out.set(f[4]!, f[dash + 1]!);
+    }
+    return out;
+  };
+  /** The namespace inode a path or /proc link names (`user:[N]`, or the nsfs file's own inode). */
+  const nsInode = (path: string) => statSync(path).ino;
+
+  beforeAll(async () => {
+    execFileSync('ip', ['netns', 'add', NS]);
+    execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+    dir = await makeTestDir(`nv5h-${RUN}`);
+    const tar = await makeBusyboxRootfs(dir);
+    helper = await startInNs();
+    const c = await connect();
+    await c.call('ociImage.import', { path: tar, name: IMG });
+    await c.call('network.create', { name: NET, subnet: `${GATEWAY}/24` });
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      for (const name of [A, B]) await client?.call('capsule.delete', { name, force: true }).catch(() => undefined);
+      await client?.call('network.delete', { name: NET }).catch(() => undefined);
+    } finally {
+      client?.close();
+      await helper?.stop();
+      if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], [A, B].map((n) => `nova/nova-${n}`));
+      for (const c of [A, B]) {
+        if (existsSync(netnsFile(c))) spawnSync('ip', ['netns', 'delete', `nova-${c}`], { timeout: 10_000 });
+        if (mountTypes().has(usernsFile(c))) spawnSync('umount', [usernsFile(c)], { timeout: 10_000 });
+        rmSync(usernsFile(c), { force: true });
+      }
+      if (existsSync(`/run/netns/${NS}`)) spawnSync('ip', ['netns', 'delete', NS], { timeout: 10_000 });
+    }
+  }, 60_000);
+
+  it('maps the capsule, pings its peer by name, execs, opens a shell, and survives a helper SIGKILL', async () => {
+    let c = client!;
+    for (const name of [A, B]) {
+      const created = await c.call('capsule.create', { name, image: IMG, command: ['sleep', '300'], network: NET, stopTimeoutSec: 1 });
+      expect(created.userNamespace, JSON.stringify(created.userNamespace)).toMatchObject({ enabled: true, size: 65536, reason: null });
+    }
+    const hostId = (await c.call('capsule.get', { name: A })).userNamespace!.hostId!;
+    const ca = await c.call('capsule.start', { name: A });
+    const cb = await c.call('capsule.start', { name: B });
+    expect(ca.network?.address).toMatch(/^10\.95\.75\.\d+\/24$/);
+    expect(cb.network?.hostname).toBe(`${B}.${NET}.nova`);
+    const pid = await waitFor('the capsule pid', async () => (await c.call('capsule.get', { name: A })).pid, 15_000);
+    expect(await hostIds(pid)).toEqual({ uid: hostId, gid: hostId });
+
+    // Both namespaces are kept as nsfs files, and they are the ones the capsule's process is in.
+    const mounts = mountTypes();
+    expect(mounts.get(netnsFile(A))).toBe('nsfs');
+    expect(mounts.get(usernsFile(A))).toBe('nsfs');
+    expect(nsInode(`/proc/${pid}/ns/user`)).toBe(nsInode(usernsFile(A)));
+    expect(nsInode(`/proc/${pid}/ns/net`)).toBe(nsInode(netnsFile(A)));
+
+    // exec (runc joins the user namespace, then the network one it owns) and a fresh sysfs.
+    const inside = await c.call('capsule.exec', { name: A, command: ['sh', '-c', 'id -u; cat /proc/self/uid_map; grep " /sys " /proc/self/mounts; ip -4 -o addr show eth0'] });
+    expect(inside.exitCode, inside.stderr).toBe(0);
+    const lines = inside.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    expect(lines[0]).toBe('0');
+    expect(lines[1]).toBe(`0 ${hostId} 65536`);
+    expect(lines[2]).toMatch(/^sysfs \/sys sysfs ro,/);
+    expect(lines[3]).toContain(ca.network!.address);
+    const ping = await c.call('capsule.exec', { name: A, command: ['ping', '-c1', '-W3', `${B}.${NET}.nova`] });
+    expect(ping.stdout + ping.stderr).toContain(cb.network!.address.split('/')[0]);
+    expect(ping.exitCode).toBe(0);
+
+    // An interactive shell through the real CLI, under a pty.
+    const term = openCliShell({ socketPath: helper!.socketPath, capsule: A, cwd: dir, helperLogs: () => helper!.logs() });
+    try {
+      await term.see('the shell prompt', /\/ # /);
+      term.write('echo uid=$(id -u) peers=$(ping -c1 -W3 ' + `${B}.${NET}.nova` + ' >/dev/null && echo ok)\r');
+      await term.see('the shell answering', /\r+\nuid=0 peers=ok\r+\n/);
+      expect(await term.exit()).toBe(0);
+    } finally {
+      term.kill();
+    }
+
+    // A helper killed outright finds the capsule and its namespaces again, and cleans them up.
+    await helper!.kill('SIGKILL');
+    expect(mountTypes().get(usernsFile(A))).toBe('nsfs');
+    helper = await startInNs();
+    c = await connect();
+    const again = await c.call('capsule.get', { name: A });
+    expect(again).toMatchObject({ state: 'running', pid });
+    expect((await c.call('capsule.exec', { name: A, command: ['ping', '-c1', '-W3', `${B}.${NET}.nova`] })).exitCode).toBe(0);
+    const stopped = await c.call('capsule.stop', { name: A, timeoutSec: 1 });
+    expect(stopped.network).toBeNull();
+    const after = mountTypes();
+    expect(after.has(netnsFile(A))).toBe(false);
+    expect(after.has(usernsFile(A))).toBe(false);
+    expect(existsSync(usernsFile(A))).toBe(false);
+    expect(existsSync(netnsFile(A))).toBe(false);
+
+    await c.call('capsule.delete', { name: B, force: true });
+    expect(mountTypes().has(usernsFile(B))).toBe(false);
+    expect(existsSync(netnsFile(B))).toBe(false);
+    expect((await c.call('network.get', { name: NET })).attachments).toEqual([]);
+  }, 120_000);
 });

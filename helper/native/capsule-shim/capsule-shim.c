@@ -7,6 +7,7 @@
  * mounts the capsule's overlay rootfs for the run: a syscall here instead of a `mount`
  * process on the helper's start path. The helper unmounts it once it has recorded the
  * exit (unmounting syncs the upper filesystem, too slow to wait for before the record).
+ * `--launcher` makes it the helper's long-lived starter of shims (see launcher() below).
  *
  * The on-disk formats and the argv are defined once, in TypeScript:
  * helper/src/capsule/shim-protocol.ts (ShimSpec -> shimArgv, ShimExit, StoredLogLine).
@@ -387,7 +388,11 @@ static bool write_exit(bool started, int status, bool exited_normally, const cha
   snprintf(tmp, sizeof tmp, "%s.tmp", spec.exit_file);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
-  bool ok = write_all(fd, json, len) && fsync(fd) == 0;
+  /* No fsync (it was a journal commit between runc's exit and the helper's record): the
+     rename keeps the record whole for the helper, even for one SIGKILLed meanwhile (the page
+     cache outlives it), and the helper's own fsynced capsule record is where the exit becomes
+     durable. A power cut before that ends the run too; the helper then records it as lost. */
+  bool ok = write_all(fd, json, len);
   close(fd);
   return ok && rename(tmp, spec.exit_file) == 0;
 }
@@ -495,7 +500,7 @@ static void run_child(int out_fd, int err_fd, int report_fd) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (size_t i = 0; i < sizeof IGNORED_SIGNALS / sizeof IGNORED_SIGNALS[0]; i++) signal(IGNORED_SIGNALS[i], SIG_DFL);
-  int devnull = open("/dev/null", O_RDONLY);
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC); /* dup2 clears it on fd 0 only */
   if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
     int e = errno;
     (void)!write(report_fd, &e, sizeof e);
@@ -510,12 +515,87 @@ static void run_child(int out_fd, int err_fd, int report_fd) {
   _exit(127);
 }
 
+/* ---- the launcher ---- */
+
+/*
+ * `nova-capsule-shim --launcher`: started once by the helper, it starts every shim, so the
+ * helper does not fork itself per start (a fork copies the page tables of all its memory:
+ * milliseconds for a Node process, more the bigger it is). Requests come on stdin: the
+ * argument count, then that many arguments (argv[0] first), each ending with a NUL. For
+ * each, a child leaves the launcher's session and stdio and execs this same binary (never
+ * another) with them; the launcher answers "PID\n", or "-ERRNO\n" when it cannot fork.
+ * It exits when stdin ends (the helper is gone); the shims it started run on.
+ */
+#define LAUNCH_MAX_ARGS 64
+#define LAUNCH_BUF (LAUNCH_MAX_ARGS * (PATH_MAX + 1) + 32)
+
+static void launch_child(char **args) {
+  setsid();
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0) _exit(127);
+  if (devnull > 2) close(devnull);
+  /* The launcher's SIG_IGN would outlive exec and make the shim's children reap themselves. */
+  signal(SIGCHLD, SIG_DFL);
+  execv("/proc/self/exe", args);
+  _exit(127);
+}
+
+/* One request from buf[0..len): its arguments in args (pointing into buf), and its size; 0 when incomplete, -1 when malformed. */
+static long parse_request(char *buf, size_t len, char **args) {
+  char *nul = memchr(buf, '\0', len);
+  if (!nul) return len >= 32 ? -1 : 0;
+  long long count;
+  if (!parse_number(buf, 1, &count) || count >= LAUNCH_MAX_ARGS) return -1;
+  char *p = nul + 1, *end = buf + len;
+  for (long long i = 0; i < count; i++) {
+    char *z = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+    if (!z) return 0;
+    args[i] = p;
+    p = z + 1;
+  }
+  args[count] = NULL;
+  return p - buf;
+}
+
+static int launcher(void) {
+  /* Shims are not waited for here: the kernel reaps them. */
+  struct sigaction sa = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
+  sigaction(SIGCHLD, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  static char buf[LAUNCH_BUF];
+  size_t len = 0;
+  for (;;) {
+    ssize_t r = read(0, buf + len, sizeof buf - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return 0;
+    len += (size_t)r;
+    for (;;) {
+      char *args[LAUNCH_MAX_ARGS];
+      long used = parse_request(buf, len, args);
+      if (used < 0 || (used == 0 && len == sizeof buf)) {
+        fprintf(stderr, "nova-capsule-shim --launcher: malformed request\n");
+        return 2;
+      }
+      if (used == 0) break;
+      pid_t pid = fork();
+      if (pid == 0) launch_child(args);
+      char reply[32];
+      int n = pid > 0 ? snprintf(reply, sizeof reply, "%d\n", (int)pid) : snprintf(reply, sizeof reply, "-%d\n", errno);
+      if (!write_all(1, reply, (size_t)n)) return 1;
+      memmove(buf, buf + used, len - (size_t)used);
+      len -= (size_t)used;
+    }
+  }
+}
+
 int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--launcher")) return launcher();
   if (!parse_args(argc, argv)) {
     fprintf(stderr,
             "usage: nova-capsule-shim --runtime PATH --runtime-root DIR --bundle DIR --id ID --pid-file FILE --exit-file FILE "
             "--log-file FILE --max-log-bytes N --max-log-files N --first-seq N [--memory-cgroup-dir DIR] [--unified-cgroup-dir DIR] "
             "[--overlay-lower DIR --overlay-upper DIR --overlay-work DIR --overlay-target DIR]\n"
+            "   or: nova-capsule-shim --launcher (requests on stdin)\n"
             "(the capsule manager starts this; see helper/src/capsule/shim-protocol.ts)\n");
     return 2;
   }

@@ -1,6 +1,7 @@
 // The native capsule shim against a fake runtime (a shell script taking runc's `run` argv):
 // log lines as the reader expects them (escapes, cut lines, rotation), the exit record,
-// start failures, the signals it ignores and OOM kills counted in a v2 memory.events file.
+// start failures, the signals it ignores, OOM kills counted in a v2 memory.events file, and
+// shims started through its --launcher mode (shim-launcher.ts).
 // Runs as any user: no runc, no cgroups, no mounts (the system tests cover those).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogs } from '../../src/capsule/capsule-logs.js';
+import { launchRequest, ShimLauncher } from '../../src/capsule/shim-launcher.js';
 import { MAX_LINE_BYTES, shimArgv, type ShimExit, type ShimSpec } from '../../src/capsule/shim-protocol.js';
 
 let dir = '';
@@ -176,6 +178,34 @@ describe('native capsule shim', () => {
     await writeFile(join(cg, 'memory.events'), 'oom 0\noom_kill 0\n');
     const fine = await runShim(await specFor('started\nexit 0\n', { unifiedCgroupDir: cg }));
     expect(fine.exit.oomKilled).toBe(false);
+  });
+
+  it('starts shims through its --launcher: each in a session of its own, reaping its runtime', async () => {
+    const launcher = new ShimLauncher(shim);
+    try {
+      const script = 'started\necho "sid $(cut -d" " -f6 /proc/$$/stat)"\nexit 7\n';
+      const specs = await Promise.all([specFor(script), specFor(script)]);
+      const pids = await Promise.all(specs.map((s) => launcher.launch([shim, ...shimArgv(s)])));
+      expect(new Set(pids).size).toBe(2);
+      for (const [i, spec] of specs.entries()) {
+        const deadline = Date.now() + 10_000;
+        let exit: ShimExit | null = null;
+        while (!exit && Date.now() < deadline) {
+          exit = await readFile(spec.exitFile, 'utf8').then((t) => JSON.parse(t) as ShimExit, () => null);
+          if (!exit) await new Promise((r) => setTimeout(r, 20));
+        }
+        // Its exit code: the shim saw runc end (the launcher's ignored SIGCHLD did not follow it).
+        expect(exit).toMatchObject({ started: true, exitCode: 7 });
+        expect(await texts(spec)).toEqual([`sid ${pids[i]}`]);
+      }
+    } finally {
+      launcher.close();
+    }
+  });
+
+  it('has its launcher requests refuse what argv cannot carry', () => {
+    expect(launchRequest(['a', 'bc']).toString()).toBe('2\0a\0bc\0');
+    expect(() => launchRequest(['a\0b'])).toThrow(/NUL/);
   });
 
   it('refuses an incomplete argv with its usage', async () => {

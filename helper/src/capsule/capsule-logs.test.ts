@@ -45,4 +45,14 @@ describe('capsule logs', () => {
     expect(await nextLogSeq(file)).toBe(4);
     expect(await nextLogSeq(join(dir, 'none.log'))).toBe(0);
   });
+  it('finds the next sequence number from the end of a long log, across a line longer than one read', async () => {
+    const file = join(dir, 'long.log');
+    const long: StoredLogLine = { n: 40_000, t: new Date(0).toISOString(), s: 'stdout', m: 'x'.repeat(100_000) };
+    await writeFile(file, lines(0, 40_000) + JSON.stringify(long) + '\n' + 'torn {"n":9');
+    expect(await nextLogSeq(file)).toBe(40_001);
+    await writeFile(file, JSON.stringify(long) + '\n\n');
+    expect(await nextLogSeq(file)).toBe(40_001);
+    await writeFile(file, 'not json\n'.repeat(20_000));
+    expect(await nextLogSeq(file)).toBe(0);
+  });
 });

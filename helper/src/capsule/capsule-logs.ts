@@ -1,6 +1,6 @@
 // Reading a capsule's rotated log files (written by the shim as JSON lines): oldest file
 // first, filtered by time or by sequence number (for follow), the last N lines.
-import { readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { LogLine } from '../../../src-shared/capsule.js';
 import type { StoredLogLine } from './shim-protocol.js';
 
@@ -50,16 +50,49 @@ export async function readLogs(logFile: string, maxFiles: number, q: LogQuery): 
   return { lines, cursor };
 }
 
+/** How much of a log file's end is read at a time when looking for its last line. */
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * The sequence number of the last complete line of a log file, reading back from its end
+ * (a start must not read megabytes of logs); null when the file has none.
+ */
+async function lastSeqIn(file: string): Promise<number | null> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    let end = (await fh.stat()).size;
+    // Bytes after the last newline seen: the next chunk back ends with them.
+    let rest = Buffer.alloc(0);
+    while (end > 0) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, start);
+      const buf = Buffer.concat([chunk.subarray(0, bytesRead), rest]);
+      // Whole lines only: every line but the first begins after a newline in this buffer
+      // (the first may be cut by the chunk boundary, unless the chunk starts the file).
+      let stop = buf.length;
+      for (let nl = buf.lastIndexOf(0x0a, stop - 1); nl >= 0 || start === 0; nl = buf.lastIndexOf(0x0a, stop - 1)) {
+        const l = parseStoredLine(buf.subarray(nl + 1, stop).toString('utf8'));
+        if (l) return l.n;
+        if (nl < 0) break;
+        stop = nl;
+      }
+      rest = buf.subarray(0, stop);
+      end = start;
+    }
+    return null;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The next sequence number for a new shim run: one past the newest line kept. */
 export async function nextLogSeq(logFile: string): Promise<number> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  const lines = text.trimEnd().split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = parseStoredLine(lines[i] ?? '');
-    if (l) return l.n + 1;
-  }
-  const rotated = await readFile(`${logFile}.1`, 'utf8').catch(() => '');
-  const last = rotated.trimEnd().split('\n').pop();
-  const l = last ? parseStoredLine(last) : null;
-  return l ? l.n + 1 : 0;
+  const last = (await lastSeqIn(logFile)) ?? (await lastSeqIn(`${logFile}.1`));
+  return last === null ? 0 : last + 1;
 }

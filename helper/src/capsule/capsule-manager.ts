@@ -1,10 +1,9 @@
 // CapsuleManager: the lifecycle of capsules on one host. Each capsule is a directory under
 // STATE/capsules/NAME (versioned capsule.json, bundle, overlay upper/work, logs, snapshots);
-// each run is a detached native shim (shim-protocol.ts) that is the parent of `runc run`, so the
-// helper can restart while capsules run: a new manager reattaches (pid + start time),
+// each run is a detached native shim (shim-protocol.ts; started through shim-launcher.ts) that
+// is the parent of `runc run`, so the helper can restart while capsules run: a new manager reattaches (pid + start time),
 // picks up exits the shim recorded, and keeps applying restart policies.
-import { spawn } from 'node:child_process';
-import { watch, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -27,11 +26,13 @@ import { ResourceLocks } from '../state/resource-lock.js';
 import type { Logger } from '../util/logger.js';
 import { isSameProcess, processStartTime } from '../util/proc-stat.js';
 import { nextLogSeq, readLogs, type LogPage, type LogQuery } from './capsule-logs.js';
+import { ShimLauncher } from './shim-launcher.js';
 import { shimArgv, type ShimExit, type ShimSpec } from './shim-protocol.js';
 import { memoryCgroupDirV1, readCgroupMetrics } from './cgroup-metrics.js';
 import { noCapsuleNetworkPort, readVethCounters, type CapsuleAttachment, type CapsuleNetworkPort } from './capsule-network.js';
+import { CapsuleNamespaces } from './capsule-netns.js';
 import type { ImageStore } from './image-store.js';
-import { buildOciConfig, type IdMapping } from './oci-config.js';
+import { buildOciConfig, type IdMapping, type OciConfigInput } from './oci-config.js';
 import * as rt from './runtime-argv.js';
 import type { ToolRunner } from './tool-runner.js';
 import { checkVolumesReachable, decideUserNamespace, mappingOf, matchOwner, netnsSysctlArgv, type UserNamespaceSupport } from './user-namespace.js';
@@ -76,6 +77,20 @@ const CapsuleRecordSchema = z.strictObject({
 });
 type CapsuleRecord = z.infer<typeof CapsuleRecordSchema>;
 
+/**
+ * What this manager itself left in a capsule's dir for its next run, so that a start
+ * rewrites none of it needlessly: runc's config.json, the /etc files bound into the capsule
+ * (null once a run had them: it may have changed them, they are bound read-write), whether
+ * run/ is still empty, and the next log sequence number while no run has logged (else null).
+ * Unknown after a helper restart: then all of it is rewritten, or read back.
+ */
+interface PreparedRun {
+  config: string | null;
+  etc: string | null;
+  runDirEmpty: boolean;
+  nextLogSeq: number | null;
+}
+
 /** The subset of node-pty this module uses, so node-pty stays an optional, injected dependency. */
 export interface PtyProcess {
   onData(listener: (data: string) => void): { dispose(): void };
@@ -95,7 +110,7 @@ export interface CapsuleManagerOptions {
   runtime: string;
   /** Resolves a runtime name to the binary that works here; null when it does not. */
   resolveRuntime: (name: string | 'auto') => Promise<{ name: string; path: string } | null>;
-  /** argv that starts the shim; the shim's spec file path is appended. */
+  /** The shim executable, then any arguments before shimArgv's; its `--launcher` mode starts every run's shim. */
   shimCommand: readonly string[];
   /** Host directories volume sources must lie in. */
   volumeRoots: readonly string[];
@@ -195,6 +210,19 @@ function dirChanges(dir: string, lifeMs: number): { next: (ms: number) => Promis
   };
 }
 
+/**
+ * A file of a few bytes the shim or runc just wrote (in the page cache), parsed; null when it
+ * is absent or unreadable. Synchronous: on a start or an exit, readFile's four trips to
+ * libuv's thread pool cost more than the read, and take CPU from runc while it works.
+ */
+function readSmallFile<T>(path: string, parse: (text: string) => T): T | null {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export function checkCapsuleName(name: string): void {
   if (!CAPSULE_NAME_PATTERN.test(name)) {
     throw new NovaError('invalid_argument', `Invalid capsule name "${name}": 1-63 of a-z 0-9 _ - starting with a letter or digit`);
@@ -246,11 +274,15 @@ export class CapsuleManager {
   private readonly reaping = new Map<string, Promise<void>>();
   private readonly terminals = new Map<string, PtyProcess>();
   private readonly exitWaiters = new Map<string, Set<() => void>>();
+  private readonly prepared = new Map<string, PreparedRun>();
+  private readonly launcher: ShimLauncher;
+  private readonly runtimePaths = new Map<string, string>();
   private overlayWorks: boolean | null = null;
   private closed = false;
   private terminalSeq = 0;
 
   constructor(private readonly o: CapsuleManagerOptions) {
+    this.launcher = new ShimLauncher(o.shimCommand[0] ?? '');
     this.root = join(o.stateDir, 'capsules');
     this.runtimeRoot = join(o.stateDir, 'runc');
     if (o.runtime !== 'auto' && !(KNOWN_RUNTIMES as readonly string[]).includes(o.runtime)) {
@@ -290,6 +322,11 @@ export class CapsuleManager {
   private get networks(): CapsuleNetworkPort {
     return this.o.networks ?? noCapsuleNetworkPort;
   }
+  private namespacesCache: CapsuleNamespaces | null = null;
+  /** Capsules' network namespaces, made inside their user namespaces where they have one. */
+  private get namespaces(): CapsuleNamespaces {
+    return (this.namespacesCache ??= new CapsuleNamespaces({ run: this.o.run, ...(this.o.netnsDir ? { netnsDir: this.o.netnsDir } : {}) }));
+  }
   /** The capsule's named network namespace (`ip netns` names are at most 63 characters here). */
   private netnsName(name: string): string {
     return this.containerId(name).slice(0, 63);
@@ -328,6 +365,7 @@ export class CapsuleManager {
   /** Stops watching (capsules keep running: they belong to their shims, not to us). */
   close(): void {
     this.closed = true;
+    this.launcher.close();
     for (const { watcher, timer } of this.watchers.values()) {
       watcher?.close();
       clearInterval(timer);
@@ -408,8 +446,11 @@ export class CapsuleManager {
         throw new NovaError('invalid_argument', `Capsule "${spec.name}" publishes ports or sets an address but joins no network: give it a Nova network`);
       }
       const image = await this.o.images.get(spec.image);
+      // The first run's files are written now, as `podman create` does; a capsule on a
+      // network gets them at start, once it has its place there.
+      const input = await this.configInput(spec, image, spec.network ? null : this.paths(spec.name).etc, null, idMapping);
       // Fails on a missing command before anything is made.
-      buildOciConfig(await this.configInput(spec, image, null, null, idMapping));
+      buildOciConfig(input);
       const rootfsMode = await this.rootfsMode();
       const tmp = join(this.root, `.creating-${spec.name}`);
       await rm(tmp, { recursive: true, force: true });
@@ -422,6 +463,7 @@ export class CapsuleManager {
         // overlay's `/` is the upper dir: it takes the image root's owner and mode.
         await matchOwner(join(tmp, 'upper'), lower);
         if (rootfsMode === 'copy') await this.o.run(rt.copyTreeArgv(lower, join(tmp, 'bundle', 'rootfs')), { timeoutMs: 10 * 60_000 });
+        const firstRun = spec.network ? null : await this.writeRunFiles(tmp, input, null, undefined);
         const rec: CapsuleRecord = {
           version: CAPSULE_RECORD_VERSION,
           spec,
@@ -440,6 +482,7 @@ export class CapsuleManager {
         await writeJsonAtomic(join(tmp, 'capsule.json'), rec);
         await rename(tmp, this.dir(spec.name));
         this.records.set(spec.name, rec);
+        this.prepared.set(spec.name, { config: firstRun?.config ?? null, etc: firstRun?.etc ?? null, runDirEmpty: true, nextLogSeq: 0 });
         this.o.onChange?.(spec.name, 'created');
         return this.view(spec.name, rec);
       } catch (err) {
@@ -514,6 +557,7 @@ export class CapsuleManager {
       if (rec.run) await this.stopLocked(name, rec, 0);
       await this.unmountRootfs(name);
       this.records.delete(name);
+      this.prepared.delete(name);
       this.stopRequestedAt.delete(name);
       const doomed = join(this.root, `.deleting-${name}`);
       await rm(doomed, { recursive: true, force: true });
@@ -691,33 +735,36 @@ export class CapsuleManager {
   // ---- internals ----
 
   private async startLocked(name: string, rec: CapsuleRecord): Promise<void> {
-    const [runtime, image] = await Promise.all([this.runtimePath(rec), this.o.images.get(rec.imageId)]);
     const p = this.paths(name);
     const id = this.containerId(name);
+    const prepared = this.prepared.get(name);
+    const image = await this.o.images.get(rec.imageId);
+    // Lookups that do not depend on each other, side by side.
+    const [runtime, staleRuntimeState, rootfsOverlay, firstSeq] = await Promise.all([
+      this.runtimePath(rec),
+      stat(join(this.runtimeRoot, id)).then(() => true, () => false),
+      this.rootfsOverlay(name, rec, image),
+      prepared?.nextLogSeq ?? nextLogSeq(p.logFile),
+    ]);
     // A runtime record left by a crash would make `run` refuse the id (runc and crun keep
     // it in ROOT/ID); only then is `delete` worth its process.
-    if (await stat(join(this.runtimeRoot, id)).then(() => true, () => false)) {
-      await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+    if (staleRuntimeState) await this.o.run(rt.deleteArgv(runtime, this.runtimeRoot, id), { timeoutMs: 10_000, allowFailure: true });
+    if (!prepared?.runDirEmpty) {
+      await rm(p.run, { recursive: true, force: true });
+      await mkdir(p.run, { mode: 0o700 });
     }
-    await rm(p.run, { recursive: true, force: true });
-    await mkdir(p.run, { mode: 0o700 });
-    const rootfsOverlay = await this.rootfsOverlay(name, rec, image);
     let net: CapsuleAttachment | null = null;
     try {
       net = await this.joinNetwork(name, rec.spec);
       const input = await this.configInput(rec.spec, image, p.etc, net ? join(this.o.netnsDir ?? '/run/netns', this.netnsName(name)) : null, mappingOf(rec.userNamespace));
-      const hostname = rec.spec.hostname ?? name.replace(/_/g, '-');
-      await Promise.all([
-        writeFile(join(p.etc, 'hosts'), hostsFile(hostname, net)),
-        writeFile(join(p.etc, 'hostname'), `${hostname}\n`),
-        writeFile(join(p.etc, 'resolv.conf'), resolvConf(net)),
-      ]);
-      if (input.idMapping) {
-        for (const f of ['hosts', 'hostname', 'resolv.conf']) await chown(join(p.etc, f), input.idMapping.hostId, input.idMapping.hostId);
-        if (net) await this.o.run(netnsSysctlArgv(this.netnsName(name)), { timeoutMs: 10_000 });
-      }
-      // Rewritten on every start and read only by this run's runc: no fsync on the start path.
-      await writeFile(join(p.bundle, 'config.json'), JSON.stringify(buildOciConfig(input), null, 2) + '\n', { mode: 0o600 });
+      const files = await this.writeRunFiles(this.dir(name), input, net, prepared).catch((err: unknown) => {
+        // A write cut short (a full disk) may have left half a file: the next start rewrites all.
+        this.prepared.delete(name);
+        throw err;
+      });
+      // From now on the /etc files are this run's: whatever it does to them, the next start rewrites them.
+      this.prepared.set(name, { config: files.config, etc: null, runDirEmpty: false, nextLogSeq: null });
+      if (input.idMapping && net) await this.o.run(netnsSysctlArgv(this.netnsName(name)), { timeoutMs: 10_000 });
       const shimSpec: ShimSpec = {
         runtime,
         runtimeRoot: this.runtimeRoot,
@@ -728,7 +775,7 @@ export class CapsuleManager {
         logFile: p.logFile,
         maxLogBytes: this.o.maxLogBytes ?? 10 * 1024 * 1024,
         maxLogFiles: this.maxLogFiles,
-        firstSeq: await nextLogSeq(p.logFile),
+        firstSeq,
         memoryCgroupDir: memoryCgroupDirV1(this.cgroupsPath(name), this.o.cgroupRoot),
         unifiedCgroupDir: join(this.o.cgroupRoot ?? '/sys/fs/cgroup', this.cgroupsPath(name)),
         rootfsOverlay,
@@ -736,32 +783,38 @@ export class CapsuleManager {
       // Watching run/ from before the shim starts, so its first write cannot be missed.
       const runDirChanged = dirChanges(p.run, START_WAIT_MS);
       const [file, ...args] = this.o.shimCommand as [string, ...string[]];
-      const shim = spawn(file, [...args, ...shimArgv(shimSpec)], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-      const shimPid = shim.pid;
-      shim.unref();
-      shim.on('error', () => undefined);
-      if (shimPid === undefined) {
+      let shimPid: number;
+      try {
+        shimPid = await this.launcher.launch([file, ...args, ...shimArgv(shimSpec)]);
+      } catch (err) {
         runDirChanged.close();
-        throw new NovaError('internal', `The capsule shim ${file} could not be started: check that it was built (npm run build:node)`);
+        throw new NovaError('internal', `The capsule shim ${file} could not be started (${err instanceof Error ? err.message : String(err)}): check that it was built (npm run build:node)`);
       }
-      const shimStart = await processStartTime(shimPid);
+      // A shim that fails at once (its mount, say) may be gone before its start time is read;
+      // its exit record then tells why, in the wait below.
+      const shimStart = (await processStartTime(shimPid)) ?? ((await this.readShimExit(name)) ? 'exited' : null);
       if (!shimStart) {
         runDirChanged.close();
         throw new NovaError('internal', `The capsule shim ${file} exited at once: run it by hand to see why`);
       }
       const network = net ? { name: net.network, address: net.address, hostIfname: net.hostIfname, hostname: net.hostname, netns: this.netnsName(name) } : null;
       rec.run = { shimPid, shimStart, containerPid: null, startedAt: new Date().toISOString(), paused: false, network };
-      await this.save(name, rec);
+      // Durable (fsynced) before start returns: a helper killed from then on finds the shim
+      // again through this record, and a power cut cannot leave a torn one. Its fsync waits
+      // on the disk, not the CPU, so it runs while runc starts the container.
+      const saved = this.save(name, rec);
+      saved.catch(() => undefined);
       // Wait for the container's pid (started) or the shim's exit record (failed at once).
       const deadline = Date.now() + START_WAIT_MS;
       while (Date.now() < deadline) {
-        const pid = await readFile(p.pidFile, 'utf8').then((t) => Number(t.trim()), () => null);
+        const pid = readSmallFile(p.pidFile, (t) => Number(t.trim()));
         if (pid) {
           rec.run.containerPid = pid;
           break;
         }
         const exit = await this.readShimExit(name);
         if (exit && !exit.started) {
+          await saved;
           const failed = rec.run;
           rec.run = null;
           rec.desired = 'stopped';
@@ -776,6 +829,7 @@ export class CapsuleManager {
         await runDirChanged.next(25);
       }
       runDirChanged.close();
+      await saved;
       if (rec.run && rec.run.containerPid === null && !(await this.readShimExit(name))) {
         this.o.logger.warn({ capsule: name }, 'container pid not reported in time; supervising anyway');
       }
@@ -798,8 +852,7 @@ export class CapsuleManager {
     if (!spec.network) return null;
     const ns = this.netnsName(name);
     // A namespace left by a crash is this capsule's own (its name is derived): start afresh.
-    await this.o.run(['ip', 'netns', 'delete', ns], { timeoutMs: 10_000, allowFailure: true });
-    await this.o.run(['ip', 'netns', 'add', ns], { timeoutMs: 10_000 });
+    await this.namespaces.create(ns, mappingOf(this.records.get(name)?.userNamespace));
     let net: CapsuleAttachment | null = null;
     try {
       await this.o.run(['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up'], { timeoutMs: 10_000 });
@@ -823,7 +876,7 @@ export class CapsuleManager {
     } catch (err) {
       this.o.logger.warn({ capsule: name, network, err }, 'could not release the capsule network attachment');
     }
-    await this.o.run(['ip', 'netns', 'delete', ns], { timeoutMs: 10_000, allowFailure: true });
+    await this.namespaces.remove(ns).catch((err: unknown) => this.o.logger.warn({ capsule: name, netns: ns, err }, 'could not remove the capsule namespaces'));
   }
 
   private async stopLocked(name: string, rec: CapsuleRecord, timeoutSec: number): Promise<void> {
@@ -934,8 +987,12 @@ export class CapsuleManager {
     } else if (rec.desired === 'running') {
       rec.desired = 'stopped';
     }
-    await this.save(name, rec);
+    // Waiters hear of the exit before the record is saved: until then the shim's exit file
+    // (renamed into place, so whole) is the exit's record on disk, and a helper killed now
+    // reaps it from there on recover() just the same. The save (fsynced: capsule.json holds
+    // the spec too, so a power cut must find it whole) follows under the lock.
     for (const w of [...(this.exitWaiters.get(name) ?? [])]) w();
+    await this.save(name, rec);
     // Unmounting syncs the upper filesystem (milliseconds, more under load), so it comes
     // after the exit is recorded; still under the lock, so nothing starts, restores or
     // deletes meanwhile. A crash before it leaves a mount that start and delete both expect.
@@ -967,11 +1024,7 @@ export class CapsuleManager {
   }
 
   private async readShimExit(name: string): Promise<ShimExit | null> {
-    try {
-      return JSON.parse(await readFile(this.paths(name).exitFile, 'utf8')) as ShimExit;
-    } catch {
-      return null;
-    }
+    return readSmallFile(this.paths(name).exitFile, (t) => JSON.parse(t) as ShimExit);
   }
 
   private async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null, netnsPath: string | null, idMapping: IdMapping | null) {
@@ -985,10 +1038,39 @@ export class CapsuleManager {
       cgroupsPath: this.cgroupsPath(spec.name),
       netnsPath,
       idMapping,
+      usernsPath: netnsPath && idMapping ? this.namespaces.usernsPath(this.netnsName(spec.name)) : null,
       volumes,
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
       etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
     };
+  }
+
+  /**
+   * Writes what a run reads into `dir` (the capsule's dir, or the one create() is making):
+   * the /etc files bound into the capsule and runc's config.json, each only when it differs
+   * from what this manager last left there (`previous`). Not fsynced: only the coming run
+   * reads them, and a restarted helper, which knows no `previous`, writes them again.
+   */
+  private async writeRunFiles(dir: string, input: OciConfigInput, net: CapsuleAttachment | null, previous: PreparedRun | undefined): Promise<{ config: string; etc: string }> {
+    const hostname = input.spec.hostname ?? input.spec.name.replace(/_/g, '-');
+    const etcFiles: [string, string][] = [
+      ['hosts', hostsFile(hostname, net)],
+      ['hostname', `${hostname}\n`],
+      ['resolv.conf', resolvConf(net)],
+    ];
+    const etc = etcFiles.map(([, text]) => text).join('\0');
+    const config = JSON.stringify(buildOciConfig(input), null, 2) + '\n';
+    const idMapping = input.idMapping;
+    const writes: Promise<void>[] = [];
+    if (previous?.etc !== etc) {
+      for (const [f, text] of etcFiles) {
+        const file = join(dir, 'etc', f);
+        writes.push(writeFile(file, text).then(() => (idMapping ? chown(file, idMapping.hostId, idMapping.hostId) : undefined)));
+      }
+    }
+    if (previous?.config !== config) writes.push(writeFile(join(dir, 'bundle', 'config.json'), config, { mode: 0o600 }));
+    await Promise.all(writes);
+    return { config, etc };
   }
 
   private userNamespaceSupport(runtimePath: string): Promise<UserNamespaceSupport> {
@@ -1019,7 +1101,9 @@ export class CapsuleManager {
   }
 
   private async isMounted(path: string): Promise<boolean> {
-    const info = await readFile('/proc/self/mountinfo', 'utf8');
+    // Synchronous: procfs makes it up in the kernel, never waiting on a disk, in less time
+    // than readFile's trips to libuv's thread pool take.
+    const info = readFileSync('/proc/self/mountinfo', 'utf8');
     return info.split('\n').some((l) => l.split(' ')[4] === path);
   }
 
@@ -1048,9 +1132,16 @@ export class CapsuleManager {
     return false;
   }
 
+  /**
+   * Looked up once per runtime name (a lookup walks PATH, a few stats, on every start
+   * otherwise); a binary removed since makes the run fail with the shim's "cannot run".
+   */
   private async runtimePath(rec: CapsuleRecord): Promise<string> {
+    const known = this.runtimePaths.get(rec.runtime);
+    if (known) return known;
     const r = await this.o.resolveRuntime(rec.runtime);
     if (!r) throw new NovaError('unavailable', `OCI runtime "${rec.runtime}" is no longer available on this host`);
+    this.runtimePaths.set(rec.runtime, r.path);
     return r.path;
   }
 

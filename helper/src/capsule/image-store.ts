@@ -103,6 +103,7 @@ export class ImageStore {
   readonly root: string;
   private readonly tools: ImageTools;
   private readonly locks = new ResourceLocks();
+  private indexed: Promise<Map<string, OciImage>> | null = null;
 
   constructor(private readonly opts: ImageStoreOptions) {
     this.root = join(opts.stateDir, 'capsule-images');
@@ -110,26 +111,49 @@ export class ImageStore {
   }
 
   async list(): Promise<OciImage[]> {
+    return [...(await this.index()).values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Every image record by id, read from disk once and then kept in memory: every start of
+   * a capsule looks its image up, and the helper owns the state dir, so only this store's
+   * own import, pull and remove change it (each drops the index when it is done).
+   */
+  private index(): Promise<Map<string, OciImage>> {
+    this.indexed ??= this.readIndex().catch((err: unknown) => {
+      this.indexed = null;
+      throw err;
+    });
+    return this.indexed;
+  }
+
+  private async readIndex(): Promise<Map<string, OciImage>> {
     let entries: string[];
     try {
       entries = await readdir(this.root);
     } catch {
-      return [];
+      return new Map();
     }
-    const images: OciImage[] = [];
+    const images = new Map<string, OciImage>();
     for (const id of entries) {
       if (id.startsWith('.')) continue;
       const img = await this.readRecord(id);
-      if (img) images.push(img);
+      if (img) images.set(img.id, img);
     }
-    return images.sort((a, b) => a.name.localeCompare(b.name));
+    return images;
+  }
+
+  /** Called once a change to the records is complete (or failed), so the next read sees it. */
+  private reindex(): void {
+    this.indexed = null;
   }
 
   /** An image by id, exact name, `name:latest`, or normalized registry reference. */
   async find(ref: string): Promise<OciImage | null> {
-    const images = await this.list();
-    const byId = images.find((i) => i.id === ref);
+    const index = await this.index();
+    const byId = index.get(ref);
     if (byId) return byId;
+    const images = [...index.values()];
     const candidates = [ref, `${ref}:latest`];
     try {
       candidates.push(formatImageReference(parseImageReference(ref)));
@@ -256,7 +280,11 @@ export class ImageStore {
       }
       // Rename first so a crash never leaves a record pointing at half a tree.
       const doomed = join(this.root, `.removing-${img.id}`);
-      await rename(join(this.root, img.id), doomed);
+      try {
+        await rename(join(this.root, img.id), doomed);
+      } finally {
+        this.reindex();
+      }
       await rm(doomed, { recursive: true, force: true });
       return img;
     });
@@ -292,6 +320,8 @@ export class ImageStore {
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
+    } finally {
+      this.reindex();
     }
   }
 

@@ -70,7 +70,12 @@ const cases: Record<string, OciConfigInput> = {
   'user-namespace': input({ name: 'unpriv', image: 'busybox', userNamespace: true }, { idMapping: { hostId: 100000, size: 65536 } }),
   'user-namespace-nova-range-on-network': input(
     { name: 'unpriv_net', image: 'busybox', network: 'lan' },
-    { idMapping: { hostId: 1_000_000_000, size: 65536 }, netnsPath: '/run/netns/nova-unpriv_net', volumes: [{ source: '/srv/data', target: '/data', readOnly: false }] },
+    {
+      idMapping: { hostId: 1_000_000_000, size: 65536 },
+      netnsPath: '/run/netns/nova-unpriv_net',
+      usernsPath: '/run/nova/userns/nova-unpriv_net',
+      volumes: [{ source: '/srv/data', target: '/data', readOnly: false }],
+    },
   ),
   'etc-files': input(
     { name: 'etc', image: 'busybox' },
@@ -111,13 +116,26 @@ describe('oci config rules', () => {
     expect(cpuLimit(0.001)).toEqual({ quota: 1000, period: 100000 });
     expect(cpuLimit(1.5)).toEqual({ quota: 150000, period: 100000 });
   });
-  it('binds the host /sys only in a user namespace that joins a network namespace', () => {
+  it('binds the host /sys only in a fresh user namespace that joins a network namespace', () => {
     const sysOf = (o: Partial<Omit<OciConfigInput, 'spec'>>) => buildOciConfig(input({ name: 'sys', image: 'busybox' }, o)).mounts.find((m) => m.destination === '/sys');
     const idMapping = { hostId: 1_000_000_000, size: 65536 };
     expect(sysOf({})?.type).toBe('sysfs');
     expect(sysOf({ idMapping })?.type).toBe('sysfs');
     expect(sysOf({ netnsPath: '/run/netns/x' })?.type).toBe('sysfs');
     expect(sysOf({ idMapping, netnsPath: '/run/netns/x' })).toMatchObject({ type: 'bind', source: '/sys', options: expect.arrayContaining(['rbind', 'ro']) });
+    // The joined user namespace owns the network namespace: a fresh sysfs is allowed.
+    expect(sysOf({ idMapping, netnsPath: '/run/netns/x', usernsPath: '/run/nova/userns/x' })?.type).toBe('sysfs');
+  });
+  it('joins the user namespace that owns the network namespace by path, keeping the mappings runc 1.1 needs', () => {
+    const cfg = buildOciConfig(
+      input({ name: 'joined', image: 'busybox' }, { idMapping: { hostId: 1_000_000_000, size: 65536 }, netnsPath: '/run/netns/x', usernsPath: '/run/nova/userns/x' }),
+    );
+    expect(cfg.linux.namespaces).toContainEqual({ type: 'user', path: '/run/nova/userns/x' });
+    expect(cfg.linux.namespaces).toContainEqual({ type: 'network', path: '/run/netns/x' });
+    expect(cfg.linux.uidMappings).toEqual([{ containerID: 0, hostID: 1_000_000_000, size: 65536 }]);
+    // Without a user namespace, a user namespace path alone changes nothing.
+    const plain = buildOciConfig(input({ name: 'joined', image: 'busybox' }, { netnsPath: '/run/netns/x', usernsPath: '/run/nova/userns/x' }));
+    expect(plain.linux.namespaces).not.toContainEqual(expect.objectContaining({ type: 'user' }));
   });
   it('maps uids and gids alike and drops the tty gid only in a user namespace', () => {
     const cfg = buildOciConfig(input({ name: 'map', image: 'busybox' }, { idMapping: { hostId: 1_000_000_000, size: 65536 } }));

@@ -53,6 +53,11 @@ export interface OciConfigInput {
   netnsPath: string | null;
   /** Set when the capsule runs in a user namespace. */
   idMapping: IdMapping | null;
+  /**
+   * The user namespace that owns `netnsPath` (capsule-netns.ts), joined instead of a fresh one;
+   * its mapping must be `idMapping`.
+   */
+  usernsPath?: string | null;
   volumes: readonly ResolvedVolume[];
   /** The user, already resolved to numbers (names looked up in the image's /etc/passwd). */
   user: { uid: number; gid: number; additionalGids?: number[] };
@@ -130,10 +135,10 @@ export function cpuLimit(cpus: number): { quota: number; period: number } {
   return { quota: Math.max(1000, Math.round(cpus * CPU_PERIOD_US)), period: CPU_PERIOD_US };
 }
 
-function baseMounts(withUserNamespace: boolean, joinsNetns: boolean): OciMount[] {
-  // A fresh sysfs needs CAP_SYS_ADMIN over the network namespace's owner: a joined Nova
-  // network's namespace belongs to the host's user namespace, so the host's /sys is bound.
-  const sys: OciMount = withUserNamespace && joinsNetns
+function baseMounts(withUserNamespace: boolean, netnsOwnedByHost: boolean): OciMount[] {
+  // A fresh sysfs needs CAP_SYS_ADMIN over the network namespace's owner: in a fresh user
+  // namespace that joins a namespace the host's user namespace owns, the host's /sys is bound.
+  const sys: OciMount = withUserNamespace && netnsOwnedByHost
     ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev', 'ro'] }
     : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] };
   return [
@@ -163,7 +168,8 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
   const { spec, image } = input;
   const hostname = spec.hostname ?? spec.name.replace(/_/g, '-');
   const caps = [...DEFAULT_CAPABILITIES];
-  const mounts = baseMounts(input.idMapping !== null, input.netnsPath !== null);
+  const joinsUserns = input.idMapping !== null && Boolean(input.usernsPath);
+  const mounts = baseMounts(input.idMapping !== null, input.netnsPath !== null && !joinsUserns);
   if (input.etcFiles) {
     mounts.push(bindMount(input.etcFiles.hosts, '/etc/hosts', false));
     mounts.push(bindMount(input.etcFiles.hostname, '/etc/hostname', false));
@@ -195,7 +201,9 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
     readonlyPaths: [...READONLY_PATHS],
   };
   if (input.idMapping) {
-    namespaces.push({ type: 'user' });
+    // Joined by path, the namespace already has its maps; runc 1.1 still wants them in the
+    // config (it derives the host root uid from them) and does not write them again.
+    namespaces.push(joinsUserns ? { type: 'user', path: input.usernsPath as string } : { type: 'user' });
     const map = [{ containerID: 0, hostID: input.idMapping.hostId, size: input.idMapping.size }];
     linux.uidMappings = map;
     linux.gidMappings = map.map((m) => ({ ...m }));

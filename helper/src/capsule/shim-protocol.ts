@@ -46,7 +46,7 @@ export function shimArgv(spec: ShimSpec): string[] {
   return argv;
 }
 
-/** The exit record (run/exit.json), written atomically (temp file, fsync, rename) when runc ends. */
+/** The exit record (run/exit.json), written atomically (temp file, rename) when runc ends. */
 export interface ShimExit {
   exitCode: number | null;
   signal: string | null;

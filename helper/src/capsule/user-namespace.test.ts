@@ -10,9 +10,9 @@ import {
   DEFAULT_ID_RANGE,
   mappingOf,
   netnsSysctlArgv,
-  networkReasonFor,
   parseSubIds,
   searchableBy,
+  userNamespaceNetworkProbeConfig,
   userNamespaceProbeConfig,
 } from './user-namespace.js';
 
@@ -57,14 +57,15 @@ describe('per-capsule decision', () => {
       expect((err as Error).message).toContain(refused.reason);
     }
   });
-  it('leaves capsules on a network out where the runtime cannot exec into their namespace', () => {
-    expect(networkReasonFor('runc version 1.1.5+ds1')).toMatch(/runc 1\.1 cannot run commands/);
-    expect(networkReasonFor('runc version 1.2.0')).toBeNull();
-    expect(networkReasonFor('crun version 1.8.1')).toBeNull();
-    const old = { ...allowed, networkReason: networkReasonFor('runc version 1.1.5') };
-    expect(decideUserNamespace('c', undefined, old, false).enabled).toBe(true);
-    expect(decideUserNamespace('c', undefined, old, true)).toMatchObject({ enabled: false, reason: expect.stringMatching(/runc 1\.1/) });
-    expect(() => decideUserNamespace('c', true, old, true)).toThrow(/runc 1\.1/);
+  it('maps capsules on a network where the network probe passed', () => {
+    const probed = { ...allowed, networkReason: null };
+    expect(decideUserNamespace('c', undefined, probed, true)).toEqual({ enabled: true, hostId: 1_000_000_000, size: 65536, reason: null });
+  });
+  it('leaves capsules on a network out where the network probe failed, with its reason', () => {
+    const failed = { ...allowed, networkReason: 'capsules on Nova networks run without one: runc could not join (EPERM)' };
+    expect(decideUserNamespace('c', undefined, failed, false).enabled).toBe(true);
+    expect(decideUserNamespace('c', undefined, failed, true)).toMatchObject({ enabled: false, reason: expect.stringMatching(/EPERM/) });
+    expect(() => decideUserNamespace('c', true, failed, true)).toThrow(/EPERM/);
   });
   it('stays off when the capsule turns it off', () => {
     const u = decideUserNamespace('c', false, allowed);
@@ -92,7 +93,7 @@ describe('argv and probe config', () => {
       'umoci', 'unpack', '--uid-map', '0:1000000000:65536', '--gid-map', '0:1000000000:65536', '--image', '/s/oci:image', '/s/bundle-1000000000-65536.tmp',
     ]);
   });
-  it('lets every id ping and bind low ports in a joined network namespace', () => {
+  it('lets every id ping and bind low ports in the capsule network namespace', () => {
     expect(netnsSysctlArgv('nova-web')).toEqual([
       'ip', 'netns', 'exec', 'nova-web', 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647', 'net.ipv4.ip_unprivileged_port_start=0',
     ]);
@@ -105,5 +106,15 @@ describe('argv and probe config', () => {
       gidMappings: [{ containerID: 0, hostID: 1_000_000_000, size: 65536 }],
       cgroupsPath: '/nova/nova-userns-probe-1',
     });
+  });
+  it('probes a capsule on a network: user and network namespaces joined by path, the mappings kept, a fresh sysfs', () => {
+    const cfg = userNamespaceNetworkProbeConfig(m, '/nova/p-net', '/run/nova/userns/p-net', '/run/netns/p-net') as { mounts: unknown[]; linux: Record<string, unknown> };
+    expect(cfg.linux).toMatchObject({
+      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network', path: '/run/netns/p-net' }, { type: 'user', path: '/run/nova/userns/p-net' }],
+      uidMappings: [{ containerID: 0, hostID: 1_000_000_000, size: 65536 }],
+      gidMappings: [{ containerID: 0, hostID: 1_000_000_000, size: 65536 }],
+      cgroupsPath: '/nova/p-net',
+    });
+    expect(cfg.mounts).toContainEqual({ destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] });
   });
 });

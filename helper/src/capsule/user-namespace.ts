@@ -13,11 +13,10 @@
 // be searchable by that id (0711 for Nova's own; the probe names any other in the way).
 // Volumes keep their owner: a file the capsule's uid N writes through a volume belongs to
 // host uid START+N (root inside: START), and the capsule can write only where the volume
-// folder lets that id (chown START DIR, or an ACL). A joined Nova network namespace belongs
-// to the host's user namespace, so /sys is bound from the host (a fresh sysfs is refused)
-// and the namespace lets unprivileged ids ping and bind ports below 1024. runc before 1.2
-// joins the user namespace first on `runc exec` and then may not enter such a network
-// namespace (EPERM), so there capsules on a Nova network run without a user namespace.
+// folder lets that id (chown START DIR, or an ACL). On a Nova network, the capsule's network
+// namespace is made inside its user namespace, which therefore owns it (capsule-netns.ts):
+// runc joins both by path, and `runc exec` (which joins the user namespace first, then the
+// network one) is allowed in, with runc 1.1 too. The probe tries that once as well.
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -25,6 +24,7 @@ import type { CapsuleUserNamespace } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import { probeBundleConfig, writeProbeBundle } from '../host-check/oci-probe-bundle.js';
 import type { Logger } from '../util/logger.js';
+import { CapsuleNamespaces } from './capsule-netns.js';
 import type { IdMapping } from './oci-config.js';
 import { lastLine, type ToolRunner } from './tool-runner.js';
 
@@ -45,17 +45,8 @@ export interface SubIdEntry {
 export interface UserNamespaceSupport {
   mapping: IdMapping | null;
   reason: string | null;
-  /** Why a capsule joining a Nova network cannot have one (the runtime), null when it can. */
+  /** Why a capsule joining a Nova network cannot have one (the probe failed), null when it can. */
   networkReason?: string | null;
-}
-
-/** runc before 1.2 cannot `exec` into a network namespace its container's user namespace does not own. */
-export function networkReasonFor(runtimeVersionLine: string): string | null {
-  const m = /^runc version (\d+)\.(\d+)/.exec(runtimeVersionLine.trim());
-  if (!m) return null;
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major > 1 || (major === 1 && minor >= 2)) return null;
-  return `runc ${m[1]}.${m[2]} cannot run commands (exec, shells) in a user namespace that joins a Nova network's namespace (runc 1.2 can); capsules on networks run without one here`;
 }
 
 /** `owner:start:count` lines of /etc/subuid or /etc/subgid; anything else is skipped. */
@@ -164,8 +155,9 @@ export async function checkVolumesReachable(capsule: string, sources: readonly s
 }
 
 /**
- * A Nova network's namespace belongs to the host's user namespace, where the capsule's root
- * has no CAP_NET_RAW or CAP_NET_BIND_SERVICE: let every id ping and bind any port in it.
+ * Docker's defaults for a container's network namespace: every id may ping and bind any
+ * port, not only the capsule's root (which holds CAP_NET_RAW there, as its user namespace
+ * owns the namespace).
  */
 export function netnsSysctlArgv(netns: string): string[] {
   return ['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647', 'net.ipv4.ip_unprivileged_port_start=0'];
@@ -190,6 +182,8 @@ export interface UserNamespaceProbeOptions {
   idPrefix: string;
   procRoot?: string;
   etcRoot?: string;
+  /** Where the network probe makes its namespaces (default: where capsules get theirs). */
+  namespaces?: CapsuleNamespaces;
 }
 
 /** The host-check probe bundle, in a user namespace with the range's mapping. */
@@ -200,6 +194,48 @@ export function userNamespaceProbeConfig(m: IdMapping, cgroupsPath: string): Rec
     ...base,
     linux: { ...base.linux, namespaces: [...base.linux.namespaces, { type: 'user' }], uidMappings: map, gidMappings: map, cgroupsPath },
   };
+}
+
+/**
+ * The same container joining a user namespace and the network namespace it owns, both by
+ * path, as a capsule on a Nova network does; with a fresh sysfs, which that ownership allows.
+ */
+export function userNamespaceNetworkProbeConfig(m: IdMapping, cgroupsPath: string, usernsPath: string, netnsPath: string): Record<string, unknown> {
+  const base = userNamespaceProbeConfig(m, cgroupsPath) as { mounts: unknown[]; linux: { namespaces: { type: string }[] } } & Record<string, unknown>;
+  const namespaces = base.linux.namespaces.map((ns) => {
+    if (ns.type === 'user') return { type: 'user', path: usernsPath };
+    if (ns.type === 'network') return { type: 'network', path: netnsPath };
+    return ns;
+  });
+  return {
+    ...base,
+    mounts: [...base.mounts, { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }],
+    linux: { ...base.linux, namespaces },
+  };
+}
+
+/**
+ * runc joins the user namespace first, then the network one, on `run` with both given by
+ * path as on `exec`: a run of the probe proves what a capsule on a network needs.
+ */
+async function probeNetworkJoin(o: UserNamespaceProbeOptions, runtimePath: string, m: IdMapping, bundle: string, root: string, id: string): Promise<string | null> {
+  const namespaces = o.namespaces ?? new CapsuleNamespaces({ run: o.run });
+  const name = id.slice(0, 63);
+  try {
+    await namespaces.create(name, m);
+    await mkdir(join(bundle, 'rootfs/sys'), { recursive: true });
+    await chown(join(bundle, 'rootfs/sys'), m.hostId, m.hostId);
+    const config = userNamespaceNetworkProbeConfig(m, `${o.cgroupParent}/${id}`, namespaces.usernsPath(name), namespaces.netnsPath(name));
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    const r = await o.run([runtimePath, '--root', root, 'run', '--bundle', bundle, id], { timeoutMs: PROBE_TIMEOUT_MS, allowFailure: true });
+    if (r.exitCode === 0) return null;
+    return `capsules on Nova networks run without one: ${runtimePath} could not join a network namespace owned by the capsule's user namespace (${lastLine(r.stderr) || lastLine(r.stdout) || `exit status ${r.exitCode}`})`;
+  } catch (err) {
+    return `capsules on Nova networks run without one: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    await o.run([runtimePath, '--root', root, 'delete', '--force', id], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
+    await namespaces.remove(name).catch((err: unknown) => o.logger.warn({ err, netns: name }, 'could not remove the user namespace probe\'s namespaces'));
+  }
 }
 
 /** Whether this host lets `runtime` start a container in a user namespace with Nova's range. */
@@ -237,8 +273,7 @@ export async function probeUserNamespaces(o: UserNamespaceProbeOptions, runtimeP
       const why = lastLine(r.stderr) || lastLine(r.stdout) || `exit status ${r.exitCode}`;
       return { mapping: null, reason: `${runtimePath} could not start a container in a user namespace here (${why})` };
     }
-    const version = await o.run([runtimePath, '--version'], { timeoutMs: 10_000, allowFailure: true });
-    return { mapping: m, reason: null, networkReason: networkReasonFor(version.stdout.split('\n')[0] ?? '') };
+    return { mapping: m, reason: null, networkReason: await probeNetworkJoin(o, runtimePath, m, bundle, root, `${id}-net`) };
   } catch (err) {
     return { mapping: null, reason: `the user namespace probe failed: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
