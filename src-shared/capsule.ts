@@ -182,7 +182,8 @@ export type Capsule = z.infer<typeof CapsuleSchema>;
 export const CapsuleSnapshotSchema = z.strictObject({
   name: z.string(),
   createdAt: z.string(),
-  sizeBytes: z.number().int(),
+  /** The archive's size; null for a btrfs snapshot, whose own share is unknown without quotas. */
+  sizeBytes: z.number().int().nullable(),
   kind: z.enum(['archive', 'btrfs']),
 });
 export type CapsuleSnapshot = z.infer<typeof CapsuleSnapshotSchema>;

@@ -4,7 +4,7 @@
 // is the parent of `runc run`, so the helper can restart while capsules run: a new manager reattaches (pid + start time),
 // picks up exits the shim recorded, and keeps applying restart policies.
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -20,11 +20,12 @@ import {
   type CapsuleSpecIn,
   type OciImage,
 } from '../../../src-shared/capsule.js';
-import { NovaError, schemaError } from '../../../src-shared/errors.js';
+import { isNovaError, NovaError, schemaError } from '../../../src-shared/errors.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import { ResourceLocks } from '../state/resource-lock.js';
 import type { Logger } from '../util/logger.js';
 import { isSameProcess, processStartTime } from '../util/proc-stat.js';
+import { childDirs, createSubvolume, isOnBtrfs, isSubvolume, removeTree, snapshotSubvolume } from './btrfs-layer.js';
 import { nextLogSeq, readLogs, type LogPage, type LogQuery } from './capsule-logs.js';
 import { ShimLauncher } from './shim-launcher.js';
 import { shimArgv, type ShimExit, type ShimSpec } from './shim-protocol.js';
@@ -221,6 +222,10 @@ function readSmallFile<T>(path: string, parse: (text: string) => T): T | null {
   } catch {
     return null;
   }
+}
+
+function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 export function checkCapsuleName(name: string): void {
@@ -453,10 +458,11 @@ export class CapsuleManager {
       buildOciConfig(input);
       const rootfsMode = await this.rootfsMode();
       const tmp = join(this.root, `.creating-${spec.name}`);
-      await rm(tmp, { recursive: true, force: true });
+      await this.removeCapsuleDir(tmp);
       try {
-        await mkdir(join(tmp, 'bundle', 'rootfs'), { recursive: true, mode: 0o700 });
-        for (const d of ['upper', 'work', 'etc', 'run', 'logs', 'snapshots']) await mkdir(join(tmp, d), { mode: 0o700 });
+        await mkdir(join(tmp, 'bundle'), { recursive: true, mode: 0o700 });
+        await this.makeWritableLayer(tmp, rootfsMode);
+        for (const d of ['etc', 'run', 'logs', 'snapshots']) await mkdir(join(tmp, d), { mode: 0o700 });
         const lower = idMapping ? await this.o.images.shiftedRootfs(image, idMapping) : this.o.images.rootfsPath(image.id);
         // The shifted root must reach its rootfs and /etc files; 0711 lets it pass, not list.
         if (idMapping) for (const d of [tmp, join(tmp, 'bundle'), join(tmp, 'etc')]) await chmod(d, 0o711);
@@ -486,10 +492,53 @@ export class CapsuleManager {
         this.o.onChange?.(spec.name, 'created');
         return this.view(spec.name, rec);
       } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
+        await this.removeCapsuleDir(tmp);
         throw err;
       }
     });
+  }
+
+  /**
+   * The writable layer's dirs in a capsule dir being made. Where the capsules dir is on btrfs
+   * the layer is a subvolume, so snapshots are instant: in copy mode the rootfs itself; in
+   * overlay mode `layer/` holding upper and work together (overlayfs renames from work into
+   * upper, which btrfs refuses across subvolumes), reached through the usual `upper` and
+   * `work` paths as relative symlinks. Elsewhere, or without btrfs-progs, plain dirs.
+   */
+  private async makeWritableLayer(dir: string, mode: 'overlay' | 'copy'): Promise<void> {
+    const rootfs = join(dir, 'bundle', 'rootfs');
+    const subvolume = mode === 'overlay' ? join(dir, 'layer') : rootfs;
+    let btrfs = await isOnBtrfs(dir);
+    if (btrfs) {
+      try {
+        await createSubvolume(this.o.run, subvolume);
+        await chmod(subvolume, 0o700);
+      } catch (err) {
+        if (!isNovaError(err, 'unavailable')) throw err;
+        this.o.logger.warn({ dir, err }, 'capsules are on btrfs but btrfs-progs is not installed: plain layer, archive snapshots');
+        btrfs = false;
+      }
+    }
+    if (!btrfs || mode === 'overlay') await mkdir(rootfs, { mode: 0o700 });
+    if (btrfs && mode === 'overlay') {
+      for (const d of ['upper', 'work']) {
+        await mkdir(join(subvolume, d), { mode: 0o700 });
+        await symlink(join('layer', d), join(dir, d));
+      }
+    } else {
+      for (const d of ['upper', 'work']) await mkdir(join(dir, d), { mode: 0o700 });
+    }
+  }
+
+  /** Where the layer is a btrfs subvolume (see makeWritableLayer); not necessarily one. */
+  private layerSubvolumePath(name: string, rec: CapsuleRecord): string {
+    return rec.rootfsMode === 'overlay' ? join(this.dir(name), 'layer') : this.paths(name).rootfs;
+  }
+
+  /** Removes a capsule's dir with the btrfs subvolumes in it (its layer, its snapshots), which rm alone cannot always remove. */
+  private async removeCapsuleDir(dir: string): Promise<void> {
+    const layers = [join(dir, 'layer'), join(dir, 'bundle', 'rootfs')].flatMap((l) => [l, `${l}.restoring`, `${l}.old`]);
+    await removeTree(this.o.run, dir, [...layers, ...(await childDirs(join(dir, 'snapshots')))]);
   }
 
   async start(name: string): Promise<Capsule> {
@@ -560,9 +609,9 @@ export class CapsuleManager {
       this.prepared.delete(name);
       this.stopRequestedAt.delete(name);
       const doomed = join(this.root, `.deleting-${name}`);
-      await rm(doomed, { recursive: true, force: true });
+      await this.removeCapsuleDir(doomed);
       await rename(this.dir(name), doomed);
-      await rm(doomed, { recursive: true, force: true });
+      await this.removeCapsuleDir(doomed);
       this.o.onChange?.(name, 'deleted');
     });
   }
@@ -625,6 +674,8 @@ export class CapsuleManager {
   }
 
   // ---- snapshots of the writable layer ----
+  // A layer that is a btrfs subvolume is snapshotted as one (SNAPSHOTS/NAME, read-only); any
+  // other is archived (SNAPSHOTS/NAME.tar). Either way SNAPSHOTS/NAME.json describes it.
 
   async snapshotCreate(name: string, snapshot: string): Promise<CapsuleSnapshot> {
     checkCapsuleName(snapshot);
@@ -632,23 +683,36 @@ export class CapsuleManager {
       const rec = this.mustGet(name);
       const p = this.paths(name);
       const archive = join(p.snapshots, `${snapshot}.tar`);
-      if (await stat(archive).then(() => true, () => false)) throw new NovaError('already_exists', `Capsule "${name}" already has a snapshot "${snapshot}"`);
+      const subvolumeSnapshot = join(p.snapshots, snapshot);
+      if ((await pathExists(archive)) || (await pathExists(subvolumeSnapshot))) {
+        throw new NovaError('already_exists', `Capsule "${name}" already has a snapshot "${snapshot}"`);
+      }
+      const subvolume = this.layerSubvolumePath(name, rec);
+      const onBtrfs = await isSubvolume(subvolume);
       const layer = rec.rootfsMode === 'overlay' ? p.upper : p.rootfs;
-      // A running capsule is frozen while its layer is archived, so the archive is consistent.
+      // A running capsule is frozen meanwhile, so the snapshot or archive is consistent.
       const freeze = rec.run !== null && !rec.run.paused;
       const runtime = await this.runtimePath(rec);
       if (freeze) await this.o.run(rt.pauseArgv(runtime, this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000 });
       const tmp = `${archive}.tmp`;
       try {
-        await this.o.run(rt.tarCreateArgv(tmp, layer), { timeoutMs: 30 * 60_000 });
-        await rename(tmp, archive);
+        if (onBtrfs) {
+          await snapshotSubvolume(this.o.run, subvolume, subvolumeSnapshot, true);
+        } else {
+          await this.o.run(rt.tarCreateArgv(tmp, layer), { timeoutMs: 30 * 60_000 });
+          await rename(tmp, archive);
+        }
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;
       } finally {
         if (freeze) await this.o.run(rt.resumeArgv(runtime, this.runtimeRoot, this.containerId(name)), { timeoutMs: 10_000 });
       }
-      const meta: CapsuleSnapshot = { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: (await stat(archive)).size, kind: 'archive' };
+      // A btrfs snapshot shares its blocks with the layer; what it alone holds is known only
+      // with quotas enabled (and costly even then), so its size is reported as unknown.
+      const meta: CapsuleSnapshot = onBtrfs
+        ? { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: null, kind: 'btrfs' }
+        : { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: (await stat(archive)).size, kind: 'archive' };
       await writeJsonAtomic(join(p.snapshots, `${snapshot}.json`), meta);
       return meta;
     });
@@ -676,26 +740,35 @@ export class CapsuleManager {
       if (rec.run) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it before restoring a snapshot`);
       const p = this.paths(name);
       const archive = join(p.snapshots, `${snapshot}.tar`);
-      if (!(await stat(archive).then(() => true, () => false))) throw new NovaError('not_found', `Capsule "${name}" has no snapshot "${snapshot}"`);
+      const subvolumeSnapshot = join(p.snapshots, snapshot);
+      const fromBtrfs = await isSubvolume(subvolumeSnapshot);
+      if (!fromBtrfs && !(await pathExists(archive))) throw new NovaError('not_found', `Capsule "${name}" has no snapshot "${snapshot}"`);
       await this.unmountRootfs(name);
-      const layer = rec.rootfsMode === 'overlay' ? p.upper : p.rootfs;
-      // Extract beside the layer, then swap: a failed extract leaves the current layer intact.
+      const layer = fromBtrfs ? this.layerSubvolumePath(name, rec) : rec.rootfsMode === 'overlay' ? p.upper : p.rootfs;
+      // Made beside the layer, then swapped in: a failure leaves the current layer intact.
       const fresh = `${layer}.restoring`;
-      await rm(fresh, { recursive: true, force: true });
-      await mkdir(fresh, { mode: 0o755 });
+      const old = `${layer}.old`;
+      await removeTree(this.o.run, fresh, [fresh]);
+      await removeTree(this.o.run, old, [old]);
       try {
-        await this.o.run(rt.tarExtractArgv(archive, fresh), { timeoutMs: 30 * 60_000 });
+        if (fromBtrfs) {
+          await snapshotSubvolume(this.o.run, subvolumeSnapshot, fresh, false);
+        } else {
+          await mkdir(fresh, { mode: 0o755 });
+          await this.o.run(rt.tarExtractArgv(archive, fresh), { timeoutMs: 30 * 60_000 });
+        }
       } catch (err) {
-        await rm(fresh, { recursive: true, force: true });
+        await removeTree(this.o.run, fresh, [fresh]);
         throw err;
       }
-      const old = `${layer}.old`;
       await rename(layer, old);
       await rename(fresh, layer);
-      await rm(old, { recursive: true, force: true });
+      await removeTree(this.o.run, old, [old]);
       if (rec.rootfsMode === 'overlay') {
-        await rm(p.work, { recursive: true, force: true });
-        await mkdir(p.work, { mode: 0o700 });
+        // The snapshot of a running capsule holds overlayfs's work dir as it was then.
+        const work = fromBtrfs ? join(layer, 'work') : p.work;
+        await rm(work, { recursive: true, force: true });
+        await mkdir(work, { mode: 0o700 });
       }
     });
   }
@@ -706,9 +779,12 @@ export class CapsuleManager {
       this.mustGet(name);
       const p = this.paths(name);
       const archive = join(p.snapshots, `${snapshot}.tar`);
-      if (!(await stat(archive).then(() => true, () => false))) throw new NovaError('not_found', `Capsule "${name}" has no snapshot "${snapshot}"`);
+      const subvolumeSnapshot = join(p.snapshots, snapshot);
+      const fromBtrfs = await pathExists(subvolumeSnapshot);
+      if (!fromBtrfs && !(await pathExists(archive))) throw new NovaError('not_found', `Capsule "${name}" has no snapshot "${snapshot}"`);
       await rm(join(p.snapshots, `${snapshot}.json`), { force: true });
-      await rm(archive, { force: true });
+      if (fromBtrfs) await removeTree(this.o.run, subvolumeSnapshot, [subvolumeSnapshot]);
+      else await rm(archive, { force: true });
     });
   }
 

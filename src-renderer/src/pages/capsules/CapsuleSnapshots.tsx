@@ -1,6 +1,6 @@
-// The snapshots of one capsule's writable layer: create (a running capsule is frozen
-// meanwhile), restore (stopped capsules only, as the helper requires) and delete, each
-// through the capsule's one operation slot so a second click cannot submit twice.
+// The snapshots of one capsule's writable layer (btrfs snapshots, or archives): create (a
+// running capsule is frozen meanwhile), restore (stopped capsules only, as the helper
+// requires) and delete, each through the capsule's one operation slot (no double submit).
 import { Camera, History, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useStore } from 'zustand';
@@ -61,7 +61,7 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
           void run('Snapshotting…', () => client.call('capsule.snapshotCreate', { name, snapshot: snapName })).then(() => setSnapName(defaultName()));
         }}
       >
-        <FormField label="Snapshot name" error={nameError} hint={stopped ? 'Archives the writable layer.' : 'The capsule is frozen while its layer is archived.'}>
+        <FormField label="Snapshot name" error={nameError} hint={stopped ? 'Saves the writable layer: a btrfs snapshot where it is a subvolume, an archive otherwise.' : 'The capsule is frozen while its layer is saved.'}>
           {(p) => <input {...p} className="vm-input" value={snapName} spellCheck={false} onChange={(e) => setSnapName(e.target.value)} />}
         </FormField>
         <button type="submit" className="button button--primary" aria-disabled={Boolean(nameError || busy) || undefined}>
@@ -88,7 +88,12 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
                 <th scope="row">{s.name}</th>
                 <td>{new Date(s.createdAt).toLocaleString()}</td>
                 <td>
-                  {formatBytes(s.sizeBytes)} · {s.kind}
+                  {s.sizeBytes === null ? (
+                    <span title="A btrfs snapshot shares its blocks with the capsule's layer: the space it alone holds is not known (btrfs tells it only with quotas on)">shared</span>
+                  ) : (
+                    formatBytes(s.sizeBytes)
+                  )}{' '}
+                  · {s.kind === 'btrfs' ? 'btrfs snapshot' : 'archive'}
                 </td>
                 <td>
                   {confirmDelete === s.name ? (
