@@ -3,16 +3,16 @@
 // proof that the viewer connected (its own sockets are the SPICE socket's peers in the
 // kernel's table) plus screenshots of the X screen and of the page. Viewer, VM, stack and
 // Xvfb are removed whatever happens.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
-import { GuestSerial, waitForLogText } from '../helper/system-tests/fixtures/guest-serial.js';
+import { GuestSerial, waitForLogText, waitForShell } from '../helper/system-tests/fixtures/guest-serial.js';
+import { screenshotUntilBusy, startXvfb, stopProcess } from '../helper/system-tests/fixtures/x-display.js';
 import type { Envelope } from '../src-shared/errors.js';
 import type { MethodName, ParamsIn } from '../src-shared/index.js';
 import type { VmConsoleInfo } from '../src-shared/vm.js';
@@ -43,7 +43,7 @@ const test = base.extend<{ viewerStack: ViewerStack }>({
     let info: NovaStackInfo | null = null;
     const viewers: number[] = [];
     try {
-      const x = await startXvfb();
+      const x = await startXvfb(140, 240);
       xvfb = x.process;
       stack = new NovaStack({
         repoRoot: fileURLToPath(new URL('..', import.meta.url)),
@@ -148,34 +148,6 @@ test.describe('Open in remote-viewer', () => {
 
 // ---- fixtures -------------------------------------------------------------------
 
-/** An Xvfb on the first free display from :140 (the system tests start at :93). */
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  for (let n = 140; n < 240; n++) {
-    const taken = await Promise.any([access(`/tmp/.X${n}-lock`), access(`/tmp/.X11-unix/X${n}`)]).then(
-      () => true,
-      () => false,
-    );
-    if (taken) continue;
-    const child = spawn('Xvfb', [`:${n}`, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      if (await access(`/tmp/.X11-unix/X${n}`).then(() => true, () => false)) return { display: `:${n}`, process: child };
-      await sleep(50);
-    }
-    await stopProcess(child); // lost a race for this number, or too slow: try the next one
-  }
-  throw new Error('no free X display between :140 and :239 for Xvfb');
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -211,46 +183,10 @@ async function viewerConnections(spiceSocket: string, viewerPid: number): Promis
 async function writeOnGuestScreen(serialSocket: string, text: string): Promise<void> {
   const serial = await GuestSerial.connect(serialSocket);
   try {
-    // The shell may still be starting: poke it until it answers (bounded).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await serial.run('true', GUEST_PROMPT, 3000);
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-      }
-    }
+    await waitForShell(serial, GUEST_PROMPT);
     await serial.run(`clear > /dev/tty1; echo '${text}' > /dev/tty1`, GUEST_PROMPT);
   } finally {
     serial.close();
   }
 }
 
-/** Screenshots the X screen (xwd -> PNG) once it shows more than a few colours (bounded). */
-async function screenshotUntilBusy(display: string, out: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  let colours = 0;
-  while (Date.now() < deadline) {
-    await sleep(1000); // let the display channel draw the guest's screen
-    const xwd = await execa('xwd', ['-root', '-silent', '-display', display], { encoding: 'buffer', timeout: 10_000 });
-    const ppm = await execa('xwdtopnm', [], { input: xwd.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' });
-    colours = countColours(Buffer.from(ppm.stdout));
-    if (colours >= 8) {
-      const png = await execa('pnmtopng', [], { input: ppm.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' });
-      await writeFile(out, png.stdout);
-      await chmod(out, 0o644);
-      return;
-    }
-  }
-  throw new Error(`the X screen stayed blank (${colours} colours) for 20 s: remote-viewer drew nothing`);
-}
-
-/** Distinct colours in a binary PPM (P6, maxval 255), sampled on every 7th pixel. */
-function countColours(ppm: Buffer): number {
-  const header = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 64).toString('latin1'));
-  if (!header) return 0;
-  const seen = new Set<number>();
-  for (let i = header[0].length; i + 2 < ppm.length; i += 21) seen.add((ppm[i]! << 16) | (ppm[i + 1]! << 8) | ppm[i + 2]!);
-  return seen.size;
-}

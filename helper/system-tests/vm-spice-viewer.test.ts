@@ -2,8 +2,8 @@
 // SPICE, main's handler table over the real helper opening the viewer, and proof that it
 // connected (the kernel's socket table, QMP query-spice) plus a screenshot of the screen.
 // A second case runs QEMU as root and the viewer as `nobody`, through the socket hand-over.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { access, chmod, chown, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chown, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import type { VmConsoleInfo } from '../../src-shared/vm.js';
 import { silentLogger } from '../src/util/logger.js';
 import { VmManager } from '../src/vm/vm-manager.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
-import { GuestSerial, waitForLogText } from './fixtures/guest-serial.js';
+import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
+import { screenshotUntilBusy, startXvfb, stopProcess, type XDisplay } from './fixtures/x-display.js';
 import { makeTestDir, removeTestDir, REPO, startHelper, type RunningHelper } from './helper-harness.js';
 
 const SCREEN_TEXT = 'NOVA SPICE VIEWER TEST';
@@ -23,7 +24,7 @@ const ARTIFACTS = join(REPO, 'e2e/artifacts');
 
 let dir = '';
 let guest: TestGuest;
-let xvfb: { display: string; process: ChildProcess } | null = null;
+let xvfb: XDisplay | null = null;
 let helper: RunningHelper | null = null;
 let client: HelperClient | null = null;
 let vms: VmManager | null = null;
@@ -33,7 +34,8 @@ const savedEnv = { DISPLAY: process.env.DISPLAY, WAYLAND_DISPLAY: process.env.WA
 beforeAll(async () => {
   guest = await ensureTestGuest();
   dir = await makeTestDir('nv3s');
-  xvfb = await startXvfb();
+  await mkdir(ARTIFACTS, { recursive: true });
+  xvfb = await startXvfb(93, 140);
 }, 180_000);
 
 afterAll(async () => {
@@ -104,7 +106,7 @@ describe('vm.openViewer through main, QEMU and main as root', () => {
     await waitForLogText(consoles.serialLog, GUEST_READY_MARKER, 60_000);
     const serial = await GuestSerial.connect(consoles.serialSocket);
     try {
-      await waitForPrompt(serial);
+      await waitForShell(serial, GUEST_PROMPT);
       await serial.run(`clear > /dev/tty1; echo '${SCREEN_TEXT}' > /dev/tty1`, GUEST_PROMPT);
     } finally {
       serial.close();
@@ -186,30 +188,6 @@ describe('QEMU as root, the viewer as another user', () => {
 
 // ---- fixtures -------------------------------------------------------------------
 
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  for (let n = 93; n < 200; n++) {
-    const taken = await Promise.any([access(`/tmp/.X${n}-lock`), access(`/tmp/.X11-unix/X${n}`)]).then(() => true, () => false);
-    if (taken) continue;
-    const child = spawn('Xvfb', [`:${n}`, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      if (await access(`/tmp/.X11-unix/X${n}`).then(() => true, () => false)) return { display: `:${n}`, process: child };
-      await sleep(50);
-    }
-    await stopProcess(child); // lost a race for this number, or too slow: try the next one
-  }
-  throw new Error('no free X display between :93 and :199 for Xvfb');
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -261,52 +239,3 @@ async function connectionsTo(path: string): Promise<number> {
   return r.stdout.split('\n').filter((l) => l.split(/\s+/).includes(path)).length;
 }
 
-/** Screenshots the X screen (xwd -> PNG) until the picture has more than a few colours (bounded). */
-async function screenshotUntilBusy(display: string, out: string): Promise<string> {
-  await mkdir(ARTIFACTS, { recursive: true });
-  const deadline = Date.now() + 20_000;
-  let colours = 0;
-  while (Date.now() < deadline) {
-    await sleep(1000); // let the display channel draw the guest's screen
-    const xwd = await execa('xwd', ['-root', '-silent', '-display', display], { encoding: 'buffer', timeout: 10_000 });
-    const ppm = await execa('xwdtopnm', [], { input: xwd.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' });
-    colours = countColours(Buffer.from(ppm.stdout));
-    if (colours >= 8) {
-      await execa('pnmtopng', [], { input: ppm.stdout, encoding: 'buffer', timeout: 10_000, stderr: 'ignore' }).then((png) => writeFileBuffer(out, png.stdout));
-      return out;
-    }
-  }
-  throw new Error(`the X screen stayed blank (${colours} colours) for 20 s: remote-viewer drew nothing`);
-}
-
-async function writeFileBuffer(path: string, data: Uint8Array): Promise<void> {
-  await writeFile(path, data);
-  await chmod(path, 0o644);
-}
-
-/** Distinct colours in a binary PPM (P6, maxval 255), sampled on every 7th pixel. */
-function countColours(ppm: Buffer): number {
-  const header = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 64).toString('latin1'));
-  if (!header) return 0;
-  const start = header[0].length;
-  const seen = new Set<number>();
-  for (let i = start; i + 2 < ppm.length; i += 21) seen.add((ppm[i]! << 16) | (ppm[i + 1]! << 8) | ppm[i + 2]!);
-  return seen.size;
-}
-
-async function waitForPrompt(serial: GuestSerial): Promise<void> {
-  // The shell may still be starting: poke it until it answers.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await serial.run('true', GUEST_PROMPT, 3000);
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
