@@ -532,15 +532,7 @@ export class VmManager {
   }
 
   async snapshotRestore(name: string, snap: string): Promise<void> {
-    this.checkName(name);
-    this.checkSnapshotName(snap);
-    await this.locks.withLock(name, async () => {
-      const def = await this.store.loadDefinition(name);
-      const tree = await this.store.loadSnapshots(name);
-      const entry = tree.snapshots.find((s) => s.name === snap);
-      if (!entry) throw new NovaError('not_found', `VM ${name} has no snapshot named ${snap}`);
-      const devices = this.snapshotDevices(def);
-      const vm = this.live.get(name);
+    await this.withSnapshot(name, snap, async ({ def, tree, entry, devices, vm }) => {
       if (vm) {
         if (!entry.withMemory) throw new NovaError('failed_precondition', `snapshot ${snap} holds disks only: stop VM ${name} to restore it`);
         await vm.qmp!.snapshotLoad(`nova-load-${snap}`, snap, devices[0]!, devices);
@@ -552,6 +544,21 @@ export class VmManager {
   }
 
   async snapshotDelete(name: string, snap: string): Promise<void> {
+    await this.withSnapshot(name, snap, async ({ def, tree, entry, devices, vm }) => {
+      if (vm) await vm.qmp!.snapshotDelete(`nova-del-${snap}`, snap, devices);
+      else for (const d of def.disks.filter((x) => devices.includes(x.id))) await this.img.snapshotDelete(d.path, snap);
+      // Children move up to the deleted snapshot's parent, so the tree stays connected.
+      const snapshots = tree.snapshots.filter((s) => s.name !== snap).map((s) => (s.parent === snap ? { ...s, parent: entry.parent } : s));
+      await this.store.saveSnapshots(name, { current: tree.current === snap ? entry.parent : tree.current, snapshots });
+    });
+  }
+
+  /** Runs `work` under the VM's lock with an existing snapshot, its disks and the live VM if running. */
+  private async withSnapshot(
+    name: string,
+    snap: string,
+    work: (ctx: { def: VmDefinition; tree: SnapshotTree; entry: Snapshot; devices: string[]; vm: LiveVm | undefined }) => Promise<void>,
+  ): Promise<void> {
     this.checkName(name);
     this.checkSnapshotName(snap);
     await this.locks.withLock(name, async () => {
@@ -559,13 +566,7 @@ export class VmManager {
       const tree = await this.store.loadSnapshots(name);
       const entry = tree.snapshots.find((s) => s.name === snap);
       if (!entry) throw new NovaError('not_found', `VM ${name} has no snapshot named ${snap}`);
-      const devices = this.snapshotDevices(def);
-      const vm = this.live.get(name);
-      if (vm) await vm.qmp!.snapshotDelete(`nova-del-${snap}`, snap, devices);
-      else for (const d of def.disks.filter((x) => devices.includes(x.id))) await this.img.snapshotDelete(d.path, snap);
-      // Children move up to the deleted snapshot's parent, so the tree stays connected.
-      const snapshots = tree.snapshots.filter((s) => s.name !== snap).map((s) => (s.parent === snap ? { ...s, parent: entry.parent } : s));
-      await this.store.saveSnapshots(name, { current: tree.current === snap ? entry.parent : tree.current, snapshots });
+      await work({ def, tree, entry, devices: this.snapshotDevices(def), vm: this.live.get(name) });
     });
   }
 
