@@ -7,7 +7,7 @@ import type { Capsule, CapsuleMetrics, OciImage } from '../../../src-shared/caps
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import { CAPSULE_ACTION_LABEL, cpuPercentBetween, isCapsuleLive, type CapsuleAction } from '../lib/capsule-format.js';
 import type { NovaClient } from '../transport/nova-client.js';
-import { dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
+import { debouncedRefetch, dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
 
 /** Seconds between metrics samples. */
 export const CAPSULE_SAMPLE_SECONDS = 2;
@@ -83,14 +83,8 @@ export function createCapsuleStore(client: NovaClient): { store: CapsuleStore; d
     dismissFailure: (name) => dismissResourceFailure(get, set, name),
   }));
 
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const refetchSoon = (): void => {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void store.getState().load();
-    }, REFETCH_DEBOUNCE_MS);
-  };
+  const refetch = debouncedRefetch(() => store.getState().load(), REFETCH_DEBOUNCE_MS);
+  const refetchSoon = refetch.trigger;
 
   // The previous cumulative sample per capsule, to turn counters into rates.
   const previous = new Map<string, CapsuleMetrics>();
@@ -137,7 +131,7 @@ export function createCapsuleStore(client: NovaClient): { store: CapsuleStore; d
   return {
     store,
     dispose: () => {
-      if (timer) clearTimeout(timer);
+      refetch.cancel();
       clearInterval(poll);
       offState();
       offImages();

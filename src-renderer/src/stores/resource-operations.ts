@@ -43,6 +43,27 @@ export function dismissResourceFailure<S extends OperationState>(get: Get<S>, se
   set({ failures: without(get().failures, name) });
 }
 
+/**
+ * Coalesces a burst of change events (a start emits several state changes) into one
+ * refetch `delayMs` after the first; `cancel` drops a pending one when the store goes.
+ */
+export function debouncedRefetch(load: () => Promise<void>, delayMs: number): { trigger: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return {
+    trigger: () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        void load();
+      }, delayMs);
+    },
+    cancel: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
 function without<V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> {
   const copy = { ...record };
   delete copy[key];

@@ -7,7 +7,7 @@ import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { VmAction } from '../lib/vm-format.js';
 import type { NovaClient } from '../transport/nova-client.js';
-import { dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
+import { debouncedRefetch, dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
 
 const LIVE_POINTS = 60;
 const REFETCH_DEBOUNCE_MS = 150;
@@ -91,14 +91,8 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
     dismissFailure: (name) => dismissResourceFailure(get, set, name),
   }));
 
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const refetchSoon = (): void => {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void store.getState().load();
-    }, REFETCH_DEBOUNCE_MS);
-  };
+  const refetch = debouncedRefetch(() => store.getState().load(), REFETCH_DEBOUNCE_MS);
+  const refetchSoon = refetch.trigger;
   const offState = client.on('vm.stateChanged', refetchSoon);
   const offMetrics = client.on('vm.metricsSampled', (m) => {
     const prev = store.getState().live[m.name];
@@ -112,7 +106,7 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
   return {
     store,
     dispose: () => {
-      if (timer) clearTimeout(timer);
+      refetch.cancel();
       offState();
       offMetrics();
       offHelper();
