@@ -1,0 +1,52 @@
+// One live metrics chart (recharts) as every resource page shows it: a title with the
+// latest value, time along the bottom, one line per series. No animation: the data moves,
+// the page stays calm. The point type is the page's own (a VM's history, a capsule's samples).
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+
+type NumericKey<P> = { [K in keyof P]: P[K] extends number ? K : never }[keyof P] & string;
+
+export interface MetricChartDef<P> {
+  id: string;
+  title: string;
+  series: Array<{ key: NumericKey<P>; label: string }>;
+  format: (v: number) => string;
+}
+
+export interface MetricChartProps<P extends { t: number }> {
+  chart: MetricChartDef<P>;
+  points: readonly P[];
+  tick: (t: number) => string;
+  /** The y axis; by default from zero to the data's maximum. */
+  yDomain?: [number, number | 'auto' | ((max: number) => number)];
+  allowDecimals?: boolean;
+}
+
+/** CPU charts start at a full core's 100 % and grow with more cores. */
+export const CPU_DOMAIN: [number, (max: number) => number] = [0, (max) => Math.max(100, Math.ceil(max))];
+
+export function MetricChart<P extends { t: number }>({ chart, points, tick, yDomain = [0, 'auto'], allowDecimals = true }: MetricChartProps<P>) {
+  const last = points.at(-1);
+  return (
+    <figure className="vm-chart" data-chart={chart.id} data-points={points.length} aria-label={`${chart.title} graph`}>
+      <figcaption className="vm-chart__title">
+        {chart.title}
+        <span className="vm-chart__now">
+          {last ? chart.series.map((s) => `${chart.series.length > 1 ? `${s.label} ` : ''}${chart.format(last[s.key] as number)}`).join(' · ') : '—'}
+        </span>
+      </figcaption>
+      <div className="vm-chart__plot">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={[...points]} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
+            <CartesianGrid className="vm-chart__grid" vertical={false} />
+            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={tick} minTickGap={40} tick={{ fontSize: 11 }} />
+            <YAxis width={64} allowDecimals={allowDecimals} tickFormatter={chart.format} tick={{ fontSize: 11 }} domain={yDomain} />
+            <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleTimeString()} formatter={(v) => chart.format(Number(v))} />
+            {chart.series.map((s, i) => (
+              <Line key={s.key} className={`vm-series vm-series--${i}`} dataKey={s.key} name={s.label} stroke="currentColor" dot={false} strokeWidth={1.5} isAnimationActive={false} />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
