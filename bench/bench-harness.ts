@@ -56,6 +56,30 @@ export async function interleaved(
   return { nova: summarize(a), raw: summarize(b) };
 }
 
+/**
+ * For benchmarks whose runs time themselves (each returns its own milliseconds, leaving
+ * out per-run setup and cleanup): `warmup` pairs first to warm caches for both, then
+ * rounds of `perRound` Nova runs and `perRound` raw runs, alternating so both see the
+ * same load.
+ */
+export async function pairedRuns(
+  nova: () => Promise<number>,
+  raw: () => Promise<number>,
+  o: { warmup: number; rounds: number; perRound: number },
+): Promise<{ nova: Sample; raw: Sample }> {
+  for (let i = 0; i < o.warmup; i++) {
+    await nova();
+    await raw();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    for (let i = 0; i < o.perRound; i++) a.push(await nova());
+    for (let i = 0; i < o.perRound; i++) b.push(await raw());
+  }
+  return { nova: summarize(a), raw: summarize(b) };
+}
+
 export function formatResults(results: BenchResult[]): string {
   const lines = ['benchmark                          nova p50    raw p50     ratio   target  verdict'];
   for (const r of results) {

@@ -2,7 +2,7 @@
 // (in-process, no helper RPC; the detached shim and runc are real) against `runc run` of the
 // same bundle (Nova's config.json, own overlay rootfs) directly. Both sides prepare their
 // bundle before the clock starts, as `podman create` does: create and delete are not timed.
-import { summarize, type Benchmark } from './bench-harness.js';
+import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { capsuleBenchRun, IMAGE, runc } from './capsule-bench-fixture.js';
 
 const ROUNDS = 6;
@@ -39,18 +39,8 @@ export const capsuleStartToExit: Benchmark = {
         await runc(['--root', run.rawRoot, 'run', '--bundle', bundle, rawId]);
         return Number(process.hrtime.bigint() - t0) / 1e6;
       };
-      // Warm the page cache for both before measuring either.
-      for (let i = 0; i < 3; i++) {
-        await nova();
-        await direct();
-      }
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < PER_ROUND; i++) a.push(await nova());
-        for (let i = 0; i < PER_ROUND; i++) b.push(await direct());
-      }
-      return { name: this.name, nova: summarize(a), raw: summarize(b), unit: 'ms', target: 1.3 };
+      const measured = await pairedRuns(nova, direct, { warmup: 3, rounds: ROUNDS, perRound: PER_ROUND });
+      return { name: this.name, nova: measured.nova, raw: measured.raw, unit: 'ms', target: 1.3 };
     } finally {
       await run.cleanup();
     }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsRunner } from '../helper/src/network/command-runner.js';
 import { NetworkManager } from '../helper/src/network/network-manager.js';
-import { summarize, type Benchmark } from './bench-harness.js';
+import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { pidsMentioning } from './vm-bench-fixture.js';
 
 const NS = { host: 'nvb-thost', g1: 'nvb-tg1', g2: 'nvb-tg2', r1: 'nvb-tr1', r2: 'nvb-tr2' };
@@ -101,16 +101,11 @@ export const networkThroughput: Benchmark = {
       ip('-n', NS.r1, 'link', 'set', 'eth0', 'up');
       ip('-n', NS.r2, 'link', 'set', 'eth0', 'up');
 
-      await transfer(NS.g1, NS.g2, '10.124.0.12');
-      await transfer(NS.r1, NS.r2, '10.125.0.2');
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < PER_ROUND; i++) a.push(await transfer(NS.g1, NS.g2, '10.124.0.12'));
-        for (let i = 0; i < PER_ROUND; i++) b.push(await transfer(NS.r1, NS.r2, '10.125.0.2'));
-      }
-      const nova = summarize(a);
-      const raw = summarize(b);
+      const { nova, raw } = await pairedRuns(
+        () => transfer(NS.g1, NS.g2, '10.124.0.12'),
+        () => transfer(NS.r1, NS.r2, '10.125.0.2'),
+        { warmup: 1, rounds: ROUNDS, perRound: PER_ROUND },
+      );
       const mbps = (ms: number) => ((BYTES / (ms / 1000)) * 8) / 1e9;
       process.stderr.write(`  throughput p50: Nova bridge ${mbps(nova.p50).toFixed(2)} Gbit/s, direct veth ${mbps(raw.p50).toFixed(2)} Gbit/s (${(raw.p50 / nova.p50).toFixed(3)} of direct)\n`);
       await mgr.delete('nvbtnet');

@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { ensureTestGuest, GUEST_READY_MARKER } from '../helper/system-tests/fixtures/guest-builder.js';
 import { VmDefinitionSchema } from '../src-shared/vm.js';
-import { summarize, type Benchmark } from './bench-harness.js';
+import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { rawArgv, spawnRaw, vmBenchRun, waitForText } from './vm-bench-fixture.js';
 
 const NAME = 'nvb-boot';
@@ -45,15 +45,8 @@ export const vmBootToMarker: Benchmark = {
         await rm(raw.serialLog, { force: true }); // QEMU appends: the next run must not see this marker
         return ms;
       };
-      await nova();
-      await direct();
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < PER_ROUND; i++) a.push(await nova());
-        for (let i = 0; i < PER_ROUND; i++) b.push(await direct());
-      }
-      return { name: this.name, nova: summarize(a), raw: summarize(b), unit: 'ms', target: 1.05 };
+      const measured = await pairedRuns(nova, direct, { warmup: 1, rounds: ROUNDS, perRound: PER_ROUND });
+      return { name: this.name, nova: measured.nova, raw: measured.raw, unit: 'ms', target: 1.05 };
     } finally {
       await run.cleanup();
     }

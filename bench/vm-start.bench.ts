@@ -2,7 +2,7 @@
 // negotiation) against spawning qemu-system-x86_64 with the same argv and negotiating
 // QMP as early as the socket accepts. A diskless q35 under TCG: the guest does not matter.
 import { VmDefinitionSchema } from '../src-shared/vm.js';
-import { summarize, type Benchmark } from './bench-harness.js';
+import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { rawArgv, spawnRaw, vmBenchRun, waitQmpReady } from './vm-bench-fixture.js';
 
 const NAME = 'nvb-start';
@@ -32,18 +32,8 @@ export const vmStartToQmp: Benchmark = {
         await q.kill();
         return ms;
       };
-      // Warm the page cache for both before measuring either.
-      for (let i = 0; i < 2; i++) {
-        await nova();
-        await direct();
-      }
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < PER_ROUND; i++) a.push(await nova());
-        for (let i = 0; i < PER_ROUND; i++) b.push(await direct());
-      }
-      return { name: this.name, nova: summarize(a), raw: summarize(b), unit: 'ms', target: 1.15 };
+      const measured = await pairedRuns(nova, direct, { warmup: 2, rounds: ROUNDS, perRound: PER_ROUND });
+      return { name: this.name, nova: measured.nova, raw: measured.raw, unit: 'ms', target: 1.15 };
     } finally {
       await run.cleanup();
     }
