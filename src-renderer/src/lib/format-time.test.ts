@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatDuration } from './format-time.js';
+import { defaultSnapshotName, formatAgo, formatDuration } from './format-time.js';
 
 describe('time wording', () => {
   it('formats durations at the precision a person needs', () => {
@@ -16,5 +16,11 @@ describe('time wording', () => {
     expect(formatAgo(now - 3 * 60_000, now)).toBe('3 min ago');
     expect(formatAgo(now - 5 * 3_600_000, now)).toBe('5 h ago');
     expect(formatAgo(now - 49 * 3_600_000, now)).toBe('2 d ago');
+  });
+});
+
+describe('defaultSnapshotName', () => {
+  it('names a snapshot after the local time it was proposed, zero-padded so names sort by time', () => {
+    expect(defaultSnapshotName(new Date(2026, 0, 5, 7, 8, 9))).toBe('snap-20260105-070809');
   });
 });

@@ -26,3 +26,9 @@ export function formatClock(iso: string): string {
     ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
     : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
+
+/** A snapshot name that sorts by time and is valid wherever snapshot names are: snap-YYYYMMDD-HHMMSS. */
+export function defaultSnapshotName(at: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `snap-${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
+}

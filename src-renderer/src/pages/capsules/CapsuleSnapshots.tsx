@@ -9,14 +9,9 @@ import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js'
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { formatBytes } from '../../lib/vm-format.js';
+import { defaultSnapshotName } from '../../lib/format-time.js';
 import { FormField } from '../vms/FormField.js';
 import { useCapsuleStore } from './capsule-context.js';
-
-function defaultName(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `snap-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
-}
 
 export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
   const { client } = useServices();
@@ -25,7 +20,7 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
   const busy = useStore(store, (s) => s.pending[name]);
   const [snapshots, setSnapshots] = useState<readonly CapsuleSnapshot[] | null>(null);
   const [loadError, setLoadError] = useState<ErrorShape | null>(null);
-  const [snapName, setSnapName] = useState(defaultName);
+  const [snapName, setSnapName] = useState(() => defaultSnapshotName());
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const stopped = capsule.state === 'stopped' || capsule.state === 'created';
   const nameCheck = CapsuleSnapshotNameSchema.safeParse(snapName);
@@ -58,7 +53,7 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
         onSubmit={(e) => {
           e.preventDefault();
           if (nameError || busy) return;
-          void run('Snapshotting…', () => client.call('capsule.snapshotCreate', { name, snapshot: snapName })).then(() => setSnapName(defaultName()));
+          void run('Snapshotting…', () => client.call('capsule.snapshotCreate', { name, snapshot: snapName })).then(() => setSnapName(defaultSnapshotName()));
         }}
       >
         <FormField label="Snapshot name" error={nameError} hint={stopped ? 'Saves the writable layer: a btrfs snapshot where it is a subvolume, an archive otherwise.' : 'The capsule is frozen while its layer is saved.'}>

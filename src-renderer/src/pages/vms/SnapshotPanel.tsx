@@ -9,6 +9,7 @@ import { SnapshotNameSchema, type Snapshot, type SnapshotTree, type VmInfo } fro
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { formatBytes } from '../../lib/vm-format.js';
+import { defaultSnapshotName } from '../../lib/format-time.js';
 import { FormField } from './FormField.js';
 import { OperationProgress } from './OperationProgress.js';
 import { useVmStore } from './vm-context.js';
@@ -28,12 +29,6 @@ function buildTree(snaps: readonly Snapshot[]): Node[] {
   return roots;
 }
 
-function defaultName(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `snap-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
-}
-
 export function SnapshotPanel({ vm }: { vm: VmInfo }) {
   const { client } = useServices();
   const store = useVmStore();
@@ -41,7 +36,7 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
   const busy = useStore(store, (s) => s.pending[name]);
   const [tree, setTree] = useState<SnapshotTree | null>(null);
   const [loadError, setLoadError] = useState<ErrorShape | null>(null);
-  const [snapName, setSnapName] = useState(defaultName);
+  const [snapName, setSnapName] = useState(() => defaultSnapshotName());
   const [description, setDescription] = useState('');
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
 
@@ -78,7 +73,7 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
       client.call('vm.snapshotCreate', { name, snapshot: snapName, description }),
     );
     if (ok) {
-      setSnapName(defaultName());
+      setSnapName(defaultSnapshotName());
       setDescription('');
     }
   };
