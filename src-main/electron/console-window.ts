@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { WindowOpenHandlerResponse } from 'electron';
 import { ConsoleProxy, ConsoleProxyServer, helperConsoleDeps } from '../core/console-proxy.js';
 import type { HelperClient } from '../core/helper-client.js';
-import { APP_ORIGIN, RENDERER_CSP } from './security.js';
+import { APP_ORIGIN, RENDERER_CSP, secureWebPreferences } from './security.js';
 
 export interface ElectronConsoles {
   readonly server: ConsoleProxyServer;
@@ -52,14 +52,7 @@ export function consoleWindowOpen(url: string, preloadPath: string): WindowOpenH
       width: 1040,
       height: 820,
       autoHideMenuBar: true,
-      webPreferences: {
-        preload: preloadPath,
-        sandbox: true,
-        contextIsolation: true,
-        nodeIntegration: false,
-        webSecurity: true,
-        webviewTag: false,
-      },
+      webPreferences: secureWebPreferences(preloadPath),
     },
   };
 }

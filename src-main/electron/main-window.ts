@@ -2,7 +2,7 @@
 // ready-to-show may never fire on Wayland.
 import { join } from 'node:path';
 import { BrowserWindow, nativeTheme } from 'electron';
-import { APP_ORIGIN } from './security.js';
+import { APP_ORIGIN, secureWebPreferences } from './security.js';
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
   const win = new BrowserWindow({
@@ -14,17 +14,7 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
     title: 'Nova',
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f6f7f9',
     autoHideMenuBar: true,
-    webPreferences: {
-      preload: preloadPath,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(preloadPath),
   });
   win.webContents.once('did-finish-load', () => win.show());
   void win.loadURL(`${APP_ORIGIN}/index.html`);

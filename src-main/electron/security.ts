@@ -1,6 +1,6 @@
 // Hardening shared by every window: our own origin only, no permissions, no new
 // windows, no webviews, IPC accepted only from our main frame.
-import { app, session, type IpcMainInvokeEvent, type WebContents, type WindowOpenHandlerResponse } from 'electron';
+import { app, session, type IpcMainInvokeEvent, type WebContents, type WebPreferences, type WindowOpenHandlerResponse } from 'electron';
 
 export const APP_SCHEME = 'nova';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
@@ -8,6 +8,21 @@ export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export const RENDERER_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Every window of ours: sandboxed, isolated, no Node anywhere, only our preload. */
+export function secureWebPreferences(preloadPath: string): WebPreferences {
+  return {
+    preload: preloadPath,
+    sandbox: true,
+    contextIsolation: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    spellcheck: false,
+  };
+}
 
 export function isOurUrl(url: string): boolean {
   try {
