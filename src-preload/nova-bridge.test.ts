@@ -7,10 +7,11 @@ const PINNED_SURFACE = {
   capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen'],
   helper: ['info', 'ping'],
   host: ['check'],
-  image: ['import', 'importCancel', 'list', 'remove'],
+  image: ['import', 'list', 'remove'],
   network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'setPeers'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
+  operation: ['cancel', 'get', 'list'],
   subscribe: 'function',
   vm: ['clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
 };

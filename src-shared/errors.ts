@@ -8,6 +8,7 @@ export const ErrorCodeSchema = z.enum([
   'not_found',
   'already_exists',
   'failed_precondition', // the resource is in the wrong state for this operation
+  'locked', // another operation holds the resource; the message names it
   'not_authorized', // polkit (or the peer check) refused the caller
   'unknown_method',
   'protocol', // a malformed frame or JSON-RPC envelope

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
 import { PolkitAuthorizer } from './auth/authorizer.js';
 import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-engine.js';
@@ -15,6 +14,11 @@ import { capsuleHandlers } from './methods/capsule-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
 import { networkHandlers } from './methods/network-methods.js';
+import { operationHandlers } from './methods/operation-methods.js';
+import { OPERATION_RECORD, OperationManager } from './operations/operation-manager.js';
+import { RecordStore } from './state/record-store.js';
+import { closeInheritedFds } from './process/inherited-fds.js';
+import { ProcessRunner } from './process/process-runner.js';
 import { vmHandlers } from './methods/vm-methods.js';
 import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
@@ -46,6 +50,8 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
 `;
 
 async function main(): Promise<number> {
+  // Before anything is spawned: children get fds 0-2 and nothing the helper's parent left open.
+  closeInheritedFds();
   let args;
   try {
     args = parseArgs({
@@ -85,10 +91,11 @@ async function main(): Promise<number> {
   const releaseStateDir = await claimStateDir(stateDir);
 
   const startedAt = new Date();
+  const processes = new ProcessRunner();
+  // Two minutes: pkcheck waits while an authentication agent shows its dialog.
   const authorizer = new PolkitAuthorizer(async (argv) => {
-    const [file, ...rest] = argv as [string, ...string[]];
-    const r = await execa(file, rest, { reject: false, timeout: 120_000, stdin: 'ignore', env: { LANG: 'C' }, extendEnv: false });
-    return { exitCode: r.exitCode ?? null, stderr: String(r.stderr ?? '') };
+    const r = await processes.run({ argv, timeoutMs: 120_000, allowFailure: true });
+    return { exitCode: r.exitCode, stderr: r.stderr };
   }, logger.child({ component: 'authorizer' }));
 
   let server: RpcServer | null = null;
@@ -98,6 +105,12 @@ async function main(): Promise<number> {
     stateDir,
     logger: logger.child({ component: 'host-check' }),
   });
+  const operations = new OperationManager({
+    logger: logger.child({ component: 'operations' }),
+    emit: (op) => emit({ name: 'operation.changed', payload: op }),
+    store: new RecordStore(OPERATION_RECORD, join(stateDir, 'operations')),
+  });
+  await operations.init();
   const runDir = resolve(args['run-dir'] ?? join(stateDir, 'run'));
   const allowedRoots = [...(args['allowed-root'] ?? DEFAULT_ALLOWED_ROOTS).map((r) => resolve(r)), stateDir];
   const networks = new NetworkManager({
@@ -125,6 +138,7 @@ async function main(): Promise<number> {
     onStateChange: (change) => emit({ name: 'vm.stateChanged', payload: change }),
     ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
     networks: networkManagerPort(networks),
+    operations,
   });
   // Recovery before serving: networks first (running VMs' taps come back with them), then
   // reattach to running VMs; a VM found dead gives its tap back.
@@ -137,7 +151,7 @@ async function main(): Promise<number> {
 
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
-    ...vmHandlers({ vms, emit }),
+    ...vmHandlers({ vms }),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,
       images: capsuleEngine.images,
@@ -146,6 +160,7 @@ async function main(): Promise<number> {
       emit,
     }),
     ...networkHandlers({ networks, onChanged: (name) => emit({ name: 'network.changed', payload: { name } }) }),
+    ...operationHandlers({ operations, authorizer }),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {
@@ -170,6 +185,8 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   stopSampling();
+  // Work under way is cancelled and cleaned up rather than left half-made.
+  await operations.cancelAll();
   await server.close();
   capsuleEngine.close();
   // VMs, capsules and networks keep running: the next helper reattaches to them.

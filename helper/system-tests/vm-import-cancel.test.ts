@@ -1,23 +1,24 @@
-// Cancelling an image import through the contract's handlers, against real qemu-img: a
-// large sparse raw disk cancelled mid-conversion reports `cancelled`, leaves no partial
-// file or record, and frees the name for the next import; an ISO copy cancels the same way.
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// A disk import is an operation: against the real helper and real qemu-img, it reports
+// progress, a conflicting request is refused as `locked` naming the import, and a cancel
+// (operation.cancel from a client, or Ctrl+C in `nova image import`) stops qemu-img and
+// leaves no partial file, no record and no process behind. qemu-img converts this host's
+// test disks in well under a second, so the tests freeze it (SIGSTOP) mid-way to act
+// while it works, and let it go on (SIGCONT) for the cancel to reach it.
+import { spawn } from 'node:child_process';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmEvent } from '../../src-shared/api/vm-api.js';
-import { vmHandlers, type VmHandlers } from '../src/methods/vm-methods.js';
-import type { CallContext } from '../src/methods/handler-table.js';
-import { silentLogger } from '../src/util/logger.js';
-import { VmManager } from '../src/vm/vm-manager.js';
+import type { Operation } from '../../src-shared/operation.js';
+import { HelperClient } from '../../src-main/core/helper-client.js';
+import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
-const ROOT: CallContext = { caller: { pid: process.pid, uid: 0, gid: 0, startTime: null } };
+const PREFIX = 'nv8i';
 const MIB = 1024 * 1024;
 
-let dir: string;
-let vms: VmManager;
-let handlers: VmHandlers;
-const events: VmEvent[] = [];
+let dir = '';
+let helper: RunningHelper;
+let client: HelperClient;
+const seen: Operation[] = [];
 
 /** A sparse raw disk: `chunks` runs of non-zero data spread over `virtualGiB` (zeros convert in no time). */
 async function sparseRaw(path: string, virtualGiB: number, chunks: number, chunkMiB: number): Promise<void> {
@@ -32,7 +33,7 @@ async function sparseRaw(path: string, virtualGiB: number, chunks: number, chunk
   }
 }
 
-/** qemu-img processes writing into this run's folder. */
+/** qemu-img processes working on this run's files. */
 async function qemuImgsUnder(path: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
@@ -43,86 +44,127 @@ async function qemuImgsUnder(path: string): Promise<number[]> {
   return pids;
 }
 
-function progressOf(name: string): number[] {
-  return events.filter((e) => e.name === 'image.importProgressed' && e.payload.name === name).map((e) => (e.payload as { percent: number }).percent);
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  for (;;) {
+    const v = probe();
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
+const imagesDir = () => join(helper.stateDir, 'images');
+
+/** Waits for the qemu-img of this run and freezes it where it is. */
+async function freezeQemuImg(): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [pid] = await qemuImgsUnder(dir);
+    if (pid !== undefined) {
+      process.kill(pid, 'SIGSTOP');
+      return pid;
+    }
+    if (Date.now() > deadline) throw new Error('qemu-img did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'nv3a-'));
-  vms = new VmManager({
-    stateDir: join(dir, 'state'),
-    allowedRoots: [dir],
-    hostAccelerator: async () => 'tcg',
-    logger: silentLogger(),
-  });
-  await vms.init();
-  handlers = vmHandlers({ vms, emit: (e) => events.push(e) });
+  dir = await makeTestDir(PREFIX);
+  helper = await startHelper(dir, { extraArgs: ['--allowed-root', dir] });
+  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
+  client.start();
+  await client.waitForConnection();
+  client.onEvent((e) => e.name === 'operation.changed' && seen.push(e.payload));
+  // 64 GiB virtual, 768 MiB of data in 48 runs: several seconds of conversion on this host.
+  await sparseRaw(join(dir, 'big.raw'), 64, 48, 16);
 });
 
 afterAll(async () => {
-  for (const pid of await qemuImgsUnder(dir ?? '/nonexistent')) process.kill(pid, 'SIGKILL');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  client?.close();
+  for (const pid of await qemuImgsUnder(dir || '/nonexistent')) process.kill(pid, 'SIGKILL');
+  await helper?.stop();
+  if (dir) await removeTestDir(dir);
 });
 
-describe('image.importCancel', () => {
-  it('answers false when no import of that name runs', async () => {
-    await expect(handlers['image.importCancel']({ name: 'nv3a-none' }, ROOT)).resolves.toEqual({ cancelled: false });
-  });
-
-  it('cancels a large sparse raw import mid-way: cancelled, no partial file, no record', async () => {
-    const raw = join(dir, 'nv3a-big.raw');
-    // 64 GiB virtual, 768 MiB of data in 48 runs: a few seconds of conversion on this host.
-    await sparseRaw(raw, 64, 48, 16);
-    const importing = handlers['image.import']({ path: raw, name: 'nv3a-big' }, ROOT);
+describe('disk import as an operation', () => {
+  it('refuses a conflicting import as locked, naming it, and cancels cleanly', async () => {
+    let opId = '';
+    const importing = client.call('image.import', { path: join(dir, 'big.raw'), name: 'nv8i-big' }, { onOperation: (id) => (opId = id) });
     importing.catch(() => undefined);
-    await waitFor(() => progressOf('nv3a-big').some((p) => p > 0 && p < 100), 30_000, 'conversion progress between 0 and 100 %');
-    expect(await qemuImgsUnder(dir)).toHaveLength(1);
-    const t0 = Date.now();
-    await expect(handlers['image.importCancel']({ name: 'nv3a-big' }, ROOT)).resolves.toEqual({ cancelled: true });
-    await expect(importing).rejects.toMatchObject({ code: 'cancelled', message: expect.stringMatching(/cancelled/) });
-    console.log(`import cancelled at ${progressOf('nv3a-big').at(-1)} %, settled in ${Date.now() - t0} ms`);
-    expect(progressOf('nv3a-big')).not.toContain(100);
-    expect(await readdir(vms.layout.imagesDir)).toEqual([]);
-    expect(await handlers['image.list']({}, ROOT)).toEqual([]);
+    const qemuImg = await freezeQemuImg();
+    const running = await waitFor(() => seen.find((o) => o.id === opId && o.progress.phase === 'converting raw to qcow2'), 10_000, 'the conversion phase');
+    expect(running).toMatchObject({ kind: 'image.import', resource: { kind: 'image', name: 'nv8i-big' }, title: 'import of big.raw', owner: { uid: 0 }, state: 'running', cancellable: true });
+
+    const listed = await client.call('operation.list', { state: 'running' });
+    expect(listed.operations.map((o) => o.id)).toEqual([opId]);
+
+    const second = client.call('image.import', { path: join(dir, 'big.raw'), name: 'nv8i-big' });
+    await expect(second).rejects.toMatchObject({
+      code: 'locked',
+      message: expect.stringMatching(/^Image nv8i-big is busy: import of big\.raw \(started \d+ s ago by uid 0\)$/),
+      details: { operationId: opId },
+    });
+
+    const asked = await client.call('operation.cancel', { id: opId });
+    expect(asked).toMatchObject({ id: opId, cancelRequested: true });
+    process.kill(qemuImg, 'SIGCONT');
+    await expect(importing).rejects.toMatchObject({ code: 'cancelled' });
+
+    expect(await client.call('operation.get', { id: opId })).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' }, finishedAt: expect.any(String) });
+    expect(await readdir(imagesDir())).toEqual([]);
+    expect(await client.call('image.list', {})).toEqual([]);
     expect(await qemuImgsUnder(dir)).toEqual([]);
   });
 
-  it('frees the name: the same image imports afterwards', async () => {
-    const small = join(dir, 'nv3a-small.raw');
-    await sparseRaw(small, 1, 2, 1);
-    const image = await handlers['image.import']({ path: small, name: 'nv3a-big' }, ROOT);
-    expect(image).toMatchObject({ name: 'nv3a-big', format: 'qcow2', virtualSize: 1024 * MIB });
-    await handlers['image.remove']({ name: 'nv3a-big' }, ROOT);
-  });
-
-  it('refuses a second import of a name being imported', async () => {
-    const raw = join(dir, 'nv3a-big.raw');
-    const first = handlers['image.import']({ path: raw, name: 'nv3a-twice' }, ROOT);
-    first.catch(() => undefined);
-    await waitFor(() => vms.images.importing().includes('nv3a-twice'), 5_000, 'the first import to register');
-    await expect(handlers['image.import']({ path: raw, name: 'nv3a-twice' }, ROOT)).rejects.toMatchObject({ code: 'already_exists', message: expect.stringMatching(/being imported/) });
-    await handlers['image.importCancel']({ name: 'nv3a-twice' }, ROOT);
-    await expect(first).rejects.toMatchObject({ code: 'cancelled' });
-    expect(await readdir(vms.layout.imagesDir)).toEqual([]);
+  it('frees the name: the same image imports afterwards, reporting progress, and is listed as succeeded', async () => {
+    let opId = '';
+    const image = await client.call('image.import', { path: join(dir, 'big.raw'), name: 'nv8i-big' }, { onOperation: (id) => (opId = id) });
+    expect(image).toMatchObject({ name: 'nv8i-big', format: 'qcow2', virtualSize: 64 * 1024 * MIB });
+    const phases = [...new Set(seen.filter((o) => o.id === opId).map((o) => o.progress.phase))];
+    expect(phases).toEqual(['starting', 'converting raw to qcow2', 'computing the checksum', 'done']);
+    expect(await client.call('operation.get', { id: opId })).toMatchObject({ state: 'succeeded', progress: { phase: 'done', fraction: 1 } });
+    await client.call('image.remove', { name: 'nv8i-big' });
   });
 
   it('cancels an ISO copy and removes what was copied', async () => {
-    const iso = join(dir, 'nv3a-install.iso');
+    const iso = join(dir, 'install.iso');
     await writeFile(iso, Buffer.alloc(512 * MIB, 0x33));
-    const importing = handlers['image.import']({ path: iso, name: 'nv3a-iso' }, ROOT);
+    let opId = '';
+    // Cancelled as soon as the operation exists: the copy stops at its first chunk or before.
+    const importing = client.call('image.import', { path: iso, name: 'nv8i-iso' }, { onOperation: (id) => void client.call('operation.cancel', { id }).then(() => (opId = id)) });
     importing.catch(() => undefined);
-    await waitFor(() => vms.images.importing().includes('nv3a-iso'), 5_000, 'the ISO import to register');
-    await new Promise((r) => setTimeout(r, 50));
-    await handlers['image.importCancel']({ name: 'nv3a-iso' }, ROOT);
     await expect(importing).rejects.toMatchObject({ code: 'cancelled' });
-    expect(await readdir(vms.layout.imagesDir)).toEqual([]);
+    await waitFor(() => opId !== '', 5_000, 'the cancel to answer');
+    expect(await client.call('operation.get', { id: opId })).toMatchObject({ state: 'cancelled' });
+    expect(await readdir(imagesDir())).toEqual([]);
+  });
+
+  it('nova image import: Ctrl+C cancels the operation, not just the client', async () => {
+    const cli = spawn(process.execPath, [CLI_BUNDLE, '--socket', helper.socketPath, '--no-autostart', 'image', 'import', join(dir, 'big.raw'), '--name', 'nv8i-cli'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
+    try {
+      // Without a terminal the CLI writes one line per phase.
+      const qemuImg = await freezeQemuImg();
+      await waitFor(() => stderr.includes('import of big.raw: converting raw to qcow2'), 30_000, `the CLI's progress line (stderr: ${stderr})`);
+      cli.kill('SIGINT');
+      await waitFor(() => seen.find((o) => o.resource.name === 'nv8i-cli' && o.cancelRequested), 10_000, 'the cancel request');
+      process.kill(qemuImg, 'SIGCONT');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(code).toBe(1);
+    } finally {
+      if (cli.exitCode === null) cli.kill('SIGKILL');
+    }
+    expect(stderr).toMatch(/cancelling/);
+    expect(stderr).toMatch(/import of \S+big\.raw as image nv8i-cli was cancelled; nothing was kept; cancelled at your request \[cancelled\]/);
+    const op = seen.filter((o) => o.resource.name === 'nv8i-cli').at(-1);
+    expect(op).toMatchObject({ state: 'cancelled' });
+    expect(await readdir(imagesDir())).toEqual([]);
+    expect(await qemuImgsUnder(dir)).toEqual([]);
   });
 });

@@ -5,6 +5,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OperationManager } from '../src/operations/operation-manager.js';
+import { silentLogger } from '../src/util/logger.js';
+import { ImageLibrary } from '../src/vm/image-library.js';
+import { PathGuard } from '../src/vm/path-guard.js';
+import { QemuImg } from '../src/vm/qemu-img.js';
 import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_PROMPT, GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText } from './fixtures/guest-serial.js';
@@ -137,11 +142,18 @@ describe('disk import', () => {
     // Real data, so the conversion has work to report on.
     await writeFile(raw, Buffer.alloc(32 * 1024 * 1024, 0x5a), { flag: 'r+' });
     const progress: number[] = [];
-    const image = await vms.images.import(raw, 'nv3-base', { onProgress: (p) => progress.push(p) });
+    const operations = new OperationManager({
+      logger: silentLogger(),
+      progressIntervalMs: 0,
+      emit: (op) => op.state === 'running' && op.progress.phase.startsWith('converting') && op.progress.fraction !== null && progress.push(op.progress.fraction * 100),
+    });
+    const library = new ImageLibrary(vms.layout.imagesDir, new PathGuard([run.dir]), new QemuImg(), operations);
+    const image = await library.import(raw, 'nv3-base', null);
     expect(image).toMatchObject({ name: 'nv3-base', format: 'qcow2', virtualSize: 256 * 1024 * 1024 });
     expect(image.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(100);
+    expect(operations.list()).toMatchObject([{ kind: 'image.import', resource: { kind: 'image', name: 'nv3-base' }, state: 'succeeded' }]);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect((await vms.images.list()).map((i) => i.name)).toEqual(['nv3-base']);
     const vm = await vms.create({ name: 'nv3-onimage', image: image.path, memory: '128Mi', display: 'none' });

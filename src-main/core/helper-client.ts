@@ -15,9 +15,15 @@ import {
   type ResultOf,
 } from '../../src-shared/index.js';
 import { encodeFrame, FrameDecoder } from '../../src-shared/wire/frame-decoder.js';
+import { EVENT_NOTIFICATION, OPERATION_STARTED_NOTIFICATION, OperationStartedSchema } from '../../src-shared/wire/notifications.js';
 import { fromJsonRpcError, toJsonRpcError } from '../../src-shared/wire/rpc-errors.js';
 
-const EVENT_NOTIFICATION = 'nova.event';
+export interface CallOptions {
+  /** Aborting cancels the operation the call started (operation.cancel), not only the wait for it. */
+  signal?: AbortSignal;
+  /** Hears the id of the operation the call started, as soon as the helper has made it. */
+  onOperation?: (operationId: string) => void;
+}
 
 export interface HelperClientOptions {
   socketPath: string;
@@ -42,6 +48,9 @@ export class HelperClient {
   private readonly eventListeners = new Set<(event: NovaEvent) => void>();
   private readonly connectionListeners = new Set<ConnectionListener>();
   private readonly rpc: JSONRPCClient;
+  private nextRequestId = 1;
+  /** By request id: who wants to hear which operation that request started. */
+  private readonly operationListeners = new Map<number, (operationId: string) => void>();
 
   constructor(private readonly options: HelperClientOptions) {
     this.backoff = options.minBackoffMs ?? 100;
@@ -102,25 +111,41 @@ export class HelperClient {
     });
   }
 
-  async call<M extends HelperMethodName>(method: M, params: ParamsIn<M>): Promise<ResultOf<M>> {
-    return (await this.callRaw(method, params)) as ResultOf<M>;
+  async call<M extends HelperMethodName>(method: M, params: ParamsIn<M>, opts: CallOptions = {}): Promise<ResultOf<M>> {
+    return (await this.callRaw(method, params, opts)) as ResultOf<M>;
   }
 
   /** Calls without client-side param validation (the helper validates); checks the result. */
-  async callRaw(method: HelperMethodName, params: unknown): Promise<unknown> {
+  async callRaw(method: HelperMethodName, params: unknown, opts: CallOptions = {}): Promise<unknown> {
     await this.waitForConnection();
     const def = novaApi[method];
     const timeoutMs = def.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const id = this.nextRequestId++;
+    let operationId: string | null = null;
+    const cancel = () => {
+      if (operationId) this.call('operation.cancel', { id: operationId }).catch(() => undefined);
+    };
+    this.operationListeners.set(id, (opId) => {
+      operationId = opId;
+      opts.onOperation?.(opId);
+      if (opts.signal?.aborted) cancel();
+    });
+    opts.signal?.addEventListener('abort', cancel, { once: true });
     let value: unknown;
     try {
-      value = await this.rpc
-        .timeout(timeoutMs, (id) => {
+      const response = await this.rpc
+        .timeout(timeoutMs, (rid) => {
           const e = toJsonRpcError({ code: 'timeout', message: `${method} did not answer within ${timeoutMs} ms` });
-          return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
+          return createJSONRPCErrorResponse(rid, e.code, e.message, e.data);
         })
-        .request(method, (params ?? {}) as object);
+        .requestAdvanced({ jsonrpc: '2.0', id, method, params: (params ?? {}) as object });
+      if (response.error) throw new JSONRPCErrorException(response.error.message, response.error.code, response.error.data);
+      value = response.result;
     } catch (err) {
       throw asNovaError(err);
+    } finally {
+      this.operationListeners.delete(id);
+      opts.signal?.removeEventListener('abort', cancel);
     }
     const parsed = def.result.safeParse(value);
     if (!parsed.success) {
@@ -185,6 +210,13 @@ export class HelperClient {
     if (m.method === EVENT_NOTIFICATION) {
       const event = parseNovaEvent(m.params);
       if (event) for (const l of this.eventListeners) l(event);
+      return;
+    }
+    if (m.method === OPERATION_STARTED_NOTIFICATION) {
+      const started = OperationStartedSchema.safeParse(m.params);
+      if (started.success && typeof started.data.requestId === 'number') {
+        this.operationListeners.get(started.data.requestId)?.(started.data.operationId);
+      }
       return;
     }
     this.rpc.receive(message as JSONRPCResponse);

@@ -1,6 +1,7 @@
 // The event stream. Events are signals to refetch, carrying just enough to know what changed.
 import { z } from 'zod';
 import { capsuleEvents } from './capsule-api.js';
+import { operationEvents } from './operation-api.js';
 import { vmEvents } from './vm-api.js';
 
 export const novaEvents = {
@@ -12,6 +13,7 @@ export const novaEvents = {
   'network.changed': z.strictObject({ name: z.string() }),
   ...vmEvents,
   ...capsuleEvents,
+  ...operationEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

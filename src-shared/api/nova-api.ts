@@ -10,6 +10,7 @@ import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
 import { metricsMethods } from './metrics-api.js';
 import { networkMethods } from './network-api.js';
+import { operationMethods } from './operation-api.js';
 import { vmMethods } from './vm-api.js';
 
 export const novaApi = {
@@ -19,6 +20,7 @@ export const novaApi = {
   ...metricsMethods,
   ...networkMethods,
   ...capsuleMethods,
+  ...operationMethods,
 } as const;
 
 export type NovaApiTable = typeof novaApi;

@@ -96,12 +96,6 @@ export const vmMethods = {
     served: manage,
     timeoutMs: 6 * 3600_000,
   }),
-  'image.importCancel': defineMethod({
-    summary: 'Cancel an image import under way: qemu-img is stopped and the partial file removed',
-    params: z.strictObject({ name: ImageSchema.shape.name }),
-    result: z.strictObject({ cancelled: z.boolean() }),
-    served: manage,
-  }),
   'image.remove': defineMethod({ summary: 'Remove an image no VM uses', params: z.strictObject({ name: ImageSchema.shape.name }), result: ok, served: manage }),
 } as const;
 
@@ -109,7 +103,6 @@ export const vmMethods = {
 export const vmEvents = {
   'vm.stateChanged': z.strictObject({ name: VmNameSchema, state: VmStateSchema, reason: z.string().nullable() }),
   'vm.metricsSampled': VmMetricsSchema,
-  'image.importProgressed': z.strictObject({ name: z.string(), percent: z.number().min(0).max(100) }),
 } as const;
 
 export type VmEventName = keyof typeof vmEvents;

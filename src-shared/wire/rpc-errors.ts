@@ -16,6 +16,7 @@ const JSON_RPC_CODES: Record<ErrorCode, number> = {
   unsupported: -32006,
   timeout: -32007,
   cancelled: -32008,
+  locked: -32009,
 };
 
 export interface JsonRpcErrorObject {

@@ -2,8 +2,9 @@
 // method of the contract, receiving already-validated params and the caller.
 import type { HelperMethodName, ParamsOf, ResultOf } from '../../../src-shared/api/nova-api.js';
 import type { Caller } from '../auth/peer-credentials.js';
+import type { Requester } from '../operations/operation-manager.js';
 
-export interface CallContext {
+export interface CallContext extends Requester {
   caller: Caller;
 }
 

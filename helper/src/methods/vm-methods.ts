@@ -1,7 +1,7 @@
 // VM and image handlers: thin adapters from validated contract params to the VmManager.
 // QEMU runs as the caller when the caller is not root and can reach its files (see run-as-user.ts).
 import type { z } from 'zod';
-import type { VmEvent, vmMethods } from '../../../src-shared/api/vm-api.js';
+import type { vmMethods } from '../../../src-shared/api/vm-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import type { CallContext } from './handler-table.js';
 
@@ -15,8 +15,6 @@ export type VmHandlers = {
 
 export interface VmMethodDeps {
   vms: VmManager;
-  /** Broadcast to clients; image.import reports progress through it. */
-  emit?: (event: VmEvent) => void;
 }
 
 export function vmHandlers(deps: VmMethodDeps): VmHandlers {
@@ -51,18 +49,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
     'vm.consoleInfo': async ({ name }, { caller }) => vms.consoleInfo(name, caller),
     'vm.metrics': async ({ name }) => vms.metrics(name),
     'image.list': async () => vms.images.list(),
-    'image.import': async ({ path, name }) => {
-      let last = -1;
-      return vms.images.import(path, name, {
-        onProgress: (percent) => {
-          // Whole percents only: a conversion prints hundreds of updates.
-          if (Math.floor(percent) === last) return;
-          last = Math.floor(percent);
-          deps.emit?.({ name: 'image.importProgressed', payload: { name, percent } });
-        },
-      });
-    },
-    'image.importCancel': async ({ name }) => ({ cancelled: vms.images.cancel(name) }),
+    'image.import': async ({ path, name }, ctx) => vms.images.import(path, name, ctx),
     'image.remove': async ({ name }) => {
       await vms.images.remove(name, (p) => vms.userOf(p));
       return { ok: true as const };

@@ -5,7 +5,7 @@ import { HELPER_METHOD_NAMES, novaApi, type HelperMethodName } from '../../../sr
 import { NovaError, schemaError } from '../../../src-shared/errors.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { Caller } from '../auth/peer-credentials.js';
-import type { HelperHandlers } from '../methods/handler-table.js';
+import type { CallContext, HelperHandlers } from '../methods/handler-table.js';
 
 const ALLOWED = new Set<string>(HELPER_METHOD_NAMES);
 
@@ -19,7 +19,8 @@ export class MethodDispatcher {
     return ALLOWED.has(method);
   }
 
-  async dispatch(method: string, rawParams: unknown, caller: Caller): Promise<unknown> {
+  /** `onOperation` hears the id of the operation the call starts, if it starts one. */
+  async dispatch(method: string, rawParams: unknown, caller: Caller, onOperation?: (id: string) => void): Promise<unknown> {
     if (!this.isAllowed(method)) {
       throw new NovaError('unknown_method', `Unknown method "${method}"`, { method });
     }
@@ -28,7 +29,7 @@ export class MethodDispatcher {
     if (!parsed.success) throw schemaError(`Invalid parameters for ${method}`, parsed.error);
     if (def.served.by !== 'helper') throw new NovaError('unknown_method', `Unknown method "${method}"`);
     await this.authorizer.authorize(caller, def.served.action);
-    const handler = this.handlers[method] as (params: unknown, ctx: { caller: Caller }) => Promise<unknown>;
-    return handler(parsed.data, { caller });
+    const handler = this.handlers[method] as (params: unknown, ctx: CallContext) => Promise<unknown>;
+    return handler(parsed.data, { caller, ...(onOperation ? { onOperation } : {}) });
   }
 }

@@ -9,12 +9,12 @@ import type { JSONRPCRequest } from 'json-rpc-2.0';
 import { NovaError, toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { NovaEvent } from '../../../src-shared/api/events.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from '../../../src-shared/wire/frame-decoder.js';
+import { EVENT_NOTIFICATION, OPERATION_STARTED_NOTIFICATION, type OperationStarted } from '../../../src-shared/wire/notifications.js';
 import { JSON_RPC_PARSE_ERROR, toJsonRpcError } from '../../../src-shared/wire/rpc-errors.js';
 import { callerOf, type Caller } from '../auth/peer-credentials.js';
 import type { Logger } from '../util/logger.js';
 import type { MethodDispatcher } from './method-dispatcher.js';
 
-export const EVENT_NOTIFICATION = 'nova.event';
 
 export interface RpcServerOptions {
   socketPath: string;
@@ -157,7 +157,15 @@ export class RpcServer {
     }
     conn.inFlight++;
     const id = message.id;
-    this.dispatcher.dispatch(message.method, message.params, conn.caller).then(
+    // Only a request with an id can be answered, so only it hears which operation it started.
+    const onOperation =
+      id === undefined || id === null
+        ? undefined
+        : (operationId: string) => {
+            const params: OperationStarted = { requestId: id, operationId };
+            if (!conn.socket.destroyed) conn.socket.write(encodeFrame({ jsonrpc: '2.0', method: OPERATION_STARTED_NOTIFICATION, params }));
+          };
+    this.dispatcher.dispatch(message.method, message.params, conn.caller, onOperation).then(
       (result) => {
         // A request without an id is a notification: JSON-RPC sends it no answer.
         if (id !== undefined && !conn.socket.destroyed) {

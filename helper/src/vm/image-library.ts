@@ -1,14 +1,15 @@
 // The image library in <state>/images: disk bases, ISOs, kernels and initrds, each a
 // file beside a NAME.json record (format, virtual and actual size, sha256). Disks are
-// imported through qemu-img convert (raw/qcow2/vmdk/vdi/vhdx -> qcow2) with progress;
-// a running import can be cancelled by name, and leaves no partial file behind.
+// imported through qemu-img convert (raw/qcow2/vmdk/vdi/vhdx -> qcow2) as an operation
+// with progress; a cancelled import leaves no partial file behind.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import { ImageSchema, type Image } from '../../../src-shared/vm.js';
+import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import type { PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
@@ -17,13 +18,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DISK_FORMATS = new Set(['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx']);
 
 export class ImageLibrary {
-  /** Imports under way, by image name: what cancel() aborts. */
-  private readonly running = new Map<string, AbortController>();
-
   constructor(
     private readonly dir: string,
     private readonly guard: PathGuard,
     private readonly img: QemuImg,
+    private readonly operations: OperationManager,
   ) {}
 
   async list(): Promise<Image[]> {
@@ -37,38 +36,17 @@ export class ImageLibrary {
   }
 
   /** Disks become qcow2 (with progress); ISOs, kernels and initrds are copied as they are. */
-  async import(source: string, name: string, opts: { onProgress?: (percent: number) => void; signal?: AbortSignal } = {}): Promise<Image> {
+  async import(source: string, name: string, requester: Requester | null): Promise<Image> {
     if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
-    if (this.running.has(name)) throw new NovaError('already_exists', `image ${name} is being imported right now: wait for it, or cancel it (image.importCancel)`);
-    if ((await this.list()).some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
-    // Node 18 has no AbortSignal.any: the caller's signal is forwarded by hand.
-    const controller = new AbortController();
-    const forward = () => controller.abort();
-    if (opts.signal?.aborted) controller.abort();
-    opts.signal?.addEventListener('abort', forward, { once: true });
-    this.running.set(name, controller);
-    try {
-      return await this.importInto(source, name, controller.signal, opts.onProgress);
-    } finally {
-      this.running.delete(name);
-      opts.signal?.removeEventListener('abort', forward);
-    }
+    const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(source)}` } as const;
+    return this.operations.run(spec, requester, async (op) => {
+      if ((await this.list()).some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+      return this.importInto(source, name, op);
+    });
   }
 
-  /** Cancels an import under way; false when none of that name runs. */
-  cancel(name: string): boolean {
-    const controller = this.running.get(name);
-    if (!controller) return false;
-    controller.abort();
-    return true;
-  }
-
-  /** Names of the imports under way. */
-  importing(): string[] {
-    return [...this.running.keys()];
-  }
-
-  private async importInto(source: string, name: string, signal: AbortSignal, onProgress?: (percent: number) => void): Promise<Image> {
+  private async importInto(source: string, name: string, op: OperationHandle): Promise<Image> {
+    const { signal } = op;
     const cancelled = () => new NovaError('cancelled', `import of ${source} as image ${name} was cancelled; nothing was kept`);
     const real = await this.guard.existingFile('image source', source);
     const ext = extname(real).toLowerCase();
@@ -84,18 +62,28 @@ export class ImageLibrary {
     const target = join(this.dir, `${name}.${format}`);
     try {
       if (signal.aborted) throw cancelled();
+      const total = (await stat(real)).size;
       if (iso) {
-        await pipeline(createReadStream(real), createWriteStream(target, { mode: 0o600 }), { signal }).catch((err: unknown) => {
+        op.progress({ phase: 'copying', fraction: 0, bytesDone: 0, bytesTotal: total });
+        let done = 0;
+        const counted = createReadStream(real).on('data', (chunk) => {
+          done += chunk.length;
+          op.progress({ fraction: total > 0 ? done / total : null, bytesDone: done });
+        });
+        await pipeline(counted, createWriteStream(target, { mode: 0o600 }), { signal }).catch((err: unknown) => {
           throw signal.aborted ? cancelled() : err;
         });
       } else {
+        op.progress({ phase: `converting ${srcFormat} to qcow2`, fraction: 0 });
+        const onProgress = (percent: number) => op.progress({ fraction: percent / 100 });
         await this.img.convert(real, target, { srcFormat, dstFormat: 'qcow2', onProgress, signal }).catch((err: unknown) => {
           throw signal.aborted ? cancelled() : err;
         });
       }
       const info = iso ? null : await this.img.info(target);
       const st = await stat(target);
-      const sum = await sha256(target, signal);
+      op.progress({ phase: 'computing the checksum', fraction: 0, bytesDone: 0, bytesTotal: st.size });
+      const sum = await sha256(target, signal, (bytes) => op.progress({ fraction: st.size > 0 ? bytes / st.size : null, bytesDone: bytes }));
       if (signal.aborted) throw cancelled();
       const image: Image = {
         name,
@@ -125,11 +113,14 @@ export class ImageLibrary {
 }
 
 /** Stops early when the import is cancelled (the caller sees signal.aborted and discards it). */
-async function sha256(path: string, signal: AbortSignal): Promise<string> {
+async function sha256(path: string, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<string> {
   const hash = createHash('sha256');
+  let bytes = 0;
   for await (const chunk of createReadStream(path)) {
     if (signal.aborted) break;
     hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+    onBytes(bytes);
   }
   return hash.digest('hex');
 }

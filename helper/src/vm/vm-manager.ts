@@ -26,6 +26,7 @@ import {
   type VmState,
   type VmUpdateSpecIn,
 } from '../../../src-shared/vm.js';
+import { OperationManager } from '../operations/operation-manager.js';
 import { ResourceLocks } from '../state/resource-lock.js';
 import type { Logger } from '../util/logger.js';
 import { buildSeedFiles, cloudInitDefinition, writeSeedIso } from './cloud-init-seed.js';
@@ -63,6 +64,8 @@ export interface VmManagerOptions {
   qmpReadyTimeoutMs?: number;
   /** Taps on Nova networks; without it a VM naming a Nova network is refused. */
   networks?: VmNetworkPort;
+  /** Long actions run as operations here (the helper's one registry); tests may leave it out. */
+  operations?: OperationManager;
 }
 
 export interface StartOptions {
@@ -103,7 +106,8 @@ export class VmManager {
     this.store = new VmStore(this.layout);
     this.guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir]);
     this.img = opts.qemuImg ?? new QemuImg();
-    this.images = new ImageLibrary(this.layout.imagesDir, this.guard, this.img);
+    const operations = opts.operations ?? new OperationManager({ logger: opts.logger, emit: () => undefined });
+    this.images = new ImageLibrary(this.layout.imagesDir, this.guard, this.img, operations);
   }
 
   /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */

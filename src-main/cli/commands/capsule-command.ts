@@ -2,7 +2,6 @@
 // container NAME` (an interactive terminal over the socket capsule.terminalOpen returns),
 // the capsule side of `nova logs container NAME`, and `nova image` for both image kinds:
 // OCI images for capsules (ociImage.*) and the VM disk library (image.*).
-import { importVmImage } from './vm-image-import.js';
 import { open } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
@@ -26,6 +25,7 @@ import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '
 import type { Image } from '../../../src-shared/vm.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
+import { callOperation, progressStyleFor } from '../operation-call.js';
 
 const CAPSULE_KINDS = ['container', 'capsule'] as const;
 
@@ -503,10 +503,7 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
         out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
       } else {
         // Progress on stderr; Ctrl+C cancels the import and the helper removes the partial file.
-        const img = await helper((h) =>
-          importVmImage(h, { path, name }, { onProgress: (p) => json(o) || ctx.io.stderr(`\rimporting ${name}: ${Math.floor(p)}%`) }),
-        );
-        if (!json(o)) ctx.io.stderr('\n');
+        const img = await helper((h) => callOperation(h, 'image.import', { path, name }, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
         out(json(o) ? JSON.stringify({ kind: 'vm', ...img }, null, 2) : `imported ${img.name} as a VM image (${kind.why}): ${img.format}, ${bytes(img.virtualSize)}`);
       }
     });

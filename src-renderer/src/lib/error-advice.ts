@@ -51,6 +51,10 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
     title: 'Not possible right now',
     next: 'The resource is in the wrong state for this operation; wait for the current operation to finish and try again.',
   },
+  locked: {
+    title: 'Busy',
+    next: 'Another operation is working on this resource (the message names it). Wait for it to finish, or cancel it from the activity panel, then try again.',
+  },
   unsupported: {
     title: 'Not supported on this host',
     next: 'This host cannot provide what was asked. The Host page lists what is missing and how to fix it.',
