@@ -26,7 +26,6 @@ export type {
   NetworkType,
   NovaFileConfig,
   VmConfig,
-  VolumeMount,
 } from './novafile-config.js';
 
 /** The name `nova` looks for in a project's folder. */
