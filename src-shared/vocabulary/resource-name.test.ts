@@ -13,6 +13,8 @@ describe('resource names', () => {
     ['vm-snapshot', 'before.upgrade'],
     ['capsule-snapshot', 'snap-20260105-070809'],
     ['vm-image', 'debian-12.qcow2'],
+    ['oci-image', 'nv5-busybox:1.36'],
+    ['oci-image', 'web'],
     ['attachment', 'web_1'],
   ])('accepts the %s name %j', (kind, name) => {
     expect(nameProblem(kind, name)).toBeUndefined();
@@ -34,6 +36,8 @@ describe('resource names', () => {
     ['capsule-snapshot', 'Before', 'lowercase'],
     ['vm-snapshot', '.hidden', 'starts with "."'],
     ['vm-image', 'a/b', 'contains "/"'],
+    ['oci-image', 'Web:1', 'write it in lowercase: "web:1"'],
+    ['oci-image', 'web:', 'is not a valid name; use lowercase letters, digits, ".", "_" and "-", and an optional ":tag"'],
   ])('refuses the %s name %j', (kind, name, fragment) => {
     expect(nameProblem(kind, name)).toContain(fragment);
     expect(isValidName(kind, name)).toBe(false);

@@ -5,7 +5,7 @@
 import { describeValue, fail, ok, type Parsed } from './parsed.js';
 import { syntaxSchema } from './syntax-schema.js';
 
-export type NameKind = 'vm' | 'capsule' | 'network' | 'project' | 'vm-snapshot' | 'capsule-snapshot' | 'vm-image' | 'attachment';
+export type NameKind = 'vm' | 'capsule' | 'network' | 'project' | 'vm-snapshot' | 'capsule-snapshot' | 'vm-image' | 'oci-image' | 'attachment';
 
 interface NameRule {
   /** How the name is introduced in messages: `vm name "x" ...`. */
@@ -50,6 +50,14 @@ const RULES: Record<NameKind, NameRule> = {
   /** Capsule snapshots are directories and archives beside the capsule's: the capsule rule. */
   'capsule-snapshot': { label: 'snapshot', pattern: CAPSULE_NAME_PATTERN, max: 63, chars: /[a-z0-9_-]/, help: LOWER },
   'vm-image': { label: 'image', pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, max: 128, chars: /[A-Za-z0-9._-]/, help: MIXED },
+  /** The local name of an imported or pulled OCI image, `NAME[:TAG]`, as the image store keeps it. */
+  'oci-image': {
+    label: 'image',
+    pattern: /^[a-z0-9][a-z0-9._-]{0,127}(?::\w[\w.-]{0,127})?$/,
+    max: 256,
+    chars: /[A-Za-z0-9._:-]/,
+    help: 'use lowercase letters, digits, ".", "_" and "-", and an optional ":tag"',
+  },
   attachment: { label: 'resource', pattern: ATTACHMENT_NAME_PATTERN, max: 63, chars: /[a-z0-9_-]/, help: LOWER },
 };
 
@@ -68,7 +76,8 @@ export function nameProblem(kind: NameKind, name: string): string | undefined {
   }
   const first = name[0] ?? '';
   if (!/[A-Za-z0-9]/.test(first)) return `${shown} starts with ${JSON.stringify(first)}; ${rule.help}`;
-  const bad = [...name].find((c) => !rule.chars.test(c)) ?? '';
+  const bad = [...name].find((c) => !rule.chars.test(c));
+  if (bad === undefined) return `${shown} is not a valid name; ${rule.help}`;
   const fixed = name.replace(/_/g, '-');
   const hint = bad === '_' && rule.pattern.test(fixed) ? ` (e.g. ${JSON.stringify(fixed)})` : '';
   return `${shown} contains ${JSON.stringify(bad)}; ${rule.help}${hint}`;
