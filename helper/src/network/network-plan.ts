@@ -3,10 +3,9 @@
 // Host facts (does the uplink exist, is the port taken) are checked by network-manager.ts.
 import { NovaError } from '../../../src-shared/errors.js';
 import type { EgressRule, Forward, NetworkProfile, NetworkSpec } from '../../../src-shared/network.js';
-import { NETWORK_NAME_MAX, NETWORK_NAME_PATTERN } from '../../../src-shared/network.js';
 import { overlayDevice, stableMac } from './interface-names.js';
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../../src-shared/ip-cidr.js';
-import { defaultDhcpRange as vocabularyDefaultDhcpRange, dhcpRangeProblem, parseSubnet } from '../../../src-shared/vocabulary/index.js';
+import { defaultDhcpRange as vocabularyDefaultDhcpRange, dhcpRangeProblem, parseName, parseSubnet } from '../../../src-shared/vocabulary/index.js';
 import type { NetworkConfig, OverlayConfig, SubnetConfig } from './network-config.js';
 import { planWireguard, wireguardDevice } from './wireguard-plan.js';
 
@@ -37,15 +36,10 @@ export function defaultProfile(spec: Pick<NetworkSpec, 'type' | 'profile' | 'upl
   return spec.uplinks.length > 0 ? 'external' : 'nat';
 }
 
+/** The vocabulary's network name rule, again here for callers that bypass the schema. */
 export function checkNetworkName(name: string): void {
-  if (!NETWORK_NAME_PATTERN.test(name)) {
-    throw bad(`network name ${JSON.stringify(name)} is not valid: use lowercase letters, digits, "-" and "_", starting with a letter or digit`);
-  }
-  if (name.length > NETWORK_NAME_MAX) {
-    throw bad(
-      `network name ${JSON.stringify(name)} is ${name.length} characters long; it names the bridge, and Linux interface names are at most ${NETWORK_NAME_MAX} characters`,
-    );
-  }
+  const parsed = parseName('network', name);
+  if (!parsed.ok) throw bad(parsed.message);
 }
 
 function planSubnet(text: string): { subnet: SubnetConfig; cidr: Cidr } {
