@@ -3,102 +3,118 @@
 // records. Pure zod so the renderer, main and the helper validate the same shapes.
 import { z } from 'zod';
 import { NetworkNameSchema } from './network.js';
+import { parseCapsuleUser } from './vocabulary/capsule-user.js';
+import { parseDnsName } from './vocabulary/dns-name.js';
+import { parseEnvName } from './vocabulary/env-name.js';
+import { IMAGE_REFERENCE_MAX, parseImageReference } from './vocabulary/image-reference.js';
+import { parseText, type Parsed } from './vocabulary/parsed.js';
+import { parsePortMapping } from './vocabulary/port-mapping.js';
+import { PortNumberSchema, ProtocolSchema } from './vocabulary/port.js';
+import { MAX_RESTART_RETRIES, parseRestartPolicy as parseRestartPolicyText, type RestartPolicy } from './vocabulary/restart-policy.js';
+import { nameSchema } from './vocabulary/resource-name.js';
+import { CAPSULE_MEMORY, MEBIBYTE, sizeSchema } from './vocabulary/size.js';
+import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
+import { parseGuestPath, parseHostPath, parseVolume as parseVolumeText, parseVolumeTarget } from './vocabulary/volume.js';
+
+export { CAPSULE_NAME_PATTERN } from './vocabulary/resource-name.js';
+export { formatRestartPolicy, type RestartPolicy } from './vocabulary/restart-policy.js';
 
 /** Capsule names become container ids, cgroup and directory names: never a `/`. */
-export const CAPSULE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-export const CapsuleNameSchema = z
-  .string()
-  .regex(CAPSULE_NAME_PATTERN, 'a capsule name is 1-63 of a-z 0-9 _ - starting with a letter or digit');
+export const CapsuleNameSchema = nameSchema('capsule');
 
 /** Snapshot names follow the capsule rule. */
-export const CapsuleSnapshotNameSchema = z
-  .string()
-  .regex(CAPSULE_NAME_PATTERN, 'a snapshot name is 1-63 of a-z 0-9 _ - starting with a letter or digit');
+export const CapsuleSnapshotNameSchema = nameSchema('capsule-snapshot');
 
 /** Docker's floor: below this the runtime or the kernel refuses, or the capsule cannot start. */
-export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+export const MIN_MEMORY_BYTES = CAPSULE_MEMORY.minMiB * MEBIBYTE;
+/** A memory limit as a person writes it ("512Mi", "2g", "512" for MiB), parsed to MiB. */
+export const CapsuleMemorySchema = sizeSchema(CAPSULE_MEMORY);
 
-export const RestartPolicySchema = z.union([
+const restartShape = z.union([
   z.strictObject({ mode: z.literal('no') }),
   z.strictObject({ mode: z.literal('always') }),
   z.strictObject({
     mode: z.literal('on-failure'),
     /** null: no limit. */
-    maxRetries: z.number().int().min(1).max(1000).nullable(),
+    maxRetries: z.number().int().min(1).max(MAX_RESTART_RETRIES).nullable(),
   }),
 ]);
-export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
+/** `no`, `always`, `on-failure`, `on-failure:N` as Docker spells them, or the object they stand for. */
+export const RestartPolicySchema = syntaxOrShape(parseRestartPolicyText, restartShape);
 
-/** `no`, `always`, `on-failure`, `on-failure:N`, as Docker spells them. */
+function orNull<T>(result: Parsed<T>): T | null {
+  return result.ok ? result.value : null;
+}
+
+/** The policy, or null when `text` is not one (the vocabulary's parser says why). */
 export function parseRestartPolicy(text: string): RestartPolicy | null {
-  if (text === 'no') return { mode: 'no' };
-  if (text === 'always') return { mode: 'always' };
-  const m = /^on-failure(?::([1-9][0-9]{0,3}))?$/.exec(text);
-  if (!m) return null;
-  return { mode: 'on-failure', maxRetries: m[1] ? Number(m[1]) : null };
+  return orNull(parseRestartPolicyText(text));
 }
 
-export function formatRestartPolicy(p: RestartPolicy): string {
-  if (p.mode !== 'on-failure') return p.mode;
-  return p.maxRetries === null ? 'on-failure' : `on-failure:${p.maxRetries}`;
-}
-
-export const VolumeSchema = z.strictObject({
+const volumeShape = z.strictObject({
   /** Absolute host path; resolved inside an allowed root without following symlinks out of it. */
-  source: z.string().min(1).max(4096),
+  source: syntaxSchema<string>((v) => parseText(v, 'an absolute host path', (t) => parseHostPath(t))).pipe(z.string().max(4096)),
   /** Absolute path inside the capsule. */
-  target: z.string().min(1).max(4096).regex(/^\//, 'a volume target is an absolute path'),
+  target: syntaxSchema<string>((v) => parseText(v, 'an absolute path inside the capsule', parseVolumeTarget)).pipe(z.string().max(4096)),
   readOnly: z.boolean().default(false),
 });
-export type Volume = z.infer<typeof VolumeSchema>;
+/** `host:guest[:ro|:rw]` with an absolute host path, or the object it stands for. */
+export const VolumeSchema = syntaxOrShape(parseVolumeText, volumeShape);
+export type Volume = z.output<typeof VolumeSchema>;
 
-/** `host:guest[:ro|:rw]`, as the NovaFile and the CLI write volumes. */
-export function parseVolume(text: string): Volume | null {
-  const parts = text.split(':');
-  if (parts.length < 2 || parts.length > 3) return null;
-  const [source, target, mode] = parts as [string, string, string | undefined];
-  if (!source || !target) return null;
-  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') return null;
-  return { source, target, readOnly: mode === 'ro' };
-}
-
-/** A published port: `hostPort` on the host forwards to `guestPort` of the capsule's address. */
-export const PublishedPortSchema = z.strictObject({
-  hostPort: z.number().int().min(1).max(65535),
-  guestPort: z.number().int().min(1).max(65535),
-  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+const publishedPortShape = z.strictObject({
+  hostPort: PortNumberSchema,
+  guestPort: PortNumberSchema,
+  protocol: ProtocolSchema.default('tcp'),
 });
+/** A published port, `host:guest[/tcp|/udp]`: `hostPort` on the host forwards to `guestPort` of the capsule's address. */
+export const PublishedPortSchema = syntaxOrShape(parsePortMapping, publishedPortShape);
 export type PublishedPort = z.output<typeof PublishedPortSchema>;
 
-/** `host:guest[/tcp|/udp]`, as the NovaFile and the CLI write published ports. */
+/** The port mapping, or null when `text` is not one (the vocabulary's parser says why). */
 export function parsePublishedPort(text: string): PublishedPort | null {
-  const m = /^(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
-  if (!m) return null;
-  const hostPort = Number(m[1]);
-  const guestPort = Number(m[2]);
-  if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) return null;
-  return { hostPort, guestPort, protocol: m[3] === 'udp' ? 'udp' : 'tcp' };
+  return orNull(parsePortMapping(text));
 }
 
-const EnvKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+const EnvKeySchema = syntaxSchema<string>((v) => parseText(v, 'an environment variable name', parseEnvName));
+/** A registry reference (`ubuntu:22.04`) or the name of an imported image, kept as written. */
+export const ImageReferenceSchema = syntaxSchema<string>((v) =>
+  parseText(v, 'an image reference such as "ubuntu:22.04"', (t) => {
+    const parsed = parseImageReference(t);
+    return parsed.ok ? { ok: true, value: parsed.value.text } : parsed;
+  }),
+).pipe(z.string().max(IMAGE_REFERENCE_MAX));
 
-export const CapsuleSpecSchema = z.strictObject({
+/**
+ * Every key of a capsule spec. CapsuleSpecSchema adds one alias on top: `memory` as a
+ * size ("512Mi"), stored as `memoryBytes`.
+ */
+export const CapsuleSpecFieldsSchema = z.strictObject({
   name: CapsuleNameSchema,
   /** A registry reference (`ubuntu:22.04`) or the name of an imported image. */
-  image: z.string().min(1).max(512),
+  image: ImageReferenceSchema,
   /** Replaces the image's entrypoint when set. */
   entrypoint: z.array(z.string()).max(256).optional(),
   /** Replaces the image's cmd when set. */
   command: z.array(z.string()).max(4096).optional(),
   env: z.record(EnvKeySchema, z.string().max(65536)).default({}),
-  workdir: z.string().max(4096).regex(/^\//, 'the working directory is an absolute path').optional(),
+  workdir: syntaxSchema<string>((v) => parseText(v, 'an absolute path such as "/srv/app"', (t) => parseGuestPath(t, 'the working directory')))
+    .pipe(z.string().max(4096))
+    .optional(),
   /** Numeric `uid` or `uid:gid`; the image's user otherwise. */
-  user: z.string().regex(/^\d{1,10}(:\d{1,10})?$/, 'a numeric uid or uid:gid').optional(),
-  hostname: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/).optional(),
+  user: syntaxSchema<string>((v) => parseText(v, 'a user such as "1000:1000"', parseCapsuleUser)).optional(),
+  hostname: syntaxSchema<string>((v) => parseText(v, 'a host name such as "web-1"', (t) => parseDnsName(t, 'hostname'))).optional(),
   volumes: z.array(VolumeSchema).max(64).default([]),
   /** Fractional CPUs: 0.5 is half of one CPU's time. */
   cpus: z.number().positive().max(1024).optional(),
-  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES, `memory must be at least ${MIN_MEMORY_BYTES} bytes (6 MiB)`).optional(),
+  /** A size as a person writes it ("512Mi"); becomes memoryBytes. */
+  memory: CapsuleMemorySchema.optional(),
+  memoryBytes: z
+    .number()
+    .int()
+    .min(MIN_MEMORY_BYTES, `memory must be at least ${MIN_MEMORY_BYTES} bytes (${CAPSULE_MEMORY.minMiB} MiB)`)
+    .max(CAPSULE_MEMORY.maxMiB * MEBIBYTE)
+    .optional(),
   pids: z.number().int().min(1).max(4194304).optional(),
   /** Relative block IO weight (10-1000), where the host's IO scheduler offers it. */
   ioWeight: z.number().int().min(10).max(1000).optional(),
@@ -120,7 +136,14 @@ export const CapsuleSpecSchema = z.strictObject({
   /** Host ports forwarded to the capsule (needs a NAT network). */
   ports: z.array(PublishedPortSchema).max(256).default([]),
 });
-export type CapsuleSpec = z.infer<typeof CapsuleSpecSchema>;
+
+/** What `capsule.create` takes and what a capsule record keeps: `memory` is folded into memoryBytes. */
+export const CapsuleSpecSchema = CapsuleSpecFieldsSchema.superRefine((spec, ctx) => {
+  if (spec.memory !== undefined && spec.memoryBytes !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['memory'], message: 'give memory or memoryBytes, not both' });
+  }
+}).transform(({ memory, ...spec }) => (memory === undefined ? spec : { ...spec, memoryBytes: memory * MEBIBYTE }));
+export type CapsuleSpec = z.output<typeof CapsuleSpecSchema>;
 export type CapsuleSpecIn = z.input<typeof CapsuleSpecSchema>;
 
 export const CapsuleStateSchema = z.enum(['created', 'running', 'paused', 'restarting', 'stopped']);

@@ -2,69 +2,108 @@
 // the helper reports back (Network, with attachments, forwards and status), and the
 // small value types both use. Semantic checks (CIDR math, overlaps) live in the helper.
 import { z } from 'zod';
+import { checkDhcpRange, parseDhcpRange } from './vocabulary/dhcp-range.js';
+import { parseDnsName } from './vocabulary/dns-name.js';
+import { parseEgressDestination, parseEgressRule } from './vocabulary/egress-rule.js';
+import { parseForward } from './vocabulary/forward.js';
+import { IpAddressSchema } from './vocabulary/ip-address.js';
+import { parseInterfaceName } from './vocabulary/interface-name.js';
+import { parseText } from './vocabulary/parsed.js';
+import { parsePeer, parsePeerHost } from './vocabulary/peer.js';
+import { PortNumberSchema, ProtocolSchema } from './vocabulary/port.js';
+import { nameSchema } from './vocabulary/resource-name.js';
+import { parseSubnet, subnetText } from './vocabulary/subnet.js';
+import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
+import { parseWireguardKey } from './vocabulary/wireguard-key.js';
+
+export { ATTACHMENT_NAME_PATTERN, NETWORK_NAME_MAX, NETWORK_NAME_PATTERN } from './vocabulary/resource-name.js';
+export { IFNAME_PATTERN } from './vocabulary/interface-name.js';
+export { WIREGUARD_KEY_PATTERN } from './vocabulary/wireguard-key.js';
+export { ProtocolSchema, type Protocol } from './vocabulary/port.js';
 
 /** Network names become bridge names, which the kernel caps at 15 bytes. */
-export const NETWORK_NAME_MAX = 15;
-export const NETWORK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+export const NetworkNameSchema = nameSchema('network');
+
+export const InterfaceNameSchema = syntaxSchema<string>((v) => parseText(v, 'an interface name such as "enp6s0"', parseInterfaceName));
 /** VM and capsule names (one DNS label; "_" becomes "-" in host names). */
-export const ATTACHMENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-/** A Linux interface name: 1-15 bytes, no "/", ":", whitespace; "." and ".." are reserved. */
-export const IFNAME_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.@-]{1,15}$/;
-
-export const NetworkNameSchema = z
-  .string()
-  .regex(NETWORK_NAME_PATTERN, 'use lowercase letters, digits, "-" and "_", starting with a letter or digit')
-  .max(NETWORK_NAME_MAX, `network names become Linux interface names, which are at most ${NETWORK_NAME_MAX} characters`);
-
-export const InterfaceNameSchema = z.string().regex(IFNAME_PATTERN, 'not a Linux interface name (1-15 characters, no "/", ":" or spaces)');
-export const AttachmentNameSchema = z.string().regex(ATTACHMENT_NAME_PATTERN, 'use lowercase letters, digits, "-" and "_" (at most 63)');
+export const AttachmentNameSchema = nameSchema('attachment');
 
 export const NetworkTypeSchema = z.enum(['bridge', 'overlay']);
 export const NetworkProfileSchema = z.enum(['nat', 'external', 'internal']);
 export type NetworkType = z.infer<typeof NetworkTypeSchema>;
 export type NetworkProfile = z.infer<typeof NetworkProfileSchema>;
 
-export const ProtocolSchema = z.enum(['tcp', 'udp']);
-export type Protocol = z.infer<typeof ProtocolSchema>;
-const PortSchema = z.number().int().min(1).max(65_535);
+/**
+ * The profile when none is given: a bridge with uplinks is bridged onto the LAN
+ * (external), any other bridge is NATed; an overlay stays among its guests (internal).
+ */
+export function defaultNetworkProfile(spec: { type: NetworkType; profile?: NetworkProfile | undefined; uplinks: readonly string[] }): NetworkProfile {
+  if (spec.profile) return spec.profile;
+  if (spec.type === 'overlay') return 'internal';
+  return spec.uplinks.length > 0 ? 'external' : 'nat';
+}
 
-export const PortRangeSchema = z.strictObject({ from: PortSchema, to: PortSchema });
+export const PortRangeSchema = z
+  .strictObject({ from: PortNumberSchema, to: PortNumberSchema })
+  .refine((r) => r.to >= r.from, { message: 'the port range ends before it starts' });
 
-/** One allowed egress destination, in the NovaFile parser's shape (novafile-specs.ts EgressRule). */
-export const EgressRuleSchema = z.strictObject({
-  /** A CIDR ("10.0.0.0/8", "192.0.2.7/32"), or null for any destination. */
-  destination: z.string().max(64).nullable(),
+const egressRuleShape = z.strictObject({
+  /** A canonical network CIDR ("10.0.0.0/8", "192.0.2.7/32"), or null for any destination. */
+  destination: syntaxSchema<string>((v) => parseText(v, 'an address or CIDR', parseEgressDestination)).nullable(),
   /** Inclusive port range, or null for every port. */
   ports: PortRangeSchema.nullable(),
   /** null: TCP and UDP (and, without ports, any protocol). */
   protocol: ProtocolSchema.nullable(),
 });
-export type EgressRule = z.infer<typeof EgressRuleSchema>;
+/** One allowed egress destination: "10.0.0.0/8:443/tcp", "53/udp", ... or the object it stands for. */
+export const EgressRuleSchema = syntaxOrShape(parseEgressRule, egressRuleShape);
+export type EgressRule = z.output<typeof EgressRuleSchema>;
 
-export const ForwardSchema = z.strictObject({
-  hostPort: PortSchema,
-  guestAddress: z.string().max(64),
-  guestPort: PortSchema,
+const forwardShape = z.strictObject({
+  hostPort: PortNumberSchema,
+  guestAddress: IpAddressSchema,
+  guestPort: PortNumberSchema,
   protocol: ProtocolSchema.default('tcp'),
 });
+/** "8080:10.203.0.10:80[/udp]", or the object it stands for. */
+export const ForwardSchema = syntaxOrShape(parseForward, forwardShape);
 export type Forward = z.output<typeof ForwardSchema>;
 
-/** A WireGuard key as `wg genkey` / `wg pubkey` print it: 32 bytes in base64. */
-export const WIREGUARD_KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-export const WireguardKeySchema = z.string().regex(WIREGUARD_KEY_PATTERN, 'not a WireGuard public key (44 characters of base64, as `wg pubkey` prints)');
+export const WireguardKeySchema = syntaxSchema<string>((v) => parseText(v, 'a WireGuard public key', parseWireguardKey));
 /** A WireGuard overlay's UDP port when none is given, on this host and for its peers. */
 export const WIREGUARD_DEFAULT_PORT = 51820;
 
-export const PeerSchema = z.strictObject({
-  host: z.string().min(1).max(253),
-  port: PortSchema.nullable().default(null),
+const peerShape = z.strictObject({
+  /** An IP address (canonical) or a host name, resolved when the overlay is set up. */
+  host: syntaxSchema<string>((v) => parseText(v, 'a peer address', parsePeerHost)),
+  port: PortNumberSchema.nullable().default(null),
   /** driver "wireguard": the peer's public key (its `nova net inspect` shows it). */
   publicKey: WireguardKeySchema.optional(),
 });
+/** "192.0.2.10", "peer.lan:4789", "KEY@[fd00::2]:51820", or the object it stands for. */
+export const PeerSchema = syntaxOrShape(parsePeer, peerShape);
 export type Peer = z.output<typeof PeerSchema>;
 
-export const DhcpRangeSchema = z.strictObject({ start: z.string().max(64), end: z.string().max(64) });
-export type DhcpRange = z.infer<typeof DhcpRangeSchema>;
+const dhcpRangeShape = z.strictObject({ start: IpAddressSchema, end: IpAddressSchema }).transform((range, ctx) => {
+  const checked = checkDhcpRange(range);
+  if (checked.ok) return checked.value;
+  ctx.addIssue({ code: 'custom', message: checked.message, input: range });
+  return z.NEVER;
+});
+/** "10.203.0.100-10.203.0.199", or { start, end }: two addresses of one family, in order. */
+export const DhcpRangeSchema = syntaxOrShape(parseDhcpRange, dhcpRangeShape);
+export type DhcpRange = z.output<typeof DhcpRangeSchema>;
+
+/** The host's own address on the network with the prefix ("192.168.220.1/24"), canonical. */
+export const SubnetSchema = syntaxSchema<string>((v) =>
+  parseText(v, 'a subnet such as "192.168.220.1/24"', (t) => {
+    const parsed = parseSubnet(t);
+    return parsed.ok ? { ok: true, value: subnetText(parsed.value.subnet) } : parsed;
+  }),
+);
+
+/** A DNS domain such as "lab.example", lowercased. */
+export const DomainSchema = syntaxSchema<string>((v) => parseText(v, 'a DNS domain such as "lab.example"', (t) => parseDnsName(t, 'domain')));
 
 /** What `network.create` takes; mirrors a NovaFile [network.NAME] table. */
 export const NetworkSpecSchema = z.strictObject({
@@ -73,7 +112,7 @@ export const NetworkSpecSchema = z.strictObject({
   /** Default: nat for a bridge without uplinks, external for one with, internal for an overlay. */
   profile: NetworkProfileSchema.optional(),
   /** The host's own address with the prefix length: "192.168.220.1/24". */
-  subnet: z.string().max(64).optional(),
+  subnet: SubnetSchema.optional(),
   /** Default for nat: the larger side of the subnet next to the host's address. */
   dhcpRange: DhcpRangeSchema.optional(),
   /** Run a DHCP server. Default: on for nat, on for internal when a range is given. */
@@ -83,16 +122,12 @@ export const NetworkSpecSchema = z.strictObject({
   /** Serve DNS (NAME.<domain>) for attached guests; default on when dnsmasq runs. */
   dns: z.boolean().optional(),
   /** Default "<network>.nova". */
-  domain: z
-    .string()
-    .max(200)
-    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'not a DNS domain such as "lab.example"')
-    .optional(),
+  domain: DomainSchema.optional(),
   driver: z.string().min(1).max(32).optional(),
   vni: z.number().int().min(1).max(16_777_215).optional(),
   peers: z.array(PeerSchema).max(64).default([]),
   /** driver "wireguard": the UDP port this host's tunnel listens on (default 51820). */
-  listenPort: PortSchema.optional(),
+  listenPort: PortNumberSchema.optional(),
   /** Once set (even empty), everything else leaving the network is dropped. */
   egressAllow: z.array(EgressRuleSchema).max(256).optional(),
   forwards: z.array(ForwardSchema).max(256).default([]),

@@ -1,56 +1,33 @@
 // Virtual machines in the contract: names, sizes, the stored definition, states,
-// snapshots, images and metrics. The helper stores these shapes; every process validates them.
+// snapshots, images and metrics. The helper stores these shapes; every process validates
+// them. Names, sizes and cloud-init values are the vocabulary's (vocabulary/), so the
+// helper's verdict on them is the CLI's, the NovaFile's and the wizard's.
 import { z } from 'zod';
 import { NetworkNameSchema } from './network.js';
+import { parseText } from './vocabulary/parsed.js';
+import { DISK_SIZE, sizeSchema, VM_MEMORY } from './vocabulary/size.js';
+import { nameSchema } from './vocabulary/resource-name.js';
+import { parseDnsName } from './vocabulary/dns-name.js';
+import { parseLoginName } from './vocabulary/login-name.js';
+import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
+import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
+import { parseVmNetworkChoice } from './vocabulary/vm-network-choice.js';
+import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
 
-/** DNS-label-like: no `/`, no `..`, no spaces, at most 63 characters. */
-export const VM_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const VmNameSchema = z
-  .string()
-  .max(63, 'a VM name has at most 63 characters')
-  .regex(VM_NAME_PATTERN, 'a VM name is lowercase letters, digits and "-", starting with a letter or digit');
+export { MEBIBYTE } from './vocabulary/size.js';
+export { VM_NAME_PATTERN } from './vocabulary/resource-name.js';
 
-export const SnapshotNameSchema = z
-  .string()
-  .max(63, 'a snapshot name has at most 63 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a snapshot name is letters, digits, ".", "_" and "-"');
+/** DNS-label-like: no `/`, no `..`, no spaces, no `_`, at most 63 characters. */
+export const VmNameSchema = nameSchema('vm');
+export const SnapshotNameSchema = nameSchema('vm-snapshot');
 
-export const MEBIBYTE = 1024 * 1024;
-const SIZE_UNITS: Record<string, number> = {
-  '': MEBIBYTE, // a bare number is MiB, as QEMU's -m takes it
-  B: 1,
-  K: 1024,
-  Ki: 1024,
-  M: MEBIBYTE,
-  Mi: MEBIBYTE,
-  G: 1024 * MEBIBYTE,
-  Gi: 1024 * MEBIBYTE,
-  T: 1024 * 1024 * MEBIBYTE,
-  Ti: 1024 * 1024 * MEBIBYTE,
-};
-
-/**
- * "512Mi", "2Gi", "1.5G", "2048" (MiB) -> bytes. Throws a message a person can act on:
- * `16Zi` is refused for its unit, not silently truncated.
- */
-export function parseSize(text: string | number): number {
-  if (typeof text === 'number') {
-    if (!Number.isFinite(text) || text <= 0) throw new Error(`size ${text} must be a positive number`);
-    return Math.round(text * MEBIBYTE);
-  }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text);
-  if (!m) throw new Error(`size "${text}" is not a number with an optional unit (e.g. 512Mi, 2Gi)`);
-  const unit = m[2] ?? '';
-  const factor = SIZE_UNITS[unit];
-  if (factor === undefined) {
-    throw new Error(`size "${text}": unit "${unit}" is not supported (use Ki, Mi, Gi or Ti)`);
-  }
-  const bytes = Math.round(Number(m[1]) * factor);
-  if (bytes <= 0) throw new Error(`size "${text}" must be greater than zero`);
-  return bytes;
-}
-
-export const SizeInputSchema = z.union([z.string().max(32), z.number().positive()]);
+export const VM_MAX_CPUS = 256;
+const CpuCountSchema = z.number().int('a whole number of CPUs').min(1, 'a VM needs at least one CPU').max(VM_MAX_CPUS, `a VM has at most ${VM_MAX_CPUS} CPUs`);
+/** "2Gi", "2048" (MiB, as QEMU's -m reads it) or a number of MiB; parsed to MiB. */
+export const VmMemorySchema = sizeSchema(VM_MEMORY);
+export const DiskSizeSchema = sizeSchema(DISK_SIZE);
+/** What a new VM gets when no memory is given, in MiB. */
+export const DEFAULT_VM_MEMORY_MIB = 512;
 
 export const MachineProfileSchema = z.enum(['q35', 'microvm']);
 export const FirmwareSchema = z.enum(['bios', 'uefi']);
@@ -85,32 +62,36 @@ export const VmNetworkSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('nova'), network: NetworkNameSchema }),
 ]);
 export type VmNetwork = z.infer<typeof VmNetworkSchema>;
-/** What callers write: "none", "user", or { nova: "lab" } for a Nova network. */
-export const VmNetworkChoiceSchema = z.union([z.enum(['none', 'user']), z.strictObject({ nova: NetworkNameSchema })]);
-export type VmNetworkChoice = z.infer<typeof VmNetworkChoiceSchema>;
+/** What callers write: "none", "user", or { nova: "lab" } (or "nova:lab") for a Nova network. */
+export const VmNetworkChoiceSchema = syntaxOrShape(
+  parseVmNetworkChoice,
+  z.union([z.enum(['none', 'user']), z.strictObject({ nova: NetworkNameSchema })]),
+);
+export type VmNetworkChoice = z.output<typeof VmNetworkChoiceSchema>;
 
 export function vmNetworkFromChoice(choice: VmNetworkChoice): VmNetwork {
   return typeof choice === 'string' ? { mode: choice } : { mode: 'nova', network: choice.nova };
 }
 
-const HOSTNAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const LOGIN_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
-const SSH_KEY_PATTERN = /^(?:ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,3}(?: [^\n\r]*)?$/;
+const HostnameSchema = syntaxSchema<string>((v) => parseText(v, 'a host name such as "web-1"', (t) => parseDnsName(t, 'hostname')));
+const LoginNameSchema = syntaxSchema<string>((v) => parseText(v, 'a user name such as "dev"', parseLoginName));
+const SshPublicKeySchema = syntaxSchema<string>((v) => parseText(v, 'an SSH public key', parseSshPublicKey));
+const Ipv4Schema = syntaxSchema<string>((v) => parseText(v, 'an IPv4 address', parseIpv4Address));
 
 /** A static address for the guest's NIC; without one the seed asks for DHCP. */
 export const CloudInitNetworkSchema = z.strictObject({
   /** "192.168.220.10/24" */
-  address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'write the address with its prefix, e.g. 192.168.220.10/24'),
-  gateway: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'not an IPv4 address').optional(),
-  nameservers: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'not an IPv4 address')).max(4).default([]),
+  address: syntaxSchema<string>((v) => parseText(v, 'an address with its prefix', parseIpv4WithPrefix)),
+  gateway: Ipv4Schema.optional(),
+  nameservers: z.array(Ipv4Schema).max(4).default([]),
 });
 export type CloudInitNetwork = z.infer<typeof CloudInitNetworkSchema>;
 
 const cloudInitCommon = {
-  hostname: z.string().regex(HOSTNAME_PATTERN, 'a host name is dot-separated labels of lowercase letters, digits and "-"').optional(),
+  hostname: HostnameSchema.optional(),
   /** Created with sudo rights; absent: the image's default user gets the password and keys. */
-  user: z.string().regex(LOGIN_PATTERN, 'a user name is up to 32 lowercase letters, digits, "_" and "-", starting with a letter').optional(),
-  sshAuthorizedKeys: z.array(z.string().max(16_384).regex(SSH_KEY_PATTERN, 'not an SSH public key line ("ssh-ed25519 AAAA... comment")')).max(64).default([]),
+  user: LoginNameSchema.optional(),
+  sshAuthorizedKeys: z.array(SshPublicKeySchema).max(64).default([]),
   network: CloudInitNetworkSchema.optional(),
 };
 
@@ -131,8 +112,8 @@ export const VmDefinitionSchema = z.strictObject({
   version: z.literal(VM_DEFINITION_VERSION),
   name: VmNameSchema,
   osType: OsTypeSchema,
-  cpus: z.number().int().min(1).max(256),
-  memoryMiB: z.number().int().min(16).max(16 * 1024 * 1024),
+  cpus: CpuCountSchema,
+  memoryMiB: z.number().int().min(VM_MEMORY.minMiB).max(VM_MEMORY.maxMiB),
   machine: MachineProfileSchema,
   firmware: FirmwareSchema,
   accel: AccelChoiceSchema,
@@ -166,13 +147,14 @@ export type VmInfo = z.infer<typeof VmInfoSchema>;
 export const VmCreateSpecSchema = z.strictObject({
   name: VmNameSchema,
   osType: OsTypeSchema.default('linux'),
-  cpus: z.number().int().min(1, 'a VM needs at least one CPU').max(256).default(1),
-  memory: SizeInputSchema.default('512Mi'),
+  cpus: CpuCountSchema.default(1),
+  /** Parsed to MiB. */
+  memory: VmMemorySchema.default(DEFAULT_VM_MEMORY_MIB),
   machine: MachineProfileSchema.default('q35'),
   firmware: FirmwareSchema.default('bios'),
   accel: AccelChoiceSchema.default('auto'),
-  /** A new empty qcow2 disk of this size. */
-  diskSize: SizeInputSchema.optional(),
+  /** A new empty qcow2 disk of this size, parsed to MiB. */
+  diskSize: DiskSizeSchema.optional(),
   /** An existing disk image: used as the backing file of a linked overlay (or as is with `useImageDirectly`). */
   image: z.string().optional(),
   linkedImage: z.boolean().default(true),
@@ -196,8 +178,8 @@ export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;
  */
 export const VmUpdateSpecSchema = z.strictObject({
   name: VmNameSchema,
-  cpus: z.number().int().min(1, 'a VM needs at least one CPU').max(256).optional(),
-  memory: SizeInputSchema.optional(),
+  cpus: CpuCountSchema.optional(),
+  memory: VmMemorySchema.optional(),
   accel: AccelChoiceSchema.optional(),
   cmdline: z.string().max(4096).optional(),
   network: VmNetworkChoiceSchema.optional(),
@@ -226,8 +208,10 @@ export const SnapshotTreeSchema = z.strictObject({
 });
 export type SnapshotTree = z.infer<typeof SnapshotTreeSchema>;
 
+/** A VM image's name in the library. */
+export const ImageNameSchema = nameSchema('vm-image');
 export const ImageSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+  name: ImageNameSchema,
   path: z.string(),
   format: ImageFormatSchema,
   virtualSize: z.number().int().nonnegative(),

@@ -109,7 +109,7 @@ describe('applyVm', () => {
       subnet: '10.230.0.1/24', dhcpRange: { start: '10.230.0.100', end: '10.230.0.150' },
     });
     expect(f.calls[3]?.[1]).toEqual({
-      name: 'web', network: { nova: 'lab' }, cpus: 2, memory: '512Mi', kernel: '/proj/vmlinux', initrd: '/proj/initrd',
+      name: 'web', network: { nova: 'lab' }, cpus: 2, memory: 512, kernel: '/proj/vmlinux', initrd: '/proj/initrd',
       cmdline: 'console=ttyS0', accel: 'tcg', display: 'none',
       cloudInit: { sshAuthorizedKeys: [], hostname: 'web-1', user: 'dev', password: 'pw' },
     });
@@ -125,7 +125,7 @@ describe('applyVm', () => {
     });
     const report = await applyVm(config(), 'web', { helper: f.helper });
     expect(f.methods()).toEqual(['network.get', 'vm.get', 'vm.update', 'vm.start']);
-    expect(f.calls[2]?.[1]).toEqual({ name: 'web', cpus: 2, memory: '512Mi', cloudInit: { sshAuthorizedKeys: [], hostname: 'web-1', user: 'dev', password: 'pw' } });
+    expect(f.calls[2]?.[1]).toEqual({ name: 'web', cpus: 2, memory: 512, cloudInit: { sshAuthorizedKeys: [], hostname: 'web-1', user: 'dev', password: 'pw' } });
     expect(report.notices).toEqual(['network lab: exists, left as it is']);
   });
 

@@ -6,7 +6,7 @@ import type { HelperMethodName, ParamsIn, ResultOf } from '../../src-shared/api/
 import { NovaError, isNovaError } from '../../src-shared/errors.js';
 import type { HostReport } from '../../src-shared/host.js';
 import type { NetworkSpecInput } from '../../src-shared/network.js';
-import type { CloudInitSpecIn, VmCreateSpecIn, VmDefinition, VmUpdateSpecIn } from '../../src-shared/vm.js';
+import { MEBIBYTE, type CloudInitSpecIn, type VmCreateSpecIn, type VmDefinition, type VmUpdateSpecIn } from '../../src-shared/vm.js';
 import type { CapsuleSpecIn } from '../../src-shared/capsule.js';
 import type { CapsuleConfig, NetworkConfig, NovaFileConfig, VmConfig } from './novafile/novafile-config.js';
 import { indexKeyPositions, type KeyPath } from './novafile/novafile-positions.js';
@@ -80,8 +80,8 @@ function cloudInitSpec(vm: VmConfig): CloudInitSpecIn | undefined {
 export function vmCreateSpec(vm: VmConfig): VmCreateSpecIn {
   const spec: VmCreateSpecIn = { name: vm.name, network: vm.network ? { nova: vm.network } : 'none' };
   if (vm.cpu !== undefined) spec.cpus = vm.cpu;
-  if (vm.memoryMiB !== undefined) spec.memory = `${vm.memoryMiB}Mi`;
-  if (vm.diskSizeMiB !== undefined) spec.diskSize = `${vm.diskSizeMiB}Mi`;
+  if (vm.memoryMiB !== undefined) spec.memory = vm.memoryMiB;
+  if (vm.diskSizeMiB !== undefined) spec.diskSize = vm.diskSizeMiB;
   if (vm.image !== undefined) spec.image = vm.image;
   if (vm.iso !== undefined) spec.iso = vm.iso;
   if (vm.kernel !== undefined) spec.kernel = vm.kernel;
@@ -100,7 +100,7 @@ export function vmCreateSpec(vm: VmConfig): VmCreateSpecIn {
 export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | null {
   const patch: VmUpdateSpecIn = { name: vm.name };
   if (vm.cpu !== undefined && vm.cpu !== def.cpus) patch.cpus = vm.cpu;
-  if (vm.memoryMiB !== undefined && vm.memoryMiB !== def.memoryMiB) patch.memory = `${vm.memoryMiB}Mi`;
+  if (vm.memoryMiB !== undefined && vm.memoryMiB !== def.memoryMiB) patch.memory = vm.memoryMiB;
   if (vm.accel !== undefined && vm.accel !== def.accel) patch.accel = vm.accel;
   if (vm.cmdline !== undefined && def.kernel && vm.cmdline !== def.kernel.cmdline) patch.cmdline = vm.cmdline;
   const haveNet = def.network.mode === 'nova' ? def.network.network : null;
@@ -154,26 +154,21 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate): CapsulePlan {
   if (c.ports.length > 0 && c.network === undefined) {
     throw new NovaError('invalid_argument', `${at('ports')}: capsule ${c.name} publishes ports but joins no network; add network = "NAME" (a NAT network) or remove ports`);
   }
-  if (c.user !== undefined && !/^\d{1,10}(:\d{1,10})?$/.test(c.user)) {
-    throw new NovaError('invalid_argument', `${at('user')}: capsule user ${JSON.stringify(c.user)} must be numeric ("1000" or "1000:1000"): Nova does not look names up in the image`);
-  }
   const spec: CapsuleSpecIn = {
     name: c.name,
     image: c.image.text,
     env: c.env,
-    volumes: c.volumes.map((v) => ({ source: v.host, target: v.guest, readOnly: v.readOnly })),
+    volumes: c.volumes,
   };
   if (c.network !== undefined) spec.network = c.network;
-  if (c.ports.length > 0) spec.ports = c.ports.map((p) => ({ hostPort: p.hostPort, guestPort: p.guestPort, protocol: p.protocol }));
+  if (c.ports.length > 0) spec.ports = c.ports;
   if (c.command) spec.command = c.command;
   if (c.workdir) spec.workdir = c.workdir;
   if (c.user) spec.user = c.user;
   if (c.cpu !== undefined) spec.cpus = c.cpu;
-  if (c.memoryMiB !== undefined) spec.memoryBytes = c.memoryMiB * 1024 * 1024;
+  if (c.memoryMiB !== undefined) spec.memoryBytes = c.memoryMiB * MEBIBYTE;
   if (c.pids !== undefined) spec.pids = c.pids;
-  if (c.restart) {
-    spec.restart = c.restart.policy === 'on-failure' ? { mode: 'on-failure', maxRetries: c.restart.maxRetries } : { mode: c.restart.policy };
-  }
+  if (c.restart) spec.restart = c.restart;
   return { spec, image: c.image.text };
 }
 

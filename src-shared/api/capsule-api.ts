@@ -15,6 +15,7 @@ import {
   OciImageSchema,
   PullProgressSchema,
 } from '../capsule.js';
+import { nameSchema } from '../vocabulary/resource-name.js';
 import { defineMethod } from './define.js';
 
 const manage = { by: 'helper', action: POLKIT_ACTIONS.capsuleManage } as const;
@@ -31,6 +32,9 @@ export const MAX_LOG_WAIT_MS = 20_000;
 export const MAX_LOG_PAGE_LINES = 2000;
 /** Output kept per stream from `capsule.exec`; the rest is cut and flagged. */
 export const MAX_EXEC_OUTPUT_BYTES = 256 * 1024;
+
+/** The local name an OCI image is imported or pulled under: `NAME[:TAG]`. */
+const OciImageNameSchema = nameSchema('oci-image');
 
 /** An image by the name it is listed under, its id, or the registry reference it was pulled as. */
 const ImageRefSchema = z.string().min(1).max(512);
@@ -157,7 +161,7 @@ export const capsuleMethods = {
     params: z.strictObject({
       reference: ImageRefSchema,
       /** List it under this local name (`NAME[:TAG]`) rather than its full reference. */
-      name: z.string().min(1).max(256).optional(),
+      name: OciImageNameSchema.optional(),
       /** Off only for a registry on 127.0.0.1 (a local test or mirror registry over plain HTTP). */
       tlsVerify: z.boolean().default(true),
     }),
@@ -167,7 +171,7 @@ export const capsuleMethods = {
   }),
   'ociImage.import': defineMethod({
     summary: 'Import a rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive under a name',
-    params: z.strictObject({ path: z.string().min(1).max(4096), name: z.string().min(1).max(256) }),
+    params: z.strictObject({ path: z.string().min(1).max(4096), name: OciImageNameSchema }),
     result: OciImageSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,

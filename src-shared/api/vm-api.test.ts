@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { POLKIT_ACTIONS } from '../actions.js';
-import { parseSize, VmCreateSpecSchema, VmNameSchema } from '../vm.js';
+import { VmCreateSpecSchema, VmNameSchema } from '../vm.js';
 import { METHOD_NAME_PATTERN } from './define.js';
 import { vmMethods } from './vm-api.js';
 
@@ -31,13 +31,18 @@ describe('the VM contract', () => {
     expect(r.error?.issues[0]?.message).toMatch(/at least one CPU/);
   });
 
-  it('parses sizes and refuses unknown units', () => {
-    expect(parseSize('512Mi')).toBe(512 * 1024 * 1024);
-    expect(parseSize('2G')).toBe(2 * 1024 ** 3);
-    expect(parseSize('1.5Gi')).toBe(1.5 * 1024 ** 3);
-    expect(parseSize('2048')).toBe(2048 * 1024 * 1024);
-    expect(() => parseSize('16Zi')).toThrow(/unit "Zi" is not supported/);
-    expect(() => parseSize('-1Gi')).toThrow(/not a number/);
-    expect(() => parseSize('0')).toThrow(/greater than zero/);
+  it('parses sizes to MiB and refuses unknown units, with the vocabulary\'s messages', () => {
+    const memory = (m: string | number) => VmCreateSpecSchema.safeParse({ name: 'a', memory: m });
+    expect(memory('512Mi').data?.memory).toBe(512);
+    expect(memory('2G').data?.memory).toBe(2048);
+    expect(memory('2GiB').data?.memory).toBe(2048);
+    expect(memory('1.5Gi').data?.memory).toBe(1536);
+    expect(memory('2048').data?.memory).toBe(2048);
+    expect(memory(2048).data?.memory).toBe(2048);
+    expect(VmCreateSpecSchema.parse({ name: 'a' }).memory).toBe(512);
+    expect(memory('16Zi').error?.issues[0]?.message).toMatch(/unit "Zi" is not supported/);
+    expect(memory('-1Gi').error?.issues[0]?.message).toMatch(/is not a memory size/);
+    expect(memory('8Mi').error?.issues[0]?.message).toMatch(/at least 16 MiB/);
+    expect(VmCreateSpecSchema.safeParse({ name: 'a', diskSize: 'lots' }).error?.issues[0]?.message).toMatch(/disk size/);
   });
 });

@@ -3,9 +3,9 @@
 // Host facts (does the uplink exist, is the port taken) are checked by network-manager.ts.
 import { NovaError } from '../../../src-shared/errors.js';
 import type { EgressRule, Forward, NetworkProfile, NetworkSpec } from '../../../src-shared/network.js';
-import { NETWORK_NAME_MAX, NETWORK_NAME_PATTERN } from '../../../src-shared/network.js';
 import { overlayDevice, stableMac } from './interface-names.js';
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../../src-shared/ip-cidr.js';
+import { defaultDhcpRange as vocabularyDefaultDhcpRange, dhcpRangeProblem, parseName, parseSubnet } from '../../../src-shared/vocabulary/index.js';
 import type { NetworkConfig, OverlayConfig, SubnetConfig } from './network-config.js';
 import { planWireguard, wireguardDevice } from './wireguard-plan.js';
 
@@ -36,60 +36,30 @@ export function defaultProfile(spec: Pick<NetworkSpec, 'type' | 'profile' | 'upl
   return spec.uplinks.length > 0 ? 'external' : 'nat';
 }
 
+/** The vocabulary's network name rule, again here for callers that bypass the schema. */
 export function checkNetworkName(name: string): void {
-  if (!NETWORK_NAME_PATTERN.test(name)) {
-    throw bad(`network name ${JSON.stringify(name)} is not valid: use lowercase letters, digits, "-" and "_", starting with a letter or digit`);
-  }
-  if (name.length > NETWORK_NAME_MAX) {
-    throw bad(
-      `network name ${JSON.stringify(name)} is ${name.length} characters long; it names the bridge, and Linux interface names are at most ${NETWORK_NAME_MAX} characters`,
-    );
-  }
+  const parsed = parseName('network', name);
+  if (!parsed.ok) throw bad(parsed.message);
 }
 
 function planSubnet(text: string): { subnet: SubnetConfig; cidr: Cidr } {
-  const example = 'e.g. "192.168.220.1/24"';
-  const cidr = parseCidr(text);
-  if (!cidr) throw bad(`subnet ${JSON.stringify(text)} is not a CIDR; write the host's address with a prefix length (${example})`);
-  if (cidr.address.family !== 4) throw new NovaError('unsupported', `subnet ${JSON.stringify(text)}: IPv6 subnets are not supported yet; use an IPv4 subnet (${example})`);
-  if (cidr.prefix > 30) throw bad(`subnet ${JSON.stringify(text)} leaves no room for guests; use a prefix of /30 or shorter`);
-  if (cidr.prefix < 8) throw bad(`subnet ${JSON.stringify(text)} is too large; use a prefix of /8 or longer`);
-  const firstHost = `${formatIp({ family: 4, value: cidr.first + 1n })}/${cidr.prefix}`;
-  if (cidr.address.value === cidr.first) {
-    throw bad(`subnet ${JSON.stringify(text)} is the network's own address; write the host's address on it (e.g. "${firstHost}")`);
-  }
-  if (cidr.address.value === cidr.last) {
-    throw bad(`subnet ${JSON.stringify(text)} is the broadcast address; write the host's address on it (e.g. "${firstHost}")`);
-  }
-  return {
-    subnet: { cidr: formatCidr(cidr, true), gateway: formatIp(cidr.address), prefix: cidr.prefix, family: 4 },
-    cidr,
-  };
+  // The contract has checked the syntax (src-shared/vocabulary/subnet.ts); this host adds what it cannot do yet.
+  const parsed = parseSubnet(text);
+  if (!parsed.ok) throw bad(parsed.message);
+  const { subnet, block } = parsed.value;
+  if (subnet.family !== 4) throw new NovaError('unsupported', `subnet ${JSON.stringify(text)}: IPv6 subnets are not supported yet; use an IPv4 subnet (e.g. "192.168.220.1/24")`);
+  return { subnet, cidr: block };
 }
 
 /** The larger run of usable addresses beside the host's own address. */
 export function defaultDhcpRange(cidr: Cidr): { start: string; end: string } {
-  const gw = cidr.address.value;
-  const below = gw - (cidr.first + 1n);
-  const above = cidr.last - 1n - gw;
-  const [start, end] = above >= below ? [gw + 1n, cidr.last - 1n] : [cidr.first + 1n, gw - 1n];
-  return { start: formatIp({ family: 4, value: start }), end: formatIp({ family: 4, value: end }) };
+  return vocabularyDefaultDhcpRange({ block: cidr });
 }
 
 function planDhcpRange(range: { start: string; end: string }, cidr: Cidr, subnet: SubnetConfig): { start: string; end: string } {
-  const text = `${range.start}-${range.end}`;
-  const start = parseIp(range.start);
-  const end = parseIp(range.end);
-  if (!start || !end) throw bad(`DHCP range ${JSON.stringify(text)} is not two addresses (e.g. "192.168.220.50-192.168.220.150")`);
-  if (end.value < start.value) throw bad(`DHCP range ${JSON.stringify(text)} ends before it starts`);
-  const usable = (v: bigint) => v > cidr.first && v < cidr.last;
-  if (!cidrContains(cidr, start) || !cidrContains(cidr, end) || !usable(start.value) || !usable(end.value)) {
-    throw bad(`DHCP range ${JSON.stringify(text)} is outside the subnet ${subnet.cidr} (its usable addresses, without the network and broadcast address)`);
-  }
-  if (start.value <= cidr.address.value && cidr.address.value <= end.value) {
-    throw bad(`DHCP range ${JSON.stringify(text)} includes the host's own address ${subnet.gateway}; start it after that address`);
-  }
-  return { start: formatIp(start), end: formatIp(end) };
+  const problem = dhcpRangeProblem(range, { subnet, block: cidr });
+  if (problem) throw bad(`DHCP range ${JSON.stringify(`${range.start}-${range.end}`)}: ${problem}`);
+  return { start: range.start, end: range.end };
 }
 
 function planForwards(forwards: readonly Forward[], cidr: Cidr | null, subnet: SubnetConfig | null, profile: NetworkProfile): Forward[] {
@@ -121,19 +91,8 @@ function planEgress(rules: readonly EgressRule[] | undefined, profile: NetworkPr
         : 'an external network is bridged onto the LAN, not routed through the host, so Nova cannot filter its egress; use profile "nat" for an egress allow-list',
     );
   }
-  return rules.map((rule) => {
-    if (rule.ports && rule.ports.to < rule.ports.from) throw bad(`egress rule: port range ${rule.ports.from}-${rule.ports.to} ends before it starts`);
-    if (rule.destination === null) return { ...rule };
-    const cidr = parseCidr(rule.destination) ?? (() => {
-      const ip = parseIp(rule.destination ?? '');
-      return ip ? parseCidr(`${formatIp(ip)}/${ip.family === 4 ? 32 : 128}`) : null;
-    })();
-    if (!cidr) throw bad(`egress rule: ${JSON.stringify(rule.destination)} is not an address or CIDR (e.g. "10.0.0.0/8")`);
-    if (cidr.address.value !== cidr.first) {
-      throw bad(`egress rule: ${JSON.stringify(rule.destination)} has host bits set; did you mean "${formatCidr(cidr, true)}"?`);
-    }
-    return { ...rule, destination: formatCidr(cidr, true) };
-  });
+  // Destinations and port ranges arrive canonical and checked by the contract (src-shared/vocabulary/egress-rule.ts).
+  return rules.map((rule) => ({ ...rule }));
 }
 
 function planOverlay(spec: NetworkSpec, ctx: PlanContext): OverlayConfig {

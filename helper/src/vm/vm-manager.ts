@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import {
+  MEBIBYTE,
   VmCreateSpecSchema,
   VmNameSchema,
   VmUpdateSpecSchema,
@@ -31,7 +32,6 @@ import { ResourceLocks } from '../state/resource-lock.js';
 import type { Logger } from '../util/logger.js';
 import { buildSeedFiles, cloudInitDefinition, writeSeedIso } from './cloud-init-seed.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
-import { diskBytes, memoryMiB } from './memory-size.js';
 import { buildMetrics, readProcSample, type ProcSample } from './metrics-sampler.js';
 import { ImageLibrary } from './image-library.js';
 import { PathGuard } from './path-guard.js';
@@ -220,7 +220,8 @@ export class VmManager {
     const spec = parseSpec(VmCreateSpecSchema, specIn);
     return this.locks.withLock(spec.name, async () => {
       if (await this.store.exists(spec.name)) throw new NovaError('already_exists', `VM ${spec.name} already exists`);
-      const mem = memoryMiB(spec.memory);
+      // Sizes arrive parsed to MiB by the contract's schema (src-shared/vocabulary/size.ts).
+      const mem = spec.memory;
       const template = spec.fromTemplate ? await this.store.loadDefinition(spec.fromTemplate) : null;
       if (template && !template.template) throw new NovaError('failed_precondition', `VM ${spec.fromTemplate} is not a template`);
       // Resolve every caller path before creating anything, so a refusal leaves nothing behind.
@@ -228,7 +229,7 @@ export class VmManager {
       const iso = spec.iso ? await this.guard.existingFile('ISO', spec.iso) : null;
       const kernel = spec.kernel ? await this.guard.existingFile('kernel', spec.kernel) : null;
       const initrd = spec.initrd ? await this.guard.existingFile('initrd', spec.initrd) : null;
-      const newDisk = spec.diskSize !== undefined ? diskBytes(spec.diskSize) : null;
+      const newDisk = spec.diskSize !== undefined ? spec.diskSize * MEBIBYTE : null;
       if (spec.machine === 'microvm' && !kernel && !template?.kernel) {
         throw new NovaError('invalid_argument', 'a microvm boots a kernel directly: give kernel (and initrd)');
       }
@@ -313,7 +314,7 @@ export class VmManager {
       if (vm) throw new NovaError('failed_precondition', `VM ${spec.name} is ${vm.state}: stop it before changing its settings`);
       const next: VmDefinition = { ...def };
       if (spec.cpus !== undefined) next.cpus = spec.cpus;
-      if (spec.memory !== undefined) next.memoryMiB = memoryMiB(spec.memory);
+      if (spec.memory !== undefined) next.memoryMiB = spec.memory;
       if (spec.accel !== undefined) next.accel = spec.accel;
       if (spec.description !== undefined) next.description = spec.description;
       if (spec.cmdline !== undefined) {

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capsuleSpecFromOptions, detectImportKind, parseByteSize, parseSince } from './capsule-command.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import { runCli } from '../cli-program.js';
+import { capsuleSpecFromOptions, detectImportKind, parseMemoryLimit, parseSince } from './capsule-command.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -13,12 +15,43 @@ afterAll(async () => {
 });
 
 describe('nova capsule argument parsing', () => {
-  it('reads sizes in binary units and refuses what is below the floor', () => {
-    expect(parseByteSize('256Mi')).toBe(256 * 1024 * 1024);
-    expect(parseByteSize('1G')).toBe(1024 ** 3);
-    expect(parseByteSize('1.5GiB')).toBe(1.5 * 1024 ** 3);
-    expect(() => parseByteSize('1Mi')).toThrow(/below/);
-    expect(() => parseByteSize('lots')).toThrow(/not a size/);
+  it('reads memory limits as every size in Nova: binary units, a bare number in MiB', () => {
+    expect(parseMemoryLimit('256Mi')).toEqual({ ok: true, value: 256 * 1024 * 1024 });
+    expect(parseMemoryLimit('1G')).toEqual({ ok: true, value: 1024 ** 3 });
+    expect(parseMemoryLimit('1.5GiB')).toEqual({ ok: true, value: 1.5 * 1024 ** 3 });
+    expect(parseMemoryLimit('512')).toEqual({ ok: true, value: 512 * 1024 * 1024 });
+    expect(parseMemoryLimit('1Mi')).toMatchObject({ ok: false, message: expect.stringMatching(/at least 6 MiB/) as unknown });
+    expect(parseMemoryLimit('lots')).toMatchObject({ ok: false, message: expect.stringMatching(/not a memory limit/) as unknown });
+  });
+
+  it('sends --memory 512 as 512 MiB, and refuses bad flags before calling the helper', async () => {
+    const calls: Array<[string, unknown]> = [];
+    let stderr = '';
+    const run = (argv: string[]) =>
+      runCli(argv, { stdout: () => undefined, stderr: (t) => (stderr += t) }, {
+        connectHelper: async () =>
+          ({ call: async (m: string, p: unknown) => (calls.push([m, p]), { name: 'web', state: 'created' }), close: () => undefined }) as unknown as HelperClient,
+      });
+    expect(await run(['capsule', 'create', 'web', '--image', 'alpine:3.20', '--memory', '512', '-p', '8080:80', '--restart', 'on-failure:3', '-v', '/srv/a:/a:ro'])).toBe(0);
+    expect(calls).toEqual([
+      [
+        'capsule.create',
+        {
+          name: 'web',
+          image: 'alpine:3.20',
+          memoryBytes: 512 * 1024 * 1024,
+          ports: [{ hostPort: 8080, guestPort: 80, protocol: 'tcp' }],
+          restart: { mode: 'on-failure', maxRetries: 3 },
+          volumes: [{ source: '/srv/a', target: '/a', readOnly: true }],
+        },
+      ],
+    ]);
+    for (const bad of [['--memory', '1Mi'], ['-p', '8080'], ['--restart', 'sometimes'], ['-v', '/a:/'], ['--user', 'www-data']]) {
+      expect(await run(['capsule', 'create', 'web', '--image', 'alpine', ...bad])).toBe(2);
+    }
+    expect(await run(['capsule', 'create', 'Web', '--image', 'alpine'])).toBe(2);
+    expect(calls).toHaveLength(1);
+    expect(stderr).toContain('capsule name "Web" has uppercase letters');
   });
 
   it('reads --since as a time or a duration back from now', () => {

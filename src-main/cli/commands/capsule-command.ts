@@ -10,10 +10,6 @@ import { NovaError } from '../../../src-shared/errors.js';
 import {
   describeUserNamespace,
   formatRestartPolicy,
-  MIN_MEMORY_BYTES,
-  parsePublishedPort,
-  parseRestartPolicy,
-  parseVolume,
   type Capsule,
   type CapsuleSpecIn,
   type OciImage,
@@ -21,11 +17,27 @@ import {
   type RestartPolicy,
   type Volume,
 } from '../../../src-shared/capsule.js';
+import {
+  CAPSULE_MEMORY,
+  MEBIBYTE,
+  parseCapsuleUser,
+  parseDnsName,
+  parseEnvEntry,
+  parseGuestPath,
+  parseImageReference,
+  parsePortMapping,
+  parseRestartPolicy,
+  parseSize,
+  parseVolume,
+  resolveVolume,
+  type Parsed,
+} from '../../../src-shared/vocabulary/index.js';
 import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '../../../src-shared/terminal-protocol.js';
 import type { Image } from '../../../src-shared/vm.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
+import { nameArg, positiveNumber, repeated, single, wholeNumber } from './option-parsers.js';
 
 const CAPSULE_KINDS = ['container', 'capsule'] as const;
 
@@ -50,55 +62,26 @@ function outFn(ctx: CliContext): (text: string) => void {
 
 // ---- argument parsers (usage errors exit 2 through commander) ----
 
-/** `512Mi`, `1G`, `1GiB`, `256m`, `1048576`: binary units, as the NovaFile writes memory. */
-export function parseByteSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a size: write e.g. 512Mi or 2G`);
-  const power = { '': 0, k: 1, m: 2, g: 3, t: 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  const bytes = Math.round(Number(m[1]) * 1024 ** power);
-  if (bytes < MIN_MEMORY_BYTES) throw new InvalidArgumentError(`${text} is below the ${MIN_MEMORY_BYTES / 1024 / 1024}Mi a capsule needs at least`);
-  return bytes;
-}
-
-function positiveNumber(what: string): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
-    return n;
-  };
-}
-
-function wholeNumber(what: string, min: number, max: number): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
-    return n;
-  };
+/** `--memory 512` is 512 MiB, `2g`, `2GiB`, `512Mi` as everywhere else in Nova; in bytes, as the spec stores it. */
+export function parseMemoryLimit(text: string): Parsed<number> {
+  const mib = parseSize(text, CAPSULE_MEMORY);
+  return mib.ok ? { ok: true, value: mib.value * MEBIBYTE } : mib;
 }
 
 function envEntry(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`"${text}" is not KEY=VALUE`);
-  return { ...previous, [text.slice(0, eq)]: text.slice(eq + 1) };
+  const [key, value] = single(parseEnvEntry)(text);
+  return { ...previous, [key]: value };
 }
 
+/** A relative host path is taken from the folder nova runs in, as a shell user expects. */
 function volumeEntry(text: string, previous: Volume[] = []): Volume[] {
-  const v = parseVolume(text);
-  if (!v) throw new InvalidArgumentError(`"${text}" is not HOST:GUEST[:ro|:rw]`);
-  return [...previous, { ...v, source: resolve(v.source) }];
+  return [...previous, resolveVolume(single(parseVolume)(text), process.cwd())];
 }
 
-function portEntry(text: string, previous: PublishedPort[] = []): PublishedPort[] {
-  const p = parsePublishedPort(text);
-  if (!p) throw new InvalidArgumentError(`"${text}" is not HOST:GUEST[/tcp|/udp] (ports 1-65535)`);
-  return [...previous, p];
-}
-
-function restartPolicy(text: string): RestartPolicy {
-  const p = parseRestartPolicy(text);
-  if (!p) throw new InvalidArgumentError(`"${text}" is not a restart policy: no, always, on-failure or on-failure:N`);
-  return p;
-}
+const imageReference = single((text) => {
+  const parsed = parseImageReference(text);
+  return parsed.ok ? { ok: true as const, value: text } : parsed;
+});
 
 /** `2026-01-02T03:04:05Z`, or a duration back from now: `90s`, `10m`, `2h`, `1d`. */
 export function parseSince(text: string, now = Date.now()): string {
@@ -214,25 +197,27 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
       out(json(o) ? JSON.stringify(c, null, 2) : formatCapsuleDetails(c));
     });
   capsule
-    .command('create <name> [command...]')
+    .command('create')
     .description('Create a capsule from an image: nova capsule create NAME --image REF [-- COMMAND...]')
-    .requiredOption('--image <ref>', 'a registry reference (ubuntu:22.04) or the name of an imported image')
+    .argument('<name>', 'the capsule name: lowercase letters, digits, "-" and "_"', nameArg('capsule'))
+    .argument('[command...]', "what to run instead of the image's command")
+    .requiredOption('--image <ref>', 'a registry reference (ubuntu:22.04) or the name of an imported image', imageReference)
     .option('--entrypoint <program>', "replace the image's entrypoint")
     .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', envEntry)
     .option('-v, --volume <host:guest[:ro]>', 'bind a host folder (repeatable)', volumeEntry)
-    .option('-w, --workdir <dir>', 'the working directory inside')
-    .option('-u, --user <uid[:gid]>', 'the user inside')
-    .option('--hostname <name>', 'the hostname inside')
+    .option('-w, --workdir <dir>', 'the working directory inside', single((t) => parseGuestPath(t, 'the working directory')))
+    .option('-u, --user <uid[:gid]>', 'the user inside, numeric', single(parseCapsuleUser))
+    .option('--hostname <name>', 'the hostname inside', single((t) => parseDnsName(t, 'hostname')))
     .option('--cpus <n>', 'CPU time, in CPUs (0.5 is half of one)', positiveNumber('--cpus'))
-    .option('--memory <size>', 'memory limit, e.g. 256Mi', parseByteSize)
+    .option('--memory <size>', 'memory limit, e.g. 256Mi, 2Gi or 2g; a bare number is MiB (512 = 512 MiB)', single(parseMemoryLimit))
     .option('--pids <n>', 'process limit', wholeNumber('--pids', 1, 4_194_304))
     .option('--io-weight <n>', 'relative block IO weight', wholeNumber('--io-weight', 10, 1000))
-    .option('--restart <policy>', 'no, always, on-failure or on-failure:N', restartPolicy)
+    .option('--restart <policy>', 'no, always, on-failure or on-failure:N', single(parseRestartPolicy))
     .option('--stop-timeout <seconds>', 'between SIGTERM and SIGKILL on stop', wholeNumber('--stop-timeout', 0, 3600))
     .option('--runtime <name>', 'crun or runc (the helper probes by default)')
     .option('--network <name>', 'join this Nova network (a veth with a static address, NAME.NETWORK.nova in its DNS)')
     .option('--address <ip[/prefix]>', 'the static address on --network (default: the helper picks a free one)')
-    .option('-p, --port <host:guest[/udp]>', 'publish a port of the capsule on the host (repeatable; needs a NAT --network)', portEntry)
+    .option('-p, --port <host:guest[/udp]>', 'publish a port of the capsule on the host (repeatable; needs a NAT --network)', repeated(parsePortMapping))
     .option('--start', 'start it once created', false)
     .option('--json', 'machine-readable output')
     .action(async (name: string, command: string[], o: CreateOptions) => {

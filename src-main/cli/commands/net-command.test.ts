@@ -22,7 +22,7 @@ async function run(argv: string[], answer: (method: string, params: unknown) => 
     globals: () => ({ socket: '', stateDir: '', json: program.opts<{ json: boolean }>().json, autostart: false }),
     connectHelper: async () =>
       ({
-        callRaw: async (method: string, params: unknown) => (calls.push([method, params]), answer(method, params)),
+        call: async (method: string, params: unknown) => (calls.push([method, params]), answer(method, params)),
         close: () => undefined,
       }) as unknown as HelperClient,
   };

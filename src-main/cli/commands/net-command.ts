@@ -1,78 +1,49 @@
 // `nova net ls|create|rm|inspect`, `nova net forward add|rm|ls`, `nova net peer set|ls`,
-// `nova net attach|detach`, `nova net leases`: networks through the helper. Flag values use the NovaFile's own
-// syntaxes (forwards, egress rules, peers), parsed by the NovaFile's parsers.
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { z } from 'zod';
-import { networkMethods } from '../../../src-shared/api/network-api.js';
-import type { Network, NetworkSpecInput } from '../../../src-shared/network.js';
+// `nova net attach|detach`, `nova net leases`: networks through the helper. Flag values use
+// the vocabulary's syntaxes (forwards, egress rules, peers, subnets, ranges), the ones the
+// NovaFile and the create dialog read, and arrive at the helper parsed.
+import { Option, type Command, InvalidArgumentError } from 'commander';
 import {
+  NetworkProfileSchema,
+  NetworkTypeSchema,
+  type DhcpRange,
+  type EgressRule,
+  type Forward,
+  type Network,
+  type NetworkSpecInput,
+  type Peer,
+} from '../../../src-shared/network.js';
+import {
+  formatPeer,
   parseDhcpRange,
+  parseDnsName,
   parseEgressRule,
   parseForward,
   parseInterfaceName,
   parsePeer,
-  type Parsed,
-} from '../../core/novafile/novafile-specs.js';
-import { formatIp } from '../../../src-shared/ip-cidr.js';
+  parsePortWithProtocol,
+  parseSubnet,
+  subnetText,
+} from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
-
-type NetworkMethods = typeof networkMethods;
-type NetworkMethodName = keyof NetworkMethods;
-
-/**
- * Calls a network method and checks the answer against its schema. Goes through
- * callRaw's untyped door so this file compiles before network-api joins NovaApi.
- */
-async function callNetwork<M extends NetworkMethodName>(
-  helper: HelperClient,
-  method: M,
-  params: z.input<NetworkMethods[M]['params']>,
-): Promise<z.output<NetworkMethods[M]['result']>> {
-  const raw = helper.callRaw as unknown as (m: string, p: unknown) => Promise<unknown>;
-  const value = await raw.call(helper, method, params);
-  return networkMethods[method].result.parse(value) as z.output<NetworkMethods[M]['result']>;
-}
-
-function parser<T>(parse: (text: string) => Parsed<T>): (text: string, previous?: T[]) => T[] {
-  return (text, previous = []) => {
-    const r = parse(text);
-    if (!r.ok) throw new InvalidArgumentError(r.message);
-    return [...previous, r.value];
-  };
-}
-
-function single<T>(parse: (text: string) => Parsed<T>): (text: string) => T {
-  return (text) => {
-    const r = parse(text);
-    if (!r.ok) throw new InvalidArgumentError(r.message);
-    return r.value;
-  };
-}
-
-function intArg(what: string, min: number, max: number): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
+import { nameArg, repeated, single, wholeNumber } from './option-parsers.js';
 
 export interface NetCreateOptions {
-  type?: 'bridge' | 'overlay';
-  profile?: 'nat' | 'external' | 'internal';
+  type?: NetworkSpecInput['type'];
+  profile?: NetworkSpecInput['profile'];
   uplink?: string[];
   subnet?: string;
-  dhcpRange?: { start: string; end: string };
+  dhcpRange?: DhcpRange;
   dhcp?: boolean;
   dns?: boolean;
   domain?: string;
   driver?: string;
   vni?: number;
-  peer?: Array<{ host: string; port: number | null; publicKey?: string }>;
+  peer?: Peer[];
   listenPort?: number;
-  egressAllow?: z.input<NetworkMethods['network.create']['params']>['egressAllow'];
-  forward?: Array<{ hostPort: number; guestAddress: string; guestPort: number; protocol: 'tcp' | 'udp' }>;
+  egressAllow?: EgressRule[];
+  forward?: Forward[];
 }
 
 /** The `network.create` params for `nova net create NAME [flags]`. */
@@ -95,27 +66,30 @@ export function createSpec(name: string, o: NetCreateOptions): NetworkSpecInput 
   return spec;
 }
 
+/** "192.168.220.1/24", canonical. */
+const subnetArg = single((text) => {
+  const parsed = parseSubnet(text);
+  return parsed.ok ? { ok: true as const, value: subnetText(parsed.value.subnet) } : parsed;
+});
+
 /** Adds the `create` subcommand's flags; exported so tests parse real argv exactly as the CLI does. */
 export function defineCreateCommand(cmd: Command): Command {
   return cmd
-    .argument('<name>', 'network name (also its bridge name: at most 15 characters)')
-    .addOption(new Option('--type <type>', 'bridge or overlay').choices(['bridge', 'overlay']))
-    .addOption(new Option('--profile <profile>', 'nat, external or internal').choices(['nat', 'external', 'internal']))
-    .option('--uplink <ifname>', 'host interface: the way out (nat), bridged (external) or underlay (overlay); repeatable', parser(parseInterfaceName))
-    .option('--subnet <cidr>', "the host's address with a prefix, e.g. 192.168.220.1/24")
-    .option('--dhcp-range <first-last>', 'DHCP pool inside the subnet', single((t) => {
-      const r = parseDhcpRange(t);
-      return r.ok ? { ok: true as const, value: { start: formatIp(r.value.start), end: formatIp(r.value.end) } } : r;
-    }))
+    .argument('<name>', 'network name (also its bridge name: at most 15 characters)', nameArg('network'))
+    .addOption(new Option('--type <type>', 'bridge or overlay').choices(NetworkTypeSchema.options))
+    .addOption(new Option('--profile <profile>', 'nat, external or internal').choices(NetworkProfileSchema.options))
+    .option('--uplink <ifname>', 'host interface: the way out (nat), bridged (external) or underlay (overlay); repeatable', repeated(parseInterfaceName))
+    .option('--subnet <cidr>', "the host's address with a prefix, e.g. 192.168.220.1/24", subnetArg)
+    .option('--dhcp-range <first-last>', 'DHCP pool inside the subnet, e.g. 192.168.220.50-192.168.220.150', single(parseDhcpRange))
     .option('--no-dhcp', 'no DHCP server')
     .option('--no-dns', 'no DNS for guests')
-    .option('--domain <domain>', 'DNS domain for guests (default NAME.nova)')
+    .option('--domain <domain>', 'DNS domain for guests (default NAME.nova)', single((t) => parseDnsName(t, 'domain')))
     .option('--driver <driver>', 'overlay driver (vxlan, or wireguard: VXLAN inside an encrypted WireGuard tunnel)')
-    .option('--vni <n>', 'VXLAN network identifier', intArg('--vni', 1, 16_777_215))
-    .option('--peer <address>', 'overlay peer "ip[:port]", for wireguard "KEY@ip[:port]" (KEY from `nova net inspect` there); repeatable', parser(parsePeer))
-    .option('--listen-port <port>', 'wireguard: UDP port of this host\'s tunnel (default 51820)', intArg('--listen-port', 1, 65_535))
-    .option('--egress-allow <rule>', 'allow only this egress ("10.0.0.0/8", "1.2.3.4:443/tcp", "53/udp"); repeatable', parser(parseEgressRule))
-    .option('--forward <spec>', 'forward "hostport:guestaddr:guestport[/proto]"; repeatable', parser(parseForward));
+    .option('--vni <n>', 'VXLAN network identifier', wholeNumber('--vni', 1, 16_777_215))
+    .option('--peer <address>', 'overlay peer "ip[:port]", for wireguard "KEY@ip[:port]" (KEY from `nova net inspect` there); repeatable', repeated(parsePeer))
+    .option('--listen-port <port>', 'wireguard: UDP port of this host\'s tunnel (default 51820)', wholeNumber('--listen-port', 1, 65_535))
+    .option('--egress-allow <rule>', 'allow only this egress ("10.0.0.0/8", "1.2.3.4:443/tcp", "53/udp"); repeatable', repeated(parseEgressRule))
+    .option('--forward <spec>', 'forward "hostport:guestaddr:guestport[/proto]"; repeatable', repeated(parseForward));
 }
 
 function formatTable(rows: string[][]): string {
@@ -146,7 +120,7 @@ export function formatNetwork(n: Network): string {
     `DNS:       ${n.dns ? `*.${n.domain}` : 'off'}`,
     `Uplinks:   ${n.uplinks.join(', ') || '-'}`,
   ];
-  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map(peerText).join(', ')}`);
+  if (n.peers.length > 0) lines.push(`Peers:     ${n.peers.map(formatPeer).join(', ')}`);
   // What the other hosts list as their peer: "KEY@this-host:PORT".
   if (n.wireguard) lines.push(`WireGuard: public key ${n.wireguard.publicKey}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.interface} (${n.wireguard.tunnelAddress})`);
   lines.push(`Egress:    ${n.egressAllow === null ? 'anything' : n.egressAllow.length === 0 ? 'nothing' : `only ${n.egressAllow.length} rule(s)`}`);
@@ -159,12 +133,6 @@ export function formatNetwork(n: Network): string {
   return lines.join('\n') + '\n';
 }
 
-/** "KEY@host:port" as `--peer`, `peer set` and the NovaFile write it. */
-export function peerText(p: { host: string; port: number | null; publicKey?: string }): string {
-  const host = p.port && p.host.includes(':') ? `[${p.host}]` : p.host;
-  return `${p.publicKey ? `${p.publicKey}@` : ''}${p.port ? `${host}:${p.port}` : host}`;
-}
-
 export function formatPeers(n: Network): string {
   if (n.peers.length === 0) {
     return `${n.name} has no peers.${n.wireguard ? ` Add the other hosts with: nova net peer set ${n.name} KEY@ADDRESS[:PORT] ...` : ''}\n`;
@@ -172,7 +140,7 @@ export function formatPeers(n: Network): string {
   return formatTable([
     n.wireguard ? ['PUBLIC KEY', 'ENDPOINT'] : ['ENDPOINT'],
     ...n.peers.map((p) => {
-      const endpoint = peerText({ host: p.host, port: p.port });
+      const endpoint = formatPeer({ host: p.host, port: p.port });
       return n.wireguard ? [p.publicKey ?? '-', endpoint] : [endpoint];
     }),
   ]);
@@ -198,7 +166,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
       withHelper(async (h) => {
-        const { networks } = await callNetwork(h, 'network.list', {});
+        const { networks } = await h.call('network.list', {});
         if (json(opts)) printJson(networks);
         else print(formatNetworkList(networks));
       }),
@@ -208,7 +176,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print the created network as JSON')
     .action((name: string, opts: NetCreateOptions & { json?: boolean }) =>
       withHelper(async (h) => {
-        const created = await callNetwork(h, 'network.create', createSpec(name, opts));
+        const created = await h.call('network.create', createSpec(name, opts));
         if (json(opts)) printJson(created);
         else print(formatNetwork(created));
       }),
@@ -220,7 +188,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .argument('<name>')
     .action((name: string) =>
       withHelper(async (h) => {
-        await callNetwork(h, 'network.delete', { name });
+        await h.call('network.delete', { name });
         if (ctx.globals().json) printJson({ deleted: name });
         else print(`Deleted network ${name}\n`);
       }),
@@ -233,7 +201,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action((name: string, opts: { json?: boolean }) =>
       withHelper(async (h) => {
-        const n = await callNetwork(h, 'network.get', { name });
+        const n = await h.call('network.get', { name });
         if (json(opts)) printJson(n);
         else print(formatNetwork(n));
       }),
@@ -246,7 +214,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action((network: string, opts: { json?: boolean }) =>
       withHelper(async (h) => {
-        const { leases } = await callNetwork(h, 'network.leases', { network });
+        const { leases } = await h.call('network.leases', { network });
         if (json(opts)) printJson(leases);
         else print(formatTable([['ADDRESS', 'MAC', 'HOSTNAME', 'EXPIRES'], ...leases.map((l) => [l.address, l.mac, l.hostname ?? '-', l.expiresAt ?? 'never'])]));
       }),
@@ -258,9 +226,9 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .description('Forward a host port: nova net forward add NETWORK 8080:10.203.0.10:80[/tcp]')
     .argument('<network>')
     .argument('<forward>', 'hostport:guestaddress:guestport[/tcp|/udp]', single(parseForward))
-    .action((network: string, f: { hostPort: number; guestAddress: string; guestPort: number; protocol: 'tcp' | 'udp' }) =>
+    .action((network: string, f: Forward) =>
       withHelper(async (h) => {
-        const r = await callNetwork(h, 'network.forwardAdd', { network, forward: f });
+        const r = await h.call('network.forwardAdd', { network, forward: f });
         if (ctx.globals().json) printJson(r.forwards);
         else print(`Forwarding host port ${f.hostPort}/${f.protocol} to ${f.guestAddress}:${f.guestPort} on ${network}\n`);
       }),
@@ -269,14 +237,10 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .command('rm')
     .description('Remove a forward: nova net forward rm NETWORK 8080[/tcp]')
     .argument('<network>')
-    .argument('<hostport>', 'host port with an optional /tcp or /udp')
-    .action((network: string, text: string) =>
+    .argument('<hostport>', 'host port with an optional /tcp or /udp', single((t) => parsePortWithProtocol(t, 'host port')))
+    .action((network: string, { port, protocol }: { port: number; protocol: 'tcp' | 'udp' }) =>
       withHelper(async (h) => {
-        const m = /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
-        const port = Number(m?.[1]);
-        if (!m || port < 1 || port > 65_535) throw new InvalidArgumentError(`"${text}" is not a host port such as 8080 or 5353/udp`);
-        const protocol = (m[2] ?? 'tcp') as 'tcp' | 'udp';
-        await callNetwork(h, 'network.forwardRemove', { network, hostPort: port, protocol });
+        await h.call('network.forwardRemove', { network, hostPort: port, protocol });
         print(`Removed the forward of host port ${port}/${protocol} on ${network}\n`);
       }),
     );
@@ -287,7 +251,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action((network: string, opts: { json?: boolean }) =>
       withHelper(async (h) => {
-        const { forwards } = await callNetwork(h, 'network.forwardList', { network });
+        const { forwards } = await h.call('network.forwardList', { network });
         if (json(opts)) printJson(forwards);
         else if (forwards.length === 0) print(`No forwards on ${network}\n`);
         else print(formatTable([['HOST PORT', 'GUEST'], ...forwards.map((f) => [`${f.hostPort}/${f.protocol}`, `${f.guestAddress}:${f.guestPort}`])]));
@@ -299,16 +263,16 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .command('set')
     .description("Replace an overlay's peers: nova net peer set NETWORK KEY@192.0.2.2[:51820] ... (KEY from `nova net inspect` on that host)")
     .argument('<network>')
-    .argument('[peers...]', 'KEY@address[:port] for each other host', parser(parsePeer))
+    .argument('[peers...]', 'KEY@address[:port] for each other host', repeated(parsePeer))
     .option('--none', 'remove every peer (the tunnel then reaches no other host)')
     .option('--json', 'print the network as JSON')
-    .action((network: string, peers: Array<{ host: string; port: number | null; publicKey?: string }> | undefined, opts: { none?: boolean; json?: boolean }) =>
+    .action((network: string, peers: Peer[] | undefined, opts: { none?: boolean; json?: boolean }) =>
       withHelper(async (h) => {
         const list = peers ?? [];
         // Replacing with nothing cuts this host off: only on purpose.
         if (list.length === 0 && !opts.none) throw new InvalidArgumentError('name at least one peer as KEY@address[:port], or pass --none to remove them all');
         if (list.length > 0 && opts.none) throw new InvalidArgumentError('--none removes every peer; give either peers or --none');
-        const n = await callNetwork(h, 'network.setPeers', { name: network, peers: list });
+        const n = await h.call('network.setPeers', { name: network, peers: list });
         if (json(opts)) printJson(n);
         else print(`Peers of ${network} set (${n.peers.length}).\n${formatPeers(n)}`);
       }),
@@ -320,7 +284,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action((network: string, opts: { json?: boolean }) =>
       withHelper(async (h) => {
-        const n = await callNetwork(h, 'network.get', { name: network });
+        const n = await h.call('network.get', { name: network });
         if (json(opts)) printJson(n.peers);
         else print(formatPeers(n));
       }),
@@ -330,15 +294,15 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .command('attach')
     .description("Attach a VM's tap or a capsule's veth to a network")
     .argument('<network>')
-    .argument('<resource>', 'the VM or capsule name')
+    .argument('<resource>', 'the VM or capsule name', nameArg('attachment'))
     .addOption(new Option('--kind <kind>', 'tap (VM) or veth (capsule)').choices(['tap', 'veth']).default('veth'))
     .option('--netns <name>', "veth: the capsule's named network namespace")
-    .option('--ifname <name>', 'veth: the interface name inside it (default eth0)')
-    .option('--address <cidr>', 'static address (default: DHCP)')
+    .option('--ifname <name>', 'veth: the interface name inside it (default eth0)', single(parseInterfaceName))
+    .option('--address <ip[/prefix]>', 'static address (default: DHCP)')
     .option('--json', 'print JSON')
     .action((network: string, resource: string, opts: { kind: 'tap' | 'veth'; netns?: string; ifname?: string; address?: string; json?: boolean }) =>
       withHelper(async (h) => {
-        const a = await callNetwork(h, 'network.attach', {
+        const a = await h.call('network.attach', {
           network,
           resource,
           kind: opts.kind,
@@ -358,7 +322,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .argument('<resource>')
     .action((network: string, resource: string) =>
       withHelper(async (h) => {
-        await callNetwork(h, 'network.detach', { network, resource });
+        await h.call('network.detach', { network, resource });
         print(`Detached ${resource} from ${network}\n`);
       }),
     );

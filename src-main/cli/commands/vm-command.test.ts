@@ -1,14 +1,62 @@
 import { describe, expect, it } from 'vitest';
-import { cloudInitFromOptions, parseNetworkOption } from './vm-command.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import { runCli } from '../cli-program.js';
+import { cloudInitFromOptions } from './vm-command.js';
 
-describe('nova vm create --network', () => {
-  it('takes none, user and nova:NAME', () => {
-    expect(parseNetworkOption('none')).toBe('none');
-    expect(parseNetworkOption('user')).toBe('user');
-    expect(parseNetworkOption('nova:lab')).toEqual({ nova: 'lab' });
+/** Runs `nova ARGV` against a fake helper; returns the exit code, output and the calls made. */
+async function nova(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const calls: Array<[string, unknown]> = [];
+  const info = { definition: { name: 'web' }, state: 'stopped' };
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, {
+    connectHelper: async () =>
+      ({
+        call: async (method: string, params: unknown) => (calls.push([method, params]), info),
+        close: () => undefined,
+      }) as unknown as HelperClient,
   });
-  it('refuses anything else with the forms it takes', () => {
-    expect(() => parseNetworkOption('lab')).toThrow(/none, user or nova:NAME/);
+  return { code, stdout, stderr, calls };
+}
+
+describe('nova vm create', () => {
+  it.each([
+    ['2GiB', 2048],
+    ['2Gi', 2048],
+    ['2g', 2048],
+    ['2048', 2048],
+    ['512Mi', 512],
+  ])('takes --memory %s as %d MiB', async (memory, mib) => {
+    const r = await nova(['vm', 'create', 'web', '--memory', memory]);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual([['vm.create', expect.objectContaining({ name: 'web', memory: mib }) as unknown]]);
+  });
+
+  it('refuses a size it cannot read before calling the helper, with the vocabulary\'s message', async () => {
+    const r = await nova(['vm', 'create', 'web', '--memory', '16Zi']);
+    expect(r.code).toBe(2);
+    expect(r.calls).toEqual([]);
+    expect(r.stderr).toContain('unit "Zi" is not supported');
+  });
+
+  it('leaves out what is not given, so the contract\'s defaults apply', async () => {
+    const r = await nova(['vm', 'create', 'web', '--disk-size', '10Gi']);
+    expect(r.calls[0]?.[1]).toEqual({ name: 'web', machine: 'q35', firmware: 'bios', accel: 'auto', display: 'vnc', network: 'none', diskSize: 10240 });
+  });
+
+  it('takes --network none, user and nova:NAME', async () => {
+    expect((await nova(['vm', 'create', 'web', '--network', 'user'])).calls[0]?.[1]).toMatchObject({ network: 'user' });
+    expect((await nova(['vm', 'create', 'web', '--network', 'nova:lab'])).calls[0]?.[1]).toMatchObject({ network: { nova: 'lab' } });
+    const bad = await nova(['vm', 'create', 'web', '--network', 'lab']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('use none, user or nova:NAME');
+  });
+
+  it('refuses a VM name the helper would refuse', async () => {
+    const r = await nova(['vm', 'create', 'my_vm']);
+    expect(r.code).toBe(2);
+    expect(r.calls).toEqual([]);
+    expect(r.stderr).toContain('vm name "my_vm" contains "_"');
   });
 });
 

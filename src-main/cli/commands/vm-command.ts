@@ -2,27 +2,25 @@
 // live in capsule-command.ts). Listings take --json; errors keep the helper's code.
 import { open, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
-import type { z } from 'zod';
-import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
+import { Option, type Command } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
-import type { vmMethods } from '../../../src-shared/api/vm-api.js';
-import type { CloudInitSpecIn, VmInfo, VmNetworkChoice } from '../../../src-shared/vm.js';
+import {
+  AccelChoiceSchema,
+  DEFAULT_VM_MEMORY_MIB,
+  FirmwareSchema,
+  MachineProfileSchema,
+  VmCreateSpecSchema,
+  type CloudInitSpecIn,
+  type VmCreateSpecIn,
+  type VmInfo,
+} from '../../../src-shared/vm.js';
+import { DISK_SIZE, formatSize, parseVmNetworkChoice, VM_MEMORY } from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { isCapsuleKind, printCapsuleLogs, registerImageCommand } from './capsule-command.js';
+import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
-type VmTable = typeof vmMethods;
-type VmMethod = keyof VmTable;
-
-/** Typed call for the VM table; the cast goes once vmMethods is spread into novaApi. */
-async function vmCall<M extends VmMethod>(
-  helper: HelperClient,
-  method: M,
-  params: z.input<VmTable[M]['params']>,
-): Promise<z.output<VmTable[M]['result']>> {
-  return (await helper.callRaw(method as unknown as HelperMethodName, params)) as z.output<VmTable[M]['result']>;
-}
+const SIZE_HELP = 'e.g. 512Mi, 2Gi, 2GiB or 2g; a bare number is MiB (2048 = 2 GiB)';
 
 export function registerVmCommands(program: Command, ctx: CliContext): void {
   const withHelper = async <T>(work: (h: HelperClient) => Promise<T>): Promise<T> => {
@@ -41,62 +39,46 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .description('List VMs')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withHelper((h) => vmCall(h, 'vm.list', {}));
+      const list = await withHelper((h) => h.call('vm.list', {}));
       if (json(opts)) return out(JSON.stringify(list, null, 2));
       out(formatVmTable(list));
     });
-  vm.command('create <name>')
+  vm.command('create')
     .description('Create a VM')
-    .option('--cpus <n>', 'virtual CPUs', (v) => Number(v), 1)
-    .option('--memory <size>', 'memory, e.g. 512Mi or 4Gi', '512Mi')
-    .option('--disk-size <size>', 'a new empty qcow2 disk of this size')
+    .argument('<name>', 'the VM name: lowercase letters, digits and "-"', nameArg('vm'))
+    .option('--cpus <n>', 'virtual CPUs', wholeNumber('--cpus', 1, 256))
+    .option('--memory <size>', `memory (default ${formatSize(DEFAULT_VM_MEMORY_MIB)}), ${SIZE_HELP}`, sizeArg(VM_MEMORY))
+    .option('--disk-size <size>', `a new empty qcow2 disk of this size, ${SIZE_HELP}`, sizeArg(DISK_SIZE))
     .option('--image <path>', 'an existing disk image (a linked overlay is made on it)')
     .option('--iso <path>', 'an installer ISO')
     .option('--kernel <path>', 'direct kernel boot: the kernel')
     .option('--initrd <path>', 'direct kernel boot: the initrd')
     .option('--cmdline <text>', 'direct kernel boot: the command line')
-    .option('--machine <m>', 'q35 or microvm', 'q35')
-    .option('--firmware <f>', 'bios or uefi', 'bios')
-    .option('--accel <a>', 'auto, kvm or tcg', 'auto')
-    .option('--display <d>', 'vnc, spice, both or none', 'vnc')
-    .option('--network <n>', 'none, user, or nova:NAME for a Nova network (see nova net ls)', 'none')
+    .addOption(new Option('--machine <m>', 'machine type').choices(MachineProfileSchema.options).default('q35'))
+    .addOption(new Option('--firmware <f>', 'firmware').choices(FirmwareSchema.options).default('bios'))
+    .addOption(new Option('--accel <a>', 'accelerator').choices(AccelChoiceSchema.options).default('auto'))
+    .addOption(new Option('--display <d>', 'consoles').choices(DISPLAYS).default('vnc'))
+    .option('--network <n>', 'none, user, or nova:NAME for a Nova network (see nova net ls)', single(parseVmNetworkChoice), 'none' as const)
     .option('--hostname <name>', "cloud-init: the guest's host name")
     .option('--user <login>', 'cloud-init: a user created with sudo rights (default: the image\'s own user)')
     .option('--password-file <file>', "cloud-init: the user's password, read from this file (- for stdin); stored hashed")
     .option('--ssh-key <key|file>', 'cloud-init: an SSH public key line, or a file of them (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--from-template <vm>', 'create as a linked clone of this template')
+    .option('--from-template <vm>', 'create as a linked clone of this template', nameArg('vm'))
     .option('--json', 'machine-readable output')
-    .action(async (name: string, o: Record<string, string | number | boolean | string[] | undefined>) => {
+    .action(async (name: string, o: VmCreateOptions) => {
       const cloudInit = await cloudInitFromOptions(
-        { hostname: o.hostname as string | undefined, user: o.user as string | undefined, passwordFile: o.passwordFile as string | undefined, sshKeys: o.sshKey as string[] },
+        { hostname: o.hostname, user: o.user, passwordFile: o.passwordFile, sshKeys: o.sshKey },
         readTextInput,
       );
-      const spec = {
-        name,
-        cpus: o.cpus as number,
-        memory: o.memory as string,
-        machine: o.machine as 'q35' | 'microvm',
-        firmware: o.firmware as 'bios' | 'uefi',
-        accel: o.accel as 'auto' | 'kvm' | 'tcg',
-        display: o.display as 'vnc' | 'spice' | 'both' | 'none',
-        network: parseNetworkOption(String(o.network)),
-        ...(cloudInit ? { cloudInit } : {}),
-        ...(o.diskSize ? { diskSize: String(o.diskSize) } : {}),
-        ...(o.image ? { image: String(o.image) } : {}),
-        ...(o.iso ? { iso: String(o.iso) } : {}),
-        ...(o.kernel ? { kernel: String(o.kernel) } : {}),
-        ...(o.initrd ? { initrd: String(o.initrd) } : {}),
-        ...(o.cmdline ? { cmdline: String(o.cmdline) } : {}),
-        ...(o.fromTemplate ? { fromTemplate: String(o.fromTemplate) } : {}),
-      };
-      const info = await withHelper((h) => vmCall(h, 'vm.create', spec));
+      const spec = vmCreateSpecFromOptions(name, o, cloudInit);
+      const info = await withHelper((h) => h.call('vm.create', spec));
       out(json(o) ? JSON.stringify(info, null, 2) : `created ${info.definition.name}`);
     });
   const simple = (verb: 'start' | 'pause' | 'resume' | 'reboot', what: string) =>
     vm.command(`${verb} <name>`)
       .description(what)
       .action(async (name: string) => {
-        const info = await withHelper((h) => vmCall(h, `vm.${verb}`, { name }));
+        const info = await withHelper((h) => h.call(`vm.${verb}`, { name }));
         out(`${info.definition.name}: ${info.state}`);
       });
   simple('start', 'Start a VM');
@@ -108,7 +90,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--force', 'quit at once', false)
     .option('--timeout <seconds>', 'how long the guest gets to shut down', (v) => Number(v), 30)
     .action(async (name: string, o: { force: boolean; timeout: number }) => {
-      const r = await withHelper((h) => vmCall(h, 'vm.stop', { name, force: o.force, timeoutMs: Math.round(o.timeout * 1000) }));
+      const r = await withHelper((h) => h.call('vm.stop', { name, force: o.force, timeoutMs: Math.round(o.timeout * 1000) }));
       out(`${name}: stopped${r.graceful ? '' : o.force ? ' (forced)' : ' (the guest did not shut down in time: quit)'}`);
     });
   vm.command('rm <name>')
@@ -116,14 +98,14 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--force', 'stop it first if it runs', false)
     .option('--keep-disks', 'keep its disk files', false)
     .action(async (name: string, o: { force: boolean; keepDisks: boolean }) => {
-      await withHelper((h) => vmCall(h, 'vm.delete', { name, force: o.force, keepDisks: o.keepDisks }));
+      await withHelper((h) => h.call('vm.delete', { name, force: o.force, keepDisks: o.keepDisks }));
       out(`deleted ${name}`);
     });
   vm.command('console <name>')
     .description('Show how to reach the consoles of a running VM')
     .option('--json', 'machine-readable output')
     .action(async (name: string, o: { json?: boolean }) => {
-      const c = await withHelper((h) => vmCall(h, 'vm.consoleInfo', { name }));
+      const c = await withHelper((h) => h.call('vm.consoleInfo', { name }));
       if (json(o)) return out(JSON.stringify(c, null, 2));
       const lines = [`serial: ${c.serialSocket} (log ${c.serialLog})`];
       if (c.vnc) lines.push(`vnc: ${c.vnc.socket}; websocket ${c.vnc.websocketUrl}; password ${c.vnc.password}`);
@@ -134,11 +116,11 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
   const snap = program.command('snapshot').description('VM snapshots');
   snap.command('vm <name>')
     .description('Take a snapshot (with RAM when the VM runs)')
-    .option('--name <snapshot>', 'the snapshot name (default: a timestamp)')
+    .option('--name <snapshot>', 'the snapshot name (default: a timestamp): letters, digits, ".", "_" and "-"', nameArg('vm-snapshot'))
     .option('--description <text>', 'what this snapshot is', '')
     .action(async (name: string, o: { name?: string; description: string }) => {
       const snapshot = o.name ?? `snap-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const s = await withHelper((h) => vmCall(h, 'vm.snapshotCreate', { name, snapshot, description: o.description }));
+      const s = await withHelper((h) => h.call('vm.snapshotCreate', { name, snapshot, description: o.description }));
       out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}`);
     });
   snap.command('ls')
@@ -148,7 +130,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (kind: string, name: string, o: { json?: boolean }) => {
       requireVm(kind);
-      const tree = await withHelper((h) => vmCall(h, 'vm.snapshotList', { name }));
+      const tree = await withHelper((h) => h.call('vm.snapshotList', { name }));
       if (json(o)) return out(JSON.stringify(tree, null, 2));
       const rows = tree.snapshots.map((s) => `${s.name === tree.current ? '*' : ' '} ${s.name.padEnd(24)} ${(s.parent ?? '-').padEnd(24)} ${s.withMemory ? 'ram+disk' : 'disk    '} ${s.createdAt} ${s.description}`);
       out(['  NAME                     PARENT                   KIND     CREATED', ...rows].join('\n'));
@@ -164,7 +146,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       .argument('<snapshot>')
       .action(async (kind: string, name: string, snapshot: string) => {
         requireVm(kind);
-        await withHelper((h) => vmCall(h, method, { name, snapshot }));
+        await withHelper((h) => h.call(method, { name, snapshot }));
         out(`${name}: ${verb === 'rm' ? 'deleted' : 'restored'} ${snapshot}`);
       });
   }
@@ -184,17 +166,56 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .action(async (kind: string, name: string, o: { follow: boolean; since?: string; tail?: number; timestamps: boolean }) => {
       if (isCapsuleKind(kind)) return printCapsuleLogs(ctx, name, o);
       requireVm(kind);
-      const { serialLog } = await withHelper((h) => vmCall(h, 'vm.consoleInfo', { name }));
+      const { serialLog } = await withHelper((h) => h.call('vm.consoleInfo', { name }));
       await printLog(serialLog, o.follow, ctx.io.stdout);
     });
 }
 
-/** `--network`: none, user, or nova:NAME. */
-export function parseNetworkOption(text: string): VmNetworkChoice {
-  if (text === 'none' || text === 'user') return text;
-  const m = /^nova:(.+)$/.exec(text);
-  if (m) return { nova: m[1]! };
-  throw new NovaError('invalid_argument', `--network is none, user or nova:NAME (a Nova network), not "${text}"`);
+const DISPLAYS = VmCreateSpecSchema.shape.display.unwrap().options;
+
+export interface VmCreateOptions {
+  cpus?: number;
+  /** MiB, parsed by the vocabulary. */
+  memory?: number;
+  diskSize?: number;
+  image?: string;
+  iso?: string;
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  machine: VmCreateSpecIn['machine'];
+  firmware: VmCreateSpecIn['firmware'];
+  accel: VmCreateSpecIn['accel'];
+  display: VmCreateSpecIn['display'];
+  network: NonNullable<VmCreateSpecIn['network']>;
+  hostname?: string;
+  user?: string;
+  passwordFile?: string;
+  sshKey: string[];
+  fromTemplate?: string;
+  json?: boolean;
+}
+
+/** The `vm.create` params for `nova vm create NAME [flags]`: the flags' parsed values, and only those given. */
+export function vmCreateSpecFromOptions(name: string, o: VmCreateOptions, cloudInit: CloudInitSpecIn | null): VmCreateSpecIn {
+  return {
+    name,
+    machine: o.machine,
+    firmware: o.firmware,
+    accel: o.accel,
+    display: o.display,
+    network: o.network,
+    ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+    ...(o.memory !== undefined ? { memory: o.memory } : {}),
+    ...(o.diskSize !== undefined ? { diskSize: o.diskSize } : {}),
+    ...(cloudInit ? { cloudInit } : {}),
+    ...(o.image ? { image: o.image } : {}),
+    ...(o.iso ? { iso: o.iso } : {}),
+    ...(o.kernel ? { kernel: o.kernel } : {}),
+    ...(o.initrd ? { initrd: o.initrd } : {}),
+    ...(o.cmdline ? { cmdline: o.cmdline } : {}),
+    ...(o.fromTemplate ? { fromTemplate: o.fromTemplate } : {}),
+  };
 }
 
 export interface CloudInitOptions {
@@ -271,7 +292,7 @@ export function formatVmTable(list: VmInfo[]): string {
       v.definition.name.padEnd(20),
       (v.definition.template ? 'template' : v.state).padEnd(9),
       String(v.definition.cpus).padEnd(5),
-      `${v.definition.memoryMiB}Mi`.padEnd(8),
+      formatSize(v.definition.memoryMiB).padEnd(8),
       v.definition.machine.padEnd(8),
       v.pid ?? '-',
     ].join(' '),

@@ -1,20 +1,13 @@
-// The typed, normalized desired state that `nova up` plans from: sizes in MiB, paths
-// absolute (relative ones resolved from the NovaFile's folder), every mini-syntax
-// parsed. Built from a validated document by novafile-parser.ts; plain data only.
+// The typed, normalized desired state that `nova up` plans from: values in the contract's
+// own types (sizes in MiB, volumes, ports, forwards, peers, egress rules, restart
+// policies), paths absolute (relative ones resolved from the NovaFile's folder). Built
+// from a validated document by novafile-parser.ts; plain data only.
 import path from 'node:path';
-import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NetworkProfile, NetworkType, NovaFileDocument, VmDocument } from './novafile-schema.js';
-import { networkProfile } from './novafile-schema.js';
-import type {
-  DhcpRange,
-  EgressRule,
-  Forward,
-  ImageReference,
-  Peer,
-  PortMapping,
-  RestartPolicy,
-  SubnetSpec,
-} from './novafile-specs.js';
-import { formatIp } from '../../../src-shared/ip-cidr.js';
+import type { PublishedPort, RestartPolicy, Volume } from '../../../src-shared/capsule.js';
+import { defaultNetworkProfile, type DhcpRange, type EgressRule, type Forward, type NetworkProfile, type NetworkType, type Peer } from '../../../src-shared/network.js';
+import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageReference, type Subnet } from '../../../src-shared/vocabulary/index.js';
+import type { VmCreateSpec } from '../../../src-shared/vm.js';
+import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
 export type { GpuPassthrough, NetworkProfile, NetworkType };
 
@@ -36,20 +29,13 @@ export interface VmConfig {
   cpu?: number;
   memoryMiB?: number;
   diskSizeMiB?: number;
-  machine?: 'q35' | 'microvm';
-  firmware?: 'uefi' | 'bios';
-  accel?: 'auto' | 'kvm' | 'tcg';
-  display?: 'vnc' | 'spice' | 'none';
+  machine?: VmCreateSpec['machine'];
+  firmware?: VmCreateSpec['firmware'];
+  accel?: VmCreateSpec['accel'];
+  display?: VmCreateSpec['display'];
   network?: string;
   gpuPassthrough: GpuPassthrough;
   cloudInit?: CloudInitConfig;
-}
-
-export interface VolumeMount {
-  /** Absolute. */
-  host: string;
-  guest: string;
-  readOnly: boolean;
 }
 
 export interface CapsuleConfig {
@@ -57,9 +43,10 @@ export interface CapsuleConfig {
   image: ImageReference;
   command?: string[];
   env: Record<string, string>;
-  volumes: VolumeMount[];
+  /** Host paths absolute. */
+  volumes: Volume[];
   network?: string;
-  ports: PortMapping[];
+  ports: PublishedPort[];
   cpu?: number;
   memoryMiB?: number;
   pids?: number;
@@ -71,9 +58,9 @@ export interface CapsuleConfig {
 export interface NetworkConfig {
   name: string;
   type: NetworkType;
-  /** Written or derived (see networkProfile in novafile-schema.ts). */
+  /** Written or derived (defaultNetworkProfile in src-shared/network.ts). */
   profile: NetworkProfile;
-  subnet?: SubnetSpec;
+  subnet?: Subnet;
   dhcpRange?: DhcpRange;
   interfaces: string[];
   dns?: boolean;
@@ -146,10 +133,11 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
 function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): CapsuleConfig {
   return {
     name,
-    image: capsule.capsule,
+    // The schema has checked the reference; its parts are what plan and apply print.
+    image: valueOf(parseImageReference(capsule.capsule)),
     command: capsule.command,
     env: { ...capsule.env },
-    volumes: (capsule.volumes ?? []).map((v) => ({ host: path.resolve(root, v.host), guest: v.guest, readOnly: v.readOnly })),
+    volumes: (capsule.volumes ?? []).map((v) => resolveVolume(v, root)),
     network: capsule.network,
     ports: capsule.ports ?? [],
     cpu: capsule.cpu,
@@ -167,9 +155,9 @@ function networkConfig(name: string, net: NetworkDocument): NetworkConfig {
   return {
     name,
     type,
-    profile: networkProfile(type, net.profile, net.interfaces),
-    subnet: net.subnet?.spec,
-    dhcpRange: range && { start: formatIp(range.start), end: formatIp(range.end) },
+    profile: defaultNetworkProfile({ type, profile: net.profile, uplinks: net.interfaces ?? [] }),
+    subnet: net.subnet === undefined ? undefined : valueOf(parseSubnet(net.subnet)).subnet,
+    dhcpRange: range,
     interfaces: net.interfaces ?? [],
     dns: net.dns,
     driver: net.driver,

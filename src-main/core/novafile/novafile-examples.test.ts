@@ -32,7 +32,7 @@ describe('examples', () => {
     expect(config?.capsules[0]).toMatchObject({
       name: 'web',
       image: { registry: null, repository: 'hello-web', tag: '1' },
-      volumes: [{ host: path.join(dir, 'www'), guest: '/srv/www', readOnly: true }],
+      volumes: [{ source: path.join(dir, 'www'), target: '/srv/www', readOnly: true }],
       ports: [{ hostPort: 8080, guestPort: 8080, protocol: 'tcp' }],
       memoryMiB: 64,
     });

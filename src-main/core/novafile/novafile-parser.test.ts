@@ -71,7 +71,7 @@ describe('the product example', () => {
         {
           name: 'api',
           image: { repository: 'ubuntu', tag: '22.04', registry: null },
-          volumes: [{ host: '/home/dev/lab/api', guest: '/srv/api', readOnly: false }],
+          volumes: [{ source: '/home/dev/lab/api', target: '/srv/api', readOnly: false }],
           env: { API_KEY: 'secret' },
           network: 'nova-net',
         },
@@ -190,13 +190,13 @@ const MALFORMED: Case[] = [
     name: 'cpu as a string',
     toml: 'project = "x"\n[vm.a]\ncpu = "8"\n',
     line: 3, column: 7, key: 'vm.a.cpu',
-    message: 'expected a whole number of virtual CPUs from 1 to 512, got "8"',
+    message: 'expected a whole number of virtual CPUs from 1 to 256, got "8"',
   },
   {
     name: 'zero CPUs',
     toml: 'project = "x"\n[vm.a]\ncpu = 0\n',
     line: 3, column: 7, key: 'vm.a.cpu',
-    message: 'from 1 to 512, got 0',
+    message: 'from 1 to 256, got 0',
   },
   {
     name: 'too many CPUs',
@@ -220,13 +220,31 @@ const MALFORMED: Case[] = [
     name: 'unknown size unit',
     toml: 'project = "x"\n\n[vm.win11]\nimage = "/i.qcow2"\ncpu = 8\n\nmemory = "16Zi"\n',
     line: 7, column: 10, key: 'vm.win11.memory',
-    message: '"16Zi" is not a size; use a number with Ki, Mi, Gi or Ti (e.g. "16Gi")',
+    message: '"16Zi" is not a memory size: unit "Zi" is not supported; use Ki, Mi, Gi or Ti (e.g. "16Gi")',
   },
   {
-    name: 'size without a unit',
-    toml: 'project = "x"\n[vm.a]\nmemory = "512"\n',
+    name: 'memory below what a VM needs',
+    toml: 'project = "x"\n[vm.a]\nmemory = "8Mi"\n',
     line: 3, column: 10, key: 'vm.a.memory',
-    message: 'has no unit; write "512Mi"',
+    message: 'memory size "8Mi" is below the minimum; it must be at least 16 MiB',
+  },
+  {
+    name: 'VM name with "_", which the helper refuses',
+    toml: 'project = "x"\n[vm.my_vm]\ncpu = 1\n',
+    line: 2, column: 5, key: 'vm.my_vm',
+    message: 'vm name "my_vm" contains "_"; use lowercase letters, digits and "-", starting with a letter or digit (e.g. "my-vm")',
+  },
+  {
+    name: 'capsule memory below the runtime\'s floor',
+    toml: 'project = "x"\n[capsule.a]\ncapsule = "alpine"\nmemory = 4\n',
+    line: 4, column: 10, key: 'capsule.a.memory',
+    message: 'memory limit 4 MiB is below the minimum; it must be at least 6 MiB',
+  },
+  {
+    name: 'capsule user given by name',
+    toml: 'project = "x"\n[capsule.a]\ncapsule = "alpine"\nuser = "www-data"\n',
+    line: 4, column: 8, key: 'capsule.a.user',
+    message: 'Nova does not look names up in the image',
   },
   {
     name: 'bad machine type',
@@ -238,13 +256,13 @@ const MALFORMED: Case[] = [
     name: 'bad firmware',
     toml: 'project = "x"\n[vm.a]\nfirmware = "efi"\n',
     line: 3, column: 12, key: 'vm.a.firmware',
-    message: 'use "uefi" or "bios"',
+    message: 'use "bios" or "uefi"',
   },
   {
     name: 'bad display',
     toml: 'project = "x"\n[vm.a]\ndisplay = "rdp"\n',
     line: 3, column: 11, key: 'vm.a.display',
-    message: 'use "vnc", "spice" or "none"',
+    message: 'use "vnc", "spice", "both" or "none"',
   },
   {
     name: 'gpu_passthrough as a word',
@@ -338,13 +356,13 @@ const MALFORMED: Case[] = [
     name: 'bad CIDR',
     toml: 'project = "x"\n[network.lan]\nsubnet = "10.0.0.300/24"\n',
     line: 3, column: 10, key: 'network.lan.subnet',
-    message: 'is not a subnet',
+    message: 'subnet "10.0.0.300/24" is not a CIDR',
   },
   {
     name: 'prefix out of range',
     toml: 'project = "x"\n[network.lan]\nsubnet = "10.0.0.1/33"\n',
     line: 3, column: 10, key: 'network.lan.subnet',
-    message: 'is not a subnet',
+    message: 'is not a CIDR',
   },
   {
     name: 'subnet given as the network address',
@@ -356,7 +374,7 @@ const MALFORMED: Case[] = [
     name: 'DHCP range outside the subnet',
     toml: 'project = "x"\n[network.lan]\nsubnet = "10.203.0.1/24"\ndhcp_range = "10.203.1.10-10.203.1.20"\n',
     line: 4, column: 14, key: 'network.lan.dhcp_range',
-    message: 'not inside the subnet 10.203.0.0/24',
+    message: 'the range is outside the subnet 10.203.0.0/24',
   },
   {
     name: 'DHCP range without a subnet',
@@ -620,7 +638,7 @@ describe('diagnostics', () => {
     const toml = 'project = "x"\n\n[vm.win11]\nimage = "/i.qcow2"\ncpu = 8\n\nmemory = "16Zi"\n';
     const [first] = validateNovaFile(toml, 'NovaFile.toml').diagnostics;
     expect(first && formatNovaFileDiagnostic(first)).toBe(
-      'NovaFile.toml:7:10: error: vm.win11.memory: "16Zi" is not a size; use a number with Ki, Mi, Gi or Ti (e.g. "16Gi")',
+      'NovaFile.toml:7:10: error: vm.win11.memory: "16Zi" is not a memory size: unit "Zi" is not supported; use Ki, Mi, Gi or Ti (e.g. "16Gi")',
     );
   });
 
@@ -664,8 +682,9 @@ describe('normalization', () => {
     ['"1.5Gi"', 1536],
     ['"4GiB"', 4096],
     ['"1Ti"', 1048576],
-    ['"2048Ki"', 2],
+    ['"32768Ki"', 32],
     ['"8g"', 8192],
+    ['"2048"', 2048],
     ['768', 768],
   ])('memory = %s is %d MiB', (memory, mib) => {
     expect(vmMemory(memory)).toBe(mib);
@@ -691,8 +710,8 @@ describe('normalization', () => {
       iso: '/home/dev/proj/isos/debian.iso',
     });
     expect(config?.capsules[0]?.volumes).toEqual([
-      { host: '/home/dev/proj/data', guest: '/data', readOnly: true },
-      { host: '/etc/hosts', guest: '/etc/hosts', readOnly: false },
+      { source: '/home/dev/proj/data', target: '/data', readOnly: true },
+      { source: '/etc/hosts', target: '/etc/hosts', readOnly: false },
     ]);
   });
 
@@ -728,7 +747,7 @@ describe('normalization', () => {
         { hostPort: 8080, guestPort: 80, protocol: 'tcp' },
         { hostPort: 5353, guestPort: 53, protocol: 'udp' },
       ],
-      restart: { policy: 'on-failure', maxRetries: 5 },
+      restart: { mode: 'on-failure', maxRetries: 5 },
       cpu: 0.25,
       memoryMiB: 64,
     });
@@ -830,7 +849,7 @@ describe('loadNovaFile', () => {
     const file = path.join(dir, 'proj', 'NovaFile.toml');
     const result = await loadNovaFile(file);
     expect(result.valid).toBe(true);
-    expect(result.config?.capsules[0]?.volumes[0]?.host).toBe(path.join(dir, 'proj', 'api'));
+    expect(result.config?.capsules[0]?.volumes[0]?.source).toBe(path.join(dir, 'proj', 'api'));
   });
 
   it('takes a folder to mean the NovaFile.toml in it', async () => {

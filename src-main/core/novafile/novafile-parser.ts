@@ -1,6 +1,6 @@
 // Reads a NovaFile: TOML syntax (smol-toml), then the schema and the cross-table
 // checks, and turns every problem into a diagnostic with file, line, column and
-// dotted key. Used by `nova validate`, the `novafile.validate` API and `nova up`.
+// dotted key (positions from toml-eslint-parser's syntax tree, novafile-positions.ts). Used by `nova validate`, the `novafile.validate` API and `nova up`.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
@@ -13,7 +13,7 @@ import {
 } from '../../../src-shared/index.js';
 import { closestMatch } from './did-you-mean.js';
 import { buildNovaFileConfig, type NovaFileConfig } from './novafile-config.js';
-import { indexKeyPositions, type KeyOccurrence, type KeyPath, type KeyPositions } from './novafile-positions.js';
+import { findRedefinition, indexKeyPositions, type KeyPath, type KeyPositions } from './novafile-positions.js';
 import { checkReferences, isTable, type NovaFileProblem } from './novafile-references.js';
 import { kindsAccepting, knownKeysAt, NovaFileSchema, tableKindAt, type TableKind } from './novafile-schema.js';
 
@@ -26,7 +26,6 @@ export type {
   NetworkType,
   NovaFileConfig,
   VmConfig,
-  VolumeMount,
 } from './novafile-config.js';
 
 /** The name `nova` looks for in a project's folder. */
@@ -125,15 +124,15 @@ interface Analysis {
 function analyze(source: string, fileName: string, baseDir?: string): Analysis {
   // Editors on some systems save a byte-order mark; it is not part of the first key.
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
-  const positions = indexKeyPositions(text);
   let raw: Record<string, unknown>;
   try {
     raw = parse(text);
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
-    return { config: null, diagnostics: [syntaxDiagnostic(err, text, fileName, positions)], summary: null };
+    return { config: null, diagnostics: [syntaxDiagnostic(err, text, fileName)], summary: null };
   }
 
+  const positions = indexKeyPositions(text);
   const result = NovaFileSchema.safeParse(raw);
   const problems = [
     ...(result.success ? [] : result.error.issues.flatMap((issue) => schemaProblems(issue, raw))),
@@ -150,48 +149,26 @@ function analyze(source: string, fileName: string, baseDir?: string): Analysis {
 // ---------------------------------------------------------------------------------
 // Syntax errors
 
-function syntaxDiagnostic(err: TomlError, text: string, file: string, positions: KeyPositions): NovaFileDiagnostic {
+function syntaxDiagnostic(err: TomlError, text: string, file: string): NovaFileDiagnostic {
   const line = Math.max(1, err.line);
   const column = Math.max(1, err.column);
   const reason = (err.message.split('\n')[0] ?? '').replace(/^Invalid TOML document:\s*/, '');
   const base = { severity: 'error' as const, file, line, column };
 
   if (reason.startsWith('trying to redefine')) {
-    const duplicate = findRedefinition(positions.occurrences, line, column);
+    const duplicate = findRedefinition(text);
     if (duplicate) {
-      const { again, first } = duplicate;
-      const what = again.kind === 'table' && first.kind === 'table' ? `table [${formatKeyPath(again.path)}]` : `"${formatKeyPath(again.path)}"`;
+      const { path: again, first } = duplicate;
+      const what = duplicate.again === 'table' && first.kind === 'table' ? `table [${formatKeyPath(again)}]` : `"${formatKeyPath(again)}"`;
       return {
         ...base,
-        key: formatKeyPath(again.path),
+        key: formatKeyPath(again),
         message: `${what} is already defined at line ${first.key.line}; a key or table may be defined only once`,
       };
     }
     return { ...base, message: 'this redefines a key or table defined earlier; a key or table may be defined only once' };
   }
   return { ...base, message: explainSyntax(reason, text, line, column) };
-}
-
-/** The occurrence at the error's spot that repeats an earlier one. */
-function findRedefinition(
-  occurrences: readonly KeyOccurrence[],
-  line: number,
-  column: number,
-): { again: KeyOccurrence; first: KeyOccurrence } | undefined {
-  const onLine = occurrences
-    .map((occurrence, index) => ({ occurrence, index }))
-    .filter(({ occurrence }) => occurrence.key.line === line && occurrence.kind !== 'implicit')
-    .sort((a, b) => distance(a.occurrence.key.column, column) - distance(b.occurrence.key.column, column));
-  for (const { occurrence, index } of onLine) {
-    const id = JSON.stringify(occurrence.path);
-    const first = occurrences.slice(0, index).find((o) => JSON.stringify(o.path) === id);
-    if (first) return { again: occurrence, first };
-  }
-  return undefined;
-}
-
-function distance(a: number, b: number): number {
-  return Math.abs(a - b);
 }
 
 function explainSyntax(reason: string, text: string, line: number, column: number): string {

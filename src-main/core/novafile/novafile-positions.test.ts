@@ -1,6 +1,6 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { indexKeyPositions, type KeyPath } from './novafile-positions.js';
+import { findRedefinition, indexKeyPositions, type KeyPath } from './novafile-positions.js';
 
 /** "line:column" of the key and of the value, for compact expectations. */
 function at(source: string, path: KeyPath): { key: string; value: string; kind: string } | undefined {
@@ -102,10 +102,23 @@ describe('indexKeyPositions', () => {
     expect(at(src, ['t', 'c'])?.value).toBe('4:5');
   });
 
-  it('records every occurrence, so duplicates can be explained', () => {
-    const src = 'a = 1\n[t]\nb = 1\n[t]\n';
-    const repeats = indexKeyPositions(src).occurrences.filter((o) => JSON.stringify(o.path) === '["t"]');
-    expect(repeats.map((o) => o.key.line)).toEqual([2, 4]);
+  it('finds where a key defined twice was first defined', () => {
+    expect(findRedefinition('a = 1\n[t]\nb = 1\n[t]\n')).toEqual({
+      path: ['t'],
+      again: 'table',
+      first: { key: { line: 2, column: 2 }, value: { line: 2, column: 1 }, kind: 'table' },
+    });
+    expect(findRedefinition('[t]\nb = 1\nc = 2\nb = 3\n')).toMatchObject({ path: ['t', 'b'], again: 'key', first: { key: { line: 2, column: 1 } } });
+    expect(findRedefinition('[a]\nx.y = 1\n[a.x]\n')).toMatchObject({ path: ['a', 'x'], again: 'table', first: { kind: 'implicit', key: { line: 2 } } });
+    // Inside an inline table there is no line of its own to stand for the repeat.
+    expect(findRedefinition('a = { b = 1, b = 2 }\n')).toBeUndefined();
+    expect(findRedefinition('a = 1\n')).toBeUndefined();
+  });
+
+  it('has only the root for text that is not TOML', () => {
+    const positions = indexKeyPositions('a = 1\nb = [\n');
+    expect(positions.find(['a'])).toBeUndefined();
+    expect(positions.closest(['a']).path).toEqual([]);
   });
 
   it('finds the closest written ancestor of an unwritten key', () => {

@@ -1,7 +1,8 @@
-// Where each key of a TOML document is written (line and column of the key and of
-// its value), because smol-toml returns plain values without positions and every
-// NovaFile diagnostic must point at a line. A forgiving scanner, not a parser: it
-// never throws, and on text smol-toml rejects it still indexes what it can.
+// Where each key of a TOML document is written (line and column of the key and of its
+// value), because smol-toml returns plain values without positions and every NovaFile
+// diagnostic must point at a line. toml-eslint-parser (ESLint's TOML parser, maintained
+// with eslint-plugin-toml) gives the syntax tree with locations; this module only indexes it.
+import { parseTOML, ParseError, type AST } from 'toml-eslint-parser';
 
 export type KeySegment = string | number;
 export type KeyPath = readonly KeySegment[];
@@ -14,8 +15,8 @@ export interface SourcePosition {
 
 /**
  * How a key came to exist: `value` (key = value, or an array element), `table`
- * ([a.b] or an inline table's element of an [[array]]), or `implicit` (a parent
- * created by a dotted key or header, as `a` in `a.b = 1` or in [a.b]).
+ * ([a.b], or an element of an [[array]]), or `implicit` (a parent created by a dotted
+ * key or header, as `a` in `a.b = 1` or in [a.b]).
  */
 export type KeyKind = 'value' | 'table' | 'implicit';
 
@@ -27,34 +28,25 @@ export interface KeyLocation {
   kind: KeyKind;
 }
 
-export interface KeyOccurrence extends KeyLocation {
-  path: KeyPath;
-}
-
 export interface KeyPositions {
   /** The first place `path` is written, or undefined when it is not written anywhere. */
   find(path: KeyPath): KeyLocation | undefined;
   /** `path` itself or its nearest written ancestor (the document root at worst). */
   closest(path: KeyPath): { path: KeyPath; location: KeyLocation };
-  /** Every definition in source order, repeats included (to explain duplicates). */
-  readonly occurrences: readonly KeyOccurrence[];
-}
-
-interface Segment {
-  name: string;
-  offset: number;
 }
 
 const ROOT: KeyLocation = { key: { line: 1, column: 1 }, value: { line: 1, column: 1 }, kind: 'table' };
 
+/**
+ * Every key's position. Text that is not TOML has none but the root (its syntax error is
+ * the diagnostic then); the function never throws.
+ */
 export function indexKeyPositions(source: string): KeyPositions {
-  const scanner = new PositionScanner(source);
-  scanner.run();
-  const entries = scanner.entries;
-  const find = (path: KeyPath): KeyLocation | undefined =>
-    path.length === 0 ? ROOT : entries.get(pathId(path));
+  const entries = new Map<string, KeyLocation>();
+  const ast = parseOrNull(source);
+  if (ast) new PositionIndex(entries).program(ast);
   return {
-    find,
+    find: (path) => (path.length === 0 ? ROOT : entries.get(pathId(path))),
     closest(path) {
       for (let n = path.length; n > 0; n--) {
         const prefix = path.slice(0, n);
@@ -63,260 +55,133 @@ export function indexKeyPositions(source: string): KeyPositions {
       }
       return { path: [], location: ROOT };
     },
-    occurrences: scanner.occurrences,
   };
+}
+
+export interface Redefinition {
+  /** The key or table written a second time. */
+  path: KeyPath;
+  /** Whether the second definition is a [table] header. */
+  again: 'table' | 'key';
+  /** Where it was first defined. */
+  first: KeyLocation;
+}
+
+/**
+ * For a document that defines a key twice: which key, and where its first definition
+ * is. The text before the repeating line is parsed on its own to find the first one;
+ * undefined when the repeat sits inside an inline table or the text has other problems.
+ */
+export function findRedefinition(source: string): Redefinition | undefined {
+  const error = parseError(source);
+  if (!error || !error.message.startsWith('Defining a key multiple times')) return undefined;
+  const lineStart = source.lastIndexOf('\n', error.index - 1) + 1;
+  const lineEnd = source.indexOf('\n', error.index);
+  const before = parseOrNull(source.slice(0, lineStart));
+  const statement = parseOrNull(source.slice(lineStart, lineEnd < 0 ? source.length : lineEnd));
+  const repeated = statement?.body[0].body[0];
+  if (!before || !repeated) return undefined;
+  const earlier = indexKeyPositions(source.slice(0, lineStart));
+  const names = repeated.key.keys.map(keyName);
+  let path: KeySegment[];
+  if (repeated.type === 'TOMLTable') {
+    path = names;
+  } else {
+    // A key = value line belongs to the last table header above it.
+    const tables = before.body[0].body.filter((n): n is AST.TOMLTable => n.type === 'TOMLTable');
+    path = [...(tables[tables.length - 1]?.resolvedKey ?? []), ...names];
+  }
+  const first = earlier.find(path);
+  return first ? { path, again: repeated.type === 'TOMLTable' ? 'table' : 'key', first } : undefined;
+}
+
+function parseOrNull(source: string): AST.TOMLProgram | null {
+  try {
+    return parseTOML(source, { tomlVersion: 'latest' });
+  } catch {
+    return null;
+  }
+}
+
+function parseError(source: string): ParseError | null {
+  try {
+    parseTOML(source, { tomlVersion: 'latest' });
+    return null;
+  } catch (err) {
+    return err instanceof ParseError ? err : null;
+  }
 }
 
 function pathId(path: KeyPath): string {
   return JSON.stringify(path);
 }
 
-const BARE_KEY_STOP = new Set([' ', '\t', '\r', '\n', '=', '.', '[', ']', '"', "'", '#', ',', '{', '}']);
-const BARE_VALUE_STOP = new Set([',', ']', '}', '#', '\r', '\n']);
+function keyName(key: AST.TOMLBare | AST.TOMLQuoted): string {
+  return key.type === 'TOMLBare' ? key.name : key.value;
+}
 
-class PositionScanner {
-  readonly entries = new Map<string, KeyLocation>();
-  readonly occurrences: KeyOccurrence[] = [];
-  private i = 0;
-  private table: KeySegment[] = [];
-  /** How many [[x]] elements each array of tables has so far. */
-  private readonly arrayTables = new Map<string, number>();
-  private readonly lineStarts: number[] = [0];
+/** ESLint locations are 1-based lines and 0-based columns. */
+function position(node: AST.HasLocs): SourcePosition {
+  return { line: node.loc.start.line, column: node.loc.start.column + 1 };
+}
 
-  constructor(private readonly src: string) {
-    for (let k = 0; k < src.length; k++) if (src[k] === '\n') this.lineStarts.push(k + 1);
-  }
+class PositionIndex {
+  constructor(private readonly entries: Map<string, KeyLocation>) {}
 
-  run(): void {
-    while (this.i < this.src.length) {
-      this.skipBlank(true);
-      if (this.i >= this.src.length) break;
-      const before = this.i;
-      if (this.src[this.i] === '[') this.header();
-      else this.keyValue(this.table);
-      this.finishLine();
-      if (this.i === before) this.i++; // junk the scanner cannot read: move on regardless
+  program(ast: AST.TOMLProgram): void {
+    for (const node of ast.body[0].body) {
+      if (node.type === 'TOMLTable') this.table(node);
+      else this.keyValue(node, []);
     }
   }
 
-  private position(offset: number): SourcePosition {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.lineStarts[mid] ?? 0) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (this.lineStarts[lo] ?? 0) + 1 };
-  }
-
-  private define(path: KeyPath, keyOffset: number, valueOffset: number, kind: KeyKind): void {
-    const location: KeyLocation = { key: this.position(keyOffset), value: this.position(valueOffset), kind };
+  private define(path: KeyPath, key: AST.HasLocs, value: AST.HasLocs, kind: KeyKind): void {
     const id = pathId(path);
-    if (!this.entries.has(id)) this.entries.set(id, location);
-    this.occurrences.push({ path: [...path], ...location });
+    if (!this.entries.has(id)) this.entries.set(id, { key: position(key), value: position(value), kind });
   }
 
-  /** [a.b] or [[a.b]]; later keys go under the resolved path. */
-  private header(): void {
-    const start = this.i;
-    const isArray = this.src[this.i + 1] === '[';
-    this.i += isArray ? 2 : 1;
-    const segments = this.readKey();
-    if (segments.length === 0) return;
-    this.skipSpaces();
-    if (this.src[this.i] === ']') this.i++;
-    if (isArray && this.src[this.i] === ']') this.i++;
+  /**
+   * [a.b] or [[a.b]]. The parser's resolved key carries the array indices ([x.y.z] after
+   * [[x.y]] is x.y.<latest>.z); each written segment is placed where it is written.
+   */
+  private table(node: AST.TOMLTable): void {
+    const segments = node.key.keys;
     const path: KeySegment[] = [];
-    segments.forEach((segment, n) => {
-      path.push(segment.name);
-      const last = n === segments.length - 1;
-      if (last && isArray) {
-        const id = pathId(path);
-        const count = this.arrayTables.get(id) ?? 0;
-        this.arrayTables.set(id, count + 1);
-        this.define(path, segment.offset, start, 'implicit');
-        path.push(count);
-        this.define(path, segment.offset, start, 'table');
-        return;
-      }
-      this.define(path, segment.offset, start, last ? 'table' : 'implicit');
-      // A header through an array of tables ([[x]] then [x.y]) means its latest element.
-      const count = this.arrayTables.get(pathId(path));
-      if (!last && count !== undefined) path.push(count - 1);
-    });
-    this.table = path;
+    let next = 0;
+    for (const [i, part] of node.resolvedKey.entries()) {
+      path.push(part);
+      if (typeof part === 'number') continue;
+      const segment = segments[next++];
+      if (!segment) break;
+      const last = next === segments.length;
+      const arrayElement = last && typeof node.resolvedKey[i + 1] === 'number';
+      this.define(path, segment, node, last && !arrayElement ? 'table' : 'implicit');
+      if (arrayElement) this.define([...path, node.resolvedKey[i + 1] as number], segment, node, 'table');
+    }
+    for (const kv of node.body) this.keyValue(kv, node.resolvedKey);
   }
 
-  /** `a.b = value` under `base`; returns false when there is no key here. */
-  private keyValue(base: KeyPath): boolean {
-    const segments = this.readKey();
-    const last = segments[segments.length - 1];
-    if (!last) return false;
+  /** `a.b = value` under `base`. */
+  private keyValue(node: AST.TOMLKeyValue, base: KeyPath): void {
     const path: KeySegment[] = [...base];
-    for (const segment of segments.slice(0, -1)) {
-      path.push(segment.name);
-      this.define(path, segment.offset, segment.offset, 'implicit');
+    const segments = node.key.keys;
+    segments.forEach((segment, i) => {
+      path.push(keyName(segment));
+      if (i < segments.length - 1) this.define(path, segment, segment, 'implicit');
+      else this.define(path, segment, node.value, 'value');
+    });
+    this.value(node.value, path);
+  }
+
+  private value(node: AST.TOMLContentNode, path: KeyPath): void {
+    if (node.type === 'TOMLArray') {
+      node.elements.forEach((element, index) => {
+        const elementPath = [...path, index];
+        this.define(elementPath, element, element, 'value');
+        this.value(element, elementPath);
+      });
+    } else if (node.type === 'TOMLInlineTable') {
+      for (const kv of node.body) this.keyValue(kv, path);
     }
-    path.push(last.name);
-    this.skipSpaces();
-    if (this.src[this.i] !== '=') return false;
-    this.i++;
-    this.skipSpaces();
-    this.define(path, last.offset, this.i, 'value');
-    this.value(path);
-    return true;
-  }
-
-  private value(path: KeyPath): void {
-    const c = this.src[this.i];
-    if (c === '"' || c === "'") {
-      const triple = c.repeat(3);
-      if (this.src.startsWith(triple, this.i)) this.skipMultilineString(triple);
-      else this.readString();
-    } else if (c === '[') {
-      this.array(path);
-    } else if (c === '{') {
-      this.inlineTable(path);
-    } else {
-      while (this.i < this.src.length && !BARE_VALUE_STOP.has(this.src[this.i] ?? '')) this.i++;
-    }
-  }
-
-  private array(path: KeyPath): void {
-    this.i++; // "["
-    let index = 0;
-    while (this.i < this.src.length) {
-      this.skipBlank(true);
-      const c = this.src[this.i];
-      if (c === undefined) return;
-      if (c === ']') {
-        this.i++;
-        return;
-      }
-      if (c === ',') {
-        this.i++;
-        continue;
-      }
-      const before = this.i;
-      const element = [...path, index++];
-      this.define(element, this.i, this.i, 'value');
-      this.value(element);
-      if (this.i === before) return; // not a value: leave the rest of the line to finishLine
-    }
-  }
-
-  private inlineTable(path: KeyPath): void {
-    this.i++; // "{"
-    while (this.i < this.src.length) {
-      this.skipBlank(true);
-      const c = this.src[this.i];
-      if (c === undefined) return;
-      if (c === '}') {
-        this.i++;
-        return;
-      }
-      if (c === ',') {
-        this.i++;
-        continue;
-      }
-      if (!this.keyValue(path)) return;
-    }
-  }
-
-  /** A dotted key: bare, "basic" or 'literal' segments with optional spaces around dots. */
-  private readKey(): Segment[] {
-    const segments: Segment[] = [];
-    for (;;) {
-      this.skipSpaces();
-      const offset = this.i;
-      const c = this.src[this.i];
-      let name: string | null;
-      if (c === '"' || c === "'") {
-        name = this.readString();
-      } else {
-        while (this.i < this.src.length && !BARE_KEY_STOP.has(this.src[this.i] ?? '')) this.i++;
-        name = this.i > offset ? this.src.slice(offset, this.i) : null;
-      }
-      if (name === null) return segments;
-      segments.push({ name, offset });
-      this.skipSpaces();
-      if (this.src[this.i] !== '.') return segments;
-      this.i++;
-    }
-  }
-
-  /** A single-line string at this.i; returns its decoded text, or null when unterminated. */
-  private readString(): string | null {
-    const quote = this.src[this.i];
-    this.i++;
-    let text = '';
-    while (this.i < this.src.length) {
-      const c = this.src[this.i] ?? '';
-      if (c === '\n') return null;
-      if (c === quote) {
-        this.i++;
-        return text;
-      }
-      if (c === '\\' && quote === '"') {
-        const escape = this.readEscape();
-        text += escape;
-        continue;
-      }
-      text += c;
-      this.i++;
-    }
-    return null;
-  }
-
-  private readEscape(): string {
-    const kind = this.src[this.i + 1] ?? '';
-    const simple: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\x1b', '"': '"', '\\': '\\' };
-    const digits = kind === 'u' ? 4 : kind === 'U' ? 8 : kind === 'x' ? 2 : 0;
-    if (digits > 0) {
-      const hex = this.src.slice(this.i + 2, this.i + 2 + digits);
-      this.i += 2 + digits;
-      const code = /^[0-9a-fA-F]+$/.test(hex) ? parseInt(hex, 16) : NaN;
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : '';
-    }
-    this.i += 2;
-    return simple[kind] ?? kind;
-  }
-
-  private skipMultilineString(delimiter: string): void {
-    this.i += 3;
-    while (this.i < this.src.length) {
-      if (delimiter === '"""' && this.src[this.i] === '\\') {
-        this.i += 2;
-        continue;
-      }
-      if (this.src.startsWith(delimiter, this.i)) {
-        this.i += 3;
-        // Up to two quotes may sit right before the closing delimiter: """a""""
-        for (let extra = 0; extra < 2 && this.src[this.i] === delimiter[0]; extra++) this.i++;
-        return;
-      }
-      this.i++;
-    }
-  }
-
-  private skipSpaces(): void {
-    while (this.src[this.i] === ' ' || this.src[this.i] === '\t') this.i++;
-  }
-
-  /** Spaces, comments and (when allowed) line breaks. */
-  private skipBlank(newlines: boolean): void {
-    for (;;) {
-      const c = this.src[this.i];
-      if (c === ' ' || c === '\t' || c === '\r' || (newlines && c === '\n') || c === '\uFEFF') this.i++;
-      else if (c === '#') while (this.i < this.src.length && this.src[this.i] !== '\n') this.i++;
-      else return;
-    }
-  }
-
-  /** After a statement only a comment may follow; skip anything else to the line's end. */
-  private finishLine(): void {
-    while (this.i < this.src.length && this.src[this.i] !== '\n') this.i++;
-    if (this.i < this.src.length) this.i++;
   }
 }

@@ -3,9 +3,9 @@
 // read the raw TOML (not zod's output) so they still run when other keys are wrong,
 // and skip any value the schema will already report as malformed.
 import { closestMatch } from './did-you-mean.js';
-import { cidrsOverlap, type Cidr } from '../../../src-shared/ip-cidr.js';
 import type { KeyPath, KeyPositions } from './novafile-positions.js';
-import { nameProblem, NETWORK_NAME_MAX, parseForward, parsePortMapping, parseSubnet } from './novafile-specs.js';
+import { cidrsOverlap, type Cidr } from '../../../src-shared/ip-cidr.js';
+import { isValidName, parseForward, parsePortMapping, parseSubnet } from '../../../src-shared/vocabulary/index.js';
 
 /** A problem before it has a position: the parser places it at the key, the value, or (missing) the parent table. */
 export interface NovaFileProblem {
@@ -45,7 +45,7 @@ function undefinedNetworks(raw: Table): NovaFileProblem[] {
     for (const [name, body] of tablesOf(raw[group])) {
       const network = body.network;
       // A malformed name is the schema's to report; only well-formed, unknown names here.
-      if (typeof network !== 'string' || declared.includes(network) || nameProblem(network, NETWORK_NAME_MAX)) continue;
+      if (typeof network !== 'string' || declared.includes(network) || !isValidName('network', network)) continue;
       const guess = closestMatch(network, declared);
       const hint = guess
         ? `did you mean "${guess}"?`
@@ -83,16 +83,16 @@ function overlappingSubnets(raw: Table, positions: KeyPositions): NovaFileProble
     if (typeof body.subnet !== 'string') continue;
     const parsed = parseSubnet(body.subnet);
     if (!parsed.ok) continue;
-    const clash = seen.find((other) => cidrsOverlap(other.cidr, parsed.value.cidr));
+    const clash = seen.find((other) => cidrsOverlap(other.cidr, parsed.value.block));
     if (clash) {
       const line = positions.find(['network', clash.name, 'subnet'])?.value.line;
       problems.push({
         path: ['network', name, 'subnet'],
         at: 'value',
-        message: `${parsed.value.spec.cidr} overlaps the subnet of network "${clash.name}" (${clash.text}${line === undefined ? '' : `, line ${line}`}); give each network its own subnet`,
+        message: `${parsed.value.subnet.cidr} overlaps the subnet of network "${clash.name}" (${clash.text}${line === undefined ? '' : `, line ${line}`}); give each network its own subnet`,
       });
     }
-    seen.push({ name, cidr: parsed.value.cidr, text: parsed.value.spec.cidr });
+    seen.push({ name, cidr: parsed.value.block, text: parsed.value.subnet.cidr });
   }
   return problems;
 }

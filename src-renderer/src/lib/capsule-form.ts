@@ -1,8 +1,18 @@
-// The create dialog's form model: text fields as the user types them, turned into a
-// CapsuleSpec and checked with the contract's own schema on every keystroke, each
-// problem placed beside its field. The command is split like a shell would (quotes and
+// The create dialog's form model: text fields as the user types them, each parsed by the
+// contract's own field schema (the vocabulary's syntaxes: volumes, sizes, restart
+// policies) and the whole checked by CapsuleSpecSchema on every keystroke, each problem
+// placed beside its field. The command is split like a shell would (quotes and
 // backslashes, nothing expanded), env and volumes take one entry per line.
-import { CapsuleSpecSchema, parseRestartPolicy, parseVolume, type CapsuleSpecIn } from '../../../src-shared/capsule.js';
+import type { z } from 'zod';
+import {
+  CapsuleMemorySchema,
+  CapsuleSpecSchema,
+  RestartPolicySchema,
+  VolumeSchema,
+  type CapsuleSpecIn,
+  type Volume,
+} from '../../../src-shared/capsule.js';
+import { MEBIBYTE, parseEnvEntry } from '../../../src-shared/vocabulary/index.js';
 
 export interface CapsuleForm {
   readonly name: string;
@@ -13,6 +23,7 @@ export interface CapsuleForm {
   /** `host:guest[:ro]` per line. */
   readonly volumes: string;
   readonly cpus: string;
+  /** A size: a bare number is MiB, "512Mi", "2Gi" and "2g" work too. */
   readonly memoryMiB: string;
   readonly pids: string;
   /** `no`, `always`, `on-failure` or `on-failure:N`. */
@@ -87,27 +98,21 @@ export function capsuleSpecFromForm(form: CapsuleForm, taken: ReadonlySet<string
 
   const env: Record<string, string> = {};
   for (const { line, n } of lines(form.env)) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) {
-      errors.env ??= `line ${n}: write KEY=value`;
-      continue;
-    }
-    const key = line.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) errors.env ??= `line ${n}: ${key} is not an environment variable name (letters, digits, _)`;
-    env[key] = line.slice(eq + 1);
+    const entry = parseEnvEntry(line);
+    if (!entry.ok) errors.env ??= `line ${n}: ${entry.message}`;
+    else env[entry.value[0]] = entry.value[1];
   }
   spec.env = env;
 
-  const volumes = [];
+  const volumes: Volume[] = [];
   for (const { line, n } of lines(form.volumes)) {
-    const v = parseVolume(line);
-    if (!v) errors.volumes ??= `line ${n}: write /host/path:/path/inside, with :ro for read-only`;
-    else if (!v.source.startsWith('/')) errors.volumes ??= `line ${n}: the host path must be absolute`;
-    else volumes.push(v);
+    const v = VolumeSchema.safeParse(line);
+    if (!v.success) errors.volumes ??= `line ${n}: ${firstMessage(v.error)}`;
+    else volumes.push(v.data);
   }
   spec.volumes = volumes;
 
-  const number = (field: 'cpus' | 'memoryMiB' | 'pids', text: string, integer: boolean): number | undefined => {
+  const number = (field: 'cpus' | 'pids', text: string, integer: boolean): number | undefined => {
     const t = text.trim();
     if (!t) return undefined;
     const n = Number(t);
@@ -119,14 +124,17 @@ export function capsuleSpecFromForm(form: CapsuleForm, taken: ReadonlySet<string
   };
   const cpus = number('cpus', form.cpus, false);
   if (cpus !== undefined) spec.cpus = cpus;
-  const memoryMiB = number('memoryMiB', form.memoryMiB, true);
-  if (memoryMiB !== undefined) spec.memoryBytes = memoryMiB * 1024 * 1024;
+  if (form.memoryMiB.trim()) {
+    const memory = CapsuleMemorySchema.safeParse(form.memoryMiB.trim());
+    if (!memory.success) errors.memoryMiB = firstMessage(memory.error);
+    else spec.memoryBytes = memory.data * MEBIBYTE;
+  }
   const pids = number('pids', form.pids, true);
   if (pids !== undefined) spec.pids = pids;
 
-  const restart = parseRestartPolicy(form.restart.trim());
-  if (!restart) errors.restart = 'no, always, on-failure or on-failure:N';
-  else spec.restart = restart;
+  const restart = RestartPolicySchema.safeParse(form.restart.trim());
+  if (!restart.success) errors.restart = firstMessage(restart.error);
+  else spec.restart = restart.data;
 
   // The contract has the last word: whatever it refuses lands beside the field it concerns.
   const checked = CapsuleSpecSchema.safeParse(spec);
@@ -139,6 +147,10 @@ export function capsuleSpecFromForm(form: CapsuleForm, taken: ReadonlySet<string
   return Object.keys(errors).length === 0 ? { spec: spec as CapsuleSpecIn, errors } : { spec: null, errors };
 }
 
+function firstMessage(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'not valid';
+}
+
 const FIELD_OF_KEY: Record<string, CapsuleFormField> = {
   name: 'name',
   image: 'image',
@@ -146,6 +158,7 @@ const FIELD_OF_KEY: Record<string, CapsuleFormField> = {
   env: 'env',
   volumes: 'volumes',
   cpus: 'cpus',
+  memory: 'memoryMiB',
   memoryBytes: 'memoryMiB',
   pids: 'pids',
   restart: 'restart',

@@ -1,11 +1,20 @@
 // The create-network dialog's model: its text fields per profile, the NetworkSpec they
 // make, and the errors to show beside each field. The contract's own schema checks the
-// shape; the cross-field rules the helper would refuse (DHCP range outside the subnet,
-// an external network without uplink) are checked here too, so they show as you type.
+// shape and the vocabulary's parsers the syntaxes (subnets, addresses, peers); the
+// cross-field rules the helper would refuse (DHCP range outside the subnet, an external
+// network without uplink) are the vocabulary's too, checked here so they show as you type.
 import type { z } from 'zod';
-import { parseIp } from '../../../src-shared/ip-cidr.js';
-import { NetworkSpecSchema, WIREGUARD_DEFAULT_PORT, WIREGUARD_KEY_PATTERN, type NetworkSpecInput } from '../../../src-shared/network.js';
-import { cidrContainsIpv4, formatIpv4, parseIpv4, parseIpv4Cidr } from './ipv4.js';
+import { NetworkSpecSchema, WIREGUARD_DEFAULT_PORT, type NetworkSpecInput, type Peer } from '../../../src-shared/network.js';
+import {
+  checkDhcpRange,
+  defaultDhcpRange as vocabularyDefaultDhcpRange,
+  dhcpRangeEndProblem,
+  dhcpRangeProblem,
+  parseIpAddress,
+  parsePeer,
+  parseSubnet,
+  type ParsedSubnet,
+} from '../../../src-shared/vocabulary/index.js';
 
 /** What the dialog offers: the three bridge profiles, and an overlay across hosts. */
 export type NetworkKind = 'nat' | 'external' | 'internal' | 'overlay';
@@ -88,72 +97,32 @@ export function uplinkRequired(kind: NetworkKind): boolean {
   return kind === 'external';
 }
 
-export interface PeerInput {
-  host: string;
-  port: number | null;
-  publicKey?: string;
-}
-
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-
-/** "host", "host:port", "[ipv6]:port" or a bare IPv6 address, as the CLI and the NovaFile take them. */
-function parseEndpoint(item: string, text: string): { host: string; port: number | null } | string {
-  let host = text;
-  let portText: string | null = null;
-  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
-  if (bracket) {
-    host = bracket[1] ?? '';
-    portText = bracket[2] ?? null;
-    if (parseIp(host)?.family !== 6) return `"${item}": brackets hold an IPv6 address, e.g. [2001:db8::2]:51820`;
-  } else if (text.split(':').length === 2) {
-    // One colon is host:port; more is an IPv6 address, written without a port (or in brackets with one).
-    [host = '', portText = ''] = text.split(':');
-  }
-  if (portText !== null) {
-    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (host === '' || !(port >= 1 && port <= 65_535)) return `"${item}": write host:port with a port from 1 to 65535`;
-    return { host, port };
-  }
-  if (host === '') return `"${item}": write the peer’s address after the key, e.g. KEY@192.0.2.10`;
-  if (!parseIp(host) && !HOST_NAME.test(host)) return `"${item}": ${JSON.stringify(host)} is neither an IP address nor a host name`;
-  return { host, port: null };
-}
-
-/** "KEY@host:port" (or "host:port"), as parsePeers reads it back; IPv6 in brackets when a port follows. */
-export function peerText(p: PeerInput): string {
-  const host = p.port !== null && p.host.includes(':') ? `[${p.host}]` : p.host;
-  return `${p.publicKey ? `${p.publicKey}@` : ''}${host}${p.port !== null ? `:${p.port}` : ''}`;
-}
+export type PeerInput = Peer;
 
 /**
  * The peers list of an overlay: for driver "wireguard" each peer is "KEY@host[:port]",
- * for "vxlan" only "host[:port]". Returns the first problem in words instead, naming the
- * item; `ownKey` (the network's own public key, once known) may not be listed.
+ * for "vxlan" only "host[:port]" (the vocabulary's peer syntax, as the CLI and the
+ * NovaFile take it). Returns the first problem in words instead, naming the item;
+ * `ownKey` (the network's own public key, once known) may not be listed.
  */
 export function parsePeers(text: string, driver = 'vxlan', ownKey?: string): PeerInput[] | string {
   const peers: PeerInput[] = [];
   const keys = new Map<string, string>();
   const wireguard = driver === 'wireguard';
   for (const item of text.split(/[\s,]+/).filter((s) => s !== '')) {
-    const at = item.lastIndexOf('@');
-    const key = at >= 0 ? item.slice(0, at) : null;
-    if (key === null && wireguard) return `"${item}": write the peer’s public key first, KEY@${item} (the key its Networks page or \`nova net inspect\` shows)`;
-    if (key !== null && !wireguard) return `"${item}": a public key is for driver WireGuard only; write the address alone`;
-    if (key !== null && !WIREGUARD_KEY_PATTERN.test(key)) {
-      const shown = key.length > 12 ? `${key.slice(0, 12)}…` : key;
-      return `"${shown}" is not a WireGuard public key: 44 characters of base64 ending in “=”, as \`wg pubkey\` prints`;
-    }
-    const endpoint = parseEndpoint(item, at >= 0 ? item.slice(at + 1) : item);
-    if (typeof endpoint === 'string') return endpoint;
-    if (key !== null) {
-      if (key === ownKey) return `${endpoint.host}: that is this host’s own public key; list the other hosts’ keys`;
+    const parsed = parsePeer(item);
+    if (!parsed.ok) return parsed.message;
+    const peer = parsed.value;
+    const key = peer.publicKey;
+    if (key === undefined && wireguard) return `"${item}": write the peer’s public key first, KEY@${item} (the key its Networks page or \`nova net inspect\` shows)`;
+    if (key !== undefined && !wireguard) return `"${item}": a public key is for driver WireGuard only; write the address alone`;
+    if (key !== undefined) {
+      if (key === ownKey) return `${peer.host}: that is this host’s own public key; list the other hosts’ keys`;
       const twin = keys.get(key);
-      if (twin !== undefined) return `${twin} and ${endpoint.host} have the same public key; each host has its own`;
-      keys.set(key, endpoint.host);
-      peers.push({ ...endpoint, publicKey: key });
-    } else {
-      peers.push(endpoint);
+      if (twin !== undefined) return `${twin} and ${peer.host} have the same public key; each host has its own`;
+      keys.set(key, peer.host);
     }
+    peers.push(peer);
   }
   return peers;
 }
@@ -204,22 +173,18 @@ const LISTEN_PORT_HELP = `a UDP port from 1 to 65535, or empty for ${WIREGUARD_D
 function schemaErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
-    const [head, second] = issue.path.map(String);
-    const field = head === 'dhcpRange' ? (second === 'end' ? 'dhcpEnd' : 'dhcpStart') : ISSUE_FIELDS[head ?? ''];
+    const [head] = issue.path.map(String);
+    // The range is checked end by end below, with messages for a half-typed range.
+    const field = head === 'dhcpRange' ? undefined : ISSUE_FIELDS[head ?? ''];
     if (field && !errors[field]) errors[field] = field === 'vni' ? 'a whole number from 1 to 16777215' : field === 'listenPort' ? LISTEN_PORT_HELP : issue.message;
   }
   return errors;
 }
 
-function checkSubnet(text: string): string | null {
-  const cidr = parseIpv4Cidr(text);
-  if (!cidr) return 'write the host’s IPv4 address with a prefix length, e.g. 192.168.220.1/24';
-  if (cidr.prefix > 30) return 'leaves no room for guests; use a prefix of /30 or shorter';
-  if (cidr.prefix < 8) return 'too large; use a prefix of /8 or longer';
-  const firstHost = `${formatIpv4(cidr.first + 1)}/${cidr.prefix}`;
-  if (cidr.address === cidr.first) return `this is the network’s own address; write the host’s address on it, e.g. ${firstHost}`;
-  if (cidr.address === cidr.last) return `this is the broadcast address; write the host’s address on it, e.g. ${firstHost}`;
-  return null;
+/** The subnet as the vocabulary reads it, or what is wrong with it. */
+function checkSubnet(text: string): ParsedSubnet | string {
+  const parsed = parseSubnet(text);
+  return parsed.ok ? parsed.value : parsed.message;
 }
 
 /** Rules across fields that the helper would refuse; only where the fields themselves parse. */
@@ -229,8 +194,8 @@ function crossFieldErrors(values: NetworkFormValues, spec: NetworkSpecInput, err
   };
   const { kind } = values;
   if (kind === 'nat' && !spec.subnet) set('subnet', 'a NAT network needs a subnet, e.g. 192.168.220.1/24');
-  const subnetProblem = spec.subnet ? checkSubnet(spec.subnet) : null;
-  if (subnetProblem) set('subnet', subnetProblem);
+  const subnet = typeof spec.subnet === 'string' ? checkSubnet(spec.subnet) : null;
+  if (typeof subnet === 'string') set('subnet', subnet);
   if (uplinkRequired(kind) && !spec.uplinks?.length) set('uplink', 'an external network bridges a host interface onto the LAN; name it, e.g. enp6s0');
   if (spec.uplinks?.[0] !== undefined && spec.uplinks[0] === spec.name) set('uplink', 'the network’s own name names its bridge; name the host interface');
   if (kind === 'overlay') {
@@ -240,32 +205,36 @@ function crossFieldErrors(values: NetworkFormValues, spec: NetworkSpecInput, err
     if (typeof peers === 'string') set('peers', peers);
   }
 
-  const range = spec.dhcpRange;
-  if (!range) return;
-  const start = parseIpv4(range.start);
-  const end = parseIpv4(range.end);
-  if (start === null) set('dhcpStart', range.start === '' ? 'write the first address, or leave both empty for the default range' : 'not an IPv4 address');
-  if (end === null) set('dhcpEnd', range.end === '' ? 'write the last address, or leave both empty for the default range' : 'not an IPv4 address');
-  const cidr = spec.subnet && !subnetProblem ? parseIpv4Cidr(spec.subnet) : null;
-  if (!cidr) return;
+  if (!spec.dhcpRange) return;
+  const startText = values.dhcpStart.trim();
+  const endText = values.dhcpEnd.trim();
+  const start = startText === '' ? null : parseIpAddress(startText);
+  const end = endText === '' ? null : parseIpAddress(endText);
+  if (start === null) set('dhcpStart', 'write the first address, or leave both empty for the default range');
+  else if (!start.ok) set('dhcpStart', start.message);
+  if (end === null) set('dhcpEnd', 'write the last address, or leave both empty for the default range');
+  else if (!end.ok) set('dhcpEnd', end.message);
+  if (!subnet || typeof subnet === 'string') return;
   // Each end on its own first, so a wrong start shows before the end is typed.
-  const usable = (ip: number): boolean => cidrContainsIpv4(cidr, ip) && ip > cidr.first && ip < cidr.last;
-  const outside = `outside the subnet ${formatIpv4(cidr.first)}/${cidr.prefix} (or its network or broadcast address)`;
-  if (start !== null && !usable(start)) set('dhcpStart', outside);
-  if (end !== null && !usable(end)) set('dhcpEnd', outside);
-  if (start === null || end === null) return;
-  if (end < start) set('dhcpEnd', 'the range ends before it starts');
-  if (start <= cidr.address && cidr.address <= end) set('dhcpStart', `the range includes the host’s own address ${formatIpv4(cidr.address)}; start it after that`);
+  if (start?.ok) {
+    const problem = dhcpRangeEndProblem(start.value, subnet);
+    if (problem) set('dhcpStart', problem);
+  }
+  if (end?.ok) {
+    const problem = dhcpRangeEndProblem(end.value, subnet);
+    if (problem) set('dhcpEnd', problem);
+  }
+  if (!start?.ok || !end?.ok) return;
+  const order = checkDhcpRange({ start: start.value, end: end.value });
+  if (!order.ok) return set('dhcpEnd', order.message);
+  const problem = dhcpRangeProblem(order.value, subnet);
+  if (problem) set('dhcpStart', problem);
 }
 
 /** The range the helper picks when none is given: the larger run beside the host's address. */
 export function defaultDhcpRange(subnet: string): { start: string; end: string } | null {
-  const cidr = checkSubnet(subnet.trim()) === null ? parseIpv4Cidr(subnet.trim()) : null;
-  if (!cidr) return null;
-  const below = cidr.address - (cidr.first + 1);
-  const above = cidr.last - 1 - cidr.address;
-  const [start, end] = above >= below ? [cidr.address + 1, cidr.last - 1] : [cidr.first + 1, cidr.address - 1];
-  return { start: formatIpv4(start), end: formatIpv4(end) };
+  const parsed = checkSubnet(subnet.trim());
+  return typeof parsed === 'string' ? null : vocabularyDefaultDhcpRange(parsed);
 }
 
 /** Every error of the form, and the spec when there is none. */

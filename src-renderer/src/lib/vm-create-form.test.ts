@@ -52,6 +52,6 @@ describe('the create wizard form', () => {
     const errors = validateForm(form);
     expect(errors.cloudHostname).toMatch(/host name/);
     expect(errors.cloudUser).toMatch(/user name/);
-    expect(errors.cloudSshKeys).toMatch(/^line 2: not an SSH public key/);
+    expect(errors.cloudSshKeys).toMatch(/^line 2: "not a key" is not an SSH public key/);
   });
 });

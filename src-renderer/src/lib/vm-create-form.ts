@@ -1,8 +1,10 @@
 // The create wizard's form: what a person types (all strings), turned into the
 // contract's VmCreateSpec and checked with the contract's own schemas, so the
-// messages beside the fields are the ones the helper would give. A Nova network is
-// chosen as "nova:NAME"; cloud-init fields apply to cloud images only.
-import { parseSize, VmCreateSpecSchema, type VmCreateSpecIn, type VmNetworkChoice } from '../../../src-shared/vm.js';
+// messages beside the fields are the ones the helper would give (sizes, names and the
+// network are the vocabulary's syntaxes). A Nova network is chosen as "nova:NAME";
+// cloud-init fields apply to cloud images only.
+import { VmCreateSpecSchema, type VmCreateSpecIn, type VmNetworkChoice } from '../../../src-shared/vm.js';
+import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/index.js';
 
 export type VmSource = 'iso' | 'disk' | 'cloud' | 'kernel';
 
@@ -67,10 +69,10 @@ export const SOURCE_FIELDS: Record<VmSource, VmCreateField[]> = {
   kernel: ['kernel', 'initrd', 'cmdline', 'machine', 'diskSize'],
 };
 
-/** The form's network value as the contract's choice. */
-export function networkChoice(value: string): VmNetworkChoice {
-  if (value.startsWith('nova:')) return { nova: value.slice('nova:'.length) };
-  return value === 'user' ? 'user' : 'none';
+/** The form's network value as the contract's choice; the text itself when it is not one, for the schema to explain. */
+export function networkChoice(value: string): VmNetworkChoice | string {
+  const parsed = parseVmNetworkChoice(value);
+  return parsed.ok ? parsed.value : value;
 }
 
 export function sshKeyLines(text: string): string[] {
@@ -144,16 +146,6 @@ export function validateForm(form: VmCreateForm): FieldErrors {
       errors[field] = field === 'cpus' && Number.isNaN(spec.cpus) ? 'a whole number of CPUs' : line + issue.message;
     }
   }
-  const size = (field: 'memory' | 'diskSize', value: string | number | undefined) => {
-    if (value === undefined || errors[field]) return;
-    try {
-      parseSize(value);
-    } catch (err) {
-      errors[field] = (err as Error).message;
-    }
-  };
-  size('memory', spec.memory);
-  size('diskSize', spec.diskSize);
   const need = (field: VmCreateField, what: string) => {
     if (!errors[field] && String(form[field]).trim() === '') errors[field] = what;
   };

@@ -131,7 +131,7 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
         </div>
         <div className="vm-form-grid capsule-form__limits">
           {text('cpus', 'CPUs', { placeholder: 'no limit', hint: '0.5 is half of one CPU.', inputMode: 'decimal' })}
-          {text('memoryMiB', 'Memory (MiB)', { placeholder: 'no limit', hint: 'At least 6 MiB.', inputMode: 'numeric' })}
+          {text('memoryMiB', 'Memory (MiB)', { placeholder: 'no limit', hint: 'At least 6 MiB; 512Mi, 2Gi or 2g work too.' })}
           {text('pids', 'Processes', { placeholder: 'no limit', inputMode: 'numeric' })}
           {text('restart', 'Restart policy', { hint: 'no, always, on-failure or on-failure:N.' })}
         </div>

@@ -5,9 +5,10 @@ import { LoaderCircle, Pencil } from 'lucide-react';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import type { Network } from '../../../../src-shared/network.js';
+import { formatPeer } from '../../../../src-shared/vocabulary/index.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
-import { parsePeers, peerText } from '../../lib/network-form.js';
+import { parsePeers } from '../../lib/network-form.js';
 
 export function NetworkPeers({ network: n }: { readonly network: Network }) {
   const id = useId();
@@ -41,14 +42,14 @@ export function NetworkPeers({ network: n }: { readonly network: Network }) {
           </thead>
           <tbody>
             {n.peers.map((p) => (
-              <tr key={peerText(p)} data-peer={p.host}>
+              <tr key={formatPeer(p)} data-peer={p.host}>
                 {wireguard && (
                   <td>
                     <code>{p.publicKey ?? '?'}</code>
                   </td>
                 )}
                 <td>
-                  <code>{peerText({ host: p.host, port: p.port })}</code>
+                  <code>{formatPeer({ host: p.host, port: p.port })}</code>
                 </td>
               </tr>
             ))}
@@ -64,7 +65,7 @@ export function NetworkPeers({ network: n }: { readonly network: Network }) {
 function PeersEditor({ network: n, onDone }: { readonly network: Network; readonly onDone: () => void }) {
   const { client } = useServices();
   const id = useId();
-  const [text, setText] = useState(() => n.peers.map(peerText).join('\n'));
+  const [text, setText] = useState(() => n.peers.map(formatPeer).join('\n'));
   const [dirty, setDirty] = useState(false);
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<ErrorShape | null>(null);

@@ -178,9 +178,9 @@ export function VmCreateWizard() {
           <legend>3 · Resources</legend>
           <div className="vm-form-grid">
             <FormField label="CPUs" error={errorOf('cpus')}>{text('cpus', { inputMode: 'numeric' })}</FormField>
-            <FormField label="Memory" error={errorOf('memory')} hint="e.g. 512Mi, 2Gi">{text('memory')}</FormField>
+            <FormField label="Memory" error={errorOf('memory')} hint="e.g. 512Mi, 2Gi or 2g; a bare number is MiB">{text('memory')}</FormField>
             {shown.has('diskSize') && (
-              <FormField label="New disk size" error={errorOf('diskSize')} hint={form.source === 'kernel' ? 'optional: leave empty for no disk' : 'e.g. 20Gi'}>
+              <FormField label="New disk size" error={errorOf('diskSize')} hint={form.source === 'kernel' ? 'optional: leave empty for no disk' : 'e.g. 20Gi or 20g'}>
                 {text('diskSize')}
               </FormField>
             )}

@@ -1,0 +1,120 @@
+// [vm.NAME] in a NovaFile: the contract's VmCreateSpec keys under the NovaFile's names
+// (cpu, disk_size, cloud_init), with paths relative to the NovaFile's folder and GPU
+// passthrough, which the NovaFile plans before it asks the helper for a VM.
+import { z } from 'zod';
+import { NetworkNameSchema } from '../../../src-shared/network.js';
+import { describeValue, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
+import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
+import { AT_KEY, choiceOf, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
+
+const spec = VmCreateSpecSchema.shape;
+const cloudInit = CloudInitSpecSchema.shape;
+
+/** Paths as written; the config resolves relative ones from the NovaFile's folder. */
+export const filePath = (what: string) =>
+  parsedString(what, (s): Parsed<string> => {
+    const problem = pathProblem(s);
+    return problem ? { ok: false, message: problem } : { ok: true, value: s };
+  });
+
+/** `network = "NAME"` in a VM or capsule; that NAME is declared is checked across tables. */
+export const networkReference = layered(NetworkNameSchema, 'the name of a network', { text: true });
+
+export type GpuPassthrough = { kind: 'off' } | { kind: 'auto' } | { kind: 'devices'; addresses: string[] };
+
+const GPU_HELP = 'true, false, a PCI address such as "0000:01:00.0", or a list of them';
+
+/** true (Nova picks the host's spare GPU at apply time), false, or explicit PCI addresses. */
+const gpuPassthrough = z.unknown().transform((value, ctx): GpuPassthrough => {
+  if (value === true) return { kind: 'auto' };
+  if (value === false) return { kind: 'off' };
+  const items = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : undefined;
+  if (!items) {
+    ctx.addIssue({ code: 'custom', message: `expected ${GPU_HELP}, got ${describeValue(value)}`, input: value });
+    return z.NEVER;
+  }
+  if (items.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'the list is empty; list PCI addresses, or write false for no passthrough', input: value });
+    return z.NEVER;
+  }
+  const addresses: string[] = [];
+  items.forEach((item, index) => {
+    const path = Array.isArray(value) ? [index] : [];
+    const result = typeof item === 'string' ? parsePciAddress(item) : undefined;
+    if (!result) ctx.addIssue({ code: 'custom', message: `expected a PCI address string, got ${describeValue(item)}`, path, input: item });
+    else if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message, path, input: item });
+    else if (addresses.includes(result.value)) {
+      ctx.addIssue({ code: 'custom', message: `${result.value} is listed twice`, path, input: item });
+    } else addresses.push(result.value);
+  });
+  return addresses.length === items.length ? { kind: 'devices', addresses } : z.NEVER;
+});
+
+export const cloudInitShape = {
+  user: layered(cloudInit.user.unwrap(), 'a user name such as "dev"').optional(),
+  /** Hashed by the helper and never stored; prefer ssh_authorized_keys. */
+  password: layered(cloudInit.password.unwrap(), 'a password string').optional(),
+  ssh_authorized_keys: list(layered(cloudInit.sshAuthorizedKeys.unwrap().element, 'an SSH public key'), 'SSH public keys').optional(),
+  hostname: layered(cloudInit.hostname.unwrap(), 'a host name such as "web-1"').optional(),
+};
+
+const machine = spec.machine.unwrap();
+const firmware = spec.firmware.unwrap();
+const accel = spec.accel.unwrap();
+const display = spec.display.unwrap();
+
+export const vmShape = {
+  /** The boot disk. */
+  image: filePath('the path of a disk image, e.g. "/var/lib/nova/images/win11.qcow2"').optional(),
+  /** An installer or live ISO, attached as a CD-ROM. */
+  iso: filePath('the path of an ISO image').optional(),
+  /** Direct kernel boot (required by machine = "microvm"). */
+  kernel: filePath('the path of a kernel image, e.g. "./vmlinux"').optional(),
+  initrd: filePath('the path of an initramfs').optional(),
+  cmdline: layered(spec.cmdline.unwrap(), 'a kernel command line string').optional(),
+  cpu: layered(spec.cpus.unwrap(), `a whole number of virtual CPUs from 1 to ${VM_MAX_CPUS}`).optional(),
+  /** MiB. */
+  memory: layered(spec.memory.unwrap(), 'a memory size such as "4Gi"').optional(),
+  /** MiB: the size of the disk Nova creates (or grows) at `image`. */
+  disk_size: layered(spec.diskSize.unwrap(), 'a disk size such as "32Gi"').optional(),
+  machine: layered(machine, choiceOf(machine.options, 'a machine type')).optional(),
+  firmware: layered(firmware, choiceOf(firmware.options, 'a firmware')).optional(),
+  /** `auto`: KVM when the host can use it, TCG otherwise (apply time says which and why). */
+  accel: layered(accel, choiceOf(accel.options, 'an accelerator')).optional(),
+  display: layered(display, choiceOf(display.options, 'a display')).optional(),
+  network: networkReference.optional(),
+  gpu_passthrough: gpuPassthrough.optional(),
+  cloud_init: table(cloudInitShape, 'a table of cloud-init settings, e.g. cloud_init = { user = "dev" }').optional(),
+};
+
+export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NAME] with cpu = 2')
+  .superRefine(
+    (vm, ctx) => {
+      if (vm.machine === 'microvm' && vm.kernel === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['machine'],
+          message: 'machine = "microvm" boots a kernel directly; set kernel (and usually initrd and cmdline)',
+        });
+      }
+    },
+    whenValid(['machine', 'kernel']),
+  )
+  .superRefine(
+    (vm, ctx) => {
+      if (vm.kernel !== undefined) return;
+      for (const key of ['initrd', 'cmdline'] as const) {
+        if (vm[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            params: AT_KEY,
+            message: `${key} is used only with direct kernel boot; set kernel or remove ${key}`,
+          });
+        }
+      }
+    },
+    whenValid(['kernel', 'initrd', 'cmdline']),
+  );
+
+export type VmDocument = z.output<typeof VmTableSchema>;
