@@ -5,9 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { netnsRunner } from '../helper/src/network/command-runner.js';
 import { dnsmasqPaths, renderDnsmasqConf } from '../helper/src/network/dnsmasq-config.js';
 import { NetworkManager } from '../helper/src/network/network-manager.js';
+import { ProcessRunner } from '../helper/src/process/process-runner.js';
 import { planNetwork } from '../helper/src/network/network-plan.js';
 import { renderRuleset } from '../helper/src/network/nft-ruleset.js';
 import { NetworkSpecSchema } from '../src-shared/network.js';
@@ -37,7 +37,7 @@ export const networkLifecycle: Benchmark = {
       const mgr = new NetworkManager({
         stateDir: join(dir, 'state'),
         runDir: join(dir, 'run'),
-        runner: netnsRunner(HOST),
+        runner: new ProcessRunner().inNetns(HOST),
         nftTable: TABLE,
         ifPrefix: 'nvb',
         upstreamDns: false,

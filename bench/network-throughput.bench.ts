@@ -7,8 +7,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { netnsRunner } from '../helper/src/network/command-runner.js';
 import { NetworkManager } from '../helper/src/network/network-manager.js';
+import { ProcessRunner } from '../helper/src/process/process-runner.js';
 import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { pidsMentioning } from './vm-bench-fixture.js';
 
@@ -85,7 +85,7 @@ export const networkThroughput: Benchmark = {
       const mgr = new NetworkManager({
         stateDir: join(dir, 'state'),
         runDir: join(dir, 'run'),
-        runner: netnsRunner(NS.host),
+        runner: new ProcessRunner().inNetns(NS.host),
         nftTable: 'nvbnova',
         ifPrefix: 'nvb',
         upstreamDns: false,
