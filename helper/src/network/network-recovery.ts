@@ -39,6 +39,8 @@ export async function recoverNetworks(ctx: RecoveryContext): Promise<RecoveryRep
     repaired.add(record.config.name);
   }
   const live = registry.loaded();
+  // With no networks Nova has no table, and a helper start must not create one.
+  if (live.length === 0) return finish(ctx, report, repaired);
   // What was not whole before is announced once it is repaired (or still broken, with its reasons).
   const before = await dataplane.observe(live);
   for (const r of live) if (networkStatus(r, before).state !== 'active') repaired.add(r.config.name);
@@ -61,13 +63,10 @@ export async function recoverNetworks(ctx: RecoveryContext): Promise<RecoveryRep
     }
   }
   await dataplane.ensureForwarding();
-  // With no networks Nova has no table, and a helper start must not create one.
-  if (live.length > 0) {
-    try {
-      await dataplane.firewall.sync();
-    } catch (err) {
-      problem('*', err);
-    }
+  try {
+    await dataplane.firewall.sync();
+  } catch (err) {
+    problem('*', err);
   }
   for (const record of live) {
     const name = record.config.name;
@@ -78,6 +77,10 @@ export async function recoverNetworks(ctx: RecoveryContext): Promise<RecoveryRep
       problem(name, err);
     }
   }
+  return finish(ctx, report, repaired);
+}
+
+function finish(ctx: RecoveryContext, report: RecoveryReport, repaired: ReadonlySet<string>): RecoveryReport {
   for (const name of repaired) ctx.changed(name);
   ctx.log.info({ ...report, repaired: [...repaired] }, 'networks recovered');
   return report;
