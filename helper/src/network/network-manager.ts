@@ -125,7 +125,7 @@ export class NetworkManager {
 
   async get(name: string): Promise<Network> {
     const record = await this.registry.require(name);
-    return describeNetwork(record, await this.dataplane.observe(this.registry.loaded()));
+    return describeNetwork(record, await this.dataplane.observe([record]));
   }
 
   async leases(name: string): Promise<DhcpLease[]> {
@@ -188,7 +188,7 @@ export class NetworkManager {
       o.wireguard = next.wireguard;
       await this.registry.save(record);
       this.changed(name);
-      return describeNetwork(record, await this.dataplane.observe(this.registry.loaded()));
+      return describeNetwork(record, await this.dataplane.observe([record]));
     });
   }
 
