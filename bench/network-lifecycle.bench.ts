@@ -1,20 +1,20 @@
 // Creating and deleting a NAT network through Nova's NetworkManager against the same
 // kernel work done with the fewest raw commands (ip -batch, nft -f, dnsmasq, kill),
-// both inside a throwaway network namespace (nvb…) so the host is never touched.
+// both inside a throwaway network namespace (nv8nb…) so the host is never touched.
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { netnsRunner } from '../helper/src/network/command-runner.js';
 import { dnsmasqPaths, renderDnsmasqConf } from '../helper/src/network/dnsmasq-config.js';
 import { NetworkManager } from '../helper/src/network/network-manager.js';
+import { ProcessRunner } from '../helper/src/process/process-runner.js';
 import { planNetwork } from '../helper/src/network/network-plan.js';
 import { renderRuleset } from '../helper/src/network/nft-ruleset.js';
 import { NetworkSpecSchema } from '../src-shared/network.js';
 import { summarize, timeIt, type Benchmark } from './bench-harness.js';
 
-const HOST = 'nvb-nethost';
-const PEER = 'nvb-netpeer';
+const HOST = 'nv8nb-nethost';
+const PEER = 'nv8nb-netpeer';
 const TABLE = 'nvbnova';
 
 function sh(argv: string[], input?: string): void {
@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const networkLifecycle: Benchmark = {
   name: 'NAT network create+delete',
   async run() {
-    const dir = await mkdtemp(join(tmpdir(), 'nvb-net-'));
+    const dir = await mkdtemp(join(tmpdir(), 'nv8nb-net-'));
     await chmod(dir, 0o755);
     sh(['ip', 'netns', 'add', HOST]);
     sh(['ip', 'netns', 'add', PEER]);
@@ -37,7 +37,7 @@ export const networkLifecycle: Benchmark = {
       const mgr = new NetworkManager({
         stateDir: join(dir, 'state'),
         runDir: join(dir, 'run'),
-        runner: netnsRunner(HOST),
+        runner: new ProcessRunner().inNetns(HOST),
         nftTable: TABLE,
         ifPrefix: 'nvb',
         upstreamDns: false,

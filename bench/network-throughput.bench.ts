@@ -7,12 +7,12 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { netnsRunner } from '../helper/src/network/command-runner.js';
 import { NetworkManager } from '../helper/src/network/network-manager.js';
+import { ProcessRunner } from '../helper/src/process/process-runner.js';
 import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { pidsMentioning } from './vm-bench-fixture.js';
 
-const NS = { host: 'nvb-thost', g1: 'nvb-tg1', g2: 'nvb-tg2', r1: 'nvb-tr1', r2: 'nvb-tr2' };
+const NS = { host: 'nv8nb-thost', g1: 'nv8nb-tg1', g2: 'nv8nb-tg2', r1: 'nv8nb-tr1', r2: 'nv8nb-tr2' };
 const BYTES = 256 * 1024 * 1024;
 const PORT = 5201;
 const ROUNDS = 3;
@@ -75,7 +75,7 @@ async function transfer(from: string, to: string, address: string): Promise<numb
 export const networkThroughput: Benchmark = {
   name: 'bridge throughput (256 MiB time)',
   async run() {
-    const dir = await mkdtemp(join(tmpdir(), 'nvb-tput-'));
+    const dir = await mkdtemp(join(tmpdir(), 'nv8nb-tput-'));
     await chmod(dir, 0o755);
     for (const ns of Object.values(NS)) {
       ip('netns', 'add', ns);
@@ -85,7 +85,7 @@ export const networkThroughput: Benchmark = {
       const mgr = new NetworkManager({
         stateDir: join(dir, 'state'),
         runDir: join(dir, 'run'),
-        runner: netnsRunner(NS.host),
+        runner: new ProcessRunner().inNetns(NS.host),
         nftTable: 'nvbnova',
         ifPrefix: 'nvb',
         upstreamDns: false,

@@ -116,7 +116,10 @@ async function main(): Promise<number> {
   const networks = new NetworkManager({
     stateDir,
     runDir: join(runDir, 'networks'),
+    runner: processes,
     logger: logger.child({ component: 'network' }),
+    operations,
+    onChanged: (name) => emit({ name: 'network.changed', payload: { name } }),
   });
   // Built first: a bad --oci-runtime stops the helper before it touches anything.
   const capsuleEngine = createCapsuleEngine({
@@ -159,7 +162,7 @@ async function main(): Promise<number> {
       importPaths: new PathGuard(allowedRoots),
       emit,
     }),
-    ...networkHandlers({ networks, onChanged: (name) => emit({ name: 'network.changed', payload: { name } }) }),
+    ...networkHandlers({ networks }),
     ...operationHandlers({ operations, authorizer }),
   } satisfies HelperHandlers;
 

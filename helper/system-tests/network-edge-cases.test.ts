@@ -100,7 +100,7 @@ describe('a port forward reached from its own network (hairpin)', () => {
 
   it('removes the hairpin rule with the forward', async () => {
     await mgr.removeForward(name(), 18080);
-    const rules = await lab.exec(host, ['nft', 'list', 'table', 'inet', 'nv4nova']);
+    const rules = await lab.exec(host, ['nft', 'list', 'table', 'inet', 'nv8nnova']);
     expect(rules.stdout).not.toContain('ct status dnat masquerade');
     await mgr.delete(name());
   });

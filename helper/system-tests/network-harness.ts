@@ -1,16 +1,22 @@
 // The netns lab for network system tests: test hosts, guests, routers and LANs are
-// network namespaces named nv4<tag>…, joined by veths. Everything the lab (or a
+// network namespaces named nv8n<tag>…, joined by veths. Everything the lab (or a
 // NetworkManager pointed at it) creates is removed in cleanup(), even after a failure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { netnsRunner, type CommandResult } from '../src/network/command-runner.js';
 import { NetworkManager, type NetworkManagerOptions } from '../src/network/network-manager.js';
+import { ProcessRunner } from '../src/process/process-runner.js';
 
-export const PREFIX = 'nv4';
+export const PREFIX = 'nv8n';
 const EXEC_TIMEOUT_MS = 20_000;
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 
 // A tiny TCP server for guests: answers every connection with the peer's address
 // ("who am I to you"), so a test sees masquerade and port forwards from both ends.
@@ -48,7 +54,7 @@ export class NetnsLab {
 
   private constructor(
     dir: string,
-    /** Short tag in every name, so test files never collide (nv4<tag>...). */
+    /** Short tag in every name, so test files never collide (nv8n<tag>...). */
     readonly tag: string,
   ) {
     this.dir = dir;
@@ -64,7 +70,7 @@ export class NetnsLab {
     return lab;
   }
 
-  /** nv4<tag><role>: interface-safe when role is short. */
+  /** nv8n<tag><role>: interface-safe when role is short. */
   name(role: string): string {
     const n = `${PREFIX}${this.tag}${role}`;
     if (n.length > 15) throw new Error(`test name ${n} is longer than 15 characters`);
@@ -97,7 +103,7 @@ export class NetnsLab {
       // Siblings, not nested under a 0700 state dir: dnsmasq must read its run dir.
       stateDir: join(this.dir, `${role}-state`),
       runDir: join(this.dir, `${role}-run`),
-      runner: netnsRunner(hostNs),
+      runner: new ProcessRunner().inNetns(hostNs),
       nftTable: `${PREFIX}nova`,
       ifPrefix: PREFIX,
       upstreamDns: false,

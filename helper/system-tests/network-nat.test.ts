@@ -65,7 +65,7 @@ describe('a NAT network (the product example)', () => {
       status: { state: 'active', reasons: [] },
     });
     const tables = await lab.exec(host, ['nft', 'list', 'tables']);
-    expect(tables.stdout.trim()).toBe('table inet nv4nova');
+    expect(tables.stdout.trim()).toBe('table inet nv8nnova');
   });
 
   it('gives two guests DHCP leases; they ping and resolve each other by name', async () => {
@@ -131,7 +131,7 @@ describe('a NAT network (the product example)', () => {
   it('deletes a network with exactly its rules, bridge, dnsmasq and attachments', async () => {
     const b = lab.name('b');
     await mgr.delete(b);
-    const rules = await lab.exec(host, ['nft', 'list', 'table', 'inet', 'nv4nova']);
+    const rules = await lab.exec(host, ['nft', 'list', 'table', 'inet', 'nv8nnova']);
     expect(rules.stdout).not.toContain(`net-${b}-`);
     expect(rules.stdout).toContain('net-hyperv0-out');
     const links = await lab.exec(host, ['ip', '-o', 'link', 'show']);
@@ -143,6 +143,6 @@ describe('a NAT network (the product example)', () => {
     const tables = await lab.exec(host, ['nft', 'list', 'tables']);
     expect(tables.stdout.trim()).toBe('');
     const left = await lab.exec(host, ['ip', '-o', 'link', 'show']);
-    expect(left.stdout).not.toMatch(/hyperv0|nv4a/);
+    expect(left.stdout).not.toMatch(/hyperv0|nv8na/);
   });
 });

@@ -13,9 +13,9 @@ import type { Caller } from '../src/auth/peer-credentials.js';
 import { PolkitAuthorizer } from '../src/auth/authorizer.js';
 import type { HelperHandlers } from '../src/methods/handler-table.js';
 import { networkHandlers } from '../src/methods/network-methods.js';
-import { netnsRunner } from '../src/network/command-runner.js';
 import type { NetworkManager } from '../src/network/network-manager.js';
 import { WIREGUARD_UAPI_DIR, WireguardTunnel } from '../src/network/wireguard-tunnel.js';
+import { ProcessRunner } from '../src/process/process-runner.js';
 import { MethodDispatcher } from '../src/rpc/method-dispatcher.js';
 import { RpcServer } from '../src/rpc/rpc-server.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -74,7 +74,7 @@ async function serve(manager: NetworkManager, role: string): Promise<HelperClien
 }
 
 async function daemonPids(ns: string, ifname: string): Promise<number[]> {
-  return new WireguardTunnel(netnsRunner(ns), { keyDir: lab.dir }).daemonPids(ifname);
+  return new WireguardTunnel(new ProcessRunner().inNetns(ns), { keyDir: lab.dir }).daemonPids(ifname);
 }
 
 /**

@@ -42,7 +42,7 @@ describe('recovery', () => {
 
     // The manager is gone; by hand: delete the bridge, flush Nova's table.
     await lab.exec(host, ['ip', 'link', 'del', NET()]);
-    await lab.exec(host, ['nft', 'flush', 'table', 'inet', 'nv4nova']);
+    await lab.exec(host, ['nft', 'flush', 'table', 'inet', 'nv8nnova']);
     expect(await lab.ping(g1, '10.66.0.20')).toBe(false);
 
     const second = lab.manager(host, 'm');
@@ -84,7 +84,7 @@ describe('recovery', () => {
     expect(report.finished).toEqual([half]);
     expect((await fresh.list()).map((n) => n.name)).toEqual([NET()]);
     expect((await lab.exec(host, ['ip', 'link', 'show', half])).exitCode).not.toBe(0);
-    expect((await lab.exec(host, ['nft', 'list', 'table', 'inet', 'nv4nova'])).stdout).not.toContain(`net-${half}-`);
+    expect((await lab.exec(host, ['nft', 'list', 'table', 'inet', 'nv8nnova'])).stdout).not.toContain(`net-${half}-`);
     await fresh.delete(NET());
   });
 });

@@ -2,8 +2,9 @@
 // state file, no dnsmasq), and a failure mid-create rolled back completely.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkSpecInput } from '../../src-shared/network.js';
-import { netnsRunner, type CommandRunner } from '../src/network/command-runner.js';
+import type { CommandRunner } from '../src/network/command-runner.js';
 import type { NetworkManager } from '../src/network/network-manager.js';
+import { ProcessRunner } from '../src/process/process-runner.js';
 import { NetnsLab, pidsMentioning, snapshotHost } from './network-harness.js';
 
 let lab: NetnsLab;
@@ -33,11 +34,11 @@ afterAll(async () => {
 describe('bad input', () => {
   const cases: Array<[string, () => NetworkSpecInput, string, RegExp]> = [
     ['an invalid CIDR', () => ({ name: lab.name('c'), subnet: '10.0.0.999/24' }), 'invalid_argument', /subnet "10\.0\.0\.999\/24" is not a CIDR/],
-    ['an overlapping subnet', () => ({ name: lab.name('c'), subnet: '10.44.128.1/16' }), 'invalid_argument', /overlaps 10\.44\.0\.0\/24 of network "nv4va"/],
+    ['an overlapping subnet', () => ({ name: lab.name('c'), subnet: '10.44.128.1/16' }), 'invalid_argument', /overlaps 10\.44\.0\.0\/24 of network "nv8nva"/],
     ['a DHCP range outside its subnet', () => ({ name: lab.name('c'), subnet: '10.45.0.1/24', dhcpRange: { start: '10.46.0.10', end: '10.46.0.20' } }), 'invalid_argument', /outside the subnet 10\.45\.0\.0\/24/],
-    ['an uplink that does not exist', () => ({ name: lab.name('c'), profile: 'nat', uplinks: [lab.name('nope')], subnet: '10.45.0.1/24' }), 'invalid_argument', /uplink "nv4vnope" does not exist on this host/],
-    ['an uplink used by another network', () => ({ name: lab.name('c'), profile: 'external', uplinks: [lanUplink] }), 'already_exists', /uplink "nv4vlan" is already used by network "nv4vb"/],
-    ['a name over 15 characters', () => ({ name: 'nv4vabcdefghijkl', subnet: '10.45.0.1/24' }), 'invalid_argument', /at most 15 characters/],
+    ['an uplink that does not exist', () => ({ name: lab.name('c'), profile: 'nat', uplinks: [lab.name('nope')], subnet: '10.45.0.1/24' }), 'invalid_argument', /uplink "nv8nvnope" does not exist on this host/],
+    ['an uplink used by another network', () => ({ name: lab.name('c'), profile: 'external', uplinks: [lanUplink] }), 'already_exists', /uplink "nv8nvlan" is already used by network "nv8nvb"/],
+    ['a name over 15 characters', () => ({ name: 'nv8nvabcdefghijkl', subnet: '10.45.0.1/24' }), 'invalid_argument', /at most 15 characters/],
     ['a port forward on a taken port', () => ({ name: lab.name('c'), subnet: '10.45.0.1/24', forwards: [{ hostPort: 9090, guestAddress: '10.45.0.5', guestPort: 80 }] }), 'failed_precondition', /host port 9090\/tcp is already taken/],
     ['an unavailable overlay driver', () => ({ name: lab.name('c'), type: 'overlay', driver: 'quic', vni: 3 }), 'unsupported', /available drivers: vxlan/],
   ];
@@ -58,10 +59,13 @@ describe('bad input', () => {
 
   it('rolls back everything when a step fails mid-create', async () => {
     const before = await snapshotHost(lab, host, `${lab.dir}/m-state`);
-    const base = netnsRunner(host);
+    const base = new ProcessRunner().inNetns(host);
     // dnsmasq is the last step: the bridge and rules exist by then and must go again.
     const failing: CommandRunner = {
-      run: (argv, opts) => (argv[0] === 'dnsmasq' ? Promise.resolve({ exitCode: 2, stdout: '', stderr: 'dnsmasq: injected failure' }) : base.run(argv, opts)),
+      run: (spec) =>
+        spec.argv[0] === 'dnsmasq'
+          ? Promise.resolve({ exitCode: 2, signal: null, stdout: '', stderr: 'dnsmasq: injected failure', stopped: false, durationMs: 1 })
+          : base.run(spec),
     };
     const broken = lab.manager(host, 'm', { runner: failing });
     await expect(broken.create({ name: lab.name('c'), subnet: '10.45.0.1/24' })).rejects.toThrow(/dnsmasq did not start: dnsmasq: injected failure/);

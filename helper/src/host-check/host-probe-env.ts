@@ -1,11 +1,12 @@
 // The host as the probes see it: filesystem roots, the search path and a way to run
-// tools. Probes never touch /proc, /sys or execa directly, so unit tests can hand them
+// tools. Probes never touch /proc, /sys or spawn directly, so unit tests can hand them
 // a fake tree in a temp dir and canned tool output instead of this machine.
 import { constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { isNovaError } from '../../../src-shared/errors.js';
+import { ProcessRunner } from '../process/process-runner.js';
 
 export interface RunOptions {
   /** Hard bound: the tool is killed (SIGKILL) when it runs longer. */
@@ -108,10 +109,12 @@ export function whichIn(binDirs: readonly string[]): (cmd: string) => Promise<st
 }
 
 const OUTPUT_CAP = 1 << 20;
+const processes = new ProcessRunner();
 
 /**
- * Runs one tool from an argv array (never a shell) with a clean environment, no stdin,
- * a hard timeout, and optionally stops it once a marker shows up on stdout.
+ * Runs one tool through the helper's ProcessRunner (argv array, clean C-locale
+ * environment, no stdin, a hard timeout), found in `binDirs`, and optionally stops it
+ * once a marker shows up on stdout. Never throws: a probe reports what happened.
  */
 export async function runTool(
   argv: readonly string[],
@@ -121,58 +124,42 @@ export async function runTool(
   const [file, ...args] = argv;
   if (!file) throw new Error('runTool: empty argv');
   const started = performance.now();
-  let stdout = '';
-  let stderr = '';
-  let stoppedOnMatch = false;
-  let timedOut = false;
-  // C locale so the error text we quote as evidence (and sometimes match) is stable.
-  const child = execa(file, args, {
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    extendEnv: false,
-    env: { PATH: binDirs.join(':'), LC_ALL: 'C', LANG: 'C' },
-    cleanup: true,
-  });
-  // Our own timer rather than execa's: a grandchild that inherited the pipes would
-  // otherwise keep us waiting for end-of-stream after the tool itself was killed.
-  const stop = () => {
-    child.kill('SIGKILL');
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, opts.timeoutMs);
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    if (stdout.length < OUTPUT_CAP) stdout += chunk;
-    const marker = opts.stopWhenStdoutIncludes;
-    if (marker !== undefined && !stoppedOnMatch && !timedOut && stdout.includes(marker)) {
-      stoppedOnMatch = true;
-      stop();
-    }
-  });
-  child.stderr?.on('data', (chunk: string) => {
-    if (stderr.length < OUTPUT_CAP) stderr += chunk;
-  });
-  const result = await child;
-  clearTimeout(timer);
-  const code = (result as { code?: string }).code;
-  const killed = timedOut || stoppedOnMatch || result.isTerminated;
-  const spawnError =
-    result.failed && result.exitCode === undefined && !killed ? (code ?? result.shortMessage ?? 'failed to start') : null;
-  return {
-    exitCode: result.exitCode ?? null,
-    stdout,
-    stderr,
-    timedOut,
-    stoppedOnMatch,
-    spawnError,
-    durationMs: Math.round(performance.now() - started),
-  };
+  const elapsed = () => Math.round(performance.now() - started);
+  // The probe's search path, not the runner's fixed one: a root-owned PATH entry counts too.
+  const program = file.includes('/') ? file : await whichIn(binDirs)(file);
+  if (!program) return { exitCode: null, stdout: '', stderr: '', timedOut: false, stoppedOnMatch: false, spawnError: 'ENOENT', durationMs: elapsed() };
+  // What came before a timeout is still evidence (a boot that printed half its banner).
+  let stdoutSoFar = '';
+  let stderrSoFar = '';
+  const marker = opts.stopWhenStdoutIncludes;
+  try {
+    const r = await processes.run({
+      argv: [program, ...args],
+      timeoutMs: opts.timeoutMs,
+      allowFailure: true,
+      maxOutputBytes: OUTPUT_CAP,
+      stopWhen: (stdout) => {
+        stdoutSoFar = stdout;
+        return marker !== undefined && stdout.includes(marker);
+      },
+      onLine: (line, stream) => {
+        if (stream === 'stderr' && stderrSoFar.length < OUTPUT_CAP) stderrSoFar += `${line}\n`;
+      },
+    });
+    return {
+      exitCode: r.stopped || r.signal !== null ? null : r.exitCode,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      timedOut: false,
+      stoppedOnMatch: r.stopped,
+      spawnError: null,
+      durationMs: r.durationMs,
+    };
+  } catch (err) {
+    const timedOut = isNovaError(err, 'timeout');
+    const spawnError = timedOut ? null : isNovaError(err, 'unavailable') ? 'ENOENT' : (err as Error).message;
+    return { exitCode: null, stdout: stdoutSoFar, stderr: stderrSoFar, timedOut, stoppedOnMatch: false, spawnError, durationMs: elapsed() };
+  }
 }
 
 /** This machine, as the helper sees it. */

@@ -1,6 +1,7 @@
 // Network handlers: the contract's network.* methods served by the NetworkManager.
 // Params arrive validated against src-shared/api/network-api.ts; the manager checks
-// everything that needs the host (uplinks, ports, overlapping subnets).
+// everything that needs the host (uplinks, ports, overlapping subnets) and announces
+// every change itself (network.changed), so nothing here emits.
 import type { z } from 'zod';
 import type { networkMethods } from '../../../src-shared/api/network-api.js';
 import type { NetworkManager } from '../network/network-manager.js';
@@ -19,50 +20,29 @@ export type NetworkHandlers = {
 
 export interface NetworkMethodDeps {
   networks: NetworkManager;
-  /** Told after every change, with the network's name (main turns it into an event). */
-  onChanged?: (network: string) => void;
 }
 
+/** The caller (ctx) goes with every change: it owns the operation, and `locked` names who holds what. */
 export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
   const { networks } = deps;
-  const changed = (name: string) => deps.onChanged?.(name);
   return {
     'network.list': async () => ({ networks: await networks.list() }),
     'network.get': async ({ name }) => networks.get(name),
-    'network.create': async (spec) => {
-      const net = await networks.create(spec);
-      changed(net.name);
-      return net;
-    },
-    'network.delete': async ({ name }) => {
-      await networks.delete(name);
-      changed(name);
+    'network.create': async (spec, ctx) => networks.create(spec, ctx),
+    'network.delete': async ({ name }, ctx) => {
+      await networks.delete(name, ctx);
       return { name };
     },
-    'network.setPeers': async ({ name, peers }) => {
-      const net = await networks.setPeers(name, peers);
-      changed(name);
-      return net;
-    },
-    'network.forwardAdd': async ({ network, forward }) => {
-      const forwards = await networks.addForward(network, forward);
-      changed(network);
-      return { network, forwards };
-    },
-    'network.forwardRemove': async ({ network, hostPort, protocol }) => {
-      const forwards = await networks.removeForward(network, hostPort, protocol);
-      changed(network);
-      return { network, forwards };
-    },
+    'network.setPeers': async ({ name, peers }, ctx) => networks.setPeers(name, peers, ctx),
+    'network.forwardAdd': async ({ network, forward }, ctx) => ({ network, forwards: await networks.addForward(network, forward, ctx) }),
+    'network.forwardRemove': async ({ network, hostPort, protocol }, ctx) => ({
+      network,
+      forwards: await networks.removeForward(network, hostPort, protocol, ctx),
+    }),
     'network.forwardList': async ({ network }) => ({ network, forwards: await networks.listForwards(network) }),
-    'network.attach': async (req) => {
-      const attachment = await networks.attach(req);
-      changed(req.network);
-      return attachment;
-    },
-    'network.detach': async ({ network, resource }) => {
-      await networks.detach(network, resource);
-      changed(network);
+    'network.attach': async (req, ctx) => networks.attach(req, { requester: ctx }),
+    'network.detach': async ({ network, resource }, ctx) => {
+      await networks.detach(network, resource, ctx);
       return { network, resource };
     },
     'network.leases': async ({ network }) => ({ network, leases: await networks.leases(network) }),

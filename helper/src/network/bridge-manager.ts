@@ -3,7 +3,8 @@
 // what the config wants and emit `ip -batch` lines; BridgeManager runs them, one process per batch.
 import { networkMtu, type AttachmentRecord, type NetworkConfig } from './network-config.js';
 import type { HostLink } from './host-links.js';
-import { runChecked, type CommandRunner } from './command-runner.js';
+import { runChecked, runCommand, type CommandRunner } from './command-runner.js';
+import { fdbBatch, forcedLinkBatch, guestLinkBatch, linkBatch, type NetworkCommand } from './network-commands.js';
 
 export interface LinkPlan {
   /** Lines for `ip -batch -` in the manager's namespace. */
@@ -134,32 +135,33 @@ export function teardownLines(config: NetworkConfig, attachments: readonly Attac
   return lines;
 }
 
+/** The commands that apply `plan`, in order: host links, VXLAN flood entries, then each guest's end. */
+export function linkPlanCommands(plan: LinkPlan): NetworkCommand[] {
+  const cmds: NetworkCommand[] = [];
+  if (plan.host.length > 0) cmds.push(linkBatch(plan.host));
+  if (plan.fdb.length > 0) cmds.push(fdbBatch(plan.fdb, 'cannot add VXLAN peers'));
+  for (const g of plan.guests) if (g.lines.length > 0) cmds.push(guestLinkBatch(g.netns, g.lines));
+  return cmds;
+}
+
+/** Removes exactly these devices, newest first, whichever of them exist. */
+export function deleteLinksLines(devices: readonly string[]): string[] {
+  return devices.map((d) => `link del dev ${d}`);
+}
+
 export class BridgeManager {
   constructor(private readonly runner: CommandRunner) {}
 
-  async apply(plan: LinkPlan): Promise<void> {
-    await this.batch(plan.host);
-    if (plan.fdb.length > 0) {
-      await runChecked(this.runner, ['bridge', '-batch', '-'], 'cannot add VXLAN peers', { input: plan.fdb.join('\n') + '\n' });
-    }
-    for (const g of plan.guests) await this.guestBatch(g.netns, g.lines);
+  async apply(plan: LinkPlan, signal?: AbortSignal): Promise<void> {
+    for (const cmd of linkPlanCommands(plan)) await runChecked(this.runner, cmd, signal);
   }
 
-  async batch(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
-    await runChecked(this.runner, ['ip', '-batch', '-'], 'ip could not apply the network change', { input: lines.join('\n') + '\n' });
-  }
-
-  async guestBatch(netns: string, lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
-    await runChecked(this.runner, ['ip', '-n', netns, '-batch', '-'], `cannot configure the interface in namespace ${netns}`, {
-      input: lines.join('\n') + '\n',
-    });
+  async batch(lines: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (lines.length > 0) await runChecked(this.runner, linkBatch(lines), signal);
   }
 
   /** Best effort, each line on its own (-force): used to undo, where one failure must not stop the rest. */
   async forceBatch(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
-    await this.runner.run(['ip', '-force', '-batch', '-'], { input: lines.join('\n') + '\n' });
+    if (lines.length > 0) await runCommand(this.runner, forcedLinkBatch(lines));
   }
 }

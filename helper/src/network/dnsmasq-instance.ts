@@ -6,6 +6,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { DhcpLease } from '../../../src-shared/network.js';
 import { processCmdline } from '../util/proc-stat.js';
 import { runChecked, type CommandRunner } from './command-runner.js';
+import { startDnsmasq } from './network-commands.js';
 import {
   parseLeases,
   renderDhcpHosts,
@@ -31,18 +32,12 @@ async function replaceFile(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-
 export class DnsmasqInstance {
   constructor(
     private readonly runner: CommandRunner,
     readonly paths: DnsmasqPaths,
     private readonly options: DnsmasqOptions,
   ) {}
-
-  /** The argv that starts it; golden-tested. */
-  argv(): string[] {
-    return ['dnsmasq', `--conf-file=${this.paths.conf}`];
-  }
 
   /**
    * Writes the config and the two re-readable files. The directory is world-readable
@@ -74,7 +69,7 @@ export class DnsmasqInstance {
   async start(): Promise<number> {
     await rm(this.paths.pidFile, { force: true });
     // dnsmasq reports configuration and bind errors before it forks, through its exit code.
-    await runChecked(this.runner, this.argv(), 'dnsmasq did not start');
+    await runChecked(this.runner, startDnsmasq(this.paths));
     const deadline = Date.now() + START_WAIT_MS;
     while (Date.now() < deadline) {
       const pid = await this.pid();

@@ -1,7 +1,8 @@
 // What the kernel has right now: every link with its kind, bridge master, flags and
 // addresses, from one `ip -json -details addr show` (one process, however many links).
 import { NovaError } from '../../../src-shared/errors.js';
-import { runChecked, type CommandRunner } from './command-runner.js';
+import { runChecked, runCommand, type CommandRunner } from './command-runner.js';
+import { listLinks, listNetns } from './network-commands.js';
 
 export interface HostAddress {
   family: 4 | 6;
@@ -59,14 +60,14 @@ export function parseIpAddrJson(text: string): HostLink[] {
     }));
 }
 
-export async function readHostLinks(runner: CommandRunner): Promise<Map<string, HostLink>> {
-  const out = await runChecked(runner, ['ip', '-json', '-details', 'addr', 'show'], 'cannot list network interfaces');
+export async function readHostLinks(runner: CommandRunner, signal?: AbortSignal): Promise<Map<string, HostLink>> {
+  const out = await runChecked(runner, listLinks(), signal);
   return new Map(parseIpAddrJson(out).map((l) => [l.ifname, l]));
 }
 
 /** Named network namespaces (`ip netns list`), for attachments whose guest end lives in one. */
 export async function readNetnsNames(runner: CommandRunner): Promise<Set<string>> {
-  const r = await runner.run(['ip', '-json', 'netns', 'list']);
+  const r = await runCommand(runner, listNetns());
   if (r.exitCode !== 0 || r.stdout.trim() === '') return new Set();
   try {
     const list = JSON.parse(r.stdout) as Array<{ name?: string }>;

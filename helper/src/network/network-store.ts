@@ -1,79 +1,112 @@
-// Networks on disk: one human-readable JSON file per network in STATE/networks/,
-// written atomically, versioned with forward-only migrations.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+// Networks on disk: one human-readable JSON file per network in STATE/networks/, kept by
+// the helper's RecordStore (atomic writes, a version, forward-only migrations, damaged
+// files reported apart). The schema reads every record written since version 1.
 import { join } from 'node:path';
-import { NovaError } from '../../../src-shared/errors.js';
-import { NETWORK_NAME_PATTERN } from '../../../src-shared/network.js';
-import { writeJsonAtomic } from '../state/atomic-write.js';
+import { z } from 'zod';
+import {
+  AttachmentSchema,
+  DhcpRangeSchema,
+  EgressRuleSchema,
+  ForwardSchema,
+  NetworkProfileSchema,
+  NetworkTypeSchema,
+  PeerSchema,
+} from '../../../src-shared/network.js';
+import { RecordStore, type DamagedRecord, type RecordFormat } from '../state/record-store.js';
 import type { NetworkRecord } from './network-config.js';
 
 export const NETWORK_RECORD_VERSION = 1;
 
-/** Forward-only: each step takes version N to N+1. There are none yet. */
-const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {};
+// Plain (not strict) objects: a record is read back by the Nova that wrote it or a newer
+// one, and a key this version does not know must not make a whole network vanish.
+const SubnetSchema = z.object({
+  cidr: z.string(),
+  gateway: z.string(),
+  prefix: z.number().int(),
+  family: z.union([z.literal(4), z.literal(6)]),
+});
 
-export function migrateRecord(raw: unknown, file: string): NetworkRecord {
-  if (typeof raw !== 'object' || raw === null) throw new NovaError('internal', `${file} is not a network record`);
-  let record = raw as Record<string, unknown>;
-  let version = typeof record.version === 'number' ? record.version : 0;
-  if (version > NETWORK_RECORD_VERSION) {
-    throw new NovaError('failed_precondition', `${file} was written by a newer Nova (version ${version}); upgrade Nova to read it`);
-  }
-  while (version < NETWORK_RECORD_VERSION) {
-    const step = MIGRATIONS[version];
-    if (!step) throw new NovaError('internal', `${file}: no migration from version ${version}`);
-    record = step(record);
-    version += 1;
-  }
-  const r = record as Partial<NetworkRecord>;
-  if (!r.config || typeof r.config.name !== 'string' || !Array.isArray(r.attachments)) {
-    throw new NovaError('internal', `${file} is missing its config or attachments`);
-  }
-  return record as unknown as NetworkRecord;
-}
+const WireguardSchema = z.object({
+  interface: z.string(),
+  listenPort: z.number().int(),
+  publicKey: z.string(),
+  tunnelAddress: z.string(),
+  tunnelPrefix: z.number().int(),
+  mtu: z.number().int(),
+  peers: z.array(z.object({ publicKey: z.string(), endpoint: z.string(), tunnelAddress: z.string() })),
+});
+
+const OverlaySchema = z.object({
+  driver: z.enum(['vxlan', 'wireguard']),
+  vni: z.number().int(),
+  device: z.string(),
+  underlay: z.string().nullable(),
+  peers: z.array(z.object({ address: z.string(), port: z.number().int() })),
+  port: z.number().int(),
+  /** Absent in records from before overlays kept their MTU. */
+  mtu: z.number().int().optional(),
+  wireguard: WireguardSchema.optional(),
+});
+
+const NetworkConfigSchema = z.object({
+  name: z.string().min(1),
+  type: NetworkTypeSchema,
+  profile: NetworkProfileSchema,
+  bridge: z.string(),
+  bridgeMac: z.string(),
+  subnet: SubnetSchema.nullable(),
+  dhcp: DhcpRangeSchema.nullable(),
+  dns: z.boolean(),
+  domain: z.string(),
+  uplinks: z.array(z.string()),
+  peers: z.array(PeerSchema),
+  overlay: OverlaySchema.nullable(),
+  egressAllow: z.array(EgressRuleSchema).nullable(),
+  forwards: z.array(ForwardSchema),
+});
+
+/** The contract's attachment without what is observed (hostname, present), plus the tap's owner. */
+const AttachmentRecordSchema = z.object(AttachmentSchema.omit({ hostname: true, present: true }).shape).extend({
+  /** Absent in records from before taps had owners. */
+  tapOwner: z.object({ uid: z.number().int(), gid: z.number().int() }).nullable().optional(),
+});
+
+export const NetworkRecordSchema: z.ZodType<NetworkRecord> = z.object({
+  version: z.literal(NETWORK_RECORD_VERSION),
+  config: NetworkConfigSchema,
+  attachments: z.array(AttachmentRecordSchema),
+  createdAt: z.string(),
+  pending: z.enum(['create', 'delete']).optional(),
+});
+
+export const NETWORK_RECORD: RecordFormat<NetworkRecord> = {
+  what: 'network record',
+  version: NETWORK_RECORD_VERSION,
+  schema: NetworkRecordSchema,
+  // Forward-only: each step takes version N to N+1. There are none yet.
+  migrations: {},
+};
 
 export class NetworkStore {
   readonly dir: string;
+  private readonly records: RecordStore<NetworkRecord>;
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'networks');
+    this.records = new RecordStore(NETWORK_RECORD, this.dir);
   }
 
-  private path(name: string): string {
-    // Names are checked against the pattern before they ever reach a path.
-    if (!NETWORK_NAME_PATTERN.test(name)) throw new NovaError('invalid_argument', `bad network name ${JSON.stringify(name)}`);
-    return join(this.dir, `${name}.json`);
-  }
-
-  async list(): Promise<NetworkRecord[]> {
-    let files: string[];
-    try {
-      files = await readdir(this.dir);
-    } catch {
-      return [];
-    }
-    const names = files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -5));
-    const records = await Promise.all(names.filter((n) => NETWORK_NAME_PATTERN.test(n)).map((n) => this.get(n)));
-    return records.filter((r): r is NetworkRecord => r !== null);
-  }
-
-  async get(name: string): Promise<NetworkRecord | null> {
-    const file = this.path(name);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      return null;
-    }
-    return migrateRecord(JSON.parse(text), file);
+  /** Every readable record; a damaged file is named apart and hides no other network. */
+  async loadAll(): Promise<{ records: NetworkRecord[]; damaged: DamagedRecord[] }> {
+    const { records, damaged } = await this.records.loadAll();
+    return { records: [...records.values()], damaged };
   }
 
   async put(record: NetworkRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeJsonAtomic(this.path(record.config.name), record);
+    await this.records.save(record.config.name, record);
   }
 
   async remove(name: string): Promise<void> {
-    await rm(this.path(name), { force: true });
+    await this.records.remove(name);
   }
 }

@@ -1,20 +1,31 @@
 // Applies Nova's nftables table (rendered by nft-ruleset.ts) with one `nft -f -`, and
-// reads back which of its chains the kernel has, for status and recovery.
-import { runChecked, type CommandRunner } from './command-runner.js';
+// reads back which of its chains the kernel has, for status and recovery. All networks
+// share the table, so applies queue and each renders the networks as they are when it runs.
+import { runChecked, runCommand, type CommandRunner } from './command-runner.js';
 import type { NetworkConfig } from './network-config.js';
+import { applyRuleset, listTable } from './network-commands.js';
 import { renderRuleset } from './nft-ruleset.js';
 
 export class NftFirewall {
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly runner: CommandRunner,
     readonly table: string,
+    /** The networks whose rules belong in the table right now. */
+    private readonly networks: () => readonly NetworkConfig[],
   ) {}
 
-  /** Replaces the whole table in one transaction: either all of it applies or none. */
-  async apply(networks: readonly NetworkConfig[]): Promise<void> {
-    await runChecked(this.runner, ['nft', '-f', '-'], 'nft could not apply the network rules', {
-      input: renderRuleset(networks, this.table),
-    });
+  /**
+   * Replaces the whole table in one transaction: either all of it applies or none. Two
+   * changes never race: the later one waits and then renders what is current, so a slow
+   * apply can never put back rules a newer one removed.
+   */
+  sync(signal?: AbortSignal): Promise<void> {
+    const apply = () => runChecked(this.runner, applyRuleset(renderRuleset(this.networks(), this.table)), signal);
+    const run = this.tail.then(apply, apply);
+    this.tail = run.catch(() => undefined);
+    return run.then(() => undefined);
   }
 
   /**
@@ -22,7 +33,7 @@ export class NftFirewall {
    * chains jump to its chains: after `nft flush table` the chains remain but are empty.
    */
   async jumpTargets(): Promise<Set<string>> {
-    const r = await this.runner.run(['nft', '-j', 'list', 'table', 'inet', this.table]);
+    const r = await runCommand(this.runner, listTable(this.table));
     if (r.exitCode !== 0) return new Set();
     try {
       const doc = JSON.parse(r.stdout) as { nftables?: Array<{ rule?: { expr?: unknown[] } }> };

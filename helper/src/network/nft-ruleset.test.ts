@@ -1,22 +1,12 @@
 // Golden pairs of network configs and the nftables script Nova applies for them (as
 // Proxmox keeps for QEMU command lines). Review a diff in golden/ like code.
 import { describe, expect, it } from 'vitest';
-import type { NetworkConfig } from './network-config.js';
-import { planNetwork } from './network-plan.js';
+import type { NetworkSpecInput } from '../../../src-shared/network.js';
 import { egressMatch, renderRuleset, vxlanGuardRule } from './nft-ruleset.js';
-import { NetworkSpecSchema, type NetworkSpecInput } from '../../../src-shared/network.js';
+import { HYPERV0_SPEC, planned, wireguardOverlay } from './testing/planned-networks.js';
 
-function config(input: NetworkSpecInput, existing: NetworkConfig[] = []): NetworkConfig {
-  return planNetwork(NetworkSpecSchema.parse(input), { existing, ifPrefix: 'nv', overlayDrivers: ['vxlan'] });
-}
-
-const hyperv0 = config({
-  name: 'hyperv0',
-  profile: 'nat',
-  uplinks: ['enp6s0'],
-  subnet: '192.168.220.1/24',
-  dhcpRange: { start: '192.168.220.50', end: '192.168.220.150' },
-});
+const config = (input: NetworkSpecInput) => planned(input);
+const hyperv0 = config(HYPERV0_SPEC);
 const lab = config({
   name: 'lab',
   subnet: '10.203.0.1/24',
@@ -34,17 +24,7 @@ const lab = config({
 const lan = config({ name: 'lan0', profile: 'external', uplinks: ['eno1'] });
 const iso = config({ name: 'iso', profile: 'internal', subnet: '10.9.0.1/24', dhcpRange: { start: '10.9.0.100', end: '10.9.0.200' } });
 const ovl = config({ name: 'ovl', type: 'overlay', vni: 42, peers: [{ host: '192.0.2.10' }], uplinks: ['eth1'] });
-const wg = planNetwork(
-  NetworkSpecSchema.parse({
-    name: 'wgl',
-    type: 'overlay',
-    driver: 'wireguard',
-    vni: 4343,
-    uplinks: ['eth1'],
-    peers: [{ host: '192.0.2.10', publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=' }],
-  }),
-  { existing: [], ifPrefix: 'nv', overlayDrivers: ['vxlan', 'wireguard'], wireguardPublicKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=' },
-);
+const wg = wireguardOverlay();
 
 describe('renderRuleset (golden)', () => {
   it('removes the table when there are no networks', () => {

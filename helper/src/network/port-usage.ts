@@ -1,7 +1,8 @@
 // Which host ports something already listens on (`ss -Hlntu`), so a port forward never
 // silently steals a port from a running service.
 import type { Protocol } from '../../../src-shared/network.js';
-import type { CommandRunner } from './command-runner.js';
+import { runCommand, type CommandRunner } from './command-runner.js';
+import { listListeningSockets } from './network-commands.js';
 
 /** "8080/tcp" keys from ss output lines: "tcp LISTEN 0 511 0.0.0.0:8080 0.0.0.0:*". */
 export function parseListeningPorts(text: string): Set<string> {
@@ -17,8 +18,8 @@ export function parseListeningPorts(text: string): Set<string> {
   return used;
 }
 
-export async function listeningPorts(runner: CommandRunner): Promise<Set<string>> {
-  const r = await runner.run(['ss', '-Hlntu']);
+export async function listeningPorts(runner: CommandRunner, signal?: AbortSignal): Promise<Set<string>> {
+  const r = await runCommand(runner, listListeningSockets(), signal);
   return r.exitCode === 0 ? parseListeningPorts(r.stdout) : new Set();
 }
 

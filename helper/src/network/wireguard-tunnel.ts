@@ -4,9 +4,11 @@
 // calls it before bridge-manager.ts enslaves that VXLAN device to the network's bridge.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { NovaError } from '../../../src-shared/errors.js';
+import { isNovaError, NovaError } from '../../../src-shared/errors.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
-import { runChecked, type CommandRunner } from './command-runner.js';
+import { deleteLinksLines } from './bridge-manager.js';
+import { runChecked, runCommand, type CommandRunner } from './command-runner.js';
+import { addWireguardLink, fdbBatch, forcedLinkBatch, linkBatch, startWireguardGo, wgGenkey, wgPubkey, wgSetconf } from './network-commands.js';
 import type { HostLink } from './host-links.js';
 import type { NetworkConfig } from './network-config.js';
 import { isWireguardKey, renderWireguardConf, vxlanInTunnelLines, wireguardAddressLines, type WireguardConfig } from './wireguard-plan.js';
@@ -37,10 +39,9 @@ export class WireguardTunnel {
 
   /** A fresh key pair from `wg` (the private key never appears in an argv). */
   async generateKeys(): Promise<{ privateKey: string; publicKey: string }> {
-    const what = 'cannot make a WireGuard key pair (is wireguard-tools installed?)';
-    const privateKey = (await runChecked(this.runner, ['wg', 'genkey'], what)).trim();
-    const publicKey = (await runChecked(this.runner, ['wg', 'pubkey'], what, { input: `${privateKey}\n` })).trim();
-    if (!isWireguardKey(privateKey) || !isWireguardKey(publicKey)) throw new NovaError('internal', `${what}: wg printed something that is not a key`);
+    const privateKey = (await runChecked(this.runner, wgGenkey())).trim();
+    const publicKey = (await runChecked(this.runner, wgPubkey(privateKey))).trim();
+    if (!isWireguardKey(privateKey) || !isWireguardKey(publicKey)) throw new NovaError('internal', `${wgGenkey().failure}: wg printed something that is not a key`);
     return { privateKey, publicKey };
   }
 
@@ -83,12 +84,12 @@ export class WireguardTunnel {
     }
     try {
       await this.setconf(config.name, wg, privateKey);
-      await runChecked(this.runner, ['ip', '-batch', '-'], `cannot address WireGuard interface ${wg.interface}`, { input: wireguardAddressLines(wg).join('\n') + '\n' });
+      await runChecked(this.runner, linkBatch(wireguardAddressLines(wg), `cannot address WireGuard interface ${wg.interface}`));
       if (!links.has(o.device)) {
         const vx = vxlanInTunnelLines(o.device, o.vni, o.port, o.mtu ?? wg.mtu, wg);
-        await runChecked(this.runner, ['ip', '-batch', '-'], `cannot create VXLAN device ${o.device} inside the tunnel`, { input: vx.host.join('\n') + '\n' });
+        await runChecked(this.runner, linkBatch(vx.host, `cannot create VXLAN device ${o.device} inside the tunnel`));
         created.push(o.device);
-        if (vx.fdb.length > 0) await runChecked(this.runner, ['bridge', '-batch', '-'], 'cannot add the overlay peers', { input: vx.fdb.join('\n') + '\n' });
+        if (vx.fdb.length > 0) await runChecked(this.runner, fdbBatch(vx.fdb, 'cannot add the overlay peers'));
       }
     } catch (err) {
       await this.deleteLinks([...created].reverse());
@@ -110,7 +111,7 @@ export class WireguardTunnel {
       ...[...before].filter((a) => !after.has(a)).map((a) => `fdb del 00:00:00:00:00:00 dev ${o.device} dst ${a}`),
       ...[...after].filter((a) => !before.has(a)).map((a) => `fdb append 00:00:00:00:00:00 dev ${o.device} dst ${a} port ${o.port}`),
     ];
-    if (lines.length > 0) await runChecked(this.runner, ['bridge', '-batch', '-'], 'cannot update the overlay peers', { input: lines.join('\n') + '\n' });
+    if (lines.length > 0) await runChecked(this.runner, fdbBatch(lines, 'cannot update the overlay peers'));
   }
 
   /** Removes what ensure() made: the VXLAN device, the tunnel, wireguard-go and its socket, and the key. */
@@ -133,7 +134,7 @@ export class WireguardTunnel {
     const file = join(this.opts.keyDir, `.${network}.wg-conf`);
     try {
       await writeFileAtomic(file, renderWireguardConf(wg, privateKey), 0o600);
-      await runChecked(this.runner, ['wg', 'setconf', wg.interface, file], `cannot configure WireGuard interface ${wg.interface}`);
+      await runChecked(this.runner, wgSetconf(wg.interface, file));
     } finally {
       await rm(file, { force: true });
     }
@@ -141,32 +142,35 @@ export class WireguardTunnel {
 
   /** Kernel module first; where the kernel has none, wireguard-go makes a tun device of that name. */
   private async createDevice(ifname: string): Promise<void> {
-    const kernel = await this.runner.run(['ip', 'link', 'add', 'name', ifname, 'type', 'wireguard']);
+    const kernel = await runCommand(this.runner, addWireguardLink(ifname));
     if (kernel.exitCode === 0) return;
     // A wireguard-go still serving this name (its device was deleted by hand) would hold the socket.
     await this.stopDaemon(ifname);
-    const r = await this.runner.run(['wireguard-go', ifname]);
-    if (r.exitCode === 0) return;
+    const r = await runCommand(this.runner, startWireguardGo(ifname)).catch((err: unknown) => {
+      if (isNovaError(err, 'unavailable')) return null;
+      throw err;
+    });
+    if (r?.exitCode === 0) return;
     // wireguard-go prints a boxed notice that the kernel module would be better; only the rest explains.
-    const why = r.stderr
+    const why = (r?.stderr ?? 'wireguard-go: not found')
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l !== '' && !/^[│┌└]/.test(l))
       .slice(0, 4)
       .join('; ');
-    const missing = r.exitCode === 127 || /No such file|not found/i.test(why);
+    const missing = r === null || r.exitCode === 127 || /No such file|not found/i.test(why);
     throw new NovaError(
       missing ? 'unavailable' : 'internal',
       missing
         ? `cannot create WireGuard interface ${ifname}: the kernel has no WireGuard module (${kernel.stderr.trim() || 'ip link add failed'}) and wireguard-go is not installed; install wireguard-go and wireguard-tools`
-        : `cannot create WireGuard interface ${ifname}: wireguard-go failed (${why || `exit code ${r.exitCode}`})`,
+        : `cannot create WireGuard interface ${ifname}: wireguard-go failed (${why || `exit code ${r?.exitCode}`})`,
       { ifname },
     );
   }
 
   private async deleteLinks(devices: readonly string[]): Promise<void> {
     if (devices.length === 0) return;
-    await this.runner.run(['ip', '-force', '-batch', '-'], { input: devices.map((d) => `link del dev ${d}`).join('\n') + '\n' });
+    await runCommand(this.runner, forcedLinkBatch(deleteLinksLines(devices)));
   }
 
   /** Pids of the live wireguard-go serving `ifname`: its command line is exactly "wireguard-go IFNAME". */
