@@ -16,6 +16,7 @@ import {
 import { formatIp } from '../../../src-shared/ip-cidr.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
+import { callOperation, progressStyleFor } from '../operation-call.js';
 
 type NetworkMethods = typeof networkMethods;
 type NetworkMethodName = keyof NetworkMethods;
@@ -208,7 +209,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print the created network as JSON')
     .action((name: string, opts: NetCreateOptions & { json?: boolean }) =>
       withHelper(async (h) => {
-        const created = await callNetwork(h, 'network.create', createSpec(name, opts));
+        const created = await callOperation(h, 'network.create', createSpec(name, opts), { write: ctx.io.stderr, style: progressStyleFor(json(opts)) });
         if (json(opts)) printJson(created);
         else print(formatNetwork(created));
       }),

@@ -10,6 +10,7 @@ import type { vmMethods } from '../../../src-shared/api/vm-api.js';
 import type { CloudInitSpecIn, VmInfo, VmNetworkChoice } from '../../../src-shared/vm.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
+import { callOperation, progressStyleFor } from '../operation-call.js';
 import { isCapsuleKind, printCapsuleLogs, registerImageCommand } from './capsule-command.js';
 
 type VmTable = typeof vmMethods;
@@ -35,6 +36,8 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
   };
   const json = (opts: { json?: boolean }) => opts.json === true || ctx.globals().json;
   const out = (text: string) => ctx.io.stdout(text.endsWith('\n') ? text : text + '\n');
+  // Long actions show their operation's progress on stderr; Ctrl+C cancels it.
+  const progress = (opts: { json?: boolean } = {}) => ({ write: ctx.io.stderr, style: progressStyleFor(json(opts)) });
 
   const vm = program.command('vm').description('Virtual machines');
   vm.command('ls')
@@ -89,14 +92,14 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
         ...(o.cmdline ? { cmdline: String(o.cmdline) } : {}),
         ...(o.fromTemplate ? { fromTemplate: String(o.fromTemplate) } : {}),
       };
-      const info = await withHelper((h) => vmCall(h, 'vm.create', spec));
+      const info = await withHelper((h) => callOperation(h, 'vm.create', spec, progress({ json: o.json === true })));
       out(json(o) ? JSON.stringify(info, null, 2) : `created ${info.definition.name}`);
     });
   const simple = (verb: 'start' | 'pause' | 'resume' | 'reboot', what: string) =>
     vm.command(`${verb} <name>`)
       .description(what)
       .action(async (name: string) => {
-        const info = await withHelper((h) => vmCall(h, `vm.${verb}`, { name }));
+        const info = await withHelper((h) => callOperation(h, `vm.${verb}`, { name }, progress()));
         out(`${info.definition.name}: ${info.state}`);
       });
   simple('start', 'Start a VM');
@@ -138,7 +141,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--description <text>', 'what this snapshot is', '')
     .action(async (name: string, o: { name?: string; description: string }) => {
       const snapshot = o.name ?? `snap-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const s = await withHelper((h) => vmCall(h, 'vm.snapshotCreate', { name, snapshot, description: o.description }));
+      const s = await withHelper((h) => callOperation(h, 'vm.snapshotCreate', { name, snapshot, description: o.description }, progress()));
       out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}`);
     });
   snap.command('ls')
@@ -164,7 +167,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       .argument('<snapshot>')
       .action(async (kind: string, name: string, snapshot: string) => {
         requireVm(kind);
-        await withHelper((h) => vmCall(h, method, { name, snapshot }));
+        await withHelper((h) => callOperation(h, method, { name, snapshot }, progress()));
         out(`${name}: ${verb === 'rm' ? 'deleted' : 'restored'} ${snapshot}`);
       });
   }
