@@ -3,7 +3,7 @@ import type { NovaEvent } from '../../src-shared/api/events.js';
 import { NovaError } from '../../src-shared/errors.js';
 import type { CallOptions } from '../core/helper-client.js';
 import { callOperation, formatProgressLine, ProgressView } from './operation-call.js';
-import { sampleOperation } from './sample-operation.js';
+import { sampleOperation } from '../../src-shared/testing/sample-operation.js';
 
 const op = sampleOperation;
 

@@ -8,26 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeFrame, EVENT_NOTIFICATION, FrameDecoder, parseNovaEvent, WEB_SOCKET_PATH, type Operation } from '../../src-shared/index.js';
+import { encodeFrame, EVENT_NOTIFICATION, FrameDecoder, parseNovaEvent, WEB_SOCKET_PATH } from '../../src-shared/index.js';
+import { sampleOperation } from '../../src-shared/testing/sample-operation.js';
 import { EventHub } from './event-hub.js';
 import { HelperClient } from './helper-client.js';
 import { NovaApiHandlers } from './nova-api-handlers.js';
 import { WebServer } from './web-server.js';
 
-const op: Operation = {
-  id: 'abcd1234',
-  kind: 'image.import',
-  resource: { kind: 'image', name: 'nv8u-base' },
-  title: 'import of base.raw',
-  state: 'running',
-  progress: { phase: 'converting raw to qcow2', fraction: 0.42, bytesDone: 1024, bytesTotal: 4096 },
-  startedAt: '2026-01-01T00:00:00.000Z',
-  finishedAt: null,
-  error: null,
-  owner: { uid: 1000, pid: 4242 },
-  cancellable: true,
-  cancelRequested: false,
-};
+const op = sampleOperation({ resource: { kind: 'image', name: 'nv8u-base' }, owner: { uid: 1000, pid: 4242 } }, { fraction: 0.42, bytesDone: 1024, bytesTotal: 4096 });
 
 let dir = '';
 let fakeHelper: Server;

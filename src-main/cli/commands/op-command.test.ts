@@ -6,7 +6,7 @@ import type { Operation } from '../../../src-shared/operation.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { formatAge, formatOperationDetails, formatOperationTable } from '../operation-format.js';
-import { sampleOperation } from '../sample-operation.js';
+import { sampleOperation } from '../../../src-shared/testing/sample-operation.js';
 import { parseResourceRef, passwdUserNames, registerOpCommand } from './op-command.js';
 
 const NOW = Date.parse('2026-01-01T00:02:05.000Z');

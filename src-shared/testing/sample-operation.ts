@@ -1,6 +1,6 @@
-// An operation as the helper reports it, for the CLI's tests: a disk import under way,
-// with whatever a test changes about it.
-import type { Operation } from '../../src-shared/operation.js';
+// An operation as the helper reports it, for tests on every side of the contract (the
+// CLI, main, the renderer): a disk import under way, changed as a test needs.
+import type { Operation } from '../operation.js';
 
 export function sampleOperation(over: Partial<Operation> = {}, progress: Partial<Operation['progress']> = {}): Operation {
   return {
