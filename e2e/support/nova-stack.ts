@@ -21,6 +21,10 @@ export interface NovaStackInfo {
   readonly runDir: string;
   /** The network namespace the helper runs in (its bridges live there: `ip -n NETNS link`). */
   readonly netns: string;
+  /** A folder the helper may import disks from: specs put the files they import here. */
+  readonly importDir: string;
+  /** The helper's state dir, to check what an operation left behind. */
+  readonly stateDir: string;
 }
 
 export interface NovaStackOptions {
@@ -44,6 +48,7 @@ interface Paths {
   readonly helperScript: string;
   readonly cliScript: string;
   readonly netns: string;
+  readonly importDir: string;
 }
 
 /** Test guests (kernel, initramfs) are built once and cached here; the helper may read them. */
@@ -86,8 +91,10 @@ export class NovaStack {
       stateDir: join(runDir, 'state'),
       helperScript,
       cliScript,
+      importDir: join(runDir, 'imports'),
     };
     this.paths = paths;
+    await mkdir(paths.importDir, { mode: 0o755 });
 
     try {
       await this.startHelper();
@@ -98,7 +105,7 @@ export class NovaStack {
       const parsed = new URL(url);
       const token = parsed.searchParams.get('token');
       if (!token) throw new Error(`nova web printed a URL without a token: ${url}`);
-      return { url, origin: parsed.origin, token, runDir, netns };
+      return { url, origin: parsed.origin, token, runDir, netns, importDir: paths.importDir, stateDir: paths.stateDir };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`${message}\n--- helper.log ---\n${await tailLog(runDir, 'helper.log')}\n--- web.log ---\n${await tailLog(runDir, 'web.log')}`);
@@ -119,6 +126,7 @@ export class NovaStack {
         '--state-dir', paths.stateDir,
         '--run-dir', join(paths.runDir, 'run'),
         '--allowed-root', TEST_GUEST_CACHE,
+        '--allowed-root', paths.importDir,
       ],
       paths.netns,
     );

@@ -23,6 +23,16 @@ export interface CliContext {
   connectHelper: () => Promise<HelperClient>;
 }
 
+/** Runs `work` with a connected helper client, closed afterwards whatever happens. */
+export async function withHelper<T>(ctx: CliContext, work: (h: HelperClient) => Promise<T>): Promise<T> {
+  const h = await ctx.connectHelper();
+  try {
+    return await work(h);
+  } finally {
+    h.close();
+  }
+}
+
 /** The bundled helper beside the bundled CLI (out/cli/nova.mjs -> out/helper/nova-helper.mjs). */
 export function bundledHelperScript(): string {
   return fileURLToPath(new URL('../helper/nova-helper.mjs', import.meta.url));

@@ -5,6 +5,7 @@ import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } fr
 import { registerCapsuleCommand } from './commands/capsule-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
+import { registerOpCommand } from './commands/op-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
+  registerOpCommand(program, ctx);
   registerWebCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.

@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { NovaEvent } from '../../src-shared/api/events.js';
 import { NovaError } from '../../src-shared/errors.js';
-import type { Operation } from '../../src-shared/operation.js';
 import type { CallOptions } from '../core/helper-client.js';
 import { callOperation, formatProgressLine, ProgressView } from './operation-call.js';
+import { sampleOperation } from '../../src-shared/testing/sample-operation.js';
 
-function op(over: Partial<Operation> = {}, progress: Partial<Operation['progress']> = {}): Operation {
-  return {
-    id: 'abcd1234',
-    kind: 'image.import',
-    resource: { kind: 'image', name: 'base' },
-    title: 'import of base.raw',
-    state: 'running',
-    progress: { phase: 'converting raw to qcow2', fraction: null, bytesDone: null, bytesTotal: null, ...progress },
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: null,
-    error: null,
-    owner: { uid: 0, pid: 1 },
-    cancellable: true,
-    cancelRequested: false,
-    ...over,
-  };
-}
+const op = sampleOperation;
 
 /** A helper whose call starts operation abcd1234 and runs until cancelled, reporting progress. */
 function fakeHelper() {
@@ -91,6 +75,60 @@ describe('callOperation', () => {
     expect(exited).toBe(true);
   });
 
+  it('leaves after a short grace when the request started no operation to cancel', async () => {
+    let finish: (v: unknown) => void = () => undefined;
+    const helper = { onEvent: () => () => undefined, call: () => new Promise((r) => (finish = r)) };
+    let interrupt: () => void = () => undefined;
+    let exited = false;
+    const written: string[] = [];
+    const p = callOperation(helper as never, 'vm.stop', { name: 'web' }, {
+      write: (t) => written.push(t),
+      style: 'lines',
+      onInterrupt: (h) => ((interrupt = h), () => undefined),
+      exitNow: () => (exited = true),
+      interruptGraceMs: 20,
+    });
+    interrupt();
+    expect(exited).toBe(false);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(exited).toBe(true);
+    expect(written.join('')).toMatch(/started no operation to cancel/);
+    finish({ graceful: true });
+    await p;
+  });
+
+  it('waits for an operation named after the interrupt, and cancels that instead of leaving', async () => {
+    let interrupt: () => void = () => undefined;
+    let exited = false;
+    const calls: string[] = [];
+    // The interrupt lands before the helper has named the operation (it waits for a lock, say);
+    // like HelperClient, the fake cancels an operation named after its signal was aborted.
+    const helper = {
+      onEvent: () => () => undefined,
+      call: (_method: string, _params: unknown, opts: CallOptions = {}) => {
+        interrupt();
+        return new Promise((_, reject) =>
+          setTimeout(() => {
+            opts.onOperation?.('abcd1234');
+            if (opts.signal?.aborted) calls.push('operation.cancel abcd1234');
+            reject(new NovaError('cancelled', 'Import of b was cancelled'));
+          }, 5),
+        );
+      },
+    };
+    const p = callOperation(helper as never, 'image.import', { path: '/x', name: 'b' }, {
+      write: () => undefined,
+      style: 'none',
+      onInterrupt: (h) => ((interrupt = h), () => undefined),
+      exitNow: () => (exited = true),
+      interruptGraceMs: 20,
+    });
+    await expect(p).rejects.toMatchObject({ code: 'cancelled', message: expect.stringMatching(/cancelled at your request/) });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(exited).toBe(false);
+    expect(calls).toEqual(['operation.cancel abcd1234']);
+  });
+
   it('passes other failures through untouched', async () => {
     const helper = {
       onEvent: () => () => undefined,
@@ -108,6 +146,12 @@ describe('progress rendering', () => {
       'import of base.raw: converting raw to qcow2  [##########..............] 42%  1.2 GiB of 3.0 GiB',
     );
     expect(formatProgressLine(op({ cancelRequested: true, cancellable: false }))).toBe('import of base.raw: converting raw to qcow2  (cancelling after this step)');
+  });
+
+  it('keeps the bar within the terminal, so a carriage return still redraws it', () => {
+    const written: string[] = [];
+    new ProgressView((t) => written.push(t), 'bar', () => 40).show(op({}, { fraction: 0.5 }));
+    expect(written[0]).toBe('\r\x1b[Kimport of base.raw: converting raw to …');
   });
 
   it('writes JSON lines with --json and one line per phase without a terminal', () => {

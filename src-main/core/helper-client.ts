@@ -112,11 +112,12 @@ export class HelperClient {
   }
 
   async call<M extends HelperMethodName>(method: M, params: ParamsIn<M>, opts: CallOptions = {}): Promise<ResultOf<M>> {
-    return (await this.callRaw(method, params, opts)) as ResultOf<M>;
+    // The result is checked against the method's own schema below, so this is its type.
+    return (await this.request(method, params, opts)) as ResultOf<M>;
   }
 
-  /** Calls without client-side param validation (the helper validates); checks the result. */
-  async callRaw(method: HelperMethodName, params: unknown, opts: CallOptions = {}): Promise<unknown> {
+  /** Sends without client-side param validation (the helper validates); checks the result. */
+  private async request(method: HelperMethodName, params: unknown, opts: CallOptions): Promise<unknown> {
     await this.waitForConnection();
     const def = novaApi[method];
     const timeoutMs = def.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;

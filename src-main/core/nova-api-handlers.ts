@@ -2,7 +2,9 @@
 // helper-served methods are forwarded to the helper, the rest are served here.
 // `invoke` is the one entry point: it validates the method and params and always
 // resolves to an envelope, so error codes survive any transport.
+import type { z } from 'zod';
 import {
+  HELPER_METHOD_NAMES,
   isMethodName,
   novaApi,
   NovaError,
@@ -33,6 +35,12 @@ export interface NovaApiDeps {
   consoleEndpoint?: () => { base: string; token: string };
   /** Serves vm.openViewer and vm.viewerSupport; by default asks this helper, in main's own session. */
   viewer?: RemoteViewerLauncher;
+}
+
+const HELPER_METHODS = new Set<string>(HELPER_METHOD_NAMES);
+
+function isHelperMethod(method: MethodName): method is HelperMethodName {
+  return HELPER_METHODS.has(method);
 }
 
 export class NovaApiHandlers {
@@ -69,13 +77,17 @@ export class NovaApiHandlers {
 
   private async call(method: string, rawParams: unknown): Promise<unknown> {
     if (!isMethodName(method)) throw new NovaError('unknown_method', `Unknown method "${method}"`);
-    const def = novaApi[method];
-    const parsed = def.params.safeParse(rawParams ?? {});
-    if (!parsed.success) throw schemaError(`Invalid parameters for ${method}`, parsed.error);
-    if (def.served.by === 'helper') {
-      return this.deps.helper.callRaw(method as HelperMethodName, parsed.data);
-    }
-    const handler = this.main[method as MainMethodName] as (p: unknown) => Promise<unknown>;
-    return handler(parsed.data);
+    // Narrowed before parsing, so the helper client's typed call checks these params against this method's own schema.
+    if (isHelperMethod(method)) return this.deps.helper.call(method, checkedParams(method, novaApi[method].params, rawParams));
+    const params = checkedParams(method, novaApi[method].params, rawParams);
+    // Each main handler takes its own method's params, which the parse above checked.
+    const handler = this.main[method] as (p: unknown) => Promise<unknown>;
+    return handler(params);
   }
+}
+
+function checkedParams<S extends z.ZodType>(method: MethodName, schema: S, rawParams: unknown): z.output<S> {
+  const parsed = schema.safeParse(rawParams ?? {});
+  if (!parsed.success) throw schemaError(`Invalid parameters for ${method}`, parsed.error);
+  return parsed.data;
 }

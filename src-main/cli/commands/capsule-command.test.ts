@@ -30,7 +30,7 @@ describe('nova capsule argument parsing', () => {
     const run = (argv: string[]) =>
       runCli(argv, { stdout: () => undefined, stderr: (t) => (stderr += t) }, {
         connectHelper: async () =>
-          ({ call: async (m: string, p: unknown) => (calls.push([m, p]), { name: 'web', state: 'created' }), close: () => undefined }) as unknown as HelperClient,
+          ({ call: async (m: string, p: unknown) => (calls.push([m, p]), { name: 'web', state: 'created' }), onEvent: () => () => undefined, close: () => undefined }) as unknown as HelperClient,
       });
     expect(await run(['capsule', 'create', 'web', '--image', 'alpine:3.20', '--memory', '512', '-p', '8080:80', '--restart', 'on-failure:3', '-v', '/srv/a:/a:ro'])).toBe(0);
     expect(calls).toEqual([

@@ -223,7 +223,7 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     .action(async (name: string, command: string[], o: CreateOptions) => {
       const spec = capsuleSpecFromOptions(name, command, o);
       const c = await helper(async (h) => {
-        const created = await h.call('capsule.create', spec);
+        const created = await callOperation(h, 'capsule.create', spec, { write: ctx.io.stderr, style: progressStyleFor(json(o)) });
         return o.start ? h.call('capsule.start', { name }) : created;
       });
       out(json(o) ? JSON.stringify(c, null, 2) : `created ${c.name}${o.start ? `: ${c.state}` : ''}`);

@@ -22,7 +22,9 @@ async function run(argv: string[], answer: (method: string, params: unknown) => 
     globals: () => ({ socket: '', stateDir: '', json: program.opts<{ json: boolean }>().json, autostart: false }),
     connectHelper: async () =>
       ({
+        // network.create goes through callOperation, which uses the typed call and listens for progress.
         call: async (method: string, params: unknown) => (calls.push([method, params]), answer(method, params)),
+        onEvent: () => () => undefined,
         close: () => undefined,
       }) as unknown as HelperClient,
   };

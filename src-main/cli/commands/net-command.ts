@@ -27,6 +27,7 @@ import {
 } from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
+import { callOperation, progressStyleFor } from '../operation-call.js';
 import { nameArg, repeated, single, wholeNumber } from './option-parsers.js';
 
 export interface NetCreateOptions {
@@ -176,7 +177,7 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print the created network as JSON')
     .action((name: string, opts: NetCreateOptions & { json?: boolean }) =>
       withHelper(async (h) => {
-        const created = await h.call('network.create', createSpec(name, opts));
+        const created = await callOperation(h, 'network.create', createSpec(name, opts), { write: ctx.io.stderr, style: progressStyleFor(json(opts)) });
         if (json(opts)) printJson(created);
         else print(formatNetwork(created));
       }),

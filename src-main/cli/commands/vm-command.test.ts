@@ -13,6 +13,7 @@ async function nova(argv: string[]) {
     connectHelper: async () =>
       ({
         call: async (method: string, params: unknown) => (calls.push([method, params]), info),
+        onEvent: () => () => undefined,
         close: () => undefined,
       }) as unknown as HelperClient,
   });

@@ -17,6 +17,7 @@ import {
 import { DISK_SIZE, formatSize, parseVmNetworkChoice, VM_MEMORY } from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
+import { callOperation, progressStyleFor } from '../operation-call.js';
 import { isCapsuleKind, printCapsuleLogs, registerImageCommand } from './capsule-command.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
@@ -33,6 +34,8 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
   };
   const json = (opts: { json?: boolean }) => opts.json === true || ctx.globals().json;
   const out = (text: string) => ctx.io.stdout(text.endsWith('\n') ? text : text + '\n');
+  // Long actions show their operation's progress on stderr; Ctrl+C cancels it.
+  const progress = (opts: { json?: boolean } = {}) => ({ write: ctx.io.stderr, style: progressStyleFor(json(opts)) });
 
   const vm = program.command('vm').description('Virtual machines');
   vm.command('ls')
@@ -71,14 +74,14 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
         readTextInput,
       );
       const spec = vmCreateSpecFromOptions(name, o, cloudInit);
-      const info = await withHelper((h) => h.call('vm.create', spec));
+      const info = await withHelper((h) => callOperation(h, 'vm.create', spec, progress({ json: o.json === true })));
       out(json(o) ? JSON.stringify(info, null, 2) : `created ${info.definition.name}`);
     });
   const simple = (verb: 'start' | 'pause' | 'resume' | 'reboot', what: string) =>
     vm.command(`${verb} <name>`)
       .description(what)
       .action(async (name: string) => {
-        const info = await withHelper((h) => h.call(`vm.${verb}`, { name }));
+        const info = await withHelper((h) => callOperation(h, `vm.${verb}`, { name }, progress()));
         out(`${info.definition.name}: ${info.state}`);
       });
   simple('start', 'Start a VM');
@@ -120,7 +123,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--description <text>', 'what this snapshot is', '')
     .action(async (name: string, o: { name?: string; description: string }) => {
       const snapshot = o.name ?? `snap-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const s = await withHelper((h) => h.call('vm.snapshotCreate', { name, snapshot, description: o.description }));
+      const s = await withHelper((h) => callOperation(h, 'vm.snapshotCreate', { name, snapshot, description: o.description }, progress()));
       out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}`);
     });
   snap.command('ls')
@@ -146,7 +149,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       .argument('<snapshot>')
       .action(async (kind: string, name: string, snapshot: string) => {
         requireVm(kind);
-        await withHelper((h) => h.call(method, { name, snapshot }));
+        await withHelper((h) => callOperation(h, method, { name, snapshot }, progress()));
         out(`${name}: ${verb === 'rm' ? 'deleted' : 'restored'} ${snapshot}`);
       });
   }

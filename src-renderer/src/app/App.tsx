@@ -1,17 +1,23 @@
-// The app shell: sidebar plus the current page. After in-app navigation, focus moves
-// to the new page's heading so keyboard and screen-reader users land on the content.
+// The app shell: sidebar plus the current page, and the activity panel beside it when
+// open. After in-app navigation, focus moves to the new page's heading so keyboard and
+// screen-reader users land on the content.
 import { useEffect, useRef } from 'react';
+import { useStore } from 'zustand';
 import { CapsulesPage } from '../pages/capsules/CapsulesPage.js';
 import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
+import { ImagesPage } from '../pages/images/ImagesPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
 import { VmsPage } from '../pages/vms/VmsPage.js';
+import { ActivityPanel } from './ActivityPanel.js';
+import { useServices } from './services.js';
 import { ROUTES } from './routes.js';
 import { Sidebar } from './Sidebar.js';
 import { useRoute } from './use-route.js';
 
 export function App() {
   const route = useRoute();
+  const activityOpen = useStore(useServices().operations, (s) => s.panel.open);
   const main = useRef<HTMLElement>(null);
   const shownRoute = useRef(route);
 
@@ -26,7 +32,7 @@ export function App() {
 
   const def = ROUTES.find((r) => r.id === route);
   return (
-    <div className="shell">
+    <div className={`shell${activityOpen ? ' shell--activity' : ''}`}>
       {/* Handled here: letting the browser follow #main would replace the #/route hash. */}
       <a
         className="skip-link"
@@ -48,10 +54,13 @@ export function App() {
           <VmsPage />
         ) : route === 'capsules' ? (
           <CapsulesPage />
+        ) : route === 'images' ? (
+          <ImagesPage />
         ) : (
           <ComingSoonPage key={def.id} route={def} />
         )}
       </main>
+      <ActivityPanel />
     </div>
   );
 }

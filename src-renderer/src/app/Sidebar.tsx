@@ -1,6 +1,7 @@
 // The sidebar: the app's name, one link per section (plain links, so Tab and Enter
-// work with no extra code) and the connection indicator at the bottom.
+// work with no extra code), the activity panel's switch and the connection indicator.
 import { Hexagon } from 'lucide-react';
+import { ActivityButton } from './ActivityButton.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
 import { ROUTES, routeHref, type RouteId } from './routes.js';
 
@@ -26,13 +27,14 @@ export function Sidebar({ current }: { current: RouteId }) {
                 >
                   <Icon aria-hidden="true" size={16} />
                   <span>{route.label}</span>
-                  {route.id !== 'host' && route.id !== 'networks' && route.id !== 'vms' && route.id !== 'capsules' && <span className="sidebar__soon">soon</span>}
+                  {route.soon && <span className="sidebar__soon">soon</span>}
                 </a>
               </li>
             );
           })}
         </ul>
       </nav>
+      <ActivityButton />
       <ConnectionIndicator />
     </aside>
   );

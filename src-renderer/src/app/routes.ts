@@ -1,8 +1,8 @@
 // The sidebar's pages. Routes live in the URL hash so they work the same from
 // Electron's file/app protocol and from web mode's server, and survive a reload.
-import { Boxes, Cable, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
+import { Boxes, Cable, HardDrive, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
 
-export type RouteId = 'host' | 'vms' | 'capsules' | 'networks' | 'devices';
+export type RouteId = 'host' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
 
 export interface RouteDef {
   readonly id: RouteId;
@@ -10,6 +10,8 @@ export interface RouteDef {
   readonly icon: LucideIcon;
   /** What the page will offer, for its "coming soon" placeholder. */
   readonly blurb: string;
+  /** Not built yet: the sidebar tags it and the page says what is coming. */
+  readonly soon?: true;
 }
 
 export const ROUTES: readonly RouteDef[] = [
@@ -27,6 +29,12 @@ export const ROUTES: readonly RouteDef[] = [
     blurb: 'Persistent OCI containers with their own network, started and stopped like small machines.',
   },
   {
+    id: 'images',
+    label: 'Images',
+    icon: HardDrive,
+    blurb: 'Disks, ISOs and kernels for virtual machines, and the OCI images capsules start from.',
+  },
+  {
     id: 'networks',
     label: 'Networks',
     icon: Network,
@@ -37,6 +45,7 @@ export const ROUTES: readonly RouteDef[] = [
     label: 'Devices',
     icon: Cable,
     blurb: 'PCI devices and their IOMMU groups, ready to hand a GPU or a NIC to a virtual machine with VFIO.',
+    soon: true,
   },
 ];
 

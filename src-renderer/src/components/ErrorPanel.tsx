@@ -1,8 +1,12 @@
 // A failure, said fully: what failed (the context), why (code and message) and what
-// to do next (advice per code), with a retry when one makes sense.
-import { CircleX, RefreshCw } from 'lucide-react';
+// to do next (advice per code), with a retry when one makes sense. A `locked` refusal
+// names the operation in the way, and a button shows it in the activity panel.
+import { Activity, CircleX, RefreshCw } from 'lucide-react';
+import { useContext } from 'react';
 import type { ErrorShape } from '../../../src-shared/index.js';
+import { ServicesContext } from '../app/services.js';
 import { adviceFor } from '../lib/error-advice.js';
+import { lockingOperation } from '../lib/operation-format.js';
 
 interface ErrorPanelProps {
   readonly context: string;
@@ -14,6 +18,9 @@ interface ErrorPanelProps {
 
 export function ErrorPanel({ context, error, onRetry, retryLabel = 'Try again', busy = false }: ErrorPanelProps) {
   const advice = adviceFor(error.code);
+  // Outside the app shell (the console window) there is no activity panel to open.
+  const operations = useContext(ServicesContext)?.operations;
+  const holder = lockingOperation(error);
   return (
     <div className="error-panel" role="alert" aria-label={`${context}: ${advice.title}`}>
       <CircleX className="error-panel__icon" aria-hidden="true" size={20} />
@@ -30,6 +37,12 @@ export function ErrorPanel({ context, error, onRetry, retryLabel = 'Try again', 
             <summary>Details</summary>
             <pre>{JSON.stringify(error.details, null, 2)}</pre>
           </details>
+        )}
+        {holder && operations && (
+          <button type="button" className="button" onClick={() => operations.getState().openPanel(holder)}>
+            <Activity aria-hidden="true" size={14} />
+            Show the operation
+          </button>
         )}
         {onRetry && (
           <button type="button" className="button" onClick={busy ? undefined : onRetry} aria-disabled={busy || undefined}>

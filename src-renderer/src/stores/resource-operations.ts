@@ -2,6 +2,7 @@
 // a failure is kept beside the resource until dismissed, and the list refetches after.
 // Shared by the per-feature stores so each button behaves the same everywhere.
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+import type { NovaClient } from '../transport/nova-client.js';
 
 export interface OperationFailure {
   readonly what: string;
@@ -43,6 +44,16 @@ export function dismissResourceFailure<S extends OperationState>(get: Get<S>, se
   set({ failures: without(get().failures, name) });
 }
 
+/** Calls `listener` each time the link to Nova comes back after being down (events may have been missed). */
+export function onReconnected(client: Pick<NovaClient, 'getState' | 'onStateChange'>, listener: () => void): () => void {
+  let wasConnected = client.getState().status === 'connected';
+  return client.onStateChange((state) => {
+    const connected = state.status === 'connected';
+    if (connected && !wasConnected) listener();
+    wasConnected = connected;
+  });
+}
+
 /**
  * Coalesces a burst of change events (a start emits several state changes) into one
  * refetch `delayMs` after the first; `cancel` drops a pending one when the store goes.
@@ -64,7 +75,8 @@ export function debouncedRefetch(load: () => Promise<void>, delayMs: number): { 
   };
 }
 
-function without<V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> {
+/** A copy of `record` without `key`: the stores' records are replaced, never changed in place. */
+export function without<V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> {
   const copy = { ...record };
   delete copy[key];
   return copy;

@@ -5,6 +5,7 @@ import { ArrowLeft } from 'lucide-react';
 import { useStore } from 'zustand';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { exitText } from '../../lib/capsule-format.js';
 import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
 import { useCapsuleStore } from './capsule-context.js';
@@ -68,6 +69,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
         ))}
       </nav>
       <div className="page-body">
+        <ResourceOperations resource={{ kind: 'capsule', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
         {exit && capsule.state !== 'running' && capsule.state !== 'paused' && (
           <p className="vm-reason" role="note">

@@ -9,6 +9,7 @@ import { ForwardSchema, type DhcpLease, type EgressRule, type Network, type Prot
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { attachmentResourceHref, networksListHref } from '../../lib/network-route.js';
 import type { NetworkStoreState } from '../../stores/network-store.js';
 import { CopyButton } from './CopyButton.js';
@@ -70,6 +71,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
         }
       />
       <div className="page-body">
+        <ResourceOperations resource={{ kind: 'network', name: n.name }} label={`Operations on ${n.name}`} />
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}
         <Overview network={n} />
         {n.type === 'overlay' && <NetworkPeers network={n} />}

@@ -5,6 +5,7 @@ import { ArrowLeft } from 'lucide-react';
 import { useStore } from 'zustand';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { vmHref, type VmTab } from '../../lib/vm-route.js';
 import { SerialConsole } from './SerialConsole.js';
 import { SnapshotPanel } from './SnapshotPanel.js';
@@ -66,6 +67,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         ))}
       </nav>
       <div className="page-body">
+        <ResourceOperations resource={{ kind: 'vm', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
         {vm.stateReason && vm.state === 'crashed' && (
           <p className="vm-reason" role="note">

@@ -1,0 +1,60 @@
+// Page objects for operations: the activity panel (its switch in the sidebar, the
+// running and recent operations in it) and one operation's card, wherever it shows:
+// in the panel or in place on its resource's page. Found by role and name.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export type OperationStateText = 'Running' | 'Cancelling' | 'Succeeded' | 'Failed' | 'Cancelled';
+
+/** One operation's card: its state word, progress bar, phase and Cancel button. */
+export class OperationCard {
+  readonly state: Locator;
+  readonly progress: Locator;
+  readonly phase: Locator;
+  readonly cancel: Locator;
+  /** The failure in words: what kind of failure, the helper's message, what to do. */
+  readonly error: Locator;
+
+  constructor(readonly root: Locator) {
+    this.state = root.locator('.op-state');
+    this.progress = root.getByRole('progressbar');
+    this.phase = root.locator('.op-item__phase');
+    this.cancel = root.getByRole('button', { name: /^Cancel(ling)? / });
+    this.error = root.locator('.op-item__error');
+  }
+
+  async expectState(text: OperationStateText, timeout?: number): Promise<void> {
+    await expect(this.root).toHaveAttribute('aria-label', new RegExp(`: ${text}$`), { timeout });
+    await expect(this.state).toHaveText(text);
+  }
+}
+
+export class ActivityPanel {
+  /** The sidebar's switch; its name carries the number of running operations. */
+  readonly button: Locator;
+  readonly root: Locator;
+  readonly heading: Locator;
+  readonly close: Locator;
+  readonly running: Locator;
+  readonly recent: Locator;
+
+  constructor(readonly page: Page) {
+    this.button = page.getByRole('button', { name: /^Activity/ });
+    this.root = page.getByRole('complementary', { name: 'Activity' });
+    this.heading = this.root.getByRole('heading', { name: 'Activity', level: 2 });
+    this.close = this.root.getByRole('button', { name: 'Close activity' });
+    this.running = this.root.getByRole('region', { name: /^Running \(\d+\)$/ });
+    this.recent = this.root.getByRole('region', { name: 'Recent' });
+  }
+
+  async open(): Promise<void> {
+    if (!(await this.root.isVisible())) await this.button.click();
+    await expect(this.root).toBeVisible();
+  }
+
+  /** The card of the newest operation on a resource, "Image base", "VM web1". */
+  operationOn(resource: string, within: Locator = this.root): OperationCard {
+    return new OperationCard(within.getByRole('article', { name: new RegExp(` of ${escape(resource)}: `) }).first());
+  }
+}

@@ -1,0 +1,28 @@
+// The import-disk form's rules: an absolute path on the host, and a library name the
+// contract accepts (suggested from the file's name until the user writes their own).
+import { ImageSchema } from '../../../src-shared/vm.js';
+
+export interface ImportFormValues {
+  readonly path: string;
+  readonly name: string;
+}
+
+export type ImportFormErrors = Partial<Record<keyof ImportFormValues, string>>;
+
+/** `/srv/images/Debian 12.qcow2` -> `Debian-12`: the file's name, made a valid image name. */
+export function suggestImageName(path: string): string {
+  const file = path.split('/').pop() ?? '';
+  const stem = file.replace(/\.(raw|img|qcow2|vmdk|vdi|vhdx|iso)$/i, '');
+  return stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+}
+
+export function checkImportForm(values: ImportFormValues): ImportFormErrors {
+  const errors: ImportFormErrors = {};
+  const path = values.path.trim();
+  if (!path) errors.path = 'give the path of the disk file on the host';
+  else if (!path.startsWith('/')) errors.path = 'give an absolute path, starting with /';
+  const name = ImageSchema.shape.name.safeParse(values.name.trim());
+  if (!values.name.trim()) errors.name = 'give the image a name';
+  else if (!name.success) errors.name = 'letters, digits, ".", "_" and "-", starting with a letter or digit (at most 128)';
+  return errors;
+}

@@ -1,0 +1,115 @@
+// How the activity panel and the resource pages word an operation: its kind, its state
+// (as a tone for colour and a word for everyone), how far it is, who started it and
+// where its resource lives in the app. Pure, so the wording is tested once.
+import type { ErrorShape } from '../../../src-shared/errors.js';
+import type { Operation, OperationKind, ResourceRef } from '../../../src-shared/operation.js';
+import { formatBytes } from './vm-format.js';
+
+const KIND_LABELS: Record<OperationKind, string> = {
+  'vm.create': 'VM creation',
+  'vm.start': 'VM start',
+  'vm.clone': 'VM clone',
+  'vm.snapshotCreate': 'Snapshot',
+  'vm.snapshotRestore': 'Snapshot restore',
+  'vm.snapshotDelete': 'Snapshot deletion',
+  'image.import': 'Disk import',
+  'ociImage.pull': 'Image pull',
+  'ociImage.import': 'Image import',
+  'capsule.create': 'Capsule creation',
+  'capsule.snapshotCreate': 'Snapshot',
+  'capsule.snapshotRestore': 'Snapshot restore',
+  'capsule.snapshotDelete': 'Snapshot deletion',
+  'network.create': 'Network creation',
+  'project.apply': 'NovaFile apply',
+};
+
+export function kindLabel(kind: OperationKind): string {
+  return KIND_LABELS[kind];
+}
+
+/** running and cancelling read as under way; the rest as how it ended. */
+export type OperationTone = 'running' | 'cancelling' | 'ok' | 'fail' | 'cancelled';
+
+export interface OperationStatus {
+  readonly tone: OperationTone;
+  readonly text: string;
+}
+
+export function operationStatus(op: Pick<Operation, 'state' | 'cancelRequested'>): OperationStatus {
+  switch (op.state) {
+    case 'running':
+      return op.cancelRequested ? { tone: 'cancelling', text: 'Cancelling' } : { tone: 'running', text: 'Running' };
+    case 'succeeded':
+      return { tone: 'ok', text: 'Succeeded' };
+    case 'failed':
+      return { tone: 'fail', text: 'Failed' };
+    case 'cancelled':
+      return { tone: 'cancelled', text: 'Cancelled' };
+  }
+}
+
+/** "42 %", "1.2 GiB of 3.0 GiB": what the numbers say, empty when the engine cannot tell. */
+export function progressNumbers(op: Pick<Operation, 'progress'>): string {
+  const p = op.progress;
+  const parts: string[] = [];
+  if (p.fraction !== null) parts.push(`${Math.floor(p.fraction * 100)} %`);
+  if (p.bytesDone !== null) parts.push(p.bytesTotal !== null ? `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone));
+  return parts.join(' · ');
+}
+
+/** The progress bar's fill, 0..1, or null for a step of unknown length. */
+export function progressFraction(op: Pick<Operation, 'progress'>): number | null {
+  const { fraction, bytesDone, bytesTotal } = op.progress;
+  if (fraction !== null) return fraction;
+  if (bytesDone !== null && bytesTotal) return Math.min(1, bytesDone / bytesTotal);
+  return null;
+}
+
+/** What the Cancel button and the note beside it say while a cancel is under way. */
+export function cancelNote(op: Pick<Operation, 'cancelRequested' | 'cancellable' | 'state'>): string | null {
+  if (op.state !== 'running') return null;
+  if (op.cancelRequested) return op.cancellable ? 'Stopping and removing what it made…' : 'Stops after the step under way…';
+  return op.cancellable ? null : 'A cancel now waits for the step under way';
+}
+
+export function ownerText(owner: Operation['owner']): string {
+  return owner ? `uid ${owner.uid}` : 'Nova';
+}
+
+/** The page of the resource an operation works on; null when the app has none. */
+export function resourceHref(ref: ResourceRef): string | null {
+  const name = encodeURIComponent(ref.name);
+  switch (ref.kind) {
+    case 'vm':
+      return `#/vms/${name}`;
+    case 'capsule':
+      return `#/capsules/${name}`;
+    case 'network':
+      return `#/networks/${name}`;
+    case 'image':
+    case 'ociImage':
+      return '#/images';
+    case 'project':
+      return null;
+  }
+}
+
+/** Running first (newest first), then the finished ones by when they ended, newest first. */
+export function sortOperations(ops: Iterable<Operation>): Operation[] {
+  const key = (op: Operation) => op.finishedAt ?? op.startedAt;
+  return [...ops].sort((a, b) => {
+    const running = Number(b.state === 'running') - Number(a.state === 'running');
+    return running !== 0 ? running : key(b).localeCompare(key(a));
+  });
+}
+
+export function sameResource(a: ResourceRef, b: ResourceRef): boolean {
+  return a.kind === b.kind && a.name === b.name;
+}
+
+/** The operation a `locked` refusal names as holding the resource, if it names one. */
+export function lockingOperation(error: ErrorShape): string | null {
+  const details = error.details;
+  if (error.code !== 'locked' || typeof details !== 'object' || details === null || !('operationId' in details)) return null;
+  return typeof details.operationId === 'string' ? details.operationId : null;
+}

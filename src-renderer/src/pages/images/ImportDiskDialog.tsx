@@ -1,0 +1,133 @@
+// The import-disk dialog: a file on the host and the name to list it under. It closes
+// as soon as the helper runs the import, whose progress and Cancel then live on the
+// Images page and in the activity panel; a refusal before that is shown here, whole.
+import { LoaderCircle } from 'lucide-react';
+import { useId, useState, type FormEvent } from 'react';
+import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
+import { ModalDialog } from '../../components/ModalDialog.js';
+import { adviceFor } from '../../lib/error-advice.js';
+import { checkImportForm, suggestImageName, type ImportFormValues } from '../../lib/image-import-form.js';
+import { lockingOperation } from '../../lib/operation-format.js';
+
+interface ImportDiskDialogProps {
+  readonly open: boolean;
+  readonly onClose: () => void;
+  readonly onImport: (path: string, name: string) => Promise<void>;
+  /** Brings an operation into view in the activity panel (the one a "busy" refusal names). */
+  readonly onShowOperation: (id: string) => void;
+}
+
+export function ImportDiskDialog({ open, onClose, onImport, onShowOperation }: ImportDiskDialogProps) {
+  return (
+    <ModalDialog open={open} title="Import a disk" onClose={onClose} className="modal--form">
+      {/* Mounted only while open, so every opening starts from an empty form. */}
+      {open && <ImportDiskForm onClose={onClose} onImport={onImport} onShowOperation={onShowOperation} />}
+    </ModalDialog>
+  );
+}
+
+function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskDialogProps, 'open'>) {
+  const ids = useId();
+  const [values, setValues] = useState<ImportFormValues>({ path: '', name: '' });
+  const [nameEdited, setNameEdited] = useState(false);
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<ErrorShape | null>(null);
+  const errors = checkImportForm(values);
+  const holder = refusal ? lockingOperation(refusal) : null;
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (busy) return;
+    setSubmitted(true);
+    const first = (['path', 'name'] as const).find((f) => errors[f]);
+    if (first) return document.getElementById(`${ids}-${first}`)?.focus();
+    setBusy(true);
+    setRefusal(null);
+    try {
+      await onImport(values.path.trim(), values.name.trim());
+      onClose();
+    } catch (err) {
+      setRefusal(toErrorShape(err));
+      setBusy(false);
+    }
+  };
+
+  const field = (key: keyof ImportFormValues, label: string, hint: string, onChange: (v: string) => void) => {
+    const error = submitted || values[key] ? errors[key] : undefined;
+    const id = `${ids}-${key}`;
+    return (
+      <div className="form-field" data-field={key}>
+        <label htmlFor={id} className="form-field__label">
+          {label}
+        </label>
+        <input
+          id={id}
+          className="form-field__input"
+          value={values[key]}
+          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
+          autoComplete="off"
+          spellCheck={false}
+          data-autofocus={key === 'path' || undefined}
+        />
+        {error && (
+          <p id={`${id}-error`} className="form-field__error">
+            {error}
+          </p>
+        )}
+        <p id={`${id}-hint`} className="form-field__hint">
+          {hint}
+        </p>
+      </div>
+    );
+  };
+
+  return (
+    <form className="network-form" aria-label="Import a disk" onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
+      <div className="network-form__body">
+        {field(
+          'path',
+          'Disk file on the host',
+          'raw, qcow2, vmdk, vdi or vhdx (kept as qcow2), or an .iso copied as it is. The helper reads only from its allowed folders.',
+          (path) => setValues((v) => ({ path, name: nameEdited ? v.name : suggestImageName(path) })),
+        )}
+        {field('name', 'Name', 'How VMs and the library name it.', (name) => {
+          setNameEdited(true);
+          setValues((v) => ({ ...v, name }));
+        })}
+        {refusal && (
+          <div className="form-refusal" role="alert">
+            <p className="form-refusal__title">The helper did not start the import: {adviceFor(refusal.code).title}</p>
+            <p>
+              <code className="error-panel__code">{refusal.code}</code> {refusal.message}
+            </p>
+            <p className="form-field__hint">{adviceFor(refusal.code).next}</p>
+            {holder && (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  onClose();
+                  onShowOperation(holder);
+                }}
+              >
+                Show the operation
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      <footer className="modal__footer">
+        <button type="button" className="button" onClick={onClose}>
+          Close
+        </button>
+        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
+          {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
+          {busy ? 'Starting…' : 'Import'}
+        </button>
+      </footer>
+    </form>
+  );
+}
