@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src-shared/operation.js';
 import { HelperClient } from '../../src-main/core/helper-client.js';
+import { freezeWhenRunning, qemuImgConvertOf } from './fixtures/frozen-child.js';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
 const PREFIX = 'nv8i';
@@ -56,18 +57,9 @@ async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number,
 
 const imagesDir = () => join(helper.stateDir, 'images');
 
-/** Waits for the qemu-img of this run and freezes it where it is. */
+/** Waits for the conversion of the big disk and freezes it where it is. */
 async function freezeQemuImg(): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const [pid] = await qemuImgsUnder(dir);
-    if (pid !== undefined) {
-      process.kill(pid, 'SIGSTOP');
-      return pid;
-    }
-    if (Date.now() > deadline) throw new Error('qemu-img did not start within 30 s');
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  return (await freezeWhenRunning(qemuImgConvertOf(join(dir, 'big.raw')), 30_000, 'qemu-img convert')).pid;
 }
 
 beforeAll(async () => {
