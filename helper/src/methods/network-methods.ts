@@ -2,21 +2,12 @@
 // Params arrive validated against src-shared/api/network-api.ts; the manager checks
 // everything that needs the host (uplinks, ports, overlapping subnets) and announces
 // every change itself (network.changed), so nothing here emits.
-import type { z } from 'zod';
-import type { networkMethods } from '../../../src-shared/api/network-api.js';
+import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import type { CallContext } from './handler-table.js';
+import type { HelperHandlers } from './handler-table.js';
 
-type NetworkMethods = typeof networkMethods;
-export type NetworkMethodName = keyof NetworkMethods;
-
-/** The same shape as Pick<HelperHandlers, NetworkMethodName> once network-api is part of NovaApi. */
-export type NetworkHandlers = {
-  [M in NetworkMethodName]: (
-    params: z.output<NetworkMethods[M]['params']>,
-    ctx: CallContext,
-  ) => Promise<z.output<NetworkMethods[M]['result']>>;
-};
+export type NetworkMethodName = Extract<HelperMethodName, `network.${string}`>;
+export type NetworkHandlers = Pick<HelperHandlers, NetworkMethodName>;
 
 export interface NetworkMethodDeps {
   networks: NetworkManager;
