@@ -7,6 +7,7 @@ import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
+import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerHostCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerVmCommands(program, ctx);
+  registerVmCloneCommand(program, ctx);
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
