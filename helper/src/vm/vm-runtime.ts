@@ -112,12 +112,15 @@ export class VmRuntime {
   async forceStop(): Promise<void> {
     this.stopping = true;
     this.setState('stopping', null);
+    let graceMs = EXIT_WAIT_MS;
     try {
       await this.qmp.quit(QUIT_TIMEOUT_MS);
     } catch (err) {
+      // A monitor that did not take the quit has a QEMU that will not exit by itself.
       this.o.logger.warn({ err, vm: this.name }, 'quit failed; killing');
+      graceMs = 0;
     }
-    await this.killAndReap(EXIT_WAIT_MS);
+    await this.killAndReap(graceMs);
   }
 
   /** SIGKILL at once, for a start that is cancelled or failed: nothing in the guest is worth saving. */
