@@ -187,7 +187,7 @@ function cancelled(name: string): NovaError {
 }
 
 /** A free TCP port on 127.0.0.1 for VNC's websocket (QEMU takes no unix socket there). */
-export async function freeLoopbackPort(): Promise<number> {
+async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

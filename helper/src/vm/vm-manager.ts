@@ -43,8 +43,6 @@ import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
 import { VmStore } from './vm-store.js';
 
-export { freeLoopbackPort } from './vm-launcher.js';
-
 export interface VmManagerOptions {
   stateDir: string;
   /** Short directory for sockets (default `<stateDir>/run`). */
