@@ -7,6 +7,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../helper/src/util/logger.js';
+import { OperationManager } from '../helper/src/operations/operation-manager.js';
 import { buildQemuArgv } from '../helper/src/vm/qemu-argv.js';
 import { VmLayout } from '../helper/src/vm/vm-layout.js';
 import { VmManager } from '../helper/src/vm/vm-manager.js';
@@ -30,6 +31,7 @@ export async function vmBenchRun(allowedRoots: string[]): Promise<VmBenchRun> {
     allowedRoots: [dir, ...allowedRoots],
     hostAccelerator: async () => 'tcg',
     logger: silentLogger(),
+    operations: new OperationManager({ logger: silentLogger(), emit: () => undefined }),
   });
   await vms.init();
   return {

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudInitSpecSchema } from '../../src-shared/vm.js';
 import { silentLogger } from '../src/util/logger.js';
+import { OperationManager } from '../src/operations/operation-manager.js';
 import { buildSeedFiles, cloudInitDefinition, writeSeedIso } from '../src/vm/cloud-init-seed.js';
 import { VmManager } from '../src/vm/vm-manager.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
@@ -69,6 +70,7 @@ describe('a NoCloud seed ISO', () => {
       allowedRoots: [dir, join(guest.vmlinux, '..')],
       hostAccelerator: async () => 'tcg',
       logger: silentLogger(),
+      operations: new OperationManager({ logger: silentLogger(), emit: () => undefined }),
     });
     await vms.init();
     const name = 'nv3n-ci-vm';

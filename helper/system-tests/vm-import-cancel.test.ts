@@ -4,80 +4,41 @@
 // leaves no partial file, no record and no process behind. qemu-img converts this host's
 // test disks in well under a second, so the tests freeze it (SIGSTOP) mid-way to act
 // while it works, and let it go on (SIGCONT) for the cancel to reach it.
-import { spawn } from 'node:child_process';
-import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src-shared/operation.js';
-import { HelperClient } from '../../src-main/core/helper-client.js';
-import { freezeWhenRunning, qemuImgConvertOf } from './fixtures/frozen-child.js';
-import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
+import { freeze, pidsOf, sparseRaw, thaw, waitFor } from './fixtures/frozen-tool.js';
+import { interruptCli, startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
+import type { RunningHelper } from './helper-harness.js';
 
 const PREFIX = 'nv8i';
 const MIB = 1024 * 1024;
 
+let run: OperationHelperRun;
 let dir = '';
 let helper: RunningHelper;
 let client: HelperClient;
-const seen: Operation[] = [];
-
-/** A sparse raw disk: `chunks` runs of non-zero data spread over `virtualGiB` (zeros convert in no time). */
-async function sparseRaw(path: string, virtualGiB: number, chunks: number, chunkMiB: number): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.truncate(virtualGiB * 1024 * MIB);
-    const data = Buffer.alloc(chunkMiB * MIB, 0x5a);
-    const stride = Math.floor((virtualGiB * 1024) / chunks) * MIB;
-    for (let i = 0; i < chunks; i++) await fh.write(data, 0, data.length, i * stride);
-  } finally {
-    await fh.close();
-  }
-}
+let seen: Operation[] = [];
 
 /** qemu-img processes working on this run's files. */
-async function qemuImgsUnder(path: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.startsWith('qemu-img') && cmdline.includes(path)) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const qemuImgsUnder = (path: string) => pidsOf('qemu-img', path);
 
 const imagesDir = () => join(helper.stateDir, 'images');
 
-/** Waits for the conversion of the big disk and freezes it where it is. */
-async function freezeQemuImg(): Promise<number> {
-  return (await freezeWhenRunning(qemuImgConvertOf(join(dir, 'big.raw')), 30_000, 'qemu-img convert')).pid;
-}
+/** Waits for the conversion of this run (not its quick `qemu-img info`) and freezes it where it is. */
+const freezeQemuImg = () => freeze('qemu-img', ['convert', dir]);
 
 beforeAll(async () => {
-  dir = await makeTestDir(PREFIX);
-  helper = await startHelper(dir, { extraArgs: ['--allowed-root', dir] });
-  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  client.onEvent((e) => e.name === 'operation.changed' && seen.push(e.payload));
+  run = await startOperationHelper(PREFIX);
+  ({ dir, helper, client, seen } = run);
   // 64 GiB virtual, 768 MiB of data in 48 runs: several seconds of conversion on this host.
   await sparseRaw(join(dir, 'big.raw'), 64, 48, 16);
 });
 
 afterAll(async () => {
-  client?.close();
-  for (const pid of await qemuImgsUnder(dir || '/nonexistent')) process.kill(pid, 'SIGKILL');
-  await helper?.stop();
-  if (dir) await removeTestDir(dir);
+  await run?.stop();
 });
 
 describe('disk import as an operation', () => {
@@ -101,7 +62,7 @@ describe('disk import as an operation', () => {
 
     const asked = await client.call('operation.cancel', { id: opId });
     expect(asked).toMatchObject({ id: opId, cancelRequested: true });
-    process.kill(qemuImg, 'SIGCONT');
+    thaw(qemuImg);
     await expect(importing).rejects.toMatchObject({ code: 'cancelled' });
 
     expect(await client.call('operation.get', { id: opId })).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' }, finishedAt: expect.any(String) });
@@ -134,24 +95,12 @@ describe('disk import as an operation', () => {
   });
 
   it('nova image import: Ctrl+C cancels the operation, not just the client', async () => {
-    const cli = spawn(process.execPath, [CLI_BUNDLE, '--socket', helper.socketPath, '--no-autostart', 'image', 'import', join(dir, 'big.raw'), '--name', 'nv8i-cli'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, stderr } = await interruptCli(run, ['image', 'import', join(dir, 'big.raw'), '--name', 'nv8i-cli'], {
+      freeze: ['convert', dir],
+      progress: 'import of big.raw: converting raw to qcow2',
+      cancelled: (o) => o.resource.name === 'nv8i-cli',
     });
-    let stderr = '';
-    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
-    try {
-      // Without a terminal the CLI writes one line per phase.
-      const qemuImg = await freezeQemuImg();
-      await waitFor(() => stderr.includes('import of big.raw: converting raw to qcow2'), 30_000, `the CLI's progress line (stderr: ${stderr})`);
-      cli.kill('SIGINT');
-      await waitFor(() => seen.find((o) => o.resource.name === 'nv8i-cli' && o.cancelRequested), 10_000, 'the cancel request');
-      process.kill(qemuImg, 'SIGCONT');
-      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-      expect(code).toBe(1);
-    } finally {
-      if (cli.exitCode === null) cli.kill('SIGKILL');
-    }
+    expect(code).toBe(1);
     expect(stderr).toMatch(/cancelling/);
     expect(stderr).toMatch(/import of \S+big\.raw as image nv8i-cli was cancelled; nothing was kept; cancelled at your request \[cancelled\]/);
     const op = seen.filter((o) => o.resource.name === 'nv8i-cli').at(-1);

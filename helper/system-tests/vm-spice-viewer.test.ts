@@ -13,6 +13,7 @@ import { RemoteViewerLauncher, type SpawnedViewer } from '../../src-main/core/re
 import type { Envelope } from '../../src-shared/errors.js';
 import type { VmConsoleInfo } from '../../src-shared/vm.js';
 import { silentLogger } from '../src/util/logger.js';
+import { OperationManager } from '../src/operations/operation-manager.js';
 import { VmManager } from '../src/vm/vm-manager.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
@@ -140,6 +141,7 @@ describe('QEMU as root, the viewer as another user', () => {
       allowedRoots: [join(guest.vmlinux, '..')],
       hostAccelerator: async () => 'tcg',
       logger: silentLogger(),
+      operations: new OperationManager({ logger: silentLogger(), emit: () => undefined }),
     });
     await vms.init();
     await vms.create(guestSpec(name));

@@ -8,6 +8,7 @@ import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
+import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
 
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerHostCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerVmCommands(program, ctx);
+  registerVmCloneCommand(program, ctx);
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerCapsuleCommand(program, ctx);

@@ -1,5 +1,8 @@
 // Virtual machines and their images: every verb the helper serves for them, each with
-// its schemas and the polkit action org.nova.vm.manage.
+// its schemas and the polkit action org.nova.vm.manage. create, start, clone and the
+// snapshot verbs run as operations (progress, cancel: see operation-api.ts); every verb
+// that changes a VM holds its lock, so one asked for while an operation runs on that VM
+// is refused as `locked`, naming the operation.
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import {
@@ -26,14 +29,14 @@ const JOB_TIMEOUT_MS = 10 * 60_000;
 export const vmMethods = {
   'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: manage }),
   'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: manage }),
-  'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template)', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
+  'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template); an operation', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'vm.update': defineMethod({
     summary: "Change a stopped VM's CPUs, memory, network, cloud-init seed, display or command line",
     params: VmUpdateSpecSchema,
     result: VmInfoSchema,
     served: manage,
   }),
-  'vm.start': defineMethod({ summary: 'Start QEMU; for serial-console guests, wait for first output (boot watchdog)', params: byName, result: VmInfoSchema, served: manage, timeoutMs: 120_000 }),
+  'vm.start': defineMethod({ summary: 'Start QEMU; for serial-console guests, wait for first output (boot watchdog); an operation, cancelling leaves the VM stopped', params: byName, result: VmInfoSchema, served: manage, timeoutMs: 120_000 }),
   'vm.stop': defineMethod({
     summary: 'ACPI power button, then quit after timeoutMs; force quits at once',
     params: z.strictObject({ name: VmNameSchema, force: z.boolean().default(false), timeoutMs: z.number().int().min(0).max(600_000).default(30_000) }),
@@ -58,14 +61,14 @@ export const vmMethods = {
     served: manage,
   }),
   'vm.clone': defineMethod({
-    summary: 'Clone a stopped VM: linked (overlays, templates only) or full (copies)',
+    summary: 'Clone a stopped VM: linked (overlays, templates only) or full (copies, progress per disk); an operation, cancelling keeps nothing',
     params: z.strictObject({ source: VmNameSchema, target: VmNameSchema, linked: z.boolean().default(false) }),
     result: VmInfoSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
   }),
   'vm.snapshotCreate': defineMethod({
-    summary: 'Snapshot: with RAM while running (snapshot-save job), disks only while stopped',
+    summary: 'Snapshot: with RAM while running (snapshot-save job, not interruptible), disks only while stopped; an operation',
     params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default('') }),
     result: SnapshotSchema,
     served: manage,
@@ -73,14 +76,14 @@ export const vmMethods = {
   }),
   'vm.snapshotList': defineMethod({ summary: 'The snapshot tree', params: byName, result: SnapshotTreeSchema, served: manage }),
   'vm.snapshotRestore': defineMethod({
-    summary: 'Go back to a snapshot',
+    summary: 'Go back to a snapshot; an operation',
     params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema }),
     result: ok,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
   }),
   'vm.snapshotDelete': defineMethod({
-    summary: 'Delete a snapshot; its children move to its parent',
+    summary: 'Delete a snapshot; its children move to its parent; an operation, not interrupted once begun',
     params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema }),
     result: ok,
     served: manage,

@@ -16,6 +16,10 @@ function fakeManager(calls: unknown[][]): VmManager {
     stop: record('stop'),
     delete: record('delete'),
     snapshotRestore: record('snapshotRestore'),
+    snapshotCreate: record('snapshotCreate'),
+    clone: record('clone'),
+    create: record('create'),
+    pause: record('pause'),
   } as unknown as VmManager;
 }
 
@@ -26,21 +30,31 @@ describe('vm handlers', () => {
     await h['vm.start']({ name: 'a' }, root);
     await h['vm.start']({ name: 'b' }, user);
     expect(calls).toEqual([
-      ['start', 'a', {}],
-      ['start', 'b', { runAsUid: 1000, runAsGid: 1000 }],
+      ['start', 'a', {}, root],
+      ['start', 'b', { runAsUid: 1000, runAsGid: 1000 }, user],
     ]);
   });
 
-  it('passes stop and delete options through and answers ok', async () => {
+  it('passes stop and delete options and the caller through, and answers ok', async () => {
     const calls: unknown[][] = [];
     const h = vmHandlers({ vms: fakeManager(calls) });
     await h['vm.stop']({ name: 'a', force: true, timeoutMs: 5 }, root);
     expect(await h['vm.delete']({ name: 'a', force: false, keepDisks: true }, root)).toEqual({ ok: true });
     expect(await h['vm.snapshotRestore']({ name: 'a', snapshot: 's' }, root)).toEqual({ ok: true });
     expect(calls).toEqual([
-      ['stop', 'a', { force: true, timeoutMs: 5 }],
-      ['delete', 'a', { force: false, keepDisks: true }],
-      ['snapshotRestore', 'a', 's'],
+      ['stop', 'a', { force: true, timeoutMs: 5 }, root],
+      ['delete', 'a', { force: false, keepDisks: true }, root],
+      ['snapshotRestore', 'a', 's', root],
     ]);
+  });
+
+  it('hands the call context to every long or locking verb, so its operation names the caller', async () => {
+    const calls: unknown[][] = [];
+    const h = vmHandlers({ vms: fakeManager(calls) });
+    const ctx: CallContext = { ...user, onOperation: () => undefined };
+    await h['vm.clone']({ source: 'a', target: 'b', linked: false }, ctx);
+    await h['vm.snapshotCreate']({ name: 'a', snapshot: 's', description: '' }, ctx);
+    await h['vm.pause']({ name: 'a' }, ctx);
+    expect(calls.map((c) => c.at(-1))).toEqual([ctx, ctx, ctx]);
   });
 });

@@ -1,5 +1,7 @@
 // VM and image handlers: thin adapters from validated contract params to the VmManager.
-// QEMU runs as the caller when the caller is not root and can reach its files (see run-as-user.ts).
+// QEMU runs as the caller when the caller is not root and can reach its files (see
+// run-as-user.ts). Every changing verb passes the call's context on, so its operation or
+// lock names who asked and the client hears of the operation it started.
 import type { z } from 'zod';
 import type { vmMethods } from '../../../src-shared/api/vm-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
@@ -22,28 +24,28 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
   return {
     'vm.list': async () => vms.list(),
     'vm.get': async ({ name }) => vms.get(name),
-    'vm.create': async (spec) => vms.create(spec),
-    'vm.update': async (spec) => vms.update(spec),
-    'vm.start': async ({ name }, { caller }) =>
-      vms.start(name, caller.uid === 0 ? {} : { runAsUid: caller.uid, runAsGid: caller.gid }),
-    'vm.stop': async ({ name, force, timeoutMs }) => vms.stop(name, { force, timeoutMs }),
-    'vm.pause': async ({ name }) => vms.pause(name),
-    'vm.resume': async ({ name }) => vms.resume(name),
-    'vm.reboot': async ({ name }) => vms.reboot(name),
-    'vm.delete': async ({ name, force, keepDisks }) => {
-      await vms.delete(name, { force, keepDisks });
+    'vm.create': async (spec, ctx) => vms.create(spec, ctx),
+    'vm.update': async (spec, ctx) => vms.update(spec, ctx),
+    'vm.start': async ({ name }, ctx) =>
+      vms.start(name, ctx.caller.uid === 0 ? {} : { runAsUid: ctx.caller.uid, runAsGid: ctx.caller.gid }, ctx),
+    'vm.stop': async ({ name, force, timeoutMs }, ctx) => vms.stop(name, { force, timeoutMs }, ctx),
+    'vm.pause': async ({ name }, ctx) => vms.pause(name, ctx),
+    'vm.resume': async ({ name }, ctx) => vms.resume(name, ctx),
+    'vm.reboot': async ({ name }, ctx) => vms.reboot(name, ctx),
+    'vm.delete': async ({ name, force, keepDisks }, ctx) => {
+      await vms.delete(name, { force, keepDisks }, ctx);
       return { ok: true as const };
     },
-    'vm.setTemplate': async ({ name, template }) => vms.setTemplate(name, template),
-    'vm.clone': async ({ source, target, linked }) => vms.clone(source, target, { linked }),
-    'vm.snapshotCreate': async ({ name, snapshot, description }) => vms.snapshotCreate(name, snapshot, description),
+    'vm.setTemplate': async ({ name, template }, ctx) => vms.setTemplate(name, template, ctx),
+    'vm.clone': async ({ source, target, linked }, ctx) => vms.clone(source, target, { linked }, ctx),
+    'vm.snapshotCreate': async ({ name, snapshot, description }, ctx) => vms.snapshotCreate(name, snapshot, description, ctx),
     'vm.snapshotList': async ({ name }) => vms.snapshotList(name),
-    'vm.snapshotRestore': async ({ name, snapshot }) => {
-      await vms.snapshotRestore(name, snapshot);
+    'vm.snapshotRestore': async ({ name, snapshot }, ctx) => {
+      await vms.snapshotRestore(name, snapshot, ctx);
       return { ok: true as const };
     },
-    'vm.snapshotDelete': async ({ name, snapshot }) => {
-      await vms.snapshotDelete(name, snapshot);
+    'vm.snapshotDelete': async ({ name, snapshot }, ctx) => {
+      await vms.snapshotDelete(name, snapshot, ctx);
       return { ok: true as const };
     },
     'vm.consoleInfo': async ({ name }, { caller }) => vms.consoleInfo(name, caller),

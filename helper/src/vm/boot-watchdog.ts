@@ -1,15 +1,15 @@
 // The boot watchdog: a guest that prints nothing on its serial console within a bound
-// has hung (QEMU's microvm does about 1 boot in 10-33 under TCG). The manager restarts
+// has hung (QEMU's microvm does about 1 boot in 10-33 under TCG). The start restarts
 // it once and then fails clearly, instead of reporting "running" forever.
 import { stat } from 'node:fs/promises';
 import { sleep } from './qemu-process.js';
 
 export const DEFAULT_BOOT_WATCHDOG_MS = 20_000;
 
-/** Resolves true once the serial log has any bytes, false after `timeoutMs` or when `gone()`. */
-export async function waitForSerialOutput(serialLog: string, timeoutMs: number, gone: () => Promise<boolean>): Promise<boolean> {
+/** Resolves true once the serial log has any bytes, false after `timeoutMs`, when `gone()`, or on abort. */
+export async function waitForSerialOutput(serialLog: string, timeoutMs: number, gone: () => Promise<boolean>, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     const size = await stat(serialLog).then((s) => s.size, () => 0);
     if (size > 0) return true;
     if (await gone()) return false;

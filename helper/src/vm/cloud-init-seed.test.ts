@@ -1,9 +1,9 @@
 // Golden tests of the NoCloud seed: the exact user-data, meta-data and network-config
-// for each kind of cloud_init table, the exact genisoimage argv, and real SHA-512 crypt
+// for each kind of cloud_init table (the tools' argv are in tool-argv.test.ts), and real SHA-512 crypt
 // hashes from openssl (checked against a known vector, so the format is never invented).
 import { describe, expect, it } from 'vitest';
 import { CloudInitDefinitionSchema, CloudInitSpecSchema } from '../../../src-shared/vm.js';
-import { buildSeedFiles, cloudInitDefinition, genisoimageArgv, hashPassword } from './cloud-init-seed.js';
+import { buildSeedFiles, cloudInitDefinition, hashPassword } from './cloud-init-seed.js';
 
 // `openssl passwd -6 -salt saltsalt secret`; glibc's crypt("secret", "$6$saltsalt") gives the same.
 const HASH = '$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1';
@@ -113,24 +113,6 @@ describe('the contract refuses what would break a seed', () => {
     const r = CloudInitSpecSchema.safeParse(input);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toMatch(message);
-  });
-});
-
-describe('genisoimageArgv', () => {
-  it('is exactly this argv: label cidata, Joliet + Rock Ridge, the files at the root', () => {
-    expect(genisoimageArgv('/s/vms/web/cidata.iso.tmp', '/s/vms/web/cidata', ['user-data', 'meta-data', 'network-config'])).toEqual([
-      'genisoimage',
-      '-output',
-      '/s/vms/web/cidata.iso.tmp',
-      '-volid',
-      'cidata',
-      '-joliet',
-      '-rock',
-      '-quiet',
-      '/s/vms/web/cidata/user-data',
-      '/s/vms/web/cidata/meta-data',
-      '/s/vms/web/cidata/network-config',
-    ]);
   });
 });
 

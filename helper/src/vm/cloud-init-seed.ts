@@ -1,14 +1,17 @@
 // cloud-init NoCloud seeds: a VM's cloud_init settings -> user-data, meta-data and
-// network-config (pure, golden-tested) -> an ISO labelled "cidata" built by genisoimage,
-// which the VM gets as a read-only CD-ROM. Passwords become crypt(3) SHA-512 hashes here.
+// network-config (pure, golden-tested) -> an ISO labelled "cidata" built by genisoimage
+// (or xorriso), which the VM gets as a read-only CD-ROM. Passwords become crypt(3)
+// SHA-512 hashes here. The tools' argv come from seed-tool-argv.ts, run by the ProcessRunner.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
-import { NovaError } from '../../../src-shared/errors.js';
+import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { CloudInitDefinition, CloudInitSpec } from '../../../src-shared/vm.js';
+import { ProcessRunner } from '../process/process-runner.js';
+import { genisoimageArgv, opensslPasswdArgv, xorrisoArgv } from './seed-tool-argv.js';
 
-export const SEED_VOLUME_LABEL = 'cidata';
+export { genisoimageArgv, SEED_VOLUME_LABEL } from './seed-tool-argv.js';
+
 export const SEED_FILES = ['user-data', 'meta-data', 'network-config'] as const;
 
 export interface SeedFiles {
@@ -86,25 +89,33 @@ function networkConfig(ci: CloudInitDefinition, mac: string | null): string {
   return lines.join('\n') + '\n';
 }
 
-/** genisoimage's argv: Joliet and Rock Ridge names, volume label cidata, the files at the root. */
-export function genisoimageArgv(isoPath: string, dir: string, files: readonly string[]): string[] {
-  return ['genisoimage', '-output', isoPath, '-volid', SEED_VOLUME_LABEL, '-joliet', '-rock', '-quiet', ...files.map((f) => join(dir, f))];
+/** Tool runs of the seed; a test or a caller with an operation passes its own. */
+export interface SeedToolOptions {
+  runner?: ProcessRunner;
+  signal?: AbortSignal;
 }
 
 /** Writes the files beside the ISO and builds it atomically (temp name, then rename). */
-export async function writeSeedIso(isoPath: string, files: SeedFiles): Promise<void> {
+export async function writeSeedIso(isoPath: string, files: SeedFiles, opts: SeedToolOptions = {}): Promise<void> {
+  const runner = opts.runner ?? new ProcessRunner();
   const dir = join(dirname(isoPath), 'cidata');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const names = SEED_FILES.filter((f) => files[f] !== undefined);
   for (const f of names) await writeFile(join(dir, f), files[f] ?? '', { mode: 0o600 });
   const tmp = `${isoPath}.tmp`;
-  const [file, ...args] = genisoimageArgv(tmp, dir, names);
-  const r = await execa(file!, args, { reject: false, timeout: 30_000, stdin: 'ignore', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' }, extendEnv: false });
-  if (r.exitCode !== 0) {
+  const build = (argv: string[]) => runner.run({ argv, timeoutMs: 30_000, what: 'building the cloud-init seed ISO', ...(opts.signal ? { signal: opts.signal } : {}) });
+  try {
+    try {
+      await build(genisoimageArgv(tmp, dir, names));
+    } catch (err) {
+      if (!isNovaError(err, 'unavailable')) throw err;
+      await build(xorrisoArgv(tmp, dir, names));
+    }
+  } catch (err) {
     await rm(tmp, { force: true });
-    if (r.failed && r.exitCode === undefined) throw new NovaError('unsupported', 'cloud-init seeds need genisoimage: install the genisoimage package');
-    throw new NovaError('internal', `genisoimage could not build the cloud-init seed: ${String(r.stderr).trim() || `exit code ${r.exitCode}`}`);
+    if (isNovaError(err, 'unavailable')) throw new NovaError('unsupported', 'cloud-init seeds need genisoimage or xorriso: install the genisoimage package');
+    throw err;
   }
   await rename(tmp, isoPath);
 }
@@ -116,27 +127,30 @@ const SHA512_CRYPT = /^\$6\$([^$\s]{1,16})\$[A-Za-z0-9./]{86}$/;
  * it never shows in a process list. Given the previous hash, its salt is reused: the same
  * password then gives the same hash, and an unchanged NovaFile leaves the seed unchanged.
  */
-export async function hashPassword(password: string, previous?: string): Promise<string> {
+export async function hashPassword(password: string, previous?: string, opts: SeedToolOptions = {}): Promise<string> {
   if (/[\r\n]/.test(password)) throw new NovaError('invalid_argument', 'a cloud-init password cannot contain line breaks');
   const salt = previous ? SHA512_CRYPT.exec(previous)?.[1] : undefined;
-  const r = await execa('openssl', ['passwd', '-6', ...(salt ? ['-salt', salt] : []), '-stdin'], {
-    input: `${password}\n`,
-    reject: false,
-    timeout: 10_000,
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-    extendEnv: false,
-  });
-  const hash = String(r.stdout ?? '').trim();
-  if (r.exitCode !== 0 || !SHA512_CRYPT.test(hash)) {
-    throw new NovaError('unavailable', `cannot hash the cloud-init password with openssl passwd -6: ${String(r.stderr ?? '').trim() || 'no hash printed'}; install openssl`);
+  const runner = opts.runner ?? new ProcessRunner();
+  let hash = '';
+  let said = '';
+  try {
+    const r = await runner.run({ argv: opensslPasswdArgv(salt), input: `${password}\n`, timeoutMs: 10_000, allowFailure: true, what: 'openssl passwd', ...(opts.signal ? { signal: opts.signal } : {}) });
+    hash = r.stdout.trim();
+    said = r.stderr.trim();
+  } catch (err) {
+    if (!isNovaError(err, 'unavailable')) throw err;
+    said = err.message;
+  }
+  if (!SHA512_CRYPT.test(hash)) {
+    throw new NovaError('unavailable', `cannot hash the cloud-init password with openssl passwd -6: ${said || 'no hash printed'}; install openssl`);
   }
   return hash;
 }
 
 /** The stored form of a caller's cloud-init settings: the password replaced by its hash. */
-export async function cloudInitDefinition(spec: CloudInitSpec, previous: CloudInitDefinition | null): Promise<CloudInitDefinition> {
+export async function cloudInitDefinition(spec: CloudInitSpec, previous: CloudInitDefinition | null, opts: SeedToolOptions = {}): Promise<CloudInitDefinition> {
   const { password, ...rest } = spec;
   const def: CloudInitDefinition = { ...rest };
-  if (password !== undefined) def.passwordHash = await hashPassword(password, previous?.passwordHash);
+  if (password !== undefined) def.passwordHash = await hashPassword(password, previous?.passwordHash, opts);
   return def;
 }

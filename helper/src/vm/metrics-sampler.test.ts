@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildMetrics, cpuPercent, readProcSample } from './metrics-sampler.js';
+import type { VmMetrics } from '../../../src-shared/vm.js';
+import { buildMetrics, cpuPercent, readProcSample, sampleEach } from './metrics-sampler.js';
 
 let dir = '';
 afterEach(async () => {
@@ -33,5 +34,22 @@ describe('metrics sampler', () => {
       { device: '', node_name: 'disk1', stats: { rd_bytes: 5, wr_bytes: 2, rd_operations: 1, wr_operations: 1 } },
     ]);
     expect(m).toMatchObject({ diskReadBytes: 15, diskWriteBytes: 3, rssBytes: 8192 });
+  });
+});
+
+describe('sampleEach', () => {
+  it('keeps sampling the other VMs while one monitor never answers, and never piles calls on the silent one', async () => {
+    const calls = { silent: 0, fine: 0 };
+    const samples: string[] = [];
+    const vms = [
+      { name: 'silent', metrics: () => (calls.silent++, new Promise<VmMetrics>(() => undefined)) },
+      { name: 'fine', metrics: async () => (calls.fine++, { name: 'fine' } as VmMetrics) },
+    ];
+    const stop = sampleEach(() => vms, (m) => samples.push(m.name), 10);
+    await new Promise((r) => setTimeout(r, 200));
+    stop();
+    expect(calls.silent).toBe(1);
+    expect(samples.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(samples)).toEqual(new Set(['fine']));
   });
 });

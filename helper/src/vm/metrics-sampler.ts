@@ -1,6 +1,6 @@
 // Per-VM resource use from the QEMU process and QMP: CPU % from /proc/PID/stat ticks,
-// resident memory from /proc/PID/statm, disk bytes from query-blockstats. The manager
-// samples every running VM at 1 Hz; a sample is cheap (two small reads and one QMP call).
+// resident memory from /proc/PID/statm, disk bytes from query-blockstats. Every running
+// VM is sampled at 1 Hz, each on its own; a sample is cheap (two small reads, one QMP call).
 import { readFile } from 'node:fs/promises';
 import type { VmMetrics } from '../../../src-shared/vm.js';
 import type { QmpBlockStats } from './qmp-client.js';
@@ -54,4 +54,30 @@ export function buildMetrics(name: string, prev: ProcSample | undefined, cur: Pr
     netRxBytes: 0,
     netTxBytes: 0,
   };
+}
+
+/** What sampleEach samples: a running VM. */
+export interface Sampled {
+  readonly name: string;
+  metrics(): Promise<VmMetrics>;
+}
+
+/**
+ * Samples every VM `vms()` gives every `intervalMs`, each on its own: a VM whose monitor
+ * is slow or silent skips its own turns and never delays another's. Returns a stop function.
+ */
+export function sampleEach(vms: () => Iterable<Sampled>, onSample: (m: VmMetrics) => void, intervalMs: number): () => void {
+  const inFlight = new Set<string>();
+  const timer = setInterval(() => {
+    for (const vm of vms()) {
+      if (inFlight.has(vm.name)) continue;
+      inFlight.add(vm.name);
+      void vm
+        .metrics()
+        .then(onSample, () => undefined)
+        .finally(() => inFlight.delete(vm.name));
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,7 +1,12 @@
 // qemu-img, the disk engine: create, linked overlays, info, resize, convert with
-// progress, and internal snapshots of stopped disks. argv arrays only; JSON output parsed.
-import { execa } from 'execa';
+// progress, and internal snapshots of stopped disks. Command lines come from
+// qemu-img-argv.ts; every run goes through the ProcessRunner, with a deadline and the
+// caller's AbortSignal, so a cancelled operation stops qemu-img where it is.
 import { NovaError } from '../../../src-shared/errors.js';
+import { ProcessRunner } from '../process/process-runner.js';
+import { parseConvertProgress, QEMU_IMG, qemuImgArgv } from './qemu-img-argv.js';
+
+export { parseConvertProgress } from './qemu-img-argv.js';
 
 export interface QemuImgInfo {
   filename: string;
@@ -13,75 +18,76 @@ export interface QemuImgInfo {
   snapshots?: Array<{ name: string; 'vm-state-size': number; 'date-sec': number }>;
 }
 
-const TOOL_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
+/** Metadata changes (create, overlay, snapshot) on a large qcow2 still finish in minutes. */
+const CHANGE_TIMEOUT_MS = 10 * 60_000;
+const INFO_TIMEOUT_MS = 60_000;
+const CONVERT_TIMEOUT_MS = 6 * 3600_000;
+
+export interface StepOptions {
+  signal?: AbortSignal;
+}
 
 export class QemuImg {
-  constructor(private readonly binary = 'qemu-img') {}
+  constructor(
+    private readonly runner = new ProcessRunner(),
+    private readonly binary = QEMU_IMG,
+  ) {}
 
-  async create(path: string, sizeBytes: number): Promise<void> {
-    await this.run(['create', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
+  async create(path: string, sizeBytes: number, opts: StepOptions = {}): Promise<void> {
+    await this.run(qemuImgArgv.create(path, sizeBytes, this.binary), `creating ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }
 
-  /** A qcow2 overlay whose reads fall through to `backing` (linked clones, images). */
-  async createOverlay(path: string, backing: string, backingFormat: string): Promise<void> {
-    await this.run(['create', '-q', '-f', 'qcow2', '-b', backing, '-F', backingFormat, path]);
+  async createOverlay(path: string, backing: string, backingFormat: string, opts: StepOptions = {}): Promise<void> {
+    await this.run(qemuImgArgv.overlay(path, backing, backingFormat, this.binary), `creating the overlay ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }
 
-  async info(path: string, opts: { shareLock?: boolean } = {}): Promise<QemuImgInfo> {
-    // -U reads an image a running QEMU holds locked (sizes and snapshots only).
-    const out = await this.run(['info', '--output=json', ...(opts.shareLock ? ['-U'] : []), path]);
-    return JSON.parse(out) as QemuImgInfo;
+  async info(path: string, opts: { shareLock?: boolean; signal?: AbortSignal } = {}): Promise<QemuImgInfo> {
+    const out = await this.run(qemuImgArgv.info(path, opts, this.binary), `reading ${path}`, INFO_TIMEOUT_MS, opts.signal);
+    try {
+      return JSON.parse(out) as QemuImgInfo;
+    } catch {
+      throw new NovaError('internal', `qemu-img info ${path} printed no JSON`, { stdout: out.slice(0, 500) });
+    }
   }
 
-  async resize(path: string, sizeBytes: number): Promise<void> {
-    await this.run(['resize', '-q', path, String(sizeBytes)]);
+  async resize(path: string, sizeBytes: number, opts: StepOptions = {}): Promise<void> {
+    await this.run(qemuImgArgv.resize(path, sizeBytes, this.binary), `resizing ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }
 
-  /** Converts with `-p`, reporting percent as qemu-img prints it ("    (42.00/100%)\r"). */
+  /** Copies with progress in percent as qemu-img prints it; aborting kills qemu-img (`cancelled`). */
   async convert(
     src: string,
     dst: string,
     opts: { srcFormat?: string; dstFormat: string; onProgress?: (percent: number) => void; signal?: AbortSignal },
   ): Promise<void> {
-    const args = ['convert', '-p', ...(opts.srcFormat ? ['-f', opts.srcFormat] : []), '-O', opts.dstFormat, src, dst];
-    const proc = execa(this.binary, args, { env: TOOL_ENV, extendEnv: false, stdin: 'ignore', reject: false, cancelSignal: opts.signal, timeout: 6 * 3600_000 });
-    let buf = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      const parts = buf.split(/[\r\n]/);
-      buf = parts.pop() ?? '';
-      for (const part of parts) {
-        const pct = parseConvertProgress(part);
-        if (pct !== null) opts.onProgress?.(pct);
-      }
+    const onLine = (line: string, stream: 'stdout' | 'stderr') => {
+      if (stream !== 'stdout') return;
+      const pct = parseConvertProgress(line);
+      if (pct !== null) opts.onProgress?.(pct);
+    };
+    await this.runner.run({
+      argv: qemuImgArgv.convert(src, dst, opts, this.binary),
+      timeoutMs: CONVERT_TIMEOUT_MS,
+      what: `qemu-img convert of ${src}`,
+      maxOutputBytes: 64 * 1024,
+      onLine,
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    const r = await proc;
-    if (r.isCanceled) throw new NovaError('cancelled', `conversion of ${src} was cancelled`);
-    if (r.exitCode !== 0) throw new NovaError('internal', `qemu-img convert failed: ${String(r.stderr).trim()}`);
     opts.onProgress?.(100);
   }
 
-  async snapshotCreate(path: string, tag: string): Promise<void> {
-    await this.run(['snapshot', '-c', tag, path]);
+  async snapshotCreate(path: string, tag: string, opts: StepOptions = {}): Promise<void> {
+    await this.run(qemuImgArgv.snapshot('create', path, tag, this.binary), `snapshot ${tag} of ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }
-  async snapshotApply(path: string, tag: string): Promise<void> {
-    await this.run(['snapshot', '-a', tag, path]);
+  async snapshotApply(path: string, tag: string, opts: StepOptions = {}): Promise<void> {
+    await this.run(qemuImgArgv.snapshot('apply', path, tag, this.binary), `restoring snapshot ${tag} of ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }
-  async snapshotDelete(path: string, tag: string): Promise<void> {
-    await this.run(['snapshot', '-d', tag, path]);
+  async snapshotDelete(path: string, tag: string, opts: StepOptions = {}): Promise<void> {
+    await this.run(qemuImgArgv.snapshot('delete', path, tag, this.binary), `deleting snapshot ${tag} of ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }
 
-  private async run(args: string[]): Promise<string> {
-    const r = await execa(this.binary, args, { env: TOOL_ENV, extendEnv: false, stdin: 'ignore', reject: false, timeout: 600_000 });
-    if (r.exitCode !== 0) {
-      const msg = String(r.stderr || r.stdout).trim();
-      throw new NovaError('internal', `qemu-img ${args[0]} failed: ${msg}`, { argv: args });
-    }
-    return String(r.stdout);
+  private async run(argv: string[], what: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<string> {
+    const r = await this.runner.run({ argv, timeoutMs, what: `qemu-img: ${what}`, ...(signal ? { signal } : {}) });
+    return r.stdout;
   }
-}
-
-export function parseConvertProgress(line: string): number | null {
-  const m = /\((\d+(?:\.\d+)?)\/100%\)/.exec(line);
-  return m ? Number(m[1]) : null;
 }

@@ -1,13 +1,11 @@
-// QEMU as an OS process: spawned detached (its own session, so it outlives the helper),
-// with only fds 0-2 and a clean environment; recognised later by pid + start time +
-// a command line naming the VM; waited for and killed with bounded waits.
-import { spawn } from 'node:child_process';
+// QEMU as an OS process: started detached through the ProcessRunner (its own session, so
+// it outlives the helper; fds 0-2 only; the runner's clean environment), recognised later
+// by pid + start time + a command line naming the VM, waited for and killed with bounded waits.
 import { open, readFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { NovaError } from '../../../src-shared/errors.js';
+import { ProcessRunner } from '../process/process-runner.js';
 import { processCmdline, processStartTime } from '../util/proc-stat.js';
-
-export const QEMU_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 
 export interface SpawnedQemu {
   pid: number;
@@ -16,28 +14,28 @@ export interface SpawnedQemu {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnQemu(argv: string[], opts: { logPath: string; uid?: number; gid?: number }): Promise<SpawnedQemu> {
+export async function spawnQemu(
+  argv: string[],
+  opts: { logPath: string; uid?: number; gid?: number; runner?: ProcessRunner },
+): Promise<SpawnedQemu> {
+  const runner = opts.runner ?? new ProcessRunner();
   const log = await open(opts.logPath, 'a', 0o600);
   try {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      detached: true,
+    const child = await runner.spawnDetached({
+      argv,
       stdio: ['ignore', log.fd, log.fd],
-      env: QEMU_ENV,
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: null, signal: null }));
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(new NovaError('unavailable', `cannot run ${argv[0]}: ${err.message}`)));
     });
     child.unref();
     const pid = child.pid!;
     const startTime = await processStartTime(pid);
     if (!startTime) {
-      const end = await Promise.race([exited, new Promise((r) => setTimeout(r, 500))]);
+      const end = await Promise.race([exited, sleep(500)]);
       throw new NovaError('internal', `QEMU exited at once (${JSON.stringify(end)}): ${await tailFile(opts.logPath)}`);
     }
     return { pid, startTime, exited };
@@ -46,10 +44,11 @@ export async function spawnQemu(argv: string[], opts: { logPath: string; uid?: n
   }
 }
 
-/** Polls until the socket accepts a connection; fails early when `gone` says the process ended. */
-export async function waitForSocket(path: string, timeoutMs: number, gone: () => Promise<boolean>): Promise<void> {
+/** Polls until the socket accepts a connection; fails early when `gone` says the process ended or on abort. */
+export async function waitForSocket(path: string, timeoutMs: number, gone: () => Promise<boolean>, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new NovaError('cancelled', `waiting for QEMU's QMP socket was cancelled`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = createConnection(path);
       s.once('connect', () => {

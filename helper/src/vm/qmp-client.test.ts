@@ -111,6 +111,24 @@ describe('QmpClient', () => {
     expect(isNovaError(err, 'timeout')).toBe(true);
   });
 
+  it('fails connect with a timeout naming qmp_capabilities when the monitor greets and then says nothing', async () => {
+    handler = () => undefined;
+    const t0 = Date.now();
+    await expect(QmpClient.connect(join(dir, 'qmp.sock'), { timeoutMs: 150, label: 'VM web1' })).rejects.toMatchObject({
+      code: 'timeout',
+      message: 'VM web1: QMP qmp_capabilities did not answer within 150 ms',
+    });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it("bounds every command of a monitor gone silent by the connection's deadline, naming the VM and the command", async () => {
+    handler = (cmd, sock) => cmd.execute === 'qmp_capabilities' && send(sock, { return: {}, id: cmd.id });
+    const qmp = await QmpClient.connect(join(dir, 'qmp.sock'), { timeoutMs: 150, label: 'VM web1' });
+    await expect(qmp.stop()).rejects.toMatchObject({ code: 'timeout', message: 'VM web1: QMP stop did not answer within 150 ms', details: { qmpCommand: 'stop' } });
+    await expect(qmp.queryBlockstats()).rejects.toMatchObject({ code: 'timeout', message: expect.stringContaining('query-blockstats') });
+    qmp.close();
+  });
+
   it('reports a missing socket as unavailable', async () => {
     const err = await QmpClient.connect(join(dir, 'none.sock')).catch((e: unknown) => e);
     expect(isNovaError(err, 'unavailable')).toBe(true);

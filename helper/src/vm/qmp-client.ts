@@ -60,16 +60,24 @@ export class QmpClient {
   private constructor(
     private readonly socket: Socket,
     private readonly logger: Logger | null,
+    /** Deadline of a command when its caller gives none. */
+    private readonly commandTimeoutMs: number,
+    /** Starts every message: "VM web1: QMP stop did not answer within 5000 ms". */
+    private readonly prefix: string,
   ) {}
 
-  /** Connects, reads the greeting and negotiates capabilities; bounded by timeoutMs. */
-  static async connect(path: string, opts: { timeoutMs?: number; logger?: Logger } = {}): Promise<QmpClient> {
+  /**
+   * Connects, reads the greeting and negotiates capabilities, each bounded by timeoutMs.
+   * `label` names whose monitor this is in every error ("VM web1").
+   */
+  static async connect(path: string, opts: { timeoutMs?: number; logger?: Logger; label?: string } = {}): Promise<QmpClient> {
     const timeoutMs = opts.timeoutMs ?? QMP_DEFAULT_TIMEOUT_MS;
     const socket = createConnection(path);
-    const client = new QmpClient(socket, opts.logger ?? null);
+    const prefix = opts.label ? `${opts.label}: ` : '';
+    const client = new QmpClient(socket, opts.logger ?? null, timeoutMs, prefix);
     const greeting = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new NovaError('timeout', `QMP at ${path} sent no greeting within ${timeoutMs} ms`));
+        reject(new NovaError('timeout', `${prefix}QMP at ${path} sent no greeting within ${timeoutMs} ms`));
       }, timeoutMs);
       client.greetingHandler = () => {
         clearTimeout(timer);
@@ -77,11 +85,11 @@ export class QmpClient {
       };
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new NovaError('unavailable', `cannot connect to QMP at ${path}: ${err.message}`));
+        reject(new NovaError('unavailable', `${prefix}cannot connect to QMP at ${path}: ${err.message}`));
       });
       socket.once('close', () => {
         clearTimeout(timer);
-        reject(new NovaError('unavailable', `QMP at ${path} closed before its greeting`));
+        reject(new NovaError('unavailable', `${prefix}QMP at ${path} closed before its greeting`));
       });
     });
     socket.setEncoding('utf8');
@@ -120,8 +128,8 @@ export class QmpClient {
   }
 
   /** Runs one command; QMP errors become NovaErrors carrying QEMU's class and description. */
-  execute<T = unknown>(command: string, args: Record<string, unknown> = {}, timeoutMs = QMP_DEFAULT_TIMEOUT_MS): Promise<T> {
-    if (this.closed) return Promise.reject(new NovaError('unavailable', `QMP closed; cannot run ${command}`));
+  execute<T = unknown>(command: string, args: Record<string, unknown> = {}, timeoutMs = this.commandTimeoutMs): Promise<T> {
+    if (this.closed) return Promise.reject(new NovaError('unavailable', `${this.prefix}QMP closed; cannot run ${command}`));
     const id = `nova-${this.nextId++}`;
     const message = Object.keys(args).length > 0 ? { execute: command, arguments: args, id } : { execute: command, id };
     const line = JSON.stringify(message);
@@ -129,7 +137,7 @@ export class QmpClient {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new NovaError('timeout', `QMP ${command} did not answer within ${timeoutMs} ms`));
+        reject(new NovaError('timeout', `${this.prefix}QMP ${command} did not answer within ${timeoutMs} ms`, { qmpCommand: command }));
       }, timeoutMs);
       this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, timer });
       this.socket.write(line + '\n');
@@ -152,7 +160,7 @@ export class QmpClient {
     return this.execute('system_reset').then(() => undefined);
   }
   /** QEMU may close the socket before answering `quit`: a close counts as success. */
-  async quit(timeoutMs = QMP_DEFAULT_TIMEOUT_MS): Promise<void> {
+  async quit(timeoutMs = this.commandTimeoutMs): Promise<void> {
     await Promise.race([this.execute('quit', {}, timeoutMs).catch((err: unknown) => {
       if (!this.closed) throw err;
     }), this.waitClosed()]);
@@ -200,16 +208,16 @@ export class QmpClient {
     }, 500);
     let deadlineTimer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      deadlineTimer = setTimeout(() => reject(new NovaError('timeout', `QMP job ${command} (${jobId}) did not finish within ${timeoutMs} ms`)), timeoutMs);
+      deadlineTimer = setTimeout(() => reject(new NovaError('timeout', `${this.prefix}QMP job ${command} (${jobId}) did not finish within ${timeoutMs} ms`, { qmpCommand: command })), timeoutMs);
     });
     deadline.catch(() => undefined);
     try {
       await this.execute(command, args);
       await Promise.race([done, deadline]);
-      if (this.closed) throw new NovaError('unavailable', `QEMU went away during ${command}`);
+      if (this.closed) throw new NovaError('unavailable', `${this.prefix}QEMU went away during ${command}`);
       const job = (await this.queryJobs()).find((j) => j.id === jobId);
       if (job) await this.execute('job-dismiss', { id: jobId });
-      if (job?.error) throw new NovaError('internal', `${command} failed: ${job.error}`, { qmpJob: job });
+      if (job?.error) throw new NovaError('internal', `${this.prefix}${command} failed: ${job.error}`, { qmpJob: job });
     } finally {
       clearTimeout(deadlineTimer);
       clearInterval(poll);
@@ -257,7 +265,7 @@ export class QmpClient {
     if ('error' in msg) {
       const error = msg.error as { class?: string; desc?: string };
       const code = error.class === 'CommandNotFound' ? 'unsupported' : 'failed_precondition';
-      pending.reject(new NovaError(code, `QMP ${pending.command}: ${error.desc ?? 'error'}`, { qmpClass: error.class }));
+      pending.reject(new NovaError(code, `${this.prefix}QMP ${pending.command}: ${error.desc ?? 'error'}`, { qmpClass: error.class }));
     } else {
       pending.resolve(msg.return);
     }
@@ -278,7 +286,7 @@ export class QmpClient {
     this.closed = true;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new NovaError('unavailable', `QMP closed while ${p.command} was pending`));
+      p.reject(new NovaError('unavailable', `${this.prefix}QMP closed while ${p.command} was pending`));
       this.pending.delete(id);
     }
     if (!this.sawShutdown) {

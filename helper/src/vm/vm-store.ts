@@ -1,10 +1,12 @@
-// The VM files in the state dir: definitions, runtime records and snapshot trees, each
-// versioned JSON written atomically. Older versions are migrated forward on read.
-import { readdir, readFile, rm } from 'node:fs/promises';
+// The VM records in the state dir, each a RecordStore format: the definition
+// (vms/NAME.json), the runtime record of a running or crashed VM (NAME.runtime.json) and
+// the snapshot tree (NAME.snapshots.json). Versioned JSON, atomic writes, forward-only
+// migrations; the file names and contents are those older Nova versions wrote.
 import { z } from 'zod';
 import { NovaError } from '../../../src-shared/errors.js';
-import { SnapshotTreeSchema, VmDefinitionSchema, type SnapshotTree, type VmDefinition } from '../../../src-shared/vm.js';
-import { writeJsonAtomic } from '../state/atomic-write.js';
+import { SnapshotTreeSchema, VM_DEFINITION_VERSION, VM_NAME_PATTERN, VmDefinitionSchema, type SnapshotTree, type VmDefinition } from '../../../src-shared/vm.js';
+import { RecordDamagedError, RecordStore, type RecordFormat } from '../state/record-store.js';
+import type { Logger } from '../util/logger.js';
 import type { VmLayout } from './vm-layout.js';
 
 export const RuntimeRecordSchema = z.strictObject({
@@ -28,80 +30,92 @@ export const RuntimeRecordSchema = z.strictObject({
 });
 export type RuntimeRecord = z.infer<typeof RuntimeRecordSchema>;
 
-const SnapshotFileSchema = SnapshotTreeSchema.extend({ version: z.literal(1) });
+export const VM_DEFINITION_RECORD: RecordFormat<VmDefinition> = {
+  what: 'VM definition',
+  version: VM_DEFINITION_VERSION,
+  schema: VmDefinitionSchema,
+  migrations: {},
+};
+export const VM_RUNTIME_RECORD: RecordFormat<RuntimeRecord> = { what: 'VM runtime record', version: 1, schema: RuntimeRecordSchema };
+export const VM_SNAPSHOTS_RECORD: RecordFormat<SnapshotTree> = { what: 'VM snapshot tree', version: 1, schema: SnapshotTreeSchema };
 
-/** Forward-only migrations, keyed by the version they upgrade from. */
-const DEFINITION_MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {};
+const NO_SNAPSHOTS: SnapshotTree = { current: null, snapshots: [] };
 
 export class VmStore {
-  constructor(private readonly layout: VmLayout) {}
+  private readonly definitions: RecordStore<VmDefinition>;
+  private readonly runtimes: RecordStore<RuntimeRecord>;
+  private readonly snapshotTrees: RecordStore<SnapshotTree>;
 
+  constructor(
+    layout: VmLayout,
+    private readonly logger?: Logger,
+  ) {
+    this.definitions = new RecordStore(VM_DEFINITION_RECORD, layout.vmsDir, '.json');
+    this.runtimes = new RecordStore(VM_RUNTIME_RECORD, layout.vmsDir, '.runtime.json');
+    this.snapshotTrees = new RecordStore(VM_SNAPSHOTS_RECORD, layout.vmsDir, '.snapshots.json');
+  }
+
+  /** VM names never hold a dot, so NAME.runtime.json and NAME.snapshots.json are not VMs. */
   async listNames(): Promise<string[]> {
-    const files = await readdir(this.layout.vmsDir).catch(() => [] as string[]);
-    return files
-      .filter((f) => f.endsWith('.json') && !f.endsWith('.runtime.json') && !f.endsWith('.snapshots.json') && !f.startsWith('.'))
-      .map((f) => f.slice(0, -'.json'.length))
-      .sort();
+    return (await this.definitions.names()).filter((n) => VM_NAME_PATTERN.test(n));
   }
 
   async exists(name: string): Promise<boolean> {
-    return (await this.readJson(this.layout.definition(name))) !== null;
+    try {
+      return (await this.definitions.load(name)) !== null;
+    } catch (err) {
+      // A damaged file still holds the name: creating over it would lose what it says.
+      if (err instanceof RecordDamagedError) return true;
+      throw err;
+    }
   }
 
   async loadDefinition(name: string): Promise<VmDefinition> {
-    const raw = await this.readJson(this.layout.definition(name));
-    if (raw === null) throw new NovaError('not_found', `VM ${name} does not exist`);
-    let value = raw as Record<string, unknown>;
-    for (let v = Number(value.version); DEFINITION_MIGRATIONS[v]; v = Number(value.version)) {
-      value = DEFINITION_MIGRATIONS[v]!(value);
+    let def: VmDefinition | null;
+    try {
+      def = await this.definitions.load(name);
+    } catch (err) {
+      if (err instanceof RecordDamagedError) throw new NovaError('internal', `VM ${name}: its definition file is invalid: ${err.problem}`, { file: err.file });
+      throw err;
     }
-    const parsed = VmDefinitionSchema.safeParse(value);
-    if (!parsed.success) throw new NovaError('internal', `VM ${name}: its definition file is invalid: ${parsed.error.message}`);
-    return parsed.data;
+    if (!def) throw new NovaError('not_found', `VM ${name} does not exist`);
+    return def;
   }
 
   async saveDefinition(def: VmDefinition): Promise<void> {
-    await writeJsonAtomic(this.layout.definition(def.name), VmDefinitionSchema.parse(def));
+    await this.definitions.save(def.name, def);
   }
 
+  /** A damaged runtime record counts as none (the VM shows as stopped), and is logged. */
   async loadRuntime(name: string): Promise<RuntimeRecord | null> {
-    const raw = await this.readJson(this.layout.runtime(name));
-    if (raw === null) return null;
-    const parsed = RuntimeRecordSchema.safeParse(raw);
-    return parsed.success ? parsed.data : null;
+    try {
+      return await this.runtimes.load(name);
+    } catch (err) {
+      if (!(err instanceof RecordDamagedError)) throw err;
+      this.logger?.warn({ vm: name, file: err.file, problem: err.problem }, 'ignoring a damaged runtime record');
+      return null;
+    }
   }
 
   async saveRuntime(name: string, record: RuntimeRecord): Promise<void> {
-    await writeJsonAtomic(this.layout.runtime(name), record);
+    await this.runtimes.save(name, record);
   }
 
   async removeRuntime(name: string): Promise<void> {
-    await rm(this.layout.runtime(name), { force: true });
+    await this.runtimes.remove(name);
   }
 
   async loadSnapshots(name: string): Promise<SnapshotTree> {
-    const raw = await this.readJson(this.layout.snapshots(name));
-    if (raw === null) return { current: null, snapshots: [] };
-    const { version: _v, ...tree } = SnapshotFileSchema.parse(raw);
-    return tree;
+    return (await this.snapshotTrees.load(name)) ?? NO_SNAPSHOTS;
   }
 
   async saveSnapshots(name: string, tree: SnapshotTree): Promise<void> {
-    await writeJsonAtomic(this.layout.snapshots(name), { version: 1, ...tree });
+    await this.snapshotTrees.save(name, tree);
   }
 
   async removeAll(name: string): Promise<void> {
-    await rm(this.layout.snapshots(name), { force: true });
-    await rm(this.layout.runtime(name), { force: true });
-    await rm(this.layout.definition(name), { force: true });
-  }
-
-  private async readJson(path: string): Promise<unknown> {
-    try {
-      return JSON.parse(await readFile(path, 'utf8')) as unknown;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new NovaError('internal', `cannot read ${path}: ${(err as Error).message}`);
-    }
+    await this.snapshotTrees.remove(name);
+    await this.runtimes.remove(name);
+    await this.definitions.remove(name);
   }
 }

@@ -1,0 +1,6 @@
+openssl
+passwd
+-6
+-salt
+saltsalt
+-stdin

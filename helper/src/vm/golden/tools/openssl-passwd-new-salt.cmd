@@ -1,0 +1,4 @@
+openssl
+passwd
+-6
+-stdin

@@ -1,0 +1,9 @@
+qemu-img
+convert
+-p
+-f
+qcow2
+-O
+qcow2
+/var/lib/nova/vms/web/disk0.qcow2
+/var/lib/nova/vms/web2/disk0.qcow2

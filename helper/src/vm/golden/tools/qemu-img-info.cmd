@@ -1,0 +1,4 @@
+qemu-img
+info
+--output=json
+/srv/images/debian.vmdk

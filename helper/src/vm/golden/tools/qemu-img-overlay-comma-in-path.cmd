@@ -1,0 +1,10 @@
+qemu-img
+create
+-q
+-f
+qcow2
+-b
+/srv/a,b/base.qcow2
+-F
+qcow2
+/srv/a,b/disk0.qcow2

@@ -1,0 +1,10 @@
+qemu-img
+create
+-q
+-f
+qcow2
+-b
+/var/lib/nova/images/debian.raw
+-F
+raw
+/var/lib/nova/vms/web/disk0.qcow2

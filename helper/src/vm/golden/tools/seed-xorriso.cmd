@@ -1,0 +1,13 @@
+xorriso
+-as
+genisoimage
+-output
+/var/lib/nova/vms/web/cidata.iso.tmp
+-volid
+cidata
+-joliet
+-rock
+-quiet
+/var/lib/nova/vms/web/cidata/user-data
+/var/lib/nova/vms/web/cidata/meta-data
+/var/lib/nova/vms/web/cidata/network-config

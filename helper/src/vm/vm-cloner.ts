@@ -1,0 +1,68 @@
+// Clones of a stopped VM: linked (a qcow2 overlay on each of a template's disks, made in
+// moments) or full (each disk copied by `qemu-img convert -p`, with progress per disk).
+// A cancel stops qemu-img where it is, and the clone's folder and records are removed:
+// no VM, no folder and no disk are left of it.
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NovaError } from '../../../src-shared/errors.js';
+import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+import type { OperationHandle } from '../operations/operation-manager.js';
+import type { QemuImg } from './qemu-img.js';
+import type { VmLayout } from './vm-layout.js';
+import type { VmStore } from './vm-store.js';
+
+export class VmCloner {
+  constructor(
+    private readonly layout: VmLayout,
+    private readonly store: VmStore,
+    private readonly img: QemuImg,
+  ) {}
+
+  /** Runs inside the clone operation, holding both names. */
+  async clone(source: VmDefinition, target: string, linked: boolean, op: OperationHandle): Promise<VmDefinition> {
+    if (await this.store.exists(target)) throw new NovaError('already_exists', `VM ${target} already exists`);
+    if (linked && !source.template) throw new NovaError('failed_precondition', `a linked clone needs a template: mark ${source.name} as a template first`);
+    const dir = this.layout.vmDir(target);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    op.onUndo(async () => {
+      await rm(dir, { recursive: true, force: true });
+      await this.store.removeAll(target);
+    });
+    try {
+      const disks: VmDisk[] = [];
+      for (const [i, d] of source.disks.entries()) {
+        op.throwIfCancelled();
+        const path = join(dir, `${d.id}.qcow2`);
+        if (linked) {
+          op.progress({ phase: `creating ${d.id} on ${source.name}'s disk` });
+          await this.img.createOverlay(path, d.path, d.format, { signal: op.signal });
+        } else {
+          await this.copyDisk(d, path, `copying ${d.id} (${i + 1} of ${source.disks.length})`, op);
+        }
+        disks.push({ ...d, path, format: 'qcow2', owned: true });
+      }
+      op.throwIfCancelled();
+      op.progress({ phase: 'saving the definition', cancellable: false });
+      if (source.firmware === 'uefi') {
+        await copyFile(this.layout.runtimePaths(source.name).uefiVars, this.layout.runtimePaths(target).uefiVars).catch(() => undefined);
+      }
+      const def: VmDefinition = { ...source, name: target, disks, template: false, createdAt: new Date().toISOString() };
+      await this.store.saveDefinition(def);
+      return def;
+    } catch (err) {
+      if (!op.signal.aborted) throw err;
+      throw new NovaError('cancelled', `clone of VM ${source.name} to ${target} was cancelled; nothing of ${target} was kept`);
+    }
+  }
+
+  /** The disk's virtual size is what qemu-img's percentage counts, so bytes follow from it. */
+  private async copyDisk(d: VmDisk, path: string, phase: string, op: OperationHandle): Promise<void> {
+    const size = (await this.img.info(d.path, { signal: op.signal }).catch(() => null))?.['virtual-size'] ?? null;
+    op.progress({ phase, fraction: 0, bytesDone: size === null ? null : 0, bytesTotal: size });
+    const onProgress = (percent: number) => {
+      const fraction = percent / 100;
+      op.progress({ fraction, bytesDone: size === null ? null : Math.round(fraction * size) });
+    };
+    await this.img.convert(d.path, path, { srcFormat: d.format, dstFormat: 'qcow2', onProgress, signal: op.signal });
+  }
+}

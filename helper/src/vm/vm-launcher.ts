@@ -1,0 +1,199 @@
+// Starting a VM: its runtime files, the user QEMU runs as, its tap and cloud-init seed,
+// QEMU's command line and process, its QMP monitor, and then the boot watchdog for
+// guests that talk on their serial console. Each step reports its phase; a cancel or a
+// failure at any point kills QEMU and gives everything back, leaving the VM stopped.
+import { randomBytes } from 'node:crypto';
+import { chown } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { NovaError, isNovaError } from '../../../src-shared/errors.js';
+import type { VmDefinition, VmState } from '../../../src-shared/vm.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+import type { Logger } from '../util/logger.js';
+import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
+import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
+import { buildQemuArgv } from './qemu-argv.js';
+import { isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
+import { QmpClient } from './qmp-client.js';
+import { chooseQemuUser, type Credentials } from './run-as-user.js';
+import type { VmLayout } from './vm-layout.js';
+import type { VmNetworkPort, VmTap } from './vm-network.js';
+import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
+import type { VmRuntimeFiles } from './vm-runtime-files.js';
+import type { RuntimeRecord } from './vm-store.js';
+
+export interface LauncherOptions {
+  layout: VmLayout;
+  files: VmRuntimeFiles;
+  networks: VmNetworkPort;
+  runner: ProcessRunner;
+  logger: Logger;
+  hooks: VmRuntimeHooks;
+  hostAccelerator: () => Promise<'kvm' | 'tcg'>;
+  backingOf: (path: string) => Promise<string | null>;
+  qemuBinary: string;
+  ovmfCode: string | null;
+  bootWatchdogMs: number | undefined;
+  /** Time QEMU gets to open its QMP socket. */
+  qmpReadyTimeoutMs: number;
+  /** Deadline of each QMP command (and of the greeting). */
+  qmpTimeoutMs: number;
+}
+
+/** What a start reports and listens to: the operation's phase and its cancel. */
+export interface StartSteps {
+  signal: AbortSignal;
+  phase: (phase: string) => void;
+  /** Called with the runtime as soon as it exists, before the boot watchdog. */
+  started: (runtime: VmRuntime) => void;
+}
+
+export const PHASE_STARTING_QEMU = 'starting QEMU';
+export const PHASE_FIRST_OUTPUT = "waiting for the guest's first output";
+
+export class VmLauncher {
+  constructor(private readonly o: LauncherOptions) {}
+
+  /** QEMU running with its monitor answering and, for serial-console guests, the guest talking. */
+  async start(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
+    const watch = expectsSerialOutput(def.kernel?.cmdline);
+    const bound = this.o.bootWatchdogMs ?? DEFAULT_BOOT_WATCHDOG_MS;
+    for (let attempt = 1; ; attempt++) {
+      const runtime = await this.launch(def, runAs, steps);
+      steps.started(runtime);
+      if (!watch) return runtime;
+      steps.phase(attempt === 1 ? PHASE_FIRST_OUTPUT : `${PHASE_FIRST_OUTPUT} (second try)`);
+      const gone = async () => !(await isAlive(runtime.record.pid, runtime.record.startTime));
+      if (await waitForSerialOutput(runtime.record.serialLog, bound, gone, steps.signal)) return runtime;
+      if (steps.signal.aborted) {
+        await runtime.kill();
+        throw new NovaError('cancelled', `start of VM ${def.name} was cancelled while the guest booted; QEMU was stopped`);
+      }
+      const reason = `boot watchdog: no serial output within ${bound} ms (attempt ${attempt})`;
+      this.o.logger.warn({ vm: def.name, attempt }, reason);
+      if (attempt >= 2) {
+        await runtime.kill();
+        await this.o.files.markCrashed(def.name, runtime.record, `${reason}; the guest hung at boot twice`);
+        this.o.hooks.onState(def.name, 'crashed', `${reason}; the guest hung at boot twice`);
+        throw new NovaError('timeout', `VM ${def.name} did not boot: no serial output within ${bound} ms, twice`);
+      }
+      steps.phase('restarting QEMU: the guest printed nothing');
+      await runtime.kill();
+    }
+  }
+
+  private async launch(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
+    const name = def.name;
+    const { signal } = steps;
+    const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
+    const paths = await this.o.files.prepare(def);
+    const user = await chooseQemuUser(def, runAs, {
+      runDir: this.o.layout.vmRunDir(name),
+      vmDir: this.o.layout.vmDir(name),
+      backingOf: this.o.backingOf,
+      ovmfCode: this.o.ovmfCode,
+      onRoot: (why) => this.o.logger.info({ vm: name, uid: runAs?.uid, why }, 'QEMU runs as root: the calling user cannot reach everything it needs'),
+    });
+    if (user) {
+      const owned = def.disks.filter((d) => d.owned).map((d) => d.path);
+      for (const p of [this.o.layout.vmRunDir(name), this.o.layout.vmDir(name), ...owned]) await chown(p, user.uid, user.gid);
+    }
+    const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
+    const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
+    const logPath = this.o.layout.qemuLog(name);
+    this.emit(name, 'starting', null);
+    let tap: VmTap | null = null;
+    let spawned: SpawnedQemu;
+    try {
+      if (def.network.mode === 'nova') {
+        steps.phase(`attaching to network ${def.network.network}`);
+        tap = await this.o.networks.attachTap(def.network.network, name, user ?? undefined);
+      }
+      const seed = def.cloudInit ? this.o.layout.cloudInitSeed(name) : null;
+      if (def.cloudInit && seed) {
+        steps.phase('writing the cloud-init seed');
+        const nic = def.network.mode === 'none' ? null : { mac: tap?.mac ?? null };
+        await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic }), { runner: this.o.runner, signal });
+        if (user) await chown(seed, user.uid, user.gid);
+      }
+      if (signal.aborted) throw cancelled(name);
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed });
+      steps.phase(PHASE_STARTING_QEMU);
+      this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
+      spawned = await spawnQemu(argv, { logPath, runner: this.o.runner, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+    } catch (err) {
+      if (tap) await this.o.files.releaseTap(name, tap);
+      await this.o.files.remove(name, null);
+      this.emit(name, 'stopped', signal.aborted ? 'start cancelled' : (err as Error).message);
+      throw signal.aborted ? cancelled(name) : err;
+    }
+    const record: RuntimeRecord = {
+      version: 1,
+      pid: spawned.pid,
+      startTime: spawned.startTime,
+      startedAt: new Date().toISOString(),
+      accel,
+      qmpSocket: paths.qmpSocket,
+      serialSocket: paths.serialSocket,
+      serialLog: paths.serialLog,
+      vncSocket: def.display.vnc ? paths.vncSocket : null,
+      vncWebsocketPort: vncPort,
+      vncPassword,
+      spiceSocket: def.display.spice ? paths.spiceSocket : null,
+      tap,
+      crashed: null,
+    };
+    let exitNote: string | null = null;
+    void spawned.exited.then(({ code, signal: sig }) => {
+      exitNote = sig ? `QEMU was killed by ${sig}` : `QEMU exited with code ${code}`;
+    });
+    // A cancel now kills QEMU at once; whatever waits on it then fails fast.
+    const onAbort = () => void killQemu(spawned.pid, spawned.startTime).catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.o.files.saveRecord(name, record);
+      const gone = async () => !(await isAlive(spawned.pid, spawned.startTime));
+      await waitForSocket(paths.qmpSocket, this.o.qmpReadyTimeoutMs, gone, signal);
+      const qmp = await QmpClient.connect(paths.qmpSocket, { timeoutMs: this.o.qmpTimeoutMs, label: `VM ${name}`, logger: this.o.logger.child({ vm: name, component: 'qmp' }) });
+      try {
+        if (signal.aborted) throw cancelled(name);
+        if (vncPassword) await qmp.setVncPassword(vncPassword);
+      } catch (err) {
+        qmp.close();
+        throw err;
+      }
+      return new VmRuntime({ name, record, qmp, initial: 'running', hooks: this.o.hooks, logger: this.o.logger, qemuLog: logPath, exitNote: () => exitNote });
+    } catch (err) {
+      await killQemu(spawned.pid, spawned.startTime).catch(() => undefined);
+      await this.o.files.remove(name, record);
+      if (signal.aborted) {
+        this.emit(name, 'stopped', 'start cancelled');
+        throw cancelled(name);
+      }
+      const log = await tailFile(logPath);
+      this.emit(name, 'stopped', log);
+      throw isNovaError(err) ? new NovaError(err.code, `VM ${name} did not start: ${err.message}; QEMU said: ${log}`, err.details) : err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private emit(name: string, state: VmState, reason: string | null): void {
+    this.o.hooks.onState(name, state, reason);
+  }
+}
+
+function cancelled(name: string): NovaError {
+  return new NovaError('cancelled', `start of VM ${name} was cancelled; QEMU was stopped and nothing of the run was kept`);
+}
+
+/** A free TCP port on 127.0.0.1 for VNC's websocket (QEMU takes no unix socket there). */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,140 @@
+// Making a VM's definition and disks: a new VM from a spec (a new disk, an overlay on an
+// image, overlays on a template's disks, or an image used as it is) and the changes
+// `vm.update` makes to a stopped VM. Every caller path is resolved before anything is
+// made; whatever was made is removed again when the create fails or is cancelled.
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { NovaError } from '../../../src-shared/errors.js';
+import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
+import type { OperationHandle } from '../operations/operation-manager.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+import { cloudInitDefinition } from './cloud-init-seed.js';
+import type { PathGuard } from './path-guard.js';
+import type { QemuImg } from './qemu-img.js';
+import type { VmLayout } from './vm-layout.js';
+import type { VmNetworkPort } from './vm-network.js';
+import type { VmStore } from './vm-store.js';
+
+export interface ProvisionerOptions {
+  layout: VmLayout;
+  store: VmStore;
+  guard: PathGuard;
+  img: QemuImg;
+  runner: ProcessRunner;
+  networks: VmNetworkPort;
+  ovmfCode: string | undefined;
+  ovmfVars: string | undefined;
+}
+
+export class VmProvisioner {
+  constructor(private readonly o: ProvisionerOptions) {}
+
+  /** Runs inside the create operation, holding the new name (and the template's). */
+  async create(spec: VmCreateSpec, op: OperationHandle): Promise<VmDefinition> {
+    const { store, guard, img } = this.o;
+    const { signal } = op;
+    op.progress({ phase: 'checking the settings' });
+    if (await store.exists(spec.name)) throw new NovaError('already_exists', `VM ${spec.name} already exists`);
+    // Sizes arrive parsed to whole MiB by the contract's schema (src-shared/vocabulary/size.ts).
+    const mem = spec.memory;
+    const template = spec.fromTemplate ? await store.loadDefinition(spec.fromTemplate) : null;
+    if (template && !template.template) throw new NovaError('failed_precondition', `VM ${spec.fromTemplate} is not a template`);
+    const image = spec.image ? await guard.existingFile('image', spec.image) : null;
+    const iso = spec.iso ? await guard.existingFile('ISO', spec.iso) : null;
+    const kernel = spec.kernel ? await guard.existingFile('kernel', spec.kernel) : null;
+    const initrd = spec.initrd ? await guard.existingFile('initrd', spec.initrd) : null;
+    const newDisk = spec.diskSize !== undefined ? spec.diskSize * MEBIBYTE : null;
+    if (spec.machine === 'microvm' && !kernel && !template?.kernel) {
+      throw new NovaError('invalid_argument', 'a microvm boots a kernel directly: give kernel (and initrd)');
+    }
+    if (initrd && !kernel) throw new NovaError('invalid_argument', 'an initrd needs a kernel');
+    if (spec.firmware === 'uefi' && !this.o.ovmfCode) throw new NovaError('unsupported', 'UEFI firmware needs OVMF (install the ovmf package)');
+    const network = vmNetworkFromChoice(spec.network);
+    if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
+    const cloudInit = spec.cloudInit ? await cloudInitDefinition(spec.cloudInit, null, { runner: this.o.runner, signal }) : null;
+    op.throwIfCancelled();
+
+    const dir = this.o.layout.vmDir(spec.name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    op.onUndo(async () => {
+      await rm(dir, { recursive: true, force: true });
+      await store.removeAll(spec.name);
+    });
+    const disks: VmDisk[] = [];
+    for (const d of template?.disks ?? []) {
+      op.progress({ phase: `creating ${d.id} on template ${template!.name}'s disk` });
+      const path = join(dir, `${d.id}.qcow2`);
+      await img.createOverlay(path, d.path, d.format, { signal });
+      disks.push({ id: d.id, path, format: 'qcow2', owned: true, readOnly: false });
+    }
+    const id = `disk${disks.length}`;
+    if (image) {
+      const info = await img.info(image, { signal });
+      if (spec.linkedImage) {
+        op.progress({ phase: `creating ${id} on image ${basename(image)}` });
+        const path = join(dir, `${id}.qcow2`);
+        await img.createOverlay(path, image, info.format, { signal });
+        if (newDisk && newDisk > info['virtual-size']) await img.resize(path, newDisk, { signal });
+        disks.push({ id, path, format: 'qcow2', owned: true, readOnly: false });
+      } else {
+        disks.push({ id, path: image, format: info.format === 'qcow2' ? 'qcow2' : 'raw', owned: false, readOnly: false });
+      }
+    } else if (newDisk) {
+      op.progress({ phase: `creating ${id}` });
+      const path = join(dir, `${id}.qcow2`);
+      await img.create(path, newDisk, { signal });
+      disks.push({ id, path, format: 'qcow2', owned: true, readOnly: false });
+    }
+    op.throwIfCancelled();
+    op.progress({ phase: 'saving the definition', cancellable: false });
+    const def: VmDefinition = {
+      version: 1,
+      name: spec.name,
+      osType: template?.osType ?? spec.osType,
+      cpus: spec.cpus,
+      memoryMiB: mem,
+      machine: template?.machine ?? spec.machine,
+      firmware: template?.firmware ?? spec.firmware,
+      accel: spec.accel,
+      disks,
+      iso,
+      kernel: kernel ? { kernel, initrd, cmdline: spec.cmdline ?? '' } : (template?.kernel ?? null),
+      network,
+      cloudInit,
+      display:
+        spec.machine === 'microvm'
+          ? { vnc: false, spice: false }
+          : { vnc: spec.display === 'vnc' || spec.display === 'both', spice: spec.display === 'spice' || spec.display === 'both' },
+      template: false,
+      description: spec.description,
+      createdAt: new Date().toISOString(),
+    };
+    if (def.firmware === 'uefi' && this.o.ovmfVars) await copyFile(this.o.ovmfVars, this.o.layout.runtimePaths(def.name).uefiVars);
+    await store.saveDefinition(def);
+    return def;
+  }
+
+  /** The definition `spec` makes of `def`; the caller checks the VM is stopped and saves it. */
+  async updated(def: VmDefinition, spec: VmUpdateSpec): Promise<VmDefinition> {
+    const next: VmDefinition = { ...def };
+    if (spec.cpus !== undefined) next.cpus = spec.cpus;
+    if (spec.memory !== undefined) next.memoryMiB = spec.memory;
+    if (spec.accel !== undefined) next.accel = spec.accel;
+    if (spec.description !== undefined) next.description = spec.description;
+    if (spec.cmdline !== undefined) {
+      if (!def.kernel) throw new NovaError('invalid_argument', `VM ${spec.name} boots from disk: a kernel command line needs direct kernel boot`);
+      next.kernel = { ...def.kernel, cmdline: spec.cmdline };
+    }
+    if (spec.network !== undefined) {
+      next.network = vmNetworkFromChoice(spec.network);
+      if (next.network.mode === 'nova') await this.o.networks.checkNetwork(next.network.network);
+    }
+    if (spec.cloudInit !== undefined) {
+      next.cloudInit = spec.cloudInit === null ? null : await cloudInitDefinition(spec.cloudInit, def.cloudInit, { runner: this.o.runner });
+    }
+    if (spec.display !== undefined && def.machine !== 'microvm') {
+      next.display = { vnc: spec.display === 'vnc' || spec.display === 'both', spice: spec.display === 'spice' || spec.display === 'both' };
+    }
+    return next;
+  }
+}

@@ -1,0 +1,45 @@
+// Finding a running VM again after a helper restart: its runtime record names a pid, a
+// start time and a QMP socket, and the QEMU counts as this VM's only when the pid is
+// alive with that start time and its command line names the VM (as Proxmox and Incus
+// check). A QEMU whose monitor does not answer within the deadline is killed: one the
+// helper cannot control is worse than none.
+import type { Logger } from '../util/logger.js';
+import { isQemuOfVm, killQemu, tailFile, waitForExit } from './qemu-process.js';
+import { QmpClient } from './qmp-client.js';
+import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
+import type { RuntimeRecord } from './vm-store.js';
+
+/** How long a QEMU whose monitor failed may take to finish dying on its own. */
+const DYING_WAIT_MS = 1_000;
+
+export interface RecoveryOptions {
+  hooks: VmRuntimeHooks;
+  logger: Logger;
+  qemuLog: string;
+  qmpTimeoutMs: number;
+}
+
+/** The VM's runtime again, or why it counts as crashed. */
+export async function recoverRuntime(name: string, record: RuntimeRecord, o: RecoveryOptions): Promise<{ runtime: VmRuntime } | { crashReason: string }> {
+  if (!(await isQemuOfVm(record.pid, record.startTime, name))) return gone(record, o);
+  let qmp: QmpClient | null = null;
+  try {
+    qmp = await QmpClient.connect(record.qmpSocket, { timeoutMs: o.qmpTimeoutMs, label: `VM ${name}`, logger: o.logger.child({ vm: name, component: 'qmp' }) });
+    const status = await qmp.queryStatus();
+    const initial = status.status === 'paused' ? 'paused' : 'running';
+    o.logger.info({ vm: name, pid: record.pid }, 'reattached to running VM');
+    return { runtime: new VmRuntime({ name, record, qmp, initial, hooks: o.hooks, logger: o.logger, qemuLog: o.qemuLog }) };
+  } catch (err) {
+    qmp?.close();
+    // A QEMU that was dying as the helper came up drops its monitor too: that is no reason to kill.
+    if (await waitForExit(record.pid, record.startTime, DYING_WAIT_MS)) return gone(record, o);
+    o.logger.error({ err, vm: name }, 'cannot reach QMP of a running VM; killing it');
+    await killQemu(record.pid, record.startTime).catch(() => undefined);
+    return { crashReason: `QMP unreachable after helper restart (${(err as Error).message}); QEMU was killed` };
+  }
+}
+
+async function gone(record: RuntimeRecord, o: RecoveryOptions): Promise<{ crashReason: string }> {
+  const log = await tailFile(o.qemuLog, 3);
+  return { crashReason: `QEMU (pid ${record.pid}) was gone when the helper started; log: ${log}` };
+}

@@ -1,0 +1,98 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VmLayout } from './vm-layout.js';
+import { VmStore } from './vm-store.js';
+
+let dir = '';
+let layout: VmLayout;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nv8v-store-'));
+  layout = new VmLayout(dir, join(dir, 'run'));
+  await mkdir(layout.vmsDir, { recursive: true });
+});
+afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+// Files exactly as the Nova before RecordStore wrote them.
+const OLD_DEFINITION = {
+  version: 1,
+  name: 'web1',
+  osType: 'linux',
+  cpus: 1,
+  memoryMiB: 256,
+  machine: 'q35',
+  firmware: 'bios',
+  accel: 'auto',
+  disks: [{ id: 'disk0', path: '/var/lib/nova/vms/web1/disk0.qcow2', format: 'qcow2', owned: true, readOnly: false }],
+  iso: null,
+  kernel: null,
+  network: { mode: 'none' },
+  cloudInit: null,
+  display: { vnc: true, spice: false },
+  template: false,
+  description: '',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+const OLD_RUNTIME_WITHOUT_TAP = {
+  version: 1,
+  pid: 4242,
+  startTime: '123456',
+  startedAt: '2026-01-01T00:00:01.000Z',
+  accel: 'tcg',
+  qmpSocket: '/run/nova/vms/web1/qmp.sock',
+  serialSocket: '/run/nova/vms/web1/serial.sock',
+  serialLog: '/var/lib/nova/vms/web1/serial.log',
+  vncSocket: null,
+  vncWebsocketPort: null,
+  vncPassword: null,
+  spiceSocket: null,
+  crashed: null,
+};
+const OLD_SNAPSHOTS = {
+  version: 1,
+  current: 'one',
+  snapshots: [{ name: 'one', parent: null, createdAt: '2026-01-01T00:00:02.000Z', withMemory: true, vmStateSize: 1024, description: '' }],
+};
+
+describe('VmStore', () => {
+  it('reads the files older Nova versions wrote, at their paths', async () => {
+    await writeFile(join(layout.vmsDir, 'web1.json'), JSON.stringify(OLD_DEFINITION));
+    await writeFile(join(layout.vmsDir, 'web1.runtime.json'), JSON.stringify(OLD_RUNTIME_WITHOUT_TAP));
+    await writeFile(join(layout.vmsDir, 'web1.snapshots.json'), JSON.stringify(OLD_SNAPSHOTS));
+    const store = new VmStore(layout);
+    expect(await store.listNames()).toEqual(['web1']);
+    expect(await store.loadDefinition('web1')).toEqual(OLD_DEFINITION);
+    expect(await store.loadRuntime('web1')).toEqual({ ...OLD_RUNTIME_WITHOUT_TAP, tap: null });
+    const { version: _v, ...tree } = OLD_SNAPSHOTS;
+    expect(await store.loadSnapshots('web1')).toEqual(tree);
+  });
+
+  it('writes them back in the same shape and places', async () => {
+    const store = new VmStore(layout);
+    await store.saveDefinition(OLD_DEFINITION as never);
+    const { version: _v, ...tree } = OLD_SNAPSHOTS;
+    await store.saveSnapshots('web1', tree);
+    expect(JSON.parse(await readFile(join(layout.vmsDir, 'web1.json'), 'utf8'))).toEqual(OLD_DEFINITION);
+    expect(JSON.parse(await readFile(join(layout.vmsDir, 'web1.snapshots.json'), 'utf8'))).toEqual(OLD_SNAPSHOTS);
+    await store.removeAll('web1');
+    expect(await readdir(layout.vmsDir)).toEqual([]);
+  });
+
+  it('tells a missing VM from a damaged one, and shows a damaged runtime record as none', async () => {
+    const store = new VmStore(layout);
+    await expect(store.loadDefinition('nope')).rejects.toMatchObject({ code: 'not_found' });
+    expect(await store.exists('nope')).toBe(false);
+    await writeFile(join(layout.vmsDir, 'bad.json'), '{"version":1,"name":');
+    await expect(store.loadDefinition('bad')).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/^VM bad: its definition file is invalid/) });
+    expect(await store.exists('bad')).toBe(true);
+    await writeFile(join(layout.vmsDir, 'bad.runtime.json'), '{"version":1}');
+    expect(await store.loadRuntime('bad')).toBeNull();
+    expect(await store.loadSnapshots('bad')).toEqual({ current: null, snapshots: [] });
+  });
+
+  it('refuses a definition written by a newer Nova instead of guessing', async () => {
+    await writeFile(join(layout.vmsDir, 'web2.json'), JSON.stringify({ ...OLD_DEFINITION, name: 'web2', version: 99 }));
+    await expect(new VmStore(layout).loadDefinition('web2')).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringMatching(/newer Nova/) });
+  });
+});
