@@ -187,7 +187,8 @@ describe('capsules through the helper', () => {
     const name = C('race');
     await createCapsule('race', { command: ['sh', '-c', 'sleep 0.5; exit 0'], stopTimeoutSec: 5 });
     await client.call('capsule.start', { name });
-    const exitFile = join(dir, 'state', 'capsules', name, 'run', 'exit.json');
+    // conmon's exit file: the status, written when the container ends.
+    const exitFile = join(dir, 'state', 'capsules', name, 'run', 'exit');
     // Freeze the helper, let the capsule end on its own, then ask for a stop: on waking, the
     // helper sees the stop request and the exit at once, in either order.
     helper!.process.kill('SIGSTOP');
@@ -207,7 +208,7 @@ describe('capsules through the helper', () => {
 });
 
 describe('a pull from a real registry', () => {
-  it('pulls an image pushed to a local docker-registry with progress events, and runs it', async () => {
+  it('pulls an image pushed to a local docker-registry as an operation with progress, and runs it', async () => {
     registryPort = await freePort();
     const config = join(dir, 'registry.yml');
     await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'registry')}\nhttp:\n  addr: 127.0.0.1:${registryPort}\n`);
@@ -226,14 +227,17 @@ describe('a pull from a real registry', () => {
       return r.status === 0;
     }, 20_000);
 
-    const before = events.length;
-    const img = await client.call('ociImage.pull', { reference: ref, tlsVerify: false, name: `nv5-${RUN}-pulled` });
+    let opId = '';
+    const img = await client.call('ociImage.pull', { reference: ref, tlsVerify: false, name: `nv5-${RUN}-pulled` }, { onOperation: (id) => (opId = id) });
     expect(img.source).toBe('pull');
     expect(img.config.cmd).toEqual(['sh', '-c', 'echo pulled-and-ran']);
-    const phases = events.slice(before).flatMap((e) => (e.name === 'ociImage.pullProgressed' ? [e.payload.phase] : []));
-    expect(phases[0]).toBe('resolving');
-    expect(phases).toContain('copying');
-    expect(phases.at(-1)).toBe('done');
+    const steps = events.flatMap((e) => (e.name === 'operation.changed' && e.payload.id === opId ? [e.payload] : []));
+    const phases = [...new Set(steps.map((o) => o.progress.phase))];
+    expect(phases[0]).toBe('starting');
+    expect(phases).toContain('resolving');
+    expect(phases).toContain('copying blob 1 of 2');
+    expect(phases.slice(-3)).toEqual(['unpacking', 'recording the image', 'done']);
+    expect(steps.at(-1)).toMatchObject({ kind: 'ociImage.pull', state: 'succeeded', resource: { kind: 'ociImage', name: `nv5-${RUN}-pulled:latest` } });
 
     const name = C('pulled');
     made.push(name);
