@@ -12,6 +12,7 @@ import type { OperationManager, Requester } from '../operations/operation-manage
 import type { ProcessRunner } from '../process/process-runner.js';
 import { readRecord, writeRecord } from '../state/record-store.js';
 import type { Logger } from '../util/logger.js';
+import { whenCancelled } from './cancelled.js';
 import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
 import { CapsuleLayout, checkCapsuleName } from './capsule-layout.js';
 import { CapsuleLog, type LogPage, type LogQuery } from './capsule-logs.js';
@@ -192,7 +193,7 @@ export class CapsuleManager {
     const spec0 = { kind: 'capsule.create', resource: this.ref(spec.name), title: `create from image ${spec.image}` } as const;
     return this.o.operations.run(spec0, requester, async (op) => {
       if (this.slots.has(spec.name)) throw new NovaError('already_exists', `A capsule named "${spec.name}" already exists`, { name: spec.name });
-      const { rec, prepared } = await this.provisioner.provision(spec, op);
+      const { rec, prepared } = await this.provisioner.provision(spec, op).catch(whenCancelled(op, `creation of capsule ${spec.name} was cancelled; nothing was kept`));
       // Mounted now, as the bundle is written now: a start then costs the container alone.
       op.progress({ phase: 'mounting the root filesystem', cancellable: false });
       await this.layers.mount(spec.name, rec).catch(async (err: unknown) => {
@@ -318,7 +319,7 @@ export class CapsuleManager {
       const call = async (argv: (runtime: string, root: string, id: string) => string[]) =>
         this.o.runner.run({ argv: argv(await this.runtimePath(slot.rec), this.layout.runtimeRoot, this.layout.containerId(name)), timeoutMs: RUNTIME_TIMEOUT_MS });
       const freezer = run && !run.paused ? { freeze: () => call(rt.pauseArgv).then(() => undefined), thaw: () => call(rt.resumeArgv).then(() => undefined) } : null;
-      return this.snapshots.create(name, slot.rec, snapshot, freezer, op);
+      return this.snapshots.create(name, slot.rec, snapshot, freezer, op).catch(whenCancelled(op, `snapshot '${snapshot}' of capsule ${name} was cancelled; nothing was kept`));
     });
   }
 
@@ -332,7 +333,7 @@ export class CapsuleManager {
     await this.o.operations.run({ kind: 'capsule.snapshotRestore', resource: this.ref(name), title: `restore of snapshot '${snapshot}'` }, requester, async (op) => {
       const slot = this.mustGet(name);
       if (slot.run) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it before restoring a snapshot`);
-      await this.snapshots.restore(name, slot.rec, snapshot, op);
+      await this.snapshots.restore(name, slot.rec, snapshot, op).catch(whenCancelled(op, `restore of snapshot '${snapshot}' of capsule ${name} was cancelled; its layer is as it was`));
     });
   }
 

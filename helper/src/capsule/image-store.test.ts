@@ -10,7 +10,7 @@ import type { OciImage } from '../../../src-shared/capsule.js';
 import { OperationManager, type ProgressUpdate } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { silentLogger } from '../util/logger.js';
-import { ImageStore } from './image-store.js';
+import { ImageStore, manifestSize } from './image-store.js';
 import { bytesUnder, parseSkopeoLine, PullMeter, pullPhase } from './pull-meter.js';
 
 let dir = '';
@@ -65,6 +65,12 @@ describe('image store index', () => {
 });
 
 describe('pull progress', () => {
+  it('takes the layers and their bytes from the raw manifest, and knows none from a manifest list', () => {
+    const manifest = { schemaVersion: 2, config: { size: 297, digest: 'sha256:c' }, layers: [{ size: 1000, digest: 'sha256:a' }, { size: 234, digest: 'sha256:b' }] };
+    expect(manifestSize(JSON.stringify(manifest))).toEqual({ layers: 2, bytesTotal: 1234 });
+    expect(manifestSize(JSON.stringify({ schemaVersion: 2, manifests: [{ digest: 'sha256:d', platform: { architecture: 'amd64' } }] }))).toEqual({ layers: null, bytesTotal: null });
+  });
+
   it('knows the lines skopeo prints per blob', () => {
     expect(parseSkopeoLine('Copying blob sha256:0123abc')).toBe('blob');
     expect(parseSkopeoLine('Copying config sha256:4567')).toBe('config');

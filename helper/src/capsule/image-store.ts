@@ -19,6 +19,7 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { readRecord, writeRecord, type RecordFormat } from '../state/record-store.js';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
+import { whenCancelled } from './cancelled.js';
 import * as argv from './image-tool-argv.js';
 import type { IdMapping } from './oci-config.js';
 import { PullMeter } from './pull-meter.js';
@@ -84,6 +85,19 @@ export function importName(name: string): string {
     throw new NovaError('invalid_argument', `Invalid image name "${name}": use lowercase letters, digits, . _ - and an optional :tag`);
   }
   return name.includes(':') ? name : `${name}:latest`;
+}
+
+const RawManifestSchema = z.object({ layers: z.array(z.object({ size: z.number() })).optional() });
+
+/**
+ * The layers and their bytes from a raw manifest (`skopeo inspect --raw`); unknown (null)
+ * for a manifest list, whose entry for this host skopeo picks only as it copies.
+ */
+export function manifestSize(raw: string): { layers: number | null; bytesTotal: number | null } {
+  const parsed = RawManifestSchema.safeParse(JSON.parse(raw));
+  const layers = parsed.success ? parsed.data.layers : undefined;
+  if (!layers) return { layers: null, bytesTotal: null };
+  return { layers: layers.length, bytesTotal: layers.reduce((sum, l) => sum + l.size, 0) };
 }
 
 /** umoci unpack with every uid and gid shifted: container id N is host id hostId + N. */
@@ -220,11 +234,8 @@ export class ImageStore {
       op.progress({ phase: 'resolving' });
       const policy = await this.policyFile();
       const inspected = await this.opts.runner.run({ argv: argv.skopeoInspectArgv(this.tools.skopeo, policy, remote, tlsVerify), timeoutMs: 120_000, signal: op.signal });
-      const info = z
-        .object({ Digest: z.string().optional(), LayersData: z.array(z.object({ Size: z.number() })).nullish(), Layers: z.array(z.string()).nullish() })
-        .parse(JSON.parse(inspected.stdout));
-      const layers = info.LayersData?.length ?? info.Layers?.length ?? null;
-      const bytesTotal = info.LayersData ? info.LayersData.reduce((s, l) => s + l.Size, 0) : null;
+      const { layers, bytesTotal } = manifestSize(inspected.stdout);
+      const cancelled = whenCancelled(op, `pull of ${remote} as image ${name} was cancelled; nothing was kept`);
       return this.build(name, 'pull', op, async (layout, scratch) => {
         const meter = new PullMeter(layout, layers === null ? null : layers + 1, bytesTotal, (p) => op.progress(p));
         try {
@@ -239,7 +250,7 @@ export class ImageStore {
         } finally {
           meter.stop();
         }
-      });
+      }).catch(cancelled);
     });
   }
 
@@ -261,6 +272,7 @@ export class ImageStore {
       const kind = top.has('oci-layout') ? 'oci-archive' : top.has('manifest.json') && top.has('repositories') ? 'docker-archive' : 'rootfs';
       const policy = await this.policyFile();
       const run = (args: string[]) => this.opts.runner.run({ argv: args, timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
+      const cancelled = whenCancelled(op, `import of ${basename(file)} as image ${name} was cancelled; nothing was kept`);
       return this.build(name, 'import', op, async (layout, scratch) => {
         if (kind !== 'rootfs') {
           op.progress({ phase: `copying the ${kind === 'oci-archive' ? 'OCI' : 'Docker'} archive` });
@@ -272,7 +284,7 @@ export class ImageStore {
         await run(argv.umociInitArgv(this.tools.umoci, layout));
         await run(argv.umociNewArgv(this.tools.umoci, layout));
         await run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer));
-      });
+      }).catch(cancelled);
     });
   }
 
