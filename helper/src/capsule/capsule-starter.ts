@@ -9,7 +9,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { exitFromRunEnd, type RunEnd } from './capsule-exit.js';
 import type { CapsuleLayers } from './capsule-layer.js';
-import type { CapsuleLayout } from './capsule-layout.js';
+import type { CapsuleLayout, CapsulePaths } from './capsule-layout.js';
 import type { CapsuleLog } from './capsule-logs.js';
 import type { CapsuleMonitor } from './capsule-monitor.js';
 import type { CapsuleAttachment } from './capsule-network.js';
@@ -107,10 +107,10 @@ export class CapsuleStarter {
       await rm(p.run, { recursive: true, force: true });
       await mkdir(p.run, { mode: 0o700 });
     }
+    const mapping = mappingOf(rec.userNamespace);
     let net: CapsuleAttachment | null = null;
     try {
-      net = await o.network.join(name, rec.spec, mappingOf(rec.userNamespace));
-      const mapping = mappingOf(rec.userNamespace);
+      net = await o.network.join(name, rec.spec, mapping);
       const input = await o.runFiles.configInput(rec.spec, image, p.etc, net !== null, mapping);
       const [files] = await Promise.all([
         o.runFiles.write(p.dir, input, net, slot.prepared).catch((err: unknown) => {
@@ -130,7 +130,7 @@ export class CapsuleStarter {
     }
   }
 
-  private async launch(slot: StartSlot, p: ReturnType<CapsuleLayout['paths']>, id: string, runtime: string, net: CapsuleAttachment | null): Promise<CapsuleRun> {
+  private async launch(slot: StartSlot, p: CapsulePaths, id: string, runtime: string, net: CapsuleAttachment | null): Promise<CapsuleRun> {
     const { name, rec } = slot;
     const o = this.o;
     // Watching run/ from before conmon starts, so the pid file cannot be missed.
