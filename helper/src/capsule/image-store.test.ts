@@ -91,8 +91,7 @@ describe('pull progress', () => {
     meter.line('Copying blob sha256:aaaa');
     await new Promise((r) => setTimeout(r, 400));
     await writeFile(join(layout, 'blobs', 'sha256', 'b'), Buffer.alloc(5000));
-    await new Promise((r) => setTimeout(r, 400));
-    meter.stop();
+    await meter.finish();
     expect(seen[0]).toEqual({ phase: 'copying blobs', fraction: 0, bytesDone: 0, bytesTotal: 1000 });
     expect(seen[1]).toEqual({ phase: 'copying blob 1 of 2', fraction: 0, bytesDone: 0, bytesTotal: 1000 });
     expect(seen).toContainEqual({ fraction: 0.4, bytesDone: 400, bytesTotal: 1000 });

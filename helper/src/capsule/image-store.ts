@@ -247,6 +247,7 @@ export class ImageStore {
             env: { TMPDIR: scratch },
             onLine: (line) => meter.line(line),
           });
+          await meter.finish();
         } finally {
           meter.stop();
         }

@@ -60,6 +60,12 @@ export class PullMeter {
     clearInterval(this.timer);
   }
 
+  /** The copy is done: the last count, which a copy quicker than one sample would miss. */
+  async finish(): Promise<void> {
+    this.stop();
+    await this.sample();
+  }
+
   private async sample(): Promise<void> {
     const bytes = await bytesUnder(this.layout);
     if (bytes === this.bytesDone) return;
