@@ -81,14 +81,14 @@ describe('capsule logs', () => {
     expect(await log.read({ afterSeq: -1, since: at(4) }, true)).toMatchObject({ lines: [{ text: 'line 4' }] });
   });
 
-  it('joins the pieces of a line per stream; a line still in pieces waits while the capsule runs', async () => {
+  it('joins the pieces of a line per stream (CRLF ends one too); a line still in pieces waits while the capsule runs', async () => {
     const log = newLog();
     await write(
       log,
       '',
       formatK8sRecord(at(0), 'stdout', 'hel', true) +
         formatK8sRecord(at(1), 'stderr', 'err', false) +
-        formatK8sRecord(at(2), 'stdout', 'lo', false) +
+        formatK8sRecord(at(2), 'stdout', 'lo\r', false) +
         formatK8sRecord(at(3), 'stdout', 'no newline yet', true),
     );
     const running = await log.read({}, true);

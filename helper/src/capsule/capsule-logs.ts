@@ -61,7 +61,8 @@ class LineAssembler {
       return;
     }
     this.pending.delete(stream);
-    this.lines.push({ seq, at: p.at, stream, text: p.parts.join('') });
+    // A line ended by CRLF keeps no CR, as a terminal would show it.
+    this.lines.push({ seq, at: p.at, stream, text: p.parts.join('').replace(/\r$/, '') });
   }
 
   /** Pieces still waiting for their end: kept while the capsule runs, shown once it is done. */
