@@ -2,7 +2,6 @@
 // 18 or later) and the `nova` CLI, each one self-contained ES module file.
 import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { build } from 'esbuild';
-import { buildCapsuleShim } from '../helper/native/capsule-shim/build.mjs';
 
 const requireShim =
   "import { createRequire as __novaCreateRequire } from 'node:module';" +
@@ -28,9 +27,10 @@ await build({
 // helper has loaded discards even its relocated pages, and its next call jumps into garbage.
 await copyFile('helper/native/peercred/build/Release/peercred.node', `out/helper/peercred.node.${process.pid}`);
 await rename(`out/helper/peercred.node.${process.pid}`, 'out/helper/peercred.node');
-// Each running capsule has a small native shim owning its stdio, so logs outlive helper
-// restarts; C, because a Node process per capsule start cost more than runc itself.
-buildCapsuleShim('out/helper/nova-capsule-shim');
+// conmon runs each capsule through this runtime entry (see the script); installed beside the helper.
+await copyFile('helper/src/capsule/nova-runtime-run', `out/helper/nova-runtime-run.${process.pid}`);
+await chmod(`out/helper/nova-runtime-run.${process.pid}`, 0o755);
+await rename(`out/helper/nova-runtime-run.${process.pid}`, 'out/helper/nova-runtime-run');
 // Terminals run node-pty in a child process of their own, never inside the root helper.
 await build({
   ...common,

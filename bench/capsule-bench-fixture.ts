@@ -1,9 +1,8 @@
 // Shared setup for the capsule benchmarks: a throwaway nv5f dir with a busybox image, a
-// CapsuleManager over the real runc and the built shim, raw bundles made from the config
-// Nova writes (own overlay rootfs, own cgroup), and a teardown that removes everything.
+// CapsuleManager over the real runc and conmon, raw bundles made from the config Nova
+// writes (own overlay rootfs, own cgroup), and a teardown that removes everything.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,8 +10,9 @@ import { CapsuleManager } from '../helper/src/capsule/capsule-manager.js';
 import { ImageStore } from '../helper/src/capsule/image-store.js';
 import { overlayMountArgv } from '../helper/src/capsule/runtime-argv.js';
 import { runtimeResolver } from '../helper/src/capsule/runtime-resolver.js';
-import { execaToolRunner } from '../helper/src/capsule/tool-runner.js';
 import { realHostProbeEnv } from '../helper/src/host-check/host-probe-env.js';
+import { OperationManager } from '../helper/src/operations/operation-manager.js';
+import { ProcessRunner } from '../helper/src/process/process-runner.js';
 import { silentLogger } from '../helper/src/util/logger.js';
 import { makeBusyboxRootfs, removeCapsuleTestState } from '../helper/system-tests/fixtures/capsule-harness.js';
 
@@ -39,28 +39,29 @@ export async function capsuleBenchRun(): Promise<CapsuleBenchRun> {
   const stateDir = join(dir, 'state');
   const rawRoot = join(dir, 'raw-runc');
   const cgroupParent = `/${tag}`;
-  const images = new ImageStore({ stateDir, run: execaToolRunner });
-  // The shim the helper really runs, built by .ci/build-node.mjs before the benchmarks.
-  const shim = resolve('out/helper/nova-capsule-shim');
+  const runner = new ProcessRunner();
+  const operations = new OperationManager({ logger: silentLogger(), emit: () => undefined });
+  const images = new ImageStore({ stateDir, runner, operations });
   let capsules: CapsuleManager | null = null;
   const cleanup = async () => {
-    capsules?.close();
+    await capsules?.close();
     removeRawContainers(rawRoot);
     await removeCapsuleTestState(dir, stateDir, [cgroupParent]);
   };
   try {
     await mkdir(stateDir, { mode: 0o700 });
     await mkdir(rawRoot, { mode: 0o700 });
-    if (!existsSync(shim)) throw new Error(`${shim} is missing: build with node .ci/build-node.mjs first`);
     await images.import(await makeBusyboxRootfs(dir), IMAGE);
     capsules = new CapsuleManager({
       stateDir,
       images,
-      run: execaToolRunner,
+      runner,
+      operations,
+      // The runtime entry the helper really installs, built by .ci/build-node.mjs before the benchmarks.
+      runtimeWrapper: resolve('out/helper/nova-runtime-run'),
       logger: silentLogger(),
       runtime: 'runc',
       resolveRuntime: runtimeResolver(realHostProbeEnv()),
-      shimCommand: [shim],
       volumeRoots: [dir],
       containerIdPrefix: `${tag}-`,
       cgroupParent,
@@ -89,7 +90,7 @@ export async function capsuleBenchRun(): Promise<CapsuleBenchRun> {
 }
 
 /**
- * Runs runc until it exits; stdout drained from a pipe as the shim does. A detached
+ * Runs runc until it exits; stdout drained from a pipe as a monitor does. A detached
  * container (`run -d`) inherits runc's stdio, so it waits for runc's exit, not the pipes.
  */
 export function runc(args: string[], timeoutMs = 30_000): Promise<number> {

@@ -1,5 +1,5 @@
 // Start-to-exit of a capsule running `true`: CapsuleManager start until the exit is recorded
-// (in-process, no helper RPC; the detached shim and runc are real) against `runc run` of the
+// (in-process, no helper RPC; conmon and runc are real) against `runc run` of the
 // same bundle (Nova's config.json, own overlay rootfs) directly. Both sides prepare their
 // bundle before the clock starts, as `podman create` does: create and delete are not timed.
 import { pairedRuns, type Benchmark } from './bench-harness.js';

@@ -256,11 +256,3 @@ export const OciImageSchema = z.strictObject({
 });
 export type OciImage = z.infer<typeof OciImageSchema>;
 
-export const PullProgressSchema = z.strictObject({
-  reference: z.string(),
-  phase: z.enum(['resolving', 'copying', 'unpacking', 'done']),
-  blobsDone: z.number().int(),
-  blobsTotal: z.number().int().nullable(),
-  bytesTotal: z.number().int().nullable(),
-});
-export type PullProgress = z.infer<typeof PullProgressSchema>;

@@ -129,6 +129,7 @@ async function main(): Promise<number> {
     volumeRoots: (args['volume-root'] ?? DEFAULT_VOLUME_ROOTS).map((r) => resolve(r)),
     probeEnv: realHostProbeEnv(),
     logger: logger.child({ component: 'capsule' }),
+    operations,
     networks: networkManagerCapsulePort(networks),
     onChange: (name, state) => emit({ name: 'capsule.stateChanged', payload: { name, state } }),
   });
@@ -191,7 +192,7 @@ async function main(): Promise<number> {
   // Work under way is cancelled and cleaned up rather than left half-made.
   await operations.cancelAll();
   await server.close();
-  capsuleEngine.close();
+  await capsuleEngine.close();
   // VMs, capsules and networks keep running: the next helper reattaches to them.
   await vms.detachAll();
   await releaseStateDir();

@@ -13,10 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapsuleManager, type CapsuleManagerOptions } from '../src/capsule/capsule-manager.js';
 import { ImageStore } from '../src/capsule/image-store.js';
 import { runtimeResolver } from '../src/capsule/runtime-resolver.js';
-import { execaToolRunner } from '../src/capsule/tool-runner.js';
 import { realHostProbeEnv } from '../src/host-check/host-probe-env.js';
-import { createLogger, silentLogger } from '../src/util/logger.js';
-import { bundleShim, makeBusyboxRootfs, removeCapsuleTestState } from './fixtures/capsule-harness.js';
+import { ProcessRunner } from '../src/process/process-runner.js';
+import { makeBusyboxRootfs, removeCapsuleTestState, testLogger, testOperations } from './fixtures/capsule-harness.js';
 
 const TAG = `nv5b-${randomBytes(3).toString('hex')}`;
 const IMAGE = 'nv5b-busybox';
@@ -67,19 +66,21 @@ function isMounted(path: string): boolean {
   return sh(['cat', '/proc/self/mountinfo']).split('\n').some((l) => l.split(' ')[4] === path);
 }
 
-async function site(label: string, stateDir: string, rootfsTar: string, shim: string, overrides: Partial<CapsuleManagerOptions> = {}): Promise<Site> {
+async function site(label: string, stateDir: string, rootfsTar: string, overrides: Partial<CapsuleManagerOptions> = {}): Promise<Site> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const images = new ImageStore({ stateDir, run: execaToolRunner });
+  const runner = new ProcessRunner();
+  const operations = testOperations();
+  const images = new ImageStore({ stateDir, runner, operations });
   await images.import(rootfsTar, IMAGE);
   const cgroupParent = `/${TAG}-${label}`;
   const manager = new CapsuleManager({
     stateDir,
     images,
-    run: execaToolRunner,
-    logger: process.env.NV5_LOG ? createLogger(process.env.NV5_LOG) : silentLogger(),
+    runner,
+    operations,
+    logger: testLogger(),
     runtime: 'runc',
     resolveRuntime: runtimeResolver(realHostProbeEnv()),
-    shimCommand: [shim],
     volumeRoots: [join(dir, 'vols')],
     containerIdPrefix: `${TAG}-${label}-`,
     cgroupParent,
@@ -101,20 +102,20 @@ beforeAll(async () => {
   sh(['mkfs.btrfs', '-q', image]);
   // `-o loop` sets autoclear: the loop device goes with the last unmount.
   sh(['mount', '-o', 'loop', image, mountPoint]);
-  const [rootfsTar, shim] = await Promise.all([makeBusyboxRootfs(dir), bundleShim(dir)]);
-  onBtrfs = await site('bt', join(mountPoint, 'overlay-state'), rootfsTar, shim, { forceRootfsMode: 'overlay' });
-  copyOnBtrfs = await site('cp', join(mountPoint, 'copy-state'), rootfsTar, shim, { forceRootfsMode: 'copy' });
+  const rootfsTar = await makeBusyboxRootfs(dir);
+  onBtrfs = await site('bt', join(mountPoint, 'overlay-state'), rootfsTar, { forceRootfsMode: 'overlay' });
+  copyOnBtrfs = await site('cp', join(mountPoint, 'copy-state'), rootfsTar, { forceRootfsMode: 'copy' });
   // mkdtemp makes the test dir 0700: the capsules' shifted root must be able to pass it.
   await chmod(dir, 0o711);
-  usernsOnBtrfs = await site('un', join(mountPoint, 'userns-state'), rootfsTar, shim, { forceRootfsMode: 'overlay', idMapping: { hostId: USERNS_HOST_ID, size: 65536 } });
+  usernsOnBtrfs = await site('un', join(mountPoint, 'userns-state'), rootfsTar, { forceRootfsMode: 'overlay', idMapping: { hostId: USERNS_HOST_ID, size: 65536 } });
   // As the helper's own state dir is (the user-namespace probe does this for an unfixed range).
   for (const d of [usernsOnBtrfs.stateDir, join(usernsOnBtrfs.stateDir, 'capsules')]) await chmod(d, 0o711);
-  plain = await site('pl', join(dir, 'plain-state'), rootfsTar, shim);
+  plain = await site('pl', join(dir, 'plain-state'), rootfsTar);
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of sites) s.manager.close();
-  // Containers, shims, overlay mounts and cgroups of each state dir, then the btrfs itself.
+  for (const s of sites) await s.manager.close();
+  // Containers, monitors, overlay mounts and cgroups of each state dir, then the btrfs itself.
   for (const s of sites) {
     await removeCapsuleTestState(s.stateDir, s.stateDir, [s.cgroupParent]).catch((err: unknown) => console.error(`cleanup of ${s.stateDir}:`, err));
   }
@@ -224,6 +225,8 @@ describe('capsule snapshots on btrfs', () => {
     // The layout of a capsule created before layers were subvolumes: plain upper and work.
     const capsuleDir = join(onBtrfs.stateDir, 'capsules', name);
     const upperStat = await stat(join(capsuleDir, 'upper'));
+    // Nor was its rootfs mounted while it was stopped.
+    sh(['umount', join(capsuleDir, 'bundle', 'rootfs')]);
     sh(['btrfs', 'subvolume', 'delete', join(capsuleDir, 'layer')]);
     for (const d of ['upper', 'work']) {
       await rm(join(capsuleDir, d));

@@ -95,7 +95,6 @@ describe('capsule engine (runc)', () => {
       name: 'nv5-oom',
       image: 'nv5-busybox',
       memoryBytes: 16 * 1024 * 1024,
-      // The short sleep lets the shim attach `runc events` before the allocation starts.
       command: ['sh', '-c', 'sleep 0.3; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
     });
     await m.start('nv5-oom');
@@ -194,8 +193,8 @@ describe('capsule engine (runc)', () => {
     await m.start('nv5-crash');
     await waitFor('ticks', async () => (await m.logs('nv5-tick', {})).lines.length >= 3);
     const before = (await m.get('nv5-tick')).pid;
-    // The old manager goes away (as a killed helper does); the shims and containers stay.
-    m.close();
+    // The old manager goes away (as a killed helper does); the monitors and containers stay.
+    await m.close();
     const seen = (await m.logs('nv5-tick', {})).cursor;
     await new Promise((r) => setTimeout(r, 300));
     m = await env.newManager();

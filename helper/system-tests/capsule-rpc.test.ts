@@ -3,17 +3,17 @@
 // a pull from a real registry (Debian's docker-registry) on 127.0.0.1. The helper runs in the
 // host's namespaces: `ip netns exec` remounts /sys, hiding the cgroup mounts runc needs, and a
 // helper without networks touches no interface or rule. Each capsule has its own netns.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { NovaEvent, OciImage } from '../../src-shared/index.js';
 import { makeBusyboxRootfs, removeCapsuleTestState, waitFor } from './fixtures/capsule-harness.js';
 import { CLI_BUNDLE, HELPER_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { startRegistry, type LocalRegistry } from './fixtures/local-registry.js';
 import { openCliShell } from './fixtures/cli-shell.js';
 
 const RUN = randomBytes(3).toString('hex');
@@ -23,8 +23,7 @@ let dir = '';
 let helper: RunningHelper | null = null;
 let client: HelperClient;
 let rootfsTar = '';
-let registry: ChildProcess | null = null;
-let registryPort = 0;
+let registry: LocalRegistry | null = null;
 const events: NovaEvent[] = [];
 let imported: OciImage;
 const made: string[] = [];
@@ -49,18 +48,10 @@ afterAll(async () => {
   } finally {
     client?.close();
     await helper?.stop();
-    if (registry?.pid && registry.exitCode === null) registry.kill('SIGKILL');
+    registry?.stop();
     if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], made.map((n) => `nova/nova-${n}`));
   }
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [CLI_BUNDLE, '--socket', helper!.socketPath, '--no-autostart', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -187,7 +178,8 @@ describe('capsules through the helper', () => {
     const name = C('race');
     await createCapsule('race', { command: ['sh', '-c', 'sleep 0.5; exit 0'], stopTimeoutSec: 5 });
     await client.call('capsule.start', { name });
-    const exitFile = join(dir, 'state', 'capsules', name, 'run', 'exit.json');
+    // conmon's exit file: the status, written when the container ends.
+    const exitFile = join(dir, 'state', 'capsules', name, 'run', 'exit');
     // Freeze the helper, let the capsule end on its own, then ask for a stop: on waking, the
     // helper sees the stop request and the exit at once, in either order.
     helper!.process.kill('SIGSTOP');
@@ -207,33 +199,20 @@ describe('capsules through the helper', () => {
 });
 
 describe('a pull from a real registry', () => {
-  it('pulls an image pushed to a local docker-registry with progress events, and runs it', async () => {
-    registryPort = await freePort();
-    const config = join(dir, 'registry.yml');
-    await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'registry')}\nhttp:\n  addr: 127.0.0.1:${registryPort}\n`);
-    registry = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
-    // An OCI layout of the busybox rootfs, pushed with skopeo.
-    const layout = join(dir, 'push-layout');
-    execFileSync('umoci', ['init', '--layout', layout]);
-    execFileSync('umoci', ['new', '--image', `${layout}:1`]);
-    execFileSync('umoci', ['raw', 'add-layer', '--image', `${layout}:1`, rootfsTar]);
-    execFileSync('umoci', ['config', '--image', `${layout}:1`, '--config.cmd', 'sh', '--config.cmd', '-c', '--config.cmd', 'echo pulled-and-ran']);
-    const policy = join(dir, 'policy.json');
-    await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
-    const ref = `127.0.0.1:${registryPort}/nv5/busybox:1`;
-    await waitFor('the registry to listen', async () => {
-      const r = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1`, `docker://${ref}`], { timeout: 30_000 });
-      return r.status === 0;
-    }, 20_000);
-
-    const before = events.length;
-    const img = await client.call('ociImage.pull', { reference: ref, tlsVerify: false, name: `nv5-${RUN}-pulled` });
+  it('pulls an image pushed to a local docker-registry as an operation with progress, and runs it', async () => {
+    registry = await startRegistry(dir);
+    const ref = await registry.push(rootfsTar, 'nv5/busybox:1', ['sh', '-c', 'echo pulled-and-ran']);
+    let opId = '';
+    const img = await client.call('ociImage.pull', { reference: ref, tlsVerify: false, name: `nv5-${RUN}-pulled` }, { onOperation: (id) => (opId = id) });
     expect(img.source).toBe('pull');
     expect(img.config.cmd).toEqual(['sh', '-c', 'echo pulled-and-ran']);
-    const phases = events.slice(before).flatMap((e) => (e.name === 'ociImage.pullProgressed' ? [e.payload.phase] : []));
-    expect(phases[0]).toBe('resolving');
-    expect(phases).toContain('copying');
-    expect(phases.at(-1)).toBe('done');
+    const steps = events.flatMap((e) => (e.name === 'operation.changed' && e.payload.id === opId ? [e.payload] : []));
+    const phases = [...new Set(steps.map((o) => o.progress.phase))];
+    expect(phases[0]).toBe('starting');
+    expect(phases).toContain('resolving');
+    expect(phases).toContain('copying blob 1 of 2');
+    expect(phases.slice(-3)).toEqual(['unpacking', 'recording the image', 'done']);
+    expect(steps.at(-1)).toMatchObject({ kind: 'ociImage.pull', state: 'succeeded', resource: { kind: 'ociImage', name: `nv5-${RUN}-pulled:latest` } });
 
     const name = C('pulled');
     made.push(name);
@@ -241,7 +220,7 @@ describe('a pull from a real registry', () => {
     await client.call('capsule.start', { name });
     await stoppedWithExit(name);
     expect((await client.call('capsule.logs', { name })).lines.map((l) => l.text)).toEqual(['pulled-and-ran']);
-    registry.kill('SIGTERM');
+    registry.stop();
   });
 });
 

@@ -13,7 +13,6 @@ import { HelperClient } from '../../src-main/core/helper-client.js';
 import { describeUserNamespace } from '../../src-shared/capsule.js';
 import { isNovaError } from '../../src-shared/errors.js';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
-import { execaToolRunner } from '../src/capsule/tool-runner.js';
 import { userNamespaceProber } from '../src/capsule/user-namespace.js';
 import { createLogger, silentLogger } from '../src/util/logger.js';
 import { capsuleTestEnv, makeBusyboxRootfs, removeCapsuleTestState, RUN_TAG, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
@@ -33,7 +32,7 @@ beforeAll(async () => {
   await chmod(env.dir, 0o711);
   await env.images.import(env.rootfsTar, IMAGE);
   const logger = process.env.NV5_LOG ? createLogger(process.env.NV5_LOG) : silentLogger();
-  const common = { run: execaToolRunner, logger, stateDir: env.stateDir, capsulesDir: join(env.stateDir, 'capsules'), cgroupParent: CGROUP_PARENT };
+  const common = { runner: env.runner, logger, stateDir: env.stateDir, capsulesDir: join(env.stateDir, 'capsules'), cgroupParent: CGROUP_PARENT };
   m = await env.newManager({
     containerIdPrefix: `${TAG}-`,
     cgroupParent: CGROUP_PARENT,

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PtyProcess } from '../src/capsule/capsule-manager.js';
+import type { PtyProcess } from '../src/capsule/capsule-terminals.js';
 import { ptyHostSpawn } from '../src/capsule/pty-host-spawn.js';
 import { REPO } from './helper-harness.js';
 

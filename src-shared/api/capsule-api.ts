@@ -13,7 +13,6 @@ import {
   CapsuleStateSchema,
   LogLineSchema,
   OciImageSchema,
-  PullProgressSchema,
 } from '../capsule.js';
 import { nameSchema } from '../vocabulary/resource-name.js';
 import { defineMethod } from './define.js';
@@ -157,7 +156,7 @@ export const capsuleMethods = {
     served: manage,
   }),
   'ociImage.pull': defineMethod({
-    summary: 'Pull an image from a registry (ociImage.pullProgressed events report progress)',
+    summary: 'Pull an image from a registry, as an operation (its progress: blobs and bytes copied, then unpacking)',
     params: z.strictObject({
       reference: ImageRefSchema,
       /** List it under this local name (`NAME[:TAG]`) rather than its full reference. */
@@ -170,7 +169,7 @@ export const capsuleMethods = {
     timeoutMs: PULL_TIMEOUT_MS,
   }),
   'ociImage.import': defineMethod({
-    summary: 'Import a rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive under a name',
+    summary: 'Import a rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive under a name, as an operation',
     params: z.strictObject({ path: z.string().min(1).max(4096), name: OciImageNameSchema }),
     result: OciImageSchema,
     served: manage,
@@ -201,7 +200,6 @@ export const capsuleMethods = {
 export const capsuleEvents = {
   'capsule.stateChanged': z.strictObject({ name: z.string(), state: z.union([CapsuleStateSchema, z.literal('deleted')]) }),
   'ociImage.changed': z.strictObject({ name: z.string() }),
-  'ociImage.pullProgressed': PullProgressSchema,
 } as const;
 
 export type CapsuleEventName = keyof typeof capsuleEvents;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as b from './btrfs-layer.js';
-import type { ToolRunner } from './tool-runner.js';
+import type { ProcessRunner } from '../process/process-runner.js';
 
 describe('btrfs argv', () => {
   it('creates, snapshots (read-only or writable) and deletes subvolumes', () => {
@@ -22,9 +22,11 @@ describe('btrfs argv', () => {
 describe('subvolumes off btrfs', () => {
   let dir: string;
   const calls: string[][] = [];
-  const run: ToolRunner = async (argv) => {
-    calls.push([...argv]);
-    return { exitCode: 0, stdout: '', stderr: '' };
+  const run: Pick<ProcessRunner, 'run'> = {
+    run: async ({ argv }) => {
+      calls.push([...argv]);
+      return { exitCode: 0, signal: null, stdout: '', stderr: '', stopped: false, durationMs: 0 };
+    },
   };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nv5b-btrfs-unit-'));

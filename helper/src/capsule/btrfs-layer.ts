@@ -3,7 +3,9 @@
 // capsule manager decides per capsule; layers elsewhere keep the archive snapshots.
 import { lstat, readdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ToolRunner } from './tool-runner.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+
+type Runner = Pick<ProcessRunner, 'run'>;
 
 /** statfs(2) f_type of btrfs (BTRFS_SUPER_MAGIC). */
 export const BTRFS_SUPER_MAGIC = 0x9123683e;
@@ -42,12 +44,12 @@ export async function isSubvolume(path: string): Promise<boolean> {
   return isOnBtrfs(path);
 }
 
-export async function createSubvolume(run: ToolRunner, path: string): Promise<void> {
-  await run(subvolumeCreateArgv(path), { timeoutMs: BTRFS_TIMEOUT_MS });
+export async function createSubvolume(runner: Runner, path: string): Promise<void> {
+  await runner.run({ argv: subvolumeCreateArgv(path), timeoutMs: BTRFS_TIMEOUT_MS });
 }
 
-export async function snapshotSubvolume(run: ToolRunner, source: string, target: string, readOnly: boolean): Promise<void> {
-  await run(subvolumeSnapshotArgv(source, target, readOnly), { timeoutMs: BTRFS_TIMEOUT_MS });
+export async function snapshotSubvolume(runner: Runner, source: string, target: string, readOnly: boolean): Promise<void> {
+  await runner.run({ argv: subvolumeSnapshotArgv(source, target, readOnly), timeoutMs: BTRFS_TIMEOUT_MS });
 }
 
 /**
@@ -55,12 +57,12 @@ export async function snapshotSubvolume(run: ToolRunner, source: string, target:
  * cannot go first), in one `btrfs` call. Read-only snapshots cannot be emptied by `rm`, and
  * rmdir of a subvolume is refused by older kernels: this is the one way that always works.
  */
-export async function deleteSubvolumes(run: ToolRunner, paths: readonly string[]): Promise<void> {
+export async function deleteSubvolumes(runner: Runner, paths: readonly string[]): Promise<void> {
   const found: string[] = [];
   for (const p of paths) if (await isSubvolume(p)) found.push(p);
   if (found.length === 0) return;
   found.sort((a, b) => b.length - a.length);
-  await run(subvolumeDeleteArgv(found), { timeoutMs: BTRFS_TIMEOUT_MS });
+  await runner.run({ argv: subvolumeDeleteArgv(found), timeoutMs: BTRFS_TIMEOUT_MS });
 }
 
 /** The directories in `dir` (one level), where a capsule keeps its btrfs snapshots. */
@@ -70,7 +72,7 @@ export async function childDirs(dir: string): Promise<string[]> {
 }
 
 /** Removes a tree that may hold the given subvolumes: those first, then the rest. */
-export async function removeTree(run: ToolRunner, dir: string, subvolumes: readonly string[]): Promise<void> {
-  await deleteSubvolumes(run, subvolumes);
+export async function removeTree(runner: Runner, dir: string, subvolumes: readonly string[]): Promise<void> {
+  await deleteSubvolumes(runner, subvolumes);
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 // The capsule engine as the helper's composition root builds it: the image store, the
-// capsule manager (runtime probed or named, the bundled shim beside the helper, terminals
-// in pty host processes when node-pty is installed) and the terminal sockets. Kept here
-// so main.ts stays a list.
+// capsule manager (runtime probed or named, conmon as every run's monitor, terminals in
+// pty host processes when node-pty is installed) and the terminal sockets. Kept here so
+// main.ts stays a list.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -9,15 +9,16 @@ import { fileURLToPath } from 'node:url';
 import type { Capsule } from '../../../src-shared/capsule.js';
 import { callerOf } from '../auth/peer-credentials.js';
 import type { HostProbeEnv } from '../host-check/host-probe-env.js';
+import type { OperationManager } from '../operations/operation-manager.js';
+import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
-import { CapsuleManager, type PtySpawn } from './capsule-manager.js';
+import { CapsuleManager } from './capsule-manager.js';
 import type { CapsuleNetworkPort } from './capsule-network.js';
+import type { PtySpawn } from './capsule-terminals.js';
 import { ImageStore } from './image-store.js';
 import { ptyHostSpawn } from './pty-host-spawn.js';
 import { runtimeResolver } from './runtime-resolver.js';
-import { SHIM_BINARY } from './shim-protocol.js';
 import { TerminalServer } from './terminal-server.js';
-import { execaToolRunner } from './tool-runner.js';
 import { userNamespaceProber } from './user-namespace.js';
 
 export const DEFAULT_VOLUME_ROOTS = ['/home', '/srv', '/var/lib/nova/volumes'];
@@ -30,6 +31,8 @@ export interface CapsuleEngineOptions {
   volumeRoots: readonly string[];
   probeEnv: HostProbeEnv;
   logger: Logger;
+  /** Pulls, imports, creates and snapshots run as operations; every capsule change holds its lock. */
+  operations: OperationManager;
   /** Nova networks capsules may join (the NetworkManager behind networkManagerCapsulePort). */
   networks?: CapsuleNetworkPort;
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
@@ -39,7 +42,8 @@ export interface CapsuleEngine {
   images: ImageStore;
   capsules: CapsuleManager;
   terminals: TerminalServer;
-  close(): void;
+  /** Ends terminals and watching; capsules run on. Resolves once reaps under way are done. */
+  close(): Promise<void>;
 }
 
 /**
@@ -62,28 +66,23 @@ export function loadPtySpawn(logger: Logger): PtySpawn | undefined {
   return ptyHostSpawn({ modulePath, logger });
 }
 
-/** The native shim is built beside the helper bundle (out/helper/nova-capsule-shim). */
-export function bundledShimCommand(): string[] {
-  return [join(dirname(fileURLToPath(import.meta.url)), SHIM_BINARY)];
-}
-
 export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
-  const run = execaToolRunner;
+  const runner = new ProcessRunner();
   let capsules: CapsuleManager | null = null;
-  const images = new ImageStore({ stateDir: o.stateDir, run, isInUse: (id) => capsules?.isImageInUse(id) ?? true });
+  const images = new ImageStore({ stateDir: o.stateDir, runner, operations: o.operations, isInUse: (id) => capsules?.isImageInUse(id) ?? true });
   capsules = new CapsuleManager({
     stateDir: o.stateDir,
     images,
-    run,
+    runner,
+    operations: o.operations,
     logger: o.logger,
     runtime: o.runtime,
     resolveRuntime: runtimeResolver(o.probeEnv),
-    shimCommand: bundledShimCommand(),
     volumeRoots: o.volumeRoots,
     ptySpawn: loadPtySpawn(o.logger),
     // Probed on the first capsule create, then cached: user namespaces wherever runc allows.
     userNamespaces: userNamespaceProber({
-      run,
+      runner,
       logger: o.logger,
       stateDir: o.stateDir,
       capsulesDir: join(o.stateDir, 'capsules'),
@@ -105,9 +104,9 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     images,
     capsules: manager,
     terminals,
-    close: () => {
+    close: async () => {
       terminals.closeAll();
-      manager.close();
+      await manager.close();
     },
   };
 }

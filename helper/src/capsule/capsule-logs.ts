@@ -1,8 +1,16 @@
-// Reading a capsule's rotated log files (written by the shim as JSON lines): oldest file
-// first, filtered by time or by sequence number (for follow), the last N lines.
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+// A capsule's log files (logs/capsule.log, then .1, .2... older): read oldest first,
+// filtered by time or by cursor (follow), and rotated by Nova when the live file grows
+// past its size (conmon is then asked to reopen its log). A line's sequence number is
+// where its last record lies in the capsule's whole log, counted in bytes across
+// rotations (each file's starting point is kept in capsule.log.offsets.json): it only grows,
+// so a follower's cursor stays valid across rotations and helper restarts.
+import { constants } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { z } from 'zod';
 import type { LogLine } from '../../../src-shared/capsule.js';
-import type { StoredLogLine } from './shim-protocol.js';
+import { readRecord, writeRecord, type RecordFormat } from '../state/record-store.js';
+import { MAX_LINE_BYTES, parseLogRecord, type LogStream } from './log-format.js';
 
 export interface LogQuery {
   /** Only lines at or after this time. */
@@ -13,86 +21,206 @@ export interface LogQuery {
   tail?: number;
 }
 
+export type LogPageLine = LogLine & { seq: number };
+
 export interface LogPage {
-  lines: (LogLine & { seq: number })[];
+  lines: LogPageLine[];
   /** Pass back as afterSeq to get only newer lines. */
   cursor: number;
 }
 
-export function parseStoredLine(text: string): StoredLogLine | null {
-  try {
-    const v = JSON.parse(text) as Partial<StoredLogLine>;
-    if (typeof v.n !== 'number' || typeof v.t !== 'string' || (v.s !== 'stdout' && v.s !== 'stderr') || typeof v.m !== 'string') return null;
-    return v as StoredLogLine;
-  } catch {
-    return null;
-  }
-}
+const OffsetsSchema = z.strictObject({ bases: z.record(z.string(), z.number().int().min(0)) });
+const OFFSETS: RecordFormat<z.infer<typeof OffsetsSchema>> = { what: 'capsule log offsets record', version: 1, schema: OffsetsSchema };
 
-export async function readLogs(logFile: string, maxFiles: number, q: LogQuery): Promise<LogPage> {
-  const files = [...Array.from({ length: maxFiles - 1 }, (_, i) => `${logFile}.${maxFiles - 1 - i}`), logFile];
-  const out: LogPage['lines'] = [];
-  let cursor = q.afterSeq ?? -1;
-  const sinceMs = q.since?.getTime();
-  for (const f of files) {
-    const text = await readFile(f, 'utf8').catch(() => '');
-    for (const raw of text.split('\n')) {
-      if (!raw) continue;
-      const l = parseStoredLine(raw);
-      if (!l) continue;
-      cursor = Math.max(cursor, l.n);
-      if (q.afterSeq !== undefined && l.n <= q.afterSeq) continue;
-      if (sinceMs !== undefined && Date.parse(l.t) < sinceMs) continue;
-      out.push({ seq: l.n, at: l.t, stream: l.s, text: l.m });
-    }
-  }
-  const lines = q.tail !== undefined ? out.slice(Math.max(0, out.length - q.tail)) : out;
-  return { lines, cursor };
-}
+/** How long a rotation waits for conmon to reopen its log before going on without it. */
+const REOPEN_WAIT_MS = 2_000;
 
-/** How much of a log file's end is read at a time when looking for its last line. */
-const TAIL_CHUNK = 64 * 1024;
+interface Pending {
+  at: string;
+  parts: string[];
+  bytes: number;
+}
 
 /**
- * The sequence number of the last complete line of a log file, reading back from its end
- * (a start must not read megabytes of logs); null when the file has none.
+ * Turns one file's records into lines: pieces (P) of a stream are joined up to its final
+ * record (F); a joined line takes the sequence number of its last record, so a line
+ * completed later never sorts before one already handed out.
  */
-async function lastSeqIn(file: string): Promise<number | null> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    let end = (await fh.stat()).size;
-    // Bytes after the last newline seen: the next chunk back ends with them.
-    let rest = Buffer.alloc(0);
-    while (end > 0) {
-      const start = Math.max(0, end - TAIL_CHUNK);
-      const chunk = Buffer.alloc(end - start);
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, start);
-      const buf = Buffer.concat([chunk.subarray(0, bytesRead), rest]);
-      // Whole lines only: every line but the first begins after a newline in this buffer
-      // (the first may be cut by the chunk boundary, unless the chunk starts the file).
-      let stop = buf.length;
-      for (let nl = buf.lastIndexOf(0x0a, stop - 1); nl >= 0 || start === 0; nl = buf.lastIndexOf(0x0a, stop - 1)) {
-        const l = parseStoredLine(buf.subarray(nl + 1, stop).toString('utf8'));
-        if (l) return l.n;
-        if (nl < 0) break;
-        stop = nl;
-      }
-      rest = buf.subarray(0, stop);
-      end = start;
+class LineAssembler {
+  private readonly pending = new Map<LogStream, Pending>();
+  readonly lines: LogPageLine[] = [];
+  lastSeq = -1;
+
+  add(seq: number, at: string, stream: LogStream, text: string, partial: boolean): void {
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    const p = this.pending.get(stream) ?? { at, parts: [], bytes: 0 };
+    p.parts.push(text);
+    p.bytes += Buffer.byteLength(text);
+    if (partial && p.bytes < MAX_LINE_BYTES) {
+      this.pending.set(stream, p);
+      return;
     }
-    return null;
-  } finally {
-    await fh.close();
+    this.pending.delete(stream);
+    // A line ended by CRLF keeps no CR, as a terminal would show it.
+    this.lines.push({ seq, at: p.at, stream, text: p.parts.join('').replace(/\r$/, '') });
+  }
+
+  /** Pieces still waiting for their end: kept while the capsule runs, shown once it is done. */
+  flush(seq: number): void {
+    for (const [stream, p] of this.pending) this.lines.push({ seq, at: p.at, stream, text: p.parts.join('') });
+    this.pending.clear();
   }
 }
 
-/** The next sequence number for a new shim run: one past the newest line kept. */
-export async function nextLogSeq(logFile: string): Promise<number> {
-  const last = (await lastSeqIn(logFile)) ?? (await lastSeqIn(`${logFile}.1`));
-  return last === null ? 0 : last + 1;
+export class CapsuleLog {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The starting points as last read or written: only this log object changes them. */
+  private known: Record<string, number> | null = null;
+
+  /**
+   * @param file the live log file (logs/capsule.log)
+   * @param maxFiles the live file and the rotated ones kept
+   * @param maxBytes the live file's size past which it is rotated
+   */
+  constructor(
+    readonly file: string,
+    readonly maxFiles: number,
+    readonly maxBytes: number,
+  ) {}
+
+  private get offsetsFile(): string {
+    return `${this.file}.offsets.json`;
+  }
+
+  /** Oldest first: capsule.log.(maxFiles-1) ... capsule.log.1, capsule.log. */
+  private files(): string[] {
+    return [...Array.from({ length: this.maxFiles - 1 }, (_, i) => `${this.file}.${this.maxFiles - 1 - i}`), this.file];
+  }
+
+  /** One thing at a time per log: a read never sees half a rotation. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `live`: the capsule runs, so a line still in pieces may yet be continued. */
+  read(q: LogQuery, live: boolean): Promise<LogPage> {
+    return this.serial(async () => {
+      const bases = (await this.bases()) ?? {};
+      const assembler = new LineAssembler();
+      for (const f of this.files()) {
+        const data = await readFile(f).catch(() => null);
+        if (data) readRecords(data, bases[basename(f)] ?? 0, assembler);
+      }
+      if (!live) assembler.flush(assembler.lastSeq);
+      const sinceMs = q.since?.getTime();
+      const out = assembler.lines.filter(
+        (l) => (q.afterSeq === undefined || l.seq > q.afterSeq) && (sinceMs === undefined || Date.parse(l.at) >= sinceMs),
+      );
+      const lines = q.tail !== undefined ? out.slice(Math.max(0, out.length - q.tail)) : out;
+      const cursor = Math.max(q.afterSeq ?? -1, ...out.map((l) => l.seq));
+      return { lines, cursor };
+    });
+  }
+
+  /**
+   * Before a run: makes sure every file has its starting point. A log written by the former
+   * C shim numbered its lines itself: conmon's lines continue after its last number.
+   */
+  prepare(): Promise<void> {
+    return this.serial(async () => {
+      if ((await this.bases()) !== null) return;
+      await this.saveBases({ [basename(this.file)]: await legacyNextSeq(this.file) });
+    });
+  }
+
+  /**
+   * Moves the live file aside when it is past maxBytes. `reopen` asks the running monitor
+   * to reopen its log (null when none runs); the live file's starting point is taken once
+   * it has, so lines written into the old file meanwhile keep their numbers.
+   */
+  rotateIfFull(reopen: (() => Promise<boolean>) | null): Promise<boolean> {
+    return this.serial(async () => {
+      const size = await stat(this.file).then((s) => s.size, () => 0);
+      if (size <= this.maxBytes) return false;
+      const live = basename(this.file);
+      const bases = (await this.bases()) ?? { [live]: await legacyNextSeq(this.file) };
+      const next: Record<string, number> = {};
+      const name = (i: number) => (i === 0 ? live : `${live}.${i}`);
+      await rm(`${this.file}.${this.maxFiles - 1}`, { force: true });
+      for (let i = this.maxFiles - 2; i >= 0; i--) {
+        const from = i === 0 ? this.file : `${this.file}.${i}`;
+        if (!(await rename(from, `${this.file}.${i + 1}`).then(() => true, () => false))) continue;
+        next[name(i + 1)] = bases[name(i)] ?? 0;
+      }
+      if (reopen && (await reopen())) await waitForFile(this.file, REOPEN_WAIT_MS);
+      const rotatedSize = await stat(`${this.file}.1`).then((s) => s.size, () => 0);
+      next[live] = (next[name(1)] ?? 0) + rotatedSize;
+      await this.saveBases(next);
+      return true;
+    });
+  }
+
+  private async bases(): Promise<Record<string, number> | null> {
+    this.known ??= (await readRecord(OFFSETS, this.offsetsFile).catch(() => null))?.bases ?? null;
+    return this.known;
+  }
+
+  private async saveBases(bases: Record<string, number>): Promise<void> {
+    this.known = null;
+    await writeRecord(OFFSETS, this.offsetsFile, { bases });
+    this.known = bases;
+  }
+}
+
+/** Feeds one file's records, each numbered by base + its byte offset (old shim lines by their own number). */
+function readRecords(data: Buffer, base: number, into: LineAssembler): void {
+  for (let start = 0; start < data.length; ) {
+    let nl = data.indexOf(0x0a, start);
+    if (nl < 0) nl = data.length;
+    const r = parseLogRecord(data.toString('utf8', start, nl));
+    if (r?.kind === 'k8s') into.add(base + start, r.at, r.stream, r.text, r.partial);
+    else if (r?.kind === 'legacy') into.add(r.seq, r.at, r.stream, r.text, false);
+    start = nl + 1;
+  }
+}
+
+/** One past the last number the former shim gave a line (0 when it logged nothing). */
+async function legacyNextSeq(file: string): Promise<number> {
+  let last = -1;
+  for (const f of [`${file}.1`, file]) {
+    const text = await readFile(f, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const r = line.startsWith('{') ? parseLogRecord(line) : null;
+      if (r?.kind === 'legacy') last = Math.max(last, r.seq);
+    }
+  }
+  return last + 1;
+}
+
+async function waitForFile(path: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await stat(path).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Asks conmon to reopen its log through its control fifo; false when nobody reads it (the
+ * monitor is gone). Non-blocking: an open of a fifo without a reader must not hang.
+ */
+export async function requestReopen(controlFifo: string, request: string): Promise<boolean> {
+  try {
+    const fh = await open(controlFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      await fh.write(request);
+      return true;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
 }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isNovaError } from '../../../src-shared/errors.js';
-import { CapsuleNamespaces, holderArgv, idMapText, mountPointArgvs, parseMountinfo, type NamespaceHolder } from './capsule-netns.js';
-import type { ToolRunner } from './tool-runner.js';
+import type { ProcessRunner, RunSpec } from '../process/process-runner.js';
+import { CapsuleNamespaces, holderArgv, idMapText, loopbackUpArgv, mountPointArgvs, netnsAddArgv, netnsDeleteArgv, parseMountinfo, umountArgv, type NamespaceHolder } from './capsule-netns.js';
 
 const m = { hostId: 1_000_000_000, size: 65536 };
 
@@ -23,6 +23,12 @@ describe('argv', () => {
   });
   it('maps container id 0 onward to the range', () => {
     expect(idMapText(m)).toBe('0 1000000000 65536\n');
+  });
+  it('adds, deletes and unmounts namespaces, and brings the loopback up', () => {
+    expect(netnsAddArgv('nova-web')).toEqual(['ip', 'netns', 'add', 'nova-web']);
+    expect(netnsDeleteArgv('nova-web')).toEqual(['ip', 'netns', 'delete', 'nova-web']);
+    expect(umountArgv('/run/nova/userns/nova-web')).toEqual(['umount', '/run/nova/userns/nova-web']);
+    expect(loopbackUpArgv('nova-web')).toEqual(['ip', '-n', 'nova-web', 'link', 'set', 'dev', 'lo', 'up']);
   });
   it('binds a namespace directory onto itself, shared as ip makes /run/netns', () => {
     expect(mountPointArgvs('/run/nova/userns')).toEqual([
@@ -47,13 +53,16 @@ describe('CapsuleNamespaces', () => {
   let maps: string[] = [];
   let holderStatus = 0;
   let spawned: string[][] = [];
-  const run: ToolRunner = async (argv) => {
-    calls.push([...argv]);
-    if (argv[0] === 'ip' && argv[2] === 'delete') mountinfo = mountinfo.filter((l) => !l.includes(join(netnsDir, argv[3]!)));
-    if (argv[0] === 'umount') mountinfo = mountinfo.filter((l) => !l.includes(argv[1]!));
-    return { exitCode: 0, stdout: '', stderr: '' };
+  const runner: Pick<ProcessRunner, 'run' | 'spawnDetached'> = {
+    run: async ({ argv }: RunSpec) => {
+      calls.push([...argv]);
+      if (argv[0] === 'ip' && argv[2] === 'delete') mountinfo = mountinfo.filter((l) => !l.includes(join(netnsDir, argv[3]!)));
+      if (argv[0] === 'umount') mountinfo = mountinfo.filter((l) => !l.includes(argv[1]!));
+      return { exitCode: 0, signal: null, stdout: '', stderr: '', stopped: false, durationMs: 0 };
+    },
+    spawnDetached: () => Promise.reject(new Error('the holder is faked in this test')),
   };
-  const holder = (argv: readonly string[]): NamespaceHolder => {
+  const holder = async (argv: readonly string[]): Promise<NamespaceHolder> => {
     spawned.push([...argv]);
     return {
       pid: 4242,
@@ -69,7 +78,7 @@ describe('CapsuleNamespaces', () => {
   };
   const namespaces = () =>
     new CapsuleNamespaces({
-      run,
+      runner,
       netnsDir,
       usernsDir,
       spawnHolder: holder,

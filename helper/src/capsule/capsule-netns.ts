@@ -3,17 +3,17 @@
 // both on `run` and on `exec`, and mount a fresh sysfs. Both stay as nsfs bind mounts (the
 // network one at /run/netns/NAME, where `ip -n NAME` and veth moves find it; the user one at
 // /run/nova/userns/NAME) until the capsule leaves its network. Without one: `ip netns add`.
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { NovaError } from '../../../src-shared/errors.js';
+import { lastLine, type ProcessRunner } from '../process/process-runner.js';
 import type { IdMapping } from './oci-config.js';
-import { lastLine, type ToolRunner } from './tool-runner.js';
 
 export const DEFAULT_NETNS_DIR = '/run/netns';
 export const DEFAULT_USERNS_DIR = '/run/nova/userns';
 const STEP_TIMEOUT_MS = 10_000;
-const HOLDER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 
 /**
  * A short-lived process inside the new namespaces, kept until host root has written its id
@@ -28,7 +28,7 @@ export interface NamespaceHolder {
   kill(): void;
 }
 
-export type HolderSpawner = (argv: readonly string[]) => NamespaceHolder;
+export type HolderSpawner = (argv: readonly string[]) => Promise<NamespaceHolder>;
 
 /**
  * unshare makes the user namespace and, in the same call, the network namespace it owns.
@@ -70,6 +70,11 @@ export function netnsAddArgv(name: string): string[] {
   return ['ip', 'netns', 'add', name];
 }
 
+/** A fresh namespace's loopback is down; a capsule expects it up, as Docker leaves it. */
+export function loopbackUpArgv(netns: string): string[] {
+  return ['ip', '-n', netns, 'link', 'set', 'dev', 'lo', 'up'];
+}
+
 /** Mount points (field 5 of mountinfo, octal escapes decoded) and their filesystem types. */
 export function parseMountinfo(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -84,7 +89,7 @@ export function parseMountinfo(text: string): Map<string, string> {
 }
 
 export interface CapsuleNamespacesOptions {
-  run: ToolRunner;
+  runner: Pick<ProcessRunner, 'run' | 'spawnDetached'>;
   netnsDir?: string;
   usernsDir?: string;
   /** Starts the holder process (tests may fake it). */
@@ -118,7 +123,7 @@ export class CapsuleNamespaces {
     // Anything under this name is a leftover of this capsule (a crash, a killed helper).
     await this.remove(name);
     if (!mapping) {
-      await this.o.run(netnsAddArgv(name), { timeoutMs: STEP_TIMEOUT_MS });
+      await this.o.runner.run({ argv: netnsAddArgv(name), timeoutMs: STEP_TIMEOUT_MS });
       return;
     }
     const userFile = this.usernsPath(name);
@@ -129,7 +134,7 @@ export class CapsuleNamespaces {
       // Mount targets must exist; `wx` refuses a file some other process made meanwhile.
       await writeFile(userFile, '', { flag: 'wx', mode: 0o444 });
       await writeFile(netFile, '', { flag: 'wx', mode: 0o444 });
-      holder = (this.o.spawnHolder ?? spawnCatHolder)(holderArgv(userFile, netFile));
+      holder = await (this.o.spawnHolder ?? ((argv) => spawnCatHolder(this.o.runner, argv)))(holderArgv(userFile, netFile));
       await holder.ready(STEP_TIMEOUT_MS);
       const text = idMapText(mapping);
       const write = this.o.writeIdMap ?? writeProcIdMap;
@@ -160,9 +165,9 @@ export class CapsuleNamespaces {
     const userFile = this.usernsPath(name);
     const mounts = parseMountinfo(await this.mountinfo());
     // `ip netns delete` unmounts and unlinks as it does for any named namespace.
-    if (mounts.has(netFile)) await this.o.run(netnsDeleteArgv(name), { timeoutMs: STEP_TIMEOUT_MS, allowFailure: true });
+    if (mounts.has(netFile)) await this.o.runner.run({ argv: netnsDeleteArgv(name), timeoutMs: STEP_TIMEOUT_MS, allowFailure: true });
     if (mounts.has(userFile)) {
-      const r = await this.o.run(umountArgv(userFile), { timeoutMs: STEP_TIMEOUT_MS, allowFailure: true });
+      const r = await this.o.runner.run({ argv: umountArgv(userFile), timeoutMs: STEP_TIMEOUT_MS, allowFailure: true });
       if (r.exitCode !== 0) {
         throw new NovaError('internal', `Could not unmount the user namespace file ${userFile}: ${lastLine(r.stderr) || `exit ${r.exitCode}`}; unmount it by hand (umount ${userFile})`);
       }
@@ -183,7 +188,7 @@ export class CapsuleNamespaces {
       p = (async () => {
         await mkdir(dir, { recursive: true, mode: 0o755 });
         if (parseMountinfo(await this.mountinfo()).has(dir)) return;
-        for (const argv of mountPointArgvs(dir)) await this.o.run(argv, { timeoutMs: STEP_TIMEOUT_MS });
+        for (const argv of mountPointArgvs(dir)) await this.o.runner.run({ argv, timeoutMs: STEP_TIMEOUT_MS });
       })();
       p.catch(() => this.dirsReady.delete(dir));
       this.dirsReady.set(dir, p);
@@ -204,10 +209,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** The real holder: unshare running `cat` on pipes, with a clean environment. */
-export function spawnCatHolder(argv: readonly string[]): NamespaceHolder {
-  const [file, ...args] = argv as [string, ...string[]];
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: HOLDER_ENV });
+/** The real holder: unshare running `cat` on pipes, started as every tool is (fixed environment, fds 0-2). */
+export async function spawnCatHolder(runner: Pick<ProcessRunner, 'spawnDetached'>, argv: readonly string[]): Promise<NamespaceHolder> {
+  const child = (await runner.spawnDetached({ argv, stdio: ['pipe', 'pipe', 'pipe'], detached: false })) as ChildProcessByStdio<Writable, Readable, Readable>;
+  const file = argv[0] ?? 'unshare';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number>((resolve) => {

@@ -1,5 +1,6 @@
 // A capsule's resource use read straight from its cgroup, on cgroup v1 (one hierarchy
 // per controller, as on hybrid hosts) or v2 (one unified tree). Missing files read as null.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleMetrics } from '../../../src-shared/capsule.js';
@@ -13,15 +14,27 @@ async function readNumber(path: string): Promise<number | null> {
   return Number.isFinite(n) ? n : null;
 }
 
-async function readKeyed(path: string): Promise<Map<string, number> | null> {
-  const text = await readFile(path, 'utf8').catch(() => null);
-  if (text === null) return null;
+/** `key value` lines of a cgroup file, numbers only. */
+function parseKeyed(text: string): Map<string, number> {
   const m = new Map<string, number>();
   for (const line of text.split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
     if (k && v && /^\d+$/.test(v)) m.set(k, Number(v));
   }
   return m;
+}
+
+async function readKeyed(path: string): Promise<Map<string, number> | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  return text === null ? null : parseKeyed(text);
+}
+
+function readKeyedNow(path: string): Map<string, number> | null {
+  try {
+    return parseKeyed(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Sums Read/Write over devices in blkio.throttle.io_service_bytes(_recursive) (v1). */
@@ -83,7 +96,15 @@ export async function readCgroupMetrics(cgroupsPath: string, cgroupRoot = '/sys/
   };
 }
 
-/** The v1 memory cgroup dir, where OOM kills are counted (memory.oom_control). */
-export function memoryCgroupDirV1(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup'): string {
-  return join(cgroupRoot, 'memory', cgroupsPath);
+/**
+ * The OOM kills the kernel made in the capsule's cgroup (v1 memory.oom_control, v2
+ * memory.events); null when neither file is there (the cgroup is gone). The cgroup keeps
+ * its count until the runtime deletes the container, so a reap reads it first. Synchronous:
+ * cgroupfs answers from memory, quicker than two trips to libuv's thread pool on an exit.
+ */
+export function oomKillCount(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup'): number | null {
+  const v1 = readKeyedNow(join(cgroupRoot, 'memory', cgroupsPath, 'memory.oom_control'));
+  if (v1) return v1.get('oom_kill') ?? 0;
+  const v2 = readKeyedNow(join(cgroupRoot, cgroupsPath, 'memory.events'));
+  return v2 ? (v2.get('oom_kill') ?? 0) : null;
 }

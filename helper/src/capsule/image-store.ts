@@ -1,31 +1,33 @@
 // OCI images for capsules: pulled with skopeo, imported from a rootfs tarball (umoci) or
 // an OCI/Docker archive (skopeo), unpacked once with umoci into a read-only rootfs that
 // capsules overlay. One directory per image under STATE/capsule-images/ID: image.json,
-// oci/ (the OCI layout) and bundle/rootfs. Built in a temp dir and renamed: never half-made.
+// oci/ (the OCI layout) and bundle/rootfs. Pulls and imports are operations, built in a
+// temp dir and renamed: a cancel stops skopeo or umoci and leaves no blob and no image.
 // Capsules in a user namespace overlay a second unpack, bundle-HOSTID-SIZE/rootfs, owned by
 // the shifted ids (umoci --uid-map), made on first use and removed with the image.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
-import { OciImageSchema, type OciImage, type OciImageConfig, type PullProgress } from '../../../src-shared/capsule.js';
+import { OciImageSchema, type OciImage, type OciImageConfig } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../state/atomic-write.js';
-import { ResourceLocks } from '../state/resource-lock.js';
+import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
+import { readRecord, writeRecord, type RecordFormat } from '../state/record-store.js';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
+import { whenCancelled } from './cancelled.js';
 import * as argv from './image-tool-argv.js';
 import type { IdMapping } from './oci-config.js';
-import type { ToolRunner } from './tool-runner.js';
+import { PullMeter } from './pull-meter.js';
 
-export const IMAGE_RECORD_VERSION = 1;
+export const IMAGE_RECORD: RecordFormat<{ image: OciImage }> = { what: 'OCI image record', version: 1, schema: z.strictObject({ image: OciImageSchema }) };
 const PULL_TIMEOUT_MS = 30 * 60_000;
 const LOCAL_TIMEOUT_MS = 10 * 60_000;
 const IMPORT_NAME = /^[a-z0-9][a-z0-9._-]{0,127}(?::[\w][\w.-]{0,127})?$/;
-
-const ImageRecordSchema = z.strictObject({ version: z.literal(IMAGE_RECORD_VERSION), image: OciImageSchema });
 
 export interface ImageTools {
   skopeo: string;
@@ -35,7 +37,8 @@ export interface ImageTools {
 
 export interface ImageStoreOptions {
   stateDir: string;
-  run: ToolRunner;
+  runner: Pick<ProcessRunner, 'run'>;
+  operations: OperationManager;
   tools?: Partial<ImageTools>;
   /** Whether an image is still used by a capsule (removal is refused then). */
   isInUse?: (imageId: string) => boolean;
@@ -46,7 +49,6 @@ export interface PullOptions {
   tlsVerify?: boolean;
   /** A local name (`NAME[:TAG]`) to list the image under instead of its full reference. */
   name?: string;
-  onProgress?: (p: PullProgress) => void;
 }
 
 /** The OCI image config as it is in the layout's config blob (only what we read). */
@@ -85,24 +87,31 @@ export function importName(name: string): string {
   return name.includes(':') ? name : `${name}:latest`;
 }
 
+const RawManifestSchema = z.object({ layers: z.array(z.object({ size: z.number() })).optional() });
+
+/**
+ * The layers and their bytes from a raw manifest (`skopeo inspect --raw`); unknown (null)
+ * for a manifest list, whose entry for this host skopeo picks only as it copies.
+ */
+export function manifestSize(raw: string): { layers: number | null; bytesTotal: number | null } {
+  const parsed = RawManifestSchema.safeParse(JSON.parse(raw));
+  const layers = parsed.success ? parsed.data.layers : undefined;
+  if (!layers) return { layers: null, bytesTotal: null };
+  return { layers: layers.length, bytesTotal: layers.reduce((sum, l) => sum + l.size, 0) };
+}
+
 /** umoci unpack with every uid and gid shifted: container id N is host id hostId + N. */
 export function umociUnpackShiftedArgv(umoci: string, layoutDir: string, bundleDir: string, m: IdMapping): string[] {
   const map = `0:${m.hostId}:${m.size}`;
   return [umoci, 'unpack', '--uid-map', map, '--gid-map', map, '--image', `${layoutDir}:${argv.LAYOUT_TAG}`, bundleDir];
 }
 
-/** skopeo copy prints one line per blob as it starts copying it. */
-export function parseSkopeoLine(line: string): 'blob' | 'config' | 'manifest' | null {
-  if (/^Copying blob /.test(line)) return 'blob';
-  if (/^Copying config /.test(line)) return 'config';
-  if (/^Writing manifest/.test(line)) return 'manifest';
-  return null;
-}
 
 export class ImageStore {
   readonly root: string;
   private readonly tools: ImageTools;
-  private readonly locks = new ResourceLocks();
+  /** Shifted unpacks under way, one per image and range: a second caller waits for the first. */
+  private readonly shifting = new Map<string, Promise<string>>();
   private indexed: Promise<Map<string, OciImage>> | null = null;
 
   constructor(private readonly opts: ImageStoreOptions) {
@@ -137,8 +146,8 @@ export class ImageStore {
     const images = new Map<string, OciImage>();
     for (const id of entries) {
       if (id.startsWith('.')) continue;
-      const img = await this.readRecord(id);
-      if (img) images.set(img.id, img);
+      const img = await readRecord(IMAGE_RECORD, join(this.root, id, 'image.json')).catch(() => null);
+      if (img) images.set(img.image.id, img.image);
     }
     return images;
   }
@@ -186,25 +195,33 @@ export class ImageStore {
   }
 
   /** Unpacks the shifted rootfs once (a capsule in a user namespace is created from it). */
-  async shiftedRootfs(image: OciImage, m: IdMapping): Promise<string> {
+  shiftedRootfs(image: OciImage, m: IdMapping): Promise<string> {
     const rootfs = this.shiftedRootfsPath(image.id, m);
-    return this.locks.withLock(`shift:${image.id}`, async () => {
-      if (await stat(rootfs).then(() => true, () => false)) return rootfs;
-      const bundle = dirname(rootfs);
-      const tmp = `${bundle}.tmp`;
-      await rm(tmp, { recursive: true, force: true });
-      try {
-        await this.opts.run(umociUnpackShiftedArgv(this.tools.umoci, join(this.root, image.id, 'oci'), tmp, m), { timeoutMs: LOCAL_TIMEOUT_MS });
-        await rename(tmp, bundle);
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw new NovaError('internal', `Could not unpack image "${image.name}" for a user namespace (ids from ${m.hostId}): ${err instanceof Error ? err.message : String(err)}`);
-      }
-      return rootfs;
-    });
+    let p = this.shifting.get(rootfs);
+    if (!p) {
+      p = this.unpackShifted(image, m, rootfs).finally(() => this.shifting.delete(rootfs));
+      this.shifting.set(rootfs, p);
+    }
+    return p;
   }
 
-  async pull(reference: string, options: PullOptions = {}): Promise<OciImage> {
+  private async unpackShifted(image: OciImage, m: IdMapping, rootfs: string): Promise<string> {
+    if (await stat(rootfs).then(() => true, () => false)) return rootfs;
+    const bundle = dirname(rootfs);
+    const tmp = `${bundle}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    try {
+      await this.opts.runner.run({ argv: umociUnpackShiftedArgv(this.tools.umoci, join(this.root, image.id, 'oci'), tmp, m), timeoutMs: LOCAL_TIMEOUT_MS });
+      await rename(tmp, bundle);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new NovaError('internal', `Could not unpack image "${image.name}" for a user namespace (ids from ${m.hostId}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return rootfs;
+  }
+
+  /** skopeo inspect, then copy into a fresh OCI layout, then unpack: progress per phase and in bytes. */
+  async pull(reference: string, options: PullOptions = {}, requester: Requester | null = null): Promise<OciImage> {
     const ref = parseImageReference(reference);
     const remote = formatImageReference(ref);
     const name = options.name ? importName(options.name) : remote;
@@ -212,69 +229,69 @@ export class ImageStore {
     if (!tlsVerify && !isLoopbackRegistry(ref.registry)) {
       throw new NovaError('invalid_argument', `TLS verification can only be turned off for a registry on 127.0.0.1 (not ${ref.registry})`);
     }
-    return this.locks.withLock(`image:${name}`, async () => {
-      const progress = (p: Omit<PullProgress, 'reference'>) => options.onProgress?.({ reference: remote, ...p });
-      progress({ phase: 'resolving', blobsDone: 0, blobsTotal: null, bytesTotal: null });
+    const spec = { kind: 'ociImage.pull', resource: { kind: 'ociImage', name }, title: `pull of ${remote}` } as const;
+    return this.opts.operations.run(spec, requester, async (op) => {
+      op.progress({ phase: 'resolving' });
       const policy = await this.policyFile();
-      const inspected = await this.opts.run(argv.skopeoInspectArgv(this.tools.skopeo, policy, remote, tlsVerify), { timeoutMs: 120_000 });
-      const info = z
-        .object({ Digest: z.string().optional(), LayersData: z.array(z.object({ Size: z.number() })).nullish(), Layers: z.array(z.string()).nullish() })
-        .parse(JSON.parse(inspected.stdout));
-      const layers = info.LayersData?.length ?? info.Layers?.length ?? null;
-      const blobsTotal = layers === null ? null : layers + 1;
-      const bytesTotal = info.LayersData ? info.LayersData.reduce((s, l) => s + l.Size, 0) : null;
-      let blobsDone = 0;
-      return this.build(name, 'pull', async (layout) => {
-        progress({ phase: 'copying', blobsDone, blobsTotal, bytesTotal });
-        await this.opts.run(argv.skopeoPullArgv(this.tools.skopeo, policy, remote, layout, tlsVerify), {
-          timeoutMs: PULL_TIMEOUT_MS,
-          onLine: (line) => {
-            const kind = parseSkopeoLine(line);
-            if (kind === 'blob' || kind === 'config') {
-              blobsDone += 1;
-              progress({ phase: 'copying', blobsDone, blobsTotal, bytesTotal });
-            }
-          },
-        });
-        progress({ phase: 'unpacking', blobsDone, blobsTotal, bytesTotal });
-      }).then((img) => {
-        progress({ phase: 'done', blobsDone: blobsTotal ?? blobsDone, blobsTotal, bytesTotal });
-        return img;
-      });
+      const inspected = await this.opts.runner.run({ argv: argv.skopeoInspectArgv(this.tools.skopeo, policy, remote, tlsVerify), timeoutMs: 120_000, signal: op.signal });
+      const { layers, bytesTotal } = manifestSize(inspected.stdout);
+      const cancelled = whenCancelled(op, `pull of ${remote} as image ${name} was cancelled; nothing was kept`);
+      return this.build(name, 'pull', op, async (layout, scratch) => {
+        const meter = new PullMeter(layout, layers === null ? null : layers + 1, bytesTotal, (p) => op.progress(p));
+        try {
+          await this.opts.runner.run({
+            argv: argv.skopeoPullArgv(this.tools.skopeo, policy, remote, layout, tlsVerify),
+            timeoutMs: PULL_TIMEOUT_MS,
+            signal: op.signal,
+            // What skopeo keeps aside while it copies stays in the image's temp folder.
+            env: { TMPDIR: scratch },
+            onLine: (line) => meter.line(line),
+          });
+          await meter.finish();
+        } finally {
+          meter.stop();
+        }
+      }).catch(cancelled);
     });
   }
 
   /** A rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive, under a local name. */
-  async import(file: string, nameIn: string): Promise<OciImage> {
+  async import(file: string, nameIn: string, requester: Requester | null = null): Promise<OciImage> {
     const name = importName(nameIn);
     if (!file.startsWith('/')) throw new NovaError('invalid_argument', `The file to import must be an absolute path: ${file}`);
     const st = await stat(file).catch(() => null);
     if (!st || !st.isFile()) throw new NovaError('not_found', `No such file to import: ${file}`);
-    return this.locks.withLock(`image:${name}`, async () => {
+    const spec = { kind: 'ociImage.import', resource: { kind: 'ociImage', name }, title: `import of ${basename(file)}` } as const;
+    return this.opts.operations.run(spec, requester, async (op) => {
       if (await this.find(name).then((i) => i?.name === name)) {
         throw new NovaError('already_exists', `An image named "${name}" already exists: remove it first or choose another name`);
       }
-      const listing = await this.opts.run(argv.tarListArgv(this.tools.tar, file), { timeoutMs: LOCAL_TIMEOUT_MS, allowFailure: true });
+      op.progress({ phase: 'reading the archive' });
+      const listing = await this.opts.runner.run({ argv: argv.tarListArgv(this.tools.tar, file), timeoutMs: LOCAL_TIMEOUT_MS, allowFailure: true, signal: op.signal });
       if (listing.exitCode !== 0) throw new NovaError('invalid_argument', `${file} is not a tar archive: ${listing.stderr.trim().split('\n')[0] ?? ''}`);
       const top = new Set(listing.stdout.split('\n').map((l) => l.replace(/^\.\//, '').replace(/\/$/, '')));
       const kind = top.has('oci-layout') ? 'oci-archive' : top.has('manifest.json') && top.has('repositories') ? 'docker-archive' : 'rootfs';
       const policy = await this.policyFile();
-      return this.build(name, 'import', async (layout, scratch) => {
+      const run = (args: string[]) => this.opts.runner.run({ argv: args, timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
+      const cancelled = whenCancelled(op, `import of ${basename(file)} as image ${name} was cancelled; nothing was kept`);
+      return this.build(name, 'import', op, async (layout, scratch) => {
         if (kind !== 'rootfs') {
-          await this.opts.run(argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, file, layout), { timeoutMs: LOCAL_TIMEOUT_MS });
+          op.progress({ phase: `copying the ${kind === 'oci-archive' ? 'OCI' : 'Docker'} archive` });
+          await this.opts.runner.run({ argv: argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, file, layout), timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal, env: { TMPDIR: scratch } });
           return;
         }
-        const layer = (await isGzip(file)) ? await gunzipTo(file, join(scratch, 'layer.tar')) : file;
-        await this.opts.run(argv.umociInitArgv(this.tools.umoci, layout), { timeoutMs: LOCAL_TIMEOUT_MS });
-        await this.opts.run(argv.umociNewArgv(this.tools.umoci, layout), { timeoutMs: LOCAL_TIMEOUT_MS });
-        await this.opts.run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer), { timeoutMs: LOCAL_TIMEOUT_MS });
-      });
+        op.progress({ phase: 'adding the root filesystem as a layer' });
+        const layer = (await isGzip(file)) ? await gunzipTo(file, join(scratch, 'layer.tar'), op.signal) : file;
+        await run(argv.umociInitArgv(this.tools.umoci, layout));
+        await run(argv.umociNewArgv(this.tools.umoci, layout));
+        await run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer));
+      }).catch(cancelled);
     });
   }
 
-  async remove(ref: string): Promise<OciImage> {
+  async remove(ref: string, requester: Requester | null = null): Promise<OciImage> {
     const img = await this.get(ref);
-    return this.locks.withLock(`image:${img.name}`, async () => {
+    return this.opts.operations.exclusive([{ kind: 'ociImage', name: img.name }], 'removal', requester, async () => {
       if (this.opts.isInUse?.(img.id)) {
         throw new NovaError('failed_precondition', `Image "${img.name}" is used by a capsule: delete the capsule first`);
       }
@@ -290,15 +307,21 @@ export class ImageStore {
     });
   }
 
-  private async build(name: string, source: OciImage['source'], fill: (layoutDir: string, scratch: string) => Promise<void>): Promise<OciImage> {
+  /** Fills an OCI layout in a temp dir, unpacks it and renames it into place; a failure or a cancel removes it all. */
+  private async build(name: string, source: OciImage['source'], op: OperationHandle, fill: (layoutDir: string, scratch: string) => Promise<void>): Promise<OciImage> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const id = createHash('sha256').update(name).update(randomBytes(16)).digest('hex').slice(0, 16);
     const tmp = join(this.root, `.tmp-${id}`);
     await mkdir(tmp, { mode: 0o700 });
+    op.onUndo(() => rm(tmp, { recursive: true, force: true }));
     try {
       const layout = join(tmp, 'oci');
       await fill(layout, tmp);
-      await this.opts.run(argv.umociUnpackArgv(this.tools.umoci, layout, join(tmp, 'bundle')), { timeoutMs: LOCAL_TIMEOUT_MS });
+      op.throwIfCancelled();
+      op.progress({ phase: 'unpacking' });
+      await this.opts.runner.run({ argv: argv.umociUnpackArgv(this.tools.umoci, layout, join(tmp, 'bundle')), timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
+      op.throwIfCancelled();
+      op.progress({ phase: 'recording the image', cancellable: false });
       const { digest, sizeBytes, config } = await readLayout(layout);
       const previous = await this.find(name);
       const image: OciImage = { id, name, source, digest, sizeBytes, createdAt: new Date().toISOString(), config };
@@ -308,29 +331,15 @@ export class ImageStore {
           return previous;
         }
         // The name moves to the new image; the old one stays for the capsules built on it.
-        await writeJsonAtomic(join(this.root, previous.id, 'image.json'), {
-          version: IMAGE_RECORD_VERSION,
-          image: { ...previous, name: `${previous.name.replace(/:[^:/]+$/, '')}@${previous.digest}` },
-        });
+        const renamed = { ...previous, name: `${previous.name.replace(/:[^:/]+$/, '')}@${previous.digest}` };
+        await writeRecord(IMAGE_RECORD, join(this.root, previous.id, 'image.json'), { image: renamed });
       }
-      await writeJsonAtomic(join(tmp, 'image.json'), { version: IMAGE_RECORD_VERSION, image });
+      await writeRecord(IMAGE_RECORD, join(tmp, 'image.json'), { image });
       await rm(join(tmp, 'layer.tar'), { force: true });
       await rename(tmp, join(this.root, id));
       return image;
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
-      throw err;
     } finally {
       this.reindex();
-    }
-  }
-
-  private async readRecord(id: string): Promise<OciImage | null> {
-    try {
-      const parsed = ImageRecordSchema.safeParse(JSON.parse(await readFile(join(this.root, id, 'image.json'), 'utf8')));
-      return parsed.success ? parsed.data.image : null;
-    } catch {
-      return null;
     }
   }
 
@@ -382,7 +391,7 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
-async function gunzipTo(src: string, dest: string): Promise<string> {
-  await pipeline(createReadStream(src), createGunzip(), createWriteStream(dest, { mode: 0o600 }));
+async function gunzipTo(src: string, dest: string, signal: AbortSignal): Promise<string> {
+  await pipeline(createReadStream(src), createGunzip(), createWriteStream(dest, { mode: 0o600 }), { signal });
   return dest;
 }

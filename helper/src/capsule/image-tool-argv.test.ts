@@ -11,7 +11,7 @@ describe('image tool argv', () => {
       'skopeo', '--policy', 'p', 'copy', '--src-tls-verify=false', 'docker://127.0.0.1:5000/x:1', 'oci:d:image',
     ]);
     expect(a.skopeoInspectArgv('skopeo', 'p', '127.0.0.1:5000/x:1', false)).toEqual([
-      'skopeo', '--policy', 'p', 'inspect', '--tls-verify=false', 'docker://127.0.0.1:5000/x:1',
+      'skopeo', '--policy', 'p', 'inspect', '--raw', '--tls-verify=false', 'docker://127.0.0.1:5000/x:1',
     ]);
   });
   it('imports archives and rootfs tarballs', () => {

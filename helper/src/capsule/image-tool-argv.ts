@@ -2,8 +2,9 @@
 // functions with golden tests. The OCI layout of each image keeps one tag: `image`.
 export const LAYOUT_TAG = 'image';
 
+/** The manifest as the registry serves it: its layers and their sizes (an index lists manifests instead). */
 export function skopeoInspectArgv(skopeo: string, policy: string, reference: string, tlsVerify: boolean): string[] {
-  return [skopeo, '--policy', policy, 'inspect', ...(tlsVerify ? [] : ['--tls-verify=false']), `docker://${reference}`];
+  return [skopeo, '--policy', policy, 'inspect', '--raw', ...(tlsVerify ? [] : ['--tls-verify=false']), `docker://${reference}`];
 }
 
 export function skopeoPullArgv(skopeo: string, policy: string, reference: string, layoutDir: string, tlsVerify: boolean): string[] {

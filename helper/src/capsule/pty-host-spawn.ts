@@ -3,7 +3,7 @@
 // difference. A pty host that dies (even by a signal) ends its session with exit code -1.
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../util/logger.js';
-import type { PtyProcess, PtySpawn } from './capsule-manager.js';
+import type { PtyProcess, PtySpawn } from './capsule-terminals.js';
 import type { FromPtyHost, ToPtyHost } from './pty-host-protocol.js';
 
 export interface PtyHostOptions {

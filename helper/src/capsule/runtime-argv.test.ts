@@ -9,7 +9,8 @@ describe('runtime argv', () => {
     expect(a.deleteArgv('runc', 'r', 'c')).toEqual(['runc', '--root', 'r', 'delete', '--force', 'c']);
     expect(a.pauseArgv('runc', 'r', 'c')).toEqual(['runc', '--root', 'r', 'pause', 'c']);
     expect(a.resumeArgv('runc', 'r', 'c')).toEqual(['runc', '--root', 'r', 'resume', 'c']);
-    expect(a.stateArgv('runc', 'r', 'c')).toEqual(['runc', '--root', 'r', 'state', 'c']);
+    expect(a.startArgv('runc', 'r', 'c')).toEqual(['runc', '--root', 'r', 'start', 'c']);
+    expect(a.runArgv('runc', 'r', '/b', 'c')).toEqual(['runc', '--root', 'r', 'run', '--bundle', '/b', 'c']);
   });
   it('execs with env, cwd and a terminal', () => {
     expect(a.execArgv('runc', 'r', 'c', ['sh', '-c', 'echo $A'], { tty: false, env: { A: '1' }, cwd: '/tmp' })).toEqual([

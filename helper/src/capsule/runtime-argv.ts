@@ -1,5 +1,6 @@
-// The exact argv of every OCI runtime call the capsule manager makes (runc and crun share
-// this CLI). The runtime's state lives under --root inside Nova's state dir, never in /run.
+// The exact argv of every OCI runtime call the capsule engine makes itself (runc and crun
+// share this CLI; `create` is conmon's, see conmon-argv.ts). The runtime's state lives
+// under --root inside Nova's state dir, never in /run.
 export function killArgv(runtime: string, root: string, id: string, signal: string, all = false): string[] {
   return [runtime, '--root', root, 'kill', ...(all ? ['--all'] : []), id, signal];
 }
@@ -16,8 +17,14 @@ export function resumeArgv(runtime: string, root: string, id: string): string[] 
   return [runtime, '--root', root, 'resume', id];
 }
 
-export function stateArgv(runtime: string, root: string, id: string): string[] {
-  return [runtime, '--root', root, 'state', id];
+/** A container run to its end in the foreground (the user-namespace probe). */
+export function runArgv(runtime: string, root: string, bundle: string, id: string): string[] {
+  return [runtime, '--root', root, 'run', '--bundle', bundle, id];
+}
+
+/** Lets a container that conmon's `create` made run its process. */
+export function startArgv(runtime: string, root: string, id: string): string[] {
+  return [runtime, '--root', root, 'start', id];
 }
 
 export interface ExecArgvOptions {

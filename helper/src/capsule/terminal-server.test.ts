@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder, type TerminalFrame } from '../../../src-shared/terminal-protocol.js';
 import { silentLogger } from '../util/logger.js';
-import type { TerminalSession } from './capsule-manager.js';
+import type { TerminalSession } from './capsule-terminals.js';
 import { TerminalServer } from './terminal-server.js';
 
 class FakeSession implements TerminalSession {

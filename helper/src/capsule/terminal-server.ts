@@ -11,7 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { NovaError } from '../../../src-shared/errors.js';
 import { encodeTerminalData, encodeTerminalExit, TerminalFrameDecoder } from '../../../src-shared/terminal-protocol.js';
 import type { Logger } from '../util/logger.js';
-import type { TerminalSession } from './capsule-manager.js';
+import type { TerminalSession } from './capsule-terminals.js';
 
 export const TERMINAL_CONNECT_WITHIN_MS = 30_000;
 /** Output kept while nobody is connected yet (the shell's first prompt); older bytes are dropped. */

@@ -23,10 +23,11 @@ import { dirname, join } from 'node:path';
 import type { CapsuleUserNamespace } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import { probeBundleConfig, writeProbeBundle } from '../host-check/oci-probe-bundle.js';
+import { lastLine, type ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { CapsuleNamespaces } from './capsule-netns.js';
 import type { IdMapping } from './oci-config.js';
-import { lastLine, type ToolRunner } from './tool-runner.js';
+import { deleteArgv, runArgv } from './runtime-argv.js';
 
 export const SUBID_OWNER = 'nova';
 export const DEFAULT_ID_RANGE: IdMapping = { hostId: 1_000_000_000, size: 65536 };
@@ -171,7 +172,7 @@ export async function matchOwner(target: string, like: string): Promise<void> {
 }
 
 export interface UserNamespaceProbeOptions {
-  run: ToolRunner;
+  runner: Pick<ProcessRunner, 'run' | 'spawnDetached'>;
   logger: Logger;
   stateDir: string;
   /** STATE/capsules: the probe runs its container there, where capsules will run. */
@@ -219,7 +220,7 @@ export function userNamespaceNetworkProbeConfig(m: IdMapping, cgroupsPath: strin
  * path as on `exec`: a run of the probe proves what a capsule on a network needs.
  */
 async function probeNetworkJoin(o: UserNamespaceProbeOptions, runtimePath: string, m: IdMapping, bundle: string, root: string, id: string): Promise<string | null> {
-  const namespaces = o.namespaces ?? new CapsuleNamespaces({ run: o.run });
+  const namespaces = o.namespaces ?? new CapsuleNamespaces({ runner: o.runner });
   const name = id.slice(0, 63);
   try {
     await namespaces.create(name, m);
@@ -227,13 +228,13 @@ async function probeNetworkJoin(o: UserNamespaceProbeOptions, runtimePath: strin
     await chown(join(bundle, 'rootfs/sys'), m.hostId, m.hostId);
     const config = userNamespaceNetworkProbeConfig(m, `${o.cgroupParent}/${id}`, namespaces.usernsPath(name), namespaces.netnsPath(name));
     await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-    const r = await o.run([runtimePath, '--root', root, 'run', '--bundle', bundle, id], { timeoutMs: PROBE_TIMEOUT_MS, allowFailure: true });
+    const r = await o.runner.run({ argv: runArgv(runtimePath, root, bundle, id), timeoutMs: PROBE_TIMEOUT_MS, allowFailure: true });
     if (r.exitCode === 0) return null;
     return `capsules on Nova networks run without one: ${runtimePath} could not join a network namespace owned by the capsule's user namespace (${lastLine(r.stderr) || lastLine(r.stdout) || `exit status ${r.exitCode}`})`;
   } catch (err) {
     return `capsules on Nova networks run without one: ${err instanceof Error ? err.message : String(err)}`;
   } finally {
-    await o.run([runtimePath, '--root', root, 'delete', '--force', id], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
+    await o.runner.run({ argv: deleteArgv(runtimePath, root, id), timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
     await namespaces.remove(name).catch((err: unknown) => o.logger.warn({ err, netns: name }, 'could not remove the user namespace probe\'s namespaces'));
   }
 }
@@ -268,7 +269,7 @@ export async function probeUserNamespaces(o: UserNamespaceProbeOptions, runtimeP
     await chmod(bundle, 0o711);
     for (const p of ['rootfs', 'rootfs/proc', 'rootfs/dev', 'rootfs/probe']) await chown(join(bundle, p), m.hostId, m.hostId);
     await writeFile(join(bundle, 'config.json'), JSON.stringify(userNamespaceProbeConfig(m, `${o.cgroupParent}/${id}`), null, 2) + '\n');
-    const r = await o.run([runtimePath, '--root', root, 'run', '--bundle', bundle, id], { timeoutMs: PROBE_TIMEOUT_MS, allowFailure: true });
+    const r = await o.runner.run({ argv: runArgv(runtimePath, root, bundle, id), timeoutMs: PROBE_TIMEOUT_MS, allowFailure: true });
     if (r.exitCode !== 0) {
       const why = lastLine(r.stderr) || lastLine(r.stdout) || `exit status ${r.exitCode}`;
       return { mapping: null, reason: `${runtimePath} could not start a container in a user namespace here (${why})` };
@@ -277,7 +278,7 @@ export async function probeUserNamespaces(o: UserNamespaceProbeOptions, runtimeP
   } catch (err) {
     return { mapping: null, reason: `the user namespace probe failed: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
-    await o.run([runtimePath, '--root', root, 'delete', '--force', id], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
+    await o.runner.run({ argv: deleteArgv(runtimePath, root, id), timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // Capsule and OCI image handlers: thin adapters from validated contract params to the
 // CapsuleManager and the ImageStore, plus the terminal sockets and the bounds that keep
-// every answer inside one RPC frame (log pages, exec output).
+// every answer inside one RPC frame (log pages, exec output). The caller (ctx) goes along
+// to every change: it owns the operations it starts and is named in `locked` refusals.
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import {
   MAX_EXEC_OUTPUT_BYTES,
@@ -51,14 +52,14 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
   return {
     'capsule.list': async () => ({ capsules: await capsules.list() }),
     'capsule.get': async ({ name }) => capsules.get(name),
-    'capsule.create': async (spec) => capsules.create(spec),
-    'capsule.start': async ({ name }) => capsules.start(name),
-    'capsule.stop': async ({ name, timeoutSec }) => capsules.stop(name, timeoutSec),
-    'capsule.restart': async ({ name }) => capsules.restart(name),
-    'capsule.pause': async ({ name }) => capsules.pause(name),
-    'capsule.resume': async ({ name }) => capsules.resume(name),
-    'capsule.delete': async ({ name, force }) => {
-      await capsules.delete(name, force);
+    'capsule.create': async (spec, ctx) => capsules.create(spec, ctx),
+    'capsule.start': async ({ name }, ctx) => capsules.start(name, ctx),
+    'capsule.stop': async ({ name, timeoutSec }, ctx) => capsules.stop(name, timeoutSec, ctx),
+    'capsule.restart': async ({ name }, ctx) => capsules.restart(name, ctx),
+    'capsule.pause': async ({ name }, ctx) => capsules.pause(name, ctx),
+    'capsule.resume': async ({ name }, ctx) => capsules.resume(name, ctx),
+    'capsule.delete': async ({ name, force }, ctx) => {
+      await capsules.delete(name, force, ctx);
       return { ok: true as const };
     },
     'capsule.exec': async ({ name, command, env, cwd, timeoutSec }) => {
@@ -82,14 +83,14 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
       }
     },
     'capsule.metrics': async ({ name }) => capsules.metrics(name),
-    'capsule.snapshotCreate': async ({ name, snapshot }) => capsules.snapshotCreate(name, snapshot),
+    'capsule.snapshotCreate': async ({ name, snapshot }, ctx) => capsules.snapshotCreate(name, snapshot, ctx),
     'capsule.snapshotList': async ({ name }) => ({ snapshots: await capsules.snapshotList(name) }),
-    'capsule.snapshotRestore': async ({ name, snapshot }) => {
-      await capsules.snapshotRestore(name, snapshot);
+    'capsule.snapshotRestore': async ({ name, snapshot }, ctx) => {
+      await capsules.snapshotRestore(name, snapshot, ctx);
       return { ok: true as const };
     },
-    'capsule.snapshotDelete': async ({ name, snapshot }) => {
-      await capsules.snapshotDelete(name, snapshot);
+    'capsule.snapshotDelete': async ({ name, snapshot }, ctx) => {
+      await capsules.snapshotDelete(name, snapshot, ctx);
       return { ok: true as const };
     },
     'capsule.terminalOpen': async ({ name, command, cols, rows }, { caller }) => {
@@ -97,32 +98,22 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
       const socketPath = await deps.terminals.serve(session, { uid: caller.uid, gid: caller.gid });
       return { socketPath, connectWithinMs: deps.terminals.connectWithinMs };
     },
-    'ociImage.pull': async ({ reference, name, tlsVerify }) => {
-      let last = '';
-      const img = await images.pull(reference, {
-        tlsVerify,
-        ...(name ? { name } : {}),
-        onProgress: (p) => {
-          // One event per step, not per line skopeo prints.
-          const key = `${p.phase}:${p.blobsDone}`;
-          if (key === last) return;
-          last = key;
-          deps.emit?.({ name: 'ociImage.pullProgressed', payload: p });
-        },
-      });
+    'ociImage.pull': async ({ reference, name, tlsVerify }, ctx) => {
+      // Its progress is the operation's (operation.changed).
+      const img = await images.pull(reference, { tlsVerify, ...(name ? { name } : {}) }, ctx);
       imageChanged(img.name);
       return img;
     },
-    'ociImage.import': async ({ path, name }) => {
+    'ociImage.import': async ({ path, name }, ctx) => {
       const real = await deps.importPaths.existingFile('The file to import', path);
-      const img = await images.import(real, name);
+      const img = await images.import(real, name, ctx);
       imageChanged(img.name);
       return img;
     },
     'ociImage.list': async () => ({ images: await images.list() }),
     'ociImage.inspect': async ({ name }) => images.get(name),
-    'ociImage.remove': async ({ name }) => {
-      const img = await images.remove(name);
+    'ociImage.remove': async ({ name }, ctx) => {
+      const img = await images.remove(name, ctx);
       imageChanged(img.name);
       return { id: img.id, name: img.name };
     },

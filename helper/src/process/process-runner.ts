@@ -56,6 +56,8 @@ export interface DetachedSpec {
   stdio?: readonly ['ignore' | 'pipe', 'ignore' | 'pipe' | number, 'ignore' | 'pipe' | number];
   /** Its own session, so it outlives the helper (default true). */
   detached?: boolean;
+  /** Where it runs (default "/"): for a program that writes files beside itself. */
+  cwd?: string;
 }
 
 export function toolEnv(extra: ToolEnv = {}): Record<string, string> {
@@ -198,7 +200,7 @@ export class ProcessRunner {
       detached: spec.detached ?? true,
       stdio: [...(spec.stdio ?? ['ignore', 'ignore', 'ignore'])] as StdioOptions,
       env: toolEnv(spec.env),
-      cwd: '/',
+      cwd: spec.cwd ?? '/',
       ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid ?? spec.uid } : {}),
     });
     await new Promise<void>((resolve, reject) => {

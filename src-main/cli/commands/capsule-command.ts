@@ -455,18 +455,9 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
     .option('--insecure', 'plain HTTP / no TLS verification (registries on 127.0.0.1 only)', false)
     .option('--json', 'machine-readable output')
     .action(async (reference: string, o: { name?: string; insecure: boolean; json?: boolean }) => {
-      const img = await helper(async (h) => {
-        const off = h.onEvent((e) => {
-          if (e.name !== 'ociImage.pullProgressed' || json(o)) return;
-          const p = e.payload;
-          ctx.io.stderr(`${p.reference}: ${p.phase}${p.phase === 'copying' ? ` ${p.blobsDone}/${p.blobsTotal ?? '?'} blobs` : ''}\n`);
-        });
-        try {
-          return await h.call('ociImage.pull', { reference, tlsVerify: !o.insecure, ...(o.name ? { name: o.name } : {}) });
-        } finally {
-          off();
-        }
-      });
+      // Progress on stderr; Ctrl+C cancels the pull and the helper removes what it copied.
+      const params = { reference, tlsVerify: !o.insecure, ...(o.name ? { name: o.name } : {}) };
+      const img = await helper((h) => callOperation(h, 'ociImage.pull', params, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
       out(json(o) ? JSON.stringify(img, null, 2) : `pulled ${img.name} (${img.digest.slice(0, 19)}, ${bytes(img.sizeBytes)})`);
     });
   image
@@ -484,7 +475,7 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
       else if (o.kind !== undefined) throw new NovaError('invalid_argument', `--kind is oci or vm, not "${o.kind}"`);
       else kind = await detectImportKind(path);
       if (kind.kind === 'oci') {
-        const img = await helper((h) => h.call('ociImage.import', { path, name }));
+        const img = await helper((h) => callOperation(h, 'ociImage.import', { path, name }, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
         out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
       } else {
         // Progress on stderr; Ctrl+C cancels the import and the helper removes the partial file.
