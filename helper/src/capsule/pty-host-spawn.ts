@@ -1,7 +1,8 @@
 // A PtySpawn whose terminals live in pty host child processes (pty-host.ts) rather than in
 // the helper: same interface as node-pty's spawn, so CapsuleManager does not know the
 // difference. A pty host that dies (even by a signal) ends its session with exit code -1.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { forkNodeModule } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import type { PtyProcess, PtySpawn } from './capsule-terminals.js';
 import type { FromPtyHost, ToPtyHost } from './pty-host-protocol.js';
@@ -16,14 +17,9 @@ export interface PtyHostOptions {
 
 export function ptyHostSpawn(o: PtyHostOptions): PtySpawn {
   return (file, args, opts) => {
-    const child: ChildProcess = fork(o.modulePath, [], {
-      execPath: o.execPath ?? process.execPath,
-      serialization: 'json',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      // The session belongs to the helper's connection: no process group of its own, so
-      // stopping the helper's group stops its terminals too.
-      detached: false,
-    });
+    // The session belongs to the helper's connection: no process group of its own, so
+    // stopping the helper's group stops its terminals too.
+    const child: ChildProcess = forkNodeModule({ modulePath: o.modulePath, ...(o.execPath ? { execPath: o.execPath } : {}) });
     const dataListeners = new Set<(data: string) => void>();
     const exitListeners = new Set<(e: { exitCode: number; signal?: number }) => void>();
     let exited = false;

@@ -2,18 +2,12 @@
 // QEMU runs as the caller when the caller is not root and can reach its files (see
 // run-as-user.ts). Every changing verb passes the call's context on, so its operation or
 // lock names who asked and the client hears of the operation it started.
-import type { z } from 'zod';
-import type { vmMethods } from '../../../src-shared/api/vm-api.js';
+import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
-import type { CallContext } from './handler-table.js';
+import type { HelperHandlers } from './handler-table.js';
 
-type VmTable = typeof vmMethods;
-export type VmMethodName = keyof VmTable;
-
-/** Structurally Pick<HelperHandlers, VmMethodName> once vmMethods is part of novaApi. */
-export type VmHandlers = {
-  [M in VmMethodName]: (params: z.output<VmTable[M]['params']>, ctx: CallContext) => Promise<z.output<VmTable[M]['result']>>;
-};
+export type VmMethodName = Extract<HelperMethodName, `vm.${string}` | `image.${string}`>;
+export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {
   vms: VmManager;

@@ -3,7 +3,7 @@
 // 0-2, cwd "/", a deadline on every call, and one mapping of failures to NovaErrors that
 // name the tool and what it said. Long-lived children (QEMU, monitors, dnsmasq) use
 // spawnDetached, with the same environment rules.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { execa } from 'execa';
 import { NovaError } from '../../../src-shared/errors.js';
 
@@ -215,6 +215,30 @@ export class ProcessRunner {
     });
     return child;
   }
+}
+
+export interface NodeModuleSpec {
+  /** One of the helper's own entry points (out/helper/pty-host.mjs). */
+  modulePath: string;
+  /** The Node that runs it; the helper's own by default. */
+  execPath?: string;
+  stderr?: 'ignore' | 'pipe';
+}
+
+/**
+ * One of the helper's own Node modules in a child that talks to it over Node's IPC
+ * channel: the one deliberate fd beyond 0-2. Same environment rules; stdin and stdout
+ * closed; in the helper's process group, so it ends with the helper.
+ */
+export function forkNodeModule(spec: NodeModuleSpec): ChildProcess {
+  return fork(spec.modulePath, [], {
+    execPath: spec.execPath ?? process.execPath,
+    serialization: 'json',
+    stdio: ['ignore', 'ignore', spec.stderr ?? 'pipe', 'ipc'],
+    env: toolEnv(),
+    cwd: '/',
+    detached: false,
+  });
 }
 
 function cancelledError(what: string): NovaError {
