@@ -2,14 +2,15 @@
 // from the UI shows its progress in place on its resource's page and in the activity
 // panel, and the panel's Cancel stops it and removes what it made. Each engine's long
 // operation is one scenario (a disk import today; an OCI pull and a VM clone join the
-// same way): how to start it, which child process does the long work (frozen with
-// SIGSTOP so the test acts while it runs, resumed after Cancel), what phase it shows,
-// and how to check that nothing of it is left.
+// same way): how to start it, which child process does the long work (held in a freezer
+// cgroup so the test acts while it runs, and sees the operation cancelling: the helper's
+// SIGKILL waits until the test lets the child go), what phase it shows, and how to
+// check that nothing of it is left.
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { freezeWhenRunning, killMatching, processesMatching, qemuImgConvertOf, writeSparseDisk, type ArgvMatch, type FrozenChild } from '../helper/system-tests/fixtures/frozen-child.js';
+import { holdWhenRunning, killMatching, processesMatching, qemuImgConvertOf, writeSparseDisk, type ArgvMatch, type HeldChild } from '../helper/system-tests/fixtures/frozen-child.js';
 import { ActivityPanel, type OperationCard } from './pages/activity-panel.js';
 import { AppShell } from './pages/app-shell.js';
 import { ImagesPage } from './pages/images-page.js';
@@ -24,7 +25,7 @@ interface CancelScenario {
   readonly name: string;
   /** How the UI names the operation's resource: "Image nv8u-1a2b3c". */
   readonly resource: string;
-  /** The phase the operation shows while its worker is frozen. */
+  /** The phase the operation shows while its worker is held. */
   readonly phase: RegExp;
   /** Makes what the operation works on (a disk file, a registry, a VM). */
   prepare(nova: NovaStackInfo): Promise<void>;
@@ -95,12 +96,12 @@ test.describe('operations', () => {
     const scenario = make();
     test(`${scenario.name}: progress in place and in the activity panel, cancelled from the panel`, async ({ page, nova, pageProblems }) => {
       await scenario.prepare(nova);
-      let frozen: FrozenChild | null = null;
+      let worker: HeldChild | null = null;
       try {
         const shell = new AppShell(page);
         await shell.open(nova.url);
         const inPlace = await scenario.start(page);
-        frozen = await freezeWhenRunning(scenario.worker(), 60_000, `the ${scenario.name}'s worker`);
+        worker = await holdWhenRunning(scenario.worker(), 60_000, `the ${scenario.name}'s worker`);
 
         await inPlace.expectState('Running');
         await expect(inPlace.phase).toHaveText(scenario.phase);
@@ -116,10 +117,10 @@ test.describe('operations', () => {
         await page.screenshot(shot(`${scenario.name.replace(/\W+/g, '-')}-running-light`));
 
         await card.cancel.click();
-        // The helper has the request: the card says so while the frozen worker cannot stop yet.
+        // The helper has the request and killed the worker, which cannot end while held: the card says so.
         await card.expectState('Cancelling');
         await expect(card.cancel).toHaveAttribute('aria-disabled', 'true');
-        frozen.resume();
+        await worker.release();
 
         const ended = activity.operationOn(scenario.resource, activity.recent);
         await ended.expectState('Cancelled', 30_000);
@@ -129,7 +130,7 @@ test.describe('operations', () => {
         await scenario.expectNothingLeft(page, nova);
         expect(pageProblems).toEqual([]);
       } finally {
-        frozen?.resume();
+        await worker?.release();
         await scenario.cleanup(nova);
       }
     });
@@ -138,12 +139,12 @@ test.describe('operations', () => {
   test('a second import of a busy image is refused, naming the first, which the refusal leads to', async ({ page, nova }) => {
     const scenario = diskImport();
     await scenario.prepare(nova);
-    let frozen: FrozenChild | null = null;
+    let worker: HeldChild | null = null;
     try {
       await new AppShell(page).open(nova.url);
       const images = new ImagesPage(page);
       const first = await scenario.start(page);
-      frozen = await freezeWhenRunning(scenario.worker(), 60_000, 'the first import');
+      worker = await holdWhenRunning(scenario.worker(), 60_000, 'the first import');
       await first.expectState('Running');
 
       // The same image again: the helper waits a few seconds for the lock, then says who holds it.
@@ -162,10 +163,10 @@ test.describe('operations', () => {
       await expect(held.root).toBeFocused();
       await held.cancel.click();
       await held.expectState('Cancelling');
-      frozen.resume();
+      await worker.release();
       await activity.operationOn(scenario.resource, activity.recent).expectState('Cancelled', 30_000);
     } finally {
-      frozen?.resume();
+      await worker?.release();
       await scenario.cleanup(nova);
     }
   });
