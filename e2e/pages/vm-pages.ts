@@ -1,6 +1,7 @@
 // Page objects for the virtual machine pages: the list, the create wizard, one VM's
 // page with its tabs, and the console window. Found by role and label, as a user would.
 import { expect, type Locator, type Page } from '@playwright/test';
+import { ActivityPanel, type OperationCard } from './activity-panel.js';
 import { AppShell } from './app-shell.js';
 
 export class VmListPage extends AppShell {
@@ -98,6 +99,11 @@ export class VmDetailPage extends AppShell {
 
   get operation(): Locator {
     return this.page.locator('.op-progress');
+  }
+
+  /** The card of the newest operation on this VM, shown in place on its page. */
+  operationInPlace(): OperationCard {
+    return new ActivityPanel(this.page).operationOn(`VM ${this.name}`, this.page.getByRole('region', { name: `Operations on ${this.name}` }));
   }
 
   async takeSnapshot(name: string, description: string): Promise<void> {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { NovaEvent } from '../../src-shared/index.js';
-import { makeBusyboxRootfs, removeCapsuleTestState, waitFor } from './fixtures/capsule-harness.js';
+import { makeBusyboxRootfs, removeCapsuleTestState } from './fixtures/capsule-harness.js';
+import { waitFor } from './fixtures/wait-for.js';
 import { makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
@@ -68,7 +69,7 @@ describe('network events from the engine, through the real helper', () => {
       .flatMap((e) => (e.name === 'operation.changed' && e.payload.id === opId ? [e.payload.progress.phase] : []));
     expect([...new Set(steps)]).toEqual(['starting', 'checking the host', 'creating the bridge', 'firewall rules', 'starting dnsmasq', 'done']);
     expect(await client.call('operation.get', { id: opId })).toMatchObject({ kind: 'network.create', resource: { kind: 'network', name: NET }, state: 'succeeded', owner: { uid: 0 } });
-    await waitFor('network.changed after the create', async () => changedSince(mark).length > 0);
+    await waitFor(() => changedSince(mark).length > 0, 10_000, 'network.changed after the create');
   }, 60_000);
 
   it('sends network.changed when a capsule joins the network as it starts, and again when it stops', async () => {
@@ -76,12 +77,12 @@ describe('network events from the engine, through the real helper', () => {
     const beforeStart = events.length;
     const started = await client.call('capsule.start', { name: CAPSULE });
     expect(started.network?.address).toMatch(/^10\.86\.0\.\d+\/24$/);
-    await waitFor('network.changed as the capsule joined', async () => changedSince(beforeStart).length > 0);
+    await waitFor(() => changedSince(beforeStart).length > 0, 10_000, 'network.changed as the capsule joined');
     expect((await client.call('network.get', { name: NET })).attachments.map((a) => [a.resource, a.present])).toEqual([[CAPSULE, true]]);
 
     const beforeStop = events.length;
     await client.call('capsule.stop', { name: CAPSULE, timeoutSec: 2 });
-    await waitFor('network.changed as the capsule left', async () => changedSince(beforeStop).length > 0);
+    await waitFor(() => changedSince(beforeStop).length > 0, 10_000, 'network.changed as the capsule left');
     expect((await client.call('network.get', { name: NET })).attachments).toEqual([]);
   }, 120_000);
 });

@@ -2,12 +2,13 @@
 // network namespaces named nv8n<tag>…, joined by veths. Everything the lab (or a
 // NetworkManager pointed at it) creates is removed in cleanup(), even after a failure.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { NetworkManager, type NetworkManagerOptions } from '../src/network/network-manager.js';
 import { ProcessRunner } from '../src/process/process-runner.js';
+import { mentioning, processesMatching } from './fixtures/frozen-child.js';
 
 export const PREFIX = 'nv8n';
 const EXEC_TIMEOUT_MS = 20_000;
@@ -205,14 +206,8 @@ async function run(argv: readonly string[], opts: { check?: boolean; timeoutMs?:
 }
 
 /** Pids whose command line mentions `text` (our temp dir): only processes this lab caused. */
-export async function pidsMentioning(text: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(text)) out.push(Number(entry));
-  }
-  return out;
+export function pidsMentioning(text: string): Promise<number[]> {
+  return processesMatching(mentioning(text));
 }
 
 /** Nova's view of a host namespace, for "nothing left behind" checks. */

@@ -4,7 +4,6 @@
 // behind, and network.changed from the engine itself for every change, whoever made it.
 // Steps take milliseconds here, so a test holds one: a real `sleep` runs, under the
 // operation's signal, just before the step's own command, until the test lets it go.
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src-shared/operation.js';
@@ -15,7 +14,8 @@ import { OperationManager } from '../src/operations/operation-manager.js';
 import { ProcessRunner, type RunSpec } from '../src/process/process-runner.js';
 import { silentLogger } from '../src/util/logger.js';
 import { networkManagerPort } from '../src/vm/vm-network.js';
-import { waitFor } from './fixtures/capsule-harness.js';
+import { processesMatching } from './fixtures/frozen-child.js';
+import { waitFor } from './fixtures/wait-for.js';
 import { NetnsLab, pidsMentioning, snapshotHost } from './network-harness.js';
 
 let lab: NetnsLab;
@@ -43,22 +43,14 @@ function holdingRunner(base: CommandRunner): CommandRunner {
   };
 }
 
-async function sleepers(): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0] === 'sleep' && argv[1] === hold.token) pids.push(Number(entry));
-  }
-  return pids;
-}
+const sleepers = () => processesMatching((argv) => argv[0] === 'sleep' && argv[1] === hold.token);
 
 /** Starts a create held at `command`'s step; resolves once it waits there, with its operation. */
 async function heldCreate(name: string, subnet: string, command: string) {
   hold.command = command;
   const creating = mgr.create({ name, profile: 'internal', subnet, dhcp: true }, alice);
   creating.catch(() => undefined);
-  await waitFor(`the ${command} step of ${name}`, async () => (await sleepers()).length > 0, 15_000);
+  await waitFor(async () => (await sleepers()).length > 0, 15_000, `the ${command} step of ${name}`);
   const op = ops.findLast((o) => o.resource.name === name);
   if (!op) throw new Error(`no operation for ${name}`);
   return { creating, op };

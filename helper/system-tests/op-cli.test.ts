@@ -2,23 +2,25 @@
 // runs (its qemu-img frozen, so it stays under way), `op ls` lists it with its phase and
 // owner, `op show` tells it in full, and `op cancel --wait` stops it and reports the end;
 // afterwards the import is listed as cancelled and nothing of it is left behind.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { Operation } from '../../src-shared/operation.js';
-import { HelperClient } from '../../src-main/core/helper-client.js';
-import { freezeWhenRunning, killMatching, qemuImgConvertOf, writeSparseDisk, type FrozenChild } from './fixtures/frozen-child.js';
-import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { freezeWhenRunning, qemuImgConvertOf, writeSparseDisk, type FrozenChild } from './fixtures/frozen-child.js';
+import { interruptCli, startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
+import { waitFor } from './fixtures/wait-for.js';
+import { CLI_BUNDLE, type RunningHelper } from './helper-harness.js';
 
 const PREFIX = 'nv8u';
 const IMAGE = `${PREFIX}-big`;
 
-let dir = '';
+let run: OperationHelperRun;
 let disk = '';
 let helper: RunningHelper;
 let client: HelperClient;
-const seen: Operation[] = [];
+let seen: Operation[] = [];
 
 interface CliRun {
   code: number | null;
@@ -36,32 +38,15 @@ function nova(args: string[], timeoutMs = 30_000): Promise<CliRun> {
   });
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 beforeAll(async () => {
-  dir = await makeTestDir(PREFIX);
-  helper = await startHelper(dir, { extraArgs: ['--allowed-root', dir] });
-  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  client.onEvent((e) => e.name === 'operation.changed' && seen.push(e.payload));
-  disk = join(dir, 'big.raw');
+  run = await startOperationHelper(PREFIX);
+  ({ helper, client, seen } = run);
+  disk = join(run.dir, 'big.raw');
   await writeSparseDisk(disk, 64, 768);
 });
 
 afterAll(async () => {
-  client?.close();
-  if (disk) await killMatching(qemuImgConvertOf(disk));
-  await helper?.stop();
-  if (dir) await removeTestDir(dir);
+  await run?.stop();
 });
 
 describe('nova op', () => {
@@ -121,23 +106,19 @@ describe('nova op', () => {
   });
 
   it('shows a `nova image import` run from another terminal, and Ctrl+C in that terminal ends it as cancelled', async () => {
-    const cli = spawn(process.execPath, [CLI_BUNDLE, '--socket', helper.socketPath, '--no-autostart', 'image', 'import', disk, '--name', `${IMAGE}2`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
-    let frozen: FrozenChild | null = null;
-    try {
-      frozen = await freezeWhenRunning(qemuImgConvertOf(disk), 30_000, 'the CLI import');
-      const running = await waitFor(() => seen.find((o) => o.resource.name === `${IMAGE}2` && o.state === 'running'), 10_000, 'the CLI import operation');
-      const listed = await nova(['op', 'ls', '--running', '--json']);
-      expect(JSON.parse(listed.stdout)).toMatchObject([{ id: running.id, owner: { uid: 0, pid: cli.pid } }]);
-      cli.kill('SIGINT');
-      await waitFor(() => seen.find((o) => o.id === running.id && o.cancelRequested), 10_000, 'the cancel from Ctrl+C');
-      frozen.resume();
-      expect(await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))])).toBe(1);
-      const shown = await nova(['op', 'show', running.id, '--json']);
-      expect(JSON.parse(shown.stdout)).toMatchObject({ id: running.id, state: 'cancelled', error: { code: 'cancelled' } });
-    } finally {
-      frozen?.resume();
-      if (cli.exitCode === null) cli.kill('SIGKILL');
-    }
+    let opId = '';
+    const { code } = await interruptCli(run, ['image', 'import', disk, '--name', `${IMAGE}2`], {
+      freeze: qemuImgConvertOf(disk),
+      progress: 'import of big.raw: converting raw to qcow2',
+      cancelled: (o) => o.resource.name === `${IMAGE}2`,
+      whileFrozen: async (cliPid) => {
+        opId = (await waitFor(() => seen.find((o) => o.resource.name === `${IMAGE}2` && o.state === 'running'), 10_000, 'the CLI import operation')).id;
+        const listed = await nova(['op', 'ls', '--running', '--json']);
+        expect(JSON.parse(listed.stdout)).toMatchObject([{ id: opId, owner: { uid: 0, pid: cliPid } }]);
+      },
+    });
+    expect(code).toBe(1);
+    const shown = await nova(['op', 'show', opId, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: opId, state: 'cancelled', error: { code: 'cancelled' } });
   });
 });

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { Operation } from '../../src-shared/operation.js';
-import { freeze, pidsOf, sparseRaw, thaw, waitFor } from './fixtures/frozen-tool.js';
+import { commandOf, freezeWhenRunning, processesMatching, qemuImgConvertOf, writeSparseDisk } from './fixtures/frozen-child.js';
 import { interruptCli, startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
+import { waitFor } from './fixtures/wait-for.js';
 import type { RunningHelper } from './helper-harness.js';
 
 const SOURCE = 'nv8v-src';
@@ -23,7 +24,9 @@ let client: HelperClient;
 let seen: Operation[] = [];
 
 const vmsDir = () => join(helper.stateDir, 'vms');
-const qemuImgs = () => pidsOf('qemu-img', dir);
+const qemuImgs = () => processesMatching(commandOf('qemu-img', dir));
+/** The copy of the source's big disk, which the tests freeze mid-way. */
+const copyOfBigDisk = () => qemuImgConvertOf(join(dir, 'big.raw'));
 
 /** What a clone leaves in the state dir under its name: must be nothing after a cancel. */
 async function leftOf(target: string): Promise<string[]> {
@@ -35,7 +38,7 @@ beforeAll(async () => {
   ({ dir, helper, client, seen } = run);
   // Two disks: a small overlay on a template's disk, then 64 GiB (768 MiB of data) that
   // takes qemu-img seconds to copy.
-  await sparseRaw(join(dir, 'big.raw'), 64, 48, 16);
+  await writeSparseDisk(join(dir, 'big.raw'), 64, 768);
   await client.call('vm.create', { name: TEMPLATE, memory: '128Mi', diskSize: '64Mi', display: 'none' });
   await client.call('vm.setTemplate', { name: TEMPLATE, template: true });
   await client.call('vm.create', { name: SOURCE, memory: '128Mi', fromTemplate: TEMPLATE, image: join(dir, 'big.raw'), linkedImage: false, display: 'none' });
@@ -71,7 +74,7 @@ describe('a full clone as an operation', () => {
     let opId = '';
     const cloning = client.call('vm.clone', { source: SOURCE, target }, { onOperation: (id) => (opId = id) });
     cloning.catch(() => undefined);
-    const qemuImg = await freeze('qemu-img', ['convert', 'big.raw']);
+    const qemuImg = await freezeWhenRunning(copyOfBigDisk(), 30_000, 'the copy of the second disk');
     try {
       const copying = await waitFor(() => seen.find((o) => o.id === opId && o.progress.phase === 'copying disk1 (2 of 2)'), 10_000, 'the copy of the second disk');
       expect(copying).toMatchObject({ state: 'running', cancellable: true, owner: { uid: 0 } });
@@ -88,7 +91,7 @@ describe('a full clone as an operation', () => {
 
       expect(await client.call('operation.cancel', { id: opId })).toMatchObject({ cancelRequested: true });
     } finally {
-      thaw(qemuImg);
+      qemuImg.resume();
     }
     await expect(cloning).rejects.toMatchObject({ code: 'cancelled', message: `clone of VM ${SOURCE} to ${target} was cancelled; nothing of ${target} was kept` });
     expect(await client.call('operation.get', { id: opId })).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
@@ -102,7 +105,7 @@ describe('a full clone as an operation', () => {
   it('nova vm clone: Ctrl+C cancels the clone in the helper, which removes it', async () => {
     const target = 'nv8v-cli';
     const { code, stderr } = await interruptCli(run, ['vm', 'clone', SOURCE, target], {
-      freeze: ['convert', 'big.raw'],
+      freeze: copyOfBigDisk(),
       progress: 'clone to nv8v-cli: copying disk1 (2 of 2)',
       cancelled: (o) => o.resource.name === SOURCE && o.title === `clone to ${target}`,
     });

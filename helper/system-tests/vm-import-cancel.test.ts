@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src-shared/operation.js';
 import type { HelperClient } from '../../src-main/core/helper-client.js';
-import { freeze, pidsOf, sparseRaw, thaw, waitFor } from './fixtures/frozen-tool.js';
+import { commandOf, freezeWhenRunning, processesMatching, qemuImgConvertOf, writeSparseDisk } from './fixtures/frozen-child.js';
 import { interruptCli, startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
+import { waitFor } from './fixtures/wait-for.js';
 import type { RunningHelper } from './helper-harness.js';
 
 const PREFIX = 'nv8i';
@@ -23,18 +24,18 @@ let client: HelperClient;
 let seen: Operation[] = [];
 
 /** qemu-img processes working on this run's files. */
-const qemuImgsUnder = (path: string) => pidsOf('qemu-img', path);
+const qemuImgsUnder = (path: string) => processesMatching(commandOf('qemu-img', path));
 
 const imagesDir = () => join(helper.stateDir, 'images');
 
-/** Waits for the conversion of this run (not its quick `qemu-img info`) and freezes it where it is. */
-const freezeQemuImg = () => freeze('qemu-img', ['convert', dir]);
+/** The conversion of this run's disk (not its quick `qemu-img info`). */
+const conversion = () => qemuImgConvertOf(join(dir, 'big.raw'));
 
 beforeAll(async () => {
   run = await startOperationHelper(PREFIX);
   ({ dir, helper, client, seen } = run);
   // 64 GiB virtual, 768 MiB of data in 48 runs: several seconds of conversion on this host.
-  await sparseRaw(join(dir, 'big.raw'), 64, 48, 16);
+  await writeSparseDisk(join(dir, 'big.raw'), 64, 768);
 });
 
 afterAll(async () => {
@@ -46,23 +47,26 @@ describe('disk import as an operation', () => {
     let opId = '';
     const importing = client.call('image.import', { path: join(dir, 'big.raw'), name: 'nv8i-big' }, { onOperation: (id) => (opId = id) });
     importing.catch(() => undefined);
-    const qemuImg = await freezeQemuImg();
-    const running = await waitFor(() => seen.find((o) => o.id === opId && o.progress.phase === 'converting raw to qcow2'), 10_000, 'the conversion phase');
-    expect(running).toMatchObject({ kind: 'image.import', resource: { kind: 'image', name: 'nv8i-big' }, title: 'import of big.raw', owner: { uid: 0 }, state: 'running', cancellable: true });
+    const qemuImg = await freezeWhenRunning(conversion(), 30_000, 'the conversion');
+    try {
+      const running = await waitFor(() => seen.find((o) => o.id === opId && o.progress.phase === 'converting raw to qcow2'), 10_000, 'the conversion phase');
+      expect(running).toMatchObject({ kind: 'image.import', resource: { kind: 'image', name: 'nv8i-big' }, title: 'import of big.raw', owner: { uid: 0 }, state: 'running', cancellable: true });
 
-    const listed = await client.call('operation.list', { state: 'running' });
-    expect(listed.operations.map((o) => o.id)).toEqual([opId]);
+      const listed = await client.call('operation.list', { state: 'running' });
+      expect(listed.operations.map((o) => o.id)).toEqual([opId]);
 
-    const second = client.call('image.import', { path: join(dir, 'big.raw'), name: 'nv8i-big' });
-    await expect(second).rejects.toMatchObject({
-      code: 'locked',
-      message: expect.stringMatching(/^Image nv8i-big is busy: import of big\.raw \(started \d+ s ago by uid 0\)$/),
-      details: { operationId: opId },
-    });
+      const second = client.call('image.import', { path: join(dir, 'big.raw'), name: 'nv8i-big' });
+      await expect(second).rejects.toMatchObject({
+        code: 'locked',
+        message: expect.stringMatching(/^Image nv8i-big is busy: import of big\.raw \(started \d+ s ago by uid 0\)$/),
+        details: { operationId: opId },
+      });
 
-    const asked = await client.call('operation.cancel', { id: opId });
-    expect(asked).toMatchObject({ id: opId, cancelRequested: true });
-    thaw(qemuImg);
+      const asked = await client.call('operation.cancel', { id: opId });
+      expect(asked).toMatchObject({ id: opId, cancelRequested: true });
+    } finally {
+      qemuImg.resume();
+    }
     await expect(importing).rejects.toMatchObject({ code: 'cancelled' });
 
     expect(await client.call('operation.get', { id: opId })).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' }, finishedAt: expect.any(String) });
@@ -96,7 +100,7 @@ describe('disk import as an operation', () => {
 
   it('nova image import: Ctrl+C cancels the operation, not just the client', async () => {
     const { code, stderr } = await interruptCli(run, ['image', 'import', join(dir, 'big.raw'), '--name', 'nv8i-cli'], {
-      freeze: ['convert', dir],
+      freeze: conversion(),
       progress: 'import of big.raw: converting raw to qcow2',
       cancelled: (o) => o.resource.name === 'nv8i-cli',
     });

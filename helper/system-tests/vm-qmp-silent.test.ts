@@ -12,7 +12,7 @@ import type { VmMetrics } from '../../src-shared/vm.js';
 import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
-import { killAll, pidsOf } from './fixtures/frozen-tool.js';
+import { commandOf, killMatching, processesMatching } from './fixtures/frozen-child.js';
 import { startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
 
 const REAL = 'nv8v-real';
@@ -25,6 +25,9 @@ let run: VmTestRun;
 let vms: VmManager;
 const samples: VmMetrics[] = [];
 let stopSampling: () => void = () => undefined;
+
+/** The silent stand-ins for QEMU whose arguments mention `text`. */
+const silentStandIns = (text: string) => commandOf(process.execPath, 'silent-qmp.mjs', text);
 
 /** Runs `call` and says how long it took. */
 async function timed<T>(call: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -61,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   stopSampling();
-  if (run) killAll(await pidsOf(process.execPath, 'silent-qmp.mjs', run.stateDir));
+  if (run) await killMatching(silentStandIns(run.stateDir));
   await run?.cleanup();
 });
 
@@ -92,7 +95,7 @@ describe('a VM whose monitor goes silent after the handshake', () => {
     expect(stop.value).toEqual({ graceful: false });
     expect(stop.ms).toBeLessThan(6_000); // quit's 3 s deadline, then SIGKILL at once
     expect((await vms.get(HUSH)).state).toBe('stopped');
-    expect(await pidsOf(process.execPath, 'silent-qmp.mjs', `process=nova-vm-${HUSH}`)).toEqual([]);
+    expect(await processesMatching(silentStandIns(`process=nova-vm-${HUSH}`))).toEqual([]);
   });
 });
 
@@ -108,7 +111,7 @@ describe('a VM whose monitor never finishes the handshake', () => {
     await expect(start).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(said) });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect((await vms.get(name)).state).toBe('stopped');
-    expect(await pidsOf(process.execPath, 'silent-qmp.mjs', `process=nova-vm-${name}`)).toEqual([]);
+    expect(await processesMatching(silentStandIns(`process=nova-vm-${name}`))).toEqual([]);
     await othersAnswerPromptly();
   });
 });

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NovaEvent } from '../../src-shared/api/events.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
-import { freeze, killAll, pidsOf, thaw, waitFor } from './fixtures/frozen-tool.js';
+import { commandOf, freezeWhenRunning, killMatching, processesMatching, type FrozenChild } from './fixtures/frozen-child.js';
 import { startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 const RUN = randomBytes(3).toString('hex');
 const NETNS = `nv8v${RUN}`;
@@ -23,6 +24,8 @@ const FIRST_OUTPUT = "waiting for the guest's first output";
 
 let run: OperationHelperRun;
 let guest: TestGuest;
+/** The VM's QEMU while a test holds it frozen; afterAll lets it go if the test could not. */
+let frozen: FrozenChild | null = null;
 const states: string[] = [];
 
 /** The taps on the network's bridge, as the test host sees them. */
@@ -31,7 +34,7 @@ function tapsOnBridge(): string[] {
   return (JSON.parse(out || '[]') as Array<{ ifname: string }>).map((l) => l.ifname);
 }
 
-const qemus = () => pidsOf(QEMU, `process=nova-vm-${VM}`);
+const vmQemu = commandOf(QEMU, `process=nova-vm-${VM}`);
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
 beforeAll(async () => {
@@ -47,12 +50,12 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     if (run) {
-      thaw(...(await qemus()));
+      frozen?.resume();
       await run.client.call('vm.delete', { name: VM, force: true }).catch(() => undefined);
       await run.client.call('network.delete', { name: NET }).catch(() => undefined);
     }
   } finally {
-    killAll(await qemus());
+    await killMatching(vmQemu);
     await run?.stop();
     spawnSync('ip', ['netns', 'delete', NETNS]);
   }
@@ -64,7 +67,7 @@ describe('vm.start as an operation', () => {
     const starting = run.client.call('vm.start', { name: VM }, { onOperation: (id) => (opId = id) });
     starting.catch(() => undefined);
     await waitFor(() => run.seen.find((o) => o.id === opId && o.progress.phase === FIRST_OUTPUT), 60_000, 'the boot watchdog phase');
-    const qemu = await freeze(QEMU, [`process=nova-vm-${VM}`]);
+    frozen = await freezeWhenRunning(vmQemu, 30_000, "the VM's QEMU");
     try {
       const serialLog = join(run.helper.stateDir, 'vms', VM, 'serial.log');
       expect((await stat(serialLog).catch(() => null))?.size ?? 0, 'the guest printed before it was frozen; the cancel cannot land mid-boot').toBe(0);
@@ -79,14 +82,14 @@ describe('vm.start as an operation', () => {
       expect(await run.client.call('operation.cancel', { id: opId })).toMatchObject({ cancelRequested: true, cancellable: true });
       await expect(starting).rejects.toMatchObject({ code: 'cancelled', message: `start of VM ${VM} was cancelled while the guest booted; QEMU was stopped` });
     } finally {
-      thaw(qemu);
+      frozen.resume();
     }
     const phases = [...new Set(run.seen.filter((o) => o.id === opId).map((o) => o.progress.phase))];
     expect(phases.slice(0, 5)).toEqual(['starting', 'checking the VM', `attaching to network ${NET}`, 'starting QEMU', FIRST_OUTPUT]);
     expect(await run.client.call('operation.get', { id: opId })).toMatchObject({ kind: 'vm.start', resource: { kind: 'vm', name: VM }, state: 'cancelled' });
 
     expect(await run.client.call('vm.get', { name: VM })).toMatchObject({ state: 'stopped', pid: null });
-    expect(await qemus()).toEqual([]);
+    expect(await processesMatching(vmQemu)).toEqual([]);
     expect(tapsOnBridge()).toEqual([]);
     expect((await run.client.call('network.get', { name: NET })).attachments.map((a) => a.resource)).not.toContain(VM);
     expect(await exists(join(run.helper.stateDir, 'vms', `${VM}.runtime.json`))).toBe(false);
