@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNovaError } from '../../src-shared/errors.js';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
 import { capsuleTestEnv, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
 
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
@@ -34,9 +35,10 @@ async function exited(name: string, timeoutMs = 15_000) {
   }, timeoutMs);
 }
 
-async function errorCode(p: Promise<unknown>): Promise<string> {
+/** A function is called inside: the contract's parse (the helper's boundary) refuses before any promise exists. */
+async function errorCode(p: Promise<unknown> | (() => Promise<unknown>)): Promise<string> {
   try {
-    await p;
+    await (typeof p === 'function' ? p() : p);
     return 'ok';
   } catch (err) {
     return isNovaError(err) ? `${err.code}: ${err.message}` : `not a NovaError: ${String(err)}`;
@@ -45,13 +47,13 @@ async function errorCode(p: Promise<unknown>): Promise<string> {
 
 describe('capsule engine (runc)', () => {
   it('runs a command and its output is in the logs, with env and working dir applied', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-hello',
       image: 'nv5-busybox',
       command: ['sh', '-c', 'echo "hello $GREETING from $(pwd)"; echo oops >&2'],
       env: { GREETING: 'capsule' },
       workdir: '/work',
-    });
+    }));
     const started = await m.start('nv5-hello');
     expect(['running', 'stopped']).toContain(started.state);
     const c = await exited('nv5-hello');
@@ -71,7 +73,7 @@ describe('capsule engine (runc)', () => {
     await mkdir(rw);
     await mkdir(ro);
     await writeFile(join(ro, 'keep'), 'host file\n');
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-vol',
       image: 'nv5-busybox',
       command: ['sh', '-c', 'echo inside > /data/out.txt; cat /conf/keep; if echo x > /conf/new; then echo ro-writable; else echo ro-refused; fi'],
@@ -79,7 +81,7 @@ describe('capsule engine (runc)', () => {
         { source: rw, target: '/data' },
         { source: ro, target: '/conf', readOnly: true },
       ],
-    });
+    }));
     await m.start('nv5-vol');
     await exited('nv5-vol');
     expect(await readFile(join(rw, 'out.txt'), 'utf8')).toBe('inside\n');
@@ -91,12 +93,12 @@ describe('capsule engine (runc)', () => {
   });
 
   it('reports a process allocating past the memory limit as OOM-killed', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-oom',
       image: 'nv5-busybox',
       memoryBytes: 16 * 1024 * 1024,
       command: ['sh', '-c', 'sleep 0.3; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
-    });
+    }));
     await m.start('nv5-oom');
     const c = await exited('nv5-oom', 30_000);
     expect(c.lastExit?.reason).toBe('oom-killed');
@@ -105,13 +107,13 @@ describe('capsule engine (runc)', () => {
   });
 
   it('stops a fork loop at the pids limit', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-pids',
       image: 'nv5-busybox',
       pids: 16,
       // The inner shell forks until the kernel refuses (and dies of it); the outer one reports.
       command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'],
-    });
+    }));
     await m.start('nv5-pids');
     await waitFor('the fork loop to end', async () => (await logText('nv5-pids')).includes('loop-ended'));
     const metrics = await m.metrics('nv5-pids');
@@ -123,7 +125,7 @@ describe('capsule engine (runc)', () => {
   });
 
   it('caps CPU use at the CPU limit', async () => {
-    await m.create({ name: 'nv5-cpu', image: 'nv5-busybox', cpus: 0.2, command: ['sh', '-c', 'while :; do :; done'] });
+    await m.create(capsuleSpec({ name: 'nv5-cpu', image: 'nv5-busybox', cpus: 0.2, command: ['sh', '-c', 'while :; do :; done'] }));
     await m.start('nv5-cpu');
     await new Promise((r) => setTimeout(r, 300));
     const a = await m.metrics('nv5-cpu');
@@ -138,12 +140,12 @@ describe('capsule engine (runc)', () => {
   });
 
   it('restarts a failing command three times under on-failure:3, then stops', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-flaky',
       image: 'nv5-busybox',
       command: ['sh', '-c', 'echo attempt; exit 3'],
       restart: { mode: 'on-failure', maxRetries: 3 },
-    });
+    }));
     await m.start('nv5-flaky');
     const c = await waitFor('the restarts to end', async () => {
       const s = await m.get('nv5-flaky');
@@ -156,7 +158,7 @@ describe('capsule engine (runc)', () => {
   });
 
   it('snapshots the writable layer and restores old content', async () => {
-    await m.create({ name: 'nv5-snap', image: 'nv5-busybox', command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name: 'nv5-snap', image: 'nv5-busybox', command: ['sleep', '600'] }));
     await m.start('nv5-snap');
     await m.exec('nv5-snap', ['sh', '-c', 'echo version-1 > /root/state.txt; rm /etc/motd']);
     const snap = await m.snapshotCreate('nv5-snap', 'before');
@@ -176,7 +178,7 @@ describe('capsule engine (runc)', () => {
   });
 
   it('keeps the writable layer across stop and start, and pauses and resumes', async () => {
-    await m.create({ name: 'nv5-keep', image: 'nv5-busybox', command: ['sleep', '600'], stopTimeoutSec: 1 });
+    await m.create(capsuleSpec({ name: 'nv5-keep', image: 'nv5-busybox', command: ['sleep', '600'], stopTimeoutSec: 1 }));
     await m.start('nv5-keep');
     await m.exec('nv5-keep', ['sh', '-c', 'echo kept > /root/k']);
     expect((await m.pause('nv5-keep')).state).toBe('paused');
@@ -187,8 +189,8 @@ describe('capsule engine (runc)', () => {
   });
 
   it('a new manager over the same state dir still manages running capsules, and logs keep flowing', async () => {
-    await m.create({ name: 'nv5-tick', image: 'nv5-busybox', command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'] });
-    await m.create({ name: 'nv5-crash', image: 'nv5-busybox', command: ['sh', '-c', 'sleep 1; exit 7'], restart: { mode: 'on-failure', maxRetries: 1 } });
+    await m.create(capsuleSpec({ name: 'nv5-tick', image: 'nv5-busybox', command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'] }));
+    await m.create(capsuleSpec({ name: 'nv5-crash', image: 'nv5-busybox', command: ['sh', '-c', 'sleep 1; exit 7'], restart: { mode: 'on-failure', maxRetries: 1 } }));
     await m.start('nv5-tick');
     await m.start('nv5-crash');
     await waitFor('ticks', async () => (await m.logs('nv5-tick', {})).lines.length >= 3);
@@ -223,32 +225,32 @@ describe('capsule engine (runc)', () => {
       const before = capsuleDirs();
       await mkdir(join(env.volumeRoot, 'ok'), { recursive: true });
       await symlink('/etc', join(env.volumeRoot, 'escape'));
-      expect(await errorCode(m.create({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: `${env.volumeRoot}/ok/../../`, target: '/x' }] }))).toMatch(/^invalid_argument: .*"\.\."/);
-      expect(await errorCode(m.create({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] }))).toMatch(/^invalid_argument: .*symlinks may not leave/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: `${env.volumeRoot}/ok/../../`, target: '/x' }] })))).toMatch(/^invalid_argument: .*"\.\."/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] })))).toMatch(/^invalid_argument: .*symlinks may not leave/);
       expect(capsuleDirs()).toEqual(before);
     });
 
     it('refuses a malformed image reference', async () => {
       expect(await errorCode(env.images.pull('Not A/Ref::x'))).toMatch(/^invalid_argument: Malformed image reference/);
-      expect(await errorCode(m.create({ name: 'nv5-bad2', image: 'no-such-image', command: ['true'] }))).toMatch(/^not_found: Image "no-such-image" not found/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad2', image: 'no-such-image', command: ['true'] })))).toMatch(/^not_found: Image "no-such-image" not found/);
       expect(existsSync(join(env.stateDir, 'capsules', 'nv5-bad2'))).toBe(false);
     });
 
     it('refuses an unknown runtime', async () => {
-      expect(await errorCode(m.create({ name: 'nv5-bad3', image: 'nv5-busybox', command: ['true'], runtime: 'kata' }))).toMatch(/^invalid_argument: Unknown OCI runtime "kata"/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad3', image: 'nv5-busybox', command: ['true'], runtime: 'kata' })))).toMatch(/^invalid_argument: Unknown OCI runtime "kata"/);
       expect(await errorCode(env.newManager({ runtime: 'youki' }))).toMatch(/^invalid_argument: Unknown OCI runtime "youki"/);
       expect(existsSync(join(env.stateDir, 'capsules', 'nv5-bad3'))).toBe(false);
     });
 
     it('refuses a duplicate name and leaves the first capsule alone', async () => {
-      expect(await errorCode(m.create({ name: 'nv5-hello', image: 'nv5-busybox', command: ['false'] }))).toMatch(/^already_exists/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-hello', image: 'nv5-busybox', command: ['false'] })))).toMatch(/^already_exists/);
       expect((await m.get('nv5-hello')).spec.command).toEqual(['sh', '-c', 'echo "hello $GREETING from $(pwd)"; echo oops >&2']);
-      expect(await errorCode(m.create({ name: 'Bad/Name', image: 'nv5-busybox' }))).toMatch(/^invalid_argument/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'Bad/Name', image: 'nv5-busybox' })))).toMatch(/^invalid_argument/);
     });
 
     it('refuses a memory limit below what the runtime accepts', async () => {
       const before = capsuleDirs();
-      expect(await errorCode(m.create({ name: 'nv5-bad4', image: 'nv5-busybox', command: ['true'], memoryBytes: 1024 * 1024 }))).toMatch(/^invalid_argument: .*at least 6291456 bytes/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad4', image: 'nv5-busybox', command: ['true'], memoryBytes: 1024 * 1024 })))).toMatch(/^invalid_argument: .*at least 6291456 bytes/);
       expect(capsuleDirs()).toEqual(before);
     });
   });

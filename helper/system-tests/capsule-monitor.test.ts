@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
 import { capsuleTestEnv, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
 
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
@@ -55,14 +56,14 @@ describe('conmon as the capsule monitor (runc)', () => {
   it('reports an allocation past the limit as OOM-killed even at the very start, three times', async () => {
     for (let i = 0; i < 3; i++) {
       const name = `nv8c-oom${i}`;
-      await m.create({ name, image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'] });
+      await m.create(capsuleSpec({ name, image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'] }));
       await m.start(name);
       expect((await exited(name)).lastExit).toMatchObject({ reason: 'oom-killed', exitCode: 137 });
     }
   });
 
   it('does not take a SIGKILL stop under a memory limit for an OOM kill', async () => {
-    await m.create({ name: 'nv8c-stop', image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sleep', '30'] });
+    await m.create(capsuleSpec({ name: 'nv8c-stop', image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sleep', '30'] }));
     for (let i = 0; i < 3; i++) {
       await m.start('nv8c-stop');
       expect((await m.stop('nv8c-stop', 0)).lastExit).toMatchObject({ reason: 'stopped', signal: 'SIGKILL', exitCode: 137 });
@@ -70,7 +71,7 @@ describe('conmon as the capsule monitor (runc)', () => {
   });
 
   it('keeps the rootfs mounted from create to delete, and once an exit is recorded leaves no container and no monitor', async () => {
-    await m.create({ name: 'nv8c-quick', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; exit 3'] });
+    await m.create(capsuleSpec({ name: 'nv8c-quick', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; exit 3'] }));
     expect(mounted(rootfs('nv8c-quick'))).toBe(true);
     const id = `${env.idPrefix}nv8c-quick`;
     for (let i = 0; i < 3; i++) {
@@ -87,7 +88,7 @@ describe('conmon as the capsule monitor (runc)', () => {
   });
 
   it('restarts right after a stop, ten times, each run on its rootfs', async () => {
-    await m.create({ name: 'nv8c-again', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; sleep 30'], stopTimeoutSec: 0 });
+    await m.create(capsuleSpec({ name: 'nv8c-again', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; sleep 30'], stopTimeoutSec: 0 }));
     await m.start('nv8c-again');
     for (let i = 0; i < 10; i++) {
       const c = await m.restart('nv8c-again');
@@ -101,7 +102,7 @@ describe('conmon as the capsule monitor (runc)', () => {
   });
 
   it('says why a container could not start, in the runtime\'s words, and leaves no container and no monitor', async () => {
-    await m.create({ name: 'nv8c-bad', image: 'nv8c-busybox', command: ['/no/such/program'] });
+    await m.create(capsuleSpec({ name: 'nv8c-bad', image: 'nv8c-busybox', command: ['/no/such/program'] }));
     await expect(m.start('nv8c-bad')).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringMatching(/^Capsule "nv8c-bad" could not start: .*\/no\/such\/program.*no such file or directory/) });
     const c = await m.get('nv8c-bad');
     expect(c).toMatchObject({ state: 'stopped', pid: null, lastExit: { reason: 'start-failed' } });
@@ -110,7 +111,7 @@ describe('conmon as the capsule monitor (runc)', () => {
   });
 
   it('records a run whose monitor was killed by hand as lost, and stops its container', async () => {
-    await m.create({ name: 'nv8c-lost', image: 'nv8c-busybox', command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name: 'nv8c-lost', image: 'nv8c-busybox', command: ['sleep', '600'] }));
     const started = await m.start('nv8c-lost');
     const monitor = monitors().find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${env.idPrefix}nv8c-lost`));
     expect(monitor).toBeDefined();
@@ -126,7 +127,7 @@ describe('conmon as the capsule monitor (runc)', () => {
     // Five bursts of 700 lines (about 100 KiB each as stored) a little over a second apart:
     // the log is rotated after each (64 KiB files), the oldest of three dropped.
     const script = 'i=0; for b in 1 2 3 4 5; do j=0; while [ $j -lt 700 ]; do i=$((i+1)); j=$((j+1)); printf "%05d %093d\\n" $i 0; done; sleep 1.5; done; sleep 600';
-    await m.create({ name: 'nv8c-chatty', image: 'nv8c-busybox', command: ['sh', '-c', script], stopTimeoutSec: 0 });
+    await m.create(capsuleSpec({ name: 'nv8c-chatty', image: 'nv8c-busybox', command: ['sh', '-c', script], stopTimeoutSec: 0 }));
     await m.start('nv8c-chatty');
     const seen: number[] = [];
     let cursor = -1;

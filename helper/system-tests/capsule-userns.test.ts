@@ -18,6 +18,7 @@ import { createLogger, silentLogger } from '../src/util/logger.js';
 import { capsuleTestEnv, makeBusyboxRootfs, removeCapsuleTestState, RUN_TAG, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 import { openCliShell } from './fixtures/cli-shell.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
 
 const TAG = `nv5u-${RUN_TAG.slice(-6)}`;
 const CGROUP_PARENT = `/${TAG}`;
@@ -70,7 +71,7 @@ describe('capsules in user namespaces (runc)', () => {
   it('runs unprivileged: the shifted uid on the host, the mapping inside, root can write its rootfs and a volume', async () => {
     const vol = join(env.volumeRoot, 'shared');
     await mkdir(vol);
-    await m.create({ name: 'nv5u-box', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, volumes: [{ source: vol, target: '/data' }] });
+    await m.create(capsuleSpec({ name: 'nv5u-box', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, volumes: [{ source: vol, target: '/data' }] }));
     const c = await m.get('nv5u-box');
     expect(c.userNamespace, describeUserNamespace(c.userNamespace!)).toMatchObject({ enabled: true, size: 65536, reason: null });
     hostId = c.userNamespace!.hostId!;
@@ -113,14 +114,14 @@ describe('capsules in user namespaces (runc)', () => {
   it('maps a non-root user inside to hostId + uid, and a volume the shifted ids may not write stays unwritten', async () => {
     const locked = join(env.volumeRoot, 'locked');
     await mkdir(locked, { mode: 0o755 });
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5u-user',
       image: IMAGE,
       user: '1000:1000',
       command: ['sh', '-c', 'id -u; if echo x > /locked/f 2>/dev/null; then echo locked-writable; else echo locked-refused; fi; exec sleep 300'],
       stopTimeoutSec: 1,
       volumes: [{ source: locked, target: '/locked' }],
-    });
+    }));
     await m.start('nv5u-user');
     const pid = await running('nv5u-user');
     expect(await hostIds(pid)).toEqual({ uid: hostId + 1000, gid: hostId + 1000 });
@@ -134,7 +135,7 @@ describe('capsules in user namespaces (runc)', () => {
   });
 
   it('runs as host root when the capsule turns the user namespace off, and says why', async () => {
-    await m.create({ name: 'nv5u-priv', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, userNamespace: false });
+    await m.create(capsuleSpec({ name: 'nv5u-priv', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, userNamespace: false }));
     const c = await m.get('nv5u-priv');
     expect(c.userNamespace).toMatchObject({ enabled: false, hostId: null });
     expect(describeUserNamespace(c.userNamespace!)).toMatch(/^no: turned off for this capsule/);
@@ -149,7 +150,7 @@ describe('capsules in user namespaces (runc)', () => {
     await mkdir(join(hidden, 'data'), { recursive: true });
     await chmod(hidden, 0o700);
     try {
-      await m.create({ name: 'nv5u-hidden', image: IMAGE, command: ['true'], volumes: [{ source: join(hidden, 'data'), target: '/data' }] });
+      await m.create(capsuleSpec({ name: 'nv5u-hidden', image: IMAGE, command: ['true'], volumes: [{ source: join(hidden, 'data'), target: '/data' }] }));
       expect.unreachable();
     } catch (err) {
       expect(isNovaError(err, 'failed_precondition')).toBe(true);
@@ -159,12 +160,12 @@ describe('capsules in user namespaces (runc)', () => {
   });
 
   it('keeps the memory (OOM) and pids limits in the user namespace', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5u-oom',
       image: IMAGE,
       memoryBytes: 16 * 1024 * 1024,
       command: ['sh', '-c', 'sleep 0.3; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
-    });
+    }));
     expect((await m.get('nv5u-oom')).userNamespace?.enabled).toBe(true);
     await m.start('nv5u-oom');
     const oom = await waitFor('the OOM kill', async () => {
@@ -173,7 +174,7 @@ describe('capsules in user namespaces (runc)', () => {
     }, 30_000);
     expect(oom.lastExit).toMatchObject({ reason: 'oom-killed', exitCode: 137 });
 
-    await m.create({ name: 'nv5u-pids', image: IMAGE, pids: 16, stopTimeoutSec: 1, command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'] });
+    await m.create(capsuleSpec({ name: 'nv5u-pids', image: IMAGE, pids: 16, stopTimeoutSec: 1, command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'] }));
     await m.start('nv5u-pids');
     await waitFor('the fork loop to end', async () => (await m.logs('nv5u-pids', {})).lines.some((l) => l.text.includes('loop-ended')));
     expect((await m.metrics('nv5u-pids')).pids).toBeLessThanOrEqual(16);
@@ -181,7 +182,7 @@ describe('capsules in user namespaces (runc)', () => {
   });
 
   it('keeps snapshots, restart and a second manager working in the user namespace', async () => {
-    await m.create({ name: 'nv5u-snap', image: IMAGE, command: ['sh', '-c', 'cat /state 2>/dev/null || echo none; exec sleep 300'], stopTimeoutSec: 1 });
+    await m.create(capsuleSpec({ name: 'nv5u-snap', image: IMAGE, command: ['sh', '-c', 'cat /state 2>/dev/null || echo none; exec sleep 300'], stopTimeoutSec: 1 }));
     await m.start('nv5u-snap');
     await running('nv5u-snap');
     expect((await sh('nv5u-snap', 'echo kept > /state')).exitCode).toBe(0);
