@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNovaError } from '../../src-shared/errors.js';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
-import { capsuleTestEnv, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleTestEnv, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
 import { capsuleSpec } from './fixtures/contract-params.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
@@ -29,10 +30,10 @@ async function logText(name: string): Promise<string> {
 }
 
 async function exited(name: string, timeoutMs = 15_000) {
-  return waitFor(`${name} to exit`, async () => {
+  return waitFor(async () => {
     const c = await m.get(name);
     return c.state === 'stopped' && c.lastExit ? c : null;
-  }, timeoutMs);
+  }, timeoutMs, `${name} to exit`);
 }
 
 /** A function is called inside: the contract's parse (the helper's boundary) refuses before any promise exists. */
@@ -115,7 +116,7 @@ describe('capsule engine (runc)', () => {
       command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'],
     }));
     await m.start('nv5-pids');
-    await waitFor('the fork loop to end', async () => (await logText('nv5-pids')).includes('loop-ended'));
+    await waitFor(async () => (await logText('nv5-pids')).includes('loop-ended'), 10_000, 'the fork loop to end');
     const metrics = await m.metrics('nv5-pids');
     expect(metrics.pids).toBeGreaterThanOrEqual(15);
     expect(metrics.pids).toBeLessThanOrEqual(16);
@@ -147,10 +148,10 @@ describe('capsule engine (runc)', () => {
       restart: { mode: 'on-failure', maxRetries: 3 },
     }));
     await m.start('nv5-flaky');
-    const c = await waitFor('the restarts to end', async () => {
+    const c = await waitFor(async () => {
       const s = await m.get('nv5-flaky');
       return s.state === 'stopped' && s.restartCount === 3 ? s : null;
-    }, 20_000);
+    }, 20_000, 'the restarts to end');
     expect(c.lastExit).toMatchObject({ exitCode: 3, reason: 'exited' });
     await new Promise((r) => setTimeout(r, 400));
     expect((await m.get('nv5-flaky')).restartCount).toBe(3);
@@ -193,7 +194,7 @@ describe('capsule engine (runc)', () => {
     await m.create(capsuleSpec({ name: 'nv5-crash', image: 'nv5-busybox', command: ['sh', '-c', 'sleep 1; exit 7'], restart: { mode: 'on-failure', maxRetries: 1 } }));
     await m.start('nv5-tick');
     await m.start('nv5-crash');
-    await waitFor('ticks', async () => (await m.logs('nv5-tick', {})).lines.length >= 3);
+    await waitFor(async () => (await m.logs('nv5-tick', {})).lines.length >= 3, 10_000, 'ticks');
     const before = (await m.get('nv5-tick')).pid;
     // The old manager goes away (as a killed helper does); the monitors and containers stay.
     await m.close();
@@ -203,16 +204,16 @@ describe('capsule engine (runc)', () => {
     const c = await m.get('nv5-tick');
     expect(c.state).toBe('running');
     expect(c.pid).toBe(before);
-    const more = await waitFor('more ticks', async () => {
+    const more = await waitFor(async () => {
       const p = await m.logs('nv5-tick', { afterSeq: seen });
       return p.lines.length >= 3 ? p : null;
-    });
+    }, 10_000, 'more ticks');
     expect(more.lines[0]!.text).toMatch(/^tick \d+$/);
     // The restart policy is still applied by the new manager.
-    const crash = await waitFor('nv5-crash restarted once and stopped', async () => {
+    const crash = await waitFor(async () => {
       const s = await m.get('nv5-crash');
       return s.state === 'stopped' && s.restartCount === 1 ? s : null;
-    }, 15_000);
+    }, 15_000, 'nv5-crash restarted once and stopped');
     expect(crash.lastExit?.exitCode).toBe(7);
     await m.stop('nv5-tick', 1);
     expect((await m.get('nv5-tick')).state).toBe('stopped');

@@ -8,8 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
-import { capsuleTestEnv, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleTestEnv, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
 import { capsuleSpec } from './fixtures/contract-params.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
@@ -46,10 +47,10 @@ function monitors(): number[] {
 }
 
 async function exited(name: string) {
-  return waitFor(`${name} to exit`, async () => {
+  return waitFor(async () => {
     const c = await m.get(name);
     return c.state === 'stopped' && c.lastExit ? c : null;
-  }, 30_000);
+  }, 30_000, `${name} to exit`);
 }
 
 describe('conmon as the capsule monitor (runc)', () => {
@@ -78,11 +79,11 @@ describe('conmon as the capsule monitor (runc)', () => {
       await m.start('nv8c-quick');
       expect(await m.waitForExit('nv8c-quick', 10_000)).toBe(true);
       expect((await m.get('nv8c-quick')).lastExit).toMatchObject({ reason: 'exited', exitCode: 3 });
-      await waitFor('the container deleted', async () => !runcIds().includes(id), 5_000);
+      await waitFor(async () => !runcIds().includes(id), 5_000, 'the container deleted');
       expect(mounted(rootfs('nv8c-quick'))).toBe(true);
     }
     expect((await m.logs('nv8c-quick', {})).lines.map((l) => l.text)).toEqual(['from the image', 'from the image', 'from the image']);
-    await waitFor('no monitor left', async () => monitors().length === 0, 5_000);
+    await waitFor(async () => monitors().length === 0, 5_000, 'no monitor left');
     await m.delete('nv8c-quick');
     expect(mounted(rootfs('nv8c-quick'))).toBe(false);
   });
@@ -95,7 +96,7 @@ describe('conmon as the capsule monitor (runc)', () => {
       expect(c.state).toBe('running');
       expect(mounted(rootfs('nv8c-again'))).toBe(true);
     }
-    await waitFor('eleven runs that read the image', async () => (await m.logs('nv8c-again', {})).lines.filter((l) => l.text === 'from the image').length === 11);
+    await waitFor(async () => (await m.logs('nv8c-again', {})).lines.filter((l) => l.text === 'from the image').length === 11, 10_000, 'eleven runs that read the image');
     await m.stop('nv8c-again', 0);
     await m.delete('nv8c-again');
     expect(mounted(rootfs('nv8c-again'))).toBe(false);
@@ -118,9 +119,9 @@ describe('conmon as the capsule monitor (runc)', () => {
     process.kill(monitor!, 'SIGKILL');
     const c = await exited('nv8c-lost');
     expect(c.lastExit).toMatchObject({ reason: 'lost', message: expect.stringMatching(/conmon.*killed/) });
-    await waitFor('the container gone', async () => !runcIds().includes(`${env.idPrefix}nv8c-lost`), 5_000);
+    await waitFor(async () => !runcIds().includes(`${env.idPrefix}nv8c-lost`), 5_000, 'the container gone');
     // Dead, or a zombie this host's init has yet to reap.
-    await waitFor('its process dead', async () => !existsSync(`/proc/${started.pid}`) || /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${started.pid}/stat`, 'utf8')), 5_000);
+    await waitFor(async () => !existsSync(`/proc/${started.pid}`) || /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${started.pid}/stat`, 'utf8')), 5_000, 'its process dead');
   });
 
   it('rotates the log of a capsule that keeps writing: conmon reopens it, and a follower misses no line', async () => {
@@ -131,12 +132,12 @@ describe('conmon as the capsule monitor (runc)', () => {
     await m.start('nv8c-chatty');
     const seen: number[] = [];
     let cursor = -1;
-    await waitFor('all 3500 lines followed across rotations', async () => {
+    await waitFor(async () => {
       const page = await m.logs('nv8c-chatty', { afterSeq: cursor });
       for (const l of page.lines) seen.push(Number(l.text.slice(0, 5)));
       cursor = page.cursor;
       return seen.length >= 3500;
-    }, 30_000);
+    }, 30_000, 'all 3500 lines followed across rotations');
     expect(seen).toEqual(Array.from({ length: 3500 }, (_, i) => i + 1));
     // A second rotated file only appears when conmon wrote on into the file it reopened.
     const files = readdirSync(join(capsuleDir('nv8c-chatty'), 'logs')).sort();
