@@ -16,6 +16,9 @@ import { ProcessRunner } from '../helper/src/process/process-runner.js';
 import { silentLogger } from '../helper/src/util/logger.js';
 import { makeBusyboxRootfs, removeCapsuleTestState } from '../helper/system-tests/fixtures/capsule-harness.js';
 
+/** A spec as a user writes it, parsed by the contract as the helper's boundary would. */
+export { capsuleSpec } from '../helper/system-tests/fixtures/contract-params.js';
+
 export const IMAGE = 'nv5f-busybox';
 
 export interface CapsuleBenchRun {

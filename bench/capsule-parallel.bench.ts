@@ -2,7 +2,7 @@
 // has resolved with its container running, against 20 `runc run -d` of the same bundles
 // in parallel. The issue sets no target: the ratio is reported.
 import { summarize, type Benchmark } from './bench-harness.js';
-import { capsuleBenchRun, IMAGE, removeRawContainers, runc } from './capsule-bench-fixture.js';
+import { capsuleBenchRun, capsuleSpec, IMAGE, removeRawContainers, runc } from './capsule-bench-fixture.js';
 
 const COUNT = 20;
 const ROUNDS = 4;
@@ -14,7 +14,7 @@ export const capsuleParallelStart: Benchmark = {
     try {
       const m = run.capsules;
       const names = Array.from({ length: COUNT }, (_, i) => `p${i}`);
-      for (const name of names) await m.create({ name, image: IMAGE, command: ['sleep', '30'] });
+      for (const name of names) await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '30'] }));
       // create() wrote each capsule's config.json, which the raw bundles copy.
       const novaRound = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();

@@ -3,7 +3,7 @@
 // same bundle (Nova's config.json, own overlay rootfs) directly. Both sides prepare their
 // bundle before the clock starts, as `podman create` does: create and delete are not timed.
 import { pairedRuns, type Benchmark } from './bench-harness.js';
-import { capsuleBenchRun, IMAGE, runc } from './capsule-bench-fixture.js';
+import { capsuleBenchRun, capsuleSpec, IMAGE, runc } from './capsule-bench-fixture.js';
 
 const ROUNDS = 6;
 const PER_ROUND = 5;
@@ -15,7 +15,7 @@ export const capsuleStartToExit: Benchmark = {
     try {
       const m = run.capsules;
       // A template capsule gives the raw side Nova's exact config.json.
-      await m.create({ name: 'tpl', image: IMAGE, command: ['true'] });
+      await m.create(capsuleSpec({ name: 'tpl', image: IMAGE, command: ['true'] }));
       await m.start('tpl');
       if (!(await m.waitForExit('tpl', 15_000))) throw new Error('the template capsule running `true` did not exit within 15 s');
       const rawId = `${run.tag}-raw`;
@@ -24,7 +24,7 @@ export const capsuleStartToExit: Benchmark = {
       // Creating and deleting the capsule are part of each round, not of the measure.
       const nova = async (): Promise<number> => {
         const name = `t${++seq}`;
-        await m.create({ name, image: IMAGE, command: ['true'] });
+        await m.create(capsuleSpec({ name, image: IMAGE, command: ['true'] }));
         const t0 = process.hrtime.bigint();
         await m.start(name);
         if (!(await m.waitForExit(name, 15_000))) throw new Error(`capsule ${name} running \`true\` did not exit within 15 s`);

@@ -13,6 +13,9 @@ import { VmLayout } from '../helper/src/vm/vm-layout.js';
 import { VmManager } from '../helper/src/vm/vm-manager.js';
 import type { VmDefinition } from '../src-shared/vm.js';
 
+/** A spec as a user writes it, parsed by the contract as the helper's boundary would. */
+export { vmSpec } from '../helper/system-tests/fixtures/contract-params.js';
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface VmBenchRun {

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { ensureTestGuest, GUEST_READY_MARKER } from '../helper/system-tests/fixtures/guest-builder.js';
 import { VmDefinitionSchema } from '../src-shared/vm.js';
 import { pairedRuns, type Benchmark } from './bench-harness.js';
-import { rawArgv, spawnRaw, vmBenchRun, waitForText } from './vm-bench-fixture.js';
+import { rawArgv, spawnRaw, vmBenchRun, vmSpec, waitForText } from './vm-bench-fixture.js';
 
 const NAME = 'nvb-boot';
 const ROUNDS = 3;
@@ -17,7 +17,7 @@ export const vmBootToMarker: Benchmark = {
     const guest = await ensureTestGuest();
     const run = await vmBenchRun([guest.vmlinux.replace(/\/[^/]+$/, '')]);
     try {
-      const info = await run.vms.create({
+      const info = await run.vms.create(vmSpec({
         name: NAME,
         memory: '256Mi',
         accel: 'tcg',
@@ -25,7 +25,7 @@ export const vmBootToMarker: Benchmark = {
         kernel: guest.vmlinux,
         initrd: guest.initrdPlain,
         cmdline: guest.cmdline,
-      });
+      }));
       const raw = await rawArgv(run, VmDefinitionSchema.parse(info.definition));
       const serialLog = (await run.vms.consoleInfo(NAME)).serialLog;
       const nova = async (): Promise<number> => {

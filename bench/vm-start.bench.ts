@@ -3,7 +3,7 @@
 // QMP as early as the socket accepts. A diskless q35 under TCG: the guest does not matter.
 import { VmDefinitionSchema } from '../src-shared/vm.js';
 import { pairedRuns, type Benchmark } from './bench-harness.js';
-import { rawArgv, spawnRaw, vmBenchRun, waitQmpReady } from './vm-bench-fixture.js';
+import { rawArgv, spawnRaw, vmBenchRun, vmSpec, waitQmpReady } from './vm-bench-fixture.js';
 
 const NAME = 'nvb-start';
 const ROUNDS = 6;
@@ -14,7 +14,7 @@ export const vmStartToQmp: Benchmark = {
   async run() {
     const run = await vmBenchRun([]);
     try {
-      const info = await run.vms.create({ name: NAME, memory: '128Mi', accel: 'tcg', display: 'none' });
+      const info = await run.vms.create(vmSpec({ name: NAME, memory: '128Mi', accel: 'tcg', display: 'none' }));
       const raw = await rawArgv(run, VmDefinitionSchema.parse(info.definition));
       // Only the start is timed; stopping is part of each round, not of the measure.
       const nova = async (): Promise<number> => {

@@ -16,6 +16,7 @@ import { runtimeResolver } from '../src/capsule/runtime-resolver.js';
 import { realHostProbeEnv } from '../src/host-check/host-probe-env.js';
 import { ProcessRunner } from '../src/process/process-runner.js';
 import { makeBusyboxRootfs, removeCapsuleTestState, testLogger, testOperations } from './fixtures/capsule-harness.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
 
 const TAG = `nv5b-${randomBytes(3).toString('hex')}`;
 const IMAGE = 'nv5b-busybox';
@@ -145,7 +146,7 @@ describe('capsule snapshots on btrfs', () => {
   it('makes the layer a subvolume, snapshots it while running and restores it while stopped', async () => {
     const m = onBtrfs.manager;
     const name = 'nv5b-snap';
-    await m.create({ name, image: IMAGE, command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '600'] }));
     const capsuleDir = join(onBtrfs.stateDir, 'capsules', name);
     // upper and work share one subvolume: overlayfs renames between them, btrfs not across subvolumes.
     expect(subvolumes(onBtrfs.stateDir, name)).toEqual(['layer']);
@@ -204,7 +205,7 @@ describe('capsule snapshots on btrfs', () => {
   it('in copy mode the rootfs itself is the subvolume', async () => {
     const m = copyOnBtrfs.manager;
     const name = 'nv5b-copy';
-    await m.create({ name, image: IMAGE, command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '600'] }));
     expect(subvolumes(copyOnBtrfs.stateDir, name)).toEqual(['bundle/rootfs']);
     await m.start(name);
     await m.exec(name, ['sh', '-c', 'echo copy-1 > /root/state.txt']);
@@ -221,7 +222,7 @@ describe('capsule snapshots on btrfs', () => {
   it('keeps archive snapshots for a layer on btrfs that is no subvolume (a capsule made before)', async () => {
     const m = onBtrfs.manager;
     const name = 'nv5b-legacy';
-    await m.create({ name, image: IMAGE, command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '600'] }));
     // The layout of a capsule created before layers were subvolumes: plain upper and work.
     const capsuleDir = join(onBtrfs.stateDir, 'capsules', name);
     const upperStat = await stat(join(capsuleDir, 'upper'));
@@ -251,7 +252,7 @@ describe('capsule snapshots on btrfs', () => {
   it('snapshots and restores the layer of a capsule in a user namespace', async () => {
     const m = usernsOnBtrfs.manager;
     const name = 'nv5b-userns';
-    const c = await m.create({ name, image: IMAGE, command: ['sleep', '600'] });
+    const c = await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '600'] }));
     expect(c.userNamespace?.hostId).toBe(USERNS_HOST_ID);
     expect(subvolumes(usernsOnBtrfs.stateDir, name)).toEqual(['layer']);
     // overlay's `/` is the upper dir: owned by the shifted root, through the symlink.
@@ -275,7 +276,7 @@ describe('capsule snapshots on btrfs', () => {
   it('keeps archive snapshots on an ordinary filesystem', async () => {
     const m = plain.manager;
     const name = 'nv5b-plain';
-    await m.create({ name, image: IMAGE, command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '600'] }));
     const capsuleDir = join(plain.stateDir, 'capsules', name);
     expect(existsSync(join(capsuleDir, 'layer'))).toBe(false);
     expect(lstatSync(join(capsuleDir, 'upper')).isDirectory()).toBe(true);

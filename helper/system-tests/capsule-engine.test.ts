@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNovaError } from '../../src-shared/errors.js';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
-import { capsuleTestEnv, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleTestEnv, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
@@ -28,15 +30,16 @@ async function logText(name: string): Promise<string> {
 }
 
 async function exited(name: string, timeoutMs = 15_000) {
-  return waitFor(`${name} to exit`, async () => {
+  return waitFor(async () => {
     const c = await m.get(name);
     return c.state === 'stopped' && c.lastExit ? c : null;
-  }, timeoutMs);
+  }, timeoutMs, `${name} to exit`);
 }
 
-async function errorCode(p: Promise<unknown>): Promise<string> {
+/** A function is called inside: the contract's parse (the helper's boundary) refuses before any promise exists. */
+async function errorCode(p: Promise<unknown> | (() => Promise<unknown>)): Promise<string> {
   try {
-    await p;
+    await (typeof p === 'function' ? p() : p);
     return 'ok';
   } catch (err) {
     return isNovaError(err) ? `${err.code}: ${err.message}` : `not a NovaError: ${String(err)}`;
@@ -45,13 +48,13 @@ async function errorCode(p: Promise<unknown>): Promise<string> {
 
 describe('capsule engine (runc)', () => {
   it('runs a command and its output is in the logs, with env and working dir applied', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-hello',
       image: 'nv5-busybox',
       command: ['sh', '-c', 'echo "hello $GREETING from $(pwd)"; echo oops >&2'],
       env: { GREETING: 'capsule' },
       workdir: '/work',
-    });
+    }));
     const started = await m.start('nv5-hello');
     expect(['running', 'stopped']).toContain(started.state);
     const c = await exited('nv5-hello');
@@ -71,7 +74,7 @@ describe('capsule engine (runc)', () => {
     await mkdir(rw);
     await mkdir(ro);
     await writeFile(join(ro, 'keep'), 'host file\n');
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-vol',
       image: 'nv5-busybox',
       command: ['sh', '-c', 'echo inside > /data/out.txt; cat /conf/keep; if echo x > /conf/new; then echo ro-writable; else echo ro-refused; fi'],
@@ -79,7 +82,7 @@ describe('capsule engine (runc)', () => {
         { source: rw, target: '/data' },
         { source: ro, target: '/conf', readOnly: true },
       ],
-    });
+    }));
     await m.start('nv5-vol');
     await exited('nv5-vol');
     expect(await readFile(join(rw, 'out.txt'), 'utf8')).toBe('inside\n');
@@ -91,12 +94,12 @@ describe('capsule engine (runc)', () => {
   });
 
   it('reports a process allocating past the memory limit as OOM-killed', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-oom',
       image: 'nv5-busybox',
       memoryBytes: 16 * 1024 * 1024,
       command: ['sh', '-c', 'sleep 0.3; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
-    });
+    }));
     await m.start('nv5-oom');
     const c = await exited('nv5-oom', 30_000);
     expect(c.lastExit?.reason).toBe('oom-killed');
@@ -105,15 +108,15 @@ describe('capsule engine (runc)', () => {
   });
 
   it('stops a fork loop at the pids limit', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-pids',
       image: 'nv5-busybox',
       pids: 16,
       // The inner shell forks until the kernel refuses (and dies of it); the outer one reports.
       command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'],
-    });
+    }));
     await m.start('nv5-pids');
-    await waitFor('the fork loop to end', async () => (await logText('nv5-pids')).includes('loop-ended'));
+    await waitFor(async () => (await logText('nv5-pids')).includes('loop-ended'), 10_000, 'the fork loop to end');
     const metrics = await m.metrics('nv5-pids');
     expect(metrics.pids).toBeGreaterThanOrEqual(15);
     expect(metrics.pids).toBeLessThanOrEqual(16);
@@ -123,7 +126,7 @@ describe('capsule engine (runc)', () => {
   });
 
   it('caps CPU use at the CPU limit', async () => {
-    await m.create({ name: 'nv5-cpu', image: 'nv5-busybox', cpus: 0.2, command: ['sh', '-c', 'while :; do :; done'] });
+    await m.create(capsuleSpec({ name: 'nv5-cpu', image: 'nv5-busybox', cpus: 0.2, command: ['sh', '-c', 'while :; do :; done'] }));
     await m.start('nv5-cpu');
     await new Promise((r) => setTimeout(r, 300));
     const a = await m.metrics('nv5-cpu');
@@ -138,17 +141,17 @@ describe('capsule engine (runc)', () => {
   });
 
   it('restarts a failing command three times under on-failure:3, then stops', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5-flaky',
       image: 'nv5-busybox',
       command: ['sh', '-c', 'echo attempt; exit 3'],
       restart: { mode: 'on-failure', maxRetries: 3 },
-    });
+    }));
     await m.start('nv5-flaky');
-    const c = await waitFor('the restarts to end', async () => {
+    const c = await waitFor(async () => {
       const s = await m.get('nv5-flaky');
       return s.state === 'stopped' && s.restartCount === 3 ? s : null;
-    }, 20_000);
+    }, 20_000, 'the restarts to end');
     expect(c.lastExit).toMatchObject({ exitCode: 3, reason: 'exited' });
     await new Promise((r) => setTimeout(r, 400));
     expect((await m.get('nv5-flaky')).restartCount).toBe(3);
@@ -156,7 +159,7 @@ describe('capsule engine (runc)', () => {
   });
 
   it('snapshots the writable layer and restores old content', async () => {
-    await m.create({ name: 'nv5-snap', image: 'nv5-busybox', command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name: 'nv5-snap', image: 'nv5-busybox', command: ['sleep', '600'] }));
     await m.start('nv5-snap');
     await m.exec('nv5-snap', ['sh', '-c', 'echo version-1 > /root/state.txt; rm /etc/motd']);
     const snap = await m.snapshotCreate('nv5-snap', 'before');
@@ -176,7 +179,7 @@ describe('capsule engine (runc)', () => {
   });
 
   it('keeps the writable layer across stop and start, and pauses and resumes', async () => {
-    await m.create({ name: 'nv5-keep', image: 'nv5-busybox', command: ['sleep', '600'], stopTimeoutSec: 1 });
+    await m.create(capsuleSpec({ name: 'nv5-keep', image: 'nv5-busybox', command: ['sleep', '600'], stopTimeoutSec: 1 }));
     await m.start('nv5-keep');
     await m.exec('nv5-keep', ['sh', '-c', 'echo kept > /root/k']);
     expect((await m.pause('nv5-keep')).state).toBe('paused');
@@ -187,11 +190,11 @@ describe('capsule engine (runc)', () => {
   });
 
   it('a new manager over the same state dir still manages running capsules, and logs keep flowing', async () => {
-    await m.create({ name: 'nv5-tick', image: 'nv5-busybox', command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'] });
-    await m.create({ name: 'nv5-crash', image: 'nv5-busybox', command: ['sh', '-c', 'sleep 1; exit 7'], restart: { mode: 'on-failure', maxRetries: 1 } });
+    await m.create(capsuleSpec({ name: 'nv5-tick', image: 'nv5-busybox', command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'] }));
+    await m.create(capsuleSpec({ name: 'nv5-crash', image: 'nv5-busybox', command: ['sh', '-c', 'sleep 1; exit 7'], restart: { mode: 'on-failure', maxRetries: 1 } }));
     await m.start('nv5-tick');
     await m.start('nv5-crash');
-    await waitFor('ticks', async () => (await m.logs('nv5-tick', {})).lines.length >= 3);
+    await waitFor(async () => (await m.logs('nv5-tick', {})).lines.length >= 3, 10_000, 'ticks');
     const before = (await m.get('nv5-tick')).pid;
     // The old manager goes away (as a killed helper does); the monitors and containers stay.
     await m.close();
@@ -201,16 +204,16 @@ describe('capsule engine (runc)', () => {
     const c = await m.get('nv5-tick');
     expect(c.state).toBe('running');
     expect(c.pid).toBe(before);
-    const more = await waitFor('more ticks', async () => {
+    const more = await waitFor(async () => {
       const p = await m.logs('nv5-tick', { afterSeq: seen });
       return p.lines.length >= 3 ? p : null;
-    });
+    }, 10_000, 'more ticks');
     expect(more.lines[0]!.text).toMatch(/^tick \d+$/);
     // The restart policy is still applied by the new manager.
-    const crash = await waitFor('nv5-crash restarted once and stopped', async () => {
+    const crash = await waitFor(async () => {
       const s = await m.get('nv5-crash');
       return s.state === 'stopped' && s.restartCount === 1 ? s : null;
-    }, 15_000);
+    }, 15_000, 'nv5-crash restarted once and stopped');
     expect(crash.lastExit?.exitCode).toBe(7);
     await m.stop('nv5-tick', 1);
     expect((await m.get('nv5-tick')).state).toBe('stopped');
@@ -223,32 +226,32 @@ describe('capsule engine (runc)', () => {
       const before = capsuleDirs();
       await mkdir(join(env.volumeRoot, 'ok'), { recursive: true });
       await symlink('/etc', join(env.volumeRoot, 'escape'));
-      expect(await errorCode(m.create({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: `${env.volumeRoot}/ok/../../`, target: '/x' }] }))).toMatch(/^invalid_argument: .*"\.\."/);
-      expect(await errorCode(m.create({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] }))).toMatch(/^invalid_argument: .*symlinks may not leave/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: `${env.volumeRoot}/ok/../../`, target: '/x' }] })))).toMatch(/^invalid_argument: .*"\.\."/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] })))).toMatch(/^invalid_argument: .*symlinks may not leave/);
       expect(capsuleDirs()).toEqual(before);
     });
 
     it('refuses a malformed image reference', async () => {
       expect(await errorCode(env.images.pull('Not A/Ref::x'))).toMatch(/^invalid_argument: Malformed image reference/);
-      expect(await errorCode(m.create({ name: 'nv5-bad2', image: 'no-such-image', command: ['true'] }))).toMatch(/^not_found: Image "no-such-image" not found/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad2', image: 'no-such-image', command: ['true'] })))).toMatch(/^not_found: Image "no-such-image" not found/);
       expect(existsSync(join(env.stateDir, 'capsules', 'nv5-bad2'))).toBe(false);
     });
 
     it('refuses an unknown runtime', async () => {
-      expect(await errorCode(m.create({ name: 'nv5-bad3', image: 'nv5-busybox', command: ['true'], runtime: 'kata' }))).toMatch(/^invalid_argument: Unknown OCI runtime "kata"/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad3', image: 'nv5-busybox', command: ['true'], runtime: 'kata' })))).toMatch(/^invalid_argument: Unknown OCI runtime "kata"/);
       expect(await errorCode(env.newManager({ runtime: 'youki' }))).toMatch(/^invalid_argument: Unknown OCI runtime "youki"/);
       expect(existsSync(join(env.stateDir, 'capsules', 'nv5-bad3'))).toBe(false);
     });
 
     it('refuses a duplicate name and leaves the first capsule alone', async () => {
-      expect(await errorCode(m.create({ name: 'nv5-hello', image: 'nv5-busybox', command: ['false'] }))).toMatch(/^already_exists/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-hello', image: 'nv5-busybox', command: ['false'] })))).toMatch(/^already_exists/);
       expect((await m.get('nv5-hello')).spec.command).toEqual(['sh', '-c', 'echo "hello $GREETING from $(pwd)"; echo oops >&2']);
-      expect(await errorCode(m.create({ name: 'Bad/Name', image: 'nv5-busybox' }))).toMatch(/^invalid_argument/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'Bad/Name', image: 'nv5-busybox' })))).toMatch(/^invalid_argument/);
     });
 
     it('refuses a memory limit below what the runtime accepts', async () => {
       const before = capsuleDirs();
-      expect(await errorCode(m.create({ name: 'nv5-bad4', image: 'nv5-busybox', command: ['true'], memoryBytes: 1024 * 1024 }))).toMatch(/^invalid_argument: .*at least 6291456 bytes/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad4', image: 'nv5-busybox', command: ['true'], memoryBytes: 1024 * 1024 })))).toMatch(/^invalid_argument: .*at least 6291456 bytes/);
       expect(capsuleDirs()).toEqual(before);
     });
   });

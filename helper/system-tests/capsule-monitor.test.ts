@@ -8,7 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
-import { capsuleTestEnv, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleTestEnv, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
@@ -45,24 +47,24 @@ function monitors(): number[] {
 }
 
 async function exited(name: string) {
-  return waitFor(`${name} to exit`, async () => {
+  return waitFor(async () => {
     const c = await m.get(name);
     return c.state === 'stopped' && c.lastExit ? c : null;
-  }, 30_000);
+  }, 30_000, `${name} to exit`);
 }
 
 describe('conmon as the capsule monitor (runc)', () => {
   it('reports an allocation past the limit as OOM-killed even at the very start, three times', async () => {
     for (let i = 0; i < 3; i++) {
       const name = `nv8c-oom${i}`;
-      await m.create({ name, image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'] });
+      await m.create(capsuleSpec({ name, image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'] }));
       await m.start(name);
       expect((await exited(name)).lastExit).toMatchObject({ reason: 'oom-killed', exitCode: 137 });
     }
   });
 
   it('does not take a SIGKILL stop under a memory limit for an OOM kill', async () => {
-    await m.create({ name: 'nv8c-stop', image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sleep', '30'] });
+    await m.create(capsuleSpec({ name: 'nv8c-stop', image: 'nv8c-busybox', memoryBytes: 16 * 1024 * 1024, command: ['sleep', '30'] }));
     for (let i = 0; i < 3; i++) {
       await m.start('nv8c-stop');
       expect((await m.stop('nv8c-stop', 0)).lastExit).toMatchObject({ reason: 'stopped', signal: 'SIGKILL', exitCode: 137 });
@@ -70,38 +72,38 @@ describe('conmon as the capsule monitor (runc)', () => {
   });
 
   it('keeps the rootfs mounted from create to delete, and once an exit is recorded leaves no container and no monitor', async () => {
-    await m.create({ name: 'nv8c-quick', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; exit 3'] });
+    await m.create(capsuleSpec({ name: 'nv8c-quick', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; exit 3'] }));
     expect(mounted(rootfs('nv8c-quick'))).toBe(true);
     const id = `${env.idPrefix}nv8c-quick`;
     for (let i = 0; i < 3; i++) {
       await m.start('nv8c-quick');
       expect(await m.waitForExit('nv8c-quick', 10_000)).toBe(true);
       expect((await m.get('nv8c-quick')).lastExit).toMatchObject({ reason: 'exited', exitCode: 3 });
-      await waitFor('the container deleted', async () => !runcIds().includes(id), 5_000);
+      await waitFor(async () => !runcIds().includes(id), 5_000, 'the container deleted');
       expect(mounted(rootfs('nv8c-quick'))).toBe(true);
     }
     expect((await m.logs('nv8c-quick', {})).lines.map((l) => l.text)).toEqual(['from the image', 'from the image', 'from the image']);
-    await waitFor('no monitor left', async () => monitors().length === 0, 5_000);
+    await waitFor(async () => monitors().length === 0, 5_000, 'no monitor left');
     await m.delete('nv8c-quick');
     expect(mounted(rootfs('nv8c-quick'))).toBe(false);
   });
 
   it('restarts right after a stop, ten times, each run on its rootfs', async () => {
-    await m.create({ name: 'nv8c-again', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; sleep 30'], stopTimeoutSec: 0 });
+    await m.create(capsuleSpec({ name: 'nv8c-again', image: 'nv8c-busybox', command: ['sh', '-c', 'cat /etc/motd; sleep 30'], stopTimeoutSec: 0 }));
     await m.start('nv8c-again');
     for (let i = 0; i < 10; i++) {
       const c = await m.restart('nv8c-again');
       expect(c.state).toBe('running');
       expect(mounted(rootfs('nv8c-again'))).toBe(true);
     }
-    await waitFor('eleven runs that read the image', async () => (await m.logs('nv8c-again', {})).lines.filter((l) => l.text === 'from the image').length === 11);
+    await waitFor(async () => (await m.logs('nv8c-again', {})).lines.filter((l) => l.text === 'from the image').length === 11, 10_000, 'eleven runs that read the image');
     await m.stop('nv8c-again', 0);
     await m.delete('nv8c-again');
     expect(mounted(rootfs('nv8c-again'))).toBe(false);
   });
 
   it('says why a container could not start, in the runtime\'s words, and leaves no container and no monitor', async () => {
-    await m.create({ name: 'nv8c-bad', image: 'nv8c-busybox', command: ['/no/such/program'] });
+    await m.create(capsuleSpec({ name: 'nv8c-bad', image: 'nv8c-busybox', command: ['/no/such/program'] }));
     await expect(m.start('nv8c-bad')).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringMatching(/^Capsule "nv8c-bad" could not start: .*\/no\/such\/program.*no such file or directory/) });
     const c = await m.get('nv8c-bad');
     expect(c).toMatchObject({ state: 'stopped', pid: null, lastExit: { reason: 'start-failed' } });
@@ -110,32 +112,32 @@ describe('conmon as the capsule monitor (runc)', () => {
   });
 
   it('records a run whose monitor was killed by hand as lost, and stops its container', async () => {
-    await m.create({ name: 'nv8c-lost', image: 'nv8c-busybox', command: ['sleep', '600'] });
+    await m.create(capsuleSpec({ name: 'nv8c-lost', image: 'nv8c-busybox', command: ['sleep', '600'] }));
     const started = await m.start('nv8c-lost');
     const monitor = monitors().find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${env.idPrefix}nv8c-lost`));
     expect(monitor).toBeDefined();
     process.kill(monitor!, 'SIGKILL');
     const c = await exited('nv8c-lost');
     expect(c.lastExit).toMatchObject({ reason: 'lost', message: expect.stringMatching(/conmon.*killed/) });
-    await waitFor('the container gone', async () => !runcIds().includes(`${env.idPrefix}nv8c-lost`), 5_000);
+    await waitFor(async () => !runcIds().includes(`${env.idPrefix}nv8c-lost`), 5_000, 'the container gone');
     // Dead, or a zombie this host's init has yet to reap.
-    await waitFor('its process dead', async () => !existsSync(`/proc/${started.pid}`) || /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${started.pid}/stat`, 'utf8')), 5_000);
+    await waitFor(async () => !existsSync(`/proc/${started.pid}`) || /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${started.pid}/stat`, 'utf8')), 5_000, 'its process dead');
   });
 
   it('rotates the log of a capsule that keeps writing: conmon reopens it, and a follower misses no line', async () => {
     // Five bursts of 700 lines (about 100 KiB each as stored) a little over a second apart:
     // the log is rotated after each (64 KiB files), the oldest of three dropped.
     const script = 'i=0; for b in 1 2 3 4 5; do j=0; while [ $j -lt 700 ]; do i=$((i+1)); j=$((j+1)); printf "%05d %093d\\n" $i 0; done; sleep 1.5; done; sleep 600';
-    await m.create({ name: 'nv8c-chatty', image: 'nv8c-busybox', command: ['sh', '-c', script], stopTimeoutSec: 0 });
+    await m.create(capsuleSpec({ name: 'nv8c-chatty', image: 'nv8c-busybox', command: ['sh', '-c', script], stopTimeoutSec: 0 }));
     await m.start('nv8c-chatty');
     const seen: number[] = [];
     let cursor = -1;
-    await waitFor('all 3500 lines followed across rotations', async () => {
+    await waitFor(async () => {
       const page = await m.logs('nv8c-chatty', { afterSeq: cursor });
       for (const l of page.lines) seen.push(Number(l.text.slice(0, 5)));
       cursor = page.cursor;
       return seen.length >= 3500;
-    }, 30_000);
+    }, 30_000, 'all 3500 lines followed across rotations');
     expect(seen).toEqual(Array.from({ length: 3500 }, (_, i) => i + 1));
     // A second rotated file only appears when conmon wrote on into the file it reopened.
     const files = readdirSync(join(capsuleDir('nv8c-chatty'), 'logs')).sort();

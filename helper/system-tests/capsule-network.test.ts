@@ -3,13 +3,14 @@
 // namespace, metrics count veth bytes, and a stop gives back the veth, namespace and forward.
 // The helper runs in a namespace this test makes, joined with nsenter (not `ip netns exec`,
 // which remounts /sys and hides the cgroups runc needs).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
-import { makeBusyboxRootfs, removeCapsuleTestState, waitFor } from './fixtures/capsule-harness.js';
+import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
+import { waitFor } from './fixtures/wait-for.js';
 import { makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
@@ -47,14 +48,7 @@ afterAll(async () => {
   } finally {
     client?.close();
     await helper?.stop();
-    if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], made.map((n) => `nova/nova-${n}`));
-    for (const ns of [...made.map((n) => `nova-${n}`), NS]) {
-      if (existsSync(`/run/netns/${ns}`)) execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
-      // A mapped capsule's user namespace, kept beside its network namespace.
-      const userns = `/run/nova/userns/${ns}`;
-      if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${userns} `)) spawnSync('umount', [userns], { timeout: 10_000 });
-      rmSync(userns, { force: true });
-    }
+    if (dir) await removeHelperCapsuleState(dir, made, [NS]);
   }
 }, 60_000);
 
@@ -85,13 +79,13 @@ describe('capsules on a Nova network', () => {
     expect(ping.exitCode).toBe(0);
 
     // From the test's host namespace, through the forward on the host's own address.
-    const page = await waitFor('the published port', async () => {
+    const page = await waitFor(async () => {
       try {
         return inNs(['curl', '-sS', '--noproxy', '*', '--max-time', '2', `http://${GATEWAY}:18095/index.html`]);
       } catch {
         return null;
       }
-    });
+    }, 10_000, 'the published port');
     expect(page.trim()).toBe('hello-nv5n');
     const { forwards } = await client.call('network.forwardList', { network: NET });
     expect(forwards).toEqual([{ hostPort: 18095, guestAddress: cb.network?.address.split('/')[0], guestPort: 8080, protocol: 'tcp' }]);

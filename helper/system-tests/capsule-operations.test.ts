@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { Operation } from '../../src-shared/operation.js';
 import { bytesUnder } from '../src/capsule/pull-meter.js';
-import { makeBusyboxRootfs, removeCapsuleTestState, waitFor } from './fixtures/capsule-harness.js';
+import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
 import { startRegistry, type LocalRegistry } from './fixtures/local-registry.js';
+import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
 const IMAGE = 'nv8c-busybox';
@@ -120,7 +121,7 @@ afterAll(async () => {
     client?.close();
     await helper?.stop();
     registry?.stop();
-    if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], [`nova/nova-${SNAP}`]);
+    if (dir) await removeHelperCapsuleState(dir, [SNAP]);
   }
 });
 
@@ -132,10 +133,10 @@ describe('a pull is an operation', () => {
     pulling.catch(() => undefined);
     const skopeo = await freeze('skopeo', ['copy', `${registry!.port}/nv8c/big`], pullTempBytes);
     // The meter samples the layout a few times a second.
-    const copying = await waitFor('bytes copied in the progress', async () => {
+    const copying = await waitFor(async () => {
       const op = seen.find((o) => o.id === opId && /^copying blob/.test(o.progress.phase) && (o.progress.bytesDone ?? 0) > 0);
       return op ?? null;
-    });
+    }, 10_000, 'bytes copied in the progress');
     expect(copying).toMatchObject({ kind: 'ociImage.pull', resource: { kind: 'ociImage', name: 'nv8c-big:latest' }, title: `pull of ${bigRef}`, owner: { uid: 0 }, state: 'running', cancellable: true });
     expect(copying.progress.bytesTotal).toBeGreaterThan(copying.progress.bytesDone!);
 
@@ -168,9 +169,9 @@ describe('a pull is an operation', () => {
     try {
       const skopeo = await freeze('skopeo', ['copy', `${registry!.port}/nv8c/big`], pullTempBytes);
       // Without a terminal the CLI writes one line per phase.
-      await waitFor(`the CLI's progress line (stderr: ${stderr})`, async () => stderr.includes(`pull of ${bigRef}: copying blob`), 30_000);
+      await waitFor(async () => stderr.includes(`pull of ${bigRef}: copying blob`), 30_000, `the CLI's progress line (stderr: ${stderr})`);
       cli.kill('SIGINT');
-      await waitFor('the cancel request', async () => lastOf('nv8c-cli:latest')?.cancelRequested === true, 10_000);
+      await waitFor(async () => lastOf('nv8c-cli:latest')?.cancelRequested === true, 10_000, 'the cancel request');
       resume(skopeo);
       const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
       expect(code).toBe(1);
@@ -209,7 +210,7 @@ describe('a long capsule operation holds the capsule', () => {
     const snapping = client.call('capsule.snapshotCreate', { name: SNAP, snapshot: 'big' }, { onOperation: (id) => (opId = id) });
     snapping.catch(() => undefined);
     const tar = await freeze('tar', ['--create', join('capsules', SNAP)], null);
-    const archiving = await waitFor('the archiving phase', async () => seen.find((o) => o.id === opId && o.progress.phase === 'archiving the writable layer') ?? null);
+    const archiving = await waitFor(async () => seen.find((o) => o.id === opId && o.progress.phase === 'archiving the writable layer') ?? null, 10_000, 'the archiving phase');
     expect(archiving).toMatchObject({ kind: 'capsule.snapshotCreate', resource: { kind: 'capsule', name: SNAP }, title: "snapshot 'big'", cancellable: true });
 
     const busy = { code: 'locked', message: expect.stringMatching(/^Capsule nv8c-snap is busy: snapshot 'big' \(started \d+ s ago by uid 0\)$/), details: { operationId: opId } };

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { NovaEvent, OciImage } from '../../src-shared/index.js';
-import { makeBusyboxRootfs, removeCapsuleTestState, waitFor } from './fixtures/capsule-harness.js';
+import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
 import { CLI_BUNDLE, HELPER_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 import { startRegistry, type LocalRegistry } from './fixtures/local-registry.js';
 import { openCliShell } from './fixtures/cli-shell.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 const RUN = randomBytes(3).toString('hex');
 const C = (label: string) => `nv5-${RUN}-${label}`;
@@ -49,7 +50,7 @@ afterAll(async () => {
     client?.close();
     await helper?.stop();
     registry?.stop();
-    if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], made.map((n) => `nova/nova-${n}`));
+    if (dir) await removeHelperCapsuleState(dir, made);
   }
 });
 
@@ -74,10 +75,10 @@ async function createCapsule(label: string, spec: Record<string, unknown>) {
 }
 
 async function stoppedWithExit(name: string, timeoutMs = 15_000) {
-  return waitFor(`${name} to stop`, async () => {
+  return waitFor(async () => {
     const c = await client.call('capsule.get', { name });
     return c.state === 'stopped' && c.lastExit ? c : null;
-  }, timeoutMs);
+  }, timeoutMs, `${name} to stop`);
 }
 
 describe('capsules through the helper', () => {
@@ -105,10 +106,10 @@ describe('capsules through the helper', () => {
       ['stdout', 'hello rpc from /work'],
     ]);
     expect(page.cursor).toBe(Math.max(...page.lines.map((l) => l.seq)));
-    await waitFor('capsule.stateChanged events', async () => {
+    await waitFor(async () => {
       const states = events.filter((e) => e.name === 'capsule.stateChanged' && e.payload.name === name).map((e) => (e.payload as { state: string }).state);
       return states.includes('created') && states.includes('running') && states.includes('stopped');
-    });
+    }, 10_000, 'capsule.stateChanged events');
     const logs = cli('logs', 'container', name);
     expect(logs.status, logs.stderr).toBe(0);
     expect(logs.stdout).toBe('hello rpc from /work\n');
@@ -121,10 +122,10 @@ describe('capsules through the helper', () => {
     const name = C('tick');
     await createCapsule('tick', { command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done'], stopTimeoutSec: 1 });
     await client.call('capsule.start', { name });
-    const first = await waitFor('a first tick', async () => {
+    const first = await waitFor(async () => {
       const p = await client.call('capsule.logs', { name });
       return p.lines.length > 0 ? p : null;
-    });
+    }, 10_000, 'a first tick');
     const next = await client.call('capsule.logs', { name, afterSeq: first.cursor, waitMs: 5000 });
     expect(next.lines.length).toBeGreaterThan(0);
     expect(next.lines.every((l) => l.seq > first.cursor)).toBe(true);
@@ -171,7 +172,7 @@ describe('capsules through the helper', () => {
       term.kill();
     }
     // The one-connection socket is gone with its session.
-    await waitFor('the terminal socket to go', async () => readdirSync(join(dir, 'run', 'terminals')).length === 0, 5000);
+    await waitFor(async () => readdirSync(join(dir, 'run', 'terminals')).length === 0, 5000, 'the terminal socket to go');
   });
 
   it('reports an exit that a stop request raced as "exited" (the stop found it gone)', async () => {
@@ -185,7 +186,7 @@ describe('capsules through the helper', () => {
     helper!.process.kill('SIGSTOP');
     let stop: Promise<unknown>;
     try {
-      await waitFor('the capsule to end on its own', async () => existsSync(exitFile), 10_000);
+      await waitFor(async () => existsSync(exitFile), 10_000, 'the capsule to end on its own');
       await new Promise((r) => setTimeout(r, 20));
       stop = client.call('capsule.stop', { name });
       await new Promise((r) => setTimeout(r, 100));

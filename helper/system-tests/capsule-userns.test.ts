@@ -5,7 +5,7 @@
 // namespace owns its network namespace: exec, a pty shell and a helper SIGKILL all work.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,11 @@ import { isNovaError } from '../../src-shared/errors.js';
 import type { CapsuleManager } from '../src/capsule/capsule-manager.js';
 import { userNamespaceProber } from '../src/capsule/user-namespace.js';
 import { createLogger, silentLogger } from '../src/util/logger.js';
-import { capsuleTestEnv, makeBusyboxRootfs, removeCapsuleTestState, RUN_TAG, waitFor, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
+import { capsuleTestEnv, makeBusyboxRootfs, removeCapsuleTestState, removeHelperCapsuleState, RUN_TAG, type CapsuleTestEnv } from './fixtures/capsule-harness.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 import { openCliShell } from './fixtures/cli-shell.js';
+import { capsuleSpec } from './fixtures/contract-params.js';
+import { waitFor } from './fixtures/wait-for.js';
 
 const TAG = `nv5u-${RUN_TAG.slice(-6)}`;
 const CGROUP_PARENT = `/${TAG}`;
@@ -54,10 +56,10 @@ async function hostIds(pid: number): Promise<{ uid: number; gid: number }> {
 }
 
 async function running(name: string): Promise<number> {
-  return waitFor(`${name} to run`, async () => {
+  return waitFor(async () => {
     const c = await m.get(name);
     return c.state === 'running' && c.pid ? c.pid : null;
-  }, 15_000);
+  }, 15_000, `${name} to run`);
 }
 
 async function sh(name: string, script: string) {
@@ -70,7 +72,7 @@ describe('capsules in user namespaces (runc)', () => {
   it('runs unprivileged: the shifted uid on the host, the mapping inside, root can write its rootfs and a volume', async () => {
     const vol = join(env.volumeRoot, 'shared');
     await mkdir(vol);
-    await m.create({ name: 'nv5u-box', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, volumes: [{ source: vol, target: '/data' }] });
+    await m.create(capsuleSpec({ name: 'nv5u-box', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, volumes: [{ source: vol, target: '/data' }] }));
     const c = await m.get('nv5u-box');
     expect(c.userNamespace, describeUserNamespace(c.userNamespace!)).toMatchObject({ enabled: true, size: 65536, reason: null });
     hostId = c.userNamespace!.hostId!;
@@ -113,28 +115,28 @@ describe('capsules in user namespaces (runc)', () => {
   it('maps a non-root user inside to hostId + uid, and a volume the shifted ids may not write stays unwritten', async () => {
     const locked = join(env.volumeRoot, 'locked');
     await mkdir(locked, { mode: 0o755 });
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5u-user',
       image: IMAGE,
       user: '1000:1000',
       command: ['sh', '-c', 'id -u; if echo x > /locked/f 2>/dev/null; then echo locked-writable; else echo locked-refused; fi; exec sleep 300'],
       stopTimeoutSec: 1,
       volumes: [{ source: locked, target: '/locked' }],
-    });
+    }));
     await m.start('nv5u-user');
     const pid = await running('nv5u-user');
     expect(await hostIds(pid)).toEqual({ uid: hostId + 1000, gid: hostId + 1000 });
-    const text = await waitFor('the capsule output', async () => {
+    const text = await waitFor(async () => {
       const t = (await m.logs('nv5u-user', {})).lines.map((l) => l.text).join('\n');
       return t.includes('locked-') ? t : null;
-    });
+    }, 10_000, 'the capsule output');
     expect(text).toContain('1000');
     expect(text).toContain('locked-refused');
     await m.stop('nv5u-user', 1);
   });
 
   it('runs as host root when the capsule turns the user namespace off, and says why', async () => {
-    await m.create({ name: 'nv5u-priv', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, userNamespace: false });
+    await m.create(capsuleSpec({ name: 'nv5u-priv', image: IMAGE, command: ['sleep', '300'], stopTimeoutSec: 1, userNamespace: false }));
     const c = await m.get('nv5u-priv');
     expect(c.userNamespace).toMatchObject({ enabled: false, hostId: null });
     expect(describeUserNamespace(c.userNamespace!)).toMatch(/^no: turned off for this capsule/);
@@ -149,7 +151,7 @@ describe('capsules in user namespaces (runc)', () => {
     await mkdir(join(hidden, 'data'), { recursive: true });
     await chmod(hidden, 0o700);
     try {
-      await m.create({ name: 'nv5u-hidden', image: IMAGE, command: ['true'], volumes: [{ source: join(hidden, 'data'), target: '/data' }] });
+      await m.create(capsuleSpec({ name: 'nv5u-hidden', image: IMAGE, command: ['true'], volumes: [{ source: join(hidden, 'data'), target: '/data' }] }));
       expect.unreachable();
     } catch (err) {
       expect(isNovaError(err, 'failed_precondition')).toBe(true);
@@ -159,29 +161,29 @@ describe('capsules in user namespaces (runc)', () => {
   });
 
   it('keeps the memory (OOM) and pids limits in the user namespace', async () => {
-    await m.create({
+    await m.create(capsuleSpec({
       name: 'nv5u-oom',
       image: IMAGE,
       memoryBytes: 16 * 1024 * 1024,
       command: ['sh', '-c', 'sleep 0.3; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
-    });
+    }));
     expect((await m.get('nv5u-oom')).userNamespace?.enabled).toBe(true);
     await m.start('nv5u-oom');
-    const oom = await waitFor('the OOM kill', async () => {
+    const oom = await waitFor(async () => {
       const c = await m.get('nv5u-oom');
       return c.state === 'stopped' && c.lastExit ? c : null;
-    }, 30_000);
+    }, 30_000, 'the OOM kill');
     expect(oom.lastExit).toMatchObject({ reason: 'oom-killed', exitCode: 137 });
 
-    await m.create({ name: 'nv5u-pids', image: IMAGE, pids: 16, stopTimeoutSec: 1, command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'] });
+    await m.create(capsuleSpec({ name: 'nv5u-pids', image: IMAGE, pids: 16, stopTimeoutSec: 1, command: ['sh', '-c', 'sh -c "while :; do sleep 30 & done"; echo loop-ended; exec sleep 30'] }));
     await m.start('nv5u-pids');
-    await waitFor('the fork loop to end', async () => (await m.logs('nv5u-pids', {})).lines.some((l) => l.text.includes('loop-ended')));
+    await waitFor(async () => (await m.logs('nv5u-pids', {})).lines.some((l) => l.text.includes('loop-ended')), 10_000, 'the fork loop to end');
     expect((await m.metrics('nv5u-pids')).pids).toBeLessThanOrEqual(16);
     await m.stop('nv5u-pids', 1);
   });
 
   it('keeps snapshots, restart and a second manager working in the user namespace', async () => {
-    await m.create({ name: 'nv5u-snap', image: IMAGE, command: ['sh', '-c', 'cat /state 2>/dev/null || echo none; exec sleep 300'], stopTimeoutSec: 1 });
+    await m.create(capsuleSpec({ name: 'nv5u-snap', image: IMAGE, command: ['sh', '-c', 'cat /state 2>/dev/null || echo none; exec sleep 300'], stopTimeoutSec: 1 }));
     await m.start('nv5u-snap');
     await running('nv5u-snap');
     expect((await sh('nv5u-snap', 'echo kept > /state')).exitCode).toBe(0);
@@ -192,7 +194,7 @@ describe('capsules in user namespaces (runc)', () => {
     const second = await env.newManager({ containerIdPrefix: `${TAG}-`, cgroupParent: CGROUP_PARENT });
     expect((await second.get('nv5u-snap')).userNamespace).toMatchObject({ enabled: true, hostId });
     await second.start('nv5u-snap');
-    const pid = await waitFor('the restored capsule to run', async () => (await second.get('nv5u-snap')).pid, 15_000);
+    const pid = await waitFor(async () => (await second.get('nv5u-snap')).pid, 15_000, 'the restored capsule to run');
     expect((await hostIds(pid)).uid).toBe(hostId);
     const out = await second.exec('nv5u-snap', ['cat', '/state'], { timeoutMs: 15_000 });
     expect(out.stdout.trim()).toBe('kept');
@@ -223,7 +225,7 @@ describe('the helper runs capsules in user namespaces where the host allows', ()
     } finally {
       client?.close();
       await helper?.stop();
-      if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], [`nova/nova-${name}`]);
+      if (dir) await removeHelperCapsuleState(dir, [name]);
     }
   });
 
@@ -232,7 +234,7 @@ describe('the helper runs capsules in user namespaces where the host allows', ()
     expect(created.userNamespace, JSON.stringify(created.userNamespace)).toMatchObject({ enabled: true, size: 65536, reason: null });
     const hostId = created.userNamespace!.hostId!;
     await client!.call('capsule.start', { name });
-    const pid = await waitFor('the capsule to run', async () => (await client!.call('capsule.get', { name })).pid, 15_000);
+    const pid = await waitFor(async () => (await client!.call('capsule.get', { name })).pid, 15_000, 'the capsule to run');
     expect((await hostIds(pid)).uid).toBe(hostId);
     const map = await client!.call('capsule.exec', { name, command: ['cat', '/proc/self/uid_map'] });
     expect(map.stdout.trim().split(/\s+/)).toEqual(['0', String(hostId), '65536']);
@@ -297,13 +299,7 @@ describe('capsules on a Nova network run in a user namespace that owns their net
     } finally {
       client?.close();
       await helper?.stop();
-      if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], [A, B].map((n) => `nova/nova-${n}`));
-      for (const c of [A, B]) {
-        if (existsSync(netnsFile(c))) spawnSync('ip', ['netns', 'delete', `nova-${c}`], { timeout: 10_000 });
-        if (mountTypes().has(usernsFile(c))) spawnSync('umount', [usernsFile(c)], { timeout: 10_000 });
-        rmSync(usernsFile(c), { force: true });
-      }
-      if (existsSync(`/run/netns/${NS}`)) spawnSync('ip', ['netns', 'delete', NS], { timeout: 10_000 });
+      if (dir) await removeHelperCapsuleState(dir, [A, B], [NS]);
     }
   }, 60_000);
 
@@ -318,7 +314,7 @@ describe('capsules on a Nova network run in a user namespace that owns their net
     const cb = await c.call('capsule.start', { name: B });
     expect(ca.network?.address).toMatch(/^10\.95\.75\.\d+\/24$/);
     expect(cb.network?.hostname).toBe(`${B}.${NET}.nova`);
-    const pid = await waitFor('the capsule pid', async () => (await c.call('capsule.get', { name: A })).pid, 15_000);
+    const pid = await waitFor(async () => (await c.call('capsule.get', { name: A })).pid, 15_000, 'the capsule pid');
     expect(await hostIds(pid)).toEqual({ uid: hostId, gid: hostId });
 
     // Both namespaces are kept as nsfs files, and they are the ones the capsule's process is in.

@@ -79,7 +79,7 @@ describe.skipIf(!isRoot)('host check on this machine', () => {
     const ids = report.items.map((i) => i.id);
     for (const id of [
       'cpu', 'memory', 'hugepages', 'cpu-virt-extensions', 'kvm', 'accelerator', 'qemu', 'qemu-img', 'ovmf',
-      'iommu', 'vfio', 'cgroups', 'oci-runtime.crun', 'oci-runtime.runc', 'oci-runtime',
+      'iommu', 'vfio', 'cgroups', 'oci-runtime.crun', 'oci-runtime.runc', 'oci-runtime', 'capsule-monitor',
       'iproute2', 'nftables', 'dnsmasq', 'net-kernel', 'polkit', 'polkit-policy', 'session',
     ]) {
       expect(ids, `item ${id}`).toContain(id);
@@ -125,6 +125,17 @@ describe.skipIf(!isRoot)('host check on this machine', () => {
       expect(first.ociRuntime).toBe('runc');
       expect(crun.status).toBe('warn');
       expect(crun.evidence.join(' ')).toMatch(/test container failed: .*hybrid/);
+    }
+  });
+
+  it('reports conmon, the capsule monitor, with its path and version where it is installed', () => {
+    const monitor = first.items.find((i) => i.id === 'capsule-monitor');
+    const path = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, 'conmon')).find(existsSync);
+    if (path) {
+      const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).split('\n')[0]!.trim();
+      expect(monitor).toMatchObject({ status: 'ok', evidence: [`${path}: ${version}`], remedy: null });
+    } else {
+      expect(monitor).toMatchObject({ status: 'fail', remedy: 'Install the capsule monitor: apt install conmon' });
     }
   });
 

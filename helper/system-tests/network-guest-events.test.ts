@@ -3,14 +3,13 @@
 // a Nova network when it starts, and leaving it when it stops, makes the helper send
 // network.changed for that network, though no network.* method was called.
 // The helper runs in a namespace this test makes, joined with nsenter (as capsule tests do).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { NovaEvent } from '../../src-shared/index.js';
-import { makeBusyboxRootfs, removeCapsuleTestState } from './fixtures/capsule-harness.js';
+import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -47,13 +46,7 @@ afterAll(async () => {
   } finally {
     client?.close();
     await helper?.stop();
-    if (dir) await removeCapsuleTestState(dir, join(dir, 'state'), [], [`nova/nova-${CAPSULE}`]);
-    for (const ns of [`nova-${CAPSULE}`, NS]) {
-      if (existsSync(`/run/netns/${ns}`)) execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
-      const userns = `/run/nova/userns/${ns}`;
-      if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${userns} `)) spawnSync('umount', [userns], { timeout: 10_000 });
-      rmSync(userns, { force: true });
-    }
+    if (dir) await removeHelperCapsuleState(dir, [CAPSULE], [NS]);
   }
 }, 60_000);
 

@@ -13,6 +13,7 @@ import { buildSeedFiles, cloudInitDefinition, writeSeedIso } from '../src/vm/clo
 import { VmManager } from '../src/vm/vm-manager.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
 import { pidsMentioning } from './network-harness.js';
+import { vmSpec, vmUpdate } from './fixtures/contract-params.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl dev@laptop';
 let dir = '';
@@ -74,7 +75,7 @@ describe('a NoCloud seed ISO', () => {
     });
     await vms.init();
     const name = 'nv3n-ci-vm';
-    const created = await vms.create({
+    const created = await vms.create(vmSpec({
       name,
       memory: '256Mi',
       kernel: guest.vmlinux,
@@ -84,7 +85,7 @@ describe('a NoCloud seed ISO', () => {
       display: 'none',
       network: 'user',
       cloudInit: { hostname: 'ci-guest', password: 'pw', sshAuthorizedKeys: [KEY] },
-    });
+    }));
     expect(created.definition.cloudInit?.passwordHash).toMatch(/^\$6\$/);
     expect(JSON.stringify(created.definition)).not.toContain('"pw"');
     await vms.start(name);
@@ -102,7 +103,7 @@ describe('a NoCloud seed ISO', () => {
     }
     // Changing the settings while stopped changes the seed (and its instance-id) on the next start.
     const before = await readFile(join(dir, 'state', 'vms', name, 'cidata', 'meta-data'), 'utf8');
-    await vms.update({ name, cloudInit: { hostname: 'renamed', sshAuthorizedKeys: [] } });
+    await vms.update(vmUpdate({ name, cloudInit: { hostname: 'renamed', sshAuthorizedKeys: [] } }));
     await vms.start(name);
     await vms.stop(name, { force: true });
     const after = await readFile(join(dir, 'state', 'vms', name, 'cidata', 'meta-data'), 'utf8');

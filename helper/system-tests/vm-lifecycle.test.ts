@@ -6,6 +6,7 @@ import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_POWEROFF_MARKER, GUEST_PROMPT, GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText } from './fixtures/guest-serial.js';
 import { processGone, startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
+import { vmSpec } from './fixtures/contract-params.js';
 
 let run: VmTestRun;
 let vms: VmManager;
@@ -35,7 +36,7 @@ describe('a guest that honours the power button', () => {
   const name = 'nv3-acpi';
 
   it('boots to the marker on its serial console', async () => {
-    await vms.create(guestSpec(name, run.guest.initrdAcpi));
+    await vms.create(vmSpec(guestSpec(name, run.guest.initrdAcpi)));
     const t0 = Date.now();
     const info = await vms.start(name);
     expect(info.state).toBe('running');
@@ -84,7 +85,7 @@ describe('a guest that ignores the power button', () => {
   const name = 'nv3-deaf';
 
   it('is quit after the stop timeout', async () => {
-    await vms.create(guestSpec(name, run.guest.initrdPlain));
+    await vms.create(vmSpec(guestSpec(name, run.guest.initrdPlain)));
     await vms.start(name);
     await waitForLogText((await vms.consoleInfo(name)).serialLog, GUEST_READY_MARKER, 60_000);
     const t0 = Date.now();

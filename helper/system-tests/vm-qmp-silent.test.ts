@@ -14,6 +14,7 @@ import { GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
 import { commandOf, killMatching, processesMatching } from './fixtures/frozen-child.js';
 import { startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
+import { vmSpec } from './fixtures/contract-params.js';
 
 const REAL = 'nv8v-real';
 const HUSH = 'nv8v-fake-hush';
@@ -55,8 +56,8 @@ beforeAll(async () => {
   await writeFile(wrapper, `#!/bin/sh\ncase "$*" in *process=nova-vm-nv8v-fake-*) exec '${process.execPath}' '${standIn}' "$@";; esac\nexec qemu-system-x86_64 "$@"\n`);
   await chmod(wrapper, 0o755);
   vms = await run.manager({ qemuBinary: wrapper, qmpTimeoutMs: QMP_TIMEOUT_MS });
-  await vms.create({ name: REAL, memory: '192Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdPlain, cmdline: run.guest.cmdline, display: 'none' });
-  for (const name of [HUSH, 'nv8v-fake-greet', 'nv8v-fake-mute']) await vms.create({ name, memory: '128Mi', display: 'none' });
+  await vms.create(vmSpec({ name: REAL, memory: '192Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdPlain, cmdline: run.guest.cmdline, display: 'none' }));
+  for (const name of [HUSH, 'nv8v-fake-greet', 'nv8v-fake-mute']) await vms.create(vmSpec({ name, memory: '128Mi', display: 'none' }));
   await vms.start(REAL);
   await waitForLogText((await vms.consoleInfo(REAL)).serialLog, GUEST_READY_MARKER, 60_000);
   stopSampling = vms.startSampling((m) => samples.push(m), 200);

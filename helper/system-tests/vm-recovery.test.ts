@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST_PROMPT, GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText } from './fixtures/guest-serial.js';
 import { processGone, startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
+import { vmSpec } from './fixtures/contract-params.js';
 
 let run: VmTestRun;
 let managerPid: number | undefined;
@@ -56,9 +57,9 @@ describe('recovery after the manager is killed with SIGKILL', () => {
   it('reattaches to both running VMs, controls and stops them; a killed QEMU is crashed', async () => {
     const setup = await run.manager();
     const spec = (name: string) => ({ name, memory: '192Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdAcpi, cmdline: run.guest.cmdline, display: 'vnc' as const });
-    await setup.create(spec('nv3-rec-a'));
-    await setup.create(spec('nv3-rec-b'));
-    await setup.create(spec('nv3-rec-c'));
+    await setup.create(vmSpec(spec('nv3-rec-a')));
+    await setup.create(vmSpec(spec('nv3-rec-b')));
+    await setup.create(vmSpec(spec('nv3-rec-c')));
 
     managerPid = await startManagerProcess(['nv3-rec-a', 'nv3-rec-b', 'nv3-rec-c']);
     process.kill(managerPid, 'SIGKILL');
@@ -105,7 +106,7 @@ describe('recovery after the manager is killed with SIGKILL', () => {
 
   it('reports a VM whose QEMU is killed under a live manager as crashed, with the signal', async () => {
     const vms = await run.manager();
-    await vms.create({ name: 'nv3-rec-d', memory: '128Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdPlain, cmdline: 'panic=-1', display: 'none' });
+    await vms.create(vmSpec({ name: 'nv3-rec-d', memory: '128Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdPlain, cmdline: 'panic=-1', display: 'none' }));
     const d = await vms.start('nv3-rec-d');
     process.kill(d.pid!, 'SIGKILL');
     await expect.poll(async () => (await vms.get('nv3-rec-d')).state, { timeout: 10_000 }).toBe('crashed');

@@ -14,6 +14,7 @@ import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_PROMPT, GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText } from './fixtures/guest-serial.js';
 import { startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
+import { vmSpec } from './fixtures/contract-params.js';
 
 let run: VmTestRun;
 let vms: VmManager;
@@ -44,7 +45,7 @@ describe('snapshots with RAM', () => {
   afterAll(() => serial?.close());
 
   it('restores a value the running guest held in memory', async () => {
-    await vms.create(spec(name));
+    await vms.create(vmSpec(spec(name)));
     await vms.start(name);
     const con = await vms.consoleInfo(name);
     await waitForLogText(con.serialLog, GUEST_READY_MARKER, 60_000);
@@ -106,7 +107,7 @@ describe('snapshots with RAM', () => {
 
 describe('clones and templates', () => {
   it('boots a linked clone of a template, whose disk is an overlay on the template\'s', async () => {
-    await vms.create(spec('nv3-tmpl'));
+    await vms.create(vmSpec(spec('nv3-tmpl')));
     await vms.setTemplate('nv3-tmpl', true);
     await expect(vms.start('nv3-tmpl')).rejects.toMatchObject({ code: 'failed_precondition' });
     const clone = await vms.clone('nv3-tmpl', 'nv3-linked', { linked: true });
@@ -129,7 +130,7 @@ describe('clones and templates', () => {
   });
 
   it('creates a VM from a template', async () => {
-    const vm = await vms.create({ name: 'nv3-fromtmpl', fromTemplate: 'nv3-tmpl', memory: '128Mi' });
+    const vm = await vms.create(vmSpec({ name: 'nv3-fromtmpl', fromTemplate: 'nv3-tmpl', memory: '128Mi' }));
     expect(vm.definition.kernel?.kernel).toBe(run.guest.vmlinux);
     expect(vm.definition.disks).toHaveLength(1);
   });
@@ -156,7 +157,7 @@ describe('disk import', () => {
     expect(operations.list()).toMatchObject([{ kind: 'image.import', resource: { kind: 'image', name: 'nv3-base' }, state: 'succeeded' }]);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect((await vms.images.list()).map((i) => i.name)).toEqual(['nv3-base']);
-    const vm = await vms.create({ name: 'nv3-onimage', image: image.path, memory: '128Mi', display: 'none' });
+    const vm = await vms.create(vmSpec({ name: 'nv3-onimage', image: image.path, memory: '128Mi', display: 'none' }));
     await expect(vms.images.remove('nv3-base', (p) => vms.userOf(p))).rejects.toMatchObject({ code: 'failed_precondition' });
     await vms.delete(vm.definition.name);
     await vms.images.remove('nv3-base', (p) => vms.userOf(p));

@@ -16,6 +16,7 @@ import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
 import { startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
+import { vmSpec } from './fixtures/contract-params.js';
 
 /** A ProcessRunner that holds back the next program whose argv matches, until told to go. */
 class DoorRunner extends ProcessRunner {
@@ -71,10 +72,10 @@ beforeAll(async () => {
     },
   });
   vms = await run.manager({ operations, runner });
-  await vms.create({ name: VM, memory: '256Mi', diskSize: '64Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdPlain, cmdline: run.guest.cmdline, display: 'none' });
-  await vms.create({ name: 'nv8v-tmpl', memory: '128Mi', diskSize: '64Mi', display: 'none' });
+  await vms.create(vmSpec({ name: VM, memory: '256Mi', diskSize: '64Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdPlain, cmdline: run.guest.cmdline, display: 'none' }));
+  await vms.create(vmSpec({ name: 'nv8v-tmpl', memory: '128Mi', diskSize: '64Mi', display: 'none' }));
   await vms.setTemplate('nv8v-tmpl', true);
-  await vms.create({ name: TWO_DISKS, memory: '128Mi', fromTemplate: 'nv8v-tmpl', diskSize: '64Mi', display: 'none' });
+  await vms.create(vmSpec({ name: TWO_DISKS, memory: '128Mi', fromTemplate: 'nv8v-tmpl', diskSize: '64Mi', display: 'none' }));
 }, 300_000);
 
 afterAll(async () => {

@@ -19,6 +19,7 @@ import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } fro
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
 import { screenshotUntilBusy, startXvfb, stopProcess, type XDisplay } from './fixtures/x-display.js';
 import { makeTestDir, removeTestDir, REPO, startHelper, type RunningHelper } from './helper-harness.js';
+import { vmSpec } from './fixtures/contract-params.js';
 
 const SCREEN_TEXT = 'NOVA SPICE VIEWER TEST';
 const ARTIFACTS = join(REPO, 'e2e/artifacts');
@@ -144,7 +145,7 @@ describe('QEMU as root, the viewer as another user', () => {
       operations: new OperationManager({ logger: silentLogger(), emit: () => undefined }),
     });
     await vms.init();
-    await vms.create(guestSpec(name));
+    await vms.create(vmSpec(guestSpec(name)));
     await vms.start(name); // no runAs: QEMU runs as root
     const paths = vms.layout.runtimePaths(name);
     expect((await stat(paths.spiceSocket)).uid).toBe(0);

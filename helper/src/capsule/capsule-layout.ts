@@ -2,8 +2,6 @@
 // STATE/capsules, its OCI container id, cgroup and network namespace, all derived from
 // the name so a restarted helper finds them again.
 import { join } from 'node:path';
-import { CAPSULE_NAME_PATTERN } from '../../../src-shared/capsule.js';
-import { NovaError } from '../../../src-shared/errors.js';
 
 export interface CapsulePaths {
   dir: string;
@@ -29,12 +27,6 @@ export interface CapsulePaths {
   logs: string;
   logFile: string;
   snapshots: string;
-}
-
-export function checkCapsuleName(name: string): void {
-  if (!CAPSULE_NAME_PATTERN.test(name)) {
-    throw new NovaError('invalid_argument', `Invalid capsule name "${name}": 1-63 of a-z 0-9 _ - starting with a letter or digit`);
-  }
 }
 
 export class CapsuleLayout {

@@ -4,9 +4,10 @@
 // helper: a new manager reattaches (pid + start time), reaps runs that ended meanwhile, and
 // keeps applying restart policies. Long actions (create, snapshots) are operations; every
 // other change holds the same capsule lock, so a conflicting request is refused as `locked`.
+// Its callers hand it what the contract parsed (the RPC dispatcher validates each call once).
 import { mkdir, readdir, rename } from 'node:fs/promises';
-import { CapsuleSpecSchema, CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpecIn } from '../../../src-shared/capsule.js';
-import { NovaError, schemaError } from '../../../src-shared/errors.js';
+import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec } from '../../../src-shared/capsule.js';
+import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -14,7 +15,7 @@ import { readRecord, writeRecord } from '../state/record-store.js';
 import type { Logger } from '../util/logger.js';
 import { whenCancelled } from './cancelled.js';
 import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
-import { CapsuleLayout, checkCapsuleName } from './capsule-layout.js';
+import { CapsuleLayout } from './capsule-layout.js';
 import { CapsuleLog, type LogPage, type LogQuery } from './capsule-logs.js';
 import { CapsuleMonitor } from './capsule-monitor.js';
 import { noCapsuleNetworkPort, readVethCounters, type CapsuleNetworkPort } from './capsule-network.js';
@@ -34,7 +35,6 @@ import * as rt from './runtime-argv.js';
 import { RunLifecycle, type CapsuleSlot as Slot } from './run-lifecycle.js';
 import type { UserNamespaceSupport } from './user-namespace.js';
 
-export { checkCapsuleName } from './capsule-layout.js';
 export type { PtyProcess, PtySpawn, TerminalSession } from './capsule-terminals.js';
 
 const RUNTIME_TIMEOUT_MS = 10_000;
@@ -186,10 +186,7 @@ export class CapsuleManager {
     return capsuleView(name, this.mustGet(name).rec);
   }
 
-  async create(specIn: CapsuleSpecIn, requester: Requester | null = null): Promise<Capsule> {
-    const parsed = CapsuleSpecSchema.safeParse(specIn);
-    if (!parsed.success) throw schemaError('Invalid capsule spec', parsed.error);
-    const spec = parsed.data;
+  async create(spec: CapsuleSpec, requester: Requester | null = null): Promise<Capsule> {
     const spec0 = { kind: 'capsule.create', resource: this.ref(spec.name), title: `create from image ${spec.image}` } as const;
     return this.o.operations.run(spec0, requester, async (op) => {
       if (this.slots.has(spec.name)) throw new NovaError('already_exists', `A capsule named "${spec.name}" already exists`, { name: spec.name });
@@ -312,7 +309,6 @@ export class CapsuleManager {
   }
 
   async snapshotCreate(name: string, snapshot: string, requester: Requester | null = null): Promise<CapsuleSnapshot> {
-    checkCapsuleName(snapshot);
     return this.o.operations.run({ kind: 'capsule.snapshotCreate', resource: this.ref(name), title: `snapshot '${snapshot}'` }, requester, async (op) => {
       const slot = this.mustGet(name);
       const run = slot.rec.run;
@@ -329,7 +325,6 @@ export class CapsuleManager {
   }
 
   async snapshotRestore(name: string, snapshot: string, requester: Requester | null = null): Promise<void> {
-    checkCapsuleName(snapshot);
     await this.o.operations.run({ kind: 'capsule.snapshotRestore', resource: this.ref(name), title: `restore of snapshot '${snapshot}'` }, requester, async (op) => {
       const slot = this.mustGet(name);
       if (slot.run) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it before restoring a snapshot`);
@@ -338,7 +333,6 @@ export class CapsuleManager {
   }
 
   async snapshotDelete(name: string, snapshot: string, requester: Requester | null = null): Promise<void> {
-    checkCapsuleName(snapshot);
     await this.o.operations.run({ kind: 'capsule.snapshotDelete', resource: this.ref(name), title: `deletion of snapshot '${snapshot}'` }, requester, async () => {
       this.mustGet(name);
       await this.snapshots.delete(name, snapshot);
@@ -367,7 +361,6 @@ export class CapsuleManager {
   }
 
   private mustGet(name: string): Slot {
-    checkCapsuleName(name);
     const slot = this.slots.get(name);
     if (!slot) throw new NovaError('not_found', `No capsule named "${name}"`, { name });
     return slot;

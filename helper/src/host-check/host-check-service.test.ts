@@ -8,6 +8,7 @@ import { HOST_REPORT_FILE, HostCheckService } from './host-check-service.js';
 import type { HostProbe } from './host-probes.js';
 import { FakeHost, isCall } from './testing/fake-host.js';
 import {
+  CONMON_VERSION,
   CPUINFO_AMD_PVM_GUEST,
   CRUN_HYBRID_ERROR,
   CRUN_VERSION,
@@ -228,13 +229,14 @@ describe('the full check on a fake host like this project CI machines', () => {
     await host.file('/dev/kvm');
     await host.dir('/sys/module/kvm/parameters');
     await host.dir('/sys/module/kvm_pvm/parameters');
-    for (const t of ['/usr/bin/qemu-system-x86_64', '/usr/bin/qemu-img', '/usr/bin/crun', '/usr/sbin/runc']) await host.tool(t);
+    for (const t of ['/usr/bin/qemu-system-x86_64', '/usr/bin/qemu-img', '/usr/bin/crun', '/usr/sbin/runc', '/usr/bin/conmon']) await host.tool(t);
     host.onRun((argv) => {
       if (isCall(argv, 'qemu-system-x86_64', '--version')) return { stdout: QEMU_VERSION };
       if (isCall(argv, 'qemu-img', '--version')) return { stdout: QEMU_IMG_VERSION };
       if (isCall(argv, 'qemu-system-x86_64', '-accel')) return { stdout: 'K\n', exitCode: null, stoppedOnMatch: true };
       if (isCall(argv, 'crun', '--version')) return { stdout: CRUN_VERSION };
       if (isCall(argv, 'runc', '--version')) return { stdout: RUNC_VERSION };
+      if (isCall(argv, 'conmon', '--version')) return { stdout: CONMON_VERSION };
       if (isCall(argv, 'crun', '--root') && argv[3] === 'run') return { exitCode: 1, stderr: CRUN_HYBRID_ERROR };
       if (isCall(argv, 'crun', '--root') || isCall(argv, 'runc', '--root')) return { exitCode: 0 };
       return undefined;
@@ -250,13 +252,14 @@ describe('the full check on a fake host like this project CI machines', () => {
       'cpu', 'memory', 'hugepages',
       'cpu-virt-extensions', 'kvm', 'accelerator', 'qemu', 'qemu-img', 'ovmf',
       'iommu', 'vfio',
-      'cgroups', 'oci-runtime.crun', 'oci-runtime.runc', 'oci-runtime',
+      'cgroups', 'oci-runtime.crun', 'oci-runtime.runc', 'oci-runtime', 'capsule-monitor',
       'iproute2', 'nftables', 'dnsmasq', 'net-kernel',
       'polkit', 'polkit-policy', 'remote-viewer', 'session',
     ]);
     expect(report.items.every((i) => i.evidence.length > 0)).toBe(true);
     expect(report.items.filter((i) => i.status !== 'ok').every((i) => i.remedy !== null)).toBe(true);
     expect(report.items.find((i) => i.id === 'kvm')?.summary).toMatch(/paravirtual/);
+    expect(report.items.find((i) => i.id === 'capsule-monitor')).toMatchObject({ group: 'containers', status: 'ok' });
     expect(report.items.find((i) => i.id === 'session')?.summary).toMatch(/^Wayland/);
   });
 });

@@ -2,6 +2,7 @@
 // the service runs them all at once; the two that decide something for the whole
 // report (the accelerator, the OCI runtime) return it beside their items.
 import type { Accelerator, HostCheckGroup, HostCheckItem } from '../../../src-shared/host.js';
+import { checkCapsuleMonitor } from './capsule-monitor.js';
 import { checkCgroups } from './cgroup-layout.js';
 import { checkCpuMemory } from './cpu-memory.js';
 import { checkHugepages } from './hugepages.js';
@@ -35,6 +36,7 @@ export const DEFAULT_HOST_PROBES: readonly HostProbe[] = [
   { name: 'iommu-vfio', group: 'devices', run: async (env) => ({ items: await checkIommuVfio(env) }) },
   { name: 'cgroup-layout', group: 'containers', run: async (env) => ({ items: await checkCgroups(env) }) },
   { name: 'oci-runtimes', group: 'containers', run: (env) => checkOciRuntimes(env) },
+  { name: 'capsule-monitor', group: 'containers', run: async (env) => ({ items: [await checkCapsuleMonitor(env)] }) },
   { name: 'network-tools', group: 'networking', run: async (env) => ({ items: await checkNetworkTools(env) }) },
   { name: 'polkit-setup', group: 'desktop', run: async (env) => ({ items: await checkPolkit(env) }) },
   { name: 'spice-viewer', group: 'desktop', run: async (env) => ({ items: [await checkSpiceViewer(env)] }) },

@@ -3,23 +3,13 @@
 // progress and cancel. One VmRuntime per running VM owns its QEMU; the work itself is in
 // vm-provisioner (create, update), vm-cloner, vm-snapshots, vm-launcher (start, boot
 // watchdog), vm-runtime-files and vm-store (records), and it recovers running VMs after
-// a helper restart.
+// a helper restart. It takes what the contract parsed (the RPC dispatcher validates each
+// call once); a name reaches the disk only through VmStore, whose records refuse paths.
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
-import {
-  VmCreateSpecSchema,
-  VmUpdateSpecSchema,
-  type Snapshot,
-  type SnapshotTree,
-  type VmConsoleInfo,
-  type VmCreateSpecIn,
-  type VmInfo,
-  type VmMetrics,
-  type VmState,
-  type VmUpdateSpecIn,
-} from '../../../src-shared/vm.js';
+import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
@@ -31,7 +21,6 @@ import { QemuImg } from './qemu-img.js';
 import { QMP_DEFAULT_TIMEOUT_MS, type QmpClient } from './qmp-client.js';
 import type { Credentials } from './run-as-user.js';
 import { VmCloner } from './vm-cloner.js';
-import { checkSnapshotName, checkVmName, parseSpec } from './vm-input.js';
 import { consoleInfoOf } from './vm-consoles.js';
 import { VmLauncher } from './vm-launcher.js';
 import { VmLayout } from './vm-layout.js';
@@ -168,7 +157,6 @@ export class VmManager {
   }
 
   async get(name: string): Promise<VmInfo> {
-    checkVmName(name);
     const definition = await this.store.loadDefinition(name);
     const rt = this.live.get(name);
     if (rt) return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt };
@@ -191,7 +179,6 @@ export class VmManager {
   }
 
   async metrics(name: string): Promise<VmMetrics> {
-    checkVmName(name);
     return this.running(name).metrics();
   }
 
@@ -202,9 +189,7 @@ export class VmManager {
 
   // ---- create, change, delete ---------------------------------------------------
 
-  async create(specIn: VmCreateSpecIn, requester: Requester | null = null): Promise<VmInfo> {
-    if (typeof specIn.name === 'string') checkVmName(specIn.name);
-    const spec = parseSpec(VmCreateSpecSchema, specIn);
+  async create(spec: VmCreateSpec, requester: Requester | null = null): Promise<VmInfo> {
     const locks = [vmRef(spec.name), ...(spec.fromTemplate ? [vmRef(spec.fromTemplate)] : [])];
     const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, (op) => this.provisioner.create(spec, op));
     this.opts.logger.info({ vm: def.name }, 'VM created');
@@ -212,9 +197,7 @@ export class VmManager {
   }
 
   /** Changes a stopped VM's definition; the running QEMU would not see them. */
-  async update(specIn: VmUpdateSpecIn, requester: Requester | null = null): Promise<VmInfo> {
-    if (typeof specIn.name === 'string') checkVmName(specIn.name);
-    const spec = parseSpec(VmUpdateSpecSchema, specIn);
+  async update(spec: VmUpdateSpec, requester: Requester | null = null): Promise<VmInfo> {
     return this.exclusive(spec.name, 'update', requester, async () => {
       const def = await this.store.loadDefinition(spec.name);
       const rt = this.live.get(spec.name);
@@ -226,7 +209,6 @@ export class VmManager {
   }
 
   async delete(name: string, opts: { force?: boolean; keepDisks?: boolean } = {}, requester: Requester | null = null): Promise<void> {
-    checkVmName(name);
     await this.exclusive(name, 'delete', requester, async () => {
       const def = await this.store.loadDefinition(name);
       const rt = this.live.get(name);
@@ -240,7 +222,6 @@ export class VmManager {
   }
 
   async setTemplate(name: string, template: boolean, requester: Requester | null = null): Promise<VmInfo> {
-    checkVmName(name);
     return this.exclusive(name, template ? 'making it a template' : 'making it a VM again', requester, async () => {
       const def = await this.store.loadDefinition(name);
       if (this.live.has(name)) throw new NovaError('failed_precondition', `VM ${name} is running: stop it before changing it into a template`);
@@ -251,8 +232,6 @@ export class VmManager {
 
   /** Linked clones (overlays on the source's disks) need a template source, so its disks never change under them. */
   async clone(source: string, target: string, opts: { linked?: boolean } = {}, requester: Requester | null = null): Promise<VmInfo> {
-    checkVmName(source);
-    checkVmName(target);
     const linked = opts.linked ?? false;
     const spec = { kind: 'vm.clone', resource: vmRef(source), title: `${linked ? 'linked ' : ''}clone to ${target}`, locks: [vmRef(source), vmRef(target)] } as const;
     await this.operations.run(spec, requester, async (op) => {
@@ -267,7 +246,6 @@ export class VmManager {
 
   /** An operation: preparing, starting QEMU, and for serial-console guests their first output (boot watchdog). */
   async start(name: string, opts: StartOptions = {}, requester: Requester | null = null): Promise<VmInfo> {
-    checkVmName(name);
     return this.operations.run({ kind: 'vm.start', resource: vmRef(name), title: 'start' }, requester, async (op) => {
       op.progress({ phase: 'checking the VM' });
       const def = await this.store.loadDefinition(name);
@@ -292,7 +270,6 @@ export class VmManager {
 
   /** ACPI power button, then `quit` after the timeout; returns whether the guest shut down by itself. */
   async stop(name: string, opts: { force?: boolean; timeoutMs?: number } = {}, requester: Requester | null = null): Promise<{ graceful: boolean }> {
-    checkVmName(name);
     return this.exclusive(name, 'stop', requester, async () => {
       await this.store.loadDefinition(name);
       const rt = this.live.get(name);
@@ -328,15 +305,12 @@ export class VmManager {
   // ---- snapshots ----------------------------------------------------------------
 
   async snapshotList(name: string): Promise<SnapshotTree> {
-    checkVmName(name);
     await this.store.loadDefinition(name);
     return this.store.loadSnapshots(name);
   }
 
   /** With RAM while the VM runs, disks only while it is stopped. */
   async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null): Promise<Snapshot> {
-    checkVmName(name);
-    checkSnapshotName(snap);
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.store.loadDefinition(name);
       return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op);
@@ -344,8 +318,6 @@ export class VmManager {
   }
 
   async snapshotRestore(name: string, snap: string, requester: Requester | null = null): Promise<void> {
-    checkVmName(name);
-    checkSnapshotName(snap);
     await this.operations.run({ kind: 'vm.snapshotRestore', resource: vmRef(name), title: `restore of snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.store.loadDefinition(name);
       await this.snapshots.restore(def, snap, this.live.get(name)?.qmp ?? null, op);
@@ -353,8 +325,6 @@ export class VmManager {
   }
 
   async snapshotDelete(name: string, snap: string, requester: Requester | null = null): Promise<void> {
-    checkVmName(name);
-    checkSnapshotName(snap);
     await this.operations.run({ kind: 'vm.snapshotDelete', resource: vmRef(name), title: `deletion of snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.store.loadDefinition(name);
       await this.snapshots.delete(def, snap, this.live.get(name)?.qmp ?? null, op);
@@ -373,7 +343,6 @@ export class VmManager {
   }
 
   private async withRunning(name: string, label: string, requester: Requester | null, work: (rt: VmRuntime) => Promise<void>): Promise<VmInfo> {
-    checkVmName(name);
     return this.exclusive(name, label, requester, async () => {
       await this.store.loadDefinition(name);
       const rt = this.live.get(name);

@@ -84,4 +84,5 @@ export const QEMU_VERSION = 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+d
 export const QEMU_IMG_VERSION = 'qemu-img version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n';
 export const CRUN_VERSION = 'crun version 1.8.1\ncommit: f8a096be060b22ccd3d5f3ebe44108517fbf6c30\nrundir: /run/crun\nspec: 1.0.0\n+SYSTEMD +SELINUX +APPARMOR +CAP +SECCOMP +EBPF +YAJL\n';
 export const RUNC_VERSION = 'runc version 1.1.5+ds1\ncommit: 1.1.5+ds1-1+deb12u1\nspec: 1.0.2-dev\ngo: go1.19.8\nlibseccomp: 2.5.4\n';
+export const CONMON_VERSION = 'conmon version 2.1.6\ncommit: unknown\n';
 export const CRUN_HYBRID_ERROR = 'cgroups in hybrid mode not supported, drop all controllers from cgroupv2\n';
