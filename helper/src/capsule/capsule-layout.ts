@@ -2,6 +2,18 @@
 // STATE/capsules, its OCI container id, cgroup and network namespace, all derived from
 // the name so a restarted helper finds them again.
 import { join } from 'node:path';
+import { NovaError } from '../../../src-shared/errors.js';
+import { CAPSULE_NAME_PATTERN } from '../../../src-shared/capsule.js';
+
+/**
+ * Every path and id built from a capsule or snapshot name comes through here: the RPC
+ * boundary has validated it already, and this makes sure no other caller can turn a
+ * name into a path outside the capsule's folder.
+ */
+export function safeName(name: string, what = 'capsule'): string {
+  if (!CAPSULE_NAME_PATTERN.test(name)) throw new NovaError('invalid_argument', `${JSON.stringify(name)} is not a valid ${what} name`);
+  return name;
+}
 
 export interface CapsulePaths {
   dir: string;
@@ -47,7 +59,7 @@ export class CapsuleLayout {
   }
 
   containerId(name: string): string {
-    return `${this.idPrefix}${name}`;
+    return `${this.idPrefix}${safeName(name)}`;
   }
 
   cgroupsPath(name: string): string {
@@ -60,12 +72,12 @@ export class CapsuleLayout {
   }
 
   dir(name: string): string {
-    return join(this.root, name);
+    return join(this.root, safeName(name));
   }
 
   /** A capsule dir being made (create) or taken apart (delete): hidden from the listing. */
   scratchDir(kind: 'creating' | 'deleting', name: string): string {
-    return join(this.root, `.${kind}-${name}`);
+    return join(this.root, `.${kind}-${safeName(name)}`);
   }
 
   paths(name: string, dir = this.dir(name)): CapsulePaths {

@@ -11,7 +11,7 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import { RecordStore } from '../state/record-store.js';
 import { isSubvolume, removeTree, snapshotSubvolume } from './btrfs-layer.js';
 import type { CapsuleLayers } from './capsule-layer.js';
-import type { CapsuleLayout } from './capsule-layout.js';
+import { safeName, type CapsuleLayout } from './capsule-layout.js';
 import { SNAPSHOT_RECORD, type CapsuleRecord } from './capsule-record.js';
 import * as rt from './runtime-argv.js';
 
@@ -42,7 +42,8 @@ export class CapsuleSnapshots {
 
   private where(name: string, snapshot: string) {
     const dir = this.o.layout.paths(name).snapshots;
-    return { archive: join(dir, `${snapshot}.tar`), subvolume: join(dir, snapshot) };
+    const file = safeName(snapshot, 'snapshot');
+    return { archive: join(dir, `${file}.tar`), subvolume: join(dir, file) };
   }
 
   async list(name: string): Promise<CapsuleSnapshot[]> {
