@@ -53,8 +53,9 @@ export class ActivityPanel {
     await expect(this.root).toBeVisible();
   }
 
-  /** The card of the newest operation on a resource, "Image base", "VM web1". */
-  operationOn(resource: string, within: Locator = this.root): OperationCard {
-    return new OperationCard(within.getByRole('article', { name: new RegExp(` of ${escape(resource)}: `) }).first());
+  /** The card of the newest operation on a resource, "Image base", "VM web1"; of the one with that title when given ("Snapshot 'pre'"). */
+  operationOn(resource: string, within: Locator = this.root, title?: string): OperationCard {
+    const start = title === undefined ? '' : `^${escape(title)}`;
+    return new OperationCard(within.getByRole('article', { name: new RegExp(`${start} of ${escape(resource)}: `) }).first());
   }
 }
