@@ -102,11 +102,10 @@ test.describe('Virtual machines', () => {
     await popup.close();
 
     // A snapshot with RAM, then restore it: each an operation shown in place while it
-    // runs (and how it ended after), the VM busy meanwhile.
+    // runs, and how it ended after (too quick here to check the VM busy meanwhile: the
+    // clone in operations-ui.spec holds its worker for that).
     await vm.tab('Snapshots');
     await vm.takeSnapshot('nv3u-first', 'before the test changes anything');
-    await expect(vm.state).toHaveAttribute('data-busy', 'true');
-    await expect(vm.action('Stop')).toHaveAttribute('aria-disabled', 'true');
     await vm.operationInPlace("Snapshot 'nv3u-first'").expectState('Succeeded', 120_000);
     await expect(vm.snapshot('nv3u-first')).toBeVisible();
     await expect(vm.snapshot('nv3u-first')).toContainText('with RAM');

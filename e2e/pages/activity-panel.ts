@@ -7,11 +7,13 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export type OperationStateText = 'Running' | 'Cancelling' | 'Succeeded' | 'Failed' | 'Cancelled';
 
-/** One operation's card: its state word, progress bar, phase and Cancel button. */
+/** One operation's card: its state word, progress bar, phase and numbers, and Cancel button. */
 export class OperationCard {
   readonly state: Locator;
   readonly progress: Locator;
   readonly phase: Locator;
+  /** "12 % · 6.0 MiB of 48 MiB": how far, when the engine can tell. */
+  readonly numbers: Locator;
   readonly cancel: Locator;
   /** The failure in words: what kind of failure, the helper's message, what to do. */
   readonly error: Locator;
@@ -19,7 +21,8 @@ export class OperationCard {
   constructor(readonly root: Locator) {
     this.state = root.locator('.op-state');
     this.progress = root.getByRole('progressbar');
-    this.phase = root.locator('.op-item__phase');
+    this.phase = root.locator('.op-item__phase > span:first-child');
+    this.numbers = root.locator('.op-item__numbers');
     this.cancel = root.getByRole('button', { name: /^Cancel(ling)? / });
     this.error = root.locator('.op-item__error');
   }
