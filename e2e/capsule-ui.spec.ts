@@ -1,12 +1,14 @@
 // The Capsules UI against the real helper and runtime: a busybox image built at test
 // time and imported through the API, a capsule created in the dialog (its form checked
 // as it is typed) that prints a line every 0.3 s, the lines streaming into the log view,
-// a shell in the terminal tab answering `echo $((6*7))`, and the capsule deleted.
+// a shell in the terminal tab answering `echo $((6*7))`, a snapshot shown in place while
+// it archives the layer (the capsule busy meanwhile), and the capsule deleted.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { commandOf, holdWhenRunning } from '../helper/system-tests/fixtures/frozen-child.js';
 import { CapsuleSchema, OciImageSchema, type MethodName, type ParamsIn } from '../src-shared/index.js';
 import { CapsulesPage } from './pages/capsule-page.js';
 import { expect, test } from './support/fixtures.js';
@@ -17,6 +19,7 @@ const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const RUN = randomBytes(2).toString('hex');
 const CAPSULE = `nv5e-tick-${RUN}`;
 const IMAGE = `nv5e-busybox-${RUN}`;
+const SNAPSHOT = `nv8w-snap-${RUN}`;
 /** Under the helper's --allowed-root, so ociImage.import may read it; removed after. */
 const WORK_DIR = join(TEST_GUEST_CACHE, `nv5e-${RUN}`);
 const TICK_COMMAND = `sh -c 'i=0; while true; do i=$((i+1)); echo "nv5e tick $i"; sleep 0.3; done'`;
@@ -140,6 +143,33 @@ test.describe('Capsules UI', () => {
     // Left the way a user ends a shell: the page says how it ended.
     await page.keyboard.type('exit\n');
     await expect(capsules.terminalStatus).toHaveText('Disconnected: the shell exited with 0', { timeout: 10_000 });
+
+    // A snapshot is an operation: its progress shows in place while tar archives the
+    // writable layer (96 MiB of it, so tar runs long enough to be caught, and held by
+    // the test meanwhile), the capsule reads as busy and its actions are off, naming it;
+    // then the snapshot is listed.
+    await api(nova.origin, nova.token, 'capsule.exec', { name: CAPSULE, command: ['sh', '-c', 'head -c 100663296 /dev/urandom > /root/ballast'] });
+    await capsules.tab('Snapshots').click();
+    await capsules.snapshotName.fill(SNAPSHOT);
+    const held = holdWhenRunning(commandOf('tar', '--create', `${CAPSULE}/snapshots/${SNAPSHOT}`), 30_000, "the snapshot's tar");
+    await capsules.takeSnapshot.click();
+    const snapshotting = capsules.operationInPlace(CAPSULE, `Snapshot '${SNAPSHOT}'`);
+    const tar = await held;
+    try {
+      await snapshotting.expectState('Running');
+      await expect(snapshotting.phase).toHaveText('archiving the writable layer');
+      await expect(capsules.state).toHaveText('Taking a snapshot…');
+      await expect(capsules.state).toHaveAttribute('title', `busy: snapshot '${SNAPSHOT}'`);
+      await expect(capsules.action(CAPSULE, 'Stop')).toBeDisabled();
+      await expect(capsules.takeSnapshot).toBeDisabled();
+      await shootBoth(page, 'capsule-snapshot-running');
+    } finally {
+      await tar.release();
+    }
+    await snapshotting.expectState('Succeeded', 30_000);
+    await expect(capsules.snapshotRow(SNAPSHOT)).toBeVisible();
+    await expect(capsules.state).toHaveText('Running');
+    await expect(capsules.action(CAPSULE, 'Stop')).toBeEnabled();
 
     // Deleted from its settings, after a confirmation naming it.
     await capsules.tab('Settings').click();

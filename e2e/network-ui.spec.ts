@@ -236,7 +236,7 @@ test.describe('Networks UI', () => {
     await dialog.peers.fill('abc@192.0.2.2');
     await expect(dialog.fieldError('peers')).toContainText('"abc" is not a WireGuard public key');
     await dialog.peers.fill(`${other}@192.0.2.2:99999`);
-    await expect(dialog.fieldError('peers')).toContainText('port from 1 to 65535');
+    await expect(dialog.fieldError('peers')).toContainText('peer port 99999 is out of range; ports are 1-65535');
     await dialog.listenPort.fill('70000');
     await expect(dialog.fieldError('listenPort')).toContainText('a UDP port from 1 to 65535');
     await shootBoth(page, 'network-wireguard-dialog-errors');

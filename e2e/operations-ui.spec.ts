@@ -1,16 +1,20 @@
 // Operations in the UI, against the real helper in web mode: a long operation shows its
 // progress in place on its resource's page and in the activity panel, and the panel's
 // Cancel stops it and removes what it made. Each engine's long operation is one
-// scenario (a disk import and a full VM clone; an OCI pull joins the same way): how to
+// scenario (a disk import, a full VM clone, an OCI pull from a local registry): how to
 // start it, which child process does the long work (held in a freezer cgroup so the
 // test acts while it runs, and sees the operation cancelling: the helper's SIGKILL waits
-// until the test lets the child go), what phase it shows, and how to check that nothing
-// of it is left.
+// until the test lets the child go), what phase it shows, what its resource's pages
+// show meanwhile, and how to check that nothing of it is left.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { holdWhenRunning, killMatching, processesMatching, qemuImgConvertOf, writeSparseDisk, type ArgvMatch, type HeldChild } from '../helper/system-tests/fixtures/frozen-child.js';
+import { commandOf, freezeWhenRunning, holdWhenRunning, killMatching, processesMatching, qemuImgConvertOf, writeSparseDisk, type ArgvMatch, type HeldChild } from '../helper/system-tests/fixtures/frozen-child.js';
+import { startRegistry, type LocalRegistry } from '../helper/system-tests/fixtures/local-registry.js';
+import { waitFor } from '../helper/system-tests/fixtures/wait-for.js';
+import { bytesUnder } from '../helper/src/capsule/pull-meter.js';
 import type { Envelope, MethodName, ParamsIn } from '../src-shared/index.js';
 import { ActivityPanel, type OperationCard } from './pages/activity-panel.js';
 import { AppShell } from './pages/app-shell.js';
@@ -29,12 +33,18 @@ interface CancelScenario {
   readonly resource: string;
   /** The phase the operation shows while its worker is held. */
   readonly phase: RegExp;
+  /** The numbers beside the phase while it is held, when the engine counts. */
+  readonly numbers?: RegExp;
   /** Makes what the operation works on (a disk file, a registry, a VM). */
   prepare(nova: NovaStackInfo): Promise<void>;
   /** The child process doing the long part of the work. */
   worker(): ArgvMatch;
+  /** Holds the worker where the test acts (by default as soon as it runs). */
+  hold?(nova: NovaStackInfo): Promise<HeldChild>;
   /** Starts the operation (from the UI where it has a control for it); returns its card shown in place on its resource's page. */
   start(page: Page, nova: NovaStackInfo): Promise<OperationCard>;
+  /** What the app shows of the operation elsewhere while it runs; ends back where start() left the page. */
+  whileRunning?(page: Page): Promise<void>;
   /** Nothing of the cancelled operation is left: no resource, no file, no process. */
   expectNothingLeft(page: Page, nova: NovaStackInfo): Promise<void>;
   /** Whatever happened, removes what the scenario made. */
@@ -48,7 +58,7 @@ async function stateFilesOf(nova: NovaStackInfo, folder: string, name: string): 
 }
 
 /** Nothing of `name` is left: no file of it in the state dir's `folder`, no worker, and `list` does not mention it. */
-async function expectNoTraceOf(nova: NovaStackInfo, name: string, where: { folder: string; worker: ArgvMatch; list: 'image.list' | 'vm.list' }): Promise<void> {
+async function expectNoTraceOf(nova: NovaStackInfo, name: string, where: { folder: string; worker: ArgvMatch; list: 'image.list' | 'vm.list' | 'ociImage.list' }): Promise<void> {
   expect(await stateFilesOf(nova, where.folder, name)).toEqual([]);
   expect(await processesMatching(where.worker)).toEqual([]);
   const listed = await callApi(nova, where.list, {});
@@ -129,6 +139,25 @@ function fullVmClone(): CancelScenario {
       cloning.catch(() => undefined);
       return vm.operationInPlace();
     },
+    // Asked for elsewhere, the clone holds its source: the source's page and its row in
+    // the list say so, and offer no Start (the helper would refuse it as locked).
+    whileRunning: async (page) => {
+      const busy = `busy: clone to ${target}`;
+      const vm = new VmDetailPage(page, source);
+      await expect(vm.state).toHaveText('Cloning…');
+      await expect(vm.state).toHaveAttribute('title', busy);
+      await expect(vm.action('Start')).toBeDisabled();
+      await expect(vm.action('Start')).toHaveAttribute('title', busy);
+      await page.screenshot(shot('clone-source-busy'));
+      const vms = new VmListPage(page);
+      await vms.goTo('Virtual machines');
+      await expect(vms.state(source)).toHaveText('Cloning…');
+      const startInRow = vms.row(source).getByRole('button', { name: `Start ${source}` });
+      await expect(startInRow).toBeDisabled();
+      await expect(startInRow).toHaveAttribute('title', busy);
+      await vms.row(source).getByRole('link', { name: source }).click();
+      await expect(vm.heading).toHaveText(source);
+    },
     expectNothingLeft: async (page, nova) => {
       // The API caller hears the cancel, in words.
       expect(await cloning).toMatchObject({
@@ -152,8 +181,92 @@ function fullVmClone(): CancelScenario {
   };
 }
 
-// Pull (ociImage.pull, skopeo) joins here once its engine runs it as a cancellable operation.
-const SCENARIOS: ReadonlyArray<() => CancelScenario> = [diskImport, fullVmClone];
+/** What the helper's OCI image store holds: image folders and temp folders (not the signature policy, written once for the first pull). */
+async function imageStoreEntries(nova: NovaStackInfo): Promise<string[]> {
+  return (await readdir(join(nova.stateDir, 'capsule-images')).catch(() => [] as string[])).filter((f) => f !== 'policy.json');
+}
+
+/** Bytes skopeo has copied so far into the pull's temp layout. */
+async function pullTempBytes(nova: NovaStackInfo): Promise<number> {
+  const tmp = (await imageStoreEntries(nova)).find((f) => f.startsWith('.tmp-'));
+  return tmp === undefined ? 0 : bytesUnder(join(nova.stateDir, 'capsule-images', tmp, 'oci'));
+}
+
+/**
+ * `ociImage.pull` of a 48 MiB single-layer image (random bytes, so gzip keeps it 48 MiB)
+ * from Debian's docker-registry on the loopback of the helper's network namespace. The
+ * UI has no pull form, so the pull is asked for over the API while the Images page is
+ * open, and cancelled from the UI. skopeo is let go a few milliseconds at a time until
+ * some MiB have landed, so the progress has bytes to show, then held.
+ */
+function ociPull(): CancelScenario {
+  const name = `nv8w-${randomBytes(3).toString('hex')}`;
+  const image = `${name}:latest`;
+  let work = '';
+  let registry: LocalRegistry | null = null;
+  let reference = '';
+  let before: string[] = [];
+  let pulling: Promise<Envelope<unknown>> | null = null;
+  const worker = (): ArgvMatch => commandOf('skopeo', 'copy', reference || '/nonexistent');
+  return {
+    name: 'OCI image pull',
+    resource: `Image ${image}`,
+    phase: /^copying blob \d+ of \d+/,
+    numbers: /^\d+ % · [\d.]+ MiB of [\d.]+ MiB$/,
+    prepare: async (nova) => {
+      work = join(nova.runDir, `${name}-registry`);
+      await mkdir(join(work, 'rootfs'), { recursive: true });
+      await writeFile(join(work, 'rootfs', 'blob.bin'), randomBytes(48 * 1024 * 1024));
+      execFileSync('tar', ['--create', '--file', join(work, 'big.tar'), '--directory', join(work, 'rootfs'), '.']);
+      registry = await startRegistry(work, nova.netns);
+      reference = await registry.push(join(work, 'big.tar'), `${name}/big:1`, ['true']);
+      before = await imageStoreEntries(nova);
+    },
+    worker,
+    hold: async (nova) => {
+      const frozen = await freezeWhenRunning(worker(), 60_000, "the pull's skopeo copy");
+      await waitFor(
+        async () => {
+          if ((await pullTempBytes(nova)) > 4 * 1024 * 1024) return true;
+          frozen.resume();
+          await new Promise((r) => setTimeout(r, 3));
+          process.kill(frozen.pid, 'SIGSTOP');
+          return false;
+        },
+        30_000,
+        'skopeo to copy some MiB',
+      );
+      return holdWhenRunning(worker(), 5_000, "the pull's skopeo copy");
+    },
+    start: async (page, nova) => {
+      const images = new ImagesPage(page);
+      await images.goTo('Images');
+      await expect(images.heading).toHaveText('Images');
+      pulling = callApi(nova, 'ociImage.pull', { reference, tlsVerify: false, name }, 90_000);
+      pulling.catch(() => undefined);
+      return images.operationOn(`Image ${image}`);
+    },
+    expectNothingLeft: async (page, nova) => {
+      expect(await pulling).toMatchObject({
+        ok: false,
+        error: { code: 'cancelled', message: `pull of ${reference} as image ${image} was cancelled; nothing was kept` },
+      });
+      const images = new ImagesPage(page);
+      await expect(images.imageRow(image)).toHaveCount(0);
+      // No blob, no temp folder: the image store holds what it held before.
+      expect((await imageStoreEntries(nova)).sort()).toEqual([...before].sort());
+      await expectNoTraceOf(nova, name, { folder: 'capsule-images', worker: worker(), list: 'ociImage.list' });
+    },
+    cleanup: async (nova) => {
+      if (reference) await killMatching(worker());
+      await callApi(nova, 'ociImage.remove', { name: image }).catch(() => undefined);
+      registry?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+const SCENARIOS: ReadonlyArray<() => CancelScenario> = [diskImport, fullVmClone, ociPull];
 
 test.describe('operations', () => {
   test.describe.configure({ timeout: 120_000 });
@@ -167,11 +280,13 @@ test.describe('operations', () => {
         const shell = new AppShell(page);
         await shell.open(nova.url);
         const inPlace = await scenario.start(page, nova);
-        worker = await holdWhenRunning(scenario.worker(), 60_000, `the ${scenario.name}'s worker`);
+        worker = await (scenario.hold ? scenario.hold(nova) : holdWhenRunning(scenario.worker(), 60_000, `the ${scenario.name}'s worker`));
 
         await inPlace.expectState('Running');
         await expect(inPlace.phase).toHaveText(scenario.phase);
         await expect(inPlace.progress).toBeVisible();
+        if (scenario.numbers) await expect(inPlace.numbers).toHaveText(scenario.numbers);
+        await scenario.whileRunning?.(page);
 
         const activity = new ActivityPanel(page);
         await expect(activity.button).toHaveAccessibleName('Activity, 1 running');

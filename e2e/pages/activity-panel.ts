@@ -7,11 +7,13 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export type OperationStateText = 'Running' | 'Cancelling' | 'Succeeded' | 'Failed' | 'Cancelled';
 
-/** One operation's card: its state word, progress bar, phase and Cancel button. */
+/** One operation's card: its state word, progress bar, phase and numbers, and Cancel button. */
 export class OperationCard {
   readonly state: Locator;
   readonly progress: Locator;
   readonly phase: Locator;
+  /** "12 % · 6.0 MiB of 48 MiB": how far, when the engine can tell. */
+  readonly numbers: Locator;
   readonly cancel: Locator;
   /** The failure in words: what kind of failure, the helper's message, what to do. */
   readonly error: Locator;
@@ -19,7 +21,8 @@ export class OperationCard {
   constructor(readonly root: Locator) {
     this.state = root.locator('.op-state');
     this.progress = root.getByRole('progressbar');
-    this.phase = root.locator('.op-item__phase');
+    this.phase = root.locator('.op-item__phase > span:first-child');
+    this.numbers = root.locator('.op-item__numbers');
     this.cancel = root.getByRole('button', { name: /^Cancel(ling)? / });
     this.error = root.locator('.op-item__error');
   }
@@ -53,8 +56,9 @@ export class ActivityPanel {
     await expect(this.root).toBeVisible();
   }
 
-  /** The card of the newest operation on a resource, "Image base", "VM web1". */
-  operationOn(resource: string, within: Locator = this.root): OperationCard {
-    return new OperationCard(within.getByRole('article', { name: new RegExp(` of ${escape(resource)}: `) }).first());
+  /** The card of the newest operation on a resource, "Image base", "VM web1"; of the one with that title when given ("Snapshot 'pre'"). */
+  operationOn(resource: string, within: Locator = this.root, title?: string): OperationCard {
+    const start = title === undefined ? '' : `^${escape(title)}`;
+    return new OperationCard(within.getByRole('article', { name: new RegExp(`${start} of ${escape(resource)}: `) }).first());
   }
 }

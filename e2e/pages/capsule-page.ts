@@ -1,7 +1,8 @@
 // Page objects for the Capsules section: the list, the create dialog and one capsule's
-// page with its log view and terminal. Found by role and accessible name, as a user
-// finds them.
+// page with its state, actions, log view, terminal, snapshots and the operations shown
+// in place. Found by role and accessible name, as a user finds them.
 import type { Locator, Page } from '@playwright/test';
+import { ActivityPanel, type OperationCard } from './activity-panel.js';
 import { AppShell } from './app-shell.js';
 
 export type CapsuleFormField = 'name' | 'image' | 'command' | 'env' | 'volumes' | 'cpus' | 'memoryMiB' | 'pids' | 'restart';
@@ -43,6 +44,10 @@ export class CapsulesPage extends AppShell {
   readonly logSearch: Locator;
   readonly terminal: Locator;
   readonly terminalStatus: Locator;
+  /** The capsule page's state badge (or what holds the capsule). */
+  readonly state: Locator;
+  readonly snapshotName: Locator;
+  readonly takeSnapshot: Locator;
 
   constructor(page: Page) {
     super(page);
@@ -53,6 +58,23 @@ export class CapsulesPage extends AppShell {
     this.logSearch = page.getByRole('searchbox', { name: 'Search the logs' });
     this.terminal = page.getByTestId('capsule-terminal');
     this.terminalStatus = page.getByRole('region', { name: /^Terminal of / }).getByRole('status');
+    this.state = page.locator('.page-header .vm-state');
+    this.snapshotName = page.getByLabel('Snapshot name', { exact: true });
+    this.takeSnapshot = page.getByRole('button', { name: 'Take snapshot' });
+  }
+
+  /** A lifecycle button in the capsule page's header. */
+  action(capsule: string, label: 'Start' | 'Stop' | 'Restart' | 'Pause' | 'Resume'): Locator {
+    return this.page.getByRole('group', { name: `Actions for ${capsule}` }).getByRole('button', { name: label, exact: true });
+  }
+
+  snapshotRow(name: string): Locator {
+    return this.page.locator(`tr[data-snapshot="${name}"]`);
+  }
+
+  /** The card of the newest operation on the capsule (with that title when given), shown in place on its page. */
+  operationInPlace(capsule: string, title?: string): OperationCard {
+    return new ActivityPanel(this.page).operationOn(`Capsule ${capsule}`, this.page.getByRole('region', { name: `Operations on ${capsule}` }), title);
   }
 
   async openSection(url: string): Promise<void> {

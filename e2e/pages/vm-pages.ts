@@ -97,13 +97,9 @@ export class VmDetailPage extends AppShell {
     return this.page.locator(`li[data-snapshot="${name}"]`);
   }
 
-  get operation(): Locator {
-    return this.page.locator('.op-progress');
-  }
-
-  /** The card of the newest operation on this VM, shown in place on its page. */
-  operationInPlace(): OperationCard {
-    return new ActivityPanel(this.page).operationOn(`VM ${this.name}`, this.page.getByRole('region', { name: `Operations on ${this.name}` }));
+  /** The card of the newest operation on this VM (with that title when given), shown in place on its page. */
+  operationInPlace(title?: string): OperationCard {
+    return new ActivityPanel(this.page).operationOn(`VM ${this.name}`, this.page.getByRole('region', { name: `Operations on ${this.name}` }), title);
   }
 
   async takeSnapshot(name: string, description: string): Promise<void> {

@@ -27,6 +27,30 @@ export function kindLabel(kind: OperationKind): string {
   return KIND_LABELS[kind];
 }
 
+/** What a resource's state badge says while the operation runs on it. */
+const KIND_BUSY: Record<OperationKind, string> = {
+  'vm.create': 'Creating',
+  'vm.start': 'Starting',
+  'vm.clone': 'Cloning',
+  'vm.snapshotCreate': 'Taking a snapshot',
+  'vm.snapshotRestore': 'Restoring a snapshot',
+  'vm.snapshotDelete': 'Deleting a snapshot',
+  'image.import': 'Importing',
+  'ociImage.pull': 'Pulling',
+  'ociImage.import': 'Importing',
+  'capsule.create': 'Creating',
+  'capsule.snapshotCreate': 'Taking a snapshot',
+  'capsule.snapshotRestore': 'Restoring a snapshot',
+  'capsule.snapshotDelete': 'Deleting a snapshot',
+  'network.create': 'Creating',
+  'project.apply': 'Applying a NovaFile',
+};
+
+/** "Cloning…", or "Cancelling…" once a cancel was asked for. */
+export function busyStatus(op: Pick<Operation, 'kind' | 'cancelRequested'>): string {
+  return op.cancelRequested ? 'Cancelling…' : `${KIND_BUSY[op.kind]}…`;
+}
+
 /** running and cancelling read as under way; the rest as how it ended. */
 export type OperationTone = 'running' | 'cancelling' | 'ok' | 'fail' | 'cancelled';
 

@@ -1,12 +1,15 @@
 // The Capsules section's state: capsules and OCI images (refetched on their events),
-// one operation in flight per capsule so a second click cannot submit twice, and the
-// live metrics of running capsules, polled every few seconds only while the section is
-// open (one `capsule.metrics` call per running capsule: cheap cgroup reads).
+// one operation in flight per capsule so a second click cannot submit twice, creations
+// handed over to the operation store once the helper runs them, and the live metrics of
+// running capsules, polled every few seconds only while the section is open (one
+// `capsule.metrics` call per running capsule: cheap cgroup reads).
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Capsule, CapsuleMetrics, OciImage } from '../../../src-shared/capsule.js';
+import type { Capsule, CapsuleMetrics, CapsuleSpecIn, OciImage } from '../../../src-shared/capsule.js';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import { CAPSULE_ACTION_LABEL, cpuPercentBetween, isCapsuleLive, type CapsuleAction } from '../lib/capsule-format.js';
 import type { NovaClient } from '../transport/nova-client.js';
+import { handOverOnceRunning } from './operation-handover.js';
+import type { OperationStore } from './operation-store.js';
 import { debouncedRefetch, dismissResourceFailure, runResourceOperation, type OperationFailure } from './resource-operations.js';
 
 /** Seconds between metrics samples. */
@@ -40,12 +43,18 @@ export interface CapsuleListState {
   /** Runs `op` as the capsule's one operation; false when another is in flight or it failed. */
   readonly run: (name: string, label: string, op: () => Promise<unknown>) => Promise<boolean>;
   readonly act: (name: string, action: CapsuleAction) => Promise<boolean>;
+  /**
+   * Creates a capsule (and starts it when asked); resolves once the helper runs the
+   * creation as an operation, rejects with its refusal when it never got that far. A
+   * later failure is kept beside the capsule (a cancel is not one).
+   */
+  readonly create: (spec: CapsuleSpecIn, startNow: boolean) => Promise<void>;
   readonly dismissFailure: (name: string) => void;
 }
 
 export type CapsuleStore = StoreApi<CapsuleListState>;
 
-export function createCapsuleStore(client: NovaClient): { store: CapsuleStore; dispose: () => void } {
+export function createCapsuleStore(client: NovaClient, operations: OperationStore): { store: CapsuleStore; dispose: () => void } {
   let seq = 0;
   const store = createStore<CapsuleListState>((set, get) => ({
     capsules: null,
@@ -80,6 +89,17 @@ export function createCapsuleStore(client: NovaClient): { store: CapsuleStore; d
     },
     run: (name, label, op) => runResourceOperation(get, set, name, label, op),
     act: (name, action) => get().run(name, CAPSULE_ACTION_LABEL[action].busy, () => client.call(`capsule.${action}`, { name })),
+    create: (spec, startNow) =>
+      handOverOnceRunning(
+        operations,
+        (op) => op.kind === 'capsule.create' && op.resource.name === spec.name,
+        () => client.call('capsule.create', spec),
+        (outcome) => {
+          if (outcome.ok && startNow) return void get().act(spec.name, 'start');
+          if (!outcome.ok && outcome.error.code !== 'cancelled') set({ failures: { ...get().failures, [spec.name]: { what: 'Creating', error: outcome.error } } });
+          void get().load();
+        },
+      ),
     dismissFailure: (name) => dismissResourceFailure(get, set, name),
   }));
 

@@ -8,6 +8,7 @@ import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { Operation } from '../../../src-shared/operation.js';
 import type { Image } from '../../../src-shared/vm.js';
 import type { NovaClient } from '../transport/nova-client.js';
+import { handOverOnceRunning } from './operation-handover.js';
 import type { OperationStore } from './operation-store.js';
 import { debouncedRefetch } from './resource-operations.js';
 
@@ -62,31 +63,15 @@ export function createImageStore(client: NovaClient, operations: OperationStore)
       }
     },
     importDisk: (path, name) =>
-      new Promise<void>((resolve, reject) => {
-        let handedOver = false;
-        const before = new Set(Object.keys(operations.getState().byId));
-        const ours = (op: Operation) => op.kind === 'image.import' && op.resource.name === name && !before.has(op.id);
-        const handOver = () => {
-          handedOver = true;
-          stopWatching();
-          resolve();
-        };
-        const stopWatching = operations.subscribe((s) => {
-          if (!handedOver && Object.values(s.byId).some(ours)) handOver();
-        });
-        client.call('image.import', { path, name }).then(
-          () => {
-            handOver();
-            refetch.trigger();
-          },
-          (err: unknown) => {
-            stopWatching();
-            if (!handedOver) return reject(err);
-            const error = toErrorShape(err);
-            if (error.code !== 'cancelled') set({ importFailures: [...get().importFailures.filter((f) => f.name !== name), { name, error }] });
-          },
-        );
-      }),
+      handOverOnceRunning(
+        operations,
+        (op) => op.kind === 'image.import' && op.resource.name === name,
+        () => client.call('image.import', { path, name }),
+        (outcome) => {
+          if (outcome.ok) return refetch.trigger();
+          if (outcome.error.code !== 'cancelled') set({ importFailures: [...get().importFailures.filter((f) => f.name !== name), { name, error: outcome.error }] });
+        },
+      ),
     remove: async (kind, name) => {
       if (kind === 'vm') await client.call('image.remove', { name });
       else await client.call('ociImage.remove', { name });

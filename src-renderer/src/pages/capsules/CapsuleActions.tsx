@@ -1,12 +1,20 @@
 // The lifecycle buttons a capsule's state offers (start, stop, restart, pause, resume),
-// disabled while another operation on it runs.
+// off while something holds the capsule, each saying what holds it.
 import { Pause, Play, RotateCw, Square, type LucideIcon } from 'lucide-react';
 import type { Capsule } from '../../../../src-shared/capsule.js';
 import { CAPSULE_ACTION_LABEL, capsuleActionsFor, type CapsuleAction } from '../../lib/capsule-format.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 
 const ICONS: Record<CapsuleAction, LucideIcon> = { start: Play, stop: Square, restart: RotateCw, pause: Pause, resume: Play };
 
-export function CapsuleActions({ capsule, busy, compact = false, onAction }: { capsule: Capsule; busy: boolean; compact?: boolean; onAction: (a: CapsuleAction) => void }) {
+interface CapsuleActionsProps {
+  readonly capsule: Capsule;
+  readonly busy: ResourceBusy | null;
+  readonly compact?: boolean;
+  readonly onAction: (a: CapsuleAction) => void;
+}
+
+export function CapsuleActions({ capsule, busy, compact = false, onAction }: CapsuleActionsProps) {
   return (
     <div className="vm-actions" role="group" aria-label={`Actions for ${capsule.name}`}>
       {capsuleActionsFor(capsule.state).map((a) => {
@@ -18,9 +26,9 @@ export function CapsuleActions({ capsule, busy, compact = false, onAction }: { c
             type="button"
             className={`button${compact ? ' vm-btn-sm' : ''}`}
             aria-label={compact ? `${label} ${capsule.name}` : undefined}
-            title={compact ? label : undefined}
-            disabled={busy}
-            onClick={() => onAction(a)}
+            title={busy?.reason ?? (compact ? label : undefined)}
+            aria-disabled={busy ? true : undefined}
+            onClick={() => !busy && onAction(a)}
           >
             <Icon aria-hidden="true" size={13} />
             {!compact && label}

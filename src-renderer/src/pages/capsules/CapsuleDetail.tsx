@@ -3,11 +3,13 @@
 // The tab lives in the URL hash, so links and reloads come back to it.
 import { ArrowLeft } from 'lucide-react';
 import { useStore } from 'zustand';
+import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { exitText } from '../../lib/capsule-format.js';
 import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
+import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
 import { CapsuleActions } from './CapsuleActions.js';
 import { CapsuleGraphs } from './CapsuleGraphs.js';
@@ -29,59 +31,54 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
   const store = useCapsuleStore();
   const capsule = useStore(store, (s) => s.capsules?.find((c) => c.name === name));
   const listed = useStore(store, (s) => s.capsules !== null);
-  const busy = useStore(store, (s) => s.pending[name]);
+  const pending = useStore(store, (s) => s.pending[name]);
   const failure = useStore(store, (s) => s.failures[name]);
+  const busy = useResourceBusy('capsule', name, pending);
   const { act, dismissFailure } = store.getState();
 
-  const back = (
-    <a className="button" href={capsuleHref({ kind: 'list' })}>
-      <ArrowLeft aria-hidden="true" size={14} />
-      All capsules
-    </a>
-  );
-  if (!capsule) {
-    return (
-      <>
-        <PageHeader title={name} actions={back} />
-        <div className="page-body">{listed && <p className="muted">There is no capsule called {name} (any more). It may have been deleted.</p>}</div>
-      </>
-    );
-  }
-  const exit = exitText(capsule.lastExit);
+  const exit = capsule ? exitText(capsule.lastExit) : null;
+  // One layout with or without the capsule, so its creation, shown in place while it
+  // runs, stays mounted (saying how it ended) when the capsule appears.
   return (
     <>
       <PageHeader
         title={name}
-        subtitle={`${capsule.imageName}${capsule.spec.command ? ` · ${capsule.spec.command.join(' ')}` : ''}`}
+        subtitle={capsule ? `${capsule.imageName}${capsule.spec.command ? ` · ${capsule.spec.command.join(' ')}` : ''}` : undefined}
         actions={
           <>
-            <CapsuleStateBadge capsule={capsule} busy={busy} />
-            <CapsuleActions capsule={capsule} busy={Boolean(busy)} onAction={(a) => void act(name, a)} />
-            {back}
+            {capsule && <CapsuleStateBadge capsule={capsule} busy={busy} />}
+            {capsule && <CapsuleActions capsule={capsule} busy={busy} onAction={(a) => void act(name, a)} />}
+            <a className="button" href={capsuleHref({ kind: 'list' })}>
+              <ArrowLeft aria-hidden="true" size={14} />
+              All capsules
+            </a>
           </>
         }
       />
-      <nav className="vm-tabs" aria-label={`Sections of ${name}`}>
-        {(Object.keys(TAB_LABELS) as CapsuleTab[]).map((t) => (
-          <a key={t} href={capsuleHref({ kind: 'capsule', name, tab: t })} className={`vm-tabs__tab${t === tab ? ' vm-tabs__tab--on' : ''}`} aria-current={t === tab ? 'page' : undefined}>
-            {TAB_LABELS[t]}
-          </a>
-        ))}
-      </nav>
+      {capsule && (
+        <nav className="vm-tabs" aria-label={`Sections of ${name}`}>
+          {(Object.keys(TAB_LABELS) as CapsuleTab[]).map((t) => (
+            <a key={t} href={capsuleHref({ kind: 'capsule', name, tab: t })} className={`vm-tabs__tab${t === tab ? ' vm-tabs__tab--on' : ''}`} aria-current={t === tab ? 'page' : undefined}>
+              {TAB_LABELS[t]}
+            </a>
+          ))}
+        </nav>
+      )}
       <div className="page-body">
         <ResourceOperations resource={{ kind: 'capsule', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
-        {exit && capsule.state !== 'running' && capsule.state !== 'paused' && (
+        {!capsule && <AbsentResource kind="capsule" name={name} noun="capsule" listed={listed} />}
+        {capsule && exit && capsule.state !== 'running' && capsule.state !== 'paused' && (
           <p className="vm-reason" role="note">
             Last exit: {exit}
             {capsule.lastExit ? ` at ${new Date(capsule.lastExit.at).toLocaleTimeString()}` : ''}
           </p>
         )}
-        {tab === 'logs' && <CapsuleLogs name={name} />}
-        {tab === 'graphs' && <CapsuleGraphs capsule={capsule} />}
-        {tab === 'terminal' && <CapsuleTerminal capsule={capsule} />}
-        {tab === 'snapshots' && <CapsuleSnapshots capsule={capsule} />}
-        {tab === 'settings' && <CapsuleSettings capsule={capsule} />}
+        {capsule && tab === 'logs' && <CapsuleLogs name={name} />}
+        {capsule && tab === 'graphs' && <CapsuleGraphs capsule={capsule} />}
+        {capsule && tab === 'terminal' && <CapsuleTerminal capsule={capsule} />}
+        {capsule && tab === 'snapshots' && <CapsuleSnapshots capsule={capsule} busy={busy} />}
+        {capsule && tab === 'settings' && <CapsuleSettings capsule={capsule} busy={busy} />}
       </div>
     </>
   );

@@ -1,6 +1,6 @@
 // The capsules list: one dense row per capsule with its image, its state in colour and
-// word (and why it last stopped), CPU and memory sparklines from the polled metrics,
-// and the lifecycle actions. "New capsule" opens the create dialog.
+// word (and why it last stopped, or what holds it), CPU and memory sparklines from the
+// polled metrics, and the lifecycle actions. "New capsule" opens the create dialog.
 import { Plus } from 'lucide-react';
 import { useState } from 'react';
 import { useStore } from 'zustand';
@@ -8,6 +8,7 @@ import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
+import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { Sparkline } from '../vms/Sparkline.js';
 import { useCapsuleStore } from './capsule-context.js';
@@ -26,6 +27,7 @@ export function CapsuleList() {
   const pending = useStore(store, (s) => s.pending);
   const failures = useStore(store, (s) => s.failures);
   const live = useStore(store, (s) => s.live);
+  const busy = useBusyByName('capsule', pending);
   const { act, load, dismissFailure } = store.getState();
   const [creating, setCreating] = useState(false);
 
@@ -78,7 +80,7 @@ export function CapsuleList() {
                     </th>
                     <td className="capsule-image">{c.imageName}</td>
                     <td>
-                      <CapsuleStateBadge capsule={c} busy={pending[c.name]} withExit />
+                      <CapsuleStateBadge capsule={c} busy={busy[c.name] ?? null} withExit />
                     </td>
                     <td className="vm-table__metric">
                       <Sparkline values={series.map((p) => p.cpuPercent)} max={100} label={now ? `CPU ${now.cpuPercent.toFixed(0)}%` : 'no CPU data'} />
@@ -89,7 +91,7 @@ export function CapsuleList() {
                       <span className="vm-table__num">{now ? formatBytes(now.memoryBytes) : '—'}</span>
                     </td>
                     <td>
-                      <CapsuleActions capsule={c} compact busy={Boolean(pending[c.name])} onAction={(a) => void act(c.name, a)} />
+                      <CapsuleActions capsule={c} compact busy={busy[c.name] ?? null} onAction={(a) => void act(c.name, a)} />
                     </td>
                   </tr>
                 );

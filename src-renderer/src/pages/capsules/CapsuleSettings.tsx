@@ -1,20 +1,20 @@
 // A capsule's settings as the helper keeps them (the spec is fixed at creation: to
 // change it, snapshot, delete and create again), and deleting the capsule with its
-// writable layer, logs and snapshots, after a confirmation naming it.
+// writable layer, logs and snapshots, after a confirmation naming it; off while something
+// holds the capsule, saying what.
 import { Trash2 } from 'lucide-react';
 import { Fragment, useState } from 'react';
-import { useStore } from 'zustand';
 import { describeUserNamespace, formatRestartPolicy, type Capsule } from '../../../../src-shared/capsule.js';
 import { useServices } from '../../app/services.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
 
-export function CapsuleSettings({ capsule }: { capsule: Capsule }) {
+export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
   const { client } = useServices();
   const store = useCapsuleStore();
-  const busy = useStore(store, (s) => s.pending[capsule.name]);
   const [confirming, setConfirming] = useState(false);
   const s = capsule.spec;
   const facts: Array<[string, string]> = [
@@ -64,16 +64,16 @@ export function CapsuleSettings({ capsule }: { capsule: Capsule }) {
         {confirming ? (
           <div className="vm-confirm">
             <p>Delete {capsule.name} for good?</p>
-            <button type="button" className="button vm-btn-danger" disabled={Boolean(busy)} onClick={() => void remove()}>
+            <button type="button" className="button vm-btn-danger" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => !busy && void remove()}>
               <Trash2 aria-hidden="true" size={14} />
-              Delete {capsule.name}
+              {busy?.status ?? `Delete ${capsule.name}`}
             </button>
             <button type="button" className="button" onClick={() => setConfirming(false)}>
               Keep it
             </button>
           </div>
         ) : (
-          <button type="button" className="button vm-btn-danger" disabled={Boolean(busy)} onClick={() => setConfirming(true)}>
+          <button type="button" className="button vm-btn-danger" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => !busy && setConfirming(true)}>
             <Trash2 aria-hidden="true" size={14} />
             Delete…
           </button>

@@ -1,23 +1,24 @@
 // The snapshots of one capsule's writable layer (btrfs snapshots, or archives): create (a
 // running capsule is frozen meanwhile), restore (stopped capsules only, as the helper
-// requires) and delete, each through the capsule's one operation slot (no double submit).
+// requires) and delete. Each runs as an operation the page shows in place; while anything
+// holds the capsule the buttons are off and say what holds it (no double submit).
 import { Camera, History, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
-import { useStore } from 'zustand';
 import { CapsuleSnapshotNameSchema, type Capsule, type CapsuleSnapshot } from '../../../../src-shared/capsule.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { defaultSnapshotName } from '../../lib/format-time.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { FormField } from '../vms/FormField.js';
 import { useCapsuleStore } from './capsule-context.js';
 
-export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
+export function CapsuleSnapshots({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
   const { client } = useServices();
   const store = useCapsuleStore();
   const name = capsule.name;
-  const busy = useStore(store, (s) => s.pending[name]);
+  const off = busy ? true : undefined;
   const [snapshots, setSnapshots] = useState<readonly CapsuleSnapshot[] | null>(null);
   const [loadError, setLoadError] = useState<ErrorShape | null>(null);
   const [snapName, setSnapName] = useState(() => defaultSnapshotName());
@@ -35,9 +36,11 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
     }
   }, [client, name]);
 
+  // Read again as each operation on the capsule starts and ends: a snapshot taken elsewhere shows too.
+  const holder = busy?.operationId ?? null;
   useEffect(() => {
     void reload();
-  }, [reload]);
+  }, [reload, holder]);
 
   const run = async (label: string, op: () => Promise<unknown>) => {
     await store.getState().run(name, label, op);
@@ -59,7 +62,7 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
         <FormField label="Snapshot name" error={nameError} hint={stopped ? 'Saves the writable layer: a btrfs snapshot where it is a subvolume, an archive otherwise.' : 'The capsule is frozen while its layer is saved.'}>
           {(p) => <input {...p} className="vm-input" value={snapName} spellCheck={false} onChange={(e) => setSnapName(e.target.value)} />}
         </FormField>
-        <button type="submit" className="button button--primary" aria-disabled={Boolean(nameError || busy) || undefined}>
+        <button type="submit" className="button button--primary" aria-disabled={off ?? (Boolean(nameError) || undefined)} title={busy?.reason}>
           <Camera aria-hidden="true" size={14} />
           Take snapshot
         </button>
@@ -93,7 +96,13 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
                 <td>
                   {confirmDelete === s.name ? (
                     <div className="vm-confirm">
-                      <button type="button" className="button vm-btn-danger vm-btn-sm" onClick={() => void run('Deleting snapshot…', () => client.call('capsule.snapshotDelete', { name, snapshot: s.name })).then(() => setConfirmDelete(null))}>
+                      <button
+                        type="button"
+                        className="button vm-btn-danger vm-btn-sm"
+                        aria-disabled={off}
+                        title={busy?.reason}
+                        onClick={() => !busy && void run('Deleting snapshot…', () => client.call('capsule.snapshotDelete', { name, snapshot: s.name })).then(() => setConfirmDelete(null))}
+                      >
                         Delete {s.name}
                       </button>
                       <button type="button" className="button vm-btn-sm" onClick={() => setConfirmDelete(null)}>
@@ -105,14 +114,14 @@ export function CapsuleSnapshots({ capsule }: { capsule: Capsule }) {
                       <button
                         type="button"
                         className="button vm-btn-sm"
-                        disabled={!stopped || Boolean(busy)}
-                        title={stopped ? undefined : 'Stop the capsule to restore a snapshot'}
-                        onClick={() => void run('Restoring…', () => client.call('capsule.snapshotRestore', { name, snapshot: s.name }))}
+                        aria-disabled={off ?? (!stopped || undefined)}
+                        title={busy?.reason ?? (stopped ? undefined : 'Stop the capsule to restore a snapshot')}
+                        onClick={() => stopped && !busy && void run('Restoring…', () => client.call('capsule.snapshotRestore', { name, snapshot: s.name }))}
                       >
                         <History aria-hidden="true" size={13} />
                         Restore
                       </button>
-                      <button type="button" className="button vm-btn-sm" disabled={Boolean(busy)} aria-label={`Delete snapshot ${s.name}`} onClick={() => setConfirmDelete(s.name)}>
+                      <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Delete snapshot ${s.name}`} onClick={() => !busy && setConfirmDelete(s.name)}>
                         <Trash2 aria-hidden="true" size={13} />
                       </button>
                     </div>

@@ -18,8 +18,8 @@ function subscribe(onChange: () => void): () => void {
 }
 
 export function CapsulesPage() {
-  const { client } = useServices();
-  const capsules = useMemo(() => createCapsuleStore(client), [client]);
+  const { client, operations } = useServices();
+  const capsules = useMemo(() => createCapsuleStore(client, operations), [client, operations]);
   const hash = useSyncExternalStore(subscribe, () => window.location.hash);
   const view = capsuleViewFromHash(hash);
 

@@ -1,11 +1,11 @@
 // The create dialog: image (from the imported and pulled list), command, env, volumes,
 // CPU, memory and pids limits and the restart policy, checked with the contract's
 // schema as the user types (an error shows once its field was touched, all of them on
-// submit). Created, the capsule is started unless asked not to, and its page opens.
+// submit). Once the helper runs the creation, the dialog closes and the capsule's page
+// opens on it, showing its progress in place; created, it is started unless asked not to.
 import { useMemo, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
-import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
 import { capsuleSpecFromForm, EMPTY_CAPSULE_FORM, type CapsuleForm, type CapsuleFormField } from '../../lib/capsule-form.js';
@@ -23,7 +23,6 @@ export function CreateCapsuleDialog({ open, onClose }: { open: boolean; onClose:
 }
 
 function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
-  const { client } = useServices();
   const store = useCapsuleStore();
   const images = useStore(store, (s) => s.images);
   const capsules = useStore(store, (s) => s.capsules);
@@ -49,22 +48,12 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
     setRefusal(null);
     setBusy('Creating…');
     try {
-      await client.call('capsule.create', spec);
+      await store.getState().create(spec, startNow);
     } catch (err) {
       setRefusal({ what: 'Creating the capsule failed', error: toErrorShape(err) });
       setBusy(null);
       return;
     }
-    if (startNow) {
-      setBusy('Starting…');
-      try {
-        await client.call('capsule.start', { name: spec.name });
-      } catch (err) {
-        // Created but not started: its page shows it stopped, and says why here first.
-        store.setState({ failures: { ...store.getState().failures, [spec.name]: { what: 'Starting', error: toErrorShape(err) } } });
-      }
-    }
-    void store.getState().load();
     setBusy(null);
     onClose();
     window.location.hash = capsuleHref({ kind: 'capsule', name: spec.name, tab: 'logs' });

@@ -1,6 +1,7 @@
 // The Images section: the VM image library (disks, ISOs, kernels) and the OCI images
 // capsules start from, with imports and pulls under way shown in place above them.
 // Import disk starts an `image.import`, which runs on while the page shows its progress.
+// An image an operation holds (from anywhere) cannot be removed meanwhile: its Remove says why.
 import { Plus } from 'lucide-react';
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
@@ -9,8 +10,10 @@ import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { formatClock } from '../../lib/format-time.js';
+import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { createImageStore, type ImageKind } from '../../stores/image-store.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import '../../styles/networks.css';
 import { ImportDiskDialog } from './ImportDiskDialog.js';
 
@@ -26,6 +29,8 @@ export function ImagesPage() {
   const loading = useStore(store, (s) => s.loading);
   const failures = useStore(store, (s) => s.importFailures);
   const [importing, setImporting] = useState(false);
+  const vmBusy = useBusyByName('image');
+  const ociBusy = useBusyByName('ociImage');
 
   useEffect(() => {
     void images.store.getState().load();
@@ -65,7 +70,7 @@ export function ImagesPage() {
                   <td className="data-table__num">{formatBytes(i.actualSize)}</td>
                   <td>{formatClock(i.importedAt)}</td>
                   <td className="data-table__actions">
-                    <RemoveButton kind="vm" name={i.name} onRemove={store.getState().remove} />
+                    <RemoveButton kind="vm" name={i.name} held={vmBusy[i.name] ?? null} onRemove={store.getState().remove} />
                   </td>
                 </tr>
               ))}
@@ -87,7 +92,7 @@ export function ImagesPage() {
                     <code>{i.digest.slice(0, 19)}</code>
                   </td>
                   <td className="data-table__actions">
-                    <RemoveButton kind="oci" name={i.name} onRemove={store.getState().remove} />
+                    <RemoveButton kind="oci" name={i.name} held={ociBusy[i.name] ?? null} onRemove={store.getState().remove} />
                   </td>
                 </tr>
               ))}
@@ -131,7 +136,15 @@ function ImageSection({ title, empty, count, children }: { title: string; empty:
 }
 
 /** Remove asks once more, in place; the helper refuses an image something still uses, and says which. */
-function RemoveButton({ kind, name, onRemove }: { kind: ImageKind; name: string; onRemove: (kind: ImageKind, name: string) => Promise<void> }) {
+interface RemoveButtonProps {
+  readonly kind: ImageKind;
+  readonly name: string;
+  /** An operation holding the image: Remove is off and says which. */
+  readonly held: ResourceBusy | null;
+  readonly onRemove: (kind: ImageKind, name: string) => Promise<void>;
+}
+
+function RemoveButton({ kind, name, held, onRemove }: RemoveButtonProps) {
   const [confirming, setConfirming] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   if (!confirming) {
@@ -142,7 +155,14 @@ function RemoveButton({ kind, name, onRemove }: { kind: ImageKind; name: string;
             {problem}{' '}
           </span>
         )}
-        <button type="button" className="button button--small" onClick={() => setConfirming(true)} aria-label={`Remove ${name}`}>
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => !held && setConfirming(true)}
+          aria-label={`Remove ${name}`}
+          aria-disabled={held ? true : undefined}
+          title={held?.reason}
+        >
           Remove
         </button>
       </>

@@ -1,19 +1,24 @@
 // One network's page: its bridge and settings, why it is degraded or down, an overlay's
 // peers (edited here for WireGuard, whose public key is copied from here), what is
 // attached, the DHCP leases dnsmasq handed out, its port forwards (added and removed
-// here) and its egress policy. Deleting asks once more, inline, before it goes.
-import { ArrowLeft, LoaderCircle, Plus, Trash2 } from 'lucide-react';
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+// here) and its egress policy. Deleting asks once more, inline, before it goes; while
+// an operation holds the network, the changes are off and say what holds it.
+import { ArrowLeft, LoaderCircle, Trash2 } from 'lucide-react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
-import { ForwardSchema, type DhcpLease, type EgressRule, type Network, type Protocol } from '../../../../src-shared/network.js';
+import type { DhcpLease, EgressRule, Network } from '../../../../src-shared/network.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { attachmentResourceHref, networksListHref } from '../../lib/network-route.js';
+import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import type { NetworkStoreState } from '../../stores/network-store.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { CopyButton } from './CopyButton.js';
+import { NetworkForwards } from './NetworkForwards.js';
 import { NetworkPeers } from './NetworkPeers.js';
+import { NetworkSection } from './NetworkSection.js';
 import { NetworkStatusLine } from './NetworkStateBadge.js';
 
 interface NetworkDetailProps {
@@ -22,6 +27,7 @@ interface NetworkDetailProps {
 }
 
 export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
+  const busy = useResourceBusy('network', n.name);
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ErrorShape | null>(null);
@@ -53,7 +59,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
             {confirming ? (
               <span className="confirm" role="group" aria-label="Confirm deletion">
                 <span className="confirm__text">Delete {n.name} and detach {n.attachments.length} guest(s)?</span>
-                <button type="button" className="button button--danger" onClick={() => void remove()} aria-disabled={deleting || undefined}>
+                <button type="button" className="button button--danger" onClick={() => void (deleting || busy || remove())} aria-disabled={deleting || busy ? true : undefined} title={busy?.reason}>
                   {deleting && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
                   {deleting ? 'Deleting…' : 'Delete'}
                 </button>
@@ -62,7 +68,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
                 </button>
               </span>
             ) : (
-              <button type="button" className="button" onClick={() => setConfirming(true)}>
+              <button type="button" className="button" onClick={() => !busy && setConfirming(true)} aria-disabled={busy ? true : undefined} title={busy?.reason}>
                 <Trash2 aria-hidden="true" size={14} />
                 Delete network
               </button>
@@ -73,33 +79,22 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
       <div className="page-body">
         <ResourceOperations resource={{ kind: 'network', name: n.name }} label={`Operations on ${n.name}`} />
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}
-        <Overview network={n} />
-        {n.type === 'overlay' && <NetworkPeers network={n} />}
+        <Overview network={n} busy={busy} />
+        {n.type === 'overlay' && <NetworkPeers network={n} held={busy} />}
         <Attachments network={n} />
         <Leases network={n} />
-        <Forwards network={n} actions={actions} />
+        <NetworkForwards network={n} actions={actions} held={busy} />
         <Egress rules={n.egressAllow} profile={n.profile} />
       </div>
     </>
   );
 }
 
-function Section({ title, children, id }: { title: string; children: ReactNode; id: string }) {
-  return (
-    <section className="panel" aria-labelledby={id}>
-      <h2 id={id} className="panel__title">
-        {title}
-      </h2>
-      {children}
-    </section>
-  );
-}
-
-function Overview({ network: n }: { network: Network }) {
+function Overview({ network: n, busy }: { network: Network; busy: ResourceBusy | null }) {
   const id = useId();
   // A third element widens the row: a 44-character key reads badly when wrapped.
   const facts: Array<[string, ReactNode, 'wide'?]> = [
-    ['State', <NetworkStatusLine key="s" status={n.status} />],
+    ['State', <NetworkStatusLine key="s" status={n.status} busy={busy} />],
     ['Bridge', <code key="b">{n.bridge}</code>],
     ['Subnet', n.subnet ? <code key="sn">{n.subnet}</code> : 'none'],
     ['Host address', n.gateway ? <code key="g">{n.gateway}</code> : 'none'],
@@ -123,7 +118,7 @@ function Overview({ network: n }: { network: Network }) {
     facts.push(['Tunnel', <code key="wgt">{`${n.wireguard.interface}, port ${n.wireguard.listenPort}/udp, ${n.wireguard.tunnelAddress}`}</code>, 'wide']);
   }
   return (
-    <Section title="Overview" id={`${id}-overview`}>
+    <NetworkSection title="Overview" id={`${id}-overview`}>
       <dl className="facts">
         {facts.map(([label, value, wide]) => (
           <div key={label} className={wide ? 'facts__row facts__row--wide' : 'facts__row'}>
@@ -139,14 +134,14 @@ function Overview({ network: n }: { network: Network }) {
           ))}
         </ul>
       )}
-    </Section>
+    </NetworkSection>
   );
 }
 
 function Attachments({ network: n }: { network: Network }) {
   const id = useId();
   return (
-    <Section title={`Attached (${n.attachments.length})`} id={`${id}-attached`}>
+    <NetworkSection title={`Attached (${n.attachments.length})`} id={`${id}-attached`}>
       {n.attachments.length === 0 ? (
         <p className="muted">Nothing is attached. VMs and capsules join this network through their network setting.</p>
       ) : (
@@ -188,7 +183,7 @@ function Attachments({ network: n }: { network: Network }) {
           </tbody>
         </table>
       )}
-    </Section>
+    </NetworkSection>
   );
 }
 
@@ -213,7 +208,7 @@ function Leases({ network: n }: { network: Network }) {
   }, [client, n, dhcp]);
 
   return (
-    <Section title="DHCP leases" id={`${id}-leases`}>
+    <NetworkSection title="DHCP leases" id={`${id}-leases`}>
       {!dhcp ? (
         <p className="muted">This network runs no DHCP server{n.profile === 'external' ? '; the LAN’s router hands out addresses' : ''}.</p>
       ) : error ? (
@@ -248,138 +243,7 @@ function Leases({ network: n }: { network: Network }) {
           </tbody>
         </table>
       )}
-    </Section>
-  );
-}
-
-interface ForwardDraft {
-  hostPort: string;
-  guestAddress: string;
-  guestPort: string;
-  protocol: Protocol;
-}
-
-function Forwards({ network: n, actions }: { network: Network; actions: NetworkDetailProps['actions'] }) {
-  const id = useId();
-  const [draft, setDraft] = useState<ForwardDraft>({ hostPort: '', guestAddress: '', guestPort: '', protocol: 'tcp' });
-  const [problem, setProblem] = useState<string | null>(null);
-  const [refusal, setRefusal] = useState<ErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
-  const canForward = n.profile === 'nat' && n.subnet !== null;
-
-  const run = async (action: () => Promise<void>): Promise<boolean> => {
-    setBusy(true);
-    setRefusal(null);
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      setRefusal(toErrorShape(err));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const add = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    const parsed = ForwardSchema.safeParse({
-      hostPort: Number(draft.hostPort),
-      guestAddress: draft.guestAddress.trim(),
-      guestPort: Number(draft.guestPort),
-      protocol: draft.protocol,
-    });
-    if (!parsed.success || draft.guestAddress.trim() === '') {
-      setProblem('Write a host port and a guest port (1-65535) and the guest’s address on this network.');
-      return;
-    }
-    setProblem(null);
-    if (await run(() => actions.addForward(n.name, parsed.data))) setDraft({ hostPort: '', guestAddress: '', guestPort: '', protocol: draft.protocol });
-  };
-
-  return (
-    <Section title="Port forwards" id={`${id}-forwards`}>
-      {!canForward ? (
-        <p className="muted">Port forwards need a NAT network with a subnet.</p>
-      ) : (
-        <>
-          {n.forwards.length === 0 ? (
-            <p className="muted">No ports are forwarded to guests on this network.</p>
-          ) : (
-            <table className="data-table" aria-label="Port forwards">
-              <thead>
-                <tr>
-                  <th scope="col">Host port</th>
-                  <th scope="col">Guest</th>
-                  <th scope="col">Protocol</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {n.forwards.map((f) => (
-                  <tr key={`${f.hostPort}/${f.protocol}`} data-forward={`${f.hostPort}/${f.protocol}`}>
-                    <td>
-                      <code>{f.hostPort}</code>
-                    </td>
-                    <td>
-                      <code>
-                        {f.guestAddress}:{f.guestPort}
-                      </code>
-                    </td>
-                    <td>{f.protocol}</td>
-                    <td className="data-table__actions">
-                      <button
-                        type="button"
-                        className="button button--small"
-                        aria-label={`Remove forward of host port ${f.hostPort}/${f.protocol}`}
-                        aria-disabled={busy || undefined}
-                        onClick={() => void (busy || run(() => actions.removeForward(n.name, f.hostPort, f.protocol)))}
-                      >
-                        <Trash2 aria-hidden="true" size={13} />
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <form className="forward-form" onSubmit={(e) => void add(e)} aria-label="Add a port forward" noValidate>
-            <label>
-              Host port
-              <input value={draft.hostPort} inputMode="numeric" onChange={(e) => setDraft({ ...draft, hostPort: e.target.value })} placeholder="8080" />
-            </label>
-            <label>
-              Guest address
-              <input value={draft.guestAddress} onChange={(e) => setDraft({ ...draft, guestAddress: e.target.value })} placeholder={n.dhcpRange?.start ?? '192.168.220.10'} spellCheck={false} />
-            </label>
-            <label>
-              Guest port
-              <input value={draft.guestPort} inputMode="numeric" onChange={(e) => setDraft({ ...draft, guestPort: e.target.value })} placeholder="80" />
-            </label>
-            <label>
-              Protocol
-              <select value={draft.protocol} onChange={(e) => setDraft({ ...draft, protocol: e.target.value === 'udp' ? 'udp' : 'tcp' })}>
-                <option value="tcp">tcp</option>
-                <option value="udp">udp</option>
-              </select>
-            </label>
-            <button type="submit" className="button" aria-disabled={busy || undefined}>
-              <Plus aria-hidden="true" size={14} />
-              Add forward
-            </button>
-          </form>
-          {problem && (
-            <p className="form-field__error" role="alert">
-              {problem}
-            </p>
-          )}
-          {refusal && <ErrorPanel context="The helper refused the port forward" error={refusal} />}
-        </>
-      )}
-    </Section>
+    </NetworkSection>
   );
 }
 
@@ -393,7 +257,7 @@ function ruleText(rule: EgressRule): string {
 function Egress({ rules, profile }: { rules: readonly EgressRule[] | null; profile: Network['profile'] }) {
   const id = useId();
   return (
-    <Section title="Egress policy" id={`${id}-egress`}>
+    <NetworkSection title="Egress policy" id={`${id}-egress`}>
       {profile !== 'nat' ? (
         <p className="muted">
           {profile === 'internal' ? 'An internal network has no way out.' : 'An external network is bridged onto the LAN; its egress is the LAN’s business.'}
@@ -414,6 +278,6 @@ function Egress({ rules, profile }: { rules: readonly EgressRule[] | null; profi
           </ul>
         </>
       )}
-    </Section>
+    </NetworkSection>
   );
 }

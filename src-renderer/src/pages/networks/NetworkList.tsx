@@ -1,7 +1,9 @@
 // The networks as a table: name (a link to its page), profile, subnet, state with the
-// reasons when it is not active, and how many VMs and capsules are attached.
+// reasons when it is not active (or what holds it), and how many VMs and capsules are
+// attached.
 import type { Network } from '../../../../src-shared/network.js';
 import { networkDetailHref } from '../../lib/network-route.js';
+import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { NetworkStatusLine } from './NetworkStateBadge.js';
 
 function profileText(n: Network): string {
@@ -9,6 +11,7 @@ function profileText(n: Network): string {
 }
 
 export function NetworkList({ networks }: { networks: readonly Network[] }) {
+  const busy = useBusyByName('network');
   if (networks.length === 0) {
     return (
       <div className="empty-state">
@@ -41,7 +44,7 @@ export function NetworkList({ networks }: { networks: readonly Network[] }) {
             <td>{profileText(n)}</td>
             <td>{n.subnet ? <code>{n.subnet}</code> : <span className="muted">none</span>}</td>
             <td data-column="state">
-              <NetworkStatusLine status={n.status} />
+              <NetworkStatusLine status={n.status} busy={busy[n.name] ?? null} />
             </td>
             <td className="data-table__num" data-column="attached">
               {n.attachments.length}

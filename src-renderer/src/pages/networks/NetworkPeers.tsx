@@ -1,6 +1,7 @@
 // An overlay's peers on its network page: the other hosts (by public key and endpoint
 // for WireGuard), and for a WireGuard overlay an editor that replaces them through
-// network.setPeers, checking each line as you type and showing a refusal in words.
+// network.setPeers, checking each line as you type and showing a refusal in words; off
+// while an operation holds the network.
 import { LoaderCircle, Pencil } from 'lucide-react';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
@@ -9,8 +10,9 @@ import { formatPeer } from '../../../../src-shared/vocabulary/index.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { parsePeers } from '../../lib/network-form.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 
-export function NetworkPeers({ network: n }: { readonly network: Network }) {
+export function NetworkPeers({ network: n, held }: { readonly network: Network; readonly held: ResourceBusy | null }) {
   const id = useId();
   const [editing, setEditing] = useState(false);
   const wireguard = n.wireguard !== undefined;
@@ -21,7 +23,7 @@ export function NetworkPeers({ network: n }: { readonly network: Network }) {
           Peers ({n.peers.length})
         </h2>
         {wireguard && !editing && (
-          <button type="button" className="button button--small" onClick={() => setEditing(true)}>
+          <button type="button" className="button button--small" onClick={() => !held && setEditing(true)} aria-disabled={held ? true : undefined} title={held?.reason}>
             <Pencil aria-hidden="true" size={13} />
             Edit peers
           </button>

@@ -1,17 +1,17 @@
 // The snapshot tree of one VM: create (with RAM while running, disks only while
-// stopped), restore and delete. One snapshot operation at a time (the VM's operation
-// slot in the store), so a second click cannot submit twice; failures say why.
+// stopped), restore and delete. Each runs as an operation whose progress the page shows
+// in place; while anything holds the VM the buttons are off and say what holds it, so a
+// second click cannot submit twice; failures say why.
 import { Camera, History, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useStore } from 'zustand';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
 import { SnapshotNameSchema, type Snapshot, type SnapshotTree, type VmInfo } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { defaultSnapshotName } from '../../lib/format-time.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { FormField } from './FormField.js';
-import { OperationProgress } from './OperationProgress.js';
 import { useVmStore } from './vm-context.js';
 
 interface Node {
@@ -29,11 +29,11 @@ function buildTree(snaps: readonly Snapshot[]): Node[] {
   return roots;
 }
 
-export function SnapshotPanel({ vm }: { vm: VmInfo }) {
+export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null }) {
   const { client } = useServices();
   const store = useVmStore();
   const name = vm.definition.name;
-  const busy = useStore(store, (s) => s.pending[name]);
+  const off = busy ? true : undefined;
   const [tree, setTree] = useState<SnapshotTree | null>(null);
   const [loadError, setLoadError] = useState<ErrorShape | null>(null);
   const [snapName, setSnapName] = useState(() => defaultSnapshotName());
@@ -49,9 +49,11 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
     }
   }, [client, name]);
 
+  // Read again as each operation on the VM starts and ends: a snapshot taken elsewhere shows too.
+  const holder = busy?.operationId ?? null;
   useEffect(() => {
     void reload();
-  }, [reload]);
+  }, [reload, holder]);
 
   const nameCheck = SnapshotNameSchema.safeParse(snapName);
   const taken = tree?.snapshots.some((s) => s.name === snapName) ? 'a snapshot with this name exists already' : undefined;
@@ -93,7 +95,7 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
           </time>
           {s.description && <span className="snap__desc">{s.description}</span>}
           <span className="snap__actions">
-            <button type="button" className="button vm-btn-sm" aria-disabled={Boolean(busy) || undefined} aria-label={`Restore ${s.name}`} onClick={() => !busy && void run(`Restoring ${s.name}…`, () => client.call('vm.snapshotRestore', { name, snapshot: s.name }))}>
+            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Restore ${s.name}`} onClick={() => !busy && void run(`Restoring ${s.name}…`, () => client.call('vm.snapshotRestore', { name, snapshot: s.name }))}>
               <History aria-hidden="true" size={13} />
               Restore
             </button>
@@ -102,7 +104,8 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
                 <button
                   type="button"
                   className="button vm-btn-sm vm-btn-danger"
-                  aria-disabled={Boolean(busy) || undefined}
+                  aria-disabled={off}
+                  title={busy?.reason}
                   onClick={() => {
                     if (busy) return;
                     setConfirmDelete(null);
@@ -116,7 +119,7 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
                 </button>
               </>
             ) : (
-              <button type="button" className="button vm-btn-sm" aria-disabled={Boolean(busy) || undefined} aria-label={`Delete ${s.name}`} onClick={() => !busy && setConfirmDelete(s.name)}>
+              <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Delete ${s.name}`} onClick={() => !busy && setConfirmDelete(s.name)}>
                 <Trash2 aria-hidden="true" size={13} />
                 Delete
               </button>
@@ -152,11 +155,10 @@ export function SnapshotPanel({ vm }: { vm: VmInfo }) {
           </FormField>
         </div>
         <div className="vm-wizard__actions">
-          <button type="submit" className="button button--primary" aria-disabled={Boolean(busy) || Boolean(nameError) || noQcow2 || undefined}>
+          <button type="submit" className="button button--primary" aria-disabled={off ?? (Boolean(nameError) || noQcow2 || undefined)} title={busy?.reason}>
             <Camera aria-hidden="true" size={14} />
             Take snapshot
           </button>
-          {busy && <OperationProgress label={busy} />}
         </div>
       </form>
       {loadError && <ErrorPanel context="Could not read the snapshots" error={loadError} onRetry={() => void reload()} />}

@@ -11,10 +11,10 @@ import { VmCreateSpecSchema } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { EMPTY_FORM, SOURCE_FIELDS, toSpec, validateForm, type VmCreateField, type VmCreateForm, type VmSource } from '../../lib/vm-create-form.js';
 import { vmHref } from '../../lib/vm-route.js';
 import { FormField } from './FormField.js';
-import { OperationProgress } from './OperationProgress.js';
 import { useVmStore } from './vm-context.js';
 
 const SOURCES: Array<{ id: VmSource; label: string; hint: string }> = [
@@ -30,7 +30,8 @@ export function VmCreateWizard() {
   const [form, setForm] = useState<VmCreateForm>(EMPTY_FORM);
   const [touched, setTouched] = useState<Set<VmCreateField>>(new Set());
   const [submitted, setSubmitted] = useState(false);
-  const [creating, setCreating] = useState(false);
+  /** The VM being created: its operation shows here, with its progress and Cancel. */
+  const [creating, setCreating] = useState<string | null>(null);
   const [failure, setFailure] = useState<ErrorShape | null>(null);
   const errors = useMemo(() => validateForm(form), [form]);
   const vms = useStore(store, (s) => s.vms);
@@ -66,17 +67,19 @@ export function VmCreateWizard() {
   const submit = async () => {
     setSubmitted(true);
     if (invalid || creating) return;
-    setCreating(true);
     setFailure(null);
     try {
       const spec = VmCreateSpecSchema.parse(toSpec(form));
+      setCreating(spec.name);
       await client.call('vm.create', spec);
       await store.getState().load();
       window.location.hash = vmHref({ kind: 'vm', name: spec.name, tab: 'overview' });
     } catch (err) {
-      setFailure(toErrorShape(err));
+      const error = toErrorShape(err);
+      // A cancel was asked for here, and its card says how it ended.
+      if (error.code !== 'cancelled') setFailure(error);
     } finally {
-      setCreating(false);
+      setCreating(null);
     }
   };
 
@@ -234,11 +237,11 @@ export function VmCreateWizard() {
           </p>
         )}
         <div className="vm-wizard__actions">
-          <button type="submit" className="button button--primary" aria-disabled={creating || undefined}>
+          <button type="submit" className="button button--primary" aria-disabled={creating !== null || undefined}>
             {creating ? 'Creating…' : 'Create VM'}
           </button>
-          {creating && <OperationProgress label="Creating the VM (disks are prepared first)" />}
         </div>
+        {creating && <ResourceOperations resource={{ kind: 'vm', name: creating }} label={`Creation of ${creating}`} />}
       </form>
     </>
   );

@@ -3,9 +3,11 @@
 // lives in the URL hash, so links and reloads come back to it.
 import { ArrowLeft } from 'lucide-react';
 import { useStore } from 'zustand';
+import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
+import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { vmHref, type VmTab } from '../../lib/vm-route.js';
 import { SerialConsole } from './SerialConsole.js';
 import { SnapshotPanel } from './SnapshotPanel.js';
@@ -28,8 +30,9 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
   const store = useVmStore();
   const vm = useStore(store, (s) => s.vms?.find((v) => v.definition.name === name));
   const listed = useStore(store, (s) => s.vms !== null);
-  const busy = useStore(store, (s) => s.pending[name]);
+  const pending = useStore(store, (s) => s.pending[name]);
   const failure = useStore(store, (s) => s.failures[name]);
+  const busy = useResourceBusy('vm', name, pending);
   const { act, dismissFailure } = store.getState();
 
   const back = (
@@ -38,47 +41,44 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
       All VMs
     </a>
   );
-  if (!vm) {
-    return (
-      <>
-        <PageHeader title={name} actions={back} />
-        <div className="page-body">{listed && <p className="muted">There is no VM called {name} (any more). It may have been deleted.</p>}</div>
-      </>
-    );
-  }
+  // One layout with or without the VM, so the operations shown in place stay mounted
+  // (and keep how they ended) when a VM being created appears.
   return (
     <>
       <PageHeader
         title={name}
-        subtitle={vm.definition.description || undefined}
+        subtitle={vm?.definition.description || undefined}
         actions={
           <>
-            <VmStateBadge state={vm.state} busy={busy} />
-            <VmQuickActions vm={vm} busy={Boolean(busy)} onAction={(a) => void act(name, a)} />
+            {vm && <VmStateBadge state={vm.state} busy={busy} />}
+            {vm && <VmQuickActions vm={vm} busy={busy} onAction={(a) => void act(name, a)} />}
             {back}
           </>
         }
       />
-      <nav className="vm-tabs" aria-label={`Sections of ${name}`}>
-        {(Object.keys(TAB_LABELS) as VmTab[]).map((t) => (
-          <a key={t} href={vmHref({ kind: 'vm', name, tab: t })} className={`vm-tabs__tab${t === tab ? ' vm-tabs__tab--on' : ''}`} aria-current={t === tab ? 'page' : undefined}>
-            {TAB_LABELS[t]}
-          </a>
-        ))}
-      </nav>
+      {vm && (
+        <nav className="vm-tabs" aria-label={`Sections of ${name}`}>
+          {(Object.keys(TAB_LABELS) as VmTab[]).map((t) => (
+            <a key={t} href={vmHref({ kind: 'vm', name, tab: t })} className={`vm-tabs__tab${t === tab ? ' vm-tabs__tab--on' : ''}`} aria-current={t === tab ? 'page' : undefined}>
+              {TAB_LABELS[t]}
+            </a>
+          ))}
+        </nav>
+      )}
       <div className="page-body">
         <ResourceOperations resource={{ kind: 'vm', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
-        {vm.stateReason && vm.state === 'crashed' && (
+        {!vm && <AbsentResource kind="vm" name={name} noun="VM" listed={listed} />}
+        {vm?.stateReason && vm.state === 'crashed' && (
           <p className="vm-reason" role="note">
             Why it stopped: {vm.stateReason}
           </p>
         )}
-        {tab === 'overview' && <VmOverview vm={vm} />}
-        {tab === 'graphs' && <VmGraphs name={name} running={vm.state === 'running' || vm.state === 'paused'} />}
-        {tab === 'serial' && <SerialConsole name={name} state={vm.state} />}
-        {tab === 'snapshots' && <SnapshotPanel vm={vm} />}
-        {tab === 'settings' && <VmSettings vm={vm} />}
+        {vm && tab === 'overview' && <VmOverview vm={vm} />}
+        {vm && tab === 'graphs' && <VmGraphs name={name} running={vm.state === 'running' || vm.state === 'paused'} />}
+        {vm && tab === 'serial' && <SerialConsole name={name} state={vm.state} />}
+        {vm && tab === 'snapshots' && <SnapshotPanel vm={vm} busy={busy} />}
+        {vm && tab === 'settings' && <VmSettings vm={vm} busy={busy} />}
       </div>
     </>
   );

@@ -1,9 +1,11 @@
-// The virtual machines list: one dense row per VM with its state in colour and word,
-// the last minute of CPU and memory as sparklines, and the quick actions.
+// The virtual machines list: one dense row per VM with its state in colour and word
+// (or what holds it, from wherever that was started), the last minute of CPU and memory
+// as sparklines, and the quick actions.
 import { Plus } from 'lucide-react';
 import { useStore } from 'zustand';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { formatBytes, formatMiB, isLive } from '../../lib/vm-format.js';
 import { vmHref } from '../../lib/vm-route.js';
 import { Sparkline } from './Sparkline.js';
@@ -19,6 +21,7 @@ export function VmListView() {
   const pending = useStore(store, (s) => s.pending);
   const failures = useStore(store, (s) => s.failures);
   const live = useStore(store, (s) => s.live);
+  const busy = useBusyByName('vm', pending);
   const { act, load, dismissFailure } = store.getState();
 
   return (
@@ -77,7 +80,7 @@ export function VmListView() {
                       {vm.definition.description && <span className="vm-table__desc">{vm.definition.description}</span>}
                     </th>
                     <td>
-                      <VmStateBadge state={vm.state} busy={pending[name]} />
+                      <VmStateBadge state={vm.state} busy={busy[name] ?? null} />
                     </td>
                     <td className="vm-table__metric">
                       <Sparkline values={series?.cpu ?? []} max={100} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />
@@ -95,7 +98,7 @@ export function VmListView() {
                       {vm.definition.cpus} vCPU · {formatMiB(vm.definition.memoryMiB)}
                     </td>
                     <td>
-                      <VmQuickActions vm={vm} compact busy={Boolean(pending[name])} onAction={(a) => void act(name, a)} />
+                      <VmQuickActions vm={vm} compact busy={busy[name] ?? null} onAction={(a) => void act(name, a)} />
                     </td>
                   </tr>
                 );

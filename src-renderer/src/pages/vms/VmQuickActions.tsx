@@ -1,9 +1,11 @@
 // The actions a VM's state allows, as compact buttons: start, stop, pause, resume and
-// the console. A VM with an operation in flight shows it and offers nothing else.
+// the console. While something holds the VM they are off, each saying what holds it
+// (the console stays: it changes nothing).
 import { MonitorPlay, Pause, Play, Power, RotateCcw, Square } from 'lucide-react';
 import type { VmInfo } from '../../../../src-shared/vm.js';
 import { actionsFor, isLive, type VmAction } from '../../lib/vm-format.js';
 import { consoleWindowUrl } from '../../lib/vm-route.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { openConsoleWindow } from './vm-context.js';
 
 const BUTTONS: Record<VmAction, { label: string; icon: typeof Play }> = {
@@ -17,7 +19,7 @@ const BUTTONS: Record<VmAction, { label: string; icon: typeof Play }> = {
 
 interface VmQuickActionsProps {
   readonly vm: VmInfo;
-  readonly busy: boolean;
+  readonly busy: ResourceBusy | null;
   readonly onAction: (action: VmAction) => void;
   /** The list shows fewer actions; the VM page shows them all. */
   readonly compact?: boolean;
@@ -36,9 +38,9 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
             key={action}
             type="button"
             className={`button vm-btn-sm${action === 'start' ? ' button--primary' : ''}`}
-            aria-disabled={busy || undefined}
+            aria-disabled={busy ? true : undefined}
             aria-label={compact ? `${label} ${name}` : undefined}
-            title={compact ? label : undefined}
+            title={busy?.reason ?? (compact ? label : undefined)}
             onClick={() => !busy && onAction(action)}
           >
             <Icon aria-hidden="true" size={13} />

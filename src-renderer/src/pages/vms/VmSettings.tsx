@@ -1,20 +1,20 @@
 // A VM's settings: its description (saved with vm.update while stopped) and deleting
 // it, with the choice to keep its disk files. Deleting a running VM asks to force it off.
+// While something holds the VM both are off, saying what holds it (the header says it too).
 import { Trash2 } from 'lucide-react';
 import { useState } from 'react';
-import { useStore } from 'zustand';
 import type { VmInfo } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { vmHref } from '../../lib/vm-route.js';
+import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { FormField } from './FormField.js';
-import { OperationProgress } from './OperationProgress.js';
 import { useVmStore } from './vm-context.js';
 
-export function VmSettings({ vm }: { vm: VmInfo }) {
+export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null }) {
   const { client } = useServices();
   const store = useVmStore();
   const name = vm.definition.name;
-  const busy = useStore(store, (s) => s.pending[name]);
+  const off = busy ? true : undefined;
   const [description, setDescription] = useState(vm.definition.description);
   const [keepDisks, setKeepDisks] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -51,7 +51,7 @@ export function VmSettings({ vm }: { vm: VmInfo }) {
           {(p) => <textarea {...p} className="vm-input" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </FormField>
         <div className="vm-wizard__actions">
-          <button type="submit" className="button" aria-disabled={Boolean(busy) || !changed || !stopped || Boolean(tooLong) || undefined}>
+          <button type="submit" className="button" aria-disabled={off ?? (!changed || !stopped || Boolean(tooLong) || undefined)} title={busy?.reason}>
             Save
           </button>
         </div>
@@ -63,7 +63,7 @@ export function VmSettings({ vm }: { vm: VmInfo }) {
           Keep its disk files (only the definition, snapshots list and logs go)
         </label>
         {!confirming ? (
-          <button type="button" className="button vm-btn-danger" aria-disabled={Boolean(busy) || undefined} onClick={() => !busy && setConfirming(true)}>
+          <button type="button" className="button vm-btn-danger" aria-disabled={off} title={busy?.reason} onClick={() => !busy && setConfirming(true)}>
             <Trash2 aria-hidden="true" size={14} />
             Delete {name}…
           </button>
@@ -74,15 +74,14 @@ export function VmSettings({ vm }: { vm: VmInfo }) {
                 ? `Delete ${name}${keepDisks ? ', keeping its disks' : ' and its disks'}? This cannot be undone.`
                 : `${name} is ${vm.state}. Force it off (unsaved guest data is lost) and delete it${keepDisks ? ', keeping its disks' : ' with its disks'}?`}
             </p>
-            <button type="button" className="button vm-btn-danger" aria-disabled={Boolean(busy) || undefined} onClick={() => void remove()}>
-              {stopped ? 'Delete' : 'Force off and delete'}
+            <button type="button" className="button vm-btn-danger" aria-disabled={off} title={busy?.reason} onClick={() => void remove()}>
+              {busy?.status ?? (stopped ? 'Delete' : 'Force off and delete')}
             </button>
             <button type="button" className="button" onClick={() => setConfirming(false)}>
               Cancel
             </button>
           </div>
         )}
-        {busy && <OperationProgress label={busy} />}
       </section>
     </div>
   );
