@@ -47,7 +47,14 @@ describe('nova net create, as the product documents it', () => {
     const created = await nova(
       'net create hyperv0 --type bridge --profile nat --uplink enp6s0 --subnet 192.168.220.1/24 --dhcp-range 192.168.220.50-192.168.220.150'.split(' '),
     );
-    expect(created.stderr).toBe('');
+    // Without a terminal the CLI reports each step of the create on its own line, and nothing else.
+    expect(created.stderr.trim().split('\n')).toEqual([
+      'creation: starting',
+      'creation: checking the host',
+      'creation: creating the bridge',
+      'creation: firewall rules',
+      'creation: starting dnsmasq',
+    ]);
     expect(created.code).toBe(0);
 
     const addr = JSON.parse(execFileSync('ip', ['-n', NETNS, '-json', 'addr', 'show', 'dev', 'hyperv0'], { encoding: 'utf8' })) as Array<{
