@@ -2,6 +2,9 @@
 // (in-process, no helper RPC; conmon and runc are real) against `runc run` of the
 // same bundle (Nova's config.json, own overlay rootfs) directly. Both sides prepare their
 // bundle before the clock starts, as `podman create` does: create and delete are not timed.
+// runc's runs come back to back, so about half of them find the kernel's cgroup-attach grace
+// period (see README) already passed by the run before: they are quicker than a lone
+// `runc run` by that period (5-30 ms). Nova's, with create and delete between, never are.
 import { pairedRuns, type Benchmark } from './bench-harness.js';
 import { capsuleBenchRun, capsuleSpec, IMAGE, runc } from './capsule-bench-fixture.js';
 

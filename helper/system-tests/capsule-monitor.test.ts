@@ -124,6 +124,21 @@ describe('conmon as the capsule monitor (runc)', () => {
     await waitFor(async () => !existsSync(`/proc/${started.pid}`) || /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${started.pid}/stat`, 'utf8')), 5_000, 'its process dead');
   });
 
+  it('runs conmon in the capsules\' monitor cgroup, not in the helper\'s, and the container in its own', async () => {
+    await m.create(capsuleSpec({ name: 'nv8f-placed', image: 'nv8c-busybox', command: ['sleep', '600'], stopTimeoutSec: 0 }));
+    const started = await m.start('nv8f-placed');
+    const monitor = monitors().find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${env.idPrefix}nv8f-placed`));
+    expect(monitor).toBeDefined();
+    // `ID:CONTROLLERS:PATH` lines; v1 hierarchies by controller, the v2 tree as `0::`.
+    const cgroupOf = (pid: number, controller: string) =>
+      readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller) || (controller === '' && l.startsWith('0::')))?.split(':')[2];
+    const controller = readFileSync('/proc/self/cgroup', 'utf8').includes(':memory:') ? 'memory' : '';
+    await waitFor(async () => cgroupOf(monitor!, controller) === `${env.cgroupParent}/conmon`, 5_000, 'conmon in the monitor cgroup');
+    expect(cgroupOf(process.pid, controller)).not.toBe(`${env.cgroupParent}/conmon`);
+    expect(cgroupOf(started.pid!, controller)).toBe(`${env.cgroupParent}/${env.idPrefix}nv8f-placed`);
+    await m.delete('nv8f-placed', true);
+  });
+
   it('rotates the log of a capsule that keeps writing: conmon reopens it, and a follower misses no line', async () => {
     // Five bursts of 700 lines (about 100 KiB each as stored) a little over a second apart:
     // the log is rotated after each (64 KiB files), the oldest of three dropped.

@@ -27,6 +27,7 @@ import { CapsuleRun } from './capsule-run.js';
 import { CapsuleSnapshots } from './capsule-snapshots.js';
 import { CapsuleStarter } from './capsule-starter.js';
 import { CapsuleTerminals, type PtySpawn, type TerminalSession } from './capsule-terminals.js';
+import { MonitorCgroup } from './monitor-cgroup.js';
 import { readCgroupMetrics } from './cgroup-metrics.js';
 import type { ImageStore } from './image-store.js';
 import type { IdMapping } from './oci-config.js';
@@ -91,6 +92,7 @@ export class CapsuleManager {
   private readonly runtimePaths = new Map<string, string>();
   private readonly layers: CapsuleLayers;
   private readonly monitor: CapsuleMonitor;
+  private readonly monitorCgroup: MonitorCgroup;
   private readonly provisioner: CapsuleProvisioner;
   private readonly snapshots: CapsuleSnapshots;
   private readonly terminals: CapsuleTerminals;
@@ -108,7 +110,8 @@ export class CapsuleManager {
     const cgroupRoot = o.cgroupRoot ?? '/sys/fs/cgroup';
     this.layers = new CapsuleLayers({ layout, images: o.images, runner, logger: o.logger, stateDir: o.stateDir, ...(o.forceRootfsMode ? { forceRootfsMode: o.forceRootfsMode } : {}) });
     const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, volumeRoots: o.volumeRoots, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR });
-    this.monitor = new CapsuleMonitor({ runner, cgroupRoot, ...(o.conmon ? { conmon: o.conmon } : {}), ...(o.runtimeWrapper ? { runtimeWrapper: o.runtimeWrapper } : {}) });
+    this.monitorCgroup = new MonitorCgroup({ cgroupRoot, parent: layout.cgroupParent, logger: o.logger });
+    this.monitor = new CapsuleMonitor({ runner, cgroupRoot, monitorCgroup: this.monitorCgroup, ...(o.conmon ? { conmon: o.conmon } : {}), ...(o.runtimeWrapper ? { runtimeWrapper: o.runtimeWrapper } : {}) });
     const network = new CapsuleNetworkJoin({ layout, runner, logger: o.logger, networks, namespaces: ns });
     const save = (name: string, rec: CapsuleRecord) => this.save(name, rec);
     const runtimePath = (rec: CapsuleRecord) => this.runtimePath(rec);
@@ -168,10 +171,11 @@ export class CapsuleManager {
     }
   }
 
-  /** Stops watching (capsules keep running: they belong to their monitors, not to us); resolves once reaps under way are done. */
+  /** Stops watching (capsules keep running: they belong to their monitors, not to us); resolves once reaps and monitor moves under way are done. */
   async close(): Promise<void> {
     this.terminals.closeAll();
     await this.lifecycle.close(this.slots.values());
+    await this.monitorCgroup.settled();
   }
 
   isImageInUse(imageId: string): boolean {

@@ -16,6 +16,7 @@ import type { CapsulePaths } from './capsule-layout.js';
 import type { MonitorKind } from './capsule-record.js';
 import { oomKillCount } from './cgroup-metrics.js';
 import { conmonArgv } from './conmon-argv.js';
+import type { MonitorCgroup } from './monitor-cgroup.js';
 
 /** nova-runtime-run beside this module: in the helper's bundle dir, or in the source tree. */
 export function bundledRuntimeWrapper(): string {
@@ -86,6 +87,8 @@ export interface CapsuleMonitorOptions {
   /** nova-runtime-run (default: beside this module). */
   runtimeWrapper?: string;
   cgroupRoot?: string;
+  /** Where each monitor is moved once spawned (none: it stays in the helper's cgroup). */
+  monitorCgroup?: MonitorCgroup;
 }
 
 export class CapsuleMonitor {
@@ -93,6 +96,7 @@ export class CapsuleMonitor {
   private readonly conmon: string;
   private readonly runtimeWrapper: string;
   private readonly cgroupRoot: string;
+  private readonly monitorCgroup: MonitorCgroup | null;
   private wrapperChecked = false;
 
   constructor(o: CapsuleMonitorOptions) {
@@ -100,6 +104,7 @@ export class CapsuleMonitor {
     this.conmon = o.conmon ?? 'conmon';
     this.runtimeWrapper = o.runtimeWrapper ?? bundledRuntimeWrapper();
     this.cgroupRoot = o.cgroupRoot ?? '/sys/fs/cgroup';
+    this.monitorCgroup = o.monitorCgroup ?? null;
   }
 
   readonly name = 'conmon';
@@ -134,6 +139,8 @@ export class CapsuleMonitor {
     child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new NovaError('internal', 'conmon started without a pid');
+    // Not awaited: it runs while conmon starts the container (monitor-cgroup.ts says why).
+    void this.monitorCgroup?.place(pid);
     return { pid, startTime: processStat(pid)?.startTime ?? null, exited };
   }
 
