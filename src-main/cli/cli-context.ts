@@ -55,3 +55,8 @@ export function realConnectHelper(globals: () => GlobalOptions): () => Promise<H
     return client;
   };
 }
+
+/** Writes a command's answer to stdout as one or more whole lines. */
+export function outFn(ctx: CliContext): (text: string) => void {
+  return (text) => ctx.io.stdout(text.endsWith('\n') ? text : text + '\n');
+}

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperClient } from '../../core/helper-client.js';
 import { runCli } from '../cli-program.js';
-import { capsuleSpecFromOptions, detectImportKind, parseMemoryLimit, parseSince } from './capsule-command.js';
+import { capsuleSpecFromOptions, parseMemoryLimit, parseSince } from './capsule-command.js';
+import { detectImportKind } from './image-command.js';
 
 let dir = '';
 beforeAll(async () => {

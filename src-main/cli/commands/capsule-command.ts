@@ -1,10 +1,7 @@
 // `nova capsule ls|create|start|stop|restart|pause|resume|rm|exec|inspect`, `nova shell
 // container NAME` (an interactive terminal over the socket capsule.terminalOpen returns),
-// the capsule side of `nova logs container NAME`, and `nova image` for both image kinds:
-// OCI images for capsules (ociImage.*) and the VM disk library (image.*).
-import { open } from 'node:fs/promises';
+// and the capsule side of `nova logs container NAME`. `nova image` is image-command.ts.
 import { createConnection } from 'node:net';
-import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
 import {
@@ -12,7 +9,6 @@ import {
   formatRestartPolicy,
   type Capsule,
   type CapsuleSpecIn,
-  type OciImage,
   type PublishedPort,
   type RestartPolicy,
   type Volume,
@@ -33,9 +29,8 @@ import {
   type Parsed,
 } from '../../../src-shared/vocabulary/index.js';
 import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '../../../src-shared/terminal-protocol.js';
-import type { Image } from '../../../src-shared/vm.js';
 import type { HelperClient } from '../../core/helper-client.js';
-import type { CliContext } from '../cli-context.js';
+import { outFn, withHelper, type CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
 import { nameArg, positiveNumber, repeated, single, wholeNumber } from './option-parsers.js';
 
@@ -43,21 +38,6 @@ const CAPSULE_KINDS = ['container', 'capsule'] as const;
 
 export function isCapsuleKind(kind: string): boolean {
   return (CAPSULE_KINDS as readonly string[]).includes(kind);
-}
-
-function withHelper(ctx: CliContext) {
-  return async <T>(work: (h: HelperClient) => Promise<T>): Promise<T> => {
-    const h = await ctx.connectHelper();
-    try {
-      return await work(h);
-    } finally {
-      h.close();
-    }
-  };
-}
-
-function outFn(ctx: CliContext): (text: string) => void {
-  return (text) => ctx.io.stdout(text.endsWith('\n') ? text : text + '\n');
 }
 
 // ---- argument parsers (usage errors exit 2 through commander) ----
@@ -122,60 +102,8 @@ export function formatCapsuleDetails(c: Capsule): string {
   ].join('\n');
 }
 
-function bytes(n: number): string {
-  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
-}
-
-export type ListedImage = ({ kind: 'vm' } & Image) | ({ kind: 'oci' } & OciImage);
-
-export function formatImageTable(list: ListedImage[]): string {
-  const header = 'KIND  NAME                                     FORMAT  SIZE      DETAIL';
-  const rows = list.map((i) =>
-    i.kind === 'oci'
-      ? ['oci '.padEnd(5), i.name.padEnd(40), 'oci'.padEnd(7), bytes(i.sizeBytes).padEnd(9), `${i.source} ${i.digest.slice(0, 19)}`].join(' ')
-      : ['vm'.padEnd(5), i.name.padEnd(40), i.format.padEnd(7), bytes(i.actualSize).padEnd(9), `virtual ${bytes(i.virtualSize)}`].join(' '),
-  );
-  return [header, ...rows].join('\n');
-}
-
-// ---- image kind detection for `nova image import` ----
-
-export type ImportKind = { kind: 'oci' | 'vm'; why: string };
-
-/** Reads the file's magic numbers, then its extension: OCI archives and rootfs tarballs vs disks, ISOs, kernels. */
-export async function detectImportKind(path: string): Promise<ImportKind> {
-  const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new NovaError(err.code === 'ENOENT' ? 'not_found' : 'invalid_argument', `Cannot read ${path}: ${err.message}`);
-  });
-  const head = Buffer.alloc(0x8010);
-  try {
-    await fh.read(head, 0, head.length, 0);
-  } finally {
-    await fh.close();
-  }
-  const at = (offset: number, magic: string) => head.subarray(offset, offset + magic.length).toString('latin1') === magic;
-  if (head[0] === 0x1f && head[1] === 0x8b) return { kind: 'oci', why: 'a gzip-compressed tarball' };
-  if (at(257, 'ustar')) return { kind: 'oci', why: 'a tar archive' };
-  if (at(0, 'QFI\xfb')) return { kind: 'vm', why: 'a qcow2 disk' };
-  if (at(0x8001, 'CD001')) return { kind: 'vm', why: 'an ISO 9660 image' };
-  if (at(0, 'KDMV') || at(0, 'vhdxfile') || at(0x40, '\x7f\x10\xda\xbe')) return { kind: 'vm', why: 'a VMDK/VHDX/VDI disk' };
-  if (at(0x202, 'HdrS')) return { kind: 'vm', why: 'a Linux kernel (bzImage)' };
-  if (at(0, '\x7fELF')) return { kind: 'vm', why: 'an ELF kernel (vmlinux)' };
-  if (/\.(tar|tgz|tar\.gz|oci|oci\.tar)$/i.test(path)) return { kind: 'oci', why: 'a tar file name' };
-  return { kind: 'vm', why: 'not an archive: taken as a raw disk, initrd or kernel' };
-}
-
-// ---- commands ----
-
 export function registerCapsuleCommand(program: Command, ctx: CliContext): void {
-  const helper = withHelper(ctx);
+  const helper = <T>(work: (h: HelperClient) => Promise<T>) => withHelper(ctx, work);
   const out = outFn(ctx);
   const json = (o: { json?: boolean }) => o.json === true || ctx.globals().json;
 
@@ -404,7 +332,7 @@ export async function printCapsuleLogs(
 ): Promise<void> {
   const asJson = ctx.globals().json;
   const since = o.since ? parseSince(o.since) : undefined;
-  await withHelper(ctx)(async (h) => {
+  await withHelper(ctx, async (h) => {
     let page = await h.call('capsule.logs', { name, ...(since ? { since } : {}), ...(o.tail !== undefined ? { tail: o.tail } : {}) });
     for (;;) {
       for (const l of page.lines) {
@@ -430,93 +358,3 @@ export async function printCapsuleLogs(
  * `nova image`: OCI images for capsules and the VM disk library side by side; `import`
  * decides which kind a file is and says so.
  */
-export function registerImageCommand(program: Command, ctx: CliContext): void {
-  const helper = withHelper(ctx);
-  const out = outFn(ctx);
-  const json = (o: { json?: boolean }) => o.json === true || ctx.globals().json;
-  const listBoth = async (h: HelperClient): Promise<ListedImage[]> => {
-    const [vm, oci] = await Promise.all([h.call('image.list', {}), h.call('ociImage.list', {})]);
-    return [...oci.images.map((i) => ({ kind: 'oci' as const, ...i })), ...vm.map((i) => ({ kind: 'vm' as const, ...i }))];
-  };
-
-  const image = program.command('image').description('Images: OCI images for capsules and disks, ISOs and kernels for VMs');
-  image
-    .command('ls')
-    .description('List both kinds of image')
-    .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const list = await helper(listBoth);
-      out(json(o) ? JSON.stringify(list, null, 2) : formatImageTable(list));
-    });
-  image
-    .command('pull <reference>')
-    .description('Pull an OCI image from a registry (ubuntu:22.04 means docker.io/library/ubuntu:22.04)')
-    .option('--name <name>', 'list it under this local name')
-    .option('--insecure', 'plain HTTP / no TLS verification (registries on 127.0.0.1 only)', false)
-    .option('--json', 'machine-readable output')
-    .action(async (reference: string, o: { name?: string; insecure: boolean; json?: boolean }) => {
-      // Progress on stderr; Ctrl+C cancels the pull and the helper removes what it copied.
-      const params = { reference, tlsVerify: !o.insecure, ...(o.name ? { name: o.name } : {}) };
-      const img = await helper((h) => callOperation(h, 'ociImage.pull', params, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
-      out(json(o) ? JSON.stringify(img, null, 2) : `pulled ${img.name} (${img.digest.slice(0, 19)}, ${bytes(img.sizeBytes)})`);
-    });
-  image
-    .command('import <file> [name]')
-    .description('Import a rootfs tarball or OCI archive (for capsules), or a disk, ISO, kernel or initrd (for VMs)')
-    .option('--name <name>', 'the name to list it under')
-    .option('--kind <kind>', 'oci or vm, instead of deciding from the file')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, positional: string | undefined, o: { name?: string; kind?: string; json?: boolean }) => {
-      const name = o.name ?? positional;
-      if (!name) throw new InvalidArgumentError('give the image a name: --name NAME');
-      const path = resolve(file);
-      let kind: ImportKind;
-      if (o.kind === 'oci' || o.kind === 'vm') kind = { kind: o.kind, why: 'as asked with --kind' };
-      else if (o.kind !== undefined) throw new NovaError('invalid_argument', `--kind is oci or vm, not "${o.kind}"`);
-      else kind = await detectImportKind(path);
-      if (kind.kind === 'oci') {
-        const img = await helper((h) => callOperation(h, 'ociImage.import', { path, name }, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
-        out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
-      } else {
-        // Progress on stderr; Ctrl+C cancels the import and the helper removes the partial file.
-        const img = await helper((h) => callOperation(h, 'image.import', { path, name }, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
-        out(json(o) ? JSON.stringify({ kind: 'vm', ...img }, null, 2) : `imported ${img.name} as a VM image (${kind.why}): ${img.format}, ${bytes(img.virtualSize)}`);
-      }
-    });
-  image
-    .command('inspect <name>')
-    .description("An OCI image's config (entrypoint, cmd, env, user, workdir, ports), or a VM image's record")
-    .action(async (name: string) => {
-      const found = await helper(async (h) => {
-        const oci = await h.call('ociImage.inspect', { name }).catch((err: unknown) => {
-          if (err instanceof NovaError && (err.code === 'not_found' || err.code === 'invalid_argument')) return null;
-          throw err;
-        });
-        if (oci) return { kind: 'oci' as const, ...oci };
-        const vm = (await h.call('image.list', {})).find((i) => i.name === name);
-        return vm ? { kind: 'vm' as const, ...vm } : null;
-      });
-      if (!found) throw new NovaError('not_found', `No image named "${name}" (see nova image ls)`);
-      out(JSON.stringify(found, null, 2));
-    });
-  image
-    .command('rm <name>')
-    .description('Remove an image nothing uses')
-    .option('--kind <kind>', 'oci or vm, when both kinds have this name')
-    .action(async (name: string, o: { kind?: string }) => {
-      const removed = await helper(async (h) => {
-        const list = await listBoth(h);
-        const oci = await h.call('ociImage.inspect', { name }).catch(() => null);
-        const vm = list.some((i) => i.kind === 'vm' && i.name === name);
-        const kind = o.kind ?? (oci && vm ? null : oci ? 'oci' : vm ? 'vm' : null);
-        if (kind === null && oci && vm) throw new NovaError('invalid_argument', `Both an OCI image and a VM image are named "${name}": say which with --kind oci or --kind vm`);
-        if (kind === 'oci') return `${(await h.call('ociImage.remove', { name })).name} (OCI image)`;
-        if (kind === 'vm') {
-          await h.call('image.remove', { name });
-          return `${name} (VM image)`;
-        }
-        throw new NovaError('not_found', `No image named "${name}" (see nova image ls)`);
-      });
-      out(`removed ${removed}`);
-    });
-}

@@ -18,7 +18,8 @@ import { DISK_SIZE, formatSize, parseVmNetworkChoice, VM_MEMORY } from '../../..
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
-import { isCapsuleKind, printCapsuleLogs, registerImageCommand } from './capsule-command.js';
+import { isCapsuleKind, printCapsuleLogs } from './capsule-command.js';
+import { registerImageCommand } from './image-command.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
 const SIZE_HELP = 'e.g. 512Mi, 2Gi, 2GiB or 2g; a bare number is MiB (2048 = 2 GiB)';
@@ -154,7 +155,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       });
   }
 
-  // `nova image` serves VM images and OCI images alike: see registerImageCommand (capsule-command.ts).
+  // `nova image` serves VM images and OCI images alike: see image-command.ts.
   registerImageCommand(program, ctx);
 
   program
