@@ -4,6 +4,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killMatching, mentioning } from './fixtures/frozen-child.js';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
 const NETNS = `nv2x${randomBytes(3).toString('hex')}`;
@@ -22,6 +23,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await helper?.stop();
+  // Networks outlive the helper by design: a test that failed before `net rm` leaves dnsmasq.
+  if (dir) await killMatching(mentioning(dir));
   spawnSync('ip', ['netns', 'delete', NETNS]);
   await removeTestDir(dir);
 });
