@@ -1,0 +1,94 @@
+// Real files, links and FIFOs in a temporary folder: what a hostile caller would plant.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { componentsBelow, createConfined, openConfined, rootOf } from './confined-open.js';
+
+let base = '';
+let root = '';
+let outside = '';
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'nv8s-'));
+  root = join(base, 'root');
+  outside = join(base, 'outside');
+  await mkdir(join(root, 'a', 'b'), { recursive: true });
+  await mkdir(outside);
+  await writeFile(join(root, 'a', 'b', 'disk.raw'), 'inside');
+  await writeFile(join(outside, 'secret'), 'secret');
+});
+afterEach(async () => rm(base, { recursive: true, force: true }));
+
+async function readConfined(path: string): Promise<string> {
+  const { handle } = await openConfined(root, path, { what: 'the disk' });
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('openConfined', () => {
+  it('opens a regular file inside its root', async () => {
+    expect(await readConfined(join(root, 'a', 'b', 'disk.raw'))).toBe('inside');
+  });
+
+  it('follows no link: not as the file, not as any folder on the way', async () => {
+    await symlink(join(outside, 'secret'), join(root, 'a', 'b', 'link.raw'));
+    await symlink(outside, join(root, 'a', 'dirlink'));
+    await expect(readConfined(join(root, 'a', 'b', 'link.raw'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/symbolic link/) });
+    await expect(readConfined(join(root, 'a', 'dirlink', 'secret'))).rejects.toMatchObject({ code: 'invalid_argument' });
+    // The message never tells where a link points.
+    await expect(readConfined(join(root, 'a', 'b', 'link.raw'))).rejects.not.toMatchObject({ message: expect.stringContaining(outside) });
+  });
+
+  it('refuses paths outside the root, ".." included', async () => {
+    await expect(readConfined(join(outside, 'secret'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/is outside/) });
+    await expect(readConfined(`${root}/a/../../outside/secret`)).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(() => componentsBelow(root, 'relative/path')).toThrow(/absolute/);
+  });
+
+  it('opens a FIFO without blocking, and refuses it as not a regular file', async () => {
+    const fifo = join(root, 'a', 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = Date.now();
+    await expect(readConfined(fifo)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/is a FIFO, not a regular file/) });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('keeps reading what it opened even when the path is swapped afterwards', async () => {
+    const path = join(root, 'a', 'b', 'disk.raw');
+    const { handle } = await openConfined(root, path);
+    try {
+      await rm(path);
+      await symlink(join(outside, 'secret'), path);
+      expect(await handle.readFile('utf8')).toBe('inside');
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('says what is missing', async () => {
+    await expect(readConfined(join(root, 'a', 'nope'))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('createConfined', () => {
+  it('creates a new file, never through a planted link and never over an existing file', async () => {
+    const fh = await createConfined(root, join(root, 'a', 'new.iso'));
+    await fh.writeFile('made');
+    await fh.close();
+    expect(await readFile(join(root, 'a', 'new.iso'), 'utf8')).toBe('made');
+    await symlink(join(outside, 'secret'), join(root, 'a', 'planted.tmp'));
+    await expect(createConfined(root, join(root, 'a', 'planted.tmp'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/already exists/) });
+    expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('secret');
+  });
+});
+
+describe('rootOf', () => {
+  it('names the root holding a path, and refuses others', () => {
+    expect(rootOf(['/srv', '/home'], '/home/ann/disk.raw')).toBe('/home');
+    expect(() => rootOf(['/srv'], '/etc/shadow', 'the disk')).toThrow(/the disk "\/etc\/shadow" is not inside a folder Nova may use/);
+  });
+});
