@@ -72,6 +72,7 @@ const rootQemu = (): Record<string, Node> => ({
   [`${RUN}/vnc.sock`]: node('socket', 0o755),
   [`${RUN}/serial.sock`]: node('socket', 0o755),
   [`${RUN}/qmp.sock`]: node('socket', 0o755),
+  [`${STATE}/vms/desk`]: node('dir', 0o700, 0, 2),
   [LOG]: node('file', 0o644, 0, 2),
 });
 
@@ -209,6 +210,16 @@ describe('handing a root QEMU consoles to its caller', () => {
     const tree2 = rootQemu();
     tree2[LOG]!.kind = 'dir';
     await expect(grantConsoleAccess(FILES, USER, fakeFs(tree2).fs)).rejects.toThrow(`${LOG} is not a regular file`);
+  });
+
+  it("hands over no log from a VM folder that is not root's (an older Nova made it over): its names are not the helper's to trust", async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    tree[`${STATE}/vms/desk`]!.uid = 1000;
+    const { fs, ops } = fakeFs(tree);
+    const grant = await grantConsoleAccess(FILES, USER, fs);
+    expect(grant).toMatchObject({ outcome: 'granted', serialLog: LOG, problem: expect.stringMatching(/serial log's folder .* is not root's/) });
+    expect(ops.filter((o) => o.includes('serial.log'))).toEqual([]);
   });
 
   it('names the linked log after the log, in the run folder', () => {
