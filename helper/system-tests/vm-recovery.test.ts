@@ -2,7 +2,7 @@
 // over the same state dir reattaches to both (pid + start time + cmdline), controls and
 // stops them, and reports a VM whose QEMU died meanwhile as crashed, with a reason.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,8 @@ async function startManagerProcess(names: string[]): Promise<number> {
     logLevel: 'silent',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
+  // The manager checks who holds each QMP socket (SO_PEERCRED): its addon sits beside the bundle, as in out/helper.
+  await copyFile(join(import.meta.dirname, '../native/peercred/build/Release/peercred.node'), join(run.dir, 'peercred.node'));
   const child = spawn(process.execPath, [bundle, run.stateDir, join(run.dir, 'run'), ...names], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -2,15 +2,15 @@
 // the test's), the client as `nobody` (setpriv) with a polkit rule granting
 // org.nova.vm.manage and org.nova.network.manage. Where nobody can reach the VM's files
 // the QEMU runs under uid 65534, boots and answers QMP, on a Nova network too (its tap
-// is made for that user); behind a state dir it cannot search, QEMU runs as root and the
-// helper logs why, and hands that user the consoles of the root QEMU (serial, its log, VNC)
-// but never QMP.
+// is made for that user); behind a state dir it cannot search, or with a root-only tun
+// device, the start is refused naming the path, never run as root instead. A QEMU that
+// root started hands nobody its consoles (serial, its log, VNC) but never QMP.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, stat } from 'node:fs/promises';
+import { chmod, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callAsNobody as callAs, callAsRoot as callRoot, effectiveUid as uidOf, runAsNobody } from './fixtures/as-nobody.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
 import { makeTestDir, rawCall, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
@@ -26,24 +26,7 @@ let helper: RunningHelper;
 let polkit: PolkitHarness;
 let guest: TestGuest;
 
-/** One call as nobody; returns the result or throws the helper's error as `code: message`. */
-async function callAsNobody(method: string, params: unknown): Promise<Record<string, unknown>> {
-  const { replies, stderr } = await rawCall(helper.socketPath, [request(1, method, params)], true);
-  const reply = replies[0];
-  if (!reply) throw new Error(`no reply to ${method}: ${stderr}`);
-  if (reply.error) {
-    const e = reply.error as { data?: { code: string; message: string }; message: string };
-    throw new Error(`${e.data?.code ?? 'rpc'}: ${e.data?.message ?? e.message}`);
-  }
-  return reply.result as Record<string, unknown>;
-}
-
-async function uidOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
-  if (!m) throw new Error(`no Uid line for pid ${pid}`);
-  return Number(m[2]); // the effective uid
-}
+const callAsNobody = (method: string, params: unknown) => callAs(helper.socketPath, method, params);
 
 beforeAll(async () => {
   if (!polkitAvailable()) throw new Error('polkit is not installed: run .ci/bootstrap (apt-get install dbus polkitd pkexec)');
@@ -121,11 +104,8 @@ if (mode === 'read') {
 `;
 
 async function probeAsNobody(mode: 'serial' | 'read' | 'banner', path: string, ...args: string[]): Promise<string> {
-  const r = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', NOBODY_PROBE, mode, path, ...args], {
-    timeout: 45_000,
-    reject: false,
-  });
-  if (r.exitCode !== 0) throw new Error(`probe ${mode} ${path} as nobody failed (${r.exitCode ?? r.signal}): ${r.stdout} ${r.stderr}`);
+  const r = await runAsNobody([process.execPath, '-e', NOBODY_PROBE, mode, path, ...args]);
+  if (r.exitCode !== 0) throw new Error(`probe ${mode} ${path} as nobody failed (${r.exitCode}): ${r.stdout} ${r.stderr}`);
   return r.stdout.trim();
 }
 
@@ -134,8 +114,11 @@ async function ownerAndMode(path: string): Promise<{ uid: number; mode: number }
   return { uid: st.uid, mode: st.mode & 0o777 };
 }
 
-async function bootAsNobody(): Promise<number> {
-  const info = await callAsNobody('vm.start', { name: VM });
+/** Root's call, for what nobody is not asking here (a root QEMU). */
+const callAsRoot = (method: string, params: unknown) => callRoot(helper.socketPath, method, params);
+
+async function boot(as: 'nobody' | 'root'): Promise<number> {
+  const info = await (as === 'nobody' ? callAsNobody : callAsRoot)('vm.start', { name: VM });
   expect(info.state).toBe('running');
   const consoles = await callAsNobody('vm.consoleInfo', { name: VM });
   await waitForLogText(consoles.serialLog as string, GUEST_READY_MARKER, 60_000);
@@ -145,8 +128,21 @@ async function bootAsNobody(): Promise<number> {
   return info.pid as number;
 }
 
+const bootAsNobody = () => boot('nobody');
+
+/** The start's refusal as `code: message`, after checking no QEMU of the VM was left running. */
+async function refusedStart(): Promise<string> {
+  const outcome = await callAsNobody('vm.start', { name: VM }).then(
+    () => 'started',
+    (err: Error) => err.message,
+  );
+  expect((await callAsNobody('vm.get', { name: VM })).state).toBe('stopped');
+  expect(await pidsMentioning(`nova-vm-${VM}`)).toEqual([]);
+  return outcome;
+}
+
 describe('QEMU as the calling user', () => {
-  it('runs as root, and logs why, when the caller cannot search the state dir', async () => {
+  it('refuses, naming the state dir, when the caller cannot search it: no root QEMU in its place', async () => {
     // Nova makes it searchable (0711); an administrator may have closed it.
     await chmod(helper.stateDir, 0o700);
     await callAsNobody('vm.create', {
@@ -159,16 +155,14 @@ describe('QEMU as the calling user', () => {
       display: 'vnc',
       network: 'user',
     });
-    const pid = await bootAsNobody();
-    const uid = await uidOf(pid);
-    await callAsNobody('vm.stop', { name: VM, force: true });
-    expect(uid).toBe(0);
-    const line = helper.logs().split('\n').find((l) => l.includes('QEMU runs as root')) ?? '';
-    expect(line).toMatch(/no search right/);
+    expect(await refusedStart()).toBe(
+      `failed_precondition: VM ${VM} runs as the calling user (uid 65534), who cannot reach its folder: ${helper.stateDir} (no search right). ` +
+        'Give that user access to it, or start the VM as root; Nova never runs QEMU as root for another user',
+    );
   });
 
-  it('hands the caller the serial console, its log and the VNC socket of that root QEMU, never QMP', async () => {
-    const pid = await bootAsNobody();
+  it('hands the caller the serial console, its log and the VNC socket of a QEMU root started, never QMP', async () => {
+    const pid = await boot('root');
     try {
       expect(await uidOf(pid)).toBe(0);
       const consoles = await callAsNobody('vm.consoleInfo', { name: VM });
@@ -223,15 +217,11 @@ describe('QEMU as the calling user', () => {
     }
   });
 
-  it('runs as root, and logs why, where the tun device is root-only', async () => {
+  it('refuses, naming the tun device, where it is root-only', async () => {
     const tunMode = (await stat(TUN)).mode & 0o777;
     await chmod(TUN, 0o600);
     try {
-      const pid = await bootAsNobody();
-      expect(await uidOf(pid)).toBe(0);
-      expect(await tapDetails()).not.toMatch(/user (65534|nobody) /);
-      const line = helper.logs().split('\n').filter((l) => l.includes('QEMU runs as root')).pop() ?? '';
-      expect(line).toContain('/dev/net/tun (no read-write right)');
+      expect(await refusedStart()).toMatch(/^failed_precondition: .*the tun device \(Nova networks\): \/dev\/net\/tun \(no read-write right\)/);
     } finally {
       await callAsNobody('vm.stop', { name: VM, force: true }).catch(() => undefined);
       await chmod(TUN, tunMode);

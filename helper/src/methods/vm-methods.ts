@@ -1,7 +1,8 @@
 // VM and image handlers: thin adapters from validated contract params to the VmManager.
-// QEMU runs as the caller when the caller is not root and can reach its files (see
-// run-as-user.ts). Every changing verb passes the call's context on, so its operation or
-// lock names who asked and the client hears of the operation it started.
+// QEMU runs as the caller when the caller is not root, or the start is refused naming
+// the file the caller cannot reach (see run-as-user.ts); only root gets a root QEMU.
+// Every changing verb passes the call's context on, so its operation or lock names who
+// asked and the client hears of the operation it started.
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import type { HelperHandlers } from './handler-table.js';

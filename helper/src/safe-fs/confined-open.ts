@@ -39,12 +39,12 @@ function refused(what: string, path: string, why: string): NovaError {
 }
 
 /** Opens one directory component below an open directory, never following a link. */
-async function stepInto(dir: FileHandle, name: string): Promise<FileHandle> {
+export async function stepInto(dir: FileHandle, name: string): Promise<FileHandle> {
   return open(`/proc/self/fd/${dir.fd}/${name}`, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NOCTTY);
 }
 
 /** Walks to the folder holding the last component; the caller closes what it gets. */
-async function walkToParent(root: string, parts: readonly string[], what: string, path: string): Promise<FileHandle> {
+export async function walkToParent(root: string, parts: readonly string[], what: string, path: string): Promise<FileHandle> {
   // The root itself is the administrator's (an --allowed-root, the state dir): trusted as named.
   let dir = await open(root, O_RDONLY | O_DIRECTORY | O_NOCTTY).catch((err: NodeJS.ErrnoException) => {
     throw new NovaError('not_found', `${what}: the folder ${root} cannot be opened (${err.code ?? err.message})`);
@@ -64,7 +64,7 @@ async function walkToParent(root: string, parts: readonly string[], what: string
   }
 }
 
-function stepError(err: NodeJS.ErrnoException, what: string, path: string): NovaError {
+export function stepError(err: NodeJS.ErrnoException, what: string, path: string): NovaError {
   switch (err.code) {
     case 'ELOOP':
     case 'ENOTDIR':

@@ -3,11 +3,12 @@
 // (or xorriso), which the VM gets as a read-only CD-ROM. Passwords become crypt(3)
 // SHA-512 hashes here. The tools' argv come from seed-tool-argv.ts, run by the ProcessRunner.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { CloudInitDefinition, CloudInitSpec } from '../../../src-shared/vm.js';
 import { ProcessRunner } from '../process/process-runner.js';
+import { removeConfined, writeConfined } from '../safe-fs/confined-write.js';
 import { genisoimageArgv, opensslPasswdArgv, xorrisoArgv } from './seed-tool-argv.js';
 
 export { genisoimageArgv, SEED_VOLUME_LABEL } from './seed-tool-argv.js';
@@ -95,15 +96,27 @@ export interface SeedToolOptions {
   signal?: AbortSignal;
 }
 
-/** Writes the files beside the ISO and builds it atomically (temp name, then rename). */
+/** The ISO's name while the tool writes it, inside the staging folder (never one of SEED_FILES). */
+const SEED_BUILD_NAME = 'seed.iso';
+
+/**
+ * Writes the files beside the ISO and builds it atomically. The ISO's folder must be
+ * root's (a VM's folder always is): the files go into a fresh root-only staging folder
+ * in it, created by name with no link followed, the tool writes its output there, and
+ * the result is renamed over the seed's name, which replaces whatever stood there
+ * without following it.
+ */
 export async function writeSeedIso(isoPath: string, files: SeedFiles, opts: SeedToolOptions = {}): Promise<void> {
   const runner = opts.runner ?? new ProcessRunner();
-  const dir = join(dirname(isoPath), 'cidata');
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const folder = dirname(isoPath);
+  const st = await lstat(folder);
+  if (!st.isDirectory() || st.uid !== 0) throw new NovaError('internal', `the cloud-init seed's folder ${folder} must be a folder of root's`);
+  const dir = join(folder, 'cidata');
+  await removeConfined(folder, dir, 'the cloud-init staging folder');
+  await mkdir(dir, { mode: 0o700 });
   const names = SEED_FILES.filter((f) => files[f] !== undefined);
-  for (const f of names) await writeFile(join(dir, f), files[f] ?? '', { mode: 0o600 });
-  const tmp = `${isoPath}.tmp`;
+  for (const f of names) await writeConfined(folder, join(dir, f), files[f] ?? '', 0o600, 'a cloud-init seed file');
+  const tmp = join(dir, SEED_BUILD_NAME);
   const build = (argv: string[]) => runner.run({ argv, timeoutMs: 30_000, what: 'building the cloud-init seed ISO', ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
     try {

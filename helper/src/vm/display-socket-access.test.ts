@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { grantConsoleAccess, serialLogLink, type ConsoleFs, type VmConsoleFiles } from './display-socket-access.js';
 
 type Kind = 'dir' | 'socket' | 'file';
@@ -72,6 +75,7 @@ const rootQemu = (): Record<string, Node> => ({
   [`${RUN}/vnc.sock`]: node('socket', 0o755),
   [`${RUN}/serial.sock`]: node('socket', 0o755),
   [`${RUN}/qmp.sock`]: node('socket', 0o755),
+  [`${STATE}/vms/desk`]: node('dir', 0o700, 0, 2),
   [LOG]: node('file', 0o644, 0, 2),
 });
 
@@ -211,7 +215,66 @@ describe('handing a root QEMU consoles to its caller', () => {
     await expect(grantConsoleAccess(FILES, USER, fakeFs(tree2).fs)).rejects.toThrow(`${LOG} is not a regular file`);
   });
 
+  it("hands over no log from a VM folder that is not root's (an older Nova made it over): its names are not the helper's to trust", async () => {
+    const tree = rootQemu();
+    tree[LOG]!.dev = 1;
+    tree[`${STATE}/vms/desk`]!.uid = 1000;
+    const { fs, ops } = fakeFs(tree);
+    const grant = await grantConsoleAccess(FILES, USER, fs);
+    expect(grant).toMatchObject({ outcome: 'granted', serialLog: LOG, problem: expect.stringMatching(/serial log's folder .* is not root's/) });
+    expect(ops.filter((o) => o.includes('serial.log'))).toEqual([]);
+  });
+
   it('names the linked log after the log, in the run folder', () => {
     expect(serialLogLink(FILES)).toBe(LINK);
+  });
+});
+
+// The same hand-over on real files, with links planted toward a root-only file outside:
+// the file keeps its owner and mode, and no second name of it appears in the run folder.
+describe.skipIf(process.getuid?.() !== 0)('handing over consoles on real files', () => {
+  let base = '';
+  let files: VmConsoleFiles;
+  let secret = '';
+  const NOBODY = { uid: 65534, gid: 65534 };
+  beforeEach(async () => {
+    base = await mkdtemp(join(tmpdir(), 'nv12v-dsa-'));
+    const vmDir = join(base, 'vms', 'desk');
+    const runDir = join(base, 'run', 'desk');
+    await mkdir(vmDir, { recursive: true, mode: 0o700 });
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    secret = join(base, 'secret');
+    await writeFile(secret, 'secret', { mode: 0o600 });
+    files = { runDir, consoles: [join(runDir, 'serial.sock')], rootOnly: [join(runDir, 'qmp.sock')], serialLog: join(vmDir, 'serial.log') };
+  });
+  afterEach(async () => rm(base, { recursive: true, force: true }));
+
+  const secretState = async () => {
+    const st = await stat(secret);
+    return { uid: st.uid, mode: st.mode & 0o7777, nlink: st.nlink };
+  };
+
+  it('refuses a console name that is a link, and gives nothing behind it away', async () => {
+    await symlink(secret, files.consoles[0]!);
+    await expect(grantConsoleAccess(files, NOBODY)).rejects.toThrow(/is not a socket/);
+    expect(await secretState()).toEqual({ uid: 0, mode: 0o600, nlink: 1 });
+  });
+
+  it('refuses a serial log that is a link, and makes no second name for what it points at', async () => {
+    await symlink(secret, files.serialLog);
+    await expect(grantConsoleAccess(files, NOBODY)).rejects.toThrow(/is not a regular file/);
+    expect(await secretState()).toEqual({ uid: 0, mode: 0o600, nlink: 1 });
+    expect(await readdir(files.runDir)).toEqual([]);
+  });
+
+  it("links no log from a VM folder that is not root's", async () => {
+    const vmDir = join(base, 'vms', 'desk');
+    await writeFile(files.serialLog, 'log', { mode: 0o600 });
+    await chown(vmDir, NOBODY.uid, NOBODY.gid);
+    await chmod(vmDir, 0o700);
+    const grant = await grantConsoleAccess(files, NOBODY);
+    expect(grant.serialLog).toBe(files.serialLog);
+    expect(await readdir(files.runDir)).toEqual([]);
+    expect((await stat(files.serialLog)).uid).toBe(0);
   });
 });

@@ -4,8 +4,11 @@
 // the VM's run folder becomes search-only (0711, nothing listable); QMP (it controls a root
 // process) is forced to root-only 0600 first. The log lives in the VM's root-only folder
 // (beside its disks), so the user gets a second name for it in the run folder: a hard link.
-import { chmod, chown, link, lstat, stat, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+// Nothing here may be turned on a root file: both folders must be root's (no one else can
+// put a name in them), every file is checked by lstat for its kind, owners change by
+// lchown (never through a link), and link(2) never follows the name it links.
+import { chmod, lchown, link, lstat, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { blockedPath, type Credentials } from './run-as-user.js';
 
 interface NodeStat {
@@ -23,12 +26,13 @@ export interface ConsoleFs {
   /** Follows symlinks, as the kernel does for the caller's path lookup (for the reachability check). */
   stat: (path: string) => Promise<{ uid: number; gid: number; mode: number }>;
   chmod: (path: string, mode: number) => Promise<void>;
+  /** Never follows a link (lchown). */
   chown: (path: string, uid: number, gid: number) => Promise<void>;
   link: (existing: string, newPath: string) => Promise<void>;
   unlink: (path: string) => Promise<void>;
 }
 
-const realFs: ConsoleFs = { lstat, stat, chmod, chown, link, unlink };
+const realFs: ConsoleFs = { lstat, stat, chmod, chown: lchown, link, unlink };
 
 export interface VmConsoleFiles {
   /** The VM's run folder: every socket below sits directly in it. */
@@ -92,7 +96,11 @@ export async function grantConsoleAccess(files: VmConsoleFiles, who: Credentials
 
   let serialLog = files.serialLog;
   let problem: string | null = null;
-  const log = await lstatOrNull(fs, files.serialLog);
+  const logDir = await lstatOrNull(fs, dirname(files.serialLog));
+  // A VM folder an older Nova made over to a user is theirs to fill with names: no log from there.
+  const logFolderIsRoots = logDir !== null && logDir.isDirectory() && logDir.uid === 0;
+  if (!logFolderIsRoots) problem = `the serial log's folder ${dirname(files.serialLog)} is not root's, so its log is not handed over; start the VM again to have it taken back`;
+  const log = logFolderIsRoots ? await lstatOrNull(fs, files.serialLog) : null;
   if (log) {
     if (!log.isFile()) throw new Error(`${files.serialLog} is not a regular file`);
     const linked = serialLogLink(files);

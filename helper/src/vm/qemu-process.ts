@@ -1,9 +1,11 @@
 // QEMU as an OS process: started detached through the ProcessRunner (its own session, so
 // it outlives the helper; fds 0-2 only; the runner's clean environment), recognised later
 // by pid + start time + a command line naming the VM, waited for and killed with bounded waits.
+import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { NovaError } from '../../../src-shared/errors.js';
+import { loadPeercredAddon, socketFd } from '../auth/peer-credentials.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import { processCmdline, processStartTime } from '../util/proc-stat.js';
 
@@ -19,7 +21,8 @@ export async function spawnQemu(
   opts: { logPath: string; uid?: number; gid?: number; runner?: ProcessRunner },
 ): Promise<SpawnedQemu> {
   const runner = opts.runner ?? new ProcessRunner();
-  const log = await open(opts.logPath, 'a', 0o600);
+  // The log's folder is root's and the old log was removed: a link found here was not Nova's.
+  const log = await open(opts.logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
     const child = await runner.spawnDetached({
       argv,
@@ -62,6 +65,18 @@ export async function waitForSocket(path: string, timeoutMs: number, gone: () =>
     await sleep(10);
   }
   throw new NovaError('timeout', `QEMU's QMP socket ${path} was not ready within ${timeoutMs} ms`);
+}
+
+/**
+ * A check for QmpClient.connect: the socket's listener must be QEMU `pid` itself. The
+ * runtime dir of a QEMU run as a user is that user's, who could put any socket at the
+ * QMP name; the helper says nothing to one that is not this VM's QEMU.
+ */
+export function expectQemuPeer(pid: number): (socket: Socket) => void {
+  return (socket) => {
+    const peer = loadPeercredAddon().getPeerCredentials(socketFd(socket)).pid;
+    if (peer !== pid) throw new NovaError('failed_precondition', `the QMP socket is held by pid ${peer}, not by the VM's QEMU (pid ${pid}); the helper did not talk to it`);
+  };
 }
 
 /** Alive and the same process: a zombie counts as gone. */

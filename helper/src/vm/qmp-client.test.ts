@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isNovaError } from '../../../src-shared/errors.js';
+import { expectQemuPeer } from './qemu-process.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
 
 type Reply = (cmd: { execute: string; arguments?: Record<string, unknown>; id?: string }, sock: Socket) => void;
@@ -30,6 +31,7 @@ beforeEach(async () => {
   handler = (cmd, sock) => send(sock, { return: {}, id: cmd.id });
   server = createServer((sock) => {
     sockets.push(sock);
+    sock.on('error', () => undefined); // a client that hangs up unread resets the connection
     send(sock, { QMP: { version: { qemu: { major: 7, minor: 2, micro: 0 } }, capabilities: ['oob'] } });
     let buf = '';
     sock.setEncoding('utf8');
@@ -132,6 +134,17 @@ describe('QmpClient', () => {
   it('reports a missing socket as unavailable', async () => {
     const err = await QmpClient.connect(join(dir, 'none.sock')).catch((e: unknown) => e);
     expect(isNovaError(err, 'unavailable')).toBe(true);
+  });
+
+  it("says nothing to a socket whose listener is not the VM's QEMU", async () => {
+    const path = join(dir, 'qmp.sock');
+    // The fake server runs in this process: its listener's pid is ours.
+    const wrong = QmpClient.connect(path, { timeoutMs: 1_000, label: 'VM web1', verifyPeer: expectQemuPeer(process.pid + 1) });
+    await expect(wrong).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringMatching(/^VM web1: the QMP socket is held by pid \d+, not by the VM's QEMU/) });
+    expect(received).toEqual([]);
+    const right = await QmpClient.connect(path, { timeoutMs: 1_000, verifyPeer: expectQemuPeer(process.pid) });
+    expect(received.map((c) => c.execute)).toEqual(['qmp_capabilities']);
+    right.close();
   });
 
   it('delivers asynchronous events', async () => {

@@ -3,7 +3,7 @@
 // a debug transcript, and a synthetic SHUTDOWN when the socket drops (as Incus's qmp
 // package does) so whoever cleans up after a VM always hears about its end.
 import { createConnection, type Socket } from 'node:net';
-import { NovaError } from '../../../src-shared/errors.js';
+import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { Logger } from '../util/logger.js';
 
 export const QMP_DEFAULT_TIMEOUT_MS = 5_000;
@@ -68,9 +68,10 @@ export class QmpClient {
 
   /**
    * Connects, reads the greeting and negotiates capabilities, each bounded by timeoutMs.
-   * `label` names whose monitor this is in every error ("VM web1").
+   * `label` names whose monitor this is in every error ("VM web1"). `verifyPeer` runs
+   * once connected, before a byte is read or written; what it throws ends the connect.
    */
-  static async connect(path: string, opts: { timeoutMs?: number; logger?: Logger; label?: string } = {}): Promise<QmpClient> {
+  static async connect(path: string, opts: { timeoutMs?: number; logger?: Logger; label?: string; verifyPeer?: (socket: Socket) => void } = {}): Promise<QmpClient> {
     const timeoutMs = opts.timeoutMs ?? QMP_DEFAULT_TIMEOUT_MS;
     const socket = createConnection(path);
     const prefix = opts.label ? `${opts.label}: ` : '';
@@ -83,6 +84,20 @@ export class QmpClient {
         clearTimeout(timer);
         resolve();
       };
+      if (opts.verifyPeer) {
+        const verify = opts.verifyPeer;
+        socket.pause();
+        socket.once('connect', () => {
+          try {
+            verify(socket);
+            socket.resume();
+          } catch (err) {
+            clearTimeout(timer);
+            reject(isNovaError(err) ? new NovaError(err.code, `${prefix}${err.message}`, err.details) : err);
+            socket.destroy();
+          }
+        });
+      }
       socket.once('error', (err) => {
         clearTimeout(timer);
         reject(new NovaError('unavailable', `${prefix}cannot connect to QMP at ${path}: ${err.message}`));

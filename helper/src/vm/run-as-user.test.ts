@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { blockedPath } from './run-as-user.js';
+import type { VmDefinition } from '../../../src-shared/vm.js';
+import { blockedPath, checkQemuUserReach } from './run-as-user.js';
 
 const tree: Record<string, { uid: number; gid: number; mode: number }> = {
   '/': { uid: 0, gid: 0, mode: 0o755 },
@@ -12,6 +13,14 @@ const tree: Record<string, { uid: number; gid: number; mode: number }> = {
   '/open/base.qcow2': { uid: 0, gid: 0, mode: 0o644 },
   '/open/secret.qcow2': { uid: 0, gid: 0, mode: 0o600 },
   '/open/group.qcow2': { uid: 0, gid: 1000, mode: 0o660 },
+  '/open/images': { uid: 0, gid: 0, mode: 0o700 },
+  '/open/run': { uid: 0, gid: 0, mode: 0o711 },
+  '/open/vms/root-vm': { uid: 0, gid: 0, mode: 0o700 },
+  '/open/vmlinuz': { uid: 0, gid: 0, mode: 0o644 },
+  '/open/initrd': { uid: 0, gid: 0, mode: 0o600 },
+  '/dev': { uid: 0, gid: 0, mode: 0o755 },
+  '/dev/net': { uid: 0, gid: 0, mode: 0o755 },
+  '/dev/net/tun': { uid: 0, gid: 0, mode: 0o600 },
 };
 const statFn = async (p: string) => {
   const st = tree[p];
@@ -36,5 +45,42 @@ describe('blockedPath', () => {
   });
   it('checks only the ancestors of a path about to be chowned', async () => {
     await expect(blockedPath('/open/vms/b', 'rw', user, true, statFn)).resolves.toBeNull();
+  });
+});
+
+const vm = (over: Partial<VmDefinition>): VmDefinition =>
+  ({
+    name: 'web',
+    disks: [{ id: 'disk0', path: '/open/vms/root-vm/disk0.qcow2', format: 'qcow2', owned: true, readOnly: false }],
+    iso: null,
+    kernel: null,
+    firmware: 'bios',
+    network: { mode: 'none' },
+    ...over,
+  }) as VmDefinition;
+
+describe('checkQemuUserReach', () => {
+  const ctx = (backing: string | null = null) => ({ runDir: '/open/run/web', vmDir: '/open/vms/root-vm', backingOf: async () => backing, ovmfCode: null, stat: statFn });
+
+  it("passes a VM whose own disk sits in root's 0700 folder: the helper makes the disk over, so only the folders above count", async () => {
+    await expect(checkQemuUserReach(vm({}), user, ctx())).resolves.toBeUndefined();
+  });
+
+  it('refuses, naming the path, a file the user cannot read, and never settles for root', async () => {
+    const def = vm({ kernel: { kernel: '/open/vmlinuz', initrd: '/open/initrd', cmdline: '' } });
+    await expect(checkQemuUserReach(def, user, ctx())).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: expect.stringMatching(/^VM web runs as the calling user \(uid 1000\), who cannot reach its initrd: \/open\/initrd \(no read right\)\..*never runs QEMU as root/),
+      details: { path: '/open/initrd', uid: 1000 },
+    });
+  });
+
+  it("refuses a backing file behind a folder the user cannot search, and a root-only tun device", async () => {
+    await expect(checkQemuUserReach(vm({}), user, ctx('/open/images/base.qcow2'))).rejects.toMatchObject({ message: expect.stringContaining('the backing file of disk disk0: /open/images (no search right)') });
+    await expect(checkQemuUserReach(vm({ network: { mode: 'nova', network: 'lab' } }), user, ctx())).rejects.toMatchObject({ details: { path: '/dev/net/tun' } });
+  });
+
+  it('refuses when the folders above the VM folder are closed to the user', async () => {
+    await expect(checkQemuUserReach(vm({}), user, { ...ctx(), vmDir: '/state/vms/web' })).rejects.toMatchObject({ message: expect.stringContaining('its folder: /state (no search right)') });
   });
 });

@@ -1,8 +1,10 @@
-// Whether QEMU can run as the calling user: every file it opens by name (its VM folder,
-// disks and their backing files, ISO, kernel, initrd) must be reachable with that user's
-// rights. When not, the helper runs QEMU as root and says why, instead of failing the start.
+// QEMU runs as the user who starts the VM (root only for root): every file it opens by
+// name must be reachable with that user's rights, which QEMU gets exactly as checked here
+// (uid and primary gid, no supplementary groups: the spawn drops them). When one is not,
+// the start is refused with the path named; the helper never runs QEMU as root instead.
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 
 export interface Credentials {
@@ -11,6 +13,7 @@ export interface Credentials {
 }
 
 type StatLike = { uid: number; gid: number; mode: number };
+type StatFn = (path: string) => Promise<StatLike>;
 
 /** The rwx bits (0-7) that apply to this user, as the kernel picks them (owner, group, other). */
 function bitsFor(st: StatLike, who: Credentials): number {
@@ -21,10 +24,10 @@ function bitsFor(st: StatLike, who: Credentials): number {
 
 /**
  * Null when `who` can reach `path` (search on every ancestor) and has `need` on it;
- * otherwise the first path in the way and the right it lacks. `chowned` paths are
- * about to be given to the user, so only their ancestors count.
+ * otherwise the first path in the way and the right it lacks. `handedOver` paths are
+ * given to the user by the helper, so only the folders above them count.
  */
-export async function blockedPath(path: string, need: 'r' | 'rw', who: Credentials, chowned = false, statFn: (p: string) => Promise<StatLike> = stat): Promise<string | null> {
+export async function blockedPath(path: string, need: 'r' | 'rw', who: Credentials, handedOver = false, statFn: StatFn = stat): Promise<string | null> {
   const ancestors: string[] = [];
   for (let d = dirname(path); ; d = dirname(d)) {
     ancestors.unshift(d);
@@ -34,7 +37,7 @@ export async function blockedPath(path: string, need: 'r' | 'rw', who: Credentia
     const st = await statFn(dir).catch(() => null);
     if (!st || (bitsFor(st, who) & 1) === 0) return `${dir} (no search right)`;
   }
-  if (chowned) return null;
+  if (handedOver) return null;
   const st = await statFn(path).catch(() => null);
   if (!st) return `${path} (missing)`;
   const want = need === 'rw' ? 6 : 4;
@@ -44,41 +47,48 @@ export async function blockedPath(path: string, need: 'r' | 'rw', who: Credentia
 const TUN_DEVICE = '/dev/net/tun';
 
 export interface QemuUserContext {
-  /** The VM's runtime dir and folder, which are handed to the user. */
+  /** The VM's folder and runtime dir: the helper keeps them and gives QEMU's user what is inside, so only the folders above count. */
   runDir: string;
   vmDir: string;
   backingOf: (path: string) => Promise<string | null>;
   ovmfCode: string | null;
-  /** Told why QEMU runs as root when it does. */
-  onRoot: (why: string) => void;
+  /** Follows links, as QEMU's own lookups will (tests pass a fake tree). */
+  stat?: StatFn;
 }
 
 /**
- * The user QEMU runs as: `who` when every file QEMU opens by name is reachable with
- * their rights, root (null) otherwise, with the path in the way told to `onRoot`.
+ * Refuses, naming the path in the way, when QEMU run as `who` could not open every
+ * file it opens by name. The VM's own files (its disks, seed, UEFI variables, serial
+ * log) are handed to `who` by the helper; everything else (an image used as it is, a
+ * backing file, an ISO, a kernel, the tun device) must already be theirs to reach.
+ * QEMU is never run as root in their place.
  */
-export async function chooseQemuUser(def: VmDefinition, who: Credentials | null, ctx: QemuUserContext): Promise<Credentials | null> {
-  if (!who || who.uid === 0) return null;
-  const checks: Array<[string, 'r' | 'rw', boolean]> = [
-    [ctx.runDir, 'rw', true],
-    [ctx.vmDir, 'rw', true],
+export async function checkQemuUserReach(def: VmDefinition, who: Credentials, ctx: QemuUserContext): Promise<void> {
+  const checks: Array<[string, 'r' | 'rw', boolean, string]> = [
+    [ctx.runDir, 'rw', true, 'its runtime folder'],
+    [ctx.vmDir, 'rw', true, 'its folder'],
   ];
   for (const d of def.disks) {
-    checks.push([d.path, d.readOnly ? 'r' : 'rw', d.owned]);
+    if (!d.owned) checks.push([d.path, d.readOnly ? 'r' : 'rw', false, `disk ${d.id}`]);
     const backing = await ctx.backingOf(d.path);
-    if (backing) checks.push([backing, 'r', false]);
+    if (backing) checks.push([backing, 'r', false, `the backing file of disk ${d.id}`]);
   }
-  for (const p of [def.iso, def.kernel?.kernel, def.kernel?.initrd]) if (p) checks.push([p, 'r', false]);
-  if (def.firmware === 'uefi' && ctx.ovmfCode) checks.push([ctx.ovmfCode, 'r', false]);
+  if (def.iso) checks.push([def.iso, 'r', false, 'its ISO']);
+  if (def.kernel) checks.push([def.kernel.kernel, 'r', false, 'its kernel']);
+  if (def.kernel?.initrd) checks.push([def.kernel.initrd, 'r', false, 'its initrd']);
+  if (def.firmware === 'uefi' && ctx.ovmfCode) checks.push([ctx.ovmfCode, 'r', false, 'the UEFI firmware']);
   // The tap is made for this user, but QEMU still opens it through the tun device, which
   // udev leaves open to all on a desktop and some hosts keep root-only.
-  if (def.network.mode === 'nova') checks.push([TUN_DEVICE, 'rw', false]);
-  for (const [path, need, chowned] of checks) {
-    const blocked = await blockedPath(path, need, who, chowned);
+  if (def.network.mode === 'nova') checks.push([TUN_DEVICE, 'rw', false, 'the tun device (Nova networks)']);
+  for (const [path, need, handedOver, what] of checks) {
+    const blocked = await blockedPath(path, need, who, handedOver, ctx.stat);
     if (blocked) {
-      ctx.onRoot(blocked);
-      return null;
+      throw new NovaError(
+        'failed_precondition',
+        `VM ${def.name} runs as the calling user (uid ${who.uid}), who cannot reach ${what}: ${blocked}. ` +
+          `Give that user access to it, or start the VM as root; Nova never runs QEMU as root for another user`,
+        { path, blocked, uid: who.uid },
+      );
     }
   }
-  return who;
 }

@@ -2,13 +2,14 @@
 // moments) or full (each disk copied by `qemu-img convert -p`, with progress per disk).
 // A cancel stops qemu-img where it is, and the clone's folder and records are removed:
 // no VM, no folder and no disk are left of it.
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { QemuImg } from './qemu-img.js';
 import type { VmLayout } from './vm-layout.js';
+import { makeVmFolder } from './vm-runtime-files.js';
 import type { VmStore } from './vm-store.js';
 
 export class VmCloner {
@@ -22,8 +23,7 @@ export class VmCloner {
   async clone(source: VmDefinition, target: string, linked: boolean, op: OperationHandle): Promise<VmDefinition> {
     if (await this.store.exists(target)) throw new NovaError('already_exists', `VM ${target} already exists`);
     if (linked && !source.template) throw new NovaError('failed_precondition', `a linked clone needs a template: mark ${source.name} as a template first`);
-    const dir = this.layout.vmDir(target);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const dir = await makeVmFolder(this.layout, target);
     op.onUndo(async () => {
       await rm(dir, { recursive: true, force: true });
       await this.store.removeAll(target);

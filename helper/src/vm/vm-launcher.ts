@@ -3,7 +3,6 @@
 // guests that talk on their serial console. Each step reports its phase; a cancel or a
 // failure at any point kills QEMU and gives everything back, leaving the VM stopped.
 import { randomBytes } from 'node:crypto';
-import { chown } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmState } from '../../../src-shared/vm.js';
@@ -12,9 +11,9 @@ import type { Logger } from '../util/logger.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
 import { buildQemuArgv } from './qemu-argv.js';
-import { isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
+import { expectQemuPeer, isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
-import { chooseQemuUser, type Credentials } from './run-as-user.js';
+import { checkQemuUserReach, type Credentials } from './run-as-user.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
@@ -85,18 +84,16 @@ export class VmLauncher {
     const name = def.name;
     const { signal } = steps;
     const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
-    const paths = await this.o.files.prepare(def);
-    const user = await chooseQemuUser(def, runAs, {
-      runDir: this.o.layout.vmRunDir(name),
-      vmDir: this.o.layout.vmDir(name),
-      backingOf: this.o.backingOf,
-      ovmfCode: this.o.ovmfCode,
-      onRoot: (why) => this.o.logger.info({ vm: name, uid: runAs?.uid, why }, 'QEMU runs as root: the calling user cannot reach everything it needs'),
-    });
+    // QEMU runs as the caller, root only for root: never as root on a user's behalf.
+    const user = runAs && runAs.uid !== 0 ? runAs : null;
+    await this.o.files.claim(def);
     if (user) {
-      const owned = def.disks.filter((d) => d.owned).map((d) => d.path);
-      for (const p of [this.o.layout.vmRunDir(name), this.o.layout.vmDir(name), ...owned]) await chown(p, user.uid, user.gid);
+      await checkQemuUserReach(def, user, { runDir: this.o.layout.vmRunDir(name), vmDir: this.o.layout.vmDir(name), backingOf: this.o.backingOf, ovmfCode: this.o.ovmfCode });
     }
+    const paths = await this.o.files.prepare(def, user).catch(async (err: unknown) => {
+      await this.o.files.remove(name, null).catch(() => undefined);
+      throw err;
+    });
     const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
     const logPath = this.o.layout.qemuLog(name);
@@ -113,7 +110,7 @@ export class VmLauncher {
         steps.phase('writing the cloud-init seed');
         const nic = def.network.mode === 'none' ? null : { mac: tap?.mac ?? null };
         await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic }), { runner: this.o.runner, signal });
-        if (user) await chown(seed, user.uid, user.gid);
+        await this.o.files.handOver(seed, user);
       }
       if (signal.aborted) throw cancelled(name);
       const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed });
@@ -153,7 +150,12 @@ export class VmLauncher {
       await this.o.files.saveRecord(name, record);
       const gone = async () => !(await isAlive(spawned.pid, spawned.startTime));
       await waitForSocket(paths.qmpSocket, this.o.qmpReadyTimeoutMs, gone, signal);
-      const qmp = await QmpClient.connect(paths.qmpSocket, { timeoutMs: this.o.qmpTimeoutMs, label: `VM ${name}`, logger: this.o.logger.child({ vm: name, component: 'qmp' }) });
+      const qmp = await QmpClient.connect(paths.qmpSocket, {
+        timeoutMs: this.o.qmpTimeoutMs,
+        label: `VM ${name}`,
+        logger: this.o.logger.child({ vm: name, component: 'qmp' }),
+        verifyPeer: expectQemuPeer(spawned.pid),
+      });
       try {
         if (signal.aborted) throw cancelled(name);
         if (vncPassword) await qmp.setVncPassword(vncPassword);

@@ -9,7 +9,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
-import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
+import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
@@ -59,7 +59,7 @@ export interface VmManagerOptions {
 }
 
 export interface StartOptions {
-  /** Run QEMU as this user (its disks and sockets are chowned to it); root when absent. */
+  /** Run QEMU as this user (the VM's own files made over to it); root when absent. */
   runAsUid?: number;
   runAsGid?: number;
 }
@@ -119,8 +119,8 @@ export class VmManager {
 
   /** Creates the folders and reattaches to VMs whose QEMU still runs (helper restart), all at once. */
   async init(): Promise<void> {
-    // Search-only for others: a VM's QEMU running as its user reaches its own folder
-    // (0700, owned by that user); the records beside it stay 0600.
+    // Search-only for others: a VM's QEMU running as its user reaches the files made over
+    // to it in the VM's own root folder (0711); the records beside it stay 0600.
     await mkdir(this.layout.vmsDir, { recursive: true, mode: 0o711 });
     await chmod(this.layout.vmsDir, 0o711);
     await mkdir(this.layout.imagesDir, { recursive: true, mode: 0o700 });
@@ -129,7 +129,7 @@ export class VmManager {
     const names = await this.store.listNames();
     await Promise.all(
       names.map((name) =>
-        this.operations.exclusive([vmRef(name)], 'recovery', null, () => this.recover(name)).catch((err: unknown) => {
+        this.operations.exclusive([vmRef(name)], 'recovery', null, () => this.files.takeBackFolder(name).then(() => this.recover(name))).catch((err: unknown) => {
           this.opts.logger.error({ err, vm: name }, 'recovery failed');
         }),
       ),
@@ -237,6 +237,7 @@ export class VmManager {
     await this.operations.run(spec, requester, async (op) => {
       const def = await this.store.loadDefinition(source);
       if (this.live.has(source)) throw new NovaError('failed_precondition', `VM ${source} is running: stop it before cloning`);
+      await this.files.claim(def);
       return this.cloner.clone(def, target, linked, op);
     });
     return this.get(target);
@@ -312,21 +313,21 @@ export class VmManager {
   /** With RAM while the VM runs, disks only while it is stopped. */
   async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null): Promise<Snapshot> {
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
-      const def = await this.store.loadDefinition(name);
+      const def = await this.stoppedFilesChecked(name);
       return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op);
     });
   }
 
   async snapshotRestore(name: string, snap: string, requester: Requester | null = null): Promise<void> {
     await this.operations.run({ kind: 'vm.snapshotRestore', resource: vmRef(name), title: `restore of snapshot '${snap}'` }, requester, async (op) => {
-      const def = await this.store.loadDefinition(name);
+      const def = await this.stoppedFilesChecked(name);
       await this.snapshots.restore(def, snap, this.live.get(name)?.qmp ?? null, op);
     });
   }
 
   async snapshotDelete(name: string, snap: string, requester: Requester | null = null): Promise<void> {
     await this.operations.run({ kind: 'vm.snapshotDelete', resource: vmRef(name), title: `deletion of snapshot '${snap}'` }, requester, async (op) => {
-      const def = await this.store.loadDefinition(name);
+      const def = await this.stoppedFilesChecked(name);
       await this.snapshots.delete(def, snap, this.live.get(name)?.qmp ?? null, op);
     });
   }
@@ -350,6 +351,13 @@ export class VmManager {
       await work(rt);
       return this.get(name);
     });
+  }
+
+  /** The definition; when the VM is stopped, qemu-img is about to open its disks by name as root: no links among them. */
+  private async stoppedFilesChecked(name: string): Promise<VmDefinition> {
+    const def = await this.store.loadDefinition(name);
+    if (!this.live.has(name)) await this.files.claim(def);
+    return def;
   }
 
   private running(name: string): VmRuntime {

@@ -2,7 +2,7 @@
 // image, overlays on a template's disks, or an image used as it is) and the changes
 // `vm.update` makes to a stopped VM. Every caller path is resolved before anything is
 // made; whatever was made is removed again when the create fails or is cancelled.
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
@@ -13,6 +13,7 @@ import type { PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort } from './vm-network.js';
+import { makeVmFolder } from './vm-runtime-files.js';
 import type { VmStore } from './vm-store.js';
 
 export interface ProvisionerOptions {
@@ -54,8 +55,7 @@ export class VmProvisioner {
     const cloudInit = spec.cloudInit ? await cloudInitDefinition(spec.cloudInit, null, { runner: this.o.runner, signal }) : null;
     op.throwIfCancelled();
 
-    const dir = this.o.layout.vmDir(spec.name);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const dir = await makeVmFolder(this.o.layout, spec.name);
     op.onUndo(async () => {
       await rm(dir, { recursive: true, force: true });
       await store.removeAll(spec.name);

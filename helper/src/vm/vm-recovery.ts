@@ -4,7 +4,7 @@
 // check). A QEMU whose monitor does not answer within the deadline is killed: one the
 // helper cannot control is worse than none.
 import type { Logger } from '../util/logger.js';
-import { isQemuOfVm, killQemu, tailFile, waitForExit } from './qemu-process.js';
+import { expectQemuPeer, isQemuOfVm, killQemu, tailFile, waitForExit } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import type { RuntimeRecord } from './vm-store.js';
@@ -24,7 +24,12 @@ export async function recoverRuntime(name: string, record: RuntimeRecord, o: Rec
   if (!(await isQemuOfVm(record.pid, record.startTime, name))) return gone(record, o);
   let qmp: QmpClient | null = null;
   try {
-    qmp = await QmpClient.connect(record.qmpSocket, { timeoutMs: o.qmpTimeoutMs, label: `VM ${name}`, logger: o.logger.child({ vm: name, component: 'qmp' }) });
+    qmp = await QmpClient.connect(record.qmpSocket, {
+      timeoutMs: o.qmpTimeoutMs,
+      label: `VM ${name}`,
+      logger: o.logger.child({ vm: name, component: 'qmp' }),
+      verifyPeer: expectQemuPeer(record.pid),
+    });
     const status = await qmp.queryStatus();
     const initial = status.status === 'paused' ? 'paused' : 'running';
     o.logger.info({ vm: name, pid: record.pid }, 'reattached to running VM');

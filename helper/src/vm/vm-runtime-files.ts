@@ -1,14 +1,34 @@
 // What a running VM leaves on the host besides QEMU itself: its runtime dir of sockets,
 // its logs, its runtime record and its tap. Made fresh before QEMU starts, and removed
 // (or kept as a `crashed` record) when QEMU ends, whichever way it ended.
-import { copyFile, mkdir, rm, stat, unlink } from 'node:fs/promises';
+// The VM's folder is always root's: a QEMU run as a user gets the VM's own files made
+// over to it one by one, by descriptor, and a runtime dir of its own for its sockets,
+// never the folder, so no name the helper later writes, renames or chowns is theirs to
+// change. Every change goes through safe-fs (no link followed, planted or not).
+import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
+import { checkConfinedFile, chownConfined, claimFolder, removeConfined, ROOT_OWNER, writeConfined, type Owner } from '../safe-fs/confined-write.js';
 import type { Logger } from '../util/logger.js';
 import type { VmRuntimePaths } from './qemu-argv.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
 import type { RuntimeRecord, VmStore } from './vm-store.js';
+
+/**
+ * A new VM's folder, root's and empty. One left from an earlier VM of that name (deleted
+ * with its disks kept, perhaps made over to a user by an older Nova) is refused, never reused.
+ */
+export async function makeVmFolder(layout: VmLayout, name: string): Promise<string> {
+  const dir = layout.vmDir(name);
+  await mkdir(layout.vmsDir, { recursive: true, mode: 0o711 });
+  await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+    throw new NovaError('already_exists', `the folder ${dir} is left from an earlier VM named ${name} (deleted with its disks kept?): move its files away and remove it, or choose another name`, { path: dir });
+  });
+  return dir;
+}
 
 export class VmRuntimeFiles {
   constructor(
@@ -19,19 +39,59 @@ export class VmRuntimeFiles {
     private readonly ovmfVars: string | undefined,
   ) {}
 
-  /** An empty runtime dir, no logs of the previous run, and the VM's own UEFI variables. */
-  async prepare(def: VmDefinition): Promise<VmRuntimePaths> {
-    const paths = this.layout.runtimePaths(def.name);
-    const runDir = this.layout.vmRunDir(def.name);
-    await rm(runDir, { recursive: true, force: true });
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
-    await mkdir(this.layout.vmDir(def.name), { recursive: true, mode: 0o700 });
-    await unlink(paths.serialLog).catch(() => undefined);
-    await rm(this.layout.qemuLog(def.name), { force: true });
-    if (def.firmware === 'uefi' && this.ovmfVars && !(await stat(paths.uefiVars).catch(() => null))) {
-      await copyFile(this.ovmfVars, paths.uefiVars);
+  /** At helper start: a folder an older Nova made over to the user its QEMU ran as is root's again before anything touches it. */
+  async takeBackFolder(name: string): Promise<void> {
+    const dir = this.layout.vmDir(name);
+    const st = await lstat(dir).catch(() => null);
+    if (!st || st.uid === 0) return;
+    // 0711: a QEMU still running as that user keeps reaching its files by name.
+    await claimFolder(this.layout.vmsDir, dir, { mode: 0o711, what: `the folder of VM ${name}` });
+    this.logger.warn({ vm: name, formerOwner: st.uid }, "took back a VM's folder that an older Nova made over to a user");
+  }
+
+  /**
+   * The VM's folder root's again (an older Nova made it over to users) and its own files
+   * checked, unchanged: regular files of one name, no links. Before anything is given away.
+   */
+  async claim(def: VmDefinition): Promise<void> {
+    const root = this.layout.vmsDir;
+    await claimFolder(root, this.layout.vmDir(def.name), { what: `the folder of VM ${def.name}` });
+    for (const d of def.disks) if (d.owned) await checkConfinedFile(root, d.path, `disk ${d.id} of VM ${def.name}`);
+    const vars = this.layout.runtimePaths(def.name).uefiVars;
+    if (await lstat(vars).catch(() => null)) await checkConfinedFile(root, vars, `the UEFI variables of VM ${def.name}`);
+  }
+
+  /**
+   * An empty runtime dir (the user's, when QEMU runs as one), no logs of the previous run,
+   * the VM's own UEFI variables, and every file QEMU opens in the VM's folder made over
+   * to the user QEMU runs as (`user`, or root).
+   */
+  async prepare(def: VmDefinition, user: Owner | null): Promise<VmRuntimePaths> {
+    const name = def.name;
+    const paths = this.layout.runtimePaths(name);
+    const vms = this.layout.vmsDir;
+    const owner = user ?? ROOT_OWNER;
+    // Search only for QEMU's user, who opens the files made over to it by name; nothing listable.
+    await claimFolder(vms, this.layout.vmDir(name), { mode: user ? 0o711 : 0o700, what: `the folder of VM ${name}` });
+    const runDir = this.layout.vmRunDir(name);
+    await removeConfined(this.layout.runDir, runDir, `the runtime folder of VM ${name}`);
+    await claimFolder(this.layout.runDir, runDir, { mode: 0o700, owner, what: `the runtime folder of VM ${name}` });
+    const seedTmp = `${this.layout.cloudInitSeed(name)}.tmp`; // an older Nova's temporary seed name
+    for (const f of [paths.serialLog, this.layout.qemuLog(name), seedTmp]) await removeConfined(vms, f);
+    // QEMU appends the guest's serial output to a log it opens by name: made here, so it never creates one.
+    await writeConfined(vms, paths.serialLog, '', 0o600, `the serial log of VM ${name}`);
+    const own: string[] = [paths.serialLog, ...def.disks.filter((d) => d.owned).map((d) => d.path)];
+    if (def.firmware === 'uefi' && this.ovmfVars) {
+      if (!(await lstat(paths.uefiVars).catch(() => null))) await writeConfined(vms, paths.uefiVars, await readFile(this.ovmfVars), 0o600);
+      own.push(paths.uefiVars);
     }
+    for (const f of own) await this.handOver(f, user);
     return paths;
+  }
+
+  /** Makes one of the VM's own files (in its folder) over to the user QEMU runs as, or back to root. */
+  async handOver(path: string, user: Owner | null): Promise<void> {
+    await chownConfined(this.layout.vmsDir, path, user ?? ROOT_OWNER, 0o600);
   }
 
   /** Written before QMP is up, so a helper killed right then still finds (and can kill) the QEMU. */
@@ -41,14 +101,14 @@ export class VmRuntimeFiles {
 
   /** After a stop: nothing of the run remains. */
   async remove(name: string, record: RuntimeRecord | null): Promise<void> {
-    await rm(this.layout.vmRunDir(name), { recursive: true, force: true });
+    await this.removeRunDir(name);
     if (record?.tap) await this.releaseTap(name, record.tap);
     await this.store.removeRuntime(name);
   }
 
   /** After a crash: the sockets and tap go, the record stays with the reason until the VM is started or stopped. */
   async markCrashed(name: string, record: RuntimeRecord, reason: string): Promise<void> {
-    await rm(this.layout.vmRunDir(name), { recursive: true, force: true });
+    await this.removeRunDir(name);
     if (record.tap) await this.releaseTap(name, record.tap);
     await this.store.saveRuntime(name, { ...record, crashed: { reason, at: new Date().toISOString() } });
     this.logger.warn({ vm: name, reason }, 'VM crashed');
@@ -66,14 +126,20 @@ export class VmRuntimeFiles {
   /** A deleted VM's files; with `keepDisks`, the disks it owns stay in its folder. */
   async removeVm(def: VmDefinition, keepDisks: boolean): Promise<void> {
     const dir = this.layout.vmDir(def.name);
+    const vms = this.layout.vmsDir;
     if (keepDisks) {
       const keep = new Set(def.disks.filter((d) => d.owned).map((d) => d.path));
       const files = [join(dir, 'serial.log'), this.layout.qemuLog(def.name), join(dir, 'cidata'), this.layout.cloudInitSeed(def.name), this.layout.runtimePaths(def.name).uefiVars];
-      for (const f of files) if (!keep.has(f)) await rm(f, { recursive: true, force: true });
+      for (const f of files) if (!keep.has(f)) await removeConfined(vms, f);
     } else {
-      await rm(dir, { recursive: true, force: true });
+      await removeConfined(vms, dir, `the folder of VM ${def.name}`);
     }
-    await rm(this.layout.vmRunDir(def.name), { recursive: true, force: true });
+    await this.removeRunDir(def.name);
     await this.store.removeAll(def.name);
+  }
+
+  /** The runtime dir may be a user's (their QEMU's sockets): removed without following anything in it. */
+  private async removeRunDir(name: string): Promise<void> {
+    await removeConfined(this.layout.runDir, this.layout.vmRunDir(name), `the runtime folder of VM ${name}`);
   }
 }
