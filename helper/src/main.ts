@@ -163,7 +163,7 @@ async function main(): Promise<number> {
       importPaths: new PathGuard(allowedRoots),
       emit,
     }),
-    ...networkHandlers({ networks }),
+    ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
   } satisfies HelperHandlers;
 
