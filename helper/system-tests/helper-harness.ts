@@ -52,6 +52,8 @@ export interface HelperOptions {
   extraArgs?: string[];
   /** Added to the helper's environment (what a careless launcher might pass on). */
   env?: Record<string, string>;
+  /** A command the helper's argv is appended to (a wrapper that sets up namespaces first). */
+  wrapper?: string[];
 }
 
 export async function startHelper(dir: string, options: HelperOptions = {}): Promise<RunningHelper> {
@@ -60,7 +62,8 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
   let output = '';
   const argv = [process.execPath, HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'info', ...(options.extraArgs ?? [])];
   // nsenter joins only the network namespace (`ip netns exec` would remount /sys and hide cgroups).
-  const cmd = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, ...argv] : argv;
+  const wrapped = [...(options.wrapper ?? []), ...argv];
+  const cmd = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, ...wrapped] : wrapped;
   const [file, ...args] = cmd as [string, ...string[]];
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
