@@ -196,8 +196,9 @@ describe('web mode WebSocket frames', () => {
     const ws = await openAsPage();
     // Three bytes each in UTF-8: the worst case of text without control characters.
     const text = `# ${'€'.repeat(NOVAFILE_TEXT_MAX_CHARS - 2)}`;
-    const result = await call(ws, 1, 'novafile.validate', { text });
-    expect(result.ok).toBe(true);
+    expect(await call(ws, 1, 'novafile.validate', { text })).toMatchObject({ ok: true });
+    // Six bytes each once in JSON (\u0001): the worst case of all.
+    expect(await call(ws, 2, 'novafile.validate', { text: '\u0001'.repeat(NOVAFILE_TEXT_MAX_CHARS) })).toMatchObject({ ok: true });
     ws.close();
   });
 });

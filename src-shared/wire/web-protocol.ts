@@ -18,11 +18,12 @@ export const WEB_TOKEN_PROTOCOL_PREFIX = 'nova-token.';
 
 /**
  * The largest message the server reads. The largest request any schema accepts is
- * novafile.validate's text: NOVAFILE_TEXT_MAX_CHARS code units, each at most 3 bytes of
- * UTF-8 (a surrogate pair is 4 bytes for 2 units), plus room for the call around it.
- * Calls the helper serves are bounded by its own, smaller frame limit.
+ * novafile.validate's text: NOVAFILE_TEXT_MAX_CHARS code units, each at most 6 bytes
+ * once in JSON (a control character or a lone surrogate is written `\u0001`; any other
+ * unit is at most 3 bytes of UTF-8), plus room for the call around it. Calls the helper
+ * serves are bounded by its own, smaller frame limit.
  */
-export const WEB_MAX_MESSAGE_BYTES = Math.max(3 * NOVAFILE_TEXT_MAX_CHARS + 64 * 1024, DEFAULT_MAX_FRAME_BYTES);
+export const WEB_MAX_MESSAGE_BYTES = Math.max(6 * NOVAFILE_TEXT_MAX_CHARS + 64 * 1024, DEFAULT_MAX_FRAME_BYTES);
 
 /** What a page offers when it opens a socket: the protocols it speaks, then its token. */
 export function webSocketProtocols(token: string | null, wanted: readonly string[]): string[] {
