@@ -13,7 +13,7 @@ import { CapsuleSchema, OciImageSchema, type MethodName, type ParamsIn } from '.
 import { CapsulesPage } from './pages/capsule-page.js';
 import { expect, test } from './support/fixtures.js';
 import { TEST_GUEST_CACHE } from './support/nova-stack.js';
-import { authCookie, callOverWeb } from './support/web-api.js';
+import { callOverWeb } from './support/web-api.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const RUN = randomBytes(2).toString('hex');
@@ -25,7 +25,7 @@ const WORK_DIR = join(TEST_GUEST_CACHE, `nv5e-${RUN}`);
 const TICK_COMMAND = `sh -c 'i=0; while true; do i=$((i+1)); echo "nv5e tick $i"; sleep 0.3; done'`;
 
 async function api<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
-  const envelope = await callOverWeb(origin, await authCookie(origin, token), method, params);
+  const envelope = await callOverWeb(origin, token, method, params);
   if (!envelope.ok) throw new Error(`${method} failed: ${envelope.error.code} ${envelope.error.message}`);
   return envelope.value;
 }

@@ -4,7 +4,7 @@
 import { HostReportSchema, type HostReport } from '../src-shared/index.js';
 import { HostPage, type StatusText } from './pages/host-page.js';
 import { expect, test } from './support/fixtures.js';
-import { authCookie, callOverWeb } from './support/web-api.js';
+import { callOverWeb } from './support/web-api.js';
 
 const STATUS_TEXT: Record<HostReport['items'][number]['status'], StatusText> = { ok: 'OK', warn: 'Warning', fail: 'Failed' };
 const GROUP_TITLES: Record<HostReport['items'][number]['group'], string> = {
@@ -19,7 +19,7 @@ const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 
 /** The report as the helper serves it to this web session (cached, so no second probe). */
 async function fetchReport(origin: string, token: string): Promise<HostReport> {
-  const envelope = await callOverWeb(origin, await authCookie(origin, token), 'host.check', { refresh: false });
+  const envelope = await callOverWeb(origin, token, 'host.check', { refresh: false });
   if (!envelope.ok) throw new Error(`host.check failed: ${envelope.error.code} ${envelope.error.message}`);
   return HostReportSchema.parse(envelope.value);
 }

@@ -51,7 +51,7 @@ test.describe('navigation', () => {
     expect(page.url()).not.toContain('token=');
     await shell.goTo('Devices');
     await page.reload();
-    // The reload is authorized by the cookie alone.
+    // The reload finds the token the tab kept.
     await expect(shell.heading).toHaveText('Devices');
   });
 

@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import { NetworkSchema, type MethodName, type Network, type ParamsIn } from '../src-shared/index.js';
 import { NetworksPage } from './pages/network-page.js';
 import { expect, test } from './support/fixtures.js';
-import { authCookie, callOverWeb } from './support/web-api.js';
+import { callOverWeb } from './support/web-api.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const RUN = randomBytes(2).toString('hex');
@@ -29,7 +29,7 @@ const SUBNET = `10.${OCTET}.7.1/24`;
 const TAKEN_SUBNET = `10.${OCTET}.8.1/24`;
 
 async function api<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
-  const envelope = await callOverWeb(origin, await authCookie(origin, token), method, params);
+  const envelope = await callOverWeb(origin, token, method, params);
   if (!envelope.ok) throw new Error(`${method} failed: ${envelope.error.code} ${envelope.error.message}`);
   return envelope.value;
 }

@@ -22,7 +22,7 @@ import { ImagesPage } from './pages/images-page.js';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
 import { expect, test } from './support/fixtures.js';
 import type { NovaStackInfo } from './support/nova-stack.js';
-import { authCookie, callOverWeb } from './support/web-api.js';
+import { callOverWeb } from './support/web-api.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const shot = (name: string) => ({ path: new URL(`operations-${name}.png`, ARTIFACTS).pathname });
@@ -68,7 +68,7 @@ async function expectNoTraceOf(nova: NovaStackInfo, name: string, where: { folde
 
 /** One NovaApi call over web mode, as another window of the app would make it. */
 async function callApi<M extends MethodName>(nova: NovaStackInfo, method: M, params: ParamsIn<M>, timeoutMs?: number): Promise<Envelope<unknown>> {
-  return callOverWeb(nova.origin, await authCookie(nova.origin, nova.token), method, params, timeoutMs);
+  return callOverWeb(nova.origin, nova.token, method, params, timeoutMs);
 }
 
 /** `image.import` of a 64 GiB sparse raw disk with 512 MiB of data: qemu-img converts it. */

@@ -20,7 +20,7 @@ import { VmConsolesCard } from './pages/vm-consoles-card.js';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
 import { test as base, expect } from './support/fixtures.js';
 import { NovaStack, type NovaStackInfo } from './support/nova-stack.js';
-import { authCookie, callOverWeb } from './support/web-api.js';
+import { callOverWeb } from './support/web-api.js';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const shot = (name: string) => ({ path: join(ARTIFACTS, `vm-spice-viewer-${name}.png`) });
@@ -29,7 +29,6 @@ const vmName = `nv3g-${randomBytes(3).toString('hex')}`;
 interface ViewerStack {
   readonly info: NovaStackInfo;
   readonly display: string;
-  readonly cookie: string;
   /** Viewer pids to stop at the end (the page reports them; a sweep catches the rest). */
   readonly viewers: number[];
 }
@@ -54,13 +53,12 @@ const test = base.extend<{ viewerStack: ViewerStack }>({
         webEnv: { DISPLAY: x.display, WAYLAND_DISPLAY: '', XDG_STATE_HOME: join(scratch, 'state') },
       });
       info = await stack.start();
-      await use({ info, display: x.display, cookie: await authCookie(info.origin, info.token), viewers });
+      await use({ info, display: x.display, viewers });
     } finally {
       const runDir = info?.runDir;
       for (const pid of viewers) killQuietly(pid);
       if (info) {
-        const cookie = await authCookie(info.origin, info.token).catch(() => null);
-        if (cookie) await callOverWeb(info.origin, cookie, 'vm.delete', { name: vmName, force: true }, 30_000).catch(() => undefined);
+        await callOverWeb(info.origin, info.token, 'vm.delete', { name: vmName, force: true }, 30_000).catch(() => undefined);
       }
       // VMs outlive their helper by design: anything of this stack's still running goes now.
       if (runDir) await killProcessesMentioning(runDir);
@@ -85,9 +83,9 @@ test.describe('Open in remote-viewer', () => {
   });
 
   test('opens the running VM in remote-viewer, which connects and shows the guest', async ({ page, viewerStack, pageProblems }) => {
-    const { info, cookie, display } = viewerStack;
+    const { info, display } = viewerStack;
     const call = async <T, M extends MethodName = MethodName>(method: M, params: ParamsIn<M>): Promise<T> => {
-      const r = (await callOverWeb(info.origin, cookie, method, params)) as Envelope<T>;
+      const r = (await callOverWeb(info.origin, info.token, method, params)) as Envelope<T>;
       if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
       return r.value;
     };

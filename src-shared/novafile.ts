@@ -1,6 +1,9 @@
 // Diagnostics from reading a NovaFile, shaped for editors, the CLI and the UI alike.
 import { z } from 'zod';
 
+/** The longest NovaFile text any surface takes (UTF-16 code units, as zod counts them). */
+export const NOVAFILE_TEXT_MAX_CHARS = 1024 * 1024;
+
 export const NovaFileDiagnosticSchema = z.strictObject({
   severity: z.enum(['error', 'warning']),
   file: z.string(),

@@ -17,7 +17,7 @@ export class AppShell {
     this.heading = page.getByRole('heading', { level: 1 });
   }
 
-  /** Opens the URL `nova web` printed (the token is traded for a cookie there). */
+  /** Opens the URL `nova web` printed (the page keeps its token in the tab). */
   async open(url: string): Promise<void> {
     await this.page.goto(url);
   }

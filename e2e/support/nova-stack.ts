@@ -25,6 +25,8 @@ export interface NovaStackInfo {
   readonly importDir: string;
   /** The helper's state dir, to check what an operation left behind. */
   readonly stateDir: string;
+  /** The helper's socket, for a second `nova web` in front of the same helper. */
+  readonly socket: string;
 }
 
 export interface NovaStackOptions {
@@ -105,7 +107,7 @@ export class NovaStack {
       const parsed = new URL(url);
       const token = parsed.searchParams.get('token');
       if (!token) throw new Error(`nova web printed a URL without a token: ${url}`);
-      return { url, origin: parsed.origin, token, runDir, netns, importDir: paths.importDir, stateDir: paths.stateDir };
+      return { url, origin: parsed.origin, token, runDir, netns, importDir: paths.importDir, stateDir: paths.stateDir, socket: paths.socket };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`${message}\n--- helper.log ---\n${await tailLog(runDir, 'helper.log')}\n--- web.log ---\n${await tailLog(runDir, 'web.log')}`);
@@ -196,6 +198,37 @@ export class NovaStack {
       if (child && isRunning(child)) child.kill('SIGKILL');
     }
     if (this.paths) spawnSync('ip', ['netns', 'delete', this.paths.netns]);
+  }
+}
+
+/** One more `nova web`, on a port of its own, in front of a running stack's helper. */
+export interface ExtraWebMode {
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts another `nova web` for the stack (its log goes to `<name>.log` in the run dir). */
+export async function startExtraWeb(info: NovaStackInfo, repoRoot: string, name: string, timeoutMs = 30_000): Promise<ExtraWebMode> {
+  const args = [join(repoRoot, 'out/cli/nova.mjs'), '--socket', info.socket, '--state-dir', info.stateDir, '--no-autostart', 'web', '--port', '0'];
+  if (process.env.NOVA_E2E_RENDERER_DIR) args.push('--renderer-dir', resolve(process.env.NOVA_E2E_RENDERER_DIR));
+  const log = createWriteStream(join(info.runDir, `${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const stop = async (): Promise<void> => {
+    await stopProcess(child);
+    await new Promise<void>((done) => log.end(done));
+  };
+  try {
+    const url = await readPrintedUrl(child, timeoutMs);
+    const parsed = new URL(url);
+    return { url, origin: parsed.origin, token: parsed.searchParams.get('token') ?? '', process: child, stop };
+  } catch (err) {
+    await stop();
+    throw err;
   }
 }
 

@@ -1,10 +1,12 @@
-// Node-side access to web mode for the specs: the token cookie the server hands out,
-// NovaApi calls over the same WebSocket protocol the page uses (to compare the page
-// with the data), and raw upgrade attempts to check what the server refuses.
+// Node-side access to web mode for the specs: NovaApi calls over the same WebSocket
+// protocol the page uses, token as a subprotocol (to compare the page with the data),
+// raw upgrade attempts to check what the server refuses, and raw frames.
 import { get } from 'node:http';
 import WebSocket from 'ws';
 import {
+  WEB_API_PROTOCOL,
   WEB_SOCKET_PATH,
+  webSocketProtocols,
   WebServerMessageSchema,
   type Envelope,
   type MethodName,
@@ -31,20 +33,17 @@ export function httpGet(origin: string, path: string, headers: Record<string, st
   });
 }
 
-/** `name=value` of the auth cookie the server sets for the right token. */
-export async function authCookie(origin: string, token: string): Promise<string> {
-  const answer = await httpGet(origin, `/?token=${encodeURIComponent(token)}`);
-  const cookie = answer.setCookie[0]?.split(';')[0];
-  if (answer.status !== 200 || !cookie) throw new Error(`GET /?token=… answered ${answer.status} without a cookie`);
-  return cookie;
+/** What the page offers when it opens the API socket (no token: the API protocol alone). */
+export function pageProtocols(token: string | null): string[] {
+  return webSocketProtocols(token, [WEB_API_PROTOCOL]);
 }
 
 export type UpgradeOutcome = { readonly opened: true } | { readonly opened: false; readonly status: number | null; readonly error?: string };
 
-/** Tries a WebSocket upgrade to /nova-ws with the given headers and reports whether it opened. */
-export function tryUpgrade(origin: string, headers: Record<string, string>, timeoutMs = 5_000): Promise<UpgradeOutcome> {
+/** Tries a WebSocket upgrade to /nova-ws with the given headers and subprotocols and reports whether it opened. */
+export function tryUpgrade(origin: string, headers: Record<string, string>, protocols: string[] = [WEB_API_PROTOCOL], timeoutMs = 5_000): Promise<UpgradeOutcome> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}${WEB_SOCKET_PATH}`, { headers, handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}${WEB_SOCKET_PATH}`, protocols, { headers, handshakeTimeout: timeoutMs });
     ws.once('open', () => {
       ws.close();
       resolve({ opened: true });
@@ -58,19 +57,24 @@ export function tryUpgrade(origin: string, headers: Record<string, string>, time
   });
 }
 
+/** The API socket as the page opens it: its origin, the token as a subprotocol. */
+function openAsPage(origin: string, token: string): WebSocket {
+  return new WebSocket(`${origin.replace(/^http/, 'ws')}${WEB_SOCKET_PATH}`, pageProtocols(token), {
+    headers: { Origin: origin },
+    handshakeTimeout: 5_000,
+  });
+}
+
 /** One NovaApi call over web mode's WebSocket, as the page makes it; bounded by timeoutMs. */
 export function callOverWeb<M extends MethodName>(
   origin: string,
-  cookie: string,
+  token: string,
   method: M,
   params: ParamsIn<M>,
   timeoutMs = 60_000,
 ): Promise<Envelope<unknown>> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}${WEB_SOCKET_PATH}`, {
-      headers: { Cookie: cookie, Origin: origin },
-      handshakeTimeout: 5_000,
-    });
+    const ws = openAsPage(origin, token);
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error(`${method} over web mode did not answer within ${timeoutMs} ms`));
@@ -89,5 +93,29 @@ export function callOverWeb<M extends MethodName>(
       }
     });
     ws.once('error', (err) => finish(() => reject(err)));
+  });
+}
+
+/**
+ * Opens the API socket as the page does, sends one raw text frame, and resolves with the
+ * close code the server answered with (bounded by timeoutMs).
+ */
+export function sendRawFrame(origin: string, token: string, frame: string | Buffer, timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = openAsPage(origin, token);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`the server neither answered nor closed within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.once('open', () => ws.send(frame, { binary: false }));
+    ws.on('error', () => undefined);
+    ws.once('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      reject(new Error(`upgrade refused with HTTP ${res.statusCode}`));
+    });
+    ws.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
   });
 }

@@ -10,6 +10,7 @@ import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-eng
 import { networkManagerCapsulePort } from './capsule/capsule-network.js';
 import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
+import { hostProbes } from './host-check/host-probes.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
@@ -100,11 +101,6 @@ async function main(): Promise<number> {
 
   let server: RpcServer | null = null;
   const emit: Parameters<typeof hostHandlers>[0]['emit'] = (event) => server?.broadcast(event);
-  const hostCheck = new HostCheckService({
-    env: realHostProbeEnv(),
-    stateDir,
-    logger: logger.child({ component: 'host-check' }),
-  });
   const operations = new OperationManager({
     logger: logger.child({ component: 'operations' }),
     emit: (op) => emit({ name: 'operation.changed', payload: op }),
@@ -132,6 +128,13 @@ async function main(): Promise<number> {
     operations,
     networks: networkManagerCapsulePort(networks),
     onChange: (name, state) => emit({ name: 'capsule.stateChanged', payload: { name, state } }),
+  });
+  // The runtime is judged with the capsules' own user-namespace probe, so both name the same one.
+  const hostCheck = new HostCheckService({
+    env: realHostProbeEnv(),
+    stateDir,
+    logger: logger.child({ component: 'host-check' }),
+    probes: hostProbes({ userNamespaces: capsuleEngine.userNamespaces }),
   });
   const vms = new VmManager({
     stateDir,
@@ -163,7 +166,7 @@ async function main(): Promise<number> {
       importPaths: new PathGuard(allowedRoots),
       emit,
     }),
-    ...networkHandlers({ networks }),
+    ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
   } satisfies HelperHandlers;
 

@@ -50,6 +50,10 @@ export interface HelperOptions {
   /** Run the whole helper inside this network namespace (networking tests). */
   netns?: string;
   extraArgs?: string[];
+  /** Added to the helper's environment (what a careless launcher might pass on). */
+  env?: Record<string, string>;
+  /** A command the helper's argv is appended to (a wrapper that sets up namespaces first). */
+  wrapper?: string[];
 }
 
 export async function startHelper(dir: string, options: HelperOptions = {}): Promise<RunningHelper> {
@@ -58,9 +62,10 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
   let output = '';
   const argv = [process.execPath, HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'info', ...(options.extraArgs ?? [])];
   // nsenter joins only the network namespace (`ip netns exec` would remount /sys and hide cgroups).
-  const cmd = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, ...argv] : argv;
+  const wrapped = [...(options.wrapper ?? []), ...argv];
+  const cmd = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, ...wrapped] : wrapped;
   const [file, ...args] = cmd as [string, ...string[]];
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -1,9 +1,9 @@
-// Drives web mode the way the renderer does: fetch the page with the token (which
-// sets the cookie), then speak the NovaApi over the WebSocket.
+// Drives web mode the way the renderer does: the token from the printed URL, offered
+// as a subprotocol of the NovaApi WebSocket.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
-import { WEB_SOCKET_PATH } from '../../src-shared/index.js';
+import { WEB_API_PROTOCOL, WEB_SOCKET_PATH, webSocketProtocols } from '../../src-shared/index.js';
 import { CLI_BUNDLE } from './helper-harness.js';
 
 export interface WebMode {
@@ -63,11 +63,11 @@ export function httpGet(url: string, headers: Record<string, string> = {}): Prom
   });
 }
 
-/** Opens the NovaApi socket as the page would (cookie from the token URL, our Origin). */
-export async function openApiSocket(web: WebMode, overrides: { cookie?: string; origin?: string } = {}): Promise<WebSocket> {
-  const cookie = overrides.cookie ?? `nova_token=${web.token}`;
-  const ws = new WebSocket(`ws://127.0.0.1:${new URL(web.origin).port}${WEB_SOCKET_PATH}`, {
-    headers: { Cookie: cookie, Origin: overrides.origin ?? web.origin },
+/** Opens the NovaApi socket as the page would (the token as a subprotocol, our Origin). */
+export async function openApiSocket(web: WebMode, overrides: { token?: string; origin?: string } = {}): Promise<WebSocket> {
+  const protocols = webSocketProtocols(overrides.token ?? web.token, [WEB_API_PROTOCOL]);
+  const ws = new WebSocket(`ws://127.0.0.1:${new URL(web.origin).port}${WEB_SOCKET_PATH}`, protocols, {
+    headers: { Origin: overrides.origin ?? web.origin },
     handshakeTimeout: 5000,
   });
   await new Promise<void>((resolve, reject) => {

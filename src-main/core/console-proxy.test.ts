@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NovaError } from '../../src-shared/errors.js';
+import { webSocketProtocols } from '../../src-shared/wire/web-protocol.js';
 import type { VmConsoleInfo } from '../../src-shared/vm.js';
 import { ConsoleProxy, ConsoleProxyServer, parseConsolePath } from './console-proxy.js';
 import { EventHub } from './event-hub.js';
@@ -83,7 +84,9 @@ function open(url: string, headers: Record<string, string>, protocols: string[] 
   });
 }
 
-const trusted = () => ({ Origin: web.origin, Cookie: `nova_token=${web.token}` });
+const trusted = () => ({ Origin: web.origin });
+/** What the console pages offer in web mode: their protocol, then the token. */
+const withToken = (token = web.token) => webSocketProtocols(token, ['binary']);
 const wsUrl = (path: string) => `${web.origin.replace('http', 'ws')}${path}`;
 
 describe('parseConsolePath', () => {
@@ -98,7 +101,7 @@ describe('parseConsolePath', () => {
 
 describe('console proxy in web mode', () => {
   it('relays the VNC unix socket both ways in binary frames, with the binary subprotocol', async () => {
-    const { ws, first } = await open(wsUrl('/nova-console/vnc/nv3u-vm'), trusted());
+    const { ws, first } = await open(wsUrl('/nova-console/vnc/nv3u-vm'), trusted(), withToken());
     expect(ws.protocol).toBe('binary');
     expect((await first).toString()).toBe('RFB 003.008\n');
     ws.send(Buffer.from('RFB 003.008\n'));
@@ -107,7 +110,7 @@ describe('console proxy in web mode', () => {
   });
 
   it('replays the serial log tail first, then relays the serial socket', async () => {
-    const { ws, first } = await open(wsUrl('/nova-console/serial/nv3u-vm'), trusted());
+    const { ws, first } = await open(wsUrl('/nova-console/serial/nv3u-vm'), trusted(), withToken());
     expect((await first).toString()).toBe('booted earlier\r\n');
     ws.send(Buffer.from('echo hi\r'));
     await expect.poll(() => Buffer.concat(received.serial!).toString()).toBe('echo hi\r');
@@ -117,15 +120,28 @@ describe('console proxy in web mode', () => {
   it('refuses upgrades without the token, from another origin or for another host', async () => {
     const url = wsUrl('/nova-console/vnc/nv3u-vm');
     await expect(open(url, { Origin: web.origin })).rejects.toThrow('HTTP 403');
-    await expect(open(url, { Origin: 'http://evil.example', Cookie: `nova_token=${web.token}` })).rejects.toThrow('HTTP 403');
-    await expect(open(url, { ...trusted(), Host: 'nova.example:80' })).rejects.toThrow('HTTP 403');
+    await expect(open(url, { Origin: web.origin, Cookie: `nova_token=${web.token}` })).rejects.toThrow('HTTP 403');
+    await expect(open(url, { Origin: web.origin }, withToken('wrong-token'))).rejects.toThrow('HTTP 403');
+    await expect(open(url, { Origin: 'http://evil.example' }, withToken())).rejects.toThrow('HTTP 403');
+    await expect(open(url, { ...trusted(), Host: 'nova.example:80' }, withToken())).rejects.toThrow('HTTP 403');
+  });
+
+  it('closes only a console socket that sends text with invalid UTF-8, and keeps relaying', async () => {
+    const { ws } = await open(wsUrl('/nova-console/vnc/nv3u-vm'), trusted(), withToken());
+    ws.on('error', () => undefined);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(Buffer.from([0xff, 0xfe]), { binary: false });
+    expect(await closed).toBe(1007);
+    const again = await open(wsUrl('/nova-console/vnc/nv3u-vm'), trusted(), withToken());
+    expect((await again.first).toString()).toBe('RFB 003.008\n');
+    again.ws.close();
   });
 
   it('says 404 for unknown VMs and bad paths, 409 without a display, 502 when nothing listens', async () => {
-    await expect(open(wsUrl('/nova-console/vnc/nv3u-missing'), trusted())).rejects.toThrow('HTTP 404');
-    await expect(open(wsUrl('/nova-console/tty/nv3u-vm'), trusted())).rejects.toThrow('HTTP 404');
-    await expect(open(wsUrl('/nova-console/vnc/nv3u-novnc'), trusted())).rejects.toThrow('HTTP 409');
-    await expect(open(wsUrl('/nova-console/serial/nv3u-stopped'), trusted())).rejects.toThrow('HTTP 502');
+    await expect(open(wsUrl('/nova-console/vnc/nv3u-missing'), trusted(), withToken())).rejects.toThrow('HTTP 404');
+    await expect(open(wsUrl('/nova-console/tty/nv3u-vm'), trusted(), withToken())).rejects.toThrow('HTTP 404');
+    await expect(open(wsUrl('/nova-console/vnc/nv3u-novnc'), trusted(), withToken())).rejects.toThrow('HTTP 409');
+    await expect(open(wsUrl('/nova-console/serial/nv3u-stopped'), trusted(), withToken())).rejects.toThrow('HTTP 502');
   });
 });
 

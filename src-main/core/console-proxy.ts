@@ -96,6 +96,8 @@ export class ConsoleProxy {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // The upgrade waits on the helper: a peer that resets meanwhile must not be an uncaught error.
+    socket.on('error', () => socket.destroy());
     void this.upgrade(req, socket, head).catch(() => socket.destroy());
   }
 
@@ -254,6 +256,7 @@ export class ConsoleProxyServer {
       res.end('Nova console proxy: WebSocket upgrades only\n');
     });
     http.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const trusted =
         req.headers.host === `127.0.0.1:${this.port}` &&

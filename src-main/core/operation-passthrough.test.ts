@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeFrame, EVENT_NOTIFICATION, FrameDecoder, parseNovaEvent, WEB_SOCKET_PATH } from '../../src-shared/index.js';
+import { encodeFrame, EVENT_NOTIFICATION, FrameDecoder, parseNovaEvent, WEB_API_PROTOCOL, WEB_SOCKET_PATH, webSocketProtocols } from '../../src-shared/index.js';
 import { sampleOperation } from '../../src-shared/testing/sample-operation.js';
 import { EventHub } from './event-hub.js';
 import { HelperClient } from './helper-client.js';
@@ -58,8 +58,8 @@ beforeAll(async () => {
   hub = new EventHub(client);
   server = new WebServer(new NovaApiHandlers({ helper: client, mode: 'web', version: '9.9.9' }), hub, { rendererDir: join(dir, 'renderer'), port: 0 });
   await server.listen();
-  ws = new WebSocket(`${server.origin.replace(/^http/, 'ws')}${WEB_SOCKET_PATH}`, {
-    headers: { Cookie: `nova_token=${server.token}`, Origin: server.origin },
+  ws = new WebSocket(`${server.origin.replace(/^http/, 'ws')}${WEB_SOCKET_PATH}`, webSocketProtocols(server.token, [WEB_API_PROTOCOL]), {
+    headers: { Origin: server.origin },
     handshakeTimeout: 3000,
   });
   ws.on('message', (data) => pageMessages.push(JSON.parse(String(data)) as (typeof pageMessages)[number]));

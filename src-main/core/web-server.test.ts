@@ -4,21 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { WEB_SOCKET_PATH } from '../../src-shared/index.js';
+import { NOVAFILE_TEXT_MAX_CHARS, WEB_API_PROTOCOL, WEB_MAX_MESSAGE_BYTES, WEB_SOCKET_PATH, webSocketProtocols } from '../../src-shared/index.js';
 import { EventHub } from './event-hub.js';
 import { HelperClient } from './helper-client.js';
 import { NovaApiHandlers } from './nova-api-handlers.js';
 import { WebServer } from './web-server.js';
 
 let dir = '';
+let renderer = '';
 let server: WebServer;
 let hub: EventHub;
 let helper: HelperClient;
 let port = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'nv2u-web-'));
-  const renderer = join(dir, 'renderer');
+  dir = await mkdtemp(join(tmpdir(), 'nv12w-web-'));
+  renderer = join(dir, 'renderer');
   await mkdir(join(renderer, 'assets'), { recursive: true });
   await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Nova</title>');
   await writeFile(join(renderer, 'assets/app.js'), 'console.log(1)');
@@ -38,9 +39,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}) {
+function get(path: string, headers: Record<string, string> = {}, to = port) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: to, path, headers: { Host: `127.0.0.1:${to}`, ...headers } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -50,16 +51,19 @@ function get(path: string, headers: Record<string, string> = {}) {
   });
 }
 
-const cookie = () => ({ Cookie: `nova_token=${server.token}` });
+/** What the page offers: the API's subprotocol and the token as one more. */
+const pageProtocols = (token = server.token) => webSocketProtocols(token, [WEB_API_PROTOCOL]);
 
-function openSocket(headers: Record<string, string>): Promise<WebSocket> {
+function openSocket(headers: Record<string, string>, protocols: string[] = [], to = port): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${WEB_SOCKET_PATH}`, { headers, handshakeTimeout: 3000 });
+    const ws = new WebSocket(`ws://127.0.0.1:${to}${WEB_SOCKET_PATH}`, protocols, { headers, handshakeTimeout: 3000 });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
   });
 }
+
+const openAsPage = (target = server) => openSocket({ Origin: target.origin }, pageProtocols(target.token), Number(new URL(target.origin).port));
 
 function call(ws: WebSocket, id: number, method: string, params: unknown) {
   return new Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>((resolve) => {
@@ -71,54 +75,59 @@ function call(ws: WebSocket, id: number, method: string, params: unknown) {
   });
 }
 
+function closeCode(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+}
+
 describe('web mode HTTP', () => {
   it('listens on 127.0.0.1 only and prints a URL carrying the token', () => {
     expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=[A-Za-z0-9_-]{40,}$`));
   });
 
-  it('refuses a request without the token', async () => {
-    const r = await get('/');
-    expect(r.status).toBe(401);
-    expect(r.body).toContain('token');
-  });
-
-  it('refuses a wrong token', async () => {
-    expect((await get('/?token=nope')).status).toBe(401);
-    expect((await get('/', { Cookie: 'nova_token=nope' })).status).toBe(401);
-  });
-
-  it('serves the page for the token and sets an HttpOnly, SameSite=Strict cookie; never CORS', async () => {
-    const r = await get(`/?token=${server.token}`);
-    expect(r.status).toBe(200);
-    expect(String(r.headers['set-cookie'])).toMatch(/nova_token=.*HttpOnly; SameSite=Strict/);
-    expect(r.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(r.headers['access-control-allow-origin']).toBeUndefined();
-    expect((await get('/assets/app.js', cookie())).status).toBe(200);
+  it('serves the page code with or without the token, and never sets a cookie or CORS headers', async () => {
+    for (const path of ['/', `/?token=${server.token}`, '/assets/app.js']) {
+      const r = await get(path);
+      expect(r.status, path).toBe(200);
+      expect(r.headers['set-cookie'], path).toBeUndefined();
+      expect(r.headers['access-control-allow-origin'], path).toBeUndefined();
+      expect(r.headers['content-security-policy'], path).toContain("default-src 'self'");
+    }
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {
-    expect((await get(`/?token=${server.token}`, { Host: `evil.example:${port}` })).status).toBe(421);
-    expect((await get(`/?token=${server.token}`, { Host: `localhost:${port}` })).status).toBe(421);
+    expect((await get('/', { Host: `evil.example:${port}` })).status).toBe(421);
+    expect((await get('/', { Host: `localhost:${port}` })).status).toBe(421);
   });
 
   it('never serves a file outside the renderer dir, through .. or a symlink', async () => {
-    expect((await get('/../secret.txt', cookie())).status).toBe(404);
-    expect((await get('/%2e%2e/secret.txt', cookie())).status).toBe(404);
-    expect((await get('/assets/escape.txt', cookie())).status).toBe(404);
+    expect((await get('/../secret.txt')).status).toBe(404);
+    expect((await get('/%2e%2e/secret.txt')).status).toBe(404);
+    expect((await get('/assets/escape.txt')).status).toBe(404);
   });
 });
 
 describe('web mode WebSocket', () => {
-  it('refuses a socket without the cookie', async () => {
-    await expect(openSocket({ Origin: server.origin })).rejects.toThrow('HTTP 403');
+  it('opens for the token offered as a subprotocol, selects the API protocol and never echoes the token', async () => {
+    const ws = await openAsPage();
+    expect(ws.protocol).toBe(WEB_API_PROTOCOL);
+    expect(await call(ws, 1, 'app.info', {})).toMatchObject({ ok: true });
+    ws.close();
   });
 
-  it('refuses a socket from another origin even with the cookie', async () => {
-    await expect(openSocket({ ...cookie(), Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+  it('refuses a socket without the token, with a wrong one, or with the token in a cookie only', async () => {
+    await expect(openSocket({ Origin: server.origin }, [WEB_API_PROTOCOL])).rejects.toThrow('HTTP 403');
+    await expect(openSocket({ Origin: server.origin }, pageProtocols('A'.repeat(server.token.length)))).rejects.toThrow('HTTP 403');
+    // What a page on another port of 127.0.0.1 used to receive, replayed with a forged Origin.
+    await expect(openSocket({ Origin: server.origin, Cookie: `nova_token=${server.token}` }, [WEB_API_PROTOCOL])).rejects.toThrow('HTTP 403');
+  });
+
+  it('refuses a socket from another origin even with the token', async () => {
+    await expect(openSocket({ Origin: 'http://evil.example' }, pageProtocols())).rejects.toThrow('HTTP 403');
+    await expect(openSocket({ Origin: `http://127.0.0.1:${port + 1}` }, pageProtocols())).rejects.toThrow('HTTP 403');
   });
 
   it('serves NovaApi calls as envelopes, with codes for bad calls', async () => {
-    const ws = await openSocket({ ...cookie(), Origin: server.origin });
+    const ws = await openAsPage();
     const info = await call(ws, 1, 'app.info', {});
     expect(info).toMatchObject({ ok: true, value: { version: '9.9.9', mode: 'web', helper: { connected: false } } });
     expect((await call(ws, 2, 'no.such', {})).error?.code).toBe('unknown_method');
@@ -128,7 +137,7 @@ describe('web mode WebSocket', () => {
   });
 
   it('pushes events to connected pages', async () => {
-    const ws = await openSocket({ ...cookie(), Origin: server.origin });
+    const ws = await openAsPage();
     const got = new Promise<unknown>((resolve) =>
       ws.on('message', (d) => {
         const m = JSON.parse(String(d)) as { type: string; event?: unknown };
@@ -137,6 +146,59 @@ describe('web mode WebSocket', () => {
     );
     hub.publish({ name: 'host.checked', payload: { generatedAt: '2026-01-01T00:00:00Z' } });
     expect(await got).toEqual({ name: 'host.checked', payload: { generatedAt: '2026-01-01T00:00:00Z' } });
+    ws.close();
+  });
+
+  it('keeps two servers side by side: each token opens its own server only', async () => {
+    const second = new WebServer(new NovaApiHandlers({ helper, mode: 'web', version: '9.9.9' }), hub, { rendererDir: renderer, port: 0 });
+    await second.listen();
+    try {
+      const secondPort = Number(new URL(second.origin).port);
+      const [a, b] = await Promise.all([openAsPage(server), openAsPage(second)]);
+      expect(await call(a, 1, 'app.info', {})).toMatchObject({ ok: true });
+      expect(await call(b, 1, 'app.info', {})).toMatchObject({ ok: true });
+      a.close();
+      b.close();
+      await expect(openSocket({ Origin: second.origin }, pageProtocols(server.token), secondPort)).rejects.toThrow('HTTP 403');
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('web mode WebSocket frames', () => {
+  it('closes only the socket that sends a frame over the limit or invalid UTF-8, and keeps serving', async () => {
+    // The frame of the report: 1.2 MB of text (not JSON, so refused as malformed now).
+    const report = await openAsPage();
+    const reportClosed = closeCode(report);
+    report.on('error', () => undefined);
+    report.send('x'.repeat(1_200_000));
+    expect(await reportClosed).not.toBe(1000);
+
+    const big = await openAsPage();
+    const bigClosed = closeCode(big);
+    big.on('error', () => undefined);
+    big.send('x'.repeat(WEB_MAX_MESSAGE_BYTES + 1));
+    expect(await bigClosed).toBe(1009);
+
+    const garbled = await openAsPage();
+    const garbledClosed = closeCode(garbled);
+    garbled.on('error', () => undefined);
+    garbled.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await garbledClosed).toBe(1007);
+
+    const after = await openAsPage();
+    expect(await call(after, 1, 'app.info', {})).toMatchObject({ ok: true });
+    after.close();
+  });
+
+  it('takes the largest request the schemas accept (a NovaFile of the maximum length)', async () => {
+    const ws = await openAsPage();
+    // Three bytes each in UTF-8: the worst case of text without control characters.
+    const text = `# ${'€'.repeat(NOVAFILE_TEXT_MAX_CHARS - 2)}`;
+    expect(await call(ws, 1, 'novafile.validate', { text })).toMatchObject({ ok: true });
+    // Six bytes each once in JSON (\u0001): the worst case of all.
+    expect(await call(ws, 2, 'novafile.validate', { text: '\u0001'.repeat(NOVAFILE_TEXT_MAX_CHARS) })).toMatchObject({ ok: true });
     ws.close();
   });
 });

@@ -1,7 +1,11 @@
 // Web mode: the built renderer and the NovaApi over one WebSocket, on 127.0.0.1 only.
-// Every HTTP request and WebSocket upgrade must carry the per-run token (in the URL
-// once, then in an HttpOnly SameSite=Strict cookie); Host and Origin are checked to
-// stop DNS rebinding and cross-site pages; no CORS headers are ever sent.
+// Access is the per-run token, and only WebSockets (the API and the consoles) need it:
+// the page keeps it in its own origin's storage and offers it as a subprotocol
+// (src-shared/wire/web-protocol.ts). Nothing that grants access lives in a cookie, since
+// browsers send 127.0.0.1's cookies to every port of it, other users' servers included.
+// The HTTP side serves the renderer's files alone: the app's code, as installed and
+// readable by every local user, and no data. Host and Origin are checked to stop DNS
+// rebinding and cross-site pages; no CORS headers are ever sent.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -9,13 +13,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEB_SOCKET_PATH, WebRequestSchema, type WebServerMessage } from '../../src-shared/index.js';
+import {
+  tokenFromProtocols,
+  WEB_API_PROTOCOL,
+  WEB_MAX_MESSAGE_BYTES,
+  WEB_SOCKET_PATH,
+  WebRequestSchema,
+  type WebServerMessage,
+} from '../../src-shared/index.js';
 import type { ConsoleProxy } from './console-proxy.js';
 import type { EventHub } from './event-hub.js';
 import type { NovaApiHandlers } from './nova-api-handlers.js';
-
-const TOKEN_COOKIE = 'nova_token';
-const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -68,8 +76,15 @@ export class WebServer {
   async listen(): Promise<string> {
     this.root = await realpath(this.options.rendererDir);
     const http = createServer((req, res) => void this.serveHttp(req, res));
-    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: WEB_MAX_MESSAGE_BYTES,
+      // The token's own subprotocol is never selected: it would be echoed back in clear.
+      handleProtocols: (protocols) => (protocols.has(WEB_API_PROTOCOL) ? WEB_API_PROTOCOL : false),
+    });
     http.on('upgrade', (req, socket, head) => {
+      // A peer that resets mid-handshake must not take the server down with it.
+      socket.on('error', () => socket.destroy());
       const consoles = this.options.consoles;
       if (consoles?.handles(pathOf(req)) && this.isTrusted(req)) return consoles.handleUpgrade(req, socket, head);
       if (!this.isTrusted(req) || pathOf(req) !== WEB_SOCKET_PATH) {
@@ -108,14 +123,8 @@ export class WebServer {
     res.setHeader('Cache-Control', 'no-store');
     if (!this.hostAllowed(req)) return deny(res, 421, 'Misdirected request: Nova answers only on 127.0.0.1');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed');
-    const url = new URL(req.url ?? '/', this.origin);
-    const queryToken = url.searchParams.get('token');
-    if (queryToken !== null && this.tokenMatches(queryToken)) {
-      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`);
-    } else if (!this.tokenMatches(cookieToken(req))) {
-      return deny(res, 401, 'Nova web mode needs the token printed by "nova web"; open the URL it printed');
-    }
-    await this.serveFile(url.pathname, res);
+    // `?token=` is the page's to read and keep; the files themselves are not secret.
+    await this.serveFile(new URL(req.url ?? '/', this.origin).pathname, res);
   }
 
   private async serveFile(pathname: string, res: ServerResponse): Promise<void> {
@@ -147,6 +156,9 @@ export class WebServer {
     };
     const unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
     ws.on('close', unsubscribe);
+    // ws closes the socket itself on a frame over the limit (1009) or invalid UTF-8 (1007);
+    // without a listener, its 'error' event would be thrown and end `nova web`.
+    ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');
       let request;
@@ -162,7 +174,11 @@ export class WebServer {
   }
 
   private isTrusted(req: IncomingMessage): boolean {
-    return this.hostAllowed(req) && req.headers.origin === this.origin && this.tokenMatches(cookieToken(req));
+    return (
+      this.hostAllowed(req) &&
+      req.headers.origin === this.origin &&
+      this.tokenMatches(tokenFromProtocols(req.headers['sec-websocket-protocol']))
+    );
   }
 
   private hostAllowed(req: IncomingMessage): boolean {
@@ -175,14 +191,6 @@ export class WebServer {
     const b = Buffer.from(this.token);
     return a.length === b.length && timingSafeEqual(a, b);
   }
-}
-
-function cookieToken(req: IncomingMessage): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return v.join('=');
-  }
-  return null;
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -6,20 +6,28 @@ import './styles/app.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
-import { forgetUrlToken } from './lib/url-token.js';
+import { MissingTokenNotice } from './app/MissingTokenNotice.js';
+import { takeUrlToken } from './lib/web-token.js';
 import { createServices, ServicesContext } from './app/services.js';
 import { NovaClient } from './transport/nova-client.js';
 import { selectTransport } from './transport/select-transport.js';
 
-forgetUrlToken(window);
-const services = createServices(new NovaClient(selectTransport(window)));
-
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <ServicesContext value={services}>
-      <App />
-    </ServicesContext>
-  </StrictMode>,
-);
+// In a browser, no token means no Nova: say so rather than show an app that cannot connect.
+if (!window.nova && takeUrlToken(window) === null) {
+  createRoot(root).render(
+    <StrictMode>
+      <MissingTokenNotice />
+    </StrictMode>,
+  );
+} else {
+  const services = createServices(new NovaClient(selectTransport(window)));
+  createRoot(root).render(
+    <StrictMode>
+      <ServicesContext value={services}>
+        <App />
+      </ServicesContext>
+    </StrictMode>,
+  );
+}

@@ -1,6 +1,6 @@
 // Methods main serves itself, without the helper.
 import { z } from 'zod';
-import { NovaFileValidationSchema } from '../novafile.js';
+import { NOVAFILE_TEXT_MAX_CHARS, NovaFileValidationSchema } from '../novafile.js';
 import { VmNameSchema } from '../vm.js';
 import { defineMethod } from './define.js';
 
@@ -38,7 +38,7 @@ export const appMethods = {
   'novafile.validate': defineMethod({
     summary: 'Validate NovaFile text and report every problem with its line and column',
     params: z.strictObject({
-      text: z.string().max(1024 * 1024),
+      text: z.string().max(NOVAFILE_TEXT_MAX_CHARS),
       fileName: z.string().max(4096).default('NovaFile.toml'),
     }),
     result: NovaFileValidationSchema,

@@ -24,11 +24,13 @@ interface PeercredAddon {
 
 let addon: PeercredAddon | null = null;
 
+/**
+ * Only places fixed relative to the helper's own code: never a path from the environment,
+ * since whoever sets it would choose native code (or any module) for a root process.
+ */
 function addonCandidates(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
-  const fromEnv = process.env.NOVA_PEERCRED_ADDON;
   return [
-    ...(fromEnv ? [fromEnv] : []),
     join(here, 'peercred.node'), // beside the bundled helper in out/helper/
     resolve(here, '../../native/peercred/build/Release/peercred.node'), // running from source
     resolve(here, '../helper/native/peercred/build/Release/peercred.node'),

@@ -19,7 +19,7 @@ import { ImageStore } from './image-store.js';
 import { ptyHostSpawn } from './pty-host-spawn.js';
 import { runtimeResolver } from './runtime-resolver.js';
 import { TerminalServer } from './terminal-server.js';
-import { userNamespaceProber } from './user-namespace.js';
+import { userNamespaceProber, type UserNamespaceSupport } from './user-namespace.js';
 
 export const DEFAULT_VOLUME_ROOTS = ['/home', '/srv', '/var/lib/nova/volumes'];
 
@@ -42,6 +42,8 @@ export interface CapsuleEngine {
   images: ImageStore;
   capsules: CapsuleManager;
   terminals: TerminalServer;
+  /** Whether a runtime binary runs capsules in a user namespace here (probed once per binary). */
+  userNamespaces: (runtimePath: string) => Promise<UserNamespaceSupport>;
   /** Ends terminals and watching; capsules run on. Resolves once reaps under way are done. */
   close(): Promise<void>;
 }
@@ -69,6 +71,17 @@ export function loadPtySpawn(logger: Logger): PtySpawn | undefined {
 export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
   const runner = new ProcessRunner();
   let capsules: CapsuleManager | null = null;
+  // Probed on the first capsule create (or host check), then cached: user namespaces wherever the runtime allows.
+  const userNamespaces = userNamespaceProber({
+    runner,
+    logger: o.logger,
+    stateDir: o.stateDir,
+    capsulesDir: join(o.stateDir, 'capsules'),
+    cgroupParent: '/nova',
+    idPrefix: 'nova-',
+    procRoot: o.probeEnv.procRoot,
+    etcRoot: o.probeEnv.etcRoot,
+  });
   const images = new ImageStore({ stateDir: o.stateDir, runner, operations: o.operations, isInUse: (id) => capsules?.isImageInUse(id) ?? true });
   capsules = new CapsuleManager({
     stateDir: o.stateDir,
@@ -77,20 +90,10 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     operations: o.operations,
     logger: o.logger,
     runtime: o.runtime,
-    resolveRuntime: runtimeResolver(o.probeEnv),
+    resolveRuntime: runtimeResolver(o.probeEnv, userNamespaces),
     volumeRoots: o.volumeRoots,
     ptySpawn: loadPtySpawn(o.logger),
-    // Probed on the first capsule create, then cached: user namespaces wherever runc allows.
-    userNamespaces: userNamespaceProber({
-      runner,
-      logger: o.logger,
-      stateDir: o.stateDir,
-      capsulesDir: join(o.stateDir, 'capsules'),
-      cgroupParent: '/nova',
-      idPrefix: 'nova-',
-      procRoot: o.probeEnv.procRoot,
-      etcRoot: o.probeEnv.etcRoot,
-    }),
+    userNamespaces,
     ...(o.networks ? { networks: o.networks } : {}),
     ...(o.onChange ? { onChange: o.onChange } : {}),
   });
@@ -104,6 +107,7 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     images,
     capsules: manager,
     terminals,
+    userNamespaces,
     close: async () => {
       terminals.closeAll();
       await manager.close();

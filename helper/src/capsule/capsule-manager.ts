@@ -182,6 +182,11 @@ export class CapsuleManager {
     return [...this.slots.values()].some((s) => s.rec.imageId === imageId);
   }
 
+  /** Whether `netns` is the network namespace of one of this helper's capsules. */
+  ownsNetns(netns: string): boolean {
+    return [...this.slots.keys()].some((name) => this.layout.netnsName(name) === netns);
+  }
+
   async list(): Promise<Capsule[]> {
     return [...this.slots.keys()].sort().map((n) => capsuleView(n, this.slots.get(n)!.rec));
   }

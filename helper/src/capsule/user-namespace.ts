@@ -257,8 +257,10 @@ export async function probeUserNamespaces(o: UserNamespaceProbeOptions, runtimeP
   if (blocked) {
     return { mapping: null, reason: `${blocked.dir} (mode ${blocked.mode}) keeps the capsules' ids (from ${m.hostId}) from reaching the state dir: let others search it (chmod o+x ${blocked.dir})` };
   }
-  const dir = join(o.capsulesDir, `.userns-probe-${process.pid}`);
-  const id = `${o.idPrefix}userns-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Its own folder: the host check may probe one runtime while a capsule create probes another.
+  const dir = join(o.capsulesDir, `.userns-probe-${tag}`);
+  const id = `${o.idPrefix}userns-probe-${tag}`;
   const root = join(dir, 'runtime');
   try {
     await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import type { HostProbeEnv } from './host-probe-env.js';
 import { checkIommuVfio } from './iommu-vfio.js';
 import { checkKvmAccelerator } from './kvm-accelerator.js';
 import { checkNetworkTools } from './network-tools.js';
-import { checkOciRuntimes } from './oci-runtimes.js';
+import { checkOciRuntimes, type UserNamespaceProbe } from './oci-runtimes.js';
 import { checkPolkit } from './polkit-setup.js';
 import { checkQemuInstall } from './qemu-install.js';
 import { checkSpiceViewer } from './spice-viewer.js';
@@ -28,16 +28,25 @@ export interface HostProbe {
   run(env: HostProbeEnv): Promise<HostProbeOutcome>;
 }
 
-export const DEFAULT_HOST_PROBES: readonly HostProbe[] = [
+export interface HostProbeDeps {
+  /** The capsule engine's user-namespace probe: the runtime is judged in the mode capsules run in. */
+  userNamespaces?: UserNamespaceProbe;
+}
+
+export function hostProbes(deps: HostProbeDeps = {}): readonly HostProbe[] {
+  return [
   { name: 'cpu-memory', group: 'hardware', run: async (env) => ({ items: await checkCpuMemory(env) }) },
   { name: 'hugepages', group: 'hardware', run: async (env) => ({ items: await checkHugepages(env) }) },
   { name: 'kvm-accelerator', group: 'virtualization', run: (env) => checkKvmAccelerator(env) },
   { name: 'qemu-install', group: 'virtualization', run: async (env) => ({ items: await checkQemuInstall(env) }) },
   { name: 'iommu-vfio', group: 'devices', run: async (env) => ({ items: await checkIommuVfio(env) }) },
   { name: 'cgroup-layout', group: 'containers', run: async (env) => ({ items: await checkCgroups(env) }) },
-  { name: 'oci-runtimes', group: 'containers', run: (env) => checkOciRuntimes(env) },
+  { name: 'oci-runtimes', group: 'containers', run: (env) => checkOciRuntimes(env, deps.userNamespaces) },
   { name: 'capsule-monitor', group: 'containers', run: async (env) => ({ items: [await checkCapsuleMonitor(env)] }) },
   { name: 'network-tools', group: 'networking', run: async (env) => ({ items: await checkNetworkTools(env) }) },
   { name: 'polkit-setup', group: 'desktop', run: async (env) => ({ items: await checkPolkit(env) }) },
   { name: 'spice-viewer', group: 'desktop', run: async (env) => ({ items: [await checkSpiceViewer(env)] }) },
-];
+  ];
+}
+
+export const DEFAULT_HOST_PROBES: readonly HostProbe[] = hostProbes();

@@ -38,6 +38,25 @@ describe('runtime selection', () => {
     expect(selectRuntime([probe('crun', false, 'x'), probe('runc', false, 'y')])).toBeNull();
     expect(selectRuntime([probe('crun', null), probe('runc', null)])).toBeNull();
   });
+  it('prefers a runtime that runs capsules in a user namespace over one that only runs them plain', () => {
+    const crun = { ...probe('crun', true), userNamespace: { works: false, reason: 'unshare: Operation not permitted', hostId: null } };
+    const runc = { ...probe('runc', true), userNamespace: { works: true, reason: null, hostId: 1_000_000_000 } };
+    expect(selectRuntime([crun, runc])).toBe('runc');
+    const v = decideRuntime([crun, runc], 'v2');
+    expect(v.items.find((i) => i.id === 'oci-runtime')).toMatchObject({ status: 'ok', summary: 'Capsules will use runc, in user namespaces (uid 0 -> 1000000000)' });
+    const crunItem = v.items.find((i) => i.id === 'oci-runtime.crun');
+    expect(crunItem).toMatchObject({ status: 'warn', summary: 'Works, but not in a user namespace as capsules run (runc is used instead)' });
+    expect(crunItem?.evidence.join('\n')).toContain('in a user namespace, as capsules run: fails (unshare: Operation not permitted)');
+  });
+  it('keeps the preferred runtime, and says capsules run without user namespaces, when none can make one', () => {
+    const none = { works: false, reason: 'the kernel allows no user namespaces', hostId: null };
+    const v = decideRuntime([{ ...probe('crun', true), userNamespace: none }, { ...probe('runc', true), userNamespace: none }], 'v2');
+    expect(v.ociRuntime).toBe('crun');
+    const sel = v.items.find((i) => i.id === 'oci-runtime');
+    expect(sel).toMatchObject({ status: 'warn', summary: 'Capsules will use crun, without user namespaces: root inside a capsule is root on the host' });
+    expect(sel?.evidence.join('\n')).toContain('the kernel allows no user namespaces');
+    expect(v.items.find((i) => i.id === 'oci-runtime.crun')?.status).toBe('ok');
+  });
   it('fails the capsule runtime item when nothing is installed', () => {
     const v = decideRuntime([probe('crun', null), probe('runc', null)], 'v2');
     const sel = v.items.find((i) => i.id === 'oci-runtime');
@@ -119,6 +138,22 @@ describe('probing the installed runtimes', () => {
     expect(seen.exeMode).toBe(0o755);
     expect(new Uint8Array(seen.elf)).toEqual(exitZeroElf());
     expect(await readdir(host.at('/tmp'))).toEqual([]);
+  });
+
+  it('asks the capsules\' user-namespace probe about each runtime that works, one after the other, and picks by it', async () => {
+    await installBoth(MOUNTINFO_V2);
+    host.onRun((argv) => (argv[1] === '--version' ? { stdout: `${argv[0]} version 1.0\n` } : { exitCode: 0 }));
+    const asked: string[] = [];
+    let running = 0;
+    const v = await checkOciRuntimes(host.env(), async (path) => {
+      asked.push(path);
+      expect(++running).toBe(1);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return path.endsWith('crun') ? { mapping: null, reason: 'crun: no user namespace' } : { mapping: { hostId: 1_000_000_000 }, reason: null };
+    });
+    expect(asked).toEqual([host.at('/usr/bin/crun'), host.at('/usr/sbin/runc')]);
+    expect(v.ociRuntime).toBe('runc');
   });
 
   it('reports a runtime that is not installed without running it', async () => {

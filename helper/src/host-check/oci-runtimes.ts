@@ -1,6 +1,9 @@
 // Which OCI runtime capsules will use, decided by really running a container with
 // each one found (crun preferred, as Podman does). Being installed proves little:
-// crun, for one, refuses a hybrid cgroup layout where runc works.
+// crun, for one, refuses a hybrid cgroup layout where runc works. Capsules run in a user
+// namespace wherever the runtime allows one, so a runtime that starts only plain
+// containers is chosen only when none can do both (and the report says so): the same
+// rule picks the runtime of `auto` capsules (runtime-resolver.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,18 +32,48 @@ export interface RuntimeProbe {
   /** One line on why the test container failed, else null. */
   error: string | null;
   durationMs: number | null;
+  /** The capsules' own user-namespace probe; absent when not asked (or the runtime fails anyway). */
+  userNamespace?: UserNamespaceVerdict;
 }
+
+/** What the capsule engine's user-namespace probe says about one runtime binary. */
+export interface UserNamespaceVerdict {
+  works: boolean;
+  /** Why not, in one line, else null. */
+  reason: string | null;
+  /** uid 0 inside -> this host uid, when it works. */
+  hostId: number | null;
+}
+
+/** The probe capsules use (user-namespace.ts's prober), shared so both get one answer. */
+export type UserNamespaceProbe = (runtimePath: string) => Promise<{ mapping: { hostId: number } | null; reason: string | null }>;
 
 export interface OciVerdict {
   ociRuntime: OciRuntimeName | null;
   items: HostCheckItem[];
 }
 
+/** The preferred runtime that runs capsules in a user namespace; else the preferred one that runs them at all. */
 export function selectRuntime(probes: readonly RuntimeProbe[]): OciRuntimeName | null {
-  for (const name of OCI_RUNTIMES) {
-    if (probes.some((p) => p.name === name && p.works === true)) return name;
+  const inOrder = OCI_RUNTIMES.map((name) => probes.find((p) => p.name === name && p.works === true)).filter((p) => p !== undefined);
+  return (inOrder.find((p) => p.userNamespace?.works !== false) ?? inOrder[0])?.name ?? null;
+}
+
+/** Each runtime's plain probe, then, for those that work, the user-namespace probe capsules use. */
+export async function probeRuntimes(env: HostProbeEnv, userNamespaces?: UserNamespaceProbe): Promise<RuntimeProbe[]> {
+  const probes = await Promise.all(OCI_RUNTIMES.map((name) => probeRuntime(env, name)));
+  if (!userNamespaces) return probes;
+  // One after the other: the user-namespace probes share their scratch folder in the state dir.
+  const out: RuntimeProbe[] = [];
+  for (const p of probes) {
+    if (!p.works || !p.path) {
+      out.push(p);
+      continue;
+    }
+    const s = await userNamespaces(p.path).catch((err: unknown) => ({ mapping: null, reason: err instanceof Error ? err.message : String(err) }));
+    out.push({ ...p, userNamespace: { works: s.mapping !== null, reason: s.reason, hostId: s.mapping?.hostId ?? null } });
   }
-  return null;
+  return out;
 }
 
 export function probeRunArgv(runtimePath: string, stateRoot: string, bundleDir: string, id: string): string[] {
@@ -96,11 +129,8 @@ export async function deleteLeftoverProbeContainers(env: HostProbeEnv, scratchDi
   return deleted;
 }
 
-export async function checkOciRuntimes(env: HostProbeEnv): Promise<OciVerdict> {
-  const [probes, cgroups] = await Promise.all([
-    Promise.all(OCI_RUNTIMES.map((name) => probeRuntime(env, name))),
-    readCgroupLayout(env),
-  ]);
+export async function checkOciRuntimes(env: HostProbeEnv, userNamespaces?: UserNamespaceProbe): Promise<OciVerdict> {
+  const [probes, cgroups] = await Promise.all([probeRuntimes(env, userNamespaces), readCgroupLayout(env)]);
   return decideRuntime(probes, cgroups?.layout.mode ?? null);
 }
 
@@ -135,6 +165,16 @@ function runtimeItem(p: RuntimeProbe, selected: OciRuntimeName | null, cgroupMod
   const evidence = [`${p.path}: ${p.version ?? 'version unknown'}`];
   if (p.works) {
     evidence.push(`test container ran and exited 0 in ${p.durationMs ?? '?'} ms`);
+    const userns = p.userNamespace;
+    if (userns) evidence.push(userns.works ? `in a user namespace, as capsules run: works (uid 0 -> ${userns.hostId})` : `in a user namespace, as capsules run: fails (${userns.reason ?? 'unknown error'})`);
+    if (userns?.works === false && selected !== p.name) {
+      return checkItem(id, 'containers', label, {
+        status: 'warn',
+        summary: `Works, but not in a user namespace as capsules run (${selected} is used instead)`,
+        evidence,
+        remedy: `Run the failing command by hand to see the full error: ${p.name} run --bundle DIR ID, with a user namespace in config.json`,
+      });
+    }
     return checkItem(id, 'containers', label, {
       status: 'ok',
       summary: selected === p.name ? 'Works; capsules will use it' : `Works (${selected} is preferred)`,
@@ -157,16 +197,32 @@ function runtimeItem(p: RuntimeProbe, selected: OciRuntimeName | null, cgroupMod
 function selectionItem(probes: readonly RuntimeProbe[], selected: OciRuntimeName | null, cgroupMode: CgroupMode | null): HostCheckItem {
   const label = 'Capsule runtime';
   const evidence = probes.map((p) =>
-    !p.path ? `${p.name}: not installed` : p.works ? `${p.name}: works` : `${p.name}: fails (${p.error ?? 'unknown error'})`,
+    !p.path
+      ? `${p.name}: not installed`
+      : !p.works
+        ? `${p.name}: fails (${p.error ?? 'unknown error'})`
+        : p.userNamespace?.works === false
+          ? `${p.name}: works, but not in a user namespace`
+          : `${p.name}: works`,
   );
   for (const p of probes) {
     const hint = hybridHint(p, cgroupMode);
     if (hint) evidence.push(hint);
   }
-  if (selected) {
+  const chosen = probes.find((p) => p.name === selected);
+  if (chosen?.userNamespace?.works === false) {
+    return checkItem('oci-runtime', 'containers', label, {
+      status: 'warn',
+      summary: `Capsules will use ${selected}, without user namespaces: root inside a capsule is root on the host`,
+      evidence: [...evidence, `no runtime here starts a container in a user namespace: ${chosen.userNamespace.reason ?? 'unknown error'}`],
+      remedy: 'See the runtime items above for the error; capsules get user namespaces once a runtime can start them',
+    });
+  }
+  if (chosen) {
+    const userns = chosen.userNamespace;
     return checkItem('oci-runtime', 'containers', label, {
       status: 'ok',
-      summary: `Capsules will use ${selected}`,
+      summary: userns ? `Capsules will use ${selected}, in user namespaces (uid 0 -> ${userns.hostId})` : `Capsules will use ${selected}`,
       evidence,
     });
   }

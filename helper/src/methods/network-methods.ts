@@ -3,14 +3,32 @@
 // everything that needs the host (uplinks, ports, overlapping subnets) and announces
 // every change itself (network.changed), so nothing here emits.
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
+import { NovaError } from '../../../src-shared/errors.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import type { HelperHandlers } from './handler-table.js';
+import type { CallContext, HelperHandlers } from './handler-table.js';
 
 export type NetworkMethodName = Extract<HelperMethodName, `network.${string}`>;
 export type NetworkHandlers = Pick<HelperHandlers, NetworkMethodName>;
 
 export interface NetworkMethodDeps {
   networks: NetworkManager;
+  /** Whether a network namespace is one Nova made for a guest (a capsule's); none when absent. */
+  isGuestNetns?: (netns: string) => boolean;
+}
+
+/**
+ * A veth's guest end goes only into a namespace Nova made for one of its capsules: any
+ * other (a VPN's, another user's containers') would get a link onto Nova's bridge that
+ * its owner never asked for. Root may name any, as it could with `ip` anyway (and tests
+ * and admins wire up namespaces of their own). Checked before the namespace's existence,
+ * so the answer tells nothing about which namespaces exist.
+ */
+export function checkGuestNetns(netns: string, ctx: CallContext, isGuestNetns: (netns: string) => boolean): void {
+  if (ctx.caller.uid === 0 || isGuestNetns(netns)) return;
+  throw new NovaError(
+    'not_authorized',
+    `network namespace ${JSON.stringify(netns)} is not one Nova made for a capsule: a veth goes only into a capsule's namespace (root may name any)`,
+  );
 }
 
 /** The caller (ctx) goes with every change: it owns the operation, and `locked` names who holds what. */
@@ -31,7 +49,10 @@ export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
       forwards: await networks.removeForward(network, hostPort, protocol, ctx),
     }),
     'network.forwardList': async ({ network }) => ({ network, forwards: await networks.listForwards(network) }),
-    'network.attach': async (req, ctx) => networks.attach(req, { requester: ctx }),
+    'network.attach': async (req, ctx) => {
+      if (req.kind === 'veth' && req.netns !== undefined) checkGuestNetns(req.netns, ctx, deps.isGuestNetns ?? (() => false));
+      return networks.attach(req, { requester: ctx });
+    },
     'network.detach': async ({ network, resource }, ctx) => {
       await networks.detach(network, resource, ctx);
       return { network, resource };

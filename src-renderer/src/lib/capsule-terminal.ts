@@ -3,14 +3,14 @@
 // with the terminal's first size in the query so the shell starts at the right width.
 import { CONSOLE_WS_PREFIX } from '../../../src-shared/api/metrics-api.js';
 import type { NovaClient } from '../transport/nova-client.js';
+import { consoleSocketTarget, type ConsoleSocketTarget } from './console-socket.js';
 
-export async function terminalSocketUrl(client: NovaClient, name: string, size: { cols: number; rows: number }, location: Location): Promise<string> {
+export function terminalSocket(
+  client: NovaClient,
+  name: string,
+  size: { cols: number; rows: number },
+  win: Pick<Window, 'location' | 'sessionStorage'>,
+): Promise<ConsoleSocketTarget> {
   const query = new URLSearchParams({ cols: String(size.cols), rows: String(size.rows) });
-  const path = `${CONSOLE_WS_PREFIX}terminal/${encodeURIComponent(name)}`;
-  const endpoint = await client.call('vm.consoleEndpoint', {});
-  if (endpoint.base) {
-    query.set('token', endpoint.token ?? '');
-    return `${endpoint.base}${path}?${query.toString()}`;
-  }
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}?${query.toString()}`;
+  return consoleSocketTarget(client, `${CONSOLE_WS_PREFIX}terminal/${encodeURIComponent(name)}`, query, win);
 }

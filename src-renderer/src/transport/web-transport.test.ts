@@ -10,7 +10,10 @@ class FakeSocket implements SocketLike {
   onmessage: ((ev: MessageEvent) => void) | null = null;
   readonly sent: Array<{ id: number; method: string; params: unknown }> = [];
 
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly protocols: string[] = [],
+  ) {}
 
   send(data: string): void {
     this.sent.push(JSON.parse(data) as { id: number; method: string; params: unknown });
@@ -34,11 +37,12 @@ class FakeSocket implements SocketLike {
 let sockets: FakeSocket[];
 let states: TransportState[];
 
-function makeTransport(): WebTransport {
+function makeTransport(protocols?: string[]): WebTransport {
   const t = new WebTransport({
     url: 'ws://127.0.0.1:9/nova-ws',
-    createSocket: (url) => {
-      const s = new FakeSocket(url);
+    ...(protocols ? { protocols } : {}),
+    createSocket: (url, offered) => {
+      const s = new FakeSocket(url, offered);
       sockets.push(s);
       return s;
     },
@@ -65,6 +69,15 @@ afterEach(() => {
 });
 
 describe('WebTransport', () => {
+  it('offers its protocols, the token among them, on every connection, reconnections too', async () => {
+    makeTransport(['nova.v1', 'nova-token.abc']);
+    expect(last().protocols).toEqual(['nova.v1', 'nova-token.abc']);
+    last().drop();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(sockets).toHaveLength(2);
+    expect(last().protocols).toEqual(['nova.v1', 'nova-token.abc']);
+  });
+
   it('queues calls until the socket opens, then matches results by id', async () => {
     const t = makeTransport();
     expect(t.getState().status).toBe('connecting');

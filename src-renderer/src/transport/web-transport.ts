@@ -1,5 +1,5 @@
 // Transport for web mode: NovaApi calls over one WebSocket to the page's own origin
-// (`/nova-ws`; the server's auth cookie rides along). It reconnects with backoff,
+// (`/nova-ws`; the page's token rides along as a subprotocol). It reconnects with backoff,
 // reports its state, and fails in-flight calls when the link drops rather than
 // replaying them, since a replayed `vm.start` is not harmless.
 import {
@@ -25,7 +25,9 @@ export interface SocketLike {
 
 export interface WebTransportOptions {
   readonly url: string;
-  readonly createSocket?: (url: string) => SocketLike;
+  /** Offered on every connection: the API's subprotocol and the token (webSocketProtocols). */
+  readonly protocols?: readonly string[];
+  readonly createSocket?: (url: string, protocols: string[]) => SocketLike;
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
   readonly now?: () => number;
@@ -50,11 +52,11 @@ export class WebTransport implements Transport {
   private readonly eventListeners = new Set<(event: NovaEvent) => void>();
   private readonly stateListeners = new Set<(state: TransportState) => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly createSocket: (url: string) => SocketLike;
+  private readonly createSocket: (url: string, protocols: string[]) => SocketLike;
   private readonly now: () => number;
 
   constructor(private readonly options: WebTransportOptions) {
-    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url));
+    this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
     this.now = options.now ?? Date.now;
     this.open();
   }
@@ -108,7 +110,7 @@ export class WebTransport implements Transport {
     this.retryTimer = null;
     let socket: SocketLike;
     try {
-      socket = this.createSocket(this.options.url);
+      socket = this.createSocket(this.options.url, [...(this.options.protocols ?? [])]);
     } catch (err) {
       this.scheduleReconnect(err instanceof Error ? err.message : String(err));
       return;
@@ -119,7 +121,7 @@ export class WebTransport implements Transport {
       for (const call of this.pending.values()) if (!call.sent) this.send(call);
     };
     socket.onmessage = (ev) => this.receive(ev.data);
-    // A refused upgrade (missing cookie, server down) surfaces only as a close; handle it there.
+    // A refused upgrade (missing token, server down) surfaces only as a close; handle it there.
     socket.onerror = () => {};
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
@@ -195,7 +197,7 @@ export class WebTransport implements Transport {
   }
 }
 
-/** ws(s)://<this page's host>/nova-ws: same origin, so the auth cookie is sent. */
+/** ws(s)://<this page's host>/nova-ws: the page's own origin, the only one the server accepts. */
 export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'>, path: string): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}${path}`;

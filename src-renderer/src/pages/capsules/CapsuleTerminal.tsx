@@ -8,7 +8,7 @@ import type { Capsule } from '../../../../src-shared/capsule.js';
 import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '../../../../src-shared/terminal-protocol.js';
 import { useServices } from '../../app/services.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
-import { terminalSocketUrl } from '../../lib/capsule-terminal.js';
+import { terminalSocket } from '../../lib/capsule-terminal.js';
 import { openXtermView } from '../../lib/xterm-view.js';
 
 type Link = 'connecting' | 'connected' | 'closed';
@@ -37,10 +37,10 @@ export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
     const input = term.onData((data) => encodeTerminalData(data).forEach(send));
     const decoder = new TerminalFrameDecoder();
     setLink('connecting');
-    void terminalSocketUrl(client, name, { cols: term.cols, rows: term.rows }, window.location)
-      .then((url) => {
+    void terminalSocket(client, name, { cols: term.cols, rows: term.rows }, window)
+      .then((target) => {
         if (disposed) return;
-        ws = new WebSocket(url);
+        ws = new WebSocket(target.url, target.protocols);
         ws.binaryType = 'arraybuffer';
         ws.onopen = () => {
           setLink('connected');

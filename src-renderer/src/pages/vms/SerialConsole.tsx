@@ -5,7 +5,7 @@ import { Plug, RotateCw } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import type { VmState } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
-import { consoleSocketUrl } from '../../lib/console-socket.js';
+import { consoleSocket } from '../../lib/console-socket.js';
 import { isLive } from '../../lib/vm-format.js';
 import { openXtermView } from '../../lib/xterm-view.js';
 
@@ -28,10 +28,10 @@ export function SerialConsole({ name, state }: { name: string; state: VmState })
     let disposed = false;
     const encoder = new TextEncoder();
     setLink('connecting');
-    void consoleSocketUrl(client, 'serial', name, window.location)
-      .then((url) => {
+    void consoleSocket(client, 'serial', name, window)
+      .then((target) => {
         if (disposed) return;
-        ws = new WebSocket(url, ['binary']);
+        ws = new WebSocket(target.url, target.protocols);
         ws.binaryType = 'arraybuffer';
         ws.onopen = () => {
           setLink('connected');

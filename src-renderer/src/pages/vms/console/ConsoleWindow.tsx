@@ -5,7 +5,7 @@
 import RFB from '@novnc/novnc';
 import { Expand, Keyboard, MonitorPlay, RotateCw } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
-import { consoleSocketUrl } from '../../../lib/console-socket.js';
+import { consoleSocket } from '../../../lib/console-socket.js';
 import type { NovaClient } from '../../../transport/nova-client.js';
 
 type Link = { state: 'connecting' } | { state: 'connected' } | { state: 'closed'; reason: string };
@@ -58,9 +58,9 @@ export function ConsoleWindow({ client, name }: { client: NovaClient; name: stri
       try {
         const info = await client.call('vm.consoleInfo', { name });
         if (!info.vnc) throw new Error(`${name} has no VNC display`);
-        const url = await consoleSocketUrl(client, 'vnc', name, window.location);
+        const socket = await consoleSocket(client, 'vnc', name, window);
         if (disposed) return;
-        const conn = new RFB(target, url, { credentials: { password: info.vnc.password }, wsProtocols: ['binary'] });
+        const conn = new RFB(target, socket.url, { credentials: { password: info.vnc.password }, wsProtocols: socket.protocols });
         conn.scaleViewport = true;
         conn.focusOnClick = true;
         conn.background = 'transparent';
