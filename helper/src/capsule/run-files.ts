@@ -2,7 +2,7 @@
 // where the run sits: its network namespace, user namespace, volumes) and the /etc files
 // bound into it (hosts, hostname, resolv.conf). Each is written only when it differs from
 // what Nova last left there, so a restart of an unchanged capsule writes nothing.
-import { chown, readFile, writeFile } from 'node:fs/promises';
+import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleSpec, OciImage } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -13,6 +13,7 @@ import type { ImageStore } from './image-store.js';
 import { buildOciConfig, type IdMapping, type OciConfigInput } from './oci-config.js';
 import { checkVolumesReachable } from './user-namespace.js';
 import { resolveVolume } from './volume-paths.js';
+import { readConfined } from '../safe-fs/confined-open.js';
 
 /**
  * What Nova itself left in a capsule's dir for its next run: runc's config.json, the /etc
@@ -36,17 +37,30 @@ export function resolvConf(net: CapsuleAttachment | null): string {
   return `nameserver ${net.dns.server}\nsearch ${net.dns.domain}\n`;
 }
 
+/** Beyond this an image's /etc/passwd or /etc/group is refused rather than read. */
+export const MAX_ACCOUNT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * One of the image's account files (etc/passwd, etc/group), read inside the image: no link
+ * followed (one to the host's /etc/passwd would hand the capsule host ids; one to a FIFO would
+ * hold a thread of the helper forever), a regular file only, opened without blocking, bounded.
+ */
+async function imageAccountFile(rootfs: string, file: 'passwd' | 'group'): Promise<string> {
+  const text = await readConfined(rootfs, join(rootfs, 'etc', file), MAX_ACCOUNT_FILE_BYTES, `the image's /etc/${file}`);
+  return text ?? '';
+}
+
 /** `uid[:gid]` numbers as given; names looked up in the image's /etc/passwd and /etc/group. */
 export async function resolveUser(user: string, rootfs: string): Promise<{ uid: number; gid: number }> {
   if (!user) return { uid: 0, gid: 0 };
   const [u, g] = user.split(':') as [string, string | undefined];
   const numeric = (s: string) => /^\d+$/.test(s);
-  const passwd = numeric(u) && (g === undefined || numeric(g)) ? '' : await readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => '');
   let uid: number;
   let gid: number | undefined;
   if (numeric(u)) {
     uid = Number(u);
   } else {
+    const passwd = await imageAccountFile(rootfs, 'passwd');
     const line = passwd.split('\n').find((l) => l.split(':')[0] === u);
     if (!line) throw new NovaError('invalid_argument', `User "${u}" is not in the image's /etc/passwd`);
     const f = line.split(':');
@@ -56,12 +70,13 @@ export async function resolveUser(user: string, rootfs: string): Promise<{ uid: 
   if (g !== undefined) {
     if (numeric(g)) gid = Number(g);
     else {
-      const groups = await readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => '');
+      const groups = await imageAccountFile(rootfs, 'group');
       const line = groups.split('\n').find((l) => l.split(':')[0] === g);
       if (!line) throw new NovaError('invalid_argument', `Group "${g}" is not in the image's /etc/group`);
       gid = Number(line.split(':')[2]);
     }
   }
+  if (!Number.isInteger(uid) || !Number.isInteger(gid ?? 0)) throw new NovaError('invalid_argument', `User "${user}" has no numeric ids in the image's /etc/passwd or /etc/group`);
   return { uid, gid: gid ?? 0 };
 }
 
