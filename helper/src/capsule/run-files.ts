@@ -11,8 +11,6 @@ import type { CapsuleAttachment } from './capsule-network.js';
 import type { CapsuleNamespaces } from './capsule-netns.js';
 import type { ImageStore } from './image-store.js';
 import { buildOciConfig, type IdMapping, type OciConfigInput } from './oci-config.js';
-import { checkVolumesReachable } from './user-namespace.js';
-import { resolveVolume } from './volume-paths.js';
 import { readConfined } from '../safe-fs/confined-open.js';
 
 /**
@@ -84,8 +82,6 @@ export interface RunFilesOptions {
   layout: CapsuleLayout;
   images: ImageStore;
   namespaces: () => CapsuleNamespaces;
-  /** Host directories volume sources must lie in. */
-  volumeRoots: readonly string[];
   netnsDir: string;
 }
 
@@ -94,9 +90,6 @@ export class RunFiles {
 
   /** What buildOciConfig needs for a run; `etcDir` null leaves the /etc files out (a network's come at start). */
   async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null, joinsNetns: boolean, idMapping: IdMapping | null): Promise<OciConfigInput> {
-    const volumes = [];
-    for (const v of spec.volumes) volumes.push(await resolveVolume(v, this.o.volumeRoots));
-    if (idMapping) await checkVolumesReachable(spec.name, volumes.map((v) => v.source), idMapping);
     const netns = this.o.layout.netnsName(spec.name);
     return {
       spec,
@@ -106,7 +99,8 @@ export class RunFiles {
       netnsPath: joinsNetns ? join(this.o.netnsDir, netns) : null,
       idMapping,
       usernsPath: joinsNetns && idMapping ? this.o.namespaces().usernsPath(netns) : null,
-      volumes,
+      // Where volume-staging.ts binds each volume for the run: a path only the helper can change.
+      volumes: spec.volumes.map((v, i) => ({ source: this.o.layout.volumePoint(spec.name, i), target: v.target, readOnly: v.readOnly })),
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
       etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
     };
