@@ -227,7 +227,9 @@ describe('capsule engine (runc)', () => {
       await mkdir(join(env.volumeRoot, 'ok'), { recursive: true });
       await symlink('/etc', join(env.volumeRoot, 'escape'));
       expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: `${env.volumeRoot}/ok/../../`, target: '/x' }] })))).toMatch(/^invalid_argument: .*"\.\."/);
-      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] })))).toMatch(/^invalid_argument: .*symlinks may not leave/);
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] })))).toMatch(/^invalid_argument: .*is a symbolic link; Nova follows no links/);
+      // Without saying where the link points.
+      expect(await errorCode(() => m.create(capsuleSpec({ name: 'nv5-bad1', image: 'nv5-busybox', command: ['true'], volumes: [{ source: join(env.volumeRoot, 'escape'), target: '/x' }] })))).not.toMatch(/"\/etc"/);
       expect(capsuleDirs()).toEqual(before);
     });
 

@@ -75,6 +75,20 @@ export class CapsuleLayout {
     return join(this.root, safeName(name));
   }
 
+  /**
+   * Where a run's volumes are bound while runc sets the capsule up (volume-staging.ts): in
+   * the state dir, beside the capsule dirs rather than in one, so removing a capsule's dir
+   * never walks into a volume.
+   */
+  volumesDir(name: string): string {
+    return join(this.root, '.volumes', safeName(name));
+  }
+
+  /** The staging point of the capsule's volume number `index`: what its config.json binds. */
+  volumePoint(name: string, index: number): string {
+    return join(this.volumesDir(name), String(index));
+  }
+
   /** A capsule dir being made (create) or taken apart (delete): hidden from the listing. */
   scratchDir(kind: 'creating' | 'deleting', name: string): string {
     return join(this.root, `.${kind}-${safeName(name)}`);

@@ -35,6 +35,7 @@ import { RunFiles, type PreparedRun } from './run-files.js';
 import * as rt from './runtime-argv.js';
 import { RunLifecycle, type CapsuleSlot as Slot } from './run-lifecycle.js';
 import type { UserNamespaceSupport } from './user-namespace.js';
+import { VolumeStaging } from './volume-staging.js';
 
 export type { PtyProcess, PtySpawn, TerminalSession } from './capsule-terminals.js';
 
@@ -97,6 +98,7 @@ export class CapsuleManager {
   private readonly snapshots: CapsuleSnapshots;
   private readonly terminals: CapsuleTerminals;
   private readonly lifecycle: RunLifecycle;
+  private readonly volumes: VolumeStaging;
 
   constructor(private readonly o: CapsuleManagerOptions) {
     checkRuntimeName(o.runtime, true);
@@ -109,13 +111,14 @@ export class CapsuleManager {
     const networks = o.networks ?? noCapsuleNetworkPort;
     const cgroupRoot = o.cgroupRoot ?? '/sys/fs/cgroup';
     this.layers = new CapsuleLayers({ layout, images: o.images, runner, logger: o.logger, stateDir: o.stateDir, ...(o.forceRootfsMode ? { forceRootfsMode: o.forceRootfsMode } : {}) });
-    const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, volumeRoots: o.volumeRoots, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR });
+    const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR });
+    this.volumes = new VolumeStaging({ layout, runner, volumeRoots: o.volumeRoots });
     this.monitorCgroup = new MonitorCgroup({ cgroupRoot, parent: layout.cgroupParent, logger: o.logger });
     this.monitor = new CapsuleMonitor({ runner, cgroupRoot, monitorCgroup: this.monitorCgroup, ...(o.conmon ? { conmon: o.conmon } : {}), ...(o.runtimeWrapper ? { runtimeWrapper: o.runtimeWrapper } : {}) });
     const network = new CapsuleNetworkJoin({ layout, runner, logger: o.logger, networks, namespaces: ns });
     const save = (name: string, rec: CapsuleRecord) => this.save(name, rec);
     const runtimePath = (rec: CapsuleRecord) => this.runtimePath(rec);
-    const starter = new CapsuleStarter({ layout, runner, images: o.images, layers: this.layers, runFiles, network, monitor: this.monitor, runtimePath, save });
+    const starter = new CapsuleStarter({ layout, runner, images: o.images, layers: this.layers, runFiles, network, monitor: this.monitor, volumes: this.volumes, runtimePath, save });
     this.lifecycle = new RunLifecycle({
       layout,
       runner,
@@ -150,6 +153,7 @@ export class CapsuleManager {
   async recover(): Promise<void> {
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
     await mkdir(this.layout.runtimeRoot, { recursive: true, mode: 0o700 });
+    await this.volumes.clearAll();
     for (const name of await readdir(this.layout.root)) {
       if (!CAPSULE_NAME_PATTERN.test(name)) continue;
       const rec = await readRecord(CAPSULE_RECORD, this.layout.paths(name).record).catch((err: unknown) => {

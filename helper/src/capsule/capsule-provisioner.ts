@@ -17,7 +17,7 @@ import { buildOciConfig } from './oci-config.js';
 import type { PreparedRun, RunFiles } from './run-files.js';
 import * as rt from './runtime-argv.js';
 import { decideUserNamespace, mappingOf, matchOwner, type UserNamespaceSupport } from './user-namespace.js';
-import { resolveVolume } from './volume-paths.js';
+import { checkVolume } from './volume-paths.js';
 
 export const KNOWN_RUNTIMES = ['crun', 'runc'] as const;
 const COPY_TIMEOUT_MS = 10 * 60_000;
@@ -58,7 +58,7 @@ export class CapsuleProvisioner {
     if (spec.ioWeight !== undefined && !(await this.ioWeightSupported())) {
       throw new NovaError('unsupported', 'This host offers no IO weight (no blkio.weight / io.weight: the block scheduler has no proportional weights); omit ioWeight');
     }
-    for (const v of spec.volumes) await resolveVolume(v, o.volumeRoots);
+    for (const v of spec.volumes) await checkVolume(v, o.volumeRoots);
     if (spec.network) await o.networks.checkNetwork(spec.network, spec.ports);
     else if (spec.ports.length > 0 || spec.address !== undefined) {
       throw new NovaError('invalid_argument', `Capsule "${spec.name}" publishes ports or sets an address but joins no network: give it a Nova network`);

@@ -20,6 +20,7 @@ import type { ImageStore } from './image-store.js';
 import type { RunFiles, PreparedRun } from './run-files.js';
 import * as rt from './runtime-argv.js';
 import { mappingOf, netnsSysctlArgv } from './user-namespace.js';
+import type { VolumeStaging } from './volume-staging.js';
 
 const START_WAIT_MS = 15_000;
 const RUNTIME_TIMEOUT_MS = 10_000;
@@ -40,6 +41,7 @@ export interface CapsuleStarterOptions {
   runFiles: RunFiles;
   network: CapsuleNetworkJoin;
   monitor: CapsuleMonitor;
+  volumes: VolumeStaging;
   runtimePath: (rec: CapsuleRecord) => Promise<string>;
   /** Saves the record durably (fsynced). */
   save: (name: string, rec: CapsuleRecord) => Promise<void>;
@@ -123,7 +125,13 @@ export class CapsuleStarter {
       ]);
       // From now on the /etc files are this run's: whatever it does to them, the next start rewrites them.
       slot.prepared = { config: files.config, etc: null, runDirEmpty: false };
-      return await this.launch(slot, p, id, runtime, net);
+      // Bound last, and only until runc has made the container, which keeps its own binds.
+      const staged = await o.volumes.stage(name, rec.spec.volumes);
+      try {
+        return await this.launch(slot, p, id, runtime, net);
+      } finally {
+        await staged.release();
+      }
     } catch (err) {
       if (!rec.run && net) await o.network.leave(name, rec.spec, { name: net.network, address: net.address, netns: o.layout.netnsName(name) });
       throw err;

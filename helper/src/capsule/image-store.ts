@@ -100,10 +100,10 @@ export function manifestSize(raw: string): { layers: number | null; bytesTotal: 
   return { layers: layers.length, bytesTotal: layers.reduce((sum, l) => sum + l.size, 0) };
 }
 
-/** umoci unpack with every uid and gid shifted: container id N is host id hostId + N. */
-export function umociUnpackShiftedArgv(umoci: string, layoutDir: string, bundleDir: string, m: IdMapping): string[] {
+/** The rootfs alone, as umociUnpackArgv, with every uid and gid shifted: container id N is host id hostId + N. */
+export function umociUnpackShiftedArgv(umoci: string, layoutDir: string, rootfsDir: string, m: IdMapping): string[] {
   const map = `0:${m.hostId}:${m.size}`;
-  return [umoci, 'unpack', '--uid-map', map, '--gid-map', map, '--image', `${layoutDir}:${argv.LAYOUT_TAG}`, bundleDir];
+  return [umoci, 'raw', 'unpack', '--uid-map', map, '--gid-map', map, '--image', `${layoutDir}:${argv.LAYOUT_TAG}`, rootfsDir];
 }
 
 
@@ -211,7 +211,8 @@ export class ImageStore {
     const tmp = `${bundle}.tmp`;
     await rm(tmp, { recursive: true, force: true });
     try {
-      await this.opts.runner.run({ argv: umociUnpackShiftedArgv(this.tools.umoci, join(this.root, image.id, 'oci'), tmp, m), timeoutMs: LOCAL_TIMEOUT_MS });
+      await mkdir(tmp, { mode: 0o700 });
+      await this.opts.runner.run({ argv: umociUnpackShiftedArgv(this.tools.umoci, join(this.root, image.id, 'oci'), join(tmp, 'rootfs'), m), timeoutMs: LOCAL_TIMEOUT_MS });
       await rename(tmp, bundle);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
@@ -319,7 +320,8 @@ export class ImageStore {
       await fill(layout, tmp);
       op.throwIfCancelled();
       op.progress({ phase: 'unpacking' });
-      await this.opts.runner.run({ argv: argv.umociUnpackArgv(this.tools.umoci, layout, join(tmp, 'bundle')), timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
+      await mkdir(join(tmp, 'bundle'), { mode: 0o700 });
+      await this.opts.runner.run({ argv: argv.umociUnpackArgv(this.tools.umoci, layout, join(tmp, 'bundle', 'rootfs')), timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
       op.throwIfCancelled();
       op.progress({ phase: 'recording the image', cancellable: false });
       const { digest, sizeBytes, config } = await readLayout(layout);

@@ -19,7 +19,7 @@ describe('image tool argv', () => {
     expect(a.umociInitArgv('umoci', 'd')).toEqual(['umoci', 'init', '--layout', 'd']);
     expect(a.umociNewArgv('umoci', 'd')).toEqual(['umoci', 'new', '--image', 'd:image']);
     expect(a.umociAddLayerArgv('umoci', 'd', '/tmp/r.tar')).toEqual(['umoci', 'raw', 'add-layer', '--image', 'd:image', '/tmp/r.tar']);
-    expect(a.umociUnpackArgv('umoci', 'd', 'b')).toEqual(['umoci', 'unpack', '--image', 'd:image', 'b']);
+    expect(a.umociUnpackArgv('umoci', 'd', 'b/rootfs')).toEqual(['umoci', 'raw', 'unpack', '--image', 'd:image', 'b/rootfs']);
     expect(a.tarListArgv('tar', 'f')).toEqual(['tar', '--list', '--file', 'f']);
   });
 });

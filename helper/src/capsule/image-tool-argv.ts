@@ -27,8 +27,13 @@ export function umociAddLayerArgv(umoci: string, layoutDir: string, tarFile: str
   return [umoci, 'raw', 'add-layer', '--image', `${layoutDir}:${LAYOUT_TAG}`, tarFile];
 }
 
-export function umociUnpackArgv(umoci: string, layoutDir: string, bundleDir: string): string[] {
-  return [umoci, 'unpack', '--image', `${layoutDir}:${LAYOUT_TAG}`, bundleDir];
+/**
+ * The image's root filesystem alone (`raw unpack`): a full `umoci unpack` also writes a
+ * runtime config, looking the image's user up in its etc/passwd on the host, through any
+ * link the image put there (to a FIFO it waits on forever). Nova writes its own config.
+ */
+export function umociUnpackArgv(umoci: string, layoutDir: string, rootfsDir: string): string[] {
+  return [umoci, 'raw', 'unpack', '--image', `${layoutDir}:${LAYOUT_TAG}`, rootfsDir];
 }
 
 export function tarListArgv(tar: string, file: string): string[] {

@@ -36,7 +36,7 @@ export interface IdMapping {
 }
 
 export interface ResolvedVolume {
-  /** Real host path, already checked to lie inside an allowed root. */
+  /** A path only the helper can change: the staging point the volume is bound on for the run (volume-staging.ts). */
   source: string;
   target: string;
   readOnly: boolean;

@@ -2,7 +2,7 @@
 // where the run sits: its network namespace, user namespace, volumes) and the /etc files
 // bound into it (hosts, hostname, resolv.conf). Each is written only when it differs from
 // what Nova last left there, so a restart of an unchanged capsule writes nothing.
-import { chown, readFile, writeFile } from 'node:fs/promises';
+import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleSpec, OciImage } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -11,8 +11,7 @@ import type { CapsuleAttachment } from './capsule-network.js';
 import type { CapsuleNamespaces } from './capsule-netns.js';
 import type { ImageStore } from './image-store.js';
 import { buildOciConfig, type IdMapping, type OciConfigInput } from './oci-config.js';
-import { checkVolumesReachable } from './user-namespace.js';
-import { resolveVolume } from './volume-paths.js';
+import { readConfined } from '../safe-fs/confined-open.js';
 
 /**
  * What Nova itself left in a capsule's dir for its next run: runc's config.json, the /etc
@@ -36,17 +35,30 @@ export function resolvConf(net: CapsuleAttachment | null): string {
   return `nameserver ${net.dns.server}\nsearch ${net.dns.domain}\n`;
 }
 
+/** Beyond this an image's /etc/passwd or /etc/group is refused rather than read. */
+export const MAX_ACCOUNT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * One of the image's account files (etc/passwd, etc/group), read inside the image: no link
+ * followed (one to the host's /etc/passwd would hand the capsule host ids; one to a FIFO would
+ * hold a thread of the helper forever), a regular file only, opened without blocking, bounded.
+ */
+async function imageAccountFile(rootfs: string, file: 'passwd' | 'group'): Promise<string> {
+  const text = await readConfined(rootfs, join(rootfs, 'etc', file), MAX_ACCOUNT_FILE_BYTES, `the image's /etc/${file}`);
+  return text ?? '';
+}
+
 /** `uid[:gid]` numbers as given; names looked up in the image's /etc/passwd and /etc/group. */
 export async function resolveUser(user: string, rootfs: string): Promise<{ uid: number; gid: number }> {
   if (!user) return { uid: 0, gid: 0 };
   const [u, g] = user.split(':') as [string, string | undefined];
   const numeric = (s: string) => /^\d+$/.test(s);
-  const passwd = numeric(u) && (g === undefined || numeric(g)) ? '' : await readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => '');
   let uid: number;
   let gid: number | undefined;
   if (numeric(u)) {
     uid = Number(u);
   } else {
+    const passwd = await imageAccountFile(rootfs, 'passwd');
     const line = passwd.split('\n').find((l) => l.split(':')[0] === u);
     if (!line) throw new NovaError('invalid_argument', `User "${u}" is not in the image's /etc/passwd`);
     const f = line.split(':');
@@ -56,12 +68,13 @@ export async function resolveUser(user: string, rootfs: string): Promise<{ uid: 
   if (g !== undefined) {
     if (numeric(g)) gid = Number(g);
     else {
-      const groups = await readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => '');
+      const groups = await imageAccountFile(rootfs, 'group');
       const line = groups.split('\n').find((l) => l.split(':')[0] === g);
       if (!line) throw new NovaError('invalid_argument', `Group "${g}" is not in the image's /etc/group`);
       gid = Number(line.split(':')[2]);
     }
   }
+  if (!Number.isInteger(uid) || !Number.isInteger(gid ?? 0)) throw new NovaError('invalid_argument', `User "${user}" has no numeric ids in the image's /etc/passwd or /etc/group`);
   return { uid, gid: gid ?? 0 };
 }
 
@@ -69,8 +82,6 @@ export interface RunFilesOptions {
   layout: CapsuleLayout;
   images: ImageStore;
   namespaces: () => CapsuleNamespaces;
-  /** Host directories volume sources must lie in. */
-  volumeRoots: readonly string[];
   netnsDir: string;
 }
 
@@ -79,9 +90,6 @@ export class RunFiles {
 
   /** What buildOciConfig needs for a run; `etcDir` null leaves the /etc files out (a network's come at start). */
   async configInput(spec: CapsuleSpec, image: OciImage, etcDir: string | null, joinsNetns: boolean, idMapping: IdMapping | null): Promise<OciConfigInput> {
-    const volumes = [];
-    for (const v of spec.volumes) volumes.push(await resolveVolume(v, this.o.volumeRoots));
-    if (idMapping) await checkVolumesReachable(spec.name, volumes.map((v) => v.source), idMapping);
     const netns = this.o.layout.netnsName(spec.name);
     return {
       spec,
@@ -91,7 +99,8 @@ export class RunFiles {
       netnsPath: joinsNetns ? join(this.o.netnsDir, netns) : null,
       idMapping,
       usernsPath: joinsNetns && idMapping ? this.o.namespaces().usernsPath(netns) : null,
-      volumes,
+      // Where volume-staging.ts binds each volume for the run: a path only the helper can change.
+      volumes: spec.volumes.map((v, i) => ({ source: this.o.layout.volumePoint(spec.name, i), target: v.target, readOnly: v.readOnly })),
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
       etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
     };

@@ -89,8 +89,8 @@ describe('searchable directories', () => {
 describe('argv and probe config', () => {
   const m = { hostId: 1_000_000_000, size: 65536 };
   it('shifts an unpack with one map for uids and gids', () => {
-    expect(umociUnpackShiftedArgv('umoci', '/s/oci', '/s/bundle-1000000000-65536.tmp', m)).toEqual([
-      'umoci', 'unpack', '--uid-map', '0:1000000000:65536', '--gid-map', '0:1000000000:65536', '--image', '/s/oci:image', '/s/bundle-1000000000-65536.tmp',
+    expect(umociUnpackShiftedArgv('umoci', '/s/oci', '/s/bundle-1000000000-65536.tmp/rootfs', m)).toEqual([
+      'umoci', 'raw', 'unpack', '--uid-map', '0:1000000000:65536', '--gid-map', '0:1000000000:65536', '--image', '/s/oci:image', '/s/bundle-1000000000-65536.tmp/rootfs',
     ]);
   });
   it('lets every id ping and bind low ports in the capsule network namespace', () => {

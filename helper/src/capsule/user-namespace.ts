@@ -13,7 +13,8 @@
 // be searchable by that id (0711 for Nova's own; the probe names any other in the way).
 // Volumes keep their owner: a file the capsule's uid N writes through a volume belongs to
 // host uid START+N (root inside: START), and the capsule can write only where the volume
-// folder lets that id (chown START DIR, or an ACL). On a Nova network, the capsule's network
+// folder lets that id (chown START DIR, or an ACL); the folders above it do not matter, as
+// it is bound by descriptor from a staging point Nova owns (volume-staging.ts). On a Nova network, the capsule's network
 // namespace is made inside its user namespace, which therefore owns it (capsule-netns.ts):
 // runc joins both by path, and `runc exec` (which joins the user namespace first, then the
 // network one) is allowed in, with runc 1.1 too. The probe tries that once as well.
@@ -137,21 +138,6 @@ export async function makeSearchable(dirs: readonly string[]): Promise<void> {
   for (const d of dirs) {
     const st = await stat(d);
     if ((st.mode & 0o001) === 0) await chmod(d, (st.mode & 0o7777) | 0o001);
-  }
-}
-
-/** Volume sources the capsule's root could not reach: refused with the directory in the way. */
-export async function checkVolumesReachable(capsule: string, sources: readonly string[], m: IdMapping): Promise<void> {
-  for (const source of sources) {
-    const st = await stat(source).catch(() => null);
-    const bad = await unsearchableDir(st?.isDirectory() ? source : dirname(source), m);
-    if (bad) {
-      throw new NovaError(
-        'failed_precondition',
-        `Volume ${source} of capsule "${capsule}" is out of reach of its user namespace (host uid ${m.hostId}): ${bad.dir} is mode ${bad.mode}; ` +
-          `let others search it (chmod o+x ${bad.dir}), or create the capsule with userNamespace off`,
-      );
-    }
   }
 }
 

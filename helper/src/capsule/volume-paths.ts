@@ -1,15 +1,13 @@
-// Volume sources are host paths a root daemon bind-mounts on a user's request, so each
-// must lie inside an allowed root once every symlink is resolved: a `..` segment or a
-// symlink pointing out of its root is refused (the CVE-shaped mistakes of bind mounts).
-import { realpath, stat } from 'node:fs/promises';
-import { posix } from 'node:path';
+// Volume sources are host paths a root daemon binds on a user's request, and their folders
+// belong to that user, who can swap any part of the path for a symlink at any moment. So a
+// source is never trusted as a path: it must lie inside an allowed root as written, and it
+// is found by a walk from that root that follows no link (safe-fs/confined-open.ts), giving
+// a descriptor of what is really there. volume-staging.ts binds that descriptor for a run.
+import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import type { Volume } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
-import type { ResolvedVolume } from './oci-config.js';
-
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith('/') ? root : root + '/');
-}
+import { locateConfined, rootOf } from '../safe-fs/confined-open.js';
 
 /** Checks the path's text: absolute, no `.`/`..` segments, no empty segments. */
 export function checkVolumePathText(path: string, what: string): void {
@@ -24,32 +22,24 @@ export function checkVolumePathText(path: string, what: string): void {
   }
 }
 
-export async function resolveVolume(volume: Volume, allowedRoots: readonly string[]): Promise<ResolvedVolume> {
+/**
+ * The volume's folder (or file), found from its root without following any link: a
+ * descriptor that keeps naming it whatever happens to the path afterwards. The caller closes it.
+ */
+export async function locateVolume(volume: Volume, allowedRoots: readonly string[]): Promise<{ handle: FileHandle; stats: Stats }> {
   checkVolumePathText(volume.source, 'Volume source');
   checkVolumePathText(volume.target, 'Volume target');
-  const roots: string[] = [];
-  for (const r of allowedRoots) {
-    const real = await realpath(r).catch(() => null);
-    if (real) roots.push(real);
+  let root: string;
+  try {
+    root = rootOf(allowedRoots, volume.source, 'Volume source');
+  } catch {
+    throw new NovaError('invalid_argument', `Volume source "${volume.source}" is outside the allowed volume roots (${allowedRoots.join(', ')})`, { source: volume.source });
   }
-  const root = roots.find((r) => within(r, posix.normalize(volume.source)));
-  const named = allowedRoots.find((r) => within(r, volume.source));
-  if (!root && !named) {
-    throw new NovaError('invalid_argument', `Volume source "${volume.source}" is outside the allowed volume roots (${allowedRoots.join(', ')})`, {
-      source: volume.source,
-    });
-  }
-  const real = await realpath(volume.source).catch(() => null);
-  if (real === null) throw new NovaError('not_found', `Volume source "${volume.source}" does not exist: create it first`);
-  // The root the path names must also hold what it resolves to: a symlink out of it is refused.
-  const namedReal = named ? await realpath(named).catch(() => null) : root;
-  if (!namedReal || !within(namedReal, real)) {
-    throw new NovaError('invalid_argument', `Volume source "${volume.source}" resolves to "${real}", outside its root: symlinks may not leave the volume root`, {
-      source: volume.source,
-      resolved: real,
-    });
-  }
-  const st = await stat(real);
-  if (!st.isDirectory() && !st.isFile()) throw new NovaError('invalid_argument', `Volume source "${volume.source}" is neither a directory nor a file`);
-  return { source: real, target: volume.target, readOnly: volume.readOnly };
+  return locateConfined(root, volume.source, 'Volume source');
+}
+
+/** Refuses a volume that could not be bound now (checked again, by descriptor, at each start). */
+export async function checkVolume(volume: Volume, allowedRoots: readonly string[]): Promise<void> {
+  const { handle } = await locateVolume(volume, allowedRoots);
+  await handle.close();
 }

@@ -1,6 +1,6 @@
 // Real processes: the runner's promises are about what the child sees and how it ends.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
@@ -62,6 +62,25 @@ describe('ProcessRunner', () => {
     const r = await runner.run({ argv: ['sh', '-c', 'cat; printf "a\\rb\\n" >&2'], input: 'one\ntwo\n', timeoutMs: 5000, onLine: (l, s) => lines.push(`${s}:${l}`) });
     expect(r.stdout).toBe('one\ntwo\n');
     expect(lines).toEqual(['stdout:one', 'stdout:two', 'stderr:a', 'stderr:b']);
+  });
+
+  it('hands a file the helper opened to a child as its stdin, and still nothing beyond fds 0-2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv12c-stdin-'));
+    try {
+      await writeFile(join(dir, 'f'), 'opened by the helper\n');
+      const fh = await open(join(dir, 'f'), 'r');
+      try {
+        const r = await runner.run({ argv: ['sh', '-c', 'cat /proc/self/fd/0; ls /proc/self/fd | sort -n'], stdinFile: fh, timeoutMs: 5000 });
+        const [first, ...fds] = r.stdout.trim().split('\n');
+        expect(first).toBe('opened by the helper');
+        // 0-2, plus ls's own handle on /proc/self/fd, plus what the test runner leaves inheritable.
+        expect(fds.map(Number).filter((fd) => fd > 2 && !inheritableFds().includes(fd))).toHaveLength(1);
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('maps failures to errors that name the tool and what it said', async () => {

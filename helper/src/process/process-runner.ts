@@ -4,6 +4,7 @@
 // name the tool and what it said. Long-lived children (QEMU, monitors, dnsmasq) use
 // spawnDetached, with the same environment rules.
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { FileHandle } from 'node:fs/promises';
 import { execa } from 'execa';
 import { NovaError } from '../../../src-shared/errors.js';
 
@@ -19,6 +20,11 @@ export interface RunSpec {
   timeoutMs: number;
   /** Written to stdin (for `ip -batch -`, `nft -f -`); stdin is closed otherwise. */
   input?: string | Uint8Array;
+  /**
+   * A file the helper opened itself, given as the program's stdin instead of `input`: the
+   * program reaches it as fd 0 (or /proc/self/fd/0), never by a path that could change.
+   */
+  stdinFile?: FileHandle;
   /** Aborting kills the program (SIGKILL) and the call fails with `cancelled`. */
   signal?: AbortSignal;
   /** Each line of stdout and stderr as it arrives; "\r" also ends a line (progress meters). */
@@ -103,7 +109,9 @@ export class ProcessRunner {
     const child = execa(file, args, {
       reject: false,
       buffer: false,
-      stdin: spec.input === undefined ? 'ignore' : 'pipe',
+      // A descriptor given as stdin becomes the child's fd 0 (dup2), so the fd rule holds.
+      // execa takes any fd number there, though its types name only 0-2.
+      stdin: spec.stdinFile ? (spec.stdinFile.fd as 0) : spec.input === undefined ? 'ignore' : 'pipe',
       env: toolEnv(spec.env),
       extendEnv: false,
       cwd: spec.cwd ?? '/',

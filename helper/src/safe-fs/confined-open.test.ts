@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { componentsBelow, createConfined, openConfined, rootOf } from './confined-open.js';
+import { componentsBelow, createConfined, locateConfined, openConfined, readConfined, rootOf } from './confined-open.js';
 
 let base = '';
 let root = '';
@@ -20,7 +20,7 @@ beforeEach(async () => {
 });
 afterEach(async () => rm(base, { recursive: true, force: true }));
 
-async function readConfined(path: string): Promise<string> {
+async function readInside(path: string): Promise<string> {
   const { handle } = await openConfined(root, path, { what: 'the disk' });
   try {
     return await handle.readFile('utf8');
@@ -31,21 +31,21 @@ async function readConfined(path: string): Promise<string> {
 
 describe('openConfined', () => {
   it('opens a regular file inside its root', async () => {
-    expect(await readConfined(join(root, 'a', 'b', 'disk.raw'))).toBe('inside');
+    expect(await readInside(join(root, 'a', 'b', 'disk.raw'))).toBe('inside');
   });
 
   it('follows no link: not as the file, not as any folder on the way', async () => {
     await symlink(join(outside, 'secret'), join(root, 'a', 'b', 'link.raw'));
     await symlink(outside, join(root, 'a', 'dirlink'));
-    await expect(readConfined(join(root, 'a', 'b', 'link.raw'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/symbolic link/) });
-    await expect(readConfined(join(root, 'a', 'dirlink', 'secret'))).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(readInside(join(root, 'a', 'b', 'link.raw'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/symbolic link/) });
+    await expect(readInside(join(root, 'a', 'dirlink', 'secret'))).rejects.toMatchObject({ code: 'invalid_argument' });
     // The message never tells where a link points.
-    await expect(readConfined(join(root, 'a', 'b', 'link.raw'))).rejects.not.toMatchObject({ message: expect.stringContaining(outside) });
+    await expect(readInside(join(root, 'a', 'b', 'link.raw'))).rejects.not.toMatchObject({ message: expect.stringContaining(outside) });
   });
 
   it('refuses paths outside the root, ".." included', async () => {
-    await expect(readConfined(join(outside, 'secret'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/is outside/) });
-    await expect(readConfined(`${root}/a/../../outside/secret`)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(readInside(join(outside, 'secret'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/is outside/) });
+    await expect(readInside(`${root}/a/../../outside/secret`)).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(() => componentsBelow(root, 'relative/path')).toThrow(/absolute/);
   });
 
@@ -53,7 +53,7 @@ describe('openConfined', () => {
     const fifo = join(root, 'a', 'pipe');
     execFileSync('mkfifo', [fifo]);
     const t0 = Date.now();
-    await expect(readConfined(fifo)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/is a FIFO, not a regular file/) });
+    await expect(readInside(fifo)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/is a FIFO, not a regular file/) });
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
@@ -70,7 +70,49 @@ describe('openConfined', () => {
   });
 
   it('says what is missing', async () => {
-    await expect(readConfined(join(root, 'a', 'nope'))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(readInside(join(root, 'a', 'nope'))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('locateConfined', () => {
+  it('finds a folder or a regular file without opening it for reading, and refuses a link, a FIFO, a device', async () => {
+    const found = await locateConfined(root, join(root, 'a', 'b'));
+    try {
+      expect(found.stats.isDirectory()).toBe(true);
+      // What was found stays found: the descriptor names the folder, whatever the path becomes.
+      await rm(join(root, 'a', 'b'), { recursive: true });
+      await symlink(outside, join(root, 'a', 'b'));
+      expect(await readFile(`/proc/self/fd/${found.handle.fd}/secret`, 'utf8').catch((e: NodeJS.ErrnoException) => e.code)).toBe('ENOENT');
+      expect(await readFile(join(root, 'a', 'b', 'secret'), 'utf8')).toBe('secret');
+    } finally {
+      await found.handle.close();
+    }
+    await expect(locateConfined(root, join(root, 'a', 'b'), 'the volume')).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^the volume .* is a symbolic link/) });
+    await expect(locateConfined(root, join(root, 'a', 'b', 'secret'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/goes through a symbolic link/) });
+    execFileSync('mkfifo', [join(root, 'a', 'pipe')]);
+    await expect(locateConfined(root, join(root, 'a', 'pipe'))).rejects.toMatchObject({ message: expect.stringMatching(/is a FIFO, not a folder or a regular file/) });
+    await expect(locateConfined('/dev', '/dev/null')).rejects.toMatchObject({ message: expect.stringMatching(/is a device/) });
+  });
+});
+
+describe('readConfined', () => {
+  it('reads a small file inside the root; null when it is absent', async () => {
+    expect(await readConfined(root, join(root, 'a', 'b', 'disk.raw'), 100)).toBe('inside');
+    expect(await readConfined(root, join(root, 'a', 'missing'), 100)).toBeNull();
+  });
+
+  it('refuses a link out of the root, a FIFO (without waiting on it) and a file over the bound', async () => {
+    await symlink(join(outside, 'secret'), join(root, 'a', 'passwd'));
+    await expect(readConfined(root, join(root, 'a', 'passwd'), 100, "the image's /etc/passwd")).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/^the image's \/etc\/passwd .* symbolic link/),
+    });
+    execFileSync('mkfifo', [join(root, 'a', 'group')]);
+    const t0 = Date.now();
+    await expect(readConfined(root, join(root, 'a', 'group'), 100)).rejects.toMatchObject({ message: expect.stringMatching(/is a FIFO/) });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await writeFile(join(root, 'a', 'big'), 'x'.repeat(101));
+    await expect(readConfined(root, join(root, 'a', 'big'), 100)).rejects.toMatchObject({ message: expect.stringMatching(/is larger than 100 bytes/) });
   });
 });
 

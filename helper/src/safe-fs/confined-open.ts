@@ -9,9 +9,11 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import { NovaError } from '../../../src-shared/errors.js';
+import { isNovaError, NovaError } from '../../../src-shared/errors.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK, O_NOCTTY } = constants;
+/** Linux's O_PATH (the generic value, x86 and arm alike); Node's constants leave it out. */
+const O_PATH = 0o10000000;
 
 export type ConfinedKind = 'file' | 'directory';
 
@@ -88,6 +90,36 @@ function kindOf(st: Stats): string {
   return 'a special file';
 }
 
+/** Opens the last of `parts` below `root` with `flags` (O_NOFOLLOW always), walking there without following links. */
+async function openLast(root: string, parts: readonly string[], flags: number, what: string, path: string): Promise<FileHandle> {
+  if (parts.length === 0) {
+    return open(root, flags | O_DIRECTORY | O_NOCTTY).catch((err: NodeJS.ErrnoException) => {
+      throw stepError(err, what, path);
+    });
+  }
+  const parent = await walkToParent(root, parts, what, path);
+  try {
+    return await open(`/proc/self/fd/${parent.fd}/${parts[parts.length - 1]!}`, flags | O_NOFOLLOW | O_NOCTTY).catch((err: NodeJS.ErrnoException) => {
+      throw stepError(err, what, path);
+    });
+  } finally {
+    await parent.close();
+  }
+}
+
+/** Checks what was opened, closing it when it is not what `ok` wants. */
+async function checked(handle: FileHandle, ok: (st: Stats) => string | null, what: string, path: string): Promise<{ handle: FileHandle; stats: Stats }> {
+  try {
+    const stats = await handle.stat();
+    const why = ok(stats);
+    if (why) throw refused(what, path, why);
+    return { handle, stats };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /**
  * Opens `path`, which must lie inside `root`, for reading: no link followed anywhere,
  * never blocking, and only the kind of file asked for.
@@ -96,30 +128,56 @@ export async function openConfined(root: string, path: string, opts: ConfinedOpe
   const what = opts.what ?? 'the file';
   const kind = opts.kind ?? 'file';
   const parts = componentsBelow(root, path, what);
-  if (parts.length === 0) {
-    if (kind !== 'directory') throw refused(what, path, 'is a folder, not a file');
-    const handle = await open(root, O_RDONLY | O_DIRECTORY | O_NOCTTY);
-    return { handle, stats: await handle.stat() };
-  }
-  const parent = await walkToParent(root, parts, what, path);
-  let handle: FileHandle;
+  if (parts.length === 0 && kind !== 'directory') throw refused(what, path, 'is a folder, not a file');
+  const handle = await openLast(root, parts, O_RDONLY | O_NONBLOCK | (kind === 'directory' ? O_DIRECTORY : 0), what, path);
+  return checked(handle, (st) => {
+    const good = kind === 'directory' ? st.isDirectory() : st.isFile();
+    return good ? null : `is ${kindOf(st)}, not ${kind === 'directory' ? 'a folder' : 'a regular file'}`;
+  }, what, path);
+}
+
+/**
+ * Finds `path` inside `root` the same way without opening it for I/O (O_PATH: no device
+ * is touched, no FIFO waited on), for a folder or a regular file that is bound rather than
+ * read: a mount of /proc/self/fd/N binds exactly what was found.
+ */
+export async function locateConfined(root: string, path: string, what = 'the path'): Promise<{ handle: FileHandle; stats: Stats }> {
+  const parts = componentsBelow(root, path, what);
+  const handle = await openLast(root, parts, O_PATH, what, path);
+  return checked(handle, (st) => {
+    // O_PATH | O_NOFOLLOW opens a link itself rather than failing.
+    if (st.isSymbolicLink()) return 'is a symbolic link; Nova follows no links in paths it opens for callers';
+    return st.isDirectory() || st.isFile() ? null : `is ${kindOf(st)}, not a folder or a regular file`;
+  }, what, path);
+}
+
+/**
+ * A small text file inside `root` (an image's etc/passwd), read whole through openConfined;
+ * refused beyond `maxBytes`, so a huge file cannot take the helper's memory. Null when absent.
+ */
+export async function readConfined(root: string, path: string, maxBytes: number, what = 'the file'): Promise<string | null> {
+  let opened: { handle: FileHandle; stats: Stats };
   try {
-    const last = parts[parts.length - 1]!;
-    const flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | (kind === 'directory' ? O_DIRECTORY : 0);
-    handle = await open(`/proc/self/fd/${parent.fd}/${last}`, flags).catch((err: NodeJS.ErrnoException) => {
-      throw stepError(err, what, path);
-    });
-  } finally {
-    await parent.close();
-  }
-  try {
-    const stats = await handle.stat();
-    const ok = kind === 'directory' ? stats.isDirectory() : stats.isFile();
-    if (!ok) throw refused(what, path, `is ${kindOf(stats)}, not ${kind === 'directory' ? 'a folder' : 'a regular file'}`);
-    return { handle, stats };
+    opened = await openConfined(root, path, { what });
   } catch (err) {
-    await handle.close().catch(() => undefined);
+    if (isNovaError(err, 'not_found')) return null;
     throw err;
+  }
+  const { handle, stats } = opened;
+  try {
+    if (stats.size > maxBytes) throw refused(what, path, `is larger than ${maxBytes} bytes`);
+    // One byte more than allowed tells a file that grew since its stat.
+    const buf = Buffer.alloc(maxBytes + 1);
+    let used = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, used, buf.length - used, used);
+      if (bytesRead === 0) break;
+      used += bytesRead;
+      if (used > maxBytes) throw refused(what, path, `is larger than ${maxBytes} bytes`);
+    }
+    return buf.subarray(0, used).toString('utf8');
+  } finally {
+    await handle.close();
   }
 }
 
