@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
+import { CachingAuthorizer } from './auth/authorization-cache.js';
 import { PolkitAuthorizer } from './auth/authorizer.js';
 import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-engine.js';
 import { networkManagerCapsulePort } from './capsule/capsule-network.js';
@@ -92,11 +93,13 @@ async function main(): Promise<number> {
 
   const startedAt = new Date();
   const processes = new ProcessRunner();
-  // Two minutes: pkcheck waits while an authentication agent shows its dialog.
-  const authorizer = new PolkitAuthorizer(async (argv) => {
+  // Two minutes: pkcheck waits while an authentication agent shows its dialog. Answers are
+  // kept briefly and checks bounded, so a flood of requests cannot fork a pkcheck each.
+  const polkit = new PolkitAuthorizer(async (argv) => {
     const r = await processes.run({ argv, timeoutMs: 120_000, allowFailure: true });
     return { exitCode: r.exitCode, stderr: r.stderr };
   }, logger.child({ component: 'authorizer' }));
+  const authorizer = new CachingAuthorizer(polkit);
 
   let server: RpcServer | null = null;
   const emit: Parameters<typeof hostHandlers>[0]['emit'] = (event) => server?.broadcast(event);
