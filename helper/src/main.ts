@@ -12,6 +12,7 @@ import { networkManagerCapsulePort } from './capsule/capsule-network.js';
 import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
+import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
 import { networkHandlers } from './methods/network-methods.js';
@@ -168,6 +169,7 @@ async function main(): Promise<number> {
     }),
     ...networkHandlers({ networks }),
     ...operationHandlers({ operations, authorizer }),
+    ...eventHandlers(),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {

@@ -15,6 +15,7 @@ import type { EventHub } from './event-hub.js';
 import type { NovaApiHandlers } from './nova-api-handlers.js';
 
 const TOKEN_COOKIE = 'nova_token';
+const EVENTS_SUBSCRIBE = 'events.subscribe';
 const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -145,8 +146,10 @@ export class WebServer {
     const send = (message: WebServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
-    const unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
-    ws.on('close', unsubscribe);
+    // A page hears events once it asks (events.subscribe); what main hears, the helper
+    // authorized for main's own connection. The answer passes on the helper's.
+    let unsubscribe: (() => void) | null = null;
+    ws.on('close', () => unsubscribe?.());
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');
       let request;
@@ -154,6 +157,9 @@ export class WebServer {
         request = WebRequestSchema.parse(JSON.parse(String(data)));
       } catch {
         return ws.close(1007, 'malformed request');
+      }
+      if (request.method === EVENTS_SUBSCRIBE && !unsubscribe && ws.readyState === ws.OPEN) {
+        unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
       }
       void this.handlers.invoke(request.method, request.params).then((envelope) =>
         send({ type: 'result', id: request.id, envelope }),
