@@ -19,10 +19,13 @@ let server: RpcServer | null = null;
 const clients: Socket[] = [];
 /** The uid the next connection is identified as. */
 let nextUid = 0;
+/** While set, non-root authorization waits for it: polkit is slow. */
+let polkitSlow: Promise<void> | null = null;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nv12r-rpc-'));
   nextUid = 0;
+  polkitSlow = null;
 });
 
 afterEach(async () => {
@@ -37,6 +40,7 @@ async function serve(options: Partial<RpcServerOptions> = {}): Promise<string> {
   // Root and uid 1000 may view; everyone else is refused, as polkit would.
   const authorizer: Authorizer = {
     async authorize(caller) {
+      if (caller.uid !== 0 && polkitSlow) await polkitSlow;
       if (caller.uid !== 0 && caller.uid !== 1000) throw new NovaError('not_authorized', 'Not authorized');
     },
   };
@@ -150,5 +154,27 @@ describe('RpcServer', () => {
     await until(() => refused.lines.length === 2 && silent.lines.length === 2, 'the second answers');
     expect(allowed.lines[1]).toMatchObject({ method: 'nova.event', params: { name: 'host.checked' } });
     expect([...refused.lines, ...silent.lines].filter((l) => l.method !== undefined)).toEqual([]);
+  });
+
+  it("refuses a user's requests past its budget while polkit is slow, and still serves root", async () => {
+    let answer!: () => void;
+    polkitSlow = new Promise<void>((r) => (answer = r));
+    const socketPath = await serve({ requestBudget: 64 * 1024 });
+    const user = await connect(socketPath, 1000);
+    // 30 kB each: past what a ping takes, but the budget counts them before anything is checked.
+    const big = (id: number) => `${JSON.stringify({ jsonrpc: '2.0', id, method: 'helper.ping', params: { payload: 'x'.repeat(30 * 1024) } })}\n`;
+    user.socket.write(big(1) + big(2) + big(3));
+    await until(() => user.lines.length === 1, 'the refusal of the third');
+    expect(user.lines[0]).toMatchObject({ id: 3, error: { data: { code: 'unavailable' } } });
+    const root = await connect(socketPath, 0);
+    root.socket.write(ping(4));
+    await until(() => root.lines.length === 1, "root's answer");
+    expect(root.lines[0]).toMatchObject({ id: 4, result: { payload: 'p' } });
+    answer();
+    await until(() => user.lines.length === 3, 'the answers once polkit answered');
+    // Answered requests gave their share back.
+    user.socket.write(big(5));
+    await until(() => user.lines.length === 4, 'an answer to a new request');
+    expect(user.lines[3]).toMatchObject({ id: 5, error: { data: { code: 'invalid_argument' } } });
   });
 });

@@ -1,8 +1,8 @@
 // The helper's socket: JSON-RPC 2.0 in newline-delimited frames over a unix socket.
 // Anyone may connect, so every connection is bounded: it is identified once by its peer
 // credentials and admitted within its uid's share (ConnectionAdmission), its unread
-// replies are bounded (ClientConnection), and each request goes through the
-// MethodDispatcher. Malformed or oversize frames get a short structured error on that
+// replies are bounded (ClientConnection), so is the request text its uid has waiting
+// for answers (RequestBudget), and each request goes through the MethodDispatcher. Malformed or oversize frames get a short structured error on that
 // connection only: other clients are never disturbed. Events go only to connections
 // that subscribed (events.subscribe, authorized like a view call).
 import { chmod, mkdir, rm } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import type { Logger } from '../util/logger.js';
 import { ClientConnection, DEFAULT_BACKLOG_LIMITS, type BacklogLimits } from './client-connection.js';
 import { ConnectionAdmission, DEFAULT_CONNECTION_CAPS, type ConnectionCaps } from './connection-admission.js';
 import type { MethodDispatcher } from './method-dispatcher.js';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './request-budget.js';
 
 export interface RpcServerOptions {
   socketPath: string;
@@ -27,6 +28,8 @@ export interface RpcServerOptions {
   maxInFlightPerConnection?: number;
   caps?: ConnectionCaps;
   backlog?: BacklogLimits;
+  /** Request text one non-root uid may have waiting for answers. */
+  requestBudget?: number;
   /** Resolves the peer of a new connection; tests may substitute. */
   identify?: (socket: Socket) => Promise<Caller>;
 }
@@ -38,6 +41,7 @@ export class RpcServer {
   private server: Server | null = null;
   private readonly connections = new Set<ClientConnection>();
   private readonly admission: ConnectionAdmission;
+  private readonly budget: RequestBudget;
   /** Uids whose refused connections were already logged, until one is admitted again. */
   private readonly refusalLogged = new Set<number>();
   private readonly maxFrameBytes: number;
@@ -51,6 +55,7 @@ export class RpcServer {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.maxInFlight = options.maxInFlightPerConnection ?? 64;
     this.admission = new ConnectionAdmission(options.caps ?? DEFAULT_CONNECTION_CAPS);
+    this.budget = new RequestBudget(options.requestBudget ?? DEFAULT_REQUEST_BUDGET);
   }
 
   async listen(): Promise<void> {
@@ -178,10 +183,18 @@ export class RpcServer {
       });
       return;
     }
-    this.dispatch(conn, message);
+    const release = this.budget.take(conn.caller.uid, frame.text.length);
+    if (!release) {
+      this.replyError(conn, message.id ?? null, {
+        code: 'unavailable',
+        message: 'Too much request data from this user is waiting for answers; try again once they come',
+      });
+      return;
+    }
+    this.dispatch(conn, message, release);
   }
 
-  private dispatch(conn: ClientConnection, message: JSONRPCRequest): void {
+  private dispatch(conn: ClientConnection, message: JSONRPCRequest, release: () => void): void {
     conn.inFlight++;
     const id = message.id;
     const ctx: CallContext = {
@@ -200,11 +213,13 @@ export class RpcServer {
     this.dispatcher.dispatch(message.method, message.params, ctx).then(
       (result) => {
         conn.inFlight--;
+        release();
         // A request without an id is a notification: JSON-RPC sends it no answer.
         if (id !== undefined) conn.send({ jsonrpc: '2.0', id, result: result ?? null });
       },
       (err: unknown) => {
         conn.inFlight--;
+        release();
         const shape = toErrorShape(err);
         if (shape.code === 'internal') this.logger.error({ err, method: message.method }, 'internal error');
         if (id !== undefined) conn.send({ jsonrpc: '2.0', id, error: toJsonRpcError(shape) });
