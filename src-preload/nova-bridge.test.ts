@@ -5,6 +5,7 @@ import { buildNovaBridge } from './nova-bridge.js';
 const PINNED_SURFACE = {
   app: ['info'],
   capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen'],
+  events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check'],
   image: ['import', 'list', 'remove'],

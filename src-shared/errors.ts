@@ -63,19 +63,32 @@ export function isNovaError(err: unknown, code?: ErrorCode): err is NovaError {
   return err instanceof NovaError && (code === undefined || err.code === code);
 }
 
-/** A zod failure as an `invalid_argument` naming each offending field. */
+/** How many issues an `invalid_argument` names, and how long each part may be. */
+export const MAX_REPORTED_ISSUES = 5;
+const MAX_ISSUE_TEXT = 120;
+
+/**
+ * A zod failure as an `invalid_argument` naming the first few offending fields. Only
+ * a few, each cut short: an answer never grows with the request (a list of 4000 bad
+ * items must not come back as 4000 issues, nor a huge key as itself).
+ */
 export function schemaError(what: string, error: z.ZodError): NovaError {
-  const issues = error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
+  const issues = error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => ({
+    path: clip(issue.path.map(String).join('.')),
+    message: clip(issue.message),
   }));
+  const omitted = error.issues.length - issues.length;
   const first = issues[0];
   const where = first && first.path ? ` at "${first.path}"` : '';
   return new NovaError(
     'invalid_argument',
-    `${what}: ${first?.message ?? 'invalid'}${where}`,
-    { issues },
+    `${what}: ${first?.message ?? 'invalid'}${where}${omitted > 0 ? ` (and ${omitted} more)` : ''}`,
+    omitted > 0 ? { issues, omitted } : { issues },
   );
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_ISSUE_TEXT ? text : `${text.slice(0, MAX_ISSUE_TEXT - 1)}…`;
 }
 
 /** The envelope every NovaApi call resolves to on transports that cannot throw typed errors. */

@@ -18,6 +18,7 @@ export * from './operation.js';
 export * from './api/operation-api.js';
 export * from './terminal-protocol.js';
 export * from './api/events.js';
+export * from './api/event-api.js';
 export * from './api/nova-api.js';
 export * from './wire/frame-decoder.js';
 export * from './wire/rpc-errors.js';

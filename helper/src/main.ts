@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../src-shared/defaults.js';
+import { CachingAuthorizer } from './auth/authorization-cache.js';
 import { PolkitAuthorizer } from './auth/authorizer.js';
 import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-engine.js';
 import { networkManagerCapsulePort } from './capsule/capsule-network.js';
@@ -12,6 +13,7 @@ import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { hostProbes } from './host-check/host-probes.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
+import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
 import { networkHandlers } from './methods/network-methods.js';
@@ -93,11 +95,13 @@ async function main(): Promise<number> {
 
   const startedAt = new Date();
   const processes = new ProcessRunner();
-  // Two minutes: pkcheck waits while an authentication agent shows its dialog.
-  const authorizer = new PolkitAuthorizer(async (argv) => {
+  // Two minutes: pkcheck waits while an authentication agent shows its dialog. Answers are
+  // kept briefly and checks bounded, so a flood of requests cannot fork a pkcheck each.
+  const polkit = new PolkitAuthorizer(async (argv) => {
     const r = await processes.run({ argv, timeoutMs: 120_000, allowFailure: true });
     return { exitCode: r.exitCode, stderr: r.stderr };
   }, logger.child({ component: 'authorizer' }));
+  const authorizer = new CachingAuthorizer(polkit);
 
   let server: RpcServer | null = null;
   const emit: Parameters<typeof hostHandlers>[0]['emit'] = (event) => server?.broadcast(event);
@@ -168,6 +172,7 @@ async function main(): Promise<number> {
     }),
     ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
+    ...eventHandlers(),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {

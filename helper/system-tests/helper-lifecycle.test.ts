@@ -1,7 +1,10 @@
 // The helper as a daemon: graceful SIGTERM, one helper per state dir, and main's
-// HelperClient reconnecting when the helper restarts underneath it.
+// HelperClient reconnecting when the helper restarts underneath it, its event
+// subscription renewed with the connection.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import { HELPER_BUNDLE, makeTestDir, rawCall, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
@@ -22,8 +25,8 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await removeTestDir(d);
 });
 
-async function helperIn(dir: string) {
-  const h = await startHelper(dir);
+async function helperIn(dir: string, extraArgs: string[] = []) {
+  const h = await startHelper(dir, { extraArgs });
   helpers.push(h);
   return h;
 }
@@ -83,5 +86,36 @@ describe('helper lifecycle', () => {
     expect(info.pid).not.toBe(firstPid);
     expect(await client.call('helper.ping', { payload: 'two' })).toEqual({ payload: 'two' });
     expect(changes).toEqual([true, false, true]);
+  });
+
+  it('keeps hearing events after the helper restarts: the client subscribes again on the new connection', async () => {
+    const dir = await makeTestDir(PREFIX);
+    dirs.push(dir);
+    // The test dir is an allowed root: importing a small disk from it makes operation events.
+    const first = await helperIn(dir, ['--allowed-root', dir]);
+    const client = new HelperClient({ socketPath: first.socketPath, reconnect: true, minBackoffMs: 20, maxBackoffMs: 100, connectWaitMs: 500 });
+    clients.push(client);
+    const heard: string[] = [];
+    client.onEvent((e) => {
+      if (e.name === 'operation.changed') heard.push(e.payload.resource.name);
+    });
+    client.start();
+    const importAndRemove = async (name: string) => {
+      const disk = join(dir, `${name}.raw`);
+      await writeFile(disk, '');
+      await truncate(disk, 1024 * 1024);
+      await client.call('image.import', { path: disk, name });
+      await client.call('image.remove', { name });
+    };
+    await importAndRemove('nv12r-life1');
+    await until(() => heard.includes('nv12r-life1'), 'the events of the first import');
+
+    await first.kill('SIGKILL');
+    helpers.splice(helpers.indexOf(first), 1);
+    await until(() => !client.isConnected, 'client notices the helper is gone');
+    await helperIn(dir, ['--allowed-root', dir]);
+    await until(() => client.isConnected, 'client reconnects');
+    await importAndRemove('nv12r-life2');
+    await until(() => heard.includes('nv12r-life2'), 'the events of the import on the restarted helper');
   });
 });

@@ -66,6 +66,21 @@ describe('helper over its socket', () => {
     expect(JSON.stringify(error?.data)).toContain(field);
   });
 
+  it('answers invalid params with a few short issues, never an echo of the request', async () => {
+    const marker = 'nv12r-echo';
+    const { replies } = await rawCall(helper.socketPath, [
+      request(4, 'capsule.exec', { name: 'nv12r-x', command: Array.from({ length: 4000 }, () => 1), cwd: marker }),
+      request(5, 'host.check', { [marker + 'k'.repeat(100_000)]: true }),
+    ]);
+    for (const reply of replies) {
+      expect(errorOf(reply)?.data?.code).toBe('invalid_argument');
+      expect(JSON.stringify(reply).length).toBeLessThan(1024);
+    }
+    // Values are never sent back; an unknown key is named, cut short.
+    expect(JSON.stringify(replies[0])).not.toContain(marker);
+    expect(errorOf(replies[0])?.message).toMatch(/\(and \d+ more\)/);
+  });
+
   it('rejects batches and non-request JSON as protocol errors', async () => {
     const { replies } = await rawCall(helper.socketPath, [
       JSON.stringify([JSON.parse(request(1, 'helper.ping'))]),

@@ -1,6 +1,9 @@
 // Main's connection to the privileged helper: JSON-RPC over the helper's unix socket,
 // reconnecting with backoff whenever the helper restarts, re-emitting its events and
 // the connection's ups and downs. Plain Node: the CLI, web mode and Electron share it.
+// Events are a subscription of the connection: the first event listener subscribes
+// (events.subscribe, which the helper authorizes like a view call), every reconnection
+// subscribes again, and calls wait for that answer so none of their events are missed.
 import { createConnection, type Socket } from 'node:net';
 import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
 import {
@@ -51,6 +54,10 @@ export class HelperClient {
   private nextRequestId = 1;
   /** By request id: who wants to hear which operation that request started. */
   private readonly operationListeners = new Map<number, (operationId: string) => void>();
+  /** Whether this client wants events: then every connection subscribes. */
+  private wantsEvents = false;
+  /** The helper's answer to this connection's subscription, once asked. */
+  private subscription: Promise<void> | null = null;
 
   constructor(private readonly options: HelperClientOptions) {
     this.backoff = options.minBackoffMs ?? 100;
@@ -83,9 +90,24 @@ export class HelperClient {
     this.setConnected(false, 'closed');
   }
 
+  /** Listens to the helper's events; the first listener subscribes this client. */
   onEvent(listener: (event: NovaEvent) => void): () => void {
     this.eventListeners.add(listener);
+    if (!this.wantsEvents) {
+      this.wantsEvents = true;
+      if (this.connected) this.subscribe();
+    }
     return () => this.eventListeners.delete(listener);
+  }
+
+  /**
+   * Subscribes this client to events (kept across reconnections) and resolves once the
+   * helper granted it; rejects with the helper's refusal (`not_authorized`).
+   */
+  async subscribeEvents(): Promise<void> {
+    this.wantsEvents = true;
+    await this.waitForConnection();
+    await (this.subscription ?? this.subscribe());
   }
 
   onConnectionChange(listener: ConnectionListener): () => void {
@@ -112,13 +134,29 @@ export class HelperClient {
   }
 
   async call<M extends HelperMethodName>(method: M, params: ParamsIn<M>, opts: CallOptions = {}): Promise<ResultOf<M>> {
+    if (method === 'events.subscribe') {
+      // This connection's subscription is the client's own, renewed on every reconnection.
+      await this.subscribeEvents();
+      return { subscribed: true } as ResultOf<M>;
+    }
     // The result is checked against the method's own schema below, so this is its type.
     return (await this.request(method, params, opts)) as ResultOf<M>;
   }
 
+  /** Asks the helper to subscribe this connection; the answer is kept until it closes. */
+  private subscribe(): Promise<void> {
+    const asked = this.request('events.subscribe', {}, {}, false).then(() => undefined);
+    this.subscription = asked;
+    // Heard by subscribeEvents() callers; the client itself only stays without events.
+    asked.catch(() => undefined);
+    return asked;
+  }
+
   /** Sends without client-side param validation (the helper validates); checks the result. */
-  private async request(method: HelperMethodName, params: unknown, opts: CallOptions): Promise<unknown> {
+  private async request(method: HelperMethodName, params: unknown, opts: CallOptions, afterSubscription = true): Promise<unknown> {
     await this.waitForConnection();
+    // Sent after the subscription's answer, so the events of what this call starts all arrive.
+    if (afterSubscription && this.subscription) await this.subscription.catch(() => undefined);
     const def = novaApi[method];
     const timeoutMs = def.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const id = this.nextRequestId++;
@@ -177,7 +215,9 @@ export class HelperClient {
     });
     socket.on('close', () => {
       if (this.socket === socket) this.socket = null;
-      this.rpc.rejectAllPendingRequests(`connection to the helper was lost (${this.options.socketPath})`);
+      this.subscription = null;
+      const why = this.lastError ? `: ${this.lastError}` : '';
+      this.rpc.rejectAllPendingRequests(`connection to the helper was lost (${this.options.socketPath}${why})`);
       this.setConnected(false, this.lastError || 'connection closed');
       if (this.options.reconnect === false) {
         // Nobody will retry: tell waiting callers now rather than at their timeout.
@@ -213,6 +253,12 @@ export class HelperClient {
       if (event) for (const l of this.eventListeners) l(event);
       return;
     }
+    const refusal = (message as { id?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } }).error;
+    if (refusal && (message as { id?: unknown }).id === null) {
+      // The helper says why it is about to close this connection (too many from this user).
+      this.lastError = fromJsonRpcError(refusal).message;
+      return;
+    }
     if (m.method === OPERATION_STARTED_NOTIFICATION) {
       const started = OperationStartedSchema.safeParse(m.params);
       if (started.success && typeof started.data.requestId === 'number') {
@@ -228,6 +274,8 @@ export class HelperClient {
     this.connected = connected;
     if (connected) {
       this.lastError = '';
+      // Before any waiting call goes out, so calls queue behind the subscription.
+      if (this.wantsEvents) this.subscribe();
       for (const w of [...this.waiters]) w();
       this.waiters.clear();
     }
@@ -241,11 +289,11 @@ export class HelperClient {
 
 function asNovaError(err: unknown): NovaError {
   if (err instanceof NovaError) return err;
-  if (err instanceof JSONRPCErrorException) {
-    return NovaError.fromShape(fromJsonRpcError({ code: err.code, message: err.message, data: err.data }));
-  }
-  const shape = toErrorShape(err);
-  // rejectAllPendingRequests rejects with a plain Error: the helper went away mid-call.
+  const shape =
+    err instanceof JSONRPCErrorException
+      ? fromJsonRpcError({ code: err.code, message: err.message, data: err.data })
+      : toErrorShape(err);
+  // rejectAllPendingRequests answers pending calls with a bare error: the helper went away mid-call.
   if (shape.code === 'internal' && /connection to the helper was lost/.test(shape.message)) {
     return new NovaError('unavailable', shape.message);
   }

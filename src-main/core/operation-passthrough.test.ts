@@ -28,6 +28,7 @@ let ws: WebSocket;
 const pageMessages: Array<{ type: string; id?: number; event?: unknown; envelope?: unknown }> = [];
 
 function answer(method: string): unknown {
+  if (method === 'events.subscribe') return { subscribed: true };
   if (method === 'operation.list') return { operations: [op] };
   if (method === 'operation.cancel') return { ...op, cancelRequested: true };
   return op;
@@ -95,6 +96,8 @@ async function callFromPage(id: number, method: string, params: unknown): Promis
 describe('operations through main', () => {
   it("delivers the helper's operation.changed to the page as sent, and the preload accepts it unchanged", async () => {
     const changed = { ...op, progress: { ...op.progress, fraction: 0.5 } };
+    expect(await callFromPage(100, 'events.subscribe', {})).toEqual({ ok: true, value: { subscribed: true } });
+    expect(received.map((r) => r.method)).toEqual(['events.subscribe']);
     for (const s of helperSockets) s.write(encodeFrame({ jsonrpc: '2.0', method: EVENT_NOTIFICATION, params: { name: 'operation.changed', payload: changed } }));
     const message = await waitFor(() => pageMessages.find((m) => m.type === 'event' && (m.event as { name: string }).name === 'operation.changed'), 'the event');
     expect(message.event).toEqual({ name: 'operation.changed', payload: changed });

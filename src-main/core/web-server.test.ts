@@ -136,17 +136,29 @@ describe('web mode WebSocket', () => {
     ws.close();
   });
 
-  it('pushes events to connected pages', async () => {
-    const ws = await openAsPage();
-    const got = new Promise<unknown>((resolve) =>
+  it('pushes events only to pages that subscribed', async () => {
+    const subscribed = await openAsPage();
+    const silent = await openAsPage();
+    const heard = (ws: WebSocket) => {
+      const events: unknown[] = [];
       ws.on('message', (d) => {
         const m = JSON.parse(String(d)) as { type: string; event?: unknown };
-        if (m.type === 'event') resolve(m.event);
-      }),
-    );
+        if (m.type === 'event') events.push(m.event);
+      });
+      return events;
+    };
+    const bySubscribed = heard(subscribed);
+    const bySilent = heard(silent);
+    // No helper here: main answers that it cannot reach it, and forwards what it hears.
+    expect(await call(subscribed, 1, 'events.subscribe', {})).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    await call(silent, 1, 'app.info', {});
     hub.publish({ name: 'host.checked', payload: { generatedAt: '2026-01-01T00:00:00Z' } });
-    expect(await got).toEqual({ name: 'host.checked', payload: { generatedAt: '2026-01-01T00:00:00Z' } });
-    ws.close();
+    await call(subscribed, 2, 'app.info', {});
+    await call(silent, 2, 'app.info', {});
+    expect(bySubscribed).toEqual([{ name: 'host.checked', payload: { generatedAt: '2026-01-01T00:00:00Z' } }]);
+    expect(bySilent).toEqual([]);
+    subscribed.close();
+    silent.close();
   });
 
   it('keeps two servers side by side: each token opens its own server only', async () => {

@@ -25,6 +25,8 @@ import type { ConsoleProxy } from './console-proxy.js';
 import type { EventHub } from './event-hub.js';
 import type { NovaApiHandlers } from './nova-api-handlers.js';
 
+const EVENTS_SUBSCRIBE = 'events.subscribe';
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -154,8 +156,10 @@ export class WebServer {
     const send = (message: WebServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
-    const unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
-    ws.on('close', unsubscribe);
+    // A page hears events once it asks (events.subscribe); what main hears, the helper
+    // authorized for main's own connection. The answer passes on the helper's.
+    let unsubscribe: (() => void) | null = null;
+    ws.on('close', () => unsubscribe?.());
     // ws closes the socket itself on a frame over the limit (1009) or invalid UTF-8 (1007);
     // without a listener, its 'error' event would be thrown and end `nova web`.
     ws.on('error', () => undefined);
@@ -166,6 +170,9 @@ export class WebServer {
         request = WebRequestSchema.parse(JSON.parse(String(data)));
       } catch {
         return ws.close(1007, 'malformed request');
+      }
+      if (request.method === EVENTS_SUBSCRIBE && !unsubscribe && ws.readyState === ws.OPEN) {
+        unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
       }
       void this.handlers.invoke(request.method, request.params).then((envelope) =>
         send({ type: 'result', id: request.id, envelope }),

@@ -8,20 +8,26 @@ import type { NovaApiHandlers } from '../core/nova-api-handlers.js';
 import { isTrustedSender } from './security.js';
 
 export function bindIpc(handlers: NovaApiHandlers, events: EventHub, getWindow: () => BrowserWindow | null): () => void {
+  // The window hears events once it asks (events.subscribe); what main hears, the helper
+  // authorized for main's own connection.
+  let unsubscribe: (() => void) | null = null;
+  const subscribeWindow = () => {
+    unsubscribe ??= events.subscribe((event) => {
+      const win = getWindow();
+      if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event);
+    });
+  };
   for (const method of METHOD_NAMES) {
     ipcMain.handle(ipcChannelFor(method), async (event, params: unknown) => {
       if (!isTrustedSender(event)) {
         return { ok: false, error: { code: 'not_authorized', message: 'IPC from an untrusted frame was refused' } };
       }
+      if (method === 'events.subscribe') subscribeWindow();
       return handlers.invoke(method, params);
     });
   }
-  const unsubscribe = events.subscribe((event) => {
-    const win = getWindow();
-    if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event);
-  });
   return () => {
-    unsubscribe();
+    unsubscribe?.();
     for (const method of METHOD_NAMES) ipcMain.removeHandler(ipcChannelFor(method));
   };
 }

@@ -6,6 +6,7 @@ import type { Envelope } from '../errors.js';
 import type { NovaEvent } from './events.js';
 import { appMethods } from './app-api.js';
 import { capsuleMethods } from './capsule-api.js';
+import { eventMethods } from './event-api.js';
 import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
 import { metricsMethods } from './metrics-api.js';
@@ -21,6 +22,7 @@ export const novaApi = {
   ...networkMethods,
   ...capsuleMethods,
   ...operationMethods,
+  ...eventMethods,
 } as const;
 
 export type NovaApiTable = typeof novaApi;

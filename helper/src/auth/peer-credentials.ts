@@ -1,11 +1,11 @@
 // Who is on the other end of a helper connection, as the kernel records it
 // (SO_PEERCRED through a small N-API addon). Never taken from the message itself.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { processStartTime } from '../util/proc-stat.js';
+import { parseStartTime } from '../util/proc-stat.js';
 
 export interface PeerCredentials {
   pid: number;
@@ -57,7 +57,20 @@ export function socketFd(socket: Socket): number {
   return fd;
 }
 
+/**
+ * The caller on a freshly accepted socket. Its start time is read synchronously: /proc
+ * never blocks, and a flood of connections must not queue root's identification behind
+ * its own reads in the thread pool.
+ */
 export async function callerOf(socket: Socket): Promise<Caller> {
   const cred = loadPeercredAddon().getPeerCredentials(socketFd(socket));
-  return { ...cred, startTime: await processStartTime(cred.pid) };
+  return { ...cred, startTime: startTimeNow(cred.pid) };
+}
+
+function startTimeNow(pid: number): string | null {
+  try {
+    return parseStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
 }

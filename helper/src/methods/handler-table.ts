@@ -6,6 +6,8 @@ import type { Requester } from '../operations/operation-manager.js';
 
 export interface CallContext extends Requester {
   caller: Caller;
+  /** Subscribes the caller's connection to events; absent where there is no connection. */
+  subscribeEvents?: () => void;
 }
 
 export type HelperHandler<M extends HelperMethodName> = (

@@ -1,41 +1,50 @@
 // The helper's socket: JSON-RPC 2.0 in newline-delimited frames over a unix socket.
-// Each connection is identified once by its peer credentials; each request then goes
-// through the MethodDispatcher. Malformed or oversize frames get a structured error
-// on that connection only: other clients are never disturbed.
+// Anyone may connect, so every connection is bounded: it is identified once by its peer
+// credentials and admitted within its uid's share (ConnectionAdmission), its unread
+// replies are bounded (ClientConnection), so is the request text its uid has waiting
+// for answers (RequestBudget), and each request goes through the MethodDispatcher. Malformed or oversize frames get a short structured error on that
+// connection only: other clients are never disturbed. Events go only to connections
+// that subscribed (events.subscribe, authorized like a view call).
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { JSONRPCRequest } from 'json-rpc-2.0';
 import { NovaError, toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { NovaEvent } from '../../../src-shared/api/events.js';
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from '../../../src-shared/wire/frame-decoder.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, type DecodedFrame } from '../../../src-shared/wire/frame-decoder.js';
 import { EVENT_NOTIFICATION, OPERATION_STARTED_NOTIFICATION, type OperationStarted } from '../../../src-shared/wire/notifications.js';
 import { JSON_RPC_PARSE_ERROR, toJsonRpcError } from '../../../src-shared/wire/rpc-errors.js';
 import { callerOf, type Caller } from '../auth/peer-credentials.js';
+import type { CallContext } from '../methods/handler-table.js';
 import type { Logger } from '../util/logger.js';
+import { ClientConnection, DEFAULT_BACKLOG_LIMITS, type BacklogLimits } from './client-connection.js';
+import { ConnectionAdmission, DEFAULT_CONNECTION_CAPS, type ConnectionCaps } from './connection-admission.js';
 import type { MethodDispatcher } from './method-dispatcher.js';
-
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './request-budget.js';
 
 export interface RpcServerOptions {
   socketPath: string;
   maxFrameBytes?: number;
-  maxConnections?: number;
   maxInFlightPerConnection?: number;
+  caps?: ConnectionCaps;
+  backlog?: BacklogLimits;
+  /** Request text one non-root uid may have waiting for answers. */
+  requestBudget?: number;
   /** Resolves the peer of a new connection; tests may substitute. */
   identify?: (socket: Socket) => Promise<Caller>;
 }
 
-interface Connection {
-  socket: Socket;
-  caller: Caller;
-  inFlight: number;
-}
+/** A JSON-RPC id is echoed in its answer, so only a short one is taken. */
+const MAX_ID_LENGTH = 128;
 
 export class RpcServer {
   private server: Server | null = null;
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new Set<ClientConnection>();
+  private readonly admission: ConnectionAdmission;
+  private readonly budget: RequestBudget;
+  /** Uids whose refused connections were already logged, until one is admitted again. */
+  private readonly refusalLogged = new Set<number>();
   private readonly maxFrameBytes: number;
-  private readonly maxConnections: number;
   private readonly maxInFlight: number;
 
   constructor(
@@ -44,16 +53,17 @@ export class RpcServer {
     private readonly options: RpcServerOptions,
   ) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.maxConnections = options.maxConnections ?? 128;
     this.maxInFlight = options.maxInFlightPerConnection ?? 64;
+    this.admission = new ConnectionAdmission(options.caps ?? DEFAULT_CONNECTION_CAPS);
+    this.budget = new RequestBudget(options.requestBudget ?? DEFAULT_REQUEST_BUDGET);
   }
 
   async listen(): Promise<void> {
     const { socketPath } = this.options;
     await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
     await removeStaleSocket(socketPath);
+    // No server-wide maxConnections: it would refuse root along with everyone else.
     const server = createServer((socket) => void this.accept(socket));
-    server.maxConnections = this.maxConnections;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => {
@@ -67,12 +77,10 @@ export class RpcServer {
     this.logger.info({ socket: socketPath }, 'listening');
   }
 
-  /** Sends an event to every connected client. */
+  /** Sends an event to every connection that subscribed to events. */
   broadcast(event: NovaEvent): void {
-    const frame = encodeFrame({ jsonrpc: '2.0', method: EVENT_NOTIFICATION, params: event });
-    for (const conn of this.connections) {
-      if (!conn.socket.destroyed) conn.socket.write(frame);
-    }
+    const message = { jsonrpc: '2.0', method: EVENT_NOTIFICATION, params: event };
+    for (const conn of this.connections) if (conn.subscribed) conn.send(message);
   }
 
   get connectionCount(): number {
@@ -99,7 +107,8 @@ export class RpcServer {
     try {
       caller = await (this.options.identify ?? callerOf)(socket);
     } catch (err) {
-      this.logger.warn({ err }, 'could not identify peer; closing connection');
+      // A client that connects and leaves at once is not worth a warning each time.
+      this.logger.debug({ err }, 'could not identify peer; closing connection');
       socket.destroy();
       return;
     }
@@ -108,33 +117,52 @@ export class RpcServer {
       socket.destroy();
       return;
     }
-    const conn: Connection = { socket, caller, inFlight: 0 };
-    this.connections.add(conn);
-    this.logger.debug({ uid: caller.uid, pid: caller.pid }, 'client connected');
-    const decoder = new FrameDecoder(this.maxFrameBytes);
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.kind === 'oversize') {
-          this.replyError(conn, null, {
-            code: 'frame_too_large',
-            message: `Frame of ${frame.bytes} bytes exceeds the limit of ${this.maxFrameBytes} bytes`,
-            details: { bytes: frame.bytes, limit: this.maxFrameBytes },
-          });
-        } else {
-          this.handleFrame(conn, frame.text);
-        }
-      }
+    const admission = this.admission.admit(caller.uid);
+    if (!admission.admitted) {
+      this.refuse(socket, caller, admission.reason);
+      return;
+    }
+    this.refusalLogged.delete(caller.uid);
+    const conn = new ClientConnection(socket, caller, {
+      maxFrameBytes: this.maxFrameBytes,
+      backlog: this.options.backlog ?? DEFAULT_BACKLOG_LIMITS,
+      onFrame: (c, frame) => this.handleFrame(c, frame),
+      onDrop: (c, reason) => this.logger.warn({ uid: c.caller.uid, pid: c.caller.pid, reason }, 'dropped a client that does not read'),
     });
+    this.connections.add(conn);
     socket.on('close', () => {
       this.connections.delete(conn);
+      admission.release();
       this.logger.debug({ uid: caller.uid, pid: caller.pid }, 'client disconnected');
     });
+    this.logger.debug({ uid: caller.uid, pid: caller.pid }, 'client connected');
+    conn.start();
   }
 
-  private handleFrame(conn: Connection, text: string): void {
+  /** Tells the client why in one short frame, and closes. */
+  private refuse(socket: Socket, caller: Caller, reason: string): void {
+    if (!this.refusalLogged.has(caller.uid)) {
+      this.refusalLogged.add(caller.uid);
+      this.logger.warn({ uid: caller.uid, pid: caller.pid, reason }, 'refusing connections');
+    }
+    const error = toJsonRpcError({ code: 'unavailable', message: `The helper refused this connection: ${reason}` });
+    socket.end(encodeFrame({ jsonrpc: '2.0', id: null, error }), () => socket.destroy());
+    // A peer that never reads must not keep even a refused socket open.
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  }
+
+  private handleFrame(conn: ClientConnection, frame: DecodedFrame): void {
+    if (frame.kind === 'oversize') {
+      this.replyError(conn, null, {
+        code: 'frame_too_large',
+        message: `Frame of ${frame.bytes} bytes exceeds the limit of ${this.maxFrameBytes} bytes`,
+        details: { bytes: frame.bytes, limit: this.maxFrameBytes },
+      });
+      return;
+    }
     let message: unknown;
     try {
-      message = JSON.parse(text);
+      message = JSON.parse(frame.text);
     } catch {
       this.replyError(conn, null, { code: 'protocol', message: 'Malformed frame: not valid JSON' }, JSON_RPC_PARSE_ERROR);
       return;
@@ -144,7 +172,7 @@ export class RpcServer {
       if (isResponse(message)) return;
       this.replyError(conn, idOf(message), {
         code: 'protocol',
-        message: 'Malformed frame: expected one JSON-RPC 2.0 request object (batches are not accepted)',
+        message: 'Malformed frame: expected one JSON-RPC 2.0 request object with a short id (batches are not accepted)',
       });
       return;
     }
@@ -155,49 +183,65 @@ export class RpcServer {
       });
       return;
     }
+    const release = this.budget.take(conn.caller.uid, frame.text.length);
+    if (!release) {
+      this.replyError(conn, message.id ?? null, {
+        code: 'unavailable',
+        message: 'Too much request data from this user is waiting for answers; try again once they come',
+      });
+      return;
+    }
+    this.dispatch(conn, message, release);
+  }
+
+  private dispatch(conn: ClientConnection, message: JSONRPCRequest, release: () => void): void {
     conn.inFlight++;
     const id = message.id;
+    const ctx: CallContext = {
+      caller: conn.caller,
+      subscribeEvents: () => {
+        conn.subscribed = true;
+      },
+    };
     // Only a request with an id can be answered, so only it hears which operation it started.
-    const onOperation =
-      id === undefined || id === null
-        ? undefined
-        : (operationId: string) => {
-            const params: OperationStarted = { requestId: id, operationId };
-            if (!conn.socket.destroyed) conn.socket.write(encodeFrame({ jsonrpc: '2.0', method: OPERATION_STARTED_NOTIFICATION, params }));
-          };
-    this.dispatcher.dispatch(message.method, message.params, conn.caller, onOperation).then(
+    if (id !== undefined && id !== null) {
+      ctx.onOperation = (operationId: string) => {
+        const params: OperationStarted = { requestId: id, operationId };
+        conn.send({ jsonrpc: '2.0', method: OPERATION_STARTED_NOTIFICATION, params });
+      };
+    }
+    this.dispatcher.dispatch(message.method, message.params, ctx).then(
       (result) => {
-        // A request without an id is a notification: JSON-RPC sends it no answer.
-        if (id !== undefined && !conn.socket.destroyed) {
-          conn.socket.write(encodeFrame({ jsonrpc: '2.0', id, result: result ?? null }));
-        }
         conn.inFlight--;
+        release();
+        // A request without an id is a notification: JSON-RPC sends it no answer.
+        if (id !== undefined) conn.send({ jsonrpc: '2.0', id, result: result ?? null });
       },
       (err: unknown) => {
+        conn.inFlight--;
+        release();
         const shape = toErrorShape(err);
         if (shape.code === 'internal') this.logger.error({ err, method: message.method }, 'internal error');
-        if (id !== undefined && !conn.socket.destroyed) {
-          conn.socket.write(encodeFrame({ jsonrpc: '2.0', id, error: toJsonRpcError(shape) }));
-        }
-        conn.inFlight--;
+        if (id !== undefined) conn.send({ jsonrpc: '2.0', id, error: toJsonRpcError(shape) });
       },
     );
   }
 
-  private replyError(conn: Connection, id: string | number | null, shape: ErrorShape, code?: number): void {
-    this.logger.info({ uid: conn.caller.uid, code: shape.code }, shape.message);
-    const e = toJsonRpcError(shape, code);
-    if (!conn.socket.destroyed) {
-      conn.socket.write(encodeFrame({ jsonrpc: '2.0', id, error: e }));
-    }
+  private replyError(conn: ClientConnection, id: string | number | null, shape: ErrorShape, code?: number): void {
+    // Debug only: any local user can send these as fast as they like.
+    this.logger.debug({ uid: conn.caller.uid, code: shape.code }, shape.message);
+    conn.send({ jsonrpc: '2.0', id, error: toJsonRpcError(shape, code) });
   }
+}
+
+function isShortId(id: unknown): boolean {
+  return id === undefined || id === null || typeof id === 'number' || (typeof id === 'string' && id.length <= MAX_ID_LENGTH);
 }
 
 function isRequest(value: unknown): value is JSONRPCRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
-  const idOk = v.id === undefined || typeof v.id === 'string' || typeof v.id === 'number' || v.id === null;
-  return v.jsonrpc === '2.0' && typeof v.method === 'string' && idOk;
+  return v.jsonrpc === '2.0' && typeof v.method === 'string' && isShortId(v.id);
 }
 
 function isResponse(value: unknown): boolean {
@@ -209,7 +253,7 @@ function isResponse(value: unknown): boolean {
 function idOf(value: unknown): string | number | null {
   if (typeof value !== 'object' || value === null) return null;
   const id = (value as { id?: unknown }).id;
-  return typeof id === 'string' || typeof id === 'number' ? id : null;
+  return (typeof id === 'string' || typeof id === 'number') && isShortId(id) ? id : null;
 }
 
 /** A socket file left by a crashed helper is removed; a live helper on it is an error. */

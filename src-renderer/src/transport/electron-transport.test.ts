@@ -56,8 +56,17 @@ describe('ElectronTransport', () => {
     expect(await pending).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 
+  it('asks main for events once, with the first listener', () => {
+    const subscribe = vi.fn(async () => ({ ok: true, value: { subscribed: true } }));
+    const { nova } = fakeBridge({ events: { subscribe } });
+    const t = new ElectronTransport(nova);
+    t.subscribe(() => undefined);
+    t.subscribe(() => undefined);
+    expect(subscribe).toHaveBeenCalledTimes(1);
+  });
+
   it('forwards only events that match the contract', () => {
-    const { nova, push } = fakeBridge({});
+    const { nova, push } = fakeBridge({ events: { subscribe: async () => ({ ok: true, value: { subscribed: true } }) } });
     const seen: string[] = [];
     new ElectronTransport(nova).subscribe((e) => seen.push(e.name));
     push({ name: 'host.checked', payload: { generatedAt: 'x' } });

@@ -1,6 +1,7 @@
 // Transport over the preload's `window.nova`: one nested function per method, each
 // resolving to an envelope. IPC cannot drop like a socket, so the state is always
 // `connected`; replies are still validated because the bridge is a process boundary.
+// Events come once asked for: the first listener subscribes the window.
 import {
   EnvelopeSchema,
   parseNovaEvent,
@@ -14,8 +15,11 @@ import { CONNECTED_STATE, failure, type CallOptions, type Transport, type Transp
 
 type BridgeFunction = (params?: unknown) => Promise<unknown>;
 
+const SUBSCRIBE_TIMEOUT_MS = 35_000;
+
 export class ElectronTransport implements Transport {
   readonly kind = 'electron';
+  private subscribed = false;
 
   constructor(private readonly nova: NovaWindowApi) {}
 
@@ -37,6 +41,12 @@ export class ElectronTransport implements Transport {
   }
 
   subscribe(listener: (event: NovaEvent) => void): () => void {
+    if (!this.subscribed) {
+      this.subscribed = true;
+      void this.call('events.subscribe', {}, { timeoutMs: SUBSCRIBE_TIMEOUT_MS }).then((envelope) => {
+        if (!envelope.ok) console.warn(`nova: no live updates: ${envelope.error.message}`);
+      });
+    }
     return this.nova.subscribe((raw) => {
       const event = parseNovaEvent(raw);
       if (event) listener(event);

@@ -140,6 +140,32 @@ describe('WebTransport', () => {
     warn.mockRestore();
   });
 
+  it('subscribes to events with the first listener, and again on every new socket before queued calls', async () => {
+    const t = makeTransport();
+    t.subscribe(() => undefined);
+    t.subscribe(() => undefined);
+    const queued = t.call('host.check', {}, { timeoutMs: 60_000 });
+    last().open();
+    expect(last().sent.map((m) => m.method)).toEqual(['events.subscribe', 'host.check']);
+    last().drop();
+    expect(await queued).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    await vi.advanceTimersByTimeAsync(100);
+    last().open();
+    expect(last().sent.map((m) => m.method)).toEqual(['events.subscribe']);
+  });
+
+  it('says so when the server refuses the subscription', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const t = makeTransport();
+    last().open();
+    t.subscribe(() => undefined);
+    const asked = last().sent[0];
+    last().receive({ type: 'result', id: asked?.id, envelope: { ok: false, error: { code: 'not_authorized', message: 'polkit said no' } } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('polkit said no'));
+    warn.mockRestore();
+  });
+
   it('after close, fails pending calls, stops reconnecting and refuses new calls', async () => {
     const t = makeTransport();
     const queued = t.call('helper.ping', {}, { timeoutMs: 5000 });

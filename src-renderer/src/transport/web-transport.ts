@@ -1,7 +1,8 @@
 // Transport for web mode: NovaApi calls over one WebSocket to the page's own origin
 // (`/nova-ws`; the page's token rides along as a subprotocol). It reconnects with backoff,
 // reports its state, and fails in-flight calls when the link drops rather than
-// replaying them, since a replayed `vm.start` is not harmless.
+// replaying them, since a replayed `vm.start` is not harmless. Events come once asked
+// for: the first listener subscribes, and so does every new socket after it.
 import {
   parseNovaEvent,
   WebServerMessageSchema,
@@ -34,6 +35,8 @@ export interface WebTransportOptions {
 }
 
 const SOCKET_OPEN = 1;
+const EVENTS_SUBSCRIBE = 'events.subscribe';
+const SUBSCRIBE_TIMEOUT_MS = 35_000;
 
 interface PendingCall {
   readonly request: WebRequest;
@@ -52,6 +55,7 @@ export class WebTransport implements Transport {
   private readonly eventListeners = new Set<(event: NovaEvent) => void>();
   private readonly stateListeners = new Set<(state: TransportState) => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private wantsEvents = false;
   private readonly createSocket: (url: string, protocols: string[]) => SocketLike;
   private readonly now: () => number;
 
@@ -81,6 +85,10 @@ export class WebTransport implements Transport {
 
   subscribe(listener: (event: NovaEvent) => void): () => void {
     this.eventListeners.add(listener);
+    if (!this.wantsEvents) {
+      this.wantsEvents = true;
+      if (this.state.status === 'connected') this.askForEvents();
+    }
     return () => this.eventListeners.delete(listener);
   }
 
@@ -118,6 +126,8 @@ export class WebTransport implements Transport {
     this.socket = socket;
     socket.onopen = () => {
       this.setState({ status: 'connected', attempt: 0, nextRetryAt: null, lastError: null });
+      // A new socket is a new subscriber to the server; asked first, before queued calls.
+      if (this.wantsEvents) this.askForEvents();
       for (const call of this.pending.values()) if (!call.sent) this.send(call);
     };
     socket.onmessage = (ev) => this.receive(ev.data);
@@ -142,6 +152,12 @@ export class WebTransport implements Transport {
     const delay = backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
     this.setState({ status: 'reconnecting', attempt, nextRetryAt: this.now() + delay, lastError: reason });
     this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private askForEvents(): void {
+    void this.call(EVENTS_SUBSCRIBE, {}, { timeoutMs: SUBSCRIBE_TIMEOUT_MS }).then((envelope) => {
+      if (!envelope.ok) console.warn(`nova: no live updates: ${envelope.error.message}`);
+    });
   }
 
   private send(call: PendingCall): void {
