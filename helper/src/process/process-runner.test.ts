@@ -1,6 +1,6 @@
 // Real processes: the runner's promises are about what the child sees and how it ends.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
@@ -62,6 +62,23 @@ describe('ProcessRunner', () => {
     const r = await runner.run({ argv: ['sh', '-c', 'cat; printf "a\\rb\\n" >&2'], input: 'one\ntwo\n', timeoutMs: 5000, onLine: (l, s) => lines.push(`${s}:${l}`) });
     expect(r.stdout).toBe('one\ntwo\n');
     expect(lines).toEqual(['stdout:one', 'stdout:two', 'stderr:a', 'stderr:b']);
+  });
+
+  it('gives a file the helper opened as stdin, which the child reads as /dev/stdin even after the path is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv12i-'));
+    try {
+      await writeFile(join(dir, 'disk.raw'), 'opened by the helper');
+      const fh = await open(join(dir, 'disk.raw'), 'r');
+      try {
+        await rm(join(dir, 'disk.raw'));
+        const r = await runner.run({ argv: ['cat', '/dev/stdin'], stdinFd: fh.fd, timeoutMs: 5000 });
+        expect(r.stdout).toBe('opened by the helper');
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('maps failures to errors that name the tool and what it said', async () => {

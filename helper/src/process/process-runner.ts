@@ -19,6 +19,12 @@ export interface RunSpec {
   timeoutMs: number;
   /** Written to stdin (for `ip -batch -`, `nft -f -`); stdin is closed otherwise. */
   input?: string | Uint8Array;
+  /**
+   * A descriptor the helper opened (a caller's file, checked by a confined open) given to
+   * the program as its stdin, which reads it as /dev/stdin: still only fds 0-2, and the
+   * program never resolves the caller's path itself.
+   */
+  stdinFd?: number;
   /** Aborting kills the program (SIGKILL) and the call fails with `cancelled`. */
   signal?: AbortSignal;
   /** Each line of stdout and stderr as it arrives; "\r" also ends a line (progress meters). */
@@ -103,7 +109,8 @@ export class ProcessRunner {
     const child = execa(file, args, {
       reject: false,
       buffer: false,
-      stdin: spec.input === undefined ? 'ignore' : 'pipe',
+      // execa hands a descriptor number to spawn() as it is (its types only list 0 and 3-9).
+      stdin: spec.stdinFd !== undefined ? (spec.stdinFd as 0) : spec.input === undefined ? 'ignore' : 'pipe',
       env: toolEnv(spec.env),
       extendEnv: false,
       cwd: spec.cwd ?? '/',
