@@ -11,7 +11,7 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
-import { buildQemuArgv } from './qemu-argv.js';
+import { buildQemuArgv, type BackingFile } from './qemu-argv.js';
 import { isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { chooseQemuUser, type Credentials } from './run-as-user.js';
@@ -29,7 +29,8 @@ export interface LauncherOptions {
   logger: Logger;
   hooks: VmRuntimeHooks;
   hostAccelerator: () => Promise<'kvm' | 'tcg'>;
-  backingOf: (path: string) => Promise<string | null>;
+  /** Each disk's backing files, checked again now (vm-disk-files.ts); refuses a VM whose files reach outside. */
+  diskFiles: (def: VmDefinition, signal: AbortSignal) => Promise<Record<string, BackingFile[]>>;
   qemuBinary: string;
   ovmfCode: string | null;
   bootWatchdogMs: number | undefined;
@@ -85,11 +86,12 @@ export class VmLauncher {
     const name = def.name;
     const { signal } = steps;
     const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
+    const backing = await this.o.diskFiles(def, signal);
     const paths = await this.o.files.prepare(def);
     const user = await chooseQemuUser(def, runAs, {
       runDir: this.o.layout.vmRunDir(name),
       vmDir: this.o.layout.vmDir(name),
-      backingOf: this.o.backingOf,
+      backingOf: async (path) => backing[def.disks.find((d) => d.path === path)?.id ?? '']?.[0]?.path ?? null,
       ovmfCode: this.o.ovmfCode,
       onRoot: (why) => this.o.logger.info({ vm: name, uid: runAs?.uid, why }, 'QEMU runs as root: the calling user cannot reach everything it needs'),
     });
@@ -116,7 +118,7 @@ export class VmLauncher {
         if (user) await chown(seed, user.uid, user.gid);
       }
       if (signal.aborted) throw cancelled(name);
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed });
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing });
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       spawned = await spawnQemu(argv, { logPath, runner: this.o.runner, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
