@@ -48,6 +48,9 @@ beforeAll(async () => {
   );
   qemuImg('create', '-q', '-f', 'qcow2', join(inside, 'clean.qcow2'), '16M');
   qemuImg('create', '-q', '-f', 'qcow2', join(inside, 'base.qcow2'), '16M');
+  // A chain that stays inside: an overlay on a raw base holding data of its own.
+  await writeFile(join(inside, 'chain-base.raw'), Buffer.alloc(MIB, 'NV12I-CHAIN-BASE\n'));
+  qemuImg('create', '-q', '-f', 'qcow2', '-b', 'chain-base.raw', '-F', 'raw', join(inside, 'chain-top.qcow2'));
 
   traced = await startTracedHelper(dir, inside);
   ({ helper, client, trace } = traced);
@@ -103,6 +106,20 @@ describe('a disk rewritten after create to point outside', () => {
     await expect(client.call('vm.start', { name })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/backing file .*is outside the allowed folders/) });
     expect((await client.call('vm.get', { name })).state).toBe('stopped');
     await client.call('vm.delete', { name });
+  });
+});
+
+describe('a chain that stays inside the allowed folders', () => {
+  it('imports as one standalone qcow2 holding what the chain reads', async () => {
+    const name = `${PREFIX}-chain`;
+    const image = await client.call('image.import', { path: join(inside, 'chain-top.qcow2'), name });
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', '-f', 'qcow2', image.path], { encoding: 'utf8' })) as Record<string, unknown>;
+    expect(info['backing-filename']).toBeUndefined();
+    expect((info['format-specific'] as { data: Record<string, unknown> }).data['data-file']).toBeUndefined();
+    // Same guest-visible bytes as the chain it came from (exit 0), which is not empty.
+    expect(() => qemuImg('compare', '-q', '-f', 'qcow2', '-F', 'qcow2', join(inside, 'chain-top.qcow2'), image.path)).not.toThrow();
+    expect(await filesHolding(join(helper.stateDir, 'images'), 'NV12I-CHAIN-BASE')).toEqual([`${name}.qcow2`]);
+    await client.call('image.remove', { name });
   });
 });
 
