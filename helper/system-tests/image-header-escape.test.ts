@@ -5,7 +5,7 @@
 // disk (linked or in place), a disk rewritten after create to point out is refused at
 // start, and the root-only secret is never opened nor copied anywhere Nova keeps files.
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperClient } from '../../src-main/core/helper-client.js';
@@ -94,6 +94,17 @@ describe('a disk rewritten after create to point outside', () => {
     await client.call('vm.create', vmDisk(name, join(inside, 'clean.qcow2'), false));
     qemuImg('rebase', '-u', '-f', 'qcow2', '-b', secret, '-F', 'raw', join(inside, 'clean.qcow2'));
     await expect(client.call('vm.start', { name })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/backing file .*is outside the allowed folders/) });
+    expect((await client.call('vm.get', { name })).state).toBe('stopped');
+    await client.call('vm.delete', { name });
+  });
+
+  it('is refused at start when the image used in place now keeps its data in the secret', async () => {
+    const name = `${PREFIX}-datafile`;
+    const disk = join(inside, 'clean-too.qcow2');
+    qemuImg('create', '-q', '-f', 'qcow2', disk, '1M');
+    await client.call('vm.create', vmDisk(name, disk, false));
+    await copyFile(join(inside, 'data-file.qcow2'), disk);
+    await expect(client.call('vm.start', { name })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/external data file/) });
     expect((await client.call('vm.get', { name })).state).toBe('stopped');
     await client.call('vm.delete', { name });
   });
