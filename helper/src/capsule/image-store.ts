@@ -6,20 +6,17 @@
 // Capsules in a user namespace overlay a second unpack, bundle-HOSTID-SIZE/rootfs, owned by
 // the shifted ids (umoci --uid-map), made on first use and removed with the image.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { OciImageSchema, type OciImage, type OciImageConfig } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
 import type { ProcessRunner, ToolEnv } from '../process/process-runner.js';
-import { openConfined } from '../safe-fs/confined-open.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { readRecord, writeRecord, type RecordFormat } from '../state/record-store.js';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
+import { ARCHIVE_STDIN, gunzipTo, isGzip, openOwnArchive, type ImportSource } from './import-archive.js';
 import { whenCancelled } from './cancelled.js';
 import * as argv from './image-tool-argv.js';
 import type { IdMapping } from './oci-config.js';
@@ -29,9 +26,6 @@ export const IMAGE_RECORD: RecordFormat<{ image: OciImage }> = { what: 'OCI imag
 const PULL_TIMEOUT_MS = 30 * 60_000;
 const LOCAL_TIMEOUT_MS = 10 * 60_000;
 const IMPORT_NAME = /^[a-z0-9][a-z0-9._-]{0,127}(?::[\w][\w.-]{0,127})?$/;
-const STDIN = '/dev/stdin';
-/** A file to import, opened by whoever checked it. */
-export type ImportSource = { path: string; handle: FileHandle };
 
 export interface ImageTools {
   skopeo: string;
@@ -261,14 +255,14 @@ export class ImageStore {
 
   /**
    * A rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive, under a local name.
-   * The file is read through one descriptor only (tar, skopeo and umoci get it as stdin):
-   * a caller's comes opened and checked by the RPC handler, a path is opened confined here.
+   * The file is read through one descriptor only (import-archive.ts): a caller's comes
+   * opened and checked by the RPC handler, Nova's own path is opened the same way here.
    */
   async import(file: string | ImportSource, nameIn: string, requester: Requester | null = null): Promise<OciImage> {
     const name = importName(nameIn);
     const path = typeof file === 'string' ? file : file.path;
     if (!path.startsWith('/')) throw new NovaError('invalid_argument', `The file to import must be an absolute path: ${path}`);
-    const { handle } = typeof file === 'string' ? await openConfined('/', path, { what: 'The file to import' }) : file;
+    const { handle } = typeof file === 'string' ? await openOwnArchive(path) : file;
     const spec = { kind: 'ociImage.import', resource: { kind: 'ociImage', name }, title: `import of ${basename(path)}` } as const;
     try {
       return await this.opts.operations.run(spec, requester, async (op) => {
@@ -278,7 +272,7 @@ export class ImageStore {
         op.progress({ phase: 'reading the archive' });
         const run = (args: string[], more: { env?: ToolEnv; allowFailure?: boolean } = {}) =>
           this.opts.runner.run({ argv: args, timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal, stdinFd: handle.fd, ...more });
-        const listing = await run(argv.tarListArgv(this.tools.tar, STDIN), { allowFailure: true });
+        const listing = await run(argv.tarListArgv(this.tools.tar, ARCHIVE_STDIN), { allowFailure: true });
         if (listing.exitCode !== 0) throw new NovaError('invalid_argument', `${path} is not a tar archive: ${listing.stderr.trim().split('\n')[0] ?? ''}`);
         const top = new Set(listing.stdout.split('\n').map((l) => l.replace(/^\.\//, '').replace(/\/$/, '')));
         const kind = top.has('oci-layout') ? 'oci-archive' : top.has('manifest.json') && top.has('repositories') ? 'docker-archive' : 'rootfs';
@@ -287,11 +281,11 @@ export class ImageStore {
         return this.build(name, 'import', op, async (layout, scratch) => {
           if (kind !== 'rootfs') {
             op.progress({ phase: `copying the ${kind === 'oci-archive' ? 'OCI' : 'Docker'} archive` });
-            await run(argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, STDIN, layout), { env: { TMPDIR: scratch } });
+            await run(argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, ARCHIVE_STDIN, layout), { env: { TMPDIR: scratch } });
             return;
           }
           op.progress({ phase: 'adding the root filesystem as a layer' });
-          const layer = (await isGzip(handle)) ? await gunzipTo(handle, join(scratch, 'layer.tar'), op.signal) : STDIN;
+          const layer = (await isGzip(handle)) ? await gunzipTo(handle, join(scratch, 'layer.tar'), op.signal) : ARCHIVE_STDIN;
           await run(argv.umociInitArgv(this.tools.umoci, layout));
           await run(argv.umociNewArgv(this.tools.umoci, layout));
           await run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer));
@@ -391,15 +385,4 @@ export async function readLayout(layout: string): Promise<{ digest: string; size
   const config = imageConfigFromBlob(JSON.parse(await readFile(blobPath(layout, manifest.config.digest), 'utf8')));
   const sizeBytes = manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0);
   return { digest: desc.digest, sizeBytes, config };
-}
-
-async function isGzip(handle: FileHandle): Promise<boolean> {
-  const buf = Buffer.alloc(2);
-  await handle.read(buf, 0, 2, 0);
-  return buf[0] === 0x1f && buf[1] === 0x8b;
-}
-
-async function gunzipTo(handle: FileHandle, dest: string, signal: AbortSignal): Promise<string> {
-  await pipeline(handle.createReadStream({ start: 0, autoClose: false }), createGunzip(), createWriteStream(dest, { mode: 0o600 }), { signal });
-  return dest;
 }
