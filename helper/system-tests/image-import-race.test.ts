@@ -148,7 +148,6 @@ describe('imports while the path is swapped with a link to a root-only file', ()
   }, 300_000);
 
   it('never opened the secrets at all (strace on the helper and its children)', async () => {
-    expect(await trace.openedFile(join(outside, 'secret.raw'))).toEqual([]);
-    expect(await trace.openedFile(join(outside, 'secret.tar'))).toEqual([]);
+    expect(await trace.openedUnder(outside)).toEqual([]);
   });
 });
