@@ -73,10 +73,11 @@ describe('bad paths', () => {
   it('refuses a path outside the allowed roots', async () => {
     await expectRefused(() => vms.create(vmSpec({ name: 'nv3-outside', image: '/etc/passwd' })), 'invalid_argument', /outside the allowed folders/);
   });
-  it('refuses a symlink that leads out of the allowed roots', async () => {
+  it('refuses a symlink that leads out of the allowed roots, without saying where it leads', async () => {
     await mkdir(join(run.dir, 'imgs'), { recursive: true });
     await symlink('/etc/hostname', join(run.dir, 'imgs/evil.qcow2'));
-    await expectRefused(() => vms.create(vmSpec({ name: 'nv3-symlink', image: join(run.dir, 'imgs/evil.qcow2') })), 'invalid_argument', /resolves to \/etc\/hostname/);
+    // Where the link points is not the caller's to learn: the message names only their own path.
+    await expectRefused(() => vms.create(vmSpec({ name: 'nv3-symlink', image: join(run.dir, 'imgs/evil.qcow2') })), 'invalid_argument', /^(?![\s\S]*\/etc\/)[\s\S]*symbolic link/);
   });
   it('refuses a relative path', async () => {
     await expectRefused(() => vms.create(vmSpec({ name: 'nv3-relative', iso: 'imgs/x.iso' })), 'invalid_argument', /absolute path/);

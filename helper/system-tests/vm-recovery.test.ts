@@ -3,7 +3,7 @@
 // stops them, and reports a VM whose QEMU died meanwhile as crashed, with a reason.
 import { spawn } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST_PROMPT, GUEST_READY_MARKER } from './fixtures/guest-builder.js';
@@ -42,7 +42,7 @@ async function startManagerProcess(names: string[]): Promise<number> {
   });
   // The manager checks who holds each QMP socket (SO_PEERCRED): its addon sits beside the bundle, as in out/helper.
   await copyFile(join(import.meta.dirname, '../native/peercred/build/Release/peercred.node'), join(run.dir, 'peercred.node'));
-  const child = spawn(process.execPath, [bundle, run.stateDir, join(run.dir, 'run'), ...names], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bundle, run.stateDir, join(run.dir, 'run'), [run.dir, dirname(run.guest.vmlinux)].join(':'), ...names], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));

@@ -12,6 +12,7 @@ import type { Operation } from '../../src-shared/operation.js';
 import { OperationManager, type Requester } from '../src/operations/operation-manager.js';
 import { ProcessRunner, type RunResult, type RunSpec } from '../src/process/process-runner.js';
 import { silentLogger } from '../src/util/logger.js';
+import { qemuImgArgv } from '../src/vm/qemu-img-argv.js';
 import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_READY_MARKER } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
@@ -41,6 +42,10 @@ class DoorRunner extends ProcessRunner {
     return super.run(spec);
   }
 }
+
+/** qemu-img doing exactly this internal-snapshot step on this disk. */
+const qemuImgSnapshot = (action: 'create' | 'apply' | 'delete', disk: string, tag: string) => (argv: readonly string[]) =>
+  argv.join('\0') === qemuImgArgv.snapshot(action, disk, tag).join('\0');
 
 const VM = 'nv8v-snap';
 const TWO_DISKS = 'nv8v-two';
@@ -117,7 +122,7 @@ describe('a running VM: snapshot-save cannot be interrupted', () => {
 describe('a stopped VM: one disk at a time', () => {
   it('refuses requests on the VM as locked, naming the snapshot, and a cancel between disks removes it from the disks done', async () => {
     const [disk0, disk1] = [await diskOf(TWO_DISKS, 0), await diskOf(TWO_DISKS, 1)];
-    const door = runner.holdNext((argv) => argv.includes('snapshot') && argv.includes('-c') && argv.at(-1) === disk1);
+    const door = runner.holdNext(qemuImgSnapshot('create', disk1, 'pre-upgrade'));
     let opId = '';
     onChange = (op) => void (opId ||= op.kind === 'vm.snapshotCreate' ? op.id : '');
     const snapshotting = vms.snapshotCreate(TWO_DISKS, 'pre-upgrade', '', user);
@@ -147,7 +152,7 @@ describe('a stopped VM: one disk at a time', () => {
     await vms.snapshotCreate(TWO_DISKS, 'old');
     await writePattern(disk0, 0xbb);
     await writePattern(disk1, 0xbb);
-    const door = runner.holdNext((argv) => argv.includes('snapshot') && argv.includes('-a') && argv.at(-1) === disk1);
+    const door = runner.holdNext(qemuImgSnapshot('apply', disk1, 'old'));
     const restoring = vms.snapshotRestore(TWO_DISKS, 'old');
     restoring.catch(() => undefined);
     await door.atDoor;
@@ -168,7 +173,7 @@ describe('a stopped VM: one disk at a time', () => {
 
   it('does not interrupt a deletion once begun: it cannot be undone', async () => {
     const disk1 = await diskOf(TWO_DISKS, 1);
-    const door = runner.holdNext((argv) => argv.includes('snapshot') && argv.includes('-d') && argv.at(-1) === disk1);
+    const door = runner.holdNext(qemuImgSnapshot('delete', disk1, 'old'));
     const deleting = vms.snapshotDelete(TWO_DISKS, 'old');
     await door.atDoor;
     const [op] = operations.list({ state: 'running' });

@@ -6,19 +6,17 @@
 // Capsules in a user namespace overlay a second unpack, bundle-HOSTID-SIZE/rootfs, owned by
 // the shifted ids (umoci --uid-map), made on first use and removed with the image.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { OciImageSchema, type OciImage, type OciImageConfig } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
-import type { ProcessRunner } from '../process/process-runner.js';
+import type { ProcessRunner, ToolEnv } from '../process/process-runner.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { readRecord, writeRecord, type RecordFormat } from '../state/record-store.js';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
+import { ARCHIVE_STDIN, gunzipTo, isGzip, openOwnArchive, type ImportSource } from './import-archive.js';
 import { whenCancelled } from './cancelled.js';
 import * as argv from './image-tool-argv.js';
 import type { IdMapping } from './oci-config.js';
@@ -256,38 +254,47 @@ export class ImageStore {
     });
   }
 
-  /** A rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive, under a local name. */
-  async import(file: string, nameIn: string, requester: Requester | null = null): Promise<OciImage> {
+  /**
+   * A rootfs tarball (tar, tar.gz), an OCI archive or a Docker archive, under a local name.
+   * The file is read through one descriptor only (import-archive.ts): a caller's comes
+   * opened and checked by the RPC handler, Nova's own path is opened the same way here.
+   */
+  async import(file: string | ImportSource, nameIn: string, requester: Requester | null = null): Promise<OciImage> {
     const name = importName(nameIn);
-    if (!file.startsWith('/')) throw new NovaError('invalid_argument', `The file to import must be an absolute path: ${file}`);
-    const st = await stat(file).catch(() => null);
-    if (!st || !st.isFile()) throw new NovaError('not_found', `No such file to import: ${file}`);
-    const spec = { kind: 'ociImage.import', resource: { kind: 'ociImage', name }, title: `import of ${basename(file)}` } as const;
-    return this.opts.operations.run(spec, requester, async (op) => {
-      if (await this.find(name).then((i) => i?.name === name)) {
-        throw new NovaError('already_exists', `An image named "${name}" already exists: remove it first or choose another name`);
-      }
-      op.progress({ phase: 'reading the archive' });
-      const listing = await this.opts.runner.run({ argv: argv.tarListArgv(this.tools.tar, file), timeoutMs: LOCAL_TIMEOUT_MS, allowFailure: true, signal: op.signal });
-      if (listing.exitCode !== 0) throw new NovaError('invalid_argument', `${file} is not a tar archive: ${listing.stderr.trim().split('\n')[0] ?? ''}`);
-      const top = new Set(listing.stdout.split('\n').map((l) => l.replace(/^\.\//, '').replace(/\/$/, '')));
-      const kind = top.has('oci-layout') ? 'oci-archive' : top.has('manifest.json') && top.has('repositories') ? 'docker-archive' : 'rootfs';
-      const policy = await this.policyFile();
-      const run = (args: string[]) => this.opts.runner.run({ argv: args, timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
-      const cancelled = whenCancelled(op, `import of ${basename(file)} as image ${name} was cancelled; nothing was kept`);
-      return this.build(name, 'import', op, async (layout, scratch) => {
-        if (kind !== 'rootfs') {
-          op.progress({ phase: `copying the ${kind === 'oci-archive' ? 'OCI' : 'Docker'} archive` });
-          await this.opts.runner.run({ argv: argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, file, layout), timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal, env: { TMPDIR: scratch } });
-          return;
+    const path = typeof file === 'string' ? file : file.path;
+    if (!path.startsWith('/')) throw new NovaError('invalid_argument', `The file to import must be an absolute path: ${path}`);
+    const { handle } = typeof file === 'string' ? await openOwnArchive(path) : file;
+    const spec = { kind: 'ociImage.import', resource: { kind: 'ociImage', name }, title: `import of ${basename(path)}` } as const;
+    try {
+      return await this.opts.operations.run(spec, requester, async (op) => {
+        if (await this.find(name).then((i) => i?.name === name)) {
+          throw new NovaError('already_exists', `An image named "${name}" already exists: remove it first or choose another name`);
         }
-        op.progress({ phase: 'adding the root filesystem as a layer' });
-        const layer = (await isGzip(file)) ? await gunzipTo(file, join(scratch, 'layer.tar'), op.signal) : file;
-        await run(argv.umociInitArgv(this.tools.umoci, layout));
-        await run(argv.umociNewArgv(this.tools.umoci, layout));
-        await run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer));
-      }).catch(cancelled);
-    });
+        op.progress({ phase: 'reading the archive' });
+        const run = (args: string[], more: { env?: ToolEnv; allowFailure?: boolean } = {}) =>
+          this.opts.runner.run({ argv: args, timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal, stdinFd: handle.fd, ...more });
+        const listing = await run(argv.tarListArgv(this.tools.tar, ARCHIVE_STDIN), { allowFailure: true });
+        if (listing.exitCode !== 0) throw new NovaError('invalid_argument', `${path} is not a tar archive: ${listing.stderr.trim().split('\n')[0] ?? ''}`);
+        const top = new Set(listing.stdout.split('\n').map((l) => l.replace(/^\.\//, '').replace(/\/$/, '')));
+        const kind = top.has('oci-layout') ? 'oci-archive' : top.has('manifest.json') && top.has('repositories') ? 'docker-archive' : 'rootfs';
+        const policy = await this.policyFile();
+        const cancelled = whenCancelled(op, `import of ${basename(path)} as image ${name} was cancelled; nothing was kept`);
+        return this.build(name, 'import', op, async (layout, scratch) => {
+          if (kind !== 'rootfs') {
+            op.progress({ phase: `copying the ${kind === 'oci-archive' ? 'OCI' : 'Docker'} archive` });
+            await run(argv.skopeoArchiveArgv(this.tools.skopeo, policy, kind, ARCHIVE_STDIN, layout), { env: { TMPDIR: scratch } });
+            return;
+          }
+          op.progress({ phase: 'adding the root filesystem as a layer' });
+          const layer = (await isGzip(handle)) ? await gunzipTo(handle, join(scratch, 'layer.tar'), op.signal) : ARCHIVE_STDIN;
+          await run(argv.umociInitArgv(this.tools.umoci, layout));
+          await run(argv.umociNewArgv(this.tools.umoci, layout));
+          await run(argv.umociAddLayerArgv(this.tools.umoci, layout, layer));
+        }).catch(cancelled);
+      });
+    } finally {
+      if (typeof file === 'string') await handle.close();
+    }
   }
 
   async remove(ref: string, requester: Requester | null = null): Promise<OciImage> {
@@ -380,20 +387,4 @@ export async function readLayout(layout: string): Promise<{ digest: string; size
   const config = imageConfigFromBlob(JSON.parse(await readFile(blobPath(layout, manifest.config.digest), 'utf8')));
   const sizeBytes = manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0);
   return { digest: desc.digest, sizeBytes, config };
-}
-
-async function isGzip(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(2);
-    await fh.read(buf, 0, 2, 0);
-    return buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function gunzipTo(src: string, dest: string, signal: AbortSignal): Promise<string> {
-  await pipeline(createReadStream(src), createGunzip(), createWriteStream(dest, { mode: 0o600 }), { signal });
-  return dest;
 }

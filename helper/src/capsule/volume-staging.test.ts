@@ -18,7 +18,7 @@ let calls: { argv: readonly string[]; stdin: string | null }[];
 /** Plays mount(8) and umount(8) on a list of mount points, and says what each bind was given. */
 const runner: Pick<ProcessRunner, 'run'> = {
   run: async (spec: RunSpec) => {
-    const stdin = spec.stdinFile ? (await readdir(`/proc/self/fd/${spec.stdinFile.fd}`).catch(() => null))?.join(',') ?? 'a file' : null;
+    const stdin = spec.stdinFd !== undefined ? (await readdir(`/proc/self/fd/${spec.stdinFd}`).catch(() => null))?.join(',') ?? 'a file' : null;
     calls.push({ argv: spec.argv, stdin });
     if (spec.argv[0] === 'mount') mounted.push(spec.argv[spec.argv.length - 1]!);
     else mounted = mounted.filter((m) => !spec.argv.includes(m));

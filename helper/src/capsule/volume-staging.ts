@@ -74,7 +74,7 @@ export class VolumeStaging {
           if (stats.isDirectory()) await mkdir(point, { mode: 0o700 });
           else await writeFile(point, '', { mode: 0o600, flag: 'wx' });
           points.push(point);
-          await this.o.runner.run({ argv: bindStdinArgv(point), stdinFile: handle, timeoutMs: MOUNT_TIMEOUT_MS, what: `binding volume ${volume.source}` });
+          await this.o.runner.run({ argv: bindStdinArgv(point), stdinFd: handle.fd, timeoutMs: MOUNT_TIMEOUT_MS, what: `binding volume ${volume.source}` });
         } finally {
           await handle.close();
         }

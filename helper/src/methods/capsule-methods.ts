@@ -13,7 +13,7 @@ import type { CapsuleManager } from '../capsule/capsule-manager.js';
 import type { LogQuery } from '../capsule/capsule-logs.js';
 import type { ImageStore } from '../capsule/image-store.js';
 import type { TerminalServer } from '../capsule/terminal-server.js';
-import type { PathGuard } from '../vm/path-guard.js';
+import { callerOf, type PathGuard } from '../vm/path-guard.js';
 import type { HelperHandlers } from './handler-table.js';
 
 export type CapsuleMethodName = Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>;
@@ -105,10 +105,15 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
       return img;
     },
     'ociImage.import': async ({ path, name }, ctx) => {
-      const real = await deps.importPaths.existingFile('The file to import', path);
-      const img = await images.import(real, name, ctx);
-      imageChanged(img.name);
-      return img;
+      // Opened once, confined and as the caller may read it; the import reads this descriptor only.
+      const file = await deps.importPaths.open('The file to import', path, { caller: callerOf(ctx) });
+      try {
+        const img = await images.import(file, name, ctx);
+        imageChanged(img.name);
+        return img;
+      } finally {
+        await file.handle.close();
+      }
     },
     'ociImage.list': async () => ({ images: await images.list() }),
     'ociImage.inspect': async ({ name }) => images.get(name),

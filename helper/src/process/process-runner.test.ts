@@ -64,13 +64,14 @@ describe('ProcessRunner', () => {
     expect(lines).toEqual(['stdout:one', 'stdout:two', 'stderr:a', 'stderr:b']);
   });
 
-  it('hands a file the helper opened to a child as its stdin, and still nothing beyond fds 0-2', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nv12c-stdin-'));
+  it('gives a file the helper opened as stdin, read even after its path is gone, and still nothing beyond fds 0-2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv-stdin-'));
     try {
-      await writeFile(join(dir, 'f'), 'opened by the helper\n');
-      const fh = await open(join(dir, 'f'), 'r');
+      await writeFile(join(dir, 'disk.raw'), 'opened by the helper\n');
+      const fh = await open(join(dir, 'disk.raw'), 'r');
       try {
-        const r = await runner.run({ argv: ['sh', '-c', 'cat /proc/self/fd/0; ls /proc/self/fd | sort -n'], stdinFile: fh, timeoutMs: 5000 });
+        await rm(join(dir, 'disk.raw'));
+        const r = await runner.run({ argv: ['sh', '-c', 'cat /dev/stdin; ls /proc/self/fd | sort -n'], stdinFd: fh.fd, timeoutMs: 5000 });
         const [first, ...fds] = r.stdout.trim().split('\n');
         expect(first).toBe('opened by the helper');
         // 0-2, plus ls's own handle on /proc/self/fd, plus what the test runner leaves inheritable.

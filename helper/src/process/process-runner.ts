@@ -4,7 +4,6 @@
 // name the tool and what it said. Long-lived children (QEMU, monitors, dnsmasq) use
 // spawnDetached, with the same environment rules.
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { FileHandle } from 'node:fs/promises';
 import { execa } from 'execa';
 import { NovaError } from '../../../src-shared/errors.js';
 
@@ -21,10 +20,11 @@ export interface RunSpec {
   /** Written to stdin (for `ip -batch -`, `nft -f -`); stdin is closed otherwise. */
   input?: string | Uint8Array;
   /**
-   * A file the helper opened itself, given as the program's stdin instead of `input`: the
-   * program reaches it as fd 0 (or /proc/self/fd/0), never by a path that could change.
+   * A descriptor the helper opened (a caller's file, checked by a confined open) given to
+   * the program as its stdin, which reads it as /dev/stdin: still only fds 0-2, and the
+   * program never resolves the caller's path itself.
    */
-  stdinFile?: FileHandle;
+  stdinFd?: number;
   /** Aborting kills the program (SIGKILL) and the call fails with `cancelled`. */
   signal?: AbortSignal;
   /** Each line of stdout and stderr as it arrives; "\r" also ends a line (progress meters). */
@@ -109,9 +109,8 @@ export class ProcessRunner {
     const child = execa(file, args, {
       reject: false,
       buffer: false,
-      // A descriptor given as stdin becomes the child's fd 0 (dup2), so the fd rule holds.
-      // execa takes any fd number there, though its types name only 0-2.
-      stdin: spec.stdinFile ? (spec.stdinFile.fd as 0) : spec.input === undefined ? 'ignore' : 'pipe',
+      // execa hands a descriptor number to spawn() as it is (its types only list 0 and 3-9).
+      stdin: spec.stdinFd !== undefined ? (spec.stdinFd as 0) : spec.input === undefined ? 'ignore' : 'pipe',
       env: toolEnv(spec.env),
       extendEnv: false,
       cwd: spec.cwd ?? '/',

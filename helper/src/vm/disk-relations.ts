@@ -1,28 +1,30 @@
 // Which files a VM's disks depend on and which VMs depend on a file: an image cannot be
 // removed while a VM uses it, and a template cannot be deleted under its linked clones.
-import type { VmDefinition } from '../../../src-shared/vm.js';
-import type { QemuImg } from './qemu-img.js';
+// Chains are read as at start (vm-disk-files.ts), through checked descriptors, without
+// locks, so a running VM's disks are fine; a chain that cannot be read counts as none.
+import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmStore } from './vm-store.js';
 
 export class DiskRelations {
   constructor(
     private readonly store: VmStore,
-    private readonly img: QemuImg,
+    private readonly diskFiles: VmDiskFiles,
   ) {}
 
-  /** The file an overlay reads through to, if any; read with -U, so a running VM's disk is fine. */
-  async backingOf(path: string): Promise<string | null> {
-    const info = await this.img.info(path, { shareLock: true }).catch(() => null);
-    return info?.['full-backing-filename'] ?? info?.['backing-filename'] ?? null;
+  /** The files a disk reads through, nearest first. */
+  async backingOf(def: VmDefinition, d: VmDisk): Promise<string[]> {
+    if (d.format !== 'qcow2') return [];
+    return this.diskFiles.withChain(def, d, undefined, async (chain) => chain.backing.map((f) => f.path)).catch(() => []);
   }
 
-  /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */
+  /** The VM using this file (as a disk, a file below one, ISO, kernel or initrd), if any. */
   async userOf(path: string): Promise<string | null> {
     for (const name of await this.store.listNames()) {
       const def = await this.store.loadDefinition(name).catch(() => null);
       if (!def) continue;
       if (def.iso === path || def.kernel?.kernel === path || def.kernel?.initrd === path) return name;
-      for (const d of def.disks) if (d.path === path || (await this.backingOf(d.path)) === path) return name;
+      for (const d of def.disks) if (d.path === path || (await this.backingOf(def, d)).includes(path)) return name;
     }
     return null;
   }
@@ -34,10 +36,7 @@ export class DiskRelations {
       if (other === def.name) continue;
       const o = await this.store.loadDefinition(other).catch(() => null);
       if (!o) continue;
-      for (const d of o.disks) {
-        const backing = await this.backingOf(d.path);
-        if (backing && own.has(backing)) return other;
-      }
+      for (const d of o.disks) if ((await this.backingOf(o, d)).some((p) => own.has(p))) return other;
     }
     return null;
   }

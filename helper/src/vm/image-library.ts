@@ -1,7 +1,10 @@
 // The image library in <state>/images: disk bases, ISOs, kernels and initrds, each a
 // file beside a NAME.json record (format, virtual and actual size, sha256). Disks are
 // imported through qemu-img convert (raw/qcow2/vmdk/vdi/vhdx -> qcow2) as an operation
-// with progress; a cancelled import leaves no partial file behind.
+// with progress; a cancelled import leaves no partial file behind. The caller's file is
+// opened once, confined and checked (disk-chain.ts for disks and their backing files),
+// and read only through that descriptor: swapping the path afterwards changes nothing,
+// and the result is a standalone image that names no other file.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -11,19 +14,23 @@ import { NovaError } from '../../../src-shared/errors.js';
 import { ImageSchema, type Image } from '../../../src-shared/vm.js';
 import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
-import type { PathGuard } from './path-guard.js';
+import { DiskInspector, IMPORT_FORMATS } from './disk-chain.js';
+import { callerOf, type GuardedFile, type PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const DISK_FORMATS = new Set(['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx']);
 
 export class ImageLibrary {
+  private readonly inspector: DiskInspector;
+
   constructor(
     private readonly dir: string,
     private readonly guard: PathGuard,
     private readonly img: QemuImg,
     private readonly operations: OperationManager,
-  ) {}
+  ) {
+    this.inspector = new DiskInspector(guard, img);
+  }
 
   async list(): Promise<Image[]> {
     const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
@@ -41,46 +48,39 @@ export class ImageLibrary {
     const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(source)}` } as const;
     return this.operations.run(spec, requester, async (op) => {
       if ((await this.list()).some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
-      return this.importInto(source, name, op);
+      return this.importInto(source, name, requester, op);
     });
   }
 
-  private async importInto(source: string, name: string, op: OperationHandle): Promise<Image> {
+  private async importInto(source: string, name: string, requester: Requester | null, op: OperationHandle): Promise<Image> {
     const { signal } = op;
     const cancelled = () => new NovaError('cancelled', `import of ${source} as image ${name} was cancelled; nothing was kept`);
-    const real = await this.guard.existingFile('image source', source);
-    const ext = extname(real).toLowerCase();
-    const iso = ext === '.iso';
-    let format: Image['format'] = 'iso';
-    let srcFormat = 'raw';
-    if (!iso) {
-      const info = await this.img.info(real);
-      if (!DISK_FORMATS.has(info.format)) throw new NovaError('unsupported', `image ${source} is ${info.format}; Nova imports raw, qcow2, vmdk, vdi and vhdx`);
-      format = 'qcow2';
-      srcFormat = info.format;
-    }
+    const caller = callerOf(requester);
+    const iso = extname(source).toLowerCase() === '.iso';
+    const format: Image['format'] = iso ? 'iso' : 'qcow2';
     const target = join(this.dir, `${name}.${format}`);
     try {
-      if (signal.aborted) throw cancelled();
-      const total = (await stat(real)).size;
       if (iso) {
-        op.progress({ phase: 'copying', fraction: 0, bytesDone: 0, bytesTotal: total });
-        let done = 0;
-        const counted = createReadStream(real).on('data', (chunk) => {
-          done += chunk.length;
-          op.progress({ fraction: total > 0 ? done / total : null, bytesDone: done });
-        });
-        await pipeline(counted, createWriteStream(target, { mode: 0o600 }), { signal }).catch((err: unknown) => {
-          throw signal.aborted ? cancelled() : err;
-        });
+        const file = await this.guard.open('the ISO to import', source, { caller });
+        try {
+          await copyWithProgress(file, target, op).catch((err: unknown) => {
+            throw signal.aborted ? cancelled() : err;
+          });
+        } finally {
+          await file.handle.close();
+        }
       } else {
-        op.progress({ phase: `converting ${srcFormat} to qcow2`, fraction: 0 });
-        const onProgress = (percent: number) => op.progress({ fraction: percent / 100 });
-        await this.img.convert(real, target, { srcFormat, dstFormat: 'qcow2', onProgress, signal }).catch((err: unknown) => {
-          throw signal.aborted ? cancelled() : err;
+        await this.inspector.with(source, { what: 'the image to import', formats: IMPORT_FORMATS, caller, signal }, async (chain) => {
+          if (signal.aborted) throw cancelled();
+          op.progress({ phase: `converting ${chain.top.format} to qcow2`, fraction: 0 });
+          const onProgress = (percent: number) => op.progress({ fraction: percent / 100 });
+          await this.img.convert(chain.source(), target, { dstFormat: 'qcow2', what: source, onProgress, signal }).catch((err: unknown) => {
+            throw signal.aborted ? cancelled() : err;
+          });
         });
       }
-      const info = iso ? null : await this.img.info(target);
+      const info = iso ? null : await this.img.info(target, { format: 'qcow2' });
+      if (info?.['backing-filename'] !== undefined) throw new NovaError('internal', `the import of ${source} kept a reference to ${info['backing-filename']}`);
       const st = await stat(target);
       op.progress({ phase: 'computing the checksum', fraction: 0, bytesDone: 0, bytesTotal: st.size });
       const sum = await sha256(target, signal, (bytes) => op.progress({ fraction: st.size > 0 ? bytes / st.size : null, bytesDone: bytes }));
@@ -110,6 +110,18 @@ export class ImageLibrary {
     await rm(join(this.dir, `${name}.json`), { force: true });
     await rm(image.path, { force: true });
   }
+}
+
+/** The caller's file, read from the descriptor that was checked, into a new file of the library. */
+async function copyWithProgress(file: GuardedFile, target: string, op: OperationHandle): Promise<void> {
+  const total = file.stats.size;
+  op.progress({ phase: 'copying', fraction: 0, bytesDone: 0, bytesTotal: total });
+  let done = 0;
+  const counted = file.handle.createReadStream({ start: 0, autoClose: false }).on('data', (chunk) => {
+    done += chunk.length;
+    op.progress({ fraction: total > 0 ? done / total : null, bytesDone: done });
+  });
+  await pipeline(counted, createWriteStream(target, { flags: 'wx', mode: 0o600 }), { signal: op.signal });
 }
 
 /** Stops early when the import is cancelled (the caller sees signal.aborted and discards it). */

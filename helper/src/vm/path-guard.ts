@@ -1,62 +1,102 @@
-// Paths from callers, resolved inside allowed roots: the real path (symlinks followed)
-// must stay under a root, so a symlink pointing out of a root is refused, as is `..`.
-// The helper sees files the caller may not: its refusals say the same whether a path
-// outside the roots exists or not, and never where a link leads.
-import { lstat, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+// Paths from callers (images, ISOs, kernels, archives to import), and the paths their
+// disk headers name: each must lie inside an allowed folder, is opened there without
+// following any link (safe-fs/confined-open.ts) and must be readable, or writable when
+// it is to be written, by the caller who named it. What the helper then reads or hands on
+// is the descriptor it checked, never the path again. The folders in `shared` (the image
+// library) are Nova's own, offered to every caller allowed to manage VMs.
+import { realpathSync, type Stats } from 'node:fs';
+import { stat, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
+import type { Requester } from '../operations/operation-manager.js';
+import { openConfined, rootOf, type ConfinedKind } from '../safe-fs/confined-open.js';
+import { blockedPath, type Credentials } from './run-as-user.js';
 
-function within(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+export interface GuardedFile {
+  /** As the caller named it: inside a root, with no link on the way. */
+  path: string;
+  handle: FileHandle;
+  stats: Stats;
+}
+
+export interface GuardOptions {
+  /** The caller, when not root: the file must be theirs to read (or write). */
+  caller?: Credentials | null;
+  write?: boolean;
+  kind?: ConfinedKind;
+}
+
+/** The caller of a request as file permissions see them; null for root and for Nova's own work. */
+export function callerOf(requester: Requester | null): Credentials | null {
+  const caller = requester?.caller;
+  if (!caller || caller.uid === 0) return null;
+  return { uid: caller.uid, gid: 'gid' in caller && typeof caller.gid === 'number' ? caller.gid : caller.uid };
+}
+
+function realFolderOf(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
 }
 
 export class PathGuard {
-  private readonly roots: string[];
+  readonly roots: string[];
+  /** The roots as written and, where one is given through a link (/srv -> /data/srv), its real folder too. */
+  private readonly spellings: string[];
+  private readonly shared: string[];
 
-  constructor(roots: string[]) {
+  constructor(roots: string[], opts: { shared?: string[] } = {}) {
     this.roots = roots.map((r) => resolve(r));
+    // Roots are the helper's own configuration, resolved once at start.
+    this.spellings = [...new Set([...this.roots, ...this.roots.map(realFolderOf)])];
+    this.shared = (opts.shared ?? []).map((r) => resolve(r));
   }
 
-  /** Returns the real path of an existing regular file under an allowed root. */
-  async existingFile(what: string, path: string): Promise<string> {
+  /** Opens `path` for reading as `what` ("the image to import"); the caller closes the handle. */
+  async open(what: string, path: string, opts: GuardOptions = {}): Promise<GuardedFile> {
     if (!isAbsolute(path)) throw new NovaError('invalid_argument', `${what} ${path}: give an absolute path`);
-    const lexical = resolve(path);
-    // A root may be given through a link (/srv -> /data/srv): both spellings count.
-    const realRoots = await Promise.all(this.roots.map((r) => realpath(r).catch(() => r)));
-    const root = [...this.roots, ...realRoots].find((r) => within(lexical, r));
-    // Outside every root, the file system is not even asked about the path.
-    if (!root) throw this.outside(what, path);
-    let real: string;
+    const root = this.rootOf(what, path);
+    const { handle, stats } = await openConfined(root, path, { what, kind: opts.kind ?? 'file' });
     try {
-      real = await realpath(path);
+      await this.checkCaller(what, path, stats, opts);
+      return { path: resolve(path), handle, stats };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /** Checks an existing regular file the way `open` does, and returns its path (for files QEMU opens itself). */
+  async existingFile(what: string, path: string, caller: Credentials | null = null): Promise<string> {
+    const file = await this.open(what, path, { caller });
+    await file.handle.close();
+    return file.path;
+  }
+
+  /** The allowed folder holding `path`, by name only: nothing is opened or resolved yet. */
+  rootOf(what: string, path: string): string {
+    try {
+      return rootOf(this.spellings, resolve(path), what);
     } catch {
-      // Missing in a plain folder of the root is the caller's typo; past a link, it could
-      // be the link's target outside, whose existence is not the caller's to learn.
-      if (await this.passesALink(root, lexical)) throw this.outside(what, path);
-      throw new NovaError('not_found', `${what} ${path} does not exist`);
+      throw new NovaError('invalid_argument', `${what} ${path} is outside the allowed folders; allowed: ${this.roots.join(', ')}`, { path });
     }
-    if (!realRoots.some((r) => within(real, r))) throw this.outside(what, path);
-    const st = await stat(real);
-    if (!st.isFile()) throw new NovaError('invalid_argument', `${what} ${path} is not a regular file`);
-    return real;
   }
 
-  private outside(what: string, path: string): NovaError {
-    return new NovaError(
-      'invalid_argument',
-      `${what} ${path} is outside the allowed folders, or a symbolic link on its way leads out of them; allowed: ${this.roots.join(', ')}`,
-    );
+  /** The file's own rights come from what was opened, so a swap after the open cannot lend it another file's. */
+  private async checkCaller(what: string, path: string, opened: Stats, opts: GuardOptions): Promise<void> {
+    if (!opts.caller || this.isShared(path)) return;
+    const full = resolve(path);
+    const statOf = (p: string) => (p === full ? Promise.resolve(opened) : stat(p));
+    const blocked = await blockedPath(full, opts.write ? 'rw' : 'r', opts.caller, false, statOf);
+    if (blocked) throw new NovaError('not_authorized', `${what} ${path} is not open to uid ${opts.caller.uid}: ${blocked}`, { path });
   }
 
-  /** Whether a component below `root` up to the first missing one is a symbolic link. */
-  private async passesALink(root: string, lexical: string): Promise<boolean> {
-    let at = root;
-    for (const part of relative(root, lexical).split(sep).filter(Boolean)) {
-      at = `${at}${at.endsWith(sep) ? '' : sep}${part}`;
-      const st = await lstat(at).catch(() => null);
-      if (!st) return false;
-      if (st.isSymbolicLink()) return true;
-    }
-    return false;
+  private isShared(path: string): boolean {
+    return this.shared.some((dir) => {
+      const rel = relative(dir, resolve(path));
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
   }
 }

@@ -36,6 +36,7 @@ interface GoldenCase {
   ovmfCode?: string | null;
   tap?: { ifname: string; mac: string } | null;
   cloudInitSeed?: string | null;
+  backing?: QemuLaunchSpec['backing'];
 }
 
 function specFor(c: GoldenCase): QemuLaunchSpec {
@@ -49,6 +50,7 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
     ovmfCode: c.ovmfCode ?? null,
     tap: c.tap ?? null,
     cloudInitSeed: c.cloudInitSeed ?? null,
+    ...(c.backing ? { backing: c.backing } : {}),
     paths: {
       qmpSocket: `${run}/qmp.sock`,
       serialSocket: `${run}/serial.sock`,
@@ -99,6 +101,31 @@ describe('buildQemuArgv invariants', () => {
 
   it('refuses cloud-init without its seed ISO', () => {
     expect(() => buildQemuArgv(specFor({ def: { cloudInit: { sshAuthorizedKeys: [] } } }))).toThrow(/seed/);
+  });
+
+  it('writes out every disk to the end of its chain: qcow2 nodes name their backing, the last one null', () => {
+    const argv = buildQemuArgv(
+      specFor({
+        def: { disks: [{ id: 'disk0', path: '/v/top.qcow2', format: 'qcow2', owned: true, readOnly: false }] },
+        backing: { disk0: [{ path: '/i/mid.qcow2', format: 'qcow2' }, { path: '/i/base.raw', format: 'raw' }] },
+      }),
+    );
+    const nodes = argv.filter((_, i) => argv[i - 1] === '-blockdev' && argv[i]!.startsWith('{')).map((a) => JSON.parse(a) as Record<string, unknown>);
+    const formats = nodes.filter((n) => n.driver !== 'file');
+    expect(formats.map((n) => [n['node-name'], n.backing])).toEqual([
+      ['disk0-b2', undefined],
+      ['disk0-b1', 'disk0-b2'],
+      ['disk0', 'disk0-b1'],
+    ]);
+    // Only the top is writable.
+    expect(nodes.filter((n) => n['read-only'] !== true).map((n) => n['node-name'])).toEqual(['disk0-file', 'disk0']);
+    const alone = buildQemuArgv(specFor({ def: { disks: [{ id: 'disk0', path: '/v/a.qcow2', format: 'qcow2', owned: true, readOnly: false }] } }));
+    expect(alone).toContain('{"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}');
+  });
+
+  it('refuses a backing file under a raw disk, which QEMU could not honour', () => {
+    const spec = specFor({ def: { disks: [{ id: 'disk0', path: '/v/a.raw', format: 'raw', owned: false, readOnly: false }] }, backing: { disk0: [{ path: '/b.raw', format: 'raw' }] } });
+    expect(() => buildQemuArgv(spec)).toThrow(/cannot have a backing file/);
   });
 
   it('doubles commas in paths so a path cannot inject options', () => {

@@ -1,7 +1,11 @@
 // VM definition + runtime paths -> QEMU's exact argv: one pure function with golden
 // tests (qemu-argv.test.ts), as Proxmox keeps cfg2cmd. Nothing here touches the host;
-// the caller resolves the accelerator, the firmware files and the sockets' paths.
+// the caller resolves the accelerator, the firmware files, the sockets' paths and each
+// disk's backing chain. Disks are written out node by node (JSON -blockdev, as libvirt
+// does): every backing file is named, the last qcow2 gets `"backing": null`, so QEMU
+// never opens a file because a disk's header names it.
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+import type { DiskFileFormat } from './disk-header.js';
 
 export interface VmRuntimePaths {
   qmpSocket: string;
@@ -28,6 +32,14 @@ export interface QemuLaunchSpec {
   tap?: { ifname: string; mac: string } | null;
   /** The NoCloud seed ISO (def.cloudInit), attached as a read-only CD-ROM. */
   cloudInitSeed?: string | null;
+  /** Each disk's backing files by disk id, nearest first, as the helper inspected them; none when absent. */
+  backing?: Readonly<Record<string, readonly BackingFile[]>>;
+}
+
+/** One file below a disk in its chain. */
+export interface BackingFile {
+  path: string;
+  format: DiskFileFormat;
 }
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
@@ -72,7 +84,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     if (def.kernel.cmdline) add('-append', def.kernel.cmdline);
   }
 
-  def.disks.forEach((disk, index) => add(...diskArgs(disk, micro, !def.kernel && !def.iso ? index + 1 : index + 2)));
+  def.disks.forEach((disk, index) => add(...diskArgs(disk, spec.backing?.[disk.id] ?? [], micro, !def.kernel && !def.iso ? index + 1 : index + 2)));
   if (def.iso) {
     add('-blockdev', `driver=file,filename=${e(def.iso)},node-name=cd0-file,read-only=on`);
     add('-blockdev', 'driver=raw,file=cd0-file,node-name=cd0,read-only=on');
@@ -119,17 +131,22 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   return argv;
 }
 
-function diskArgs(disk: VmDisk, micro: boolean, bootindex: number): string[] {
-  const ro = disk.readOnly ? ',read-only=on' : '';
+function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean, bootindex: number): string[] {
   const device = micro
     ? `virtio-blk-device,drive=${disk.id},id=${disk.id}-dev`
     : `virtio-blk-pci,drive=${disk.id},id=${disk.id}-dev,bootindex=${bootindex}`;
-  return [
-    '-blockdev',
-    `driver=file,filename=${qemuEscape(disk.path)},node-name=${disk.id}-file,discard=unmap${ro}`,
-    '-blockdev',
-    `driver=${disk.format},file=${disk.id}-file,node-name=${disk.id}${ro}`,
-    '-device',
-    device,
-  ];
+  const nodes = [{ name: disk.id, path: disk.path, format: disk.format as DiskFileFormat }, ...backing.map((b, i) => ({ name: `${disk.id}-b${i + 1}`, ...b }))];
+  const args: string[] = [];
+  // The bottom first: a node must exist before the one naming it as its backing.
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i]!;
+    const top = i === 0;
+    const below = nodes[i + 1]?.name ?? null;
+    if (node.format !== 'qcow2' && below) throw new Error(`${node.path} is ${node.format}: it cannot have a backing file`);
+    const ro = top && !disk.readOnly ? {} : { 'read-only': true };
+    const file = { driver: 'file', 'node-name': `${node.name}-file`, filename: node.path, ...(top ? { discard: 'unmap' } : {}), ...ro };
+    const format = { driver: node.format, 'node-name': node.name, file: `${node.name}-file`, ...ro, ...(node.format === 'qcow2' ? { backing: below } : {}) };
+    args.push('-blockdev', JSON.stringify(file), '-blockdev', JSON.stringify(format));
+  }
+  return [...args, '-device', device];
 }

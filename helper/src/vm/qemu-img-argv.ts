@@ -1,8 +1,54 @@
 // Every qemu-img command line the VM engine runs, built by pure functions so each one
 // has a golden test (golden/tools/). qemu-img.ts runs them; nothing else builds them.
+// qemu-img is never left to guess: each call names the format, and a disk that may hold
+// a header written by a caller is read as an explicit chain (`json:` with every node and
+// the last one's `backing: null`), from descriptors the helper opened, never by a name
+// qemu-img would resolve itself.
+import type { DiskFileFormat } from './disk-header.js';
 
 /** Which qemu-img program: the first argv element. */
 export const QEMU_IMG = 'qemu-img';
+
+/** How qemu-img reads the file the helper gave it as stdin. */
+export const STDIN = '/dev/stdin';
+
+/**
+ * An untrusted header is parsed under a resource limit, as OpenStack does for the same
+ * reason (a crafted image can make `qemu-img info` allocate or spin without end).
+ */
+export const INSPECT_LIMITS = { addressSpaceBytes: 1024 ** 3, cpuSeconds: 30 } as const;
+
+/** One file of a disk's chain as qemu-img is to open it. */
+export interface ChainNode {
+  filename: string;
+  format: DiskFileFormat;
+}
+
+/**
+ * A disk qemu-img reads through descriptors: `stdinFd` is given as its stdin (the top
+ * node's filename is STDIN); the nodes below name the helper's own descriptors.
+ */
+export interface DiskSource {
+  stdinFd: number;
+  /** Top first; the last has no backing. */
+  nodes: readonly ChainNode[];
+}
+
+/** Formats whose nodes take a `backing` option. */
+const WITH_BACKING = new Set<DiskFileFormat>(['qcow2', 'vmdk']);
+
+/** The chain as one `json:` filename: each node's backing written out, the last one's null. */
+export function chainFilename(nodes: readonly ChainNode[]): string {
+  if (nodes.length === 0) throw new Error('a disk chain has at least one file');
+  let below: Record<string, unknown> | null = null;
+  for (const node of [...nodes].reverse()) {
+    const spec: Record<string, unknown> = { driver: node.format, file: { driver: 'file', filename: node.filename } };
+    if (WITH_BACKING.has(node.format)) spec.backing = below;
+    else if (below) throw new Error(`a ${node.format} file has no backing file`);
+    below = spec;
+  }
+  return `json:${JSON.stringify(below)}`;
+}
 
 export const qemuImgArgv = {
   /** A new, empty qcow2 disk. */
@@ -10,30 +56,38 @@ export const qemuImgArgv = {
     return [binary, 'create', '-q', '-f', 'qcow2', path, String(sizeBytes)];
   },
 
-  /** A qcow2 overlay whose reads fall through to `backing` (linked clones, images, templates). */
-  overlay(path: string, backing: string, backingFormat: string, binary = QEMU_IMG): string[] {
-    return [binary, 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', backingFormat, path];
+  /**
+   * A qcow2 overlay whose reads fall through to `backing` (linked clones, images,
+   * templates). `-u`: the backing file, already inspected, is not opened again, so the
+   * size is given.
+   */
+  overlay(path: string, backing: string, backingFormat: DiskFileFormat, sizeBytes: number, binary = QEMU_IMG): string[] {
+    return [binary, 'create', '-q', '-f', 'qcow2', '-u', '-b', backing, '-F', backingFormat, path, String(sizeBytes)];
   },
 
-  /** `shareLock` (-U) reads an image a running QEMU holds locked: sizes and snapshots only. */
-  info(path: string, opts: { shareLock?: boolean } = {}, binary = QEMU_IMG): string[] {
-    return [binary, 'info', '--output=json', ...(opts.shareLock ? ['-U'] : []), path];
+  /**
+   * One untrusted file, given as stdin, read as `format` under INSPECT_LIMITS; its backing
+   * file is reported, not opened. -U: reading takes no lock, so a running VM's disk is fine.
+   */
+  inspect(format: DiskFileFormat, binary = QEMU_IMG): string[] {
+    const { addressSpaceBytes, cpuSeconds } = INSPECT_LIMITS;
+    return ['prlimit', `--as=${addressSpaceBytes}`, `--cpu=${cpuSeconds}`, '--', binary, 'info', '--output=json', '-U', '-f', format, STDIN];
   },
 
-  /** Only Nova's own qcow2 overlays are resized: the format is given, never probed. */
-  resize(path: string, sizeBytes: number, binary = QEMU_IMG): string[] {
-    return [binary, 'resize', '-q', '-f', 'qcow2', path, String(sizeBytes)];
+  /** A file Nova made itself (an import's result, a VM's overlay); `shareLock` (-U) reads one a running QEMU holds. */
+  info(path: string, opts: { format: DiskFileFormat; shareLock?: boolean }, binary = QEMU_IMG): string[] {
+    return [binary, 'info', '--output=json', '-f', opts.format, ...(opts.shareLock ? ['-U'] : []), path];
   },
 
-  /** A full copy with `-p`: qemu-img then prints "(NN.NN/100%)" as it goes. */
-  convert(src: string, dst: string, opts: { srcFormat?: string; dstFormat: string }, binary = QEMU_IMG): string[] {
-    return [binary, 'convert', '-p', ...(opts.srcFormat ? ['-f', opts.srcFormat] : []), '-O', opts.dstFormat, src, dst];
+  /** A full, standalone copy of a whole chain with `-p`: qemu-img then prints "(NN.NN/100%)" as it goes. */
+  convert(source: DiskSource, dst: string, dstFormat: DiskFileFormat, binary = QEMU_IMG): string[] {
+    return [binary, 'convert', '-p', '-O', dstFormat, chainFilename(source.nodes), dst];
   },
 
-  /** Internal snapshots of a disk no QEMU has open: create (-c), apply (-a), delete (-d). */
+  /** Internal snapshots of a qcow2 no QEMU has open: create (-c), apply (-a), delete (-d); its backing is not opened. */
   snapshot(action: 'create' | 'apply' | 'delete', path: string, tag: string, binary = QEMU_IMG): string[] {
     const flag = { create: '-c', apply: '-a', delete: '-d' }[action];
-    return [binary, 'snapshot', '-q', flag, tag, path];
+    return [binary, 'snapshot', '-q', flag, tag, chainFilename([{ filename: path, format: 'qcow2' }])];
   },
 };
 

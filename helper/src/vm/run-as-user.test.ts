@@ -60,7 +60,7 @@ const vm = (over: Partial<VmDefinition>): VmDefinition =>
   }) as VmDefinition;
 
 describe('checkQemuUserReach', () => {
-  const ctx = (backing: string | null = null) => ({ runDir: '/open/run/web', vmDir: '/open/vms/root-vm', backingOf: async () => backing, ovmfCode: null, stat: statFn });
+  const ctx = (backing: string | null = null) => ({ runDir: '/open/run/web', vmDir: '/open/vms/root-vm', backingOf: async () => (backing ? [backing] : []), ovmfCode: null, stat: statFn });
 
   it("passes a VM whose own disk sits in root's 0700 folder: the helper makes the disk over, so only the folders above count", async () => {
     await expect(checkQemuUserReach(vm({}), user, ctx())).resolves.toBeUndefined();
@@ -76,7 +76,7 @@ describe('checkQemuUserReach', () => {
   });
 
   it("refuses a backing file behind a folder the user cannot search, and a root-only tun device", async () => {
-    await expect(checkQemuUserReach(vm({}), user, ctx('/open/images/base.qcow2'))).rejects.toMatchObject({ message: expect.stringContaining('the backing file of disk disk0: /open/images (no search right)') });
+    await expect(checkQemuUserReach(vm({}), user, ctx('/open/images/base.qcow2'))).rejects.toMatchObject({ message: expect.stringContaining('a backing file of disk disk0: /open/images (no search right)') });
     await expect(checkQemuUserReach(vm({ network: { mode: 'nova', network: 'lab' } }), user, ctx())).rejects.toMatchObject({ details: { path: '/dev/net/tun' } });
   });
 

@@ -50,7 +50,8 @@ export interface QemuUserContext {
   /** The VM's folder and runtime dir: the helper keeps them and gives QEMU's user what is inside, so only the folders above count. */
   runDir: string;
   vmDir: string;
-  backingOf: (path: string) => Promise<string | null>;
+  /** Every file below a disk in its chain, nearest first. */
+  backingOf: (path: string) => Promise<string[]>;
   ovmfCode: string | null;
   /** Follows links, as QEMU's own lookups will (tests pass a fake tree). */
   stat?: StatFn;
@@ -70,8 +71,7 @@ export async function checkQemuUserReach(def: VmDefinition, who: Credentials, ct
   ];
   for (const d of def.disks) {
     if (!d.owned) checks.push([d.path, d.readOnly ? 'r' : 'rw', false, `disk ${d.id}`]);
-    const backing = await ctx.backingOf(d.path);
-    if (backing) checks.push([backing, 'r', false, `the backing file of disk ${d.id}`]);
+    for (const backing of await ctx.backingOf(d.path)) checks.push([backing, 'r', false, `a backing file of disk ${d.id}`]);
   }
   if (def.iso) checks.push([def.iso, 'r', false, 'its ISO']);
   if (def.kernel) checks.push([def.kernel.kernel, 'r', false, 'its kernel']);

@@ -1,13 +1,15 @@
 // Clones of a stopped VM: linked (a qcow2 overlay on each of a template's disks, made in
 // moments) or full (each disk copied by `qemu-img convert -p`, with progress per disk).
 // A cancel stops qemu-img where it is, and the clone's folder and records are removed:
-// no VM, no folder and no disk are left of it.
+// no VM, no folder and no disk are left of it. The source's disks are checked first
+// (vm-disk-files.ts) and copied through the descriptors checked.
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { QemuImg } from './qemu-img.js';
+import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
 import { makeVmFolder } from './vm-runtime-files.js';
 import type { VmStore } from './vm-store.js';
@@ -17,6 +19,7 @@ export class VmCloner {
     private readonly layout: VmLayout,
     private readonly store: VmStore,
     private readonly img: QemuImg,
+    private readonly diskFiles: VmDiskFiles,
   ) {}
 
   /** Runs inside the clone operation, holding both names. */
@@ -35,9 +38,9 @@ export class VmCloner {
         const path = join(dir, `${d.id}.qcow2`);
         if (linked) {
           op.progress({ phase: `creating ${d.id} on ${source.name}'s disk` });
-          await this.img.createOverlay(path, d.path, d.format, { signal: op.signal });
+          await this.img.createOverlay(path, d.path, d.format, await this.diskFiles.sizeOf(source, d, op.signal), { signal: op.signal });
         } else {
-          await this.copyDisk(d, path, `copying ${d.id} (${i + 1} of ${source.disks.length})`, op);
+          await this.copyDisk(source, d, path, `copying ${d.id} (${i + 1} of ${source.disks.length})`, op);
         }
         disks.push({ ...d, path, format: 'qcow2', owned: true });
       }
@@ -56,13 +59,15 @@ export class VmCloner {
   }
 
   /** The disk's virtual size is what qemu-img's percentage counts, so bytes follow from it. */
-  private async copyDisk(d: VmDisk, path: string, phase: string, op: OperationHandle): Promise<void> {
-    const size = (await this.img.info(d.path, { signal: op.signal }).catch(() => null))?.['virtual-size'] ?? null;
-    op.progress({ phase, fraction: 0, bytesDone: size === null ? null : 0, bytesTotal: size });
-    const onProgress = (percent: number) => {
-      const fraction = percent / 100;
-      op.progress({ fraction, bytesDone: size === null ? null : Math.round(fraction * size) });
-    };
-    await this.img.convert(d.path, path, { srcFormat: d.format, dstFormat: 'qcow2', onProgress, signal: op.signal });
+  private async copyDisk(source: VmDefinition, d: VmDisk, path: string, phase: string, op: OperationHandle): Promise<void> {
+    await this.diskFiles.withChain(source, d, op.signal, async (chain) => {
+      const size = chain.top.virtualSize;
+      op.progress({ phase, fraction: 0, bytesDone: 0, bytesTotal: size });
+      const onProgress = (percent: number) => {
+        const fraction = percent / 100;
+        op.progress({ fraction, bytesDone: Math.round(fraction * size) });
+      };
+      await this.img.convert(chain.source(), path, { dstFormat: 'qcow2', what: `${d.id} of VM ${source.name}`, onProgress, signal: op.signal });
+    });
   }
 }

@@ -10,7 +10,7 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
-import { buildQemuArgv } from './qemu-argv.js';
+import { buildQemuArgv, type BackingFile } from './qemu-argv.js';
 import { expectQemuPeer, isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
@@ -28,7 +28,8 @@ export interface LauncherOptions {
   logger: Logger;
   hooks: VmRuntimeHooks;
   hostAccelerator: () => Promise<'kvm' | 'tcg'>;
-  backingOf: (path: string) => Promise<string | null>;
+  /** Each disk's backing files, checked again now (vm-disk-files.ts); refuses a VM whose files reach outside. */
+  diskFiles: (def: VmDefinition, signal: AbortSignal) => Promise<Record<string, BackingFile[]>>;
   qemuBinary: string;
   ovmfCode: string | null;
   bootWatchdogMs: number | undefined;
@@ -86,9 +87,15 @@ export class VmLauncher {
     const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
     // QEMU runs as the caller, root only for root: never as root on a user's behalf.
     const user = runAs && runAs.uid !== 0 ? runAs : null;
+    const backing = await this.o.diskFiles(def, signal);
     await this.o.files.claim(def);
     if (user) {
-      await checkQemuUserReach(def, user, { runDir: this.o.layout.vmRunDir(name), vmDir: this.o.layout.vmDir(name), backingOf: this.o.backingOf, ovmfCode: this.o.ovmfCode });
+      await checkQemuUserReach(def, user, {
+        runDir: this.o.layout.vmRunDir(name),
+        vmDir: this.o.layout.vmDir(name),
+        backingOf: async (path) => (backing[def.disks.find((d) => d.path === path)?.id ?? ''] ?? []).map((f) => f.path),
+        ovmfCode: this.o.ovmfCode,
+      });
     }
     const paths = await this.o.files.prepare(def, user).catch(async (err: unknown) => {
       await this.o.files.remove(name, null).catch(() => undefined);
@@ -113,7 +120,7 @@ export class VmLauncher {
         await this.o.files.handOver(seed, user);
       }
       if (signal.aborted) throw cancelled(name);
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed });
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing });
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       spawned = await spawnQemu(argv, { logPath, runner: this.o.runner, ...(user ? { uid: user.uid, gid: user.gid } : {}) });

@@ -16,7 +16,8 @@ import type { Logger } from '../util/logger.js';
 import { DiskRelations } from './disk-relations.js';
 import { ImageLibrary } from './image-library.js';
 import { sampleEach } from './metrics-sampler.js';
-import { PathGuard } from './path-guard.js';
+import { DiskInspector } from './disk-chain.js';
+import { callerOf, PathGuard } from './path-guard.js';
 import { QemuImg } from './qemu-img.js';
 import { QMP_DEFAULT_TIMEOUT_MS, type QmpClient } from './qmp-client.js';
 import type { Credentials } from './run-as-user.js';
@@ -30,6 +31,7 @@ import { recoverRuntime } from './vm-recovery.js';
 import { type VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
+import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
 
 export interface VmManagerOptions {
@@ -87,10 +89,13 @@ export class VmManager {
     this.operations = opts.operations;
     this.layout = new VmLayout(opts.stateDir, opts.runDir ?? join(opts.stateDir, 'run'));
     this.store = new VmStore(this.layout, opts.logger);
-    const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir]);
+    // The library is every manager's to use; anything else a caller names must be theirs.
+    const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
+    const inspector = new DiskInspector(guard, img);
+    const diskFiles = new VmDiskFiles(guard, inspector);
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
-    this.relations = new DiskRelations(this.store, img);
+    this.relations = new DiskRelations(this.store, diskFiles);
     this.hooks = { onState: (name, state, reason) => this.emit(name, state, reason), onEnded: (rt, crash) => this.onEnded(rt, crash) };
     this.launcher = new VmLauncher({
       layout: this.layout,
@@ -100,16 +105,16 @@ export class VmManager {
       logger: opts.logger,
       hooks: this.hooks,
       hostAccelerator: opts.hostAccelerator,
-      backingOf: (p) => this.relations.backingOf(p),
+      diskFiles: (def, signal) => diskFiles.check(def, signal),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
       ovmfCode: opts.ovmfCode ?? null,
       bootWatchdogMs: opts.bootWatchdogMs,
       qmpReadyTimeoutMs: opts.qmpReadyTimeoutMs ?? 15_000,
       qmpTimeoutMs: this.qmpTimeoutMs,
     });
-    this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, img, runner, networks, ovmfCode: opts.ovmfCode, ovmfVars: opts.ovmfVars });
-    this.cloner = new VmCloner(this.layout, this.store, img);
-    this.snapshots = new VmSnapshots(this.store, img, opts.logger);
+    this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, ovmfCode: opts.ovmfCode, ovmfVars: opts.ovmfVars });
+    this.cloner = new VmCloner(this.layout, this.store, img, diskFiles);
+    this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles);
   }
 
   /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */
@@ -191,7 +196,7 @@ export class VmManager {
 
   async create(spec: VmCreateSpec, requester: Requester | null = null): Promise<VmInfo> {
     const locks = [vmRef(spec.name), ...(spec.fromTemplate ? [vmRef(spec.fromTemplate)] : [])];
-    const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, (op) => this.provisioner.create(spec, op));
+    const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, (op) => this.provisioner.create(spec, op, callerOf(requester)));
     this.opts.logger.info({ vm: def.name }, 'VM created');
     return this.get(def.name);
   }

@@ -2,6 +2,8 @@
 // image, overlays on a template's disks, or an image used as it is) and the changes
 // `vm.update` makes to a stopped VM. Every caller path is resolved before anything is
 // made; whatever was made is removed again when the create fails or is cancelled.
+// A caller's image is taken with its whole chain checked (disk-chain.ts): inside the
+// allowed folders, the caller's to read (and to write, used in place), self-contained.
 import { copyFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -9,8 +11,11 @@ import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, ty
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { cloudInitDefinition } from './cloud-init-seed.js';
+import { VM_DISK_FORMATS, type DiskChain, type DiskInspector } from './disk-chain.js';
 import type { PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
+import type { Credentials } from './run-as-user.js';
+import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort } from './vm-network.js';
 import { makeVmFolder } from './vm-runtime-files.js';
@@ -20,6 +25,8 @@ export interface ProvisionerOptions {
   layout: VmLayout;
   store: VmStore;
   guard: PathGuard;
+  inspector: DiskInspector;
+  diskFiles: VmDiskFiles;
   img: QemuImg;
   runner: ProcessRunner;
   networks: VmNetworkPort;
@@ -30,9 +37,23 @@ export interface ProvisionerOptions {
 export class VmProvisioner {
   constructor(private readonly o: ProvisionerOptions) {}
 
-  /** Runs inside the create operation, holding the new name (and the template's). */
-  async create(spec: VmCreateSpec, op: OperationHandle): Promise<VmDefinition> {
-    const { store, guard, img } = this.o;
+  /**
+   * Runs inside the create operation, holding the new name (and the template's). The
+   * image is inspected with its whole chain and held open until its overlay is made.
+   */
+  async create(spec: VmCreateSpec, op: OperationHandle, caller: Credentials | null): Promise<VmDefinition> {
+    const image = spec.image
+      ? await this.o.inspector.inspect(spec.image, { what: 'the image', formats: VM_DISK_FORMATS, caller, topWritable: !spec.linkedImage, signal: op.signal })
+      : null;
+    try {
+      return await this.createWith(spec, image, op, caller);
+    } finally {
+      await image?.close();
+    }
+  }
+
+  private async createWith(spec: VmCreateSpec, image: DiskChain | null, op: OperationHandle, caller: Credentials | null): Promise<VmDefinition> {
+    const { store, guard, img, diskFiles } = this.o;
     const { signal } = op;
     op.progress({ phase: 'checking the settings' });
     if (await store.exists(spec.name)) throw new NovaError('already_exists', `VM ${spec.name} already exists`);
@@ -40,10 +61,9 @@ export class VmProvisioner {
     const mem = spec.memory;
     const template = spec.fromTemplate ? await store.loadDefinition(spec.fromTemplate) : null;
     if (template && !template.template) throw new NovaError('failed_precondition', `VM ${spec.fromTemplate} is not a template`);
-    const image = spec.image ? await guard.existingFile('image', spec.image) : null;
-    const iso = spec.iso ? await guard.existingFile('ISO', spec.iso) : null;
-    const kernel = spec.kernel ? await guard.existingFile('kernel', spec.kernel) : null;
-    const initrd = spec.initrd ? await guard.existingFile('initrd', spec.initrd) : null;
+    const iso = spec.iso ? await guard.existingFile('the ISO', spec.iso, caller) : null;
+    const kernel = spec.kernel ? await guard.existingFile('the kernel', spec.kernel, caller) : null;
+    const initrd = spec.initrd ? await guard.existingFile('the initrd', spec.initrd, caller) : null;
     const newDisk = spec.diskSize !== undefined ? spec.diskSize * MEBIBYTE : null;
     if (spec.machine === 'microvm' && !kernel && !template?.kernel) {
       throw new NovaError('invalid_argument', 'a microvm boots a kernel directly: give kernel (and initrd)');
@@ -64,20 +84,20 @@ export class VmProvisioner {
     for (const d of template?.disks ?? []) {
       op.progress({ phase: `creating ${d.id} on template ${template!.name}'s disk` });
       const path = join(dir, `${d.id}.qcow2`);
-      await img.createOverlay(path, d.path, d.format, { signal });
+      await img.createOverlay(path, d.path, d.format, await diskFiles.sizeOf(template!, d, signal), { signal });
       disks.push({ id: d.id, path, format: 'qcow2', owned: true, readOnly: false });
     }
     const id = `disk${disks.length}`;
     if (image) {
-      const info = await img.info(image, { signal });
+      const { top } = image;
+      const format = top.format === 'qcow2' ? 'qcow2' : 'raw';
       if (spec.linkedImage) {
-        op.progress({ phase: `creating ${id} on image ${basename(image)}` });
+        op.progress({ phase: `creating ${id} on image ${basename(top.path)}` });
         const path = join(dir, `${id}.qcow2`);
-        await img.createOverlay(path, image, info.format, { signal });
-        if (newDisk && newDisk > info['virtual-size']) await img.resize(path, newDisk, { signal });
+        await img.createOverlay(path, top.path, format, Math.max(newDisk ?? 0, top.virtualSize), { signal });
         disks.push({ id, path, format: 'qcow2', owned: true, readOnly: false });
       } else {
-        disks.push({ id, path: image, format: info.format === 'qcow2' ? 'qcow2' : 'raw', owned: false, readOnly: false });
+        disks.push({ id, path: top.path, format, owned: false, readOnly: false });
       }
     } else if (newDisk) {
       op.progress({ phase: `creating ${id}` });

@@ -3,13 +3,15 @@
 // QEMU holds the VM paused and which cannot be interrupted: such a step reports
 // `cancellable: false` and a cancel takes effect at the next step boundary. A stopped
 // VM's disks go through qemu-img one disk at a time, cancellable between disks, and
-// the disks already done are put back as they were.
+// the disks already done are put back as they were; their headers are checked first
+// (vm-disk-files.ts), and qemu-img opens no backing file for an internal snapshot.
 import { NovaError } from '../../../src-shared/errors.js';
 import type { Snapshot, SnapshotTree, VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { Logger } from '../util/logger.js';
 import type { QemuImg } from './qemu-img.js';
 import type { QmpClient } from './qmp-client.js';
+import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmStore } from './vm-store.js';
 
 const UNINTERRUPTIBLE = 'QEMU holds the VM paused; this step cannot be interrupted';
@@ -19,6 +21,7 @@ export class VmSnapshots {
     private readonly store: VmStore,
     private readonly img: QemuImg,
     private readonly logger: Logger,
+    private readonly diskFiles: VmDiskFiles,
   ) {}
 
   /** `qmp` is the running VM's monitor, null when the VM is stopped. */
@@ -39,6 +42,7 @@ export class VmSnapshots {
       }
       vmStateSize = await vmStateSizeOf(qmp, devices[0]!, snap);
     } else {
+      await this.diskFiles.checkDisks(def, disks, op.signal);
       for (const [i, d] of disks.entries()) {
         op.throwIfCancelled();
         op.progress({ phase: `snapshotting ${d.id} (${i + 1} of ${disks.length})` });
@@ -67,6 +71,7 @@ export class VmSnapshots {
       await qmp.snapshotLoad(`nova-load-${snap}`, snap, devices[0]!, devices);
       if (op.signal.aborted) this.tooLate(op, def.name, `snapshot '${snap}' was loaded`);
     } else {
+      await this.diskFiles.checkDisks(def, disks, op.signal);
       await this.restoreDisks(def.name, disks, snap, op);
     }
     await this.store.saveSnapshots(def.name, { ...tree, current: snap });
@@ -80,6 +85,7 @@ export class VmSnapshots {
       op.progress({ phase: `deleting the snapshot (${UNINTERRUPTIBLE})`, cancellable: false });
       await qmp.snapshotDelete(`nova-del-${snap}`, snap, disks.map((d) => d.id));
     } else {
+      await this.diskFiles.checkDisks(def, disks, op.signal);
       // A deleted internal snapshot cannot be brought back, so once begun this goes on to the last disk.
       for (const [i, d] of disks.entries()) {
         op.progress({ phase: `deleting the snapshot from ${d.id} (${i + 1} of ${disks.length}; cannot be undone, so not interrupted)`, cancellable: false });

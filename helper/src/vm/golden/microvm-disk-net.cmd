@@ -26,9 +26,9 @@ on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -append
 console=ttyS0 root=/dev/vda
 -blockdev
-driver=file,filename=/v/light.qcow2,node-name=disk0-file,discard=unmap
+{"driver":"file","node-name":"disk0-file","filename":"/v/light.qcow2","discard":"unmap"}
 -blockdev
-driver=qcow2,file=disk0-file,node-name=disk0
+{"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}
 -device
 virtio-blk-device,drive=disk0,id=disk0-dev
 -netdev

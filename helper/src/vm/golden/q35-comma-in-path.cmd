@@ -22,9 +22,9 @@ timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -blockdev
-driver=file,filename=/srv/vm,,s/disk0.qcow2,node-name=disk0-file,discard=unmap
+{"driver":"file","node-name":"disk0-file","filename":"/srv/vm,s/disk0.qcow2","discard":"unmap"}
 -blockdev
-driver=qcow2,file=disk0-file,node-name=disk0
+{"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}
 -device
 virtio-blk-pci,drive=disk0,id=disk0-dev,bootindex=1
 -display

@@ -26,9 +26,9 @@ driver=file,filename=/usr/share/OVMF/OVMF_CODE_4M.fd,node-name=ovmf-code,read-on
 -blockdev
 driver=file,filename=/var/lib/nova/vms/web/OVMF_VARS.fd,node-name=ovmf-vars
 -blockdev
-driver=file,filename=/var/lib/nova/vms/web/disk0.qcow2,node-name=disk0-file,discard=unmap
+{"driver":"file","node-name":"disk0-file","filename":"/var/lib/nova/vms/web/disk0.qcow2","discard":"unmap"}
 -blockdev
-driver=qcow2,file=disk0-file,node-name=disk0
+{"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}
 -device
 virtio-blk-pci,drive=disk0,id=disk0-dev,bootindex=1
 -display

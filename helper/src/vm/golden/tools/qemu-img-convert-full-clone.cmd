@@ -1,9 +1,7 @@
 qemu-img
 convert
 -p
--f
-qcow2
 -O
 qcow2
-/var/lib/nova/vms/web/disk0.qcow2
+json:{"driver":"qcow2","file":{"driver":"file","filename":"/dev/stdin"},"backing":{"driver":"qcow2","file":{"driver":"file","filename":"/proc/4242/fd/22"},"backing":null}}
 /var/lib/nova/vms/web2/disk0.qcow2

@@ -3,8 +3,10 @@ create
 -q
 -f
 qcow2
+-u
 -b
 /srv/a,b/base.qcow2
 -F
 qcow2
 /srv/a,b/disk0.qcow2
+21474836480

@@ -3,8 +3,10 @@ create
 -q
 -f
 qcow2
+-u
 -b
 /var/lib/nova/images/debian.raw
 -F
 raw
 /var/lib/nova/vms/web/disk0.qcow2
+8589934592

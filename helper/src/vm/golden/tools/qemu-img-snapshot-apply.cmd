@@ -3,4 +3,4 @@ snapshot
 -q
 -a
 pre-upgrade
-/var/lib/nova/vms/web/disk0.qcow2
+json:{"driver":"qcow2","file":{"driver":"file","filename":"/var/lib/nova/vms/web/disk0.qcow2"},"backing":null}

@@ -1,4 +1,0 @@
-qemu-img
-info
---output=json
-/srv/images/debian.vmdk

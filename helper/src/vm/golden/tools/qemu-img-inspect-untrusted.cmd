@@ -1,0 +1,11 @@
+prlimit
+--as=1073741824
+--cpu=30
+--
+qemu-img
+info
+--output=json
+-U
+-f
+vmdk
+/dev/stdin
