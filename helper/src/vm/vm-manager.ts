@@ -92,7 +92,7 @@ export class VmManager {
     // The library is every manager's to use; anything else a caller names must be theirs.
     const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
     const inspector = new DiskInspector(guard, img);
-    const diskFiles = new VmDiskFiles(guard, inspector);
+    const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
     this.relations = new DiskRelations(this.store, diskFiles);
@@ -105,7 +105,7 @@ export class VmManager {
       logger: opts.logger,
       hooks: this.hooks,
       hostAccelerator: opts.hostAccelerator,
-      diskFiles: (def, signal) => diskFiles.check(def, signal),
+      diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
       ovmfCode: opts.ovmfCode ?? null,
       bootWatchdogMs: opts.bootWatchdogMs,
