@@ -6,7 +6,7 @@
 // again and again while nobody swaps that disk with a link to a root-only secret: QEMU
 // only ever holds the file that was checked, and strace on the helper and its children
 // sees no open of anything in the secrets' folder.
-import { chown, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callAsNobody, callAsRoot, effectiveUid, NOBODY, runAsNobody } from './fixtures/as-nobody.js';
@@ -155,38 +155,57 @@ describe("QEMU opens exactly the disk files the helper checked, as the caller's 
     const race = join(userDir(), 'race.raw');
     const good = join(userDir(), 'good.raw');
     await writeFile(good, filled(GOOD, 4 * MIB), { mode: 0o644 });
-    await chown(good, NOBODY.uid, NOBODY.gid);
-    await runAsNobody(['cp', good, race]);
-    const vm = `${PREFIX}-race`;
     // No kernel: QEMU is up once its monitor answers, so each start is short.
-    await createVm(vm, { image: race, linkedImage: false }, 'root');
-    trace = await traceOpens(helper.process.pid!, join(dir, 'opens.strace'));
-    const swapper = await startPathSwap(race, good, join(secrets(), 'secret.raw'), { asNobody: true, maxMs: 180_000, maxSwaps: 5_000_000 });
-    let started = 0;
-    const refusals: string[] = [];
-    const heldSecret: string[] = [];
-    let swaps = 0;
-    try {
-      for (let i = 0; i < RACE_STARTS; i++) {
-        const pid = await asRoot('vm.start', { name: vm }).then(
-          (info) => info.pid as number,
-          (err: Error) => (refusals.push(err.message), null),
-        );
-        if (pid === null) continue;
-        started++;
-        const held = (await openFilesOf(pid)).filter((f) => f.path.startsWith(secrets()));
-        if (held.length > 0) heldSecret.push(`start ${i}: ${JSON.stringify(held)}`);
-        await stopVm(vm);
-      }
-    } finally {
-      swaps = await swapper.stop();
-    }
-    console.log(`${vm}: ${started} of ${RACE_STARTS} started during ${swaps} swaps; refused: ${refusals.length}`);
-    expect(swaps).toBeGreaterThan(0);
-    expect(heldSecret).toEqual([]);
-    for (const r of refusals) expect(r).toMatch(/symbolic link/);
-    expect(started).toBeGreaterThan(0);
-    expect(await trace.openedUnder(secrets())).toEqual([]);
-    expect((await readFile(join(secrets(), 'secret.raw'))).subarray(0, SECRET.length).toString()).toBe(SECRET);
+    const r = await racedStarts(`${PREFIX}-race`, { image: race, linkedImage: false }, race, good);
+    expect(r.heldSecret).toEqual([]);
+    expect(r.secretOpens).toEqual([]);
+  }, 600_000);
+
+  it("never gives root's QEMU the secret a user swaps in for the initrd in their folder", async () => {
+    const race = join(userDir(), 'initrd.cpio');
+    const good = join(userDir(), 'initrd-good.cpio');
+    await copyFile(guest.initrdPlain, good);
+    // No serial console: the start does not wait for the guest, so each one is short.
+    const r = await racedStarts(`${PREFIX}-race-initrd`, { kernel: guest.vmlinux, initrd: race, cmdline: 'panic=-1' }, race, good);
+    expect(r.heldSecret).toEqual([]);
+    expect(r.secretOpens).toEqual([]);
   }, 600_000);
 });
+
+/**
+ * Root starts `vm` (with `spec`) again and again while nobody swaps `race` between a copy
+ * of `good` and a link to the secret; returns what QEMU held of the secrets' folder after
+ * each start, and every open of anything there by the helper or its children (strace).
+ */
+async function racedStarts(vm: string, spec: Record<string, unknown>, race: string, good: string): Promise<{ heldSecret: string[]; secretOpens: string[] }> {
+  await chown(good, NOBODY.uid, NOBODY.gid);
+  await runAsNobody(['cp', good, race]);
+  await createVm(vm, spec, 'root');
+  trace ??= await traceOpens(helper.process.pid!, join(dir, 'opens.strace'));
+  const swapper = await startPathSwap(race, good, join(secrets(), 'secret.raw'), { asNobody: true, maxMs: 180_000, maxSwaps: 5_000_000 });
+  let started = 0;
+  const refusals: string[] = [];
+  const heldSecret: string[] = [];
+  let swaps = 0;
+  try {
+    for (let i = 0; i < RACE_STARTS; i++) {
+      const pid = await asRoot('vm.start', { name: vm }).then(
+        (info) => info.pid as number,
+        (err: Error) => (refusals.push(err.message), null),
+      );
+      if (pid === null) continue;
+      started++;
+      const held = (await openFilesOf(pid)).filter((f) => f.path.startsWith(secrets()));
+      if (held.length > 0) heldSecret.push(`start ${i}: ${JSON.stringify(held)}`);
+      await stopVm(vm);
+    }
+  } finally {
+    swaps = await swapper.stop();
+  }
+  console.log(`${vm}: ${started} of ${RACE_STARTS} started during ${swaps} swaps; refused: ${refusals.length}`);
+  expect(swaps).toBeGreaterThan(0);
+  for (const r of refusals) expect(r).toMatch(/symbolic link/);
+  expect(started).toBeGreaterThan(0);
+  expect((await readFile(join(secrets(), 'secret.raw'))).subarray(0, SECRET.length).toString()).toBe(SECRET);
+  return { heldSecret, secretOpens: await trace.openedUnder(secrets()) };
+}

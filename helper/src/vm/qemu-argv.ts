@@ -3,10 +3,11 @@
 // the caller resolves the accelerator, the firmware files, the sockets' paths and each
 // disk's backing chain. Disks are written out node by node (JSON -blockdev, as libvirt
 // does): every backing file is named, the last qcow2 gets `"backing": null`, so QEMU
-// never opens a file because a disk's header names it. QEMU opens no disk file (nor the
-// ISO) by name at all: each comes as a descriptor the helper opened and checked, put in
-// its own fd set by `-add-fd`, and its node reads `/dev/fdset/N` (passedFiles gives the
-// order in which the launcher hands the descriptors over).
+// never opens a file because a disk's header names it. QEMU opens none of a VM's disk
+// files, ISO, kernel or initrd by name at all: each comes as a descriptor the helper
+// opened and checked, a block file in its own fd set (`-add-fd`, its node reading
+// `/dev/fdset/N`), the kernel and initrd as QEMU's own `/proc/self/fd/N` (passedFiles
+// gives the order in which the launcher hands the descriptors over).
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { DiskFileFormat } from './disk-header.js';
 
@@ -50,16 +51,19 @@ export const FIRST_PASSED_FD = 3;
 
 /** A file QEMU gets as an open descriptor, not by name. */
 export interface PassedFile {
-  /** The -blockdev file node it is: "disk0-file", "disk0-b1-file", "cd0-file". */
+  /** What QEMU knows it as: a -blockdev file node ("disk0-file", "disk0-b1-file", "cd0-file"), or "kernel" / "initrd". */
   node: string;
-  /** The disk it belongs to ('iso' for the CD-ROM) and its depth in that disk's chain (0: the top). */
+  /** Whose descriptor it is: a disk id with the depth in that disk's chain (0: the top), or 'iso', 'kernel', 'initrd'. */
   disk: string;
   level: number;
-  /** Opened read-only: backing files, read-only disks and the ISO. */
+  /** Opened read-only: all but the top of a writable disk. */
   readOnly: boolean;
 }
 
-/** Every file QEMU gets as a descriptor, in the order they become its fds: each disk top to bottom, then the ISO. */
+/** The direct-boot files, which QEMU loads with a plain open(): no fd set, its own /proc/self/fd/N instead. */
+const LOADED_FILES = new Set(['kernel', 'initrd']);
+
+/** Every file QEMU gets as a descriptor, in the order they become its fds: each disk top to bottom, the ISO, the kernel and initrd. */
 export function passedFiles(def: VmDefinition, backing: Readonly<Record<string, readonly BackingFile[]>> = {}): PassedFile[] {
   const out: PassedFile[] = [];
   for (const d of def.disks) {
@@ -67,6 +71,8 @@ export function passedFiles(def: VmDefinition, backing: Readonly<Record<string, 
     (backing[d.id] ?? []).forEach((_, i) => out.push({ node: `${d.id}-b${i + 1}-file`, disk: d.id, level: i + 1, readOnly: true }));
   }
   if (def.iso) out.push({ node: 'cd0-file', disk: 'iso', level: 0, readOnly: true });
+  if (def.kernel) out.push({ node: 'kernel', disk: 'kernel', level: 0, readOnly: true });
+  if (def.kernel?.initrd) out.push({ node: 'initrd', disk: 'initrd', level: 0, readOnly: true });
   return out;
 }
 
@@ -99,10 +105,12 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add('-pidfile', paths.pidFile);
   add('-msg', 'timestamp=on');
   add('-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny');
-  // One fd set per file, so QEMU's open of /dev/fdset/N can only ever yield that file.
+  // One fd set per block file, so QEMU's open of /dev/fdset/N can only ever yield that file.
   const passed = passedFiles(def, spec.backing);
-  passed.forEach((p, i) => add('-add-fd', `fd=${FIRST_PASSED_FD + i},set=${i + 1},opaque=${p.node}`));
+  passed.forEach((p, i) => LOADED_FILES.has(p.node) || add('-add-fd', `fd=${FIRST_PASSED_FD + i},set=${i + 1},opaque=${p.node}`));
   const fdsetOf = (node: string) => `/dev/fdset/${passed.findIndex((p) => p.node === node) + 1}`;
+  // Reopening its own descriptor's magic link yields that very file, whatever its path names now.
+  const ownFd = (node: string) => `/proc/self/fd/${FIRST_PASSED_FD + passed.findIndex((p) => p.node === node)}`;
 
   if (!micro && def.firmware === 'uefi') {
     if (!spec.ovmfCode) throw new Error('UEFI firmware requested but no OVMF code image given');
@@ -111,8 +119,8 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   }
 
   if (def.kernel) {
-    add('-kernel', def.kernel.kernel);
-    if (def.kernel.initrd) add('-initrd', def.kernel.initrd);
+    add('-kernel', ownFd('kernel'));
+    if (def.kernel.initrd) add('-initrd', ownFd('initrd'));
     if (def.kernel.cmdline) add('-append', def.kernel.cmdline);
   }
 

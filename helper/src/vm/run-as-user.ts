@@ -63,8 +63,9 @@ export interface QemuUserContext {
  * Refuses, naming the path in the way, when QEMU run as `who` could not open every
  * file it opens by name. The VM's own files (its seed, UEFI variables, serial log) are
  * handed to `who` by the helper; its disks and ISO come as descriptors (checked by
- * checkPassedFileReach); everything else (a kernel, an initrd, the firmware, the tun
- * device) must already be theirs to reach. QEMU is never run as root in their place.
+ * checkPassedFileReach); everything else must already be theirs to reach: the firmware,
+ * the tun device, and the kernel and initrd, which QEMU reopens from the descriptors the
+ * helper passed (/proc/self/fd/N) with its own rights. QEMU is never run as root in their place.
  */
 export async function checkQemuUserReach(def: VmDefinition, who: Credentials, ctx: QemuUserContext): Promise<void> {
   const checks: Array<[string, 'r' | 'rw', boolean, string]> = [

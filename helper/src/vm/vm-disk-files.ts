@@ -4,8 +4,8 @@
 // disk's chain is walked (disk-chain.ts) with the format Nova recorded, and the ISO,
 // kernel and initrd are opened confined once more; the backing files found are what
 // QEMU is told, node by node, so no header decides what it opens. For a start, the
-// chains and the ISO stay open: QEMU gets those very descriptors (QemuDiskFiles), so a
-// path swapped after the check changes nothing.
+// chains, the ISO, the kernel and the initrd stay open: QEMU gets those very descriptors
+// (QemuDiskFiles), so a path swapped after the check changes nothing.
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { VM_DISK_FORMATS, type DiskChain, type DiskInspector } from './disk-chain.js';
@@ -13,11 +13,12 @@ import type { GuardedFile, PathGuard } from './path-guard.js';
 import type { BackingFile, PassedFile } from './qemu-argv.js';
 import { checkPassedFileReach, type Credentials } from './run-as-user.js';
 
-/** A VM's disk chains and ISO, open for its QEMU; close() once QEMU holds its copies, or the start failed. */
+/** A VM's disk chains, ISO, kernel and initrd, open for its QEMU; close() once QEMU holds its copies, or the start failed. */
 export class QemuDiskFiles {
   constructor(
     private readonly chains: ReadonlyMap<string, DiskChain>,
-    private readonly iso: GuardedFile | null,
+    /** The ISO, kernel and initrd, by those names. */
+    private readonly named: ReadonlyMap<string, GuardedFile>,
   ) {}
 
   /** Each disk's backing files by disk id, nearest first. */
@@ -30,14 +31,14 @@ export class QemuDiskFiles {
   /** The helper's descriptor of each passed file, in the order QEMU gets them. */
   fdsFor(passed: readonly PassedFile[]): number[] {
     return passed.map((p) => {
-      const file = p.disk === 'iso' ? this.iso : this.chains.get(p.disk)?.files[p.level];
+      const file = this.named.get(p.disk) ?? this.chains.get(p.disk)?.files[p.level];
       if (!file) throw new Error(`no open file for QEMU's node ${p.node}`);
       return file.handle.fd;
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all([...[...this.chains.values()].map((c) => c.close()), this.iso?.handle.close().catch(() => undefined)]);
+    await Promise.all([...[...this.chains.values()].map((c) => c.close()), ...[...this.named.values()].map((f) => f.handle.close().catch(() => undefined))]);
   }
 }
 
@@ -57,15 +58,15 @@ export class VmDiskFiles {
   private readonly novaFolders: readonly string[];
 
   /**
-   * Every disk's chain and the ISO opened for QEMU, as it needs them (the top of a
-   * writable disk read-write, everything else read-only), and the kernel and initrd
-   * checked; refuses a VM with a file out of bounds. When QEMU runs as `user`, each file
+   * Every disk's chain, the ISO, the kernel and the initrd opened for QEMU, as it needs
+   * them (the top of a writable disk read-write, everything else read-only); refuses a VM
+   * with a file out of bounds. When QEMU runs as `user`, each file
    * that user named must be theirs to reach; the VM's own disks are handed to them, and
    * Nova's own files are everyone's.
    */
   async openForQemu(def: VmDefinition, user: Credentials | null, signal?: AbortSignal): Promise<QemuDiskFiles> {
     const chains = new Map<string, DiskChain>();
-    let iso: GuardedFile | null = null;
+    const named = new Map<string, GuardedFile>();
     try {
       for (const d of def.disks) {
         const opts = { what: `disk ${d.id} of VM ${def.name}`, formats: VM_DISK_FORMATS, format: d.format, openTopWritable: !d.readOnly, ...(signal ? { signal } : {}) };
@@ -78,18 +79,21 @@ export class VmDiskFiles {
           await checkPassedFileReach(def, user, what, file, level === 0 && !d.readOnly ? 'rw' : 'r');
         }
       }
-      if (def.iso) {
-        iso = await this.guard.open(`the ISO of VM ${def.name}`, def.iso);
-        if (user && !this.isNovas(iso.path)) await checkPassedFileReach(def, user, 'its ISO', iso, 'r');
-      }
-      const named: Array<[string, string | null | undefined]> = [
+      // The kernel and initrd are checked against the user by name (run-as-user.ts), as QEMU reopens them.
+      const others: Array<[string, string | null | undefined]> = [
+        ['iso', def.iso],
         ['kernel', def.kernel?.kernel],
         ['initrd', def.kernel?.initrd],
       ];
-      for (const [what, path] of named) if (path) await this.guard.existingFile(`the ${what} of VM ${def.name}`, path);
-      return new QemuDiskFiles(chains, iso);
+      for (const [what, path] of others) {
+        if (!path) continue;
+        const file = await this.guard.open(`the ${what === 'iso' ? 'ISO' : what} of VM ${def.name}`, path);
+        named.set(what, file);
+        if (what === 'iso' && user && !this.isNovas(file.path)) await checkPassedFileReach(def, user, 'its ISO', file, 'r');
+      }
+      return new QemuDiskFiles(chains, named);
     } catch (err) {
-      await new QemuDiskFiles(chains, iso).close();
+      await new QemuDiskFiles(chains, named).close();
       throw err;
     }
   }

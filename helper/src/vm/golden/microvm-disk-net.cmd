@@ -24,7 +24,7 @@ on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -add-fd
 fd=3,set=1,opaque=disk0-file
 -kernel
-/i/vmlinux
+/proc/self/fd/4
 -append
 console=ttyS0 root=/dev/vda
 -blockdev
