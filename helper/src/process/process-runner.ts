@@ -2,7 +2,8 @@
 // a fixed environment (a fixed PATH, LC_ALL=C, and only allow-listed extras), only fds
 // 0-2, cwd "/", a deadline on every call, and one mapping of failures to NovaErrors that
 // name the tool and what it said. Long-lived children (QEMU, monitors, dnsmasq) use
-// spawnDetached, with the same environment rules.
+// spawnDetached, with the same environment rules; beyond fds 0-2 a child gets only the
+// descriptors listed in its passFds (QEMU's checked disks, each named on its command line).
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { execa } from 'execa';
 import { NovaError } from '../../../src-shared/errors.js';
