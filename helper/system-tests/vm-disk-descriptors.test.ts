@@ -2,7 +2,8 @@
 // real helper as root, the caller `nobody` allowed org.nova.vm.manage by a private
 // polkit. A VM made by nobody from a library image (root-only, in Nova's state dir) or
 // from a template runs as nobody with those files open, though nobody still cannot read
-// them by name; and a root VM whose disk lies in a folder nobody can write is started
+// them by name; a disk nobody named is passed only while it is theirs to write; and a
+// root VM whose disk (or initrd) lies in a folder nobody can write is started
 // again and again while nobody swaps that disk with a link to a root-only secret: QEMU
 // only ever holds the file that was checked, and strace on the helper and its children
 // sees no open of anything in the secrets' folder.
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callAsNobody, callAsRoot, effectiveUid, NOBODY, runAsNobody } from './fixtures/as-nobody.js';
 import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
-import { killMatching, mentioning } from './fixtures/frozen-child.js';
+import { killMatching, mentioning, processesMatching } from './fixtures/frozen-child.js';
 import { killQemusUnder } from './fixtures/guest-vm-harness.js';
 import { traceOpens, type OpenTrace } from './fixtures/open-trace.js';
 import { startPathSwap } from './fixtures/path-swap.js';
@@ -110,25 +111,29 @@ afterAll(async () => {
 describe("QEMU opens exactly the disk files the helper checked, as the caller's descriptors", () => {
   let library = '';
 
-  it("runs nobody's VM made from a root-only library image as nobody, the image untouched and still closed to nobody", async () => {
+  it("runs nobody's VM made from a root-only library image and ISO as nobody, both untouched and still closed to nobody", async () => {
     library = (await asRoot('image.import', { path: join(dir, 'files', 'library-source.raw'), name: `${PREFIX}-base` })).path as string;
-    const before = await ownerModeContent(library);
-    expect(before.uid).toBe(0);
+    await writeFile(join(dir, 'files', 'tools.iso'), filled(LIBRARY_DATA, 2 * MIB), { mode: 0o600 });
+    const iso = (await asRoot('image.import', { path: join(dir, 'files', 'tools.iso'), name: `${PREFIX}-tools` })).path as string;
+    const before = [await ownerModeContent(library), await ownerModeContent(iso)];
+    expect(before.map((b) => b.uid)).toEqual([0, 0]);
     const vm = `${PREFIX}-lib`;
-    await createVm(vm, { image: library, ...guestBoot() }, 'nobody');
+    await createVm(vm, { image: library, iso, ...guestBoot() }, 'nobody');
     const pid = await boot(vm, 'nobody');
     try {
       expect(await effectiveUid(pid)).toBe(NOBODY.uid);
-      // Its own overlay read-write, the library image below it read-only, both open.
+      // Its own overlay read-write, the library image below it and the ISO read-only, all open.
       expect(await accessTo(pid, join(vmDir(vm), 'disk0.qcow2'))).toEqual(['rw']);
       expect(await accessTo(pid, library)).toEqual(['r']);
+      expect(await accessTo(pid, iso)).toEqual(['r']);
     } finally {
       await stopVm(vm);
     }
-    expect(await ownerModeContent(library)).toEqual(before);
-    const probe = await runAsNobody(['head', '-c', '16', library]);
-    expect(probe.exitCode).not.toBe(0);
-    expect(probe.stderr).toMatch(/Permission denied/);
+    expect([await ownerModeContent(library), await ownerModeContent(iso)]).toEqual(before);
+    for (const file of [library, iso]) {
+      const probe = await runAsNobody(['head', '-c', '16', file]);
+      expect({ file, exitCode: probe.exitCode, denied: /Permission denied/.test(probe.stderr) }).toEqual({ file, exitCode: 1, denied: true });
+    }
   });
 
   it("runs nobody's VM made from root's template as nobody; the template's disk stays root's", async () => {
@@ -149,6 +154,23 @@ describe("QEMU opens exactly the disk files the helper checked, as the caller's 
     }
     expect(await ownerModeContent(disk)).toEqual(before);
     expect((await runAsNobody(['head', '-c', '16', disk])).exitCode).not.toBe(0);
+  });
+
+  it('refuses nobody, naming it, a disk they named that is no longer theirs to write; no QEMU runs in their place', async () => {
+    const disk = join(userDir(), 'own.raw');
+    await writeFile(disk, filled(GOOD, 4 * MIB), { mode: 0o644 });
+    await chown(disk, NOBODY.uid, NOBODY.gid);
+    const vm = `${PREFIX}-own`;
+    await createVm(vm, { image: disk, linkedImage: false, ...guestBoot() }, 'nobody');
+    // Root takes the file back: nobody may still read it, no longer write it.
+    await chown(disk, 0, 0);
+    const outcome = await asNobody('vm.start', { name: vm }).then(() => 'started', (err: Error) => err.message);
+    expect(outcome).toBe(
+      `failed_precondition: VM ${vm} runs as the calling user (uid ${NOBODY.uid}), who cannot reach disk disk0: ${disk} (no read-write right). ` +
+        'Give that user access to it, or start the VM as root; Nova never runs QEMU as root for another user',
+    );
+    expect((await asRoot('vm.get', { name: vm })).state).toBe('stopped');
+    expect(await processesMatching(mentioning(`nova-vm-${vm}`))).toEqual([]);
   });
 
   it("never gives root's QEMU the secret a user swaps in for a disk in their folder", async () => {
