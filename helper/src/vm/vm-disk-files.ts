@@ -60,9 +60,8 @@ export class VmDiskFiles {
   /**
    * Every disk's chain, the ISO, the kernel and the initrd opened for QEMU, as it needs
    * them (the top of a writable disk read-write, everything else read-only); refuses a VM
-   * with a file out of bounds. When QEMU runs as `user`, each file
-   * that user named must be theirs to reach; the VM's own disks are handed to them, and
-   * Nova's own files are everyone's.
+   * with a file out of bounds. When QEMU runs as `user`, each file that user named must be
+   * theirs to reach; the VM's own disks are handed to them, and Nova's own files are everyone's.
    */
   async openForQemu(def: VmDefinition, user: Credentials | null, signal?: AbortSignal): Promise<QemuDiskFiles> {
     const chains = new Map<string, DiskChain>();

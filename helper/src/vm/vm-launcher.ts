@@ -1,8 +1,8 @@
 // Starting a VM: its disks opened and checked (QEMU gets those descriptors), its runtime
-// files, the user QEMU runs as, its tap and cloud-init seed,
-// QEMU's command line and process, its QMP monitor, and then the boot watchdog for
-// guests that talk on their serial console. Each step reports its phase; a cancel or a
-// failure at any point kills QEMU and gives everything back, leaving the VM stopped.
+// files, the user QEMU runs as, its tap and cloud-init seed, QEMU's command line and
+// process, its QMP monitor, and then the boot watchdog for guests that talk on their
+// serial console. Each step reports its phase; a cancel or a failure at any point kills
+// QEMU and gives everything back, leaving the VM stopped.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
@@ -30,7 +30,7 @@ export interface LauncherOptions {
   logger: Logger;
   hooks: VmRuntimeHooks;
   hostAccelerator: () => Promise<'kvm' | 'tcg'>;
-  /** Each disk's chain and the ISO checked again now and opened for QEMU (vm-disk-files.ts); refuses a VM whose files reach outside, or that `user` may not reach. */
+  /** Each disk's chain, the ISO, kernel and initrd checked again now and opened for QEMU (vm-disk-files.ts); refuses a VM whose files reach outside, or that `user` may not reach. */
   diskFiles: (def: VmDefinition, user: Credentials | null, signal: AbortSignal) => Promise<QemuDiskFiles>;
   qemuBinary: string;
   ovmfCode: string | null;
