@@ -5,7 +5,7 @@
 // watchdog), vm-runtime-files and vm-store (records), and it recovers running VMs after
 // a helper restart. It takes what the contract parsed (the RPC dispatcher validates each
 // call once); a name reaches the disk only through VmStore, whose records refuse paths.
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
@@ -259,7 +259,7 @@ export class VmManager {
       const rt = this.live.get(name);
       if (rt) throw new NovaError('failed_precondition', `VM ${name} is already ${rt.state}`);
       for (const d of def.disks) {
-        if (!(await stat(d.path).catch(() => null))) throw new NovaError('not_found', `VM ${name}: disk ${d.id} (${d.path}) is missing`);
+        if (!(await lstat(d.path).catch(() => null))) throw new NovaError('not_found', `VM ${name}: disk ${d.id} (${d.path}) is missing`); // a link: refused below, never followed
       }
       const runAs = opts.runAsUid !== undefined ? { uid: opts.runAsUid, gid: opts.runAsGid ?? opts.runAsUid } : null;
       await this.launcher.start(def, runAs, {
