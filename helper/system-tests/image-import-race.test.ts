@@ -4,14 +4,14 @@
 // (raw disks, ISOs and OCI rootfs tarballs alike). Bounded: a fixed number of imports
 // each, with the swapper stopping itself after a deadline; strace on the helper checks
 // that the secret was never even opened.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperClient } from '../../src-main/core/helper-client.js';
 import { isNovaError } from '../../src-shared/errors.js';
 import type { OpenTrace } from './fixtures/open-trace.js';
-import { waitFor } from './fixtures/wait-for.js';
+import { startPathSwap } from './fixtures/path-swap.js';
 import { filesHolding, startTracedHelper, type TracedHelper } from './fixtures/traced-helper.js';
 import { makeTestDir, removeTestDir, type RunningHelper } from './helper-harness.js';
 
@@ -19,7 +19,6 @@ const PREFIX = 'nv12i';
 const SECRET = 'NV12I-ROOT-ONLY-SECRET\n';
 const GOOD = 'NV12I-CALLER-OWN-DATA\n';
 const MIB = 1024 * 1024;
-const SWAPPER = join(import.meta.dirname, 'fixtures/path-swapper.mjs');
 /** Imports per kind: the issue saw the secret in 6 of 13 raw and 2 of 9 ISO imports before the fix. */
 const ATTEMPTS = 16;
 
@@ -33,32 +32,9 @@ let trace: OpenTrace;
 
 const filled = (text: string, bytes: number) => Buffer.from(text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes));
 
-/** Starts the swapper on `path` and waits until it swaps; `stop` returns how many swaps it made (its own bound: 120 s, 2M swaps). */
-async function swapping(path: string, good: string, secret: string): Promise<{ stop: () => Promise<number> }> {
-  const child: ChildProcess = spawn(process.execPath, [SWAPPER, path, good, secret, '120000', '2000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let said = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const late = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(late);
-    return Number(/^(\d+)$/m.exec(said)?.[1] ?? 0);
-  };
-  try {
-    await waitFor(() => said.startsWith('swapping') || child.exitCode !== null, 15_000, 'the path swapper to start');
-    if (!said.startsWith('swapping')) throw new Error(`the path swapper ended at once (${child.exitCode})`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { stop };
-}
-
 /** Each import in turn while the path is swapped: how many succeeded, and what each refusal said. */
 async function importsDuringSwaps(path: string, good: string, secret: string, importOne: (i: number) => Promise<unknown>): Promise<{ imported: number; refusals: string[] }> {
-  const swapper = await swapping(path, good, secret);
+  const swapper = await startPathSwap(path, good, secret);
   let swaps = 0;
   let imported = 0;
   const refusals: string[] = [];

@@ -8,15 +8,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callAsNobody, callAsRoot, effectiveUid, NOBODY, runAsNobody } from './fixtures/as-nobody.js';
 import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
 import { waitFor } from './fixtures/wait-for.js';
-import { makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { startHelperForNobody } from './fixtures/nobody-vm-helper.js';
+import { makeTestDir, removeTestDir, type RunningHelper } from './helper-harness.js';
 import { pidsMentioning } from './network-harness.js';
-import { polkitAvailable, startPolkit, type PolkitHarness } from './polkit-harness.js';
+import { polkitAvailable, type PolkitHarness } from './polkit-harness.js';
 
 const PREFIX = 'nv12v-own';
 let dir = '';
@@ -100,10 +101,7 @@ beforeAll(async () => {
   guest = await ensureTestGuest();
   dir = await makeTestDir(PREFIX);
   await mkdir(secretsDir(), { mode: 0o700 });
-  await mkdir(join(dir, 'files'), { mode: 0o755 });
-  polkit = await startPolkit(PREFIX);
-  await polkit.allow('vm', 'org.nova.vm.manage', 'nobody');
-  helper = await startHelper(dir, { extraArgs: ['--run-dir', `${dir}/run`, '--allowed-root', dirname(guest.vmlinux), '--allowed-root', join(dir, 'files')] });
+  ({ helper, polkit } = await startHelperForNobody(dir, PREFIX, guest));
 }, 600_000);
 
 afterAll(async () => {

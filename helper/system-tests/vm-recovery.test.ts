@@ -2,7 +2,7 @@
 // over the same state dir reattaches to both (pid + start time + cmdline), controls and
 // stops them, and reports a VM whose QEMU died meanwhile as crashed, with a reason.
 import { spawn } from 'node:child_process';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,11 +55,18 @@ async function startManagerProcess(names: string[]): Promise<number> {
   return child.pid!;
 }
 
+/** What each of a process's descriptors names. */
+async function readlinksOf(pid: number): Promise<string[]> {
+  const fds = await readdir(`/proc/${pid}/fd`);
+  return Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+}
+
 describe('recovery after the manager is killed with SIGKILL', () => {
   it('reattaches to both running VMs, controls and stops them; a killed QEMU is crashed', async () => {
     const setup = await run.manager();
     const spec = (name: string) => ({ name, memory: '192Mi', kernel: run.guest.vmlinux, initrd: run.guest.initrdAcpi, cmdline: run.guest.cmdline, display: 'vnc' as const });
-    await setup.create(vmSpec(spec('nv3-rec-a')));
+    // a has a disk, which its QEMU got as a descriptor in an fd set.
+    await setup.create(vmSpec({ ...spec('nv3-rec-a'), diskSize: '32Mi' }));
     await setup.create(vmSpec(spec('nv3-rec-b')));
     await setup.create(vmSpec(spec('nv3-rec-c')));
 
@@ -91,6 +98,11 @@ describe('recovery after the manager is killed with SIGKILL', () => {
       serial.close();
     }
     expect((await vms.pause('nv3-rec-b')).state).toBe('paused');
+    // The disk QEMU got as a descriptor still serves after the monitor was dropped and taken
+    // up again: a snapshot with memory is written into it, and listed from it.
+    expect(await readlinksOf(a.pid!)).toContain(join(run.stateDir, 'vms/nv3-rec-a/disk0.qcow2'));
+    expect((await vms.snapshotCreate('nv3-rec-a', 'after-recovery')).withMemory).toBe(true);
+    expect((await vms.snapshotList('nv3-rec-a')).snapshots.map((s) => s.name)).toEqual(['after-recovery']);
     expect((await vms.consoleInfo('nv3-rec-a')).vnc?.password).toHaveLength(8);
 
     await expect(vms.stop('nv3-rec-a')).resolves.toEqual({ graceful: true });

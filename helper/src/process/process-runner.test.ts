@@ -126,4 +126,30 @@ describe('ProcessRunner', () => {
     expect(out).toContain(`PATH=${FIXED_PATH}`);
     await expect(runner.spawnDetached({ argv: ['nova-no-such-daemon'] })).rejects.toMatchObject({ code: 'unavailable' });
   });
+
+  it('passes a long-lived program exactly the descriptors listed, as its fds 3, 4, ... in order, and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv12f-passfds-'));
+    const [a, b] = [join(dir, 'a.img'), join(dir, 'b.img')];
+    await writeFile(a, 'nv12f-read-only\n');
+    await writeFile(b, '');
+    // Opened close-on-exec, as everything Node opens: only the listing lets them through.
+    const [ra, wb, unlisted] = [await open(a, 'r'), await open(b, 'r+'), await open(a, 'r')];
+    try {
+      // Reads fd 3, writes fd 4, then lists the shell's own fds from a child (ls), so the listing opens nothing in it.
+      const script = 'cat <&3; echo nv12f-written >&4; ls -l /proc/$$/fd';
+      const child = await runner.spawnDetached({ argv: ['sh', '-c', script], stdio: ['ignore', 'pipe', 'ignore'], detached: false, passFds: [ra.fd, wb.fd] });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((r) => child.once('exit', r));
+      const inherited = inheritableFds();
+      const fds = [...out.matchAll(/ (\d+) -> (.+)$/gm)].map((m) => [Number(m[1]), m[2]] as const).filter(([fd]) => fd > 2 && !inherited.includes(fd));
+      expect(out.split('\n')[0]).toBe('nv12f-read-only');
+      expect(fds).toEqual([[3, a], [4, b]]);
+      expect(await readFile(b, 'utf8')).toBe('nv12f-written\n');
+      expect(unlisted.fd).not.toBe(3);
+    } finally {
+      await Promise.all([ra.close(), wb.close(), unlisted.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,8 @@
 // a fixed environment (a fixed PATH, LC_ALL=C, and only allow-listed extras), only fds
 // 0-2, cwd "/", a deadline on every call, and one mapping of failures to NovaErrors that
 // name the tool and what it said. Long-lived children (QEMU, monitors, dnsmasq) use
-// spawnDetached, with the same environment rules.
+// spawnDetached, with the same environment rules; beyond fds 0-2 a child gets only the
+// descriptors listed in its passFds (QEMU's checked disks, each named on its command line).
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { execa } from 'execa';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -64,6 +65,14 @@ export interface DetachedSpec {
   detached?: boolean;
   /** Where it runs (default "/"): for a program that writes files beside itself. */
   cwd?: string;
+  /**
+   * Descriptors the helper opened for this child alone, which become its fds 3, 4, ...
+   * in this order (QEMU's `-add-fd fd=3`). The one widening of the fds-0-2 rule, and a
+   * safe one: only what is listed crosses (everything else the helper holds is
+   * close-on-exec, and what it inherited was closed at start-up), and the child's own
+   * command line names each of them, so nothing reaches it by accident.
+   */
+  passFds?: readonly number[];
 }
 
 export function toolEnv(extra: ToolEnv = {}): Record<string, string> {
@@ -205,7 +214,7 @@ export class ProcessRunner {
     if (!file) throw new NovaError('internal', 'no program to run (empty argv)');
     const child = spawn(file, args, {
       detached: spec.detached ?? true,
-      stdio: [...(spec.stdio ?? ['ignore', 'ignore', 'ignore'])] as StdioOptions,
+      stdio: [...(spec.stdio ?? ['ignore', 'ignore', 'ignore']), ...(spec.passFds ?? [])] as StdioOptions,
       env: toolEnv(spec.env),
       cwd: spec.cwd ?? '/',
       ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid ?? spec.uid } : {}),

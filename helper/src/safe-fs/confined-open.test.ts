@@ -69,6 +69,22 @@ describe('openConfined', () => {
     }
   });
 
+  it('opens read-write only when asked, and still through no link', async () => {
+    const disk = join(root, 'a', 'b', 'disk.raw');
+    const ro = await openConfined(root, disk);
+    const rw = await openConfined(root, disk, { writable: true });
+    try {
+      await expect(ro.handle.write('x', 0)).rejects.toMatchObject({ code: 'EBADF' });
+      await rw.handle.write('INSIDE', 0);
+      expect(await readFile(disk, 'utf8')).toBe('INSIDE');
+    } finally {
+      await Promise.all([ro.handle.close(), rw.handle.close()]);
+    }
+    await symlink(join(outside, 'secret'), join(root, 'a', 'b', 'link.raw'));
+    await expect(openConfined(root, join(root, 'a', 'b', 'link.raw'), { writable: true })).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('secret');
+  });
+
   it('says what is missing', async () => {
     await expect(readInside(join(root, 'a', 'nope'))).rejects.toMatchObject({ code: 'not_found' });
   });

@@ -11,7 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK, O_NOCTTY } = constants;
+const { O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK, O_NOCTTY } = constants;
 /** Linux's O_PATH (the generic value, x86 and arm alike); Node's constants leave it out. */
 const O_PATH = 0o10000000;
 
@@ -22,6 +22,8 @@ export interface ConfinedOpenOptions {
   kind?: ConfinedKind;
   /** Words for messages: "the disk to import". */
   what?: string;
+  /** Open a regular file read-write (a disk handed to QEMU as a descriptor), not read-only. */
+  writable?: boolean;
 }
 
 /** The path's components below `root`, or an error when it is not inside it. */
@@ -121,15 +123,16 @@ async function checked(handle: FileHandle, ok: (st: Stats) => string | null, wha
 }
 
 /**
- * Opens `path`, which must lie inside `root`, for reading: no link followed anywhere,
- * never blocking, and only the kind of file asked for.
+ * Opens `path`, which must lie inside `root`, for reading (or reading and writing): no
+ * link followed anywhere, never blocking, and only the kind of file asked for.
  */
 export async function openConfined(root: string, path: string, opts: ConfinedOpenOptions = {}): Promise<{ handle: FileHandle; stats: Stats }> {
   const what = opts.what ?? 'the file';
   const kind = opts.kind ?? 'file';
   const parts = componentsBelow(root, path, what);
   if (parts.length === 0 && kind !== 'directory') throw refused(what, path, 'is a folder, not a file');
-  const handle = await openLast(root, parts, O_RDONLY | O_NONBLOCK | (kind === 'directory' ? O_DIRECTORY : 0), what, path);
+  const access = opts.writable && kind === 'file' ? O_RDWR : O_RDONLY;
+  const handle = await openLast(root, parts, access | O_NONBLOCK | (kind === 'directory' ? O_DIRECTORY : 0), what, path);
   return checked(handle, (st) => {
     const good = kind === 'directory' ? st.isDirectory() : st.isFile();
     return good ? null : `is ${kindOf(st)}, not ${kind === 'directory' ? 'a folder' : 'a regular file'}`;

@@ -44,8 +44,10 @@ export interface InspectOptions {
   format?: DiskFileFormat;
   /** Whose rights each file is checked against (null: root, or Nova's own work). */
   caller?: Credentials | null;
-  /** The top is to be written (a disk used in place). */
+  /** The top is to be written (a disk used in place): the caller needs the right to. */
   topWritable?: boolean;
+  /** The top is opened read-write, for QEMU to get that descriptor; everything below stays read-only. */
+  openTopWritable?: boolean;
   signal?: AbortSignal;
 }
 
@@ -90,7 +92,8 @@ export class DiskInspector {
       let next: { path: string; format: DiskFileFormat | null; what: string } | null = { path, format: opts.format ?? null, what: opts.what };
       while (next) {
         if (files.length === MAX_CHAIN_DEPTH) throw refused(opts.what, path, `has a backing chain deeper than ${MAX_CHAIN_DEPTH} files`);
-        const file = await this.guard.open(next.what, next.path, { caller: opts.caller ?? null, write: files.length === 0 && opts.topWritable === true });
+        const top = files.length === 0;
+        const file = await this.guard.open(next.what, next.path, { caller: opts.caller ?? null, write: top && opts.topWritable === true, openWritable: top && opts.openTopWritable === true });
         const { format, info } = await this.read(file, next.format, next.what, opts).catch(async (err: unknown) => {
           await file.handle.close();
           throw err;

@@ -23,6 +23,8 @@ export interface GuardOptions {
   /** The caller, when not root: the file must be theirs to read (or write). */
   caller?: Credentials | null;
   write?: boolean;
+  /** Open it read-write (a disk QEMU gets as this very descriptor), not read-only. */
+  openWritable?: boolean;
   kind?: ConfinedKind;
 }
 
@@ -58,7 +60,7 @@ export class PathGuard {
   async open(what: string, path: string, opts: GuardOptions = {}): Promise<GuardedFile> {
     if (!isAbsolute(path)) throw new NovaError('invalid_argument', `${what} ${path}: give an absolute path`);
     const root = this.rootOf(what, path);
-    const { handle, stats } = await openConfined(root, path, { what, kind: opts.kind ?? 'file' });
+    const { handle, stats } = await openConfined(root, path, { what, kind: opts.kind ?? 'file', writable: opts.openWritable === true });
     try {
       await this.checkCaller(what, path, stats, opts);
       return { path: resolve(path), handle, stats };

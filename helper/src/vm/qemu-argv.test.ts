@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VmDefinitionSchema, type VmDefinition } from '../../../src-shared/vm.js';
-import { buildQemuArgv, qemuEscape, type QemuLaunchSpec } from './qemu-argv.js';
+import { buildQemuArgv, FIRST_PASSED_FD, passedFiles, qemuEscape, type QemuLaunchSpec } from './qemu-argv.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
@@ -121,6 +121,34 @@ describe('buildQemuArgv invariants', () => {
     expect(nodes.filter((n) => n['read-only'] !== true).map((n) => n['node-name'])).toEqual(['disk0-file', 'disk0']);
     const alone = buildQemuArgv(specFor({ def: { disks: [{ id: 'disk0', path: '/v/a.qcow2', format: 'qcow2', owned: true, readOnly: false }] } }));
     expect(alone).toContain('{"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}');
+  });
+
+  it('names no disk, ISO, kernel or initrd path: each block file reads its own fd set, the kernel and initrd their own descriptors, in passedFiles order', () => {
+    const c = JSON.parse(readFileSync(join(GOLDEN, 'q35-linked-overlay-chain.json'), 'utf8')) as GoldenCase;
+    const kernel = { kernel: '/boot/vmlinux', initrd: '/boot/initrd.cpio', cmdline: 'console=ttyS0' };
+    const spec = specFor({ ...c, def: { ...c.def, iso: '/isos/tools.iso', kernel } });
+    const argv = buildQemuArgv(spec);
+    const paths = [...spec.def.disks.map((d) => d.path), ...Object.values(spec.backing ?? {}).flatMap((b) => b.map((f) => f.path)), '/isos/tools.iso', kernel.kernel, kernel.initrd];
+    for (const p of paths) expect(argv.filter((a) => a.includes(p))).toEqual([]);
+    const passed = passedFiles(spec.def, spec.backing);
+    expect(passed.map((p) => [p.node, p.readOnly])).toEqual([
+      ['disk0-file', false],
+      ['disk0-b1-file', true],
+      ['disk0-b2-file', true],
+      ['disk1-file', true],
+      ['cd0-file', true],
+      ['kernel', true],
+      ['initrd', true],
+    ]);
+    const addFd = argv.filter((_, i) => argv[i - 1] === '-add-fd');
+    expect(addFd).toEqual(passed.slice(0, 5).map((p, i) => `fd=${FIRST_PASSED_FD + i},set=${i + 1},opaque=${p.node}`));
+    expect([argv[argv.indexOf('-kernel') + 1], argv[argv.indexOf('-initrd') + 1]]).toEqual([`/proc/self/fd/${FIRST_PASSED_FD + 5}`, `/proc/self/fd/${FIRST_PASSED_FD + 6}`]);
+    // Each file node reads the set holding its own descriptor, and is read-only exactly when that descriptor is.
+    const fileNodes = argv.filter((_, i) => argv[i - 1] === '-blockdev').map((a) => (a.startsWith('{') ? (JSON.parse(a) as Record<string, unknown>) : Object.fromEntries(a.split(',').map((kv) => kv.split('=')))));
+    for (const [i, p] of passed.slice(0, 5).entries()) {
+      const node = fileNodes.find((n) => n['node-name'] === p.node)!;
+      expect({ node: p.node, filename: node.filename, ro: node['read-only'] === true || node['read-only'] === 'on' }).toEqual({ node: p.node, filename: `/dev/fdset/${i + 1}`, ro: p.readOnly });
+    }
   });
 
   it('refuses a backing file under a raw disk, which QEMU could not honour', () => {

@@ -3,7 +3,11 @@
 // the caller resolves the accelerator, the firmware files, the sockets' paths and each
 // disk's backing chain. Disks are written out node by node (JSON -blockdev, as libvirt
 // does): every backing file is named, the last qcow2 gets `"backing": null`, so QEMU
-// never opens a file because a disk's header names it.
+// never opens a file because a disk's header names it. QEMU opens none of a VM's disk
+// files, ISO, kernel or initrd by name at all: each comes as a descriptor the helper
+// opened and checked, a block file in its own fd set (`-add-fd`, its node reading
+// `/dev/fdset/N`), the kernel and initrd as QEMU's own `/proc/self/fd/N` (passedFiles
+// gives the order in which the launcher hands the descriptors over).
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { DiskFileFormat } from './disk-header.js';
 
@@ -42,6 +46,36 @@ export interface BackingFile {
   format: DiskFileFormat;
 }
 
+/** The first of QEMU's descriptors beyond stdio: the passed files become fds 3, 4, ... (ProcessRunner's passFds). */
+export const FIRST_PASSED_FD = 3;
+
+/** A file QEMU gets as an open descriptor, not by name. */
+export interface PassedFile {
+  /** What QEMU knows it as: a -blockdev file node ("disk0-file", "disk0-b1-file", "cd0-file"), or "kernel" / "initrd". */
+  node: string;
+  /** Whose descriptor it is: a disk id with the depth in that disk's chain (0: the top), or 'iso', 'kernel', 'initrd'. */
+  disk: string;
+  level: number;
+  /** Opened read-only: all but the top of a writable disk. */
+  readOnly: boolean;
+}
+
+/** The direct-boot files, which QEMU loads with a plain open(): no fd set, its own /proc/self/fd/N instead. */
+const LOADED_FILES = new Set(['kernel', 'initrd']);
+
+/** Every file QEMU gets as a descriptor, in the order they become its fds: each disk top to bottom, the ISO, the kernel and initrd. */
+export function passedFiles(def: VmDefinition, backing: Readonly<Record<string, readonly BackingFile[]>> = {}): PassedFile[] {
+  const out: PassedFile[] = [];
+  for (const d of def.disks) {
+    out.push({ node: `${d.id}-file`, disk: d.id, level: 0, readOnly: d.readOnly });
+    (backing[d.id] ?? []).forEach((_, i) => out.push({ node: `${d.id}-b${i + 1}-file`, disk: d.id, level: i + 1, readOnly: true }));
+  }
+  if (def.iso) out.push({ node: 'cd0-file', disk: 'iso', level: 0, readOnly: true });
+  if (def.kernel) out.push({ node: 'kernel', disk: 'kernel', level: 0, readOnly: true });
+  if (def.kernel?.initrd) out.push({ node: 'initrd', disk: 'initrd', level: 0, readOnly: true });
+  return out;
+}
+
 /** QEMU's option syntax: a comma inside a value is written twice. */
 export function qemuEscape(value: string): string {
   return value.replaceAll(',', ',,');
@@ -71,6 +105,12 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add('-pidfile', paths.pidFile);
   add('-msg', 'timestamp=on');
   add('-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny');
+  // One fd set per block file, so QEMU's open of /dev/fdset/N can only ever yield that file.
+  const passed = passedFiles(def, spec.backing);
+  passed.forEach((p, i) => LOADED_FILES.has(p.node) || add('-add-fd', `fd=${FIRST_PASSED_FD + i},set=${i + 1},opaque=${p.node}`));
+  const fdsetOf = (node: string) => `/dev/fdset/${passed.findIndex((p) => p.node === node) + 1}`;
+  // Reopening its own descriptor's magic link yields that very file, whatever its path names now.
+  const ownFd = (node: string) => `/proc/self/fd/${FIRST_PASSED_FD + passed.findIndex((p) => p.node === node)}`;
 
   if (!micro && def.firmware === 'uefi') {
     if (!spec.ovmfCode) throw new Error('UEFI firmware requested but no OVMF code image given');
@@ -79,14 +119,14 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   }
 
   if (def.kernel) {
-    add('-kernel', def.kernel.kernel);
-    if (def.kernel.initrd) add('-initrd', def.kernel.initrd);
+    add('-kernel', ownFd('kernel'));
+    if (def.kernel.initrd) add('-initrd', ownFd('initrd'));
     if (def.kernel.cmdline) add('-append', def.kernel.cmdline);
   }
 
-  def.disks.forEach((disk, index) => add(...diskArgs(disk, spec.backing?.[disk.id] ?? [], micro, !def.kernel && !def.iso ? index + 1 : index + 2)));
+  def.disks.forEach((disk, index) => add(...diskArgs(disk, spec.backing?.[disk.id] ?? [], micro, !def.kernel && !def.iso ? index + 1 : index + 2, fdsetOf)));
   if (def.iso) {
-    add('-blockdev', `driver=file,filename=${e(def.iso)},node-name=cd0-file,read-only=on`);
+    add('-blockdev', `driver=file,filename=${fdsetOf('cd0-file')},node-name=cd0-file,read-only=on`);
     add('-blockdev', 'driver=raw,file=cd0-file,node-name=cd0,read-only=on');
     add('-device', micro ? 'virtio-blk-device,drive=cd0,id=cd0-dev' : 'ide-cd,drive=cd0,id=cd0-dev,bus=ide.0,bootindex=1');
   }
@@ -131,7 +171,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   return argv;
 }
 
-function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean, bootindex: number): string[] {
+function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean, bootindex: number, fdsetOf: (node: string) => string): string[] {
   const device = micro
     ? `virtio-blk-device,drive=${disk.id},id=${disk.id}-dev`
     : `virtio-blk-pci,drive=${disk.id},id=${disk.id}-dev,bootindex=${bootindex}`;
@@ -143,8 +183,9 @@ function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean,
     const top = i === 0;
     const below = nodes[i + 1]?.name ?? null;
     if (node.format !== 'qcow2' && below) throw new Error(`${node.path} is ${node.format}: it cannot have a backing file`);
+    // read-only makes QEMU ask the fd set for a read-only descriptor: the one that was opened so.
     const ro = top && !disk.readOnly ? {} : { 'read-only': true };
-    const file = { driver: 'file', 'node-name': `${node.name}-file`, filename: node.path, ...(top ? { discard: 'unmap' } : {}), ...ro };
+    const file = { driver: 'file', 'node-name': `${node.name}-file`, filename: fdsetOf(`${node.name}-file`), ...(top ? { discard: 'unmap' } : {}), ...ro };
     const format = { driver: node.format, 'node-name': node.name, file: `${node.name}-file`, ...ro, ...(node.format === 'qcow2' ? { backing: below } : {}) };
     args.push('-blockdev', JSON.stringify(file), '-blockdev', JSON.stringify(format));
   }

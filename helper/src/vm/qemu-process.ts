@@ -1,5 +1,6 @@
 // QEMU as an OS process: started detached through the ProcessRunner (its own session, so
-// it outlives the helper; fds 0-2 only; the runner's clean environment), recognised later
+// it outlives the helper; fds 0-2 plus the disk descriptors its -add-fd options name; the
+// runner's clean environment), recognised later
 // by pid + start time + a command line naming the VM, waited for and killed with bounded waits.
 import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ export interface SpawnedQemu {
 
 export async function spawnQemu(
   argv: string[],
-  opts: { logPath: string; uid?: number; gid?: number; runner?: ProcessRunner },
+  opts: { logPath: string; uid?: number; gid?: number; runner?: ProcessRunner; passFds?: readonly number[] },
 ): Promise<SpawnedQemu> {
   const runner = opts.runner ?? new ProcessRunner();
   // The log's folder is root's and the old log was removed: a link found here was not Nova's.
@@ -27,6 +28,8 @@ export async function spawnQemu(
     const child = await runner.spawnDetached({
       argv,
       stdio: ['ignore', log.fd, log.fd],
+      // The disks the helper opened and checked, named on QEMU's command line by -add-fd.
+      ...(opts.passFds ? { passFds: opts.passFds } : {}),
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

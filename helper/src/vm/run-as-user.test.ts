@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VmDefinition } from '../../../src-shared/vm.js';
-import { blockedPath, checkQemuUserReach } from './run-as-user.js';
+import type { Stats } from 'node:fs';
+import { blockedPath, checkPassedFileReach, checkQemuUserReach } from './run-as-user.js';
 
 const tree: Record<string, { uid: number; gid: number; mode: number }> = {
   '/': { uid: 0, gid: 0, mode: 0o755 },
@@ -60,7 +61,7 @@ const vm = (over: Partial<VmDefinition>): VmDefinition =>
   }) as VmDefinition;
 
 describe('checkQemuUserReach', () => {
-  const ctx = (backing: string | null = null) => ({ runDir: '/open/run/web', vmDir: '/open/vms/root-vm', backingOf: async () => (backing ? [backing] : []), ovmfCode: null, stat: statFn });
+  const ctx = () => ({ runDir: '/open/run/web', vmDir: '/open/vms/root-vm', ovmfCode: null, stat: statFn });
 
   it("passes a VM whose own disk sits in root's 0700 folder: the helper makes the disk over, so only the folders above count", async () => {
     await expect(checkQemuUserReach(vm({}), user, ctx())).resolves.toBeUndefined();
@@ -75,12 +76,35 @@ describe('checkQemuUserReach', () => {
     });
   });
 
-  it("refuses a backing file behind a folder the user cannot search, and a root-only tun device", async () => {
-    await expect(checkQemuUserReach(vm({}), user, ctx('/open/images/base.qcow2'))).rejects.toMatchObject({ message: expect.stringContaining('a backing file of disk disk0: /open/images (no search right)') });
+  it('leaves the disks and the ISO, which QEMU gets as descriptors, to checkPassedFileReach', async () => {
+    const def = vm({ disks: [{ id: 'disk0', path: '/open/secret.qcow2', format: 'qcow2', owned: false, readOnly: false }], iso: '/open/images/x.iso' });
+    await expect(checkQemuUserReach(def, user, ctx())).resolves.toBeUndefined();
+  });
+
+  it('refuses a root-only tun device', async () => {
     await expect(checkQemuUserReach(vm({ network: { mode: 'nova', network: 'lab' } }), user, ctx())).rejects.toMatchObject({ details: { path: '/dev/net/tun' } });
   });
 
   it('refuses when the folders above the VM folder are closed to the user', async () => {
     await expect(checkQemuUserReach(vm({}), user, { ...ctx(), vmDir: '/state/vms/web' })).rejects.toMatchObject({ message: expect.stringContaining('its folder: /state (no search right)') });
+  });
+});
+
+describe('checkPassedFileReach', () => {
+  const opened = (path: string) => ({ path, stats: tree[path] as unknown as Stats });
+
+  it("refuses, naming the path, a passed file the user could not open by name: behind a closed folder, or not theirs to write", async () => {
+    await expect(checkPassedFileReach(vm({}), user, 'a backing file of disk disk0', { path: '/open/images/base.qcow2', stats: tree['/open/base.qcow2'] as unknown as Stats }, 'r', statFn)).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: expect.stringContaining('a backing file of disk disk0: /open/images (no search right)'),
+    });
+    await expect(checkPassedFileReach(vm({}), user, 'disk disk0', opened('/open/base.qcow2'), 'rw', statFn)).rejects.toMatchObject({ details: { path: '/open/base.qcow2' } });
+  });
+
+  it('judges the file by what was opened, not by what the path names now', async () => {
+    // The path now names a root-only file; the descriptor is of the user's own one.
+    const swapped = { path: '/open/secret.qcow2', stats: tree['/open/vms/a/disk.qcow2'] as unknown as Stats };
+    await expect(checkPassedFileReach(vm({}), user, 'disk disk0', swapped, 'rw', statFn)).resolves.toBeUndefined();
+    await expect(checkPassedFileReach(vm({}), user, 'disk disk0', opened('/open/base.qcow2'), 'r', statFn)).resolves.toBeUndefined();
   });
 });

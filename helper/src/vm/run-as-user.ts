@@ -1,7 +1,11 @@
 // QEMU runs as the user who starts the VM (root only for root): every file it opens by
 // name must be reachable with that user's rights, which QEMU gets exactly as checked here
-// (uid and primary gid, no supplementary groups: the spawn drops them). When one is not,
-// the start is refused with the path named; the helper never runs QEMU as root instead.
+// (uid and primary gid, no supplementary groups: the spawn drops them). Disks and the ISO
+// come as descriptors the helper opened (vm-disk-files.ts): the ones the user named are
+// held to the same rights, Nova's own (library images, templates' disks) are offered to
+// every caller allowed to manage VMs. When a file is out of reach the start is refused
+// with the path named; the helper never runs QEMU as root instead.
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -50,8 +54,6 @@ export interface QemuUserContext {
   /** The VM's folder and runtime dir: the helper keeps them and gives QEMU's user what is inside, so only the folders above count. */
   runDir: string;
   vmDir: string;
-  /** Every file below a disk in its chain, nearest first. */
-  backingOf: (path: string) => Promise<string[]>;
   ovmfCode: string | null;
   /** Follows links, as QEMU's own lookups will (tests pass a fake tree). */
   stat?: StatFn;
@@ -59,21 +61,17 @@ export interface QemuUserContext {
 
 /**
  * Refuses, naming the path in the way, when QEMU run as `who` could not open every
- * file it opens by name. The VM's own files (its disks, seed, UEFI variables, serial
- * log) are handed to `who` by the helper; everything else (an image used as it is, a
- * backing file, an ISO, a kernel, the tun device) must already be theirs to reach.
- * QEMU is never run as root in their place.
+ * file it opens by name. The VM's own files (its seed, UEFI variables, serial log) are
+ * handed to `who` by the helper; its disks and ISO come as descriptors (checked by
+ * checkPassedFileReach); everything else must already be theirs to reach: the firmware,
+ * the tun device, and the kernel and initrd, which QEMU reopens from the descriptors the
+ * helper passed (/proc/self/fd/N) with its own rights. QEMU is never run as root in their place.
  */
 export async function checkQemuUserReach(def: VmDefinition, who: Credentials, ctx: QemuUserContext): Promise<void> {
   const checks: Array<[string, 'r' | 'rw', boolean, string]> = [
     [ctx.runDir, 'rw', true, 'its runtime folder'],
     [ctx.vmDir, 'rw', true, 'its folder'],
   ];
-  for (const d of def.disks) {
-    if (!d.owned) checks.push([d.path, d.readOnly ? 'r' : 'rw', false, `disk ${d.id}`]);
-    for (const backing of await ctx.backingOf(d.path)) checks.push([backing, 'r', false, `a backing file of disk ${d.id}`]);
-  }
-  if (def.iso) checks.push([def.iso, 'r', false, 'its ISO']);
   if (def.kernel) checks.push([def.kernel.kernel, 'r', false, 'its kernel']);
   if (def.kernel?.initrd) checks.push([def.kernel.initrd, 'r', false, 'its initrd']);
   if (def.firmware === 'uefi' && ctx.ovmfCode) checks.push([ctx.ovmfCode, 'r', false, 'the UEFI firmware']);
@@ -82,13 +80,27 @@ export async function checkQemuUserReach(def: VmDefinition, who: Credentials, ct
   if (def.network.mode === 'nova') checks.push([TUN_DEVICE, 'rw', false, 'the tun device (Nova networks)']);
   for (const [path, need, handedOver, what] of checks) {
     const blocked = await blockedPath(path, need, who, handedOver, ctx.stat);
-    if (blocked) {
-      throw new NovaError(
-        'failed_precondition',
-        `VM ${def.name} runs as the calling user (uid ${who.uid}), who cannot reach ${what}: ${blocked}. ` +
-          `Give that user access to it, or start the VM as root; Nova never runs QEMU as root for another user`,
-        { path, blocked, uid: who.uid },
-      );
-    }
+    if (blocked) throw unreachable(def, who, what, path, blocked);
   }
+}
+
+/**
+ * A file the user named that QEMU gets as the helper's descriptor (an image used in
+ * place, a backing file in their folders, an ISO): refused, as if QEMU opened it by
+ * name, unless `who` may reach it. Its own rights are those of what was opened, so a
+ * swap of the path cannot lend it another file's.
+ */
+export async function checkPassedFileReach(def: VmDefinition, who: Credentials, what: string, file: { path: string; stats: Stats }, need: 'r' | 'rw', statFn: StatFn = stat): Promise<void> {
+  const statOf = (p: string) => (p === file.path ? Promise.resolve(file.stats) : statFn(p));
+  const blocked = await blockedPath(file.path, need, who, false, statOf);
+  if (blocked) throw unreachable(def, who, what, file.path, blocked);
+}
+
+function unreachable(def: VmDefinition, who: Credentials, what: string, path: string, blocked: string): NovaError {
+  return new NovaError(
+    'failed_precondition',
+    `VM ${def.name} runs as the calling user (uid ${who.uid}), who cannot reach ${what}: ${blocked}. ` +
+      `Give that user access to it, or start the VM as root; Nova never runs QEMU as root for another user`,
+    { path, blocked, uid: who.uid },
+  );
 }

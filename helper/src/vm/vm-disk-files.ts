@@ -3,28 +3,98 @@
 // is the caller's, and a disk made over to a user-run QEMU is theirs to rewrite. Each
 // disk's chain is walked (disk-chain.ts) with the format Nova recorded, and the ISO,
 // kernel and initrd are opened confined once more; the backing files found are what
-// QEMU is told, node by node, so no header decides what it opens.
+// QEMU is told, node by node, so no header decides what it opens. For a start, the
+// chains, the ISO, the kernel and the initrd stay open: QEMU gets those very descriptors
+// (QemuDiskFiles), so a path swapped after the check changes nothing.
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { VM_DISK_FORMATS, type DiskChain, type DiskInspector } from './disk-chain.js';
-import type { PathGuard } from './path-guard.js';
-import type { BackingFile } from './qemu-argv.js';
+import type { GuardedFile, PathGuard } from './path-guard.js';
+import type { BackingFile, PassedFile } from './qemu-argv.js';
+import { checkPassedFileReach, type Credentials } from './run-as-user.js';
+
+/** A VM's disk chains, ISO, kernel and initrd, open for its QEMU; close() once QEMU holds its copies, or the start failed. */
+export class QemuDiskFiles {
+  constructor(
+    private readonly chains: ReadonlyMap<string, DiskChain>,
+    /** The ISO, kernel and initrd, by those names. */
+    private readonly named: ReadonlyMap<string, GuardedFile>,
+  ) {}
+
+  /** Each disk's backing files by disk id, nearest first. */
+  get backing(): Record<string, BackingFile[]> {
+    const out: Record<string, BackingFile[]> = {};
+    for (const [id, chain] of this.chains) out[id] = chain.backing.map((f) => ({ path: f.path, format: f.format }));
+    return out;
+  }
+
+  /** The helper's descriptor of each passed file, in the order QEMU gets them. */
+  fdsFor(passed: readonly PassedFile[]): number[] {
+    return passed.map((p) => {
+      const file = this.named.get(p.disk) ?? this.chains.get(p.disk)?.files[p.level];
+      if (!file) throw new Error(`no open file for QEMU's node ${p.node}`);
+      return file.handle.fd;
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...[...this.chains.values()].map((c) => c.close()), ...[...this.named.values()].map((f) => f.handle.close().catch(() => undefined))]);
+  }
+}
 
 export class VmDiskFiles {
+  /**
+   * @param novaFolders the image library and the VMs' folders: files there are Nova's own
+   *   (library images, templates' disks), offered to every caller allowed to manage VMs.
+   */
   constructor(
     private readonly guard: PathGuard,
     private readonly inspector: DiskInspector,
-  ) {}
+    novaFolders: readonly string[] = [],
+  ) {
+    this.novaFolders = novaFolders.map((dir) => resolve(dir));
+  }
 
-  /** Each disk's backing files by disk id, nearest first; refuses a VM with a file out of bounds. */
-  async check(def: VmDefinition, signal?: AbortSignal): Promise<Record<string, BackingFile[]>> {
-    const backing = await this.checkDisks(def, def.disks, signal);
-    const named: Array<[string, string | null | undefined]> = [
-      ['ISO', def.iso],
-      ['kernel', def.kernel?.kernel],
-      ['initrd', def.kernel?.initrd],
-    ];
-    for (const [what, path] of named) if (path) await this.guard.existingFile(`the ${what} of VM ${def.name}`, path);
-    return backing;
+  private readonly novaFolders: readonly string[];
+
+  /**
+   * Every disk's chain, the ISO, the kernel and the initrd opened for QEMU, as it needs
+   * them (the top of a writable disk read-write, everything else read-only); refuses a VM
+   * with a file out of bounds. When QEMU runs as `user`, each file that user named must be
+   * theirs to reach; the VM's own disks are handed to them, and Nova's own files are everyone's.
+   */
+  async openForQemu(def: VmDefinition, user: Credentials | null, signal?: AbortSignal): Promise<QemuDiskFiles> {
+    const chains = new Map<string, DiskChain>();
+    const named = new Map<string, GuardedFile>();
+    try {
+      for (const d of def.disks) {
+        const opts = { what: `disk ${d.id} of VM ${def.name}`, formats: VM_DISK_FORMATS, format: d.format, openTopWritable: !d.readOnly, ...(signal ? { signal } : {}) };
+        const chain = await this.inspector.inspect(d.path, opts);
+        chains.set(d.id, chain);
+        if (!user) continue;
+        for (const [level, file] of chain.files.entries()) {
+          if (level === 0 ? d.owned : this.isNovas(file.path)) continue;
+          const what = level === 0 ? `disk ${d.id}` : `a backing file of disk ${d.id}`;
+          await checkPassedFileReach(def, user, what, file, level === 0 && !d.readOnly ? 'rw' : 'r');
+        }
+      }
+      // The kernel and initrd are checked against the user by name (run-as-user.ts), as QEMU reopens them.
+      const others: Array<[string, string | null | undefined]> = [
+        ['iso', def.iso],
+        ['kernel', def.kernel?.kernel],
+        ['initrd', def.kernel?.initrd],
+      ];
+      for (const [what, path] of others) {
+        if (!path) continue;
+        const file = await this.guard.open(`the ${what === 'iso' ? 'ISO' : what} of VM ${def.name}`, path);
+        named.set(what, file);
+        if (what === 'iso' && user && !this.isNovas(file.path)) await checkPassedFileReach(def, user, 'its ISO', file, 'r');
+      }
+      return new QemuDiskFiles(chains, named);
+    } catch (err) {
+      await new QemuDiskFiles(chains, named).close();
+      throw err;
+    }
   }
 
   /** The backing files of these disks of `def` (qemu-img is about to work on them), nearest first. */
@@ -43,5 +113,12 @@ export class VmDiskFiles {
   withChain<T>(def: VmDefinition, d: VmDisk, signal: AbortSignal | undefined, work: (chain: DiskChain) => Promise<T>): Promise<T> {
     const opts = { what: `disk ${d.id} of VM ${def.name}`, formats: VM_DISK_FORMATS, format: d.format, ...(signal ? { signal } : {}) };
     return this.inspector.with(d.path, opts, work);
+  }
+
+  private isNovas(path: string): boolean {
+    return this.novaFolders.some((dir) => {
+      const rel = relative(dir, path);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
   }
 }

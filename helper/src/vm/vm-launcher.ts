@@ -1,7 +1,8 @@
-// Starting a VM: its runtime files, the user QEMU runs as, its tap and cloud-init seed,
-// QEMU's command line and process, its QMP monitor, and then the boot watchdog for
-// guests that talk on their serial console. Each step reports its phase; a cancel or a
-// failure at any point kills QEMU and gives everything back, leaving the VM stopped.
+// Starting a VM: its disks opened and checked (QEMU gets those descriptors), its runtime
+// files, the user QEMU runs as, its tap and cloud-init seed, QEMU's command line and
+// process, its QMP monitor, and then the boot watchdog for guests that talk on their
+// serial console. Each step reports its phase; a cancel or a failure at any point kills
+// QEMU and gives everything back, leaving the VM stopped.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
@@ -10,10 +11,11 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
-import { buildQemuArgv, type BackingFile } from './qemu-argv.js';
+import { buildQemuArgv, passedFiles, type VmRuntimePaths } from './qemu-argv.js';
 import { expectQemuPeer, isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
+import type { QemuDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
@@ -28,8 +30,8 @@ export interface LauncherOptions {
   logger: Logger;
   hooks: VmRuntimeHooks;
   hostAccelerator: () => Promise<'kvm' | 'tcg'>;
-  /** Each disk's backing files, checked again now (vm-disk-files.ts); refuses a VM whose files reach outside. */
-  diskFiles: (def: VmDefinition, signal: AbortSignal) => Promise<Record<string, BackingFile[]>>;
+  /** Each disk's chain, the ISO, kernel and initrd checked again now and opened for QEMU (vm-disk-files.ts); refuses a VM whose files reach outside, or that `user` may not reach. */
+  diskFiles: (def: VmDefinition, user: Credentials | null, signal: AbortSignal) => Promise<QemuDiskFiles>;
   qemuBinary: string;
   ovmfCode: string | null;
   bootWatchdogMs: number | undefined;
@@ -37,6 +39,14 @@ export interface LauncherOptions {
   qmpReadyTimeoutMs: number;
   /** Deadline of each QMP command (and of the greeting). */
   qmpTimeoutMs: number;
+}
+
+/** A QEMU just spawned, with what was made for it. */
+interface Spawned {
+  spawned: SpawnedQemu;
+  paths: VmRuntimePaths;
+  tap: VmTap | null;
+  vncPort: number | null;
 }
 
 /** What a start reports and listens to: the operation's phase and its cancel. */
@@ -87,49 +97,20 @@ export class VmLauncher {
     const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
     // QEMU runs as the caller, root only for root: never as root on a user's behalf.
     const user = runAs && runAs.uid !== 0 ? runAs : null;
-    const backing = await this.o.diskFiles(def, signal);
+    // The folder is root's again before anything in it is opened.
     await this.o.files.claim(def);
-    if (user) {
-      await checkQemuUserReach(def, user, {
-        runDir: this.o.layout.vmRunDir(name),
-        vmDir: this.o.layout.vmDir(name),
-        backingOf: async (path) => (backing[def.disks.find((d) => d.path === path)?.id ?? ''] ?? []).map((f) => f.path),
-        ovmfCode: this.o.ovmfCode,
-      });
+    // Held from the check to QEMU's start: QEMU gets these descriptors, never the paths.
+    const disks = await this.o.diskFiles(def, user, signal);
+    let started: Spawned;
+    try {
+      started = await this.spawn(def, accel, user, disks, steps);
+    } finally {
+      // QEMU holds its own copies now (or never will): the helper keeps none.
+      await disks.close();
     }
-    const paths = await this.o.files.prepare(def, user).catch(async (err: unknown) => {
-      await this.o.files.remove(name, null).catch(() => undefined);
-      throw err;
-    });
-    const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
+    const { spawned, paths, tap, vncPort } = started;
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
     const logPath = this.o.layout.qemuLog(name);
-    this.emit(name, 'starting', null);
-    let tap: VmTap | null = null;
-    let spawned: SpawnedQemu;
-    try {
-      if (def.network.mode === 'nova') {
-        steps.phase(`attaching to network ${def.network.network}`);
-        tap = await this.o.networks.attachTap(def.network.network, name, user ?? undefined);
-      }
-      const seed = def.cloudInit ? this.o.layout.cloudInitSeed(name) : null;
-      if (def.cloudInit && seed) {
-        steps.phase('writing the cloud-init seed');
-        const nic = def.network.mode === 'none' ? null : { mac: tap?.mac ?? null };
-        await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic }), { runner: this.o.runner, signal });
-        await this.o.files.handOver(seed, user);
-      }
-      if (signal.aborted) throw cancelled(name);
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing });
-      steps.phase(PHASE_STARTING_QEMU);
-      this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
-      spawned = await spawnQemu(argv, { logPath, runner: this.o.runner, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
-    } catch (err) {
-      if (tap) await this.o.files.releaseTap(name, tap);
-      await this.o.files.remove(name, null);
-      this.emit(name, 'stopped', signal.aborted ? 'start cancelled' : (err as Error).message);
-      throw signal.aborted ? cancelled(name) : err;
-    }
     const record: RuntimeRecord = {
       version: 1,
       pid: spawned.pid,
@@ -183,6 +164,46 @@ export class VmLauncher {
       throw isNovaError(err) ? new NovaError(err.code, `VM ${name} did not start: ${err.message}; QEMU said: ${log}`, err.details) : err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Everything up to QEMU's spawn (runtime files, tap, seed), undone when a step fails. */
+  private async spawn(def: VmDefinition, accel: 'kvm' | 'tcg', user: Credentials | null, disks: QemuDiskFiles, steps: StartSteps): Promise<Spawned> {
+    const name = def.name;
+    const { signal } = steps;
+    if (user) await checkQemuUserReach(def, user, { runDir: this.o.layout.vmRunDir(name), vmDir: this.o.layout.vmDir(name), ovmfCode: this.o.ovmfCode });
+    const paths = await this.o.files.prepare(def, user).catch(async (err: unknown) => {
+      await this.o.files.remove(name, null).catch(() => undefined);
+      throw err;
+    });
+    const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
+    this.emit(name, 'starting', null);
+    let tap: VmTap | null = null;
+    try {
+      if (def.network.mode === 'nova') {
+        steps.phase(`attaching to network ${def.network.network}`);
+        tap = await this.o.networks.attachTap(def.network.network, name, user ?? undefined);
+      }
+      const seed = def.cloudInit ? this.o.layout.cloudInitSeed(name) : null;
+      if (def.cloudInit && seed) {
+        steps.phase('writing the cloud-init seed');
+        const nic = def.network.mode === 'none' ? null : { mac: tap?.mac ?? null };
+        await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic }), { runner: this.o.runner, signal });
+        await this.o.files.handOver(seed, user);
+      }
+      if (signal.aborted) throw cancelled(name);
+      const backing = disks.backing;
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing });
+      steps.phase(PHASE_STARTING_QEMU);
+      this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
+      const passFds = disks.fdsFor(passedFiles(def, backing));
+      const spawned = await spawnQemu(argv, { logPath: this.o.layout.qemuLog(name), runner: this.o.runner, passFds, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+      return { spawned, paths, tap, vncPort };
+    } catch (err) {
+      if (tap) await this.o.files.releaseTap(name, tap);
+      await this.o.files.remove(name, null);
+      this.emit(name, 'stopped', signal.aborted ? 'start cancelled' : (err as Error).message);
+      throw signal.aborted ? cancelled(name) : err;
     }
   }
 

@@ -5,7 +5,7 @@
 // watchdog), vm-runtime-files and vm-store (records), and it recovers running VMs after
 // a helper restart. It takes what the contract parsed (the RPC dispatcher validates each
 // call once); a name reaches the disk only through VmStore, whose records refuse paths.
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
@@ -92,7 +92,7 @@ export class VmManager {
     // The library is every manager's to use; anything else a caller names must be theirs.
     const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
     const inspector = new DiskInspector(guard, img);
-    const diskFiles = new VmDiskFiles(guard, inspector);
+    const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
     this.relations = new DiskRelations(this.store, diskFiles);
@@ -105,7 +105,7 @@ export class VmManager {
       logger: opts.logger,
       hooks: this.hooks,
       hostAccelerator: opts.hostAccelerator,
-      diskFiles: (def, signal) => diskFiles.check(def, signal),
+      diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
       ovmfCode: opts.ovmfCode ?? null,
       bootWatchdogMs: opts.bootWatchdogMs,
@@ -259,7 +259,7 @@ export class VmManager {
       const rt = this.live.get(name);
       if (rt) throw new NovaError('failed_precondition', `VM ${name} is already ${rt.state}`);
       for (const d of def.disks) {
-        if (!(await stat(d.path).catch(() => null))) throw new NovaError('not_found', `VM ${name}: disk ${d.id} (${d.path}) is missing`);
+        if (!(await lstat(d.path).catch(() => null))) throw new NovaError('not_found', `VM ${name}: disk ${d.id} (${d.path}) is missing`); // a link: refused below, never followed
       }
       const runAs = opts.runAsUid !== undefined ? { uid: opts.runAsUid, gid: opts.runAsGid ?? opts.runAsUid } : null;
       await this.launcher.start(def, runAs, {

@@ -22,7 +22,7 @@ timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -kernel
-/i/vmlinux
+/proc/self/fd/3
 -append
 console=ttyS0
 -blockdev

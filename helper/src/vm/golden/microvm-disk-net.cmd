@@ -21,12 +21,14 @@ base=utc
 timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+-add-fd
+fd=3,set=1,opaque=disk0-file
 -kernel
-/i/vmlinux
+/proc/self/fd/4
 -append
 console=ttyS0 root=/dev/vda
 -blockdev
-{"driver":"file","node-name":"disk0-file","filename":"/v/light.qcow2","discard":"unmap"}
+{"driver":"file","node-name":"disk0-file","filename":"/dev/fdset/1","discard":"unmap"}
 -blockdev
 {"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}
 -device

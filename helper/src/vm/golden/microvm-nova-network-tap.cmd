@@ -22,9 +22,9 @@ timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -kernel
-/i/vmlinux
+/proc/self/fd/3
 -initrd
-/i/initrd
+/proc/self/fd/4
 -append
 console=ttyS0
 -netdev

@@ -21,8 +21,10 @@ base=utc
 timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+-add-fd
+fd=3,set=1,opaque=disk0-file
 -blockdev
-{"driver":"file","node-name":"disk0-file","filename":"/srv/vm,s/disk0.qcow2","discard":"unmap"}
+{"driver":"file","node-name":"disk0-file","filename":"/dev/fdset/1","discard":"unmap"}
 -blockdev
 {"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}
 -device

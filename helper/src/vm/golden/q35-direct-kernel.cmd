@@ -22,9 +22,9 @@ timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -kernel
-/var/lib/nova/images/vmlinux
+/proc/self/fd/3
 -initrd
-/var/lib/nova/images/initrd.cpio
+/proc/self/fd/4
 -append
 console=ttyS0 panic=-1
 -display

@@ -22,7 +22,7 @@ timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 -kernel
-/k/vmlinux
+/proc/self/fd/3
 -display
 none
 -chardev

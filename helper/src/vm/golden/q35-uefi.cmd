@@ -21,12 +21,14 @@ base=utc
 timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+-add-fd
+fd=3,set=1,opaque=disk0-file
 -blockdev
 driver=file,filename=/usr/share/OVMF/OVMF_CODE_4M.fd,node-name=ovmf-code,read-only=on
 -blockdev
 driver=file,filename=/var/lib/nova/vms/web/OVMF_VARS.fd,node-name=ovmf-vars
 -blockdev
-{"driver":"file","node-name":"disk0-file","filename":"/var/lib/nova/vms/web/disk0.qcow2","discard":"unmap"}
+{"driver":"file","node-name":"disk0-file","filename":"/dev/fdset/1","discard":"unmap"}
 -blockdev
 {"driver":"qcow2","node-name":"disk0","file":"disk0-file","backing":null}
 -device
