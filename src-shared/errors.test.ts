@@ -26,4 +26,9 @@ describe('schemaError', () => {
     const r = z.strictObject({}).safeParse({ [key]: 1 });
     expect(JSON.stringify(schemaError('Invalid parameters', r.error!).toShape()).length).toBeLessThan(1024);
   });
+
+  it("keeps the vocabulary's own explanations whole", () => {
+    const r = z.strictObject({ name: z.string().refine(() => false, { message: 'network name "nv8nvabcdefghijkl" is too long: the limit is 15 (network names become Linux interface names), as the kernel allows at most 15 characters' }) }).safeParse({ name: 'x' });
+    expect(schemaError('invalid network', r.error!).message).toMatch(/at most 15 characters at "name"$/);
+  });
 });

@@ -65,7 +65,9 @@ export function isNovaError(err: unknown, code?: ErrorCode): err is NovaError {
 
 /** How many issues an `invalid_argument` names, and how long each part may be. */
 export const MAX_REPORTED_ISSUES = 5;
-const MAX_ISSUE_TEXT = 120;
+// Long enough for the vocabulary's own explanations (a network name's runs to about 150), short
+// enough that a value echoed inside a message stays small.
+const MAX_ISSUE_TEXT = 240;
 
 /**
  * A zod failure as an `invalid_argument` naming the first few offending fields. Only
