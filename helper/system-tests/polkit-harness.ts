@@ -1,19 +1,38 @@
 // A real polkit for tests: a system D-Bus and polkitd started by hand (these machines
-// have no systemd), Nova's policy installed, and rules files added per test. Every
-// file and process it adds is removed again by `stop`.
+// have no systemd), this tree's Nova policy installed, and rules files added per test.
+// Every file and process it adds is removed again by `stop`. polkitd reloads rules
+// and policies when their folders change: the harness waits for polkit's answer to
+// change rather than for a fixed time.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { waitFor as waitForValue } from './fixtures/wait-for.js';
 import { REPO } from './helper-harness.js';
 
-const POLICY_TARGET = '/usr/share/polkit-1/actions/org.nova.policy';
+const ACTIONS_DIR = '/usr/share/polkit-1/actions';
+const POLICY_TARGET = join(ACTIONS_DIR, 'org.nova.policy');
+const POLICY_SOURCE = join(REPO, 'resources/org.nova.policy');
 const RULES_DIR = '/etc/polkit-1/rules.d';
 const SYSTEM_BUS = '/run/dbus/system_bus_socket';
 
+/** What pkcheck answers for a process of `user` asking for `action`: 0 allowed, 1 not, 2 needs authentication. */
+export interface PolkitProbe {
+  user: string;
+  action: string;
+  exitCode: number;
+}
+
 export interface PolkitHarness {
   allow(name: string, action: string, user: string): Promise<void>;
+  /**
+   * Installs a rules file `NN-PREFIX-name.rules` (`order` is NN: polkit runs rules files
+   * in name order) and waits until polkit gives `probe`'s answer.
+   */
+  addRules(order: number, name: string, source: string, probe: PolkitProbe): Promise<void>;
+  /** pkcheck's exit code for a fresh process of `user` asking for `action`, without interaction. */
+  check(user: string, action: string): Promise<number | null>;
   removeRules(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -57,11 +76,19 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): 
 
 export async function startPolkit(prefix: string): Promise<PolkitHarness> {
   const cleanups: Array<() => Promise<void> | void> = [];
-  const ruleFiles: string[] = [];
+  let polkitdOutput = '';
+  const ruleFiles: Array<{ file: string; undo: PolkitProbe | null }> = [];
   try {
+    // An installed policy (a real install, or another tree's test) may predate this
+    // tree's actions: ours goes beside it under its own name, as polkit reads every
+    // *.policy file, and the actions both declare have the same defaults.
     if (!existsSync(POLICY_TARGET)) {
-      await copyFile(join(REPO, 'resources/org.nova.policy'), POLICY_TARGET);
+      await copyFile(POLICY_SOURCE, POLICY_TARGET);
       cleanups.push(() => rm(POLICY_TARGET, { force: true }));
+    } else if (readFileSync(POLICY_TARGET, 'utf8') !== readFileSync(POLICY_SOURCE, 'utf8')) {
+      const beside = join(ACTIONS_DIR, `${prefix}.org.nova.policy`);
+      await copyFile(POLICY_SOURCE, beside);
+      cleanups.push(() => rm(beside, { force: true }));
     }
     if (!(await busAnswers())) {
       await rm(SYSTEM_BUS, { force: true });
@@ -78,8 +105,10 @@ export async function startPolkit(prefix: string): Promise<PolkitHarness> {
       });
       await waitFor(() => existsSync(SYSTEM_BUS), 'the system bus');
     }
-    let polkitdOutput = '';
-    const running = spawnSync('pgrep', ['-x', 'polkitd']).status === 0;
+    // A polkitd stopped by an earlier test file can linger as a zombie here (init reaps
+    // lazily): only a live one counts, or the bus would start one behind our back.
+    const states = spawnSync('ps', ['-C', 'polkitd', '-o', 'stat='], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const running = states.some((st) => !st.startsWith('Z') && !st.startsWith('X'));
     if (!running) {
       const polkitd = spawn('/usr/lib/polkit-1/polkitd', ['--no-debug'], { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
       polkitd.stderr.setEncoding('utf8').on('data', (chunk: string) => (polkitdOutput = (polkitdOutput + chunk).slice(-2_000)));
@@ -89,13 +118,15 @@ export async function startPolkit(prefix: string): Promise<PolkitHarness> {
         if (polkitd.exitCode === null) polkitd.kill('SIGKILL');
       });
     }
-    // polkitd is ready once pkcheck gets an answer rather than a bus error.
+    // polkitd is ready once pkcheck gets an answer rather than a bus error, and knows
+    // every action of this tree's policy (an unknown action is an error, not an answer).
     let lastError = '';
-    await waitFor(() => {
-      const r = spawnSync('pkcheck', ['--action-id', 'org.nova.host.inspect', '--process', String(process.pid)], { encoding: 'utf8' });
+    const newestActions = [...readFileSync(POLICY_SOURCE, 'utf8').matchAll(/<action id="([^"]+)">/g)].map((m) => m[1]!);
+    await waitFor(() => newestActions.every((action) => {
+      const r = spawnSync('pkcheck', ['--action-id', action, '--process', String(process.pid)], { encoding: 'utf8' });
       lastError = r.stderr.trim();
       return r.status === 0 || r.status === 1 || r.status === 2;
-    }, 'polkitd', 20_000).catch((err: Error) => {
+    }), 'polkitd and the Nova policy', 20_000).catch((err: Error) => {
       throw new Error(`${err.message}; pkcheck said: ${lastError}; polkitd said: ${polkitdOutput.trim()}`);
     });
   } catch (err) {
@@ -103,29 +134,74 @@ export async function startPolkit(prefix: string): Promise<PolkitHarness> {
     throw err;
   }
 
+  const check = (user: string, action: string) => pkcheckAs(user, action);
+  const settle = async (probe: PolkitProbe, answered: (code: number | null) => boolean, what: string) => {
+    let last: number | null = null;
+    await waitForValue(async () => answered((last = await check(probe.user, probe.action))), 10_000, `polkit to answer ${probe.action} for ${probe.user} ${what}`, 100).catch((err: Error) => {
+      throw new Error(`${err.message} (last answer: exit ${String(last)}; polkitd said: ${polkitdOutput.trim() || 'nothing'})`);
+    });
+  };
+
+  const addRules = async (order: number, name: string, source: string, probe: PolkitProbe, undo: PolkitProbe | null = null) => {
+    const file = join(RULES_DIR, `${String(order)}-${prefix}-${name}.rules`);
+    await mkdir(RULES_DIR, { recursive: true });
+    await writeFile(file, source);
+    ruleFiles.push({ file, undo });
+    await settle(probe, (code) => code === probe.exitCode, `with exit ${String(probe.exitCode)}`);
+  };
+
   const removeRules = async () => {
-    for (const f of ruleFiles.splice(0)) await rm(f, { force: true });
-    // polkitd reloads rules on change; give it a moment.
-    await new Promise((r) => setTimeout(r, 300));
+    const removed = ruleFiles.splice(0);
+    for (const { file } of removed) await rm(file, { force: true });
+    for (const { undo } of removed) if (undo) await settle(undo, (code) => code === undo.exitCode, `with exit ${String(undo.exitCode)} again`);
   };
 
   return {
     async allow(name, action, user) {
-      const file = join(RULES_DIR, `50-${prefix}-${name}.rules`);
-      await mkdir(RULES_DIR, { recursive: true });
-      await writeFile(
-        file,
+      const before = await check(user, action);
+      const source =
         `polkit.addRule(function(action, subject) {\n` +
-          `  if (action.id == ${JSON.stringify(action)} && subject.user == ${JSON.stringify(user)}) return polkit.Result.YES;\n` +
-          `});\n`,
-      );
-      ruleFiles.push(file);
-      await new Promise((r) => setTimeout(r, 500));
+        `  if (action.id == ${JSON.stringify(action)} && subject.user == ${JSON.stringify(user)}) return polkit.Result.YES;\n` +
+        `});\n`;
+      await addRules(50, name, source, { user, action, exitCode: 0 }, before === null ? null : { user, action, exitCode: before });
     },
+    addRules: (order, name, source, probe) => addRules(order, name, source, probe),
+    check,
     removeRules,
     async stop() {
       await removeRules();
       for (const c of cleanups.reverse()) await c();
     },
   };
+}
+
+/**
+ * Asks pkcheck about a process of `user` that lives only for the question, named by
+ * pid, start time and uid as the helper names its callers.
+ */
+async function pkcheckAs(user: string, action: string): Promise<number | null> {
+  const sleeper = spawn('setpriv', [`--reuid=${user}`, '--regid=nogroup', '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
+  try {
+    const pid = sleeper.pid;
+    if (pid === undefined) throw new Error('setpriv did not start');
+    // Wait for the exec: before it, the process is still root's setpriv.
+    const stat = await waitForValue(() => {
+      const comm = readProc(`/proc/${pid}/comm`);
+      return comm?.trim() === 'sleep' ? readProc(`/proc/${pid}/stat`) : null;
+    }, 5_000, `a process of ${user}`, 10);
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const uid = /^Uid:\s+(\d+)/m.exec(readProc(`/proc/${pid}/status`) ?? '')?.[1];
+    const r = spawnSync('pkcheck', ['--action-id', action, '--process', `${pid},${startTime ?? ''},${uid ?? ''}`], { encoding: 'utf8', timeout: 10_000 });
+    return r.status;
+  } finally {
+    sleeper.kill('SIGKILL');
+  }
+}
+
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }

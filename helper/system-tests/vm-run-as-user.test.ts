@@ -1,6 +1,6 @@
 // QEMU as the requesting user: the real helper runs as root (in a network namespace of
-// the test's), the client as `nobody` (setpriv) with a polkit rule granting
-// org.nova.vm.manage and org.nova.network.manage. Where nobody can reach the VM's files
+// the test's), the client as `nobody` (setpriv) with polkit rules granting
+// org.nova.vm.view, org.nova.vm.manage and org.nova.network.manage. Where nobody can reach the VM's files
 // the QEMU runs under uid 65534, boots and answers QMP, on a Nova network too (its tap
 // is made for that user); behind a state dir it cannot search, or with a root-only tun
 // device, the start is refused naming the path, never run as root instead. A QEMU that
@@ -34,6 +34,8 @@ beforeAll(async () => {
   dir = await makeTestDir(PREFIX);
   polkit = await startPolkit(PREFIX);
   await polkit.allow('vm', 'org.nova.vm.manage', 'nobody');
+  // vm.get and vm.metrics are views: a user who manages VMs sees them too (the nova group, or the desk).
+  await polkit.allow('vm-view', 'org.nova.vm.view', 'nobody');
   await polkit.allow('net', 'org.nova.network.manage', 'nobody');
   execFileSync('ip', ['netns', 'add', NETNS]);
   execFileSync('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
@@ -62,7 +64,7 @@ const TUN = '/dev/net/tun';
 
 /** `ip -d link` of the VM's tap on the test network: shows the tap's owner. */
 async function tapDetails(): Promise<string> {
-  // Read as root: reading networks is org.nova.host.inspect, which nobody is not granted here.
+  // Read as root: reading networks is org.nova.network.view, which nobody is not granted here.
   const { replies } = await rawCall(helper.socketPath, [request(1, 'network.get', { name: NETWORK })]);
   const net = replies[0]?.result as { attachments: Array<{ resource: string; hostIfname: string }> };
   const tap = net.attachments.find((a) => a.resource === VM)?.hostIfname;

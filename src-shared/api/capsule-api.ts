@@ -1,5 +1,6 @@
 // Capsules (persistent OCI containers) and their OCI images: every verb the helper serves
-// for them, each with strict schemas and the polkit action org.nova.capsule.manage. OCI
+// for them, each with strict schemas and its polkit action: reads (lists, logs, metrics) under
+// org.nova.capsule.view, changes, exec and terminals under org.nova.capsule.manage. OCI
 // images are `ociImage.*`, apart from the VM disk library (`image.*`).
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
@@ -17,6 +18,7 @@ import {
 import { nameSchema } from '../vocabulary/resource-name.js';
 import { defineMethod } from './define.js';
 
+const view = { by: 'helper', action: POLKIT_ACTIONS.capsuleView } as const;
 const manage = { by: 'helper', action: POLKIT_ACTIONS.capsuleManage } as const;
 const byName = z.strictObject({ name: CapsuleNameSchema });
 const ok = z.strictObject({ ok: z.literal(true) });
@@ -72,9 +74,9 @@ export const capsuleMethods = {
     summary: 'Every capsule with its image, state and last exit',
     params: z.strictObject({}),
     result: z.strictObject({ capsules: z.array(CapsuleSchema) }),
-    served: manage,
+    served: view,
   }),
-  'capsule.get': defineMethod({ summary: 'One capsule: spec, image, state, pid, last exit and reason', params: byName, result: CapsuleSchema, served: manage }),
+  'capsule.get': defineMethod({ summary: 'One capsule: spec, image, state, pid, last exit and reason', params: byName, result: CapsuleSchema, served: view }),
   'capsule.create': defineMethod({
     summary: 'Create a capsule from an image (its writable layer, bundle and logs), stopped',
     params: CapsuleSpecSchema,
@@ -127,9 +129,9 @@ export const capsuleMethods = {
       waitMs: z.number().int().min(0).max(MAX_LOG_WAIT_MS).default(0),
     }),
     result: CapsuleLogPageSchema,
-    served: manage,
+    served: view,
   }),
-  'capsule.metrics': defineMethod({ summary: 'CPU, memory, IO and pids from the capsule\'s cgroup, now', params: byName, result: CapsuleMetricsSchema, served: manage }),
+  'capsule.metrics': defineMethod({ summary: 'CPU, memory, IO and pids from the capsule\'s cgroup, now', params: byName, result: CapsuleMetricsSchema, served: view }),
   'capsule.snapshotCreate': defineMethod({
     summary: 'Archive the writable layer (a running capsule is frozen meanwhile)',
     params: snapshotParams,
@@ -141,7 +143,7 @@ export const capsuleMethods = {
     summary: "A capsule's snapshots, oldest first",
     params: byName,
     result: z.strictObject({ snapshots: z.array(CapsuleSnapshotSchema) }),
-    served: manage,
+    served: view,
   }),
   'capsule.snapshotRestore': defineMethod({ summary: 'Put the writable layer back as it was (stopped capsules only)', params: snapshotParams, result: ok, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'capsule.snapshotDelete': defineMethod({ summary: 'Delete a snapshot', params: snapshotParams, result: ok, served: manage }),
@@ -179,13 +181,13 @@ export const capsuleMethods = {
     summary: 'Every OCI image with its config',
     params: z.strictObject({}),
     result: z.strictObject({ images: z.array(OciImageSchema) }),
-    served: manage,
+    served: view,
   }),
   'ociImage.inspect': defineMethod({
     summary: 'One image: digest, size and config (entrypoint, cmd, env, user, workdir, exposed ports)',
     params: z.strictObject({ name: ImageRefSchema }),
     result: OciImageSchema,
-    served: manage,
+    served: view,
   }),
   'ociImage.remove': defineMethod({
     summary: 'Remove an image no capsule uses',

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import { defineMethod } from './define.js';
 
-/** The view action: when view and manage actions are split per resource, this line changes. */
+/** The stream names VMs, capsules and networks alike: a view of the whole host. */
 const view = { by: 'helper', action: POLKIT_ACTIONS.hostInspect } as const;
 
 export const eventMethods = {

@@ -1,6 +1,6 @@
 // Networks: bridges (nat, external, internal), overlays, attachments, port forwards
 // and DHCP leases. Changes are served by the helper under org.nova.network.manage;
-// reading them under org.nova.host.inspect, allowed to the active session as other inspection.
+// reading them under org.nova.network.view, allowed to the active session as other views.
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import {
@@ -19,7 +19,7 @@ import { defineMethod } from './define.js';
 
 const manage = { by: 'helper', action: POLKIT_ACTIONS.networkManage } as const;
 // Names, subnets, forwards and leases are what the Networks page shows anyone at the desk.
-const inspect = { by: 'helper', action: POLKIT_ACTIONS.hostInspect } as const;
+const view = { by: 'helper', action: POLKIT_ACTIONS.networkView } as const;
 const byName = z.strictObject({ name: NetworkNameSchema });
 const forwards = z.strictObject({ network: z.string(), forwards: z.array(ForwardSchema) });
 
@@ -28,13 +28,13 @@ export const networkMethods = {
     summary: 'Every network with its status, attachments and forwards',
     params: z.strictObject({}),
     result: z.strictObject({ networks: z.array(NetworkSchema) }),
-    served: inspect,
+    served: view,
   }),
   'network.get': defineMethod({
     summary: 'One network with its status, attachments and forwards',
     params: byName,
     result: NetworkSchema,
-    served: inspect,
+    served: view,
   }),
   'network.create': defineMethod({
     summary: 'Create a network (bridge, addresses, nftables rules, dnsmasq) or nothing at all',
@@ -73,7 +73,7 @@ export const networkMethods = {
     summary: "A network's port forwards",
     params: z.strictObject({ network: NetworkNameSchema }),
     result: forwards,
-    served: inspect,
+    served: view,
   }),
   'network.attach': defineMethod({
     summary: "Join a VM's tap or a capsule's veth to a network, with a stable MAC",
@@ -91,6 +91,6 @@ export const networkMethods = {
     summary: "The DHCP leases dnsmasq has handed out on a network",
     params: z.strictObject({ network: NetworkNameSchema }),
     result: z.strictObject({ network: z.string(), leases: z.array(DhcpLeaseSchema) }),
-    served: inspect,
+    served: view,
   }),
 } as const;

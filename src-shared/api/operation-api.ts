@@ -5,7 +5,12 @@ import { POLKIT_ACTIONS } from '../actions.js';
 import { OperationIdSchema, OperationSchema, ResourceRefSchema } from '../operation.js';
 import { defineMethod } from './define.js';
 
-/** Seeing operations is a read of the host; cancelling one is checked again against its resource. */
+/**
+ * Operations span every kind of resource (a project's apply touches VMs, capsules and
+ * networks), so seeing them is a view of the whole host. Cancelling passes the same
+ * gate: the owner stops what they started, and cancelling anyone else's operation is
+ * checked in the handler as a manage of its resource's kind.
+ */
 const view = { by: 'helper', action: POLKIT_ACTIONS.hostInspect } as const;
 
 export const operationMethods = {

@@ -1,5 +1,6 @@
 // Virtual machines and their images: every verb the helper serves for them, each with
-// its schemas and the polkit action org.nova.vm.manage. create, start, clone and the
+// its schemas and its polkit action: reads under org.nova.vm.view, changes (and the
+// console, which hands over the guest's keyboard) under org.nova.vm.manage. create, start, clone and the
 // snapshot verbs run as operations (progress, cancel: see operation-api.ts); every verb
 // that changes a VM holds its lock, so one asked for while an operation runs on that VM
 // is refused as `locked`, naming the operation.
@@ -20,6 +21,7 @@ import {
 } from '../vm.js';
 import { defineMethod } from './define.js';
 
+const view = { by: 'helper', action: POLKIT_ACTIONS.vmView } as const;
 const manage = { by: 'helper', action: POLKIT_ACTIONS.vmManage } as const;
 const byName = z.strictObject({ name: VmNameSchema });
 const ok = z.strictObject({ ok: z.literal(true) });
@@ -27,8 +29,8 @@ const ok = z.strictObject({ ok: z.literal(true) });
 const JOB_TIMEOUT_MS = 10 * 60_000;
 
 export const vmMethods = {
-  'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: manage }),
-  'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: manage }),
+  'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: view }),
+  'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: view }),
   'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template); an operation', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'vm.update': defineMethod({
     summary: "Change a stopped VM's CPUs, memory, network, cloud-init seed, display or command line",
@@ -74,7 +76,7 @@ export const vmMethods = {
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
   }),
-  'vm.snapshotList': defineMethod({ summary: 'The snapshot tree', params: byName, result: SnapshotTreeSchema, served: manage }),
+  'vm.snapshotList': defineMethod({ summary: 'The snapshot tree', params: byName, result: SnapshotTreeSchema, served: view }),
   'vm.snapshotRestore': defineMethod({
     summary: 'Go back to a snapshot; an operation',
     params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema }),
@@ -90,8 +92,8 @@ export const vmMethods = {
     timeoutMs: JOB_TIMEOUT_MS,
   }),
   'vm.consoleInfo': defineMethod({ summary: 'Serial socket and log, VNC websocket and password, SPICE socket', params: byName, result: VmConsoleInfoSchema, served: manage }),
-  'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: manage }),
-  'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: manage }),
+  'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: view }),
+  'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: view }),
   'image.import': defineMethod({
     summary: 'Import a disk (converted to qcow2), ISO, kernel or initrd into the library',
     params: z.strictObject({ path: z.string().max(4096), name: ImageSchema.shape.name }),

@@ -48,6 +48,23 @@ describe('PolkitAuthorizer', () => {
     expect((err as Error).message).toContain(reason);
   });
 
+  it('tells a refused caller what would let them in, by action', async () => {
+    const { authorizer } = authorizerWith(async () => ({ exitCode: 2, stderr: '' }));
+    const manage = await denial(authorizer.authorize(user, 'org.nova.vm.manage'));
+    expect((manage as Error).message).toMatch(/^Not authorized: org\.nova\.vm\.manage for uid \d+: authentication is required.*\. Changing VMs needs an administrator's password or membership in the nova group\.$/);
+    const passthrough = await denial(authorizer.authorize(user, 'org.nova.device.passthrough'));
+    expect((passthrough as Error).message).toMatch(/needs an administrator's password each time\.$/);
+    expect((passthrough as Error).message).not.toMatch(/nova group/);
+    const view = await denial(authorizer.authorize(user, 'org.nova.capsule.view'));
+    expect((view as Error).message).toMatch(/Seeing capsules is allowed to the active local desktop session/);
+  });
+
+  it('does not send a caller to the nova group when polkit could not be asked at all', async () => {
+    const { authorizer } = authorizerWith(async () => ({ exitCode: 127, stderr: 'no bus' }));
+    const err = await denial(authorizer.authorize(user, 'org.nova.vm.manage'));
+    expect((err as Error).message).toMatch(/polkit check failed \(no bus\)$/);
+  });
+
   it('fails closed when pkcheck cannot run', async () => {
     const { authorizer } = authorizerWith(async () => {
       throw new Error('ENOENT');

@@ -1,7 +1,7 @@
 // Per-request authorization. Root is allowed; everyone else is asked of polkit for
 // the action guarding the method, with the caller named by pid *and* start time.
 // Any error while checking is a denial (fail closed).
-import type { PolkitAction } from '../../../src-shared/actions.js';
+import { authorizationHint, type PolkitAction } from '../../../src-shared/actions.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { Caller } from './peer-credentials.js';
@@ -38,17 +38,21 @@ export class PolkitAuthorizer implements Authorizer {
     }
     if (result.exitCode === 0) return;
     this.logger.info({ action, uid: caller.uid, pid: caller.pid, exit: result.exitCode }, 'denied by polkit');
-    const reason =
-      result.exitCode === 2
-        ? 'authentication is required and no polkit agent answered'
-        : result.exitCode === 3
-          ? 'the authentication dialog was dismissed'
-          : result.exitCode === 1
-            ? 'polkit does not allow it'
-            : `polkit check failed (${result.stderr.trim() || `exit ${String(result.exitCode)}`})`;
+    const answer = POLKIT_ANSWERS[result.exitCode ?? -1];
+    // When polkit itself said no, the caller learns what would let them in; a failed check says only that it failed.
+    const reason = answer
+      ? `${answer}. ${authorizationHint(action)}`
+      : `polkit check failed (${result.stderr.trim() || `exit ${String(result.exitCode)}`})`;
     throw denied(action, caller, reason);
   }
 }
+
+/** pkcheck's exit codes for an answer polkit gave (rather than a failure to ask). */
+const POLKIT_ANSWERS: Record<number, string> = {
+  1: 'polkit does not allow it',
+  2: 'authentication is required and no polkit agent answered',
+  3: 'the authentication dialog was dismissed',
+};
 
 /** The exact pkcheck command line for a caller; golden-tested. */
 export function pkcheckArgv(caller: Caller, action: PolkitAction): string[] {

@@ -12,9 +12,10 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   not_authorized: {
     title: 'Not authorized',
     next:
-      'Nova’s helper asks polkit before every privileged action, and polkit refused. Run Nova from your ' +
-      'active local desktop session (remote and background sessions are denied by default), or ask an ' +
-      'administrator to allow the org.nova.* actions for your account with a rule in /etc/polkit-1/rules.d/.',
+      'Nova’s helper asks polkit before every privileged action, and polkit refused (the message says which ' +
+      'action). Seeing VMs, capsules and networks is allowed from your active local desktop session; changing ' +
+      'them needs an administrator’s password or membership in the nova group (an administrator runs ' +
+      '“usermod -aG nova USER”, then you log out and in). Passing a host device to a VM asks for the password every time.',
   },
   unavailable: {
     title: 'Helper unavailable',
