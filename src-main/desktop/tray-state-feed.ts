@@ -1,0 +1,58 @@
+// Keeps the tray's state current: state-change events are signals to refetch the lists
+// (as the renderer's stores treat them), coalesced so a burst of events costs one fetch.
+import type { NovaEvent } from '../../src-shared/index.js';
+import type { TrayState } from './tray-menu.js';
+
+export interface TrayStateSource {
+  /** Both lists, or an error (helper down, not authorized): then the tray shows no guests. */
+  fetch(): Promise<TrayState>;
+  subscribe(listener: (event: NovaEvent) => void): () => void;
+}
+
+const REFETCH_ON = new Set<NovaEvent['name']>(['vm.stateChanged', 'capsule.stateChanged', 'connection.changed']);
+
+export const EMPTY_TRAY_STATE: TrayState = { vms: [], capsules: [] };
+
+export class TrayStateFeed {
+  private readonly unsubscribe: () => void;
+  private inFlight = false;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly source: TrayStateSource,
+    private readonly onState: (state: TrayState) => void,
+  ) {
+    this.unsubscribe = source.subscribe((event) => {
+      if (REFETCH_ON.has(event.name)) this.refresh();
+    });
+    this.refresh();
+  }
+
+  /** At most one fetch at a time; events during it cause exactly one more. */
+  refresh(): void {
+    if (this.closed) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = true;
+    void this.source
+      .fetch()
+      .catch(() => EMPTY_TRAY_STATE)
+      .then((state) => {
+        this.inFlight = false;
+        if (this.closed) return;
+        this.onState(state);
+        if (this.again) {
+          this.again = false;
+          this.refresh();
+        }
+      });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+  }
+}
