@@ -1,6 +1,6 @@
 // Keeps the tray's state current: state-change events are signals to refetch the lists
 // (as the renderer's stores treat them), coalesced so a burst of events costs one fetch.
-import type { NovaEvent } from '../../src-shared/index.js';
+import type { Envelope, NovaEvent } from '../../src-shared/index.js';
 import type { TrayState } from './tray-menu.js';
 
 export interface TrayStateSource {
@@ -55,4 +55,23 @@ export class TrayStateFeed {
     this.closed = true;
     this.unsubscribe();
   }
+}
+
+/** Lists and events through main's handler table: what the window sees, the tray sees. */
+export function traySourceFrom(
+  handlers: { invoke(method: string, params: unknown): Promise<Envelope<unknown>> },
+  events: { subscribe(listener: (event: NovaEvent) => void): () => void },
+): TrayStateSource {
+  const list = async <T>(method: 'vm.list' | 'capsule.list'): Promise<T[]> => {
+    const reply = await handlers.invoke(method, {});
+    if (!reply.ok) throw new Error(reply.error.message);
+    return reply.value as T[];
+  };
+  return {
+    fetch: async () => {
+      const [vms, capsules] = await Promise.all([list<TrayState['vms'][number]>('vm.list'), list<TrayState['capsules'][number]>('capsule.list')]);
+      return { vms: vms.map(({ name, state }) => ({ name, state })), capsules: capsules.map(({ name, state }) => ({ name, state })) };
+    },
+    subscribe: (listener) => events.subscribe(listener),
+  };
 }
