@@ -3,8 +3,11 @@
 // when a tray host exists, and a quit that leaves the helper and its guests alone.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NovaEvent } from '../../src-shared/index.js';
+import type { NotificationActionKey, NovaNotification } from '../desktop/notification-rules.js';
+import type { ResourceRef } from '../../src-shared/operation.js';
+import { sampleOperation } from '../../src-shared/testing/sample-operation.js';
 import * as fake from './testing/fake-electron.js';
-import { runDesktopApp, type DesktopServices, type TrayHost } from './desktop-app.js';
+import { runDesktopApp, type DesktopServices, type Notifier, type TrayHost } from './desktop-app.js';
 
 vi.mock('electron', () => import('./testing/fake-electron.js'));
 
@@ -55,20 +58,42 @@ class FakeTrayHost implements TrayHost {
   }
 }
 
+class FakeNotifier implements Notifier {
+  readonly shown: NovaNotification[] = [];
+  readonly listeners = new Set<(target: ResourceRef, key: NotificationActionKey) => void>();
+  closed = false;
+  async notify(n: NovaNotification): Promise<number> {
+    this.shown.push(n);
+    return this.shown.length;
+  }
+  onAction(l: (target: ResourceRef, key: NotificationActionKey) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  press(target: ResourceRef, key: NotificationActionKey): void {
+    for (const l of this.listeners) l(target, key);
+  }
+}
+
 async function start(hostPresent: boolean, { load = true } = {}) {
   const services = new FakeServices();
   const host = new FakeTrayHost(hostPresent);
+  const notifier = new FakeNotifier();
   await runDesktopApp({
     preloadPath: '/opt/nova/preload/index.cjs',
     rendererDir: '/opt/nova/renderer',
     trayIconPath: '/opt/nova/icons/nova-tray.png',
     startServices: async () => services,
     watchTrayHost: () => host,
+    startNotifier: () => notifier,
   });
   await tick();
   const main = fake.BrowserWindow.all[0]!;
   if (load) main.webContents.finishLoad();
-  return { services, host, main };
+  return { services, host, main, notifier };
 }
 
 function menuLabels(menu: fake.FakeMenu): string[] {
@@ -95,6 +120,7 @@ describe('runDesktopApp', () => {
       trayIconPath: '/i',
       startServices: () => Promise.reject(new Error('a second instance must not start services')),
       watchTrayHost: () => new FakeTrayHost(true),
+      startNotifier: () => new FakeNotifier(),
     });
     expect(fake.app.quitCalls).toBe(1);
     expect(fake.BrowserWindow.all).toHaveLength(0);
@@ -143,7 +169,7 @@ describe('runDesktopApp', () => {
   });
 
   it('tray actions: stop goes through the handlers, a refusal is notified, open console opens a trusted console window', async () => {
-    const { services } = await start(true);
+    const { services, notifier } = await start(true);
     services.vms = [{ name: 'web', state: 'running' }];
     services.emit({ name: 'vm.stateChanged', payload: { name: 'web', state: 'running', reason: null } });
     await tick();
@@ -151,7 +177,7 @@ describe('runDesktopApp', () => {
     clickItem(menu, ['web — running', 'Stop']);
     await tick();
     expect(services.invoked.at(-1)).toEqual({ method: 'vm.stop', params: { name: 'web' } });
-    expect(fake.Notification.shown).toEqual([{ title: 'Nova: vm.stop web failed', body: 'vm "web" is busy: starting (operation 7)' }]);
+    expect(notifier.shown).toMatchObject([{ summary: 'Could not stop VM web', body: 'vm "web" is busy: starting (operation 7)' }]);
 
     clickItem(menu, ['web — running', 'Open console']);
     const consoleWin = fake.BrowserWindow.all.at(-1)!;
@@ -195,7 +221,7 @@ describe('runDesktopApp', () => {
   });
 
   it('quit from the tray closes Nova\'s UI and connection only: no stop, no shutdown reaches the helper', async () => {
-    const { services, host, main } = await start(true);
+    const { services, host, main, notifier } = await start(true);
     services.vms = [{ name: 'web', state: 'running' }];
     services.emit({ name: 'vm.stateChanged', payload: { name: 'web', state: 'running', reason: null } });
     await tick();
@@ -203,9 +229,32 @@ describe('runDesktopApp', () => {
     expect(main.isDestroyed()).toBe(true);
     expect(fake.Tray.all[0]!.isDestroyed()).toBe(true);
     expect(host.closed).toBe(true);
+    expect(notifier.closed).toBe(true);
     expect(services.closed).toBe(1);
     expect(services.listeners.size).toBe(0);
     expect(fake.ipcMain.handlers.size).toBe(0);
     expect(services.changes()).toEqual([]);
+  });
+
+  it('notifies a crash while the window is hidden; "Open" shows the window and "Open console" opens the console', async () => {
+    const { services, main, notifier } = await start(true);
+    main.close();
+    services.emit({ name: 'vm.stateChanged', payload: { name: 'web', state: 'crashed', reason: 'QEMU was killed by signal 9' } });
+    expect(notifier.shown).toMatchObject([{ summary: 'VM web crashed', body: 'QEMU was killed by signal 9' }]);
+    notifier.press({ kind: 'vm', name: 'web' }, 'default');
+    expect(main.isVisible()).toBe(true);
+    notifier.press({ kind: 'vm', name: 'web' }, 'console');
+    expect(fake.BrowserWindow.all.at(-1)!.loadedUrl).toBe('nova://app/console.html#web');
+  });
+
+  it('keeps quiet about a finished operation while the user is looking at the window', async () => {
+    const { services, main, notifier } = await start(true);
+    main.focus();
+    const op = sampleOperation({ state: 'succeeded', title: 'import debian', resource: { kind: 'image', name: 'debian' }, finishedAt: '2026-01-01T00:01:00.000Z' });
+    services.emit({ name: 'operation.changed', payload: op });
+    expect(notifier.shown).toEqual([]);
+    main.blur();
+    services.emit({ name: 'operation.changed', payload: op });
+    expect(notifier.shown).toMatchObject([{ summary: 'Done: import debian (Image debian)' }]);
   });
 });

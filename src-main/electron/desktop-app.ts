@@ -3,9 +3,10 @@
 // VMs and capsules it owns, keep running: quitting closes main's connection to it and
 // calls nothing on it. Services (helper client, handlers, events) come from main.ts, so
 // tests run all of this against a fake `electron` with fake services.
-import { app, Notification, type BrowserWindow } from 'electron';
-import type { TrayAction } from '../desktop/tray-menu.js';
-import { trayMenu } from '../desktop/tray-menu.js';
+import { app, type BrowserWindow } from 'electron';
+import type { DesktopNotifier } from '../desktop/desktop-notifier.js';
+import { notificationFor, notificationForRefusal } from '../desktop/notification-rules.js';
+import { trayMenu, type TrayAction } from '../desktop/tray-menu.js';
 import { traySourceFrom, TrayStateFeed } from '../desktop/tray-state-feed.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { consoleWindowOpen, openConsoleWindow } from './console-window.js';
@@ -31,12 +32,15 @@ export interface TrayHost {
   close(): void;
 }
 
+export type Notifier = Pick<DesktopNotifier, 'notify' | 'onAction' | 'close'>;
+
 export interface DesktopAppOptions {
   preloadPath: string;
   rendererDir: string;
   trayIconPath: string;
   startServices(): Promise<DesktopServices>;
   watchTrayHost(): TrayHost;
+  startNotifier(): Notifier;
 }
 
 /** How long the first window waits to learn whether there is a tray host. */
@@ -55,6 +59,7 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   let quitting = false;
   let tray: { view: NovaTray; feed: TrayStateFeed } | null = null;
   let services: DesktopServices | null = null;
+  let notifier: Notifier | null = null;
 
   const showMain = () => {
     if (!services) return; // before 'ready' the window is on its way anyway
@@ -94,14 +99,19 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
         app.quit();
         return;
       case 'vm.openConsole':
-        trusted.trust(openConsoleWindow(action.name, options.preloadPath));
+        openConsole(action.name);
         return;
-      default:
+      default: {
+        const [kind, verb] = action.kind.split('.') as ['vm' | 'capsule', string];
         void services?.handlers.invoke(action.kind, { name: action.name }).then((reply) => {
-          if (!reply.ok) notifyFailure(`${action.kind} ${action.name}`, reply.error.message);
+          if (!reply.ok) void notifier?.notify(notificationForRefusal(verb, { kind, name: action.name }, reply.error.message));
         });
+      }
     }
   };
+
+  const openConsole = (name: string) => trusted.trust(openConsoleWindow(name, options.preloadPath));
+  const userLooking = () => win !== null && win.isVisible() && win.isFocused();
 
   const setTrayHost = (present: boolean) => {
     if (present && !tray && services) {
@@ -136,6 +146,14 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   await Promise.race([host.ready, new Promise((resolve) => setTimeout(resolve, TRAY_HOST_WAIT_MS))]);
   setTrayHost(host.hostPresent);
   const unwatch = host.onChange(setTrayHost);
+  const notifying = options.startNotifier();
+  notifier = notifying;
+  const unnotify = running.events.subscribe((event) => {
+    const notification = notificationFor(event, userLooking());
+    if (notification) void notifying.notify(notification);
+  });
+  // "Open" brings the window (the resource's page is one click away); "Open console" opens it.
+  notifying.onAction((target, key) => (key === 'console' && target.kind === 'vm' ? openConsole(target.name) : showMain()));
   showMain();
 
   app.on('window-all-closed', () => {
@@ -144,13 +162,10 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   app.once('will-quit', () => {
     unwatch();
     host.close();
+    unnotify();
+    notifying.close();
     setTrayHost(false);
     unbind();
     running.close();
   });
-}
-
-/** A tray action failed while the window may be hidden: say so where the user looks. */
-function notifyFailure(what: string, message: string): void {
-  if (Notification.isSupported()) new Notification({ title: `Nova: ${what} failed`, body: message }).show();
 }

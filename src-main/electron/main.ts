@@ -10,6 +10,7 @@ import { HelperClient } from '../core/helper-client.js';
 import { ensureHelper } from '../core/helper-launcher.js';
 import { MetricsHistory } from '../core/metrics-history.js';
 import { NovaApiHandlers } from '../core/nova-api-handlers.js';
+import { DesktopNotifier } from '../desktop/desktop-notifier.js';
 import { TrayHostWatch } from '../desktop/tray-host-watch.js';
 import { cspFor, startConsoleProxy } from './console-window.js';
 import { runDesktopApp, type DesktopServices } from './desktop-app.js';
@@ -61,4 +62,5 @@ void runDesktopApp({
     : join(here, '../../resources/icons/nova-tray.png'),
   startServices,
   watchTrayHost: () => new TrayHostWatch().start(),
+  startNotifier: () => new DesktopNotifier().start(),
 });

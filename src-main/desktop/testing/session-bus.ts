@@ -8,8 +8,11 @@ const START_TIMEOUT_MS = 10_000;
 
 export interface SessionBus {
   readonly env: NodeJS.ProcessEnv;
-  /** Runs a dbusmock template (a name from dbusmock or a .py path) until stopped; resolves once its name is owned. */
-  mock(template: string, busName: string, parameters?: Record<string, unknown>): Promise<MockService>;
+  /**
+   * Runs a dbusmock template (a name from dbusmock or a .py path) until stopped; resolves
+   * once its name is owned. `logFile` receives one line per method call.
+   */
+  mock(template: string, busName: string, parameters?: Record<string, unknown>, logFile?: string): Promise<MockService>;
   stop(): Promise<void>;
 }
 
@@ -28,8 +31,9 @@ export async function startSessionBus(): Promise<SessionBus> {
   const mocks = new Set<ChildProcess>();
   return {
     env,
-    async mock(template, busName, parameters = {}) {
-      const child = spawn('/usr/bin/python3', ['-m', 'dbusmock', '--session', '--template', template, '--parameters', JSON.stringify(parameters)], {
+    async mock(template, busName, parameters = {}, logFile) {
+      const log = logFile ? ['-l', logFile] : [];
+      const child = spawn('/usr/bin/python3', ['-m', 'dbusmock', '--session', ...log, '--template', template, '--parameters', JSON.stringify(parameters)], {
         env,
         detached: true,
         stdio: 'ignore',

@@ -65,6 +65,7 @@ export class BrowserWindow extends EventEmitter {
   private visible: boolean;
   private destroyed = false;
   private minimized = false;
+  private focused = false;
 
   constructor(readonly options: Record<string, unknown> = {}) {
     super();
@@ -89,6 +90,13 @@ export class BrowserWindow extends EventEmitter {
   }
   focus(): void {
     this.calls.push('focus');
+    this.focused = true;
+  }
+  blur(): void {
+    this.focused = false;
+  }
+  isFocused(): boolean {
+    return this.focused && this.visible;
   }
   restore(): void {
     this.calls.push('restore');
@@ -228,17 +236,6 @@ export class Tray {
   }
 }
 
-export class Notification {
-  static readonly shown: Array<{ title: string; body: string }> = [];
-  static isSupported(): boolean {
-    return true;
-  }
-  constructor(private readonly options: { title: string; body: string }) {}
-  show(): void {
-    Notification.shown.push(this.options);
-  }
-}
-
 export function resetFakeElectron(): void {
   for (const win of [...BrowserWindow.all]) win.removeAllListeners();
   BrowserWindow.all.length = 0;
@@ -252,5 +249,4 @@ export function resetFakeElectron(): void {
   protocol.handlers.clear();
   dialog.errors.length = 0;
   Tray.all.length = 0;
-  Notification.shown.length = 0;
 }
