@@ -124,7 +124,7 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
       tray.view.destroy();
       tray = null;
       // A hidden window with no tray to bring it back would leave Nova unreachable.
-      if (win && !win.isVisible()) showMain();
+      if (win && !win.isVisible() && !quitting) showMain();
     }
   };
 
