@@ -49,8 +49,9 @@ export async function startSessionBus(): Promise<SessionBus> {
     },
     async stop() {
       await Promise.all([...mocks].map(stopGroup));
+      // Ending `cat` lets dbus-run-session stop and reap its bus itself; signals only if it does not.
       session.stdin!.end();
-      await stopGroup(session);
+      await stopGroup(session, 3_000);
     },
   };
 }
@@ -78,10 +79,16 @@ function firstLine(child: ChildProcess): Promise<string> {
   });
 }
 
-/** TERM the group, KILL it if it has not ended within a bound. */
-async function stopGroup(child: ChildProcess): Promise<void> {
+/** After `graceMs` for it to end by itself, TERM the group, then KILL it if it has not ended within a bound. */
+async function stopGroup(child: ChildProcess, graceMs = 0): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (graceMs > 0) {
+    let grace: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([exited.then(() => true), new Promise<false>((r) => (grace = setTimeout(() => r(false), graceMs)))]);
+    clearTimeout(grace);
+    if (ended) return;
+  }
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, sig);
