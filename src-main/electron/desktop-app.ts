@@ -143,7 +143,9 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   serveRenderer(options.rendererDir, running.csp);
   const unbind = bindIpc(running.handlers, running.events, () => win, trusted);
   const host = options.watchTrayHost();
-  await Promise.race([host.ready, new Promise((resolve) => setTimeout(resolve, TRAY_HOST_WAIT_MS))]);
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([host.ready, new Promise((resolve) => (waited = setTimeout(resolve, TRAY_HOST_WAIT_MS)))]);
+  clearTimeout(waited);
   setTrayHost(host.hostPresent);
   const unwatch = host.onChange(setTrayHost);
   const notifying = options.startNotifier();
