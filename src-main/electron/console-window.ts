@@ -2,10 +2,12 @@
 // (the page is served from nova://app, so it cannot reach web mode's same-origin path),
 // the CSP that lets only console.html connect there, and its window.open policy.
 import { randomBytes } from 'node:crypto';
-import type { WindowOpenHandlerResponse } from 'electron';
+import { BrowserWindow, type BrowserWindowConstructorOptions, type WindowOpenHandlerResponse } from 'electron';
 import { ConsoleProxy, ConsoleProxyServer, helperConsoleDeps } from '../core/console-proxy.js';
 import type { HelperClient } from '../core/helper-client.js';
-import { APP_ORIGIN, RENDERER_CSP, secureWebPreferences } from './security.js';
+import { APP_ORIGIN, parseOurUrl, RENDERER_CSP, secureWebPreferences, showWhenLoaded } from './security.js';
+
+export const CONSOLE_PAGE = `${APP_ORIGIN}/console.html`;
 
 export interface ElectronConsoles {
   readonly server: ConsoleProxyServer;
@@ -39,20 +41,25 @@ export function cspFor(consoles: ElectronConsoles | null): string {
 
 /** Only our console page may open, sandboxed like the main window and with the same preload. */
 export function consoleWindowOpen(url: string, preloadPath: string): WindowOpenHandlerResponse {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { action: 'deny' };
-  }
-  if (parsed.origin !== APP_ORIGIN || parsed.pathname !== '/console.html') return { action: 'deny' };
+  const parsed = parseOurUrl(url);
+  if (!parsed || parsed.pathname !== '/console.html' || parsed.search !== '') return { action: 'deny' };
+  return { action: 'allow', overrideBrowserWindowOptions: consoleWindowOptions(preloadPath) };
+}
+
+/** The tray's "Open console": the same page and options as the window the app opens itself. */
+export function openConsoleWindow(vmName: string, preloadPath: string): BrowserWindow {
+  const win = new BrowserWindow(consoleWindowOptions(preloadPath));
+  showWhenLoaded(win);
+  void win.loadURL(`${CONSOLE_PAGE}#${encodeURIComponent(vmName)}`);
+  return win;
+}
+
+function consoleWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {
-    action: 'allow',
-    overrideBrowserWindowOptions: {
-      width: 1040,
-      height: 820,
-      autoHideMenuBar: true,
-      webPreferences: secureWebPreferences(preloadPath),
-    },
+    width: 1040,
+    height: 820,
+    show: false,
+    autoHideMenuBar: true,
+    webPreferences: secureWebPreferences(preloadPath),
   };
 }

@@ -5,9 +5,12 @@ import { METHOD_NAMES } from '../../src-shared/api/nova-api.js';
 import { IPC_EVENT_CHANNEL, ipcChannelFor } from '../../src-shared/wire/ipc-channels.js';
 import type { EventHub } from '../core/event-hub.js';
 import type { NovaApiHandlers } from '../core/nova-api-handlers.js';
-import { isTrustedSender } from './security.js';
+import { isTrustedSender, type TrustedWindows } from './security.js';
 
-export function bindIpc(handlers: NovaApiHandlers, events: EventHub, getWindow: () => BrowserWindow | null): () => void {
+export type IpcHandlers = Pick<NovaApiHandlers, 'invoke'>;
+export type IpcEvents = Pick<EventHub, 'subscribe'>;
+
+export function bindIpc(handlers: IpcHandlers, events: IpcEvents, getWindow: () => BrowserWindow | null, trusted: TrustedWindows): () => void {
   // The window hears events once it asks (events.subscribe); what main hears, the helper
   // authorized for main's own connection.
   let unsubscribe: (() => void) | null = null;
@@ -19,7 +22,7 @@ export function bindIpc(handlers: NovaApiHandlers, events: EventHub, getWindow: 
   };
   for (const method of METHOD_NAMES) {
     ipcMain.handle(ipcChannelFor(method), async (event, params: unknown) => {
-      if (!isTrustedSender(event)) {
+      if (!isTrustedSender(event, trusted)) {
         return { ok: false, error: { code: 'not_authorized', message: 'IPC from an untrusted frame was refused' } };
       }
       if (method === 'events.subscribe') subscribeWindow();

@@ -2,7 +2,7 @@
 // ready-to-show may never fire on Wayland.
 import { join } from 'node:path';
 import { BrowserWindow, nativeTheme } from 'electron';
-import { APP_ORIGIN, secureWebPreferences } from './security.js';
+import { APP_ORIGIN, secureWebPreferences, showWhenLoaded } from './security.js';
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
   const win = new BrowserWindow({
@@ -16,7 +16,7 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
     autoHideMenuBar: true,
     webPreferences: secureWebPreferences(preloadPath),
   });
-  win.webContents.once('did-finish-load', () => win.show());
+  showWhenLoaded(win);
   void win.loadURL(`${APP_ORIGIN}/index.html`);
   return win;
 }
