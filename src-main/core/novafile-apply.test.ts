@@ -180,7 +180,7 @@ describe('applyVm', () => {
   });
 
   it('maps a VM without network to no NIC', () => {
-    expect(vmCreateSpec({ name: 'x', gpuPassthrough: { kind: 'off' } })).toEqual({ name: 'x', network: 'none' });
+    expect(vmCreateSpec({ name: 'x', gpuPassthrough: { kind: 'off' }, dependsOn: [] })).toEqual({ name: 'x', network: 'none' });
   });
 });
 

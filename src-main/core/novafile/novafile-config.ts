@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { PublishedPort, RestartPolicy, Volume } from '../../../src-shared/capsule.js';
 import { defaultNetworkProfile, type DhcpRange, type EgressRule, type Forward, type NetworkProfile, type NetworkType, type Peer } from '../../../src-shared/network.js';
 import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageReference, type Subnet } from '../../../src-shared/vocabulary/index.js';
+import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
@@ -36,6 +37,8 @@ export interface VmConfig {
   network?: string;
   gpuPassthrough: GpuPassthrough;
   cloudInit?: CloudInitConfig;
+  dependsOn: Dependency[];
+  health?: HealthCheck;
 }
 
 export interface CapsuleConfig {
@@ -53,6 +56,8 @@ export interface CapsuleConfig {
   restart?: RestartPolicy;
   workdir?: string;
   user?: string;
+  dependsOn: Dependency[];
+  health?: HealthCheck;
 }
 
 export interface NetworkConfig {
@@ -127,6 +132,8 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
       sshAuthorizedKeys: cloudInit.ssh_authorized_keys ?? [],
       hostname: cloudInit.hostname,
     },
+    dependsOn: vm.depends_on ?? [],
+    health: vm.health,
   };
 }
 
@@ -146,6 +153,8 @@ function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): Ca
     restart: capsule.restart,
     workdir: capsule.workdir,
     user: capsule.user,
+    dependsOn: capsule.depends_on ?? [],
+    health: capsule.health,
   };
 }
 

@@ -10,6 +10,7 @@ import type { KeyPath } from './novafile-positions.js';
 import { CapsuleTableSchema, capsuleShape } from './novafile-capsule-schema.js';
 import { NetworkTableSchema, networkShape } from './novafile-network-schema.js';
 import { layered, namedTables, table } from './novafile-schema-kit.js';
+import { capsuleHealthShape, vmHealthShape } from './novafile-health-schema.js';
 import { cloudInitShape, VmTableSchema, vmShape } from './novafile-vm-schema.js';
 
 export type { CapsuleDocument } from './novafile-capsule-schema.js';
@@ -39,7 +40,7 @@ export function knownKeysAt(path: KeyPath): readonly string[] | undefined {
   return kind === undefined ? undefined : KEYS_BY_KIND[kind];
 }
 
-export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init';
+export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health';
 
 const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   top: Object.keys(topShape),
@@ -47,6 +48,8 @@ const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   capsule: Object.keys(capsuleShape),
   network: Object.keys(networkShape),
   cloud_init: Object.keys(cloudInitShape),
+  vm_health: Object.keys(vmHealthShape),
+  capsule_health: Object.keys(capsuleHealthShape),
 };
 
 export function tableKindAt(path: KeyPath): TableKind | undefined {
@@ -56,6 +59,8 @@ export function tableKindAt(path: KeyPath): TableKind | undefined {
   if (path.length === 2 && (group === 'container' || group === 'capsule')) return 'capsule';
   if (path.length === 2 && group === 'network') return 'network';
   if (path.length === 3 && group === 'vm' && field === 'cloud_init') return 'cloud_init';
+  if (path.length === 3 && group === 'vm' && field === 'health') return 'vm_health';
+  if (path.length === 3 && (group === 'container' || group === 'capsule') && field === 'health') return 'capsule_health';
   return undefined;
 }
 
