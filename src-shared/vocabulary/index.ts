@@ -28,3 +28,4 @@ export * from './pci-address.js';
 export * from './interface-name.js';
 export * from './vm-network-choice.js';
 export * from './duration.js';
+export * from './snapshot-schedule.js';

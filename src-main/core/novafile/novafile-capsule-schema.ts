@@ -6,6 +6,7 @@ import { CapsuleSpecFieldsSchema, PublishedPortSchema, RestartPolicySchema } fro
 import { parseEnvName, parseVolume } from '../../../src-shared/vocabulary/index.js';
 import { AT_KEY, expected, layered, list, parsedString, table } from './novafile-schema-kit.js';
 import { CapsuleHealthSchema, dependsOn } from './novafile-health-schema.js';
+import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
 import { networkReference } from './novafile-vm-schema.js';
 
 const spec = CapsuleSpecFieldsSchema.shape;
@@ -54,6 +55,8 @@ export const capsuleShape = {
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
   depends_on: dependsOn.optional(),
   health: CapsuleHealthSchema.optional(),
+  /** Overrides the project's [snapshots] keys for this capsule. */
+  snapshots: SnapshotTableSchema.optional(),
 };
 
 export const CapsuleTableSchema = table(capsuleShape, 'a table of capsule settings, e.g. [container.NAME] with capsule = "ubuntu:22.04"');

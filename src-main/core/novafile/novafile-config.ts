@@ -7,6 +7,7 @@ import type { PublishedPort, RestartPolicy, Volume } from '../../../src-shared/c
 import { defaultNetworkProfile, type DhcpRange, type EgressRule, type Forward, type NetworkProfile, type NetworkType, type Peer } from '../../../src-shared/network.js';
 import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageReference, type Subnet } from '../../../src-shared/vocabulary/index.js';
 import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
+import { mergeSnapshotPolicy, type SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
@@ -39,6 +40,8 @@ export interface VmConfig {
   cloudInit?: CloudInitConfig;
   dependsOn: Dependency[];
   health?: HealthCheck;
+  /** The project's [snapshots] with this VM's own keys over it. */
+  snapshots?: SnapshotPolicy;
 }
 
 export interface CapsuleConfig {
@@ -58,6 +61,8 @@ export interface CapsuleConfig {
   user?: string;
   dependsOn: Dependency[];
   health?: HealthCheck;
+  /** The project's [snapshots] with this capsule's own keys over it. */
+  snapshots?: SnapshotPolicy;
 }
 
 export interface NetworkConfig {
@@ -89,6 +94,7 @@ export interface NovaFileConfig {
   /** From [container.*] and [capsule.*] alike, in that order. */
   capsules: CapsuleConfig[];
   networks: NetworkConfig[];
+  snapshots?: SnapshotPolicy;
 }
 
 export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir: string): NovaFileConfig {
@@ -100,11 +106,13 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
     baseDir: root,
     project: doc.project,
     domain: doc.domain,
-    vms: entries(doc.vm).map(([name, vm]) => vmConfig(name, vm, resolve)),
-    capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) =>
-      capsuleConfig(name, capsule, root),
-    ),
+    vms: entries(doc.vm).map(([name, vm]) => ({ ...vmConfig(name, vm, resolve), snapshots: mergeSnapshotPolicy(doc.snapshots, vm.snapshots) })),
+    capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) => ({
+      ...capsuleConfig(name, capsule, root),
+      snapshots: mergeSnapshotPolicy(doc.snapshots, capsule.snapshots),
+    })),
     networks: entries(doc.network).map(([name, net]) => networkConfig(name, net)),
+    snapshots: doc.snapshots,
   });
 }
 

@@ -1,6 +1,7 @@
 // depends_on and health tables: the typed values a good file gives, and each bad input at
 // its line and column with a message that says what to write instead.
 import { describe, expect, it } from 'vitest';
+import { itReportsEachAtItsLine, type DiagnosticCase } from './diagnostic-cases.js';
 import { parseNovaFile } from './novafile-parser.js';
 
 const GOOD = `project = "lab"
@@ -45,7 +46,7 @@ describe('depends_on and health', () => {
     expect(vm('api')?.health?.probe).toEqual({ kind: 'http', port: 8080, path: '/healthz', status: 204 });
   });
 
-  const cases: Array<{ name: string; toml: string; line: number; column: number; key: string; message: RegExp }> = [
+  const cases: DiagnosticCase[] = [
     {
       name: 'a depends_on naming nothing',
       toml: 'project = "x"\n[capsule.web]\ncapsule = "nginx"\ndepends_on = ["dbb"]\n[capsule.db]\ncapsule = "pg"\n',
@@ -113,13 +114,5 @@ describe('depends_on and health', () => {
     },
   ];
 
-  for (const c of cases) {
-    it(`reports ${c.name} at its line`, () => {
-      const { config, diagnostics } = parseNovaFile(c.toml, 'NovaFile.toml', '/p');
-      expect(config).toBeNull();
-      expect(diagnostics).toHaveLength(1);
-      expect(diagnostics[0]).toMatchObject({ line: c.line, column: c.column, key: c.key });
-      expect(diagnostics[0]?.message).toMatch(c.message);
-    });
-  }
+  itReportsEachAtItsLine(cases);
 });

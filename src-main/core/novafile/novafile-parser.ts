@@ -234,6 +234,7 @@ const KIND_NAMES: Record<TableKind, string> = {
   cloud_init: 'cloud_init',
   vm_health: "a VM's health check",
   capsule_health: "a capsule's health check",
+  snapshots: 'snapshots',
 };
 
 function unknownKeyMessage(parent: KeyPath, key: string): string {

@@ -11,6 +11,7 @@ import { CapsuleTableSchema, capsuleShape } from './novafile-capsule-schema.js';
 import { NetworkTableSchema, networkShape } from './novafile-network-schema.js';
 import { layered, namedTables, table } from './novafile-schema-kit.js';
 import { capsuleHealthShape, vmHealthShape } from './novafile-health-schema.js';
+import { SnapshotTableSchema, snapshotShape } from './novafile-snapshot-schema.js';
 import { cloudInitShape, VmTableSchema, vmShape } from './novafile-vm-schema.js';
 
 export type { CapsuleDocument } from './novafile-capsule-schema.js';
@@ -27,6 +28,8 @@ const topShape = {
   /** Same as [container.NAME]; a name may appear under only one of the two. */
   capsule: namedTables('capsule', 'capsule', 'capsule', CapsuleTableSchema).optional(),
   network: namedTables('network', 'network', 'network', NetworkTableSchema).optional(),
+  /** Project-wide snapshot schedule and retention; a guest's own `snapshots` table overrides it. */
+  snapshots: SnapshotTableSchema.optional(),
 };
 
 export const NovaFileSchema = table(topShape, 'a NovaFile');
@@ -40,7 +43,7 @@ export function knownKeysAt(path: KeyPath): readonly string[] | undefined {
   return kind === undefined ? undefined : KEYS_BY_KIND[kind];
 }
 
-export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health';
+export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health' | 'snapshots';
 
 const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   top: Object.keys(topShape),
@@ -50,6 +53,7 @@ const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   cloud_init: Object.keys(cloudInitShape),
   vm_health: Object.keys(vmHealthShape),
   capsule_health: Object.keys(capsuleHealthShape),
+  snapshots: Object.keys(snapshotShape),
 };
 
 export function tableKindAt(path: KeyPath): TableKind | undefined {
@@ -60,6 +64,7 @@ export function tableKindAt(path: KeyPath): TableKind | undefined {
   if (path.length === 2 && group === 'network') return 'network';
   if (path.length === 3 && group === 'vm' && field === 'cloud_init') return 'cloud_init';
   if (path.length === 3 && group === 'vm' && field === 'health') return 'vm_health';
+  if ((path.length === 1 && group === 'snapshots') || (path.length === 3 && group !== 'network' && field === 'snapshots')) return 'snapshots';
   if (path.length === 3 && (group === 'container' || group === 'capsule') && field === 'health') return 'capsule_health';
   return undefined;
 }

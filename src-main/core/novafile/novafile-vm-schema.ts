@@ -6,6 +6,7 @@ import { NetworkNameSchema } from '../../../src-shared/network.js';
 import { describeValue, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
 import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
+import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
 import { AT_KEY, choiceOf, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
 
 const spec = VmCreateSpecSchema.shape;
@@ -89,6 +90,8 @@ export const vmShape = {
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
   depends_on: dependsOn.optional(),
   health: VmHealthSchema.optional(),
+  /** Overrides the project's [snapshots] keys for this VM. */
+  snapshots: SnapshotTableSchema.optional(),
 };
 
 export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NAME] with cpu = 2')
