@@ -81,6 +81,13 @@ describe('nova plan', () => {
     expect(out.stdout).toMatch(/! vm win \(vm\.win\.image\): the disk image .*missing\.qcow2 does not exist/);
   });
 
+  it("plans the product's own example on a host that lacks what it asks for: four creates, each lack blocked", async () => {
+    const out = await plan(['--json', '-f', join(import.meta.dirname, '../../../examples/dev-lab')]);
+    const parsed = ProjectPlanSchema.parse(JSON.parse(out.stdout));
+    expect(parsed.changes.map((c) => `${c.class} ${c.kind} ${c.name}`)).toEqual(['create network bridge0', 'create network nova-net', 'create vm win11', 'create capsule api']);
+    expect(parsed.blocked.map((b) => b.key)).toEqual(['network.nova-net.driver', 'vm.win11.gpu_passthrough', 'vm.win11.image']);
+  });
+
   it('refuses a file with errors, naming the line, with exit 1', async () => {
     await writeFile(join(dir, 'bad.toml'), 'project = "lab"\n[capsule.a]\ncapsule = "alpine"\ndepends_on = ["nope"]\n');
     const out = await plan(['-f', join(dir, 'bad.toml')]);
