@@ -2,7 +2,8 @@
 // network, two capsules and a direct-kernel-boot VM, brought up one resource at a time
 // with `nova run` (which marks each as the project's), then planned: no change; a capsule
 // stopped by hand is drift; a capsule's memory edited in the file restarts that capsule
-// only; a capsule added is one create, one removed one delete; --exit-code says 3 or 0.
+// only; a capsule added is one create, one removed one delete; a forward deleted and the
+// bridge removed by hand are drift; --exit-code says 3 or 0.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ const WEB = `nv9p-${RUN}-web`;
 const EXTRA = `nv9p-${RUN}-extra`;
 const VM = `nv9p-${RUN}-vm`;
 const capsules = [DB, WEB, EXTRA];
+const SUBNET = `10.96.${parseInt(RUN.slice(0, 2), 16) % 250}`;
+const FORWARD_PORT = 18000 + (parseInt(RUN.slice(2, 4), 16) % 1000);
 let dir = '';
 let helper: RunningHelper | null = null;
 let client: HelperClient;
@@ -41,7 +44,7 @@ network = "${NET}"
 function novaFile(opts: { webMemory?: string; extra?: boolean; withoutWeb?: boolean } = {}): string {
   return [
     'project = "nv9p"\n',
-    `[network.${NET}]\nsubnet = "10.96.${parseInt(RUN.slice(0, 2), 16) % 250}.1/24"\n`,
+    `[network.${NET}]\nsubnet = "${SUBNET}.1/24"\nforwards = ["${FORWARD_PORT}:${SUBNET}.10:80"]\n`,
     capsuleTable(DB),
     opts.withoutWeb ? '' : capsuleTable(WEB, opts.webMemory),
     opts.extra ? capsuleTable(EXTRA) : '',
@@ -134,7 +137,8 @@ describe('nova plan on a running project', () => {
   });
 
   it('shows a capsule stopped by hand as drift to start again (exit 3)', async () => {
-    await client.call('capsule.stop', { name: DB });
+    // sleep ignores SIGTERM as PID 1: no grace period to sit through.
+    await client.call('capsule.stop', { name: DB, timeoutSec: 0 });
     try {
       const { status, plan: p, text } = await plan();
       expect(summary(p)).toEqual([`update capsule ${DB} state:stopped->running`]);
@@ -163,5 +167,16 @@ describe('nova plan on a running project', () => {
     expect(removed.status).toBe(3);
     // Planning changed nothing: the file as it was still plans clean.
     expect((await plan()).status).toBe(0);
+  });
+
+  it('shows a forward deleted by hand, and the bridge gone from the host, as changes to restore', async () => {
+    await client.call('network.forwardRemove', { network: NET, hostPort: FORWARD_PORT });
+    const forward = await plan();
+    expect(summary(forward.plan)).toEqual([`update network ${NET} forwards:null->${FORWARD_PORT}/tcp -> ${SUBNET}.10:80`]);
+    execFileSync('ip', ['-n', NS, 'link', 'del', NET]);
+    const gone = await plan();
+    expect(gone.plan.changes).toHaveLength(1);
+    expect(gone.plan.changes[0]?.fields[0]).toEqual({ field: 'status', old: `down: bridge ${NET} is missing`, new: 'active', class: 'update', drift: true });
+    expect(gone.status).toBe(3);
   });
 });
