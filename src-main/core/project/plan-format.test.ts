@@ -53,6 +53,7 @@ describe('formatPlan', () => {
     const coloured = formatPlan(PLAN, true);
     expect(coloured).toContain('\x1b[32m+ capsule new\x1b[0m');
     expect(coloured).toContain('\x1b[31m- capsule old\x1b[0m');
-    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(formatPlan(PLAN, false));
+    const escapes = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+    expect(coloured.replace(escapes, '')).toBe(formatPlan(PLAN, false));
   });
 });
