@@ -1,5 +1,6 @@
 // The benchmark harness: each benchmark times Nova and the raw tool side by side in
 // the same run and reports the ratio of their medians against its target.
+import { createConnection } from 'node:net';
 export interface Sample {
   p50: number;
   p95: number;
@@ -93,4 +94,18 @@ export function formatResults(results: BenchResult[]): string {
 
 function fmt(v: number, unit: string): string {
   return `${v.toFixed(3)} ${unit}`.padEnd(11);
+}
+
+/** Until a unix socket accepts a connection (a helper or server just spawned), at most 10 s. */
+export async function waitForSocket(path: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = createConnection(path);
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing answered on ${path} within 10 s`);
 }

@@ -9,7 +9,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelperClient } from '../src-main/core/helper-client.js';
-import { interleaved, type Benchmark } from './bench-harness.js';
+import { interleaved, type Benchmark, waitForSocket } from './bench-harness.js';
 
 /** The echo server: a bare Node process answering each JSON line with its params. */
 const ECHO_SERVER = `
@@ -27,19 +27,6 @@ net.createServer((s) => {
   });
 }).listen(process.argv[1]);
 `;
-
-async function waitForSocket(path: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = createConnection(path);
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('helper did not start');
-}
 
 export const helperRoundTrip: Benchmark = {
   name: 'helper round trip (helper.ping)',

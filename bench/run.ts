@@ -5,11 +5,12 @@ import { capsuleStartToExit } from './capsule-start.bench.js';
 import { helperRoundTrip } from './helper-roundtrip.bench.js';
 import { networkLifecycle } from './network-lifecycle.bench.js';
 import { networkThroughput } from './network-throughput.bench.js';
+import { projectPlan } from './project-plan.bench.js';
 import { vmBootToMarker } from './vm-boot.bench.js';
 import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
 import { vmStartToQmp } from './vm-start.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, projectPlan];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

@@ -135,6 +135,8 @@ export const CapsuleSpecFieldsSchema = z.strictObject({
   address: z.string().max(64).optional(),
   /** Host ports forwarded to the capsule (needs a NAT network). */
   ports: z.array(PublishedPortSchema).max(256).default([]),
+  /** The NovaFile project that owns the capsule; absent: unmanaged. */
+  project: nameSchema('project').optional(),
 });
 
 /** What `capsule.create` takes and what a capsule record keeps: `memory` is folded into memoryBytes. */

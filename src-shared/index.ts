@@ -5,6 +5,7 @@ export * from './defaults.js';
 export * from './errors.js';
 export * from './host.js';
 export * from './novafile.js';
+export * from './project.js';
 export * from './api/define.js';
 export * from './api/app-api.js';
 export * from './api/host-api.js';

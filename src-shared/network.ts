@@ -131,6 +131,8 @@ export const NetworkSpecSchema = z.strictObject({
   /** Once set (even empty), everything else leaving the network is dropped. */
   egressAllow: z.array(EgressRuleSchema).max(256).optional(),
   forwards: z.array(ForwardSchema).max(256).default([]),
+  /** The NovaFile project that owns the network; absent: unmanaged. */
+  project: nameSchema('project').optional(),
 });
 export type NetworkSpecInput = z.input<typeof NetworkSpecSchema>;
 export type NetworkSpec = z.output<typeof NetworkSpecSchema>;
@@ -198,6 +200,8 @@ export const NetworkSchema = z.strictObject({
   attachments: z.array(AttachmentSchema),
   status: NetworkStatusSchema,
   createdAt: z.string(),
+  /** The NovaFile project that owns the network; null: unmanaged. */
+  project: z.string().nullable().default(null),
 });
 export type Network = z.infer<typeof NetworkSchema>;
 

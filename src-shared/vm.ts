@@ -20,6 +20,8 @@ export { VM_NAME_PATTERN } from './vocabulary/resource-name.js';
 /** DNS-label-like: no `/`, no `..`, no spaces, no `_`, at most 63 characters. */
 export const VmNameSchema = nameSchema('vm');
 export const SnapshotNameSchema = nameSchema('vm-snapshot');
+/** The NovaFile project that owns a resource; absent: unmanaged (made by hand, or before projects). */
+export const ProjectNameSchema = nameSchema('project');
 
 export const VM_MAX_CPUS = 256;
 const CpuCountSchema = z.number().int('a whole number of CPUs').min(1, 'a VM needs at least one CPU').max(VM_MAX_CPUS, `a VM has at most ${VM_MAX_CPUS} CPUs`);
@@ -127,6 +129,7 @@ export const VmDefinitionSchema = z.strictObject({
   template: z.boolean(),
   description: z.string().max(1024),
   createdAt: z.string(),
+  project: ProjectNameSchema.optional(),
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -168,6 +171,7 @@ export const VmCreateSpecSchema = z.strictObject({
   description: z.string().max(1024).default(''),
   /** Create from this template VM (a linked clone of its disks). */
   fromTemplate: VmNameSchema.optional(),
+  project: ProjectNameSchema.optional(),
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;

@@ -6,6 +6,7 @@ import { registerCapsuleCommand } from './commands/capsule-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
+import { registerPlanCommand } from './commands/plan-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerVmCloneCommand(program, ctx);
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
+  registerPlanCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
   registerOpCommand(program, ctx);
   registerWebCommand(program, ctx);

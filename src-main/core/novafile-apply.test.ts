@@ -106,12 +106,12 @@ describe('applyVm', () => {
     expect(f.methods()).toEqual(['network.get', 'network.create', 'vm.get', 'vm.create', 'vm.start']);
     expect(f.calls[1]?.[1]).toEqual({
       name: 'lab', type: 'bridge', profile: 'nat', uplinks: [], peers: [], forwards: [],
-      subnet: '10.230.0.1/24', dhcpRange: { start: '10.230.0.100', end: '10.230.0.150' },
+      subnet: '10.230.0.1/24', dhcpRange: { start: '10.230.0.100', end: '10.230.0.150' }, project: 'lab',
     });
     expect(f.calls[3]?.[1]).toEqual({
       name: 'web', network: { nova: 'lab' }, cpus: 2, memory: 512, kernel: '/proj/vmlinux', initrd: '/proj/initrd',
       cmdline: 'console=ttyS0', accel: 'tcg', display: 'none',
-      cloudInit: { sshAuthorizedKeys: [], hostname: 'web-1', user: 'dev', password: 'pw' },
+      cloudInit: { sshAuthorizedKeys: [], hostname: 'web-1', user: 'dev', password: 'pw' }, project: 'lab',
     });
     expect(report.actions).toEqual(['network lab: created', 'vm web: created', 'vm web: started']);
   });
@@ -180,7 +180,7 @@ describe('applyVm', () => {
   });
 
   it('maps a VM without network to no NIC', () => {
-    expect(vmCreateSpec({ name: 'x', gpuPassthrough: { kind: 'off' } })).toEqual({ name: 'x', network: 'none' });
+    expect(vmCreateSpec({ name: 'x', gpuPassthrough: { kind: 'off' }, dependsOn: [] })).toEqual({ name: 'x', network: 'none' });
   });
 });
 
@@ -198,7 +198,7 @@ describe('applyCapsule', () => {
     expect(f.calls[2]?.[1]).toEqual({ reference: 'alpine:3.20' });
     expect(f.calls[3]?.[1]).toEqual({
       name: 'api', image: 'alpine:3.20', env: {}, volumes: [], command: ['sleep', '1000'], memoryBytes: 64 * 1024 * 1024,
-      restart: { mode: 'on-failure', maxRetries: 3 },
+      restart: { mode: 'on-failure', maxRetries: 3 }, project: 'lab',
     });
     expect(report.actions).toEqual(['image alpine:3.20: pulled', 'container api: created', 'container api: started']);
   });

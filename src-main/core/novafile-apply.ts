@@ -46,7 +46,7 @@ export function novaFileLocator(file: string, text: string): Locate {
 // ---------------------------------------------------------------------------------
 // Pure mapping: NovaFile config -> helper params
 
-export function networkSpec(net: NetworkConfig, domain?: string): NetworkSpecInput {
+export function networkSpec(net: NetworkConfig, domain?: string, project?: string): NetworkSpecInput {
   const spec: NetworkSpecInput = {
     name: net.name,
     type: net.type,
@@ -64,6 +64,7 @@ export function networkSpec(net: NetworkConfig, domain?: string): NetworkSpecInp
   if (net.egressAllow.length > 0) spec.egressAllow = net.egressAllow;
   // The project's domain: guests resolve as NAME.NETWORK.<domain> instead of NAME.NETWORK.nova.
   if (domain) spec.domain = `${net.name}.${domain}`;
+  if (project !== undefined) spec.project = project;
   return spec;
 }
 
@@ -77,7 +78,8 @@ function cloudInitSpec(vm: VmConfig): CloudInitSpecIn | undefined {
   return spec;
 }
 
-export function vmCreateSpec(vm: VmConfig): VmCreateSpecIn {
+/** `project`: the NovaFile's, so the VM is known as that project's own. */
+export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   const spec: VmCreateSpecIn = { name: vm.name, network: vm.network ? { nova: vm.network } : 'none' };
   if (vm.cpu !== undefined) spec.cpus = vm.cpu;
   if (vm.memoryMiB !== undefined) spec.memory = vm.memoryMiB;
@@ -93,6 +95,7 @@ export function vmCreateSpec(vm: VmConfig): VmCreateSpecIn {
   if (vm.display !== undefined) spec.display = vm.display;
   const ci = cloudInitSpec(vm);
   if (ci) spec.cloudInit = ci;
+  if (project !== undefined) spec.project = project;
   return spec;
 }
 
@@ -149,7 +152,7 @@ export interface CapsulePlan {
   image: string;
 }
 
-export function capsuleSpec(c: CapsuleConfig, locate: Locate): CapsulePlan {
+export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string): CapsulePlan {
   const at = (key: string) => where(locate, ['container', c.name, key]);
   if (c.ports.length > 0 && c.network === undefined) {
     throw new NovaError('invalid_argument', `${at('ports')}: capsule ${c.name} publishes ports but joins no network; add network = "NAME" (a NAT network) or remove ports`);
@@ -169,6 +172,7 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate): CapsulePlan {
   if (c.memoryMiB !== undefined) spec.memoryBytes = c.memoryMiB * MEBIBYTE;
   if (c.pids !== undefined) spec.pids = c.pids;
   if (c.restart) spec.restart = c.restart;
+  if (project !== undefined) spec.project = project;
   return { spec, image: c.image.text };
 }
 
@@ -198,7 +202,7 @@ export async function applyVm(config: NovaFileConfig, name: string, opts: ApplyO
   const existing = await h.call('vm.get', { name }).catch((err: unknown) => (isNovaError(err) && err.code === 'not_found' ? null : Promise.reject(err)));
   let state = existing?.state ?? 'stopped';
   if (!existing) {
-    await wrap(vmAt(), `vm ${name}`, () => h.call('vm.create', vmCreateSpec(vm)));
+    await wrap(vmAt(), `vm ${name}`, () => h.call('vm.create', vmCreateSpec(vm, config.project)));
     act(`vm ${name}: created`);
   } else {
     const fixed = fixedDifferences(vm, existing.definition);
@@ -242,7 +246,7 @@ async function ensureNetwork(
   if (exists) {
     ctx.report.notices.push(`network ${net.name}: exists, left as it is`);
   } else {
-    await wrap(where(ctx.locate, ['network', net.name]), `network ${net.name}`, () => ctx.helper.call('network.create', networkSpec(net, config.domain)));
+    await wrap(where(ctx.locate, ['network', net.name]), `network ${net.name}`, () => ctx.helper.call('network.create', networkSpec(net, config.domain, config.project)));
     ctx.act(`network ${net.name}: created`);
   }
 }
@@ -261,7 +265,7 @@ export async function applyCapsule(config: NovaFileConfig, name: string, opts: A
   };
   const h = opts.helper;
   const at = where(locate, ['container', name]);
-  const plan = capsuleSpec(c, locate);
+  const plan = capsuleSpec(c, locate, config.project);
   if (c.network !== undefined) await ensureNetwork(config, c.network, where(locate, ['container', name, 'network']), { locate, helper: h, report, act });
   const existing = await h.call('capsule.get', { name }).catch((err: unknown) => (isNovaError(err) && err.code === 'not_found' ? null : Promise.reject(err)));
   if (!existing) {

@@ -27,3 +27,5 @@ export * from './ssh-public-key.js';
 export * from './pci-address.js';
 export * from './interface-name.js';
 export * from './vm-network-choice.js';
+export * from './duration.js';
+export * from './snapshot-schedule.js';

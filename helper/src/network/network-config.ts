@@ -51,6 +51,8 @@ export interface NetworkConfig {
   /** null: no egress policy; a list (even empty): only these leave the network. */
   egressAllow: EgressRule[] | null;
   forwards: Forward[];
+  /** The NovaFile project that owns the network; absent in records of unmanaged networks. */
+  project?: string;
 }
 
 export interface AttachmentRecord {

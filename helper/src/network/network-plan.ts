@@ -242,6 +242,7 @@ export function planNetwork(spec: NetworkSpec, ctx: PlanContext): NetworkConfig 
     overlay: spec.type === 'overlay' ? planOverlay(spec, ctx) : null,
     egressAllow: planEgress(spec.egressAllow, profile),
     forwards: planForwards(spec.forwards, planned?.cidr ?? null, subnet, profile),
+    ...(spec.project !== undefined ? { project: spec.project } : {}),
   };
 }
 

@@ -36,6 +36,7 @@ export function describeNetwork(record: NetworkRecord, observed: Observed): Netw
     attachments: record.attachments.map((a) => describeAttachment(c, a, observed.links)),
     status: networkStatus(record, observed),
     createdAt: record.createdAt,
+    project: c.project ?? null,
   };
 }
 

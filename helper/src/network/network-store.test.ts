@@ -70,7 +70,7 @@ describe('NetworkStore', () => {
         pending: 'create',
       }),
       record({ name: 'egress', subnet: '10.1.0.1/24', egressAllow: [{ destination: '192.0.2.0/24', ports: { from: 443, to: 443 }, protocol: 'tcp' }] }),
-      record({ name: 'lan0', profile: 'external', uplinks: ['eno1'] }),
+      record({ name: 'lan0', profile: 'external', uplinks: ['eno1'], project: 'lab' }),
       record(wireguardOverlay('wgl', 7)),
     ];
     for (const r of all) await store.put(r);

@@ -63,6 +63,8 @@ const NetworkConfigSchema = z.object({
   overlay: OverlaySchema.nullable(),
   egressAllow: z.array(EgressRuleSchema).nullable(),
   forwards: z.array(ForwardSchema),
+  /** Absent in records of unmanaged networks and of networks made before projects. */
+  project: z.string().optional(),
 });
 
 /** The contract's attachment without what is observed (hostname, present), plus the tap's owner. */

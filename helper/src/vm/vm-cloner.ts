@@ -49,7 +49,9 @@ export class VmCloner {
       if (source.firmware === 'uefi') {
         await copyFile(this.layout.runtimePaths(source.name).uefiVars, this.layout.runtimePaths(target).uefiVars).catch(() => undefined);
       }
-      const def: VmDefinition = { ...source, name: target, disks, template: false, createdAt: new Date().toISOString() };
+      // A clone is the caller's own VM: it does not join the source's project.
+      const { project: _sourceProject, ...unowned } = source;
+      const def: VmDefinition = { ...unowned, name: target, disks, template: false, createdAt: new Date().toISOString() };
       await this.store.saveDefinition(def);
       return def;
     } catch (err) {

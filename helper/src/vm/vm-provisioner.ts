@@ -128,6 +128,7 @@ export class VmProvisioner {
       template: false,
       description: spec.description,
       createdAt: new Date().toISOString(),
+      ...(spec.project !== undefined ? { project: spec.project } : {}),
     };
     if (def.firmware === 'uefi' && this.o.ovmfVars) await copyFile(this.o.ovmfVars, this.o.layout.runtimePaths(def.name).uefiVars);
     await store.saveDefinition(def);

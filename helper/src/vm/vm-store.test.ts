@@ -79,6 +79,14 @@ describe('VmStore', () => {
     expect(await readdir(layout.vmsDir)).toEqual([]);
   });
 
+  it("keeps a project's name on its VM; a definition without one stays unmanaged", async () => {
+    const store = new VmStore(layout);
+    await store.saveDefinition({ ...OLD_DEFINITION, name: 'web3', project: 'lab' } as never);
+    expect(await store.loadDefinition('web3')).toMatchObject({ name: 'web3', project: 'lab' });
+    await writeFile(join(layout.vmsDir, 'web1.json'), JSON.stringify(OLD_DEFINITION));
+    expect(await store.loadDefinition('web1')).not.toHaveProperty('project');
+  });
+
   it('tells a missing VM from a damaged one, and shows a damaged runtime record as none', async () => {
     const store = new VmStore(layout);
     await expect(store.loadDefinition('nope')).rejects.toMatchObject({ code: 'not_found' });

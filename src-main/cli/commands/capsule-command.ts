@@ -92,6 +92,7 @@ export function formatCapsuleDetails(c: Capsule): string {
   return [
     `name: ${c.name}`,
     `image: ${c.imageName}`,
+    `project: ${c.spec.project ?? '- (unmanaged)'}`,
     `state: ${c.state}${c.pid ? ` (pid ${c.pid})` : ''}`,
     `runtime: ${c.runtime}, root on ${c.rootfsMode === 'overlay' ? 'an overlay' : 'a copy'}`,
     `user namespace: ${c.userNamespace ? describeUserNamespace(c.userNamespace) : 'unknown (the helper does not report it)'}`,

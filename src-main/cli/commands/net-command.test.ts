@@ -10,7 +10,7 @@ const hyperv0: Network = {
   dhcpRange: { start: '192.168.220.50', end: '192.168.220.150' }, uplinks: ['enp6s0'], dns: true, domain: 'hyperv0.nova',
   driver: null, vni: null, peers: [], egressAllow: null, forwards: [],
   attachments: [{ resource: 'web', kind: 'veth', hostIfname: 'nva1234', mac: '02:11:22:33:44:55', address: null, netns: 'web', guestIfname: 'eth0', hostname: 'web.hyperv0.nova', present: true }],
-  status: { state: 'degraded', reasons: ['uplink enp6s0 is missing'] }, createdAt: '2026-01-01T00:00:00.000Z',
+  status: { state: 'degraded', reasons: ['uplink enp6s0 is missing'] }, createdAt: '2026-01-01T00:00:00.000Z', project: null,
 };
 
 async function run(argv: string[], answer: (method: string, params: unknown) => unknown) {

@@ -113,6 +113,7 @@ export function formatNetworkList(networks: readonly Network[]): string {
 export function formatNetwork(n: Network): string {
   const lines = [
     `Name:      ${n.name}`,
+    `Project:   ${n.project ?? '- (unmanaged)'}`,
     `Profile:   ${n.type === 'overlay' ? `overlay (${n.driver}, VNI ${n.vni})` : 'bridge'} ${n.profile}`,
     `State:     ${stateText(n)}`,
     `Bridge:    ${n.bridge}`,

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { CapsuleSpecFieldsSchema, PublishedPortSchema, RestartPolicySchema } from '../../../src-shared/capsule.js';
 import { parseEnvName, parseVolume } from '../../../src-shared/vocabulary/index.js';
 import { AT_KEY, expected, layered, list, parsedString, table } from './novafile-schema-kit.js';
+import { CapsuleHealthSchema, dependsOn } from './novafile-health-schema.js';
+import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
 import { networkReference } from './novafile-vm-schema.js';
 
 const spec = CapsuleSpecFieldsSchema.shape;
@@ -50,6 +52,11 @@ export const capsuleShape = {
   restart: layered(RestartPolicySchema, 'a restart policy such as "on-failure:3"', { text: true }).optional(),
   workdir: layered(spec.workdir.unwrap(), 'an absolute path such as "/srv/app"').optional(),
   user: layered(spec.user.unwrap(), 'a user such as "1000:1000"').optional(),
+  /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
+  depends_on: dependsOn.optional(),
+  health: CapsuleHealthSchema.optional(),
+  /** Overrides the project's [snapshots] keys for this capsule. */
+  snapshots: SnapshotTableSchema.optional(),
 };
 
 export const CapsuleTableSchema = table(capsuleShape, 'a table of capsule settings, e.g. [container.NAME] with capsule = "ubuntu:22.04"');

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { PublishedPort, RestartPolicy, Volume } from '../../../src-shared/capsule.js';
 import { defaultNetworkProfile, type DhcpRange, type EgressRule, type Forward, type NetworkProfile, type NetworkType, type Peer } from '../../../src-shared/network.js';
 import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageReference, type Subnet } from '../../../src-shared/vocabulary/index.js';
+import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
+import { mergeSnapshotPolicy, type SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
@@ -36,6 +38,10 @@ export interface VmConfig {
   network?: string;
   gpuPassthrough: GpuPassthrough;
   cloudInit?: CloudInitConfig;
+  dependsOn: Dependency[];
+  health?: HealthCheck;
+  /** The project's [snapshots] with this VM's own keys over it. */
+  snapshots?: SnapshotPolicy;
 }
 
 export interface CapsuleConfig {
@@ -53,6 +59,10 @@ export interface CapsuleConfig {
   restart?: RestartPolicy;
   workdir?: string;
   user?: string;
+  dependsOn: Dependency[];
+  health?: HealthCheck;
+  /** The project's [snapshots] with this capsule's own keys over it. */
+  snapshots?: SnapshotPolicy;
 }
 
 export interface NetworkConfig {
@@ -84,6 +94,7 @@ export interface NovaFileConfig {
   /** From [container.*] and [capsule.*] alike, in that order. */
   capsules: CapsuleConfig[];
   networks: NetworkConfig[];
+  snapshots?: SnapshotPolicy;
 }
 
 export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir: string): NovaFileConfig {
@@ -95,11 +106,13 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
     baseDir: root,
     project: doc.project,
     domain: doc.domain,
-    vms: entries(doc.vm).map(([name, vm]) => vmConfig(name, vm, resolve)),
-    capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) =>
-      capsuleConfig(name, capsule, root),
-    ),
+    vms: entries(doc.vm).map(([name, vm]) => ({ ...vmConfig(name, vm, resolve), snapshots: mergeSnapshotPolicy(doc.snapshots, vm.snapshots) })),
+    capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) => ({
+      ...capsuleConfig(name, capsule, root),
+      snapshots: mergeSnapshotPolicy(doc.snapshots, capsule.snapshots),
+    })),
     networks: entries(doc.network).map(([name, net]) => networkConfig(name, net)),
+    snapshots: doc.snapshots,
   });
 }
 
@@ -127,6 +140,8 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
       sshAuthorizedKeys: cloudInit.ssh_authorized_keys ?? [],
       hostname: cloudInit.hostname,
     },
+    dependsOn: vm.depends_on ?? [],
+    health: vm.health,
   };
 }
 
@@ -146,6 +161,8 @@ function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): Ca
     restart: capsule.restart,
     workdir: capsule.workdir,
     user: capsule.user,
+    dependsOn: capsule.depends_on ?? [],
+    health: capsule.health,
   };
 }
 

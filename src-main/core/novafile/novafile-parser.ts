@@ -12,6 +12,7 @@ import {
   type NovaFileValidation,
 } from '../../../src-shared/index.js';
 import { closestMatch } from './did-you-mean.js';
+import { checkDependencies } from './novafile-dependencies.js';
 import { buildNovaFileConfig, type NovaFileConfig } from './novafile-config.js';
 import { findRedefinition, indexKeyPositions, type KeyPath, type KeyPositions } from './novafile-positions.js';
 import { checkReferences, isTable, type NovaFileProblem } from './novafile-references.js';
@@ -137,6 +138,7 @@ function analyze(source: string, fileName: string, baseDir?: string): Analysis {
   const problems = [
     ...(result.success ? [] : result.error.issues.flatMap((issue) => schemaProblems(issue, raw))),
     ...checkReferences(raw, positions),
+    ...checkDependencies(raw),
   ];
   const diagnostics = placeAll(problems, fileName, positions);
   const config =
@@ -230,6 +232,9 @@ const KIND_NAMES: Record<TableKind, string> = {
   capsule: 'a capsule',
   network: 'a network',
   cloud_init: 'cloud_init',
+  vm_health: "a VM's health check",
+  capsule_health: "a capsule's health check",
+  snapshots: 'snapshots',
 };
 
 function unknownKeyMessage(parent: KeyPath, key: string): string {

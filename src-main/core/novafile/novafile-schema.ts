@@ -10,6 +10,8 @@ import type { KeyPath } from './novafile-positions.js';
 import { CapsuleTableSchema, capsuleShape } from './novafile-capsule-schema.js';
 import { NetworkTableSchema, networkShape } from './novafile-network-schema.js';
 import { layered, namedTables, table } from './novafile-schema-kit.js';
+import { capsuleHealthShape, vmHealthShape } from './novafile-health-schema.js';
+import { SnapshotTableSchema, snapshotShape } from './novafile-snapshot-schema.js';
 import { cloudInitShape, VmTableSchema, vmShape } from './novafile-vm-schema.js';
 
 export type { CapsuleDocument } from './novafile-capsule-schema.js';
@@ -26,6 +28,8 @@ const topShape = {
   /** Same as [container.NAME]; a name may appear under only one of the two. */
   capsule: namedTables('capsule', 'capsule', 'capsule', CapsuleTableSchema).optional(),
   network: namedTables('network', 'network', 'network', NetworkTableSchema).optional(),
+  /** Project-wide snapshot schedule and retention; a guest's own `snapshots` table overrides it. */
+  snapshots: SnapshotTableSchema.optional(),
 };
 
 export const NovaFileSchema = table(topShape, 'a NovaFile');
@@ -39,7 +43,7 @@ export function knownKeysAt(path: KeyPath): readonly string[] | undefined {
   return kind === undefined ? undefined : KEYS_BY_KIND[kind];
 }
 
-export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init';
+export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health' | 'snapshots';
 
 const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   top: Object.keys(topShape),
@@ -47,6 +51,9 @@ const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   capsule: Object.keys(capsuleShape),
   network: Object.keys(networkShape),
   cloud_init: Object.keys(cloudInitShape),
+  vm_health: Object.keys(vmHealthShape),
+  capsule_health: Object.keys(capsuleHealthShape),
+  snapshots: Object.keys(snapshotShape),
 };
 
 export function tableKindAt(path: KeyPath): TableKind | undefined {
@@ -56,6 +63,9 @@ export function tableKindAt(path: KeyPath): TableKind | undefined {
   if (path.length === 2 && (group === 'container' || group === 'capsule')) return 'capsule';
   if (path.length === 2 && group === 'network') return 'network';
   if (path.length === 3 && group === 'vm' && field === 'cloud_init') return 'cloud_init';
+  if (path.length === 3 && group === 'vm' && field === 'health') return 'vm_health';
+  if ((path.length === 1 && group === 'snapshots') || (path.length === 3 && group !== 'network' && field === 'snapshots')) return 'snapshots';
+  if (path.length === 3 && (group === 'container' || group === 'capsule') && field === 'health') return 'capsule_health';
   return undefined;
 }
 

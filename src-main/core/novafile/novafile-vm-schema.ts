@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { NetworkNameSchema } from '../../../src-shared/network.js';
 import { describeValue, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
+import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
+import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
 import { AT_KEY, choiceOf, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
 
 const spec = VmCreateSpecSchema.shape;
@@ -85,6 +87,11 @@ export const vmShape = {
   network: networkReference.optional(),
   gpu_passthrough: gpuPassthrough.optional(),
   cloud_init: table(cloudInitShape, 'a table of cloud-init settings, e.g. cloud_init = { user = "dev" }').optional(),
+  /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
+  depends_on: dependsOn.optional(),
+  health: VmHealthSchema.optional(),
+  /** Overrides the project's [snapshots] keys for this VM. */
+  snapshots: SnapshotTableSchema.optional(),
 };
 
 export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NAME] with cpu = 2')

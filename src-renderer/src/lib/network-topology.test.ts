@@ -27,6 +27,7 @@ function network(name: string, over: Partial<Network> = {}): Network {
     attachments: [],
     status: { state: 'active', reasons: [] },
     createdAt: '2026-01-01T00:00:00.000Z',
+    project: null,
     ...over,
   };
 }

@@ -1,0 +1,70 @@
+// The one table of what a change to each field of a resource costs, decided from what
+// the engine can do today: vm.update rewrites a stopped VM's definition (so a running VM
+// restarts for it); a capsule's config.json, cgroup limits and network join are rebuilt
+// at each start from its record, while its image is its writable layer's base; a
+// network's forwards and peers are edited live, everything else is fixed at create.
+import type { FieldChange, ProjectResourceKind } from '../../../src-shared/project.js';
+
+export type FieldClass = FieldChange['class'];
+
+export const FIELD_CLASSES = {
+  vm: {
+    /** A stopped, crashed or paused guest is started or resumed. */
+    state: 'update',
+    cpus: 'restart',
+    memory: 'restart',
+    accel: 'restart',
+    cmdline: 'restart',
+    network: 'restart',
+    display: 'restart',
+    cloud_init: 'restart',
+    machine: 'replace',
+    firmware: 'replace',
+    kernel: 'replace',
+    initrd: 'replace',
+    iso: 'replace',
+  },
+  capsule: {
+    state: 'update',
+    command: 'restart',
+    env: 'restart',
+    volumes: 'restart',
+    network: 'restart',
+    ports: 'restart',
+    cpus: 'restart',
+    memory: 'restart',
+    pids: 'restart',
+    restart: 'restart',
+    workdir: 'restart',
+    user: 'restart',
+    image: 'replace',
+  },
+  network: {
+    /** The helper's recovery puts back a missing bridge, rules or dnsmasq. */
+    status: 'update',
+    forwards: 'update',
+    peers: 'update',
+    type: 'replace',
+    profile: 'replace',
+    subnet: 'replace',
+    dhcp_range: 'replace',
+    interfaces: 'replace',
+    dns: 'replace',
+    domain: 'replace',
+    driver: 'replace',
+    vni: 'replace',
+    listen_port: 'replace',
+    egress_allow: 'replace',
+  },
+} as const satisfies Record<ProjectResourceKind, Record<string, FieldClass>>;
+
+export type FieldOf<K extends ProjectResourceKind> = keyof (typeof FIELD_CLASSES)[K] & string;
+
+/**
+ * The class of a field's change on a resource that is (or is not) running: a change that
+ * needs a restart is made in place when the guest is not running, since nothing stops.
+ */
+export function fieldClass<K extends ProjectResourceKind>(kind: K, field: FieldOf<K>, running: boolean): FieldClass {
+  const cls = (FIELD_CLASSES[kind] as Record<string, FieldClass>)[field] ?? 'replace';
+  return cls === 'restart' && !running ? 'update' : cls;
+}

@@ -1,0 +1,42 @@
+// Health checks and start-up dependencies of guests, as a NovaFile declares them and as
+// `nova up` and `nova ps` will use them: what to probe, how often, and what a guest waits
+// for before it starts. Pure data and zod, shared by every process.
+import { z } from 'zod';
+import { PortNumberSchema } from './vocabulary/port.js';
+
+/** What a dependent waits for: started (default), healthy (its check passes) or completed (exited 0). */
+export const DependencyConditionSchema = z.enum(['started', 'healthy', 'completed']);
+export type DependencyCondition = z.infer<typeof DependencyConditionSchema>;
+
+export interface Dependency {
+  /** A VM or capsule of the same project. */
+  name: string;
+  condition: DependencyCondition;
+}
+
+export const HttpStatusSchema = z.number().int().min(100, 'an HTTP status is from 100 to 599').max(599, 'an HTTP status is from 100 to 599');
+
+export const HealthProbeSchema = z.discriminatedUnion('kind', [
+  /** A command run inside a capsule; healthy when it exits 0. */
+  z.strictObject({ kind: z.literal('exec'), command: z.array(z.string()).min(1) }),
+  /** A TCP connection to this port of the guest's address. */
+  z.strictObject({ kind: z.literal('tcp'), port: PortNumberSchema }),
+  /** An HTTP GET of `path` on this port of the guest's address, answered with `status`. */
+  z.strictObject({ kind: z.literal('http'), port: PortNumberSchema, path: z.string().startsWith('/'), status: HttpStatusSchema }),
+  /** VMs: a line of the serial console matching this regular expression. */
+  z.strictObject({ kind: z.literal('serial'), pattern: z.string().min(1) }),
+]);
+export type HealthProbe = z.infer<typeof HealthProbeSchema>;
+
+export const HEALTH_DEFAULTS = { intervalMs: 10_000, timeoutMs: 5_000, retries: 3, startPeriodMs: 0 } as const;
+
+export const HealthCheckSchema = z.strictObject({
+  probe: HealthProbeSchema,
+  intervalMs: z.number().int().positive(),
+  timeoutMs: z.number().int().positive(),
+  /** Failures in a row before the guest counts as unhealthy. */
+  retries: z.number().int().min(1).max(100),
+  /** Failures during this time after a start do not count. */
+  startPeriodMs: z.number().int().nonnegative(),
+});
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
