@@ -9,7 +9,6 @@ import { EventHub } from '../core/event-hub.js';
 import { HelperClient } from '../core/helper-client.js';
 import { ensureHelper } from '../core/helper-launcher.js';
 import { NovaApiHandlers } from '../core/nova-api-handlers.js';
-import { MetricsHistory } from '../core/metrics-history.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { consoleWindowOpen, cspFor, startConsoleProxy } from './console-window.js';
 import { bindIpc } from './ipc-bridge.js';
@@ -44,15 +43,12 @@ if (!app.requestSingleInstanceLock()) {
     const helper = new HelperClient({ socketPath, reconnect: true });
     helper.start();
     const events = new EventHub(helper);
-    const metrics = new MetricsHistory();
-    const unfollow = metrics.follow(events);
     const consoles = await startConsoleProxy(helper).catch(() => null);
     serveRenderer(join(here, '../renderer'), cspFor(consoles));
     const handlers = new NovaApiHandlers({
       helper,
       mode: 'electron',
       version: NOVA_VERSION,
-      metrics,
       consoleEndpoint: consoles ? () => ({ base: consoles.server.base, token: consoles.token }) : undefined,
     });
     const unbind = bindIpc(handlers, events, () => win);
@@ -62,7 +58,6 @@ if (!app.requestSingleInstanceLock()) {
     });
     app.on('window-all-closed', () => {
       unbind();
-      unfollow();
       void consoles?.close();
       events.dispose();
       helper.close();

@@ -6,7 +6,6 @@ import { ConsoleProxy, helperConsoleDeps } from '../../core/console-proxy.js';
 import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
-import { MetricsHistory } from '../../core/metrics-history.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
 import { bundledHelperScript, type CliContext } from '../cli-context.js';
@@ -36,9 +35,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
       helper.start();
       const events = new EventHub(helper);
-      const metrics = new MetricsHistory();
-      const unfollow = metrics.follow(events);
-      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, metrics });
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
       const consoles = new ConsoleProxy(helperConsoleDeps(helper));
       const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles });
       const url = await server.listen();
@@ -49,7 +46,6 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       });
       consoles.close();
       await server.close();
-      unfollow();
       events.dispose();
       helper.close();
     });

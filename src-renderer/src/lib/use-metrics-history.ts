@@ -1,12 +1,12 @@
-// A VM's metrics history for one range, from main's memory (`vm.metricsHistory`).
+// A VM's metrics history for one range, from the helper's store (`vm.metricsHistory`).
 // Each `vm.metricsSampled` of this VM is a signal to refetch: every time for the last
-// minute, at most every 10 s for the hour and every minute for the day.
+// minute, at most every 10 s for the hour, every minute for the day, every 10 min beyond.
 import { useEffect, useState } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { MetricsHistory, MetricsRange } from '../../../src-shared/api/metrics-api.js';
 import { useServices } from '../app/services.js';
 
-const REFETCH_EVERY_MS: Record<MetricsRange, number> = { '1m': 0, '1h': 10_000, '1d': 60_000 };
+const REFETCH_EVERY_MS: Record<MetricsRange, number> = { '1m': 0, '1h': 10_000, '1d': 60_000, '7d': 600_000, '30d': 600_000 };
 
 export function useMetricsHistory(name: string, range: MetricsRange): { history: MetricsHistory | null; error: ErrorShape | null } {
   const { client } = useServices();

@@ -1,5 +1,5 @@
 // Live graphs of one VM: CPU, memory, disk and network over the last minute, hour or
-// day, from main's metrics history.
+// day, 7 or 30 days, from the helper's metrics history.
 import { useState } from 'react';
 import type { MetricsPoint, MetricsRange } from '../../../../src-shared/api/metrics-api.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
@@ -11,6 +11,8 @@ const RANGES: Array<{ id: MetricsRange; label: string }> = [
   { id: '1m', label: '1 min' },
   { id: '1h', label: '1 hour' },
   { id: '1d', label: '1 day' },
+  { id: '7d', label: '7 days' },
+  { id: '30d', label: '30 days' },
 ];
 
 const CHARTS: Array<MetricChartDef<MetricsPoint>> = [
@@ -23,6 +25,7 @@ const CHARTS: Array<MetricChartDef<MetricsPoint>> = [
 function timeTick(range: MetricsRange) {
   return (t: number) => {
     const d = new Date(t);
+    if (range === '7d' || range === '30d') return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
     return range === '1m' ? d.toLocaleTimeString([], { minute: '2-digit', second: '2-digit' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   };
 }

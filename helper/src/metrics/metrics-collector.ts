@@ -1,0 +1,98 @@
+// The one metrics pipeline: every second it samples the host and each running capsule
+// (cgroup and veth counters), takes each VM's sample from the VM manager's own 1 Hz
+// sampling (which also feeds the live `vm.metricsSampled` events), turns counters into
+// rates and records a point per series in the MetricsStore. A slow source skips its own
+// turns and never delays another's; a failed read skips one point, never the pipeline.
+import type { CapsuleMetrics } from '../../../src-shared/capsule.js';
+import type { MetricsResource } from '../../../src-shared/api/metrics-api.js';
+import type { VmMetrics } from '../../../src-shared/vm.js';
+import { CounterRates } from './counter-rates.js';
+import type { HostCounters } from './host-sampler.js';
+import type { MetricsStore } from './metrics-store.js';
+
+export interface CollectorSources {
+  host(): Promise<HostCounters>;
+  /** Names of the capsules running now. */
+  runningCapsules(): Promise<string[]>;
+  capsuleMetrics(name: string): Promise<CapsuleMetrics>;
+  /** Every VM and capsule that exists, so the history of deleted ones is dropped. */
+  existing(): Promise<MetricsResource[]>;
+}
+
+export const HOST: MetricsResource = { kind: 'host', name: 'host' };
+/** How often series of deleted resources are looked for, in ticks. */
+const PRUNE_EVERY_TICKS = 600;
+
+export class MetricsCollector {
+  private readonly rates = new CounterRates();
+  private readonly inFlight = new Set<string>();
+  private ticks = 0;
+
+  constructor(
+    private readonly store: MetricsStore,
+    private readonly sources: CollectorSources,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records one VM sample (from VmManager.startSampling). */
+  recordVm(m: VmMetrics): void {
+    const at = Date.parse(m.sampledAt);
+    if (!Number.isFinite(at)) return;
+    const [rd, wr, rx, tx] = this.rates.rates(`vm/${m.name}`, at, [m.diskReadBytes, m.diskWriteBytes, m.netRxBytes, m.netTxBytes]);
+    this.store.record({ kind: 'vm', name: m.name }, at, [m.cpuPercent, m.rssBytes, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+  }
+
+  /** Samples the host and capsules every `intervalMs`; returns a stop function. */
+  start(intervalMs = 1000): () => void {
+    void this.prune();
+    const timer = setInterval(() => void this.tick(), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** One round: the host and every running capsule, each unless its previous read is still out. */
+  async tick(): Promise<void> {
+    if (++this.ticks % PRUNE_EVERY_TICKS === 0) void this.once('prune', () => this.prune());
+    const jobs = [this.once('host', () => this.sampleHost())];
+    const capsules = await this.sources.runningCapsules().catch(() => []);
+    for (const name of capsules) jobs.push(this.once(`capsule/${name}`, () => this.sampleCapsule(name)));
+    await Promise.all(jobs);
+  }
+
+  private async once(key: string, job: () => Promise<void>): Promise<void> {
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    try {
+      await job();
+    } catch {
+      // One missed point; the next tick tries again.
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async sampleHost(): Promise<void> {
+    const c = await this.sources.host();
+    const at = this.now();
+    const [busy, total, rd, wr, rx, tx] = this.rates.rates('host', at, [c.cpuBusyTicks, c.cpuTotalTicks, c.diskReadBytes, c.diskWriteBytes, c.netRxBytes, c.netTxBytes]);
+    const cpu = total ? ((busy ?? 0) / total) * 100 : 0;
+    this.store.record(HOST, at, [cpu, c.memoryUsedBytes, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+  }
+
+  private async sampleCapsule(name: string): Promise<void> {
+    const m = await this.sources.capsuleMetrics(name);
+    const at = this.now();
+    const [cpuNs, rd, wr, rx, tx] = this.rates.rates(`capsule/${name}`, at, [m.cpuUsageNs ?? 0, m.ioReadBytes ?? 0, m.ioWriteBytes ?? 0, m.netRxBytes ?? 0, m.netTxBytes ?? 0]);
+    // Nanoseconds of CPU per second, as a percentage of one core (as `top` and the VM graphs count).
+    this.store.record({ kind: 'capsule', name }, at, [(cpuNs ?? 0) / 1e7, m.memoryBytes ?? 0, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+  }
+
+  /** Drops the history of VMs and capsules that no longer exist. */
+  private async prune(): Promise<void> {
+    const existing = await this.sources.existing();
+    const keep = new Set(existing.map((r) => `${r.kind}/${r.name}`));
+    for (const ref of this.store.stored()) if (ref.kind !== 'host' && !keep.has(`${ref.kind}/${ref.name}`)) this.store.forget(ref);
+    keep.add('host');
+    this.rates.retain(keep);
+  }
+}
