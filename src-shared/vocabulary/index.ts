@@ -5,6 +5,7 @@
 export * from './parsed.js';
 export * from './syntax-schema.js';
 export * from './size.js';
+export * from './duration.js';
 export * from './resource-name.js';
 export * from './port.js';
 export * from './port-mapping.js';
