@@ -6,6 +6,7 @@ import { ConsoleProxy, helperConsoleDeps } from '../../core/console-proxy.js';
 import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
+import { readMetricsSnapshot, renderOpenMetrics } from '../../core/open-metrics.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
 import { bundledHelperScript, type CliContext } from '../cli-context.js';
@@ -37,7 +38,8 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const events = new EventHub(helper);
       const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
       const consoles = new ConsoleProxy(helperConsoleDeps(helper));
-      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles });
+      const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
+      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles, openMetrics });
       const url = await server.listen();
       ctx.io.stdout(`Nova web UI: ${url}\n`);
       await new Promise<void>((resolve) => {
