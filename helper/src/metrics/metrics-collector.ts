@@ -6,6 +6,7 @@
 import type { CapsuleMetrics } from '../../../src-shared/capsule.js';
 import type { MetricsResource } from '../../../src-shared/api/metrics-api.js';
 import type { VmMetrics } from '../../../src-shared/vm.js';
+import { alignedTicker } from './aligned-ticker.js';
 import { CounterRates } from './counter-rates.js';
 import type { HostCounters } from './host-sampler.js';
 import type { MetricsStore } from './metrics-store.js';
@@ -45,17 +46,18 @@ export class MetricsCollector {
   /** Samples the host and capsules every `intervalMs`; returns a stop function. */
   start(intervalMs = 1000): () => void {
     void this.prune();
-    const timer = setInterval(() => void this.tick(), intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return alignedTicker(intervalMs, (second) => void this.tick(second));
   }
 
-  /** One round: the host and every running capsule, each unless its previous read is still out. */
-  async tick(): Promise<void> {
+  /**
+   * One round: the host and every running capsule, each unless its previous read is still
+   * out. Points are filed under the round's second (`slotMs`), however long a read takes.
+   */
+  async tick(slotMs = this.now()): Promise<void> {
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) void this.once('prune', () => this.prune());
-    const jobs = [this.once('host', () => this.sampleHost())];
+    const jobs = [this.once('host', () => this.sampleHost(slotMs))];
     const capsules = await this.sources.runningCapsules().catch(() => []);
-    for (const name of capsules) jobs.push(this.once(`capsule/${name}`, () => this.sampleCapsule(name)));
+    for (const name of capsules) jobs.push(this.once(`capsule/${name}`, () => this.sampleCapsule(name, slotMs)));
     await Promise.all(jobs);
   }
 
@@ -71,20 +73,20 @@ export class MetricsCollector {
     }
   }
 
-  private async sampleHost(): Promise<void> {
+  private async sampleHost(slotMs: number): Promise<void> {
     const c = await this.sources.host();
     const at = this.now();
     const [busy, total, rd, wr, rx, tx] = this.rates.rates('host', at, [c.cpuBusyTicks, c.cpuTotalTicks, c.diskReadBytes, c.diskWriteBytes, c.netRxBytes, c.netTxBytes]);
     const cpu = total ? ((busy ?? 0) / total) * 100 : 0;
-    this.store.record(HOST, at, [cpu, c.memoryUsedBytes, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+    this.store.record(HOST, slotMs, [cpu, c.memoryUsedBytes, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
   }
 
-  private async sampleCapsule(name: string): Promise<void> {
+  private async sampleCapsule(name: string, slotMs: number): Promise<void> {
     const m = await this.sources.capsuleMetrics(name);
     const at = this.now();
     const [cpuNs, rd, wr, rx, tx] = this.rates.rates(`capsule/${name}`, at, [m.cpuUsageNs ?? 0, m.ioReadBytes ?? 0, m.ioWriteBytes ?? 0, m.netRxBytes ?? 0, m.netTxBytes ?? 0]);
     // Nanoseconds of CPU per second, as a percentage of one core (as `top` and the VM graphs count).
-    this.store.record({ kind: 'capsule', name }, at, [(cpuNs ?? 0) / 1e7, m.memoryBytes ?? 0, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+    this.store.record({ kind: 'capsule', name }, slotMs, [(cpuNs ?? 0) / 1e7, m.memoryBytes ?? 0, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
   }
 
   /** Drops the history of VMs and capsules that no longer exist. */
