@@ -12,7 +12,7 @@ import { HelperClient } from '../src-main/core/helper-client.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from '../helper/system-tests/fixtures/capsule-harness.js';
 import { waitForSocket } from '../helper/system-tests/helper-harness.js';
 import { summarize, type Benchmark, type BenchResult } from './bench-harness.js';
-import { pidsMentioning, sleep } from './vm-bench-fixture.js';
+import { killMentioning, sleep } from './vm-bench-fixture.js';
 
 const NETNS = 'nv13m-bench';
 const GUESTS = 10;
@@ -127,13 +127,7 @@ async function measure(): Promise<Measured> {
     client.close();
     child.kill('SIGTERM');
     await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10_000)]);
-    for (const p of await pidsMentioning(dir)) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    await killMentioning(dir);
     await log.close();
     await removeHelperCapsuleState(dir, capsules);
     execFileSync('ip', ['netns', 'del', NETNS]);
