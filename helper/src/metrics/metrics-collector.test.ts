@@ -60,4 +60,22 @@ describe('MetricsCollector', () => {
     expect(store.query({ kind: 'vm', name: 'web' }, '1m', T0 + 1000).points.at(-1)).toMatchObject({ cpuPercent: 12.5, rssBytes: 1e8, diskReadBps: 1e6 });
     store.close();
   });
+
+  it('drops the history of a deleted guest within a minute of ticks, and keeps the host\'s', async () => {
+    const store = new MetricsStore(dir);
+    store.record({ kind: 'vm', name: 'gone' }, T0, [1, 1, 0, 0, 0, 0]);
+    store.record({ kind: 'capsule', name: 'kept' }, T0, [1, 1, 0, 0, 0, 0]);
+    let now = T0 + 1000;
+    const collector = new MetricsCollector(
+      store,
+      { host: async () => ({ cpuBusyTicks: 0, cpuTotalTicks: 0, memoryUsedBytes: 1, diskReadBytes: 0, diskWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 }), runningCapsules: async () => [], capsuleMetrics: async () => Promise.reject(new Error('unused')), existing: async () => [{ kind: 'capsule', name: 'kept' }] },
+      () => now,
+    );
+    for (let i = 0; i < 60; i++, now += 1000) await collector.tick(now);
+    expect(store.stored().sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { kind: 'host', name: 'host' },
+      { kind: 'capsule', name: 'kept' },
+    ]);
+    store.close();
+  });
 });

@@ -21,8 +21,8 @@ export interface CollectorSources {
 }
 
 export const HOST: MetricsResource = { kind: 'host', name: 'host' };
-/** How often series of deleted resources are looked for, in ticks. */
-const PRUNE_EVERY_TICKS = 600;
+/** How often series of deleted resources are looked for, in ticks: a name reused within a minute may show the end of its predecessor's history. */
+const PRUNE_EVERY_TICKS = 60;
 
 export class MetricsCollector {
   private readonly rates = new CounterRates();
@@ -54,8 +54,8 @@ export class MetricsCollector {
    * out. Points are filed under the round's second (`slotMs`), however long a read takes.
    */
   async tick(slotMs = this.now()): Promise<void> {
-    if (++this.ticks % PRUNE_EVERY_TICKS === 0) void this.once('prune', () => this.prune());
     const jobs = [this.once('host', () => this.sampleHost(slotMs))];
+    if (++this.ticks % PRUNE_EVERY_TICKS === 0) jobs.push(this.once('prune', () => this.prune()));
     const capsules = await this.sources.runningCapsules().catch(() => []);
     for (const name of capsules) jobs.push(this.once(`capsule/${name}`, () => this.sampleCapsule(name, slotMs)));
     await Promise.all(jobs);
