@@ -7,14 +7,17 @@
 export function alignedTicker(intervalMs: number, fn: (startMs: number) => void, offsetMs = 50, now: () => number = Date.now): () => void {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let last = -Infinity;
   const schedule = () => {
     const t = now();
-    const next = (Math.floor((t - offsetMs) / intervalMs) + 1) * intervalMs;
+    // A timer may fire a millisecond early: never name the same interval twice.
+    const next = Math.max((Math.floor((t - offsetMs) / intervalMs) + 1) * intervalMs, last + intervalMs);
     timer = setTimeout(() => {
       if (stopped) return;
+      last = next;
       fn(next);
       schedule();
-    }, next + offsetMs - t);
+    }, Math.max(0, next + offsetMs - t));
     timer.unref();
   };
   schedule();

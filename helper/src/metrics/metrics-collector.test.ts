@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +76,17 @@ describe('MetricsCollector', () => {
       { kind: 'host', name: 'host' },
       { kind: 'capsule', name: 'kept' },
     ]);
+    store.close();
+  });
+
+  it('loses a point, never throws, when a series file cannot be opened (a planted link)', async () => {
+    symlinkSync('/etc/passwd', join(dir, 'vm.web.rrd'));
+    symlinkSync('/etc/passwd', join(dir, 'host.rrd'));
+    const store = new MetricsStore(dir);
+    const collector = new MetricsCollector(store, { host: async () => ({ cpuBusyTicks: 0, cpuTotalTicks: 0, memoryUsedBytes: 1, diskReadBytes: 0, diskWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 }), runningCapsules: async () => [], capsuleMetrics: async () => Promise.reject(new Error('unused')), existing: async () => [] });
+    expect(() => collector.recordVm({ name: 'web', sampledAt: new Date(T0).toISOString(), cpuPercent: 1, rssBytes: 1, diskReadBytes: 0, diskWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 })).not.toThrow();
+    await expect(collector.tick(T0)).resolves.toBeUndefined();
+    expect(readFileSync('/etc/passwd', 'utf8')).toMatch(/^root:/);
     store.close();
   });
 });

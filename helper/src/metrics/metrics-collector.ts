@@ -35,12 +35,19 @@ export class MetricsCollector {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records one VM sample (from VmManager.startSampling). */
+  /**
+   * Records one VM sample (from VmManager.startSampling). Never throws: a store that cannot
+   * write (a full disk, a file that cannot be opened) costs a point, not the sampler or the helper.
+   */
   recordVm(m: VmMetrics): void {
     const at = Date.parse(m.sampledAt);
     if (!Number.isFinite(at)) return;
     const [rd, wr, rx, tx] = this.rates.rates(`vm/${m.name}`, at, [m.diskReadBytes, m.diskWriteBytes, m.netRxBytes, m.netTxBytes]);
-    this.store.record({ kind: 'vm', name: m.name }, at, [m.cpuPercent, m.rssBytes, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+    try {
+      this.store.record({ kind: 'vm', name: m.name }, at, [m.cpuPercent, m.rssBytes, rd ?? 0, wr ?? 0, rx ?? 0, tx ?? 0]);
+    } catch {
+      // One missed point; the next sample tries again.
+    }
   }
 
   /** Samples the host and capsules every `intervalMs`; returns a stop function. */
