@@ -3,6 +3,7 @@ import { formatResults, type BenchResult, type Benchmark } from './bench-harness
 import { capsuleParallelStart } from './capsule-parallel.bench.js';
 import { capsuleStartToExit } from './capsule-start.bench.js';
 import { helperRoundTrip } from './helper-roundtrip.bench.js';
+import { metricsBudgetCpu, metricsBudgetDisk } from './metrics-budget.bench.js';
 import { networkLifecycle } from './network-lifecycle.bench.js';
 import { networkThroughput } from './network-throughput.bench.js';
 import { projectPlan } from './project-plan.bench.js';
@@ -10,7 +11,7 @@ import { vmBootToMarker } from './vm-boot.bench.js';
 import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
 import { vmStartToQmp } from './vm-start.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, projectPlan];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

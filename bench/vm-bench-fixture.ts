@@ -120,3 +120,14 @@ export async function pidsMentioning(text: string): Promise<number[]> {
   }
   return out;
 }
+
+/** SIGKILLs what a benchmark left behind: every process whose command line mentions `text` (its temp dir). */
+export async function killMentioning(text: string): Promise<void> {
+  for (const p of await pidsMentioning(text)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}

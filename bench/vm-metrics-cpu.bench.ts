@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HelperClient } from '../src-main/core/helper-client.js';
 import { summarize, type Benchmark } from './bench-harness.js';
-import { pidsMentioning, sleep } from './vm-bench-fixture.js';
+import { killMentioning, sleep } from './vm-bench-fixture.js';
 
 const NETNS = 'nvb-cpu';
 const VMS = 10;
@@ -90,13 +90,7 @@ export const helperMetricsCpu: Benchmark = {
       client.close();
       child.kill('SIGTERM');
       await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10_000)]);
-      for (const p of await pidsMentioning(dir)) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
+      await killMentioning(dir);
       await log.close();
       execFileSync('ip', ['netns', 'del', NETNS]);
       await rm(dir, { recursive: true, force: true });

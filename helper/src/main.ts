@@ -16,6 +16,8 @@ import { capsuleHandlers } from './methods/capsule-methods.js';
 import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
+import { metricsHandlers } from './methods/metrics-methods.js';
+import { startMetricsPipeline } from './metrics/metrics-pipeline.js';
 import { networkHandlers } from './methods/network-methods.js';
 import { operationHandlers } from './methods/operation-methods.js';
 import { OPERATION_RECORD, OperationManager } from './operations/operation-manager.js';
@@ -158,7 +160,11 @@ async function main(): Promise<number> {
   await vms.init();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.capsules.recover();
-  const stopSampling = vms.startSampling((metrics) => emit({ name: 'vm.metricsSampled', payload: metrics }));
+  const metrics = startMetricsPipeline({ stateDir, vms, capsules: capsuleEngine.capsules, logger: logger.child({ component: 'metrics' }) });
+  const stopSampling = vms.startSampling((sample) => {
+    emit({ name: 'vm.metricsSampled', payload: sample });
+    metrics.recordVm(sample);
+  });
 
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
@@ -173,6 +179,7 @@ async function main(): Promise<number> {
     ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
     ...eventHandlers(),
+    ...metricsHandlers({ store: metrics.store, vms, capsules: capsuleEngine.capsules }),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {
@@ -197,6 +204,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   stopSampling();
+  metrics.stop();
   // Work under way is cancelled and cleaned up rather than left half-made.
   await operations.cancelAll();
   await server.close();

@@ -8,6 +8,7 @@ import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
 import { registerPlanCommand } from './commands/plan-command.js';
 import { registerRunCommand } from './commands/run-command.js';
+import { registerStatsCommand } from './commands/stats-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerPlanCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
   registerOpCommand(program, ctx);
+  registerStatsCommand(program, ctx);
   registerWebCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.

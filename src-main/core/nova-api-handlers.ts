@@ -18,7 +18,6 @@ import {
   type ResultOf,
 } from '../../src-shared/index.js';
 import type { HelperClient } from './helper-client.js';
-import { MetricsHistory } from './metrics-history.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
 
@@ -29,8 +28,6 @@ export interface NovaApiDeps {
   helper: HelperClient;
   mode: AppInfo['mode'];
   version: string;
-  /** Serves vm.metricsHistory; without it every history is empty. */
-  metrics?: MetricsHistory;
   /** Where console WebSockets go when not to the page's own origin (Electron's proxy). */
   consoleEndpoint?: () => { base: string; token: string };
   /** Serves vm.openViewer and vm.viewerSupport; by default asks this helper, in main's own session. */
@@ -60,7 +57,6 @@ export class NovaApiHandlers {
         helper: { socket: deps.helper.socketPath, connected: deps.helper.isConnected },
       }),
       'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
-      'vm.metricsHistory': async ({ name, range }) => (deps.metrics ?? new MetricsHistory()).query(name, range),
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
       'vm.viewerSupport': async () => viewer.support(),
       'vm.openViewer': async ({ name }) => viewer.open(name),

@@ -8,6 +8,8 @@ import { NOVAFILE_TEXT_MAX_CHARS, WEB_API_PROTOCOL, WEB_MAX_MESSAGE_BYTES, WEB_S
 import { EventHub } from './event-hub.js';
 import { HelperClient } from './helper-client.js';
 import { NovaApiHandlers } from './nova-api-handlers.js';
+import { parseOpenMetrics } from './open-metrics-parser.js';
+import { OPENMETRICS_CONTENT_TYPE, renderOpenMetrics } from './open-metrics.js';
 import { WebServer } from './web-server.js';
 
 let dir = '';
@@ -27,7 +29,14 @@ beforeAll(async () => {
   await symlink(join(dir, 'secret.txt'), join(renderer, 'assets/escape.txt'));
   helper = new HelperClient({ socketPath: join(dir, 'nothing.sock'), reconnect: false, connectWaitMs: 100 });
   hub = new EventHub(helper);
-  server = new WebServer(new NovaApiHandlers({ helper, mode: 'web', version: '9.9.9' }), hub, { rendererDir: renderer, port: 0 });
+  server = new WebServer(new NovaApiHandlers({ helper, mode: 'web', version: '9.9.9' }), hub, {
+    rendererDir: renderer,
+    port: 0,
+    openMetrics: async () => {
+      const point = { t: Date.now(), cpuPercent: 12.5, rssBytes: 1024, diskReadBps: 0, diskWriteBps: 0, netRxBps: 0, netTxBps: 0 };
+      return renderOpenMetrics({ host: point, vms: [{ name: 'web', point }], capsules: [] });
+    },
+  });
   await server.listen();
   port = Number(new URL(server.origin).port);
 });
@@ -103,6 +112,34 @@ describe('web mode HTTP', () => {
     expect((await get('/../secret.txt')).status).toBe(404);
     expect((await get('/%2e%2e/secret.txt')).status).toBe(404);
     expect((await get('/assets/escape.txt')).status).toBe(404);
+  });
+});
+
+describe('web mode /metrics', () => {
+  it('answers a scraper that sends the token as a Bearer header with OpenMetrics text', async () => {
+    const r = await get('/metrics', { Authorization: `Bearer ${server.token}` });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe(OPENMETRICS_CONTENT_TYPE);
+    expect(parseOpenMetrics(r.body).get('nova_vm_cpu_percent')?.samples).toEqual([{ name: 'nova_vm_cpu_percent', labels: { name: 'web' }, value: 12.5 }]);
+  });
+
+  it('is 401 without the token, with a wrong one, or with the token anywhere but the header', async () => {
+    for (const [path, headers] of [
+      ['/metrics', {}],
+      ['/metrics', { Authorization: 'Bearer wrong' }],
+      ['/metrics', { Authorization: server.token }],
+      [`/metrics?token=${server.token}`, {}],
+      ['/metrics', { Cookie: `token=${server.token}` }],
+    ] as const) {
+      const r = await get(path, headers);
+      expect(r.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+      expect(r.headers['www-authenticate']).toBe('Bearer realm="nova"');
+      expect(r.body).not.toContain('nova_');
+    }
+  });
+
+  it('refuses a foreign Host even with the token', async () => {
+    expect((await get('/metrics', { Host: `evil.example:${port}`, Authorization: `Bearer ${server.token}` })).status).toBe(421);
   });
 });
 

@@ -3,8 +3,9 @@
 // the page keeps it in its own origin's storage and offers it as a subprotocol
 // (src-shared/wire/web-protocol.ts). Nothing that grants access lives in a cookie, since
 // browsers send 127.0.0.1's cookies to every port of it, other users' servers included.
-// The HTTP side serves the renderer's files alone: the app's code, as installed and
-// readable by every local user, and no data. Host and Origin are checked to stop DNS
+// The HTTP side serves the renderer's files, the app's code as installed and readable by
+// every local user, and one resource with data: /metrics (OpenMetrics for Prometheus),
+// which takes the token as `Authorization: Bearer`, the header scrapers send. Host and Origin are checked to stop DNS
 // rebinding and cross-site pages; no CORS headers are ever sent.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -24,6 +25,7 @@ import {
 import type { ConsoleProxy } from './console-proxy.js';
 import type { EventHub } from './event-hub.js';
 import type { NovaApiHandlers } from './nova-api-handlers.js';
+import { OPENMETRICS_CONTENT_TYPE } from './open-metrics.js';
 
 const EVENTS_SUBSCRIBE = 'events.subscribe';
 
@@ -50,7 +52,11 @@ export interface WebServerOptions {
   token?: string;
   /** Console WebSockets (`/nova-console/...`), behind the same token, Host and Origin checks. */
   consoles?: ConsoleProxy;
+  /** The OpenMetrics text served at /metrics; without it /metrics is not found. */
+  openMetrics?: () => Promise<string>;
 }
+
+export const METRICS_PATH = '/metrics';
 
 export class WebServer {
   readonly token: string;
@@ -125,8 +131,25 @@ export class WebServer {
     res.setHeader('Cache-Control', 'no-store');
     if (!this.hostAllowed(req)) return deny(res, 421, 'Misdirected request: Nova answers only on 127.0.0.1');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed');
+    if (pathOf(req) === METRICS_PATH && this.options.openMetrics) return this.serveMetrics(req, res, this.options.openMetrics);
     // `?token=` is the page's to read and keep; the files themselves are not secret.
     await this.serveFile(new URL(req.url ?? '/', this.origin).pathname, res);
+  }
+
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse, render: () => Promise<string>): Promise<void> {
+    const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    if (!this.tokenMatches(auth?.[1] ?? null)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="nova"');
+      return deny(res, 401, 'Unauthorized: send the web token as "Authorization: Bearer TOKEN"');
+    }
+    let text: string;
+    try {
+      text = await render();
+    } catch (err) {
+      return deny(res, 503, `Metrics unavailable: ${(err as Error).message}`);
+    }
+    res.writeHead(200, { 'Content-Type': OPENMETRICS_CONTENT_TYPE });
+    res.end(req.method === 'HEAD' ? undefined : text);
   }
 
   private async serveFile(pathname: string, res: ServerResponse): Promise<void> {

@@ -8,7 +8,6 @@ import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../sr
 import { EventHub } from '../core/event-hub.js';
 import { HelperClient } from '../core/helper-client.js';
 import { ensureHelper } from '../core/helper-launcher.js';
-import { MetricsHistory } from '../core/metrics-history.js';
 import { NovaApiHandlers } from '../core/nova-api-handlers.js';
 import { DesktopNotifier } from '../desktop/desktop-notifier.js';
 import { TrayHostWatch } from '../desktop/tray-host-watch.js';
@@ -30,14 +29,11 @@ async function startServices(): Promise<DesktopServices> {
   const helper = new HelperClient({ socketPath, reconnect: true });
   helper.start();
   const events = new EventHub(helper);
-  const metrics = new MetricsHistory();
-  const unfollow = metrics.follow(events);
   const consoles = await startConsoleProxy(helper).catch(() => null);
   const handlers = new NovaApiHandlers({
     helper,
     mode: 'electron',
     version: NOVA_VERSION,
-    metrics,
     consoleEndpoint: consoles ? () => ({ base: consoles.server.base, token: consoles.token }) : undefined,
   });
   return {
@@ -45,7 +41,6 @@ async function startServices(): Promise<DesktopServices> {
     events,
     csp: cspFor(consoles),
     close: () => {
-      unfollow();
       void consoles?.close();
       events.dispose();
       helper.close();

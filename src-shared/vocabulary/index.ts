@@ -5,6 +5,7 @@
 export * from './parsed.js';
 export * from './syntax-schema.js';
 export * from './size.js';
+export * from './duration.js';
 export * from './resource-name.js';
 export * from './port.js';
 export * from './port-mapping.js';
@@ -27,5 +28,4 @@ export * from './ssh-public-key.js';
 export * from './pci-address.js';
 export * from './interface-name.js';
 export * from './vm-network-choice.js';
-export * from './duration.js';
 export * from './snapshot-schedule.js';

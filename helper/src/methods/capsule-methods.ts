@@ -15,8 +15,9 @@ import type { ImageStore } from '../capsule/image-store.js';
 import type { TerminalServer } from '../capsule/terminal-server.js';
 import { callerOf, type PathGuard } from '../vm/path-guard.js';
 import type { HelperHandlers } from './handler-table.js';
+import type { MetricsMethodName } from './metrics-methods.js';
 
-export type CapsuleMethodName = Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>;
+export type CapsuleMethodName = Exclude<Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>, MetricsMethodName>;
 export type CapsuleHandlers = Pick<HelperHandlers, CapsuleMethodName>;
 
 export interface CapsuleMethodDeps {

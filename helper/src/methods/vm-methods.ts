@@ -6,8 +6,9 @@
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import type { HelperHandlers } from './handler-table.js';
+import type { MetricsMethodName } from './metrics-methods.js';
 
-export type VmMethodName = Extract<HelperMethodName, `vm.${string}` | `image.${string}`>;
+export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName>;
 export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {

@@ -3,6 +3,7 @@
 // VM is sampled at 1 Hz, each on its own; a sample is cheap (two small reads, one QMP call).
 import { readFile } from 'node:fs/promises';
 import type { VmMetrics } from '../../../src-shared/vm.js';
+import { alignedTicker } from '../metrics/aligned-ticker.js';
 import type { QmpBlockStats } from './qmp-client.js';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux x86
@@ -64,11 +65,12 @@ export interface Sampled {
 
 /**
  * Samples every VM `vms()` gives every `intervalMs`, each on its own: a VM whose monitor
- * is slow or silent skips its own turns and never delays another's. Returns a stop function.
+ * is slow or silent skips its own turns and never delays another's. Ticks follow the wall
+ * clock's seconds, so each sample lands in its own second of the metrics store. Returns a stop function.
  */
 export function sampleEach(vms: () => Iterable<Sampled>, onSample: (m: VmMetrics) => void, intervalMs: number): () => void {
   const inFlight = new Set<string>();
-  const timer = setInterval(() => {
+  return alignedTicker(intervalMs, () => {
     for (const vm of vms()) {
       if (inFlight.has(vm.name)) continue;
       inFlight.add(vm.name);
@@ -77,7 +79,5 @@ export function sampleEach(vms: () => Iterable<Sampled>, onSample: (m: VmMetrics
         .then(onSample, () => undefined)
         .finally(() => inFlight.delete(vm.name));
     }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  });
 }

@@ -6,7 +6,7 @@ import { ConsoleProxy, helperConsoleDeps } from '../../core/console-proxy.js';
 import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
-import { MetricsHistory } from '../../core/metrics-history.js';
+import { readMetricsSnapshot, renderOpenMetrics } from '../../core/open-metrics.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
 import { bundledHelperScript, type CliContext } from '../cli-context.js';
@@ -36,11 +36,10 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
       helper.start();
       const events = new EventHub(helper);
-      const metrics = new MetricsHistory();
-      const unfollow = metrics.follow(events);
-      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, metrics });
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
       const consoles = new ConsoleProxy(helperConsoleDeps(helper));
-      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles });
+      const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
+      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles, openMetrics });
       const url = await server.listen();
       ctx.io.stdout(`Nova web UI: ${url}\n`);
       await new Promise<void>((resolve) => {
@@ -49,7 +48,6 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       });
       consoles.close();
       await server.close();
-      unfollow();
       events.dispose();
       helper.close();
     });

@@ -3,10 +3,10 @@
 // names a depends_on may list, and cycles, span tables: novafile-dependencies.ts.
 import { z } from 'zod';
 import { DependencyConditionSchema, HEALTH_DEFAULTS, HttpStatusSchema, type Dependency, type HealthCheck, type HealthProbe } from '../../../src-shared/health.js';
-import { describeValue, parseDuration, PortNumberSchema } from '../../../src-shared/vocabulary/index.js';
+import { describeValue, parseWaitDuration, PortNumberSchema } from '../../../src-shared/vocabulary/index.js';
 import { AT_KEY, choiceOf, expected, layered, list, parsedString, table, text } from './novafile-schema-kit.js';
 
-const duration = (example: string) => parsedString(`a duration such as "${example}"`, parseDuration);
+const duration = (example: string) => parsedString(`a duration such as "${example}"`, parseWaitDuration);
 const port = layered(PortNumberSchema, 'a port from 1 to 65535');
 
 const httpProbe = table(

@@ -95,7 +95,7 @@ describe('depends_on and health', () => {
     {
       name: 'a duration without a unit',
       toml: 'project = "x"\n[capsule.db]\ncapsule = "pg"\nhealth.exec = ["true"]\nhealth.interval = "10"\n',
-      line: 5, column: 19, key: 'capsule.db.health.interval', message: /"10" has no unit; write it as "500ms", "10s"/,
+      line: 5, column: 19, key: 'capsule.db.health.interval', message: /"10" has no unit; write a number with a unit/,
     },
     {
       name: 'a serial pattern that is not a regular expression',

@@ -1,14 +1,17 @@
-// A VM's metrics history for one range, from main's memory (`vm.metricsHistory`).
-// Each `vm.metricsSampled` of this VM is a signal to refetch: every time for the last
-// minute, at most every 10 s for the hour and every minute for the day.
+// A VM's or a capsule's metrics history for one range, from the helper's store. For a VM,
+// each `vm.metricsSampled` of it is a signal to refetch: every time for the last minute,
+// at most every 10 s for the hour, every minute for the day, every 10 min beyond; capsules
+// have no 1 Hz event, so theirs is refetched on a timer at the same pace (2 s at least).
 import { useEffect, useState } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { MetricsHistory, MetricsRange } from '../../../src-shared/api/metrics-api.js';
 import { useServices } from '../app/services.js';
 
-const REFETCH_EVERY_MS: Record<MetricsRange, number> = { '1m': 0, '1h': 10_000, '1d': 60_000 };
+const REFETCH_EVERY_MS: Record<MetricsRange, number> = { '1m': 0, '1h': 10_000, '1d': 60_000, '7d': 600_000, '30d': 600_000 };
 
-export function useMetricsHistory(name: string, range: MetricsRange): { history: MetricsHistory | null; error: ErrorShape | null } {
+const CAPSULE_MIN_REFETCH_MS = 2_000;
+
+export function useMetricsHistory(name: string, range: MetricsRange, kind: 'vm' | 'capsule' = 'vm'): { history: MetricsHistory | null; error: ErrorShape | null } {
   const { client } = useServices();
   const [history, setHistory] = useState<MetricsHistory | null>(null);
   const [error, setError] = useState<ErrorShape | null>(null);
@@ -21,7 +24,7 @@ export function useMetricsHistory(name: string, range: MetricsRange): { history:
       if (inFlight) return;
       inFlight = true;
       last = Date.now();
-      client.call('vm.metricsHistory', { name, range }).then(
+      client.call(kind === 'vm' ? 'vm.metricsHistory' : 'capsule.metricsHistory', { name, range }).then(
         (h) => {
           inFlight = false;
           if (stale) return;
@@ -36,14 +39,20 @@ export function useMetricsHistory(name: string, range: MetricsRange): { history:
     };
     setHistory(null);
     fetchNow();
-    const off = client.on('vm.metricsSampled', (m) => {
-      if (m.name === name && Date.now() - last >= REFETCH_EVERY_MS[range]) fetchNow();
-    });
+    let off: () => void;
+    if (kind === 'vm') {
+      off = client.on('vm.metricsSampled', (m) => {
+        if (m.name === name && Date.now() - last >= REFETCH_EVERY_MS[range]) fetchNow();
+      });
+    } else {
+      const timer = setInterval(fetchNow, Math.max(CAPSULE_MIN_REFETCH_MS, REFETCH_EVERY_MS[range]));
+      off = () => clearInterval(timer);
+    }
     return () => {
       stale = true;
       off();
     };
-  }, [client, name, range]);
+  }, [client, name, range, kind]);
 
   return { history, error };
 }

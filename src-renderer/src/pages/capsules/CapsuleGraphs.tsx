@@ -1,47 +1,53 @@
-// Live graphs of one capsule: CPU, memory, processes and block IO from its cgroup,
-// sampled by the section's store every few seconds while the section is open (the last
-// ten minutes).
+// Graphs of one capsule: CPU, memory, block IO and network from the helper's metrics
+// history (1 min to 30 days, kept across restarts), and the process count from the
+// section's live cgroup samples, taken every few seconds while the section is open.
+import { useState } from 'react';
 import { useStore } from 'zustand';
+import type { MetricsPoint, MetricsRange } from '../../../../src-shared/api/metrics-api.js';
 import type { Capsule } from '../../../../src-shared/capsule.js';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { CPU_DOMAIN, MetricChart, type MetricChartDef } from '../../components/MetricChart.js';
+import { MetricsRangePicker, rangeTick } from '../../components/MetricsRangePicker.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
+import { useMetricsHistory } from '../../lib/use-metrics-history.js';
 import { formatBytes, formatRate } from '../../lib/vm-format.js';
 import { CAPSULE_SAMPLE_SECONDS, type CapsulePoint } from '../../stores/capsule-store.js';
 import { useCapsuleStore } from './capsule-context.js';
 
-const CHARTS: Array<MetricChartDef<CapsulePoint>> = [
+const HISTORY_CHARTS: Array<MetricChartDef<MetricsPoint>> = [
   { id: 'cpu', title: 'CPU', series: [{ key: 'cpuPercent', label: 'CPU' }], format: (v) => `${v.toFixed(0)}%` },
-  { id: 'memory', title: 'Memory', series: [{ key: 'memoryBytes', label: 'Memory' }], format: formatBytes },
-  { id: 'pids', title: 'Processes', series: [{ key: 'pids', label: 'Processes' }], format: (v) => v.toFixed(0) },
-  { id: 'io', title: 'Block IO', series: [{ key: 'ioReadBps', label: 'Read' }, { key: 'ioWriteBps', label: 'Write' }], format: formatRate },
+  { id: 'memory', title: 'Memory', series: [{ key: 'rssBytes', label: 'Memory' }], format: formatBytes },
+  { id: 'io', title: 'Block IO', series: [{ key: 'diskReadBps', label: 'Read' }, { key: 'diskWriteBps', label: 'Write' }], format: formatRate },
+  { id: 'network', title: 'Network', series: [{ key: 'netRxBps', label: 'Received' }, { key: 'netTxBps', label: 'Sent' }], format: formatRate },
 ];
 
-const tick = (t: number) => new Date(t).toLocaleTimeString([], { minute: '2-digit', second: '2-digit' });
+const PIDS_CHART: MetricChartDef<CapsulePoint> = { id: 'pids', title: 'Processes', series: [{ key: 'pids', label: 'Processes' }], format: (v) => v.toFixed(0) };
+
+const liveTick = (t: number) => new Date(t).toLocaleTimeString([], { minute: '2-digit', second: '2-digit' });
 
 export function CapsuleGraphs({ capsule }: { capsule: Capsule }) {
   const store = useCapsuleStore();
-  const points = useStore(store, (s) => s.live[capsule.name]) ?? [];
+  const [range, setRange] = useState<MetricsRange>('1m');
+  const { history, error } = useMetricsHistory(capsule.name, range, 'capsule');
+  const points = history?.points ?? [];
+  const live = useStore(store, (s) => s.live[capsule.name]) ?? [];
   const limit = capsule.spec.memoryBytes;
   return (
     <div className="vm-graphs">
+      <MetricsRangePicker range={range} onChange={setRange} />
       <p className="muted">
-        Sampled every {CAPSULE_SAMPLE_SECONDS} s while this page is open
+        Sampled every second by the helper; processes every {CAPSULE_SAMPLE_SECONDS} s while this page is open
         {capsule.spec.cpus ? `; limited to ${capsule.spec.cpus} CPU` : ''}
         {limit ? `, ${formatBytes(limit)} of memory` : ''}
         {capsule.spec.pids ? `, ${capsule.spec.pids} processes` : ''}.
       </p>
+      {error && <ErrorPanel context="Could not read the metrics history" error={error} />}
       {!isCapsuleLive(capsule.state) && points.length === 0 && <p className="muted">The capsule is not running: graphs fill in once it runs.</p>}
       <div className="vm-graphs__grid">
-        {CHARTS.map((chart) => (
-          <MetricChart
-            key={chart.id}
-            chart={chart}
-            points={points}
-            tick={tick}
-            allowDecimals={chart.id !== 'pids'}
-            yDomain={chart.id === 'cpu' ? CPU_DOMAIN : chart.id === 'memory' && limit ? [0, limit] : undefined}
-          />
+        {HISTORY_CHARTS.map((chart) => (
+          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : chart.id === 'memory' && limit ? [0, limit] : undefined} />
         ))}
+        <MetricChart chart={PIDS_CHART} points={live} tick={liveTick} allowDecimals={false} />
       </div>
     </div>
   );

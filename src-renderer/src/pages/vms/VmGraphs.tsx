@@ -1,17 +1,12 @@
 // Live graphs of one VM: CPU, memory, disk and network over the last minute, hour or
-// day, from main's metrics history.
+// day, 7 or 30 days, from the helper's metrics history.
 import { useState } from 'react';
 import type { MetricsPoint, MetricsRange } from '../../../../src-shared/api/metrics-api.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { MetricsRangePicker, rangeTick } from '../../components/MetricsRangePicker.js';
 import { CPU_DOMAIN, MetricChart, type MetricChartDef } from '../../components/MetricChart.js';
 import { formatBytes, formatRate } from '../../lib/vm-format.js';
 import { useMetricsHistory } from '../../lib/use-metrics-history.js';
-
-const RANGES: Array<{ id: MetricsRange; label: string }> = [
-  { id: '1m', label: '1 min' },
-  { id: '1h', label: '1 hour' },
-  { id: '1d', label: '1 day' },
-];
 
 const CHARTS: Array<MetricChartDef<MetricsPoint>> = [
   { id: 'cpu', title: 'CPU', series: [{ key: 'cpuPercent', label: 'CPU' }], format: (v) => `${v.toFixed(0)}%` },
@@ -20,31 +15,18 @@ const CHARTS: Array<MetricChartDef<MetricsPoint>> = [
   { id: 'network', title: 'Network', series: [{ key: 'netRxBps', label: 'Received' }, { key: 'netTxBps', label: 'Sent' }], format: formatRate },
 ];
 
-function timeTick(range: MetricsRange) {
-  return (t: number) => {
-    const d = new Date(t);
-    return range === '1m' ? d.toLocaleTimeString([], { minute: '2-digit', second: '2-digit' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  };
-}
-
 export function VmGraphs({ name, running }: { name: string; running: boolean }) {
   const [range, setRange] = useState<MetricsRange>('1m');
   const { history, error } = useMetricsHistory(name, range);
   const points = history?.points ?? [];
   return (
     <div className="vm-graphs">
-      <div className="vm-segmented" role="radiogroup" aria-label="Time range">
-        {RANGES.map((r) => (
-          <button key={r.id} type="button" role="radio" aria-checked={range === r.id} className={`vm-segmented__item${range === r.id ? ' vm-segmented__item--on' : ''}`} onClick={() => setRange(r.id)}>
-            {r.label}
-          </button>
-        ))}
-      </div>
+      <MetricsRangePicker range={range} onChange={setRange} />
       {error && <ErrorPanel context="Could not read the metrics history" error={error} />}
       {!running && points.length === 0 && <p className="muted">The VM is not running: graphs fill in once it runs.</p>}
       <div className="vm-graphs__grid">
         {CHARTS.map((chart) => (
-          <MetricChart key={chart.id} chart={chart} points={points} tick={timeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : undefined} />
+          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : undefined} />
         ))}
       </div>
     </div>
