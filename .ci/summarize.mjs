@@ -25,8 +25,13 @@ for (const suite of ['unit', 'system']) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  // A test file that failed to load has no tests but still failed.
-  failed += (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  // A file that failed outside its tests (it did not load, or a beforeAll threw and its
+  // tests were skipped) still failed, although no test in it did.
+  for (const t of r.testResults ?? []) {
+    if (t.status !== 'failed' || (t.assertionResults ?? []).some((a) => a.status === 'failed')) continue;
+    console.log(`${suite}: ${t.name}: ${String(t.message || 'failed outside its tests').split('\n')[0]}`);
+    failed++;
+  }
   if (r.numTotalTests === 0) {
     console.log(`${suite}: ran no tests`);
     failed++;

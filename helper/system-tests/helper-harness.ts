@@ -69,9 +69,17 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // A helper that dies on its own (not stopped or killed by the test) says why on the
+  // test's stderr, since its state dir and logs are removed with the test.
+  let expectedExit = false;
+  child.once('exit', (code, signal) => {
+    if (expectedExit) return;
+    process.stderr.write(`\n[helper ${child.pid} in ${dir} exited by itself: code ${code}, signal ${signal}]\n${output.split('\n').slice(-40).join('\n')}\n`);
+  });
   try {
     await waitForSocket(socketPath);
   } catch (err) {
+    expectedExit = true;
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output}`);
   }
@@ -82,6 +90,7 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
     process: child,
     logs: () => output,
     stop: async () => {
+      expectedExit = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const code = await exited;
@@ -89,6 +98,7 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
       return code;
     },
     kill: async (signal = 'SIGKILL') => {
+      expectedExit = true;
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },

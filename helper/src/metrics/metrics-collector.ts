@@ -52,7 +52,7 @@ export class MetricsCollector {
 
   /** Samples the host and capsules every `intervalMs`; returns a stop function. */
   start(intervalMs = 1000): () => void {
-    void this.prune();
+    void this.once('prune', () => this.prune());
     return alignedTicker(intervalMs, (second) => void this.tick(second));
   }
 
