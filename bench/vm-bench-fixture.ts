@@ -2,13 +2,14 @@
 // the raw QEMU argv for the same definition, QMP-ready and serial-marker probes that
 // the raw runs use, and a teardown that kills every QEMU started under the dir.
 import { spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../helper/src/util/logger.js';
 import { OperationManager } from '../helper/src/operations/operation-manager.js';
-import { buildQemuArgv } from '../helper/src/vm/qemu-argv.js';
+import { buildQemuArgv, passedFiles, type PassedFile } from '../helper/src/vm/qemu-argv.js';
 import { VmLayout } from '../helper/src/vm/vm-layout.js';
 import { VmManager } from '../helper/src/vm/vm-manager.js';
 import type { VmDefinition } from '../src-shared/vm.js';
@@ -56,12 +57,21 @@ export async function vmBenchRun(allowedRoots: string[]): Promise<VmBenchRun> {
 }
 
 /** The argv Nova would use for `def`, pointed at the raw layout's paths. */
-export async function rawArgv(run: VmBenchRun, def: VmDefinition): Promise<{ argv: string[]; qmpSocket: string; serialLog: string }> {
+/** A file QEMU gets as a descriptor: the benchmark VMs have no backing files. */
+function pathOf(def: VmDefinition, f: PassedFile): string {
+  const path = f.disk === 'iso' ? def.iso : f.disk === 'kernel' ? def.kernel?.kernel : f.disk === 'initrd' ? def.kernel?.initrd : f.level === 0 ? def.disks.find((d) => d.id === f.disk)?.path : undefined;
+  if (!path) throw new Error(`the benchmark VM has no file for ${f.node}`);
+  return path;
+}
+
+/** The same command line Nova runs, with the same files opened and handed over as its fds 3, 4, ... */
+export async function rawArgv(run: VmBenchRun, def: VmDefinition): Promise<{ argv: string[]; files: Array<{ path: string; readOnly: boolean }>; qmpSocket: string; serialLog: string }> {
   const paths = run.rawLayout.runtimePaths(def.name);
   await mkdir(run.rawLayout.vmRunDir(def.name), { recursive: true });
   await mkdir(run.rawLayout.vmDir(def.name), { recursive: true });
   const argv = buildQemuArgv({ qemuBinary: 'qemu-system-x86_64', def, accel: 'tcg', paths, vncWebsocketPort: null, ovmfCode: null });
-  return { argv, qmpSocket: paths.qmpSocket, serialLog: paths.serialLog };
+  const files = passedFiles(def).map((f) => ({ path: pathOf(def, f), readOnly: f.readOnly }));
+  return { argv, files, qmpSocket: paths.qmpSocket, serialLog: paths.serialLog };
 }
 
 export interface RawQemu {
@@ -69,8 +79,14 @@ export interface RawQemu {
   kill: () => Promise<void>;
 }
 
-export function spawnRaw(argv: string[]): RawQemu {
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
+export function spawnRaw(argv: string[], files: ReadonlyArray<{ path: string; readOnly: boolean }> = []): RawQemu {
+  const fds = files.map((f) => openSync(f.path, f.readOnly ? constants.O_RDONLY : constants.O_RDWR));
+  let child;
+  try {
+    child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'ignore', ...fds] });
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     pid: child.pid ?? 0,

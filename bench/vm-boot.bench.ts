@@ -38,7 +38,7 @@ export const vmBootToMarker: Benchmark = {
       };
       const direct = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();
-        const q = spawnRaw(raw.argv);
+        const q = spawnRaw(raw.argv, raw.files);
         await waitForText(raw.serialLog, GUEST_READY_MARKER);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         await q.kill();

@@ -26,7 +26,7 @@ export const vmStartToQmp: Benchmark = {
       };
       const direct = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();
-        const q = spawnRaw(raw.argv);
+        const q = spawnRaw(raw.argv, raw.files);
         await waitQmpReady(raw.qmpSocket);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         await q.kill();
