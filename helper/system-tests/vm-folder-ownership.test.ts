@@ -5,7 +5,6 @@
 // and the helper opens none of them (strace). QEMU runs as the caller for a VM with a
 // disk Nova made, as root for root, and a VM holding a file the caller cannot read is
 // refused with that path named, never run as root on their behalf.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callAsNobody, callAsRoot, effectiveUid, NOBODY, runAsNobody } from './fixtures/as-nobody.js';
 import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { waitForLogText } from './fixtures/guest-serial.js';
-import { waitFor } from './fixtures/wait-for.js';
+import { traceSyscalls } from './fixtures/syscall-trace.js';
 import { startHelperForNobody } from './fixtures/nobody-vm-helper.js';
 import { makeTestDir, removeTestDir, type RunningHelper } from './helper-harness.js';
 import { pidsMentioning } from './network-harness.js';
@@ -80,20 +79,16 @@ async function plantAsNobody(target: string, link: string): Promise<boolean> {
   return (await runAsNobody(['ln', '-sfn', target, link])).exitCode === 0;
 }
 
-/** Every file the helper and its children open (with the path each descriptor resolved to) while `work` runs. */
+/** Every file the helper and its children open or chown (each descriptor with the path it resolved to) while `work` runs. */
 async function openedDuring(work: () => Promise<void>): Promise<string> {
   const out = join(dir, `strace-${randomBytes(3).toString('hex')}.txt`);
-  const strace = spawn('strace', ['-f', '-y', '-qq', '-o', out, '-e', 'trace=openat,openat2,chown,fchown,fchownat,lchown', '-p', String(helper.process.pid)], { stdio: 'ignore' });
-  const exited = new Promise((r) => strace.once('exit', r));
+  const trace = await traceSyscalls(helper.process.pid!, ['openat', 'openat2', 'chown', 'fchown', 'fchownat', 'lchown'], out);
   try {
-    await waitFor(async () => (await stat(out).catch(() => null)) !== null, 10_000, 'strace to attach');
     await work();
   } finally {
-    strace.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (strace.exitCode === null) strace.kill('SIGKILL');
+    await trace.stop();
   }
-  return readFile(out, 'utf8');
+  return (await trace.calls()).map((c) => c.line).join('\n');
 }
 
 beforeAll(async () => {
