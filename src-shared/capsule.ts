@@ -2,6 +2,7 @@
 // the create spec the user writes, the capsule record the helper reports, and the image
 // records. Pure zod so the renderer, main and the helper validate the same shapes.
 import { z } from 'zod';
+import { GuestHealthSchema, HealthCheckSchema } from './health.js';
 import { NetworkNameSchema } from './network.js';
 import { parseCapsuleUser } from './vocabulary/capsule-user.js';
 import { parseDnsName } from './vocabulary/dns-name.js';
@@ -137,6 +138,8 @@ export const CapsuleSpecFieldsSchema = z.strictObject({
   ports: z.array(PublishedPortSchema).max(256).default([]),
   /** The NovaFile project that owns the capsule; absent: unmanaged. */
   project: nameSchema('project').optional(),
+  /** Probed by the helper while the capsule runs; shown as `health` on the capsule. */
+  health: HealthCheckSchema.optional(),
 });
 
 /** What `capsule.create` takes and what a capsule record keeps: `memory` is folded into memoryBytes. */
@@ -201,6 +204,8 @@ export const CapsuleSchema = z.strictObject({
     .default(null),
   /** User namespace or not, and why not; null from a helper that does not report it. */
   userNamespace: CapsuleUserNamespaceSchema.nullable().default(null),
+  /** The health check's verdict while running; null without a check or when not running. */
+  health: GuestHealthSchema.nullable().default(null),
 });
 export type Capsule = z.infer<typeof CapsuleSchema>;
 

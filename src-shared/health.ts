@@ -40,3 +40,23 @@ export const HealthCheckSchema = z.strictObject({
   startPeriodMs: z.number().int().nonnegative(),
 });
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+
+/**
+ * A running guest's health as the helper's probes see it. `starting`: no verdict yet (inside
+ * the start period, or fewer than `retries` checks so far); `healthy`: the last check passed;
+ * `unhealthy`: `retries` checks in a row failed.
+ */
+export const HealthStatusSchema = z.enum(['starting', 'healthy', 'unhealthy']);
+export type HealthStatus = z.infer<typeof HealthStatusSchema>;
+
+export const GuestHealthSchema = z.strictObject({
+  status: HealthStatusSchema,
+  /** When the status last changed (ISO time). */
+  since: z.string(),
+  /** Failed checks in a row. */
+  failingStreak: z.number().int().nonnegative(),
+  /** The last check's result in a line a person reads ("exit 1: connection refused", "timed out after 5 s"). */
+  lastResult: z.string().max(512).nullable(),
+  lastCheckedAt: z.string().nullable(),
+});
+export type GuestHealth = z.infer<typeof GuestHealthSchema>;

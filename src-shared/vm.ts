@@ -3,6 +3,7 @@
 // them. Names, sizes and cloud-init values are the vocabulary's (vocabulary/), so the
 // helper's verdict on them is the CLI's, the NovaFile's and the wizard's.
 import { z } from 'zod';
+import { GuestHealthSchema, HealthCheckSchema } from './health.js';
 import { NetworkNameSchema } from './network.js';
 import { parseText } from './vocabulary/parsed.js';
 import { DISK_SIZE, sizeSchema, VM_MEMORY } from './vocabulary/size.js';
@@ -130,6 +131,8 @@ export const VmDefinitionSchema = z.strictObject({
   description: z.string().max(1024),
   createdAt: z.string(),
   project: ProjectNameSchema.optional(),
+  /** Probed by the helper while the VM runs; shown as `health` on the VM. */
+  health: HealthCheckSchema.optional(),
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -144,6 +147,8 @@ export const VmInfoSchema = z.strictObject({
   pid: z.number().int().nullable(),
   accel: z.enum(['kvm', 'tcg']).nullable(),
   startedAt: z.string().nullable(),
+  /** The health check's verdict while running; null without a check or when not running. */
+  health: GuestHealthSchema.nullable().default(null),
 });
 export type VmInfo = z.infer<typeof VmInfoSchema>;
 
@@ -172,6 +177,7 @@ export const VmCreateSpecSchema = z.strictObject({
   /** Create from this template VM (a linked clone of its disks). */
   fromTemplate: VmNameSchema.optional(),
   project: ProjectNameSchema.optional(),
+  health: HealthCheckSchema.optional(),
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;

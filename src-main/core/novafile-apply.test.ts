@@ -72,7 +72,7 @@ function vmInfo(def: Partial<VmDefinition>, state: VmInfo['state']): VmInfo {
       cloudInit: { hostname: 'web-1', user: 'dev', passwordHash: `$6$abc$${'x'.repeat(86)}`, sshAuthorizedKeys: [] },
       display: { vnc: false, spice: false }, template: false, description: '', createdAt: '', ...def,
     },
-    state, stateReason: null, pid: state === 'running' ? 42 : null, accel: null, startedAt: null,
+    state, stateReason: null, pid: state === 'running' ? 42 : null, accel: null, startedAt: null, health: null,
   };
 }
 

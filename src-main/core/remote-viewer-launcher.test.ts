@@ -50,7 +50,7 @@ function vmInfo(def: Partial<VmDefinition>, state: VmInfo['state']): VmInfo {
       version: 1, name: 'desk', osType: 'linux', cpus: 1, memoryMiB: 256, machine: 'q35', firmware: 'bios', accel: 'tcg', disks: [], iso: null,
       kernel: null, network: { mode: 'none' }, cloudInit: null, display: { vnc: true, spice: true }, template: false, description: '', createdAt: '', ...def,
     },
-    state, stateReason: null, pid: state === 'running' ? 42 : null, accel: null, startedAt: null,
+    state, stateReason: null, pid: state === 'running' ? 42 : null, accel: null, startedAt: null, health: null,
   };
 }
 

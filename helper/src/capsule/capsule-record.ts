@@ -97,5 +97,6 @@ export function capsuleView(name: string, rec: CapsuleRecord): Capsule {
     restartCount: rec.restartCount,
     network: net ? { name: net.name, address: net.address, hostname: net.hostname, hostIfname: net.hostIfname } : null,
     userNamespace: rec.userNamespace ?? { enabled: false, hostId: null, size: null, reason: 'created before Nova ran capsules in user namespaces' },
+    health: null,
   };
 }

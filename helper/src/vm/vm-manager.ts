@@ -164,12 +164,12 @@ export class VmManager {
   async get(name: string): Promise<VmInfo> {
     const definition = await this.store.loadDefinition(name);
     const rt = this.live.get(name);
-    if (rt) return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt };
+    if (rt) return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health: null };
     const record = await this.store.loadRuntime(name);
     if (record?.crashed) {
-      return { definition, state: 'crashed', stateReason: record.crashed.reason, pid: null, accel: record.accel, startedAt: record.startedAt };
+      return { definition, state: 'crashed', stateReason: record.crashed.reason, pid: null, accel: record.accel, startedAt: record.startedAt, health: null };
     }
-    return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null };
+    return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null, health: null };
   }
 
   /** With a `caller`, a root QEMU's consoles are handed to that user. */

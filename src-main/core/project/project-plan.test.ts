@@ -62,12 +62,12 @@ function appliedState(d: DesiredState): ActualState {
       network: vmNetworkFromChoice(spec.network), cloudInit: null, display: { vnc: false, spice: false }, template: false, description: '', createdAt: 'T',
       ...(spec.project ? { project: spec.project } : {}),
     },
-    state: 'running', stateReason: null, pid: 4242, accel: 'tcg', startedAt: 'T',
+    state: 'running', stateReason: null, pid: 4242, accel: 'tcg', startedAt: 'T', health: null,
   }));
   const capsules: Capsule[] = d.capsules.map(({ spec }) => ({
     name: spec.name, spec, imageId: 'sha256:1', imageName: spec.image, state: 'running', runtime: 'runc', rootfsMode: 'overlay', pid: 77,
     createdAt: 'T', startedAt: 'T', lastExit: null, restartCount: 0,
-    network: { name: 'lan', address: '10.77.0.23/24', hostname: `${spec.name}.lan.nova`, hostIfname: 'nva1' }, userNamespace: null,
+    network: { name: 'lan', address: '10.77.0.23/24', hostname: `${spec.name}.lan.nova`, hostIfname: 'nva1' }, userNamespace: null, health: null,
   }));
   return { networks, vms, capsules };
 }
