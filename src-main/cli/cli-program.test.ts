@@ -72,6 +72,8 @@ describe('nova CLI', () => {
   it('prints its version, also as JSON', async () => {
     expect((await run(['version'])).stdout).toMatch(/^nova \d+\.\d+\.\d+\n$/);
     expect(JSON.parse((await run(['--json', 'version'])).stdout)).toEqual({ version: expect.any(String) });
+    const flag = await run(['--version']);
+    expect({ code: flag.code, stdout: flag.stdout }).toEqual({ code: 0, stdout: (await run(['version'])).stdout });
   });
 
   it('prints the host check grouped, with status words, evidence and remedy', async () => {

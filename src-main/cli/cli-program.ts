@@ -36,6 +36,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
     .option('--state-dir <dir>', 'the state directory (for a helper started by this command)', process.env.NOVA_STATE_DIR ?? DEFAULT_STATE_DIR)
     .option('--json', 'machine-readable output', false)
     .option('--no-autostart', 'do not start the helper when it is not running')
+    .version(`nova ${NOVA_VERSION}`, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();

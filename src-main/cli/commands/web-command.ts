@@ -9,6 +9,7 @@ import { ensureHelper } from '../../core/helper-launcher.js';
 import { readMetricsSnapshot, renderOpenMetrics } from '../../core/open-metrics.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
+import { openInBrowser } from '../browser-open.js';
 import { bundledHelperScript, type CliContext } from '../cli-context.js';
 
 function parsePort(value: string): number {
@@ -23,7 +24,8 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
     .description('Serve the Nova UI to a browser on 127.0.0.1 (token-protected)')
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 7420)
     .option('--renderer-dir <dir>', 'the built renderer', fileURLToPath(new URL('../renderer', import.meta.url)))
-    .action(async (opts: { port: number; rendererDir: string }) => {
+    .option('--open', "open the UI in the desktop's browser", false)
+    .action(async (opts: { port: number; rendererDir: string; open: boolean }) => {
       const g = ctx.globals();
       if (g.autostart) {
         try {
@@ -42,10 +44,13 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles, openMetrics });
       const url = await server.listen();
       ctx.io.stdout(`Nova web UI: ${url}\n`);
+      const page = opts.open ? await openInBrowser(url) : null;
+      if (page && !page.launched) ctx.io.stderr('nova: could not start xdg-open; open the URL above in a browser\n');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      page?.dispose();
       consoles.close();
       await server.close();
       events.dispose();
