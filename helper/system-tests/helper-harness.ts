@@ -54,13 +54,15 @@ export interface HelperOptions {
   env?: Record<string, string>;
   /** A command the helper's argv is appended to (a wrapper that sets up namespaces first). */
   wrapper?: string[];
+  /** The helper program itself (default: this tree's bundle on this Node; an installed one instead). */
+  program?: string[];
 }
 
 export async function startHelper(dir: string, options: HelperOptions = {}): Promise<RunningHelper> {
   const socketPath = join(dir, 'helper.sock');
   const stateDir = join(dir, 'state');
   let output = '';
-  const argv = [process.execPath, HELPER_BUNDLE, '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'info', ...(options.extraArgs ?? [])];
+  const argv = [...(options.program ?? [process.execPath, HELPER_BUNDLE]), '--socket', socketPath, '--state-dir', stateDir, '--log-level', 'info', ...(options.extraArgs ?? [])];
   // nsenter joins only the network namespace (`ip netns exec` would remount /sys and hide cgroups).
   const wrapped = [...(options.wrapper ?? []), ...argv];
   const cmd = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, ...wrapped] : wrapped;
