@@ -8,12 +8,12 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, re
 import { createHash } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { ICON_SIZES, ICON_SVG, renderIcon } from './render-icons.mjs';
 
 const REPO = join(import.meta.dirname, '../..');
 const HERE = import.meta.dirname;
 const OUT = join(REPO, 'out/package');
 const ROOT = join(OUT, 'root');
-const ICON_SIZES = [16, 24, 32, 48, 64, 128, 256, 512];
 /** The npm packages whose code the bundles carry (renderer included), named in the copyright file. */
 const BUNDLED = [
   'commander', 'execa', 'json-rpc-2.0', 'pino', 'smol-toml', 'ws', 'zod', 'node-pty',
@@ -101,14 +101,8 @@ function copyrightFile() {
 }
 
 function iconFiles() {
-  const svg = join(REPO, 'resources/icons/org.nova.Nova.svg');
-  put(svg, 'usr/share/icons/hicolor/scalable/apps/org.nova.Nova.svg');
-  for (const size of ICON_SIZES) {
-    const to = join(ROOT, `usr/share/icons/hicolor/${size}x${size}/apps/org.nova.Nova.png`);
-    mkdirSync(dirname(to), { recursive: true });
-    execFileSync('rsvg-convert', ['--width', String(size), '--height', String(size), '--output', to, svg]);
-    chmodSync(to, 0o644);
-  }
+  put(ICON_SVG, 'usr/share/icons/hicolor/scalable/apps/org.nova.Nova.svg');
+  for (const size of ICON_SIZES) renderIcon(size, join(ROOT, `usr/share/icons/hicolor/${size}x${size}/apps/org.nova.Nova.png`));
 }
 
 function nodePty() {
