@@ -41,8 +41,20 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
       const consoles = new ConsoleProxy(helperConsoleDeps(helper));
       const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
-      const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port: opts.port, consoles, openMetrics });
-      const url = await server.listen();
+      const serve = async (port: number) => {
+        const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port, consoles, openMetrics });
+        return { server, url: await server.listen() };
+      };
+      let served;
+      try {
+        served = await serve(opts.port);
+      } catch (err) {
+        // Launched again from the menu while the first one still serves: the first one's
+        // token is not ours to read, so this launch serves on a free port of its own.
+        if (!opts.open || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        served = await serve(0);
+      }
+      const { server, url } = served;
       ctx.io.stdout(`Nova web UI: ${url}\n`);
       const page = opts.open ? await openInBrowser(url) : null;
       if (page && !page.launched) ctx.io.stderr('nova: could not start xdg-open; open the URL above in a browser\n');
