@@ -70,6 +70,8 @@ export async function startHelper(dir: string, options: HelperOptions = {}): Pro
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // A program that cannot be started (an installed helper that is missing) fails the wait below, saying why.
+  child.once('error', (err) => (output += `could not start ${file}: ${err.message}\n`));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   // A helper that dies on its own (not stopped or killed by the test) says why on the
   // test's stderr, since its state dir and logs are removed with the test.
