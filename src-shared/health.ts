@@ -91,3 +91,8 @@ export function healthCheckProblem(kind: 'vm' | 'capsule', check: HealthCheck, o
   }
   return null;
 }
+
+/** What a list shows in its HEALTH column: the status, or `-` for a guest without checks running. */
+export function healthColumn(health: GuestHealth | null | undefined): string {
+  return health ? health.status : '-';
+}
