@@ -12,6 +12,7 @@ import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { HealthCheck } from '../../src-shared/health.js';
 import type { NovaEvent } from '../../src-shared/index.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
+import { errorOf } from './fixtures/error-of.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -69,16 +70,6 @@ async function healthIs(name: string, status: string, timeoutMs = 20_000) {
 /** Async, never spawnSync: the helper logs to a pipe this process drains. */
 function cli(...args: string[]) {
   return execa(process.execPath, [CLI_BUNDLE, '--socket', helper!.socketPath, '--no-autostart', ...args], { reject: false, timeout: 60_000 });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'ok', message: '' };
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return { code: e.code ?? 'not a NovaError', message: e.message ?? String(err) };
-  }
 }
 
 describe('capsule health checks', () => {

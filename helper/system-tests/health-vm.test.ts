@@ -13,6 +13,7 @@ import type { NovaEvent } from '../../src-shared/index.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
 import { killQemusUnder } from './fixtures/guest-vm-harness.js';
+import { errorOf } from './fixtures/error-of.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -58,16 +59,6 @@ async function healthIs(status: string, timeoutMs = 20_000) {
     const vm = await client.call('vm.get', { name: VM });
     return vm.health?.status === status ? vm : null;
   }, timeoutMs, `${VM} to be ${status}`);
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'ok', message: '' };
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return { code: e.code ?? 'not a NovaError', message: e.message ?? String(err) };
-  }
 }
 
 describe('a VM with a serial health check', () => {
