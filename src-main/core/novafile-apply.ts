@@ -96,6 +96,7 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   const ci = cloudInitSpec(vm);
   if (ci) spec.cloudInit = ci;
   if (project !== undefined) spec.project = project;
+  if (vm.health !== undefined) spec.health = vm.health;
   return spec;
 }
 
@@ -119,6 +120,7 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
   const ci = cloudInitSpec(vm);
   if (ci) patch.cloudInit = ci;
   else if (def.cloudInit) patch.cloudInit = null;
+  if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
   return Object.keys(patch).length > 1 ? patch : null;
 }
 
@@ -173,6 +175,7 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
   if (c.pids !== undefined) spec.pids = c.pids;
   if (c.restart) spec.restart = c.restart;
   if (project !== undefined) spec.project = project;
+  if (c.health !== undefined) spec.health = c.health;
   return { spec, image: c.image.text };
 }
 

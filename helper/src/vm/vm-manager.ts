@@ -8,6 +8,7 @@
 import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
+import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
@@ -58,6 +59,8 @@ export interface VmManagerOptions {
   qmpTimeoutMs?: number;
   /** Taps on Nova networks; without it a VM naming a Nova network is refused. */
   networks?: VmNetworkPort;
+  /** The health monitors' verdict on a running VM (helper/src/health); null without one. */
+  healthOf?: (name: string) => GuestHealth | null;
 }
 
 export interface StartOptions {
@@ -164,12 +167,20 @@ export class VmManager {
   async get(name: string): Promise<VmInfo> {
     const definition = await this.store.loadDefinition(name);
     const rt = this.live.get(name);
-    if (rt) return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health: null };
+    if (rt) {
+      const health = this.opts.healthOf?.(name) ?? null;
+      return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health };
+    }
     const record = await this.store.loadRuntime(name);
     if (record?.crashed) {
       return { definition, state: 'crashed', stateReason: record.crashed.reason, pid: null, accel: record.accel, startedAt: record.startedAt, health: null };
     }
     return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null, health: null };
+  }
+
+  /** The serial console's log of the VM's current run, and the folder it lies in (for its health check). */
+  serialLog(name: string): { root: string; logPath: string } {
+    return { root: this.layout.vmsDir, logPath: this.layout.runtimePaths(name).serialLog };
   }
 
   /** With a `caller`, a root QEMU's consoles are handed to that user. */
@@ -201,13 +212,18 @@ export class VmManager {
     return this.get(def.name);
   }
 
-  /** Changes a stopped VM's definition; the running QEMU would not see them. */
+  /**
+   * Changes a stopped VM's definition; the running QEMU would not see them. A change of the
+   * health check alone is taken while it runs: the state is told again, and its monitor swapped.
+   */
   async update(spec: VmUpdateSpec, requester: Requester | null = null): Promise<VmInfo> {
     return this.exclusive(spec.name, 'update', requester, async () => {
       const def = await this.store.loadDefinition(spec.name);
       const rt = this.live.get(spec.name);
-      if (rt) throw new NovaError('failed_precondition', `VM ${spec.name} is ${rt.state}: stop it before changing its settings`);
+      const healthOnly = Object.entries(spec).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
+      if (rt && !healthOnly) throw new NovaError('failed_precondition', `VM ${spec.name} is ${rt.state}: stop it before changing its settings`);
       await this.store.saveDefinition(await this.provisioner.updated(def, spec));
+      if (rt) this.emit(spec.name, rt.state, null);
       this.opts.logger.info({ vm: spec.name }, 'VM updated');
       return this.get(spec.name);
     });

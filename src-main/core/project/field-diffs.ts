@@ -3,6 +3,7 @@
 // Only what the file states is compared: values the engine chooses (MACs, leases, pids,
 // addresses, ports picked, a subnet the file leaves to the helper) are never a change.
 import { formatRestartPolicy, type Capsule, type PublishedPort, type Volume } from '../../../src-shared/capsule.js';
+import { describeHealthCheck, type HealthCheck } from '../../../src-shared/health.js';
 import type { FieldChange, ProjectResourceKind } from '../../../src-shared/project.js';
 import type { Forward, Network } from '../../../src-shared/network.js';
 import { MEBIBYTE, vmNetworkFromChoice, type VmInfo, type VmNetwork } from '../../../src-shared/vm.js';
@@ -29,6 +30,7 @@ class FieldList<K extends ProjectResourceKind> {
 const text = (v: string | number | boolean | null | undefined): Shown => (v === undefined || v === null ? null : String(v));
 const mib = (v: number | undefined): Shown => (v === undefined ? null : `${v} MiB`);
 const list = (items: readonly string[]): Shown => (items.length === 0 ? null : items.join(', '));
+const showHealth = (check: HealthCheck | undefined): Shown => (check ? describeHealthCheck(check) : null);
 
 function showVmNetwork(n: VmNetwork): string {
   return n.mode === 'nova' ? `nova:${n.network}` : n.mode;
@@ -58,6 +60,7 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
     f.compare('display', have, spec.display);
   }
   if (!cloudInitLooksSame(d.config, def)) f.compare('cloud_init', def.cloudInit ? 'set' : null, d.config.cloudInit ? 'changed' : null);
+  f.compare('health', showHealth(def.health), showHealth(spec.health));
   return f.changes;
 }
 
@@ -84,6 +87,7 @@ export function capsuleFieldChanges(d: DesiredCapsule, actual: Capsule): FieldCh
   f.compare('restart', formatRestartPolicy(have.restart), formatRestartPolicy(want.restart));
   f.compare('workdir', text(have.workdir), text(want.workdir));
   f.compare('user', text(have.user), text(want.user));
+  f.compare('health', showHealth(have.health), showHealth(want.health));
   return f.changes;
 }
 
