@@ -11,6 +11,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
+import { StartIntents } from '../state/start-intent.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { DiskRelations } from './disk-relations.js';
@@ -27,7 +28,7 @@ import { VmLauncher } from './vm-launcher.js';
 import { VmLayout } from './vm-layout.js';
 import { noNetworkPort, type VmNetworkPort } from './vm-network.js';
 import { VmProvisioner } from './vm-provisioner.js';
-import { recoverRuntime } from './vm-recovery.js';
+import { recoverRuntime, stopStrayQemus } from './vm-recovery.js';
 import { type VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
@@ -81,6 +82,7 @@ export class VmManager {
   private readonly cloner: VmCloner;
   private readonly snapshots: VmSnapshots;
   private readonly hooks: VmRuntimeHooks;
+  private readonly intents: StartIntents;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
@@ -96,6 +98,7 @@ export class VmManager {
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
     this.relations = new DiskRelations(this.store, diskFiles);
+    this.intents = new StartIntents(join(opts.stateDir, 'start-intents'));
     this.hooks = { onState: (name, state, reason) => this.emit(name, state, reason), onEnded: (rt, crash) => this.onEnded(rt, crash) };
     this.launcher = new VmLauncher({
       layout: this.layout,
@@ -104,6 +107,7 @@ export class VmManager {
       runner,
       logger: opts.logger,
       hooks: this.hooks,
+      intents: this.intents,
       hostAccelerator: opts.hostAccelerator,
       diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
@@ -371,10 +375,26 @@ export class VmManager {
     return rt;
   }
 
+  /**
+   * At helper start: a start left half done (its intent still there) is undone, whatever
+   * it got to; a VM whose record is gone or damaged keeps no QEMU; a recorded one is adopted.
+   */
   private async recover(name: string): Promise<void> {
+    const pidFile = this.layout.runtimePaths(name).pidFile;
     const record = await this.store.loadRuntime(name);
-    if (!record || record.crashed) return;
-    const found = await recoverRuntime(name, record, { hooks: this.hooks, logger: this.opts.logger, qemuLog: this.layout.qemuLog(name), qmpTimeoutMs: this.qmpTimeoutMs });
+    if (await this.intents.pending('vm', name)) {
+      const killed = await stopStrayQemus(name, pidFile, null, this.opts.logger);
+      await this.files.abandon(name, await this.store.loadDefinition(name).catch(() => null), record);
+      await this.intents.end('vm', name);
+      this.opts.logger.warn({ vm: name, killed }, 'undid a start the previous helper did not finish: the VM is stopped');
+      return;
+    }
+    if (!record || record.crashed) {
+      if ((await stopStrayQemus(name, pidFile, null, this.opts.logger)).length > 0) await this.files.abandon(name, await this.store.loadDefinition(name).catch(() => null), null);
+      return;
+    }
+    const found = await recoverRuntime(name, record, { hooks: this.hooks, logger: this.opts.logger, qemuLog: this.layout.qemuLog(name), qmpTimeoutMs: this.qmpTimeoutMs, pidFile });
+    await stopStrayQemus(name, pidFile, 'runtime' in found ? record.pid : null, this.opts.logger);
     if ('crashReason' in found) return this.crashed(name, record, found.crashReason);
     this.live.set(name, found.runtime);
     found.runtime.announce();

@@ -2,9 +2,11 @@
 // start time and a QMP socket, and the QEMU counts as this VM's only when the pid is
 // alive with that start time and its command line names the VM (as Proxmox and Incus
 // check). A QEMU whose monitor does not answer within the deadline is killed: one the
-// helper cannot control is worse than none.
+// helper cannot control is worse than none. QEMUs that no usable record names (a start the
+// helper was killed in, a damaged record) are found by their command line and stopped:
+// never two QEMUs for one VM.
 import type { Logger } from '../util/logger.js';
-import { expectQemuPeer, isQemuOfVm, killQemu, tailFile, waitForExit } from './qemu-process.js';
+import { expectQemuPeer, isQemuOfVm, killQemu, qemusOfVm, tailFile, waitForExit } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import type { RuntimeRecord } from './vm-store.js';
@@ -17,11 +19,13 @@ export interface RecoveryOptions {
   logger: Logger;
   qemuLog: string;
   qmpTimeoutMs: number;
+  /** This helper's pidfile path for the VM, named on its QEMU's command line. */
+  pidFile: string;
 }
 
 /** The VM's runtime again, or why it counts as crashed. */
 export async function recoverRuntime(name: string, record: RuntimeRecord, o: RecoveryOptions): Promise<{ runtime: VmRuntime } | { crashReason: string }> {
-  if (!(await isQemuOfVm(record.pid, record.startTime, name))) return gone(record, o);
+  if (!(await isQemuOfVm(record.pid, record.startTime, name, o.pidFile))) return gone(record, o);
   let qmp: QmpClient | null = null;
   try {
     qmp = await QmpClient.connect(record.qmpSocket, {
@@ -47,4 +51,18 @@ export async function recoverRuntime(name: string, record: RuntimeRecord, o: Rec
 async function gone(record: RuntimeRecord, o: RecoveryOptions): Promise<{ crashReason: string }> {
   const log = await tailFile(o.qemuLog, 3);
   return { crashReason: `QEMU (pid ${record.pid}) was gone when the helper started; log: ${log}` };
+}
+
+/**
+ * Kills every QEMU of this VM except `keep` (the one its record names and the helper
+ * adopts); returns the pids killed. For interrupted starts and records that are gone or
+ * damaged, whose QEMU would otherwise run on unseen beside the next start's.
+ */
+export async function stopStrayQemus(name: string, pidFile: string, keep: number | null, logger: Logger): Promise<number[]> {
+  const strays = (await qemusOfVm(name, pidFile)).filter((p) => p.pid !== keep);
+  for (const p of strays) {
+    logger.warn({ vm: name, pid: p.pid }, 'stopping a QEMU of this VM that no runtime record names');
+    await killQemu(p.pid, p.startTime);
+  }
+  return strays.map((p) => p.pid);
 }
