@@ -11,6 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
+import { attachmentIfname } from '../src/network/interface-names.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
 import { mentioning, processesMatching } from './fixtures/frozen-child.js';
 import { waitFor } from './fixtures/wait-for.js';
@@ -80,10 +81,9 @@ async function qemusOf(name: string): Promise<number[]> {
   return processesMatching((argv, pid) => mentioning(dir)(argv, pid) && argv.some((a) => a.includes(`process=nova-vm-${name},`)));
 }
 
-/** The taps in the test host: only this test's VMs make any. */
-function taps(): string[] {
-  const links = JSON.parse(execFileSync('ip', ['-n', NETNS, '-d', '-json', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string; linkinfo?: { info_kind?: string } }>;
-  return links.filter((l) => l.linkinfo?.info_kind === 'tun').map((l) => l.ifname);
+/** Whether the VM's tap (its name derived from the network and the VM, as the helper names it) exists in the test host. */
+function tapExists(name: string): boolean {
+  return spawnSync('ip', ['-n', NETNS, 'link', 'show', 'dev', attachmentIfname('nv', NET, name)], { timeout: 5_000 }).status === 0;
 }
 
 function nftRuleset(): string {
@@ -102,13 +102,27 @@ async function createVm(label: string): Promise<string> {
 }
 
 /** Starts the VM under a helper paused at `step`, waits for the pause, and kills the helper there. */
-async function killDuringStart(name: string, step: string): Promise<void> {
+async function killDuringStart(name: string, step: string, atPause: () => Promise<void>): Promise<void> {
   await killHelper();
   await rm(join(dir, 'paused'), { force: true });
   await start(step);
-  const pending = c().call('vm.start', { name }).catch((err: unknown) => err);
-  const said = await waitFor(async () => (await readFile(join(dir, 'paused'), 'utf8').catch(() => '')).trim(), 60_000, `the helper to pause at ${step}`);
+  let outcome: unknown = undefined;
+  const pending = c()
+    .call('vm.start', { name })
+    .then(
+      (r) => (outcome = r),
+      (err: unknown) => (outcome = err),
+    );
+  const said = await waitFor(
+    async () => {
+      if (outcome !== undefined) throw new Error(`the start ended before pausing at ${step}: ${JSON.stringify(outcome)} ${String(outcome)}`);
+      return (await readFile(join(dir, 'paused'), 'utf8').catch(() => '')).trim();
+    },
+    60_000,
+    `the helper to pause at ${step}`,
+  );
   expect(said).toBe(`${step} ${helper!.process.pid}`);
+  await atPause();
   await killHelper();
   await pending;
   await start();
@@ -120,12 +134,12 @@ async function startStopDelete(name: string): Promise<void> {
   expect(started.status, started.stderr).toBe(0);
   expect((await c().call('vm.get', { name })).state).toBe('running');
   expect(await qemusOf(name)).toHaveLength(1);
-  expect(taps()).toHaveLength(1);
+  expect(tapExists(name)).toBe(true);
   await c().call('vm.stop', { name, force: true });
   await waitFor(async () => (await qemusOf(name)).length === 0, 10_000, `the QEMU of ${name} to end`);
-  expect(taps()).toEqual([]);
+  expect(tapExists(name)).toBe(false);
   await c().call('vm.delete', { name });
-  expect(taps()).toEqual([]);
+  expect(tapExists(name)).toBe(false);
   expect(nftRuleset()).not.toContain(name);
   expect((await c().call('network.get', { name: NET })).attachments.map((a) => a.resource)).not.toContain(name);
 }
@@ -133,26 +147,33 @@ async function startStopDelete(name: string): Promise<void> {
 describe('kill -9 of the helper during a VM start', () => {
   it('after the tap exists: the VM is stopped, no QEMU, the tap given back', async () => {
     const name = await createVm('tap');
-    await killDuringStart(name, 'vm-start:after-tap');
+    await killDuringStart(name, 'vm-start:after-tap', async () => {
+      expect(tapExists(name)).toBe(true);
+      expect(await qemusOf(name)).toEqual([]);
+    });
     expect((await c().call('vm.get', { name })).state).toBe('stopped');
     expect(await qemusOf(name)).toEqual([]);
-    expect(taps()).toEqual([]);
+    expect(tapExists(name)).toBe(false);
     await startStopDelete(name);
   }, 300_000);
 
   it('after QEMU is spawned paused, before any runtime record: its QEMU is found by its command line and killed', async () => {
     const name = await createVm('spawn');
-    await killDuringStart(name, 'vm-start:after-spawn');
+    await killDuringStart(name, 'vm-start:after-spawn', async () => {
+      expect(await qemusOf(name)).toHaveLength(1);
+    });
     expect(existsSync(join(helper!.stateDir, 'vms', `${name}.runtime.json`))).toBe(false);
     expect((await c().call('vm.get', { name })).state).toBe('stopped');
     await waitFor(async () => (await qemusOf(name)).length === 0, 10_000, `the QEMU of ${name} to be gone`);
-    expect(taps()).toEqual([]);
+    expect(tapExists(name)).toBe(false);
     await startStopDelete(name);
   }, 300_000);
 
   it('after cont: the VM is running, adopted, one QEMU; a second start is refused', async () => {
     const name = await createVm('cont');
-    await killDuringStart(name, 'vm-start:after-cont');
+    await killDuringStart(name, 'vm-start:after-cont', async () => {
+      expect(await qemusOf(name)).toHaveLength(1);
+    });
     const info = await c().call('vm.get', { name });
     expect(info.state).toBe('running');
     expect(await qemusOf(name)).toEqual([info.pid]);
@@ -160,7 +181,7 @@ describe('kill -9 of the helper during a VM start', () => {
     expect(await qemusOf(name)).toEqual([info.pid]);
     await c().call('vm.stop', { name, force: true });
     await waitFor(async () => (await qemusOf(name)).length === 0, 10_000, `the QEMU of ${name} to end`);
-    expect(taps()).toEqual([]);
+    expect(tapExists(name)).toBe(false);
     await startStopDelete(name);
   }, 300_000);
 });
@@ -176,7 +197,7 @@ describe('a damaged runtime record of a running VM', () => {
     await start();
     expect((await c().call('vm.get', { name })).state).toBe('stopped');
     await waitFor(async () => (await qemusOf(name)).length === 0, 10_000, `the unrecorded QEMU of ${name} to be stopped`);
-    expect(taps()).toEqual([]);
+    expect(tapExists(name)).toBe(false);
     await startStopDelete(name);
   }, 300_000);
 });

@@ -53,6 +53,8 @@ export class InterruptedStarts {
     rec.run = null;
     rec.desired = 'stopped';
     rec.restartAt = null;
+    // Stopped, with the reason: a capsule whose first start was cut short is not `created` as if untouched.
+    rec.lastExit = { exitCode: null, signal: null, reason: 'start-failed', at: new Date().toISOString(), message: 'the helper was stopped (killed or crashed) while it started the capsule; what the start had made was removed' };
     await this.o.save(name, rec);
     await this.o.intents.end('capsule', name);
     this.o.logger.warn({ capsule: name, killed }, 'undid a capsule start the previous helper did not finish: the capsule is stopped');
