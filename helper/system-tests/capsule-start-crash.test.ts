@@ -160,8 +160,8 @@ describe('kill -9 of the helper during a capsule start', () => {
       expect(vethExists(name)).toBe(true);
       expect(containers(name)).toEqual([]);
     });
-    expect(await c().call('capsule.get', { name })).toMatchObject({ state: 'stopped', lastExit: { reason: 'start-failed', message: expect.stringContaining('while it started') } });
     await expectNoRun(name);
+    expect(await c().call('capsule.get', { name })).toMatchObject({ state: 'stopped', lastExit: { reason: 'start-failed', message: expect.stringContaining('while it started') } });
     await startStopDelete(name);
   }, 180_000);
 
@@ -171,8 +171,8 @@ describe('kill -9 of the helper during a capsule start', () => {
       expect(containers(name)).toHaveLength(1);
       expect(await monitors(name)).toHaveLength(1);
     });
-    expect(await c().call('capsule.get', { name })).toMatchObject({ state: 'stopped', lastExit: { reason: 'start-failed', message: expect.stringContaining('while it started') } });
     await expectNoRun(name);
+    expect(await c().call('capsule.get', { name })).toMatchObject({ state: 'stopped', lastExit: { reason: 'start-failed', message: expect.stringContaining('while it started') } });
     await startStopDelete(name);
   }, 180_000);
 
