@@ -102,10 +102,11 @@ async function expectNoRun(name: string): Promise<void> {
   expect(existsSync(`/run/netns/nova-${name}`)).toBe(false);
 }
 
-async function createCapsule(label: string): Promise<string> {
+async function createCapsule(label: string, hostPort?: number): Promise<string> {
   const name = C(label);
   made.push(name);
-  await c().call('capsule.create', { name, image: IMAGE, command: ['sleep', '300'], network: NET });
+  const ports = hostPort ? [{ hostPort, guestPort: 80 }] : [];
+  await c().call('capsule.create', { name, image: IMAGE, command: ['sleep', '300'], network: NET, ports });
   return name;
 }
 
@@ -154,12 +155,14 @@ async function startStopDelete(name: string): Promise<void> {
 }
 
 describe('kill -9 of the helper during a capsule start', () => {
-  it('after the layer mount: the capsule is stopped, no container, its veth and namespace given back', async () => {
-    const name = await createCapsule('mount');
+  it('after the layer mount: the capsule is stopped, no container, its veth, namespace and port forward given back', async () => {
+    const name = await createCapsule('mount', 18474);
     await killDuringStart(name, 'capsule-start:after-mount', async () => {
       expect(vethExists(name)).toBe(true);
       expect(containers(name)).toEqual([]);
+      expect((await c().call('network.forwardList', { network: NET })).forwards.map((f) => f.hostPort)).toEqual([18474]);
     });
+    expect((await c().call('network.forwardList', { network: NET })).forwards).toEqual([]);
     await expectNoRun(name);
     expect(await c().call('capsule.get', { name })).toMatchObject({ state: 'stopped', lastExit: { reason: 'start-failed', message: expect.stringContaining('while it started') } });
     await startStopDelete(name);
