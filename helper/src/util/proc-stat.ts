@@ -70,16 +70,26 @@ export async function processCmdline(pid: number, procRoot = '/proc'): Promise<s
   }
 }
 
-/** Living processes whose command line `matches`, with their identity; a scan of /proc, for finding what no record names. */
+/**
+ * Living processes whose command line `matches`, with their identity; a scan of /proc, for
+ * finding what no record names. Read synchronously: /proc's small files come from the
+ * kernel at once, and a few hundred of them take milliseconds this way but a hundred or
+ * more through the thread pool.
+ */
 export async function findProcesses(matches: (argv: string[]) => boolean, procRoot = '/proc'): Promise<Array<{ pid: number; startTime: string }>> {
   const found: Array<{ pid: number; startTime: string }> = [];
   const entries = await readdir(procRoot).catch(() => [] as string[]);
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    const argv = await processCmdline(pid, procRoot);
-    if (!argv || !matches(argv)) continue;
-    const stat = await readStat(pid, procRoot);
+    let argv: string[];
+    try {
+      argv = readFileSync(`${procRoot}/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s.length > 0);
+    } catch {
+      continue;
+    }
+    if (!matches(argv)) continue;
+    const stat = readStatSync(pid, procRoot);
     if (stat && isLiving(stat, stat.startTime)) found.push({ pid, startTime: stat.startTime });
   }
   return found;
