@@ -28,7 +28,7 @@ import { VmLauncher } from './vm-launcher.js';
 import { VmLayout } from './vm-layout.js';
 import { noNetworkPort, type VmNetworkPort } from './vm-network.js';
 import { VmProvisioner } from './vm-provisioner.js';
-import { recoverRuntime, stopStrayQemus } from './vm-recovery.js';
+import { reconcileVm } from './vm-recovery.js';
 import { type VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
@@ -375,27 +375,11 @@ export class VmManager {
     return rt;
   }
 
-  /**
-   * At helper start: a start left half done (its intent still there) is undone, whatever
-   * it got to; a VM whose record is gone or damaged keeps no QEMU; a recorded one is adopted.
-   */
   private async recover(name: string): Promise<void> {
-    const pidFile = this.layout.runtimePaths(name).pidFile;
-    const record = await this.store.loadRuntime(name);
-    if (await this.intents.pending('vm', name)) {
-      const killed = await stopStrayQemus(name, pidFile, null, this.opts.logger);
-      await this.files.abandon(name, await this.store.loadDefinition(name).catch(() => null), record);
-      await this.intents.end('vm', name);
-      this.opts.logger.warn({ vm: name, killed }, 'undid a start the previous helper did not finish: the VM is stopped');
-      return;
-    }
-    if (!record || record.crashed) {
-      if ((await stopStrayQemus(name, pidFile, null, this.opts.logger)).length > 0) await this.files.abandon(name, await this.store.loadDefinition(name).catch(() => null), null);
-      return;
-    }
-    const found = await recoverRuntime(name, record, { hooks: this.hooks, logger: this.opts.logger, qemuLog: this.layout.qemuLog(name), qmpTimeoutMs: this.qmpTimeoutMs, pidFile });
-    await stopStrayQemus(name, pidFile, 'runtime' in found ? record.pid : null, this.opts.logger);
-    if ('crashReason' in found) return this.crashed(name, record, found.crashReason);
+    const paths = { qemuLog: this.layout.qemuLog(name), pidFile: this.layout.runtimePaths(name).pidFile };
+    const found = await reconcileVm(name, { ...paths, hooks: this.hooks, logger: this.opts.logger, qmpTimeoutMs: this.qmpTimeoutMs, store: this.store, files: this.files, intents: this.intents });
+    if (!found) return;
+    if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);
     found.runtime.announce();
   }

@@ -7,9 +7,11 @@
 // never two QEMUs for one VM.
 import type { Logger } from '../util/logger.js';
 import { expectQemuPeer, isQemuOfVm, killQemu, qemusOfVm, tailFile, waitForExit } from './qemu-process.js';
+import type { StartIntents } from '../state/start-intent.js';
 import { QmpClient } from './qmp-client.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
-import type { RuntimeRecord } from './vm-store.js';
+import type { VmRuntimeFiles } from './vm-runtime-files.js';
+import type { RuntimeRecord, VmStore } from './vm-store.js';
 
 /** How long a QEMU whose monitor failed may take to finish dying on its own. */
 const DYING_WAIT_MS = 1_000;
@@ -21,6 +23,39 @@ export interface RecoveryOptions {
   qmpTimeoutMs: number;
   /** This helper's pidfile path for the VM, named on its QEMU's command line. */
   pidFile: string;
+}
+
+export interface ReconcileOptions extends RecoveryOptions {
+  store: Pick<VmStore, 'loadRuntime' | 'loadDefinition'>;
+  files: Pick<VmRuntimeFiles, 'abandon'>;
+  intents: StartIntents;
+}
+
+/**
+ * At helper start, one VM: a start left half done (its intent still there) is undone,
+ * whatever it got to, and the VM is stopped; a VM whose record is gone or damaged keeps no
+ * QEMU; a recorded one is adopted (or found crashed), and any other QEMU of it stopped.
+ * Null when the VM is simply stopped.
+ */
+export async function reconcileVm(name: string, o: ReconcileOptions): Promise<{ runtime: VmRuntime } | { crashReason: string; record: RuntimeRecord } | null> {
+  const record = await o.store.loadRuntime(name);
+  const definition = () => o.store.loadDefinition(name).catch(() => null);
+  if (await o.intents.pending('vm', name)) {
+    const killed = await stopStrayQemus(name, o.pidFile, null, o.logger);
+    await o.files.abandon(name, await definition(), record);
+    await o.intents.end('vm', name);
+    o.logger.warn({ vm: name, killed }, 'undid a start the previous helper did not finish: the VM is stopped');
+    return null;
+  }
+  if (!record || record.crashed) {
+    const killed = await stopStrayQemus(name, o.pidFile, null, o.logger);
+    // A crashed record keeps its reason (its tap was given back when it crashed).
+    if (killed.length > 0 && !record) await o.files.abandon(name, await definition(), null);
+    return null;
+  }
+  const found = await recoverRuntime(name, record, o);
+  await stopStrayQemus(name, o.pidFile, 'runtime' in found ? record.pid : null, o.logger);
+  return 'runtime' in found ? found : { ...found, record };
 }
 
 /** The VM's runtime again, or why it counts as crashed. */
