@@ -2,6 +2,7 @@
 // it is not, then conmon started, which runs the container; the run is up once the runtime
 // wrote the container's pid. A container that cannot start leaves nothing: its exit is
 // recorded as `start-failed` with the runtime's own words, and what the run took is given back.
+// The start's intent is recorded before any of it, for a helper killed midway (interrupted-start.ts).
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';

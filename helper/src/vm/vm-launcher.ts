@@ -2,7 +2,9 @@
 // files, the user QEMU runs as, its tap and cloud-init seed, QEMU's command line and
 // process, its QMP monitor, and then the boot watchdog for guests that talk on their
 // serial console. Each step reports its phase; a cancel or a failure at any point kills
-// QEMU and gives everything back, leaving the VM stopped.
+// QEMU and gives everything back, leaving the VM stopped. The start's intent is recorded
+// before any of it and QEMU starts paused, running the guest only once its record and
+// monitor exist, so a helper killed at any step leaves what the next one can undo.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
