@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
@@ -191,6 +191,23 @@ describe('kill -9 of the helper during a capsule start', () => {
     expect(await monitors(name)).toHaveLength(1);
     await c().call('capsule.stop', { name, timeoutSec: 0 });
     await expectNoRun(name);
+    await startStopDelete(name);
+  }, 180_000);
+});
+
+describe('a running container that no record names', () => {
+  it('is stopped by the next helper, never run beside a second one', async () => {
+    const name = await createCapsule('norec');
+    await c().call('capsule.start', { name });
+    expect(containers(name)).toHaveLength(1);
+    await killHelper();
+    // The record loses its run (as a record written before the run was would say).
+    const file = join(dir, 'state', 'capsules', name, 'capsule.json');
+    const rec = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...rec, run: null }));
+    await start();
+    await expectNoRun(name);
+    expect(await c().call('capsule.get', { name })).toMatchObject({ state: 'stopped', lastExit: { reason: 'start-failed', message: expect.stringContaining('without a record') } });
     await startStopDelete(name);
   }, 180_000);
 });

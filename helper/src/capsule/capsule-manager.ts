@@ -173,8 +173,9 @@ export class CapsuleManager {
         const recorded = slot.rec.run;
         // A start the previous helper did not finish is undone, whatever it got to; a container
         // that no record names is stopped. Never adopted: its start never reached `running`.
-        if ((await this.interrupted.pending(slot.name)) || (!recorded && (await this.interrupted.leftovers(slot.name)))) {
-          await this.interrupted.undo(slot.name, slot.rec);
+        const interrupted = await this.interrupted.pending(slot.name);
+        if (interrupted || (!recorded && (await this.interrupted.leftovers(slot.name)))) {
+          await this.interrupted.undo(slot.name, slot.rec, !interrupted);
         } else if (recorded) {
           recorded.containerPid ??= this.monitor.containerPid(this.layout.paths(slot.name));
           await this.lifecycle.adopt(slot, new CapsuleRun(slot.name, recorded, this.layout.paths(slot.name), this.layout.cgroupsPath(slot.name), this.monitor));

@@ -4,12 +4,12 @@
 // (a conmon whose command line names the container and the capsule's run dir) are killed,
 // and its network attachment and namespaces given back; the capsule is then stopped. The
 // same finds a container or monitor that no record names, so one capsule never runs twice.
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { StartIntents } from '../state/start-intent.js';
 import type { Logger } from '../util/logger.js';
-import { findProcesses, flagValue } from '../util/proc-stat.js';
+import { findProcesses, flagValue, isSameProcess } from '../util/proc-stat.js';
 import type { CapsuleLayout } from './capsule-layout.js';
 import type { CapsuleNetworkJoin } from './capsule-network-join.js';
 import type { CapsuleRecord } from './capsule-record.js';
@@ -40,13 +40,28 @@ export class InterruptedStarts {
     return (await this.o.intents.pending('capsule', name)) !== null;
   }
 
-  /** Whether the runtime still keeps a container of this capsule (a monitor never outlives the intent without one). */
+  /**
+   * Whether a container of this capsule still runs: its init process, as the runtime's own
+   * state.json names it (pid and start time), is alive. A stopped container's state left
+   * behind (a helper killed between recording an exit and deleting it) is no leftover run.
+   */
   async leftovers(name: string): Promise<boolean> {
-    return stat(join(this.o.layout.runtimeRoot, this.o.layout.containerId(name))).then(() => true, () => false);
+    const file = join(this.o.layout.runtimeRoot, this.o.layout.containerId(name), 'state.json');
+    try {
+      const state = JSON.parse(await readFile(file, 'utf8')) as { init_process_pid?: unknown; init_process_start?: unknown };
+      const pid = state.init_process_pid;
+      const start = state.init_process_start;
+      return typeof pid === 'number' && typeof start === 'number' && (await isSameProcess(pid, String(start)));
+    } catch {
+      return false;
+    }
   }
 
-  /** Kills what the interrupted start made, gives back its network, and records the capsule as stopped. */
-  async undo(name: string, rec: CapsuleRecord): Promise<void> {
+  /**
+   * Kills what the interrupted start made (or the container no record names: `unrecorded`),
+   * gives back its network, and records the capsule as stopped, saying why.
+   */
+  async undo(name: string, rec: CapsuleRecord, unrecorded = false): Promise<void> {
     const killed = await this.killLeftovers(name, rec);
     const run = rec.run;
     await this.o.network.leave(name, rec.spec, run?.network ?? null);
@@ -54,7 +69,7 @@ export class InterruptedStarts {
     rec.desired = 'stopped';
     rec.restartAt = null;
     // Stopped, with the reason: a capsule whose first start was cut short is not `created` as if untouched.
-    rec.lastExit = { exitCode: null, signal: null, reason: 'start-failed', at: new Date().toISOString(), message: 'the helper was stopped (killed or crashed) while it started the capsule; what the start had made was removed' };
+    rec.lastExit = { exitCode: null, signal: null, reason: 'start-failed', at: new Date().toISOString(), message: unrecorded ? 'a container of this capsule ran without a record of its run; it was stopped, so the capsule never runs twice' : 'the helper was stopped (killed or crashed) while it started the capsule; what the start had made was removed' };
     await this.o.save(name, rec);
     await this.o.intents.end('capsule', name);
     this.o.logger.warn({ capsule: name, killed }, 'undid a capsule start the previous helper did not finish: the capsule is stopped');
