@@ -31,6 +31,7 @@ import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
+import { configureTestPause } from './util/test-pause.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
 import { VmManager } from './vm/vm-manager.js';
@@ -89,6 +90,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // Crash tests' pause points, only from the launch environment and only with NOVA_TEST_HOOKS=1.
+  configureTestPause(process.env);
   const logger = createLogger(args['log-level']);
   const socketPath = resolve(args.socket);
   const stateDir = resolve(args['state-dir']);

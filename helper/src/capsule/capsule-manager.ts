@@ -8,6 +8,7 @@
 // Over 400 lines for a reason: it is the one face of every capsule verb, each a few lines
 // of locking over the collaborators above; split, the lock discipline would be scattered.
 import { mkdir, readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
@@ -15,6 +16,7 @@ import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { readRecord, writeRecord } from '../state/record-store.js';
+import { StartIntents } from '../state/start-intent.js';
 import type { Logger } from '../util/logger.js';
 import { whenCancelled } from './cancelled.js';
 import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
@@ -33,6 +35,7 @@ import { CapsuleTerminals, type PtySpawn, type TerminalSession } from './capsule
 import { MonitorCgroup } from './monitor-cgroup.js';
 import { readCgroupMetrics } from './cgroup-metrics.js';
 import type { ImageStore } from './image-store.js';
+import { InterruptedStarts } from './interrupted-start.js';
 import type { IdMapping } from './oci-config.js';
 import { RunFiles, type PreparedRun } from './run-files.js';
 import * as rt from './runtime-argv.js';
@@ -104,6 +107,7 @@ export class CapsuleManager {
   private readonly terminals: CapsuleTerminals;
   private readonly lifecycle: RunLifecycle;
   private readonly volumes: VolumeStaging;
+  private readonly interrupted: InterruptedStarts;
 
   constructor(private readonly o: CapsuleManagerOptions) {
     checkRuntimeName(o.runtime, true);
@@ -123,7 +127,9 @@ export class CapsuleManager {
     const network = new CapsuleNetworkJoin({ layout, runner, logger: o.logger, networks, namespaces: ns });
     const save = (name: string, rec: CapsuleRecord) => this.save(name, rec);
     const runtimePath = (rec: CapsuleRecord) => this.runtimePath(rec);
-    const starter = new CapsuleStarter({ layout, runner, images: o.images, layers: this.layers, runFiles, network, monitor: this.monitor, volumes: this.volumes, runtimePath, save });
+    const intents = new StartIntents(join(o.stateDir, 'start-intents'));
+    this.interrupted = new InterruptedStarts({ layout, runner, network, intents, runtimePath, save, logger: o.logger });
+    const starter = new CapsuleStarter({ layout, runner, images: o.images, layers: this.layers, runFiles, network, monitor: this.monitor, volumes: this.volumes, runtimePath, save, intents, interrupted: this.interrupted });
     this.lifecycle = new RunLifecycle({
       layout,
       runner,
@@ -170,7 +176,12 @@ export class CapsuleManager {
     for (const slot of this.slots.values()) {
       await this.exclusive(slot.name, 'recovery', null, async () => {
         const recorded = slot.rec.run;
-        if (recorded) {
+        // A start the previous helper did not finish is undone, whatever it got to; a container
+        // that no record names is stopped. Never adopted: its start never reached `running`.
+        const interrupted = await this.interrupted.pending(slot.name);
+        if (interrupted || (!recorded && (await this.interrupted.leftovers(slot.name)))) {
+          await this.interrupted.undo(slot.name, slot.rec, !interrupted);
+        } else if (recorded) {
           recorded.containerPid ??= this.monitor.containerPid(this.layout.paths(slot.name));
           await this.lifecycle.adopt(slot, new CapsuleRun(slot.name, recorded, this.layout.paths(slot.name), this.layout.cgroupsPath(slot.name), this.monitor));
         } else if (slot.rec.restartAt) {

@@ -14,6 +14,7 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import type { RunEnd } from './capsule-exit.js';
 import type { CapsulePaths } from './capsule-layout.js';
 import type { MonitorKind } from './capsule-record.js';
+import { isLiving, readStatSync, type ProcStat } from '../util/proc-stat.js';
 import { oomKillCount } from './cgroup-metrics.js';
 import { conmonArgv } from './conmon-argv.js';
 import type { MonitorCgroup } from './monitor-cgroup.js';
@@ -49,20 +50,13 @@ export function readSmallFile(path: string): string | null {
 }
 
 /** State and start time of a process, from /proc/PID/stat; null when there is none. */
-export function processStat(pid: number, procRoot = '/proc'): { state: string; startTime: string } | null {
-  const text = readSmallFile(`${procRoot}/${pid}/stat`);
-  if (!text) return null;
-  const close = text.lastIndexOf(')');
-  const fields = text.slice(close + 2).trim().split(/\s+/);
-  const state = fields[0];
-  const startTime = fields[19];
-  return state && startTime ? { state, startTime } : null;
+export function processStat(pid: number, procRoot = '/proc'): ProcStat | null {
+  return readStatSync(pid, procRoot);
 }
 
-/** The same process still, and not a zombie waiting for a lazy parent to reap it. */
+/** The same process still, and not a zombie waiting for a lazy parent to reap it (proc-stat.ts's one rule). */
 export function isMonitorAlive(pid: number, startTime: string, procRoot = '/proc'): boolean {
-  const s = processStat(pid, procRoot);
-  return s !== null && s.startTime === startTime && s.state !== 'Z' && s.state !== 'X';
+  return isLiving(readStatSync(pid, procRoot), startTime);
 }
 
 /** runc's last error in its JSON log (`{"level":"error","msg":...}`), or null. */

@@ -52,7 +52,9 @@ export class CapsuleNetworkJoin {
     const network = net?.name ?? (spec.network as string);
     const ns = net?.netns ?? this.o.layout.netnsName(name);
     try {
-      if (net?.address && spec.ports.length > 0) await this.o.networks.unpublish(network, net.address, spec.ports);
+      // A start cut short (the helper killed) may have published its ports before its address was recorded.
+      const address = net?.address ?? (spec.ports.length > 0 ? await this.o.networks.attachedAddress(network, name).catch(() => null) : null);
+      if (address && spec.ports.length > 0) await this.o.networks.unpublish(network, address, spec.ports);
       await this.o.networks.detach(network, name);
     } catch (err) {
       this.o.logger.warn({ capsule: name, network, err }, 'could not release the capsule network attachment');

@@ -30,6 +30,8 @@ export interface CapsuleNetworkPort {
   publish(network: string, guestAddress: string, ports: readonly PublishedPort[]): Promise<void>;
   /** Idempotent: removes the forwards of these host ports that point at `guestAddress`. */
   unpublish(network: string, guestAddress: string, ports: readonly PublishedPort[]): Promise<void>;
+  /** The address the capsule's attachment holds, for a start cut short before Nova recorded it; null without one. */
+  attachedAddress(network: string, capsule: string): Promise<string | null>;
 }
 
 /** The part of NetworkManager this port needs. */
@@ -139,6 +141,10 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
       };
     },
     detach,
+    async attachedAddress(network, capsule) {
+      const net = await networks.get(network);
+      return net.attachments.find((a) => a.resource === capsule)?.address ?? null;
+    },
     async publish(network, guestAddress, ports) {
       const added: PublishedPort[] = [];
       try {
@@ -176,6 +182,7 @@ export const noCapsuleNetworkPort: CapsuleNetworkPort = {
   detach: async () => undefined,
   publish: async () => undefined,
   unpublish: async () => undefined,
+  attachedAddress: async () => null,
 };
 
 /**

@@ -2,11 +2,14 @@
 // it is not, then conmon started, which runs the container; the run is up once the runtime
 // wrote the container's pid. A container that cannot start leaves nothing: its exit is
 // recorded as `start-failed` with the runtime's own words, and what the run took is given back.
+// The start's intent is recorded before any of it, for a helper killed midway (interrupted-start.ts).
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ProcessRunner } from '../process/process-runner.js';
+import type { StartIntents } from '../state/start-intent.js';
+import { pauseAt } from '../util/test-pause.js';
 import { exitFromRunEnd, type RunEnd } from './capsule-exit.js';
 import type { CapsuleLayers } from './capsule-layer.js';
 import type { CapsuleLayout, CapsulePaths } from './capsule-layout.js';
@@ -17,6 +20,7 @@ import type { CapsuleNetworkJoin } from './capsule-network-join.js';
 import type { CapsuleRecord } from './capsule-record.js';
 import { CapsuleRun } from './capsule-run.js';
 import type { ImageStore } from './image-store.js';
+import type { InterruptedStarts } from './interrupted-start.js';
 import type { RunFiles, PreparedRun } from './run-files.js';
 import * as rt from './runtime-argv.js';
 import { mappingOf, netnsSysctlArgv } from './user-namespace.js';
@@ -45,6 +49,9 @@ export interface CapsuleStarterOptions {
   runtimePath: (rec: CapsuleRecord) => Promise<string>;
   /** Saves the record durably (fsynced). */
   save: (name: string, rec: CapsuleRecord) => Promise<void>;
+  /** Written before the start touches anything, removed once the container runs. */
+  intents: StartIntents;
+  interrupted: InterruptedStarts;
 }
 
 /**
@@ -93,18 +100,34 @@ export class CapsuleStarter {
   async start(slot: StartSlot): Promise<CapsuleRun> {
     const { name, rec } = slot;
     const o = this.o;
-    const p = o.layout.paths(name);
     const id = o.layout.containerId(name);
-    const image = await o.images.get(rec.imageId);
     // Lookups that do not depend on each other, side by side.
     const [runtime, staleRuntimeState] = await Promise.all([
       o.runtimePath(rec),
       stat(join(o.layout.runtimeRoot, id)).then(() => true, () => false),
       slot.log.prepare().then(() => slot.log.rotateIfFull(null)),
     ]);
-    // A runtime record left by a crash would make `create` refuse the id; only then is
-    // `delete` worth its process.
-    if (staleRuntimeState) await o.runner.run({ argv: rt.deleteArgv(runtime, o.layout.runtimeRoot, id), timeoutMs: RUNTIME_TIMEOUT_MS, allowFailure: true });
+    // A container no record names (a crash's leftover) would make `create` refuse the id, or
+    // run beside this one: it and its monitor go first. Only then is the lookup worth its processes.
+    if (staleRuntimeState) await o.interrupted.killLeftovers(name, rec);
+    await o.intents.begin('capsule', name);
+    try {
+      const run = await this.prepareAndLaunch(slot, runtime);
+      await o.intents.end('capsule', name);
+      await pauseAt('capsule-start:after-start');
+      return run;
+    } catch (err) {
+      await o.intents.end('capsule', name);
+      throw err;
+    }
+  }
+
+  private async prepareAndLaunch(slot: StartSlot, runtime: string): Promise<CapsuleRun> {
+    const { name, rec } = slot;
+    const o = this.o;
+    const p = o.layout.paths(name);
+    const id = o.layout.containerId(name);
+    const image = await o.images.get(rec.imageId);
     if (!slot.prepared?.runDirEmpty) {
       await rm(p.run, { recursive: true, force: true });
       await mkdir(p.run, { mode: 0o700 });
@@ -123,6 +146,7 @@ export class CapsuleStarter {
         o.layers.mount(name, rec),
         mapping && net ? o.runner.run({ argv: netnsSysctlArgv(o.layout.netnsName(name)), timeoutMs: RUNTIME_TIMEOUT_MS }) : null,
       ]);
+      await pauseAt('capsule-start:after-mount');
       // From now on the /etc files are this run's: whatever it does to them, the next start rewrites them.
       slot.prepared = { config: files.config, etc: null, runDirEmpty: false };
       // Bound last, and only until runc has made the container, which keeps its own binds.
@@ -171,6 +195,7 @@ export class CapsuleStarter {
         pid = o.monitor.containerPid(p);
         if (pid === null) await changes.next(25);
       }
+      if (pid !== null) await pauseAt('capsule-start:after-create');
       await saved;
       // A quick container may be over, and its monitor gone, by the time we look again.
       pid ??= o.monitor.containerPid(p);

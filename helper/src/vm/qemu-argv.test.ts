@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VmDefinitionSchema, type VmDefinition } from '../../../src-shared/vm.js';
-import { buildQemuArgv, FIRST_PASSED_FD, passedFiles, qemuEscape, type QemuLaunchSpec } from './qemu-argv.js';
+import { buildQemuArgv, FIRST_PASSED_FD, passedFiles, qemuArgvIsVm, qemuEscape, type QemuLaunchSpec } from './qemu-argv.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
@@ -89,6 +89,20 @@ describe('buildQemuArgv invariants', () => {
   it('always names the VM in the process name, so recovery can recognise it', () => {
     const argv = buildQemuArgv(specFor({ def: { name: 'abc-1' } }));
     expect(argv).toContain('guest=abc-1,process=nova-vm-abc-1,debug-threads=on');
+  });
+
+  it('is recognised as its VM only by name and pidfile together: a VM of that name under another helper, or another name, is not it', () => {
+    const spec = specFor({ def: { name: 'abc-1' } });
+    const argv = buildQemuArgv(spec);
+    expect(qemuArgvIsVm(argv, 'abc-1', spec.paths.pidFile)).toBe(true);
+    expect(qemuArgvIsVm(argv, 'abc-1', '/elsewhere/abc-1/qemu.pid')).toBe(false);
+    expect(qemuArgvIsVm(argv, 'abc', spec.paths.pidFile)).toBe(false);
+    expect(qemuArgvIsVm(buildQemuArgv(specFor({ def: { name: 'abc-10' } })), 'abc-1', spec.paths.pidFile)).toBe(false);
+  });
+
+  it('holds the guest CPUs until `cont` only when asked (the launcher asks, raw benchmark runs do not)', () => {
+    expect(buildQemuArgv({ ...specFor({ def: {} }), paused: true })).toContain('-S');
+    expect(buildQemuArgv(specFor({ def: {} }))).not.toContain('-S');
   });
 
   it('refuses UEFI without an OVMF image rather than booting BIOS silently', () => {

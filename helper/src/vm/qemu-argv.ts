@@ -10,6 +10,7 @@
 // gives the order in which the launcher hands the descriptors over).
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { DiskFileFormat } from './disk-header.js';
+import { flagValue } from '../util/proc-stat.js';
 
 export interface VmRuntimePaths {
   qmpSocket: string;
@@ -38,6 +39,8 @@ export interface QemuLaunchSpec {
   cloudInitSeed?: string | null;
   /** Each disk's backing files by disk id, nearest first, as the helper inspected them; none when absent. */
   backing?: Readonly<Record<string, readonly BackingFile[]>>;
+  /** `-S`: the guest's CPUs wait for QMP's `cont`, so nothing runs before the helper has its monitor (and its records). */
+  paused?: boolean;
 }
 
 /** One file below a disk in its chain. */
@@ -88,8 +91,10 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   const argv: string[] = [spec.qemuBinary];
   const add = (...items: string[]) => argv.push(...items);
 
-  // The process name lets recovery recognise this VM's QEMU from /proc/PID/cmdline.
+  // The process name and the pidfile (in this helper's run dir) let recovery recognise this
+  // VM's QEMU from /proc/PID/cmdline alone (qemuArgvIsVm), even without a runtime record.
   add('-name', `guest=${e(def.name)},process=nova-vm-${def.name},debug-threads=on`);
+  if (spec.paused) add('-S');
   add('-nodefaults', '-no-user-config');
   const machine = [micro ? 'microvm' : 'q35'];
   // microvm with ACPI hangs at TSC calibration under TCG; without it a graceful stop
@@ -190,4 +195,9 @@ function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean,
     args.push('-blockdev', JSON.stringify(file), '-blockdev', JSON.stringify(format));
   }
   return [...args, '-device', device];
+}
+
+/** Whether a command line is the QEMU of VM `name` run by the helper whose pidfile for it is `pidFile`: both must be named. */
+export function qemuArgvIsVm(argv: readonly string[], name: string, pidFile: string): boolean {
+  return (flagValue(argv, '-name') ?? '').split(',').includes(`process=nova-vm-${name}`) && flagValue(argv, '-pidfile') === pidFile;
 }

@@ -8,7 +8,8 @@ import { createConnection, type Socket } from 'node:net';
 import { NovaError } from '../../../src-shared/errors.js';
 import { loadPeercredAddon, socketFd } from '../auth/peer-credentials.js';
 import { ProcessRunner } from '../process/process-runner.js';
-import { processCmdline, processStartTime } from '../util/proc-stat.js';
+import { findProcesses, isSameProcess, processCmdline, processStartTime } from '../util/proc-stat.js';
+import { qemuArgvIsVm } from './qemu-argv.js';
 
 export interface SpawnedQemu {
   pid: number;
@@ -82,25 +83,21 @@ export function expectQemuPeer(pid: number): (socket: Socket) => void {
   };
 }
 
-/** Alive and the same process: a zombie counts as gone. */
+/** Alive and the same process: a zombie counts as gone (proc-stat.ts's one rule). */
 export async function isAlive(pid: number, startTime: string): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  } catch {
-    return false;
-  }
-  return (await processStartTime(pid)) === startTime;
+  return isSameProcess(pid, startTime);
 }
 
-/** True when pid + start time match and the command line names this VM. */
-export async function isQemuOfVm(pid: number, startTime: string, vmName: string): Promise<boolean> {
+/** True when pid + start time match and the command line names this VM and this helper's pidfile for it. */
+export async function isQemuOfVm(pid: number, startTime: string, vmName: string, pidFile: string): Promise<boolean> {
   if (!(await isAlive(pid, startTime))) return false;
   const cmdline = await processCmdline(pid);
-  if (!cmdline) return false;
-  const i = cmdline.indexOf('-name');
-  return i !== -1 && (cmdline[i + 1] ?? '').split(',').includes(`process=nova-vm-${vmName}`);
+  return cmdline !== null && qemuArgvIsVm(cmdline, vmName, pidFile);
+}
+
+/** Every living QEMU of this VM, found by its command line alone: what no record (or a damaged one) names. */
+export function qemusOfVm(vmName: string, pidFile: string): Promise<Array<{ pid: number; startTime: string }>> {
+  return findProcesses((argv) => qemuArgvIsVm(argv, vmName, pidFile));
 }
 
 export async function waitForExit(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {

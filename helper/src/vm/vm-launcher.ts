@@ -2,17 +2,21 @@
 // files, the user QEMU runs as, its tap and cloud-init seed, QEMU's command line and
 // process, its QMP monitor, and then the boot watchdog for guests that talk on their
 // serial console. Each step reports its phase; a cancel or a failure at any point kills
-// QEMU and gives everything back, leaving the VM stopped.
+// QEMU and gives everything back, leaving the VM stopped. The start's intent is recorded
+// before any of it and QEMU starts paused, running the guest only once its record and
+// monitor exist, so a helper killed at any step leaves what the next one can undo.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmState } from '../../../src-shared/vm.js';
 import type { ProcessRunner } from '../process/process-runner.js';
+import type { StartIntents } from '../state/start-intent.js';
 import type { Logger } from '../util/logger.js';
+import { pauseAt } from '../util/test-pause.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
 import { buildQemuArgv, passedFiles, type VmRuntimePaths } from './qemu-argv.js';
-import { expectQemuPeer, isAlive, killQemu, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
+import { expectQemuPeer, isAlive, killQemu, qemusOfVm, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
 import type { QemuDiskFiles } from './vm-disk-files.js';
@@ -29,6 +33,8 @@ export interface LauncherOptions {
   runner: ProcessRunner;
   logger: Logger;
   hooks: VmRuntimeHooks;
+  /** Written before anything of a start exists, removed once QEMU runs the guest: what a killed helper leaves says what was still starting. */
+  intents: StartIntents;
   hostAccelerator: () => Promise<'kvm' | 'tcg'>;
   /** Each disk's chain, the ISO, kernel and initrd checked again now and opened for QEMU (vm-disk-files.ts); refuses a VM whose files reach outside, or that `user` may not reach. */
   diskFiles: (def: VmDefinition, user: Credentials | null, signal: AbortSignal) => Promise<QemuDiskFiles>;
@@ -91,7 +97,27 @@ export class VmLauncher {
     }
   }
 
+  /** One QEMU run, its intent recorded first; a run that fails has cleaned up after itself, and its intent goes with it. */
   private async launch(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
+    await this.refuseSecondQemu(def.name);
+    await this.o.intents.begin('vm', def.name);
+    try {
+      return await this.launchIntended(def, runAs, steps);
+    } catch (err) {
+      await this.o.intents.end('vm', def.name);
+      throw err;
+    }
+  }
+
+  /** Never two QEMUs for one VM: one that no record names (a crash's leftover) is found by its command line. */
+  private async refuseSecondQemu(name: string): Promise<void> {
+    const found = await qemusOfVm(name, this.o.layout.runtimePaths(name).pidFile);
+    if (found.length === 0) return;
+    const pids = found.map((p) => p.pid).join(', ');
+    throw new NovaError('failed_precondition', `VM ${name} already has a QEMU running (pid ${pids}) that this helper does not control; restart the helper (it stops or adopts it), or stop that process`, { pids: found.map((p) => p.pid) });
+  }
+
+  private async launchIntended(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
     const name = def.name;
     const { signal } = steps;
     const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
@@ -108,6 +134,7 @@ export class VmLauncher {
       // QEMU holds its own copies now (or never will): the helper keeps none.
       await disks.close();
     }
+    await pauseAt('vm-start:after-spawn');
     const { spawned, paths, tap, vncPort } = started;
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
     const logPath = this.o.layout.qemuLog(name);
@@ -147,6 +174,10 @@ export class VmLauncher {
       try {
         if (signal.aborted) throw cancelled(name);
         if (vncPassword) await qmp.setVncPassword(vncPassword);
+        // QEMU came up paused (-S): the guest runs only now that its record and monitor are in place.
+        await qmp.cont();
+        await this.o.intents.end('vm', name);
+        await pauseAt('vm-start:after-cont');
       } catch (err) {
         qmp.close();
         throw err;
@@ -184,6 +215,7 @@ export class VmLauncher {
         steps.phase(`attaching to network ${def.network.network}`);
         tap = await this.o.networks.attachTap(def.network.network, name, user ?? undefined);
       }
+      await pauseAt('vm-start:after-tap');
       const seed = def.cloudInit ? this.o.layout.cloudInitSeed(name) : null;
       if (def.cloudInit && seed) {
         steps.phase('writing the cloud-init seed');
@@ -193,7 +225,7 @@ export class VmLauncher {
       }
       if (signal.aborted) throw cancelled(name);
       const backing = disks.backing;
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing });
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing, paused: true });
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));

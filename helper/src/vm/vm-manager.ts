@@ -12,6 +12,7 @@ import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
+import { StartIntents } from '../state/start-intent.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { DiskRelations } from './disk-relations.js';
@@ -28,7 +29,7 @@ import { VmLauncher } from './vm-launcher.js';
 import { VmLayout } from './vm-layout.js';
 import { noNetworkPort, type VmNetworkPort } from './vm-network.js';
 import { VmProvisioner } from './vm-provisioner.js';
-import { recoverRuntime } from './vm-recovery.js';
+import { reconcileVm } from './vm-recovery.js';
 import { type VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
@@ -84,6 +85,7 @@ export class VmManager {
   private readonly cloner: VmCloner;
   private readonly snapshots: VmSnapshots;
   private readonly hooks: VmRuntimeHooks;
+  private readonly intents: StartIntents;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
@@ -99,6 +101,7 @@ export class VmManager {
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
     this.relations = new DiskRelations(this.store, diskFiles);
+    this.intents = new StartIntents(join(opts.stateDir, 'start-intents'));
     this.hooks = { onState: (name, state, reason) => this.emit(name, state, reason), onEnded: (rt, crash) => this.onEnded(rt, crash) };
     this.launcher = new VmLauncher({
       layout: this.layout,
@@ -107,6 +110,7 @@ export class VmManager {
       runner,
       logger: opts.logger,
       hooks: this.hooks,
+      intents: this.intents,
       hostAccelerator: opts.hostAccelerator,
       diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
@@ -388,10 +392,10 @@ export class VmManager {
   }
 
   private async recover(name: string): Promise<void> {
-    const record = await this.store.loadRuntime(name);
-    if (!record || record.crashed) return;
-    const found = await recoverRuntime(name, record, { hooks: this.hooks, logger: this.opts.logger, qemuLog: this.layout.qemuLog(name), qmpTimeoutMs: this.qmpTimeoutMs });
-    if ('crashReason' in found) return this.crashed(name, record, found.crashReason);
+    const paths = { qemuLog: this.layout.qemuLog(name), pidFile: this.layout.runtimePaths(name).pidFile };
+    const found = await reconcileVm(name, { ...paths, hooks: this.hooks, logger: this.opts.logger, qmpTimeoutMs: this.qmpTimeoutMs, store: this.store, files: this.files, intents: this.intents });
+    if (!found) return;
+    if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);
     found.runtime.announce();
   }

@@ -106,6 +106,22 @@ export class VmRuntimeFiles {
     await this.store.removeRuntime(name);
   }
 
+  /**
+   * A start a killed helper left half done (its QEMU already killed): the run dir, the tap
+   * (the record's, or the one the definition's network would have, as the tap may predate
+   * the record) and the runtime record go, so the VM is simply stopped.
+   */
+  async abandon(name: string, def: VmDefinition | null, record: RuntimeRecord | null): Promise<void> {
+    await this.removeRunDir(name);
+    const network = record?.tap?.network ?? (def?.network.mode === 'nova' ? def.network.network : null);
+    if (network) {
+      await this.networks.detachTap(network, name).catch((err: unknown) => {
+        this.logger.warn({ err, vm: name, network }, 'could not remove the tap of an interrupted start');
+      });
+    }
+    await this.store.removeRuntime(name);
+  }
+
   /** After a crash: the sockets and tap go, the record stays with the reason until the VM is started or stopped. */
   async markCrashed(name: string, record: RuntimeRecord, reason: string): Promise<void> {
     await this.removeRunDir(name);
