@@ -20,6 +20,7 @@ import {
   VmUpdateSpecSchema,
 } from '../vm.js';
 import { defineMethod } from './define.js';
+import { snapshotPolicyMethods } from './snapshot-policy-api.js';
 
 const view = { by: 'helper', action: POLKIT_ACTIONS.vmView } as const;
 const manage = { by: 'helper', action: POLKIT_ACTIONS.vmManage } as const;
@@ -27,6 +28,7 @@ const byName = z.strictObject({ name: VmNameSchema });
 const ok = z.strictObject({ ok: z.literal(true) });
 /** Snapshots with RAM and disk conversions are jobs: minutes, not seconds. */
 const JOB_TIMEOUT_MS = 10 * 60_000;
+const policy = snapshotPolicyMethods(VmNameSchema, view, manage);
 
 export const vmMethods = {
   'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: view }),
@@ -71,7 +73,7 @@ export const vmMethods = {
   }),
   'vm.snapshotCreate': defineMethod({
     summary: 'Snapshot: with RAM while running (snapshot-save job, not interruptible), disks only while stopped; an operation',
-    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default('') }),
+    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default(''), keepForever: z.boolean().default(false) }),
     result: SnapshotSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
@@ -91,6 +93,10 @@ export const vmMethods = {
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
   }),
+  'vm.snapshotPolicySet': policy.policySet,
+  'vm.snapshotPolicyGet': policy.policyGet,
+  'vm.snapshotPolicyList': policy.policyList,
+  'vm.snapshotPrune': policy.prune,
   'vm.consoleInfo': defineMethod({ summary: 'Serial socket and log, VNC websocket and password, SPICE socket', params: byName, result: VmConsoleInfoSchema, served: manage }),
   'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: view }),
   'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: view }),

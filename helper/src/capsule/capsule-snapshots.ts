@@ -6,6 +6,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleSnapshot } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
+import { setMarks, type SnapshotMarks } from '../../../src-shared/snapshot-policy.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { RecordStore } from '../state/record-store.js';
@@ -53,7 +54,7 @@ export class CapsuleSnapshots {
   }
 
   /** `freezer` is set for a running capsule: it is frozen meanwhile, so the copy is consistent. */
-  async create(name: string, rec: CapsuleRecord, snapshot: string, freezer: Freezer | null, op: OperationHandle): Promise<CapsuleSnapshot> {
+  async create(name: string, rec: CapsuleRecord, snapshot: string, freezer: Freezer | null, op: OperationHandle, marks: SnapshotMarks = {}): Promise<CapsuleSnapshot> {
     const { archive, subvolume: snapshotPath } = this.where(name, snapshot);
     if ((await pathExists(archive)) || (await pathExists(snapshotPath))) {
       throw new NovaError('already_exists', `Capsule "${name}" already has a snapshot "${snapshot}"`);
@@ -84,8 +85,8 @@ export class CapsuleSnapshots {
     // A btrfs snapshot shares its blocks with the layer; what it alone holds is known only
     // with quotas enabled (and costly even then), so its size is reported as unknown.
     const meta: CapsuleSnapshot = onBtrfs
-      ? { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: null, kind: 'btrfs' }
-      : { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: (await stat(archive)).size, kind: 'archive' };
+      ? { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: null, kind: 'btrfs', ...setMarks(marks) }
+      : { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: (await stat(archive)).size, kind: 'archive', ...setMarks(marks) };
     await this.store(name).save(snapshot, meta);
     return meta;
   }
