@@ -42,6 +42,11 @@ export interface SnapshotMarks {
   scheduled?: boolean;
 }
 
+/** How a snapshot is taken: its marks, and for a scheduled one the scheduler's time (its slot's tick). */
+export interface SnapshotTaking extends SnapshotMarks {
+  at?: Date;
+}
+
 /** Only the marks that are set, so records of snapshots taken by hand look as before. */
 export function setMarks(marks: SnapshotMarks): SnapshotMarks {
   return { ...(marks.keepForever ? { keepForever: true } : {}), ...(marks.scheduled ? { scheduled: true } : {}) };

@@ -7,7 +7,7 @@
 // Its callers hand it what the contract parsed (the RPC dispatcher validates each call once).
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec } from '../../../src-shared/capsule.js';
-import type { SnapshotMarks } from '../../../src-shared/snapshot-policy.js';
+import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
@@ -322,14 +322,14 @@ export class CapsuleManager {
     return { ...metrics, netRxBytes: veth?.rxBytes ?? null, netTxBytes: veth?.txBytes ?? null };
   }
 
-  async snapshotCreate(name: string, snapshot: string, requester: Requester | null = null, marks: SnapshotMarks = {}): Promise<CapsuleSnapshot> {
+  async snapshotCreate(name: string, snapshot: string, requester: Requester | null = null, taking: SnapshotTaking = {}): Promise<CapsuleSnapshot> {
     return this.o.operations.run({ kind: 'capsule.snapshotCreate', resource: this.ref(name), title: `snapshot '${snapshot}'` }, requester, async (op) => {
       const slot = this.mustGet(name);
       const run = slot.rec.run;
       const call = async (argv: (runtime: string, root: string, id: string) => string[]) =>
         this.o.runner.run({ argv: argv(await this.runtimePath(slot.rec), this.layout.runtimeRoot, this.layout.containerId(name)), timeoutMs: RUNTIME_TIMEOUT_MS });
       const freezer = run && !run.paused ? { freeze: () => call(rt.pauseArgv).then(() => undefined), thaw: () => call(rt.resumeArgv).then(() => undefined) } : null;
-      return this.snapshots.create(name, slot.rec, snapshot, freezer, op, marks).catch(whenCancelled(op, `snapshot '${snapshot}' of capsule ${name} was cancelled; nothing was kept`));
+      return this.snapshots.create(name, slot.rec, snapshot, freezer, op, taking).catch(whenCancelled(op, `snapshot '${snapshot}' of capsule ${name} was cancelled; nothing was kept`));
     });
   }
 

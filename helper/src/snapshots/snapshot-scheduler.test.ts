@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NovaError } from '../../../src-shared/errors.js';
-import type { SnapshotMarks } from '../../../src-shared/snapshot-policy.js';
+import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import { silentLogger } from '../util/logger.js';
 import type { GuestSnapshots } from './guest-snapshots.js';
 import type { SnapshotFacts } from './retention.js';
@@ -28,13 +28,13 @@ class FakeGuests implements GuestSnapshots {
   async list(_kind: string, name: string) {
     return [...(this.snapshots.get(name) ?? [])];
   }
-  async create(_kind: string, name: string, snapshot: string, marks: SnapshotMarks) {
+  async create(_kind: string, name: string, snapshot: string, taking: SnapshotTaking) {
     if (this.failNext) {
       this.failNext = false;
       throw new NovaError('locked', 'vm db is locked by a start');
     }
     this.taken.push(snapshot);
-    this.snapshots.get(name)?.push({ name: snapshot, createdAt: this.clock.now(), scheduled: marks.scheduled === true, keepForever: marks.keepForever === true, parent: null });
+    this.snapshots.get(name)?.push({ name: snapshot, createdAt: taking.at ?? new Date(0), scheduled: taking.scheduled === true, keepForever: taking.keepForever === true, parent: null });
   }
   async remove(_kind: string, name: string, snapshot: string) {
     this.removed.push(snapshot);

@@ -65,7 +65,8 @@ export class SnapshotScheduler {
 
   private async serve(kind: GuestKind, name: string, record: PolicyRecord): Promise<void> {
     if (!record.policy.schedule) return;
-    const slot = latestSlot(valueOf(parseSnapshotSchedule(record.policy.schedule)), this.o.clock.now());
+    const now = this.o.clock.now();
+    const slot = latestSlot(valueOf(parseSnapshotSchedule(record.policy.schedule)), now);
     const servedUpTo = Math.max(Date.parse(record.since), record.lastSlot ? Date.parse(record.lastSlot) : 0);
     if (slot.getTime() <= servedUpTo) return;
     if (!(await this.o.guests.exists(kind, name))) {
@@ -77,7 +78,7 @@ export class SnapshotScheduler {
     await this.o.policies.markSlot(kind, name, slot);
     const snapshot = scheduledSnapshotName(slot);
     try {
-      await this.o.guests.create(kind, name, snapshot, { scheduled: true, keepForever: record.policy.keepForever.includes(snapshot) });
+      await this.o.guests.create(kind, name, snapshot, { scheduled: true, keepForever: record.policy.keepForever.includes(snapshot), at: now });
       this.o.logger.info({ kind, name, snapshot }, 'scheduled snapshot taken');
     } catch (err) {
       this.fail({ kind, name, snapshot, message: `the scheduled snapshot ${snapshot} of ${kind} ${name} failed: ${(err as Error).message}` });

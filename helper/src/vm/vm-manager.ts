@@ -9,7 +9,7 @@ import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
-import type { SnapshotMarks } from '../../../src-shared/snapshot-policy.js';
+import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { ProcessRunner } from '../process/process-runner.js';
@@ -317,10 +317,10 @@ export class VmManager {
   }
 
   /** With RAM while the VM runs, disks only while it is stopped. */
-  async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null, marks: SnapshotMarks = {}): Promise<Snapshot> {
+  async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null, taking: SnapshotTaking = {}): Promise<Snapshot> {
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.stoppedFilesChecked(name);
-      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, marks);
+      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, taking);
     });
   }
 
