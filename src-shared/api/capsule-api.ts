@@ -134,6 +134,12 @@ export const capsuleMethods = {
     served: view,
   }),
   'capsule.metrics': defineMethod({ summary: 'CPU, memory, IO and pids from the capsule\'s cgroup, now', params: byName, result: CapsuleMetricsSchema, served: view }),
+  'capsule.adopt': defineMethod({
+    summary: "Make a capsule of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",
+    params: z.strictObject({ name: CapsuleNameSchema, project: nameSchema('project') }),
+    result: CapsuleSchema,
+    served: manage,
+  }),
   'capsule.snapshotCreate': defineMethod({
     summary: 'Archive the writable layer (a running capsule is frozen meanwhile); keepForever: never pruned by its snapshot policy',
     params: snapshotParams.extend({ keepForever: z.boolean().default(false) }),

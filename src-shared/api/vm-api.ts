@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import {
   ImageSchema,
+  ProjectNameSchema,
   SnapshotNameSchema,
   SnapshotSchema,
   SnapshotTreeSchema,
@@ -57,6 +58,12 @@ export const vmMethods = {
     result: ok,
     served: manage,
     timeoutMs: 60_000,
+  }),
+  'vm.adopt': defineMethod({
+    summary: "Make a VM of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",
+    params: z.strictObject({ name: VmNameSchema, project: ProjectNameSchema }),
+    result: VmInfoSchema,
+    served: manage,
   }),
   'vm.setTemplate': defineMethod({
     summary: 'Mark a stopped VM as a template (or back)',

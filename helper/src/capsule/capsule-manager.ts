@@ -26,6 +26,7 @@ import { CapsuleProvisioner, checkRuntimeName } from './capsule-provisioner.js';
 import { CAPSULE_RECORD, capsuleView, type CapsuleRecord } from './capsule-record.js';
 import { CapsuleRun } from './capsule-run.js';
 import { CapsuleSnapshots } from './capsule-snapshots.js';
+import { checkAdoptable } from '../state/project-owner.js';
 import { CapsuleStarter } from './capsule-starter.js';
 import { CapsuleTerminals, type PtySpawn, type TerminalSession } from './capsule-terminals.js';
 import { MonitorCgroup } from './monitor-cgroup.js';
@@ -259,6 +260,17 @@ export class CapsuleManager {
         run.paused = true;
         await this.save(name, slot.rec);
       }
+      return capsuleView(name, slot.rec);
+    });
+  }
+
+  /** Makes an unmanaged capsule the project's own (see project-owner.ts). */
+  async adopt(name: string, project: string, requester: Requester | null = null): Promise<Capsule> {
+    return this.exclusive(name, `adoption by project ${project}`, requester, async () => {
+      const slot = this.mustGet(name);
+      checkAdoptable('capsule', name, slot.rec.spec.project, project);
+      slot.rec.spec = { ...slot.rec.spec, project };
+      await this.save(name, slot.rec);
       return capsuleView(name, slot.rec);
     });
   }

@@ -86,6 +86,7 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
     },
     'capsule.metrics': async ({ name }) => capsules.metrics(name),
     'capsule.snapshotCreate': async ({ name, snapshot, keepForever }, ctx) => capsules.snapshotCreate(name, snapshot, ctx, { keepForever }),
+    'capsule.adopt': async ({ name, project }, ctx) => capsules.adopt(name, project, ctx),
     'capsule.snapshotList': async ({ name }) => ({ snapshots: await capsules.snapshotList(name) }),
     'capsule.snapshotRestore': async ({ name, snapshot }, ctx) => {
       await capsules.snapshotRestore(name, snapshot, ctx);

@@ -32,6 +32,7 @@ import { recoverRuntime } from './vm-recovery.js';
 import { type VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
+import { checkAdoptable } from '../state/project-owner.js';
 import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
 
@@ -232,6 +233,16 @@ export class VmManager {
       const def = await this.store.loadDefinition(name);
       if (this.live.has(name)) throw new NovaError('failed_precondition', `VM ${name} is running: stop it before changing it into a template`);
       await this.store.saveDefinition({ ...def, template });
+      return this.get(name);
+    });
+  }
+
+  /** Makes an unmanaged VM the project's own (see project-owner.ts). */
+  async adopt(name: string, project: string, requester: Requester | null = null): Promise<VmInfo> {
+    return this.exclusive(name, `adoption by project ${project}`, requester, async () => {
+      const def = await this.store.loadDefinition(name);
+      checkAdoptable('VM', name, def.project, project);
+      await this.store.saveDefinition({ ...def, project });
       return this.get(name);
     });
   }
