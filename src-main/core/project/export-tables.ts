@@ -9,6 +9,7 @@ import { HEALTH_DEFAULTS } from '../../../src-shared/health.js';
 import { defaultNetworkProfile, type Network } from '../../../src-shared/network.js';
 import type { SnapshotPolicySpec } from '../../../src-shared/snapshot-policy.js';
 import { MEBIBYTE, VmCreateSpecSchema, type VmInfo } from '../../../src-shared/vm.js';
+import { networkOwnForwards } from './network-forwards.js';
 import { formatDuration, formatEgressRule, formatForward, formatPeer, formatPortMapping, formatSize } from '../../../src-shared/vocabulary/index.js';
 
 export type Table = Record<string, unknown>;
@@ -62,7 +63,8 @@ export function networkTable(n: Network): ExportedTable {
   if (n.peers.length > 0) t.peers = n.peers.map(formatPeer);
   if (n.wireguard?.listenPort !== undefined) t.listen_port = n.wireguard.listenPort;
   if (n.egressAllow !== null) t.egress_allow = n.egressAllow.map(formatEgressRule);
-  if (n.forwards.length > 0) t.forwards = n.forwards.map(formatForward);
+  const forwards = networkOwnForwards(n);
+  if (forwards.length > 0) t.forwards = forwards.map(formatForward);
   return { table: t, notes };
 }
 

@@ -40,7 +40,7 @@ function vm(def: Record<string, unknown>): VmInfo {
 
 const actual: ActualState = {
   networks: [
-    network({ egressAllow: [{ destination: '10.0.0.0/8', ports: { from: 443, to: 443 }, protocol: 'tcp' }, { destination: null, ports: { from: 53, to: 53 }, protocol: 'udp' }], forwards: [{ hostPort: 8080, protocol: 'tcp', guestAddress: '10.77.0.10', guestPort: 80 }], dns: false }),
+    network({ egressAllow: [{ destination: '10.0.0.0/8', ports: { from: 443, to: 443 }, protocol: 'tcp' }, { destination: null, ports: { from: 53, to: 53 }, protocol: 'udp' }], forwards: [{ hostPort: 8080, protocol: 'tcp', guestAddress: '10.77.0.10', guestPort: 80 }, { hostPort: 5432, protocol: 'tcp', guestAddress: '10.77.0.23', guestPort: 5432 }], dns: false }),
     network({ name: 'ov', type: 'overlay', profile: 'internal', bridge: 'ov', subnet: '10.78.0.0/24', gateway: '10.78.0.1', dhcpRange: null, domain: 'ov.lab.example', driver: 'vxlan', vni: 42, peers: [{ host: '192.0.2.10', port: 4789 }], attachments: [] }),
   ],
   vms: [
