@@ -158,6 +158,31 @@ user = "999:999"
     expect(roundTrip(text, adopted).plan.changes).toEqual([]);
   });
 
+  it('writes interfaces, a wireguard port and peers, UEFI firmware and a microvm, and reads them back as no change', () => {
+    const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+    const state: ActualState = {
+      networks: [
+        network({ name: 'ext', profile: 'external', uplinks: ['veth-up'], subnet: null, gateway: null, dhcpRange: null, domain: 'ext.nova', attachments: [] }),
+        network({
+          name: 'wg', type: 'overlay', profile: 'internal', subnet: '10.79.0.0/24', gateway: '10.79.0.1', dhcpRange: null, domain: 'wg.nova', driver: 'wireguard', vni: 7,
+          peers: [{ host: '192.0.2.20', port: 51821, publicKey: KEY }], wireguard: { publicKey: KEY, listenPort: 51822, interface: 'nvw7', tunnelAddress: 'fd00::1' }, attachments: [],
+        }),
+      ],
+      vms: [
+        vm({ name: 'uefi', project: 'lab', firmware: 'uefi', machine: 'q35', display: { vnc: true, spice: true } }),
+        vm({ name: 'micro', project: 'lab', machine: 'microvm', kernel: { kernel: '/boot/vmlinux', initrd: null, cmdline: '' }, display: { vnc: false, spice: false } }),
+      ],
+      capsules: [],
+    };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain('[network.ext]\ninterfaces = [ "veth-up" ]\n');
+    expect(text).toContain(`driver = "wireguard"\nvni = 7\npeers = [ "${KEY}@192.0.2.20:51821" ]\nlisten_port = 51822\n`);
+    expect(text).toContain('[vm.uefi]\ncpu = 1\nmemory = "512Mi"\nfirmware = "uefi"\ndisplay = "both"\n');
+    expect(text).toContain('[vm.micro]\nkernel = "/boot/vmlinux"\ncpu = 1\nmemory = "512Mi"\nmachine = "microvm"\n');
+    expect(text).not.toContain('domain =');
+    expect(roundTrip(text, state).plan.changes).toEqual([]);
+  });
+
   it('says in a comment what the NovaFile cannot hold', () => {
     const odd = vm({ name: 'odd', project: 'lab', disks: [{ id: 'disk0', path: '/var/lib/nova/vms/odd/disk0.qcow2', format: 'qcow2', owned: true }], network: { mode: 'user' } });
     const text = exportNovaFile(selectForExport({ networks: [], vms: [odd], capsules: [] }, ['odd'], undefined), { vm: new Map(), capsule: new Map() });
