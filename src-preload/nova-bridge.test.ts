@@ -4,17 +4,17 @@ import { buildNovaBridge } from './nova-bridge.js';
 // Pinned on purpose: adding a method to window.nova must be a deliberate change here.
 const PINNED_SURFACE = {
   app: ['info'],
-  capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
+  capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
   events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],
   image: ['import', 'list', 'remove'],
-  network: ['attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'setPeers'],
+  network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'setPeers'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   operation: ['cancel', 'get', 'list'],
   subscribe: 'function',
-  vm: ['clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
+  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

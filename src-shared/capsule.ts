@@ -268,6 +268,10 @@ export const CapsuleSnapshotSchema = z.strictObject({
   /** The archive's size; null for a btrfs snapshot, whose own share is unknown without quotas. */
   sizeBytes: z.number().int().nullable(),
   kind: z.enum(['archive', 'btrfs']),
+  /** Never pruned by a snapshot policy; absent in records older than retention. */
+  keepForever: z.boolean().optional(),
+  /** Taken by the helper's snapshot schedule, so retention may prune it; absent = taken by hand. */
+  scheduled: z.boolean().optional(),
 });
 export type CapsuleSnapshot = z.infer<typeof CapsuleSnapshotSchema>;
 

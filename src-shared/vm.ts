@@ -211,6 +211,10 @@ export const SnapshotSchema = z.strictObject({
   /** Bytes of VM state saved with the snapshot (0 for disk-only). */
   vmStateSize: z.number().int().nonnegative(),
   description: z.string().max(1024),
+  /** Never pruned by a snapshot policy; absent in records older than retention. */
+  keepForever: z.boolean().optional(),
+  /** Taken by the helper's snapshot schedule, so retention may prune it; absent = taken by hand. */
+  scheduled: z.boolean().optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

@@ -22,6 +22,8 @@ import { metricsHandlers } from './methods/metrics-methods.js';
 import { startMetricsPipeline } from './metrics/metrics-pipeline.js';
 import { networkHandlers } from './methods/network-methods.js';
 import { operationHandlers } from './methods/operation-methods.js';
+import { snapshotPolicyHandlers } from './methods/snapshot-policy-methods.js';
+import { startSnapshotSchedules } from './snapshots/snapshot-schedules.js';
 import { OPERATION_RECORD, OperationManager } from './operations/operation-manager.js';
 import { RecordStore } from './state/record-store.js';
 import { closeInheritedFds } from './process/inherited-fds.js';
@@ -180,6 +182,8 @@ async function main(): Promise<number> {
     metrics.recordVm(sample);
   });
 
+  const snapshots = startSnapshotSchedules({ stateDir, vms, capsules: capsuleEngine.capsules, logger: logger.child({ component: 'snapshots' }), emit });
+
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms }),
@@ -194,6 +198,7 @@ async function main(): Promise<number> {
     ...operationHandlers({ operations, authorizer }),
     ...eventHandlers(),
     ...metricsHandlers({ store: metrics.store, vms, capsules: capsuleEngine.capsules }),
+    ...snapshotPolicyHandlers(snapshots),
   } satisfies HelperHandlers;
 
   server = new RpcServer(new MethodDispatcher(handlers, authorizer), logger.child({ component: 'rpc' }), {
@@ -219,6 +224,7 @@ async function main(): Promise<number> {
   });
   stopSampling();
   metrics.stop();
+  await snapshots.stop();
   // Work under way is cancelled and cleaned up rather than left half-made.
   await operations.cancelAll();
   health.close();

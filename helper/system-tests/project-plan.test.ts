@@ -12,11 +12,11 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { ProjectPlan } from '../../src-shared/project.js';
-import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
+import { makeBusyboxRootfs } from './fixtures/capsule-harness.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
+import { removeProjectTestState } from './fixtures/project-teardown.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
-import { pidsMentioning } from './network-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
 const NS = `nv9p${RUN}`;
@@ -102,24 +102,7 @@ beforeAll(async () => {
   }
 }, 600_000);
 
-afterAll(async () => {
-  try {
-    await client?.call('vm.delete', { name: VM, force: true }).catch(() => undefined);
-    for (const name of capsules) await client?.call('capsule.delete', { name, force: true }).catch(() => undefined);
-    await client?.call('network.delete', { name: NET }).catch(() => undefined);
-  } finally {
-    client?.close();
-    await helper?.stop();
-    for (const pid of dir ? await pidsMentioning(dir) : []) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    if (dir) await removeHelperCapsuleState(dir, capsules, [NS]);
-  }
-}, 120_000);
+afterAll(() => removeProjectTestState(client, helper, dir, { vms: [VM], capsules, networks: [NET], netns: [NS] }), 120_000);
 
 describe('nova plan on a running project', () => {
   it('marks what nova run made as the project\'s own, and then plans no change (exit 0)', async () => {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } from '../../src-shared/index.js';
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerCapsuleCommand } from './commands/capsule-command.js';
+import { registerExportCommand } from './commands/export-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerPlanCommand(program, ctx);
+  registerExportCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
   registerOpCommand(program, ctx);
   registerStatsCommand(program, ctx);

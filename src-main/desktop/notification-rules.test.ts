@@ -37,6 +37,17 @@ describe('notificationFor', () => {
     expect(notificationFor({ name: 'capsule.stateChanged', payload: { name: 'redis', state: 'stopped' } }, false)).toBeNull();
   });
 
+  it('tells of a scheduled snapshot that failed, whoever looks', () => {
+    const payload = { kind: 'vm', name: 'db', snapshot: 'auto-2026-12-06-0200', message: 'the scheduled snapshot auto-2026-12-06-0200 of vm db failed: no qcow2 disk' } as const;
+    expect(notificationFor({ name: 'snapshot.scheduleFailed', payload }, true)).toEqual({
+      summary: 'Scheduled snapshot of VM db failed',
+      body: payload.message,
+      urgency: 'normal',
+      target: { kind: 'vm', name: 'db' },
+      actions: [{ key: 'default', label: 'Open' }],
+    });
+  });
+
   it('tells of a long operation that finished or failed, only while the user is elsewhere', () => {
     const long = LONG_OPERATION_MS + 1;
     expect(notificationFor({ name: 'operation.changed', payload: operation({}, long) }, false)).toMatchObject({

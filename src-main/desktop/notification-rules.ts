@@ -1,7 +1,7 @@
 // What deserves a desktop notification, as a pure function of one event: a VM that
-// crashed, a capsule that died and is being restarted, and (while the user is not
-// looking at the window) a long operation that finished or failed. Delivery is
-// desktop-notifier.ts's job; the window decides what "Open" shows.
+// crashed, a capsule that died and is being restarted, a scheduled snapshot that failed,
+// and (while the user is not looking at the window) a long operation that finished or
+// failed. Delivery is desktop-notifier.ts's job; the window decides what "Open" shows.
 import type { NovaEvent } from '../../src-shared/index.js';
 import { describeResource, type ResourceRef } from '../../src-shared/operation.js';
 
@@ -46,6 +46,11 @@ export function notificationFor(event: NovaEvent, userLooking: boolean): NovaNot
         target: { kind: 'capsule', name },
         actions: [OPEN],
       };
+    }
+    case 'snapshot.scheduleFailed': {
+      // The helper takes these while nobody watches: always worth saying.
+      const { kind, name, message } = event.payload;
+      return { summary: `Scheduled snapshot of ${kind === 'vm' ? 'VM' : 'capsule'} ${name} failed`, body: message, urgency: 'normal', target: { kind, name }, actions: [OPEN] };
     }
     case 'operation.changed': {
       const op = event.payload;

@@ -19,6 +19,7 @@ import {
 import { HealthChangedSchema } from '../health.js';
 import { nameSchema } from '../vocabulary/resource-name.js';
 import { defineMethod } from './define.js';
+import { snapshotPolicyMethods } from './snapshot-policy-api.js';
 
 const view = { by: 'helper', action: POLKIT_ACTIONS.capsuleView } as const;
 const manage = { by: 'helper', action: POLKIT_ACTIONS.capsuleManage } as const;
@@ -27,6 +28,7 @@ const ok = z.strictObject({ ok: z.literal(true) });
 const snapshotParams = z.strictObject({ name: CapsuleNameSchema, snapshot: CapsuleSnapshotNameSchema });
 /** A copied root filesystem, a snapshot archive or an image unpack: minutes on a slow disk. */
 const JOB_TIMEOUT_MS = 15 * 60_000;
+const policy = snapshotPolicyMethods(CapsuleNameSchema, view, manage);
 /** A pull over a slow link: skopeo itself is bounded at 30 minutes by the helper. */
 export const PULL_TIMEOUT_MS = 31 * 60_000;
 /** How long one `capsule.logs` call may wait for new lines (follow); below the call timeout. */
@@ -140,9 +142,15 @@ export const capsuleMethods = {
     served: view,
   }),
   'capsule.metrics': defineMethod({ summary: 'CPU, memory, IO and pids from the capsule\'s cgroup, now', params: byName, result: CapsuleMetricsSchema, served: view }),
+  'capsule.adopt': defineMethod({
+    summary: "Make a capsule of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",
+    params: z.strictObject({ name: CapsuleNameSchema, project: nameSchema('project') }),
+    result: CapsuleSchema,
+    served: manage,
+  }),
   'capsule.snapshotCreate': defineMethod({
-    summary: 'Archive the writable layer (a running capsule is frozen meanwhile)',
-    params: snapshotParams,
+    summary: 'Archive the writable layer (a running capsule is frozen meanwhile); keepForever: never pruned by its snapshot policy',
+    params: snapshotParams.extend({ keepForever: z.boolean().default(false) }),
     result: CapsuleSnapshotSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
@@ -155,6 +163,10 @@ export const capsuleMethods = {
   }),
   'capsule.snapshotRestore': defineMethod({ summary: 'Put the writable layer back as it was (stopped capsules only)', params: snapshotParams, result: ok, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'capsule.snapshotDelete': defineMethod({ summary: 'Delete a snapshot', params: snapshotParams, result: ok, served: manage }),
+  'capsule.snapshotPolicySet': policy.policySet,
+  'capsule.snapshotPolicyGet': policy.policyGet,
+  'capsule.snapshotPolicyList': policy.policyList,
+  'capsule.snapshotPrune': policy.prune,
   'capsule.terminalOpen': defineMethod({
     summary: 'An interactive shell (or command) under a pty, served on a fresh socket only the caller can open',
     params: z.strictObject({

@@ -19,7 +19,7 @@ const KIND_OF_GROUP: Record<string, { view: PolkitAction; manage: PolkitAction |
   events: { view: POLKIT_ACTIONS.hostInspect, manage: null },
 };
 
-const READ_VERB = /^(list|get|inspect|logs|metrics|metricsHistory|leases|check|info)$|List$/;
+const READ_VERB = /^(list|get|inspect|logs|metrics|metricsHistory|leases|check|info)$|List$|Get$/;
 
 /** Methods whose verb does not read like a read but are views, and why. */
 const VIEW_EXCEPTIONS: Record<string, string> = {

@@ -15,6 +15,7 @@ import {
   PeerSchema,
   ProtocolSchema,
 } from '../network.js';
+import { nameSchema } from '../vocabulary/resource-name.js';
 import { defineMethod } from './define.js';
 
 const manage = { by: 'helper', action: POLKIT_ACTIONS.networkManage } as const;
@@ -56,6 +57,12 @@ export const networkMethods = {
     result: NetworkSchema,
     served: manage,
     timeoutMs: 60_000,
+  }),
+  'network.adopt': defineMethod({
+    summary: "Make a network of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",
+    params: z.strictObject({ name: NetworkNameSchema, project: nameSchema('project') }),
+    result: NetworkSchema,
+    served: manage,
   }),
   'network.forwardAdd': defineMethod({
     summary: 'Forward a host port to a guest on this network',

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import {
   ImageSchema,
+  ProjectNameSchema,
   SnapshotNameSchema,
   SnapshotSchema,
   SnapshotTreeSchema,
@@ -21,6 +22,7 @@ import {
 } from '../vm.js';
 import { HealthChangedSchema } from '../health.js';
 import { defineMethod } from './define.js';
+import { snapshotPolicyMethods } from './snapshot-policy-api.js';
 
 const view = { by: 'helper', action: POLKIT_ACTIONS.vmView } as const;
 const manage = { by: 'helper', action: POLKIT_ACTIONS.vmManage } as const;
@@ -28,6 +30,7 @@ const byName = z.strictObject({ name: VmNameSchema });
 const ok = z.strictObject({ ok: z.literal(true) });
 /** Snapshots with RAM and disk conversions are jobs: minutes, not seconds. */
 const JOB_TIMEOUT_MS = 10 * 60_000;
+const policy = snapshotPolicyMethods(VmNameSchema, view, manage);
 
 export const vmMethods = {
   'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: view }),
@@ -57,6 +60,12 @@ export const vmMethods = {
     served: manage,
     timeoutMs: 60_000,
   }),
+  'vm.adopt': defineMethod({
+    summary: "Make a VM of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",
+    params: z.strictObject({ name: VmNameSchema, project: ProjectNameSchema }),
+    result: VmInfoSchema,
+    served: manage,
+  }),
   'vm.setTemplate': defineMethod({
     summary: 'Mark a stopped VM as a template (or back)',
     params: z.strictObject({ name: VmNameSchema, template: z.boolean() }),
@@ -72,7 +81,7 @@ export const vmMethods = {
   }),
   'vm.snapshotCreate': defineMethod({
     summary: 'Snapshot: with RAM while running (snapshot-save job, not interruptible), disks only while stopped; an operation',
-    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default('') }),
+    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default(''), keepForever: z.boolean().default(false) }),
     result: SnapshotSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
@@ -92,6 +101,10 @@ export const vmMethods = {
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
   }),
+  'vm.snapshotPolicySet': policy.policySet,
+  'vm.snapshotPolicyGet': policy.policyGet,
+  'vm.snapshotPolicyList': policy.policyList,
+  'vm.snapshotPrune': policy.prune,
   'vm.consoleInfo': defineMethod({ summary: 'Serial socket and log, VNC websocket and password, SPICE socket', params: byName, result: VmConsoleInfoSchema, served: manage }),
   'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: view }),
   'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: view }),

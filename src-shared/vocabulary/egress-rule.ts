@@ -86,3 +86,13 @@ export function parseEgressRule(text: string): Parsed<EgressRule> {
   if (!range.ok) return range;
   return ok({ destination: destination.value, ...range.value });
 }
+
+/** "10.0.0.0/8:443/tcp", "[fd00::/8]:443", "53/udp", "10.0.0.0/8": the text parseEgressRule reads back. */
+export function formatEgressRule(rule: EgressRule): string {
+  const ports = rule.ports === null ? '' : rule.ports.from === rule.ports.to ? `${rule.ports.from}` : `${rule.ports.from}-${rule.ports.to}`;
+  const proto = rule.protocol === null ? '' : `/${rule.protocol}`;
+  if (rule.destination === null) return `${ports}${proto}`;
+  if (ports === '') return rule.destination;
+  const destination = rule.destination.includes(':') ? `[${rule.destination}]` : rule.destination;
+  return `${destination}:${ports}${proto}`;
+}

@@ -37,3 +37,15 @@ export function parseSnapshotSchedule(text: string): Parsed<SnapshotSchedule> {
   }
   return fail(`${describeValue(text)} is not a snapshot schedule; ${HELP}`);
 }
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The schedule as a NovaFile writes it; parseSnapshotSchedule reads it back as the same value. */
+export function formatSnapshotSchedule(s: SnapshotSchedule): string {
+  if (s.every === 'hour') return 'hourly';
+  const clock = `${pad(s.hour)}:${pad(s.minute)}`;
+  if (s.every === 'day') return s.hour === 0 && s.minute === 0 ? 'daily' : `daily ${clock}`;
+  const day = WEEKDAYS[s.weekday] ?? 'mon';
+  if (s.weekday === 1 && s.hour === 0 && s.minute === 0) return 'weekly';
+  return `weekly ${day} ${clock}`;
+}

@@ -10,6 +10,7 @@
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
+import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
@@ -30,6 +31,7 @@ import { CapsuleProvisioner, checkRuntimeName } from './capsule-provisioner.js';
 import { CAPSULE_RECORD, capsuleView, type CapsuleRecord } from './capsule-record.js';
 import { CapsuleRun } from './capsule-run.js';
 import { CapsuleSnapshots } from './capsule-snapshots.js';
+import { checkAdoptable } from '../state/project-owner.js';
 import { CapsuleStarter } from './capsule-starter.js';
 import { CapsuleTerminals, type PtySpawn, type TerminalSession } from './capsule-terminals.js';
 import { MonitorCgroup } from './monitor-cgroup.js';
@@ -303,6 +305,17 @@ export class CapsuleManager {
     });
   }
 
+  /** Makes an unmanaged capsule the project's own (see project-owner.ts). */
+  async adopt(name: string, project: string, requester: Requester | null = null): Promise<Capsule> {
+    return this.exclusive(name, `adoption by project ${project}`, requester, async () => {
+      const slot = this.mustGet(name);
+      checkAdoptable('capsule', name, slot.rec.spec.project, project);
+      slot.rec.spec = { ...slot.rec.spec, project };
+      await this.save(name, slot.rec);
+      return capsuleView(name, slot.rec);
+    });
+  }
+
   async resume(name: string, requester: Requester | null = null): Promise<Capsule> {
     return this.exclusive(name, 'resume', requester, async () => {
       const slot = this.mustGet(name);
@@ -362,14 +375,14 @@ export class CapsuleManager {
     return { ...metrics, netRxBytes: veth?.rxBytes ?? null, netTxBytes: veth?.txBytes ?? null };
   }
 
-  async snapshotCreate(name: string, snapshot: string, requester: Requester | null = null): Promise<CapsuleSnapshot> {
+  async snapshotCreate(name: string, snapshot: string, requester: Requester | null = null, taking: SnapshotTaking = {}): Promise<CapsuleSnapshot> {
     return this.o.operations.run({ kind: 'capsule.snapshotCreate', resource: this.ref(name), title: `snapshot '${snapshot}'` }, requester, async (op) => {
       const slot = this.mustGet(name);
       const run = slot.rec.run;
       const call = async (argv: (runtime: string, root: string, id: string) => string[]) =>
         this.o.runner.run({ argv: argv(await this.runtimePath(slot.rec), this.layout.runtimeRoot, this.layout.containerId(name)), timeoutMs: RUNTIME_TIMEOUT_MS });
       const freezer = run && !run.paused ? { freeze: () => call(rt.pauseArgv).then(() => undefined), thaw: () => call(rt.resumeArgv).then(() => undefined) } : null;
-      return this.snapshots.create(name, slot.rec, snapshot, freezer, op).catch(whenCancelled(op, `snapshot '${snapshot}' of capsule ${name} was cancelled; nothing was kept`));
+      return this.snapshots.create(name, slot.rec, snapshot, freezer, op, taking).catch(whenCancelled(op, `snapshot '${snapshot}' of capsule ${name} was cancelled; nothing was kept`));
     });
   }
 

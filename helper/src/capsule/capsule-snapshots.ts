@@ -6,6 +6,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleSnapshot } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
+import { setMarks, type SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { RecordStore } from '../state/record-store.js';
@@ -53,7 +54,7 @@ export class CapsuleSnapshots {
   }
 
   /** `freezer` is set for a running capsule: it is frozen meanwhile, so the copy is consistent. */
-  async create(name: string, rec: CapsuleRecord, snapshot: string, freezer: Freezer | null, op: OperationHandle): Promise<CapsuleSnapshot> {
+  async create(name: string, rec: CapsuleRecord, snapshot: string, freezer: Freezer | null, op: OperationHandle, taking: SnapshotTaking = {}): Promise<CapsuleSnapshot> {
     const { archive, subvolume: snapshotPath } = this.where(name, snapshot);
     if ((await pathExists(archive)) || (await pathExists(snapshotPath))) {
       throw new NovaError('already_exists', `Capsule "${name}" already has a snapshot "${snapshot}"`);
@@ -83,9 +84,10 @@ export class CapsuleSnapshots {
     op.throwIfCancelled();
     // A btrfs snapshot shares its blocks with the layer; what it alone holds is known only
     // with quotas enabled (and costly even then), so its size is reported as unknown.
+    const createdAt = (taking.at ?? new Date()).toISOString();
     const meta: CapsuleSnapshot = onBtrfs
-      ? { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: null, kind: 'btrfs' }
-      : { name: snapshot, createdAt: new Date().toISOString(), sizeBytes: (await stat(archive)).size, kind: 'archive' };
+      ? { name: snapshot, createdAt, sizeBytes: null, kind: 'btrfs', ...setMarks(taking) }
+      : { name: snapshot, createdAt, sizeBytes: (await stat(archive)).size, kind: 'archive', ...setMarks(taking) };
     await this.store(name).save(snapshot, meta);
     return meta;
   }

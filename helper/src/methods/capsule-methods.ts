@@ -16,8 +16,9 @@ import type { TerminalServer } from '../capsule/terminal-server.js';
 import { callerOf, type PathGuard } from '../vm/path-guard.js';
 import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
+import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
 
-export type CapsuleMethodName = Exclude<Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>, MetricsMethodName>;
+export type CapsuleMethodName = Exclude<Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>, MetricsMethodName | SnapshotPolicyMethodName>;
 export type CapsuleHandlers = Pick<HelperHandlers, CapsuleMethodName>;
 
 export interface CapsuleMethodDeps {
@@ -85,7 +86,8 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
       }
     },
     'capsule.metrics': async ({ name }) => capsules.metrics(name),
-    'capsule.snapshotCreate': async ({ name, snapshot }, ctx) => capsules.snapshotCreate(name, snapshot, ctx),
+    'capsule.snapshotCreate': async ({ name, snapshot, keepForever }, ctx) => capsules.snapshotCreate(name, snapshot, ctx, { keepForever }),
+    'capsule.adopt': async ({ name, project }, ctx) => capsules.adopt(name, project, ctx),
     'capsule.snapshotList': async ({ name }) => ({ snapshots: await capsules.snapshotList(name) }),
     'capsule.snapshotRestore': async ({ name, snapshot }, ctx) => {
       await capsules.snapshotRestore(name, snapshot, ctx);

@@ -42,6 +42,7 @@ export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
       await networks.delete(name, ctx);
       return { name };
     },
+    'network.adopt': async ({ name, project }, ctx) => networks.adopt(name, project, ctx),
     'network.setPeers': async ({ name, peers }, ctx) => networks.setPeers(name, peers, ctx),
     'network.forwardAdd': async ({ network, forward }, ctx) => ({ network, forwards: await networks.addForward(network, forward, ctx) }),
     'network.forwardRemove': async ({ network, hostPort, protocol }, ctx) => ({

@@ -7,8 +7,9 @@ import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
+import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
 
-export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName>;
+export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName>;
 export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {
@@ -34,7 +35,8 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
     },
     'vm.setTemplate': async ({ name, template }, ctx) => vms.setTemplate(name, template, ctx),
     'vm.clone': async ({ source, target, linked }, ctx) => vms.clone(source, target, { linked }, ctx),
-    'vm.snapshotCreate': async ({ name, snapshot, description }, ctx) => vms.snapshotCreate(name, snapshot, description, ctx),
+    'vm.snapshotCreate': async ({ name, snapshot, description, keepForever }, ctx) => vms.snapshotCreate(name, snapshot, description, ctx, { keepForever }),
+    'vm.adopt': async ({ name, project }, ctx) => vms.adopt(name, project, ctx),
     'vm.snapshotList': async ({ name }) => vms.snapshotList(name),
     'vm.snapshotRestore': async ({ name, snapshot }, ctx) => {
       await vms.snapshotRestore(name, snapshot, ctx);

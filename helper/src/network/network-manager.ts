@@ -5,6 +5,7 @@
 // joining, recovery. The steps live beside it (network-create, -attachments, -recovery).
 import type { z } from 'zod';
 import { NovaError, schemaError } from '../../../src-shared/errors.js';
+import { checkAdoptable } from '../state/project-owner.js';
 import {
   AttachRequestSchema,
   ForwardSchema,
@@ -186,6 +187,18 @@ export class NetworkManager {
       config.peers = peers;
       o.peers = next.wireguard.peers.map((p) => ({ address: p.tunnelAddress, port: o.port }));
       o.wireguard = next.wireguard;
+      await this.registry.save(record);
+      this.changed(name);
+      return describeNetwork(record, await this.dataplane.observe([record]));
+    });
+  }
+
+  /** Makes an unmanaged network the project's own (see project-owner.ts). */
+  async adopt(name: string, project: string, requester: Requester | null = null): Promise<Network> {
+    return this.holding(name, `adoption by project ${project}`, requester, async () => {
+      const record = await this.registry.require(name);
+      checkAdoptable('network', name, record.config.project, project);
+      record.config.project = project;
       await this.registry.save(record);
       this.changed(name);
       return describeNetwork(record, await this.dataplane.observe([record]));

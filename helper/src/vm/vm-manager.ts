@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
+import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { StartIntents } from '../state/start-intent.js';
@@ -33,6 +34,7 @@ import { reconcileVm } from './vm-recovery.js';
 import { type VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import { VmRuntimeFiles } from './vm-runtime-files.js';
 import { VmSnapshots } from './vm-snapshots.js';
+import { checkAdoptable } from '../state/project-owner.js';
 import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
 
@@ -255,6 +257,16 @@ export class VmManager {
     });
   }
 
+  /** Makes an unmanaged VM the project's own (see project-owner.ts). */
+  async adopt(name: string, project: string, requester: Requester | null = null): Promise<VmInfo> {
+    return this.exclusive(name, `adoption by project ${project}`, requester, async () => {
+      const def = await this.store.loadDefinition(name);
+      checkAdoptable('VM', name, def.project, project);
+      await this.store.saveDefinition({ ...def, project });
+      return this.get(name);
+    });
+  }
+
   /** Linked clones (overlays on the source's disks) need a template source, so its disks never change under them. */
   async clone(source: string, target: string, opts: { linked?: boolean } = {}, requester: Requester | null = null): Promise<VmInfo> {
     const linked = opts.linked ?? false;
@@ -336,10 +348,10 @@ export class VmManager {
   }
 
   /** With RAM while the VM runs, disks only while it is stopped. */
-  async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null): Promise<Snapshot> {
+  async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null, taking: SnapshotTaking = {}): Promise<Snapshot> {
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.stoppedFilesChecked(name);
-      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op);
+      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, taking);
     });
   }
 

@@ -6,6 +6,7 @@
 // the disks already done are put back as they were; their headers are checked first
 // (vm-disk-files.ts), and qemu-img opens no backing file for an internal snapshot.
 import { NovaError } from '../../../src-shared/errors.js';
+import { setMarks, type SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import type { Snapshot, SnapshotTree, VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { Logger } from '../util/logger.js';
@@ -25,7 +26,7 @@ export class VmSnapshots {
   ) {}
 
   /** `qmp` is the running VM's monitor, null when the VM is stopped. */
-  async create(def: VmDefinition, snap: string, description: string, qmp: QmpClient | null, op: OperationHandle): Promise<Snapshot> {
+  async create(def: VmDefinition, snap: string, description: string, qmp: QmpClient | null, op: OperationHandle, taking: SnapshotTaking = {}): Promise<Snapshot> {
     const disks = snapshotDisks(def);
     const tree = await this.store.loadSnapshots(def.name);
     if (tree.snapshots.some((s) => s.name === snap)) throw new NovaError('already_exists', `VM ${def.name} already has a snapshot named ${snap}`);
@@ -55,7 +56,7 @@ export class VmSnapshots {
       op.throwIfCancelled();
     }
     op.progress({ phase: 'recording the snapshot', cancellable: false });
-    const entry: Snapshot = { name: snap, parent: tree.current, createdAt: new Date().toISOString(), withMemory: qmp !== null, vmStateSize, description };
+    const entry: Snapshot = { name: snap, parent: tree.current, createdAt: (taking.at ?? new Date()).toISOString(), withMemory: qmp !== null, vmStateSize, description, ...setMarks(taking) };
     await this.store.saveSnapshots(def.name, { current: snap, snapshots: [...tree.snapshots, entry] });
     return entry;
   }

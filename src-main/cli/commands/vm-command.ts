@@ -21,6 +21,7 @@ import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
 import { isCapsuleKind, printCapsuleLogs } from './capsule-command.js';
 import { registerImageCommand } from './image-command.js';
+import { registerSnapshotPruneCommand } from './snapshot-prune-command.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
 const SIZE_HELP = 'e.g. 512Mi, 2Gi, 2GiB or 2g; a bare number is MiB (2048 = 2 GiB)';
@@ -123,10 +124,11 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .description('Take a snapshot (with RAM when the VM runs)')
     .option('--name <snapshot>', 'the snapshot name (default: a timestamp): letters, digits, ".", "_" and "-"', nameArg('vm-snapshot'))
     .option('--description <text>', 'what this snapshot is', '')
-    .action(async (name: string, o: { name?: string; description: string }) => {
+    .option('--keep-forever', "never pruned by the VM's snapshot policy", false)
+    .action(async (name: string, o: { name?: string; description: string; keepForever: boolean }) => {
       const snapshot = o.name ?? `snap-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const s = await withHelper((h) => callOperation(h, 'vm.snapshotCreate', { name, snapshot, description: o.description }, progress()));
-      out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}`);
+      const s = await withHelper((h) => callOperation(h, 'vm.snapshotCreate', { name, snapshot, description: o.description, keepForever: o.keepForever }, progress()));
+      out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}${s.keepForever ? ', kept forever' : ''}`);
     });
   snap.command('ls')
     .description('List snapshots: nova snapshot ls vm NAME')
@@ -155,6 +157,8 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
         out(`${name}: ${verb === 'rm' ? 'deleted' : 'restored'} ${snapshot}`);
       });
   }
+
+  registerSnapshotPruneCommand(snap, ctx);
 
   // `nova image` serves VM images and OCI images alike: see image-command.ts.
   registerImageCommand(program, ctx);

@@ -10,6 +10,7 @@ import { MEBIBYTE, vmNetworkFromChoice, type VmInfo, type VmNetwork } from '../.
 import { cloudInitLooksSame } from '../novafile-apply.js';
 import { fieldClass, type FieldOf } from './change-classes.js';
 import type { DesiredCapsule, DesiredNetwork, DesiredVm } from './desired-state.js';
+import { networkOwnForwards } from './network-forwards.js';
 
 type Shown = string | null;
 
@@ -116,6 +117,7 @@ export function networkFieldChanges(d: DesiredNetwork, actual: Network): FieldCh
   if (want.listenPort !== undefined) f.compare('listen_port', text(actual.wireguard?.listenPort), text(want.listenPort));
   f.compare('egress_allow', actual.egressAllow ? JSON.stringify(actual.egressAllow) : null, want.egressAllow ? JSON.stringify(want.egressAllow) : null);
   f.compare('peers', sortedList(actual.peers.map((p) => JSON.stringify(p))), sortedList(want.peers.map((p) => JSON.stringify(p))));
-  f.compare('forwards', sortedList(actual.forwards.map(showForward)), sortedList(want.forwards.map(showForward)));
+  // A capsule's published ports are compared as its ports, not as the network's forwards.
+  f.compare('forwards', sortedList(networkOwnForwards(actual).map(showForward)), sortedList(want.forwards.map(showForward)));
   return f.changes;
 }

@@ -1,0 +1,192 @@
+// The reverse mapping: resources as the helper reports them, written as a NovaFile in its
+// own syntaxes, read back by the parser and planned against the same resources: no change.
+// Every key the NovaFile has for a network, a VM and a capsule is exercised.
+import { describe, expect, it } from 'vitest';
+import { CapsuleSpecSchema, type Capsule, type CapsuleSpecIn } from '../../../src-shared/capsule.js';
+import type { Network } from '../../../src-shared/network.js';
+import { VmDefinitionSchema, type VmInfo } from '../../../src-shared/vm.js';
+import { parseNovaFile } from '../novafile/novafile-parser.js';
+import type { ActualState } from './actual-state.js';
+import { desiredState } from './desired-state.js';
+import { exportNovaFile, selectForExport, type ExportPolicies } from './novafile-export.js';
+import { planProject } from './project-plan.js';
+
+function network(over: Partial<Network>): Network {
+  return {
+    name: 'lan', type: 'bridge', profile: 'nat', bridge: 'lan', subnet: '10.77.0.0/24', gateway: '10.77.0.1', dhcpRange: { start: '10.77.0.100', end: '10.77.0.199' },
+    uplinks: [], dns: true, domain: 'lan.lab.example', driver: null, vni: null, peers: [], egressAllow: null, forwards: [],
+    attachments: [{ resource: 'db', kind: 'veth', hostIfname: 'nva9', mac: '02:aa:bb:cc:dd:ee', address: '10.77.0.23', netns: 'db', guestIfname: 'eth0', hostname: 'db.lan.nova', present: true }],
+    status: { state: 'active', reasons: [] }, createdAt: 'T', project: 'lab', ...over,
+  };
+}
+
+function capsule(spec: CapsuleSpecIn): Capsule {
+  const s = CapsuleSpecSchema.parse(spec);
+  return {
+    name: s.name, spec: s, imageId: 'sha256:1', imageName: s.image, state: 'running', runtime: 'runc', rootfsMode: 'overlay', pid: 77, createdAt: 'T', startedAt: 'T',
+    lastExit: null, restartCount: 0, network: { name: 'lan', address: '10.77.0.23/24', hostname: 'db.lan.nova', hostIfname: 'nva1' }, userNamespace: null, health: null,
+  };
+}
+
+function vm(def: Record<string, unknown>): VmInfo {
+  return {
+    definition: VmDefinitionSchema.parse({
+      version: 1, osType: 'linux', cpus: 1, memoryMiB: 512, machine: 'q35', firmware: 'bios', accel: 'auto', disks: [], iso: null, kernel: null,
+      network: { mode: 'none' }, display: { vnc: true, spice: false }, template: false, description: '', createdAt: 'T', ...def,
+    }),
+    state: 'running', stateReason: null, pid: 4242, accel: 'tcg', startedAt: 'T', health: null,
+  };
+}
+
+const actual: ActualState = {
+  networks: [
+    network({ egressAllow: [{ destination: '10.0.0.0/8', ports: { from: 443, to: 443 }, protocol: 'tcp' }, { destination: null, ports: { from: 53, to: 53 }, protocol: 'udp' }], forwards: [{ hostPort: 8080, protocol: 'tcp', guestAddress: '10.77.0.10', guestPort: 80 }, { hostPort: 5432, protocol: 'tcp', guestAddress: '10.77.0.23', guestPort: 5432 }], dns: false }),
+    network({ name: 'ov', type: 'overlay', profile: 'internal', bridge: 'ov', subnet: '10.78.0.0/24', gateway: '10.78.0.1', dhcpRange: null, domain: 'ov.lab.example', driver: 'vxlan', vni: 42, peers: [{ host: '192.0.2.10', port: 4789 }], attachments: [] }),
+  ],
+  vms: [
+    vm({
+      name: 'app', project: 'lab', cpus: 2, memoryMiB: 256, accel: 'tcg', display: { vnc: false, spice: false },
+      kernel: { kernel: '/boot/vmlinux', initrd: '/boot/initrd', cmdline: 'console=ttyS0' }, iso: '/isos/tools.iso',
+      disks: [{ id: 'disk0', path: '/srv/disks/app.qcow2', format: 'qcow2', owned: false }],
+      network: { mode: 'nova', network: 'lan' },
+      cloudInit: { user: 'dev', hostname: 'app-1', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6y me@host'] },
+      health: { probe: { kind: 'serial', pattern: 'login:' }, intervalMs: 2000, timeoutMs: 5000, retries: 3, startPeriodMs: 0 },
+    }),
+  ],
+  capsules: [
+    capsule({
+      name: 'db', image: 'postgres:16', project: 'lab', command: ['postgres', '-c', 'fsync=off'], env: { POSTGRES_PASSWORD: 'secret "quoted"', PGDATA: '/var/lib/pg' },
+      volumes: ['/srv/pg:/var/lib/pg', '/etc/pg.conf:/etc/pg.conf:ro'], network: 'lan', ports: ['5432:5432', '5353:53/udp'], cpus: 0.5, memory: '64Mi', pids: 200,
+      restart: 'on-failure:3', workdir: '/srv', user: '999:999',
+      health: { probe: { kind: 'exec', command: ['pg_isready'] }, intervalMs: 1500, timeoutMs: 5000, retries: 5, startPeriodMs: 10000 },
+    }),
+    capsule({ name: 'web', image: 'nginx:1.27', project: 'lab', network: 'ov', health: { probe: { kind: 'http', port: 8080, path: '/healthz', status: 204 }, intervalMs: 10000, timeoutMs: 5000, retries: 3, startPeriodMs: 0 } }),
+  ],
+};
+
+const policies: ExportPolicies = {
+  vm: new Map([['app', { schedule: 'daily 02:00', keep: { daily: 7, weekly: 4, monthly: 2, maxTotal: 20 }, beforeUp: true, keepForever: ['baseline'] }]]),
+  capsule: new Map([['db', { schedule: 'hourly', keep: { hourly: 24 }, keepForever: [] }]]),
+};
+
+function roundTrip(text: string, state: ActualState = actual) {
+  const { config, diagnostics } = parseNovaFile(text, 'NovaFile.toml', '/p');
+  expect(diagnostics).toEqual([]);
+  if (!config) throw new Error('no config');
+  return { config, plan: planProject(desiredState(config), state) };
+}
+
+describe('nova export', () => {
+  it("writes every field in the NovaFile's own syntax", () => {
+    const text = exportNovaFile(selectForExport(actual, [], 'lab'), policies, new Date('2026-12-06T10:00:00Z'));
+    expect(text).toContain('project = "lab"\ndomain = "lab.example"\n');
+    expect(text).toContain(`[network.lan]
+subnet = "10.77.0.1/24"
+dhcp_range = "10.77.0.100-10.77.0.199"
+dns = false
+egress_allow = [ "10.0.0.0/8:443/tcp", "53/udp" ]
+forwards = [ "8080:10.77.0.10:80" ]
+`);
+    expect(text).toContain(`[network.ov]
+type = "overlay"
+subnet = "10.78.0.1/24"
+driver = "vxlan"
+vni = 42
+peers = [ "192.0.2.10:4789" ]
+`);
+    expect(text).toContain(`[vm.app]
+image = "/srv/disks/app.qcow2"
+iso = "/isos/tools.iso"
+kernel = "/boot/vmlinux"
+initrd = "/boot/initrd"
+cmdline = "console=ttyS0"
+cpu = 2
+memory = "256Mi"
+accel = "tcg"
+display = "none"
+network = "lan"
+`);
+    expect(text).toContain('[vm.app.health]\nserial = "login:"\ninterval = "2s"\n');
+    expect(text).toContain('[vm.app.snapshots]\nschedule = "daily 02:00"\nkeep_daily = 7\nkeep_weekly = 4\nkeep_monthly = 2\nmax_total = 20\nbefore_up = true\nkeep_forever = [ "baseline" ]\n');
+    expect(text).toContain(`[capsule.db]
+capsule = "postgres:16"
+command = [ "postgres", "-c", "fsync=off" ]
+volumes = [ "/srv/pg:/var/lib/pg", "/etc/pg.conf:/etc/pg.conf:ro" ]
+network = "lan"
+ports = [ "5432:5432", "5353:53/udp" ]
+cpu = 0.5
+memory = "64Mi"
+pids = 200
+restart = "on-failure:3"
+workdir = "/srv"
+user = "999:999"
+`);
+    expect(text).toContain('[capsule.db.env]\nPOSTGRES_PASSWORD = "secret \\"quoted\\""\nPGDATA = "/var/lib/pg"\n');
+    expect(text).toContain('[capsule.db.health]\nexec = [ "pg_isready" ]\ninterval = "1s500ms"\nretries = 5\nstart_period = "10s"\n');
+    expect(text).toContain('[capsule.web.health.http]\nport = 8080\npath = "/healthz"\nstatus = 204\n');
+    // Values the engine chose are not written.
+    expect(text).not.toMatch(/02:aa:bb|10\.77\.0\.23|4242|nva9/);
+  });
+
+  it('reads back as the same resources: plan shows no change, and the same health checks and policies', () => {
+    const { config, plan } = roundTrip(exportNovaFile(selectForExport(actual, [], 'lab'), policies));
+    expect(plan.changes).toEqual([]);
+    expect(plan.clashes).toEqual([]);
+    expect(plan.unchanged).toHaveLength(5);
+    expect(config.capsules.find((c) => c.name === 'db')?.health).toEqual(actual.capsules[0]?.spec.health);
+    expect(config.capsules.find((c) => c.name === 'web')?.health).toEqual(actual.capsules[1]?.spec.health);
+    expect(config.vms[0]?.health).toEqual(actual.vms[0]?.definition.health);
+    expect(config.vms[0]?.snapshots).toEqual({ schedule: { every: 'day', hour: 2, minute: 0 }, keep: { daily: 7, weekly: 4, monthly: 2, maxTotal: 20 }, beforeUp: true, keepForever: ['baseline'] });
+  });
+
+  it('exports named resources with the networks their guests join, and refuses to mix projects', () => {
+    const sel = selectForExport(actual, ['db'], undefined);
+    expect([sel.project, sel.networks.map((n) => n.name), sel.capsules.map((c) => c.name), sel.vms]).toEqual(['lab', ['lan'], ['db'], []]);
+    const mixed: ActualState = { ...actual, capsules: [...actual.capsules, capsule({ name: 'other', image: 'x', project: 'else' })] };
+    expect(() => selectForExport(mixed, ['db', 'other'], undefined)).toThrow(/capsule other \(project else\) belong to another project than lab/);
+    expect(() => selectForExport(actual, ['nope'], undefined)).toThrow(/no VM, capsule or network named nope/);
+  });
+
+  it('names unmanaged resources and needs --project for them; plan sees them as clashes until adopted', () => {
+    const loose: ActualState = { networks: [], vms: [], capsules: [capsule({ name: 'solo', image: 'alpine:3.20', command: ['sleep', '1d'] })] };
+    expect(() => selectForExport(loose, ['solo'], undefined)).toThrow(/belong to no project: name the project the file is for with --project P/);
+    const sel = selectForExport(loose, ['solo'], 'adopted');
+    expect(sel.unmanaged).toEqual([{ kind: 'capsule', name: 'solo' }]);
+    const text = exportNovaFile(sel, { vm: new Map(), capsule: new Map() });
+    expect(roundTrip(text, loose).plan.clashes.map((c) => c.name)).toEqual(['solo']);
+    const adopted: ActualState = { ...loose, capsules: [capsule({ name: 'solo', image: 'alpine:3.20', command: ['sleep', '1d'], project: 'adopted' })] };
+    expect(roundTrip(text, adopted).plan.changes).toEqual([]);
+  });
+
+  it('writes interfaces, a wireguard port and peers, UEFI firmware and a microvm, and reads them back as no change', () => {
+    const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+    const state: ActualState = {
+      networks: [
+        network({ name: 'ext', profile: 'external', uplinks: ['veth-up'], subnet: null, gateway: null, dhcpRange: null, domain: 'ext.nova', attachments: [] }),
+        network({
+          name: 'wg', type: 'overlay', profile: 'internal', subnet: '10.79.0.0/24', gateway: '10.79.0.1', dhcpRange: null, domain: 'wg.nova', driver: 'wireguard', vni: 7,
+          peers: [{ host: '192.0.2.20', port: 51821, publicKey: KEY }], wireguard: { publicKey: KEY, listenPort: 51822, interface: 'nvw7', tunnelAddress: 'fd00::1' }, attachments: [],
+        }),
+      ],
+      vms: [
+        vm({ name: 'uefi', project: 'lab', firmware: 'uefi', machine: 'q35', display: { vnc: true, spice: true } }),
+        vm({ name: 'micro', project: 'lab', machine: 'microvm', kernel: { kernel: '/boot/vmlinux', initrd: null, cmdline: '' }, display: { vnc: false, spice: false } }),
+      ],
+      capsules: [],
+    };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain('[network.ext]\ninterfaces = [ "veth-up" ]\n');
+    expect(text).toContain(`driver = "wireguard"\nvni = 7\npeers = [ "${KEY}@192.0.2.20:51821" ]\nlisten_port = 51822\n`);
+    expect(text).toContain('[vm.uefi]\ncpu = 1\nmemory = "512Mi"\nfirmware = "uefi"\ndisplay = "both"\n');
+    expect(text).toContain('[vm.micro]\nkernel = "/boot/vmlinux"\ncpu = 1\nmemory = "512Mi"\nmachine = "microvm"\n');
+    expect(text).not.toContain('domain =');
+    expect(roundTrip(text, state).plan.changes).toEqual([]);
+  });
+
+  it('says in a comment what the NovaFile cannot hold', () => {
+    const odd = vm({ name: 'odd', project: 'lab', disks: [{ id: 'disk0', path: '/var/lib/nova/vms/odd/disk0.qcow2', format: 'qcow2', owned: true }], network: { mode: 'user' } });
+    const text = exportNovaFile(selectForExport({ networks: [], vms: [odd], capsules: [] }, ['odd'], undefined), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain("# vm odd: disk0 (/var/lib/nova/vms/odd/disk0.qcow2) was made by Nova in the VM's folder: the NovaFile does not describe it");
+    expect(text).toContain('# vm odd: its user-mode network has no NovaFile key');
+  });
+});
