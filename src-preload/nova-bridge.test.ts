@@ -4,7 +4,7 @@ import { buildNovaBridge } from './nova-bridge.js';
 // Pinned on purpose: adding a method to window.nova must be a deliberate change here.
 const PINNED_SURFACE = {
   app: ['info'],
-  capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen'],
+  capsule: ['create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
   events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],

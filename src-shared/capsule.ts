@@ -151,6 +151,59 @@ export const CapsuleSpecSchema = CapsuleSpecFieldsSchema.superRefine((spec, ctx)
 export type CapsuleSpec = z.output<typeof CapsuleSpecSchema>;
 export type CapsuleSpecIn = z.input<typeof CapsuleSpecSchema>;
 
+/** Spec keys `capsule.update` changes; the rest (image, runtime, user namespace, project) are fixed at create. */
+export const CAPSULE_UPDATABLE_KEYS = [
+  'entrypoint', 'command', 'env', 'workdir', 'user', 'hostname', 'volumes', 'cpus', 'memory', 'memoryBytes',
+  'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports', 'health',
+] as const;
+
+const f = CapsuleSpecFieldsSchema.shape;
+/**
+ * Changes to a stopped (or created) capsule's spec, applied at its next start. Absent keys
+ * stay as they are; null removes an optional one (a limit, the network, the health check);
+ * env, volumes and ports replace the whole map or list. Checked as create checks a spec.
+ */
+export const CapsuleUpdateSpecSchema = z.strictObject({
+  name: CapsuleNameSchema,
+  entrypoint: f.entrypoint.unwrap().nullable().optional(),
+  command: f.command.unwrap().nullable().optional(),
+  env: f.env.unwrap().optional(),
+  workdir: f.workdir.unwrap().nullable().optional(),
+  user: f.user.unwrap().nullable().optional(),
+  hostname: f.hostname.unwrap().nullable().optional(),
+  volumes: f.volumes.unwrap().optional(),
+  cpus: f.cpus.unwrap().nullable().optional(),
+  /** A size as a person writes it ("1g"); becomes memoryBytes. */
+  memory: f.memory.unwrap().optional(),
+  memoryBytes: f.memoryBytes.unwrap().nullable().optional(),
+  pids: f.pids.unwrap().nullable().optional(),
+  ioWeight: f.ioWeight.unwrap().nullable().optional(),
+  restart: f.restart.unwrap().optional(),
+  stopTimeoutSec: f.stopTimeoutSec.unwrap().optional(),
+  network: f.network.unwrap().nullable().optional(),
+  address: f.address.unwrap().nullable().optional(),
+  ports: f.ports.unwrap().optional(),
+  health: f.health.unwrap().nullable().optional(),
+}).refine((u) => u.memory === undefined || u.memoryBytes === undefined, { path: ['memory'], message: 'give memory or memoryBytes, not both' });
+export type CapsuleUpdateSpec = z.output<typeof CapsuleUpdateSpecSchema>;
+export type CapsuleUpdateSpecIn = z.input<typeof CapsuleUpdateSpecSchema>;
+
+/**
+ * The spec `update` asks for: the current one with the changes laid over it (null removes a
+ * key), still to be validated with CapsuleSpecSchema as a create is.
+ */
+export function applyCapsuleUpdate(spec: CapsuleSpec, update: CapsuleUpdateSpec): CapsuleSpecIn {
+  const next: Record<string, unknown> = { ...spec };
+  for (const key of CAPSULE_UPDATABLE_KEYS) {
+    const value = update[key];
+    if (value === undefined) continue;
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  if (update.memory !== undefined) delete next.memoryBytes;
+  return next as CapsuleSpecIn;
+}
+
 export const CapsuleStateSchema = z.enum(['created', 'running', 'paused', 'restarting', 'stopped']);
 export type CapsuleState = z.infer<typeof CapsuleStateSchema>;
 

@@ -60,3 +60,34 @@ export const GuestHealthSchema = z.strictObject({
   lastCheckedAt: z.string().nullable(),
 });
 export type GuestHealth = z.infer<typeof GuestHealthSchema>;
+
+/**
+ * The payload of `vm.healthChanged` and `capsule.healthChanged`, one shape for both kinds:
+ * sent when a guest's verdict changes (status, or the start of a failing streak), and with
+ * null when its checks stop (the guest stopped, or its check was removed).
+ */
+export const HealthChangedSchema = z.strictObject({ name: z.string(), health: GuestHealthSchema.nullable() });
+export type HealthChanged = z.infer<typeof HealthChangedSchema>;
+
+/**
+ * Why this check cannot run on this guest, or null when it can: exec runs only in capsules,
+ * serial only on VMs, tcp and http need the guest on a Nova network (its address is what they
+ * reach; a capsule without one has loopback only), and a serial pattern must compile.
+ * create and update refuse what this names, so a check never fails for want of a channel.
+ */
+export function healthCheckProblem(kind: 'vm' | 'capsule', check: HealthCheck, onNovaNetwork: boolean): string | null {
+  const probe = check.probe;
+  if (probe.kind === 'exec' && kind === 'vm') return 'an exec health check runs a command inside a capsule; a VM has no such channel: use serial, tcp or http';
+  if (probe.kind === 'serial' && kind === 'capsule') return "a serial health check reads a VM's serial console; a capsule uses exec, tcp or http";
+  if ((probe.kind === 'tcp' || probe.kind === 'http') && !onNovaNetwork) {
+    return `a ${probe.kind} health check connects to the ${kind === 'vm' ? 'VM' : 'capsule'}'s address on its Nova network, and it joins none: give it a Nova network or use ${kind === 'vm' ? 'serial' : 'exec'}`;
+  }
+  if (probe.kind === 'serial') {
+    try {
+      new RegExp(probe.pattern);
+    } catch (err) {
+      return `the serial health check's pattern is not a regular expression: ${(err as Error).message}`;
+    }
+  }
+  return null;
+}

@@ -196,6 +196,8 @@ export const VmUpdateSpecSchema = z.strictObject({
   cloudInit: CloudInitSpecSchema.nullable().optional(),
   display: z.enum(['vnc', 'spice', 'both', 'none']).optional(),
   description: z.string().max(1024).optional(),
+  /** A new health check; null removes it. */
+  health: HealthCheckSchema.nullable().optional(),
 });
 export type VmUpdateSpec = z.infer<typeof VmUpdateSpecSchema>;
 export type VmUpdateSpecIn = z.input<typeof VmUpdateSpecSchema>;

@@ -9,6 +9,8 @@ import { CachingAuthorizer } from './auth/authorization-cache.js';
 import { PolkitAuthorizer } from './auth/authorizer.js';
 import { createCapsuleEngine, DEFAULT_VOLUME_ROOTS } from './capsule/capsule-engine.js';
 import { networkManagerCapsulePort } from './capsule/capsule-network.js';
+import { HealthRegistry } from './health/health-registry.js';
+import { VmHealthWatch } from './health/vm-health.js';
 import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { hostProbes } from './host-check/host-probes.js';
@@ -123,6 +125,9 @@ async function main(): Promise<number> {
     operations,
     onChanged: (name) => emit({ name: 'network.changed', payload: { name } }),
   });
+  const health = new HealthRegistry({
+    onChange: (guest, verdict) => emit({ name: guest.kind === 'vm' ? 'vm.healthChanged' : 'capsule.healthChanged', payload: { name: guest.name, health: verdict } }),
+  });
   // Built first: a bad --oci-runtime stops the helper before it touches anything.
   const capsuleEngine = createCapsuleEngine({
     stateDir,
@@ -134,6 +139,7 @@ async function main(): Promise<number> {
     operations,
     networks: networkManagerCapsulePort(networks),
     onChange: (name, state) => emit({ name: 'capsule.stateChanged', payload: { name, state } }),
+    health,
   });
   // The runtime is judged with the capsules' own user-namespace probe, so both name the same one.
   const hostCheck = new HostCheckService({
@@ -148,18 +154,23 @@ async function main(): Promise<number> {
     allowedRoots: [...(args['allowed-root'] ?? DEFAULT_ALLOWED_ROOTS).map((r) => resolve(r)), stateDir],
     hostAccelerator: async () => (await hostCheck.report({ refresh: false })).accelerator,
     logger: logger.child({ component: 'vm' }),
-    onStateChange: (change) => emit({ name: 'vm.stateChanged', payload: change }),
+    onStateChange: (change) => {
+      emit({ name: 'vm.stateChanged', payload: change });
+      vmHealth.changed(change.name, change.state);
+    },
+    healthOf: (name) => health.health({ kind: 'vm', name }),
     ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
     networks: networkManagerPort(networks),
     operations,
   });
+  const vmHealth = new VmHealthWatch(health, () => vms, networks, logger.child({ component: 'health' }));
   // Recovery before serving: networks first (running VMs' taps come back with them), then
   // reattach to running VMs; a VM found dead gives its tap back.
   const recovery = await networks.start();
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
   await vms.init();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
-  await capsuleEngine.capsules.recover();
+  await capsuleEngine.recover();
   const metrics = startMetricsPipeline({ stateDir, vms, capsules: capsuleEngine.capsules, logger: logger.child({ component: 'metrics' }) });
   const stopSampling = vms.startSampling((sample) => {
     emit({ name: 'vm.metricsSampled', payload: sample });
@@ -207,6 +218,7 @@ async function main(): Promise<number> {
   metrics.stop();
   // Work under way is cancelled and cleaned up rather than left half-made.
   await operations.cancelAll();
+  health.close();
   await server.close();
   await capsuleEngine.close();
   // VMs, capsules and networks keep running: the next helper reattaches to them.

@@ -12,9 +12,11 @@ import {
   CapsuleSnapshotSchema,
   CapsuleSpecSchema,
   CapsuleStateSchema,
+  CapsuleUpdateSpecSchema,
   LogLineSchema,
   OciImageSchema,
 } from '../capsule.js';
+import { HealthChangedSchema } from '../health.js';
 import { nameSchema } from '../vocabulary/resource-name.js';
 import { defineMethod } from './define.js';
 
@@ -83,6 +85,12 @@ export const capsuleMethods = {
     result: CapsuleSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,
+  }),
+  'capsule.update': defineMethod({
+    summary: "Change a stopped capsule's spec (limits, env, command, network, ports, volumes, health...), applied at its next start",
+    params: CapsuleUpdateSpecSchema,
+    result: CapsuleSchema,
+    served: manage,
   }),
   'capsule.start': defineMethod({ summary: 'Start the capsule (its restart policy applies from now on)', params: byName, result: CapsuleSchema, served: manage, timeoutMs: 60_000 }),
   'capsule.stop': defineMethod({
@@ -202,6 +210,8 @@ export const capsuleMethods = {
 export const capsuleEvents = {
   'capsule.stateChanged': z.strictObject({ name: z.string(), state: z.union([CapsuleStateSchema, z.literal('deleted')]) }),
   'ociImage.changed': z.strictObject({ name: z.string() }),
+  /** The verdict of a running capsule's health check changed; null once its checks stop. */
+  'capsule.healthChanged': HealthChangedSchema,
 } as const;
 
 export type CapsuleEventName = keyof typeof capsuleEvents;

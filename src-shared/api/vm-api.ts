@@ -19,6 +19,7 @@ import {
   VmStateSchema,
   VmUpdateSpecSchema,
 } from '../vm.js';
+import { HealthChangedSchema } from '../health.js';
 import { defineMethod } from './define.js';
 
 const view = { by: 'helper', action: POLKIT_ACTIONS.vmView } as const;
@@ -33,7 +34,7 @@ export const vmMethods = {
   'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: view }),
   'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template); an operation', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'vm.update': defineMethod({
-    summary: "Change a stopped VM's CPUs, memory, network, cloud-init seed, display or command line",
+    summary: "Change a stopped VM's CPUs, memory, network, cloud-init seed, display, command line or health check",
     params: VmUpdateSpecSchema,
     result: VmInfoSchema,
     served: manage,
@@ -108,6 +109,8 @@ export const vmMethods = {
 export const vmEvents = {
   'vm.stateChanged': z.strictObject({ name: VmNameSchema, state: VmStateSchema, reason: z.string().nullable() }),
   'vm.metricsSampled': VmMetricsSchema,
+  /** The verdict of a running VM's health check changed; null once its checks stop. */
+  'vm.healthChanged': HealthChangedSchema,
 } as const;
 
 export type VmEventName = keyof typeof vmEvents;

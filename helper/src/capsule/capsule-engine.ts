@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Capsule } from '../../../src-shared/capsule.js';
 import { callerOf } from '../auth/peer-credentials.js';
+import { CapsuleHealthWatch } from '../health/capsule-health.js';
+import type { HealthRegistry } from '../health/health-registry.js';
 import type { HostProbeEnv } from '../host-check/host-probe-env.js';
 import type { OperationManager } from '../operations/operation-manager.js';
 import { ProcessRunner } from '../process/process-runner.js';
@@ -36,6 +38,8 @@ export interface CapsuleEngineOptions {
   /** Nova networks capsules may join (the NetworkManager behind networkManagerCapsulePort). */
   networks?: CapsuleNetworkPort;
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
+  /** Where running capsules' health checks are kept; without it capsules report no health. */
+  health?: HealthRegistry;
 }
 
 export interface CapsuleEngine {
@@ -44,6 +48,8 @@ export interface CapsuleEngine {
   terminals: TerminalServer;
   /** Whether a runtime binary runs capsules in a user namespace here (probed once per binary). */
   userNamespaces: (runtimePath: string) => Promise<UserNamespaceSupport>;
+  /** Reattaches to running capsules (CapsuleManager.recover) and resumes their health checks. */
+  recover(): Promise<void>;
   /** Ends terminals and watching; capsules run on. Resolves once reaps under way are done. */
   close(): Promise<void>;
 }
@@ -82,6 +88,7 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     procRoot: o.probeEnv.procRoot,
     etcRoot: o.probeEnv.etcRoot,
   });
+  const healthWatch = o.health ? new CapsuleHealthWatch(o.health, () => capsules!, o.logger.child({ component: 'health' })) : null;
   const images = new ImageStore({ stateDir: o.stateDir, runner, operations: o.operations, isInUse: (id) => capsules?.isImageInUse(id) ?? true });
   capsules = new CapsuleManager({
     stateDir: o.stateDir,
@@ -95,7 +102,11 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     ptySpawn: loadPtySpawn(o.logger),
     userNamespaces,
     ...(o.networks ? { networks: o.networks } : {}),
-    ...(o.onChange ? { onChange: o.onChange } : {}),
+    onChange: (name, state) => {
+      healthWatch?.changed(name, state);
+      o.onChange?.(name, state);
+    },
+    ...(o.health ? { healthOf: (name: string) => o.health!.health({ kind: 'capsule', name }) } : {}),
   });
   const terminals = new TerminalServer({
     dir: join(o.runDir, 'terminals'),
@@ -108,6 +119,10 @@ export function createCapsuleEngine(o: CapsuleEngineOptions): CapsuleEngine {
     capsules: manager,
     terminals,
     userNamespaces,
+    recover: async () => {
+      await manager.recover();
+      await healthWatch?.followAll();
+    },
     close: async () => {
       terminals.closeAll();
       await manager.close();

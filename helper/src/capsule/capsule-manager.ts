@@ -6,8 +6,9 @@
 // other change holds the same capsule lock, so a conflicting request is refused as `locked`.
 // Its callers hand it what the contract parsed (the RPC dispatcher validates each call once).
 import { mkdir, readdir, rename } from 'node:fs/promises';
-import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec } from '../../../src-shared/capsule.js';
-import { NovaError } from '../../../src-shared/errors.js';
+import { applyCapsuleUpdate, CAPSULE_NAME_PATTERN, CapsuleSpecSchema, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
+import { NovaError, schemaError } from '../../../src-shared/errors.js';
+import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -79,6 +80,8 @@ export interface CapsuleManagerOptions {
   netnsDir?: string;
   /** Told after every change of a capsule's record (a signal to refetch); `deleted` when it is gone. */
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
+  /** The health monitors' verdict on a running capsule (helper/src/health); null without one. */
+  healthOf?: (name: string) => GuestHealth | null;
 }
 
 export interface ExecResult {
@@ -192,11 +195,11 @@ export class CapsuleManager {
   }
 
   async list(): Promise<Capsule[]> {
-    return [...this.slots.keys()].sort().map((n) => capsuleView(n, this.slots.get(n)!.rec));
+    return [...this.slots.keys()].sort().map((n) => this.view(n, this.slots.get(n)!.rec));
   }
 
   async get(name: string): Promise<Capsule> {
-    return capsuleView(name, this.mustGet(name).rec);
+    return this.view(name, this.mustGet(name).rec);
   }
 
   async create(spec: CapsuleSpec, requester: Requester | null = null): Promise<Capsule> {
@@ -214,7 +217,33 @@ export class CapsuleManager {
       await slot.log.prepare();
       this.slots.set(spec.name, slot);
       this.o.onChange?.(spec.name, 'created');
-      return capsuleView(spec.name, rec);
+      return this.view(spec.name, rec);
+    });
+  }
+
+  /** Changes a stopped capsule's spec, checked as create checks one; its next start runs with it. */
+  async update(change: CapsuleUpdateSpec, requester: Requester | null = null): Promise<Capsule> {
+    const name = change.name;
+    return this.exclusive(name, 'update', requester, async () => {
+      const slot = this.mustGet(name);
+      const state = capsuleView(name, slot.rec).state;
+      if (slot.run || slot.rec.restartAt) throw new NovaError('failed_precondition', `Capsule "${name}" is ${state}: stop it before changing its spec, then start it again`);
+      const parsed = CapsuleSpecSchema.safeParse(applyCapsuleUpdate(slot.rec.spec, change));
+      if (!parsed.success) throw schemaError(`Capsule "${name}" cannot take this change`, parsed.error);
+      await this.provisioner.checkUpdate(slot.rec, parsed.data);
+      slot.rec.spec = parsed.data;
+      // The next start writes the run's files afresh from the new spec.
+      slot.prepared = null;
+      await this.save(name, slot.rec);
+      return this.view(name, slot.rec);
+    });
+  }
+
+  /** Its health check failed `retries` times in a row: restarted when its policy says so; whether it was. */
+  async unhealthy(name: string, reason: string): Promise<boolean> {
+    return this.exclusive(name, 'restart after failed health checks', null, async () => {
+      const slot = this.slots.get(name);
+      return slot ? this.lifecycle.restartUnhealthy(slot, reason) : false;
     });
   }
 
@@ -227,7 +256,7 @@ export class CapsuleManager {
       slot.rec.restartCount = 0;
       slot.rec.restartAt = null;
       await this.lifecycle.start(slot);
-      return capsuleView(name, slot.rec);
+      return this.view(name, slot.rec);
     });
   }
 
@@ -239,7 +268,7 @@ export class CapsuleManager {
       slot.rec.restartAt = null;
       if (slot.run) await this.lifecycle.stop(slot, slot.run, timeoutSec ?? slot.rec.spec.stopTimeoutSec);
       await this.save(name, slot.rec);
-      return capsuleView(name, slot.rec);
+      return this.view(name, slot.rec);
     });
   }
 
@@ -258,7 +287,7 @@ export class CapsuleManager {
         run.paused = true;
         await this.save(name, slot.rec);
       }
-      return capsuleView(name, slot.rec);
+      return this.view(name, slot.rec);
     });
   }
 
@@ -270,7 +299,7 @@ export class CapsuleManager {
       await this.o.runner.run({ argv: rt.resumeArgv(await this.runtimePath(slot.rec), this.layout.runtimeRoot, this.layout.containerId(name)), timeoutMs: RUNTIME_TIMEOUT_MS });
       run.paused = false;
       await this.save(name, slot.rec);
-      return capsuleView(name, slot.rec);
+      return this.view(name, slot.rec);
     });
   }
 
@@ -358,6 +387,10 @@ export class CapsuleManager {
   }
 
   // ---- internals ----
+
+  private view(name: string, rec: CapsuleRecord): Capsule {
+    return { ...capsuleView(name, rec), health: rec.run ? (this.o.healthOf?.(name) ?? null) : null };
+  }
 
   private ref(name: string): ResourceRef {
     return { kind: 'capsule', name };

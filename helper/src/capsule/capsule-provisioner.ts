@@ -5,6 +5,7 @@ import { chmod, mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleSpec } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
+import { healthCheckProblem } from '../../../src-shared/health.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { writeRecord } from '../state/record-store.js';
@@ -55,14 +56,7 @@ export class CapsuleProvisioner {
     if (!runtime) throw new NovaError('unavailable', `OCI runtime "${runtimeName}" is not installed or cannot run containers here (see nova host check)`);
     const userNamespace = decideUserNamespace(spec.name, spec.userNamespace, await o.userNamespaceSupport(runtime.path), spec.network !== undefined);
     const idMapping = mappingOf(userNamespace);
-    if (spec.ioWeight !== undefined && !(await this.ioWeightSupported())) {
-      throw new NovaError('unsupported', 'This host offers no IO weight (no blkio.weight / io.weight: the block scheduler has no proportional weights); omit ioWeight');
-    }
-    for (const v of spec.volumes) await checkVolume(v, o.volumeRoots);
-    if (spec.network) await o.networks.checkNetwork(spec.network, spec.ports);
-    else if (spec.ports.length > 0 || spec.address !== undefined) {
-      throw new NovaError('invalid_argument', `Capsule "${spec.name}" publishes ports or sets an address but joins no network: give it a Nova network`);
-    }
+    await this.checkPlacement(spec);
     const image = await o.images.get(spec.image);
     const tmp = o.layout.scratchDir('creating', spec.name);
     // The first run's files are written now, as `podman create` does; a capsule on a
@@ -108,6 +102,37 @@ export class CapsuleProvisioner {
     await writeRecord(CAPSULE_RECORD, join(tmp, 'capsule.json'), rec);
     await rename(tmp, o.layout.dir(spec.name));
     return { rec, prepared: { config: firstRun?.config ?? null, etc: firstRun?.etc ?? null, runDirEmpty: true } };
+  }
+
+  /**
+   * A changed spec of an existing capsule, checked as create checks a new one; its image,
+   * runtime and user namespace stay as they were made. The caller holds its lock.
+   */
+  async checkUpdate(rec: CapsuleRecord, spec: CapsuleSpec): Promise<void> {
+    await this.checkPlacement(spec);
+    const mapping = mappingOf(rec.userNamespace);
+    if (mapping && spec.network && !rec.spec.network) {
+      const runtime = await this.o.resolveRuntime(rec.runtime);
+      const reason = runtime ? (await this.o.userNamespaceSupport(runtime.path)).networkReason : null;
+      if (reason) throw new NovaError('unsupported', `Capsule "${spec.name}" runs in a user namespace, and here ${reason}: recreate it to join a network`);
+    }
+    // A user or command the image cannot give fails now, not at the next start.
+    buildOciConfig(await this.o.runFiles.configInput(spec, await this.o.images.get(rec.imageId), null, false, mapping));
+  }
+
+  /** What the host must offer for the spec's limits, volumes, network, ports and health check. */
+  private async checkPlacement(spec: CapsuleSpec): Promise<void> {
+    const o = this.o;
+    if (spec.ioWeight !== undefined && !(await this.ioWeightSupported())) {
+      throw new NovaError('unsupported', 'This host offers no IO weight (no blkio.weight / io.weight: the block scheduler has no proportional weights); omit ioWeight');
+    }
+    for (const v of spec.volumes) await checkVolume(v, o.volumeRoots);
+    if (spec.network) await o.networks.checkNetwork(spec.network, spec.ports);
+    else if (spec.ports.length > 0 || spec.address !== undefined) {
+      throw new NovaError('invalid_argument', `Capsule "${spec.name}" publishes ports or sets an address but joins no network: give it a Nova network`);
+    }
+    const problem = spec.health ? healthCheckProblem('capsule', spec.health, spec.network !== undefined) : null;
+    if (problem) throw new NovaError('invalid_argument', `Capsule "${spec.name}": ${problem}`);
   }
 
   private async ioWeightSupported(): Promise<boolean> {

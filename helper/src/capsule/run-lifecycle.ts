@@ -130,6 +130,28 @@ export class RunLifecycle {
     }, delayMs);
   }
 
+  /**
+   * A run whose health check failed `retries` times in a row: under an `on-failure` or
+   * `always` policy (within its retry limit) it is stopped and started again as a run that
+   * failed would be, counted in restartCount, the reason kept in lastExit's message. The
+   * caller holds the lock; resolves whether it restarts.
+   */
+  async restartUnhealthy(slot: CapsuleSlot, reason: string): Promise<boolean> {
+    const { rec } = slot;
+    const policy = rec.spec.restart;
+    if (!slot.run || rec.desired !== 'running' || policy.mode === 'no' || this.closed) return false;
+    if (policy.mode === 'on-failure' && policy.maxRetries !== null && rec.restartCount >= policy.maxRetries) return false;
+    this.o.logger.warn({ capsule: slot.name, reason }, 'capsule unhealthy: restarting it under its policy');
+    await this.stop(slot, slot.run, rec.spec.stopTimeoutSec);
+    rec.desired = 'running';
+    if (rec.lastExit) rec.lastExit = { ...rec.lastExit, message: `stopped by Nova to restart it: ${reason}` };
+    const delay = restartDelayMs(this.o.restartBackoffMs, rec.restartCount);
+    rec.restartAt = new Date(Date.now() + delay).toISOString();
+    await this.o.save(slot.name, rec);
+    this.scheduleRestart(slot, delay);
+    return true;
+  }
+
   cancelRestart(slot: CapsuleSlot): void {
     if (slot.restartTimer) clearTimeout(slot.restartTimer);
     slot.restartTimer = null;

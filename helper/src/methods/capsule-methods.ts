@@ -54,6 +54,7 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
     'capsule.list': async () => ({ capsules: await capsules.list() }),
     'capsule.get': async ({ name }) => capsules.get(name),
     'capsule.create': async (spec, ctx) => capsules.create(spec, ctx),
+    'capsule.update': async (change, ctx) => capsules.update(change, ctx),
     'capsule.start': async ({ name }, ctx) => capsules.start(name, ctx),
     'capsule.stop': async ({ name, timeoutSec }, ctx) => capsules.stop(name, timeoutSec, ctx),
     'capsule.restart': async ({ name }, ctx) => capsules.restart(name, ctx),

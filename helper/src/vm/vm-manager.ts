@@ -8,6 +8,7 @@
 import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
+import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
@@ -58,6 +59,8 @@ export interface VmManagerOptions {
   qmpTimeoutMs?: number;
   /** Taps on Nova networks; without it a VM naming a Nova network is refused. */
   networks?: VmNetworkPort;
+  /** The health monitors' verdict on a running VM (helper/src/health); null without one. */
+  healthOf?: (name: string) => GuestHealth | null;
 }
 
 export interface StartOptions {
@@ -164,12 +167,20 @@ export class VmManager {
   async get(name: string): Promise<VmInfo> {
     const definition = await this.store.loadDefinition(name);
     const rt = this.live.get(name);
-    if (rt) return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health: null };
+    if (rt) {
+      const health = this.opts.healthOf?.(name) ?? null;
+      return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health };
+    }
     const record = await this.store.loadRuntime(name);
     if (record?.crashed) {
       return { definition, state: 'crashed', stateReason: record.crashed.reason, pid: null, accel: record.accel, startedAt: record.startedAt, health: null };
     }
     return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null, health: null };
+  }
+
+  /** The serial console's log of the VM's current run, and the folder it lies in (for its health check). */
+  serialLog(name: string): { root: string; logPath: string } {
+    return { root: this.layout.vmsDir, logPath: this.layout.runtimePaths(name).serialLog };
   }
 
   /** With a `caller`, a root QEMU's consoles are handed to that user. */

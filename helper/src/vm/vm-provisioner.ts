@@ -7,7 +7,8 @@
 import { copyFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
-import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
+import { healthCheckProblem, type HealthCheck } from '../../../src-shared/health.js';
+import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmNetwork, type VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { cloudInitDefinition } from './cloud-init-seed.js';
@@ -72,6 +73,7 @@ export class VmProvisioner {
     if (spec.firmware === 'uefi' && !this.o.ovmfCode) throw new NovaError('unsupported', 'UEFI firmware needs OVMF (install the ovmf package)');
     const network = vmNetworkFromChoice(spec.network);
     if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
+    checkHealth(spec.name, spec.health, network);
     const cloudInit = spec.cloudInit ? await cloudInitDefinition(spec.cloudInit, null, { runner: this.o.runner, signal }) : null;
     op.throwIfCancelled();
 
@@ -129,6 +131,7 @@ export class VmProvisioner {
       description: spec.description,
       createdAt: new Date().toISOString(),
       ...(spec.project !== undefined ? { project: spec.project } : {}),
+      ...(spec.health !== undefined ? { health: spec.health } : {}),
     };
     if (def.firmware === 'uefi' && this.o.ovmfVars) await copyFile(this.o.ovmfVars, this.o.layout.runtimePaths(def.name).uefiVars);
     await store.saveDefinition(def);
@@ -156,6 +159,15 @@ export class VmProvisioner {
     if (spec.display !== undefined && def.machine !== 'microvm') {
       next.display = { vnc: spec.display === 'vnc' || spec.display === 'both', spice: spec.display === 'spice' || spec.display === 'both' };
     }
+    if (spec.health === null) delete next.health;
+    else if (spec.health !== undefined) next.health = spec.health;
+    checkHealth(spec.name, next.health, next.network);
     return next;
   }
+}
+
+/** A check the VM cannot run (exec, tcp without a Nova network, a pattern that does not compile) is refused up front. */
+function checkHealth(name: string, check: HealthCheck | undefined, network: VmNetwork): void {
+  const problem = check ? healthCheckProblem('vm', check, network.mode === 'nova') : null;
+  if (problem) throw new NovaError('invalid_argument', `VM ${name}: ${problem}`);
 }
