@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { capsuleEvents } from './capsule-api.js';
 import { operationEvents } from './operation-api.js';
+import { projectEvents } from './project-api.js';
 import { vmEvents } from './vm-api.js';
 
 export const novaEvents = {
@@ -14,6 +15,7 @@ export const novaEvents = {
   ...vmEvents,
   ...capsuleEvents,
   ...operationEvents,
+  ...projectEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;
