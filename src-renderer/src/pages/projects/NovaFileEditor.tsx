@@ -51,7 +51,9 @@ export function NovaFileEditor({ client, file, savedText, savedValidation, onSav
   const dirty = text !== savedText;
   const hasErrors = problems.some((p) => p.severity === 'error');
 
+  const canSave = dirty && !saving && !hasErrors;
   const save = async () => {
+    if (!canSave) return;
     setSaving(true);
     setError(null);
     setNote(null);
@@ -77,7 +79,7 @@ export function NovaFileEditor({ client, file, savedText, savedValidation, onSav
           {dirty ? 'Unsaved changes' : 'Saved'}
           {hasErrors ? ` · ${problems.length} problem${problems.length === 1 ? '' : 's'}` : ''}
         </span>
-        <button type="button" className="button button--primary" onClick={() => void save()} disabled={!dirty || saving || hasErrors}>
+        <button type="button" className="button button--primary" onClick={() => void save()} aria-disabled={!canSave}>
           <Save aria-hidden="true" size={14} />
           {saving ? 'Saving…' : 'Save'}
         </button>

@@ -57,11 +57,11 @@ export function ProjectView({ client, path, onOpened }: Props) {
             <a className="button" href="#/projects">
               Open another
             </a>
-            <button type="button" className="button" disabled={busy || !opened.validation.valid} onClick={() => setConfirmDown(true)}>
+            <button type="button" className="button" aria-disabled={busy || !opened.validation.valid} onClick={() => !busy && opened.validation.valid && setConfirmDown(true)}>
               <ArrowDownToLine aria-hidden="true" size={14} />
               Down
             </button>
-            <button type="button" className="button button--primary" disabled={!canApply} onClick={() => void run('up')}>
+            <button type="button" className="button button--primary" aria-disabled={!canApply} onClick={() => canApply && void run('up')}>
               <Play aria-hidden="true" size={14} />
               Apply
             </button>
