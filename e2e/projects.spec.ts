@@ -121,6 +121,17 @@ test.describe('Projects UI', () => {
     await expect(projects.applyButton).toBeDisabled();
     await shootBoth(page, 'project-applied');
 
+    // db's own page names its project, linked back here, and warns beside its settings.
+    await projects.row('capsule', DB).getByRole('link', { name: DB }).click();
+    await expect(projects.heading).toHaveText(DB);
+    const owner = page.getByTestId('project-owner');
+    await expect(owner).toHaveText(`Project: ${PROJECT}`);
+    await page.getByRole('navigation', { name: `Sections of ${DB}` }).getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByRole('note').filter({ hasText: `belongs to project ${PROJECT}` })).toContainText('reverted by the project');
+    await owner.getByRole('link', { name: PROJECT }).click();
+    await expect(projects.heading).toHaveText(`Project ${PROJECT}`);
+    await expect(projects.planSummary).toHaveText('No changes: what runs matches the file');
+
     // Edit: a bad memory value is marked at its line as typed, and Save stays off.
     await projects.editorTab.click();
     const lines = (await projects.editor.inputValue()).split('\n');
