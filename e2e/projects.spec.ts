@@ -25,9 +25,17 @@ const NET = `nv9w${RUN}`;
 const DB = `nv9w-db-${RUN}`;
 const WEB = `nv9w-web-${RUN}`;
 const IMAGE = `nv9w-busybox-${RUN}`;
+/** The project cancelled while one guest waits for another's health. */
+const CANCEL_PROJECT = `nv9w-c-${RUN}`;
+const CANCEL_NET = `nv9wc${RUN}`;
+const SLOW = `nv9w-slow-${RUN}`;
+const AFTER = `nv9w-after-${RUN}`;
 /** Under the helper's --allowed-root, so ociImage.import may read the tarball. */
 const IMAGE_DIR = join(TEST_GUEST_CACHE, `nv9w-${RUN}`);
-const SUBNET = `10.${150 + (parseInt(RUN.slice(0, 2), 16) % 100)}.${parseInt(RUN.slice(2, 4), 16) % 250}`;
+const OCTET = 150 + (parseInt(RUN.slice(0, 2), 16) % 100);
+const THIRD = parseInt(RUN.slice(2, 4), 16) % 250;
+const SUBNET = `10.${OCTET}.${THIRD}`;
+const CANCEL_SUBNET = `10.${OCTET}.${THIRD + 1}`;
 
 async function api<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
   const envelope = await callOverWeb(origin, token, method, params);
@@ -87,8 +95,8 @@ test.describe('Projects UI', () => {
   });
 
   test.afterAll(async ({ nova }) => {
-    for (const name of [WEB, DB]) await api(nova.origin, nova.token, 'capsule.delete', { name, force: true }).catch(() => undefined);
-    await api(nova.origin, nova.token, 'network.delete', { name: NET }).catch(() => undefined);
+    for (const name of [WEB, DB, AFTER, SLOW]) await api(nova.origin, nova.token, 'capsule.delete', { name, force: true }).catch(() => undefined);
+    for (const name of [NET, CANCEL_NET]) await api(nova.origin, nova.token, 'network.delete', { name }).catch(() => undefined);
     await api(nova.origin, nova.token, 'ociImage.remove', { name: imageName }).catch(() => undefined);
     await rm(IMAGE_DIR, { recursive: true, force: true });
     if (projectDir) await rm(projectDir, { recursive: true, force: true });
@@ -180,6 +188,58 @@ test.describe('Projects UI', () => {
     expect(networks.filter((n) => n.project === PROJECT || n.name === NET)).toEqual([]);
     expect(stackHasLink(nova.netns, NET), `bridge ${NET} in ${nova.netns}`).toBe(false);
     await expect(projects.row('capsule', DB)).toContainText('absent');
+    expect(pageProblems).toEqual([]);
+  });
+
+  test('cancels an apply while a guest waits for another to be healthy, keeping what completed', async ({ page, nova, pageProblems }) => {
+    test.setTimeout(180_000);
+    const dir = join(projectDir, 'cancel');
+    await mkdir(dir);
+    // slow's check keeps failing inside a long start period, so it stays "starting" and after waits.
+    const text = [
+      `project = "${CANCEL_PROJECT}"`,
+      `[network.${CANCEL_NET}]`,
+      `subnet = "${CANCEL_SUBNET}.1/24"`,
+      `[capsule.${SLOW}]`,
+      `capsule = "${imageName}"`,
+      'command = ["sleep", "600"]',
+      `network = "${CANCEL_NET}"`,
+      `[capsule.${SLOW}.health]`,
+      'exec = ["false"]',
+      'interval = "1s"',
+      'retries = 100',
+      'start_period = "300s"',
+      `[capsule.${AFTER}]`,
+      `capsule = "${imageName}"`,
+      'command = ["sleep", "600"]',
+      `network = "${CANCEL_NET}"`,
+      `depends_on.${SLOW} = { condition = "healthy" }`,
+      '',
+    ].join('\n');
+    await writeFile(join(dir, 'NovaFile.toml'), text);
+    const projects = new ProjectsPage(page);
+    await projects.openProject(nova.url, join(dir, 'NovaFile.toml'));
+    await expect(projects.planSummary).toHaveText('3 to create');
+
+    await projects.applyButton.click();
+    await expect(projects.runPanel.locator(`[data-subject="capsule ${AFTER}"]`)).toContainText(`waiting for capsule ${SLOW} to be healthy`, { timeout: 60_000 });
+    await expect(projects.applyButton).toBeDisabled();
+    await projects.runPanel.getByRole('button', { name: 'Cancel' }).click();
+    await expect(projects.runStatus).toHaveText(/^Cancelled: 2 change\(s\) completed and stay/, { timeout: 30_000 });
+    await expect(projects.runPanel).toContainText(`not applied: capsule ${AFTER}: cancelled`);
+    await expect(projects.row('capsule', AFTER)).toContainText('absent');
+    await expect(projects.row('capsule', SLOW).locator('[data-cell="state"]')).toHaveText('running');
+    await expect(projects.planSummary).toHaveText('1 to create');
+    const names = ((await api(nova.origin, nova.token, 'capsule.list', {})) as { capsules: unknown[] }).capsules.map((c) => CapsuleSchema.parse(c).name);
+    expect(names).toContain(SLOW);
+    expect(names).not.toContain(AFTER);
+
+    // Down with volumes clears what completed.
+    await projects.downButton.click();
+    await projects.downDialog.getByLabel(/Also delete volumes/).check();
+    await projects.downDialog.getByRole('button', { name: 'Down and delete volumes' }).click();
+    await expect(projects.runStatus).toHaveText(/^Down: 0 stopped, 2 deleted, 0 kept, 0 failed\./, { timeout: 120_000 });
+    expect(stackHasLink(nova.netns, CANCEL_NET), `bridge ${CANCEL_NET} in ${nova.netns}`).toBe(false);
     expect(pageProblems).toEqual([]);
   });
 });
