@@ -25,6 +25,12 @@ describe('readNovaFileText', () => {
     await expect(readNovaFileText(fifo)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('not a regular file') });
   });
 
+  it('refuses a file that is not .toml, so no other file of the user is read', async () => {
+    const key = path.join(dir, 'id_ed25519');
+    await writeFile(key, 'secret');
+    await expect(readNovaFileText(key)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('not a .toml file') });
+  });
+
   it('says when nothing is there', async () => {
     await expect(readNovaFileText(path.join(dir, 'none'))).rejects.toMatchObject({ code: 'not_found' });
   });

@@ -1,7 +1,8 @@
 // Reading and writing a NovaFile for the Projects page. Main runs as the user, so the
 // kernel decides what it may read or write; this adds what the user would not check by
-// eye: only a regular file (never a FIFO or a device that would block main), a size cap,
-// and a save that is all or nothing and keeps the file's mode.
+// eye: only a regular .toml file (never a FIFO or a device that would block main, and
+// never the user's other files, should a page be subverted into asking), a size cap, and
+// a save that is all or nothing and keeps the file's mode.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
@@ -20,13 +21,15 @@ function fsError(p: string, err: unknown, doing: string): NovaError {
   return new NovaError('invalid_argument', `${p}: cannot ${doing} it (${err instanceof Error ? err.message : String(err)})`, { path: p });
 }
 
-/** A folder means its NovaFile.toml; anything else must be a regular file. */
+/** A folder means its NovaFile.toml; anything else must be a .toml file. */
 export async function resolveNovaFilePath(given: string): Promise<string> {
   const p = path.resolve(given);
   const s = await stat(p).catch((err: unknown) => {
     throw fsError(p, err, 'read');
   });
-  return s.isDirectory() ? path.join(p, NOVAFILE_NAME) : p;
+  if (s.isDirectory()) return path.join(p, NOVAFILE_NAME);
+  if (!p.endsWith('.toml')) throw new NovaError('invalid_argument', `${p} is not a .toml file; a NovaFile is named like ${NOVAFILE_NAME}`, { path: p });
+  return p;
 }
 
 export async function readNovaFileText(given: string): Promise<{ file: string; text: string }> {
