@@ -69,7 +69,7 @@ export function ProjectView({ client, path, onOpened }: Props) {
         }
       />
       <div className="page-body">
-        <div className="view-switch" role="group" aria-label="Project view">
+        <div className="view-switch project-view-switch" role="group" aria-label="Project view">
           <button type="button" className="view-switch__item" aria-pressed={tab === 'overview'} onClick={() => setTab('overview')}>
             <LayoutList aria-hidden="true" size={14} />
             Plan and resources
