@@ -8,6 +8,7 @@ export * from './novafile.js';
 export * from './project.js';
 export * from './api/define.js';
 export * from './api/app-api.js';
+export * from './api/project-api.js';
 export * from './api/host-api.js';
 export * from './vm.js';
 export * from './api/vm-api.js';

@@ -4,12 +4,15 @@ import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } 
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerCapsuleCommand } from './commands/capsule-command.js';
 import { registerExportCommand } from './commands/export-command.js';
+import { registerDownCommand } from './commands/down-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
 import { registerPlanCommand } from './commands/plan-command.js';
+import { registerPsCommand } from './commands/ps-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerStatsCommand } from './commands/stats-command.js';
+import { registerUpCommand } from './commands/up-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -57,6 +60,9 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerRunCommand(program, ctx);
   registerPlanCommand(program, ctx);
   registerExportCommand(program, ctx);
+  registerUpCommand(program, ctx);
+  registerDownCommand(program, ctx);
+  registerPsCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
   registerOpCommand(program, ctx);
   registerStatsCommand(program, ctx);

@@ -14,11 +14,13 @@ import {
   type Envelope,
   type HelperMethodName,
   type MethodName,
+  type NovaEvent,
   type ParamsOf,
   type ResultOf,
 } from '../../src-shared/index.js';
 import type { HelperClient } from './helper-client.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
+import { ProjectService } from './project-service.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
 
 type MainMethodName = Exclude<MethodName, HelperMethodName>;
@@ -32,6 +34,8 @@ export interface NovaApiDeps {
   consoleEndpoint?: () => { base: string; token: string };
   /** Serves vm.openViewer and vm.viewerSupport; by default asks this helper, in main's own session. */
   viewer?: RemoteViewerLauncher;
+  /** Where main's own events go (the EventHub), e.g. a project apply's progress. */
+  publish?: (event: NovaEvent) => void;
 }
 
 const HELPER_METHODS = new Set<string>(HELPER_METHOD_NAMES);
@@ -50,6 +54,7 @@ export class NovaApiHandlers {
         consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
+    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined));
     this.main = {
       'app.info': async () => ({
         version: deps.version,
@@ -60,6 +65,13 @@ export class NovaApiHandlers {
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
       'vm.viewerSupport': async () => viewer.support(),
       'vm.openViewer': async ({ name }) => viewer.open(name),
+      'project.open': ({ path }) => projects.open(path),
+      'project.plan': ({ path }) => projects.plan(path),
+      'project.ps': ({ path }) => projects.ps(path),
+      'project.up': ({ path }) => projects.up(path),
+      'project.down': ({ path, volumes }) => projects.down(path, volumes),
+      'project.cancel': ({ path }) => projects.cancel(path),
+      'project.save': ({ path, text }) => projects.save(path, text),
     };
   }
 

@@ -34,6 +34,7 @@ async function startServices(): Promise<DesktopServices> {
     helper,
     mode: 'electron',
     version: NOVA_VERSION,
+    publish: (e) => events.publish(e),
     consoleEndpoint: consoles ? () => ({ base: consoles.server.base, token: consoles.token }) : undefined,
   });
   return {

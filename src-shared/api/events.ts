@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { capsuleEvents } from './capsule-api.js';
 import { operationEvents } from './operation-api.js';
 import { snapshotPolicyEvents } from './snapshot-policy-api.js';
+import { projectEvents } from './project-api.js';
 import { vmEvents } from './vm-api.js';
 
 export const novaEvents = {
@@ -16,6 +17,7 @@ export const novaEvents = {
   ...capsuleEvents,
   ...operationEvents,
   ...snapshotPolicyEvents,
+  ...projectEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

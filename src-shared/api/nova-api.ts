@@ -12,10 +12,12 @@ import { hostMethods } from './host-api.js';
 import { metricsMethods } from './metrics-api.js';
 import { networkMethods } from './network-api.js';
 import { operationMethods } from './operation-api.js';
+import { projectMethods } from './project-api.js';
 import { vmMethods } from './vm-api.js';
 
 export const novaApi = {
   ...appMethods,
+  ...projectMethods,
   ...hostMethods,
   ...vmMethods,
   ...metricsMethods,

@@ -38,7 +38,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
       helper.start();
       const events = new EventHub(helper);
-      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION });
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, publish: (e) => events.publish(e) });
       const consoles = new ConsoleProxy(helperConsoleDeps(helper));
       const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
       const serve = async (port: number) => {

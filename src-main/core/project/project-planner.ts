@@ -7,18 +7,23 @@ import type { ProjectPlan } from '../../../src-shared/project.js';
 import type { NovaFileDiagnostic } from '../../../src-shared/novafile.js';
 import { novaFileLocator } from '../novafile-apply.js';
 import { loadNovaFile } from '../novafile/novafile-parser.js';
-import { readActualState, type StateReader } from './actual-state.js';
-import { desiredState } from './desired-state.js';
+import type { NovaFileConfig } from '../novafile/novafile-config.js';
+import { readActualState, type ActualState, type StateReader } from './actual-state.js';
+import { desiredState, type DesiredState } from './desired-state.js';
 import { findBlockers, needsHostReport } from './plan-blockers.js';
 import { planProject } from './project-plan.js';
 
 export interface PlanOutcome {
   plan: ProjectPlan;
+  /** What the plan was made from, for nova up to apply it. */
+  desired: DesiredState;
+  actual: ActualState;
   /** Warnings the file gave (errors stop the plan). */
   diagnostics: NovaFileDiagnostic[];
 }
 
-export async function planNovaFile(file: string, helper: StateReader, onDiagnostic?: (d: NovaFileDiagnostic) => void): Promise<PlanOutcome> {
+/** The file read, validated and mapped to the helper's specs (what plan, up, down and ps start from). */
+export async function loadDesiredState(file: string, onDiagnostic?: (d: NovaFileDiagnostic) => void): Promise<{ config: NovaFileConfig; desired: DesiredState; diagnostics: NovaFileDiagnostic[] }> {
   const loaded = await loadNovaFile(file);
   for (const d of loaded.diagnostics) onDiagnostic?.(d);
   if (!loaded.config) {
@@ -27,11 +32,15 @@ export async function planNovaFile(file: string, helper: StateReader, onDiagnost
   }
   const config = loaded.config;
   const text = await readFile(config.file, 'utf8');
-  const desired = desiredState(config, novaFileLocator(config.file, text));
+  return { config, desired: desiredState(config, novaFileLocator(config.file, text)), diagnostics: loaded.diagnostics };
+}
+
+export async function planNovaFile(file: string, helper: StateReader, onDiagnostic?: (d: NovaFileDiagnostic) => void): Promise<PlanOutcome> {
+  const { config, desired, diagnostics } = await loadDesiredState(file, onDiagnostic);
   const [actual, report] = await Promise.all([
     readActualState(helper),
     needsHostReport(config) ? helper.call('host.check', { refresh: false }) : Promise.resolve(null),
   ]);
   const blocked = await findBlockers(config, { report, exists: (p) => stat(p).then(() => true, () => false) });
-  return { plan: planProject(desired, actual, blocked), diagnostics: loaded.diagnostics };
+  return { plan: planProject(desired, actual, blocked), diagnostics, desired, actual };
 }

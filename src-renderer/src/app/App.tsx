@@ -8,6 +8,7 @@ import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
 import { ImagesPage } from '../pages/images/ImagesPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
+import { ProjectsPage } from '../pages/projects/ProjectsPage.js';
 import { VmsPage } from '../pages/vms/VmsPage.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { useServices } from './services.js';
@@ -48,6 +49,8 @@ export function App() {
       <main id="main" ref={main} className="main" tabIndex={-1}>
         {route === 'host' || !def ? (
           <HostPage />
+        ) : route === 'projects' ? (
+          <ProjectsPage />
         ) : route === 'networks' ? (
           <NetworksPage />
         ) : route === 'vms' ? (

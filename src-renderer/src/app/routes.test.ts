@@ -11,7 +11,7 @@ describe('routes', () => {
   });
 
   it('round-trips every href', () => {
-    for (const id of ['host', 'vms', 'capsules', 'images', 'networks', 'devices'] as const) {
+    for (const id of ['host', 'projects', 'vms', 'capsules', 'images', 'networks', 'devices'] as const) {
       expect(routeFromHash(routeHref(id))).toBe(id);
     }
   });

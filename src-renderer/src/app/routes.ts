@@ -1,8 +1,8 @@
 // The sidebar's pages. Routes live in the URL hash so they work the same from
 // Electron's file/app protocol and from web mode's server, and survive a reload.
-import { Boxes, Cable, HardDrive, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
+import { Boxes, Cable, FolderTree, HardDrive, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
 
-export type RouteId = 'host' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
+export type RouteId = 'host' | 'projects' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
 
 export interface RouteDef {
   readonly id: RouteId;
@@ -16,6 +16,12 @@ export interface RouteDef {
 
 export const ROUTES: readonly RouteDef[] = [
   { id: 'host', label: 'Host', icon: Server, blurb: '' },
+  {
+    id: 'projects',
+    label: 'Projects',
+    icon: FolderTree,
+    blurb: 'NovaFile projects: their plan, apply and down, and the file itself.',
+  },
   {
     id: 'vms',
     label: 'Virtual machines',

@@ -6,6 +6,8 @@ import { useStore } from 'zustand';
 import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import '../../styles/projects.css';
+import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { exitText } from '../../lib/capsule-format.js';
 import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
@@ -65,6 +67,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
         </nav>
       )}
       <div className="page-body">
+        <ProjectOwnerLine project={capsule?.spec.project} />
         <ResourceOperations resource={{ kind: 'capsule', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
         {!capsule && <AbsentResource kind="capsule" name={name} noun="capsule" listed={listed} />}

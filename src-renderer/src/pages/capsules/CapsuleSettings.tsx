@@ -10,6 +10,7 @@ import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
+import { ProjectRevertNotice } from '../projects/ProjectOwner.js';
 import { useCapsuleStore } from './capsule-context.js';
 
 export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
@@ -55,6 +56,7 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
           ))}
         </dl>
         <p className="muted">Settings are fixed when a capsule is created: to change them, take a snapshot, delete it and create it again.</p>
+        <ProjectRevertNotice project={capsule.spec.project} noun="capsule" />
       </section>
       <section className="vm-card vm-card--danger" aria-labelledby="capsule-delete-title">
         <h2 id="capsule-delete-title" className="vm-card__title">

@@ -15,6 +15,7 @@ import { attachmentResourceHref, networksListHref } from '../../lib/network-rout
 import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import type { NetworkStoreState } from '../../stores/network-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
+import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { CopyButton } from './CopyButton.js';
 import { NetworkForwards } from './NetworkForwards.js';
 import { NetworkPeers } from './NetworkPeers.js';
@@ -77,6 +78,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
         }
       />
       <div className="page-body">
+        <ProjectOwnerLine project={n.project} />
         <ResourceOperations resource={{ kind: 'network', name: n.name }} label={`Operations on ${n.name}`} />
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}
         <Overview network={n} busy={busy} />

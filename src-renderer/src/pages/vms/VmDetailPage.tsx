@@ -6,6 +6,8 @@ import { useStore } from 'zustand';
 import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import '../../styles/projects.css';
+import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { vmHref, type VmTab } from '../../lib/vm-route.js';
@@ -66,6 +68,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         </nav>
       )}
       <div className="page-body">
+        <ProjectOwnerLine project={vm?.definition.project} />
         <ResourceOperations resource={{ kind: 'vm', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
         {!vm && <AbsentResource kind="vm" name={name} noun="VM" listed={listed} />}

@@ -7,6 +7,7 @@ import type { VmInfo } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { vmHref } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
+import { ProjectRevertNotice } from '../projects/ProjectOwner.js';
 import { FormField } from './FormField.js';
 import { useVmStore } from './vm-context.js';
 
@@ -47,6 +48,7 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
         }}
       >
         <h2 className="vm-card__title">General</h2>
+        <ProjectRevertNotice project={vm.definition.project} noun="VM" />
         <FormField label="VM description" error={tooLong} hint={stopped ? undefined : 'Stop the VM to change its settings.'}>
           {(p) => <textarea {...p} className="vm-input" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </FormField>

@@ -1,0 +1,52 @@
+// `nova down [-f FILE] [--volumes]`: stops the project's guests in reverse dependency
+// order and deletes its networks (project-down.ts says what is kept and why); with
+// --volumes, the guests are deleted with their disks, layers and snapshots.
+import type { Command } from 'commander';
+import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js';
+import { readActualState } from '../../core/project/actual-state.js';
+import { guestNodes } from '../../core/project/apply-order.js';
+import { downProject } from '../../core/project/project-down.js';
+import { findNovaFile } from '../../core/project/project-discovery.js';
+import { loadDesiredState } from '../../core/project/project-planner.js';
+import { withHelper, type CliContext } from '../cli-context.js';
+import { InterruptHub } from '../interrupt-hub.js';
+import { cliProjectHelper, EXIT_INTERRUPTED } from '../project-operations.js';
+
+export function registerDownCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('down')
+    .description("Stop the project's guests and delete its networks; disks, capsule layers and snapshots are kept unless --volumes")
+    .option('-f, --file <path>', 'the NovaFile (default: NovaFile.toml here or in the nearest folder above)')
+    .option('--volumes', 'delete the guests too, with their disks, writable layers and snapshots')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { file?: string; volumes?: boolean; json?: boolean }) => {
+      const json = opts.json === true || ctx.globals().json;
+      const file = await findNovaFile(process.cwd(), opts.file);
+      const { desired } = await loadDesiredState(file, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+      await withHelper(ctx, async (h) => {
+        const actual = await readActualState(h);
+        const hub = new InterruptHub().listen();
+        try {
+          const out = await downProject(actual, cliProjectHelper(ctx, h, hub, json), {
+            project: desired.project,
+            declared: guestNodes(desired),
+            volumes: opts.volumes === true,
+            signal: hub.controller.signal,
+            onLine: (subject, line) => {
+              if (!json) ctx.io.stdout(`${subject}: ${line}\n`);
+            },
+          });
+          if (json) ctx.io.stdout(JSON.stringify(out, null, 2) + '\n');
+          else {
+            for (const f of out.failed) ctx.io.stdout(`failed: ${f.kind} ${f.name}: ${f.message}\n`);
+            const total = out.removed.length + out.stopped.length;
+            ctx.io.stdout(total + out.kept.length + out.failed.length === 0 ? `Project ${desired.project} has nothing on this host.\n` : `Project ${desired.project}: ${out.stopped.length} stopped, ${out.removed.length} deleted, ${out.kept.length} kept, ${out.failed.length} failed.\n`);
+          }
+          if (out.cancelled) process.exitCode = EXIT_INTERRUPTED;
+          else if (out.failed.length > 0) process.exitCode = 1;
+        } finally {
+          hub.close();
+        }
+      });
+    });
+}

@@ -1,0 +1,113 @@
+// `nova up [-f FILE] [--yes] [--partial] [SERVICE...]`: shows the plan as `nova plan` does,
+// asks once on a terminal, then applies it (project-apply.ts) with a line per resource
+// and step, and the helper's progress for long steps. Ctrl+C cancels the operation in
+// flight (the helper removes what it half-made), keeps what completed, and exits 130.
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { planHasChanges } from '../../../src-shared/project.js';
+import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js';
+import { formatPlan } from '../../core/project/plan-format.js';
+import { applyPlan, type ApplyOutcome } from '../../core/project/project-apply.js';
+import { findNovaFile } from '../../core/project/project-discovery.js';
+import { planNovaFile } from '../../core/project/project-planner.js';
+import type { HelperClient } from '../../core/helper-client.js';
+import { withHelper, type CliContext } from '../cli-context.js';
+import { InterruptHub } from '../interrupt-hub.js';
+import { cliProjectHelper, EXIT_INTERRUPTED } from '../project-operations.js';
+
+interface UpOptions {
+  file?: string;
+  yes?: boolean;
+  partial?: boolean;
+  json?: boolean;
+}
+
+const HELP_AFTER = `
+Without a terminal (a script, CI), nova up applies only with --yes, as terraform apply
+does: a plan may replace or delete guests, so a script says so explicitly. With SERVICE
+names, only those guests and what they depend on are applied, and nothing is deleted.
+Exit codes: 0 applied (or nothing to do), 1 failed (what was applied stays; run nova up
+again once fixed), 2 usage error or not confirmed (no terminal and no --yes), 130 cancelled with Ctrl+C.`;
+
+export function registerUpCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('up')
+    .description("Apply the project's NovaFile: create, change and start its networks and guests in dependency order")
+    .argument('[service...]', 'only these VMs or capsules (and what they depend on)')
+    .option('-f, --file <path>', 'the NovaFile (default: NovaFile.toml here or in the nearest folder above)')
+    .option('-y, --yes', 'apply without asking')
+    .option('--partial', 'apply what is not blocked or clashing, instead of nothing')
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', HELP_AFTER)
+    .action(async (services: string[], opts: UpOptions) => {
+      const file = await findNovaFile(process.cwd(), opts.file);
+      await withHelper(ctx, (h) => up(ctx, h, file, services, opts));
+    });
+}
+
+async function up(ctx: CliContext, h: HelperClient, file: string, services: string[], opts: UpOptions): Promise<void> {
+  const json = opts.json === true || ctx.globals().json;
+  const planned = await planNovaFile(file, h, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+  const { plan } = planned;
+  if (!json) ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
+  if (!planHasChanges(plan)) {
+    if (json) ctx.io.stdout(JSON.stringify({ plan, outcome: null }, null, 2) + '\n');
+    return;
+  }
+  if (opts.yes !== true && !(await confirm(ctx))) {
+    process.exitCode = 2;
+    return;
+  }
+  const hub = new InterruptHub().listen();
+  const helper = cliProjectHelper(ctx, h, hub, json);
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await applyPlan(plan, planned.desired, planned.actual, helper, {
+      services,
+      partial: opts.partial === true,
+      signal: hub.controller.signal,
+      onLine: (subject, line) => {
+        if (!json) ctx.io.stdout(`${subject}: ${line}\n`);
+      },
+    });
+  } finally {
+    hub.close();
+  }
+  if (json) ctx.io.stdout(JSON.stringify({ plan, outcome }, null, 2) + '\n');
+  else ctx.io.stdout(summarize(outcome));
+  if (outcome.cancelled) process.exitCode = EXIT_INTERRUPTED;
+  else if (outcome.failed.length > 0) process.exitCode = 1;
+}
+
+/** Asks once on a terminal; without one, refuses (see HELP_AFTER). */
+async function confirm(ctx: CliContext): Promise<boolean> {
+  if (process.stdin.isTTY !== true) {
+    ctx.io.stderr('Nothing applied: nova up asks before changing anything, and there is no terminal to ask on; run nova up --yes to apply without asking.\n');
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question('Apply these changes? [y/N] ');
+    const yes = /^y(es)?$/i.test(answer.trim());
+    if (!yes) ctx.io.stderr('Nothing applied.\n');
+    return yes;
+  } finally {
+    rl.close();
+  }
+}
+
+export function summarize(o: ApplyOutcome): string {
+  const lines: string[] = [''];
+  for (const f of o.failed) lines.push(`failed: ${f.kind} ${f.name}: ${f.message}`);
+  for (const n of o.notApplied) lines.push(`not applied: ${n.kind} ${n.name}: ${n.reason}`);
+  if (o.cancelled) {
+    lines.push(`Cancelled: ${o.applied.length} change(s) completed and stay; nothing half-made is left. Run nova up again to finish.`);
+  } else if (o.failed.length > 0) {
+    lines.push(`nova up stopped short: ${o.failed.length} failed, ${o.applied.length} applied (they stay, running). Fix what failed, then run nova up again: it applies only what is left.`);
+  } else if (o.notApplied.length > 0) {
+    lines.push(`Applied ${o.applied.length} change(s); ${o.notApplied.length} left alone (see above).`);
+  } else {
+    lines.push(`Applied ${o.applied.length} change(s).`);
+  }
+  return lines.join('\n') + '\n';
+}

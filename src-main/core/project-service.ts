@@ -1,0 +1,113 @@
+// The Projects page's side of main: open, plan, ps, up, down, cancel and save for a
+// NovaFile path, served alike over Electron IPC and web mode. It calls the same engine
+// as the CLI (planNovaFile, applyPlan, downProject, projectRows); an apply or a down
+// pushes a line per step as `project.progress` and is cancelled with project.cancel.
+// One apply or down per project file at a time, so two windows cannot interleave.
+import { NovaError, toErrorShape } from '../../src-shared/errors.js';
+import type { NovaEvent } from '../../src-shared/api/events.js';
+import type { ProjectApplyOutcome, ProjectDownOutcome, ProjectOpened, ProjectResourceRow } from '../../src-shared/api/project-api.js';
+import type { NovaFileValidation } from '../../src-shared/novafile.js';
+import { planHasChanges, type ProjectPlan } from '../../src-shared/project.js';
+import type { HelperClient } from './helper-client.js';
+import { readNovaFileText, resolveNovaFilePath, writeNovaFileText } from './novafile-file-io.js';
+import { validateNovaFile } from './novafile/novafile-parser.js';
+import { readActualState } from './project/actual-state.js';
+import { guestNodes } from './project/apply-order.js';
+import { applyPlan } from './project/project-apply.js';
+import { downProject } from './project/project-down.js';
+import type { ProjectHelper } from './project/project-helper.js';
+import { loadDesiredState, planNovaFile } from './project/project-planner.js';
+import { projectRows } from './project/project-ps.js';
+
+type Action = 'up' | 'down';
+
+export class ProjectService {
+  private readonly running = new Map<string, { action: Action; controller: AbortController }>();
+
+  constructor(
+    private readonly helper: Pick<HelperClient, 'call'>,
+    private readonly publish: (event: NovaEvent) => void,
+  ) {}
+
+  async open(path: string): Promise<ProjectOpened> {
+    const { file, text } = await readNovaFileText(path);
+    const validation = validateNovaFile(text, file);
+    if (!validation.valid) return { file, text, validation, plan: null, planError: null };
+    try {
+      return { file, text, validation, plan: (await planNovaFile(file, this.helper)).plan, planError: null };
+    } catch (err) {
+      return { file, text, validation, plan: null, planError: toErrorShape(err) };
+    }
+  }
+
+  async plan(path: string): Promise<ProjectPlan> {
+    const file = await this.checkedFile(path);
+    return (await planNovaFile(file, this.helper)).plan;
+  }
+
+  async ps(path: string): Promise<{ project: string; resources: ProjectResourceRow[] }> {
+    const file = await this.checkedFile(path);
+    const { desired } = await loadDesiredState(file);
+    return { project: desired.project, resources: await projectRows(desired, await readActualState(this.helper), this.helper) };
+  }
+
+  async up(path: string): Promise<{ plan: ProjectPlan; outcome: ProjectApplyOutcome | null }> {
+    const file = await this.checkedFile(path);
+    return this.exclusive(file, 'up', async (signal, h, onLine) => {
+      const planned = await planNovaFile(file, this.helper);
+      if (!planHasChanges(planned.plan)) return { plan: planned.plan, outcome: null };
+      const outcome = await applyPlan(planned.plan, planned.desired, planned.actual, h, { signal, onLine });
+      return { plan: planned.plan, outcome };
+    });
+  }
+
+  async down(path: string, volumes: boolean): Promise<ProjectDownOutcome> {
+    const file = await this.checkedFile(path);
+    return this.exclusive(file, 'down', async (signal, h, onLine) => {
+      const { desired } = await loadDesiredState(file);
+      const actual = await readActualState(this.helper);
+      return downProject(actual, h, { project: desired.project, declared: guestNodes(desired), volumes, signal, onLine });
+    });
+  }
+
+  async cancel(path: string): Promise<{ cancelled: boolean }> {
+    const run = this.running.get(await resolveNovaFilePath(path));
+    if (!run || run.controller.signal.aborted) return { cancelled: false };
+    run.controller.abort();
+    return { cancelled: true };
+  }
+
+  async save(path: string, text: string): Promise<{ saved: boolean; file: string; validation: NovaFileValidation }> {
+    const file = await resolveNovaFilePath(path);
+    const validation = validateNovaFile(text, file);
+    if (!validation.valid) return { saved: false, file, validation };
+    await writeNovaFileText(file, text);
+    return { saved: true, file, validation };
+  }
+
+  /** The resolved file, read once through the size and type checks before the engine reads it. */
+  private async checkedFile(path: string): Promise<string> {
+    return (await readNovaFileText(path)).file;
+  }
+
+  private async exclusive<T>(file: string, action: Action, work: (signal: AbortSignal, h: ProjectHelper, onLine: (subject: string, line: string) => void) => Promise<T>): Promise<T> {
+    const busy = this.running.get(file);
+    if (busy) throw new NovaError('locked', `${file}: a nova ${busy.action} of this project is already running; wait for it or cancel it`, { file, action: busy.action });
+    const controller = new AbortController();
+    this.running.set(file, { action, controller });
+    const { signal } = controller;
+    const h: ProjectHelper = {
+      call: (method, params) => this.helper.call(method, params),
+      // The signal cancels the helper operation in flight, which removes what it half-made.
+      operation: (method, params) => this.helper.call(method, params, { signal }),
+    };
+    const onLine = (subject: string, line: string) => this.publish({ name: 'project.progress', payload: { file, action, subject, line } });
+    this.publish({ name: 'project.changed', payload: { file, running: action } });
+    try {
+      return await work(signal, h, onLine);
+    } finally {
+      this.running.delete(file);
+      this.publish({ name: 'project.changed', payload: { file, running: null } });
+    }
+  }
+}

@@ -1,0 +1,160 @@
+// The helper calls that carry out one planned change to a VM or capsule: create, update
+// in place (settings of a stopped guest, a stopped or paused guest brought back), update
+// with restart (stop, change, start), replace (delete, create) and delete. A guest that
+// is restarted or replaced is snapshotted first when its policy says `before_up`.
+import type { ResourceChange } from '../../../src-shared/project.js';
+import type { Capsule } from '../../../src-shared/capsule.js';
+import type { VmInfo } from '../../../src-shared/vm.js';
+import { isNovaError } from '../../../src-shared/errors.js';
+import { vmUpdateSpec } from '../novafile-apply.js';
+import type { DesiredCapsule, DesiredVm } from './desired-state.js';
+import type { ProjectHelper } from './project-helper.js';
+
+export interface StepContext {
+  h: ProjectHelper;
+  /** One line of progress about this guest ("created", "stopping"). */
+  say: (line: string) => void;
+  throwIfCancelled: () => void;
+  /** Seconds a guest gets to stop on its own before it is stopped hard. */
+  stopTimeoutSec: number;
+  now: () => Date;
+}
+
+/** "before-up-20261206-103512": sorts by time, and fits every snapshot name pattern. */
+export function beforeUpSnapshotName(at: Date): string {
+  const iso = at.toISOString();
+  return `before-up-${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}`;
+}
+
+const STOPPING = ['running', 'paused', 'starting', 'stopping'];
+
+export async function applyVmChange(change: ResourceChange, d: DesiredVm | null, have: VmInfo | null, ctx: StepContext): Promise<void> {
+  const { h, say } = ctx;
+  const name = change.name;
+  const subject = `vm ${name}`;
+  const snapshotFirst = async () => {
+    if (!have || !d?.config.snapshots?.beforeUp) return;
+    const snapshot = beforeUpSnapshotName(ctx.now());
+    say(`snapshot ${snapshot} before the ${change.class === 'replace' ? 'replacement' : 'restart'}`);
+    await h.operation('vm.snapshotCreate', { name, snapshot, description: 'taken by nova up before changing this VM' }, subject);
+  };
+  const stop = async () => {
+    if (!have || !STOPPING.includes(have.state)) return;
+    say('stopping');
+    await h.operation('vm.stop', { name, timeoutMs: ctx.stopTimeoutSec * 1000 }, subject);
+  };
+  const create = async () => {
+    say('creating');
+    await h.operation('vm.create', need(d).input, subject);
+    ctx.throwIfCancelled();
+    say('starting');
+    await h.operation('vm.start', { name }, subject);
+  };
+  switch (change.class) {
+    case 'create':
+      return create();
+    case 'delete':
+      say('deleting');
+      await h.operation('vm.delete', { name, force: true }, subject);
+      return;
+    case 'replace':
+      await snapshotFirst();
+      say('deleting to recreate');
+      await h.operation('vm.delete', { name, force: true }, subject);
+      ctx.throwIfCancelled();
+      return create();
+    case 'restart':
+    case 'update': {
+      if (!have) return create();
+      if (change.class === 'restart') {
+        await snapshotFirst();
+        await stop();
+      }
+      const patch = vmUpdateSpec(need(d).config, have.definition);
+      const stopped = change.class === 'restart' || !STOPPING.includes(have.state);
+      if (patch && stopped) {
+        say(`updating ${change.fields.filter((f) => f.field !== 'state').map((f) => f.field).join(', ') || 'settings'}`);
+        await h.call('vm.update', patch);
+      }
+      ctx.throwIfCancelled();
+      if (have.state === 'paused' && change.class === 'update') {
+        say('resuming');
+        await h.call('vm.resume', { name });
+      } else if (stopped || have.state === 'crashed') {
+        say('starting');
+        await h.operation('vm.start', { name }, subject);
+      }
+      return;
+    }
+  }
+}
+
+export async function applyCapsuleChange(change: ResourceChange, d: DesiredCapsule | null, have: Capsule | null, ctx: StepContext): Promise<void> {
+  const { h, say } = ctx;
+  const name = change.name;
+  const subject = `capsule ${name}`;
+  const running = have !== null && ['running', 'paused', 'restarting'].includes(have.state);
+  const snapshotFirst = async () => {
+    if (!have || !d?.config.snapshots?.beforeUp) return;
+    const snapshot = beforeUpSnapshotName(ctx.now());
+    say(`snapshot ${snapshot} before the ${change.class === 'replace' ? 'replacement' : 'restart'}`);
+    await h.operation('capsule.snapshotCreate', { name, snapshot }, subject);
+  };
+  const create = async () => {
+    const spec = need(d).input;
+    const image = need(d).spec.image;
+    const haveImage = await h.call('ociImage.inspect', { name: image }).then(
+      () => true,
+      (err: unknown) => (isNovaError(err, 'not_found') ? false : Promise.reject(err)),
+    );
+    if (!haveImage) {
+      say(`pulling ${image}`);
+      await h.operation('ociImage.pull', { reference: image }, subject);
+      ctx.throwIfCancelled();
+    }
+    say('creating');
+    await h.operation('capsule.create', spec, subject);
+    ctx.throwIfCancelled();
+    say('starting');
+    await h.operation('capsule.start', { name }, subject);
+  };
+  // This helper has no capsule.update: a capsule's settings change by recreating it (its
+  // writable layer starts again from the image; volumes are kept).
+  const recreate = async () => {
+    say('deleting to recreate with the new settings');
+    await h.operation('capsule.delete', { name, force: true }, subject);
+    ctx.throwIfCancelled();
+    await create();
+  };
+  switch (change.class) {
+    case 'create':
+      return create();
+    case 'delete':
+      say('deleting');
+      await h.operation('capsule.delete', { name, force: true }, subject);
+      return;
+    case 'replace':
+      await snapshotFirst();
+      return recreate();
+    case 'restart':
+    case 'update': {
+      if (!have) return create();
+      const settings = change.fields.some((f) => f.field !== 'state');
+      if (change.class === 'restart') await snapshotFirst();
+      if (settings) return recreate();
+      if (have.state === 'paused') {
+        say('resuming');
+        await h.call('capsule.resume', { name });
+      } else if (!running) {
+        say('starting');
+        await h.operation('capsule.start', { name }, subject);
+      }
+      return;
+    }
+  }
+}
+
+function need<T>(d: T | null): T {
+  if (d === null) throw new Error('a change that creates needs the file\'s resource');
+  return d;
+}

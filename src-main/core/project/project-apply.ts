@@ -1,0 +1,262 @@
+// `nova up`'s engine: carries out a plan through the helper. Networks first, one at a
+// time; then every guest as soon as the guests it depends on are applied and meet their
+// condition (started, healthy, completed), a few side by side; then what the file no
+// longer declares, guests before networks. A failure stops only its dependents, each
+// told which dependency failed; what was applied stays. Running it again converges,
+// since each step is planned from what the helper reports.
+import type { Capsule } from '../../../src-shared/capsule.js';
+import { NovaError, isNovaError, toErrorShape } from '../../../src-shared/errors.js';
+import type { Network } from '../../../src-shared/network.js';
+import type { ChangeClass, ProjectPlan, ProjectResourceKind, ResourceChange } from '../../../src-shared/project.js';
+import type { SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
+import type { VmInfo } from '../../../src-shared/vm.js';
+import type { ActualState } from './actual-state.js';
+import { guestNodes, selectGuests, type GuestKind, type GuestNode } from './apply-order.js';
+import type { DesiredState } from './desired-state.js';
+import { waitForCondition } from './dependency-wait.js';
+import { applyCapsuleChange, applyVmChange, type StepContext } from './guest-steps.js';
+import { applyNetworkChange } from './network-steps.js';
+import type { ProjectHelper } from './project-helper.js';
+
+export interface ApplyOptions {
+  /** `nova up SERVICE...`: only these guests and what they depend on (and nothing is deleted). */
+  services?: readonly string[];
+  /** Apply what is not blocked (or clashing) instead of refusing the whole plan. */
+  partial?: boolean;
+  /** Guests applied side by side at most. */
+  parallel?: number;
+  signal: AbortSignal;
+  /** A line about one resource ("capsule db", "created"). */
+  onLine: (subject: string, line: string) => void;
+  /**
+   * Where a guest's snapshot policy ([snapshots] merged with its own) takes effect, once the
+   * guest has been created or changed and is up. Nothing by default.
+   */
+  applySnapshotPolicy?: (guest: { kind: GuestKind; name: string }, policy: SnapshotPolicy | undefined) => Promise<void>;
+  stopTimeoutSec?: number;
+  waitPollMs?: number;
+  /** Bound on a `completed` wait, and on `healthy` without a check. */
+  waitBoundMs?: number;
+  now?: () => Date;
+}
+
+export interface Ref {
+  kind: ProjectResourceKind;
+  name: string;
+}
+
+export interface ApplyOutcome {
+  applied: (Ref & { class: ChangeClass })[];
+  failed: (Ref & { message: string })[];
+  /** Left alone: a dependency failed or was skipped, or the apply was cancelled first. */
+  notApplied: (Ref & { reason: string })[];
+  cancelled: boolean;
+}
+
+type Result = 'ok' | 'failed' | 'skipped';
+
+export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual: ActualState, h: ProjectHelper, opts: ApplyOptions): Promise<ApplyOutcome> {
+  const out: ApplyOutcome = { applied: [], failed: [], notApplied: [], cancelled: false };
+  const nodes = guestNodes(desired);
+  const services = opts.services ?? [];
+  const chosen = selectGuests(nodes, services);
+  const held = heldBack(plan, opts.partial === true);
+  const key = (kind: string, name: string) => `${kind}:${name}`;
+  const changes = new Map(plan.changes.map((c) => [key(c.kind, c.name), c]));
+  const ctx = (subject: string): StepContext => ({
+    h,
+    say: (line) => opts.onLine(subject, line),
+    throwIfCancelled: () => {
+      if (opts.signal.aborted) throw new NovaError('cancelled', 'nova up was cancelled');
+    },
+    stopTimeoutSec: opts.stopTimeoutSec ?? 10,
+    now: opts.now ?? (() => new Date()),
+  });
+  const fail = (ref: Ref, err: unknown) => {
+    if (isNovaError(err, 'cancelled') || opts.signal.aborted) {
+      out.cancelled = true;
+      out.notApplied.push({ ...ref, reason: 'cancelled' });
+    } else {
+      out.failed.push({ ...ref, message: toErrorShape(err).message });
+    }
+  };
+
+  // Networks: those the chosen guests join (all the file's without SERVICE names).
+  const wantedNets = new Set(services.length === 0 ? desired.networks.map((n) => n.config.name) : nodes.filter((n) => chosen.has(n.name)).flatMap((n) => (n.network ? [n.network] : [])));
+  const netResult = new Map<string, Result>();
+  for (const d of desired.networks) {
+    const name = d.config.name;
+    if (!wantedNets.has(name)) continue;
+    const ref: Ref = { kind: 'network', name };
+    const why = held.get(key('network', name));
+    if (why) {
+      netResult.set(name, 'skipped');
+      out.notApplied.push({ ...ref, reason: why });
+      continue;
+    }
+    const change = changes.get(key('network', name));
+    if (!change) {
+      netResult.set(name, 'ok');
+      continue;
+    }
+    if (opts.signal.aborted) {
+      out.cancelled = true;
+      out.notApplied.push({ ...ref, reason: 'cancelled' });
+      netResult.set(name, 'skipped');
+      continue;
+    }
+    try {
+      await applyNetworkChange(change, d, actual.networks.find((n) => n.name === name) ?? null, ctx(`network ${name}`));
+      out.applied.push({ ...ref, class: change.class });
+      opts.onLine(`network ${name}`, done(change.class));
+      netResult.set(name, 'ok');
+    } catch (err) {
+      fail(ref, err);
+      netResult.set(name, 'failed');
+    }
+  }
+
+  // Guests: each waits for its dependencies, bounded side by side.
+  const gate = new Gate(opts.parallel ?? 3);
+  const tasks = new Map<string, Promise<Result>>();
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const run = (node: GuestNode): Promise<Result> => {
+    const existing = tasks.get(node.name);
+    if (existing) return existing;
+    const task = guestTask(node);
+    tasks.set(node.name, task);
+    return task;
+  };
+  const guestTask = async (node: GuestNode): Promise<Result> => {
+    const ref: Ref = { kind: node.kind, name: node.name };
+    const subject = `${node.kind} ${node.name}`;
+    const deps = node.dependsOn.flatMap((d) => {
+      const target = byName.get(d.name);
+      return target ? [{ dep: d, target }] : [];
+    });
+    const results = await Promise.all(deps.map(({ target }) => run(target)));
+    const held0 = held.get(key(node.kind, node.name));
+    if (held0) return skip(ref, held0);
+    if (node.network && netResult.get(node.network) !== undefined && netResult.get(node.network) !== 'ok') {
+      return skip(ref, `not applied: its network ${node.network} ${netResult.get(node.network) === 'failed' ? 'failed' : 'was not applied'}`);
+    }
+    const bad = deps.findIndex((_, i) => results[i] !== 'ok');
+    if (bad >= 0) {
+      const d = deps[bad]!;
+      return skip(ref, `not started: it depends on ${d.target.kind} ${d.target.name}, which ${results[bad] === 'failed' ? 'failed' : 'was not applied'}`);
+    }
+    if (opts.signal.aborted) return skip(ref, 'cancelled');
+    try {
+      for (const { dep, target } of deps) {
+        if (dep.condition === 'started' && !changes.has(key(target.kind, target.name))) continue;
+        opts.onLine(subject, `waiting for ${target.kind} ${target.name} to be ${dep.condition}`);
+        await waitForCondition(h, { kind: target.kind, name: target.name, condition: dep.condition, health: healthOf(desired, target) }, {
+          signal: opts.signal,
+          pollMs: opts.waitPollMs,
+          boundMs: opts.waitBoundMs,
+        });
+      }
+    } catch (err) {
+      if (opts.signal.aborted) return skip(ref, 'cancelled');
+      return skip(ref, `not started: ${toErrorShape(err).message}`, 'failed');
+    }
+    const change = changes.get(key(node.kind, node.name));
+    if (!change) return 'ok';
+    return gate.run(async () => {
+      if (opts.signal.aborted) return skip(ref, 'cancelled');
+      try {
+        await applyGuest(node, change, ctx(subject));
+        out.applied.push({ ...ref, class: change.class });
+        opts.onLine(subject, done(change.class));
+        await opts.applySnapshotPolicy?.({ kind: node.kind, name: node.name }, policyOf(desired, node));
+        return 'ok';
+      } catch (err) {
+        fail(ref, err);
+        return 'failed';
+      }
+    });
+  };
+  const skip = (ref: Ref, reason: string, as: Result = 'skipped'): Result => {
+    if (reason === 'cancelled') out.cancelled = true;
+    if (as === 'failed') out.failed.push({ ...ref, message: reason });
+    else out.notApplied.push({ ...ref, reason });
+    return as;
+  };
+  const applyGuest = (node: GuestNode, change: ResourceChange, c: StepContext) =>
+    node.kind === 'vm'
+      ? applyVmChange(change, desired.vms.find((v) => v.config.name === node.name) ?? null, find<VmInfo>(actual.vms, (v) => v.definition.name, node.name), c)
+      : applyCapsuleChange(change, desired.capsules.find((x) => x.config.name === node.name) ?? null, find<Capsule>(actual.capsules, (x) => x.name, node.name), c);
+  await Promise.all(nodes.filter((n) => chosen.has(n.name)).map(run));
+
+  // What the file no longer declares: guests, then the networks they sat on.
+  if (services.length > 0) return out;
+  for (const change of plan.changes.filter((c) => c.class === 'delete')) {
+    const ref: Ref = { kind: change.kind, name: change.name };
+    if (opts.signal.aborted) {
+      skip(ref, 'cancelled');
+      continue;
+    }
+    const c = ctx(`${change.kind} ${change.name}`);
+    try {
+      if (change.kind === 'network') await applyNetworkChange(change, null, find<Network>(actual.networks, (n) => n.name, change.name), c);
+      else if (change.kind === 'vm') await applyVmChange(change, null, null, c);
+      else await applyCapsuleChange(change, null, null, c);
+      out.applied.push({ ...ref, class: 'delete' });
+      opts.onLine(`${change.kind} ${change.name}`, 'deleted');
+    } catch (err) {
+      fail(ref, err);
+    }
+  }
+  return out;
+}
+
+/** Blocked and clashing resources, each with why it is left alone; refused whole unless `partial`. */
+function heldBack(plan: ProjectPlan, partial: boolean): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const b of plan.blocked) held.set(`${b.kind}:${b.name}`, `blocked: ${b.reason} (${b.key}); to fix: ${b.remedy}`);
+  for (const c of plan.clashes) held.set(`${c.kind}:${c.name}`, `clash: ${c.message}`);
+  if (held.size > 0 && !partial) {
+    const lines = [...plan.clashes.map((c) => c.message), ...plan.blocked.map((b) => `${b.kind} ${b.name} is blocked (${b.key}): ${b.reason}; to fix: ${b.remedy}`)];
+    throw new NovaError(
+      'failed_precondition',
+      `nothing applied: ${lines.join('; ')}. Fix ${held.size === 1 ? 'it' : 'them'}, or run nova up --partial to apply everything else`,
+      { clashes: plan.clashes.map((c) => `${c.kind} ${c.name}`), blocked: plan.blocked.map((b) => b.key) },
+    );
+  }
+  return held;
+}
+
+function healthOf(desired: DesiredState, node: GuestNode) {
+  return node.kind === 'vm' ? desired.vms.find((v) => v.config.name === node.name)?.config.health : desired.capsules.find((c) => c.config.name === node.name)?.config.health;
+}
+
+function policyOf(desired: DesiredState, node: GuestNode): SnapshotPolicy | undefined {
+  return node.kind === 'vm' ? desired.vms.find((v) => v.config.name === node.name)?.config.snapshots : desired.capsules.find((c) => c.config.name === node.name)?.config.snapshots;
+}
+
+function find<T>(list: readonly T[], nameOf: (t: T) => string, name: string): T | null {
+  return list.find((t) => nameOf(t) === name) ?? null;
+}
+
+const DONE: Record<ChangeClass, string> = { create: 'created', update: 'updated', restart: 'updated and restarted', replace: 'replaced', delete: 'deleted' };
+const done = (cls: ChangeClass) => DONE[cls];
+
+/** At most `limit` guests applied at once (each holds helper locks and spawns engines). */
+class Gate {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    // A released slot passes straight to the next in line, so none is admitted twice.
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

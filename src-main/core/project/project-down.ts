@@ -1,0 +1,124 @@
+// `nova down`: the project's resources (those the helper marks as its own, declared in the
+// file or not) stopped in reverse dependency order, then its networks deleted. Guests
+// are kept stopped, with their disks, writable layers and snapshots, unless `volumes`:
+// vm.delete with keepDisks leaves a folder that blocks creating the VM again, and
+// capsule.delete has no way to keep the layer, so deleting would lose the data. A network
+// that something outside the project uses is kept, with the reason.
+import { isNovaError, toErrorShape } from '../../../src-shared/errors.js';
+import type { Network } from '../../../src-shared/network.js';
+import { ownerOf, type ActualState } from './actual-state.js';
+import { teardownOrder, type GuestKind, type GuestNode } from './apply-order.js';
+import type { Ref } from './project-apply.js';
+import type { ProjectHelper } from './project-helper.js';
+
+export interface DownOptions {
+  project: string;
+  /** Dependency order of the declared guests (the file's depends_on). */
+  declared: readonly GuestNode[];
+  volumes: boolean;
+  signal: AbortSignal;
+  onLine: (subject: string, line: string) => void;
+  stopTimeoutSec?: number;
+}
+
+export interface DownOutcome {
+  removed: Ref[];
+  stopped: Ref[];
+  kept: (Ref & { reason: string })[];
+  failed: (Ref & { message: string })[];
+  cancelled: boolean;
+}
+
+export async function downProject(actual: ActualState, h: ProjectHelper, opts: DownOptions): Promise<DownOutcome> {
+  const out: DownOutcome = { removed: [], stopped: [], kept: [], failed: [], cancelled: false };
+  const mine = <T>(kind: 'vm' | 'capsule' | 'network', list: readonly T[]) => list.filter((r) => ownerOf(kind, r as never) === opts.project);
+  const vms = mine('vm', actual.vms);
+  const capsules = mine('capsule', actual.capsules);
+  const guests: { kind: GuestKind; name: string }[] = [...vms.map((v) => ({ kind: 'vm' as const, name: v.definition.name })), ...capsules.map((c) => ({ kind: 'capsule' as const, name: c.name }))];
+  const rank = new Map(teardownOrder(opts.declared).map((name, i) => [name, i]));
+  // Guests the file no longer declares go first: nothing declared depends on them.
+  guests.sort((a, b) => (rank.get(a.name) ?? -1) - (rank.get(b.name) ?? -1));
+  const stopSec = opts.stopTimeoutSec ?? 10;
+
+  for (const g of guests) {
+    const ref: Ref = g;
+    const subject = `${g.kind} ${g.name}`;
+    if (opts.signal.aborted) {
+      out.cancelled = true;
+      break;
+    }
+    try {
+      if (opts.volumes) {
+        opts.onLine(subject, 'deleting with its data');
+        if (g.kind === 'vm') await h.operation('vm.delete', { name: g.name, force: true }, subject);
+        else await h.operation('capsule.delete', { name: g.name, force: true }, subject);
+        out.removed.push(ref);
+        continue;
+      }
+      if (isUp(g, actual)) {
+        opts.onLine(subject, 'stopping');
+        if (g.kind === 'vm') await h.operation('vm.stop', { name: g.name, timeoutMs: stopSec * 1000 }, subject);
+        else await h.operation('capsule.stop', { name: g.name, timeoutSec: stopSec }, subject);
+      }
+      out.stopped.push(ref);
+      opts.onLine(subject, `stopped; kept with its ${g.kind === 'vm' ? 'disks and snapshots' : 'writable layer and snapshots'} (nova down --volumes deletes them)`);
+    } catch (err) {
+      if (isNovaError(err, 'cancelled')) out.cancelled = true;
+      else out.failed.push({ ...ref, message: toErrorShape(err).message });
+    }
+  }
+
+  for (const net of mine('network', actual.networks)) {
+    const ref: Ref = { kind: 'network', name: net.name };
+    if (opts.signal.aborted) {
+      out.cancelled = true;
+      break;
+    }
+    const users = outsideUsers(net, actual, opts.project);
+    if (users.length > 0) {
+      const reason = `still used by ${users.join(', ')}, outside project ${opts.project}`;
+      out.kept.push({ ...ref, reason });
+      opts.onLine(`network ${net.name}`, `kept: ${reason}`);
+      continue;
+    }
+    if (out.failed.some((f) => usesNetwork(f, net, actual))) {
+      out.kept.push({ ...ref, reason: 'a guest on it could not be stopped' });
+      continue;
+    }
+    try {
+      opts.onLine(`network ${net.name}`, 'deleting');
+      await h.operation('network.delete', { name: net.name }, `network ${net.name}`);
+      out.removed.push(ref);
+    } catch (err) {
+      out.failed.push({ ...ref, message: toErrorShape(err).message });
+    }
+  }
+  return out;
+}
+
+/** Guests outside the project that are on the network, or will join it when started. */
+function outsideUsers(net: Network, actual: ActualState, project: string): string[] {
+  const users = new Set<string>();
+  for (const v of actual.vms) {
+    if (ownerOf('vm', v) === project) continue;
+    if (v.definition.network.mode === 'nova' && v.definition.network.network === net.name) users.add(`vm ${v.definition.name}`);
+  }
+  for (const c of actual.capsules) {
+    if (ownerOf('capsule', c) === project) continue;
+    if (c.spec.network === net.name) users.add(`capsule ${c.name}`);
+  }
+  const ours = new Set([...actual.vms.filter((v) => ownerOf('vm', v) === project).map((v) => v.definition.name), ...actual.capsules.filter((c) => ownerOf('capsule', c) === project).map((c) => c.name)]);
+  for (const a of net.attachments) if (!ours.has(a.resource) && ![...users].some((u) => u.endsWith(` ${a.resource}`))) users.add(`${a.kind === 'tap' ? 'vm' : 'capsule'} ${a.resource}`);
+  return [...users].sort();
+}
+
+function usesNetwork(ref: Ref, net: Network, actual: ActualState): boolean {
+  if (ref.kind === 'vm') return actual.vms.some((v) => v.definition.name === ref.name && v.definition.network.mode === 'nova' && v.definition.network.network === net.name);
+  if (ref.kind === 'capsule') return actual.capsules.some((c) => c.name === ref.name && c.spec.network === net.name);
+  return false;
+}
+
+function isUp(g: { kind: GuestKind; name: string }, actual: ActualState): boolean {
+  if (g.kind === 'vm') return actual.vms.some((v) => v.definition.name === g.name && v.state !== 'stopped' && v.state !== 'crashed');
+  return actual.capsules.some((c) => c.name === g.name && c.state !== 'stopped' && c.state !== 'created');
+}

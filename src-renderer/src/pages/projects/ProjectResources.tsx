@@ -1,0 +1,39 @@
+// The project's resources as `nova ps` lists them: kind, name (linked to its page),
+// state, health and address; one the file no longer declares is marked so.
+import type { ProjectResourceRow } from '../../../../src-shared/index.js';
+import { HealthBadge } from './HealthBadge.js';
+
+const PAGE = { network: 'networks', vm: 'vms', capsule: 'capsules' } as const;
+
+export function ProjectResources({ rows }: { rows: readonly ProjectResourceRow[] }) {
+  if (rows.length === 0) return <p className="muted">The file declares no resources.</p>;
+  return (
+    <table className="data-table" aria-label="Project resources">
+      <thead>
+        <tr>
+          <th scope="col">Kind</th>
+          <th scope="col">Name</th>
+          <th scope="col">State</th>
+          <th scope="col">Health</th>
+          <th scope="col">Address</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.kind}:${r.name}`} data-resource={`${r.kind}:${r.name}`}>
+            <td>{r.kind}</td>
+            <th scope="row">
+              {r.state === 'absent' ? r.name : <a href={`#/${PAGE[r.kind]}/${encodeURIComponent(r.name)}`}>{r.name}</a>}
+              {!r.declared && <span className="muted"> (not in the file)</span>}
+            </th>
+            <td data-cell="state">{r.state}</td>
+            <td data-cell="health">
+              <HealthBadge health={r.health} />
+            </td>
+            <td className="project-mono">{r.address ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
