@@ -13,6 +13,7 @@ const PINNED_SURFACE = {
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   operation: ['cancel', 'get', 'list'],
+  project: ['cancel', 'down', 'open', 'plan', 'ps', 'save', 'up'],
   subscribe: 'function',
   vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
 };
