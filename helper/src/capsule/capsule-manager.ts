@@ -13,6 +13,9 @@ import type { OperationManager, Requester } from '../operations/operation-manage
 import type { ProcessRunner } from '../process/process-runner.js';
 import { readRecord, writeRecord } from '../state/record-store.js';
 import type { Logger } from '../util/logger.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
+import { brokenFromError, brokenRecord } from '../state/broken-record.js';
+import { BrokenCapsules } from './broken-capsules.js';
 import { whenCancelled } from './cancelled.js';
 import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
 import { CapsuleLayout } from './capsule-layout.js';
@@ -21,7 +24,7 @@ import { CapsuleMonitor } from './capsule-monitor.js';
 import { noCapsuleNetworkPort, readVethCounters, type CapsuleNetworkPort } from './capsule-network.js';
 import { CapsuleNetworkJoin } from './capsule-network-join.js';
 import { CapsuleNamespaces, DEFAULT_NETNS_DIR } from './capsule-netns.js';
-import { CapsuleProvisioner, checkRuntimeName } from './capsule-provisioner.js';
+import { CapsuleProvisioner, checkRuntimeName, KNOWN_RUNTIMES } from './capsule-provisioner.js';
 import { CAPSULE_RECORD, capsuleView, type CapsuleRecord } from './capsule-record.js';
 import { CapsuleRun } from './capsule-run.js';
 import { CapsuleSnapshots } from './capsule-snapshots.js';
@@ -99,6 +102,7 @@ export class CapsuleManager {
   private readonly terminals: CapsuleTerminals;
   private readonly lifecycle: RunLifecycle;
   private readonly volumes: VolumeStaging;
+  private readonly brokenOnes: BrokenCapsules;
 
   constructor(private readonly o: CapsuleManagerOptions) {
     checkRuntimeName(o.runtime, true);
@@ -147,6 +151,8 @@ export class CapsuleManager {
     });
     this.snapshots = new CapsuleSnapshots({ layout, layers: this.layers, runner });
     this.terminals = new CapsuleTerminals(o.ptySpawn);
+    const runtimes = async () => (await Promise.all(KNOWN_RUNTIMES.map((n) => o.resolveRuntime(n).catch(() => null)))).flatMap((r) => (r ? [r.path] : []));
+    this.brokenOnes = new BrokenCapsules({ layout, layers: this.layers, runner, runtimePaths: runtimes });
   }
 
   /** Loads every capsule record and reattaches to those still running. */
@@ -156,8 +162,12 @@ export class CapsuleManager {
     await this.volumes.clearAll();
     for (const name of await readdir(this.layout.root)) {
       if (!CAPSULE_NAME_PATTERN.test(name)) continue;
-      const rec = await readRecord(CAPSULE_RECORD, this.layout.paths(name).record).catch((err: unknown) => {
-        this.o.logger.error({ capsule: name, err }, 'unreadable capsule record: skipped');
+      const file = this.layout.paths(name).record;
+      const rec = await readRecord(CAPSULE_RECORD, file).catch((err: unknown) => {
+        // Quarantined, not dropped: listed as broken, its name kept until it is removed.
+        const broken = brokenFromError(name, file, err) ?? brokenRecord(name, file, (err as Error).message);
+        this.o.logger.error({ capsule: name, file, reason: broken.stateReason }, 'unreadable capsule record: listed as broken');
+        this.brokenOnes.note(broken);
         return null;
       });
       if (rec) this.slots.set(name, this.newSlot(name, rec, null));
@@ -195,6 +205,11 @@ export class CapsuleManager {
     return [...this.slots.keys()].sort().map((n) => capsuleView(n, this.slots.get(n)!.rec));
   }
 
+  /** Capsules whose record cannot be read: listed apart, removable with delete. */
+  broken(): BrokenRecord[] {
+    return this.brokenOnes.list();
+  }
+
   async get(name: string): Promise<Capsule> {
     return capsuleView(name, this.mustGet(name).rec);
   }
@@ -202,6 +217,7 @@ export class CapsuleManager {
   async create(spec: CapsuleSpec, requester: Requester | null = null): Promise<Capsule> {
     const spec0 = { kind: 'capsule.create', resource: this.ref(spec.name), title: `create from image ${spec.image}` } as const;
     return this.o.operations.run(spec0, requester, async (op) => {
+      this.brokenOnes.refuse(spec.name);
       if (this.slots.has(spec.name)) throw new NovaError('already_exists', `A capsule named "${spec.name}" already exists`, { name: spec.name });
       const { rec, prepared } = await this.provisioner.provision(spec, op).catch(whenCancelled(op, `creation of capsule ${spec.name} was cancelled; nothing was kept`));
       // Mounted now, as the bundle is written now: a start then costs the container alone.
@@ -276,6 +292,11 @@ export class CapsuleManager {
 
   async delete(name: string, force = false, requester: Requester | null = null): Promise<void> {
     await this.exclusive(name, 'delete', requester, async () => {
+      if (this.brokenOnes.has(name)) {
+        await this.brokenOnes.remove(name);
+        this.o.onChange?.(name, 'deleted');
+        return;
+      }
       const slot = this.mustGet(name);
       if (slot.run && !force) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it first (or delete with force)`);
       this.lifecycle.cancelRestart(slot);
@@ -375,6 +396,7 @@ export class CapsuleManager {
 
   private mustGet(name: string): Slot {
     const slot = this.slots.get(name);
+    this.brokenOnes.refuse(name);
     if (!slot) throw new NovaError('not_found', `No capsule named "${name}"`, { name });
     return slot;
   }
