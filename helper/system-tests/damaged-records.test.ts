@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../src-main/core/helper-client.js';
-import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
+import { startConnectedHelper } from './fixtures/connected-helper.js';
+import { CLI_BUNDLE, makeTestDir, removeTestDir, type RunningHelper } from './helper-harness.js';
 
 const PREFIX = 'nv4r';
 const GOOD = `${PREFIX}-good`;
@@ -25,12 +26,8 @@ let client: HelperClient | null = null;
 const state = (...parts: string[]) => join(dir, 'state', ...parts);
 
 async function start(): Promise<HelperClient> {
-  helper = await startHelper(dir, { extraArgs: ['--allowed-root', dir] });
-  const c = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
-  c.start();
-  await c.waitForConnection();
-  client = c;
-  return c;
+  ({ helper, client } = await startConnectedHelper(dir));
+  return client;
 }
 
 async function stop(): Promise<void> {

@@ -7,7 +7,7 @@
 // and the result is a standalone image that names no other file.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { basename, extname, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -19,6 +19,8 @@ import { callerOf, type GuardedFile, type PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** An import under way is IMAGES/.import-NAME.FORMAT until whole (no image name starts with a dot). */
+export const IMPORT_TEMPORARY_PREFIX = '.import-';
 
 export class ImageLibrary {
   private readonly inspector: DiskInspector;
@@ -58,7 +60,10 @@ export class ImageLibrary {
     const caller = callerOf(requester);
     const iso = extname(source).toLowerCase() === '.iso';
     const format: Image['format'] = iso ? 'iso' : 'qcow2';
-    const target = join(this.dir, `${name}.${format}`);
+    const final = join(this.dir, `${name}.${format}`);
+    // Written under a temporary name and renamed once whole: a helper killed mid-way leaves
+    // a file the next one's start-up sweep knows for its own, never an unlisted image.
+    const target = join(this.dir, `${IMPORT_TEMPORARY_PREFIX}${name}.${format}`);
     try {
       if (iso) {
         const file = await this.guard.open('the ISO to import', source, { caller });
@@ -85,9 +90,10 @@ export class ImageLibrary {
       op.progress({ phase: 'computing the checksum', fraction: 0, bytesDone: 0, bytesTotal: st.size });
       const sum = await sha256(target, signal, (bytes) => op.progress({ fraction: st.size > 0 ? bytes / st.size : null, bytesDone: bytes }));
       if (signal.aborted) throw cancelled();
+      await rename(target, final);
       const image: Image = {
         name,
-        path: target,
+        path: final,
         format,
         virtualSize: info?.['virtual-size'] ?? st.size,
         actualSize: info?.['actual-size'] ?? st.blocks * 512,
@@ -98,6 +104,7 @@ export class ImageLibrary {
       return image;
     } catch (err) {
       await rm(target, { force: true });
+      await rm(final, { force: true });
       throw err;
     }
   }
