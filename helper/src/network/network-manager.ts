@@ -160,6 +160,7 @@ export class NetworkManager {
     await this.holding(name, 'deletion', requester, async () => {
       await this.registry.all();
       if (this.registry.isBroken(name)) {
+        await this.dataplane.teardownByName(name);
         await this.registry.removeBroken(name);
         this.changed(name);
         return;
