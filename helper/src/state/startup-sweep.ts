@@ -1,8 +1,11 @@
 // What a helper killed mid-write or mid-import leaves, found by name at the next start
 // before anything reads the state dir: the atomic writer's temporaries beside the records,
-// an OCI import's `.tmp-ID` folder and a disk import's `.import-NAME` file. A tool still
+// an OCI import's `.tmp-ID` folder, a user-namespace unpack's `bundle-ID-SIZE.tmp`, a
+// capsule create's or delete's `.creating-NAME`/`.deleting-NAME` and a disk import's
+// `.import-NAME` file. A tool still
 // working on one (qemu-img, skopeo, umoci: the killed helper could not stop them) is
 // found by its command line naming that path and killed first, then the leftover goes.
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
@@ -21,6 +24,8 @@ export interface SweepReport {
 
 const OCI_IMPORT_TEMPORARY = /^\.tmp-[0-9a-f]{16}$/;
 const DISK_IMPORT_TEMPORARY = /^\.import-[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const SHIFTED_UNPACK_TEMPORARY = /^bundle-\d+-\d+\.tmp$/;
+const CAPSULE_SCRATCH = /^\.(creating|deleting)-[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const KILL_WAIT_MS = 5_000;
 
 /** The folders of the state dir that hold records (never a capsule's or an image's root filesystem). */
@@ -32,6 +37,8 @@ export async function statePlaces(stateDir: string): Promise<SweepPlace[]> {
   for (const nested of ['capsules', 'capsule-images']) {
     for (const sub of await subdirs(join(stateDir, nested))) places.push(atomic(join(stateDir, nested, sub)));
   }
+  for (const id of await subdirs(join(stateDir, 'capsule-images'))) places.push({ dir: join(stateDir, 'capsule-images', id), leftover: SHIFTED_UNPACK_TEMPORARY });
+  places.push({ dir: join(stateDir, 'capsules'), leftover: CAPSULE_SCRATCH });
   places.push({ dir: join(stateDir, 'capsule-images'), leftover: OCI_IMPORT_TEMPORARY });
   places.push({ dir: join(stateDir, 'images'), leftover: DISK_IMPORT_TEMPORARY });
   return places;
@@ -55,12 +62,32 @@ export async function sweepLeftovers(places: readonly SweepPlace[], logger: Logg
     }
   }
   await waitGone(report.killed.map((w) => w.pid), procRoot);
+  const mounts = mountPoints();
   for (const path of leftovers) {
-    await rm(path, { recursive: true, force: true });
-    report.removed.push(path);
+    // Never through a mount (a capsule's overlay, a btrfs snapshot): left for its owner's cleanup.
+    if (mounts.some((m) => m === path || m.startsWith(`${path}/`))) {
+      logger.warn({ path }, 'an interrupted helper left this with a mount inside: not removed');
+      continue;
+    }
+    // Never fatal: a leftover that cannot go is reported and the helper starts all the same.
+    await rm(path, { recursive: true, force: true }).then(
+      () => report.removed.push(path),
+      (err: unknown) => logger.warn({ path, err }, 'cannot remove what an interrupted helper left'),
+    );
   }
   logger.warn({ removed: report.removed, killed: report.killed }, 'removed what an interrupted helper left');
   return report;
+}
+
+function mountPoints(): string[] {
+  try {
+    // Field 5 of each line, with the kernel's octal escapes for space, tab and newline.
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .flatMap((line) => (line ? [line.split(' ')[4]!.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))] : []));
+  } catch {
+    return [];
+  }
 }
 
 async function subdirs(dir: string): Promise<string[]> {
