@@ -18,6 +18,7 @@ const GOOD = `${PREFIX}-good`;
 const BAD_VM = `${PREFIX}-badvm`;
 const BAD_CAPSULE = `${PREFIX}-badcap`;
 const BAD_NET = `${PREFIX}-badnet`;
+const BAD_IMAGE = `${PREFIX}-badimg`;
 
 let dir = '';
 let helper: RunningHelper | null = null;
@@ -64,6 +65,8 @@ beforeAll(async () => {
   await writeFile(state('capsules', BAD_CAPSULE, 'capsule.json'), '{"version": 2, "spec": {"name": 7}}\n');
   await mkdir(state('networks'), { recursive: true });
   await writeFile(state('networks', `${BAD_NET}.json`), '{"version":1,"config":{"name":"nv4r-badnet","type":"bri');
+  await writeFile(state('images', `${BAD_IMAGE}.json`), '{"name":"nv4r-badimg","pa');
+  await writeFile(state('images', `${BAD_IMAGE}.qcow2`), 'half an image');
   await start();
 }, 120_000);
 
@@ -91,6 +94,7 @@ describe('damaged records', () => {
       { name: BAD_NET, state: 'broken', file: state('networks', `${BAD_NET}.json`), stateReason: expect.stringMatching(/cannot be read: not valid JSON/) },
     ]);
     expect(await c.call('vm.get', { name: GOOD })).toMatchObject({ state: 'stopped' });
+    expect(await c.call('image.list', {})).toEqual([]);
   });
 
   it('shows them in nova vm ls, capsule ls and net ls with the reason', async () => {
@@ -128,6 +132,11 @@ describe('damaged records', () => {
     await expect(c.call('vm.clone', { source: GOOD, target: BAD_VM })).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringContaining('is broken') });
     await expect(c.call('capsule.create', { name: BAD_CAPSULE, image: 'nv4r-none' })).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringContaining('is broken') });
     await expect(c.call('network.create', { name: BAD_NET })).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringContaining('is broken') });
+    await writeFile(join(dir, 'some.iso'), 'an ISO');
+    await expect(c.call('image.import', { path: join(dir, 'some.iso'), name: BAD_IMAGE })).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: expect.stringContaining(`Remove it with \`nova image rm ${BAD_IMAGE}\``),
+    });
     expect(existsSync(state('vms', BAD_VM))).toBe(true);
   });
 
@@ -141,6 +150,9 @@ describe('damaged records', () => {
     expect(existsSync(state('capsules', BAD_CAPSULE))).toBe(false);
     expect((await cli('net', 'rm', BAD_NET)).code).toBe(0);
     expect(existsSync(state('networks', `${BAD_NET}.json`))).toBe(false);
+    expect((await cli('image', 'rm', BAD_IMAGE)).code).toBe(0);
+    expect(existsSync(state('images', `${BAD_IMAGE}.json`))).toBe(false);
+    expect(existsSync(state('images', `${BAD_IMAGE}.qcow2`))).toBe(false);
 
     expect(await c.call('vm.list', {})).toMatchObject({ vms: [{ definition: { name: GOOD } }], broken: [] });
     expect(await c.call('capsule.list', {})).toEqual({ capsules: [], broken: [] });

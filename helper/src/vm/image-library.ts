@@ -34,14 +34,27 @@ export class ImageLibrary {
     this.inspector = new DiskInspector(guard, img);
   }
 
+  /** The readable records; one that is damaged hides only itself (`damaged` names them). */
   async list(): Promise<Image[]> {
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
-    const out: Image[] = [];
+    return (await this.read()).images;
+  }
+
+  private async read(): Promise<{ images: Image[]; damaged: string[] }> {
+    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
+    const images: Image[] = [];
+    const damaged: string[] = [];
     for (const f of files.sort()) {
-      const parsed = ImageSchema.safeParse(JSON.parse(await readFile(join(this.dir, f), 'utf8')));
-      if (parsed.success) out.push(parsed.data);
+      const text = await readFile(join(this.dir, f), 'utf8').catch(() => '');
+      let parsed;
+      try {
+        parsed = ImageSchema.safeParse(JSON.parse(text));
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.success) images.push(parsed.data);
+      else damaged.push(f.slice(0, -'.json'.length));
     }
-    return out;
+    return { images, damaged };
   }
 
   /** Disks become qcow2 (with progress); ISOs, kernels and initrds are copied as they are. */
@@ -49,7 +62,11 @@ export class ImageLibrary {
     if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
     const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(source)}` } as const;
     return this.operations.run(spec, requester, async (op) => {
-      if ((await this.list()).some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+      const { images, damaged } = await this.read();
+      if (images.some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+      if (damaged.includes(name)) {
+        throw new NovaError('failed_precondition', `image ${name} is broken: ${join(this.dir, `${name}.json`)} cannot be read. Remove it with \`nova image rm ${name}\`, then import again`);
+      }
       return this.importInto(source, name, requester, op);
     });
   }
@@ -110,12 +127,25 @@ export class ImageLibrary {
   }
 
   async remove(name: string, inUse: (path: string) => Promise<string | null>): Promise<void> {
-    const image = (await this.list()).find((i) => i.name === name);
+    const { images, damaged } = await this.read();
+    const image = images.find((i) => i.name === name);
+    if (!image && damaged.includes(name)) return this.removeBroken(name, inUse);
     if (!image) throw new NovaError('not_found', `image ${name} does not exist`);
     const user = await inUse(image.path);
     if (user) throw new NovaError('failed_precondition', `image ${name} is used by VM ${user}`);
     await rm(join(this.dir, `${name}.json`), { force: true });
     await rm(image.path, { force: true });
+  }
+
+  /** A record that cannot be read still names the library's own files: NAME.qcow2 or NAME.iso. */
+  private async removeBroken(name: string, inUse: (path: string) => Promise<string | null>): Promise<void> {
+    const files = ['qcow2', 'iso'].map((f) => join(this.dir, `${name}.${f}`));
+    for (const f of files) {
+      const user = await inUse(f);
+      if (user) throw new NovaError('failed_precondition', `image ${name} is used by VM ${user}`);
+    }
+    await rm(join(this.dir, `${name}.json`), { force: true });
+    for (const f of files) await rm(f, { force: true });
   }
 }
 
