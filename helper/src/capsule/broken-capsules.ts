@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { rename } from 'node:fs/promises';
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { ProcessRunner } from '../process/process-runner.js';
-import { BrokenResourceError } from '../state/broken-record.js';
+import { BrokenResourceError, brokenFromError, brokenRecord } from '../state/broken-record.js';
+import type { Logger } from '../util/logger.js';
 import type { CapsuleLayers } from './capsule-layer.js';
 import type { CapsuleLayout } from './capsule-layout.js';
+import { KNOWN_RUNTIMES } from './capsule-provisioner.js';
 import * as rt from './runtime-argv.js';
 
 const RUNTIME_TIMEOUT_MS = 10_000;
@@ -18,8 +20,9 @@ export interface BrokenCapsulesOptions {
   layout: CapsuleLayout;
   layers: CapsuleLayers;
   runner: Pick<ProcessRunner, 'run'>;
-  /** The runtime binaries that may have run it (the record named which one). */
-  runtimePaths: () => Promise<string[]>;
+  /** Resolves a runtime name to its binary: each known one may have run it (the record said which). */
+  resolveRuntime: (name: string) => Promise<{ path: string } | null>;
+  logger: Logger;
 }
 
 export class BrokenCapsules {
@@ -27,8 +30,12 @@ export class BrokenCapsules {
 
   constructor(private readonly o: BrokenCapsulesOptions) {}
 
-  note(broken: BrokenRecord): void {
-    this.byName.set(broken.name, broken);
+  /** Quarantined, not dropped: listed as broken, its name kept until it is removed. Null, for the caller's record. */
+  quarantine(name: string, file: string, err: unknown): null {
+    const broken = brokenFromError(name, file, err) ?? brokenRecord(name, file, (err as Error).message);
+    this.o.logger.error({ capsule: name, file, reason: broken.stateReason }, 'unreadable capsule record: listed as broken');
+    this.byName.set(name, broken);
+    return null;
   }
 
   has(name: string): boolean {
@@ -49,8 +56,9 @@ export class BrokenCapsules {
     const { layout, layers, runner } = this.o;
     const id = layout.containerId(name);
     if (existsSync(join(layout.runtimeRoot, id))) {
-      for (const runtime of await this.o.runtimePaths()) {
-        await runner.run({ argv: rt.deleteArgv(runtime, layout.runtimeRoot, id), timeoutMs: RUNTIME_TIMEOUT_MS, allowFailure: true });
+      for (const name of KNOWN_RUNTIMES) {
+        const runtime = await this.o.resolveRuntime(name).catch(() => null);
+        if (runtime) await runner.run({ argv: rt.deleteArgv(runtime.path, layout.runtimeRoot, id), timeoutMs: RUNTIME_TIMEOUT_MS, allowFailure: true });
       }
     }
     await layers.unmount(name, undefined);

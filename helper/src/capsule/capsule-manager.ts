@@ -14,7 +14,6 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import { readRecord, writeRecord } from '../state/record-store.js';
 import type { Logger } from '../util/logger.js';
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
-import { brokenFromError, brokenRecord } from '../state/broken-record.js';
 import { BrokenCapsules } from './broken-capsules.js';
 import { whenCancelled } from './cancelled.js';
 import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
@@ -24,7 +23,7 @@ import { CapsuleMonitor } from './capsule-monitor.js';
 import { noCapsuleNetworkPort, readVethCounters, type CapsuleNetworkPort } from './capsule-network.js';
 import { CapsuleNetworkJoin } from './capsule-network-join.js';
 import { CapsuleNamespaces, DEFAULT_NETNS_DIR } from './capsule-netns.js';
-import { CapsuleProvisioner, checkRuntimeName, KNOWN_RUNTIMES } from './capsule-provisioner.js';
+import { CapsuleProvisioner, checkRuntimeName } from './capsule-provisioner.js';
 import { CAPSULE_RECORD, capsuleView, type CapsuleRecord } from './capsule-record.js';
 import { CapsuleRun } from './capsule-run.js';
 import { CapsuleSnapshots } from './capsule-snapshots.js';
@@ -151,8 +150,7 @@ export class CapsuleManager {
     });
     this.snapshots = new CapsuleSnapshots({ layout, layers: this.layers, runner });
     this.terminals = new CapsuleTerminals(o.ptySpawn);
-    const runtimes = async () => (await Promise.all(KNOWN_RUNTIMES.map((n) => o.resolveRuntime(n).catch(() => null)))).flatMap((r) => (r ? [r.path] : []));
-    this.brokenOnes = new BrokenCapsules({ layout, layers: this.layers, runner, runtimePaths: runtimes });
+    this.brokenOnes = new BrokenCapsules({ layout, layers: this.layers, runner, resolveRuntime: o.resolveRuntime, logger: o.logger });
   }
 
   /** Loads every capsule record and reattaches to those still running. */
@@ -163,13 +161,7 @@ export class CapsuleManager {
     for (const name of await readdir(this.layout.root)) {
       if (!CAPSULE_NAME_PATTERN.test(name)) continue;
       const file = this.layout.paths(name).record;
-      const rec = await readRecord(CAPSULE_RECORD, file).catch((err: unknown) => {
-        // Quarantined, not dropped: listed as broken, its name kept until it is removed.
-        const broken = brokenFromError(name, file, err) ?? brokenRecord(name, file, (err as Error).message);
-        this.o.logger.error({ capsule: name, file, reason: broken.stateReason }, 'unreadable capsule record: listed as broken');
-        this.brokenOnes.note(broken);
-        return null;
-      });
+      const rec = await readRecord(CAPSULE_RECORD, file).catch((err: unknown) => this.brokenOnes.quarantine(name, file, err));
       if (rec) this.slots.set(name, this.newSlot(name, rec, null));
     }
     for (const slot of this.slots.values()) {
