@@ -150,7 +150,7 @@ export class CapsuleManager {
     });
     this.snapshots = new CapsuleSnapshots({ layout, layers: this.layers, runner });
     this.terminals = new CapsuleTerminals(o.ptySpawn);
-    this.brokenOnes = new BrokenCapsules({ layout, layers: this.layers, runner, resolveRuntime: o.resolveRuntime, logger: o.logger });
+    this.brokenOnes = new BrokenCapsules({ layout, layers: this.layers, runner, resolveRuntime: o.resolveRuntime, logger: o.logger, cgroupRoot });
   }
 
   /** Loads every capsule record and reattaches to those still running. */
