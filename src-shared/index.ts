@@ -1,6 +1,7 @@
 // The Nova contract: shared by the renderer, the preload, main and the helper.
 // It imports no process folder and nothing but zod, so every side can load it.
 export * from './actions.js';
+export * from './broken-record.js';
 export * from './defaults.js';
 export * from './errors.js';
 export * from './host.js';

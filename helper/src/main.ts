@@ -34,6 +34,7 @@ import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
 import { configureTestPause } from './util/test-pause.js';
+import { statePlaces, sweepLeftovers } from './state/startup-sweep.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
 import { VmManager } from './vm/vm-manager.js';
@@ -101,6 +102,8 @@ async function main(): Promise<number> {
   // root must reach their own files inside; every record and VM folder in it stays private.
   await mkdir(stateDir, { recursive: true, mode: 0o711 });
   const releaseStateDir = await claimStateDir(stateDir);
+  // Before anything reads the state dir: what a helper killed mid-write or mid-import left.
+  await sweepLeftovers(await statePlaces(stateDir), logger.child({ component: 'sweep' }));
 
   const startedAt = new Date();
   const processes = new ProcessRunner();

@@ -69,7 +69,7 @@ describe('a VM with a serial health check', () => {
     expect(bad).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^VM nv9h-vm-\w+: the serial health check's pattern is not a regular expression: /) as unknown });
     const exec = await errorOf(client.call('vm.create', { ...spec(), health: { ...serialCheck('x', 1), probe: { kind: 'exec', command: ['true'] } } }));
     expect(exec.message).toMatch(/a VM has no such channel/);
-    expect((await client.call('vm.list', {})).map((v) => v.definition.name)).not.toContain(VM);
+    expect((await client.call('vm.list', {})).vms.map((v) => v.definition.name)).not.toContain(VM);
   });
 
   it('is starting until the guest prints a matching line, then healthy, as events and nova vm ls tell', async () => {

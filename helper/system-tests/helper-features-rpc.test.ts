@@ -78,8 +78,9 @@ describe('VMs through the helper', () => {
   it('lists the VM in the CLI, as JSON and as a table', () => {
     const json = cli('--json', 'vm', 'ls');
     expect(json.status).toBe(0);
-    const listed = JSON.parse(json.stdout) as Array<{ definition: { name: string }; state: string }>;
-    expect(listed.find((v) => v.definition.name === VM)?.state).toBe('running');
+    const listed = JSON.parse(json.stdout) as { vms: Array<{ definition: { name: string }; state: string }>; broken: unknown[] };
+    expect(listed.vms.find((v) => v.definition.name === VM)?.state).toBe('running');
+    expect(listed.broken).toEqual([]);
     const table = cli('vm', 'ls');
     expect(table.stdout).toContain(VM);
   });

@@ -86,7 +86,7 @@ describe('a full clone as an operation', () => {
       await expect(client.call('vm.create', { name: target, memory: '128Mi', display: 'none' })).rejects.toMatchObject({ code: 'locked', message: expect.stringMatching(busy) });
       // Reading never waits on the lock.
       const t0 = Date.now();
-      expect((await client.call('vm.list', {})).map((v) => v.definition.name)).toEqual([SOURCE, TEMPLATE]);
+      expect((await client.call('vm.list', {})).vms.map((v) => v.definition.name)).toEqual([SOURCE, TEMPLATE]);
       expect(Date.now() - t0).toBeLessThan(1_000);
 
       expect(await client.call('operation.cancel', { id: opId })).toMatchObject({ cancelRequested: true });

@@ -54,7 +54,7 @@ export async function readMetricsSnapshot(helper: HelperClient): Promise<Metrics
     const point = newest(await read(name).catch(() => ({ points: [] })));
     return point ? [{ name, point }] : [];
   };
-  const vmPoints = await Promise.all(vms.filter((v) => v.state === 'running').map((v) => guest(v.definition.name, (name) => helper.call('vm.metricsHistory', { name, range: '1m' }))));
+  const vmPoints = await Promise.all(vms.vms.filter((v) => v.state === 'running').map((v) => guest(v.definition.name, (name) => helper.call('vm.metricsHistory', { name, range: '1m' }))));
   const capsulePoints = await Promise.all(capsules.capsules.filter((c) => c.state === 'running').map((c) => guest(c.name, (name) => helper.call('capsule.metricsHistory', { name, range: '1m' }))));
   return { host: newest(host), vms: vmPoints.flat(), capsules: capsulePoints.flat() };
 }

@@ -1,6 +1,6 @@
 // Keeps the tray's state current: state-change events are signals to refetch the lists
 // (as the renderer's stores treat them), coalesced so a burst of events costs one fetch.
-import type { Envelope, NovaEvent } from '../../src-shared/index.js';
+import type { Envelope, NovaEvent, ResultOf } from '../../src-shared/index.js';
 import type { TrayState } from './tray-menu.js';
 
 export interface TrayStateSource {
@@ -62,15 +62,16 @@ export function traySourceFrom(
   handlers: { invoke(method: string, params: unknown): Promise<Envelope<unknown>> },
   events: { subscribe(listener: (event: NovaEvent) => void): () => void },
 ): TrayStateSource {
-  const list = async <T>(method: 'vm.list' | 'capsule.list'): Promise<T[]> => {
+  const list = async <M extends 'vm.list' | 'capsule.list'>(method: M): Promise<ResultOf<M>> => {
     const reply = await handlers.invoke(method, {});
     if (!reply.ok) throw new Error(reply.error.message);
-    return reply.value as T[];
+    return reply.value as ResultOf<M>;
   };
   return {
     fetch: async () => {
-      const [vms, capsules] = await Promise.all([list<TrayState['vms'][number]>('vm.list'), list<TrayState['capsules'][number]>('capsule.list')]);
-      return { vms: vms.map(({ name, state }) => ({ name, state })), capsules: capsules.map(({ name, state }) => ({ name, state })) };
+      const [vms, capsules] = await Promise.all([list('vm.list'), list('capsule.list')]);
+      // Broken ones have no state to act on: the window lists them with the reason.
+      return { vms: vms.vms.map(({ definition, state }) => ({ name: definition.name, state })), capsules: capsules.capsules.map(({ name, state }) => ({ name, state })) };
     },
     subscribe: (listener) => events.subscribe(listener),
   };

@@ -22,8 +22,8 @@ class FakeServices implements DesktopServices {
   readonly handlers = {
     invoke: async (method: string, params: unknown) => {
       this.invoked.push({ method, params });
-      if (method === 'vm.list') return { ok: true as const, value: this.vms };
-      if (method === 'capsule.list') return { ok: true as const, value: [] };
+      if (method === 'vm.list') return { ok: true as const, value: { vms: this.vms.map(({ name, state }) => ({ definition: { name }, state })), broken: [] } };
+      if (method === 'capsule.list') return { ok: true as const, value: { capsules: [], broken: [] } };
       return { ok: false as const, error: { code: 'locked' as const, message: 'vm "web" is busy: starting (operation 7)' } };
     },
   };

@@ -4,6 +4,7 @@
 // images are `ociImage.*`, apart from the VM disk library (`image.*`).
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
+import { brokenList } from '../broken-record.js';
 import {
   CapsuleMetricsSchema,
   CapsuleNameSchema,
@@ -75,9 +76,9 @@ export type CapsuleTerminal = z.infer<typeof CapsuleTerminalSchema>;
 
 export const capsuleMethods = {
   'capsule.list': defineMethod({
-    summary: 'Every capsule with its image, state and last exit',
+    summary: 'Every capsule with its image, state and last exit; capsules whose record cannot be read under broken',
     params: z.strictObject({}),
-    result: z.strictObject({ capsules: z.array(CapsuleSchema) }),
+    result: z.strictObject({ capsules: z.array(CapsuleSchema), broken: brokenList }),
     served: view,
   }),
   'capsule.get': defineMethod({ summary: 'One capsule: spec, image, state, pid, last exit and reason', params: byName, result: CapsuleSchema, served: view }),

@@ -3,6 +3,7 @@
 // reading them under org.nova.network.view, allowed to the active session as other views.
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
+import { brokenList } from '../broken-record.js';
 import {
   AttachmentNameSchema,
   AttachmentSchema,
@@ -26,9 +27,9 @@ const forwards = z.strictObject({ network: z.string(), forwards: z.array(Forward
 
 export const networkMethods = {
   'network.list': defineMethod({
-    summary: 'Every network with its status, attachments and forwards',
+    summary: 'Every network with its status, attachments and forwards; networks whose record cannot be read under broken',
     params: z.strictObject({}),
-    result: z.strictObject({ networks: z.array(NetworkSchema) }),
+    result: z.strictObject({ networks: z.array(NetworkSchema), broken: brokenList }),
     served: view,
   }),
   'network.get': defineMethod({

@@ -6,6 +6,7 @@
 // is refused as `locked`, naming the operation.
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
+import { brokenList } from '../broken-record.js';
 import {
   ImageSchema,
   ProjectNameSchema,
@@ -33,7 +34,12 @@ const JOB_TIMEOUT_MS = 10 * 60_000;
 const policy = snapshotPolicyMethods(VmNameSchema, view, manage);
 
 export const vmMethods = {
-  'vm.list': defineMethod({ summary: 'Every VM with its state', params: z.strictObject({}), result: z.array(VmInfoSchema), served: view }),
+  'vm.list': defineMethod({
+    summary: 'Every VM with its state; VMs whose definition cannot be read under broken',
+    params: z.strictObject({}),
+    result: z.strictObject({ vms: z.array(VmInfoSchema), broken: brokenList }),
+    served: view,
+  }),
   'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: view }),
   'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template); an operation', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'vm.update': defineMethod({

@@ -19,6 +19,8 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import { readRecord, writeRecord } from '../state/record-store.js';
 import { StartIntents } from '../state/start-intent.js';
 import type { Logger } from '../util/logger.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
+import { BrokenCapsules } from './broken-capsules.js';
 import { whenCancelled } from './cancelled.js';
 import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
 import { CapsuleLayout } from './capsule-layout.js';
@@ -110,6 +112,7 @@ export class CapsuleManager {
   private readonly lifecycle: RunLifecycle;
   private readonly volumes: VolumeStaging;
   private readonly interrupted: InterruptedStarts;
+  private readonly brokenOnes: BrokenCapsules;
 
   constructor(private readonly o: CapsuleManagerOptions) {
     checkRuntimeName(o.runtime, true);
@@ -160,6 +163,7 @@ export class CapsuleManager {
     });
     this.snapshots = new CapsuleSnapshots({ layout, layers: this.layers, runner });
     this.terminals = new CapsuleTerminals(o.ptySpawn);
+    this.brokenOnes = new BrokenCapsules({ layout, layers: this.layers, runner, resolveRuntime: o.resolveRuntime, logger: o.logger, cgroupRoot });
   }
 
   /** Loads every capsule record and reattaches to those still running. */
@@ -169,10 +173,8 @@ export class CapsuleManager {
     await this.volumes.clearAll();
     for (const name of await readdir(this.layout.root)) {
       if (!CAPSULE_NAME_PATTERN.test(name)) continue;
-      const rec = await readRecord(CAPSULE_RECORD, this.layout.paths(name).record).catch((err: unknown) => {
-        this.o.logger.error({ capsule: name, err }, 'unreadable capsule record: skipped');
-        return null;
-      });
+      const file = this.layout.paths(name).record;
+      const rec = await readRecord(CAPSULE_RECORD, file).catch((err: unknown) => this.brokenOnes.quarantine(name, file, err));
       if (rec) this.slots.set(name, this.newSlot(name, rec, null));
     }
     for (const slot of this.slots.values()) {
@@ -213,6 +215,11 @@ export class CapsuleManager {
     return [...this.slots.keys()].sort().map((n) => this.view(n, this.slots.get(n)!.rec));
   }
 
+  /** Capsules whose record cannot be read: listed apart, removable with delete. */
+  broken(): BrokenRecord[] {
+    return this.brokenOnes.list();
+  }
+
   async get(name: string): Promise<Capsule> {
     return this.view(name, this.mustGet(name).rec);
   }
@@ -220,6 +227,7 @@ export class CapsuleManager {
   async create(spec: CapsuleSpec, requester: Requester | null = null): Promise<Capsule> {
     const spec0 = { kind: 'capsule.create', resource: this.ref(spec.name), title: `create from image ${spec.image}` } as const;
     return this.o.operations.run(spec0, requester, async (op) => {
+      this.brokenOnes.refuse(spec.name);
       if (this.slots.has(spec.name)) throw new NovaError('already_exists', `A capsule named "${spec.name}" already exists`, { name: spec.name });
       const { rec, prepared } = await this.provisioner.provision(spec, op).catch(whenCancelled(op, `creation of capsule ${spec.name} was cancelled; nothing was kept`));
       // Mounted now, as the bundle is written now: a start then costs the container alone.
@@ -330,6 +338,11 @@ export class CapsuleManager {
 
   async delete(name: string, force = false, requester: Requester | null = null): Promise<void> {
     await this.exclusive(name, 'delete', requester, async () => {
+      if (this.brokenOnes.has(name)) {
+        await this.brokenOnes.remove(name);
+        this.o.onChange?.(name, 'deleted');
+        return;
+      }
       const slot = this.mustGet(name);
       if (slot.run && !force) throw new NovaError('failed_precondition', `Capsule "${name}" is running: stop it first (or delete with force)`);
       this.lifecycle.cancelRestart(slot);
@@ -433,6 +446,7 @@ export class CapsuleManager {
 
   private mustGet(name: string): Slot {
     const slot = this.slots.get(name);
+    this.brokenOnes.refuse(name);
     if (!slot) throw new NovaError('not_found', `No capsule named "${name}"`, { name });
     return slot;
   }

@@ -52,7 +52,7 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
   const pollMs = deps.logPollMs ?? 200;
 
   return {
-    'capsule.list': async () => ({ capsules: await capsules.list() }),
+    'capsule.list': async () => ({ capsules: await capsules.list(), broken: capsules.broken() }),
     'capsule.get': async ({ name }) => capsules.get(name),
     'capsule.create': async (spec, ctx) => capsules.create(spec, ctx),
     'capsule.update': async (change, ctx) => capsules.update(change, ctx),

@@ -35,7 +35,7 @@ export function checkGuestNetns(netns: string, ctx: CallContext, isGuestNetns: (
 export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
   const { networks } = deps;
   return {
-    'network.list': async () => ({ networks: await networks.list() }),
+    'network.list': async () => ({ networks: await networks.list(), broken: await networks.broken() }),
     'network.get': async ({ name }) => networks.get(name),
     'network.create': async (spec, ctx) => networks.create(spec, ctx),
     'network.delete': async ({ name }, ctx) => {

@@ -19,7 +19,7 @@ export interface VmMethodDeps {
 export function vmHandlers(deps: VmMethodDeps): VmHandlers {
   const { vms } = deps;
   return {
-    'vm.list': async () => vms.list(),
+    'vm.list': async () => ({ vms: await vms.list(), broken: await vms.broken() }),
     'vm.get': async ({ name }) => vms.get(name),
     'vm.create': async (spec, ctx) => vms.create(spec, ctx),
     'vm.update': async (spec, ctx) => vms.update(spec, ctx),

@@ -7,6 +7,7 @@ import { BridgeManager, teardownLines } from './bridge-manager.js';
 import { dnsmasqPaths } from './dnsmasq-config.js';
 import { DnsmasqInstance } from './dnsmasq-instance.js';
 import { readHostLinks } from './host-links.js';
+import { stableMac } from './interface-names.js';
 import { needsDnsmasq, type NetworkConfig, type NetworkRecord } from './network-config.js';
 import { enableIpv4Forwarding } from './network-commands.js';
 import type { Observed } from './network-status.js';
@@ -91,6 +92,19 @@ export class NetworkDataplane {
       this.firewall.sync(),
     ]);
     await d.removeFiles();
+  }
+
+  /**
+   * What a network whose record cannot be read is known by from its name alone: its
+   * dnsmasq (its files are in the folder named after it) and its bridge (named after it,
+   * with the MAC Nova derives from the name, so another interface of that name is kept).
+   */
+  async teardownByName(name: string): Promise<void> {
+    const d = new DnsmasqInstance(this.runner, dnsmasqPaths(join(this.o.runDir, name)), { upstreamDns: this.o.upstreamDns });
+    await d.stop();
+    await d.removeFiles();
+    const bridge = (await readHostLinks(this.runner)).get(name);
+    if (bridge?.kind === 'bridge' && bridge.mac === stableMac('bridge', name)) await this.links.forceBatch([`link del dev ${name}`]);
   }
 
   async observe(records: readonly NetworkRecord[]): Promise<Observed> {

@@ -20,6 +20,7 @@ import {
   type Protocol,
 } from '../../../src-shared/network.js';
 import { parseCidr } from '../../../src-shared/ip-cidr.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import { OperationManager, type Requester } from '../operations/operation-manager.js';
 import { ProcessRunner } from '../process/process-runner.js';
@@ -124,6 +125,12 @@ export class NetworkManager {
     return records.sort((a, b) => a.config.name.localeCompare(b.config.name)).map((r) => describeNetwork(r, observed));
   }
 
+  /** Networks whose record cannot be read: listed apart, removable with delete. */
+  async broken(): Promise<BrokenRecord[]> {
+    await this.registry.all();
+    return this.registry.broken();
+  }
+
   async get(name: string): Promise<Network> {
     const record = await this.registry.require(name);
     return describeNetwork(record, await this.dataplane.observe([record]));
@@ -143,11 +150,22 @@ export class NetworkManager {
     const spec = parseWith(NetworkSpecSchema, input, 'invalid network');
     checkNetworkName(spec.name);
     const op = { kind: 'network.create', resource: networkRef(spec.name), title: 'creation' } as const;
-    return this.operations.run(op, requester, (handle) => createNetwork(this.steps, spec, handle));
+    return this.operations.run(op, requester, async (handle) => {
+      await this.registry.all();
+      this.registry.refuseBroken(spec.name);
+      return createNetwork(this.steps, spec, handle);
+    });
   }
 
   async delete(name: string, requester: Requester | null = null): Promise<void> {
     await this.holding(name, 'deletion', requester, async () => {
+      await this.registry.all();
+      if (this.registry.isBroken(name)) {
+        await this.dataplane.teardownByName(name);
+        await this.registry.removeBroken(name);
+        this.changed(name);
+        return;
+      }
       const record = await this.registry.require(name);
       record.pending = 'delete';
       await this.registry.save(record);

@@ -29,6 +29,18 @@ export class DiskRelations {
     return null;
   }
 
+  /** A VM other than `except` whose disks, or the files below them, lie in `dir`. */
+  async userUnder(dir: string, except: string): Promise<string | null> {
+    const inside = (p: string) => p.startsWith(`${dir}/`);
+    for (const name of await this.store.listNames()) {
+      if (name === except) continue;
+      const def = await this.store.loadDefinition(name).catch(() => null);
+      if (!def) continue;
+      for (const d of def.disks) if (inside(d.path) || (await this.backingOf(def, d)).some(inside)) return name;
+    }
+    return null;
+  }
+
   /** The first other VM whose disks are overlays on this VM's disks (a linked clone), if any. */
   async linkedCloneOf(def: VmDefinition): Promise<string | null> {
     const own = new Set(def.disks.map((d) => d.path));

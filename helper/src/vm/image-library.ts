@@ -7,7 +7,7 @@
 // and the result is a standalone image that names no other file.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { basename, extname, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -19,6 +19,8 @@ import { callerOf, type GuardedFile, type PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** An import under way is IMAGES/.import-NAME.FORMAT until whole (no image name starts with a dot). */
+export const IMPORT_TEMPORARY_PREFIX = '.import-';
 
 export class ImageLibrary {
   private readonly inspector: DiskInspector;
@@ -32,14 +34,27 @@ export class ImageLibrary {
     this.inspector = new DiskInspector(guard, img);
   }
 
+  /** The readable records; one that is damaged hides only itself (`damaged` names them). */
   async list(): Promise<Image[]> {
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
-    const out: Image[] = [];
+    return (await this.read()).images;
+  }
+
+  private async read(): Promise<{ images: Image[]; damaged: string[] }> {
+    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
+    const images: Image[] = [];
+    const damaged: string[] = [];
     for (const f of files.sort()) {
-      const parsed = ImageSchema.safeParse(JSON.parse(await readFile(join(this.dir, f), 'utf8')));
-      if (parsed.success) out.push(parsed.data);
+      const text = await readFile(join(this.dir, f), 'utf8').catch(() => '');
+      let parsed;
+      try {
+        parsed = ImageSchema.safeParse(JSON.parse(text));
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.success) images.push(parsed.data);
+      else damaged.push(f.slice(0, -'.json'.length));
     }
-    return out;
+    return { images, damaged };
   }
 
   /** Disks become qcow2 (with progress); ISOs, kernels and initrds are copied as they are. */
@@ -47,7 +62,11 @@ export class ImageLibrary {
     if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
     const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(source)}` } as const;
     return this.operations.run(spec, requester, async (op) => {
-      if ((await this.list()).some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+      const { images, damaged } = await this.read();
+      if (images.some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+      if (damaged.includes(name)) {
+        throw new NovaError('failed_precondition', `image ${name} is broken: ${join(this.dir, `${name}.json`)} cannot be read. Remove it with \`nova image rm ${name}\`, then import again`);
+      }
       return this.importInto(source, name, requester, op);
     });
   }
@@ -58,7 +77,10 @@ export class ImageLibrary {
     const caller = callerOf(requester);
     const iso = extname(source).toLowerCase() === '.iso';
     const format: Image['format'] = iso ? 'iso' : 'qcow2';
-    const target = join(this.dir, `${name}.${format}`);
+    const final = join(this.dir, `${name}.${format}`);
+    // Written under a temporary name and renamed once whole: a helper killed mid-way leaves
+    // a file the next one's start-up sweep knows for its own, never an unlisted image.
+    const target = join(this.dir, `${IMPORT_TEMPORARY_PREFIX}${name}.${format}`);
     try {
       if (iso) {
         const file = await this.guard.open('the ISO to import', source, { caller });
@@ -85,9 +107,10 @@ export class ImageLibrary {
       op.progress({ phase: 'computing the checksum', fraction: 0, bytesDone: 0, bytesTotal: st.size });
       const sum = await sha256(target, signal, (bytes) => op.progress({ fraction: st.size > 0 ? bytes / st.size : null, bytesDone: bytes }));
       if (signal.aborted) throw cancelled();
+      await rename(target, final);
       const image: Image = {
         name,
-        path: target,
+        path: final,
         format,
         virtualSize: info?.['virtual-size'] ?? st.size,
         actualSize: info?.['actual-size'] ?? st.blocks * 512,
@@ -98,17 +121,31 @@ export class ImageLibrary {
       return image;
     } catch (err) {
       await rm(target, { force: true });
+      await rm(final, { force: true });
       throw err;
     }
   }
 
   async remove(name: string, inUse: (path: string) => Promise<string | null>): Promise<void> {
-    const image = (await this.list()).find((i) => i.name === name);
+    const { images, damaged } = await this.read();
+    const image = images.find((i) => i.name === name);
+    if (!image && damaged.includes(name)) return this.removeBroken(name, inUse);
     if (!image) throw new NovaError('not_found', `image ${name} does not exist`);
     const user = await inUse(image.path);
     if (user) throw new NovaError('failed_precondition', `image ${name} is used by VM ${user}`);
     await rm(join(this.dir, `${name}.json`), { force: true });
     await rm(image.path, { force: true });
+  }
+
+  /** A record that cannot be read still names the library's own files: NAME.qcow2 or NAME.iso. */
+  private async removeBroken(name: string, inUse: (path: string) => Promise<string | null>): Promise<void> {
+    const files = ['qcow2', 'iso'].map((f) => join(this.dir, `${name}.${f}`));
+    for (const f of files) {
+      const user = await inUse(f);
+      if (user) throw new NovaError('failed_precondition', `image ${name} is used by VM ${user}`);
+    }
+    await rm(join(this.dir, `${name}.json`), { force: true });
+    for (const f of files) await rm(f, { force: true });
   }
 }
 

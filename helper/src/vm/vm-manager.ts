@@ -12,8 +12,10 @@ import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
 import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { StartIntents } from '../state/start-intent.js';
+import { BrokenResourceError } from '../state/broken-record.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
 import { DiskRelations } from './disk-relations.js';
@@ -164,10 +166,15 @@ export class VmManager {
       try {
         out.push(await this.get(name));
       } catch (err) {
-        this.opts.logger.warn({ err, vm: name }, 'skipping unreadable VM');
+        if (!(err instanceof BrokenResourceError)) this.opts.logger.warn({ err, vm: name }, 'skipping unreadable VM');
       }
     }
     return out;
+  }
+
+  /** VMs whose definition cannot be read: listed apart, removable with delete. */
+  broken(): Promise<BrokenRecord[]> {
+    return this.store.broken();
   }
 
   async get(name: string): Promise<VmInfo> {
@@ -237,7 +244,11 @@ export class VmManager {
 
   async delete(name: string, opts: { force?: boolean; keepDisks?: boolean } = {}, requester: Requester | null = null): Promise<void> {
     await this.exclusive(name, 'delete', requester, async () => {
-      const def = await this.store.loadDefinition(name);
+      const def = await this.store.loadDefinition(name).catch((err: unknown) => {
+        if (err instanceof BrokenResourceError) return null;
+        throw err;
+      });
+      if (!def) return this.files.removeBrokenVm(name, (dir) => this.relations.userUnder(dir, name));
       const rt = this.live.get(name);
       if (rt && !opts.force) throw new NovaError('failed_precondition', `VM ${name} is ${rt.state}: stop it first, or delete with force`);
       const clone = await this.relations.linkedCloneOf(def);

@@ -11,6 +11,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import { checkConfinedFile, chownConfined, claimFolder, removeConfined, ROOT_OWNER, writeConfined, type Owner } from '../safe-fs/confined-write.js';
 import type { Logger } from '../util/logger.js';
+import { isSameProcess } from '../util/proc-stat.js';
 import type { VmRuntimePaths } from './qemu-argv.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
@@ -152,6 +153,24 @@ export class VmRuntimeFiles {
     }
     await this.removeRunDir(def.name);
     await this.store.removeAll(def.name);
+  }
+
+  /**
+   * A broken VM's files: its definition cannot say which disks it owns, so its folder goes
+   * whole (Nova made it, and a VM's own disks live nowhere else), unless another VM's disk
+   * chain reads through a file in it, or its QEMU still runs.
+   */
+  async removeBrokenVm(name: string, userUnder: (dir: string) => Promise<string | null>): Promise<void> {
+    const dir = this.layout.vmDir(name);
+    const user = await userUnder(dir);
+    if (user) throw new NovaError('failed_precondition', `VM ${user} uses a disk in ${dir}, the folder of broken VM ${name}: delete ${user} first`);
+    const runtime = await this.store.loadRuntime(name);
+    if (runtime && (await isSameProcess(runtime.pid, runtime.startTime))) {
+      throw new NovaError('failed_precondition', `VM ${name} is broken but its QEMU (pid ${runtime.pid}) still runs: stop that process first`);
+    }
+    await removeConfined(this.layout.vmsDir, dir, `the folder of VM ${name}`);
+    await this.removeRunDir(name);
+    await this.store.removeAll(name);
   }
 
   /** The runtime dir may be a user's (their QEMU's sockets): removed without following anything in it. */

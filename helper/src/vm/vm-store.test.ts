@@ -87,13 +87,16 @@ describe('VmStore', () => {
     expect(await store.loadDefinition('web1')).not.toHaveProperty('project');
   });
 
-  it('tells a missing VM from a damaged one, and shows a damaged runtime record as none', async () => {
+  it('tells a missing VM from a broken one, and shows a damaged runtime record as none', async () => {
     const store = new VmStore(layout);
     await expect(store.loadDefinition('nope')).rejects.toMatchObject({ code: 'not_found' });
     expect(await store.exists('nope')).toBe(false);
     await writeFile(join(layout.vmsDir, 'bad.json'), '{"version":1,"name":');
-    await expect(store.loadDefinition('bad')).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/^VM bad: its definition file is invalid/) });
-    expect(await store.exists('bad')).toBe(true);
+    // Quarantined as broken: named with its file and fault, and its name never taken over.
+    const broken = { code: 'failed_precondition', message: expect.stringMatching(/^VM bad is broken: \S+\/bad\.json cannot be read: not valid JSON .*`nova vm rm bad`/) };
+    await expect(store.loadDefinition('bad')).rejects.toMatchObject(broken);
+    await expect(store.exists('bad')).rejects.toMatchObject(broken);
+    expect(await store.broken()).toEqual([{ name: 'bad', state: 'broken', file: join(layout.vmsDir, 'bad.json'), stateReason: expect.stringContaining('not valid JSON') }]);
     await writeFile(join(layout.vmsDir, 'bad.runtime.json'), '{"version":1}');
     expect(await store.loadRuntime('bad')).toBeNull();
     expect(await store.loadSnapshots('bad')).toEqual({ current: null, snapshots: [] });

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { NovaError } from '../../../src-shared/errors.js';
 import { SnapshotTreeSchema, VM_DEFINITION_VERSION, VM_NAME_PATTERN, VmDefinitionSchema, type SnapshotTree, type VmDefinition } from '../../../src-shared/vm.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
+import { BrokenResourceError, brokenFromError } from '../state/broken-record.js';
 import { RecordDamagedError, RecordStore, type RecordFormat } from '../state/record-store.js';
 import type { Logger } from '../util/logger.js';
 import type { VmLayout } from './vm-layout.js';
@@ -60,26 +62,38 @@ export class VmStore {
     return (await this.definitions.names()).filter((n) => VM_NAME_PATTERN.test(n));
   }
 
+  /** A broken definition still holds the name: creating over it would lose what it says, so that is refused as broken. */
   async exists(name: string): Promise<boolean> {
-    try {
-      return (await this.definitions.load(name)) !== null;
-    } catch (err) {
-      // A damaged file still holds the name: creating over it would lose what it says.
-      if (err instanceof RecordDamagedError) return true;
-      throw err;
-    }
+    return (await this.readDefinition(name)) !== null;
   }
 
-  async loadDefinition(name: string): Promise<VmDefinition> {
-    let def: VmDefinition | null;
-    try {
-      def = await this.definitions.load(name);
-    } catch (err) {
-      if (err instanceof RecordDamagedError) throw new NovaError('internal', `VM ${name}: its definition file is invalid: ${err.problem}`, { file: err.file });
-      throw err;
+  /** The VMs whose definition cannot be read, with the file and the fault. */
+  async broken(): Promise<BrokenRecord[]> {
+    const out: BrokenRecord[] = [];
+    for (const name of await this.listNames()) {
+      await this.readDefinition(name).catch((err: unknown) => {
+        if (!(err instanceof BrokenResourceError)) throw err;
+        out.push(err.broken);
+      });
     }
+    return out;
+  }
+
+  /** The definition, or not_found; a damaged one is BrokenResourceError, naming the file and the fault. */
+  async loadDefinition(name: string): Promise<VmDefinition> {
+    const def = await this.readDefinition(name);
     if (!def) throw new NovaError('not_found', `VM ${name} does not exist`);
     return def;
+  }
+
+  private async readDefinition(name: string): Promise<VmDefinition | null> {
+    try {
+      return await this.definitions.load(name);
+    } catch (err) {
+      const broken = brokenFromError(name, this.definitions.fileOf(name), err);
+      if (broken) throw new BrokenResourceError('VM', broken);
+      throw err;
+    }
   }
 
   async saveDefinition(def: VmDefinition): Promise<void> {

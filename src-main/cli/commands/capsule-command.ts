@@ -1,6 +1,8 @@
 // `nova capsule ls|create|start|stop|restart|pause|resume|rm|exec|inspect`, `nova shell
 // container NAME` (an interactive terminal over the socket capsule.terminalOpen returns),
 // and the capsule side of `nova logs container NAME`. `nova image` is image-command.ts.
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
+import { brokenHint, brokenRows } from '../broken-format.js';
 import { createConnection } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -59,13 +61,13 @@ export function parseSince(text: string, now = Date.now()): string {
 
 // ---- formatting ----
 
-export function formatCapsuleTable(list: Capsule[]): string {
+export function formatCapsuleTable(list: Capsule[], broken: readonly BrokenRecord[] = []): string {
   const header = 'NAME                 STATE       HEALTH     IMAGE                          LAST EXIT             PID';
   const rows = list.map((c) => {
     const exit = c.lastExit ? `${c.lastExit.reason}${c.lastExit.exitCode === null ? '' : ` (${c.lastExit.exitCode})`}` : '-';
     return [c.name.padEnd(20), c.state.padEnd(11), healthColumn(c.health).padEnd(10), c.imageName.padEnd(30), exit.padEnd(21), c.pid ?? '-'].join(' ');
   });
-  return [header, ...rows].join('\n');
+  return [header, ...rows, ...brokenRows(broken, 20, 11)].join('\n') + brokenHint(broken, 'nova capsule rm');
 }
 
 /** `nova capsule inspect` without --json: one `key: value` line per fact. */
@@ -98,8 +100,8 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     .description('List capsules')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const { capsules } = await helper((h) => h.call('capsule.list', {}));
-      out(json(o) ? JSON.stringify(capsules, null, 2) : formatCapsuleTable(capsules));
+      const listed = await helper((h) => h.call('capsule.list', {}));
+      out(json(o) ? JSON.stringify(listed, null, 2) : formatCapsuleTable(listed.capsules, listed.broken));
     });
   capsule
     .command('inspect <name>')

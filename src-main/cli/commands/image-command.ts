@@ -145,8 +145,11 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
         const kind = o.kind ?? (oci && vm ? null : oci ? 'oci' : vm ? 'vm' : null);
         if (kind === null && oci && vm) throw new NovaError('invalid_argument', `Both an OCI image and a VM image are named "${name}": say which with --kind oci or --kind vm`);
         if (kind === 'oci') return `${(await h.call('ociImage.remove', { name })).name} (OCI image)`;
-        if (kind === 'vm') {
-          await h.call('image.remove', { name });
+        // Listed as neither: a VM image whose record is broken is still the helper's to remove.
+        if (kind === 'vm' || kind === null) {
+          await h.call('image.remove', { name }).catch((err: unknown) => {
+            throw kind === null && err instanceof NovaError && err.code === 'not_found' ? new NovaError('not_found', `No image named "${name}" (see nova image ls)`) : err;
+          });
           return `${name} (VM image)`;
         }
         throw new NovaError('not_found', `No image named "${name}" (see nova image ls)`);

@@ -109,8 +109,12 @@ describe('nova net', () => {
   it('lists as a table and as JSON', async () => {
     const table = await run(['net', 'ls'], () => ({ networks: [hyperv0] }));
     expect(table.stdout).toMatch(/^NAME\s+PROFILE\s+SUBNET\s+ATTACHED\s+STATE\nhyperv0\s+nat\s+192\.168\.220\.0\/24\s+1\s+degraded/);
-    const json = await run(['net', 'ls', '--json'], () => ({ networks: [hyperv0] }));
-    expect(JSON.parse(json.stdout)).toEqual([hyperv0]);
+    const broken = { name: 'lab', state: 'broken', file: '/var/lib/nova/networks/lab.json', stateReason: '/var/lib/nova/networks/lab.json cannot be read: it is empty' };
+    const json = await run(['net', 'ls', '--json'], () => ({ networks: [hyperv0], broken: [broken] }));
+    expect(JSON.parse(json.stdout)).toEqual({ networks: [hyperv0], broken: [broken] });
+    const withBroken = await run(['net', 'ls'], () => ({ networks: [], broken: [broken] }));
+    expect(withBroken.stdout).toMatch(/^lab\s+-\s+-\s+-\s+broken \(\/var\/lib\/nova\/networks\/lab\.json cannot be read: it is empty\)$/m);
+    expect(withBroken.stdout).toContain("lab's state file cannot be read: see the reason above, and remove it with `nova net rm NAME`");
   });
 
   it('adds and removes forwards, attaches and detaches', async () => {

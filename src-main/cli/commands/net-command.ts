@@ -2,6 +2,8 @@
 // `nova net attach|detach`, `nova net leases`: networks through the helper. Flag values use
 // the vocabulary's syntaxes (forwards, egress rules, peers, subnets, ranges), the ones the
 // NovaFile and the create dialog read, and arrive at the helper parsed.
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
+import { brokenHint } from '../broken-format.js';
 import { Option, type Command, InvalidArgumentError } from 'commander';
 import {
   NetworkProfileSchema,
@@ -102,12 +104,16 @@ function stateText(net: Network): string {
   return net.status.state === 'active' ? 'active' : `${net.status.state} (${net.status.reasons.join('; ')})`;
 }
 
-export function formatNetworkList(networks: readonly Network[]): string {
-  if (networks.length === 0) return 'No networks. Create one with: nova net create NAME --subnet 10.203.0.1/24\n';
-  return formatTable([
-    ['NAME', 'PROFILE', 'SUBNET', 'ATTACHED', 'STATE'],
-    ...networks.map((n) => [n.name, n.type === 'overlay' ? `overlay/${n.profile}` : n.profile, n.subnet ?? '-', String(n.attachments.length), stateText(n)]),
-  ]);
+export function formatNetworkList(networks: readonly Network[], broken: readonly BrokenRecord[] = []): string {
+  if (networks.length === 0 && broken.length === 0) return 'No networks. Create one with: nova net create NAME --subnet 10.203.0.1/24\n';
+  const hint = brokenHint(broken, 'nova net rm');
+  return (
+    formatTable([
+      ['NAME', 'PROFILE', 'SUBNET', 'ATTACHED', 'STATE'],
+      ...networks.map((n) => [n.name, n.type === 'overlay' ? `overlay/${n.profile}` : n.profile, n.subnet ?? '-', String(n.attachments.length), stateText(n)]),
+      ...broken.map((b) => [b.name, '-', '-', '-', `broken (${b.stateReason})`]),
+    ]) + (hint ? `${hint.trimStart()}\n` : '')
+  );
 }
 
 export function formatNetwork(n: Network): string {
@@ -168,9 +174,9 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
       withHelper(async (h) => {
-        const { networks } = await h.call('network.list', {});
-        if (json(opts)) printJson(networks);
-        else print(formatNetworkList(networks));
+        const listed = await h.call('network.list', {});
+        if (json(opts)) printJson(listed);
+        else print(formatNetworkList(listed.networks, listed.broken));
       }),
     );
 

@@ -34,7 +34,7 @@ async function plan(argv: string[], networks: unknown[] = []) {
   const helper = {
     call: async (method: string) => {
       if (method === 'network.list') return { networks };
-      if (method === 'vm.list') return [];
+      if (method === 'vm.list') return { vms: [], broken: [] };
       if (method === 'capsule.list') return { capsules: [] };
       if (method === 'host.check') return { accelerator: 'tcg', items: [{ id: 'iommu', status: 'fail', summary: 'no IOMMU groups', remedy: 'enable VT-d' }] };
       throw new Error(`unexpected ${method}`);

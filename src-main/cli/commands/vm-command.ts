@@ -1,5 +1,7 @@
 // `nova vm|snapshot|logs`: VMs through the helper (`nova image` and the capsule side of `logs`
 // live in capsule-command.ts). Listings take --json; errors keep the helper's code.
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
+import { brokenHint, brokenRows } from '../broken-format.js';
 import { open, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -47,7 +49,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const list = await withHelper((h) => h.call('vm.list', {}));
       if (json(opts)) return out(JSON.stringify(list, null, 2));
-      out(formatVmTable(list));
+      out(formatVmTable(list.vms, list.broken));
     });
   vm.command('create')
     .description('Create a VM')
@@ -294,7 +296,7 @@ async function printLog(path: string, follow: boolean, write: (s: string) => voi
   }
 }
 
-export function formatVmTable(list: VmInfo[]): string {
+export function formatVmTable(list: VmInfo[], broken: readonly BrokenRecord[] = []): string {
   const header = 'NAME                 STATE     HEALTH     CPUS  MEMORY   MACHINE  PID';
   const rows = list.map((v) =>
     [
@@ -307,5 +309,5 @@ export function formatVmTable(list: VmInfo[]): string {
       v.pid ?? '-',
     ].join(' '),
   );
-  return [header, ...rows].join('\n');
+  return [header, ...rows, ...brokenRows(broken, 20, 9)].join('\n') + brokenHint(broken, 'nova vm rm');
 }

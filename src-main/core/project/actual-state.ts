@@ -22,7 +22,7 @@ export async function readActualState(helper: StateReader): Promise<ActualState>
     helper.call('vm.list', {}),
     helper.call('capsule.list', {}),
   ]);
-  return { networks: networks.networks, vms, capsules: capsules.capsules };
+  return { networks: networks.networks, vms: vms.vms, capsules: capsules.capsules };
 }
 
 /** The project a resource belongs to, or null when unmanaged. */

@@ -4,6 +4,7 @@
 // running capsules, polled every few seconds only while the section is open (one
 // `capsule.metrics` call per running capsule: cheap cgroup reads).
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { Capsule, CapsuleMetrics, CapsuleSpecIn, OciImage } from '../../../src-shared/capsule.js';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import { CAPSULE_ACTION_LABEL, cpuPercentBetween, isCapsuleLive, type CapsuleAction } from '../lib/capsule-format.js';
@@ -32,6 +33,8 @@ export type CapsuleOperationError = OperationFailure;
 
 export interface CapsuleListState {
   readonly capsules: readonly Capsule[] | null;
+  /** Capsules whose record the helper cannot read: a row each, with the reason. */
+  readonly broken: readonly BrokenRecord[];
   readonly images: readonly OciImage[] | null;
   readonly loading: boolean;
   readonly error: ErrorShape | null;
@@ -58,6 +61,7 @@ export function createCapsuleStore(client: NovaClient, operations: OperationStor
   let seq = 0;
   const store = createStore<CapsuleListState>((set, get) => ({
     capsules: null,
+    broken: [],
     images: null,
     loading: false,
     error: null,
@@ -68,11 +72,11 @@ export function createCapsuleStore(client: NovaClient, operations: OperationStor
       const mine = ++seq;
       set({ loading: true });
       try {
-        const { capsules } = await client.call('capsule.list', {});
+        const { capsules, broken } = await client.call('capsule.list', {});
         if (mine !== seq) return;
         const names = new Set(capsules.map((c) => c.name));
         const live = Object.fromEntries(Object.entries(get().live).filter(([n]) => names.has(n)));
-        set({ capsules: [...capsules].sort((a, b) => a.name.localeCompare(b.name)), error: null, loading: false, live });
+        set({ capsules: [...capsules].sort((a, b) => a.name.localeCompare(b.name)), broken, error: null, loading: false, live });
       } catch (err) {
         if (mine !== seq) return;
         set({ error: toErrorShape(err), loading: false });

@@ -4,12 +4,15 @@
 // the event that follows them refreshes everyone's view.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/index.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { Forward, Network, NetworkSpecInput, Protocol } from '../../../src-shared/network.js';
 import type { NovaClient } from '../transport/nova-client.js';
 
 export interface NetworkStoreState {
   /** null until the first answer. */
   readonly networks: readonly Network[] | null;
+  /** Networks whose record the helper cannot read: a row each, with the reason. */
+  readonly broken: readonly BrokenRecord[];
   readonly loading: boolean;
   readonly error: ErrorShape | null;
   readonly load: () => Promise<void>;
@@ -30,8 +33,8 @@ export function createNetworkStore(client: NovaClient): { store: NetworkStore; d
   const read = async (): Promise<void> => {
     store.setState({ loading: true });
     try {
-      const { networks } = await client.call('network.list', {});
-      store.setState({ networks, error: null });
+      const { networks, broken } = await client.call('network.list', {});
+      store.setState({ networks, broken, error: null });
     } catch (err) {
       store.setState({ error: toErrorShape(err) });
     }
@@ -55,6 +58,7 @@ export function createNetworkStore(client: NovaClient): { store: NetworkStore; d
 
   const store = createStore<NetworkStoreState>(() => ({
     networks: null,
+    broken: [],
     loading: false,
     error: null,
     load,

@@ -4,6 +4,7 @@
 // second click on Start or Delete cannot submit twice.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { VmAction } from '../lib/vm-format.js';
 import type { NovaClient } from '../transport/nova-client.js';
@@ -21,6 +22,8 @@ export type VmOperationError = OperationFailure;
 
 export interface VmListState {
   readonly vms: readonly VmInfo[] | null;
+  /** VMs whose definition the helper cannot read: a row each, with the reason. */
+  readonly broken: readonly BrokenRecord[];
   readonly loading: boolean;
   readonly error: ErrorShape | null;
   /** VM name -> what is being done to it ("Starting…"); one at a time per VM. */
@@ -66,6 +69,7 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
 
   const store = createStore<VmListState>((set, get) => ({
     vms: null,
+    broken: [],
     loading: false,
     error: null,
     pending: {},
@@ -75,12 +79,12 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
       const mine = ++seq;
       set({ loading: true });
       try {
-        const vms = await client.call('vm.list', {});
+        const { vms, broken } = await client.call('vm.list', {});
         if (mine !== seq) return;
         const names = new Set(vms.map((v) => v.definition.name));
         // Sparklines of VMs that are gone (deleted elsewhere) go with them.
         const live = Object.fromEntries(Object.entries(get().live).filter(([n]) => names.has(n)));
-        set({ vms: [...vms].sort((a, b) => a.definition.name.localeCompare(b.definition.name)), error: null, loading: false, live });
+        set({ vms: [...vms].sort((a, b) => a.definition.name.localeCompare(b.definition.name)), broken, error: null, loading: false, live });
       } catch (err) {
         if (mine !== seq) return;
         set({ error: toErrorShape(err), loading: false });

@@ -4,6 +4,7 @@
 import { Plus } from 'lucide-react';
 import { useState } from 'react';
 import { useStore } from 'zustand';
+import { BrokenRecordRows } from '../../components/BrokenRecordRows.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
@@ -22,6 +23,7 @@ const SPARK_POINTS = 60;
 export function CapsuleList() {
   const store = useCapsuleStore();
   const capsules = useStore(store, (s) => s.capsules);
+  const broken = useStore(store, (s) => s.broken);
   const error = useStore(store, (s) => s.error);
   const loading = useStore(store, (s) => s.loading);
   const pending = useStore(store, (s) => s.pending);
@@ -46,13 +48,13 @@ export function CapsuleList() {
         {Object.entries(failures).map(([name, f]) => (
           <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />
         ))}
-        {capsules && capsules.length === 0 && (
+        {capsules && capsules.length === 0 && broken.length === 0 && (
           <div className="vm-empty">
             <p>No capsules yet.</p>
             {newButton('Create your first capsule')}
           </div>
         )}
-        {capsules && capsules.length > 0 && (
+        {capsules && (capsules.length > 0 || broken.length > 0) && (
           <table className="vm-table" aria-label="Capsules">
             <thead>
               <tr>
@@ -96,6 +98,7 @@ export function CapsuleList() {
                   </tr>
                 );
               })}
+              <BrokenRecordRows broken={broken} columns={6} />
             </tbody>
           </table>
         )}

@@ -4,15 +4,17 @@
 import type { Network } from '../../../../src-shared/network.js';
 import { networkDetailHref } from '../../lib/network-route.js';
 import { useBusyByName } from '../../lib/use-resource-busy.js';
+import type { BrokenRecord } from '../../../../src-shared/broken-record.js';
+import { BrokenRecordRows } from '../../components/BrokenRecordRows.js';
 import { NetworkStatusLine } from './NetworkStateBadge.js';
 
 function profileText(n: Network): string {
   return n.type === 'overlay' ? `overlay (${n.driver ?? 'vxlan'}, VNI ${n.vni ?? '?'})` : n.profile;
 }
 
-export function NetworkList({ networks }: { networks: readonly Network[] }) {
+export function NetworkList({ networks, broken = [] }: { networks: readonly Network[]; broken?: readonly BrokenRecord[] }) {
   const busy = useBusyByName('network');
-  if (networks.length === 0) {
+  if (networks.length === 0 && broken.length === 0) {
     return (
       <div className="empty-state">
         <p className="empty-state__title">No networks yet</p>
@@ -51,6 +53,7 @@ export function NetworkList({ networks }: { networks: readonly Network[] }) {
             </td>
           </tr>
         ))}
+        <BrokenRecordRows broken={broken} columns={5} />
       </tbody>
     </table>
   );

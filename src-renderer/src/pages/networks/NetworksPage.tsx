@@ -29,6 +29,7 @@ export function NetworksPage() {
   const { client } = useServices();
   const store = networkStoreFor(client);
   const networks = useStore(store, (s) => s.networks);
+  const broken = useStore(store, (s) => s.broken);
   const loading = useStore(store, (s) => s.loading);
   const error = useStore(store, (s) => s.error);
   const load = useStore(store, (s) => s.load);
@@ -108,7 +109,7 @@ export function NetworksPage() {
           <ErrorPanel context={networks ? 'Could not refresh the networks; showing the last list' : 'Could not read the networks'} error={error} onRetry={() => void load()} busy={loading} />
         )}
         {networks === null && !error && <p className="muted">Reading networks…</p>}
-        {networks && (topology ? <TopologyView networks={networks} /> : <NetworkList networks={networks} />)}
+        {networks && (topology ? <TopologyView networks={networks} /> : <NetworkList networks={networks} broken={broken} />)}
       </div>
       <CreateNetworkDialog open={creating} onClose={() => setCreating(false)} onCreate={create} onCreated={() => setCreating(false)} />
     </>

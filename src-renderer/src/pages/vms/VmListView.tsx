@@ -3,6 +3,7 @@
 // as sparklines, and the quick actions.
 import { Plus } from 'lucide-react';
 import { useStore } from 'zustand';
+import { BrokenRecordRows } from '../../components/BrokenRecordRows.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { useBusyByName } from '../../lib/use-resource-busy.js';
@@ -16,6 +17,7 @@ import { VmStateBadge } from './VmStateBadge.js';
 export function VmListView() {
   const store = useVmStore();
   const vms = useStore(store, (s) => s.vms);
+  const broken = useStore(store, (s) => s.broken);
   const error = useStore(store, (s) => s.error);
   const loading = useStore(store, (s) => s.loading);
   const pending = useStore(store, (s) => s.pending);
@@ -41,7 +43,7 @@ export function VmListView() {
         {Object.entries(failures).map(([name, f]) => (
           <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />
         ))}
-        {vms && vms.length === 0 && (
+        {vms && vms.length === 0 && broken.length === 0 && (
           <div className="vm-empty">
             <p>No virtual machines yet.</p>
             <a className="button button--primary" href={vmHref({ kind: 'create' })}>
@@ -50,7 +52,7 @@ export function VmListView() {
             </a>
           </div>
         )}
-        {vms && vms.length > 0 && (
+        {vms && (vms.length > 0 || broken.length > 0) && (
           <table className="vm-table" aria-label="Virtual machines">
             <thead>
               <tr>
@@ -103,6 +105,7 @@ export function VmListView() {
                   </tr>
                 );
               })}
+              <BrokenRecordRows broken={broken} columns={6} />
             </tbody>
           </table>
         )}
