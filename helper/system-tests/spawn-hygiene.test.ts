@@ -22,6 +22,7 @@ const NETNS = `nv4i${RUN}`;
 const VM = `nv4i-${RUN}`;
 const NET = `nv4in${RUN}`;
 const IMAGE = `nv4i-img-${RUN}`;
+const CAPSULE = `nv4i-cap-${RUN}`;
 const TOOLS = ['qemu-img', 'qemu-system-x86_64', 'runc', 'crun', 'conmon', 'ip', 'nft', 'dnsmasq', 'skopeo', 'umoci', 'xorriso', 'genisoimage', 'tar', 'cp', 'mount', 'umount', 'btrfs', 'pkcheck', 'setpriv', 'nsenter'];
 const HOSTILE = ['x; rm -rf /', '$(id)', 'line\nbreak', '--help'];
 /** Hostile but on one line: cloud-init refuses line breaks in a password. */
@@ -106,12 +107,16 @@ beforeAll(async () => {
   await client.call('vm.stop', { name: VM, force: true });
   const rootfs = await makeBusyboxRootfs(dir);
   await client.call('ociImage.import', { path: rootfs, name: IMAGE });
+  // A capsule's argv and env live in its config.json, never on a command line: runc and conmon see neither.
+  await client.call('capsule.create', { name: CAPSULE, image: IMAGE, command: ['sh', '-c', `echo "${PASSWORD}"`], env: { NV4I_VALUE: PASSWORD } });
+  await client.call('capsule.start', { name: CAPSULE });
   await client.call('network.create', { name: NET, profile: 'internal', subnet: '10.234.0.1/24', dhcpRange: { start: '10.234.0.100', end: '10.234.0.150' } });
 }, 300_000);
 
 afterAll(async () => {
   try {
     await client?.call('vm.delete', { name: VM, force: true }).catch(() => undefined);
+    await client?.call('capsule.delete', { name: CAPSULE, force: true }).catch(() => undefined);
     await client?.call('network.delete', { name: NET }).catch(() => undefined);
   } finally {
     client?.close();
@@ -125,7 +130,8 @@ afterAll(async () => {
 describe('what the helper gives each program it starts', () => {
   it('started the tools the flows need, each through its probe', async () => {
     const seen = new Set((await records()).map((r) => r.tool));
-    for (const tool of ['qemu-img', 'qemu-system-x86_64', 'ip', 'nft', 'dnsmasq', 'umoci']) expect([...seen]).toContain(tool);
+    for (const tool of ['qemu-img', 'qemu-system-x86_64', 'ip', 'nft', 'dnsmasq', 'umoci', 'conmon']) expect([...seen]).toContain(tool);
+    expect([...seen].some((t) => t === 'runc' || t === 'crun')).toBe(true);
     expect([...seen].some((t) => t === 'xorriso' || t === 'genisoimage')).toBe(true);
   });
 
