@@ -7,6 +7,13 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+const restrictedPaths = (paths, message) => paths.map((name) => ({ name, message }));
+
+// The helper runs as root: a shell between it and a program would turn a VM's name or a
+// path into commands. Programs start through ProcessRunner, argv arrays only.
+const SHELL_RUNNERS = ['exec', 'execSync'];
+const NO_SHELL = 'The helper never runs a shell: start programs with ProcessRunner (argv arrays), never exec/execSync or shell: true.';
+
 const restrict = (paths, patterns, message) => ({
   'no-restricted-imports': [
     'error',
@@ -75,10 +82,26 @@ export default tseslint.config(
   {
     // System tests (helper/system-tests) drive every layer from outside, as a user would.
     files: ['helper/src/**/*.ts'],
-    rules: restrict(
-      ['electron', 'react', 'react-dom', 'zustand'],
-      ['**/src-main/**', '**/src-renderer/**', '**/src-preload/**'],
-      'The helper is a privileged daemon on the system Node: no Electron, renderer or main code.',
-    ),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...restrictedPaths(['electron', 'react', 'react-dom', 'zustand'], 'The helper is a privileged daemon on the system Node: no Electron, renderer or main code.'),
+            ...['child_process', 'node:child_process'].map((name) => ({ name, importNames: SHELL_RUNNERS, message: NO_SHELL })),
+            ...['execa'].map((name) => ({ name, importNames: ['execaCommand', 'execaCommandSync', '$'], message: NO_SHELL })),
+          ],
+          patterns: [{ group: ['**/src-main/**', '**/src-renderer/**', '**/src-preload/**'], message: 'The helper is a privileged daemon on the system Node: no Electron, renderer or main code.' }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "Property[key.name='shell'][value.type!='Literal'], Property[key.name='shell'][value.value!=false]", message: NO_SHELL },
+        // Bare calls only: RegExp's own .exec() is everywhere and harmless.
+        { selector: `CallExpression[callee.type='Identifier'][callee.name=/^(${SHELL_RUNNERS.join('|')})$/]`, message: NO_SHELL },
+        // A namespace or default import would reach exec() as a member, past importNames.
+        { selector: "ImportDeclaration[source.value=/child_process$/] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)", message: NO_SHELL },
+      ],
+    },
   },
 );

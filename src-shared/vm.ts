@@ -14,6 +14,7 @@ import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
 import { parseVmNetworkChoice } from './vocabulary/vm-network-choice.js';
 import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
+import { parseFilePath } from './vocabulary/posix-path.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
 export { VM_NAME_PATTERN } from './vocabulary/resource-name.js';
@@ -152,6 +153,9 @@ export const VmInfoSchema = z.strictObject({
 });
 export type VmInfo = z.infer<typeof VmInfoSchema>;
 
+/** A file a caller names (disk, ISO, kernel, initrd): the vocabulary's rule, as the CLI, the NovaFile and the wizard apply it. */
+export const FilePathSchema = syntaxSchema<string>((v) => parseText(v, 'a file path', parseFilePath));
+
 export const VmCreateSpecSchema = z.strictObject({
   name: VmNameSchema,
   osType: OsTypeSchema.default('linux'),
@@ -164,11 +168,11 @@ export const VmCreateSpecSchema = z.strictObject({
   /** A new empty qcow2 disk of this size, parsed to MiB. */
   diskSize: DiskSizeSchema.optional(),
   /** An existing disk image: used as the backing file of a linked overlay (or as is with `useImageDirectly`). */
-  image: z.string().optional(),
+  image: FilePathSchema.optional(),
   linkedImage: z.boolean().default(true),
-  iso: z.string().optional(),
-  kernel: z.string().optional(),
-  initrd: z.string().optional(),
+  iso: FilePathSchema.optional(),
+  kernel: FilePathSchema.optional(),
+  initrd: FilePathSchema.optional(),
   cmdline: z.string().max(4096).optional(),
   network: VmNetworkChoiceSchema.default('none'),
   cloudInit: CloudInitSpecSchema.optional(),

@@ -63,6 +63,9 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
 async function main(): Promise<number> {
   // Before anything is spawned: children get fds 0-2 and nothing the helper's parent left open.
   closeInheritedFds();
+  // File modes are the helper's choice, not its launcher's: a umask of 000 would make the
+  // tools' files (disks, leases) world-writable, 077 would shut QEMU-as-user out of its own.
+  process.umask(0o022);
   let args;
   try {
     args = parseArgs({

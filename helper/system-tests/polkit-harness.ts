@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { ALL_POLKIT_ACTIONS, NOVA_GROUP } from '../../src-shared/actions.js';
 import { waitFor as waitForValue } from './fixtures/wait-for.js';
 import { REPO } from './helper-harness.js';
 
@@ -204,4 +205,38 @@ function readProc(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+const POLICY_TEXT = (): string => readFileSync(POLICY_SOURCE, 'utf8');
+
+/** The policy's allow_active answer for `action`. */
+export function activeDefault(action: string): string {
+  const block = POLICY_TEXT().split(`<action id="${action}">`)[1]?.split('</action>')[0] ?? '';
+  const value = /<allow_active>([^<]+)<\/allow_active>/.exec(block)?.[1];
+  if (!value) throw new Error(`no allow_active for ${action} in the policy`);
+  return value;
+}
+
+/**
+ * polkit grants allow_active only to a process in an active local logind session, and
+ * these machines run no logind: this rule gives `user` alone exactly what the policy's
+ * defaults give an active local session, as a stand-in for one.
+ */
+export function activeSessionStandIn(user: string): string {
+  const answers = Object.fromEntries(ALL_POLKIT_ACTIONS.map((a) => [a, activeDefault(a)]));
+  return (
+    `polkit.addRule(function (action, subject) {\n` +
+    `  var active = ${JSON.stringify(answers)};\n` +
+    `  if (subject.user == ${JSON.stringify(user)} && active.hasOwnProperty(action.id)) return active[action.id];\n` +
+    `  return polkit.Result.NOT_HANDLED;\n` +
+    `});\n`
+  );
+}
+
+/** The real resources/50-nova.rules with only its group name pointed at a test group. */
+export function novaGroupRule(group: string): string {
+  const source = readFileSync(join(REPO, 'resources/50-nova.rules'), 'utf8');
+  const line = `var NOVA_GROUP = "${NOVA_GROUP}";`;
+  if (source.split(line).length !== 2) throw new Error(`resources/50-nova.rules no longer names its group in one "${line}"`);
+  return source.replace(line, `var NOVA_GROUP = "${group}";`);
 }

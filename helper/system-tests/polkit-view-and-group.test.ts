@@ -9,13 +9,11 @@
 // policy's defaults answer for an active local session. The group rule under test is
 // the real resources/50-nova.rules, with only its group name pointed at the test group.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_POLKIT_ACTIONS, NOVA_GROUP, POLKIT_ACTIONS } from '../../src-shared/actions.js';
+import { POLKIT_ACTIONS } from '../../src-shared/actions.js';
 import { createGroup, createUser } from './fixtures/test-accounts.js';
-import { CLI_BUNDLE, makeTestDir, RAW_CLIENT, REPO, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
-import { polkitAvailable, startPolkit, type PolkitHarness } from './polkit-harness.js';
+import { CLI_BUNDLE, makeTestDir, RAW_CLIENT, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
+import { activeSessionStandIn, novaGroupRule, polkitAvailable, startPolkit, type PolkitHarness } from './polkit-harness.js';
 
 const PREFIX = 'nv13a';
 const GROUP = 'nv13a-nova';
@@ -30,34 +28,6 @@ let dir = '';
 let helper: RunningHelper;
 let polkit: PolkitHarness;
 const cleanups: Array<() => Promise<void>> = [];
-
-const policy = readFileSync(join(REPO, 'resources/org.nova.policy'), 'utf8');
-
-function activeDefault(action: string): string {
-  const block = policy.split(`<action id="${action}">`)[1]?.split('</action>')[0] ?? '';
-  const value = /<allow_active>([^<]+)<\/allow_active>/.exec(block)?.[1];
-  if (!value) throw new Error(`no allow_active for ${action} in the policy`);
-  return value;
-}
-
-/** The policy's answer for an active local session, given to DESK alone. */
-function activeSessionStandIn(): string {
-  const answers = Object.fromEntries(ALL_POLKIT_ACTIONS.map((a) => [a, activeDefault(a)]));
-  return (
-    `polkit.addRule(function (action, subject) {\n` +
-    `  var active = ${JSON.stringify(answers)};\n` +
-    `  if (subject.user == ${JSON.stringify(DESK)} && active.hasOwnProperty(action.id)) return active[action.id];\n` +
-    `  return polkit.Result.NOT_HANDLED;\n` +
-    `});\n`
-  );
-}
-
-function groupRule(): string {
-  const source = readFileSync(join(REPO, 'resources/50-nova.rules'), 'utf8');
-  const line = `var NOVA_GROUP = "${NOVA_GROUP}";`;
-  expect(source.split(line)).toHaveLength(2);
-  return source.replace(line, `var NOVA_GROUP = "${GROUP}";`);
-}
 
 interface Reply {
   result?: unknown;
@@ -101,8 +71,8 @@ beforeAll(async () => {
   cleanups.push(await createUser(MEMBER, [GROUP]));
   cleanups.push(await createUser(OUTSIDER));
   polkit = await startPolkit(PREFIX);
-  await polkit.addRules(50, 'nova-group', groupRule(), { user: MEMBER, action: POLKIT_ACTIONS.vmManage, exitCode: 0 });
-  await polkit.addRules(60, 'active-session', activeSessionStandIn(), { user: DESK, action: POLKIT_ACTIONS.vmView, exitCode: 0 });
+  await polkit.addRules(50, 'nova-group', novaGroupRule(GROUP), { user: MEMBER, action: POLKIT_ACTIONS.vmManage, exitCode: 0 });
+  await polkit.addRules(60, 'active-session', activeSessionStandIn(DESK), { user: DESK, action: POLKIT_ACTIONS.vmView, exitCode: 0 });
   helper = await startHelper(dir);
 });
 

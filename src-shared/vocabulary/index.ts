@@ -26,6 +26,8 @@ export * from './capsule-user.js';
 export * from './login-name.js';
 export * from './ssh-public-key.js';
 export * from './pci-address.js';
+export * from './mac-address.js';
+export * from './vlan-id.js';
 export * from './interface-name.js';
 export * from './vm-network-choice.js';
 export * from './snapshot-schedule.js';

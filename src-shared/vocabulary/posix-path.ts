@@ -1,6 +1,6 @@
 // Path text rules shared by volumes, working directories and NovaFile paths. Written by
 // hand rather than with node:path because the renderer, which has no Node, checks them too.
-import { describeValue } from './parsed.js';
+import { describeValue, fail, ok, type Parsed } from './parsed.js';
 
 /** "/a//b/./c/" -> "/a/b/c", "a/../b" -> "b": posix.normalize for the paths Nova accepts. */
 export function normalizePosixPath(text: string): string {
@@ -24,6 +24,18 @@ export function pathProblem(text: string): string | undefined {
     return `${describeValue(text)} starts with "~", which Nova does not expand; write an absolute path or one relative to the NovaFile's folder`;
   }
   return undefined;
+}
+
+/** The longest path the kernel takes (PATH_MAX, with its NUL). */
+export const PATH_MAX = 4095;
+
+/**
+ * A path to a file a caller names (a disk, an ISO, a kernel): as written, or refused when
+ * nothing could open it. Where it may lead is the helper's to check when it opens it.
+ */
+export function parseFilePath(text: string): Parsed<string> {
+  const problem = pathProblem(text) ?? (text.length > PATH_MAX ? `the path is ${text.length} characters long; Linux takes at most ${PATH_MAX}` : undefined);
+  return problem ? fail(problem) : ok(text);
 }
 
 /** Whether a path climbs with ".." anywhere: refused where a path must stay inside a root. */

@@ -19,6 +19,7 @@ import type { PreparedRun, RunFiles } from './run-files.js';
 import * as rt from './runtime-argv.js';
 import { decideUserNamespace, mappingOf, matchOwner, type UserNamespaceSupport } from './user-namespace.js';
 import { checkVolume } from './volume-paths.js';
+import { checkRootfsShape } from './rootfs-shape.js';
 
 export const KNOWN_RUNTIMES = ['crun', 'runc'] as const;
 const COPY_TIMEOUT_MS = 10 * 60_000;
@@ -58,6 +59,8 @@ export class CapsuleProvisioner {
     const idMapping = mappingOf(userNamespace);
     await this.checkPlacement(spec);
     const image = await o.images.get(spec.image);
+    // Images unpacked before this check existed are refused here, before anything is made.
+    await checkRootfsShape(o.images.rootfsPath(image.id), image.name);
     const tmp = o.layout.scratchDir('creating', spec.name);
     // The first run's files are written now, as `podman create` does; a capsule on a
     // network gets them at start, once it has its place there.

@@ -13,6 +13,7 @@ import { OciImageSchema, type OciImage, type OciImageConfig } from '../../../src
 import { NovaError } from '../../../src-shared/errors.js';
 import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
 import type { ProcessRunner, ToolEnv } from '../process/process-runner.js';
+import { checkRootfsShape } from './rootfs-shape.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { readRecord, writeRecord, type RecordFormat } from '../state/record-store.js';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.js';
@@ -329,6 +330,7 @@ export class ImageStore {
       op.progress({ phase: 'unpacking' });
       await mkdir(join(tmp, 'bundle'), { mode: 0o700 });
       await this.opts.runner.run({ argv: argv.umociUnpackArgv(this.tools.umoci, layout, join(tmp, 'bundle', 'rootfs')), timeoutMs: LOCAL_TIMEOUT_MS, signal: op.signal });
+      await checkRootfsShape(join(tmp, 'bundle', 'rootfs'), name);
       op.throwIfCancelled();
       op.progress({ phase: 'recording the image', cancellable: false });
       const { digest, sizeBytes, config } = await readLayout(layout);

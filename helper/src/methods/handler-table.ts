@@ -8,6 +8,8 @@ export interface CallContext extends Requester {
   caller: Caller;
   /** Subscribes the caller's connection to events; absent where there is no connection. */
   subscribeEvents?: () => void;
+  /** Whether the caller's connection is still open; absent where there is no connection. */
+  isConnected?: () => boolean;
 }
 
 export type HelperHandler<M extends HelperMethodName> = (

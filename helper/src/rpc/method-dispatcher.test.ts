@@ -65,4 +65,15 @@ describe('MethodDispatcher', () => {
     await d.dispatch('events.subscribe', {}, { caller: user, subscribeEvents: () => (subscribed = true) });
     expect(subscribed).toBe(true);
   });
+
+  it('runs nothing for a caller who hung up while polkit was deciding', async () => {
+    const { d, asked, handled } = dispatcher();
+    let open = true;
+    const ctx: CallContext = { caller: user, isConnected: () => open };
+    const slow = d.dispatch('helper.ping', { payload: 'x' }, { ...ctx, caller: user });
+    open = false;
+    expect(await failure(slow)).toMatchObject({ code: 'cancelled', message: 'helper.ping was not run: the caller hung up while it was being authorized' });
+    expect(asked).toEqual([[1000, 'org.nova.host.inspect']]);
+    expect(handled).toEqual([]);
+  });
 });

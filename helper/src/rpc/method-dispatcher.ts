@@ -28,6 +28,9 @@ export class MethodDispatcher {
     const def = novaApi[method];
     if (def.served.by !== 'helper') throw unknownMethod(method);
     await this.authorizer.authorize(ctx.caller, def.served.action);
+    // polkit may take seconds (an agent's dialog): a caller gone meanwhile asked for nothing
+    // anymore, and its pid may already name another process. Nothing of its call runs.
+    if (ctx.isConnected && !ctx.isConnected()) throw new NovaError('cancelled', `${method} was not run: the caller hung up while it was being authorized`);
     const parsed = def.params.safeParse(rawParams ?? {});
     if (!parsed.success) throw schemaError(`Invalid parameters for ${method}`, parsed.error);
     const handler = this.handlers[method] as (params: unknown, ctx: CallContext) => Promise<unknown>;

@@ -202,6 +202,7 @@ export class RpcServer {
       subscribeEvents: () => {
         conn.subscribed = true;
       },
+      isConnected: () => conn.isOpen,
     };
     // Only a request with an id can be answered, so only it hears which operation it started.
     if (id !== undefined && id !== null) {

@@ -3,11 +3,32 @@
 // a debug transcript, and a synthetic SHUTDOWN when the socket drops (as Incus's qmp
 // package does) so whoever cleans up after a VM always hears about its end.
 import { createConnection, type Socket } from 'node:net';
-import { NovaError, isNovaError } from '../../../src-shared/errors.js';
+import { NovaError, isNovaError, type ErrorCode } from '../../../src-shared/errors.js';
 import type { Logger } from '../util/logger.js';
 
 export const QMP_DEFAULT_TIMEOUT_MS = 5_000;
 export const QMP_JOB_TIMEOUT_MS = 5 * 60_000;
+/**
+ * The longest line a monitor may send. QEMU's largest answer (query-qmp-schema) is about
+ * 200 KB; a monitor that sends more without a newline is not QEMU, and is cut off before
+ * it can fill the helper's memory.
+ */
+export const QMP_MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+/** QEMU's error classes (qapi/error.json) as Nova's codes; an unknown class is a refusal like GenericError. */
+const QMP_ERROR_CODES: Record<string, ErrorCode> = {
+  GenericError: 'failed_precondition',
+  CommandNotFound: 'unsupported',
+  KVMMissingCap: 'unsupported',
+  DeviceNotFound: 'not_found',
+  DeviceNotActive: 'failed_precondition',
+};
+
+export function qmpErrorCode(errorClass: unknown): ErrorCode {
+  return (typeof errorClass === 'string' && Object.hasOwn(QMP_ERROR_CODES, errorClass) ? QMP_ERROR_CODES[errorClass] : undefined) ?? 'failed_precondition';
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface QmpEvent {
   event: string;
@@ -243,19 +264,32 @@ export class QmpClient {
   private onData(chunk: string): void {
     this.buffer += chunk;
     for (let nl = this.buffer.indexOf('\n'); nl !== -1; nl = this.buffer.indexOf('\n')) {
+      if (nl > QMP_MAX_LINE_BYTES) return this.cutOff(nl);
       const line = this.buffer.slice(0, nl).trim();
       this.buffer = this.buffer.slice(nl + 1);
       if (line) this.onLine(line);
     }
+    if (this.buffer.length > QMP_MAX_LINE_BYTES) this.cutOff(this.buffer.length);
+  }
+
+  private cutOff(bytes: number): void {
+    this.logger?.warn({ bytes }, 'qmp: a line over the limit; closing the monitor');
+    this.buffer = '';
+    this.socket.destroy();
   }
 
   private onLine(line: string): void {
     this.logger?.debug({ qmp: 'recv', line }, 'qmp');
-    let msg: Record<string, unknown>;
+    let msg: unknown;
     try {
-      msg = JSON.parse(line) as Record<string, unknown>;
+      msg = JSON.parse(line);
     } catch {
-      this.logger?.warn({ line }, 'qmp: unparsable line');
+      this.logger?.warn({ line: line.slice(0, 200) }, 'qmp: unparsable line');
+      return;
+    }
+    // A monitor's word is not trusted to be QMP: anything but an object is dropped, as an unparsable line is.
+    if (!isObject(msg)) {
+      this.logger?.warn({ line: line.slice(0, 200) }, 'qmp: a line that is not a QMP message');
       return;
     }
     if ('QMP' in msg) {
@@ -267,8 +301,8 @@ export class QmpClient {
       if (msg.event === 'SHUTDOWN') this.sawShutdown = true;
       this.dispatch({
         event: msg.event,
-        data: (msg.data as Record<string, unknown> | undefined) ?? {},
-        timestamp: (msg.timestamp as QmpEvent['timestamp'] | undefined) ?? { seconds: 0, microseconds: 0 },
+        data: isObject(msg.data) ? msg.data : {},
+        timestamp: isObject(msg.timestamp) ? (msg.timestamp as QmpEvent['timestamp']) : { seconds: 0, microseconds: 0 },
       });
       return;
     }
@@ -278,9 +312,10 @@ export class QmpClient {
     this.pending.delete(id);
     clearTimeout(pending.timer);
     if ('error' in msg) {
-      const error = msg.error as { class?: string; desc?: string };
-      const code = error.class === 'CommandNotFound' ? 'unsupported' : 'failed_precondition';
-      pending.reject(new NovaError(code, `${this.prefix}QMP ${pending.command}: ${error.desc ?? 'error'}`, { qmpClass: error.class }));
+      const error = isObject(msg.error) ? msg.error : {};
+      const desc = typeof error.desc === 'string' ? error.desc : 'error';
+      const errorClass = typeof error.class === 'string' ? error.class : undefined;
+      pending.reject(new NovaError(qmpErrorCode(errorClass), `${this.prefix}QMP ${pending.command}: ${desc}`, { qmpClass: errorClass }));
     } else {
       pending.resolve(msg.return);
     }

@@ -17,7 +17,7 @@ import {
   type VmCreateSpecIn,
   type VmInfo,
 } from '../../../src-shared/vm.js';
-import { DISK_SIZE, formatSize, parseVmNetworkChoice, VM_MEMORY } from '../../../src-shared/vocabulary/index.js';
+import { DISK_SIZE, formatSize, parseFilePath, parseVmNetworkChoice, VM_MEMORY } from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
@@ -57,10 +57,10 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--cpus <n>', 'virtual CPUs', wholeNumber('--cpus', 1, 256))
     .option('--memory <size>', `memory (default ${formatSize(DEFAULT_VM_MEMORY_MIB)}), ${SIZE_HELP}`, sizeArg(VM_MEMORY))
     .option('--disk-size <size>', `a new empty qcow2 disk of this size, ${SIZE_HELP}`, sizeArg(DISK_SIZE))
-    .option('--image <path>', 'an existing disk image (a linked overlay is made on it)')
-    .option('--iso <path>', 'an installer ISO')
-    .option('--kernel <path>', 'direct kernel boot: the kernel')
-    .option('--initrd <path>', 'direct kernel boot: the initrd')
+    .option('--image <path>', 'an existing disk image (a linked overlay is made on it)', single(parseFilePath))
+    .option('--iso <path>', 'an installer ISO', single(parseFilePath))
+    .option('--kernel <path>', 'direct kernel boot: the kernel', single(parseFilePath))
+    .option('--initrd <path>', 'direct kernel boot: the initrd', single(parseFilePath))
     .option('--cmdline <text>', 'direct kernel boot: the command line')
     .addOption(new Option('--machine <m>', 'machine type').choices(MachineProfileSchema.options).default('q35'))
     .addOption(new Option('--firmware <f>', 'firmware').choices(FirmwareSchema.options).default('bios'))
