@@ -38,6 +38,8 @@ const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/srv'];
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
+const DEFAULT_FIREWALL_CHECK_MS = 30_000;
+
 const USAGE = `Usage: nova-helper [--socket PATH] [--state-dir DIR] [--run-dir DIR] [--allowed-root DIR]... [--log-level LEVEL]
 
 The privileged Nova daemon. Normally started by systemd or on demand by the app.
@@ -51,6 +53,9 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
                        ${DEFAULT_VOLUME_ROOTS.join(', ')})
   --oci-runtime NAME   the OCI runtime for capsules: auto (probe crun, then runc), crun or runc
   --log-level LEVEL    trace, debug, info, warn, error (default info)
+  --firewall-check-interval MS
+                       how often Nova's nftables rules are checked and put back if
+                       removed from outside (default ${DEFAULT_FIREWALL_CHECK_MS}; 0: never)
   --version            print the version
 `;
 
@@ -68,6 +73,7 @@ async function main(): Promise<number> {
         'volume-root': { type: 'string', multiple: true },
         'oci-runtime': { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
+        'firewall-check-interval': { type: 'string', default: String(DEFAULT_FIREWALL_CHECK_MS) },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -87,6 +93,11 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  const firewallCheckMs = Number(args['firewall-check-interval']);
+  if (!Number.isInteger(firewallCheckMs) || firewallCheckMs < 0) {
+    process.stderr.write(`nova-helper: --firewall-check-interval takes milliseconds (0 turns the check off)\n\n${USAGE}`);
+    return 2;
+  }
   const logger = createLogger(args['log-level']);
   const socketPath = resolve(args.socket);
   const stateDir = resolve(args['state-dir']);
@@ -157,6 +168,7 @@ async function main(): Promise<number> {
   // reattach to running VMs; a VM found dead gives its tap back.
   const recovery = await networks.start();
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
+  const stopFirewallWatch = firewallCheckMs > 0 ? networks.watchFirewall(firewallCheckMs) : () => undefined;
   await vms.init();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.capsules.recover();
@@ -204,6 +216,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   stopSampling();
+  stopFirewallWatch();
   metrics.stop();
   // Work under way is cancelled and cleaned up rather than left half-made.
   await operations.cancelAll();

@@ -57,15 +57,17 @@ export class NetnsLab {
     dir: string,
     /** Short tag in every name, so test files never collide (nv8n<tag>...). */
     readonly tag: string,
+    /** Each area's tests name their resources with their own prefix. */
+    readonly prefix: string,
   ) {
     this.dir = dir;
   }
 
-  static async create(tag: string): Promise<NetnsLab> {
-    const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${tag}-`));
+  static async create(tag: string, prefix = PREFIX): Promise<NetnsLab> {
+    const dir = await mkdtemp(join(tmpdir(), `${prefix}${tag}-`));
     // dnsmasq drops to an unprivileged user and must still read its files here.
     await chmod(dir, 0o755);
-    const lab = new NetnsLab(dir, tag);
+    const lab = new NetnsLab(dir, tag, prefix);
     lab.udhcpcScript = join(dir, 'udhcpc.sh');
     await writeFile(lab.udhcpcScript, UDHCPC_SCRIPT, { mode: 0o755 });
     return lab;
@@ -73,7 +75,7 @@ export class NetnsLab {
 
   /** nv8n<tag><role>: interface-safe when role is short. */
   name(role: string): string {
-    const n = `${PREFIX}${this.tag}${role}`;
+    const n = `${this.prefix}${this.tag}${role}`;
     if (n.length > 15) throw new Error(`test name ${n} is longer than 15 characters`);
     return n;
   }
@@ -105,8 +107,8 @@ export class NetnsLab {
       stateDir: join(this.dir, `${role}-state`),
       runDir: join(this.dir, `${role}-run`),
       runner: new ProcessRunner().inNetns(hostNs),
-      nftTable: `${PREFIX}nova`,
-      ifPrefix: PREFIX,
+      nftTable: `${this.prefix}nova`,
+      ifPrefix: this.prefix,
       upstreamDns: false,
       ...extra,
     });
