@@ -13,6 +13,7 @@ import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition,
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
+import { DiskConsistency } from './disk-consistency.js';
 import { DiskRelations } from './disk-relations.js';
 import { ImageLibrary } from './image-library.js';
 import { sampleEach } from './metrics-sampler.js';
@@ -81,6 +82,7 @@ export class VmManager {
   private readonly cloner: VmCloner;
   private readonly snapshots: VmSnapshots;
   private readonly hooks: VmRuntimeHooks;
+  private readonly disks: DiskConsistency;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
@@ -95,6 +97,7 @@ export class VmManager {
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
+    this.disks = new DiskConsistency(this.layout.vmsDir, runner, opts.logger);
     this.relations = new DiskRelations(this.store, diskFiles);
     this.hooks = { onState: (name, state, reason) => this.emit(name, state, reason), onEnded: (rt, crash) => this.onEnded(rt, crash) };
     this.launcher = new VmLauncher({
@@ -106,6 +109,7 @@ export class VmManager {
       hooks: this.hooks,
       hostAccelerator: opts.hostAccelerator,
       diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
+      diskCheck: (def, steps) => this.disks.beforeStart(def, steps),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
       ovmfCode: opts.ovmfCode ?? null,
       bootWatchdogMs: opts.bootWatchdogMs,
@@ -388,6 +392,8 @@ export class VmManager {
   }
 
   private async crashed(name: string, record: VmRuntime['record'], reason: string): Promise<void> {
+    // QEMU had the disks open for writing: the next start checks them first.
+    await this.disks.recordUncleanStop(name, reason);
     await this.files.markCrashed(name, record, reason);
     this.emit(name, 'crashed', reason);
   }
