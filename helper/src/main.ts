@@ -29,6 +29,7 @@ import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
+import { KERNEL_BOOT_ID, readHostBoot } from './state/host-boot.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
 import { VmManager } from './vm/vm-manager.js';
@@ -56,6 +57,8 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
   --firewall-check-interval MS
                        how often Nova's nftables rules are checked and put back if
                        removed from outside (default ${DEFAULT_FIREWALL_CHECK_MS}; 0: never)
+  --boot-id-file PATH  where the host's boot id is read (default ${KERNEL_BOOT_ID}; tests
+                       point it at a file to simulate a host restart)
   --version            print the version
 `;
 
@@ -74,6 +77,7 @@ async function main(): Promise<number> {
         'oci-runtime': { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
         'firewall-check-interval': { type: 'string', default: String(DEFAULT_FIREWALL_CHECK_MS) },
+        'boot-id-file': { type: 'string', default: KERNEL_BOOT_ID },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -166,12 +170,15 @@ async function main(): Promise<number> {
   });
   // Recovery before serving: networks first (running VMs' taps come back with them), then
   // reattach to running VMs; a VM found dead gives its tap back.
-  const recovery = await networks.start();
+  const hostBoot = await readHostBoot(stateDir, args['boot-id-file']);
+  if (hostBoot.restarted) logger.warn({ previous: hostBoot.previous, bootId: hostBoot.bootId }, 'the host restarted since the helper last ran: nothing recorded as running is reattached');
+  const recovery = await networks.start({ hostRestarted: hostBoot.restarted });
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
   const stopFirewallWatch = firewallCheckMs > 0 ? networks.watchFirewall(firewallCheckMs) : () => undefined;
-  await vms.init();
+  await vms.init({ hostRestarted: hostBoot.restarted });
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.capsules.recover();
+  await hostBoot.commit();
   const metrics = startMetricsPipeline({ stateDir, vms, capsules: capsuleEngine.capsules, logger: logger.child({ component: 'metrics' }) });
   const stopSampling = vms.startSampling((sample) => {
     emit({ name: 'vm.metricsSampled', payload: sample });

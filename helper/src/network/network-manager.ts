@@ -118,9 +118,9 @@ export class NetworkManager {
     });
   }
 
-  /** Brings every persisted network back: bridges, uplinks, attachments, rules, dnsmasq. */
-  async start(): Promise<RecoveryReport> {
-    return this.shared.withLock(SHARED, () => recoverNetworks(this.steps));
+  /** Brings every persisted network back: bridges, uplinks, attachments (not after a host restart), rules, dnsmasq. */
+  async start(opts: { hostRestarted?: boolean } = {}): Promise<RecoveryReport> {
+    return this.shared.withLock(SHARED, () => recoverNetworks(this.steps, { guestsGone: opts.hostRestarted === true }));
   }
 
   /**

@@ -31,7 +31,12 @@ export interface RecoveryContext {
   log: Logger;
 }
 
-export async function recoverNetworks(ctx: RecoveryContext): Promise<RecoveryReport> {
+/**
+ * `guestsGone`: the host restarted, so no guest runs and no tap or veth of theirs is made
+ * again (their owners release the attachments as they find them stopped). Making them
+ * only to delete them would also leave the bridge changed (it keeps its ports' offloads).
+ */
+export async function recoverNetworks(ctx: RecoveryContext, opts: { guestsGone?: boolean } = {}): Promise<RecoveryReport> {
   const { registry, dataplane } = ctx;
   const report: RecoveryReport = { recovered: [], finished: [], problems: [] };
   const repaired = new Set<string>();
@@ -47,7 +52,7 @@ export async function recoverNetworks(ctx: RecoveryContext): Promise<RecoveryRep
   const live = registry.loaded();
   // With no networks Nova has no table, and a helper start must not create one.
   if (live.length === 0) return finish(ctx, report, repaired);
-  await restoreNetworks(ctx, live, report, repaired);
+  await restoreNetworks(ctx, live, report, repaired, opts.guestsGone === true);
   return finish(ctx, report, repaired);
 }
 
@@ -65,7 +70,7 @@ export async function repairNetworks(ctx: RecoveryContext, only?: string): Promi
   return { checked: live.map((r) => r.config.name).sort(), repaired: [...repaired].sort(), problems: report.problems };
 }
 
-async function restoreNetworks(ctx: RecoveryContext, live: readonly NetworkRecord[], report: RecoveryReport, repaired: Set<string>): Promise<void> {
+async function restoreNetworks(ctx: RecoveryContext, live: readonly NetworkRecord[], report: RecoveryReport, repaired: Set<string>, guestsGone = false): Promise<void> {
   const { dataplane } = ctx;
   const problem = (network: string, err: unknown) => report.problems.push({ network, message: (err as Error).message });
   // What was not whole before is announced once it is repaired (or still broken, with its reasons).
@@ -81,7 +86,7 @@ async function restoreNetworks(ctx: RecoveryContext, live: readonly NetworkRecor
     const name = record.config.name;
     if (tunnelsDown.has(name)) continue;
     try {
-      const plan = planNetworkLinks(record.config, record.attachments, { links, netns });
+      const plan = planNetworkLinks(record.config, guestsGone ? [] : record.attachments, { links, netns });
       for (const p of plan.problems) report.problems.push({ network: name, message: p });
       await dataplane.links.apply(plan);
       if (plan.bridgeCreated) restarted.add(name);

@@ -126,8 +126,11 @@ export class VmManager {
     return this.relations.userOf(path);
   }
 
-  /** Creates the folders and reattaches to VMs whose QEMU still runs (helper restart), all at once. */
-  async init(): Promise<void> {
+  /**
+   * Creates the folders and reattaches to VMs whose QEMU still runs (helper restart), all
+   * at once. After a host restart nothing is reattached: the VMs that ran are stopped.
+   */
+  async init(opts: { hostRestarted?: boolean } = {}): Promise<void> {
     // Search-only for others: a VM's QEMU running as its user reaches the files made over
     // to it in the VM's own root folder (0711); the records beside it stay 0600.
     await mkdir(this.layout.vmsDir, { recursive: true, mode: 0o711 });
@@ -138,7 +141,7 @@ export class VmManager {
     const names = await this.store.listNames();
     await Promise.all(
       names.map((name) =>
-        this.operations.exclusive([vmRef(name)], 'recovery', null, () => this.files.takeBackFolder(name).then(() => this.recover(name))).catch((err: unknown) => {
+        this.operations.exclusive([vmRef(name)], 'recovery', null, () => this.files.takeBackFolder(name).then(() => this.recover(name, opts.hostRestarted === true))).catch((err: unknown) => {
           this.opts.logger.error({ err, vm: name }, 'recovery failed');
         }),
       ),
@@ -375,9 +378,17 @@ export class VmManager {
     return rt;
   }
 
-  private async recover(name: string): Promise<void> {
+  private async recover(name: string, hostRestarted: boolean): Promise<void> {
     const record = await this.store.loadRuntime(name);
     if (!record || record.crashed) return;
+    if (hostRestarted) {
+      // Its pid and start time are another boot's: never matched against this one's processes.
+      await this.disks.recordUncleanStop(name, 'the host restarted while it ran');
+      await this.files.remove(name, record);
+      this.opts.logger.info({ vm: name }, 'the host restarted: the VM that ran is stopped');
+      this.emit(name, 'stopped', 'the host restarted');
+      return;
+    }
     const found = await recoverRuntime(name, record, { hooks: this.hooks, logger: this.opts.logger, qemuLog: this.layout.qemuLog(name), qmpTimeoutMs: this.qmpTimeoutMs });
     if ('crashReason' in found) return this.crashed(name, record, found.crashReason);
     this.live.set(name, found.runtime);
