@@ -1,7 +1,8 @@
 // A helper restart is invisible to guests: three VMs (direct kernel boot, TCG) and three
 // capsules on one Nova NAT network in a test-host namespace each ping their gateway five
 // times a second while the helper is restarted again and again (SIGTERM and SIGKILL in
-// turn). No ping is lost (bridge, taps, veths and dnsmasq stay up), every guest keeps its
+// turn). No ping is lost (only the one in flight when ping is interrupted at the end may
+// go unanswered) (bridge, taps, veths and dnsmasq stay up), every guest keeps its
 // state and pid, the guests' logs keep flowing, and events reach a new subscription.
 // NOVA_SOAK=1: 20 restarts; otherwise 3.
 import { execFileSync } from 'node:child_process';
@@ -21,8 +22,6 @@ import { pidsMentioning } from './network-harness.js';
 const SOAK = process.env.NOVA_SOAK === '1';
 const RESTARTS = SOAK ? 20 : 3;
 const INTERVAL_S = 0.2;
-/** Enough pings to outlast every restart (each takes a few seconds under load), plus setup. */
-const PINGS = Math.ceil((RESTARTS * 6 + 20) / INTERVAL_S);
 const RUN = randomBytes(3).toString('hex');
 const NS = `nv4gr${RUN}`;
 const NET = `nv4grn${RUN}`;
@@ -30,7 +29,8 @@ const GATEWAY = '10.97.0.1';
 const VMS = [1, 2, 3].map((i) => `nv4g-r${RUN}-vm${i}`);
 const CAPSULES = [1, 2, 3].map((i) => `nv4g-r${RUN}-c${i}`);
 const SUMMARY = /(\d+) packets transmitted, (\d+) packets received/;
-const PING = `ping -c ${PINGS} -i ${INTERVAL_S} ${GATEWAY}`;
+/** Runs until interrupted (SIGINT), then prints its summary. */
+const PING = `ping -i ${INTERVAL_S} ${GATEWAY}`;
 
 let dir = '';
 let guest: TestGuest;
@@ -150,17 +150,30 @@ describe('helper restarts under running guests', () => {
       await waitFor(async () => (await Promise.all(VMS.map(async (vm, i) => (await stat(await serialLogOf(vm))).size > logSizes[i]!))).every(Boolean), 10_000, 'the VMs to print more');
       expect((await c.call('capsule.logs', { name: CAPSULES[0]!, afterSeq: capsuleCursor, waitMs: 5_000 })).lines.length).toBeGreaterThan(0);
     }
-    // Every ping still ran when the last restart was over: the restarts happened under them.
     expect(await summaries()).toEqual(Array(6).fill(null));
 
     // Events reach the last subscription.
     await client!.call('network.forwardAdd', { network: NET, forward: '18097:10.97.0.100:80' });
     await waitFor(() => events.find((e) => e.name === 'network.changed' && e.payload.name === NET), 5_000, 'a network.changed event');
 
+    // SIGINT ends each ping with its summary.
+    for (const vm of VMS) {
+      const serial = await GuestSerial.connect((await client!.call('vm.consoleInfo', { name: vm })).serialSocket);
+      try {
+        await serial.run('killall -INT ping', GUEST_PROMPT);
+      } finally {
+        serial.close();
+      }
+    }
+    for (const name of CAPSULES) await client!.call('capsule.exec', { name, command: ['killall', '-INT', 'ping'] });
     const done = await waitFor(async () => {
       const all = await summaries();
       return all.every(Boolean) ? all : null;
-    }, PINGS * INTERVAL_S * 1000 + 60_000, 'every guest to finish its pings');
-    expect(done).toEqual([...VMS, ...CAPSULES].map((g) => ({ guest: g, sent: PINGS, received: PINGS })));
+    }, 30_000, 'every guest to print its ping summary');
+    process.stdout.write(`[nv4g] pings across ${RESTARTS} restarts: ${JSON.stringify(done)}\n`);
+    for (const s of done) {
+      // Only the one echo request in flight at the interrupt may be unanswered.
+      expect({ ...s!, unanswered: s!.sent - s!.received <= 1, long: s!.sent > RESTARTS * 5 }).toEqual({ ...s!, unanswered: true, long: true });
+    }
   }, 900_000);
 });
