@@ -115,7 +115,7 @@ beforeAll(async () => {
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Nova</title>');
   web = await startWebMode(['--socket', run.helper.socketPath, '--no-autostart', 'web', '--port', '0', '--renderer-dir', rendererDir]);
   ws = await openApiSocket(web);
-  await run.client.call('vm.create', { name: VM, memory: '192Mi', kernel: guest.vmlinux, initrd: guest.initrdPlain, cmdline: guest.cmdline, accel: 'tcg', display: 'none', diskSize: '32Mi' });
+  await run.client.call('vm.create', { name: VM, memory: '128Mi', kernel: guest.vmlinux, initrd: guest.initrdPlain, cmdline: guest.cmdline, accel: 'tcg', display: 'none', diskSize: '32Mi' });
   disk = (await run.client.call('vm.get', { name: VM })).definition.disks[0]!.path;
 }, 600_000);
 
@@ -136,6 +136,7 @@ describe('start, stop and snapshot of one VM at once', () => {
     const random = prng(SEED);
     const tally = new Map<string, number>();
     for (let round = 1; round <= ROUNDS; round++) {
+      const roundStarted = Date.now();
       await ensureState(round % 2 === 0);
       const since = new Date().toISOString();
       const actors = [() => cliStart(), () => webStop(), () => scriptSnapshot(`r${round}`)];
@@ -161,11 +162,9 @@ describe('start, stop and snapshot of one VM at once', () => {
       expect({ round, someoneActed: outcomes.some((o) => o.code !== 'locked') }).toEqual({ round, someoneActed: true });
       expectDisjoint(round, ops.filter((op) => op.startedAt >= since));
       await checkConsistent(round);
-      // RAM snapshots are large: each round's goes once checked.
-      if (outcomes.some((o) => o.who === 'script' && o.code === 'ok')) {
-        await ensureState(false);
-        await run.client.call('vm.snapshotDelete', { name: VM, snapshot: `r${round}` });
-      }
+      process.stdout.write(`[nv4g] round ${round}: ${outcomes.map((o) => `${o.who} ${o.code}`).join(', ')} (${Date.now() - roundStarted} ms)\n`);
+      // RAM snapshots are large: each round's goes once checked (live, if the VM runs).
+      if (outcomes.some((o) => o.who === 'script' && o.code === 'ok')) await run.client.call('vm.snapshotDelete', { name: VM, snapshot: `r${round}` });
     }
     process.stdout.write(`[nv4g] outcomes: ${JSON.stringify(Object.fromEntries([...tally].sort()))}\n`);
     expect([...tally.keys()].some((k) => k.endsWith(' locked'))).toBe(true);
