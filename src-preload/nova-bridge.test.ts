@@ -9,7 +9,7 @@ const PINNED_SURFACE = {
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],
   image: ['import', 'list', 'remove'],
-  network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'setPeers'],
+  network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'repair', 'setPeers'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   operation: ['cancel', 'get', 'list'],

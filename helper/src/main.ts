@@ -35,6 +35,7 @@ import { RpcServer } from './rpc/rpc-server.js';
 import { claimStateDir } from './state/helper-pidfile.js';
 import { configureTestPause } from './util/test-pause.js';
 import { statePlaces, sweepLeftovers } from './state/startup-sweep.js';
+import { KERNEL_BOOT_ID, readHostBoot } from './state/host-boot.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
 import { VmManager } from './vm/vm-manager.js';
@@ -43,6 +44,8 @@ import { networkManagerPort } from './vm/vm-network.js';
 const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/srv'];
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+const DEFAULT_FIREWALL_CHECK_MS = 30_000;
 
 const USAGE = `Usage: nova-helper [--socket PATH] [--state-dir DIR] [--run-dir DIR] [--allowed-root DIR]... [--log-level LEVEL]
 
@@ -57,6 +60,11 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
                        ${DEFAULT_VOLUME_ROOTS.join(', ')})
   --oci-runtime NAME   the OCI runtime for capsules: auto (probe crun, then runc), crun or runc
   --log-level LEVEL    trace, debug, info, warn, error (default info)
+  --firewall-check-interval MS
+                       how often Nova's nftables rules are checked and put back if
+                       removed from outside (default ${DEFAULT_FIREWALL_CHECK_MS}; 0: never)
+  --boot-id-file PATH  where the host's boot id is read (default ${KERNEL_BOOT_ID}; tests
+                       point it at a file to simulate a host restart)
   --version            print the version
 `;
 
@@ -77,6 +85,8 @@ async function main(): Promise<number> {
         'volume-root': { type: 'string', multiple: true },
         'oci-runtime': { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
+        'firewall-check-interval': { type: 'string', default: String(DEFAULT_FIREWALL_CHECK_MS) },
+        'boot-id-file': { type: 'string', default: KERNEL_BOOT_ID },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -98,6 +108,11 @@ async function main(): Promise<number> {
 
   // Crash tests' pause points, only from the launch environment and only with NOVA_TEST_HOOKS=1.
   configureTestPause(process.env);
+  const firewallCheckMs = Number(args['firewall-check-interval']);
+  if (!Number.isInteger(firewallCheckMs) || firewallCheckMs < 0) {
+    process.stderr.write(`nova-helper: --firewall-check-interval takes milliseconds (0 turns the check off)\n\n${USAGE}`);
+    return 2;
+  }
   const logger = createLogger(args['log-level']);
   const socketPath = resolve(args.socket);
   const stateDir = resolve(args['state-dir']);
@@ -177,11 +192,15 @@ async function main(): Promise<number> {
   const vmHealth = new VmHealthWatch(health, () => vms, networks, logger.child({ component: 'health' }));
   // Recovery before serving: networks first (running VMs' taps come back with them), then
   // reattach to running VMs; a VM found dead gives its tap back.
-  const recovery = await networks.start();
+  const hostBoot = await readHostBoot(stateDir, args['boot-id-file']);
+  if (hostBoot.restarted) logger.warn({ previous: hostBoot.previous, bootId: hostBoot.bootId }, 'the host restarted since the helper last ran: nothing recorded as running is reattached');
+  const recovery = await networks.start({ hostRestarted: hostBoot.restarted });
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
-  await vms.init();
+  const stopFirewallWatch = firewallCheckMs > 0 ? networks.watchFirewall(firewallCheckMs) : () => undefined;
+  await vms.init({ hostRestarted: hostBoot.restarted });
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.recover();
+  await hostBoot.commit();
   const metrics = startMetricsPipeline({ stateDir, vms, capsules: capsuleEngine.capsules, logger: logger.child({ component: 'metrics' }) });
   const stopSampling = vms.startSampling((sample) => {
     emit({ name: 'vm.metricsSampled', payload: sample });
@@ -229,6 +248,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   stopSampling();
+  stopFirewallWatch();
   metrics.stop();
   await snapshots.stop();
   // Work under way is cancelled and cleaned up rather than left half-made.

@@ -55,7 +55,7 @@ afterAll(async () => {
 
 /** The names of what the engines hold. */
 async function held(): Promise<{ vms: string[]; networks: string[]; capsules: string[] }> {
-  const [vms, { networks }, { capsules }] = await Promise.all([client.call('vm.list', {}), client.call('network.list', {}), client.call('capsule.list', {})]);
+  const [{ vms }, { networks }, { capsules }] = await Promise.all([client.call('vm.list', {}), client.call('network.list', {}), client.call('capsule.list', {})]);
   return { vms: vms.map((v) => v.definition.name), networks: networks.map((n) => n.name), capsules: capsules.map((c) => c.name) };
 }
 

@@ -24,6 +24,12 @@ const manage = { by: 'helper', action: POLKIT_ACTIONS.networkManage } as const;
 const view = { by: 'helper', action: POLKIT_ACTIONS.networkView } as const;
 const byName = z.strictObject({ name: NetworkNameSchema });
 const forwards = z.strictObject({ network: z.string(), forwards: z.array(ForwardSchema) });
+const RepairReportSchema = z.strictObject({
+  checked: z.array(z.string()),
+  /** Networks that were not whole before: their bridge, rules, links or dnsmasq were put back. */
+  repaired: z.array(z.string()),
+  problems: z.array(z.strictObject({ network: z.string(), message: z.string() })),
+});
 
 export const networkMethods = {
   'network.list': defineMethod({
@@ -94,6 +100,13 @@ export const networkMethods = {
     params: z.strictObject({ network: NetworkNameSchema, resource: AttachmentNameSchema }),
     result: z.strictObject({ network: z.string(), resource: z.string() }),
     served: manage,
+  }),
+  'network.repair': defineMethod({
+    summary: "Put back what is missing from networks' kernel side (bridge, taps, veths, nftables rules, dnsmasq): all of them, or the one named",
+    params: z.strictObject({ name: NetworkNameSchema.optional() }),
+    result: RepairReportSchema,
+    served: manage,
+    timeoutMs: 60_000,
   }),
   'network.leases': defineMethod({
     summary: "The DHCP leases dnsmasq has handed out on a network",

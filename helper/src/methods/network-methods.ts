@@ -58,6 +58,7 @@ export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
       await networks.detach(network, resource, ctx);
       return { network, resource };
     },
+    'network.repair': async ({ name }, ctx) => networks.repair(name, ctx),
     'network.leases': async ({ network }) => ({ network, leases: await networks.leases(network) }),
   };
 }

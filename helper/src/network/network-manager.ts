@@ -35,7 +35,8 @@ import { createNetwork, type CreateContext } from './network-create.js';
 import { NetworkDataplane } from './network-dataplane.js';
 import { checkPorts, resolvePeers, systemResolver, type HostResolver } from './network-host-checks.js';
 import { checkForward, checkNetworkName } from './network-plan.js';
-import { recoverNetworks, type RecoveryReport } from './network-recovery.js';
+import { FirewallWatch } from './firewall-watch.js';
+import { recoverNetworks, repairNetworks, type RecoveryReport, type RepairReport } from './network-recovery.js';
 import { NetworkRegistry } from './network-registry.js';
 import { describeNetwork } from './network-status.js';
 import { NetworkStore } from './network-store.js';
@@ -44,7 +45,7 @@ import { probeOverlayDrivers } from './overlay-drivers.js';
 import { portKey } from './port-usage.js';
 import { planWireguard } from './wireguard-plan.js';
 
-export type { RecoveryReport } from './network-recovery.js';
+export type { RecoveryReport, RepairReport } from './network-recovery.js';
 
 export interface NetworkManagerOptions {
   stateDir: string;
@@ -87,6 +88,7 @@ export class NetworkManager {
   private readonly shared = new ResourceLocks();
   private readonly log: Logger;
   private readonly steps: CreateContext & AttachContext;
+  private readonly firewallWatch: FirewallWatch;
 
   constructor(private readonly opts: NetworkManagerOptions) {
     this.log = opts.logger ?? silentLogger();
@@ -110,11 +112,36 @@ export class NetworkManager {
       changed: (network) => this.changed(network),
       log: this.log,
     };
+    this.firewallWatch = new FirewallWatch({
+      firewall: this.dataplane.firewall,
+      settled: () => this.registry.loaded().filter((r) => !r.pending).map((r) => r.config),
+      changed: (network) => this.changed(network),
+      log: this.log,
+    });
   }
 
-  /** Brings every persisted network back: bridges, uplinks, attachments, rules, dnsmasq. */
-  async start(): Promise<RecoveryReport> {
-    return this.shared.withLock(SHARED, () => recoverNetworks(this.steps));
+  /** Brings every persisted network back: bridges, uplinks, attachments (not after a host restart), rules, dnsmasq. */
+  async start(opts: { hostRestarted?: boolean } = {}): Promise<RecoveryReport> {
+    return this.shared.withLock(SHARED, () => recoverNetworks(this.steps, { guestsGone: opts.hostRestarted === true }));
+  }
+
+  /**
+   * Puts back what is missing from the kernel (all networks, or the one named) while the
+   * helper runs; a named network must exist and not be busy with another change.
+   */
+  async repair(name?: string, requester: Requester | null = null): Promise<RepairReport> {
+    const work = () => this.shared.withLock(SHARED, () => repairNetworks(this.steps, name));
+    if (name === undefined) return work();
+    return this.holding(name, 'a repair', requester, async () => {
+      await this.registry.require(name);
+      return work();
+    });
+  }
+
+  /** Checks every `intervalMs` that Nova's nftables rules are still in the kernel and applies them again if not. */
+  watchFirewall(intervalMs: number): () => void {
+    this.firewallWatch.start(intervalMs);
+    return () => this.firewallWatch.stop();
   }
 
   // Queries take no lock: they read the records in memory and the kernel as it is.

@@ -21,6 +21,20 @@ describe('LockTable', () => {
     expect(locks.isBusy(vm('web1'))).toBe(false);
   });
 
+  it('names the earlier request a refused one waits behind, when what it wants is free but promised', async () => {
+    const locks = new LockTable();
+    const started = await locks.acquire({ resources: [vm('a')], holder: holder('start'), waitMs: 0 });
+    // A clone of a to b waits for a, and holds its claim on b meanwhile.
+    const clone = locks.acquire({ resources: [vm('a'), vm('b')], holder: { label: 'clone to b', uid: 0, operationId: 'c10e0001' }, waitMs: 1000 });
+    await expect(locks.acquire({ resources: [vm('b')], holder: holder('stop'), waitMs: 10 })).rejects.toMatchObject({
+      code: 'locked',
+      message: expect.stringMatching(/^VM b is busy: clone to b is waiting for it \(asked \d+ s ago by uid 0\)$/),
+      details: { operationId: 'c10e0001', resource: { kind: 'vm', name: 'b' } },
+    });
+    started();
+    (await clone)();
+  });
+
   it('lets a waiter in when the holder releases within the wait, first come first served', async () => {
     const locks = new LockTable();
     const order: string[] = [];

@@ -123,20 +123,26 @@ export class LockTable {
 
   private busyError(resources: readonly ResourceRef[], keys: string[]): NovaError {
     const busyKey = keys.find((k) => this.held.has(k));
-    const ref = resources.find((r) => keyOf(r) === busyKey) ?? resources[0]!;
-    const h = busyKey ? this.held.get(busyKey) : undefined;
-    if (!h) {
-      return new NovaError('locked', `${describeResource(ref)} is busy: other requests are waiting for it`, { resource: ref });
-    }
-    const ago = Math.max(0, Math.round((this.now() - h.since) / 1000));
-    const by = h.uid === null ? 'by Nova' : `by uid ${h.uid}`;
-    return new NovaError('locked', `${describeResource(ref)} is busy: ${h.label} (started ${ago} s ago ${by})`, {
-      resource: ref,
-      holder: h.label,
-      ...(h.operationId ? { operationId: h.operationId } : {}),
-      since: new Date(h.since).toISOString(),
-    });
+    if (busyKey) return busy(resources, busyKey, this.held.get(busyKey)!, 'started', this.now());
+    // Free, but promised to an earlier request that waits for it with others (a clone of
+    // two VMs): that request is what the caller waits behind, so it is the one named.
+    const ahead = this.queue.find((w) => w.keys.some((k) => keys.includes(k)));
+    if (ahead) return busy(resources, ahead.keys.find((k) => keys.includes(k))!, ahead.holder, 'waiting', this.now());
+    return new NovaError('locked', `${describeResource(resources[0]!)} is busy`, { resource: resources[0]! });
   }
+}
+
+function busy(resources: readonly ResourceRef[], key: string, h: Held, how: 'started' | 'waiting', now: number): NovaError {
+  const ref = resources.find((r) => keyOf(r) === key) ?? resources[0]!;
+  const ago = Math.max(0, Math.round((now - h.since) / 1000));
+  const by = h.uid === null ? 'by Nova' : `by uid ${h.uid}`;
+  const what = how === 'started' ? `${h.label} (started ${ago} s ago ${by})` : `${h.label} is waiting for it (asked ${ago} s ago ${by})`;
+  return new NovaError('locked', `${describeResource(ref)} is busy: ${what}`, {
+    resource: ref,
+    holder: h.label,
+    ...(h.operationId ? { operationId: h.operationId } : {}),
+    since: new Date(h.since).toISOString(),
+  });
 }
 
 function keyOf(ref: ResourceRef): string {

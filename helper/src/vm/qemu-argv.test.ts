@@ -170,6 +170,16 @@ describe('buildQemuArgv invariants', () => {
     expect(() => buildQemuArgv(spec)).toThrow(/cannot have a backing file/);
   });
 
+  it('never drops a writable disk\'s flushes (cache=unsafe), in any golden case: a guest\'s fsync reaches the disk', () => {
+    for (const name of cases) {
+      const c = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), 'utf8')) as GoldenCase;
+      const argv = buildQemuArgv(specFor(c));
+      expect({ name, unsafe: argv.filter((a) => /cache=unsafe|no-flush|"cache"/.test(a)) }).toEqual({ name, unsafe: [] });
+      const drives = argv.filter((_, i) => argv[i - 1] === '-drive');
+      expect({ name, drives }).toEqual({ name, drives: [] });
+    }
+  });
+
   it('doubles commas in paths so a path cannot inject options', () => {
     expect(qemuEscape('/a,b/c,,d')).toBe('/a,,b/c,,,,d');
   });

@@ -89,6 +89,15 @@ export const qemuImgArgv = {
     const flag = { create: '-c', apply: '-a', delete: '-d' }[action];
     return [binary, 'snapshot', '-q', flag, tag, chainFilename([{ filename: path, format: 'qcow2' }])];
   },
+
+  /**
+   * A consistency check of a stopped VM's own qcow2 file (its backing is not opened); with
+   * `repairLeaks`, clusters allocated but used by nothing are given back (`-r leaks`),
+   * the one repair that cannot lose data. Anything worse is left for a person to decide.
+   */
+  check(path: string, repairLeaks: boolean, binary = QEMU_IMG): string[] {
+    return [binary, 'check', '--output=json', '-f', 'qcow2', ...(repairLeaks ? ['-r', 'leaks'] : []), chainFilename([{ filename: path, format: 'qcow2' }])];
+  },
 };
 
 /** The percentage in one line of `convert -p` output ("    (42.00/100%)"), or null. */

@@ -16,6 +16,8 @@ const cases: Record<string, string[]> = {
   'qemu-img-overlay-on-raw-image': qemuImgArgv.overlay(DISK, '/var/lib/nova/images/debian.raw', 'raw', 8 * 1024 ** 3),
   'qemu-img-overlay-comma-in-path': qemuImgArgv.overlay('/srv/a,b/disk0.qcow2', '/srv/a,b/base.qcow2', 'qcow2', 20 * 1024 ** 3),
   'qemu-img-inspect-untrusted': qemuImgArgv.inspect('vmdk'),
+  'qemu-img-check-read-only': qemuImgArgv.check(DISK, false),
+  'qemu-img-check-repair-leaks': qemuImgArgv.check(DISK, true),
   'qemu-img-info-own-file': qemuImgArgv.info('/var/lib/nova/images/debian.qcow2', { format: 'qcow2' }),
   'qemu-img-info-shared-lock': qemuImgArgv.info(DISK, { format: 'qcow2', shareLock: true }),
   'qemu-img-convert-full-clone': qemuImgArgv.convert({ stdinFd: 21, nodes: [{ filename: '/dev/stdin', format: 'qcow2' }, { filename: '/proc/4242/fd/22', format: 'qcow2' }] }, '/var/lib/nova/vms/web2/disk0.qcow2', 'qcow2'),

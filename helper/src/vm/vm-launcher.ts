@@ -38,6 +38,8 @@ export interface LauncherOptions {
   hostAccelerator: () => Promise<'kvm' | 'tcg'>;
   /** Each disk's chain, the ISO, kernel and initrd checked again now and opened for QEMU (vm-disk-files.ts); refuses a VM whose files reach outside, or that `user` may not reach. */
   diskFiles: (def: VmDefinition, user: Credentials | null, signal: AbortSignal) => Promise<QemuDiskFiles>;
+  /** After an unclean stop: the disks checked and leaks repaired, or the start refused (disk-consistency.ts). */
+  diskCheck: (def: VmDefinition, steps: { signal: AbortSignal; phase: (phase: string) => void }) => Promise<unknown>;
   qemuBinary: string;
   ovmfCode: string | null;
   bootWatchdogMs: number | undefined;
@@ -125,6 +127,7 @@ export class VmLauncher {
     const user = runAs && runAs.uid !== 0 ? runAs : null;
     // The folder is root's again before anything in it is opened.
     await this.o.files.claim(def);
+    await this.o.diskCheck(def, steps);
     // Held from the check to QEMU's start: QEMU gets these descriptors, never the paths.
     const disks = await this.o.diskFiles(def, user, signal);
     let started: Spawned;

@@ -18,6 +18,7 @@ import { StartIntents } from '../state/start-intent.js';
 import { BrokenResourceError } from '../state/broken-record.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
+import { DiskConsistency } from './disk-consistency.js';
 import { DiskRelations } from './disk-relations.js';
 import { ImageLibrary } from './image-library.js';
 import { sampleEach } from './metrics-sampler.js';
@@ -90,6 +91,7 @@ export class VmManager {
   private readonly snapshots: VmSnapshots;
   private readonly hooks: VmRuntimeHooks;
   private readonly intents: StartIntents;
+  private readonly disks: DiskConsistency;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
@@ -104,6 +106,7 @@ export class VmManager {
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
+    this.disks = new DiskConsistency(this.layout.vmsDir, runner, opts.logger);
     this.relations = new DiskRelations(this.store, diskFiles);
     this.intents = new StartIntents(join(opts.stateDir, 'start-intents'));
     this.hooks = { onState: (name, state, reason) => this.emit(name, state, reason), onEnded: (rt, crash) => this.onEnded(rt, crash) };
@@ -117,6 +120,7 @@ export class VmManager {
       intents: this.intents,
       hostAccelerator: opts.hostAccelerator,
       diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
+      diskCheck: (def, steps) => this.disks.beforeStart(def, steps),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
       ovmfCode: opts.ovmfCode ?? null,
       bootWatchdogMs: opts.bootWatchdogMs,
@@ -133,8 +137,11 @@ export class VmManager {
     return this.relations.userOf(path);
   }
 
-  /** Creates the folders and reattaches to VMs whose QEMU still runs (helper restart), all at once. */
-  async init(): Promise<void> {
+  /**
+   * Creates the folders and reattaches to VMs whose QEMU still runs (helper restart), all
+   * at once. After a host restart nothing is reattached: the VMs that ran are stopped.
+   */
+  async init(opts: { hostRestarted?: boolean } = {}): Promise<void> {
     // Search-only for others: a VM's QEMU running as its user reaches the files made over
     // to it in the VM's own root folder (0711); the records beside it stay 0600.
     await mkdir(this.layout.vmsDir, { recursive: true, mode: 0o711 });
@@ -145,7 +152,7 @@ export class VmManager {
     const names = await this.store.listNames();
     await Promise.all(
       names.map((name) =>
-        this.operations.exclusive([vmRef(name)], 'recovery', null, () => this.files.takeBackFolder(name).then(() => this.recover(name))).catch((err: unknown) => {
+        this.operations.exclusive([vmRef(name)], 'recovery', null, () => this.files.takeBackFolder(name).then(() => this.recover(name, opts.hostRestarted === true))).catch((err: unknown) => {
           this.opts.logger.error({ err, vm: name }, 'recovery failed');
         }),
       ),
@@ -414,13 +421,24 @@ export class VmManager {
     return rt;
   }
 
-  private async recover(name: string): Promise<void> {
+  private async recover(name: string, hostRestarted: boolean): Promise<void> {
+    if (hostRestarted) await this.stopAfterHostRestart(name);
     const paths = { qemuLog: this.layout.qemuLog(name), pidFile: this.layout.runtimePaths(name).pidFile };
     const found = await reconcileVm(name, { ...paths, hooks: this.hooks, logger: this.opts.logger, qmpTimeoutMs: this.qmpTimeoutMs, store: this.store, files: this.files, intents: this.intents });
     if (!found) return;
     if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);
     found.runtime.announce();
+  }
+
+  /** A VM that ran before the host restarted is stopped; its pid and start time are another boot's, never matched against this one's processes. */
+  private async stopAfterHostRestart(name: string): Promise<void> {
+    const record = await this.store.loadRuntime(name);
+    if (!record || record.crashed) return;
+    await this.disks.recordUncleanStop(name, 'the host restarted while it ran');
+    await this.files.remove(name, record);
+    this.opts.logger.info({ vm: name }, 'the host restarted: the VM that ran is stopped');
+    this.emit(name, 'stopped', 'the host restarted');
   }
 
   private async onEnded(rt: VmRuntime, crashReason: string | null): Promise<void> {
@@ -431,6 +449,8 @@ export class VmManager {
   }
 
   private async crashed(name: string, record: VmRuntime['record'], reason: string): Promise<void> {
+    // QEMU had the disks open for writing: the next start checks them first.
+    await this.disks.recordUncleanStop(name, reason);
     await this.files.markCrashed(name, record, reason);
     this.emit(name, 'crashed', reason);
   }

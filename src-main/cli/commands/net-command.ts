@@ -1,5 +1,5 @@
 // `nova net ls|create|rm|inspect`, `nova net forward add|rm|ls`, `nova net peer set|ls`,
-// `nova net attach|detach`, `nova net leases`: networks through the helper. Flag values use
+// `nova net attach|detach`, `nova net leases`, `nova net repair`: networks through the helper. Flag values use
 // the vocabulary's syntaxes (forwards, egress rules, peers, subnets, ranges), the ones the
 // NovaFile and the create dialog read, and arrive at the helper parsed.
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
@@ -154,6 +154,15 @@ export function formatPeers(n: Network): string {
   ]);
 }
 
+export function formatRepair(r: { checked: string[]; repaired: string[]; problems: Array<{ network: string; message: string }> }): string {
+  const lines: string[] = [];
+  if (r.checked.length === 0) lines.push('No networks to repair');
+  else if (r.repaired.length === 0) lines.push(`Nothing was missing (${r.checked.join(', ')})`);
+  else lines.push(`Repaired ${r.repaired.join(', ')}`);
+  for (const p of r.problems) lines.push(`Problem on ${p.network}: ${p.message}`);
+  return lines.join('\n') + '\n';
+}
+
 export function registerNetCommand(program: Command, ctx: CliContext): void {
   const net = program.command('net').description('Networks: bridges (nat, external, internal) and overlays');
   const json = (opts: { json?: boolean }) => opts.json === true || ctx.globals().json;
@@ -212,6 +221,21 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
         const n = await h.call('network.get', { name });
         if (json(opts)) printJson(n);
         else print(formatNetwork(n));
+      }),
+    );
+
+  net
+    .command('repair')
+    .description("Put back what is missing from networks' kernel side (bridge, taps, nftables rules, dnsmasq), e.g. after `nft flush ruleset`")
+    .argument('[name]', 'only this network')
+    .option('--json', 'print JSON')
+    .action((name: string | undefined, opts: { json?: boolean }) =>
+      withHelper(async (h) => {
+        const report = await h.call('network.repair', name === undefined ? {} : { name });
+        if (json(opts)) printJson(report);
+        else print(formatRepair(report));
+        // Exit 1 when something could not be put back, so scripts and timers notice.
+        if (report.problems.length > 0) process.exitCode = 1;
       }),
     );
 

@@ -1,0 +1,8 @@
+qemu-img
+check
+--output=json
+-f
+qcow2
+-r
+leaks
+json:{"driver":"qcow2","file":{"driver":"file","filename":"/var/lib/nova/vms/web/disk0.qcow2"},"backing":null}
