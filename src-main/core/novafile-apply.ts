@@ -115,6 +115,7 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
     const have = def.display.vnc && def.display.spice ? 'both' : def.display.vnc ? 'vnc' : def.display.spice ? 'spice' : 'none';
     if (have !== vm.display) patch.display = vm.display;
   }
+  if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
   // The stored seed holds a hash, not the password: send the settings again and let the
   // helper compare (it reuses the salt, so an unchanged password gives the same hash).
   const ci = cloudInitSpec(vm);

@@ -18,6 +18,8 @@ export const FIELD_CLASSES = {
     network: 'restart',
     display: 'restart',
     cloud_init: 'restart',
+    /** vm.update and capsule.update take a check on a stopped guest only. */
+    health: 'restart',
     machine: 'replace',
     firmware: 'replace',
     kernel: 'replace',
@@ -37,6 +39,7 @@ export const FIELD_CLASSES = {
     restart: 'restart',
     workdir: 'restart',
     user: 'restart',
+    health: 'restart',
     image: 'replace',
   },
   network: {

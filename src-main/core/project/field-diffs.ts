@@ -3,6 +3,7 @@
 // Only what the file states is compared: values the engine chooses (MACs, leases, pids,
 // addresses, ports picked, a subnet the file leaves to the helper) are never a change.
 import { formatRestartPolicy, type Capsule, type PublishedPort, type Volume } from '../../../src-shared/capsule.js';
+import type { HealthCheck, HealthProbe } from '../../../src-shared/health.js';
 import type { FieldChange, ProjectResourceKind } from '../../../src-shared/project.js';
 import type { Forward, Network } from '../../../src-shared/network.js';
 import { MEBIBYTE, vmNetworkFromChoice, type VmInfo, type VmNetwork } from '../../../src-shared/vm.js';
@@ -57,9 +58,27 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
     const have = def.display.vnc && def.display.spice ? 'both' : def.display.vnc ? 'vnc' : def.display.spice ? 'spice' : 'none';
     f.compare('display', have, spec.display);
   }
+  f.compare('health', showHealth(def.health), showHealth(spec.health));
   if (!cloudInitLooksSame(d.config, def)) f.compare('cloud_init', def.cloudInit ? 'set' : null, d.config.cloudInit ? 'changed' : null);
   return f.changes;
 }
+
+const seconds = (ms: number) => `${ms / 1000}s`;
+function showProbe(p: HealthProbe): string {
+  switch (p.kind) {
+    case 'exec':
+      return `exec ${p.command.join(' ')}`;
+    case 'tcp':
+      return `tcp ${p.port}`;
+    case 'http':
+      return `http ${p.port}${p.path} -> ${p.status}`;
+    case 'serial':
+      return `serial /${p.pattern}/`;
+  }
+}
+/** "exec pg_isready every 10s, timeout 5s, 3 retries, start period 0s" */
+const showHealth = (h: HealthCheck | undefined): Shown =>
+  h === undefined ? null : `${showProbe(h.probe)} every ${seconds(h.intervalMs)}, timeout ${seconds(h.timeoutMs)}, ${h.retries} retries, start period ${seconds(h.startPeriodMs)}`;
 
 const showPort = (p: PublishedPort) => `${p.hostPort}:${p.guestPort}/${p.protocol}`;
 const showVolume = (v: Volume) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`;
@@ -84,6 +103,7 @@ export function capsuleFieldChanges(d: DesiredCapsule, actual: Capsule): FieldCh
   f.compare('restart', formatRestartPolicy(have.restart), formatRestartPolicy(want.restart));
   f.compare('workdir', text(have.workdir), text(want.workdir));
   f.compare('user', text(have.user), text(want.user));
+  f.compare('health', showHealth(have.health), showHealth(want.health));
   return f.changes;
 }
 

@@ -183,16 +183,30 @@ describe('planProject', () => {
   });
 });
 
+describe('health checks', () => {
+  it('restarts a guest whose check the file changed, showing the check as a person reads it', () => {
+    const withCheck = FILE.replace('network = "lan"\n\n[capsule.web]', 'network = "lan"\n[capsule.db.health]\nexec = ["pg_isready"]\ninterval = "2s"\n\n[capsule.web]');
+    const actual = appliedState(desired(withCheck));
+    const plan = planProject(desired(withCheck.replace('interval = "2s"', 'interval = "5s"')), actual);
+    expect(plan.changes).toEqual([
+      {
+        kind: 'capsule', name: 'db', class: 'restart',
+        fields: [{ field: 'health', old: 'exec pg_isready every 2s, timeout 5s, 3 retries, start period 0s', new: 'exec pg_isready every 5s, timeout 5s, 3 retries, start period 0s', class: 'restart', drift: false }],
+      },
+    ]);
+  });
+});
+
 describe('the change table', () => {
   it('says what each field costs, and a restart costs nothing more than an update on a stopped guest', () => {
     expect(FIELD_CLASSES).toEqual({
       vm: {
-        state: 'update', cpus: 'restart', memory: 'restart', accel: 'restart', cmdline: 'restart', network: 'restart', display: 'restart', cloud_init: 'restart',
+        state: 'update', cpus: 'restart', memory: 'restart', accel: 'restart', cmdline: 'restart', network: 'restart', display: 'restart', cloud_init: 'restart', health: 'restart',
         machine: 'replace', firmware: 'replace', kernel: 'replace', initrd: 'replace', iso: 'replace',
       },
       capsule: {
         state: 'update', command: 'restart', env: 'restart', volumes: 'restart', network: 'restart', ports: 'restart', cpus: 'restart', memory: 'restart',
-        pids: 'restart', restart: 'restart', workdir: 'restart', user: 'restart', image: 'replace',
+        pids: 'restart', restart: 'restart', workdir: 'restart', user: 'restart', health: 'restart', image: 'replace',
       },
       network: {
         status: 'update', forwards: 'update', peers: 'update', type: 'replace', profile: 'replace', subnet: 'replace', dhcp_range: 'replace', interfaces: 'replace',
