@@ -2,6 +2,7 @@
 // `nova up` and `nova ps` will use them: what to probe, how often, and what a guest waits
 // for before it starts. Pure data and zod, shared by every process.
 import { z } from 'zod';
+import { formatDuration } from './vocabulary/duration.js';
 import { PortNumberSchema } from './vocabulary/port.js';
 
 /** What a dependent waits for: started (default), healthy (its check passes) or completed (exited 0). */
@@ -90,4 +91,18 @@ export function healthCheckProblem(kind: 'vm' | 'capsule', check: HealthCheck, o
     }
   }
   return null;
+}
+
+/** What a list shows in its HEALTH column: the status, or `-` for a guest without checks running. */
+export function healthColumn(health: GuestHealth | null | undefined): string {
+  return health ? health.status : '-';
+}
+
+/** A check in one line a person reads: "http :8080/healthz = 200 every 10s, timeout 5s, 3 retries". */
+export function describeHealthCheck(check: HealthCheck): string {
+  const p = check.probe;
+  const probe =
+    p.kind === 'exec' ? `exec ${p.command.join(' ')}` : p.kind === 'tcp' ? `tcp :${p.port}` : p.kind === 'http' ? `http :${p.port}${p.path} = ${p.status}` : `serial /${p.pattern}/`;
+  const start = check.startPeriodMs > 0 ? `, start period ${formatDuration(check.startPeriodMs)}` : '';
+  return `${probe} every ${formatDuration(check.intervalMs)}, timeout ${formatDuration(check.timeoutMs)}, ${check.retries} ${check.retries === 1 ? 'retry' : 'retries'}${start}`;
 }

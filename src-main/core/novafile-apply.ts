@@ -95,8 +95,8 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (vm.display !== undefined) spec.display = vm.display;
   const ci = cloudInitSpec(vm);
   if (ci) spec.cloudInit = ci;
-  if (vm.health) spec.health = vm.health;
   if (project !== undefined) spec.project = project;
+  if (vm.health !== undefined) spec.health = vm.health;
   return spec;
 }
 
@@ -115,12 +115,12 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
     const have = def.display.vnc && def.display.spice ? 'both' : def.display.vnc ? 'vnc' : def.display.spice ? 'spice' : 'none';
     if (have !== vm.display) patch.display = vm.display;
   }
-  if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
   // The stored seed holds a hash, not the password: send the settings again and let the
   // helper compare (it reuses the salt, so an unchanged password gives the same hash).
   const ci = cloudInitSpec(vm);
   if (ci) patch.cloudInit = ci;
   else if (def.cloudInit) patch.cloudInit = null;
+  if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
   return Object.keys(patch).length > 1 ? patch : null;
 }
 
@@ -174,8 +174,8 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
   if (c.memoryMiB !== undefined) spec.memoryBytes = c.memoryMiB * MEBIBYTE;
   if (c.pids !== undefined) spec.pids = c.pids;
   if (c.restart) spec.restart = c.restart;
-  if (c.health) spec.health = c.health;
   if (project !== undefined) spec.project = project;
+  if (c.health !== undefined) spec.health = c.health;
   return { spec, image: c.image.text };
 }
 

@@ -221,16 +221,22 @@ export class CapsuleManager {
     });
   }
 
-  /** Changes a stopped capsule's spec, checked as create checks one; its next start runs with it. */
+  /**
+   * Changes a stopped capsule's spec, checked as create checks one; its next start runs with
+   * it. A change of the health check alone is taken while it runs too: its monitor is swapped.
+   */
   async update(change: CapsuleUpdateSpec, requester: Requester | null = null): Promise<Capsule> {
     const name = change.name;
     return this.exclusive(name, 'update', requester, async () => {
       const slot = this.mustGet(name);
       const state = capsuleView(name, slot.rec).state;
-      if (slot.run || slot.rec.restartAt) throw new NovaError('failed_precondition', `Capsule "${name}" is ${state}: stop it before changing its spec, then start it again`);
+      const healthOnly = Object.entries(change).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
+      const live = slot.run !== null || slot.rec.restartAt !== null;
+      if (live && !healthOnly) throw new NovaError('failed_precondition', `Capsule "${name}" is ${state}: stop it before changing its spec, then start it again`);
       const parsed = CapsuleSpecSchema.safeParse(applyCapsuleUpdate(slot.rec.spec, change));
       if (!parsed.success) throw schemaError(`Capsule "${name}" cannot take this change`, parsed.error);
-      await this.provisioner.checkUpdate(slot.rec, parsed.data);
+      if (live) this.provisioner.checkHealth(parsed.data);
+      else await this.provisioner.checkUpdate(slot.rec, parsed.data);
       slot.rec.spec = parsed.data;
       // The next start writes the run's files afresh from the new spec.
       slot.prepared = null;

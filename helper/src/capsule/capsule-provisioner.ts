@@ -131,6 +131,11 @@ export class CapsuleProvisioner {
     else if (spec.ports.length > 0 || spec.address !== undefined) {
       throw new NovaError('invalid_argument', `Capsule "${spec.name}" publishes ports or sets an address but joins no network: give it a Nova network`);
     }
+    this.checkHealth(spec);
+  }
+
+  /** A health check the capsule cannot run (serial, tcp or http off a network, ...) is refused. */
+  checkHealth(spec: CapsuleSpec): void {
     const problem = spec.health ? healthCheckProblem('capsule', spec.health, spec.network !== undefined) : null;
     if (problem) throw new NovaError('invalid_argument', `Capsule "${spec.name}": ${problem}`);
   }

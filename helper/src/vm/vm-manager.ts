@@ -212,13 +212,18 @@ export class VmManager {
     return this.get(def.name);
   }
 
-  /** Changes a stopped VM's definition; the running QEMU would not see them. */
+  /**
+   * Changes a stopped VM's definition; the running QEMU would not see them. A change of the
+   * health check alone is taken while it runs: the state is told again, and its monitor swapped.
+   */
   async update(spec: VmUpdateSpec, requester: Requester | null = null): Promise<VmInfo> {
     return this.exclusive(spec.name, 'update', requester, async () => {
       const def = await this.store.loadDefinition(spec.name);
       const rt = this.live.get(spec.name);
-      if (rt) throw new NovaError('failed_precondition', `VM ${spec.name} is ${rt.state}: stop it before changing its settings`);
+      const healthOnly = Object.entries(spec).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
+      if (rt && !healthOnly) throw new NovaError('failed_precondition', `VM ${spec.name} is ${rt.state}: stop it before changing its settings`);
       await this.store.saveDefinition(await this.provisioner.updated(def, spec));
+      if (rt) this.emit(spec.name, rt.state, null);
       this.opts.logger.info({ vm: spec.name }, 'VM updated');
       return this.get(spec.name);
     });

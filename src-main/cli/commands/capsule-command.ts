@@ -14,24 +14,22 @@ import {
   type Volume,
 } from '../../../src-shared/capsule.js';
 import {
-  CAPSULE_MEMORY,
-  MEBIBYTE,
   parseCapsuleUser,
   parseDnsName,
-  parseEnvEntry,
   parseGuestPath,
   parseImageReference,
   parsePortMapping,
   parseRestartPolicy,
-  parseSize,
-  parseVolume,
-  resolveVolume,
-  type Parsed,
 } from '../../../src-shared/vocabulary/index.js';
+import { healthColumn } from '../../../src-shared/health.js';
 import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '../../../src-shared/terminal-protocol.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import { outFn, withHelper, type CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
+import { envEntry, parseMemoryLimit, volumeEntry } from './capsule-option-parsers.js';
+import { registerCapsuleSetCommand } from './capsule-set-command.js';
+
+export { parseMemoryLimit } from './capsule-option-parsers.js';
 import { nameArg, positiveNumber, repeated, single, wholeNumber } from './option-parsers.js';
 
 const CAPSULE_KINDS = ['container', 'capsule'] as const;
@@ -41,22 +39,6 @@ export function isCapsuleKind(kind: string): boolean {
 }
 
 // ---- argument parsers (usage errors exit 2 through commander) ----
-
-/** `--memory 512` is 512 MiB, `2g`, `2GiB`, `512Mi` as everywhere else in Nova; in bytes, as the spec stores it. */
-export function parseMemoryLimit(text: string): Parsed<number> {
-  const mib = parseSize(text, CAPSULE_MEMORY);
-  return mib.ok ? { ok: true, value: mib.value * MEBIBYTE } : mib;
-}
-
-function envEntry(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const [key, value] = single(parseEnvEntry)(text);
-  return { ...previous, [key]: value };
-}
-
-/** A relative host path is taken from the folder nova runs in, as a shell user expects. */
-function volumeEntry(text: string, previous: Volume[] = []): Volume[] {
-  return [...previous, resolveVolume(single(parseVolume)(text), process.cwd())];
-}
 
 const imageReference = single((text) => {
   const parsed = parseImageReference(text);
@@ -78,10 +60,10 @@ export function parseSince(text: string, now = Date.now()): string {
 // ---- formatting ----
 
 export function formatCapsuleTable(list: Capsule[]): string {
-  const header = 'NAME                 STATE       IMAGE                          LAST EXIT             PID';
+  const header = 'NAME                 STATE       HEALTH     IMAGE                          LAST EXIT             PID';
   const rows = list.map((c) => {
     const exit = c.lastExit ? `${c.lastExit.reason}${c.lastExit.exitCode === null ? '' : ` (${c.lastExit.exitCode})`}` : '-';
-    return [c.name.padEnd(20), c.state.padEnd(11), c.imageName.padEnd(30), exit.padEnd(21), c.pid ?? '-'].join(' ');
+    return [c.name.padEnd(20), c.state.padEnd(11), healthColumn(c.health).padEnd(10), c.imageName.padEnd(30), exit.padEnd(21), c.pid ?? '-'].join(' ');
   });
   return [header, ...rows].join('\n');
 }
@@ -99,7 +81,8 @@ export function formatCapsuleDetails(c: Capsule): string {
     `network: ${c.network ? `${c.network.name} ${c.network.address} (${c.network.hostname})` : '-'}`,
     `command: ${[...(c.spec.entrypoint ?? []), ...(c.spec.command ?? [])].join(' ') || '(the image\'s)'}`,
     `restart: ${formatRestartPolicy(c.spec.restart)}, ${c.restartCount} restarts`,
-    `last exit: ${exit}`,
+    `last exit: ${exit}${c.lastExit?.message ? `: ${c.lastExit.message}` : ''}`,
+    `health: ${c.health ? `${c.health.status} since ${c.health.since}${c.health.lastResult ? `, last check: ${c.health.lastResult}` : ''}` : c.spec.health ? '- (checked while running)' : '- (no check)'}`,
   ].join('\n');
 }
 
@@ -109,6 +92,7 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
   const json = (o: { json?: boolean }) => o.json === true || ctx.globals().json;
 
   const capsule = program.command('capsule').alias('container').description('Capsules: persistent OCI containers');
+  registerCapsuleSetCommand(capsule, ctx);
   capsule
     .command('ls')
     .description('List capsules')

@@ -4,6 +4,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
+import { healthColumn } from '../../../src-shared/health.js';
 import {
   AccelChoiceSchema,
   DEFAULT_VM_MEMORY_MIB,
@@ -290,11 +291,12 @@ async function printLog(path: string, follow: boolean, write: (s: string) => voi
 }
 
 export function formatVmTable(list: VmInfo[]): string {
-  const header = 'NAME                 STATE     CPUS  MEMORY   MACHINE  PID';
+  const header = 'NAME                 STATE     HEALTH     CPUS  MEMORY   MACHINE  PID';
   const rows = list.map((v) =>
     [
       v.definition.name.padEnd(20),
       (v.definition.template ? 'template' : v.state).padEnd(9),
+      healthColumn(v.health).padEnd(10),
       String(v.definition.cpus).padEnd(5),
       formatSize(v.definition.memoryMiB).padEnd(8),
       v.definition.machine.padEnd(8),

@@ -2,7 +2,8 @@
 // the engine can do today: vm.update rewrites a stopped VM's definition (so a running VM
 // restarts for it); a capsule's config.json, cgroup limits and network join are rebuilt
 // at each start from its record, while its image is its writable layer's base; a
-// network's forwards and peers are edited live, everything else is fixed at create.
+// network's forwards and peers are edited live, everything else is fixed at create. A
+// health check alone is swapped on a running guest by vm.update and capsule.update.
 import type { FieldChange, ProjectResourceKind } from '../../../src-shared/project.js';
 
 export type FieldClass = FieldChange['class'];
@@ -18,13 +19,13 @@ export const FIELD_CLASSES = {
     network: 'restart',
     display: 'restart',
     cloud_init: 'restart',
-    /** vm.update and capsule.update take a check on a stopped guest only. */
-    health: 'restart',
     machine: 'replace',
     firmware: 'replace',
     kernel: 'replace',
     initrd: 'replace',
     iso: 'replace',
+    /** vm.update swaps a running VM's health monitor in place. */
+    health: 'update',
   },
   capsule: {
     state: 'update',
@@ -39,7 +40,8 @@ export const FIELD_CLASSES = {
     restart: 'restart',
     workdir: 'restart',
     user: 'restart',
-    health: 'restart',
+    /** capsule.update swaps a running capsule's health monitor in place. */
+    health: 'update',
     image: 'replace',
   },
   network: {

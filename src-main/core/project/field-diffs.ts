@@ -3,7 +3,7 @@
 // Only what the file states is compared: values the engine chooses (MACs, leases, pids,
 // addresses, ports picked, a subnet the file leaves to the helper) are never a change.
 import { formatRestartPolicy, type Capsule, type PublishedPort, type Volume } from '../../../src-shared/capsule.js';
-import type { HealthCheck, HealthProbe } from '../../../src-shared/health.js';
+import { describeHealthCheck, type HealthCheck } from '../../../src-shared/health.js';
 import type { FieldChange, ProjectResourceKind } from '../../../src-shared/project.js';
 import type { Forward, Network } from '../../../src-shared/network.js';
 import { MEBIBYTE, vmNetworkFromChoice, type VmInfo, type VmNetwork } from '../../../src-shared/vm.js';
@@ -30,6 +30,7 @@ class FieldList<K extends ProjectResourceKind> {
 const text = (v: string | number | boolean | null | undefined): Shown => (v === undefined || v === null ? null : String(v));
 const mib = (v: number | undefined): Shown => (v === undefined ? null : `${v} MiB`);
 const list = (items: readonly string[]): Shown => (items.length === 0 ? null : items.join(', '));
+const showHealth = (check: HealthCheck | undefined): Shown => (check ? describeHealthCheck(check) : null);
 
 function showVmNetwork(n: VmNetwork): string {
   return n.mode === 'nova' ? `nova:${n.network}` : n.mode;
@@ -58,27 +59,10 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
     const have = def.display.vnc && def.display.spice ? 'both' : def.display.vnc ? 'vnc' : def.display.spice ? 'spice' : 'none';
     f.compare('display', have, spec.display);
   }
-  f.compare('health', showHealth(def.health), showHealth(spec.health));
   if (!cloudInitLooksSame(d.config, def)) f.compare('cloud_init', def.cloudInit ? 'set' : null, d.config.cloudInit ? 'changed' : null);
+  f.compare('health', showHealth(def.health), showHealth(spec.health));
   return f.changes;
 }
-
-const seconds = (ms: number) => `${ms / 1000}s`;
-function showProbe(p: HealthProbe): string {
-  switch (p.kind) {
-    case 'exec':
-      return `exec ${p.command.join(' ')}`;
-    case 'tcp':
-      return `tcp ${p.port}`;
-    case 'http':
-      return `http ${p.port}${p.path} -> ${p.status}`;
-    case 'serial':
-      return `serial /${p.pattern}/`;
-  }
-}
-/** "exec pg_isready every 10s, timeout 5s, 3 retries, start period 0s" */
-const showHealth = (h: HealthCheck | undefined): Shown =>
-  h === undefined ? null : `${showProbe(h.probe)} every ${seconds(h.intervalMs)}, timeout ${seconds(h.timeoutMs)}, ${h.retries} retries, start period ${seconds(h.startPeriodMs)}`;
 
 const showPort = (p: PublishedPort) => `${p.hostPort}:${p.guestPort}/${p.protocol}`;
 const showVolume = (v: Volume) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`;

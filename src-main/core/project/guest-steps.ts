@@ -72,7 +72,7 @@ export async function applyVmChange(change: ResourceChange, d: DesiredVm | null,
       }
       const patch = vmUpdateSpec(need(d).config, have.definition);
       const stopped = change.class === 'restart' || !STOPPING.includes(have.state);
-      if (patch && stopped) {
+      if (patch && (stopped || healthOnly(change))) {
         say(`updating ${change.fields.filter((f) => f.field !== 'state').map((f) => f.field).join(', ') || 'settings'}`);
         await h.call('vm.update', patch);
       }
@@ -152,6 +152,11 @@ export async function applyCapsuleChange(change: ResourceChange, d: DesiredCapsu
       if (!have) return create();
       const settings = change.fields.some((f) => f.field !== 'state');
       if (change.class === 'restart') await snapshotFirst();
+      if (settings && running && healthOnly(change)) {
+        say('updating its health check');
+        await h.call('capsule.update', capsuleUpdateSpec(need(d)));
+        return;
+      }
       if (settings) return update();
       if (have.state === 'paused') {
         say('resuming');
@@ -183,6 +188,12 @@ export function capsuleUpdateSpec(d: DesiredCapsule): CapsuleUpdateSpecIn {
     ports: s.ports,
     health: s.health ?? null,
   };
+}
+
+/** Only the health check changed: the helper swaps a running guest's monitor, nothing stops. */
+function healthOnly(change: ResourceChange): boolean {
+  const fields = change.fields.filter((f) => f.field !== 'state');
+  return fields.length > 0 && fields.every((f) => f.field === 'health');
 }
 
 function need<T>(d: T | null): T {
