@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { HelperClient } from '../src-main/core/helper-client.js';
-import { makeBusyboxRootfs, removeCapsuleTestState } from '../helper/system-tests/fixtures/capsule-harness.js';
+import { makeBusyboxRootfs, removeHelperCapsuleState } from '../helper/system-tests/fixtures/capsule-harness.js';
 import { removeRawContainers } from './capsule-bench-fixture.js';
 import { pairedRuns, type Benchmark, waitForSocket } from './bench-harness.js';
 
@@ -91,8 +91,8 @@ export const projectUp: Benchmark = {
       removeRawContainers(rawRoot);
       helper.kill('SIGTERM');
       await new Promise((r) => helper.once('exit', r));
-      await removeCapsuleTestState(dir, stateDir, []);
-      execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
+      // The capsules' own namespaces too, even those of a run that failed half-way.
+      await removeHelperCapsuleState(dir, names, [ns]);
       await rm(dir, { recursive: true, force: true });
     }
   },
