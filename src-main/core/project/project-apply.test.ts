@@ -154,6 +154,18 @@ describe('applyPlan', () => {
     expect(h.log).toEqual(['capsule.update lone']);
   });
 
+  it('snapshots a guest before restarting it when [snapshots] before_up is set', async () => {
+    const d = desired(FILE.replace('project = "lab"\n', 'project = "lab"\n\n[snapshots]\nbefore_up = true\n'));
+    const plan: ProjectPlan = {
+      ...planProject(d, EMPTY),
+      changes: [{ kind: 'capsule', name: 'lone', class: 'restart', fields: [{ field: 'memory', old: '64 MiB', new: '96 MiB', class: 'restart', drift: false }] }],
+    };
+    const lone = { name: 'lone', state: 'running' } as ActualState['capsules'][number];
+    const h = new FakeHelper();
+    await applyPlan(plan, d, { ...EMPTY, capsules: [lone] }, h, opts({ services: ['lone'] }));
+    expect(h.log).toEqual(['capsule.snapshotCreate lone', 'capsule.stop lone', 'capsule.update lone', 'capsule.start lone']);
+  });
+
   it('starts nothing new once cancelled, and says so', async () => {
     const d = desired();
     const ac = new AbortController();
