@@ -2,7 +2,8 @@
 // as the network tests do) and real runc: an exec check turns healthy, then unhealthy when
 // the file it tests is removed, with capsule.healthChanged events, and `on-failure` restarts
 // the capsule; an http check against busybox httpd on a Nova network, swapped live for a tcp
-// check; `nova capsule set` changes a stopped capsule's memory and its next start runs with it.
+// check; a restarted helper checks a running capsule again; `nova capsule set` changes a
+// stopped capsule's memory and its next start runs with it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { HelperClient } from '../../src-main/core/helper-client.js';
 import type { HealthCheck } from '../../src-shared/health.js';
 import type { NovaEvent } from '../../src-shared/index.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
+import { errorOf } from './fixtures/error-of.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -69,16 +71,6 @@ async function healthIs(name: string, status: string, timeoutMs = 20_000) {
 /** Async, never spawnSync: the helper logs to a pipe this process drains. */
 function cli(...args: string[]) {
   return execa(process.execPath, [CLI_BUNDLE, '--socket', helper!.socketPath, '--no-autostart', ...args], { reject: false, timeout: 60_000 });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'ok', message: '' };
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return { code: e.code ?? 'not a NovaError', message: e.message ?? String(err) };
-  }
 }
 
 describe('capsule health checks', () => {
@@ -162,6 +154,25 @@ describe('capsule health checks', () => {
     const tcp = await errorOf(client.call('capsule.update', { name, health: check({ kind: 'tcp', port: 80 }) }));
     expect(tcp).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/joins none: give it a Nova network or use exec/) as unknown });
   }, 60_000);
+
+  it('a helper restarted while a capsule runs checks it again', async () => {
+    const name = C('keep');
+    made.push(name);
+    await client.call('capsule.create', { name, image: IMAGE, command: ['sh', '-c', 'touch /tmp/ok; exec sleep 600'], health: check({ kind: 'exec', command: ['test', '-f', '/tmp/ok'] }) });
+    await client.call('capsule.start', { name });
+    const before = await healthIs(name, 'healthy');
+    client.close();
+    await helper!.stop();
+    helper = await startHelper(dir, { netns: NS, extraArgs: ['--run-dir', join(dir, 'run'), '--allowed-root', dir, '--oci-runtime', 'runc'] });
+    client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
+    client.onEvent((e) => events.push(e));
+    client.start();
+    await client.waitForConnection();
+    const after = await healthIs(name, 'healthy');
+    // The same run, found again, with a fresh verdict.
+    expect(after.startedAt).toBe(before.startedAt);
+    expect(after.health!.since > before.health!.since).toBe(true);
+  }, 120_000);
 
   it('nova capsule set changes a stopped capsule\'s memory, and its next start runs with that limit', async () => {
     const name = C('mem');

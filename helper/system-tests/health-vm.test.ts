@@ -13,6 +13,7 @@ import type { NovaEvent } from '../../src-shared/index.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
 import { killQemusUnder } from './fixtures/guest-vm-harness.js';
+import { errorOf } from './fixtures/error-of.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -60,23 +61,12 @@ async function healthIs(status: string, timeoutMs = 20_000) {
   }, timeoutMs, `${VM} to be ${status}`);
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'ok', message: '' };
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return { code: e.code ?? 'not a NovaError', message: e.message ?? String(err) };
-  }
-}
-
 describe('a VM with a serial health check', () => {
   const spec = () => ({ name: VM, memory: '256Mi', kernel: guest.vmlinux, initrd: guest.initrdAcpi, cmdline: guest.cmdline, accel: 'tcg' as const, display: 'none' as const });
 
   it('refuses a pattern that is not a regular expression, and a check a VM cannot run', async () => {
     const bad = await errorOf(client.call('vm.create', { ...spec(), health: serialCheck('nv9h-(', 3) }));
-    expect(bad.code).toBe('invalid_argument');
-    expect(bad.message).toMatch(/^VM nv9h-vm-\w+: the serial health check's pattern is not a regular expression: /);
+    expect(bad).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^VM nv9h-vm-\w+: the serial health check's pattern is not a regular expression: /) as unknown });
     const exec = await errorOf(client.call('vm.create', { ...spec(), health: { ...serialCheck('x', 1), probe: { kind: 'exec', command: ['true'] } } }));
     expect(exec.message).toMatch(/a VM has no such channel/);
     expect((await client.call('vm.list', {})).map((v) => v.definition.name)).not.toContain(VM);

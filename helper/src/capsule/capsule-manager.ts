@@ -5,9 +5,11 @@
 // keeps applying restart policies. Long actions (create, snapshots) are operations; every
 // other change holds the same capsule lock, so a conflicting request is refused as `locked`.
 // Its callers hand it what the contract parsed (the RPC dispatcher validates each call once).
+// Over 400 lines for a reason: it is the one face of every capsule verb, each a few lines
+// of locking over the collaborators above; split, the lock discipline would be scattered.
 import { mkdir, readdir, rename } from 'node:fs/promises';
-import { applyCapsuleUpdate, CAPSULE_NAME_PATTERN, CapsuleSpecSchema, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
-import { NovaError, schemaError } from '../../../src-shared/errors.js';
+import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
+import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
@@ -230,14 +232,7 @@ export class CapsuleManager {
     return this.exclusive(name, 'update', requester, async () => {
       const slot = this.mustGet(name);
       const state = capsuleView(name, slot.rec).state;
-      const healthOnly = Object.entries(change).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
-      const live = slot.run !== null || slot.rec.restartAt !== null;
-      if (live && !healthOnly) throw new NovaError('failed_precondition', `Capsule "${name}" is ${state}: stop it before changing its spec, then start it again`);
-      const parsed = CapsuleSpecSchema.safeParse(applyCapsuleUpdate(slot.rec.spec, change));
-      if (!parsed.success) throw schemaError(`Capsule "${name}" cannot take this change`, parsed.error);
-      if (live) this.provisioner.checkHealth(parsed.data);
-      else await this.provisioner.checkUpdate(slot.rec, parsed.data);
-      slot.rec.spec = parsed.data;
+      slot.rec.spec = await this.provisioner.updatedSpec(slot.rec, change, state);
       // The next start writes the run's files afresh from the new spec.
       slot.prepared = null;
       await this.save(name, slot.rec);

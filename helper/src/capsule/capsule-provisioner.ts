@@ -3,8 +3,8 @@
 // files, record) and renamed into place, so a failed or cancelled create leaves nothing.
 import { chmod, mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CapsuleSpec } from '../../../src-shared/capsule.js';
-import { NovaError } from '../../../src-shared/errors.js';
+import { applyCapsuleUpdate, CapsuleSpecSchema, type CapsuleSpec, type CapsuleState, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
+import { NovaError, schemaError } from '../../../src-shared/errors.js';
 import { healthCheckProblem } from '../../../src-shared/health.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -105,10 +105,24 @@ export class CapsuleProvisioner {
   }
 
   /**
-   * A changed spec of an existing capsule, checked as create checks a new one; its image,
-   * runtime and user namespace stay as they were made. The caller holds its lock.
+   * The spec `change` makes of a capsule's, checked as create checks one. `state` is the
+   * capsule's: only a stopped (or created) one takes any change; a running one takes a
+   * change of its health check alone (its monitor is swapped). The caller holds its lock.
    */
-  async checkUpdate(rec: CapsuleRecord, spec: CapsuleSpec): Promise<void> {
+  async updatedSpec(rec: CapsuleRecord, change: CapsuleUpdateSpec, state: CapsuleState): Promise<CapsuleSpec> {
+    const name = change.name;
+    const healthOnly = Object.entries(change).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
+    const live = state !== 'created' && state !== 'stopped';
+    if (live && !healthOnly) throw new NovaError('failed_precondition', `Capsule "${name}" is ${state}: stop it before changing its spec, then start it again`);
+    const parsed = CapsuleSpecSchema.safeParse(applyCapsuleUpdate(rec.spec, change));
+    if (!parsed.success) throw schemaError(`Capsule "${name}" cannot take this change`, parsed.error);
+    if (live) this.checkHealth(parsed.data);
+    else await this.checkUpdate(rec, parsed.data);
+    return parsed.data;
+  }
+
+  /** A changed spec of a stopped capsule; its image, runtime and user namespace stay as they were made. */
+  private async checkUpdate(rec: CapsuleRecord, spec: CapsuleSpec): Promise<void> {
     await this.checkPlacement(spec);
     const mapping = mappingOf(rec.userNamespace);
     if (mapping && spec.network && !rec.spec.network) {
@@ -135,7 +149,7 @@ export class CapsuleProvisioner {
   }
 
   /** A health check the capsule cannot run (serial, tcp or http off a network, ...) is refused. */
-  checkHealth(spec: CapsuleSpec): void {
+  private checkHealth(spec: CapsuleSpec): void {
     const problem = spec.health ? healthCheckProblem('capsule', spec.health, spec.network !== undefined) : null;
     if (problem) throw new NovaError('invalid_argument', `Capsule "${spec.name}": ${problem}`);
   }
