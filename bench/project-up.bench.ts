@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { HelperClient } from '../src-main/core/helper-client.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from '../helper/system-tests/fixtures/capsule-harness.js';
+import { pidsMentioning } from '../helper/system-tests/network-harness.js';
 import { removeRawContainers } from './capsule-bench-fixture.js';
 import { pairedRuns, type Benchmark, waitForSocket } from './bench-harness.js';
 
@@ -91,6 +92,8 @@ export const projectUp: Benchmark = {
       removeRawContainers(rawRoot);
       helper.kill('SIGTERM');
       await new Promise((r) => helper.once('exit', r));
+      // A run that failed half-way may leave the helper's dnsmasq: it names our folder.
+      for (const pid of await pidsMentioning(dir)) process.kill(pid, 'SIGKILL');
       // The capsules' own namespaces too, even those of a run that failed half-way.
       await removeHelperCapsuleState(dir, names, [ns]);
       await rm(dir, { recursive: true, force: true });
