@@ -93,7 +93,13 @@ export const projectUp: Benchmark = {
       helper.kill('SIGTERM');
       await new Promise((r) => helper.once('exit', r));
       // A run that failed half-way may leave the helper's dnsmasq: it names our folder.
-      for (const pid of await pidsMentioning(dir)) process.kill(pid, 'SIGKILL');
+      for (const pid of await pidsMentioning(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
       // The capsules' own namespaces too, even those of a run that failed half-way.
       await removeHelperCapsuleState(dir, names, [ns]);
       await rm(dir, { recursive: true, force: true });
