@@ -7,11 +7,12 @@ import { metricsBudgetCpu, metricsBudgetDisk } from './metrics-budget.bench.js';
 import { networkLifecycle } from './network-lifecycle.bench.js';
 import { networkThroughput } from './network-throughput.bench.js';
 import { projectPlan } from './project-plan.bench.js';
+import { projectUp } from './project-up.bench.js';
 import { vmBootToMarker } from './vm-boot.bench.js';
 import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
 import { vmStartToQmp } from './vm-start.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan, projectUp];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

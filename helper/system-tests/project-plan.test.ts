@@ -8,15 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../src-main/core/helper-client.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { ProjectPlan } from '../../src-shared/project.js';
-import { makeBusyboxRootfs } from './fixtures/capsule-harness.js';
-import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
-import { removeProjectTestState } from './fixtures/project-teardown.js';
+import type { TestGuest } from './fixtures/guest-builder.js';
+import { novaIn, startProjectLab, stopProjectLab, type ProjectLab } from './fixtures/project-lab.js';
 import { waitFor } from './fixtures/wait-for.js';
-import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
 const NS = `nv9p${RUN}`;
@@ -29,8 +26,8 @@ const VM = `nv9p-${RUN}-vm`;
 const capsules = [DB, WEB, EXTRA];
 const SUBNET = `10.96.${parseInt(RUN.slice(0, 2), 16) % 250}`;
 const FORWARD_PORT = 18000 + (parseInt(RUN.slice(2, 4), 16) % 1000);
+let lab: ProjectLab | null = null;
 let dir = '';
-let helper: RunningHelper | null = null;
 let client: HelperClient;
 let guest: TestGuest;
 
@@ -60,16 +57,7 @@ depends_on = ["${DB}"]
   ].join('\n');
 }
 
-async function nova(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const r = await execa(process.execPath, [CLI_BUNDLE, '--socket', helper?.socketPath ?? '', '--no-autostart', ...args], {
-    cwd: dir,
-    reject: false,
-    timeout: 120_000,
-    stripFinalNewline: false,
-    env: { NO_COLOR: '1' },
-  });
-  return { status: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
+const nova = (...args: string[]) => novaIn(lab, ...args);
 
 async function plan(file = novaFile()): Promise<{ status: number; plan: ProjectPlan; text: string }> {
   await writeFile(join(dir, 'NovaFile.toml'), file);
@@ -82,19 +70,8 @@ async function plan(file = novaFile()): Promise<{ status: number; plan: ProjectP
 const summary = (p: ProjectPlan) => p.changes.map((c) => `${c.class} ${c.kind} ${c.name} ${c.fields.map((f) => `${f.field}:${f.old}->${f.new}`).join(',')}`.trim());
 
 beforeAll(async () => {
-  guest = await ensureTestGuest();
-  execFileSync('ip', ['netns', 'add', NS]);
-  execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  dir = await makeTestDir(`nv9p-${RUN}`);
-  const tar = await makeBusyboxRootfs(dir);
-  helper = await startHelper(dir, {
-    netns: NS,
-    extraArgs: ['--run-dir', join(dir, 'run'), '--allowed-root', dir, '--allowed-root', '/var/cache/nova-test-guest', '--oci-runtime', 'runc'],
-  });
-  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  await client.call('ociImage.import', { path: tar, name: IMAGE });
+  lab = await startProjectLab(`nv9p-${RUN}`, NS, IMAGE);
+  ({ dir, client, guest } = lab);
   await writeFile(join(dir, 'NovaFile.toml'), novaFile());
   for (const [kind, name] of [['container', DB], ['container', WEB], ['vm', VM]] as const) {
     const r = await nova('run', kind, name);
@@ -102,7 +79,9 @@ beforeAll(async () => {
   }
 }, 600_000);
 
-afterAll(() => removeProjectTestState(client, helper, dir, { vms: [VM], capsules, networks: [NET], netns: [NS] }), 120_000);
+afterAll(async () => {
+  await stopProjectLab(lab, NS, { vms: [VM], capsules, networks: [NET] });
+}, 120_000);
 
 describe('nova plan on a running project', () => {
   it('marks what nova run made as the project\'s own, and then plans no change (exit 0)', async () => {

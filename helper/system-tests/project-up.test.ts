@@ -11,15 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../src-main/core/helper-client.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { PsRow } from '../../src-main/core/project/project-ps.js';
 import type { ProjectPlan } from '../../src-shared/project.js';
-import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
-import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { novaIn, startProjectLab, stopProjectLab, type ProjectLab } from './fixtures/project-lab.js';
 import { waitFor } from './fixtures/wait-for.js';
-import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { CLI_BUNDLE } from './helper-harness.js';
 import { pidsMentioning } from './network-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
@@ -40,8 +39,8 @@ const PROBE = `${P}-probe`;
 const capsules = [DB, WEB, JOB, AFTER, SICK, WAITER, CLASH, PROBE];
 const vms = [VM, SLOW];
 const SUBNET = `10.97.${parseInt(RUN.slice(0, 2), 16) % 250}`;
+let lab: ProjectLab | null = null;
 let dir = '';
-let helper: RunningHelper | null = null;
 let client: HelperClient;
 let guest: TestGuest;
 /** Whether this helper runs health probes (health on capsules and VMs is non-null). */
@@ -62,22 +61,16 @@ function novaFile(o: { webMemory?: string; extra?: string } = {}): string {
     'project = "nv9u"\n',
     `[network.${NET}]\nsubnet = "${SUBNET}.1/24"\n`,
     capsuleTable(DB, `command = ["sleep", "600"]\nmemory = "64Mi"\nnetwork = "${NET}"\n[capsule.${DB}.health]\nexec = ["test", "-d", "/tmp"]\ninterval = "1s"\nretries = 1\n`),
-    capsuleTable(WEB, `command = ["sleep", "600"]\nmemory = "${o.webMemory ?? '64Mi'}"\nnetwork = "${NET}"\ndepends_on.${DB} = { condition = "${probes ? 'healthy' : 'started'}" }\n`),
+    capsuleTable(
+      WEB,
+      `command = ["sleep", "600"]\nmemory = "${o.webMemory ?? '64Mi'}"\nnetwork = "${NET}"\ndepends_on.${DB} = { condition = "${probes ? 'healthy' : 'started'}" }\n[capsule.${WEB}.health]\nexec = ["true"]\ninterval = "1s"\nretries = 1\n`,
+    ),
     vmTable(VM, `[vm.${VM}.health]\nserial = "${GUEST_READY_MARKER}"\ninterval = "1s"\nretries = 1\n`),
     o.extra ?? '',
   ].join('\n');
 }
 
-async function nova(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const r = await execa(process.execPath, [CLI_BUNDLE, '--socket', helper?.socketPath ?? '', '--no-autostart', ...args], {
-    cwd: dir,
-    reject: false,
-    timeout: 240_000,
-    stripFinalNewline: false,
-    env: { NO_COLOR: '1' },
-  });
-  return { status: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
+const nova = (...args: string[]) => novaIn(lab, ...args);
 
 async function withFile(text: string): Promise<void> {
   await writeFile(join(dir, 'NovaFile.toml'), text);
@@ -104,19 +97,8 @@ async function qemuOf(name: string): Promise<number[]> {
 }
 
 beforeAll(async () => {
-  guest = await ensureTestGuest();
-  execFileSync('ip', ['netns', 'add', NS]);
-  execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  dir = await makeTestDir(P);
-  const tar = await makeBusyboxRootfs(dir);
-  helper = await startHelper(dir, {
-    netns: NS,
-    extraArgs: ['--run-dir', join(dir, 'run'), '--allowed-root', dir, '--allowed-root', '/var/cache/nova-test-guest', '--oci-runtime', 'runc'],
-  });
-  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  await client.call('ociImage.import', { path: tar, name: IMAGE });
+  lab = await startProjectLab(P, NS, IMAGE);
+  ({ dir, client, guest } = lab);
   // Does this helper probe health? A capsule whose check passes at once tells within seconds.
   await client.call('capsule.create', { name: PROBE, image: IMAGE, command: ['sleep', '60'], health: { probe: { kind: 'exec', command: ['true'] }, intervalMs: 500, timeoutMs: 1000, retries: 1, startPeriodMs: 0 } });
   await client.call('capsule.start', { name: PROBE });
@@ -126,22 +108,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  try {
-    for (const name of vms) await client?.call('vm.delete', { name, force: true }).catch(() => undefined);
-    for (const name of capsules) await client?.call('capsule.delete', { name, force: true }).catch(() => undefined);
-    await client?.call('network.delete', { name: NET }).catch(() => undefined);
-  } finally {
-    client?.close();
-    await helper?.stop();
-    for (const pid of dir ? await pidsMentioning(dir) : []) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    if (dir) await removeHelperCapsuleState(dir, capsules, [NS]);
-  }
+  await stopProjectLab(lab, NS, { vms, capsules, networks: [NET] });
 }, 180_000);
 
 describe('nova up of a project', () => {
@@ -174,9 +141,12 @@ describe('nova up of a project', () => {
     const table = await nova('ps');
     expect(table.stdout).toMatch(/^KIND +NAME +STATE +HEALTH +ADDRESS\n/);
     if (!probes) return ctx.skip();
-    await waitFor(async () => (await client.call('vm.get', { name: VM })).health?.status === 'healthy', 60_000, 'the VM healthy');
-    const again = (JSON.parse((await nova('ps', '--json')).stdout) as { resources: PsRow[] }).resources;
-    expect(again.filter((r) => r.kind !== 'network').map((r) => r.health)).toEqual(['healthy', 'healthy', 'healthy']);
+    const guests = async () => (JSON.parse((await nova('ps', '--json')).stdout) as { resources: PsRow[] }).resources.filter((r) => r.kind !== 'network');
+    // The VM's check passes once the guest prints its ready line on the serial console.
+    await waitFor(async () => (await guests()).every((r) => r.health === 'healthy'), 60_000, 'every guest healthy in nova ps').catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(await guests())}`);
+    });
+    expect((await nova('ps')).stdout).toMatch(new RegExp(`capsule +${DB} +running +healthy +${SUBNET.replaceAll('.', '\\.')}`));
   });
 
   it("restarts only web when its memory changes, and up applies it", async () => {
@@ -253,7 +223,7 @@ describe('what nova up refuses or stops at', () => {
 
   it('cancels on Ctrl+C mid-way: the operation in flight is undone, what completed stays, exit 130', async () => {
     await withFile(novaFile({ webMemory: '96Mi', extra: vmTable(SLOW) }));
-    const cli = spawn(process.execPath, [CLI_BUNDLE, '--socket', helper!.socketPath, '--no-autostart', 'up', '--yes', SLOW], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const cli = spawn(process.execPath, [CLI_BUNDLE, '--socket', lab!.helper.socketPath, '--no-autostart', 'up', '--yes', SLOW], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));

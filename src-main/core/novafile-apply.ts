@@ -95,7 +95,6 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (vm.display !== undefined) spec.display = vm.display;
   const ci = cloudInitSpec(vm);
   if (ci) spec.cloudInit = ci;
-  if (vm.health) spec.health = vm.health;
   if (project !== undefined) spec.project = project;
   if (vm.health !== undefined) spec.health = vm.health;
   return spec;
@@ -175,7 +174,6 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
   if (c.memoryMiB !== undefined) spec.memoryBytes = c.memoryMiB * MEBIBYTE;
   if (c.pids !== undefined) spec.pids = c.pids;
   if (c.restart) spec.restart = c.restart;
-  if (c.health) spec.health = c.health;
   if (project !== undefined) spec.project = project;
   if (c.health !== undefined) spec.health = c.health;
   return { spec, image: c.image.text };

@@ -45,14 +45,15 @@ export interface CapsuleLayersOptions {
 }
 
 export class CapsuleLayers {
-  private overlayWorks: boolean | null = null;
+  /** One probe however many creates ask at once: concurrent probes would share its dir. */
+  private overlayWorks: Promise<boolean> | null = null;
 
   constructor(private readonly o: CapsuleLayersOptions) {}
 
   async rootfsMode(): Promise<RootfsMode> {
     if (this.o.forceRootfsMode) return this.o.forceRootfsMode;
-    this.overlayWorks ??= await this.probeOverlay();
-    return this.overlayWorks ? 'overlay' : 'copy';
+    this.overlayWorks ??= this.probeOverlay();
+    return (await this.overlayWorks) ? 'overlay' : 'copy';
   }
 
   /** Mounts a throwaway overlay in the state dir: the kernel and the filesystem decide. */

@@ -57,8 +57,3 @@ export function dependencyOrder(nodes: readonly GuestNode[]): string[] {
   }
   return order;
 }
-
-/** Reverse dependency order: dependents before what they depend on (for nova down). */
-export function teardownOrder(nodes: readonly GuestNode[]): string[] {
-  return dependencyOrder(nodes).reverse();
-}

@@ -3,7 +3,7 @@
 // with restart (stop, change, start), replace (delete, create) and delete. A guest that
 // is restarted or replaced is snapshotted first when its policy says `before_up`.
 import type { ResourceChange } from '../../../src-shared/project.js';
-import type { Capsule } from '../../../src-shared/capsule.js';
+import type { Capsule, CapsuleUpdateSpecIn } from '../../../src-shared/capsule.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import { isNovaError } from '../../../src-shared/errors.js';
 import { vmUpdateSpec } from '../novafile-apply.js';
@@ -72,7 +72,7 @@ export async function applyVmChange(change: ResourceChange, d: DesiredVm | null,
       }
       const patch = vmUpdateSpec(need(d).config, have.definition);
       const stopped = change.class === 'restart' || !STOPPING.includes(have.state);
-      if (patch && stopped) {
+      if (patch && (stopped || healthOnly(change))) {
         say(`updating ${change.fields.filter((f) => f.field !== 'state').map((f) => f.field).join(', ') || 'settings'}`);
         await h.call('vm.update', patch);
       }
@@ -118,13 +118,24 @@ export async function applyCapsuleChange(change: ResourceChange, d: DesiredCapsu
     say('starting');
     await h.operation('capsule.start', { name }, subject);
   };
-  // This helper has no capsule.update: a capsule's settings change by recreating it (its
-  // writable layer starts again from the image; volumes are kept).
   const recreate = async () => {
-    say('deleting to recreate with the new settings');
+    say('deleting to recreate');
     await h.operation('capsule.delete', { name, force: true }, subject);
     ctx.throwIfCancelled();
     await create();
+  };
+  // Settings change on a stopped capsule (capsule.update) and apply at its next start.
+  const update = async () => {
+    if (running) {
+      say('stopping');
+      await h.operation('capsule.stop', { name }, subject);
+      ctx.throwIfCancelled();
+    }
+    say(`updating ${change.fields.filter((f) => f.field !== 'state').map((f) => f.field).join(', ')}`);
+    await h.call('capsule.update', capsuleUpdateSpec(need(d)));
+    ctx.throwIfCancelled();
+    say('starting');
+    await h.operation('capsule.start', { name }, subject);
   };
   switch (change.class) {
     case 'create':
@@ -141,7 +152,12 @@ export async function applyCapsuleChange(change: ResourceChange, d: DesiredCapsu
       if (!have) return create();
       const settings = change.fields.some((f) => f.field !== 'state');
       if (change.class === 'restart') await snapshotFirst();
-      if (settings) return recreate();
+      if (settings && running && healthOnly(change)) {
+        say('updating its health check');
+        await h.call('capsule.update', capsuleUpdateSpec(need(d)));
+        return;
+      }
+      if (settings) return update();
       if (have.state === 'paused') {
         say('resuming');
         await h.call('capsule.resume', { name });
@@ -152,6 +168,32 @@ export async function applyCapsuleChange(change: ResourceChange, d: DesiredCapsu
       return;
     }
   }
+}
+
+/** The file's settings as a capsule.update: what the file leaves out is cleared, as a create would leave it. */
+export function capsuleUpdateSpec(d: DesiredCapsule): CapsuleUpdateSpecIn {
+  const s = d.spec;
+  return {
+    name: s.name,
+    command: s.command ?? null,
+    env: s.env,
+    workdir: s.workdir ?? null,
+    user: s.user ?? null,
+    volumes: s.volumes,
+    cpus: s.cpus ?? null,
+    memoryBytes: s.memoryBytes ?? null,
+    pids: s.pids ?? null,
+    restart: s.restart,
+    network: s.network ?? null,
+    ports: s.ports,
+    health: s.health ?? null,
+  };
+}
+
+/** Only the health check changed: the helper swaps a running guest's monitor, nothing stops. */
+function healthOnly(change: ResourceChange): boolean {
+  const fields = change.fields.filter((f) => f.field !== 'state');
+  return fields.length > 0 && fields.every((f) => f.field === 'health');
 }
 
 function need<T>(d: T | null): T {

@@ -54,6 +54,10 @@ class FakeHelper implements ProjectHelper {
 
   call = (async (method: string, params: { name?: string }) => {
     if (method === 'ociImage.inspect') return {};
+    if (method === 'capsule.update') {
+      this.log.push(`capsule.update ${params.name ?? ''}`);
+      return {};
+    }
     if (method === 'capsule.get') {
       const name = params.name ?? '';
       const n = (this.gets.get(name) ?? 0) + 1;
@@ -135,6 +139,31 @@ describe('applyPlan', () => {
     const out = await applyPlan(plan, d, EMPTY, h, opts({ partial: true }));
     expect(h.log).not.toContain('capsule.create lone');
     expect(out.notApplied).toEqual([{ kind: 'capsule', name: 'lone', reason: 'blocked: no image (capsule.lone.capsule); to fix: pull it' }]);
+  });
+
+  it('swaps only the health check of a running capsule, stopping nothing', async () => {
+    const d = desired();
+    const plan: ProjectPlan = {
+      ...planProject(d, EMPTY),
+      changes: [{ kind: 'capsule', name: 'lone', class: 'update', fields: [{ field: 'health', old: null, new: 'exec true every 1s', class: 'update', drift: false }] }],
+    };
+    const lone = { name: 'lone', state: 'running' } as ActualState['capsules'][number];
+    const h = new FakeHelper();
+    const out = await applyPlan(plan, d, { ...EMPTY, capsules: [lone] }, h, opts({ services: ['lone'] }));
+    expect(out.applied).toEqual([{ kind: 'capsule', name: 'lone', class: 'update' }]);
+    expect(h.log).toEqual(['capsule.update lone']);
+  });
+
+  it('snapshots a guest before restarting it when [snapshots] before_up is set', async () => {
+    const d = desired(FILE.replace('project = "lab"\n', 'project = "lab"\n\n[snapshots]\nbefore_up = true\n'));
+    const plan: ProjectPlan = {
+      ...planProject(d, EMPTY),
+      changes: [{ kind: 'capsule', name: 'lone', class: 'restart', fields: [{ field: 'memory', old: '64 MiB', new: '96 MiB', class: 'restart', drift: false }] }],
+    };
+    const lone = { name: 'lone', state: 'running' } as ActualState['capsules'][number];
+    const h = new FakeHelper();
+    await applyPlan(plan, d, { ...EMPTY, capsules: [lone] }, h, opts({ services: ['lone'] }));
+    expect(h.log).toEqual(['capsule.snapshotCreate lone', 'capsule.stop lone', 'capsule.update lone', 'capsule.start lone']);
   });
 
   it('starts nothing new once cancelled, and says so', async () => {

@@ -17,6 +17,7 @@ import { waitForCondition } from './dependency-wait.js';
 import { applyCapsuleChange, applyVmChange, type StepContext } from './guest-steps.js';
 import { applyNetworkChange } from './network-steps.js';
 import type { ProjectHelper } from './project-helper.js';
+import { Gate } from './concurrency-gate.js';
 
 export interface ApplyOptions {
   /** `nova up SERVICE...`: only these guests and what they depend on (and nothing is deleted). */
@@ -240,23 +241,3 @@ function find<T>(list: readonly T[], nameOf: (t: T) => string, name: string): T 
 
 const DONE: Record<ChangeClass, string> = { create: 'created', update: 'updated', restart: 'updated and restarted', replace: 'replaced', delete: 'deleted' };
 const done = (cls: ChangeClass) => DONE[cls];
-
-/** At most `limit` guests applied at once (each holds helper locks and spawns engines). */
-class Gate {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    // A released slot passes straight to the next in line, so none is admitted twice.
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    else this.active++;
-    try {
-      return await work();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}

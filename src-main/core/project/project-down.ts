@@ -1,13 +1,14 @@
 // `nova down`: the project's resources (those the helper marks as its own, declared in the
-// file or not) stopped in reverse dependency order, then its networks deleted. Guests
-// are kept stopped, with their disks, writable layers and snapshots, unless `volumes`:
-// vm.delete with keepDisks leaves a folder that blocks creating the VM again, and
-// capsule.delete has no way to keep the layer, so deleting would lose the data. A network
-// that something outside the project uses is kept, with the reason.
+// file or not) stopped in reverse dependency order (independent ones side by side), then
+// its networks deleted. Guests are kept stopped, with their disks, writable layers and
+// snapshots, unless `volumes`: vm.delete with keepDisks leaves a folder that blocks
+// creating the VM again, and capsule.delete has no way to keep the layer, so deleting
+// would lose the data. A network that something outside the project uses is kept.
 import { isNovaError, toErrorShape } from '../../../src-shared/errors.js';
 import type { Network } from '../../../src-shared/network.js';
 import { ownerOf, type ActualState } from './actual-state.js';
-import { teardownOrder, type GuestKind, type GuestNode } from './apply-order.js';
+import type { GuestKind, GuestNode } from './apply-order.js';
+import { Gate } from './concurrency-gate.js';
 import type { Ref } from './project-apply.js';
 import type { ProjectHelper } from './project-helper.js';
 
@@ -19,6 +20,8 @@ export interface DownOptions {
   signal: AbortSignal;
   onLine: (subject: string, line: string) => void;
   stopTimeoutSec?: number;
+  /** Guests stopped side by side at most. */
+  parallel?: number;
 }
 
 export interface DownOutcome {
@@ -35,17 +38,13 @@ export async function downProject(actual: ActualState, h: ProjectHelper, opts: D
   const vms = mine('vm', actual.vms);
   const capsules = mine('capsule', actual.capsules);
   const guests: { kind: GuestKind; name: string }[] = [...vms.map((v) => ({ kind: 'vm' as const, name: v.definition.name })), ...capsules.map((c) => ({ kind: 'capsule' as const, name: c.name }))];
-  const rank = new Map(teardownOrder(opts.declared).map((name, i) => [name, i]));
-  // Guests the file no longer declares go first: nothing declared depends on them.
-  guests.sort((a, b) => (rank.get(a.name) ?? -1) - (rank.get(b.name) ?? -1));
   const stopSec = opts.stopTimeoutSec ?? 10;
-
-  for (const g of guests) {
+  const takeDown = async (g: { kind: GuestKind; name: string }): Promise<void> => {
     const ref: Ref = g;
     const subject = `${g.kind} ${g.name}`;
     if (opts.signal.aborted) {
       out.cancelled = true;
-      break;
+      return;
     }
     try {
       if (opts.volumes) {
@@ -53,7 +52,7 @@ export async function downProject(actual: ActualState, h: ProjectHelper, opts: D
         if (g.kind === 'vm') await h.operation('vm.delete', { name: g.name, force: true }, subject);
         else await h.operation('capsule.delete', { name: g.name, force: true }, subject);
         out.removed.push(ref);
-        continue;
+        return;
       }
       if (isUp(g, actual)) {
         opts.onLine(subject, 'stopping');
@@ -66,7 +65,24 @@ export async function downProject(actual: ActualState, h: ProjectHelper, opts: D
       if (isNovaError(err, 'cancelled')) out.cancelled = true;
       else out.failed.push({ ...ref, message: toErrorShape(err).message });
     }
-  }
+  };
+  // Each guest goes once every declared guest that depends on it has gone; others side by side.
+  const byName = new Map(guests.map((g) => [g.name, g]));
+  const dependents = new Map<string, string[]>();
+  for (const n of opts.declared) for (const d of n.dependsOn) dependents.set(d.name, [...(dependents.get(d.name) ?? []), n.name]);
+  const gate = new Gate(opts.parallel ?? 4);
+  const tasks = new Map<string, Promise<void>>();
+  const down = (g: { kind: GuestKind; name: string }): Promise<void> => {
+    const known = tasks.get(g.name);
+    if (known) return known;
+    const task = (async () => {
+      await Promise.all((dependents.get(g.name) ?? []).flatMap((n) => (byName.has(n) ? [down(byName.get(n)!)] : [])));
+      await gate.run(() => takeDown(g));
+    })();
+    tasks.set(g.name, task);
+    return task;
+  };
+  await Promise.all(guests.map(down));
 
   for (const net of mine('network', actual.networks)) {
     const ref: Ref = { kind: 'network', name: net.name };
