@@ -19,9 +19,10 @@ let createStarted: Promise<void>;
 
 const helper = {
   call: (method: string, _params: unknown, opts: { signal?: AbortSignal } = {}): Promise<never> => {
-    if (method === 'network.list') return Promise.resolve({ networks: [] } as never);
-    if (method === 'vm.list') return Promise.resolve([] as never);
-    if (method === 'capsule.list') return Promise.resolve({ capsules: [] } as never);
+    if (method === 'network.list') return Promise.resolve({ networks: [], broken: [] } as never);
+    if (method === 'vm.list') return Promise.resolve({ vms: [], broken: [] } as never);
+    if (method === 'capsule.list') return Promise.resolve({ capsules: [], broken: [] } as never);
+    if (method.endsWith('.snapshotPolicyGet')) return Promise.resolve(null as never);
     if (method === 'network.leases') return Promise.resolve({ leases: [] } as never);
     started();
     // Held until cancelled, as a helper operation is until operation.cancel.

@@ -14,6 +14,7 @@ import { validateNovaFile } from './novafile/novafile-parser.js';
 import { readActualState } from './project/actual-state.js';
 import { guestNodes } from './project/apply-order.js';
 import { applyPlan } from './project/project-apply.js';
+import { applySnapshotPolicies } from './project/snapshot-policies.js';
 import { downProject } from './project/project-down.js';
 import type { ProjectHelper } from './project/project-helper.js';
 import { loadDesiredState, planNovaFile } from './project/project-planner.js';
@@ -55,8 +56,16 @@ export class ProjectService {
     const file = await this.checkedFile(path);
     return this.exclusive(file, 'up', async (signal, h, onLine) => {
       const planned = await planNovaFile(file, this.helper);
-      if (!planHasChanges(planned.plan)) return { plan: planned.plan, outcome: null };
-      const outcome = await applyPlan(planned.plan, planned.desired, planned.actual, h, { signal, onLine });
+      if (!planHasChanges(planned.plan)) {
+        // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.
+        for (const line of await applySnapshotPolicies(this.helper, planned.desired)) onLine('snapshots', line);
+        return { plan: planned.plan, outcome: null };
+      }
+      const outcome = await applyPlan(planned.plan, planned.desired, planned.actual, h, {
+        signal,
+        onLine,
+        applySnapshotPolicies: (skip) => applySnapshotPolicies(this.helper, planned.desired, skip),
+      });
       return { plan: planned.plan, outcome };
     });
   }

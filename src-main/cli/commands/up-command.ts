@@ -8,6 +8,7 @@ import { planHasChanges } from '../../../src-shared/project.js';
 import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js';
 import { formatPlan } from '../../core/project/plan-format.js';
 import { applyPlan, type ApplyOutcome } from '../../core/project/project-apply.js';
+import { applySnapshotPolicies } from '../../core/project/snapshot-policies.js';
 import { findNovaFile } from '../../core/project/project-discovery.js';
 import { planNovaFile } from '../../core/project/project-planner.js';
 import type { HelperClient } from '../../core/helper-client.js';
@@ -51,6 +52,8 @@ async function up(ctx: CliContext, h: HelperClient, file: string, services: stri
   const { plan } = planned;
   if (!json) ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
   if (!planHasChanges(plan)) {
+    // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.
+    for (const line of await applySnapshotPolicies(h, planned.desired)) if (!json) ctx.io.stdout(`snapshots: ${line}\n`);
     if (json) ctx.io.stdout(JSON.stringify({ plan, outcome: null }, null, 2) + '\n');
     return;
   }
@@ -69,6 +72,7 @@ async function up(ctx: CliContext, h: HelperClient, file: string, services: stri
       onLine: (subject, line) => {
         if (!json) ctx.io.stdout(`${subject}: ${line}\n`);
       },
+      applySnapshotPolicies: (skip) => applySnapshotPolicies(h, planned.desired, skip),
     });
   } finally {
     hub.close();

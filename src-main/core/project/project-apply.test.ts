@@ -115,6 +115,22 @@ describe('applyPlan', () => {
     expect(h.started.has('lone')).toBe(true);
   });
 
+  it('hands snapshot policies over once guests are applied, skipping failed and held-back ones', async () => {
+    const d = desired();
+    const h = new FakeHelper({ failStart: 'db' });
+    let skipped: string[] = [];
+    const lines: string[] = [];
+    await applyPlan(planProject(d, EMPTY), d, EMPTY, h, opts({
+      applySnapshotPolicies: (skip) => {
+        skipped = [...skip].sort();
+        return Promise.resolve(['capsule lone: snapshot policy set']);
+      },
+      onLine: (subject, line) => lines.push(`${subject}: ${line}`),
+    }));
+    expect(skipped).toEqual(['capsule db', 'capsule web', 'capsule worker']);
+    expect(lines).toContain('snapshots: capsule lone: snapshot policy set');
+  });
+
   it('names the timeout of a health check that never passes', async () => {
     const d = desired(FILE.replace('interval = "1s"', 'interval = "1s"\ntimeout = "1s"\nstart_period = "0s"').replace('retries = 1', 'retries = 1'));
     const h = new FakeHelper({ never: 'db' });

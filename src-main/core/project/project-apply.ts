@@ -8,7 +8,6 @@ import type { Capsule } from '../../../src-shared/capsule.js';
 import { NovaError, isNovaError, toErrorShape } from '../../../src-shared/errors.js';
 import type { Network } from '../../../src-shared/network.js';
 import type { ChangeClass, ProjectPlan, ProjectResourceKind, ResourceChange } from '../../../src-shared/project.js';
-import type { SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { ActualState } from './actual-state.js';
 import { guestNodes, selectGuests, type GuestKind, type GuestNode } from './apply-order.js';
@@ -30,10 +29,11 @@ export interface ApplyOptions {
   /** A line about one resource ("capsule db", "created"). */
   onLine: (subject: string, line: string) => void;
   /**
-   * Where a guest's snapshot policy ([snapshots] merged with its own) takes effect, once the
-   * guest has been created or changed and is up. Nothing by default.
+   * Hands the guests their snapshot policies ([snapshots] merged with their own) once the
+   * guests are applied, skipping those named in `skip` ("capsule db": failed, not applied,
+   * or not chosen); returns a line per policy set or removed. Nothing by default.
    */
-  applySnapshotPolicy?: (guest: { kind: GuestKind; name: string }, policy: SnapshotPolicy | undefined) => Promise<void>;
+  applySnapshotPolicies?: (skip: ReadonlySet<string>) => Promise<string[]>;
   stopTimeoutSec?: number;
   waitPollMs?: number;
   /** Bound on a `completed` wait, and on `healthy` without a check. */
@@ -169,7 +169,6 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
         await applyGuest(node, change, ctx(subject));
         out.applied.push({ ...ref, class: change.class });
         opts.onLine(subject, done(change.class));
-        await opts.applySnapshotPolicy?.({ kind: node.kind, name: node.name }, policyOf(desired, node));
         return 'ok';
       } catch (err) {
         fail(ref, err);
@@ -188,6 +187,16 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
       ? applyVmChange(change, desired.vms.find((v) => v.config.name === node.name) ?? null, find<VmInfo>(actual.vms, (v) => v.definition.name, node.name), c)
       : applyCapsuleChange(change, desired.capsules.find((x) => x.config.name === node.name) ?? null, find<Capsule>(actual.capsules, (x) => x.name, node.name), c);
   await Promise.all(nodes.filter((n) => chosen.has(n.name)).map(run));
+  if (opts.applySnapshotPolicies && !opts.signal.aborted) {
+    const skip = new Set([...out.failed, ...out.notApplied].map((r) => `${r.kind} ${r.name}`));
+    for (const n of nodes) if (!chosen.has(n.name)) skip.add(`${n.kind} ${n.name}`);
+    try {
+      for (const line of await opts.applySnapshotPolicies(skip)) opts.onLine('snapshots', line);
+    } catch (err) {
+      // The guests themselves are up: a policy the helper refused is said, not fatal.
+      opts.onLine('snapshots', `policies not applied: ${toErrorShape(err).message}`);
+    }
+  }
 
   // What the file no longer declares: guests, then the networks they sat on.
   if (services.length > 0) return out;
@@ -229,10 +238,6 @@ function heldBack(plan: ProjectPlan, partial: boolean): Map<string, string> {
 
 function healthOf(desired: DesiredState, node: GuestNode) {
   return node.kind === 'vm' ? desired.vms.find((v) => v.config.name === node.name)?.config.health : desired.capsules.find((c) => c.config.name === node.name)?.config.health;
-}
-
-function policyOf(desired: DesiredState, node: GuestNode): SnapshotPolicy | undefined {
-  return node.kind === 'vm' ? desired.vms.find((v) => v.config.name === node.name)?.config.snapshots : desired.capsules.find((c) => c.config.name === node.name)?.config.snapshots;
 }
 
 function find<T>(list: readonly T[], nameOf: (t: T) => string, name: string): T | null {

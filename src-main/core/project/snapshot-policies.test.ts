@@ -58,4 +58,10 @@ describe('applySnapshotPolicies', () => {
     expect(dropped.sets).toEqual([['capsule.snapshotPolicySet', { name: 'web', policy: null }]]);
     expect(sets).toHaveLength(1);
   });
+
+  it('skips the guests it is told to (failed or not applied by nova up)', async () => {
+    const { helper, sets } = fakeHelper({});
+    expect(await applySnapshotPolicies(helper, desired(), new Set(['vm db']))).toEqual(['capsule web: snapshot policy set']);
+    expect(sets.map(([m]) => m)).toEqual(['capsule.snapshotPolicySet']);
+  });
 });

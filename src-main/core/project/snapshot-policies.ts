@@ -20,13 +20,14 @@ function canonical(spec: SnapshotPolicySpec): string {
 }
 
 /** One line per guest whose policy was set or removed ("vm db: snapshot policy set"). */
-export async function applySnapshotPolicies(helper: PolicyClient, desired: Pick<DesiredState, 'vms' | 'capsules'>): Promise<string[]> {
+export async function applySnapshotPolicies(helper: PolicyClient, desired: Pick<DesiredState, 'vms' | 'capsules'>, skip: ReadonlySet<string> = new Set()): Promise<string[]> {
   const guests: Guest[] = [
     ...desired.vms.map((v) => ({ kind: 'vm' as const, name: v.config.name, policy: v.config.snapshots })),
     ...desired.capsules.map((c) => ({ kind: 'capsule' as const, name: c.config.name, policy: c.config.snapshots })),
   ];
   const actions: string[] = [];
   for (const g of guests) {
+    if (skip.has(`${g.kind} ${g.name}`)) continue;
     const have = await (g.kind === 'vm' ? helper.call('vm.snapshotPolicyGet', { name: g.name }) : helper.call('capsule.snapshotPolicyGet', { name: g.name }));
     const want = g.policy ? snapshotPolicySpec(g.policy) : null;
     if (want === null && have === null) continue;
