@@ -172,6 +172,18 @@ describe('nova up of a project', () => {
     expect((await client.call('capsule.get', { name: DB })).state).toBe('running');
     expect(summary(await planOf())).toEqual([]);
   });
+
+  it('repairs the network whose bridge was removed by hand, its guests still on it', async () => {
+    execFileSync('ip', ['-n', NS, 'link', 'del', NET]);
+    const p = await planOf();
+    expect(p.changes.map((c) => `${c.class} ${c.kind} ${c.name} ${c.fields.map((f) => f.field).join(',')}`)).toEqual([`update network ${NET} status`]);
+    const up = await nova('up', '--yes');
+    expect(up.status).toBe(0);
+    expect(up.stdout).toMatch(/repairing/);
+    expect(execFileSync('ip', ['-n', NS, '-o', 'link', 'show', 'master', NET]).toString()).toContain('@');
+    expect(summary(await planOf())).toEqual([]);
+    expect((await client.call('capsule.get', { name: WEB })).health?.status).toBe('healthy');
+  });
 });
 
 describe('what nova up refuses or stops at', () => {

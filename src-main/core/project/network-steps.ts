@@ -35,7 +35,7 @@ export async function applyNetworkChange(change: ResourceChange, d: DesiredNetwo
     case 'restart':
     case 'update':
       if (!have || !d) return create();
-      if (change.fields.some((f) => f.field === 'status')) await repair(have, d, ctx);
+      if (change.fields.some((f) => f.field === 'status')) await repair(have, ctx);
       if (change.fields.some((f) => f.field === 'peers')) {
         say('replacing its peers');
         await h.call('network.setPeers', { name, peers: d.spec.peers });
@@ -45,23 +45,13 @@ export async function applyNetworkChange(change: ResourceChange, d: DesiredNetwo
   }
 }
 
-/**
- * A network whose bridge, rules or dnsmasq went missing. This helper has no repair method:
- * one with nothing attached is recreated as the file declares it; one with
- * guests on it would lose them, so the user is told how to restore it instead.
- */
-async function repair(have: Network, d: DesiredNetwork, ctx: StepContext): Promise<void> {
+/** A network whose bridge, rules or dnsmasq went missing: the helper puts back its kernel side, guests and all. */
+async function repair(have: Network, ctx: StepContext): Promise<void> {
   const name = have.name;
-  if (have.attachments.length > 0) {
-    const on = have.attachments.map((a) => a.resource).join(', ');
-    throw new NovaError(
-      'failed_precondition',
-      `network ${name} is ${have.status.state} (${have.status.reasons.join('; ')}) with ${on} on it; restart the Nova helper (its recovery restores the bridge, rules and dnsmasq), then run nova up again`,
-    );
-  }
-  ctx.say(`restoring (${have.status.reasons.join('; ')})`);
-  await ctx.h.operation('network.delete', { name }, `network ${name}`);
-  await ctx.h.operation('network.create', d.input, `network ${name}`);
+  ctx.say(`repairing (${have.status.reasons.join('; ')})`);
+  const report = await ctx.h.call('network.repair', { name });
+  const problems = report.problems.filter((p) => p.network === name).map((p) => p.message);
+  if (problems.length > 0) throw new NovaError('failed_precondition', `network ${name} could not be repaired: ${problems.join('; ')}`);
 }
 
 async function syncForwards(have: Network, d: DesiredNetwork, ctx: StepContext): Promise<void> {

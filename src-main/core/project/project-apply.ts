@@ -10,7 +10,7 @@ import type { Network } from '../../../src-shared/network.js';
 import type { ChangeClass, ProjectPlan, ProjectResourceKind, ResourceChange } from '../../../src-shared/project.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { ActualState } from './actual-state.js';
-import { guestNodes, selectGuests, type GuestKind, type GuestNode } from './apply-order.js';
+import { guestNodes, selectGuests, type GuestNode } from './apply-order.js';
 import type { DesiredState } from './desired-state.js';
 import { waitForCondition } from './dependency-wait.js';
 import { applyCapsuleChange, applyVmChange, type StepContext } from './guest-steps.js';
