@@ -1,0 +1,33 @@
+// Who holds a device's nodes open: one pass over /proc/*/fd per inventory, matched
+// against the /dev/dri nodes the device's drm/ folder names (VFIO.md 2.6). An unbind
+// with users blocks or freezes the host, so the preflight refuses on any.
+import type { DeviceUser } from '../../../src-shared/device.js';
+import { listHostDir, listPids } from '../host-check/host-fs.js';
+import type { HostRoots } from '../host-check/host-probe-env.js';
+import { readAttr, readLinkTarget } from './sysfs-read.js';
+
+/** Open /dev/* nodes by path -> the processes holding them. */
+export type NodeUsers = Map<string, DeviceUser[]>;
+
+/** Only /dev nodes of interest are kept: `wanted` says which (e.g. /dev/dri/*). */
+export async function scanNodeUsers(roots: HostRoots, wanted: (node: string) => boolean): Promise<NodeUsers> {
+  const users: NodeUsers = new Map();
+  for (const pid of await listPids(roots)) {
+    const fds = await listHostDir(roots, `/proc/${pid}/fd`);
+    if (!fds) continue;
+    let name: string | null = null;
+    const seen = new Set<string>();
+    for (const fd of fds) {
+      const target = await readLinkTarget(roots, `/proc/${pid}/fd/${fd}`);
+      if (target === null || !wanted(target) || seen.has(target)) continue;
+      seen.add(target);
+      name ??= (await readAttr(roots, `/proc/${pid}/comm`)) ?? `pid ${pid}`;
+      const list = users.get(target) ?? [];
+      list.push({ pid, name, node: target });
+      users.set(target, list);
+    }
+  }
+  return users;
+}
+
+export const isDriNode = (node: string): boolean => /^\/dev\/dri\/(card|renderD)\d+$/.test(node);
