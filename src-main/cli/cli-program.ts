@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } from '../../src-shared/index.js';
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerCapsuleCommand } from './commands/capsule-command.js';
+import { registerDeviceCommand } from './commands/device-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerCapsuleCommand(program, ctx);
   registerOpCommand(program, ctx);
   registerStatsCommand(program, ctx);
+  registerDeviceCommand(program, ctx);
   registerWebCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.
