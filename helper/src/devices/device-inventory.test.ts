@@ -55,6 +55,7 @@ describe('inventory', () => {
       [GPU_AUDIO, 'snd_hda_intel', false],
     ]);
     expect(inv.pci.find((d) => d.address === ROOT_PORT)!.readiness).toBe('bridge');
+    expect(inv.pci.find((d) => d.address === ROOT_PORT)).not.toHaveProperty('hasRom');
     expect(inv.pci.find((d) => d.address === GPU_AUDIO)!).toMatchObject({ className: 'Audio device', bootVga: null });
   });
 

@@ -84,11 +84,11 @@ export class DeviceInventoryService {
     const facts = (await Promise.all(addresses.map((a) => readPciFacts(roots, a, pciNames, users)))).filter((f): f is PciFacts => f !== null);
     const groups = await this.readGroups(facts);
     const pci = facts.map((f): PciDevice => {
-      const { bridge, hasRom, ...shown } = f;
       const groupMembers = f.iommuGroup === null ? [] : (groups.get(f.iommuGroup) ?? []);
       const verdict = worstVerdict(deviceItems(f, groupMembers, facts, iommu).map((i) => i.verdict));
-      void hasRom;
-      return { ...shown, groupMembers, readiness: bridge ? 'bridge' : verdict === 'pass' ? 'ready' : verdict === 'warn' ? 'warn' : 'blocked' };
+      // Host bridges (0x0600) are no ports, but nobody passes them either: the list says bridge.
+      const readiness = f.bridge || f.classCode.startsWith('06') ? 'bridge' : verdict === 'pass' ? 'ready' : verdict === 'warn' ? 'warn' : 'blocked';
+      return { ...shownOf(f), groupMembers, readiness };
     });
     const inventory: DeviceInventory = {
       generatedAt: (this.deps.now?.() ?? new Date()).toISOString(),
@@ -119,4 +119,12 @@ export class DeviceInventoryService {
     }
     return groups;
   }
+}
+
+/** The facts the contract shows: the inventory's own flags stay inside. */
+function shownOf(f: PciFacts): Omit<PciDevice, 'groupMembers' | 'readiness'> {
+  const shown: Partial<PciFacts> = { ...f };
+  delete shown.bridge;
+  delete shown.hasRom;
+  return shown as Omit<PciDevice, 'groupMembers' | 'readiness'>;
 }
