@@ -1,7 +1,7 @@
 // The device inventory and preflight on this very machine, through the real helper and
 // CLI: the PCI addresses, classes and drivers `lspci` reports, USB as sysfs has it,
 // and, without an IOMMU here, groups that are null and a preflight that says so.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceInventory, DevicePreflight } from '../../src-shared/device.js';
@@ -12,16 +12,12 @@ const hasLspci = existsSync('/usr/bin/lspci');
 let dir = '';
 let helper: RunningHelper;
 
+/** The CLI against our helper; execFile's buffers drain while it runs, its timeout bounds it. */
 function nova(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = [CLI_BUNDLE, '--socket', helper.socketPath, '--no-autostart', ...args];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, '--socket', helper.socketPath, '--no-autostart', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
+    execFile(process.execPath, argv, { timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
       resolve({ code, stdout, stderr });
     });
   });
