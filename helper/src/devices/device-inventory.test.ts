@@ -183,6 +183,22 @@ describe('preflight', () => {
     expect(pre.verdict).toBe('warn');
   });
 
+  it('warns when only a bus reset exists and the bus has other devices; passes it on a bus of its own', async () => {
+    fs = hostGpu(gpuWithAudio(readyHost(), { reset: ['bus'] }));
+    expect(itemOf(await service(fs).check(GPU), 'reset')).toMatchObject({ verdict: 'pass', summary: 'Resettable (bus)' });
+    fs.pci({ address: '0000:01:01.0', parent: ROOT_PORT, vendor: 0x8086, device: 0x15f3, classCode: 0x020000, driver: 'igc', group: 9 });
+    const reset = itemOf(await service(fs).check(GPU), 'reset');
+    expect(reset).toMatchObject({ verdict: 'warn', summary: 'Only a bus reset, and the bus has other devices: it resets them too' });
+    expect(reset.evidence).toContain('other devices on bus 0000:01: 0000:01:01.0');
+  });
+
+  it('warns that a 3D controller is usually a laptop GPU without outputs', async () => {
+    fs = hostGpu(readyHost().pci({ address: '0000:01:00.0', vendor: 0x10de, device: 0x1b80, classCode: 0x030200, driver: 'nouveau', group: 1 }));
+    const pre = await service(fs).check(GPU);
+    expect(itemOf(pre, 'kind')).toMatchObject({ verdict: 'warn', label: 'Kind of device', evidence: ['0000:01:00.0/class: 0x030200 (3D controller)'] });
+    expect(itemOf(pre, 'boot-vga').summary).toBe('Not a VGA device: cannot be the console GPU');
+  });
+
   it('blocks without vfio-pci, and without interrupt remapping', async () => {
     fs = hostGpu(gpuWithAudio(new FakeSysfs().withIommu('dmar0', false)));
     const pre = await service(fs).check(GPU);
