@@ -7,7 +7,7 @@ import { worstVerdict } from '../../../src-shared/device.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import { listHostDir } from '../host-check/host-fs.js';
 import { type HostRoots, hostPath } from '../host-check/host-probe-env.js';
-import { isDriNode, scanNodeUsers } from './device-users.js';
+import { scanNodeUsers } from './device-users.js';
 import { lazyIdNames } from './id-names.js';
 import { readIommuState, type IommuState } from './iommu-state.js';
 import { PCI_DEVICES, readPciFacts, type PciFacts } from './pci-reader.js';
@@ -74,14 +74,15 @@ export class DeviceInventoryService {
 
   private async read(): Promise<Snapshot> {
     const { roots } = this.deps;
-    const [pciNames, usbNames, users, iommu] = await Promise.all([
-      this.pciNames(),
-      this.usbNames(),
-      scanNodeUsers(roots, isDriNode),
-      readIommuState(roots),
-    ]);
+    const [pciNames, usbNames, iommu] = await Promise.all([this.pciNames(), this.usbNames(), readIommuState(roots)]);
     const addresses = ((await listHostDir(roots, PCI_DEVICES)) ?? []).filter((a) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(a));
-    const facts = (await Promise.all(addresses.map((a) => readPciFacts(roots, a, pciNames, users)))).filter((f): f is PciFacts => f !== null);
+    const facts = (await Promise.all(addresses.map((a) => readPciFacts(roots, a, pciNames)))).filter((f): f is PciFacts => f !== null);
+    // Walking every process's fds is the slow part: only when some device has nodes to hold.
+    const nodes = new Set(facts.flatMap((f) => f.drmNodes));
+    if (nodes.size > 0) {
+      const users = await scanNodeUsers(roots, (node) => nodes.has(node));
+      for (const f of facts) f.users = f.drmNodes.flatMap((n) => users.get(n) ?? []).sort((a, b) => a.pid - b.pid || a.node.localeCompare(b.node));
+    }
     const groups = await this.readGroups(facts);
     const pci = facts.map((f): PciDevice => {
       const groupMembers = f.iommuGroup === null ? [] : (groups.get(f.iommuGroup) ?? []);

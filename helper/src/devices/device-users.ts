@@ -15,12 +15,11 @@ export async function scanNodeUsers(roots: HostRoots, wanted: (node: string) => 
   for (const pid of await listPids(roots)) {
     const fds = await listHostDir(roots, `/proc/${pid}/fd`);
     if (!fds) continue;
+    // One process's links at once: a desktop has hundreds of processes with dozens of fds each.
+    const targets = await Promise.all(fds.map((fd) => readLinkTarget(roots, `/proc/${pid}/fd/${fd}`)));
     let name: string | null = null;
-    const seen = new Set<string>();
-    for (const fd of fds) {
-      const target = await readLinkTarget(roots, `/proc/${pid}/fd/${fd}`);
-      if (target === null || !wanted(target) || seen.has(target)) continue;
-      seen.add(target);
+    for (const target of new Set(targets)) {
+      if (target === null || !wanted(target)) continue;
       name ??= (await readAttr(roots, `/proc/${pid}/comm`)) ?? `pid ${pid}`;
       const list = users.get(target) ?? [];
       list.push({ pid, name, node: target });
@@ -29,5 +28,3 @@ export async function scanNodeUsers(roots: HostRoots, wanted: (node: string) => 
   }
   return users;
 }
-
-export const isDriNode = (node: string): boolean => /^\/dev\/dri\/(card|renderD)\d+$/.test(node);

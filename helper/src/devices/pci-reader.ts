@@ -4,7 +4,6 @@
 import type { PciDevice } from '../../../src-shared/device.js';
 import { hostPathExists, listHostDir } from '../host-check/host-fs.js';
 import type { HostRoots } from '../host-check/host-probe-env.js';
-import type { NodeUsers } from './device-users.js';
 import type { IdNames } from './id-names.js';
 import { hexAttr, intAttr, readAttr, readLinkName } from './sysfs-read.js';
 
@@ -18,7 +17,8 @@ export type PciFacts = Omit<PciDevice, 'groupMembers' | 'readiness'> & {
 
 export const PCI_DEVICES = '/sys/bus/pci/devices';
 
-export async function readPciFacts(roots: HostRoots, address: string, names: IdNames, users: NodeUsers): Promise<PciFacts | null> {
+/** `users` stays empty here: the inventory fills it from one /proc scan for all devices. */
+export async function readPciFacts(roots: HostRoots, address: string, names: IdNames): Promise<PciFacts | null> {
   const dir = `${PCI_DEVICES}/${address}`;
   const attr = (name: string) => readAttr(roots, `${dir}/${name}`);
   const vendorId = hexAttr(await attr('vendor'));
@@ -38,7 +38,6 @@ export async function readPciFacts(roots: HostRoots, address: string, names: IdN
   ]);
   const entries = (await listHostDir(roots, dir)) ?? [];
   const drmNodes = ((await listHostDir(roots, `${dir}/drm`)) ?? []).filter((n) => /^(card|renderD)\d+$/.test(n));
-  const nodeUsers = drmNodes.flatMap((n) => users.get(`/dev/dri/${n}`) ?? []);
   return {
     address,
     classCode,
@@ -59,7 +58,7 @@ export async function readPciFacts(roots: HostRoots, address: string, names: IdN
     sriov: await readSriov(roots, dir, entries),
     physfn: await readLinkName(roots, `${dir}/physfn`),
     drmNodes: drmNodes.map((n) => `/dev/dri/${n}`),
-    users: nodeUsers.sort((a, b) => a.pid - b.pid),
+    users: [],
     mdevTypes: await readMdevTypes(roots, dir),
     bridge: classCode.startsWith('0604') || entries.includes('pci_bus'),
     hasRom: entries.includes('rom'),
