@@ -60,7 +60,8 @@ export const PciDeviceSchema = z.strictObject({
     .nullable(),
   /** On a virtual function: its physical function. */
   physfn: z.string().nullable(),
-  drmNodes: z.array(z.string()),
+  /** Its /dev nodes: DRM card and render nodes (from its drm/ folder), /dev/nvidiaN under NVIDIA's driver. */
+  nodes: z.array(z.string()),
   users: z.array(DeviceUserSchema),
   mdevTypes: z.array(MdevTypeSchema),
   /** One word for lists: ready | warn | blocked | bridge (see device.check for why). */

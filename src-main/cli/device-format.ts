@@ -39,7 +39,7 @@ export function formatDevice(d: PciDevice): string {
   ];
   if (d.sriov) rows.push(['SR-IOV', `${d.sriov.numVfs} of ${d.sriov.totalVfs} VFs${d.sriov.vfs.length > 0 ? `: ${d.sriov.vfs.join(', ')}` : ''}`]);
   if (d.physfn) rows.push(['Physical function', d.physfn]);
-  if (d.drmNodes.length > 0) rows.push(['DRM nodes', d.drmNodes.join(', ')]);
+  if (d.nodes.length > 0) rows.push(['Device nodes', d.nodes.join(', ')]);
   rows.push(['Used by', d.users.length > 0 ? d.users.map((u) => `${u.name} (pid ${u.pid}, ${u.node})`).join(', ') : 'nobody']);
   if (d.mdevTypes.length > 0) rows.push(['mdev types', d.mdevTypes.map((t) => `${t.name ?? t.id} (${t.availableInstances ?? '?'} free)`).join(', ')]);
   rows.push(['Passthrough', d.readiness]);

@@ -45,7 +45,7 @@ describe('inventory', () => {
       numaNode: null,
       sriov: null,
       physfn: null,
-      drmNodes: ['/dev/dri/card1', '/dev/dri/renderD128'],
+      nodes: ['/dev/dri/card1', '/dev/dri/renderD128'],
       users: [],
       readiness: 'ready',
     });
@@ -174,6 +174,16 @@ describe('preflight', () => {
     ]);
     const users = itemOf(await service(fs).check(GPU), 'users');
     expect(users).toMatchObject({ verdict: 'block', summary: 'In use by Xorg (pid 4242): unbinding it now would hang or freeze the host', fix: 'Close Xorg (pid 4242), or stop the desktop session that uses this GPU' });
+  });
+
+  it('counts a holder of /dev/nvidiaN as a user of a GPU on NVIDIA\'s driver', async () => {
+    fs = hostGpu(gpuWithAudio(readyHost(), { drm: [] }))
+      .file(`proc/driver/nvidia/gpus/${GPU}/information`, 'Model: \t\t NVIDIA GeForce RTX 4090\nDevice Minor: \t 0\n')
+      .process(900, 'nvidia-persiste', ['/dev/nvidia0', '/dev/nvidiactl']);
+    const gpu = await service(fs).get(GPU);
+    expect(gpu.nodes).toEqual(['/dev/nvidia0']);
+    expect(gpu.users).toEqual([{ pid: 900, name: 'nvidia-persiste', node: '/dev/nvidia0' }]);
+    expect(itemOf(await service(fs).check(GPU), 'users')).toMatchObject({ verdict: 'block', evidence: ['device nodes: /dev/nvidia0', '/proc/*/fd: 900 nvidia-persiste (/dev/nvidia0)'] });
   });
 
   it('warns about a device without reset', async () => {

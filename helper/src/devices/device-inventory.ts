@@ -78,10 +78,10 @@ export class DeviceInventoryService {
     const addresses = ((await listHostDir(roots, PCI_DEVICES)) ?? []).filter((a) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(a));
     const facts = (await Promise.all(addresses.map((a) => readPciFacts(roots, a, pciNames)))).filter((f): f is PciFacts => f !== null);
     // Walking every process's fds is the slow part: only when some device has nodes to hold.
-    const nodes = new Set(facts.flatMap((f) => f.drmNodes));
+    const nodes = new Set(facts.flatMap((f) => f.nodes));
     if (nodes.size > 0) {
       const users = await scanNodeUsers(roots, (node) => nodes.has(node));
-      for (const f of facts) f.users = f.drmNodes.flatMap((n) => users.get(n) ?? []).sort((a, b) => a.pid - b.pid || a.node.localeCompare(b.node));
+      for (const f of facts) f.users = f.nodes.flatMap((n) => users.get(n) ?? []).sort((a, b) => a.pid - b.pid || a.node.localeCompare(b.node));
     }
     const groups = await this.readGroups(facts);
     const pci = facts.map((f): PciDevice => {

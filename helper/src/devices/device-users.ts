@@ -1,6 +1,6 @@
 // Who holds a device's nodes open: one pass over /proc/*/fd per inventory, matched
-// against the /dev/dri nodes the device's drm/ folder names (VFIO.md 2.6). An unbind
-// with users blocks or freezes the host, so the preflight refuses on any.
+// against the device's nodes (/dev/dri from its drm/ folder, /dev/nvidiaN; VFIO.md
+// 2.6). An unbind with users blocks or freezes the host, so the preflight refuses.
 import type { DeviceUser } from '../../../src-shared/device.js';
 import { listHostDir, listPids } from '../host-check/host-fs.js';
 import type { HostRoots } from '../host-check/host-probe-env.js';
@@ -9,7 +9,7 @@ import { readAttr, readLinkTarget } from './sysfs-read.js';
 /** Open /dev/* nodes by path -> the processes holding them. */
 export type NodeUsers = Map<string, DeviceUser[]>;
 
-/** Only /dev nodes of interest are kept: `wanted` says which (e.g. /dev/dri/*). */
+/** Only the nodes `wanted` names are kept. */
 export async function scanNodeUsers(roots: HostRoots, wanted: (node: string) => boolean): Promise<NodeUsers> {
   const users: NodeUsers = new Map();
   for (const pid of await listPids(roots)) {

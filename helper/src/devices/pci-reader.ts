@@ -37,7 +37,8 @@ export async function readPciFacts(roots: HostRoots, address: string, names: IdN
     attr('numa_node').then(intAttr),
   ]);
   const entries = (await listHostDir(roots, dir)) ?? [];
-  const drmNodes = ((await listHostDir(roots, `${dir}/drm`)) ?? []).filter((n) => /^(card|renderD)\d+$/.test(n));
+  const drm = ((await listHostDir(roots, `${dir}/drm`)) ?? []).filter((n) => /^(card|renderD)\d+$/.test(n));
+  const nvidia = driver === 'nvidia' ? await nvidiaNode(roots, address) : null;
   return {
     address,
     classCode,
@@ -57,7 +58,7 @@ export async function readPciFacts(roots: HostRoots, address: string, names: IdN
     numaNode: numa === null || numa < 0 ? null : numa,
     sriov: await readSriov(roots, dir, entries),
     physfn: await readLinkName(roots, `${dir}/physfn`),
-    drmNodes: drmNodes.map((n) => `/dev/dri/${n}`),
+    nodes: [...drm.map((n) => `/dev/dri/${n}`), ...(nvidia ? [nvidia] : [])],
     users: [],
     mdevTypes: await readMdevTypes(roots, dir),
     bridge: classCode.startsWith('0604') || entries.includes('pci_bus'),
@@ -90,4 +91,11 @@ async function readMdevTypes(roots: HostRoots, dir: string): Promise<PciFacts['m
       };
     }),
   );
+}
+
+/** NVIDIA's driver makes no DRM nodes without nvidia-drm; its own /dev/nvidiaN minor is in /proc. */
+async function nvidiaNode(roots: HostRoots, address: string): Promise<string | null> {
+  const info = await readAttr(roots, `/proc/driver/nvidia/gpus/${address}/information`);
+  const minor = /^Device Minor:\s*(\d+)/m.exec(info ?? '')?.[1];
+  return minor === undefined ? null : `/dev/nvidia${minor}`;
 }

@@ -95,8 +95,8 @@ function hostGpuItem(d: PciFacts, all: readonly PciFacts[]): PreflightItem {
 
 function usersItem(d: PciFacts): PreflightItem {
   const label = 'In use';
-  if (d.drmNodes.length === 0) return item('users', label, 'pass', 'No /dev/dri nodes: no display driver holds it', [`${d.address}/drm: absent`]);
-  const evidence = [`${d.address}/drm: ${d.drmNodes.join(', ')}`, `/proc/*/fd: ${d.users.length === 0 ? 'no process holds them' : d.users.map((u) => `${u.pid} ${u.name} (${u.node})`).join(', ')}`];
+  if (d.nodes.length === 0) return item('users', label, 'pass', 'No device nodes: no display driver holds it', [`${d.address}: no drm/ nodes, no /dev/nvidia node`]);
+  const evidence = [`device nodes: ${d.nodes.join(', ')}`, `/proc/*/fd: ${d.users.length === 0 ? 'no process holds them' : d.users.map((u) => `${u.pid} ${u.name} (${u.node})`).join(', ')}`];
   if (d.users.length === 0) return item('users', label, 'pass', 'No process holds its nodes open', evidence);
   const names = [...new Set(d.users.map((u) => `${u.name} (pid ${u.pid})`))].join(', ');
   return item('users', label, 'block', `In use by ${names}: unbinding it now would hang or freeze the host`, evidence, `Close ${names}, or stop the desktop session that uses this GPU`);

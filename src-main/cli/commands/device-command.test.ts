@@ -18,7 +18,7 @@ function pci(over: Partial<PciDevice>): PciDevice {
       { address: GPU, classCode: '030000', className: 'VGA compatible controller', name: null, driver: 'nvidia', bridge: false },
     ],
     resetMethods: ['flr', 'bus'], bootVga: false, numaNode: null, sriov: null, physfn: null,
-    drmNodes: ['/dev/dri/card1'], users: [], mdevTypes: [], readiness: 'ready', ...over,
+    nodes: ['/dev/dri/card1'], users: [], mdevTypes: [], readiness: 'ready', ...over,
   };
 }
 
@@ -26,7 +26,7 @@ const inventory = (iommuActive: boolean): DeviceInventory => ({
   generatedAt: '2026-01-01T00:00:00.000Z',
   iommuActive,
   pci: [
-    pci({ address: '0000:00:01.0', classCode: '060400', className: 'PCI bridge', vendorId: '8086', deviceId: '7a44', vendorName: 'Intel Corporation', deviceName: 'Raptor Lake PCI Express Root Port', driver: 'pcieport', readiness: 'bridge', drmNodes: [], bootVga: null }),
+    pci({ address: '0000:00:01.0', classCode: '060400', className: 'PCI bridge', vendorId: '8086', deviceId: '7a44', vendorName: 'Intel Corporation', deviceName: 'Raptor Lake PCI Express Root Port', driver: 'pcieport', readiness: 'bridge', nodes: [], bootVga: null }),
     pci(iommuActive ? {} : { iommuGroup: null, groupMembers: [], readiness: 'blocked' }),
   ],
   usb: [{ port: '1-1', bus: 1, address: 3, vendorId: '046d', productId: 'c52b', vendorName: 'Logitech, Inc.', productName: 'Unifying Receiver', manufacturer: null, product: null }],
