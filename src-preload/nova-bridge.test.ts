@@ -5,6 +5,7 @@ import { buildNovaBridge } from './nova-bridge.js';
 const PINNED_SURFACE = {
   app: ['info'],
   capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
+  device: ['check', 'get', 'list'],
   events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],

@@ -19,6 +19,8 @@ export * from './capsule.js';
 export * from './api/capsule-api.js';
 export * from './operation.js';
 export * from './api/operation-api.js';
+export * from './device.js';
+export * from './api/device-api.js';
 export * from './terminal-protocol.js';
 export * from './api/events.js';
 export * from './api/event-api.js';

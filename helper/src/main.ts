@@ -15,6 +15,8 @@ import { HostCheckService } from './host-check/host-check-service.js';
 import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { hostProbes } from './host-check/host-probes.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
+import { deviceHandlers } from './methods/device-methods.js';
+import { DeviceInventoryService } from './devices/device-inventory.js';
 import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
@@ -222,6 +224,7 @@ async function main(): Promise<number> {
     ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
     ...eventHandlers(),
+    ...deviceHandlers(new DeviceInventoryService({ roots: realHostProbeEnv(), isRoot: process.getuid?.() === 0 })),
     ...metricsHandlers({ store: metrics.store, vms, capsules: capsuleEngine.capsules }),
     ...snapshotPolicyHandlers(snapshots),
   } satisfies HelperHandlers;

@@ -5,6 +5,7 @@ import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } fr
 import { registerCapsuleCommand } from './commands/capsule-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerDownCommand } from './commands/down-command.js';
+import { registerDeviceCommand } from './commands/device-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
@@ -66,6 +67,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerCapsuleCommand(program, ctx);
   registerOpCommand(program, ctx);
   registerStatsCommand(program, ctx);
+  registerDeviceCommand(program, ctx);
   registerWebCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.

@@ -12,6 +12,8 @@ const KIND_OF_GROUP: Record<string, { view: PolkitAction; manage: PolkitAction |
   capsule: { view: POLKIT_ACTIONS.capsuleView, manage: POLKIT_ACTIONS.capsuleManage },
   ociImage: { view: POLKIT_ACTIONS.capsuleView, manage: POLKIT_ACTIONS.capsuleManage },
   network: { view: POLKIT_ACTIONS.networkView, manage: POLKIT_ACTIONS.networkManage },
+  // Host devices are the host's to see; giving one to a guest is an administrator's decision each time.
+  device: { view: POLKIT_ACTIONS.hostInspect, manage: POLKIT_ACTIONS.devicePassthrough },
   // The host, the helper itself, operations and events span every kind: one view, no manage.
   host: { view: POLKIT_ACTIONS.hostInspect, manage: null },
   helper: { view: POLKIT_ACTIONS.hostInspect, manage: null },

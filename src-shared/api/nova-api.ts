@@ -6,6 +6,7 @@ import type { Envelope } from '../errors.js';
 import type { NovaEvent } from './events.js';
 import { appMethods } from './app-api.js';
 import { capsuleMethods } from './capsule-api.js';
+import { deviceMethods } from './device-api.js';
 import { eventMethods } from './event-api.js';
 import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
@@ -24,6 +25,7 @@ export const novaApi = {
   ...networkMethods,
   ...capsuleMethods,
   ...operationMethods,
+  ...deviceMethods,
   ...eventMethods,
 } as const;
 

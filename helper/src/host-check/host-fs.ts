@@ -2,9 +2,9 @@
 // so every probe names the real path in its evidence while tests point it at a fake
 // tree. Missing files are ordinary answers here, not errors.
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
-import { type HostProbeEnv, hostPath } from './host-probe-env.js';
+import { type HostRoots, hostPath } from './host-probe-env.js';
 
-export async function readHostFile(env: HostProbeEnv, path: string): Promise<string | null> {
+export async function readHostFile(env: HostRoots, path: string): Promise<string | null> {
   try {
     return await readFile(hostPath(env, path), 'utf8');
   } catch {
@@ -12,7 +12,7 @@ export async function readHostFile(env: HostProbeEnv, path: string): Promise<str
   }
 }
 
-export async function hostPathExists(env: HostProbeEnv, path: string): Promise<boolean> {
+export async function hostPathExists(env: HostRoots, path: string): Promise<boolean> {
   try {
     await lstat(hostPath(env, path));
     return true;
@@ -22,7 +22,7 @@ export async function hostPathExists(env: HostProbeEnv, path: string): Promise<b
 }
 
 /** Directory entries, sorted; null when the directory does not exist. */
-export async function listHostDir(env: HostProbeEnv, path: string): Promise<string[] | null> {
+export async function listHostDir(env: HostRoots, path: string): Promise<string[] | null> {
   try {
     return (await readdir(hostPath(env, path))).sort();
   } catch {
@@ -38,7 +38,7 @@ export interface HostNodeInfo {
   gid: number;
 }
 
-export async function hostNodeInfo(env: HostProbeEnv, path: string): Promise<HostNodeInfo | null> {
+export async function hostNodeInfo(env: HostRoots, path: string): Promise<HostNodeInfo | null> {
   try {
     const st = await stat(hostPath(env, path));
     const kind = st.isCharacterDevice()
@@ -66,7 +66,7 @@ function modeString(kind: HostNodeInfo['kind'], mode: number): string {
 }
 
 /** pids of the processes listed in /proc. */
-export async function listPids(env: HostProbeEnv): Promise<number[]> {
+export async function listPids(env: HostRoots): Promise<number[]> {
   const entries = (await listHostDir(env, '/proc')) ?? [];
   return entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b);
 }

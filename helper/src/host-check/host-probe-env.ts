@@ -50,8 +50,11 @@ export interface HostProbeEnv {
   killProcess(pid: number): void;
 }
 
+/** Only the roots: what reading the host's files needs (the device inventory uses just these). */
+export type HostRoots = Pick<HostProbeEnv, 'rootDir' | 'procRoot' | 'sysRoot' | 'devRoot' | 'etcRoot'>;
+
 /** Maps a path as it is on a real host (/proc/cpuinfo) to where this env keeps it. */
-export function hostPath(env: HostProbeEnv, logical: string): string {
+export function hostPath(env: HostRoots, logical: string): string {
   const roots: Array<[string, string]> = [
     ['/proc', env.procRoot],
     ['/sys', env.sysRoot],
