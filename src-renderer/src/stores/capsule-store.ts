@@ -147,6 +147,7 @@ export function createCapsuleStore(client: NovaClient, operations: OperationStor
   const poll = setInterval(() => void sample(), CAPSULE_SAMPLE_SECONDS * 1000);
 
   const offState = client.on('capsule.stateChanged', refetchSoon);
+  const offHealth = client.on('capsule.healthChanged', refetchSoon);
   const offImages = client.on('ociImage.changed', () => void store.getState().loadImages());
   const offHelper = client.on('connection.changed', (p) => {
     if (p.connected) refetchSoon();
@@ -158,6 +159,7 @@ export function createCapsuleStore(client: NovaClient, operations: OperationStor
       refetch.cancel();
       clearInterval(poll);
       offState();
+      offHealth();
       offImages();
       offHelper();
     },

@@ -98,6 +98,7 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
   const refetch = debouncedRefetch(() => store.getState().load(), REFETCH_DEBOUNCE_MS);
   const refetchSoon = refetch.trigger;
   const offState = client.on('vm.stateChanged', refetchSoon);
+  const offHealth = client.on('vm.healthChanged', refetchSoon);
   const offMetrics = client.on('vm.metricsSampled', (m) => {
     const prev = store.getState().live[m.name];
     const push = (xs: readonly number[] | undefined, v: number) => [...(xs ?? []), v].slice(-LIVE_POINTS);
@@ -112,6 +113,7 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
     dispose: () => {
       refetch.cancel();
       offState();
+      offHealth();
       offMetrics();
       offHelper();
     },

@@ -14,6 +14,7 @@ import { formatBytes } from '../../lib/vm-format.js';
 import { Sparkline } from '../vms/Sparkline.js';
 import { useCapsuleStore } from './capsule-context.js';
 import { CapsuleActions } from './CapsuleActions.js';
+import { HealthBadge } from '../../components/HealthBadge.js';
 import { CapsuleStateBadge } from './CapsuleStateBadge.js';
 import { CreateCapsuleDialog } from './CreateCapsuleDialog.js';
 
@@ -83,6 +84,7 @@ export function CapsuleList() {
                     <td className="capsule-image">{c.imageName}</td>
                     <td>
                       <CapsuleStateBadge capsule={c} busy={busy[c.name] ?? null} withExit />
+                      {c.health && <HealthBadge health={c.health.status} />}
                     </td>
                     <td className="vm-table__metric">
                       <Sparkline values={series.map((p) => p.cpuPercent)} max={100} label={now ? `CPU ${now.cpuPercent.toFixed(0)}%` : 'no CPU data'} />

@@ -1,7 +1,7 @@
 // The project's resources as `nova ps` lists them: kind, name (linked to its page),
 // state, health and address; one the file no longer declares is marked so.
 import type { ProjectResourceRow } from '../../../../src-shared/index.js';
-import { HealthBadge } from './HealthBadge.js';
+import { HealthBadge } from '../../components/HealthBadge.js';
 
 const PAGE = { network: 'networks', vm: 'vms', capsule: 'capsules' } as const;
 

@@ -12,6 +12,7 @@ import { vmHref } from '../../lib/vm-route.js';
 import { Sparkline } from './Sparkline.js';
 import { useVmStore } from './vm-context.js';
 import { VmQuickActions } from './VmQuickActions.js';
+import { HealthBadge } from '../../components/HealthBadge.js';
 import { VmStateBadge } from './VmStateBadge.js';
 
 export function VmListView() {
@@ -83,6 +84,7 @@ export function VmListView() {
                     </th>
                     <td>
                       <VmStateBadge state={vm.state} busy={busy[name] ?? null} />
+                      {vm.health && <HealthBadge health={vm.health.status} />}
                     </td>
                     <td className="vm-table__metric">
                       <Sparkline values={series?.cpu ?? []} max={100} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />

@@ -1,7 +1,7 @@
 // A guest's health as colour, icon and word together (green healthy, amber starting,
 // red unhealthy); a dash when it has no check or is not running.
 import { CircleCheck, CircleX, LoaderCircle } from 'lucide-react';
-import { healthTone } from '../../lib/project-plan-view.js';
+import { healthTone } from '../lib/project-plan-view.js';
 
 const ICONS = { ok: CircleCheck, warn: LoaderCircle, fail: CircleX } as const;
 
