@@ -37,7 +37,7 @@ async function renderList(capsules: unknown[]): Promise<string> {
 
 describe('capsule list', () => {
   it("shows a running capsule's health beside its state, and nothing for one without a check", async () => {
-    const health = { status: 'unhealthy', since: '2026-01-01T00:00:05.000Z', failingStreak: 3, lastResult: 'exit 1', lastCheckedAt: '2026-01-01T00:00:05.000Z' };
+    const health = { status: 'unhealthy' as const, since: '2026-01-01T00:00:05.000Z', failingStreak: 3, lastResult: 'exit 1', lastCheckedAt: '2026-01-01T00:00:05.000Z' };
     const html = await renderList([
       sampleCapsule('db', { state: 'running', pid: 42, startedAt: '2026-01-01T00:00:01.000Z', health }),
       sampleCapsule('web', { state: 'running', pid: 43, startedAt: '2026-01-01T00:00:01.000Z' }),
