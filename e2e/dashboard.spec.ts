@@ -40,7 +40,7 @@ async function api<M extends MethodName>(info: NovaStackInfo, method: M, params:
   return envelope.value;
 }
 
-test('lists two running capsules with moving graphs, and keeps their history across restarts', async ({ page, ownStack }) => {
+test('lists two running capsules with moving graphs, and keeps their history across restarts', async ({ page, ownStack, pageProblems }) => {
   test.setTimeout(240_000);
   const { stack, info } = ownStack;
   const workDir = join(info.importDir, `nv3h-${RUN}`);
@@ -48,16 +48,21 @@ test('lists two running capsules with moving graphs, and keeps their history acr
   try {
     await mkdir(workDir, { recursive: true });
     await api(info, 'ociImage.import', { path: await makeBusyboxRootfs(workDir), name: IMAGE });
-    for (const name of CAPSULES) {
-      await api(info, 'capsule.create', { name, image: IMAGE, command: WORK, memoryBytes: 64 * 1024 * 1024 });
-      await api(info, 'capsule.start', { name });
-    }
 
+    // A host with no guests: the empty state with the create actions.
     webs.push(await startExtraWeb(info, REPO, 'dashboard-web-1'));
     const dash = new DashboardPage(page);
     await dash.open(webs[0]!.url);
     await expect(dash.heading).toHaveText('Dashboard');
     await expect(dash.link('Dashboard')).toHaveAttribute('aria-current', 'page');
+    await expect(dash.guests).toContainText('Nothing running yet');
+    await expect(dash.guests.getByRole('link', { name: 'New virtual machine' })).toHaveAttribute('href', '#/vms/new');
+
+    // Created and started behind the page's back: the events bring them into the list.
+    for (const name of CAPSULES) {
+      await api(info, 'capsule.create', { name, image: IMAGE, command: WORK, memoryBytes: 64 * 1024 * 1024 });
+      await api(info, 'capsule.start', { name });
+    }
     for (const name of CAPSULES) {
       await expect(dash.row('capsule', name)).toContainText('Running', { timeout: 30_000 });
       await expect(dash.row('capsule', name).getByRole('link', { name })).toHaveAttribute('href', `#/capsules/${name}`);
@@ -77,6 +82,7 @@ test('lists two running capsules with moving graphs, and keeps their history acr
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: new URL('dashboard-dark.png', ARTIFACTS).pathname });
     await page.emulateMedia({ colorScheme: 'light' });
+    expect(pageProblems).toEqual([]);
 
     // Restart both: web mode first, then the helper; the page comes back from the new server.
     const restartedAt = Date.now();
@@ -94,6 +100,13 @@ test('lists two running capsules with moving graphs, and keeps their history acr
       await expect.poll(async () => (await dash.sparklineSeries('capsule', name)).points, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
       expect((await dash.sparklineSeries('capsule', name)).first).toBeLessThan(restartedAt);
     }
+
+    // From the keyboard alone: Tab to a guest's name, Enter opens its page.
+    const link = dash.row('capsule', CAPSULES[0]!).getByRole('link', { name: CAPSULES[0]! });
+    for (let i = 0; i < 60 && !(await link.evaluate((el) => el.matches(':focus'))); i++) await page.keyboard.press('Tab');
+    await expect(link).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(dash.heading).toHaveText(CAPSULES[0]!);
   } finally {
     for (const name of CAPSULES) await api(info, 'capsule.delete', { name, force: true }).catch(() => undefined);
     await api(info, 'ociImage.remove', { name: IMAGE }).catch(() => undefined);

@@ -20,8 +20,8 @@ export class DashboardPage extends AppShell {
 
   constructor(page: Page) {
     super(page);
-    this.hostGraphs = page.getByRole('region', { name: 'Host' });
-    this.guests = page.getByRole('region', { name: 'Guests' });
+    this.hostGraphs = page.getByRole('region', { name: 'Host', exact: true });
+    this.guests = page.getByRole('region', { name: 'Guests', exact: true });
   }
 
   row(kind: 'vm' | 'capsule', name: string): Locator {

@@ -9,6 +9,8 @@ import { useVisible } from './use-visible.js';
 
 const WIDTH = 120;
 const HEIGHT = 24;
+/** The sparkline scales to its own peak, but never below this, so idle noise stays flat. */
+const SCALE_FLOOR = 10;
 
 function LiveSparkline({ kind, name }: { kind: GuestKind; name: string }) {
   const { history } = useMetricsHistory(name, '1m', kind);
@@ -18,7 +20,7 @@ function LiveSparkline({ kind, name }: { kind: GuestKind; name: string }) {
   // The span's data-* say what is drawn, for tests that check the series moves.
   return (
     <span data-sparkline={`${kind}:${name}`} data-points={values.length} data-first={points?.[0]?.t} data-last={points?.at(-1)?.t}>
-      <Sparkline values={values} max={100} width={WIDTH} height={HEIGHT} label={last === undefined ? `${name}: no CPU samples yet` : `${name}: CPU ${last.toFixed(0)}%`} />
+      <Sparkline values={values} max={SCALE_FLOOR} width={WIDTH} height={HEIGHT} label={last === undefined ? `${name}: no CPU samples yet` : `${name}: CPU ${last.toFixed(0)}%`} />
     </span>
   );
 }
