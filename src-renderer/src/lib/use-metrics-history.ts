@@ -12,7 +12,8 @@ const REFETCH_EVERY_MS: Record<MetricsRange, number> = { '1m': 0, '1h': 10_000, 
 
 const CAPSULE_MIN_REFETCH_MS = 2_000;
 
-export function useMetricsHistory(name: string, range: MetricsRange, kind: 'vm' | 'capsule' | 'host' = 'vm'): { history: MetricsHistory | null; error: ErrorShape | null } {
+/** `minIntervalMs`: refetch no more often than this (the dashboard's many small graphs). */
+export function useMetricsHistory(name: string, range: MetricsRange, kind: 'vm' | 'capsule' | 'host' = 'vm', minIntervalMs = 0): { history: MetricsHistory | null; error: ErrorShape | null } {
   const { client } = useServices();
   const [history, setHistory] = useState<MetricsHistory | null>(null);
   const [error, setError] = useState<ErrorShape | null>(null);
@@ -44,17 +45,17 @@ export function useMetricsHistory(name: string, range: MetricsRange, kind: 'vm' 
     let off: () => void;
     if (kind === 'vm') {
       off = client.on('vm.metricsSampled', (m) => {
-        if (m.name === name && Date.now() - last >= REFETCH_EVERY_MS[range]) fetchNow();
+        if (m.name === name && Date.now() - last >= Math.max(REFETCH_EVERY_MS[range], minIntervalMs)) fetchNow();
       });
     } else {
-      const timer = setInterval(fetchNow, Math.max(CAPSULE_MIN_REFETCH_MS, REFETCH_EVERY_MS[range]));
+      const timer = setInterval(fetchNow, Math.max(CAPSULE_MIN_REFETCH_MS, REFETCH_EVERY_MS[range], minIntervalMs));
       off = () => clearInterval(timer);
     }
     return () => {
       stale = true;
       off();
     };
-  }, [client, name, range, kind]);
+  }, [client, name, range, kind, minIntervalMs]);
 
   return { history, error };
 }

@@ -1,8 +1,8 @@
 // A guest's last minute of CPU as a sparkline: one history read per visible row, read
-// again as the helper samples (VM events, or the capsule pace); none while off screen
+// again every few seconds as the helper samples; none while off screen
 // or stopped. Its box has a fixed size so rows never move as data arrives.
 import { useRef } from 'react';
-import { cpuSeries, type GuestKind } from '../../lib/dashboard-summary.js';
+import { cpuSeries, DASHBOARD_REFETCH_MS, type GuestKind } from '../../lib/dashboard-summary.js';
 import { useMetricsHistory } from '../../lib/use-metrics-history.js';
 import { Sparkline } from '../vms/Sparkline.js';
 import { useVisible } from './use-visible.js';
@@ -13,7 +13,7 @@ const HEIGHT = 24;
 const SCALE_FLOOR = 10;
 
 function LiveSparkline({ kind, name }: { kind: GuestKind; name: string }) {
-  const { history } = useMetricsHistory(name, '1m', kind);
+  const { history } = useMetricsHistory(name, '1m', kind, DASHBOARD_REFETCH_MS);
   const points = history?.points;
   const values = cpuSeries(points);
   const last = values.at(-1);

@@ -5,6 +5,7 @@ import type { MetricsPoint, MetricsRange } from '../../../../src-shared/api/metr
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { MetricChart, type MetricChartDef } from '../../components/MetricChart.js';
 import { MetricsRangePicker, rangeTick } from '../../components/MetricsRangePicker.js';
+import { DASHBOARD_REFETCH_MS } from '../../lib/dashboard-summary.js';
 import { useMetricsHistory } from '../../lib/use-metrics-history.js';
 import { formatBytes, formatRate } from '../../lib/vm-format.js';
 
@@ -17,7 +18,7 @@ const HOST_CHARTS: Array<MetricChartDef<MetricsPoint>> = [
 
 export function HostGraphs() {
   const [range, setRange] = useState<MetricsRange>('1m');
-  const { history, error } = useMetricsHistory('host', range, 'host');
+  const { history, error } = useMetricsHistory('host', range, 'host', DASHBOARD_REFETCH_MS);
   const points = history?.points ?? [];
   return (
     <section className="dash-panel dash-panel--wide" aria-labelledby="dash-host-title" data-first={points[0]?.t} data-last={points.at(-1)?.t}>
