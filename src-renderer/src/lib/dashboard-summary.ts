@@ -18,7 +18,7 @@ export type GuestKind = 'vm' | 'capsule';
 
 /**
  * The dashboard's graphs redraw every 5 s rather than every sample: a page left open all
- * day must stay near idle (redrawing four charts each second cost ~5 % of a core).
+ * day must stay near idle (redrawing every 2 s cost twice the renderer time of this pace).
  */
 export const DASHBOARD_REFETCH_MS = 5_000;
 

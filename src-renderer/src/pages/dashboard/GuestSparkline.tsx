@@ -1,6 +1,6 @@
 // A guest's last minute of CPU as a sparkline: one history read per visible row, read
-// again every few seconds as the helper samples; none while off screen
-// or stopped. Its box has a fixed size so rows never move as data arrives.
+// again every few seconds; none while off screen or stopped. Its box has a fixed size so
+// rows never move as data arrives.
 import { useRef } from 'react';
 import { cpuSeries, DASHBOARD_REFETCH_MS, type GuestKind } from '../../lib/dashboard-summary.js';
 import { useMetricsHistory } from '../../lib/use-metrics-history.js';
