@@ -6,15 +6,15 @@ import { expect, test } from './support/fixtures.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 // Sections whose pages have not landed yet; the others have specs of their own.
-const BUILT = new Set(['Host', 'Projects', 'Virtual machines', 'Networks', 'Capsules', 'Images']);
+const BUILT = new Set(['Dashboard', 'Host', 'Projects', 'Virtual machines', 'Networks', 'Capsules', 'Images']);
 const COMING = SECTIONS.filter((s) => !BUILT.has(s));
 
 test.describe('navigation', () => {
   test('every sidebar section opens, and the unfinished ones say they are coming', async ({ page, nova, pageProblems }) => {
     const shell = new ComingSoonPage(page);
     await shell.open(nova.url);
-    await expect(shell.heading).toHaveText('Host');
-    await expect(shell.link('Host')).toHaveAttribute('aria-current', 'page');
+    await expect(shell.heading).toHaveText('Dashboard');
+    await expect(shell.link('Dashboard')).toHaveAttribute('aria-current', 'page');
 
     for (const section of COMING) {
       await shell.goTo(section);
@@ -33,7 +33,7 @@ test.describe('navigation', () => {
   test('the sidebar works from the keyboard alone, and focus lands on the new page', async ({ page, nova }) => {
     const shell = new AppShell(page);
     await shell.open(nova.url);
-    await expect(shell.heading).toHaveText('Host');
+    await expect(shell.heading).toHaveText('Dashboard');
 
     const link = await shell.tabTo('Networks');
     // The focus ring is visible, not just present.
@@ -47,7 +47,7 @@ test.describe('navigation', () => {
   test('a reload keeps the section, and the token has left the address bar', async ({ page, nova }) => {
     const shell = new AppShell(page);
     await shell.open(nova.url);
-    await expect(shell.heading).toHaveText('Host');
+    await expect(shell.heading).toHaveText('Dashboard');
     expect(page.url()).not.toContain('token=');
     await shell.goTo('Devices');
     await page.reload();

@@ -364,7 +364,7 @@ test.describe('operations', () => {
 
         const shell = new AppShell(page);
         await shell.open(nova.url);
-        await expect(shell.heading).toHaveText('Host');
+        await expect(shell.heading).toHaveText('Dashboard');
         const activity = new ActivityPanel(page);
         for (let i = 0; i < 30 && !(await activity.button.evaluate((el) => el.matches(':focus'))); i++) await page.keyboard.press('Tab');
         await expect(activity.button).toBeFocused();

@@ -49,6 +49,12 @@ export class HostPage extends AppShell {
     this.error = page.getByRole('alert');
   }
 
+  /** The app opens on the Dashboard: from there, the Host page by its sidebar link. */
+  override async open(url: string): Promise<void> {
+    await super.open(url);
+    await this.goTo('Host');
+  }
+
   /** Waits until a report (cached or fresh) is on screen; the first probe can take a while. */
   async waitForReport(timeoutMs = 60_000): Promise<void> {
     await this.summary.waitFor({ state: 'visible', timeout: timeoutMs });

@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
 import { CapsulesPage } from '../pages/capsules/CapsulesPage.js';
 import { ComingSoonPage } from '../pages/ComingSoonPage.js';
+import { DashboardPage } from '../pages/dashboard/DashboardPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
 import { ImagesPage } from '../pages/images/ImagesPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
@@ -47,7 +48,9 @@ export function App() {
       </a>
       <Sidebar current={route} />
       <main id="main" ref={main} className="main" tabIndex={-1}>
-        {route === 'host' || !def ? (
+        {route === 'dashboard' || !def ? (
+          <DashboardPage />
+        ) : route === 'host' ? (
           <HostPage />
         ) : route === 'projects' ? (
           <ProjectsPage />

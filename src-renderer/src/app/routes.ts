@@ -1,8 +1,8 @@
 // The sidebar's pages. Routes live in the URL hash so they work the same from
 // Electron's file/app protocol and from web mode's server, and survive a reload.
-import { Boxes, Cable, FolderTree, HardDrive, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
+import { Boxes, Cable, FolderTree, HardDrive, LayoutDashboard, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
 
-export type RouteId = 'host' | 'projects' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
+export type RouteId = 'dashboard' | 'host' | 'projects' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
 
 export interface RouteDef {
   readonly id: RouteId;
@@ -15,6 +15,7 @@ export interface RouteDef {
 }
 
 export const ROUTES: readonly RouteDef[] = [
+  { id: 'dashboard', label: 'Dashboard', icon: LayoutDashboard, blurb: '' },
   { id: 'host', label: 'Host', icon: Server, blurb: '' },
   {
     id: 'projects',
@@ -55,13 +56,13 @@ export const ROUTES: readonly RouteDef[] = [
   },
 ];
 
-export const DEFAULT_ROUTE: RouteId = 'host';
+export const DEFAULT_ROUTE: RouteId = 'dashboard';
 
 export function routeHref(id: RouteId): string {
   return `#/${id}`;
 }
 
-/** `#/vms` -> 'vms'; anything unknown falls back to the Host page. */
+/** `#/vms` -> 'vms'; anything unknown falls back to the Dashboard, the app's home. */
 export function routeFromHash(hash: string): RouteId {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return ROUTES.find((r) => r.id === id)?.id ?? DEFAULT_ROUTE;
