@@ -227,4 +227,38 @@ describe('a damaged runtime record of a running VM', () => {
     expect(nftRuleset()).not.toContain(name);
     await startStopDelete(name);
   }, 300_000);
+
+  it('when the rebuild is not safe (its QMP does not answer), stops the QEMU and says why: crashed, the damaged file kept', async () => {
+    const name = await createVm('unsafe');
+    await c().call('vm.start', { name });
+    const [pid] = await qemusOf(name);
+    expect(pid).toBeDefined();
+    await killHelper();
+    const vms = join(dir, 'state', 'vms');
+    await writeFile(join(vms, `${name}.runtime.json`), '{"version":1,"pid":');
+    // A frozen QEMU never greets on its monitor: the helper cannot control it, so it must not adopt it.
+    process.kill(pid!, 'SIGSTOP');
+    try {
+      await start();
+      const info = await waitFor(
+        async () => {
+          const got = await c().call('vm.get', { name });
+          return got.state === 'crashed' ? got : null;
+        },
+        60_000,
+        `${name} to be reported crashed`,
+      );
+      expect(info.stateReason).toMatch(/runtime record was damaged .* could not be rebuilt safely: QMP unreachable/);
+      expect(await qemusOf(name)).toEqual([]);
+      expect(tapExists(name)).toBe(false);
+      expect((await readdir(vms)).filter((f) => f.startsWith(`${name}.runtime.json.damaged-`))).toHaveLength(1);
+    } finally {
+      try {
+        process.kill(pid!, 'SIGKILL');
+      } catch {
+        // killed by the helper, as it should be
+      }
+    }
+    await startStopDelete(name);
+  }, 300_000);
 });
