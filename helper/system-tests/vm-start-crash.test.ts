@@ -186,6 +186,20 @@ describe('kill -9 of the helper during a VM start', () => {
   }, 300_000);
 });
 
+/** Waits for recovery (it runs in the background once the helper answers) to settle the VM in `state`. */
+async function stateOf(name: string, state: string, timeoutMs: number) {
+  return waitFor(
+    async () => {
+      const got = await c().call('vm.get', { name });
+      return got.state === state ? got : null;
+    },
+    timeoutMs,
+    `${name} to be ${state}`,
+  ).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}; vm.get says ${JSON.stringify(await c().call('vm.get', { name }))}`);
+  });
+}
+
 describe('a damaged runtime record of a running VM', () => {
   it('costs the guest nothing: the record is rebuilt from its QEMU, the VM adopted with the same pid, the damaged file kept aside', async () => {
     const name = await createVm('rec');
@@ -197,17 +211,7 @@ describe('a damaged runtime record of a running VM', () => {
     const damaged = '{"version":1,"pid":';
     await writeFile(join(vms, `${name}.runtime.json`), damaged);
     await start();
-    // Recovery runs in the background once the helper answers: wait for its verdict.
-    const info = await waitFor(
-      async () => {
-        const got = await c().call('vm.get', { name });
-        return got.state === 'running' ? got : null;
-      },
-      30_000,
-      `${name} to be adopted as running`,
-    ).catch(async (err: unknown) => {
-      throw new Error(`${String(err)}; vm.get says ${JSON.stringify(await c().call('vm.get', { name }))}`);
-    });
+    const info = await stateOf(name, 'running', 30_000);
     expect(info.pid).toBe(first[0]);
     expect(await qemusOf(name)).toEqual(first);
     expect(tapExists(name)).toBe(true);
@@ -240,14 +244,7 @@ describe('a damaged runtime record of a running VM', () => {
     process.kill(pid!, 'SIGSTOP');
     try {
       await start();
-      const info = await waitFor(
-        async () => {
-          const got = await c().call('vm.get', { name });
-          return got.state === 'crashed' ? got : null;
-        },
-        60_000,
-        `${name} to be reported crashed`,
-      );
+      const info = await stateOf(name, 'crashed', 60_000);
       expect(info.stateReason).toMatch(/runtime record was damaged .* could not be rebuilt safely: QMP unreachable/);
       expect(await qemusOf(name)).toEqual([]);
       expect(tapExists(name)).toBe(false);
