@@ -3,11 +3,11 @@
 // there. The next helper must report the VM `stopped` when the start had not got past
 // `cont` (its QEMU killed, its tap gone) and `running` when it had, never let two QEMUs run
 // for it, start and stop it cleanly afterwards, and leave no tap or nft rule after delete.
-// A runtime record damaged while the VM runs is the same story without a pause.
+// A runtime record damaged while the VM runs is rebuilt from its QEMU and the VM adopted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
@@ -186,18 +186,76 @@ describe('kill -9 of the helper during a VM start', () => {
   }, 300_000);
 });
 
+/** Waits for recovery (it runs in the background once the helper answers) to settle the VM in `state`. */
+async function stateOf(name: string, state: string, timeoutMs: number) {
+  return waitFor(
+    async () => {
+      const got = await c().call('vm.get', { name });
+      return got.state === state ? got : null;
+    },
+    timeoutMs,
+    `${name} to be ${state}`,
+  ).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}; vm.get says ${JSON.stringify(await c().call('vm.get', { name }))}`);
+  });
+}
+
 describe('a damaged runtime record of a running VM', () => {
-  it('never leads to a second QEMU: the unrecorded one is stopped and the VM starts once', async () => {
+  it('costs the guest nothing: the record is rebuilt from its QEMU, the VM adopted with the same pid, the damaged file kept aside', async () => {
     const name = await createVm('rec');
     await c().call('vm.start', { name });
     const first = await qemusOf(name);
     expect(first).toHaveLength(1);
     await killHelper();
-    await writeFile(join(dir, 'state', 'vms', `${name}.runtime.json`), '{"version":1,"pid":');
+    const vms = join(dir, 'state', 'vms');
+    const damaged = '{"version":1,"pid":';
+    await writeFile(join(vms, `${name}.runtime.json`), damaged);
     await start();
+    const info = await stateOf(name, 'running', 30_000);
+    expect(info.pid).toBe(first[0]);
+    expect(await qemusOf(name)).toEqual(first);
+    expect(tapExists(name)).toBe(true);
+    const kept = (await readdir(vms)).filter((f) => f.startsWith(`${name}.runtime.json.damaged-`));
+    expect(kept).toHaveLength(1);
+    expect(await readFile(join(vms, kept[0]!), 'utf8')).toBe(damaged);
+    expect(JSON.parse(await readFile(join(vms, `${name}.runtime.json`), 'utf8'))).toMatchObject({ pid: first[0], accel: 'tcg', tap: { network: NET } });
+    // The monitor is the adopted QEMU's: pause and resume go through QMP.
+    await c().call('vm.pause', { name });
+    expect((await c().call('vm.get', { name })).state).toBe('paused');
+    await c().call('vm.resume', { name });
+    expect((await c().call('vm.get', { name })).state).toBe('running');
+    await c().call('vm.stop', { name, force: true });
+    await waitFor(async () => (await qemusOf(name)).length === 0, 10_000, `the QEMU of ${name} to end`);
     expect((await c().call('vm.get', { name })).state).toBe('stopped');
-    await waitFor(async () => (await qemusOf(name)).length === 0, 10_000, `the unrecorded QEMU of ${name} to be stopped`);
     expect(tapExists(name)).toBe(false);
+    expect(nftRuleset()).not.toContain(name);
+    await startStopDelete(name);
+  }, 300_000);
+
+  it('when the rebuild is not safe (its QMP does not answer), stops the QEMU and says why: crashed, the damaged file kept', async () => {
+    const name = await createVm('unsafe');
+    await c().call('vm.start', { name });
+    const [pid] = await qemusOf(name);
+    expect(pid).toBeDefined();
+    await killHelper();
+    const vms = join(dir, 'state', 'vms');
+    await writeFile(join(vms, `${name}.runtime.json`), '{"version":1,"pid":');
+    // A frozen QEMU never greets on its monitor: the helper cannot control it, so it must not adopt it.
+    process.kill(pid!, 'SIGSTOP');
+    try {
+      await start();
+      const info = await stateOf(name, 'crashed', 60_000);
+      expect(info.stateReason).toMatch(/runtime record was damaged .* could not be rebuilt safely: QMP unreachable/);
+      expect(await qemusOf(name)).toEqual([]);
+      expect(tapExists(name)).toBe(false);
+      expect((await readdir(vms)).filter((f) => f.startsWith(`${name}.runtime.json.damaged-`))).toHaveLength(1);
+    } finally {
+      try {
+        process.kill(pid!, 'SIGKILL');
+      } catch {
+        // killed by the helper, as it should be
+      }
+    }
     await startStopDelete(name);
   }, 300_000);
 });

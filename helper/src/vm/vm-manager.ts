@@ -423,7 +423,8 @@ export class VmManager {
 
   private async recover(name: string, hostRestarted: boolean): Promise<void> {
     if (hostRestarted) await this.stopAfterHostRestart(name);
-    const paths = { qemuLog: this.layout.qemuLog(name), pidFile: this.layout.runtimePaths(name).pidFile };
+    const layoutPaths = this.layout.runtimePaths(name);
+    const paths = { qemuLog: this.layout.qemuLog(name), pidFile: layoutPaths.pidFile, paths: layoutPaths, runtimeFile: this.layout.runtime(name) };
     const found = await reconcileVm(name, { ...paths, hooks: this.hooks, logger: this.opts.logger, qmpTimeoutMs: this.qmpTimeoutMs, store: this.store, files: this.files, intents: this.intents });
     if (!found) return;
     if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
