@@ -115,7 +115,7 @@ describe('capsules through the helper', () => {
     expect(logs.stdout).toBe('hello rpc from /work\n');
     expect(logs.stderr).toBe('to-stderr\n');
     const ls = cli('--json', 'capsule', 'ls');
-    expect((JSON.parse(ls.stdout) as Array<{ name: string; state: string }>).find((x) => x.name === name)?.state).toBe('stopped');
+    expect((JSON.parse(ls.stdout) as { capsules: Array<{ name: string; state: string }> }).capsules.find((x) => x.name === name)?.state).toBe('stopped');
   });
 
   it('follows logs with a cursor: a waiting call returns only the new lines', async () => {

@@ -158,20 +158,21 @@ describe('helper restarts under running guests', () => {
     await client!.call('network.forwardAdd', { network: NET, forward: '18097:10.97.0.100:80' });
     await waitFor(() => events.find((e) => e.name === 'network.changed' && e.payload.name === NET), 5_000, 'a network.changed event');
 
-    // SIGINT ends each ping with its summary.
-    for (const vm of VMS) {
-      const serial = await GuestSerial.connect((await client!.call('vm.consoleInfo', { name: vm })).serialSocket);
-      try {
-        await serial.run('killall -INT ping', GUEST_PROMPT);
-      } finally {
-        serial.close();
-      }
+    // SIGINT ends each ping with its summary. The ping's own lines interleave with the echo of
+    // what is typed, so the command is sent, and each console stays open until the summaries
+    // are in: QEMU may drop what a client wrote if it hangs up first.
+    const serials = await Promise.all(VMS.map(async (vm) => GuestSerial.connect((await client!.call('vm.consoleInfo', { name: vm })).serialSocket)));
+    let done: Awaited<ReturnType<typeof summaries>>;
+    try {
+      for (const serial of serials) await serial.send('killall -INT ping');
+      for (const name of CAPSULES) await client!.call('capsule.exec', { name, command: ['killall', '-INT', 'ping'] });
+      done = await waitFor(async () => {
+        const all = await summaries();
+        return all.every(Boolean) ? all : null;
+      }, 30_000, 'every guest to print its ping summary');
+    } finally {
+      for (const serial of serials) serial.close();
     }
-    for (const name of CAPSULES) await client!.call('capsule.exec', { name, command: ['killall', '-INT', 'ping'] });
-    const done = await waitFor(async () => {
-      const all = await summaries();
-      return all.every(Boolean) ? all : null;
-    }, 30_000, 'every guest to print its ping summary');
     process.stdout.write(`[nv4g] pings across ${RESTARTS} restarts in ${loopMs} ms: ${JSON.stringify(done)}\n`);
     for (const s of done) {
       // Only the one echo request in flight at the interrupt may be unanswered; the pings

@@ -47,7 +47,7 @@ describe('a zombie helper', () => {
     const cli = spawnSync(process.execPath, [CLI_BUNDLE, '--socket', socketPath, '--no-autostart', '--json', 'vm', 'ls'], { encoding: 'utf8', timeout: 30_000 });
     expect(cli.stderr).toBe('');
     expect(cli.status).toBe(0);
-    expect(JSON.parse(cli.stdout)).toEqual([]);
+    expect(JSON.parse(cli.stdout)).toEqual({ vms: [], broken: [] });
     expect(JSON.parse(await readFile(join(stateDir, 'helper.pid'), 'utf8'))).toMatchObject({ pid: helper.process.pid });
   }, 60_000);
 });

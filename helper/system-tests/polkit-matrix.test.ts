@@ -43,6 +43,9 @@ const slowRule = `polkit.addRule(function (action, subject) {
 });
 `;
 
+/** Calls sent on one connection at once: below the helper's bound on a connection's requests in flight. */
+const MATRIX_BATCH = 16;
+
 function expectedTable(): Record<string, Record<Who, string>> {
   const rows = readFileSync(join(import.meta.dirname, 'fixtures/polkit-matrix.txt'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   return Object.fromEntries(rows.map((l) => {
@@ -56,9 +59,15 @@ function answersOf(user: string): Record<string, string> {
   const frames = HELPER_METHOD_NAMES.map((m, i) => request(i + 1, m, { 'nv4i-matrix': true }));
   const ids = user === 'root' ? [] : user === 'nobody' ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [`--reuid=${user}`, `--regid=${user}`, '--init-groups'];
   const argv = user === 'root' ? [process.execPath, RAW_CLIENT, helper.socketPath] : ['setpriv', ...ids, process.execPath, RAW_CLIENT, helper.socketPath];
-  const r = spawnSync(argv[0]!, argv.slice(1), { input: JSON.stringify(frames), encoding: 'utf8', timeout: 60_000 });
-  const replies = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { id: number; error?: { data?: { code?: string } } });
-  if (replies.length !== frames.length) throw new Error(`${user}: ${replies.length} answers to ${frames.length} calls: ${r.stderr}`);
+  // In batches: one connection's requests in flight are bounded, and past that the helper answers `unavailable`.
+  const replies: Array<{ id: number; error?: { data?: { code?: string } } }> = [];
+  for (let at = 0; at < frames.length; at += MATRIX_BATCH) {
+    const batch = frames.slice(at, at + MATRIX_BATCH);
+    const r = spawnSync(argv[0]!, argv.slice(1), { input: JSON.stringify(batch), encoding: 'utf8', timeout: 60_000 });
+    const got = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { id: number; error?: { data?: { code?: string } } });
+    if (got.length !== batch.length) throw new Error(`${user}: ${got.length} answers to ${batch.length} calls: ${r.stderr}`);
+    replies.push(...got);
+  }
   return Object.fromEntries(replies.map((reply) => {
     const code = reply.error?.data?.code;
     const verdict = code === 'not_authorized' ? 'deny' : code === 'invalid_argument' ? 'allow' : `unexpected ${code ?? 'result'}`;
@@ -116,7 +125,7 @@ describe('a client that hangs up while polkit decides', () => {
     // The last check ends SLOW_MS after its client left; a call let through would have made its VM by then.
     await new Promise((r) => setTimeout(r, SLOW_MS * 3));
     const list = spawnSync(process.execPath, [RAW_CLIENT, helper.socketPath], { input: JSON.stringify([request(1, 'vm.list', {})]), encoding: 'utf8', timeout: 30_000 });
-    const vms = (JSON.parse(list.stdout.split('\n')[0]!) as { result: Array<{ definition: { name: string } }> }).result.map((v) => v.definition.name);
+    const vms = (JSON.parse(list.stdout.split('\n')[0]!) as { result: { vms: Array<{ definition: { name: string } }> } }).result.vms.map((v) => v.definition.name);
     expect(vms.filter((n) => n.startsWith('nv4i-gone-'))).toEqual([]);
     // The same caller, staying connected, is served: the refusal is for the hang-up, not for SLOW.
     const stay = spawnSync('setpriv', [`--reuid=${SLOW}`, `--regid=${SLOW}`, '--init-groups', process.execPath, RAW_CLIENT, helper.socketPath], {

@@ -64,16 +64,23 @@ export class RpcServer {
     await removeStaleSocket(socketPath);
     // No server-wide maxConnections: it would refuse root along with everyone else.
     const server = createServer((socket) => void this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
+    // Set before listening: root may connect the instant the socket exists (before the chmod
+    // below), and accept() takes a missing server for one that is closing.
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      this.server = null;
+      throw err;
+    }
     // Anyone may connect; polkit decides per request what they may do.
     await chmod(socketPath, 0o666);
-    this.server = server;
     this.logger.info({ socket: socketPath }, 'listening');
   }
 
