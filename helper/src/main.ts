@@ -115,6 +115,12 @@ async function main(): Promise<number> {
     process.stderr.write(`nova-helper: --firewall-check-interval takes milliseconds (0 turns the check off)\n\n${USAGE}`);
     return 2;
   }
+  // Installed before any work: a SIGTERM during start-up ends in the same clean shutdown,
+  // once the helper is up, instead of killing it half-started.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const logger = createLogger(args['log-level']);
   const socketPath = resolve(args.socket);
   const stateDir = resolve(args['state-dir']);
@@ -242,14 +248,7 @@ async function main(): Promise<number> {
   }
   logger.info({ version: NOVA_VERSION, stateDir, socket: socketPath }, 'nova-helper ready');
 
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      resolveStop();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  logger.info({ signal: await stopRequested }, 'shutting down');
   stopSampling();
   stopFirewallWatch();
   metrics.stop();
