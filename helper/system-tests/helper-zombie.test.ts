@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HelperClient } from '../../src-main/core/helper-client.js';
 import { CLI_BUNDLE, HELPER_BUNDLE, makeTestDir, removeTestDir, startHelper, waitForSocket, type RunningHelper } from './helper-harness.js';
 import { waitFor } from './fixtures/wait-for.js';
 
@@ -42,6 +43,20 @@ describe('a zombie helper', () => {
     await waitFor(async () => (await stateOf(pid)) === 'Z', 10_000, `helper ${pid} to be a zombie`);
 
     helper = await startHelper(dir);
+    // Served, not only listening: a request is answered (bounded) before the CLI is asked.
+    await waitFor(async () => {
+      const c = new HelperClient({ socketPath, reconnect: false });
+      try {
+        c.start();
+        await c.waitForConnection();
+        await c.call('helper.ping', { payload: 'zombie' });
+        return true;
+      } catch {
+        return null;
+      } finally {
+        c.close();
+      }
+    }, 10_000, 'the new helper to answer');
     // Still a zombie while the new helper runs: the check did not need it reaped.
     expect(await stateOf(pid)).toBe('Z');
     const cli = spawnSync(process.execPath, [CLI_BUNDLE, '--socket', socketPath, '--no-autostart', '--json', 'vm', 'ls'], { encoding: 'utf8', timeout: 30_000 });
