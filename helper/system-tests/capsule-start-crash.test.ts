@@ -7,13 +7,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import { attachmentIfname } from '../src/network/interface-names.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
 import { commandOf, processesMatching } from './fixtures/frozen-child.js';
+import { clearPauseSignal, pausedStart } from './fixtures/paused-start.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -113,24 +114,9 @@ async function createCapsule(label: string, hostPort?: number): Promise<string> 
 /** Starts the capsule under a helper paused at `step`, waits for the pause, and kills the helper there. */
 async function killDuringStart(name: string, step: string, atPause: () => Promise<void>): Promise<void> {
   await killHelper();
-  await rm(join(dir, 'paused'), { force: true });
+  await clearPauseSignal(join(dir, 'paused'));
   await start(step);
-  let outcome: unknown = undefined;
-  const pending = c()
-    .call('capsule.start', { name })
-    .then(
-      (r) => (outcome = r),
-      (err: unknown) => (outcome = err),
-    );
-  const said = await waitFor(
-    async () => {
-      if (outcome !== undefined) throw new Error(`the start ended before pausing at ${step}: ${JSON.stringify(outcome)} ${String(outcome)}`);
-      return (await readFile(join(dir, 'paused'), 'utf8').catch(() => '')).trim();
-    },
-    60_000,
-    `the helper to pause at ${step}`,
-  );
-  expect(said).toBe(`${step} ${helper!.process.pid}`);
+  const pending = await pausedStart(join(dir, 'paused'), step, helper!.process.pid, () => c().call('capsule.start', { name }));
   await atPause();
   await killHelper();
   await pending;

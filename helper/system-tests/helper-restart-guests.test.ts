@@ -15,9 +15,9 @@ import { HelperClient } from '../../src-main/core/helper-client.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
 import { ensureTestGuest, GUEST_LEASE_MARKER, GUEST_PROMPT, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
+import { killMatching, mentioning } from './fixtures/frozen-child.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { makeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
-import { pidsMentioning } from './network-harness.js';
 
 const SOAK = process.env.NOVA_SOAK === '1';
 const RESTARTS = SOAK ? 20 : 3;
@@ -124,13 +124,7 @@ afterAll(async () => {
   } finally {
     client?.close();
     await helper?.stop();
-    for (const pid of await pidsMentioning(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    if (dir) await killMatching(mentioning(dir));
     if (dir) await removeHelperCapsuleState(dir, CAPSULES, [NS]);
   }
 }, 120_000);

@@ -7,16 +7,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
 import { attachmentIfname } from '../src/network/interface-names.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
-import { mentioning, processesMatching } from './fixtures/frozen-child.js';
+import { killMatching, mentioning, processesMatching } from './fixtures/frozen-child.js';
+import { clearPauseSignal, pausedStart } from './fixtures/paused-start.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
-import { pidsMentioning } from './network-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
 const NETNS = `nv4s${RUN}`;
@@ -64,13 +64,7 @@ afterAll(async () => {
   } finally {
     client?.close();
     await helper?.stop();
-    for (const pid of await pidsMentioning(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    if (dir) await killMatching(mentioning(dir));
     spawnSync('ip', ['netns', 'delete', NETNS]);
     if (dir) await removeTestDir(dir);
   }
@@ -104,24 +98,9 @@ async function createVm(label: string): Promise<string> {
 /** Starts the VM under a helper paused at `step`, waits for the pause, and kills the helper there. */
 async function killDuringStart(name: string, step: string, atPause: () => Promise<void>): Promise<void> {
   await killHelper();
-  await rm(join(dir, 'paused'), { force: true });
+  await clearPauseSignal(join(dir, 'paused'));
   await start(step);
-  let outcome: unknown = undefined;
-  const pending = c()
-    .call('vm.start', { name })
-    .then(
-      (r) => (outcome = r),
-      (err: unknown) => (outcome = err),
-    );
-  const said = await waitFor(
-    async () => {
-      if (outcome !== undefined) throw new Error(`the start ended before pausing at ${step}: ${JSON.stringify(outcome)} ${String(outcome)}`);
-      return (await readFile(join(dir, 'paused'), 'utf8').catch(() => '')).trim();
-    },
-    60_000,
-    `the helper to pause at ${step}`,
-  );
-  expect(said).toBe(`${step} ${helper!.process.pid}`);
+  const pending = await pausedStart(join(dir, 'paused'), step, helper!.process.pid, () => c().call('vm.start', { name }));
   await atPause();
   await killHelper();
   await pending;

@@ -18,6 +18,7 @@ import { runSeed, seededRandom, soakCount } from '../../src-shared/testing/seede
 import { isValidName } from '../../src-shared/vocabulary/resource-name.js';
 import { WebServerMessageSchema } from '../../src-shared/wire/web-protocol.js';
 import { fuzzRpcFrame, fuzzWebMessage } from './fixtures/frame-fuzzer.js';
+import { killMatching, mentioning } from './fixtures/frozen-child.js';
 import { makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 import { openApiSocket, startWebMode, type WebMode } from './web-client.js';
 
@@ -48,6 +49,8 @@ afterAll(async () => {
   } finally {
     client?.close();
     await helper?.stop();
+    // A network the fuzzer made leaves a dnsmasq if its delete failed: nothing of this run stays.
+    if (dir) await killMatching(mentioning(dir));
     spawnSync('ip', ['netns', 'delete', NETNS]);
     await removeTestDir(dir);
   }
