@@ -5,6 +5,8 @@
 // watchdog), vm-runtime-files and vm-store (records), and it recovers running VMs after
 // a helper restart. It takes what the contract parsed (the RPC dispatcher validates each
 // call once); a name reaches the disk only through VmStore, whose records refuse paths.
+// Over 400 lines for the same reason as the capsule manager: one face for every verb, each a
+// few lines of locking over the modules above; split, the lock discipline would scatter.
 import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
