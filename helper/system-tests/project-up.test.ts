@@ -117,7 +117,7 @@ describe('nova up of a project', () => {
     expect(summary(await planOf())).toEqual([`create network ${NET}`, `create vm ${VM}`, `create capsule ${DB}`, `create capsule ${WEB}`]);
     const up = await nova('up', '--yes');
     expect(up.stderr).not.toMatch(/failed/);
-    expect(up.status).toBe(0);
+    expect(up.status, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toContain('Plan: 4 to create; 0 unchanged.');
     expect(up.stdout).toContain('Applied 4 change(s).');
     const out = up.stdout;
@@ -156,7 +156,7 @@ describe('nova up of a project', () => {
     expect(p.changes.map((c) => `${c.class} ${c.name} ${c.fields.map((f) => f.field).join(',')}`)).toEqual([`restart ${WEB} memory`]);
     expect((await nova('plan')).stdout).toContain(`update with restart (1):\n  ~ capsule ${WEB}\n      memory: 64 MiB -> 96 MiB\n`);
     const up = await nova('up', '--yes');
-    expect(up.status).toBe(0);
+    expect(up.status, up.stdout + up.stderr).toBe(0);
     const web = await client.call('capsule.get', { name: WEB });
     expect([web.state, web.spec.memoryBytes]).toEqual(['running', 96 * 1024 * 1024]);
     expect((await client.call('capsule.get', { name: DB })).startedAt).toBe(dbStarted);
@@ -168,7 +168,7 @@ describe('nova up of a project', () => {
     const p = await planOf();
     expect(p.changes.map((c) => `${c.class} ${c.name} ${c.fields.map((f) => `${f.field}:${f.old}->${f.new}:${f.drift}`).join(',')}`)).toEqual([`update ${DB} state:stopped->running:true`]);
     const up = await nova('up', '--yes');
-    expect(up.status).toBe(0);
+    expect(up.status, up.stdout + up.stderr).toBe(0);
     expect((await client.call('capsule.get', { name: DB })).state).toBe('running');
     expect(summary(await planOf())).toEqual([]);
   });
@@ -178,7 +178,7 @@ describe('nova up of a project', () => {
     const p = await planOf();
     expect(p.changes.map((c) => `${c.class} ${c.kind} ${c.name} ${c.fields.map((f) => f.field).join(',')}`)).toEqual([`update network ${NET} status`]);
     const up = await nova('up', '--yes');
-    expect(up.status).toBe(0);
+    expect(up.status, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toMatch(/repairing/);
     expect(execFileSync('ip', ['-n', NS, '-o', 'link', 'show', 'master', NET]).toString()).toContain('@');
     expect(summary(await planOf())).toEqual([]);

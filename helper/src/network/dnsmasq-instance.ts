@@ -4,7 +4,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { DhcpLease } from '../../../src-shared/network.js';
-import { processCmdline } from '../util/proc-stat.js';
+import { isSameProcess, processCmdline, processStartTime } from '../util/proc-stat.js';
 import { runChecked, type CommandRunner } from './command-runner.js';
 import { startDnsmasq } from './network-commands.js';
 import {
@@ -94,21 +94,26 @@ export class DnsmasqInstance {
   async stop(): Promise<void> {
     const pid = await this.pid();
     if (pid === null) return;
+    const startTime = await processStartTime(pid);
+    if (startTime === null) return;
     try {
       process.kill(pid, 'SIGTERM');
     } catch {
       return;
     }
-    // Gone when its pid no longer runs our command line: a zombie awaiting its reaper
-    // (dnsmasq's parent is init) has an empty one, and a reused pid another.
+    // Gone once it is a zombie or no longer there. Its command line empties earlier, when
+    // the kernel releases its memory but before it closes its sockets, and a dnsmasq started
+    // in that gap fails to bind the network's address.
     const deadline = Date.now() + STOP_WAIT_MS;
-    while ((await this.pid()) === pid && Date.now() < deadline) await sleep(3);
-    if ((await this.pid()) === pid) {
+    while ((await isSameProcess(pid, startTime)) && Date.now() < deadline) await sleep(3);
+    if (await isSameProcess(pid, startTime)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         // already gone
       }
+      const killDeadline = Date.now() + STOP_WAIT_MS;
+      while ((await isSameProcess(pid, startTime)) && Date.now() < killDeadline) await sleep(3);
     }
   }
 
