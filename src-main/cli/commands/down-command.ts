@@ -12,6 +12,16 @@ import { withHelper, type CliContext } from '../cli-context.js';
 import { InterruptHub } from '../interrupt-hub.js';
 import { cliProjectHelper, EXIT_INTERRUPTED } from '../project-operations.js';
 
+const HELP_AFTER = `
+Without --volumes, nova down releases everything a guest runs on and keeps its data: each
+VM's QEMU and tap and each capsule's runc container, network namespace and veth are gone,
+and the project's networks are deleted (bridge, nftables table, dnsmasq), except a network
+that a guest outside the project still uses, which is kept with the reason. The guests
+stay, stopped (nova ps shows them so), with their disks, writable layers and snapshots:
+the next nova up recreates the networks and starts the same guests on their kept data.
+With --volumes the guests are deleted too, disks, layers and snapshots included.
+Exit codes: 0 done, 1 something could not be stopped or deleted (named), 130 cancelled with Ctrl+C.`;
+
 export function registerDownCommand(program: Command, ctx: CliContext): void {
   program
     .command('down')
@@ -19,6 +29,7 @@ export function registerDownCommand(program: Command, ctx: CliContext): void {
     .option('-f, --file <path>', 'the NovaFile (default: NovaFile.toml here or in the nearest folder above)')
     .option('--volumes', 'delete the guests too, with their disks, writable layers and snapshots')
     .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', HELP_AFTER)
     .action(async (opts: { file?: string; volumes?: boolean; json?: boolean }) => {
       const json = opts.json === true || ctx.globals().json;
       const file = await findNovaFile(process.cwd(), opts.file);
