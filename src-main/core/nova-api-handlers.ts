@@ -72,6 +72,7 @@ export class NovaApiHandlers {
       'project.down': ({ path, volumes }) => projects.down(path, volumes),
       'project.cancel': ({ path }) => projects.cancel(path),
       'project.save': ({ path, text }) => projects.save(path, text),
+      'project.writeBack': ({ path, kind, name }) => projects.writeBack(path, kind, name),
     };
   }
 

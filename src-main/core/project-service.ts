@@ -1,13 +1,13 @@
-// The Projects page's side of main: open, plan, ps, up, down, cancel and save for a
+// The Projects page's side of main: open, plan, ps, up, down, cancel, save and write-back for a
 // NovaFile path, served alike over Electron IPC and web mode. It calls the same engine
 // as the CLI (planNovaFile, applyPlan, downProject, projectRows); an apply or a down
 // pushes a line per step as `project.progress` and is cancelled with project.cancel.
 // One apply or down per project file at a time, so two windows cannot interleave.
 import { NovaError, toErrorShape } from '../../src-shared/errors.js';
 import type { NovaEvent } from '../../src-shared/api/events.js';
-import type { ProjectApplyOutcome, ProjectDownOutcome, ProjectOpened, ProjectResourceRow } from '../../src-shared/api/project-api.js';
+import type { ProjectApplyOutcome, ProjectDownOutcome, ProjectOpened, ProjectResourceRow, ProjectWriteBack } from '../../src-shared/api/project-api.js';
 import type { NovaFileValidation } from '../../src-shared/novafile.js';
-import { planHasChanges, type ProjectPlan } from '../../src-shared/project.js';
+import { planHasChanges, type ProjectPlan, type ProjectResourceKind } from '../../src-shared/project.js';
 import type { HelperClient } from './helper-client.js';
 import { readNovaFileText, resolveNovaFilePath, writeNovaFileText } from './novafile-file-io.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
@@ -19,6 +19,7 @@ import { downProject } from './project/project-down.js';
 import type { ProjectHelper } from './project/project-helper.js';
 import { loadDesiredState, planNovaFile } from './project/project-planner.js';
 import { projectRows } from './project/project-ps.js';
+import { writeBackResource } from './project/project-write-back.js';
 
 type Action = 'up' | 'down';
 
@@ -92,6 +93,11 @@ export class ProjectService {
     if (!validation.valid) return { saved: false, file, validation };
     await writeNovaFileText(file, text);
     return { saved: true, file, validation };
+  }
+
+  /** The resource's current settings into its table of the file (project-write-back.ts). */
+  async writeBack(path: string, kind: ProjectResourceKind, name: string): Promise<ProjectWriteBack> {
+    return writeBackResource(path, kind, name, this.helper);
   }
 
   /** The resolved file, read once through the size and type checks before the engine reads it. */

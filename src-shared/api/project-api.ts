@@ -64,6 +64,15 @@ export type ProjectOpened = z.infer<typeof ProjectOpenedSchema>;
 
 const pathParams = z.strictObject({ path: ProjectPathSchema });
 
+export const ProjectWriteBackSchema = z.strictObject({
+  file: z.string(),
+  /** Each plan field written, with its NovaFile key and the TOML value now in the file (null: key removed). */
+  written: z.array(z.strictObject({ field: z.string(), key: z.string(), value: z.string().nullable() })),
+  /** Fields that differ but have no plain key to hold them, with why. */
+  skipped: z.array(z.strictObject({ field: z.string(), reason: z.string() })),
+});
+export type ProjectWriteBack = z.infer<typeof ProjectWriteBackSchema>;
+
 export const projectMethods = {
   'project.open': defineMethod({
     summary: "Read a NovaFile (or a folder's NovaFile.toml) with its validation and its plan",
@@ -107,6 +116,12 @@ export const projectMethods = {
     summary: 'Write the NovaFile, only if the text validates (atomic, keeping the file mode)',
     params: z.strictObject({ path: ProjectPathSchema, text: z.string().max(NOVAFILE_TEXT_MAX_CHARS) }),
     result: z.strictObject({ saved: z.boolean(), file: z.string(), validation: NovaFileValidationSchema }),
+    served: main,
+  }),
+  'project.writeBack': defineMethod({
+    summary: "Write a project resource's current settings into its NovaFile table (only the keys that differ; the rest of the file kept byte for byte), refused unless the result plans no change for it",
+    params: z.strictObject({ path: ProjectPathSchema, kind: ProjectResourceKindSchema, name: z.string().min(1).max(255) }),
+    result: ProjectWriteBackSchema,
     served: main,
   }),
 } as const;
