@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
-import { CapsuleSchema, NetworkSchema, OciImageSchema, type MethodName, type ParamsIn } from '../src-shared/index.js';
+import { CapsuleSchema, NetworkSchema, OciImageSchema } from '../src-shared/index.js';
 import { ProjectsPage } from './pages/projects-page.js';
 import { expect, test } from './support/fixtures.js';
 import { TEST_GUEST_CACHE } from './support/nova-stack.js';
-import { callOverWeb } from './support/web-api.js';
+import { callOk as api, shootBoth as shootInto } from './support/spec-tools.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
+const shootBoth = (page: Page, name: string) => shootInto(page, name, ARTIFACTS);
 const RUN = randomBytes(3).toString('hex');
 const PROJECT = `nv9w-${RUN}`;
 /** Under 15 characters: it names the bridge. */
@@ -36,12 +37,6 @@ const OCTET = 150 + (parseInt(RUN.slice(0, 2), 16) % 100);
 const THIRD = parseInt(RUN.slice(2, 4), 16) % 250;
 const SUBNET = `10.${OCTET}.${THIRD}`;
 const CANCEL_SUBNET = `10.${OCTET}.${THIRD + 1}`;
-
-async function api<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
-  const envelope = await callOverWeb(origin, token, method, params);
-  if (!envelope.ok) throw new Error(`${method} failed: ${envelope.error.code} ${envelope.error.message}`);
-  return envelope.value;
-}
 
 function novaFile(image: string, webMemory: string): string {
   return [
@@ -73,13 +68,6 @@ function novaFile(image: string, webMemory: string): string {
 
 function stackHasLink(netns: string, ifname: string): boolean {
   return spawnSync('ip', ['-n', netns, 'link', 'show', 'dev', ifname], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
-
-async function shootBoth(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: new URL(`${name}-light.png`, ARTIFACTS).pathname });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: new URL(`${name}-dark.png`, ARTIFACTS).pathname });
-  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 test.describe('Projects UI', () => {

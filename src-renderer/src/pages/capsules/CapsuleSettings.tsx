@@ -1,5 +1,5 @@
-// A capsule's settings as the helper keeps them (the spec is fixed at creation: to
-// change it, snapshot, delete and create again), and deleting the capsule with its
+// A capsule's settings as the helper keeps them (its limits change while it is stopped,
+// CapsuleLimits.tsx; the rest is fixed at creation here), and deleting the capsule with its
 // writable layer, logs and snapshots, after a confirmation naming it; off while something
 // holds the capsule, saying what.
 import { Trash2 } from 'lucide-react';
@@ -10,8 +10,8 @@ import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
-import { ProjectRevertNotice } from '../projects/ProjectOwner.js';
 import { useCapsuleStore } from './capsule-context.js';
+import { CapsuleLimits } from './CapsuleLimits.js';
 
 export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
   const { client } = useServices();
@@ -55,9 +55,9 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
             </Fragment>
           ))}
         </dl>
-        <p className="muted">Settings are fixed when a capsule is created: to change them, take a snapshot, delete it and create it again.</p>
-        <ProjectRevertNotice project={capsule.spec.project} noun="capsule" />
+        <p className="muted">Besides the limits below, settings are fixed when a capsule is created: to change them, take a snapshot, delete it and create it again.</p>
       </section>
+      <CapsuleLimits key={`${capsule.name}:${capsule.spec.memoryBytes ?? ''}:${capsule.spec.cpus ?? ''}:${capsule.spec.pids ?? ''}`} capsule={capsule} busy={busy} />
       <section className="vm-card vm-card--danger" aria-labelledby="capsule-delete-title">
         <h2 id="capsule-delete-title" className="vm-card__title">
           Delete capsule

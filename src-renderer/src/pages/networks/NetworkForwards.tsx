@@ -8,7 +8,7 @@ import { ForwardSchema, type Network, type Protocol } from '../../../../src-shar
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import type { NetworkStoreState } from '../../stores/network-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
-import { ProjectRevertNotice } from '../projects/ProjectOwner.js';
+import { ProjectChangeNotice } from '../projects/ProjectOwner.js';
 import { NetworkSection } from './NetworkSection.js';
 
 interface NetworkForwardsProps {
@@ -66,7 +66,7 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
 
   return (
     <NetworkSection title="Port forwards" id={`${id}-forwards`}>
-      <ProjectRevertNotice project={n.project} noun="network" />
+      <ProjectChangeNotice project={n.project} kind="network" name={n.name} noun="network" />
       {!canForward ? (
         <p className="muted">Port forwards need a NAT network with a subnet.</p>
       ) : (
