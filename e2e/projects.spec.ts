@@ -4,11 +4,14 @@
 // applied with progress until db's health turns green, web's memory edited in the editor
 // (a bad value first, marked at its line), saved, the diff shown as an update with
 // restart, applied, then Down with volumes: nothing of the project is left on the helper.
+// The product's example (examples/dev-lab) opens with what this host lacks blocked, each
+// with its reason and remedy, and its Apply applies nothing.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
 import { CapsuleSchema, NetworkSchema, OciImageSchema } from '../src-shared/index.js';
@@ -176,6 +179,25 @@ test.describe('Projects UI', () => {
     expect(networks.filter((n) => n.project === PROJECT || n.name === NET)).toEqual([]);
     expect(stackHasLink(nova.netns, NET), `bridge ${NET} in ${nova.netns}`).toBe(false);
     await expect(projects.row('capsule', DB)).toContainText('absent');
+    expect(pageProblems).toEqual([]);
+  });
+
+  test("opens the product's example: what this host lacks is blocked with reason and remedy, and Apply applies nothing", async ({ page, nova, pageProblems }) => {
+    const example = fileURLToPath(new URL('../examples/dev-lab/', import.meta.url));
+    const projects = new ProjectsPage(page);
+    await projects.openProject(nova.url, example);
+    await expect(projects.heading).toHaveText('Project dev-lab');
+    const blocked = page.getByRole('region', { name: 'Blocked' });
+    for (const item of ['network nova-net (network.nova-net.driver)', 'vm win11 (vm.win11.gpu_passthrough)', 'vm win11 (vm.win11.image)']) await expect(blocked).toContainText(item);
+    await expect(blocked.locator('li').first()).toContainText('To fix:');
+    await shootBoth(page, 'project-example-blocked');
+    await projects.applyButton.click();
+    await expect(page.getByText(/^Nothing applied: /)).toBeVisible({ timeout: 60_000 });
+    await expect(projects.runPanel).toContainText('blocked');
+    const networks = ((await api(nova.origin, nova.token, 'network.list', {})) as { networks: unknown[] }).networks.map((n) => NetworkSchema.parse(n));
+    expect(networks.filter((n) => n.project === 'dev-lab')).toEqual([]);
+    const capsules = ((await api(nova.origin, nova.token, 'capsule.list', {})) as { capsules: unknown[] }).capsules.map((c) => CapsuleSchema.parse(c));
+    expect(capsules.filter((c) => c.spec.project === 'dev-lab')).toEqual([]);
     expect(pageProblems).toEqual([]);
   });
 
