@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RestartPolicySchema } from '../../../src-shared/capsule.js';
-import { EgressRuleSchema } from '../../../src-shared/network.js';
+import { EgressRuleSchema, ForwardSchema } from '../../../src-shared/network.js';
 import { MEBIBYTE } from '../../../src-shared/vm.js';
 import { parseNovaFile } from '../novafile/novafile-parser.js';
 import type { ActualState, StateReader } from './actual-state.js';
@@ -88,6 +88,16 @@ describe('writeBackResource', () => {
     const out = await writeBackResource(path, 'network', 'lan', helper);
     expect(out.written).toEqual([{ field: 'egress_allow', key: 'egress_allow', value: '["10.0.0.0/8", "192.168.0.0/16:443/tcp"]' }]);
     expect(await readFile(path, 'utf8')).toBe(FILE.replace('egress_allow = ["10.0.0.0/8"]', 'egress_allow = ["10.0.0.0/8", "192.168.0.0/16:443/tcp"]'));
+    expect((await planNovaFile(path, helper)).plan.changes).toEqual([]);
+  });
+
+  it("writes a forward added on the network's page back, as the forwards key the table lacked", async () => {
+    const actual = applied();
+    actual.networks[0] = { ...actual.networks[0]!, forwards: [ForwardSchema.parse('8443:10.77.0.40:443/tcp')] };
+    const helper = helperWith(actual);
+    const out = await writeBackResource(path, 'network', 'lan', helper);
+    expect(out.written).toEqual([{ field: 'forwards', key: 'forwards', value: '["8443:10.77.0.40:443"]' }]);
+    expect(await readFile(path, 'utf8')).toBe(FILE.replace('egress_allow = ["10.0.0.0/8"]\n', 'egress_allow = ["10.0.0.0/8"]\nforwards = ["8443:10.77.0.40:443"]\n'));
     expect((await planNovaFile(path, helper)).plan.changes).toEqual([]);
   });
 
