@@ -5,8 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import type { PublishedPort } from '../../../src-shared/capsule.js';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
-import type { Attachment, DhcpLease, Forward, Network, Protocol } from '../../../src-shared/network.js';
+import type { Attachment, DhcpLease, Forward, Protocol } from '../../../src-shared/network.js';
 import { formatIp, parseCidr } from '../../../src-shared/ip-cidr.js';
+import type { RecordedNetwork } from '../network/network-config.js';
 
 export interface CapsuleAttachment {
   network: string;
@@ -36,7 +37,8 @@ export interface CapsuleNetworkPort {
 
 /** The part of NetworkManager this port needs. */
 export interface VethNetworks {
-  get(name: string): Promise<Network>;
+  /** The record alone: joining needs settings and addresses, not the kernel's state. */
+  recorded(name: string): Promise<RecordedNetwork>;
   leases(name: string): Promise<DhcpLease[]>;
   attach(req: { network: string; resource: string; kind: 'veth'; netns: string; address?: string }): Promise<Attachment>;
   detach(network: string, resource: string): Promise<void>;
@@ -99,13 +101,13 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
   };
   return {
     async checkNetwork(network, ports) {
-      const net = await networks.get(network);
+      const net = await networks.recorded(network);
       if (ports.length > 0 && (net.profile !== 'nat' || !net.subnet)) {
         throw new NovaError('invalid_argument', `published ports need a NAT network; ${network} is ${net.profile}: drop the ports or choose a NAT network`);
       }
     },
     async attach(network, capsule, netns, address) {
-      const net = await networks.get(network);
+      const net = await networks.recorded(network);
       // A veth left by a crash or a killed helper is this capsule's own (its name is derived).
       await detach(network, capsule);
       if (address === undefined && (!net.subnet || !net.gateway)) {
@@ -116,7 +118,7 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
       for (let attempt = 0; attachment === null; attempt++) {
         let wanted = address;
         if (wanted === undefined) {
-          const fresh = await networks.get(network);
+          const fresh = await networks.recorded(network);
           const taken = new Set<string>(fresh.attachments.flatMap((a) => (a.address ? [ipOf(a.address)] : [])));
           for (const l of await networks.leases(network).catch(() => [])) taken.add(l.address);
           const prefix = (net.subnet ?? '').split('/')[1];
@@ -142,7 +144,7 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
     },
     detach,
     async attachedAddress(network, capsule) {
-      const net = await networks.get(network);
+      const net = await networks.recorded(network);
       return net.attachments.find((a) => a.resource === capsule)?.address ?? null;
     },
     async publish(network, guestAddress, ports) {
