@@ -2,11 +2,11 @@
 // the capsule's own network namespace, an address on the network (static, so it works for
 // any image: no DHCP client is needed inside) and the port forwards it publishes.
 // The helper's composition root backs it with the NetworkManager; tests may use a fake.
-import { readFile } from 'node:fs/promises';
 import type { PublishedPort } from '../../../src-shared/capsule.js';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
 import type { Attachment, DhcpLease, Forward, Protocol } from '../../../src-shared/network.js';
 import { formatIp, parseCidr } from '../../../src-shared/ip-cidr.js';
+import { guestSideCounters, metricsFiles, NET_DEV_FRESH_MS, type KernelFiles } from '../metrics/kernel-files.js';
 import type { RecordedNetwork } from '../network/network-config.js';
 
 export interface CapsuleAttachment {
@@ -192,15 +192,7 @@ export const noCapsuleNetworkPort: CapsuleNetworkPort = {
  * capsule receives), from /proc/net/dev: it always shows the reading process's own network
  * namespace, where sysfs may show another one (a helper started under `nsenter --net`).
  */
-export async function readVethCounters(hostIfname: string, procNetDev = '/proc/net/dev'): Promise<{ rxBytes: number; txBytes: number } | null> {
-  const text = await readFile(procNetDev, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon === -1 || line.slice(0, colon).trim() !== hostIfname) continue;
-    // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit: bytes ...
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-    return { rxBytes: f[8] ?? 0, txBytes: f[0] ?? 0 };
-  }
-  return null;
+export async function readVethCounters(hostIfname: string, procNetDev = '/proc/net/dev', files: KernelFiles = metricsFiles): Promise<{ rxBytes: number; txBytes: number } | null> {
+  return guestSideCounters(files.recent(procNetDev, NET_DEV_FRESH_MS) ?? '', hostIfname);
 }
 
