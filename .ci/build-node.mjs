@@ -7,8 +7,25 @@ const requireShim =
   "import { createRequire as __novaCreateRequire } from 'node:module';" +
   'const require = __novaCreateRequire(import.meta.url);';
 
+// zod re-exports all of its ~50 message locales (a third of the CLI's bundle) as
+// `z.locales`; Nova speaks English only, so the bundles carry `en` alone and every
+// `nova` command parses and compiles that much less at start-up.
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('/node_modules/zod/') ? { path: 'zod-locales', namespace: 'english-only-zod', pluginData: args.resolveDir } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'english-only-zod' }, (args) => ({
+      contents: "export { default as en } from '../locales/en.js';",
+      resolveDir: args.pluginData,
+    }));
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [englishOnlyZod],
   platform: 'node',
   format: 'esm',
   sourcemap: 'linked',

@@ -4,6 +4,10 @@
 // `nft -f` with the very ruleset Nova loaded, dnsmasq with Nova's config, and `runc run -d`
 // of Nova's own config.json per capsule (without its user namespace, which a hand-written
 // script would not set up). Both run in a throwaway network namespace (nv9ub…).
+// What Nova does beyond the script, and keeps (so the ratio counts it): each capsule in
+// its own user namespace (with the two sysctls that namespace needs for ping and low
+// ports), a conmon per capsule keeping its output and exit code (the script sends both to
+// /dev/null), fsynced records and start intents, and the CLI's own start and plan.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';

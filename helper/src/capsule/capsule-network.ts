@@ -2,11 +2,12 @@
 // the capsule's own network namespace, an address on the network (static, so it works for
 // any image: no DHCP client is needed inside) and the port forwards it publishes.
 // The helper's composition root backs it with the NetworkManager; tests may use a fake.
-import { readFile } from 'node:fs/promises';
 import type { PublishedPort } from '../../../src-shared/capsule.js';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
-import type { Attachment, DhcpLease, Forward, Network, Protocol } from '../../../src-shared/network.js';
+import type { Attachment, DhcpLease, Forward, Protocol } from '../../../src-shared/network.js';
 import { formatIp, parseCidr } from '../../../src-shared/ip-cidr.js';
+import { guestSideCounters, metricsFiles, NET_DEV_FRESH_MS, type KernelFiles } from '../metrics/kernel-files.js';
+import type { RecordedNetwork } from '../network/network-config.js';
 
 export interface CapsuleAttachment {
   network: string;
@@ -36,7 +37,8 @@ export interface CapsuleNetworkPort {
 
 /** The part of NetworkManager this port needs. */
 export interface VethNetworks {
-  get(name: string): Promise<Network>;
+  /** The record alone: joining needs settings and addresses, not the kernel's state. */
+  recorded(name: string): Promise<RecordedNetwork>;
   leases(name: string): Promise<DhcpLease[]>;
   attach(req: { network: string; resource: string; kind: 'veth'; netns: string; address?: string }): Promise<Attachment>;
   detach(network: string, resource: string): Promise<void>;
@@ -99,13 +101,13 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
   };
   return {
     async checkNetwork(network, ports) {
-      const net = await networks.get(network);
+      const net = await networks.recorded(network);
       if (ports.length > 0 && (net.profile !== 'nat' || !net.subnet)) {
         throw new NovaError('invalid_argument', `published ports need a NAT network; ${network} is ${net.profile}: drop the ports or choose a NAT network`);
       }
     },
     async attach(network, capsule, netns, address) {
-      const net = await networks.get(network);
+      const net = await networks.recorded(network);
       // A veth left by a crash or a killed helper is this capsule's own (its name is derived).
       await detach(network, capsule);
       if (address === undefined && (!net.subnet || !net.gateway)) {
@@ -116,7 +118,7 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
       for (let attempt = 0; attachment === null; attempt++) {
         let wanted = address;
         if (wanted === undefined) {
-          const fresh = await networks.get(network);
+          const fresh = await networks.recorded(network);
           const taken = new Set<string>(fresh.attachments.flatMap((a) => (a.address ? [ipOf(a.address)] : [])));
           for (const l of await networks.leases(network).catch(() => [])) taken.add(l.address);
           const prefix = (net.subnet ?? '').split('/')[1];
@@ -142,7 +144,7 @@ export function networkManagerCapsulePort(networks: VethNetworks): CapsuleNetwor
     },
     detach,
     async attachedAddress(network, capsule) {
-      const net = await networks.get(network);
+      const net = await networks.recorded(network);
       return net.attachments.find((a) => a.resource === capsule)?.address ?? null;
     },
     async publish(network, guestAddress, ports) {
@@ -190,15 +192,7 @@ export const noCapsuleNetworkPort: CapsuleNetworkPort = {
  * capsule receives), from /proc/net/dev: it always shows the reading process's own network
  * namespace, where sysfs may show another one (a helper started under `nsenter --net`).
  */
-export async function readVethCounters(hostIfname: string, procNetDev = '/proc/net/dev'): Promise<{ rxBytes: number; txBytes: number } | null> {
-  const text = await readFile(procNetDev, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon === -1 || line.slice(0, colon).trim() !== hostIfname) continue;
-    // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit: bytes ...
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-    return { rxBytes: f[8] ?? 0, txBytes: f[0] ?? 0 };
-  }
-  return null;
+export async function readVethCounters(hostIfname: string, procNetDev = '/proc/net/dev', files: KernelFiles = metricsFiles): Promise<{ rxBytes: number; txBytes: number } | null> {
+  return guestSideCounters(files.recent(procNetDev, NET_DEV_FRESH_MS) ?? '', hostIfname);
 }
 

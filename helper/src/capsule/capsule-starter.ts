@@ -3,12 +3,12 @@
 // wrote the container's pid. A container that cannot start leaves nothing: its exit is
 // recorded as `start-failed` with the runtime's own words, and what the run took is given back.
 // The start's intent is recorded before any of it, for a helper killed midway (interrupted-start.ts).
-import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { StartIntents } from '../state/start-intent.js';
+import { dirChanges } from '../util/dir-changes.js';
 import { pauseAt } from '../util/test-pause.js';
 import { exitFromRunEnd, type RunEnd } from './capsule-exit.js';
 import type { CapsuleLayers } from './capsule-layer.js';
@@ -52,45 +52,6 @@ export interface CapsuleStarterOptions {
   /** Written before the start touches anything, removed once the container runs. */
   intents: StartIntents;
   interrupted: InterruptedStarts;
-}
-
-/**
- * Wakes a waiter when anything in `dir` changes (or after at most `ms`, should a change be
- * missed), so the start sees the container's pid file as it appears instead of polling.
- * Latched: a change between two waits is not lost.
- */
-function dirChanges(dir: string): { next: (ms: number) => Promise<void>; close: () => void } {
-  let changed = false;
-  let wake: (() => void) | null = null;
-  let watcher: FSWatcher | null = null;
-  try {
-    watcher = watch(dir, () => {
-      changed = true;
-      wake?.();
-    });
-    watcher.on('error', () => undefined);
-  } catch {
-    watcher = null;
-  }
-  return {
-    next: (ms) =>
-      new Promise<void>((resolve) => {
-        if (changed) {
-          changed = false;
-          resolve();
-          return;
-        }
-        const done = () => {
-          clearTimeout(timer);
-          wake = null;
-          changed = false;
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        wake = done;
-      }),
-    close: () => watcher?.close(),
-  };
 }
 
 export class CapsuleStarter {

@@ -1,12 +1,11 @@
 // A capsule's resource use read straight from its cgroup, on cgroup v1 (one hierarchy
 // per controller, as on hybrid hosts) or v2 (one unified tree). Missing files read as null.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapsuleMetrics } from '../../../src-shared/capsule.js';
+import { metricsFiles, type KernelFiles } from '../metrics/kernel-files.js';
 
-async function readNumber(path: string): Promise<number | null> {
-  const text = await readFile(path, 'utf8').catch(() => null);
+function parseNumber(text: string | null): number | null {
   if (text === null) return null;
   const t = text.trim();
   if (t === 'max') return null;
@@ -22,11 +21,6 @@ function parseKeyed(text: string): Map<string, number> {
     if (k && v && /^\d+$/.test(v)) m.set(k, Number(v));
   }
   return m;
-}
-
-async function readKeyed(path: string): Promise<Map<string, number> | null> {
-  const text = await readFile(path, 'utf8').catch(() => null);
-  return text === null ? null : parseKeyed(text);
 }
 
 function readKeyedNow(path: string): Map<string, number> | null {
@@ -58,37 +52,39 @@ export function parseIoStat(text: string): { read: number; write: number } {
   return { read, write };
 }
 
-export async function readCgroupMetrics(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup'): Promise<CapsuleMetrics> {
+export async function readCgroupMetrics(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup', files: KernelFiles = metricsFiles): Promise<CapsuleMetrics> {
   const at = new Date().toISOString();
+  const number = (path: string) => parseNumber(files.read(path));
   const v2 = join(cgroupRoot, cgroupsPath);
-  const v2Cpu = await readKeyed(join(v2, 'cpu.stat'));
-  if (v2Cpu && (await readNumber(join(v2, 'memory.current'))) !== null) {
-    const io = await readFile(join(v2, 'io.stat'), 'utf8').catch(() => null);
+  const v2Cpu = files.read(join(v2, 'cpu.stat'));
+  const v2Memory = v2Cpu === null ? null : number(join(v2, 'memory.current'));
+  if (v2Cpu !== null && v2Memory !== null) {
+    const io = files.read(join(v2, 'io.stat'));
     const ioBytes = io === null ? null : parseIoStat(io);
-    const usec = v2Cpu.get('usage_usec');
+    const usec = parseKeyed(v2Cpu).get('usage_usec');
     return {
       at,
       cpuUsageNs: usec === undefined ? null : usec * 1000,
-      memoryBytes: await readNumber(join(v2, 'memory.current')),
-      memoryLimitBytes: await readNumber(join(v2, 'memory.max')),
-      pids: await readNumber(join(v2, 'pids.current')),
+      memoryBytes: v2Memory,
+      memoryLimitBytes: number(join(v2, 'memory.max')),
+      pids: number(join(v2, 'pids.current')),
       ioReadBytes: ioBytes?.read ?? null,
       ioWriteBytes: ioBytes?.write ?? null,
       netRxBytes: null,
       netTxBytes: null,
     };
   }
-  const cpuacct = (await readNumber(join(cgroupRoot, 'cpuacct', cgroupsPath, 'cpuacct.usage'))) ?? (await readNumber(join(cgroupRoot, 'cpu,cpuacct', cgroupsPath, 'cpuacct.usage')));
-  const blkio = await readFile(join(cgroupRoot, 'blkio', cgroupsPath, 'blkio.throttle.io_service_bytes_recursive'), 'utf8').catch(() => null);
+  const cpuacct = number(join(cgroupRoot, 'cpuacct', cgroupsPath, 'cpuacct.usage')) ?? number(join(cgroupRoot, 'cpu,cpuacct', cgroupsPath, 'cpuacct.usage'));
+  const blkio = files.read(join(cgroupRoot, 'blkio', cgroupsPath, 'blkio.throttle.io_service_bytes_recursive'));
   const io = blkio === null ? null : parseBlkioBytes(blkio);
-  const limit = await readNumber(join(cgroupRoot, 'memory', cgroupsPath, 'memory.limit_in_bytes'));
+  const limit = number(join(cgroupRoot, 'memory', cgroupsPath, 'memory.limit_in_bytes'));
   return {
     at,
     cpuUsageNs: cpuacct,
-    memoryBytes: await readNumber(join(cgroupRoot, 'memory', cgroupsPath, 'memory.usage_in_bytes')),
+    memoryBytes: number(join(cgroupRoot, 'memory', cgroupsPath, 'memory.usage_in_bytes')),
     // v1 reports "no limit" as a huge page-aligned number.
     memoryLimitBytes: limit !== null && limit < 2 ** 62 ? limit : null,
-    pids: await readNumber(join(cgroupRoot, 'pids', cgroupsPath, 'pids.current')),
+    pids: number(join(cgroupRoot, 'pids', cgroupsPath, 'pids.current')),
     ioReadBytes: io?.read ?? null,
     ioWriteBytes: io?.write ?? null,
     netRxBytes: null,

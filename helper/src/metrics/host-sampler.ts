@@ -3,7 +3,7 @@
 // stacked devices would count the same bytes twice) and bytes through physical network
 // interfaces (bridges, taps and veths would count guests' traffic again).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { metricsFiles, type KernelFiles } from './kernel-files.js';
 
 const SECTOR_BYTES = 512;
 /** Partitions, and devices built on others (loop, device-mapper, md, zram, ram). */
@@ -68,12 +68,11 @@ export class HostSampler {
   constructor(
     private readonly procRoot = '/proc',
     private readonly sysRoot = '/sys',
+    private readonly files: KernelFiles = metricsFiles,
   ) {}
 
   async sample(): Promise<HostCounters> {
-    const [stat, meminfo, diskstats, netdev] = await Promise.all(
-      ['stat', 'meminfo', 'diskstats', 'net/dev'].map((f) => readFile(`${this.procRoot}/${f}`, 'utf8').catch(() => '')),
-    );
+    const [stat, meminfo, diskstats, netdev] = ['stat', 'meminfo', 'diskstats', 'net/dev'].map((f) => this.files.read(`${this.procRoot}/${f}`) ?? '');
     const cpu = parseCpuTicks(stat ?? '');
     const disk = parseDiskBytes(diskstats ?? '');
     const net = parseNetBytes(netdev ?? '', (ifname) => this.isPhysical(ifname));

@@ -7,6 +7,7 @@ import type { CapsuleMetrics } from '../../../src-shared/capsule.js';
 import type { MetricsResource } from '../../../src-shared/api/metrics-api.js';
 import type { VmMetrics } from '../../../src-shared/vm.js';
 import { alignedTicker } from './aligned-ticker.js';
+import type { KernelFiles } from './kernel-files.js';
 import { CounterRates } from './counter-rates.js';
 import type { HostCounters } from './host-sampler.js';
 import type { MetricsStore } from './metrics-store.js';
@@ -23,6 +24,8 @@ export interface CollectorSources {
 export const HOST: MetricsResource = { kind: 'host', name: 'host' };
 /** How often series of deleted resources are looked for, in ticks: a name reused within a minute may show the end of its predecessor's history. */
 const PRUNE_EVERY_TICKS = 60;
+/** How often the descriptors of guests no longer sampled are closed, in ticks. */
+const SWEEP_EVERY_TICKS = 10;
 
 export class MetricsCollector {
   private readonly rates = new CounterRates();
@@ -33,6 +36,8 @@ export class MetricsCollector {
     private readonly store: MetricsStore,
     private readonly sources: CollectorSources,
     private readonly now: () => number = Date.now,
+    /** The kept-open kernel files the samplers read, swept of those no longer read. */
+    private readonly files: KernelFiles | null = null,
   ) {}
 
   /**
@@ -63,6 +68,7 @@ export class MetricsCollector {
   async tick(slotMs = this.now()): Promise<void> {
     const jobs = [this.once('host', () => this.sampleHost(slotMs))];
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) jobs.push(this.once('prune', () => this.prune()));
+    if (this.ticks % SWEEP_EVERY_TICKS === 0) this.files?.sweep();
     const capsules = await this.sources.runningCapsules().catch(() => []);
     for (const name of capsules) jobs.push(this.once(`capsule/${name}`, () => this.sampleCapsule(name, slotMs)));
     await Promise.all(jobs);

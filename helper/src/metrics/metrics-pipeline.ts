@@ -7,6 +7,7 @@ import type { CapsuleManager } from '../capsule/capsule-manager.js';
 import type { Logger } from '../util/logger.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import { HostSampler } from './host-sampler.js';
+import { metricsFiles } from './kernel-files.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { MetricsStore } from './metrics-store.js';
 
@@ -29,7 +30,7 @@ export function startMetricsPipeline(o: { stateDir: string; vms: VmManager; caps
       ...(await o.vms.list()).map((v) => ({ kind: 'vm' as const, name: v.definition.name })),
       ...(await o.capsules.list()).map((c) => ({ kind: 'capsule' as const, name: c.name })),
     ],
-  });
+  }, Date.now, metricsFiles);
   const stopCollecting = collector.start();
   return {
     store,
@@ -37,6 +38,7 @@ export function startMetricsPipeline(o: { stateDir: string; vms: VmManager; caps
     stop: () => {
       stopCollecting();
       store.close();
+      metricsFiles.close();
     },
   };
 }

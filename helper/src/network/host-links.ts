@@ -1,8 +1,11 @@
 // What the kernel has right now: every link with its kind, bridge master, flags and
 // addresses, from one `ip -json -details addr show` (one process, however many links).
+import { readdir } from 'node:fs/promises';
 import { NovaError } from '../../../src-shared/errors.js';
-import { runChecked, runCommand, type CommandRunner } from './command-runner.js';
-import { listLinks, listNetns } from './network-commands.js';
+import { runChecked, type CommandRunner } from './command-runner.js';
+import { listLinks } from './network-commands.js';
+
+const NETNS_RUN_DIR = '/run/netns';
 
 export interface HostAddress {
   family: 4 | 6;
@@ -65,14 +68,10 @@ export async function readHostLinks(runner: CommandRunner, signal?: AbortSignal)
   return new Map(parseIpAddrJson(out).map((l) => [l.ifname, l]));
 }
 
-/** Named network namespaces (`ip netns list`), for attachments whose guest end lives in one. */
-export async function readNetnsNames(runner: CommandRunner): Promise<Set<string>> {
-  const r = await runCommand(runner, listNetns());
-  if (r.exitCode !== 0 || r.stdout.trim() === '') return new Set();
-  try {
-    const list = JSON.parse(r.stdout) as Array<{ name?: string }>;
-    return new Set(list.map((n) => n.name).filter((n): n is string => typeof n === 'string'));
-  } catch {
-    return new Set();
-  }
+/**
+ * Named network namespaces: the entries of /run/netns, which is all `ip netns list`
+ * reads, without a process for it on every guest that joins a network.
+ */
+export async function readNetnsNames(dir = NETNS_RUN_DIR): Promise<Set<string>> {
+  return new Set(await readdir(dir).catch(() => []));
 }

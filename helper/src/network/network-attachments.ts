@@ -30,7 +30,7 @@ export async function attachGuest(ctx: AttachContext, req: AttachRequest, opts: 
   if (record.attachments.some((a) => a.resource === req.resource)) {
     throw new NovaError('already_exists', `${req.resource} is already attached to network ${req.network}`);
   }
-  const netns = await readNetnsNames(dataplane.runner);
+  const netns = await readNetnsNames();
   if (req.kind === 'veth') {
     if (!req.netns) throw new NovaError('invalid_argument', 'a veth attachment needs the network namespace that receives its guest end (netns)');
     if (!netns.has(req.netns)) throw new NovaError('not_found', `network namespace ${JSON.stringify(req.netns)} does not exist`);
@@ -71,7 +71,8 @@ export async function attachGuest(ctx: AttachContext, req: AttachRequest, opts: 
     await ctx.registry.save(record);
     throw err;
   }
-  return describeAttachment(config, attachment, await readHostLinks(dataplane.runner));
+  // The batch applied whole, so the host end is on the bridge: no need to read the links again.
+  return { ...describeAttachment(config, attachment, fresh), present: true };
 }
 
 /** Removes the guest's host end (a veth's guest end goes with it) and its DHCP and DNS entries. */

@@ -84,6 +84,17 @@ export interface NetworkRecord {
   pending?: 'create' | 'delete';
 }
 
+/** A network as its record has it (no kernel state): what a guest joining it needs. */
+export interface RecordedNetwork {
+  profile: NetworkConfig['profile'];
+  /** "10.0.0.0/24", or null without a Nova subnet. */
+  subnet: string | null;
+  gateway: string | null;
+  dns: boolean;
+  domain: string | null;
+  attachments: { resource: string; address: string | null }[];
+}
+
 /** VXLAN over IPv4 with a 1500-byte underlay, for overlays recorded before their MTU was. */
 export const DEFAULT_OVERLAY_MTU = 1450;
 

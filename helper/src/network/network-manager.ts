@@ -19,6 +19,7 @@ import {
   type NetworkSpecInput,
   type Protocol,
 } from '../../../src-shared/network.js';
+import type { RecordedNetwork } from './network-config.js';
 import { parseCidr } from '../../../src-shared/ip-cidr.js';
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
@@ -161,6 +162,23 @@ export class NetworkManager {
   async get(name: string): Promise<Network> {
     const record = await this.registry.require(name);
     return describeNetwork(record, await this.dataplane.observe([record]));
+  }
+
+  /**
+   * What the record says, without looking at the kernel: a guest joining needs only the
+   * settings and who holds which address, and reading links and rules for it cost two
+   * processes per call on every capsule start.
+   */
+  async recorded(name: string): Promise<RecordedNetwork> {
+    const { config, attachments } = await this.registry.require(name);
+    return {
+      profile: config.profile,
+      subnet: config.subnet?.cidr ?? null,
+      gateway: config.subnet?.gateway ?? null,
+      dns: config.dns,
+      domain: config.dns ? config.domain : null,
+      attachments: attachments.map((a) => ({ resource: a.resource, address: a.address })),
+    };
   }
 
   async leases(name: string): Promise<DhcpLease[]> {

@@ -80,7 +80,7 @@ async function restoreNetworks(ctx: RecoveryContext, live: readonly NetworkRecor
   dataplane.forgetForwarding();
   const tunnelsDown = await ensureTunnels(ctx, live, report);
   const links = await readHostLinks(dataplane.runner);
-  const netns = await readNetnsNames(dataplane.runner);
+  const netns = await readNetnsNames();
   const restarted = new Set<string>();
   for (const record of live) {
     const name = record.config.name;

@@ -1,9 +1,10 @@
 // Per-VM resource use from the QEMU process and QMP: CPU % from /proc/PID/stat ticks,
 // resident memory from /proc/PID/statm, disk bytes from query-blockstats. Every running
-// VM is sampled at 1 Hz, each on its own; a sample is cheap (two small reads, one QMP call).
-import { readFile } from 'node:fs/promises';
+// VM is sampled at 1 Hz, each on its own; a sample is cheap (two preads on descriptors
+// kept open, one QMP call).
 import type { VmMetrics } from '../../../src-shared/vm.js';
 import { alignedTicker } from '../metrics/aligned-ticker.js';
+import { metricsFiles, type KernelFiles } from '../metrics/kernel-files.js';
 import type { QmpBlockStats } from './qmp-client.js';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux x86
@@ -15,20 +16,15 @@ export interface ProcSample {
   atMs: number;
 }
 
-export async function readProcSample(pid: number, procRoot = '/proc'): Promise<ProcSample | null> {
-  try {
-    const [stat, statm] = await Promise.all([
-      readFile(`${procRoot}/${pid}/stat`, 'utf8'),
-      readFile(`${procRoot}/${pid}/statm`, 'utf8'),
-    ]);
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(/\s+/);
-    // fields[0] is field 3; utime and stime are fields 14 and 15.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const rssPages = Number(statm.trim().split(/\s+/)[1]);
-    return { ticks, rssBytes: rssPages * PAGE_SIZE, atMs: Date.now() };
-  } catch {
-    return null;
-  }
+export async function readProcSample(pid: number, procRoot = '/proc', files: KernelFiles = metricsFiles): Promise<ProcSample | null> {
+  const stat = files.read(`${procRoot}/${pid}/stat`);
+  const statm = files.read(`${procRoot}/${pid}/statm`);
+  if (stat === null || statm === null) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(/\s+/);
+  // fields[0] is field 3; utime and stime are fields 14 and 15.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssPages = Number(statm.trim().split(/\s+/)[1]);
+  return { ticks, rssBytes: rssPages * PAGE_SIZE, atMs: Date.now() };
 }
 
 export function cpuPercent(prev: ProcSample | undefined, cur: ProcSample): number {

@@ -5,9 +5,11 @@
 import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import { loadPeercredAddon, socketFd } from '../auth/peer-credentials.js';
 import { ProcessRunner } from '../process/process-runner.js';
+import { dirChanges } from '../util/dir-changes.js';
 import { findProcesses, isSameProcess, processCmdline, processStartTime } from '../util/proc-stat.js';
 import { qemuArgvIsVm } from './qemu-argv.js';
 
@@ -51,8 +53,20 @@ export async function spawnQemu(
   }
 }
 
-/** Polls until the socket accepts a connection; fails early when `gone` says the process ended or on abort. */
+/**
+ * Until the socket accepts a connection, tried again as soon as its folder changes (QEMU
+ * binding it) rather than on a 10 ms beat; fails early when `gone` says the process ended or on abort.
+ */
 export async function waitForSocket(path: string, timeoutMs: number, gone: () => Promise<boolean>, signal?: AbortSignal): Promise<void> {
+  const changes = dirChanges(dirname(path));
+  try {
+    await waitForSocketWith(changes, path, timeoutMs, gone, signal);
+  } finally {
+    changes.close();
+  }
+}
+
+async function waitForSocketWith(changes: ReturnType<typeof dirChanges>, path: string, timeoutMs: number, gone: () => Promise<boolean>, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new NovaError('cancelled', `waiting for QEMU's QMP socket was cancelled`);
@@ -66,7 +80,7 @@ export async function waitForSocket(path: string, timeoutMs: number, gone: () =>
     });
     if (ok) return;
     if (await gone()) throw new NovaError('internal', `QEMU exited before its QMP socket was ready`);
-    await sleep(10);
+    await changes.next(10);
   }
   throw new NovaError('timeout', `QEMU's QMP socket ${path} was not ready within ${timeoutMs} ms`);
 }

@@ -101,11 +101,16 @@ export class VmLauncher {
 
   /** One QEMU run, its intent recorded first; a run that fails has cleaned up after itself, and its intent goes with it. */
   private async launch(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
-    await this.refuseSecondQemu(def.name);
-    await this.o.intents.begin('vm', def.name);
+    // The intent's fsyncs overlap the checks that make nothing (no second QEMU, the disks
+    // opened and checked); launchIntended awaits it before the first thing a start makes.
+    const intent = this.o.intents.begin('vm', def.name);
+    intent.catch(() => undefined);
     try {
-      return await this.launchIntended(def, runAs, steps);
+      await this.refuseSecondQemu(def.name);
+      return await this.launchIntended(def, runAs, steps, intent);
     } catch (err) {
+      // Settled first, so the removal never runs ahead of the intent's own rename.
+      await intent.catch(() => undefined);
       await this.o.intents.end('vm', def.name);
       throw err;
     }
@@ -119,7 +124,7 @@ export class VmLauncher {
     throw new NovaError('failed_precondition', `VM ${name} already has a QEMU running (pid ${pids}) that this helper does not control; restart the helper (it stops or adopts it), or stop that process`, { pids: found.map((p) => p.pid) });
   }
 
-  private async launchIntended(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
+  private async launchIntended(def: VmDefinition, runAs: Credentials | null, steps: StartSteps, intent: Promise<void>): Promise<VmRuntime> {
     const name = def.name;
     const { signal } = steps;
     const accel = def.accel === 'auto' ? await this.o.hostAccelerator() : def.accel;
@@ -132,6 +137,7 @@ export class VmLauncher {
     const disks = await this.o.diskFiles(def, user, signal);
     let started: Spawned;
     try {
+      await intent;
       started = await this.spawn(def, accel, user, disks, steps);
     } finally {
       // QEMU holds its own copies now (or never will): the helper keeps none.
@@ -165,9 +171,12 @@ export class VmLauncher {
     const onAbort = () => void killQemu(spawned.pid, spawned.startTime).catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.o.files.saveRecord(name, record);
+      // Durable before the guest runs (cont, below); its fsync overlaps QEMU's own start.
+      // Both settle before a failure is handled, so the cleanup never races the save.
       const gone = async () => !(await isAlive(spawned.pid, spawned.startTime));
-      await waitForSocket(paths.qmpSocket, this.o.qmpReadyTimeoutMs, gone, signal);
+      const [saved, ready] = await Promise.allSettled([this.o.files.saveRecord(name, record), waitForSocket(paths.qmpSocket, this.o.qmpReadyTimeoutMs, gone, signal)]);
+      if (saved.status === 'rejected') throw saved.reason;
+      if (ready.status === 'rejected') throw ready.reason;
       const qmp = await QmpClient.connect(paths.qmpSocket, {
         timeoutMs: this.o.qmpTimeoutMs,
         label: `VM ${name}`,

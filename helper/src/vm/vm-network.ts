@@ -1,9 +1,9 @@
 // How a VM joins a Nova network: the VM engine asks this port for a tap on the
 // network's bridge before QEMU starts and gives it back when QEMU ends. The helper's
 // composition root backs it with the NetworkManager; tests may back it with a fake.
-import { readFile } from 'node:fs/promises';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
 import type { Attachment } from '../../../src-shared/network.js';
+import { guestSideCounters, metricsFiles, NET_DEV_FRESH_MS, type KernelFiles } from '../metrics/kernel-files.js';
 
 export interface VmTap {
   network: string;
@@ -76,22 +76,10 @@ export async function readTapCounters(
   ifname: string,
   sysRoot = '/sys/class/net',
   procNetDev = '/proc/net/dev',
+  files: KernelFiles = metricsFiles,
 ): Promise<{ rxBytes: number; txBytes: number } | null> {
-  try {
-    const [rx, tx] = await Promise.all([
-      readFile(`${sysRoot}/${ifname}/statistics/rx_bytes`, 'utf8'),
-      readFile(`${sysRoot}/${ifname}/statistics/tx_bytes`, 'utf8'),
-    ]);
-    return { rxBytes: Number(tx.trim()), txBytes: Number(rx.trim()) };
-  } catch {
-    const text = await readFile(procNetDev, 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      const colon = line.indexOf(':');
-      if (colon === -1 || line.slice(0, colon).trim() !== ifname) continue;
-      // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit: bytes ...
-      const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-      return { rxBytes: f[8] ?? 0, txBytes: f[0] ?? 0 };
-    }
-    return null;
-  }
+  const rx = files.read(`${sysRoot}/${ifname}/statistics/rx_bytes`);
+  const tx = rx === null ? null : files.read(`${sysRoot}/${ifname}/statistics/tx_bytes`);
+  if (rx !== null && tx !== null) return { rxBytes: Number(tx.trim()), txBytes: Number(rx.trim()) };
+  return guestSideCounters(files.recent(procNetDev, NET_DEV_FRESH_MS) ?? '', ifname);
 }

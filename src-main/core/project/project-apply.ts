@@ -56,6 +56,13 @@ export interface ApplyOutcome {
 
 type Result = 'ok' | 'failed' | 'skipped';
 
+/**
+ * Guests applied side by side. Most of a guest's start is waiting (on runc, on fsyncs), so
+ * more than the cores pays: at 3, five capsules took two waves. Not many more: guests on
+ * one network queue for its lock to attach, and the helper bounds that wait (3 s).
+ */
+const GUESTS_AT_ONCE = 6;
+
 export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual: ActualState, h: ProjectHelper, opts: ApplyOptions): Promise<ApplyOutcome> {
   const out: ApplyOutcome = { applied: [], failed: [], notApplied: [], cancelled: false };
   const nodes = guestNodes(desired);
@@ -118,7 +125,7 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
   }
 
   // Guests: each waits for its dependencies, bounded side by side.
-  const gate = new Gate(opts.parallel ?? 3);
+  const gate = new Gate(opts.parallel ?? GUESTS_AT_ONCE);
   const tasks = new Map<string, Promise<Result>>();
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const run = (node: GuestNode): Promise<Result> => {
