@@ -8,11 +8,12 @@ import { networkLifecycle } from './network-lifecycle.bench.js';
 import { networkThroughput } from './network-throughput.bench.js';
 import { projectPlan } from './project-plan.bench.js';
 import { projectUp } from './project-up.bench.js';
+import { uiCpuDashboard, uiCpuOffScreen } from './ui-cpu.bench.js';
 import { vmBootToMarker } from './vm-boot.bench.js';
 import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
 import { vmStartToQmp } from './vm-start.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan, projectUp];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan, projectUp, uiCpuDashboard, uiCpuOffScreen];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

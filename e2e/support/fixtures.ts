@@ -7,8 +7,8 @@ import { test as base, type BrowserContext, type Page } from '@playwright/test';
 import type { NovaStackInfo } from './nova-stack.js';
 import { stackInfo } from './stack-env.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
