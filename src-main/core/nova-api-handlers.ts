@@ -2,6 +2,7 @@
 // helper-served methods are forwarded to the helper, the rest are served here.
 // `invoke` is the one entry point: it validates the method and params and always
 // resolves to an envelope, so error codes survive any transport.
+import { demoNovaFile } from './assets/demo-location.js';
 import type { z } from 'zod';
 import {
   HELPER_METHOD_NAMES,
@@ -72,6 +73,7 @@ export class NovaApiHandlers {
       'project.down': ({ path, volumes }) => projects.down(path, volumes),
       'project.cancel': ({ path }) => projects.cancel(path),
       'project.save': ({ path, text }) => projects.save(path, text),
+      'project.demo': async () => ({ file: await demoNovaFile() }),
     };
   }
 
