@@ -17,9 +17,12 @@ async function drawn(el: Locator): Promise<DrawnSeries> {
 export class DashboardPage extends AppShell {
   readonly hostGraphs: Locator;
   readonly guests: Locator;
+  /** The first run's offer of the demo project. */
+  readonly demo: Locator;
 
   constructor(page: Page) {
     super(page);
+    this.demo = page.getByRole('region', { name: 'Try the demo', exact: true });
     this.hostGraphs = page.getByRole('region', { name: 'Host', exact: true });
     this.guests = page.getByRole('region', { name: 'Guests', exact: true });
   }

@@ -2,6 +2,7 @@
 // helper-served methods are forwarded to the helper, the rest are served here.
 // `invoke` is the one entry point: it validates the method and params and always
 // resolves to an envelope, so error codes survive any transport.
+import { demoNovaFile } from './assets/demo-location.js';
 import type { z } from 'zod';
 import {
   HELPER_METHOD_NAMES,
@@ -73,6 +74,7 @@ export class NovaApiHandlers {
       'project.cancel': ({ path }) => projects.cancel(path),
       'project.save': ({ path, text }) => projects.save(path, text),
       'project.writeBack': ({ path, kind, name }) => projects.writeBack(path, kind, name),
+      'project.demo': async () => ({ file: await demoNovaFile() }),
     };
   }
 

@@ -3,6 +3,7 @@
 // as the CLI (planNovaFile, applyPlan, downProject, projectRows); an apply or a down
 // pushes a line per step as `project.progress` and is cancelled with project.cancel.
 // One apply or down per project file at a time, so two windows cannot interleave.
+import { prepareAssetsOf } from './assets/project-assets.js';
 import { NovaError, toErrorShape } from '../../src-shared/errors.js';
 import type { NovaEvent } from '../../src-shared/api/events.js';
 import type { ProjectApplyOutcome, ProjectDownOutcome, ProjectOpened, ProjectResourceRow, ProjectWriteBack } from '../../src-shared/api/project-api.js';
@@ -56,6 +57,7 @@ export class ProjectService {
   async up(path: string): Promise<{ plan: ProjectPlan; outcome: ProjectApplyOutcome | null }> {
     const file = await this.checkedFile(path);
     return this.exclusive(file, 'up', async (signal, h, onLine) => {
+      await prepareAssetsOf(file, h, { onLine: (line) => onLine('assets', line) });
       const planned = await planNovaFile(file, this.helper);
       if (!planHasChanges(planned.plan)) {
         // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.

@@ -69,6 +69,20 @@ describe('DesktopNotifier on a real session bus', () => {
     expect(await pressed).toEqual([{ kind: 'vm', name: 'web' }, 'default']);
   });
 
+  it("a capsule's OOM kill reaches the server as critical, saying why", async () => {
+    const log = join(dir, 'notifications.log');
+    await bus.mock('notification_daemon', NOTIFICATIONS, { capabilities: 'body actions' }, log);
+    notifier = new DesktopNotifier({ env: bus.env }).start();
+    const oom = notificationFor({ name: 'capsule.stateChanged', payload: { name: 'redis', state: 'stopped' } }, true, {
+      capsuleExit: { exitCode: 137, signal: 'SIGKILL', reason: 'oom-killed', at: '2026-12-06T08:00:00.000Z' },
+    })!;
+    expect(await notifier.notify(oom)).toBeGreaterThan(0);
+    const [notify] = await calls(log, 'Notify');
+    expect(notify).toContain('"Capsule redis stopped"');
+    expect(notify).toContain('"Killed by the kernel for running out of memory (OOM kill at its memory limit)."');
+    expect(notify).toContain('"urgency": 2');
+  });
+
   it('sends no action buttons to a server without the actions capability', async () => {
     const log = join(dir, 'notifications.log');
     await bus.mock('notification_daemon', NOTIFICATIONS, { capabilities: 'body' }, log);

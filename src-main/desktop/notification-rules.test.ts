@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Operation } from '../../src-shared/operation.js';
 import { sampleOperation } from '../../src-shared/testing/sample-operation.js';
-import { LONG_OPERATION_MS, notificationFor } from './notification-rules.js';
+import type { CapsuleExit } from '../../src-shared/capsule.js';
+import { LONG_OPERATION_MS, notificationFor, resourcePageHash } from './notification-rules.js';
+
+function exit(over: Partial<CapsuleExit>): CapsuleExit {
+  return { exitCode: null, signal: null, reason: 'exited', at: '2026-12-06T08:00:00.000Z', ...over };
+}
 
 /** A finished snapshot of VM web that ran `ranMs`. */
 function operation(over: Partial<Operation>, ranMs: number): Operation {
@@ -29,12 +34,44 @@ describe('notificationFor', () => {
     expect(notificationFor({ name: 'vm.stateChanged', payload: { name: 'web', state: 'stopped', reason: null } }, false)).toBeNull();
   });
 
-  it('tells of a capsule that exited and is being restarted', () => {
-    expect(notificationFor({ name: 'capsule.stateChanged', payload: { name: 'redis', state: 'restarting' } }, false)).toMatchObject({
+  it('tells of a capsule that exited and is being restarted, with why when its last exit is known', () => {
+    const restarting = { name: 'capsule.stateChanged', payload: { name: 'redis', state: 'restarting' } } as const;
+    expect(notificationFor(restarting, false)).toMatchObject({
       summary: 'Capsule redis exited',
+      body: 'Its restart policy is starting it again.',
       target: { kind: 'capsule', name: 'redis' },
     });
-    expect(notificationFor({ name: 'capsule.stateChanged', payload: { name: 'redis', state: 'stopped' } }, false)).toBeNull();
+    expect(notificationFor(restarting, false, { capsuleExit: exit({ reason: 'exited', exitCode: 3 }) })).toMatchObject({
+      body: 'Exited with code 3. Its restart policy is starting it again.',
+    });
+  });
+
+  it('tells why a capsule died: exit code, signal, OOM kill, a start that failed; not a stop asked for or a clean exit', () => {
+    const stopped = { name: 'capsule.stateChanged', payload: { name: 'redis', state: 'stopped' } } as const;
+    const said = (e: Partial<CapsuleExit>) => notificationFor(stopped, true, { capsuleExit: exit(e) });
+    expect(said({ reason: 'oom-killed', exitCode: 137, signal: 'SIGKILL' })).toEqual({
+      summary: 'Capsule redis stopped',
+      body: 'Killed by the kernel for running out of memory (OOM kill at its memory limit).',
+      urgency: 'critical',
+      target: { kind: 'capsule', name: 'redis' },
+      actions: [{ key: 'default', label: 'Open' }],
+    });
+    expect(said({ reason: 'signaled', exitCode: 143, signal: 'SIGTERM' })?.body).toBe('Killed by signal SIGTERM.');
+    expect(said({ reason: 'signaled', exitCode: 137, signal: null })?.body).toBe('Killed by signal 9.');
+    expect(said({ reason: 'exited', exitCode: 2 })).toMatchObject({ body: 'Exited with code 2.', urgency: 'normal' });
+    expect(said({ reason: 'start-failed', exitCode: null, message: 'exec: "nginx": not found' })?.body).toBe('Failed to start (exec: "nginx": not found).');
+    expect(said({ reason: 'lost', exitCode: null })?.body).toBe('Its process was gone when Nova looked.');
+    expect(said({ reason: 'stopped', exitCode: 0 })).toBeNull();
+    expect(said({ reason: 'exited', exitCode: 0 })).toBeNull();
+    // Without its last exit there is nothing to say why, so nothing is said.
+    expect(notificationFor(stopped, false)).toBeNull();
+  });
+
+  it('opens the page of what it is about', () => {
+    expect(resourcePageHash({ kind: 'vm', name: 'web' })).toBe('#/vms/web');
+    expect(resourcePageHash({ kind: 'capsule', name: 'redis' })).toBe('#/capsules/redis');
+    expect(resourcePageHash({ kind: 'network', name: 'lan' })).toBe('#/networks/lan');
+    expect(resourcePageHash({ kind: 'ociImage', name: 'busybox:1' })).toBe('#/images');
   });
 
   it('tells of a scheduled snapshot that failed, whoever looks', () => {

@@ -1,8 +1,13 @@
 // What deserves a desktop notification, as a pure function of one event: a VM that
 // crashed, a capsule that died and is being restarted, a scheduled snapshot that failed,
 // and (while the user is not looking at the window) a long operation that finished or
-// failed. Delivery is desktop-notifier.ts's job; the window decides what "Open" shows.
+// failed. A guest that dies says why, as the engine told the helper: QEMU's end (exit
+// status, signal, log tail) for a VM, the capsule's last exit (code, signal, OOM kill from
+// the cgroup's memory.events) read with capsule.get. Delivery is desktop-notifier.ts's job;
+// "Open" shows the window on the target's page (resourcePageHash).
+import type { CapsuleExit } from '../../src-shared/capsule.js';
 import type { NovaEvent } from '../../src-shared/index.js';
+import { resourceHref } from '../../src-shared/resource-page.js';
 import { describeResource, type ResourceRef } from '../../src-shared/operation.js';
 
 /** `default` is the notification spec's key for clicking the notification itself. */
@@ -22,8 +27,43 @@ export const LONG_OPERATION_MS = 10_000;
 const OPEN = { key: 'default', label: 'Open' } as const;
 const OPEN_CONSOLE = { key: 'console', label: 'Open console' } as const;
 
+/** What the caller looked up for an event (see needsCapsuleExit). */
+export interface NotificationContext {
+  /** The capsule's last exit, from capsule.get; null when it could not be read. */
+  readonly capsuleExit?: CapsuleExit | null;
+}
+
+/** Whether the event's notification says why a capsule ended: then pass its lastExit. */
+export function needsCapsuleExit(event: NovaEvent): event is Extract<NovaEvent, { name: 'capsule.stateChanged' }> {
+  return event.name === 'capsule.stateChanged' && (event.payload.state === 'restarting' || event.payload.state === 'stopped');
+}
+
+/** Why a capsule's process ended, in a sentence. */
+export function capsuleExitWhy(exit: CapsuleExit): string {
+  const detail = exit.message ? ` (${exit.message})` : '';
+  switch (exit.reason) {
+    case 'oom-killed':
+      return `Killed by the kernel for running out of memory (OOM kill at its memory limit)${detail}.`;
+    case 'signaled':
+      return `Killed by signal ${exit.signal ?? (exit.exitCode !== null && exit.exitCode > 128 ? exit.exitCode - 128 : 'unknown')}${detail}.`;
+    case 'exited':
+      return `Exited with code ${exit.exitCode ?? 'unknown'}${detail}.`;
+    case 'start-failed':
+      return `Failed to start${detail}.`;
+    case 'lost':
+      return `Its process was gone when Nova looked${detail}.`;
+    case 'stopped':
+      return `Stopped on request${detail}.`;
+  }
+}
+
+/** A capsule that ended by itself, not by a stop someone asked for, nor a clean exit 0. */
+function diedOnItsOwn(exit: CapsuleExit): boolean {
+  return exit.reason !== 'stopped' && !(exit.reason === 'exited' && exit.exitCode === 0);
+}
+
 /** `userLooking`: the window is visible and focused, so it already shows what happened. */
-export function notificationFor(event: NovaEvent, userLooking: boolean): NovaNotification | null {
+export function notificationFor(event: NovaEvent, userLooking: boolean, context: NotificationContext = {}): NovaNotification | null {
   switch (event.name) {
     case 'vm.stateChanged': {
       const { name, state, reason } = event.payload;
@@ -38,14 +78,14 @@ export function notificationFor(event: NovaEvent, userLooking: boolean): NovaNot
     }
     case 'capsule.stateChanged': {
       const { name, state } = event.payload;
-      if (state !== 'restarting') return null;
-      return {
-        summary: `Capsule ${name} exited`,
-        body: 'Its restart policy is starting it again.',
-        urgency: 'normal',
-        target: { kind: 'capsule', name },
-        actions: [OPEN],
-      };
+      const exit = context.capsuleExit ?? null;
+      const target = { kind: 'capsule', name } as const;
+      if (state === 'restarting') {
+        const why = exit ? `${capsuleExitWhy(exit)} ` : '';
+        return { summary: `Capsule ${name} exited`, body: `${why}Its restart policy is starting it again.`, urgency: 'normal', target, actions: [OPEN] };
+      }
+      if (state !== 'stopped' || !exit || !diedOnItsOwn(exit)) return null;
+      return { summary: `Capsule ${name} stopped`, body: capsuleExitWhy(exit), urgency: exit.reason === 'oom-killed' ? 'critical' : 'normal', target, actions: [OPEN] };
     }
     case 'snapshot.scheduleFailed': {
       // The helper takes these while nobody watches: always worth saying.
@@ -66,6 +106,11 @@ export function notificationFor(event: NovaEvent, userLooking: boolean): NovaNot
     default:
       return null;
   }
+}
+
+/** The window's page for a resource: what "Open" on a notification shows. */
+export function resourcePageHash(target: ResourceRef): string {
+  return resourceHref(target) ?? '#/projects';
 }
 
 /** A tray action the helper refused (`locked`, not authorized...): the window may be hidden, so say so here. */

@@ -18,12 +18,14 @@ class FakeServices implements DesktopServices {
   readonly listeners = new Set<(e: NovaEvent) => void>();
   readonly csp = "default-src 'self'";
   vms: Array<{ name: string; state: string }> = [];
+  lastExit: unknown = null;
   closed = 0;
   readonly handlers = {
     invoke: async (method: string, params: unknown) => {
       this.invoked.push({ method, params });
       if (method === 'vm.list') return { ok: true as const, value: { vms: this.vms.map(({ name, state }) => ({ definition: { name }, state })), broken: [] } };
       if (method === 'capsule.list') return { ok: true as const, value: { capsules: [], broken: [] } };
+      if (method === 'capsule.get') return { ok: true as const, value: { name: (params as { name: string }).name, lastExit: this.lastExit } };
       return { ok: false as const, error: { code: 'locked' as const, message: 'vm "web" is busy: starting (operation 7)' } };
     },
   };
@@ -36,7 +38,7 @@ class FakeServices implements DesktopServices {
   }
   /** Everything asked of the helper except reading the lists. */
   changes(): string[] {
-    return this.invoked.filter((c) => !c.method.endsWith('.list')).map((c) => c.method);
+    return this.invoked.filter((c) => !c.method.endsWith('.list') && !c.method.endsWith('.get')).map((c) => c.method);
   }
 }
 
@@ -236,15 +238,35 @@ describe('runDesktopApp', () => {
     expect(services.changes()).toEqual([]);
   });
 
-  it('notifies a crash while the window is hidden; "Open" shows the window and "Open console" opens the console', async () => {
+  it('notifies a crash while the window is hidden; "Open" shows the window on the VM\'s page and "Open console" opens the console', async () => {
     const { services, main, notifier } = await start(true);
     main.close();
     services.emit({ name: 'vm.stateChanged', payload: { name: 'web', state: 'crashed', reason: 'QEMU was killed by signal 9' } });
+    await tick();
     expect(notifier.shown).toMatchObject([{ summary: 'VM web crashed', body: 'QEMU was killed by signal 9' }]);
     notifier.press({ kind: 'vm', name: 'web' }, 'default');
     expect(main.isVisible()).toBe(true);
+    expect(main.loadedUrl).toBe('nova://app/index.html#/vms/web');
     notifier.press({ kind: 'vm', name: 'web' }, 'console');
     expect(fake.BrowserWindow.all.at(-1)!.loadedUrl).toBe('nova://app/console.html#web');
+  });
+
+  it("says why a capsule died, from its last exit read with capsule.get, and \"Open\" shows the capsule's page", async () => {
+    const { services, main, notifier } = await start(true);
+    main.close();
+    services.lastExit = { exitCode: 137, signal: 'SIGKILL', reason: 'oom-killed', at: '2026-12-06T08:00:00.000Z' };
+    services.emit({ name: 'capsule.stateChanged', payload: { name: 'redis', state: 'stopped' } });
+    await tick();
+    expect(services.invoked.filter((c) => c.method === 'capsule.get')).toEqual([{ method: 'capsule.get', params: { name: 'redis' } }]);
+    expect(notifier.shown).toMatchObject([{ summary: 'Capsule redis stopped', body: 'Killed by the kernel for running out of memory (OOM kill at its memory limit).', urgency: 'critical' }]);
+    notifier.press({ kind: 'capsule', name: 'redis' }, 'default');
+    expect(main.isVisible()).toBe(true);
+    expect(main.loadedUrl).toBe('nova://app/index.html#/capsules/redis');
+    // A stop someone asked for is not news.
+    services.lastExit = { exitCode: 0, signal: null, reason: 'stopped', at: '2026-12-06T08:01:00.000Z' };
+    services.emit({ name: 'capsule.stateChanged', payload: { name: 'redis', state: 'stopped' } });
+    await tick();
+    expect(notifier.shown).toHaveLength(1);
   });
 
   it('keeps quiet about a finished operation while the user is looking at the window', async () => {
@@ -255,6 +277,7 @@ describe('runDesktopApp', () => {
     expect(notifier.shown).toEqual([]);
     main.blur();
     services.emit({ name: 'operation.changed', payload: op });
+    await tick();
     expect(notifier.shown).toMatchObject([{ summary: 'Done: import debian (Image debian)' }]);
   });
 });

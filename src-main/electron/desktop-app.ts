@@ -4,14 +4,16 @@
 // calls nothing on it. Services (helper client, handlers, events) come from main.ts, so
 // tests run all of this against a fake `electron` with fake services.
 import { app, type BrowserWindow } from 'electron';
+import type { CapsuleExit } from '../../src-shared/capsule.js';
+import type { NovaEvent } from '../../src-shared/index.js';
 import type { DesktopNotifier } from '../desktop/desktop-notifier.js';
-import { notificationFor, notificationForRefusal } from '../desktop/notification-rules.js';
+import { needsCapsuleExit, notificationFor, notificationForRefusal, resourcePageHash, type NotificationContext } from '../desktop/notification-rules.js';
 import { trayMenu, type TrayAction } from '../desktop/tray-menu.js';
 import { traySourceFrom, TrayStateFeed } from '../desktop/tray-state-feed.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { consoleWindowOpen, openConsoleWindow } from './console-window.js';
 import { bindIpc, type IpcEvents, type IpcHandlers } from './ipc-bridge.js';
-import { createMainWindow } from './main-window.js';
+import { createMainWindow, mainWindowUrl } from './main-window.js';
 import { installSecurityPolicies, TrustedWindows } from './security.js';
 import { NovaTray } from './tray.js';
 
@@ -46,6 +48,13 @@ export interface DesktopAppOptions {
 /** How long the first window waits to learn whether there is a tray host. */
 const TRAY_HOST_WAIT_MS = 1_500;
 
+/** A capsule that ended is notified with why: its last exit, read from the helper. */
+async function contextFor(services: DesktopServices, event: NovaEvent): Promise<NotificationContext> {
+  if (!needsCapsuleExit(event)) return {};
+  const reply = await services.handlers.invoke('capsule.get', { name: event.payload.name }).catch(() => null);
+  return { capsuleExit: reply?.ok ? (reply.value as { lastExit: CapsuleExit | null }).lastExit : null };
+}
+
 /** Resolves once the app is running (or at once when another instance has it). */
 export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
@@ -61,19 +70,22 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   let services: DesktopServices | null = null;
   let notifier: Notifier | null = null;
 
-  const showMain = () => {
+  /** `page`: a hash such as "#/vms/web" to show, from a notification's "Open". */
+  const showMain = (page?: string) => {
     if (!services) return; // before 'ready' the window is on its way anyway
     if (!win) {
-      win = openMainWindow(); // it shows itself once loaded
+      win = openMainWindow(page); // it shows itself once loaded
       return;
     }
+    // Only the fragment changes: the renderer follows it without reloading.
+    if (page) void win.loadURL(mainWindowUrl(page));
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();
   };
 
-  const openMainWindow = (): BrowserWindow => {
-    const created = createMainWindow(options.preloadPath);
+  const openMainWindow = (page?: string): BrowserWindow => {
+    const created = createMainWindow(options.preloadPath, page);
     trusted.trust(created);
     created.on('close', (e) => {
       // With a tray, closing hides: the tray brings it back. Without one it would be lost.
@@ -128,7 +140,7 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
     }
   };
 
-  app.on('second-instance', showMain);
+  app.on('second-instance', () => showMain());
   app.on('before-quit', () => {
     quitting = true;
   });
@@ -151,11 +163,15 @@ export async function runDesktopApp(options: DesktopAppOptions): Promise<void> {
   const notifying = options.startNotifier();
   notifier = notifying;
   const unnotify = running.events.subscribe((event) => {
-    const notification = notificationFor(event, userLooking());
-    if (notification) void notifying.notify(notification);
+    // Whether the user looked when it happened, not once the lookup is back.
+    const looking = userLooking();
+    void contextFor(running, event).then((context) => {
+      const notification = notificationFor(event, looking, context);
+      if (notification) void notifying.notify(notification);
+    });
   });
-  // "Open" brings the window (the resource's page is one click away); "Open console" opens it.
-  notifying.onAction((target, key) => (key === 'console' && target.kind === 'vm' ? openConsole(target.name) : showMain()));
+  // "Open" brings the window on the resource's page; "Open console" opens the console.
+  notifying.onAction((target, key) => (key === 'console' && target.kind === 'vm' ? openConsole(target.name) : showMain(resourcePageHash(target))));
   showMain();
 
   app.on('window-all-closed', () => {

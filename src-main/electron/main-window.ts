@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { BrowserWindow, nativeTheme } from 'electron';
 import { APP_ORIGIN, secureWebPreferences, showWhenLoaded } from './security.js';
 
-export function createMainWindow(preloadPath: string): BrowserWindow {
+/** The app page, opened at `page` (a hash such as "#/vms/web") when given. */
+export function mainWindowUrl(page = ''): string {
+  return `${APP_ORIGIN}/index.html${page}`;
+}
+
+export function createMainWindow(preloadPath: string, page?: string): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -17,7 +22,7 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
     webPreferences: secureWebPreferences(preloadPath),
   });
   showWhenLoaded(win);
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  void win.loadURL(mainWindowUrl(page));
   return win;
 }
 

@@ -112,6 +112,12 @@ export const projectMethods = {
     result: z.strictObject({ cancelled: z.boolean() }),
     served: main,
   }),
+  'project.demo': defineMethod({
+    summary: "Where Nova's demo project (examples/hello) is on this host, for the first run's offer; null when it is not installed",
+    params: z.strictObject({}),
+    result: z.strictObject({ file: z.string().nullable() }),
+    served: main,
+  }),
   'project.save': defineMethod({
     summary: 'Write the NovaFile, only if the text validates (atomic, keeping the file mode)',
     params: z.strictObject({ path: ProjectPathSchema, text: z.string().max(NOVAFILE_TEXT_MAX_CHARS) }),

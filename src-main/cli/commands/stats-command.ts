@@ -5,6 +5,7 @@
 import { type Command } from 'commander';
 import type { MetricsHistory, MetricsPoint, MetricsRange } from '../../../src-shared/api/metrics-api.js';
 import { NovaError, toErrorShape } from '../../../src-shared/errors.js';
+import { metricsCsv, METRICS_CSV_COLUMNS, noSuchGuestMessage } from '../../../src-shared/metrics-csv.js';
 import { formatDuration, parseDuration, VM_NAME_PATTERN, type Parsed } from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import { withHelper, type CliContext } from '../cli-context.js';
@@ -31,11 +32,9 @@ export function rangeFor(sinceMs: number): MetricsRange {
   return (RANGE_SPANS.find(([, span]) => sinceMs <= span) ?? RANGE_SPANS[RANGE_SPANS.length - 1])?.[0] as MetricsRange;
 }
 
-const COLUMNS = ['time', 'cpu_percent', 'memory_bytes', 'disk_read_bps', 'disk_write_bps', 'net_rx_bps', 'net_tx_bps'] as const;
-
+/** The same columns a graph's CSV export in the UI writes (src-shared/metrics-csv.ts). */
 export function formatCsv(points: readonly MetricsPoint[]): string {
-  const rows = points.map((p) => [new Date(p.t).toISOString(), round(p.cpuPercent, 2), p.rssBytes, round(p.diskReadBps, 0), round(p.diskWriteBps, 0), round(p.netRxBps, 0), round(p.netTxBps, 0)].join(','));
-  return [COLUMNS.join(','), ...rows].join('\n') + '\n';
+  return metricsCsv(points, METRICS_CSV_COLUMNS);
 }
 
 export function formatStatsTable(h: MetricsHistory, sinceMs: number): string {
@@ -69,7 +68,7 @@ async function guestHistory(h: HelperClient, name: string, range: MetricsRange):
   try {
     return await h.call('capsule.metricsHistory', { name, range });
   } catch (err) {
-    if (toErrorShape(err).code === 'not_found') throw new NovaError('not_found', `There is no VM or capsule named "${name}" (see nova vm ls and nova capsule ls)`, { name });
+    if (toErrorShape(err).code === 'not_found') throw new NovaError('not_found', noSuchGuestMessage(name), { name });
     throw err;
   }
 }
@@ -90,11 +89,6 @@ export function registerStatsCommand(program: Command, ctx: CliContext, now: () 
       else if (o.csv) ctx.io.stdout(formatCsv(shown.points));
       else ctx.io.stdout(formatStatsTable(shown, o.since));
     });
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }
 
 function rate(bps: number): string {

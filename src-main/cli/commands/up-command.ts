@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { planHasChanges } from '../../../src-shared/project.js';
+import { prepareAssetsOf } from '../../core/assets/project-assets.js';
 import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js';
 import { formatPlan } from '../../core/project/plan-format.js';
 import { applyPlan, type ApplyOutcome } from '../../core/project/project-apply.js';
@@ -48,6 +49,7 @@ export function registerUpCommand(program: Command, ctx: CliContext): void {
 
 async function up(ctx: CliContext, h: HelperClient, file: string, services: string[], opts: UpOptions): Promise<void> {
   const json = opts.json === true || ctx.globals().json;
+  await prepareAssets(ctx, h, file, json);
   const planned = await planNovaFile(file, h, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
   const { plan } = planned;
   if (!json) ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
@@ -84,6 +86,16 @@ async function up(ctx: CliContext, h: HelperClient, file: string, services: stri
 }
 
 /** Asks once on a terminal; without one, refuses (see HELP_AFTER). */
+/** [assets] are made before planning, since the plan checks that a VM's kernel exists. */
+async function prepareAssets(ctx: CliContext, h: HelperClient, file: string, json: boolean): Promise<void> {
+  const hub = new InterruptHub().listen();
+  try {
+    await prepareAssetsOf(file, cliProjectHelper(ctx, h, hub, json), { onLine: (line) => ctx.io.stderr(`assets: ${line}\n`) });
+  } finally {
+    hub.close();
+  }
+}
+
 async function confirm(ctx: CliContext): Promise<boolean> {
   if (process.stdin.isTTY !== true) {
     ctx.io.stderr('Nothing applied: nova up asks before changing anything, and there is no terminal to ask on; run nova up --yes to apply without asking.\n');

@@ -95,6 +95,8 @@ export interface NovaFileConfig {
   capsules: CapsuleConfig[];
   networks: NetworkConfig[];
   snapshots?: SnapshotPolicy;
+  /** [assets]: made before planning (src-main/core/assets/project-assets.ts). */
+  assets?: { busyboxGuest?: string; busyboxImage?: string };
 }
 
 export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir: string): NovaFileConfig {
@@ -113,6 +115,7 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
     })),
     networks: entries(doc.network).map(([name, net]) => networkConfig(name, net)),
     snapshots: doc.snapshots,
+    assets: doc.assets && { busyboxGuest: resolve(doc.assets.busybox_guest), busyboxImage: doc.assets.busybox_image },
   });
 }
 

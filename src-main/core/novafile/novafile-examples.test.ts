@@ -22,17 +22,18 @@ describe('examples', () => {
     expect(config?.vms).toEqual([
       expect.objectContaining({
         name: 'tiny',
-        machine: 'microvm',
         kernel: path.join(dir, 'boot', 'vmlinux'),
-        initrd: path.join(dir, 'boot', 'initramfs.cpio.gz'),
+        initrd: path.join(dir, 'boot', 'initramfs.cpio'),
         memoryMiB: 256,
         network: 'hello-net',
       }),
     ]);
+    // nova up makes the kernel and initramfs in ./boot and the capsule's image before planning.
+    expect(config?.assets).toEqual({ busyboxGuest: path.join(dir, 'boot'), busyboxImage: 'hello-web:1' });
     expect(config?.capsules[0]).toMatchObject({
       name: 'web',
       image: { registry: null, repository: 'hello-web', tag: '1' },
-      volumes: [{ source: path.join(dir, 'www'), target: '/srv/www', readOnly: true }],
+      env: { GREETING: 'Hello' },
       ports: [{ hostPort: 8080, guestPort: 8080, protocol: 'tcp' }],
       memoryMiB: 64,
     });

@@ -235,6 +235,7 @@ const KIND_NAMES: Record<TableKind, string> = {
   vm_health: "a VM's health check",
   capsule_health: "a capsule's health check",
   snapshots: 'snapshots',
+  assets: 'assets',
 };
 
 function unknownKeyMessage(parent: KeyPath, key: string): string {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { DomainSchema } from '../../../src-shared/network.js';
 import { nameSchema } from '../../../src-shared/vocabulary/index.js';
 import type { KeyPath } from './novafile-positions.js';
+import { AssetsTableSchema, assetsShape } from './novafile-assets-schema.js';
 import { CapsuleTableSchema, capsuleShape } from './novafile-capsule-schema.js';
 import { NetworkTableSchema, networkShape } from './novafile-network-schema.js';
 import { layered, namedTables, table } from './novafile-schema-kit.js';
@@ -30,6 +31,8 @@ const topShape = {
   network: namedTables('network', 'network', 'network', NetworkTableSchema).optional(),
   /** Project-wide snapshot schedule and retention; a guest's own `snapshots` table overrides it. */
   snapshots: SnapshotTableSchema.optional(),
+  /** Files and images Nova makes on first use (the demo's kernel, initramfs and image). */
+  assets: AssetsTableSchema.optional(),
 };
 
 export const NovaFileSchema = table(topShape, 'a NovaFile');
@@ -43,7 +46,7 @@ export function knownKeysAt(path: KeyPath): readonly string[] | undefined {
   return kind === undefined ? undefined : KEYS_BY_KIND[kind];
 }
 
-export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health' | 'snapshots';
+export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health' | 'snapshots' | 'assets';
 
 const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   top: Object.keys(topShape),
@@ -54,11 +57,13 @@ const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   vm_health: Object.keys(vmHealthShape),
   capsule_health: Object.keys(capsuleHealthShape),
   snapshots: Object.keys(snapshotShape),
+  assets: Object.keys(assetsShape),
 };
 
 export function tableKindAt(path: KeyPath): TableKind | undefined {
   const [group, , field] = path;
   if (path.length === 0) return 'top';
+  if (path.length === 1 && group === 'assets') return 'assets';
   if (path.length === 2 && group === 'vm') return 'vm';
   if (path.length === 2 && (group === 'container' || group === 'capsule')) return 'capsule';
   if (path.length === 2 && group === 'network') return 'network';

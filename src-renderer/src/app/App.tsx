@@ -3,6 +3,7 @@
 // screen-reader users land on the content.
 import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
+import { CommandPalette } from '../components/CommandPalette.js';
 import { CapsulesPage } from '../pages/capsules/CapsulesPage.js';
 import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { DashboardPage } from '../pages/dashboard/DashboardPage.js';
@@ -67,6 +68,7 @@ export function App() {
         )}
       </main>
       <ActivityPanel />
+      <CommandPalette />
     </div>
   );
 }

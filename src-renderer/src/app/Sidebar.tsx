@@ -1,6 +1,7 @@
 // The sidebar: the app's name, one link per section (plain links, so Tab and Enter
 // work with no extra code), the activity panel's switch and the connection indicator.
 import { Hexagon } from 'lucide-react';
+import { CommandPaletteButton } from '../components/CommandPalette.js';
 import { ActivityButton } from './ActivityButton.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
 import { ROUTES, routeHref, type RouteId } from './routes.js';
@@ -34,6 +35,7 @@ export function Sidebar({ current }: { current: RouteId }) {
           })}
         </ul>
       </nav>
+      <CommandPaletteButton />
       <ActivityButton />
       <ConnectionIndicator />
     </aside>

@@ -1,6 +1,8 @@
 // One live metrics chart (recharts) as every resource page shows it: a title with the
 // latest value, time along the bottom, one line per series. No animation: the data moves,
 // the page stays calm. The point type is the page's own (a VM's history, a capsule's samples).
+// "CSV" downloads the drawn series over the chosen range, as `nova stats --csv` writes them.
+import { csvColumnFor, metricsCsv } from '../../../src-shared/metrics-csv.js';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 type NumericKey<P> = { [K in keyof P]: P[K] extends number ? K : never }[keyof P] & string;
@@ -19,19 +21,46 @@ export interface MetricChartProps<P extends { t: number }> {
   /** The y axis; by default from zero to the data's maximum. */
   yDomain?: [number, number | 'auto' | ((max: number) => number)];
   allowDecimals?: boolean;
+  /** The download's name without ".csv", e.g. "vm-web1-1h"; the chart's id is added. */
+  csvName?: string;
+}
+
+function downloadCsv<P extends { t: number }>(chart: MetricChartDef<P>, points: readonly P[], name: string): void {
+  const text = metricsCsv(points, chart.series.map((s) => csvColumnFor(s.key)));
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${name}-${chart.id}.csv`;
+  a.click();
+  // After the click has handed the blob to the download.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 /** CPU charts start at a full core's 100 % and grow with more cores. */
 export const CPU_DOMAIN: [number, (max: number) => number] = [0, (max) => Math.max(100, Math.ceil(max))];
 
-export function MetricChart<P extends { t: number }>({ chart, points, tick, yDomain = [0, 'auto'], allowDecimals = true }: MetricChartProps<P>) {
+export function MetricChart<P extends { t: number }>({ chart, points, tick, yDomain = [0, 'auto'], allowDecimals = true, csvName }: MetricChartProps<P>) {
   const last = points.at(-1);
   return (
     <figure className="vm-chart" data-chart={chart.id} data-points={points.length} aria-label={`${chart.title} graph`}>
       <figcaption className="vm-chart__title">
         {chart.title}
-        <span className="vm-chart__now">
-          {last ? chart.series.map((s) => `${chart.series.length > 1 ? `${s.label} ` : ''}${chart.format(last[s.key] as number)}`).join(' · ') : '—'}
+        <span className="vm-chart__end">
+          <span className="vm-chart__now">
+            {last ? chart.series.map((s) => `${chart.series.length > 1 ? `${s.label} ` : ''}${chart.format(last[s.key] as number)}`).join(' · ') : '—'}
+          </span>
+          {csvName !== undefined && (
+            <button
+              type="button"
+              className="button vm-chart__csv"
+              aria-label={`Export ${chart.title} as CSV`}
+              title={points.length === 0 ? 'Nothing to export yet' : `Download the drawn ${chart.title} points as CSV`}
+              disabled={points.length === 0}
+              onClick={() => downloadCsv(chart, points, csvName)}
+            >
+              CSV
+            </button>
+          )}
         </span>
       </figcaption>
       <div className="vm-chart__plot">

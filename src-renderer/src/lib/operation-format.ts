@@ -1,6 +1,7 @@
 // How the activity panel and the resource pages word an operation: its kind, its state
 // (as a tone for colour and a word for everyone), how far it is, who started it and
 // where its resource lives in the app. Pure, so the wording is tested once.
+import { resourceHref } from '../../../src-shared/resource-page.js';
 import type { ErrorShape } from '../../../src-shared/errors.js';
 import type { Operation, OperationKind, ResourceRef } from '../../../src-shared/operation.js';
 import { formatBytes } from './vm-format.js';
@@ -101,22 +102,7 @@ export function ownerText(owner: Operation['owner']): string {
 }
 
 /** The page of the resource an operation works on; null when the app has none. */
-export function resourceHref(ref: ResourceRef): string | null {
-  const name = encodeURIComponent(ref.name);
-  switch (ref.kind) {
-    case 'vm':
-      return `#/vms/${name}`;
-    case 'capsule':
-      return `#/capsules/${name}`;
-    case 'network':
-      return `#/networks/${name}`;
-    case 'image':
-    case 'ociImage':
-      return '#/images';
-    case 'project':
-      return null;
-  }
-}
+export { resourceHref };
 
 /** Running first (newest first), then the finished ones by when they ended, newest first. */
 export function sortOperations(ops: Iterable<Operation>): Operation[] {

@@ -5,6 +5,7 @@
 // (2 s at least).
 import { useEffect, useState } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+import { noSuchGuestMessage } from '../../../src-shared/metrics-csv.js';
 import type { MetricsHistory, MetricsRange } from '../../../src-shared/api/metrics-api.js';
 import { useServices } from '../app/services.js';
 
@@ -36,7 +37,10 @@ export function useMetricsHistory(name: string, range: MetricsRange, kind: 'vm' 
         },
         (err: unknown) => {
           inFlight = false;
-          if (!stale) setError(toErrorShape(err));
+          if (stale) return;
+          const shape = toErrorShape(err);
+          // The same words as `nova stats NAME` for a guest that is not there.
+          setError(shape.code === 'not_found' && kind !== 'host' ? { ...shape, message: noSuchGuestMessage(name) } : shape);
         },
       );
     };

@@ -45,9 +45,9 @@ export function CapsuleGraphs({ capsule }: { capsule: Capsule }) {
       {!isCapsuleLive(capsule.state) && points.length === 0 && <p className="muted">The capsule is not running: graphs fill in once it runs.</p>}
       <div className="vm-graphs__grid">
         {HISTORY_CHARTS.map((chart) => (
-          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : chart.id === 'memory' && limit ? [0, limit] : undefined} />
+          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : chart.id === 'memory' && limit ? [0, limit] : undefined} csvName={`capsule-${capsule.name}-${range}`} />
         ))}
-        <MetricChart chart={PIDS_CHART} points={live} tick={liveTick} allowDecimals={false} />
+        <MetricChart chart={PIDS_CHART} points={live} tick={liveTick} allowDecimals={false} csvName={`capsule-${capsule.name}-live`} />
       </div>
     </div>
   );

@@ -13,7 +13,9 @@ import { dashboardOperations, guestRows, hostFindings, networkSummaries } from '
 import { networkStoreFor } from '../../stores/network-store.js';
 import { HostFindingsPanel, NetworkPanel, OperationsPanel } from './DashboardPanels.js';
 import { EmptyGuests, GuestList } from './GuestList.js';
+import { DemoOffer } from './DemoOffer.js';
 import { HostGraphs } from './HostGraphs.js';
+import { useDemoRun } from './use-demo-run.js';
 import { useGuestLists } from './use-guest-lists.js';
 
 export function DashboardPage() {
@@ -26,6 +28,7 @@ export function DashboardPage() {
   const byId = useStore(operations, (s) => s.byId);
   const opsLoaded = useStore(operations, (s) => s.loaded);
   const { vms, capsules, error } = useGuestLists();
+  const demo = useDemoRun(client);
 
   useEffect(() => {
     void loadNetworks();
@@ -40,11 +43,15 @@ export function DashboardPage() {
   const nets = useMemo(() => (networks ? networkSummaries(networks) : null), [networks]);
   const ops = useMemo(() => dashboardOperations(byId), [byId]);
   const findings = useMemo(() => hostFindings(report), [report]);
+  // Offered on a host with nothing on it; kept on screen while (and after) it runs.
+  const empty = rows !== null && rows.length === 0 && nets !== null && nets.length === 0;
+  const offerDemo = empty || demo.status !== 'idle';
 
   return (
     <>
       <PageHeader title="Dashboard" subtitle="The host, its guests and networks, and what Nova is doing." />
       <div className="page-body dash-grid">
+        {offerDemo && <DemoOffer demo={demo} />}
         <HostGraphs />
         <section className="dash-panel dash-panel--wide" aria-labelledby="dash-guests-title">
           <div className="dash-panel__head">

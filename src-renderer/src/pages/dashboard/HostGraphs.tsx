@@ -31,7 +31,7 @@ export function HostGraphs() {
       {error && <ErrorPanel context="Could not read the host's metrics history" error={error} />}
       <div className="vm-graphs__grid">
         {HOST_CHARTS.map((chart) => (
-          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} />
+          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} csvName={`host-${range}`} />
         ))}
       </div>
     </section>

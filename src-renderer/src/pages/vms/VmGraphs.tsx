@@ -26,7 +26,7 @@ export function VmGraphs({ name, running }: { name: string; running: boolean }) 
       {!running && points.length === 0 && <p className="muted">The VM is not running: graphs fill in once it runs.</p>}
       <div className="vm-graphs__grid">
         {CHARTS.map((chart) => (
-          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : undefined} />
+          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : undefined} csvName={`vm-${name}-${range}`} />
         ))}
       </div>
     </div>

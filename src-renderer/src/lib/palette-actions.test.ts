@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { filterActions, paletteActions } from './palette-actions.js';
+
+const input = {
+  vms: [
+    { name: 'web1', state: 'running' as const },
+    { name: 'db', state: 'stopped' as const },
+  ],
+  capsules: [
+    { name: 'cache', state: 'stopped' as const },
+    { name: 'api', state: 'running' as const },
+  ],
+  projects: [{ path: '/home/me/lab/NovaFile.toml', project: 'lab' }],
+};
+
+describe('command palette actions', () => {
+  it('names every page, create action, guest action and project action', () => {
+    const labels = paletteActions(input).map((a) => a.label);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'Go to Dashboard',
+        'Go to Virtual machines',
+        'Create a virtual machine',
+        'Create a capsule',
+        'Create a network',
+        'Stop VM web1',
+        'Start VM db',
+        'Open console of VM web1',
+        'Start capsule cache',
+        'Stop capsule api',
+        'Open terminal of capsule api',
+        'Up project lab',
+        'Down project lab',
+      ]),
+    );
+    // A running guest offers stop, not start; a stopped one no console; pages not built yet are not offered.
+    expect(labels).not.toContain('Start VM web1');
+    expect(labels).not.toContain('Open console of VM db');
+    expect(labels).not.toContain('Open terminal of capsule cache');
+    expect(labels).not.toContain('Go to Devices');
+  });
+
+  it('carries each action out as data: a call, a console, a project run or a link', () => {
+    const byLabel = (l: string) => paletteActions(input).find((a) => a.label === l)?.effect;
+    expect(byLabel('Start VM db')).toEqual({ kind: 'call', method: 'vm.start', name: 'db' });
+    expect(byLabel('Open console of VM web1')).toEqual({ kind: 'vm-console', name: 'web1' });
+    expect(byLabel('Up project lab')).toEqual({ kind: 'project', action: 'up', path: '/home/me/lab/NovaFile.toml' });
+    expect(byLabel('Create a virtual machine')).toEqual({ kind: 'navigate', href: '#/vms/new' });
+  });
+
+  it('filters as typed: word starts first, then substrings, nothing for no match', () => {
+    const all = paletteActions(input);
+    expect(filterActions(all, 'st web').map((a) => a.label)).toEqual(['Stop VM web1']);
+    expect(filterActions(all, 'console').map((a) => a.label)).toEqual(['Open console of VM web1']);
+    expect(filterActions(all, 'ACHE')[0]?.label).toBe('Start capsule cache');
+    expect(filterActions(all, 'zzz')).toEqual([]);
+    expect(filterActions(all, '  ')).toHaveLength(all.length);
+  });
+});
