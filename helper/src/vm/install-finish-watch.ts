@@ -1,13 +1,15 @@
 // Tells when an ISO install has finished: the guest restarts itself (QMP RESET with
 // guest: true) while the installer CD is in, and the first disk now holds a partition
-// table. Read through QEMU's own block layer (HMP qemu-io on the disk's device), since
-// what the installer wrote may still sit in QEMU's caches rather than in the file.
+// table. QEMU is first told to flush that disk (HMP qemu-io "flush"), so what the
+// installer wrote is in the file, not only in QEMU's caches, before the helper reads
+// its first sector (disk-boot-sector.ts).
 import type { QmpClient, QmpEvent } from './qmp-client.js';
-import { hasBootSignature } from './disk-boot-sector.js';
 
 export interface InstallWatch {
-  /** The drive holding the installer, and the disk it installs to, as the definition says now. */
+  /** The disk the installer writes to, while the installer CD is in; null otherwise. */
   installing: () => { diskId: string } | null;
+  /** Whether that disk's first sector now has a boot signature, read from its file. */
+  installed: (diskId: string) => Promise<boolean>;
   onFinished: () => void;
 }
 
@@ -18,14 +20,11 @@ export function watchInstallFinish(qmp: QmpClient, watch: InstallWatch): () => v
     const target = watch.installing();
     if (!target) return;
     checking = true;
-    firstSectorBootable(qmp, target.diskId)
-      .then((bootable) => bootable && watch.onFinished())
+    qmp
+      .execute('human-monitor-command', { 'command-line': `qemu-io ${target.diskId} "flush"` })
+      .then(() => watch.installed(target.diskId))
+      .then((done) => done && watch.onFinished())
       .catch(() => undefined)
       .finally(() => (checking = false));
   });
-}
-
-export async function firstSectorBootable(qmp: QmpClient, diskId: string): Promise<boolean> {
-  const dump = await qmp.execute<string>('human-monitor-command', { 'command-line': `qemu-io -d ${diskId}-dev "read -v 0 512"` });
-  return hasBootSignature(dump);
 }

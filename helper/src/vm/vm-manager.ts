@@ -44,6 +44,7 @@ import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
 import { VmHardwareUpdate } from './vm-hardware-update.js';
 import { watchInstallFinish } from './install-finish-watch.js';
+import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { pendingChanges } from './vm-pending-changes.js';
 
 export interface VmManagerOptions {
@@ -98,6 +99,8 @@ export class VmManager {
   private readonly intents: StartIntents;
   private readonly disks: DiskConsistency;
   private readonly hardware: VmHardwareUpdate;
+  private readonly diskFiles: VmDiskFiles;
+  private readonly runner: ProcessRunner;
   /** The definition each running VM's QEMU was started with: what it has not taken is pending. */
   private readonly startedWith = new Map<string, VmDefinition>();
   private readonly ejectSuggested = new Set<string>();
@@ -105,6 +108,7 @@ export class VmManager {
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
     const runner = opts.runner ?? new ProcessRunner();
+    this.runner = runner;
     const img = opts.qemuImg ?? new QemuImg(runner);
     this.operations = opts.operations;
     this.layout = new VmLayout(opts.stateDir, opts.runDir ?? join(opts.stateDir, 'run'));
@@ -113,6 +117,7 @@ export class VmManager {
     const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
     const inspector = new DiskInspector(guard, img);
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
+    this.diskFiles = diskFiles;
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
     this.disks = new DiskConsistency(this.layout.vmsDir, runner, opts.logger);
@@ -473,6 +478,11 @@ export class VmManager {
       installing: () => {
         const def = this.startedWith.get(name);
         return def?.iso && def.disks[0] && !def.kernel ? { diskId: def.disks[0].id } : null;
+      },
+      installed: async (diskId) => {
+        const def = await this.store.loadDefinition(name);
+        const disk = def.disks.find((d) => d.id === diskId);
+        return disk !== undefined && this.diskFiles.withChain(def, disk, undefined, (chain) => diskHasPartitionTable(this.runner, chain.source()));
       },
       onFinished: () => {
         this.ejectSuggested.add(name);
