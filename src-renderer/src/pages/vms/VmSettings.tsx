@@ -1,4 +1,5 @@
-// A VM's settings: its description (saved with vm.update while stopped) and deleting
+// A VM's settings: its description (saved with vm.update while stopped), its hardware
+// (VmHardwareSettings), and deleting
 // it, with the choice to keep its disk files. Deleting a running VM asks to force it off.
 // While something holds the VM both are off, saying what holds it (the header says it too).
 import { Trash2 } from 'lucide-react';
@@ -9,6 +10,7 @@ import { vmHref } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { ProjectRevertNotice } from '../projects/ProjectOwner.js';
 import { FormField } from './FormField.js';
+import { VmHardwareSettings } from './VmHardwareSettings.js';
 import { useVmStore } from './vm-context.js';
 
 export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null }) {
@@ -58,6 +60,7 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
           </button>
         </div>
       </form>
+      <VmHardwareSettings key={`${vm.definition.cpus}-${vm.definition.memoryMiB}`} vm={vm} busy={busy} />
       <section className="vm-card vm-card--danger" aria-labelledby="vm-delete">
         <h2 id="vm-delete" className="vm-card__title">Delete this VM</h2>
         <label className="vm-check">
