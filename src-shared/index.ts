@@ -12,6 +12,7 @@ export * from './api/app-api.js';
 export * from './api/project-api.js';
 export * from './api/host-api.js';
 export * from './vm.js';
+export * from './vm-devices.js';
 export * from './api/vm-api.js';
 export * from './network.js';
 export * from './api/network-api.js';

@@ -12,8 +12,8 @@ import { parseDnsName } from './vocabulary/dns-name.js';
 import { parseLoginName } from './vocabulary/login-name.js';
 import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
-import { parseVmNetworkChoice } from './vocabulary/vm-network-choice.js';
-import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
+import { syntaxSchema } from './vocabulary/syntax-schema.js';
+import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
@@ -48,6 +48,10 @@ export const VmDiskSchema = z.strictObject({
   /** Created by Nova in the VM's folder: deleted with the VM unless disks are kept. */
   owned: z.boolean(),
   readOnly: z.boolean().default(false),
+  /** Absent: virtio (as every disk before buses were chosen). */
+  bus: DiskBusSchema.optional(),
+  /** Absent: writeback, QEMU's default. */
+  cache: DiskCacheSchema.optional(),
 });
 export type VmDisk = z.infer<typeof VmDiskSchema>;
 
@@ -66,11 +70,7 @@ export const VmNetworkSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('nova'), network: NetworkNameSchema }),
 ]);
 export type VmNetwork = z.infer<typeof VmNetworkSchema>;
-/** What callers write: "none", "user", or { nova: "lab" } (or "nova:lab") for a Nova network. */
-export const VmNetworkChoiceSchema = syntaxOrShape(
-  parseVmNetworkChoice,
-  z.union([z.enum(['none', 'user']), z.strictObject({ nova: NetworkNameSchema })]),
-);
+export { VmNetworkChoiceSchema } from './vm-devices.js';
 export type VmNetworkChoice = z.output<typeof VmNetworkChoiceSchema>;
 
 export function vmNetworkFromChoice(choice: VmNetworkChoice): VmNetwork {
@@ -134,6 +134,7 @@ export const VmDefinitionSchema = z.strictObject({
   project: ProjectNameSchema.optional(),
   /** Probed by the helper while the VM runs; shown as `health` on the VM. */
   health: HealthCheckSchema.optional(),
+  ...vmDeviceFields,
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -150,6 +151,10 @@ export const VmInfoSchema = z.strictObject({
   startedAt: z.string().nullable(),
   /** The health check's verdict while running; null without a check or when not running. */
   health: GuestHealthSchema.nullable().default(null),
+  /** Settings changed while it runs that its QEMU has not taken: applied at the next start. */
+  pendingChanges: z.array(z.string()).optional(),
+  /** The guest rebooted after an install from its CD: offer to eject the CD (cd0). */
+  ejectSuggested: z.boolean().optional(),
 });
 export type VmInfo = z.infer<typeof VmInfoSchema>;
 
@@ -202,6 +207,11 @@ export const VmUpdateSpecSchema = z.strictObject({
   description: z.string().max(1024).optional(),
   /** A new health check; null removes it. */
   health: HealthCheckSchema.nullable().optional(),
+  machine: MachineProfileSchema.optional(),
+  /** null: automatic (see resolveBootOrder). */
+  bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
+  /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
+  devices: z.array(VmDeviceChangeSchema).max(32).optional(),
 });
 export type VmUpdateSpec = z.infer<typeof VmUpdateSpecSchema>;
 export type VmUpdateSpecIn = z.input<typeof VmUpdateSpecSchema>;

@@ -19,6 +19,7 @@ const NETNS = `nv3n${RUN}`;
 const NET = `nv3nl${RUN}`;
 const WEB = `nv3n-web-${RUN}`;
 const DB = `nv3n-db-${RUN}`;
+const NIC = `nv11h-nic-${RUN}`;
 const GATEWAY = '10.233.0.1';
 let dir = '';
 let helper: RunningHelper;
@@ -47,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    for (const vm of [WEB, DB]) await client?.call('vm.delete', { name: vm, force: true }).catch(() => undefined);
+    for (const vm of [WEB, DB, NIC]) await client?.call('vm.delete', { name: vm, force: true }).catch(() => undefined);
     await client?.call('network.delete', { name: NET }).catch(() => undefined);
   } finally {
     client?.close();
@@ -199,4 +200,19 @@ describe('a VM on a Nova NAT network', () => {
     expect(tapExists(tap)).toBe(false);
     expect((await client.call('network.get', { name: NET })).attachments.map((x) => x.resource)).not.toContain(WEB);
   });
+});
+
+describe('a NIC given to a stopped VM after create', () => {
+  const chosenMac = '52:54:00:11:0a:0b';
+
+  it('joins the network at the next start with the MAC chosen, and gets a lease for it', async () => {
+    await client.call('vm.create', { name: NIC, memory: '256Mi', kernel: guest.vmlinux, initrd: guest.initrdNet, cmdline: guest.cmdline, accel: 'tcg', display: 'none' });
+    const info = await client.call('vm.update', { name: NIC, devices: [{ op: 'nic.set', network: { nova: NET }, mac: chosenMac }] });
+    expect([info.definition.network, info.definition.nicMac]).toEqual([{ mode: 'nova', network: NET }, chosenMac]);
+    await client.call('vm.start', { name: NIC });
+    const address = await leasedAddress(NIC);
+    const leases = await client.call('network.leases', { network: NET });
+    expect(leases.leases.find((l) => l.mac === chosenMac)?.address).toBe(address);
+    expect(await pingFromHost(address)).toBe(true);
+  }, 120_000);
 });

@@ -16,6 +16,7 @@ import { registerStatsCommand } from './commands/stats-command.js';
 import { registerUpCommand } from './commands/up-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
+import { registerVmHardwareCommands } from './commands/vm-hardware-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
 
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerValidateCommand(program, ctx);
   registerVmCommands(program, ctx);
   registerVmCloneCommand(program, ctx);
+  registerVmHardwareCommands(program, ctx);
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerPlanCommand(program, ctx);

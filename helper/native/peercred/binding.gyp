@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "peercred",
-      "sources": ["peercred.c"],
+      "sources": ["peercred.c", "fd-passing.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

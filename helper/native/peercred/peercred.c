@@ -46,8 +46,13 @@ static napi_value get_peer_credentials(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* fd-passing.c: the same addon, so the helper loads one native module. */
+napi_value send_with_descriptor(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
-  napi_value fn;
+  napi_value fn, send;
+  napi_create_function(env, "sendWithDescriptor", NAPI_AUTO_LENGTH, send_with_descriptor, NULL, &send);
+  napi_set_named_property(env, exports, "sendWithDescriptor", send);
   napi_create_function(env, "getPeerCredentials", NAPI_AUTO_LENGTH, get_peer_credentials, NULL, &fn);
   napi_set_named_property(env, exports, "getPeerCredentials", fn);
   return exports;

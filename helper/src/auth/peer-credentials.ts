@@ -20,6 +20,8 @@ export interface Caller extends PeerCredentials {
 
 interface PeercredAddon {
   getPeerCredentials(fd: number): PeerCredentials;
+  /** One write with `descriptor` attached (SCM_RIGHTS): how QEMU's monitor takes a file (qmp-client.ts). */
+  sendWithDescriptor(socketFd: number, data: Buffer, descriptor: number): void;
 }
 
 let addon: PeercredAddon | null = null;

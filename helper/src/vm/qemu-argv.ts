@@ -9,6 +9,8 @@
 // `/dev/fdset/N`), the kernel and initrd as QEMU's own `/proc/self/fd/N` (passedFiles
 // gives the order in which the launcher hands the descriptors over).
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
+import { bootIndexer, cdDeviceArgs, diskDeviceArgs, diskControllerArgs } from './qemu-device-argv.js';
 import type { DiskFileFormat } from './disk-header.js';
 import { flagValue } from '../util/proc-stat.js';
 
@@ -41,6 +43,8 @@ export interface QemuLaunchSpec {
   backing?: Readonly<Record<string, readonly BackingFile[]>>;
   /** `-S`: the guest's CPUs wait for QMP's `cont`, so nothing runs before the helper has its monitor (and its records). */
   paused?: boolean;
+  /** Device ids in boot order (resolveBootOrder); null or absent: the CD first, then the disks. */
+  bootOrder?: readonly string[] | null;
 }
 
 /** One file below a disk in its chain. */
@@ -74,6 +78,7 @@ export function passedFiles(def: VmDefinition, backing: Readonly<Record<string, 
     (backing[d.id] ?? []).forEach((_, i) => out.push({ node: `${d.id}-b${i + 1}-file`, disk: d.id, level: i + 1, readOnly: true }));
   }
   if (def.iso) out.push({ node: 'cd0-file', disk: 'iso', level: 0, readOnly: true });
+  for (const cd of def.cdroms ?? []) if (cd.path !== null) out.push({ node: `${cd.id}-file`, disk: cd.id, level: 0, readOnly: true });
   if (def.kernel) out.push({ node: 'kernel', disk: 'kernel', level: 0, readOnly: true });
   if (def.kernel?.initrd) out.push({ node: 'initrd', disk: 'initrd', level: 0, readOnly: true });
   return out;
@@ -129,12 +134,10 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     if (def.kernel.cmdline) add('-append', def.kernel.cmdline);
   }
 
-  def.disks.forEach((disk, index) => add(...diskArgs(disk, spec.backing?.[disk.id] ?? [], micro, !def.kernel && !def.iso ? index + 1 : index + 2, fdsetOf)));
-  if (def.iso) {
-    add('-blockdev', `driver=file,filename=${fdsetOf('cd0-file')},node-name=cd0-file,read-only=on`);
-    add('-blockdev', 'driver=raw,file=cd0-file,node-name=cd0,read-only=on');
-    add('-device', micro ? 'virtio-blk-device,drive=cd0,id=cd0-dev' : 'ide-cd,drive=cd0,id=cd0-dev,bus=ide.0,bootindex=1');
-  }
+  const bootIndex = bootIndexer(def, spec.bootOrder ?? null);
+  add(...diskControllerArgs(def.disks, micro));
+  def.disks.forEach((disk, index) => add(...diskArgs(disk, def.disks, spec.backing?.[disk.id] ?? [], micro, bootIndex(disk.id, index), fdsetOf)));
+  for (const cd of cdDrivesOf(def)) add(...cdDeviceArgs(cd, micro, bootIndex(cd.id, 0), fdsetOf));
 
   if (def.cloudInit) {
     if (!spec.cloudInitSeed) throw new Error('cloud-init is configured but no seed ISO was given');
@@ -147,14 +150,15 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   if (def.network.mode === 'user') {
     // restrict=on: the guest reaches nothing outside itself (no host, no internet).
     add('-netdev', 'user,id=net0,restrict=on');
-    add('-device', micro ? 'virtio-net-device,netdev=net0,id=net0-dev' : 'virtio-net-pci,netdev=net0,id=net0-dev');
+    const mac = def.nicMac ? `,mac=${def.nicMac}` : '';
+    add('-device', `${micro ? 'virtio-net-device' : 'virtio-net-pci'},netdev=net0,id=net0-dev${mac}`);
   } else if (def.network.mode === 'nova') {
     const tap = spec.tap;
     if (!tap) throw new Error(`VM ${def.name} joins network ${def.network.network} but no tap was given`);
     // script=no: the helper made the tap and put it on the bridge; QEMU only opens it.
     add('-netdev', `tap,id=net0,ifname=${e(tap.ifname)},script=no,downscript=no`);
     const nic = micro ? 'virtio-net-device' : 'virtio-net-pci';
-    add('-device', `${nic},netdev=net0,id=net0-dev,mac=${tap.mac}`);
+    add('-device', `${nic},netdev=net0,id=net0-dev,mac=${def.nicMac ?? tap.mac}`);
   }
 
   add('-display', 'none');
@@ -176,10 +180,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   return argv;
 }
 
-function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean, bootindex: number, fdsetOf: (node: string) => string): string[] {
-  const device = micro
-    ? `virtio-blk-device,drive=${disk.id},id=${disk.id}-dev`
-    : `virtio-blk-pci,drive=${disk.id},id=${disk.id}-dev,bootindex=${bootindex}`;
+function diskArgs(disk: VmDisk, disks: readonly VmDisk[], backing: readonly BackingFile[], micro: boolean, bootindex: number | null, fdsetOf: (node: string) => string): string[] {
   const nodes = [{ name: disk.id, path: disk.path, format: disk.format as DiskFileFormat }, ...backing.map((b, i) => ({ name: `${disk.id}-b${i + 1}`, ...b }))];
   const args: string[] = [];
   // The bottom first: a node must exist before the one naming it as its backing.
@@ -190,11 +191,18 @@ function diskArgs(disk: VmDisk, backing: readonly BackingFile[], micro: boolean,
     if (node.format !== 'qcow2' && below) throw new Error(`${node.path} is ${node.format}: it cannot have a backing file`);
     // read-only makes QEMU ask the fd set for a read-only descriptor: the one that was opened so.
     const ro = top && !disk.readOnly ? {} : { 'read-only': true };
-    const file = { driver: 'file', 'node-name': `${node.name}-file`, filename: fdsetOf(`${node.name}-file`), ...(top ? { discard: 'unmap' } : {}), ...ro };
+    const file = { driver: 'file', 'node-name': `${node.name}-file`, filename: fdsetOf(`${node.name}-file`), ...(top ? { discard: 'unmap' } : {}), ...ro, ...cacheOptions(disk) };
     const format = { driver: node.format, 'node-name': node.name, file: `${node.name}-file`, ...ro, ...(node.format === 'qcow2' ? { backing: below } : {}) };
     args.push('-blockdev', JSON.stringify(file), '-blockdev', JSON.stringify(format));
   }
-  return [...args, '-device', device];
+  return [...args, ...diskDeviceArgs(disk, disks, micro, bootindex)];
+}
+
+/** QEMU's cache modes as -blockdev options; writethrough is the device's write-cache=off (qemu-device-argv.ts). */
+function cacheOptions(disk: VmDisk): Record<string, unknown> {
+  if (disk.cache === 'none') return { cache: { direct: true, 'no-flush': false } };
+  if (disk.cache === 'unsafe') return { cache: { direct: false, 'no-flush': true } };
+  return {};
 }
 
 /** Whether a command line is the QEMU of VM `name` run by the helper whose pidfile for it is `pidFile`: both must be named. */

@@ -84,6 +84,11 @@ export const qemuImgArgv = {
     return [binary, 'convert', '-p', '-O', dstFormat, chainFilename(source.nodes), dst];
   },
 
+  /** Grows the top of a disk given as stdin (its backing is not opened); qemu-img refuses to shrink without --shrink, which is never given. */
+  resize(format: DiskFileFormat, sizeBytes: number, binary = QEMU_IMG): string[] {
+    return [binary, 'resize', '-q', chainFilename([{ filename: STDIN, format }]), String(sizeBytes)];
+  },
+
   /** Internal snapshots of a qcow2 no QEMU has open: create (-c), apply (-a), delete (-d); its backing is not opened. */
   snapshot(action: 'create' | 'apply' | 'delete', path: string, tag: string, binary = QEMU_IMG): string[] {
     const flag = { create: '-c', apply: '-a', delete: '-d' }[action];

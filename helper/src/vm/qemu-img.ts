@@ -89,6 +89,11 @@ export class QemuImg {
     opts.onProgress?.(100);
   }
 
+  /** Grows the disk open (read-write) at `fd`. */
+  async resize(fd: number, format: DiskFileFormat, sizeBytes: number, what: string, opts: StepOptions = {}): Promise<void> {
+    await this.runner.run({ argv: qemuImgArgv.resize(format, sizeBytes, this.binary), stdinFd: fd, timeoutMs: CHANGE_TIMEOUT_MS, what: `qemu-img: resizing ${what}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
   async snapshotCreate(path: string, tag: string, opts: StepOptions = {}): Promise<void> {
     await this.run(qemuImgArgv.snapshot('create', path, tag, this.binary), `snapshot ${tag} of ${path}`, CHANGE_TIMEOUT_MS, opts.signal);
   }

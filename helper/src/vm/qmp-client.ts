@@ -3,6 +3,7 @@
 // a debug transcript, and a synthetic SHUTDOWN when the socket drops (as Incus's qmp
 // package does) so whoever cleans up after a VM always hears about its end.
 import { createConnection, type Socket } from 'node:net';
+import { loadPeercredAddon, socketFd } from '../auth/peer-credentials.js';
 import { NovaError, isNovaError, type ErrorCode } from '../../../src-shared/errors.js';
 import type { Logger } from '../util/logger.js';
 
@@ -165,6 +166,20 @@ export class QmpClient {
 
   /** Runs one command; QMP errors become NovaErrors carrying QEMU's class and description. */
   execute<T = unknown>(command: string, args: Record<string, unknown> = {}, timeoutMs = this.commandTimeoutMs): Promise<T> {
+    return this.send(command, args, timeoutMs, (line) => this.socket.write(line));
+  }
+
+  /**
+   * Runs one command with a descriptor attached (`add-fd`, `getfd`): QEMU gets the very
+   * file the helper checked. Sent once Node's own queue is empty, so the line cannot
+   * overtake one written before it.
+   */
+  async executeWithDescriptor<T = unknown>(command: string, args: Record<string, unknown>, descriptor: number, timeoutMs = this.commandTimeoutMs): Promise<T> {
+    if (this.socket.writableLength > 0) await new Promise((resolve) => this.socket.once('drain', resolve));
+    return this.send(command, args, timeoutMs, (line) => loadPeercredAddon().sendWithDescriptor(socketFd(this.socket), Buffer.from(line), descriptor));
+  }
+
+  private send<T>(command: string, args: Record<string, unknown>, timeoutMs: number, write: (line: string) => void): Promise<T> {
     if (this.closed) return Promise.reject(new NovaError('unavailable', `${this.prefix}QMP closed; cannot run ${command}`));
     const id = `nova-${this.nextId++}`;
     const message = Object.keys(args).length > 0 ? { execute: command, arguments: args, id } : { execute: command, id };
@@ -176,7 +191,13 @@ export class QmpClient {
         reject(new NovaError('timeout', `${this.prefix}QMP ${command} did not answer within ${timeoutMs} ms`, { qmpCommand: command }));
       }, timeoutMs);
       this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, timer });
-      this.socket.write(line + '\n');
+      try {
+        write(line + '\n');
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new NovaError('internal', `${this.prefix}QMP ${command} could not be sent: ${(err as Error).message}`));
+      }
     });
   }
 

@@ -11,6 +11,7 @@ import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { VM_DISK_FORMATS, type DiskChain, type DiskInspector } from './disk-chain.js';
 import type { GuardedFile, PathGuard } from './path-guard.js';
 import type { BackingFile, PassedFile } from './qemu-argv.js';
+import type { DiskSource } from './qemu-img-argv.js';
 import { checkPassedFileReach, type Credentials } from './run-as-user.js';
 
 /** A VM's disk chains, ISO, kernel and initrd, open for its QEMU; close() once QEMU holds its copies, or the start failed. */
@@ -26,6 +27,11 @@ export class QemuDiskFiles {
     const out: Record<string, BackingFile[]> = {};
     for (const [id, chain] of this.chains) out[id] = chain.backing.map((f) => ({ path: f.path, format: f.format }));
     return out;
+  }
+
+  /** A disk's chain as qemu-img and qemu-io read it, from these descriptors; null for no such disk. */
+  sourceOf(diskId: string): DiskSource | null {
+    return this.chains.get(diskId)?.source() ?? null;
   }
 
   /** The helper's descriptor of each passed file, in the order QEMU gets them. */
@@ -81,14 +87,16 @@ export class VmDiskFiles {
       // The kernel and initrd are checked against the user by name (run-as-user.ts), as QEMU reopens them.
       const others: Array<[string, string | null | undefined]> = [
         ['iso', def.iso],
+        ...(def.cdroms ?? []).map((cd): [string, string | null] => [cd.id, cd.path]),
         ['kernel', def.kernel?.kernel],
         ['initrd', def.kernel?.initrd],
       ];
       for (const [what, path] of others) {
         if (!path) continue;
-        const file = await this.guard.open(`the ${what === 'iso' ? 'ISO' : what} of VM ${def.name}`, path);
+        const cd = what === 'iso' || what.startsWith('cd');
+        const file = await this.guard.open(`the ${what === 'iso' ? 'ISO' : cd ? `ISO in ${what}` : what} of VM ${def.name}`, path);
         named.set(what, file);
-        if (what === 'iso' && user && !this.isNovas(file.path)) await checkPassedFileReach(def, user, 'its ISO', file, 'r');
+        if (cd && user && !this.isNovas(file.path)) await checkPassedFileReach(def, user, 'its ISO', file, 'r');
       }
       return new QemuDiskFiles(chains, named);
     } catch (err) {
@@ -109,9 +117,9 @@ export class VmDiskFiles {
     return this.withChain(def, d, signal, async (chain) => chain.top.virtualSize);
   }
 
-  /** A disk's checked chain, open for `work` (a copy reads it through its descriptors), closed afterwards. */
-  withChain<T>(def: VmDefinition, d: VmDisk, signal: AbortSignal | undefined, work: (chain: DiskChain) => Promise<T>): Promise<T> {
-    const opts = { what: `disk ${d.id} of VM ${def.name}`, formats: VM_DISK_FORMATS, format: d.format, ...(signal ? { signal } : {}) };
+  /** A disk's checked chain, open for `work` (a copy reads it through its descriptors; a resize writes its top, opened `writable`), closed afterwards. */
+  withChain<T>(def: VmDefinition, d: VmDisk, signal: AbortSignal | undefined, work: (chain: DiskChain) => Promise<T>, writable = false): Promise<T> {
+    const opts = { what: `disk ${d.id} of VM ${def.name}`, formats: VM_DISK_FORMATS, format: d.format, openTopWritable: writable, ...(signal ? { signal } : {}) };
     return this.inspector.with(d.path, opts, work);
   }
 

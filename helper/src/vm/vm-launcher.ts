@@ -18,6 +18,8 @@ import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
 import { buildQemuArgv, passedFiles, type VmRuntimePaths } from './qemu-argv.js';
 import { expectQemuPeer, isAlive, killQemu, qemusOfVm, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
+import { cdDrivesOf, resolveBootOrder } from '../../../src-shared/vm-devices.js';
+import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
 import type { QemuDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
@@ -237,7 +239,8 @@ export class VmLauncher {
       }
       if (signal.aborted) throw cancelled(name);
       const backing = disks.backing;
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing, paused: true });
+      const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));
@@ -249,6 +252,14 @@ export class VmLauncher {
       this.emit(name, 'stopped', signal.aborted ? 'start cancelled' : (err as Error).message);
       throw signal.aborted ? cancelled(name) : err;
     }
+  }
+
+  /** Only asked when the answer changes the order: an automatic order with a CD to boot and a disk after it. */
+  private async firstDiskInstalled(def: VmDefinition, disks: QemuDiskFiles, signal: AbortSignal): Promise<boolean> {
+    const first = def.disks[0];
+    if (def.bootOrder || def.kernel || !first || !cdDrivesOf(def).some((cd) => cd.path !== null)) return false;
+    const source = disks.sourceOf(first.id);
+    return source !== null && diskHasPartitionTable(this.o.runner, source, signal);
   }
 
   private emit(name: string, state: VmState, reason: string | null): void {

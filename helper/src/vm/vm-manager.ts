@@ -42,6 +42,10 @@ import { VmSnapshots } from './vm-snapshots.js';
 import { checkAdoptable } from '../state/project-owner.js';
 import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
+import { VmHardwareUpdate } from './vm-hardware-update.js';
+import { watchInstallFinish } from './install-finish-watch.js';
+import { diskHasPartitionTable } from './disk-boot-sector.js';
+import { pendingChanges } from './vm-pending-changes.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -94,10 +98,17 @@ export class VmManager {
   private readonly hooks: VmRuntimeHooks;
   private readonly intents: StartIntents;
   private readonly disks: DiskConsistency;
+  private readonly hardware: VmHardwareUpdate;
+  private readonly diskFiles: VmDiskFiles;
+  private readonly runner: ProcessRunner;
+  /** The definition each running VM's QEMU was started with: what it has not taken is pending. */
+  private readonly startedWith = new Map<string, VmDefinition>();
+  private readonly ejectSuggested = new Set<string>();
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
     const runner = opts.runner ?? new ProcessRunner();
+    this.runner = runner;
     const img = opts.qemuImg ?? new QemuImg(runner);
     this.operations = opts.operations;
     this.layout = new VmLayout(opts.stateDir, opts.runDir ?? join(opts.stateDir, 'run'));
@@ -106,6 +117,7 @@ export class VmManager {
     const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
     const inspector = new DiskInspector(guard, img);
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
+    this.diskFiles = diskFiles;
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
     this.disks = new DiskConsistency(this.layout.vmsDir, runner, opts.logger);
@@ -131,6 +143,7 @@ export class VmManager {
     });
     this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, ovmfCode: opts.ovmfCode, ovmfVars: opts.ovmfVars });
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles);
+    this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d) });
     this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles);
   }
 
@@ -191,7 +204,9 @@ export class VmManager {
     const rt = this.live.get(name);
     if (rt) {
       const health = this.opts.healthOf?.(name) ?? null;
-      return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health };
+      const started = this.startedWith.get(name);
+      const hardware = { pendingChanges: started ? pendingChanges(started, definition) : [], ejectSuggested: this.ejectSuggested.has(name) };
+      return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health, ...hardware };
     }
     const record = await this.store.loadRuntime(name);
     if (record?.crashed) {
@@ -242,9 +257,17 @@ export class VmManager {
     return this.exclusive(spec.name, 'update', requester, async () => {
       const def = await this.store.loadDefinition(spec.name);
       const rt = this.live.get(spec.name);
-      const healthOnly = Object.entries(spec).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
-      if (rt && !healthOnly) throw new NovaError('failed_precondition', `VM ${spec.name} is ${rt.state}: stop it before changing its settings`);
-      await this.store.saveDefinition(await this.provisioner.updated(def, spec));
+      const running = rt && !rt.isStopping ? rt : null;
+      const changed = await this.hardware.apply(await this.provisioner.updated(def, spec), spec, running?.qmp ?? null, callerOf(requester));
+      await this.store.saveDefinition(changed.next).catch(async (err: unknown) => {
+        await changed.undo();
+        throw err;
+      });
+      await changed.afterSave();
+      // CD media change live: the running QEMU now has what the definition says.
+      const started = running ? this.startedWith.get(spec.name) : undefined;
+      if (started) this.startedWith.set(spec.name, { ...started, iso: changed.next.iso });
+      if (changed.next.iso === null) this.ejectSuggested.delete(spec.name);
       if (rt) this.emit(spec.name, rt.state, null);
       this.opts.logger.info({ vm: spec.name }, 'VM updated');
       return this.get(spec.name);
@@ -319,6 +342,8 @@ export class VmManager {
         phase: (phase) => op.progress({ phase }),
         started: (runtime) => {
           this.live.set(name, runtime);
+          this.startedWith.set(name, def);
+          this.watchInstall(name, runtime);
           runtime.announce();
         },
       });
@@ -431,6 +456,9 @@ export class VmManager {
     if (!found) return;
     if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);
+    // What it was started with is not kept across a helper restart: taken as the definition now.
+    this.startedWith.set(name, await this.store.loadDefinition(name));
+    this.watchInstall(name, found.runtime);
     found.runtime.announce();
   }
 
@@ -444,8 +472,29 @@ export class VmManager {
     this.emit(name, 'stopped', 'the host restarted');
   }
 
+  /** After an ISO install the guest restarts itself: from then on the VM offers to eject the CD. */
+  private watchInstall(name: string, rt: VmRuntime): void {
+    watchInstallFinish(rt.qmp, {
+      installing: () => {
+        const def = this.startedWith.get(name);
+        return def?.iso && def.disks[0] && !def.kernel ? { diskId: def.disks[0].id } : null;
+      },
+      installed: async (diskId) => {
+        const def = await this.store.loadDefinition(name);
+        const disk = def.disks.find((d) => d.id === diskId);
+        return disk !== undefined && this.diskFiles.withChain(def, disk, undefined, (chain) => diskHasPartitionTable(this.runner, chain.source()));
+      },
+      onFinished: () => {
+        this.ejectSuggested.add(name);
+        this.emit(name, rt.state, 'the guest restarted after installing from its CD: eject the CD so it boots from its disk');
+      },
+    });
+  }
+
   private async onEnded(rt: VmRuntime, crashReason: string | null): Promise<void> {
     if (this.live.get(rt.name) === rt) this.live.delete(rt.name);
+    this.startedWith.delete(rt.name);
+    this.ejectSuggested.delete(rt.name);
     if (crashReason !== null) return this.crashed(rt.name, rt.record, crashReason);
     await this.files.remove(rt.name, rt.record);
     this.emit(rt.name, 'stopped', null);

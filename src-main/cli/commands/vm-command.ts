@@ -309,5 +309,13 @@ export function formatVmTable(list: VmInfo[], broken: readonly BrokenRecord[] = 
       v.pid ?? '-',
     ].join(' '),
   );
-  return [header, ...rows, ...brokenRows(broken, 20, 9)].join('\n') + brokenHint(broken, 'nova vm rm');
+  return [header, ...rows, ...brokenRows(broken, 20, 9)].join('\n') + brokenHint(broken, 'nova vm rm') + installedHint(list);
+}
+
+/** A VM whose ISO install finished (the guest restarted with an installed disk) offers to eject its CD. */
+function installedHint(list: readonly VmInfo[]): string {
+  return list
+    .filter((v) => v.ejectSuggested)
+    .map((v) => `\n${v.definition.name}: the install finished; eject its CD so it boots from its disk: nova vm cd eject ${v.definition.name}`)
+    .join('');
 }

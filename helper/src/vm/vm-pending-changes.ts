@@ -1,0 +1,41 @@
+// What a running VM's QEMU has not taken: its definition now against the one it was
+// started with, field by field, in words a person reads ("memory 512 MiB -> 1024 MiB").
+// CD media and disk sizes are left out: those change live (vm-live-devices.ts), so the
+// running QEMU already has them.
+import type { VmDefinition } from '../../../src-shared/vm.js';
+
+const words = (v: unknown) => (v === null || v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v));
+
+export function pendingChanges(started: VmDefinition, now: VmDefinition): string[] {
+  const out: string[] = [];
+  const field = (label: string, a: unknown, b: unknown) => {
+    if (words(a) !== words(b)) out.push(`${label} ${words(a)} -> ${words(b)}`);
+  };
+  field('CPUs', started.cpus, now.cpus);
+  field('memory', `${started.memoryMiB} MiB`, `${now.memoryMiB} MiB`);
+  field('machine', started.machine, now.machine);
+  field('firmware', started.firmware, now.firmware);
+  field('accelerator', started.accel, now.accel);
+  field('display', started.display, now.display);
+  field('network', started.network, now.network);
+  field('MAC', started.nicMac ?? 'automatic', now.nicMac ?? 'automatic');
+  field('boot order', started.bootOrder ?? 'automatic', now.bootOrder ?? 'automatic');
+  field('kernel', started.kernel, now.kernel);
+  field('cloud-init', started.cloudInit, now.cloudInit);
+  const before = new Map(started.disks.map((d) => [d.id, d]));
+  const after = new Map(now.disks.map((d) => [d.id, d]));
+  for (const [id, d] of after) {
+    const was = before.get(id);
+    if (!was || was.path !== d.path) out.push(`${id} added (${d.path})`);
+    else {
+      field(`${id} bus`, was.bus ?? 'virtio', d.bus ?? 'virtio');
+      field(`${id} cache`, was.cache ?? 'writeback', d.cache ?? 'writeback');
+    }
+  }
+  for (const id of before.keys()) if (after.get(id)?.path !== before.get(id)?.path) out.push(`${id} removed`);
+  const drives = (def: VmDefinition) => new Set((def.cdroms ?? []).map((c) => c.id));
+  const [cdBefore, cdAfter] = [drives(started), drives(now)];
+  for (const id of cdAfter) if (!cdBefore.has(id)) out.push(`CD drive ${id} added`);
+  for (const id of cdBefore) if (!cdAfter.has(id)) out.push(`CD drive ${id} removed`);
+  return out;
+}

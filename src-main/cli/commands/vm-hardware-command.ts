@@ -1,0 +1,149 @@
+// `nova vm set|disk|cd|nic|boot-order`: a VM's hardware after create, each one
+// `vm.update` call. What a running VM takes now (CD media, disk growth, the NIC's link)
+// is said apart from what waits for its next start, as the helper reports it.
+import { Option, type Command } from 'commander';
+import type { VmInfo, VmNetworkChoice, VmUpdateSpecIn } from '../../../src-shared/vm.js';
+import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, type VmDeviceChangeIn } from '../../../src-shared/vm-devices.js';
+import { DISK_SIZE, formatSize, VM_MEMORY } from '../../../src-shared/vocabulary/size.js';
+import { parseFilePath } from '../../../src-shared/vocabulary/posix-path.js';
+import { parseMacAddress } from '../../../src-shared/vocabulary/mac-address.js';
+import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/vm-network-choice.js';
+import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
+import type { CliContext } from '../cli-context.js';
+import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
+
+const SIZE_HELP = 'e.g. 8Gi; a bare number is MiB';
+const DISPLAYS = ['vnc', 'spice', 'both', 'none'] as const;
+
+function parseDiskId(text: string): Parsed<string> {
+  return /^disk[0-9]{1,2}$/.test(text) ? ok(text) : fail(`"${text}" is not a disk; disks are named disk0, disk1, ... (see nova vm show)`);
+}
+function parseCdDrive(text: string): Parsed<string> {
+  return /^cd[0-3]$/.test(text) ? ok(text) : fail(`"${text}" is not a CD drive; drives are cd0 (the installer) to cd3`);
+}
+function parseBootOrder(text: string): Parsed<string[] | null> {
+  if (text === 'auto') return ok(null);
+  const items = text.split(',').map((s) => s.trim());
+  const bad = items.find((i) => !BootDeviceSchema.safeParse(i).success);
+  return bad === undefined ? ok(items) : fail(`"${bad}" is not a boot device; give diskN, cdN or net0, comma-separated (or auto)`);
+}
+
+/** What the change did, as a person reads it: saved for a stopped VM; now and at the next start for a running one. */
+export function describeUpdate(info: VmInfo, liveNow: readonly string[]): string {
+  const name = info.definition.name;
+  if (info.state !== 'running' && info.state !== 'paused') return `${name}: saved; takes effect when it starts`;
+  const lines = [`${name}: updated`];
+  if (liveNow.length > 0) lines.push(`  applied now: ${liveNow.join(', ')}`);
+  const pending = info.pendingChanges ?? [];
+  if (pending.length > 0) lines.push(`  at the next start: ${pending.join('; ')}`);
+  return lines.join('\n');
+}
+
+export function registerVmHardwareCommands(program: Command, ctx: CliContext): void {
+  const vm = program.commands.find((c) => c.name() === 'vm') ?? program.command('vm').description('Virtual machines');
+  const update = async (spec: VmUpdateSpecIn, liveNow: string[] = []) => {
+    const h = await ctx.connectHelper();
+    try {
+      const info = await h.call('vm.update', spec);
+      ctx.io.stdout((ctx.globals().json ? JSON.stringify(info, null, 2) : describeUpdate(info, liveNow)) + '\n');
+    } finally {
+      h.close();
+    }
+  };
+  const devices = (name: string, change: VmDeviceChangeIn, liveNow: string[] = []) => update({ name, devices: [change] }, liveNow);
+  const vmName = nameArg('vm');
+  const diskId = single(parseDiskId);
+
+  vm.command('set')
+    .description('Change CPUs, memory, machine or display (a running VM takes them at its next start)')
+    .argument('<vm>', 'the VM', vmName)
+    .option('--cpus <n>', 'virtual CPUs', wholeNumber('--cpus', 1, 256))
+    .option('--memory <size>', `memory, ${SIZE_HELP}`, sizeArg(VM_MEMORY))
+    .addOption(new Option('--machine <m>', 'machine type').choices(['q35', 'microvm']))
+    .addOption(new Option('--display <d>', 'consoles').choices(DISPLAYS))
+    .option('--boot-order <list>', 'boot devices in order, e.g. disk0,cd0 (auto: an installed disk first)', single(parseBootOrder))
+    .action(async (name: string, o: { cpus?: number; memory?: number; machine?: 'q35' | 'microvm'; display?: (typeof DISPLAYS)[number]; bootOrder?: string[] | null }) => {
+      await update({ name, cpus: o.cpus, memory: o.memory, machine: o.machine, display: o.display, bootOrder: o.bootOrder });
+    });
+
+  const disk = vm.command('disk').description("A VM's disks");
+  disk
+    .command('add <vm>')
+    .description('Add a new empty disk (--size) or an existing file (--path)')
+    .option('--size <size>', `a new qcow2 disk of this size, ${SIZE_HELP}`, sizeArg(DISK_SIZE))
+    .option('--path <file>', 'an existing qcow2 or raw disk, used in place', single(parseFilePath))
+    .addOption(new Option('--bus <bus>', 'virtio (fastest), sata (every installer sees it) or scsi').choices(DiskBusSchema.options).default('virtio'))
+    .addOption(new Option('--cache <mode>', 'cache mode').choices(DiskCacheSchema.options).default('writeback'))
+    .action(async (name: string, o: { size?: number; path?: string; bus: 'virtio'; cache: 'writeback' }) => {
+      await devices(name, { op: 'disk.add', ...(o.size !== undefined ? { size: o.size } : {}), ...(o.path ? { path: o.path } : {}), bus: o.bus, cache: o.cache });
+    });
+  disk
+    .command('rm')
+    .description('Remove a disk; a disk Nova made is deleted unless --keep-file')
+    .argument('<vm>', 'the VM', vmName)
+    .argument('<disk>', 'disk0, disk1, ...', diskId)
+    .option('--keep-file', 'detach it and leave its file', false)
+    .action(async (name: string, id: string, o: { keepFile: boolean }) => {
+      await devices(name, { op: 'disk.remove', id, keepFile: o.keepFile });
+    });
+  disk
+    .command('resize')
+    .description('Grow a disk (live on a running VM); disks never shrink')
+    .argument('<vm>', 'the VM', vmName)
+    .argument('<disk>', 'disk0, disk1, ...', diskId)
+    .argument('<size>', `the new size, ${SIZE_HELP}`, sizeArg(DISK_SIZE))
+    .action(async (name: string, id: string, size: number) => {
+      await devices(name, { op: 'disk.resize', id, size }, [`${id} grown to ${formatSize(size)}`]);
+    });
+  disk
+    .command('set')
+    .description("Change a disk's bus or cache mode (at the next start)")
+    .argument('<vm>', 'the VM', vmName)
+    .argument('<disk>', 'disk0, disk1, ...', diskId)
+    .addOption(new Option('--bus <bus>', 'bus').choices(DiskBusSchema.options))
+    .addOption(new Option('--cache <mode>', 'cache mode').choices(DiskCacheSchema.options))
+    .action(async (name: string, id: string, o: { bus?: 'virtio'; cache?: 'writeback' }) => {
+      await devices(name, { op: 'disk.set', id, bus: o.bus, cache: o.cache });
+    });
+
+  const cd = vm.command('cd').description("A VM's CD drives: cd0 (the installer) to cd3 (e.g. a driver ISO)");
+  cd.command('insert <vm> <iso>')
+    .description('Put an ISO into a drive (live on a running VM); a drive that does not exist yet is added')
+    .option('--drive <cdN>', 'the drive', single(parseCdDrive), 'cd0')
+    .action(async (name: string, iso: string, o: { drive: string }) => {
+      await devices(name, { op: 'cd.insert', drive: o.drive, path: single(parseFilePath)(iso) }, [`${o.drive} holds ${iso}`]);
+    });
+  cd.command('eject <vm>')
+    .description('Take the disc out of a drive (live on a running VM)')
+    .option('--drive <cdN>', 'the drive', single(parseCdDrive), 'cd0')
+    .action(async (name: string, o: { drive: string }) => {
+      await devices(name, { op: 'cd.eject', drive: o.drive }, [`${o.drive} ejected`]);
+    });
+  cd.command('rm')
+    .description('Remove a CD drive (at the next start)')
+    .argument('<vm>', 'the VM', vmName)
+    .argument('<drive>', 'cd0 to cd3', single(parseCdDrive))
+    .action(async (name: string, drive: string) => {
+      await devices(name, { op: 'cd.remove', drive });
+    });
+
+  const nic = vm.command('nic').description("A VM's network interface");
+  const nicSet = (cmd: Command, description: string) =>
+    cmd
+      .description(description)
+      .option('--network <n>', 'none, user, or nova:NAME', single(parseVmNetworkChoice))
+      .option('--mac <mac>', 'its MAC address (auto: the automatic one)', (v: string) => (v === 'auto' ? null : single(parseMacAddress)(v)));
+  nicSet(nic.command('add <vm>'), 'Give the VM a NIC on a network (at the next start)').action(async (name: string, o: { network?: VmNetworkChoice; mac?: string | null }) => {
+    await devices(name, { op: 'nic.set', network: o.network ?? 'user', ...(o.mac !== undefined ? { mac: o.mac } : {}) });
+  });
+  nicSet(nic.command('set <vm>'), "Change the NIC's network or MAC (at the next start), or its link (now)")
+    .addOption(new Option('--link <state>', 'cable plugged in or not, on a running VM').choices(['up', 'down']))
+    .action(async (name: string, o: { network?: VmNetworkChoice; mac?: string | null; link?: 'up' | 'down' }) => {
+      await devices(name, { op: 'nic.set', network: o.network, mac: o.mac, link: o.link }, o.link ? [`link ${o.link}`] : []);
+    });
+  nic.command('rm <vm>')
+    .description('Remove the NIC (at the next start)')
+    .action(async (name: string) => {
+      await devices(name, { op: 'nic.set', network: 'none' });
+    });
+}

@@ -1,0 +1,119 @@
+// A VM's devices after create: each disk's bus and cache mode, its CD drives, its NIC's
+// MAC and link, and its boot order; and the device changes `vm.update` takes. The stored
+// fields are all optional, so definitions written before them load unchanged. The
+// helper (vm-hardware-update.ts), the CLI (`nova vm disk|cd|nic`), the NovaFile and the
+// Settings tab share these shapes and the one rule of what applies live and what waits.
+import { z } from 'zod';
+import { parseText } from './vocabulary/parsed.js';
+import { parseFilePath } from './vocabulary/posix-path.js';
+import { parseMacAddress } from './vocabulary/mac-address.js';
+import { DISK_SIZE, sizeSchema } from './vocabulary/size.js';
+import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
+import { parseVmNetworkChoice } from './vocabulary/vm-network-choice.js';
+import { NetworkNameSchema } from './network.js';
+
+/** virtio: fastest, needs the guest's virtio drivers; sata: every OS's installer sees it (AHCI); scsi: virtio-scsi, with discard and many disks. */
+export const DiskBusSchema = z.enum(['virtio', 'sata', 'scsi']);
+export type DiskBus = z.infer<typeof DiskBusSchema>;
+/** QEMU's cache modes: writeback (host page cache, flushes honoured), none (O_DIRECT), writethrough, unsafe (flushes ignored). */
+export const DiskCacheSchema = z.enum(['writeback', 'none', 'writethrough', 'unsafe']);
+export type DiskCache = z.infer<typeof DiskCacheSchema>;
+
+export const DISK_ID_PATTERN = /^disk[0-9]{1,2}$/;
+/** cd0 is the definition's `iso` (the installer); cd1..cd3 are further drives, e.g. a driver ISO. */
+export const CD_ID_PATTERN = /^cd[0-3]$/;
+export const EXTRA_CD_DRIVES = 3;
+export const CdDriveIdSchema = z.string().regex(CD_ID_PATTERN, 'a CD drive: cd0, cd1, cd2 or cd3');
+export const DiskIdSchema = z.string().regex(DISK_ID_PATTERN, 'a disk: disk0, disk1, ...');
+
+/** A further CD drive; path null: the drive is there, empty (media can be inserted while running). */
+export const CdDriveSchema = z.strictObject({
+  id: z.string().regex(/^cd[1-3]$/),
+  path: z.string().nullable(),
+});
+export type CdDrive = z.infer<typeof CdDriveSchema>;
+
+/** A device the firmware may boot: a disk, a CD drive, or the NIC (PXE). */
+export const BootDeviceSchema = z.string().regex(/^(disk[0-9]{1,2}|cd[0-3]|net0)$/, 'a boot device: diskN, cdN or net0');
+export type BootDevice = z.infer<typeof BootDeviceSchema>;
+
+const MacSchema = syntaxSchema<string>((v) => parseText(v, 'a MAC address', parseMacAddress));
+const FilePath = syntaxSchema<string>((v) => parseText(v, 'a file path', parseFilePath));
+/** What callers write: "none", "user", or { nova: "lab" } (or "nova:lab") for a Nova network. */
+export const VmNetworkChoiceSchema = syntaxOrShape(
+  parseVmNetworkChoice,
+  z.union([z.enum(['none', 'user']), z.strictObject({ nova: NetworkNameSchema })]),
+);
+
+/** The fields a definition gains; each optional (absent: the default), so an older record reads as it always ran. */
+export const vmDeviceFields = {
+  /** Further CD drives beyond cd0 (`iso`). */
+  cdroms: z.array(CdDriveSchema).max(EXTRA_CD_DRIVES).optional(),
+  /** null: automatic (a disk with a partition table first, else the CD, then the disks in order). */
+  bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
+  /** The guest NIC's MAC; null: the network engine's stable one per VM (or QEMU's for user mode). */
+  nicMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().optional(),
+};
+
+/** One device change of `vm.update`; several apply in order, all or none. */
+export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('disk.add'),
+    /** A new empty qcow2 of this size in the VM's folder, or an existing file (path) used in place. */
+    size: sizeSchema(DISK_SIZE).optional(),
+    path: FilePath.optional(),
+    bus: DiskBusSchema.default('virtio'),
+    cache: DiskCacheSchema.default('writeback'),
+  }),
+  /** keepFile: detach and leave the file; otherwise a file Nova made is deleted (a caller's own never is). */
+  z.strictObject({ op: z.literal('disk.remove'), id: DiskIdSchema, keepFile: z.boolean().default(false) }),
+  /** Up only; live through block_resize while running. */
+  z.strictObject({ op: z.literal('disk.resize'), id: DiskIdSchema, size: sizeSchema(DISK_SIZE) }),
+  z.strictObject({ op: z.literal('disk.set'), id: DiskIdSchema, bus: DiskBusSchema.optional(), cache: DiskCacheSchema.optional() }),
+  /** Into a drive (cd0 when none is named); a drive that does not exist yet is added (stopped VM). */
+  z.strictObject({ op: z.literal('cd.insert'), drive: CdDriveIdSchema.default('cd0'), path: FilePath }),
+  z.strictObject({ op: z.literal('cd.eject'), drive: CdDriveIdSchema.default('cd0') }),
+  /** Removes a further drive (cd1..cd3) itself; stopped VM only. */
+  z.strictObject({ op: z.literal('cd.remove'), drive: CdDriveIdSchema }),
+  /** The one NIC: network (none removes it), MAC (null: the automatic one), link up/down (live). */
+  z.strictObject({ op: z.literal('nic.set'), network: VmNetworkChoiceSchema.optional(), mac: MacSchema.nullable().optional(), link: z.enum(['up', 'down']).optional() }),
+]);
+export type VmDeviceChange = z.infer<typeof VmDeviceChangeSchema>;
+export type VmDeviceChangeIn = z.input<typeof VmDeviceChangeSchema>;
+
+/** Which changes a running QEMU can take now; everything else waits for the next start. */
+export function appliesLive(change: VmDeviceChange): boolean {
+  switch (change.op) {
+    case 'cd.insert':
+    case 'cd.eject':
+    case 'disk.resize':
+      return true;
+    case 'nic.set':
+      return change.network === undefined && change.mac === undefined;
+    default:
+      return false;
+  }
+}
+
+/** The drives a definition has, cd0 first, with their media. */
+export function cdDrivesOf(def: { iso: string | null; cdroms?: readonly CdDrive[] }): Array<{ id: string; path: string | null }> {
+  return [...(def.iso !== null ? [{ id: 'cd0', path: def.iso }] : []), ...(def.cdroms ?? [])];
+}
+
+/**
+ * The boot order QEMU gets: the definition's own when set; else, once the first disk has
+ * a partition table (an installer wrote it), the disks before the CDs, so the installed
+ * system boots and the installer stays in the firmware's menu. null: the order VMs always
+ * had (the installer CD first, then the disks).
+ */
+export function resolveBootOrder(
+  def: { bootOrder?: readonly string[] | null; iso: string | null; cdroms?: readonly CdDrive[]; disks: ReadonlyArray<{ id: string }> },
+  firstDiskBootable: boolean,
+): string[] | null {
+  const disks = def.disks.map((d) => d.id);
+  const drives = cdDrivesOf(def);
+  const present = new Set([...disks, ...drives.map((c) => c.id), 'net0']);
+  if (def.bootOrder) return def.bootOrder.filter((d) => present.has(d));
+  if (!firstDiskBootable) return null;
+  return [...disks, ...drives.filter((c) => c.path !== null).map((c) => c.id)];
+}
