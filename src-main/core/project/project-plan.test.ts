@@ -1,6 +1,7 @@
 // The planner against actual states built as the helper would report them after an up
 // of the same file: no change; then each kind of drift, file edit, clash and removal,
 // with the class the change table gives it.
+import { firmwareOf } from '../../../src-shared/vm-platform.js';
 import { describe, expect, it } from 'vitest';
 import type { Capsule } from '../../../src-shared/capsule.js';
 import type { Network } from '../../../src-shared/network.js';
@@ -57,7 +58,7 @@ function appliedState(d: DesiredState): ActualState {
   }));
   const vms: VmInfo[] = d.vms.map(({ spec }) => ({
     definition: {
-      version: 1, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: spec.firmware,
+      version: 1, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: firmwareOf(spec),
       accel: spec.accel, disks: [], iso: null, kernel: spec.kernel ? { kernel: spec.kernel, initrd: spec.initrd ?? null, cmdline: spec.cmdline ?? '' } : null,
       network: vmNetworkFromChoice(spec.network), cloudInit: null, display: { vnc: false, spice: false }, template: false, description: '', createdAt: 'T',
       ...(spec.project ? { project: spec.project } : {}),
