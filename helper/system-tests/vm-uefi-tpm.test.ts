@@ -5,7 +5,7 @@
 // restore puts them back; a clone copies them; stop leaves no swtpm, and neither does a
 // helper killed while the TPM ran. Bad input is refused with clear words.
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,23 @@ describe('a uefi-secure VM with a TPM under TCG', () => {
     } finally {
       other.kill('SIGKILL');
     }
+  }, 120_000);
+
+  it('detects Windows 11 on an installer ISO with osinfo and gives its profile; an ISO osinfo does not know gives null', async () => {
+    const tree = join(run.dir, 'iso-tree');
+    await mkdir(tree, { recursive: true });
+    await writeFile(join(tree, 'boot.img'), Buffer.alloc(2048));
+    const iso = async (file: string, volid: string, publisher: string) => {
+      const path = join(run.dir, file);
+      // El Torito makes it bootable: osinfo-detect names only bootable media.
+      execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', volid, '-publisher', publisher, '-b', 'boot.img', '-no-emul-boot', '-o', path, tree], { stdio: 'ignore', timeout: 30_000 });
+      return path;
+    };
+    const win = await vms.detectOs(await iso('win11.iso', 'CCCOMA_X64FRE_EN-US_DV9', 'MICROSOFT CORPORATION'));
+    expect(win).toEqual({ os: 'windows11', name: 'Microsoft Windows 11', osType: 'windows', cpus: 2, memoryMiB: 4096, diskMiB: 65536, minimum: { cpus: 2, memoryMiB: 4096, diskMiB: 65536 } });
+    expect(await vms.detectOs(await iso('plain.iso', 'NV11F_DATA', 'NOBODY'))).toBeNull();
+    // A path outside the allowed folders is refused, not probed.
+    expect((await errorOf(vms.detectOs('/etc/passwd'))).code).toBe('invalid_argument');
   }, 120_000);
 
   it('refuses Secure Boot with BIOS, Windows 11 on BIOS, and an OS osinfo does not know, each naming the problem', async () => {
