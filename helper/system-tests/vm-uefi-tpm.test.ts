@@ -72,6 +72,14 @@ describe('a uefi-secure VM with a TPM under TCG', () => {
     const tpmFile = join(vmDir(run.stateDir, name), 'tpm', 'tpm2-00.permall');
     await waitFor(async () => (await readFile(tpmFile).catch(() => null)) !== null, 30_000, 'swtpm to write its state');
 
+    // A running snapshot carries the TPM's state in QEMU's own (the emulator backend migrates it) and a copy of the NVRAM.
+    await vms.snapshotCreate(name, 'live');
+    expect((await vms.snapshotList(name)).snapshots[0]).toMatchObject({ name: 'live', withMemory: true });
+    await readFile(join(vmDir(run.stateDir, name), 'firmware-snapshots', 'live', 'OVMF_VARS.fd'));
+    await vms.snapshotRestore(name, 'live');
+    expect((await vms.get(name)).state).toBe('running');
+    await vms.snapshotDelete(name, 'live');
+
     await vms.stop(name, { force: true });
     await waitFor(async () => (await swtpmsOf(run.stateDir, name)).length === 0, 10_000, 'the swtpm to end with the VM');
 
