@@ -34,11 +34,29 @@ export const DiskSizeSchema = sizeSchema(DISK_SIZE);
 export const DEFAULT_VM_MEMORY_MIB = 512;
 
 export const MachineProfileSchema = z.enum(['q35', 'microvm']);
-export const FirmwareSchema = z.enum(['bios', 'uefi']);
+/** uefi-secure: OVMF with Secure Boot and Microsoft's keys enrolled (what Windows 11 asks for). */
+export const FirmwareSchema = z.enum(['bios', 'uefi', 'uefi-secure']);
+export type Firmware = z.infer<typeof FirmwareSchema>;
 export const AccelChoiceSchema = z.enum(['auto', 'kvm', 'tcg']);
 export const OsTypeSchema = z.enum(['linux', 'windows', 'other']);
 export const DiskFormatSchema = z.enum(['qcow2', 'raw']);
 export const ImageFormatSchema = z.enum(['qcow2', 'raw', 'vmdk', 'vdi', 'vhdx', 'iso']);
+
+/** An OS profile: Nova's own `windows11`, or an osinfo-db short id such as "debian11" or "win10". */
+export const OsIdSchema = z.string().regex(/^[a-z][a-z0-9.+-]{0,63}$/, 'an OS id such as "windows11" or "debian11" (osinfo-query os lists them)');
+
+/** An OS's needs as osinfo-db (and, for windows11, Microsoft) state them: what the wizard fills in and `os = "..."` raises to. */
+export const OsProfileSchema = z.strictObject({
+  os: OsIdSchema,
+  name: z.string(),
+  osType: OsTypeSchema,
+  /** Recommended (the minimum where osinfo names no recommendation). */
+  cpus: z.number().int().positive(),
+  memoryMiB: z.number().int().positive(),
+  diskMiB: z.number().int().positive(),
+  minimum: z.strictObject({ cpus: z.number().int().nonnegative(), memoryMiB: z.number().int().nonnegative(), diskMiB: z.number().int().nonnegative() }),
+});
+export type OsProfile = z.infer<typeof OsProfileSchema>;
 
 export const VmDiskSchema = z.strictObject({
   /** Also the QEMU node name: "disk0", "disk1", ... */
@@ -135,6 +153,12 @@ export const VmDefinitionSchema = z.strictObject({
   /** Probed by the helper while the VM runs; shown as `health` on the VM. */
   health: HealthCheckSchema.optional(),
   ...vmDeviceFields,
+  /** A TPM 2.0 emulated by swtpm, its state in the VM's folder; absent: none (as in older records). */
+  tpm: z.boolean().optional(),
+  /** Hyper-V enlightenments on the CPU, for Windows guests; absent: none. */
+  hyperv: z.boolean().optional(),
+  /** The OS profile the VM was made with. */
+  os: OsIdSchema.optional(),
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -168,7 +192,16 @@ export const VmCreateSpecSchema = z.strictObject({
   /** Parsed to MiB. */
   memory: VmMemorySchema.default(DEFAULT_VM_MEMORY_MIB),
   machine: MachineProfileSchema.default('q35'),
-  firmware: FirmwareSchema.default('bios'),
+  /** Absent: the OS profile's (uefi-secure for windows11), else bios; see vm-platform.ts. */
+  firmware: FirmwareSchema.optional(),
+  /** Another way to ask for uefi-secure; refused with bios firmware. */
+  secureBoot: z.boolean().optional(),
+  /** A TPM 2.0 (swtpm); absent: the OS profile's. */
+  tpm: z.boolean().optional(),
+  /** Hyper-V enlightenments; absent: the OS profile's. */
+  hyperv: z.boolean().optional(),
+  /** An OS profile: sets firmware, TPM, Hyper-V and raises CPUs, memory and disk to what the OS needs. */
+  os: OsIdSchema.optional(),
   accel: AccelChoiceSchema.default('auto'),
   /** A new empty qcow2 disk of this size, parsed to MiB. */
   diskSize: DiskSizeSchema.optional(),

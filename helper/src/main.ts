@@ -1,6 +1,5 @@
 // nova-helper: the privileged daemon. Parses its flags, builds the composition root,
 // serves the socket, and shuts down gracefully on SIGTERM/SIGINT.
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,12 +39,11 @@ import { statePlaces, sweepLeftovers } from './state/startup-sweep.js';
 import { KERNEL_BOOT_ID, readHostBoot } from './state/host-boot.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
+import { installedOvmf } from './vm/firmware.js';
 import { VmManager } from './vm/vm-manager.js';
 import { networkManagerPort } from './vm/vm-network.js';
 
 const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/srv'];
-const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
-const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
 const DEFAULT_FIREWALL_CHECK_MS = 30_000;
 
@@ -193,7 +191,8 @@ async function main(): Promise<number> {
       vmHealth.changed(change.name, change.state);
     },
     healthOf: (name) => health.health({ kind: 'vm', name }),
-    ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
+    // Plain UEFI and Secure Boot builds, each only when the host has it (firmware.ts).
+    firmware: installedOvmf(),
     networks: networkManagerPort(networks),
     operations,
   });

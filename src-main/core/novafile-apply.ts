@@ -91,6 +91,10 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (vm.cmdline !== undefined) spec.cmdline = vm.cmdline;
   if (vm.machine !== undefined) spec.machine = vm.machine;
   if (vm.firmware !== undefined) spec.firmware = vm.firmware;
+  if (vm.os !== undefined) spec.os = vm.os;
+  if (vm.tpm !== undefined) spec.tpm = vm.tpm;
+  if (vm.secureBoot !== undefined) spec.secureBoot = vm.secureBoot;
+  if (vm.hyperv !== undefined) spec.hyperv = vm.hyperv;
   if (vm.accel !== undefined) spec.accel = vm.accel;
   if (vm.display !== undefined) spec.display = vm.display;
   const ci = cloudInitSpec(vm);

@@ -9,6 +9,7 @@ import { POLKIT_ACTIONS } from '../actions.js';
 import { brokenList } from '../broken-record.js';
 import {
   ImageSchema,
+  OsProfileSchema,
   ProjectNameSchema,
   SnapshotNameSchema,
   SnapshotSchema,
@@ -120,6 +121,13 @@ export const vmMethods = {
     result: ImageSchema,
     served: manage,
     timeoutMs: 6 * 3600_000,
+  }),
+  'image.detectOs': defineMethod({
+    summary: "The OS on an installer ISO (osinfo-detect) with osinfo-db's recommended CPUs, memory and disk; null when osinfo does not recognise it",
+    params: z.strictObject({ path: z.string().max(4096) }),
+    result: OsProfileSchema.nullable(),
+    // The helper opens the file on the caller's behalf (their read right checked), as for an import.
+    served: manage,
   }),
   'image.remove': defineMethod({ summary: 'Remove an image no VM uses', params: z.strictObject({ name: ImageSchema.shape.name }), result: ok, served: manage }),
 } as const;

@@ -50,6 +50,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
     'vm.metrics': async ({ name }) => vms.metrics(name),
     'image.list': async () => vms.images.list(),
     'image.import': async ({ path, name }, ctx) => vms.images.import(path, name, ctx),
+    'image.detectOs': async ({ path }, ctx) => vms.detectOs(path, ctx),
     'image.remove': async ({ name }) => {
       await vms.images.remove(name, (p) => vms.userOf(p));
       return { ok: true as const };

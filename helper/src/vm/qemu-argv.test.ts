@@ -44,6 +44,7 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
       vncSocket: `${run}/vnc.sock`,
       spiceSocket: `${run}/spice.sock`,
       uefiVars: `/var/lib/nova/vms/${def.name}/OVMF_VARS.fd`,
+      tpmSocket: `/run/nova/vms/${def.name}/swtpm.sock`,
     },
   };
 }

@@ -11,7 +11,9 @@
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
 import { bootIndexer, cdDeviceArgs, diskDeviceArgs, diskControllerArgs } from './qemu-device-argv.js';
+import { isUefi } from '../../../src-shared/vm-platform.js';
 import type { DiskFileFormat } from './disk-header.js';
+import { cpuModel } from './hyperv.js';
 import { flagValue } from '../util/proc-stat.js';
 
 export interface VmRuntimePaths {
@@ -23,6 +25,8 @@ export interface VmRuntimePaths {
   spiceSocket: string;
   /** The per-VM copy of OVMF_VARS (UEFI only). */
   uefiVars: string;
+  /** swtpm's control socket (VMs with a TPM only). */
+  tpmSocket: string;
 }
 
 export interface QemuLaunchSpec {
@@ -33,7 +37,7 @@ export interface QemuLaunchSpec {
   paths: VmRuntimePaths;
   /** TCP port on 127.0.0.1 for VNC's websocket listener (QEMU refuses a unix one). */
   vncWebsocketPort: number | null;
-  /** OVMF code image, required when def.firmware is 'uefi'. */
+  /** OVMF code image for def.firmware (the secboot build for uefi-secure), required for UEFI. */
   ovmfCode: string | null;
   /** The tap the network engine made for a VM on a Nova network, and the guest NIC's MAC. */
   tap?: { ifname: string; mac: string } | null;
@@ -105,10 +109,14 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   // microvm with ACPI hangs at TSC calibration under TCG; without it a graceful stop
   // cannot press a power button, so stop falls back to quit after its timeout.
   if (micro) machine.push('acpi=off', 'x-option-roms=off', 'rtc=on');
-  if (!micro && def.firmware === 'uefi') machine.push('pflash0=ovmf-code', 'pflash1=ovmf-vars');
+  const uefi = !micro && isUefi(def.firmware);
+  // Secure Boot's variables are guarded by SMM: without it the guest could rewrite them.
+  if (!micro && def.firmware === 'uefi-secure') machine.push('smm=on');
+  if (uefi) machine.push('pflash0=ovmf-code', 'pflash1=ovmf-vars');
   add('-machine', machine.join(','));
+  if (!micro && def.firmware === 'uefi-secure') add('-global', 'driver=cfi.pflash01,property=secure,value=on');
   add('-accel', spec.accel);
-  add('-cpu', spec.accel === 'kvm' ? 'host' : 'max');
+  add('-cpu', cpuModel(spec.accel, def.hyperv === true));
   add('-smp', String(def.cpus));
   add('-m', `${def.memoryMiB}M`);
   add('-rtc', def.osType === 'windows' ? 'base=localtime' : 'base=utc');
@@ -122,7 +130,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   // Reopening its own descriptor's magic link yields that very file, whatever its path names now.
   const ownFd = (node: string) => `/proc/self/fd/${FIRST_PASSED_FD + passed.findIndex((p) => p.node === node)}`;
 
-  if (!micro && def.firmware === 'uefi') {
+  if (uefi) {
     if (!spec.ovmfCode) throw new Error('UEFI firmware requested but no OVMF code image given');
     add('-blockdev', `driver=file,filename=${e(spec.ovmfCode)},node-name=ovmf-code,read-only=on`);
     add('-blockdev', `driver=file,filename=${e(paths.uefiVars)},node-name=ovmf-vars`);
@@ -161,6 +169,8 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     add('-device', `${nic},netdev=net0,id=net0-dev,mac=${def.nicMac ?? tap.mac}`);
   }
 
+  if (def.tpm === true) add(...tpmArgs(paths.tpmSocket));
+
   add('-display', 'none');
   if (!micro && def.display.spice) add('-vga', 'qxl');
   else if (!micro && def.display.vnc) add('-vga', 'std');
@@ -178,6 +188,11 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add('-chardev', `socket,id=qmp,path=${e(paths.qmpSocket)},server=on,wait=off`);
   add('-mon', 'chardev=qmp,mode=control');
   return argv;
+}
+
+/** QEMU talks to the VM's swtpm over its control socket; the CRB interface is what Windows 11 and OVMF expect. */
+function tpmArgs(socket: string): string[] {
+  return ['-chardev', `socket,id=chrtpm,path=${qemuEscape(socket)}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-crb,tpmdev=tpm0'];
 }
 
 function diskArgs(disk: VmDisk, disks: readonly VmDisk[], backing: readonly BackingFile[], micro: boolean, bootindex: number | null, fdsetOf: (node: string) => string): string[] {

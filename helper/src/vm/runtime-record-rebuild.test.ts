@@ -27,6 +27,7 @@ function pathsOf(name: string): VmRuntimePaths {
     vncSocket: `${run}/vnc.sock`,
     spiceSocket: `${run}/spice.sock`,
     uefiVars: `/var/lib/nova/vms/${name}/OVMF_VARS.fd`,
+      tpmSocket: `/run/nova/vms/${name}/swtpm.sock`,
   };
 }
 

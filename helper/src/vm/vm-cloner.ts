@@ -3,11 +3,12 @@
 // A cancel stops qemu-img where it is, and the clone's folder and records are removed:
 // no VM, no folder and no disk are left of it. The source's disks are checked first
 // (vm-disk-files.ts) and copied through the descriptors checked.
-import { copyFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
+import type { FirmwareState } from './firmware-state.js';
 import type { QemuImg } from './qemu-img.js';
 import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
@@ -20,6 +21,7 @@ export class VmCloner {
     private readonly store: VmStore,
     private readonly img: QemuImg,
     private readonly diskFiles: VmDiskFiles,
+    private readonly firmware: FirmwareState,
   ) {}
 
   /** Runs inside the clone operation, holding both names. */
@@ -46,9 +48,8 @@ export class VmCloner {
       }
       op.throwIfCancelled();
       op.progress({ phase: 'saving the definition', cancellable: false });
-      if (source.firmware === 'uefi') {
-        await copyFile(this.layout.runtimePaths(source.name).uefiVars, this.layout.runtimePaths(target).uefiVars).catch(() => undefined);
-      }
+      // Its NVRAM and TPM go with it, so the clone boots as its source did.
+      await this.firmware.copy(source, target);
       // A clone is the caller's own VM: it does not join the source's project.
       const { project: _sourceProject, ...unowned } = source;
       const def: VmDefinition = { ...unowned, name: target, disks, template: false, createdAt: new Date().toISOString() };

@@ -15,12 +15,14 @@ import type { Logger } from '../util/logger.js';
 import { pauseAt } from '../util/test-pause.js';
 import { DEFAULT_BOOT_WATCHDOG_MS, expectsSerialOutput, waitForSerialOutput } from './boot-watchdog.js';
 import { buildSeedFiles, writeSeedIso } from './cloud-init-seed.js';
+import { imagesFor, type FirmwareImages } from './firmware.js';
 import { buildQemuArgv, passedFiles, type VmRuntimePaths } from './qemu-argv.js';
 import { expectQemuPeer, isAlive, killQemu, qemusOfVm, spawnQemu, tailFile, waitForSocket, type SpawnedQemu } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import { cdDrivesOf, resolveBootOrder } from '../../../src-shared/vm-devices.js';
 import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
+import { startSwtpm } from './swtpm.js';
 import type { QemuDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
@@ -43,7 +45,8 @@ export interface LauncherOptions {
   /** After an unclean stop: the disks checked and leaks repaired, or the start refused (disk-consistency.ts). */
   diskCheck: (def: VmDefinition, steps: { signal: AbortSignal; phase: (phase: string) => void }) => Promise<unknown>;
   qemuBinary: string;
-  ovmfCode: string | null;
+  /** The OVMF builds this host has, per UEFI firmware. */
+  firmware: FirmwareImages;
   bootWatchdogMs: number | undefined;
   /** Time QEMU gets to open its QMP socket. */
   qmpReadyTimeoutMs: number;
@@ -216,7 +219,8 @@ export class VmLauncher {
   private async spawn(def: VmDefinition, accel: 'kvm' | 'tcg', user: Credentials | null, disks: QemuDiskFiles, steps: StartSteps): Promise<Spawned> {
     const name = def.name;
     const { signal } = steps;
-    if (user) await checkQemuUserReach(def, user, { runDir: this.o.layout.vmRunDir(name), vmDir: this.o.layout.vmDir(name), ovmfCode: this.o.ovmfCode });
+    const ovmfCode = imagesFor(this.o.firmware, def.firmware)?.code ?? null;
+    if (user) await checkQemuUserReach(def, user, { runDir: this.o.layout.vmRunDir(name), vmDir: this.o.layout.vmDir(name), ovmfCode });
     const paths = await this.o.files.prepare(def, user).catch(async (err: unknown) => {
       await this.o.files.remove(name, null).catch(() => undefined);
       throw err;
@@ -238,9 +242,11 @@ export class VmLauncher {
         await this.o.files.handOver(seed, user);
       }
       if (signal.aborted) throw cancelled(name);
+      // Before QEMU, which connects to it at once; files.remove stops it if anything below fails.
+      if (def.tpm === true) await this.startTpm(def, paths, user, steps);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
+      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));
@@ -260,6 +266,14 @@ export class VmLauncher {
     if (def.bootOrder || def.kernel || !first || !cdDrivesOf(def).some((cd) => cd.path !== null)) return false;
     const source = disks.sourceOf(first.id);
     return source !== null && diskHasPartitionTable(this.o.runner, source, signal);
+  }
+
+  private async startTpm(def: VmDefinition, paths: VmRuntimePaths, user: Credentials | null, steps: StartSteps): Promise<void> {
+    steps.phase('starting the TPM (swtpm)');
+    const l = this.o.layout;
+    const swtpmPaths = { stateDir: l.tpmStateDir(def.name), ctrlSocket: paths.tpmSocket, pidFile: l.swtpmPidFile(def.name), logFile: l.swtpmLog(def.name) };
+    await startSwtpm({ paths: swtpmPaths, runner: this.o.runner, user, readyTimeoutMs: this.o.qmpReadyTimeoutMs, signal: steps.signal, vmName: def.name });
+    await pauseAt('vm-start:after-swtpm');
   }
 
   private emit(name: string, state: VmState, reason: string | null): void {

@@ -39,6 +39,20 @@ export class VmLayout {
   cloudInitSeed(name: string): string {
     return join(this.vmDir(name), 'cidata.iso');
   }
+  /** swtpm's state (tpm2-00.permall): the VM's TPM, kept with its disks. */
+  tpmStateDir(name: string): string {
+    return join(this.vmDir(name), 'tpm');
+  }
+  swtpmLog(name: string): string {
+    return join(this.vmDir(name), 'swtpm.log');
+  }
+  swtpmPidFile(name: string): string {
+    return join(this.vmRunDir(name), 'swtpm.pid');
+  }
+  /** The UEFI variables and TPM state as they were when snapshot `snap` was taken. */
+  firmwareSnapshotDir(name: string, snap: string): string {
+    return join(this.vmDir(name), 'firmware-snapshots', snap);
+  }
   vmRunDir(name: string): string {
     return join(this.runDir, name);
   }
@@ -53,8 +67,9 @@ export class VmLayout {
       vncSocket: join(run, 'vnc.sock'),
       spiceSocket: join(run, 'spice.sock'),
       uefiVars: join(this.vmDir(name), 'OVMF_VARS.fd'),
+      tpmSocket: join(run, 'swtpm.sock'),
     };
-    for (const sock of [paths.qmpSocket, paths.serialSocket, paths.vncSocket, paths.spiceSocket]) {
+    for (const sock of [paths.qmpSocket, paths.serialSocket, paths.vncSocket, paths.spiceSocket, paths.tpmSocket]) {
       if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
         throw new NovaError('failed_precondition', `socket path ${sock} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter runtime directory`);
       }

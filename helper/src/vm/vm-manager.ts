@@ -13,7 +13,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
-import type { Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
+import type { OsProfile, Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { StartIntents } from '../state/start-intent.js';
@@ -30,6 +30,9 @@ import { QemuImg } from './qemu-img.js';
 import { QMP_DEFAULT_TIMEOUT_MS, type QmpClient } from './qmp-client.js';
 import type { Credentials } from './run-as-user.js';
 import { VmCloner } from './vm-cloner.js';
+import type { FirmwareImages } from './firmware.js';
+import { FirmwareState } from './firmware-state.js';
+import { OsProfiles } from './os-profiles.js';
 import { consoleInfoOf } from './vm-consoles.js';
 import { VmLauncher } from './vm-launcher.js';
 import { VmLayout } from './vm-layout.js';
@@ -64,6 +67,8 @@ export interface VmManagerOptions {
   runner?: ProcessRunner;
   ovmfCode?: string;
   ovmfVars?: string;
+  /** The OVMF builds per UEFI firmware (firmware.ts installedOvmf); without it, ovmfCode/ovmfVars serve plain `uefi`. */
+  firmware?: FirmwareImages;
   bootWatchdogMs?: number;
   /** Time QEMU gets to open its QMP socket. */
   qmpReadyTimeoutMs?: number;
@@ -104,6 +109,7 @@ export class VmManager {
   /** The definition each running VM's QEMU was started with: what it has not taken is pending. */
   private readonly startedWith = new Map<string, VmDefinition>();
   private readonly ejectSuggested = new Set<string>();
+  private readonly detectIso: (path: string, caller: Credentials | null, signal?: AbortSignal) => Promise<OsProfile | null>;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
@@ -119,7 +125,18 @@ export class VmManager {
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
     this.diskFiles = diskFiles;
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
-    this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, opts.ovmfVars);
+    const firmware = opts.firmware ?? (opts.ovmfCode && opts.ovmfVars ? { uefi: { code: opts.ovmfCode, vars: opts.ovmfVars } } : {});
+    const firmwareState = new FirmwareState(this.layout);
+    const osProfiles = new OsProfiles(runner);
+    this.detectIso = async (path, caller, signal) => {
+      const iso = await guard.open('the ISO', path, { caller });
+      try {
+        return await osProfiles.detect(iso.handle.fd, signal);
+      } finally {
+        await iso.handle.close();
+      }
+    };
+    this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, firmware);
     this.disks = new DiskConsistency(this.layout.vmsDir, runner, opts.logger);
     this.relations = new DiskRelations(this.store, diskFiles);
     this.intents = new StartIntents(join(opts.stateDir, 'start-intents'));
@@ -136,15 +153,15 @@ export class VmManager {
       diskFiles: (def, user, signal) => diskFiles.openForQemu(def, user, signal),
       diskCheck: (def, steps) => this.disks.beforeStart(def, steps),
       qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
-      ovmfCode: opts.ovmfCode ?? null,
+      firmware,
       bootWatchdogMs: opts.bootWatchdogMs,
       qmpReadyTimeoutMs: opts.qmpReadyTimeoutMs ?? 15_000,
       qmpTimeoutMs: this.qmpTimeoutMs,
     });
-    this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, ovmfCode: opts.ovmfCode, ovmfVars: opts.ovmfVars });
-    this.cloner = new VmCloner(this.layout, this.store, img, diskFiles);
+    this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, firmware, osProfiles });
+    this.cloner = new VmCloner(this.layout, this.store, img, diskFiles, firmwareState);
     this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d) });
-    this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles);
+    this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles, firmwareState);
   }
 
   /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */
@@ -233,6 +250,11 @@ export class VmManager {
 
   async metrics(name: string): Promise<VmMetrics> {
     return this.running(name).metrics();
+  }
+
+  /** The OS on an installer ISO the caller may read, with osinfo's resources for it; null when osinfo does not recognise it. */
+  async detectOs(path: string, requester: Requester | null = null): Promise<OsProfile | null> {
+    return this.detectIso(path, callerOf(requester));
   }
 
   /** Samples every running VM every `intervalMs`; returns a stop function. */
@@ -453,6 +475,11 @@ export class VmManager {
     const layoutPaths = this.layout.runtimePaths(name);
     const paths = { qemuLog: this.layout.qemuLog(name), pidFile: layoutPaths.pidFile, paths: layoutPaths, runtimeFile: this.layout.runtime(name) };
     const found = await reconcileVm(name, { ...paths, hooks: this.hooks, logger: this.opts.logger, qmpTimeoutMs: this.qmpTimeoutMs, store: this.store, files: this.files, intents: this.intents });
+    // A swtpm no adopted QEMU uses (a killed helper's start, a QEMU gone meanwhile) does not outlive recovery.
+    if (!found || 'crashReason' in found) {
+      const stopped = await this.files.stopTpm(name);
+      if (stopped.length > 0) this.opts.logger.warn({ vm: name, pids: stopped }, 'stopped a TPM emulator that no running VM uses');
+    }
     if (!found) return;
     if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);

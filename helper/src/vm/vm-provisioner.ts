@@ -11,7 +11,10 @@ import { healthCheckProblem, type HealthCheck } from '../../../src-shared/health
 import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmNetwork, type VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
+import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { cloudInitDefinition } from './cloud-init-seed.js';
+import { imagesFor, type FirmwareImages } from './firmware.js';
+import type { OsProfiles } from './os-profiles.js';
 import { VM_DISK_FORMATS, type DiskChain, type DiskInspector } from './disk-chain.js';
 import type { PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
@@ -31,8 +34,8 @@ export interface ProvisionerOptions {
   img: QemuImg;
   runner: ProcessRunner;
   networks: VmNetworkPort;
-  ovmfCode: string | undefined;
-  ovmfVars: string | undefined;
+  firmware: FirmwareImages;
+  osProfiles: OsProfiles;
 }
 
 export class VmProvisioner {
@@ -58,19 +61,26 @@ export class VmProvisioner {
     const { signal } = op;
     op.progress({ phase: 'checking the settings' });
     if (await store.exists(spec.name)) throw new NovaError('already_exists', `VM ${spec.name} already exists`);
+    // An OS profile raises what is below the OS's minimum to what it recommends; more is the caller's to give.
+    const profile = spec.os ? await this.o.osProfiles.profile(spec.os) : null;
+    const raised = (given: number, min: number | undefined, rec: number | undefined) => (profile && min !== undefined && rec !== undefined && given < Math.max(min, 1) ? rec : given);
     // Sizes arrive parsed to whole MiB by the contract's schema (src-shared/vocabulary/size.ts).
-    const mem = spec.memory;
+    const mem = raised(spec.memory, profile?.minimum.memoryMiB, profile?.memoryMiB);
+    const cpus = raised(spec.cpus, profile?.minimum.cpus, profile?.cpus);
     const template = spec.fromTemplate ? await store.loadDefinition(spec.fromTemplate) : null;
     if (template && !template.template) throw new NovaError('failed_precondition', `VM ${spec.fromTemplate} is not a template`);
     const iso = spec.iso ? await guard.existingFile('the ISO', spec.iso, caller) : null;
     const kernel = spec.kernel ? await guard.existingFile('the kernel', spec.kernel, caller) : null;
     const initrd = spec.initrd ? await guard.existingFile('the initrd', spec.initrd, caller) : null;
-    const newDisk = spec.diskSize !== undefined ? spec.diskSize * MEBIBYTE : null;
+    // An ISO install with a profile and no disk asked for gets the disk the OS recommends.
+    const diskMiB = spec.diskSize ?? (profile && iso && !spec.image && !template ? profile.diskMiB : undefined);
+    const newDisk = diskMiB !== undefined ? diskMiB * MEBIBYTE : null;
     if (spec.machine === 'microvm' && !kernel && !template?.kernel) {
       throw new NovaError('invalid_argument', 'a microvm boots a kernel directly: give kernel (and initrd)');
     }
     if (initrd && !kernel) throw new NovaError('invalid_argument', 'an initrd needs a kernel');
-    if (spec.firmware === 'uefi' && !this.o.ovmfCode) throw new NovaError('unsupported', 'UEFI firmware needs OVMF (install the ovmf package)');
+    const platform = template ? { firmware: template.firmware, tpm: template.tpm === true, hyperv: template.hyperv === true } : resolvePlatform({ ...spec, machine: spec.machine });
+    const ovmf = imagesFor(this.o.firmware, platform.firmware);
     const network = vmNetworkFromChoice(spec.network);
     if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
     checkHealth(spec.name, spec.health, network);
@@ -112,11 +122,13 @@ export class VmProvisioner {
     const def: VmDefinition = {
       version: 1,
       name: spec.name,
-      osType: template?.osType ?? spec.osType,
-      cpus: spec.cpus,
+      osType: template?.osType ?? (spec.osType === 'linux' && profile ? profile.osType : spec.osType),
+      cpus,
       memoryMiB: mem,
       machine: template?.machine ?? spec.machine,
-      firmware: template?.firmware ?? spec.firmware,
+      firmware: platform.firmware,
+      ...(platform.tpm ? { tpm: true } : {}),
+      ...(platform.hyperv ? { hyperv: true } : {}),
       accel: spec.accel,
       disks,
       iso,
@@ -132,8 +144,10 @@ export class VmProvisioner {
       createdAt: new Date().toISOString(),
       ...(spec.project !== undefined ? { project: spec.project } : {}),
       ...(spec.health !== undefined ? { health: spec.health } : {}),
+      ...(spec.os !== undefined ? { os: spec.os } : template?.os !== undefined ? { os: template.os } : {}),
     };
-    if (def.firmware === 'uefi' && this.o.ovmfVars) await copyFile(this.o.ovmfVars, this.o.layout.runtimePaths(def.name).uefiVars);
+    // The VM's own NVRAM: Secure Boot's template has Microsoft's keys enrolled.
+    if (ovmf) await copyFile(ovmf.vars, this.o.layout.runtimePaths(def.name).uefiVars);
     await store.saveDefinition(def);
     return def;
   }

@@ -9,10 +9,14 @@ import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
+import { isUefi } from '../../../src-shared/vm-platform.js';
 import { checkConfinedFile, chownConfined, claimFolder, removeConfined, ROOT_OWNER, writeConfined, type Owner } from '../safe-fs/confined-write.js';
 import type { Logger } from '../util/logger.js';
 import { isSameProcess } from '../util/proc-stat.js';
+import type { FirmwareImages } from './firmware.js';
 import type { VmRuntimePaths } from './qemu-argv.js';
+import { stopSwtpmsOf } from './swtpm.js';
+import { handOverTpmState } from './tpm-state.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
 import type { RuntimeRecord, VmStore } from './vm-store.js';
@@ -37,7 +41,7 @@ export class VmRuntimeFiles {
     private readonly store: VmStore,
     private readonly networks: VmNetworkPort,
     private readonly logger: Logger,
-    private readonly ovmfVars: string | undefined,
+    private readonly firmware: FirmwareImages,
   ) {}
 
   /** At helper start: a folder an older Nova made over to the user its QEMU ran as is root's again before anything touches it. */
@@ -78,15 +82,18 @@ export class VmRuntimeFiles {
     await removeConfined(this.layout.runDir, runDir, `the runtime folder of VM ${name}`);
     await claimFolder(this.layout.runDir, runDir, { mode: 0o700, owner, what: `the runtime folder of VM ${name}` });
     const seedTmp = `${this.layout.cloudInitSeed(name)}.tmp`; // an older Nova's temporary seed name
-    for (const f of [paths.serialLog, this.layout.qemuLog(name), seedTmp]) await removeConfined(vms, f);
+    for (const f of [paths.serialLog, this.layout.qemuLog(name), this.layout.swtpmLog(name), seedTmp]) await removeConfined(vms, f);
     // QEMU appends the guest's serial output to a log it opens by name: made here, so it never creates one.
     await writeConfined(vms, paths.serialLog, '', 0o600, `the serial log of VM ${name}`);
     const own: string[] = [paths.serialLog, ...def.disks.filter((d) => d.owned).map((d) => d.path)];
-    if (def.firmware === 'uefi' && this.ovmfVars) {
-      if (!(await lstat(paths.uefiVars).catch(() => null))) await writeConfined(vms, paths.uefiVars, await readFile(this.ovmfVars), 0o600);
+    const template = isUefi(def.firmware) ? this.firmware[def.firmware as keyof FirmwareImages]?.vars : undefined;
+    if (template) {
+      if (!(await lstat(paths.uefiVars).catch(() => null))) await writeConfined(vms, paths.uefiVars, await readFile(template), 0o600);
       own.push(paths.uefiVars);
     }
     for (const f of own) await this.handOver(f, user);
+    // swtpm runs as QEMU's user and writes its state files itself: the folder is theirs for the run.
+    if (def.tpm === true) await handOverTpmState(vms, this.layout.tpmStateDir(name), user ?? ROOT_OWNER, `the TPM state of VM ${name}`);
     return paths;
   }
 
@@ -102,6 +109,7 @@ export class VmRuntimeFiles {
 
   /** After a stop: nothing of the run remains. */
   async remove(name: string, record: RuntimeRecord | null): Promise<void> {
+    await this.stopTpm(name);
     await this.removeRunDir(name);
     if (record?.tap) await this.releaseTap(name, record.tap);
     await this.store.removeRuntime(name);
@@ -113,6 +121,7 @@ export class VmRuntimeFiles {
    * the record) and the runtime record go, so the VM is simply stopped.
    */
   async abandon(name: string, def: VmDefinition | null, record: RuntimeRecord | null): Promise<void> {
+    await this.stopTpm(name);
     await this.removeRunDir(name);
     const network = record?.tap?.network ?? (def?.network.mode === 'nova' ? def.network.network : null);
     if (network) {
@@ -125,10 +134,26 @@ export class VmRuntimeFiles {
 
   /** After a crash: the sockets and tap go, the record stays with the reason until the VM is started or stopped. */
   async markCrashed(name: string, record: RuntimeRecord, reason: string): Promise<void> {
+    await this.stopTpm(name);
     await this.removeRunDir(name);
     if (record.tap) await this.releaseTap(name, record.tap);
     await this.store.saveRuntime(name, { ...record, crashed: { reason, at: new Date().toISOString() } });
     this.logger.warn({ vm: name, reason }, 'VM crashed');
+  }
+
+  /**
+   * Every swtpm holding the VM's TPM state stops: the run's own (which `--terminate` ends
+   * with QEMU anyway) and one a killed helper left. Logged, never thrown, as a tap's release.
+   */
+  async stopTpm(name: string): Promise<number[]> {
+    try {
+      const stopped = await stopSwtpmsOf(this.layout.tpmStateDir(name));
+      if (stopped.length > 0) this.logger.debug({ vm: name, pids: stopped }, 'stopped the TPM emulator');
+      return stopped;
+    } catch (err) {
+      this.logger.warn({ err, vm: name }, 'could not stop the TPM emulator of a stopped VM');
+      return [];
+    }
   }
 
   /** Gives the tap back; a failure is logged, never thrown, so stopping a VM always completes. */
@@ -147,6 +172,7 @@ export class VmRuntimeFiles {
     if (keepDisks) {
       const keep = new Set(def.disks.filter((d) => d.owned).map((d) => d.path));
       const files = [join(dir, 'serial.log'), this.layout.qemuLog(def.name), join(dir, 'cidata'), this.layout.cloudInitSeed(def.name), this.layout.runtimePaths(def.name).uefiVars];
+      files.push(this.layout.swtpmLog(def.name), this.layout.tpmStateDir(def.name), join(dir, 'firmware-snapshots'));
       for (const f of files) if (!keep.has(f)) await removeConfined(vms, f);
     } else {
       await removeConfined(vms, dir, `the folder of VM ${def.name}`);

@@ -12,6 +12,7 @@ import type { OperationHandle } from '../operations/operation-manager.js';
 import type { Logger } from '../util/logger.js';
 import type { QemuImg } from './qemu-img.js';
 import type { QmpClient } from './qmp-client.js';
+import type { FirmwareState } from './firmware-state.js';
 import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmStore } from './vm-store.js';
 
@@ -23,6 +24,7 @@ export class VmSnapshots {
     private readonly img: QemuImg,
     private readonly logger: Logger,
     private readonly diskFiles: VmDiskFiles,
+    private readonly firmware: FirmwareState,
   ) {}
 
   /** `qmp` is the running VM's monitor, null when the VM is stopped. */
@@ -55,6 +57,8 @@ export class VmSnapshots {
       }
       op.throwIfCancelled();
     }
+    op.progress({ phase: 'saving the UEFI variables and TPM state', cancellable: false });
+    await this.firmware.save(def, snap);
     op.progress({ phase: 'recording the snapshot', cancellable: false });
     const entry: Snapshot = { name: snap, parent: tree.current, createdAt: (taking.at ?? new Date()).toISOString(), withMemory: qmp !== null, vmStateSize, description, ...setMarks(taking) };
     await this.store.saveSnapshots(def.name, { current: snap, snapshots: [...tree.snapshots, entry] });
@@ -75,6 +79,7 @@ export class VmSnapshots {
       await this.diskFiles.checkDisks(def, disks, op.signal);
       await this.restoreDisks(def.name, disks, snap, op);
     }
+    await this.firmware.restore(def, snap, qmp !== null);
     await this.store.saveSnapshots(def.name, { ...tree, current: snap });
   }
 
@@ -93,6 +98,7 @@ export class VmSnapshots {
         await this.img.snapshotDelete(d.path, snap);
       }
     }
+    await this.firmware.remove(def, snap);
     if (op.signal.aborted) this.tooLate(op, def.name, `snapshot '${snap}' was deleted`);
     // Children move up to the deleted snapshot's parent, so the tree stays connected.
     const snapshots = tree.snapshots.filter((s) => s.name !== snap).map((s) => (s.parent === snap ? { ...s, parent: entry.parent } : s));

@@ -42,7 +42,13 @@ describe('nova vm create', () => {
 
   it('leaves out what is not given, so the contract\'s defaults apply', async () => {
     const r = await nova(['vm', 'create', 'web', '--disk-size', '10Gi']);
-    expect(r.calls[0]?.[1]).toEqual({ name: 'web', machine: 'q35', firmware: 'bios', accel: 'auto', display: 'vnc', network: 'none', diskSize: 10240 });
+    expect(r.calls[0]?.[1]).toEqual({ name: 'web', machine: 'q35', accel: 'auto', display: 'vnc', network: 'none', diskSize: 10240 });
+  });
+
+  it('passes the OS profile, TPM, Secure Boot and Hyper-V only when given, so a profile can choose the firmware', async () => {
+    const r = await nova(['vm', 'create', 'win', '--os', 'windows11', '--tpm', '--secure-boot', '--hyperv', '--firmware', 'uefi-secure']);
+    expect(r.calls[0]?.[1]).toMatchObject({ os: 'windows11', tpm: true, secureBoot: true, hyperv: true, firmware: 'uefi-secure' });
+    expect(Object.keys((await nova(['vm', 'create', 'web'])).calls[0]?.[1] as object)).not.toContain('tpm');
   });
 
   it('takes --network none, user and nova:NAME', async () => {

@@ -63,7 +63,11 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--initrd <path>', 'direct kernel boot: the initrd', single(parseFilePath))
     .option('--cmdline <text>', 'direct kernel boot: the command line')
     .addOption(new Option('--machine <m>', 'machine type').choices(MachineProfileSchema.options).default('q35'))
-    .addOption(new Option('--firmware <f>', 'firmware').choices(FirmwareSchema.options).default('bios'))
+    .addOption(new Option('--firmware <f>', 'firmware (default: bios, or what --os needs)').choices(FirmwareSchema.options))
+    .option('--os <id>', 'OS profile: windows11 (UEFI Secure Boot, TPM, Hyper-V), or an osinfo id such as debian11 (osinfo-query os)')
+    .option('--tpm', 'a TPM 2.0 (swtpm); windows11 has one by default')
+    .option('--secure-boot', 'UEFI Secure Boot (firmware uefi-secure)')
+    .option('--hyperv', 'Hyper-V enlightenments for Windows guests')
     .addOption(new Option('--accel <a>', 'accelerator').choices(AccelChoiceSchema.options).default('auto'))
     .addOption(new Option('--display <d>', 'consoles').choices(DISPLAYS).default('vnc'))
     .option('--network <n>', 'none, user, or nova:NAME for a Nova network (see nova net ls)', single(parseVmNetworkChoice), 'none' as const)
@@ -195,7 +199,11 @@ export interface VmCreateOptions {
   initrd?: string;
   cmdline?: string;
   machine: VmCreateSpecIn['machine'];
-  firmware: VmCreateSpecIn['firmware'];
+  firmware?: VmCreateSpecIn['firmware'];
+  os?: string;
+  tpm?: boolean;
+  secureBoot?: boolean;
+  hyperv?: boolean;
   accel: VmCreateSpecIn['accel'];
   display: VmCreateSpecIn['display'];
   network: NonNullable<VmCreateSpecIn['network']>;
@@ -212,8 +220,12 @@ export function vmCreateSpecFromOptions(name: string, o: VmCreateOptions, cloudI
   return {
     name,
     machine: o.machine,
-    firmware: o.firmware,
     accel: o.accel,
+    ...(o.firmware !== undefined ? { firmware: o.firmware } : {}),
+    ...(o.os !== undefined ? { os: o.os } : {}),
+    ...(o.tpm ? { tpm: true } : {}),
+    ...(o.secureBoot ? { secureBoot: true } : {}),
+    ...(o.hyperv ? { hyperv: true } : {}),
     display: o.display,
     network: o.network,
     ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),

@@ -33,6 +33,11 @@ export interface VmConfig {
   diskSizeMiB?: number;
   machine?: VmCreateSpec['machine'];
   firmware?: VmCreateSpec['firmware'];
+  /** An OS profile: `windows11` or an osinfo id (firmware, TPM, Hyper-V and resources follow from it). */
+  os?: string;
+  tpm?: boolean;
+  secureBoot?: boolean;
+  hyperv?: boolean;
   accel?: VmCreateSpec['accel'];
   display?: VmCreateSpec['display'];
   network?: string;
@@ -133,6 +138,10 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     diskSizeMiB: vm.disk_size,
     machine: vm.machine,
     firmware: vm.firmware,
+    os: vm.os,
+    tpm: vm.tpm,
+    secureBoot: vm.secure_boot,
+    hyperv: vm.hyperv,
     accel: vm.accel,
     display: vm.display,
     network: vm.network,

@@ -256,7 +256,19 @@ const MALFORMED: Case[] = [
     name: 'bad firmware',
     toml: 'project = "x"\n[vm.a]\nfirmware = "efi"\n',
     line: 3, column: 12, key: 'vm.a.firmware',
-    message: 'use "bios" or "uefi"',
+    message: 'use "bios", "uefi" or "uefi-secure"',
+  },
+  {
+    name: 'secure boot with bios',
+    toml: 'project = "x"\n[vm.a]\nfirmware = "bios"\nsecure_boot = true\n',
+    line: 4, column: 1, key: 'vm.a.secure_boot',
+    message: 'Secure Boot needs UEFI firmware, and firmware "bios" has none',
+  },
+  {
+    name: 'windows11 on bios',
+    toml: 'project = "x"\n[vm.a]\nos = "windows11"\nfirmware = "bios"\n',
+    line: 4, column: 1, key: 'vm.a.firmware',
+    message: 'Windows 11 needs UEFI with Secure Boot',
   },
   {
     name: 'bad display',

@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { NetworkNameSchema } from '../../../src-shared/network.js';
 import { describeValue, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
+import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
+import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
 import { AT_KEY, choiceOf, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
@@ -81,6 +83,14 @@ export const vmShape = {
   disk_size: layered(spec.diskSize.unwrap(), 'a disk size such as "32Gi"').optional(),
   machine: layered(machine, choiceOf(machine.options, 'a machine type')).optional(),
   firmware: layered(firmware, choiceOf(firmware.options, 'a firmware')).optional(),
+  /** "windows11" (UEFI Secure Boot, TPM, Hyper-V, its CPU and memory floor) or an osinfo id such as "debian11". */
+  os: layered(spec.os.unwrap(), 'an OS id such as "windows11" or "debian11"').optional(),
+  /** A TPM 2.0 (swtpm), its state kept with the VM. */
+  tpm: layered(spec.tpm.unwrap(), 'true or false').optional(),
+  /** UEFI Secure Boot: the same as firmware = "uefi-secure". */
+  secure_boot: layered(spec.secureBoot.unwrap(), 'true or false').optional(),
+  /** Hyper-V enlightenments for Windows guests. */
+  hyperv: layered(spec.hyperv.unwrap(), 'true or false').optional(),
   /** `auto`: KVM when the host can use it, TCG otherwise (apply time says which and why). */
   accel: layered(accel, choiceOf(accel.options, 'an accelerator')).optional(),
   display: layered(display, choiceOf(display.options, 'a display')).optional(),
@@ -95,6 +105,13 @@ export const vmShape = {
 };
 
 export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NAME] with cpu = 2')
+  .superRefine(
+    (vm, ctx) => {
+      const problem = platformProblem(vm);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], params: AT_KEY, message: problem.message });
+    },
+    whenValid(['firmware', 'secure_boot', 'os', 'machine', 'tpm']),
+  )
   .superRefine(
     (vm, ctx) => {
       if (vm.machine === 'microvm' && vm.kernel === undefined) {
@@ -125,3 +142,14 @@ export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NA
   );
 
 export type VmDocument = z.output<typeof VmTableSchema>;
+
+/** Secure Boot with BIOS and Windows 11 on BIOS are refused at the key, as the helper would refuse them. */
+export function platformProblem(vm: Pick<VmDocument, 'firmware' | 'secure_boot' | 'os' | 'machine' | 'tpm'>): { key: string; message: string } | null {
+  try {
+    resolvePlatform({ firmware: vm.firmware, secureBoot: vm.secure_boot, os: vm.os, machine: vm.machine, tpm: vm.tpm });
+    return null;
+  } catch (err) {
+    const field = ((err as NovaError).details as { field?: string } | undefined)?.field;
+    return { key: field === 'secureBoot' ? 'secure_boot' : (field ?? 'firmware'), message: (err as Error).message };
+  }
+}

@@ -21,6 +21,9 @@ export const FIELD_CLASSES = {
     cloud_init: 'restart',
     machine: 'replace',
     firmware: 'replace',
+    /** vm.update does not add or remove a TPM or Hyper-V flags yet. */
+    tpm: 'replace',
+    hyperv: 'replace',
     kernel: 'replace',
     initrd: 'replace',
     iso: 'replace',

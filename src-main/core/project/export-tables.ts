@@ -3,6 +3,7 @@
 // forwards, volumes, durations). Only what a person chose is written: values the engine
 // picked (MACs, leases, addresses handed out, pids) and keys at their defaults are left
 // out. What the NovaFile cannot say is returned as a note for a comment above the table.
+import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { CapsuleSpecSchema, formatRestartPolicy, type Capsule } from '../../../src-shared/capsule.js';
 import type { HealthCheck } from '../../../src-shared/health.js';
 import { HEALTH_DEFAULTS } from '../../../src-shared/health.js';
@@ -91,7 +92,12 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
   t.cpu = def.cpus;
   t.memory = formatSize(def.memoryMiB);
   if (def.machine !== defaults.machine || def.machine === 'microvm') t.machine = def.machine;
-  if (def.firmware !== defaults.firmware) t.firmware = def.firmware;
+  if (def.os !== undefined) t.os = def.os;
+  // What the OS profile implies is left to it; what differs is written out.
+  const implied = resolveQuietly(def.os);
+  if (def.firmware !== implied.firmware) t.firmware = def.firmware;
+  if ((def.tpm === true) !== implied.tpm) t.tpm = def.tpm === true;
+  if ((def.hyperv === true) !== implied.hyperv) t.hyperv = def.hyperv === true;
   if (def.accel !== defaults.accel) t.accel = def.accel;
   if (def.machine !== 'microvm') t.display = displayOf(def.display);
   if (def.network.mode === 'nova') t.network = def.network.network;
@@ -135,4 +141,9 @@ export function capsuleTable(c: Capsule, policy: SnapshotPolicySpec | null): Exp
   if (s.health) t.health = healthTable(s.health);
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };
+}
+
+/** The platform an OS profile gives (bios, no TPM, no Hyper-V without one). */
+function resolveQuietly(os: string | undefined): { firmware: string; tpm: boolean; hyperv: boolean } {
+  return resolvePlatform(os === undefined ? {} : { os });
 }

@@ -2,6 +2,7 @@
 // (its create spec with defaults) and what the helper reports, each as a person reads it.
 // Only what the file states is compared: values the engine chooses (MACs, leases, pids,
 // addresses, ports picked, a subnet the file leaves to the helper) are never a change.
+import { firmwareOf, isWindows11 } from '../../../src-shared/vm-platform.js';
 import { formatRestartPolicy, type Capsule, type PublishedPort, type Volume } from '../../../src-shared/capsule.js';
 import { describeHealthCheck, type HealthCheck } from '../../../src-shared/health.js';
 import type { FieldChange, ProjectResourceKind } from '../../../src-shared/project.js';
@@ -47,7 +48,10 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   f.compare('memory', mib(def.memoryMiB), mib(spec.memory));
   f.compare('accel', def.accel, spec.accel);
   f.compare('machine', def.machine, spec.machine);
-  f.compare('firmware', def.firmware, spec.firmware);
+  f.compare('firmware', def.firmware, firmwareOf(spec));
+  // What the OS profile implies counts as asked for, so `os = "windows11"` alone shows no drift.
+  f.compare('tpm', text(def.tpm === true), text(spec.tpm ?? isWindows11(spec.os)));
+  f.compare('hyperv', text(def.hyperv === true), text(spec.hyperv ?? isWindows11(spec.os)));
   f.compare('kernel', text(def.kernel?.kernel), text(spec.kernel));
   if (def.kernel && spec.kernel !== undefined) {
     f.compare('initrd', text(def.kernel.initrd), text(spec.initrd));

@@ -169,7 +169,7 @@ describe('the change table', () => {
     expect(FIELD_CLASSES).toEqual({
       vm: {
         state: 'update', cpus: 'restart', memory: 'restart', accel: 'restart', cmdline: 'restart', network: 'restart', display: 'restart', cloud_init: 'restart',
-        machine: 'replace', firmware: 'replace', kernel: 'replace', initrd: 'replace', iso: 'replace', health: 'update',
+        machine: 'replace', firmware: 'replace', tpm: 'replace', hyperv: 'replace', kernel: 'replace', initrd: 'replace', iso: 'replace', health: 'update',
       },
       capsule: {
         state: 'update', command: 'restart', env: 'restart', volumes: 'restart', network: 'restart', ports: 'restart', cpus: 'restart', memory: 'restart',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FORM, toSpec, validateForm } from './vm-create-form.js';
+import { EMPTY_FORM, toSpec, validateForm, withDetectedOs } from './vm-create-form.js';
 
 describe('the create wizard form', () => {
   it('uses the contract schema messages for names, CPUs and sizes', () => {
@@ -21,6 +21,16 @@ describe('the create wizard form', () => {
     expect(toSpec(form)).toMatchObject({ name: 'nv3u-k', kernel: '/k/vmlinux', initrd: '/k/initrd', cmdline: 'console=tty0 console=ttyS0', cpus: 1 });
     expect(toSpec(form).iso).toBeUndefined();
     expect(toSpec(form).diskSize).toBeUndefined();
+  });
+
+  it('fills the OS type, resources and Secure Boot from a detected Windows 11 ISO, keeping what the person changed', () => {
+    const win11 = { os: 'windows11', name: 'Microsoft Windows 11', osType: 'windows' as const, cpus: 2, memoryMiB: 4096, diskMiB: 65536, minimum: { cpus: 2, memoryMiB: 4096, diskMiB: 65536 } };
+    const form = withDetectedOs({ ...EMPTY_FORM, name: 'win', iso: '/srv/win11.iso', cpus: '6' }, win11, new Set(['cpus']));
+    expect(form).toMatchObject({ os: 'windows11', osType: 'windows', cpus: '6', memory: '4Gi', diskSize: '64Gi', firmware: 'uefi-secure' });
+    expect(toSpec(form)).toMatchObject({ os: 'windows11', firmware: 'uefi-secure', cpus: 6, memory: '4Gi', diskSize: '64Gi', iso: '/srv/win11.iso' });
+    expect(validateForm(form)).toEqual({});
+    // Another source leaves the ISO's profile out.
+    expect(toSpec({ ...form, source: 'disk', image: '/srv/d.qcow2' }).os).toBeUndefined();
   });
 
   it('offers Nova networks as nova:NAME', () => {

@@ -3,7 +3,7 @@
 // messages beside the fields are the ones the helper would give (sizes, names and the
 // network are the vocabulary's syntaxes). A Nova network is chosen as "nova:NAME";
 // cloud-init fields apply to cloud images only.
-import { VmCreateSpecSchema, type VmCreateSpecIn, type VmNetworkChoice } from '../../../src-shared/vm.js';
+import { VmCreateSpecSchema, type OsProfile, type VmCreateSpecIn, type VmNetworkChoice } from '../../../src-shared/vm.js';
 import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/index.js';
 
 export type VmSource = 'iso' | 'disk' | 'cloud' | 'kernel';
@@ -22,7 +22,9 @@ export interface VmCreateForm {
   cpus: string;
   memory: string;
   diskSize: string;
-  firmware: 'bios' | 'uefi';
+  firmware: 'bios' | 'uefi' | 'uefi-secure';
+  /** The OS profile osinfo found on the ISO ("windows11", "debian11"); empty: none. */
+  os: string;
   accel: 'auto' | 'kvm' | 'tcg';
   /** "none", "user" or "nova:NAME". */
   network: string;
@@ -52,6 +54,7 @@ export const EMPTY_FORM: VmCreateForm = {
   memory: '1Gi',
   diskSize: '10Gi',
   firmware: 'bios',
+  os: '',
   accel: 'auto',
   network: 'none',
   cloudHostname: '',
@@ -97,6 +100,8 @@ export function toSpec(form: VmCreateForm): VmCreateSpecIn {
     description: form.description,
   };
   if (shown.has('diskSize') && text(form.diskSize)) spec.diskSize = form.diskSize.trim();
+  // The profile brings the TPM and Hyper-V; the fields above say the rest.
+  if (form.source === 'iso' && text(form.os)) spec.os = form.os.trim();
   if (form.source === 'iso') spec.iso = text(form.iso);
   if (form.source === 'disk' || form.source === 'cloud') {
     spec.image = text(form.image);
@@ -157,4 +162,26 @@ export function validateForm(form: VmCreateForm): FieldErrors {
     if (form.osType !== 'linux') errors.machine = 'microvm boots Linux kernels only';
   }
   return errors;
+}
+
+/** MiB as the form writes sizes: whole GiB as "4Gi", the rest as MiB. */
+function sizeText(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}
+
+/**
+ * The form after osinfo recognised the picked ISO: its OS profile, and its recommended
+ * OS type, CPUs, memory, disk and firmware in every field the person has not changed.
+ */
+export function withDetectedOs(form: VmCreateForm, profile: OsProfile, touched: ReadonlySet<VmCreateField>): VmCreateForm {
+  const next: VmCreateForm = { ...form, os: profile.os };
+  const fill = <K extends VmCreateField>(key: K, value: VmCreateForm[K]) => {
+    if (!touched.has(key)) next[key] = value;
+  };
+  fill('osType', profile.osType);
+  fill('cpus', String(profile.cpus));
+  fill('memory', sizeText(profile.memoryMiB));
+  fill('diskSize', sizeText(profile.diskMiB));
+  if (profile.os === 'windows11') fill('firmware', 'uefi-secure');
+  return next;
 }

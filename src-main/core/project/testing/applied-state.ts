@@ -1,6 +1,7 @@
 // What the helper would report right after an up of a NovaFile's desired state, engine-chosen
 // values (MACs, leases, pids, addresses) filled in: the planner's and write-back's tests
 // start from it and change one thing.
+import { firmwareOf } from '../../../../src-shared/vm-platform.js';
 import type { Capsule } from '../../../../src-shared/capsule.js';
 import type { Network } from '../../../../src-shared/network.js';
 import type { VmInfo } from '../../../../src-shared/vm.js';
@@ -20,7 +21,7 @@ export function appliedState(d: DesiredState): ActualState {
   }));
   const vms: VmInfo[] = d.vms.map(({ spec }) => ({
     definition: {
-      version: 1, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: spec.firmware,
+      version: 1, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: firmwareOf(spec),
       accel: spec.accel, disks: [], iso: null, kernel: spec.kernel ? { kernel: spec.kernel, initrd: spec.initrd ?? null, cmdline: spec.cmdline ?? '' } : null,
       network: vmNetworkFromChoice(spec.network), cloudInit: null, display: { vnc: false, spice: false }, template: false, description: '', createdAt: 'T',
       ...(spec.project ? { project: spec.project } : {}),

@@ -12,7 +12,7 @@ import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
-import { EMPTY_FORM, SOURCE_FIELDS, toSpec, validateForm, type VmCreateField, type VmCreateForm, type VmSource } from '../../lib/vm-create-form.js';
+import { EMPTY_FORM, SOURCE_FIELDS, toSpec, validateForm, withDetectedOs, type VmCreateField, type VmCreateForm, type VmSource } from '../../lib/vm-create-form.js';
 import { vmHref } from '../../lib/vm-route.js';
 import { FormField } from './FormField.js';
 import { useVmStore } from './vm-context.js';
@@ -50,6 +50,20 @@ export function VmCreateWizard() {
       live = false;
     };
   }, [client]);
+
+  // osinfo's verdict on the picked ISO fills the OS type and resources, as virt-manager does.
+  const [detected, setDetected] = useState<string | null>(null);
+  const detectOs = (path: string) => {
+    if (!path.trim().startsWith('/')) return;
+    client.call('image.detectOs', { path: path.trim() }).then(
+      (profile) => {
+        setDetected(profile ? `Detected ${profile.name}: OS type, CPUs, memory and disk filled in from osinfo${profile.os === 'windows11' ? ', with Secure Boot and a TPM' : ''}` : 'osinfo does not recognise this ISO');
+        if (profile) setForm((f) => withDetectedOs(f, profile, touched));
+        else setForm((f) => ({ ...f, os: '' }));
+      },
+      (err: unknown) => setDetected(`OS detection failed: ${toErrorShape(err).message}`),
+    );
+  };
 
   const set = <K extends VmCreateField>(key: K, value: VmCreateForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -137,7 +151,13 @@ export function VmCreateWizard() {
             ))}
           </div>
           <div className="vm-form-grid">
-            {shown.has('iso') && <FormField label="Installer ISO" error={errorOf('iso')}>{text('iso', { placeholder: '/var/lib/nova/images/debian.iso' })}</FormField>}
+            {shown.has('iso') && (
+              <FormField label="Installer ISO" error={errorOf('iso')} hint={detected ?? 'The OS on it is detected when you leave the field.'}>
+                {(p) => (
+                  <input {...p} className="vm-input" value={form.iso} placeholder="/var/lib/nova/images/debian.iso" spellCheck={false} onChange={(e) => set('iso', e.target.value)} onBlur={(e) => detectOs(e.target.value)} />
+                )}
+              </FormField>
+            )}
             {shown.has('image') && <FormField label="Disk image" error={errorOf('image')}>{text('image', { placeholder: '/path/to/disk.qcow2' })}</FormField>}
             {shown.has('linkedImage') && (
               <label className="vm-check">
@@ -193,6 +213,7 @@ export function VmCreateWizard() {
                   <select {...p} className="vm-input" value={form.firmware} onChange={(e) => set('firmware', e.target.value as VmCreateForm['firmware'])}>
                     <option value="bios">BIOS (SeaBIOS)</option>
                     <option value="uefi">UEFI (OVMF)</option>
+                    <option value="uefi-secure">UEFI with Secure Boot</option>
                   </select>
                 )}
               </FormField>

@@ -73,7 +73,10 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
           <dt>Memory</dt>
           <dd>{formatMiB(d.memoryMiB)}</dd>
           <dt>Firmware</dt>
-          <dd>{d.firmware === 'uefi' ? 'UEFI' : 'BIOS'}</dd>
+          <dd>
+            {d.firmware === 'uefi-secure' ? 'UEFI with Secure Boot' : d.firmware === 'uefi' ? 'UEFI' : 'BIOS'}
+            {d.tpm ? ', TPM 2.0' : ''}
+          </dd>
           <dt>Accelerator</dt>
           <dd>
             {d.accel}
