@@ -39,25 +39,28 @@ export class BinderWorld {
     });
   }
 
-  /** An IO that stops forever at its `k`th write (counting from 0), before or after making it: a helper killed there. */
-  crashingIO(k: number, when: 'before' | 'after'): HostIO {
+  /**
+   * An IO that stops forever at its `k`th write (counting from 0), before or after making
+   * it: a helper killed there. `crashed` settles when it gets there.
+   */
+  crashingIO(k: number, when: 'before' | 'after'): { io: HostIO; crashed: Promise<void> } {
     const io = this.kernel.io();
     let n = 0;
+    let signal = () => undefined as void;
+    const crashed = new Promise<void>((resolve) => {
+      signal = resolve;
+    });
     const never = new Promise<void>(() => undefined);
+    const at = async (make: () => Promise<void>) => {
+      const i = n++;
+      if (i < k) return make();
+      if (i === k && when === 'after') await make().catch(() => undefined);
+      signal();
+      return never;
+    };
     return {
-      ...io,
-      writeAttr: async (p, data) => {
-        const i = n++;
-        if (i < k) return io.writeAttr(p, data);
-        if (i === k && when === 'after') await io.writeAttr(p, data).catch(() => undefined);
-        return never;
-      },
-      chown: async (p, uid, gid) => {
-        const i = n++;
-        if (i < k) return io.chown(p, uid, gid);
-        if (i === k && when === 'after') await io.chown(p, uid, gid).catch(() => undefined);
-        return never;
-      },
+      io: { ...io, writeAttr: (p, data) => at(() => io.writeAttr(p, data)), chown: (p, uid, gid) => at(() => io.chown(p, uid, gid)) },
+      crashed,
     };
   }
 
