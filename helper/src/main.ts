@@ -16,7 +16,7 @@ import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { hostProbes } from './host-check/host-probes.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
 import { deviceHandlers } from './methods/device-methods.js';
-import { DeviceInventoryService } from './devices/device-inventory.js';
+import { createDevices } from './devices/device-service.js';
 import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
@@ -206,6 +206,9 @@ async function main(): Promise<number> {
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
   const stopFirewallWatch = firewallCheckMs > 0 ? networks.watchFirewall(firewallCheckMs) : () => undefined;
   await vms.init({ hostRestarted: hostBoot.restarted });
+  // After the VMs: a binding whose QEMU runs stays; the others go back to their host drivers.
+  const devices = await createDevices({ stateDir, roots: realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0 });
+  await devices.recover();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.recover();
   await hostBoot.commit();
@@ -230,7 +233,7 @@ async function main(): Promise<number> {
     ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
     ...eventHandlers(),
-    ...deviceHandlers(new DeviceInventoryService({ roots: realHostProbeEnv(), isRoot: process.getuid?.() === 0 })),
+    ...deviceHandlers(devices.inventory, devices.passthrough),
     ...metricsHandlers({ store: metrics.store, vms, capsules: capsuleEngine.capsules }),
     ...snapshotPolicyHandlers(snapshots),
   } satisfies HelperHandlers;
