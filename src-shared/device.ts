@@ -173,3 +173,10 @@ export const DeviceBindingSchema = z.strictObject({
   updatedAt: z.string(),
 });
 export type DeviceBinding = z.infer<typeof DeviceBindingSchema>;
+
+/** A PCI device a VM's definition passes through; its IOMMU group mates come along at start. */
+export const VmPciDeviceSchema = z.strictObject({
+  address: PciAddressSchema,
+  policy: DevicePolicySchema.default('restore'),
+});
+export type VmPciDevice = z.infer<typeof VmPciDeviceSchema>;

@@ -132,6 +132,7 @@ export class VmProvisioner {
       createdAt: new Date().toISOString(),
       ...(spec.project !== undefined ? { project: spec.project } : {}),
       ...(spec.health !== undefined ? { health: spec.health } : {}),
+      ...(spec.devices && spec.devices.length > 0 ? { devices: spec.devices } : {}),
     };
     if (def.firmware === 'uefi' && this.o.ovmfVars) await copyFile(this.o.ovmfVars, this.o.layout.runtimePaths(def.name).uefiVars);
     await store.saveDefinition(def);
