@@ -182,6 +182,7 @@ async function main(): Promise<number> {
     logger: logger.child({ component: 'host-check' }),
     probes: hostProbes({ userNamespaces: capsuleEngine.userNamespaces }),
   });
+  const devices = await createDevices({ stateDir, roots: realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0 });
   const vms = new VmManager({
     stateDir,
     runDir: join(runDir, 'vms'),
@@ -196,6 +197,7 @@ async function main(): Promise<number> {
     ...(existsSync(OVMF_CODE) && existsSync(OVMF_VARS) ? { ovmfCode: OVMF_CODE, ovmfVars: OVMF_VARS } : {}),
     networks: networkManagerPort(networks),
     operations,
+    devices: devices.vms,
   });
   const vmHealth = new VmHealthWatch(health, () => vms, networks, logger.child({ component: 'health' }));
   // Recovery before serving: networks first (running VMs' taps come back with them), then
@@ -207,7 +209,6 @@ async function main(): Promise<number> {
   const stopFirewallWatch = firewallCheckMs > 0 ? networks.watchFirewall(firewallCheckMs) : () => undefined;
   await vms.init({ hostRestarted: hostBoot.restarted });
   // After the VMs: a binding whose QEMU runs stays; the others go back to their host drivers.
-  const devices = await createDevices({ stateDir, roots: realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0 });
   await devices.recover();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.recover();

@@ -64,6 +64,10 @@ export class DevicePassthrough {
     return this.deps.operations.exclusive(locks, `pass devices to VM ${vm}`, requester, () => this.deps.reservations.acquire(vm, requests, { singleGpu }));
   }
 
+  heldBy(vm: string): Promise<DeviceBinding[]> {
+    return this.deps.reservations.heldBy(vm);
+  }
+
   attachProcess(vm: string, qemu: ProcessIdentity): Promise<void> {
     return this.deps.reservations.attachProcess(vm, qemu);
   }

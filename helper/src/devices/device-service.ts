@@ -2,6 +2,7 @@
 // the passthrough service over one HostIO, and the recovery the helper runs at start
 // (bindings no living QEMU holds are restored and released).
 import type { Logger } from '../util/logger.js';
+import { readFile } from 'node:fs/promises';
 import type { HostRoots } from '../host-check/host-probe-env.js';
 import type { OperationManager } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -12,6 +13,7 @@ import { DevicePassthrough } from './device-passthrough.js';
 import { DeviceReservations } from './device-reservations.js';
 import { type HostIO, realHostIO } from './host-io.js';
 import { VfioBinder } from './vfio-binder.js';
+import { parseMemlockHard, type VmDevicePort, VmDevices } from './vm-devices.js';
 
 export interface DevicesDeps {
   stateDir: string;
@@ -27,6 +29,8 @@ export interface DevicesDeps {
 export interface Devices {
   inventory: DeviceInventoryService;
   passthrough: DevicePassthrough;
+  /** What a VM's start and end call. */
+  vms: VmDevicePort;
   io: HostIO;
   recover(): Promise<void>;
 }
@@ -52,6 +56,15 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
   return {
     inventory,
     passthrough,
+    vms: new VmDevices({
+      io,
+      inventory,
+      passthrough,
+      runner: deps.processes,
+      logger: deps.logger,
+      sysfsRoot: deps.roots.sysRoot,
+      helperMemlockHard: async () => parseMemlockHard(await readFile('/proc/self/limits', 'utf8')),
+    }),
     io,
     async recover() {
       const outcomes = await reservations.recover();

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmState } from '../../../src-shared/vm.js';
+import type { PreparedVmDevices, VmDevicePort } from '../devices/vm-devices.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { StartIntents } from '../state/start-intent.js';
 import type { Logger } from '../util/logger.js';
@@ -47,6 +48,8 @@ export interface LauncherOptions {
   qmpReadyTimeoutMs: number;
   /** Deadline of each QMP command (and of the greeting). */
   qmpTimeoutMs: number;
+  /** Passed-through PCI devices; null: a VM that lists devices is refused. */
+  devices: VmDevicePort | null;
 }
 
 /** A QEMU just spawned, with what was made for it. */
@@ -106,6 +109,8 @@ export class VmLauncher {
     try {
       return await this.launchIntended(def, runAs, steps);
     } catch (err) {
+      // QEMU is gone or never ran: devices bound for it go back now, not at the next start.
+      await this.o.devices?.release(def.name).catch((releaseErr: unknown) => this.o.logger.error({ vm: def.name, err: releaseErr }, 'giving back passed-through devices failed'));
       await this.o.intents.end('vm', def.name);
       throw err;
     }
@@ -139,6 +144,7 @@ export class VmLauncher {
     }
     await pauseAt('vm-start:after-spawn');
     const { spawned, paths, tap, vncPort } = started;
+    if (def.devices?.length) await this.o.devices?.attached(name, spawned);
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
     const logPath = this.o.layout.qemuLog(name);
     const record: RuntimeRecord = {
@@ -227,8 +233,10 @@ export class VmLauncher {
         await this.o.files.handOver(seed, user);
       }
       if (signal.aborted) throw cancelled(name);
+      const devices = await this.passedDevices(def, user, steps);
       const backing = disks.backing;
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing, paused: true });
+      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode: this.o.ovmfCode, tap, cloudInitSeed: seed, backing, paused: true });
+      const argv = devices ? [...devices.prefix, ...qemuArgv, ...devices.args] : qemuArgv;
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));
@@ -240,6 +248,12 @@ export class VmLauncher {
       this.emit(name, 'stopped', signal.aborted ? 'start cancelled' : (err as Error).message);
       throw signal.aborted ? cancelled(name) : err;
     }
+  }
+
+  private async passedDevices(def: VmDefinition, user: Credentials | null, steps: StartSteps): Promise<PreparedVmDevices | null> {
+    if (!def.devices?.length) return null;
+    if (!this.o.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI devices, but this helper has no device passthrough`);
+    return this.o.devices.prepare(def, user, steps.phase);
   }
 
   private emit(name: string, state: VmState, reason: string | null): void {

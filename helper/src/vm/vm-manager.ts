@@ -42,6 +42,7 @@ import { VmSnapshots } from './vm-snapshots.js';
 import { checkAdoptable } from '../state/project-owner.js';
 import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
+import type { VmDevicePort } from '../devices/vm-devices.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -69,6 +70,8 @@ export interface VmManagerOptions {
   networks?: VmNetworkPort;
   /** The health monitors' verdict on a running VM (helper/src/health); null without one. */
   healthOf?: (name: string) => GuestHealth | null;
+  /** PCI passthrough (helper/src/devices); without it a VM listing devices is refused at start. */
+  devices?: VmDevicePort;
 }
 
 export interface StartOptions {
@@ -128,6 +131,7 @@ export class VmManager {
       bootWatchdogMs: opts.bootWatchdogMs,
       qmpReadyTimeoutMs: opts.qmpReadyTimeoutMs ?? 15_000,
       qmpTimeoutMs: this.qmpTimeoutMs,
+      devices: opts.devices ?? null,
     });
     this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, ovmfCode: opts.ovmfCode, ovmfVars: opts.ovmfVars });
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles);
@@ -446,9 +450,15 @@ export class VmManager {
 
   private async onEnded(rt: VmRuntime, crashReason: string | null): Promise<void> {
     if (this.live.get(rt.name) === rt) this.live.delete(rt.name);
+    await this.releaseDevices(rt.name);
     if (crashReason !== null) return this.crashed(rt.name, rt.record, crashReason);
     await this.files.remove(rt.name, rt.record);
     this.emit(rt.name, 'stopped', null);
+  }
+
+  /** QEMU is gone: its devices go back to the host (per policy) and its reservations end. */
+  private async releaseDevices(name: string): Promise<void> {
+    await this.opts.devices?.release(name).catch((err: unknown) => this.opts.logger.error({ vm: name, err }, 'giving back passed-through devices failed'));
   }
 
   private async crashed(name: string, record: VmRuntime['record'], reason: string): Promise<void> {
