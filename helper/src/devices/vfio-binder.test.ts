@@ -1,29 +1,15 @@
 // VFIO.md 4.3 cases 2-13 on the fake kernel: final tree, journal and exact write log.
 import { afterEach, describe, expect, it } from 'vitest';
 import { isNovaError } from '../../../src-shared/errors.js';
-import { BinderWorld } from './testing/binder-fixture.js';
+import { BinderWorld, bindLog, restoreLog } from './testing/binder-fixture.js';
 import { FakeSysfs, GPU, GPU_AUDIO, ROOT_PORT, gpuWithAudio, hostGpu } from './testing/fake-sysfs.js';
 import { StuckUnbindError } from './vfio-binder.js';
 
 let world: BinderWorld;
 afterEach(() => world?.cleanup());
 
-const BIND_GPU_AND_AUDIO = [
-  `devices/${GPU}/driver_override <- vfio-pci`,
-  `devices/${GPU}/driver/unbind <- ${GPU}`,
-  `drivers_probe <- ${GPU}`,
-  `devices/${GPU_AUDIO}/driver_override <- vfio-pci`,
-  `devices/${GPU_AUDIO}/driver/unbind <- ${GPU_AUDIO}`,
-  `drivers_probe <- ${GPU_AUDIO}`,
-];
-const RESTORE_GPU_AND_AUDIO = [
-  `devices/${GPU_AUDIO}/driver_override <- ""`,
-  `devices/${GPU_AUDIO}/driver/unbind <- ${GPU_AUDIO}`,
-  `drivers_probe <- ${GPU_AUDIO}`,
-  `devices/${GPU}/driver_override <- ""`,
-  `devices/${GPU}/driver/unbind <- ${GPU}`,
-  `drivers_probe <- ${GPU}`,
-];
+const BIND_GPU_AND_AUDIO = bindLog([GPU, GPU_AUDIO]);
+const RESTORE_GPU_AND_AUDIO = restoreLog([GPU, GPU_AUDIO]);
 
 function gpuWorld(opts: Parameters<typeof gpuWithAudio>[1] = {}): BinderWorld {
   world = new BinderWorld();

@@ -70,3 +70,13 @@ export class BinderWorld {
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }
+
+/** The write log of binding `addresses` in order (VFIO.md 2.1): override, unbind, probe each. */
+export function bindLog(addresses: readonly string[]): string[] {
+  return addresses.flatMap((a) => [`devices/${a}/driver_override <- vfio-pci`, `devices/${a}/driver/unbind <- ${a}`, `drivers_probe <- ${a}`]);
+}
+
+/** The write log of restoring `addresses` (2.2), newest-bound first: clear, unbind, probe each. */
+export function restoreLog(addresses: readonly string[]): string[] {
+  return [...addresses].reverse().flatMap((a) => [`devices/${a}/driver_override <- ""`, `devices/${a}/driver/unbind <- ${a}`, `drivers_probe <- ${a}`]);
+}
