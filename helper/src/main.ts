@@ -17,6 +17,7 @@ import { hostProbes } from './host-check/host-probes.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
 import { deviceHandlers } from './methods/device-methods.js';
 import { createDevices } from './devices/device-service.js';
+import { testDeviceHost } from './devices/test-device-host.js';
 import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
@@ -182,7 +183,8 @@ async function main(): Promise<number> {
     logger: logger.child({ component: 'host-check' }),
     probes: hostProbes({ userNamespaces: capsuleEngine.userNamespaces }),
   });
-  const devices = await createDevices({ stateDir, roots: realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0 });
+  const deviceHost = await testDeviceHost(process.env);
+  const devices = await createDevices({ stateDir, roots: deviceHost?.roots ?? realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0, ...(deviceHost ? { io: deviceHost.io, pinsMemory: false } : {}) });
   const vms = new VmManager({
     stateDir,
     runDir: join(runDir, 'vms'),

@@ -24,6 +24,8 @@ export interface DevicesDeps {
   isRoot: boolean;
   /** Tests hand in the fake kernel's IO; the real host's otherwise. */
   io?: HostIO;
+  /** False on a test's fake device host (see VmDevicesDeps.pinsMemory). */
+  pinsMemory?: boolean;
 }
 
 export interface Devices {
@@ -64,6 +66,7 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
       logger: deps.logger,
       sysfsRoot: deps.roots.sysRoot,
       helperMemlockHard: async () => parseMemlockHard(await readFile('/proc/self/limits', 'utf8')),
+      ...(deps.pinsMemory === false ? { pinsMemory: false } : {}),
     }),
     io,
     async recover() {

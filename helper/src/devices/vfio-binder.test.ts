@@ -212,7 +212,7 @@ describe('bind (VFIO.md 2.1)', () => {
   });
 
   it('refuses a device in no IOMMU group before any write', async () => {
-    world = new BinderWorld(new FakeSysfs());
+    world = new BinderWorld(new FakeSysfs({ prefix: 'nv10b-sysfs-' }));
     gpuWithAudio(world.fs, { group: null });
     const w = world.boot();
     expect(await refusal(bindGpu(w))).toMatch(/no IOMMU group/);

@@ -17,7 +17,7 @@ afterEach(() => world?.cleanup());
 
 const DEF = { name: 'nv10b-win', memoryMiB: 2048, firmware: 'uefi', devices: [{ address: GPU, policy: 'restore' }] } as VmDefinition;
 
-function setup(hardLimit = Infinity) {
+function setup(hardLimit = Infinity, prlimitExit = 0) {
   world = new BinderWorld();
   gpuWithAudio(world.fs);
   const w = world.boot();
@@ -26,7 +26,7 @@ function setup(hardLimit = Infinity) {
   const reservations = new DeviceReservations({ journal: w.journal, binder, isAlive: async () => true, self: { pid: 1, startTime: '1' } });
   const passthrough = new DevicePassthrough({ io: w.kernel.io(), journal: w.journal, binder, reservations, operations });
   const ran: string[][] = [];
-  const runner = { run: async (spec: { argv: readonly string[] }) => (ran.push([...spec.argv]), { exitCode: 0, signal: null, stdout: '', stderr: '' }) } as unknown as ProcessRunner;
+  const runner = { run: async (spec: { argv: readonly string[] }) => (ran.push([...spec.argv]), { exitCode: prlimitExit, signal: null, stdout: '', stderr: prlimitExit ? 'prlimit: failed to set the MEMLOCK resource limit: Operation not permitted' : '' }) } as unknown as ProcessRunner;
   const devices = new VmDevices({
     io: w.kernel.io(),
     inventory: new DeviceInventoryService({ roots: w.fs.roots(), isRoot: true }),
@@ -65,6 +65,13 @@ describe('VM devices', () => {
     w.kernel.fail({ path: /^\/dev\/vfio\/1$/, errno: 'EPERM' });
     await expect(devices.prepare(DEF, { uid: 1000, gid: 1000 }, () => undefined)).rejects.toThrow(/EPERM/);
     expect([w.kernel.driverOf(GPU), w.kernel.driverOf(GPU_AUDIO)]).toEqual(['nvidia', 'snd_hda_intel']);
+    expect((await w.journal.all()).bindings).toEqual([]);
+  });
+
+  it('refuses the start, saying why, when the helper cannot raise its memlock limit, and gives the group back', async () => {
+    const { w, devices } = setup(8 * 1024 * 1024, 1);
+    await expect(devices.prepare(DEF, null, () => undefined)).rejects.toThrow(/locked-memory limit of 3221225472 bytes .* CAP_SYS_RESOURCE/);
+    expect(w.kernel.driverOf(GPU)).toBe('nvidia');
     expect((await w.journal.all()).bindings).toEqual([]);
   });
 

@@ -3,6 +3,7 @@
 // user QEMU runs as, and QEMU gets its vfio-pci arguments and a memlock limit of guest
 // RAM + 1 GiB; when QEMU is gone (stop, crash, failed start, delete) the nodes go back
 // to root and the groups are restored per policy and released.
+import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { Logger } from '../util/logger.js';
@@ -37,6 +38,11 @@ export interface VmDevicesDeps {
   sysfsRoot: string;
   /** This helper's hard RLIMIT_MEMLOCK, from /proc/self/limits; QEMU's own limit can go no higher. */
   helperMemlockHard: () => Promise<number>;
+  /**
+   * False only for a test's fake device host, whose groups QEMU can never open, so it
+   * pins nothing: the limit is then capped at what the helper has instead of raised.
+   */
+  pinsMemory?: boolean;
 }
 
 export class VmDevices implements VmDevicePort {
@@ -50,8 +56,7 @@ export class VmDevices implements VmDevicePort {
     try {
       const groups = bindings.map((b) => b.group);
       if (user) await handOverGroups(this.deps.io, groups, user.uid, user.gid);
-      const memlock = memlockBytes(def.memoryMiB);
-      await this.raiseHelperHardLimit(memlock);
+      const memlock = await this.memlockFor(def.memoryMiB);
       const byAddress = new Map((await this.deps.inventory.list(true)).pci.map((d) => [d.address, d]));
       // The whole group goes to the guest: a group is never split between a VM and the host.
       const functions = bindings.flatMap((b) => b.functions).map((f): PassedPciFunction => {
@@ -80,9 +85,16 @@ export class VmDevices implements VmDevicePort {
    * A child may lower its hard limit but not raise it: the helper's own hard limit is
    * raised (never lowered) so QEMU, run as a user, can set soft = hard = what it needs.
    */
-  private async raiseHelperHardLimit(bytes: number): Promise<void> {
-    if ((await this.deps.helperMemlockHard()) >= bytes) return;
-    await this.deps.runner.run({ argv: ['prlimit', `--pid=${process.pid}`, `--memlock=:${bytes}`], timeoutMs: 10_000 });
+  private async memlockFor(memoryMiB: number): Promise<number> {
+    const bytes = memlockBytes(memoryMiB);
+    const hard = await this.deps.helperMemlockHard();
+    if (hard >= bytes) return bytes;
+    if (this.deps.pinsMemory === false) return hard;
+    const r = await this.deps.runner.run({ argv: ['prlimit', `--pid=${process.pid}`, `--memlock=:${bytes}`], timeoutMs: 10_000, allowFailure: true });
+    if (r.exitCode !== 0) {
+      throw new NovaError('unsupported', `VFIO pins all guest memory, so QEMU needs a locked-memory limit of ${bytes} bytes (guest RAM + 1 GiB), but the helper cannot raise its own (${hard} bytes): ${r.stderr.trim() || `prlimit exited ${r.exitCode}`}. The helper needs CAP_SYS_RESOURCE (it has it when run by systemd as root)`);
+    }
+    return bytes;
   }
 }
 

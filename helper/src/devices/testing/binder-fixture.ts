@@ -16,7 +16,7 @@ export class BinderWorld {
   readonly journal = new DeviceJournal(this.stateDir);
   private readonly inventory: DeviceInventoryService;
 
-  constructor(readonly fs: FakeSysfs = new FakeSysfs().withIommu().vfioModule()) {
+  constructor(readonly fs: FakeSysfs = new FakeSysfs({ prefix: 'nv10b-sysfs-' }).withIommu().vfioModule()) {
     this.inventory = new DeviceInventoryService({ roots: fs.roots(), isRoot: true });
   }
 

@@ -2,7 +2,7 @@
 // /sys, /proc and /dev (VFIO.md 4.2), with real symlinks for `driver`, `iommu_group`,
 // group `devices`, `physfn`/`virtfnN` and /proc/PID/fd, so the code under test reads
 // it exactly as it reads the real host.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { HostRoots } from '../../host-check/host-probe-env.js';
@@ -78,10 +78,19 @@ AT 0409  English
 const hex = (n: number, digits: number) => `0x${n.toString(16).padStart(digits, '0')}`;
 
 export class FakeSysfs {
-  readonly root = mkdtempSync(join(tmpdir(), 'nv10-sysfs-'));
+  readonly root: string;
   private readonly dirs = new Map<string, string>();
 
-  constructor() {
+  /** A fresh tree in a temp dir named `prefix`..., or (given `existing`) the tree another process built there. */
+  constructor(opts: { existing?: string; prefix?: string } = {}) {
+    const existing = opts.existing;
+    this.root = existing ?? mkdtempSync(join(tmpdir(), opts.prefix ?? 'nv10-sysfs-'));
+    if (existing) {
+      for (const address of readdirSync(this.at('sys/bus/pci/devices')).sort()) {
+        this.dirs.set(address, relative(this.root, realpathSync(this.at(`sys/bus/pci/devices/${address}`))));
+      }
+      return;
+    }
     for (const d of ['sys/bus/pci/devices', 'sys/bus/pci/drivers', 'sys/kernel/iommu_groups', 'sys/class/iommu', 'sys/bus/usb/devices', 'dev/dri', 'proc/self']) this.mkdir(d);
     this.file('sys/bus/pci/drivers_probe', '').file('sys/bus/pci/rescan', '');
     this.file('usr/share/misc/pci.ids', FAKE_PCI_IDS);
