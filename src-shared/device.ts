@@ -119,3 +119,64 @@ export function worstVerdict(verdicts: readonly PreflightVerdict[]): PreflightVe
   if (verdicts.includes('block')) return 'block';
   return verdicts.includes('warn') ? 'warn' : 'pass';
 }
+
+/**
+ * Per device: bind when its VM starts and restore the host driver when it stops (the
+ * default), or leave it on vfio-pci after the VM stops (cards that cannot be unbound twice).
+ */
+export const DevicePolicySchema = z.enum(['restore', 'keep']);
+export type DevicePolicy = z.infer<typeof DevicePolicySchema>;
+
+/** How far one function's bind got; the journal keeps it fsynced before each step. */
+export const BindStepSchema = z.enum(['recorded', 'override', 'unbind', 'probe', 'bound']);
+export type BindStep = z.infer<typeof BindStepSchema>;
+
+export const BoundFunctionSchema = z.strictObject({
+  address: z.string(),
+  /** The driver it had before Nova touched it; null when it had none (it stays unbound on restore). */
+  originalDriver: z.string().nullable(),
+  originalOverride: z.string().nullable(),
+  step: BindStepSchema,
+});
+export type BoundFunction = z.infer<typeof BoundFunctionSchema>;
+
+/** Who holds a group: a VM (with its QEMU once it runs), or an administrator's `nova device bind`. */
+export const DeviceHolderSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('vm'),
+    vm: z.string(),
+    /** The QEMU process once it runs; until then the helper that is starting it. */
+    pid: z.number().int().nullable(),
+    startTime: z.string().nullable(),
+    helperPid: z.number().int(),
+    helperStartTime: z.string(),
+  }),
+  z.strictObject({ kind: z.literal('manual') }),
+]);
+export type DeviceHolder = z.infer<typeof DeviceHolderSchema>;
+
+/**
+ * One IOMMU group's binding journal and reservation (the group is the unit of
+ * ownership): written before every step, so a helper killed at any instant leaves
+ * enough to roll the step back or finish it.
+ */
+export const DeviceBindingSchema = z.strictObject({
+  group: z.number().int(),
+  /** The address asked for; its group mates come along. */
+  primary: z.string(),
+  phase: z.enum(['binding', 'bound', 'restoring', 'stuck']),
+  policy: DevicePolicySchema,
+  holder: DeviceHolderSchema.nullable(),
+  functions: z.array(BoundFunctionSchema),
+  /** Functions whose unbind never returned: only a reboot frees them. */
+  stuck: z.array(z.string()),
+  updatedAt: z.string(),
+});
+export type DeviceBinding = z.infer<typeof DeviceBindingSchema>;
+
+/** A PCI device a VM's definition passes through; its IOMMU group mates come along at start. */
+export const VmPciDeviceSchema = z.strictObject({
+  address: PciAddressSchema,
+  policy: DevicePolicySchema.default('restore'),
+});
+export type VmPciDevice = z.infer<typeof VmPciDeviceSchema>;

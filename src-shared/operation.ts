@@ -20,10 +20,12 @@ export const OperationKindSchema = z.enum([
   'capsule.snapshotDelete',
   'network.create',
   'project.apply',
+  'device.bind',
+  'device.restore',
 ]);
 export type OperationKind = z.infer<typeof OperationKindSchema>;
 
-export const ResourceKindSchema = z.enum(['vm', 'capsule', 'network', 'image', 'ociImage', 'project']);
+export const ResourceKindSchema = z.enum(['vm', 'capsule', 'network', 'image', 'ociImage', 'project', 'device']);
 export type ResourceKind = z.infer<typeof ResourceKindSchema>;
 
 /** What an operation (or a lock) is about: a resource by kind and name. */
@@ -77,6 +79,7 @@ const RESOURCE_LABELS: Record<ResourceKind, string> = {
   image: 'Image',
   ociImage: 'Image',
   project: 'Project',
+  device: 'Device',
 };
 
 /** "VM web1", "Network lab": how messages name a resource. */

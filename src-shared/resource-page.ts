@@ -15,6 +15,8 @@ export function resourceHref(ref: ResourceRef): string | null {
     case 'image':
     case 'ociImage':
       return '#/images';
+    case 'device':
+      return '#/devices';
     case 'project':
       return null;
   }

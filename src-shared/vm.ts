@@ -3,6 +3,7 @@
 // them. Names, sizes and cloud-init values are the vocabulary's (vocabulary/), so the
 // helper's verdict on them is the CLI's, the NovaFile's and the wizard's.
 import { z } from 'zod';
+import { VmPciDeviceSchema } from './device.js';
 import { GuestHealthSchema, HealthCheckSchema } from './health.js';
 import { NetworkNameSchema } from './network.js';
 import { parseText } from './vocabulary/parsed.js';
@@ -159,6 +160,8 @@ export const VmDefinitionSchema = z.strictObject({
   hyperv: z.boolean().optional(),
   /** The OS profile the VM was made with. */
   os: OsIdSchema.optional(),
+  /** Host PCI devices bound to vfio-pci at each start and passed to the guest; absent: none. */
+  devices: z.array(VmPciDeviceSchema).max(16).optional(),
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -220,6 +223,8 @@ export const VmCreateSpecSchema = z.strictObject({
   fromTemplate: VmNameSchema.optional(),
   project: ProjectNameSchema.optional(),
   health: HealthCheckSchema.optional(),
+  /** Host PCI devices to pass through (VFIO); bound at each start. */
+  devices: z.array(VmPciDeviceSchema).max(16).optional(),
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;

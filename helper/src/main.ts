@@ -15,7 +15,8 @@ import { realHostProbeEnv } from './host-check/host-probe-env.js';
 import { hostProbes } from './host-check/host-probes.js';
 import { capsuleHandlers } from './methods/capsule-methods.js';
 import { deviceHandlers } from './methods/device-methods.js';
-import { DeviceInventoryService } from './devices/device-inventory.js';
+import { createDevices } from './devices/device-service.js';
+import { testDeviceHost } from './devices/test-device-host.js';
 import { eventHandlers } from './methods/event-methods.js';
 import type { HelperHandlers } from './methods/handler-table.js';
 import { hostHandlers } from './methods/host-methods.js';
@@ -180,6 +181,8 @@ async function main(): Promise<number> {
     logger: logger.child({ component: 'host-check' }),
     probes: hostProbes({ userNamespaces: capsuleEngine.userNamespaces }),
   });
+  const deviceHost = await testDeviceHost(process.env);
+  const devices = await createDevices({ stateDir, roots: deviceHost?.roots ?? realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0, ...(deviceHost ? { io: deviceHost.io, pinsMemory: false } : {}) });
   const vms = new VmManager({
     stateDir,
     runDir: join(runDir, 'vms'),
@@ -195,6 +198,7 @@ async function main(): Promise<number> {
     firmware: installedOvmf(),
     networks: networkManagerPort(networks),
     operations,
+    devices: devices.vms,
   });
   const vmHealth = new VmHealthWatch(health, () => vms, networks, logger.child({ component: 'health' }));
   // Recovery before serving: networks first (running VMs' taps come back with them), then
@@ -205,6 +209,8 @@ async function main(): Promise<number> {
   if (recovery.problems.length > 0) logger.warn({ problems: recovery.problems }, 'some networks came back degraded');
   const stopFirewallWatch = firewallCheckMs > 0 ? networks.watchFirewall(firewallCheckMs) : () => undefined;
   await vms.init({ hostRestarted: hostBoot.restarted });
+  // After the VMs: a binding whose QEMU runs stays; the others go back to their host drivers.
+  await devices.recover();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.recover();
   await hostBoot.commit();
@@ -229,7 +235,7 @@ async function main(): Promise<number> {
     ...networkHandlers({ networks, isGuestNetns: (netns) => capsuleEngine.capsules.ownsNetns(netns) }),
     ...operationHandlers({ operations, authorizer }),
     ...eventHandlers(),
-    ...deviceHandlers(new DeviceInventoryService({ roots: realHostProbeEnv(), isRoot: process.getuid?.() === 0 })),
+    ...deviceHandlers(devices.inventory, devices.passthrough),
     ...metricsHandlers({ store: metrics.store, vms, capsules: capsuleEngine.capsules }),
     ...snapshotPolicyHandlers(snapshots),
   } satisfies HelperHandlers;

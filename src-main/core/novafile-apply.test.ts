@@ -181,6 +181,7 @@ describe('applyVm', () => {
 
   it('maps a VM without network to no NIC', () => {
     expect(vmCreateSpec({ name: 'x', gpuPassthrough: { kind: 'off' }, dependsOn: [] })).toEqual({ name: 'x', network: 'none' });
+    expect(vmCreateSpec({ name: 'x', gpuPassthrough: { kind: 'devices', addresses: ['0000:01:00.0'] }, dependsOn: [] }).devices).toEqual([{ address: '0000:01:00.0' }]);
   });
 });
 

@@ -101,6 +101,7 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (ci) spec.cloudInit = ci;
   if (project !== undefined) spec.project = project;
   if (vm.health !== undefined) spec.health = vm.health;
+  if (vm.gpuPassthrough.kind === 'devices') spec.devices = vm.gpuPassthrough.addresses.map((address) => ({ address }));
   return spec;
 }
 
@@ -312,7 +313,9 @@ async function checkVmHost(vm: VmConfig, h: ApplyClient, at: (key?: string) => s
       const why = iommu ? `${iommu.summary}${iommu.remedy ? `; ${iommu.remedy}` : ''}` : 'the host check found no IOMMU';
       throw new NovaError('unsupported', `${at('gpu_passthrough')}: vm ${vm.name} asks for GPU passthrough, which needs an IOMMU: ${why}`);
     }
-    throw new NovaError('unsupported', `${at('gpu_passthrough')}: vm ${vm.name} asks for GPU passthrough, which this version of Nova cannot attach to a VM yet; remove gpu_passthrough`);
+    if (vm.gpuPassthrough.kind === 'auto') {
+      throw new NovaError('unsupported', `${at('gpu_passthrough')}: vm ${vm.name} asks for "the spare GPU" (true), which this version of Nova does not choose yet; name it: gpu_passthrough = ["0000:01:00.0"] (nova device ls lists the GPUs)`);
+    }
   }
   if (vm.accel === 'kvm' && report.accelerator !== 'kvm') {
     const kvm = report.items.find((i) => i.id === 'accelerator') ?? report.items.find((i) => i.id === 'kvm');

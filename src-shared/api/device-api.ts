@@ -1,12 +1,13 @@
 // Devices in the contract: the host's PCI and USB inventory and the passthrough
-// preflight of one PCI device. Both only read the host, so they are a view of it;
-// binding will ask for org.nova.device.passthrough.
+// preflight of one PCI device (a view of the host), and binding a device's IOMMU group
+// to vfio-pci and back, which asks for org.nova.device.passthrough every time.
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
-import { DeviceInventorySchema, DevicePreflightSchema, PciAddressSchema, PciDeviceSchema } from '../device.js';
+import { DeviceBindingSchema, DeviceInventorySchema, DevicePolicySchema, DevicePreflightSchema, PciAddressSchema, PciDeviceSchema } from '../device.js';
 import { defineMethod } from './define.js';
 
 const view = { by: 'helper', action: POLKIT_ACTIONS.hostInspect } as const;
+const passthrough = { by: 'helper', action: POLKIT_ACTIONS.devicePassthrough } as const;
 
 export const deviceMethods = {
   'device.list': defineMethod({
@@ -30,5 +31,31 @@ export const deviceMethods = {
     }),
     result: DevicePreflightSchema,
     served: view,
+  }),
+  'device.bindingList': defineMethod({
+    summary: 'The IOMMU groups Nova has bound to vfio-pci: original drivers, who holds each, and any stuck unbind',
+    params: z.strictObject({}),
+    result: z.strictObject({ bindings: z.array(DeviceBindingSchema), broken: z.array(z.strictObject({ file: z.string(), problem: z.string() })) }),
+    served: view,
+  }),
+  'device.bind': defineMethod({
+    summary: 'Bind a PCI device and every endpoint of its IOMMU group to vfio-pci (an operation), refusing before any change when the group is not viable, the device is in use, or it is the boot GPU',
+    params: z.strictObject({
+      address: PciAddressSchema,
+      /** What a VM's stop does with it later; a device bound by hand stays on vfio-pci by default. */
+      policy: DevicePolicySchema.default('keep'),
+      /** Allows the boot GPU: the host display goes dark while the device is away. */
+      singleGpu: z.boolean().default(false),
+    }),
+    result: z.strictObject({ binding: DeviceBindingSchema, changed: z.boolean(), warnings: z.array(z.string()) }),
+    served: passthrough,
+    timeoutMs: 120_000,
+  }),
+  'device.restore': defineMethod({
+    summary: 'Give a device\'s IOMMU group back to its original host drivers (an operation); refused while a running VM holds it',
+    params: z.strictObject({ address: PciAddressSchema }),
+    result: z.strictObject({ group: z.number().int().nullable(), restored: z.array(z.string()) }),
+    served: passthrough,
+    timeoutMs: 120_000,
   }),
 } as const;

@@ -1,12 +1,19 @@
-// Device handlers: the PCI/USB inventory and one device's passthrough preflight. Both
-// only read the host; binding (org.nova.device.passthrough) comes with its own methods.
+// Device handlers: the PCI/USB inventory and one device's passthrough preflight (reads
+// of the host), and binding a device's IOMMU group to vfio-pci and back
+// (org.nova.device.passthrough, as operations).
 import type { DeviceInventoryService } from '../devices/device-inventory.js';
+import type { DevicePassthrough } from '../devices/device-passthrough.js';
 import type { HelperHandlers } from './handler-table.js';
 
-export function deviceHandlers(devices: DeviceInventoryService): Pick<HelperHandlers, 'device.list' | 'device.get' | 'device.check'> {
+type DeviceMethod = 'device.list' | 'device.get' | 'device.check' | 'device.bindingList' | 'device.bind' | 'device.restore';
+
+export function deviceHandlers(devices: DeviceInventoryService, passthrough: DevicePassthrough): Pick<HelperHandlers, DeviceMethod> {
   return {
     'device.list': ({ refresh }) => devices.list(refresh),
     'device.get': ({ address }) => devices.get(address),
     'device.check': ({ address, memoryMib }) => devices.check(address, memoryMib),
+    'device.bindingList': () => passthrough.bindings(),
+    'device.bind': ({ address, policy, singleGpu }, ctx) => passthrough.bind({ address, policy, singleGpu }, ctx),
+    'device.restore': ({ address }, ctx) => passthrough.restore(address, ctx),
   };
 }

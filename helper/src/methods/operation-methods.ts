@@ -15,6 +15,7 @@ const MANAGE_ACTION: Record<ResourceKind, PolkitAction> = {
   network: POLKIT_ACTIONS.networkManage,
   // A project spans VMs, capsules and networks: cancelling someone else's apply takes the strongest of them.
   project: POLKIT_ACTIONS.vmManage,
+  device: POLKIT_ACTIONS.devicePassthrough,
 };
 
 export interface OperationMethodDeps {

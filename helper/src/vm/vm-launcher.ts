@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition, VmState } from '../../../src-shared/vm.js';
+import type { PreparedVmDevices, VmDevicePort } from '../devices/vm-devices.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { StartIntents } from '../state/start-intent.js';
 import type { Logger } from '../util/logger.js';
@@ -52,6 +53,8 @@ export interface LauncherOptions {
   qmpReadyTimeoutMs: number;
   /** Deadline of each QMP command (and of the greeting). */
   qmpTimeoutMs: number;
+  /** Passed-through PCI devices; null: a VM that lists devices is refused. */
+  devices: VmDevicePort | null;
 }
 
 /** A QEMU just spawned, with what was made for it. */
@@ -116,6 +119,8 @@ export class VmLauncher {
     } catch (err) {
       // Settled first, so the removal never runs ahead of the intent's own rename.
       await intent.catch(() => undefined);
+      // QEMU is gone or never ran: devices bound for it go back now, not at the next start.
+      await this.o.devices?.release(def.name).catch((releaseErr: unknown) => this.o.logger.error({ vm: def.name, err: releaseErr }, 'giving back passed-through devices failed'));
       await this.o.intents.end('vm', def.name);
       throw err;
     }
@@ -150,6 +155,7 @@ export class VmLauncher {
     }
     await pauseAt('vm-start:after-spawn');
     const { spawned, paths, tap, vncPort } = started;
+    if (def.devices?.length) await this.o.devices?.attached(name, spawned);
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
     const logPath = this.o.layout.qemuLog(name);
     const record: RuntimeRecord = {
@@ -244,9 +250,11 @@ export class VmLauncher {
       if (signal.aborted) throw cancelled(name);
       // Before QEMU, which connects to it at once; files.remove stops it if anything below fails.
       if (def.tpm === true) await this.startTpm(def, paths, user, steps);
+      const devices = await this.passedDevices(def, user, steps);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
-      const argv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
+      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
+      const argv = devices ? [...devices.prefix, ...qemuArgv, ...devices.args] : qemuArgv;
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));
@@ -274,6 +282,12 @@ export class VmLauncher {
     const swtpmPaths = { stateDir: l.tpmStateDir(def.name), ctrlSocket: paths.tpmSocket, pidFile: l.swtpmPidFile(def.name), logFile: l.swtpmLog(def.name) };
     await startSwtpm({ paths: swtpmPaths, runner: this.o.runner, user, readyTimeoutMs: this.o.qmpReadyTimeoutMs, signal: steps.signal, vmName: def.name });
     await pauseAt('vm-start:after-swtpm');
+  }
+
+  private async passedDevices(def: VmDefinition, user: Credentials | null, steps: StartSteps): Promise<PreparedVmDevices | null> {
+    if (!def.devices?.length) return null;
+    if (!this.o.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI devices, but this helper has no device passthrough`);
+    return this.o.devices.prepare(def, user, steps.phase);
   }
 
   private emit(name: string, state: VmState, reason: string | null): void {

@@ -49,6 +49,7 @@ import { VmHardwareUpdate } from './vm-hardware-update.js';
 import { watchInstallFinish } from './install-finish-watch.js';
 import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { pendingChanges } from './vm-pending-changes.js';
+import type { VmDevicePort } from '../devices/vm-devices.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -78,6 +79,8 @@ export interface VmManagerOptions {
   networks?: VmNetworkPort;
   /** The health monitors' verdict on a running VM (helper/src/health); null without one. */
   healthOf?: (name: string) => GuestHealth | null;
+  /** PCI passthrough (helper/src/devices); without it a VM listing devices is refused at start. */
+  devices?: VmDevicePort;
 }
 
 export interface StartOptions {
@@ -157,6 +160,7 @@ export class VmManager {
       bootWatchdogMs: opts.bootWatchdogMs,
       qmpReadyTimeoutMs: opts.qmpReadyTimeoutMs ?? 15_000,
       qmpTimeoutMs: this.qmpTimeoutMs,
+      devices: opts.devices ?? null,
     });
     this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, firmware, osProfiles });
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles, firmwareState);
@@ -522,9 +526,15 @@ export class VmManager {
     if (this.live.get(rt.name) === rt) this.live.delete(rt.name);
     this.startedWith.delete(rt.name);
     this.ejectSuggested.delete(rt.name);
+    await this.releaseDevices(rt.name);
     if (crashReason !== null) return this.crashed(rt.name, rt.record, crashReason);
     await this.files.remove(rt.name, rt.record);
     this.emit(rt.name, 'stopped', null);
+  }
+
+  /** QEMU is gone: its devices go back to the host (per policy) and its reservations end. */
+  private async releaseDevices(name: string): Promise<void> {
+    await this.opts.devices?.release(name).catch((err: unknown) => this.opts.logger.error({ vm: name, err }, 'giving back passed-through devices failed'));
   }
 
   private async crashed(name: string, record: VmRuntime['record'], reason: string): Promise<void> {

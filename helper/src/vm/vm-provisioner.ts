@@ -145,6 +145,7 @@ export class VmProvisioner {
       ...(spec.project !== undefined ? { project: spec.project } : {}),
       ...(spec.health !== undefined ? { health: spec.health } : {}),
       ...(spec.os !== undefined ? { os: spec.os } : template?.os !== undefined ? { os: template.os } : {}),
+      ...(spec.devices && spec.devices.length > 0 ? { devices: spec.devices } : {}),
     };
     // The VM's own NVRAM: Secure Boot's template has Microsoft's keys enrolled.
     if (ovmf) await copyFile(ovmf.vars, this.o.layout.runtimePaths(def.name).uefiVars);

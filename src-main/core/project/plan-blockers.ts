@@ -1,5 +1,5 @@
 // What a project asks for that this host lacks, found before anything is applied: GPU
-// passthrough without an IOMMU (or at all, in this version), an overlay driver Nova has
+// passthrough without an IOMMU (or `true`, which this version cannot resolve), an overlay driver Nova has
 // no engine for, accel = "kvm" where KVM is unusable, a disk, ISO, kernel or initrd
 // that is not there. Each comes with the NovaFile key, the reason and the remedy.
 import type { HostReport } from '../../../src-shared/host.js';
@@ -37,17 +37,19 @@ export async function findBlockers(config: NovaFileConfig, facts: HostFacts): Pr
     const at = (key: string) => `vm.${vm.name}.${key}`;
     if (vm.gpuPassthrough.kind !== 'off') {
       const iommu = facts.report?.items.find((i) => i.id === 'iommu');
-      out.push(
+      const blocked: Blocked | null =
         iommu && iommu.status === 'ok'
-          ? { kind: 'vm', name: vm.name, key: at('gpu_passthrough'), reason: 'this version of Nova cannot attach a GPU to a VM yet', remedy: 'remove gpu_passthrough' }
+          ? vm.gpuPassthrough.kind === 'auto'
+            ? { kind: 'vm', name: vm.name, key: at('gpu_passthrough'), reason: 'this version of Nova does not choose the spare GPU itself yet', remedy: 'name it: gpu_passthrough = ["0000:01:00.0"] (nova device ls lists the GPUs)' }
+            : null
           : {
               kind: 'vm',
               name: vm.name,
               key: at('gpu_passthrough'),
               reason: `GPU passthrough needs an IOMMU: ${iommu?.summary ?? 'the host check found none'}`,
               remedy: iommu?.remedy ?? 'enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on (or amd_iommu=on), or remove gpu_passthrough',
-            },
-      );
+            };
+      if (blocked) out.push(blocked);
     }
     if (vm.accel === 'kvm' && facts.report && facts.report.accelerator !== 'kvm') {
       out.push({ kind: 'vm', name: vm.name, key: at('accel'), reason: 'this host cannot use KVM (see nova host check)', remedy: 'use accel = "auto" or "tcg"' });

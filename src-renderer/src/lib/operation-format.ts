@@ -22,6 +22,8 @@ const KIND_LABELS: Record<OperationKind, string> = {
   'capsule.snapshotDelete': 'Snapshot deletion',
   'network.create': 'Network creation',
   'project.apply': 'NovaFile apply',
+  'device.bind': 'Device binding',
+  'device.restore': 'Device restore',
 };
 
 export function kindLabel(kind: OperationKind): string {
@@ -45,6 +47,8 @@ const KIND_BUSY: Record<OperationKind, string> = {
   'capsule.snapshotDelete': 'Deleting a snapshot',
   'network.create': 'Creating',
   'project.apply': 'Applying a NovaFile',
+  'device.bind': 'Binding to vfio-pci',
+  'device.restore': 'Restoring the host driver',
 };
 
 /** "Cloning…", or "Cancelling…" once a cancel was asked for. */

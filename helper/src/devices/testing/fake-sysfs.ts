@@ -2,7 +2,7 @@
 // /sys, /proc and /dev (VFIO.md 4.2), with real symlinks for `driver`, `iommu_group`,
 // group `devices`, `physfn`/`virtfnN` and /proc/PID/fd, so the code under test reads
 // it exactly as it reads the real host.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { HostRoots } from '../../host-check/host-probe-env.js';
@@ -78,11 +78,21 @@ AT 0409  English
 const hex = (n: number, digits: number) => `0x${n.toString(16).padStart(digits, '0')}`;
 
 export class FakeSysfs {
-  readonly root = mkdtempSync(join(tmpdir(), 'nv10-sysfs-'));
+  readonly root: string;
   private readonly dirs = new Map<string, string>();
 
-  constructor() {
+  /** A fresh tree in a temp dir named `prefix`..., or (given `existing`) the tree another process built there. */
+  constructor(opts: { existing?: string; prefix?: string } = {}) {
+    const existing = opts.existing;
+    this.root = existing ?? mkdtempSync(join(tmpdir(), opts.prefix ?? 'nv10-sysfs-'));
+    if (existing) {
+      for (const address of readdirSync(this.at('sys/bus/pci/devices')).sort()) {
+        this.dirs.set(address, relative(this.root, realpathSync(this.at(`sys/bus/pci/devices/${address}`))));
+      }
+      return;
+    }
     for (const d of ['sys/bus/pci/devices', 'sys/bus/pci/drivers', 'sys/kernel/iommu_groups', 'sys/class/iommu', 'sys/bus/usb/devices', 'dev/dri', 'proc/self']) this.mkdir(d);
+    this.file('sys/bus/pci/drivers_probe', '').file('sys/bus/pci/rescan', '');
     this.file('usr/share/misc/pci.ids', FAKE_PCI_IDS);
     this.file('usr/share/misc/usb.ids', FAKE_USB_IDS);
     this.file('proc/cpuinfo', 'processor\t: 0\nvendor_id\t: GenuineIntel\n');
@@ -157,6 +167,7 @@ export class FakeSysfs {
       .file(`${dir}/driver_override`, '(null)\n')
       .file(`${dir}/numa_node`, `${d.numaNode ?? -1}\n`)
       .file(`${dir}/config`, '')
+      .file(`${dir}/uevent`, '')
       .link(`sys/bus/pci/devices/${d.address}`, dir);
     if ((d.classCode >> 8) === 0x0604) this.mkdir(`${dir}/pci_bus`);
     const reset = d.reset === undefined ? ['flr', 'bus'] : d.reset;
@@ -189,10 +200,39 @@ export class FakeSysfs {
     return n;
   }
 
+  /** A loaded driver: its folder with the write-only attributes every PCI driver has. */
+  driver(name: string): this {
+    const drv = `sys/bus/pci/drivers/${name}`;
+    if (!existsSync(this.at(`${drv}/bind`))) for (const f of ['bind', 'unbind', 'new_id', 'remove_id', 'uevent']) this.file(`${drv}/${f}`, '');
+    if (name === 'vfio-pci' && !existsSync(this.at('dev/vfio/vfio'))) this.file('dev/vfio/vfio', '');
+    return this;
+  }
+
   bind(address: string, driver: string): this {
     const drv = `sys/bus/pci/drivers/${driver}`;
-    this.mkdir(drv).link(`${this.deviceDir(address)}/driver`, drv).link(`${drv}/${address}`, this.deviceDir(address));
-    return this;
+    const dir = this.deviceDir(address);
+    this.driver(driver).link(`${dir}/driver`, drv).link(`${drv}/${address}`, dir);
+    return this.file(`${dir}/uevent`, `DRIVER=${driver}\nPCI_SLOT_NAME=${address}\n`);
+  }
+
+  /** The links a bind made, gone again (what the kernel does on unbind). */
+  unbind(address: string): this {
+    const dir = this.deviceDir(address);
+    const driver = this.driverOf(address);
+    if (driver === null) return this;
+    unlinkSync(this.at(`${dir}/driver`));
+    unlinkSync(this.at(`sys/bus/pci/drivers/${driver}/${address}`));
+    return this.file(`${dir}/uevent`, `PCI_SLOT_NAME=${address}\n`);
+  }
+
+  driverOf(address: string): string | null {
+    const uevent = readFileSync(this.at(`${this.deviceDir(address)}/uevent`), 'utf8');
+    return /^DRIVER=(.+)$/m.exec(uevent)?.[1] ?? null;
+  }
+
+  /** Every fake device's address, in the order they were made. */
+  addresses(): string[] {
+    return [...this.dirs.keys()];
   }
 
   joinGroup(address: string, group: number): this {

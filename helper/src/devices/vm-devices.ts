@@ -1,0 +1,107 @@
+// What a VM's start and end ask of its passed-through PCI devices (VFIO.md 3): at start
+// the groups are checked, reserved and bound (all or nothing), /dev/vfio/N goes to the
+// user QEMU runs as, and QEMU gets its vfio-pci arguments and a memlock limit of guest
+// RAM + 1 GiB; when QEMU is gone (stop, crash, failed start, delete) the nodes go back
+// to root and the groups are restored per policy and released.
+import { NovaError } from '../../../src-shared/errors.js';
+import type { VmDefinition } from '../../../src-shared/vm.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+import type { Logger } from '../util/logger.js';
+import type { DeviceInventoryService } from './device-inventory.js';
+import type { DevicePassthrough } from './device-passthrough.js';
+import type { HostIO } from './host-io.js';
+import { memlockBytes, memlockPrefix, vfioDeviceArgs, type PassedPciFunction } from './vfio-argv.js';
+import { handOverGroups, takeBackGroups } from './vfio-group-access.js';
+
+/** The argv pieces a start with devices adds around QEMU's own. */
+export interface PreparedVmDevices {
+  /** Put before QEMU's binary: raises its RLIMIT_MEMLOCK. */
+  prefix: string[];
+  /** Put after QEMU's arguments: root ports and vfio-pci devices. */
+  args: string[];
+}
+
+/** The launcher's view: nothing here runs for a VM without devices. */
+export interface VmDevicePort {
+  prepare(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null>;
+  attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void>;
+  release(vm: string): Promise<void>;
+}
+
+export interface VmDevicesDeps {
+  io: HostIO;
+  inventory: DeviceInventoryService;
+  passthrough: DevicePassthrough;
+  runner: ProcessRunner;
+  logger: Logger;
+  /** The host's /sys as QEMU must see it (a test tree in tests). */
+  sysfsRoot: string;
+  /** This helper's hard RLIMIT_MEMLOCK, from /proc/self/limits; QEMU's own limit can go no higher. */
+  helperMemlockHard: () => Promise<number>;
+  /**
+   * False only for a test's fake device host, whose groups QEMU can never open, so it
+   * pins nothing: the limit is then capped at what the helper has instead of raised.
+   */
+  pinsMemory?: boolean;
+}
+
+export class VmDevices implements VmDevicePort {
+  constructor(private readonly deps: VmDevicesDeps) {}
+
+  async prepare(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null> {
+    const requests = def.devices ?? [];
+    if (requests.length === 0) return null;
+    phase(`binding ${requests.map((d) => d.address).join(', ')} to vfio-pci`);
+    const bindings = await this.deps.passthrough.acquireForVm(def.name, requests, null);
+    try {
+      const groups = bindings.map((b) => b.group);
+      if (user) await handOverGroups(this.deps.io, groups, user.uid, user.gid);
+      const memlock = await this.memlockFor(def.memoryMiB);
+      const byAddress = new Map((await this.deps.inventory.list(true)).pci.map((d) => [d.address, d]));
+      // The whole group goes to the guest: a group is never split between a VM and the host.
+      const functions = bindings.flatMap((b) => b.functions).map((f): PassedPciFunction => {
+        const d = byAddress.get(f.address);
+        return { address: f.address, classCode: d?.classCode ?? '000000', isVf: (d?.physfn ?? null) !== null };
+      });
+      return { prefix: memlockPrefix(memlock), args: vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }) };
+    } catch (err) {
+      await this.release(def.name).catch((releaseErr: unknown) => this.deps.logger.error({ vm: def.name, err: releaseErr }, 'giving back the devices of a failed start failed'));
+      throw err;
+    }
+  }
+
+  attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void> {
+    return this.deps.passthrough.attachProcess(vm, qemu);
+  }
+
+  async release(vm: string): Promise<void> {
+    const held = await this.deps.passthrough.heldBy(vm);
+    if (held.length === 0) return;
+    await takeBackGroups(this.deps.io, held.map((b) => b.group));
+    await this.deps.passthrough.releaseForVm(vm);
+  }
+
+  /**
+   * A child may lower its hard limit but not raise it: the helper's own hard limit is
+   * raised (never lowered) so QEMU, run as a user, can set soft = hard = what it needs.
+   */
+  private async memlockFor(memoryMiB: number): Promise<number> {
+    const bytes = memlockBytes(memoryMiB);
+    const hard = await this.deps.helperMemlockHard();
+    if (hard >= bytes) return bytes;
+    if (this.deps.pinsMemory === false) return hard;
+    const r = await this.deps.runner.run({ argv: ['prlimit', `--pid=${process.pid}`, `--memlock=:${bytes}`], timeoutMs: 10_000, allowFailure: true });
+    if (r.exitCode !== 0) {
+      throw new NovaError('unsupported', `VFIO pins all guest memory, so QEMU needs a locked-memory limit of ${bytes} bytes (guest RAM + 1 GiB), but the helper cannot raise its own (${hard} bytes): ${r.stderr.trim() || `prlimit exited ${r.exitCode}`}. The helper needs CAP_SYS_RESOURCE (it has it when run by systemd as root)`);
+    }
+    return bytes;
+  }
+}
+
+/** The hard "Max locked memory" of /proc/self/limits, in bytes (Infinity for unlimited). */
+export function parseMemlockHard(limits: string): number {
+  const line = limits.split('\n').find((l) => l.startsWith('Max locked memory'));
+  const hard = line?.trim().split(/\s+/)[4];
+  if (hard === 'unlimited') return Infinity;
+  return hard !== undefined && /^\d+$/.test(hard) ? Number(hard) : 0;
+}
