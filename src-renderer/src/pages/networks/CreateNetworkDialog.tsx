@@ -7,6 +7,7 @@ import { useId, useMemo, useState, type ChangeEvent, type FormEvent, type ReactN
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import type { Network, NetworkSpecInput } from '../../../../src-shared/network.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
+import { errorWords } from '../../lib/error-words.js';
 import {
   checkNetworkForm,
   defaultDhcpRange,
@@ -225,7 +226,7 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
           <div className="form-refusal" role="alert">
             <p className="form-refusal__title">The helper refused to create the network</p>
             <p className="form-refusal__message">
-              <code className="error-panel__code">{refusal.code}</code> {refusal.message}
+              {errorWords(refusal).sentence}
             </p>
             <p className="form-field__hint">Nothing was created. Change the fields above and try again.</p>
           </div>
