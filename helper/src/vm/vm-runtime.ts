@@ -48,6 +48,8 @@ export class VmRuntime {
   /** Set by stop, kill and delete, so QEMU's exit is expected, not a crash. */
   private stopping = false;
   private guestShutdown = false;
+  /** While powerOff waits for the guest: ends that wait early, so it forces off now. */
+  private hurry: (() => void) | null = null;
   private finishing = false;
   private detached = false;
   private resolveEnded!: () => void;
@@ -102,10 +104,20 @@ export class VmRuntime {
       await this.forceStop();
       return false;
     }
-    if (await this.waitEnded(timeoutMs)) return true;
-    this.o.logger.info({ vm: this.name, timeoutMs }, 'guest ignored the power button; quitting');
+    const hurried = new Promise<false>((resolve) => (this.hurry = () => resolve(false)));
+    const ended = await Promise.race([this.waitEnded(timeoutMs), hurried]);
+    this.hurry = null;
+    if (ended) return true;
+    this.o.logger.info({ vm: this.name, timeoutMs }, 'guest ignored the power button (or was forced off while waiting); quitting');
     await this.forceStop();
     return false;
+  }
+
+  /** Makes a powerOff that waits for the guest force it off now; false when none waits. */
+  hurryPowerOff(): boolean {
+    if (!this.hurry) return false;
+    this.hurry();
+    return true;
   }
 
   /** `quit`, then SIGKILL when QEMU does not go; returns once the VM's files are cleaned up. */
