@@ -2,8 +2,8 @@
 // as soon as the helper runs the import, whose progress and Cancel then live on the
 // Images page and in the activity panel; a refusal before that is shown here, whole,
 // and one about the file (missing, outside the allowed folders) under the path field.
-import { LoaderCircle } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
+import { SubmitButton } from '../../components/SubmitButton.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
 import { errorWords } from '../../lib/error-words.js';
@@ -130,10 +130,7 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
         <button type="button" className="button" onClick={onClose}>
           Close
         </button>
-        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
-          {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
-          {busy ? 'Starting…' : 'Import'}
-        </button>
+        <SubmitButton busy={busy} label="Import" busyLabel="Starting…" />
       </footer>
     </form>
   );
