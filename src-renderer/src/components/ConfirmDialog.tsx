@@ -49,6 +49,15 @@ export function ConfirmDialog({ request, onAnswer }: ConfirmDialogProps) {
         e.preventDefault();
         onAnswer(false);
       }}
+      onKeyDown={(e) => {
+        // A modal <dialog> lets Tab leave for the browser's own controls; two buttons wrap instead.
+        if (e.key !== 'Tab') return;
+        const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button')];
+        const edge = e.shiftKey ? buttons[0] : buttons[buttons.length - 1];
+        if (document.activeElement !== edge) return;
+        e.preventDefault();
+        (e.shiftKey ? buttons[buttons.length - 1] : buttons[0])?.focus();
+      }}
     >
       {request && (
         <>
