@@ -94,20 +94,23 @@ export class VmRuntime {
 
   /** ACPI power button, then quit after `timeoutMs`; true when the guest shut down by itself. */
   async powerOff(timeoutMs: number): Promise<boolean> {
+    // Armed before the first await, so a force off at any moment of this stop cuts it short.
+    const hurried = new Promise<false>((resolve) => (this.hurry = () => resolve(false)));
     this.stopping = true;
     this.setState('stopping', null);
     try {
-      if ((await this.qmp.queryStatus()).status === 'paused') await this.qmp.cont();
-      await this.qmp.systemPowerdown();
-    } catch (err) {
-      this.o.logger.warn({ err, vm: this.name }, 'powerdown failed; forcing');
-      await this.forceStop();
-      return false;
+      try {
+        if ((await this.qmp.queryStatus()).status === 'paused') await this.qmp.cont();
+        await this.qmp.systemPowerdown();
+      } catch (err) {
+        this.o.logger.warn({ err, vm: this.name }, 'powerdown failed; forcing');
+        await this.forceStop();
+        return false;
+      }
+      if (await Promise.race([this.waitEnded(timeoutMs), hurried])) return true;
+    } finally {
+      this.hurry = null;
     }
-    const hurried = new Promise<false>((resolve) => (this.hurry = () => resolve(false)));
-    const ended = await Promise.race([this.waitEnded(timeoutMs), hurried]);
-    this.hurry = null;
-    if (ended) return true;
     this.o.logger.info({ vm: this.name, timeoutMs }, 'guest ignored the power button (or was forced off while waiting); quitting');
     await this.forceStop();
     return false;
