@@ -9,6 +9,7 @@ import type { Page } from '@playwright/test';
 import { ensureTestGuest, type TestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell, SECTIONS } from './pages/app-shell.js';
 import { ImagesPage } from './pages/images-page.js';
+import { VmWizardPage } from './pages/vm-pages.js';
 import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { callOverWeb, callOverWebOk } from './support/web-api.js';
@@ -144,6 +145,25 @@ test.describe('Every action answers', () => {
     await expect(images.dialog.root).toBeHidden();
   });
 
+  test('a refused submit puts focus on the first field in error', async ({ page, nova }) => {
+    const wizard = new VmWizardPage(page);
+    await wizard.open(`${nova.url}#/vms/new`);
+    await expect(wizard.form).toBeVisible();
+    // Memory is wrong and Name is empty: Name comes first, so focus goes there, not to Memory.
+    await wizard.field('Memory').fill('16Zi');
+    await wizard.create.focus();
+    await page.keyboard.press('Enter');
+    await expect(wizard.errorOf('Name')).toBeVisible();
+    await expect(wizard.field('Name')).toBeFocused();
+    await wizard.field('Name').fill(`nv16u-${RUN}`);
+    await wizard.create.focus();
+    await page.keyboard.press('Enter');
+    // Name is right now: focus goes on to the first field still in error, in the form's order.
+    await expect(wizard.field('Memory')).toHaveAttribute('aria-invalid', 'true');
+    await expect(wizard.form.locator('[aria-invalid="true"]').first()).toBeFocused();
+    await expect(wizard.field('Name')).not.toBeFocused();
+  });
+
   test('without the token, a page asks for it; remembered, it opens a new tab; never a cookie', async ({ page, context, nova }) => {
     await page.goto(`${nova.origin}/#/networks`);
     const ask = page.getByRole('heading', { name: 'Nova needs its access token' });
@@ -221,6 +241,20 @@ test.describe('A VM answers', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByRole('status').filter({ hasText: "Restored 'nv16u-first'" })).toBeVisible({ timeout: 120_000 });
     await expect(restore).toBeFocused();
+
+    // The serial console takes every key, Tab included; Ctrl+Shift+Escape gives the keyboard back.
+    await page.getByRole('link', { name: 'Serial console' }).click();
+    const terminal = page.getByTestId('serial-terminal');
+    await expect(page.getByText('Ctrl+Shift+Escape moves the keyboard out of the terminal')).toBeVisible();
+    await terminal.click();
+    const inTerminal = () => terminal.evaluate((el) => el.contains(el.ownerDocument.activeElement));
+    await expect.poll(inTerminal).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Control+Shift+Escape');
+    expect(await inTerminal()).toBe(false);
+    expect(await focused(page)).not.toMatch(/^body:/);
+    await page.getByRole('link', { name: 'Snapshots' }).click();
 
     // Stop: the grace period counts down, with Force off beside it.
     await page.getByRole('group', { name: `Actions for ${VM}` }).getByRole('button', { name: 'Stop' }).click();
