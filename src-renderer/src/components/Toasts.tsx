@@ -12,7 +12,7 @@ export function Toasts() {
   const dismiss = useStore(toasts, (s) => s.dismiss);
   return (
     <div className="toasts" role="region" aria-label="Results">
-      {/* Live regions must exist before their text arrives, so both are always there. */}
+      {/* A polite live region must exist before its text arrives, so it is always there. */}
       <div role="status" aria-live="polite" className="toasts__group">
         {shown.filter((t) => t.tone !== 'error').map((t) => {
           const Icon = ICON[t.tone];
@@ -27,9 +27,10 @@ export function Toasts() {
           );
         })}
       </div>
-      <div role="alert" className="toasts__group">
+      {/* Each failure is its own alert, announced as it appears; none stands empty in the page. */}
+      <div className="toasts__group">
         {shown.filter((t) => t.tone === 'error').map((t) => (
-          <div key={t.id} className="toast toast--error" data-toast="error">
+          <div key={t.id} className="toast toast--error" data-toast="error" role="alert">
             <CircleX aria-hidden="true" size={16} className="toast__icon" />
             <div className="toast__body">
               <p className="toast__text">{t.text}</p>
