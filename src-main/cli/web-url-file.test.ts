@@ -1,12 +1,13 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readWebUrl, writeWebUrl } from './web-url-file.js';
 
 describe('web url file', () => {
   const base = mkdtempSync(join(tmpdir(), 'nv16u-weburl-'));
   afterEach(() => rmSync(join(base, 'urls'), { recursive: true, force: true }));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('gives back the address of the nova web on a port, privately, until it ends', () => {
     const dir = join(base, 'urls');
