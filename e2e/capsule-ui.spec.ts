@@ -174,7 +174,7 @@ test.describe('Capsules UI', () => {
     // Deleted from its settings, after a confirmation naming it.
     await capsules.tab('Settings').click();
     await page.getByRole('button', { name: 'Delete…' }).click();
-    await page.getByRole('button', { name: `Delete ${CAPSULE}` }).click();
+    await page.getByRole('alertdialog', { name: `Delete ${CAPSULE}?` }).getByRole('button', { name: `Delete ${CAPSULE}` }).click();
     await expect(capsules.heading).toHaveText('Capsules', { timeout: 60_000 });
     await expect(capsules.row(CAPSULE)).toHaveCount(0);
     const listed = (await api(nova.origin, nova.token, 'capsule.list', {})) as { capsules: unknown[] };

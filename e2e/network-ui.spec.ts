@@ -202,7 +202,7 @@ test.describe('Networks UI', () => {
     await dialog.submit.click();
     await expect(dialog.refusal).toContainText('The helper refused to create the network');
     await expect(dialog.refusal).toContainText(`overlaps 10.${OCTET}.8.0/24 of network "${TAKEN}"`);
-    await expect(dialog.refusal).toContainText('invalid_argument');
+    await expect(dialog.refusal).not.toContainText('invalid_argument');
     await shootBoth(page, 'network-dialog-refused');
     expect(stackHasLink(nova.netns, REFUSED)).toBe(false);
     expect((await listNetworks(nova.origin, nova.token)).some((n) => n.name === REFUSED)).toBe(false);
@@ -273,7 +273,7 @@ test.describe('Networks UI', () => {
     const refusal = detail.peersForm.getByRole('alert');
     await expect(refusal).toContainText('The helper refused the peers');
     await expect(refusal).toContainText('192.0.2.2:51820 is listed twice');
-    await expect(refusal).toContainText('invalid_argument');
+    await expect(refusal).not.toContainText('invalid_argument');
     await shootBoth(page, 'network-wireguard-peers-refused');
 
     await detail.peersText.fill(`${other}@192.0.2.2\n${third}@192.0.2.3:51900`);

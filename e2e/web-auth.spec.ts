@@ -174,7 +174,8 @@ test.describe('web mode authentication', () => {
 
   test('a browser that opens the address without the token gets no UI, but says what to open', async ({ page, nova }) => {
     await page.goto(nova.origin + '/');
-    await expect(page.getByRole('heading', { name: /needs the address “nova web” printed/ })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Nova needs its access token' })).toBeVisible();
+    await expect(page.getByRole('main')).toContainText('nova web --print-url');
     await expect(page.getByRole('navigation', { name: 'Sections' })).toHaveCount(0);
   });
 });

@@ -94,7 +94,7 @@ export class NetworkDetailView {
     this.publicKey = page.getByLabel('WireGuard public key');
     this.copyKey = page.getByRole('button', { name: 'Copy public key' });
     this.deleteButton = page.getByRole('button', { name: 'Delete network' });
-    this.confirmDelete = page.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Delete', exact: true });
+    this.confirmDelete = page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true });
     this.attached = page.getByRole('table', { name: 'Attached resources' });
     this.forwards = page.getByRole('table', { name: 'Port forwards' });
   }

@@ -109,16 +109,24 @@ export class VmDetailPage extends AppShell {
     await form.getByRole('button', { name: 'Take snapshot' }).click();
   }
 
+  /** The confirmation a destructive action asks through, by its title. */
+  confirmation(title: string): Locator {
+    return this.page.getByRole('alertdialog', { name: title });
+  }
+
   async restoreSnapshot(name: string): Promise<void> {
     await this.snapshot(name).getByRole('button', { name: `Restore ${name}` }).click();
+    const confirm = this.confirmation(`Restore '${name}'?`);
+    await expect(confirm).toContainText('will be lost');
+    await confirm.getByRole('button', { name: `Restore ${name}` }).click();
   }
 
   /** Settings > Delete, confirming the forced delete of a running VM. */
   async deleteForced(): Promise<void> {
     await this.tab('Settings');
     await this.page.getByRole('button', { name: `Delete ${this.name}…` }).click();
-    const confirm = this.page.getByRole('alertdialog', { name: `Confirm deleting ${this.name}` });
-    await expect(confirm).toContainText('Force it off');
+    const confirm = this.confirmation(`Delete ${this.name}?`);
+    await expect(confirm).toContainText('forced off at once');
     await confirm.getByRole('button', { name: 'Force off and delete' }).click();
   }
 }

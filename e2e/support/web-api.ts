@@ -119,3 +119,10 @@ export function sendRawFrame(origin: string, token: string, frame: string | Buff
     });
   });
 }
+
+/** callOverWeb for a call that must succeed: its value, or an error naming the refusal. */
+export async function callOverWebOk<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
+  const envelope = await callOverWeb(origin, token, method, params);
+  if (!envelope.ok) throw new Error(`${method} failed: ${envelope.error.code} ${envelope.error.message}`);
+  return envelope.value;
+}

@@ -6,7 +6,7 @@ import './styles/app.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
-import { MissingTokenNotice } from './app/MissingTokenNotice.js';
+import { TokenPage } from './app/TokenPage.js';
 import { takeUrlToken } from './lib/web-token.js';
 import { createServices, ServicesContext } from './app/services.js';
 import { NovaClient } from './transport/nova-client.js';
@@ -14,11 +14,11 @@ import { selectTransport } from './transport/select-transport.js';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-// In a browser, no token means no Nova: say so rather than show an app that cannot connect.
+// In a browser, no token means no Nova: ask for it rather than show an app that cannot connect.
 if (!window.nova && takeUrlToken(window) === null) {
   createRoot(root).render(
     <StrictMode>
-      <MissingTokenNotice />
+      <TokenPage />
     </StrictMode>,
   );
 } else {

@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { Volume } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
-import { locateConfined, rootOf } from '../safe-fs/confined-open.js';
+import { locateConfined, rootOf, withAllowedFolders } from '../safe-fs/confined-open.js';
 
 /** Checks the path's text: absolute, no `.`/`..` segments, no empty segments. */
 export function checkVolumePathText(path: string, what: string): void {
@@ -33,9 +33,11 @@ export async function locateVolume(volume: Volume, allowedRoots: readonly string
   try {
     root = rootOf(allowedRoots, volume.source, 'Volume source');
   } catch {
-    throw new NovaError('invalid_argument', `Volume source "${volume.source}" is outside the allowed volume roots (${allowedRoots.join(', ')})`, { source: volume.source });
+    throw new NovaError('invalid_argument', `Volume source "${volume.source}" is outside the allowed volume roots (${allowedRoots.join(', ')})`, { source: volume.source, path: volume.source, allowedFolders: allowedRoots });
   }
-  return locateConfined(root, volume.source, 'Volume source');
+  return locateConfined(root, volume.source, 'Volume source').catch((err: unknown) => {
+    throw withAllowedFolders(err, allowedRoots);
+  });
 }
 
 /** Refuses a volume that could not be bound now (checked again, by descriptor, at each start). */

@@ -207,5 +207,14 @@ export function rootOf(roots: readonly string[], path: string, what = 'the path'
     const rel = relative(root, path);
     if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return root;
   }
-  throw new NovaError('invalid_argument', `${what} ${JSON.stringify(path)} is not inside a folder Nova may use (${roots.join(', ')})`, { path });
+  throw new NovaError('invalid_argument', `${what} ${JSON.stringify(path)} is not inside a folder Nova may use (${roots.join(', ')})`, { path, allowedFolders: roots });
+}
+
+/**
+ * A path error with the folders the caller may name added to its details, so a surface
+ * can say where to look instead of only that the path failed. Other errors pass as they are.
+ */
+export function withAllowedFolders(err: unknown, roots: readonly string[]): unknown {
+  if (!(err instanceof NovaError) || typeof err.details !== 'object' || err.details === null || !('path' in err.details)) return err;
+  return new NovaError(err.code, err.message, { ...err.details, allowedFolders: [...roots] });
 }

@@ -60,6 +60,11 @@ export class ImageLibrary {
   /** Disks become qcow2 (with progress); ISOs, kernels and initrds are copied as they are. */
   async import(source: string, name: string, requester: Requester | null): Promise<Image> {
     if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
+    // A file that cannot be opened is refused before an operation starts: the caller hears it
+    // as the answer to its request (said beside the path it typed), not as a failed import.
+    // The import opens it again by descriptor; this look proves nothing beyond the moment.
+    const probe = await this.guard.open(extname(source).toLowerCase() === '.iso' ? 'the ISO to import' : 'the image to import', source, { caller: callerOf(requester) });
+    await probe.handle.close();
     const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(source)}` } as const;
     return this.operations.run(spec, requester, async (op) => {
       const { images, damaged } = await this.read();

@@ -9,7 +9,7 @@ import { stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { Requester } from '../operations/operation-manager.js';
-import { openConfined, rootOf, type ConfinedKind } from '../safe-fs/confined-open.js';
+import { openConfined, rootOf, withAllowedFolders, type ConfinedKind } from '../safe-fs/confined-open.js';
 import { blockedPath, type Credentials } from './run-as-user.js';
 
 export interface GuardedFile {
@@ -60,7 +60,9 @@ export class PathGuard {
   async open(what: string, path: string, opts: GuardOptions = {}): Promise<GuardedFile> {
     if (!isAbsolute(path)) throw new NovaError('invalid_argument', `${what} ${path}: give an absolute path`);
     const root = this.rootOf(what, path);
-    const { handle, stats } = await openConfined(root, path, { what, kind: opts.kind ?? 'file', writable: opts.openWritable === true });
+    const { handle, stats } = await openConfined(root, path, { what, kind: opts.kind ?? 'file', writable: opts.openWritable === true }).catch((err: unknown) => {
+      throw withAllowedFolders(err, this.roots);
+    });
     try {
       await this.checkCaller(what, path, stats, opts);
       return { path: resolve(path), handle, stats };
@@ -82,7 +84,7 @@ export class PathGuard {
     try {
       return rootOf(this.spellings, resolve(path), what);
     } catch {
-      throw new NovaError('invalid_argument', `${what} ${path} is outside the allowed folders; allowed: ${this.roots.join(', ')}`, { path });
+      throw new NovaError('invalid_argument', `${what} ${path} is outside the allowed folders; allowed: ${this.roots.join(', ')}`, { path, allowedFolders: this.roots });
     }
   }
 

@@ -379,6 +379,13 @@ export class VmManager {
 
   /** ACPI power button, then `quit` after the timeout; returns whether the guest shut down by itself. */
   async stop(name: string, opts: { force?: boolean; timeoutMs?: number } = {}, requester: Requester | null = null): Promise<{ graceful: boolean }> {
+    // "Force off" while a stop waits for the guest: the stop holding the VM's lock forces
+    // it off now, instead of this request queueing behind the grace period it cuts short.
+    const waiting = opts.force ? this.live.get(name) : undefined;
+    if (waiting?.hurryPowerOff()) {
+      await waiting.ended;
+      return { graceful: false };
+    }
     return this.exclusive(name, 'stop', requester, async () => {
       await this.store.loadDefinition(name);
       const rt = this.live.get(name);

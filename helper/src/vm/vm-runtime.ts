@@ -48,6 +48,8 @@ export class VmRuntime {
   /** Set by stop, kill and delete, so QEMU's exit is expected, not a crash. */
   private stopping = false;
   private guestShutdown = false;
+  /** While powerOff waits for the guest: ends that wait early, so it forces off now. */
+  private hurry: (() => void) | null = null;
   private finishing = false;
   private detached = false;
   private resolveEnded!: () => void;
@@ -92,20 +94,33 @@ export class VmRuntime {
 
   /** ACPI power button, then quit after `timeoutMs`; true when the guest shut down by itself. */
   async powerOff(timeoutMs: number): Promise<boolean> {
+    // Armed before the first await, so a force off at any moment of this stop cuts it short.
+    const hurried = new Promise<false>((resolve) => (this.hurry = () => resolve(false)));
     this.stopping = true;
     this.setState('stopping', null);
     try {
-      if ((await this.qmp.queryStatus()).status === 'paused') await this.qmp.cont();
-      await this.qmp.systemPowerdown();
-    } catch (err) {
-      this.o.logger.warn({ err, vm: this.name }, 'powerdown failed; forcing');
-      await this.forceStop();
-      return false;
+      try {
+        if ((await this.qmp.queryStatus()).status === 'paused') await this.qmp.cont();
+        await this.qmp.systemPowerdown();
+      } catch (err) {
+        this.o.logger.warn({ err, vm: this.name }, 'powerdown failed; forcing');
+        await this.forceStop();
+        return false;
+      }
+      if (await Promise.race([this.waitEnded(timeoutMs), hurried])) return true;
+    } finally {
+      this.hurry = null;
     }
-    if (await this.waitEnded(timeoutMs)) return true;
-    this.o.logger.info({ vm: this.name, timeoutMs }, 'guest ignored the power button; quitting');
+    this.o.logger.info({ vm: this.name, timeoutMs }, 'guest ignored the power button (or was forced off while waiting); quitting');
     await this.forceStop();
     return false;
+  }
+
+  /** Makes a powerOff that waits for the guest force it off now; false when none waits. */
+  hurryPowerOff(): boolean {
+    if (!this.hurry) return false;
+    this.hurry();
+    return true;
   }
 
   /** `quit`, then SIGKILL when QEMU does not go; returns once the VM's files are cleaned up. */

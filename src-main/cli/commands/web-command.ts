@@ -11,6 +11,7 @@ import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
 import { openInBrowser } from '../browser-open.js';
 import { bundledHelperScript, type CliContext } from '../cli-context.js';
+import { readWebUrl, writeWebUrl } from '../web-url-file.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -25,7 +26,14 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 7420)
     .option('--renderer-dir <dir>', 'the built renderer', fileURLToPath(new URL('../renderer', import.meta.url)))
     .option('--open', "open the UI in the desktop's browser", false)
-    .action(async (opts: { port: number; rendererDir: string; open: boolean }) => {
+    .option('--print-url', 'print the address (with its token) of the nova web already running on --port, and exit', false)
+    .action(async (opts: { port: number; rendererDir: string; open: boolean; printUrl: boolean }) => {
+      if (opts.printUrl) {
+        const running = readWebUrl(opts.port);
+        if (!running) throw new Error(`no nova web of yours runs on port ${opts.port}; start one with "nova web"`);
+        ctx.io.stdout(`${running}\n`);
+        return;
+      }
       const g = ctx.globals();
       if (g.autostart) {
         try {
@@ -56,6 +64,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       }
       const { server, url } = served;
       ctx.io.stdout(`Nova web UI: ${url}\n`);
+      const removeUrl = writeWebUrl(Number(new URL(url).port), url);
       const page = opts.open ? await openInBrowser(url) : null;
       if (page && !page.launched) ctx.io.stderr('nova: could not start xdg-open; open the URL above in a browser\n');
       await new Promise<void>((resolve) => {
@@ -63,6 +72,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
         process.once('SIGTERM', resolve);
       });
       page?.dispose();
+      removeUrl();
       consoles.close();
       await server.close();
       events.dispose();

@@ -12,6 +12,7 @@ import { ImagesPage } from '../pages/images/ImagesPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
 import { ProjectsPage } from '../pages/projects/ProjectsPage.js';
 import { VmsPage } from '../pages/vms/VmsPage.js';
+import { Toasts } from '../components/Toasts.js';
 import { ActivityPanel } from './ActivityPanel.js';
 import { useServices } from './services.js';
 import { ROUTES } from './routes.js';
@@ -69,6 +70,7 @@ export function App() {
       </main>
       <ActivityPanel />
       <CommandPalette />
+      <Toasts />
     </div>
   );
 }

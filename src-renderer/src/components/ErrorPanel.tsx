@@ -1,11 +1,11 @@
 // A failure, said fully: what failed (the context), why (code and message) and what
-// to do next (advice per code), with a retry when one makes sense. A `locked` refusal
+// to do next (lib/error-words.ts: advice per code, refined by the details; never the raw code), with a retry when one makes sense. A `locked` refusal
 // names the operation in the way, and a button shows it in the activity panel.
 import { Activity, CircleX, RefreshCw } from 'lucide-react';
 import { useContext } from 'react';
 import type { ErrorShape } from '../../../src-shared/index.js';
 import { ServicesContext } from '../app/services.js';
-import { adviceFor } from '../lib/error-advice.js';
+import { errorWords } from '../lib/error-words.js';
 import { lockingOperation } from '../lib/operation-format.js';
 
 interface ErrorPanelProps {
@@ -17,7 +17,7 @@ interface ErrorPanelProps {
 }
 
 export function ErrorPanel({ context, error, onRetry, retryLabel = 'Try again', busy = false }: ErrorPanelProps) {
-  const advice = adviceFor(error.code);
+  const advice = errorWords(error);
   // Outside the app shell (the console window) there is no activity panel to open.
   const operations = useContext(ServicesContext)?.operations;
   const holder = lockingOperation(error);
@@ -29,7 +29,7 @@ export function ErrorPanel({ context, error, onRetry, retryLabel = 'Try again', 
           {context}: {advice.title}
         </p>
         <p className="error-panel__message">
-          <code className="error-panel__code">{error.code}</code> {error.message}
+          {advice.sentence}
         </p>
         <p className="error-panel__next">{advice.next}</p>
         {error.details !== undefined && (

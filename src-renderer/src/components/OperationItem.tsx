@@ -5,7 +5,7 @@ import { Ban, CircleCheck, CircleX, LoaderCircle } from 'lucide-react';
 import { useStore } from 'zustand';
 import { describeResource, type Operation } from '../../../src-shared/operation.js';
 import { useServices } from '../app/services.js';
-import { adviceFor } from '../lib/error-advice.js';
+import { errorWords } from '../lib/error-words.js';
 import { formatAgo, formatDuration } from '../lib/format-time.js';
 import { cancelNote, kindLabel, operationStatus, ownerText, progressFraction, progressNumbers, resourceHref, type OperationTone } from '../lib/operation-format.js';
 import { useNow } from '../lib/use-now.js';
@@ -95,16 +95,14 @@ export function OperationItem({ op, highlighted = false, showResource = true, on
       {note && <p className="op-item__note">{note}</p>}
       {refusal && (
         <p className="op-item__refusal" role="alert">
-          Could not cancel: {refusal.message} <code>{refusal.code}</code>
+          Could not cancel: {errorWords(refusal).sentence}
         </p>
       )}
       {op.state === 'failed' && op.error && (
         <div className="op-item__error">
-          <p className="op-item__error-title">{adviceFor(op.error.code).title}</p>
-          <p>
-            {op.error.message} <code>{op.error.code}</code>
-          </p>
-          <p className="op-item__advice">{adviceFor(op.error.code).next}</p>
+          <p className="op-item__error-title">{errorWords(op.error).title}</p>
+          <p>{errorWords(op.error).sentence}</p>
+          <p className="op-item__advice">{errorWords(op.error).next}</p>
         </div>
       )}
       {op.state === 'cancelled' && op.error && <p className="op-item__note">{op.error.message}</p>}

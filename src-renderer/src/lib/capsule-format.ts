@@ -28,7 +28,8 @@ export function capsuleTone(capsule: Pick<Capsule, 'state' | 'lastExit'>): State
   }
 }
 
-function exitFailed(exit: CapsuleExit | null): boolean {
+/** Whether an exit is a failure; one the person asked for (a stop) never is. */
+export function exitFailed(exit: CapsuleExit | null): boolean {
   if (!exit) return false;
   if (exit.reason === 'stopped') return false;
   return exit.reason !== 'exited' || exit.exitCode !== 0;

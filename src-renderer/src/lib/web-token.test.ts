@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { takeUrlToken, urlWithoutToken, webToken } from './web-token.js';
+import { forgetToken, keepToken, takeUrlToken, tokenFromPaste, urlWithoutToken, webToken } from './web-token.js';
 
 describe('urlWithoutToken', () => {
   it('drops only the token and keeps path, other params and the route hash', () => {
@@ -13,9 +13,18 @@ describe('urlWithoutToken', () => {
   });
 });
 
-/** A window with an address bar and a sessionStorage of its own. */
-function fakeWindow(href: string, stored: Record<string, string> = {}) {
+function fakeStorage(stored: Record<string, string> = {}) {
   const items = new Map(Object.entries(stored));
+  return {
+    items,
+    getItem: (k: string) => items.get(k) ?? null,
+    setItem: (k: string, v: string) => void items.set(k, v),
+    removeItem: (k: string) => void items.delete(k),
+  };
+}
+
+/** A window with an address bar, a sessionStorage of its own and the origin's localStorage. */
+function fakeWindow(href: string, stored: Record<string, string> = {}, remembered: Record<string, string> = {}) {
   const win = {
     location: { href },
     history: {
@@ -24,12 +33,10 @@ function fakeWindow(href: string, stored: Record<string, string> = {}) {
         win.location.href = new URL(url, win.location.href).href;
       },
     },
-    sessionStorage: {
-      getItem: (k: string) => items.get(k) ?? null,
-      setItem: (k: string, v: string) => void items.set(k, v),
-    },
+    sessionStorage: fakeStorage(stored),
+    localStorage: fakeStorage(remembered),
   };
-  return win as unknown as Window & { location: { href: string } };
+  return win as unknown as Window & { location: { href: string }; sessionStorage: ReturnType<typeof fakeStorage>; localStorage: ReturnType<typeof fakeStorage> };
 }
 
 describe('takeUrlToken', () => {
@@ -49,5 +56,41 @@ describe('takeUrlToken', () => {
 
   it('has none when neither the address nor the tab holds one', () => {
     expect(takeUrlToken(fakeWindow('http://127.0.0.1:7420/'))).toBeNull();
+  });
+});
+
+describe('remembering the token', () => {
+  it('keeps it for the tab only unless asked to remember it on this computer', () => {
+    const win = fakeWindow('http://127.0.0.1:7420/');
+    keepToken(win, 'abc', false);
+    expect(win.localStorage.items.size).toBe(0);
+    expect(webToken(win)).toBe('abc');
+    keepToken(win, 'abc', true);
+    expect(win.localStorage.items.get('nova.webToken')).toBe('abc');
+  });
+
+  it('finds a remembered token after a browser restart (an empty tab), and forgets it', () => {
+    const win = fakeWindow('http://127.0.0.1:7420/#/vms', {}, { 'nova.webToken': 'kept' });
+    expect(takeUrlToken(win)).toBe('kept');
+    forgetToken(win);
+    expect(webToken(win)).toBeNull();
+  });
+
+  it('updates a remembered token from a newer address, and never starts remembering by itself', () => {
+    const remembered = fakeWindow('http://127.0.0.1:7420/?token=new', {}, { 'nova.webToken': 'old' });
+    expect(takeUrlToken(remembered)).toBe('new');
+    expect(remembered.localStorage.items.get('nova.webToken')).toBe('new');
+    const plain = fakeWindow('http://127.0.0.1:7420/?token=new');
+    takeUrlToken(plain);
+    expect(plain.localStorage.items.size).toBe(0);
+  });
+});
+
+describe('tokenFromPaste', () => {
+  it('takes the token itself or out of the printed address', () => {
+    expect(tokenFromPaste('  abc_D-9 ')).toBe('abc_D-9');
+    expect(tokenFromPaste('http://127.0.0.1:7420/?token=xyz')).toBe('xyz');
+    expect(tokenFromPaste('http://127.0.0.1:7420/')).toBeNull();
+    expect(tokenFromPaste('not a token')).toBeNull();
   });
 });

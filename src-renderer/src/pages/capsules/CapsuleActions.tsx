@@ -1,11 +1,15 @@
 // The lifecycle buttons a capsule's state offers (start, stop, restart, pause, resume),
-// off while something holds the capsule, each saying what holds it.
+// off while something holds the capsule, each saying what holds it. In a list row each
+// keeps its place whatever the state (lib/action-slots.ts).
 import { Pause, Play, RotateCw, Square, type LucideIcon } from 'lucide-react';
 import type { Capsule } from '../../../../src-shared/capsule.js';
+import { actionSlots } from '../../lib/action-slots.js';
 import { CAPSULE_ACTION_LABEL, capsuleActionsFor, type CapsuleAction } from '../../lib/capsule-format.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 
 const ICONS: Record<CapsuleAction, LucideIcon> = { start: Play, stop: Square, restart: RotateCw, pause: Pause, resume: Play };
+
+const ROW_SLOTS: readonly (readonly CapsuleAction[])[] = [['start', 'resume'], ['stop'], ['restart'], ['pause']];
 
 interface CapsuleActionsProps {
   readonly capsule: Capsule;
@@ -17,7 +21,15 @@ interface CapsuleActionsProps {
 export function CapsuleActions({ capsule, busy, compact = false, onAction }: CapsuleActionsProps) {
   return (
     <div className="vm-actions" role="group" aria-label={`Actions for ${capsule.name}`}>
-      {capsuleActionsFor(capsule.state).map((a) => {
+      {(compact ? actionSlots(ROW_SLOTS, capsuleActionsFor(capsule.state)) : capsuleActionsFor(capsule.state).map((a) => ({ slot: a, action: a as CapsuleAction | null }))).map(({ slot, action: a }) => {
+        if (a === null) {
+          const Blank = ICONS[slot];
+          return (
+            <span key={slot} className="button vm-btn-sm vm-actions__blank" aria-hidden="true">
+              <Blank size={13} />
+            </span>
+          );
+        }
         const Icon = ICONS[a];
         const label = CAPSULE_ACTION_LABEL[a].button;
         return (

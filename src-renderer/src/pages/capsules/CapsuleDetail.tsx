@@ -9,7 +9,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import '../../styles/projects.css';
 import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
-import { exitText } from '../../lib/capsule-format.js';
+import { exitFailed, exitText } from '../../lib/capsule-format.js';
 import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
 import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
@@ -72,7 +72,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}
         {!capsule && <AbsentResource kind="capsule" name={name} noun="capsule" listed={listed} />}
         {capsule && exit && capsule.state !== 'running' && capsule.state !== 'paused' && (
-          <p className="vm-reason" role="note">
+          <p className={`vm-reason${exitFailed(capsule.lastExit) ? '' : ' vm-reason--calm'}`} role="note">
             Last exit: {exit}
             {capsule.lastExit ? ` at ${new Date(capsule.lastExit.at).toLocaleTimeString()}` : ''}
           </p>

@@ -1,11 +1,13 @@
 // A capsule's settings as the helper keeps them (its limits change while it is stopped,
 // CapsuleLimits.tsx; the rest is fixed at creation here), and deleting the capsule with its
-// writable layer, logs and snapshots, after a confirmation naming it; off while something
+// writable layer, logs and snapshots, after a confirmation naming it (ConfirmDialog); off while something
 // holds the capsule, saying what.
 import { Trash2 } from 'lucide-react';
-import { Fragment, useState } from 'react';
+import { Fragment } from 'react';
 import { describeUserNamespace, formatRestartPolicy, type Capsule } from '../../../../src-shared/capsule.js';
 import { useServices } from '../../app/services.js';
+import { useConfirm } from '../../components/ConfirmDialog.js';
+import { announce } from '../../stores/toast-store.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
@@ -16,7 +18,7 @@ import { CapsuleLimits } from './CapsuleLimits.js';
 export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
   const { client } = useServices();
   const store = useCapsuleStore();
-  const [confirming, setConfirming] = useState(false);
+  const { confirm, dialog } = useConfirm();
   const s = capsule.spec;
   const facts: Array<[string, string]> = [
     ['Image', `${capsule.imageName} (${capsule.imageId.slice(0, 19)})`],
@@ -37,8 +39,18 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
   ];
 
   const remove = async () => {
+    if (busy) return;
+    const live = isCapsuleLive(capsule.state);
+    const yes = await confirm({
+      title: `Delete ${capsule.name}?`,
+      body: <p>{`${live ? `${capsule.name} is stopped first (its processes get SIGTERM, then SIGKILL), then it` : `${capsule.name}`} goes with its writable layer, logs and snapshots. Volumes on the host are kept. This cannot be undone.`}</p>,
+      confirmLabel: `Delete ${capsule.name}`,
+    });
+    if (!yes) return;
     const ok = await store.getState().run(capsule.name, 'Deleting…', () => client.call('capsule.delete', { name: capsule.name, force: true }));
-    if (ok) window.location.hash = capsuleHref({ kind: 'list' });
+    if (!ok) return;
+    announce(`Deleted '${capsule.name}'`, 'Volumes on the host were kept.');
+    window.location.hash = capsuleHref({ kind: 'list' });
   };
 
   return (
@@ -63,24 +75,12 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
           Delete capsule
         </h2>
         <p>Deletes {capsule.name} with its writable layer, logs and snapshots{isCapsuleLive(capsule.state) ? ', stopping it first' : ''}. Volumes on the host are kept.</p>
-        {confirming ? (
-          <div className="vm-confirm">
-            <p>Delete {capsule.name} for good?</p>
-            <button type="button" className="button vm-btn-danger" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => !busy && void remove()}>
-              <Trash2 aria-hidden="true" size={14} />
-              {busy?.status ?? `Delete ${capsule.name}`}
-            </button>
-            <button type="button" className="button" onClick={() => setConfirming(false)}>
-              Keep it
-            </button>
-          </div>
-        ) : (
-          <button type="button" className="button vm-btn-danger" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => !busy && setConfirming(true)}>
-            <Trash2 aria-hidden="true" size={14} />
-            Delete…
-          </button>
-        )}
+        <button type="button" className="button vm-btn-danger" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => void remove()}>
+          <Trash2 aria-hidden="true" size={14} />
+          {busy?.status ?? 'Delete…'}
+        </button>
       </section>
+      {dialog}
     </div>
   );
 }

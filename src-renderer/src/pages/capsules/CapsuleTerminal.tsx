@@ -9,7 +9,7 @@ import { encodeTerminalData, encodeTerminalResize, TerminalFrameDecoder } from '
 import { useServices } from '../../app/services.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { terminalSocket } from '../../lib/capsule-terminal.js';
-import { openXtermView } from '../../lib/xterm-view.js';
+import { LEAVE_TERMINAL_HINT, openXtermView } from '../../lib/xterm-view.js';
 
 type Link = 'connecting' | 'connected' | 'closed';
 
@@ -98,6 +98,7 @@ export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
         )}
       </div>
       <div className="serial__term" ref={host} data-testid="capsule-terminal" />
+      <p className="muted serial__hint">{LEAVE_TERMINAL_HINT}.</p>
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js'
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
 import { capsuleSpecFromForm, EMPTY_CAPSULE_FORM, type CapsuleForm, type CapsuleFormField } from '../../lib/capsule-form.js';
+import { focusFirstInvalid } from '../../lib/focus-first-invalid.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { FormField } from '../vms/FormField.js';
@@ -44,7 +45,8 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setTouched(new Set(Object.keys(form) as CapsuleFormField[]));
-    if (!spec || busy) return;
+    if (!spec) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
+    if (busy) return;
     setRefusal(null);
     setBusy('Creating…');
     try {

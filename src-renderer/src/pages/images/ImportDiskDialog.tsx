@@ -1,11 +1,12 @@
 // The import-disk dialog: a file on the host and the name to list it under. It closes
 // as soon as the helper runs the import, whose progress and Cancel then live on the
-// Images page and in the activity panel; a refusal before that is shown here, whole.
-import { LoaderCircle } from 'lucide-react';
+// Images page and in the activity panel; a refusal before that is shown here, whole,
+// and one about the file (missing, outside the allowed folders) under the path field.
 import { useId, useState, type FormEvent } from 'react';
+import { SubmitButton } from '../../components/SubmitButton.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
-import { adviceFor } from '../../lib/error-advice.js';
+import { errorWords } from '../../lib/error-words.js';
 import { checkImportForm, suggestImageName, type ImportFormValues } from '../../lib/image-import-form.js';
 import { lockingOperation } from '../../lib/operation-format.js';
 
@@ -35,6 +36,8 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
   const [refusal, setRefusal] = useState<ErrorShape | null>(null);
   const errors = checkImportForm(values);
   const holder = refusal ? lockingOperation(refusal) : null;
+  const words = refusal ? errorWords(refusal) : null;
+  const pathRefusal = words?.field === 'path' ? `${words.sentence} ${words.next}` : undefined;
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -48,13 +51,15 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
       await onImport(values.path.trim(), values.name.trim());
       onClose();
     } catch (err) {
-      setRefusal(toErrorShape(err));
+      const error = toErrorShape(err);
+      setRefusal(error);
       setBusy(false);
+      if (errorWords(error).field === 'path') document.getElementById(`${ids}-path`)?.focus();
     }
   };
 
   const field = (key: keyof ImportFormValues, label: string, hint: string, onChange: (v: string) => void) => {
-    const error = submitted || values[key] ? errors[key] : undefined;
+    const error = (submitted || values[key] ? errors[key] : undefined) ?? (key === 'path' ? pathRefusal : undefined);
     const id = `${ids}-${key}`;
     return (
       <div className="form-field" data-field={key}>
@@ -65,7 +70,11 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
           id={id}
           className="form-field__input"
           value={values[key]}
-          onChange={(e) => onChange(e.target.value)}
+          onChange={(e) => {
+            // A refusal was about the value that was sent; an edited one awaits its own answer.
+            setRefusal(null);
+            onChange(e.target.value);
+          }}
           aria-invalid={error ? true : undefined}
           aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
           autoComplete="off"
@@ -97,13 +106,11 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
           setNameEdited(true);
           setValues((v) => ({ ...v, name }));
         })}
-        {refusal && (
+        {words && !pathRefusal && (
           <div className="form-refusal" role="alert">
-            <p className="form-refusal__title">The helper did not start the import: {adviceFor(refusal.code).title}</p>
-            <p>
-              <code className="error-panel__code">{refusal.code}</code> {refusal.message}
-            </p>
-            <p className="form-field__hint">{adviceFor(refusal.code).next}</p>
+            <p className="form-refusal__title">The helper did not start the import: {words.title}</p>
+            <p>{words.sentence}</p>
+            <p className="form-field__hint">{words.next}</p>
             {holder && (
               <button
                 type="button"
@@ -123,10 +130,7 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
         <button type="button" className="button" onClick={onClose}>
           Close
         </button>
-        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
-          {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
-          {busy ? 'Starting…' : 'Import'}
-        </button>
+        <SubmitButton busy={busy} label="Import" busyLabel="Starting…" />
       </footer>
     </form>
   );

@@ -2,11 +2,12 @@
 // driver: a WireGuard overlay takes keyed peers and a listen port), each field says
 // what is wrong with it as you type (the contract's schema plus the cross-field rules
 // in network-form.ts), and a refusal by the helper is shown whole inside the dialog.
-import { LoaderCircle } from 'lucide-react';
 import { useId, useMemo, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { SubmitButton } from '../../components/SubmitButton.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import type { Network, NetworkSpecInput } from '../../../../src-shared/network.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
+import { errorWords } from '../../lib/error-words.js';
 import {
   checkNetworkForm,
   defaultDhcpRange,
@@ -225,7 +226,7 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
           <div className="form-refusal" role="alert">
             <p className="form-refusal__title">The helper refused to create the network</p>
             <p className="form-refusal__message">
-              <code className="error-panel__code">{refusal.code}</code> {refusal.message}
+              {errorWords(refusal).sentence}
             </p>
             <p className="form-field__hint">Nothing was created. Change the fields above and try again.</p>
           </div>
@@ -235,10 +236,7 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
-          {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
-          {busy ? 'Creating…' : 'Create'}
-        </button>
+        <SubmitButton busy={busy} label="Create" busyLabel="Creating…" />
       </footer>
     </form>
   );

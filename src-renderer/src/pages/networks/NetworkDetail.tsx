@@ -1,14 +1,16 @@
 // One network's page: its bridge and settings, why it is degraded or down, an overlay's
 // peers (edited here for WireGuard, whose public key is copied from here), what is
 // attached, the DHCP leases dnsmasq handed out, its port forwards (added and removed
-// here) and its egress policy. Deleting asks once more, inline, before it goes; while
+// here) and its egress policy. Deleting asks first (ConfirmDialog) and says when done; while
 // an operation holds the network, the changes are off and say what holds it.
 import { ArrowLeft, LoaderCircle, Trash2 } from 'lucide-react';
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import type { DhcpLease, EgressRule, Network } from '../../../../src-shared/network.js';
 import { useServices } from '../../app/services.js';
+import { useConfirm } from '../../components/ConfirmDialog.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { announce } from '../../stores/toast-store.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { attachmentResourceHref, networksListHref } from '../../lib/network-route.js';
@@ -29,20 +31,28 @@ interface NetworkDetailProps {
 
 export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
   const busy = useResourceBusy('network', n.name);
-  const [confirming, setConfirming] = useState(false);
+  const { confirm, dialog } = useConfirm();
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ErrorShape | null>(null);
 
   const remove = async (): Promise<void> => {
+    if (busy || deleting) return;
+    const guests = n.attachments.length;
+    const yes = await confirm({
+      title: `Delete network ${n.name}?`,
+      body: <p>{`${guests === 0 ? 'Nothing is attached to it.' : `${guests} attached guest${guests === 1 ? ' loses its' : 's lose their'} link to it.`} Its bridge, DHCP leases, forwards and firewall rules go. This cannot be undone.`}</p>,
+      confirmLabel: 'Delete',
+    });
+    if (!yes) return;
     setDeleting(true);
     setDeleteError(null);
     try {
       await actions.remove(n.name);
+      announce(`Deleted network '${n.name}'`);
       window.location.hash = networksListHref();
     } catch (err) {
       setDeleteError(toErrorShape(err));
       setDeleting(false);
-      setConfirming(false);
     }
   };
 
@@ -57,23 +67,10 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
               <ArrowLeft aria-hidden="true" size={14} />
               All networks
             </a>
-            {confirming ? (
-              <span className="confirm" role="group" aria-label="Confirm deletion">
-                <span className="confirm__text">Delete {n.name} and detach {n.attachments.length} guest(s)?</span>
-                <button type="button" className="button button--danger" onClick={() => void (deleting || busy || remove())} aria-disabled={deleting || busy ? true : undefined} title={busy?.reason}>
-                  {deleting && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
-                  {deleting ? 'Deleting…' : 'Delete'}
-                </button>
-                <button type="button" className="button" onClick={() => setConfirming(false)}>
-                  Keep
-                </button>
-              </span>
-            ) : (
-              <button type="button" className="button" onClick={() => !busy && setConfirming(true)} aria-disabled={busy ? true : undefined} title={busy?.reason}>
-                <Trash2 aria-hidden="true" size={14} />
-                Delete network
-              </button>
-            )}
+            <button type="button" className="button" onClick={() => void remove()} aria-disabled={deleting || busy ? true : undefined} title={busy?.reason} aria-label="Delete network">
+              {deleting ? <LoaderCircle aria-hidden="true" size={14} className="spin" /> : <Trash2 aria-hidden="true" size={14} />}
+              {deleting ? 'Deleting…' : 'Delete network'}
+            </button>
           </>
         }
       />
@@ -88,6 +85,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
         <NetworkForwards network={n} actions={actions} held={busy} />
         <Egress rules={n.egressAllow} profile={n.profile} />
       </div>
+      {dialog}
     </>
   );
 }

@@ -7,7 +7,7 @@ import type { VmState } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { consoleSocket } from '../../lib/console-socket.js';
 import { isLive } from '../../lib/vm-format.js';
-import { openXtermView } from '../../lib/xterm-view.js';
+import { LEAVE_TERMINAL_HINT, openXtermView } from '../../lib/xterm-view.js';
 
 type Link = 'connecting' | 'connected' | 'closed';
 
@@ -75,6 +75,7 @@ export function SerialConsole({ name, state }: { name: string; state: VmState })
         )}
       </div>
       <div className="serial__term" ref={host} data-testid="serial-terminal" />
+      <p className="muted serial__hint">{LEAVE_TERMINAL_HINT}.</p>
     </section>
   );
 }

@@ -1,13 +1,17 @@
 // The snapshot tree of one VM: create (with RAM while running, disks only while
 // stopped), restore and delete. Each runs as an operation whose progress the page shows
 // in place; while anything holds the VM the buttons are off and say what holds it, so a
-// second click cannot submit twice; failures say why.
+// second click cannot submit twice; failures say why. Restore and delete ask first, saying
+// what will be lost, and each finished one says so (stores/toast-store.ts).
 import { Camera, History, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
 import { SnapshotNameSchema, type Snapshot, type SnapshotTree, type VmInfo } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
+import { useConfirm } from '../../components/ConfirmDialog.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { announce } from '../../stores/toast-store.js';
+import { restoreLossSentence } from '../../lib/confirm-words.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { defaultSnapshotName } from '../../lib/format-time.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
@@ -38,7 +42,7 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
   const [loadError, setLoadError] = useState<ErrorShape | null>(null);
   const [snapName, setSnapName] = useState(() => defaultSnapshotName());
   const [description, setDescription] = useState('');
-  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+  const { confirm, dialog } = useConfirm();
 
   const reload = useCallback(async () => {
     try {
@@ -75,9 +79,32 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
       client.call('vm.snapshotCreate', { name, snapshot: snapName, description }),
     );
     if (ok) {
+      announce(`Took snapshot '${snapName}'`, withMemory ? 'With its RAM: restoring it resumes the VM exactly there.' : 'Of its disks.');
       setSnapName(defaultSnapshotName());
       setDescription('');
     }
+  };
+
+  const restore = async (s: Snapshot) => {
+    if (busy) return;
+    const yes = await confirm({
+      title: `Restore '${s.name}'?`,
+      body: <p>{restoreLossSentence(s, withMemory)}</p>,
+      confirmLabel: `Restore ${s.name}`,
+    });
+    if (yes && (await run(`Restoring ${s.name}…`, () => client.call('vm.snapshotRestore', { name, snapshot: s.name })))) {
+      announce(`Restored '${s.name}'`, s.withMemory ? 'The VM is back where it was when the snapshot was taken.' : 'The disks are as they were; the VM is stopped.');
+    }
+  };
+
+  const remove = async (s: Snapshot) => {
+    if (busy) return;
+    const yes = await confirm({
+      title: `Delete snapshot '${s.name}'?`,
+      body: <p>{`The snapshot${s.withMemory ? ' and its saved RAM' : ''} will be gone for good; ${name} itself stays as it is now.`}</p>,
+      confirmLabel: `Delete ${s.name}`,
+    });
+    if (yes && (await run(`Deleting ${s.name}…`, () => client.call('vm.snapshotDelete', { name, snapshot: s.name })))) announce(`Deleted snapshot '${s.name}'`);
   };
 
   const renderNode = (node: Node) => {
@@ -95,35 +122,14 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
           </time>
           {s.description && <span className="snap__desc">{s.description}</span>}
           <span className="snap__actions">
-            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Restore ${s.name}`} onClick={() => !busy && void run(`Restoring ${s.name}…`, () => client.call('vm.snapshotRestore', { name, snapshot: s.name }))}>
+            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Restore ${s.name}`} onClick={() => void restore(s)}>
               <History aria-hidden="true" size={13} />
               Restore
             </button>
-            {confirmDelete === s.name ? (
-              <>
-                <button
-                  type="button"
-                  className="button vm-btn-sm vm-btn-danger"
-                  aria-disabled={off}
-                  title={busy?.reason}
-                  onClick={() => {
-                    if (busy) return;
-                    setConfirmDelete(null);
-                    void run(`Deleting ${s.name}…`, () => client.call('vm.snapshotDelete', { name, snapshot: s.name }));
-                  }}
-                >
-                  Delete {s.name}
-                </button>
-                <button type="button" className="button vm-btn-sm" onClick={() => setConfirmDelete(null)}>
-                  Keep
-                </button>
-              </>
-            ) : (
-              <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Delete ${s.name}`} onClick={() => !busy && setConfirmDelete(s.name)}>
-                <Trash2 aria-hidden="true" size={13} />
-                Delete
-              </button>
-            )}
+            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Delete ${s.name}`} onClick={() => void remove(s)}>
+              <Trash2 aria-hidden="true" size={13} />
+              Delete
+            </button>
           </span>
         </div>
         {node.children.length > 0 && <ul role="group">{node.children.map(renderNode)}</ul>}
@@ -171,6 +177,7 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
           </ul>
         )}
       </section>
+      {dialog}
     </div>
   );
 }

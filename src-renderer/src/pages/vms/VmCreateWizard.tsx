@@ -14,6 +14,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { EMPTY_FORM, SOURCE_FIELDS, toSpec, validateForm, withDetectedOs, type VmCreateField, type VmCreateForm, type VmSource } from '../../lib/vm-create-form.js';
 import { vmHref } from '../../lib/vm-route.js';
+import { focusFirstInvalid } from '../../lib/focus-first-invalid.js';
 import { FormField } from './FormField.js';
 import { useVmStore } from './vm-context.js';
 
@@ -115,6 +116,7 @@ export function VmCreateWizard() {
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
+          if (invalid) focusFirstInvalid(e.currentTarget);
           void submit();
         }}
       >

@@ -13,6 +13,7 @@ import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { vmHref, type VmTab } from '../../lib/vm-route.js';
 import { SerialConsole } from './SerialConsole.js';
 import { SnapshotPanel } from './SnapshotPanel.js';
+import { useVmPower } from './use-vm-power.js';
 import { useVmStore } from './vm-context.js';
 import { VmGraphs } from './VmGraphs.js';
 import { VmOverview } from './VmOverview.js';
@@ -35,7 +36,8 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
   const pending = useStore(store, (s) => s.pending[name]);
   const failure = useStore(store, (s) => s.failures[name]);
   const busy = useResourceBusy('vm', name, pending);
-  const { act, dismissFailure } = store.getState();
+  const { dismissFailure } = store.getState();
+  const power = useVmPower(name);
 
   const back = (
     <a className="button" href={vmHref({ kind: 'list' })}>
@@ -53,7 +55,8 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         actions={
           <>
             {vm && <VmStateBadge state={vm.state} busy={busy} />}
-            {vm && <VmQuickActions vm={vm} busy={busy} onAction={(a) => void act(name, a)} />}
+            {power.countdown}
+            {vm && <VmQuickActions vm={vm} busy={busy} onAction={power.onAction} />}
             {back}
           </>
         }
@@ -83,6 +86,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         {vm && tab === 'snapshots' && <SnapshotPanel vm={vm} busy={busy} />}
         {vm && tab === 'settings' && <VmSettings vm={vm} busy={busy} />}
       </div>
+      {power.dialog}
     </>
   );
 }

@@ -1,8 +1,10 @@
 // The actions a VM's state allows, as compact buttons: start, stop, pause, resume and
 // the console. While something holds the VM they are off, each saying what holds it
-// (the console stays: it changes nothing).
+// (the console stays: it changes nothing). In a list row each action keeps its place
+// whatever the state (lib/action-slots.ts), a blank standing where one is not offered.
 import { MonitorPlay, Pause, Play, Power, RotateCcw, Square } from 'lucide-react';
 import type { VmInfo } from '../../../../src-shared/vm.js';
+import { actionSlots } from '../../lib/action-slots.js';
 import { actionsFor, isLive, type VmAction } from '../../lib/vm-format.js';
 import { consoleWindowUrl } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
@@ -17,6 +19,9 @@ const BUTTONS: Record<VmAction, { label: string; icon: typeof Play }> = {
   reboot: { label: 'Reset', icon: RotateCcw },
 };
 
+/** A list row's slots: the page shows every action, a row only these. */
+const ROW_SLOTS: readonly (readonly VmAction[])[] = [['start', 'resume'], ['stop'], ['pause']];
+
 interface VmQuickActionsProps {
   readonly vm: VmInfo;
   readonly busy: ResourceBusy | null;
@@ -27,11 +32,20 @@ interface VmQuickActionsProps {
 
 export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickActionsProps) {
   const name = vm.definition.name;
-  const actions = actionsFor(vm.state).filter((a) => !compact || (a !== 'reboot' && a !== 'forceStop'));
+  const available = actionsFor(vm.state);
+  const shown = compact ? actionSlots(ROW_SLOTS, available) : available.map((a) => ({ slot: a, action: a as VmAction | null }));
   const hasVnc = vm.definition.display.vnc && vm.definition.machine === 'q35';
   return (
     <div className="vm-actions" role="group" aria-label={`Actions for ${name}`}>
-      {actions.map((action) => {
+      {shown.map(({ slot, action }) => {
+        if (action === null) {
+          const { icon: Blank } = BUTTONS[slot];
+          return (
+            <span key={slot} className="button vm-btn-sm vm-actions__blank" aria-hidden="true">
+              <Blank size={13} />
+            </span>
+          );
+        }
         const { label, icon: Icon } = BUTTONS[action];
         return (
           <button

@@ -2,10 +2,13 @@
 // (VmHardwareSettings), and deleting
 // it, with the choice to keep its disk files. Deleting a running VM asks to force it off.
 // While something holds the VM both are off, saying what holds it (the header says it too).
+// Deleting asks first (components/ConfirmDialog.tsx), saying what goes.
 import { Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import type { VmInfo } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
+import { useConfirm } from '../../components/ConfirmDialog.js';
+import { announce } from '../../stores/toast-store.js';
 import { vmHref } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { ProjectChangeNotice } from '../projects/ProjectOwner.js';
@@ -20,7 +23,7 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
   const off = busy ? true : undefined;
   const [description, setDescription] = useState(vm.definition.description);
   const [keepDisks, setKeepDisks] = useState(false);
-  const [confirming, setConfirming] = useState(false);
+  const { confirm, dialog } = useConfirm();
   const stopped = vm.state === 'stopped' || vm.state === 'crashed';
   const tooLong = description.length > 1024 ? 'a description has at most 1024 characters' : undefined;
   const changed = description !== vm.definition.description;
@@ -32,10 +35,24 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
 
   const remove = async () => {
     if (busy) return;
+    const yes = await confirm({
+      title: `Delete ${name}?`,
+      body: (
+        <p>
+          {stopped
+            ? `${name} goes with its snapshots and logs${keepDisks ? '; its disk files are kept' : ' and its disks'}. This cannot be undone.`
+            : `${name} is ${vm.state}: it is forced off at once (what the guest has not saved is lost), then deleted with its snapshots and logs${keepDisks ? '; its disk files are kept' : ' and its disks'}. This cannot be undone.`}
+        </p>
+      ),
+      confirmLabel: stopped ? 'Delete' : 'Force off and delete',
+    });
+    if (!yes) return;
     const ok = await store.getState().run(name, stopped ? 'Deleting…' : 'Forcing off and deleting…', () =>
       client.call('vm.delete', { name, force: !stopped, keepDisks }),
     );
-    if (ok) window.location.hash = vmHref({ kind: 'list' });
+    if (!ok) return;
+    announce(`Deleted '${name}'`, keepDisks ? 'Its disk files were kept.' : undefined);
+    window.location.hash = vmHref({ kind: 'list' });
   };
 
   return (
@@ -67,27 +84,12 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
           <input type="checkbox" checked={keepDisks} onChange={(e) => setKeepDisks(e.target.checked)} />
           Keep its disk files (only the definition, snapshots list and logs go)
         </label>
-        {!confirming ? (
-          <button type="button" className="button vm-btn-danger" aria-disabled={off} title={busy?.reason} onClick={() => !busy && setConfirming(true)}>
-            <Trash2 aria-hidden="true" size={14} />
-            Delete {name}…
-          </button>
-        ) : (
-          <div className="vm-confirm" role="alertdialog" aria-label={`Confirm deleting ${name}`}>
-            <p>
-              {stopped
-                ? `Delete ${name}${keepDisks ? ', keeping its disks' : ' and its disks'}? This cannot be undone.`
-                : `${name} is ${vm.state}. Force it off (unsaved guest data is lost) and delete it${keepDisks ? ', keeping its disks' : ' with its disks'}?`}
-            </p>
-            <button type="button" className="button vm-btn-danger" aria-disabled={off} title={busy?.reason} onClick={() => void remove()}>
-              {busy?.status ?? (stopped ? 'Delete' : 'Force off and delete')}
-            </button>
-            <button type="button" className="button" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        )}
+        <button type="button" className="button vm-btn-danger" aria-disabled={off} title={busy?.reason} onClick={() => void remove()}>
+          <Trash2 aria-hidden="true" size={14} />
+          {busy?.status ?? `Delete ${name}…`}
+        </button>
       </section>
+      {dialog}
     </div>
   );
 }

@@ -1,0 +1,12 @@
+// A form's submit button that says it is working: a spinner and the busy word while the
+// answer is awaited, kept focusable (aria-disabled) so focus does not jump to the page.
+import { LoaderCircle } from 'lucide-react';
+
+export function SubmitButton({ busy, label, busyLabel }: { busy: boolean; label: string; busyLabel: string }) {
+  return (
+    <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
+      {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
+      {busy ? busyLabel : label}
+    </button>
+  );
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCodeSchema } from '../../../src-shared/errors.js';
+import { errorWords } from './error-words.js';
+
+describe('errorWords', () => {
+  it('names a missing path and the allowed folders, never advising a refresh', () => {
+    const words = errorWords({
+      code: 'not_found',
+      message: 'the disk to import "/srv/nv16u/missing.qcow2" does not exist',
+      details: { path: '/srv/nv16u/missing.qcow2', allowedFolders: ['/srv/nv16u', '/var/lib/nova'] },
+    });
+    expect(words.field).toBe('path');
+    expect(words.title).toBe('File not found');
+    expect(words.sentence).toBe('The disk to import "/srv/nv16u/missing.qcow2" does not exist.');
+    expect(words.next).toContain('/srv/nv16u, /var/lib/nova');
+    expect(words.next).not.toMatch(/refresh/i);
+  });
+
+  it('gives every code words without the code itself', () => {
+    // Single-word codes ("unavailable") are plain English; the snake_case ones are not.
+    for (const code of ErrorCodeSchema.options.filter((c) => c.includes('_'))) {
+      const words = errorWords({ code, message: 'something went wrong' });
+      expect(`${words.title} ${words.sentence} ${words.next}`).not.toContain(code);
+      expect(words.title.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps per-code advice for errors that name no path', () => {
+    expect(errorWords({ code: 'already_exists', message: 'image x already exists' }).title).toBe('Already exists');
+    expect(errorWords({ code: 'not_found', message: 'VM "a" does not exist' }).field).toBeUndefined();
+  });
+});

@@ -1,0 +1,56 @@
+// The one mapping from an error that reached the UI ({code, message, details}) to what a
+// person reads: a title, the helper's sentence, and what to do next. Details refine the
+// per-code advice: a path error names the path and the folders Nova may open, whatever
+// its code, because "refresh the page" is wrong advice for a file that is not there.
+// No surface shows the code itself; it stays in the details for a bug report.
+import type { ErrorShape } from '../../../src-shared/index.js';
+import { adviceFor } from './error-advice.js';
+
+export interface ErrorWords {
+  readonly title: string;
+  readonly sentence: string;
+  readonly next: string;
+  /** The form field the error concerns, when the details say ("path"). */
+  readonly field?: 'path';
+  readonly path?: string;
+  readonly allowedFolders?: readonly string[];
+}
+
+function record(details: unknown): Record<string, unknown> {
+  return typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
+}
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+}
+
+/** Where Nova may open files, said as a sentence. */
+export function allowedFoldersSentence(folders: readonly string[]): string {
+  return `Nova opens files only inside ${folders.length === 1 ? 'this folder' : 'these folders'}: ${folders.join(', ')}.`;
+}
+
+/** A sentence the way people write one: capitalised, ending in a full stop. */
+function asSentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return trimmed;
+  const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+export function errorWords(error: ErrorShape): ErrorWords {
+  const advice = adviceFor(error.code);
+  const details = record(error.details);
+  const path = typeof details['path'] === 'string' ? details['path'] : undefined;
+  const allowed = strings(details['allowedFolders']);
+  const sentence = asSentence(error.message);
+  if (path !== undefined && error.code !== 'locked' && error.code !== 'cancelled') {
+    const where = allowed ? ` ${allowedFoldersSentence(allowed)}` : '';
+    const title = error.code === 'not_found' ? 'File not found' : error.code === 'not_authorized' ? 'File not open to you' : 'Path not usable';
+    const next =
+      error.code === 'not_authorized'
+        ? `Choose a file your user may read, or change its permissions.${where}`
+        : `Check the path ${path} and choose a file that exists there.${where} An administrator adds a folder with the helper’s --allowed-root option.`;
+    return { title, sentence, next, field: 'path', path, ...(allowed ? { allowedFolders: allowed } : {}) };
+  }
+  return { title: advice.title, sentence, next: advice.next };
+}
