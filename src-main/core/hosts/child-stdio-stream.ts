@@ -18,7 +18,8 @@ export function openChildStdio(argv: readonly string[], describe: (stderr: strin
       child.stdout.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      child.stdin.write(chunk, (err) => callback(err ?? null));
+      // A broken pipe means the program is exiting: its exit status and stderr, not EPIPE, say why.
+      child.stdin.write(chunk, () => callback());
     },
     final(callback) {
       child.stdin.end(() => callback());
@@ -34,7 +35,6 @@ export function openChildStdio(argv: readonly string[], describe: (stderr: strin
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
   });
-  // A write racing the program's exit: the exit below says why.
   child.stdin.on('error', () => undefined);
   child.once('spawn', () => stream.emit('connect'));
   child.once('error', (err) => stream.destroy(err));
