@@ -4,9 +4,10 @@
 // input is refused the way a user reads it: a refused port, a blackholed one within the
 // connect bound, a changed host key in ssh's own words, a host that does not parse.
 import { dirname } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
-import { SERVER_ADDRESS, SshTestHosts, SSH_PORT } from './fixtures/ssh-test-hosts.js';
+import { SERVER_ADDRESS, SshTestHosts, SSH_PORT, SSH_USER } from './fixtures/ssh-test-hosts.js';
 import { waitFor } from './fixtures/wait-for.js';
 
 let hosts: SshTestHosts;
@@ -67,6 +68,16 @@ describe('a remote host reached through ssh', () => {
     ok(await hosts.nova([...remote, 'vm', 'stop', '--force', VM]));
     ok(await hosts.nova([...remote, 'vm', 'rm', VM]));
     expect(ok(await hosts.nova([...remote, 'vm', 'ls']))).not.toContain(VM);
+  });
+});
+
+describe('who the remote helper sees', () => {
+  it('the SSH user, through nova connect: a user who is not root is authorized as that uid and refused', async () => {
+    const uid = (await execa('id', ['-u', SSH_USER])).stdout.trim();
+    const r = await hosts.nova(['--host', `ssh://${SSH_USER}@${SERVER_ADDRESS}:${SSH_PORT}`, 'vm', 'ls']);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`for uid ${uid}`);
+    expect(r.stderr).toContain('[not_authorized]');
   });
 });
 
