@@ -3,6 +3,7 @@
 // serial console of a TCG guest there through `--host`, then stop and delete it. Bad
 // input is refused the way a user reads it: a refused port, a blackholed one within the
 // connect bound, a changed host key in ssh's own words, a host that does not parse.
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,17 @@ describe('who the remote helper sees', () => {
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toContain(`for uid ${uid}`);
     expect(r.stderr).toContain('[not_authorized]');
+  });
+});
+
+describe('a remote helper that is not running', () => {
+  it('is started on demand by nova connect, as the CLI starts a local one', async () => {
+    expect(existsSync(hosts.onDemandSocket)).toBe(false);
+    const config = `${hosts.dir}/ssh_config_ondemand`;
+    await hosts.writeSshConfig(config, 'known_hosts', 'ondemand_key');
+    const r = await hosts.nova(['--host', 'closet', '--json', 'vm', 'ls'], { env: { NOVA_SSH_CONFIG: config } });
+    expect(JSON.parse(ok(r))).toEqual({ vms: [], broken: [] });
+    expect(existsSync(hosts.onDemandSocket)).toBe(true);
   });
 });
 
