@@ -1,8 +1,12 @@
 // What every CLI command receives: its output streams, the global flags, and a way
 // to reach the helper (starting it when nothing answers, as the app does).
 import { fileURLToPath } from 'node:url';
+import type { SshHostAddress } from '../../src-shared/vocabulary/index.js';
 import { HelperClient } from '../core/helper-client.js';
 import { ensureHelper } from '../core/helper-launcher.js';
+import { HostRegistry } from '../core/hosts/host-registry.js';
+import { remoteHelperClient } from '../core/hosts/remote-helper.js';
+import { sshOptionsFromEnv } from '../core/hosts/ssh-command.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -14,6 +18,8 @@ export interface GlobalOptions {
   stateDir: string;
   json: boolean;
   autostart: boolean;
+  /** `--host`: a registered name or an ssh:// address; absent or `local`: this machine. */
+  host?: string;
 }
 
 export interface CliContext {
@@ -41,6 +47,8 @@ export function bundledHelperScript(): string {
 export function realConnectHelper(globals: () => GlobalOptions): () => Promise<HelperClient> {
   return async () => {
     const g = globals();
+    const address = g.host === undefined ? null : await new HostRegistry().resolve(g.host);
+    if (address?.kind === 'ssh') return connectRemote(address);
     if (g.autostart) {
       await ensureHelper({ socketPath: g.socket, stateDir: g.stateDir, helperScript: bundledHelperScript() });
     }
@@ -54,6 +62,13 @@ export function realConnectHelper(globals: () => GlobalOptions): () => Promise<H
     }
     return client;
   };
+}
+
+/** The helper of another host through `ssh HOST nova connect`; prompts only on a terminal. */
+function connectRemote(address: SshHostAddress): HelperClient {
+  const client = remoteHelperClient(address, sshOptionsFromEnv(process.env, process.stdin.isTTY !== true));
+  client.start();
+  return client;
 }
 
 /** Writes a command's answer to stdout as one or more whole lines. */

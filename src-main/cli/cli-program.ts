@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } from '../../src-shared/index.js';
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerCapsuleCommand } from './commands/capsule-command.js';
+import { registerConnectCommand } from './commands/connect-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerDownCommand } from './commands/down-command.js';
 import { registerDeviceCommand } from './commands/device-command.js';
@@ -31,8 +32,8 @@ export interface CliOverrides {
 export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   const program = new Command('nova');
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ socket: string; stateDir: string; json: boolean; autostart: boolean }>();
-    return { socket: o.socket, stateDir: o.stateDir, json: o.json, autostart: o.autostart };
+    const o = program.opts<{ socket: string; stateDir: string; json: boolean; autostart: boolean; host?: string }>();
+    return { socket: o.socket, stateDir: o.stateDir, json: o.json, autostart: o.autostart, ...(o.host !== undefined ? { host: o.host } : {}) };
   };
   const ctx: CliContext = { io, globals, connectHelper: overrides.connectHelper ?? realConnectHelper(globals) };
 
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
     .option('--state-dir <dir>', 'the state directory (for a helper started by this command)', process.env.NOVA_STATE_DIR ?? DEFAULT_STATE_DIR)
     .option('--json', 'machine-readable output', false)
     .option('--no-autostart', 'do not start the helper when it is not running')
+    .option('--host <name>', 'the host to manage: a name from "nova host ls", an ssh://[user@]host[:port] address, or local', process.env.NOVA_HOST)
     .version(`nova ${NOVA_VERSION}`, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -71,6 +73,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerStatsCommand(program, ctx);
   registerDeviceCommand(program, ctx);
   registerWebCommand(program, ctx);
+  registerConnectCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.
   const harden = (cmd: Command) => {

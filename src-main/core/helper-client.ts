@@ -4,7 +4,8 @@
 // Events are a subscription of the connection: the first event listener subscribes
 // (events.subscribe, which the helper authorizes like a view call), every reconnection
 // subscribes again, and calls wait for that answer so none of their events are missed.
-import { createConnection, type Socket } from 'node:net';
+import { createConnection } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
@@ -28,8 +29,17 @@ export interface CallOptions {
   onOperation?: (operationId: string) => void;
 }
 
+/** Another way to the helper than its unix socket: `ssh HOST nova connect`'s stdio. */
+export interface HelperTransport {
+  /** Where, for messages and `socketPath` (an ssh:// address). */
+  where: string;
+  /** One connection carrying the same frames as the socket; emits 'connect' when open. */
+  open: () => Duplex;
+}
+
 export interface HelperClientOptions {
   socketPath: string;
+  transport?: HelperTransport;
   /** How long a call waits for a connection before failing with `unavailable`. */
   connectWaitMs?: number;
   minBackoffMs?: number;
@@ -41,7 +51,7 @@ export interface HelperClientOptions {
 type ConnectionListener = (connected: boolean, reason?: string) => void;
 
 export class HelperClient {
-  private socket: Socket | null = null;
+  private socket: Duplex | null = null;
   private connected = false;
   private closed = false;
   private backoff: number;
@@ -68,7 +78,7 @@ export class HelperClient {
   }
 
   get socketPath(): string {
-    return this.options.socketPath;
+    return this.options.transport?.where ?? this.options.socketPath;
   }
 
   get isConnected(): boolean {
@@ -196,7 +206,7 @@ export class HelperClient {
   }
 
   private connect(): void {
-    const socket = createConnection(this.options.socketPath);
+    const socket = this.options.transport?.open() ?? createConnection(this.options.socketPath);
     this.socket = socket;
     const decoder = new FrameDecoder();
     socket.once('connect', () => {
@@ -210,14 +220,14 @@ export class HelperClient {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.lastError = err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
-        ? `nothing is listening on ${this.options.socketPath}`
+        ? `nothing is listening on ${this.socketPath}`
         : err.message;
     });
     socket.on('close', () => {
       if (this.socket === socket) this.socket = null;
       this.subscription = null;
       const why = this.lastError ? `: ${this.lastError}` : '';
-      this.rpc.rejectAllPendingRequests(`connection to the helper was lost (${this.options.socketPath}${why})`);
+      this.rpc.rejectAllPendingRequests(`connection to the helper was lost (${this.socketPath}${why})`);
       this.setConnected(false, this.lastError || 'connection closed');
       if (this.options.reconnect === false) {
         // Nobody will retry: tell waiting callers now rather than at their timeout.
@@ -283,7 +293,7 @@ export class HelperClient {
   }
 
   private unavailableMessage(): string {
-    return `The Nova helper is not reachable (${this.lastError || `no connection to ${this.options.socketPath}`})`;
+    return `The Nova helper is not reachable (${this.lastError || `no connection to ${this.socketPath}`})`;
   }
 }
 

@@ -33,6 +33,8 @@ const ok = z.strictObject({ ok: z.literal(true) });
 /** Snapshots with RAM and disk conversions are jobs: minutes, not seconds. */
 const JOB_TIMEOUT_MS = 10 * 60_000;
 const policy = snapshotPolicyMethods(VmNameSchema, view, manage);
+/** Bytes per `vm.logs` page; a follower asks again from the offset it was given. */
+export const SERIAL_LOG_PAGE_MAX = 256 * 1024;
 
 export const vmMethods = {
   'vm.list': defineMethod({
@@ -113,6 +115,12 @@ export const vmMethods = {
   'vm.snapshotPolicyList': policy.policyList,
   'vm.snapshotPrune': policy.prune,
   'vm.consoleInfo': defineMethod({ summary: 'Serial socket and log, VNC websocket and password, SPICE socket', params: byName, result: VmConsoleInfoSchema, served: manage }),
+  'vm.logs': defineMethod({
+    summary: "A page of the serial console's log of the VM's current run, from a byte offset: how `nova logs vm` reads a remote host's guest",
+    params: z.strictObject({ name: VmNameSchema, offset: z.number().int().nonnegative().default(0), maxBytes: z.number().int().positive().max(SERIAL_LOG_PAGE_MAX).default(SERIAL_LOG_PAGE_MAX) }),
+    result: z.strictObject({ text: z.string(), nextOffset: z.number().int().nonnegative(), size: z.number().int().nonnegative() }),
+    served: view,
+  }),
   'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: view }),
   'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: view }),
   'image.import': defineMethod({

@@ -31,3 +31,4 @@ export * from './vlan-id.js';
 export * from './interface-name.js';
 export * from './vm-network-choice.js';
 export * from './snapshot-schedule.js';
+export * from './host-address.js';

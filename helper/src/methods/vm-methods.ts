@@ -5,6 +5,7 @@
 // asked and the client hears of the operation it started.
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
 import type { VmManager } from '../vm/vm-manager.js';
+import { readLogPage } from '../vm/log-page.js';
 import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
 import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
@@ -47,6 +48,11 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
       return { ok: true as const };
     },
     'vm.consoleInfo': async ({ name }, { caller }) => vms.consoleInfo(name, caller),
+    'vm.logs': async ({ name, offset, maxBytes }) => {
+      await vms.get(name);
+      const { root, logPath } = vms.serialLog(name);
+      return readLogPage(root, logPath, offset, maxBytes);
+    },
     'vm.metrics': async ({ name }) => vms.metrics(name),
     'image.list': async () => vms.images.list(),
     'image.import': async ({ path, name }, ctx) => vms.images.import(path, name, ctx),

@@ -3,9 +3,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { formatHostReport } from '../host-report-format.js';
+import { registerHostRegistryCommands } from './host-registry-command.js';
 
 export function registerHostCommand(program: Command, ctx: CliContext): void {
-  const host = program.command('host').description('Inspect this host');
+  const host = program.command('host').description('Inspect this host; register remote hosts for --host');
   host
     .command('check')
     .description('Check what this host can run: KVM, QEMU, IOMMU, cgroups, OCI runtimes, networking tools, polkit')
@@ -22,4 +23,5 @@ export function registerHostCommand(program: Command, ctx: CliContext): void {
         helper.close();
       }
     });
+  registerHostRegistryCommands(host, ctx);
 }

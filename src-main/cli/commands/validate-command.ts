@@ -1,5 +1,6 @@
 // `nova validate [FILE]`: every problem in a NovaFile, each with file, line and column.
 import type { Command } from 'commander';
+import { HostRegistry } from '../../core/hosts/host-registry.js';
 import { loadNovaFile } from '../../core/novafile/novafile-parser.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -10,7 +11,9 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
     .argument('[file]', 'the NovaFile to check', 'NovaFile.toml')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const { config: _config, ...result } = await loadNovaFile(file);
+      // Guests may name registered hosts; placing them there is for nova up, later.
+      const knownHosts = (await new HostRegistry().list()).map((h) => h.name);
+      const { config: _config, ...result } = await loadNovaFile(file, { knownHosts, remoteGuests: 'warn' });
       if (opts.json || ctx.globals().json) {
         ctx.io.stdout(JSON.stringify(result, null, 2) + '\n');
       } else {

@@ -181,6 +181,11 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .action(async (kind: string, name: string, o: { follow: boolean; since?: string; tail?: number; timestamps: boolean }) => {
       if (isCapsuleKind(kind)) return printCapsuleLogs(ctx, name, o);
       requireVm(kind);
+      const host = ctx.globals().host;
+      if (host !== undefined && host !== 'local') {
+        await withHelper((h) => printRemoteLog(h, name, o.follow, ctx.io.stdout));
+        return;
+      }
       const { serialLog } = await withHelper((h) => h.call('vm.consoleInfo', { name }));
       await printLog(serialLog, o.follow, ctx.io.stdout);
     });
@@ -284,6 +289,20 @@ async function readTextInput(file: string): Promise<string> {
 
 function requireVm(kind: string): void {
   if (kind !== 'vm') throw new NovaError('invalid_argument', `expected "vm", got "${kind}" (only VMs have snapshots and logs for now)`);
+}
+
+/** The same through the helper (vm.logs): the log lies on another host. */
+async function printRemoteLog(h: HelperClient, name: string, follow: boolean, write: (s: string) => void): Promise<void> {
+  let offset = 0;
+  for (;;) {
+    const page = await h.call('vm.logs', { name, offset });
+    if (page.text) write(page.text);
+    const more = page.nextOffset < page.size;
+    offset = page.nextOffset;
+    if (more) continue;
+    if (!follow) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** Prints the log, then (with follow) polls it for growth until interrupted. */

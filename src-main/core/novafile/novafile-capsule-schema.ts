@@ -7,7 +7,7 @@ import { parseEnvName, parseVolume } from '../../../src-shared/vocabulary/index.
 import { AT_KEY, expected, layered, list, parsedString, table } from './novafile-schema-kit.js';
 import { CapsuleHealthSchema, dependsOn } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
-import { networkReference } from './novafile-vm-schema.js';
+import { hostReference, networkReference } from './novafile-vm-schema.js';
 
 const spec = CapsuleSpecFieldsSchema.shape;
 
@@ -42,6 +42,7 @@ export const capsuleShape = {
   env: env.optional(),
   volumes: volumes.optional(),
   network: networkReference.optional(),
+  host: hostReference.optional(),
   /** "host:guest[/tcp|/udp]"; clashes between capsules are checked across tables. */
   ports: list(layered(PublishedPortSchema, 'a port mapping such as "8080:80"', { text: true }), 'port mappings').optional(),
   /** CPU time as a number of CPUs; fractions allowed (0.5 = half a CPU). */

@@ -15,6 +15,7 @@ import { closestMatch } from './did-you-mean.js';
 import { checkDependencies } from './novafile-dependencies.js';
 import { buildNovaFileConfig, type NovaFileConfig } from './novafile-config.js';
 import { findRedefinition, indexKeyPositions, type KeyPath, type KeyPositions } from './novafile-positions.js';
+import { checkGuestHosts, type HostCheckOptions } from './novafile-hosts.js';
 import { checkReferences, isTable, type NovaFileProblem } from './novafile-references.js';
 import { kindsAccepting, knownKeysAt, NovaFileSchema, tableKindAt, type TableKind } from './novafile-schema.js';
 
@@ -47,14 +48,14 @@ export interface NovaFileLoadResult extends NovaFileValidation {
  * Parses and validates NovaFile text. `fileName` is used in diagnostics as given;
  * relative paths in the file resolve from `baseDir` (default: the file's folder).
  */
-export function parseNovaFile(text: string, fileName: string, baseDir?: string): NovaFileParseResult {
-  const { config, diagnostics } = analyze(text, fileName, baseDir);
+export function parseNovaFile(text: string, fileName: string, baseDir?: string, hosts?: HostCheckOptions): NovaFileParseResult {
+  const { config, diagnostics } = analyze(text, fileName, baseDir, hosts);
   return { config, diagnostics };
 }
 
 /** Every problem in the text, with a summary of what it declares (null if it is not TOML). */
-export function validateNovaFile(text: string, fileName: string): NovaFileValidation {
-  const { diagnostics, summary } = analyze(text, fileName);
+export function validateNovaFile(text: string, fileName: string, hosts?: HostCheckOptions): NovaFileValidation {
+  const { diagnostics, summary } = analyze(text, fileName, undefined, hosts);
   return { valid: !hasErrors(diagnostics), diagnostics, summary };
 }
 
@@ -63,7 +64,7 @@ export function validateNovaFile(text: string, fileName: string): NovaFileValida
  * A missing file throws a `not_found` NovaError rather than becoming a diagnostic,
  * because there is no line to point at.
  */
-export async function loadNovaFile(filePath: string): Promise<NovaFileLoadResult> {
+export async function loadNovaFile(filePath: string, hosts?: HostCheckOptions): Promise<NovaFileLoadResult> {
   let target = filePath;
   try {
     if ((await stat(target)).isDirectory()) target = path.join(target, NOVAFILE_NAME);
@@ -76,7 +77,7 @@ export async function loadNovaFile(filePath: string): Promise<NovaFileLoadResult
   } catch (err) {
     throw readError(target, err);
   }
-  const { config, diagnostics, summary } = analyze(text, target);
+  const { config, diagnostics, summary } = analyze(text, target, undefined, hosts);
   return { valid: !hasErrors(diagnostics), diagnostics, summary, config };
 }
 
@@ -122,7 +123,7 @@ interface Analysis {
   summary: NovaFileSummary | null;
 }
 
-function analyze(source: string, fileName: string, baseDir?: string): Analysis {
+function analyze(source: string, fileName: string, baseDir?: string, hosts?: HostCheckOptions): Analysis {
   // Editors on some systems save a byte-order mark; it is not part of the first key.
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   let raw: Record<string, unknown>;
@@ -139,6 +140,7 @@ function analyze(source: string, fileName: string, baseDir?: string): Analysis {
     ...(result.success ? [] : result.error.issues.flatMap((issue) => schemaProblems(issue, raw))),
     ...checkReferences(raw, positions),
     ...checkDependencies(raw),
+    ...checkGuestHosts(raw, hosts),
   ];
   const diagnostics = placeAll(problems, fileName, positions);
   const config =
@@ -258,7 +260,7 @@ function placeAll(problems: readonly NovaFileProblem[], file: string, positions:
   for (const problem of problems) {
     const { line, column } = place(problem, positions);
     const key = formatKeyPath(problem.path);
-    const diagnostic: NovaFileDiagnostic = { severity: 'error', file, line, column, message: problem.message };
+    const diagnostic: NovaFileDiagnostic = { severity: problem.severity ?? 'error', file, line, column, message: problem.message };
     if (key !== '') diagnostic.key = key;
     const id = `${line}:${column}:${key}:${problem.message}`;
     if (seen.has(id)) continue;

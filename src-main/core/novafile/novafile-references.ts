@@ -12,6 +12,8 @@ export interface NovaFileProblem {
   path: KeyPath;
   message: string;
   at: 'key' | 'value' | 'missing';
+  /** Errors unless said otherwise. */
+  severity?: 'warning';
 }
 
 type Table = Record<string, unknown>;

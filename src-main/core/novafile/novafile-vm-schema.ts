@@ -3,7 +3,7 @@
 // passthrough, which the NovaFile plans before it asks the helper for a VM.
 import { z } from 'zod';
 import { NetworkNameSchema } from '../../../src-shared/network.js';
-import { describeValue, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
+import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
 import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
@@ -23,6 +23,9 @@ export const filePath = (what: string) =>
 
 /** `network = "NAME"` in a VM or capsule; that NAME is declared is checked across tables. */
 export const networkReference = layered(NetworkNameSchema, 'the name of a network', { text: true });
+
+/** `host = "closet"`: a registered host's name or "local"; the registry check is novafile-hosts.ts. */
+export const hostReference = parsedString('a host name such as "closet", or "local"', (s) => (s === LOCAL_HOST ? { ok: true, value: s } : parseHostName(s)));
 
 export type GpuPassthrough = { kind: 'off' } | { kind: 'auto' } | { kind: 'devices'; addresses: string[] };
 
@@ -95,6 +98,8 @@ export const vmShape = {
   accel: layered(accel, choiceOf(accel.options, 'an accelerator')).optional(),
   display: layered(display, choiceOf(display.options, 'a display')).optional(),
   network: networkReference.optional(),
+  /** Which host the VM belongs on (placing it there is not applied yet). */
+  host: hostReference.optional(),
   gpu_passthrough: gpuPassthrough.optional(),
   cloud_init: table(cloudInitShape, 'a table of cloud-init settings, e.g. cloud_init = { user = "dev" }').optional(),
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */

@@ -1,0 +1,47 @@
+// `nova connect`: the remote end of `ssh HOST nova connect`. It joins its stdin and
+// stdout to this host's helper socket, byte for byte, starting the helper first as every
+// other command does. The helper then sees this process as its peer (SO_PEERCRED), so
+// the SSH user is authorized by polkit exactly as a local caller; nothing listens anew.
+// Which socket: --socket or NOVA_SOCKET, as for every command; a key restricted with
+// `command="nova --socket PATH connect",restrict` in authorized_keys pins it.
+import { createConnection } from 'node:net';
+import type { Command } from 'commander';
+import { NovaError } from '../../../src-shared/index.js';
+import { ensureHelper } from '../../core/helper-launcher.js';
+import { bundledHelperScript, type CliContext } from '../cli-context.js';
+
+export function registerConnectCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('connect')
+    .description("Join stdin/stdout to this host's helper: what `nova --host` runs over ssh on the remote host")
+    .action(async () => {
+      const g = ctx.globals();
+      if (g.host !== undefined && g.host !== 'local') {
+        throw new NovaError('invalid_argument', '"nova connect" is the remote end of --host; it always joins this host\'s helper');
+      }
+      if (g.autostart) await ensureHelper({ socketPath: g.socket, stateDir: g.stateDir, helperScript: bundledHelperScript() });
+      await pipeToSocket(g.socket, process.stdin, process.stdout);
+    });
+}
+
+/** Resolves when the helper or the far side has closed; refuses when the socket does not answer. */
+export function pipeToSocket(socketPath: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath);
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+      input.pipe(socket);
+      socket.pipe(output);
+    });
+    socket.once('error', (err) => {
+      if (!connected) reject(new NovaError('unavailable', `The Nova helper is not reachable on ${socketPath} (${err.message})`));
+    });
+    // The client hung up (ssh closed our stdin): let the helper see the end of input.
+    input.once('end', () => socket.end());
+    socket.once('close', () => {
+      input.unpipe(socket);
+      if (connected) resolve();
+    });
+  });
+}
