@@ -5,18 +5,18 @@ import { buildNovaBridge } from './nova-bridge.js';
 const PINNED_SURFACE = {
   app: ['info'],
   capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
-  device: ['check', 'get', 'list'],
+  device: ['bind', 'bindingList', 'check', 'get', 'list', 'restore'],
   events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],
-  image: ['import', 'list', 'remove'],
+  image: ['detectOs', 'import', 'list', 'remove'],
   network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'repair', 'setPeers'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   operation: ['cancel', 'get', 'list'],
-  project: ['cancel', 'down', 'open', 'plan', 'ps', 'save', 'up'],
+  project: ['cancel', 'demo', 'down', 'open', 'plan', 'ps', 'save', 'up', 'writeBack'],
   subscribe: 'function',
-  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
+  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {
