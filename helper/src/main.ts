@@ -44,7 +44,9 @@ import { installedOvmf } from './vm/firmware.js';
 import { VmManager } from './vm/vm-manager.js';
 import { networkManagerPort } from './vm/vm-network.js';
 
-const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/srv'];
+// Where people keep their own files, root's home included: a caller other than root is
+// refused there anyway by the check of the caller's own rights on what was opened.
+const DEFAULT_ALLOWED_ROOTS = ['/var/lib/nova/images', '/home', '/root', '/srv'];
 
 const DEFAULT_FIREWALL_CHECK_MS = 30_000;
 
