@@ -116,7 +116,7 @@ async function killDuringStart(name: string, step: string, atPause: () => Promis
   await killHelper();
   await clearPauseSignal(join(dir, 'paused'));
   await start(step);
-  const pending = await pausedStart(join(dir, 'paused'), step, helper!.process.pid, () => c().call('capsule.start', { name }));
+  const { pending } = await pausedStart(join(dir, 'paused'), step, helper!.process.pid, () => c().call('capsule.start', { name }));
   await atPause();
   await killHelper();
   await pending;

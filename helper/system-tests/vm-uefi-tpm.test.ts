@@ -16,7 +16,7 @@ import { vmSpec } from './fixtures/contract-params.js';
 import { errorOf } from './fixtures/error-of.js';
 import { killMatching, mentioning, processesMatching } from './fixtures/frozen-child.js';
 import { startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
-import { clearPauseSignal } from './fixtures/paused-start.js';
+import { clearPauseSignal, pausedStart } from './fixtures/paused-start.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -190,11 +190,7 @@ describe('a helper killed while a VM has its TPM', () => {
     await kill();
     await clearPauseSignal(join(dir, 'paused'));
     c = await start('vm-start:after-swtpm');
-    // Not pausedStart: awaiting the promise it returns waits for the start call itself to end.
-    const pending = c.call('vm.start', { name }).catch(() => undefined);
-    const signal = join(dir, 'paused');
-    const said = await waitFor(async () => (await readFile(signal, 'utf8').catch(() => '')).trim(), 60_000, 'the helper to pause after starting swtpm');
-    expect(said).toBe(`vm-start:after-swtpm ${helper!.process.pid}`);
+    const { pending } = await pausedStart(join(dir, 'paused'), 'vm-start:after-swtpm', helper!.process.pid, () => c.call('vm.start', { name }));
     expect(await swtpmsOf(join(dir, 'state'), name)).toHaveLength(1);
     await kill();
     await pending;
