@@ -358,9 +358,10 @@ test.describe('operations', () => {
 
       test(`a failed operation says why in words, and the panel works from the keyboard (${colorScheme})`, async ({ page, nova, pageProblems }) => {
         const name = `${newName()}-bad`;
-        // The helper refuses the path inside the operation, so it is listed as failed.
-        const answer = await callApi(nova, 'image.import', { path: '/etc/hostname', name });
-        expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
+        // Nothing listens on port 9 in the helper's namespace: the pull starts and fails inside its operation.
+        const reference = `127.0.0.1:9/${name}/none:1`;
+        const answer = await callApi(nova, 'ociImage.pull', { reference, tlsVerify: false, name }, 60_000);
+        expect(answer).toMatchObject({ ok: false });
 
         const shell = new AppShell(page);
         await shell.open(nova.url);
@@ -373,11 +374,14 @@ test.describe('operations', () => {
         await expect(activity.heading).toBeFocused();
         await expect(activity.button).toHaveAttribute('aria-expanded', 'true');
 
-        const failed = activity.operationOn(`Image ${name}`, activity.recent);
+        const failed = activity.operationOn(`Image ${name}:latest`, activity.recent);
         await failed.expectState('Failed');
-        await expect(failed.error).toContainText('Invalid value');
-        await expect(failed.error).toContainText('/etc/hostname is outside the allowed folders');
-        await expect(failed.error).toContainText('Correct it and try again');
+        // Said as what it is, a registry out of reach, never as a fault inside Nova or as a code.
+        await expect(failed.error).toContainText('Registry not reachable');
+        await expect(failed.error).toContainText('The registry 127.0.0.1:9 cannot be reached');
+        await expect(failed.error).toContainText('connection refused');
+        await expect(failed.error).toContainText('Check the address 127.0.0.1:9');
+        await expect(failed.error).not.toContainText(/Internal error|Helper unavailable|\bunavailable\b|level=fatal/);
         await failed.root.scrollIntoViewIfNeeded();
         await page.screenshot(shot(`failed-${colorScheme}`));
 

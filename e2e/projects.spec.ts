@@ -192,7 +192,7 @@ test.describe('Projects UI', () => {
     await expect(blocked.locator('li').first()).toContainText('To fix:');
     await shootBoth(page, 'project-example-blocked');
     await projects.applyButton.click();
-    await expect(page.getByText(/^Nothing applied: /)).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByText(/^Nothing applied: .*blocked/)).toBeVisible({ timeout: 60_000 });
     await expect(projects.runPanel).toContainText('blocked');
     const networks = ((await api(nova.origin, nova.token, 'network.list', {})) as { networks: unknown[] }).networks.map((n) => NetworkSchema.parse(n));
     expect(networks.filter((n) => n.project === 'dev-lab')).toEqual([]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { Operation } from '../../src-shared/operation.js';
-import { commandOf, freezeWhenRunning, processesMatching, qemuImgConvertOf, writeSparseDisk } from './fixtures/frozen-child.js';
+import { commandOf, freezeWhenRunning, processesMatching, qemuImgConvertOf, writeSparseDisk, type FrozenChild } from './fixtures/frozen-child.js';
 import { interruptCli, startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
 import { waitFor } from './fixtures/wait-for.js';
 import type { RunningHelper } from './helper-harness.js';
@@ -27,6 +27,24 @@ const vmsDir = () => join(helper.stateDir, 'vms');
 const qemuImgs = () => processesMatching(commandOf('qemu-img', dir));
 /** The copy of the source's big disk, which the tests freeze mid-way. */
 const copyOfBigDisk = () => qemuImgConvertOf(join(dir, 'big.raw'));
+
+/** Lets a stopped child run 20 ms at a time until `done` (bounded) or it ends, and leaves it running. */
+async function pace(child: FrozenChild, done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    while (!done() && Date.now() < deadline && (await processesMatching((_argv, pid) => pid === child.pid)).length > 0) {
+      child.resume();
+      await pause(20);
+      process.kill(child.pid, 'SIGSTOP');
+      await pause(100);
+    }
+  } catch {
+    // It ended between the check and the signal.
+  } finally {
+    child.resume();
+  }
+}
 
 /** What a clone leaves in the state dir under its name: must be nothing after a cancel. */
 async function leftOf(target: string): Promise<string[]> {
@@ -51,7 +69,14 @@ afterAll(async () => {
 describe('a full clone as an operation', () => {
   it('copies disk by disk, reporting progress and bytes', async () => {
     let opId = '';
-    const info = await client.call('vm.clone', { source: SOURCE, target: 'nv8v-full' }, { onOperation: (id) => (opId = id) });
+    const cloning = client.call('vm.clone', { source: SOURCE, target: 'nv8v-full' }, { onOperation: (id) => (opId = id) });
+    // From the page cache qemu-img copies the big disk in a few hundred ms, about one of the
+    // helper's report intervals: paced (let run and stopped in turns), it is still copying
+    // when a report falls due.
+    const copy = await freezeWhenRunning(copyOfBigDisk(), 60_000, 'the copy of the big disk');
+    const midway = () => seen.some((o) => o.id === opId && o.progress.phase === 'copying disk1 (2 of 2)' && (o.progress.fraction ?? 0) > 0 && (o.progress.fraction ?? 1) < 1);
+    await pace(copy, midway, 30_000);
+    const info = await cloning;
     expect(info.definition.disks.map((d) => [d.id, d.owned, d.format])).toEqual([
       ['disk0', true, 'qcow2'],
       ['disk1', true, 'qcow2'],

@@ -21,6 +21,7 @@ import { ARCHIVE_STDIN, gunzipTo, isGzip, openOwnArchive, type ImportSource } fr
 import { whenCancelled } from './cancelled.js';
 import * as argv from './image-tool-argv.js';
 import type { IdMapping } from './oci-config.js';
+import { registryError } from './registry-errors.js';
 import { PullMeter } from './pull-meter.js';
 
 export const IMAGE_RECORD: RecordFormat<{ image: OciImage }> = { what: 'OCI image record', version: 1, schema: z.strictObject({ image: OciImageSchema }) };
@@ -233,7 +234,11 @@ export class ImageStore {
     return this.opts.operations.run(spec, requester, async (op) => {
       op.progress({ phase: 'resolving' });
       const policy = await this.policyFile();
-      const inspected = await this.opts.runner.run({ argv: argv.skopeoInspectArgv(this.tools.skopeo, policy, remote, tlsVerify), timeoutMs: 120_000, signal: op.signal });
+      const inspected = await this.opts.runner
+        .run({ argv: argv.skopeoInspectArgv(this.tools.skopeo, policy, remote, tlsVerify), timeoutMs: 120_000, signal: op.signal })
+        .catch((err: unknown) => {
+          throw registryError(err, remote, ref.registry);
+        });
       const { layers, bytesTotal } = manifestSize(inspected.stdout);
       const cancelled = whenCancelled(op, `pull of ${remote} as image ${name} was cancelled; nothing was kept`);
       return this.build(name, 'pull', op, async (layout, scratch) => {
@@ -246,6 +251,8 @@ export class ImageStore {
             // What skopeo keeps aside while it copies stays in the image's temp folder.
             env: { TMPDIR: scratch },
             onLine: (line) => meter.line(line),
+          }).catch((err: unknown) => {
+            throw registryError(err, remote, ref.registry);
           });
           await meter.finish();
         } finally {

@@ -29,4 +29,13 @@ describe('errorWords', () => {
     expect(errorWords({ code: 'already_exists', message: 'image x already exists' }).title).toBe('Already exists');
     expect(errorWords({ code: 'not_found', message: 'VM "a" does not exist' }).field).toBeUndefined();
   });
+
+  it("speaks of the registry, not of Nova's helper, when a registry is out of reach", () => {
+    const w = errorWords({ code: 'unavailable', message: 'the registry 127.0.0.1:9 cannot be reached: connection refused', details: { registry: '127.0.0.1:9', reference: '127.0.0.1:9/a:1' } });
+    expect(w.title).toBe('Registry not reachable');
+    expect(w.sentence).toBe('The registry 127.0.0.1:9 cannot be reached: connection refused.');
+    expect(w.next).toMatch(/^Check the address 127\.0\.0\.1:9 and that the registry is running/);
+    expect(w.next).not.toMatch(/helper/i);
+    expect(errorWords({ code: 'not_found', message: 'x', details: { registry: 'r' } }).title).toBe('Image not in the registry');
+  });
 });

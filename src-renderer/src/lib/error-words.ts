@@ -52,5 +52,21 @@ export function errorWords(error: ErrorShape): ErrorWords {
         : `Check the path ${path} and choose a file that exists there.${where} An administrator adds a folder with the helper’s --allowed-root option.`;
     return { title, sentence, next, field: 'path', path, ...(allowed ? { allowedFolders: allowed } : {}) };
   }
+  const registry = typeof details['registry'] === 'string' ? details['registry'] : undefined;
+  if (registry !== undefined) return { title: REGISTRY_TITLES[error.code] ?? advice.title, sentence, next: registryNext(error.code, registry) };
   return { title: advice.title, sentence, next: advice.next };
+}
+
+// A registry's refusal or silence is about that registry, not about Nova's helper.
+const REGISTRY_TITLES: Partial<Record<ErrorShape['code'], string>> = {
+  unavailable: 'Registry not reachable',
+  not_found: 'Image not in the registry',
+  not_authorized: 'Registry refused access',
+};
+
+function registryNext(code: ErrorShape['code'], registry: string): string {
+  if (code === 'unavailable') return `Check the address ${registry} and that the registry is running and reachable from this host, then try again.`;
+  if (code === 'not_found') return `Check the image's name and tag on ${registry}.`;
+  if (code === 'not_authorized') return `Log in to ${registry} as a user who may pull this image, or check its name.`;
+  return adviceFor(code).next;
 }
