@@ -3,7 +3,7 @@
 // httpd, started and stopped on its serial console, is the service. The tcp check is
 // starting while nothing listens, healthy once httpd serves; the http check (swapped on the
 // running VM) is healthy on the path httpd serves, and both turn unhealthy when it stops.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +12,9 @@ import type { HealthCheck, HealthProbe } from '../../src-shared/health.js';
 import type { VmInfo } from '../../src-shared/vm.js';
 import { ensureTestGuest, GUEST_LEASE_MARKER, GUEST_PROMPT, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForShell } from './fixtures/guest-serial.js';
+import { removeProjectTestState } from './fixtures/project-teardown.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
-import { pidsMentioning } from './network-harness.js';
 
 const RUN = randomBytes(3).toString('hex');
 const NS = `nv9r${RUN}`;
@@ -53,23 +53,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  try {
-    serial?.close();
-    await client?.call('vm.delete', { name: VM, force: true }).catch(() => undefined);
-    await client?.call('network.delete', { name: NET }).catch(() => undefined);
-  } finally {
-    client?.close();
-    await helper?.stop();
-    for (const pid of dir ? await pidsMentioning(dir) : []) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    spawnSync('ip', ['netns', 'delete', NS], { timeout: 10_000 });
-    if (dir) await removeTestDir(dir);
-  }
+  serial?.close();
+  await removeProjectTestState(client, helper, dir, { vms: [VM], capsules: [], networks: [NET], netns: [NS] });
+  if (dir) await removeTestDir(dir);
 }, 60_000);
 
 describe('a VM on a Nova network with tcp and http health checks', () => {
