@@ -37,14 +37,21 @@ export class WaylandChromium {
   private constructor(private readonly session: SwaySession) {}
 
   /** Starts Chromium showing `url` as an app window and attaches Playwright to it. */
-  static async launch(session: SwaySession, url: string, logPath: string, timeoutMs = 30_000): Promise<WaylandChromium> {
-    const self = new WaylandChromium(session);
-    try {
-      await self.start(url, logPath, timeoutMs);
-      return self;
-    } catch (err) {
-      await self.close();
-      throw err;
+  static async launch(session: SwaySession, url: string, logPath: string, timeoutMs = 45_000, attempts = 2): Promise<WaylandChromium> {
+    // On a loaded two-core machine Chromium now and then accepts the DevTools connection but
+    // never answers the attach of its app page; a fresh browser then does. Each attempt's log
+    // is kept apart, so a failure still shows every try.
+    for (let attempt = 1; ; attempt++) {
+      const self = new WaylandChromium(session);
+      const log = attempt === 1 ? logPath : `${logPath}.${attempt}`;
+      try {
+        await self.start(url, log, timeoutMs);
+        return self;
+      } catch (err) {
+        await self.close();
+        if (attempt >= attempts) throw err;
+        console.warn(`Chromium on Wayland, attempt ${attempt} of ${attempts}: ${(err as Error).message.split('\n')[0]}; starting it again`);
+      }
     }
   }
 

@@ -46,6 +46,8 @@ test.describe('Wayland (headless sway)', () => {
   let browser: WaylandChromium | null = null;
 
   test.beforeAll(async ({ nova }) => {
+    // Room for the compositor and two tries at Chromium on a loaded machine.
+    test.setTimeout(180_000);
     dir = join(nova.runDir, `nv13w-${RUN}`);
     await mkdir(dir, { recursive: true, mode: 0o755 });
     sway = new SwaySession({ dir });
@@ -59,7 +61,7 @@ test.describe('Wayland (headless sway)', () => {
     await sway?.stop();
     // The traces are kept beside the other artifacts; the rest goes.
     await mkdir(ARTIFACTS, { recursive: true });
-    for (const name of ['chromium.log', 'sway/sway.log']) {
+    for (const name of ['chromium.log', 'chromium.log.2', 'sway/sway.log']) {
       await copyFile(join(dir, name), join(ARTIFACTS, `wayland-${name.replace('/', '-')}`)).catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
