@@ -2,6 +2,7 @@
 // the create spec the user writes, the capsule record the helper reports, and the image
 // records. Pure zod so the renderer, main and the helper validate the same shapes.
 import { z } from 'zod';
+import { CapsuleGpusSchema, GpuDeviceSchema } from './capsule-gpus.js';
 import { GuestHealthSchema, HealthCheckSchema } from './health.js';
 import { NetworkNameSchema } from './network.js';
 import { parseCapsuleUser } from './vocabulary/capsule-user.js';
@@ -140,6 +141,8 @@ export const CapsuleSpecFieldsSchema = z.strictObject({
   project: nameSchema('project').optional(),
   /** Probed by the helper while the capsule runs; shown as `health` on the capsule. */
   health: HealthCheckSchema.optional(),
+  /** GPU device nodes given to the capsule at each start ("renderD128", "card0"), or "all" of /dev/dri's. */
+  gpus: CapsuleGpusSchema.optional(),
 });
 
 /** What `capsule.create` takes and what a capsule record keeps: `memory` is folded into memoryBytes. */
@@ -154,7 +157,7 @@ export type CapsuleSpecIn = z.input<typeof CapsuleSpecSchema>;
 /** Spec keys `capsule.update` changes; the rest (image, runtime, user namespace, project) are fixed at create. */
 export const CAPSULE_UPDATABLE_KEYS = [
   'entrypoint', 'command', 'env', 'workdir', 'user', 'hostname', 'volumes', 'cpus', 'memory', 'memoryBytes',
-  'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports', 'health',
+  'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports', 'health', 'gpus',
 ] as const;
 
 const f = CapsuleSpecFieldsSchema.shape;
@@ -184,6 +187,7 @@ export const CapsuleUpdateSpecSchema = z.strictObject({
   address: f.address.unwrap().nullable().optional(),
   ports: f.ports.unwrap().optional(),
   health: f.health.unwrap().nullable().optional(),
+  gpus: f.gpus.unwrap().nullable().optional(),
 }).refine((u) => u.memory === undefined || u.memoryBytes === undefined, { path: ['memory'], message: 'give memory or memoryBytes, not both' });
 export type CapsuleUpdateSpec = z.output<typeof CapsuleUpdateSpecSchema>;
 export type CapsuleUpdateSpecIn = z.input<typeof CapsuleUpdateSpecSchema>;
@@ -259,6 +263,8 @@ export const CapsuleSchema = z.strictObject({
   userNamespace: CapsuleUserNamespaceSchema.nullable().default(null),
   /** The health check's verdict while running; null without a check or when not running. */
   health: GuestHealthSchema.nullable().default(null),
+  /** The GPU device nodes the running capsule was given (spec.gpus resolved at its start); absent: none. */
+  gpuDevices: z.array(GpuDeviceSchema).optional(),
 });
 export type Capsule = z.infer<typeof CapsuleSchema>;
 

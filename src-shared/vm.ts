@@ -14,6 +14,7 @@ import { parseLoginName } from './vocabulary/login-name.js';
 import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
+import { LookingGlassSchema, MAX_VM_USB_DEVICES, UsbSelectorSchema } from './vm-passthrough.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 
@@ -162,6 +163,10 @@ export const VmDefinitionSchema = z.strictObject({
   os: OsIdSchema.optional(),
   /** Host PCI devices bound to vfio-pci at each start and passed to the guest; absent: none. */
   devices: z.array(VmPciDeviceSchema).max(16).optional(),
+  /** USB devices plugged at each start; present (even empty): the VM has a USB controller to hot-plug into. Absent on older records. */
+  usb: z.array(UsbSelectorSchema).max(MAX_VM_USB_DEVICES).optional(),
+  /** An IVSHMEM region for Looking Glass; absent: none. */
+  lookingGlass: LookingGlassSchema.optional(),
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -225,6 +230,9 @@ export const VmCreateSpecSchema = z.strictObject({
   health: HealthCheckSchema.optional(),
   /** Host PCI devices to pass through (VFIO); bound at each start. */
   devices: z.array(VmPciDeviceSchema).max(16).optional(),
+  /** USB devices plugged at each start ("usb:046d:c52b", "usb:1-1.2", "usb:tablet"). */
+  usb: z.array(UsbSelectorSchema).max(MAX_VM_USB_DEVICES).optional(),
+  lookingGlass: LookingGlassSchema.optional(),
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;

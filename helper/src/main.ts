@@ -31,6 +31,8 @@ import { RecordStore } from './state/record-store.js';
 import { closeInheritedFds } from './process/inherited-fds.js';
 import { ProcessRunner } from './process/process-runner.js';
 import { vmHandlers } from './methods/vm-methods.js';
+import { vmUsbHandlers } from './methods/vm-usb-methods.js';
+import { VmUsbDevices } from './devices/usb-hotplug.js';
 import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
@@ -227,6 +229,7 @@ async function main(): Promise<number> {
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms }),
+    ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb })),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,
       images: capsuleEngine.images,

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmManager } from '../src/vm/vm-manager.js';
 import { GUEST_PROMPT } from './fixtures/guest-builder.js';
-import { GuestSerial, waitForShell } from './fixtures/guest-serial.js';
+import { GuestSerial, guestUntil as untilAt, waitForShell } from './fixtures/guest-serial.js';
 import { startVmTestRun, type VmTestRun } from './fixtures/guest-vm-harness.js';
 import { ensureInitrdWithModules } from './fixtures/disk-guest.js';
 import { vmSpec, vmUpdate } from './fixtures/contract-params.js';
@@ -52,17 +52,6 @@ async function serialOf(): Promise<GuestSerial> {
   return serial;
 }
 
-/** Polls a guest command until its output satisfies `ok` (bounded). */
-async function guestUntil(serial: GuestSerial, command: string, ok: (out: string) => boolean, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await serial.run(command, GUEST_PROMPT);
-    if (ok(out)) return out;
-    if (Date.now() > deadline) throw new Error(`guest: ${command} still printed ${JSON.stringify(out)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 interface BlockInfo {
   qdev?: string;
   inserted?: { 'node-name'?: string; file?: string };
@@ -73,6 +62,9 @@ async function cdInserted(drive: string): Promise<BlockInfo['inserted'] | null> 
   if (!block) throw new Error(`QEMU has no ${drive}-dev`);
   return block.inserted ?? null;
 }
+
+/** Polls a guest command until its output satisfies `ok` (bounded). */
+const guestUntil = (serial: GuestSerial, command: string, ok: (out: string) => boolean, timeoutMs = 20_000) => untilAt(serial, command, GUEST_PROMPT, ok, timeoutMs);
 
 beforeAll(async () => {
   run = await startVmTestRun('nv11h');

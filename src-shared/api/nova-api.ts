@@ -15,12 +15,14 @@ import { networkMethods } from './network-api.js';
 import { operationMethods } from './operation-api.js';
 import { projectMethods } from './project-api.js';
 import { vmMethods } from './vm-api.js';
+import { vmUsbMethods } from './vm-usb-api.js';
 
 export const novaApi = {
   ...appMethods,
   ...projectMethods,
   ...hostMethods,
   ...vmMethods,
+  ...vmUsbMethods,
   ...metricsMethods,
   ...networkMethods,
   ...capsuleMethods,

@@ -32,3 +32,5 @@ export * from './interface-name.js';
 export * from './vm-network-choice.js';
 export * from './snapshot-schedule.js';
 export * from './host-address.js';
+export * from './usb-selector.js';
+export * from './gpu-node.js';

@@ -87,6 +87,8 @@ export interface CapsuleManagerOptions {
   networks?: CapsuleNetworkPort;
   /** Where named network namespaces live (`ip netns`), default /run/netns. */
   netnsDir?: string;
+  /** The host's /dev, where capsules' GPU nodes are found; default /dev. */
+  devRoot?: string;
   /** Told after every change of a capsule's record (a signal to refetch); `deleted` when it is gone. */
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
   /** The health monitors' verdict on a running capsule (helper/src/health); null without one. */
@@ -125,7 +127,7 @@ export class CapsuleManager {
     const networks = o.networks ?? noCapsuleNetworkPort;
     const cgroupRoot = o.cgroupRoot ?? '/sys/fs/cgroup';
     this.layers = new CapsuleLayers({ layout, images: o.images, runner, logger: o.logger, stateDir: o.stateDir, ...(o.forceRootfsMode ? { forceRootfsMode: o.forceRootfsMode } : {}) });
-    const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR });
+    const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR, ...(o.devRoot ? { devRoot: o.devRoot } : {}) });
     this.volumes = new VolumeStaging({ layout, runner, volumeRoots: o.volumeRoots });
     this.monitorCgroup = new MonitorCgroup({ cgroupRoot, parent: layout.cgroupParent, logger: o.logger });
     this.monitor = new CapsuleMonitor({ runner, cgroupRoot, monitorCgroup: this.monitorCgroup, ...(o.conmon ? { conmon: o.conmon } : {}), ...(o.runtimeWrapper ? { runtimeWrapper: o.runtimeWrapper } : {}) });

@@ -10,6 +10,7 @@ import {
   type Capsule,
   type CapsuleSnapshot,
 } from '../../../src-shared/capsule.js';
+import { GpuDeviceSchema } from '../../../src-shared/capsule-gpus.js';
 import type { RecordFormat } from '../state/record-store.js';
 
 /** conmon runs every capsule now; `nova-shim` runs were started by Nova's former C shim. */
@@ -29,6 +30,8 @@ export const RunRecordSchema = z.strictObject({
     .strictObject({ name: z.string(), address: z.string(), hostIfname: z.string(), hostname: z.string(), netns: z.string() })
     .nullable()
     .optional(),
+  /** The GPU nodes this run was given, as the capsule's inspect lists them; absent: none. */
+  gpuDevices: z.array(GpuDeviceSchema).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -98,5 +101,6 @@ export function capsuleView(name: string, rec: CapsuleRecord): Capsule {
     network: net ? { name: net.name, address: net.address, hostname: net.hostname, hostIfname: net.hostIfname } : null,
     userNamespace: rec.userNamespace ?? { enabled: false, hostId: null, size: null, reason: 'created before Nova ran capsules in user namespaces' },
     health: null,
+    ...(rec.run?.gpuDevices ? { gpuDevices: rec.run.gpuDevices } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
+import type { OciDeviceNode } from '../devices/gpu-nodes.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { StartIntents } from '../state/start-intent.js';
 import { dirChanges } from '../util/dir-changes.js';
@@ -113,7 +114,7 @@ export class CapsuleStarter {
       // Bound last, and only until runc has made the container, which keeps its own binds.
       const staged = await o.volumes.stage(name, rec.spec.volumes);
       try {
-        return await this.launch(slot, p, id, runtime, net);
+        return await this.launch(slot, p, id, runtime, net, input.devices ?? []);
       } finally {
         await staged.release();
       }
@@ -123,7 +124,7 @@ export class CapsuleStarter {
     }
   }
 
-  private async launch(slot: StartSlot, p: CapsulePaths, id: string, runtime: string, net: CapsuleAttachment | null): Promise<CapsuleRun> {
+  private async launch(slot: StartSlot, p: CapsulePaths, id: string, runtime: string, net: CapsuleAttachment | null, devices: readonly OciDeviceNode[]): Promise<CapsuleRun> {
     const { name, rec } = slot;
     const o = this.o;
     // Watching run/ from before conmon starts, so the pid file cannot be missed.
@@ -144,6 +145,7 @@ export class CapsuleStarter {
         startedAt: new Date().toISOString(),
         paused: false,
         network,
+        ...(devices.length > 0 ? { gpuDevices: devices.map((d) => ({ path: d.path, major: d.major, minor: d.minor })) } : {}),
       };
       const run = new CapsuleRun(name, rec.run, p, o.layout.cgroupsPath(name), o.monitor);
       // Durable before start returns: a helper killed from then on finds the monitor again

@@ -82,6 +82,15 @@ const cases: Record<string, OciConfigInput> = {
     { etcFiles: { hosts: '/var/lib/nova/capsules/etc/hosts', hostname: '/var/lib/nova/capsules/etc/hostname', resolvConf: '/var/lib/nova/capsules/etc/resolv.conf' } },
   ),
   'relative-rootfs': input({ name: 'rel', image: 'busybox' }, { rootfsPath: 'rootfs', cgroupsPath: '/nv-test/rel' }),
+  'gpu-render-and-card-nodes': input(
+    { name: 'gpu', image: 'busybox', gpus: ['renderD128', 'card1'] },
+    {
+      devices: [
+        { path: '/dev/dri/renderD128', type: 'c', major: 226, minor: 128, fileMode: 0o666, uid: 0, gid: 105 },
+        { path: '/dev/dri/card1', type: 'c', major: 226, minor: 1, fileMode: 0o660, uid: 0, gid: 44 },
+      ],
+    },
+  ),
 };
 
 describe('buildOciConfig golden pairs', () => {

@@ -5,6 +5,7 @@
 import type { CapsuleSpec, OciImageConfig } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import { defaultSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
+import type { OciDeviceNode } from '../devices/gpu-nodes.js';
 
 export const OCI_VERSION = '1.0.2';
 export const CPU_PERIOD_US = 100_000;
@@ -63,6 +64,8 @@ export interface OciConfigInput {
   user: { uid: number; gid: number; additionalGids?: number[] };
   /** Generated /etc files bind-mounted into the capsule. */
   etcFiles: { hosts: string; hostname: string; resolvConf: string } | null;
+  /** Host device nodes the capsule is given (its GPUs, gpu-nodes.ts); absent: none. */
+  devices?: readonly OciDeviceNode[];
 }
 
 export interface OciMount {
@@ -93,8 +96,9 @@ export interface OciConfig {
     gidMappings?: { containerID: number; hostID: number; size: number }[];
     namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
+    devices?: OciDeviceNode[];
     resources: {
-      devices: { allow: boolean; access: string }[];
+      devices: { allow: boolean; access: string; type?: 'c'; major?: number; minor?: number }[];
       cpu?: { quota: number; period: number };
       memory?: { limit: number; swap: number };
       pids?: { limit: number };
@@ -185,7 +189,12 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
     input.netnsPath ? { type: 'network', path: input.netnsPath } : { type: 'network' },
     { type: 'cgroup' },
   ];
-  const resources: OciConfig['linux']['resources'] = { devices: [{ allow: false, access: 'rwm' }] };
+  // Everything denied, then each given node allowed by its numbers: the cgroup is what keeps
+  // the capsule from opening any other device, a node it might mknod included.
+  const given = input.devices ?? [];
+  const resources: OciConfig['linux']['resources'] = {
+    devices: [{ allow: false, access: 'rwm' }, ...given.map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' }))],
+  };
   if (spec.cpus !== undefined) resources.cpu = cpuLimit(spec.cpus);
   // swap == limit: no swap beyond the memory limit, so the limit really bounds the capsule.
   if (spec.memoryBytes !== undefined) resources.memory = { limit: spec.memoryBytes, swap: spec.memoryBytes };
@@ -200,6 +209,7 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
     maskedPaths: [...MASKED_PATHS],
     readonlyPaths: [...READONLY_PATHS],
   };
+  if (given.length > 0) linux.devices = given.map((d) => ({ ...d }));
   if (input.idMapping) {
     // Joined by path, the namespace already has its maps; runc 1.1 still wants them in the
     // config (it derives the host root uid from them) and does not write them again.

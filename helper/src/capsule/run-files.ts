@@ -10,6 +10,7 @@ import type { CapsuleLayout } from './capsule-layout.js';
 import type { CapsuleAttachment } from './capsule-network.js';
 import type { CapsuleNamespaces } from './capsule-netns.js';
 import type { ImageStore } from './image-store.js';
+import { resolveGpuNodes } from '../devices/gpu-nodes.js';
 import { buildOciConfig, type IdMapping, type OciConfigInput } from './oci-config.js';
 import { readConfined } from '../safe-fs/confined-open.js';
 
@@ -83,6 +84,8 @@ export interface RunFilesOptions {
   images: ImageStore;
   namespaces: () => CapsuleNamespaces;
   netnsDir: string;
+  /** The host's /dev, where a capsule's GPU nodes are found (a test's own tree in tests). */
+  devRoot?: string;
 }
 
 export class RunFiles {
@@ -103,6 +106,7 @@ export class RunFiles {
       volumes: spec.volumes.map((v, i) => ({ source: this.o.layout.volumePoint(spec.name, i), target: v.target, readOnly: v.readOnly })),
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
       etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
+      ...(spec.gpus ? { devices: await resolveGpuNodes(this.o.devRoot ?? '/dev', spec.gpus) } : {}),
     };
   }
 

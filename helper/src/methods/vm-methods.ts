@@ -9,8 +9,9 @@ import { readLogPage } from '../vm/log-page.js';
 import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
 import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
+import type { VmUsbMethodName } from './vm-usb-methods.js';
 
-export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName>;
+export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName | VmUsbMethodName>;
 export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {

@@ -15,6 +15,8 @@ import { isUefi } from '../../../src-shared/vm-platform.js';
 import type { DiskFileFormat } from './disk-header.js';
 import { cpuModel } from './hyperv.js';
 import { flagValue } from '../util/proc-stat.js';
+import { usbArgs } from '../devices/usb-argv.js';
+import { ivshmemArgs } from '../devices/ivshmem-argv.js';
 
 export interface VmRuntimePaths {
   qmpSocket: string;
@@ -182,6 +184,9 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   if (!micro && def.display.spice) {
     add('-spice', `unix=on,addr=${e(paths.spiceSocket)},disable-ticketing=on`);
   }
+  // After -spice: the redirection channels are SPICE's own chardevs.
+  add(...usbArgs(def, micro));
+  add(...ivshmemArgs(def.name, micro ? undefined : def.lookingGlass));
 
   add('-chardev', `socket,id=ser0,path=${e(paths.serialSocket)},server=on,wait=off,logfile=${e(paths.serialLog)}`);
   add('-serial', 'chardev:ser0');

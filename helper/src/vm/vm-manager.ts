@@ -300,6 +300,30 @@ export class VmManager {
     });
   }
 
+  /**
+   * A definition change a running QEMU takes at once (USB hot-plug, devices/usb-hotplug.ts):
+   * under the VM's lock, with its monitor (null when stopped); what `change` returns is
+   * saved, and its undo runs when saving fails.
+   */
+  async changeWithMonitor(name: string, label: string, requester: Requester | null, change: (def: VmDefinition, qmp: QmpClient | null) => Promise<{ next: VmDefinition; undo: () => Promise<void> }>): Promise<VmInfo> {
+    return this.exclusive(name, label, requester, async () => {
+      const rt = this.live.get(name);
+      const changed = await change(await this.store.loadDefinition(name), rt && !rt.isStopping ? rt.qmp : null);
+      await this.store.saveDefinition(changed.next).catch(async (err: unknown) => {
+        await changed.undo();
+        throw err;
+      });
+      if (rt) this.emit(name, rt.state, null);
+      return this.get(name);
+    });
+  }
+
+  /** The running VM's monitor for a read, or null when it is not running. */
+  monitorOf(name: string): QmpClient | null {
+    const rt = this.live.get(name);
+    return rt && !rt.isStopping ? rt.qmp : null;
+  }
+
   async delete(name: string, opts: { force?: boolean; keepDisks?: boolean } = {}, requester: Requester | null = null): Promise<void> {
     await this.exclusive(name, 'delete', requester, async () => {
       const def = await this.store.loadDefinition(name).catch((err: unknown) => {

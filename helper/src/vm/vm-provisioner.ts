@@ -12,6 +12,7 @@ import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, ty
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
+import { passthroughFields } from '../../../src-shared/vm-passthrough.js';
 import { cloudInitDefinition } from './cloud-init-seed.js';
 import { imagesFor, type FirmwareImages } from './firmware.js';
 import type { OsProfiles } from './os-profiles.js';
@@ -81,6 +82,7 @@ export class VmProvisioner {
     if (initrd && !kernel) throw new NovaError('invalid_argument', 'an initrd needs a kernel');
     const platform = template ? { firmware: template.firmware, tpm: template.tpm === true, hyperv: template.hyperv === true } : resolvePlatform({ ...spec, machine: spec.machine });
     const ovmf = imagesFor(this.o.firmware, platform.firmware);
+    const passthrough = passthroughFields(template?.machine ?? spec.machine, spec);
     const network = vmNetworkFromChoice(spec.network);
     if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
     checkHealth(spec.name, spec.health, network);
@@ -146,6 +148,7 @@ export class VmProvisioner {
       ...(spec.health !== undefined ? { health: spec.health } : {}),
       ...(spec.os !== undefined ? { os: spec.os } : template?.os !== undefined ? { os: template.os } : {}),
       ...(spec.devices && spec.devices.length > 0 ? { devices: spec.devices } : {}),
+      ...passthrough,
     };
     // The VM's own NVRAM: Secure Boot's template has Microsoft's keys enrolled.
     if (ovmf) await copyFile(ovmf.vars, this.o.layout.runtimePaths(def.name).uefiVars);

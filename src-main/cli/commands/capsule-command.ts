@@ -33,6 +33,7 @@ import { registerCapsuleSetCommand } from './capsule-set-command.js';
 
 export { parseMemoryLimit } from './capsule-option-parsers.js';
 import { nameArg, positiveNumber, repeated, single, wholeNumber } from './option-parsers.js';
+import { parseGpuNode } from '../../../src-shared/vocabulary/gpu-node.js';
 
 const CAPSULE_KINDS = ['container', 'capsule'] as const;
 
@@ -84,6 +85,7 @@ export function formatCapsuleDetails(c: Capsule): string {
     `command: ${[...(c.spec.entrypoint ?? []), ...(c.spec.command ?? [])].join(' ') || '(the image\'s)'}`,
     `restart: ${formatRestartPolicy(c.spec.restart)}, ${c.restartCount} restarts`,
     `last exit: ${exit}${c.lastExit?.message ? `: ${c.lastExit.message}` : ''}`,
+    `gpus: ${c.gpuDevices ? c.gpuDevices.map((d) => `${d.path} (${d.major}:${d.minor})`).join(', ') : c.spec.gpus ? `${c.spec.gpus === 'all' ? 'all' : c.spec.gpus.join(', ')} (given at start)` : '-'}`,
     `health: ${c.health ? `${c.health.status} since ${c.health.since}${c.health.lastResult ? `, last check: ${c.health.lastResult}` : ''}` : c.spec.health ? '- (checked while running)' : '- (no check)'}`,
   ].join('\n');
 }
@@ -133,6 +135,7 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     .option('--network <name>', 'join this Nova network (a veth with a static address, NAME.NETWORK.nova in its DNS)')
     .option('--address <ip[/prefix]>', 'the static address on --network (default: the helper picks a free one)')
     .option('-p, --port <host:guest[/udp]>', 'publish a port of the capsule on the host (repeatable; needs a NAT --network)', repeated(parsePortMapping))
+    .option('--gpu <node>', 'give it a GPU device node, e.g. renderD128 (repeatable), or all of /dev/dri\'s', gpuEntry)
     .option('--start', 'start it once created', false)
     .option('--json', 'machine-readable output')
     .action(async (name: string, command: string[], o: CreateOptions) => {
@@ -226,8 +229,15 @@ interface CreateOptions {
   network?: string;
   address?: string;
   port?: PublishedPort[];
+  gpu?: string[] | 'all';
   start: boolean;
   json?: boolean;
+}
+
+/** `--gpu renderD128 --gpu card0`, or `--gpu all` (which wins over any named node). */
+function gpuEntry(text: string, previous?: string[] | 'all'): string[] | 'all' {
+  if (text === 'all' || previous === 'all') return 'all';
+  return [...(previous ?? []), single(parseGpuNode)(text)];
 }
 
 export function capsuleSpecFromOptions(name: string, command: string[], o: CreateOptions): CapsuleSpecIn {
@@ -251,6 +261,7 @@ export function capsuleSpecFromOptions(name: string, command: string[], o: Creat
     ...(o.restart ? { restart: o.restart } : {}),
     ...(o.stopTimeout !== undefined ? { stopTimeoutSec: o.stopTimeout } : {}),
     ...(o.runtime ? { runtime: o.runtime } : {}),
+    ...(o.gpu ? { gpus: o.gpu } : {}),
   };
 }
 

@@ -29,6 +29,16 @@ qxl
 unix:/run/nova/vms/web/vnc.sock,password=on,websocket=127.0.0.1:6000
 -spice
 unix=on,addr=/run/nova/vms/web/spice.sock,disable-ticketing=on
+-device
+qemu-xhci,id=usb-xhci,p2=8,p3=8
+-chardev
+spicevmc,id=usbredirchardev0,name=usbredir
+-device
+usb-redir,chardev=usbredirchardev0,id=usbredir0,bus=usb-xhci.0
+-chardev
+spicevmc,id=usbredirchardev1,name=usbredir
+-device
+usb-redir,chardev=usbredirchardev1,id=usbredir1,bus=usb-xhci.0
 -chardev
 socket,id=ser0,path=/run/nova/vms/web/serial.sock,server=on,wait=off,logfile=/var/lib/nova/vms/web/serial.log
 -serial

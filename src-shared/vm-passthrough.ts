@@ -1,0 +1,84 @@
+// A VM's USB devices and its Looking Glass region in the contract: the selectors the
+// definition stores (canonical text from the vocabulary), what each one is for QEMU,
+// and the shared-memory size a resolution needs. The helper's argv builders
+// (helper/src/devices/usb-argv.ts, ivshmem-argv.ts), the CLI and the NovaFile use these.
+import { z } from 'zod';
+import { NovaError } from './errors.js';
+import { syntaxSchema } from './vocabulary/syntax-schema.js';
+import { describeValue, fail, ok, parseText, type Parsed } from './vocabulary/parsed.js';
+import { parseUsbSelector } from './vocabulary/usb-selector.js';
+
+export const UsbSelectorSchema = syntaxSchema<string>((v) => parseText(v, 'a USB device such as "usb:046d:c52b"', parseUsbSelector));
+
+/** A VM has at most this many USB devices (the xHCI controller's ports, less the SPICE channels). */
+export const MAX_VM_USB_DEVICES = 8;
+
+export type UsbTarget =
+  | { kind: 'product'; vendorId: string; productId: string }
+  | { kind: 'port'; bus: number; port: string }
+  | { kind: 'emulated'; model: string };
+
+/** What a canonical selector stands for. */
+export function usbTargetOf(selector: string): UsbTarget {
+  const body = selector.slice('usb:'.length);
+  const product = /^([0-9a-f]{4}):([0-9a-f]{4})$/.exec(body);
+  if (product) return { kind: 'product', vendorId: product[1]!, productId: product[2]! };
+  const port = /^(\d+)-(.+)$/.exec(body);
+  if (port) return { kind: 'port', bus: Number(port[1]), port: port[2]! };
+  return { kind: 'emulated', model: body };
+}
+
+/** The QEMU device id a selector gets, the same at start and on hot-plug, so detach finds it: "usb-046d-c52b". */
+export function usbDeviceId(selector: string): string {
+  return `usb-${selector.slice('usb:'.length).replace(/:/g, '-')}`;
+}
+
+/** "2560x1440" -> {width, height}; sizes a real display can have. */
+export function parseResolution(text: string): Parsed<{ width: number; height: number }> {
+  const m = /^([1-9][0-9]{2,4})x([1-9][0-9]{2,4})$/.exec(text.trim());
+  const width = Number(m?.[1]);
+  const height = Number(m?.[2]);
+  if (!m || width > 15360 || height > 8640) {
+    return fail(`${describeValue(text)} is not a resolution; write WIDTHxHEIGHT, e.g. "2560x1440" (up to 15360x8640)`);
+  }
+  return ok({ width, height });
+}
+
+const ResolutionSchema = syntaxSchema<string>((v) =>
+  parseText(v, 'a resolution such as "2560x1440"', (t) => {
+    const r = parseResolution(t);
+    return r.ok ? ok(`${r.value.width}x${r.value.height}`) : r;
+  }),
+);
+
+/** Looking Glass: the guest's frames reach the host's client through an IVSHMEM region. */
+export const LookingGlassSchema = z.strictObject({ resolution: ResolutionSchema });
+export type LookingGlass = z.infer<typeof LookingGlassSchema>;
+
+const MIB = 1024 * 1024;
+
+/**
+ * Looking Glass's documented rule: two frames of 4 bytes a pixel plus 10 MiB, rounded up
+ * to a power of two (1920x1080: 32 MiB, 2560x1440: 64 MiB, 3840x2160: 128 MiB).
+ */
+export function lookingGlassBytes(resolution: string): number {
+  const [width, height] = resolution.split('x').map(Number) as [number, number];
+  const needed = width * height * 4 * 2 + 10 * MIB;
+  let size = MIB;
+  while (size < needed) size *= 2;
+  return size;
+}
+
+/**
+ * The USB and Looking Glass fields a new VM's definition gets: a q35 VM always has a USB
+ * controller (an empty list), so devices can be hot-plugged later; a microvm has no PCI
+ * bus for one, nor for an IVSHMEM device, and refuses both.
+ */
+export function passthroughFields(machine: 'q35' | 'microvm', spec: { usb?: readonly string[]; lookingGlass?: LookingGlass }): { usb?: string[]; lookingGlass?: LookingGlass } {
+  if (machine === 'microvm') {
+    if ((spec.usb ?? []).length > 0) throw new NovaError('invalid_argument', 'a microvm has no USB controller: use the q35 machine for USB devices');
+    if (spec.lookingGlass) throw new NovaError('invalid_argument', 'a microvm has no PCI bus for Looking Glass\'s shared memory: use the q35 machine');
+    return {};
+  }
+  return { usb: [...new Set(spec.usb ?? [])], ...(spec.lookingGlass ? { lookingGlass: spec.lookingGlass } : {}) };
+}
