@@ -182,6 +182,9 @@ export class FakeKernel {
       return attr === 'new_id' ? this.newId(name, value) : this.removeId(name, value);
     }
     if (real === 'sys/bus/pci/drivers_probe') return this.probe(value);
+    const mdevType = /\/mdev_supported_types\/([^/]+)\/create$/.exec(real);
+    if (mdevType) return this.mdevCreate(dirname(real), value);
+    if (basename(real) === 'remove' && existsSync(this.fs.at(`${dirname(real)}/mdev_type`))) return this.mdevRemove(dirname(real), value);
     const address = this.addressOfDir(dirname(real));
     const attr = basename(real);
     if (address !== null && attr === 'driver_override') {
@@ -281,7 +284,62 @@ export class FakeKernel {
     if (n === current) return null;
     if (this.fs.driverOf(address) === null) return 'ENOENT';
     if (n > 0 && current > 0) return 'EBUSY';
+    if (n === 0) for (const vf of this.vfsOf(address)) this.fs.removePci(vf);
+    else this.makeVfs(address, n);
     writeFileSync(this.fs.at(`${dir}/sriov_numvfs`), `${n}\n`);
+    return null;
+  }
+
+  /** The PF's VFs in virtfn order. */
+  vfsOf(pf: string): string[] {
+    const dir = this.fs.deviceDir(pf);
+    return readdirSync(this.fs.at(dir))
+      .filter((e) => /^virtfn\d+$/.test(e))
+      .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)))
+      .map((e) => basename(realpathSync(this.fs.at(`${dir}/${e}`))));
+  }
+
+  /**
+   * What pci_enable_sriov does: `n` new functions at device 0x10+ of the PF's bus, each in
+   * its own IOMMU group, linked both ways; probed at once only while autoprobe is on.
+   */
+  private makeVfs(pf: string, n: number): void {
+    const dir = this.fs.deviceDir(pf);
+    const read = (a: string) => readFileSync(this.fs.at(`${dir}/${a}`), 'utf8').trim();
+    const vfDevice = existsSync(this.fs.at(`${dir}/sriov_vf_device`)) ? parseInt(read('sriov_vf_device'), 16) : parseInt(read('device'), 16);
+    const groups = readdirSync(this.fs.at('sys/kernel/iommu_groups')).map(Number);
+    const bus = pf.slice(0, 7);
+    for (let k = 0; k < n; k++) {
+      const address = `${bus}:${(0x10 + (k >> 3)).toString(16)}.${k & 7}`;
+      this.fs.pci({ address, vendor: parseInt(read('vendor'), 16), device: vfDevice, classCode: parseInt(read('class'), 16), group: Math.max(0, ...groups) + 1 + k, physfn: pf, reset: ['flr'] });
+      if (read('sriov_drivers_autoprobe') === '1') this.probe(address);
+    }
+  }
+
+  /** mdev's create: a UUID makes an instance of the type, while the type has room for one. */
+  private mdevCreate(typeDir: string, uuid: string): string | null {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) return 'EINVAL';
+    if (existsSync(this.fs.at(`sys/bus/mdev/devices/${uuid}`))) return 'EEXIST';
+    const available = Number(readFileSync(this.fs.at(`${typeDir}/available_instances`), 'utf8'));
+    if (available <= 0) return 'EUSERS';
+    const parentDir = dirname(dirname(typeDir));
+    const dir = `${parentDir}/${uuid}`;
+    const group = Math.max(0, ...readdirSync(this.fs.at('sys/kernel/iommu_groups')).map(Number)) + 1;
+    this.fs.mkdir(dir).file(`${dir}/remove`, '').link(`${dir}/mdev_type`, typeDir).link(`sys/bus/mdev/devices/${uuid}`, dir);
+    this.fs.file(`sys/kernel/iommu_groups/${group}/type`, 'DMA\n').link(`${dir}/iommu_group`, `sys/kernel/iommu_groups/${group}`).link(`sys/kernel/iommu_groups/${group}/devices/${uuid}`, dir);
+    writeFileSync(this.fs.at(`${typeDir}/available_instances`), `${available - 1}\n`);
+    return null;
+  }
+
+  private mdevRemove(dir: string, value: string): string | null {
+    if (value !== '1') return 'EINVAL';
+    const uuid = basename(dir);
+    const typeDir = relative(this.fs.root, realpathSync(this.fs.at(`${dir}/mdev_type`)));
+    rmSync(realpathSync(this.fs.at(`${dir}/iommu_group`)), { recursive: true, force: true });
+    rmSync(this.fs.at(`sys/bus/mdev/devices/${uuid}`), { force: true });
+    rmSync(this.fs.at(dir), { recursive: true, force: true });
+    const available = Number(readFileSync(this.fs.at(`${typeDir}/available_instances`), 'utf8'));
+    writeFileSync(this.fs.at(`${typeDir}/available_instances`), `${available + 1}\n`);
     return null;
   }
 

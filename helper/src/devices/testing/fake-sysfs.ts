@@ -26,7 +26,8 @@ export interface FakePci {
   rom?: boolean;
   /** The address of the bridge it sits behind (its folder nests in the bridge's). */
   parent?: string;
-  sriov?: { total: number; vfs: string[] };
+  /** vfDevice: the device ID the PF's virtual functions get when the kernel model makes them. */
+  sriov?: { total: number; vfs: string[]; vfDevice?: number };
   physfn?: string;
   mdevTypes?: Array<{ id: string; name: string; available: number }>;
 }
@@ -179,6 +180,7 @@ export class FakeSysfs {
     for (const node of d.drm ?? []) this.mkdir(`${dir}/drm/${node}`).file(`dev/dri/${node}`, '');
     if (d.sriov) {
       this.file(`${dir}/sriov_totalvfs`, `${d.sriov.total}\n`).file(`${dir}/sriov_numvfs`, `${d.sriov.vfs.length}\n`).file(`${dir}/sriov_drivers_autoprobe`, '1\n');
+      if (d.sriov.vfDevice !== undefined) this.file(`${dir}/sriov_vf_device`, `${d.sriov.vfDevice.toString(16).padStart(4, '0')}\n`);
     }
     if (d.physfn) {
       const pf = this.deviceDir(d.physfn);
@@ -186,10 +188,31 @@ export class FakeSysfs {
       const index = this.listVfs(d.physfn);
       this.link(`${pf}/virtfn${index}`, dir);
     }
+    if ((d.mdevTypes ?? []).length > 0) this.link(`sys/class/mdev_bus/${d.address}`, dir);
     for (const t of d.mdevTypes ?? []) {
       const td = `${dir}/mdev_supported_types/${t.id}`;
       this.file(`${td}/name`, `${t.name}\n`).file(`${td}/available_instances`, `${t.available}\n`).file(`${td}/description`, 'fake\n').file(`${td}/create`, '');
     }
+    return this;
+  }
+
+  /** The device gone, with every link to it (what the kernel does when VFs are disabled). */
+  removePci(address: string): this {
+    const dir = this.deviceDir(address);
+    if (this.driverOf(address) !== null) this.unbind(address);
+    const group = existsSync(this.at(`${dir}/iommu_group`)) ? realpathSync(this.at(`${dir}/iommu_group`)) : null;
+    if (group) rmSync(group, { recursive: true, force: true });
+    const physfn = existsSync(this.at(`${dir}/physfn`)) ? relative(this.root, realpathSync(this.at(`${dir}/physfn`))) : null;
+    if (physfn) {
+      for (const e of readdirSync(this.at(physfn)).filter((n) => n.startsWith('virtfn'))) {
+        if (realpathSync(this.at(`${physfn}/${e}`)) === this.at(dir)) unlinkSync(this.at(`${physfn}/${e}`));
+      }
+      const pf = [...this.dirs].find(([, d]) => d === physfn)?.[0];
+      if (pf) this.vfCounts.set(pf, Math.max(0, (this.vfCounts.get(pf) ?? 1) - 1));
+    }
+    unlinkSync(this.at(`sys/bus/pci/devices/${address}`));
+    rmSync(this.at(dir), { recursive: true, force: true });
+    this.dirs.delete(address);
     return this;
   }
 
