@@ -25,6 +25,7 @@ export * from './api/operation-api.js';
 export * from './device.js';
 export * from './vm-passthrough.js';
 export * from './api/device-api.js';
+export * from './api/sriov-api.js';
 export * from './terminal-protocol.js';
 export * from './api/events.js';
 export * from './api/event-api.js';

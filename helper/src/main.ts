@@ -33,6 +33,7 @@ import { ProcessRunner } from './process/process-runner.js';
 import { vmHandlers } from './methods/vm-methods.js';
 import { vmUsbHandlers } from './methods/vm-usb-methods.js';
 import { VmUsbDevices } from './devices/usb-hotplug.js';
+import { sriovHandlers } from './methods/sriov-methods.js';
 import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
 import { RpcServer } from './rpc/rpc-server.js';
@@ -241,6 +242,7 @@ async function main(): Promise<number> {
     ...operationHandlers({ operations, authorizer }),
     ...eventHandlers(),
     ...deviceHandlers(devices.inventory, devices.passthrough),
+    ...sriovHandlers(devices.io, operations),
     ...metricsHandlers({ store: metrics.store, vms, capsules: capsuleEngine.capsules }),
     ...snapshotPolicyHandlers(snapshots),
   } satisfies HelperHandlers;

@@ -7,6 +7,7 @@ import { registerConnectCommand } from './commands/connect-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerDownCommand } from './commands/down-command.js';
 import { registerDeviceCommand } from './commands/device-command.js';
+import { registerDeviceVfsCommand } from './commands/device-vfs-command.js';
 import { registerHostCommand } from './commands/host-command.js';
 import { registerNetCommand } from './commands/net-command.js';
 import { registerOpCommand } from './commands/op-command.js';
@@ -74,6 +75,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerOpCommand(program, ctx);
   registerStatsCommand(program, ctx);
   registerDeviceCommand(program, ctx);
+  registerDeviceVfsCommand(program, ctx);
   registerWebCommand(program, ctx);
   registerConnectCommand(program, ctx);
 

@@ -101,7 +101,11 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (ci) spec.cloudInit = ci;
   if (project !== undefined) spec.project = project;
   if (vm.health !== undefined) spec.health = vm.health;
-  if (vm.gpuPassthrough.kind === 'devices') spec.devices = vm.gpuPassthrough.addresses.map((address) => ({ address }));
+  const named = vm.gpuPassthrough.kind === 'devices' ? vm.gpuPassthrough.addresses : [];
+  const pci = [...new Set([...named, ...(vm.pciDevices ?? [])])];
+  if (pci.length > 0) spec.devices = pci.map((address) => ({ address }));
+  if (vm.usb && vm.usb.length > 0) spec.usb = vm.usb;
+  if (vm.lookingGlass) spec.lookingGlass = vm.lookingGlass;
   return spec;
 }
 
@@ -181,6 +185,7 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
   if (c.restart) spec.restart = c.restart;
   if (project !== undefined) spec.project = project;
   if (c.health !== undefined) spec.health = c.health;
+  if (c.gpus !== undefined) spec.gpus = c.gpus;
   return { spec, image: c.image.text };
 }
 

@@ -7,6 +7,7 @@ import type { NovaEvent } from './events.js';
 import { appMethods } from './app-api.js';
 import { capsuleMethods } from './capsule-api.js';
 import { deviceMethods } from './device-api.js';
+import { sriovMethods } from './sriov-api.js';
 import { eventMethods } from './event-api.js';
 import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
@@ -28,6 +29,7 @@ export const novaApi = {
   ...capsuleMethods,
   ...operationMethods,
   ...deviceMethods,
+  ...sriovMethods,
   ...eventMethods,
 } as const;
 

@@ -4,6 +4,8 @@
 // from a validated document by novafile-parser.ts; plain data only.
 import path from 'node:path';
 import type { PublishedPort, RestartPolicy, Volume } from '../../../src-shared/capsule.js';
+import type { CapsuleGpus } from '../../../src-shared/capsule-gpus.js';
+import type { LookingGlass } from '../../../src-shared/vm-passthrough.js';
 import { defaultNetworkProfile, type DhcpRange, type EgressRule, type Forward, type NetworkProfile, type NetworkType, type Peer } from '../../../src-shared/network.js';
 import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageReference, type Subnet } from '../../../src-shared/vocabulary/index.js';
 import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
@@ -42,6 +44,10 @@ export interface VmConfig {
   display?: VmCreateSpec['display'];
   network?: string;
   gpuPassthrough: GpuPassthrough;
+  /** `devices`: PCI addresses (bound to vfio-pci at start) and USB devices ("usb:046d:c52b"). */
+  pciDevices?: string[];
+  usb?: string[];
+  lookingGlass?: LookingGlass;
   cloudInit?: CloudInitConfig;
   dependsOn: Dependency[];
   health?: HealthCheck;
@@ -64,6 +70,7 @@ export interface CapsuleConfig {
   restart?: RestartPolicy;
   workdir?: string;
   user?: string;
+  gpus?: CapsuleGpus;
   dependsOn: Dependency[];
   health?: HealthCheck;
   /** The project's [snapshots] with this capsule's own keys over it. */
@@ -146,6 +153,8 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     display: vm.display,
     network: vm.network,
     gpuPassthrough: vm.gpu_passthrough ?? { kind: 'off' },
+    ...(vm.devices ? { pciDevices: vm.devices.pci, usb: vm.devices.usb } : {}),
+    ...(vm.looking_glass ? { lookingGlass: vm.looking_glass } : {}),
     cloudInit: cloudInit && {
       user: cloudInit.user,
       password: cloudInit.password,
@@ -173,6 +182,7 @@ function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): Ca
     restart: capsule.restart,
     workdir: capsule.workdir,
     user: capsule.user,
+    gpus: capsule.gpus,
     dependsOn: capsule.depends_on ?? [],
     health: capsule.health,
   };

@@ -3,7 +3,8 @@
 // passthrough, which the NovaFile plans before it asks the helper for a VM.
 import { z } from 'zod';
 import { NetworkNameSchema } from '../../../src-shared/network.js';
-import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
+import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, parseUsbSelector, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
+import { LookingGlassSchema } from '../../../src-shared/vm-passthrough.js';
 import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
@@ -57,6 +58,27 @@ const gpuPassthrough = z.unknown().transform((value, ctx): GpuPassthrough => {
   return addresses.length === items.length ? { kind: 'devices', addresses } : z.NEVER;
 });
 
+const DEVICES_HELP = 'a list of devices such as ["0000:01:00.0", "usb:046d:c52b"]';
+
+/** `devices`: PCI addresses (VFIO passthrough) and USB devices, told apart by the "usb:" prefix. */
+const devices = z.unknown().transform((value, ctx): { pci: string[]; usb: string[] } => {
+  if (!Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: `expected ${DEVICES_HELP}, got ${describeValue(value)}`, input: value });
+    return z.NEVER;
+  }
+  const out = { pci: [] as string[], usb: [] as string[] };
+  (value as unknown[]).forEach((item, index) => {
+    const text = typeof item === 'string' ? item : undefined;
+    const result = text === undefined ? undefined : /^usb:/i.test(text) ? parseUsbSelector(text) : parsePciAddress(text);
+    if (!result) return ctx.addIssue({ code: 'custom', message: `expected a device string, got ${describeValue(item)}`, path: [index], input: item });
+    if (!result.ok) return ctx.addIssue({ code: 'custom', message: result.message, path: [index], input: item });
+    const kind = result.value.startsWith('usb:') ? out.usb : out.pci;
+    if (kind.includes(result.value)) return ctx.addIssue({ code: 'custom', message: `${result.value} is listed twice`, path: [index], input: item });
+    kind.push(result.value);
+  });
+  return out;
+});
+
 export const cloudInitShape = {
   user: layered(cloudInit.user.unwrap(), 'a user name such as "dev"').optional(),
   /** Hashed by the helper and never stored; prefer ssh_authorized_keys. */
@@ -101,6 +123,9 @@ export const vmShape = {
   /** Which host the VM belongs on (placing it there is not applied yet). */
   host: hostReference.optional(),
   gpu_passthrough: gpuPassthrough.optional(),
+  devices: devices.optional(),
+  /** [vm.NAME.looking_glass] resolution = "2560x1440": shared memory for the Looking Glass client. */
+  looking_glass: table({ resolution: layered(LookingGlassSchema.shape.resolution, 'a resolution such as "2560x1440"') }, 'a table such as looking_glass = { resolution = "2560x1440" }').optional(),
   cloud_init: table(cloudInitShape, 'a table of cloud-init settings, e.g. cloud_init = { user = "dev" }').optional(),
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
   depends_on: dependsOn.optional(),
