@@ -2,11 +2,13 @@
 // password comes from `vm.consoleInfo` (never from the URL). "Fullscreen and capture
 // keys" uses the Keyboard Lock API, which holds the compositor's shortcuts only in
 // HTML fullscreen; in a window, the send-keys menu delivers Ctrl+Alt+Del and friends.
+// The USB menu plugs host devices into the running guest (ConsoleUsbMenu.tsx).
 import RFB from '@novnc/novnc';
 import { Expand, Keyboard, MonitorPlay, RotateCw } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { consoleSocket } from '../../../lib/console-socket.js';
 import type { NovaClient } from '../../../transport/nova-client.js';
+import { ConsoleUsbMenu } from './ConsoleUsbMenu.js';
 
 type Link = { state: 'connecting' } | { state: 'connected' } | { state: 'closed'; reason: string };
 
@@ -140,6 +142,7 @@ export function ConsoleWindow({ client, name }: { client: NovaClient; name: stri
             </ul>
           )}
         </div>
+        <ConsoleUsbMenu client={client} name={name} disabled={!connected} />
         <button type="button" className="button vm-btn-sm" aria-disabled={!connected || undefined} onClick={() => connected && void fullscreen()} title="Fullscreen and capture keys (Esc held leaves)">
           <Expand aria-hidden="true" size={13} />
           Fullscreen and capture keys
