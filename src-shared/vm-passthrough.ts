@@ -7,6 +7,7 @@ import { NovaError } from './errors.js';
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
 import { describeValue, fail, ok, parseText, type Parsed } from './vocabulary/parsed.js';
 import { parseUsbSelector } from './vocabulary/usb-selector.js';
+import { parsePciAddress } from './vocabulary/pci-address.js';
 
 export const UsbSelectorSchema = syntaxSchema<string>((v) => parseText(v, 'a USB device such as "usb:046d:c52b"', parseUsbSelector));
 
@@ -74,11 +75,25 @@ export function lookingGlassBytes(resolution: string): number {
  * controller (an empty list), so devices can be hot-plugged later; a microvm has no PCI
  * bus for one, nor for an IVSHMEM device, and refuses both.
  */
-export function passthroughFields(machine: 'q35' | 'microvm', spec: { usb?: readonly string[]; lookingGlass?: LookingGlass }): { usb?: string[]; lookingGlass?: LookingGlass } {
+export function passthroughFields(
+  machine: 'q35' | 'microvm',
+  spec: { usb?: readonly string[]; lookingGlass?: LookingGlass; mdevs?: readonly VmMdev[] },
+): { usb?: string[]; lookingGlass?: LookingGlass; mdevs?: VmMdev[] } {
   if (machine === 'microvm') {
     if ((spec.usb ?? []).length > 0) throw new NovaError('invalid_argument', 'a microvm has no USB controller: use the q35 machine for USB devices');
     if (spec.lookingGlass) throw new NovaError('invalid_argument', 'a microvm has no PCI bus for Looking Glass\'s shared memory: use the q35 machine');
+    if ((spec.mdevs ?? []).length > 0) throw new NovaError('invalid_argument', 'a microvm has no PCI bus for a mediated device: use the q35 machine');
     return {};
   }
-  return { usb: [...new Set(spec.usb ?? [])], ...(spec.lookingGlass ? { lookingGlass: spec.lookingGlass } : {}) };
+  const mdevs = spec.mdevs ?? [];
+  return { usb: [...new Set(spec.usb ?? [])], ...(spec.lookingGlass ? { lookingGlass: spec.lookingGlass } : {}), ...(mdevs.length > 0 ? { mdevs: [...mdevs] } : {}) };
 }
+
+/** A mediated device a VM gets at each start: an instance of `type` on the parent GPU, removed at its stop. */
+export const VmMdevSchema = z.strictObject({
+  parent: syntaxSchema<string>((v) => parseText(v, 'a PCI address', parsePciAddress)),
+  /** A type from the parent's mdev_supported_types, e.g. "nvidia-63" or "i915-GVTg_V5_4". */
+  type: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an mdev type as mdev_supported_types names it, e.g. "i915-GVTg_V5_4"'),
+});
+export type VmMdev = z.infer<typeof VmMdevSchema>;
+export const MAX_VM_MDEVS = 4;

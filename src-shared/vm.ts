@@ -14,7 +14,7 @@ import { parseLoginName } from './vocabulary/login-name.js';
 import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
-import { LookingGlassSchema, MAX_VM_USB_DEVICES, UsbSelectorSchema } from './vm-passthrough.js';
+import { LookingGlassSchema, MAX_VM_MDEVS, MAX_VM_USB_DEVICES, UsbSelectorSchema, VmMdevSchema } from './vm-passthrough.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 
@@ -167,6 +167,8 @@ export const VmDefinitionSchema = z.strictObject({
   usb: z.array(UsbSelectorSchema).max(MAX_VM_USB_DEVICES).optional(),
   /** An IVSHMEM region for Looking Glass; absent: none. */
   lookingGlass: LookingGlassSchema.optional(),
+  /** Mediated devices (vGPU slices) made at each start and removed at stop; absent: none. */
+  mdevs: z.array(VmMdevSchema).max(MAX_VM_MDEVS).optional(),
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -233,6 +235,7 @@ export const VmCreateSpecSchema = z.strictObject({
   /** USB devices plugged at each start ("usb:046d:c52b", "usb:1-1.2", "usb:tablet"). */
   usb: z.array(UsbSelectorSchema).max(MAX_VM_USB_DEVICES).optional(),
   lookingGlass: LookingGlassSchema.optional(),
+  mdevs: z.array(VmMdevSchema).max(MAX_VM_MDEVS).optional(),
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;

@@ -12,6 +12,7 @@ import type { DevicePassthrough } from './device-passthrough.js';
 import type { HostIO } from './host-io.js';
 import { memlockBytes, memlockPrefix, vfioDeviceArgs, type PassedPciFunction } from './vfio-argv.js';
 import { handOverGroups, takeBackGroups } from './vfio-group-access.js';
+import { createVmMdevs, removeVmMdevs, vmMdevUuid } from './vm-mdevs.js';
 
 /** The argv pieces a start with devices adds around QEMU's own. */
 export interface PreparedVmDevices {
@@ -50,7 +51,7 @@ export class VmDevices implements VmDevicePort {
 
   async prepare(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null> {
     const requests = def.devices ?? [];
-    if (requests.length === 0) return null;
+    if (requests.length === 0) return this.mdevsOnly(def, user, phase);
     phase(`binding ${requests.map((d) => d.address).join(', ')} to vfio-pci`);
     const bindings = await this.deps.passthrough.acquireForVm(def.name, requests, null);
     try {
@@ -63,7 +64,8 @@ export class VmDevices implements VmDevicePort {
         const d = byAddress.get(f.address);
         return { address: f.address, classCode: d?.classCode ?? '000000', isVf: (d?.physfn ?? null) !== null };
       });
-      return { prefix: memlockPrefix(memlock), args: vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }) };
+      const mdevArgs = await this.mdevArgs(def, user, phase);
+      return { prefix: memlockPrefix(memlock), args: [...vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }), ...mdevArgs] };
     } catch (err) {
       await this.release(def.name).catch((releaseErr: unknown) => this.deps.logger.error({ vm: def.name, err: releaseErr }, 'giving back the devices of a failed start failed'));
       throw err;
@@ -75,10 +77,39 @@ export class VmDevices implements VmDevicePort {
   }
 
   async release(vm: string): Promise<void> {
+    await removeVmMdevs(this.deps.io, vm);
     const held = await this.deps.passthrough.heldBy(vm);
     if (held.length === 0) return;
     await takeBackGroups(this.deps.io, held.map((b) => b.group));
     await this.deps.passthrough.releaseForVm(vm);
+  }
+
+  /** A VM with mediated devices and no PCI ones: the instances, and the memlock VFIO needs for them too. */
+  private async mdevsOnly(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null> {
+    if ((def.mdevs ?? []).length === 0) return null;
+    try {
+      const args = await this.mdevArgs(def, user, phase);
+      return { prefix: memlockPrefix(await this.memlockFor(def.memoryMiB)), args };
+    } catch (err) {
+      await removeVmMdevs(this.deps.io, def.name).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The instances made (vm-mdevs.ts), their groups' /dev/vfio nodes handed to QEMU's user. */
+  private async mdevArgs(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<string[]> {
+    if ((def.mdevs ?? []).length === 0) return [];
+    phase(`making ${def.mdevs!.map((m) => `${m.type} on ${m.parent}`).join(', ')}`);
+    const args = await createVmMdevs(this.deps.io, def, this.deps.sysfsRoot);
+    if (user) {
+      const groups: number[] = [];
+      for (let i = 0; i < def.mdevs!.length; i++) {
+        const link = await this.deps.io.readLink(`/sys/bus/mdev/devices/${vmMdevUuid(def.name, i)}/iommu_group`);
+        if (link !== null) groups.push(Number(link.split('/').pop()));
+      }
+      await handOverGroups(this.deps.io, groups, user.uid, user.gid);
+    }
+    return args;
   }
 
   /**

@@ -285,8 +285,8 @@ export class VmLauncher {
   }
 
   private async passedDevices(def: VmDefinition, user: Credentials | null, steps: StartSteps): Promise<PreparedVmDevices | null> {
-    if (!def.devices?.length) return null;
-    if (!this.o.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI devices, but this helper has no device passthrough`);
+    if (!def.devices?.length && !def.mdevs?.length) return null;
+    if (!this.o.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI or mediated devices, but this helper has no device passthrough`);
     return this.o.devices.prepare(def, user, steps.phase);
   }
 

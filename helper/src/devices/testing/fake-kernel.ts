@@ -327,6 +327,8 @@ export class FakeKernel {
     const group = Math.max(0, ...readdirSync(this.fs.at('sys/kernel/iommu_groups')).map(Number)) + 1;
     this.fs.mkdir(dir).file(`${dir}/remove`, '').link(`${dir}/mdev_type`, typeDir).link(`sys/bus/mdev/devices/${uuid}`, dir);
     this.fs.file(`sys/kernel/iommu_groups/${group}/type`, 'DMA\n').link(`${dir}/iommu_group`, `sys/kernel/iommu_groups/${group}`).link(`sys/kernel/iommu_groups/${group}/devices/${uuid}`, dir);
+    // vfio_mdev binds the instance at once: its group's node appears.
+    this.fs.file(`dev/vfio/${group}`, '');
     writeFileSync(this.fs.at(`${typeDir}/available_instances`), `${available - 1}\n`);
     return null;
   }
@@ -335,7 +337,10 @@ export class FakeKernel {
     if (value !== '1') return 'EINVAL';
     const uuid = basename(dir);
     const typeDir = relative(this.fs.root, realpathSync(this.fs.at(`${dir}/mdev_type`)));
-    rmSync(realpathSync(this.fs.at(`${dir}/iommu_group`)), { recursive: true, force: true });
+    const group = realpathSync(this.fs.at(`${dir}/iommu_group`));
+    rmSync(this.fs.at(`dev/vfio/${basename(group)}`), { force: true });
+    this.owners.delete(`/dev/vfio/${basename(group)}`);
+    rmSync(group, { recursive: true, force: true });
     rmSync(this.fs.at(`sys/bus/mdev/devices/${uuid}`), { force: true });
     rmSync(this.fs.at(dir), { recursive: true, force: true });
     const available = Number(readFileSync(this.fs.at(`${typeDir}/available_instances`), 'utf8'));
