@@ -17,14 +17,15 @@ import {
   type VmCreateSpecIn,
   type VmInfo,
 } from '../../../src-shared/vm.js';
-import { DISK_SIZE, formatSize, parseFilePath, parseVmNetworkChoice, VM_MEMORY } from '../../../src-shared/vocabulary/index.js';
+import { DISK_SIZE, formatSize, parseFilePath, parseUsbSelector, parseVmNetworkChoice, VM_MEMORY, type Parsed } from '../../../src-shared/vocabulary/index.js';
+import { parseResolution } from '../../../src-shared/vm-passthrough.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
 import { isCapsuleKind, printCapsuleLogs } from './capsule-command.js';
 import { registerImageCommand } from './image-command.js';
 import { registerSnapshotPruneCommand } from './snapshot-prune-command.js';
-import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
+import { nameArg, repeated, single, sizeArg, wholeNumber } from './option-parsers.js';
 
 const SIZE_HELP = 'e.g. 512Mi, 2Gi, 2GiB or 2g; a bare number is MiB (2048 = 2 GiB)';
 
@@ -76,6 +77,8 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--password-file <file>', "cloud-init: the user's password, read from this file (- for stdin); stored hashed")
     .option('--ssh-key <key|file>', 'cloud-init: an SSH public key line, or a file of them (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--from-template <vm>', 'create as a linked clone of this template', nameArg('vm'))
+    .option('--usb <device>', 'a USB device plugged at each start: usb:VENDOR:PRODUCT, usb:BUS-PORT or usb:tablet (repeatable)', repeated(parseUsbSelector))
+    .option('--looking-glass <WxH>', "Looking Glass's shared memory for this resolution, e.g. 2560x1440", single(parseResolutionText))
     .option('--json', 'machine-readable output')
     .action(async (name: string, o: VmCreateOptions) => {
       const cloudInit = await cloudInitFromOptions(
@@ -217,7 +220,14 @@ export interface VmCreateOptions {
   passwordFile?: string;
   sshKey: string[];
   fromTemplate?: string;
+  usb?: string[];
+  lookingGlass?: string;
   json?: boolean;
+}
+
+function parseResolutionText(text: string): Parsed<string> {
+  const r = parseResolution(text);
+  return r.ok ? { ok: true, value: `${r.value.width}x${r.value.height}` } : r;
 }
 
 /** The `vm.create` params for `nova vm create NAME [flags]`: the flags' parsed values, and only those given. */
@@ -243,6 +253,8 @@ export function vmCreateSpecFromOptions(name: string, o: VmCreateOptions, cloudI
     ...(o.initrd ? { initrd: o.initrd } : {}),
     ...(o.cmdline ? { cmdline: o.cmdline } : {}),
     ...(o.fromTemplate ? { fromTemplate: o.fromTemplate } : {}),
+    ...(o.usb ? { usb: o.usb } : {}),
+    ...(o.lookingGlass ? { lookingGlass: { resolution: o.lookingGlass } } : {}),
   };
 }
 

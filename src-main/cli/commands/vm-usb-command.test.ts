@@ -71,3 +71,13 @@ describe('nova device vfs and capsule --gpu', () => {
     expect(all.calls[0]).toEqual(['capsule.create', expect.objectContaining({ gpus: 'all' })]);
   });
 });
+
+describe('nova vm create --usb --looking-glass', () => {
+  it('passes USB devices and the Looking Glass resolution, parsed by the vocabulary', async () => {
+    const r = await run(['vm', 'create', 'win', '--usb', 'usb:046D:C52B', '--usb', 'usb:tablet', '--looking-glass', '2560x1440']);
+    expect(r.calls[0]).toEqual(['vm.create', expect.objectContaining({ usb: ['usb:046d:c52b', 'usb:tablet'], lookingGlass: { resolution: '2560x1440' } })]);
+    const bad = await run(['vm', 'create', 'win', '--looking-glass', '1440p']);
+    expect(bad.calls).toEqual([]);
+    expect(bad.stderr).toContain('WIDTHxHEIGHT');
+  });
+});
