@@ -33,7 +33,7 @@ export function CapsuleGraphs({ capsule }: { capsule: Capsule }) {
   const live = useStore(store, (s) => s.live[capsule.name]) ?? [];
   const limit = capsule.spec.memoryBytes;
   return (
-    <div className="vm-graphs">
+    <div className="vm-graphs" data-method="capsule.metricsHistory">
       <MetricsRangePicker range={range} onChange={setRange} />
       <p className="muted">
         Sampled every second by the helper; processes every {CAPSULE_SAMPLE_SECONDS} s while this page is open

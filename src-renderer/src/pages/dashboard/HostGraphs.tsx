@@ -21,7 +21,7 @@ export function HostGraphs() {
   const { history, error } = useMetricsHistory('host', range, 'host', DASHBOARD_REFETCH_MS);
   const points = history?.points ?? [];
   return (
-    <section className="dash-panel dash-panel--wide" aria-labelledby="dash-host-title" data-first={points[0]?.t} data-last={points.at(-1)?.t}>
+    <section className="dash-panel dash-panel--wide" aria-labelledby="dash-host-title" data-method="host.metricsHistory" data-first={points[0]?.t} data-last={points.at(-1)?.t}>
       <div className="dash-panel__head">
         <h2 id="dash-host-title" className="dash-panel__title">
           Host

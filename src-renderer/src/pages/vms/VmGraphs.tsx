@@ -20,7 +20,7 @@ export function VmGraphs({ name, running }: { name: string; running: boolean }) 
   const { history, error } = useMetricsHistory(name, range);
   const points = history?.points ?? [];
   return (
-    <div className="vm-graphs">
+    <div className="vm-graphs" data-method="vm.metricsHistory">
       <MetricsRangePicker range={range} onChange={setRange} />
       {error && <ErrorPanel context="Could not read the metrics history" error={error} />}
       {!running && points.length === 0 && <p className="muted">The VM is not running: graphs fill in once it runs.</p>}

@@ -33,13 +33,13 @@ export function VmListView() {
         title="Virtual machines"
         subtitle="QEMU virtual machines on this host: their state, load and consoles."
         actions={
-          <a className="button button--primary" href={vmHref({ kind: 'create' })}>
+          <a className="button button--primary" data-method="vm.create" href={vmHref({ kind: 'create' })}>
             <Plus aria-hidden="true" size={14} />
             New VM
           </a>
         }
       />
-      <div className="page-body" aria-busy={loading}>
+      <div className="page-body" aria-busy={loading} data-method="vm.list">
         {error && <ErrorPanel context="Could not list the virtual machines" error={error} onRetry={() => void load()} busy={loading} />}
         {Object.entries(failures).map(([name, f]) => (
           <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />

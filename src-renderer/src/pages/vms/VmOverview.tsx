@@ -60,7 +60,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
     }
   };
   return (
-    <div className="vm-overview">
+    <div className="vm-overview" data-method="vm.get">
       <section className="vm-card" aria-labelledby="vm-facts">
         <h2 id="vm-facts" className="vm-card__title">Machine</h2>
         <dl className="vm-facts">
@@ -124,7 +124,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
         {!live && <p className="muted">Start the VM to reach its consoles.</p>}
         {live && d.display.vnc && d.machine === 'q35' && (
           <p>
-            <button type="button" className="button" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name))}>
+            <button type="button" className="button" data-method="vm.consoleInfo" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name))}>
               <MonitorPlay aria-hidden="true" size={14} />
               Open console
             </button>{' '}
@@ -136,7 +136,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
           <div className="vm-spice">
             {viewer?.available ? (
               <p>
-                <button type="button" className="button" onClick={() => void openViewer()} disabled={opening}>
+                <button type="button" className="button" data-method="vm.openViewer" onClick={() => void openViewer()} disabled={opening}>
                   <MonitorUp aria-hidden="true" size={14} />
                   {opening ? 'Opening…' : 'Open in remote-viewer'}
                 </button>{' '}
