@@ -43,7 +43,6 @@ const PENDING_UI: Readonly<Record<string, string>> = {
   'network.forwardAdd': 'networks pages',
   'network.forwardRemove': 'networks pages',
   'network.forwardList': 'networks pages',
-  'network.leases': 'networks pages',
   'network.update': 'network edit',
   // The VM Snapshots tab (with its include-memory choice): tagged by the network UI work, which owns that panel.
   'vm.snapshotCreate': 'VM snapshots tab',
