@@ -8,85 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src-main/cli/cli-program.js';
 import { METHOD_NAME_PATTERN } from '../api/define.js';
 import { METHOD_NAMES } from '../api/nova-api.js';
+import { PENDING_CAPABILITIES, PENDING_UI } from './parity-pending.js';
 import { CLI_PARITY, METHOD_PARITY, type ParityEntry } from './parity-table.js';
 
 const RENDERER = resolve(import.meta.dirname, '../../src-renderer/src');
-
-/**
- * Controls built on other branches this session, whose `data-method` is not in this
- * branch's renderer yet. Emptied when those branches merge: a token listed here that the
- * renderer already carries fails the test, so the list only shrinks.
- */
-const PENDING_UI: Readonly<Record<string, string>> = {
-  // Capsule pages (create dialog, settings, actions, terminal, logs, snapshots): the capsule UI work.
-  'capsule.get': 'capsule pages',
-  'capsule.create': 'capsule pages',
-  'capsule.update': 'capsule pages',
-  'capsule.start': 'capsule pages',
-  'capsule.stop': 'capsule pages',
-  'capsule.restart': 'capsule pages',
-  'capsule.pause': 'capsule pages',
-  'capsule.resume': 'capsule pages',
-  'capsule.delete': 'capsule pages',
-  'capsule.logs': 'capsule pages',
-  'capsule.terminalOpen': 'capsule pages',
-  'capsule.snapshotCreate': 'capsule pages',
-  'capsule.snapshotList': 'capsule pages',
-  'capsule.snapshotRestore': 'capsule pages',
-  'capsule.snapshotDelete': 'capsule pages',
-  // Networks pages and network edit: the network UI work.
-  'network.list': 'networks pages',
-  'network.get': 'networks pages',
-  'network.create': 'networks pages',
-  'network.delete': 'networks pages',
-  'network.setPeers': 'networks pages',
-  'network.forwardAdd': 'networks pages',
-  'network.forwardRemove': 'networks pages',
-  'network.forwardList': 'networks pages',
-  'network.update': 'network edit',
-  // The VM Snapshots tab (with its include-memory choice): tagged by the network UI work, which owns that panel.
-  'vm.snapshotCreate': 'VM snapshots tab',
-  'vm.snapshotList': 'VM snapshots tab',
-  'vm.snapshotRestore': 'VM snapshots tab',
-  'vm.snapshotDelete': 'VM snapshots tab',
-  // The Images page's new flows, the image picker and clone/template: the images work.
-  'ociImage.pull': 'Images page pull',
-  'ociImage.import': 'Images page import',
-  'ociImage.inspect': 'Images page details',
-  'image.detectOs': 'image picker in the VM wizard',
-  'vm.clone': 'Clone button',
-  'vm.setTemplate': 'Make template button',
-  // The Devices page, replacing its "soon" placeholder: the devices work.
-  'device.list': 'Devices page',
-  'device.get': 'Devices page',
-  'device.check': 'Devices page',
-  'device.bindingList': 'Devices page',
-  'device.bind': 'Devices page',
-  'device.restore': 'Devices page',
-  // Suspend to disk: the shares/suspend work.
-  'vm.suspend': 'Suspend action',
-};
-
-/**
- * Commands and methods other branches add this session, named as their work describes
- * them; the table has their rows already. Emptied at merge: a name listed here that
- * exists fails the test, and a row whose name exists nowhere (a guess that came out
- * differently) fails too once it is no longer listed.
- */
-const PENDING_CAPABILITIES: readonly string[] = [
-  'vm template',
-  'vm suspend',
-  'vm share add',
-  'vm share rm',
-  'vm share ls',
-  'vm showcmd',
-  'device prepare',
-  'device release',
-  'net set',
-  'network.update',
-  'vm.suspend',
-  'vm.showCommand',
-];
 
 function cliLeaves(): string[] {
   const leaves: string[] = [];

@@ -17,6 +17,8 @@ export const PARITY_PAGES = {
   projects: '#/projects',
   /** A project opened from a NovaFile; e2e/parity.spec.ts writes one. */
   project: '#/projects?path={project}',
+  /** The same project's "Edit file" tab. */
+  projectEditor: '#/projects?path={project}',
   vms: '#/vms',
   vmNew: '#/vms/new',
   vm: '#/vms/{vm}',
@@ -74,7 +76,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'host add': gap('the saved remote hosts of --host: a host picker in the app comes with issue 15'),
   'host ls': gap('the saved remote hosts of --host: a host picker in the app comes with issue 15'),
   'host rm': gap('the saved remote hosts of --host: a host picker in the app comes with issue 15'),
-  validate: ui('project', 'novafile.validate'),
+  validate: ui('projectEditor', 'novafile.validate'),
   'vm ls': ui('vms', 'vm.list'),
   'vm create': ui('vmNew', 'vm.create'),
   'vm start': ui('vm', 'vm.start', 'stopped'),
@@ -165,7 +167,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
 /** Every method of src-shared/api/nova-api.ts. */
 export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'app.info': ui('dashboard', 'app.info'),
-  'novafile.validate': ui('project', 'novafile.validate'),
+  'novafile.validate': ui('projectEditor', 'novafile.validate'),
   'vm.viewerSupport': internal('whether remote-viewer is installed: decides if the overview offers "Open in viewer"'),
   'vm.openViewer': oneSurface("opens remote-viewer in the desktop session of the app's own host: the VM overview's button, no CLI (the CLI user runs remote-viewer)"),
   'project.open': ui('projects', 'project.open'),
@@ -175,8 +177,8 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'project.down': ui('project', 'project.down'),
   'project.cancel': ui('project', 'project.cancel', 'operation'),
   'project.demo': internal("where the demo project is installed: the Dashboard's first-run offer asks it"),
-  'project.save': ui('project', 'project.save'),
-  'project.writeBack': ui('project', 'project.writeBack', 'operation'),
+  'project.save': ui('projectEditor', 'project.save'),
+  'project.writeBack': ui('network', 'project.writeBack'),
   'host.check': ui('host', 'host.check'),
   'helper.ping': internal('a liveness check of the connection'),
   'helper.info': ui('dashboard', 'app.info'),
