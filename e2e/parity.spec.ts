@@ -206,9 +206,9 @@ test.describe('UI parity with the CLI and the engine', () => {
     await page.evaluate(`location.hash = ${JSON.stringify(`#/vms/${VM}/graphs`)}`);
     const cpu = page.locator('figure[data-chart="cpu"]');
     await expect(cpu).not.toHaveAttribute('data-points', '0', { timeout: 20_000 });
-    await expect(cpu.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value').last()).toHaveText('100%');
+    await expect(cpu.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').last()).toHaveText('100%');
     await expect(cpu).toHaveAttribute('data-y-max', '100');
-    const times = cpu.locator('.recharts-xAxis .recharts-cartesian-axis-tick-value');
+    const times = cpu.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value');
     await expect(times.first()).toHaveText(/^\d{2}:\d{2}:\d{2}$/);
     expect(await times.count()).toBeGreaterThanOrEqual(3);
     // One hour: hours and minutes, over the whole hour even though the VM ran a minute.
@@ -221,8 +221,8 @@ test.describe('UI parity with the CLI and the engine', () => {
     const capsuleCpu = page.locator('figure[data-chart="cpu"]');
     await expect(capsuleCpu).not.toHaveAttribute('data-points', '0', { timeout: 20_000 });
     await expect(capsuleCpu).toHaveAttribute('data-y-max', '100');
-    await expect(capsuleCpu.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value').last()).toHaveText('100%');
-    await expect(capsuleCpu.locator('.recharts-xAxis .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d{2}:\d{2}:\d{2}$/);
+    await expect(capsuleCpu.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').last()).toHaveText('100%');
+    await expect(capsuleCpu.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d{2}:\d{2}:\d{2}$/);
     await expect(page.locator('figure[data-chart="network"]')).toBeVisible();
 
     await call(nova, 'capsule.stop', { name: CAPSULE, timeoutSec: 0 });
