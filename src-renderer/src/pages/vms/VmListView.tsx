@@ -14,6 +14,7 @@ import { useVmStore } from './vm-context.js';
 import { VmQuickActions } from './VmQuickActions.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { VmStateBadge } from './VmStateBadge.js';
+import { cpuAxis } from '../../lib/metric-axes.js';
 
 export function VmListView() {
   const store = useVmStore();
@@ -87,7 +88,7 @@ export function VmListView() {
                       {vm.health && <HealthBadge health={vm.health.status} />}
                     </td>
                     <td className="vm-table__metric">
-                      <Sparkline values={series?.cpu ?? []} max={100} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />
+                      <Sparkline values={series?.cpu ?? []} max={cpuAxis(vm.definition.cpus).domain[1]} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />
                       <span className="vm-table__num">{cpuNow === undefined ? '—' : `${cpuNow.toFixed(0)}%`}</span>
                     </td>
                     <td className="vm-table__metric">
