@@ -175,6 +175,10 @@ export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed']);
 export type VmState = z.infer<typeof VmStateSchema>;
 
+/** A NIC as the running QEMU has it: the network its tap joined at start, whatever the definition says since. */
+export const VmRuntimeNicSchema = z.strictObject({ network: z.string(), ifname: z.string(), mac: z.string() });
+export type VmRuntimeNic = z.infer<typeof VmRuntimeNicSchema>;
+
 export const VmInfoSchema = z.strictObject({
   definition: VmDefinitionSchema,
   state: VmStateSchema,
@@ -189,6 +193,8 @@ export const VmInfoSchema = z.strictObject({
   pendingChanges: z.array(z.string()).optional(),
   /** The guest rebooted after an install from its CD: offer to eject the CD (cd0). */
   ejectSuggested: z.boolean().optional(),
+  /** While it runs: the NICs its QEMU really has (empty without a Nova network). */
+  nics: z.array(VmRuntimeNicSchema).optional(),
 });
 export type VmInfo = z.infer<typeof VmInfoSchema>;
 

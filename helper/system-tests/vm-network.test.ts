@@ -133,6 +133,8 @@ describe('a VM on a Nova NAT network', () => {
     expect(mac).toMatch(/^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/);
     const master = JSON.parse(execFileSync('ip', ['-n', NETNS, '-json', 'link', 'show', 'dev', tap], { encoding: 'utf8' })) as Array<{ master?: string }>;
     expect(master[0]?.master).toBe(NET);
+    // vm.get says where the running QEMU really is: the tap it joined, for the overview.
+    expect((await client.call('vm.get', { name: WEB })).nics).toEqual([{ network: NET, ifname: tap, mac }]);
   });
 
   it('gets a DHCP lease from dnsmasq and is pingable from the test host by that address', async () => {

@@ -227,7 +227,9 @@ export class VmManager {
       const health = this.opts.healthOf?.(name) ?? null;
       const started = this.startedWith.get(name);
       const hardware = { pendingChanges: started ? pendingChanges(started, definition) : [], ejectSuggested: this.ejectSuggested.has(name) };
-      return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health, ...hardware };
+      const tap = rt.record.tap;
+      const nics = tap ? [{ network: tap.network, ifname: tap.ifname, mac: tap.mac }] : [];
+      return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health, ...hardware, nics };
     }
     const record = await this.store.loadRuntime(name);
     if (record?.crashed) {

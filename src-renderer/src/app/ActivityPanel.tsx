@@ -58,7 +58,7 @@ export function ActivityPanel() {
           <X aria-hidden="true" size={16} />
         </button>
       </header>
-      <div className="activity__body" ref={body}>
+      <div className="activity__body" ref={body} data-method="operation.list">
         {!linked && <p className="activity__stale">Not connected to the helper: this is what was known when the link dropped.</p>}
         {error && <ErrorPanel context="Could not read the operations" error={error} onRetry={() => void operations.getState().load()} />}
         <Section title={`Running (${running.length})`} empty={loaded ? 'Nothing is running.' : 'Reading the operations…'}>

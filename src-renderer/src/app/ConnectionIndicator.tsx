@@ -49,7 +49,7 @@ export function ConnectionIndicator() {
   const now = useNow(1000, state.transport.status === 'reconnecting');
   const lines = [transportLine(state.transport, now, client.transportKind === 'web'), helperLine(state)];
   return (
-    <div className="connection" role="status" aria-label="Connection">
+    <div className="connection" role="status" aria-label="Connection" data-method="app.info">
       {lines.map((line, i) => (
         <div
           key={i === 0 ? 'transport' : 'helper'}

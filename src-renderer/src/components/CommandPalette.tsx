@@ -5,7 +5,7 @@
 import { Command } from 'lucide-react';
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useServices } from '../app/services.js';
-import { filterActions, paletteActions, type PaletteAction, type PaletteEffect, type PaletteInput } from '../lib/palette-actions.js';
+import { filterActions, paletteActions, paletteMethod, type PaletteAction, type PaletteEffect, type PaletteInput } from '../lib/palette-actions.js';
 import { parseRecent, projectHref, RECENT_PROJECTS_KEY } from '../lib/recent-projects.js';
 import { consoleWindowUrl } from '../lib/vm-route.js';
 import type { NovaClient } from '../transport/nova-client.js';
@@ -166,6 +166,7 @@ export function CommandPalette() {
                 id={optionId(a)}
                 role="option"
                 aria-selected={i === current}
+                data-method={paletteMethod(a.effect)}
                 className={`palette__option${i === current ? ' palette__option--active' : ''}`}
                 onMouseMove={() => setActive(i)}
                 onClick={() => run(a)}

@@ -1,5 +1,5 @@
-// The time range of a guest's graphs (1 min to 30 days of the helper's history), and the
-// axis labels that suit each range; shared by the VM and capsule graphs.
+// The time range of a guest's graphs (1 min to 30 days of the helper's history); shared by
+// the VM, capsule and host graphs (their axes: lib/metric-axes.ts).
 import type { MetricsRange } from '../../../src-shared/api/metrics-api.js';
 
 const RANGES: Array<{ id: MetricsRange; label: string }> = [
@@ -9,14 +9,6 @@ const RANGES: Array<{ id: MetricsRange; label: string }> = [
   { id: '7d', label: '7 days' },
   { id: '30d', label: '30 days' },
 ];
-
-export function rangeTick(range: MetricsRange) {
-  return (t: number) => {
-    const d = new Date(t);
-    if (range === '7d' || range === '30d') return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
-    return range === '1m' ? d.toLocaleTimeString([], { minute: '2-digit', second: '2-digit' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  };
-}
 
 export function MetricsRangePicker({ range, onChange }: { range: MetricsRange; onChange: (range: MetricsRange) => void }) {
   return (

@@ -53,6 +53,7 @@ export function OperationItem({ op, highlighted = false, showResource = true, on
     <article
       className={`op-item op-item--${status.tone}${highlighted ? ' op-item--highlight' : ''}`}
       data-operation={op.id}
+      data-method="operation.get"
       data-state={op.state}
       aria-label={`${title} of ${resource}: ${status.text}`}
       tabIndex={highlighted ? -1 : undefined}
@@ -67,6 +68,7 @@ export function OperationItem({ op, highlighted = false, showResource = true, on
           <button
             type="button"
             className="op-item__button"
+            data-method="operation.cancel"
             onClick={op.cancelRequested || asking ? undefined : () => void operations.getState().cancel(op.id)}
             aria-disabled={op.cancelRequested || asking || undefined}
             aria-label={op.cancelRequested ? `Cancelling ${op.title}` : `Cancel ${op.title}`}

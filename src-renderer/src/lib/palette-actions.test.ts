@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterActions, paletteActions } from './palette-actions.js';
+import { filterActions, paletteActions, paletteMethod } from './palette-actions.js';
 
 const input = {
   vms: [
@@ -46,6 +46,18 @@ describe('command palette actions', () => {
     expect(byLabel('Open console of VM web1')).toEqual({ kind: 'vm-console', name: 'web1' });
     expect(byLabel('Up project lab')).toEqual({ kind: 'project', action: 'up', path: '/home/me/lab/NovaFile.toml' });
     expect(byLabel('Create a virtual machine')).toEqual({ kind: 'navigate', href: '#/vms/new' });
+  });
+
+  it('names the helper method each action calls, for its data-method; none for a page change', () => {
+    const methodOf = (l: string) => {
+      const a = paletteActions(input).find((x) => x.label === l);
+      return a && paletteMethod(a.effect);
+    };
+    expect(methodOf('Start VM db')).toBe('vm.start');
+    expect(methodOf('Stop VM web1')).toBe('vm.stop');
+    expect(methodOf('Open console of VM web1')).toBe('vm.consoleInfo');
+    expect(methodOf('Up project lab')).toBe('project.up');
+    expect(methodOf('Create a virtual machine')).toBeUndefined();
   });
 
   it('filters as typed: word starts first, then substrings, nothing for no match', () => {

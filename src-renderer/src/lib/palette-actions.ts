@@ -22,6 +22,14 @@ export interface PaletteAction {
   effect: PaletteEffect;
 }
 
+/** The helper method an effect calls, for the option's data-method; none for a page change. */
+export function paletteMethod(effect: PaletteEffect): string | undefined {
+  if (effect.kind === 'call') return effect.method;
+  if (effect.kind === 'project') return effect.action === 'up' ? 'project.up' : 'project.down';
+  if (effect.kind === 'vm-console') return 'vm.consoleInfo';
+  return undefined;
+}
+
 export interface PaletteInput {
   vms: readonly { name: string; state: VmState }[];
   capsules: readonly { name: string; state: CapsuleState }[];

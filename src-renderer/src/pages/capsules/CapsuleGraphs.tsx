@@ -6,8 +6,9 @@ import { useStore } from 'zustand';
 import type { MetricsPoint, MetricsRange } from '../../../../src-shared/api/metrics-api.js';
 import type { Capsule } from '../../../../src-shared/capsule.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
-import { CPU_DOMAIN, MetricChart, type MetricChartDef } from '../../components/MetricChart.js';
-import { MetricsRangePicker, rangeTick } from '../../components/MetricsRangePicker.js';
+import { MetricChart, type MetricChartDef } from '../../components/MetricChart.js';
+import { MetricsRangePicker } from '../../components/MetricsRangePicker.js';
+import { cpuAxis, liveTimeAxis, timeAxis } from '../../lib/metric-axes.js';
 import { isCapsuleLive } from '../../lib/capsule-format.js';
 import { useMetricsHistory } from '../../lib/use-metrics-history.js';
 import { formatBytes, formatRate } from '../../lib/vm-format.js';
@@ -23,7 +24,11 @@ const HISTORY_CHARTS: Array<MetricChartDef<MetricsPoint>> = [
 
 const PIDS_CHART: MetricChartDef<CapsulePoint> = { id: 'pids', title: 'Processes', series: [{ key: 'pids', label: 'Processes' }], format: (v) => v.toFixed(0) };
 
-const liveTick = (t: number) => new Date(t).toLocaleTimeString([], { minute: '2-digit', second: '2-digit' });
+/**
+ * The CPUs a capsule may use: its limit, else every CPU of the host. The page runs on
+ * the helper's host (Electron beside it, web mode on loopback), so the browser's count is the host's.
+ */
+const capsuleCores = (cpus: number | undefined) => cpus ?? (navigator.hardwareConcurrency || 1);
 
 export function CapsuleGraphs({ capsule }: { capsule: Capsule }) {
   const store = useCapsuleStore();
@@ -32,8 +37,9 @@ export function CapsuleGraphs({ capsule }: { capsule: Capsule }) {
   const points = history?.points ?? [];
   const live = useStore(store, (s) => s.live[capsule.name]) ?? [];
   const limit = capsule.spec.memoryBytes;
+  const x = timeAxis(range, points);
   return (
-    <div className="vm-graphs">
+    <div className="vm-graphs" data-method="capsule.metricsHistory">
       <MetricsRangePicker range={range} onChange={setRange} />
       <p className="muted">
         Sampled every second by the helper; processes every {CAPSULE_SAMPLE_SECONDS} s while this page is open
@@ -45,9 +51,9 @@ export function CapsuleGraphs({ capsule }: { capsule: Capsule }) {
       {!isCapsuleLive(capsule.state) && points.length === 0 && <p className="muted">The capsule is not running: graphs fill in once it runs.</p>}
       <div className="vm-graphs__grid">
         {HISTORY_CHARTS.map((chart) => (
-          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} yDomain={chart.id === 'cpu' ? CPU_DOMAIN : chart.id === 'memory' && limit ? [0, limit] : undefined} csvName={`capsule-${capsule.name}-${range}`} />
+          <MetricChart key={chart.id} chart={chart} points={points} x={x} y={chart.id === 'cpu' ? cpuAxis(capsuleCores(capsule.spec.cpus)) : chart.id === 'memory' && limit ? { domain: [0, limit] } : undefined} csvName={`capsule-${capsule.name}-${range}`} />
         ))}
-        <MetricChart chart={PIDS_CHART} points={live} tick={liveTick} allowDecimals={false} csvName={`capsule-${capsule.name}-live`} />
+        <MetricChart chart={PIDS_CHART} points={live} x={liveTimeAxis(live)} allowDecimals={false} csvName={`capsule-${capsule.name}-live`} />
       </div>
     </div>
   );

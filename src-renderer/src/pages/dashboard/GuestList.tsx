@@ -36,7 +36,7 @@ export function EmptyGuests() {
 
 export function GuestList({ rows }: { rows: readonly GuestRow[] }) {
   return (
-    <table className="dash-table">
+    <table className="dash-table" data-method="vm.list capsule.list">
       <thead>
         <tr>
           <th scope="col">Name</th>

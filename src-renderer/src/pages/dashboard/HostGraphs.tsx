@@ -4,7 +4,8 @@ import { useState } from 'react';
 import type { MetricsPoint, MetricsRange } from '../../../../src-shared/api/metrics-api.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { MetricChart, type MetricChartDef } from '../../components/MetricChart.js';
-import { MetricsRangePicker, rangeTick } from '../../components/MetricsRangePicker.js';
+import { MetricsRangePicker } from '../../components/MetricsRangePicker.js';
+import { timeAxis } from '../../lib/metric-axes.js';
 import { DASHBOARD_REFETCH_MS } from '../../lib/dashboard-summary.js';
 import { useMetricsHistory } from '../../lib/use-metrics-history.js';
 import { formatBytes, formatRate } from '../../lib/vm-format.js';
@@ -16,12 +17,15 @@ const HOST_CHARTS: Array<MetricChartDef<MetricsPoint>> = [
   { id: 'host-network', title: 'Network', series: [{ key: 'netRxBps', label: 'Received' }, { key: 'netTxBps', label: 'Sent' }], format: formatRate },
 ];
 
+/** The host's CPU is a share of all its cores together (the collector divides by them). */
+const HOST_CPU_AXIS = { domain: [0, 100] as [number, number], ticks: [0, 25, 50, 75, 100] };
+
 export function HostGraphs() {
   const [range, setRange] = useState<MetricsRange>('1m');
   const { history, error } = useMetricsHistory('host', range, 'host', DASHBOARD_REFETCH_MS);
   const points = history?.points ?? [];
   return (
-    <section className="dash-panel dash-panel--wide" aria-labelledby="dash-host-title" data-first={points[0]?.t} data-last={points.at(-1)?.t}>
+    <section className="dash-panel dash-panel--wide" aria-labelledby="dash-host-title" data-method="host.metricsHistory" data-first={points[0]?.t} data-last={points.at(-1)?.t}>
       <div className="dash-panel__head">
         <h2 id="dash-host-title" className="dash-panel__title">
           Host
@@ -31,7 +35,7 @@ export function HostGraphs() {
       {error && <ErrorPanel context="Could not read the host's metrics history" error={error} />}
       <div className="vm-graphs__grid">
         {HOST_CHARTS.map((chart) => (
-          <MetricChart key={chart.id} chart={chart} points={points} tick={rangeTick(range)} csvName={`host-${range}`} />
+          <MetricChart key={chart.id} chart={chart} points={points} x={timeAxis(range, points)} y={chart.id === 'host-cpu' ? HOST_CPU_AXIS : undefined} csvName={`host-${range}`} />
         ))}
       </div>
     </section>

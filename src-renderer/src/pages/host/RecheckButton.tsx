@@ -12,6 +12,7 @@ export function RecheckButton({ busy, onRecheck }: RecheckButtonProps) {
     <button
       type="button"
       className="button button--primary"
+      data-method="host.check"
       onClick={busy ? undefined : onRecheck}
       aria-disabled={busy || undefined}
       aria-busy={busy || undefined}

@@ -44,13 +44,13 @@ export function ImagesPage() {
         title="Images"
         subtitle="Disks, ISOs and kernels for VMs, and the OCI images capsules start from."
         actions={
-          <button type="button" className="button button--primary" onClick={() => setImporting(true)}>
+          <button type="button" className="button button--primary" data-method="image.import" onClick={() => setImporting(true)}>
             <Plus aria-hidden="true" size={14} />
             Import disk
           </button>
         }
       />
-      <div className="page-body" aria-busy={loading}>
+      <div className="page-body" aria-busy={loading} data-method="image.list ociImage.list">
         <ResourceOperations kinds={IMAGE_KINDS} label="Image operations" />
         {failures.map((f) => (
           <ErrorPanel key={f.name} context={`The import of ${f.name} failed`} error={f.error} onRetry={() => dismissImportFailure(f.name)} retryLabel="Dismiss" />
@@ -135,6 +135,8 @@ function ImageSection({ title, empty, count, children }: { title: string; empty:
   );
 }
 
+const REMOVE_METHOD: Record<ImageKind, string> = { vm: 'image.remove', oci: 'ociImage.remove' };
+
 /** Remove asks once more, in place; the helper refuses an image something still uses, and says which. */
 interface RemoveButtonProps {
   readonly kind: ImageKind;
@@ -158,6 +160,7 @@ function RemoveButton({ kind, name, held, onRemove }: RemoveButtonProps) {
         <button
           type="button"
           className="button button--small"
+          data-method={REMOVE_METHOD[kind]}
           onClick={() => !held && setConfirming(true)}
           aria-label={`Remove ${name}`}
           aria-disabled={held ? true : undefined}
@@ -173,6 +176,7 @@ function RemoveButton({ kind, name, held, onRemove }: RemoveButtonProps) {
       <button
         type="button"
         className="button button--small button--danger"
+        data-method={REMOVE_METHOD[kind]}
         onClick={() =>
           void onRemove(kind, name).catch((err: unknown) => {
             setProblem(err instanceof Error ? err.message : String(err));

@@ -94,7 +94,7 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
   };
 
   return (
-    <form className="network-form" aria-label="Import a disk" onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
+    <form className="network-form" aria-label="Import a disk" data-method="image.import" onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
       <div className="network-form__body">
         {field(
           'path',

@@ -72,14 +72,14 @@ export function NovaFileEditor({ client, file, savedText, savedValidation, onSav
   };
 
   return (
-    <section className="novafile-editor" aria-label="NovaFile editor">
+    <section className="novafile-editor" aria-label="NovaFile editor" data-method="novafile.validate">
       <div className="novafile-editor__bar">
         <span className="project-mono muted">{file}</span>
         <span className="novafile-editor__status" aria-live="polite">
           {dirty ? 'Unsaved changes' : 'Saved'}
           {hasErrors ? ` · ${problems.length} problem${problems.length === 1 ? '' : 's'}` : ''}
         </span>
-        <button type="button" className="button button--primary" onClick={() => void save()} aria-disabled={!canSave}>
+        <button type="button" className="button button--primary" data-method="project.save" onClick={() => void save()} aria-disabled={!canSave}>
           <Save aria-hidden="true" size={14} />
           {saving ? 'Saving…' : 'Save'}
         </button>

@@ -51,7 +51,7 @@ export function ProjectChangeNotice({ project, kind, name, noun }: { project: st
         This {noun} belongs to project {project}: a change made here is reverted by the project&apos;s next <code>nova up</code> (or Apply on the Projects page) unless it is written to the project&apos;s NovaFile.
       </p>
       {path ? (
-        <button type="button" className="button project-revert__write" aria-disabled={state.kind === 'writing' ? true : undefined} onClick={() => void writeBack()}>
+        <button type="button" className="button project-revert__write" data-method="project.writeBack" aria-disabled={state.kind === 'writing' ? true : undefined} onClick={() => void writeBack()}>
           <FileInput aria-hidden="true" size={14} />
           {state.kind === 'writing' ? 'Writing…' : 'Write this back to the NovaFile'}
         </button>

@@ -8,7 +8,7 @@ const PAGE = { network: 'networks', vm: 'vms', capsule: 'capsules' } as const;
 export function ProjectResources({ rows }: { rows: readonly ProjectResourceRow[] }) {
   if (rows.length === 0) return <p className="muted">The file declares no resources.</p>;
   return (
-    <table className="data-table" aria-label="Project resources">
+    <table className="data-table" aria-label="Project resources" data-method="project.ps">
       <thead>
         <tr>
           <th scope="col">Kind</th>

@@ -57,11 +57,11 @@ export function ProjectView({ client, path, onOpened }: Props) {
             <a className="button" href="#/projects">
               Open another
             </a>
-            <button type="button" className="button" aria-disabled={busy || !opened.validation.valid} onClick={() => !busy && opened.validation.valid && setConfirmDown(true)}>
+            <button type="button" className="button" data-method="project.down" aria-disabled={busy || !opened.validation.valid} onClick={() => !busy && opened.validation.valid && setConfirmDown(true)}>
               <ArrowDownToLine aria-hidden="true" size={14} />
               Down
             </button>
-            <button type="button" className="button button--primary" aria-disabled={!canApply} onClick={() => canApply && void run('up')}>
+            <button type="button" className="button button--primary" data-method="project.up" aria-disabled={!canApply} onClick={() => canApply && void run('up')}>
               <Play aria-hidden="true" size={14} />
               Apply
             </button>
@@ -83,7 +83,7 @@ export function ProjectView({ client, path, onOpened }: Props) {
         {state.error && <ErrorPanel context="Could not refresh the project" error={state.error} />}
         {tab === 'overview' ? (
           <>
-            <section className="project-section" aria-label="Plan">
+            <section className="project-section" aria-label="Plan" data-method="project.plan">
               <h2 className="project-section__title">Plan</h2>
               {!opened.validation.valid ? (
                 <p className="text-fail">The file has problems; fix them in the editor to see the plan.</p>

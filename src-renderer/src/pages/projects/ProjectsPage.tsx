@@ -39,6 +39,7 @@ function OpenProject({ recent }: { recent: readonly RecentProject[] }) {
       <div className="page-body">
         <form
           className="project-open"
+          data-method="project.open"
           onSubmit={(e) => {
             e.preventDefault();
             const p = value.trim();

@@ -46,7 +46,7 @@ export function RunPanel({ state, onCancel }: Props) {
         {state.running && <LoaderCircle className="spin" aria-hidden="true" size={16} />}
         <span role="status">{state.running ? (state.running === 'up' ? 'Applying…' : 'Taking the project down…') : text}</span>
         {state.running && (
-          <button type="button" className="button" onClick={onCancel}>
+          <button type="button" className="button" data-method="project.cancel" onClick={onCancel}>
             Cancel
           </button>
         )}

@@ -61,7 +61,7 @@ export function SerialConsole({ name, state }: { name: string; state: VmState })
 
   if (!live) return <p className="muted">The serial console is available while the VM runs.</p>;
   return (
-    <section className="serial" aria-label={`Serial console of ${name}`}>
+    <section className="serial" data-method="vm.consoleInfo" aria-label={`Serial console of ${name}`}>
       <div className="serial__bar">
         <span className={`serial__link serial__link--${link}`} role="status">
           <Plug aria-hidden="true" size={13} />

@@ -260,7 +260,7 @@ export function VmCreateWizard() {
           </p>
         )}
         <div className="vm-wizard__actions">
-          <button type="submit" className="button button--primary" aria-disabled={creating !== null || undefined}>
+          <button type="submit" className="button button--primary" data-method="vm.create" aria-disabled={creating !== null || undefined}>
             {creating ? 'Creating…' : 'Create VM'}
           </button>
         </div>

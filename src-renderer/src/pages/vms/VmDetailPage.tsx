@@ -81,7 +81,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
           </p>
         )}
         {vm && tab === 'overview' && <VmOverview vm={vm} />}
-        {vm && tab === 'graphs' && <VmGraphs name={name} running={vm.state === 'running' || vm.state === 'paused'} />}
+        {vm && tab === 'graphs' && <VmGraphs name={name} running={vm.state === 'running' || vm.state === 'paused'} cpus={vm.definition.cpus} />}
         {vm && tab === 'serial' && <SerialConsole name={name} state={vm.state} />}
         {vm && tab === 'snapshots' && <SnapshotPanel vm={vm} busy={busy} />}
         {vm && tab === 'settings' && <VmSettings vm={vm} busy={busy} />}

@@ -41,7 +41,7 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
       {vm.ejectSuggested && (
         <div className="vm-card vm-banner" role="status" aria-label="Install finished">
           <p>The install finished and the guest restarted. Eject the CD so {name} boots from its disk.</p>
-          <button type="button" className="button" aria-disabled={off} onClick={() => change('Ejecting…', { op: 'cd.eject', drive: 'cd0' })}>
+          <button type="button" className="button" data-method="vm.update" aria-disabled={off} onClick={() => change('Ejecting…', { op: 'cd.eject', drive: 'cd0' })}>
             Eject the CD
           </button>
         </div>
@@ -81,7 +81,7 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
                 <td>{d.bus ?? 'virtio'}</td>
                 <td>{d.cache ?? 'writeback'}</td>
                 <td>
-                  <button type="button" className="button" aria-disabled={off} title={`Detaches ${when(false)}; a disk Nova made is deleted`} onClick={() => change('Removing…', { op: 'disk.remove', id: d.id })}>
+                  <button type="button" className="button" data-method="vm.update" aria-disabled={off} title={`Detaches ${when(false)}; a disk Nova made is deleted`} onClick={() => change('Removing…', { op: 'disk.remove', id: d.id })}>
                     Remove {d.id}
                   </button>
                 </td>
@@ -104,7 +104,7 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
             <li key={cd.id} data-cd={cd.id}>
               {cd.id}: <span className="vm-mono">{cd.path ?? 'empty'}</span>{' '}
               {cd.path !== null && (
-                <button type="button" className="button" aria-disabled={off} title={`Ejects ${when(true)}`} onClick={() => change('Ejecting…', { op: 'cd.eject', drive: cd.id })}>
+                <button type="button" className="button" data-method="vm.update" aria-disabled={off} title={`Ejects ${when(true)}`} onClick={() => change('Ejecting…', { op: 'cd.eject', drive: cd.id })}>
                   Eject {cd.id}
                 </button>
               )}
@@ -126,10 +126,10 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
         </p>
         {running && def.network.mode !== 'none' && (
           <div className="vm-wizard__actions">
-            <button type="button" className="button" aria-disabled={off} onClick={() => change('Unplugging…', { op: 'nic.set', link: 'down' })}>
+            <button type="button" className="button" data-method="vm.update" aria-disabled={off} onClick={() => change('Unplugging…', { op: 'nic.set', link: 'down' })}>
               Unplug cable ({NOW})
             </button>
-            <button type="button" className="button" aria-disabled={off} onClick={() => change('Plugging in…', { op: 'nic.set', link: 'up' })}>
+            <button type="button" className="button" data-method="vm.update" aria-disabled={off} onClick={() => change('Plugging in…', { op: 'nic.set', link: 'up' })}>
               Plug cable in ({NOW})
             </button>
           </div>
@@ -145,7 +145,7 @@ function ActionForm({ label, className, onSubmit, children }: { label: string; c
     onSubmit();
   };
   return (
-    <form className={className} aria-label={label} noValidate onSubmit={submit}>
+    <form className={className} aria-label={label} data-method="vm.update" noValidate onSubmit={submit}>
       {children}
     </form>
   );
@@ -168,7 +168,7 @@ function ChoiceField({ label, value, options, onChange }: { label: string; value
 function Submit({ label, off }: { label: string; off: true | undefined }) {
   return (
     <div className="vm-wizard__actions">
-      <button type="submit" className="button" aria-disabled={off}>
+      <button type="submit" className="button" data-method="vm.update" aria-disabled={off}>
         {label}
       </button>
     </div>

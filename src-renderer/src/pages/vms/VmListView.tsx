@@ -14,6 +14,7 @@ import { useVmStore } from './vm-context.js';
 import { VmQuickActions } from './VmQuickActions.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { VmStateBadge } from './VmStateBadge.js';
+import { cpuAxis } from '../../lib/metric-axes.js';
 
 export function VmListView() {
   const store = useVmStore();
@@ -33,13 +34,13 @@ export function VmListView() {
         title="Virtual machines"
         subtitle="QEMU virtual machines on this host: their state, load and consoles."
         actions={
-          <a className="button button--primary" href={vmHref({ kind: 'create' })}>
+          <a className="button button--primary" data-method="vm.create" href={vmHref({ kind: 'create' })}>
             <Plus aria-hidden="true" size={14} />
             New VM
           </a>
         }
       />
-      <div className="page-body" aria-busy={loading}>
+      <div className="page-body" aria-busy={loading} data-method="vm.list">
         {error && <ErrorPanel context="Could not list the virtual machines" error={error} onRetry={() => void load()} busy={loading} />}
         {Object.entries(failures).map(([name, f]) => (
           <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />
@@ -87,7 +88,7 @@ export function VmListView() {
                       {vm.health && <HealthBadge health={vm.health.status} />}
                     </td>
                     <td className="vm-table__metric">
-                      <Sparkline values={series?.cpu ?? []} max={100} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />
+                      <Sparkline values={series?.cpu ?? []} max={cpuAxis(vm.definition.cpus).domain[1]} label={cpuNow === undefined ? 'no CPU data' : `CPU ${cpuNow.toFixed(0)}%`} />
                       <span className="vm-table__num">{cpuNow === undefined ? '—' : `${cpuNow.toFixed(0)}%`}</span>
                     </td>
                     <td className="vm-table__metric">

@@ -1,5 +1,5 @@
-// The VM at a glance: what it is (machine, CPUs, memory, boot source, disks), how it
-// runs (accelerator, pid, since when) and how to reach it (graphical console window,
+// The VM at a glance: what it is (machine, CPUs, memory, kernel and initrd, disks), how it
+// runs (accelerator, pid, since when, the network it is on and its addresses) and how to reach it (graphical console window,
 // SPICE through remote-viewer on the host, the serial console tab).
 import { Copy, MonitorPlay, MonitorUp } from 'lucide-react';
 import { useEffect, useState } from 'react';
@@ -10,6 +10,7 @@ import { useServices } from '../../app/services.js';
 import { formatMiB, isLive } from '../../lib/vm-format.js';
 import { consoleWindowUrl } from '../../lib/vm-route.js';
 import { openConsoleWindow } from './vm-context.js';
+import { VmNetworkFacts } from './VmNetworkFacts.js';
 
 export function VmOverview({ vm }: { vm: VmInfo }) {
   const { client } = useServices();
@@ -60,7 +61,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
     }
   };
   return (
-    <div className="vm-overview">
+    <div className="vm-overview" data-method="vm.get">
       <section className="vm-card" aria-labelledby="vm-facts">
         <h2 id="vm-facts" className="vm-card__title">Machine</h2>
         <dl className="vm-facts">
@@ -84,6 +85,12 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
           </dd>
           <dt>Boots from</dt>
           <dd className="vm-facts__path">{source}</dd>
+          {d.kernel?.initrd && (
+            <>
+              <dt>Initrd</dt>
+              <dd className="vm-facts__path">{d.kernel.initrd}</dd>
+            </>
+          )}
           {d.kernel?.cmdline && (
             <>
               <dt>Command line</dt>
@@ -101,8 +108,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
                   </span>
                 ))}
           </dd>
-          <dt>Network</dt>
-          <dd>{d.network.mode}</dd>
+          <VmNetworkFacts vm={vm} />
           {vm.pid !== null && (
             <>
               <dt>QEMU pid</dt>
@@ -124,7 +130,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
         {!live && <p className="muted">Start the VM to reach its consoles.</p>}
         {live && d.display.vnc && d.machine === 'q35' && (
           <p>
-            <button type="button" className="button" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name))}>
+            <button type="button" className="button" data-method="vm.consoleInfo" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name))}>
               <MonitorPlay aria-hidden="true" size={14} />
               Open console
             </button>{' '}
@@ -136,7 +142,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
           <div className="vm-spice">
             {viewer?.available ? (
               <p>
-                <button type="button" className="button" onClick={() => void openViewer()} disabled={opening}>
+                <button type="button" className="button" data-method="vm.openViewer" onClick={() => void openViewer()} disabled={opening}>
                   <MonitorUp aria-hidden="true" size={14} />
                   {opening ? 'Opening…' : 'Open in remote-viewer'}
                 </button>{' '}

@@ -19,6 +19,16 @@ const BUTTONS: Record<VmAction, { label: string; icon: typeof Play }> = {
   reboot: { label: 'Reset', icon: RotateCcw },
 };
 
+/** The helper method each action calls, for the parity table's data-method. */
+const METHODS: Record<VmAction, string> = {
+  start: 'vm.start',
+  stop: 'vm.stop',
+  forceStop: 'vm.stop',
+  pause: 'vm.pause',
+  resume: 'vm.resume',
+  reboot: 'vm.reboot',
+};
+
 /** A list row's slots: the page shows every action, a row only these. */
 const ROW_SLOTS: readonly (readonly VmAction[])[] = [['start', 'resume'], ['stop'], ['pause']];
 
@@ -52,6 +62,7 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
             key={action}
             type="button"
             className={`button vm-btn-sm${action === 'start' ? ' button--primary' : ''}`}
+            data-method={METHODS[action]}
             aria-disabled={busy ? true : undefined}
             aria-label={compact ? `${label} ${name}` : undefined}
             title={busy?.reason ?? (compact ? label : undefined)}
@@ -68,6 +79,7 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
           className="button vm-btn-sm"
           aria-label={compact ? `Open console of ${name}` : undefined}
           title="Open the graphical console in its own window"
+          data-method="vm.consoleInfo"
           onClick={() => openConsoleWindow(name, consoleWindowUrl(name))}
         >
           <MonitorPlay aria-hidden="true" size={13} />

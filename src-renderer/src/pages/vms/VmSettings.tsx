@@ -72,7 +72,7 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
           {(p) => <textarea {...p} className="vm-input" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </FormField>
         <div className="vm-wizard__actions">
-          <button type="submit" className="button" aria-disabled={off ?? (!changed || !stopped || Boolean(tooLong) || undefined)} title={busy?.reason}>
+          <button type="submit" className="button" data-method="vm.update" aria-disabled={off ?? (!changed || !stopped || Boolean(tooLong) || undefined)} title={busy?.reason}>
             Save
           </button>
         </div>
@@ -84,7 +84,7 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
           <input type="checkbox" checked={keepDisks} onChange={(e) => setKeepDisks(e.target.checked)} />
           Keep its disk files (only the definition, snapshots list and logs go)
         </label>
-        <button type="button" className="button vm-btn-danger" aria-disabled={off} title={busy?.reason} onClick={() => void remove()}>
+        <button type="button" className="button vm-btn-danger" data-method="vm.delete" aria-disabled={off} title={busy?.reason} onClick={() => void remove()}>
           <Trash2 aria-hidden="true" size={14} />
           {busy?.status ?? `Delete ${name}…`}
         </button>
