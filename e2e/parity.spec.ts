@@ -74,8 +74,16 @@ async function waitVmState(nova: { origin: string; token: string }, want: string
 }
 
 /** Goes to a page of the table, as a user would reach it, and waits for it to settle. */
+/** The app's address with its token, as `nova web` printed it. */
+let appUrl = '';
+
 async function visit(page: Page, target: ParityPage): Promise<void> {
-  await page.evaluate(`location.hash = ${JSON.stringify(hashOf(target))}`);
+  // The console is a window of its own (console.html), opened beside the app; the app's
+  // pages are hash routes of index.html, so leaving the console means loading the app again.
+  const inConsole = new URL(page.url()).pathname.endsWith('/console.html');
+  if (target === 'vmConsole') await page.goto(new URL(hashOf(target), appUrl).toString());
+  else if (inConsole) await page.goto(`${appUrl.split('#')[0]}${hashOf(target)}`);
+  else await page.evaluate(`location.hash = ${JSON.stringify(hashOf(target))}`);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   if (target === 'projectEditor') await page.getByRole('button', { name: 'Edit file' }).click();
   if (target === 'activity') await new ActivityPanel(page).open();
@@ -118,6 +126,7 @@ test.describe('UI parity with the CLI and the engine', () => {
   test('every control of the parity table is on its page, and axe-core finds no serious problem there', async ({ page, nova, pageProblems }) => {
     test.setTimeout(300_000);
     const shell = new AppShell(page);
+    appUrl = nova.url;
     await shell.open(nova.url);
     await expect(shell.connection).toContainText('Connected to Nova');
     const all = wanted();

@@ -62,7 +62,8 @@ export function ConsoleUsbMenu({ client, name, disabled }: { client: NovaClient;
 
   return (
     <div className="console__menu">
-      <button type="button" className="button vm-btn-sm" aria-haspopup="menu" aria-expanded={open} aria-disabled={disabled || undefined} onClick={toggle} data-method="vm.usbList">
+      {/* The menu it opens attaches and detaches: the one entry point to both, for the parity table. */}
+      <button type="button" className="button vm-btn-sm" aria-haspopup="menu" aria-expanded={open} aria-disabled={disabled || undefined} onClick={toggle} data-method="vm.usbList vm.usbAttach vm.usbDetach">
         <Usb aria-hidden="true" size={13} />
         USB
       </button>
