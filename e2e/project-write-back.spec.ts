@@ -74,7 +74,7 @@ test.describe('Writing a change back to the NovaFile', () => {
     const memory = limits.getByLabel('Memory limit');
     await expect(memory).toHaveValue('64Mi');
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
-    await expect(limits).toContainText('e.g. 512Mi or 2Gi', { timeout: 30_000 });
+    await expect(limits).toContainText('Changes apply at its next start.', { timeout: 30_000 });
     await memory.fill('lots');
     await expect(limits).toContainText('"lots" is not a memory limit');
     await memory.fill('96Mi');
