@@ -76,8 +76,15 @@ test.describe.serial('Capsule parity and answers', () => {
     test.setTimeout(150_000);
     const capsules = new CapsulesPage(page);
     await capsules.openSection(nova.url);
-    await capsules.createButton.click();
+    // By keyboard: Enter opens the dialog on its first field, Escape closes it back to the button.
+    await capsules.createButton.focus();
+    await page.keyboard.press('Enter');
     const dialog = capsules.dialog;
+    await expect(dialog.name).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(dialog.root).toBeHidden();
+    await expect(capsules.createButton).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(dialog.name).toBeFocused();
     await dialog.name.fill(WEB);
     await dialog.image.selectOption(imageName);
