@@ -10,6 +10,7 @@ import '../../styles/projects.css';
 import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { exitFailed, exitText } from '../../lib/capsule-format.js';
+import { quotedWords } from '../../lib/capsule-form.js';
 import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
 import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
@@ -45,7 +46,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
     <>
       <PageHeader
         title={name}
-        subtitle={capsule ? `${capsule.imageName}${capsule.spec.command ? ` · ${capsule.spec.command.join(' ')}` : ''}` : undefined}
+        subtitle={capsule ? `${capsule.imageName}${capsule.spec.command ? ` · ${quotedWords(capsule.spec.command)}` : ''}` : undefined}
         actions={
           <>
             {capsule && <CapsuleStateBadge capsule={capsule} busy={busy} />}

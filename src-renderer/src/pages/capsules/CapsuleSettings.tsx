@@ -15,6 +15,7 @@ import { formatBytes } from '../../lib/vm-format.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
 import { CapsuleEditor } from './CapsuleEditor.js';
+import { quotedWords } from '../../lib/capsule-form.js';
 import { formatPortMapping } from '../../../../src-shared/vocabulary/port-mapping.js';
 
 export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
@@ -24,8 +25,8 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
   const s = capsule.spec;
   const facts: Array<[string, string]> = [
     ['Image', `${capsule.imageName} (${capsule.imageId.slice(0, 19)})`],
-    ['Entrypoint', s.entrypoint?.join(' ') ?? "the image's"],
-    ['Command', s.command?.join(' ') ?? "the image's"],
+    ['Entrypoint', (s.entrypoint ? quotedWords(s.entrypoint) : "the image's")],
+    ['Command', (s.command ? quotedWords(s.command) : "the image's")],
     ['Environment', Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(', ') || 'none set'],
     ['Volumes', s.volumes.map((v) => `${v.source} → ${v.target}${v.readOnly ? ' (read-only)' : ''}`).join(', ') || 'none'],
     ['Working directory', s.workdir ?? "the image's"],
