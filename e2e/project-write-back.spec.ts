@@ -70,15 +70,15 @@ test.describe('Writing a change back to the NovaFile', () => {
     await projects.row('capsule', BOX).getByRole('link', { name: BOX }).click();
     await expect(projects.heading).toHaveText(BOX);
     await page.getByRole('navigation', { name: `Sections of ${BOX}` }).getByRole('link', { name: 'Settings' }).click();
-    const limits = page.getByRole('form', { name: 'Limits' });
+    const limits = page.getByRole('form', { name: 'Change settings' });
     const memory = limits.getByLabel('Memory limit');
     await expect(memory).toHaveValue('64Mi');
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
-    await expect(limits).toContainText('e.g. 512Mi or 2Gi', { timeout: 30_000 });
+    await expect(limits).toContainText('Changes apply at its next start.', { timeout: 30_000 });
     await memory.fill('lots');
     await expect(limits).toContainText('"lots" is not a memory limit');
     await memory.fill('96Mi');
-    await limits.getByRole('button', { name: 'Save limits' }).click();
+    await limits.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(async () => CapsuleSchema.parse(await api(nova.origin, nova.token, 'capsule.get', { name: BOX })).spec.memoryBytes, { timeout: 30_000 }).toBe(96 * 1024 * 1024);
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(async () => CapsuleSchema.parse(await api(nova.origin, nova.token, 'capsule.get', { name: BOX })).state, { timeout: 30_000 }).toBe('running');

@@ -5,7 +5,7 @@ import type { Locator, Page } from '@playwright/test';
 import { ActivityPanel, type OperationCard } from './activity-panel.js';
 import { AppShell } from './app-shell.js';
 
-export type CapsuleFormField = 'name' | 'image' | 'command' | 'env' | 'volumes' | 'cpus' | 'memoryMiB' | 'pids' | 'restart';
+export type CapsuleFormField = 'name' | 'image' | 'entrypoint' | 'command' | 'env' | 'volumes' | 'cpus' | 'memoryMiB' | 'pids' | 'restart' | 'network' | 'address' | 'ports';
 
 export class CreateCapsuleDialog {
   readonly root: Locator;
@@ -15,6 +15,10 @@ export class CreateCapsuleDialog {
   readonly env: Locator;
   readonly memory: Locator;
   readonly restart: Locator;
+  readonly network: Locator;
+  readonly ports: Locator;
+  /** The list the entrypoint and command become, quoted as a shell reads it. */
+  readonly runs: Locator;
   readonly submit: Locator;
   readonly refusal: Locator;
 
@@ -24,8 +28,11 @@ export class CreateCapsuleDialog {
     this.image = this.root.getByLabel('Image', { exact: true });
     this.command = this.root.getByLabel('Command', { exact: true });
     this.env = this.root.getByLabel('Environment', { exact: true });
-    this.memory = this.root.getByLabel('Memory (MiB)', { exact: true });
+    this.memory = this.root.getByLabel('Memory', { exact: true });
     this.restart = this.root.getByLabel('Restart policy', { exact: true });
+    this.network = this.root.getByLabel('Network', { exact: true });
+    this.ports = this.root.getByLabel('Published ports', { exact: true });
+    this.runs = this.root.locator('[data-runs]');
     this.submit = this.root.getByRole('button', { name: 'Create', exact: true });
     this.refusal = this.root.getByRole('alert');
   }

@@ -141,7 +141,7 @@ describe('capsule health checks', () => {
 
     // Anything beyond the check needs it stopped.
     const refused = await errorOf(client.call('capsule.update', { name, memory: '64Mi' }));
-    expect(refused).toEqual({ code: 'failed_precondition', message: `Capsule "${name}" is running: stop it before changing its spec, then start it again` });
+    expect(refused).toEqual({ code: 'failed_precondition', message: `Capsule "${name}" is running: stop it before changing its memory (they apply at its next start; only a health check changes while it runs)` });
   }, 120_000);
 
   it('refuses a check the capsule cannot run, at create and at update', async () => {
@@ -190,7 +190,7 @@ describe('capsule health checks', () => {
 
     const running = await cli('capsule', 'set', name, '--memory', '32Mi');
     expect(running.exitCode).toBe(1);
-    expect(running.stderr).toMatch(/is running: stop it before changing its spec/);
+    expect(running.stderr).toMatch(/is running: stop it before changing its memory \(they apply at its next start/);
     await client.call('capsule.stop', { name, timeoutSec: 0 });
     const low = await cli('capsule', 'set', name, '--memory', '1Mi');
     expect(low.exitCode).toBe(2);

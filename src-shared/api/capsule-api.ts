@@ -97,8 +97,8 @@ export const capsuleMethods = {
   }),
   'capsule.start': defineMethod({ summary: 'Start the capsule (its restart policy applies from now on)', params: byName, result: CapsuleSchema, served: manage, timeoutMs: 60_000 }),
   'capsule.stop': defineMethod({
-    summary: 'SIGTERM, then SIGKILL after the timeout (the spec\'s stopTimeoutSec unless given)',
-    params: z.strictObject({ name: CapsuleNameSchema, timeoutSec: z.number().int().min(0).max(600).optional() }),
+    summary: 'SIGTERM, then SIGKILL after the timeout (the spec\'s stopTimeoutSec unless given); force kills at once, cutting short a stop that waits',
+    params: z.strictObject({ name: CapsuleNameSchema, timeoutSec: z.number().int().min(0).max(600).optional(), force: z.boolean().default(false) }),
     result: CapsuleSchema,
     served: manage,
     timeoutMs: 11 * 60_000,

@@ -284,7 +284,14 @@ export class CapsuleManager {
     });
   }
 
-  async stop(name: string, timeoutSec?: number, requester: Requester | null = null): Promise<Capsule> {
+  /**
+   * SIGTERM, then SIGKILL after the timeout; `force` kills at once. A forced stop that finds
+   * a graceful one waiting out its timeout cuts that wait short (the waiting stop then kills
+   * and reaps under its lock) and answers once the capsule is stopped.
+   */
+  async stop(name: string, timeoutSec?: number, requester: Requester | null = null, force = false): Promise<Capsule> {
+    if (force) this.slots.get(name)?.run?.forceNow();
+    if (force) timeoutSec = 0;
     return this.exclusive(name, 'stop', requester, async () => {
       const slot = this.mustGet(name);
       this.lifecycle.cancelRestart(slot);

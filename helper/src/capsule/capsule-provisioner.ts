@@ -116,7 +116,17 @@ export class CapsuleProvisioner {
     const name = change.name;
     const healthOnly = Object.entries(change).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
     const live = state !== 'created' && state !== 'stopped';
-    if (live && !healthOnly) throw new NovaError('failed_precondition', `Capsule "${name}" is ${state}: stop it before changing its spec, then start it again`);
+    if (live && !healthOnly) {
+      // Named as the person wrote them, so the refusal says which of their changes need the stop.
+      const fields = Object.entries(change)
+        .filter(([k, v]) => k !== 'name' && k !== 'health' && v !== undefined)
+        .map(([k]) => (k === 'memoryBytes' ? 'memory' : k));
+      throw new NovaError(
+        'failed_precondition',
+        `Capsule "${name}" is ${state}: stop it before changing its ${fields.join(', ')} (they apply at its next start; only a health check changes while it runs)`,
+        { fields },
+      );
+    }
     const parsed = CapsuleSpecSchema.safeParse(applyCapsuleUpdate(rec.spec, change));
     if (!parsed.success) throw schemaError(`Capsule "${name}" cannot take this change`, parsed.error);
     if (live) this.checkHealth(parsed.data);

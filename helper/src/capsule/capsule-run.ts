@@ -30,6 +30,10 @@ export class CapsuleRun {
   stopping = false;
   /** The reap under way: a second caller waits for all of it (its unmount comes after the record). */
   reaping: Promise<void> | null = null;
+  /** Ends a graceful stop's wait for the exit at once (a forced stop came); null while none waits. */
+  private cutShort: (() => void) | null = null;
+  /** A forced stop came while a graceful one was under way: no more waiting for this run. */
+  private forced = false;
 
   constructor(
     readonly name: string,
@@ -93,6 +97,28 @@ export class CapsuleRun {
     this.over = true;
     this.unwatch();
     for (const w of [...this.waiters]) w();
+  }
+
+  /**
+   * A graceful stop's wait: true when the run ends, false after timeoutMs or as soon as
+   * forceNow() cuts it short, so a "Kill" need not queue behind the grace period.
+   */
+  waitForEndOrForce(timeoutMs: number): Promise<boolean> {
+    if (this.forced) return Promise.resolve(this.over);
+    return new Promise<boolean>((resolve) => {
+      this.cutShort = () => resolve(false);
+      void this.waitForEnd(timeoutMs).then(resolve);
+    }).finally(() => {
+      this.cutShort = null;
+    });
+  }
+
+  /** Cuts the wait of a stop under way short (or the one it is about to begin); false when no stop is under way. */
+  forceNow(): boolean {
+    if (!this.stopping) return false;
+    this.forced = true;
+    this.cutShort?.();
+    return true;
   }
 
   /** Resolves true when the run has ended, false after timeoutMs. */

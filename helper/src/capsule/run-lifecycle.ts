@@ -94,7 +94,7 @@ export class RunLifecycle {
       const end = await run.readEnd();
       if (end) return await this.reap(slot, run, true, end);
       if (run.record.paused) await call(rt.resumeArgv(runtime, root, id));
-      const exited = run.waitForEnd(timeoutSec * 1000);
+      const exited = run.waitForEndOrForce(timeoutSec * 1000);
       if (timeoutSec > 0) await call(rt.killArgv(runtime, root, id, 'SIGTERM'));
       if (!(await exited) || timeoutSec === 0) {
         const killed = run.waitForEnd(KILL_WAIT_MS);

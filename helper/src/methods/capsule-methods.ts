@@ -57,7 +57,7 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
     'capsule.create': async (spec, ctx) => capsules.create(spec, ctx),
     'capsule.update': async (change, ctx) => capsules.update(change, ctx),
     'capsule.start': async ({ name }, ctx) => capsules.start(name, ctx),
-    'capsule.stop': async ({ name, timeoutSec }, ctx) => capsules.stop(name, timeoutSec, ctx),
+    'capsule.stop': async ({ name, timeoutSec, force }, ctx) => capsules.stop(name, timeoutSec, ctx, force),
     'capsule.restart': async ({ name }, ctx) => capsules.restart(name, ctx),
     'capsule.pause': async ({ name }, ctx) => capsules.pause(name, ctx),
     'capsule.resume': async ({ name }, ctx) => capsules.resume(name, ctx),

@@ -159,8 +159,9 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     .command('stop <name>')
     .description('SIGTERM, then SIGKILL after the timeout')
     .option('-t, --timeout <seconds>', "seconds before SIGKILL (default: the capsule's stop timeout)", wholeNumber('--timeout', 0, 600))
-    .action(async (name: string, o: { timeout?: number }) => {
-      const c = await helper((h) => h.call('capsule.stop', { name, ...(o.timeout !== undefined ? { timeoutSec: o.timeout } : {}) }));
+    .option('-f, --force', 'SIGKILL at once, cutting short a stop that waits for the process', false)
+    .action(async (name: string, o: { timeout?: number; force: boolean }) => {
+      const c = await helper((h) => h.call('capsule.stop', { name, force: o.force, ...(o.timeout !== undefined ? { timeoutSec: o.timeout } : {}) }));
       out(`${c.name}: ${c.state}${c.lastExit ? ` (${c.lastExit.reason})` : ''}`);
     });
   capsule

@@ -24,6 +24,7 @@ import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
 import { isCapsuleKind, printCapsuleLogs } from './capsule-command.js';
 import { registerImageCommand } from './image-command.js';
+import { actOnCapsuleSnapshot, listCapsuleSnapshots, registerCapsuleSnapshotCommand } from './capsule-snapshot-command.js';
 import { registerSnapshotPruneCommand } from './snapshot-prune-command.js';
 import { nameArg, repeated, single, sizeArg, wholeNumber } from './option-parsers.js';
 
@@ -128,7 +129,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       out(lines.join('\n'));
     });
 
-  const snap = program.command('snapshot').description('VM snapshots');
+  const snap = program.command('snapshot').description('VM and capsule snapshots');
   snap.command('vm <name>')
     .description('Take a snapshot (with RAM when the VM runs)')
     .option('--name <snapshot>', 'the snapshot name (default: a timestamp): letters, digits, ".", "_" and "-"', nameArg('vm-snapshot'))
@@ -140,11 +141,12 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       out(`${name}: snapshot ${s.name}${s.withMemory ? ' (with RAM)' : ' (disks only)'}${s.keepForever ? ', kept forever' : ''}`);
     });
   snap.command('ls')
-    .description('List snapshots: nova snapshot ls vm NAME')
-    .argument('<kind>', '"vm"')
+    .description('List snapshots: nova snapshot ls vm|capsule NAME')
+    .argument('<kind>', '"vm" or "capsule"')
     .argument('<name>')
     .option('--json', 'machine-readable output')
     .action(async (kind: string, name: string, o: { json?: boolean }) => {
+      if (isCapsuleKind(kind)) return ctx.io.stdout(await listCapsuleSnapshots(ctx, name, json(o)));
       requireVm(kind);
       const tree = await withHelper((h) => h.call('vm.snapshotList', { name }));
       if (json(o)) return out(JSON.stringify(tree, null, 2));
@@ -156,17 +158,19 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     ['rm', 'vm.snapshotDelete', 'Delete a snapshot'],
   ] as const) {
     snap.command(verb)
-      .description(`${what}: nova snapshot ${verb} vm NAME SNAPSHOT`)
-      .argument('<kind>', '"vm"')
+      .description(`${what}: nova snapshot ${verb} vm|capsule NAME SNAPSHOT`)
+      .argument('<kind>', '"vm" or "capsule"')
       .argument('<name>')
       .argument('<snapshot>')
       .action(async (kind: string, name: string, snapshot: string) => {
+        if (isCapsuleKind(kind)) return ctx.io.stdout(await actOnCapsuleSnapshot(ctx, verb, name, snapshot));
         requireVm(kind);
         await withHelper((h) => callOperation(h, method, { name, snapshot }, progress()));
         out(`${name}: ${verb === 'rm' ? 'deleted' : 'restored'} ${snapshot}`);
       });
   }
 
+  registerCapsuleSnapshotCommand(snap, ctx);
   registerSnapshotPruneCommand(snap, ctx);
 
   // `nova image` serves VM images and OCI images alike: see image-command.ts.

@@ -11,9 +11,14 @@ interface StopCountdownProps {
   readonly forceLabel: string;
   readonly what: string;
   readonly onForce: () => void;
+  /** The words while counting and once it is due: "Forced off in" / "Forcing off…" unless given. */
+  readonly dueIn?: string;
+  readonly due?: string;
+  /** The helper method the force button calls, for the parity table's data-method. */
+  readonly method?: string;
 }
 
-export function StopCountdown({ startedAt, graceSec, forceLabel, what, onForce }: StopCountdownProps) {
+export function StopCountdown({ startedAt, graceSec, forceLabel, what, onForce, dueIn = 'Forced off in', due = 'Forcing off…', method }: StopCountdownProps) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 250);
@@ -22,8 +27,8 @@ export function StopCountdown({ startedAt, graceSec, forceLabel, what, onForce }
   const left = Math.max(0, Math.ceil(graceSec - (now - startedAt) / 1000));
   return (
     <span className="stop-countdown" role="timer" aria-live="off" aria-label={`Stopping ${what}`}>
-      <span data-seconds-left={left}>{left > 0 ? `Forced off in ${left} s` : 'Forcing off…'}</span>
-      <button type="button" className="button vm-btn-sm vm-btn-danger" onClick={onForce}>
+      <span data-seconds-left={left}>{left > 0 ? `${dueIn} ${left} s` : due}</span>
+      <button type="button" className="button vm-btn-sm vm-btn-danger" data-method={method} onClick={onForce}>
         <Power aria-hidden="true" size={13} />
         {forceLabel}
       </button>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { capsuleSpecFromForm, EMPTY_CAPSULE_FORM, splitCommand, type CapsuleForm } from './capsule-form.js';
+import { CapsuleSpecSchema } from '../../../src-shared/capsule.js';
+import { capsuleSpecFromForm, capsuleUpdateFromForm, editFormOf, EMPTY_CAPSULE_FORM, quotedWords, splitCommand, type CapsuleForm } from './capsule-form.js';
 
 const form = (over: Partial<CapsuleForm>): CapsuleForm => ({ ...EMPTY_CAPSULE_FORM, name: 'web', image: 'busybox', ...over });
 
@@ -10,6 +11,12 @@ describe('splitCommand', () => {
     expect(splitCommand('  ')).toEqual([]);
   });
 
+  it('is read back from the quoted list the form shows', () => {
+    const words = ['sh', '-c', `echo "it's" $HOME`, ''];
+    expect(quotedWords(words)).toBe(`sh -c 'echo "it'\\''s" $HOME' ''`);
+    expect(splitCommand(quotedWords(words))).toEqual(words);
+  });
+
   it('refuses an open quote', () => {
     expect(splitCommand(`echo 'oops`)).toBeNull();
   });
@@ -18,13 +25,42 @@ describe('splitCommand', () => {
 describe('capsuleSpecFromForm', () => {
   it('builds the spec from a full form', () => {
     const r = capsuleSpecFromForm(
-      form({ command: 'sleep 10', env: 'A=1\n\nB=x=y', volumes: '/srv/data:/data:ro', cpus: '0.5', memoryMiB: '64', pids: '32', restart: 'on-failure:3' }),
+      form({
+        entrypoint: '/bin/sh -c',
+        command: `'echo $GREETING; sleep 10'`,
+        env: 'A=1\n\nB=x=y',
+        volumes: '/srv/data:/data:ro',
+        cpus: '0.5',
+        memoryMiB: '64',
+        pids: '32',
+        ioWeight: '500',
+        restart: 'on-failure:3',
+        stopTimeoutSec: '3',
+        hostname: 'web-1',
+        user: '1000:1000',
+        workdir: '/srv',
+        network: 'lan',
+        address: '10.88.0.5',
+        ports: '8080:80\n5353:53/udp',
+      }),
     );
     expect(r.errors).toEqual({});
     expect(r.spec).toEqual({
       name: 'web',
       image: 'busybox',
-      command: ['sleep', '10'],
+      entrypoint: ['/bin/sh', '-c'],
+      command: ['echo $GREETING; sleep 10'],
+      ioWeight: 500,
+      stopTimeoutSec: 3,
+      hostname: 'web-1',
+      user: '1000:1000',
+      workdir: '/srv',
+      network: 'lan',
+      address: '10.88.0.5',
+      ports: [
+        { hostPort: 8080, guestPort: 80, protocol: 'tcp' },
+        { hostPort: 5353, guestPort: 53, protocol: 'udp' },
+      ],
       env: { A: '1', B: 'x=y' },
       volumes: [{ source: '/srv/data', target: '/data', readOnly: true }],
       cpus: 0.5,
@@ -40,11 +76,34 @@ describe('capsuleSpecFromForm', () => {
 
   it('puts each problem beside its field', () => {
     const r = capsuleSpecFromForm(
-      { name: 'Bad/Name', image: '', command: `echo 'x`, env: '1A=2', volumes: 'data', cpus: '-1', memoryMiB: '2', pids: '1.5', restart: 'sometimes' },
+      {
+        ...EMPTY_CAPSULE_FORM,
+        name: 'Bad/Name',
+        image: '',
+        entrypoint: `"x`,
+        command: `echo 'x`,
+        env: '1A=2',
+        volumes: 'data',
+        cpus: '-1',
+        memoryMiB: '2',
+        pids: '1.5',
+        ioWeight: '5',
+        restart: 'sometimes',
+        stopTimeoutSec: 'soon',
+        hostname: 'not a host',
+        user: 'root',
+        workdir: 'srv',
+        network: 'lan',
+        ports: '80',
+      },
       new Set(),
     );
     expect(r.spec).toBeNull();
-    expect(Object.keys(r.errors).sort()).toEqual(['command', 'cpus', 'env', 'image', 'memoryMiB', 'name', 'pids', 'restart', 'volumes']);
+    expect(Object.keys(r.errors).sort()).toEqual(
+      ['command', 'cpus', 'entrypoint', 'env', 'hostname', 'image', 'ioWeight', 'memoryMiB', 'name', 'pids', 'ports', 'restart', 'stopTimeoutSec', 'user', 'volumes', 'workdir'].sort(),
+    );
+    expect(r.errors.ioWeight).toBe('a whole number from 10 to 1000');
+    expect(r.errors.ports).toMatch(/^line 1: /);
     expect(r.errors.memoryMiB).toMatch(/at least/);
     expect(r.errors.name).toMatch(/capsule name/);
   });
@@ -53,5 +112,35 @@ describe('capsuleSpecFromForm', () => {
     const r = capsuleSpecFromForm(form({ volumes: 'data:/data' }), new Set(['web']));
     expect(r.errors.name).toMatch(/exists already/);
     expect(r.errors.volumes).toMatch(/absolute/);
+  });
+});
+
+describe('ports and addresses need a network', () => {
+  it('says so beside the ports and the address', () => {
+    const r = capsuleSpecFromForm(form({ ports: '8080:80', address: '10.88.0.5' }));
+    expect(r.errors.ports).toBe('publishing a port needs a network: choose one above');
+    expect(r.errors.address).toBe('an address needs a network: choose one first');
+  });
+});
+
+describe('capsuleUpdateFromForm', () => {
+  const spec = CapsuleSpecSchema.parse({ name: 'web', image: 'busybox', env: { A: '1' }, memory: '64Mi', restart: 'always', network: 'lan', ports: ['8080:80'] });
+
+  it('changes nothing for the form as it opens', () => {
+    const r = capsuleUpdateFromForm('web', spec, editFormOf(spec));
+    expect(r).toEqual({ update: { name: 'web' }, errors: {}, changed: false });
+  });
+
+  it('sends only what differs, an emptied limit or network as null', () => {
+    const r = capsuleUpdateFromForm('web', spec, { ...editFormOf(spec), env: 'A=2\nB=3', memoryMiB: '', cpus: '1.5', network: '', ports: '' });
+    expect(r.errors).toEqual({});
+    expect(r.changed).toBe(true);
+    expect(r.update).toEqual({ name: 'web', env: { A: '2', B: '3' }, memoryBytes: null, cpus: 1.5, network: null, ports: [] });
+  });
+
+  it('keeps each problem beside its field and sends nothing', () => {
+    const r = capsuleUpdateFromForm('web', spec, { ...editFormOf(spec), restart: 'sometimes', pids: '0', network: '', ports: '8080:80' });
+    expect(r.update).toBeNull();
+    expect(Object.keys(r.errors).sort()).toEqual(['pids', 'ports', 'restart']);
   });
 });

@@ -47,7 +47,8 @@ export function exitText(exit: CapsuleExit | null): string | null {
     case 'oom-killed':
       return `OOM-killed: it used more than its memory limit${detail}`;
     case 'stopped':
-      return `stopped${exit.exitCode !== null ? ` (exit ${exit.exitCode})` : ''}${detail}`;
+      // Asked for: how it ended is told calmly, SIGKILL meaning it outlived its stop timeout or a Kill.
+      return `stopped on request${exit.signal === 'SIGKILL' ? ', killed' : exit.exitCode !== null ? ` (exit ${exit.exitCode})` : ''}${detail}`;
     case 'start-failed':
       return `failed to start${detail}`;
     case 'lost':

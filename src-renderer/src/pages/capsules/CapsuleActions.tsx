@@ -6,10 +6,22 @@ import type { Capsule } from '../../../../src-shared/capsule.js';
 import { actionSlots } from '../../lib/action-slots.js';
 import { CAPSULE_ACTION_LABEL, capsuleActionsFor, type CapsuleAction } from '../../lib/capsule-format.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
+import { useCapsulePower } from './use-capsule-power.js';
 
 const ICONS: Record<CapsuleAction, LucideIcon> = { start: Play, stop: Square, restart: RotateCw, pause: Pause, resume: Play };
 
 const ROW_SLOTS: readonly (readonly CapsuleAction[])[] = [['start', 'resume'], ['stop'], ['restart'], ['pause']];
+
+/** The lifecycle buttons with what they answer: a stop's countdown and Kill, a toast per finished action. */
+export function CapsulePowerActions({ capsule, busy, compact = false }: Omit<CapsuleActionsProps, 'onAction'>) {
+  const { onAction, countdown } = useCapsulePower(capsule);
+  return (
+    <>
+      {countdown}
+      <CapsuleActions capsule={capsule} busy={busy} compact={compact} onAction={onAction} />
+    </>
+  );
+}
 
 interface CapsuleActionsProps {
   readonly capsule: Capsule;
@@ -40,6 +52,7 @@ export function CapsuleActions({ capsule, busy, compact = false, onAction }: Cap
             aria-label={compact ? `${label} ${capsule.name}` : undefined}
             title={busy?.reason ?? (compact ? label : undefined)}
             aria-disabled={busy ? true : undefined}
+            data-method={`capsule.${a}`}
             onClick={() => !busy && onAction(a)}
           >
             <Icon aria-hidden="true" size={13} />

@@ -14,6 +14,7 @@ import { FakeTransport } from '../../transport/fake-transport.js';
 import { NovaClient } from '../../transport/nova-client.js';
 import { CapsuleStoreContext } from './capsule-context.js';
 import { CapsuleDetail } from './CapsuleDetail.js';
+import { stopOutcome } from './use-capsule-power.js';
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const disposers: Array<() => void> = [];
@@ -81,5 +82,31 @@ describe('capsule page', () => {
       expect(html).toMatch(new RegExp(`<button[^>]*title="busy: snapshot &#x27;pre&#x27;"[^>]*aria-disabled="true"[^>]*>(<svg.*?</svg>)?${label}</button>`));
     }
     expect(html).toMatch(/<button type="submit"[^>]*aria-disabled="true" title="busy: snapshot &#x27;pre&#x27;"/);
+  });
+
+  it('shows on its Settings tab the network and address it runs with, and the editor of a stopped one', async () => {
+    const running = sampleCapsule('web', { state: 'running', pid: 42, startedAt: '2026-01-01T00:00:01.000Z', network: { name: 'lan', address: '10.88.0.5', hostname: 'web', hostIfname: 'nv-web0' } });
+    const html = await renderPage('web', 'settings', [{ ...running, spec: { ...running.spec, network: 'lan', ports: [{ hostPort: 8080, guestPort: 80, protocol: 'tcp' }] } }], []);
+    expect(html).toContain('<dt>Network</dt><dd>lan, address 10.88.0.5 (host side nv-web0)</dd>');
+    expect(html).toContain('<dt>Published ports</dt><dd>host 8080 → capsule 80</dd>');
+    expect(html).toContain('aria-label="Change settings"');
+    expect(html).toMatch(/<button type="submit"[^>]*data-method="capsule.update"[^>]*aria-disabled="true"[^>]*title="Stop the capsule first"/);
+    expect(html).toContain('Stop the capsule to change these');
+  });
+
+  it('shows a stop the user asked for calmly, and every lifecycle control names its method', async () => {
+    const stopped = sampleCapsule('web', { lastExit: { exitCode: 137, signal: 'SIGKILL', reason: 'stopped', at: '2026-01-01T00:01:00.000Z' } });
+    const html = await renderPage('web', 'logs', [stopped], []);
+    expect(html).toMatch(/<p class="vm-reason vm-reason--calm" role="note">Last exit: stopped on request, killed/);
+    expect(html).toMatch(/<button[^>]*data-method="capsule.start"[^>]*>(<svg.*?<\/svg>)?Start<\/button>/);
+  });
+});
+
+describe('stop outcome', () => {
+  it('tells a graceful stop, a kill after the timeout and a kill asked for apart', () => {
+    const exit = (signal: string | null) => ({ lastExit: { exitCode: null, signal, reason: 'stopped' as const, at: '' } });
+    expect(stopOutcome('web', exit('SIGTERM'), 1, false)).toBe("Stopped 'web' after 1 s");
+    expect(stopOutcome('web', exit('SIGKILL'), 10, false)).toBe("Stopped 'web' after 10 s: the process ignored SIGTERM, so it was killed");
+    expect(stopOutcome('web', exit('SIGKILL'), 3, true)).toBe("Killed 'web' after 3 s, as asked");
   });
 });

@@ -10,10 +10,11 @@ import '../../styles/projects.css';
 import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { exitFailed, exitText } from '../../lib/capsule-format.js';
+import { quotedWords } from '../../lib/capsule-form.js';
 import { capsuleHref, type CapsuleTab } from '../../lib/capsule-route.js';
 import { useResourceBusy } from '../../lib/use-resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
-import { CapsuleActions } from './CapsuleActions.js';
+import { CapsulePowerActions } from './CapsuleActions.js';
 import { CapsuleGraphs } from './CapsuleGraphs.js';
 import { CapsuleLogs } from './CapsuleLogs.js';
 import { CapsuleSettings } from './CapsuleSettings.js';
@@ -36,7 +37,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
   const pending = useStore(store, (s) => s.pending[name]);
   const failure = useStore(store, (s) => s.failures[name]);
   const busy = useResourceBusy('capsule', name, pending);
-  const { act, dismissFailure } = store.getState();
+  const { dismissFailure } = store.getState();
 
   const exit = capsule ? exitText(capsule.lastExit) : null;
   // One layout with or without the capsule, so its creation, shown in place while it
@@ -45,11 +46,11 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
     <>
       <PageHeader
         title={name}
-        subtitle={capsule ? `${capsule.imageName}${capsule.spec.command ? ` · ${capsule.spec.command.join(' ')}` : ''}` : undefined}
+        subtitle={capsule ? `${capsule.imageName}${capsule.spec.command ? ` · ${quotedWords(capsule.spec.command)}` : ''}` : undefined}
         actions={
           <>
             {capsule && <CapsuleStateBadge capsule={capsule} busy={busy} />}
-            {capsule && <CapsuleActions capsule={capsule} busy={busy} onAction={(a) => void act(name, a)} />}
+            {capsule && <CapsulePowerActions capsule={capsule} busy={busy} />}
             <a className="button" href={capsuleHref({ kind: 'list' })}>
               <ArrowLeft aria-hidden="true" size={14} />
               All capsules

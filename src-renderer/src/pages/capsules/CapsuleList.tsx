@@ -13,7 +13,7 @@ import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { Sparkline } from '../vms/Sparkline.js';
 import { useCapsuleStore } from './capsule-context.js';
-import { CapsuleActions } from './CapsuleActions.js';
+import { CapsulePowerActions } from './CapsuleActions.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { CapsuleStateBadge } from './CapsuleStateBadge.js';
 import { CreateCapsuleDialog } from './CreateCapsuleDialog.js';
@@ -31,7 +31,7 @@ export function CapsuleList() {
   const failures = useStore(store, (s) => s.failures);
   const live = useStore(store, (s) => s.live);
   const busy = useBusyByName('capsule', pending);
-  const { act, load, dismissFailure } = store.getState();
+  const { load, dismissFailure } = store.getState();
   const [creating, setCreating] = useState(false);
 
   const newButton = (text: string) => (
@@ -95,7 +95,7 @@ export function CapsuleList() {
                       <span className="vm-table__num">{now ? formatBytes(now.memoryBytes) : '—'}</span>
                     </td>
                     <td>
-                      <CapsuleActions capsule={c} compact busy={busy[c.name] ?? null} onAction={(a) => void act(c.name, a)} />
+                      <CapsulePowerActions capsule={c} compact busy={busy[c.name] ?? null} />
                     </td>
                   </tr>
                 );

@@ -100,7 +100,7 @@ export function CapsuleLogs({ name }: { name: string }) {
       <div className="capsule-logs__bar">
         <div className="vm-segmented" role="radiogroup" aria-label="Time range">
           {LOG_RANGES.map((r) => (
-            <button key={r.id} type="button" role="radio" aria-checked={range === r.id} className={`vm-segmented__item${range === r.id ? ' vm-segmented__item--on' : ''}`} onClick={() => setRange(r.id)}>
+            <button key={r.id} type="button" role="radio" data-method="capsule.logs" aria-checked={range === r.id} className={`vm-segmented__item${range === r.id ? ' vm-segmented__item--on' : ''}`} onClick={() => setRange(r.id)}>
               {r.label}
             </button>
           ))}
@@ -110,7 +110,7 @@ export function CapsuleLogs({ name }: { name: string }) {
           <span className="visually-hidden">Search the logs</span>
           <input type="search" className="vm-input" placeholder="Search" value={query} onChange={(e) => setQuery(e.target.value)} />
         </label>
-        <button type="button" className="button" aria-pressed={follow} onClick={() => setFollow((f) => !f)}>
+        <button type="button" className="button" data-method="capsule.logs" aria-pressed={follow} onClick={() => setFollow((f) => !f)}>
           {follow ? <Pause aria-hidden="true" size={13} /> : <Play aria-hidden="true" size={13} />}
           {follow ? 'Following' : 'Follow'}
         </button>

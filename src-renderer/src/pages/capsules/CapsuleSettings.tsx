@@ -1,5 +1,6 @@
-// A capsule's settings as the helper keeps them (its limits change while it is stopped,
-// CapsuleLimits.tsx; the rest is fixed at creation here), and deleting the capsule with its
+// A capsule's settings as the helper keeps them, with the network and address it really
+// has while it runs; the editor of what a stopped capsule may change (CapsuleEditor.tsx);
+// and deleting the capsule with its
 // writable layer, logs and snapshots, after a confirmation naming it (ConfirmDialog); off while something
 // holds the capsule, saying what.
 import { Trash2 } from 'lucide-react';
@@ -13,7 +14,9 @@ import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { useCapsuleStore } from './capsule-context.js';
-import { CapsuleLimits } from './CapsuleLimits.js';
+import { CapsuleEditor } from './CapsuleEditor.js';
+import { quotedWords } from '../../lib/capsule-form.js';
+import { formatPortMapping } from '../../../../src-shared/vocabulary/port-mapping.js';
 
 export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: ResourceBusy | null }) {
   const { client } = useServices();
@@ -22,15 +25,19 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
   const s = capsule.spec;
   const facts: Array<[string, string]> = [
     ['Image', `${capsule.imageName} (${capsule.imageId.slice(0, 19)})`],
-    ['Entrypoint', s.entrypoint?.join(' ') ?? "the image's"],
-    ['Command', s.command?.join(' ') ?? "the image's"],
+    ['Entrypoint', (s.entrypoint ? quotedWords(s.entrypoint) : "the image's")],
+    ['Command', (s.command ? quotedWords(s.command) : "the image's")],
     ['Environment', Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(', ') || 'none set'],
     ['Volumes', s.volumes.map((v) => `${v.source} → ${v.target}${v.readOnly ? ' (read-only)' : ''}`).join(', ') || 'none'],
     ['Working directory', s.workdir ?? "the image's"],
     ['User', s.user ?? "the image's"],
+    ['Hostname', s.hostname ?? capsule.network?.hostname ?? 'the capsule name'],
+    ['Network', networkText(capsule)],
+    ['Published ports', s.ports.map((p) => `host ${formatPortMapping(p).replace(':', ' → capsule ')}`).join(', ') || 'none'],
     ['CPUs', s.cpus ? String(s.cpus) : 'no limit'],
     ['Memory', s.memoryBytes ? formatBytes(s.memoryBytes) : 'no limit'],
     ['Processes', s.pids ? String(s.pids) : 'no limit'],
+    ['IO weight', s.ioWeight ? String(s.ioWeight) : 'default'],
     ['Restart policy', `${formatRestartPolicy(s.restart)}${capsule.restartCount > 0 ? `, restarted ${capsule.restartCount} times` : ''}`],
     ['Stop timeout', `${s.stopTimeoutSec} s, then SIGKILL`],
     ['Runtime', `${capsule.runtime}, root on ${capsule.rootfsMode === 'overlay' ? 'an overlay' : 'a copy'}`],
@@ -67,15 +74,14 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
             </Fragment>
           ))}
         </dl>
-        <p className="muted">Besides the limits below, settings are fixed when a capsule is created: to change them, take a snapshot, delete it and create it again.</p>
       </section>
-      <CapsuleLimits key={`${capsule.name}:${capsule.spec.memoryBytes ?? ''}:${capsule.spec.cpus ?? ''}:${capsule.spec.pids ?? ''}`} capsule={capsule} busy={busy} />
+      <CapsuleEditor key={`${capsule.name}:${JSON.stringify(capsule.spec)}`} capsule={capsule} busy={busy} />
       <section className="vm-card vm-card--danger" aria-labelledby="capsule-delete-title">
         <h2 id="capsule-delete-title" className="vm-card__title">
           Delete capsule
         </h2>
         <p>Deletes {capsule.name} with its writable layer, logs and snapshots{isCapsuleLive(capsule.state) ? ', stopping it first' : ''}. Volumes on the host are kept.</p>
-        <button type="button" className="button vm-btn-danger" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => void remove()}>
+        <button type="button" className="button vm-btn-danger" data-method="capsule.delete" aria-disabled={busy ? true : undefined} title={busy?.reason} onClick={() => void remove()}>
           <Trash2 aria-hidden="true" size={14} />
           {busy?.status ?? 'Delete…'}
         </button>
@@ -83,4 +89,12 @@ export function CapsuleSettings({ capsule, busy }: { capsule: Capsule; busy: Res
       {dialog}
     </div>
   );
+}
+
+/** The network it is on now (with its address), or the one it joins at its next start. */
+function networkText(capsule: Capsule): string {
+  const s = capsule.spec;
+  if (capsule.network) return `${capsule.network.name}, address ${capsule.network.address} (host side ${capsule.network.hostIfname})`;
+  if (!s.network) return 'none: loopback only';
+  return `${s.network}, ${s.address ? `address ${s.address}` : 'an address Nova picks'} when it starts`;
 }

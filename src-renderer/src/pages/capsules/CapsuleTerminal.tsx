@@ -91,13 +91,13 @@ export function CapsuleTerminal({ capsule }: { capsule: Capsule }) {
           {link === 'connected' ? 'Shell open' : link === 'connecting' ? 'Connecting…' : `Disconnected: ${reason}`}
         </span>
         {link === 'closed' && (
-          <button type="button" className="button vm-btn-sm" onClick={() => setAttempt((n) => n + 1)}>
+          <button type="button" className="button vm-btn-sm" data-method="capsule.terminalOpen" onClick={() => setAttempt((n) => n + 1)}>
             <RotateCw aria-hidden="true" size={13} />
             New shell
           </button>
         )}
       </div>
-      <div className="serial__term" ref={host} data-testid="capsule-terminal" />
+      <div className="serial__term" ref={host} data-testid="capsule-terminal" data-method="capsule.terminalOpen" />
       <p className="muted serial__hint">{LEAVE_TERMINAL_HINT}.</p>
     </section>
   );

@@ -1,6 +1,8 @@
-// The create dialog: image (from the imported and pulled list), command, env, volumes,
-// CPU, memory and pids limits and the restart policy, checked with the contract's
-// schema as the user types (an error shows once its field was touched, all of them on
+// The create dialog, with every field `nova capsule create` has: image (from the imported
+// and pulled list), entrypoint and command (shown back as the quoted list they become),
+// user, working dir, hostname, env, volumes, the network (a Nova network, an address on it
+// or one Nova picks) with published ports, CPU, memory, pids and IO limits, the restart
+// policy and the stop timeout, checked with the contract's schema as the user types (an error shows once its field was touched, all of them on
 // submit). Once the helper runs the creation, the dialog closes and the capsule's page
 // opens on it, showing its progress in place; created, it is started unless asked not to.
 import { useMemo, useState, type FormEvent } from 'react';
@@ -8,12 +10,14 @@ import { useStore } from 'zustand';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
-import { capsuleSpecFromForm, EMPTY_CAPSULE_FORM, type CapsuleForm, type CapsuleFormField } from '../../lib/capsule-form.js';
+import { capsuleSpecFromForm, EMPTY_CAPSULE_FORM, quotedWords, type CapsuleForm, type CapsuleFormField } from '../../lib/capsule-form.js';
 import { focusFirstInvalid } from '../../lib/focus-first-invalid.js';
 import { capsuleHref } from '../../lib/capsule-route.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { FormField } from '../vms/FormField.js';
 import { useCapsuleStore } from './capsule-context.js';
+import { LinesField, NetworkFields, TextField, type FieldProps } from './CapsuleFormFields.js';
+
 
 export function CreateCapsuleDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   return (
@@ -36,11 +40,12 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
   const { spec, errors } = capsuleSpecFromForm(form, taken);
   const image = images?.find((i) => i.name === form.image);
 
-  const set = (field: CapsuleFormField) => (value: string) => {
+  const set = (field: CapsuleFormField, value: string) => {
     setForm((f) => ({ ...f, [field]: value }));
     setTouched((t) => new Set(t).add(field));
   };
-  const shown = (field: CapsuleFormField) => (touched.has(field) ? errors[field] : undefined);
+  const p: FieldProps<CapsuleFormField> = { form, errors, shown: (field) => touched.has(field), set };
+  const runs = spec ? quotedWords([...(spec.entrypoint ?? image?.config.entrypoint ?? []), ...(spec.command ?? (spec.entrypoint ? [] : (image?.config.cmd ?? [])))]) : null;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -61,47 +66,20 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
     window.location.hash = capsuleHref({ kind: 'capsule', name: spec.name, tab: 'logs' });
   };
 
-  const text = (field: CapsuleFormField, label: string, opts: { hint?: string; placeholder?: string; autofocus?: boolean; inputMode?: 'decimal' | 'numeric' } = {}) => (
-    <div data-field={field}>
-      <FormField label={label} hint={opts.hint} error={shown(field)}>
-        {(p) => (
-          <input
-            {...p}
-            className="vm-input"
-            value={form[field]}
-            placeholder={opts.placeholder}
-            inputMode={opts.inputMode}
-            spellCheck={false}
-            autoComplete="off"
-            {...(opts.autofocus ? { 'data-autofocus': true } : {})}
-            onChange={(e) => set(field)(e.target.value)}
-          />
-        )}
-      </FormField>
-    </div>
-  );
-  const area = (field: CapsuleFormField, label: string, hint: string, placeholder: string) => (
-    <div data-field={field} className="capsule-form__wide">
-      <FormField label={label} hint={hint} error={shown(field)}>
-        {(p) => <textarea {...p} className="vm-input" rows={2} value={form[field]} placeholder={placeholder} spellCheck={false} onChange={(e) => set(field)(e.target.value)} />}
-      </FormField>
-    </div>
-  );
-
   return (
     <form className="capsule-form" onSubmit={(e) => void submit(e)} noValidate aria-busy={Boolean(busy)}>
       <div className="capsule-form__body">
         {refusal && <ErrorPanel context={refusal.what} error={refusal.error} />}
         <div className="vm-form-grid">
-          {text('name', 'Name', { placeholder: 'web', hint: 'Lowercase letters, digits, - and _.', autofocus: true })}
+          <TextField field="name" label="Name" p={p} o={{ placeholder: 'web', hint: 'Lowercase letters, digits, - and _.', autofocus: true }} />
           <div data-field="image">
             <FormField
               label="Image"
-              hint={image ? `${image.source === 'pull' ? 'Pulled' : 'Imported'}, ${formatBytes(image.sizeBytes)}; runs ${[...image.config.entrypoint, ...image.config.cmd].join(' ') || 'nothing by default'}` : 'Import or pull an image with "nova image" first.'}
-              error={shown('image')}
+              hint={image ? `${image.source === 'pull' ? 'Pulled' : 'Imported'}, ${formatBytes(image.sizeBytes)}` : 'Import or pull an image with "nova image" first.'}
+              error={touched.has('image') ? errors.image : undefined}
             >
-              {(p) => (
-                <select {...p} className="vm-input" value={form.image} onChange={(e) => set('image')(e.target.value)}>
+              {(a) => (
+                <select {...a} className="vm-input" value={form.image} onChange={(e) => set('image', e.target.value)}>
                   {(images ?? []).length === 0 && <option value="">No images yet</option>}
                   {(images ?? []).map((i) => (
                     <option key={i.id} value={i.name}>
@@ -113,19 +91,40 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
             </FormField>
           </div>
         </div>
-        <div className="capsule-form__wide">
-          {text('command', 'Command', { placeholder: image?.config.cmd.join(' ') || 'sh -c "echo hello"', hint: "The image's command when empty. Quote as in a shell." })}
-        </div>
-        <div className="vm-form-grid">
-          {area('env', 'Environment', 'One KEY=value per line.', 'GREETING=hello')}
-          {area('volumes', 'Volumes', 'One /host/path:/path/inside[:ro] per line.', '/srv/data:/data')}
-        </div>
-        <div className="vm-form-grid capsule-form__limits">
-          {text('cpus', 'CPUs', { placeholder: 'no limit', hint: '0.5 is half of one CPU.', inputMode: 'decimal' })}
-          {text('memoryMiB', 'Memory (MiB)', { placeholder: 'no limit', hint: 'At least 6 MiB; 512Mi, 2Gi or 2g work too.' })}
-          {text('pids', 'Processes', { placeholder: 'no limit', inputMode: 'numeric' })}
-          {text('restart', 'Restart policy', { hint: 'no, always, on-failure or on-failure:N.' })}
-        </div>
+        <fieldset className="capsule-form__group">
+          <legend>What it runs</legend>
+          <div className="vm-form-grid">
+            <TextField field="entrypoint" label="Entrypoint" p={p} o={{ placeholder: quotedWords(image?.config.entrypoint ?? []) || "the image's", hint: "The image's when empty." }} />
+            <TextField field="command" label="Command" p={p} o={{ placeholder: quotedWords(image?.config.cmd ?? []) || 'sh -c "echo hello"', hint: 'Quote as in a shell.' }} />
+          </div>
+          <p className="vm-field__hint" data-runs>
+            {runs === null ? 'Runs: (fix the fields above)' : `Runs: ${runs || 'nothing: the image has no command; give one'}`}
+          </p>
+          <div className="vm-form-grid">
+            <TextField field="user" label="User" p={p} o={{ placeholder: image?.config.user || "the image's", hint: 'Numeric uid or uid:gid.' }} />
+            <TextField field="workdir" label="Working directory" p={p} o={{ placeholder: image?.config.workdir || "the image's" }} />
+            <TextField field="hostname" label="Hostname" p={p} o={{ placeholder: 'the capsule name' }} />
+          </div>
+          <div className="vm-form-grid">
+            <LinesField field="env" label="Environment" hint="One KEY=value per line." placeholder="GREETING=hello" p={p} />
+            <LinesField field="volumes" label="Volumes" hint="One /host/path:/path/inside[:ro] per line; :ro makes it read-only." placeholder="/srv/data:/data:ro" p={p} />
+          </div>
+        </fieldset>
+        <fieldset className="capsule-form__group">
+          <legend>Network</legend>
+          <NetworkFields p={p} />
+        </fieldset>
+        <fieldset className="capsule-form__group">
+          <legend>Limits and restarts</legend>
+          <div className="vm-form-grid capsule-form__limits">
+            <TextField field="cpus" label="CPUs" p={p} o={{ placeholder: 'no limit', hint: '0.5 is half of one CPU.', inputMode: 'decimal' }} />
+            <TextField field="memoryMiB" label="Memory" p={p} o={{ placeholder: 'no limit', hint: 'e.g. 512Mi or 2Gi; a bare number is MiB.' }} />
+            <TextField field="pids" label="Processes" p={p} o={{ placeholder: 'no limit', inputMode: 'numeric' }} />
+            <TextField field="ioWeight" label="IO weight" p={p} o={{ placeholder: 'default', hint: '10 to 1000.', inputMode: 'numeric' }} />
+            <TextField field="restart" label="Restart policy" p={p} o={{ hint: 'no, always, on-failure or on-failure:N.' }} />
+            <TextField field="stopTimeoutSec" label="Stop timeout (s)" p={p} o={{ hint: 'SIGTERM, then SIGKILL after this.', inputMode: 'numeric' }} />
+          </div>
+        </fieldset>
         <label className="vm-check">
           <input type="checkbox" checked={startNow} onChange={(e) => setStartNow(e.target.checked)} />
           Start it once created
@@ -135,7 +134,7 @@ function CreateCapsuleForm({ onClose }: { onClose: () => void }) {
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="submit" className="button button--primary" aria-disabled={Boolean(busy) || undefined}>
+        <button type="submit" className="button button--primary" data-method="capsule.create capsule.start" aria-disabled={Boolean(busy) || undefined}>
           {busy ?? 'Create'}
         </button>
       </footer>
