@@ -108,8 +108,10 @@ test.describe.serial('Capsule parity and answers', () => {
     const address = running.network?.address.split('/')[0];
     expect(address).toMatch(new RegExp(`^10\\.${OCTET}\\.16\\.\\d+$`));
 
-    // From the host side of the network, through the forward, as a browser on the host reaches it.
-    await expect.poll(() => httpGet(nova.netns, `http://${GATEWAY}:${HOST_PORT}/index.html`)?.trim() ?? null, { timeout: 15_000 }).toBe('hello-nv16c');
+    // Through the published port on the host's loopback, as a browser on the host reaches it,
+    // and on the host's address on the network.
+    await expect.poll(() => httpGet(nova.netns, `http://127.0.0.1:${HOST_PORT}/index.html`)?.trim() ?? null, { timeout: 15_000 }).toBe('hello-nv16c');
+    expect(httpGet(nova.netns, `http://${GATEWAY}:${HOST_PORT}/index.html`)?.trim()).toBe('hello-nv16c');
 
     await capsules.tab('Settings').click();
     const facts = page.getByRole('region', { name: 'Settings' });
@@ -149,7 +151,7 @@ test.describe.serial('Capsule parity and answers', () => {
     await expect(capsules.state).toHaveText('Running', { timeout: 30_000 });
     const environ = (await api(nova.origin, nova.token, 'capsule.exec', { name: WEB, command: ['sh', '-c', "tr '\\0' '\\n' < /proc/1/environ"] })) as { stdout: string };
     expect(environ.stdout.split('\n')).toEqual(expect.arrayContaining(['GREETING=edited', 'MODE=2']));
-    await expect.poll(() => httpGet(nova.netns, `http://${GATEWAY}:${HOST_PORT}/index.html`)?.trim() ?? null, { timeout: 15_000 }).toBe('hello-edited');
+    await expect.poll(() => httpGet(nova.netns, `http://127.0.0.1:${HOST_PORT}/index.html`)?.trim() ?? null, { timeout: 15_000 }).toBe('hello-edited');
     expect((await capsule(nova.origin, nova.token, WEB)).spec.memoryBytes).toBe(96 * 1024 * 1024);
     expect(pageProblems).toEqual([]);
   });

@@ -94,12 +94,28 @@ describe('a NAT network (the product example)', () => {
     expect(await lab.pingWithin(g2, ROUTER_IP)).toBe(true);
   });
 
-  it('serves a port forward, reachable from the test host and from the router', async () => {
+  it('serves a port forward, reachable from the test host (its loopback too) and from the router', async () => {
     await lab.tcpServer(g1, 80, a1);
     await mgr.addForward('hyperv0', { hostPort: 8088, guestAddress: a1, guestPort: 80 });
     // From the test host itself (output hook) and from the LAN side (prerouting).
     expect(await lab.tcpConnect(host, UPLINK_IP, 8088)).toMatch(/^(203\.0\.113\.2|192\.168\.220\.1)$/);
     expect(await lab.tcpConnect(router, UPLINK_IP, 8088)).toBe(ROUTER_IP);
+    // On the host's loopback, as published ports are used: the guest sees the gateway.
+    expect(await lab.tcpConnect(host, '127.0.0.1', 8088)).toBe('192.168.220.1');
+    // That needs the bridge to route loopback addresses; a guest that sends its own
+    // loopback traffic to the gateway still reaches none of the host's loopback services.
+    await lab.tcpServer(host, 9099, '127.0.0.5');
+    const dev = /dev (\S+)/.exec((await lab.exec(g1, ['ip', '-o', 'route', 'show', 'default'])).stdout)?.[1] ?? 'missing';
+    await lab.exec(g1, ['sysctl', '-q', '-w', `net/ipv4/conf/${dev}/route_localnet=1`]);
+    await lab.exec(g1, ['ip', 'route', 'del', 'local', '127.0.0.0/8', 'dev', 'lo', 'table', 'local']);
+    await lab.exec(g1, ['ip', 'route', 'add', '127.0.0.0/8', 'via', '192.168.220.1', 'dev', dev]);
+    try {
+      expect(await lab.tcpConnect(host, '127.0.0.5', 9099)).toMatch(/^127\./);
+      expect(await lab.tcpConnect(g1, '127.0.0.5', 9099)).toBe('timeout');
+    } finally {
+      await lab.exec(g1, ['ip', 'route', 'del', '127.0.0.0/8', 'via', '192.168.220.1']);
+      await lab.exec(g1, ['ip', 'route', 'add', 'local', '127.0.0.0/8', 'dev', 'lo', 'table', 'local', 'proto', 'kernel', 'scope', 'host', 'src', '127.0.0.1']);
+    }
     expect(await mgr.listForwards('hyperv0')).toEqual([{ hostPort: 8088, guestAddress: a1, guestPort: 80, protocol: 'tcp' }]);
     await expect(mgr.addForward('hyperv0', { hostPort: 8088, guestAddress: a2, guestPort: 80 })).rejects.toMatchObject({ code: 'already_exists' });
     await mgr.removeForward('hyperv0', 8088);

@@ -9,22 +9,6 @@
  * renderer already carries fails the test, so the list only shrinks.
  */
 export const PENDING_UI: Readonly<Record<string, string>> = {
-  // Capsule pages (create dialog, settings, actions, terminal, logs, snapshots): the capsule UI work.
-  'capsule.get': 'capsule pages',
-  'capsule.create': 'capsule pages',
-  'capsule.update': 'capsule pages',
-  'capsule.start': 'capsule pages',
-  'capsule.stop': 'capsule pages',
-  'capsule.restart': 'capsule pages',
-  'capsule.pause': 'capsule pages',
-  'capsule.resume': 'capsule pages',
-  'capsule.delete': 'capsule pages',
-  'capsule.logs': 'capsule pages',
-  'capsule.terminalOpen': 'capsule pages',
-  'capsule.snapshotCreate': 'capsule pages',
-  'capsule.snapshotList': 'capsule pages',
-  'capsule.snapshotRestore': 'capsule pages',
-  'capsule.snapshotDelete': 'capsule pages',
   // Networks pages and network edit: the network UI work.
   'network.list': 'networks pages',
   'network.get': 'networks pages',

@@ -101,6 +101,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm nic set': ui('vmSettings', 'vm.update'),
   'vm nic rm': gap('removing the NIC from the Settings tab comes with several NICs per VM (issue 11)'),
   'snapshot vm': ui('vmSnapshots', 'vm.snapshotCreate'),
+  'snapshot capsule': ui('capsuleSnapshots', 'capsule.snapshotCreate'),
   'snapshot ls': ui('vmSnapshots', 'vm.snapshotList'),
   'snapshot restore': ui('vmSnapshots', 'vm.snapshotRestore'),
   'snapshot rm': ui('vmSnapshots', 'vm.snapshotDelete'),

@@ -56,6 +56,14 @@ export function enableIpv4Forwarding(): NetworkCommand {
   return { argv: ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], failure: 'cannot enable IPv4 forwarding' };
 }
 
+/**
+ * Lets packets from 127.0.0.1 be routed out of the bridge, so a forward answers on the
+ * host's loopback as on its other addresses. The slash form keeps a dot in a name whole.
+ */
+export function allowLoopbackRouting(bridge: string): NetworkCommand {
+  return { argv: ['sysctl', '-q', '-w', `net/ipv4/conf/${bridge}/route_localnet=1`], failure: `cannot let forwards of ${bridge} answer on 127.0.0.1` };
+}
+
 /** Listening TCP and UDP sockets, without a header: "tcp LISTEN 0 511 0.0.0.0:8080 0.0.0.0:*". */
 export function listListeningSockets(): NetworkCommand {
   return { argv: ['ss', '-Hlntu'], failure: 'cannot list listening sockets' };

@@ -3,8 +3,8 @@
 // share the table, so applies queue and each renders the networks as they are when it runs.
 import { runChecked, runCommand, type CommandRunner } from './command-runner.js';
 import type { NetworkConfig } from './network-config.js';
-import { applyRuleset, listTable } from './network-commands.js';
-import { renderRuleset } from './nft-ruleset.js';
+import { allowLoopbackRouting, applyRuleset, listTable } from './network-commands.js';
+import { localForwards, renderRuleset } from './nft-ruleset.js';
 
 export class NftFirewall {
   private tail: Promise<unknown> = Promise.resolve();
@@ -22,7 +22,15 @@ export class NftFirewall {
    * apply can never put back rules a newer one removed.
    */
   sync(signal?: AbortSignal): Promise<void> {
-    const apply = () => runChecked(this.runner, applyRuleset(renderRuleset(this.networks(), this.table)), signal);
+    const apply = async () => {
+      const networks = this.networks();
+      await runChecked(this.runner, applyRuleset(renderRuleset(networks, this.table)), signal);
+      // The rules that drop loopback addresses from guests are in force before the bridge
+      // routes them. A bridge not made yet gets it at the sync that follows its creation.
+      for (const net of networks.filter(localForwards)) {
+        await runCommand(this.runner, allowLoopbackRouting(net.bridge), signal);
+      }
+    };
     const run = this.tail.then(apply, apply);
     this.tail = run.catch(() => undefined);
     return run.then(() => undefined);

@@ -111,7 +111,18 @@ function snatChain(net: NetworkConfig): string[] {
     // guest behind the forward answers the caller directly, from an address it never called.
     rules.push(`oifname ${q(net.bridge)} ${kw} saddr ${cidr} ${kw} daddr ${cidr} ct status dnat masquerade`);
   }
+  if (localForwards(net)) {
+    // A forward reached on the host's 127.0.0.1, as published ports are: the packet leaves
+    // for the bridge from a loopback address (allowed by route_localnet), which the guest
+    // could never answer, so it takes the gateway's address instead.
+    rules.push(`oifname ${q(net.bridge)} ip saddr 127.0.0.0/8 ct status dnat masquerade`);
+  }
   return rules;
+}
+
+/** Whether the network's forwards must answer on 127.0.0.1: NAT, with an IPv4 forward. */
+export function localForwards(net: NetworkConfig): boolean {
+  return net.profile === 'nat' && net.subnet !== null && ipKeyword(net.subnet.gateway) === 'ip' && net.forwards.some((f) => ipKeyword(f.guestAddress) === 'ip');
 }
 
 /**
@@ -155,6 +166,10 @@ export function renderRuleset(networks: readonly NetworkConfig[], table = DEFAUL
     const br = q(net.bridge);
     const guard = vxlanGuardRule(net);
     if (guard) input.push(guard);
+    // route_localnet (for forwards on 127.0.0.1) would also let a guest address the host's
+    // loopback services through the bridge. A guest never starts a connection from or to a
+    // loopback address; only the replies to a forward called on 127.0.0.1 carry one.
+    if (localForwards(net)) input.push(`iifname ${br} ip saddr 127.0.0.0/8 ct direction original drop`, `iifname ${br} ip daddr 127.0.0.0/8 ct direction original drop`);
     forward.push(`iifname ${br} jump ${c.out}`, `oifname ${br} jump ${c.in}`);
     perNetwork.push(chainBlock(c.out, outChain(net)), chainBlock(c.in, inChain(net)));
     if (net.egressAllow !== null) {

@@ -10,6 +10,9 @@ import { useCapsulePower } from './use-capsule-power.js';
 
 const ICONS: Record<CapsuleAction, LucideIcon> = { start: Play, stop: Square, restart: RotateCw, pause: Pause, resume: Play };
 
+// Spelled out rather than built from the action's name, so the parity table's check finds each.
+const METHODS: Record<CapsuleAction, string> = { start: 'capsule.start', stop: 'capsule.stop', restart: 'capsule.restart', pause: 'capsule.pause', resume: 'capsule.resume' };
+
 const ROW_SLOTS: readonly (readonly CapsuleAction[])[] = [['start', 'resume'], ['stop'], ['restart'], ['pause']];
 
 /** The lifecycle buttons with what they answer: a stop's countdown and Kill, a toast per finished action. */
@@ -52,7 +55,7 @@ export function CapsuleActions({ capsule, busy, compact = false, onAction }: Cap
             aria-label={compact ? `${label} ${capsule.name}` : undefined}
             title={busy?.reason ?? (compact ? label : undefined)}
             aria-disabled={busy ? true : undefined}
-            data-method={`capsule.${a}`}
+            data-method={METHODS[a]}
             onClick={() => !busy && onAction(a)}
           >
             <Icon aria-hidden="true" size={13} />

@@ -67,7 +67,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
           ))}
         </nav>
       )}
-      <div className="page-body">
+      <div className="page-body" data-method="capsule.get">
         <ProjectOwnerLine project={capsule?.spec.project} />
         <ResourceOperations resource={{ kind: 'capsule', name }} label={`Operations on ${name}`} />
         {failure && <ErrorPanel context={`${failure.what} ${name} failed`} error={failure.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />}

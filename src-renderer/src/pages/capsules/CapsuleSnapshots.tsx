@@ -70,7 +70,7 @@ export function CapsuleSnapshots({ capsule, busy }: { capsule: Capsule; busy: Re
   };
 
   return (
-    <div className="snapshots">
+    <div className="snapshots" data-method="capsule.snapshotList">
       {loadError && <ErrorPanel context="Could not list the snapshots" error={loadError} onRetry={() => void reload()} />}
       <form
         className="snapshots__create"
