@@ -13,6 +13,8 @@ import {
   NetworkNameSchema,
   NetworkSchema,
   NetworkSpecSchema,
+  NetworkUpdateResultSchema,
+  NetworkUpdateSchema,
   PeerSchema,
   ProtocolSchema,
 } from '../network.js';
@@ -62,6 +64,13 @@ export const networkMethods = {
     summary: "Replace a wireguard overlay's peers (KEY@endpoint each): each host learns the others' keys after they create their side",
     params: z.strictObject({ name: NetworkNameSchema, peers: z.array(PeerSchema).max(64) }),
     result: NetworkSchema,
+    served: manage,
+    timeoutMs: 60_000,
+  }),
+  'network.update': defineMethod({
+    summary: "Change a network after create (egress allow-list, DHCP range, DNS, domain, forwards, peers; the subnet while nothing is attached): all of it or none, saying per field whether it takes effect now or when guests reconnect",
+    params: NetworkUpdateSchema,
+    result: NetworkUpdateResultSchema,
     served: manage,
     timeoutMs: 60_000,
   }),
