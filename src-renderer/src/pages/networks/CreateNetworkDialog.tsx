@@ -236,7 +236,7 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <SubmitButton busy={busy} label="Create" busyLabel="Creating…" />
+        <SubmitButton busy={busy} label="Create" busyLabel="Creating…" method="network.create" />
       </footer>
     </form>
   );

@@ -101,6 +101,7 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
                       <button
                         type="button"
                         className="button button--small"
+                        data-method="network.forwardRemove"
                         aria-label={`Remove forward of host port ${f.hostPort}/${f.protocol}`}
                         aria-disabled={busy || undefined}
                         title={held?.reason}
@@ -135,7 +136,7 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
                 <option value="udp">udp</option>
               </select>
             </label>
-            <button type="submit" className="button" aria-disabled={busy || undefined} title={held?.reason}>
+            <button type="submit" className="button" data-method="network.forwardAdd" aria-disabled={busy || undefined} title={held?.reason}>
               <Plus aria-hidden="true" size={14} />
               Add forward
             </button>

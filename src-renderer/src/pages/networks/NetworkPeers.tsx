@@ -122,7 +122,7 @@ function PeersEditor({ network: n, onDone }: { readonly network: Network; readon
       </div>
       {refusal && <ErrorPanel context="The helper refused the peers" error={refusal} />}
       <div className="peers-form__actions">
-        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
+        <button type="submit" className="button button--primary" data-method="network.setPeers" aria-disabled={busy || undefined}>
           {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
           {busy ? 'Saving…' : 'Save peers'}
         </button>
