@@ -116,6 +116,26 @@ describe('network.update on a live NAT network', () => {
   });
 });
 
+describe('a free subnet for the create form', () => {
+  it('overlaps no host address, no route and no Nova network', async () => {
+    const dev = lab.name('v0');
+    for (const argv of [
+      ['ip', 'link', 'add', dev, 'type', 'veth', 'peer', 'name', lab.name('v1')],
+      ['ip', 'addr', 'add', '10.250.0.5/24', 'dev', dev],
+      ['ip', 'link', 'set', dev, 'up'],
+      ['ip', 'route', 'add', '10.250.1.0/24', 'dev', dev],
+    ]) {
+      const r = await lab.exec(host, argv);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    const taken = await mgr.create({ name: lab.name('b'), subnet: '10.250.2.0/24', dhcp: false });
+    expect(taken.gateway).toBe('10.250.2.1');
+    expect(await mgr.suggestSubnet()).toBe('10.250.3.0/24');
+    await mgr.delete(lab.name('b'));
+    expect(await mgr.suggestSubnet()).toBe('10.250.2.0/24');
+  });
+});
+
 describe('a network.update that fails part way', () => {
   it('leaves the old rules, the old dnsmasq and the old record', async () => {
     const base = new ProcessRunner().inNetns(host);

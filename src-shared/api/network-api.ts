@@ -74,6 +74,12 @@ export const networkMethods = {
     served: manage,
     timeoutMs: 60_000,
   }),
+  'network.suggestSubnet': defineMethod({
+    summary: 'A free subnet for a new network ("10.250.2.0/24"): it overlaps no host address or route and no Nova network; null when none is left',
+    params: z.strictObject({}),
+    result: z.strictObject({ subnet: z.string().nullable() }),
+    served: view,
+  }),
   'network.adopt': defineMethod({
     summary: "Make a network of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",
     params: z.strictObject({ name: NetworkNameSchema, project: nameSchema('project') }),

@@ -38,14 +38,15 @@ import { attachGuest, detachGuest, type AttachContext, type AttachOptions } from
 import { DEFAULT_OVERLAY_MTU, type NetworkRecord } from './network-config.js';
 import { createNetwork, type CreateContext } from './network-create.js';
 import { NetworkDataplane } from './network-dataplane.js';
-import { checkHost, checkPorts, resolvePeers, systemResolver, type HostResolver } from './network-host-checks.js';
+import { checkPorts, resolvePeers, systemResolver, type HostResolver } from './network-host-checks.js';
 import { checkForward, checkNetworkName } from './network-plan.js';
 import { FirewallWatch } from './firewall-watch.js';
 import { recoverNetworks, repairNetworks, type RecoveryReport, type RepairReport } from './network-recovery.js';
 import { NetworkRegistry } from './network-registry.js';
 import { describeNetwork } from './network-status.js';
 import { NetworkStore } from './network-store.js';
-import { updateNetwork } from './network-update.js';
+import { suggestSubnet, takenBlocks } from './subnet-suggestion.js';
+import { checkUpdateOnHost, updateNetwork, type UpdateContext } from './network-update.js';
 import { planUpdate } from './network-update-plan.js';
 import { DEFAULT_NFT_TABLE } from './nft-ruleset.js';
 import { probeOverlayDrivers } from './overlay-drivers.js';
@@ -187,6 +188,13 @@ export class NetworkManager {
     };
   }
 
+  /** A free /24 for the create form (see subnet-suggestion.ts). */
+  async suggestSubnet(): Promise<string | null> {
+    await this.registry.all();
+    const links = await readHostLinks(this.dataplane.runner);
+    return suggestSubnet(await takenBlocks(this.dataplane.runner, links, this.registry.configs()));
+  }
+
   async leases(name: string): Promise<DhcpLease[]> {
     const record = await this.registry.require(name);
     return this.dataplane.dnsmasq(record.config).leases();
@@ -257,30 +265,17 @@ export class NetworkManager {
       const record = await this.registry.require(update.name);
       const others = this.registry.configs().filter((c) => c.name !== update.name);
       const plan = planUpdate(record.config, update, record.attachments.length, others);
-      const fields = new Set(plan.changes.map((c) => c.field));
       // Host ports and host addresses are shared: checked and taken in one step with the rules.
       const result = await this.shared.withLock(SHARED, async () => {
-        if (fields.has('forwards')) {
-          const added = plan.next.forwards.filter((f) => !record.config.forwards.some((o) => o.hostPort === f.hostPort && o.protocol === f.protocol));
-          await checkPorts(this.dataplane.runner, added, others, handle.signal);
-        }
-        if (fields.has('subnet')) {
-          const links = new Map(await readHostLinks(this.dataplane.runner, handle.signal));
-          links.delete(record.config.bridge);
-          checkHost({ ...plan.next, uplinks: [], overlay: null }, links);
-        }
-        return updateNetwork(
-          {
-            registry: this.registry,
-            dataplane: this.dataplane,
-            log: this.log,
-            applyPeers: (r, peers) => this.applyPeers(r, peers),
-            describe: async (r) => describeNetwork(r, await this.dataplane.observe([r])),
-          },
-          record,
-          plan,
-          handle,
-        );
+        await checkUpdateOnHost(this.dataplane.runner, record.config, plan, others, handle.signal);
+        const ctx: UpdateContext = {
+          registry: this.registry,
+          dataplane: this.dataplane,
+          log: this.log,
+          applyPeers: (r, peers) => this.applyPeers(r, peers),
+          describe: async (r) => describeNetwork(r, await this.dataplane.observe([r])),
+        };
+        return updateNetwork(ctx, record, plan, handle);
       });
       if (result.changes.length > 0) this.changed(update.name);
       return result;

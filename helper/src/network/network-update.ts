@@ -5,8 +5,11 @@
 import type { Network, NetworkUpdateResult } from '../../../src-shared/network.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { Logger } from '../util/logger.js';
+import type { CommandRunner } from './command-runner.js';
+import { readHostLinks } from './host-links.js';
 import { needsDnsmasq, type NetworkConfig, type NetworkRecord } from './network-config.js';
 import type { NetworkDataplane } from './network-dataplane.js';
+import { checkHost, checkPorts } from './network-host-checks.js';
 import type { NetworkRegistry } from './network-registry.js';
 import type { UpdatePlan } from './network-update-plan.js';
 
@@ -32,6 +35,21 @@ function dnsmasqChanged(a: NetworkConfig, b: NetworkConfig): boolean {
 async function syncDnsmasqFor(dataplane: NetworkDataplane, record: NetworkRecord, before: NetworkConfig): Promise<void> {
   if (needsDnsmasq(record.config)) await dataplane.syncDnsmasq(record, 'restart');
   else if (needsDnsmasq(before)) await dataplane.removeDnsmasq(before);
+}
+
+/** What the host shares: new forwards' host ports must be free, a new subnet may overlap no host address. */
+export async function checkUpdateOnHost(runner: CommandRunner, config: NetworkConfig, plan: UpdatePlan, others: readonly NetworkConfig[], signal: AbortSignal): Promise<void> {
+  const fields = new Set(plan.changes.map((c) => c.field));
+  if (fields.has('forwards')) {
+    const added = plan.next.forwards.filter((f) => !config.forwards.some((o) => o.hostPort === f.hostPort && o.protocol === f.protocol));
+    await checkPorts(runner, added, others, signal);
+  }
+  if (fields.has('subnet')) {
+    const links = new Map(await readHostLinks(runner, signal));
+    // The bridge itself holds the old address: it is no obstacle.
+    links.delete(config.bridge);
+    checkHost({ ...plan.next, uplinks: [], overlay: null }, links);
+  }
 }
 
 export async function updateNetwork(ctx: UpdateContext, record: NetworkRecord, plan: UpdatePlan, op: OperationHandle): Promise<NetworkUpdateResult> {
