@@ -22,13 +22,10 @@ import {
 import { announce } from '../../stores/toast-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { ProjectChangeNotice } from '../projects/ProjectOwner.js';
+import { EffectNote } from './EffectNote.js';
 import { NetworkSection } from './NetworkSection.js';
 
 const FIELD_ORDER: readonly SettingsField[] = ['subnet', 'dhcpStart', 'dhcpEnd', 'domain', 'egress'];
-
-function Effect({ effect }: { effect: ChangeEffect }) {
-  return <span className={`effect-note effect-note--${effect}`}>{effectText(effect)}</span>;
-}
 
 export function NetworkSettings({ network: n, held }: { network: Network; held: ResourceBusy | null }) {
   const { client } = useServices();
@@ -104,7 +101,7 @@ export function NetworkSettings({ network: n, held }: { network: Network; held: 
           </p>
         )}
         <p id={`${inputId}-hint`} className="form-field__hint">
-          <Effect effect={effect} />
+          <EffectNote effect={effect} />
           {opts.disabled ? ` · ${opts.disabled}` : opts.hint ? ` · ${opts.hint}` : ''}
         </p>
       </div>
@@ -163,7 +160,7 @@ export function NetworkSettings({ network: n, held }: { network: Network; held: 
         <ul className="change-results" aria-label="What changed" role="status">
           {result.changes.map((c) => (
             <li key={c.field} data-field={c.field}>
-              <strong>{FIELD_LABEL[c.field]}</strong>: <Effect effect={c.effect} /> <span className="muted">({c.note})</span>
+              <strong>{FIELD_LABEL[c.field]}</strong>: <EffectNote effect={c.effect} /> <span className="muted">({c.note})</span>
             </li>
           ))}
         </ul>
