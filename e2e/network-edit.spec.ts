@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { NetworkSchema, type MethodName, type ParamsIn } from '../src-shared/index.js';
 import { NetworksPage } from './pages/network-page.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { callOverWeb } from './support/web-api.js';
 
@@ -94,6 +95,12 @@ test.describe('Editing a network', () => {
     expect(seen.dhcpRange).toEqual({ start: `10.${OCTET}.3.50`, end: `10.${OCTET}.3.120` });
     await expect(page.getByRole('region', { name: 'Overview' })).toContainText(`10.${OCTET}.3.50 – 10.${OCTET}.3.120`);
     await shootBoth(page, 'network-edit-dhcp');
+    // The page with its Settings, results and effect notes, in both themes: no serious or critical axe finding.
+    const found = [...(await seriousAxeViolations(page))];
+    await page.emulateMedia({ colorScheme: 'dark' });
+    found.push(...(await seriousAxeViolations(page)));
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(found).toEqual([]);
     expect(pageProblems, 'console errors or CSP violations').toEqual([]);
   });
 

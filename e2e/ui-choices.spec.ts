@@ -12,6 +12,7 @@ import type { Page } from '@playwright/test';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { ProjectsPage } from './pages/projects-page.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { focusedElement, shootBoth } from './support/spec-tools.js';
 import { callOverWeb, callOverWebOk } from './support/web-api.js';
@@ -38,6 +39,7 @@ test.describe('Web token', () => {
     await expect(page.getByRole('heading', { name: 'Nova needs its access token' })).toBeVisible();
     expect(await page.evaluate(`[localStorage.getItem('nova.webToken'), sessionStorage.getItem('nova.webToken')]`)).toEqual([null, null]);
     await shoot(page, 'token-page-stale');
+    expect(await seriousAxeViolations(page)).toEqual([]);
 
     // The current address opens Nova again.
     await page.getByLabel('Access token or address').fill(nova.url);

@@ -156,14 +156,17 @@ export function NetworkSettings({ network: n, held }: { network: Network; held: 
           </button>
         </div>
       </form>
+      {/* The live region wraps the list: a role on the <ul> itself would take away its list semantics. */}
       {result && result.changes.length > 0 && (
-        <ul className="change-results" aria-label="What changed" role="status">
-          {result.changes.map((c) => (
-            <li key={c.field} data-field={c.field}>
-              <strong>{FIELD_LABEL[c.field]}</strong>: <EffectNote effect={c.effect} /> <span className="muted">({c.note})</span>
-            </li>
-          ))}
-        </ul>
+        <div role="status">
+          <ul className="change-results" aria-label="What changed">
+            {result.changes.map((c) => (
+              <li key={c.field} data-field={c.field}>
+                <strong>{FIELD_LABEL[c.field]}</strong>: <EffectNote effect={c.effect} /> <span className="muted">({c.note})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       {result && result.changes.length === 0 && (
         <p className="muted" role="status">
