@@ -178,8 +178,8 @@ test.describe('Networks UI', () => {
     await dialog.name.fill('Bad/Name');
     await expect(dialog.fieldError('name')).toContainText('lowercase');
     await expect(dialog.name).toHaveAttribute('aria-invalid', 'true');
-    await dialog.subnet.fill(`10.${OCTET}.9.0/24`);
-    await expect(dialog.fieldError('subnet')).toContainText('own address');
+    await dialog.subnet.fill(`10.${OCTET}.9.255/24`);
+    await expect(dialog.fieldError('subnet')).toContainText('broadcast address');
     await dialog.subnet.fill(`10.${OCTET}.9.1/24`);
     await expect(dialog.fieldError('subnet')).toHaveCount(0);
     await dialog.dhcpStart.fill(`10.${OCTET}.10.5`);

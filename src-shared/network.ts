@@ -226,3 +226,39 @@ export const AttachRequestSchema = z.strictObject({
   address: z.string().max(64).optional(),
 });
 export type AttachRequest = z.infer<typeof AttachRequestSchema>;
+
+/**
+ * What `network.update` may change on a network that exists. `type` and `profile` are
+ * accepted only to be refused in words when they differ (a network's kind is fixed);
+ * `subnet` changes only while nothing is attached.
+ */
+export const NetworkUpdateSchema = z.strictObject({
+  name: NetworkNameSchema,
+  /** null: no egress policy any more; a list (even empty): only these leave the network. */
+  egressAllow: z.array(EgressRuleSchema).max(256).nullable().optional(),
+  dhcpRange: DhcpRangeSchema.optional(),
+  dhcp: z.boolean().optional(),
+  dns: z.boolean().optional(),
+  domain: DomainSchema.optional(),
+  forwards: z.array(ForwardSchema).max(256).optional(),
+  peers: z.array(PeerSchema).max(64).optional(),
+  subnet: SubnetSchema.optional(),
+  type: NetworkTypeSchema.optional(),
+  profile: NetworkProfileSchema.optional(),
+});
+export type NetworkUpdateInput = z.input<typeof NetworkUpdateSchema>;
+export type NetworkUpdate = z.output<typeof NetworkUpdateSchema>;
+
+export const NetworkUpdateFieldSchema = z.enum(['egressAllow', 'dhcpRange', 'dhcp', 'dns', 'domain', 'forwards', 'peers', 'subnet']);
+export type NetworkUpdateField = z.infer<typeof NetworkUpdateFieldSchema>;
+
+/** "now": in force when the call returns; "reconnect": guests see it once they renew their lease or reconnect. */
+export const ChangeEffectSchema = z.enum(['now', 'reconnect']);
+export type ChangeEffect = z.infer<typeof ChangeEffectSchema>;
+
+export const NetworkUpdateResultSchema = z.strictObject({
+  network: NetworkSchema,
+  /** One entry per field that really changed (a value equal to the current one is no change). */
+  changes: z.array(z.strictObject({ field: NetworkUpdateFieldSchema, effect: ChangeEffectSchema, note: z.string() })),
+});
+export type NetworkUpdateResult = z.infer<typeof NetworkUpdateResultSchema>;

@@ -19,6 +19,7 @@ export const OperationKindSchema = z.enum([
   'capsule.snapshotRestore',
   'capsule.snapshotDelete',
   'network.create',
+  'network.update',
   'project.apply',
   'device.bind',
   'device.restore',

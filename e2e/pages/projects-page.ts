@@ -35,7 +35,7 @@ export class ProjectsPage extends AppShell {
     this.editor = page.getByRole('textbox', { name: 'NovaFile text' });
     this.saveButton = page.getByRole('button', { name: 'Save', exact: true });
     this.problems = page.getByRole('list', { name: 'Problems in the file' });
-    this.downDialog = page.getByRole('dialog');
+    this.downDialog = page.getByRole('alertdialog');
   }
 
   async openProject(url: string, path: string): Promise<void> {

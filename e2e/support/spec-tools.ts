@@ -18,3 +18,12 @@ export async function shootBoth(page: Page, name: string, artifacts: URL): Promi
   await page.screenshot({ path: new URL(`${name}-dark.png`, artifacts).pathname });
   await page.emulateMedia({ colorScheme: 'light' });
 }
+
+/** What has focus now, said as its tag and accessible name would be read. */
+export function focusedElement(page: Page): Promise<string> {
+  // A string: these specs compile without the DOM's types, and this runs in the page.
+  return page.evaluate(`(() => {
+    const el = document.activeElement;
+    return el ? el.tagName.toLowerCase() + ':' + (el.getAttribute('aria-label') ?? el.textContent?.trim() ?? '') : 'none';
+  })()`);
+}

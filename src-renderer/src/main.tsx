@@ -7,23 +7,45 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import { TokenPage } from './app/TokenPage.js';
-import { takeUrlToken } from './lib/web-token.js';
+import { serverAnswers, tokenOpensNova, watchForStaleToken } from './lib/stale-token.js';
+import { forgetToken, takeUrlToken } from './lib/web-token.js';
 import { createServices, ServicesContext } from './app/services.js';
 import { NovaClient } from './transport/nova-client.js';
 import { selectTransport } from './transport/select-transport.js';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
+const reactRoot = createRoot(root);
+const token = window.nova ? null : takeUrlToken(window);
 // In a browser, no token means no Nova: ask for it rather than show an app that cannot connect.
-if (!window.nova && takeUrlToken(window) === null) {
-  createRoot(root).render(
+if (!window.nova && token === null) {
+  reactRoot.render(
     <StrictMode>
       <TokenPage />
     </StrictMode>,
   );
 } else {
-  const services = createServices(new NovaClient(selectTransport(window)));
-  createRoot(root).render(
+  const client = new NovaClient(selectTransport(window));
+  const services = createServices(client);
+  if (token !== null) {
+    // A token from an earlier run of nova web: forgotten, and asked for again, once Nova refuses it.
+    watchForStaleToken({
+      token,
+      onStateChange: (l) => client.onStateChange(l),
+      serverAnswers,
+      tokenOpens: (t) => tokenOpensNova(t),
+      onStale: () => {
+        forgetToken(window);
+        client.close();
+        reactRoot.render(
+          <StrictMode>
+            <TokenPage stale />
+          </StrictMode>,
+        );
+      },
+    });
+  }
+  reactRoot.render(
     <StrictMode>
       <ServicesContext value={services}>
         <App />

@@ -26,6 +26,7 @@ const READ_VERB = /^(list|get|inspect|logs|metrics|metricsHistory|leases|check|i
 /** Methods whose verb does not read like a read but are views, and why. */
 const VIEW_EXCEPTIONS: Record<string, string> = {
   'helper.ping': 'echoes its payload: a liveness check that reads nothing',
+  'network.suggestSubnet': 'reads the host addresses, routes and networks the Networks page shows anyway, to offer a free block; changes nothing',
   'events.subscribe': 'hears the state changes every view could fetch: authorized as a view of the host',
   'operation.cancel':
     'the owner cancels their own operation under the view gate; anyone else is checked in the handler for the manage action of the resource',

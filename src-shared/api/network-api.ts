@@ -13,6 +13,8 @@ import {
   NetworkNameSchema,
   NetworkSchema,
   NetworkSpecSchema,
+  NetworkUpdateResultSchema,
+  NetworkUpdateSchema,
   PeerSchema,
   ProtocolSchema,
 } from '../network.js';
@@ -64,6 +66,19 @@ export const networkMethods = {
     result: NetworkSchema,
     served: manage,
     timeoutMs: 60_000,
+  }),
+  'network.update': defineMethod({
+    summary: "Change a network after create (egress allow-list, DHCP range, DNS, domain, forwards, peers; the subnet while nothing is attached): all of it or none, saying per field whether it takes effect now or when guests reconnect",
+    params: NetworkUpdateSchema,
+    result: NetworkUpdateResultSchema,
+    served: manage,
+    timeoutMs: 60_000,
+  }),
+  'network.suggestSubnet': defineMethod({
+    summary: 'A free subnet for a new network ("10.250.2.0/24"): it overlaps no host address or route and no Nova network; null when none is left',
+    params: z.strictObject({}),
+    result: z.strictObject({ subnet: z.string().nullable() }),
+    served: view,
   }),
   'network.adopt': defineMethod({
     summary: "Make a network of no project the project's own, so nova plan and nova up manage it (nova export --adopt)",

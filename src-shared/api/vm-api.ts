@@ -90,7 +90,14 @@ export const vmMethods = {
   }),
   'vm.snapshotCreate': defineMethod({
     summary: 'Snapshot: with RAM while running (snapshot-save job, not interruptible), disks only while stopped; an operation',
-    params: z.strictObject({ name: VmNameSchema, snapshot: SnapshotNameSchema, description: z.string().max(1024).default(''), keepForever: z.boolean().default(false) }),
+    params: z.strictObject({
+      name: VmNameSchema,
+      snapshot: SnapshotNameSchema,
+      description: z.string().max(1024).default(''),
+      keepForever: z.boolean().default(false),
+      /** false on a running VM: its disks only, while it runs on; a stopped VM's snapshot never has RAM. */
+      withMemory: z.boolean().default(true),
+    }),
     result: SnapshotSchema,
     served: manage,
     timeoutMs: JOB_TIMEOUT_MS,

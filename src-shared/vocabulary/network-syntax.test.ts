@@ -65,10 +65,17 @@ describe('subnets and DHCP ranges', () => {
     expect(value(parseSubnet('192.168.220.1/24')).subnet).toEqual({ cidr: '192.168.220.0/24', gateway: '192.168.220.1', prefix: 24, family: 4 });
     expect(value(parseSubnet('fd42::1/64')).subnet).toEqual({ cidr: 'fd42::/64', gateway: 'fd42::1', prefix: 64, family: 6 });
     expect(message(parseSubnet('10.0.0.300/24'))).toBe('subnet "10.0.0.300/24" is not a CIDR; write the host\'s address on the network with a prefix length (e.g. "192.168.220.1/24")');
-    expect(message(parseSubnet('10.0.0.0/24'))).toContain('network\'s own address; write the host\'s address on the network with a prefix length (e.g. "10.0.0.1/24")');
+    expect(message(parseSubnet('10.0.0.255/24'))).toBe('subnet "10.0.0.255/24" is the broadcast address; write the host\'s address on the network with a prefix length (e.g. "10.0.0.1/24")');
     expect(message(parseSubnet('10.0.0.255/24'))).toContain('broadcast');
     expect(message(parseSubnet('10.0.0.1/31'))).toContain('no room for guests');
     expect(message(parseSubnet('10.0.0.1/4'))).toContain('too large');
+  });
+
+  it('reads a network address as the block with the host on its first address', () => {
+    const parsed = value(parseSubnet('10.250.2.0/24'));
+    expect(parsed.subnet).toEqual({ cidr: '10.250.2.0/24', gateway: '10.250.2.1', prefix: 24, family: 4 });
+    expect(parsed.block.address.value).toBe(parsed.block.first + 1n);
+    expect(value(parseSubnet('fd42::/64')).subnet.gateway).toBe('fd42::1');
   });
 
   it('parses ranges and places them in a subnet', () => {

@@ -1,5 +1,6 @@
 // A network's subnet, written as the host's own address on it with the prefix length
-// ("192.168.220.1/24"): the gateway, DNS and DHCP server the guests see.
+// ("192.168.220.1/24"): the gateway, DNS and DHCP server the guests see. Written as the
+// network's own address ("10.250.2.0/24"), it means the first usable one is the host's.
 import { formatCidr, formatIp, parseCidr, type Cidr, type IpFamily } from '../ip-cidr.js';
 import { describeValue, fail, ok, type Parsed } from './parsed.js';
 
@@ -18,7 +19,10 @@ export interface ParsedSubnet {
   block: Cidr;
 }
 
-/** "192.168.220.1/24" -> the block and the host's address; refuses blocks with no room for guests. */
+/**
+ * "192.168.220.1/24" -> the block and the host's address; "192.168.220.0/24" -> the same
+ * with the host on .1. Refuses blocks with no room for guests.
+ */
 export function parseSubnet(text: string): Parsed<ParsedSubnet> {
   const shown = `subnet ${describeValue(text)}`;
   const help = (example: string) => `write the host's address on the network with a prefix length (e.g. "${example}")`;
@@ -29,11 +33,11 @@ export function parseSubnet(text: string): Parsed<ParsedSubnet> {
   if (block.prefix > smallest) return fail(`${shown} leaves no room for guests; use a prefix of /${smallest} or shorter`);
   if (block.prefix < 8) return fail(`${shown} is too large a network; use a prefix of /8 or longer`);
   const firstHost = `${formatIp({ family, value: block.first + 1n })}/${block.prefix}`;
-  if (block.address.value === block.first) return fail(`${shown} is the network's own address; ${help(firstHost)}`);
   if (family === 4 && block.address.value === block.last) return fail(`${shown} is the broadcast address; ${help(firstHost)}`);
+  const host = block.address.value === block.first ? { family, value: block.first + 1n } : block.address;
   return ok({
-    subnet: { cidr: formatCidr(block, true), gateway: formatIp(block.address), prefix: block.prefix, family },
-    block,
+    subnet: { cidr: formatCidr(block, true), gateway: formatIp(host), prefix: block.prefix, family },
+    block: { ...block, address: host },
   });
 }
 

@@ -43,6 +43,8 @@ export function networkHandlers(deps: NetworkMethodDeps): NetworkHandlers {
       return { name };
     },
     'network.adopt': async ({ name, project }, ctx) => networks.adopt(name, project, ctx),
+    'network.suggestSubnet': async () => ({ subnet: await networks.suggestSubnet() }),
+    'network.update': async (update, ctx) => networks.update(update, ctx),
     'network.setPeers': async ({ name, peers }, ctx) => networks.setPeers(name, peers, ctx),
     'network.forwardAdd': async ({ network, forward }, ctx) => ({ network, forwards: await networks.addForward(network, forward, ctx) }),
     'network.forwardRemove': async ({ network, hostPort, protocol }, ctx) => ({

@@ -53,9 +53,9 @@ describe('vm handlers', () => {
     const h = vmHandlers({ vms: fakeManager(calls) });
     const ctx: CallContext = { ...user, onOperation: () => undefined };
     await h['vm.clone']({ source: 'a', target: 'b', linked: false }, ctx);
-    await h['vm.snapshotCreate']({ name: 'a', snapshot: 's', description: '', keepForever: true }, ctx);
+    await h['vm.snapshotCreate']({ name: 'a', snapshot: 's', description: '', keepForever: true, withMemory: false }, ctx);
     await h['vm.pause']({ name: 'a' }, ctx);
     expect(calls.map((c) => c.find((arg) => arg === ctx))).toEqual([ctx, ctx, ctx]);
-    expect(calls[1]?.at(-1)).toEqual({ keepForever: true });
+    expect(calls[1]?.at(-1)).toEqual({ keepForever: true, withMemory: false });
   });
 });

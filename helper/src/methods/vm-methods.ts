@@ -37,7 +37,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
     },
     'vm.setTemplate': async ({ name, template }, ctx) => vms.setTemplate(name, template, ctx),
     'vm.clone': async ({ source, target, linked }, ctx) => vms.clone(source, target, { linked }, ctx),
-    'vm.snapshotCreate': async ({ name, snapshot, description, keepForever }, ctx) => vms.snapshotCreate(name, snapshot, description, ctx, { keepForever }),
+    'vm.snapshotCreate': async ({ name, snapshot, description, keepForever, withMemory }, ctx) => vms.snapshotCreate(name, snapshot, description, ctx, { keepForever, withMemory }),
     'vm.adopt': async ({ name, project }, ctx) => vms.adopt(name, project, ctx),
     'vm.snapshotList': async ({ name }) => vms.snapshotList(name),
     'vm.snapshotRestore': async ({ name, snapshot }, ctx) => {

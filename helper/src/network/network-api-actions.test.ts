@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { POLKIT_ACTIONS } from '../../../src-shared/actions.js';
 import { networkMethods } from '../../../src-shared/api/network-api.js';
 
-const READ_ONLY = ['network.list', 'network.get', 'network.leases', 'network.forwardList'];
+const READ_ONLY = ['network.list', 'network.get', 'network.leases', 'network.forwardList', 'network.suggestSubnet'];
 
 describe('network methods and polkit', () => {
   it('serves reads under network.view and changes under network.manage', () => {

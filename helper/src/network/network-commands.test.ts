@@ -19,6 +19,7 @@ import {
   listLinks,
   listListeningSockets,
   listNetns,
+  listRoutes,
   listTable,
   startDnsmasq,
   startWireguardGo,
@@ -116,7 +117,7 @@ describe('network commands (golden)', () => {
   });
 
   it('what the engine reads: links, namespaces, its table, listening ports', async () => {
-    await expect(transcript({ queries: [listLinks(), listNetns(), listTable(TABLE), listListeningSockets()] })).toMatchFileSnapshot('golden/queries.cmds');
+    await expect(transcript({ queries: [listLinks(), listNetns(), listRoutes(), listTable(TABLE), listListeningSockets()] })).toMatchFileSnapshot('golden/queries.cmds');
   });
 });
 

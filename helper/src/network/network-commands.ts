@@ -39,6 +39,11 @@ export function listLinks(): NetworkCommand {
   return { argv: ['ip', '-json', '-details', 'addr', 'show'], failure: 'cannot list network interfaces' };
 }
 
+/** IPv4 routes of every table: a suggested subnet must not shadow one. */
+export function listRoutes(): NetworkCommand {
+  return { argv: ['ip', '-json', '-4', 'route', 'show', 'table', 'all'], failure: 'cannot list routes' };
+}
+
 export function listNetns(): NetworkCommand {
   return { argv: ['ip', '-json', 'netns', 'list'], failure: 'cannot list network namespaces' };
 }

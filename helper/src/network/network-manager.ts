@@ -10,6 +10,7 @@ import {
   AttachRequestSchema,
   ForwardSchema,
   NetworkSpecSchema,
+  NetworkUpdateSchema,
   PeerSchema,
   type Attachment,
   type AttachRequest,
@@ -17,6 +18,9 @@ import {
   type Forward,
   type Network,
   type NetworkSpecInput,
+  type NetworkUpdateInput,
+  type NetworkUpdateResult,
+  type Peer,
   type Protocol,
 } from '../../../src-shared/network.js';
 import type { RecordedNetwork } from './network-config.js';
@@ -41,6 +45,9 @@ import { recoverNetworks, repairNetworks, type RecoveryReport, type RepairReport
 import { NetworkRegistry } from './network-registry.js';
 import { describeNetwork } from './network-status.js';
 import { NetworkStore } from './network-store.js';
+import { suggestSubnet, takenBlocks } from './subnet-suggestion.js';
+import { checkUpdateOnHost, updateNetwork, type UpdateContext } from './network-update.js';
+import { planUpdate } from './network-update-plan.js';
 import { DEFAULT_NFT_TABLE } from './nft-ruleset.js';
 import { probeOverlayDrivers } from './overlay-drivers.js';
 import { portKey } from './port-usage.js';
@@ -181,6 +188,13 @@ export class NetworkManager {
     };
   }
 
+  /** A free /24 for the create form (see subnet-suggestion.ts). */
+  async suggestSubnet(): Promise<string | null> {
+    await this.registry.all();
+    const links = await readHostLinks(this.dataplane.runner);
+    return suggestSubnet(await takenBlocks(this.dataplane.runner, links, this.registry.configs()));
+  }
+
   async leases(name: string): Promise<DhcpLease[]> {
     const record = await this.registry.require(name);
     return this.dataplane.dnsmasq(record.config).leases();
@@ -231,29 +245,65 @@ export class NetworkManager {
     const peers = input.map((p) => parseWith(PeerSchema, p, 'invalid peer'));
     return this.holding(name, 'a change of peers', requester, async () => {
       const record = await this.registry.require(name);
-      const { config } = record;
-      const o = config.overlay;
-      if (!o?.wireguard) throw new NovaError('invalid_argument', `peers can be changed only on a wireguard overlay; ${name} is not one (delete and create it again instead)`);
-      const resolvedPeers = await resolvePeers(peers.map((p) => p.host), this.steps.resolveHost);
-      const underlayMtu = (o.underlay ? (await readHostLinks(this.dataplane.runner)).get(o.underlay)?.mtu : undefined) ?? 1500;
-      const spec = parseWith(NetworkSpecSchema, { name, type: 'overlay', driver: 'wireguard', vni: o.vni, listenPort: o.wireguard.listenPort }, 'invalid network');
-      const usedPorts = new Map(
-        this.registry.configs().flatMap((c) => (c.overlay?.wireguard && c.name !== name ? [[c.overlay.wireguard.listenPort, c.name] as const] : [])),
-      );
-      const next = planWireguard({ spec: { ...spec, peers }, vni: o.vni, device: o.wireguard.interface, publicKey: o.wireguard.publicKey, usedPorts, resolvedPeers, underlayMtu, minMtu: 0 });
-      const mtu = o.mtu ?? DEFAULT_OVERLAY_MTU;
-      if (next.mtu < mtu) {
-        throw new NovaError('failed_precondition', `these peers need a smaller MTU (${next.mtu}) than network ${name} has (${mtu}); delete the network and create it again with them`);
-      }
-      next.wireguard.mtu = o.wireguard.mtu;
-      await this.dataplane.wireguard.updatePeers(config, next.wireguard);
-      config.peers = peers;
-      o.peers = next.wireguard.peers.map((p) => ({ address: p.tunnelAddress, port: o.port }));
-      o.wireguard = next.wireguard;
+      await this.applyPeers(record, peers);
       await this.registry.save(record);
       this.changed(name);
       return describeNetwork(record, await this.dataplane.observe([record]));
     });
+  }
+
+  /**
+   * An operation (`network.update`): egress, DHCP range, DNS, domain, forwards, peers, and
+   * the subnet while nothing is attached. Checked whole before anything changes, applied
+   * step by step, and put back entirely when a step fails.
+   */
+  async update(input: NetworkUpdateInput, requester: Requester | null = null): Promise<NetworkUpdateResult> {
+    const update = parseWith(NetworkUpdateSchema, input, 'invalid network update');
+    const op = { kind: 'network.update', resource: networkRef(update.name), title: 'a change of settings' } as const;
+    return this.operations.run(op, requester, async (handle) => {
+      await this.registry.all();
+      const record = await this.registry.require(update.name);
+      const others = this.registry.configs().filter((c) => c.name !== update.name);
+      const plan = planUpdate(record.config, update, record.attachments.length, others);
+      // Host ports and host addresses are shared: checked and taken in one step with the rules.
+      const result = await this.shared.withLock(SHARED, async () => {
+        await checkUpdateOnHost(this.dataplane.runner, record.config, plan, others, handle.signal);
+        const ctx: UpdateContext = {
+          registry: this.registry,
+          dataplane: this.dataplane,
+          log: this.log,
+          applyPeers: (r, peers) => this.applyPeers(r, peers),
+          describe: async (r) => describeNetwork(r, await this.dataplane.observe([r])),
+        };
+        return updateNetwork(ctx, record, plan, handle);
+      });
+      if (result.changes.length > 0) this.changed(update.name);
+      return result;
+    });
+  }
+
+  /** Replaces a wireguard overlay's peers in the kernel and in `record` (not saved). */
+  private async applyPeers(record: NetworkRecord, peers: Peer[]): Promise<void> {
+    const { config } = record;
+    const name = config.name;
+    const o = config.overlay;
+    if (!o?.wireguard) throw new NovaError('invalid_argument', `peers can be changed only on a wireguard overlay; ${name} is not one (delete and create it again instead)`);
+    const resolvedPeers = await resolvePeers(peers.map((p) => p.host), this.steps.resolveHost);
+    const underlayMtu = (o.underlay ? (await readHostLinks(this.dataplane.runner)).get(o.underlay)?.mtu : undefined) ?? 1500;
+    const spec = parseWith(NetworkSpecSchema, { name, type: 'overlay', driver: 'wireguard', vni: o.vni, listenPort: o.wireguard.listenPort }, 'invalid network');
+    const usedPorts = new Map(
+      this.registry.configs().flatMap((c) => (c.overlay?.wireguard && c.name !== name ? [[c.overlay.wireguard.listenPort, c.name] as const] : [])),
+    );
+    const next = planWireguard({ spec: { ...spec, peers }, vni: o.vni, device: o.wireguard.interface, publicKey: o.wireguard.publicKey, usedPorts, resolvedPeers, underlayMtu, minMtu: 0 });
+    const mtu = o.mtu ?? DEFAULT_OVERLAY_MTU;
+    if (next.mtu < mtu) {
+      throw new NovaError('failed_precondition', `these peers need a smaller MTU (${next.mtu}) than network ${name} has (${mtu}); delete the network and create it again with them`);
+    }
+    next.wireguard.mtu = o.wireguard.mtu;
+    await this.dataplane.wireguard.updatePeers(config, next.wireguard);
+    config.peers = peers;
+    o.peers = next.wireguard.peers.map((p) => ({ address: p.tunnelAddress, port: o.port }));
+    o.wireguard = next.wireguard;
   }
 
   /** Makes an unmanaged network the project's own (see project-owner.ts). */

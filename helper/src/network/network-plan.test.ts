@@ -60,7 +60,7 @@ describe('planNetwork', () => {
   // Syntax is the contract's to refuse (src-shared/vocabulary), before a plan is made.
   it.each<[string, NetworkSpecInput, RegExp]>([
     ['an invalid CIDR', { name: 'a', subnet: '10.0.0.300/24' }, /is not a CIDR/],
-    ['a network address', { name: 'a', subnet: '10.0.0.0/24' }, /network's own address.*10\.0\.0\.1\/24/],
+    ['a broadcast address', { name: 'a', subnet: '10.0.0.255/24' }, /broadcast address.*10\.0\.0\.1\/24/],
     ['a backwards range', { name: 'a', subnet: '10.0.0.1/24', dhcpRange: { start: '10.0.0.9', end: '10.0.0.5' } }, /ends before it starts/],
     ['egress with host bits', { name: 'a', subnet: '10.0.0.1/24', egressAllow: [{ destination: '10.1.0.1/16', ports: null, protocol: null }] }, /did you mean "10\.1\.0\.0\/16"/],
   ])('leaves %s to the contract', (_what, input, message) => {

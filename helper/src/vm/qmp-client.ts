@@ -238,6 +238,11 @@ export class QmpClient {
   snapshotLoad(jobId: string, tag: string, vmstate: string, devices: string[], timeoutMs = QMP_JOB_TIMEOUT_MS): Promise<void> {
     return this.runJob('snapshot-load', { 'job-id': jobId, tag, vmstate, devices }, jobId, timeoutMs);
   }
+  /** Internal snapshots of these block nodes, all or none (one transaction), without the RAM; the VM runs on. */
+  snapshotDisksLive(tag: string, devices: string[], timeoutMs = QMP_JOB_TIMEOUT_MS): Promise<void> {
+    const actions = devices.map((device) => ({ type: 'blockdev-snapshot-internal-sync', data: { device, name: tag } }));
+    return this.execute('transaction', { actions }, timeoutMs).then(() => undefined);
+  }
   snapshotDelete(jobId: string, tag: string, devices: string[], timeoutMs = QMP_JOB_TIMEOUT_MS): Promise<void> {
     return this.runJob('snapshot-delete', { 'job-id': jobId, tag, devices }, jobId, timeoutMs);
   }

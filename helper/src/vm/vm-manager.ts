@@ -451,11 +451,12 @@ export class VmManager {
     return this.store.loadSnapshots(name);
   }
 
-  /** With RAM while the VM runs, disks only while it is stopped. */
-  async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null, taking: SnapshotTaking = {}): Promise<Snapshot> {
+  /** With RAM while the VM runs (unless `withMemory` is false: its disks only, as it runs on), disks only while it is stopped. */
+  async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null, taking: SnapshotTaking & { withMemory?: boolean } = {}): Promise<Snapshot> {
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.stoppedFilesChecked(name);
-      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, taking);
+      const { withMemory = true, ...marks } = taking;
+      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, marks, withMemory);
     });
   }
 

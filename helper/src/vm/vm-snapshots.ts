@@ -27,13 +27,20 @@ export class VmSnapshots {
     private readonly firmware: FirmwareState,
   ) {}
 
-  /** `qmp` is the running VM's monitor, null when the VM is stopped. */
-  async create(def: VmDefinition, snap: string, description: string, qmp: QmpClient | null, op: OperationHandle, taking: SnapshotTaking = {}): Promise<Snapshot> {
+  /**
+   * `qmp` is the running VM's monitor, null when the VM is stopped. `withMemory` false on a
+   * running VM: its disks only, in one QMP transaction, while it runs on (as after a power cut).
+   */
+  async create(def: VmDefinition, snap: string, description: string, qmp: QmpClient | null, op: OperationHandle, taking: SnapshotTaking = {}, withMemory = true): Promise<Snapshot> {
     const disks = snapshotDisks(def);
     const tree = await this.store.loadSnapshots(def.name);
     if (tree.snapshots.some((s) => s.name === snap)) throw new NovaError('already_exists', `VM ${def.name} already has a snapshot named ${snap}`);
     let vmStateSize = 0;
-    if (qmp) {
+    if (qmp && !withMemory) {
+      op.throwIfCancelled();
+      op.progress({ phase: 'snapshotting the disks of the running VM', cancellable: false });
+      await qmp.snapshotDisksLive(snap, disks.map((d) => d.id));
+    } else if (qmp) {
       op.throwIfCancelled();
       const devices = disks.map((d) => d.id);
       op.progress({ phase: `saving memory and disks (${UNINTERRUPTIBLE})`, cancellable: false });
@@ -60,7 +67,7 @@ export class VmSnapshots {
     op.progress({ phase: 'saving the UEFI variables and TPM state', cancellable: false });
     await this.firmware.save(def, snap);
     op.progress({ phase: 'recording the snapshot', cancellable: false });
-    const entry: Snapshot = { name: snap, parent: tree.current, createdAt: (taking.at ?? new Date()).toISOString(), withMemory: qmp !== null, vmStateSize, description, ...setMarks(taking) };
+    const entry: Snapshot = { name: snap, parent: tree.current, createdAt: (taking.at ?? new Date()).toISOString(), withMemory: qmp !== null && withMemory, vmStateSize, description, ...setMarks(taking) };
     await this.store.saveSnapshots(def.name, { current: snap, snapshots: [...tree.snapshots, entry] });
     return entry;
   }

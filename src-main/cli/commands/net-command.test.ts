@@ -134,3 +134,40 @@ describe('nova net', () => {
     expect(String(r.error)).toMatch(/is not a forward/);
   });
 });
+
+describe('nova net set', () => {
+  const updated = (changes: unknown[]) => () => ({ network: hyperv0, changes });
+
+  it('sends only the fields given, in the vocabulary, and says per field when it takes effect', async () => {
+    const r = await run(
+      ['network', 'set', 'hyperv0', '--egress-allow', '10.0.0.0/8:443/tcp', '--dhcp-range', '192.168.220.60-192.168.220.90', '--no-dns'],
+      updated([
+        { field: 'egressAllow', effect: 'now', note: 'the firewall rules were replaced in one step' },
+        { field: 'dhcpRange', effect: 'reconnect', note: 'dnsmasq serves the new range' },
+      ]),
+    );
+    expect(r.error).toBeNull();
+    expect(r.calls).toEqual([
+      [
+        'network.update',
+        {
+          name: 'hyperv0',
+          egressAllow: [{ destination: '10.0.0.0/8', ports: { from: 443, to: 443 }, protocol: 'tcp' }],
+          dhcpRange: { start: '192.168.220.60', end: '192.168.220.90' },
+          dns: false,
+        },
+      ],
+    ]);
+    expect(r.stdout).toContain('egress allow-list: takes effect now');
+    expect(r.stdout).toContain('DHCP range: needs the guests to reconnect');
+  });
+
+  it('removes the allow-list and the forwards on purpose only, and reads a network-address subnet', async () => {
+    const r = await run(['net', 'set', 'lab', '--egress-any', '--no-forwards', '--subnet', '10.250.2.0/24'], updated([]));
+    expect(r.calls).toEqual([['network.update', { name: 'lab', egressAllow: null, forwards: [], subnet: '10.250.2.1/24' }]]);
+    expect(r.stdout).toContain('Nothing to change');
+    const none = await run(['net', 'set', 'lab'], updated([]));
+    expect(String(none.error)).toContain('say what to change');
+    expect(none.calls).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-// `nova net ls|create|rm|inspect`, `nova net forward add|rm|ls`, `nova net peer set|ls`,
+// `nova net ls|create|set|rm|inspect` (net-set-command.ts), `nova net forward add|rm|ls`, `nova net peer set|ls`,
 // `nova net attach|detach`, `nova net leases`, `nova net repair`: networks through the helper. Flag values use
 // the vocabulary's syntaxes (forwards, egress rules, peers, subnets, ranges), the ones the
 // NovaFile and the create dialog read, and arrive at the helper parsed.
@@ -24,12 +24,11 @@ import {
   parseInterfaceName,
   parsePeer,
   parsePortWithProtocol,
-  parseSubnet,
-  subnetText,
 } from '../../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
+import { defineSetCommand, formatUpdate, subnetArg, updateSpec, type NetSetOptions } from './net-set-command.js';
 import { nameArg, repeated, single, wholeNumber } from './option-parsers.js';
 
 export interface NetCreateOptions {
@@ -68,12 +67,6 @@ export function createSpec(name: string, o: NetCreateOptions): NetworkSpecInput 
   if (o.forward) spec.forwards = o.forward;
   return spec;
 }
-
-/** "192.168.220.1/24", canonical. */
-const subnetArg = single((text) => {
-  const parsed = parseSubnet(text);
-  return parsed.ok ? { ok: true as const, value: subnetText(parsed.value.subnet) } : parsed;
-});
 
 /** Adds the `create` subcommand's flags; exported so tests parse real argv exactly as the CLI does. */
 export function defineCreateCommand(cmd: Command): Command {
@@ -164,7 +157,7 @@ export function formatRepair(r: { checked: string[]; repaired: string[]; problem
 }
 
 export function registerNetCommand(program: Command, ctx: CliContext): void {
-  const net = program.command('net').description('Networks: bridges (nat, external, internal) and overlays');
+  const net = program.command('net').alias('network').description('Networks: bridges (nat, external, internal) and overlays');
   const json = (opts: { json?: boolean }) => opts.json === true || ctx.globals().json;
   const withHelper = async <T>(work: (helper: HelperClient) => Promise<T>): Promise<T> => {
     const helper = await ctx.connectHelper();
@@ -287,6 +280,16 @@ export function registerNetCommand(program: Command, ctx: CliContext): void {
         if (json(opts)) printJson(forwards);
         else if (forwards.length === 0) print(`No forwards on ${network}\n`);
         else print(formatTable([['HOST PORT', 'GUEST'], ...forwards.map((f) => [`${f.hostPort}/${f.protocol}`, `${f.guestAddress}:${f.guestPort}`])]));
+      }),
+    );
+
+  defineSetCommand(net.command('set').description('Change a network after create: egress, DHCP range, DNS, domain, forwards, peers (the subnet while nothing is attached)'))
+    .option('--json', 'print the result as JSON')
+    .action((name: string, opts: NetSetOptions & { json?: boolean }) =>
+      withHelper(async (h) => {
+        const result = await callOperation(h, 'network.update', updateSpec(name, opts), { write: ctx.io.stderr, style: progressStyleFor(json(opts)) });
+        if (json(opts)) printJson(result);
+        else print(formatUpdate(name, result));
       }),
     );
 

@@ -6,31 +6,12 @@
 import { KeyRound } from 'lucide-react';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { SubmitButton } from '../components/SubmitButton.js';
-import { WEB_API_PROTOCOL, WEB_SOCKET_PATH, webSocketProtocols } from '../../../src-shared/index.js';
 import { keepToken, tokenFromPaste } from '../lib/web-token.js';
-import { webSocketUrl } from '../transport/web-transport.js';
+import { tokenOpensNova } from '../lib/stale-token.js';
 import '../styles/networks.css';
 
-/** How long a probe may take before the token counts as not working. */
-const PROBE_TIMEOUT_MS = 5_000;
-
-/** Whether Nova's socket opens with `token`. */
-function tokenOpensNova(token: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(webSocketUrl(window.location, WEB_SOCKET_PATH), webSocketProtocols(token, [WEB_API_PROTOCOL]));
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      ws.onopen = ws.onclose = ws.onerror = null;
-      ws.close();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), PROBE_TIMEOUT_MS);
-    ws.onopen = () => done(true);
-    ws.onclose = () => done(false);
-  });
-}
-
-export function TokenPage() {
+/** `stale`: a kept token stopped working (nova web was started again); it has been forgotten. */
+export function TokenPage({ stale = false }: { stale?: boolean }) {
   const ids = useId();
   const input = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
@@ -60,8 +41,14 @@ export function TokenPage() {
       <h1>
         <KeyRound aria-hidden="true" size={22} /> Nova needs its access token
       </h1>
+      {stale && (
+        <p className="token-page__stale" role="alert">
+          The saved token no longer works: “nova web” was started again and made a new one. This browser has forgotten the old token.
+        </p>
+      )}
       <p>
-        This page was opened without the token that lets a browser use Nova. In a terminal on this computer, run <code>nova web --print-url</code> and open the address it prints, or paste it (or just the token after <code>?token=</code>) here.
+        {stale ? 'To go on, ' : 'This page was opened without the token that lets a browser use Nova. '}
+        {stale ? 'in' : 'In'} a terminal on this computer, run <code>nova web --print-url</code> and open the address it prints, or paste it (or just the token after <code>?token=</code>) here.
       </p>
       <form className="token-page__form" onSubmit={(e) => void submit(e)} noValidate aria-busy={trying}>
         <label htmlFor={`${ids}-token`} className="form-field__label">

@@ -12,8 +12,11 @@ export interface ConfirmRequest {
   readonly title: string;
   /** What will be lost, in words. */
   readonly body: ReactNode;
-  readonly confirmLabel: string;
+  /** Usually a string; a live element where the body holds a choice that changes the verb. */
+  readonly confirmLabel: ReactNode;
   readonly cancelLabel?: string;
+  /** The helper method(s) confirming calls, as data-method for the parity table. */
+  readonly confirmMethod?: string;
 }
 
 interface ConfirmDialogProps {
@@ -50,9 +53,9 @@ export function ConfirmDialog({ request, onAnswer }: ConfirmDialogProps) {
         onAnswer(false);
       }}
       onKeyDown={(e) => {
-        // A modal <dialog> lets Tab leave for the browser's own controls; two buttons wrap instead.
+        // A modal <dialog> lets Tab leave for the browser's own controls; its own controls wrap instead.
         if (e.key !== 'Tab') return;
-        const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button')];
+        const buttons = [...e.currentTarget.querySelectorAll<HTMLElement>('input, select, textarea, button')];
         const edge = e.shiftKey ? buttons[0] : buttons[buttons.length - 1];
         if (document.activeElement !== edge) return;
         e.preventDefault();
@@ -73,7 +76,7 @@ export function ConfirmDialog({ request, onAnswer }: ConfirmDialogProps) {
             <button ref={cancelRef} type="button" className="button" onClick={() => onAnswer(false)}>
               {request.cancelLabel ?? 'Cancel'}
             </button>
-            <button type="button" className="button button--danger" onClick={() => onAnswer(true)}>
+            <button type="button" className="button button--danger" data-method={request.confirmMethod} onClick={() => onAnswer(true)}>
               {request.confirmLabel}
             </button>
           </footer>

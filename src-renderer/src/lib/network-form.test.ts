@@ -40,7 +40,6 @@ describe('network form: NAT', () => {
   it.each([
     ['10.0.0.1', /prefix length/],
     ['10.0.0.300/24', /prefix length/],
-    ['10.0.0.0/24', /network's own address.*10\.0\.0\.1\/24/],
     ['10.0.0.255/24', /broadcast/],
     ['10.0.0.1/31', /no room/],
     ['10.0.0.1/7', /too large/],
@@ -179,6 +178,7 @@ describe('default DHCP range', () => {
     expect(defaultDhcpRange('192.168.220.1/24')).toEqual({ start: '192.168.220.2', end: '192.168.220.254' });
     expect(defaultDhcpRange('10.0.8.129/25')).toEqual({ start: '10.0.8.130', end: '10.0.8.254' });
     expect(defaultDhcpRange('10.0.0.200/24')).toEqual({ start: '10.0.0.1', end: '10.0.0.199' });
-    expect(defaultDhcpRange('10.0.0.0/24')).toBeNull();
+    expect(defaultDhcpRange('10.0.0.0/24')).toEqual({ start: '10.0.0.2', end: '10.0.0.254' });
+    expect(defaultDhcpRange('10.0.0.255/24')).toBeNull();
   });
 });

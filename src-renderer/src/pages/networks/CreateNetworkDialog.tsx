@@ -2,11 +2,13 @@
 // driver: a WireGuard overlay takes keyed peers and a listen port), each field says
 // what is wrong with it as you type (the contract's schema plus the cross-field rules
 // in network-form.ts), and a refusal by the helper is shown whole inside the dialog.
-import { useId, useMemo, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import type { Network, NetworkSpecInput } from '../../../../src-shared/network.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
+import { useServices } from '../../app/services.js';
+import { parseSubnet } from '../../../../src-shared/vocabulary/index.js';
 import { errorWords } from '../../lib/error-words.js';
 import {
   checkNetworkForm,
@@ -46,6 +48,13 @@ const UPLINK_LABEL: Record<NetworkKind, { label: string; hint: string }> = {
   overlay: { label: 'Underlay interface (optional)', hint: 'The interface that carries the overlay’s traffic to the peers.' },
 };
 
+/** Says which host address a subnet means, so the block form ("10.250.2.0/24") is not a surprise. */
+function subnetHint(text: string): string {
+  const parsed = parseSubnet(text.trim());
+  if (parsed.ok) return `The host is ${parsed.value.subnet.gateway} on ${parsed.value.subnet.cidr}; guests get the other addresses.`;
+  return 'The host’s address with its prefix length (10.250.2.1/24), or the block (10.250.2.0/24: the host is .1).';
+}
+
 export function CreateNetworkDialog({ open, onClose, onCreate, onCreated }: CreateNetworkDialogProps) {
   return (
     <ModalDialog open={open} title="Create network" onClose={onClose} className="modal--form">
@@ -62,6 +71,20 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<ErrorShape | null>(null);
+
+  const { client } = useServices();
+  // A free block from the helper (it sees host routes and addresses); none offered if it cannot say.
+  const [suggestion, setSuggestion] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    client.call('network.suggestSubnet', {}).then(
+      (r) => current && setSuggestion(r.subnet),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [client]);
 
   const check = useMemo(() => checkNetworkForm(values), [values]);
   const shown = fieldsFor(values.kind, values.driver);
@@ -188,10 +211,28 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
 
         {shown.has('subnet') &&
           field('subnet', values.kind === 'nat' ? 'Subnet' : 'Subnet (optional)', {
-            placeholder: '192.168.220.1/24',
-            hint: 'The host’s address on the network with its prefix length.',
+            placeholder: suggestion ?? '192.168.220.1/24',
+            hint: subnetHint(values.subnet),
             required: values.kind === 'nat',
           })}
+        {shown.has('subnet') && suggestion && values.subnet.trim() !== suggestion && (
+          <p className="form-suggestion">
+            <span>
+              Free here: <code>{suggestion}</code> (no host route, address or network overlaps it)
+            </span>
+            <button
+              type="button"
+              className="button button--small"
+              data-method="network.suggestSubnet"
+              onClick={() => {
+                setValues((v) => ({ ...v, subnet: suggestion }));
+                setDirty((d) => new Set(d).add('subnet'));
+              }}
+            >
+              Use {suggestion}
+            </button>
+          </p>
+        )}
 
         {dhcpOffered(values.kind) && (
           <div className="form-dhcp">
@@ -236,7 +277,7 @@ function CreateNetworkForm({ onClose, onCreate, onCreated }: Omit<CreateNetworkD
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <SubmitButton busy={busy} label="Create" busyLabel="Creating…" />
+        <SubmitButton busy={busy} label="Create" busyLabel="Creating…" method="network.create" />
       </footer>
     </form>
   );

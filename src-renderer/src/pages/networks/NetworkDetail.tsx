@@ -1,7 +1,7 @@
 // One network's page: its bridge and settings, why it is degraded or down, an overlay's
 // peers (edited here for WireGuard, whose public key is copied from here), what is
 // attached, the DHCP leases dnsmasq handed out, its port forwards (added and removed
-// here) and its egress policy. Deleting asks first (ConfirmDialog) and says when done; while
+// here), its changeable settings (NetworkSettings) and its egress policy. Deleting asks first (ConfirmDialog) and says when done; while
 // an operation holds the network, the changes are off and say what holds it.
 import { ArrowLeft, LoaderCircle, Trash2 } from 'lucide-react';
 import { useEffect, useId, useState, type ReactNode } from 'react';
@@ -22,6 +22,7 @@ import { CopyButton } from './CopyButton.js';
 import { NetworkForwards } from './NetworkForwards.js';
 import { NetworkPeers } from './NetworkPeers.js';
 import { NetworkSection } from './NetworkSection.js';
+import { NetworkSettings } from './NetworkSettings.js';
 import { NetworkStatusLine } from './NetworkStateBadge.js';
 
 interface NetworkDetailProps {
@@ -67,7 +68,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
               <ArrowLeft aria-hidden="true" size={14} />
               All networks
             </a>
-            <button type="button" className="button" onClick={() => void remove()} aria-disabled={deleting || busy ? true : undefined} title={busy?.reason} aria-label="Delete network">
+            <button type="button" className="button" data-method="network.delete" onClick={() => void remove()} aria-disabled={deleting || busy ? true : undefined} title={busy?.reason} aria-label="Delete network">
               {deleting ? <LoaderCircle aria-hidden="true" size={14} className="spin" /> : <Trash2 aria-hidden="true" size={14} />}
               {deleting ? 'Deleting…' : 'Delete network'}
             </button>
@@ -79,6 +80,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
         <ResourceOperations resource={{ kind: 'network', name: n.name }} label={`Operations on ${n.name}`} />
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}
         <Overview network={n} busy={busy} />
+        <NetworkSettings network={n} held={busy} />
         {n.type === 'overlay' && <NetworkPeers network={n} held={busy} />}
         <Attachments network={n} />
         <Leases network={n} />

@@ -9,6 +9,8 @@ import { ErrorPanel } from '../../components/ErrorPanel.js';
 import type { NetworkStoreState } from '../../stores/network-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { ProjectChangeNotice } from '../projects/ProjectOwner.js';
+import { FIELD_EFFECT } from '../../lib/network-settings-form.js';
+import { EffectNote } from './EffectNote.js';
 import { NetworkSection } from './NetworkSection.js';
 
 interface NetworkForwardsProps {
@@ -67,6 +69,11 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
   return (
     <NetworkSection title="Port forwards" id={`${id}-forwards`}>
       <ProjectChangeNotice project={n.project} kind="network" name={n.name} noun="network" />
+      {canForward && (
+        <p className="form-field__hint">
+          <EffectNote effect={FIELD_EFFECT.forwards} /> · adding or removing a forward replaces the firewall rules in one step
+        </p>
+      )}
       {!canForward ? (
         <p className="muted">Port forwards need a NAT network with a subnet.</p>
       ) : (
@@ -101,6 +108,7 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
                       <button
                         type="button"
                         className="button button--small"
+                        data-method="network.forwardRemove"
                         aria-label={`Remove forward of host port ${f.hostPort}/${f.protocol}`}
                         aria-disabled={busy || undefined}
                         title={held?.reason}
@@ -135,7 +143,7 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
                 <option value="udp">udp</option>
               </select>
             </label>
-            <button type="submit" className="button" aria-disabled={busy || undefined} title={held?.reason}>
+            <button type="submit" className="button" data-method="network.forwardAdd" aria-disabled={busy || undefined} title={held?.reason}>
               <Plus aria-hidden="true" size={14} />
               Add forward
             </button>

@@ -10,6 +10,8 @@ import { formatPeer } from '../../../../src-shared/vocabulary/index.js';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { parsePeers } from '../../lib/network-form.js';
+import { FIELD_EFFECT } from '../../lib/network-settings-form.js';
+import { EffectNote } from './EffectNote.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 
 export function NetworkPeers({ network: n, held }: { readonly network: Network; readonly held: ResourceBusy | null }) {
@@ -22,6 +24,7 @@ export function NetworkPeers({ network: n, held }: { readonly network: Network; 
         <h2 id={`${id}-peers`} className="panel__title">
           Peers ({n.peers.length})
         </h2>
+        {wireguard && <EffectNote effect={FIELD_EFFECT.peers} />}
         {wireguard && !editing && (
           <button type="button" className="button button--small" onClick={() => !held && setEditing(true)} aria-disabled={held ? true : undefined} title={held?.reason}>
             <Pencil aria-hidden="true" size={13} />
@@ -122,7 +125,7 @@ function PeersEditor({ network: n, onDone }: { readonly network: Network; readon
       </div>
       {refusal && <ErrorPanel context="The helper refused the peers" error={refusal} />}
       <div className="peers-form__actions">
-        <button type="submit" className="button button--primary" aria-disabled={busy || undefined}>
+        <button type="submit" className="button button--primary" data-method="network.setPeers" aria-disabled={busy || undefined}>
           {busy && <LoaderCircle aria-hidden="true" size={14} className="spin" />}
           {busy ? 'Saving…' : 'Save peers'}
         </button>

@@ -7,7 +7,8 @@ import { planHasChanges } from '../../../../src-shared/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import type { NovaClient } from '../../transport/nova-client.js';
-import { DownDialog } from './DownDialog.js';
+import { announce } from '../../stores/toast-store.js';
+import { downResultText, useDownConfirm } from './DownDialog.js';
 import { NovaFileEditor } from './NovaFileEditor.js';
 import { PlanDiff } from './PlanDiff.js';
 import { ProjectResources } from './ProjectResources.js';
@@ -25,7 +26,7 @@ type Tab = 'overview' | 'editor';
 export function ProjectView({ client, path, onOpened }: Props) {
   const { state, open, run, cancel, saved } = useProject(client, path);
   const [tab, setTab] = useState<Tab>('overview');
-  const [confirmDown, setConfirmDown] = useState(false);
+  const { askDown, dialog: downDialog } = useDownConfirm();
   const opened = state.opened;
   const project = opened?.validation.summary?.project ?? opened?.plan?.project ?? null;
 
@@ -46,6 +47,16 @@ export function ProjectView({ client, path, onOpened }: Props) {
   }
 
   const busy = state.running !== null;
+  const down = async (): Promise<void> => {
+    const name = project ?? opened.file;
+    const answer = await askDown(name, state.rows ?? []);
+    if (!answer) return;
+    const result = await run('down', answer.volumes);
+    if (result?.action === 'down') {
+      const words = downResultText(name, result.outcome);
+      announce(words.text, words.detail);
+    }
+  };
   const canApply = !busy && opened.validation.valid && state.plan !== null && planHasChanges(state.plan);
   return (
     <>
@@ -57,7 +68,7 @@ export function ProjectView({ client, path, onOpened }: Props) {
             <a className="button" href="#/projects">
               Open another
             </a>
-            <button type="button" className="button" data-method="project.down" aria-disabled={busy || !opened.validation.valid} onClick={() => !busy && opened.validation.valid && setConfirmDown(true)}>
+            <button type="button" className="button" data-method="project.down" aria-disabled={busy || !opened.validation.valid} onClick={() => !busy && opened.validation.valid && void down()}>
               <ArrowDownToLine aria-hidden="true" size={14} />
               Down
             </button>
@@ -102,16 +113,7 @@ export function ProjectView({ client, path, onOpened }: Props) {
           <NovaFileEditor client={client} file={opened.file} savedText={opened.text} savedValidation={opened.validation} onSaved={saved} />
         )}
       </div>
-      <DownDialog
-        open={confirmDown}
-        project={project ?? ''}
-        rows={state.rows ?? []}
-        onClose={() => setConfirmDown(false)}
-        onConfirm={(volumes) => {
-          setConfirmDown(false);
-          void run('down', volumes);
-        }}
-      />
+      {downDialog}
     </>
   );
 }

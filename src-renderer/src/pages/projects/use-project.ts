@@ -80,8 +80,9 @@ export function useProject(client: NovaClient, path: string) {
   }, [client, file, refresh]);
 
   const run = useCallback(
-    async (action: RunAction, volumes = false) => {
-      if (!file) return;
+    async (action: RunAction, volumes = false): Promise<ProjectState['result']> => {
+      if (!file) return null;
+      let finished: ProjectState['result'] = null;
       setState((s) => ({ ...s, running: action, lines: [], result: null, runError: null }));
       try {
         const result =
@@ -89,10 +90,12 @@ export function useProject(client: NovaClient, path: string) {
             ? ({ action, outcome: (await client.call('project.up', { path: file })).outcome } as const)
             : ({ action, outcome: await client.call('project.down', { path: file, volumes }) } as const);
         setState((s) => ({ ...s, running: null, result }));
+        finished = result;
       } catch (err) {
         setState((s) => ({ ...s, running: null, runError: toErrorShape(err) }));
       }
       await refresh();
+      return finished;
     },
     [client, file, refresh],
   );

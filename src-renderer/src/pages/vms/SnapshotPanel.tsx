@@ -1,5 +1,5 @@
-// The snapshot tree of one VM: create (with RAM while running, disks only while
-// stopped), restore and delete. Each runs as an operation whose progress the page shows
+// The snapshot tree of one VM: create (with RAM while running unless "include memory" is
+// unticked, disks only while stopped), restore and delete. Each runs as an operation whose progress the page shows
 // in place; while anything holds the VM the buttons are off and say what holds it, so a
 // second click cannot submit twice; failures say why. Restore and delete ask first, saying
 // what will be lost, and each finished one says so (stores/toast-store.ts).
@@ -62,7 +62,9 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
   const nameCheck = SnapshotNameSchema.safeParse(snapName);
   const taken = tree?.snapshots.some((s) => s.name === snapName) ? 'a snapshot with this name exists already' : undefined;
   const nameError = nameCheck.success ? taken : nameCheck.error.issues[0]?.message;
-  const withMemory = vm.state === 'running' || vm.state === 'paused';
+  const running = vm.state === 'running' || vm.state === 'paused';
+  const [includeMemory, setIncludeMemory] = useState(true);
+  const withMemory = running && includeMemory;
   // QEMU keeps internal snapshots inside qcow2 images; without one there is nowhere to put them.
   const noQcow2 = !vm.definition.disks.some((d) => d.format === 'qcow2' && !d.readOnly);
   const roots = useMemo(() => buildTree(tree?.snapshots ?? []), [tree]);
@@ -76,10 +78,10 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
   const create = async () => {
     if (busy || nameError || noQcow2) return;
     const ok = await run(withMemory ? 'Saving a snapshot with RAM…' : 'Saving a disk snapshot…', () =>
-      client.call('vm.snapshotCreate', { name, snapshot: snapName, description }),
+      client.call('vm.snapshotCreate', { name, snapshot: snapName, description, withMemory }),
     );
     if (ok) {
-      announce(`Took snapshot '${snapName}'`, withMemory ? 'With its RAM: restoring it resumes the VM exactly there.' : 'Of its disks.');
+      announce(`Took snapshot '${snapName}'`, withMemory ? 'With its RAM: restoring it resumes the VM exactly there.' : running ? 'Of its disks, as they were at that moment; restoring it needs the VM stopped.' : 'Of its disks.');
       setSnapName(defaultSnapshotName());
       setDescription('');
     }
@@ -89,7 +91,7 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
     if (busy) return;
     const yes = await confirm({
       title: `Restore '${s.name}'?`,
-      body: <p>{restoreLossSentence(s, withMemory)}</p>,
+      body: <p>{restoreLossSentence(s, running)}</p>,
       confirmLabel: `Restore ${s.name}`,
     });
     if (yes && (await run(`Restoring ${s.name}…`, () => client.call('vm.snapshotRestore', { name, snapshot: s.name })))) {
@@ -122,11 +124,11 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
           </time>
           {s.description && <span className="snap__desc">{s.description}</span>}
           <span className="snap__actions">
-            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Restore ${s.name}`} onClick={() => void restore(s)}>
+            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Restore ${s.name}`} data-method="vm.snapshotRestore" onClick={() => void restore(s)}>
               <History aria-hidden="true" size={13} />
               Restore
             </button>
-            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Delete ${s.name}`} onClick={() => void remove(s)}>
+            <button type="button" className="button vm-btn-sm" aria-disabled={off} title={busy?.reason} aria-label={`Delete ${s.name}`} data-method="vm.snapshotDelete" onClick={() => void remove(s)}>
               <Trash2 aria-hidden="true" size={13} />
               Delete
             </button>
@@ -150,8 +152,29 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
       >
         <h2 className="vm-card__title">Take a snapshot</h2>
         <p className="muted">
-          {noQcow2 ? 'Snapshots are kept inside a qcow2 disk, and this VM has none: create it with a disk to take snapshots.' : withMemory ? 'The VM runs: the snapshot keeps its RAM and devices too, and restoring it resumes exactly there.' : 'The VM is stopped: the snapshot keeps its disks.'}
+          {noQcow2
+            ? 'Snapshots are kept inside a qcow2 disk, and this VM has none: create it with a disk to take snapshots.'
+            : withMemory
+              ? 'The VM runs: the snapshot keeps its RAM and devices too, and restoring it resumes exactly there.'
+              : running
+                ? 'The VM runs: the snapshot keeps its disks as they are at that moment (as after a power cut); restoring it needs the VM stopped.'
+                : 'The VM is stopped: the snapshot keeps its disks.'}
         </p>
+        <label className="form-check snapshots__memory">
+          <input
+            type="checkbox"
+            checked={withMemory}
+            disabled={!running}
+            aria-describedby={running ? undefined : 'snap-memory-why'}
+            onChange={(e) => setIncludeMemory(e.target.checked)}
+          />
+          Include memory (RAM and device state)
+        </label>
+        {!running && (
+          <p id="snap-memory-why" className="form-field__hint">
+            Off: the VM is stopped, so there is no memory to keep.
+          </p>
+        )}
         <div className="vm-form-grid">
           <FormField label="Snapshot name" error={nameError}>
             {(p) => <input {...p} className="vm-input" value={snapName} onChange={(e) => setSnapName(e.target.value)} spellCheck={false} />}
@@ -161,7 +184,7 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
           </FormField>
         </div>
         <div className="vm-wizard__actions">
-          <button type="submit" className="button button--primary" aria-disabled={off ?? (Boolean(nameError) || noQcow2 || undefined)} title={busy?.reason}>
+          <button type="submit" className="button button--primary" data-method="vm.snapshotCreate" aria-disabled={off ?? (Boolean(nameError) || noQcow2 || undefined)} title={busy?.reason}>
             <Camera aria-hidden="true" size={14} />
             Take snapshot
           </button>
