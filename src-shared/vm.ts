@@ -248,6 +248,14 @@ export const VmUpdateSpecSchema = z.strictObject({
   machine: MachineProfileSchema.optional(),
   /** null: automatic (see resolveBootOrder). */
   bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
+  /** Stopped VM only: a new firmware starts from its own template's UEFI variables. */
+  firmware: FirmwareSchema.optional(),
+  /** true: firmware uefi-secure (refused with bios); false: uefi-secure becomes plain uefi. */
+  secureBoot: z.boolean().optional(),
+  /** Stopped VM only: add a TPM 2.0 (refused when it has one), or remove it with its state. */
+  tpm: z.boolean().optional(),
+  /** Hyper-V enlightenments on or off; stopped VM only. */
+  hyperv: z.boolean().optional(),
   /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
   devices: z.array(VmDeviceChangeSchema).max(32).optional(),
 });
