@@ -26,6 +26,10 @@ export const EXTRA_CD_DRIVES = 3;
 export const CdDriveIdSchema = z.string().regex(CD_ID_PATTERN, 'a CD drive: cd0, cd1, cd2 or cd3');
 export const DiskIdSchema = z.string().regex(DISK_ID_PATTERN, 'a disk: disk0, disk1, ...');
 
+/** virtio: fastest, needs the guest's drivers; e1000e: an Intel NIC every Windows installer has a driver for. */
+export const NicModelSchema = z.enum(['virtio', 'e1000e']);
+export type NicModel = z.infer<typeof NicModelSchema>;
+
 /** A further CD drive; path null: the drive is there, empty (media can be inserted while running). */
 export const CdDriveSchema = z.strictObject({
   id: z.string().regex(/^cd[1-3]$/),
@@ -53,6 +57,12 @@ export const vmDeviceFields = {
   bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
   /** The guest NIC's MAC; null: the network engine's stable one per VM (or QEMU's for user mode). */
   nicMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().optional(),
+  /** The guest NIC's model; absent: virtio. */
+  nicModel: NicModelSchema.optional(),
+  /** A USB tablet, so the pointer follows the console's without capture; absent: none. */
+  tablet: z.boolean().optional(),
+  /** A virtio-serial channel for the QEMU guest agent (qemu-ga) on a socket the helper owns; absent: none. */
+  guestAgent: z.boolean().optional(),
 };
 
 /** One device change of `vm.update`; several apply in order, all or none. */

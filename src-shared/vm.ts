@@ -212,6 +212,10 @@ export const VmCreateSpecSchema = z.strictObject({
   image: FilePathSchema.optional(),
   linkedImage: z.boolean().default(true),
   iso: FilePathSchema.optional(),
+  /** A driver ISO (virtio-win) in a second CD drive (cd1); for Windows 11 it also makes the disk virtio. */
+  driverIso: FilePathSchema.optional(),
+  /** A channel for the QEMU guest agent; absent: the OS profile's (on for windows11). */
+  guestAgent: z.boolean().optional(),
   kernel: FilePathSchema.optional(),
   initrd: FilePathSchema.optional(),
   cmdline: z.string().max(4096).optional(),
