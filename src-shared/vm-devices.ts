@@ -65,16 +65,21 @@ export const vmDeviceFields = {
   guestAgent: z.boolean().optional(),
 };
 
+const newDiskFields = {
+  /** A new empty qcow2 of this size in the VM's folder, or an existing file (path) used in place. */
+  size: sizeSchema(DISK_SIZE).optional(),
+  path: FilePath.optional(),
+  bus: DiskBusSchema.default('virtio'),
+  cache: DiskCacheSchema.default('writeback'),
+};
+/** A disk beyond the boot disk, as `vm.create` takes it (disk1, disk2, ... in order). */
+export const ExtraDiskSchema = z.strictObject(newDiskFields);
+export type ExtraDisk = z.infer<typeof ExtraDiskSchema>;
+export const MacAddressSchema = MacSchema;
+
 /** One device change of `vm.update`; several apply in order, all or none. */
 export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
-  z.strictObject({
-    op: z.literal('disk.add'),
-    /** A new empty qcow2 of this size in the VM's folder, or an existing file (path) used in place. */
-    size: sizeSchema(DISK_SIZE).optional(),
-    path: FilePath.optional(),
-    bus: DiskBusSchema.default('virtio'),
-    cache: DiskCacheSchema.default('writeback'),
-  }),
+  z.strictObject({ op: z.literal('disk.add'), ...newDiskFields }),
   /** keepFile: detach and leave the file; otherwise a file Nova made is deleted (a caller's own never is). */
   z.strictObject({ op: z.literal('disk.remove'), id: DiskIdSchema, keepFile: z.boolean().default(false) }),
   /** Up only; live through block_resize while running. */

@@ -14,7 +14,7 @@ import { parseLoginName } from './vocabulary/login-name.js';
 import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
-import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
+import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, EXTRA_CD_DRIVES, ExtraDiskSchema, MacAddressSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
@@ -216,6 +216,17 @@ export const VmCreateSpecSchema = z.strictObject({
   driverIso: FilePathSchema.optional(),
   /** A channel for the QEMU guest agent; absent: the OS profile's (on for windows11). */
   guestAgent: z.boolean().optional(),
+  /** The boot disk's bus (absent: the OS profile's, virtio unless windows11 without a driver ISO) and cache mode. */
+  diskBus: DiskBusSchema.optional(),
+  diskCache: DiskCacheSchema.optional(),
+  /** Disks beyond the boot disk: disk1, disk2, ... */
+  disks: z.array(ExtraDiskSchema).max(15).optional(),
+  /** ISOs in the further CD drives, after the driver ISO: cd1..cd3. */
+  cdroms: z.array(FilePathSchema).max(EXTRA_CD_DRIVES).optional(),
+  /** Device ids in boot order (diskN, cdN, net0); absent: automatic. */
+  bootOrder: z.array(BootDeviceSchema).max(24).optional(),
+  /** The NIC's MAC; absent: the automatic one. */
+  nicMac: MacAddressSchema.optional(),
   kernel: FilePathSchema.optional(),
   initrd: FilePathSchema.optional(),
   cmdline: z.string().max(4096).optional(),

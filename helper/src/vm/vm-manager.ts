@@ -52,6 +52,7 @@ import { RunningVmBook } from './running-vm-book.js';
 import { platformUpdate } from './vm-platform-update.js';
 import { removeConfined } from '../safe-fs/confined-write.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
+import { EXTRA_CD_DRIVES, type VmDeviceChange } from '../../../src-shared/vm-devices.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -276,7 +277,16 @@ export class VmManager {
 
   async create(spec: VmCreateSpec, requester: Requester | null = null): Promise<VmInfo> {
     const locks = [vmRef(spec.name), ...(spec.fromTemplate ? [vmRef(spec.fromTemplate)] : [])];
-    const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, (op) => this.provisioner.create(spec, op, callerOf(requester)));
+    const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, async (op) => {
+      const made = await this.provisioner.create(spec, op, callerOf(requester));
+      // Further disks and CD drives go in as vm.update would add them; the create's undo removes the VM's folder with them.
+      const devices = createDevices(spec, made);
+      if (devices.length === 0) return made;
+      op.progress({ phase: 'adding disks and CD drives', cancellable: false });
+      const changed = await this.hardware.apply(made, { name: spec.name, devices }, null, callerOf(requester));
+      await this.store.saveDefinition(changed.next);
+      return changed.next;
+    });
     this.opts.logger.info({ vm: def.name }, 'VM created');
     return this.get(def.name);
   }
@@ -539,6 +549,19 @@ export class VmManager {
     this.opts.logger.debug({ vm: name, state, reason }, 'VM state');
     this.opts.onStateChange?.({ name, state, reason });
   }
+}
+
+/** A create's further disks and CD media as device changes: disks after the boot disk, ISOs in the drives after the driver ISO. */
+function createDevices(spec: VmCreateSpec, made: VmDefinition): VmDeviceChange[] {
+  const firstFree = (made.cdroms ?? []).length + 1;
+  const cdroms = spec.cdroms ?? [];
+  if (firstFree + cdroms.length - 1 > EXTRA_CD_DRIVES) {
+    throw new NovaError('invalid_argument', `VM ${spec.name} has room for ${EXTRA_CD_DRIVES} CD drives beside the installer's, and the driver ISO takes one: give at most ${EXTRA_CD_DRIVES + 1 - firstFree} further ISOs`);
+  }
+  return [
+    ...(spec.disks ?? []).map((d): VmDeviceChange => ({ op: 'disk.add', ...d })),
+    ...cdroms.map((path, i): VmDeviceChange => ({ op: 'cd.insert', drive: `cd${firstFree + i}`, path })),
+  ];
 }
 
 function vmRef(name: string): ResourceRef {

@@ -135,11 +135,13 @@ export class VmProvisioner {
       ...(platform.tpm ? { tpm: true } : {}),
       ...(platform.hyperv ? { hyperv: true } : {}),
       accel: spec.accel,
-      disks: devices.diskBus === 'sata' ? disks.map((d) => ({ ...d, bus: 'sata' as const })) : disks,
+      disks: bootDiskSet(disks, spec.diskBus ?? devices.diskBus, spec.diskCache),
       iso,
       ...(driverIso ? { cdroms: [{ id: 'cd1', path: driverIso }] } : {}),
       ...(devices.nicModel === 'e1000e' ? { nicModel: 'e1000e' as const } : {}),
       ...(devices.tablet ? { tablet: true } : {}),
+      ...(spec.bootOrder ? { bootOrder: spec.bootOrder } : {}),
+      ...(spec.nicMac ? { nicMac: spec.nicMac } : {}),
       ...((spec.guestAgent ?? devices.guestAgent) ? { guestAgent: true } : {}),
       kernel: kernel ? { kernel, initrd, cmdline: spec.cmdline ?? '' } : (template?.kernel ?? null),
       network,
@@ -188,6 +190,11 @@ export class VmProvisioner {
     checkHealth(spec.name, next.health, next.network);
     return next;
   }
+}
+
+/** The boot disk (disk0) on the bus and with the cache asked for; virtio and writeback stay unwritten, as definitions always had them. */
+function bootDiskSet(disks: VmDisk[], bus: VmDisk['bus'] | null, cache: VmDisk['cache'] | undefined): VmDisk[] {
+  return disks.map((d) => (d.id !== 'disk0' ? d : { ...d, ...(bus && bus !== 'virtio' ? { bus } : {}), ...(cache && cache !== 'writeback' ? { cache } : {}) }));
 }
 
 /** A check the VM cannot run (exec, tcp without a Nova network, a pattern that does not compile) is refused up front. */
