@@ -168,6 +168,11 @@ export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed']);
 export type VmState = z.infer<typeof VmStateSchema>;
 
+/** One interface as the guest sees it (loopback left out); addresses with their prefix. */
+export const GuestInterfaceSchema = z.strictObject({ name: z.string(), mac: z.string().nullable(), addresses: z.array(z.string()) });
+export const GuestAgentInfoSchema = z.strictObject({ answering: z.boolean(), interfaces: z.array(GuestInterfaceSchema) });
+export type GuestAgentInfo = z.infer<typeof GuestAgentInfoSchema>;
+
 export const VmInfoSchema = z.strictObject({
   definition: VmDefinitionSchema,
   state: VmStateSchema,
@@ -182,6 +187,8 @@ export const VmInfoSchema = z.strictObject({
   pendingChanges: z.array(z.string()).optional(),
   /** The guest rebooted after an install from its CD: offer to eject the CD (cd0). */
   ejectSuggested: z.boolean().optional(),
+  /** What the guest agent last said (VMs with its channel, while running): whether it answers, and the guest's own interfaces. */
+  guestAgent: GuestAgentInfoSchema.optional(),
 });
 export type VmInfo = z.infer<typeof VmInfoSchema>;
 

@@ -46,13 +46,12 @@ import { VmSnapshots } from './vm-snapshots.js';
 import { checkAdoptable } from '../state/project-owner.js';
 import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
-import { VmHardwareUpdate } from './vm-hardware-update.js';
+import { createDeviceChanges, VmHardwareUpdate } from './vm-hardware-update.js';
 import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { RunningVmBook } from './running-vm-book.js';
 import { platformUpdate } from './vm-platform-update.js';
 import { removeConfined } from '../safe-fs/confined-write.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
-import { EXTRA_CD_DRIVES, type VmDeviceChange } from '../../../src-shared/vm-devices.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -173,6 +172,7 @@ export class VmManager {
         return disk !== undefined && diskFiles.withChain(def, disk, undefined, (chain) => diskHasPartitionTable(runner, chain.source()));
       },
       onInstallFinished: (name, rt) => this.emit(name, rt.state, 'the guest restarted after installing from its CD: eject the CD so it boots from its disk'),
+      guestAgentSocket: (name) => this.layout.runtimePaths(name).guestAgentSocket,
     });
   }
 
@@ -207,6 +207,7 @@ export class VmManager {
   async detachAll(): Promise<void> {
     for (const rt of this.live.values()) rt.detach();
     this.live.clear();
+    this.book.detachAll();
   }
 
   // ---- queries: never wait on a lock or a monitor ---------------------------------
@@ -280,7 +281,7 @@ export class VmManager {
     const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, async (op) => {
       const made = await this.provisioner.create(spec, op, callerOf(requester));
       // Further disks and CD drives go in as vm.update would add them; the create's undo removes the VM's folder with them.
-      const devices = createDevices(spec, made);
+      const devices = createDeviceChanges(spec, made);
       if (devices.length === 0) return made;
       op.progress({ phase: 'adding disks and CD drives', cancellable: false });
       const changed = await this.hardware.apply(made, { name: spec.name, devices }, null, callerOf(requester));
@@ -416,6 +417,9 @@ export class VmManager {
         await rt.forceStop();
         return { graceful: false };
       }
+      // The guest's own shutdown first where its agent answers; the power button follows either way.
+      const agent = await this.book.answeringAgent(name);
+      await agent?.client.shutdown().catch((err: unknown) => this.opts.logger.warn({ vm: name, err }, 'guest-shutdown failed; pressing the power button'));
       return { graceful: await rt.powerOff(opts.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) };
     });
   }
@@ -444,7 +448,8 @@ export class VmManager {
   async snapshotCreate(name: string, snap: string, description = '', requester: Requester | null = null, taking: SnapshotTaking = {}): Promise<Snapshot> {
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.stoppedFilesChecked(name);
-      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, taking);
+      const qmp = this.live.get(name)?.qmp ?? null;
+      return this.book.withGuestFrozen(name, () => this.snapshots.create(def, snap, description, qmp, op, taking));
     });
   }
 
@@ -549,19 +554,6 @@ export class VmManager {
     this.opts.logger.debug({ vm: name, state, reason }, 'VM state');
     this.opts.onStateChange?.({ name, state, reason });
   }
-}
-
-/** A create's further disks and CD media as device changes: disks after the boot disk, ISOs in the drives after the driver ISO. */
-function createDevices(spec: VmCreateSpec, made: VmDefinition): VmDeviceChange[] {
-  const firstFree = (made.cdroms ?? []).length + 1;
-  const cdroms = spec.cdroms ?? [];
-  if (firstFree + cdroms.length - 1 > EXTRA_CD_DRIVES) {
-    throw new NovaError('invalid_argument', `VM ${spec.name} has room for ${EXTRA_CD_DRIVES} CD drives beside the installer's, and the driver ISO takes one: give at most ${EXTRA_CD_DRIVES + 1 - firstFree} further ISOs`);
-  }
-  return [
-    ...(spec.disks ?? []).map((d): VmDeviceChange => ({ op: 'disk.add', ...d })),
-    ...cdroms.map((path, i): VmDeviceChange => ({ op: 'cd.insert', drive: `cd${firstFree + i}`, path })),
-  ];
 }
 
 function vmRef(name: string): ResourceRef {
