@@ -26,6 +26,10 @@ export const EXTRA_CD_DRIVES = 3;
 export const CdDriveIdSchema = z.string().regex(CD_ID_PATTERN, 'a CD drive: cd0, cd1, cd2 or cd3');
 export const DiskIdSchema = z.string().regex(DISK_ID_PATTERN, 'a disk: disk0, disk1, ...');
 
+/** virtio: fastest, needs the guest's drivers; e1000e: an Intel NIC every Windows installer has a driver for. */
+export const NicModelSchema = z.enum(['virtio', 'e1000e']);
+export type NicModel = z.infer<typeof NicModelSchema>;
+
 /** A further CD drive; path null: the drive is there, empty (media can be inserted while running). */
 export const CdDriveSchema = z.strictObject({
   id: z.string().regex(/^cd[1-3]$/),
@@ -53,18 +57,29 @@ export const vmDeviceFields = {
   bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
   /** The guest NIC's MAC; null: the network engine's stable one per VM (or QEMU's for user mode). */
   nicMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().optional(),
+  /** The guest NIC's model; absent: virtio. */
+  nicModel: NicModelSchema.optional(),
+  /** A USB tablet, so the pointer follows the console's without capture; absent: none. */
+  tablet: z.boolean().optional(),
+  /** A virtio-serial channel for the QEMU guest agent (qemu-ga) on a socket the helper owns; absent: none. */
+  guestAgent: z.boolean().optional(),
 };
+
+const newDiskFields = {
+  /** A new empty qcow2 of this size in the VM's folder, or an existing file (path) used in place. */
+  size: sizeSchema(DISK_SIZE).optional(),
+  path: FilePath.optional(),
+  bus: DiskBusSchema.default('virtio'),
+  cache: DiskCacheSchema.default('writeback'),
+};
+/** A disk beyond the boot disk, as `vm.create` takes it (disk1, disk2, ... in order). */
+export const ExtraDiskSchema = z.strictObject(newDiskFields);
+export type ExtraDisk = z.infer<typeof ExtraDiskSchema>;
+export const MacAddressSchema = MacSchema;
 
 /** One device change of `vm.update`; several apply in order, all or none. */
 export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
-  z.strictObject({
-    op: z.literal('disk.add'),
-    /** A new empty qcow2 of this size in the VM's folder, or an existing file (path) used in place. */
-    size: sizeSchema(DISK_SIZE).optional(),
-    path: FilePath.optional(),
-    bus: DiskBusSchema.default('virtio'),
-    cache: DiskCacheSchema.default('writeback'),
-  }),
+  z.strictObject({ op: z.literal('disk.add'), ...newDiskFields }),
   /** keepFile: detach and leave the file; otherwise a file Nova made is deleted (a caller's own never is). */
   z.strictObject({ op: z.literal('disk.remove'), id: DiskIdSchema, keepFile: z.boolean().default(false) }),
   /** Up only; live through block_resize while running. */

@@ -4,6 +4,7 @@
 // other OS id (helper/src/vm/os-profiles.ts).
 import { NovaError } from './errors.js';
 import type { Firmware } from './vm.js';
+import type { DiskBus, NicModel } from './vm-devices.js';
 
 /** What Windows 11 asks of its machine (Microsoft's published floor; osinfo-db's win11 agrees). */
 export const WINDOWS_11 = {
@@ -72,4 +73,23 @@ export function resolvePlatform(asked: PlatformAsked): Platform {
     if (tpm) throw new NovaError('invalid_argument', 'machine "microvm" has no TPM bus: use machine "q35" for a TPM', { field: 'tpm' });
   }
   return { firmware, tpm, hyperv: asked.hyperv ?? win11 };
+}
+
+/** The devices a new VM gets for its OS, beyond its platform. */
+export interface DeviceDefaults {
+  diskBus: DiskBus;
+  nicModel: NicModel;
+  tablet: boolean;
+  guestAgent: boolean;
+}
+
+/**
+ * What an OS's installer finds without extra drivers. Windows 11's has none for virtio:
+ * its disk is SATA and its NIC an e1000e, unless a driver ISO (virtio-win) comes along as
+ * a second CD, whose drivers let the disk be virtio. A USB tablet keeps its pointer with
+ * the console's; virtio-win also carries the guest agent, so its channel is there.
+ */
+export function deviceDefaultsOf(os: string | undefined, driverIso: boolean): DeviceDefaults {
+  if (isWindows11(os)) return { diskBus: driverIso ? 'virtio' : 'sata', nicModel: 'e1000e', tablet: true, guestAgent: true };
+  return { diskBus: 'virtio', nicModel: 'virtio', tablet: false, guestAgent: false };
 }

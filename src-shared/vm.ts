@@ -15,7 +15,7 @@ import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
 import { LookingGlassSchema, MAX_VM_MDEVS, MAX_VM_USB_DEVICES, UsbSelectorSchema, VmMdevSchema } from './vm-passthrough.js';
-import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
+import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, EXTRA_CD_DRIVES, ExtraDiskSchema, MacAddressSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
@@ -178,6 +178,10 @@ export type VmState = z.infer<typeof VmStateSchema>;
 /** A NIC as the running QEMU has it: the network its tap joined at start, whatever the definition says since. */
 export const VmRuntimeNicSchema = z.strictObject({ network: z.string(), ifname: z.string(), mac: z.string() });
 export type VmRuntimeNic = z.infer<typeof VmRuntimeNicSchema>;
+/** One interface as the guest sees it (loopback left out); addresses with their prefix. */
+export const GuestInterfaceSchema = z.strictObject({ name: z.string(), mac: z.string().nullable(), addresses: z.array(z.string()) });
+export const GuestAgentInfoSchema = z.strictObject({ answering: z.boolean(), interfaces: z.array(GuestInterfaceSchema) });
+export type GuestAgentInfo = z.infer<typeof GuestAgentInfoSchema>;
 
 export const VmInfoSchema = z.strictObject({
   definition: VmDefinitionSchema,
@@ -195,6 +199,8 @@ export const VmInfoSchema = z.strictObject({
   ejectSuggested: z.boolean().optional(),
   /** While it runs: the NICs its QEMU really has (empty without a Nova network). */
   nics: z.array(VmRuntimeNicSchema).optional(),
+  /** What the guest agent last said (VMs with its channel, while running): whether it answers, and the guest's own interfaces. */
+  guestAgent: GuestAgentInfoSchema.optional(),
 });
 export type VmInfo = z.infer<typeof VmInfoSchema>;
 
@@ -225,6 +231,21 @@ export const VmCreateSpecSchema = z.strictObject({
   image: FilePathSchema.optional(),
   linkedImage: z.boolean().default(true),
   iso: FilePathSchema.optional(),
+  /** A driver ISO (virtio-win) in a second CD drive (cd1); for Windows 11 it also makes the disk virtio. */
+  driverIso: FilePathSchema.optional(),
+  /** A channel for the QEMU guest agent; absent: the OS profile's (on for windows11). */
+  guestAgent: z.boolean().optional(),
+  /** The boot disk's bus (absent: the OS profile's, virtio unless windows11 without a driver ISO) and cache mode. */
+  diskBus: DiskBusSchema.optional(),
+  diskCache: DiskCacheSchema.optional(),
+  /** Disks beyond the boot disk: disk1, disk2, ... */
+  disks: z.array(ExtraDiskSchema).max(15).optional(),
+  /** ISOs in the further CD drives, after the driver ISO: cd1..cd3. */
+  cdroms: z.array(FilePathSchema).max(EXTRA_CD_DRIVES).optional(),
+  /** Device ids in boot order (diskN, cdN, net0); absent: automatic. */
+  bootOrder: z.array(BootDeviceSchema).max(24).optional(),
+  /** The NIC's MAC; absent: the automatic one. */
+  nicMac: MacAddressSchema.optional(),
   kernel: FilePathSchema.optional(),
   initrd: FilePathSchema.optional(),
   cmdline: z.string().max(4096).optional(),
@@ -265,6 +286,14 @@ export const VmUpdateSpecSchema = z.strictObject({
   machine: MachineProfileSchema.optional(),
   /** null: automatic (see resolveBootOrder). */
   bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
+  /** Stopped VM only: a new firmware starts from its own template's UEFI variables. */
+  firmware: FirmwareSchema.optional(),
+  /** true: firmware uefi-secure (refused with bios); false: uefi-secure becomes plain uefi. */
+  secureBoot: z.boolean().optional(),
+  /** Stopped VM only: add a TPM 2.0 (refused when it has one), or remove it with its state. */
+  tpm: z.boolean().optional(),
+  /** Hyper-V enlightenments on or off; stopped VM only. */
+  hyperv: z.boolean().optional(),
   /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
   devices: z.array(VmDeviceChangeSchema).max(32).optional(),
 });

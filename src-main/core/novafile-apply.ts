@@ -2,6 +2,7 @@
 // networks it names are created when missing, the VM (or capsule) is created or brought
 // in line, then started. What this host or this Nova cannot do is refused before any
 // change, and every refusal or helper error names the NovaFile line it comes from.
+import { deviceUpdate } from './project/vm-device-model.js';
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../src-shared/api/nova-api.js';
 import { NovaError, isNovaError } from '../../src-shared/errors.js';
 import type { HostReport } from '../../src-shared/host.js';
@@ -97,6 +98,14 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (vm.hyperv !== undefined) spec.hyperv = vm.hyperv;
   if (vm.accel !== undefined) spec.accel = vm.accel;
   if (vm.display !== undefined) spec.display = vm.display;
+  if (vm.mac !== undefined) spec.nicMac = vm.mac;
+  if (vm.diskBus !== undefined) spec.diskBus = vm.diskBus;
+  if (vm.diskCache !== undefined) spec.diskCache = vm.diskCache;
+  if (vm.disks !== undefined) spec.disks = vm.disks;
+  if (vm.driverIso !== undefined) spec.driverIso = vm.driverIso;
+  if (vm.cdroms !== undefined) spec.cdroms = vm.cdroms;
+  if (vm.bootOrder !== undefined) spec.bootOrder = vm.bootOrder;
+  if (vm.guestAgent !== undefined) spec.guestAgent = vm.guestAgent;
   const ci = cloudInitSpec(vm);
   if (ci) spec.cloudInit = ci;
   if (project !== undefined) spec.project = project;
@@ -130,6 +139,7 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
   if (ci) patch.cloudInit = ci;
   else if (def.cloudInit) patch.cloudInit = null;
   if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
+  Object.assign(patch, deviceUpdate(vm, def));
   return Object.keys(patch).length > 1 ? patch : null;
 }
 

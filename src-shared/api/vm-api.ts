@@ -46,7 +46,7 @@ export const vmMethods = {
   'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: view }),
   'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template); an operation', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'vm.update': defineMethod({
-    summary: "Change a VM's CPUs, memory, machine, network, cloud-init seed, display, command line, health check, boot order and devices (disks, CD drives, NIC); on a running VM, CD media, disk growth and the NIC's link apply now, the rest at the next start (pendingChanges)",
+    summary: "Change a VM's CPUs, memory, machine, firmware, TPM, Hyper-V, network, cloud-init seed, display, command line, health check, boot order and devices (disks, CD drives, NIC); on a running VM, CD media, disk growth and the NIC's link apply now, the rest at the next start (pendingChanges)",
     params: VmUpdateSpecSchema,
     result: VmInfoSchema,
     served: manage,

@@ -45,6 +45,7 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
       spiceSocket: `${run}/spice.sock`,
       uefiVars: `/var/lib/nova/vms/${def.name}/OVMF_VARS.fd`,
       tpmSocket: `/run/nova/vms/${def.name}/swtpm.sock`,
+      guestAgentSocket: `/run/nova/vms/${def.name}/qga.sock`,
     },
   };
 }

@@ -29,6 +29,8 @@ export interface VmRuntimePaths {
   uefiVars: string;
   /** swtpm's control socket (VMs with a TPM only). */
   tpmSocket: string;
+  /** The guest agent's channel, served by QEMU for the helper to connect (VMs with guestAgent only). */
+  guestAgentSocket: string;
 }
 
 export interface QemuLaunchSpec {
@@ -161,17 +163,19 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     // restrict=on: the guest reaches nothing outside itself (no host, no internet).
     add('-netdev', 'user,id=net0,restrict=on');
     const mac = def.nicMac ? `,mac=${def.nicMac}` : '';
-    add('-device', `${micro ? 'virtio-net-device' : 'virtio-net-pci'},netdev=net0,id=net0-dev${mac}`);
+    add('-device', `${nicDevice(def)},netdev=net0,id=net0-dev${mac}`);
   } else if (def.network.mode === 'nova') {
     const tap = spec.tap;
     if (!tap) throw new Error(`VM ${def.name} joins network ${def.network.network} but no tap was given`);
     // script=no: the helper made the tap and put it on the bridge; QEMU only opens it.
     add('-netdev', `tap,id=net0,ifname=${e(tap.ifname)},script=no,downscript=no`);
-    const nic = micro ? 'virtio-net-device' : 'virtio-net-pci';
-    add('-device', `${nic},netdev=net0,id=net0-dev,mac=${def.nicMac ?? tap.mac}`);
+    add('-device', `${nicDevice(def)},netdev=net0,id=net0-dev,mac=${def.nicMac ?? tap.mac}`);
   }
 
   if (def.tpm === true) add(...tpmArgs(paths.tpmSocket));
+  add(...channelArgs(def, paths.guestAgentSocket));
+  // An absolute pointer: the guest's cursor is where the console's is, with no grab.
+  if (!micro && def.tablet === true) add('-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,bus=xhci0.0');
 
   add('-display', 'none');
   if (!micro && def.display.spice) add('-vga', 'qxl');
@@ -193,6 +197,34 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add('-chardev', `socket,id=qmp,path=${e(paths.qmpSocket)},server=on,wait=off`);
   add('-mon', 'chardev=qmp,mode=control');
   return argv;
+}
+
+/** The guest NIC's device: microvm has virtio-mmio only; e1000e where the guest has no virtio drivers (a Windows installer). */
+function nicDevice(def: VmDefinition): string {
+  if (def.machine === 'microvm') return 'virtio-net-device';
+  return def.nicModel === 'e1000e' ? 'e1000e' : 'virtio-net-pci';
+}
+
+/**
+ * The virtio-serial ports: the QEMU guest agent's (org.qemu.guest_agent.0, on a socket
+ * QEMU serves and the helper connects to) and, with a SPICE display, the SPICE agent's
+ * (com.redhat.spice.0: clipboard, and the resolution following the viewer's window).
+ */
+function channelArgs(def: VmDefinition, agentSocket: string): string[] {
+  const micro = def.machine === 'microvm';
+  const agent = def.guestAgent === true;
+  const spice = !micro && def.display.spice;
+  if (!agent && !spice) return [];
+  const args = ['-device', `${micro ? 'virtio-serial-device' : 'virtio-serial-pci'},id=vser0`];
+  if (agent) {
+    args.push('-chardev', `socket,id=qga0,path=${qemuEscape(agentSocket)},server=on,wait=off`);
+    args.push('-device', 'virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0');
+  }
+  if (spice) {
+    args.push('-chardev', 'spicevmc,id=vdagent0,name=vdagent');
+    args.push('-device', 'virtserialport,bus=vser0.0,chardev=vdagent0,name=com.redhat.spice.0');
+  }
+  return args;
 }
 
 /** QEMU talks to the VM's swtpm over its control socket; the CRB interface is what Windows 11 and OVMF expect. */

@@ -28,6 +28,7 @@ function pathsOf(name: string): VmRuntimePaths {
     spiceSocket: `${run}/spice.sock`,
     uefiVars: `/var/lib/nova/vms/${name}/OVMF_VARS.fd`,
       tpmSocket: `/run/nova/vms/${name}/swtpm.sock`,
+    guestAgentSocket: `/run/nova/vms/${name}/qga.sock`,
   };
 }
 

@@ -8,8 +8,8 @@
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
-import { MEBIBYTE, vmNetworkFromChoice, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
-import { appliesLive, cdDrivesOf, resolveBootOrder, type VmDeviceChange } from '../../../src-shared/vm-devices.js';
+import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
+import { appliesLive, cdDrivesOf, EXTRA_CD_DRIVES, resolveBootOrder, type VmDeviceChange } from '../../../src-shared/vm-devices.js';
 import { VM_DISK_FORMATS, type DiskInspector } from './disk-chain.js';
 import type { PathGuard } from './path-guard.js';
 import { MAX_SATA_DISKS } from './qemu-device-argv.js';
@@ -212,4 +212,17 @@ function checkShape(def: VmDefinition): void {
 
 function gib(bytes: number): string {
   return bytes % (1024 * MEBIBYTE) === 0 ? `${bytes / (1024 * MEBIBYTE)} GiB` : `${Math.round(bytes / MEBIBYTE)} MiB`;
+}
+
+/** A create's further disks and CD media as device changes: disks after the boot disk, ISOs in the drives after the driver ISO. */
+export function createDeviceChanges(spec: VmCreateSpec, made: VmDefinition): VmDeviceChange[] {
+  const firstFree = (made.cdroms ?? []).length + 1;
+  const cdroms = spec.cdroms ?? [];
+  if (firstFree + cdroms.length - 1 > EXTRA_CD_DRIVES) {
+    throw new NovaError('invalid_argument', `VM ${spec.name} has room for ${EXTRA_CD_DRIVES} CD drives beside the installer's, and the driver ISO takes one: give at most ${EXTRA_CD_DRIVES + 1 - firstFree} further ISOs`);
+  }
+  return [
+    ...(spec.disks ?? []).map((d): VmDeviceChange => ({ op: 'disk.add', ...d })),
+    ...cdroms.map((path, i): VmDeviceChange => ({ op: 'cd.insert', drive: `cd${firstFree + i}`, path })),
+  ];
 }

@@ -70,7 +70,7 @@ export interface StartSteps {
   signal: AbortSignal;
   phase: (phase: string) => void;
   /** Called with the runtime as soon as it exists, before the boot watchdog. */
-  started: (runtime: VmRuntime) => void;
+  started: (runtime: VmRuntime) => void | Promise<void>;
 }
 
 export const PHASE_STARTING_QEMU = 'starting QEMU';
@@ -85,7 +85,7 @@ export class VmLauncher {
     const bound = this.o.bootWatchdogMs ?? DEFAULT_BOOT_WATCHDOG_MS;
     for (let attempt = 1; ; attempt++) {
       const runtime = await this.launch(def, runAs, steps);
-      steps.started(runtime);
+      await steps.started(runtime);
       if (!watch) return runtime;
       steps.phase(attempt === 1 ? PHASE_FIRST_OUTPUT : `${PHASE_FIRST_OUTPUT} (second try)`);
       const gone = async () => !(await isAlive(runtime.record.pid, runtime.record.startTime));

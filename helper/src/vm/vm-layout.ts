@@ -68,8 +68,9 @@ export class VmLayout {
       spiceSocket: join(run, 'spice.sock'),
       uefiVars: join(this.vmDir(name), 'OVMF_VARS.fd'),
       tpmSocket: join(run, 'swtpm.sock'),
+      guestAgentSocket: join(run, 'qga.sock'),
     };
-    for (const sock of [paths.qmpSocket, paths.serialSocket, paths.vncSocket, paths.spiceSocket, paths.tpmSocket]) {
+    for (const sock of [paths.qmpSocket, paths.serialSocket, paths.vncSocket, paths.spiceSocket, paths.tpmSocket, paths.guestAgentSocket]) {
       if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
         throw new NovaError('failed_precondition', `socket path ${sock} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter runtime directory`);
       }

@@ -2,7 +2,8 @@
 // lock table, the long ones (create, start, clone, snapshots) as operations with
 // progress and cancel. One VmRuntime per running VM owns its QEMU; the work itself is in
 // vm-provisioner (create, update), vm-cloner, vm-snapshots, vm-launcher (start, boot
-// watchdog), vm-runtime-files and vm-store (records), and it recovers running VMs after
+// watchdog), running-vm-book (pending changes, install finish), vm-runtime-files and
+// vm-store (records), and it recovers running VMs after
 // a helper restart. It takes what the contract parsed (the RPC dispatcher validates each
 // call once); a name reaches the disk only through VmStore, whose records refuse paths.
 // Over 400 lines for the same reason as the capsule manager: one face for every verb, each a
@@ -45,10 +46,11 @@ import { VmSnapshots } from './vm-snapshots.js';
 import { checkAdoptable } from '../state/project-owner.js';
 import { VmDiskFiles } from './vm-disk-files.js';
 import { VmStore } from './vm-store.js';
-import { VmHardwareUpdate } from './vm-hardware-update.js';
-import { watchInstallFinish } from './install-finish-watch.js';
+import { createDeviceChanges, VmHardwareUpdate } from './vm-hardware-update.js';
 import { diskHasPartitionTable } from './disk-boot-sector.js';
-import { pendingChanges } from './vm-pending-changes.js';
+import { RunningVmBook } from './running-vm-book.js';
+import { platformUpdate } from './vm-platform-update.js';
+import { removeConfined } from '../safe-fs/confined-write.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
 
 export interface VmManagerOptions {
@@ -107,17 +109,13 @@ export class VmManager {
   private readonly intents: StartIntents;
   private readonly disks: DiskConsistency;
   private readonly hardware: VmHardwareUpdate;
-  private readonly diskFiles: VmDiskFiles;
-  private readonly runner: ProcessRunner;
-  /** The definition each running VM's QEMU was started with: what it has not taken is pending. */
-  private readonly startedWith = new Map<string, VmDefinition>();
-  private readonly ejectSuggested = new Set<string>();
+  /** What each running VM was started with (its pending changes) and whether its install finished. */
+  private readonly book: RunningVmBook;
   private readonly detectIso: (path: string, caller: Credentials | null, signal?: AbortSignal) => Promise<OsProfile | null>;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
     const runner = opts.runner ?? new ProcessRunner();
-    this.runner = runner;
     const img = opts.qemuImg ?? new QemuImg(runner);
     this.operations = opts.operations;
     this.layout = new VmLayout(opts.stateDir, opts.runDir ?? join(opts.stateDir, 'run'));
@@ -126,7 +124,6 @@ export class VmManager {
     const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
     const inspector = new DiskInspector(guard, img);
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
-    this.diskFiles = diskFiles;
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     const firmware = opts.firmware ?? (opts.ovmfCode && opts.ovmfVars ? { uefi: { code: opts.ovmfCode, vars: opts.ovmfVars } } : {});
     const firmwareState = new FirmwareState(this.layout);
@@ -166,6 +163,17 @@ export class VmManager {
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles, firmwareState);
     this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d) });
     this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles, firmwareState);
+    this.book = new RunningVmBook({
+      store: this.store,
+      logger: opts.logger,
+      diskInstalled: async (name, diskId) => {
+        const def = await this.store.loadDefinition(name);
+        const disk = def.disks.find((d) => d.id === diskId);
+        return disk !== undefined && diskFiles.withChain(def, disk, undefined, (chain) => diskHasPartitionTable(runner, chain.source()));
+      },
+      onInstallFinished: (name, rt) => this.emit(name, rt.state, 'the guest restarted after installing from its CD: eject the CD so it boots from its disk'),
+      guestAgentSocket: (name) => this.layout.runtimePaths(name).guestAgentSocket,
+    });
   }
 
   /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */
@@ -199,6 +207,7 @@ export class VmManager {
   async detachAll(): Promise<void> {
     for (const rt of this.live.values()) rt.detach();
     this.live.clear();
+    this.book.detachAll();
   }
 
   // ---- queries: never wait on a lock or a monitor ---------------------------------
@@ -225,8 +234,7 @@ export class VmManager {
     const rt = this.live.get(name);
     if (rt) {
       const health = this.opts.healthOf?.(name) ?? null;
-      const started = this.startedWith.get(name);
-      const hardware = { pendingChanges: started ? pendingChanges(started, definition) : [], ejectSuggested: this.ejectSuggested.has(name) };
+      const hardware = this.book.hardwareOf(definition);
       const tap = rt.record.tap;
       const nics = tap ? [{ network: tap.network, ifname: tap.ifname, mac: tap.mac }] : [];
       return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health, ...hardware, nics };
@@ -272,7 +280,16 @@ export class VmManager {
 
   async create(spec: VmCreateSpec, requester: Requester | null = null): Promise<VmInfo> {
     const locks = [vmRef(spec.name), ...(spec.fromTemplate ? [vmRef(spec.fromTemplate)] : [])];
-    const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, (op) => this.provisioner.create(spec, op, callerOf(requester)));
+    const def = await this.operations.run({ kind: 'vm.create', resource: vmRef(spec.name), title: 'create', locks }, requester, async (op) => {
+      const made = await this.provisioner.create(spec, op, callerOf(requester));
+      // Further disks and CD drives go in as vm.update would add them; the create's undo removes the VM's folder with them.
+      const devices = createDeviceChanges(spec, made);
+      if (devices.length === 0) return made;
+      op.progress({ phase: 'adding disks and CD drives', cancellable: false });
+      const changed = await this.hardware.apply(made, { name: spec.name, devices }, null, callerOf(requester));
+      await this.store.saveDefinition(changed.next);
+      return changed.next;
+    });
     this.opts.logger.info({ vm: def.name }, 'VM created');
     return this.get(def.name);
   }
@@ -286,16 +303,16 @@ export class VmManager {
       const def = await this.store.loadDefinition(spec.name);
       const rt = this.live.get(spec.name);
       const running = rt && !rt.isStopping ? rt : null;
-      const changed = await this.hardware.apply(await this.provisioner.updated(def, spec), spec, running?.qmp ?? null, callerOf(requester));
+      const platform = platformUpdate(await this.provisioner.updated(def, spec), spec, rt !== undefined, this.layout);
+      const changed = await this.hardware.apply(platform.next, spec, running?.qmp ?? null, callerOf(requester));
       await this.store.saveDefinition(changed.next).catch(async (err: unknown) => {
         await changed.undo();
         throw err;
       });
       await changed.afterSave();
+      for (const file of platform.stale) await removeConfined(this.layout.vmsDir, file, `a file of VM ${spec.name}'s former platform`);
       // CD media change live: the running QEMU now has what the definition says.
-      const started = running ? this.startedWith.get(spec.name) : undefined;
-      if (started) this.startedWith.set(spec.name, { ...started, iso: changed.next.iso });
-      if (changed.next.iso === null) this.ejectSuggested.delete(spec.name);
+      if (running || changed.next.iso === null) await this.book.mediaChanged(spec.name, changed.next.iso);
       if (rt) this.emit(spec.name, rt.state, null);
       this.opts.logger.info({ vm: spec.name }, 'VM updated');
       return this.get(spec.name);
@@ -392,10 +409,9 @@ export class VmManager {
       await this.launcher.start(def, runAs, {
         signal: op.signal,
         phase: (phase) => op.progress({ phase }),
-        started: (runtime) => {
+        started: async (runtime) => {
           this.live.set(name, runtime);
-          this.startedWith.set(name, def);
-          this.watchInstall(name, runtime);
+          await this.book.started(def, runtime);
           runtime.announce();
         },
       });
@@ -427,6 +443,9 @@ export class VmManager {
         await rt.forceStop();
         return { graceful: false };
       }
+      // The guest's own shutdown first where its agent answers; the power button follows either way.
+      const agent = await this.book.answeringAgent(name);
+      await agent?.client.shutdown().catch((err: unknown) => this.opts.logger.warn({ vm: name, err }, 'guest-shutdown failed; pressing the power button'));
       return { graceful: await rt.powerOff(opts.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) };
     });
   }
@@ -456,7 +475,8 @@ export class VmManager {
     return this.operations.run({ kind: 'vm.snapshotCreate', resource: vmRef(name), title: `snapshot '${snap}'` }, requester, async (op) => {
       const def = await this.stoppedFilesChecked(name);
       const { withMemory = true, ...marks } = taking;
-      return this.snapshots.create(def, snap, description, this.live.get(name)?.qmp ?? null, op, marks, withMemory);
+      const qmp = this.live.get(name)?.qmp ?? null;
+      return this.book.withGuestFrozen(name, () => this.snapshots.create(def, snap, description, qmp, op, marks, withMemory));
     });
   }
 
@@ -517,13 +537,12 @@ export class VmManager {
     if (!found || 'crashReason' in found) {
       const stopped = await this.files.stopTpm(name);
       if (stopped.length > 0) this.opts.logger.warn({ vm: name, pids: stopped }, 'stopped a TPM emulator that no running VM uses');
+      await this.book.ended(name);
     }
     if (!found) return;
     if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);
-    // What it was started with is not kept across a helper restart: taken as the definition now.
-    this.startedWith.set(name, await this.store.loadDefinition(name));
-    this.watchInstall(name, found.runtime);
+    await this.book.reattached(await this.store.loadDefinition(name), found.runtime);
     found.runtime.announce();
   }
 
@@ -537,29 +556,9 @@ export class VmManager {
     this.emit(name, 'stopped', 'the host restarted');
   }
 
-  /** After an ISO install the guest restarts itself: from then on the VM offers to eject the CD. */
-  private watchInstall(name: string, rt: VmRuntime): void {
-    watchInstallFinish(rt.qmp, {
-      installing: () => {
-        const def = this.startedWith.get(name);
-        return def?.iso && def.disks[0] && !def.kernel ? { diskId: def.disks[0].id } : null;
-      },
-      installed: async (diskId) => {
-        const def = await this.store.loadDefinition(name);
-        const disk = def.disks.find((d) => d.id === diskId);
-        return disk !== undefined && this.diskFiles.withChain(def, disk, undefined, (chain) => diskHasPartitionTable(this.runner, chain.source()));
-      },
-      onFinished: () => {
-        this.ejectSuggested.add(name);
-        this.emit(name, rt.state, 'the guest restarted after installing from its CD: eject the CD so it boots from its disk');
-      },
-    });
-  }
-
   private async onEnded(rt: VmRuntime, crashReason: string | null): Promise<void> {
     if (this.live.get(rt.name) === rt) this.live.delete(rt.name);
-    this.startedWith.delete(rt.name);
-    this.ejectSuggested.delete(rt.name);
+    await this.book.ended(rt.name);
     await this.releaseDevices(rt.name);
     if (crashReason !== null) return this.crashed(rt.name, rt.record, crashReason);
     await this.files.remove(rt.name, rt.record);

@@ -15,6 +15,8 @@ export function pendingChanges(started: VmDefinition, now: VmDefinition): string
   field('memory', `${started.memoryMiB} MiB`, `${now.memoryMiB} MiB`);
   field('machine', started.machine, now.machine);
   field('firmware', started.firmware, now.firmware);
+  field('TPM', started.tpm === true ? 'on' : 'off', now.tpm === true ? 'on' : 'off');
+  field('Hyper-V', started.hyperv === true ? 'on' : 'off', now.hyperv === true ? 'on' : 'off');
   field('accelerator', started.accel, now.accel);
   field('display', started.display, now.display);
   field('network', started.network, now.network);

@@ -11,7 +11,7 @@ import { healthCheckProblem, type HealthCheck } from '../../../src-shared/health
 import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmNetwork, type VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
-import { resolvePlatform } from '../../../src-shared/vm-platform.js';
+import { deviceDefaultsOf, resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { passthroughFields } from '../../../src-shared/vm-passthrough.js';
 import { cloudInitDefinition } from './cloud-init-seed.js';
 import { imagesFor, type FirmwareImages } from './firmware.js';
@@ -71,6 +71,7 @@ export class VmProvisioner {
     const template = spec.fromTemplate ? await store.loadDefinition(spec.fromTemplate) : null;
     if (template && !template.template) throw new NovaError('failed_precondition', `VM ${spec.fromTemplate} is not a template`);
     const iso = spec.iso ? await guard.existingFile('the ISO', spec.iso, caller) : null;
+    const driverIso = spec.driverIso ? await guard.existingFile('the driver ISO', spec.driverIso, caller) : null;
     const kernel = spec.kernel ? await guard.existingFile('the kernel', spec.kernel, caller) : null;
     const initrd = spec.initrd ? await guard.existingFile('the initrd', spec.initrd, caller) : null;
     // An ISO install with a profile and no disk asked for gets the disk the OS recommends.
@@ -99,7 +100,7 @@ export class VmProvisioner {
       op.progress({ phase: `creating ${d.id} on template ${template!.name}'s disk` });
       const path = join(dir, `${d.id}.qcow2`);
       await img.createOverlay(path, d.path, d.format, await diskFiles.sizeOf(template!, d, signal), { signal });
-      disks.push({ id: d.id, path, format: 'qcow2', owned: true, readOnly: false });
+      disks.push({ id: d.id, path, format: 'qcow2', owned: true, readOnly: false, ...(d.bus ? { bus: d.bus } : {}), ...(d.cache ? { cache: d.cache } : {}) });
     }
     const id = `disk${disks.length}`;
     if (image) {
@@ -121,6 +122,10 @@ export class VmProvisioner {
     }
     op.throwIfCancelled();
     op.progress({ phase: 'saving the definition', cancellable: false });
+    // A template's VMs have the template's devices; a new VM those its OS's installer needs.
+    const devices = template
+      ? { diskBus: null, nicModel: template.nicModel ?? 'virtio', tablet: template.tablet === true, guestAgent: template.guestAgent === true }
+      : deviceDefaultsOf(spec.os, driverIso !== null);
     const def: VmDefinition = {
       version: 1,
       name: spec.name,
@@ -132,8 +137,14 @@ export class VmProvisioner {
       ...(platform.tpm ? { tpm: true } : {}),
       ...(platform.hyperv ? { hyperv: true } : {}),
       accel: spec.accel,
-      disks,
+      disks: bootDiskSet(disks, spec.diskBus ?? devices.diskBus, spec.diskCache),
       iso,
+      ...(driverIso ? { cdroms: [{ id: 'cd1', path: driverIso }] } : {}),
+      ...(devices.nicModel === 'e1000e' ? { nicModel: 'e1000e' as const } : {}),
+      ...(devices.tablet ? { tablet: true } : {}),
+      ...(spec.bootOrder ? { bootOrder: spec.bootOrder } : {}),
+      ...(spec.nicMac ? { nicMac: spec.nicMac } : {}),
+      ...((spec.guestAgent ?? devices.guestAgent) ? { guestAgent: true } : {}),
       kernel: kernel ? { kernel, initrd, cmdline: spec.cmdline ?? '' } : (template?.kernel ?? null),
       network,
       cloudInit,
@@ -182,6 +193,11 @@ export class VmProvisioner {
     checkHealth(spec.name, next.health, next.network);
     return next;
   }
+}
+
+/** The boot disk (disk0) on the bus and with the cache asked for; virtio and writeback stay unwritten, as definitions always had them. */
+function bootDiskSet(disks: VmDisk[], bus: VmDisk['bus'] | null, cache: VmDisk['cache'] | undefined): VmDisk[] {
+  return disks.map((d) => (d.id !== 'disk0' ? d : { ...d, ...(bus && bus !== 'virtio' ? { bus } : {}), ...(cache && cache !== 'writeback' ? { cache } : {}) }));
 }
 
 /** A check the VM cannot run (exec, tcp without a Nova network, a pattern that does not compile) is refused up front. */

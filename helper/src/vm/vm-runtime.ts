@@ -38,6 +38,9 @@ export interface VmRuntimeOptions {
   exitNote?: () => string | null;
 }
 
+/** How long a stop waits for a QEMU whose monitor failed under it to end on its own. */
+const ENDING_GRACE_MS = 2_000;
+
 export class VmRuntime {
   readonly name: string;
   readonly record: RuntimeRecord;
@@ -103,6 +106,8 @@ export class VmRuntime {
         if ((await this.qmp.queryStatus()).status === 'paused') await this.qmp.cont();
         await this.qmp.systemPowerdown();
       } catch (err) {
+        // A guest already powering off by itself (asked through its agent) takes its monitor with it.
+        if (await this.waitEnded(ENDING_GRACE_MS)) return true;
         this.o.logger.warn({ err, vm: this.name }, 'powerdown failed; forcing');
         await this.forceStop();
         return false;

@@ -1,6 +1,7 @@
 // The VM records in the state dir, each a RecordStore format: the definition
 // (vms/NAME.json), the runtime record of a running or crashed VM (NAME.runtime.json) and
-// the snapshot tree (NAME.snapshots.json). Versioned JSON, atomic writes, forward-only
+// the snapshot tree (NAME.snapshots.json), and the definition a running VM's QEMU was
+// started with (NAME.started.json, what its pending changes are measured against). Versioned JSON, atomic writes, forward-only
 // migrations; the file names and contents are those older Nova versions wrote.
 import { z } from 'zod';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -39,6 +40,8 @@ export const VM_DEFINITION_RECORD: RecordFormat<VmDefinition> = {
   migrations: {},
 };
 export const VM_RUNTIME_RECORD: RecordFormat<RuntimeRecord> = { what: 'VM runtime record', version: 1, schema: RuntimeRecordSchema };
+/** The definition a running VM's QEMU was started with: the same format, kept beside the current one. */
+const VM_STARTED_RECORD: RecordFormat<VmDefinition> = { ...VM_DEFINITION_RECORD, what: 'record of what a running VM was started with' };
 export const VM_SNAPSHOTS_RECORD: RecordFormat<SnapshotTree> = { what: 'VM snapshot tree', version: 1, schema: SnapshotTreeSchema };
 
 const NO_SNAPSHOTS: SnapshotTree = { current: null, snapshots: [] };
@@ -47,6 +50,7 @@ export class VmStore {
   private readonly definitions: RecordStore<VmDefinition>;
   private readonly runtimes: RecordStore<RuntimeRecord>;
   private readonly snapshotTrees: RecordStore<SnapshotTree>;
+  private readonly startedDefinitions: RecordStore<VmDefinition>;
 
   constructor(
     layout: VmLayout,
@@ -55,6 +59,7 @@ export class VmStore {
     this.definitions = new RecordStore(VM_DEFINITION_RECORD, layout.vmsDir, '.json');
     this.runtimes = new RecordStore(VM_RUNTIME_RECORD, layout.vmsDir, '.runtime.json');
     this.snapshotTrees = new RecordStore(VM_SNAPSHOTS_RECORD, layout.vmsDir, '.snapshots.json');
+    this.startedDefinitions = new RecordStore(VM_STARTED_RECORD, layout.vmsDir, '.started.json');
   }
 
   /** VM names never hold a dot, so NAME.runtime.json and NAME.snapshots.json are not VMs. */
@@ -102,13 +107,7 @@ export class VmStore {
 
   /** A damaged runtime record counts as none (the VM shows as stopped), and is logged. */
   async loadRuntime(name: string): Promise<RuntimeRecord | null> {
-    try {
-      return await this.runtimes.load(name);
-    } catch (err) {
-      if (!(err instanceof RecordDamagedError)) throw err;
-      this.logger?.warn({ vm: name, file: err.file, problem: err.problem }, 'ignoring a damaged runtime record');
-      return null;
-    }
+    return this.loadOrNone(this.runtimes, name);
   }
 
   async saveRuntime(name: string, record: RuntimeRecord): Promise<void> {
@@ -119,6 +118,19 @@ export class VmStore {
     await this.runtimes.remove(name);
   }
 
+  /** What the running QEMU was started with; null when not recorded (a VM started by an older helper) or damaged (logged). */
+  async loadStartedWith(name: string): Promise<VmDefinition | null> {
+    return this.loadOrNone(this.startedDefinitions, name);
+  }
+
+  async saveStartedWith(def: VmDefinition): Promise<void> {
+    await this.startedDefinitions.save(def.name, def);
+  }
+
+  async removeStartedWith(name: string): Promise<void> {
+    await this.startedDefinitions.remove(name);
+  }
+
   async loadSnapshots(name: string): Promise<SnapshotTree> {
     return (await this.snapshotTrees.load(name)) ?? NO_SNAPSHOTS;
   }
@@ -127,8 +139,20 @@ export class VmStore {
     await this.snapshotTrees.save(name, tree);
   }
 
+  /** Records whose loss costs only what they tell about a run: a damaged one is logged and counts as none. */
+  private async loadOrNone<T>(records: RecordStore<T>, name: string): Promise<T | null> {
+    try {
+      return await records.load(name);
+    } catch (err) {
+      if (!(err instanceof RecordDamagedError)) throw err;
+      this.logger?.warn({ vm: name, file: err.file, problem: err.problem }, `ignoring a damaged ${records.format.what}`);
+      return null;
+    }
+  }
+
   async removeAll(name: string): Promise<void> {
     await this.snapshotTrees.remove(name);
+    await this.startedDefinitions.remove(name);
     await this.runtimes.remove(name);
     await this.definitions.remove(name);
   }

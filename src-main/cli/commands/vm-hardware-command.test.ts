@@ -39,6 +39,16 @@ describe('nova vm set', () => {
     expect(r.calls).toEqual([['vm.update', { name: 'web', bootOrder: ['disk0', 'cd0'] }]]);
     expect(r.stdout).toBe('web: saved; takes effect when it starts\n');
   });
+
+  it('sends firmware, Secure Boot, TPM and Hyper-V, each flag and its --no- form', async () => {
+    const on = await run(['vm', 'set', 'web', '--firmware', 'uefi', '--secure-boot', '--tpm', '--hyperv']);
+    expect(on.calls).toEqual([['vm.update', { name: 'web', firmware: 'uefi', secureBoot: true, tpm: true, hyperv: true }]]);
+    const off = await run(['vm', 'set', 'web', '--no-secure-boot', '--no-tpm', '--no-hyperv']);
+    expect(off.calls).toEqual([['vm.update', { name: 'web', secureBoot: false, tpm: false, hyperv: false }]]);
+    const none = await run(['vm', 'set', 'web', '--cpus', '2']);
+    expect(none.calls).toEqual([['vm.update', { name: 'web', cpus: 2 }]]);
+    expect(Object.keys((none.calls[0] as [string, object])[1]).filter((k) => (none.calls[0] as [string, Record<string, unknown>])[1][k] !== undefined)).toEqual(['name', 'cpus']);
+  });
 });
 
 describe('nova vm disk|cd|nic', () => {

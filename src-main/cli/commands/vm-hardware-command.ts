@@ -2,7 +2,7 @@
 // `vm.update` call. What a running VM takes now (CD media, disk growth, the NIC's link)
 // is said apart from what waits for its next start, as the helper reports it.
 import { Option, type Command } from 'commander';
-import type { VmInfo, VmNetworkChoice, VmUpdateSpecIn } from '../../../src-shared/vm.js';
+import { FirmwareSchema, type Firmware, type VmInfo, type VmNetworkChoice, type VmUpdateSpecIn } from '../../../src-shared/vm.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, type VmDeviceChangeIn } from '../../../src-shared/vm-devices.js';
 import { DISK_SIZE, formatSize, VM_MEMORY } from '../../../src-shared/vocabulary/size.js';
 import { parseFilePath } from '../../../src-shared/vocabulary/posix-path.js';
@@ -39,6 +39,18 @@ export function describeUpdate(info: VmInfo, liveNow: readonly string[]): string
   return lines.join('\n');
 }
 
+interface SetOptions {
+  cpus?: number;
+  memory?: number;
+  machine?: 'q35' | 'microvm';
+  display?: (typeof DISPLAYS)[number];
+  bootOrder?: string[] | null;
+  firmware?: Firmware;
+  secureBoot?: boolean;
+  tpm?: boolean;
+  hyperv?: boolean;
+}
+
 export function registerVmHardwareCommands(program: Command, ctx: CliContext): void {
   const vm = program.commands.find((c) => c.name() === 'vm') ?? program.command('vm').description('Virtual machines');
   const update = async (spec: VmUpdateSpecIn, liveNow: string[] = []) => {
@@ -55,15 +67,23 @@ export function registerVmHardwareCommands(program: Command, ctx: CliContext): v
   const diskId = single(parseDiskId);
 
   vm.command('set')
-    .description('Change CPUs, memory, machine or display (a running VM takes them at its next start)')
+    .description('Change CPUs, memory, machine or display (a running VM takes them at its next start); firmware, TPM and Hyper-V on a stopped VM')
     .argument('<vm>', 'the VM', vmName)
     .option('--cpus <n>', 'virtual CPUs', wholeNumber('--cpus', 1, 256))
     .option('--memory <size>', `memory, ${SIZE_HELP}`, sizeArg(VM_MEMORY))
     .addOption(new Option('--machine <m>', 'machine type').choices(['q35', 'microvm']))
     .addOption(new Option('--display <d>', 'consoles').choices(DISPLAYS))
     .option('--boot-order <list>', 'boot devices in order, e.g. disk0,cd0 (auto: an installed disk first)', single(parseBootOrder))
-    .action(async (name: string, o: { cpus?: number; memory?: number; machine?: 'q35' | 'microvm'; display?: (typeof DISPLAYS)[number]; bootOrder?: string[] | null }) => {
-      await update({ name, cpus: o.cpus, memory: o.memory, machine: o.machine, display: o.display, bootOrder: o.bootOrder });
+    .addOption(new Option('--firmware <f>', 'firmware (a new one starts from fresh UEFI variables)').choices(FirmwareSchema.options))
+    .option('--secure-boot', 'UEFI Secure Boot (firmware uefi-secure)')
+    .option('--no-secure-boot', 'plain UEFI, without Secure Boot')
+    .option('--tpm', 'add a TPM 2.0 (swtpm)')
+    .option('--no-tpm', 'remove the TPM and its state')
+    .option('--hyperv', 'Hyper-V enlightenments (Windows guests)')
+    .option('--no-hyperv', 'no Hyper-V enlightenments')
+    .action(async (name: string, o: SetOptions) => {
+      const { cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv } = o;
+      await update({ name, cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv });
     });
 
   const disk = vm.command('disk').description("A VM's disks");

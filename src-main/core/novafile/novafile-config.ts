@@ -11,6 +11,7 @@ import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageRef
 import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
 import { mergeSnapshotPolicy, type SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
+import type { DiskBus, DiskCache, ExtraDisk } from '../../../src-shared/vm-devices.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
 export type { GpuPassthrough, NetworkProfile, NetworkType };
@@ -43,6 +44,15 @@ export interface VmConfig {
   accel?: VmCreateSpec['accel'];
   display?: VmCreateSpec['display'];
   network?: string;
+  /** The device model: MAC, the boot disk's bus and cache, further disks (paths absolute), CDs, boot order, guest agent. */
+  mac?: string;
+  diskBus?: DiskBus;
+  diskCache?: DiskCache;
+  disks?: ExtraDisk[];
+  driverIso?: string;
+  cdroms?: string[];
+  bootOrder?: string[];
+  guestAgent?: boolean;
   gpuPassthrough: GpuPassthrough;
   /** `devices`: PCI addresses (bound to vfio-pci at start) and USB devices ("usb:046d:c52b"). */
   pciDevices?: string[];
@@ -152,6 +162,14 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     accel: vm.accel,
     display: vm.display,
     network: vm.network,
+    mac: vm.mac,
+    diskBus: vm.disk_bus,
+    diskCache: vm.disk_cache,
+    disks: vm.disk?.map((d) => ({ bus: d.bus ?? 'virtio', cache: d.cache ?? 'writeback', ...(d.size !== undefined ? { size: d.size } : {}), ...(d.path !== undefined ? { path: resolve(d.path) } : {}) })),
+    driverIso: resolve(vm.driver_iso),
+    cdroms: vm.cdroms?.map((p) => resolve(p) ?? p),
+    bootOrder: vm.boot_order,
+    guestAgent: vm.guest_agent,
     gpuPassthrough: vm.gpu_passthrough ?? { kind: 'off' },
     ...(vm.devices ? { pciDevices: vm.devices.pci, usb: vm.devices.usb } : {}),
     ...(vm.looking_glass ? { lookingGlass: vm.looking_glass } : {}),

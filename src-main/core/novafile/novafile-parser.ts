@@ -235,6 +235,7 @@ const KIND_NAMES: Record<TableKind, string> = {
   network: 'a network',
   cloud_init: 'cloud_init',
   vm_health: "a VM's health check",
+  vm_disk: "a VM's [[vm.NAME.disk]]",
   capsule_health: "a capsule's health check",
   snapshots: 'snapshots',
   assets: 'assets',

@@ -13,7 +13,7 @@ import { NetworkTableSchema, networkShape } from './novafile-network-schema.js';
 import { layered, namedTables, table } from './novafile-schema-kit.js';
 import { capsuleHealthShape, vmHealthShape } from './novafile-health-schema.js';
 import { SnapshotTableSchema, snapshotShape } from './novafile-snapshot-schema.js';
-import { cloudInitShape, VmTableSchema, vmShape } from './novafile-vm-schema.js';
+import { cloudInitShape, diskShape, VmTableSchema, vmShape } from './novafile-vm-schema.js';
 
 export type { CapsuleDocument } from './novafile-capsule-schema.js';
 export type { NetworkDocument } from './novafile-network-schema.js';
@@ -46,7 +46,7 @@ export function knownKeysAt(path: KeyPath): readonly string[] | undefined {
   return kind === undefined ? undefined : KEYS_BY_KIND[kind];
 }
 
-export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'capsule_health' | 'snapshots' | 'assets';
+export type TableKind = 'top' | 'vm' | 'capsule' | 'network' | 'cloud_init' | 'vm_health' | 'vm_disk' | 'capsule_health' | 'snapshots' | 'assets';
 
 const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   top: Object.keys(topShape),
@@ -55,6 +55,7 @@ const KEYS_BY_KIND: Record<TableKind, readonly string[]> = {
   network: Object.keys(networkShape),
   cloud_init: Object.keys(cloudInitShape),
   vm_health: Object.keys(vmHealthShape),
+  vm_disk: Object.keys(diskShape),
   capsule_health: Object.keys(capsuleHealthShape),
   snapshots: Object.keys(snapshotShape),
   assets: Object.keys(assetsShape),
@@ -69,6 +70,7 @@ export function tableKindAt(path: KeyPath): TableKind | undefined {
   if (path.length === 2 && group === 'network') return 'network';
   if (path.length === 3 && group === 'vm' && field === 'cloud_init') return 'cloud_init';
   if (path.length === 3 && group === 'vm' && field === 'health') return 'vm_health';
+  if (path.length === 4 && group === 'vm' && field === 'disk' && typeof path[3] === 'number') return 'vm_disk';
   if ((path.length === 1 && group === 'snapshots') || (path.length === 3 && group !== 'network' && field === 'snapshots')) return 'snapshots';
   if (path.length === 3 && (group === 'container' || group === 'capsule') && field === 'health') return 'capsule_health';
   return undefined;

@@ -7,6 +7,7 @@ import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, parseUsbSele
 import { LookingGlassSchema } from '../../../src-shared/vm-passthrough.js';
 import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
+import { BootDeviceSchema, ExtraDiskSchema } from '../../../src-shared/vm-devices.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
@@ -87,6 +88,24 @@ export const cloudInitShape = {
   hostname: layered(cloudInit.hostname.unwrap(), 'a host name such as "web-1"').optional(),
 };
 
+const extraDisk = ExtraDiskSchema.shape;
+const bus = extraDisk.bus.unwrap();
+const cache = extraDisk.cache.unwrap();
+
+/** [[vm.NAME.disk]]: a disk after the boot disk, new (size) or a file used in place (path). */
+export const diskShape = {
+  size: layered(extraDisk.size.unwrap(), 'a disk size such as "20Gi"').optional(),
+  path: filePath('the path of a disk image, e.g. "./data.qcow2"').optional(),
+  bus: layered(bus, choiceOf(bus.options, 'a disk bus')).optional(),
+  cache: layered(cache, choiceOf(cache.options, 'a cache mode')).optional(),
+};
+const DiskTableSchema = table(diskShape, 'a table of disk settings, e.g. [[vm.NAME.disk]] with size = "20Gi"').superRefine((d, ctx) => {
+  if ((d.size === undefined) === (d.path === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: d.size === undefined ? 'give the new disk a size (e.g. size = "20Gi"), or the path of an existing one' : 'give size for a new disk or path for an existing one, not both' });
+  }
+}, whenValid(['size', 'path']));
+export type DiskDocument = z.output<typeof DiskTableSchema>;
+
 const machine = spec.machine.unwrap();
 const firmware = spec.firmware.unwrap();
 const accel = spec.accel.unwrap();
@@ -120,6 +139,21 @@ export const vmShape = {
   accel: layered(accel, choiceOf(accel.options, 'an accelerator')).optional(),
   display: layered(display, choiceOf(display.options, 'a display')).optional(),
   network: networkReference.optional(),
+  /** The NIC's MAC, e.g. "52:54:00:12:34:56"; absent: Nova's stable one. */
+  mac: layered(spec.nicMac.unwrap(), 'a MAC address such as "52:54:00:12:34:56"').optional(),
+  /** The boot disk's bus and cache mode (absent: the OS profile's, and writeback). */
+  disk_bus: layered(bus, choiceOf(bus.options, 'a disk bus')).optional(),
+  disk_cache: layered(cache, choiceOf(cache.options, 'a cache mode')).optional(),
+  /** Disks after the boot disk, in order: disk1, disk2, ... */
+  disk: list(DiskTableSchema, 'disk tables, e.g. [[vm.NAME.disk]] with size = "20Gi"').max(15, 'at most 15 disks beside the boot disk').optional(),
+  /** A driver ISO (virtio-win) in cd1; for os = "windows11" the boot disk is then virtio. */
+  driver_iso: filePath('the path of a driver ISO such as "./virtio-win.iso"').optional(),
+  /** ISOs in the further CD drives (cd1..cd3, after driver_iso). */
+  cdroms: list(filePath('the path of an ISO image'), 'ISO paths').max(3, 'at most 3 further CD drives (cd1 to cd3)').optional(),
+  /** Devices in boot order: "disk0", "cd0", "net0", ... */
+  boot_order: list(layered(BootDeviceSchema, 'a boot device such as "disk0", "cd0" or "net0"'), 'boot devices').max(24).optional(),
+  /** The QEMU guest agent's channel (absent: on for windows11). */
+  guest_agent: layered(spec.guestAgent.unwrap(), 'true or false').optional(),
   /** Which host the VM belongs on (placing it there is not applied yet). */
   host: hostReference.optional(),
   gpu_passthrough: gpuPassthrough.optional(),
@@ -153,6 +187,21 @@ export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NA
       }
     },
     whenValid(['machine', 'kernel']),
+  )
+  .superRefine(
+    (vm, ctx) => {
+      if (vm.driver_iso !== undefined && vm.cdroms !== undefined && vm.cdroms.length > 2) {
+        ctx.addIssue({ code: 'custom', path: ['cdroms'], params: AT_KEY, message: 'driver_iso takes cd1: at most 2 further ISOs fit (cd2 and cd3)' });
+      }
+      if (vm.boot_order === undefined) return;
+      const devices = new Set(['disk0', 'net0', ...(vm.disk ?? []).map((_, i) => `disk${i + 1}`), ...(vm.iso !== undefined ? ['cd0'] : [])]);
+      const cds = (vm.driver_iso !== undefined ? 1 : 0) + (vm.cdroms?.length ?? 0);
+      for (let i = 1; i <= cds; i++) devices.add(`cd${i}`);
+      vm.boot_order.forEach((item, index) => {
+        if (!devices.has(item)) ctx.addIssue({ code: 'custom', path: ['boot_order', index], message: `the VM has no ${item}; it has ${[...devices].join(', ')}` });
+      });
+    },
+    whenValid(['driver_iso', 'cdroms', 'boot_order', 'disk', 'iso']),
   )
   .superRefine(
     (vm, ctx) => {

@@ -21,9 +21,18 @@ export const FIELD_CLASSES = {
     cloud_init: 'restart',
     machine: 'replace',
     firmware: 'replace',
-    /** vm.update does not add or remove a TPM or Hyper-V flags yet. */
+    /** vm.update changes a stopped VM's TPM and Hyper-V (the NovaFile's apply sends neither yet). */
     tpm: 'replace',
     hyperv: 'replace',
+    /** The device model: vm.update changes each on a stopped VM. */
+    mac: 'restart',
+    disk_bus: 'restart',
+    disk_cache: 'restart',
+    disks: 'restart',
+    cdroms: 'restart',
+    boot_order: 'restart',
+    /** vm.update has no guest agent switch: the VM is made again. */
+    guest_agent: 'replace',
     kernel: 'replace',
     initrd: 'replace',
     iso: 'replace',

@@ -11,6 +11,7 @@ import { defaultNetworkProfile, type Network } from '../../../src-shared/network
 import type { SnapshotPolicySpec } from '../../../src-shared/snapshot-policy.js';
 import { MEBIBYTE, VmCreateSpecSchema, type VmInfo } from '../../../src-shared/vm.js';
 import { networkOwnForwards } from './network-forwards.js';
+import { deviceKeys } from './vm-device-model.js';
 import { formatDuration, formatEgressRule, formatForward, formatPeer, formatPortMapping, formatSize } from '../../../src-shared/vocabulary/index.js';
 
 export type Table = Record<string, unknown>;
@@ -80,8 +81,9 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
   const notes: string[] = [];
   const boot = def.disks[0];
   if (boot && !boot.owned) t.image = boot.path;
-  for (const d of def.disks.filter((x) => x.owned || x !== boot)) {
-    notes.push(`${d.id} (${d.path}) ${d.owned ? "was made by Nova in the VM's folder" : 'is an extra disk'}: the NovaFile does not describe it, so a VM made from this file starts without it`);
+  if (boot?.owned) notes.push(`${boot.id} (${boot.path}) was made by Nova in the VM's folder: the NovaFile does not describe it, so a VM made from this file starts without it`);
+  for (const d of def.disks.slice(1).filter((x) => x.owned)) {
+    notes.push(`${d.id} is Nova's file in the VM's folder, written as its path: for a new VM elsewhere, give size = "..." instead`);
   }
   if (def.iso !== null) t.iso = def.iso;
   if (def.kernel) {
@@ -111,6 +113,7 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
     if (ci.passwordHash !== undefined) notes.push('cloud_init: the password is stored only as a hash; add password = "..." by hand');
     t.cloud_init = c;
   }
+  Object.assign(t, deviceKeys(def));
   if (def.health) t.health = healthTable(def.health);
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };

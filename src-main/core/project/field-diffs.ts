@@ -12,6 +12,7 @@ import { cloudInitLooksSame } from '../novafile-apply.js';
 import { fieldClass, type FieldOf } from './change-classes.js';
 import type { DesiredCapsule, DesiredNetwork, DesiredVm } from './desired-state.js';
 import { networkOwnForwards } from './network-forwards.js';
+import { actualDevices, VM_DEVICE_FIELDS, wantedDevices } from './vm-device-model.js';
 
 type Shown = string | null;
 
@@ -66,6 +67,9 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   }
   if (!cloudInitLooksSame(d.config, def)) f.compare('cloud_init', def.cloudInit ? 'set' : null, d.config.cloudInit ? 'changed' : null);
   f.compare('health', showHealth(def.health), showHealth(spec.health));
+  const want = wantedDevices(d.config, def.disks.length > 0);
+  const have = actualDevices(def);
+  for (const field of VM_DEVICE_FIELDS) f.compare(field, have[field], want[field]);
   return f.changes;
 }
 

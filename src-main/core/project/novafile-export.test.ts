@@ -183,6 +183,34 @@ user = "999:999"
     expect(roundTrip(text, state).plan.changes).toEqual([]);
   });
 
+  it('writes the device model (MAC, disk buses, further disks, CDs, boot order, guest agent) and reads it back as no change', () => {
+    const disk = (id: string, extra: Record<string, unknown> = {}) => ({ id, path: `/var/lib/nova/vms/win/${id}.qcow2`, format: 'qcow2', owned: true, ...extra });
+    const win = vm({
+      name: 'win', project: 'lab', os: 'windows11', osType: 'windows', firmware: 'uefi-secure', tpm: true, hyperv: true, cpus: 2, memoryMiB: 4096, iso: '/isos/win11.iso',
+      disks: [disk('disk0', { bus: 'sata', cache: 'none' }), disk('disk1', { bus: 'scsi' }), { id: 'disk2', path: '/srv/data.raw', format: 'raw', owned: false, readOnly: false }],
+      cdroms: [{ id: 'cd1', path: '/isos/virtio-win.iso' }, { id: 'cd2', path: '/isos/tools.iso' }],
+      bootOrder: ['disk0', 'cd0'], nicMac: '52:54:00:12:34:56', nicModel: 'e1000e', tablet: true, guestAgent: true,
+    });
+    const state: ActualState = { networks: [], vms: [{ ...win, state: 'stopped', pid: null }], capsules: [] };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain(`os = "windows11"
+display = "vnc"
+mac = "52:54:00:12:34:56"
+disk_cache = "none"
+cdroms = [ "/isos/virtio-win.iso", "/isos/tools.iso" ]
+boot_order = [ "disk0", "cd0" ]
+`);
+    expect(text).toContain('[[vm.win.disk]]\npath = "/var/lib/nova/vms/win/disk1.qcow2"\nbus = "scsi"\n\n[[vm.win.disk]]\npath = "/srv/data.raw"\n');
+    const { config, plan } = roundTrip(text, state);
+    expect(plan.changes.filter((c) => c.fields.some((f) => f.field !== 'state'))).toEqual([]);
+    expect(config.vms[0]).toMatchObject({ mac: '52:54:00:12:34:56', diskCache: 'none', cdroms: ['/isos/virtio-win.iso', '/isos/tools.iso'], bootOrder: ['disk0', 'cd0'] });
+
+    // Each changed key is its own field, classed as vm.update can apply it to a stopped VM.
+    const edited = text.replace('bus = "scsi"', 'bus = "sata"').replace('mac = "52:54:00:12:34:56"', 'mac = "52:54:00:12:34:57"').replace('boot_order = [ "disk0", "cd0" ]', 'guest_agent = false');
+    const fields = roundTrip(edited, state).plan.changes.flatMap((c) => c.fields.filter((f) => f.field !== 'state').map((f) => [f.field, f.class]));
+    expect(fields).toEqual([['mac', 'update'], ['disks', 'update'], ['boot_order', 'update'], ['guest_agent', 'replace']]);
+  });
+
   it('says in a comment what the NovaFile cannot hold', () => {
     const odd = vm({ name: 'odd', project: 'lab', disks: [{ id: 'disk0', path: '/var/lib/nova/vms/odd/disk0.qcow2', format: 'qcow2', owned: true }], network: { mode: 'user' } });
     const text = exportNovaFile(selectForExport({ networks: [], vms: [odd], capsules: [] }, ['odd'], undefined), { vm: new Map(), capsule: new Map() });

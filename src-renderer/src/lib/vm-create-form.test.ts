@@ -33,6 +33,14 @@ describe('the create wizard form', () => {
     expect(toSpec({ ...form, source: 'disk', image: '/srv/d.qcow2' }).os).toBeUndefined();
   });
 
+  it('passes a driver ISO for the second CD drive with an ISO install only', () => {
+    const form = { ...EMPTY_FORM, name: 'win', iso: '/srv/win11.iso', os: 'windows11', driverIso: ' /srv/virtio-win.iso ' };
+    expect(validateForm(form)).toEqual({});
+    expect(toSpec(form)).toMatchObject({ os: 'windows11', iso: '/srv/win11.iso', driverIso: '/srv/virtio-win.iso' });
+    expect(toSpec({ ...form, driverIso: '' }).driverIso).toBeUndefined();
+    expect(toSpec({ ...form, source: 'disk', image: '/srv/d.qcow2' }).driverIso).toBeUndefined();
+  });
+
   it('offers Nova networks as nova:NAME', () => {
     const form = { ...EMPTY_FORM, name: 'nv3a-n', iso: '/x.iso', network: 'nova:lab' };
     expect(validateForm(form)).toEqual({});

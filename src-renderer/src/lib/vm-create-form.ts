@@ -13,6 +13,8 @@ export interface VmCreateForm {
   osType: 'linux' | 'windows' | 'other';
   source: VmSource;
   iso: string;
+  /** A driver ISO (virtio-win) for the second CD drive; for Windows 11 its disk is then virtio. */
+  driverIso: string;
   image: string;
   linkedImage: boolean;
   kernel: string;
@@ -44,6 +46,7 @@ export const EMPTY_FORM: VmCreateForm = {
   osType: 'linux',
   source: 'iso',
   iso: '',
+  driverIso: '',
   image: '',
   linkedImage: true,
   kernel: '',
@@ -66,7 +69,7 @@ export const EMPTY_FORM: VmCreateForm = {
 
 /** Which fields each source shows; the rest are left out of the spec. */
 export const SOURCE_FIELDS: Record<VmSource, VmCreateField[]> = {
-  iso: ['iso', 'diskSize', 'firmware'],
+  iso: ['iso', 'driverIso', 'diskSize', 'firmware'],
   disk: ['image', 'linkedImage', 'firmware'],
   cloud: ['image', 'linkedImage', 'cloudHostname', 'cloudUser', 'cloudPassword', 'cloudSshKeys', 'firmware'],
   kernel: ['kernel', 'initrd', 'cmdline', 'machine', 'diskSize'],
@@ -103,6 +106,7 @@ export function toSpec(form: VmCreateForm): VmCreateSpecIn {
   // The profile brings the TPM and Hyper-V; the fields above say the rest.
   if (form.source === 'iso' && text(form.os)) spec.os = form.os.trim();
   if (form.source === 'iso') spec.iso = text(form.iso);
+  if (form.source === 'iso' && text(form.driverIso)) spec.driverIso = form.driverIso.trim();
   if (form.source === 'disk' || form.source === 'cloud') {
     spec.image = text(form.image);
     spec.linkedImage = form.linkedImage;

@@ -25,6 +25,12 @@ on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 driver=file,filename=/usr/share/OVMF/OVMF_CODE_4M.fd,node-name=ovmf-code,read-only=on
 -blockdev
 driver=file,filename=/var/lib/nova/vms/web/OVMF_VARS.fd,node-name=ovmf-vars
+-device
+virtio-serial-pci,id=vser0
+-chardev
+spicevmc,id=vdagent0,name=vdagent
+-device
+virtserialport,bus=vser0.0,chardev=vdagent0,name=com.redhat.spice.0
 -display
 none
 -vga

@@ -160,6 +160,11 @@ export function VmCreateWizard() {
                 )}
               </FormField>
             )}
+            {shown.has('driverIso') && (
+              <FormField label="Driver ISO" error={errorOf('driverIso')} hint="optional: virtio-win, in a second CD drive; Windows then gets a virtio disk">
+                {text('driverIso', { placeholder: '/var/lib/nova/images/virtio-win.iso' })}
+              </FormField>
+            )}
             {shown.has('image') && <FormField label="Disk image" error={errorOf('image')}>{text('image', { placeholder: '/path/to/disk.qcow2' })}</FormField>}
             {shown.has('linkedImage') && (
               <label className="vm-check">

@@ -1,0 +1,48 @@
+// The device model's NovaFile keys: each bad value is reported at its own line and column
+// with what to write instead, and good ones reach the VM's create spec.
+import { describe, expect, it } from 'vitest';
+import { vmCreateSpec } from '../novafile-apply.js';
+import { formatNovaFileDiagnostic, parseNovaFile, validateNovaFile } from './novafile-parser.js';
+
+const head = 'project = "x"\n[vm.a]\n';
+
+const CASES: Array<{ name: string; toml: string; line: number; column: number; key: string; message: string }> = [
+  { name: 'a MAC that is not one', toml: `${head}mac = "52:54:00:12:34"\n`, line: 3, column: 7, key: 'vm.a.mac', message: '52:54:00:12:34' },
+  { name: 'a disk bus QEMU has not', toml: `${head}disk_bus = "ide"\n`, line: 3, column: 12, key: 'vm.a.disk_bus', message: '"ide" is not a disk bus; use "virtio", "sata" or "scsi"' },
+  { name: 'a cache mode that is not one', toml: `${head}disk_cache = "fast"\n`, line: 3, column: 14, key: 'vm.a.disk_cache', message: '"fast" is not a cache mode' },
+  { name: 'a further disk without size or path', toml: `${head}[[vm.a.disk]]\nbus = "sata"\n`, line: 3, column: 1, key: 'vm.a.disk[0]', message: 'give the new disk a size (e.g. size = "20Gi"), or the path of an existing one' },
+  { name: 'a further disk with both size and path', toml: `${head}[[vm.a.disk]]\nsize = "1Gi"\npath = "./d.qcow2"\n`, line: 3, column: 1, key: 'vm.a.disk[0]', message: 'not both' },
+  { name: 'a further disk with a bad bus', toml: `${head}[[vm.a.disk]]\nsize = "1Gi"\nbus = "usb"\n`, line: 5, column: 7, key: 'vm.a.disk[0].bus', message: '"usb" is not a disk bus' },
+  { name: 'a key a disk does not have', toml: `${head}[[vm.a.disk]]\nsize = "1Gi"\nformat = "raw"\n`, line: 5, column: 1, key: 'vm.a.disk[0].format', message: 'unknown key "format" in a VM\'s [[vm.NAME.disk]]; valid keys are size, path, bus, cache' },
+  { name: 'four further CDs', toml: `${head}cdroms = ["a.iso", "b.iso", "c.iso", "d.iso"]\n`, line: 3, column: 10, key: 'vm.a.cdroms', message: 'at most 3 further CD drives' },
+  { name: 'three CDs beside a driver ISO', toml: `${head}driver_iso = "v.iso"\ncdroms = ["a.iso", "b.iso", "c.iso"]\n`, line: 4, column: 1, key: 'vm.a.cdroms', message: 'driver_iso takes cd1: at most 2 further ISOs fit' },
+  { name: 'a boot device that is not one', toml: `${head}boot_order = ["disk0", "floppy"]\n`, line: 3, column: 24, key: 'vm.a.boot_order[1]', message: 'a boot device such as "disk0"' },
+  { name: 'a boot device the VM lacks', toml: `${head}iso = "i.iso"\nboot_order = ["cd1", "disk0"]\n`, line: 4, column: 15, key: 'vm.a.boot_order[0]', message: 'the VM has no cd1; it has disk0, net0, cd0' },
+  { name: 'guest_agent as a word', toml: `${head}guest_agent = "yes"\n`, line: 3, column: 15, key: 'vm.a.guest_agent', message: 'expected true or false' },
+];
+
+describe('the device model keys of [vm.NAME]', () => {
+  it.each(CASES)('$name', ({ toml, line, column, key, message }) => {
+    const result = validateNovaFile(toml, 'NovaFile.toml');
+    const match = result.diagnostics.find((d) => d.message.includes(message));
+    expect(match, `no diagnostic mentions ${JSON.stringify(message)} in:\n${result.diagnostics.map(formatNovaFileDiagnostic).join('\n')}`).toMatchObject({ severity: 'error', line, column, key });
+  });
+
+  it('reach the create spec, paths resolved from the NovaFile folder and the driver ISO before the other CDs', () => {
+    const toml = `${head}os = "windows11"\niso = "win11.iso"\ndriver_iso = "virtio-win.iso"\ncdroms = ["tools.iso"]\nmac = "52:54:00:AA:BB:CC"\ndisk_cache = "none"\nboot_order = ["cd0", "disk0"]\nguest_agent = false\n[[vm.a.disk]]\nsize = "2Gi"\nbus = "scsi"\n[[vm.a.disk]]\npath = "data.raw"\n`;
+    const { config, diagnostics } = parseNovaFile(toml, 'NovaFile.toml', '/p');
+    expect(diagnostics).toEqual([]);
+    expect(vmCreateSpec(config!.vms[0]!)).toMatchObject({
+      driverIso: '/p/virtio-win.iso',
+      cdroms: ['/p/tools.iso'],
+      nicMac: '52:54:00:aa:bb:cc',
+      diskCache: 'none',
+      bootOrder: ['cd0', 'disk0'],
+      guestAgent: false,
+      disks: [
+        { size: 2048, bus: 'scsi', cache: 'writeback' },
+        { path: '/p/data.raw', bus: 'virtio', cache: 'writeback' },
+      ],
+    });
+  });
+});
