@@ -18,6 +18,7 @@ import { registerUpCommand } from './commands/up-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerVmHardwareCommands } from './commands/vm-hardware-command.js';
+import { registerVmPassthroughCommands } from './commands/vm-passthrough-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
 
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerVmCommands(program, ctx);
   registerVmCloneCommand(program, ctx);
   registerVmHardwareCommands(program, ctx);
+  registerVmPassthroughCommands(program, ctx);
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerPlanCommand(program, ctx);
