@@ -17,7 +17,7 @@ import { NovaStack, type NovaStackInfo } from './support/nova-stack.js';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const FOREIGN_GPU = '0000:05:00.0';
-const SATA = '0000:05:00.1';
+const SATA = '0000:06:00.0';
 
 base.describe('this machine', () => {
   const noIommu = readdirSync('/sys/kernel/iommu_groups').length === 0;
