@@ -1,12 +1,12 @@
 // The app shell: sidebar navigation by mouse and by keyboard, the sections that are
-// not built yet saying so, and the connection indicator in words.
+// not built yet saying so (none is left since Devices landed), and the connection
+// indicator in words.
 import { AppShell, SECTIONS } from './pages/app-shell.js';
 import { ComingSoonPage } from './pages/coming-soon-page.js';
 import { expect, test } from './support/fixtures.js';
 
-const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 // Sections whose pages have not landed yet; the others have specs of their own.
-const BUILT = new Set(['Dashboard', 'Host', 'Projects', 'Virtual machines', 'Networks', 'Capsules', 'Images']);
+const BUILT = new Set(['Dashboard', 'Host', 'Projects', 'Virtual machines', 'Networks', 'Capsules', 'Images', 'Devices']);
 const COMING = SECTIONS.filter((s) => !BUILT.has(s));
 
 test.describe('navigation', () => {
@@ -62,17 +62,3 @@ test.describe('navigation', () => {
     await expect(shell.connection).toContainText('Helper connected');
   });
 });
-
-for (const colorScheme of ['light', 'dark'] as const) {
-  test.describe(`coming soon page in the ${colorScheme} theme`, () => {
-    test.use({ colorScheme });
-
-    test(`screenshot (${colorScheme})`, async ({ page, nova }) => {
-      const shell = new ComingSoonPage(page);
-      await shell.open(nova.url);
-      await shell.goTo('Devices');
-      await expect(shell.notice('Devices')).toBeVisible();
-      await page.screenshot({ path: new URL(`coming-soon-${colorScheme}.png`, ARTIFACTS).pathname });
-    });
-  });
-}

@@ -178,5 +178,27 @@ export type DeviceBinding = z.infer<typeof DeviceBindingSchema>;
 export const VmPciDeviceSchema = z.strictObject({
   address: PciAddressSchema,
   policy: DevicePolicySchema.default('restore'),
+  /** A ROM image QEMU shows the guest instead of the card's own (`romfile=`); checked readable at start. */
+  rom: z.string().min(1).max(4096).startsWith('/').optional(),
 });
 export type VmPciDevice = z.infer<typeof VmPciDeviceSchema>;
+
+/** One sysfs write a bind or restore would make, in order. */
+export const SysfsWriteSchema = z.strictObject({ path: z.string(), data: z.string() });
+export type SysfsWrite = z.infer<typeof SysfsWriteSchema>;
+
+/**
+ * A bind simulated on a model of the device's IOMMU group (the same kernel model the
+ * tests use), fed with what the host shows now: the exact writes Apply would make, and
+ * those Release would make afterwards. Nothing on the host changes.
+ */
+export const BindPreviewSchema = z.strictObject({
+  address: z.string(),
+  group: z.number().int(),
+  /** Each endpoint that moves: its driver now and after the bind. */
+  functions: z.array(z.strictObject({ address: z.string(), from: z.string().nullable(), to: z.string() })),
+  bindWrites: z.array(SysfsWriteSchema),
+  restoreWrites: z.array(SysfsWriteSchema),
+  warnings: z.array(z.string()),
+});
+export type BindPreview = z.infer<typeof BindPreviewSchema>;

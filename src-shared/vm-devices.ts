@@ -11,6 +11,7 @@ import { DISK_SIZE, sizeSchema } from './vocabulary/size.js';
 import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
 import { parseVmNetworkChoice } from './vocabulary/vm-network-choice.js';
 import { NetworkNameSchema } from './network.js';
+import { PciAddressSchema, VmPciDeviceSchema } from './device.js';
 
 /** virtio: fastest, needs the guest's virtio drivers; sata: every OS's installer sees it (AHCI); scsi: virtio-scsi, with discard and many disks. */
 export const DiskBusSchema = z.enum(['virtio', 'sata', 'scsi']);
@@ -92,6 +93,9 @@ export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('cd.remove'), drive: CdDriveIdSchema }),
   /** The one NIC: network (none removes it), MAC (null: the automatic one), link up/down (live). */
   z.strictObject({ op: z.literal('nic.set'), network: VmNetworkChoiceSchema.optional(), mac: MacSchema.nullable().optional(), link: z.enum(['up', 'down']).optional() }),
+  /** A host PCI device passed through from the next start (its IOMMU group comes along); stopped VM, or pending. */
+  z.strictObject({ op: z.literal('pci.add'), device: VmPciDeviceSchema }),
+  z.strictObject({ op: z.literal('pci.remove'), address: PciAddressSchema }),
 ]);
 export type VmDeviceChange = z.infer<typeof VmDeviceChangeSchema>;
 export type VmDeviceChangeIn = z.input<typeof VmDeviceChangeSchema>;

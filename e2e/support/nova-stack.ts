@@ -39,6 +39,8 @@ export interface NovaStackOptions {
   readonly startTimeoutMs?: number;
   /** Extra environment for `nova web` alone, e.g. the DISPLAY of the remote-viewer it starts. */
   readonly webEnv?: Readonly<Record<string, string>>;
+  /** Extra environment for the helper alone, e.g. NOVA_TEST_DEVICE_ROOT for a fake device host. */
+  readonly helperEnv?: Readonly<Record<string, string>>;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -186,7 +188,7 @@ export class NovaStack {
     const child = spawn(file, rest, {
       cwd: this.options.repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NOVA_LOG_LEVEL: process.env.NOVA_LOG_LEVEL ?? 'info', ...(name === 'web' ? this.options.webEnv : {}) },
+      env: { ...process.env, NOVA_LOG_LEVEL: process.env.NOVA_LOG_LEVEL ?? 'info', ...(name === 'web' ? this.options.webEnv : this.options.helperEnv) },
     });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });

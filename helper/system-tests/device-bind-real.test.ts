@@ -1,8 +1,9 @@
-// `nova device bind` and `restore` on this very machine, which has no IOMMU: the bind
-// refuses with that reason and the way to turn it on, before any change, and Nova
-// records no binding; restoring a device Nova never bound changes nothing.
+// `nova device prepare` (and its dry run), `release`, and their old names bind and
+// restore, on this very machine, which has no IOMMU: each refuses with that reason
+// before any change, and Nova records no binding.
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 
@@ -28,6 +29,27 @@ describe.skipIf(!isRoot || !noIommu)('device bind on this machine (no IOMMU)', (
   afterAll(async () => {
     await helper?.stop();
     if (dir) await removeTestDir(dir);
+  });
+
+  it('prepare and its dry run refuse every device, saying the IOMMU is off, and change nothing', async () => {
+    const addresses = readdirSync('/sys/bus/pci/devices').sort();
+    const snapshot = () =>
+      addresses.map((a) => {
+        const dev = `/sys/bus/pci/devices/${a}`;
+        return [a, readdirSync(dev).includes('driver') ? readlinkSync(`${dev}/driver`) : null, readFileSync(`${dev}/driver_override`, 'utf8')];
+      });
+    const before = snapshot();
+    for (const address of addresses) {
+      for (const args of [['device', 'prepare', address], ['device', 'prepare', address, '--dry-run']]) {
+        const r = await nova(args);
+        expect(r.code, args.join(' ')).not.toBe(0);
+        expect(r.stderr).toContain(`${address} is in no IOMMU group: the IOMMU is off`);
+      }
+    }
+    expect(snapshot()).toEqual(before);
+    expect(readdirSync(helper.stateDir).includes('devices') ? readdirSync(join(helper.stateDir, 'devices', 'bindings')) : []).toEqual([]);
+    const release = await nova(['device', 'release', addresses[0]!]);
+    expect(release.stderr).toContain('no IOMMU group');
   });
 
   it('refuses to bind any device, saying the IOMMU is off, and records nothing', async () => {

@@ -51,4 +51,25 @@ describe.skipIf(!isRoot)('a VM with a passed-through device on a fake host', () 
     expect(await c.call('device.bindingList', {})).toEqual({ bindings: [], broken: [] });
     expect((await c.call('vm.get', { name: VM })).state).toBe('stopped');
   });
+
+  it('vm.showCommand prints the command line a start runs, with the group and memlock, changing nothing; vm.update adds and removes devices', async () => {
+    const c = client!;
+    const shown = await c.call('vm.showCommand', { name: VM });
+    const def = (await c.call('vm.get', { name: VM })).definition;
+    const sysfs = join(fs!.root, 'sys', 'bus', 'pci', 'devices');
+    const memlock = (def.memoryMiB + 1024) * 1024 * 1024;
+    expect(shown.argv.slice(0, 3)).toEqual(['prlimit', `--memlock=${memlock}:${memlock}`, '--']);
+    expect(shown.argv.filter((a) => a.startsWith('vfio-pci,'))).toEqual([
+      `vfio-pci,sysfsdev=${sysfs}/${GPU},id=hostpci0f0,bus=vfio-rp0,addr=00.0,multifunction=on${def.firmware === 'bios' ? ',x-vga=on' : ''}`,
+      `vfio-pci,sysfsdev=${sysfs}/${GPU_AUDIO},id=hostpci0f1,bus=vfio-rp0,addr=00.1`,
+    ]);
+    expect(shown.argv).toContain(`guest=${VM},process=nova-vm-${VM},debug-threads=on`);
+    const log = JSON.parse(readFileSync(join(fs!.root, TEST_WRITE_LOG), 'utf8')) as string[];
+    expect(log).toEqual([...bindLog([GPU, GPU_AUDIO]), ...restoreLog([GPU, GPU_AUDIO])]);
+    const removed = await c.call('vm.update', { name: VM, devices: [{ op: 'pci.remove', address: GPU }] });
+    expect(removed.definition.devices).toBeUndefined();
+    expect((await c.call('vm.showCommand', { name: VM })).argv.some((a) => a.startsWith('vfio-pci'))).toBe(false);
+    const added = await c.call('vm.update', { name: VM, devices: [{ op: 'pci.add', device: { address: GPU, policy: 'keep' } }] });
+    expect(added.definition.devices).toEqual([{ address: GPU, policy: 'keep' }]);
+  });
 });

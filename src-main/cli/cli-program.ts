@@ -20,6 +20,7 @@ import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerVmHardwareCommands } from './commands/vm-hardware-command.js';
 import { registerVmUsbCommand } from './commands/vm-usb-command.js';
+import { registerVmPassthroughCommands } from './commands/vm-passthrough-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 import { registerWebCommand } from './commands/web-command.js';
 
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerVmCloneCommand(program, ctx);
   registerVmHardwareCommands(program, ctx);
   registerVmUsbCommand(program, ctx);
+  registerVmPassthroughCommands(program, ctx);
   registerNetCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerPlanCommand(program, ctx);

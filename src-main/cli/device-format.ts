@@ -1,6 +1,6 @@
 // How `nova device` shows devices: the inventory as tables, one device in full, and a
 // preflight as a checklist with a mark, the evidence and the fix of each item.
-import type { DeviceInventory, DevicePreflight, PciDevice, PreflightVerdict } from '../../src-shared/device.js';
+import type { BindPreview, DeviceInventory, DevicePreflight, PciDevice, PreflightVerdict } from '../../src-shared/device.js';
 
 function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -59,4 +59,16 @@ export function formatPreflight(p: DevicePreflight): string {
   const verdict = { pass: 'ready for passthrough', warn: 'can be passed through, with the warnings above', block: 'cannot be passed through: fix the BLOCK items first' }[p.verdict];
   lines.push('', `${p.address} ${verdict}.`);
   return lines.join('\n') + '\n';
+}
+
+/** The dry run as a person checks it: what moves, then each write in order, as `echo DATA > PATH`. */
+export function formatBindPreview(p: BindPreview): string {
+  const write = (w: { path: string; data: string }) => `  echo ${JSON.stringify(w.data.replace(/\n$/, ''))} > ${w.path}`;
+  const lines = [`IOMMU group ${p.group}: dry run, nothing was changed`];
+  for (const f of p.functions) lines.push(`  ${f.address}: ${f.from ?? 'no driver'} -> ${f.to}`);
+  lines.push(p.bindWrites.length > 0 ? 'prepare would write, in this order:' : 'prepare would write nothing: the group is on vfio-pci already');
+  lines.push(...p.bindWrites.map(write));
+  if (p.restoreWrites.length > 0) lines.push('release would then write:', ...p.restoreWrites.map(write));
+  for (const w of p.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
 }

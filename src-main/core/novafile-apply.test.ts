@@ -152,6 +152,24 @@ describe('applyVm', () => {
     expect(f.methods()).toEqual(['host.check']);
   });
 
+  it('resolves gpu_passthrough = true to the one spare GPU, and refuses with the line when none qualifies', async () => {
+    const withIommu = { ...HOST_TCG_NO_IOMMU, items: [{ ...HOST_TCG_NO_IOMMU.items[0]!, status: 'ok' as const }] };
+    const gpu = (address: string, bootVga: boolean) => ({ address, classCode: '030000', vendorName: null, deviceName: null, physfn: null, bootVga, iommuGroup: 1, groupMembers: [] });
+    const f = fakeHelper({
+      'host.check': () => withIommu,
+      'device.list': () => ({ pci: [gpu('0000:03:00.0', true), gpu('0000:01:00.0', false)] }),
+      'vm.get': notFound('VM'),
+      'vm.create': () => vmInfo({}, 'stopped'),
+      'vm.start': () => vmInfo({}, 'running'),
+    });
+    await applyVm(config(), 'gpu', { helper: f.helper });
+    expect(f.calls.find(([m]) => m === 'vm.create')?.[1]).toMatchObject({ name: 'gpu', devices: [{ address: '0000:01:00.0' }] });
+    const only = fakeHelper({ 'host.check': () => withIommu, 'device.list': () => ({ pci: [gpu('0000:03:00.0', true)] }) });
+    const err = await applyVm(config(), 'gpu', { helper: only.helper, locate: novaFileLocator('NovaFile.toml', FILE) }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^NovaFile\.toml:20:1: vm gpu asks for the spare GPU \(true\), but no GPU can be passed through: 0000:03:00\.0: it is the boot GPU the host display runs on; the only GPU drives the host display/);
+    expect(only.methods()).toEqual(['host.check', 'device.list']);
+  });
+
   it('refuses accel = "kvm" on a host that runs TCG', async () => {
     const f = fakeHelper({ 'host.check': () => HOST_TCG_NO_IOMMU });
     await expect(applyVm(config(), 'fast', { helper: f.helper, locate: novaFileLocator('NovaFile.toml', FILE) })).rejects.toMatchObject({

@@ -3,6 +3,7 @@
 // in line, then started. What this host or this Nova cannot do is refused before any
 // change, and every refusal or helper error names the NovaFile line it comes from.
 import { deviceUpdate } from './project/vm-device-model.js';
+import { chooseGpu } from './project/gpu-choice.js';
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../src-shared/api/nova-api.js';
 import { NovaError, isNovaError } from '../../src-shared/errors.js';
 import type { HostReport } from '../../src-shared/host.js';
@@ -204,8 +205,8 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
 
 export async function applyVm(config: NovaFileConfig, name: string, opts: ApplyOptions): Promise<ApplyReport> {
   const locate = opts.locate ?? (() => config.file);
-  const vm = config.vms.find((v) => v.name === name);
-  if (!vm) {
+  const found = config.vms.find((v) => v.name === name);
+  if (!found) {
     const names = config.vms.map((v) => v.name).join(', ') || 'none';
     throw new NovaError('not_found', `${config.file}: there is no [vm.${name}] table (VMs in this file: ${names})`);
   }
@@ -218,7 +219,7 @@ export async function applyVm(config: NovaFileConfig, name: string, opts: ApplyO
   const vmAt = (key?: string) => where(locate, key ? ['vm', name, key] : ['vm', name]);
 
   // Refusals first, so a file the host cannot run changes nothing.
-  await checkVmHost(vm, h, vmAt);
+  const vm = await checkVmHost(found, h, vmAt);
 
   if (vm.network) await ensureNetwork(config, vm.network, vmAt('network'), { locate, helper: h, report, act });
 
@@ -318,9 +319,10 @@ export async function applyCapsule(config: NovaFileConfig, name: string, opts: A
   return report;
 }
 
-async function checkVmHost(vm: VmConfig, h: ApplyClient, at: (key?: string) => string): Promise<void> {
+/** The VM as the host can run it (`gpu_passthrough = true` resolved to the GPU chosen), or a located refusal. */
+async function checkVmHost(vm: VmConfig, h: ApplyClient, at: (key?: string) => string): Promise<VmConfig> {
   const needsHost = vm.gpuPassthrough.kind !== 'off' || vm.accel === 'kvm';
-  if (!needsHost) return;
+  if (!needsHost) return vm;
   const report: HostReport = await h.call('host.check', { refresh: false });
   if (vm.gpuPassthrough.kind !== 'off') {
     const iommu = report.items.find((i) => i.id === 'iommu');
@@ -329,13 +331,16 @@ async function checkVmHost(vm: VmConfig, h: ApplyClient, at: (key?: string) => s
       throw new NovaError('unsupported', `${at('gpu_passthrough')}: vm ${vm.name} asks for GPU passthrough, which needs an IOMMU: ${why}`);
     }
     if (vm.gpuPassthrough.kind === 'auto') {
-      throw new NovaError('unsupported', `${at('gpu_passthrough')}: vm ${vm.name} asks for "the spare GPU" (true), which this version of Nova does not choose yet; name it: gpu_passthrough = ["0000:01:00.0"] (nova device ls lists the GPUs)`);
+      const choice = chooseGpu((await h.call('device.list', { refresh: true })).pci);
+      if (!choice.ok) throw new NovaError('failed_precondition', `${at('gpu_passthrough')}: vm ${vm.name} asks for the spare GPU (true), but ${choice.reason}; ${choice.remedy}`);
+      vm = { ...vm, gpuPassthrough: { kind: 'devices', addresses: [choice.address] } };
     }
   }
   if (vm.accel === 'kvm' && report.accelerator !== 'kvm') {
     const kvm = report.items.find((i) => i.id === 'accelerator') ?? report.items.find((i) => i.id === 'kvm');
     throw new NovaError('unsupported', `${at('accel')}: vm ${vm.name} asks for accel = "kvm", but this host cannot use KVM${kvm ? ` (${kvm.summary})` : ''}; use accel = "auto" or "tcg"`);
   }
+  return vm;
 }
 
 function where(locate: Locate, path: KeyPath): string {

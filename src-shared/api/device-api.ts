@@ -3,7 +3,7 @@
 // to vfio-pci and back, which asks for org.nova.device.passthrough every time.
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
-import { DeviceBindingSchema, DeviceInventorySchema, DevicePolicySchema, DevicePreflightSchema, PciAddressSchema, PciDeviceSchema } from '../device.js';
+import { BindPreviewSchema, DeviceBindingSchema, DeviceInventorySchema, DevicePolicySchema, DevicePreflightSchema, PciAddressSchema, PciDeviceSchema } from '../device.js';
 import { defineMethod } from './define.js';
 
 const view = { by: 'helper', action: POLKIT_ACTIONS.hostInspect } as const;
@@ -36,6 +36,12 @@ export const deviceMethods = {
     summary: 'The IOMMU groups Nova has bound to vfio-pci: original drivers, who holds each, and any stuck unbind',
     params: z.strictObject({}),
     result: z.strictObject({ bindings: z.array(DeviceBindingSchema), broken: z.array(z.strictObject({ file: z.string(), problem: z.string() })) }),
+    served: view,
+  }),
+  'device.bindPreview': defineMethod({
+    summary: 'What device.bind would do, changing nothing: the same refusals, and the exact ordered sysfs writes of the bind and of the later restore, simulated on a model of the device\'s IOMMU group',
+    params: z.strictObject({ address: PciAddressSchema, singleGpu: z.boolean().default(false) }),
+    result: BindPreviewSchema,
     served: view,
   }),
   'device.bind': defineMethod({

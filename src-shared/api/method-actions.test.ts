@@ -28,6 +28,8 @@ const VIEW_EXCEPTIONS: Record<string, string> = {
   'helper.ping': 'echoes its payload: a liveness check that reads nothing',
   'network.suggestSubnet': 'reads the host addresses, routes and networks the Networks page shows anyway, to offer a free block; changes nothing',
   'events.subscribe': 'hears the state changes every view could fetch: authorized as a view of the host',
+  'vm.showCommand': 'prints the command line the next start would run; nothing is made or changed',
+  'device.bindPreview': 'simulates a bind on a model of the group; the host is only read (Apply is device.bind)',
   'operation.cancel':
     'the owner cancels their own operation under the view gate; anyone else is checked in the handler for the manage action of the resource',
 };

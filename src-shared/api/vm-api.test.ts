@@ -6,7 +6,7 @@ import { vmMethods } from './vm-api.js';
 
 describe('the VM contract', () => {
   it('names every method group.verb and serves it from the helper under org.nova.vm.view or org.nova.vm.manage', () => {
-    const views = ['vm.list', 'vm.get', 'vm.snapshotList', 'vm.snapshotPolicyGet', 'vm.snapshotPolicyList', 'vm.metrics', 'vm.logs', 'image.list'];
+    const views = ['vm.list', 'vm.get', 'vm.snapshotList', 'vm.snapshotPolicyGet', 'vm.snapshotPolicyList', 'vm.metrics', 'vm.logs', 'vm.showCommand', 'image.list'];
     for (const [name, def] of Object.entries(vmMethods)) {
       expect(name).toMatch(METHOD_NAME_PATTERN);
       expect(def.served).toEqual({ by: 'helper', action: views.includes(name) ? POLKIT_ACTIONS.vmView : POLKIT_ACTIONS.vmManage });

@@ -44,6 +44,12 @@ export const vmMethods = {
     served: view,
   }),
   'vm.get': defineMethod({ summary: 'One VM: definition, state, pid', params: byName, result: VmInfoSchema, served: view }),
+  'vm.showCommand': defineMethod({
+    summary: 'The QEMU command line the VM\'s next start would run (as Proxmox\'s qm showcmd), with notes on what only a start decides; changes nothing',
+    params: byName,
+    result: z.strictObject({ argv: z.array(z.string()), notes: z.array(z.string()) }),
+    served: view,
+  }),
   'vm.create': defineMethod({ summary: 'Create a VM (disks, overlays on images, from a template); an operation', params: VmCreateSpecSchema, result: VmInfoSchema, served: manage, timeoutMs: JOB_TIMEOUT_MS }),
   'vm.update': defineMethod({
     summary: "Change a VM's CPUs, memory, machine, firmware, TPM, Hyper-V, network, cloud-init seed, display, command line, health check, boot order and devices (disks, CD drives, NIC); on a running VM, CD media, disk growth and the NIC's link apply now, the rest at the next start (pendingChanges)",

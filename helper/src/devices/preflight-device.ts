@@ -129,7 +129,8 @@ function romItem(d: PciFacts): PreflightItem {
 function alternativesItem(d: PciFacts): PreflightItem[] {
   const offers: string[] = [];
   if (d.sriov && d.sriov.totalVfs > 0) offers.push(`SR-IOV: up to ${d.sriov.totalVfs} virtual functions (${d.sriov.numVfs} enabled)`);
-  if (d.mdevTypes.length > 0) offers.push(`mediated devices: ${d.mdevTypes.map((t) => t.name ?? t.id).join(', ')}`);
+  // A type with no instance left cannot be created (VFIO.md 4.3 #20): said, so it is not offered as if it could.
+  if (d.mdevTypes.length > 0) offers.push(`mediated devices: ${d.mdevTypes.map((t) => `${t.name ?? t.id}${t.availableInstances === 0 ? ' (none available)' : ''}`).join(', ')}`);
   const laptop = d.classCode.startsWith('0302');
   if (offers.length === 0 && !laptop) return [];
   const evidence = [...offers, ...(laptop ? [`${d.address}/class: 0x${d.classCode} (3D controller)`] : [])];

@@ -4,6 +4,7 @@
 // the slot has companions, x-vga only for a VGA-class function under legacy BIOS and
 // never on a virtual function. Also the memlock QEMU needs: VFIO pins all guest RAM.
 import type { VmDefinition } from '../../../src-shared/vm.js';
+import { qemuEscape } from '../vm/qemu-argv.js';
 
 export interface PassedPciFunction {
   address: string;
@@ -11,6 +12,8 @@ export interface PassedPciFunction {
   classCode: string;
   /** An SR-IOV virtual function (it has a physfn link). */
   isVf: boolean;
+  /** A ROM image shown to the guest instead of the card's own (`romfile=`). */
+  rom?: string;
 }
 
 export interface VfioArgvOptions {
@@ -37,6 +40,7 @@ export function vfioDeviceArgs(functions: readonly PassedPciFunction[], opts: Vf
       const source = opts.sysfsRoot && opts.sysfsRoot !== '/sys' ? `sysfsdev=${opts.sysfsRoot}/bus/pci/devices/${fn.address}` : `host=${fn.address}`;
       const props = [`vfio-pci`, source, `id=hostpci${i}f${f}`, `bus=${port}`, `addr=00.${f}`];
       if (f === 0 && fns.length > 1) props.push('multifunction=on');
+      if (fn.rom) props.push(`romfile=${qemuEscape(fn.rom)}`);
       // OVMF drives the card through its UEFI GOP; only SeaBIOS needs the legacy VGA ranges.
       if (opts.firmware === 'bios' && fn.classCode.startsWith('0300') && !fn.isVf) props.push('x-vga=on');
       args.push('-device', props.join(','));

@@ -3,6 +3,8 @@
 // user QEMU runs as, and QEMU gets its vfio-pci arguments and a memlock limit of guest
 // RAM + 1 GiB; when QEMU is gone (stop, crash, failed start, delete) the nodes go back
 // to root and the groups are restored per policy and released.
+import { access, constants } from 'node:fs/promises';
+import type { PciDevice } from '../../../src-shared/device.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -25,6 +27,8 @@ export interface PreparedVmDevices {
 /** The launcher's view: nothing here runs for a VM without devices. */
 export interface VmDevicePort {
   prepare(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null>;
+  /** What prepare() would add, reading the host and changing nothing (for `nova vm showcmd`). */
+  preview(def: VmDefinition): Promise<PreparedVmDevices | null>;
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void>;
   release(vm: string): Promise<void>;
 }
@@ -60,16 +64,31 @@ export class VmDevices implements VmDevicePort {
       const memlock = await this.memlockFor(def.memoryMiB);
       const byAddress = new Map((await this.deps.inventory.list(true)).pci.map((d) => [d.address, d]));
       // The whole group goes to the guest: a group is never split between a VM and the host.
-      const functions = bindings.flatMap((b) => b.functions).map((f): PassedPciFunction => {
-        const d = byAddress.get(f.address);
-        return { address: f.address, classCode: d?.classCode ?? '000000', isVf: (d?.physfn ?? null) !== null };
-      });
+      const functions = bindings.flatMap((b) => b.functions).map((f) => passedFunction(f.address, byAddress.get(f.address), def));
+      await checkRoms(functions);
       const mdevArgs = await this.mdevArgs(def, user, phase);
       return { prefix: memlockPrefix(memlock), args: [...vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }), ...mdevArgs] };
     } catch (err) {
       await this.release(def.name).catch((releaseErr: unknown) => this.deps.logger.error({ vm: def.name, err: releaseErr }, 'giving back the devices of a failed start failed'));
       throw err;
     }
+  }
+
+  async preview(def: VmDefinition): Promise<PreparedVmDevices | null> {
+    const requests = def.devices ?? [];
+    if (requests.length === 0) return null;
+    const host = (await this.deps.inventory.list(true)).pci;
+    const byAddress = new Map(host.map((d) => [d.address, d]));
+    const addresses = new Set<string>();
+    for (const r of requests) {
+      const d = byAddress.get(r.address);
+      if (!d) throw new NovaError('not_found', `VM ${def.name} passes ${r.address}, which is no PCI device on this host (nova device ls lists them)`);
+      // The endpoints a bind moves: the group's, bridges and pci-stub devices staying.
+      const mates = d.iommuGroup === null ? [d.address] : d.groupMembers.filter((m) => !m.bridge && m.driver !== 'pci-stub').map((m) => m.address);
+      for (const a of mates) addresses.add(a);
+    }
+    const functions = [...addresses].map((a) => passedFunction(a, byAddress.get(a), def));
+    return { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }) };
   }
 
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void> {
@@ -126,6 +145,21 @@ export class VmDevices implements VmDevicePort {
       throw new NovaError('unsupported', `VFIO pins all guest memory, so QEMU needs a locked-memory limit of ${bytes} bytes (guest RAM + 1 GiB), but the helper cannot raise its own (${hard} bytes): ${r.stderr.trim() || `prlimit exited ${r.exitCode}`}. The helper needs CAP_SYS_RESOURCE (it has it when run by systemd as root)`);
     }
     return bytes;
+  }
+}
+
+function passedFunction(address: string, d: PciDevice | undefined, def: VmDefinition): PassedPciFunction {
+  const rom = def.devices?.find((r) => r.address === address)?.rom;
+  return { address, classCode: d?.classCode ?? '000000', isVf: (d?.physfn ?? null) !== null, ...(rom ? { rom } : {}) };
+}
+
+/** A ROM QEMU cannot read fails its start with a bare "failed to find romfile": said here, naming the device. */
+async function checkRoms(functions: readonly PassedPciFunction[]): Promise<void> {
+  for (const f of functions) {
+    if (!f.rom) continue;
+    await access(f.rom, constants.R_OK).catch((err: unknown) => {
+      throw new NovaError('failed_precondition', `the ROM file ${f.rom} of ${f.address} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): put the ROM image there, or remove rom from the device`);
+    });
   }
 }
 

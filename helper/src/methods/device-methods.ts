@@ -2,10 +2,11 @@
 // of the host), and binding a device's IOMMU group to vfio-pci and back
 // (org.nova.device.passthrough, as operations).
 import type { DeviceInventoryService } from '../devices/device-inventory.js';
+import { previewBind } from '../devices/bind-preview.js';
 import type { DevicePassthrough } from '../devices/device-passthrough.js';
 import type { HelperHandlers } from './handler-table.js';
 
-type DeviceMethod = 'device.list' | 'device.get' | 'device.check' | 'device.bindingList' | 'device.bind' | 'device.restore';
+type DeviceMethod = 'device.list' | 'device.get' | 'device.check' | 'device.bindingList' | 'device.bindPreview' | 'device.bind' | 'device.restore';
 
 export function deviceHandlers(devices: DeviceInventoryService, passthrough: DevicePassthrough): Pick<HelperHandlers, DeviceMethod> {
   return {
@@ -13,6 +14,7 @@ export function deviceHandlers(devices: DeviceInventoryService, passthrough: Dev
     'device.get': ({ address }) => devices.get(address),
     'device.check': ({ address, memoryMib }) => devices.check(address, memoryMib),
     'device.bindingList': () => passthrough.bindings(),
+    'device.bindPreview': ({ address, singleGpu }) => previewBind(address, singleGpu, async () => (await devices.list(true)).pci),
     'device.bind': ({ address, policy, singleGpu }, ctx) => passthrough.bind({ address, policy, singleGpu }, ctx),
     'device.restore': ({ address }, ctx) => passthrough.restore(address, ctx),
   };

@@ -23,6 +23,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
   return {
     'vm.list': async () => ({ vms: await vms.list(), broken: await vms.broken() }),
     'vm.get': async ({ name }) => vms.get(name),
+    'vm.showCommand': async ({ name }) => vms.showCommand(name),
     'vm.create': async (spec, ctx) => vms.create(spec, ctx),
     'vm.update': async (spec, ctx) => vms.update(spec, ctx),
     'vm.start': async ({ name }, ctx) =>

@@ -129,6 +129,19 @@ export class VmHardwareUpdate {
         }
         return next;
       }
+      case 'pci.add': {
+        const passed = def.devices ?? [];
+        if (passed.some((d) => d.address === change.device.address)) throw new NovaError('already_exists', `VM ${def.name} passes ${change.device.address} already`);
+        return { ...def, devices: [...passed, change.device] };
+      }
+      case 'pci.remove': {
+        const passed = def.devices ?? [];
+        if (!passed.some((d) => d.address === change.address)) throw new NovaError('not_found', `VM ${def.name} does not pass ${change.address} (nova vm get ${def.name} lists its devices)`);
+        const rest = passed.filter((d) => d.address !== change.address);
+        if (rest.length > 0) return { ...def, devices: rest };
+        const { devices: _gone, ...without } = def;
+        return without;
+      }
     }
   }
 

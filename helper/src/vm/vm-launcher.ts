@@ -25,6 +25,7 @@ import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
 import { startSwtpm } from './swtpm.js';
 import type { QemuDiskFiles } from './vm-disk-files.js';
+import { vmCommandLine, withDevices } from './vm-command-line.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
@@ -124,6 +125,11 @@ export class VmLauncher {
       await this.o.intents.end('vm', def.name);
       throw err;
     }
+  }
+
+  /** The command line the next start would run, making nothing (vm-command-line.ts). */
+  commandLine(def: VmDefinition): Promise<{ argv: string[]; notes: string[] }> {
+    return vmCommandLine(def, this.o);
   }
 
   /** Never two QEMUs for one VM: one that no record names (a crash's leftover) is found by its command line. */
@@ -254,7 +260,7 @@ export class VmLauncher {
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
       const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
-      const argv = devices ? [...devices.prefix, ...qemuArgv, ...devices.args] : qemuArgv;
+      const argv = withDevices(qemuArgv, devices);
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));

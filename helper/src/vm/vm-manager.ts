@@ -246,6 +246,11 @@ export class VmManager {
     return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null, health: null };
   }
 
+  /** The QEMU command line Nova would run for the VM now (`nova vm showcmd`). */
+  async showCommand(name: string): Promise<{ argv: string[]; notes: string[] }> {
+    return this.launcher.commandLine(await this.store.loadDefinition(name));
+  }
+
   /** The serial console's log of the VM's current run, and the folder it lies in (for its health check). */
   serialLog(name: string): { root: string; logPath: string } {
     return { root: this.layout.vmsDir, logPath: this.layout.runtimePaths(name).serialLog };

@@ -49,6 +49,19 @@ async function run(argv: string[], answers: { iommu?: boolean; verdict?: 'warn' 
     'device.list': () => inventory(answers.iommu ?? true),
     'device.get': () => pci({ users: answers.users ?? [], readiness: answers.users ? 'blocked' : 'ready' }),
     'device.check': () => preflight(answers.verdict ?? 'warn'),
+    'device.bindPreview': () => ({
+      address: GPU,
+      group: 1,
+      functions: [{ address: GPU, from: 'nvidia', to: 'vfio-pci' }],
+      bindWrites: [
+        { path: `/sys/bus/pci/devices/${GPU}/driver_override`, data: 'vfio-pci\n' },
+        { path: `/sys/bus/pci/devices/${GPU}/driver/unbind`, data: GPU },
+        { path: '/sys/bus/pci/drivers_probe', data: GPU },
+      ],
+      restoreWrites: [{ path: `/sys/bus/pci/devices/${GPU}/driver_override`, data: '\n' }],
+      warnings: [],
+    }),
+    'operation.start': () => ({ operation: { id: 'op1' }, result: { group: 1, restored: [GPU] } }),
   };
   let stdout = '';
   const calls: Array<[string, unknown]> = [];
@@ -144,5 +157,31 @@ describe('nova device', () => {
     const refused = novaApi['device.get'].params.safeParse({ address: 'zz' });
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.message).toContain('is not a PCI address; use domain:bus:device.function as "lspci -D" prints it');
+  });
+
+  it('prepare --dry-run prints the exact ordered writes and changes nothing; bind is its old name', async () => {
+    for (const verb of ['prepare', 'bind']) {
+      const { stdout, calls } = await run(['device', verb, '01:00.0', '--dry-run']);
+      expect(calls).toEqual([['device.bindPreview', { address: GPU, singleGpu: false }]]);
+      expect(stdout).toBe([
+        'IOMMU group 1: dry run, nothing was changed',
+        '  0000:01:00.0: nvidia -> vfio-pci',
+        'prepare would write, in this order:',
+        '  echo "vfio-pci" > /sys/bus/pci/devices/0000:01:00.0/driver_override',
+        '  echo "0000:01:00.0" > /sys/bus/pci/devices/0000:01:00.0/driver/unbind',
+        '  echo "0000:01:00.0" > /sys/bus/pci/drivers_probe',
+        'release would then write:',
+        '  echo "" > /sys/bus/pci/devices/0000:01:00.0/driver_override',
+        '',
+      ].join('\n'));
+    }
+  });
+
+  it('names prepare and release as the issue does, keeping bind and restore as aliases', () => {
+    const program = new Command('nova');
+    registerDeviceCommand(program, { io: { stdout: () => undefined, stderr: () => undefined }, globals: () => ({ socket: '', stateDir: '', json: false, autostart: false }), connectHelper: async () => { throw new Error('unused'); } });
+    const device = program.commands.find((c) => c.name() === 'device')!;
+    const verbs = Object.fromEntries(device.commands.map((c) => [c.name(), c.aliases()]));
+    expect(verbs).toMatchObject({ prepare: ['bind'], release: ['restore'] });
   });
 });

@@ -1,6 +1,8 @@
-// GPU passthrough in a plan: named devices pass once the IOMMU is on, `true` is refused
-// with the way to name one, and without an IOMMU both say how to turn it on.
+// GPU passthrough in a plan: named devices pass once the IOMMU is on, `true` passes when
+// the host has one spare GPU and names the candidates when it has several, and without an
+// IOMMU both say how to turn it on.
 import { describe, expect, it } from 'vitest';
+import type { PciDevice } from '../../../src-shared/device.js';
 import type { HostReport } from '../../../src-shared/host.js';
 import type { NovaFileConfig } from '../novafile/novafile-config.js';
 import { findBlockers } from './plan-blockers.js';
@@ -14,16 +16,27 @@ function host(iommu: 'ok' | 'fail'): HostReport {
   return { items: [item], accelerator: 'tcg' } as unknown as HostReport;
 }
 
-const facts = (report: HostReport) => ({ report, exists: async () => true });
+const facts = (report: HostReport, pci: PciDevice[] = []) => ({ report, pci, exists: async () => true });
+
+const gpu = (address: string, group: number): PciDevice =>
+  ({ address, classCode: '030000', vendorName: 'NVIDIA Corporation', deviceName: null, physfn: null, bootVga: false, iommuGroup: group, groupMembers: [] }) as unknown as PciDevice;
 
 describe('GPU passthrough blockers', () => {
   it('lets named devices through when the IOMMU is on', async () => {
     expect(await findBlockers(config({ kind: 'devices', addresses: ['0000:01:00.0'] }), facts(host('ok')))).toEqual([]);
   });
 
-  it('asks to name the GPU for gpu_passthrough = true', async () => {
-    const [b] = await findBlockers(config({ kind: 'auto' }), facts(host('ok')));
-    expect(b).toMatchObject({ key: 'vm.nv10b-win.gpu_passthrough', remedy: expect.stringContaining('gpu_passthrough = ["0000:01:00.0"]') });
+  it('lets gpu_passthrough = true through when one spare GPU qualifies', async () => {
+    expect(await findBlockers(config({ kind: 'auto' }), facts(host('ok'), [gpu('0000:01:00.0', 1)]))).toEqual([]);
+  });
+
+  it('asks to name the GPU for gpu_passthrough = true when several qualify, naming them', async () => {
+    const [b] = await findBlockers(config({ kind: 'auto' }), facts(host('ok'), [gpu('0000:01:00.0', 1), gpu('0000:05:00.0', 5)]));
+    expect(b).toMatchObject({
+      key: 'vm.nv10b-win.gpu_passthrough',
+      reason: '2 GPUs could be passed through: 0000:01:00.0 (NVIDIA Corporation), 0000:05:00.0 (NVIDIA Corporation)',
+      remedy: 'name the one to pass: gpu_passthrough = ["0000:01:00.0"]',
+    });
   });
 
   it('says how to turn the IOMMU on when it is off', async () => {

@@ -1,10 +1,12 @@
 // What a project asks for that this host lacks, found before anything is applied: GPU
-// passthrough without an IOMMU (or `true`, which this version cannot resolve), an overlay driver Nova has
+// passthrough without an IOMMU (or `true` with no single spare GPU to pick), an overlay driver Nova has
 // no engine for, accel = "kvm" where KVM is unusable, a disk, ISO, kernel or initrd
 // that is not there. Each comes with the NovaFile key, the reason and the remedy.
 import type { HostReport } from '../../../src-shared/host.js';
 import type { Blocked } from '../../../src-shared/project.js';
+import type { PciDevice } from '../../../src-shared/device.js';
 import type { NovaFileConfig } from '../novafile/novafile-config.js';
+import { chooseGpu } from './gpu-choice.js';
 
 /** The overlay engines the helper has (helper/src/network/overlay-drivers.ts). */
 export const OVERLAY_ENGINES = ['vxlan', 'wireguard'] as const;
@@ -13,6 +15,13 @@ export interface HostFacts {
   /** Null when nothing in the file needs the host check (it is not run then). */
   report: HostReport | null;
   exists(path: string): Promise<boolean>;
+  /** The host's PCI devices, when a VM asks for `gpu_passthrough = true` (gpu-choice.ts picks from them). */
+  pci?: readonly PciDevice[] | null;
+}
+
+/** Whether blockers() needs the device inventory. */
+export function needsDeviceList(config: NovaFileConfig): boolean {
+  return config.vms.some((vm) => vm.gpuPassthrough.kind === 'auto');
 }
 
 /** Whether blockers() needs the host report (the check takes a round trip, and longer uncached). */
@@ -40,7 +49,7 @@ export async function findBlockers(config: NovaFileConfig, facts: HostFacts): Pr
       const blocked: Blocked | null =
         iommu && iommu.status === 'ok'
           ? vm.gpuPassthrough.kind === 'auto'
-            ? { kind: 'vm', name: vm.name, key: at('gpu_passthrough'), reason: 'this version of Nova does not choose the spare GPU itself yet', remedy: 'name it: gpu_passthrough = ["0000:01:00.0"] (nova device ls lists the GPUs)' }
+            ? autoGpuBlocker(vm.name, at('gpu_passthrough'), facts.pci ?? [])
             : null
           : {
               kind: 'vm',
@@ -63,4 +72,9 @@ export async function findBlockers(config: NovaFileConfig, facts: HostFacts): Pr
     }
   }
   return out;
+}
+
+function autoGpuBlocker(vm: string, key: string, pci: readonly PciDevice[]): Blocked | null {
+  const choice = chooseGpu(pci);
+  return choice.ok ? null : { kind: 'vm', name: vm, key, reason: choice.reason, remedy: choice.remedy };
 }

@@ -10,7 +10,7 @@ import { loadNovaFile } from '../novafile/novafile-parser.js';
 import type { NovaFileConfig } from '../novafile/novafile-config.js';
 import { readActualState, type ActualState, type StateReader } from './actual-state.js';
 import { desiredState, type DesiredState } from './desired-state.js';
-import { findBlockers, needsHostReport } from './plan-blockers.js';
+import { findBlockers, needsDeviceList, needsHostReport } from './plan-blockers.js';
 import { planProject } from './project-plan.js';
 
 export interface PlanOutcome {
@@ -41,6 +41,9 @@ export async function planNovaFile(file: string, helper: StateReader, onDiagnost
     readActualState(helper),
     needsHostReport(config) ? helper.call('host.check', { refresh: false }) : Promise.resolve(null),
   ]);
-  const blocked = await findBlockers(config, { report, exists: (p) => stat(p).then(() => true, () => false) });
+  // Without an IOMMU no GPU qualifies, and the blocker says why: the inventory is not needed then.
+  const iommuOn = report?.items.some((i) => i.id === 'iommu' && i.status === 'ok') === true;
+  const devices = needsDeviceList(config) && iommuOn ? await helper.call('device.list', { refresh: true }) : null;
+  const blocked = await findBlockers(config, { report, pci: devices?.pci ?? null, exists: (p) => stat(p).then(() => true, () => false) });
   return { plan: planProject(desired, actual, blocked), diagnostics, desired, actual };
 }

@@ -7,6 +7,7 @@ import { CommandPalette } from '../components/CommandPalette.js';
 import { CapsulesPage } from '../pages/capsules/CapsulesPage.js';
 import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { DashboardPage } from '../pages/dashboard/DashboardPage.js';
+import { DevicesPage } from '../pages/devices/DevicesPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
 import { ImagesPage } from '../pages/images/ImagesPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
@@ -64,6 +65,8 @@ export function App() {
           <CapsulesPage />
         ) : route === 'images' ? (
           <ImagesPage />
+        ) : route === 'devices' ? (
+          <DevicesPage />
         ) : (
           <ComingSoonPage key={def.id} route={def} />
         )}

@@ -52,7 +52,6 @@ export const ROUTES: readonly RouteDef[] = [
     label: 'Devices',
     icon: Cable,
     blurb: 'PCI devices and their IOMMU groups, ready to hand a GPU or a NIC to a virtual machine with VFIO.',
-    soon: true,
   },
 ];
 

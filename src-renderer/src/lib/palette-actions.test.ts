@@ -33,11 +33,11 @@ describe('command palette actions', () => {
         'Down project lab',
       ]),
     );
-    // A running guest offers stop, not start; a stopped one no console; pages not built yet are not offered.
+    // A running guest offers stop, not start; a stopped one no console; every page is built now, Devices included.
     expect(labels).not.toContain('Start VM web1');
     expect(labels).not.toContain('Open console of VM db');
     expect(labels).not.toContain('Open terminal of capsule cache');
-    expect(labels).not.toContain('Go to Devices');
+    expect(labels).toContain('Go to Devices');
   });
 
   it('carries each action out as data: a call, a console, a project run or a link', () => {

@@ -1,4 +1,4 @@
-// A VM's hardware in its Settings tab: CPUs and memory, disks, CD drives and the NIC,
+// A VM's hardware in its Settings tab: CPUs and memory, disks, CD drives, the NIC and passed PCI devices,
 // each change one vm.update call. Every control says when it takes effect: CD media, a
 // disk's growth and the NIC's link now on a running VM, everything else at the next
 // boot, and what is still waiting is listed as pending. After an ISO install the
@@ -9,6 +9,7 @@ import { DiskBusSchema, type VmDeviceChangeIn } from '../../../../src-shared/vm-
 import { useServices } from '../../app/services.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { FormField } from './FormField.js';
+import { VmPassedDevices } from './VmPassedDevices.js';
 import { useVmStore } from './vm-context.js';
 
 const NOW = 'now';
@@ -135,6 +136,7 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
           </div>
         )}
       </section>
+      <VmPassedDevices def={def} disabled={busy !== null} when={when(false)} onChange={change} />
     </>
   );
 }

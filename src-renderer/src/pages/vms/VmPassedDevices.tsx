@@ -1,0 +1,40 @@
+// The host PCI devices a VM is given (VFIO passthrough), in its hardware settings: each
+// with its policy and ROM, bound to vfio-pci at every start with its IOMMU group; the
+// Devices page says whether a device can be passed at all.
+import type { VmDefinition } from '../../../../src-shared/vm.js';
+import type { VmDeviceChangeIn } from '../../../../src-shared/vm-devices.js';
+
+interface VmPassedDevicesProps {
+  readonly def: VmDefinition;
+  readonly disabled: boolean;
+  readonly when: string;
+  readonly onChange: (status: string, change: VmDeviceChangeIn) => void;
+}
+
+export function VmPassedDevices({ def, disabled, when, onChange }: VmPassedDevicesProps) {
+  const devices = def.devices ?? [];
+  return (
+    <section className="vm-card" aria-labelledby="vm-pci">
+      <h2 id="vm-pci" className="vm-card__title">
+        Passed-through devices
+      </h2>
+      {devices.length === 0 ? (
+        <p>
+          None. <a href="#/devices">Devices</a> lists the host&apos;s PCI devices and whether each can be passed through; <code>nova vm device add {def.name} ADDRESS</code> adds one.
+        </p>
+      ) : (
+        <ul aria-label="Passed-through PCI devices">
+          {devices.map((d) => (
+            <li key={d.address} data-address={d.address}>
+              {d.address} (its IOMMU group comes along; {d.policy === 'keep' ? 'stays on vfio-pci after the VM stops' : 'back to its host driver after the VM stops'}
+              {d.rom ? `; ROM ${d.rom}` : ''}){' '}
+              <button type="button" className="button" data-method="vm.update" aria-disabled={disabled || undefined} onClick={() => onChange(`Removing ${d.address}…`, { op: 'pci.remove', address: d.address })}>
+                Remove ({when})
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
