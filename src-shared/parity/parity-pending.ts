@@ -9,21 +9,6 @@
  * renderer already carries fails the test, so the list only shrinks.
  */
 export const PENDING_UI: Readonly<Record<string, string>> = {
-  // Networks pages and network edit: the network UI work.
-  'network.list': 'networks pages',
-  'network.get': 'networks pages',
-  'network.create': 'networks pages',
-  'network.delete': 'networks pages',
-  'network.setPeers': 'networks pages',
-  'network.forwardAdd': 'networks pages',
-  'network.forwardRemove': 'networks pages',
-  'network.forwardList': 'networks pages',
-  'network.update': 'network edit',
-  // The VM Snapshots tab (with its include-memory choice): tagged by the network UI work, which owns that panel.
-  'vm.snapshotCreate': 'VM snapshots tab',
-  'vm.snapshotList': 'VM snapshots tab',
-  'vm.snapshotRestore': 'VM snapshots tab',
-  'vm.snapshotDelete': 'VM snapshots tab',
   // The Images page's new flows, the image picker and clone/template: the images work.
   'ociImage.pull': 'Images page pull',
   'ociImage.import': 'Images page import',
@@ -31,13 +16,6 @@ export const PENDING_UI: Readonly<Record<string, string>> = {
   'image.detectOs': 'image picker in the VM wizard',
   'vm.clone': 'Clone button',
   'vm.setTemplate': 'Make template button',
-  // The Devices page, replacing its "soon" placeholder: the devices work.
-  'device.list': 'Devices page',
-  'device.get': 'Devices page',
-  'device.check': 'Devices page',
-  'device.bindingList': 'Devices page',
-  'device.bind': 'Devices page',
-  'device.restore': 'Devices page',
   // Suspend to disk: the shares/suspend work.
   'vm.suspend': 'Suspend action',
 };
@@ -54,11 +32,5 @@ export const PENDING_CAPABILITIES: readonly string[] = [
   'vm share add',
   'vm share rm',
   'vm share ls',
-  'vm showcmd',
-  'device prepare',
-  'device release',
-  'net set',
-  'network.update',
   'vm.suspend',
-  'vm.showCommand',
 ];

@@ -41,6 +41,8 @@ function rendererMethods(): Set<string> {
   for (const file of sourceFiles(RENDERER)) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/data-method="([^"]*)"/g)) for (const t of m[1]!.split(/\s+/)) if (t) found.add(t);
+    // Components that put the attribute on their own control take it as a prop.
+    for (const m of text.matchAll(/\b(?:method|confirmMethod)="([a-zA-Z]+\.[a-zA-Z]+)"/g)) found.add(m[1]!);
     if (!text.includes('data-method={')) continue;
     for (const m of text.matchAll(/'([a-zA-Z.]+)'/g)) if (METHOD_NAME_PATTERN.test(m[1]!)) found.add(m[1]!);
   }

@@ -75,7 +75,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
           </>
         }
       />
-      <div className="page-body">
+      <div className="page-body" data-method="network.get">
         <ProjectOwnerLine project={n.project} />
         <ResourceOperations resource={{ kind: 'network', name: n.name }} label={`Operations on ${n.name}`} />
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}

@@ -67,7 +67,7 @@ export function NetworkForwards({ network: n, actions, held }: NetworkForwardsPr
   };
 
   return (
-    <NetworkSection title="Port forwards" id={`${id}-forwards`}>
+    <NetworkSection title="Port forwards" id={`${id}-forwards`} method="network.forwardList">
       <ProjectChangeNotice project={n.project} kind="network" name={n.name} noun="network" />
       {canForward && (
         <p className="form-field__hint">

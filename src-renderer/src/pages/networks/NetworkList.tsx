@@ -23,7 +23,7 @@ export function NetworkList({ networks, broken = [] }: { networks: readonly Netw
     );
   }
   return (
-    <table className="data-table" aria-label="Networks">
+    <table className="data-table" aria-label="Networks" data-method="network.list">
       <thead>
         <tr>
           <th scope="col">Name</th>

@@ -1,9 +1,10 @@
 // One titled panel of a network's page (overview, attachments, leases, forwards, egress).
 import type { ReactNode } from 'react';
 
-export function NetworkSection({ title, children, id }: { title: string; children: ReactNode; id: string }) {
+/** `method`: the helper method whose answer the section shows (the parity table finds it there). */
+export function NetworkSection({ title, children, id, method }: { title: string; children: ReactNode; id: string; method?: string }) {
   return (
-    <section className="panel" aria-labelledby={id}>
+    <section className="panel" aria-labelledby={id} data-method={method}>
       <h2 id={id} className="panel__title">
         {title}
       </h2>

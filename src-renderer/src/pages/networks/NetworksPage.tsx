@@ -97,7 +97,7 @@ export function NetworksPage() {
                 Topology
               </a>
             </nav>
-            <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
+            <button type="button" className="button button--primary" data-method="network.create network.suggestSubnet" onClick={() => setCreating(true)}>
               <Plus aria-hidden="true" size={14} />
               Create network
             </button>

@@ -140,7 +140,7 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
   };
 
   return (
-    <div className="snapshots">
+    <div className="snapshots" data-method="vm.snapshotList">
       <form
         className="vm-card snapshots__create"
         aria-label="Take a snapshot"
