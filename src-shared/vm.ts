@@ -16,6 +16,7 @@ import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.j
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
+import { vmLifecycleChanges, vmLifecycleFields } from './vm-lifecycle.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
 export { VM_NAME_PATTERN } from './vocabulary/resource-name.js';
@@ -162,10 +163,12 @@ export const VmDefinitionSchema = z.strictObject({
   os: OsIdSchema.optional(),
   /** Host PCI devices bound to vfio-pci at each start and passed to the guest; absent: none. */
   devices: z.array(VmPciDeviceSchema).max(16).optional(),
+  ...vmLifecycleFields,
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
-export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed']);
+/** suspended: stopped with its RAM saved to a file in its folder; a start resumes it there. */
+export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed', 'suspended']);
 export type VmState = z.infer<typeof VmStateSchema>;
 
 export const VmInfoSchema = z.strictObject({
@@ -250,6 +253,7 @@ export const VmUpdateSpecSchema = z.strictObject({
   bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
   /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
   devices: z.array(VmDeviceChangeSchema).max(32).optional(),
+  ...vmLifecycleChanges,
 });
 export type VmUpdateSpec = z.infer<typeof VmUpdateSpecSchema>;
 export type VmUpdateSpecIn = z.input<typeof VmUpdateSpecSchema>;

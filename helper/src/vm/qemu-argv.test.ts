@@ -91,6 +91,12 @@ describe('buildQemuArgv invariants', () => {
     expect(buildQemuArgv(specFor({ def: {} }))).not.toContain('-S');
   });
 
+  it('waits for the saved state over QMP only when resuming a suspended VM', () => {
+    const argv = buildQemuArgv({ ...specFor({ def: {} }), paused: true, incoming: true });
+    expect(argv.slice(argv.indexOf('-incoming'), argv.indexOf('-incoming') + 2)).toEqual(['-incoming', 'defer']);
+    expect(buildQemuArgv({ ...specFor({ def: {} }), paused: true })).not.toContain('-incoming');
+  });
+
   it('refuses UEFI without an OVMF image rather than booting BIOS silently', () => {
     expect(() => buildQemuArgv(specFor({ def: { firmware: 'uefi' } }))).toThrow(/OVMF/);
   });

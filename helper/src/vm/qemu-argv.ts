@@ -47,6 +47,8 @@ export interface QemuLaunchSpec {
   backing?: Readonly<Record<string, readonly BackingFile[]>>;
   /** `-S`: the guest's CPUs wait for QMP's `cont`, so nothing runs before the helper has its monitor (and its records). */
   paused?: boolean;
+  /** `-incoming defer`: the guest's state comes over QMP (`migrate-incoming`), as a suspended VM resumes. */
+  incoming?: boolean;
   /** Device ids in boot order (resolveBootOrder); null or absent: the CD first, then the disks. */
   bootOrder?: readonly string[] | null;
 }
@@ -104,6 +106,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   // VM's QEMU from /proc/PID/cmdline alone (qemuArgvIsVm), even without a runtime record.
   add('-name', `guest=${e(def.name)},process=nova-vm-${def.name},debug-threads=on`);
   if (spec.paused) add('-S');
+  if (spec.incoming) add('-incoming', 'defer');
   add('-nodefaults', '-no-user-config');
   const machine = [micro ? 'microvm' : 'q35'];
   // microvm with ACPI hangs at TSC calibration under TCG; without it a graceful stop

@@ -10,6 +10,7 @@ import { parseMacAddress } from '../../../src-shared/vocabulary/mac-address.js';
 import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/vm-network-choice.js';
 import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
 import type { CliContext } from '../cli-context.js';
+import { AUTOSTART_MAX_DELAY_SECONDS, AUTOSTART_MAX_ORDER, VmRestartPolicySchema, type AutostartIn, type VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
 const SIZE_HELP = 'e.g. 8Gi; a bare number is MiB';
@@ -21,11 +22,33 @@ function parseDiskId(text: string): Parsed<string> {
 function parseCdDrive(text: string): Parsed<string> {
   return /^cd[0-3]$/.test(text) ? ok(text) : fail(`"${text}" is not a CD drive; drives are cd0 (the installer) to cd3`);
 }
+function parseOnOff(text: string): Parsed<'on' | 'off'> {
+  return text === 'on' || text === 'off' ? ok(text) : fail(`"${text}" is neither on nor off`);
+}
 function parseBootOrder(text: string): Parsed<string[] | null> {
   if (text === 'auto') return ok(null);
   const items = text.split(',').map((s) => s.trim());
   const bad = items.find((i) => !BootDeviceSchema.safeParse(i).success);
   return bad === undefined ? ok(items) : fail(`"${bad}" is not a boot device; give diskN, cdN or net0, comma-separated (or auto)`);
+}
+
+interface VmSetOptions {
+  cpus?: number;
+  memory?: number;
+  machine?: 'q35' | 'microvm';
+  display?: (typeof DISPLAYS)[number];
+  bootOrder?: string[] | null;
+  autostart?: boolean | 'on' | 'off';
+  autostartOrder?: number;
+  autostartDelay?: number;
+  restart?: VmRestartPolicy;
+}
+
+/** --autostart, or an order or delay, marks it; --no-autostart unmarks it; none of them leaves it as it is. */
+export function autostartOf(o: Pick<VmSetOptions, 'autostart' | 'autostartOrder' | 'autostartDelay'>): AutostartIn | null | undefined {
+  if (o.autostart === 'off') return null;
+  if (o.autostart === undefined && o.autostartOrder === undefined && o.autostartDelay === undefined) return undefined;
+  return { order: o.autostartOrder ?? 0, delaySeconds: o.autostartDelay ?? 0 };
 }
 
 /** What the change did, as a person reads it: saved for a stopped VM; now and at the next start for a running one. */
@@ -62,8 +85,13 @@ export function registerVmHardwareCommands(program: Command, ctx: CliContext): v
     .addOption(new Option('--machine <m>', 'machine type').choices(['q35', 'microvm']))
     .addOption(new Option('--display <d>', 'consoles').choices(DISPLAYS))
     .option('--boot-order <list>', 'boot devices in order, e.g. disk0,cd0 (auto: an installed disk first)', single(parseBootOrder))
-    .action(async (name: string, o: { cpus?: number; memory?: number; machine?: 'q35' | 'microvm'; display?: (typeof DISPLAYS)[number]; bootOrder?: string[] | null }) => {
-      await update({ name, cpus: o.cpus, memory: o.memory, machine: o.machine, display: o.display, bootOrder: o.bootOrder });
+    // Not --no-autostart: that is the global option about starting the helper.
+    .option('--autostart [on|off]', 'start it when the host boots (see --autostart-order, --autostart-delay); off: no longer', single(parseOnOff))
+    .option('--autostart-order <n>', `lower starts first, 0 to ${AUTOSTART_MAX_ORDER} (implies --autostart)`, wholeNumber('--autostart-order', 0, AUTOSTART_MAX_ORDER))
+    .option('--autostart-delay <seconds>', `seconds to wait before starting it, up to ${AUTOSTART_MAX_DELAY_SECONDS} (implies --autostart)`, wholeNumber('--autostart-delay', 0, AUTOSTART_MAX_DELAY_SECONDS))
+    .addOption(new Option('--restart <policy>', 'start it again when QEMU dies (on-crash), or also when the guest powers off (always); never after a stop').choices(VmRestartPolicySchema.options))
+    .action(async (name: string, o: VmSetOptions) => {
+      await update({ name, cpus: o.cpus, memory: o.memory, machine: o.machine, display: o.display, bootOrder: o.bootOrder, autostart: autostartOf(o), restart: o.restart });
     });
 
   const disk = vm.command('disk').description("A VM's disks");
