@@ -3,16 +3,15 @@
 // order first, each after its delay, a VM that cannot start reported while the rest go
 // on; a helper restart within one boot starts nothing. A VM with restart on-crash comes
 // back after its QEMU is killed, and stays stopped after a user's stop.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../src-main/core/helper-client.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { VmInfo } from '../../src-shared/vm.js';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
 import { waitFor } from './fixtures/wait-for.js';
-import { makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
-import { pidsMentioning } from './network-harness.js';
+import { BootedHelper } from './fixtures/booted-helper.js';
 
 const RUN = randomBytes(3).toString('hex');
 const FIRST = `nv11s-first-${RUN}`;
@@ -22,37 +21,8 @@ const BROKEN = `nv11s-broken-${RUN}`;
 const CRASHY = `nv11s-crashy-${RUN}`;
 const SECOND_DELAY_S = 2;
 
-let dir = '';
-let bootIdFile = '';
 let guest: TestGuest;
-let helper: RunningHelper | null = null;
-let client: HelperClient | null = null;
-
-async function startNova(): Promise<HelperClient> {
-  helper = await startHelper(dir, { extraArgs: ['--run-dir', join(dir, 'run'), '--allowed-root', dir, '--boot-id-file', bootIdFile] });
-  client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  return client;
-}
-
-async function killQemus(): Promise<void> {
-  for (const pid of await pidsMentioning(dir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  await waitFor(async () => (await pidsMentioning(dir)).length === 0, 10_000, "the test's QEMUs to be gone");
-}
-
-async function killNova(): Promise<void> {
-  client?.close();
-  client = null;
-  await helper?.kill('SIGKILL');
-  helper = null;
-}
+let nova: BootedHelper;
 
 const vmOf = (c: HelperClient, name: string): Promise<VmInfo> => c.call('vm.get', { name });
 
@@ -62,48 +32,41 @@ async function createVm(c: HelperClient, name: string, kernel = guest.vmlinux): 
 
 beforeAll(async () => {
   guest = await ensureTestGuest();
-  dir = await makeTestDir('nv11s');
-  bootIdFile = join(dir, 'boot_id');
-  await writeFile(bootIdFile, `${randomUUID()}\n`);
+  nova = await BootedHelper.create('nv11s');
   // The guest's kernel and initrd inside the helper's allowed folder; the broken VM's kernel is removed after create.
-  await mkdir(join(dir, 'guest'));
-  for (const f of [guest.vmlinux, guest.initrdAcpi]) await copyFile(f, join(dir, 'guest', f.split('/').pop()!));
-  guest = { ...guest, vmlinux: join(dir, 'guest', 'vmlinux'), initrdAcpi: join(dir, 'guest', guest.initrdAcpi.split('/').pop()!) };
-  await copyFile(guest.vmlinux, join(dir, 'guest', 'vmlinux-broken'));
-  await startNova();
+  const dir = join(nova.dir, 'guest');
+  await mkdir(dir);
+  for (const f of [guest.vmlinux, guest.initrdAcpi]) await copyFile(f, join(dir, basename(f)));
+  guest = { ...guest, vmlinux: join(dir, 'vmlinux'), initrdAcpi: join(dir, basename(guest.initrdAcpi)) };
+  await copyFile(guest.vmlinux, join(dir, 'vmlinux-broken'));
+  await nova.start();
 }, 600_000);
 
 afterAll(async () => {
-  try {
-    for (const name of [FIRST, SECOND, MANUAL, BROKEN, CRASHY]) await client?.call('vm.delete', { name, force: true }).catch(() => undefined);
-  } finally {
-    await killNova().catch(() => undefined);
-    await killQemus().catch(() => undefined);
-    if (dir) await removeTestDir(dir);
-  }
+  await nova?.cleanup([FIRST, SECOND, MANUAL, BROKEN, CRASHY]);
 });
 
 describe('autostart', () => {
   it('starts the marked VMs after a host boot, in order and after their delays, reporting the one that cannot start', async () => {
-    const c = client!;
+    const c = nova.client!;
     for (const name of [FIRST, SECOND, MANUAL]) await createVm(c, name);
-    await createVm(c, BROKEN, join(dir, 'guest', 'vmlinux-broken'));
+    await createVm(c, BROKEN, join(nova.dir, 'guest', 'vmlinux-broken'));
     await c.call('vm.update', { name: SECOND, autostart: { order: 5, delaySeconds: SECOND_DELAY_S } });
     await c.call('vm.update', { name: FIRST, autostart: { order: 1 } });
     await c.call('vm.update', { name: BROKEN, autostart: { order: 0 } });
     expect((await vmOf(c, SECOND)).definition.autostart).toEqual({ order: 5, delaySeconds: SECOND_DELAY_S });
-    await rm(join(dir, 'guest', 'vmlinux-broken'));
+    await rm(join(nova.dir, 'guest', 'vmlinux-broken'));
 
     // A helper restart within the same boot is no boot: nothing starts.
-    await helper!.stop();
-    const again = await startNova();
-    expect(helper!.logs()).not.toContain('autostart');
+    await nova.stop();
+    const again = await nova.start();
+    expect(nova.logs()).not.toContain('autostart');
     for (const name of [FIRST, SECOND]) expect((await vmOf(again, name)).state).toBe('stopped');
 
     // The host "boots": a new boot id.
-    await killNova();
-    await writeFile(bootIdFile, `${randomUUID()}\n`);
-    const booted = await startNova();
+    await nova.stop('kill');
+    await nova.newBoot();
+    const booted = await nova.start();
     const [first, second] = await waitFor(
       async () => {
         const vms = await Promise.all([vmOf(booted, FIRST), vmOf(booted, SECOND)]);
@@ -117,7 +80,7 @@ describe('autostart', () => {
     expect((await vmOf(booted, MANUAL)).state).toBe('stopped');
     const report = await waitFor(
       async () => {
-        const text = await readFile(join(helper!.stateDir, 'autostart.json'), 'utf8').catch(() => null);
+        const text = await readFile(join(nova.stateDir, 'autostart.json'), 'utf8').catch(() => null);
         return text ? (JSON.parse(text) as { outcomes: Array<{ name: string; error: string | null }> }) : null;
       },
       30_000,
@@ -135,7 +98,7 @@ describe('autostart', () => {
 
 describe('restart policy', () => {
   it('starts a VM again when its QEMU is killed (on-crash), and not after a stop', async () => {
-    const c = client!;
+    const c = nova.client!;
     await createVm(c, CRASHY);
     await c.call('vm.update', { name: CRASHY, restart: 'on-crash' });
     const first = await c.call('vm.start', { name: CRASHY });
