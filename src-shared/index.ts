@@ -14,6 +14,7 @@ export * from './api/host-api.js';
 export * from './vm.js';
 export * from './vm-devices.js';
 export * from './vm-lifecycle.js';
+export * from './vm-shares.js';
 export * from './api/vm-api.js';
 export * from './network.js';
 export * from './api/network-api.js';

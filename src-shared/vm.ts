@@ -17,6 +17,7 @@ import { syntaxSchema } from './vocabulary/syntax-schema.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 import { vmLifecycleChanges, vmLifecycleFields } from './vm-lifecycle.js';
+import { vmShareChanges, vmShareFields } from './vm-shares.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
 export { VM_NAME_PATTERN } from './vocabulary/resource-name.js';
@@ -164,6 +165,7 @@ export const VmDefinitionSchema = z.strictObject({
   /** Host PCI devices bound to vfio-pci at each start and passed to the guest; absent: none. */
   devices: z.array(VmPciDeviceSchema).max(16).optional(),
   ...vmLifecycleFields,
+  ...vmShareFields,
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
@@ -254,6 +256,7 @@ export const VmUpdateSpecSchema = z.strictObject({
   /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
   devices: z.array(VmDeviceChangeSchema).max(32).optional(),
   ...vmLifecycleChanges,
+  ...vmShareChanges,
 });
 export type VmUpdateSpec = z.infer<typeof VmUpdateSpecSchema>;
 export type VmUpdateSpecIn = z.input<typeof VmUpdateSpecSchema>;

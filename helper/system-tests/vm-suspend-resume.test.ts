@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
-import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
+import { ensureTestGuest, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { waitForLogText } from './fixtures/guest-serial.js';
 import { errorOf } from './fixtures/error-of.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { BootedHelper } from './fixtures/booted-helper.js';
@@ -25,7 +25,7 @@ const ticksIn = (log: string) => [...log.matchAll(/TICK-(\d+)/g)].map((m) => Num
 
 beforeAll(async () => {
   guest = await ensureTestGuest();
-  nova = await BootedHelper.create('nv11s', dirname(guest.vmlinux));
+  nova = await BootedHelper.create('nv11s', [dirname(guest.vmlinux)]);
   await nova.start();
 }, 600_000);
 
@@ -37,14 +37,10 @@ describe('suspend to disk', () => {
   it("keeps the guest's counter going across suspend, a helper restart and resume", async () => {
     let c = nova.client!;
     await c.call('vm.create', { name: VM, memory: '128Mi', kernel: guest.vmlinux, initrd: guest.initrdAcpi, cmdline: guest.cmdline, accel: 'tcg', display: 'none' });
-    await c.call('vm.start', { name: VM });
-    const consoles = await c.call('vm.consoleInfo', { name: VM });
-    await waitForLogText(consoles.serialLog, GUEST_READY_MARKER, 60_000);
-    const serial = await GuestSerial.connect(consoles.serialSocket);
+    const { serial, serialLog } = await nova.startToShell(VM);
     try {
-      await waitForShell(serial, GUEST_PROMPT);
       await serial.send('i=0; while true; do i=$((i+1)); echo TICK-$i; sleep 1; done &');
-      await waitForLogText(consoles.serialLog, 'TICK-3', 30_000);
+      await waitForLogText(serialLog, 'TICK-3', 30_000);
     } finally {
       serial.close();
     }
@@ -55,7 +51,7 @@ describe('suspend to disk', () => {
     const saveFile = join(nova.stateDir, 'vms', VM, 'suspended.vmstate');
     expect((await stat(saveFile)).size).toBeGreaterThan(0);
     expect((await pidsMentioning(`nova-vm-${VM}`)).length).toBe(0);
-    const before = Math.max(...ticksIn(await readFile(consoles.serialLog, 'utf8')));
+    const before = Math.max(...ticksIn(await readFile(serialLog, 'utf8')));
     expect(before).toBeGreaterThanOrEqual(3);
 
     // What the saved guest knows of its hardware must not change under it.
@@ -69,8 +65,8 @@ describe('suspend to disk', () => {
 
     const resumed = await c.call('vm.start', { name: VM });
     expect(resumed.state).toBe('running');
-    await waitForLogText(consoles.serialLog, `TICK-${before + 2}`, 30_000);
-    const after = await readFile(consoles.serialLog, 'utf8');
+    await waitForLogText(serialLog, `TICK-${before + 2}`, 30_000);
+    const after = await readFile(serialLog, 'utf8');
     // The same run of the guest: no boot, and the count goes on rather than from 1.
     expect(after).not.toContain(GUEST_READY_MARKER);
     expect(Math.min(...ticksIn(after))).toBeGreaterThan(before);

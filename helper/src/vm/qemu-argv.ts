@@ -8,6 +8,7 @@
 // opened and checked, a block file in its own fd set (`-add-fd`, its node reading
 // `/dev/fdset/N`), the kernel and initrd as QEMU's own `/proc/self/fd/N` (passedFiles
 // gives the order in which the launcher hands the descriptors over).
+import { shareArgv } from './shared-folders.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
 import { bootIndexer, cdDeviceArgs, diskDeviceArgs, diskControllerArgs } from './qemu-device-argv.js';
@@ -186,6 +187,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     add('-spice', `unix=on,addr=${e(paths.spiceSocket)},disable-ticketing=on`);
   }
 
+  add(...shareArgv(def.shares ?? [], micro, e));
   add('-chardev', `socket,id=ser0,path=${e(paths.serialSocket)},server=on,wait=off,logfile=${e(paths.serialLog)}`);
   add('-serial', 'chardev:ser0');
   add('-chardev', `socket,id=qmp,path=${e(paths.qmpSocket)},server=on,wait=off`);

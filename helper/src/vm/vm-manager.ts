@@ -51,6 +51,7 @@ import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { pendingChanges } from './vm-pending-changes.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
 import { ManagedSave } from './managed-save.js';
+import { checkedShares } from './shared-folders.js';
 import { RestartScheduler, type RestartTiming, type VmEnd } from './restart-policy.js';
 import type { AutostartEntry } from './autostart.js';
 
@@ -118,6 +119,8 @@ export class VmManager {
   private readonly startedWith = new Map<string, VmDefinition>();
   private readonly ejectSuggested = new Set<string>();
   private readonly saves: ManagedSave;
+  /** Shared folders come from the allowed roots only: never the VMs' or the images' own folders. */
+  private readonly shareGuard: PathGuard;
   private readonly restarts: RestartScheduler;
   /** Who each running VM's QEMU runs as: a restart policy starts it again as the same user. */
   private readonly startedAs = new Map<string, StartOptions>();
@@ -176,6 +179,7 @@ export class VmManager {
     this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d) });
     this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles, firmwareState);
     this.saves = new ManagedSave(this.layout);
+    this.shareGuard = new PathGuard(opts.allowedRoots);
     const restartAgain = async (name: string) => void (await this.start(name, this.startedAs.get(name) ?? {}));
     this.restarts = new RestartScheduler(restartAgain, opts.logger, (name, reason) => this.emit(name, 'crashed', reason), opts.restartTiming);
   }
@@ -303,6 +307,7 @@ export class VmManager {
       const updated = await this.provisioner.updated(def, spec);
       // Started at boot as the user who asked for it, as their own start would run it.
       if (spec.autostart && caller && caller.uid !== 0) updated.autostart = { ...spec.autostart, uid: caller.uid, gid: caller.gid };
+      if (spec.shares) updated.shares = await checkedShares(spec.name, def.shares ?? [], spec.shares, this.shareGuard, caller);
       const changed = await this.hardware.apply(updated, spec, running?.qmp ?? null, caller);
       await this.store.saveDefinition(changed.next).catch(async (err: unknown) => {
         await changed.undo();
