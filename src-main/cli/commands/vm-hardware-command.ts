@@ -10,6 +10,7 @@ import { parseMacAddress } from '../../../src-shared/vocabulary/mac-address.js';
 import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/vm-network-choice.js';
 import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
 import type { CliContext } from '../cli-context.js';
+import { registerVmShareCommands } from './vm-share-command.js';
 import { AUTOSTART_MAX_DELAY_SECONDS, AUTOSTART_MAX_ORDER, VmRestartPolicySchema, type AutostartIn, type VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
@@ -64,6 +65,7 @@ export function describeUpdate(info: VmInfo, liveNow: readonly string[]): string
 
 export function registerVmHardwareCommands(program: Command, ctx: CliContext): void {
   const vm = program.commands.find((c) => c.name() === 'vm') ?? program.command('vm').description('Virtual machines');
+  registerVmShareCommands(vm, ctx);
   const update = async (spec: VmUpdateSpecIn, liveNow: string[] = []) => {
     const h = await ctx.connectHelper();
     try {
