@@ -1,6 +1,7 @@
 // Capsules (persistent OCI containers) and their OCI images, as every process sees them:
 // the create spec the user writes, the capsule record the helper reports, and the image
 // records. Pure zod so the renderer, main and the helper validate the same shapes.
+import { AutostartSchema } from './vm-lifecycle.js';
 import { z } from 'zod';
 import { CapsuleGpusSchema, GpuDeviceSchema } from './capsule-gpus.js';
 import { GuestHealthSchema, HealthCheckSchema } from './health.js';
@@ -143,6 +144,8 @@ export const CapsuleSpecFieldsSchema = z.strictObject({
   health: HealthCheckSchema.optional(),
   /** GPU device nodes given to the capsule at each start ("renderD128", "card0"), or "all" of /dev/dri's. */
   gpus: CapsuleGpusSchema.optional(),
+  /** Started by the helper when the host boots, with the VMs, in order (vm-lifecycle.ts). */
+  autostart: AutostartSchema.optional(),
 });
 
 /** What `capsule.create` takes and what a capsule record keeps: `memory` is folded into memoryBytes. */
@@ -157,7 +160,7 @@ export type CapsuleSpecIn = z.input<typeof CapsuleSpecSchema>;
 /** Spec keys `capsule.update` changes; the rest (image, runtime, user namespace, project) are fixed at create. */
 export const CAPSULE_UPDATABLE_KEYS = [
   'entrypoint', 'command', 'env', 'workdir', 'user', 'hostname', 'volumes', 'cpus', 'memory', 'memoryBytes',
-  'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports', 'health', 'gpus',
+  'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports', 'health', 'gpus', 'autostart',
 ] as const;
 
 const f = CapsuleSpecFieldsSchema.shape;
@@ -188,6 +191,7 @@ export const CapsuleUpdateSpecSchema = z.strictObject({
   ports: f.ports.unwrap().optional(),
   health: f.health.unwrap().nullable().optional(),
   gpus: f.gpus.unwrap().nullable().optional(),
+  autostart: f.autostart.unwrap().nullable().optional(),
 }).refine((u) => u.memory === undefined || u.memoryBytes === undefined, { path: ['memory'], message: 'give memory or memoryBytes, not both' });
 export type CapsuleUpdateSpec = z.output<typeof CapsuleUpdateSpecSchema>;
 export type CapsuleUpdateSpecIn = z.input<typeof CapsuleUpdateSpecSchema>;

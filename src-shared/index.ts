@@ -13,6 +13,8 @@ export * from './api/project-api.js';
 export * from './api/host-api.js';
 export * from './vm.js';
 export * from './vm-devices.js';
+export * from './vm-lifecycle.js';
+export * from './vm-shares.js';
 export * from './api/vm-api.js';
 export * from './api/vm-usb-api.js';
 export * from './network.js';

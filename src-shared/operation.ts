@@ -8,6 +8,7 @@ export const OperationKindSchema = z.enum([
   'vm.create',
   'vm.start',
   'vm.clone',
+  'vm.suspend',
   'vm.snapshotCreate',
   'vm.snapshotRestore',
   'vm.snapshotDelete',

@@ -17,6 +17,8 @@ import { syntaxSchema } from './vocabulary/syntax-schema.js';
 import { LookingGlassSchema, MAX_VM_MDEVS, MAX_VM_USB_DEVICES, UsbSelectorSchema, VmMdevSchema } from './vm-passthrough.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, EXTRA_CD_DRIVES, ExtraDiskSchema, MacAddressSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
+import { vmLifecycleChanges, vmLifecycleFields } from './vm-lifecycle.js';
+import { vmShareChanges, vmShareFields } from './vm-shares.js';
 
 export { MEBIBYTE } from './vocabulary/size.js';
 export { VM_NAME_PATTERN } from './vocabulary/resource-name.js';
@@ -169,10 +171,13 @@ export const VmDefinitionSchema = z.strictObject({
   lookingGlass: LookingGlassSchema.optional(),
   /** Mediated devices (vGPU slices) made at each start and removed at stop; absent: none. */
   mdevs: z.array(VmMdevSchema).max(MAX_VM_MDEVS).optional(),
+  ...vmLifecycleFields,
+  ...vmShareFields,
 });
 export type VmDefinition = z.infer<typeof VmDefinitionSchema>;
 
-export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed']);
+/** suspended: stopped with its RAM saved to a file in its folder; a start resumes it there. */
+export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed', 'suspended']);
 export type VmState = z.infer<typeof VmStateSchema>;
 
 /** A NIC as the running QEMU has it: the network its tap joined at start, whatever the definition says since. */
@@ -296,6 +301,8 @@ export const VmUpdateSpecSchema = z.strictObject({
   hyperv: z.boolean().optional(),
   /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
   devices: z.array(VmDeviceChangeSchema).max(32).optional(),
+  ...vmLifecycleChanges,
+  ...vmShareChanges,
 });
 export type VmUpdateSpec = z.infer<typeof VmUpdateSpecSchema>;
 export type VmUpdateSpecIn = z.input<typeof VmUpdateSpecSchema>;

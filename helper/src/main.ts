@@ -41,6 +41,7 @@ import { claimStateDir } from './state/helper-pidfile.js';
 import { configureTestPause } from './util/test-pause.js';
 import { statePlaces, sweepLeftovers } from './state/startup-sweep.js';
 import { KERNEL_BOOT_ID, readHostBoot } from './state/host-boot.js';
+import { capsuleAutostartEntries, runAutostart } from './vm/autostart.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
 import { installedOvmf } from './vm/firmware.js';
@@ -259,14 +260,24 @@ async function main(): Promise<number> {
     return 1;
   }
   logger.info({ version: NOVA_VERSION, stateDir, socket: socketPath }, 'nova-helper ready');
+  // The host booted: what is marked autostart starts now, in order, while the helper serves.
+  const autostartStop = new AbortController();
+  const autostart = hostBoot.restarted
+    ? Promise.all([vms.autostartEntries(), capsuleEngine.capsules.list()])
+        .then(([vmEntries, capsules]) => runAutostart([...vmEntries, ...capsuleAutostartEntries(capsules, (n) => capsuleEngine.capsules.start(n))], { logger: logger.child({ component: 'autostart' }), stateDir, bootId: hostBoot.bootId, signal: autostartStop.signal }))
+        .catch((err: unknown) => logger.error({ err }, 'autostart failed'))
+    : Promise.resolve();
 
   logger.info({ signal: await stopRequested }, 'shutting down');
+  autostartStop.abort();
+  vms.stopRestarts();
   stopSampling();
   stopFirewallWatch();
   metrics.stop();
   await snapshots.stop();
   // Work under way is cancelled and cleaned up rather than left half-made.
   await operations.cancelAll();
+  await autostart;
   health.close();
   await server.close();
   await capsuleEngine.close();

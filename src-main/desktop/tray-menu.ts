@@ -76,6 +76,7 @@ function vmEntry(name: string, state: VmState): TrayMenuItem {
       };
     case 'stopped':
     case 'crashed':
+    case 'suspended':
       return { type: 'submenu', label, items: [{ type: 'action', label: 'Start', action: { kind: 'vm.start', name } }] };
     case 'starting':
     case 'stopping':

@@ -68,6 +68,13 @@ export const vmMethods = {
   'vm.pause': defineMethod({ summary: 'Pause the guest CPUs', params: byName, result: VmInfoSchema, served: manage }),
   'vm.resume': defineMethod({ summary: 'Resume a paused guest', params: byName, result: VmInfoSchema, served: manage }),
   'vm.reboot': defineMethod({ summary: 'Hard reset (as the reset button)', params: byName, result: VmInfoSchema, served: manage }),
+  'vm.suspend': defineMethod({
+    summary: "Suspend to disk: the guest's state saved in its folder and QEMU stopped (state suspended); the next start resumes it; an operation",
+    params: byName,
+    result: VmInfoSchema,
+    served: manage,
+    timeoutMs: 1_860_000,
+  }),
   'vm.delete': defineMethod({
     summary: 'Delete a VM; force stops it first; keepDisks leaves its disk files',
     params: z.strictObject({ name: VmNameSchema, force: z.boolean().default(false), keepDisks: z.boolean().default(false) }),

@@ -32,6 +32,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
     'vm.pause': async ({ name }, ctx) => vms.pause(name, ctx),
     'vm.resume': async ({ name }, ctx) => vms.resume(name, ctx),
     'vm.reboot': async ({ name }, ctx) => vms.reboot(name, ctx),
+    'vm.suspend': async ({ name }, ctx) => vms.suspend(name, ctx),
     'vm.delete': async ({ name, force, keepDisks }, ctx) => {
       await vms.delete(name, { force, keepDisks }, ctx);
       return { ok: true as const };

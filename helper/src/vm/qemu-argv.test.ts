@@ -92,6 +92,29 @@ describe('buildQemuArgv invariants', () => {
     expect(buildQemuArgv(specFor({ def: {} }))).not.toContain('-S');
   });
 
+  it('gives each shared folder a 9p server the guest mounts by its tag, read-only ones enforced by QEMU', () => {
+    const shares = [
+      { tag: 'share0', source: '/home/u/src,x', target: '/mnt/src', readOnly: true },
+      { tag: 'share2', source: '/srv/data', target: '/data', readOnly: false },
+    ];
+    const argv = buildQemuArgv(specFor({ def: { shares } }));
+    const from = argv.indexOf('-fsdev');
+    expect(argv.slice(from, from + 8)).toEqual([
+      '-fsdev', 'local,id=fs-share0,path=/home/u/src,,x,security_model=none,readonly=on',
+      '-device', 'virtio-9p-pci,fsdev=fs-share0,mount_tag=share0',
+      '-fsdev', 'local,id=fs-share2,path=/srv/data,security_model=none',
+      '-device', 'virtio-9p-pci,fsdev=fs-share2,mount_tag=share2',
+    ]);
+    expect(buildQemuArgv(specFor({ def: { shares, machine: 'microvm', kernel: { kernel: '/k', initrd: null, cmdline: '' } } }))).toContain('virtio-9p-device,fsdev=fs-share0,mount_tag=share0');
+    expect(buildQemuArgv(specFor({ def: {} }))).not.toContain('-fsdev');
+  });
+
+  it('waits for the saved state over QMP only when resuming a suspended VM', () => {
+    const argv = buildQemuArgv({ ...specFor({ def: {} }), paused: true, incoming: true });
+    expect(argv.slice(argv.indexOf('-incoming'), argv.indexOf('-incoming') + 2)).toEqual(['-incoming', 'defer']);
+    expect(buildQemuArgv({ ...specFor({ def: {} }), paused: true })).not.toContain('-incoming');
+  });
+
   it('refuses UEFI without an OVMF image rather than booting BIOS silently', () => {
     expect(() => buildQemuArgv(specFor({ def: { firmware: 'uefi' } }))).toThrow(/OVMF/);
   });

@@ -8,6 +8,7 @@
 // opened and checked, a block file in its own fd set (`-add-fd`, its node reading
 // `/dev/fdset/N`), the kernel and initrd as QEMU's own `/proc/self/fd/N` (passedFiles
 // gives the order in which the launcher hands the descriptors over).
+import { shareArgv } from './shared-folders.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
 import { bootIndexer, cdDeviceArgs, diskDeviceArgs, diskControllerArgs } from './qemu-device-argv.js';
@@ -51,6 +52,8 @@ export interface QemuLaunchSpec {
   backing?: Readonly<Record<string, readonly BackingFile[]>>;
   /** `-S`: the guest's CPUs wait for QMP's `cont`, so nothing runs before the helper has its monitor (and its records). */
   paused?: boolean;
+  /** `-incoming defer`: the guest's state comes over QMP (`migrate-incoming`), as a suspended VM resumes. */
+  incoming?: boolean;
   /** Device ids in boot order (resolveBootOrder); null or absent: the CD first, then the disks. */
   bootOrder?: readonly string[] | null;
 }
@@ -108,6 +111,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   // VM's QEMU from /proc/PID/cmdline alone (qemuArgvIsVm), even without a runtime record.
   add('-name', `guest=${e(def.name)},process=nova-vm-${def.name},debug-threads=on`);
   if (spec.paused) add('-S');
+  if (spec.incoming) add('-incoming', 'defer');
   add('-nodefaults', '-no-user-config');
   const machine = [micro ? 'microvm' : 'q35'];
   // microvm with ACPI hangs at TSC calibration under TCG; without it a graceful stop
@@ -192,6 +196,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add(...usbArgs(def, micro));
   add(...ivshmemArgs(def.name, micro ? undefined : def.lookingGlass));
 
+  add(...shareArgv(def.shares ?? [], micro, e));
   add('-chardev', `socket,id=ser0,path=${e(paths.serialSocket)},server=on,wait=off,logfile=${e(paths.serialLog)}`);
   add('-serial', 'chardev:ser0');
   add('-chardev', `socket,id=qmp,path=${e(paths.qmpSocket)},server=on,wait=off`);

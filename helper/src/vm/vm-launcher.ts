@@ -72,6 +72,8 @@ export interface StartSteps {
   phase: (phase: string) => void;
   /** Called with the runtime as soon as it exists, before the boot watchdog. */
   started: (runtime: VmRuntime) => void | Promise<void>;
+  /** Resuming a suspended VM: QEMU waits with `-incoming defer`, and this feeds it the saved state before `cont` (managed-save.ts). */
+  incoming?: (qmp: QmpClient) => Promise<void>;
 }
 
 export const PHASE_STARTING_QEMU = 'starting QEMU';
@@ -82,7 +84,8 @@ export class VmLauncher {
 
   /** QEMU running with its monitor answering and, for serial-console guests, the guest talking. */
   async start(def: VmDefinition, runAs: Credentials | null, steps: StartSteps): Promise<VmRuntime> {
-    const watch = expectsSerialOutput(def.kernel?.cmdline);
+    // A resumed guest is past its boot: it owes the console nothing.
+    const watch = !steps.incoming && expectsSerialOutput(def.kernel?.cmdline);
     const bound = this.o.bootWatchdogMs ?? DEFAULT_BOOT_WATCHDOG_MS;
     for (let attempt = 1; ; attempt++) {
       const runtime = await this.launch(def, runAs, steps);
@@ -203,6 +206,10 @@ export class VmLauncher {
       try {
         if (signal.aborted) throw cancelled(name);
         if (vncPassword) await qmp.setVncPassword(vncPassword);
+        if (steps.incoming) {
+          steps.phase('loading the saved state');
+          await steps.incoming(qmp);
+        }
         // QEMU came up paused (-S): the guest runs only now that its record and monitor are in place.
         await qmp.cont();
         await this.o.intents.end('vm', name);
@@ -259,7 +266,7 @@ export class VmLauncher {
       const devices = await this.passedDevices(def, user, steps);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
-      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder });
+      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined });
       const argv = withDevices(qemuArgv, devices);
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');

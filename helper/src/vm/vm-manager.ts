@@ -8,7 +8,7 @@
 // call once); a name reaches the disk only through VmStore, whose records refuse paths.
 // Over 400 lines for the same reason as the capsule manager: one face for every verb, each a
 // few lines of locking over the modules above; split, the lock discipline would scatter.
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
@@ -52,6 +52,10 @@ import { RunningVmBook } from './running-vm-book.js';
 import { platformUpdate } from './vm-platform-update.js';
 import { removeConfined } from '../safe-fs/confined-write.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
+import { ManagedSave } from './managed-save.js';
+import { checkedShares } from './shared-folders.js';
+import { RestartScheduler, type RestartTiming, type VmEnd } from './restart-policy.js';
+import type { AutostartEntry } from './autostart.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -83,6 +87,8 @@ export interface VmManagerOptions {
   healthOf?: (name: string) => GuestHealth | null;
   /** PCI passthrough (helper/src/devices); without it a VM listing devices is refused at start. */
   devices?: VmDevicePort;
+  /** The restart policy's back-off (restart-policy.ts); tests shorten it. */
+  restartTiming?: RestartTiming;
 }
 
 export interface StartOptions {
@@ -111,6 +117,12 @@ export class VmManager {
   private readonly hardware: VmHardwareUpdate;
   /** What each running VM was started with (its pending changes) and whether its install finished. */
   private readonly book: RunningVmBook;
+  private readonly saves: ManagedSave;
+  /** Shared folders come from the allowed roots only: never the VMs' or the images' own folders. */
+  private readonly shareGuard: PathGuard;
+  private readonly restarts: RestartScheduler;
+  /** Who each running VM's QEMU runs as: a restart policy starts it again as the same user. */
+  private readonly startedAs = new Map<string, StartOptions>();
   private readonly detectIso: (path: string, caller: Credentials | null, signal?: AbortSignal) => Promise<OsProfile | null>;
 
   constructor(private readonly opts: VmManagerOptions) {
@@ -174,6 +186,10 @@ export class VmManager {
       onInstallFinished: (name, rt) => this.emit(name, rt.state, 'the guest restarted after installing from its CD: eject the CD so it boots from its disk'),
       guestAgentSocket: (name) => this.layout.runtimePaths(name).guestAgentSocket,
     });
+    this.saves = new ManagedSave(this.layout);
+    this.shareGuard = new PathGuard(opts.allowedRoots);
+    const restartAgain = async (name: string) => void (await this.start(name, this.startedAs.get(name) ?? {}));
+    this.restarts = new RestartScheduler(restartAgain, opts.logger, (name, reason) => this.emit(name, 'crashed', reason), opts.restartTiming);
   }
 
   /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */
@@ -243,6 +259,8 @@ export class VmManager {
     if (record?.crashed) {
       return { definition, state: 'crashed', stateReason: record.crashed.reason, pid: null, accel: record.accel, startedAt: record.startedAt, health: null };
     }
+    const saved = await this.saves.saved(name);
+    if (saved) return { definition, state: 'suspended', stateReason: `suspended to disk at ${saved.savedAt}`, pid: null, accel: null, startedAt: null, health: null };
     return { definition, state: 'stopped', stateReason: null, pid: null, accel: null, startedAt: null, health: null };
   }
 
@@ -306,10 +324,16 @@ export class VmManager {
   async update(spec: VmUpdateSpec, requester: Requester | null = null): Promise<VmInfo> {
     return this.exclusive(spec.name, 'update', requester, async () => {
       const def = await this.store.loadDefinition(spec.name);
+      await this.refuseChangeWhileSuspended(spec);
       const rt = this.live.get(spec.name);
       const running = rt && !rt.isStopping ? rt : null;
-      const platform = platformUpdate(await this.provisioner.updated(def, spec), spec, rt !== undefined, this.layout);
-      const changed = await this.hardware.apply(platform.next, spec, running?.qmp ?? null, callerOf(requester));
+      const caller = callerOf(requester);
+      const updated = await this.provisioner.updated(def, spec);
+      // Started at boot as the user who asked for it, as their own start would run it.
+      if (spec.autostart && caller && caller.uid !== 0) updated.autostart = { ...spec.autostart, uid: caller.uid, gid: caller.gid };
+      if (spec.shares) updated.shares = await checkedShares(spec.name, def.shares ?? [], spec.shares, this.shareGuard, caller);
+      const platform = platformUpdate(updated, spec, rt !== undefined, this.layout);
+      const changed = await this.hardware.apply(platform.next, spec, running?.qmp ?? null, caller);
       await this.store.saveDefinition(changed.next).catch(async (err: unknown) => {
         await changed.undo();
         throw err;
@@ -357,6 +381,7 @@ export class VmManager {
       if (!def) return this.files.removeBrokenVm(name, (dir) => this.relations.userUnder(dir, name));
       const rt = this.live.get(name);
       if (rt && !opts.force) throw new NovaError('failed_precondition', `VM ${name} is ${rt.state}: stop it first, or delete with force`);
+      this.restarts.cancel(name);
       const clone = await this.relations.linkedCloneOf(def);
       if (clone) throw new NovaError('failed_precondition', `VM ${name} is the base of linked clone ${clone}: delete ${clone} first`);
       if (rt) await rt.forceStop();
@@ -411,15 +436,24 @@ export class VmManager {
         if (!(await lstat(d.path).catch(() => null))) throw new NovaError('not_found', `VM ${name}: disk ${d.id} (${d.path}) is missing`); // a link: refused below, never followed
       }
       const runAs = opts.runAsUid !== undefined ? { uid: opts.runAsUid, gid: opts.runAsGid ?? opts.runAsUid } : null;
-      await this.launcher.start(def, runAs, {
+      const saved = await this.saves.saved(name);
+      this.restarts.cancel(name, { keepCount: true });
+      const runtime = await this.launcher.start(def, runAs, {
         signal: op.signal,
         phase: (phase) => op.progress({ phase }),
         started: async (runtime) => {
           this.live.set(name, runtime);
           await this.book.started(def, runtime);
+          this.startedAs.set(name, opts);
           runtime.announce();
         },
+        ...(saved ? { incoming: (qmp: QmpClient) => this.saves.restore(name, qmp, op.signal) } : {}),
       });
+      if (saved) {
+        // The guest runs from the saved state now: the file is spent, and a second resume from it would fork the disks.
+        await this.saves.discard(name);
+        if (saved.wasPaused) await runtime.pause();
+      }
       return this.get(name);
     });
   }
@@ -436,6 +470,13 @@ export class VmManager {
     return this.exclusive(name, 'stop', requester, async () => {
       await this.store.loadDefinition(name);
       const rt = this.live.get(name);
+      this.restarts.cancel(name);
+      if (!rt && (await this.saves.saved(name))) {
+        await this.saves.discard(name);
+        this.opts.logger.info({ vm: name }, 'the suspended state was discarded: the VM is stopped, as after a power cut');
+        this.emit(name, 'stopped', 'the suspended state was discarded');
+        return { graceful: false };
+      }
       if (!rt) {
         if ((await this.store.loadRuntime(name))?.crashed) {
           await this.files.remove(name, null);
@@ -466,6 +507,45 @@ export class VmManager {
   /** A hard reset, as the reset button: the guest is not asked. */
   async reboot(name: string, requester: Requester | null = null): Promise<VmInfo> {
     return this.withRunning(name, 'reboot', requester, (rt) => rt.reset());
+  }
+
+  /**
+   * Suspend to disk (managed-save.ts): the guest's state into its folder, QEMU ended; the
+   * next start resumes it. Refused for passed-through devices, whose state QEMU cannot save.
+   */
+  async suspend(name: string, requester: Requester | null = null): Promise<VmInfo> {
+    await this.operations.run({ kind: 'vm.suspend', resource: vmRef(name), title: 'suspend to disk' }, requester, async (op) => {
+      const def = await this.store.loadDefinition(name);
+      const rt = this.live.get(name);
+      if (!rt || rt.isStopping) throw new NovaError('failed_precondition', `VM ${name} is not running`);
+      if (def.devices?.length) throw new NovaError('failed_precondition', `VM ${name} has passed-through PCI devices, whose state cannot be saved: stop it instead`);
+      this.restarts.cancel(name);
+      op.progress({ phase: 'saving the guest to disk', cancellable: true });
+      const progress = (p: { fraction: number | null; bytesDone: number | null; bytesTotal: number | null }) =>
+        op.progress({ phase: 'saving the guest to disk', ...(p.fraction !== null ? { fraction: p.fraction } : {}), ...(p.bytesDone !== null ? { bytesDone: p.bytesDone } : {}), ...(p.bytesTotal !== null ? { bytesTotal: p.bytesTotal } : {}) });
+      await this.saves.save(name, rt.qmp, { signal: op.signal, progress, wasPaused: rt.state === 'paused' });
+      op.progress({ phase: 'stopping QEMU', cancellable: false });
+      await rt.forceStop();
+      this.emit(name, 'suspended', null);
+    });
+    return this.get(name);
+  }
+
+  /** What the helper starts when the host has booted (autostart.ts), each as the user who marked it. */
+  async autostartEntries(): Promise<AutostartEntry[]> {
+    const out: AutostartEntry[] = [];
+    for (const info of await this.list()) {
+      const a = info.definition.autostart;
+      if (!a || info.definition.template) continue;
+      const as: StartOptions = a.uid !== undefined ? { runAsUid: a.uid, runAsGid: a.gid ?? a.uid } : {};
+      out.push({ kind: 'vm', name: info.definition.name, order: a.order, delaySeconds: a.delaySeconds, start: () => this.start(info.definition.name, as) });
+    }
+    return out;
+  }
+
+  /** Stops waiting restarts; for helper shutdown and tests. */
+  stopRestarts(): void {
+    this.restarts.dispose();
   }
 
   // ---- snapshots ----------------------------------------------------------------
@@ -523,8 +603,16 @@ export class VmManager {
   /** The definition; when the VM is stopped, qemu-img is about to open its disks by name as root: no links among them. */
   private async stoppedFilesChecked(name: string): Promise<VmDefinition> {
     const def = await this.store.loadDefinition(name);
+    if (await this.saves.saved(name)) throw suspendedRefusal(name, 'its snapshots');
     if (!this.live.has(name)) await this.files.claim(def);
     return def;
+  }
+
+  /** The saved state holds the guest's view of its disks and devices: changing them under it would corrupt the guest on resume. */
+  private async refuseChangeWhileSuspended(spec: VmUpdateSpec): Promise<void> {
+    const harmless = new Set(['name', 'description', 'autostart', 'restart', 'health']);
+    const changes = Object.entries(spec).filter(([k, v]) => v !== undefined && !harmless.has(k));
+    if (changes.length > 0 && (await this.saves.saved(spec.name))) throw suspendedRefusal(spec.name, changes.map(([k]) => k).join(', '));
   }
 
   private running(name: string): VmRuntime {
@@ -547,6 +635,8 @@ export class VmManager {
     if (!found) return;
     if ('crashReason' in found) return this.crashed(name, found.record, found.crashReason);
     this.live.set(name, found.runtime);
+    const owner = await stat(`/proc/${found.runtime.record.pid}`).catch(() => null);
+    if (owner && owner.uid !== 0) this.startedAs.set(name, { runAsUid: owner.uid, runAsGid: owner.gid });
     await this.book.reattached(await this.store.loadDefinition(name), found.runtime);
     found.runtime.announce();
   }
@@ -565,9 +655,14 @@ export class VmManager {
     if (this.live.get(rt.name) === rt) this.live.delete(rt.name);
     await this.book.ended(rt.name);
     await this.releaseDevices(rt.name);
-    if (crashReason !== null) return this.crashed(rt.name, rt.record, crashReason);
-    await this.files.remove(rt.name, rt.record);
-    this.emit(rt.name, 'stopped', null);
+    if (crashReason !== null) await this.crashed(rt.name, rt.record, crashReason);
+    else {
+      await this.files.remove(rt.name, rt.record);
+      this.emit(rt.name, 'stopped', null);
+    }
+    const end: VmEnd = rt.endWasRequested ? 'requested' : crashReason !== null ? 'crash' : 'guest-shutdown';
+    const policy = (await this.store.loadDefinition(rt.name).catch(() => null))?.restart;
+    this.restarts.ended(rt.name, policy, end, Date.now() - Date.parse(rt.record.startedAt));
   }
 
   /** QEMU is gone: its devices go back to the host (per policy) and its reservations end. */
@@ -586,6 +681,10 @@ export class VmManager {
     this.opts.logger.debug({ vm: name, state, reason }, 'VM state');
     this.opts.onStateChange?.({ name, state, reason });
   }
+}
+
+function suspendedRefusal(name: string, what: string): NovaError {
+  return new NovaError('failed_precondition', `VM ${name} is suspended: ${what} cannot change under its saved state; start it to resume (or \`nova vm stop ${name}\` discards the saved state) first`);
 }
 
 function vmRef(name: string): ResourceRef {

@@ -24,6 +24,7 @@ export function pendingChanges(started: VmDefinition, now: VmDefinition): string
   field('boot order', started.bootOrder ?? 'automatic', now.bootOrder ?? 'automatic');
   field('kernel', started.kernel, now.kernel);
   field('cloud-init', started.cloudInit, now.cloudInit);
+  field('shared folders', started.shares ?? [], now.shares ?? []);
   const before = new Map(started.disks.map((d) => [d.id, d]));
   const after = new Map(now.disks.map((d) => [d.id, d]));
   for (const [id, d] of after) {

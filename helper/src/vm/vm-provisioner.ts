@@ -188,6 +188,9 @@ export class VmProvisioner {
     if (spec.display !== undefined && def.machine !== 'microvm') {
       next.display = { vnc: spec.display === 'vnc' || spec.display === 'both', spice: spec.display === 'spice' || spec.display === 'both' };
     }
+    if (spec.autostart === null) delete next.autostart;
+    else if (spec.autostart !== undefined) next.autostart = spec.autostart;
+    if (spec.restart !== undefined) next.restart = spec.restart;
     if (spec.health === null) delete next.health;
     else if (spec.health !== undefined) next.health = spec.health;
     checkHealth(spec.name, next.health, next.network);

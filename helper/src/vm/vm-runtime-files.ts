@@ -173,6 +173,8 @@ export class VmRuntimeFiles {
       const keep = new Set(def.disks.filter((d) => d.owned).map((d) => d.path));
       const files = [join(dir, 'serial.log'), this.layout.qemuLog(def.name), join(dir, 'cidata'), this.layout.cloudInitSeed(def.name), this.layout.runtimePaths(def.name).uefiVars];
       files.push(this.layout.swtpmLog(def.name), this.layout.tpmStateDir(def.name), join(dir, 'firmware-snapshots'));
+      // A suspended VM's saved state is of no use without the VM (managed-save.ts).
+      files.push(join(dir, 'suspended.json'), join(dir, 'suspended.vmstate'), join(dir, 'suspended.vmstate.part'));
       for (const f of files) if (!keep.has(f)) await removeConfined(vms, f);
     } else {
       await removeConfined(vms, dir, `the folder of VM ${def.name}`);

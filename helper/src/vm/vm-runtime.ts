@@ -75,6 +75,11 @@ export class VmRuntime {
     return this.currentState === 'stopping';
   }
 
+  /** Nova ended it (stop, suspend, delete, a failed start): a restart policy leaves it ended. */
+  get endWasRequested(): boolean {
+    return this.stopping;
+  }
+
   /** Announces the initial state; the manager calls it once the runtime is registered. */
   announce(): void {
     this.o.hooks.onState(this.name, this.currentState, null);

@@ -90,7 +90,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       const info = await withHelper((h) => callOperation(h, 'vm.create', spec, progress({ json: o.json === true })));
       out(json(o) ? JSON.stringify(info, null, 2) : `created ${info.definition.name}`);
     });
-  const simple = (verb: 'start' | 'pause' | 'resume' | 'reboot', what: string) =>
+  const simple = (verb: 'start' | 'pause' | 'resume' | 'reboot' | 'suspend', what: string) =>
     vm.command(`${verb} <name>`)
       .description(what)
       .action(async (name: string) => {
@@ -101,6 +101,7 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
   simple('pause', 'Pause a VM');
   simple('resume', 'Resume a paused VM');
   simple('reboot', 'Reset a VM');
+  simple('suspend', "Suspend a VM to disk: its state saved in its folder, QEMU stopped; a start resumes it (a stop discards the saved state)");
   vm.command('stop <name>')
     .description('Press the power button, then quit after the timeout')
     .option('--force', 'quit at once', false)

@@ -28,6 +28,16 @@ async function run(argv: string[], answer: Parameters<typeof helperFor>[1] = { s
 }
 
 describe('nova vm set', () => {
+  it('marks a VM to start at boot with its order and delay, sets its restart policy, and unmarks it', async () => {
+    const on = await run(['vm', 'set', 'web', '--autostart', '--autostart-order', '2', '--autostart-delay', '10', '--restart', 'on-crash'], { state: 'stopped' });
+    expect(on.calls).toEqual([['vm.update', { name: 'web', autostart: { order: 2, delaySeconds: 10 }, restart: 'on-crash' }]]);
+    const off = await run(['vm', 'set', 'web', '--autostart', 'off'], { state: 'stopped' });
+    expect(off.calls).toEqual([['vm.update', { name: 'web', autostart: null }]]);
+    const bad = await run(['vm', 'set', 'web', '--restart', 'sometimes'], { state: 'stopped' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.calls).toEqual([]);
+  });
+
   it('sends CPUs and memory parsed by the vocabulary, and says a running VM takes them at its next start', async () => {
     const r = await run(['vm', 'set', 'web', '--cpus', '4', '--memory', '8Gi'], { state: 'running', pendingChanges: ['CPUs 2 -> 4', 'memory 1024 MiB -> 8192 MiB'] });
     expect(r.calls).toEqual([['vm.update', { name: 'web', cpus: 4, memory: 8192 }]]);

@@ -10,6 +10,8 @@ import { parseMacAddress } from '../../../src-shared/vocabulary/mac-address.js';
 import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/vm-network-choice.js';
 import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
 import type { CliContext } from '../cli-context.js';
+import { registerVmShareCommands } from './vm-share-command.js';
+import { AUTOSTART_MAX_DELAY_SECONDS, AUTOSTART_MAX_ORDER, VmRestartPolicySchema, type AutostartIn, type VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
 const SIZE_HELP = 'e.g. 8Gi; a bare number is MiB';
@@ -21,11 +23,37 @@ function parseDiskId(text: string): Parsed<string> {
 function parseCdDrive(text: string): Parsed<string> {
   return /^cd[0-3]$/.test(text) ? ok(text) : fail(`"${text}" is not a CD drive; drives are cd0 (the installer) to cd3`);
 }
+function parseOnOff(text: string): Parsed<'on' | 'off'> {
+  return text === 'on' || text === 'off' ? ok(text) : fail(`"${text}" is neither on nor off`);
+}
 function parseBootOrder(text: string): Parsed<string[] | null> {
   if (text === 'auto') return ok(null);
   const items = text.split(',').map((s) => s.trim());
   const bad = items.find((i) => !BootDeviceSchema.safeParse(i).success);
   return bad === undefined ? ok(items) : fail(`"${bad}" is not a boot device; give diskN, cdN or net0, comma-separated (or auto)`);
+}
+
+interface VmSetOptions {
+  cpus?: number;
+  memory?: number;
+  machine?: 'q35' | 'microvm';
+  display?: (typeof DISPLAYS)[number];
+  bootOrder?: string[] | null;
+  autostart?: boolean | 'on' | 'off';
+  autostartOrder?: number;
+  autostartDelay?: number;
+  restart?: VmRestartPolicy;
+  firmware?: Firmware;
+  secureBoot?: boolean;
+  tpm?: boolean;
+  hyperv?: boolean;
+}
+
+/** --autostart, or an order or delay, marks it; --no-autostart unmarks it; none of them leaves it as it is. */
+export function autostartOf(o: Pick<VmSetOptions, 'autostart' | 'autostartOrder' | 'autostartDelay'>): AutostartIn | null | undefined {
+  if (o.autostart === 'off') return null;
+  if (o.autostart === undefined && o.autostartOrder === undefined && o.autostartDelay === undefined) return undefined;
+  return { order: o.autostartOrder ?? 0, delaySeconds: o.autostartDelay ?? 0 };
 }
 
 /** What the change did, as a person reads it: saved for a stopped VM; now and at the next start for a running one. */
@@ -39,20 +67,9 @@ export function describeUpdate(info: VmInfo, liveNow: readonly string[]): string
   return lines.join('\n');
 }
 
-interface SetOptions {
-  cpus?: number;
-  memory?: number;
-  machine?: 'q35' | 'microvm';
-  display?: (typeof DISPLAYS)[number];
-  bootOrder?: string[] | null;
-  firmware?: Firmware;
-  secureBoot?: boolean;
-  tpm?: boolean;
-  hyperv?: boolean;
-}
-
 export function registerVmHardwareCommands(program: Command, ctx: CliContext): void {
   const vm = program.commands.find((c) => c.name() === 'vm') ?? program.command('vm').description('Virtual machines');
+  registerVmShareCommands(vm, ctx);
   const update = async (spec: VmUpdateSpecIn, liveNow: string[] = []) => {
     const h = await ctx.connectHelper();
     try {
@@ -81,9 +98,14 @@ export function registerVmHardwareCommands(program: Command, ctx: CliContext): v
     .option('--no-tpm', 'remove the TPM and its state')
     .option('--hyperv', 'Hyper-V enlightenments (Windows guests)')
     .option('--no-hyperv', 'no Hyper-V enlightenments')
-    .action(async (name: string, o: SetOptions) => {
-      const { cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv } = o;
-      await update({ name, cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv });
+    // Not --no-autostart: that is the global option about starting the helper.
+    .option('--autostart [on|off]', 'start it when the host boots (see --autostart-order, --autostart-delay); off: no longer', single(parseOnOff))
+    .option('--autostart-order <n>', `lower starts first, 0 to ${AUTOSTART_MAX_ORDER} (implies --autostart)`, wholeNumber('--autostart-order', 0, AUTOSTART_MAX_ORDER))
+    .option('--autostart-delay <seconds>', `seconds to wait before starting it, up to ${AUTOSTART_MAX_DELAY_SECONDS} (implies --autostart)`, wholeNumber('--autostart-delay', 0, AUTOSTART_MAX_DELAY_SECONDS))
+    .addOption(new Option('--restart <policy>', 'start it again when QEMU dies (on-crash), or also when the guest powers off (always); never after a stop').choices(VmRestartPolicySchema.options))
+    .action(async (name: string, o: VmSetOptions) => {
+      const { cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv, restart } = o;
+      await update({ name, cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv, autostart: autostartOf(o), restart });
     });
 
   const disk = vm.command('disk').description("A VM's disks");

@@ -11,6 +11,7 @@ export const VM_STATE_TEXT: Record<VmState, string> = {
   paused: 'Paused',
   stopping: 'Stopping',
   crashed: 'Crashed',
+  suspended: 'Suspended',
 };
 
 export const VM_STATE_TONE: Record<VmState, StateTone> = {
@@ -20,9 +21,10 @@ export const VM_STATE_TONE: Record<VmState, StateTone> = {
   paused: 'warn',
   stopping: 'pending',
   crashed: 'fail',
+  suspended: 'warn',
 };
 
-export type VmAction = 'start' | 'stop' | 'forceStop' | 'pause' | 'resume' | 'reboot';
+export type VmAction = 'start' | 'stop' | 'forceStop' | 'pause' | 'resume' | 'reboot' | 'suspend' | 'discardSuspend';
 
 /** What a VM in this state can be asked to do. */
 export function actionsFor(state: VmState): VmAction[] {
@@ -30,10 +32,12 @@ export function actionsFor(state: VmState): VmAction[] {
     case 'stopped':
     case 'crashed':
       return ['start'];
+    case 'suspended':
+      return ['start', 'discardSuspend'];
     case 'running':
-      return ['stop', 'pause', 'reboot', 'forceStop'];
+      return ['stop', 'pause', 'suspend', 'reboot', 'forceStop'];
     case 'paused':
-      return ['resume', 'forceStop'];
+      return ['resume', 'suspend', 'forceStop'];
     case 'starting':
     case 'stopping':
       return ['forceStop'];

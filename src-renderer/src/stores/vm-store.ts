@@ -46,6 +46,8 @@ const ACTION_LABEL: Record<VmAction, string> = {
   pause: 'Pausing…',
   resume: 'Resuming…',
   reboot: 'Resetting…',
+  suspend: 'Suspending…',
+  discardSuspend: 'Discarding the saved state…',
 };
 
 export function createVmStore(client: NovaClient): { store: VmListStore; dispose: () => void } {
@@ -64,6 +66,10 @@ export function createVmStore(client: NovaClient): { store: VmListStore; dispose
         return client.call('vm.resume', { name });
       case 'reboot':
         return client.call('vm.reboot', { name });
+      case 'suspend':
+        return client.call('vm.suspend', { name });
+      case 'discardSuspend':
+        return client.call('vm.stop', { name });
     }
   };
 

@@ -2,7 +2,7 @@
 // the console. While something holds the VM they are off, each saying what holds it
 // (the console stays: it changes nothing). In a list row each action keeps its place
 // whatever the state (lib/action-slots.ts), a blank standing where one is not offered.
-import { MonitorPlay, Pause, Play, Power, RotateCcw, Square } from 'lucide-react';
+import { HardDriveDownload, MonitorPlay, Pause, Play, Power, RotateCcw, Square, Trash2 } from 'lucide-react';
 import type { VmInfo } from '../../../../src-shared/vm.js';
 import { actionSlots } from '../../lib/action-slots.js';
 import { actionsFor, isLive, type VmAction } from '../../lib/vm-format.js';
@@ -10,23 +10,15 @@ import { consoleWindowUrl } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { openConsoleWindow } from './vm-context.js';
 
-const BUTTONS: Record<VmAction, { label: string; icon: typeof Play }> = {
-  start: { label: 'Start', icon: Play },
-  stop: { label: 'Stop', icon: Square },
-  forceStop: { label: 'Force off', icon: Power },
-  pause: { label: 'Pause', icon: Pause },
-  resume: { label: 'Resume', icon: Play },
-  reboot: { label: 'Reset', icon: RotateCcw },
-};
-
-/** The helper method each action calls, for the parity table's data-method. */
-const METHODS: Record<VmAction, string> = {
-  start: 'vm.start',
-  stop: 'vm.stop',
-  forceStop: 'vm.stop',
-  pause: 'vm.pause',
-  resume: 'vm.resume',
-  reboot: 'vm.reboot',
+const BUTTONS: Record<VmAction, { label: string; icon: typeof Play; method: string }> = {
+  start: { label: 'Start', icon: Play, method: 'vm.start' },
+  stop: { label: 'Stop', icon: Square, method: 'vm.stop' },
+  forceStop: { label: 'Force off', icon: Power, method: 'vm.stop' },
+  pause: { label: 'Pause', icon: Pause, method: 'vm.pause' },
+  resume: { label: 'Resume', icon: Play, method: 'vm.resume' },
+  reboot: { label: 'Reset', icon: RotateCcw, method: 'vm.reboot' },
+  suspend: { label: 'Suspend', icon: HardDriveDownload, method: 'vm.suspend' },
+  discardSuspend: { label: 'Discard saved state', icon: Trash2, method: 'vm.stop' },
 };
 
 /** A list row's slots: the page shows every action, a row only these. */
@@ -56,13 +48,13 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
             </span>
           );
         }
-        const { label, icon: Icon } = BUTTONS[action];
+        const { label, icon: Icon, method } = BUTTONS[action];
         return (
           <button
             key={action}
             type="button"
             className={`button vm-btn-sm${action === 'start' ? ' button--primary' : ''}`}
-            data-method={METHODS[action]}
+            data-method={method}
             aria-disabled={busy ? true : undefined}
             aria-label={compact ? `${label} ${name}` : undefined}
             title={busy?.reason ?? (compact ? label : undefined)}

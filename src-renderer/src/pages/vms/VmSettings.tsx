@@ -1,5 +1,5 @@
 // A VM's settings: its description (saved with vm.update while stopped), its hardware
-// (VmHardwareSettings), and deleting
+// (VmHardwareSettings), its shared folders (VmSharesSettings), how it starts and restarts (VmLifecycleSettings), and deleting
 // it, with the choice to keep its disk files. Deleting a running VM asks to force it off.
 // While something holds the VM both are off, saying what holds it (the header says it too).
 // Deleting asks first (components/ConfirmDialog.tsx), saying what goes.
@@ -14,6 +14,8 @@ import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { ProjectChangeNotice } from '../projects/ProjectOwner.js';
 import { FormField } from './FormField.js';
 import { VmHardwareSettings } from './VmHardwareSettings.js';
+import { VmLifecycleSettings } from './VmLifecycleSettings.js';
+import { VmSharesSettings } from './VmSharesSettings.js';
 import { useVmStore } from './vm-context.js';
 
 export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null }) {
@@ -78,6 +80,8 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
         </div>
       </form>
       <VmHardwareSettings key={`${vm.definition.cpus}-${vm.definition.memoryMiB}`} vm={vm} busy={busy} />
+      <VmSharesSettings vm={vm} busy={busy} />
+      <VmLifecycleSettings key={JSON.stringify([vm.definition.autostart, vm.definition.restart])} vm={vm} busy={busy} />
       <section className="vm-card vm-card--danger" aria-labelledby="vm-delete">
         <h2 id="vm-delete" className="vm-card__title">Delete this VM</h2>
         <label className="vm-check">

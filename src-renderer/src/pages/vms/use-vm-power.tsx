@@ -15,7 +15,7 @@ import { useVmStore } from './vm-context.js';
 /** How long the guest gets to shut down after the power button, as `nova vm stop` gives it. */
 export const VM_STOP_GRACE_SEC = 30;
 
-const DONE: Partial<Record<VmAction, string>> = { start: 'Started', pause: 'Paused', resume: 'Resumed', reboot: 'Reset' };
+const DONE: Partial<Record<VmAction, string>> = { start: 'Started', pause: 'Paused', resume: 'Resumed', reboot: 'Reset', suspend: 'Suspended to disk' };
 
 export function useVmPower(name: string): { onAction: (a: VmAction) => void; countdown: ReactNode; dialog: ReactNode } {
   const { client } = useServices();
@@ -60,6 +60,17 @@ export function useVmPower(name: string): { onAction: (a: VmAction) => void; cou
           confirmLabel: 'Force off',
         });
         if (yes && (await store.getState().act(name, 'forceStop'))) announce(`Forced '${name}' off`);
+      })();
+      return;
+    }
+    if (action === 'discardSuspend') {
+      void (async () => {
+        const yes = await confirm({
+          title: `Discard ${name}'s saved state?`,
+          body: <p>{`${name} was suspended to disk. Discarding its saved state leaves it stopped, as after a power cut: what the guest had not written to its disks is lost.`}</p>,
+          confirmLabel: 'Discard',
+        });
+        if (yes && (await store.getState().act(name, 'discardSuspend'))) announce(`Discarded the saved state of '${name}'`);
       })();
       return;
     }
