@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { OciImage } from '../../../src-shared/capsule.js';
 import type { Image } from '../../../src-shared/vm.js';
+import { handedImport } from '../../core/file-handoff.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import { outFn, withHelper, type CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
@@ -64,6 +65,7 @@ export async function detectImportKind(path: string): Promise<ImportKind> {
 // ---- commands ----
 
 
+
 export function registerImageCommand(program: Command, ctx: CliContext): void {
   const helper = <T>(work: (h: HelperClient) => Promise<T>) => withHelper(ctx, work);
   const out = outFn(ctx);
@@ -113,7 +115,7 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
         out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
       } else {
         // Progress on stderr; Ctrl+C cancels the import and the helper removes the partial file.
-        const img = await helper((h) => callOperation(h, 'image.import', { path, name }, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
+        const img = await helper(async (h) => callOperation(h, 'image.import', await handedImport(h, { path, name }), { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
         out(json(o) ? JSON.stringify({ kind: 'vm', ...img }, null, 2) : `imported ${img.name} as a VM image (${kind.why}): ${img.format}, ${bytes(img.virtualSize)}`);
       }
     });
