@@ -58,7 +58,7 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
       return readLogPage(root, logPath, offset, maxBytes);
     },
     'vm.metrics': async ({ name }) => vms.metrics(name),
-    'image.list': async () => vms.images.list(),
+    'image.list': async () => vms.imagesWithUsers(),
     'image.import': async ({ path, descriptor, name }, ctx) => {
       if ((path === undefined) === (descriptor === undefined)) throw new NovaError('invalid_argument', 'image.import takes a path or a descriptor, one of the two');
       if (path !== undefined) return vms.images.import(path, name, ctx);
