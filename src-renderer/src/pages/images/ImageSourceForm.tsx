@@ -4,7 +4,7 @@
 // Images page and in the activity panel; a refusal before that is shown here, whole, and
 // one about the source (missing, unreadable) under the source field.
 import { useId, useState, type FormEvent } from 'react';
-import { SubmitButton } from '../../components/SubmitButton.js';
+import { DialogFormFooter } from '../../components/DialogFormFooter.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
 import { errorWords } from '../../lib/error-words.js';
@@ -150,12 +150,7 @@ function ImageSourceForm({ spec, onClose, onSubmit, onShowOperation }: ImageSour
           </div>
         )}
       </div>
-      <footer className="modal__footer">
-        <button type="button" className="button" onClick={onClose}>
-          Close
-        </button>
-        <SubmitButton busy={busy} label={spec.submitLabel} busyLabel="Starting…" />
-      </footer>
+      <DialogFormFooter onClose={onClose} busy={busy} label={spec.submitLabel} busyLabel="Starting…" />
     </form>
   );
 }
