@@ -116,11 +116,13 @@ test.describe('Every action answers', () => {
     await expect(done).toBeHidden({ timeout: 15_000 });
   });
 
-  test('a path the helper cannot open is said under its field with the allowed folders, and focus goes there', async ({ page, nova }) => {
+  test('a file that cannot be read is said under its field, and focus goes there', async ({ page, nova }) => {
     const images = new ImagesPage(page);
     await images.open(nova.url);
     await images.goTo('Images');
     await images.importDisk.click();
+    // Nova opens the file with the user's own rights and hands it to the helper, so
+    // wherever it lies, what is said is whether it can be read.
     const missing = `${nova.importDir}/nv16u-${RUN}-missing.qcow2`;
     await images.dialog.path.fill(missing);
     await images.dialog.name.fill(`nv16u-${RUN}`);
@@ -128,19 +130,12 @@ test.describe('Every action answers', () => {
     const fieldError = images.dialog.root.locator('[data-field="path"] .form-field__error');
     await expect(fieldError).toContainText(missing);
     await expect(fieldError).toContainText('does not exist');
-    await expect(fieldError).toContainText(nova.importDir);
-    await expect(fieldError).toContainText('Nova opens files only inside these folders');
     await expect(images.dialog.root).not.toContainText('refresh');
     await expect(images.dialog.root).not.toContainText('not_found');
+    await expect(images.dialog.root).not.toContainText('ENOENT');
     await expect(images.dialog.path).toBeFocused();
     await expect(images.dialog.path).toHaveAttribute('aria-invalid', 'true');
     await shootBoth(page, 'path-error');
-
-    // Outside every allowed folder: the same field, the same list of folders.
-    await images.dialog.path.fill('/etc/nv16u-outside.qcow2');
-    await images.dialog.submit.click();
-    await expect(fieldError).toContainText('outside the allowed folders');
-    await expect(fieldError).toContainText(nova.importDir);
     await page.keyboard.press('Escape');
     await expect(images.dialog.root).toBeHidden();
   });

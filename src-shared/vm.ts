@@ -342,6 +342,10 @@ export const ImageSchema = z.strictObject({
 });
 export type Image = z.infer<typeof ImageSchema>;
 
+/** An image as `image.list` shows it: the record, and the VMs using it now (nothing is kept of this). */
+export const ImageListEntrySchema = ImageSchema.extend({ usedBy: z.array(VmNameSchema) });
+export type ImageListEntry = z.infer<typeof ImageListEntrySchema>;
+
 export const VmConsoleInfoSchema = z.strictObject({
   serialSocket: z.string(),
   serialLog: z.string(),

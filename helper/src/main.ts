@@ -36,7 +36,9 @@ import { VmUsbDevices } from './devices/usb-hotplug.js';
 import { sriovHandlers } from './methods/sriov-methods.js';
 import { NetworkManager } from './network/network-manager.js';
 import { MethodDispatcher } from './rpc/method-dispatcher.js';
+import { DescriptorInbox } from './rpc/descriptor-inbox.js';
 import { RpcServer } from './rpc/rpc-server.js';
+import { descriptorSocketPathOf } from '../../src-shared/wire/descriptor-handoff.js';
 import { claimStateDir } from './state/helper-pidfile.js';
 import { configureTestPause } from './util/test-pause.js';
 import { statePlaces, sweepLeftovers } from './state/startup-sweep.js';
@@ -189,6 +191,7 @@ async function main(): Promise<number> {
   });
   const deviceHost = await testDeviceHost(process.env);
   const devices = await createDevices({ stateDir, roots: deviceHost?.roots ?? realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0, ...(deviceHost ? { io: deviceHost.io, pinsMemory: false } : {}) });
+  const handedFiles = new DescriptorInbox(logger.child({ component: 'descriptors' }), { socketPath: descriptorSocketPathOf(socketPath) });
   const vms = new VmManager({
     stateDir,
     runDir: join(runDir, 'vms'),
@@ -230,7 +233,7 @@ async function main(): Promise<number> {
 
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
-    ...vmHandlers({ vms }),
+    ...vmHandlers({ vms, handedFiles }),
     ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb })),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,
@@ -252,6 +255,8 @@ async function main(): Promise<number> {
     socketPath,
   });
   try {
+    // First: a client that finds the RPC socket may hand over a file at once.
+    await handedFiles.listen();
     await server.listen();
   } catch (err) {
     logger.error({ err }, 'cannot listen');
@@ -280,6 +285,7 @@ async function main(): Promise<number> {
   await autostart;
   health.close();
   await server.close();
+  await handedFiles.close();
   await capsuleEngine.close();
   // VMs, capsules and networks keep running: the next helper reattaches to them.
   await vms.detachAll();

@@ -81,6 +81,11 @@ export class HelperClient {
     return this.options.transport?.where ?? this.options.socketPath;
   }
 
+  /** The helper's socket on this machine; null when reached another way (ssh), where no file can be handed over. */
+  get localSocketPath(): string | null {
+    return this.options.transport ? null : this.options.socketPath;
+  }
+
   get isConnected(): boolean {
     return this.connected;
   }

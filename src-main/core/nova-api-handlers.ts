@@ -19,6 +19,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from '../../src-shared/index.js';
+import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
@@ -89,6 +90,8 @@ export class NovaApiHandlers {
   private async call(method: string, rawParams: unknown): Promise<unknown> {
     if (!isMethodName(method)) throw new NovaError('unknown_method', `Unknown method "${method}"`);
     // Narrowed before parsing, so the helper client's typed call checks these params against this method's own schema.
+    // An import's file is opened here, as the user, and handed over (file-handoff.ts).
+    if (method === 'image.import') return this.deps.helper.call(method, await handedImport(this.deps.helper, checkedParams(method, novaApi[method].params, rawParams)));
     if (isHelperMethod(method)) return this.deps.helper.call(method, checkedParams(method, novaApi[method].params, rawParams));
     const params = checkedParams(method, novaApi[method].params, rawParams);
     // Each main handler takes its own method's params, which the parse above checked.

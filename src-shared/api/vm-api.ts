@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import { brokenList } from '../broken-record.js';
 import {
+  ImageListEntrySchema,
   ImageSchema,
   OsProfileSchema,
   ProjectNameSchema,
@@ -23,6 +24,7 @@ import {
   VmUpdateSpecSchema,
 } from '../vm.js';
 import { HealthChangedSchema } from '../health.js';
+import { HandedFileSchema } from '../wire/descriptor-handoff.js';
 import { defineMethod } from './define.js';
 import { snapshotPolicyMethods } from './snapshot-policy-api.js';
 
@@ -142,10 +144,10 @@ export const vmMethods = {
     served: view,
   }),
   'vm.metrics': defineMethod({ summary: 'CPU %, RSS, disk and network bytes of a running VM, now', params: byName, result: VmMetricsSchema, served: view }),
-  'image.list': defineMethod({ summary: 'The image library', params: z.strictObject({}), result: z.array(ImageSchema), served: view }),
+  'image.list': defineMethod({ summary: 'The image library, each image with the VMs that use it', params: z.strictObject({}), result: z.array(ImageListEntrySchema), served: view }),
   'image.import': defineMethod({
-    summary: 'Import a disk (converted to qcow2), ISO, kernel or initrd into the library',
-    params: z.strictObject({ path: z.string().max(4096), name: ImageSchema.shape.name }),
+    summary: "Import a disk (converted to qcow2) or ISO into the library: a path the helper opens inside the allowed folders for the caller, or a file the caller opened and handed over by descriptor (descriptor-handoff.ts), from anywhere the caller can read",
+    params: z.strictObject({ path: z.string().max(4096).optional(), descriptor: HandedFileSchema.optional(), name: ImageSchema.shape.name }),
     result: ImageSchema,
     served: manage,
     timeoutMs: 6 * 3600_000,

@@ -10,14 +10,10 @@
  */
 export const PENDING_UI: Readonly<Record<string, string>> = {
   // The Images page's new flows, the image picker and clone/template: the images work.
-  'ociImage.pull': 'Images page pull',
   'ociImage.import': 'Images page import',
   'ociImage.inspect': 'Images page details',
   'image.detectOs': 'image picker in the VM wizard',
-  'vm.clone': 'Clone button',
-  'vm.setTemplate': 'Make template button',
   // Suspend to disk: the shares/suspend work.
-  'vm.suspend': 'Suspend action',
 };
 
 /**
@@ -27,10 +23,4 @@ export const PENDING_UI: Readonly<Record<string, string>> = {
  * differently) fails too once it is no longer listed.
  */
 export const PENDING_CAPABILITIES: readonly string[] = [
-  'vm template',
-  'vm suspend',
-  'vm share add',
-  'vm share rm',
-  'vm share ls',
-  'vm.suspend',
 ];

@@ -48,11 +48,15 @@ static napi_value get_peer_credentials(napi_env env, napi_callback_info info) {
 
 /* fd-passing.c: the same addon, so the helper loads one native module. */
 napi_value send_with_descriptor(napi_env env, napi_callback_info info);
+napi_value receive_with_descriptor(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_value fn, send;
   napi_create_function(env, "sendWithDescriptor", NAPI_AUTO_LENGTH, send_with_descriptor, NULL, &send);
   napi_set_named_property(env, exports, "sendWithDescriptor", send);
+  napi_value receive;
+  napi_create_function(env, "receiveWithDescriptor", NAPI_AUTO_LENGTH, receive_with_descriptor, NULL, &receive);
+  napi_set_named_property(env, exports, "receiveWithDescriptor", receive);
   napi_create_function(env, "getPeerCredentials", NAPI_AUTO_LENGTH, get_peer_credentials, NULL, &fn);
   napi_set_named_property(env, exports, "getPeerCredentials", fn);
   return exports;

@@ -22,6 +22,8 @@ interface PeercredAddon {
   getPeerCredentials(fd: number): PeerCredentials;
   /** One write with `descriptor` attached (SCM_RIGHTS): how QEMU's monitor takes a file (qmp-client.ts). */
   sendWithDescriptor(socketFd: number, data: Buffer, descriptor: number): void;
+  /** One read without waiting: null when nothing came yet; fd -1 when none came, -2 when more than one did. */
+  receiveWithDescriptor(socketFd: number): { bytes: number; fd: number } | null;
 }
 
 let addon: PeercredAddon | null = null;

@@ -4,6 +4,8 @@
 // Every changing verb passes the call's context on, so its operation or lock names who
 // asked and the client hears of the operation it started.
 import type { HelperMethodName } from '../../../src-shared/api/nova-api.js';
+import { NovaError } from '../../../src-shared/errors.js';
+import type { DescriptorInbox } from '../rpc/descriptor-inbox.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import { readLogPage } from '../vm/log-page.js';
 import type { HelperHandlers } from './handler-table.js';
@@ -16,10 +18,12 @@ export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {
   vms: VmManager;
+  /** Files callers handed over by descriptor, for imports. */
+  handedFiles: Pick<DescriptorInbox, 'take'>;
 }
 
 export function vmHandlers(deps: VmMethodDeps): VmHandlers {
-  const { vms } = deps;
+  const { vms, handedFiles } = deps;
   return {
     'vm.list': async () => ({ vms: await vms.list(), broken: await vms.broken() }),
     'vm.get': async ({ name }) => vms.get(name),
@@ -57,8 +61,13 @@ export function vmHandlers(deps: VmMethodDeps): VmHandlers {
       return readLogPage(root, logPath, offset, maxBytes);
     },
     'vm.metrics': async ({ name }) => vms.metrics(name),
-    'image.list': async () => vms.images.list(),
-    'image.import': async ({ path, name }, ctx) => vms.images.import(path, name, ctx),
+    'image.list': async () => vms.imagesWithUsers(),
+    'image.import': async ({ path, descriptor, name }, ctx) => {
+      if ((path === undefined) === (descriptor === undefined)) throw new NovaError('invalid_argument', 'image.import takes a path or a descriptor, one of the two');
+      if (path !== undefined) return vms.images.import(path, name, ctx);
+      const file = await handedFiles.take(descriptor!.token, ctx.caller, 'the image to import', descriptor!.fileName);
+      return vms.images.importHanded(file, name, ctx);
+    },
     'image.detectOs': async ({ path }, ctx) => vms.detectOs(path, ctx),
     'image.remove': async ({ name }) => {
       await vms.images.remove(name, (p) => vms.userOf(p));

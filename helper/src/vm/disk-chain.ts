@@ -49,6 +49,11 @@ export interface InspectOptions {
   /** The top is opened read-write, for QEMU to get that descriptor; everything below stays read-only. */
   openTopWritable?: boolean;
   signal?: AbortSignal;
+  /**
+   * The top, already open: a file the caller handed over by descriptor. It has no folder
+   * to look for backing files in, so a top that names one is refused.
+   */
+  top?: GuardedFile;
 }
 
 /** A disk's files, top first, each still open: close() when done. */
@@ -93,7 +98,8 @@ export class DiskInspector {
       while (next) {
         if (files.length === MAX_CHAIN_DEPTH) throw refused(opts.what, path, `has a backing chain deeper than ${MAX_CHAIN_DEPTH} files`);
         const top = files.length === 0;
-        const file = await this.guard.open(next.what, next.path, { caller: opts.caller ?? null, write: top && opts.topWritable === true, openWritable: top && opts.openTopWritable === true });
+        const file =
+          top && opts.top ? opts.top : await this.guard.open(next.what, next.path, { caller: opts.caller ?? null, write: top && opts.topWritable === true, openWritable: top && opts.openTopWritable === true });
         const { format, info } = await this.read(file, next.format, next.what, opts).catch(async (err: unknown) => {
           await file.handle.close();
           throw err;
@@ -101,6 +107,9 @@ export class DiskInspector {
         files.push({ ...file, format, virtualSize: info['virtual-size'], actualSize: info['actual-size'] ?? null });
         if (files.some((f, i) => i < files.length - 1 && f.stats.dev === file.stats.dev && f.stats.ino === file.stats.ino)) {
           throw refused(opts.what, path, `has a backing chain that comes back to ${file.path}`);
+        }
+        if (opts.top && info['backing-filename'] !== undefined) {
+          throw refused(opts.what, path, `names a backing file ${JSON.stringify(info['backing-filename'])}; a disk handed over by descriptor must stand alone (qemu-img convert merges its chain into one file)`);
         }
         next = this.backingOf(file.path, info, next.what, opts);
       }

@@ -3,6 +3,7 @@
 // Chains are read as at start (vm-disk-files.ts), through checked descriptors, without
 // locks, so a running VM's disks are fine; a chain that cannot be read counts as none.
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
 import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmStore } from './vm-store.js';
 
@@ -27,6 +28,23 @@ export class DiskRelations {
       for (const d of def.disks) if (d.path === path || (await this.backingOf(def, d)).includes(path)) return name;
     }
     return null;
+  }
+
+  /** Every file some VM uses (disks, the files below them, ISOs, kernels, initrds), each with the VMs that use it. */
+  async usersByPath(): Promise<Map<string, string[]>> {
+    const users = new Map<string, string[]>();
+    const add = (path: string | null | undefined, vm: string) => {
+      if (!path) return;
+      const list = users.get(path) ?? [];
+      if (!list.includes(vm)) users.set(path, [...list, vm]);
+    };
+    for (const name of await this.store.listNames()) {
+      const def = await this.store.loadDefinition(name).catch(() => null);
+      if (!def) continue;
+      for (const p of [...cdDrivesOf(def).map((c) => c.path), def.kernel?.kernel, def.kernel?.initrd]) add(p, name);
+      for (const d of def.disks) for (const p of [d.path, ...(await this.backingOf(def, d))]) add(p, name);
+    }
+    return users;
   }
 
   /** A VM other than `except` whose disks, or the files below them, lie in `dir`. */

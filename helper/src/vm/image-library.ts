@@ -59,28 +59,53 @@ export class ImageLibrary {
 
   /** Disks become qcow2 (with progress); ISOs, kernels and initrds are copied as they are. */
   async import(source: string, name: string, requester: Requester | null): Promise<Image> {
-    if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
+    checkName(name);
     // A file that cannot be opened is refused before an operation starts: the caller hears it
     // as the answer to its request (said beside the path it typed), not as a failed import.
     // The import opens it again by descriptor; this look proves nothing beyond the moment.
-    const probe = await this.guard.open(extname(source).toLowerCase() === '.iso' ? 'the ISO to import' : 'the image to import', source, { caller: callerOf(requester) });
+    const probe = await this.guard.open(isIsoName(source) ? 'the ISO to import' : 'the image to import', source, { caller: callerOf(requester) });
     await probe.handle.close();
-    const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(source)}` } as const;
-    return this.operations.run(spec, requester, async (op) => {
-      const { images, damaged } = await this.read();
-      if (images.some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
-      if (damaged.includes(name)) {
-        throw new NovaError('failed_precondition', `image ${name} is broken: ${join(this.dir, `${name}.json`)} cannot be read. Remove it with \`nova image rm ${name}\`, then import again`);
-      }
-      return this.importInto(source, name, requester, op);
-    });
+    return this.run({ label: source }, name, requester);
   }
 
-  private async importInto(source: string, name: string, requester: Requester | null, op: OperationHandle): Promise<Image> {
+  /**
+   * Imports a file the caller opened itself and handed over by descriptor: wherever it
+   * lies, since the caller's own open proved the right to read it. `file.path` is the
+   * name the caller gave it, for messages and its kind; the helper never opens that path.
+   */
+  async importHanded(file: GuardedFile, name: string, requester: Requester | null): Promise<Image> {
+    try {
+      checkName(name);
+    } catch (err) {
+      await file.handle.close();
+      throw err;
+    }
+    return this.run({ label: file.path, file }, name, requester);
+  }
+
+  private async run(origin: Origin, name: string, requester: Requester | null): Promise<Image> {
+    const spec = { kind: 'image.import', resource: { kind: 'image', name }, title: `import of ${basename(origin.label)}` } as const;
+    try {
+      return await this.operations.run(spec, requester, async (op) => {
+        const { images, damaged } = await this.read();
+        if (images.some((i) => i.name === name)) throw new NovaError('already_exists', `image ${name} already exists`);
+        if (damaged.includes(name)) {
+          throw new NovaError('failed_precondition', `image ${name} is broken: ${join(this.dir, `${name}.json`)} cannot be read. Remove it with \`nova image rm ${name}\`, then import again`);
+        }
+        return this.importInto(origin, name, requester, op);
+      });
+    } finally {
+      // A handed file is the import's to close, whether or not the operation began.
+      await origin.file?.handle.close().catch(() => undefined);
+    }
+  }
+
+  private async importInto(origin: Origin, name: string, requester: Requester | null, op: OperationHandle): Promise<Image> {
     const { signal } = op;
+    const source = origin.label;
     const cancelled = () => new NovaError('cancelled', `import of ${source} as image ${name} was cancelled; nothing was kept`);
     const caller = callerOf(requester);
-    const iso = extname(source).toLowerCase() === '.iso';
+    const iso = isIsoName(source);
     const format: Image['format'] = iso ? 'iso' : 'qcow2';
     const final = join(this.dir, `${name}.${format}`);
     // Written under a temporary name and renamed once whole: a helper killed mid-way leaves
@@ -88,16 +113,18 @@ export class ImageLibrary {
     const target = join(this.dir, `${IMPORT_TEMPORARY_PREFIX}${name}.${format}`);
     try {
       if (iso) {
-        const file = await this.guard.open('the ISO to import', source, { caller });
+        const file = origin.file ?? (await this.guard.open('the ISO to import', source, { caller }));
         try {
           await copyWithProgress(file, target, op).catch((err: unknown) => {
             throw signal.aborted ? cancelled() : err;
           });
         } finally {
-          await file.handle.close();
+          if (!origin.file) await file.handle.close();
         }
       } else {
-        await this.inspector.with(source, { what: 'the image to import', formats: IMPORT_FORMATS, caller, signal }, async (chain) => {
+        // A handed file's handle passes to the chain, which closes it; run() closing it again is harmless.
+        const top = origin.file ? { top: origin.file } : {};
+        await this.inspector.with(source, { what: 'the image to import', formats: IMPORT_FORMATS, caller, signal, ...top }, async (chain) => {
           if (signal.aborted) throw cancelled();
           op.progress({ phase: `converting ${chain.top.format} to qcow2`, fraction: 0 });
           const onProgress = (percent: number) => op.progress({ fraction: percent / 100 });
@@ -152,6 +179,20 @@ export class ImageLibrary {
     await rm(join(this.dir, `${name}.json`), { force: true });
     for (const f of files) await rm(f, { force: true });
   }
+}
+
+/** Where an import reads from: a path the helper opens for the caller, or a file the caller handed over. */
+interface Origin {
+  label: string;
+  file?: GuardedFile;
+}
+
+function checkName(name: string): void {
+  if (!NAME.test(name) || name.includes('..')) throw new NovaError('invalid_argument', `image name ${JSON.stringify(name)} is not letters, digits, ".", "_" and "-"`);
+}
+
+function isIsoName(name: string): boolean {
+  return extname(name).toLowerCase() === '.iso';
 }
 
 /** The caller's file, read from the descriptor that was checked, into a new file of the library. */

@@ -14,7 +14,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { GuestHealth } from '../../../src-shared/health.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
-import type { OsProfile, Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
+import type { ImageListEntry, OsProfile, Snapshot, SnapshotTree, VmConsoleInfo, VmCreateSpec, VmDefinition, VmInfo, VmMetrics, VmState, VmUpdateSpec } from '../../../src-shared/vm.js';
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import { StartIntents } from '../state/start-intent.js';
@@ -195,6 +195,12 @@ export class VmManager {
   /** The VM using this file (as a disk, its backing file, ISO, kernel or initrd), if any. */
   userOf(path: string): Promise<string | null> {
     return this.relations.userOf(path);
+  }
+
+  /** The library with, for each image, the VMs that use it (the Images page's "used by"). */
+  async imagesWithUsers(): Promise<ImageListEntry[]> {
+    const [images, users] = await Promise.all([this.images.list(), this.relations.usersByPath()]);
+    return images.map((i) => ({ ...i, usedBy: users.get(i.path) ?? [] }));
   }
 
   /**

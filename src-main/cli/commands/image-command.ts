@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { OciImage } from '../../../src-shared/capsule.js';
-import type { Image } from '../../../src-shared/vm.js';
+import type { ImageListEntry } from '../../../src-shared/vm.js';
+import { handedImport } from '../../core/file-handoff.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import { outFn, withHelper, type CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
@@ -22,14 +23,14 @@ function bytes(n: number): string {
   return `${v.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
 }
 
-export type ListedImage = ({ kind: 'vm' } & Image) | ({ kind: 'oci' } & OciImage);
+export type ListedImage = ({ kind: 'vm' } & ImageListEntry) | ({ kind: 'oci' } & OciImage);
 
 export function formatImageTable(list: ListedImage[]): string {
   const header = 'KIND  NAME                                     FORMAT  SIZE      DETAIL';
   const rows = list.map((i) =>
     i.kind === 'oci'
       ? ['oci '.padEnd(5), i.name.padEnd(40), 'oci'.padEnd(7), bytes(i.sizeBytes).padEnd(9), `${i.source} ${i.digest.slice(0, 19)}`].join(' ')
-      : ['vm'.padEnd(5), i.name.padEnd(40), i.format.padEnd(7), bytes(i.actualSize).padEnd(9), `virtual ${bytes(i.virtualSize)}`].join(' '),
+      : ['vm'.padEnd(5), i.name.padEnd(40), i.format.padEnd(7), bytes(i.actualSize).padEnd(9), `virtual ${bytes(i.virtualSize)}${i.usedBy.length > 0 ? `, used by ${i.usedBy.join(', ')}` : ''}`].join(' '),
   );
   return [header, ...rows].join('\n');
 }
@@ -62,6 +63,7 @@ export async function detectImportKind(path: string): Promise<ImportKind> {
 }
 
 // ---- commands ----
+
 
 
 export function registerImageCommand(program: Command, ctx: CliContext): void {
@@ -113,7 +115,7 @@ export function registerImageCommand(program: Command, ctx: CliContext): void {
         out(json(o) ? JSON.stringify({ kind: 'oci', ...img }, null, 2) : `imported ${img.name} as an OCI image for capsules (${kind.why}), ${bytes(img.sizeBytes)}`);
       } else {
         // Progress on stderr; Ctrl+C cancels the import and the helper removes the partial file.
-        const img = await helper((h) => callOperation(h, 'image.import', { path, name }, { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
+        const img = await helper(async (h) => callOperation(h, 'image.import', await handedImport(h, { path, name }), { write: ctx.io.stderr, style: progressStyleFor(json(o)) }));
         out(json(o) ? JSON.stringify({ kind: 'vm', ...img }, null, 2) : `imported ${img.name} as a VM image (${kind.why}): ${img.format}, ${bytes(img.virtualSize)}`);
       }
     });

@@ -28,9 +28,9 @@ function cloningHelper(calls: unknown[][], outcome: 'ok' | 'fail') {
       listener = l;
       return () => (listener = null);
     },
-    call: async (method: string, params: unknown, opts: { onOperation?: (id: string) => void }) => {
+    call: async (method: string, params: unknown, opts?: { onOperation?: (id: string) => void }) => {
       calls.push([method, params]);
-      opts.onOperation?.('abcd1234');
+      opts?.onOperation?.('abcd1234');
       listener?.({ name: 'operation.changed', payload: op('copying disk0 (1 of 2)', 0.5) } as NovaEvent);
       listener?.({ name: 'operation.changed', payload: op('copying disk1 (2 of 2)', 0.1) } as NovaEvent);
       if (outcome === 'fail') throw new NovaError('locked', 'VM web1 is busy: start (started 2 s ago by uid 1000)');
@@ -73,5 +73,21 @@ describe('nova vm clone', () => {
 
   it('needs both names', async () => {
     expect((await run(['vm', 'clone', 'web1'])).code).toBe(2);
+  });
+});
+
+describe('nova vm clone --full and nova vm template', () => {
+  it('--full asks for a full copy, and refuses to go with --linked', async () => {
+    expect((await run(['vm', 'clone', 'web1', 'web2', '--full'])).calls).toEqual([['vm.clone', { source: 'web1', target: 'web2', linked: false }]]);
+    expect((await run(['vm', 'clone', 'web1', 'web2', '--full', '--linked'])).code).toBe(2);
+  });
+
+  it('marks a VM a template, and --undo marks it back', async () => {
+    const made = await run(['vm', 'template', 'tmpl']);
+    expect(made.calls).toEqual([['vm.setTemplate', { name: 'tmpl', template: true }]]);
+    expect(made.stdout).toBe('tmpl is a template: nova vm create NEW --from-template tmpl\n');
+    const undone = await run(['vm', 'template', 'tmpl', '--undo']);
+    expect(undone.calls).toEqual([['vm.setTemplate', { name: 'tmpl', template: false }]]);
+    expect(undone.stdout).toBe('tmpl is an ordinary VM again\n');
   });
 });

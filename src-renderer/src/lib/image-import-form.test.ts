@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkImportForm, suggestImageName } from './image-import-form.js';
+import { checkImportForm, checkPullForm, suggestImageName, suggestPullName } from './image-import-form.js';
 
 describe('import disk form', () => {
   it('suggests a valid name from the file name', () => {
@@ -16,5 +16,19 @@ describe('import disk form', () => {
       name: 'letters, digits, ".", "_" and "-", starting with a letter or digit (at most 128)',
     });
     expect(checkImportForm({ path: ' ', name: '' })).toEqual({ path: 'give the path of the disk file on the host', name: 'give the image a name' });
+  });
+});
+
+describe('the pull form', () => {
+  it('suggests the repository name without registry, tag or digest', () => {
+    expect(suggestPullName('127.0.0.1:5000/tools/busybox:1.36')).toBe('busybox');
+    expect(suggestPullName('alpine@sha256:abc')).toBe('alpine');
+  });
+
+  it('needs a reference without spaces; the name may be left empty but not be invalid', () => {
+    expect(checkPullForm({ path: '', name: '' })).toEqual({ path: expect.stringMatching(/reference/) });
+    expect(checkPullForm({ path: 'alpine 3', name: '' }).path).toMatch(/no spaces/);
+    expect(checkPullForm({ path: 'alpine:3.20', name: '' })).toEqual({});
+    expect(checkPullForm({ path: 'alpine:3.20', name: 'Bad/Name' }).name).toBeTruthy();
   });
 });

@@ -19,6 +19,8 @@ function setup() {
         return { ok: true, value: [] };
       case 'ociImage.list':
         return { ok: true, value: { images: [] } };
+      case 'capsule.list':
+        return { ok: true, value: { capsules: [], broken: [] } };
       case 'operation.list':
         return { ok: true, value: { operations: [op({ id: '0dd00001', state: 'failed', resource: { kind: 'image', name: 'base' }, finishedAt: '2026-01-01T00:00:01.000Z' })] } };
       default:

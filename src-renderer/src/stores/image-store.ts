@@ -6,7 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { OciImage } from '../../../src-shared/capsule.js';
 import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
 import type { Operation } from '../../../src-shared/operation.js';
-import type { Image } from '../../../src-shared/vm.js';
+import type { ImageListEntry } from '../../../src-shared/vm.js';
 import type { NovaClient } from '../transport/nova-client.js';
 import { handOverOnceRunning } from './operation-handover.js';
 import type { OperationStore } from './operation-store.js';
@@ -22,8 +22,10 @@ export interface ImageFailure {
 }
 
 export interface ImageListState {
-  readonly images: readonly Image[] | null;
+  readonly images: readonly ImageListEntry[] | null;
   readonly ociImages: readonly OciImage[] | null;
+  /** The capsules started from each OCI image, by image id. */
+  readonly capsulesByImage: Readonly<Record<string, readonly string[]>>;
   readonly loading: boolean;
   readonly error: ErrorShape | null;
   /** Imports started here that failed after the dialog closed (a cancel is not a failure). */
@@ -34,6 +36,8 @@ export interface ImageListState {
    * done), rejects with the helper's refusal when it never got that far.
    */
   readonly importDisk: (path: string, name: string) => Promise<void>;
+  /** Starts an OCI pull the same way; `name` empty lists it under its reference. */
+  readonly pull: (reference: string, name: string, plainHttp: boolean) => Promise<void>;
   readonly remove: (kind: ImageKind, name: string) => Promise<void>;
   readonly dismissImportFailure: (name: string) => void;
 }
@@ -47,6 +51,7 @@ export function createImageStore(client: NovaClient, operations: OperationStore)
   const store = createStore<ImageListState>((set, get) => ({
     images: null,
     ociImages: null,
+    capsulesByImage: {},
     loading: false,
     error: null,
     importFailures: [],
@@ -54,23 +59,23 @@ export function createImageStore(client: NovaClient, operations: OperationStore)
       const mine = ++seq;
       set({ loading: true });
       try {
-        const [images, oci] = await Promise.all([client.call('image.list', {}), client.call('ociImage.list', {})]);
+        const [images, oci, capsules] = await Promise.all([client.call('image.list', {}), client.call('ociImage.list', {}), client.call('capsule.list', {})]);
         if (mine !== seq) return;
         const byName = <T extends { name: string }>(list: readonly T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
-        set({ images: byName(images), ociImages: byName(oci.images), loading: false, error: null });
+        const capsulesByImage: Record<string, string[]> = {};
+        for (const c of capsules.capsules) (capsulesByImage[c.imageId] ??= []).push(c.spec.name);
+        set({ images: byName(images), ociImages: byName(oci.images), capsulesByImage, loading: false, error: null });
       } catch (err) {
         if (mine === seq) set({ loading: false, error: toErrorShape(err) });
       }
     },
-    importDisk: (path, name) =>
-      handOverOnceRunning(
-        operations,
-        (op) => op.kind === 'image.import' && op.resource.name === name,
-        () => client.call('image.import', { path, name }),
-        (outcome) => {
-          if (outcome.ok) return refetch.trigger();
-          if (outcome.error.code !== 'cancelled') set({ importFailures: [...get().importFailures.filter((f) => f.name !== name), { name, error: outcome.error }] });
-        },
+    importDisk: (path, name) => started(name, (op) => op.kind === 'image.import' && op.resource.name === name, () => client.call('image.import', { path, name })),
+    pull: (reference, name, plainHttp) =>
+      started(
+        name || reference,
+        // Without a name the helper derives the local one: any new pull is this one.
+        (op) => op.kind === 'ociImage.pull' && (!name || op.resource.name === name),
+        () => client.call('ociImage.pull', { reference, tlsVerify: !plainHttp, ...(name ? { name } : {}) }),
       ),
     remove: async (kind, name) => {
       if (kind === 'vm') await client.call('image.remove', { name });
@@ -79,6 +84,15 @@ export function createImageStore(client: NovaClient, operations: OperationStore)
     },
     dismissImportFailure: (name) => set({ importFailures: get().importFailures.filter((f) => f.name !== name) }),
   }));
+
+  /** Resolves once the helper runs it as an operation; a failure after that is kept to show. */
+  function started(label: string, isIt: (op: Operation) => boolean, call: () => Promise<unknown>): Promise<void> {
+    return handOverOnceRunning(operations, isIt, call, (outcome) => {
+      if (outcome.ok) return refetch.trigger();
+      const { importFailures } = store.getState();
+      if (outcome.error.code !== 'cancelled') store.setState({ importFailures: [...importFailures.filter((f) => f.name !== label), { name: label, error: outcome.error }] });
+    });
+  }
 
   const refetch = debouncedRefetch(() => store.getState().load(), REFETCH_DEBOUNCE_MS);
   // An image operation that succeeded (anyone's) changed the lists.

@@ -1,8 +1,9 @@
 // The Images section: the VM image library (disks, ISOs, kernels) and the OCI images
 // capsules start from, with imports and pulls under way shown in place above them.
-// Import disk starts an `image.import`, which runs on while the page shows its progress.
+// Import disk starts an `image.import` and Pull image an `ociImage.pull`, which run on
+// while the page shows their progress. Each image says what uses it, and an ISO the OS on it.
 // An image an operation holds (from anywhere) cannot be removed meanwhile: its Remove says why.
-import { Plus } from 'lucide-react';
+import { Download, Plus } from 'lucide-react';
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useServices } from '../../app/services.js';
@@ -15,7 +16,9 @@ import { formatBytes } from '../../lib/vm-format.js';
 import { createImageStore, type ImageKind } from '../../stores/image-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import '../../styles/networks.css';
-import { ImportDiskDialog } from './ImportDiskDialog.js';
+import { DetectedOs } from './DetectedOs.js';
+import { ImageSourceDialog } from './ImageSourceForm.js';
+import { IMPORT_DISK, PULL_IMAGE } from './image-sources.js';
 
 const IMAGE_KINDS = ['image', 'ociImage'] as const;
 
@@ -29,6 +32,8 @@ export function ImagesPage() {
   const loading = useStore(store, (s) => s.loading);
   const failures = useStore(store, (s) => s.importFailures);
   const [importing, setImporting] = useState(false);
+  const [pulling, setPulling] = useState(false);
+  const capsulesByImage = useStore(store, (s) => s.capsulesByImage);
   const vmBusy = useBusyByName('image');
   const ociBusy = useBusyByName('ociImage');
 
@@ -37,17 +42,24 @@ export function ImagesPage() {
     return images.dispose;
   }, [images]);
 
-  const { load, importDisk, dismissImportFailure } = store.getState();
+  const { load, importDisk, pull, dismissImportFailure } = store.getState();
+  const showOperation = (id: string) => operations.getState().openPanel(id);
   return (
     <>
       <PageHeader
         title="Images"
         subtitle="Disks, ISOs and kernels for VMs, and the OCI images capsules start from."
         actions={
-          <button type="button" className="button button--primary" data-method="image.import" onClick={() => setImporting(true)}>
-            <Plus aria-hidden="true" size={14} />
-            Import disk
-          </button>
+          <>
+            <button type="button" className="button" onClick={() => setPulling(true)} data-method="ociImage.pull">
+              <Download aria-hidden="true" size={14} />
+              Pull image
+            </button>
+            <button type="button" className="button button--primary" onClick={() => setImporting(true)} data-method="image.import">
+              <Plus aria-hidden="true" size={14} />
+              Import disk
+            </button>
+          </>
         }
       />
       <div className="page-body" aria-busy={loading} data-method="image.list ociImage.list">
@@ -58,7 +70,7 @@ export function ImagesPage() {
         {error && <ErrorPanel context="Could not read the images" error={error} onRetry={() => void load()} busy={loading} />}
         <ImageSection title="VM images" empty="No VM images yet: import a disk, an ISO or a kernel." count={vmImages?.length ?? null}>
           <table className="data-table" aria-label="VM images">
-            <TableHead columns={[['Name'], ['Format'], ['Size', 'num'], ['On disk', 'num'], ['Imported']]} />
+            <TableHead columns={[['Name'], ['Format'], ['Size', 'num'], ['On disk', 'num'], ['OS'], ['Used by'], ['Imported']]} />
             <tbody>
               {vmImages?.map((i) => (
                 <tr key={i.name} data-image={i.name}>
@@ -68,6 +80,8 @@ export function ImagesPage() {
                   <td>{i.format}</td>
                   <td className="data-table__num">{formatBytes(i.virtualSize)}</td>
                   <td className="data-table__num">{formatBytes(i.actualSize)}</td>
+                  <td>{i.format === 'iso' ? <DetectedOs path={i.path} /> : <span className="muted">—</span>}</td>
+                  <td>{usedBy(i.usedBy)}</td>
                   <td>{formatClock(i.importedAt)}</td>
                   <td className="data-table__actions">
                     <RemoveButton kind="vm" name={i.name} held={vmBusy[i.name] ?? null} onRemove={store.getState().remove} />
@@ -77,9 +91,9 @@ export function ImagesPage() {
             </tbody>
           </table>
         </ImageSection>
-        <ImageSection title="OCI images" empty="No OCI images yet: pull or import one with “nova image”." count={ociImages?.length ?? null}>
+        <ImageSection title="OCI images" empty="No OCI images yet: pull one, or import an archive with “nova image import”." count={ociImages?.length ?? null}>
           <table className="data-table" aria-label="OCI images">
-            <TableHead columns={[['Name'], ['Source'], ['Size', 'num'], ['Digest']]} />
+            <TableHead columns={[['Name'], ['Source'], ['Size', 'num'], ['Used by'], ['Digest']]} />
             <tbody>
               {ociImages?.map((i) => (
                 <tr key={i.name} data-image={i.name}>
@@ -88,6 +102,7 @@ export function ImagesPage() {
                   </th>
                   <td>{i.source === 'pull' ? 'pulled' : 'imported'}</td>
                   <td className="data-table__num">{formatBytes(i.sizeBytes)}</td>
+                  <td>{usedBy(capsulesByImage[i.id] ?? [])}</td>
                   <td>
                     <code>{i.digest.slice(0, 19)}</code>
                   </td>
@@ -100,9 +115,14 @@ export function ImagesPage() {
           </table>
         </ImageSection>
       </div>
-      <ImportDiskDialog open={importing} onClose={() => setImporting(false)} onImport={importDisk} onShowOperation={(id) => operations.getState().openPanel(id)} />
+      <ImageSourceDialog open={importing} spec={IMPORT_DISK} onClose={() => setImporting(false)} onSubmit={importDisk} onShowOperation={showOperation} />
+      <ImageSourceDialog open={pulling} spec={PULL_IMAGE} onClose={() => setPulling(false)} onSubmit={pull} onShowOperation={showOperation} />
     </>
   );
+}
+
+function usedBy(names: readonly string[]): ReactNode {
+  return names.length === 0 ? <span className="muted">nothing</span> : names.join(', ');
 }
 
 /** The column headings, and an unnamed last column for each row's Remove. */
@@ -176,7 +196,7 @@ function RemoveButton({ kind, name, held, onRemove }: RemoveButtonProps) {
       <button
         type="button"
         className="button button--small button--danger"
-        data-method={REMOVE_METHOD[kind]}
+        data-method={kind === 'vm' ? 'image.remove' : 'ociImage.remove'}
         onClick={() =>
           void onRemove(kind, name).catch((err: unknown) => {
             setProblem(err instanceof Error ? err.message : String(err));

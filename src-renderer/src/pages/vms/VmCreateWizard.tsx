@@ -15,6 +15,7 @@ import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { EMPTY_FORM, SOURCE_FIELDS, toSpec, validateForm, withDetectedOs, type VmCreateField, type VmCreateForm, type VmSource } from '../../lib/vm-create-form.js';
 import { vmHref } from '../../lib/vm-route.js';
 import { focusFirstInvalid } from '../../lib/focus-first-invalid.js';
+import { LibraryImagePicker } from '../images/LibraryImagePicker.js';
 import { FormField } from './FormField.js';
 import { useVmStore } from './vm-context.js';
 
@@ -154,9 +155,17 @@ export function VmCreateWizard() {
           </div>
           <div className="vm-form-grid">
             {shown.has('iso') && (
-              <FormField label="Installer ISO" error={errorOf('iso')} hint={detected ?? 'The OS on it is detected when you leave the field.'}>
+              <FormField label="Installer ISO" error={errorOf('iso')} hint={detected ?? 'The OS on it is detected when you pick it.'}>
                 {(p) => (
-                  <input {...p} className="vm-input" value={form.iso} placeholder="/var/lib/nova/images/debian.iso" spellCheck={false} onChange={(e) => set('iso', e.target.value)} onBlur={(e) => detectOs(e.target.value)} />
+                  <LibraryImagePicker
+                    field={p}
+                    label="Installer ISO"
+                    kind="iso"
+                    value={form.iso}
+                    placeholder="/var/lib/nova/images/debian.iso"
+                    onChange={(path) => set('iso', path)}
+                    onSettled={detectOs}
+                  />
                 )}
               </FormField>
             )}
@@ -165,7 +174,11 @@ export function VmCreateWizard() {
                 {text('driverIso', { placeholder: '/var/lib/nova/images/virtio-win.iso' })}
               </FormField>
             )}
-            {shown.has('image') && <FormField label="Disk image" error={errorOf('image')}>{text('image', { placeholder: '/path/to/disk.qcow2' })}</FormField>}
+            {shown.has('image') && (
+              <FormField label="Disk image" error={errorOf('image')}>
+                {(p) => <LibraryImagePicker field={p} label="Disk image" kind="disk" value={form.image} placeholder="/path/to/disk.qcow2" onChange={(path) => set('image', path)} />}
+              </FormField>
+            )}
             {shown.has('linkedImage') && (
               <label className="vm-check">
                 <input type="checkbox" checked={form.linkedImage} onChange={(e) => set('linkedImage', e.target.checked)} />

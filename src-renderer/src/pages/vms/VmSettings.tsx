@@ -13,6 +13,7 @@ import { vmHref } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import { ProjectChangeNotice } from '../projects/ProjectOwner.js';
 import { FormField } from './FormField.js';
+import { VmCopies } from './VmCopies.js';
 import { VmHardwareSettings } from './VmHardwareSettings.js';
 import { VmLifecycleSettings } from './VmLifecycleSettings.js';
 import { VmSharesSettings } from './VmSharesSettings.js';
@@ -82,6 +83,7 @@ export function VmSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | null
       <VmHardwareSettings key={`${vm.definition.cpus}-${vm.definition.memoryMiB}`} vm={vm} busy={busy} />
       <VmSharesSettings vm={vm} busy={busy} />
       <VmLifecycleSettings key={JSON.stringify([vm.definition.autostart, vm.definition.restart])} vm={vm} busy={busy} />
+      <VmCopies vm={vm} busy={busy} />
       <section className="vm-card vm-card--danger" aria-labelledby="vm-delete">
         <h2 id="vm-delete" className="vm-card__title">Delete this VM</h2>
         <label className="vm-check">

@@ -1,40 +1,57 @@
-// The import-disk dialog: a file on the host and the name to list it under. It closes
-// as soon as the helper runs the import, whose progress and Cancel then live on the
-// Images page and in the activity panel; a refusal before that is shown here, whole,
-// and one about the file (missing, outside the allowed folders) under the path field.
+// The form behind "Import disk" and "Pull image": where the image comes from (a file on
+// the host, or a registry reference) and the name to list it under. Its dialog closes as
+// soon as the helper runs the import or pull, whose progress and Cancel then live on the
+// Images page and in the activity panel; a refusal before that is shown here, whole, and
+// one about the source (missing, unreadable) under the source field.
 import { useId, useState, type FormEvent } from 'react';
-import { SubmitButton } from '../../components/SubmitButton.js';
+import { DialogFormFooter } from '../../components/DialogFormFooter.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
 import { errorWords } from '../../lib/error-words.js';
-import { checkImportForm, suggestImageName, type ImportFormValues } from '../../lib/image-import-form.js';
+import type { ImportFormErrors, ImportFormValues } from '../../lib/image-import-form.js';
 import { lockingOperation } from '../../lib/operation-format.js';
 
-interface ImportDiskDialogProps {
-  readonly open: boolean;
+/** What makes the form an import or a pull. */
+export interface ImageSourceSpec {
+  readonly title: string;
+  readonly sourceLabel: string;
+  readonly sourceHint: string;
+  readonly nameHint: string;
+  readonly submitLabel: string;
+  /** The helper method the submit calls, for data-method. */
+  readonly method: string;
+  readonly check: (values: ImportFormValues) => ImportFormErrors;
+  readonly suggestName: (source: string) => string;
+  /** A yes/no beside the fields (a pull's "plain HTTP registry on 127.0.0.1"). */
+  readonly option?: { readonly label: string; readonly hint: string };
+}
+
+export interface ImageSourceFormProps {
+  readonly spec: ImageSourceSpec;
   readonly onClose: () => void;
-  readonly onImport: (path: string, name: string) => Promise<void>;
+  readonly onSubmit: (source: string, name: string, option: boolean) => Promise<void>;
   /** Brings an operation into view in the activity panel (the one a "busy" refusal names). */
   readonly onShowOperation: (id: string) => void;
 }
 
-export function ImportDiskDialog({ open, onClose, onImport, onShowOperation }: ImportDiskDialogProps) {
+export function ImageSourceDialog({ open, ...props }: ImageSourceFormProps & { readonly open: boolean }) {
   return (
-    <ModalDialog open={open} title="Import a disk" onClose={onClose} className="modal--form">
+    <ModalDialog open={open} title={props.spec.title} onClose={props.onClose} className="modal--form">
       {/* Mounted only while open, so every opening starts from an empty form. */}
-      {open && <ImportDiskForm onClose={onClose} onImport={onImport} onShowOperation={onShowOperation} />}
+      {open && <ImageSourceForm {...props} />}
     </ModalDialog>
   );
 }
 
-function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskDialogProps, 'open'>) {
+function ImageSourceForm({ spec, onClose, onSubmit, onShowOperation }: ImageSourceFormProps) {
   const ids = useId();
   const [values, setValues] = useState<ImportFormValues>({ path: '', name: '' });
   const [nameEdited, setNameEdited] = useState(false);
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [option, setOption] = useState(false);
   const [refusal, setRefusal] = useState<ErrorShape | null>(null);
-  const errors = checkImportForm(values);
+  const errors = spec.check(values);
   const holder = refusal ? lockingOperation(refusal) : null;
   const words = refusal ? errorWords(refusal) : null;
   const pathRefusal = words?.field === 'path' ? `${words.sentence} ${words.next}` : undefined;
@@ -48,7 +65,7 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
     setBusy(true);
     setRefusal(null);
     try {
-      await onImport(values.path.trim(), values.name.trim());
+      await onSubmit(values.path.trim(), values.name.trim(), option);
       onClose();
     } catch (err) {
       const error = toErrorShape(err);
@@ -94,21 +111,28 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
   };
 
   return (
-    <form className="network-form" aria-label="Import a disk" data-method="image.import" onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
+    <form className="network-form" aria-label={spec.title} data-method={spec.method} onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
       <div className="network-form__body">
-        {field(
-          'path',
-          'Disk file on the host',
-          'raw, qcow2, vmdk, vdi or vhdx (kept as qcow2), or an .iso copied as it is. The helper reads only from its allowed folders.',
-          (path) => setValues((v) => ({ path, name: nameEdited ? v.name : suggestImageName(path) })),
-        )}
-        {field('name', 'Name', 'How VMs and the library name it.', (name) => {
+        {field('path', spec.sourceLabel, spec.sourceHint, (path) => setValues((v) => ({ path, name: nameEdited ? v.name : spec.suggestName(path) })))}
+        {field('name', 'Name', spec.nameHint, (name) => {
           setNameEdited(true);
           setValues((v) => ({ ...v, name }));
         })}
+        {spec.option && (
+          <div className="form-field" data-field="option">
+            <label className="vm-check">
+              <input type="checkbox" checked={option} onChange={(e) => setOption(e.target.checked)} aria-describedby={`${ids}-option-hint`} /> {spec.option.label}
+            </label>
+            <p id={`${ids}-option-hint`} className="form-field__hint">
+              {spec.option.hint}
+            </p>
+          </div>
+        )}
         {words && !pathRefusal && (
           <div className="form-refusal" role="alert">
-            <p className="form-refusal__title">The helper did not start the import: {words.title}</p>
+            <p className="form-refusal__title">
+              The helper did not start the {spec.submitLabel.toLowerCase()}: {words.title}
+            </p>
             <p>{words.sentence}</p>
             <p className="form-field__hint">{words.next}</p>
             {holder && (
@@ -126,12 +150,7 @@ function ImportDiskForm({ onClose, onImport, onShowOperation }: Omit<ImportDiskD
           </div>
         )}
       </div>
-      <footer className="modal__footer">
-        <button type="button" className="button" onClick={onClose}>
-          Close
-        </button>
-        <SubmitButton busy={busy} label="Import" busyLabel="Starting…" />
-      </footer>
+      <DialogFormFooter onClose={onClose} busy={busy} label={spec.submitLabel} busyLabel="Starting…" />
     </form>
   );
 }
