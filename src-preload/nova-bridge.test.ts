@@ -5,18 +5,18 @@ import { buildNovaBridge } from './nova-bridge.js';
 const PINNED_SURFACE = {
   app: ['info'],
   capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
-  device: ['bind', 'bindingList', 'check', 'get', 'list', 'restore'],
+  device: ['bind', 'bindPreview', 'bindingList', 'check', 'get', 'list', 'restore', 'sriovSet'],
   events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],
   image: ['detectOs', 'import', 'list', 'remove'],
-  network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'repair', 'setPeers'],
+  network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'repair', 'setPeers', 'suggestSubnet', 'update'],
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   operation: ['cancel', 'get', 'list'],
   project: ['cancel', 'demo', 'down', 'open', 'plan', 'ps', 'save', 'up', 'writeBack'],
   subscribe: 'function',
-  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'update', 'viewerSupport'],
+  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'showCommand', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'suspend', 'update', 'usbAttach', 'usbDetach', 'usbList', 'viewerSupport'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

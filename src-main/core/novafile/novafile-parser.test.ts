@@ -377,8 +377,8 @@ const MALFORMED: Case[] = [
     message: 'is not a CIDR',
   },
   {
-    name: 'subnet given as the network address',
-    toml: 'project = "x"\n[network.lan]\nsubnet = "10.203.0.0/24"\n',
+    name: 'subnet given as the broadcast address',
+    toml: 'project = "x"\n[network.lan]\nsubnet = "10.203.0.255/24"\n',
     line: 3, column: 10, key: 'network.lan.subnet',
     message: 'e.g. "10.203.0.1/24"',
   },
@@ -632,7 +632,7 @@ describe('diagnostics', () => {
       '[container.api]', // 7
       'ports = ["80"]', // 8
       '[network.lan]', // 9
-      'subnet = "10.0.0.0/24"', // 10
+      'subnet = "10.0.0.255/24"', // 10
     ].join('\n');
     const { diagnostics } = validateNovaFile(toml, 'NovaFile.toml');
     expect(diagnostics.map((d) => [d.line, d.column, d.key])).toEqual([

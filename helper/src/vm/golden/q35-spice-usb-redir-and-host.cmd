@@ -21,6 +21,12 @@ base=utc
 timestamp=on
 -sandbox
 on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+-device
+virtio-serial-pci,id=vser0
+-chardev
+spicevmc,id=vdagent0,name=vdagent
+-device
+virtserialport,bus=vser0.0,chardev=vdagent0,name=com.redhat.spice.0
 -display
 none
 -vga
