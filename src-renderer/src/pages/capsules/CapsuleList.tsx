@@ -35,7 +35,7 @@ export function CapsuleList() {
   const [creating, setCreating] = useState(false);
 
   const newButton = (text: string) => (
-    <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
+    <button type="button" className="button button--primary" data-method="capsule.create" onClick={() => setCreating(true)}>
       <Plus aria-hidden="true" size={14} />
       {text}
     </button>
