@@ -10,6 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImagesPage } from './pages/images-page.js';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { callOverWeb } from './support/web-api.js';
 
@@ -104,8 +105,10 @@ test.describe('container images and templates', () => {
     await expect(list).toContainText(`NV16I_MARK=${suffix}`);
     await expect(list).toContainText('/etc');
     await page.screenshot({ path: new URL('images-container-details-light.png', ARTIFACTS).pathname, fullPage: true });
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: new URL('images-container-details-dark.png', ARTIFACTS).pathname, fullPage: true });
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.emulateMedia({ colorScheme: 'light' });
     await row.getByRole('button', { name: `Details of ${image}:1` }).click();
     await expect(list).toBeHidden();
@@ -131,6 +134,7 @@ test.describe('container images and templates', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.error.code).toBe('failed_precondition');
     await page.screenshot({ path: new URL('images-container-template-start-light.png', ARTIFACTS).pathname });
+    expect(await seriousAxeViolations(page)).toEqual([]);
     expect(pageProblems).toEqual([]);
   });
 });
