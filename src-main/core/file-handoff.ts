@@ -45,9 +45,9 @@ export async function handFileOver(socketPath: string, path: string): Promise<Ha
   const full = resolve(path);
   const file = await open(full, 'r').catch((err: NodeJS.ErrnoException) => {
     const code = err.code === 'ENOENT' ? 'not_found' : err.code === 'EACCES' || err.code === 'EPERM' ? 'not_authorized' : 'invalid_argument';
-    if (err.code === 'ENOENT') throw new NovaError(code, `${full} does not exist`, { path: full });
+    if (err.code === 'ENOENT') throw new NovaError(code, `${full} does not exist`, { path: full, openedFor: 'import' });
     const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'you do not have the right to read it' : err.message;
-    throw new NovaError(code, `Cannot read ${full}: ${why}`, { path: full });
+    throw new NovaError(code, `Cannot read ${full}: ${why}`, { path: full, openedFor: 'import' });
   });
   try {
     const socket = await connected(descriptorSocketPathOf(socketPath));

@@ -9,11 +9,6 @@
  * renderer already carries fails the test, so the list only shrinks.
  */
 export const PENDING_UI: Readonly<Record<string, string>> = {
-  // The Images page's new flows, the image picker and clone/template: the images work.
-  'ociImage.import': 'Images page import',
-  'ociImage.inspect': 'Images page details',
-  'image.detectOs': 'image picker in the VM wizard',
-  // Suspend to disk: the shares/suspend work.
 };
 
 /**

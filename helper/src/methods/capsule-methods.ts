@@ -110,7 +110,7 @@ export function capsuleHandlers(deps: CapsuleMethodDeps): CapsuleHandlers {
     },
     'ociImage.import': async ({ path, name }, ctx) => {
       // Opened once, confined and as the caller may read it; the import reads this descriptor only.
-      const file = await deps.importPaths.open('The file to import', path, { caller: callerOf(ctx) });
+      const file = await deps.importPaths.open('The file to import', path, { caller: callerOf(ctx), purpose: 'import' });
       try {
         const img = await images.import(file, name, ctx);
         imageChanged(img.name);

@@ -63,7 +63,7 @@ export class ImageLibrary {
     // A file that cannot be opened is refused before an operation starts: the caller hears it
     // as the answer to its request (said beside the path it typed), not as a failed import.
     // The import opens it again by descriptor; this look proves nothing beyond the moment.
-    const probe = await this.guard.open(isIsoName(source) ? 'the ISO to import' : 'the image to import', source, { caller: callerOf(requester) });
+    const probe = await this.guard.open(isIsoName(source) ? 'the ISO to import' : 'the image to import', source, { caller: callerOf(requester), purpose: 'import' });
     await probe.handle.close();
     return this.run({ label: source }, name, requester);
   }
@@ -113,7 +113,7 @@ export class ImageLibrary {
     const target = join(this.dir, `${IMPORT_TEMPORARY_PREFIX}${name}.${format}`);
     try {
       if (iso) {
-        const file = origin.file ?? (await this.guard.open('the ISO to import', source, { caller }));
+        const file = origin.file ?? (await this.guard.open('the ISO to import', source, { caller, purpose: 'import' }));
         try {
           await copyWithProgress(file, target, op).catch((err: unknown) => {
             throw signal.aborted ? cancelled() : err;

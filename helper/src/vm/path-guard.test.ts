@@ -66,6 +66,12 @@ describe('PathGuard', () => {
     expect(await refusal(at('root/disks/typo.img'))).toMatchObject({ code: 'not_found', message: expect.stringContaining('does not exist') });
   });
 
+  it('marks the path errors of an import as such, and only those', async () => {
+    const opened = (purpose?: 'import') => guard.open('the file to import', at('root/disks/typo.img'), purpose ? { purpose } : {}).then(() => null, (err: unknown) => err as { details: Record<string, unknown> });
+    expect((await opened('import'))?.details).toMatchObject({ path: at('root/disks/typo.img'), openedFor: 'import' });
+    expect((await opened())?.details).not.toHaveProperty('openedFor');
+  });
+
   it('takes a path spelled through the real folder of a root given by a link', async () => {
     const viaLink = new PathGuard([at('root-link')]);
     expect(await viaLink.existingFile('image', at('root/disks/ok.img'))).toBe(at('root/disks/ok.img'));

@@ -26,6 +26,11 @@ export interface GuardOptions {
   /** Open it read-write (a disk QEMU gets as this very descriptor), not read-only. */
   openWritable?: boolean;
   kind?: ConfinedKind;
+  /**
+   * Why it is opened: an import's path errors say so in their details (`openedFor`), so a
+   * surface does not advise widening the allowed folders, which only VM starts depend on.
+   */
+  purpose?: 'import';
 }
 
 /** The caller of a request as file permissions see them; null for root and for Nova's own work. */
@@ -41,6 +46,11 @@ function realFolderOf(root: string): string {
   } catch {
     return root;
   }
+}
+
+function withPurpose(err: unknown, purpose: GuardOptions['purpose']): unknown {
+  if (!purpose || !(err instanceof NovaError) || typeof err.details !== 'object' || err.details === null) return err;
+  return new NovaError(err.code, err.message, { ...err.details, openedFor: purpose });
 }
 
 export class PathGuard {
@@ -61,14 +71,14 @@ export class PathGuard {
     if (!isAbsolute(path)) throw new NovaError('invalid_argument', `${what} ${path}: give an absolute path`);
     const root = this.rootOf(what, path);
     const { handle, stats } = await openConfined(root, path, { what, kind: opts.kind ?? 'file', writable: opts.openWritable === true }).catch((err: unknown) => {
-      throw withAllowedFolders(err, this.roots);
+      throw withPurpose(withAllowedFolders(err, this.roots), opts.purpose);
     });
     try {
       await this.checkCaller(what, path, stats, opts);
       return { path: resolve(path), handle, stats };
     } catch (err) {
       await handle.close();
-      throw err;
+      throw withPurpose(err, opts.purpose);
     }
   }
 

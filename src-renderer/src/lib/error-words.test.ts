@@ -16,6 +16,17 @@ describe('errorWords', () => {
     expect(words.next).not.toMatch(/refresh/i);
   });
 
+  it('sends only a path opened at VM start to the allowed-root option, not an import', () => {
+    const atStart = errorWords({ code: 'not_found', message: 'the ISO "/srv/nv16i/a.iso" does not exist', details: { path: '/srv/nv16i/a.iso', allowedFolders: ['/srv/nv16i'] } });
+    expect(atStart.next).toContain('--allowed-root');
+    const imported = errorWords({ code: 'not_found', message: '/home/u/nv16i.tar does not exist', details: { path: '/home/u/nv16i.tar', openedFor: 'import' } });
+    expect(imported.field).toBe('path');
+    expect(imported.next).toBe('Check the path /home/u/nv16i.tar and choose a file that exists there.');
+    const confined = errorWords({ code: 'not_found', message: 'x', details: { path: '/srv/nv16i/b.tar', allowedFolders: ['/srv/nv16i'], openedFor: 'import' } });
+    expect(confined.next).toContain('/srv/nv16i');
+    expect(confined.next).not.toContain('--allowed-root');
+  });
+
   it('gives every code words without the code itself', () => {
     // Single-word codes ("unavailable") are plain English; the snake_case ones are not.
     for (const code of ErrorCodeSchema.options.filter((c) => c.includes('_'))) {

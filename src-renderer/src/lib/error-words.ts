@@ -2,6 +2,8 @@
 // person reads: a title, the helper's sentence, and what to do next. Details refine the
 // per-code advice: a path error names the path and the folders Nova may open, whatever
 // its code, because "refresh the page" is wrong advice for a file that is not there.
+// Only a path the helper opens itself at a VM start sends the user to an administrator's
+// --allowed-root: an import (details.openedFor) opens the file with the user's own rights.
 // No surface shows the code itself; it stays in the details for a bug report.
 import type { ErrorShape } from '../../../src-shared/index.js';
 import { adviceFor } from './error-advice.js';
@@ -46,10 +48,11 @@ export function errorWords(error: ErrorShape): ErrorWords {
   if (path !== undefined && error.code !== 'locked' && error.code !== 'cancelled') {
     const where = allowed ? ` ${allowedFoldersSentence(allowed)}` : '';
     const title = error.code === 'not_found' ? 'File not found' : error.code === 'not_authorized' ? 'File not open to you' : 'Path not usable';
+    const admin = details['openedFor'] === 'import' ? '' : ' An administrator adds a folder with the helper’s --allowed-root option.';
     const next =
       error.code === 'not_authorized'
         ? `Choose a file your user may read, or change its permissions.${where}`
-        : `Check the path ${path} and choose a file that exists there.${where} An administrator adds a folder with the helper’s --allowed-root option.`;
+        : `Check the path ${path} and choose a file that exists there.${where}${admin}`;
     return { title, sentence, next, field: 'path', path, ...(allowed ? { allowedFolders: allowed } : {}) };
   }
   const registry = typeof details['registry'] === 'string' ? details['registry'] : undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkImportForm, checkPullForm, suggestImageName, suggestPullName } from './image-import-form.js';
+import { novaApi } from '../../../src-shared/api/nova-api.js';
+import { checkImportForm, checkOciImportForm, checkPullForm, suggestImageName, suggestOciImportName, suggestPullName } from './image-import-form.js';
 
 describe('import disk form', () => {
   it('suggests a valid name from the file name', () => {
@@ -30,5 +31,21 @@ describe('the pull form', () => {
     expect(checkPullForm({ path: 'alpine 3', name: '' }).path).toMatch(/no spaces/);
     expect(checkPullForm({ path: 'alpine:3.20', name: '' })).toEqual({});
     expect(checkPullForm({ path: 'alpine:3.20', name: 'Bad/Name' }).name).toBeTruthy();
+  });
+});
+
+describe('the container image import form', () => {
+  it('suggests a lower-case image name from the archive', () => {
+    expect(suggestOciImportName('/srv/nv16i/Busybox Rootfs.tar.gz')).toBe('busybox-rootfs');
+    expect(suggestOciImportName('/srv/nv16i/app.oci.tar')).toBe('app.oci');
+  });
+
+  it('wants an absolute path and a name ociImage.import accepts', () => {
+    expect(checkOciImportForm({ path: '', name: '' })).toEqual({ path: expect.any(String), name: expect.any(String) });
+    expect(checkOciImportForm({ path: 'img.tar', name: 'tools' }).path).toContain('absolute');
+    expect(checkOciImportForm({ path: '/srv/nv16i/img.tar', name: 'tools:1.0' })).toEqual({});
+    const bad = checkOciImportForm({ path: '/srv/nv16i/img.tar', name: 'Tools With Spaces' });
+    expect(bad.name).toBeTruthy();
+    expect(novaApi['ociImage.import'].params.shape.name.safeParse('Tools With Spaces').success).toBe(false);
   });
 });

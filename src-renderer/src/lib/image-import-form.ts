@@ -1,4 +1,4 @@
-// The import-disk form's rules: an absolute path on the host, and a library name the
+// The import forms' rules: an absolute path on the host, and a library name the
 // contract accepts (suggested from the file's name until the user writes their own).
 import { novaApi } from '../../../src-shared/api/nova-api.js';
 import { ImageSchema } from '../../../src-shared/vm.js';
@@ -43,5 +43,25 @@ export function checkPullForm(values: ImportFormValues): ImportFormErrors {
   const name = values.name.trim();
   const checked = name ? novaApi['ociImage.pull'].params.shape.name.safeParse(name) : null;
   if (checked && !checked.success) errors.name = checked.error.issues[0]?.message ?? 'not a valid image name';
+  return errors;
+}
+
+/** `/srv/nv/busybox-rootfs.tar.gz` -> `busybox-rootfs`: the archive's name, made an OCI image name. */
+export function suggestOciImportName(path: string): string {
+  const file = path.split('/').pop() ?? '';
+  const stem = file.replace(/\.(tar\.gz|tgz|tar|oci|docker)$/i, '').toLowerCase();
+  return stem.replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 128);
+}
+
+/** A container image import: an absolute path, and a name `ociImage.import` accepts. */
+export function checkOciImportForm(values: ImportFormValues): ImportFormErrors {
+  const errors: ImportFormErrors = {};
+  const path = values.path.trim();
+  if (!path) errors.path = 'give the path of the archive on the host';
+  else if (!path.startsWith('/')) errors.path = 'give an absolute path, starting with /';
+  const name = values.name.trim();
+  const checked = novaApi['ociImage.import'].params.shape.name.safeParse(name);
+  if (!name) errors.name = 'give the image a name';
+  else if (!checked.success) errors.name = checked.error.issues[0]?.message ?? 'not a valid image name';
   return errors;
 }

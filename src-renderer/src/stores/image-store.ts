@@ -11,6 +11,7 @@ import type { NovaClient } from '../transport/nova-client.js';
 import { handOverOnceRunning } from './operation-handover.js';
 import type { OperationStore } from './operation-store.js';
 import { debouncedRefetch } from './resource-operations.js';
+import { announce } from './toast-store.js';
 
 const REFETCH_DEBOUNCE_MS = 150;
 
@@ -36,6 +37,8 @@ export interface ImageListState {
    * done), rejects with the helper's refusal when it never got that far.
    */
   readonly importDisk: (path: string, name: string) => Promise<void>;
+  /** Starts a container image import (`ociImage.import`) from an archive the same way. */
+  readonly importContainer: (path: string, name: string) => Promise<void>;
   /** Starts an OCI pull the same way; `name` empty lists it under its reference. */
   readonly pull: (reference: string, name: string, plainHttp: boolean) => Promise<void>;
   readonly remove: (kind: ImageKind, name: string) => Promise<void>;
@@ -70,6 +73,8 @@ export function createImageStore(client: NovaClient, operations: OperationStore)
       }
     },
     importDisk: (path, name) => started(name, (op) => op.kind === 'image.import' && op.resource.name === name, () => client.call('image.import', { path, name })),
+    importContainer: (path, name) =>
+      started(name, (op) => op.kind === 'ociImage.import' && op.resource.name === name, () => client.call('ociImage.import', { path, name }), `Imported container image '${name}'`),
     pull: (reference, name, plainHttp) =>
       started(
         name || reference,
@@ -86,9 +91,12 @@ export function createImageStore(client: NovaClient, operations: OperationStore)
   }));
 
   /** Resolves once the helper runs it as an operation; a failure after that is kept to show. */
-  function started(label: string, isIt: (op: Operation) => boolean, call: () => Promise<unknown>): Promise<void> {
+  function started(label: string, isIt: (op: Operation) => boolean, call: () => Promise<unknown>, doneText?: string): Promise<void> {
     return handOverOnceRunning(operations, isIt, call, (outcome) => {
-      if (outcome.ok) return refetch.trigger();
+      if (outcome.ok) {
+        if (doneText) announce(doneText);
+        return refetch.trigger();
+      }
       const { importFailures } = store.getState();
       if (outcome.error.code !== 'cancelled') store.setState({ importFailures: [...importFailures.filter((f) => f.name !== label), { name: label, error: outcome.error }] });
     });

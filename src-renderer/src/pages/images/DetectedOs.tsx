@@ -16,6 +16,18 @@ export function DetectedOs({ path }: { readonly path: string }) {
       live = false;
     };
   }, [client, path]);
-  if (os === undefined) return <span className="muted">detecting…</span>;
-  return os === null ? <span className="muted">not recognised</span> : <span>{os}</span>;
+  // The cell is what calls image.detectOs: it carries the method for the parity table.
+  if (os === undefined)
+    return (
+      <span className="muted" data-method="image.detectOs">
+        detecting…
+      </span>
+    );
+  return os === null ? (
+    <span className="muted" data-method="image.detectOs">
+      not recognised
+    </span>
+  ) : (
+    <span data-method="image.detectOs">{os}</span>
+  );
 }

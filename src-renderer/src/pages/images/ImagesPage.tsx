@@ -1,10 +1,11 @@
 // The Images section: the VM image library (disks, ISOs, kernels) and the OCI images
 // capsules start from, with imports and pulls under way shown in place above them.
-// Import disk starts an `image.import` and Pull image an `ociImage.pull`, which run on
-// while the page shows their progress. Each image says what uses it, and an ISO the OS on it.
+// Import disk starts an `image.import`, Import container image an `ociImage.import` and
+// Pull image an `ociImage.pull`, which run on while the page shows their progress. An OCI
+// image's Details open under its row. Each image says what uses it, and an ISO the OS on it.
 // An image an operation holds (from anywhere) cannot be removed meanwhile: its Remove says why.
-import { Download, Plus } from 'lucide-react';
-import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { ChevronDown, ChevronRight, Download, PackagePlus, Plus } from 'lucide-react';
+import { Fragment, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useServices } from '../../app/services.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
@@ -15,10 +16,12 @@ import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { createImageStore, type ImageKind } from '../../stores/image-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
+import '../../styles/images.css';
 import '../../styles/networks.css';
 import { DetectedOs } from './DetectedOs.js';
 import { ImageSourceDialog } from './ImageSourceForm.js';
-import { IMPORT_DISK, PULL_IMAGE } from './image-sources.js';
+import { IMPORT_CONTAINER, IMPORT_DISK, PULL_IMAGE } from './image-sources.js';
+import { OciImageDetails } from './OciImageDetails.js';
 
 const IMAGE_KINDS = ['image', 'ociImage'] as const;
 
@@ -33,6 +36,8 @@ export function ImagesPage() {
   const failures = useStore(store, (s) => s.importFailures);
   const [importing, setImporting] = useState(false);
   const [pulling, setPulling] = useState(false);
+  const [importingContainer, setImportingContainer] = useState(false);
+  const [opened, setOpened] = useState<string | null>(null);
   const capsulesByImage = useStore(store, (s) => s.capsulesByImage);
   const vmBusy = useBusyByName('image');
   const ociBusy = useBusyByName('ociImage');
@@ -42,7 +47,7 @@ export function ImagesPage() {
     return images.dispose;
   }, [images]);
 
-  const { load, importDisk, pull, dismissImportFailure } = store.getState();
+  const { load, importDisk, importContainer, pull, dismissImportFailure } = store.getState();
   const showOperation = (id: string) => operations.getState().openPanel(id);
   return (
     <>
@@ -54,6 +59,10 @@ export function ImagesPage() {
             <button type="button" className="button" onClick={() => setPulling(true)} data-method="ociImage.pull">
               <Download aria-hidden="true" size={14} />
               Pull image
+            </button>
+            <button type="button" className="button" onClick={() => setImportingContainer(true)} data-method="ociImage.import">
+              <PackagePlus aria-hidden="true" size={14} />
+              Import container image
             </button>
             <button type="button" className="button button--primary" onClick={() => setImporting(true)} data-method="image.import">
               <Plus aria-hidden="true" size={14} />
@@ -91,31 +100,53 @@ export function ImagesPage() {
             </tbody>
           </table>
         </ImageSection>
-        <ImageSection title="OCI images" empty="No OCI images yet: pull one, or import an archive with “nova image import”." count={ociImages?.length ?? null}>
+        <ImageSection title="OCI images" empty="No OCI images yet: pull one, or import an archive." count={ociImages?.length ?? null}>
           <table className="data-table" aria-label="OCI images">
             <TableHead columns={[['Name'], ['Source'], ['Size', 'num'], ['Used by'], ['Digest']]} />
             <tbody>
               {ociImages?.map((i) => (
-                <tr key={i.name} data-image={i.name}>
-                  <th scope="row" className="data-table__name">
-                    {i.name}
-                  </th>
-                  <td>{i.source === 'pull' ? 'pulled' : 'imported'}</td>
-                  <td className="data-table__num">{formatBytes(i.sizeBytes)}</td>
-                  <td>{usedBy(capsulesByImage[i.id] ?? [])}</td>
-                  <td>
-                    <code>{i.digest.slice(0, 19)}</code>
-                  </td>
-                  <td className="data-table__actions">
-                    <RemoveButton kind="oci" name={i.name} held={ociBusy[i.name] ?? null} onRemove={store.getState().remove} />
-                  </td>
-                </tr>
+                <Fragment key={i.name}>
+                  <tr data-image={i.name}>
+                    <th scope="row" className="data-table__name">
+                      {i.name}
+                    </th>
+                    <td>{i.source === 'pull' ? 'pulled' : 'imported'}</td>
+                    <td className="data-table__num">{formatBytes(i.sizeBytes)}</td>
+                    <td>{usedBy(capsulesByImage[i.id] ?? [])}</td>
+                    <td>
+                      <code>{i.digest.slice(0, 19)}</code>
+                    </td>
+                    <td className="data-table__actions">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        data-method="ociImage.inspect"
+                        aria-expanded={opened === i.name}
+                        aria-controls={`oci-details-${i.id}`}
+                        aria-label={`Details of ${i.name}`}
+                        onClick={() => setOpened(opened === i.name ? null : i.name)}
+                      >
+                        {opened === i.name ? <ChevronDown aria-hidden="true" size={13} /> : <ChevronRight aria-hidden="true" size={13} />}
+                        Details
+                      </button>{' '}
+                      <RemoveButton kind="oci" name={i.name} held={ociBusy[i.name] ?? null} onRemove={store.getState().remove} />
+                    </td>
+                  </tr>
+                  {opened === i.name && (
+                    <tr id={`oci-details-${i.id}`} data-details={i.name}>
+                      <td colSpan={6}>
+                        <OciImageDetails name={i.name} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
               ))}
             </tbody>
           </table>
         </ImageSection>
       </div>
       <ImageSourceDialog open={importing} spec={IMPORT_DISK} onClose={() => setImporting(false)} onSubmit={importDisk} onShowOperation={showOperation} />
+      <ImageSourceDialog open={importingContainer} spec={IMPORT_CONTAINER} onClose={() => setImportingContainer(false)} onSubmit={importContainer} onShowOperation={showOperation} />
       <ImageSourceDialog open={pulling} spec={PULL_IMAGE} onClose={() => setPulling(false)} onSubmit={pull} onShowOperation={showOperation} />
     </>
   );

@@ -19,9 +19,11 @@ export interface LibraryImagePickerProps {
   readonly placeholder: string;
   /** A path settled on: picked from the library, or typed and left. */
   readonly onSettled?: (path: string) => void;
+  /** The helper method `onSettled` calls (image.detectOs), for data-method on the controls that settle. */
+  readonly settledMethod?: string;
 }
 
-export function LibraryImagePicker({ field, label, value, onChange, kind, placeholder, onSettled }: LibraryImagePickerProps) {
+export function LibraryImagePicker({ field, label, value, onChange, kind, placeholder, onSettled, settledMethod }: LibraryImagePickerProps) {
   const { client } = useServices();
   const [images, setImages] = useState<readonly ImageListEntry[] | null>(null);
   const [typing, setTyping] = useState(false);
@@ -42,6 +44,7 @@ export function LibraryImagePicker({ field, label, value, onChange, kind, placeh
       <select
         {...field}
         className="vm-input"
+        data-method={settledMethod}
         value={typed ? TYPED : value}
         onChange={(e) => {
           const picked = e.target.value;
@@ -59,7 +62,7 @@ export function LibraryImagePicker({ field, label, value, onChange, kind, placeh
         <option value={TYPED}>A file on the host…</option>
       </select>
       {typed && (
-        <input className="vm-input" aria-label={`${label} path`} value={value} placeholder={placeholder} spellCheck={false} autoComplete="off" onChange={(e) => onChange(e.target.value)} onBlur={(e) => onSettled?.(e.target.value)} />
+        <input className="vm-input" data-method={settledMethod} aria-label={`${label} path`} value={value} placeholder={placeholder} spellCheck={false} autoComplete="off" onChange={(e) => onChange(e.target.value)} onBlur={(e) => onSettled?.(e.target.value)} />
       )}
     </div>
   );

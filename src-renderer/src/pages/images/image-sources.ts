@@ -1,6 +1,7 @@
-// The two ways into the library the Images page offers: a file imported (opened by Nova
-// with the user's own rights, so any file they can read) and an OCI image pulled.
-import { checkImportForm, checkPullForm, suggestImageName, suggestPullName } from '../../lib/image-import-form.js';
+// The ways into the library the Images page offers: a disk file imported (opened by Nova
+// with the user's own rights, so any file they can read), an OCI image pulled, and a
+// container image imported from an archive in one of the helper's allowed folders.
+import { checkImportForm, checkOciImportForm, checkPullForm, suggestImageName, suggestOciImportName, suggestPullName } from '../../lib/image-import-form.js';
 import type { ImageSourceSpec } from './ImageSourceForm.js';
 
 export const IMPORT_DISK: ImageSourceSpec = {
@@ -24,4 +25,15 @@ export const PULL_IMAGE: ImageSourceSpec = {
   check: checkPullForm,
   suggestName: suggestPullName,
   option: { label: 'Plain HTTP registry', hint: 'Only for a registry on 127.0.0.1 (a local mirror or test registry) without TLS.' },
+};
+
+export const IMPORT_CONTAINER: ImageSourceSpec = {
+  title: 'Import a container image',
+  sourceLabel: 'Archive on the host',
+  sourceHint: 'An OCI archive, a Docker archive (docker save) or a rootfs tarball (.tar or .tar.gz), inside a folder Nova may open.',
+  nameHint: 'How capsules name it: NAME or NAME:TAG, in lower case.',
+  submitLabel: 'Import',
+  method: 'ociImage.import',
+  check: checkOciImportForm,
+  suggestName: suggestOciImportName,
 };

@@ -165,6 +165,7 @@ export function VmCreateWizard() {
                     placeholder="/var/lib/nova/images/debian.iso"
                     onChange={(path) => set('iso', path)}
                     onSettled={detectOs}
+                    settledMethod="image.detectOs"
                   />
                 )}
               </FormField>

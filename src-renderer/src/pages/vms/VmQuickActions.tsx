@@ -3,6 +3,7 @@
 // (the console stays: it changes nothing). In a list row each action keeps its place
 // whatever the state (lib/action-slots.ts), a blank standing where one is not offered.
 import { HardDriveDownload, MonitorPlay, Pause, Play, Power, RotateCcw, Square, Trash2 } from 'lucide-react';
+import { useId } from 'react';
 import type { VmInfo } from '../../../../src-shared/vm.js';
 import { actionSlots } from '../../lib/action-slots.js';
 import { actionsFor, isLive, type VmAction } from '../../lib/vm-format.js';
@@ -21,6 +22,9 @@ const BUTTONS: Record<VmAction, { label: string; icon: typeof Play; method: stri
   discardSuspend: { label: 'Discard saved state', icon: Trash2, method: 'vm.stop' },
 };
 
+/** The engine refuses to start a template (vm.start: failed_precondition); Start says why first. */
+export const TEMPLATE_START_REASON = 'a template is not started: make a VM from it (New from template)';
+
 /** A list row's slots: the page shows every action, a row only these. */
 const ROW_SLOTS: readonly (readonly VmAction[])[] = [['start', 'resume'], ['stop'], ['pause']];
 
@@ -37,6 +41,7 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
   const available = actionsFor(vm.state);
   const shown = compact ? actionSlots(ROW_SLOTS, available) : available.map((a) => ({ slot: a, action: a as VmAction | null }));
   const hasVnc = vm.definition.display.vnc && vm.definition.machine === 'q35';
+  const templateNote = useId();
   return (
     <div className="vm-actions" role="group" aria-label={`Actions for ${name}`}>
       {shown.map(({ slot, action }) => {
@@ -49,16 +54,18 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
           );
         }
         const { label, icon: Icon, method } = BUTTONS[action];
+        const off = busy?.reason ?? (action === 'start' && vm.definition.template ? TEMPLATE_START_REASON : null);
         return (
           <button
             key={action}
             type="button"
             className={`button vm-btn-sm${action === 'start' ? ' button--primary' : ''}`}
             data-method={method}
-            aria-disabled={busy ? true : undefined}
+            aria-disabled={off ? true : undefined}
             aria-label={compact ? `${label} ${name}` : undefined}
-            title={busy?.reason ?? (compact ? label : undefined)}
-            onClick={() => !busy && onAction(action)}
+            aria-describedby={off === TEMPLATE_START_REASON ? templateNote : undefined}
+            title={off ?? (compact ? label : undefined)}
+            onClick={() => !off && onAction(action)}
           >
             <Icon aria-hidden="true" size={13} />
             {!compact && label}
@@ -77,6 +84,11 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
           <MonitorPlay aria-hidden="true" size={13} />
           {!compact && 'Open console'}
         </button>
+      )}
+      {vm.definition.template && available.includes('start') && (
+        <span id={templateNote} className={compact ? 'visually-hidden' : 'muted vm-actions__note'}>
+          Start is off: {TEMPLATE_START_REASON}.
+        </span>
       )}
     </div>
   );
