@@ -30,6 +30,8 @@ const VM = `nv16p-vm-${RUN}`;
 const CAPSULE = `nv16p-c-${RUN}`;
 const IMAGE = `nv16p-busybox-${RUN}`;
 const VM_IMAGE = `nv16p-initrd-${RUN}`;
+/** A saved host, so the Hosts page shows its Remove; its ssh port is closed, so nothing is reached. */
+const SAVED_HOST = `nv16h-par-${RUN}`;
 const IMAGE_DIR = join(TEST_GUEST_CACHE, `nv16p-${RUN}`);
 const OCTET = 40 + (parseInt(RUN.slice(0, 2), 16) % 100);
 const THIRD = parseInt(RUN.slice(2, 4), 16) % 250;
@@ -111,9 +113,11 @@ test.describe('UI parity with the CLI and the engine', () => {
     await call(nova, 'image.import', { path: guest.initrdPlain, name: VM_IMAGE });
     await call(nova, 'ociImage.import', { path: await makeBusyboxRootfs(IMAGE_DIR), name: IMAGE });
     await call(nova, 'capsule.create', { name: CAPSULE, image: IMAGE, command: ['sleep', '600'], cpus: 0.5 });
+    await call(nova, 'hosts.add', { name: SAVED_HOST, url: 'ssh://nobody@127.0.0.1:1' });
   });
 
   test.afterAll(async ({ nova }) => {
+    await call(nova, 'hosts.remove', { name: SAVED_HOST }).catch(() => undefined);
     await call(nova, 'vm.delete', { name: VM, force: true }).catch(() => undefined);
     await call(nova, 'capsule.delete', { name: CAPSULE, force: true }).catch(() => undefined);
     await call(nova, 'network.delete', { name: NET }).catch(() => undefined);
