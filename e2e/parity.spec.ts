@@ -31,6 +31,8 @@ const CAPSULE = `nv16p-c-${RUN}`;
 const OVERLAY = `nv16po${RUN}`;
 const IMAGE = `nv16p-busybox-${RUN}`;
 const VM_IMAGE = `nv16p-initrd-${RUN}`;
+/** A saved host, so the Hosts page shows its Remove; its ssh port is closed, so nothing is reached. */
+const SAVED_HOST = `nv16h-par-${RUN}`;
 const IMAGE_DIR = join(TEST_GUEST_CACHE, `nv16p-${RUN}`);
 const OCTET = 40 + (parseInt(RUN.slice(0, 2), 16) % 100);
 const THIRD = parseInt(RUN.slice(2, 4), 16) % 250;
@@ -121,9 +123,11 @@ test.describe('UI parity with the CLI and the engine', () => {
     await call(nova, 'capsule.snapshotCreate', { name: CAPSULE, snapshot: 'parity' });
     await call(nova, 'network.forwardAdd', { network: NET, forward: { hostPort: 18080 + Number(THIRD), guestAddress: `${SUBNET}.200`, guestPort: 80, protocol: 'tcp' } });
     await call(nova, 'network.create', { name: OVERLAY, type: 'overlay', driver: 'wireguard', vni: 4000 + Number(THIRD), listenPort: 51000 + Number(THIRD) });
+    await call(nova, 'hosts.add', { name: SAVED_HOST, url: 'ssh://nobody@127.0.0.1:1' });
   });
 
   test.afterAll(async ({ nova }) => {
+    await call(nova, 'hosts.remove', { name: SAVED_HOST }).catch(() => undefined);
     await call(nova, 'vm.delete', { name: VM, force: true }).catch(() => undefined);
     await call(nova, 'capsule.delete', { name: CAPSULE, force: true }).catch(() => undefined);
     await call(nova, 'network.delete', { name: NET }).catch(() => undefined);

@@ -2,9 +2,9 @@
 // connection indicator. Found by role and accessible name, as a user finds them.
 import type { Locator, Page } from '@playwright/test';
 
-export type SectionName = 'Dashboard' | 'Host' | 'Projects' | 'Virtual machines' | 'Capsules' | 'Images' | 'Networks' | 'Devices';
+export type SectionName = 'Dashboard' | 'Host' | 'Hosts' | 'Projects' | 'Virtual machines' | 'Capsules' | 'Images' | 'Networks' | 'Devices';
 
-export const SECTIONS: readonly SectionName[] = ['Dashboard', 'Host', 'Projects', 'Virtual machines', 'Capsules', 'Images', 'Networks', 'Devices'];
+export const SECTIONS: readonly SectionName[] = ['Dashboard', 'Host', 'Hosts', 'Projects', 'Virtual machines', 'Capsules', 'Images', 'Networks', 'Devices'];
 
 export class AppShell {
   readonly nav: Locator;

@@ -21,6 +21,7 @@ import {
 } from '../../src-shared/index.js';
 import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
+import { HostService } from './hosts/host-service.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
@@ -38,6 +39,8 @@ export interface NovaApiDeps {
   viewer?: RemoteViewerLauncher;
   /** Where main's own events go (the EventHub), e.g. a project apply's progress. */
   publish?: (event: NovaEvent) => void;
+  /** Serves the Hosts page; by default the user's own saved hosts. */
+  hosts?: HostService;
 }
 
 const HELPER_METHODS = new Set<string>(HELPER_METHOD_NAMES);
@@ -57,6 +60,7 @@ export class NovaApiHandlers {
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
     const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined));
+    const hosts = deps.hosts ?? new HostService({ local: deps.helper });
     this.main = {
       'app.info': async () => ({
         version: deps.version,
@@ -76,6 +80,10 @@ export class NovaApiHandlers {
       'project.save': ({ path, text }) => projects.save(path, text),
       'project.writeBack': ({ path, kind, name }) => projects.writeBack(path, kind, name),
       'project.demo': async () => ({ file: await demoNovaFile() }),
+      'hosts.list': () => hosts.list(),
+      'hosts.probe': ({ name }) => hosts.probe(name),
+      'hosts.add': ({ name, url }) => hosts.add(name, url),
+      'hosts.remove': ({ name }) => hosts.remove(name),
     };
   }
 

@@ -11,6 +11,7 @@ import { sriovMethods } from './sriov-api.js';
 import { eventMethods } from './event-api.js';
 import { METHOD_NAME_PATTERN, type MethodDef } from './define.js';
 import { hostMethods } from './host-api.js';
+import { hostsMethods } from './hosts-api.js';
 import { metricsMethods } from './metrics-api.js';
 import { networkMethods } from './network-api.js';
 import { operationMethods } from './operation-api.js';
@@ -22,6 +23,7 @@ export const novaApi = {
   ...appMethods,
   ...projectMethods,
   ...hostMethods,
+  ...hostsMethods,
   ...vmMethods,
   ...vmUsbMethods,
   ...metricsMethods,

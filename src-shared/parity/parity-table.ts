@@ -14,6 +14,7 @@
 export const PARITY_PAGES = {
   dashboard: '#/dashboard',
   host: '#/host',
+  hosts: '#/hosts',
   projects: '#/projects',
   /** A project opened from a NovaFile; e2e/parity.spec.ts writes one. */
   project: '#/projects?path={project}',
@@ -79,9 +80,9 @@ const gap = (what: string): ParityEntry => ({ gap: what });
 export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   version: ui('dashboard', 'app.info'),
   'host check': ui('host', 'host.check'),
-  'host add': gap('the saved remote hosts of --host: a host picker in the app comes with issue 15'),
-  'host ls': gap('the saved remote hosts of --host: a host picker in the app comes with issue 15'),
-  'host rm': gap('the saved remote hosts of --host: a host picker in the app comes with issue 15'),
+  'host add': ui('hosts', 'hosts.add'),
+  'host ls': ui('hosts', 'hosts.list'),
+  'host rm': ui('hosts', 'hosts.remove'),
   validate: ui('projectEditor', 'novafile.validate'),
   'vm ls': ui('vms', 'vm.list'),
   'vm create': ui('vmNew', 'vm.create'),
@@ -191,6 +192,10 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'project.save': ui('projectEditor', 'project.save'),
   'project.writeBack': ui('network', 'project.writeBack'),
   'host.check': ui('host', 'host.check'),
+  'hosts.list': ui('hosts', 'hosts.list'),
+  'hosts.probe': ui('hosts', 'hosts.probe'),
+  'hosts.add': ui('hosts', 'hosts.add'),
+  'hosts.remove': ui('hosts', 'hosts.remove'),
   'helper.ping': internal('a liveness check of the connection'),
   'helper.info': ui('dashboard', 'app.info'),
   'vm.list': ui('vms', 'vm.list'),

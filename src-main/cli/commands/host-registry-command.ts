@@ -3,15 +3,10 @@
 import type { Command } from 'commander';
 import { NovaError } from '../../../src-shared/index.js';
 import type { HostAddress } from '../../../src-shared/vocabulary/index.js';
-import type { HelperClient } from '../../core/helper-client.js';
-import { probeHost, type HostStatus } from '../../core/hosts/host-probe.js';
+import { probeRemote, type HostStatus } from '../../core/hosts/host-probe.js';
 import { checkAddress, HostRegistry } from '../../core/hosts/host-registry.js';
-import { remoteHelperClient } from '../../core/hosts/remote-helper.js';
 import { sshOptionsFromEnv } from '../../core/hosts/ssh-command.js';
 import { outFn, type CliContext } from '../cli-context.js';
-
-/** ssh's own connect bound plus the helper's answers: a host that says nothing by then is unreachable. */
-const PROBE_MARGIN_MS = 10_000;
 
 export function registerHostRegistryCommands(host: Command, ctx: CliContext): void {
   const out = outFn(ctx);
@@ -59,13 +54,7 @@ export function registerHostRegistryCommands(host: Command, ctx: CliContext): vo
 
 function probe(address: HostAddress, batch: boolean): Promise<HostStatus> {
   if (address.kind === 'local') throw new NovaError('invalid_argument', 'local is not a registered host');
-  const ssh = sshOptionsFromEnv(process.env, batch || process.stdin.isTTY !== true);
-  const connect = (): HelperClient => {
-    const client = remoteHelperClient(address, ssh);
-    client.start();
-    return client;
-  };
-  return probeHost(connect, ssh.connectTimeoutS * 1000 + PROBE_MARGIN_MS);
+  return probeRemote(address, sshOptionsFromEnv(process.env, batch || process.stdin.isTTY !== true));
 }
 
 export function formatHostTable(rows: Array<{ name: string; url: string } & HostStatus>): string {

@@ -9,6 +9,7 @@ import { ComingSoonPage } from '../pages/ComingSoonPage.js';
 import { DashboardPage } from '../pages/dashboard/DashboardPage.js';
 import { DevicesPage } from '../pages/devices/DevicesPage.js';
 import { HostPage } from '../pages/host/HostPage.js';
+import { HostsPage } from '../pages/hosts/HostsPage.js';
 import { ImagesPage } from '../pages/images/ImagesPage.js';
 import { NetworksPage } from '../pages/networks/NetworksPage.js';
 import { ProjectsPage } from '../pages/projects/ProjectsPage.js';
@@ -55,6 +56,8 @@ export function App() {
           <DashboardPage />
         ) : route === 'host' ? (
           <HostPage />
+        ) : route === 'hosts' ? (
+          <HostsPage />
         ) : route === 'projects' ? (
           <ProjectsPage />
         ) : route === 'networks' ? (

@@ -12,7 +12,7 @@ describe('routes', () => {
   });
 
   it('round-trips every href', () => {
-    for (const id of ['dashboard', 'host', 'projects', 'vms', 'capsules', 'images', 'networks', 'devices'] as const) {
+    for (const id of ['dashboard', 'host', 'hosts', 'projects', 'vms', 'capsules', 'images', 'networks', 'devices'] as const) {
       expect(routeFromHash(routeHref(id))).toBe(id);
     }
   });

@@ -1,8 +1,8 @@
 // The sidebar's pages. Routes live in the URL hash so they work the same from
 // Electron's file/app protocol and from web mode's server, and survive a reload.
-import { Boxes, Cable, FolderTree, HardDrive, LayoutDashboard, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
+import { Boxes, Cable, FolderTree, Globe, HardDrive, LayoutDashboard, Monitor, Network, Server, type LucideIcon } from 'lucide-react';
 
-export type RouteId = 'dashboard' | 'host' | 'projects' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
+export type RouteId = 'dashboard' | 'host' | 'hosts' | 'projects' | 'vms' | 'capsules' | 'images' | 'networks' | 'devices';
 
 export interface RouteDef {
   readonly id: RouteId;
@@ -17,6 +17,7 @@ export interface RouteDef {
 export const ROUTES: readonly RouteDef[] = [
   { id: 'dashboard', label: 'Dashboard', icon: LayoutDashboard, blurb: '' },
   { id: 'host', label: 'Host', icon: Server, blurb: '' },
+  { id: 'hosts', label: 'Hosts', icon: Globe, blurb: 'This machine and the remote hosts reached over ssh.' },
   {
     id: 'projects',
     label: 'Projects',
