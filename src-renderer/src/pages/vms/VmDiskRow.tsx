@@ -10,15 +10,14 @@ import { ActionForm } from './VmActionForm.js';
 interface VmDiskRowProps {
   readonly disk: VmDisk;
   readonly off: true | undefined;
-  /** "now", "at the next boot" or "when it starts", for a live change and for one that waits. */
-  readonly whenLive: string;
+  /** "at the next boot" or "when it starts": when a change that waits takes effect. */
   readonly whenNext: string;
   /** The helper's refusal of this disk's last resize, in words; null when none. */
   readonly resizeError: string | null;
   readonly onChange: (status: string, change: VmDeviceChangeIn, done: string) => void;
 }
 
-export function VmDiskRow({ disk, off, whenLive, whenNext, resizeError, onChange }: VmDiskRowProps) {
+export function VmDiskRow({ disk, off, whenNext, resizeError, onChange }: VmDiskRowProps) {
   const { confirm, dialog } = useConfirm();
   const [size, setSize] = useState('');
   const [bus, setBus] = useState<string>(disk.bus ?? 'virtio');
@@ -68,7 +67,7 @@ export function VmDiskRow({ disk, off, whenLive, whenNext, resizeError, onChange
         )}
       </td>
       <td>
-        <ActionForm label={`Resize ${id}`} onSubmit={() => size.trim() !== '' && onChange(`Resizing ${id}…`, { op: 'disk.resize', id, size: size.trim() }, `${id} grown to ${size.trim()} (${whenLive})`)}>
+        <ActionForm label={`Resize ${id}`} onSubmit={() => size.trim() !== '' && onChange(`Resizing ${id}…`, { op: 'disk.resize', id, size: size.trim() }, `${id} grown to ${size.trim()} (now)`)}>
           <input
             className="vm-input"
             aria-label={`New size of ${id}`}
@@ -78,7 +77,7 @@ export function VmDiskRow({ disk, off, whenLive, whenNext, resizeError, onChange
             aria-describedby={resizeError !== null ? errorId : undefined}
             onChange={(e) => setSize(e.target.value)}
           />{' '}
-          <button type="submit" className="button" data-method="vm.update" aria-disabled={off ?? (size.trim() === '' || undefined)} title={`Grows ${whenLive}; a disk only grows`}>
+          <button type="submit" className="button" data-method="vm.update" aria-disabled={off ?? (size.trim() === '' || undefined)} title="Grows now, running or not; a disk only grows">
             Resize {id}
           </button>
           {resizeError !== null && (

@@ -102,7 +102,7 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
           </thead>
           <tbody>
             {def.disks.map((d) => (
-              <VmDiskRow key={d.id} disk={d} off={off} whenLive={when(true)} whenNext={when(false)} resizeError={resizeError(d.id)} onChange={change} />
+              <VmDiskRow key={d.id} disk={d} off={off} whenNext={when(false)} resizeError={resizeError(d.id)} onChange={change} />
             ))}
           </tbody>
         </table>

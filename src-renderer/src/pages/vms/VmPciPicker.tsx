@@ -79,7 +79,7 @@ export function VmPciPicker({ passed, memoryMib, disabled, when, onAdd }: VmPciP
               .filter((i) => i.verdict === 'block')
               .map((i) => (
                 <li key={i.id}>
-                  {i.summary}
+                  {/[.!?]$/.test(i.summary) ? i.summary : `${i.summary}.`}
                   {i.fix ? ` ${i.fix}` : ''}
                 </li>
               ))}
