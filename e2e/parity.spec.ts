@@ -113,7 +113,7 @@ test.describe('UI parity with the CLI and the engine', () => {
     // The project owns the network, so the network page offers "write back" to its NovaFile.
     await writeFile(join(projectDir, 'NovaFile.toml'), [`project = "${PROJECT}"`, '', `[network.${NET}]`, `subnet = "${SUBNET}.1/24"`, ''].join('\n'));
     await call(nova, 'project.up', { path: join(projectDir, 'NovaFile.toml') });
-    await call(nova, 'vm.create', { name: VM, kernel: guest.vmlinux, initrd: guest.initrdNet, cmdline: guest.cmdline, memory: '256Mi', cpus: 1, accel: 'tcg', display: 'none', network: { nova: NET } });
+    await call(nova, 'vm.create', { name: VM, kernel: guest.vmlinux, initrd: guest.initrdNet, cmdline: guest.cmdline, memory: '256Mi', cpus: 1, accel: 'tcg', display: 'none', network: { nova: NET }, diskSize: '32Mi' });
     await call(nova, 'image.import', { path: guest.initrdPlain, name: VM_IMAGE });
     await call(nova, 'ociImage.import', { path: await makeBusyboxRootfs(IMAGE_DIR), name: IMAGE });
     await call(nova, 'capsule.create', { name: CAPSULE, image: IMAGE, command: ['sleep', '600'], cpus: 0.5 });

@@ -36,7 +36,7 @@ export class DevicesPage extends AppShell {
   }
 
   async prepare(address: string): Promise<void> {
-    await this.page.getByRole('button', { name: `Prepare ${address} for passthrough` }).click();
+    await this.page.getByRole('button', { name: `Prepare for passthrough: ${address}` }).click();
   }
 
   release(group: number): Locator {

@@ -127,7 +127,7 @@ function DeviceRow({ device: d, preflight, bound, onCheck, onPrepare }: DeviceRo
             Preflight
           </button>
           {d.readiness !== 'bridge' && !bound && (
-            <button type="button" className="button" data-method="device.bindPreview" onClick={onPrepare} aria-label={`Prepare ${d.address} for passthrough`}>
+            <button type="button" className="button" data-method="device.bindPreview" onClick={onPrepare} aria-label={`Prepare for passthrough: ${d.address}`}>
               Prepare for passthrough
             </button>
           )}

@@ -26,7 +26,7 @@ export function NetworkPeers({ network: n, held }: { readonly network: Network; 
         </h2>
         {wireguard && <EffectNote effect={FIELD_EFFECT.peers} />}
         {wireguard && !editing && (
-          <button type="button" className="button button--small" onClick={() => !held && setEditing(true)} aria-disabled={held ? true : undefined} title={held?.reason}>
+          <button type="button" className="button button--small" data-method="network.setPeers" onClick={() => !held && setEditing(true)} aria-disabled={held ? true : undefined} title={held?.reason}>
             <Pencil aria-hidden="true" size={13} />
             Edit peers
           </button>

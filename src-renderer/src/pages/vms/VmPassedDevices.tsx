@@ -1,14 +1,16 @@
 // The host PCI devices a VM is given (VFIO passthrough), in its hardware settings: each
 // with its policy and ROM, bound to vfio-pci at every start with its IOMMU group; the
-// Devices page says whether a device can be passed at all.
+// Devices page says whether a device can be passed at all; the picker below refuses one
+// its preflight blocks.
 import type { VmDefinition } from '../../../../src-shared/vm.js';
 import type { VmDeviceChangeIn } from '../../../../src-shared/vm-devices.js';
+import { VmPciPicker } from './VmPciPicker.js';
 
 interface VmPassedDevicesProps {
   readonly def: VmDefinition;
   readonly disabled: boolean;
   readonly when: string;
-  readonly onChange: (status: string, change: VmDeviceChangeIn) => void;
+  readonly onChange: (status: string, change: VmDeviceChangeIn, done: string) => void;
 }
 
 export function VmPassedDevices({ def, disabled, when, onChange }: VmPassedDevicesProps) {
@@ -20,7 +22,7 @@ export function VmPassedDevices({ def, disabled, when, onChange }: VmPassedDevic
       </h2>
       {devices.length === 0 ? (
         <p>
-          None. <a href="#/devices">Devices</a> lists the host&apos;s PCI devices and whether each can be passed through; <code>nova vm device add {def.name} ADDRESS</code> adds one.
+          None. <a href="#/devices">Devices</a> lists the host&apos;s PCI devices and why each can or cannot be passed through.
         </p>
       ) : (
         <ul aria-label="Passed-through PCI devices">
@@ -28,13 +30,20 @@ export function VmPassedDevices({ def, disabled, when, onChange }: VmPassedDevic
             <li key={d.address} data-address={d.address}>
               {d.address} (its IOMMU group comes along; {d.policy === 'keep' ? 'stays on vfio-pci after the VM stops' : 'back to its host driver after the VM stops'}
               {d.rom ? `; ROM ${d.rom}` : ''}){' '}
-              <button type="button" className="button" data-method="vm.update" aria-disabled={disabled || undefined} onClick={() => onChange(`Removing ${d.address}…`, { op: 'pci.remove', address: d.address })}>
+              <button type="button" className="button" data-method="vm.update" aria-disabled={disabled || undefined} onClick={() => onChange(`Removing ${d.address}…`, { op: 'pci.remove', address: d.address }, `${d.address} removed (${when})`)}>
                 Remove ({when})
               </button>
             </li>
           ))}
         </ul>
       )}
+      <VmPciPicker
+        passed={devices.map((d) => d.address)}
+        memoryMib={def.memoryMiB}
+        disabled={disabled}
+        when={when}
+        onAdd={(address) => onChange(`Adding ${address}…`, { op: 'pci.add', device: { address } }, `${address} passed through (${when})`)}
+      />
     </section>
   );
 }

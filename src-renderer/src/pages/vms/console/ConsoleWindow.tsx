@@ -148,7 +148,8 @@ export function ConsoleWindow({ client, name }: { client: NovaClient; name: stri
           Fullscreen and capture keys
         </button>
       </header>
-      <div className="console__screen" ref={screen} data-testid="vnc-screen" aria-label={`Screen of ${name}`} />
+      {/* An application to assistive technology: the keys typed here go to the guest. */}
+      <div className="console__screen" ref={screen} data-testid="vnc-screen" role="application" aria-label={`Screen of ${name}`} />
     </div>
   );
 }
