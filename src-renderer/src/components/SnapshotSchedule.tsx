@@ -139,7 +139,7 @@ export function SnapshotSchedule({ kind, name, busy, run }: SnapshotScheduleProp
               </li>
             ))}
           </ul>
-          <p>{`${plan.kept.length} stay.`}</p>
+          <p>{`${plan.kept.length} stay: ${plan.kept.map((e) => `${e.snapshot} (${e.reason})`).join('; ') || 'none'}.`}</p>
         </>
       ),
       confirmLabel: 'Prune now',
