@@ -57,10 +57,7 @@ test.describe('snapshot schedule and prune in the UI', () => {
     }
     await markScheduled(nova.stateDir, VM);
 
-    const list = new VmListPage(page);
-    await list.open(nova.url);
-    await list.goTo('Virtual machines');
-    await list.row(VM).getByRole('link', { name: VM }).click();
+    await new VmListPage(page).openVm(nova.url, VM);
     const vm = new VmDetailPage(page, VM);
     await vm.tab('Snapshots');
 
