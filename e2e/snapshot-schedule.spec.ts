@@ -7,21 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
 import { expect, test } from './support/fixtures.js';
+import { shootBoth } from './support/spec-tools.js';
 import { callOverWeb } from './support/web-api.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const VM = `nv16s-${randomBytes(3).toString('hex')}`;
 const SNAPS = ['nv16s-a', 'nv16s-b', 'nv16s-c'];
-
-async function shootBoth(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: new URL(`snapshot-schedule-${name}-light.png`, ARTIFACTS).pathname, fullPage: true });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: new URL(`snapshot-schedule-${name}-dark.png`, ARTIFACTS).pathname, fullPage: true });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 /**
  * Marks the VM's snapshots as the schedule's own. The scheduler takes one per clock slot
@@ -78,14 +71,14 @@ test.describe('snapshot schedule and prune in the UI', () => {
     await expect(schedule).toHaveValue('daily 02:30', { timeout: 15_000 });
     await expect(card.getByLabel('Keep daily')).toHaveValue('1');
     await expect(card.locator('[data-schedule-status]')).toHaveText(/Next scheduled snapshot/);
-    await shootBoth(page, 'set');
+    await shootBoth(page, 'snapshot-schedule-set', ARTIFACTS);
 
     await card.getByRole('button', { name: 'Prune now' }).click();
     const confirm = page.getByRole('alertdialog', { name: `Delete 1 snapshot of '${VM}'?` });
     await expect(confirm.locator('[data-prune]')).toHaveCount(1);
     await expect(confirm.locator('[data-prune="nv16s-a"]')).toContainText('keep_daily 1');
     await expect(confirm).toContainText('2 stay: ');
-    await shootBoth(page, 'prune-confirm');
+    await shootBoth(page, 'snapshot-schedule-prune-confirm', ARTIFACTS);
     await confirm.getByRole('button', { name: 'Prune now' }).click();
     await expect(page.getByText(`Pruned 1 snapshot of '${VM}'`)).toBeVisible({ timeout: 60_000 });
 
