@@ -276,7 +276,7 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm.usbAttach': ui('vmConsole', 'vm.usbAttach', 'running'),
   'vm.usbDetach': ui('vmConsole', 'vm.usbDetach', 'running'),
   'vm.usbList': ui('vmConsole', 'vm.usbList', 'running'),
-  'device.sriovSet': gap('making SR-IOV virtual functions of a device: the Devices page does not offer it yet'),
+  'device.sriovSet': ui('devices', 'device.sriovSet'),
   'device.restore': ui('devices', 'device.restore'),
   // Built on other branches this session (parity-table.test.ts PENDING_CAPABILITIES):
   'network.update': ui('network', 'network.update'),
