@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Network } from '../src-shared/index.js';
 import { NetworksPage } from './pages/network-page.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { callOk, shootBoth } from './support/spec-tools.js';
 
@@ -39,6 +40,7 @@ test.describe('Repairing a network', () => {
     await expect(notice).toBeVisible({ timeout: 15_000 });
     await expect(notice).toContainText(/degraded|down/);
     await shootBoth(page, 'network-repair-needed', ARTIFACTS);
+    expect(await seriousAxeViolations(page)).toEqual([]);
 
     await notice.getByRole('button', { name: 'Repair now' }).click();
     await expect(page.getByText(`Repaired network '${NET}'`)).toBeVisible({ timeout: 60_000 });

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { shootBoth } from './support/spec-tools.js';
 import { callOverWeb } from './support/web-api.js';
@@ -72,6 +73,7 @@ test.describe('snapshot schedule and prune in the UI', () => {
     await expect(card.getByLabel('Keep daily')).toHaveValue('1');
     await expect(card.locator('[data-schedule-status]')).toHaveText(/Next scheduled snapshot/);
     await shootBoth(page, 'snapshot-schedule-set', ARTIFACTS);
+    expect(await seriousAxeViolations(page)).toEqual([]);
 
     await card.getByRole('button', { name: 'Prune now' }).click();
     const confirm = page.getByRole('alertdialog', { name: `Delete 1 snapshot of '${VM}'?` });
