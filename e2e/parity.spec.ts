@@ -45,7 +45,7 @@ const STATE_TIMEOUT_MS = 60_000;
  * projects.spec.ts; a page here has nothing running to show one.
  */
 const SHOWN_ONLY_MID_OPERATION: ParityState = 'operation';
-/** Controls for a passable device: devices-page.spec.ts presses them on the fake kernel's. */
+/** Controls for a passable or SR-IOV device: devices-page and devices-sriov specs press them on the fake kernel's. */
 const SHOWN_ONLY_WITH_IOMMU: ParityState = 'hardware';
 const NOT_HERE: readonly (ParityState | undefined)[] = [SHOWN_ONLY_MID_OPERATION, SHOWN_ONLY_WITH_IOMMU];
 

@@ -21,6 +21,13 @@ export class VmListPage extends AppShell {
   state(name: string): Locator {
     return this.row(name).locator('.vm-state');
   }
+
+  /** From `nova web`'s URL through the list to one VM's page. */
+  async openVm(url: string, name: string): Promise<void> {
+    await this.open(url);
+    await this.goTo('Virtual machines');
+    await this.row(name).getByRole('link', { name }).click();
+  }
 }
 
 export interface KernelVmInput {

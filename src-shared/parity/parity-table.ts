@@ -50,8 +50,9 @@ export type ParityPage = keyof typeof PARITY_PAGES;
 /**
  * A control is shown only in some states of its guest: a running VM's Stop, a paused
  * one's Resume, an operation's Cancel while it runs. The e2e spec puts the guest there.
- * `hardware`: shown for a device that can be passed (an IOMMU on), which this machine
- * lacks: e2e/devices-page.spec.ts presses it against the fake kernel's devices.
+ * `hardware`: shown for a device that can be passed (an IOMMU on) or has SR-IOV, which
+ * this machine lacks: e2e/devices-page.spec.ts and devices-sriov.spec.ts press them
+ * against the fake kernel's devices.
  */
 export type ParityState = 'stopped' | 'running' | 'paused' | 'operation' | 'hardware';
 
@@ -110,7 +111,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'snapshot ls': ui('vmSnapshots', 'vm.snapshotList'),
   'snapshot restore': ui('vmSnapshots', 'vm.snapshotRestore'),
   'snapshot rm': ui('vmSnapshots', 'vm.snapshotDelete'),
-  'snapshot prune': gap('pruning by the retention rules runs on its schedule; a "prune now" on the Snapshots tab is not offered yet'),
+  'snapshot prune': ui('vmSnapshots', 'vm.snapshotPrune'),
   'image ls': ui('images', 'image.list'),
   'image pull': ui('images', 'ociImage.pull'),
   'image import': ui('images', 'image.import'),
@@ -121,7 +122,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'net create': ui('networks', 'network.create'),
   'net rm': ui('network', 'network.delete'),
   'net inspect': ui('network', 'network.get'),
-  'net repair': gap('putting back a network\'s missing kernel side from its page is not offered yet (the helper repairs at start)'),
+  'net repair': ui('network', 'network.repair'),
   'net leases': ui('vm', 'network.leases', 'running'),
   'net forward add': ui('network', 'network.forwardAdd'),
   'net forward rm': ui('network', 'network.forwardRemove'),
@@ -170,7 +171,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm usb attach': ui('vmConsole', 'vm.usbAttach', 'running'),
   'vm usb detach': ui('vmConsole', 'vm.usbDetach', 'running'),
   'vm usb ls': ui('vmConsole', 'vm.usbList', 'running'),
-  'device vfs': gap('making SR-IOV virtual functions of a device: the Devices page does not offer it yet'),
+  'device vfs': ui('devices', 'device.sriovSet', 'hardware'),
   'net set': ui('network', 'network.update'),
   web: oneSurface('starts the web UI itself'),
   connect: oneSurface('the pipe `ssh HOST nova connect` runs on a remote host to reach its helper; nobody types it'),
@@ -215,10 +216,10 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm.snapshotList': ui('vmSnapshots', 'vm.snapshotList'),
   'vm.snapshotRestore': ui('vmSnapshots', 'vm.snapshotRestore'),
   'vm.snapshotDelete': ui('vmSnapshots', 'vm.snapshotDelete'),
-  'vm.snapshotPolicySet': gap('snapshot schedules are set in the NovaFile; an editor on the Snapshots tab is not offered yet'),
-  'vm.snapshotPolicyGet': gap('snapshot schedules are set in the NovaFile; an editor on the Snapshots tab is not offered yet'),
-  'vm.snapshotPolicyList': gap('snapshot schedules are set in the NovaFile; an editor on the Snapshots tab is not offered yet'),
-  'vm.snapshotPrune': gap('pruning by the retention rules runs on its schedule; a "prune now" on the Snapshots tab is not offered yet'),
+  'vm.snapshotPolicySet': ui('vmSnapshots', 'vm.snapshotPolicySet'),
+  'vm.snapshotPolicyGet': ui('vmSnapshots', 'vm.snapshotPolicyGet'),
+  'vm.snapshotPolicyList': ui('dashboard', 'vm.snapshotPolicyList'),
+  'vm.snapshotPrune': ui('vmSnapshots', 'vm.snapshotPrune'),
   'vm.consoleInfo': ui('vmSerial', 'vm.consoleInfo', 'running'),
   'vm.logs': ui('vmSerial', 'vm.consoleInfo', 'running'),
   'vm.metrics': ui('vmGraphs', 'vm.metricsHistory'),
@@ -242,7 +243,7 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'network.forwardList': ui('network', 'network.forwardList'),
   'network.attach': ui('vmSettings', 'vm.update'),
   'network.detach': ui('vmSettings', 'vm.update'),
-  'network.repair': gap('putting back a network\'s missing kernel side from its page is not offered yet (the helper repairs at start)'),
+  'network.repair': ui('network', 'network.repair'),
   'network.leases': ui('vm', 'network.leases', 'running'),
   'capsule.list': ui('dashboard', 'capsule.list'),
   'capsule.get': ui('capsuleSettings', 'capsule.get'),
@@ -262,10 +263,10 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'capsule.snapshotList': ui('capsuleSnapshots', 'capsule.snapshotList'),
   'capsule.snapshotRestore': ui('capsuleSnapshots', 'capsule.snapshotRestore'),
   'capsule.snapshotDelete': ui('capsuleSnapshots', 'capsule.snapshotDelete'),
-  'capsule.snapshotPolicySet': gap('snapshot schedules are set in the NovaFile; an editor on the Snapshots tab is not offered yet'),
-  'capsule.snapshotPolicyGet': gap('snapshot schedules are set in the NovaFile; an editor on the Snapshots tab is not offered yet'),
-  'capsule.snapshotPolicyList': gap('snapshot schedules are set in the NovaFile; an editor on the Snapshots tab is not offered yet'),
-  'capsule.snapshotPrune': gap('pruning by the retention rules runs on its schedule; a "prune now" on the Snapshots tab is not offered yet'),
+  'capsule.snapshotPolicySet': ui('capsuleSnapshots', 'capsule.snapshotPolicySet'),
+  'capsule.snapshotPolicyGet': ui('capsuleSnapshots', 'capsule.snapshotPolicyGet'),
+  'capsule.snapshotPolicyList': ui('dashboard', 'capsule.snapshotPolicyList'),
+  'capsule.snapshotPrune': ui('capsuleSnapshots', 'capsule.snapshotPrune'),
   'capsule.terminalOpen': ui('capsuleTerminal', 'capsule.terminalOpen', 'running'),
   'ociImage.pull': ui('images', 'ociImage.pull'),
   'ociImage.import': ui('images', 'ociImage.import'),
@@ -285,7 +286,7 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm.usbAttach': ui('vmConsole', 'vm.usbAttach', 'running'),
   'vm.usbDetach': ui('vmConsole', 'vm.usbDetach', 'running'),
   'vm.usbList': ui('vmConsole', 'vm.usbList', 'running'),
-  'device.sriovSet': gap('making SR-IOV virtual functions of a device: the Devices page does not offer it yet'),
+  'device.sriovSet': ui('devices', 'device.sriovSet', 'hardware'),
   'device.restore': ui('devices', 'device.restore', 'hardware'),
   // Built on other branches this session (parity-table.test.ts PENDING_CAPABILITIES):
   'network.update': ui('network', 'network.update'),

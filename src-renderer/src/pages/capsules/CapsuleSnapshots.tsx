@@ -2,7 +2,8 @@
 // running capsule is frozen meanwhile), restore (stopped capsules only, as the helper
 // requires) and delete, the last two asked first with what is lost; each says when done and
 // a failure stays until dismissed. Each runs as an operation the page shows in place; while anything
-// holds the capsule the buttons are off and say what holds it (no double submit).
+// holds the capsule the buttons are off and say what holds it (no double submit). Below,
+// the schedule and retention rules with "Prune now" (components/SnapshotSchedule.tsx).
 import { Camera, History, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import { CapsuleSnapshotNameSchema, type Capsule, type CapsuleSnapshot } from '../../../../src-shared/capsule.js';
@@ -10,6 +11,7 @@ import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js'
 import { useServices } from '../../app/services.js';
 import { useConfirm } from '../../components/ConfirmDialog.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { SnapshotSchedule } from '../../components/SnapshotSchedule.js';
 import { announce } from '../../stores/toast-store.js';
 import { formatBytes } from '../../lib/vm-format.js';
 import { defaultSnapshotName } from '../../lib/format-time.js';
@@ -144,6 +146,7 @@ export function CapsuleSnapshots({ capsule, busy }: { capsule: Capsule; busy: Re
         </table>
       )}
       {!stopped && snapshots && snapshots.length > 0 && <p className="muted">Restoring needs the capsule stopped.</p>}
+      <SnapshotSchedule kind="capsule" name={name} busy={busy} run={run} />
       {dialog}
     </div>
   );

@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { dashboardOperations, guestRows, hostFindings, networkSummaries } from '../../lib/dashboard-summary.js';
 import { networkStoreFor } from '../../stores/network-store.js';
 import { HostFindingsPanel, NetworkPanel, OperationsPanel } from './DashboardPanels.js';
+import { SnapshotSchedulesPanel } from './SnapshotSchedulesPanel.js';
 import { EmptyGuests, GuestList } from './GuestList.js';
 import { DemoOffer } from './DemoOffer.js';
 import { HostGraphs } from './HostGraphs.js';
@@ -65,6 +66,7 @@ export function DashboardPage() {
         <NetworkPanel networks={nets} />
         <OperationsPanel operations={ops} loaded={opsLoaded} />
         <HostFindingsPanel findings={findings} checked={report !== null || hostError !== null} />
+        <SnapshotSchedulesPanel />
       </div>
     </>
   );

@@ -8,6 +8,7 @@ import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { deviceName, holderWords, READINESS_WORDS, VERDICT_STATUS, type DeviceGroupView } from '../../lib/device-groups.js';
 import { announce } from '../../stores/toast-store.js';
 import { PreflightList } from './PreflightList.js';
+import { SriovControl } from './SriovControl.js';
 
 const COLUMNS = ['Address', 'Device', 'Driver', 'Passthrough', 'Actions'] as const;
 
@@ -87,7 +88,7 @@ export function DeviceGroupPanel({ view, onPrepare, onChanged }: DeviceGroupPane
         </thead>
         <tbody>
           {view.devices.map((d) => (
-            <DeviceRow key={d.address} device={d} preflight={preflight[d.address] ?? null} bound={binding !== null} onCheck={() => void check(d)} onPrepare={() => onPrepare(d.address)} />
+            <DeviceRow key={d.address} device={d} preflight={preflight[d.address] ?? null} bound={binding !== null} onCheck={() => void check(d)} onPrepare={() => onPrepare(d.address)} onChanged={onChanged} />
           ))}
         </tbody>
       </table>
@@ -102,9 +103,10 @@ interface DeviceRowProps {
   readonly bound: boolean;
   readonly onCheck: () => void;
   readonly onPrepare: () => void;
+  readonly onChanged: () => void;
 }
 
-function DeviceRow({ device: d, preflight, bound, onCheck, onPrepare }: DeviceRowProps) {
+function DeviceRow({ device: d, preflight, bound, onCheck, onPrepare, onChanged }: DeviceRowProps) {
   return (
     <>
       <tr data-address={d.address}>
@@ -115,6 +117,7 @@ function DeviceRow({ device: d, preflight, bound, onCheck, onPrepare }: DeviceRo
           {deviceName(d)}
           <span className="device-class"> · {d.className ?? d.classCode}</span>
           {d.bootVga === true && <span className="device-class"> · boot GPU</span>}
+          <SriovControl device={d} onChanged={onChanged} />
         </td>
         <td>{d.driver ?? 'none'}</td>
         <td>

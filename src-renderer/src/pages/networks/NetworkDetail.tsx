@@ -22,6 +22,7 @@ import { CopyButton } from './CopyButton.js';
 import { NetworkForwards } from './NetworkForwards.js';
 import { NetworkPeers } from './NetworkPeers.js';
 import { NetworkSection } from './NetworkSection.js';
+import { NetworkRepairAction, NetworkRepairNotice } from './NetworkRepair.js';
 import { NetworkSettings } from './NetworkSettings.js';
 import { NetworkStatusLine } from './NetworkStateBadge.js';
 
@@ -68,6 +69,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
               <ArrowLeft aria-hidden="true" size={14} />
               All networks
             </a>
+            <NetworkRepairAction network={n} busy={busy} />
             <button type="button" className="button" data-method="network.delete" onClick={() => void remove()} aria-disabled={deleting || busy ? true : undefined} title={busy?.reason} aria-label="Delete network">
               {deleting ? <LoaderCircle aria-hidden="true" size={14} className="spin" /> : <Trash2 aria-hidden="true" size={14} />}
               {deleting ? 'Deleting…' : 'Delete network'}
@@ -79,6 +81,7 @@ export function NetworkDetail({ network: n, actions }: NetworkDetailProps) {
         <ProjectOwnerLine project={n.project} />
         <ResourceOperations resource={{ kind: 'network', name: n.name }} label={`Operations on ${n.name}`} />
         {deleteError && <ErrorPanel context={`Could not delete ${n.name}`} error={deleteError} />}
+        <NetworkRepairNotice network={n} busy={busy} />
         <Overview network={n} busy={busy} />
         <NetworkSettings network={n} held={busy} />
         {n.type === 'overlay' && <NetworkPeers network={n} held={busy} />}

@@ -2,7 +2,8 @@
 // unticked, disks only while stopped), restore and delete. Each runs as an operation whose progress the page shows
 // in place; while anything holds the VM the buttons are off and say what holds it, so a
 // second click cannot submit twice; failures say why. Restore and delete ask first, saying
-// what will be lost, and each finished one says so (stores/toast-store.ts).
+// what will be lost, and each finished one says so (stores/toast-store.ts). Below the tree,
+// the schedule and retention rules with "Prune now" (components/SnapshotSchedule.tsx).
 import { Camera, History, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
@@ -10,6 +11,7 @@ import { SnapshotNameSchema, type Snapshot, type SnapshotTree, type VmInfo } fro
 import { useServices } from '../../app/services.js';
 import { useConfirm } from '../../components/ConfirmDialog.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { SnapshotSchedule } from '../../components/SnapshotSchedule.js';
 import { announce } from '../../stores/toast-store.js';
 import { restoreLossSentence } from '../../lib/confirm-words.js';
 import { formatBytes } from '../../lib/vm-format.js';
@@ -200,6 +202,7 @@ export function SnapshotPanel({ vm, busy }: { vm: VmInfo; busy: ResourceBusy | n
           </ul>
         )}
       </section>
+      <SnapshotSchedule kind="vm" name={name} busy={busy} run={run} />
       {dialog}
     </div>
   );
