@@ -7,10 +7,21 @@ import type { DhcpLease } from '../../../../src-shared/network.js';
 import type { VmInfo, VmRuntimeNic } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { networkDetailHref } from '../../lib/network-route.js';
+import { VmGuestAgentFacts } from './VmGuestAgentFacts.js';
 
 const LEASE_POLL_MS = 3_000;
 
 export function VmNetworkFacts({ vm }: { vm: VmInfo }) {
+  const running = vm.state === 'running' || vm.state === 'paused';
+  return (
+    <>
+      <NovaNetworkFacts vm={vm} />
+      <VmGuestAgentFacts agent={vm.guestAgent} running={running} />
+    </>
+  );
+}
+
+function NovaNetworkFacts({ vm }: { vm: VmInfo }) {
   const d = vm.definition;
   const nics = vm.state === 'stopped' || vm.state === 'crashed' ? [] : (vm.nics ?? []);
   const planned = d.network.mode === 'nova' ? d.network.network : null;
