@@ -85,10 +85,11 @@ export function ExportPanel({ client }: { client: NovaClient }) {
           <NovaFileEditor
             key={result.text}
             client={client}
-            file={target.startsWith('/') ? target : `/${result.project}/NovaFile.toml`}
+            file={saved ?? (target.startsWith('/') ? target : `/${result.project}/NovaFile.toml`)}
             savedText={result.text}
             savedValidation={EXPORTED_VALID}
-            create={target.startsWith('/')}
+            // Once created, further saves go to that file as the project editor's do.
+            create={saved === null && target.startsWith('/')}
             onSaved={async (_text, _validation, file) => {
               setSaved(file);
             }}
