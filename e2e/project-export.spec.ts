@@ -3,16 +3,15 @@
 // dialog; the NovaFile shown is saved as a new file; Adopt, after its confirmation naming
 // both, makes them the project's, and the saved file's plan then reports no change.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
-import { CapsuleSchema, NetworkSchema, OciImageSchema } from '../src-shared/index.js';
+import { CapsuleSchema, NetworkSchema } from '../src-shared/index.js';
 import { ProjectsPage } from './pages/projects-page.js';
 import { expect, test } from './support/fixtures.js';
 import { TEST_GUEST_CACHE } from './support/nova-stack.js';
-import { callOk as api, shootBoth as shootInto } from './support/spec-tools.js';
+import { callOk as api, importBusyboxImage, shootBoth as shootInto } from './support/spec-tools.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const shootBoth = (page: Page, name: string) => shootInto(page, name, ARTIFACTS);
@@ -29,8 +28,7 @@ test.describe('Export and adopt on the Projects page', () => {
 
   test.beforeAll(async ({ nova }) => {
     test.setTimeout(120_000);
-    await mkdir(IMAGE_DIR, { recursive: true });
-    imageName = OciImageSchema.parse(await api(nova.origin, nova.token, 'ociImage.import', { path: await makeBusyboxRootfs(IMAGE_DIR), name: IMAGE })).name;
+    imageName = await importBusyboxImage(nova, IMAGE_DIR, IMAGE);
     await api(nova.origin, nova.token, 'network.create', { name: NET, subnet: '10.216.7.1/24' });
     await api(nova.origin, nova.token, 'capsule.create', { name: BOX, image: imageName, command: ['sleep', '600'], network: NET });
     // Running, as a guest someone made and uses would be: the file says so, and plan compares it.
