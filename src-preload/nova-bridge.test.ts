@@ -15,7 +15,7 @@ const PINNED_SURFACE = {
   novafile: ['validate'],
   ociImage: ['import', 'inspect', 'list', 'pull', 'remove'],
   operation: ['cancel', 'get', 'list'],
-  project: ['cancel', 'demo', 'down', 'open', 'plan', 'ps', 'save', 'up', 'writeBack'],
+  project: ['cancel', 'demo', 'down', 'export', 'open', 'plan', 'ps', 'save', 'up', 'writeBack'],
   subscribe: 'function',
   vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'showCommand', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'suspend', 'update', 'usbAttach', 'usbDetach', 'usbList', 'viewerSupport'],
 };

@@ -1,14 +1,22 @@
 // What several specs need beside the page objects: a NovaApi call over web mode that
 // throws on a refusal (for setup and for comparing the page with the data), and a
-// screenshot of the page in the light and the dark theme.
+// screenshot of the page in the light and the dark theme, and a busybox image to run.
+import { mkdir } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import type { MethodName, ParamsIn } from '../../src-shared/index.js';
+import { makeBusyboxRootfs } from '../../helper/system-tests/fixtures/capsule-harness.js';
+import { OciImageSchema, type MethodName, type ParamsIn } from '../../src-shared/index.js';
 import { callOverWeb } from './web-api.js';
 
 export async function callOk<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
   const envelope = await callOverWeb(origin, token, method, params);
   if (!envelope.ok) throw new Error(`${method} failed: ${envelope.error.code} ${envelope.error.message}`);
   return envelope.value;
+}
+
+/** A busybox image for capsules, from a rootfs tarball built in `dir` (under the helper's allowed root); its stored name. */
+export async function importBusyboxImage(nova: { origin: string; token: string }, dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return OciImageSchema.parse(await callOk(nova.origin, nova.token, 'ociImage.import', { path: await makeBusyboxRootfs(dir), name })).name;
 }
 
 /** `NAME-light.png` and `NAME-dark.png` in `artifacts`; the page is left in the light theme. */

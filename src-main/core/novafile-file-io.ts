@@ -75,3 +75,25 @@ export async function writeNovaFileText(file: string, text: string): Promise<voi
   await dir?.sync().catch(() => undefined);
   await dir?.close();
 }
+
+/**
+ * A new NovaFile (an exported one), never over an existing file: a folder means its
+ * NovaFile.toml, anything else must be a .toml path in an existing folder. Returns the file.
+ */
+export async function createNovaFileText(given: string, text: string): Promise<string> {
+  const p = path.resolve(given);
+  const s = await stat(p).catch(() => null);
+  const file = s?.isDirectory() ? path.join(p, NOVAFILE_NAME) : p;
+  if (!file.endsWith('.toml')) throw new NovaError('invalid_argument', `${file} is not a .toml path; a NovaFile is named like ${NOVAFILE_NAME}`, { path: file });
+  const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new NovaError('already_exists', `${file} already exists; choose a new path (an export never writes over a file)`, { path: file });
+    throw fsError(file, err, 'write');
+  });
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return file;
+}

@@ -1,5 +1,5 @@
 // The Projects page's side of main: open, plan, ps, up, down, cancel, save and write-back for a
-// NovaFile path, served alike over Electron IPC and web mode. It calls the same engine
+// NovaFile path, and export of existing resources as a NovaFile, served alike over Electron IPC and web mode. It calls the same engine
 // as the CLI (planNovaFile, applyPlan, downProject, projectRows); an apply or a down
 // pushes a line per step as `project.progress` and is cancelled with project.cancel.
 // One apply or down per project file at a time, so two windows cannot interleave.
@@ -10,7 +10,7 @@ import type { ProjectApplyOutcome, ProjectDownOutcome, ProjectOpened, ProjectRes
 import type { NovaFileValidation } from '../../src-shared/novafile.js';
 import { planHasChanges, type ProjectPlan, type ProjectResourceKind } from '../../src-shared/project.js';
 import type { HelperClient } from './helper-client.js';
-import { readNovaFileText, resolveNovaFilePath, writeNovaFileText } from './novafile-file-io.js';
+import { createNovaFileText, readNovaFileText, resolveNovaFilePath, writeNovaFileText } from './novafile-file-io.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { readActualState } from './project/actual-state.js';
 import { guestNodes } from './project/apply-order.js';
@@ -19,6 +19,7 @@ import { applySnapshotPolicies } from './project/snapshot-policies.js';
 import { downProject } from './project/project-down.js';
 import type { ProjectHelper } from './project/project-helper.js';
 import { loadDesiredState, planNovaFile } from './project/project-planner.js';
+import { exportProject, type ProjectExport } from './project/project-export.js';
 import { projectRows } from './project/project-ps.js';
 import { writeBackResource } from './project/project-write-back.js';
 
@@ -89,10 +90,11 @@ export class ProjectService {
     return { cancelled: true };
   }
 
-  async save(path: string, text: string): Promise<{ saved: boolean; file: string; validation: NovaFileValidation }> {
-    const file = await resolveNovaFilePath(path);
+  async save(path: string, text: string, create = false): Promise<{ saved: boolean; file: string; validation: NovaFileValidation }> {
+    const file = create ? path : await resolveNovaFilePath(path);
     const validation = validateNovaFile(text, file);
     if (!validation.valid) return { saved: false, file, validation };
+    if (create) return { saved: true, file: await createNovaFileText(path, text), validation };
     await writeNovaFileText(file, text);
     return { saved: true, file, validation };
   }
@@ -100,6 +102,11 @@ export class ProjectService {
   /** The resource's current settings into its table of the file (project-write-back.ts). */
   async writeBack(path: string, kind: ProjectResourceKind, name: string): Promise<ProjectWriteBack> {
     return writeBackResource(path, kind, name, this.helper);
+  }
+
+  /** Existing resources as a NovaFile; adopting those of no project is the page's own vm/capsule/network.adopt calls. */
+  async export(names: readonly string[], project: string | undefined): Promise<ProjectExport> {
+    return exportProject(this.helper, names, project);
   }
 
   /** The resolved file, read once through the size and type checks before the engine reads it. */

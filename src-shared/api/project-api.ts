@@ -119,8 +119,8 @@ export const projectMethods = {
     served: main,
   }),
   'project.save': defineMethod({
-    summary: 'Write the NovaFile, only if the text validates (atomic, keeping the file mode)',
-    params: z.strictObject({ path: ProjectPathSchema, text: z.string().max(NOVAFILE_TEXT_MAX_CHARS) }),
+    summary: 'Write the NovaFile, only if the text validates (atomic, keeping the file mode); with create, a new file and never over one',
+    params: z.strictObject({ path: ProjectPathSchema, text: z.string().max(NOVAFILE_TEXT_MAX_CHARS), create: z.boolean().default(false) }),
     result: z.strictObject({ saved: z.boolean(), file: z.string(), validation: NovaFileValidationSchema }),
     served: main,
   }),
@@ -128,6 +128,15 @@ export const projectMethods = {
     summary: "Write a project resource's current settings into its NovaFile table (only the keys that differ; the rest of the file kept byte for byte), refused unless the result plans no change for it",
     params: z.strictObject({ path: ProjectPathSchema, kind: ProjectResourceKindSchema, name: z.string().min(1).max(255) }),
     result: ProjectWriteBackSchema,
+    served: main,
+  }),
+  'project.export': defineMethod({
+    summary: 'Existing VMs, capsules and networks (by name, or every one of a project) as a NovaFile, as nova export prints it, with those of no project named',
+    params: z.strictObject({
+      names: z.array(z.string().min(1).max(255)).max(256).default([]),
+      project: z.string().min(1).max(255).optional(),
+    }),
+    result: z.strictObject({ project: z.string(), text: z.string(), unmanaged: z.array(RefSchema) }),
     served: main,
   }),
 } as const;

@@ -6,13 +6,9 @@
 // without it they are named on stderr with that remedy.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { SnapshotPolicyState } from '../../../src-shared/snapshot-policy.js';
-import { readActualState } from '../../core/project/actual-state.js';
-import { exportNovaFile, selectForExport } from '../../core/project/novafile-export.js';
+import { exportProject } from '../../core/project/project-export.js';
 import { nameArg } from './option-parsers.js';
 import { withHelper, type CliContext } from '../cli-context.js';
-
-const byName = (states: readonly SnapshotPolicyState[]) => new Map(states.map((s) => [s.name, s.policy]));
 
 export function registerExportCommand(program: Command, ctx: CliContext): void {
   program
@@ -23,19 +19,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
     .option('--adopt', 'make the exported resources of no project the project\'s own, so nova plan and nova up manage them', false)
     .option('-o, --output <file>', 'write the file here instead of to stdout (never over an existing file)')
     .action(async (names: string[], o: { project?: string; adopt: boolean; output?: string }) => {
-      const { text, unmanaged, project } = await withHelper(ctx, async (h) => {
-        const [actual, vmPolicies, capsulePolicies] = await Promise.all([readActualState(h), h.call('vm.snapshotPolicyList', {}), h.call('capsule.snapshotPolicyList', {})]);
-        const sel = selectForExport(actual, names, o.project);
-        if (o.adopt) {
-          for (const r of sel.unmanaged) {
-            const params = { name: r.name, project: sel.project };
-            if (r.kind === 'vm') await h.call('vm.adopt', params);
-            else if (r.kind === 'capsule') await h.call('capsule.adopt', params);
-            else await h.call('network.adopt', params);
-          }
-        }
-        return { text: exportNovaFile(sel, { vm: byName(vmPolicies), capsule: byName(capsulePolicies) }), unmanaged: sel.unmanaged, project: sel.project };
-      });
+      const { text, unmanaged, project } = await withHelper(ctx, (h) => exportProject(h, names, o.project, o.adopt));
       if (o.output) await writeFile(o.output, text, { flag: 'wx' });
       else ctx.io.stdout(text);
       const listed = unmanaged.map((r) => `${r.kind} ${r.name}`).join(', ');

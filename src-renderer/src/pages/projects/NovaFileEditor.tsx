@@ -15,10 +15,12 @@ interface Props {
   readonly file: string;
   readonly savedText: string;
   readonly savedValidation: NovaFileValidation;
-  readonly onSaved: (text: string, validation: NovaFileValidation) => Promise<void>;
+  readonly onSaved: (text: string, validation: NovaFileValidation, file: string) => Promise<void>;
+  /** A new file (an export): saving creates it, unedited text included, and never writes over one. */
+  readonly create?: boolean;
 }
 
-export function NovaFileEditor({ client, file, savedText, savedValidation, onSaved }: Props) {
+export function NovaFileEditor({ client, file, savedText, savedValidation, onSaved, create = false }: Props) {
   const [text, setText] = useState(savedText);
   const [validation, setValidation] = useState(savedValidation);
   const [saving, setSaving] = useState(false);
@@ -51,18 +53,18 @@ export function NovaFileEditor({ client, file, savedText, savedValidation, onSav
   const dirty = text !== savedText;
   const hasErrors = problems.some((p) => p.severity === 'error');
 
-  const canSave = dirty && !saving && !hasErrors;
+  const canSave = (dirty || create) && !saving && !hasErrors;
   const save = async () => {
     if (!canSave) return;
     setSaving(true);
     setError(null);
     setNote(null);
     try {
-      const r = await client.call('project.save', { path: file, text });
+      const r = await client.call('project.save', { path: file, text, create });
       setValidation(r.validation);
       if (r.saved) {
-        setNote('Saved; the plan below is made from the saved file.');
-        await onSaved(text, r.validation);
+        setNote(create ? `Saved as ${r.file}.` : 'Saved; the plan below is made from the saved file.');
+        await onSaved(text, r.validation, r.file);
       } else setNote('Not saved: fix the problems marked in the file first.');
     } catch (err) {
       setError(toErrorShape(err));
@@ -76,7 +78,7 @@ export function NovaFileEditor({ client, file, savedText, savedValidation, onSav
       <div className="novafile-editor__bar">
         <span className="project-mono muted">{file}</span>
         <span className="novafile-editor__status" aria-live="polite">
-          {dirty ? 'Unsaved changes' : 'Saved'}
+          {dirty || create ? 'Unsaved changes' : 'Saved'}
           {hasErrors ? ` · ${problems.length} problem${problems.length === 1 ? '' : 's'}` : ''}
         </span>
         <button type="button" className="button button--primary" data-method="project.save" onClick={() => void save()} aria-disabled={!canSave}>

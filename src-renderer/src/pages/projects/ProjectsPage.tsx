@@ -7,7 +7,9 @@ import '../../styles/networks.css';
 import '../../styles/projects.css';
 import { useServices } from '../../app/services.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import type { NovaClient } from '../../transport/nova-client.js';
 import { loadRecent, projectHref, projectPathFromHash, rememberProject, saveRecent, type RecentProject } from '../../lib/recent-projects.js';
+import { ExportPanel } from './ExportPanel.js';
 import { ProjectView } from './ProjectView.js';
 
 function subscribeHash(onChange: () => void): () => void {
@@ -27,10 +29,10 @@ export function ProjectsPage() {
     });
   };
   if (path) return <ProjectView key={path} client={client} path={path} onOpened={onOpened} />;
-  return <OpenProject recent={recent} />;
+  return <OpenProject client={client} recent={recent} />;
 }
 
-function OpenProject({ recent }: { recent: readonly RecentProject[] }) {
+function OpenProject({ client, recent }: { client: NovaClient; recent: readonly RecentProject[] }) {
   const [value, setValue] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   return (
@@ -92,6 +94,7 @@ function OpenProject({ recent }: { recent: readonly RecentProject[] }) {
             </ul>
           )}
         </section>
+        <ExportPanel client={client} />
       </div>
     </>
   );
