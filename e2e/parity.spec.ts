@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
-import { PENDING_UI } from '../src-shared/parity/parity-pending.js';
 import { CLI_PARITY, METHOD_PARITY, PARITY_PAGES, type ParityPage, type ParityState } from '../src-shared/parity/parity-table.js';
 import { VmInfoSchema, type MethodName, type ParamsIn } from '../src-shared/index.js';
 import { ActivityPanel } from './pages/activity-panel.js';
@@ -51,11 +50,11 @@ const NOT_HERE: readonly (ParityState | undefined)[] = [SHOWN_ONLY_MID_OPERATION
 
 type Want = { page: ParityPage; method: string; state: ParityState | undefined; rows: string[] };
 
-/** The table's UI rows, one per page, control and state, pending controls left out. */
+/** The table's UI rows, one per page, control and state. */
 function wanted(): Want[] {
   const byKey = new Map<string, Want>();
   for (const [name, e] of [...Object.entries(CLI_PARITY), ...Object.entries(METHOD_PARITY)]) {
-    if (!('ui' in e) || e.ui.method in PENDING_UI) continue;
+    if (!('ui' in e)) continue;
     const key = `${e.ui.page}|${e.ui.method}|${e.ui.state ?? ''}`;
     const want = byKey.get(key) ?? { page: e.ui.page, method: e.ui.method, state: e.ui.state, rows: [] };
     want.rows.push(name);
@@ -165,7 +164,7 @@ test.describe('UI parity with the CLI and the engine', () => {
         judged.add(`${target}|${state ?? 'stopped'}`);
       }
     };
-    /** Pages whose controls are all pending still get axe-core's look (detail pages and tabs included). */
+    /** Pages with no row of their own still get axe-core's look (detail pages and tabs included). */
     const judgeTheRest = async (state: ParityState, pages = Object.keys(PARITY_PAGES) as ParityPage[]) => {
       for (const target of pages) {
         if (judged.has(`${target}|${state}`)) continue;

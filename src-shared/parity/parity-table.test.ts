@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src-main/cli/cli-program.js';
 import { METHOD_NAME_PATTERN } from '../api/define.js';
 import { METHOD_NAMES } from '../api/nova-api.js';
-import { PENDING_CAPABILITIES, PENDING_UI } from './parity-pending.js';
 import { CLI_PARITY, METHOD_PARITY, type ParityEntry } from './parity-table.js';
 
 const RENDERER = resolve(import.meta.dirname, '../../src-renderer/src');
@@ -51,10 +50,10 @@ function rendererMethods(): Set<string> {
 
 /** What is wrong with one row, or null: one kind of answer, and a reason in words. */
 function rowProblem(name: string, e: ParityEntry, isMethod: boolean): string | null {
-  const kinds = (['ui', 'oneSurface', 'internal', 'gap'] as const).filter((k) => k in e);
-  if (kinds.length !== 1) return `${name}: give exactly one of ui, oneSurface, internal, gap`;
+  const kinds = (['ui', 'oneSurface', 'internal'] as const).filter((k) => k in e);
+  if (kinds.length !== 1) return `${name}: give exactly one of ui, oneSurface, internal`;
   if ('internal' in e && !isMethod) return `${name}: only a method can be internal`;
-  const reason = 'oneSurface' in e ? e.oneSurface : 'internal' in e ? e.internal : 'gap' in e ? e.gap : null;
+  const reason = 'oneSurface' in e ? e.oneSurface : 'internal' in e ? e.internal : null;
   if (reason !== null && reason.trim().split(/\s+/).length < 3) return `${name}: say in a line why (got ${JSON.stringify(reason)})`;
   return null;
 }
@@ -73,14 +72,12 @@ describe('the parity table', () => {
     expect(METHOD_NAMES.filter((m) => !(m in METHOD_PARITY))).toEqual([]);
   });
 
-  it('names no command or method that does not exist, except those other branches bring', () => {
+  it('names no command or method that does not exist', () => {
     const unknown = [
       ...Object.keys(CLI_PARITY).filter((c) => !leaves.includes(c)),
       ...Object.keys(METHOD_PARITY).filter((m) => !(METHOD_NAMES as readonly string[]).includes(m)),
     ];
-    expect(unknown.filter((n) => !PENDING_CAPABILITIES.includes(n))).toEqual([]);
-    // Once a pending capability exists, it leaves the list.
-    expect(PENDING_CAPABILITIES.filter((n) => leaves.includes(n) || (METHOD_NAMES as readonly string[]).includes(n))).toEqual([]);
+    expect(unknown).toEqual([]);
   });
 
   it('gives every row one answer, and a reason in words where there is no UI', () => {
@@ -94,11 +91,9 @@ describe('the parity table', () => {
   it('points every UI row at a control some renderer file carries as data-method', () => {
     const carried = rendererMethods();
     const named = new Set(allEntries().flatMap(([, e]) => ('ui' in e ? [e.ui.method] : [])));
-    const notMethods = [...named].filter((m) => !(METHOD_NAMES as readonly string[]).includes(m) && !PENDING_CAPABILITIES.includes(m));
+    const notMethods = [...named].filter((m) => !(METHOD_NAMES as readonly string[]).includes(m));
     expect(notMethods).toEqual([]);
-    expect([...named].filter((m) => !carried.has(m) && !(m in PENDING_UI))).toEqual([]);
-    // A control that has arrived leaves the pending list.
-    expect(Object.keys(PENDING_UI).filter((m) => carried.has(m))).toEqual([]);
+    expect([...named].filter((m) => !carried.has(m))).toEqual([]);
   });
 
   it('finds a control the renderer does not carry, and a command without a row (the checks can fail)', () => {

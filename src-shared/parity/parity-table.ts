@@ -68,14 +68,11 @@ export type ParityEntry =
   /** Inherently one surface: the reason, in one line. */
   | { readonly oneSurface: string }
   /** Not user-callable (methods only): the reason, in one line. */
-  | { readonly internal: string }
-  /** Not in the UI yet and nobody building it this session: what is missing, and where it will go. */
-  | { readonly gap: string };
+  | { readonly internal: string };
 
 const ui = (page: ParityPage, method: string, state?: ParityState): ParityEntry => ({ ui: state ? { page, method, state } : { page, method } });
 const oneSurface = (reason: string): ParityEntry => ({ oneSurface: reason });
 const internal = (reason: string): ParityEntry => ({ internal: reason });
-const gap = (what: string): ParityEntry => ({ gap: what });
 
 /** Every leaf of the `nova` command tree, by its words. */
 export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
@@ -157,7 +154,6 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'device ls': ui('devices', 'device.list'),
   'device show': ui('devices', 'device.list'),
   'device check': ui('devices', 'device.check'),
-  // Built on other branches this session (parity-table.test.ts PENDING_CAPABILITIES):
   'vm template': ui('vmSettings', 'vm.setTemplate'),
   'vm suspend': ui('vm', 'vm.suspend', 'running'),
   'vm share add': ui('vmSettings', 'vm.update'),
@@ -289,7 +285,6 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm.usbList': ui('vmConsole', 'vm.usbList', 'running'),
   'device.sriovSet': ui('devices', 'device.sriovSet', 'hardware'),
   'device.restore': ui('devices', 'device.restore', 'hardware'),
-  // Built on other branches this session (parity-table.test.ts PENDING_CAPABILITIES):
   'network.update': ui('network', 'network.update'),
   'vm.suspend': ui('vm', 'vm.suspend', 'running'),
   'vm.showCommand': ui('vmSettings', 'vm.showCommand'),
