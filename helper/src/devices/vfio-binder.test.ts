@@ -5,7 +5,8 @@ import { BinderWorld, bindLog, restoreLog } from './testing/binder-fixture.js';
 import { FakeSysfs, GPU, GPU_AUDIO, ROOT_PORT, gpuWithAudio, hostGpu } from './testing/fake-sysfs.js';
 import { StuckUnbindError } from './vfio-binder.js';
 
-let world: BinderWorld;
+let world: BinderWorld | undefined;
+afterEach(() => world?.cleanup());
 afterEach(() => world?.cleanup());
 
 const BIND_GPU_AND_AUDIO = bindLog([GPU, GPU_AUDIO]);

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { findProcesses, isSameProcess, isSameProcessSync, parseStartTime, processStartTime } from './proc-stat.js';
 
 describe('parseStartTime', () => {
@@ -19,8 +19,11 @@ describe('parseStartTime', () => {
 
 describe('isSameProcess: the one liveness rule', () => {
   const line = (state: string, start: string) => `42 (qemu) ${state} 1 42 42 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 3 0 ${start} 1000 10`;
+  const roots: string[] = [];
+  afterEach(() => Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true }))));
   async function procWith(stat: string): Promise<string> {
     const root = await mkdtemp(join(tmpdir(), 'nv4s-proc-'));
+    roots.push(root);
     await mkdir(join(root, '42'));
     await writeFile(join(root, '42', 'stat'), stat);
     return root;

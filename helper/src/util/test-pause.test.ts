@@ -1,10 +1,14 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureTestPause, pauseAt } from './test-pause.js';
 
-afterEach(() => configureTestPause({}));
+const dirs: string[] = [];
+afterEach(async () => {
+  configureTestPause({});
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
 
 describe('test pause points', () => {
   it('are no-ops when nothing is configured', async () => {
@@ -19,7 +23,9 @@ describe('test pause points', () => {
   });
 
   it('stop at the armed step only, after writing the signal file', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'nv4s-pause-')), 'paused');
+    const dir = await mkdtemp(join(tmpdir(), 'nv4s-pause-'));
+    dirs.push(dir);
+    const file = join(dir, 'paused');
     configureTestPause({ NOVA_TEST_HOOKS: '1', NOVA_TEST_PAUSE_AT: 'capsule-start:after-create', NOVA_TEST_PAUSE_SIGNAL: file });
     await expect(pauseAt('capsule-start:after-mount')).resolves.toBeUndefined();
     const paused = pauseAt('capsule-start:after-create');
