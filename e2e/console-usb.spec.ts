@@ -39,7 +39,8 @@ test.describe('Console USB menu', () => {
     await expect(consoleWindow.status).toHaveText('Connected', { timeout: 30_000 });
 
     const usb = popup.getByRole('button', { name: 'USB' });
-    await expect(usb).toHaveAttribute('data-method', 'vm.usbList');
+    // The menu's entry point, for the parity table: it lists, and its items attach and detach.
+    await expect(usb).toHaveAttribute('data-method', 'vm.usbList vm.usbAttach vm.usbDetach');
     await usb.click();
     const attach = popup.getByRole('menuitem', { name: 'Attach Tablet (emulated)' });
     await expect(attach).toHaveAttribute('data-method', 'vm.usbAttach');
