@@ -9,11 +9,15 @@ export interface TextFieldProps {
   readonly error?: string | undefined;
   readonly placeholder?: string;
   readonly autoFocus?: boolean;
+  /** False for a field that may stay empty. */
+  readonly required?: boolean;
+  /** The form's own name for the field (`data-field`), where the form finds fields by it. */
+  readonly field?: string;
 }
 
-export function TextField({ id, label, value, onChange, hint, error, placeholder, autoFocus }: TextFieldProps) {
+export function TextField({ id, label, value, onChange, hint, error, placeholder, autoFocus, required = true, field }: TextFieldProps) {
   return (
-    <div className="form-field">
+    <div className="form-field" data-field={field}>
       <label htmlFor={id} className="form-field__label">
         {label}
       </label>
@@ -23,7 +27,7 @@ export function TextField({ id, label, value, onChange, hint, error, placeholder
         value={value}
         placeholder={placeholder}
         onChange={(e) => onChange(e.target.value)}
-        aria-required
+        aria-required={required || undefined}
         aria-invalid={error ? true : undefined}
         aria-describedby={`${error ? `${id}-error ` : ''}${id}-hint`}
         autoComplete="off"

@@ -7,6 +7,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { DialogFormFooter } from '../../components/DialogFormFooter.js';
 import { toErrorShape, type ErrorShape } from '../../../../src-shared/index.js';
 import { ModalDialog } from '../../components/ModalDialog.js';
+import { TextField } from '../../components/TextField.js';
 import { errorWords } from '../../lib/error-words.js';
 import type { ImportFormErrors, ImportFormValues } from '../../lib/image-import-form.js';
 import { lockingOperation } from '../../lib/operation-format.js';
@@ -75,40 +76,23 @@ function ImageSourceForm({ spec, onClose, onSubmit, onShowOperation }: ImageSour
     }
   };
 
-  const field = (key: keyof ImportFormValues, label: string, hint: string, onChange: (v: string) => void) => {
-    const error = (submitted || values[key] ? errors[key] : undefined) ?? (key === 'path' ? pathRefusal : undefined);
-    const id = `${ids}-${key}`;
-    return (
-      <div className="form-field" data-field={key}>
-        <label htmlFor={id} className="form-field__label">
-          {label}
-        </label>
-        <input
-          id={id}
-          className="form-field__input"
-          value={values[key]}
-          onChange={(e) => {
-            // A refusal was about the value that was sent; an edited one awaits its own answer.
-            setRefusal(null);
-            onChange(e.target.value);
-          }}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
-          autoComplete="off"
-          spellCheck={false}
-          data-autofocus={key === 'path' || undefined}
-        />
-        {error && (
-          <p id={`${id}-error`} className="form-field__error">
-            {error}
-          </p>
-        )}
-        <p id={`${id}-hint`} className="form-field__hint">
-          {hint}
-        </p>
-      </div>
-    );
-  };
+  const field = (key: keyof ImportFormValues, label: string, hint: string, onChange: (v: string) => void) => (
+    <TextField
+      id={`${ids}-${key}`}
+      field={key}
+      label={label}
+      hint={hint}
+      value={values[key]}
+      error={(submitted || values[key] ? errors[key] : undefined) ?? (key === 'path' ? pathRefusal : undefined)}
+      required={key === 'path'}
+      autoFocus={key === 'path'}
+      onChange={(v) => {
+        // A refusal was about the value that was sent; an edited one awaits its own answer.
+        setRefusal(null);
+        onChange(v);
+      }}
+    />
+  );
 
   return (
     <form className="network-form" aria-label={spec.title} data-method={spec.method} onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
