@@ -1,8 +1,8 @@
 // Capsules do in the UI what the CLI does, and every action answers, against the real
 // helper (in the stack's network namespace) and runc: a capsule created in the dialog on a
 // Nova network with a published port answers over HTTP through that port; a stopped
-// capsule's env and memory limit changed on its Settings tab show there and in the running
-// process; a stop of a process that ignores SIGTERM counts down and Kill ends it at once;
+// capsule's env, memory limit, command, working directory and hostname changed on its
+// Settings tab show there and in the running process; a stop of a process that ignores SIGTERM counts down and Kill ends it at once;
 // a snapshot's delete confirmation used by keyboard alone. Light and dark shots of each.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +29,7 @@ const IMAGE = `nv16c-busybox-${RUN}`;
 const SNAPSHOT = `nv16c-snap-${RUN}`;
 const WORK_DIR = join(TEST_GUEST_CACHE, `nv16c-${RUN}`);
 const SERVE = `sh -c 'echo "hello-$GREETING" > /tmp/index.html && exec httpd -f -p 8080 -h /tmp'`;
+const SERVE_EDITED = `sh -c 'echo "hello-$GREETING from $(pwd) on $(hostname)" > index.html && exec httpd -f -p 8080 -h .'`;
 
 async function api<M extends MethodName>(origin: string, token: string, method: M, params: ParamsIn<M>): Promise<unknown> {
   const envelope = await callOverWeb(origin, token, method, params);
@@ -121,7 +122,7 @@ test.describe.serial('Capsule parity and answers', () => {
     expect(pageProblems).toEqual([]);
   });
 
-  test("changes a stopped capsule's env and memory limit, seen in its Settings tab and in the running process", async ({ page, nova, pageProblems }) => {
+  test("changes a stopped capsule's env, memory limit and what it runs, seen in its Settings tab and in the running process", async ({ page, nova, pageProblems }) => {
     test.setTimeout(150_000);
     const capsules = new CapsulesPage(page);
     await page.goto(`${nova.url}#/capsules/${WEB}/settings`);
@@ -139,6 +140,11 @@ test.describe.serial('Capsule parity and answers', () => {
     await memory.fill('lots');
     await expect(editor.locator('[data-field="memoryMiB"] .vm-field__error')).toContainText('"lots" is not a memory limit');
     await memory.fill('96Mi');
+    // What it runs, typed as in a shell: the page now names its working directory and host.
+    await expect(editor.getByLabel('Command', { exact: true })).toHaveValue(SERVE);
+    await editor.getByLabel('Command', { exact: true }).fill(SERVE_EDITED);
+    await editor.getByLabel('Working directory', { exact: true }).fill('/tmp');
+    await editor.getByLabel('Hostname', { exact: true }).fill(`${WEB}-edited`);
     await editor.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByRole('status').filter({ hasText: `Saved the settings of '${WEB}'` })).toBeVisible({ timeout: 30_000 });
     const facts = page.getByRole('region', { name: 'Settings' });
@@ -151,7 +157,7 @@ test.describe.serial('Capsule parity and answers', () => {
     await expect(capsules.state).toHaveText('Running', { timeout: 30_000 });
     const environ = (await api(nova.origin, nova.token, 'capsule.exec', { name: WEB, command: ['sh', '-c', "tr '\\0' '\\n' < /proc/1/environ"] })) as { stdout: string };
     expect(environ.stdout.split('\n')).toEqual(expect.arrayContaining(['GREETING=edited', 'MODE=2']));
-    await expect.poll(() => httpGet(nova.netns, `http://127.0.0.1:${HOST_PORT}/index.html`)?.trim() ?? null, { timeout: 15_000 }).toBe('hello-edited');
+    await expect.poll(() => httpGet(nova.netns, `http://127.0.0.1:${HOST_PORT}/index.html`)?.trim() ?? null, { timeout: 15_000 }).toBe(`hello-edited from /tmp on ${WEB}-edited`);
     expect((await capsule(nova.origin, nova.token, WEB)).spec.memoryBytes).toBe(96 * 1024 * 1024);
     expect(pageProblems).toEqual([]);
   });

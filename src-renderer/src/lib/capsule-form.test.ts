@@ -138,6 +138,28 @@ describe('capsuleUpdateFromForm', () => {
     expect(r.update).toEqual({ name: 'web', env: { A: '2', B: '3' }, memoryBytes: null, cpus: 1.5, network: null, ports: [] });
   });
 
+  it('edits what the capsule runs, its volumes, and gives the image back its own when emptied', () => {
+    const running = CapsuleSpecSchema.parse({
+      name: 'web', image: 'busybox', entrypoint: ['/bin/sh', '-c'], command: ['echo "hi there"'], user: '1000:1000', workdir: '/srv', hostname: 'w1', volumes: ['/srv/data:/data:ro'],
+    });
+    const form = editFormOf(running);
+    expect(form).toMatchObject({ entrypoint: '/bin/sh -c', command: `'echo "hi there"'`, user: '1000:1000', workdir: '/srv', hostname: 'w1', volumes: '/srv/data:/data:ro' });
+    expect(capsuleUpdateFromForm('web', running, form).changed).toBe(false);
+    const r = capsuleUpdateFromForm('web', running, { ...form, entrypoint: '', command: 'sleep 60', user: '', workdir: '/app', volumes: '/srv/data:/data\n/srv/logs:/logs:ro' });
+    expect(r.errors).toEqual({});
+    expect(r.update).toEqual({
+      name: 'web', entrypoint: null, command: ['sleep', '60'], user: null, workdir: '/app',
+      volumes: [{ source: '/srv/data', target: '/data', readOnly: false }, { source: '/srv/logs', target: '/logs', readOnly: true }],
+    });
+  });
+
+  it('refuses an open quote, a relative working directory and a volume without a target, beside each field', () => {
+    const r = capsuleUpdateFromForm('web', spec, { ...editFormOf(spec), command: 'echo "oops', workdir: 'srv', volumes: '/srv/data' });
+    expect(r.update).toBeNull();
+    expect(Object.keys(r.errors).sort()).toEqual(['command', 'volumes', 'workdir']);
+    expect(r.errors.command).toBe('a quote is not closed');
+  });
+
   it('keeps each problem beside its field and sends nothing', () => {
     const r = capsuleUpdateFromForm('web', spec, { ...editFormOf(spec), restart: 'sometimes', pids: '0', network: '', ports: '8080:80' });
     expect(r.update).toBeNull();

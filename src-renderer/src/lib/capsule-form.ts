@@ -233,15 +233,24 @@ export function capsuleSpecFromForm(form: CapsuleForm, taken: ReadonlySet<string
   return Object.keys(errors).length === 0 ? { spec: spec as CapsuleSpecIn, errors } : { spec: null, errors };
 }
 
-/** The fields a stopped capsule's Settings tab edits (capsule.update takes more; these are what people change). */
-export const EDITABLE_FIELDS = ['env', 'cpus', 'memoryMiB', 'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports'] as const;
+/** The fields a stopped capsule's Settings tab edits: every key capsule.update takes that a form can hold. */
+export const EDITABLE_FIELDS = [
+  'entrypoint', 'command', 'workdir', 'user', 'hostname', 'env', 'volumes',
+  'cpus', 'memoryMiB', 'pids', 'ioWeight', 'restart', 'stopTimeoutSec', 'network', 'address', 'ports',
+] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 export type CapsuleEditForm = Pick<CapsuleForm, EditableField>;
 
 /** A capsule's spec as the editor shows it, so an untouched form changes nothing. */
 export function editFormOf(spec: CapsuleSpec): CapsuleEditForm {
   return {
+    entrypoint: spec.entrypoint ? quotedWords(spec.entrypoint) : '',
+    command: spec.command ? quotedWords(spec.command) : '',
+    workdir: spec.workdir ?? '',
+    user: spec.user ?? '',
+    hostname: spec.hostname ?? '',
     env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).join('\n'),
+    volumes: spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`).join('\n'),
     cpus: spec.cpus === undefined ? '' : String(spec.cpus),
     memoryMiB: spec.memoryBytes === undefined ? '' : spec.memoryBytes % MEBIBYTE === 0 ? formatSize(spec.memoryBytes / MEBIBYTE) : `${spec.memoryBytes}`,
     pids: spec.pids === undefined ? '' : String(spec.pids),
@@ -272,7 +281,8 @@ export function capsuleUpdateFromForm(name: string, spec: CapsuleSpec, form: Cap
     if (form[field].trim() === before[field].trim()) continue;
     const key = field === 'memoryMiB' ? 'memoryBytes' : field;
     const value = read[key];
-    // An emptied optional key goes (null); env, ports and restart always have a value.
+    // An emptied optional key goes (null: the image's entrypoint, command, user and
+    // workdir again); env, volumes, ports and restart always have a value.
     update[key] = value === undefined ? (field === 'stopTimeoutSec' ? 10 : null) : value;
   }
   const changed = Object.keys(update).length > 1;

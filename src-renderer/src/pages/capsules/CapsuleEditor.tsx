@@ -1,4 +1,5 @@
-// Changing a capsule's settings on its Settings tab: limits, env, restart policy, stop
+// Changing a capsule's settings on its Settings tab: what it runs (entrypoint, command,
+// user, working directory, hostname), env, volumes, limits, restart policy, stop
 // timeout, network, address and published ports, sent with capsule.update, which takes a
 // stopped capsule and applies them at its next start (a running one is refused by the
 // helper, so the fields stay open but saving says to stop it first). Each field is checked
@@ -47,6 +48,15 @@ export function CapsuleEditor({ capsule, busy }: { capsule: Capsule; busy: Resou
       <h2 className="vm-card__title">Change settings</h2>
       <ProjectChangeNotice project={capsule.spec.project} kind="capsule" name={capsule.name} noun="capsule" />
       <p className="vm-field__hint">{stopped ? 'Changes apply at its next start.' : 'Stop the capsule to change these; they apply at its next start.'}</p>
+      <div className="vm-form-grid">
+        <TextField field="entrypoint" label="Entrypoint" p={p} o={{ placeholder: "the image's", hint: "Quote as in a shell; empty: the image's." }} />
+        <TextField field="command" label="Command" p={p} o={{ placeholder: "the image's", hint: "Quote as in a shell; empty: the image's." }} />
+      </div>
+      <div className="vm-form-grid">
+        <TextField field="user" label="User" p={p} o={{ placeholder: "the image's", hint: 'Numeric uid or uid:gid.' }} />
+        <TextField field="workdir" label="Working directory" p={p} o={{ placeholder: "the image's" }} />
+        <TextField field="hostname" label="Hostname" p={p} o={{ placeholder: 'the capsule name' }} />
+      </div>
       <div className="vm-form-grid capsule-form__limits">
         <TextField field="memoryMiB" label="Memory limit" p={p} o={{ placeholder: 'no limit', hint: 'e.g. 512Mi or 2Gi; empty for no limit' }} />
         <TextField field="cpus" label="CPUs" p={p} o={{ placeholder: 'no limit', inputMode: 'decimal' }} />
@@ -55,7 +65,10 @@ export function CapsuleEditor({ capsule, busy }: { capsule: Capsule; busy: Resou
         <TextField field="restart" label="Restart policy" p={p} o={{ hint: 'no, always, on-failure or on-failure:N.' }} />
         <TextField field="stopTimeoutSec" label="Stop timeout (s)" p={p} o={{ inputMode: 'numeric' }} />
       </div>
-      <LinesField field="env" label="Environment" hint="One KEY=value per line." placeholder="GREETING=hello" p={p} />
+      <div className="vm-form-grid">
+        <LinesField field="env" label="Environment" hint="One KEY=value per line." placeholder="GREETING=hello" p={p} />
+        <LinesField field="volumes" label="Volumes" hint="One /host/path:/path/inside[:ro] per line; :ro makes it read-only." placeholder="/srv/data:/data:ro" p={p} />
+      </div>
       <NetworkFields p={p} />
       <div className="vm-wizard__actions">
         <button type="submit" className="button button--primary" data-method="capsule.update" aria-disabled={off || undefined} title={busy?.reason ?? (stopped ? undefined : 'Stop the capsule first')}>
