@@ -17,7 +17,7 @@ const EMPTY: PaletteInput = { vms: [], capsules: [], projects: [] };
 async function readInput(client: NovaClient): Promise<PaletteInput> {
   const [vms, capsules] = await Promise.all([client.call('vm.list', {}).catch(() => null), client.call('capsule.list', {}).catch(() => null)]);
   return {
-    vms: vms?.vms.map((v) => ({ name: v.definition.name, state: v.state })) ?? [],
+    vms: vms?.vms.map((v) => ({ name: v.definition.name, state: v.state, template: v.definition.template })) ?? [],
     capsules: capsules?.capsules.map((c) => ({ name: c.name, state: c.state })) ?? [],
     projects: parseRecent(localStorage.getItem(RECENT_PROJECTS_KEY)),
   };

@@ -5,6 +5,7 @@ const input = {
   vms: [
     { name: 'web1', state: 'running' as const },
     { name: 'db', state: 'stopped' as const },
+    { name: 'golden', state: 'stopped' as const, template: true },
   ],
   capsules: [
     { name: 'cache', state: 'stopped' as const },
@@ -38,6 +39,9 @@ describe('command palette actions', () => {
     expect(labels).not.toContain('Open console of VM db');
     expect(labels).not.toContain('Open terminal of capsule cache');
     expect(labels).toContain('Go to Devices');
+    // A template is copied from, never started: the engine refuses, so the palette does not offer it.
+    expect(labels).not.toContain('Start VM golden');
+    expect(labels).toContain('New VM from template golden');
   });
 
   it('carries each action out as data: a call, a console, a project run or a link', () => {

@@ -31,7 +31,8 @@ export function paletteMethod(effect: PaletteEffect): string | undefined {
 }
 
 export interface PaletteInput {
-  vms: readonly { name: string; state: VmState }[];
+  /** `template`: a VM kept to copy from, which the engine never starts. */
+  vms: readonly { name: string; state: VmState; template?: boolean }[];
   capsules: readonly { name: string; state: CapsuleState }[];
   projects: readonly RecentProject[];
 }
@@ -60,7 +61,9 @@ export function paletteActions(input: PaletteInput): PaletteAction[] {
             { id: `vm:stop:${vm.name}`, label: `Stop VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'call', method: 'vm.stop', name: vm.name } },
             { id: `vm:console:${vm.name}`, label: `Open console of VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'vm-console', name: vm.name } },
           ] as const)
-        : ([{ id: `vm:start:${vm.name}`, label: `Start VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'call', method: 'vm.start', name: vm.name } }] as const)),
+        : vm.template
+          ? ([{ id: `vm:from:${vm.name}`, label: `New VM from template ${vm.name}`, group: 'Virtual machines', effect: { kind: 'navigate', href: vmHref({ kind: 'vm', name: vm.name, tab: 'overview' }) } }] as const)
+          : ([{ id: `vm:start:${vm.name}`, label: `Start VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'call', method: 'vm.start', name: vm.name } }] as const)),
       { id: `vm:open:${vm.name}`, label: `Go to VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'navigate', href: vmHref({ kind: 'vm', name: vm.name, tab: 'overview' }) } },
     );
   }
