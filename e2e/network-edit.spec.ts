@@ -1,7 +1,8 @@
 // Editing a network after create, against the real helper in the stack's namespace: the
 // egress allow-list changed in the Settings section is the nft rule read back from the
 // kernel with the "takes effect now" result; the DHCP range changed there is in
-// dnsmasq's config with "needs the guests to reconnect"; a subnet written as the block
+// dnsmasq's config with "needs the guests to reconnect", and the DHCP server turned off and
+// on again there leaves dnsmasq without a pool and then with one; a subnet written as the block
 // and the helper's free-subnet suggestion in the create dialog. Light and dark.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -95,6 +96,20 @@ test.describe('Editing a network', () => {
     expect(seen.dhcpRange).toEqual({ start: `10.${OCTET}.3.50`, end: `10.${OCTET}.3.120` });
     await expect(page.getByRole('region', { name: 'Overview' })).toContainText(`10.${OCTET}.3.50 – 10.${OCTET}.3.120`);
     await shootBoth(page, 'network-edit-dhcp');
+
+    // The DHCP server off: dnsmasq serves no pool (DNS stays); on again: the block's default pool.
+    const dhcpSwitch = settings.getByRole('checkbox', { name: 'Run a DHCP server' });
+    await dhcpSwitch.uncheck();
+    await expect(settings.getByLabel('DHCP range end')).toHaveCount(0);
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.locator('li[data-field="dhcp"]')).toContainText('DHCP server: Needs the guests to reconnect');
+    await expect.poll(async () => NetworkSchema.parse(await api(nova.origin, nova.token, 'network.get', { name: NET })).dhcpRange, { timeout: 10_000 }).toBeNull();
+    expect(readFileSync(join(nova.runDir, 'run', 'networks', NET, 'dnsmasq.conf'), 'utf8')).not.toContain('dhcp-range=');
+    await dhcpSwitch.check();
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.locator('li[data-field="dhcp"]')).toContainText('DHCP server: Needs the guests to reconnect');
+    await expect.poll(async () => NetworkSchema.parse(await api(nova.origin, nova.token, 'network.get', { name: NET })).dhcpRange, { timeout: 10_000 }).not.toBeNull();
+    await expect.poll(() => readFileSync(join(nova.runDir, 'run', 'networks', NET, 'dnsmasq.conf'), 'utf8'), { timeout: 10_000 }).toContain(`dhcp-range=10.${OCTET}.3.`);
     // The page with its Settings, results and effect notes, in both themes: no serious or critical axe finding.
     const found = [...(await seriousAxeViolations(page))];
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -42,4 +42,15 @@ describe('the network settings form', () => {
     const attached = { ...lab, attachments: [{ resource: 'web', kind: 'veth' as const, hostIfname: 'x', mac: 'm', address: null, netns: null, guestIfname: null, hostname: 'web.lab.nova', present: true }] };
     expect(checkSettings(attached, { ...settingsOf(attached), subnet: '10.251.0.0/24' }).errors.subnet).toMatch(/detach the 1 attached guest first/);
   });
+
+  it('turns the DHCP server off without checking the range, and on again with the default or a typed range', () => {
+    expect(checkSettings(lab, { ...settingsOf(lab), dhcp: false, dhcpStart: 'junk' })).toEqual({ errors: {}, update: { name: 'lab', dhcp: false } });
+    const off: Network = { ...lab, dhcpRange: null };
+    expect(settingsOf(off)).toMatchObject({ dhcp: false, dhcpStart: '', dhcpEnd: '' });
+    expect(checkSettings(off, { ...settingsOf(off), dhcp: true }).update).toEqual({ name: 'lab', dhcp: true });
+    expect(checkSettings(off, { ...settingsOf(off), dhcp: true, dhcpStart: '10.250.2.10', dhcpEnd: '10.250.2.20' }).update).toEqual({
+      name: 'lab', dhcp: true, dhcpRange: { start: '10.250.2.10', end: '10.250.2.20' },
+    });
+    expect(checkSettings(off, { ...settingsOf(off), dhcp: true, dhcpStart: '10.250.2.10' }).errors.dhcpEnd).toBeTruthy();
+  });
 });

@@ -17,6 +17,8 @@ import {
 
 export interface NetworkSettingsValues {
   readonly subnet: string;
+  /** Whether the network runs a DHCP server (off: guests configure their own addresses). */
+  readonly dhcp: boolean;
   readonly dhcpStart: string;
   readonly dhcpEnd: string;
   readonly dns: boolean;
@@ -61,6 +63,7 @@ export function settingsOf(n: Network): NetworkSettingsValues {
   const prefix = n.subnet?.split('/')[1];
   return {
     subnet: n.gateway && prefix ? `${n.gateway}/${prefix}` : '',
+    dhcp: n.dhcpRange !== null,
     dhcpStart: n.dhcpRange?.start ?? '',
     dhcpEnd: n.dhcpRange?.end ?? '',
     dns: n.dns,
@@ -98,8 +101,11 @@ export function checkSettings(n: Network, v: NetworkSettingsValues): SettingsChe
   }
 
   const rangeEdited = v.dhcpStart.trim() !== current.dhcpStart || v.dhcpEnd.trim() !== current.dhcpEnd;
-  // A new subnet with the range untouched: the helper picks the new block's default range.
-  if (n.dhcpRange && (rangeEdited || update.subnet === undefined)) {
+  if (v.dhcp !== current.dhcp) update.dhcp = v.dhcp;
+  // A new subnet with the range untouched, or DHCP turned on with no range typed: the
+  // helper picks the block's default range. Turned off, the range is not checked at all.
+  const rangeTyped = v.dhcpStart.trim() !== '' || v.dhcpEnd.trim() !== '';
+  if (v.dhcp && (n.dhcpRange ? rangeEdited || update.subnet === undefined : rangeTyped)) {
     const start = parseIpAddress(v.dhcpStart.trim());
     const end = parseIpAddress(v.dhcpEnd.trim());
     if (!start.ok) errors.dhcpStart = start.message;

@@ -1,5 +1,5 @@
 // A network's changeable settings (network.update): subnet while nothing is attached,
-// DHCP range, DNS and domain, the egress allow-list. Each field says beforehand whether a
+// the DHCP server on or off and its range, DNS and domain, the egress allow-list. Each field says beforehand whether a
 // change takes effect now or needs the guests to reconnect, and after saving the result
 // says it per field. Forwards and peers are edited in their own sections; the
 // network.changed event that follows a save refreshes the page.
@@ -120,10 +120,23 @@ export function NetworkSettings({ network: n, held }: { network: Network; held: 
             ...(attached > 0 ? { disabled: `cannot change while ${attached} guest${attached === 1 ? ' is' : 's are'} attached` } : {}),
             ...(n.type === 'overlay' ? { disabled: 'an overlay’s subnet is shared with its peers' } : {}),
           })}
-        {n.dhcpRange && (
-          <div className="form-row">
-            {field('dhcpStart', 'DHCP range start', FIELD_EFFECT.dhcpRange)}
-            {field('dhcpEnd', 'DHCP range end', FIELD_EFFECT.dhcpRange)}
+        {n.subnet && n.type !== 'overlay' && (
+          <div className="form-dhcp">
+            <label className="form-check">
+              <input type="checkbox" checked={values.dhcp} onChange={(e) => set('dhcp', e.target.checked)} />
+              Run a DHCP server
+            </label>
+            {values.dhcp && (
+              <div className="form-row">
+                {field('dhcpStart', 'DHCP range start', FIELD_EFFECT.dhcpRange, n.dhcpRange ? {} : { placeholder: 'Nova picks', hint: 'empty: the block’s default range' })}
+                {field('dhcpEnd', 'DHCP range end', FIELD_EFFECT.dhcpRange, n.dhcpRange ? {} : { placeholder: 'Nova picks' })}
+              </div>
+            )}
+            {!values.dhcp && n.dhcpRange && (
+              <p className="form-field__hint">
+                <EffectNote effect={FIELD_EFFECT.dhcp} /> · guests keep their leases until they renew, then need addresses of their own
+              </p>
+            )}
           </div>
         )}
         {n.subnet && (
