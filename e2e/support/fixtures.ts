@@ -41,6 +41,9 @@ export const test = base.extend<NovaFixtures>({
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
+      // Chromium aborts when a system bus it joined goes away, and the polkit system tests
+      // start and stop one: kept off every bus, the browser never depends on it.
+      env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: 'disabled:', DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
       colorScheme,
       viewport,
       timeout: 30_000,
