@@ -14,7 +14,9 @@ for (const f of readdirSync(dir).filter((f) => f.startsWith('check-'))) {
   else failed++;
 }
 
-for (const suite of ['unit', 'system']) {
+// The system suite runs in lanes (lane-N.txt lists each one's files, system-N.json is its report).
+const lanes = readdirSync(dir).filter((f) => /^lane-\d+\.txt$/.test(f)).map((f) => f.replace(/^lane-(\d+)\.txt$/, 'system-$1'));
+for (const suite of ['unit', ...(lanes.length > 0 ? lanes : ['system'])]) {
   const file = join(dir, `${suite}.json`);
   if (!existsSync(file)) {
     console.log(`${suite}: no report (the suite did not run)`);
