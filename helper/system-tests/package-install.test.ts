@@ -230,6 +230,7 @@ describe.skipIf(installed)('the Debian package (a real install of nova on this m
       '/usr/share/icons/hicolor/256x256/apps/org.nova.Nova.png',
       '/usr/share/man/man1/nova.1.gz',
       '/usr/share/doc/nova/copyright',
+      '/usr/share/nova/examples/hello/NovaFile.toml',
     ]) {
       expect({ path, exists: existsSync(path) }).toEqual({ path, exists: true });
     }
@@ -254,6 +255,12 @@ describe.skipIf(installed)('the Debian package (a real install of nova on this m
     const r = asUser(MEMBER, MEMBER, 'command -v nova && nova --version');
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`/usr/bin/nova\nnova ${VERSION}\n`);
+  });
+
+  it('carries the example project the app offers, valid for the installed nova', () => {
+    const r = asUser(MEMBER, MEMBER, 'cd /tmp && nova validate /usr/share/nova/examples/hello/NovaFile.toml');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/NovaFile\.toml is valid: project hello/);
   });
 
   it('a member of the nova group runs nova host check on the installed helper without a prompt; others are refused', async () => {
@@ -289,7 +296,7 @@ describe.skipIf(installed)('the Debian package (a real install of nova on this m
     expect(packageStatus()).toMatch(/^$|not-installed/);
     const left = packagePaths.filter((p) => isFile(p));
     expect(left).toEqual([]);
-    for (const folder of ['/usr/lib/nova', '/usr/libexec/nova', '/usr/share/doc/nova']) expect({ folder, exists: existsSync(folder) }).toEqual({ folder, exists: false });
+    for (const folder of ['/usr/lib/nova', '/usr/libexec/nova', '/usr/share/doc/nova', '/usr/share/nova']) expect({ folder, exists: existsSync(folder) }).toEqual({ folder, exists: false });
     expect(unitTraces()).toEqual([]);
     expect(novaGroup()).not.toBeNull();
   });

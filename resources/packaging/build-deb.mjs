@@ -172,6 +172,8 @@ put(join(REPO, 'resources/org.nova.policy'), 'usr/share/polkit-1/actions/org.nov
 put(join(REPO, 'resources/50-nova.rules'), 'usr/share/polkit-1/rules.d/50-nova.rules');
 put(join(REPO, 'resources/org.nova.Nova.desktop'), 'usr/share/applications/org.nova.Nova.desktop');
 put(join(REPO, 'resources/org.nova.Nova.metainfo.xml'), 'usr/share/metainfo/org.nova.Nova.metainfo.xml');
+// The example project the app offers on first start (src-main/core/assets/demo-location.ts looks here).
+put(join(REPO, 'examples/hello/NovaFile.toml'), 'usr/share/nova/examples/hello/NovaFile.toml');
 iconFiles();
 
 gzipTo('usr/share/man/man1/nova.1.gz', readFileSync(join(HERE, 'nova.1')));
