@@ -3,6 +3,7 @@
 // for, is the remote mode, which answers only to the names the user gave (and the
 // address itself), so a DNS-rebinding page that points another name here is refused.
 import { isIP } from 'node:net';
+import { NovaError } from '../../src-shared/index.js';
 import { parseDnsName } from '../../src-shared/vocabulary/index.js';
 
 export const DEFAULT_WEB_PORT = 7420;
@@ -50,7 +51,7 @@ export function isUnspecified(host: string): boolean {
 export function checkServerName(text: string): string {
   if (isIP(text) !== 0) return text;
   const parsed = parseDnsName(text, 'hostname');
-  if (!parsed.ok) throw new Error(`--name ${JSON.stringify(text)}: ${parsed.message}`);
+  if (!parsed.ok) throw new NovaError('invalid_argument', `--name ${JSON.stringify(text)}: ${parsed.message}`);
   return parsed.value.toLowerCase();
 }
 

@@ -21,7 +21,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function parseListen(value: string): string {
-  parseListenAddress(value);
+  try {
+    parseListenAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
   return value;
 }
 

@@ -3,7 +3,7 @@
 // (a client CA, else API tokens). Every refusal happens here, before a port is opened.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from 'commander';
+import { NovaError } from '../../../src-shared/index.js';
 import { RemoteAccess } from '../../core/web-access.js';
 import { checkServerName, isLoopback, isUnspecified, type ListenAddress } from '../../core/web-listen.js';
 import { FailureRateLimiter } from '../../core/web-rate-limiter.js';
@@ -23,7 +23,7 @@ export interface WebTlsFlags {
 /** Whether these flags and this address make a remote listener (TLS, tokens or certificates). */
 export function isRemoteListen(listen: ListenAddress, flags: WebTlsFlags): boolean {
   if (!isLoopback(listen.host) && flags.tls === false) {
-    throw new InvalidArgumentError(
+    throw new NovaError('invalid_argument', 
       `refusing to serve ${listen.host} without TLS: anyone on that network could read the pages and take the session; drop --no-tls (Nova makes a self-signed certificate) or give --tls-cert and --tls-key`,
     );
   }
@@ -37,11 +37,11 @@ export interface RemoteWeb {
 }
 
 export async function prepareRemoteWeb(listen: ListenAddress, flags: WebTlsFlags, log: (line: string) => void): Promise<RemoteWeb> {
-  if (flags.tls === false) throw new InvalidArgumentError('--no-tls cannot go with --tls-cert, --tls-key or --client-ca');
-  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new InvalidArgumentError('--tls-cert and --tls-key go together');
+  if (flags.tls === false) throw new NovaError('invalid_argument', '--no-tls cannot go with --tls-cert, --tls-key or --client-ca');
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new NovaError('invalid_argument', '--tls-cert and --tls-key go together');
   const names = flags.name.map(checkServerName);
   if (isUnspecified(listen.host) && names.length === 0) {
-    throw new InvalidArgumentError(`listening on every address (${listen.host}) needs --name: the host name or address browsers will use to reach this host`);
+    throw new NovaError('invalid_argument', `listening on every address (${listen.host}) needs --name: the host name or address browsers will use to reach this host`);
   }
   const certNames = isUnspecified(listen.host) ? names : [...names, listen.host];
   const material = flags.tlsCert !== undefined && flags.tlsKey !== undefined ? await loadTls(flags.tlsCert, flags.tlsKey) : await selfSignedTls(certNames);
@@ -65,12 +65,12 @@ async function readCa(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InvalidArgumentError(`cannot read the client CA ${file}: ${(err as Error).message}`);
+    throw new NovaError('invalid_argument', `cannot read the client CA ${file}: ${(err as Error).message}`);
   }
   try {
     new X509Certificate(text);
   } catch {
-    throw new InvalidArgumentError(`${file} is not a PEM certificate (the CA that signs client certificates)`);
+    throw new NovaError('invalid_argument', `${file} is not a PEM certificate (the CA that signs client certificates)`);
   }
   return text;
 }
