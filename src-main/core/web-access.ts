@@ -59,7 +59,8 @@ export class RemoteAccess implements WebAccess {
     }
     const decision = await this.decide(req, credential);
     if (decision.ok) this.o.limiter.succeed(address);
-    else if (decision.status === 401 || decision.status === 403) {
+    // Offering nothing is not a guess (a page asking whether a certificate suffices): not counted.
+    else if ((decision.status === 401 && credential !== null) || decision.status === 403) {
       const failures = this.o.limiter.fail(address);
       this.o.log(`refused ${address}: ${decision.message} (failure ${failures} in a row)`);
     }
