@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WEB_API_PROTOCOL, WEB_SOCKET_PATH, webSocketProtocols } from '../../src-shared/index.js';
 import { waitFor } from './fixtures/wait-for.js';
-import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
+import { CLI_BUNDLE, makeTestDir, rawCall, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
 import { callOverSocket } from './web-client.js';
 
 const HOST = '127.0.0.2';
@@ -141,6 +141,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  // A VM outlives its helper: one a failed check let start is stopped and removed here.
+  if (helper) await rawCall(helper.socketPath, [request(1, 'vm.delete', { name: VM, force: true })]);
   await helper?.stop();
   await removeTestDir(dir);
 });
