@@ -174,6 +174,8 @@ describe('nova web --listen with API tokens', () => {
     expect(await callOverSocket(viewer, 'vm.get', { name: VM })).toMatchObject({ ok: true, value: { state: 'stopped' } });
     // A console is control of the guest: a view token does not get one.
     await expect(openConsole(tokenWeb, '127.0.0.4', secrets['viewer']!)).rejects.toThrow(/HTTP 403/);
+    // A manage token gets past the door; the console proxy then answers for the stopped VM itself.
+    await expect(openConsole(tokenWeb, '127.0.0.4', secrets['admin']!)).rejects.toThrow(/HTTP (?!403)\d{3}/);
     expect(await callOverSocket(admin, 'vm.delete', { name: VM })).toMatchObject({ ok: true });
     viewer.close();
     admin.close();
