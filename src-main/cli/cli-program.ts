@@ -22,6 +22,7 @@ import { registerVmHardwareCommands } from './commands/vm-hardware-command.js';
 import { registerVmUsbCommand } from './commands/vm-usb-command.js';
 import { registerVmPassthroughCommands } from './commands/vm-passthrough-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
+import { registerTokenCommand } from './commands/token-command.js';
 import { registerWebCommand } from './commands/web-command.js';
 
 export const EXIT_OK = 0;
@@ -79,6 +80,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerDeviceCommand(program, ctx);
   registerDeviceVfsCommand(program, ctx);
   registerWebCommand(program, ctx);
+  registerTokenCommand(program, ctx);
   registerConnectCommand(program, ctx);
 
   // Every subcommand reports usage errors through the same override.

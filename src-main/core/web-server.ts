@@ -1,5 +1,8 @@
-// Web mode: the built renderer and the NovaApi over one WebSocket, on 127.0.0.1 only.
-// Access is the per-run token, and only WebSockets (the API and the consoles) need it:
+// Web mode: the built renderer and the NovaApi over one WebSocket. Local mode listens on
+// loopback with a per-run token; remote mode (another address, or TLS asked for) serves
+// HTTPS only and admits client certificates or scoped API tokens (web-access.ts), each
+// call of a `view` token checked against its method's scope (web-scope.ts).
+// Access is the credential, and only WebSockets (the API and the consoles) need it:
 // the page keeps it in its own origin's storage and offers it as a subprotocol
 // (src-shared/wire/web-protocol.ts). Nothing that grants access lives in a cookie, since
 // browsers send 127.0.0.1's cookies to every port of it, other users' servers included.
@@ -7,11 +10,12 @@
 // every local user, and one resource with data: /metrics (OpenMetrics for Prometheus),
 // which takes the token as `Authorization: Bearer`, the header scrapers send. Host and Origin are checked to stop DNS
 // rebinding and cross-site pages; no CORS headers are ever sent.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -26,6 +30,9 @@ import type { ConsoleProxy } from './console-proxy.js';
 import type { EventHub } from './event-hub.js';
 import type { NovaApiHandlers } from './nova-api-handlers.js';
 import { OPENMETRICS_CONTENT_TYPE } from './open-metrics.js';
+import { RunTokenAccess, type AccessDecision, type AccessGrant, type WebAccess } from './web-access.js';
+import { hostHeadersFor } from './web-listen.js';
+import { scopeAllows, scopeNeeded } from './web-scope.js';
 
 const EVENTS_SUBSCRIBE = 'events.subscribe';
 
@@ -49,6 +56,14 @@ export const WEB_CSP =
 export interface WebServerOptions {
   rendererDir: string;
   port?: number;
+  /** The address to listen on; 127.0.0.1 unless given. */
+  host?: string;
+  /** Serve HTTPS (TLS 1.2 at least); with `clientCa`, only to clients whose certificate that CA signed. */
+  tls?: { cert: string; key: string; clientCa?: string };
+  /** The names browsers use to reach a remote listener (the listen address counts too, unless it is 0.0.0.0 or ::). */
+  names?: readonly string[];
+  /** Who may use it; the per-run token (`token`) unless given. */
+  access?: WebAccess;
   token?: string;
   /** Console WebSockets (`/nova-console/...`), behind the same token, Host and Origin checks. */
   consoles?: ConsoleProxy;
@@ -64,6 +79,10 @@ export class WebServer {
   private wss: WebSocketServer | null = null;
   private port = 0;
   private root = '';
+  private readonly access: WebAccess;
+  /** Remote mode: its own access (tokens, certificates), and answers that say why a request was refused. */
+  private readonly remote: boolean;
+  private allowedHosts = new Set<string>();
 
   constructor(
     private readonly handlers: NovaApiHandlers,
@@ -71,41 +90,65 @@ export class WebServer {
     private readonly options: WebServerOptions,
   ) {
     this.token = options.token ?? randomBytes(32).toString('base64url');
+    this.access = options.access ?? new RunTokenAccess(this.token);
+    this.remote = options.access !== undefined;
   }
 
+  private get scheme(): 'http' | 'https' {
+    return this.options.tls ? 'https' : 'http';
+  }
+
+  /** The first name browsers may use: the listen address unless names were given. */
+  private get mainHost(): string {
+    return hostHeadersFor(this.options.names?.[0] ?? this.options.host ?? '127.0.0.1', this.port, -1)[0] ?? '';
+  }
+
+  /** Local mode's address carries the run token; a remote one never prints a credential. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/?token=${this.token}`;
+    return this.remote ? `${this.origin}/` : `${this.origin}/?token=${this.token}`;
   }
 
   get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://${this.mainHost}`;
   }
 
   async listen(): Promise<string> {
     this.root = await realpath(this.options.rendererDir);
-    const http = createServer((req, res) => void this.serveHttp(req, res));
+    const serve = (req: IncomingMessage, res: ServerResponse) => void this.serveHttp(req, res);
+    const tls = this.options.tls;
+    const http: Server = tls
+      ? createHttpsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2',
+            // With a client CA, that CA alone vouches for clients; without one, none is asked for.
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          serve,
+        )
+      : createServer(serve);
+    // A failed handshake (old TLS, a foreign certificate) ends that connection, nothing more.
+    http.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: WEB_MAX_MESSAGE_BYTES,
       // The token's own subprotocol is never selected: it would be echoed back in clear.
       handleProtocols: (protocols) => (protocols.has(WEB_API_PROTOCOL) ? WEB_API_PROTOCOL : false),
     });
-    http.on('upgrade', (req, socket, head) => {
+    http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       // A peer that resets mid-handshake must not take the server down with it.
       socket.on('error', () => socket.destroy());
-      const consoles = this.options.consoles;
-      if (consoles?.handles(pathOf(req)) && this.isTrusted(req)) return consoles.handleUpgrade(req, socket, head);
-      if (!this.isTrusted(req) || pathOf(req) !== WEB_SOCKET_PATH) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => this.serveSocket(ws));
+      void this.upgrade(wss, req, socket, head);
     });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+      http.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
     });
     this.port = (http.address() as AddressInfo).port;
+    const defaultPort = tls ? 443 : 80;
+    const names = [...(this.options.names ?? []), this.options.host ?? '127.0.0.1'];
+    this.allowedHosts = new Set(names.filter((n) => n !== '0.0.0.0' && n !== '::').flatMap((n) => hostHeadersFor(n, this.port, defaultPort)));
     this.http = http;
     this.wss = wss;
     return this.url;
@@ -129,7 +172,7 @@ export class WebServer {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cache-Control', 'no-store');
-    if (!this.hostAllowed(req)) return deny(res, 421, 'Misdirected request: Nova answers only on 127.0.0.1');
+    if (!this.hostAllowed(req)) return deny(res, 421, `Misdirected request: Nova answers only as ${[...this.allowedHosts].join(', ')}`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed');
     if (pathOf(req) === METRICS_PATH && this.options.openMetrics) return this.serveMetrics(req, res, this.options.openMetrics);
     // `?token=` is the page's to read and keep; the files themselves are not secret.
@@ -138,9 +181,12 @@ export class WebServer {
 
   private async serveMetrics(req: IncomingMessage, res: ServerResponse, render: () => Promise<string>): Promise<void> {
     const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    if (!this.tokenMatches(auth?.[1] ?? null)) {
+    const decision = await this.access.admit(req, auth?.[1] ?? null);
+    if (!decision.ok) {
+      if (decision.retryAfterS !== undefined) res.setHeader('Retry-After', String(decision.retryAfterS));
+      if (decision.status !== 401) return deny(res, decision.status, decision.message);
       res.setHeader('WWW-Authenticate', 'Bearer realm="nova"');
-      return deny(res, 401, 'Unauthorized: send the web token as "Authorization: Bearer TOKEN"');
+      return deny(res, 401, `Unauthorized: ${decision.message}; send the token as "Authorization: Bearer TOKEN"`);
     }
     let text: string;
     try {
@@ -175,7 +221,32 @@ export class WebServer {
     createReadStream(file).pipe(res);
   }
 
-  private serveSocket(ws: WebSocket): void {
+  private async upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const path = pathOf(req);
+    const consoles = this.options.consoles?.handles(path) ? this.options.consoles : null;
+    if (!consoles && path !== WEB_SOCKET_PATH) return refuseUpgrade(socket, 404, 'Not found');
+    if (!this.sameSite(req)) return refuseUpgrade(socket, 403, 'Forbidden');
+    const credential = tokenFromProtocols(req.headers['sec-websocket-protocol']);
+    const decision = await this.access.admit(req, credential);
+    // Local mode keeps its one answer for every refusal: nothing to tell a guesser apart.
+    if (!decision.ok) return this.remote ? refuseUpgrade(socket, decision.status, decision.message, decision.retryAfterS) : refuseUpgrade(socket, 403, 'Forbidden');
+    // A console is control of the guest (keyboard, power keys): it needs what a change needs.
+    if (consoles) {
+      if (decision.scope !== 'manage') return refuseUpgrade(socket, 403, 'A console needs a token with the manage scope');
+      return consoles.handleUpgrade(req, socket, head);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => this.serveSocket(ws, req, credential, decision));
+  }
+
+  /** Whether a call may go on: the credential still holds (not removed, not expired) and its scope reaches the method. */
+  private async mayCall(method: string, req: IncomingMessage, credential: string | null, grant: AccessGrant): Promise<AccessDecision & { closing?: boolean }> {
+    const now = this.remote ? await this.access.recheck(credential, req) : grant;
+    if (!now.ok) return { ...now, closing: true };
+    if (scopeAllows(now.scope, method)) return now;
+    return { ok: false, status: 403, message: `This ${now.who} may only view; ${method} changes things and needs a token with the ${scopeNeeded(method)} scope` };
+  }
+
+  private serveSocket(ws: WebSocket, req: IncomingMessage, credential: string | null, grant: AccessGrant): void {
     const send = (message: WebServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
@@ -194,33 +265,39 @@ export class WebServer {
       } catch {
         return ws.close(1007, 'malformed request');
       }
-      if (request.method === EVENTS_SUBSCRIBE && !unsubscribe && ws.readyState === ws.OPEN) {
-        unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
-      }
-      void this.handlers.invoke(request.method, request.params).then((envelope) =>
-        send({ type: 'result', id: request.id, envelope }),
-      );
+      const { id, method, params } = request;
+      void this.mayCall(method, req, credential, grant).then(async (may) => {
+        if (!may.ok) {
+          send({ type: 'result', id, envelope: { ok: false, error: { code: 'not_authorized', message: may.message, details: { webScope: true, method } } } });
+          if (may.closing) ws.close(1008, 'credential no longer valid');
+          return;
+        }
+        if (method === EVENTS_SUBSCRIBE && !unsubscribe && ws.readyState === ws.OPEN) {
+          unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
+        }
+        send({ type: 'result', id, envelope: await this.handlers.invoke(method, params) });
+      });
     });
   }
 
-  private isTrusted(req: IncomingMessage): boolean {
-    return (
-      this.hostAllowed(req) &&
-      req.headers.origin === this.origin &&
-      this.tokenMatches(tokenFromProtocols(req.headers['sec-websocket-protocol']))
-    );
+  /** An allowed Host, and a page of that very origin (no other site's page, no other port). */
+  private sameSite(req: IncomingMessage): boolean {
+    return this.hostAllowed(req) && req.headers.origin === `${this.scheme}://${req.headers.host ?? ''}`;
   }
 
   private hostAllowed(req: IncomingMessage): boolean {
-    return req.headers.host === `127.0.0.1:${this.port}`;
+    return this.allowedHosts.has(req.headers.host ?? '');
   }
+}
 
-  private tokenMatches(candidate: string | null): boolean {
-    if (!candidate) return false;
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(this.token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
+const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+function refuseUpgrade(socket: Socket, status: number, message: string, retryAfterS?: number): void {
+  const body = `${message}\n`;
+  const retry = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -17,14 +17,16 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 const reactRoot = createRoot(root);
 const token = window.nova ? null : takeUrlToken(window);
-// In a browser, no token means no Nova: ask for it rather than show an app that cannot connect.
-if (!window.nova && token === null) {
+
+function showTokenPage(stale = false): void {
   reactRoot.render(
     <StrictMode>
-      <TokenPage />
+      <TokenPage stale={stale} />
     </StrictMode>,
   );
-} else {
+}
+
+function showApp(): void {
   const client = new NovaClient(selectTransport(window));
   const services = createServices(client);
   if (token !== null) {
@@ -37,11 +39,7 @@ if (!window.nova && token === null) {
       onStale: () => {
         forgetToken(window);
         client.close();
-        reactRoot.render(
-          <StrictMode>
-            <TokenPage stale />
-          </StrictMode>,
-        );
+        showTokenPage(true);
       },
     });
   }
@@ -53,3 +51,8 @@ if (!window.nova && token === null) {
     </StrictMode>,
   );
 }
+
+// In a browser without a token, Nova still opens for a client certificate (nova web
+// --client-ca); otherwise the token page asks for one rather than show an app that cannot connect.
+if (!window.nova && token === null) void tokenOpensNova(null).then((opens) => (opens ? showApp() : showTokenPage()));
+else showApp();

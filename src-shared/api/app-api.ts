@@ -1,10 +1,13 @@
 // Methods main serves itself, without the helper.
 import { z } from 'zod';
+import { POLKIT_ACTIONS } from '../actions.js';
 import { NOVAFILE_TEXT_MAX_CHARS, NovaFileValidationSchema } from '../novafile.js';
 import { VmNameSchema } from '../vm.js';
 import { defineMethod } from './define.js';
 
 const main = { by: 'main' } as const;
+// Reads of nothing but main itself (its version, a text it is given, its own PATH).
+const mainView = { by: 'main', action: POLKIT_ACTIONS.hostInspect } as const;
 
 export const AppInfoSchema = z.strictObject({
   version: z.string(),
@@ -33,7 +36,7 @@ export const appMethods = {
     summary: 'Version, transport mode and helper connection',
     params: z.strictObject({}),
     result: AppInfoSchema,
-    served: main,
+    served: mainView,
   }),
   'novafile.validate': defineMethod({
     summary: 'Validate NovaFile text and report every problem with its line and column',
@@ -42,13 +45,13 @@ export const appMethods = {
       fileName: z.string().max(4096).default('NovaFile.toml'),
     }),
     result: NovaFileValidationSchema,
-    served: main,
+    served: mainView,
   }),
   'vm.viewerSupport': defineMethod({
     summary: 'Whether remote-viewer (virt-viewer) is installed and main has a graphical session to open it in',
     params: z.strictObject({}),
     result: ViewerSupportSchema,
-    served: main,
+    served: mainView,
   }),
   'vm.openViewer': defineMethod({
     summary: "Open a running VM's SPICE display in remote-viewer on this host, in main's session",

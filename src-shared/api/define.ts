@@ -6,7 +6,9 @@ import type { PolkitAction } from '../actions.js';
 
 export type ServedBy =
   | { by: 'helper'; action: PolkitAction }
-  | { by: 'main' };
+  // A main-served method names an action only when what it does amounts to one (web mode's
+  // token scopes read it); without one it counts as a change, so a new one fails closed.
+  | { by: 'main'; action?: PolkitAction };
 
 export interface MethodDef<
   P extends z.ZodType = z.ZodType,

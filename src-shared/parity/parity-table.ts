@@ -170,6 +170,11 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'device vfs': ui('devices', 'device.sriovSet', 'hardware'),
   'net set': ui('network', 'network.update'),
   web: oneSurface('starts the web UI itself'),
+  // Credentials that let a browser in are made at the host, as SSH keys are: a page that
+  // could make them would let a view token mint a manage one, or a stolen session outlive its token.
+  'token create': oneSurface('makes a credential for the web UI: made at the host by the user running nova web, never from a browser session it would then outlive or widen'),
+  'token ls': oneSurface("lists the web UI's credentials, which only the host's terminal makes and revokes (see token create)"),
+  'token rm': oneSurface('revokes a web UI credential from the host, where it was made, even when the browser holding it is not trusted'),
   connect: oneSurface('the pipe `ssh HOST nova connect` runs on a remote host to reach its helper; nobody types it'),
 };
 

@@ -49,4 +49,12 @@ describe('errorWords', () => {
     expect(w.next).not.toMatch(/helper/i);
     expect(errorWords({ code: 'not_found', message: 'x', details: { registry: 'r' } }).title).toBe('Image not in the registry');
   });
+
+  it('tells a browser whose token may only look how to get one that may change things', () => {
+    const w = errorWords({ code: 'not_authorized', message: 'This token viewer may only view; vm.start changes things and needs a token with the manage scope', details: { webScope: true, method: 'vm.start' } });
+    expect(w.title).toBe('Not allowed with this token');
+    expect(w.next).toContain('nova token create --scope manage');
+    expect(w.next).not.toMatch(/polkit/);
+    expect(errorWords({ code: 'not_authorized', message: 'polkit refused' }).title).toBe('Not authorized');
+  });
 });

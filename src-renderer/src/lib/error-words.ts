@@ -55,6 +55,14 @@ export function errorWords(error: ErrorShape): ErrorWords {
         : `Check the path ${path} and choose a file that exists there.${where}${admin}`;
     return { title, sentence, next, field: 'path', path, ...(allowed ? { allowedFolders: allowed } : {}) };
   }
+  // Web mode's own refusal (a view token asked for a change): polkit's advice would be wrong.
+  if (error.code === 'not_authorized' && details['webScope'] === true) {
+    return {
+      title: 'Not allowed with this token',
+      sentence,
+      next: 'This browser’s token may only look. Ask whoever runs Nova on this host for a token with the manage scope ("nova token create --scope manage") and open Nova with it.',
+    };
+  }
   const registry = typeof details['registry'] === 'string' ? details['registry'] : undefined;
   if (registry !== undefined) return { title: REGISTRY_TITLES[error.code] ?? advice.title, sentence, next: registryNext(error.code, registry) };
   return { title: advice.title, sentence, next: advice.next };

@@ -11,8 +11,8 @@ import { webSocketUrl } from '../transport/web-transport.js';
 /** How long a probe may take before the token counts as not working. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-/** Whether Nova's socket opens with `token`. */
-export function tokenOpensNova(token: string, location: Pick<Location, 'protocol' | 'host'> = window.location): Promise<boolean> {
+/** Whether Nova's socket opens with `token` (null: with none, as for a client certificate). */
+export function tokenOpensNova(token: string | null, location: Pick<Location, 'protocol' | 'host'> = window.location): Promise<boolean> {
   return new Promise((resolve) => {
     const ws = new WebSocket(webSocketUrl(location, WEB_SOCKET_PATH), webSocketProtocols(token, [WEB_API_PROTOCOL]));
     const done = (ok: boolean) => {
