@@ -1,6 +1,7 @@
 // The devices feature's composition root: inventory, binder, journal, reservations and
 // the passthrough service over one HostIO, and the recovery the helper runs at start
-// (bindings no living QEMU holds are restored and released).
+// (bindings no living QEMU holds are restored and released), and the watch that tells
+// when the host's devices change.
 import type { Logger } from '../util/logger.js';
 import { readFile } from 'node:fs/promises';
 import type { HostRoots } from '../host-check/host-probe-env.js';
@@ -9,9 +10,11 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import { isSameProcess, processStartTime } from '../util/proc-stat.js';
 import { DeviceInventoryService } from './device-inventory.js';
 import { DeviceJournal } from './device-journal.js';
+import { type DeviceChange, DeviceWatch, deviceTreeFingerprint } from './device-watch.js';
 import { DevicePassthrough } from './device-passthrough.js';
 import { DeviceReservations } from './device-reservations.js';
 import { type HostIO, realHostIO } from './host-io.js';
+import { type UeventSource, udevadmUevents } from './uevent-monitor.js';
 import { VfioBinder } from './vfio-binder.js';
 import { parseMemlockHard, type VmDevicePort, VmDevices } from './vm-devices.js';
 
@@ -26,6 +29,10 @@ export interface DevicesDeps {
   io?: HostIO;
   /** False on a test's fake device host (see VmDevicesDeps.pinsMemory). */
   pinsMemory?: boolean;
+  /** Where uevents come from: `udevadm monitor` on the real host, a file on a test's fake one. */
+  uevents?: UeventSource;
+  /** Told after the devices changed (and the inventory's cache was dropped). */
+  onChanged?: (change: DeviceChange) => void;
 }
 
 export interface Devices {
@@ -35,6 +42,9 @@ export interface Devices {
   vms: VmDevicePort;
   io: HostIO;
   recover(): Promise<void>;
+  /** Starts telling device changes (uevents, or rescans where there are none). */
+  watch(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export async function createDevices(deps: DevicesDeps): Promise<Devices> {
@@ -55,6 +65,15 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
   const self = { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? '0' };
   const reservations = new DeviceReservations({ journal, binder, isAlive: (pid, start) => isSameProcess(pid, start), self, log });
   const passthrough = new DevicePassthrough({ io, journal, binder, reservations, operations: deps.operations });
+  const watch = new DeviceWatch({
+    source: deps.uevents ?? udevadmUevents(deps.processes),
+    fingerprint: () => deviceTreeFingerprint(deps.roots),
+    onChanged: (change) => {
+      inventory.invalidate();
+      deps.onChanged?.(change);
+    },
+    logger: deps.logger,
+  });
   return {
     inventory,
     passthrough,
@@ -76,5 +95,7 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
         else if (o.outcome !== 'kept') deps.logger.info({ group: o.group, outcome: o.outcome }, 'device binding recovered');
       }
     },
+    watch: () => watch.start(),
+    close: () => watch.stop(),
   };
 }
