@@ -17,6 +17,7 @@ import { type HostIO, realHostIO } from './host-io.js';
 import { type UeventSource, udevadmUevents } from './uevent-monitor.js';
 import { VfioBinder } from './vfio-binder.js';
 import { parseMemlockHard, type VmDevicePort, VmDevices } from './vm-devices.js';
+import { VmNodeHandover } from './vm-node-handover.js';
 
 export interface DevicesDeps {
   stateDir: string;
@@ -86,6 +87,7 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
       sysfsRoot: deps.roots.sysRoot,
       helperMemlockHard: async () => parseMemlockHard(await readFile('/proc/self/limits', 'utf8')),
       ...(deps.pinsMemory === false ? { pinsMemory: false } : {}),
+      nodes: new VmNodeHandover({ io, stateDir: deps.stateDir, usbDevices: async () => (await inventory.list(true)).usb, logger: deps.logger }),
     }),
     io,
     async recover() {
