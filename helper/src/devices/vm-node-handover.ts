@@ -53,6 +53,9 @@ export class VmNodeHandover {
   /** Before QEMU starts: the shm file made, the USB nodes handed to `user` (root's QEMU needs neither handed). All or nothing. */
   async handOver(def: VmDefinition, user: User | null): Promise<void> {
     const owner = user ?? { uid: 0, gid: 0 };
+    // A run that ended while no helper watched (a crash of both) left its record: those
+    // nodes go back first, so the owners recorded below are the real ones, never the VM's.
+    await this.takeBack(def.name);
     try {
       // A microvm gets no IVSHMEM device (qemu-argv.ts), so no file either.
       if (def.lookingGlass && def.machine !== 'microvm') await this.makeShmFile(def.name, lookingGlassBytes(def.lookingGlass.resolution), owner);
