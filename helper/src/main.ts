@@ -239,7 +239,7 @@ async function main(): Promise<number> {
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms, handedFiles }),
-    ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb })),
+    ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb, nodes: devices.nodes })),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,
       images: capsuleEngine.images,

@@ -1,7 +1,7 @@
 // A VM run as the calling user (nobody, through polkit rules) with Looking Glass and a
 // USB device: the helper makes the shared-memory file in /dev/shm itself, owned by
 // nobody and sized as QEMU maps it, and removes it when the VM stops; the USB device's
-// /dev/bus/usb node goes to nobody for the run and back to root after. This machine
+// /dev/bus/usb node goes to nobody for the run (one plugged live too) and back to root after. This machine
 // has no USB device, so the USB side runs on a fake device host (NOVA_TEST_DEVICE_ROOT):
 // the node is the fake tree's, and the fake kernel's log shows each chown. The guest is
 // real (TCG), and QEMU maps the real shm file. A planted link in the file's place is
@@ -25,6 +25,7 @@ const PREFIX = 'nv6h-nodes';
 const VM = 'nv6h-lg';
 const RESOLUTION = '1280x720';
 const USB_NODE = '/dev/bus/usb/001/003';
+const HOTPLUGGED_NODE = '/dev/bus/usb/001/004';
 const SHM = lookingGlassShmPath(VM);
 let dir = '';
 let fs: FakeSysfs | null = null;
@@ -40,7 +41,9 @@ describe.skipIf(process.getuid?.() !== 0)('device nodes of a VM run as a user', 
     if (!polkitAvailable()) throw new Error('polkit is not installed: run .ci/bootstrap (apt-get install dbus polkitd pkexec)');
     guest = await ensureTestGuest();
     dir = await makeTestDir(PREFIX);
-    fs = new FakeSysfs({ prefix: 'nv6h-sysfs-' }).usb({ port: '1-2', bus: 1, address: 3, vendor: 0x046d, product: 0xc52b, productString: 'USB Receiver' });
+    fs = new FakeSysfs({ prefix: 'nv6h-sysfs-' })
+      .usb({ port: '1-2', bus: 1, address: 3, vendor: 0x046d, product: 0xc52b, productString: 'USB Receiver' })
+      .usb({ port: '1-3', bus: 1, address: 4, vendor: 0x0951, product: 0x1666, productString: 'DataTraveler' });
     ({ helper, polkit } = await startHelperForNobody(dir, PREFIX, guest, { view: true, env: { NOVA_TEST_HOOKS: '1', NOVA_TEST_DEVICE_ROOT: fs.root } }));
   }, 600_000);
 
@@ -57,7 +60,7 @@ describe.skipIf(process.getuid?.() !== 0)('device nodes of a VM run as a user', 
     }
   });
 
-  it('makes the Looking Glass file for nobody and hands over the USB node for the run, and takes both back at stop', async () => {
+  it('makes the Looking Glass file for nobody and hands over the USB nodes for the run (at start and on hot-plug), and takes them back at stop', async () => {
     await callAsNobody('vm.create', {
       name: VM, accel: 'tcg', cpus: 1, memory: '256Mi', kernel: guest.vmlinux, initrd: guest.initrdPlain, cmdline: guest.cmdline,
       display: 'none', network: 'none', usb: ['usb:046d:c52b'], lookingGlass: { resolution: RESOLUTION },
@@ -74,12 +77,15 @@ describe.skipIf(process.getuid?.() !== 0)('device nodes of a VM run as a user', 
       // QEMU maps that very file, as the guest's IVSHMEM memory.
       expect(await readFile(`/proc/${pid}/maps`, 'utf8')).toContain(SHM);
       expect(writeLog()).toEqual([`${USB_NODE} chown 65534:65534`]);
+      // Plugged while it runs: that node is handed over before QEMU reaches for it.
+      await callAsNobody('vm.usbAttach', { name: VM, device: 'usb:0951:1666' });
+      expect(writeLog()).toEqual([`${USB_NODE} chown 65534:65534`, `${HOTPLUGGED_NODE} chown 65534:65534`]);
     } finally {
       await callAsNobody('vm.stop', { name: VM, force: true });
     }
     expect((await callAsNobody('vm.get', { name: VM })).state).toBe('stopped');
     expect(existsSync(SHM)).toBe(false);
-    expect(writeLog()).toEqual([`${USB_NODE} chown 65534:65534`, `${USB_NODE} chown 0:0`]);
+    expect(writeLog()).toEqual([`${USB_NODE} chown 65534:65534`, `${HOTPLUGGED_NODE} chown 65534:65534`, `${USB_NODE} chown 0:0`, `${HOTPLUGGED_NODE} chown 0:0`]);
   });
 
   it('refuses a link planted where the file goes, following it nowhere, and starts nothing', async () => {

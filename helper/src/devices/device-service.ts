@@ -42,6 +42,8 @@ export interface Devices {
   /** What a VM's start and end call. */
   vms: VmDevicePort;
   io: HostIO;
+  /** The USB nodes and Looking Glass file a user's QEMU is handed. */
+  nodes: VmNodeHandover;
   recover(): Promise<void>;
   /** Starts telling device changes (uevents, or rescans where there are none). */
   watch(): Promise<void>;
@@ -75,9 +77,11 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
     },
     logger: deps.logger,
   });
+  const nodes = new VmNodeHandover({ io, stateDir: deps.stateDir, usbDevices: async () => (await inventory.list(true)).usb, logger: deps.logger });
   return {
     inventory,
     passthrough,
+    nodes,
     vms: new VmDevices({
       io,
       inventory,
@@ -87,7 +91,7 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
       sysfsRoot: deps.roots.sysRoot,
       helperMemlockHard: async () => parseMemlockHard(await readFile('/proc/self/limits', 'utf8')),
       ...(deps.pinsMemory === false ? { pinsMemory: false } : {}),
-      nodes: new VmNodeHandover({ io, stateDir: deps.stateDir, usbDevices: async () => (await inventory.list(true)).usb, logger: deps.logger }),
+      nodes,
     }),
     io,
     async recover() {

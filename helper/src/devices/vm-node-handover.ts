@@ -59,7 +59,7 @@ export class VmNodeHandover {
     try {
       // A microvm gets no IVSHMEM device (qemu-argv.ts), so no file either.
       if (def.lookingGlass && def.machine !== 'microvm') await this.makeShmFile(def.name, lookingGlassBytes(def.lookingGlass.resolution), owner);
-      if (user) await this.handUsbNodes(def, user);
+      if (user) await this.handUsbNodes(def.name, def.usb ?? [], user);
     } catch (err) {
       await this.takeBack(def.name).catch((e: unknown) => this.deps.logger.error({ vm: def.name, err: e }, 'taking back device nodes failed'));
       throw err;
@@ -81,8 +81,12 @@ export class VmNodeHandover {
     if (record) await this.store.remove(vm);
   }
 
-  private async handUsbNodes(def: VmDefinition, user: User): Promise<void> {
-    const selectors = def.usb ?? [];
+  /** A device hot-plugged into a running user's QEMU: its node too, given back with the others when QEMU is gone. */
+  async handOverHotplugged(vm: string, selector: string, user: User): Promise<void> {
+    await this.handUsbNodes(vm, [selector], user);
+  }
+
+  private async handUsbNodes(vm: string, selectors: readonly string[], user: User): Promise<void> {
     if (selectors.length === 0) return;
     const host = await this.deps.usbDevices();
     const paths = new Set<string>();
@@ -95,14 +99,14 @@ export class VmNodeHandover {
       for (const d of matches) paths.add(usbNodePath(d.bus, d.address));
     }
     if (paths.size === 0) return;
-    const record: Handover = { vm: def.name, uid: user.uid, usbNodes: [] };
+    const record: Handover = (await this.store.load(vm)) ?? { vm, uid: user.uid, usbNodes: [] };
     for (const path of paths) {
       const was = await this.deps.io.owner(path);
-      if (was === null) continue;
+      if (was === null || record.usbNodes.some((n) => n.path === path)) continue;
       if (was.uid === user.uid) continue;
       // Recorded before the change, so a crash in between still knows the owner to restore.
       record.usbNodes.push({ path, ...was });
-      await this.store.save(def.name, record);
+      await this.store.save(vm, record);
       await this.deps.io.chown(path, user.uid, user.gid).catch((err: unknown) => {
         throw new NovaError('internal', `Giving ${path} to uid ${user.uid} failed: ${errnoOf(err) ?? (err as Error).message}`);
       });
