@@ -5,16 +5,14 @@
 // listed the very writes Apply then made, and released again.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TEST_WRITE_LOG } from '../helper/src/devices/test-device-host.js';
 import { bindLog, restoreLog } from '../helper/src/devices/testing/binder-fixture.js';
 import { FakeSysfs, GPU, GPU_AUDIO, ROOT_PORT, gpuWithAudio, hostGpu } from '../helper/src/devices/testing/fake-sysfs.js';
 import { DevicesPage } from './pages/devices-page.js';
 import { seriousAxeViolations } from './support/axe.js';
+import { type FakeDeviceHost, withFakeDeviceHost } from './support/fake-device-host.js';
 import { test as base, expect } from './support/fixtures.js';
-import { NovaStack, type NovaStackInfo } from './support/nova-stack.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const FOREIGN_GPU = '0000:05:00.0';
 const SATA = '0000:06:00.0';
@@ -47,7 +45,7 @@ base.describe('this machine', () => {
   });
 });
 
-const test = base.extend<{ fakeHost: { info: NovaStackInfo; fs: FakeSysfs } }>({
+const test = base.extend<{ fakeHost: FakeDeviceHost }>({
   // eslint-disable-next-line no-empty-pattern
   fakeHost: async ({}, use) => {
     // A GPU with its audio function behind a root port (viable), the host's boot GPU, and
@@ -56,19 +54,7 @@ const test = base.extend<{ fakeHost: { info: NovaStackInfo; fs: FakeSysfs } }>({
       .pci({ address: FOREIGN_GPU, vendor: 0x10de, device: 0x1b80, classCode: 0x030000, driver: 'nouveau', group: 5 })
       .pci({ address: SATA, vendor: 0x8086, device: 0x2922, classCode: 0x010601, driver: 'ahci', group: 5 })
       .driver('vfio-pci');
-    const stack = new NovaStack({
-      repoRoot: REPO,
-      artifactsDir: fileURLToPath(ARTIFACTS),
-      name: 'nv10d-devices',
-      rendererDir: process.env.NOVA_E2E_RENDERER_DIR,
-      helperEnv: { NOVA_TEST_HOOKS: '1', NOVA_TEST_DEVICE_ROOT: fs.root },
-    });
-    try {
-      await use({ info: await stack.start(), fs });
-    } finally {
-      await stack.stop();
-      fs.cleanup();
-    }
+    await withFakeDeviceHost('nv10d-devices', fs, use);
   },
 });
 

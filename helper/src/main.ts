@@ -190,7 +190,11 @@ async function main(): Promise<number> {
     probes: hostProbes({ userNamespaces: capsuleEngine.userNamespaces }),
   });
   const deviceHost = await testDeviceHost(process.env);
-  const devices = await createDevices({ stateDir, roots: deviceHost?.roots ?? realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0, ...(deviceHost ? { io: deviceHost.io, pinsMemory: false } : {}) });
+  const devices = await createDevices({
+    stateDir, roots: deviceHost?.roots ?? realHostProbeEnv(), operations, processes, logger: logger.child({ component: 'devices' }), isRoot: process.getuid?.() === 0,
+    ...(deviceHost ? { io: deviceHost.io, pinsMemory: false, uevents: deviceHost.uevents } : {}),
+    onChanged: (change) => emit({ name: 'device.changed', payload: change }),
+  });
   const handedFiles = new DescriptorInbox(logger.child({ component: 'descriptors' }), { socketPath: descriptorSocketPathOf(socketPath) });
   const vms = new VmManager({
     stateDir,
@@ -220,6 +224,7 @@ async function main(): Promise<number> {
   await vms.init({ hostRestarted: hostBoot.restarted });
   // After the VMs: a binding whose QEMU runs stays; the others go back to their host drivers.
   await devices.recover();
+  await devices.watch();
   // Reattach to running capsules, reap the ones that ended, resume restart policies.
   await capsuleEngine.recover();
   await hostBoot.commit();
@@ -234,7 +239,7 @@ async function main(): Promise<number> {
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms, handedFiles }),
-    ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb })),
+    ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb, nodes: devices.nodes })),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,
       images: capsuleEngine.images,
@@ -287,6 +292,7 @@ async function main(): Promise<number> {
   await server.close();
   await handedFiles.close();
   await capsuleEngine.close();
+  await devices.close();
   // VMs, capsules and networks keep running: the next helper reattaches to them.
   await vms.detachAll();
   await releaseStateDir();

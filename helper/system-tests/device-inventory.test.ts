@@ -1,14 +1,18 @@
 // The device inventory and preflight on this very machine, through the real helper and
 // CLI: the PCI addresses, classes and drivers `lspci` reports, USB as sysfs has it,
-// and, without an IOMMU here, groups that are null and a preflight that says so.
+// and, without an IOMMU here, groups that are null and a preflight that says so; and a
+// real kernel uevent (a `change` written to a device's uevent file) told as device.changed.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceInventory, DevicePreflight } from '../../src-shared/device.js';
+import type { NovaEvent } from '../../src-shared/api/events.js';
+import { HelperClient } from '../../src-main/core/helper-client.js';
 import { CLI_BUNDLE, makeTestDir, rawCall, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasLspci = existsSync('/usr/bin/lspci');
+const hasUdevadm = ['/usr/bin/udevadm', '/bin/udevadm', '/usr/sbin/udevadm'].some((p) => existsSync(p));
 let dir = '';
 let helper: RunningHelper;
 
@@ -96,6 +100,31 @@ describe.skipIf(!isRoot || !hasLspci)('devices on this machine', () => {
       expect(text.code).toBe(1);
     } else {
       expect(text.code).toBe(pre.verdict === 'block' ? 1 : 0);
+    }
+  });
+
+  it.skipIf(!hasUdevadm)('a kernel uevent on a PCI device reaches subscribers as device.changed, and the next list is read afresh', async () => {
+    const client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
+    const seen: NovaEvent[] = [];
+    try {
+      client.start();
+      await client.waitForConnection();
+      client.onEvent((e) => e.name === 'device.changed' && seen.push(e));
+      await client.subscribeEvents();
+      const before = await client.call('device.list', {});
+      const address = before.pci[0]!.address;
+      // The helper's monitor may still be starting: the synthetic uevent is repeated until
+      // one is told, within a bound. Writing "change" asks the kernel for just that event.
+      const deadline = Date.now() + 20_000;
+      while (seen.length === 0 && Date.now() < deadline) {
+        writeFileSync(`/sys/bus/pci/devices/${address}/uevent`, 'change');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(seen[0]).toEqual({ name: 'device.changed', payload: { subsystems: ['pci'], via: 'uevent' } });
+      const after = await client.call('device.list', {});
+      expect(after.generatedAt > before.generatedAt).toBe(true);
+    } finally {
+      client.close();
     }
   });
 

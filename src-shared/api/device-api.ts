@@ -65,3 +65,11 @@ export const deviceMethods = {
     timeoutMs: 120_000,
   }),
 } as const;
+
+/** The host's devices changed (a kernel uevent, or a rescan that found a difference): a signal to list them again. */
+export const deviceEvents = {
+  'device.changed': z.strictObject({
+    subsystems: z.array(z.enum(['pci', 'usb', 'mdev'])),
+    via: z.enum(['uevent', 'rescan']),
+  }),
+} as const;

@@ -1,7 +1,7 @@
 // The device inventory and preflight behind device.list/get/check: reads the host's
 // PCI and USB devices through the roots (a fake tree in tests), names them, and
 // judges each PCI function's readiness with the same items `device.check` lists.
-// Refreshed on request; a udev monitor that refreshes on hot-plug can come later.
+// Read afresh on request, and the cache dropped whenever device-watch.ts sees a change.
 import type { DeviceInventory, DevicePreflight, IommuGroupMember, PciDevice } from '../../../src-shared/device.js';
 import { worstVerdict } from '../../../src-shared/device.js';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -43,6 +43,11 @@ export class DeviceInventoryService {
   async list(refresh: boolean): Promise<DeviceInventory> {
     if (refresh || !this.cached) this.cached = await this.read();
     return this.cached.inventory;
+  }
+
+  /** The devices changed: the next list reads them again. */
+  invalidate(): void {
+    this.cached = null;
   }
 
   /** Always read afresh: one device is asked for when its state matters now. */

@@ -1,6 +1,7 @@
 // The devices feature's composition root: inventory, binder, journal, reservations and
 // the passthrough service over one HostIO, and the recovery the helper runs at start
-// (bindings no living QEMU holds are restored and released).
+// (bindings no living QEMU holds are restored and released), and the watch that tells
+// when the host's devices change.
 import type { Logger } from '../util/logger.js';
 import { readFile } from 'node:fs/promises';
 import type { HostRoots } from '../host-check/host-probe-env.js';
@@ -9,11 +10,14 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import { isSameProcess, processStartTime } from '../util/proc-stat.js';
 import { DeviceInventoryService } from './device-inventory.js';
 import { DeviceJournal } from './device-journal.js';
+import { type DeviceChange, DeviceWatch, deviceTreeFingerprint } from './device-watch.js';
 import { DevicePassthrough } from './device-passthrough.js';
 import { DeviceReservations } from './device-reservations.js';
 import { type HostIO, realHostIO } from './host-io.js';
+import { type UeventSource, udevadmUevents } from './uevent-monitor.js';
 import { VfioBinder } from './vfio-binder.js';
 import { parseMemlockHard, type VmDevicePort, VmDevices } from './vm-devices.js';
+import { VmNodeHandover } from './vm-node-handover.js';
 
 export interface DevicesDeps {
   stateDir: string;
@@ -26,6 +30,10 @@ export interface DevicesDeps {
   io?: HostIO;
   /** False on a test's fake device host (see VmDevicesDeps.pinsMemory). */
   pinsMemory?: boolean;
+  /** Where uevents come from: `udevadm monitor` on the real host, a file on a test's fake one. */
+  uevents?: UeventSource;
+  /** Told after the devices changed (and the inventory's cache was dropped). */
+  onChanged?: (change: DeviceChange) => void;
 }
 
 export interface Devices {
@@ -34,7 +42,12 @@ export interface Devices {
   /** What a VM's start and end call. */
   vms: VmDevicePort;
   io: HostIO;
+  /** The USB nodes and Looking Glass file a user's QEMU is handed. */
+  nodes: VmNodeHandover;
   recover(): Promise<void>;
+  /** Starts telling device changes (uevents, or rescans where there are none). */
+  watch(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export async function createDevices(deps: DevicesDeps): Promise<Devices> {
@@ -55,9 +68,20 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
   const self = { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? '0' };
   const reservations = new DeviceReservations({ journal, binder, isAlive: (pid, start) => isSameProcess(pid, start), self, log });
   const passthrough = new DevicePassthrough({ io, journal, binder, reservations, operations: deps.operations });
+  const watch = new DeviceWatch({
+    source: deps.uevents ?? udevadmUevents(deps.processes),
+    fingerprint: () => deviceTreeFingerprint(deps.roots),
+    onChanged: (change) => {
+      inventory.invalidate();
+      deps.onChanged?.(change);
+    },
+    logger: deps.logger,
+  });
+  const nodes = new VmNodeHandover({ io, stateDir: deps.stateDir, usbDevices: async () => (await inventory.list(true)).usb, logger: deps.logger });
   return {
     inventory,
     passthrough,
+    nodes,
     vms: new VmDevices({
       io,
       inventory,
@@ -67,6 +91,7 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
       sysfsRoot: deps.roots.sysRoot,
       helperMemlockHard: async () => parseMemlockHard(await readFile('/proc/self/limits', 'utf8')),
       ...(deps.pinsMemory === false ? { pinsMemory: false } : {}),
+      nodes,
     }),
     io,
     async recover() {
@@ -76,5 +101,7 @@ export async function createDevices(deps: DevicesDeps): Promise<Devices> {
         else if (o.outcome !== 'kept') deps.logger.info({ group: o.group, outcome: o.outcome }, 'device binding recovered');
       }
     },
+    watch: () => watch.start(),
+    close: () => watch.stop(),
   };
 }

@@ -3,6 +3,8 @@
 // an absent one silently and wait for it), then device_add's it on the VM's xHCI
 // controller with the same id and properties a start gives it (usb-argv.ts), and keeps it
 // in the definition; `vm.usbDetach` device_del's it and waits until QEMU has let it go.
+// A QEMU run as a user is handed the device's /dev/bus/usb node first (vm-node-handover.ts).
+import { stat } from 'node:fs/promises';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { UsbDevice } from '../../../src-shared/device.js';
 import type { VmDefinition, VmInfo } from '../../../src-shared/vm.js';
@@ -11,6 +13,7 @@ import { MAX_VM_USB_DEVICES, usbDeviceId, usbTargetOf } from '../../../src-share
 import type { Requester } from '../operations/operation-manager.js';
 import type { QmpClient } from '../vm/qmp-client.js';
 import { usbDeviceProps } from './usb-argv.js';
+import type { VmNodeHandover } from './vm-node-handover.js';
 
 /** What this needs of the VM manager (vm-manager.ts). */
 export interface UsbVmPort {
@@ -26,6 +29,8 @@ export interface VmUsbDeps {
   /** Bound on waiting for QEMU to let an unplugged device go. */
   unplugTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Gives a host device's node to the user a running QEMU runs as; none: QEMU runs as root only. */
+  nodes?: Pick<VmNodeHandover, 'handOverHotplugged'>;
 }
 
 /** The host device a selector names now, or null (an emulated one is never on the host). */
@@ -53,6 +58,7 @@ export class VmUsbDevices {
       }
       const next = { ...def, usb: [...usb, selector] };
       if (qmp === null) return { next, undo: async () => undefined };
+      await this.handNode(name, selector);
       await plug(qmp, selector, name);
       return { next, undo: () => this.unplug(qmp, selector) };
     });
@@ -80,6 +86,14 @@ export class VmUsbDevices {
     }));
     const taken = new Set(devices.map((d) => d.host?.port));
     return { controller: definition.usb !== undefined || definition.display.spice, devices, available: host.filter((d) => !taken.has(d.port)) };
+  }
+
+  /** Its node to the user QEMU runs as (the owner of its /proc entry), before QEMU opens it. */
+  private async handNode(name: string, selector: string): Promise<void> {
+    if (!this.deps.nodes || usbTargetOf(selector).kind === 'emulated') return;
+    const { pid } = await this.deps.vms.get(name);
+    const owner = pid === null ? null : await stat(`/proc/${pid}`).catch(() => null);
+    if (owner && owner.uid !== 0) await this.deps.nodes.handOverHotplugged(name, selector, { uid: owner.uid, gid: owner.gid });
   }
 
   /** device_del, then wait until the id is gone from QEMU's peripherals: the guest has seen the unplug. */

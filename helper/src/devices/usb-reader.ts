@@ -9,6 +9,11 @@ import { hexAttr, intAttr, readAttr } from './sysfs-read.js';
 
 const USB_DEVICES = '/sys/bus/usb/devices';
 
+/** The device's node as devtmpfs names it, /dev/bus/usb/BBB/DDD: what libusb (and so QEMU's usb-host) opens. */
+export function usbNodePath(bus: number, address: number): string {
+  return `/dev/bus/usb/${String(bus).padStart(3, '0')}/${String(address).padStart(3, '0')}`;
+}
+
 export async function readUsbDevices(roots: HostRoots, names: IdNames): Promise<UsbDevice[]> {
   const entries = ((await listHostDir(roots, USB_DEVICES)) ?? []).filter((e) => /^\d+-\d+(\.\d+)*$/.test(e));
   const devices = await Promise.all(entries.map((port) => readUsbDevice(roots, port, names)));

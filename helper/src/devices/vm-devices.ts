@@ -2,7 +2,9 @@
 // the groups are checked, reserved and bound (all or nothing), /dev/vfio/N goes to the
 // user QEMU runs as, and QEMU gets its vfio-pci arguments and a memlock limit of guest
 // RAM + 1 GiB; when QEMU is gone (stop, crash, failed start, delete) the nodes go back
-// to root and the groups are restored per policy and released.
+// to root and the groups are restored per policy and released. The USB nodes and the
+// Looking Glass file a user's QEMU opens are handed over and back beside them
+// (vm-node-handover.ts).
 import { access, constants } from 'node:fs/promises';
 import type { PciDevice } from '../../../src-shared/device.js';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -14,6 +16,7 @@ import type { DevicePassthrough } from './device-passthrough.js';
 import type { HostIO } from './host-io.js';
 import { memlockBytes, memlockPrefix, vfioDeviceArgs, type PassedPciFunction } from './vfio-argv.js';
 import { handOverGroups, takeBackGroups } from './vfio-group-access.js';
+import type { VmNodeHandover } from './vm-node-handover.js';
 import { createVmMdevs, removeVmMdevs, vmMdevUuid } from './vm-mdevs.js';
 
 /** The argv pieces a start with devices adds around QEMU's own. */
@@ -30,6 +33,8 @@ export interface VmDevicePort {
   /** What prepare() would add, reading the host and changing nothing (for `nova vm showcmd`). */
   preview(def: VmDefinition): Promise<PreparedVmDevices | null>;
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void>;
+  /** Before every start: the host nodes besides VFIO groups that QEMU opens (USB, Looking Glass). */
+  handOverNodes(def: VmDefinition, user: { uid: number; gid: number } | null): Promise<void>;
   release(vm: string): Promise<void>;
 }
 
@@ -48,6 +53,8 @@ export interface VmDevicesDeps {
    * pins nothing: the limit is then capped at what the helper has instead of raised.
    */
   pinsMemory?: boolean;
+  /** USB nodes and the Looking Glass file; left out by tests of the VFIO side alone. */
+  nodes?: VmNodeHandover;
 }
 
 export class VmDevices implements VmDevicePort {
@@ -95,12 +102,20 @@ export class VmDevices implements VmDevicePort {
     return this.deps.passthrough.attachProcess(vm, qemu);
   }
 
+  async handOverNodes(def: VmDefinition, user: { uid: number; gid: number } | null): Promise<void> {
+    await this.deps.nodes?.handOver(def, user);
+  }
+
   async release(vm: string): Promise<void> {
+    // A node that would not go back never keeps the groups from going back too.
+    const nodesFailed = await this.deps.nodes?.takeBack(vm).then(() => null, (err: unknown) => err);
     await removeVmMdevs(this.deps.io, vm);
     const held = await this.deps.passthrough.heldBy(vm);
-    if (held.length === 0) return;
-    await takeBackGroups(this.deps.io, held.map((b) => b.group));
-    await this.deps.passthrough.releaseForVm(vm);
+    if (held.length > 0) {
+      await takeBackGroups(this.deps.io, held.map((b) => b.group));
+      await this.deps.passthrough.releaseForVm(vm);
+    }
+    if (nodesFailed) throw nodesFailed;
   }
 
   /** A VM with mediated devices and no PCI ones: the instances, and the memlock VFIO needs for them too. */

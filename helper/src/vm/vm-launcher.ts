@@ -264,6 +264,7 @@ export class VmLauncher {
       // Before QEMU, which connects to it at once; files.remove stops it if anything below fails.
       if (def.tpm === true) await this.startTpm(def, paths, user, steps);
       const devices = await this.passedDevices(def, user, steps);
+      if (def.usb?.length || def.lookingGlass) await this.o.devices?.handOverNodes(def, user);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
       const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined });

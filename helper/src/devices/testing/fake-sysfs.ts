@@ -2,10 +2,12 @@
 // /sys, /proc and /dev (VFIO.md 4.2), with real symlinks for `driver`, `iommu_group`,
 // group `devices`, `physfn`/`virtfnN` and /proc/PID/fd, so the code under test reads
 // it exactly as it reads the real host.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { HostRoots } from '../../host-check/host-probe-env.js';
+import { formatUeventLine, type Uevent } from '../uevent-monitor.js';
+import { usbNodePath } from '../usb-reader.js';
 
 export interface FakePci {
   address: string;
@@ -282,6 +284,14 @@ export class FakeSysfs {
       .link(`sys/bus/usb/devices/${u.port}`, dir)
       .link(`sys/bus/usb/devices/${u.port}:1.0`, `${dir}/${u.port}:1.0`);
     if (u.productString) this.file(`${dir}/product`, `${u.productString}\n`);
+    // Its node, as devtmpfs names it: what a VM run as a user is handed.
+    this.file(usbNodePath(u.bus, u.address).slice(1), '');
+    return this;
+  }
+
+  /** A kernel uevent, as a helper on this tree reads them (test-device-host.ts): appended to <root>/uevents. */
+  uevent(e: Uevent): this {
+    appendFileSync(this.at('uevents'), `${formatUeventLine(e)}\n`);
     return this;
   }
 

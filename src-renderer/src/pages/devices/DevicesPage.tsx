@@ -1,7 +1,8 @@
 // The Devices page: the host's PCI devices grouped by IOMMU group (the unit passthrough
 // takes), each with its readiness and, on request, its preflight; "Prepare for
 // passthrough" shows the exact sysfs writes before Apply makes them, and Release gives a
-// prepared group back. Which VM holds a group comes from device.bindingList.
+// prepared group back. Which VM holds a group comes from device.bindingList. A
+// `device.changed` (a hot-plug, a driver change, a rescan that found one) reloads it.
 import { RefreshCw } from 'lucide-react';
 import '../../styles/devices.css';
 import '../../styles/networks.css';
@@ -38,7 +39,8 @@ export function DevicesPage() {
 
   useEffect(() => {
     void load();
-  }, [load]);
+    return client.on('device.changed', () => void load());
+  }, [client, load]);
 
   return (
     <>
