@@ -15,7 +15,15 @@ export function parseMachineAlias(help: string, machine: string): string | null 
   return null;
 }
 
+/** Asked once per QEMU binary for the helper's life: a QEMU upgraded under a running helper is a restart's business. */
+const helpOf = new Map<string, Promise<string>>();
+
 export async function resolvedMachineType(runner: ProcessRunner, qemuBinary: string, machine: string): Promise<string | null> {
-  const r = await runner.run({ argv: [qemuBinary, '-machine', 'help'], timeoutMs: HELP_TIMEOUT_MS, what: 'QEMU: listing its machine types' });
-  return parseMachineAlias(r.stdout, machine);
+  let help = helpOf.get(qemuBinary);
+  if (!help) {
+    help = runner.run({ argv: [qemuBinary, '-machine', 'help'], timeoutMs: HELP_TIMEOUT_MS, what: 'QEMU: listing its machine types' }).then((r) => r.stdout);
+    helpOf.set(qemuBinary, help);
+    help.catch(() => helpOf.delete(qemuBinary));
+  }
+  return parseMachineAlias(await help, machine);
 }

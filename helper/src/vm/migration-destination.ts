@@ -40,7 +40,7 @@ export class MigrationDestination {
       op.progress({ phase: 'checking what the VM needs here' });
       await this.refuse(offer);
       op.throwIfCancelled();
-      op.progress({ phase: 'creating the VM and its empty disks' });
+      op.progress({ phase: 'creating the VM, its empty disks and one-off TLS credentials' });
       const dir = await makeVmFolder(host.layout, name);
       op.onUndo(async () => {
         await rm(dir, { recursive: true, force: true });
@@ -48,14 +48,19 @@ export class MigrationDestination {
       });
       await writeFile(join(dir, MARKER), JSON.stringify({ since: new Date().toISOString() }) + '\n', { mode: 0o600 });
       const def = localDefinition(offer, dir);
-      for (const d of def.disks) {
-        const size = offer.disks.find((o) => o.id === d.id)!.virtualSize;
-        if (d.format === 'qcow2') await host.createDisk(d.path, size, op.signal);
-        else await createRaw(d.path, size);
-      }
+      // The disks and the credentials are made side by side: neither waits on the other.
+      const disks = Promise.all(
+        def.disks.map((d) => {
+          const size = offer.disks.find((o) => o.id === d.id)!.virtualSize;
+          return d.format === 'qcow2' ? host.createDisk(d.path, size, op.signal) : createRaw(d.path, size);
+        }),
+      );
+      const credentials = makeMigrationCredentials(join(dir, 'migration-tls'), listen, host.runner, op.signal);
+      const [made, tlsMade] = await Promise.allSettled([disks, credentials]);
+      if (made.status === 'rejected') throw made.reason;
+      if (tlsMade.status === 'rejected') throw tlsMade.reason;
+      const tls = tlsMade.value;
       await host.store.saveDefinition(def);
-      op.progress({ phase: 'making one-off TLS credentials' });
-      const tls = await makeMigrationCredentials(join(dir, 'migration-tls'), listen, host.runner, op.signal);
       const [migrationPort, nbdPort] = [await freePort(listen), await freePort(listen)];
       const runAs = requester.caller.uid !== 0 ? { uid: requester.caller.uid, gid: requester.caller.gid } : null;
       // The guest runs on the accelerator it has now, whatever `auto` would pick here.
@@ -118,8 +123,8 @@ export class MigrationDestination {
         throw err;
       });
     }
-    const accel = await host.hostAccelerator();
-    if (offer.accel === 'kvm' && accel !== 'kvm') throw new NovaError('failed_precondition', `VM ${def.name} runs on KVM with the host's CPU model; this host has no usable KVM, so its CPU cannot be the same`);
+    // TCG runs anywhere; only a KVM guest needs this host's verdict (its first probe takes seconds).
+    if (offer.accel === 'kvm' && (await host.hostAccelerator()) !== 'kvm') throw new NovaError('failed_precondition', `VM ${def.name} runs on KVM with the host's CPU model; this host has no usable KVM, so its CPU cannot be the same`);
     const machine = await resolvedMachineType(host.runner, host.qemuBinary, def.machine);
     if (machine !== offer.machineType) {
       throw new NovaError('failed_precondition', `VM ${def.name} runs machine type ${offer.machineType}; this host's QEMU ${machine ? `has ${machine} for ${def.machine}` : `has no ${def.machine}`}: the two QEMU versions differ`);
