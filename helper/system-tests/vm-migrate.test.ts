@@ -151,8 +151,24 @@ describe('nova vm migrate, live', () => {
     } finally {
       destSerial.close();
     }
-    ok(await hosts.nova(['--host', 'closet', 'vm', 'rm', '--force', VM]));
-  }, 420_000);
+
+    // And back, the other way round (the remote host the source, this one reached by --listen), with post-copy.
+    const lastThere = Math.max(...counts(await readFile(destInfo.serialLog, 'utf8')));
+    const back = await hosts.nova(['vm', 'migrate', VM, '--from', 'closet', '--to', 'local', '--listen', hosts.layout.clientAddress, '--postcopy'], { timeoutMs: 240_000 });
+    console.log(`nova vm migrate --postcopy back: ${back.ms} ms\n${back.stdout}${back.stderr}`);
+    expect(ok(back)).toMatch(new RegExp(`^moved ${VM} to local in`));
+    expect((await local.call('vm.get', { name: VM })).state).toBe('running');
+    expect((await remote.call('vm.list', {})).vms.map((v) => v.definition.name)).not.toContain(VM);
+    expect(await qemuOf(VM, hosts.helper!.dir)).toEqual([]);
+    const home = await local.call('vm.consoleInfo', { name: VM });
+    const homeLog = await waitFor(async () => {
+      const log = await readFile(home.serialLog, 'utf8').catch(() => '');
+      return counts(log).length >= 3 ? log : null;
+    }, 60_000, 'the counter to go on back at the first host');
+    expect(counts(homeLog)[0]).toBeGreaterThan(lastThere);
+    expect(homeLog).not.toContain(GUEST_READY_MARKER);
+    ok(await hosts.nova(['vm', 'rm', '--force', VM]));
+  }, 600_000);
 });
 
 describe('a cancelled migration', () => {
