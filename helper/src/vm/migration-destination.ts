@@ -83,8 +83,8 @@ export class MigrationDestination {
       if (info.status !== 'completed') throw new NovaError('failed_precondition', `VM ${name}'s incoming migration is ${info.status ?? 'not started'}, not completed`);
       await rt.qmp.execute('nbd-server-stop').catch(() => undefined);
       await rt.qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
-      if ((await rt.qmp.queryStatus()).status !== 'running') await rt.resume();
-      else await rt.resume().catch(() => undefined);
+      // Held paused since its start (-S, no cont while incoming): it runs from here.
+      await rt.resume();
       await rm(join(this.host.layout.vmDir(name), MARKER), { force: true });
       await this.host.arrived(name, rt);
     });
