@@ -12,8 +12,9 @@ import { uiCpuDashboard, uiCpuOffScreen } from './ui-cpu.bench.js';
 import { vmBootToMarker } from './vm-boot.bench.js';
 import { helperMetricsCpu } from './vm-metrics-cpu.bench.js';
 import { vmStartToQmp } from './vm-start.bench.js';
+import { vmMigrateDowntime, vmMigrateTotal } from './vm-migrate.bench.js';
 
-const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan, projectUp, uiCpuDashboard, uiCpuOffScreen];
+const benchmarks: Benchmark[] = [helperRoundTrip, networkLifecycle, vmStartToQmp, vmBootToMarker, helperMetricsCpu, networkThroughput, capsuleStartToExit, capsuleParallelStart, metricsBudgetCpu, metricsBudgetDisk, projectPlan, projectUp, uiCpuDashboard, uiCpuOffScreen, vmMigrateTotal, vmMigrateDowntime];
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const b of benchmarks) {

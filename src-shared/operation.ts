@@ -12,6 +12,8 @@ export const OperationKindSchema = z.enum([
   'vm.snapshotCreate',
   'vm.snapshotRestore',
   'vm.snapshotDelete',
+  'vm.migrateIncoming',
+  'vm.migrateSend',
   'image.import',
   'ociImage.pull',
   'ociImage.import',

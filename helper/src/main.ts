@@ -32,6 +32,7 @@ import { closeInheritedFds } from './process/inherited-fds.js';
 import { ProcessRunner } from './process/process-runner.js';
 import { vmHandlers } from './methods/vm-methods.js';
 import { vmUsbHandlers } from './methods/vm-usb-methods.js';
+import { vmMigrationHandlers } from './methods/vm-migration-methods.js';
 import { VmUsbDevices } from './devices/usb-hotplug.js';
 import { sriovHandlers } from './methods/sriov-methods.js';
 import { NetworkManager } from './network/network-manager.js';
@@ -239,6 +240,7 @@ async function main(): Promise<number> {
   const handlers = {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms, handedFiles }),
+    ...vmMigrationHandlers(vms),
     ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb, nodes: devices.nodes })),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,

@@ -18,6 +18,7 @@ import { registerStatsCommand } from './commands/stats-command.js';
 import { registerUpCommand } from './commands/up-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
+import { registerVmMigrateCommand } from './commands/vm-migrate-command.js';
 import { registerVmHardwareCommands } from './commands/vm-hardware-command.js';
 import { registerVmUsbCommand } from './commands/vm-usb-command.js';
 import { registerVmPassthroughCommands } from './commands/vm-passthrough-command.js';
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerValidateCommand(program, ctx);
   registerVmCommands(program, ctx);
   registerVmCloneCommand(program, ctx);
+  registerVmMigrateCommand(program, ctx);
   registerVmHardwareCommands(program, ctx);
   registerVmUsbCommand(program, ctx);
   registerVmPassthroughCommands(program, ctx);

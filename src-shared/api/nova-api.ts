@@ -18,6 +18,7 @@ import { operationMethods } from './operation-api.js';
 import { projectMethods } from './project-api.js';
 import { vmMethods } from './vm-api.js';
 import { vmUsbMethods } from './vm-usb-api.js';
+import { vmMigrationMethods } from './vm-migration-api.js';
 
 export const novaApi = {
   ...appMethods,
@@ -26,6 +27,7 @@ export const novaApi = {
   ...hostsMethods,
   ...vmMethods,
   ...vmUsbMethods,
+  ...vmMigrationMethods,
   ...metricsMethods,
   ...networkMethods,
   ...capsuleMethods,

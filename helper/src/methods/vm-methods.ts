@@ -12,8 +12,9 @@ import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
 import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
 import type { VmUsbMethodName } from './vm-usb-methods.js';
+import type { VmMigrationMethodName } from './vm-migration-methods.js';
 
-export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName | VmUsbMethodName>;
+export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName | VmUsbMethodName | VmMigrationMethodName>;
 export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {

@@ -74,6 +74,8 @@ export interface StartSteps {
   started: (runtime: VmRuntime) => void | Promise<void>;
   /** Resuming a suspended VM: QEMU waits with `-incoming defer`, and this feeds it the saved state before `cont` (managed-save.ts). */
   incoming?: (qmp: QmpClient) => Promise<void>;
+  /** A migration's destination: the guest stays paused (and its start intent stays, so a killed helper undoes it) until the source says the move is whole. */
+  holdPaused?: boolean;
 }
 
 export const PHASE_STARTING_QEMU = 'starting QEMU';
@@ -210,15 +212,17 @@ export class VmLauncher {
           steps.phase('loading the saved state');
           await steps.incoming(qmp);
         }
-        // QEMU came up paused (-S): the guest runs only now that its record and monitor are in place.
-        await qmp.cont();
-        await this.o.intents.end('vm', name);
-        await pauseAt('vm-start:after-cont');
+        if (!steps.holdPaused) {
+          // QEMU came up paused (-S): the guest runs only now that its record and monitor are in place.
+          await qmp.cont();
+          await this.o.intents.end('vm', name);
+          await pauseAt('vm-start:after-cont');
+        }
       } catch (err) {
         qmp.close();
         throw err;
       }
-      return new VmRuntime({ name, record, qmp, initial: 'running', hooks: this.o.hooks, logger: this.o.logger, qemuLog: logPath, exitNote: () => exitNote });
+      return new VmRuntime({ name, record, qmp, initial: steps.holdPaused ? 'paused' : 'running', hooks: this.o.hooks, logger: this.o.logger, qemuLog: logPath, exitNote: () => exitNote });
     } catch (err) {
       await killQemu(spawned.pid, spawned.startTime).catch(() => undefined);
       await this.o.files.remove(name, record);

@@ -56,6 +56,7 @@ import { ManagedSave } from './managed-save.js';
 import { checkedShares } from './shared-folders.js';
 import { RestartScheduler, type RestartTiming, type VmEnd } from './restart-policy.js';
 import type { AutostartEntry } from './autostart.js';
+import type { MigrationHost } from './migration-host.js';
 
 export interface VmManagerOptions {
   stateDir: string;
@@ -124,6 +125,8 @@ export class VmManager {
   /** Who each running VM's QEMU runs as: a restart policy starts it again as the same user. */
   private readonly startedAs = new Map<string, StartOptions>();
   private readonly detectIso: (path: string, caller: Credentials | null, signal?: AbortSignal) => Promise<OsProfile | null>;
+  private readonly diskFiles: VmDiskFiles;
+  private readonly img: QemuImg;
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
@@ -136,6 +139,8 @@ export class VmManager {
     const guard = new PathGuard([...opts.allowedRoots, this.layout.imagesDir, this.layout.vmsDir], { shared: [this.layout.imagesDir] });
     const inspector = new DiskInspector(guard, img);
     const diskFiles = new VmDiskFiles(guard, inspector, [this.layout.imagesDir, this.layout.vmsDir]);
+    this.diskFiles = diskFiles;
+    this.img = img;
     this.images = new ImageLibrary(this.layout.imagesDir, guard, img, this.operations);
     const firmware = opts.firmware ?? (opts.ovmfCode && opts.ovmfVars ? { uefi: { code: opts.ovmfCode, vars: opts.ovmfVars } } : {});
     const firmwareState = new FirmwareState(this.layout);
@@ -583,6 +588,44 @@ export class VmManager {
       const def = await this.stoppedFilesChecked(name);
       await this.snapshots.delete(def, snap, this.live.get(name)?.qmp ?? null, op);
     });
+  }
+
+  // ---- migration ----------------------------------------------------------------
+
+  /** What live migration (migration-source.ts, migration-destination.ts) reaches inside the engine: its lock table, records and runtimes. */
+  migrationHost(): MigrationHost {
+    return {
+      layout: this.layout,
+      store: this.store,
+      operations: this.operations,
+      hostAccelerator: this.opts.hostAccelerator,
+      qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
+      runner: this.opts.runner ?? new ProcessRunner(),
+      runtimeOf: (name) => this.live.get(name) ?? null,
+      checkNetwork: (network) => (this.opts.networks ?? noNetworkPort).checkNetwork(network),
+      diskSize: (def, disk, signal) => this.diskFiles.sizeOf(def, disk, signal),
+      createDisk: (path, sizeBytes, signal) => this.img.create(path, sizeBytes, { signal }),
+      startIncoming: (def, runAs, steps) =>
+        this.launcher.start(def, runAs, {
+          ...steps,
+          holdPaused: true,
+          started: async (runtime) => {
+            this.live.set(def.name, runtime);
+            runtime.announce();
+          },
+        }),
+      arrived: async (name, runtime) => {
+        await this.intents.end('vm', name);
+        await this.book.started(await this.store.loadDefinition(name), runtime);
+        this.emit(name, runtime.state, 'arrived by live migration');
+      },
+      endIntent: (name) => this.intents.end('vm', name),
+      removeVm: async (def) => {
+        this.restarts.cancel(def.name);
+        await this.files.removeVm(def, false);
+        this.emit(def.name, 'stopped', 'moved to another host');
+      },
+    };
   }
 
   // ---- internals ----------------------------------------------------------------

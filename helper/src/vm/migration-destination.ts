@@ -1,0 +1,191 @@
+// The destination's side of a live migration: it checks the source's offer before making
+// anything (the name is free, the VM's network, accelerator, machine type and files are
+// here), then makes the VM's folder with empty disks of the same sizes and formats and
+// starts an identical QEMU paused with `-incoming defer`. That QEMU listens only for this
+// migration, on the address the caller reached this host by: an NBD server with the
+// disks exported writable for the source's mirror, and the migration stream, both behind
+// one-off TLS credentials that require the source's client certificate. The guest runs
+// here only when the caller says the move is whole (finish); until then a discard removes
+// everything the migration made. A marker in the VM's folder says it is still arriving,
+// so only such a VM can be discarded, also by a helper that restarted meanwhile.
+import { lstat, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, isIP } from 'node:net';
+import { join } from 'node:path';
+import { NovaError, isNovaError } from '../../../src-shared/errors.js';
+import type { MigrationClientTls, MigrationOffer } from '../../../src-shared/api/vm-migration-api.js';
+import type { ResourceRef } from '../../../src-shared/operation.js';
+import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
+import type { Requester } from '../operations/operation-manager.js';
+import { resolvedMachineType } from './machine-type.js';
+import type { MigrationHost } from './migration-host.js';
+import { addCredentials, makeMigrationCredentials, MIGRATION_TLS_ID } from './migration-tls.js';
+import type { QmpClient } from './qmp-client.js';
+import { makeVmFolder } from './vm-runtime-files.js';
+
+const MARKER = 'incoming-migration.json';
+
+export interface IncomingMigration {
+  migrationPort: number;
+  nbdPort: number;
+  tls: MigrationClientTls;
+}
+
+export class MigrationDestination {
+  constructor(private readonly host: MigrationHost) {}
+
+  async prepare(offer: MigrationOffer, listen: string, postcopy: boolean, requester: Requester & { caller: { uid: number; gid: number } }): Promise<IncomingMigration> {
+    const name = offer.definition.name;
+    const { host } = this;
+    return host.operations.run({ kind: 'vm.migrateIncoming', resource: vmRef(name), title: 'incoming migration' }, requester, async (op) => {
+      op.progress({ phase: 'checking what the VM needs here' });
+      await this.refuse(offer);
+      op.throwIfCancelled();
+      op.progress({ phase: 'creating the VM, its empty disks and one-off TLS credentials' });
+      const dir = await makeVmFolder(host.layout, name);
+      op.onUndo(async () => {
+        await rm(dir, { recursive: true, force: true });
+        await host.store.removeAll(name);
+      });
+      await writeFile(join(dir, MARKER), JSON.stringify({ since: new Date().toISOString() }) + '\n', { mode: 0o600 });
+      const def = localDefinition(offer, dir);
+      // The disks and the credentials are made side by side: neither waits on the other.
+      const disks = Promise.all(
+        def.disks.map((d) => {
+          const size = offer.disks.find((o) => o.id === d.id)!.virtualSize;
+          return d.format === 'qcow2' ? host.createDisk(d.path, size, op.signal) : createRaw(d.path, size);
+        }),
+      );
+      const credentials = makeMigrationCredentials(join(dir, 'migration-tls'), listen, host.runner, op.signal);
+      const [made, tlsMade] = await Promise.allSettled([disks, credentials]);
+      if (made.status === 'rejected') throw made.reason;
+      if (tlsMade.status === 'rejected') throw tlsMade.reason;
+      const tls = tlsMade.value;
+      await host.store.saveDefinition(def);
+      const [migrationPort, nbdPort] = [await freePort(listen), await freePort(listen)];
+      const runAs = requester.caller.uid !== 0 ? { uid: requester.caller.uid, gid: requester.caller.gid } : null;
+      // The guest runs on the accelerator it has now, whatever `auto` would pick here.
+      await host.startIncoming({ ...def, accel: offer.accel }, runAs, {
+        signal: op.signal,
+        phase: (phase) => op.progress({ phase }),
+        incoming: (qmp) => this.listen(qmp, def, { dir: join(dir, 'migration-tls'), listen, migrationPort, nbdPort, postcopy }),
+      });
+      return { migrationPort, nbdPort, tls };
+    });
+  }
+
+  /** The migration arrived whole: the NBD server closes and the guest runs here. */
+  async finish(name: string, requester: Requester): Promise<void> {
+    await this.host.operations.exclusive([vmRef(name)], 'finishing the incoming migration', requester, async () => {
+      await this.requireArriving(name);
+      const rt = this.host.runtimeOf(name);
+      if (!rt) throw new NovaError('failed_precondition', `VM ${name}'s QEMU is gone: the migration cannot finish here (discard it)`);
+      const info = await rt.qmp.execute<{ status?: string }>('query-migrate');
+      if (info.status !== 'completed') throw new NovaError('failed_precondition', `VM ${name}'s incoming migration is ${info.status ?? 'not started'}, not completed`);
+      await rt.qmp.execute('nbd-server-stop').catch(() => undefined);
+      await rt.qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
+      // Held paused since its start (-S, no cont while incoming): it runs from here.
+      await rt.resume();
+      await rm(join(this.host.layout.vmDir(name), MARKER), { force: true });
+      await this.host.arrived(name, rt);
+    });
+  }
+
+  /** A migration that failed or was cancelled: its QEMU, disks and folder go. */
+  async discard(name: string, requester: Requester): Promise<void> {
+    await this.host.operations.exclusive([vmRef(name)], 'discarding the incoming migration', requester, async () => {
+      await this.requireArriving(name);
+      const def = await this.host.store.loadDefinition(name);
+      const rt = this.host.runtimeOf(name);
+      if (rt) {
+        await rt.kill();
+        await rt.ended;
+      }
+      await this.host.endIntent(name);
+      await this.host.removeVm(def);
+    });
+  }
+
+  private async requireArriving(name: string): Promise<void> {
+    const marker = await readFile(join(this.host.layout.vmDir(name), MARKER), 'utf8').catch(() => null);
+    if (marker === null) throw new NovaError('failed_precondition', `VM ${name} is not arriving by migration on this host`);
+  }
+
+  /** Everything that can refuse the move, before anything is made. */
+  private async refuse(offer: MigrationOffer): Promise<void> {
+    const { host } = this;
+    const def = offer.definition;
+    if (await host.store.exists(def.name)) throw new NovaError('already_exists', `this host already has a VM named ${def.name}`);
+    if (def.network.mode === 'nova') {
+      await host.checkNetwork(def.network.network).catch((err: unknown) => {
+        if (isNovaError(err, 'not_found')) {
+          throw new NovaError('failed_precondition', `VM ${def.name} is on network ${def.network.mode === 'nova' ? def.network.network : ''}, which this host does not have: create it here first`, { network: def.network.mode === 'nova' ? def.network.network : null });
+        }
+        throw err;
+      });
+    }
+    // TCG runs anywhere; only a KVM guest needs this host's verdict (its first probe takes seconds).
+    if (offer.accel === 'kvm' && (await host.hostAccelerator()) !== 'kvm') throw new NovaError('failed_precondition', `VM ${def.name} runs on KVM with the host's CPU model; this host has no usable KVM, so its CPU cannot be the same`);
+    const machine = await resolvedMachineType(host.runner, host.qemuBinary, def.machine);
+    if (machine !== offer.machineType) {
+      throw new NovaError('failed_precondition', `VM ${def.name} runs machine type ${offer.machineType}; this host's QEMU ${machine ? `has ${machine} for ${def.machine}` : `has no ${def.machine}`}: the two QEMU versions differ`);
+    }
+    const files = [def.kernel?.kernel, def.kernel?.initrd, def.iso, ...(def.cdroms ?? []).map((c) => c.path)].filter((f): f is string => typeof f === 'string');
+    for (const f of files) {
+      if (!(await lstat(f).catch(() => null))) throw new NovaError('failed_precondition', `VM ${def.name} uses ${f}, which this host does not have: put the same file there first`, { path: f });
+    }
+  }
+
+  /** Runs in the paused QEMU: server credentials, the NBD server with one writable export per disk, then the migration's listener. */
+  private async listen(qmp: QmpClient, def: VmDefinition, o: { dir: string; listen: string; migrationPort: number; nbdPort: number; postcopy: boolean }): Promise<void> {
+    try {
+      await addCredentials(qmp, o.dir, 'server');
+    } finally {
+      await rm(o.dir, { recursive: true, force: true });
+    }
+    await qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host: o.listen, port: String(o.nbdPort) } }, 'tls-creds': MIGRATION_TLS_ID });
+    for (const d of def.disks) {
+      await qmp.execute('block-export-add', { type: 'nbd', id: `migration-${d.id}`, 'node-name': d.id, name: d.id, writable: true });
+    }
+    await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: o.postcopy }] });
+    await qmp.execute('migrate-set-parameters', { 'tls-creds': MIGRATION_TLS_ID });
+    await qmp.execute('migrate-incoming', { uri: `tcp:${uriHost(o.listen)}:${o.migrationPort}` });
+  }
+}
+
+/** The offer's definition as this host keeps it: every disk a file of its own in the VM's folder. */
+function localDefinition(offer: MigrationOffer, dir: string): VmDefinition {
+  const def = offer.definition;
+  const disks: VmDisk[] = def.disks.map((d) => ({ ...d, path: join(dir, `${d.id}.${d.format}`), owned: true, readOnly: false }));
+  // Started at boot as a user of the source host: that uid means nothing here.
+  const { autostart, ...rest } = def;
+  return { ...rest, disks, ...(autostart ? { autostart: { order: autostart.order, delaySeconds: autostart.delaySeconds } } : {}) };
+}
+
+async function createRaw(path: string, size: number): Promise<void> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.truncate(size);
+  } finally {
+    await handle.close();
+  }
+}
+
+function uriHost(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** A port free now on the address QEMU will listen on; QEMU takes it a moment later. */
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err) => reject(new NovaError('invalid_argument', `this host cannot listen on ${host}: ${err.message}`)));
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function vmRef(name: string): ResourceRef {
+  return { kind: 'vm', name };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { VmDefinition } from '../../../src-shared/vm.js';
+import { sampleVmDefinition } from '../../../src-shared/testing/sample-vm.js';
+import { unmovableReasons } from './migration-source.js';
+
+const base = sampleVmDefinition({ disks: [{ id: 'disk0', path: '/var/lib/nova/vms/web/disk0.qcow2', format: 'qcow2', owned: true, readOnly: false }] });
+
+describe('unmovableReasons', () => {
+  it('lets a plain VM with emulated USB devices move', () => {
+    expect(unmovableReasons({ ...base, usb: ['usb:tablet'] })).toEqual([]);
+  });
+
+  it('names each thing that ties a VM to this host', () => {
+    const reasons = unmovableReasons({
+      ...base,
+      devices: [{ address: '0000:01:00.0', policy: 'keep' }],
+      usb: ['usb:tablet', 'usb:046d:c52b'],
+      firmware: 'uefi',
+      disks: [{ ...base.disks[0]!, readOnly: true }],
+    } as VmDefinition);
+    expect(reasons).toEqual([
+      'it has passed-through PCI devices (0000:01:00.0), whose state stays in the host\'s hardware',
+      'it has host USB devices (usb:046d:c52b)',
+      'its UEFI variables and TPM state are not carried by a migration yet',
+      'it has a read-only disk',
+    ]);
+  });
+});
