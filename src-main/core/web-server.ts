@@ -197,7 +197,7 @@ export class WebServer {
       if (request.method === EVENTS_SUBSCRIBE && !unsubscribe && ws.readyState === ws.OPEN) {
         unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
       }
-      void this.handlers.invoke(request.method, request.params).then((envelope) =>
+      void this.handlers.invoke(request.method, request.params, request.host).then((envelope) =>
         send({ type: 'result', id: request.id, envelope }),
       );
     });

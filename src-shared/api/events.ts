@@ -1,6 +1,7 @@
 // The event stream. Events are signals to refetch, carrying just enough to know what changed.
 import { z } from 'zod';
 import { capsuleEvents } from './capsule-api.js';
+import { hostsEvents } from './hosts-api.js';
 import { operationEvents } from './operation-api.js';
 import { snapshotPolicyEvents } from './snapshot-policy-api.js';
 import { projectEvents } from './project-api.js';
@@ -18,6 +19,7 @@ export const novaEvents = {
   ...operationEvents,
   ...snapshotPolicyEvents,
   ...projectEvents,
+  ...hostsEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

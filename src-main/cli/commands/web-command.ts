@@ -7,6 +7,7 @@ import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
 import { readMetricsSnapshot, renderOpenMetrics } from '../../core/open-metrics.js';
+import { savedHostPool } from '../../core/hosts/saved-host-pool.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
 import { openInBrowser } from '../browser-open.js';
@@ -46,7 +47,8 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
       helper.start();
       const events = new EventHub(helper);
-      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, publish: (e) => events.publish(e) });
+      const pool = savedHostPool((e) => events.publish(e));
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, publish: (e) => events.publish(e), pool });
       const consoles = new ConsoleProxy(helperConsoleDeps(helper));
       const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
       const serve = async (port: number) => {
@@ -76,6 +78,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       consoles.close();
       await server.close();
       events.dispose();
+      pool.close();
       helper.close();
     });
 }
