@@ -2,11 +2,14 @@
 // reached by real OpenSSH: the switcher lists the saved host with its link, the VM list's
 // All hosts view puts both hosts' guests in one table with a Host column, switching shows
 // the saved host's guests, and a host whose sshd is killed shows as disconnected with its
-// countdown while this machine's pages still load, then comes back when sshd does.
+// countdown while this machine's pages still load, then comes back when sshd does. A
+// running guest of the saved host opens its VNC console, carried by a second ssh channel.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
+import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
+import { ConsoleWindowPage } from './pages/vm-pages.js';
 import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
 import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
 
@@ -98,4 +101,32 @@ test('switches hosts, lists every host\'s guests with a Host column, and shows a
   await expect(banner).toHaveCount(0, { timeout: BACK_MS });
   await expect(page.locator(`main[data-host="${REMOTE_NAME}"] tr[data-vm="${THERE_VM}"]`)).toBeVisible({ timeout: LINK_MS });
   expect(pageProblems.filter((p) => !/WebSocket|Failed to load resource/.test(p))).toEqual([]);
+});
+
+test("opens a saved host's running TCG guest's VNC console, carried over ssh", async ({ page, context, hosts }, testInfo) => {
+  test.setTimeout(240_000);
+  const first = hosts.first;
+  const second = hosts.second;
+  if (!first || !second) throw new Error('the test hosts did not start');
+  const guest = await ensureTestGuest();
+  await hosts.nova(second, ['vm', 'create', THERE_VM, '--memory', '256Mi', '--accel', 'tcg', '--kernel', guest.vmlinux, '--initrd', guest.initrdAcpi, '--cmdline', guest.cmdline]);
+  await hosts.nova(second, ['vm', 'start', THERE_VM]);
+
+  const shell = new AppShell(page);
+  await shell.open(first.url);
+  const switcher = page.getByRole('combobox', { name: 'Host' });
+  await expect(switcher.locator('option', { hasText: `${REMOTE_NAME} (connected)` })).toHaveCount(1, { timeout: LINK_MS });
+  await switcher.selectOption(REMOTE_NAME);
+  await shell.goTo('Virtual machines');
+  const row = page.locator(`main[data-host="${REMOTE_NAME}"] tr[data-vm="${THERE_VM}"]`);
+  await expect(row.locator('[data-state]')).toHaveAttribute('data-state', 'running', { timeout: LINK_MS });
+  const [popup] = await Promise.all([context.waitForEvent('page'), row.getByRole('button', { name: `Open console of ${THERE_VM}` }).click()]);
+  expect(new URL(popup.url()).hash).toBe(`#${THERE_VM}@${REMOTE_NAME}`);
+  const consoleWindow = new ConsoleWindowPage(popup);
+  await expect(consoleWindow.status).toHaveText('Connected', { timeout: LINK_MS });
+  // The guest's screen arrives: the canvas is drawn, not blank.
+  await expect.poll(() => consoleWindow.screenVariance(), { timeout: LINK_MS }).toBeGreaterThan(0);
+  await popup.screenshot({ path: testInfo.outputPath('remote-console.png') });
+  await popup.close();
+  await hosts.nova(second, ['vm', 'stop', THERE_VM, '--force']).catch(() => undefined);
 });

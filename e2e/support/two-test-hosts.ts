@@ -139,15 +139,21 @@ export class TwoTestHosts {
   async stop(): Promise<void> {
     await this.killSshd();
     // What a failed test left: nova connect sessions name the second helper's socket, ssh clients our config.
-    const needles = [this.dir, ...(this.second ? [this.second.socket] : [])];
-    for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-      if (needles.some((n) => cmdline.includes(n))) kill(Number(entry));
-    }
+    await killMentioning([this.dir, ...(this.second ? [this.second.socket] : [])]);
     await this.firstStack?.stop().catch(() => undefined);
     await this.secondStack?.stop().catch(() => undefined);
+    // Guests outlive their helper by design: a QEMU a failed test left names its stack's folder.
+    await killMentioning([this.first, this.second].flatMap((h) => (h ? [h.runDir] : [])));
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function killMentioning(needles: readonly string[]): Promise<void> {
+  if (needles.length === 0) return;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (needles.some((n) => cmdline.includes(n))) kill(Number(entry));
   }
 }
 

@@ -7,6 +7,7 @@ import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
 import { readMetricsSnapshot, renderOpenMetrics } from '../../core/open-metrics.js';
+import { remoteConsoleOpener } from '../../core/hosts/remote-console.js';
 import { savedHostPool } from '../../core/hosts/saved-host-pool.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { WebServer } from '../../core/web-server.js';
@@ -49,7 +50,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const events = new EventHub(helper);
       const pool = savedHostPool((e) => events.publish(e));
       const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, publish: (e) => events.publish(e), pool });
-      const consoles = new ConsoleProxy(helperConsoleDeps(helper));
+      const consoles = new ConsoleProxy({ ...helperConsoleDeps(helper), openRemote: remoteConsoleOpener() });
       const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
       const serve = async (port: number) => {
         const server = new WebServer(handlers, events, { rendererDir: opts.rendererDir, port, consoles, openMetrics });
