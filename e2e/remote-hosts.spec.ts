@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
-import { ConsoleWindowPage } from './pages/vm-pages.js';
+import { ConsoleWindowPage, VmDetailPage } from './pages/vm-pages.js';
 import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
 import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
 
@@ -103,7 +103,7 @@ test('switches hosts, lists every host\'s guests with a Host column, and shows a
   expect(pageProblems.filter((p) => !/WebSocket|Failed to load resource/.test(p))).toEqual([]);
 });
 
-test("opens a saved host's running TCG guest's VNC console, carried over ssh", async ({ page, context, hosts }, testInfo) => {
+test("opens a saved host's running TCG guest's VNC console and serial console, carried over ssh", async ({ page, context, hosts }, testInfo) => {
   test.setTimeout(240_000);
   const first = hosts.first;
   const second = hosts.second;
@@ -128,5 +128,16 @@ test("opens a saved host's running TCG guest's VNC console, carried over ssh", a
   await expect.poll(() => consoleWindow.screenVariance(), { timeout: LINK_MS }).toBeGreaterThan(0);
   await popup.screenshot({ path: testInfo.outputPath('remote-console.png') });
   await popup.close();
+
+  // Its serial console too: a live round trip with the guest's shell, over the same kind of channel.
+  await row.locator('a.vm-table__name').click();
+  const vm = new VmDetailPage(page, THERE_VM);
+  await vm.tab('Serial console');
+  await expect(page.getByRole('status').filter({ hasText: 'Connected to ttyS0' })).toBeVisible({ timeout: LINK_MS });
+  await vm.serialTerminal.click();
+  await expect(async () => {
+    await page.keyboard.type('echo nv6u-$((6*7))\r');
+    await expect(vm.serialTerminal).toContainText('nv6u-42', { timeout: 3_000 });
+  }).toPass({ timeout: 90_000 });
   await hosts.nova(second, ['vm', 'stop', THERE_VM, '--force']).catch(() => undefined);
 });
