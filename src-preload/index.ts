@@ -6,7 +6,7 @@ import { IPC_EVENT_CHANNEL } from '../src-shared/wire/ipc-channels.js';
 import { buildNovaBridge } from './nova-bridge.js';
 
 const bridge = buildNovaBridge(
-  (channel, params) => ipcRenderer.invoke(channel, params),
+  (channel, params, host) => ipcRenderer.invoke(channel, params, host),
   (listener) => {
     const handler = (_: Electron.IpcRendererEvent, raw: unknown) => {
       const event = parseNovaEvent(raw);

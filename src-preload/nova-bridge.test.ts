@@ -9,7 +9,7 @@ const PINNED_SURFACE = {
   events: ['subscribe'],
   helper: ['info', 'ping'],
   host: ['check', 'metricsHistory'],
-  hosts: ['add', 'list', 'probe', 'remove'],
+  hosts: ['add', 'connection', 'list', 'probe', 'remove'],
   image: ['detectOs', 'import', 'list', 'remove'],
   network: ['adopt', 'attach', 'create', 'delete', 'detach', 'forwardAdd', 'forwardList', 'forwardRemove', 'get', 'leases', 'list', 'repair', 'setPeers', 'suggestSubnet', 'update'],
   novafile: ['validate'],

@@ -5,15 +5,16 @@ import { METHOD_NAMES, splitMethodName, type NovaWindowApi } from '../src-shared
 import type { NovaEvent } from '../src-shared/api/events.js';
 import { ipcChannelFor } from '../src-shared/wire/ipc-channels.js';
 
-export type Invoke = (channel: string, params: unknown) => Promise<unknown>;
+/** `host` is a saved host's name, or undefined for this machine. */
+export type Invoke = (channel: string, params: unknown, host?: string) => Promise<unknown>;
 export type SubscribeEvents = (listener: (event: NovaEvent) => void) => () => void;
 
 export function buildNovaBridge(invoke: Invoke, subscribe: SubscribeEvents): NovaWindowApi {
-  const api: Record<string, Record<string, (params?: unknown) => Promise<unknown>>> = {};
+  const api: Record<string, Record<string, (params?: unknown, host?: string) => Promise<unknown>>> = {};
   for (const method of METHOD_NAMES) {
     const [group, verb] = splitMethodName(method);
     const channel = ipcChannelFor(method);
-    (api[group] ??= {})[verb] = (params?: unknown) => invoke(channel, params ?? {});
+    (api[group] ??= {})[verb] = (params?: unknown, host?: string) => invoke(channel, params ?? {}, typeof host === 'string' ? host : undefined);
   }
   return Object.freeze({ ...api, subscribe: (listener: (event: NovaEvent) => void) => subscribe(listener) }) as unknown as NovaWindowApi;
 }

@@ -41,6 +41,8 @@ export interface NovaStackOptions {
   readonly webEnv?: Readonly<Record<string, string>>;
   /** Extra environment for the helper alone, e.g. NOVA_TEST_DEVICE_ROOT for a fake device host. */
   readonly helperEnv?: Readonly<Record<string, string>>;
+  /** Runs `nova web` in the helper's network namespace too, as a test host's own web server. */
+  readonly webInNetns?: boolean;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -104,7 +106,7 @@ export class NovaStack {
       await this.startHelper();
       const webArgs = [cliScript, '--socket', paths.socket, '--state-dir', paths.stateDir, '--no-autostart', 'web', '--port', '0'];
       if (this.options.rendererDir) webArgs.push('--renderer-dir', resolve(this.options.rendererDir));
-      this.web = this.spawnLogged('web', webArgs);
+      this.web = this.spawnLogged('web', webArgs, this.options.webInNetns ? netns : undefined);
       const url = await readPrintedUrl(this.web, this.timeoutMs);
       const parsed = new URL(url);
       const token = parsed.searchParams.get('token');

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ let helper: HelperClient;
 let proxy: ConsoleProxy;
 const upstreams: Server[] = [];
 const received: Record<string, Buffer[]> = { vnc: [], serial: [] };
+/** What the proxy asked of the remote opener: [host, kind, vm]. */
+const remoteAsked: string[][] = [];
 
 /** A unix socket that greets with its kind and records what it receives. */
 async function fakeUpstream(path: string, kind: 'vnc' | 'serial'): Promise<void> {
@@ -51,6 +53,11 @@ beforeAll(async () => {
     consoleInfo: async (name) => {
       if (name === 'nv3u-missing') throw new NovaError('not_found', `VM ${name} does not exist`);
       return info(name);
+    },
+    // A saved host's console, here the same fake VNC socket standing in for the ssh channel.
+    openRemote: async (host, kind, name) => {
+      remoteAsked.push([host, kind, name]);
+      return createConnection(join(dir, 'nv3u-vm-vnc.sock'));
     },
   });
   helper = new HelperClient({ socketPath: join(dir, 'nothing.sock'), reconnect: false, connectWaitMs: 100 });
@@ -115,6 +122,16 @@ describe('console proxy in web mode', () => {
     ws.send(Buffer.from('echo hi\r'));
     await expect.poll(() => Buffer.concat(received.serial!).toString()).toBe('echo hi\r');
     ws.close();
+  });
+
+  it("carries a saved host's console through the remote opener, and refuses a terminal or a bad host name", async () => {
+    const { ws, first } = await open(wsUrl('/nova-console/vnc/nv3u-vm?host=nv6u-closet'), trusted(), withToken());
+    expect((await first).toString()).toBe('RFB 003.008\n');
+    expect(remoteAsked).toEqual([['nv6u-closet', 'vnc', 'nv3u-vm']]);
+    ws.close();
+    await expect(open(wsUrl('/nova-console/vnc/nv3u-vm?host=Bad%2FName'), trusted(), withToken())).rejects.toThrow('HTTP 404');
+    await expect(open(wsUrl('/nova-console/terminal/nv3u-c?host=nv6u-closet'), trusted(), withToken())).rejects.toThrow('HTTP 501');
+    expect(remoteAsked).toHaveLength(1);
   });
 
   it('refuses upgrades without the token, from another origin or for another host', async () => {

@@ -16,6 +16,7 @@ import { CONSOLE_WS_PREFIX, type ConsoleKind } from '../../src-shared/api/metric
 import type { CapsuleTerminal } from '../../src-shared/api/capsule-api.js';
 import { CapsuleNameSchema } from '../../src-shared/capsule.js';
 import { isNovaError } from '../../src-shared/errors.js';
+import { parseHostName } from '../../src-shared/vocabulary/index.js';
 import { VmNameSchema, type VmConsoleInfo } from '../../src-shared/vm.js';
 
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -64,6 +65,11 @@ export interface ConsoleProxyDeps {
   connect?(path: string): Promise<Socket>;
   /** Reads the tail of a file; injectable for tests. */
   readTail?(path: string, bytes: number): Promise<Buffer>;
+  /**
+   * A saved host's VM console (`?host=NAME`), carried by its own `ssh HOST nova connect
+   * --console KIND VM`; without it, consoles of other hosts are refused.
+   */
+  openRemote?(host: string, kind: ConsoleKind, name: string): Promise<Duplex>;
 }
 
 /** The helper calls a ConsoleProxy needs; a HelperClient fits. */
@@ -110,6 +116,8 @@ export class ConsoleProxy {
     const [pathname = '', search = ''] = (req.url ?? '').split('?');
     const target = parseConsolePath(pathname);
     if (!target) return refuse(socket, 404, 'No such console: use /nova-console/vnc/NAME, /nova-console/serial/NAME or /nova-console/terminal/CAPSULE');
+    const host = new URLSearchParams(search).get('host');
+    if (host !== null && host !== 'local') return this.upgradeRemote(req, socket, head, host, target);
     if (target.kind === 'terminal') return this.upgradeTerminal(req, socket, head, target.name, terminalSizeFromQuery(search));
     let info: VmConsoleInfo;
     try {
@@ -137,6 +145,19 @@ export class ConsoleProxy {
     });
   }
 
+  private async upgradeRemote(req: IncomingMessage, socket: Duplex, head: Buffer, host: string, target: ConsoleTarget): Promise<void> {
+    if (target.kind === 'terminal') return refuse(socket, 501, `A capsule terminal on ${host} opens with "nova --host ${host} shell container ${target.name}"`);
+    if (!this.deps.openRemote || !parseHostName(host).ok) return refuse(socket, 404, `No console of another host is served here (${host})`);
+    let upstream: Duplex;
+    try {
+      upstream = await this.deps.openRemote(host, target.kind, target.name);
+    } catch (err) {
+      return refuse(socket, 502, `Console of ${target.name} on ${host} is not reachable: ${(err as Error).message}`);
+    }
+    upstream.pause();
+    this.wss.handleUpgrade(req, socket, head, (ws) => pipe(ws, upstream));
+  }
+
   private async upgradeTerminal(req: IncomingMessage, socket: Duplex, head: Buffer, name: string, size: { cols: number; rows: number }): Promise<void> {
     if (!this.deps.terminalOpen) return refuse(socket, 404, 'Capsule terminals are not served by this Nova: update it or use "nova shell container NAME"');
     let terminal: CapsuleTerminal;
@@ -158,7 +179,7 @@ export class ConsoleProxy {
 }
 
 /** Bytes both ways, with backpressure each way; either side closing closes the other. */
-function pipe(ws: WebSocket, upstream: Socket): void {
+function pipe(ws: WebSocket, upstream: Duplex): void {
   upstream.on('data', (chunk: Buffer) => {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(chunk, { binary: true });

@@ -19,8 +19,10 @@ import {
   type ParamsOf,
   type ResultOf,
 } from '../../src-shared/index.js';
+import { LOCAL_HOST, parseHostName } from '../../src-shared/vocabulary/index.js';
 import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
+import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
 import { HostService } from './hosts/host-service.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
@@ -41,7 +43,11 @@ export interface NovaApiDeps {
   publish?: (event: NovaEvent) => void;
   /** Serves the Hosts page; by default the user's own saved hosts. */
   hosts?: HostService;
+  /** The saved remote hosts' connections; without it, a call naming another host is refused. */
+  pool?: HostConnectionPool;
 }
+
+
 
 const HELPER_METHODS = new Set<string>(HELPER_METHOD_NAMES);
 
@@ -84,12 +90,22 @@ export class NovaApiHandlers {
       'hosts.list': () => hosts.list(),
       'hosts.probe': ({ name }) => hosts.probe(name),
       'hosts.add': ({ name, url }) => hosts.add(name, url),
-      'hosts.remove': ({ name }) => hosts.remove(name),
+      'hosts.remove': async ({ name }) => {
+        const removed = await hosts.remove(name);
+        deps.pool?.forget(name);
+        return removed;
+      },
+      'hosts.connection': async ({ name }) => {
+        if (!deps.pool) throw new NovaError('unavailable', 'This Nova keeps no connections to other hosts');
+        return deps.pool.view(name);
+      },
     };
   }
 
-  async invoke(method: string, rawParams: unknown): Promise<Envelope<unknown>> {
+  /** `host` names where a helper method goes: this machine's helper unless a saved host is named. */
+  async invoke(method: string, rawParams: unknown, host?: unknown): Promise<Envelope<unknown>> {
     try {
+      if (host !== undefined && host !== LOCAL_HOST) return { ok: true, value: await this.callRemote(checkHost(host), method, rawParams) };
       return { ok: true, value: await this.call(method, rawParams) };
     } catch (err) {
       return { ok: false, error: toErrorShape(err) };
@@ -107,6 +123,26 @@ export class NovaApiHandlers {
     const handler = this.main[method] as (p: unknown) => Promise<unknown>;
     return handler(params);
   }
+
+  /**
+   * A call for a saved host: helper methods go down its ssh connection (failing at once
+   * while that is down), main's own methods are this app's whatever the host.
+   */
+  private async callRemote(host: string, method: string, rawParams: unknown): Promise<unknown> {
+    if (!isMethodName(method)) throw new NovaError('unknown_method', `Unknown method "${method}"`);
+    if (!isHelperMethod(method)) return this.call(method, rawParams);
+    if (method === 'image.import') throw new NovaError('invalid_argument', `A file on this machine cannot be handed to ${host}: copy it there and import it with "nova --host ${host} image import"`);
+    if (!this.deps.pool) throw new NovaError('unavailable', `This Nova keeps no connections to other hosts, so it cannot reach ${host}`);
+    const client: LinkClient = await this.deps.pool.client(host);
+    return client.call(method, checkedParams(method, novaApi[method].params, rawParams));
+  }
+}
+
+/** What a call may name as its host: `local` (the default) or a saved host's name. */
+function checkHost(host: unknown): string {
+  const parsed = parseHostName(typeof host === 'string' ? host : '');
+  if (!parsed.ok) throw new NovaError('invalid_argument', parsed.message);
+  return parsed.value;
 }
 
 function checkedParams<S extends z.ZodType>(method: MethodName, schema: S, rawParams: unknown): z.output<S> {

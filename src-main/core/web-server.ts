@@ -265,7 +265,7 @@ export class WebServer {
       } catch {
         return ws.close(1007, 'malformed request');
       }
-      const { id, method, params } = request;
+      const { id, method, params, host } = request;
       void this.mayCall(method, req, credential, grant).then(async (may) => {
         if (!may.ok) {
           send({ type: 'result', id, envelope: { ok: false, error: { code: 'not_authorized', message: may.message, details: { webScope: true, method } } } });
@@ -275,7 +275,7 @@ export class WebServer {
         if (method === EVENTS_SUBSCRIBE && !unsubscribe && ws.readyState === ws.OPEN) {
           unsubscribe = this.events.subscribe((event) => send({ type: 'event', event }));
         }
-        send({ type: 'result', id, envelope: await this.handlers.invoke(method, params) });
+        send({ type: 'result', id, envelope: await this.handlers.invoke(method, params, host) });
       });
     });
   }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { BrowserWindow, type BrowserWindowConstructorOptions, type WindowOpenHandlerResponse } from 'electron';
 import { ConsoleProxy, ConsoleProxyServer, helperConsoleDeps } from '../core/console-proxy.js';
+import { remoteConsoleOpener } from '../core/hosts/remote-console.js';
 import type { HelperClient } from '../core/helper-client.js';
 import { APP_ORIGIN, parseOurUrl, RENDERER_CSP, secureWebPreferences, showWhenLoaded } from './security.js';
 
@@ -16,7 +17,7 @@ export interface ElectronConsoles {
 }
 
 export async function startConsoleProxy(helper: HelperClient): Promise<ElectronConsoles> {
-  const proxy = new ConsoleProxy(helperConsoleDeps(helper));
+  const proxy = new ConsoleProxy({ ...helperConsoleDeps(helper), openRemote: remoteConsoleOpener() });
   const token = randomBytes(32).toString('base64url');
   const server = new ConsoleProxyServer(proxy, { allowedOrigin: APP_ORIGIN, token });
   await server.listen();

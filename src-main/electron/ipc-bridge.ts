@@ -21,12 +21,12 @@ export function bindIpc(handlers: IpcHandlers, events: IpcEvents, getWindow: () 
     });
   };
   for (const method of METHOD_NAMES) {
-    ipcMain.handle(ipcChannelFor(method), async (event, params: unknown) => {
+    ipcMain.handle(ipcChannelFor(method), async (event, params: unknown, host: unknown) => {
       if (!isTrustedSender(event, trusted)) {
         return { ok: false, error: { code: 'not_authorized', message: 'IPC from an untrusted frame was refused' } };
       }
       if (method === 'events.subscribe') subscribeWindow();
-      return handlers.invoke(method, params);
+      return handlers.invoke(method, params, host);
     });
   }
   return () => {

@@ -8,6 +8,7 @@ import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION } from '../../sr
 import { EventHub } from '../core/event-hub.js';
 import { HelperClient } from '../core/helper-client.js';
 import { ensureHelper } from '../core/helper-launcher.js';
+import { savedHostPool } from '../core/hosts/saved-host-pool.js';
 import { NovaApiHandlers } from '../core/nova-api-handlers.js';
 import { DesktopNotifier } from '../desktop/desktop-notifier.js';
 import { TrayHostWatch } from '../desktop/tray-host-watch.js';
@@ -30,8 +31,10 @@ async function startServices(): Promise<DesktopServices> {
   helper.start();
   const events = new EventHub(helper);
   const consoles = await startConsoleProxy(helper).catch(() => null);
+  const pool = savedHostPool((e) => events.publish(e));
   const handlers = new NovaApiHandlers({
     helper,
+    pool,
     mode: 'electron',
     version: NOVA_VERSION,
     publish: (e) => events.publish(e),
@@ -44,6 +47,7 @@ async function startServices(): Promise<DesktopServices> {
     close: () => {
       void consoles?.close();
       events.dispose();
+      pool.close();
       helper.close();
     },
   };

@@ -8,11 +8,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { VM_NAME_PATTERN } from '../../src-shared/vm.js';
 import { ConsoleWindow } from './pages/vms/console/ConsoleWindow.js';
+import { consoleWindowTarget } from './lib/vm-route.js';
 import { NovaClient } from './transport/nova-client.js';
 import { selectTransport } from './transport/select-transport.js';
 
-const client = new NovaClient(selectTransport(window));
-const name = decodeURIComponent(window.location.hash.slice(1));
+const { name, host } = consoleWindowTarget(window.location.hash);
+// A saved host's VM: every call of this window and its console socket go to that host.
+const client = new NovaClient(selectTransport(window)).withHost(host);
 const root = document.getElementById('root');
 if (!root) throw new Error('console.html has no #root element');
 createRoot(root).render(

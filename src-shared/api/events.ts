@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { capsuleEvents } from './capsule-api.js';
 import { deviceEvents } from './device-api.js';
+import { hostsEvents } from './hosts-api.js';
 import { operationEvents } from './operation-api.js';
 import { snapshotPolicyEvents } from './snapshot-policy-api.js';
 import { projectEvents } from './project-api.js';
@@ -20,6 +21,7 @@ export const novaEvents = {
   ...snapshotPolicyEvents,
   ...projectEvents,
   ...deviceEvents,
+  ...hostsEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

@@ -21,6 +21,18 @@ export type HostStatusView = z.infer<typeof HostStatusSchema>;
 export const SavedHostSchema = z.strictObject({ name: z.string(), url: z.string() });
 export type SavedHost = z.infer<typeof SavedHostSchema>;
 
+/**
+ * The app's standing connection to a saved host (the host switcher's dot, the banner of a
+ * host's pages): `retryAt` is when the next try is, in epoch milliseconds, while down.
+ */
+export const HostLinkSchema = z.strictObject({
+  name: z.string(),
+  state: z.enum(['connecting', 'connected', 'disconnected']),
+  error: z.string().nullable(),
+  retryAt: z.number().nullable(),
+});
+export type HostLinkView = z.infer<typeof HostLinkSchema>;
+
 /** A probe waits for ssh's own connect bound and the helper's answers, no longer. */
 const PROBE_TIMEOUT_MS = 60_000;
 
@@ -45,10 +57,24 @@ export const hostsMethods = {
     served: main,
     timeoutMs: PROBE_TIMEOUT_MS,
   }),
+  'hosts.connection': defineMethod({
+    summary: "Where the app's connection to a saved host stands (connected, or down with why and when it retries), opening it on first ask",
+    params: z.strictObject({ name: z.string().min(1).max(64) }),
+    result: HostLinkSchema,
+    served: main,
+  }),
   'hosts.remove': defineMethod({
     summary: 'Forget a saved host (nothing changes on the host itself)',
     params: z.strictObject({ name: z.string().min(1).max(64) }),
     result: z.strictObject({ removed: z.string() }),
     served: main,
+  }),
+} as const;
+
+/** Another host's event, relayed by main for the pages showing that host: a signal to refetch there. */
+export const hostsEvents = {
+  'hosts.relayed': z.strictObject({
+    host: z.string(),
+    event: z.strictObject({ name: z.string(), payload: z.unknown() }),
   }),
 } as const;

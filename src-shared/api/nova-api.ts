@@ -75,7 +75,7 @@ type VerbOf<M, G extends string> = M extends `${G}.${infer V}` ? V : never;
 export type NovaBridge<Wrap extends 'envelope' | 'value'> = {
   [G in GroupOf<MethodName>]: {
     [V in VerbOf<MethodName, G>]: `${G}.${V}` extends infer M extends MethodName
-      ? (params?: ParamsIn<M>) => Promise<
+      ? (params?: ParamsIn<M>, host?: string) => Promise<
           Wrap extends 'envelope' ? Envelope<ResultOf<M>> : ResultOf<M>
         >
       : never;
@@ -84,7 +84,8 @@ export type NovaBridge<Wrap extends 'envelope' | 'value'> = {
 
 /**
  * Exactly what the preload exposes as window.nova: one function per method, nested by
- * group, each resolving to an envelope (typed errors do not survive contextBridge),
+ * group, each resolving to an envelope (typed errors do not survive contextBridge) and
+ * taking the host to serve it (a saved host's name; this machine when absent),
  * plus a subscription to the event stream. Nothing else.
  */
 export type NovaWindowApi = NovaBridge<'envelope'> & {

@@ -200,6 +200,7 @@ export const METHOD_PARITY: Readonly<Record<string, ParityEntry>> = {
   'hosts.probe': ui('hosts', 'hosts.probe'),
   'hosts.add': ui('hosts', 'hosts.add'),
   'hosts.remove': ui('hosts', 'hosts.remove'),
+  'hosts.connection': ui('hosts', 'hosts.connection'),
   'helper.ping': internal('a liveness check of the connection'),
   'helper.info': ui('dashboard', 'app.info'),
   'vm.list': ui('vms', 'vm.list'),

@@ -44,6 +44,8 @@ export const WebRequestSchema = z.strictObject({
   id: z.number().int().nonnegative(),
   method: z.string().max(128),
   params: z.unknown().optional(),
+  /** Which host's helper serves the call: a saved host's name; this machine's when absent. */
+  host: z.string().max(64).optional(),
 });
 export type WebRequest = z.infer<typeof WebRequestSchema>;
 

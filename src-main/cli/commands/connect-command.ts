@@ -8,19 +8,24 @@ import { createConnection } from 'node:net';
 import type { Command } from 'commander';
 import { NovaError } from '../../../src-shared/index.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
-import { bundledHelperScript, type CliContext } from '../cli-context.js';
+import { bundledHelperScript, withHelper, type CliContext } from '../cli-context.js';
+import { consoleRequest, consoleSocketPath } from './console-pipe.js';
 
 export function registerConnectCommand(program: Command, ctx: CliContext): void {
   program
     .command('connect')
     .description("Join stdin/stdout to this host's helper: what `nova --host` runs over ssh on the remote host")
-    .action(async () => {
+    .option('--console <kind>', "carry a VM's console instead (vnc or serial): a remote console's own ssh channel")
+    .argument('[vm]', 'the VM whose console, with --console')
+    .action(async (vm: string | undefined, o: { console?: string }) => {
       const g = ctx.globals();
       if (g.host !== undefined && g.host !== 'local') {
         throw new NovaError('invalid_argument', '"nova connect" is the remote end of --host; it always joins this host\'s helper');
       }
       if (g.autostart) await ensureHelper({ socketPath: g.socket, stateDir: g.stateDir, helperScript: bundledHelperScript() });
-      await pipeToSocket(g.socket, process.stdin, process.stdout);
+      const asked = consoleRequest(o.console, vm, process.env);
+      const target = asked ? await withHelper(ctx, (h) => consoleSocketPath(h, asked)) : g.socket;
+      await pipeToSocket(target, process.stdin, process.stdout);
     });
 }
 

@@ -8,6 +8,8 @@ import { EventHub } from '../../core/event-hub.js';
 import { HelperClient } from '../../core/helper-client.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
 import { readMetricsSnapshot, renderOpenMetrics } from '../../core/open-metrics.js';
+import { remoteConsoleOpener } from '../../core/hosts/remote-console.js';
+import { savedHostPool } from '../../core/hosts/saved-host-pool.js';
 import { NovaApiHandlers } from '../../core/nova-api-handlers.js';
 import { parseListenAddress } from '../../core/web-listen.js';
 import { WebServer, type WebServerOptions } from '../../core/web-server.js';
@@ -71,8 +73,9 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       const helper = new HelperClient({ socketPath: g.socket, reconnect: true });
       helper.start();
       const events = new EventHub(helper);
-      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, publish: (e) => events.publish(e) });
-      const consoles = new ConsoleProxy(helperConsoleDeps(helper));
+      const pool = savedHostPool((e) => events.publish(e));
+      const handlers = new NovaApiHandlers({ helper, mode: 'web', version: NOVA_VERSION, publish: (e) => events.publish(e), pool });
+      const consoles = new ConsoleProxy({ ...helperConsoleDeps(helper), openRemote: remoteConsoleOpener() });
       const openMetrics = async () => renderOpenMetrics(await readMetricsSnapshot(helper));
       const serve = async (port: number) => {
         const where: Partial<WebServerOptions> = remote?.options ?? { host: listen.host, port };
@@ -104,6 +107,7 @@ export function registerWebCommand(program: Command, ctx: CliContext): void {
       consoles.close();
       await server.close();
       events.dispose();
+      pool.close();
       helper.close();
     });
 }

@@ -16,6 +16,10 @@ describe('the ssh command line', () => {
     expect(argv.join(' ')).not.toMatch(/StrictHostKeyChecking|UserKnownHostsFile/);
   });
 
+  it("carries a console request after nova connect, on its own channel", () => {
+    expect(sshArgv({ kind: 'ssh', host: '10.0.0.2' }, { batch: true, connectTimeoutS: 5 }, ['--console', 'vnc', 'g1']).slice(-7)).toEqual(['--', '10.0.0.2', 'nova', 'connect', '--console', 'vnc', 'g1']);
+  });
+
   it('takes the config file and a sane connect timeout from the environment', () => {
     expect(sshOptionsFromEnv({ NOVA_SSH_CONFIG: '/c', NOVA_SSH_CONNECT_TIMEOUT: '3' }, true)).toEqual({ batch: true, connectTimeoutS: 3, configFile: '/c' });
     expect(sshOptionsFromEnv({ NOVA_SSH_CONNECT_TIMEOUT: 'soon' }, false)).toEqual({ batch: false, connectTimeoutS: 10 });

@@ -17,8 +17,11 @@ export interface SshCommandOptions {
 
 export const DEFAULT_SSH_CONNECT_TIMEOUT_S = 10;
 
-/** Golden-tested: exactly what runs. */
-export function sshArgv(address: SshHostAddress, opts: SshCommandOptions): string[] {
+/** What runs on the host: the helper's connection, or (with more words) a console's. */
+const REMOTE_COMMAND = ['nova', 'connect'] as const;
+
+/** Golden-tested: exactly what runs. `extra` follows `nova connect` (e.g. --console vnc VM). */
+export function sshArgv(address: SshHostAddress, opts: SshCommandOptions, extra: readonly string[] = []): string[] {
   const argv = [opts.program ?? 'ssh', '-T', '-x', '-a'];
   if (opts.configFile) argv.push('-F', opts.configFile);
   argv.push('-o', `ConnectTimeout=${opts.connectTimeoutS}`);
@@ -28,7 +31,7 @@ export function sshArgv(address: SshHostAddress, opts: SshCommandOptions): strin
   if (address.port !== undefined) argv.push('-p', String(address.port));
   if (address.user) argv.push('-l', address.user);
   // `--` and a host that cannot start with "-" (host-address.ts): never an option.
-  argv.push('--', address.host, 'nova', 'connect');
+  argv.push('--', address.host, ...REMOTE_COMMAND, ...extra);
   return argv;
 }
 

@@ -9,8 +9,8 @@ import { sshArgv, type SshCommandOptions } from './ssh-command.js';
 /** ssh exits 255 for its own errors; other codes come from `nova connect` on the remote side. */
 const SSH_OWN_FAILURE = 255;
 
-export function openSshConnection(address: SshHostAddress, opts: SshCommandOptions): Duplex {
-  return openChildStdio(sshArgv(address, opts), (stderr, code) => sshFailureMessage(address, stderr, code));
+export function openSshConnection(address: SshHostAddress, opts: SshCommandOptions, extra: readonly string[] = []): Duplex {
+  return openChildStdio(sshArgv(address, opts, extra), (stderr, code) => sshFailureMessage(address, stderr, code));
 }
 
 export function sshFailureMessage(address: SshHostAddress, stderr: string, code: number | null): string {

@@ -4,6 +4,7 @@ import { Hexagon } from 'lucide-react';
 import { CommandPaletteButton } from '../components/CommandPalette.js';
 import { ActivityButton } from './ActivityButton.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
+import { HostSwitcher } from './HostSwitcher.js';
 import { ROUTES, routeHref, type RouteId } from './routes.js';
 
 export function Sidebar({ current }: { current: RouteId }) {
@@ -13,6 +14,7 @@ export function Sidebar({ current }: { current: RouteId }) {
         <Hexagon aria-hidden="true" size={18} strokeWidth={2.25} />
         <span>Nova</span>
       </div>
+      <HostSwitcher />
       <nav aria-label="Sections" className="sidebar__nav">
         <ul>
           {ROUTES.map((route) => {

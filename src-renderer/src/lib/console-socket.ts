@@ -32,6 +32,8 @@ export async function consoleSocketTarget(client: NovaClient, path: string, quer
   };
 }
 
+/** A saved host's console goes to the same proxy with `?host=`: main carries it over ssh. */
 export function consoleSocket(client: NovaClient, kind: ConsoleKind, name: string, win: PageWindow): Promise<ConsoleSocketTarget> {
-  return consoleSocketTarget(client, `${CONSOLE_WS_PREFIX}${kind}/${encodeURIComponent(name)}`, new URLSearchParams(), win);
+  const query = new URLSearchParams(client.isLocal ? {} : { host: client.host });
+  return consoleSocketTarget(client, `${CONSOLE_WS_PREFIX}${kind}/${encodeURIComponent(name)}`, query, win);
 }

@@ -21,7 +21,13 @@ export function vmHref(view: VmView): string {
   return view.tab === 'overview' ? `#/vms/${view.name}` : `#/vms/${view.name}/${view.tab}`;
 }
 
-/** The console window's page; the VM name rides in the hash, never the password. */
-export function consoleWindowUrl(name: string): string {
-  return `console.html#${encodeURIComponent(name)}`;
+/** The console window's page; the VM name (and a saved host's, `VM@HOST`) rides in the hash, never the password. */
+export function consoleWindowUrl(name: string, host = 'local'): string {
+  return `console.html#${encodeURIComponent(name)}${host === 'local' ? '' : `@${encodeURIComponent(host)}`}`;
+}
+
+/** `VM` or `VM@HOST` from the console window's hash. */
+export function consoleWindowTarget(hash: string): { name: string; host: string } {
+  const [name = '', host = 'local'] = decodeURIComponent(hash.replace(/^#/, '')).split('@');
+  return { name, host };
 }

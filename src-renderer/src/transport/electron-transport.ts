@@ -13,7 +13,7 @@ import {
 } from '../../../src-shared/index.js';
 import { CONNECTED_STATE, failure, type CallOptions, type Transport, type TransportState } from './transport.js';
 
-type BridgeFunction = (params?: unknown) => Promise<unknown>;
+type BridgeFunction = (params?: unknown, host?: string) => Promise<unknown>;
 
 const SUBSCRIBE_TIMEOUT_MS = 35_000;
 
@@ -34,7 +34,7 @@ export class ElectronTransport implements Transport {
       );
     });
     try {
-      return await Promise.race([this.invoke(fn, method, params), timeout]);
+      return await Promise.race([this.invoke(fn, method, params, options.host), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -63,9 +63,9 @@ export class ElectronTransport implements Transport {
 
   close(): void {}
 
-  private async invoke(fn: BridgeFunction, method: string, params: unknown): Promise<Envelope<unknown>> {
+  private async invoke(fn: BridgeFunction, method: string, params: unknown, host: string | undefined): Promise<Envelope<unknown>> {
     try {
-      const parsed = EnvelopeSchema.safeParse(await fn(params));
+      const parsed = EnvelopeSchema.safeParse(await (host === undefined ? fn(params) : fn(params, host)));
       return parsed.success ? parsed.data : failure('protocol', `${method}: the desktop bridge returned a malformed envelope`);
     } catch (err) {
       return { ok: false, error: toErrorShape(err) };

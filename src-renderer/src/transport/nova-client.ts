@@ -1,8 +1,11 @@
 // The typed NovaApi client the UI uses: `client.call('host.check', {refresh: true})`
 // checks params and result against the contract's schemas and turns error envelopes
 // back into NovaErrors that keep their code. It never learns which transport it has.
+// A client is bound to one host: `withHost(name)` gives the pages of a saved host a client
+// whose calls main routes there and whose events are that host's (relayed by main).
 import {
   DEFAULT_CALL_TIMEOUT_MS,
+  parseNovaEvent,
   methodDef,
   NovaError,
   schemaError,
@@ -18,8 +21,25 @@ import type { Transport, TransportKind, TransportState } from './transport.js';
 /** Main and the web server enforce the method's own timeout; ours fires a little later so theirs wins. */
 const TIMEOUT_MARGIN_MS = 5_000;
 
+/** This machine: calls carry no host, as before hosts existed. */
+export const LOCAL_HOST = 'local';
+
 export class NovaClient {
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    readonly host: string = LOCAL_HOST,
+    /** Only the client that made the transport closes it; host-bound views share it. */
+    private readonly ownsTransport = true,
+  ) {}
+
+  /** The same link, serving `host`'s pages: its calls go there, its events come from there. */
+  withHost(host: string): NovaClient {
+    return new NovaClient(this.transport, host, false);
+  }
+
+  get isLocal(): boolean {
+    return this.host === LOCAL_HOST;
+  }
 
   get transportKind(): TransportKind {
     return this.transport.kind;
@@ -31,7 +51,7 @@ export class NovaClient {
     if (!checked.success) throw schemaError(`${method} parameters`, checked.error);
 
     const timeoutMs = (def.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS) + TIMEOUT_MARGIN_MS;
-    const envelope = await this.transport.call(method, checked.data, { timeoutMs });
+    const envelope = await this.transport.call(method, checked.data, this.isLocal || methodDef(method).served.by === 'main' ? { timeoutMs } : { timeoutMs, host: this.host });
     if (!envelope.ok) throw NovaError.fromShape(envelope.error);
 
     const result = def.result.safeParse(envelope.value);
@@ -46,8 +66,16 @@ export class NovaClient {
   /** Listens for one event; the payload says what changed, so listeners refetch. */
   on<E extends NovaEventName>(name: E, listener: (payload: NovaEventPayload<E>) => void): () => void {
     return this.transport.subscribe((event: NovaEvent) => {
-      if (event.name === name) listener(event.payload as NovaEventPayload<E>);
+      const own = this.ownEvent(event);
+      if (own?.name === name) listener(own.payload as NovaEventPayload<E>);
     });
+  }
+
+  /** The event as this client's host sent it, or null when it is another host's. */
+  private ownEvent(event: NovaEvent): NovaEvent | null {
+    if (event.name === 'hosts.relayed') return event.payload.host === this.host ? parseNovaEvent(event.payload.event) : null;
+    // Main's own events (projects, the Hosts page) are every page's; the helper's are local's.
+    return this.isLocal || event.name.startsWith('project.') ? event : null;
   }
 
   onStateChange(listener: (state: TransportState) => void): () => void {
@@ -59,6 +87,6 @@ export class NovaClient {
   }
 
   close(): void {
-    this.transport.close();
+    if (this.ownsTransport) this.transport.close();
   }
 }

@@ -24,6 +24,8 @@ export interface TransportState {
 export interface CallOptions {
   /** The transport answers with a `timeout` envelope after this long. */
   readonly timeoutMs: number;
+  /** The saved host whose helper serves the call; this machine's when absent. */
+  readonly host?: string;
 }
 
 export interface Transport {

@@ -76,7 +76,8 @@ export class WebTransport implements Transport {
         const why = this.state.status === 'connected' ? 'did not answer' : 'could not be sent: Nova is not reachable';
         resolve(failure('timeout', `${method} ${why} within ${Math.round(options.timeoutMs / 1000)} s`));
       }, options.timeoutMs);
-      const call: PendingCall = { request: { type: 'call', id, method, params }, sent: false, resolve, timer };
+      const request: WebRequest = options.host === undefined ? { type: 'call', id, method, params } : { type: 'call', id, method, params, host: options.host };
+      const call: PendingCall = { request, sent: false, resolve, timer };
       this.pending.set(id, call);
       // Calls made while disconnected wait (within their timeout) for the next connection.
       if (this.state.status === 'connected') this.send(call);

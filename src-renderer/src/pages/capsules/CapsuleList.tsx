@@ -17,6 +17,15 @@ import { CapsulePowerActions } from './CapsuleActions.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { CapsuleStateBadge } from './CapsuleStateBadge.js';
 import { CreateCapsuleDialog } from './CreateCapsuleDialog.js';
+import { AllHostsGuests, useAllHostsToggle, type GuestRow } from '../../components/AllHostsGuests.js';
+import type { NovaClient } from '../../transport/nova-client.js';
+
+async function listCapsules(client: NovaClient): Promise<GuestRow[]> {
+  const { capsules } = await client.call('capsule.list', {});
+  return capsules.map((c) => ({ name: c.name, state: <CapsuleStateBadge capsule={c} busy={null} /> }));
+}
+
+const capsulePage = (name: string) => capsuleHref({ kind: 'capsule', name, tab: 'logs' });
 
 /** The sparklines show the last two minutes. */
 const SPARK_POINTS = 60;
@@ -33,6 +42,7 @@ export function CapsuleList() {
   const busy = useBusyByName('capsule', pending);
   const { load, dismissFailure } = store.getState();
   const [creating, setCreating] = useState(false);
+  const allHosts = useAllHostsToggle();
 
   const newButton = (text: string) => (
     <button type="button" className="button button--primary" data-method="capsule.create" onClick={() => setCreating(true)}>
@@ -43,8 +53,22 @@ export function CapsuleList() {
 
   return (
     <>
-      <PageHeader title="Capsules" subtitle="Persistent OCI containers on this host: their state, load, logs and shells." actions={newButton('New capsule')} />
-      <div className="page-body" aria-busy={loading}>
+      <PageHeader
+        title="Capsules"
+        subtitle="Persistent OCI containers on this host: their state, load, logs and shells."
+        actions={
+          <>
+            {allHosts.toggle}
+            {newButton('New capsule')}
+          </>
+        }
+      />
+      {allHosts.on && (
+        <div className="page-body">
+          <AllHostsGuests label="Capsules" rowAttribute="data-capsule" list={listCapsules} href={capsulePage} />
+        </div>
+      )}
+      <div className="page-body" aria-busy={loading} hidden={allHosts.on}>
         {error && <ErrorPanel context="Could not list the capsules" error={error} onRetry={() => void load()} busy={loading} />}
         {Object.entries(failures).map(([name, f]) => (
           <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />

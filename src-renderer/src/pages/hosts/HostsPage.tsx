@@ -18,7 +18,7 @@ import { HostStatusCells, statusSentence } from './HostStatusCells.js';
 const LOCAL_ROW: SavedHost = { name: LOCAL_HOST, url: 'this machine' };
 
 export function HostsPage() {
-  const { client } = useServices();
+  const { client, hostChoice } = useServices();
   const { confirm, dialog } = useConfirm();
   const [hosts, setHosts] = useState<SavedHost[] | null>(null);
   const [statuses, setStatuses] = useState<Readonly<Record<string, HostStatusView>>>({});
@@ -70,6 +70,8 @@ export function HostsPage() {
     try {
       await client.call('hosts.remove', { name: h.name });
       announce(`Removed host '${h.name}'`);
+      // The switcher lists saved hosts: it hears of this one now, not at its next re-list.
+      void hostChoice.getState().refresh(true);
       setHosts((all) => all?.filter((x) => x.name !== h.name) ?? null);
     } catch (err) {
       announceFailure(`Could not remove host '${h.name}'`, errorWords(toErrorShape(err)).sentence);
@@ -133,6 +135,7 @@ export function HostsPage() {
         open={adding}
         onClose={() => setAdding(false)}
         onAdded={(host, status) => {
+          void hostChoice.getState().refresh(true);
           setAdding(false);
           announce(`Added host '${host.name}'`, status.reachable ? `Nova ${status.version ?? '?'} answers there (${status.accelerator ?? 'no accelerator'})` : `Saved, but it does not answer: ${status.error ?? 'no answer'}`);
           setHosts((all) => [...(all ?? []).filter((x) => x.name !== host.name), host].sort((a, b) => a.name.localeCompare(b.name)));

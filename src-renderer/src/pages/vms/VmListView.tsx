@@ -15,6 +15,15 @@ import { VmQuickActions } from './VmQuickActions.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { VmStateBadge } from './VmStateBadge.js';
 import { cpuAxis } from '../../lib/metric-axes.js';
+import { AllHostsGuests, useAllHostsToggle, type GuestRow } from '../../components/AllHostsGuests.js';
+import type { NovaClient } from '../../transport/nova-client.js';
+
+async function listVms(client: NovaClient): Promise<GuestRow[]> {
+  const { vms } = await client.call('vm.list', {});
+  return vms.map((vm) => ({ name: vm.definition.name, state: <VmStateBadge state={vm.state} busy={null} /> }));
+}
+
+const vmPage = (name: string) => vmHref({ kind: 'vm', name, tab: 'overview' });
 
 export function VmListView() {
   const store = useVmStore();
@@ -27,6 +36,7 @@ export function VmListView() {
   const live = useStore(store, (s) => s.live);
   const busy = useBusyByName('vm', pending);
   const { act, load, dismissFailure } = store.getState();
+  const allHosts = useAllHostsToggle();
 
   return (
     <>
@@ -34,13 +44,21 @@ export function VmListView() {
         title="Virtual machines"
         subtitle="QEMU virtual machines on this host: their state, load and consoles."
         actions={
-          <a className="button button--primary" data-method="vm.create" href={vmHref({ kind: 'create' })}>
-            <Plus aria-hidden="true" size={14} />
-            New VM
-          </a>
+          <>
+            {allHosts.toggle}
+            <a className="button button--primary" data-method="vm.create" href={vmHref({ kind: 'create' })}>
+              <Plus aria-hidden="true" size={14} />
+              New VM
+            </a>
+          </>
         }
       />
-      <div className="page-body" aria-busy={loading} data-method="vm.list">
+      {allHosts.on && (
+        <div className="page-body" data-method="vm.list">
+          <AllHostsGuests label="Virtual machines" rowAttribute="data-vm" list={listVms} href={vmPage} />
+        </div>
+      )}
+      <div className="page-body" aria-busy={loading} hidden={allHosts.on} data-method="vm.list">
         {error && <ErrorPanel context="Could not list the virtual machines" error={error} onRetry={() => void load()} busy={loading} />}
         {Object.entries(failures).map(([name, f]) => (
           <ErrorPanel key={name} context={`${f.what} ${name} failed`} error={f.error} onRetry={() => dismissFailure(name)} retryLabel="Dismiss" />

@@ -130,7 +130,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
         {!live && <p className="muted">Start the VM to reach its consoles.</p>}
         {live && d.display.vnc && d.machine === 'q35' && (
           <p>
-            <button type="button" className="button" data-method="vm.consoleInfo" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name))}>
+            <button type="button" className="button" data-method="vm.consoleInfo" onClick={() => openConsoleWindow(d.name, consoleWindowUrl(d.name, client.host))}>
               <MonitorPlay aria-hidden="true" size={14} />
               Open console
             </button>{' '}

@@ -9,6 +9,7 @@ import { actionSlots } from '../../lib/action-slots.js';
 import { actionsFor, isLive, type VmAction } from '../../lib/vm-format.js';
 import { consoleWindowUrl } from '../../lib/vm-route.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
+import { useServices } from '../../app/services.js';
 import { openConsoleWindow } from './vm-context.js';
 
 const BUTTONS: Record<VmAction, { label: string; icon: typeof Play; method: string }> = {
@@ -37,6 +38,7 @@ interface VmQuickActionsProps {
 }
 
 export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickActionsProps) {
+  const { client } = useServices();
   const name = vm.definition.name;
   const available = actionsFor(vm.state);
   const shown = compact ? actionSlots(ROW_SLOTS, available) : available.map((a) => ({ slot: a, action: a as VmAction | null }));
@@ -79,7 +81,7 @@ export function VmQuickActions({ vm, busy, onAction, compact = false }: VmQuickA
           aria-label={compact ? `Open console of ${name}` : undefined}
           title="Open the graphical console in its own window"
           data-method="vm.consoleInfo"
-          onClick={() => openConsoleWindow(name, consoleWindowUrl(name))}
+          onClick={() => openConsoleWindow(name, consoleWindowUrl(name, client.host))}
         >
           <MonitorPlay aria-hidden="true" size={13} />
           {!compact && 'Open console'}

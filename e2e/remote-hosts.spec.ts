@@ -1,0 +1,143 @@
+// Several hosts in the UI, against two real test hosts joined by a veth pair, the second
+// reached by real OpenSSH: the switcher lists the saved host with its link, the VM list's
+// All hosts view puts both hosts' guests in one table with a Host column, switching shows
+// the saved host's guests, and a host whose sshd is killed shows as disconnected with its
+// countdown while this machine's pages still load, then comes back when sshd does. A
+// running guest of the saved host opens its VNC console, carried by a second ssh channel.
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
+import { AppShell } from './pages/app-shell.js';
+import { ConsoleWindowPage, VmDetailPage } from './pages/vm-pages.js';
+import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
+import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const HERE_VM = 'nv6u-here';
+const THERE_VM = 'nv6u-there';
+/** A new ssh connection and the helper's answer, plus the switcher's poll, on a busy machine. */
+const LINK_MS = 30_000;
+/** The longest backoff (30 s) plus a connection. */
+const BACK_MS = 60_000;
+
+const test = base.extend<{ hosts: TwoTestHosts }>({
+  // eslint-disable-next-line no-empty-pattern
+  hosts: async ({}, use) => {
+    const hosts = await TwoTestHosts.start(REPO, ARTIFACTS, process.env.NOVA_E2E_RENDERER_DIR);
+    try {
+      await use(hosts);
+    } finally {
+      await hosts.stop();
+    }
+  },
+  // The browser runs where the first host's web server is: in its namespace.
+  context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
+    const profile = join(hosts.dir, 'chromium-profile');
+    const context = await playwright.chromium.launchPersistentContext(profile, { executablePath: hosts.chromium, headless: true, args: CHROMIUM_ARGS, colorScheme, viewport, timeout: 30_000 });
+    try {
+      await use(context);
+    } finally {
+      await context.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    }
+  },
+});
+
+test('switches hosts, lists every host\'s guests with a Host column, and shows a lost host as disconnected without holding up this machine', async ({ page, hosts, pageProblems }, testInfo) => {
+  test.setTimeout(240_000);
+  const first = hosts.first;
+  const second = hosts.second;
+  if (!first || !second) throw new Error('the test hosts did not start');
+  await hosts.nova(first, ['vm', 'create', HERE_VM, '--memory', '64Mi', '--display', 'none']);
+  await hosts.nova(second, ['vm', 'create', THERE_VM, '--memory', '64Mi', '--display', 'none']);
+
+  const shell = new AppShell(page);
+  await shell.open(first.url);
+  const switcher = page.getByRole('combobox', { name: 'Host' });
+  await expect(switcher.locator('option', { hasText: `${REMOTE_NAME} (connected)` })).toHaveCount(1, { timeout: LINK_MS });
+  await shell.goTo('Virtual machines');
+  await expect(page.locator(`tr[data-vm="${HERE_VM}"]`)).toBeVisible();
+  await expect(page.locator(`tr[data-vm="${THERE_VM}"]`)).toHaveCount(0);
+
+  // Every host's guests together, each row naming its host.
+  await page.getByLabel('All hosts').check();
+  const all = page.getByRole('table', { name: 'Virtual machines on all hosts' });
+  await expect(all.locator(`tr[data-host="local"][data-vm="${HERE_VM}"] [data-column="host"]`)).toHaveText('this machine');
+  await expect(all.locator(`tr[data-host="${REMOTE_NAME}"][data-vm="${THERE_VM}"] [data-column="host"]`)).toHaveText(REMOTE_NAME, { timeout: LINK_MS });
+  await expect(all.locator(`tr[data-vm="${THERE_VM}"] [data-state]`)).toHaveAttribute('data-state', 'stopped');
+  await page.screenshot({ path: testInfo.outputPath('all-hosts-light.png') });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: testInfo.outputPath('all-hosts-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Opening a guest of the saved host switches the app there.
+  await all.locator(`tr[data-vm="${THERE_VM}"] a`).click();
+  await expect(switcher).toHaveValue(REMOTE_NAME);
+  await expect(page.locator(`main[data-host="${REMOTE_NAME}"] h1`)).toHaveText(THERE_VM);
+  await shell.goTo('Virtual machines');
+  await expect(page.locator(`tr[data-vm="${THERE_VM}"]`)).toBeVisible();
+  await expect(page.locator(`tr[data-vm="${HERE_VM}"]`)).toHaveCount(0);
+
+  // The saved host's ssh goes away: its pages say so and count down to the next try.
+  await hosts.killSshd();
+  const banner = page.locator('[data-host-link="disconnected"]');
+  await expect(banner).toContainText(new RegExp(`${REMOTE_NAME} is disconnected, reconnecting in \\d+ s`), { timeout: LINK_MS });
+  await expect(switcher.locator('option', { hasText: `${REMOTE_NAME} (disconnected)` })).toHaveCount(1);
+  await page.screenshot({ path: testInfo.outputPath('disconnected-light.png') });
+
+  // This machine's pages are not held up by the dead host.
+  await switcher.selectOption('local');
+  const started = Date.now();
+  await expect(page.locator(`main[data-host="local"] tr[data-vm="${HERE_VM}"]`)).toBeVisible({ timeout: 5_000 });
+  expect(Date.now() - started).toBeLessThan(5_000);
+  await expect(banner).toHaveCount(0);
+
+  // sshd comes back: so does the host, within the longest backoff.
+  await switcher.selectOption(REMOTE_NAME);
+  await expect(banner).toBeVisible();
+  await hosts.startSshd();
+  await expect(banner).toHaveCount(0, { timeout: BACK_MS });
+  await expect(page.locator(`main[data-host="${REMOTE_NAME}"] tr[data-vm="${THERE_VM}"]`)).toBeVisible({ timeout: LINK_MS });
+  expect(pageProblems.filter((p) => !/WebSocket|Failed to load resource/.test(p))).toEqual([]);
+});
+
+test("opens a saved host's running TCG guest's VNC console and serial console, carried over ssh", async ({ page, context, hosts }, testInfo) => {
+  test.setTimeout(240_000);
+  const first = hosts.first;
+  const second = hosts.second;
+  if (!first || !second) throw new Error('the test hosts did not start');
+  const guest = await ensureTestGuest();
+  await hosts.nova(second, ['vm', 'create', THERE_VM, '--memory', '256Mi', '--accel', 'tcg', '--kernel', guest.vmlinux, '--initrd', guest.initrdAcpi, '--cmdline', guest.cmdline]);
+  await hosts.nova(second, ['vm', 'start', THERE_VM]);
+
+  const shell = new AppShell(page);
+  await shell.open(first.url);
+  const switcher = page.getByRole('combobox', { name: 'Host' });
+  await expect(switcher.locator('option', { hasText: `${REMOTE_NAME} (connected)` })).toHaveCount(1, { timeout: LINK_MS });
+  await switcher.selectOption(REMOTE_NAME);
+  await shell.goTo('Virtual machines');
+  const row = page.locator(`main[data-host="${REMOTE_NAME}"] tr[data-vm="${THERE_VM}"]`);
+  await expect(row.locator('[data-state]')).toHaveAttribute('data-state', 'running', { timeout: LINK_MS });
+  const [popup] = await Promise.all([context.waitForEvent('page'), row.getByRole('button', { name: `Open console of ${THERE_VM}` }).click()]);
+  expect(new URL(popup.url()).hash).toBe(`#${THERE_VM}@${REMOTE_NAME}`);
+  const consoleWindow = new ConsoleWindowPage(popup);
+  await expect(consoleWindow.status).toHaveText('Connected', { timeout: LINK_MS });
+  // The guest's screen arrives: the canvas is drawn, not blank.
+  await expect.poll(() => consoleWindow.screenVariance(), { timeout: LINK_MS }).toBeGreaterThan(0);
+  await popup.screenshot({ path: testInfo.outputPath('remote-console.png') });
+  await popup.close();
+
+  // Its serial console too: a live round trip with the guest's shell, over the same kind of channel.
+  await row.locator('a.vm-table__name').click();
+  const vm = new VmDetailPage(page, THERE_VM);
+  await vm.tab('Serial console');
+  await expect(page.getByRole('status').filter({ hasText: 'Connected to ttyS0' })).toBeVisible({ timeout: LINK_MS });
+  await vm.serialTerminal.click();
+  await expect(async () => {
+    await page.keyboard.type('echo nv6u-$((6*7))\r');
+    await expect(vm.serialTerminal).toContainText('nv6u-42', { timeout: 3_000 });
+  }).toPass({ timeout: 90_000 });
+  await hosts.nova(second, ['vm', 'stop', THERE_VM, '--force']).catch(() => undefined);
+});
