@@ -4,7 +4,7 @@
 // RAM + 1 GiB; when QEMU is gone (stop, crash, failed start, delete) the nodes go back
 // to root and the groups are restored per policy and released.
 import { access, constants } from 'node:fs/promises';
-import type { PciDevice } from '../../../src-shared/device.js';
+import type { PciDevice, UsbDevice } from '../../../src-shared/device.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -31,6 +31,8 @@ export interface VmDevicePort {
   preview(def: VmDefinition): Promise<PreparedVmDevices | null>;
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void>;
   release(vm: string): Promise<void>;
+  /** The host's USB devices now, for vm.update's check that one is plugged in. */
+  hostUsb?(): Promise<UsbDevice[]>;
 }
 
 export interface VmDevicesDeps {
@@ -56,8 +58,9 @@ export class VmDevices implements VmDevicePort {
   async prepare(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null> {
     const requests = def.devices ?? [];
     if (requests.length === 0) return this.mdevsOnly(def, user, phase);
+    refuseBootGpu(def, (await this.deps.inventory.list(true)).pci);
     phase(`binding ${requests.map((d) => d.address).join(', ')} to vfio-pci`);
-    const bindings = await this.deps.passthrough.acquireForVm(def.name, requests, null);
+    const bindings = await this.deps.passthrough.acquireForVm(def.name, requests, null, def.singleGpu === true);
     try {
       const groups = bindings.map((b) => b.group);
       if (user) await handOverGroups(this.deps.io, groups, user.uid, user.gid);
@@ -93,6 +96,10 @@ export class VmDevices implements VmDevicePort {
 
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void> {
     return this.deps.passthrough.attachProcess(vm, qemu);
+  }
+
+  async hostUsb(): Promise<UsbDevice[]> {
+    return (await this.deps.inventory.list(true)).usb;
   }
 
   async release(vm: string): Promise<void> {
@@ -145,6 +152,24 @@ export class VmDevices implements VmDevicePort {
       throw new NovaError('unsupported', `VFIO pins all guest memory, so QEMU needs a locked-memory limit of ${bytes} bytes (guest RAM + 1 GiB), but the helper cannot raise its own (${hard} bytes): ${r.stderr.trim() || `prlimit exited ${r.exitCode}`}. The helper needs CAP_SYS_RESOURCE (it has it when run by systemd as root)`);
     }
     return bytes;
+  }
+}
+
+/**
+ * The boot GPU anywhere in the groups the VM's devices take, refused before any group is
+ * bound unless the VM is in single-GPU mode: the binder would refuse it too, but only
+ * when it reaches that device, after binding the ones listed before it.
+ */
+export function refuseBootGpu(def: Pick<VmDefinition, 'name' | 'devices' | 'singleGpu'>, host: readonly PciDevice[]): void {
+  if (def.singleGpu === true) return;
+  const byAddress = new Map(host.map((d) => [d.address, d]));
+  for (const r of def.devices ?? []) {
+    const d = byAddress.get(r.address);
+    const members = d ? [d.address, ...d.groupMembers.map((m) => m.address)] : [];
+    const boot = members.map((a) => byAddress.get(a)).find((m) => m?.bootVga === true && m.driver !== 'vfio-pci');
+    if (boot) {
+      throw new NovaError('failed_precondition', `VM ${def.name} passes ${r.address}, and ${boot.address === r.address ? 'it' : `its IOMMU group holds ${boot.address}, which`} is the boot GPU the host display runs on: the host screen would go dark while the VM runs. Nothing was changed. To do it anyway, turn on single-GPU mode (nova vm set ${def.name} --single-gpu, or single_gpu = true in the NovaFile)`, { address: boot.address });
+    }
   }
 }
 
