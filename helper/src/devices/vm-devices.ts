@@ -14,6 +14,7 @@ import type { DevicePassthrough } from './device-passthrough.js';
 import type { HostIO } from './host-io.js';
 import { memlockBytes, memlockPrefix, vfioDeviceArgs, type PassedPciFunction } from './vfio-argv.js';
 import { handOverGroups, takeBackGroups } from './vfio-group-access.js';
+import { mdevDeviceArgs } from './mdev-instances.js';
 import { createVmMdevs, removeVmMdevs, vmMdevUuid } from './vm-mdevs.js';
 
 /** The argv pieces a start with devices adds around QEMU's own. */
@@ -79,7 +80,9 @@ export class VmDevices implements VmDevicePort {
 
   async preview(def: VmDefinition): Promise<PreparedVmDevices | null> {
     const requests = def.devices ?? [];
-    if (requests.length === 0) return null;
+    // The instances a start would make, under the names it would give them; none is made now.
+    const mdevArgs = (def.mdevs ?? []).flatMap((_, i) => mdevDeviceArgs({ uuid: vmMdevUuid(def.name, i) }, i, this.deps.sysfsRoot));
+    if (requests.length === 0) return mdevArgs.length === 0 ? null : { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: mdevArgs };
     const host = (await this.deps.inventory.list(true)).pci;
     const byAddress = new Map(host.map((d) => [d.address, d]));
     const addresses = new Set<string>();
@@ -91,7 +94,7 @@ export class VmDevices implements VmDevicePort {
       for (const a of mates) addresses.add(a);
     }
     const functions = [...addresses].map((a) => passedFunction(a, byAddress.get(a), def));
-    return { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }) };
+    return { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: [...vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }), ...mdevArgs] };
   }
 
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void> {
