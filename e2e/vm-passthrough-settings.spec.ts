@@ -1,4 +1,4 @@
-// The VM page's Settings tab gives a stopped VM a mediated device, Looking Glass and
+// The VM page's Settings tab gives a stopped VM a USB device, a mediated device, Looking Glass and
 // single-GPU mode, and takes them away again, in real Chromium against the real helper:
 // each shows in the list of passed devices with what it is, and the helper's definition
 // says the same. Light and dark screenshots go to e2e/artifacts/.
@@ -25,7 +25,7 @@ test.describe('VM passthrough settings', () => {
     await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: vmName, force: true }).catch(() => undefined);
   });
 
-  test('adds and removes a mediated device, sets Looking Glass and single-GPU mode', async ({ page, nova, pageProblems }) => {
+  test('adds and removes a USB device and a mediated device, sets Looking Glass and single-GPU mode', async ({ page, nova, pageProblems }) => {
     await callOverWeb(nova.origin, nova.token, 'vm.create', { name: vmName, memory: '256Mi', diskSize: '16Mi', display: 'none' });
     await new VmListPage(page).openVm(nova.url, vmName);
     const vm = new VmDetailPage(page, vmName);
@@ -40,6 +40,12 @@ test.describe('VM passthrough settings', () => {
     await mdev.getByRole('button', { name: 'Add mediated device' }).click();
     await expect(passed.locator('li[data-device="mdev:0000:00:02.0:i915-GVTg_V5_4"]')).toContainText('a mediated device (i915-GVTg_V5_4) on the GPU at 0000:00:02.0');
     expect((await definitionOf(nova.origin, nova.token)).mdevs).toEqual([{ parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' }]);
+
+    const usb = page.getByRole('form', { name: 'Add a USB device' });
+    await usb.getByLabel('USB device', { exact: true }).selectOption('usb:tablet');
+    await usb.getByRole('button', { name: 'Add USB device' }).click();
+    await expect(passed.locator('li[data-device="usb:tablet"]')).toContainText('an emulated USB tablet');
+    expect((await definitionOf(nova.origin, nova.token)).usb).toEqual(['usb:tablet']);
 
     const lg = page.getByRole('form', { name: 'Looking Glass' });
     await lg.getByLabel('Resolution', { exact: true }).fill('2560x1440');
@@ -58,12 +64,13 @@ test.describe('VM passthrough settings', () => {
     await page.screenshot(shot('dark'));
 
     await passed.getByRole('button', { name: 'Remove i915-GVTg_V5_4' }).click();
+    await passed.getByRole('button', { name: 'Remove usb:tablet' }).click();
     await lg.getByRole('button', { name: 'Turn Looking Glass off' }).click();
     await page.getByRole('button', { name: 'Turn single-GPU mode off' }).click();
     await expect(passed).toContainText('None.');
     await expect(page.getByRole('button', { name: 'Turn single-GPU mode on' })).toBeVisible();
     const def = await definitionOf(nova.origin, nova.token);
-    expect([def.mdevs, def.lookingGlass, def.singleGpu]).toEqual([undefined, undefined, undefined]);
+    expect([def.mdevs, def.lookingGlass, def.singleGpu, def.usb]).toEqual([undefined, undefined, undefined, []]);
     expect(pageProblems).toEqual([]);
   });
 });

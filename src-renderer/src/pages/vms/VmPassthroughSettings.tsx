@@ -34,10 +34,13 @@ export function VmPassthroughSettings({ def, hostUsb, disabled, when, onUpdate }
   const [parent, setParent] = useState('');
   const [type, setType] = useState('');
   const [resolution, setResolution] = useState(def.lookingGlass?.resolution ?? '');
+  const [usbChoice, setUsbChoice] = useState('');
   const change = (status: string, device: VmDeviceChangeIn, done: string) => onUpdate(status, { devices: [device] }, done);
   const usb = def.usb ?? [];
   const mdevs = def.mdevs ?? [];
   const parsed = parseResolution(resolution);
+  // The host's devices by vendor:product, and QEMU's emulated tablet; those the VM has are left out.
+  const usbChoices = ['usb:tablet', ...(hostUsb ?? []).map((u) => `usb:${u.vendorId}:${u.productId}`)].filter((c, i, all) => !usb.includes(c) && all.indexOf(c) === i);
   return (
     <section className="vm-card" aria-labelledby="vm-passthrough">
       <h2 id="vm-passthrough" className="vm-card__title">
@@ -67,6 +70,27 @@ export function VmPassthroughSettings({ def, hostUsb, disabled, when, onUpdate }
         )}
         {usb.length === 0 && mdevs.length === 0 && !def.lookingGlass && <li>None.</li>}
       </ul>
+      {def.machine !== 'microvm' && (
+        <ActionForm label="Add a USB device" onSubmit={() => usbChoice !== '' && change(`Adding ${usbChoice}…`, { op: 'usb.add', device: usbChoice }, `${usbChoice} added`)}>
+          <FormField label="USB device" hint="Plugged in at once when the VM runs, else at its start.">
+            {(p) => (
+              <select {...p} className="vm-input" data-method="device.list" value={usbChoice} onChange={(e) => setUsbChoice(e.target.value)}>
+                <option value="">Choose a device</option>
+                {usbChoices.map((c) => (
+                  <option key={c} value={c}>
+                    {c}: {usbWords(c, hostUsb)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
+          <div className="vm-wizard__actions">
+            <button type="submit" className="button" data-method="vm.update" aria-disabled={off ?? (usbChoice === '' || undefined)}>
+              Add USB device
+            </button>
+          </div>
+        </ActionForm>
+      )}
       <ActionForm label="Add a mediated device" onSubmit={() => change('Adding a mediated device…', { op: 'mdev.add', mdev: { parent, type } }, `${type} added (${when})`)}>
         <FormField label="Parent GPU" hint="Its PCI address, e.g. 0000:00:02.0 (the Devices page lists GPUs with mediated device types).">
           {(p) => <input {...p} className="vm-input" value={parent} onChange={(e) => setParent(e.target.value)} />}
