@@ -1,9 +1,10 @@
 // The VM page's Settings tab gives a stopped VM a USB device, a mediated device, Looking Glass and
 // single-GPU mode, and takes them away again, in real Chromium against the real helper:
 // each shows in the list of passed devices with what it is, and the helper's definition
-// says the same. Light and dark screenshots go to e2e/artifacts/.
+// says the same. Light and dark screenshots go to e2e/artifacts/; axe-core finds nothing serious in either.
 import { randomBytes } from 'node:crypto';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { expect, test } from './support/fixtures.js';
 import { callOverWeb } from './support/web-api.js';
 import type { VmDefinition, VmInfo } from '../src-shared/vm.js';
@@ -58,10 +59,11 @@ test.describe('VM passthrough settings', () => {
     await expect(page.getByRole('button', { name: 'Turn single-GPU mode off' })).toBeVisible();
     expect((await definitionOf(nova.origin, nova.token)).singleGpu).toBe(true);
 
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.screenshot(shot('light'));
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot(shot('dark'));
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot(shot(scheme));
+      expect(await seriousAxeViolations(page), scheme).toEqual([]);
+    }
 
     await passed.getByRole('button', { name: 'Remove i915-GVTg_V5_4' }).click();
     await passed.getByRole('button', { name: 'Remove usb:tablet' }).click();
