@@ -12,6 +12,7 @@ import { syntaxOrShape, syntaxSchema } from './vocabulary/syntax-schema.js';
 import { parseVmNetworkChoice } from './vocabulary/vm-network-choice.js';
 import { NetworkNameSchema } from './network.js';
 import { PciAddressSchema, VmPciDeviceSchema } from './device.js';
+import { ResolutionSchema, UsbSelectorSchema, VmMdevSchema } from './vm-passthrough.js';
 
 /** virtio: fastest, needs the guest's virtio drivers; sata: every OS's installer sees it (AHCI); scsi: virtio-scsi, with discard and many disks. */
 export const DiskBusSchema = z.enum(['virtio', 'sata', 'scsi']);
@@ -96,6 +97,14 @@ export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
   /** A host PCI device passed through from the next start (its IOMMU group comes along); stopped VM, or pending. */
   z.strictObject({ op: z.literal('pci.add'), device: VmPciDeviceSchema }),
   z.strictObject({ op: z.literal('pci.remove'), address: PciAddressSchema }),
+  /** A USB device ("usb:046d:c52b", "usb:1-1.2", "usb:tablet"): hot-plugged into a running VM, or from the next start. */
+  z.strictObject({ op: z.literal('usb.add'), device: UsbSelectorSchema }),
+  z.strictObject({ op: z.literal('usb.remove'), device: UsbSelectorSchema }),
+  /** A mediated device (a vGPU slice) made at each start; remove takes the last one of that parent and type. */
+  z.strictObject({ op: z.literal('mdev.add'), mdev: VmMdevSchema }),
+  z.strictObject({ op: z.literal('mdev.remove'), mdev: VmMdevSchema }),
+  /** Looking Glass's shared memory sized for a resolution; null removes it. From the next start. */
+  z.strictObject({ op: z.literal('lookingGlass.set'), resolution: ResolutionSchema.nullable() }),
 ]);
 export type VmDeviceChange = z.infer<typeof VmDeviceChangeSchema>;
 export type VmDeviceChangeIn = z.input<typeof VmDeviceChangeSchema>;
@@ -106,6 +115,8 @@ export function appliesLive(change: VmDeviceChange): boolean {
     case 'cd.insert':
     case 'cd.eject':
     case 'disk.resize':
+    case 'usb.add':
+    case 'usb.remove':
       return true;
     case 'nic.set':
       return change.network === undefined && change.mac === undefined;

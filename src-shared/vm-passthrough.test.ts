@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUsbSelector } from './vocabulary/usb-selector.js';
-import { lookingGlassBytes, LookingGlassSchema, passthroughFields, usbDeviceId, usbTargetOf } from './vm-passthrough.js';
+import { formatMdevSpec, lookingGlassBytes, LookingGlassSchema, parseMdevSpec, passthroughFields, usbDeviceId, usbTargetOf } from './vm-passthrough.js';
 
 const MIB = 1024 * 1024;
 
@@ -52,5 +52,18 @@ describe('a new VM\'s USB and Looking Glass fields', () => {
     expect(passthroughFields('microvm', {})).toEqual({});
     expect(() => passthroughFields('microvm', { usb: ['usb:tablet'] })).toThrow(/q35/);
     expect(() => passthroughFields('microvm', { lookingGlass: { resolution: '1920x1080' } })).toThrow(/q35/);
+  });
+});
+
+describe('mediated device specs', () => {
+  it('reads mdev:PARENT:TYPE with the parent in canonical form, and writes it back', () => {
+    expect(parseMdevSpec('mdev:00:02.0:i915-GVTg_V5_4')).toEqual({ ok: true, value: { parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' } });
+    expect(parseMdevSpec('MDEV:0000:41:00.0:nvidia:63')).toEqual({ ok: true, value: { parent: '0000:41:00.0', type: 'nvidia:63' } });
+    expect(formatMdevSpec({ parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' })).toBe('mdev:0000:00:02.0:i915-GVTg_V5_4');
+    for (const bad of ['0000:00:02.0:i915', 'mdev:0000:00:02.0', 'mdev:zz:02.0:x', 'mdev:0000:00:02.0:has space']) {
+      const r = parseMdevSpec(bad);
+      expect(r.ok, bad).toBe(false);
+      expect(r.ok ? '' : r.message).toContain('mdev:PARENT:TYPE');
+    }
   });
 });

@@ -45,7 +45,7 @@ export function parseResolution(text: string): Parsed<{ width: number; height: n
   return ok({ width, height });
 }
 
-const ResolutionSchema = syntaxSchema<string>((v) =>
+export const ResolutionSchema = syntaxSchema<string>((v) =>
   parseText(v, 'a resolution such as "2560x1440"', (t) => {
     const r = parseResolution(t);
     return r.ok ? ok(`${r.value.width}x${r.value.height}`) : r;
@@ -77,8 +77,8 @@ export function lookingGlassBytes(resolution: string): number {
  */
 export function passthroughFields(
   machine: 'q35' | 'microvm',
-  spec: { usb?: readonly string[]; lookingGlass?: LookingGlass; mdevs?: readonly VmMdev[] },
-): { usb?: string[]; lookingGlass?: LookingGlass; mdevs?: VmMdev[] } {
+  spec: { usb?: readonly string[]; lookingGlass?: LookingGlass; mdevs?: readonly VmMdev[]; singleGpu?: boolean },
+): { usb?: string[]; lookingGlass?: LookingGlass; mdevs?: VmMdev[]; singleGpu?: true } {
   if (machine === 'microvm') {
     if ((spec.usb ?? []).length > 0) throw new NovaError('invalid_argument', 'a microvm has no USB controller: use the q35 machine for USB devices');
     if (spec.lookingGlass) throw new NovaError('invalid_argument', 'a microvm has no PCI bus for Looking Glass\'s shared memory: use the q35 machine');
@@ -86,14 +86,39 @@ export function passthroughFields(
     return {};
   }
   const mdevs = spec.mdevs ?? [];
-  return { usb: [...new Set(spec.usb ?? [])], ...(spec.lookingGlass ? { lookingGlass: spec.lookingGlass } : {}), ...(mdevs.length > 0 ? { mdevs: [...mdevs] } : {}) };
+  return {
+    usb: [...new Set(spec.usb ?? [])],
+    ...(spec.lookingGlass ? { lookingGlass: spec.lookingGlass } : {}),
+    ...(mdevs.length > 0 ? { mdevs: [...mdevs] } : {}),
+    ...(spec.singleGpu === true ? { singleGpu: true as const } : {}),
+  };
 }
+
+const MDEV_TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** A mediated device a VM gets at each start: an instance of `type` on the parent GPU, removed at its stop. */
 export const VmMdevSchema = z.strictObject({
   parent: syntaxSchema<string>((v) => parseText(v, 'a PCI address', parsePciAddress)),
   /** A type from the parent's mdev_supported_types, e.g. "nvidia-63" or "i915-GVTg_V5_4". */
-  type: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an mdev type as mdev_supported_types names it, e.g. "i915-GVTg_V5_4"'),
+  type: z.string().regex(MDEV_TYPE_PATTERN, 'an mdev type as mdev_supported_types names it, e.g. "i915-GVTg_V5_4"'),
 });
 export type VmMdev = z.infer<typeof VmMdevSchema>;
 export const MAX_VM_MDEVS = 4;
+
+/**
+ * "mdev:0000:00:02.0:i915-GVTg_V5_4" (the CLI's and the picker's one-word form) -> the
+ * parent's canonical address and the type. The address ends at its function digit, so a
+ * type with colons of its own still reads right.
+ */
+export function parseMdevSpec(text: string): Parsed<VmMdev> {
+  const m = /^mdev:((?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]):(.+)$/i.exec(text.trim());
+  const parent = m ? parsePciAddress(m[1]!) : null;
+  if (!m || !parent?.ok || !MDEV_TYPE_PATTERN.test(m[2]!)) {
+    return fail(`${describeValue(text)} is not a mediated device; write mdev:PARENT:TYPE, e.g. "mdev:0000:00:02.0:i915-GVTg_V5_4" (the type as the parent's mdev_supported_types names it)`);
+  }
+  return ok({ parent: parent.value, type: m[2]! });
+}
+
+export function formatMdevSpec(m: VmMdev): string {
+  return `mdev:${m.parent}:${m.type}`;
+}

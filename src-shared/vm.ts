@@ -171,6 +171,8 @@ export const VmDefinitionSchema = z.strictObject({
   lookingGlass: LookingGlassSchema.optional(),
   /** Mediated devices (vGPU slices) made at each start and removed at stop; absent: none. */
   mdevs: z.array(VmMdevSchema).max(MAX_VM_MDEVS).optional(),
+  /** Single-GPU mode: the boot GPU (the host display's) may be passed, the host screen dark while the VM runs; absent: refused. */
+  singleGpu: z.boolean().optional(),
   ...vmLifecycleFields,
   ...vmShareFields,
 });
@@ -268,6 +270,8 @@ export const VmCreateSpecSchema = z.strictObject({
   usb: z.array(UsbSelectorSchema).max(MAX_VM_USB_DEVICES).optional(),
   lookingGlass: LookingGlassSchema.optional(),
   mdevs: z.array(VmMdevSchema).max(MAX_VM_MDEVS).optional(),
+  /** Allow the boot GPU among `devices` (single-GPU mode); without it, passing that GPU is refused. */
+  singleGpu: z.boolean().optional(),
 });
 export type VmCreateSpec = z.infer<typeof VmCreateSpecSchema>;
 export type VmCreateSpecIn = z.input<typeof VmCreateSpecSchema>;
@@ -301,6 +305,8 @@ export const VmUpdateSpecSchema = z.strictObject({
   hyperv: z.boolean().optional(),
   /** Disks, CD drives and the NIC, in order; on a running VM only what appliesLive() allows, the rest refused. */
   devices: z.array(VmDeviceChangeSchema).max(32).optional(),
+  /** Single-GPU mode on or off (from the next start). */
+  singleGpu: z.boolean().optional(),
   ...vmLifecycleChanges,
   ...vmShareChanges,
 });

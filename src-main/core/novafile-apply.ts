@@ -3,6 +3,7 @@
 // in line, then started. What this host or this Nova cannot do is refused before any
 // change, and every refusal or helper error names the NovaFile line it comes from.
 import { deviceUpdate } from './project/vm-device-model.js';
+import { passthroughUpdate } from './project/vm-passthrough-model.js';
 import { chooseGpu } from './project/gpu-choice.js';
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../src-shared/api/nova-api.js';
 import { NovaError, isNovaError } from '../../src-shared/errors.js';
@@ -116,6 +117,8 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (pci.length > 0) spec.devices = pci.map((address) => ({ address }));
   if (vm.usb && vm.usb.length > 0) spec.usb = vm.usb;
   if (vm.lookingGlass) spec.lookingGlass = vm.lookingGlass;
+  if (vm.mdevs && vm.mdevs.length > 0) spec.mdevs = vm.mdevs;
+  if (vm.singleGpu !== undefined) spec.singleGpu = vm.singleGpu;
   return spec;
 }
 
@@ -140,7 +143,11 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
   if (ci) patch.cloudInit = ci;
   else if (def.cloudInit) patch.cloudInit = null;
   if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
-  Object.assign(patch, deviceUpdate(vm, def));
+  const hardware = deviceUpdate(vm, def);
+  const passed = passthroughUpdate(vm, def);
+  Object.assign(patch, hardware, passed);
+  const changes = [...(hardware.devices ?? []), ...(passed.devices ?? [])];
+  if (changes.length > 0) patch.devices = changes;
   return Object.keys(patch).length > 1 ? patch : null;
 }
 

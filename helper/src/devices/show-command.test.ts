@@ -62,8 +62,8 @@ async function commandLine(c: GoldenCase): Promise<string[]> {
 }
 
 describe('vm showcmd golden command lines (devices)', () => {
-  it('has the GPU with audio, memlock and plain cases', () => {
-    expect(cases).toEqual(expect.arrayContaining(['gpu-audio-uefi', 'gpu-bios-rom', 'plain']));
+  it('has a case for every device the issue names: GPU with audio (memlock), a VF, USB host by product and port, usb-redir, IVSHMEM, mdev', () => {
+    expect(cases).toEqual(expect.arrayContaining(['gpu-audio-uefi', 'gpu-bios-rom', 'plain', 'sriov-vf', 'usb-host-product-and-port', 'usb-redir-spice', 'gpu-looking-glass', 'mdev-vgpu']));
   });
 
   for (const name of cases) {

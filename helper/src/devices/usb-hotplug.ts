@@ -26,11 +26,11 @@ export interface VmUsbDeps {
   vms: UsbVmPort;
   /** The host's USB devices, read afresh (device-inventory.ts). */
   hostDevices: () => Promise<UsbDevice[]>;
+  /** Gives a host device's node to the user a running QEMU runs as; none: QEMU runs as root only. */
+  nodes?: Pick<VmNodeHandover, 'handOverHotplugged'>;
   /** Bound on waiting for QEMU to let an unplugged device go. */
   unplugTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** Gives a host device's node to the user a running QEMU runs as; none: QEMU runs as root only. */
-  nodes?: Pick<VmNodeHandover, 'handOverHotplugged'>;
 }
 
 /** The host device a selector names now, or null (an emulated one is never on the host). */
@@ -46,28 +46,19 @@ export class VmUsbDevices {
 
   attach(name: string, selector: string, requester: Requester | null): Promise<VmInfo> {
     return this.deps.vms.changeWithMonitor(name, `USB attach of ${selector}`, requester, async (def, qmp) => {
-      const usb = def.usb ?? [];
-      if (usb.includes(selector)) throw new NovaError('already_exists', `VM ${name} already has ${selector}`);
-      if (usb.length >= MAX_VM_USB_DEVICES) throw new NovaError('failed_precondition', `VM ${name} has ${usb.length} USB devices, the most it can have; detach one first`);
-      if (def.machine === 'microvm') throw new NovaError('failed_precondition', `VM ${name} is a microvm, which has no USB controller`);
-      if (qmp !== null && def.usb === undefined) {
-        throw new NovaError('failed_precondition', `VM ${name} was started without a USB controller (it was made before Nova gave VMs one): stop it, attach the device, and start it again`);
-      }
-      if (usbTargetOf(selector).kind !== 'emulated' && hostDeviceFor(selector, await this.deps.hostDevices()) === null) {
-        throw new NovaError('not_found', `No USB device ${selector.slice('usb:'.length)} is plugged into this host; plug it in, or see what is with nova device ls`, { device: selector });
-      }
-      const next = { ...def, usb: [...usb, selector] };
+      await checkUsbAdd(def, selector, qmp !== null, this.deps.hostDevices);
+      const next = { ...def, usb: [...(def.usb ?? []), selector] };
       if (qmp === null) return { next, undo: async () => undefined };
       await this.handNode(name, selector);
-      await plug(qmp, selector, name);
-      return { next, undo: () => this.unplug(qmp, selector) };
+      await plugUsb(qmp, selector, name);
+      return { next, undo: () => unplugUsb(qmp, selector, this.deps) };
     });
   }
 
   detach(name: string, selector: string, requester: Requester | null): Promise<VmInfo> {
     return this.deps.vms.changeWithMonitor(name, `USB detach of ${selector}`, requester, async (def, qmp) => {
       if (!(def.usb ?? []).includes(selector)) throw new NovaError('not_found', `VM ${name} has no USB device ${selector}`);
-      if (qmp !== null) await this.unplug(qmp, selector);
+      if (qmp !== null) await unplugUsb(qmp, selector, this.deps);
       // Unplugged for good: saving can only fail before the guest would see it again at a start.
       return { next: { ...def, usb: (def.usb ?? []).filter((s) => s !== selector) }, undo: async () => undefined };
     });
@@ -95,31 +86,48 @@ export class VmUsbDevices {
     const owner = pid === null ? null : await stat(`/proc/${pid}`).catch(() => null);
     if (owner && owner.uid !== 0) await this.deps.nodes.handOverHotplugged(name, selector, { uid: owner.uid, gid: owner.gid });
   }
+}
 
-  /** device_del, then wait until the id is gone from QEMU's peripherals: the guest has seen the unplug. */
-  private async unplug(qmp: QmpClient, selector: string): Promise<void> {
-    const id = usbDeviceId(selector);
-    try {
-      await qmp.execute('device_del', { id });
-    } catch (err) {
-      // Not there (it never came back after a host unplug): already what was asked for.
-      if (!(await pluggedIds(qmp)).has(id)) return;
-      throw err;
-    }
-    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const deadline = Date.now() + (this.deps.unplugTimeoutMs ?? 10_000);
-    while ((await pluggedIds(qmp)).has(id)) {
-      if (Date.now() > deadline) throw new NovaError('timeout', `QEMU did not let ${selector} go within ${this.deps.unplugTimeoutMs ?? 10_000} ms`);
-      await sleep(50);
-    }
+/** Why `selector` cannot join the VM's USB devices now (`live`: its QEMU runs), or nothing: the same for vm.usbAttach and vm.update. */
+export async function checkUsbAdd(def: VmDefinition, selector: string, live: boolean, hostDevices: (() => Promise<UsbDevice[]>) | null): Promise<void> {
+  const name = def.name;
+  const usb = def.usb ?? [];
+  if (usb.includes(selector)) throw new NovaError('already_exists', `VM ${name} already has ${selector}`);
+  if (usb.length >= MAX_VM_USB_DEVICES) throw new NovaError('failed_precondition', `VM ${name} has ${usb.length} USB devices, the most it can have; detach one first`);
+  if (def.machine === 'microvm') throw new NovaError('failed_precondition', `VM ${name} is a microvm, which has no USB controller`);
+  if (live && def.usb === undefined) {
+    throw new NovaError('failed_precondition', `VM ${name} was started without a USB controller (it was made before Nova gave VMs one): stop it, attach the device, and start it again`);
+  }
+  if (hostDevices && usbTargetOf(selector).kind !== 'emulated' && hostDeviceFor(selector, await hostDevices()) === null) {
+    throw new NovaError('not_found', `No USB device ${selector.slice('usb:'.length)} is plugged into this host; plug it in, or see what is with nova device ls`, { device: selector });
   }
 }
 
-async function plug(qmp: QmpClient, selector: string, vm: string): Promise<void> {
+/** device_add with the properties a start gives it (usb-argv.ts), QEMU's refusal said with the VM's name. */
+export async function plugUsb(qmp: QmpClient, selector: string, vm: string): Promise<void> {
   try {
     await qmp.execute('device_add', usbDeviceProps(selector));
   } catch (err) {
     throw new NovaError('failed_precondition', `QEMU refused ${selector} for VM ${vm}: ${(err as Error).message}`, { device: selector });
+  }
+}
+
+/** device_del, then wait until the id is gone from QEMU's peripherals: the guest has seen the unplug. */
+export async function unplugUsb(qmp: QmpClient, selector: string, opts: { unplugTimeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<void> {
+  const id = usbDeviceId(selector);
+  try {
+    await qmp.execute('device_del', { id });
+  } catch (err) {
+    // Not there (it never came back after a host unplug): already what was asked for.
+    if (!(await pluggedIds(qmp)).has(id)) return;
+    throw err;
+  }
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeout = opts.unplugTimeoutMs ?? 10_000;
+  const deadline = Date.now() + timeout;
+  while ((await pluggedIds(qmp)).has(id)) {
+    if (Date.now() > deadline) throw new NovaError('timeout', `QEMU did not let ${selector} go within ${timeout} ms`);
+    await sleep(50);
   }
 }
 

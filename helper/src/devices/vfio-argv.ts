@@ -35,8 +35,11 @@ export function vfioDeviceArgs(functions: readonly PassedPciFunction[], opts: Vf
   [...slots.values()].forEach((fns, i) => {
     const port = `vfio-rp${i}`;
     args.push('-device', `pcie-root-port,id=${port},bus=pcie.0,chassis=${FIRST_CHASSIS + i},slot=${i}`);
-    for (const fn of fns) {
-      const f = Number(fn.address.slice(-1));
+    // A slot without its function 0 (a lone VF at .1) starts at 0 in the guest, which
+    // never looks past a slot whose function 0 is missing.
+    const keepNumbers = fns.some((fn) => fn.address.endsWith('.0'));
+    for (const [index, fn] of fns.entries()) {
+      const f = keepNumbers ? Number(fn.address.slice(-1)) : index;
       const source = opts.sysfsRoot && opts.sysfsRoot !== '/sys' ? `sysfsdev=${opts.sysfsRoot}/bus/pci/devices/${fn.address}` : `host=${fn.address}`;
       const props = [`vfio-pci`, source, `id=hostpci${i}f${f}`, `bus=${port}`, `addr=00.${f}`];
       if (f === 0 && fns.length > 1) props.push('multifunction=on');

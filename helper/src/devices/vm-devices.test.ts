@@ -9,7 +9,7 @@ import { DeviceInventoryService } from './device-inventory.js';
 import { DevicePassthrough } from './device-passthrough.js';
 import { DeviceReservations } from './device-reservations.js';
 import { BinderWorld, restoreLog } from './testing/binder-fixture.js';
-import { GPU, GPU_AUDIO, gpuWithAudio } from './testing/fake-sysfs.js';
+import { GPU, GPU_AUDIO, gpuWithAudio, hostGpu } from './testing/fake-sysfs.js';
 import { parseMemlockHard, VmDevices } from './vm-devices.js';
 
 let world: BinderWorld;
@@ -17,9 +17,10 @@ afterEach(() => world?.cleanup());
 
 const DEF = { name: 'nv10b-win', memoryMiB: 2048, firmware: 'uefi', devices: [{ address: GPU, policy: 'restore' }] } as VmDefinition;
 
-function setup(hardLimit = Infinity, prlimitExit = 0) {
+function setup(hardLimit = Infinity, prlimitExit = 0, withBootGpu = false) {
   world = new BinderWorld();
   gpuWithAudio(world.fs);
+  if (withBootGpu) hostGpu(world.fs).driver('amdgpu');
   const w = world.boot();
   const binder = w.binder();
   const operations = new OperationManager({ logger: silentLogger(), emit: () => undefined });
@@ -73,6 +74,20 @@ describe('VM devices', () => {
     await expect(devices.prepare(DEF, null, () => undefined)).rejects.toThrow(/locked-memory limit of 3221225472 bytes .* CAP_SYS_RESOURCE/);
     expect(w.kernel.driverOf(GPU)).toBe('nvidia');
     expect((await w.journal.all()).bindings).toEqual([]);
+  });
+
+  it('refuses the boot GPU before any write, even listed after a device it could bind, unless the VM is in single-GPU mode', async () => {
+    const { w, devices } = setup(Infinity, 0, true);
+    const BOOT = '0000:03:00.0';
+    const both = { ...DEF, devices: [{ address: GPU, policy: 'restore' as const }, { address: BOOT, policy: 'restore' as const }] };
+    await expect(devices.prepare(both, null, () => undefined)).rejects.toThrow(/passes 0000:03:00.0, and it is the boot GPU .* Nothing was changed. .*--single-gpu, or single_gpu = true/);
+    expect(w.kernel.log()).toEqual([]);
+    expect(w.kernel.driverOf(BOOT)).toBe('amdgpu');
+    const prepared = await devices.prepare({ ...both, singleGpu: true }, null, () => undefined);
+    expect(prepared?.args).toContain(`vfio-pci,host=${BOOT},id=hostpci1f0,bus=vfio-rp1,addr=00.0`);
+    expect(w.kernel.driverOf(BOOT)).toBe('vfio-pci');
+    await devices.release(DEF.name);
+    expect(w.kernel.driverOf(BOOT)).toBe('amdgpu');
   });
 
   it('does nothing for a VM without devices', async () => {

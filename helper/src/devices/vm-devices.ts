@@ -6,7 +6,7 @@
 // Looking Glass file a user's QEMU opens are handed over and back beside them
 // (vm-node-handover.ts).
 import { access, constants } from 'node:fs/promises';
-import type { PciDevice } from '../../../src-shared/device.js';
+import type { PciDevice, UsbDevice } from '../../../src-shared/device.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import type { ProcessRunner } from '../process/process-runner.js';
@@ -16,6 +16,7 @@ import type { DevicePassthrough } from './device-passthrough.js';
 import type { HostIO } from './host-io.js';
 import { memlockBytes, memlockPrefix, vfioDeviceArgs, type PassedPciFunction } from './vfio-argv.js';
 import { handOverGroups, takeBackGroups } from './vfio-group-access.js';
+import { mdevDeviceArgs } from './mdev-instances.js';
 import type { VmNodeHandover } from './vm-node-handover.js';
 import { createVmMdevs, removeVmMdevs, vmMdevUuid } from './vm-mdevs.js';
 
@@ -36,6 +37,8 @@ export interface VmDevicePort {
   /** Before every start: the host nodes besides VFIO groups that QEMU opens (USB, Looking Glass). */
   handOverNodes(def: VmDefinition, user: { uid: number; gid: number } | null): Promise<void>;
   release(vm: string): Promise<void>;
+  /** The host's USB devices now, for vm.update's check that one is plugged in. */
+  hostUsb?(): Promise<UsbDevice[]>;
 }
 
 export interface VmDevicesDeps {
@@ -63,8 +66,9 @@ export class VmDevices implements VmDevicePort {
   async prepare(def: VmDefinition, user: { uid: number; gid: number } | null, phase: (phase: string) => void): Promise<PreparedVmDevices | null> {
     const requests = def.devices ?? [];
     if (requests.length === 0) return this.mdevsOnly(def, user, phase);
+    refuseBootGpu(def, (await this.deps.inventory.list(true)).pci);
     phase(`binding ${requests.map((d) => d.address).join(', ')} to vfio-pci`);
-    const bindings = await this.deps.passthrough.acquireForVm(def.name, requests, null);
+    const bindings = await this.deps.passthrough.acquireForVm(def.name, requests, null, def.singleGpu === true);
     try {
       const groups = bindings.map((b) => b.group);
       if (user) await handOverGroups(this.deps.io, groups, user.uid, user.gid);
@@ -83,7 +87,9 @@ export class VmDevices implements VmDevicePort {
 
   async preview(def: VmDefinition): Promise<PreparedVmDevices | null> {
     const requests = def.devices ?? [];
-    if (requests.length === 0) return null;
+    // The instances a start would make, under the names it would give them; none is made now.
+    const mdevArgs = (def.mdevs ?? []).flatMap((_, i) => mdevDeviceArgs({ uuid: vmMdevUuid(def.name, i) }, i, this.deps.sysfsRoot));
+    if (requests.length === 0) return mdevArgs.length === 0 ? null : { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: mdevArgs };
     const host = (await this.deps.inventory.list(true)).pci;
     const byAddress = new Map(host.map((d) => [d.address, d]));
     const addresses = new Set<string>();
@@ -95,7 +101,7 @@ export class VmDevices implements VmDevicePort {
       for (const a of mates) addresses.add(a);
     }
     const functions = [...addresses].map((a) => passedFunction(a, byAddress.get(a), def));
-    return { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }) };
+    return { prefix: memlockPrefix(memlockBytes(def.memoryMiB)), args: [...vfioDeviceArgs(functions, { firmware: def.firmware, sysfsRoot: this.deps.sysfsRoot }), ...mdevArgs] };
   }
 
   attached(vm: string, qemu: { pid: number; startTime: string }): Promise<void> {
@@ -104,6 +110,10 @@ export class VmDevices implements VmDevicePort {
 
   async handOverNodes(def: VmDefinition, user: { uid: number; gid: number } | null): Promise<void> {
     await this.deps.nodes?.handOver(def, user);
+  }
+
+  async hostUsb(): Promise<UsbDevice[]> {
+    return (await this.deps.inventory.list(true)).usb;
   }
 
   async release(vm: string): Promise<void> {
@@ -160,6 +170,24 @@ export class VmDevices implements VmDevicePort {
       throw new NovaError('unsupported', `VFIO pins all guest memory, so QEMU needs a locked-memory limit of ${bytes} bytes (guest RAM + 1 GiB), but the helper cannot raise its own (${hard} bytes): ${r.stderr.trim() || `prlimit exited ${r.exitCode}`}. The helper needs CAP_SYS_RESOURCE (it has it when run by systemd as root)`);
     }
     return bytes;
+  }
+}
+
+/**
+ * The boot GPU anywhere in the groups the VM's devices take, refused before any group is
+ * bound unless the VM is in single-GPU mode: the binder would refuse it too, but only
+ * when it reaches that device, after binding the ones listed before it.
+ */
+export function refuseBootGpu(def: Pick<VmDefinition, 'name' | 'devices' | 'singleGpu'>, host: readonly PciDevice[]): void {
+  if (def.singleGpu === true) return;
+  const byAddress = new Map(host.map((d) => [d.address, d]));
+  for (const r of def.devices ?? []) {
+    const d = byAddress.get(r.address);
+    const members = d ? [d.address, ...d.groupMembers.map((m) => m.address)] : [];
+    const boot = members.map((a) => byAddress.get(a)).find((m) => m?.bootVga === true && m.driver !== 'vfio-pci');
+    if (boot) {
+      throw new NovaError('failed_precondition', `VM ${def.name} passes ${r.address}, and ${boot.address === r.address ? 'it' : `its IOMMU group holds ${boot.address}, which`} is the boot GPU the host display runs on: the host screen would go dark while the VM runs. Nothing was changed. To do it anyway, turn on single-GPU mode (nova vm set ${def.name} --single-gpu, or single_gpu = true in the NovaFile)`, { address: boot.address });
+    }
   }
 }
 

@@ -33,10 +33,11 @@ export async function vmCommandLine(def: VmDefinition, deps: CommandLineDeps): P
   const tap = def.network.mode === 'nova' ? { ifname: 'TAP', mac: def.nicMac ?? 'MAC' } : null;
   if (tap) notes.push(`network ${def.network.mode === 'nova' ? def.network.network : ''} makes the tap at start (shown as TAP)`);
   let devices: PreparedVmDevices | null = null;
-  if (def.devices?.length) {
-    if (!deps.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI devices, but this helper has no device passthrough`);
+  if (def.devices?.length || def.mdevs?.length) {
+    if (!deps.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI or mediated devices, but this helper has no device passthrough`);
     devices = await deps.devices.preview(def);
-    notes.push('the devices\' IOMMU groups are bound to vfio-pci at start; memlock is guest RAM + 1 GiB');
+    if (def.devices?.length) notes.push('the devices\' IOMMU groups are bound to vfio-pci at start; memlock is guest RAM + 1 GiB');
+    if (def.mdevs?.length) notes.push('the mediated devices are made at start under these UUIDs (the same at every start) and removed at stop; memlock is guest RAM + 1 GiB');
   }
   const qemuArgv = buildQemuArgv({
     qemuBinary: deps.qemuBinary,

@@ -20,6 +20,7 @@ import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
 import { ejectMedium, insertMedium, resizeLive, setNicLink } from './vm-live-devices.js';
 import type { VmNetworkPort } from './vm-network.js';
+import { applyPassthroughChange, isPassthroughChange, withSingleGpu, type HostUsb, type PassthroughChange } from './vm-passthrough-update.js';
 
 const MAX_DISKS = 16;
 
@@ -34,6 +35,8 @@ export interface HardwareDeps {
   userOf: (path: string) => Promise<string | null>;
   /** A linked clone whose disks sit on this VM's: its owned files must stay. */
   linkedCloneOf: (def: VmDefinition) => Promise<string | null>;
+  /** The host's USB devices, checked before one is added (vm-passthrough-update.ts). */
+  hostUsb: HostUsb;
 }
 
 /** A definition with the changes in, what to undo if saving it fails, and what to do once it is saved. */
@@ -50,14 +53,21 @@ export class VmHardwareUpdate {
   async apply(def: VmDefinition, spec: VmUpdateSpec, qmp: QmpClient | null, caller: Credentials | null): Promise<HardwareResult> {
     const made: string[] = [];
     const doomed: string[] = [];
+    const liveUndo: Array<() => Promise<void>> = [];
     let next: VmDefinition = { ...def, disks: [...def.disks], cdroms: [...(def.cdroms ?? [])] };
     const undo = async () => {
       for (const f of made) await rm(f, { force: true });
+      for (const step of liveUndo.reverse()) await step();
     };
     try {
       if (spec.machine !== undefined) next.machine = spec.machine;
       if (spec.bootOrder !== undefined) next.bootOrder = spec.bootOrder;
-      for (const change of spec.devices ?? []) next = await this.one(next, change, qmp, caller, made, doomed);
+      next = withSingleGpu(next, spec.singleGpu);
+      for (const change of spec.devices ?? []) {
+        next = isPassthroughChange(change)
+          ? await applyPassthroughChange(next, change, qmp !== null && appliesLive(change) ? qmp : null, this.o.hostUsb, liveUndo)
+          : await this.one(next, change, qmp, caller, made, doomed);
+      }
       checkShape(next);
     } catch (err) {
       await undo();
@@ -72,7 +82,7 @@ export class VmHardwareUpdate {
     };
   }
 
-  private async one(def: VmDefinition, change: VmDeviceChange, qmp: QmpClient | null, caller: Credentials | null, made: string[], doomed: string[]): Promise<VmDefinition> {
+  private async one(def: VmDefinition, change: Exclude<VmDeviceChange, PassthroughChange>, qmp: QmpClient | null, caller: Credentials | null, made: string[], doomed: string[]): Promise<VmDefinition> {
     const live = qmp !== null && appliesLive(change) ? qmp : null;
     switch (change.op) {
       case 'disk.add':

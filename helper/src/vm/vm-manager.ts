@@ -178,7 +178,7 @@ export class VmManager {
     });
     this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, firmware, osProfiles });
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles, firmwareState);
-    this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d) });
+    this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d), hostUsb: opts.devices?.hostUsb ? () => opts.devices!.hostUsb!() : null });
     this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles, firmwareState);
     this.book = new RunningVmBook({
       store: this.store,

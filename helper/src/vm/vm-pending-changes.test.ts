@@ -36,6 +36,26 @@ describe('pendingChanges', () => {
   });
 });
 
+describe('pendingChanges of passed devices', () => {
+  it('names PCI and mediated devices, Looking Glass and single-GPU mode, and leaves out USB, which is hot-plugged', () => {
+    const now: VmDefinition = {
+      ...base,
+      devices: [{ address: '0000:01:00.0', policy: 'restore' }],
+      mdevs: [{ parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' }],
+      lookingGlass: { resolution: '2560x1440' },
+      singleGpu: true,
+      usb: ['usb:046d:c52b'],
+    };
+    expect(pendingChanges(base, now)).toEqual([
+      'PCI devices none -> 0000:01:00.0',
+      'mediated devices none -> mdev:0000:00:02.0:i915-GVTg_V5_4',
+      'Looking Glass off -> 2560x1440',
+      'single-GPU mode off -> on',
+    ]);
+    expect(pendingChanges(now, { ...now, lookingGlass: { resolution: '1920x1080' }, usb: [] })).toEqual(['Looking Glass 2560x1440 -> 1920x1080']);
+  });
+});
+
 describe('resolveBootOrder', () => {
   it('keeps the order VMs always had while the disk is blank, puts an installed disk first', () => {
     expect(resolveBootOrder(base, false)).toBeNull();

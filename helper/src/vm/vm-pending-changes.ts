@@ -1,8 +1,9 @@
 // What a running VM's QEMU has not taken: its definition now against the one it was
 // started with, field by field, in words a person reads ("memory 512 MiB -> 1024 MiB").
-// CD media and disk sizes are left out: those change live (vm-live-devices.ts), so the
-// running QEMU already has them.
+// CD media, disk sizes and USB devices are left out: those change live (vm-live-devices.ts,
+// devices/usb-hotplug.ts), so the running QEMU already has them.
 import type { VmDefinition } from '../../../src-shared/vm.js';
+import { formatMdevSpec } from '../../../src-shared/vm-passthrough.js';
 
 const words = (v: unknown) => (v === null || v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -25,6 +26,12 @@ export function pendingChanges(started: VmDefinition, now: VmDefinition): string
   field('kernel', started.kernel, now.kernel);
   field('cloud-init', started.cloudInit, now.cloudInit);
   field('shared folders', started.shares ?? [], now.shares ?? []);
+  const addresses = (def: VmDefinition) => (def.devices ?? []).map((d) => d.address).join(', ') || 'none';
+  field('PCI devices', addresses(started), addresses(now));
+  const mdevs = (def: VmDefinition) => (def.mdevs ?? []).map(formatMdevSpec).join(', ') || 'none';
+  field('mediated devices', mdevs(started), mdevs(now));
+  field('Looking Glass', started.lookingGlass?.resolution ?? 'off', now.lookingGlass?.resolution ?? 'off');
+  field('single-GPU mode', started.singleGpu === true ? 'on' : 'off', now.singleGpu === true ? 'on' : 'off');
   const before = new Map(started.disks.map((d) => [d.id, d]));
   const after = new Map(now.disks.map((d) => [d.id, d]));
   for (const [id, d] of after) {

@@ -18,7 +18,7 @@ import {
   type VmInfo,
 } from '../../../src-shared/vm.js';
 import { DISK_SIZE, formatSize, parseFilePath, parseUsbSelector, parseVmNetworkChoice, VM_MEMORY, type Parsed } from '../../../src-shared/vocabulary/index.js';
-import { parseResolution } from '../../../src-shared/vm-passthrough.js';
+import { parseMdevSpec, parseResolution, type VmMdev } from '../../../src-shared/vm-passthrough.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { callOperation, progressStyleFor } from '../operation-call.js';
@@ -80,6 +80,8 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
     .option('--from-template <vm>', 'create as a linked clone of this template', nameArg('vm'))
     .option('--usb <device>', 'a USB device plugged at each start: usb:VENDOR:PRODUCT, usb:BUS-PORT or usb:tablet (repeatable)', repeated(parseUsbSelector))
     .option('--looking-glass <WxH>', "Looking Glass's shared memory for this resolution, e.g. 2560x1440", single(parseResolutionText))
+    .option('--mdev <mdev:PARENT:TYPE>', 'a mediated device (vGPU slice) made at each start, e.g. mdev:0000:00:02.0:i915-GVTg_V5_4 (repeatable)', repeated(parseMdevSpec))
+    .option('--single-gpu', 'single-GPU mode: the boot GPU may be passed (the host screen goes dark while the VM runs)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, o: VmCreateOptions) => {
       const cloudInit = await cloudInitFromOptions(
@@ -227,6 +229,8 @@ export interface VmCreateOptions {
   fromTemplate?: string;
   usb?: string[];
   lookingGlass?: string;
+  mdev?: VmMdev[];
+  singleGpu?: boolean;
   json?: boolean;
 }
 
@@ -260,6 +264,8 @@ export function vmCreateSpecFromOptions(name: string, o: VmCreateOptions, cloudI
     ...(o.fromTemplate ? { fromTemplate: o.fromTemplate } : {}),
     ...(o.usb ? { usb: o.usb } : {}),
     ...(o.lookingGlass ? { lookingGlass: { resolution: o.lookingGlass } } : {}),
+    ...(o.mdev ? { mdevs: o.mdev } : {}),
+    ...(o.singleGpu ? { singleGpu: true } : {}),
   };
 }
 

@@ -38,6 +38,18 @@ describe('nova vm set', () => {
     expect(bad.calls).toEqual([]);
   });
 
+  it('sets Looking Glass by resolution or off, and single-GPU mode on or off, saying what waits for the next start', async () => {
+    const on = await run(['vm', 'set', 'web', '--looking-glass', '2560x1440', '--single-gpu'], { state: 'running', pendingChanges: ['Looking Glass off -> 2560x1440', 'single-GPU mode off -> on'] });
+    expect(on.calls).toEqual([['vm.update', { name: 'web', singleGpu: true, devices: [{ op: 'lookingGlass.set', resolution: '2560x1440' }] }]]);
+    expect(on.stdout).toBe('web: updated\n  at the next start: Looking Glass off -> 2560x1440; single-GPU mode off -> on\n');
+    const off = await run(['vm', 'set', 'web', '--looking-glass', 'off', '--no-single-gpu']);
+    expect(off.calls).toEqual([['vm.update', { name: 'web', singleGpu: false, devices: [{ op: 'lookingGlass.set', resolution: null }] }]]);
+    const bad = await run(['vm', 'set', 'web', '--looking-glass', '1440p']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('WIDTHxHEIGHT');
+    expect(bad.calls).toEqual([]);
+  });
+
   it('sends CPUs and memory parsed by the vocabulary, and says a running VM takes them at its next start', async () => {
     const r = await run(['vm', 'set', 'web', '--cpus', '4', '--memory', '8Gi'], { state: 'running', pendingChanges: ['CPUs 2 -> 4', 'memory 1024 MiB -> 8192 MiB'] });
     expect(r.calls).toEqual([['vm.update', { name: 'web', cpus: 4, memory: 8192 }]]);

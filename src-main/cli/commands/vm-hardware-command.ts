@@ -9,6 +9,7 @@ import { parseFilePath } from '../../../src-shared/vocabulary/posix-path.js';
 import { parseMacAddress } from '../../../src-shared/vocabulary/mac-address.js';
 import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/vm-network-choice.js';
 import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
+import { parseResolution } from '../../../src-shared/vm-passthrough.js';
 import type { CliContext } from '../cli-context.js';
 import { registerVmShareCommands } from './vm-share-command.js';
 import { AUTOSTART_MAX_DELAY_SECONDS, AUTOSTART_MAX_ORDER, VmRestartPolicySchema, type AutostartIn, type VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
@@ -25,6 +26,12 @@ function parseCdDrive(text: string): Parsed<string> {
 }
 function parseOnOff(text: string): Parsed<'on' | 'off'> {
   return text === 'on' || text === 'off' ? ok(text) : fail(`"${text}" is neither on nor off`);
+}
+/** "2560x1440", or off to remove Looking Glass's region (kept as "off": commander turns a null value into ""). */
+function parseLookingGlass(text: string): Parsed<string> {
+  if (text === 'off') return ok('off');
+  const r = parseResolution(text);
+  return r.ok ? ok(`${r.value.width}x${r.value.height}`) : fail(`${r.message}, or off`);
 }
 function parseBootOrder(text: string): Parsed<string[] | null> {
   if (text === 'auto') return ok(null);
@@ -47,6 +54,8 @@ interface VmSetOptions {
   secureBoot?: boolean;
   tpm?: boolean;
   hyperv?: boolean;
+  lookingGlass?: string;
+  singleGpu?: boolean;
 }
 
 /** --autostart, or an order or delay, marks it; --no-autostart unmarks it; none of them leaves it as it is. */
@@ -84,7 +93,7 @@ export function registerVmHardwareCommands(program: Command, ctx: CliContext): v
   const diskId = single(parseDiskId);
 
   vm.command('set')
-    .description('Change CPUs, memory, machine or display (a running VM takes them at its next start); firmware, TPM and Hyper-V on a stopped VM')
+    .description('Change CPUs, memory, machine, display, Looking Glass or single-GPU mode (a running VM takes them at its next start); firmware, TPM and Hyper-V on a stopped VM')
     .argument('<vm>', 'the VM', vmName)
     .option('--cpus <n>', 'virtual CPUs', wholeNumber('--cpus', 1, 256))
     .option('--memory <size>', `memory, ${SIZE_HELP}`, sizeArg(VM_MEMORY))
@@ -102,10 +111,14 @@ export function registerVmHardwareCommands(program: Command, ctx: CliContext): v
     .option('--autostart [on|off]', 'start it when the host boots (see --autostart-order, --autostart-delay); off: no longer', single(parseOnOff))
     .option('--autostart-order <n>', `lower starts first, 0 to ${AUTOSTART_MAX_ORDER} (implies --autostart)`, wholeNumber('--autostart-order', 0, AUTOSTART_MAX_ORDER))
     .option('--autostart-delay <seconds>', `seconds to wait before starting it, up to ${AUTOSTART_MAX_DELAY_SECONDS} (implies --autostart)`, wholeNumber('--autostart-delay', 0, AUTOSTART_MAX_DELAY_SECONDS))
+    .option('--looking-glass <WxH|off>', 'shared memory for the Looking Glass client, sized for this resolution (e.g. 2560x1440); off: none', single(parseLookingGlass))
+    .option('--single-gpu', 'single-GPU mode: allow passing the boot GPU (the host screen goes dark while the VM runs)')
+    .option('--no-single-gpu', 'the boot GPU is refused again')
     .addOption(new Option('--restart <policy>', 'start it again when QEMU dies (on-crash), or also when the guest powers off (always); never after a stop').choices(VmRestartPolicySchema.options))
     .action(async (name: string, o: VmSetOptions) => {
-      const { cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv, restart } = o;
-      await update({ name, cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv, autostart: autostartOf(o), restart });
+      const { cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv, restart, singleGpu } = o;
+      const devices: VmDeviceChangeIn[] = o.lookingGlass !== undefined ? [{ op: 'lookingGlass.set', resolution: o.lookingGlass === 'off' ? null : o.lookingGlass }] : [];
+      await update({ name, cpus, memory, machine, display, bootOrder, firmware, secureBoot, tpm, hyperv, autostart: autostartOf(o), restart, singleGpu, ...(devices.length > 0 ? { devices } : {}) });
     });
 
   const disk = vm.command('disk').description("A VM's disks");

@@ -80,4 +80,12 @@ describe('nova vm create --usb --looking-glass', () => {
     expect(bad.calls).toEqual([]);
     expect(bad.stderr).toContain('WIDTHxHEIGHT');
   });
+
+  it('passes mediated devices and single-GPU mode', async () => {
+    const r = await run(['vm', 'create', 'win', '--mdev', 'mdev:00:02.0:i915-GVTg_V5_4', '--single-gpu']);
+    expect(r.calls[0]).toEqual(['vm.create', expect.objectContaining({ mdevs: [{ parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' }], singleGpu: true })]);
+    const bad = await run(['vm', 'create', 'win', '--mdev', '00:02.0']);
+    expect(bad.calls).toEqual([]);
+    expect(bad.stderr).toContain('mdev:PARENT:TYPE');
+  });
 });

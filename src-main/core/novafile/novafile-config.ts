@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { PublishedPort, RestartPolicy, Volume } from '../../../src-shared/capsule.js';
 import type { CapsuleGpus } from '../../../src-shared/capsule-gpus.js';
-import type { LookingGlass } from '../../../src-shared/vm-passthrough.js';
+import type { LookingGlass, VmMdev } from '../../../src-shared/vm-passthrough.js';
 import { defaultNetworkProfile, type DhcpRange, type EgressRule, type Forward, type NetworkProfile, type NetworkType, type Peer } from '../../../src-shared/network.js';
 import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageReference, type Subnet } from '../../../src-shared/vocabulary/index.js';
 import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
@@ -58,6 +58,8 @@ export interface VmConfig {
   pciDevices?: string[];
   usb?: string[];
   lookingGlass?: LookingGlass;
+  mdevs?: VmMdev[];
+  singleGpu?: boolean;
   cloudInit?: CloudInitConfig;
   dependsOn: Dependency[];
   health?: HealthCheck;
@@ -173,6 +175,8 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     gpuPassthrough: vm.gpu_passthrough ?? { kind: 'off' },
     ...(vm.devices ? { pciDevices: vm.devices.pci, usb: vm.devices.usb } : {}),
     ...(vm.looking_glass ? { lookingGlass: vm.looking_glass } : {}),
+    ...(vm.mdevs ? { mdevs: vm.mdevs } : {}),
+    ...(vm.single_gpu !== undefined ? { singleGpu: vm.single_gpu } : {}),
     cloudInit: cloudInit && {
       user: cloudInit.user,
       password: cloudInit.password,

@@ -18,6 +18,11 @@ const CASES: Array<{ name: string; toml: string; line: number; column: number; k
   { name: 'three CDs beside a driver ISO', toml: `${head}driver_iso = "v.iso"\ncdroms = ["a.iso", "b.iso", "c.iso"]\n`, line: 4, column: 1, key: 'vm.a.cdroms', message: 'driver_iso takes cd1: at most 2 further ISOs fit' },
   { name: 'a boot device that is not one', toml: `${head}boot_order = ["disk0", "floppy"]\n`, line: 3, column: 24, key: 'vm.a.boot_order[1]', message: 'a boot device such as "disk0"' },
   { name: 'a boot device the VM lacks', toml: `${head}iso = "i.iso"\nboot_order = ["cd1", "disk0"]\n`, line: 4, column: 15, key: 'vm.a.boot_order[0]', message: 'the VM has no cd1; it has disk0, net0, cd0' },
+  { name: 'an mdev parent that is no PCI address', toml: `${head}mdevs = [{ parent = "gpu0", type = "i915-GVTg_V5_4" }]\n`, line: 3, column: 21, key: 'vm.a.mdevs[0].parent', message: '"gpu0" is not a PCI address' },
+  { name: 'an mdev type with a space', toml: `${head}mdevs = [{ parent = "00:02.0", type = "GVT g" }]\n`, line: 3, column: 39, key: 'vm.a.mdevs[0].type', message: 'an mdev type as mdev_supported_types names it' },
+  { name: 'an mdev without its type', toml: `${head}[[vm.a.mdevs]]\nparent = "00:02.0"\n`, line: 3, column: 1, key: 'vm.a.mdevs[0].type', message: 'required key is missing' },
+  { name: 'five mdevs', toml: `${head}mdevs = [${Array(5).fill('{ parent = "00:02.0", type = "t" }').join(', ')}]\n`, line: 3, column: 9, key: 'vm.a.mdevs', message: 'at most 4 mediated devices' },
+  { name: 'single_gpu as a word', toml: `${head}single_gpu = "yes"\n`, line: 3, column: 14, key: 'vm.a.single_gpu', message: 'expected true or false' },
   { name: 'guest_agent as a word', toml: `${head}guest_agent = "yes"\n`, line: 3, column: 15, key: 'vm.a.guest_agent', message: 'expected true or false' },
 ];
 
@@ -26,6 +31,12 @@ describe('the device model keys of [vm.NAME]', () => {
     const result = validateNovaFile(toml, 'NovaFile.toml');
     const match = result.diagnostics.find((d) => d.message.includes(message));
     expect(match, `no diagnostic mentions ${JSON.stringify(message)} in:\n${result.diagnostics.map(formatNovaFileDiagnostic).join('\n')}`).toMatchObject({ severity: 'error', line, column, key });
+  });
+
+  it('mdevs and single_gpu reach the create spec, the parent in canonical form', () => {
+    const { config, diagnostics } = parseNovaFile(`${head}devices = ["0000:03:00.0"]\nsingle_gpu = true\nmdevs = [{ parent = "00:02.0", type = "i915-GVTg_V5_4" }]\n`, 'NovaFile.toml', '/p');
+    expect(diagnostics).toEqual([]);
+    expect(vmCreateSpec(config!.vms[0]!)).toMatchObject({ devices: [{ address: '0000:03:00.0' }], singleGpu: true, mdevs: [{ parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' }] });
   });
 
   it('reach the create spec, paths resolved from the NovaFile folder and the driver ISO before the other CDs', () => {

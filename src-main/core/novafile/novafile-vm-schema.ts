@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { NetworkNameSchema } from '../../../src-shared/network.js';
 import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, parseUsbSelector, pathProblem, type Parsed } from '../../../src-shared/vocabulary/index.js';
-import { LookingGlassSchema } from '../../../src-shared/vm-passthrough.js';
+import { LookingGlassSchema, MAX_VM_MDEVS, VmMdevSchema } from '../../../src-shared/vm-passthrough.js';
 import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
 import { BootDeviceSchema, ExtraDiskSchema } from '../../../src-shared/vm-devices.js';
@@ -79,6 +79,13 @@ const devices = z.unknown().transform((value, ctx): { pci: string[]; usb: string
   });
   return out;
 });
+
+const mdev = VmMdevSchema.shape;
+/** `mdevs = [{ parent = "0000:00:02.0", type = "i915-GVTg_V5_4" }]`: vGPU slices made at each start. */
+const MdevTableSchema = table(
+  { parent: layered(mdev.parent, 'the PCI address of the parent GPU, e.g. "0000:00:02.0"'), type: layered(mdev.type, 'an mdev type as mdev_supported_types names it, e.g. "i915-GVTg_V5_4"') },
+  'a table such as { parent = "0000:00:02.0", type = "i915-GVTg_V5_4" }',
+);
 
 export const cloudInitShape = {
   user: layered(cloudInit.user.unwrap(), 'a user name such as "dev"').optional(),
@@ -159,6 +166,9 @@ export const vmShape = {
   gpu_passthrough: gpuPassthrough.optional(),
   devices: devices.optional(),
   /** [vm.NAME.looking_glass] resolution = "2560x1440": shared memory for the Looking Glass client. */
+  mdevs: list(MdevTableSchema, 'mediated devices, e.g. [{ parent = "0000:00:02.0", type = "i915-GVTg_V5_4" }]').max(MAX_VM_MDEVS, `at most ${MAX_VM_MDEVS} mediated devices`).optional(),
+  /** Single-GPU mode: the boot GPU may be among the devices (the host screen is dark while the VM runs). */
+  single_gpu: layered(spec.singleGpu.unwrap(), 'true or false').optional(),
   looking_glass: table({ resolution: layered(LookingGlassSchema.shape.resolution, 'a resolution such as "2560x1440"') }, 'a table such as looking_glass = { resolution = "2560x1440" }').optional(),
   cloud_init: table(cloudInitShape, 'a table of cloud-init settings, e.g. cloud_init = { user = "dev" }').optional(),
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */

@@ -31,6 +31,11 @@ export const FIELD_CLASSES = {
     disks: 'restart',
     cdroms: 'restart',
     boot_order: 'restart',
+    /** Passed devices: vm.update changes each on a stopped VM (USB even live, but plan restarts for it with the rest). */
+    devices: 'restart',
+    mdevs: 'restart',
+    looking_glass: 'restart',
+    single_gpu: 'restart',
     /** vm.update has no guest agent switch: the VM is made again. */
     guest_agent: 'replace',
     kernel: 'replace',

@@ -12,6 +12,7 @@ import type { SnapshotPolicySpec } from '../../../src-shared/snapshot-policy.js'
 import { MEBIBYTE, VmCreateSpecSchema, type VmInfo } from '../../../src-shared/vm.js';
 import { networkOwnForwards } from './network-forwards.js';
 import { deviceKeys } from './vm-device-model.js';
+import { passthroughKeys } from './vm-passthrough-model.js';
 import { formatDuration, formatEgressRule, formatForward, formatPeer, formatPortMapping, formatSize } from '../../../src-shared/vocabulary/index.js';
 
 export type Table = Record<string, unknown>;
@@ -114,6 +115,9 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
     t.cloud_init = c;
   }
   Object.assign(t, deviceKeys(def));
+  const passed = passthroughKeys(def);
+  Object.assign(t, passed.keys);
+  notes.push(...passed.notes);
   if (def.health) t.health = healthTable(def.health);
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };

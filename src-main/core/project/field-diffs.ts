@@ -13,6 +13,7 @@ import { fieldClass, type FieldOf } from './change-classes.js';
 import type { DesiredCapsule, DesiredNetwork, DesiredVm } from './desired-state.js';
 import { networkOwnForwards } from './network-forwards.js';
 import { actualDevices, VM_DEVICE_FIELDS, wantedDevices } from './vm-device-model.js';
+import { actualPassthrough, VM_PASSTHROUGH_FIELDS, wantedPassthrough } from './vm-passthrough-model.js';
 
 type Shown = string | null;
 
@@ -70,6 +71,9 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   const want = wantedDevices(d.config, def.disks.length > 0);
   const have = actualDevices(def);
   for (const field of VM_DEVICE_FIELDS) f.compare(field, have[field], want[field]);
+  const passWant = wantedPassthrough(d.config, def);
+  const passHave = actualPassthrough(def);
+  for (const field of VM_PASSTHROUGH_FIELDS) f.compare(field, passHave[field], passWant[field]);
   return f.changes;
 }
 

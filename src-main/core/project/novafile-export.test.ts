@@ -10,6 +10,7 @@ import type { ActualState } from './actual-state.js';
 import { desiredState } from './desired-state.js';
 import { exportNovaFile, selectForExport, type ExportPolicies } from './novafile-export.js';
 import { planProject } from './project-plan.js';
+import { vmUpdateSpec } from '../novafile-apply.js';
 
 function network(over: Partial<Network>): Network {
   return {
@@ -209,6 +210,49 @@ boot_order = [ "disk0", "cd0" ]
     const edited = text.replace('bus = "scsi"', 'bus = "sata"').replace('mac = "52:54:00:12:34:56"', 'mac = "52:54:00:12:34:57"').replace('boot_order = [ "disk0", "cd0" ]', 'guest_agent = false');
     const fields = roundTrip(edited, state).plan.changes.flatMap((c) => c.fields.filter((f) => f.field !== 'state').map((f) => [f.field, f.class]));
     expect(fields).toEqual([['mac', 'update'], ['disks', 'update'], ['boot_order', 'update'], ['guest_agent', 'replace']]);
+  });
+
+  it('writes passed devices (PCI, USB, mdevs, Looking Glass, single-GPU mode) and reads them back as no change; an edit plans the vm.update that makes it', () => {
+    const gpu = vm({
+      name: 'gpu', project: 'lab', firmware: 'uefi', memoryMiB: 8192, singleGpu: true,
+      devices: [{ address: '0000:03:00.0', policy: 'restore' }, { address: '0000:05:00.0', policy: 'keep' }],
+      usb: ['usb:046d:c52b', 'usb:tablet'], mdevs: [{ parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' }], lookingGlass: { resolution: '2560x1440' },
+    });
+    const state: ActualState = { networks: [], vms: [{ ...gpu, state: 'stopped', pid: null }], capsules: [] };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain('devices = [ "0000:03:00.0", "0000:05:00.0", "usb:046d:c52b", "usb:tablet" ]\nsingle_gpu = true\n\n[[vm.gpu.mdevs]]\nparent = "0000:00:02.0"\ntype = "i915-GVTg_V5_4"\n');
+    expect(text).toContain('[vm.gpu.looking_glass]\nresolution = "2560x1440"\n');
+    expect(text).toContain('# vm gpu: 0000:05:00.0: the device\'s policy (keep) or ROM file has no NovaFile key');
+    const { config, plan } = roundTrip(text, state);
+    expect(plan.changes.filter((c) => c.fields.some((f) => f.field !== 'state'))).toEqual([]);
+
+    const edited = text
+      .replace('"0000:05:00.0", "usb:046d:c52b", "usb:tablet"', '"0000:06:00.0", "usb:tablet", "usb:1-1.2"')
+      .replace('type = "i915-GVTg_V5_4"', 'type = "i915-GVTg_V5_8"')
+      .replace('single_gpu = true\n', '')
+      .replace('resolution = "2560x1440"', 'resolution = "1920x1080"');
+    const again = roundTrip(edited, state);
+    const fields = again.plan.changes.flatMap((c) => c.fields.filter((f) => f.field !== 'state').map((f) => [f.field, f.old, f.new]));
+    expect(fields).toEqual([
+      ['devices', '0000:03:00.0, 0000:05:00.0, usb:046d:c52b, usb:tablet', '0000:03:00.0, 0000:06:00.0, usb:1-1.2, usb:tablet'],
+      ['mdevs', 'mdev:0000:00:02.0:i915-GVTg_V5_4', 'mdev:0000:00:02.0:i915-GVTg_V5_8'],
+      ['looking_glass', '2560x1440', '1920x1080'],
+      ['single_gpu', 'true', 'false'],
+    ]);
+    expect(vmUpdateSpec(again.config.vms[0]!, gpu.definition)).toEqual({
+      name: 'gpu',
+      singleGpu: false,
+      devices: [
+        { op: 'pci.remove', address: '0000:05:00.0' },
+        { op: 'pci.add', device: { address: '0000:06:00.0' } },
+        { op: 'usb.remove', device: 'usb:046d:c52b' },
+        { op: 'usb.add', device: 'usb:1-1.2' },
+        { op: 'mdev.remove', mdev: { parent: '0000:00:02.0', type: 'i915-GVTg_V5_4' } },
+        { op: 'mdev.add', mdev: { parent: '0000:00:02.0', type: 'i915-GVTg_V5_8' } },
+        { op: 'lookingGlass.set', resolution: '1920x1080' },
+      ],
+    });
+    expect(config.vms[0]).toMatchObject({ singleGpu: true, pciDevices: ['0000:03:00.0', '0000:05:00.0'] });
   });
 
   it('says in a comment what the NovaFile cannot hold', () => {

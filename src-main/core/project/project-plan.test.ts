@@ -171,6 +171,7 @@ describe('the change table', () => {
         state: 'update', cpus: 'restart', memory: 'restart', accel: 'restart', cmdline: 'restart', network: 'restart', display: 'restart', cloud_init: 'restart',
         machine: 'replace', firmware: 'replace', tpm: 'replace', hyperv: 'replace', kernel: 'replace', initrd: 'replace', iso: 'replace', health: 'update',
         mac: 'restart', disk_bus: 'restart', disk_cache: 'restart', disks: 'restart', cdroms: 'restart', boot_order: 'restart', guest_agent: 'replace',
+        devices: 'restart', mdevs: 'restart', looking_glass: 'restart', single_gpu: 'restart',
       },
       capsule: {
         state: 'update', command: 'restart', env: 'restart', volumes: 'restart', network: 'restart', ports: 'restart', cpus: 'restart', memory: 'restart',

@@ -18,6 +18,8 @@ import { ActionForm } from './VmActionForm.js';
 import { VmDiskRow } from './VmDiskRow.js';
 import { VmNicSettings } from './VmNicSettings.js';
 import { VmPassedDevices } from './VmPassedDevices.js';
+import { VmPassthroughSettings } from './VmPassthroughSettings.js';
+import { useHostDevices } from './use-host-devices.js';
 import { VmQemuCommand } from './VmQemuCommand.js';
 import { useVmStore } from './vm-context.js';
 
@@ -39,6 +41,7 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
   const [diskBus, setDiskBus] = useState<'virtio' | 'sata' | 'scsi'>('virtio');
   const [isoPath, setIsoPath] = useState('');
   const [isoDrive, setIsoDrive] = useState('cd0');
+  const host = useHostDevices();
 
   const update = (status: string, spec: Omit<VmUpdateSpecIn, 'name'>, done?: string) => {
     if (busy) return;
@@ -142,7 +145,8 @@ export function VmHardwareSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBus
         </ActionForm>
       </section>
       <VmNicSettings def={def} running={running} off={off} whenNext={when(false)} onChange={change} />
-      <VmPassedDevices def={def} disabled={busy !== null} when={when(false)} onChange={change} />
+      <VmPassedDevices def={def} hostPci={host?.pci ?? null} disabled={busy !== null} when={when(false)} onChange={change} />
+      <VmPassthroughSettings def={def} hostUsb={host?.usb ?? null} disabled={busy !== null} when={when(false)} onUpdate={update} />
       <VmQemuCommand name={name} />
       {dialog}
     </>
