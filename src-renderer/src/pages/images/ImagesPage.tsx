@@ -57,7 +57,7 @@ export function ImagesPage() {
     <>
       <PageHeader
         title="Images"
-        subtitle="Disks, ISOs and kernels for VMs, and the OCI images capsules start from."
+        subtitle="Disks, ISOs, kernels and initrds for VMs, and the OCI images capsules start from."
         actions={
           <>
             <button type="button" className="button" onClick={() => setPulling(true)} data-method="ociImage.pull">
@@ -87,7 +87,7 @@ export function ImagesPage() {
           count={vmImages?.length ?? null}
           tools={<TypeFilter value={shownType} onChange={setShownType} counts={countByType(vmImages ?? [])} />}
         >
-          {shownImages?.length === 0 && <p className="muted">No {TYPE_LABELS[shownType as ImageType].plural} in the library.</p>}
+          {shownType !== 'all' && shownImages?.length === 0 && <p className="muted">No {TYPE_LABELS[shownType].plural} in the library.</p>}
           <table className="data-table" aria-label="VM images" hidden={shownImages?.length === 0}>
             <TableHead columns={[['Name'], ['Type'], ['Format'], ['Size', 'num'], ['On disk', 'num'], ['OS'], ['Used by'], ['Imported']]} />
             <tbody>
