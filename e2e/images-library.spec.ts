@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { holdWhenRunning, qemuImgConvertOf, writeSparseDisk, type HeldChild } from '../helper/system-tests/fixtures/frozen-child.js';
+import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { startRegistry, type LocalRegistry } from '../helper/system-tests/fixtures/local-registry.js';
 import { CapsulesPage } from './pages/capsule-page.js';
 import { ImagesPage } from './pages/images-page.js';
@@ -28,6 +29,9 @@ const capsule = `nv6i-${suffix}-cap`;
 const READY = `nv6i-ready-${suffix}`;
 /** A sysctl file without read permission: even root's web process is refused it (procfs checks the mode, not capabilities). */
 const UNREADABLE = '/proc/sys/vm/drop_caches';
+const kernel = `nv6i-${suffix}-vmlinux`;
+const initrd = `nv6i-${suffix}-initrd`;
+const directVm = `nv6i-${suffix}-direct`;
 
 /** What the helper answered over the web API, or undefined for a refusal. */
 async function answer<T>(origin: string, token: string, method: Parameters<typeof callOverWeb>[2], params: Parameters<typeof callOverWeb>[3]): Promise<T | undefined> {
@@ -55,6 +59,8 @@ test.describe('the image library', () => {
 
   test.afterAll(async ({ nova }) => {
     await held?.release().catch(() => undefined);
+    await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: directVm, force: true }).catch(() => undefined);
+    for (const name of [kernel, initrd]) await callOverWeb(nova.origin, nova.token, 'image.remove', { name }).catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'capsule.delete', { name: capsule, force: true }).catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: vmName, force: true }).catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'image.remove', { name: disk }).catch(() => undefined);
@@ -139,6 +145,52 @@ test.describe('the image library', () => {
     await page.screenshot(shot('light'));
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot(shot('dark'));
+    expect(pageProblems).toEqual([]);
+  });
+
+  test("kernels and initrds: typed by their headers, filtered, picked for a direct boot, and kept while a VM boots them", async ({ page, nova, pageProblems }) => {
+    const guest = await ensureTestGuest();
+    const images = new ImagesPage(page);
+    await images.open(nova.url);
+    await images.goTo('Images');
+    for (const [file, name] of [
+      [guest.vmlinux, kernel],
+      [guest.initrdPlain, initrd],
+    ] as const) {
+      await images.startImport(file, name);
+      await expect(images.imageRow(name)).toBeVisible({ timeout: 120_000 });
+    }
+    await expect(images.imageRow(kernel).locator('td').first()).toHaveText('kernel');
+    await expect(images.imageRow(kernel)).toContainText('ELF vmlinux');
+    await expect(images.imageRow(initrd).locator('td').first()).toHaveText('initrd');
+
+    const show = images.vmImages.getByLabel('Show');
+    await show.selectOption('kernel');
+    await expect(images.imageRow(kernel)).toBeVisible();
+    await expect(images.imageRow(initrd)).toHaveCount(0);
+    await show.selectOption('all');
+
+    const wizard = new VmWizardPage(page);
+    await wizard.goTo('Virtual machines');
+    await page.getByRole('link', { name: /New VM/ }).or(page.getByRole('button', { name: /New VM/ })).first().click();
+    await wizard.field('Name').fill(directVm);
+    await wizard.form.getByRole('radio', { name: /Kernel \(direct boot\)/ }).check();
+    // Each picker lists only its own type.
+    await expect(wizard.field('Kernel').locator('option', { hasText: initrd })).toHaveCount(0);
+    await wizard.pick('Kernel', kernel);
+    await wizard.pick('Initrd', initrd);
+    await wizard.field('Kernel command line').fill(guest.cmdline);
+    await wizard.field('Memory').fill('128Mi');
+    await wizard.create.click();
+    const made = async () => (await answer<VmInfo>(nova.origin, nova.token, 'vm.get', { name: directVm }))?.definition.kernel;
+    await expect.poll(made, { timeout: 60_000 }).toMatchObject({ kernel: expect.stringContaining(`/${kernel}.kernel`) as unknown, initrd: expect.stringContaining(`/${initrd}.initrd`) as unknown });
+
+    await images.goTo('Images');
+    await expect(images.imageRow(kernel)).toContainText(directVm, { timeout: 15_000 });
+    await images.imageRow(kernel).getByRole('button', { name: `Remove ${kernel}` }).click();
+    await page.getByRole('button', { name: `Remove ${kernel}`, exact: true }).click();
+    await expect(images.imageRow(kernel).getByRole('alert')).toContainText(`image ${kernel} is used by VM ${directVm}`);
+    await expect(images.imageRow(kernel)).toBeVisible();
     expect(pageProblems).toEqual([]);
   });
 });
