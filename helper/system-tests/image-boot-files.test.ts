@@ -3,7 +3,8 @@
 // listed with their type, and refused removal while a direct-boot VM uses them, naming it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestGuest, type TestGuest } from './fixtures/guest-builder.js';
 import { startOperationHelper, type OperationHelperRun } from './fixtures/operation-helper.js';
@@ -52,6 +53,22 @@ describe('kernels and initrds in the library', () => {
     expect(byName.get(BZIMAGE)).toMatchObject({ type: 'kernel', detail: 'bzImage', kernelVersion: `${guest.kernelVersion}-amd64` });
     expect(byName.get(INITRD)).toMatchObject({ type: 'initrd', format: 'raw', detail: 'cpio', sha256: await sha256(guest.initrdPlain) });
     expect(nova('image', 'ls').stdout).toMatch(new RegExp(`^kernel +${BZIMAGE} +raw .*bzImage ${guest.kernelVersion}`, 'm'));
+  });
+
+  it('are named in a NovaFile by their library names: plan resolves them, and an unknown name is refused where it is written', async () => {
+    const dir = await mkdtemp(join(run.dir, 'project-'));
+    const file = join(dir, 'NovaFile.toml');
+    await writeFile(file, `project = "${PREFIX}"\n[vm.${PREFIX}-tiny]\nkernel = "${KERNEL}"\ninitrd = "${INITRD}"\ncmdline = "console=ttyS0"\n`);
+    const plan = nova('plan', '-f', file);
+    expect(plan.stderr).toBe('');
+    const list = await run.client.call('image.list', {});
+    expect(plan.stdout).toContain(`vm.${PREFIX}-tiny.kernel = "${KERNEL}": ${list.find((i) => i.name === KERNEL)!.path}`);
+    expect(plan.stdout).toContain(`vm.${PREFIX}-tiny.initrd = "${INITRD}": ${list.find((i) => i.name === INITRD)!.path}`);
+
+    await writeFile(file, `project = "${PREFIX}"\n[vm.${PREFIX}-tiny]\nkernel = "${PREFIX}-vmlinx"\n`);
+    const refused = nova('plan', '-f', file);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain(`${file}:3:1: vm.${PREFIX}-tiny.kernel = "${PREFIX}-vmlinx" is neither a file beside the NovaFile nor an image in the library; closest library kernels: ${KERNEL}`);
   });
 
   it('refuses removing a kernel or initrd a VM boots, naming the VM', async () => {
