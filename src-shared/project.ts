@@ -68,6 +68,8 @@ export const ProjectPlanSchema = z.strictObject({
   blocked: z.array(BlockedSchema),
   /** Resources of the project that match the file. */
   unchanged: z.array(z.strictObject({ kind: ProjectResourceKindSchema, name: z.string() })),
+  /** Library image names the file used (`image = "debian-12"`) and the files they stand for. */
+  libraryImages: z.array(z.strictObject({ vm: z.string(), key: z.string(), name: z.string(), path: z.string() })).optional(),
 });
 export type ProjectPlan = z.infer<typeof ProjectPlanSchema>;
 

@@ -337,10 +337,19 @@ export type SnapshotTree = z.infer<typeof SnapshotTreeSchema>;
 
 /** A VM image's name in the library. */
 export const ImageNameSchema = nameSchema('vm-image');
+/** What a VM image is for: a disk, a CD, or a kernel and initrd for direct boot. */
+export const ImageTypeSchema = z.enum(['disk', 'iso', 'kernel', 'initrd']);
+export type ImageType = z.infer<typeof ImageTypeSchema>;
 export const ImageSchema = z.strictObject({
   name: ImageNameSchema,
   path: z.string(),
+  /** Told from the file's header at import; kernels and initrds are kept as they came (format raw). */
+  type: ImageTypeSchema,
   format: ImageFormatSchema,
+  /** What the header says beyond the type: "bzImage", "ELF vmlinux", "cpio (zstd)". */
+  detail: z.string().max(128).optional(),
+  /** A bzImage's version string ("6.1.0-57-amd64"). */
+  kernelVersion: z.string().max(128).optional(),
   virtualSize: z.number().int().nonnegative(),
   actualSize: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -58,11 +58,23 @@ export class VmWizardPage extends AppShell {
     return this.form.locator(`[data-error-for="${label}"]`);
   }
 
+  /** A library picker's file outside the library: "A file on the host…", then its path typed. */
+  async typePath(label: string, path: string): Promise<void> {
+    await this.field(label).selectOption({ label: 'A file on the host…' });
+    await this.form.getByLabel(`${label} path`, { exact: true }).fill(path);
+  }
+
+  /** A library picker's image, chosen by the name it is listed under. */
+  async pick(label: string, image: string): Promise<void> {
+    const option = await this.field(label).locator('option', { hasText: new RegExp(`^${image} \\(`) }).textContent();
+    await this.field(label).selectOption({ label: option ?? image });
+  }
+
   async fillKernelVm(input: KernelVmInput): Promise<void> {
     await this.field('Name').fill(input.name);
     await this.form.getByRole('radio', { name: /Kernel \(direct boot\)/ }).check();
-    await this.field('Kernel').fill(input.kernel);
-    await this.field('Initrd').fill(input.initrd);
+    await this.typePath('Kernel', input.kernel);
+    await this.typePath('Initrd', input.initrd);
     await this.field('Kernel command line').fill(input.cmdline);
     await this.field('Machine').selectOption('q35');
     await this.field('Memory').fill(input.memory);

@@ -1,5 +1,6 @@
 // The image library in <state>/images: disk bases, ISOs, kernels and initrds, each a
-// file beside a NAME.json record (format, virtual and actual size, sha256). Disks are
+// file beside a NAME.json record (type, format, virtual and actual size, sha256). The type
+// is told from the file's header (image-type.ts), never from its name alone. Disks are
 // imported through qemu-img convert (raw/qcow2/vmdk/vdi/vhdx -> qcow2) as an operation
 // with progress; a cancelled import leaves no partial file behind. The caller's file is
 // opened once, confined and checked (disk-chain.ts for disks and their backing files),
@@ -15,6 +16,7 @@ import { ImageSchema, type Image } from '../../../src-shared/vm.js';
 import type { OperationHandle, OperationManager, Requester } from '../operations/operation-manager.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import { DiskInspector, IMPORT_FORMATS } from './disk-chain.js';
+import { detectImageType, type DetectedType, type ReadAt } from './image-type.js';
 import { callerOf, type GuardedFile, type PathGuard } from './path-guard.js';
 import type { QemuImg } from './qemu-img.js';
 
@@ -47,7 +49,7 @@ export class ImageLibrary {
       const text = await readFile(join(this.dir, f), 'utf8').catch(() => '');
       let parsed;
       try {
-        parsed = ImageSchema.safeParse(JSON.parse(text));
+        parsed = ImageSchema.safeParse(withType(JSON.parse(text)));
       } catch {
         parsed = null;
       }
@@ -105,15 +107,25 @@ export class ImageLibrary {
     const source = origin.label;
     const cancelled = () => new NovaError('cancelled', `import of ${source} as image ${name} was cancelled; nothing was kept`);
     const caller = callerOf(requester);
-    const iso = isIsoName(source);
-    const format: Image['format'] = iso ? 'iso' : 'qcow2';
-    const final = join(this.dir, `${name}.${format}`);
+    // Opened once and classified by its header; a disk read by path is opened again by the
+    // chain inspector, which alone may follow its backing files inside their folder.
+    const file = origin.file ?? (await this.guard.open(isIsoName(source) ? 'the ISO to import' : 'the image to import', source, { caller, purpose: 'import' }));
+    let detected: DetectedType;
+    try {
+      detected = await detectImageType(readerOf(file), basename(source));
+    } catch (err) {
+      if (!origin.file) await file.handle.close();
+      throw err;
+    }
+    const copied = detected.type !== 'disk';
+    const format: Image['format'] = detected.type === 'iso' ? 'iso' : copied ? 'raw' : 'qcow2';
+    const extension = detected.type === 'disk' || detected.type === 'iso' ? format : detected.type;
+    const final = join(this.dir, `${name}.${extension}`);
     // Written under a temporary name and renamed once whole: a helper killed mid-way leaves
     // a file the next one's start-up sweep knows for its own, never an unlisted image.
-    const target = join(this.dir, `${IMPORT_TEMPORARY_PREFIX}${name}.${format}`);
+    const target = join(this.dir, `${IMPORT_TEMPORARY_PREFIX}${name}.${extension}`);
     try {
-      if (iso) {
-        const file = origin.file ?? (await this.guard.open('the ISO to import', source, { caller, purpose: 'import' }));
+      if (copied) {
         try {
           await copyWithProgress(file, target, op).catch((err: unknown) => {
             throw signal.aborted ? cancelled() : err;
@@ -122,18 +134,21 @@ export class ImageLibrary {
           if (!origin.file) await file.handle.close();
         }
       } else {
+        if (!origin.file) await file.handle.close();
         // A handed file's handle passes to the chain, which closes it; run() closing it again is harmless.
         const top = origin.file ? { top: origin.file } : {};
         await this.inspector.with(source, { what: 'the image to import', formats: IMPORT_FORMATS, caller, signal, ...top }, async (chain) => {
           if (signal.aborted) throw cancelled();
-          op.progress({ phase: `converting ${chain.top.format} to qcow2`, fraction: 0 });
-          const onProgress = (percent: number) => op.progress({ fraction: percent / 100 });
+          // qemu-img counts in percent of the virtual size: shown as bytes of it, so a large disk's pace reads.
+          const total = chain.top.virtualSize;
+          op.progress({ phase: `converting ${chain.top.format} to qcow2`, fraction: 0, bytesDone: 0, bytesTotal: total });
+          const onProgress = (percent: number) => op.progress({ fraction: percent / 100, bytesDone: Math.round((total * percent) / 100) });
           await this.img.convert(chain.source(), target, { dstFormat: 'qcow2', what: source, onProgress, signal }).catch((err: unknown) => {
             throw signal.aborted ? cancelled() : err;
           });
         });
       }
-      const info = iso ? null : await this.img.info(target, { format: 'qcow2' });
+      const info = copied ? null : await this.img.info(target, { format: 'qcow2' });
       if (info?.['backing-filename'] !== undefined) throw new NovaError('internal', `the import of ${source} kept a reference to ${info['backing-filename']}`);
       const st = await stat(target);
       op.progress({ phase: 'computing the checksum', fraction: 0, bytesDone: 0, bytesTotal: st.size });
@@ -143,7 +158,10 @@ export class ImageLibrary {
       const image: Image = {
         name,
         path: final,
+        type: detected.type,
         format,
+        ...(detected.detail ? { detail: detected.detail } : {}),
+        ...(detected.kernelVersion ? { kernelVersion: detected.kernelVersion } : {}),
         virtualSize: info?.['virtual-size'] ?? st.size,
         actualSize: info?.['actual-size'] ?? st.blocks * 512,
         sha256: sum,
@@ -169,9 +187,9 @@ export class ImageLibrary {
     await rm(image.path, { force: true });
   }
 
-  /** A record that cannot be read still names the library's own files: NAME.qcow2 or NAME.iso. */
+  /** A record that cannot be read still names the library's own files: NAME.qcow2, .iso, .kernel or .initrd. */
   private async removeBroken(name: string, inUse: (path: string) => Promise<string | null>): Promise<void> {
-    const files = ['qcow2', 'iso'].map((f) => join(this.dir, `${name}.${f}`));
+    const files = LIBRARY_EXTENSIONS.map((f) => join(this.dir, `${name}.${f}`));
     for (const f of files) {
       const user = await inUse(f);
       if (user) throw new NovaError('failed_precondition', `image ${name} is used by VM ${user}`);
@@ -185,6 +203,25 @@ export class ImageLibrary {
 interface Origin {
   label: string;
   file?: GuardedFile;
+}
+
+/** The endings of the library's own files, one per type. */
+const LIBRARY_EXTENSIONS = ['qcow2', 'iso', 'kernel', 'initrd'];
+
+/** Records from before types were told by header were disks or ISOs, as their format says. */
+function withType(record: unknown): unknown {
+  if (typeof record !== 'object' || record === null || 'type' in record) return record;
+  const format = (record as { format?: unknown }).format;
+  return { ...record, type: format === 'iso' ? 'iso' : 'disk' };
+}
+
+/** Header reads through the checked descriptor, never the path. */
+function readerOf(file: GuardedFile): ReadAt {
+  return async (position, length) => {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await file.handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
+  };
 }
 
 function checkName(name: string): void {

@@ -3,6 +3,7 @@
 // file's magic numbers; pulls and imports show progress and cancel on Ctrl+C.
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { constants, gunzipSync } from 'node:zlib';
 import { type Command, InvalidArgumentError } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { OciImage } from '../../../src-shared/capsule.js';
@@ -26,13 +27,19 @@ function bytes(n: number): string {
 export type ListedImage = ({ kind: 'vm' } & ImageListEntry) | ({ kind: 'oci' } & OciImage);
 
 export function formatImageTable(list: ListedImage[]): string {
-  const header = 'KIND  NAME                                     FORMAT  SIZE      DETAIL';
+  // A VM image's kind is what it is for (disk, iso, kernel, initrd), as the Images page shows it.
+  const header = 'KIND    NAME                                     FORMAT  SIZE      DETAIL';
   const rows = list.map((i) =>
     i.kind === 'oci'
-      ? ['oci '.padEnd(5), i.name.padEnd(40), 'oci'.padEnd(7), bytes(i.sizeBytes).padEnd(9), `${i.source} ${i.digest.slice(0, 19)}`].join(' ')
-      : ['vm'.padEnd(5), i.name.padEnd(40), i.format.padEnd(7), bytes(i.actualSize).padEnd(9), `virtual ${bytes(i.virtualSize)}${i.usedBy.length > 0 ? `, used by ${i.usedBy.join(', ')}` : ''}`].join(' '),
+      ? ['oci'.padEnd(7), i.name.padEnd(40), 'oci'.padEnd(7), bytes(i.sizeBytes).padEnd(9), `${i.source} ${i.digest.slice(0, 19)}`].join(' ')
+      : [i.type.padEnd(7), i.name.padEnd(40), i.format.padEnd(7), bytes(i.actualSize).padEnd(9), vmImageDetail(i)].join(' '),
   );
   return [header, ...rows].join('\n');
+}
+
+function vmImageDetail(i: ImageListEntry): string {
+  const what = i.type === 'kernel' || i.type === 'initrd' ? [i.detail, i.kernelVersion].filter(Boolean).join(' ') : `virtual ${bytes(i.virtualSize)}`;
+  return `${what}${i.usedBy.length > 0 ? `, used by ${i.usedBy.join(', ')}` : ''}`;
 }
 
 // ---- image kind detection for `nova image import` ----
@@ -51,7 +58,7 @@ export async function detectImportKind(path: string): Promise<ImportKind> {
     await fh.close();
   }
   const at = (offset: number, magic: string) => head.subarray(offset, offset + magic.length).toString('latin1') === magic;
-  if (head[0] === 0x1f && head[1] === 0x8b) return { kind: 'oci', why: 'a gzip-compressed tarball' };
+  if (head[0] === 0x1f && head[1] === 0x8b) return gunzippedCpio(head) ? { kind: 'vm', why: 'a gzip-compressed initrd' } : { kind: 'oci', why: 'a gzip-compressed tarball' };
   if (at(257, 'ustar')) return { kind: 'oci', why: 'a tar archive' };
   if (at(0, 'QFI\xfb')) return { kind: 'vm', why: 'a qcow2 disk' };
   if (at(0x8001, 'CD001')) return { kind: 'vm', why: 'an ISO 9660 image' };
@@ -60,6 +67,15 @@ export async function detectImportKind(path: string): Promise<ImportKind> {
   if (at(0, '\x7fELF')) return { kind: 'vm', why: 'an ELF kernel (vmlinux)' };
   if (/\.(tar|tgz|tar\.gz|oci|oci\.tar)$/i.test(path)) return { kind: 'oci', why: 'a tar file name' };
   return { kind: 'vm', why: 'not an archive: taken as a raw disk, initrd or kernel' };
+}
+
+/** A gzipped cpio archive (an initrd) rather than a tarball: told from the stream's first bytes. */
+function gunzippedCpio(head: Buffer): boolean {
+  try {
+    return /^07070[127]/.test(gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, 6).toString('latin1'));
+  } catch {
+    return false;
+  }
 }
 
 // ---- commands ----

@@ -26,6 +26,12 @@ export interface CloudInitConfig {
 /** Keys the file leaves out stay undefined: Nova's defaults apply at plan time. */
 export interface VmConfig {
   name: string;
+  /**
+   * Values written without a "/" (`image = "debian-12-genericcloud"`): library image names
+   * unless a file of that name lies beside the NovaFile (project/library-images.ts decides
+   * once the library is read). The fields below hold them resolved as paths meanwhile.
+   */
+  libraryNames?: LibraryNameRef[];
   image?: string;
   iso?: string;
   kernel?: string;
@@ -107,6 +113,12 @@ export interface NetworkConfig {
   forwards: Forward[];
 }
 
+/** Where a bare name was written: its key under [vm.NAME] (["cdroms", 1], ["disk", 0, "path"]). */
+export interface LibraryNameRef {
+  at: ReadonlyArray<string | number>;
+  name: string;
+}
+
 export interface NovaFileConfig {
   /** The NovaFile as named to the parser. */
   file: string;
@@ -147,6 +159,7 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
   const cloudInit = vm.cloud_init;
   return {
     name,
+    ...libraryNamesOf(vm),
     image: resolve(vm.image),
     iso: resolve(vm.iso),
     kernel: resolve(vm.kernel),
@@ -186,6 +199,21 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     dependsOn: vm.depends_on ?? [],
     health: vm.health,
   };
+}
+
+/** The VM's file values written as bare names, each with where it was written. */
+function libraryNamesOf(vm: VmDocument): { libraryNames?: LibraryNameRef[] } {
+  const written: Array<[LibraryNameRef['at'], string | undefined]> = [
+    [['image'], vm.image],
+    [['iso'], vm.iso],
+    [['kernel'], vm.kernel],
+    [['initrd'], vm.initrd],
+    [['driver_iso'], vm.driver_iso],
+    ...(vm.cdroms ?? []).map((c, i): [LibraryNameRef['at'], string] => [['cdroms', i], c]),
+    ...(vm.disk ?? []).map((d, i): [LibraryNameRef['at'], string | undefined] => [['disk', i, 'path'], d.path]),
+  ];
+  const refs = written.flatMap(([at, value]) => (value !== undefined && !value.includes('/') ? [{ at, name: value }] : []));
+  return refs.length > 0 ? { libraryNames: refs } : {};
 }
 
 function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): CapsuleConfig {

@@ -23,6 +23,10 @@ export function formatPlan(plan: ProjectPlan, colour: boolean): string {
       }
     }
   }
+  if (plan.libraryImages && plan.libraryImages.length > 0) {
+    lines.push('', 'images from the library:');
+    for (const i of plan.libraryImages) lines.push(`  ${i.key} = "${i.name}": ${i.path}`);
+  }
   if (plan.clashes.length > 0) {
     lines.push('', paint('1;31', `clashes (${plan.clashes.length}), left alone:`));
     for (const c of plan.clashes) lines.push(`  ! ${c.message}`);

@@ -1,4 +1,5 @@
-// The Images section: the VM image library (disks, ISOs, kernels) and the OCI images
+// The Images section: the VM image library (disks, ISOs, kernels, initrds: each typed by
+// its header at import, and the table filtered by type) and the OCI images
 // capsules start from, with imports and pulls under way shown in place above them.
 // Import disk starts an `image.import`, Import container image an `ociImage.import` and
 // Pull image an `ociImage.pull`, which run on while the page shows their progress. An OCI
@@ -14,6 +15,7 @@ import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { formatClock } from '../../lib/format-time.js';
 import { useBusyByName } from '../../lib/use-resource-busy.js';
 import { formatBytes } from '../../lib/vm-format.js';
+import type { ImageListEntry, ImageType } from '../../../../src-shared/vm.js';
 import { createImageStore, type ImageKind } from '../../stores/image-store.js';
 import type { ResourceBusy } from '../../stores/resource-busy.js';
 import '../../styles/images.css';
@@ -38,6 +40,8 @@ export function ImagesPage() {
   const [pulling, setPulling] = useState(false);
   const [importingContainer, setImportingContainer] = useState(false);
   const [opened, setOpened] = useState<string | null>(null);
+  const [shownType, setShownType] = useState<ImageType | 'all'>('all');
+  const shownImages = vmImages?.filter((i) => shownType === 'all' || i.type === shownType) ?? null;
   const capsulesByImage = useStore(store, (s) => s.capsulesByImage);
   const vmBusy = useBusyByName('image');
   const ociBusy = useBusyByName('ociImage');
@@ -53,7 +57,7 @@ export function ImagesPage() {
     <>
       <PageHeader
         title="Images"
-        subtitle="Disks, ISOs and kernels for VMs, and the OCI images capsules start from."
+        subtitle="Disks, ISOs, kernels and initrds for VMs, and the OCI images capsules start from."
         actions={
           <>
             <button type="button" className="button" onClick={() => setPulling(true)} data-method="ociImage.pull">
@@ -77,19 +81,26 @@ export function ImagesPage() {
           <ErrorPanel key={f.name} context={`The import of ${f.name} failed`} error={f.error} onRetry={() => dismissImportFailure(f.name)} retryLabel="Dismiss" />
         ))}
         {error && <ErrorPanel context="Could not read the images" error={error} onRetry={() => void load()} busy={loading} />}
-        <ImageSection title="VM images" empty="No VM images yet: import a disk, an ISO or a kernel." count={vmImages?.length ?? null}>
-          <table className="data-table" aria-label="VM images">
-            <TableHead columns={[['Name'], ['Format'], ['Size', 'num'], ['On disk', 'num'], ['OS'], ['Used by'], ['Imported']]} />
+        <ImageSection
+          title="VM images"
+          empty="No VM images yet: import a disk, an ISO, a kernel or an initrd."
+          count={vmImages?.length ?? null}
+          tools={<TypeFilter value={shownType} onChange={setShownType} counts={countByType(vmImages ?? [])} />}
+        >
+          {shownType !== 'all' && shownImages?.length === 0 && <p className="muted">No {TYPE_LABELS[shownType].plural} in the library.</p>}
+          <table className="data-table" aria-label="VM images" hidden={shownImages?.length === 0}>
+            <TableHead columns={[['Name'], ['Type'], ['Format'], ['Size', 'num'], ['On disk', 'num'], ['OS'], ['Used by'], ['Imported']]} />
             <tbody>
-              {vmImages?.map((i) => (
-                <tr key={i.name} data-image={i.name}>
+              {shownImages?.map((i) => (
+                <tr key={i.name} data-image={i.name} data-type={i.type}>
                   <th scope="row" className="data-table__name">
                     {i.name}
                   </th>
-                  <td>{i.format}</td>
+                  <td>{TYPE_LABELS[i.type].one}</td>
+                  <td>{i.detail ?? i.format}</td>
                   <td className="data-table__num">{formatBytes(i.virtualSize)}</td>
                   <td className="data-table__num">{formatBytes(i.actualSize)}</td>
-                  <td>{i.format === 'iso' ? <DetectedOs path={i.path} /> : <span className="muted">—</span>}</td>
+                  <td>{i.type === 'iso' ? <DetectedOs path={i.path} /> : i.kernelVersion ? `Linux ${i.kernelVersion}` : <span className="muted">—</span>}</td>
                   <td>{usedBy(i.usedBy)}</td>
                   <td>{formatClock(i.importedAt)}</td>
                   <td className="data-table__actions">
@@ -152,6 +163,37 @@ export function ImagesPage() {
   );
 }
 
+const TYPE_LABELS: Record<ImageType, { one: string; plural: string }> = {
+  disk: { one: 'disk', plural: 'disks' },
+  iso: { one: 'ISO', plural: 'ISOs' },
+  kernel: { one: 'kernel', plural: 'kernels' },
+  initrd: { one: 'initrd', plural: 'initrds' },
+};
+
+function countByType(images: readonly ImageListEntry[]): Record<ImageType, number> {
+  const counts: Record<ImageType, number> = { disk: 0, iso: 0, kernel: 0, initrd: 0 };
+  for (const i of images) counts[i.type] += 1;
+  return counts;
+}
+
+/** One type at a time, or all: each choice says how many it holds. */
+function TypeFilter({ value, onChange, counts }: { value: ImageType | 'all'; onChange: (v: ImageType | 'all') => void; counts: Record<ImageType, number> }) {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return (
+    <label className="image-filter">
+      <span className="muted">Show</span>
+      <select className="vm-input" value={value} onChange={(e) => onChange(e.target.value as ImageType | 'all')}>
+        <option value="all">All types ({total})</option>
+        {(Object.keys(TYPE_LABELS) as ImageType[]).map((t) => (
+          <option key={t} value={t}>
+            {TYPE_LABELS[t].plural[0]!.toUpperCase() + TYPE_LABELS[t].plural.slice(1)} ({counts[t]})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function usedBy(names: readonly string[]): ReactNode {
   return names.length === 0 ? <span className="muted">nothing</span> : names.join(', ');
 }
@@ -174,13 +216,16 @@ function TableHead({ columns }: { columns: ReadonlyArray<readonly [string, 'num'
   );
 }
 
-function ImageSection({ title, empty, count, children }: { title: string; empty: string; count: number | null; children: ReactNode }) {
+function ImageSection({ title, empty, count, tools, children }: { title: string; empty: string; count: number | null; tools?: ReactNode; children: ReactNode }) {
   const id = useId();
   return (
     <section className="panel" aria-labelledby={id}>
-      <h2 id={id} className="panel__title">
-        {title}
-      </h2>
+      <div className="panel__head">
+        <h2 id={id} className="panel__title">
+          {title}
+        </h2>
+        {count !== null && count > 0 && tools}
+      </div>
       {count === null ? <p className="muted">Reading…</p> : count === 0 ? <p className="muted">{empty}</p> : children}
     </section>
   );

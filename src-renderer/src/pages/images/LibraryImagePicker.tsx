@@ -1,8 +1,8 @@
 // A VM image field that picks from the library (image.list): ISOs for an installer, disks
-// for an existing disk. "A file on the host…" still takes a typed path, which the helper
+// for an existing disk, kernels and initrds for a direct boot (each as its header said). "A file on the host…" still takes a typed path, which the helper
 // opens only inside its allowed folders, checked against the user's own rights.
 import { useEffect, useState } from 'react';
-import type { ImageListEntry } from '../../../../src-shared/vm.js';
+import type { ImageListEntry, ImageType } from '../../../../src-shared/vm.js';
 import { useServices } from '../../app/services.js';
 import { formatBytes } from '../../lib/vm-format.js';
 
@@ -14,8 +14,8 @@ export interface LibraryImagePickerProps {
   readonly label: string;
   readonly value: string;
   readonly onChange: (path: string) => void;
-  /** Which images fit: the ISOs, or the disks. */
-  readonly kind: 'iso' | 'disk';
+  /** Which images fit: ISOs, disks, kernels or initrds. */
+  readonly type: ImageType;
   readonly placeholder: string;
   /** A path settled on: picked from the library, or typed and left. */
   readonly onSettled?: (path: string) => void;
@@ -23,20 +23,22 @@ export interface LibraryImagePickerProps {
   readonly settledMethod?: string;
 }
 
-export function LibraryImagePicker({ field, label, value, onChange, kind, placeholder, onSettled, settledMethod }: LibraryImagePickerProps) {
+const PLURAL: Record<ImageType, string> = { disk: 'disks', iso: 'ISOs', kernel: 'kernels', initrd: 'initrds' };
+
+export function LibraryImagePicker({ field, label, value, onChange, type, placeholder, onSettled, settledMethod }: LibraryImagePickerProps) {
   const { client } = useServices();
   const [images, setImages] = useState<readonly ImageListEntry[] | null>(null);
   const [typing, setTyping] = useState(false);
   useEffect(() => {
     let live = true;
     client.call('image.list', {}).then(
-      (list) => live && setImages(list.filter((i) => (kind === 'iso') === (i.format === 'iso'))),
+      (list) => live && setImages(list.filter((i) => i.type === type)),
       () => live && setImages([]),
     );
     return () => {
       live = false;
     };
-  }, [client, kind]);
+  }, [client, type]);
   const inLibrary = images?.some((i) => i.path === value) ?? false;
   const typed = typing || (value !== '' && !inLibrary && images !== null);
   return (
@@ -53,10 +55,10 @@ export function LibraryImagePicker({ field, label, value, onChange, kind, placeh
           if (picked !== TYPED && picked !== '') onSettled?.(picked);
         }}
       >
-        <option value="">{images === null ? 'Reading the library…' : images.length === 0 ? `No ${kind === 'iso' ? 'ISOs' : 'disks'} in the library yet` : 'Choose from the library…'}</option>
+        <option value="">{images === null ? 'Reading the library…' : images.length === 0 ? `No ${PLURAL[type]} in the library yet` : 'Choose from the library…'}</option>
         {(images ?? []).map((i) => (
           <option key={i.name} value={i.path}>
-            {i.name} ({i.format}, {formatBytes(i.virtualSize)})
+            {i.name} ({i.detail ?? i.format}, {formatBytes(i.virtualSize)})
           </option>
         ))}
         <option value={TYPED}>A file on the host…</option>

@@ -7,7 +7,7 @@ import type { ImageSourceSpec } from './ImageSourceForm.js';
 export const IMPORT_DISK: ImageSourceSpec = {
   title: 'Import a disk',
   sourceLabel: 'Disk file on the host',
-  sourceHint: 'raw, qcow2, vmdk, vdi or vhdx (kept as qcow2), or an .iso copied as it is. Nova opens it with your rights: any file you can read.',
+  sourceHint: 'raw, qcow2, vmdk, vdi or vhdx (kept as qcow2); an ISO, a kernel or an initrd, told by its header, copied as it is. Nova opens it with your rights: any file you can read.',
   nameHint: 'How VMs and the library name it.',
   submitLabel: 'Import',
   method: 'image.import',

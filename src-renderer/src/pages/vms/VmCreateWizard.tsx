@@ -160,7 +160,7 @@ export function VmCreateWizard() {
                   <LibraryImagePicker
                     field={p}
                     label="Installer ISO"
-                    kind="iso"
+                    type="iso"
                     value={form.iso}
                     placeholder="/var/lib/nova/images/debian.iso"
                     onChange={(path) => set('iso', path)}
@@ -177,7 +177,7 @@ export function VmCreateWizard() {
             )}
             {shown.has('image') && (
               <FormField label="Disk image" error={errorOf('image')}>
-                {(p) => <LibraryImagePicker field={p} label="Disk image" kind="disk" value={form.image} placeholder="/path/to/disk.qcow2" onChange={(path) => set('image', path)} />}
+                {(p) => <LibraryImagePicker field={p} label="Disk image" type="disk" value={form.image} placeholder="/path/to/disk.qcow2" onChange={(path) => set('image', path)} />}
               </FormField>
             )}
             {shown.has('linkedImage') && (
@@ -198,8 +198,16 @@ export function VmCreateWizard() {
                 {(p) => <textarea {...p} className="vm-input" rows={3} value={form.cloudSshKeys} onChange={(e) => set('cloudSshKeys', e.target.value)} spellCheck={false} placeholder="ssh-ed25519 AAAA… you@host" />}
               </FormField>
             )}
-            {shown.has('kernel') && <FormField label="Kernel" error={errorOf('kernel')}>{text('kernel', { placeholder: '/path/to/vmlinux' })}</FormField>}
-            {shown.has('initrd') && <FormField label="Initrd" error={errorOf('initrd')}>{text('initrd', { placeholder: 'optional' })}</FormField>}
+            {shown.has('kernel') && (
+              <FormField label="Kernel" error={errorOf('kernel')} hint="A bzImage or vmlinux from the library (import it on the Images page).">
+                {(p) => <LibraryImagePicker field={p} label="Kernel" type="kernel" value={form.kernel} placeholder="/path/to/vmlinux" onChange={(path) => set('kernel', path)} />}
+              </FormField>
+            )}
+            {shown.has('initrd') && (
+              <FormField label="Initrd" error={errorOf('initrd')} hint="optional">
+                {(p) => <LibraryImagePicker field={p} label="Initrd" type="initrd" value={form.initrd} placeholder="/path/to/initrd.img" onChange={(path) => set('initrd', path)} />}
+              </FormField>
+            )}
             {shown.has('cmdline') && (
               <FormField label="Kernel command line" error={errorOf('cmdline')} hint="console=tty0 shows the boot on the graphical console, console=ttyS0 on the serial one.">
                 {text('cmdline')}
