@@ -3,6 +3,7 @@
 // in line, then started. What this host or this Nova cannot do is refused before any
 // change, and every refusal or helper error names the NovaFile line it comes from.
 import { deviceUpdate } from './project/vm-device-model.js';
+import { lifecycleUpdate } from './project/vm-lifecycle-model.js';
 import { chooseGpu } from './project/gpu-choice.js';
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../src-shared/api/nova-api.js';
 import { NovaError, isNovaError } from '../../src-shared/errors.js';
@@ -140,7 +141,7 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
   if (ci) patch.cloudInit = ci;
   else if (def.cloudInit) patch.cloudInit = null;
   if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
-  Object.assign(patch, deviceUpdate(vm, def));
+  Object.assign(patch, deviceUpdate(vm, def), lifecycleUpdate(vm, def));
   return Object.keys(patch).length > 1 ? patch : null;
 }
 
@@ -197,6 +198,7 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
   if (project !== undefined) spec.project = project;
   if (c.health !== undefined) spec.health = c.health;
   if (c.gpus !== undefined) spec.gpus = c.gpus;
+  if (c.autostart !== undefined) spec.autostart = c.autostart;
   return { spec, image: c.image.text };
 }
 

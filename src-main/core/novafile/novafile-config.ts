@@ -11,6 +11,7 @@ import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageRef
 import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
 import { mergeSnapshotPolicy, type SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
+import type { Autostart, VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
 import type { DiskBus, DiskCache, ExtraDisk } from '../../../src-shared/vm-devices.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
@@ -61,6 +62,11 @@ export interface VmConfig {
   cloudInit?: CloudInitConfig;
   dependsOn: Dependency[];
   health?: HealthCheck;
+  /** Host paths absolute; absent: none. */
+  shares?: Volume[];
+  /** Absent (or `autostart = false`): not started at boot. */
+  autostart?: Autostart;
+  restart?: VmRestartPolicy;
   /** The project's [snapshots] with this VM's own keys over it. */
   snapshots?: SnapshotPolicy;
 }
@@ -81,6 +87,7 @@ export interface CapsuleConfig {
   workdir?: string;
   user?: string;
   gpus?: CapsuleGpus;
+  autostart?: Autostart;
   dependsOn: Dependency[];
   health?: HealthCheck;
   /** The project's [snapshots] with this capsule's own keys over it. */
@@ -130,7 +137,7 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
     baseDir: root,
     project: doc.project,
     domain: doc.domain,
-    vms: entries(doc.vm).map(([name, vm]) => ({ ...vmConfig(name, vm, resolve), snapshots: mergeSnapshotPolicy(doc.snapshots, vm.snapshots) })),
+    vms: entries(doc.vm).map(([name, vm]) => ({ ...vmConfig(name, vm, resolve, root), snapshots: mergeSnapshotPolicy(doc.snapshots, vm.snapshots) })),
     capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) => ({
       ...capsuleConfig(name, capsule, root),
       snapshots: mergeSnapshotPolicy(doc.snapshots, capsule.snapshots),
@@ -141,7 +148,7 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
   });
 }
 
-function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined) => string | undefined): VmConfig {
+function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined) => string | undefined, root: string): VmConfig {
   const cloudInit = vm.cloud_init;
   return {
     name,
@@ -181,6 +188,9 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     },
     dependsOn: vm.depends_on ?? [],
     health: vm.health,
+    shares: vm.shares?.map((v) => resolveVolume(v, root)),
+    autostart: vm.autostart ?? undefined,
+    restart: vm.restart,
   };
 }
 
@@ -201,6 +211,7 @@ function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): Ca
     workdir: capsule.workdir,
     user: capsule.user,
     gpus: capsule.gpus,
+    autostart: capsule.autostart ?? undefined,
     dependsOn: capsule.depends_on ?? [],
     health: capsule.health,
   };

@@ -12,6 +12,7 @@ import type { SnapshotPolicySpec } from '../../../src-shared/snapshot-policy.js'
 import { MEBIBYTE, VmCreateSpecSchema, type VmInfo } from '../../../src-shared/vm.js';
 import { networkOwnForwards } from './network-forwards.js';
 import { deviceKeys } from './vm-device-model.js';
+import { autostartValue, lifecycleKeys } from './vm-lifecycle-model.js';
 import { formatDuration, formatEgressRule, formatForward, formatPeer, formatPortMapping, formatSize } from '../../../src-shared/vocabulary/index.js';
 
 export type Table = Record<string, unknown>;
@@ -115,6 +116,7 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
   }
   Object.assign(t, deviceKeys(def));
   if (def.health) t.health = healthTable(def.health);
+  Object.assign(t, lifecycleKeys(def));
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };
 }
@@ -142,6 +144,7 @@ export function capsuleTable(c: Capsule, policy: SnapshotPolicySpec | null): Exp
   if (s.stopTimeoutSec !== defaults.stopTimeoutSec) unsaid.push('stopTimeoutSec');
   if (unsaid.length > 0) notes.push(`${unsaid.join(', ')}: set on the capsule, but the NovaFile has no key for ${unsaid.length === 1 ? 'it' : 'them'}`);
   if (s.health) t.health = healthTable(s.health);
+  if (s.autostart) t.autostart = autostartValue(s.autostart);
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };
 }

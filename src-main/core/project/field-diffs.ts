@@ -13,6 +13,7 @@ import { fieldClass, type FieldOf } from './change-classes.js';
 import type { DesiredCapsule, DesiredNetwork, DesiredVm } from './desired-state.js';
 import { networkOwnForwards } from './network-forwards.js';
 import { actualDevices, VM_DEVICE_FIELDS, wantedDevices } from './vm-device-model.js';
+import { actualLifecycle, showAutostart, VM_LIFECYCLE_FIELDS, wantedLifecycle } from './vm-lifecycle-model.js';
 
 type Shown = string | null;
 
@@ -70,6 +71,9 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   const want = wantedDevices(d.config, def.disks.length > 0);
   const have = actualDevices(def);
   for (const field of VM_DEVICE_FIELDS) f.compare(field, have[field], want[field]);
+  const wantLife = wantedLifecycle(d.config);
+  const haveLife = actualLifecycle(def);
+  for (const field of VM_LIFECYCLE_FIELDS) f.compare(field, haveLife[field], wantLife[field]);
   return f.changes;
 }
 
@@ -97,6 +101,7 @@ export function capsuleFieldChanges(d: DesiredCapsule, actual: Capsule): FieldCh
   f.compare('workdir', text(have.workdir), text(want.workdir));
   f.compare('user', text(have.user), text(want.user));
   f.compare('health', showHealth(have.health), showHealth(want.health));
+  f.compare('autostart', showAutostart(have.autostart), showAutostart(want.autostart));
   return f.changes;
 }
 
