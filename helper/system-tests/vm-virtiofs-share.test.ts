@@ -4,7 +4,8 @@
 // made for it. A file written on the host is read in the guest (the busybox guest with
 // the virtiofs module of the same Debian kernel), a read-only share refuses the guest's
 // write with EROFS and leaves the host file alone, the mounts are seen by nobody outside
-// the daemon, and a stop leaves no daemon and no mount anywhere. A share whose folder is
+// the daemon, suspend is refused (QEMU cannot save virtiofs), and a stop leaves no daemon
+// and no mount anywhere. A share whose folder is
 // gone is refused before QEMU starts.
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -137,6 +138,10 @@ describe('virtiofs shared folders', () => {
     expect(await readFile(join(ro, 'keep.txt'), 'utf8')).toBe('unchanged\n');
     expect(await stat(join(ro, 'new.txt')).then(() => true, () => false)).toBe(false);
 
+    // QEMU cannot save a vhost-user-fs device: suspend says so before it starts.
+    const suspend = await asNobody('vm.suspend', { name: VM }).then(() => 'suspended', (err: Error) => err.message);
+    expect(suspend).toBe(`failed_precondition: VM ${VM} shares folders through virtiofs, whose state QEMU cannot save: stop it instead`);
+    expect((await asNobody('vm.get', { name: VM })).state).toBe('running');
     await asNobody('vm.stop', { name: VM, force: true });
     await waitFor(async () => (await virtiofsds()).length === 0, 10_000, 'the virtiofsd processes to end');
     expect(await mountsNaming(rw)).toEqual([]);

@@ -53,7 +53,7 @@ import { platformUpdate } from './vm-platform-update.js';
 import { removeConfined } from '../safe-fs/confined-write.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
 import { ManagedSave } from './managed-save.js';
-import { checkedShares, transportFor } from './shared-folders.js';
+import { checkedShares, hasVirtiofs, transportFor } from './shared-folders.js';
 import { ShareDaemons } from './share-daemons.js';
 import type { VmShare } from '../../../src-shared/vm-shares.js';
 import { RestartScheduler, type RestartTiming, type VmEnd } from './restart-policy.js';
@@ -532,6 +532,8 @@ export class VmManager {
       const rt = this.live.get(name);
       if (!rt || rt.isStopping) throw new NovaError('failed_precondition', `VM ${name} is not running`);
       if (def.devices?.length) throw new NovaError('failed_precondition', `VM ${name} has passed-through PCI devices, whose state cannot be saved: stop it instead`);
+      // QEMU 7.2 marks vhost-user-fs unmigratable: its migration to a file would fail halfway.
+      if (hasVirtiofs(def)) throw new NovaError('failed_precondition', `VM ${name} shares folders through virtiofs, whose state QEMU cannot save: stop it instead`);
       this.restarts.cancel(name);
       op.progress({ phase: 'saving the guest to disk', cancellable: true });
       const progress = (p: { fraction: number | null; bytesDone: number | null; bytesTotal: number | null }) =>
