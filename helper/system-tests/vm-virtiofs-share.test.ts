@@ -5,8 +5,8 @@
 // the virtiofs module of the same Debian kernel), a read-only share refuses the guest's
 // write with EROFS and leaves the host file alone, the mounts are seen by nobody outside
 // the daemon, suspend is refused (QEMU cannot save virtiofs), and a stop leaves no daemon
-// and no mount anywhere. A share whose folder is
-// gone is refused before QEMU starts.
+// and no mount anywhere. A share whose folder is gone is refused before QEMU starts, and a
+// helper killed mid-start leaves its daemon only until the next helper recovers.
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,9 @@ import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } fro
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
 import { mountInGuest } from './fixtures/guest-share.js';
 import { waitFor } from './fixtures/wait-for.js';
+import { clearPauseSignal, pausedStart } from './fixtures/paused-start.js';
+import { PausableHelper } from './fixtures/pausable-helper.js';
+import { makeTestDir, removeTestDir } from './helper-harness.js';
 import { pidsMentioning } from './network-harness.js';
 import { polkitAvailable, startPolkit, type PolkitHarness } from './polkit-harness.js';
 
@@ -49,10 +52,10 @@ afterAll(async () => {
   }
 });
 
-/** Living virtiofsd processes serving a socket of the test's run dir. */
-async function virtiofsds(): Promise<number[]> {
+/** Living virtiofsd processes serving a socket of a test's run dir. */
+async function virtiofsds(testDir = dir): Promise<number[]> {
   const found: number[] = [];
-  for (const pid of await pidsMentioning(`--socket-path=${dir}/run/`)) {
+  for (const pid of await pidsMentioning(`--socket-path=${testDir}/run/`)) {
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
     if (argv[0]?.endsWith('/virtiofsd')) found.push(pid);
   }
@@ -162,4 +165,50 @@ describe('virtiofs shared folders', () => {
     expect(await pidsMentioning(`nova-vm-${VM}`)).toEqual([]);
     expect(await virtiofsds()).toEqual([]);
   }, 120_000);
+});
+
+describe('a helper killed while a start had its virtiofsd running', () => {
+  let crash: PausableHelper;
+  const name = 'nv6f-fs-crash';
+
+  beforeAll(async () => {
+    const crashDir = await makeTestDir('nv6f-fscrash');
+    crash = new PausableHelper(crashDir, ['--allowed-root', crashDir]);
+  });
+
+  afterAll(async () => {
+    if (!crash) return;
+    await crash.stop();
+    for (const pid of await pidsMentioning(crash.dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    await removeTestDir(crash.dir);
+  });
+
+  it('leaves a daemon and its mount only until the next helper recovers', async () => {
+    const folder = join(crash.dir, 'src');
+    await mkdir(folder);
+    let c = await crash.start();
+    await c.call('vm.create', { name, memory: '128Mi', display: 'none', accel: 'tcg' });
+    await c.call('vm.update', { name, shares: [`${folder}:/mnt/src:ro`] });
+    await crash.kill();
+    await clearPauseSignal(crash.signalFile);
+    c = await crash.start('vm-start:after-virtiofsd');
+    const { pending } = await pausedStart(crash.signalFile, 'vm-start:after-virtiofsd', crash.running!.process.pid, () => c.call('vm.start', { name }));
+    expect(await virtiofsds(crash.dir)).not.toEqual([]);
+    expect((await mountsNaming(folder)).length).toBeGreaterThan(0);
+    await crash.kill();
+    await pending;
+    // The daemon outlives the helper (its own session), waiting for a QEMU that never comes.
+    expect(await virtiofsds(crash.dir)).not.toEqual([]);
+    c = await crash.start();
+    expect((await c.call('vm.get', { name })).state).toBe('stopped');
+    await waitFor(async () => (await virtiofsds(crash.dir)).length === 0, 10_000, 'the leftover virtiofsd to be stopped');
+    expect(await mountsNaming(folder)).toEqual([]);
+    await c.call('vm.delete', { name });
+  }, 180_000);
 });

@@ -268,6 +268,7 @@ export class VmLauncher {
       if (def.tpm === true) await this.startTpm(def, paths, user, steps);
       // Also before QEMU, which connects to each virtiofsd; files.remove stops them as it stops swtpm.
       await this.o.shares.start(def, user, signal, steps.phase);
+      await pauseAt('vm-start:after-virtiofsd');
       const devices = await this.passedDevices(def, user, steps);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
