@@ -1,7 +1,8 @@
-// Shared folders: a host folder the guest mounts by its tag ("mount -t 9p share0 /mnt/src"),
-// written as capsule volumes are, "host:guest[:ro|:rw]". The definition keeps each with
-// its tag, which stays the same while the share does, so a guest's fstab keeps working
-// when another share is added or removed.
+// Shared folders: a host folder the guest mounts by its tag ("mount -t virtiofs share0
+// /mnt/src", or "-t 9p" on the fallback), written as capsule volumes are,
+// "host:guest[:ro|:rw]". The definition keeps each with its tag and its transport, which
+// stay the same while the share does, so a guest's fstab keeps working when another share
+// is added or removed.
 import { z } from 'zod';
 import { VolumeSchema } from './capsule.js';
 
@@ -16,6 +17,8 @@ export const VmShareSchema = z.strictObject({
   /** Where the guest is meant to mount it (its fstab's business; shown to say so). */
   target: z.string().max(4096),
   readOnly: z.boolean(),
+  /** virtiofs (virtiofsd, q35 only) or QEMU's own 9p server; absent: 9p, as older records were. */
+  via: z.enum(['virtiofs', '9p']).optional(),
 });
 export type VmShare = z.infer<typeof VmShareSchema>;
 
@@ -33,10 +36,26 @@ export const vmShareChanges = {
   shares: z.array(VmShareSpecSchema).max(MAX_VM_SHARES).optional(),
 };
 
-/** The new list with tags: kept for shares that stay, the lowest free one for new ones. */
-export function assignShareTags(current: readonly VmShare[], wanted: readonly VmShareSpec[]): VmShare[] {
+export type ShareTransport = 'virtiofs' | '9p';
+
+/** What a share is carried by; older records name none and ran on 9p. */
+export function shareTransport(share: VmShare): ShareTransport {
+  return share.via ?? '9p';
+}
+
+/** The command a guest mounts the share with. */
+export function guestMountCommand(share: VmShare): string {
+  return shareTransport(share) === 'virtiofs' ? `mount -t virtiofs ${share.tag} ${share.target}` : `mount -t 9p -o trans=virtio ${share.tag} ${share.target}`;
+}
+
+/**
+ * The new list with tags: kept (with their transport) for shares that stay, the lowest
+ * free one and `via` for new ones. Only `via` where a VM cannot have virtiofs (microvm).
+ */
+export function assignShareTags(current: readonly VmShare[], wanted: readonly VmShareSpec[], via: ShareTransport = '9p'): VmShare[] {
   const same = (a: { source: string; target: string }, b: { source: string; target: string }) => a.source === b.source && a.target === b.target;
-  const kept = wanted.map((w) => current.find((c) => same(c, w))?.tag ?? null);
+  const stays = wanted.map((w) => current.find((c) => same(c, w)) ?? null);
+  const kept = stays.map((c) => c?.tag ?? null);
   const used = new Set(kept.filter((t): t is string => t !== null));
   return wanted.map((w, i) => {
     let tag = kept[i];
@@ -46,6 +65,7 @@ export function assignShareTags(current: readonly VmShare[], wanted: readonly Vm
       tag = `share${n}`;
       used.add(tag);
     }
-    return { tag, source: w.source, target: w.target, readOnly: w.readOnly };
+    const transport = via === '9p' ? '9p' : (stays[i]?.via ?? (stays[i] ? '9p' : via));
+    return { tag, source: w.source, target: w.target, readOnly: w.readOnly, via: transport };
   });
 }

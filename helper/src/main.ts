@@ -44,6 +44,7 @@ import { claimStateDir } from './state/helper-pidfile.js';
 import { configureTestPause } from './util/test-pause.js';
 import { statePlaces, sweepLeftovers } from './state/startup-sweep.js';
 import { KERNEL_BOOT_ID, readHostBoot } from './state/host-boot.js';
+import { VIRTIOFSD } from './vm/virtiofsd.js';
 import { capsuleAutostartEntries, runAutostart } from './vm/autostart.js';
 import { createLogger } from './util/logger.js';
 import { PathGuard } from './vm/path-guard.js';
@@ -75,6 +76,8 @@ The privileged Nova daemon. Normally started by systemd or on demand by the app.
                        removed from outside (default ${DEFAULT_FIREWALL_CHECK_MS}; 0: never)
   --boot-id-file PATH  where the host's boot id is read (default ${KERNEL_BOOT_ID}; tests
                        point it at a file to simulate a host restart)
+  --virtiofsd PATH     QEMU's virtiofsd for shared folders (default ${VIRTIOFSD}); where
+                       it is missing, new shares use 9p
   --version            print the version
 `;
 
@@ -97,6 +100,7 @@ async function main(): Promise<number> {
         'log-level': { type: 'string', default: process.env.NOVA_LOG_LEVEL ?? 'info' },
         'firewall-check-interval': { type: 'string', default: String(DEFAULT_FIREWALL_CHECK_MS) },
         'boot-id-file': { type: 'string', default: KERNEL_BOOT_ID },
+        virtiofsd: { type: 'string', default: VIRTIOFSD },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -213,6 +217,7 @@ async function main(): Promise<number> {
     networks: networkManagerPort(networks),
     operations,
     devices: devices.vms,
+    virtiofsd: args.virtiofsd,
   });
   const vmHealth = new VmHealthWatch(health, () => vms, networks, logger.child({ component: 'health' }));
   // Recovery before serving: networks first (running VMs' taps come back with them), then

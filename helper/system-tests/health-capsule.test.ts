@@ -141,7 +141,7 @@ describe('capsule health checks', () => {
 
     // Anything beyond the check needs it stopped.
     const refused = await errorOf(client.call('capsule.update', { name, memory: '64Mi' }));
-    expect(refused).toEqual({ code: 'failed_precondition', message: `Capsule "${name}" is running: stop it before changing its memory (they apply at its next start; only a health check changes while it runs)` });
+    expect(refused).toEqual({ code: 'failed_precondition', message: `Capsule "${name}" is running: stop it before changing its memory (they apply at its next start; only a health check and autostart change while it runs)` });
   }, 120_000);
 
   it('refuses a check the capsule cannot run, at create and at update', async () => {

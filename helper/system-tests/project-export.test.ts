@@ -72,11 +72,12 @@ beforeAll(async () => {
   await client.call('network.create', { name: NET, subnet: `${SUBNET}.1/24`, forwards: [`${PORT}:${SUBNET}.10:80`], project: PROJECT });
   const limits = { command: ['sleep', '600'], memory: '64Mi', cpus: 0.5, pids: 64, network: NET, restart: 'on-failure:2' };
   await client.call('capsule.create', {
-    name: DB, image: IMAGE, ...limits, env: { MODE: 'primary', GREETING: 'hello "world"' }, ports: [`${PORT + 1}:5432`],
+    name: DB, image: IMAGE, ...limits, env: { MODE: 'primary', GREETING: 'hello "world"' }, ports: [`${PORT + 1}:5432`], autostart: {},
     volumes: [`${join(dir, 'vols', 'data')}:/data`, `${join(dir, 'vols')}:/etc/extra:ro`], workdir: '/data', project: PROJECT,
   });
   await client.call('capsule.create', { name: LOOSE, image: IMAGE, ...limits, env: { ROLE: 'cache' }, ports: [`${PORT + 2}:6379/udp`] });
   await client.call('vm.create', { name: VM, kernel: guest.vmlinux, initrd: guest.initrdPlain, cmdline: guest.cmdline, memory: 256, accel: 'tcg', display: 'none', network: { nova: NET }, project: PROJECT });
+  await client.call('vm.update', { name: VM, shares: [`${join(dir, 'vols')}:/mnt/vols:ro`], autostart: { order: 1, delaySeconds: 5 }, restart: 'on-crash' });
   for (const name of capsules) await client.call('capsule.start', { name });
   await client.call('vm.start', { name: VM });
   await waitFor(async () => (await client.call('capsule.list', {})).capsules.filter((c) => capsules.includes(c.name) && c.state === 'running').length === 2, 30_000, 'both capsules running');
@@ -96,7 +97,9 @@ describe('nova export', () => {
     expect(text).toContain(`volumes = [ "${join(dir, 'vols', 'data')}:/data", "${join(dir, 'vols')}:/etc/extra:ro" ]\n`);
     expect(text).toContain(`[capsule.${DB}.env]\nMODE = "primary"\nGREETING = "hello \\"world\\""\n`);
     expect(text).toContain(`[vm.${VM}]\nkernel = "`);
-    expect(text).toContain(`memory = "256Mi"\naccel = "tcg"\ndisplay = "none"\nnetwork = "${NET}"\n`);
+    expect(text).toContain(`memory = "256Mi"\naccel = "tcg"\ndisplay = "none"\nnetwork = "${NET}"\nshares = [ "${join(dir, 'vols')}:/mnt/vols:ro" ]\nrestart = "on-crash"\n`);
+    expect(text).toContain(`[vm.${VM}.autostart]\norder = 1\ndelay = "5s"\n`);
+    expect(text).toMatch(/\nworkdir = "\/data"\nautostart = true\n/);
     expect(text).not.toContain(LOOSE);
     // Addresses, MACs and pids the engine chose are not written.
     const addresses = (await client.call('network.get', { name: NET })).attachments.flatMap((a) => [a.mac, a.address].filter((x): x is string => !!x));

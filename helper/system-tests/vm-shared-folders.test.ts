@@ -1,7 +1,8 @@
-// Shared folders with real QEMU under TCG: a file written on the host is read in the
-// guest through the share it mounts by tag (9p, the Debian kernel's own modules added to
-// the test guest), a read-only share refuses the guest's writes while a read-write one
-// takes them, and a share of a folder that does not exist is refused, naming it.
+// Shared folders on the 9p fallback (a helper whose virtiofsd is missing; virtiofs is in
+// vm-virtiofs-share.test.ts) with real QEMU under TCG: a file written on the host is read
+// in the guest through the share it mounts by tag (9p, the Debian kernel's own modules
+// added to the test guest), a read-only share refuses the guest's writes while a
+// read-write one takes them, and a share of a folder that does not exist is refused, naming it.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestGuest, GUEST_PROMPT, type TestGuest } from './fixtures/guest-builder.js';
 import { ensureInitrdWithModules } from './fixtures/disk-guest.js';
 import { errorOf } from './fixtures/error-of.js';
+import { mountInGuest } from './fixtures/guest-share.js';
 import { BootedHelper } from './fixtures/booted-helper.js';
 
 const RUN = randomBytes(3).toString('hex');
@@ -23,7 +25,7 @@ let nova: BootedHelper;
 beforeAll(async () => {
   guest = await ensureTestGuest();
   initrd = await ensureInitrdWithModules(guest, 'share-v1', NINEP_MODULES);
-  nova = await BootedHelper.create('nv11s', [dirname(guest.vmlinux), dirname(initrd)]);
+  nova = await BootedHelper.create('nv11s', [dirname(guest.vmlinux), dirname(initrd)], ['--virtiofsd', '/nonexistent/virtiofsd']);
   await nova.start();
 }, 600_000);
 
@@ -49,20 +51,13 @@ describe('shared folders', () => {
 
     const updated = await c.call('vm.update', { name: VM, shares: [`${rw}:/mnt/p`, `${ro}:/mnt/r:ro`] });
     expect(updated.definition.shares).toEqual([
-      { tag: 'share0', source: rw, target: '/mnt/p', readOnly: false },
-      { tag: 'share1', source: ro, target: '/mnt/r', readOnly: true },
+      { tag: 'share0', source: rw, target: '/mnt/p', readOnly: false, via: '9p' },
+      { tag: 'share1', source: ro, target: '/mnt/r', readOnly: true, via: '9p' },
     ]);
 
     const { serial } = await nova.startToShell(VM);
     try {
-      // Short lines: the console wraps at 80 columns, and the echo must match what was typed.
-      const mount = async (tag: string, at: string) => {
-        await serial.run(`mkdir -p ${at}`, GUEST_PROMPT);
-        await serial.run(`mount -t 9p -o trans=virtio ${tag} ${at}`, GUEST_PROMPT, 20_000);
-        return serial.run('echo m=$?', GUEST_PROMPT);
-      };
-      expect(await mount('share0', '/mnt/p')).toContain('m=0');
-      expect(await mount('share1', '/mnt/r')).toContain('m=0');
+      for (const share of updated.definition.shares ?? []) expect(await mountInGuest(serial, share)).toContain('m=0');
       expect(await serial.run('cat /mnt/p/hello.txt', GUEST_PROMPT)).toContain(words);
       expect(await serial.run('echo from-guest >/mnt/p/back.txt; echo w=$?', GUEST_PROMPT)).toContain('w=0');
       expect(await serial.run('cat /mnt/r/keep.txt', GUEST_PROMPT)).toContain('unchanged');

@@ -3,6 +3,7 @@
 // in line, then started. What this host or this Nova cannot do is refused before any
 // change, and every refusal or helper error names the NovaFile line it comes from.
 import { deviceUpdate } from './project/vm-device-model.js';
+import { lifecycleUpdate } from './project/vm-lifecycle-model.js';
 import { passthroughUpdate } from './project/vm-passthrough-model.js';
 import { chooseGpu } from './project/gpu-choice.js';
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../src-shared/api/nova-api.js';
@@ -145,7 +146,7 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
   if (JSON.stringify(vm.health ?? null) !== JSON.stringify(def.health ?? null)) patch.health = vm.health ?? null;
   const hardware = deviceUpdate(vm, def);
   const passed = passthroughUpdate(vm, def);
-  Object.assign(patch, hardware, passed);
+  Object.assign(patch, hardware, passed, lifecycleUpdate(vm, def));
   const changes = [...(hardware.devices ?? []), ...(passed.devices ?? [])];
   if (changes.length > 0) patch.devices = changes;
   return Object.keys(patch).length > 1 ? patch : null;
@@ -204,6 +205,7 @@ export function capsuleSpec(c: CapsuleConfig, locate: Locate, project?: string):
   if (project !== undefined) spec.project = project;
   if (c.health !== undefined) spec.health = c.health;
   if (c.gpus !== undefined) spec.gpus = c.gpus;
+  if (c.autostart !== undefined) spec.autostart = c.autostart;
   return { spec, image: c.image.text };
 }
 

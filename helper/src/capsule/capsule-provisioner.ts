@@ -110,20 +110,22 @@ export class CapsuleProvisioner {
   /**
    * The spec `change` makes of a capsule's, checked as create checks one. `state` is the
    * capsule's: only a stopped (or created) one takes any change; a running one takes a
-   * change of its health check alone (its monitor is swapped). The caller holds its lock.
+   * change of its health check (its monitor is swapped) and of its autostart (read only
+   * when the host boots), nothing else. The caller holds its lock.
    */
   async updatedSpec(rec: CapsuleRecord, change: CapsuleUpdateSpec, state: CapsuleState): Promise<CapsuleSpec> {
     const name = change.name;
-    const healthOnly = Object.entries(change).every(([k, v]) => k === 'name' || k === 'health' || v === undefined);
+    const takenLive = (k: string) => k === 'name' || k === 'health' || k === 'autostart';
+    const healthOnly = Object.entries(change).every(([k, v]) => takenLive(k) || v === undefined);
     const live = state !== 'created' && state !== 'stopped';
     if (live && !healthOnly) {
       // Named as the person wrote them, so the refusal says which of their changes need the stop.
       const fields = Object.entries(change)
-        .filter(([k, v]) => k !== 'name' && k !== 'health' && v !== undefined)
+        .filter(([k, v]) => !takenLive(k) && v !== undefined)
         .map(([k]) => (k === 'memoryBytes' ? 'memory' : k));
       throw new NovaError(
         'failed_precondition',
-        `Capsule "${name}" is ${state}: stop it before changing its ${fields.join(', ')} (they apply at its next start; only a health check changes while it runs)`,
+        `Capsule "${name}" is ${state}: stop it before changing its ${fields.join(', ')} (they apply at its next start; only a health check and autostart change while it runs)`,
         { fields },
       );
     }

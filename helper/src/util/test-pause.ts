@@ -10,6 +10,7 @@ import { NovaError } from '../../../src-shared/errors.js';
 export const PAUSE_STEPS = [
   'vm-start:after-tap',
   'vm-start:after-swtpm',
+  'vm-start:after-virtiofsd',
   'vm-start:after-spawn',
   'vm-start:after-cont',
   'capsule-start:after-mount',

@@ -36,6 +36,7 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
     cloudInitSeed: c.cloudInitSeed ?? null,
     ...(c.backing ? { backing: c.backing } : {}),
     ...(c.bootOrder ? { bootOrder: c.bootOrder } : {}),
+    virtiofsSockets: Object.fromEntries((def.shares ?? []).filter((s) => s.via === 'virtiofs').map((s) => [s.tag, `${run}/fs-${s.tag}.sock`])),
     paths: {
       qmpSocket: `${run}/qmp.sock`,
       serialSocket: `${run}/serial.sock`,
@@ -107,6 +108,18 @@ describe('buildQemuArgv invariants', () => {
     ]);
     expect(buildQemuArgv(specFor({ def: { shares, machine: 'microvm', kernel: { kernel: '/k', initrd: null, cmdline: '' } } }))).toContain('virtio-9p-device,fsdev=fs-share0,mount_tag=share0');
     expect(buildQemuArgv(specFor({ def: {} }))).not.toContain('-fsdev');
+  });
+
+  it('carries a virtiofs share over vhost-user to its virtiofsd, with the guest RAM shareable, and refuses one on microvm', () => {
+    const shares = [{ tag: 'share0', source: '/home/u/src', target: '/mnt/src', readOnly: true, via: 'virtiofs' as const }];
+    const argv = buildQemuArgv(specFor({ def: { shares, memoryMiB: 512 } }));
+    expect(argv[argv.indexOf('-machine') + 1]).toBe('q35,memory-backend=ram');
+    expect(argv).toContain('memory-backend-memfd,id=ram,size=512M,share=on');
+    expect(argv).toContain('vhost-user-fs-pci,chardev=vfs-share0,tag=share0');
+    // The folder itself is the daemon's business: QEMU never names it.
+    expect(argv.join(' ')).not.toContain('/home/u/src');
+    expect(buildQemuArgv(specFor({ def: {} }))).not.toContain('memory-backend-memfd,id=ram,size=512M,share=on');
+    expect(() => buildQemuArgv(specFor({ def: { shares, machine: 'microvm', kernel: { kernel: '/k', initrd: null, cmdline: '' } } }))).toThrow(/microvm/);
   });
 
   it('waits for the saved state over QMP only when resuming a suspended VM', () => {

@@ -8,7 +8,7 @@
 // opened and checked, a block file in its own fd set (`-add-fd`, its node reading
 // `/dev/fdset/N`), the kernel and initrd as QEMU's own `/proc/self/fd/N` (passedFiles
 // gives the order in which the launcher hands the descriptors over).
-import { shareArgv } from './shared-folders.js';
+import { hasVirtiofs, shareArgv } from './shared-folders.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
 import { bootIndexer, cdDeviceArgs, diskDeviceArgs, diskControllerArgs } from './qemu-device-argv.js';
@@ -56,6 +56,8 @@ export interface QemuLaunchSpec {
   incoming?: boolean;
   /** Device ids in boot order (resolveBootOrder); null or absent: the CD first, then the disks. */
   bootOrder?: readonly string[] | null;
+  /** Each virtiofs share's virtiofsd socket, by tag (VmLayout.virtiofsSockets). */
+  virtiofsSockets?: Readonly<Record<string, string>>;
 }
 
 /** One file below a disk in its chain. */
@@ -121,6 +123,12 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   // Secure Boot's variables are guarded by SMM: without it the guest could rewrite them.
   if (!micro && def.firmware === 'uefi-secure') machine.push('smm=on');
   if (uefi) machine.push('pflash0=ovmf-code', 'pflash1=ovmf-vars');
+  // virtiofsd reads and writes the guest's buffers in its RAM itself: that RAM must be shareable memory.
+  const sharedRam = !micro && hasVirtiofs(def);
+  if (sharedRam) {
+    machine.push('memory-backend=ram');
+    add('-object', `memory-backend-memfd,id=ram,size=${def.memoryMiB}M,share=on`);
+  }
   add('-machine', machine.join(','));
   if (!micro && def.firmware === 'uefi-secure') add('-global', 'driver=cfi.pflash01,property=secure,value=on');
   add('-accel', spec.accel);
@@ -196,7 +204,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add(...usbArgs(def, micro));
   add(...ivshmemArgs(def.name, micro ? undefined : def.lookingGlass));
 
-  add(...shareArgv(def.shares ?? [], micro, e));
+  add(...shareArgv(def.shares ?? [], micro, e, spec.virtiofsSockets));
   add('-chardev', `socket,id=ser0,path=${e(paths.serialSocket)},server=on,wait=off,logfile=${e(paths.serialLog)}`);
   add('-serial', 'chardev:ser0');
   add('-chardev', `socket,id=qmp,path=${e(paths.qmpSocket)},server=on,wait=off`);

@@ -8,7 +8,8 @@ import { lstat, open } from 'node:fs/promises';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { findProcesses, flagValue, processStartTime } from '../util/proc-stat.js';
-import { isAlive, sleep, tailFile, waitForExit } from './qemu-process.js';
+import { stopCompanion, stopCompanions } from './companion-process.js';
+import { isAlive, sleep, tailFile } from './qemu-process.js';
 import type { Credentials } from './run-as-user.js';
 
 export interface SwtpmPaths {
@@ -106,17 +107,11 @@ export async function startSwtpm(o: SwtpmStart): Promise<RunningSwtpm> {
 }
 
 /** SIGTERM (swtpm saves its state), SIGKILL after a bound; only while pid and start time still match. */
-export async function stopSwtpm(p: RunningSwtpm, graceMs = 2_000): Promise<void> {
-  if (!(await isAlive(p.pid, p.startTime))) return;
-  process.kill(p.pid, 'SIGTERM');
-  if (await waitForExit(p.pid, p.startTime, graceMs)) return;
-  if (await isAlive(p.pid, p.startTime)) process.kill(p.pid, 'SIGKILL');
-  if (!(await waitForExit(p.pid, p.startTime, 5_000))) throw new NovaError('internal', `swtpm pid ${p.pid} survived SIGKILL`);
+export function stopSwtpm(p: RunningSwtpm, graceMs = 2_000): Promise<void> {
+  return stopCompanion(p, 'swtpm', graceMs);
 }
 
 /** Stops every swtpm of this state dir; returns the pids stopped. */
 export async function stopSwtpmsOf(stateDir: string): Promise<number[]> {
-  const found = await swtpmsOf(stateDir);
-  for (const p of found) await stopSwtpm(p).catch(() => undefined);
-  return found.map((p) => p.pid);
+  return stopCompanions(await swtpmsOf(stateDir), 'swtpm');
 }

@@ -31,6 +31,7 @@ export async function vmCommandLine(def: VmDefinition, deps: CommandLineDeps): P
   const accel = def.accel === 'auto' ? await deps.hostAccelerator() : def.accel;
   if (def.display.vnc) notes.push(`VNC's websocket listens on a free port picked at each start (shown as ${VNC_PORT_PLACEHOLDER})`);
   const tap = def.network.mode === 'nova' ? { ifname: 'TAP', mac: def.nicMac ?? 'MAC' } : null;
+  if (Object.keys(deps.layout.virtiofsSockets(def)).length > 0) notes.push('each virtiofs share gets its own virtiofsd at start, as QEMU\'s user, serving the folder mounted in a private mount namespace');
   if (tap) notes.push(`network ${def.network.mode === 'nova' ? def.network.network : ''} makes the tap at start (shown as TAP)`);
   let devices: PreparedVmDevices | null = null;
   if (def.devices?.length || def.mdevs?.length) {
@@ -50,6 +51,7 @@ export async function vmCommandLine(def: VmDefinition, deps: CommandLineDeps): P
     cloudInitSeed: def.cloudInit ? deps.layout.cloudInitSeed(def.name) : null,
     paused: true,
     bootOrder: resolveBootOrder(def, false),
+    virtiofsSockets: deps.layout.virtiofsSockets(def),
   });
   return { argv: withDevices(qemuArgv, devices), notes };
 }

@@ -24,6 +24,7 @@ import { cdDrivesOf, resolveBootOrder } from '../../../src-shared/vm-devices.js'
 import { diskHasPartitionTable } from './disk-boot-sector.js';
 import { checkQemuUserReach, type Credentials } from './run-as-user.js';
 import { startSwtpm } from './swtpm.js';
+import type { ShareDaemons } from './share-daemons.js';
 import type { QemuDiskFiles } from './vm-disk-files.js';
 import { vmCommandLine, withDevices } from './vm-command-line.js';
 import type { VmLayout } from './vm-layout.js';
@@ -56,6 +57,8 @@ export interface LauncherOptions {
   qmpTimeoutMs: number;
   /** Passed-through PCI devices; null: a VM that lists devices is refused. */
   devices: VmDevicePort | null;
+  /** The shared folders' checks and virtiofsd daemons (share-daemons.ts). */
+  shares: ShareDaemons;
 }
 
 /** A QEMU just spawned, with what was made for it. */
@@ -267,11 +270,14 @@ export class VmLauncher {
       if (signal.aborted) throw cancelled(name);
       // Before QEMU, which connects to it at once; files.remove stops it if anything below fails.
       if (def.tpm === true) await this.startTpm(def, paths, user, steps);
+      // Also before QEMU, which connects to each virtiofsd; files.remove stops them as it stops swtpm.
+      await this.o.shares.start(def, user, signal, steps.phase);
+      await pauseAt('vm-start:after-virtiofsd');
       const devices = await this.passedDevices(def, user, steps);
       if (def.usb?.length || def.lookingGlass) await this.o.devices?.handOverNodes(def, user);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
-      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined });
+      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined, virtiofsSockets: this.o.layout.virtiofsSockets(def) });
       const argv = withDevices(qemuArgv, devices);
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');

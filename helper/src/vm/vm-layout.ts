@@ -3,7 +3,10 @@
 // logs); sockets sit in a short runtime dir, because a unix socket path has 108 bytes.
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
+import type { VmDefinition } from '../../../src-shared/vm.js';
+import { shareTransport } from '../../../src-shared/vm-shares.js';
 import type { VmRuntimePaths } from './qemu-argv.js';
+import { virtiofsdPaths } from './virtiofsd.js';
 
 const MAX_SOCKET_PATH = 107;
 
@@ -52,6 +55,12 @@ export class VmLayout {
   /** The UEFI variables and TPM state as they were when snapshot `snap` was taken. */
   firmwareSnapshotDir(name: string, snap: string): string {
     return join(this.vmDir(name), 'firmware-snapshots', snap);
+  }
+  /** Each virtiofs share's vhost-user socket, by tag. */
+  virtiofsSockets(def: VmDefinition): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const s of def.shares ?? []) if (shareTransport(s) === 'virtiofs') out[s.tag] = virtiofsdPaths(this.vmRunDir(def.name), this.vmDir(def.name), s.tag).socket;
+    return out;
   }
   vmRunDir(name: string): string {
     return join(this.runDir, name);

@@ -53,7 +53,9 @@ import { platformUpdate } from './vm-platform-update.js';
 import { removeConfined } from '../safe-fs/confined-write.js';
 import type { VmDevicePort } from '../devices/vm-devices.js';
 import { ManagedSave } from './managed-save.js';
-import { checkedShares } from './shared-folders.js';
+import { checkedShares, hasVirtiofs, transportFor } from './shared-folders.js';
+import { ShareDaemons } from './share-daemons.js';
+import type { VmShare } from '../../../src-shared/vm-shares.js';
 import { RestartScheduler, type RestartTiming, type VmEnd } from './restart-policy.js';
 import type { AutostartEntry } from './autostart.js';
 import type { MigrationHost } from './migration-host.js';
@@ -90,6 +92,8 @@ export interface VmManagerOptions {
   devices?: VmDevicePort;
   /** The restart policy's back-off (restart-policy.ts); tests shorten it. */
   restartTiming?: RestartTiming;
+  /** virtiofsd for shared folders (default /usr/lib/qemu/virtiofsd); where it is missing, new shares use 9p. */
+  virtiofsd?: string;
 }
 
 export interface StartOptions {
@@ -121,6 +125,7 @@ export class VmManager {
   private readonly saves: ManagedSave;
   /** Shared folders come from the allowed roots only: never the VMs' or the images' own folders. */
   private readonly shareGuard: PathGuard;
+  private readonly shareDaemons: ShareDaemons;
   private readonly restarts: RestartScheduler;
   /** Who each running VM's QEMU runs as: a restart policy starts it again as the same user. */
   private readonly startedAs = new Map<string, StartOptions>();
@@ -154,6 +159,8 @@ export class VmManager {
       }
     };
     this.files = new VmRuntimeFiles(this.layout, this.store, networks, opts.logger, firmware);
+    this.shareGuard = new PathGuard(opts.allowedRoots);
+    this.shareDaemons = new ShareDaemons({ guard: this.shareGuard, runner, layout: this.layout, readyTimeoutMs: opts.qmpReadyTimeoutMs ?? 15_000, ...(opts.virtiofsd ? { binary: opts.virtiofsd } : {}) });
     this.disks = new DiskConsistency(this.layout.vmsDir, runner, opts.logger);
     this.relations = new DiskRelations(this.store, diskFiles);
     this.intents = new StartIntents(join(opts.stateDir, 'start-intents'));
@@ -175,6 +182,7 @@ export class VmManager {
       qmpReadyTimeoutMs: opts.qmpReadyTimeoutMs ?? 15_000,
       qmpTimeoutMs: this.qmpTimeoutMs,
       devices: opts.devices ?? null,
+      shares: this.shareDaemons,
     });
     this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, firmware, osProfiles });
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles, firmwareState);
@@ -192,7 +200,6 @@ export class VmManager {
       guestAgentSocket: (name) => this.layout.runtimePaths(name).guestAgentSocket,
     });
     this.saves = new ManagedSave(this.layout);
-    this.shareGuard = new PathGuard(opts.allowedRoots);
     const restartAgain = async (name: string) => void (await this.start(name, this.startedAs.get(name) ?? {}));
     this.restarts = new RestartScheduler(restartAgain, opts.logger, (name, reason) => this.emit(name, 'crashed', reason), opts.restartTiming);
   }
@@ -342,7 +349,7 @@ export class VmManager {
       const updated = await this.provisioner.updated(def, spec);
       // Started at boot as the user who asked for it, as their own start would run it.
       if (spec.autostart && caller && caller.uid !== 0) updated.autostart = { ...spec.autostart, uid: caller.uid, gid: caller.gid };
-      if (spec.shares) updated.shares = await checkedShares(spec.name, def.shares ?? [], spec.shares, this.shareGuard, caller);
+      if (spec.shares || spec.machine) updated.shares = await this.sharesFor(def, spec, caller);
       const platform = platformUpdate(updated, spec, rt !== undefined, this.layout);
       const changed = await this.hardware.apply(platform.next, spec, running?.qmp ?? null, caller);
       await this.store.saveDefinition(changed.next).catch(async (err: unknown) => {
@@ -530,6 +537,8 @@ export class VmManager {
       const rt = this.live.get(name);
       if (!rt || rt.isStopping) throw new NovaError('failed_precondition', `VM ${name} is not running`);
       if (def.devices?.length) throw new NovaError('failed_precondition', `VM ${name} has passed-through PCI devices, whose state cannot be saved: stop it instead`);
+      // QEMU 7.2 marks vhost-user-fs unmigratable: its migration to a file would fail halfway.
+      if (hasVirtiofs(def)) throw new NovaError('failed_precondition', `VM ${name} shares folders through virtiofs, whose state QEMU cannot save: stop it instead`);
       this.restarts.cancel(name);
       op.progress({ phase: 'saving the guest to disk', cancellable: true });
       const progress = (p: { fraction: number | null; bytesDone: number | null; bytesTotal: number | null }) =>
@@ -664,6 +673,15 @@ export class VmManager {
     if (changes.length > 0 && (await this.saves.saved(spec.name))) throw suspendedRefusal(spec.name, changes.map(([k]) => k).join(', '));
   }
 
+  /** New shares checked for the caller and carried by virtiofs where the VM and host allow; a VM turned microvm keeps its shares on 9p. */
+  private async sharesFor(def: VmDefinition, spec: VmUpdateSpec, caller: Credentials | null): Promise<VmShare[]> {
+    const machine = spec.machine ?? def.machine;
+    const via = transportFor(machine, await this.shareDaemons.available());
+    const current = def.shares ?? [];
+    if (spec.shares) return checkedShares(spec.name, current, spec.shares, this.shareGuard, caller, via);
+    return machine === 'microvm' ? current.map((s) => ({ ...s, via: '9p' as const })) : current;
+  }
+
   private running(name: string): VmRuntime {
     const rt = this.live.get(name);
     if (!rt) throw new NovaError('failed_precondition', `VM ${name} is not running`);
@@ -679,6 +697,8 @@ export class VmManager {
     if (!found || 'crashReason' in found) {
       const stopped = await this.files.stopTpm(name);
       if (stopped.length > 0) this.opts.logger.warn({ vm: name, pids: stopped }, 'stopped a TPM emulator that no running VM uses');
+      const daemons = await this.files.stopShareDaemons(name);
+      if (daemons.length > 0) this.opts.logger.warn({ vm: name, pids: daemons }, 'stopped a virtiofsd that no running VM uses');
       await this.book.ended(name);
     }
     if (!found) return;

@@ -16,6 +16,7 @@ import { isSameProcess } from '../util/proc-stat.js';
 import type { FirmwareImages } from './firmware.js';
 import type { VmRuntimePaths } from './qemu-argv.js';
 import { stopSwtpmsOf } from './swtpm.js';
+import { stopVirtiofsdsIn } from './virtiofsd.js';
 import { handOverTpmState } from './tpm-state.js';
 import type { VmLayout } from './vm-layout.js';
 import type { VmNetworkPort, VmTap } from './vm-network.js';
@@ -110,6 +111,7 @@ export class VmRuntimeFiles {
   /** After a stop: nothing of the run remains. */
   async remove(name: string, record: RuntimeRecord | null): Promise<void> {
     await this.stopTpm(name);
+    await this.stopShareDaemons(name);
     await this.removeRunDir(name);
     if (record?.tap) await this.releaseTap(name, record.tap);
     await this.store.removeRuntime(name);
@@ -122,6 +124,7 @@ export class VmRuntimeFiles {
    */
   async abandon(name: string, def: VmDefinition | null, record: RuntimeRecord | null): Promise<void> {
     await this.stopTpm(name);
+    await this.stopShareDaemons(name);
     await this.removeRunDir(name);
     const network = record?.tap?.network ?? (def?.network.mode === 'nova' ? def.network.network : null);
     if (network) {
@@ -135,6 +138,7 @@ export class VmRuntimeFiles {
   /** After a crash: the sockets and tap go, the record stays with the reason until the VM is started or stopped. */
   async markCrashed(name: string, record: RuntimeRecord, reason: string): Promise<void> {
     await this.stopTpm(name);
+    await this.stopShareDaemons(name);
     await this.removeRunDir(name);
     if (record.tap) await this.releaseTap(name, record.tap);
     await this.store.saveRuntime(name, { ...record, crashed: { reason, at: new Date().toISOString() } });
@@ -145,13 +149,22 @@ export class VmRuntimeFiles {
    * Every swtpm holding the VM's TPM state stops: the run's own (which `--terminate` ends
    * with QEMU anyway) and one a killed helper left. Logged, never thrown, as a tap's release.
    */
-  async stopTpm(name: string): Promise<number[]> {
+  stopTpm(name: string): Promise<number[]> {
+    return this.stopLogged(name, 'the TPM emulator', () => stopSwtpmsOf(this.layout.tpmStateDir(name)));
+  }
+
+  /** Every virtiofsd serving the VM's runtime dir (one QEMU left, or a killed helper's); their mounts end with them. Logged, never thrown. */
+  stopShareDaemons(name: string): Promise<number[]> {
+    return this.stopLogged(name, "the shared folders' virtiofsd", () => stopVirtiofsdsIn(this.layout.vmRunDir(name)));
+  }
+
+  private async stopLogged(name: string, what: string, stop: () => Promise<number[]>): Promise<number[]> {
     try {
-      const stopped = await stopSwtpmsOf(this.layout.tpmStateDir(name));
-      if (stopped.length > 0) this.logger.debug({ vm: name, pids: stopped }, 'stopped the TPM emulator');
+      const stopped = await stop();
+      if (stopped.length > 0) this.logger.debug({ vm: name, pids: stopped }, `stopped ${what}`);
       return stopped;
     } catch (err) {
-      this.logger.warn({ err, vm: name }, 'could not stop the TPM emulator of a stopped VM');
+      this.logger.warn({ err, vm: name }, `could not stop ${what} of a stopped VM`);
       return [];
     }
   }
@@ -173,6 +186,7 @@ export class VmRuntimeFiles {
       const keep = new Set(def.disks.filter((d) => d.owned).map((d) => d.path));
       const files = [join(dir, 'serial.log'), this.layout.qemuLog(def.name), join(dir, 'cidata'), this.layout.cloudInitSeed(def.name), this.layout.runtimePaths(def.name).uefiVars];
       files.push(this.layout.swtpmLog(def.name), this.layout.tpmStateDir(def.name), join(dir, 'firmware-snapshots'));
+      for (const s of def.shares ?? []) files.push(join(dir, `fs-${s.tag}`), join(dir, `virtiofsd-${s.tag}.log`));
       // A suspended VM's saved state is of no use without the VM (managed-save.ts).
       files.push(join(dir, 'suspended.json'), join(dir, 'suspended.vmstate'), join(dir, 'suspended.vmstate.part'));
       for (const f of files) if (!keep.has(f)) await removeConfined(vms, f);

@@ -48,6 +48,8 @@ describe('nova vm share', () => {
 
   it('lists the shares with how the guest mounts each', async () => {
     const r = await run(['vm', 'share', 'ls', 'web'], [SRC1]);
-    expect(r.stdout).toBe('share1  /srv/b -> /mnt/b (read-only)\n      in the guest: mount -t 9p -o trans=virtio share1 /mnt/b\n');
+    expect(r.stdout).toBe('share1  /srv/b -> /mnt/b (read-only)  via 9p\n      in the guest: mount -t 9p -o trans=virtio share1 /mnt/b\n');
+    const fs = await run(['vm', 'share', 'ls', 'web'], [{ ...SRC1, via: 'virtiofs' }]);
+    expect(fs.stdout).toBe('share1  /srv/b -> /mnt/b (read-only)  via virtiofs\n      in the guest: mount -t virtiofs share1 /mnt/b\n');
   });
 });

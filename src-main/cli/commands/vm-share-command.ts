@@ -3,7 +3,7 @@
 // is taken from the current folder, as `nova capsule create -v` takes it.
 import type { Command } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
-import type { VmShare } from '../../../src-shared/vm-shares.js';
+import { guestMountCommand, shareTransport, type VmShare } from '../../../src-shared/vm-shares.js';
 import { parseVolume, resolveVolume } from '../../../src-shared/vocabulary/volume.js';
 import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
 import type { CliContext } from '../cli-context.js';
@@ -13,16 +13,16 @@ function parseShareTag(text: string): Parsed<string> {
   return /^share[0-7]$/.test(text) ? ok(text) : fail(`"${text}" is not a share; shares are share0 ... share7 (see nova vm share ls)`);
 }
 
-/** One line per share, with the mount command the guest needs. */
+/** One line per share, with what carries it and the mount command the guest needs. */
 export function formatShares(shares: readonly VmShare[]): string {
   if (shares.length === 0) return 'no shared folders\n';
-  return shares.map((s) => `${s.tag}  ${s.source} -> ${s.target}${s.readOnly ? ' (read-only)' : ''}\n      in the guest: mount -t 9p -o trans=virtio ${s.tag} ${s.target}\n`).join('');
+  return shares.map((s) => `${s.tag}  ${s.source} -> ${s.target}${s.readOnly ? ' (read-only)' : ''}  via ${shareTransport(s)}\n      in the guest: ${guestMountCommand(s)}\n`).join('');
 }
 
 const asSpec = (s: VmShare) => ({ source: s.source, target: s.target, readOnly: s.readOnly });
 
 export function registerVmShareCommands(vm: Command, ctx: CliContext): void {
-  const share = vm.command('share').description("A VM's shared folders: host folders the guest mounts (9p), changed while the VM is stopped");
+  const share = vm.command('share').description("A VM's shared folders: host folders the guest mounts (virtiofs; 9p on microvm or without virtiofsd), changed while the VM is stopped");
   const withHelper = async <T>(work: (h: Awaited<ReturnType<CliContext['connectHelper']>>) => Promise<T>): Promise<T> => {
     const h = await ctx.connectHelper();
     try {

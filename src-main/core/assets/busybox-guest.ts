@@ -1,7 +1,8 @@
 // The tiny Linux guest made from Debian packages: the kernel linux-image-amd64 points
 // at (also as an uncompressed PVH vmlinux, which boots ~3x faster under TCG) and busybox
 // initramfs variants whose /init prints a ready line and runs a shell on the serial
-// console. The demo project (project-assets.ts) and the system tests' guests share it.
+// console (one with virtio-net, one with virtiofs for shared folders). The demo project
+// (project-assets.ts) and the system tests' guests share it.
 import { chmod, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
@@ -18,6 +19,8 @@ export interface InitramfsVariant {
   acpi: boolean;
   /** virtio-net and a background DHCP client that prints "`leaseLine` ADDRESS". */
   net: boolean;
+  /** The virtiofs module (and fuse, and the virtio core it needs): `mount -t virtiofs TAG DIR` works. */
+  virtiofs?: boolean;
   poweroffLine: string;
   leaseLine: string;
 }
@@ -46,18 +49,12 @@ export async function buildGuestInto(out: string, kernelVersion: string, variant
   const kernel = join(tree, 'lib/modules', kver, 'kernel');
   const acpi = ['drivers/acpi/button.ko', 'drivers/input/evdev.ko'].map((m) => join(kernel, m));
   // In load order: insmod resolves no dependencies.
-  const net = [
-    'drivers/virtio/virtio_ring.ko',
-    'drivers/virtio/virtio.ko',
-    'drivers/virtio/virtio_pci_legacy_dev.ko',
-    'drivers/virtio/virtio_pci_modern_dev.ko',
-    'drivers/virtio/virtio_pci.ko',
-    'net/core/failover.ko',
-    'drivers/net/net_failover.ko',
-    'drivers/net/virtio_net.ko',
-  ].map((m) => join(kernel, m));
+  const virtio = ['drivers/virtio/virtio_ring.ko', 'drivers/virtio/virtio.ko', 'drivers/virtio/virtio_pci_legacy_dev.ko', 'drivers/virtio/virtio_pci_modern_dev.ko', 'drivers/virtio/virtio_pci.ko'];
+  const net = ['net/core/failover.ko', 'drivers/net/net_failover.ko', 'drivers/net/virtio_net.ko'];
+  const virtiofs = ['fs/fuse/fuse.ko', 'fs/fuse/virtiofs.ko'];
   for (const v of variants) {
-    const modules = [...(v.acpi ? acpi : []), ...(v.net ? net : [])];
+    const extra = v.net || v.virtiofs ? [...virtio, ...(v.net ? net : []), ...(v.virtiofs ? virtiofs : [])] : [];
+    const modules = [...(v.acpi ? acpi : []), ...extra.map((m) => join(kernel, m))];
     await buildInitramfs(join(out, v.file), join(work, `root-${v.file}`), v, modules);
   }
   await rm(work, { recursive: true, force: true });
@@ -102,15 +99,18 @@ exec 0</dev/console 1>/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mkdir -p /tmp /var/run /var/log
-${v.acpi ? 'insmod /lib/modules/button.ko\ninsmod /lib/modules/evdev.ko\nacpid -c /etc/acpi -l /var/log/acpid.log\n' : ''}${v.net ? NET_SETUP : ''}echo ${v.readyLine}
+${v.acpi ? 'insmod /lib/modules/button.ko\ninsmod /lib/modules/evdev.ko\nacpid -c /etc/acpi -l /var/log/acpid.log\n' : ''}${v.net || v.virtiofs ? LOAD_MODULES : ''}${v.net ? NET_SETUP : ''}echo ${v.readyLine}
 export PS1='${v.prompt}'
 while true; do setsid cttyhack sh; done
 `;
 }
 
-// Modules listed in /etc/modules load in order; udhcpc keeps asking in the background, so boot never waits on DHCP.
-const NET_SETUP = `for m in $(cat /etc/modules); do insmod /lib/modules/$m; done
-ip link set lo up
+// Modules listed in /etc/modules load in order (insmod resolves no dependencies).
+const LOAD_MODULES = `for m in $(cat /etc/modules); do insmod /lib/modules/$m; done
+`;
+
+// udhcpc keeps asking in the background, so boot never waits on DHCP.
+const NET_SETUP = `ip link set lo up
 if [ -e /sys/class/net/eth0 ]; then ip link set eth0 up; udhcpc -i eth0 -f -t 5 -T 1 -A 1 -s /etc/udhcpc.script >/dev/null 2>&1 & fi
 `;
 
@@ -145,10 +145,10 @@ async function buildInitramfs(target: string, root: string, v: InitramfsVariant,
   await chmod(join(root, 'bin/busybox'), 0o755);
   await symlink('busybox', join(root, 'bin/sh'));
   await writeFile(join(root, 'init'), initScript(v), { mode: 0o755 });
-  if (v.net) {
-    await writeFile(join(root, 'etc/udhcpc.script'), udhcpcScript(v.leaseLine), { mode: 0o755 });
-    const netModules = modules.filter((m) => !/\/(button|evdev)\.ko$/.test(m)).map((m) => m.split('/').pop()!);
-    await writeFile(join(root, 'etc/modules'), netModules.join('\n') + '\n');
+  if (v.net) await writeFile(join(root, 'etc/udhcpc.script'), udhcpcScript(v.leaseLine), { mode: 0o755 });
+  if (v.net || v.virtiofs) {
+    const loaded = modules.filter((m) => !/\/(button|evdev)\.ko$/.test(m)).map((m) => m.split('/').pop()!);
+    await writeFile(join(root, 'etc/modules'), loaded.join('\n') + '\n');
   }
   if (v.acpi) {
     // busybox acpid maps the power key to "PWRF/00000080" and runs that file under -c DIR.

@@ -7,6 +7,7 @@ import { parseEnvName, parseVolume } from '../../../src-shared/vocabulary/index.
 import { AT_KEY, expected, layered, list, parsedString, table } from './novafile-schema-kit.js';
 import { CapsuleHealthSchema, dependsOn } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
+import { autostartKey } from './novafile-lifecycle-schema.js';
 import { hostReference, networkReference } from './novafile-vm-schema.js';
 
 const spec = CapsuleSpecFieldsSchema.shape;
@@ -51,6 +52,8 @@ export const capsuleShape = {
   memory: layered(spec.memory.unwrap(), 'a memory limit such as "512Mi"').optional(),
   pids: layered(spec.pids.unwrap(), 'a whole number of processes from 1 to 4194304').optional(),
   restart: layered(RestartPolicySchema, 'a restart policy such as "on-failure:3"', { text: true }).optional(),
+  /** Started by the helper when the host boots: true, or { order = 1, delay = "10s" }. */
+  autostart: autostartKey.optional(),
   workdir: layered(spec.workdir.unwrap(), 'an absolute path such as "/srv/app"').optional(),
   user: layered(spec.user.unwrap(), 'a user such as "1000:1000"').optional(),
   /** GPU device nodes: ["renderD128"], or "all" of the host's /dev/dri. */

@@ -11,6 +11,7 @@ import { parseImageReference, parseSubnet, resolveVolume, valueOf, type ImageRef
 import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
 import { mergeSnapshotPolicy, type SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
+import type { Autostart, VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
 import type { DiskBus, DiskCache, ExtraDisk } from '../../../src-shared/vm-devices.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
@@ -69,6 +70,11 @@ export interface VmConfig {
   cloudInit?: CloudInitConfig;
   dependsOn: Dependency[];
   health?: HealthCheck;
+  /** Host paths absolute; absent: none. */
+  shares?: Volume[];
+  /** Absent (or `autostart = false`): not started at boot. */
+  autostart?: Autostart;
+  restart?: VmRestartPolicy;
   /** The project's [snapshots] with this VM's own keys over it. */
   snapshots?: SnapshotPolicy;
 }
@@ -89,6 +95,7 @@ export interface CapsuleConfig {
   workdir?: string;
   user?: string;
   gpus?: CapsuleGpus;
+  autostart?: Autostart;
   dependsOn: Dependency[];
   health?: HealthCheck;
   /** The project's [snapshots] with this capsule's own keys over it. */
@@ -144,7 +151,7 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
     baseDir: root,
     project: doc.project,
     domain: doc.domain,
-    vms: entries(doc.vm).map(([name, vm]) => ({ ...vmConfig(name, vm, resolve), snapshots: mergeSnapshotPolicy(doc.snapshots, vm.snapshots) })),
+    vms: entries(doc.vm).map(([name, vm]) => ({ ...vmConfig(name, vm, resolve, root), snapshots: mergeSnapshotPolicy(doc.snapshots, vm.snapshots) })),
     capsules: [...entries(doc.container), ...entries(doc.capsule)].map(([name, capsule]) => ({
       ...capsuleConfig(name, capsule, root),
       snapshots: mergeSnapshotPolicy(doc.snapshots, capsule.snapshots),
@@ -155,7 +162,7 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
   });
 }
 
-function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined) => string | undefined): VmConfig {
+function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined) => string | undefined, root: string): VmConfig {
   const cloudInit = vm.cloud_init;
   return {
     name,
@@ -198,6 +205,9 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     },
     dependsOn: vm.depends_on ?? [],
     health: vm.health,
+    shares: vm.shares?.map((v) => resolveVolume(v, root)),
+    autostart: vm.autostart ?? undefined,
+    restart: vm.restart,
   };
 }
 
@@ -233,6 +243,7 @@ function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): Ca
     workdir: capsule.workdir,
     user: capsule.user,
     gpus: capsule.gpus,
+    autostart: capsule.autostart ?? undefined,
     dependsOn: capsule.depends_on ?? [],
     health: capsule.health,
   };

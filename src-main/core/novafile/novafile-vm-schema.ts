@@ -11,6 +11,7 @@ import { BootDeviceSchema, ExtraDiskSchema } from '../../../src-shared/vm-device
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
+import { autostartKey, sharesKey, vmRestartKey } from './novafile-lifecycle-schema.js';
 import { AT_KEY, choiceOf, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
 
 const spec = VmCreateSpecSchema.shape;
@@ -174,6 +175,12 @@ export const vmShape = {
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
   depends_on: dependsOn.optional(),
   health: VmHealthSchema.optional(),
+  /** Host folders in the guest: ["./src:/mnt/src:ro"] (virtiofs, or 9p where it cannot be had). */
+  shares: sharesKey.optional(),
+  /** Started by the helper when the host boots: true, or { order = 1, delay = "10s" }. */
+  autostart: autostartKey.optional(),
+  /** Started again when it ends unasked: "no", "on-crash" or "always". */
+  restart: vmRestartKey.optional(),
   /** Overrides the project's [snapshots] keys for this VM. */
   snapshots: SnapshotTableSchema.optional(),
 };

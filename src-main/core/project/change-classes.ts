@@ -43,6 +43,11 @@ export const FIELD_CLASSES = {
     iso: 'replace',
     /** vm.update swaps a running VM's health monitor in place. */
     health: 'update',
+    /** vm.update keeps a running VM's new shares for its next start. */
+    shares: 'restart',
+    /** The helper's own bookkeeping, taken by vm.update while the VM runs. */
+    autostart: 'update',
+    restart: 'update',
   },
   capsule: {
     state: 'update',
@@ -59,6 +64,8 @@ export const FIELD_CLASSES = {
     user: 'restart',
     /** capsule.update swaps a running capsule's health monitor in place. */
     health: 'update',
+    /** Read by the helper only when the host boots: capsule.update takes it while the capsule runs. */
+    autostart: 'update',
     image: 'replace',
   },
   network: {

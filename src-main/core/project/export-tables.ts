@@ -13,6 +13,7 @@ import { MEBIBYTE, VmCreateSpecSchema, type VmInfo } from '../../../src-shared/v
 import { networkOwnForwards } from './network-forwards.js';
 import { deviceKeys } from './vm-device-model.js';
 import { passthroughKeys } from './vm-passthrough-model.js';
+import { autostartValue, lifecycleKeys } from './vm-lifecycle-model.js';
 import { formatDuration, formatEgressRule, formatForward, formatPeer, formatPortMapping, formatSize } from '../../../src-shared/vocabulary/index.js';
 
 export type Table = Record<string, unknown>;
@@ -119,6 +120,7 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
   Object.assign(t, passed.keys);
   notes.push(...passed.notes);
   if (def.health) t.health = healthTable(def.health);
+  Object.assign(t, lifecycleKeys(def));
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };
 }
@@ -146,6 +148,7 @@ export function capsuleTable(c: Capsule, policy: SnapshotPolicySpec | null): Exp
   if (s.stopTimeoutSec !== defaults.stopTimeoutSec) unsaid.push('stopTimeoutSec');
   if (unsaid.length > 0) notes.push(`${unsaid.join(', ')}: set on the capsule, but the NovaFile has no key for ${unsaid.length === 1 ? 'it' : 'them'}`);
   if (s.health) t.health = healthTable(s.health);
+  if (s.autostart) t.autostart = autostartValue(s.autostart);
   if (policy) t.snapshots = snapshotsTable(policy);
   return { table: t, notes };
 }

@@ -14,6 +14,7 @@ import type { DesiredCapsule, DesiredNetwork, DesiredVm } from './desired-state.
 import { networkOwnForwards } from './network-forwards.js';
 import { actualDevices, VM_DEVICE_FIELDS, wantedDevices } from './vm-device-model.js';
 import { actualPassthrough, VM_PASSTHROUGH_FIELDS, wantedPassthrough } from './vm-passthrough-model.js';
+import { actualLifecycle, showAutostart, VM_LIFECYCLE_FIELDS, wantedLifecycle } from './vm-lifecycle-model.js';
 
 type Shown = string | null;
 
@@ -74,6 +75,9 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   const passWant = wantedPassthrough(d.config, def);
   const passHave = actualPassthrough(def);
   for (const field of VM_PASSTHROUGH_FIELDS) f.compare(field, passHave[field], passWant[field]);
+  const wantLife = wantedLifecycle(d.config);
+  const haveLife = actualLifecycle(def);
+  for (const field of VM_LIFECYCLE_FIELDS) f.compare(field, haveLife[field], wantLife[field]);
   return f.changes;
 }
 
@@ -101,6 +105,7 @@ export function capsuleFieldChanges(d: DesiredCapsule, actual: Capsule): FieldCh
   f.compare('workdir', text(have.workdir), text(want.workdir));
   f.compare('user', text(have.user), text(want.user));
   f.compare('health', showHealth(have.health), showHealth(want.health));
+  f.compare('autostart', showAutostart(have.autostart), showAutostart(want.autostart));
   return f.changes;
 }
 

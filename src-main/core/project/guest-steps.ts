@@ -7,6 +7,7 @@ import type { Capsule, CapsuleUpdateSpecIn } from '../../../src-shared/capsule.j
 import type { VmInfo } from '../../../src-shared/vm.js';
 import { isNovaError } from '../../../src-shared/errors.js';
 import { vmUpdateSpec } from '../novafile-apply.js';
+import { lifecycleUpdate } from './vm-lifecycle-model.js';
 import type { DesiredCapsule, DesiredVm } from './desired-state.js';
 import type { ProjectHelper } from './project-helper.js';
 
@@ -47,6 +48,12 @@ export async function applyVmChange(change: ResourceChange, d: DesiredVm | null,
     say('creating');
     await h.operation('vm.create', need(d).input, subject);
     ctx.throwIfCancelled();
+    // vm.create takes no shares, autostart or restart policy: the file's are set before the first start.
+    const lifecycle = lifecycleUpdate(need(d).config, null);
+    if (Object.keys(lifecycle).length > 0) {
+      say(`setting ${Object.keys(lifecycle).join(', ')}`);
+      await h.call('vm.update', { name, ...lifecycle });
+    }
     say('starting');
     await h.operation('vm.start', { name }, subject);
   };
@@ -72,7 +79,7 @@ export async function applyVmChange(change: ResourceChange, d: DesiredVm | null,
       }
       const patch = vmUpdateSpec(need(d).config, have.definition);
       const stopped = change.class === 'restart' || !STOPPING.includes(have.state);
-      if (patch && (stopped || healthOnly(change))) {
+      if (patch && (stopped || takenLive(change))) {
         say(`updating ${change.fields.filter((f) => f.field !== 'state').map((f) => f.field).join(', ') || 'settings'}`);
         await h.call('vm.update', patch);
       }
@@ -152,9 +159,10 @@ export async function applyCapsuleChange(change: ResourceChange, d: DesiredCapsu
       if (!have) return create();
       const settings = change.fields.some((f) => f.field !== 'state');
       if (change.class === 'restart') await snapshotFirst();
-      if (settings && running && healthOnly(change)) {
-        say('updating its health check');
-        await h.call('capsule.update', capsuleUpdateSpec(need(d)));
+      if (settings && running && takenLive(change)) {
+        say(`updating ${change.fields.filter((f) => f.field !== 'state').map((f) => f.field).join(', ')}`);
+        const s = need(d).spec;
+        await h.call('capsule.update', { name: s.name, health: s.health ?? null, autostart: s.autostart ?? null });
         return;
       }
       if (settings) return update();
@@ -187,13 +195,17 @@ export function capsuleUpdateSpec(d: DesiredCapsule): CapsuleUpdateSpecIn {
     network: s.network ?? null,
     ports: s.ports,
     health: s.health ?? null,
+    autostart: s.autostart ?? null,
   };
 }
 
-/** Only the health check changed: the helper swaps a running guest's monitor, nothing stops. */
-function healthOnly(change: ResourceChange): boolean {
+/** Fields the helper takes while the guest runs: its health monitor is swapped, autostart and the restart policy are its own bookkeeping. */
+const LIVE_FIELDS = new Set(['health', 'autostart', 'restart']);
+
+/** Only fields a running guest takes changed: nothing stops. (A capsule's `restart` is not among them: its class is restart.) */
+function takenLive(change: ResourceChange): boolean {
   const fields = change.fields.filter((f) => f.field !== 'state');
-  return fields.length > 0 && fields.every((f) => f.field === 'health');
+  return fields.length > 0 && fields.every((f) => LIVE_FIELDS.has(f.field) && f.class === 'update');
 }
 
 function need<T>(d: T | null): T {

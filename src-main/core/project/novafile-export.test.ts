@@ -52,6 +52,9 @@ const actual: ActualState = {
       network: { mode: 'nova', network: 'lan' },
       cloudInit: { user: 'dev', hostname: 'app-1', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6y me@host'] },
       health: { probe: { kind: 'serial', pattern: 'login:' }, intervalMs: 2000, timeoutMs: 5000, retries: 3, startPeriodMs: 0 },
+      shares: [{ tag: 'share0', source: '/srv/src', target: '/mnt/src', readOnly: true, via: 'virtiofs' }, { tag: 'share2', source: '/srv/out', target: '/mnt/out', readOnly: false }],
+      autostart: { order: 2, delaySeconds: 15, uid: 1000, gid: 1000 },
+      restart: 'on-crash',
     }),
   ],
   capsules: [
@@ -61,7 +64,7 @@ const actual: ActualState = {
       restart: 'on-failure:3', workdir: '/srv', user: '999:999',
       health: { probe: { kind: 'exec', command: ['pg_isready'] }, intervalMs: 1500, timeoutMs: 5000, retries: 5, startPeriodMs: 10000 },
     }),
-    capsule({ name: 'web', image: 'nginx:1.27', project: 'lab', network: 'ov', health: { probe: { kind: 'http', port: 8080, path: '/healthz', status: 204 }, intervalMs: 10000, timeoutMs: 5000, retries: 3, startPeriodMs: 0 } }),
+    capsule({ name: 'web', image: 'nginx:1.27', project: 'lab', network: 'ov', autostart: {}, health: { probe: { kind: 'http', port: 8080, path: '/healthz', status: 204 }, intervalMs: 10000, timeoutMs: 5000, retries: 3, startPeriodMs: 0 } }),
   ],
 };
 
@@ -106,7 +109,10 @@ memory = "256Mi"
 accel = "tcg"
 display = "none"
 network = "lan"
+shares = [ "/srv/src:/mnt/src:ro", "/srv/out:/mnt/out" ]
+restart = "on-crash"
 `);
+    expect(text).toContain('[vm.app.autostart]\norder = 2\ndelay = "15s"\n');
     expect(text).toContain('[vm.app.health]\nserial = "login:"\ninterval = "2s"\n');
     expect(text).toContain('[vm.app.snapshots]\nschedule = "daily 02:00"\nkeep_daily = 7\nkeep_weekly = 4\nkeep_monthly = 2\nmax_total = 20\nbefore_up = true\nkeep_forever = [ "baseline" ]\n');
     expect(text).toContain(`[capsule.db]
@@ -124,6 +130,7 @@ user = "999:999"
 `);
     expect(text).toContain('[capsule.db.env]\nPOSTGRES_PASSWORD = "secret \\"quoted\\""\nPGDATA = "/var/lib/pg"\n');
     expect(text).toContain('[capsule.db.health]\nexec = [ "pg_isready" ]\ninterval = "1s500ms"\nretries = 5\nstart_period = "10s"\n');
+    expect(text).toMatch(/\[capsule\.web\]\ncapsule = "nginx:1\.27"\nnetwork = "ov"\nautostart = true\n/);
     expect(text).toContain('[capsule.web.health.http]\nport = 8080\npath = "/healthz"\nstatus = 204\n');
     // Values the engine chose are not written.
     expect(text).not.toMatch(/02:aa:bb|10\.77\.0\.23|4242|nva9/);
@@ -137,6 +144,8 @@ user = "999:999"
     expect(config.capsules.find((c) => c.name === 'db')?.health).toEqual(actual.capsules[0]?.spec.health);
     expect(config.capsules.find((c) => c.name === 'web')?.health).toEqual(actual.capsules[1]?.spec.health);
     expect(config.vms[0]?.health).toEqual(actual.vms[0]?.definition.health);
+    expect(config.vms[0]).toMatchObject({ shares: [{ source: '/srv/src', target: '/mnt/src', readOnly: true }, { source: '/srv/out', target: '/mnt/out', readOnly: false }], autostart: { order: 2, delaySeconds: 15 }, restart: 'on-crash' });
+    expect(config.capsules.find((c) => c.name === 'web')?.autostart).toEqual({ order: 0, delaySeconds: 0 });
     expect(config.vms[0]?.snapshots).toEqual({ schedule: { every: 'day', hour: 2, minute: 0 }, keep: { daily: 7, weekly: 4, monthly: 2, maxTotal: 20 }, beforeUp: true, keepForever: ['baseline'] });
   });
 

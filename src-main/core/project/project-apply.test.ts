@@ -11,6 +11,7 @@ import { desiredState, type DesiredState } from './desired-state.js';
 import { applyPlan, type ApplyOptions } from './project-apply.js';
 import type { ProjectHelper } from './project-helper.js';
 import { planProject } from './project-plan.js';
+import { appliedState } from './testing/applied-state.js';
 
 const FILE = `project = "lab"
 
@@ -56,6 +57,10 @@ class FakeHelper implements ProjectHelper {
     if (method === 'ociImage.inspect') return {};
     if (method === 'capsule.update') {
       this.log.push(`capsule.update ${params.name ?? ''}`);
+      return {};
+    }
+    if (method === 'vm.update') {
+      this.log.push(`vm.update ${params.name ?? ''} ${Object.keys(params).filter((k) => k !== 'name').join(',')}`);
       return {};
     }
     if (method === 'capsule.get') {
@@ -168,6 +173,26 @@ describe('applyPlan', () => {
     const out = await applyPlan(plan, d, { ...EMPTY, capsules: [lone] }, h, opts({ services: ['lone'] }));
     expect(out.applied).toEqual([{ kind: 'capsule', name: 'lone', class: 'update' }]);
     expect(h.log).toEqual(['capsule.update lone']);
+  });
+
+  it("sets a new VM's shares, autostart and restart policy before its first start, and changes autostart of a running one in place", async () => {
+    const file = 'project = "lab"\n[vm.app]\nkernel = "/boot/vmlinux"\naccel = "tcg"\ndisplay = "none"\nshares = ["./src:/mnt/src"]\nautostart = true\nrestart = "always"\n';
+    const d = desired(file);
+    const h = new FakeHelper();
+    const out = await applyPlan(planProject(d, EMPTY), d, EMPTY, h, opts());
+    expect(out.failed).toEqual([]);
+    expect(h.log).toEqual(['vm.create app', 'vm.update app shares,autostart,restart', 'vm.start app']);
+
+    // Applied before, but autostart was turned off by hand since.
+    const actual = appliedState(d);
+    const { autostart: _, ...rest } = actual.vms[0]!.definition;
+    actual.vms[0] = { ...actual.vms[0]!, definition: rest };
+    const plan = planProject(d, actual);
+    expect(plan.changes.map((c) => `${c.class} ${c.fields.map((f) => f.field).join(',')}`)).toEqual(['update autostart']);
+    const again = new FakeHelper();
+    const second = await applyPlan(plan, d, actual, again, opts());
+    expect(second.failed).toEqual([]);
+    expect(again.log).toEqual(['vm.update app autostart']);
   });
 
   it('snapshots a guest before restarting it when [snapshots] before_up is set', async () => {

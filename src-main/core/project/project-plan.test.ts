@@ -172,10 +172,11 @@ describe('the change table', () => {
         machine: 'replace', firmware: 'replace', tpm: 'replace', hyperv: 'replace', kernel: 'replace', initrd: 'replace', iso: 'replace', health: 'update',
         mac: 'restart', disk_bus: 'restart', disk_cache: 'restart', disks: 'restart', cdroms: 'restart', boot_order: 'restart', guest_agent: 'replace',
         devices: 'restart', mdevs: 'restart', looking_glass: 'restart', single_gpu: 'restart',
+        shares: 'restart', autostart: 'update', restart: 'update',
       },
       capsule: {
         state: 'update', command: 'restart', env: 'restart', volumes: 'restart', network: 'restart', ports: 'restart', cpus: 'restart', memory: 'restart',
-        pids: 'restart', restart: 'restart', workdir: 'restart', user: 'restart', health: 'update', image: 'replace',
+        pids: 'restart', restart: 'restart', workdir: 'restart', user: 'restart', health: 'update', autostart: 'update', image: 'replace',
       },
       network: {
         status: 'update', forwards: 'update', peers: 'update', type: 'replace', profile: 'replace', subnet: 'replace', dhcp_range: 'replace', interfaces: 'replace',

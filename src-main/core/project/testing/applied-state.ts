@@ -19,13 +19,17 @@ export function appliedState(d: DesiredState): ActualState {
     attachments: [{ resource: 'db', kind: 'veth', hostIfname: 'nva9', mac: '02:aa:bb:cc:dd:ee', address: null, netns: 'db', guestIfname: 'eth0', hostname: 'db.lan.nova', present: true }],
     status: { state: 'active', reasons: [] }, createdAt: 'T', project: spec.project ?? null,
   }));
-  const vms: VmInfo[] = d.vms.map(({ spec }) => ({
+  const vms: VmInfo[] = d.vms.map(({ spec, config }) => ({
     definition: {
       version: 1, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: firmwareOf(spec),
       accel: spec.accel, disks: [], iso: null, kernel: spec.kernel ? { kernel: spec.kernel, initrd: spec.initrd ?? null, cmdline: spec.cmdline ?? '' } : null,
       network: vmNetworkFromChoice(spec.network), cloudInit: null, display: { vnc: false, spice: false }, template: false, description: '', createdAt: 'T',
       ...(spec.project ? { project: spec.project } : {}),
       ...(spec.health ? { health: spec.health } : {}),
+      // vm.update after the create: the helper tags each share and picks what carries it.
+      ...(config.shares?.length ? { shares: config.shares.map((s, i) => ({ tag: `share${i}`, source: s.source, target: s.target, readOnly: s.readOnly, via: 'virtiofs' as const })) } : {}),
+      ...(config.autostart ? { autostart: config.autostart } : {}),
+      ...(config.restart ? { restart: config.restart } : {}),
     },
     state: 'running', stateReason: null, pid: 4242, accel: 'tcg', startedAt: 'T', health: null,
   }));

@@ -1,8 +1,9 @@
-// A VM's shared folders: the host folders its guest mounts by tag (9p), each listed with
-// the mount command for the guest, removable, and a form to add one. Changed with
+// A VM's shared folders: the host folders its guest mounts by tag (virtiofs, or 9p), each
+// listed with what carries it and the mount command for the guest, removable, and a form
+// to add one. Changed with
 // vm.update while the VM is stopped; the helper checks each folder for the caller.
 import { useState } from 'react';
-import type { VmShare } from '../../../../src-shared/vm-shares.js';
+import { guestMountCommand, shareTransport, type VmShare } from '../../../../src-shared/vm-shares.js';
 import type { VmInfo } from '../../../../src-shared/vm.js';
 import { parseHostPath, parseVolumeTarget } from '../../../../src-shared/vocabulary/volume.js';
 import { useServices } from '../../app/services.js';
@@ -48,9 +49,9 @@ export function VmSharesSettings({ vm, busy }: { vm: VmInfo; busy: ResourceBusy 
           {shares.map((s) => (
             <li key={s.tag}>
               <code>{s.tag}</code> {s.source} → {s.target}
-              {s.readOnly ? ' (read-only)' : ''}
+              {s.readOnly ? ' (read-only)' : ''} <span className="vm-field__hint">via {shareTransport(s)}</span>
               <p className="vm-field__hint">
-                In the guest: <code>{`mount -t 9p -o trans=virtio ${s.tag} ${s.target}`}</code>
+                In the guest: <code>{guestMountCommand(s)}</code>
               </p>
               <button
                 type="button"
