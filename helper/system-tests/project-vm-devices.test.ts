@@ -73,7 +73,7 @@ describe('the device model in a NovaFile', () => {
       ['disk0', 'sata', 'writeback'],
       ['disk1', 'scsi', 'none'],
     ]);
-    expect({ cdroms: def.cdroms, bootOrder: def.bootOrder, nicMac: def.nicMac }).toEqual({ cdroms: [{ id: 'cd1', path: join(dir, 'tools.iso') }], bootOrder: ['disk0', 'cd1'], nicMac: '52:54:00:11:22:33' });
+    expect({ cdroms: def.cdroms, bootOrder: def.bootOrder, nicMac: def.nics[0]?.mac }).toEqual({ cdroms: [{ id: 'cd1', path: join(dir, 'tools.iso') }], bootOrder: ['disk0', 'cd1'], nicMac: '52:54:00:11:22:33' });
     expect(await qemuArgv()).toEqual(expect.arrayContaining(['ide-hd,drive=disk0,id=disk0-dev,bus=sata0.0,bootindex=1', 'scsi-hd,drive=disk1,id=disk1-dev,bus=scsi0.0,scsi-id=0,lun=0', 'ide-cd,drive=cd1,id=cd1-dev,bus=ide.2,bootindex=2']));
 
     const exported = await nova('export', '--project', PROJECT);
