@@ -134,7 +134,7 @@ describe('a VM on a Nova NAT network', () => {
     const master = JSON.parse(execFileSync('ip', ['-n', NETNS, '-json', 'link', 'show', 'dev', tap], { encoding: 'utf8' })) as Array<{ master?: string }>;
     expect(master[0]?.master).toBe(NET);
     // vm.get says where the running QEMU really is: the tap it joined, for the overview.
-    expect((await client.call('vm.get', { name: WEB })).nics).toEqual([{ network: NET, ifname: tap, mac }]);
+    expect((await client.call('vm.get', { name: WEB })).nics).toMatchObject([{ network: NET, ifname: tap, mac, index: 0 }]);
   });
 
   it('gets a DHCP lease from dnsmasq and is pingable from the test host by that address', async () => {
