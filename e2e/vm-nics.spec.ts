@@ -34,7 +34,8 @@ test.describe('VM NICs in the Settings tab', () => {
 
   test('lists every NIC and adds, changes, unplugs and removes them one by one', async ({ page, nova, pageProblems }) => {
     const guest = await ensureTestGuest();
-    await callOverWeb(nova.origin, nova.token, 'vm.create', { name: vmName, memory: '256Mi', kernel: guest.vmlinux, initrd: guest.initrdNet, cmdline: guest.cmdline, display: 'none', network: 'user' });
+    const created = await callOverWeb(nova.origin, nova.token, 'vm.create', { name: vmName, memory: '256Mi', kernel: guest.vmlinux, initrd: guest.initrdNet, cmdline: guest.cmdline, display: 'none', network: 'user' });
+    expect(created).toMatchObject({ ok: true });
 
     const list = new VmListPage(page);
     await list.open(nova.url);
