@@ -31,6 +31,12 @@ describe('VmNicUpdate', () => {
     expect(def.nics).toEqual([lan, { network: { mode: 'nova', network: 'storage' }, mac: null, model: 'e1000e' }, { network: { mode: 'user' }, mac: '52:54:00:00:00:09', link: 'down' }]);
   });
 
+  it("gives a new NIC the VM's OS profile's model unless one is named", async () => {
+    const win = sampleVmDefinition({ os: 'windows11' });
+    expect((await apply(win, { op: 'nic.add', network: 'user' })).nics).toEqual([{ network: { mode: 'user' }, mac: null, model: 'e1000e' }]);
+    expect((await apply(win, { op: 'nic.add', network: 'user', model: 'virtio' })).nics).toEqual([{ network: { mode: 'user' }, mac: null }]);
+  });
+
   it('refuses a network that does not exist, a MAC another NIC has, and a ninth NIC', async () => {
     await expect(apply(sampleVmDefinition(), { op: 'nic.add', network: 'nova:nope' })).rejects.toMatchObject({ code: 'not_found' });
     const withMac = sampleVmDefinition({ nics: [{ ...lan, mac: '52:54:00:00:00:01' }] });

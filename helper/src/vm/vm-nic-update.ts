@@ -5,6 +5,7 @@
 import { NovaError } from '../../../src-shared/errors.js';
 import { vmNetworkFromChoice, type VmDefinition } from '../../../src-shared/vm.js';
 import { MAX_VM_NICS, nicFromSpec, showNicNetwork, type VmDeviceChange, type VmNic } from '../../../src-shared/vm-devices.js';
+import { deviceDefaultsOf } from '../../../src-shared/vm-platform.js';
 import type { QmpClient } from './qmp-client.js';
 import { setNicLink } from './vm-live-devices.js';
 import type { VmNetworkPort } from './vm-network.js';
@@ -18,7 +19,8 @@ export class VmNicUpdate {
   async apply(def: VmDefinition, change: NicChange, live: QmpClient | null): Promise<VmDefinition> {
     switch (change.op) {
       case 'nic.add':
-        return this.add(def, nicFromSpec(change));
+        // A NIC's model, unless given, is what the VM's OS profile chose (e1000e for Windows 11's installer).
+        return this.add(def, nicFromSpec({ ...change, model: change.model ?? deviceDefaultsOf(def.os, false).nicModel }));
       case 'nic.remove':
         return withoutNic(def, nicIndex(def, change.index, change.mac, 'nic.remove'));
       case 'nic.set':
