@@ -183,8 +183,12 @@ export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NA
       if (vm.network !== undefined && vm.networks !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['networks'], params: AT_KEY, message: 'give network (one NIC) or networks (one NIC each), not both' });
       }
+      // A MAC belongs to a NIC, and without a network the VM has none.
+      if (vm.mac !== undefined && vm.network === undefined && vm.networks === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['mac'], params: AT_KEY, message: 'mac is the first NIC\'s MAC address: set network (or networks) too' });
+      }
     },
-    whenValid(['network', 'networks']),
+    whenValid(['network', 'networks', 'mac']),
   )
   .superRefine(
     (vm, ctx) => {
