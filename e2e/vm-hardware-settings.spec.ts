@@ -132,17 +132,17 @@ test.describe('VM hardware settings', () => {
     expect((await definitionOf(nova.origin, nova.token, parityVm)).cdroms ?? []).toEqual([]);
 
     // The NIC goes (after a confirmation) and comes back on user networking.
-    const nic = page.getByRole('region', { name: 'Network interface' });
-    await nic.getByRole('button', { name: 'Remove NIC' }).click();
-    await page.getByRole('alertdialog', { name: `Remove the NIC of ${parityVm}?` }).getByRole('button', { name: 'Remove NIC' }).click();
-    await expect(toast(page, 'NIC removed')).toBeVisible({ timeout: 20_000 });
-    expect((await definitionOf(nova.origin, nova.token, parityVm)).network.mode).toBe('none');
+    const nic = page.getByRole('region', { name: 'Network interfaces' });
+    await nic.getByRole('button', { name: 'Remove net0' }).click();
+    await page.getByRole('alertdialog', { name: `Remove NIC net0 of ${parityVm}?` }).getByRole('button', { name: 'Remove NIC' }).click();
+    await expect(toast(page, 'NIC net0 removed')).toBeVisible({ timeout: 20_000 });
+    expect((await definitionOf(nova.origin, nova.token, parityVm)).nics).toEqual([]);
     const addNic = page.getByRole('form', { name: 'Add a NIC' });
-    await expect(addNic.getByText('The NIC is added when it starts.')).toBeVisible();
+    await expect(addNic.getByText('The NIC is added when it starts, after the others.')).toBeVisible();
     await addNic.getByRole('button', { name: 'Add NIC' }).click();
-    await expect(toast(page, 'NIC added on user networking')).toBeVisible({ timeout: 20_000 });
-    expect((await definitionOf(nova.origin, nova.token, parityVm)).network.mode).toBe('user');
-    await expect(nic.getByRole('button', { name: 'Remove NIC' })).toBeVisible();
+    await expect(toast(page, 'NIC net0 added on user networking')).toBeVisible({ timeout: 20_000 });
+    expect((await definitionOf(nova.origin, nova.token, parityVm)).nics.map((n) => n.network.mode)).toEqual(['user']);
+    await expect(nic.getByRole('button', { name: 'Remove net0' })).toBeVisible();
 
     // The QEMU command line the next start would run.
     await page.getByText('QEMU command line', { exact: true }).click();

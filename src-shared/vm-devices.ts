@@ -1,5 +1,5 @@
-// A VM's devices after create: each disk's bus and cache mode, its CD drives, its NIC's
-// MAC and link, and its boot order; and the device changes `vm.update` takes. The stored
+// A VM's devices after create: each disk's bus and cache mode, its CD drives, its NICs
+// (network, MAC, model, link), and its boot order; and the device changes `vm.update` takes. The stored
 // fields are all optional, so definitions written before them load unchanged. The
 // helper (vm-hardware-update.ts), the CLI (`nova vm disk|cd|nic`), the NovaFile and the
 // Settings tab share these shapes and the one rule of what applies live and what waits.
@@ -51,16 +51,62 @@ export const VmNetworkChoiceSchema = syntaxOrShape(
   z.union([z.enum(['none', 'user']), z.strictObject({ nova: NetworkNameSchema })]),
 );
 
+/** Where a NIC's cable goes: QEMU's restricted user-mode stack, or a tap on a Nova network's bridge. */
+export const NicNetworkSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('user') }),
+  z.strictObject({ mode: z.literal('nova'), network: NetworkNameSchema }),
+]);
+export type NicNetwork = z.infer<typeof NicNetworkSchema>;
+
+export const MAX_VM_NICS = 8;
+export const NicLinkSchema = z.enum(['up', 'down']);
+/** One guest NIC: `netN` in QEMU, N its place in the list. */
+export const VmNicSchema = z.strictObject({
+  network: NicNetworkSchema,
+  /** null: the network engine's stable one for this VM and NIC (or QEMU's for user mode). */
+  mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable(),
+  /** Absent: virtio. */
+  model: NicModelSchema.optional(),
+  /** down: the cable is out from the start (and stays out until set up); absent: up. */
+  link: NicLinkSchema.optional(),
+});
+export type VmNic = z.infer<typeof VmNicSchema>;
+
+/** A NIC as callers add it: the network as "user" or "nova:NAME" ("none" is no NIC, so not here). */
+export const NicSpecSchema = z.strictObject({
+  network: VmNetworkChoiceSchema.refine((c) => c !== 'none', 'a NIC needs a network: user or nova:NAME (to have no NIC, remove it)'),
+  mac: MacSchema.optional(),
+  model: NicModelSchema.optional(),
+  link: NicLinkSchema.optional(),
+});
+export type NicSpec = z.infer<typeof NicSpecSchema>;
+export type NicSpecIn = z.input<typeof NicSpecSchema>;
+
+export function nicNetworkOf(choice: 'user' | { nova: string }): NicNetwork {
+  return choice === 'user' ? { mode: 'user' } : { mode: 'nova', network: choice.nova };
+}
+
+export function nicFromSpec(spec: NicSpec): VmNic {
+  const network = nicNetworkOf(spec.network as 'user' | { nova: string });
+  return { network, mac: spec.mac ?? null, ...(spec.model && spec.model !== 'virtio' ? { model: spec.model } : {}), ...(spec.link === 'down' ? { link: 'down' as const } : {}) };
+}
+
+/** The Nova networks a VM's NICs join, each once, in NIC order. */
+export function novaNetworksOf(def: { nics: readonly VmNic[] }): string[] {
+  return [...new Set(def.nics.flatMap((n) => (n.network.mode === 'nova' ? [n.network.network] : [])))];
+}
+
+/** "user" or "nova:NAME", as the CLI and the pending changes write a NIC's network. */
+export function showNicNetwork(network: NicNetwork): string {
+  return network.mode === 'nova' ? `nova:${network.network}` : 'user';
+}
+
 /** The fields a definition gains; each optional (absent: the default), so an older record reads as it always ran. */
 export const vmDeviceFields = {
   /** Further CD drives beyond cd0 (`iso`). */
   cdroms: z.array(CdDriveSchema).max(EXTRA_CD_DRIVES).optional(),
   /** null: automatic (a disk with a partition table first, else the CD, then the disks in order). */
   bootOrder: z.array(BootDeviceSchema).max(24).nullable().optional(),
-  /** The guest NIC's MAC; null: the network engine's stable one per VM (or QEMU's for user mode). */
-  nicMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().optional(),
-  /** The guest NIC's model; absent: virtio. */
-  nicModel: NicModelSchema.optional(),
   /** A USB tablet, so the pointer follows the console's without capture; absent: none. */
   tablet: z.boolean().optional(),
   /** A virtio-serial channel for the QEMU guest agent (qemu-ga) on a socket the helper owns; absent: none. */
@@ -78,6 +124,7 @@ const newDiskFields = {
 export const ExtraDiskSchema = z.strictObject(newDiskFields);
 export type ExtraDisk = z.infer<typeof ExtraDiskSchema>;
 export const MacAddressSchema = MacSchema;
+const NicIndexSchema = z.number().int().min(0).max(MAX_VM_NICS - 1);
 
 /** One device change of `vm.update`; several apply in order, all or none. */
 export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
@@ -92,8 +139,24 @@ export const VmDeviceChangeSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('cd.eject'), drive: CdDriveIdSchema.default('cd0') }),
   /** Removes a further drive (cd1..cd3) itself; stopped VM only. */
   z.strictObject({ op: z.literal('cd.remove'), drive: CdDriveIdSchema }),
-  /** The one NIC: network (none removes it), MAC (null: the automatic one), link up/down (live). */
-  z.strictObject({ op: z.literal('nic.set'), network: VmNetworkChoiceSchema.optional(), mac: MacSchema.nullable().optional(), link: z.enum(['up', 'down']).optional() }),
+  /** A NIC at the end of the list (netN); stopped VM, or pending until the next start. */
+  z.strictObject({ op: z.literal('nic.add'), ...NicSpecSchema.shape }),
+  /** The NIC at `index`, or the one with this MAC; stopped VM, or pending. */
+  z.strictObject({ op: z.literal('nic.remove'), index: NicIndexSchema.optional(), mac: MacSchema.optional() }),
+  /**
+   * The NIC at `index` (or with MAC `of`; absent both: net0): network (none removes it; on a
+   * VM without NICs it adds one), MAC (null: the automatic one), model, and link up/down
+   * (live on a running VM, kept for the next starts).
+   */
+  z.strictObject({
+    op: z.literal('nic.set'),
+    index: NicIndexSchema.optional(),
+    of: MacSchema.optional(),
+    network: VmNetworkChoiceSchema.optional(),
+    mac: MacSchema.nullable().optional(),
+    model: NicModelSchema.optional(),
+    link: NicLinkSchema.optional(),
+  }),
   /** A host PCI device passed through from the next start (its IOMMU group comes along); stopped VM, or pending. */
   z.strictObject({ op: z.literal('pci.add'), device: VmPciDeviceSchema }),
   z.strictObject({ op: z.literal('pci.remove'), address: PciAddressSchema }),
@@ -119,7 +182,7 @@ export function appliesLive(change: VmDeviceChange): boolean {
     case 'usb.remove':
       return true;
     case 'nic.set':
-      return change.network === undefined && change.mac === undefined;
+      return change.network === undefined && change.mac === undefined && change.model === undefined;
     default:
       return false;
   }

@@ -15,7 +15,7 @@ import { parseSshPublicKey } from './vocabulary/ssh-public-key.js';
 import { parseIpv4Address, parseIpv4WithPrefix } from './vocabulary/ip-address.js';
 import { syntaxSchema } from './vocabulary/syntax-schema.js';
 import { LookingGlassSchema, MAX_VM_MDEVS, MAX_VM_USB_DEVICES, UsbSelectorSchema, VmMdevSchema } from './vm-passthrough.js';
-import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, EXTRA_CD_DRIVES, ExtraDiskSchema, MacAddressSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, vmDeviceFields } from './vm-devices.js';
+import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, EXTRA_CD_DRIVES, ExtraDiskSchema, MacAddressSchema, MAX_VM_NICS, NicSpecSchema, VmDeviceChangeSchema, VmNetworkChoiceSchema, VmNicSchema, vmDeviceFields, type VmNic } from './vm-devices.js';
 import { parseFilePath } from './vocabulary/posix-path.js';
 import { vmLifecycleChanges, vmLifecycleFields } from './vm-lifecycle.js';
 import { vmShareChanges, vmShareFields } from './vm-shares.js';
@@ -99,6 +99,25 @@ export function vmNetworkFromChoice(choice: VmNetworkChoice): VmNetwork {
   return typeof choice === 'string' ? { mode: choice } : { mode: 'nova', network: choice.nova };
 }
 
+/** What one network choice makes of a NIC list: none, or one NIC there (its MAC and model as given). */
+export function nicsFromNetwork(network: VmNetwork, mac: string | null = null, model?: VmNic['model']): VmNic[] {
+  if (network.mode === 'none') return [];
+  return [{ network, mac, ...(model && model !== 'virtio' ? { model } : {}) }];
+}
+
+/** The first NIC's network as the single-network surfaces show it (none without NICs). */
+export function primaryNetworkOf(def: { nics: readonly VmNic[] }): VmNetwork {
+  return def.nics[0]?.network ?? { mode: 'none' };
+}
+
+/** A version 1 definition (one NIC: network, nicMac, nicModel) as version 2's list of NICs. */
+export function migrateVmDefinitionV1(old: Record<string, unknown>): Record<string, unknown> {
+  const { network, nicMac, nicModel, ...rest } = old;
+  const net = network as VmNetwork | undefined;
+  const nics = !net || net.mode === 'none' ? [] : [{ network: net, mac: typeof nicMac === 'string' ? nicMac : null, ...(nicModel === 'e1000e' ? { model: 'e1000e' } : {}) }];
+  return { ...rest, nics };
+}
+
 const HostnameSchema = syntaxSchema<string>((v) => parseText(v, 'a host name such as "web-1"', (t) => parseDnsName(t, 'hostname')));
 const LoginNameSchema = syntaxSchema<string>((v) => parseText(v, 'a user name such as "dev"', parseLoginName));
 const SshPublicKeySchema = syntaxSchema<string>((v) => parseText(v, 'an SSH public key', parseSshPublicKey));
@@ -133,7 +152,8 @@ export const CloudInitDefinitionSchema = z.strictObject({
 });
 export type CloudInitDefinition = z.infer<typeof CloudInitDefinitionSchema>;
 
-export const VM_DEFINITION_VERSION = 1;
+/** 2: `nics` (a list) took the place of `network`, `nicMac` and `nicModel` (migrateVmDefinitionV1). */
+export const VM_DEFINITION_VERSION = 2;
 export const VmDefinitionSchema = z.strictObject({
   version: z.literal(VM_DEFINITION_VERSION),
   name: VmNameSchema,
@@ -146,7 +166,8 @@ export const VmDefinitionSchema = z.strictObject({
   disks: z.array(VmDiskSchema).max(16),
   iso: z.string().nullable(),
   kernel: DirectKernelSchema.nullable(),
-  network: VmNetworkSchema,
+  /** The guest's NICs in order (net0, net1, ...); empty: no network at all. */
+  nics: z.array(VmNicSchema).max(MAX_VM_NICS),
   /** A NoCloud seed (ISO labelled cidata) built at each start and attached as a CD-ROM. */
   cloudInit: CloudInitDefinitionSchema.nullable().default(null),
   display: VmDisplaySchema,
@@ -183,7 +204,15 @@ export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused',
 export type VmState = z.infer<typeof VmStateSchema>;
 
 /** A NIC as the running QEMU has it: the network its tap joined at start, whatever the definition says since. */
-export const VmRuntimeNicSchema = z.strictObject({ network: z.string(), ifname: z.string(), mac: z.string() });
+export const VmRuntimeNicSchema = z.strictObject({
+  network: z.string(),
+  ifname: z.string(),
+  mac: z.string(),
+  /** Its place in the list (netN); absent in answers of older helpers: 0. */
+  index: z.number().int().nonnegative().optional(),
+  /** The address the network's DHCP server leased to it (or its static one); null: none yet. */
+  address: z.string().nullable().optional(),
+});
 export type VmRuntimeNic = z.infer<typeof VmRuntimeNicSchema>;
 /** One interface as the guest sees it (loopback left out); addresses with their prefix. */
 export const GuestInterfaceSchema = z.strictObject({ name: z.string(), mac: z.string().nullable(), addresses: z.array(z.string()) });
@@ -253,6 +282,8 @@ export const VmCreateSpecSchema = z.strictObject({
   bootOrder: z.array(BootDeviceSchema).max(24).optional(),
   /** The NIC's MAC; absent: the automatic one. */
   nicMac: MacAddressSchema.optional(),
+  /** All the NICs, in order (net0 first); given, `network` and `nicMac` stay unset. */
+  nics: z.array(NicSpecSchema).max(MAX_VM_NICS).optional(),
   kernel: FilePathSchema.optional(),
   initrd: FilePathSchema.optional(),
   cmdline: z.string().max(4096).optional(),

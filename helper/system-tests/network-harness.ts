@@ -212,6 +212,17 @@ export function pidsMentioning(text: string): Promise<number[]> {
   return processesMatching(mentioning(text));
 }
 
+/** SIGKILLs what a failed test left running from its temp dir (QEMUs, dnsmasq); one already gone is fine. */
+export async function killPidsMentioning(text: string): Promise<void> {
+  for (const pid of await pidsMentioning(text)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** Nova's view of a host namespace, for "nothing left behind" checks. */
 export async function snapshotHost(lab: NetnsLab, ns: string, stateDir: string): Promise<{ links: string[]; tables: string; state: string[] }> {
   const links = await lab.exec(ns, ['ip', '-o', 'link', 'show']);

@@ -34,7 +34,6 @@ async function plan(file: string): Promise<ProjectPlan> {
 function novaFile(scsiBus: string): string {
   const devices = `disk_size = "64Mi"
 disk_bus = "sata"
-mac = "52:54:00:11:22:33"
 cdroms = ["./tools.iso"]
 boot_order = ["disk0", "cd1"]
 
@@ -73,12 +72,12 @@ describe('the device model in a NovaFile', () => {
       ['disk0', 'sata', 'writeback'],
       ['disk1', 'scsi', 'none'],
     ]);
-    expect({ cdroms: def.cdroms, bootOrder: def.bootOrder, nicMac: def.nicMac }).toEqual({ cdroms: [{ id: 'cd1', path: join(dir, 'tools.iso') }], bootOrder: ['disk0', 'cd1'], nicMac: '52:54:00:11:22:33' });
+    expect({ cdroms: def.cdroms, bootOrder: def.bootOrder, nics: def.nics }).toEqual({ cdroms: [{ id: 'cd1', path: join(dir, 'tools.iso') }], bootOrder: ['disk0', 'cd1'], nics: [] });
     expect(await qemuArgv()).toEqual(expect.arrayContaining(['ide-hd,drive=disk0,id=disk0-dev,bus=sata0.0,bootindex=1', 'scsi-hd,drive=disk1,id=disk1-dev,bus=scsi0.0,scsi-id=0,lun=0', 'ide-cd,drive=cd1,id=cd1-dev,bus=ide.2,bootindex=2']));
 
     const exported = await nova('export', '--project', PROJECT);
     expect(exported.status, exported.stderr).toBe(0);
-    expect(exported.stdout).toContain(`mac = "52:54:00:11:22:33"\ndisk_bus = "sata"\ncdroms = [ "${join(dir, 'tools.iso')}" ]\nboot_order = [ "disk0", "cd1" ]\n`);
+    expect(exported.stdout).toContain(`disk_bus = "sata"\ncdroms = [ "${join(dir, 'tools.iso')}" ]\nboot_order = [ "disk0", "cd1" ]\n`);
     expect(exported.stdout).toContain(`[[vm.${VM}.disk]]\npath = "${def.disks[1]!.path}"\nbus = "scsi"\ncache = "none"\n`);
     await writeFile(join(dir, 'exported.toml'), exported.stdout);
     expect((await plan('exported.toml')).changes).toEqual([]);

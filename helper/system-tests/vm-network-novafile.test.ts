@@ -104,7 +104,7 @@ describe('nova run vm', () => {
     expect(r.stdout).toBe(`network ${NET}: created\nvm ${VM}: created\nvm ${VM}: started\n`);
     const info = await client.call('vm.get', { name: VM });
     expect(info.state).toBe('running');
-    expect(info.definition).toMatchObject({ network: { mode: 'nova', network: NET }, cloudInit: { hostname: 'guest-1', user: 'dev' } });
+    expect(info.definition).toMatchObject({ nics: [{ network: { mode: 'nova', network: NET }, mac: null }], cloudInit: { hostname: 'guest-1', user: 'dev' } });
     expect(info.definition.cloudInit?.passwordHash).toMatch(/^\$6\$/);
     const log = (await client.call('vm.consoleInfo', { name: VM })).serialLog;
     const address = await waitForLease(log);

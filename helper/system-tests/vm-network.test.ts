@@ -123,7 +123,7 @@ describe('a VM on a Nova NAT network', () => {
 
   it('starts with its tap on the bridge and a stable locally administered MAC', async () => {
     const created = await createOnNet(WEB);
-    expect(created.definition.network).toEqual({ mode: 'nova', network: NET });
+    expect(created.definition.nics).toEqual([{ network: { mode: 'nova', network: NET }, mac: null }]);
     expect((await client.call('vm.start', { name: WEB })).state).toBe('running');
     const net = await client.call('network.get', { name: NET });
     const a = net.attachments.find((x) => x.resource === WEB);
@@ -134,7 +134,7 @@ describe('a VM on a Nova NAT network', () => {
     const master = JSON.parse(execFileSync('ip', ['-n', NETNS, '-json', 'link', 'show', 'dev', tap], { encoding: 'utf8' })) as Array<{ master?: string }>;
     expect(master[0]?.master).toBe(NET);
     // vm.get says where the running QEMU really is: the tap it joined, for the overview.
-    expect((await client.call('vm.get', { name: WEB })).nics).toEqual([{ network: NET, ifname: tap, mac }]);
+    expect((await client.call('vm.get', { name: WEB })).nics).toMatchObject([{ network: NET, ifname: tap, mac, index: 0 }]);
   });
 
   it('gets a DHCP lease from dnsmasq and is pingable from the test host by that address', async () => {
@@ -210,7 +210,7 @@ describe('a NIC given to a stopped VM after create', () => {
   it('joins the network at the next start with the MAC chosen, and gets a lease for it', async () => {
     await client.call('vm.create', { name: NIC, memory: '256Mi', kernel: guest.vmlinux, initrd: guest.initrdNet, cmdline: guest.cmdline, accel: 'tcg', display: 'none' });
     const info = await client.call('vm.update', { name: NIC, devices: [{ op: 'nic.set', network: { nova: NET }, mac: chosenMac }] });
-    expect([info.definition.network, info.definition.nicMac]).toEqual([{ mode: 'nova', network: NET }, chosenMac]);
+    expect(info.definition.nics).toEqual([{ network: { mode: 'nova', network: NET }, mac: chosenMac }]);
     await client.call('vm.start', { name: NIC });
     const address = await leasedAddress(NIC);
     const leases = await client.call('network.leases', { network: NET });

@@ -56,7 +56,7 @@ describe('os = "windows11"', () => {
   it('without drivers: SATA disk, e1000e NIC, USB tablet, guest agent channel, on Secure Boot with a TPM', async () => {
     const name = 'nv11n-win';
     const info = await vms.create(vmSpec({ name, os: 'windows11', iso: installer, diskSize: '64Mi', network: 'user', display: 'vnc', accel: 'tcg' }));
-    expect(info.definition).toMatchObject({ firmware: 'uefi-secure', tpm: true, hyperv: true, nicModel: 'e1000e', tablet: true, guestAgent: true });
+    expect(info.definition).toMatchObject({ firmware: 'uefi-secure', tpm: true, hyperv: true, nics: [{ network: { mode: 'user' }, mac: null, model: 'e1000e' }], tablet: true, guestAgent: true });
     expect(info.definition.disks.map((d) => d.bus)).toEqual(['sata']);
     expect(info.definition.cdroms).toBeUndefined();
     await vms.start(name);

@@ -67,8 +67,8 @@ const HOST_TCG_NO_IOMMU: HostReport = {
 function vmInfo(def: Partial<VmDefinition>, state: VmInfo['state']): VmInfo {
   return {
     definition: {
-      version: 1, name: 'web', osType: 'linux', cpus: 2, memoryMiB: 512, machine: 'q35', firmware: 'bios', accel: 'tcg', disks: [], iso: null,
-      kernel: { kernel: '/proj/vmlinux', initrd: '/proj/initrd', cmdline: 'console=ttyS0' }, network: { mode: 'nova', network: 'lab' },
+      version: 2, name: 'web', osType: 'linux', cpus: 2, memoryMiB: 512, machine: 'q35', firmware: 'bios', accel: 'tcg', disks: [], iso: null,
+      kernel: { kernel: '/proj/vmlinux', initrd: '/proj/initrd', cmdline: 'console=ttyS0' }, nics: [{ network: { mode: 'nova', network: 'lab' }, mac: null }],
       cloudInit: { hostname: 'web-1', user: 'dev', passwordHash: `$6$abc$${'x'.repeat(86)}`, sshAuthorizedKeys: [] },
       display: { vnc: false, spice: false }, template: false, description: '', createdAt: '', ...def,
     },

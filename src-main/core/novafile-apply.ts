@@ -85,6 +85,11 @@ function cloudInitSpec(vm: VmConfig): CloudInitSpecIn | undefined {
 /** `project`: the NovaFile's, so the VM is known as that project's own. */
 export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   const spec: VmCreateSpecIn = { name: vm.name, network: vm.network ? { nova: vm.network } : 'none' };
+  // Several networks: one NIC each, the MAC (if any) the first's.
+  if (vm.networks && vm.networks.length > 1) {
+    spec.network = 'none';
+    spec.nics = vm.networks.map((nova, i) => ({ network: { nova }, ...(i === 0 && vm.mac !== undefined ? { mac: vm.mac } : {}) }));
+  }
   if (vm.cpu !== undefined) spec.cpus = vm.cpu;
   if (vm.memoryMiB !== undefined) spec.memory = vm.memoryMiB;
   if (vm.diskSizeMiB !== undefined) spec.diskSize = vm.diskSizeMiB;
@@ -101,7 +106,7 @@ export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   if (vm.hyperv !== undefined) spec.hyperv = vm.hyperv;
   if (vm.accel !== undefined) spec.accel = vm.accel;
   if (vm.display !== undefined) spec.display = vm.display;
-  if (vm.mac !== undefined) spec.nicMac = vm.mac;
+  if (vm.mac !== undefined && !spec.nics) spec.nicMac = vm.mac;
   if (vm.diskBus !== undefined) spec.diskBus = vm.diskBus;
   if (vm.diskCache !== undefined) spec.diskCache = vm.diskCache;
   if (vm.disks !== undefined) spec.disks = vm.disks;
@@ -130,10 +135,8 @@ export function vmUpdateSpec(vm: VmConfig, def: VmDefinition): VmUpdateSpecIn | 
   if (vm.memoryMiB !== undefined && vm.memoryMiB !== def.memoryMiB) patch.memory = vm.memoryMiB;
   if (vm.accel !== undefined && vm.accel !== def.accel) patch.accel = vm.accel;
   if (vm.cmdline !== undefined && def.kernel && vm.cmdline !== def.kernel.cmdline) patch.cmdline = vm.cmdline;
-  const haveNet = def.network.mode === 'nova' ? def.network.network : null;
-  // A file without `network` leaves a VM given user-mode networking elsewhere as it is.
-  if (vm.network !== undefined && vm.network !== haveNet) patch.network = { nova: vm.network };
-  else if (vm.network === undefined && haveNet !== null) patch.network = 'none';
+  // A file without a network leaves a VM given user-mode networking elsewhere as it is.
+  if (vm.networks === undefined && def.nics.some((n) => n.network.mode === 'nova')) patch.network = 'none';
   if (vm.display !== undefined && def.machine !== 'microvm') {
     const have = def.display.vnc && def.display.spice ? 'both' : def.display.vnc ? 'vnc' : def.display.spice ? 'spice' : 'none';
     if (have !== vm.display) patch.display = vm.display;
@@ -230,7 +233,7 @@ export async function applyVm(config: NovaFileConfig, name: string, opts: ApplyO
   // Refusals first, so a file the host cannot run changes nothing.
   const vm = await checkVmHost(found, h, vmAt);
 
-  if (vm.network) await ensureNetwork(config, vm.network, vmAt('network'), { locate, helper: h, report, act });
+  for (const network of vm.networks ?? []) await ensureNetwork(config, network, vmAt(vm.networks!.length > 1 ? 'networks' : 'network'), { locate, helper: h, report, act });
 
   const existing = await h.call('vm.get', { name }).catch((err: unknown) => (isNovaError(err) && err.code === 'not_found' ? null : Promise.reject(err)));
   let state = existing?.state ?? 'stopped';

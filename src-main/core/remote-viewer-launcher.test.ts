@@ -47,8 +47,8 @@ async function fakeViewer(script: string): Promise<string> {
 function vmInfo(def: Partial<VmDefinition>, state: VmInfo['state']): VmInfo {
   return {
     definition: {
-      version: 1, name: 'desk', osType: 'linux', cpus: 1, memoryMiB: 256, machine: 'q35', firmware: 'bios', accel: 'tcg', disks: [], iso: null,
-      kernel: null, network: { mode: 'none' }, cloudInit: null, display: { vnc: true, spice: true }, template: false, description: '', createdAt: '', ...def,
+      version: 2, name: 'desk', osType: 'linux', cpus: 1, memoryMiB: 256, machine: 'q35', firmware: 'bios', accel: 'tcg', disks: [], iso: null,
+      kernel: null, nics: [], cloudInit: null, display: { vnc: true, spice: true }, template: false, description: '', createdAt: '', ...def,
     },
     state, stateReason: null, pid: state === 'running' ? 42 : null, accel: null, startedAt: null, health: null,
   };

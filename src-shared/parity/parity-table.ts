@@ -104,6 +104,7 @@ export const CLI_PARITY: Readonly<Record<string, ParityEntry>> = {
   'vm nic add': ui('vmSettings', 'vm.update'),
   'vm nic set': ui('vmSettings', 'vm.update'),
   'vm nic rm': ui('vmSettings', 'vm.update'),
+  'vm nic ls': ui('vmSettings', 'vm.update'),
   'snapshot vm': ui('vmSnapshots', 'vm.snapshotCreate'),
   'snapshot capsule': ui('capsuleSnapshots', 'capsule.snapshotCreate'),
   'snapshot ls': ui('vmSnapshots', 'vm.snapshotList'),

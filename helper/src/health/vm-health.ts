@@ -4,6 +4,7 @@
 // Nova network (a static one, or its DHCP lease), looked up at each check.
 import type { Attachment, DhcpLease } from '../../../src-shared/network.js';
 import type { VmInfo, VmState } from '../../../src-shared/vm.js';
+import { novaNetworksOf } from '../../../src-shared/vm-devices.js';
 import type { Logger } from '../util/logger.js';
 import { probeFor } from './guest-probe.js';
 import type { GuestRef, HealthRegistry } from './health-registry.js';
@@ -68,8 +69,9 @@ export class VmHealthWatch {
       if (vm.state !== 'paused') this.registry.unwatch(ref(def.name));
       return;
     }
-    const net = def.network;
-    const addressOf = net.mode === 'nova' && this.networks ? vmAddressOf(this.networks, net.network, def.name) : undefined;
+    // The first Nova network's NIC: it is attached under the VM's own name there.
+    const network = novaNetworksOf(def)[0];
+    const addressOf = network !== undefined && this.networks ? vmAddressOf(this.networks, network, def.name) : undefined;
     this.registry.watch(ref(def.name), {
       runId: vm.startedAt,
       check,

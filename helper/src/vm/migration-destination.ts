@@ -115,10 +115,12 @@ export class MigrationDestination {
     const { host } = this;
     const def = offer.definition;
     if (await host.store.exists(def.name)) throw new NovaError('already_exists', `this host already has a VM named ${def.name}`);
-    if (def.network.mode === 'nova') {
-      await host.checkNetwork(def.network.network).catch((err: unknown) => {
+    for (const nic of def.nics) {
+      if (nic.network.mode !== 'nova') continue;
+      const network = nic.network.network;
+      await host.checkNetwork(network).catch((err: unknown) => {
         if (isNovaError(err, 'not_found')) {
-          throw new NovaError('failed_precondition', `VM ${def.name} is on network ${def.network.mode === 'nova' ? def.network.network : ''}, which this host does not have: create it here first`, { network: def.network.mode === 'nova' ? def.network.network : null });
+          throw new NovaError('failed_precondition', `VM ${def.name} is on network ${network}, which this host does not have: create it here first`, { network });
         }
         throw err;
       });

@@ -17,7 +17,7 @@ interface GoldenCase {
   accel?: 'kvm' | 'tcg';
   vncWebsocketPort?: number | null;
   ovmfCode?: string | null;
-  tap?: { ifname: string; mac: string } | null;
+  taps?: QemuLaunchSpec['taps'];
   cloudInitSeed?: string | null;
   backing?: QemuLaunchSpec['backing'];
   bootOrder?: string[];
@@ -32,7 +32,7 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
     accel: c.accel ?? 'tcg',
     vncWebsocketPort: c.vncWebsocketPort ?? null,
     ovmfCode: c.ovmfCode ?? null,
-    tap: c.tap ?? null,
+    taps: c.taps ?? [],
     cloudInitSeed: c.cloudInitSeed ?? null,
     ...(c.backing ? { backing: c.backing } : {}),
     ...(c.bootOrder ? { bootOrder: c.bootOrder } : {}),
@@ -133,7 +133,7 @@ describe('buildQemuArgv invariants', () => {
   });
 
   it('refuses a Nova network without its tap, rather than starting without a NIC', () => {
-    expect(() => buildQemuArgv(specFor({ def: { network: { mode: 'nova', network: 'lab' } } }))).toThrow(/no tap/);
+    expect(() => buildQemuArgv(specFor({ def: { nics: [{ network: { mode: 'nova', network: 'lab' }, mac: null }] } }))).toThrow(/no tap/);
   });
 
   it('refuses cloud-init without its seed ISO', () => {

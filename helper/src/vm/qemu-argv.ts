@@ -10,7 +10,7 @@
 // gives the order in which the launcher hands the descriptors over).
 import { hasVirtiofs, shareArgv } from './shared-folders.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
-import { cdDrivesOf } from '../../../src-shared/vm-devices.js';
+import { cdDrivesOf, type VmNic } from '../../../src-shared/vm-devices.js';
 import { bootIndexer, cdDeviceArgs, diskDeviceArgs, diskControllerArgs } from './qemu-device-argv.js';
 import { isUefi } from '../../../src-shared/vm-platform.js';
 import type { DiskFileFormat } from './disk-header.js';
@@ -44,8 +44,8 @@ export interface QemuLaunchSpec {
   vncWebsocketPort: number | null;
   /** OVMF code image for def.firmware (the secboot build for uefi-secure), required for UEFI. */
   ovmfCode: string | null;
-  /** The tap the network engine made for a VM on a Nova network, and the guest NIC's MAC. */
-  tap?: { ifname: string; mac: string } | null;
+  /** The taps the network engine made, one per NIC on a Nova network (by NIC index), with the stable MAC of each. */
+  taps?: ReadonlyArray<{ index: number; ifname: string; mac: string }>;
   /** The NoCloud seed ISO (def.cloudInit), attached as a read-only CD-ROM. */
   cloudInitSeed?: string | null;
   /** Each disk's backing files by disk id, nearest first, as the helper inspected them; none when absent. */
@@ -171,18 +171,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
     add('-device', micro ? 'virtio-blk-device,drive=seed0,id=seed0-dev' : 'ide-cd,drive=seed0,id=seed0-dev,bus=ide.1');
   }
 
-  if (def.network.mode === 'user') {
-    // restrict=on: the guest reaches nothing outside itself (no host, no internet).
-    add('-netdev', 'user,id=net0,restrict=on');
-    const mac = def.nicMac ? `,mac=${def.nicMac}` : '';
-    add('-device', `${nicDevice(def)},netdev=net0,id=net0-dev${mac}`);
-  } else if (def.network.mode === 'nova') {
-    const tap = spec.tap;
-    if (!tap) throw new Error(`VM ${def.name} joins network ${def.network.network} but no tap was given`);
-    // script=no: the helper made the tap and put it on the bridge; QEMU only opens it.
-    add('-netdev', `tap,id=net0,ifname=${e(tap.ifname)},script=no,downscript=no`);
-    add('-device', `${nicDevice(def)},netdev=net0,id=net0-dev,mac=${def.nicMac ?? tap.mac}`);
-  }
+  def.nics.forEach((nic, index) => add(...nicArgs(def, nic, index, spec.taps ?? [], e)));
 
   if (def.tpm === true) add(...tpmArgs(paths.tpmSocket));
   add(...channelArgs(def, paths.guestAgentSocket));
@@ -212,10 +201,24 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   return argv;
 }
 
-/** The guest NIC's device: microvm has virtio-mmio only; e1000e where the guest has no virtio drivers (a Windows installer). */
-function nicDevice(def: VmDefinition): string {
+/** NIC netN: its netdev (netN) and guest device (netN-dev, the name set_link takes). */
+function nicArgs(def: VmDefinition, nic: VmNic, index: number, taps: NonNullable<QemuLaunchSpec['taps']>, e: (v: string) => string): string[] {
+  const id = `net${index}`;
+  const device = `${nicDevice(def, nic)},netdev=${id},id=${id}-dev`;
+  if (nic.network.mode === 'user') {
+    // restrict=on: the guest reaches nothing outside itself (no host, no internet).
+    return ['-netdev', `user,id=${id},restrict=on`, '-device', device + (nic.mac ? `,mac=${nic.mac}` : '')];
+  }
+  const tap = taps.find((t) => t.index === index);
+  if (!tap) throw new Error(`VM ${def.name} joins network ${nic.network.network} on ${id} but no tap was given`);
+  // script=no: the helper made the tap and put it on the bridge; QEMU only opens it.
+  return ['-netdev', `tap,id=${id},ifname=${e(tap.ifname)},script=no,downscript=no`, '-device', `${device},mac=${nic.mac ?? tap.mac}`];
+}
+
+/** A NIC's device: microvm has virtio-mmio only; e1000e where the guest has no virtio drivers (a Windows installer). */
+function nicDevice(def: VmDefinition, nic: VmNic): string {
   if (def.machine === 'microvm') return 'virtio-net-device';
-  return def.nicModel === 'e1000e' ? 'e1000e' : 'virtio-net-pci';
+  return nic.model === 'e1000e' ? 'e1000e' : 'virtio-net-pci';
 }
 
 /**

@@ -56,7 +56,7 @@ const vm = (over: Partial<VmDefinition>): VmDefinition =>
     iso: null,
     kernel: null,
     firmware: 'bios',
-    network: { mode: 'none' },
+    nics: [],
     ...over,
   }) as VmDefinition;
 
@@ -82,7 +82,7 @@ describe('checkQemuUserReach', () => {
   });
 
   it('refuses a root-only tun device', async () => {
-    await expect(checkQemuUserReach(vm({ network: { mode: 'nova', network: 'lab' } }), user, ctx())).rejects.toMatchObject({ details: { path: '/dev/net/tun' } });
+    await expect(checkQemuUserReach(vm({ nics: [{ network: { mode: 'nova', network: 'lab' }, mac: null }] }), user, ctx())).rejects.toMatchObject({ details: { path: '/dev/net/tun' } });
   });
 
   it('refuses when the folders above the VM folder are closed to the user', async () => {

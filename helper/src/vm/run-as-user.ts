@@ -77,7 +77,7 @@ export async function checkQemuUserReach(def: VmDefinition, who: Credentials, ct
   if (def.firmware === 'uefi' && ctx.ovmfCode) checks.push([ctx.ovmfCode, 'r', false, 'the UEFI firmware']);
   // The tap is made for this user, but QEMU still opens it through the tun device, which
   // udev leaves open to all on a desktop and some hosts keep root-only.
-  if (def.network.mode === 'nova') checks.push([TUN_DEVICE, 'rw', false, 'the tun device (Nova networks)']);
+  if (def.nics.some((n) => n.network.mode === 'nova')) checks.push([TUN_DEVICE, 'rw', false, 'the tun device (Nova networks)']);
   for (const [path, need, handedOver, what] of checks) {
     const blocked = await blockedPath(path, need, who, handedOver, ctx.stat);
     if (blocked) throw unreachable(def, who, what, path, blocked);

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { VmRuntimePaths } from './qemu-argv.js';
 import { rebuildFromArgv, splitQemuOptions, startedAtFrom } from './runtime-record-rebuild.js';
+import { nicAttachmentName } from './vm-network.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
 interface GoldenCase {
-  def: { name?: string; machine?: string; network?: { mode: string; network?: string }; display?: { vnc: boolean; spice: boolean } };
+  def: { name?: string; machine?: string; nics?: Array<{ network: { mode: string; network?: string }; mac: string | null }>; display?: { vnc: boolean; spice: boolean } };
   accel?: 'kvm' | 'tcg';
   vncWebsocketPort?: number | null;
-  tap?: { ifname: string; mac: string } | null;
+  taps?: Array<{ index: number; ifname: string; mac: string }>;
 }
 
 /** The layout the golden files were built with (qemu-argv.test.ts's specFor). */
@@ -37,18 +38,19 @@ const cases = readdirSync(GOLDEN)
   .map((f) => f.slice(0, -'.json'.length))
   .sort();
 
-function load(label: string): { c: GoldenCase; argv: string[]; name: string; network: string | null } {
+function load(label: string): { c: GoldenCase; argv: string[]; name: string; networks: Array<string | null> } {
   const c = JSON.parse(readFileSync(join(GOLDEN, `${label}.json`), 'utf8')) as GoldenCase;
   const argv = readFileSync(join(GOLDEN, `${label}.cmd`), 'utf8').split('\n').filter((l) => l.length > 0);
   const name = c.def.name ?? 'web';
-  const network = c.def.network?.mode === 'nova' ? (c.def.network.network ?? null) : null;
-  return { c, argv, name, network };
+  const networks = (c.def.nics ?? []).map((n) => (n.network.mode === 'nova' ? (n.network.network ?? null) : null));
+  return { c, argv, name, networks };
 }
 
 describe('rebuildFromArgv on the golden command lines', () => {
   it('has cases with a tap, VNC with and without a websocket, SPICE and KVM', () => {
     const all = cases.map(load);
-    expect(all.some((g) => g.c.tap)).toBe(true);
+    expect(all.some((g) => g.c.taps?.length)).toBe(true);
+    expect(all.some((g) => (g.c.taps?.length ?? 0) > 1)).toBe(true);
     expect(all.some((g) => g.c.vncWebsocketPort)).toBe(true);
     expect(all.some((g) => g.c.def.display?.spice)).toBe(true);
     expect(all.some((g) => g.c.accel === 'kvm')).toBe(true);
@@ -56,12 +58,12 @@ describe('rebuildFromArgv on the golden command lines', () => {
 
   for (const label of cases) {
     it(label, () => {
-      const { c, argv, name, network } = load(label);
+      const { c, argv, name, networks } = load(label);
       const paths = pathsOf(name);
       const graphic = c.def.machine !== 'microvm';
       const vnc = graphic && c.def.display?.vnc === true;
       const spice = graphic && c.def.display?.spice === true;
-      expect(rebuildFromArgv(argv, paths, network)).toEqual({
+      expect(rebuildFromArgv(argv, paths, name, networks)).toEqual({
         ok: true,
         runtime: {
           accel: c.accel ?? 'tcg',
@@ -71,7 +73,7 @@ describe('rebuildFromArgv on the golden command lines', () => {
           vncSocket: vnc ? paths.vncSocket : null,
           vncWebsocketPort: vnc ? (c.vncWebsocketPort ?? null) : null,
           spiceSocket: spice ? paths.spiceSocket : null,
-          tap: c.tap && network ? { network, ...c.tap } : null,
+          taps: (c.taps ?? []).map((t) => ({ ...t, mac: c.def.nics?.[t.index]?.mac ?? t.mac, network: networks[t.index], resource: nicAttachmentName(name, t.index, networks) })),
         },
       });
     });
@@ -79,7 +81,7 @@ describe('rebuildFromArgv on the golden command lines', () => {
 });
 
 describe('rebuildFromArgv refuses what is not the VM layout', () => {
-  const { argv, network } = load('q35-vnc-and-spice');
+  const { argv, networks } = load('q35-vnc-and-spice');
   const paths = pathsOf('web');
   const swap = (from: string, to: string) => argv.map((a) => a.replace(from, to));
 
@@ -90,29 +92,30 @@ describe('rebuildFromArgv refuses what is not the VM layout', () => {
     ['SPICE socket', swap('/run/nova/vms/web/spice.sock', '/tmp/spice.sock')],
     ['pidfile', swap('/run/nova/vms/web/qemu.pid', '/tmp/qemu.pid')],
   ])('a %s elsewhere', (what, changed) => {
-    const r = rebuildFromArgv(changed, paths, network);
+    const r = rebuildFromArgv(changed, paths, 'web', networks);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toContain(what);
   });
 
   it('a VNC websocket off loopback', () => {
-    expect(rebuildFromArgv(swap('websocket=127.0.0.1:', 'websocket=0.0.0.0:'), paths, network)).toMatchObject({ ok: false });
+    expect(rebuildFromArgv(swap('websocket=127.0.0.1:', 'websocket=0.0.0.0:'), paths, 'web', networks)).toMatchObject({ ok: false });
   });
 
   it('no accelerator Nova uses', () => {
-    expect(rebuildFromArgv(swap('tcg', 'xen'), paths, network)).toMatchObject({ ok: false, reason: expect.stringContaining('accelerator') });
+    expect(rebuildFromArgv(swap('tcg', 'xen'), paths, 'web', networks)).toMatchObject({ ok: false, reason: expect.stringContaining('accelerator') });
   });
 
   it('a tap the definition does not know, and a network with no tap', () => {
     const tapped = load('q35-nova-network-tap');
-    expect(rebuildFromArgv(tapped.argv, paths, null)).toMatchObject({ ok: false, reason: expect.stringContaining('no Nova network') });
-    expect(rebuildFromArgv(argv, paths, 'lab')).toMatchObject({ ok: false, reason: expect.stringContaining('no tap') });
+    expect(rebuildFromArgv(tapped.argv, paths, 'web', [])).toMatchObject({ ok: false, reason: expect.stringContaining('no NIC there') });
+    expect(rebuildFromArgv(tapped.argv, paths, 'web', [null])).toMatchObject({ ok: false, reason: expect.stringContaining('no Nova network') });
+    expect(rebuildFromArgv(argv, paths, 'web', ['lab'])).toMatchObject({ ok: false, reason: expect.stringContaining('no tap') });
   });
 
   it('a layout path with a comma, as QEMU escapes it', () => {
     const odd = { ...paths, qmpSocket: '/run/nova/vms/we,b/qmp.sock' };
     const escaped = swap('path=/run/nova/vms/web/qmp.sock', 'path=/run/nova/vms/we,,b/qmp.sock');
-    expect(rebuildFromArgv(escaped, odd, network)).toMatchObject({ ok: true, runtime: { qmpSocket: odd.qmpSocket } });
+    expect(rebuildFromArgv(escaped, odd, 'we,b', networks)).toMatchObject({ ok: true, runtime: { qmpSocket: odd.qmpSocket } });
   });
 });
 

@@ -7,6 +7,7 @@
 import { flagValue } from '../util/proc-stat.js';
 import type { VmRuntimePaths } from './qemu-argv.js';
 import type { RuntimeRecord } from './vm-store.js';
+import { nicAttachmentName } from './vm-network.js';
 
 /** What the command line gives; pid, start time, startedAt and the VNC password come from elsewhere. */
 export type ArgvRuntime = Omit<RuntimeRecord, 'version' | 'pid' | 'startTime' | 'startedAt' | 'vncPassword' | 'crashed'>;
@@ -65,10 +66,11 @@ function expectPath(what: string, found: string | undefined | null, layout: stri
 }
 
 /**
- * The record's fields from QEMU's argv. `network`: the Nova network the VM's definition
- * joins, or null; a tap on the command line and the definition must agree.
+ * The record's fields from QEMU's argv. `vm` and `networks`: the VM and the Nova network
+ * of each of its definition's NICs (null for user mode); the taps on the command line
+ * (netdev netN) and the definition must agree NIC by NIC.
  */
-export function rebuildFromArgv(argv: readonly string[], paths: VmRuntimePaths, network: string | null): ArgvRebuild {
+export function rebuildFromArgv(argv: readonly string[], paths: VmRuntimePaths, vm: string, networks: ReadonlyArray<string | null>): ArgvRebuild {
   try {
     expectPath('pidfile', flagValue(argv, '-pidfile'), paths.pidFile);
     const accel = flagValue(argv, '-accel');
@@ -78,7 +80,7 @@ export function rebuildFromArgv(argv: readonly string[], paths: VmRuntimePaths, 
     const qmpSocket = expectPath('QMP socket', qmp?.get('path'), paths.qmpSocket);
     const serialSocket = expectPath('serial socket', serial?.get('path'), paths.serialSocket);
     const serialLog = expectPath('serial log', serial?.get('logfile'), paths.serialLog);
-    return { ok: true, runtime: { accel, qmpSocket, serialSocket, serialLog, ...displayOf(argv, paths), tap: tapOf(argv, network) } };
+    return { ok: true, runtime: { accel, qmpSocket, serialSocket, serialLog, ...displayOf(argv, paths), taps: tapsOf(argv, vm, networks) } };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, reason: err.message };
     throw err;
@@ -105,22 +107,32 @@ function displayOf(argv: readonly string[], paths: VmRuntimePaths): Pick<Runtime
   return { vncSocket, vncWebsocketPort, spiceSocket };
 }
 
-function tapOf(argv: readonly string[], network: string | null): RuntimeRecord['tap'] {
-  const netdev = valuesOf(argv, '-netdev').find((v) => v.startsWith('tap,'));
-  if (!netdev) {
-    if (network !== null) throw new Mismatch(`the VM joins network ${network} but its QEMU has no tap`);
-    return null;
+function tapsOf(argv: readonly string[], vm: string, networks: ReadonlyArray<string | null>): RuntimeRecord['taps'] {
+  const byIndex = new Map<number, Map<string, string>>();
+  for (const netdev of valuesOf(argv, '-netdev').filter((v) => v.startsWith('tap,'))) {
+    const opts = optionMap(netdev);
+    const index = /^net(\d+)$/.exec(opts.get('id') ?? '')?.[1];
+    if (index === undefined) throw new Mismatch(`QEMU has a tap whose netdev (${opts.get('id') ?? 'no id'}) is not a Nova NIC's`);
+    byIndex.set(Number(index), opts);
   }
-  if (network === null) throw new Mismatch(`QEMU has a tap but the VM's definition joins no Nova network`);
-  const opts = optionMap(netdev);
-  const ifname = opts.get('ifname');
-  const id = opts.get('id');
-  const device = valuesOf(argv, '-device')
-    .map(optionMap)
-    .find((m) => id !== undefined && m.get('netdev') === id);
-  const mac = device?.get('mac');
-  if (!ifname || !mac) throw new Mismatch(`QEMU's tap names no ${ifname ? 'MAC address' : 'interface'}`);
-  return { network, ifname, mac };
+  const devices = valuesOf(argv, '-device').map(optionMap);
+  const taps: RuntimeRecord['taps'] = [];
+  networks.forEach((network, index) => {
+    const opts = byIndex.get(index);
+    byIndex.delete(index);
+    if (!opts) {
+      if (network !== null) throw new Mismatch(`the VM joins network ${network} on net${index} but its QEMU has no tap there`);
+      return;
+    }
+    if (network === null) throw new Mismatch(`QEMU has a tap on net${index} but the VM's definition joins no Nova network there`);
+    const ifname = opts.get('ifname');
+    const mac = devices.find((m) => m.get('netdev') === `net${index}`)?.get('mac');
+    if (!ifname || !mac) throw new Mismatch(`QEMU's tap on net${index} names no ${ifname ? 'MAC address' : 'interface'}`);
+    taps.push({ network, ifname, mac, index, resource: nicAttachmentName(vm, index, networks) });
+  });
+  const extra = [...byIndex.keys()][0];
+  if (extra !== undefined) throw new Mismatch(`QEMU has a tap on net${extra} but the VM's definition has no NIC there`);
+  return taps;
 }
 
 /** Clock ticks a second in /proc/PID/stat: USER_HZ, 100 on every Linux architecture Nova runs on. */

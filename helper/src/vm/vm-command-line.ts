@@ -30,9 +30,13 @@ export async function vmCommandLine(def: VmDefinition, deps: CommandLineDeps): P
   const notes: string[] = ['disk, ISO, kernel and initrd files reach QEMU as descriptors the helper opens at start (fd 3 on); backing chains are read then'];
   const accel = def.accel === 'auto' ? await deps.hostAccelerator() : def.accel;
   if (def.display.vnc) notes.push(`VNC's websocket listens on a free port picked at each start (shown as ${VNC_PORT_PLACEHOLDER})`);
-  const tap = def.network.mode === 'nova' ? { ifname: 'TAP', mac: def.nicMac ?? 'MAC' } : null;
+  const taps = def.nics.flatMap((nic, index) => {
+    if (nic.network.mode !== 'nova') return [];
+    const n = index === 0 ? '' : String(index);
+    notes.push(`network ${nic.network.network} makes the tap of net${index} at start (shown as TAP${n})`);
+    return [{ index, ifname: `TAP${n}`, mac: nic.mac ?? `MAC${n}` }];
+  });
   if (Object.keys(deps.layout.virtiofsSockets(def)).length > 0) notes.push('each virtiofs share gets its own virtiofsd at start, as QEMU\'s user, serving the folder mounted in a private mount namespace');
-  if (tap) notes.push(`network ${def.network.mode === 'nova' ? def.network.network : ''} makes the tap at start (shown as TAP)`);
   let devices: PreparedVmDevices | null = null;
   if (def.devices?.length || def.mdevs?.length) {
     if (!deps.devices) throw new NovaError('unsupported', `VM ${def.name} lists PCI or mediated devices, but this helper has no device passthrough`);
@@ -47,7 +51,7 @@ export async function vmCommandLine(def: VmDefinition, deps: CommandLineDeps): P
     paths: deps.layout.runtimePaths(def.name),
     vncWebsocketPort: def.display.vnc ? VNC_PORT_PLACEHOLDER : null,
     ovmfCode: imagesFor(deps.firmware, def.firmware)?.code ?? null,
-    tap,
+    taps,
     cloudInitSeed: def.cloudInit ? deps.layout.cloudInitSeed(def.name) : null,
     paused: true,
     bootOrder: resolveBootOrder(def, false),

@@ -1,6 +1,6 @@
 // The device half of `vm.update`: disks added (new, or a caller's file used in place),
-// removed or detached, grown, their bus and cache; CD drives and their media; the NIC's
-// network, MAC and link; the machine and the boot order. On a stopped VM everything goes
+// removed or detached, grown, their bus and cache; CD drives and their media; the NICs
+// (vm-nic-update.ts); the machine and the boot order. On a stopped VM everything goes
 // into the definition. On a running one, media, disk growth and the link go to QEMU now
 // (vm-live-devices.ts) and the rest waits for the next start (shown as pending changes).
 // Files are made before the definition is saved and removed again if that fails; a file
@@ -8,7 +8,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNovaError, NovaError } from '../../../src-shared/errors.js';
-import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
+import { MEBIBYTE, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
 import { appliesLive, cdDrivesOf, EXTRA_CD_DRIVES, resolveBootOrder, type VmDeviceChange } from '../../../src-shared/vm-devices.js';
 import { VM_DISK_FORMATS, type DiskInspector } from './disk-chain.js';
 import type { PathGuard } from './path-guard.js';
@@ -18,7 +18,8 @@ import type { QmpClient } from './qmp-client.js';
 import type { Credentials } from './run-as-user.js';
 import type { VmDiskFiles } from './vm-disk-files.js';
 import type { VmLayout } from './vm-layout.js';
-import { ejectMedium, insertMedium, resizeLive, setNicLink } from './vm-live-devices.js';
+import { ejectMedium, insertMedium, resizeLive } from './vm-live-devices.js';
+import { VmNicUpdate } from './vm-nic-update.js';
 import type { VmNetworkPort } from './vm-network.js';
 import { applyPassthroughChange, isPassthroughChange, withSingleGpu, type HostUsb, type PassthroughChange } from './vm-passthrough-update.js';
 
@@ -47,7 +48,11 @@ export interface HardwareResult {
 }
 
 export class VmHardwareUpdate {
-  constructor(private readonly o: HardwareDeps) {}
+  private readonly nics: VmNicUpdate;
+
+  constructor(private readonly o: HardwareDeps) {
+    this.nics = new VmNicUpdate(o.networks);
+  }
 
   /** `qmp`: the running VM's monitor; null when stopped. Live changes reach QEMU before this returns. */
   async apply(def: VmDefinition, spec: VmUpdateSpec, qmp: QmpClient | null, caller: Credentials | null): Promise<HardwareResult> {
@@ -124,21 +129,10 @@ export class VmHardwareUpdate {
         if (change.drive === 'cd0') return { ...def, iso: null };
         if (!(def.cdroms ?? []).some((c) => c.id === change.drive)) throw new NovaError('not_found', `VM ${def.name} has no CD drive ${change.drive}`);
         return { ...def, cdroms: (def.cdroms ?? []).filter((c) => c.id !== change.drive) };
-      case 'nic.set': {
-        let next = def;
-        if (change.network !== undefined) {
-          const network = vmNetworkFromChoice(change.network);
-          if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
-          next = { ...next, network };
-        }
-        if (change.mac !== undefined) next = { ...next, nicMac: change.mac };
-        if (change.link !== undefined) {
-          if (next.network.mode === 'none') throw new NovaError('failed_precondition', `VM ${def.name} has no NIC: give it a network first`);
-          if (!live) throw new NovaError('failed_precondition', `VM ${def.name} is not running: a NIC's link is set on a running VM (it is up at every start)`);
-          await setNicLink(live, change.link === 'up');
-        }
-        return next;
-      }
+      case 'nic.add':
+      case 'nic.remove':
+      case 'nic.set':
+        return this.nics.apply(def, change, live);
       case 'pci.add': {
         const passed = def.devices ?? [];
         if (passed.some((d) => d.address === change.device.address)) throw new NovaError('already_exists', `VM ${def.name} passes ${change.device.address} already`);

@@ -28,10 +28,11 @@ import type { ShareDaemons } from './share-daemons.js';
 import type { QemuDiskFiles } from './vm-disk-files.js';
 import { vmCommandLine, withDevices } from './vm-command-line.js';
 import type { VmLayout } from './vm-layout.js';
-import type { VmNetworkPort, VmTap } from './vm-network.js';
+import { nicAttachmentName, nicNetworks, type VmNetworkPort, type VmTap } from './vm-network.js';
+import { setNicLink } from './vm-live-devices.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import type { VmRuntimeFiles } from './vm-runtime-files.js';
-import type { RuntimeRecord } from './vm-store.js';
+import { RUNTIME_RECORD_VERSION, type RuntimeRecord } from './vm-store.js';
 
 export interface LauncherOptions {
   layout: VmLayout;
@@ -65,7 +66,7 @@ export interface LauncherOptions {
 interface Spawned {
   spawned: SpawnedQemu;
   paths: VmRuntimePaths;
-  tap: VmTap | null;
+  taps: VmTap[];
   vncPort: number | null;
 }
 
@@ -168,12 +169,12 @@ export class VmLauncher {
       await disks.close();
     }
     await pauseAt('vm-start:after-spawn');
-    const { spawned, paths, tap, vncPort } = started;
+    const { spawned, paths, taps, vncPort } = started;
     if (def.devices?.length) await this.o.devices?.attached(name, spawned);
     const vncPassword = def.display.vnc ? randomBytes(6).toString('base64url').slice(0, 8) : null;
     const logPath = this.o.layout.qemuLog(name);
     const record: RuntimeRecord = {
-      version: 1,
+      version: RUNTIME_RECORD_VERSION,
       pid: spawned.pid,
       startTime: spawned.startTime,
       startedAt: new Date().toISOString(),
@@ -185,7 +186,7 @@ export class VmLauncher {
       vncWebsocketPort: vncPort,
       vncPassword,
       spiceSocket: def.display.spice ? paths.spiceSocket : null,
-      tap,
+      taps,
       crashed: null,
     };
     let exitNote: string | null = null;
@@ -216,6 +217,8 @@ export class VmLauncher {
           await steps.incoming(qmp);
         }
         if (!steps.holdPaused) {
+          // A cable the settings keep out is out before the guest first looks.
+          for (const [index, nic] of def.nics.entries()) if (nic.link === 'down') await setNicLink(qmp, index, false);
           // QEMU came up paused (-S): the guest runs only now that its record and monitor are in place.
           await qmp.cont();
           await this.o.intents.end('vm', name);
@@ -253,17 +256,22 @@ export class VmLauncher {
     });
     const vncPort = def.display.vnc ? await freeLoopbackPort() : null;
     this.emit(name, 'starting', null);
-    let tap: VmTap | null = null;
+    const taps: VmTap[] = [];
     try {
-      if (def.network.mode === 'nova') {
-        steps.phase(`attaching to network ${def.network.network}`);
-        tap = await this.o.networks.attachTap(def.network.network, name, user ?? undefined);
+      const networks = nicNetworks(def.nics);
+      for (const [index, network] of networks.entries()) {
+        if (network === null) continue;
+        steps.phase(`attaching NIC net${index} to network ${network}`);
+        const resource = nicAttachmentName(name, index, networks);
+        taps.push({ ...(await this.o.networks.attachTap(network, resource, user ?? undefined)), index, resource });
       }
       await pauseAt('vm-start:after-tap');
       const seed = def.cloudInit ? this.o.layout.cloudInitSeed(name) : null;
       if (def.cloudInit && seed) {
         steps.phase('writing the cloud-init seed');
-        const nic = def.network.mode === 'none' ? null : { mac: tap?.mac ?? null };
+        // The seed's network config names the first NIC (the one its address, if any, is for).
+        const first = def.nics[0];
+        const nic = first ? { mac: first.mac ?? taps.find((t) => t.index === 0)?.mac ?? null } : null;
         await writeSeedIso(seed, buildSeedFiles({ vmName: name, cloudInit: def.cloudInit, nic }), { runner: this.o.runner, signal });
         await this.o.files.handOver(seed, user);
       }
@@ -277,15 +285,15 @@ export class VmLauncher {
       if (def.usb?.length || def.lookingGlass) await this.o.devices?.handOverNodes(def, user);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
-      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, tap, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined, virtiofsSockets: this.o.layout.virtiofsSockets(def) });
+      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, taps, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined, virtiofsSockets: this.o.layout.virtiofsSockets(def) });
       const argv = withDevices(qemuArgv, devices);
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');
       const passFds = disks.fdsFor(passedFiles(def, backing));
       const spawned = await spawnQemu(argv, { logPath: this.o.layout.qemuLog(name), runner: this.o.runner, passFds, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
-      return { spawned, paths, tap, vncPort };
+      return { spawned, paths, taps, vncPort };
     } catch (err) {
-      if (tap) await this.o.files.releaseTap(name, tap);
+      await this.o.files.releaseTaps(name, taps);
       await this.o.files.remove(name, null);
       this.emit(name, 'stopped', signal.aborted ? 'start cancelled' : (err as Error).message);
       throw signal.aborted ? cancelled(name) : err;

@@ -64,6 +64,7 @@ export async function resizeLive(qmp: QmpClient, diskId: string, bytes: number):
   await qmp.execute('block_resize', { 'node-name': diskId, size: bytes });
 }
 
-export async function setNicLink(qmp: QmpClient, up: boolean): Promise<void> {
-  await qmp.execute('set_link', { name: 'net0-dev', up });
+/** The cable of NIC netN in or out; the guest sees its carrier change, the other NICs do not. */
+export async function setNicLink(qmp: QmpClient, index: number, up: boolean): Promise<void> {
+  await qmp.execute('set_link', { name: `net${index}-dev`, up });
 }

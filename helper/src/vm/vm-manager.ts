@@ -108,6 +108,7 @@ export class VmManager {
   readonly layout: VmLayout;
   readonly images: ImageLibrary;
   private readonly store: VmStore;
+  private readonly networks: VmNetworkPort;
   private readonly operations: OperationManager;
   private readonly live = new Map<string, VmRuntime>();
   private readonly files: VmRuntimeFiles;
@@ -135,6 +136,7 @@ export class VmManager {
 
   constructor(private readonly opts: VmManagerOptions) {
     const networks = opts.networks ?? noNetworkPort;
+    this.networks = networks;
     const runner = opts.runner ?? new ProcessRunner();
     const img = opts.qemuImg ?? new QemuImg(runner);
     this.operations = opts.operations;
@@ -269,8 +271,9 @@ export class VmManager {
     if (rt) {
       const health = this.opts.healthOf?.(name) ?? null;
       const hardware = this.book.hardwareOf(definition);
-      const tap = rt.record.tap;
-      const nics = tap ? [{ network: tap.network, ifname: tap.ifname, mac: tap.mac }] : [];
+      const nics = await Promise.all(
+        rt.record.taps.map(async (t) => ({ network: t.network, ifname: t.ifname, mac: t.mac, index: t.index, address: await this.networks.addressOf(t.network, t.resource).catch(() => null) })),
+      );
       return { definition, state: rt.state, stateReason: null, pid: rt.record.pid, accel: rt.record.accel, startedAt: rt.record.startedAt, health, ...hardware, nics };
     }
     const record = await this.store.loadRuntime(name);

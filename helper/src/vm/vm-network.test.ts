@@ -16,7 +16,7 @@ function fakeNetworks(): TapNetworks & { calls: string[]; attached: Set<string> 
     attached,
     async get(name) {
       if (name !== 'lab') throw new NovaError('not_found', `network "${name}" does not exist`);
-      return {};
+      return { attachments: [] };
     },
     async attach({ network, resource }) {
       calls.push(`attach ${network} ${resource}`);

@@ -19,12 +19,12 @@ describe('pendingChanges', () => {
       memoryMiB: 2048,
       disks: [{ ...base.disks[0]!, bus: 'sata' }, { id: 'disk1', path: '/v/disk1.qcow2', format: 'qcow2', owned: true, readOnly: false }],
       cdroms: [{ id: 'cd1', path: null }],
-      nicMac: '52:54:00:00:00:01',
+      nics: [{ network: { mode: 'user' }, mac: '52:54:00:00:00:01' }],
     };
     expect(pendingChanges(base, now)).toEqual([
       'CPUs 2 -> 4',
       'memory 1024 MiB -> 2048 MiB',
-      'MAC automatic -> 52:54:00:00:00:01',
+      'NIC net0 added (user)',
       'disk0 bus virtio -> sata',
       'disk1 added (/v/disk1.qcow2)',
       'CD drive cd1 added',

@@ -4,6 +4,7 @@
 // devices/usb-hotplug.ts), so the running QEMU already has them.
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import { formatMdevSpec } from '../../../src-shared/vm-passthrough.js';
+import { showNicNetwork } from '../../../src-shared/vm-devices.js';
 
 const words = (v: unknown) => (v === null || v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -20,8 +21,7 @@ export function pendingChanges(started: VmDefinition, now: VmDefinition): string
   field('Hyper-V', started.hyperv === true ? 'on' : 'off', now.hyperv === true ? 'on' : 'off');
   field('accelerator', started.accel, now.accel);
   field('display', started.display, now.display);
-  field('network', started.network, now.network);
-  field('MAC', started.nicMac ?? 'automatic', now.nicMac ?? 'automatic');
+  nicChanges(started, now, field, out);
   field('boot order', started.bootOrder ?? 'automatic', now.bootOrder ?? 'automatic');
   field('kernel', started.kernel, now.kernel);
   field('cloud-init', started.cloudInit, now.cloudInit);
@@ -48,4 +48,20 @@ export function pendingChanges(started: VmDefinition, now: VmDefinition): string
   for (const id of cdAfter) if (!cdBefore.has(id)) out.push(`CD drive ${id} added`);
   for (const id of cdBefore) if (!cdAfter.has(id)) out.push(`CD drive ${id} removed`);
   return out;
+}
+
+/** NIC by NIC (netN): added, removed, or its network, MAC and model; its link changes live, so it is left out. */
+function nicChanges(started: VmDefinition, now: VmDefinition, field: (label: string, a: unknown, b: unknown) => void, out: string[]): void {
+  const count = Math.max(started.nics.length, now.nics.length);
+  for (let i = 0; i < count; i++) {
+    const [was, is] = [started.nics[i], now.nics[i]];
+    if (!was && is) out.push(`NIC net${i} added (${showNicNetwork(is.network)})`);
+    else if (was && !is) out.push(`NIC net${i} removed`);
+    else if (was && is) {
+      const label = i === 0 ? '' : ` of net${i}`;
+      field(`network${label}`, showNicNetwork(was.network), showNicNetwork(is.network));
+      field(`MAC${label}`, was.mac ?? 'automatic', is.mac ?? 'automatic');
+      field(`NIC model${label}`, was.model ?? 'virtio', is.model ?? 'virtio');
+    }
+  }
 }

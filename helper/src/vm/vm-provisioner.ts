@@ -8,7 +8,8 @@ import { copyFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import { healthCheckProblem, type HealthCheck } from '../../../src-shared/health.js';
-import { MEBIBYTE, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmNetwork, type VmUpdateSpec } from '../../../src-shared/vm.js';
+import { MEBIBYTE, nicsFromNetwork, VM_DEFINITION_VERSION, vmNetworkFromChoice, type VmCreateSpec, type VmDefinition, type VmDisk, type VmUpdateSpec } from '../../../src-shared/vm.js';
+import { nicFromSpec, novaNetworksOf, type NicModel, type VmNic } from '../../../src-shared/vm-devices.js';
 import type { OperationHandle } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import { deviceDefaultsOf, resolvePlatform } from '../../../src-shared/vm-platform.js';
@@ -84,9 +85,9 @@ export class VmProvisioner {
     const platform = template ? { firmware: template.firmware, tpm: template.tpm === true, hyperv: template.hyperv === true } : resolvePlatform({ ...spec, machine: spec.machine });
     const ovmf = imagesFor(this.o.firmware, platform.firmware);
     const passthrough = passthroughFields(template?.machine ?? spec.machine, spec);
-    const network = vmNetworkFromChoice(spec.network);
-    if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
-    checkHealth(spec.name, spec.health, network);
+    const nicsOf = createNics(spec);
+    for (const network of novaNetworksOf({ nics: nicsOf(undefined) })) await this.o.networks.checkNetwork(network);
+    checkHealth(spec.name, spec.health, nicsOf(undefined));
     const cloudInit = spec.cloudInit ? await cloudInitDefinition(spec.cloudInit, null, { runner: this.o.runner, signal }) : null;
     op.throwIfCancelled();
 
@@ -124,10 +125,10 @@ export class VmProvisioner {
     op.progress({ phase: 'saving the definition', cancellable: false });
     // A template's VMs have the template's devices; a new VM those its OS's installer needs.
     const devices = template
-      ? { diskBus: null, nicModel: template.nicModel ?? 'virtio', tablet: template.tablet === true, guestAgent: template.guestAgent === true }
+      ? { diskBus: null, nicModel: template.nics[0]?.model ?? 'virtio', tablet: template.tablet === true, guestAgent: template.guestAgent === true }
       : deviceDefaultsOf(spec.os, driverIso !== null);
     const def: VmDefinition = {
-      version: 1,
+      version: VM_DEFINITION_VERSION,
       name: spec.name,
       osType: template?.osType ?? (spec.osType === 'linux' && profile ? profile.osType : spec.osType),
       cpus,
@@ -140,13 +141,11 @@ export class VmProvisioner {
       disks: bootDiskSet(disks, spec.diskBus ?? devices.diskBus, spec.diskCache),
       iso,
       ...(driverIso ? { cdroms: [{ id: 'cd1', path: driverIso }] } : {}),
-      ...(devices.nicModel === 'e1000e' ? { nicModel: 'e1000e' as const } : {}),
       ...(devices.tablet ? { tablet: true } : {}),
       ...(spec.bootOrder ? { bootOrder: spec.bootOrder } : {}),
-      ...(spec.nicMac ? { nicMac: spec.nicMac } : {}),
       ...((spec.guestAgent ?? devices.guestAgent) ? { guestAgent: true } : {}),
       kernel: kernel ? { kernel, initrd, cmdline: spec.cmdline ?? '' } : (template?.kernel ?? null),
-      network,
+      nics: nicsOf(devices.nicModel),
       cloudInit,
       display:
         spec.machine === 'microvm'
@@ -179,8 +178,11 @@ export class VmProvisioner {
       next.kernel = { ...def.kernel, cmdline: spec.cmdline };
     }
     if (spec.network !== undefined) {
-      next.network = vmNetworkFromChoice(spec.network);
-      if (next.network.mode === 'nova') await this.o.networks.checkNetwork(next.network.network);
+      // The single-network key speaks of the first NIC: none removes every NIC, a network with none adds one.
+      const network = vmNetworkFromChoice(spec.network);
+      if (network.mode === 'nova') await this.o.networks.checkNetwork(network.network);
+      const [first, ...rest] = def.nics;
+      next.nics = network.mode === 'none' ? [] : first ? [{ ...first, network }, ...rest] : nicsFromNetwork(network);
     }
     if (spec.cloudInit !== undefined) {
       next.cloudInit = spec.cloudInit === null ? null : await cloudInitDefinition(spec.cloudInit, def.cloudInit, { runner: this.o.runner });
@@ -193,7 +195,7 @@ export class VmProvisioner {
     if (spec.restart !== undefined) next.restart = spec.restart;
     if (spec.health === null) delete next.health;
     else if (spec.health !== undefined) next.health = spec.health;
-    checkHealth(spec.name, next.health, next.network);
+    checkHealth(spec.name, next.health, next.nics);
     return next;
   }
 }
@@ -204,7 +206,16 @@ function bootDiskSet(disks: VmDisk[], bus: VmDisk['bus'] | null, cache: VmDisk['
 }
 
 /** A check the VM cannot run (exec, tcp without a Nova network, a pattern that does not compile) is refused up front. */
-function checkHealth(name: string, check: HealthCheck | undefined, network: VmNetwork): void {
-  const problem = check ? healthCheckProblem('vm', check, network.mode === 'nova') : null;
+/** A create's NICs: `nics` whole, or the one `network` (with `nicMac`) makes; the model, where none is given, the OS profile's. */
+function createNics(spec: VmCreateSpec): (defaultModel: NicModel | undefined) => VmNic[] {
+  if (spec.nics !== undefined && (spec.network !== 'none' || spec.nicMac !== undefined)) {
+    throw new NovaError('invalid_argument', `VM ${spec.name}: give its NICs either as nics or as network (and nicMac), not both`);
+  }
+  return (model) => (spec.nics ? spec.nics.map((n) => nicFromSpec({ ...n, model: n.model ?? model })) : nicsFromNetwork(vmNetworkFromChoice(spec.network), spec.nicMac ?? null, model));
+}
+
+/** Health probes by address find the guest on the Nova network of its first NIC there. */
+function checkHealth(name: string, check: HealthCheck | undefined, nics: readonly VmNic[]): void {
+  const problem = check ? healthCheckProblem('vm', check, novaNetworksOf({ nics }).length > 0) : null;
   if (problem) throw new NovaError('invalid_argument', `VM ${name}: ${problem}`);
 }

@@ -19,7 +19,8 @@ import type { StartIntents } from '../state/start-intent.js';
 import { QmpClient } from './qmp-client.js';
 import { VmRuntime, type VmRuntimeHooks } from './vm-runtime.js';
 import type { VmRuntimeFiles } from './vm-runtime-files.js';
-import type { RuntimeRecord, VmStore } from './vm-store.js';
+import { RUNTIME_RECORD_VERSION, type RuntimeRecord, type VmStore } from './vm-store.js';
+import { nicNetworks } from './vm-network.js';
 
 /** How long a QEMU whose monitor failed may take to finish dying on its own. */
 const DYING_WAIT_MS = 1_000;
@@ -141,14 +142,14 @@ async function adoptDamaged(name: string, o: ReconcileOptions): Promise<{ runtim
   const def = await o.store.loadDefinition(name).catch(() => null);
   const first = qemus[0]!;
   const argv = qemus.length === 1 ? await processCmdline(first.pid) : null;
-  const rebuilt = argv ? rebuildFromArgv(argv, o.paths, def?.network.mode === 'nova' ? def.network.network : null) : null;
+  const rebuilt = argv ? rebuildFromArgv(argv, o.paths, name, def ? nicNetworks(def.nics) : []) : null;
   let why: string;
   if (qemus.length > 1) why = `${qemus.length} QEMUs of the VM run (pids ${qemus.map((q) => q.pid).join(', ')})`;
   else if (!rebuilt) why = `QEMU pid ${first.pid} ended while its command line was read`;
   else if (!rebuilt.ok) why = rebuilt.reason;
   else {
     const record: RuntimeRecord = {
-      version: 1,
+      version: RUNTIME_RECORD_VERSION,
       pid: first.pid,
       startTime: first.startTime,
       startedAt: startedAtFrom(first.startTime, await readFile('/proc/stat', 'utf8')) ?? new Date().toISOString(),
@@ -173,6 +174,6 @@ async function adoptDamaged(name: string, o: ReconcileOptions): Promise<{ runtim
   await o.files.abandon(name, def, null);
   const accel = argv?.[argv.indexOf('-accel') + 1] === 'kvm' ? 'kvm' : 'tcg';
   const p = o.paths;
-  const record: RuntimeRecord = { version: 1, pid: first.pid, startTime: first.startTime, startedAt: new Date().toISOString(), accel, qmpSocket: p.qmpSocket, serialSocket: p.serialSocket, serialLog: p.serialLog, vncSocket: null, vncWebsocketPort: null, vncPassword: null, spiceSocket: null, tap: null, crashed: null };
+  const record: RuntimeRecord = { version: RUNTIME_RECORD_VERSION, pid: first.pid, startTime: first.startTime, startedAt: new Date().toISOString(), accel, qmpSocket: p.qmpSocket, serialSocket: p.serialSocket, serialLog: p.serialLog, vncSocket: null, vncWebsocketPort: null, vncPassword: null, spiceSocket: null, taps: [], crashed: null };
   return { crashReason, record };
 }

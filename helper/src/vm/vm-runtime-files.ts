@@ -1,5 +1,5 @@
 // What a running VM leaves on the host besides QEMU itself: its runtime dir of sockets,
-// its logs, its runtime record and its tap. Made fresh before QEMU starts, and removed
+// its logs, its runtime record and its taps (one per NIC on a Nova network). Made fresh before QEMU starts, and removed
 // (or kept as a `crashed` record) when QEMU ends, whichever way it ended.
 // The VM's folder is always root's: a QEMU run as a user gets the VM's own files made
 // over to it one by one, by descriptor, and a runtime dir of its own for its sockets,
@@ -19,7 +19,7 @@ import { stopSwtpmsOf } from './swtpm.js';
 import { stopVirtiofsdsIn } from './virtiofsd.js';
 import { handOverTpmState } from './tpm-state.js';
 import type { VmLayout } from './vm-layout.js';
-import type { VmNetworkPort, VmTap } from './vm-network.js';
+import { nicAttachmentName, nicNetworks, type VmNetworkPort, type VmTap } from './vm-network.js';
 import type { RuntimeRecord, VmStore } from './vm-store.js';
 
 /**
@@ -113,23 +113,29 @@ export class VmRuntimeFiles {
     await this.stopTpm(name);
     await this.stopShareDaemons(name);
     await this.removeRunDir(name);
-    if (record?.tap) await this.releaseTap(name, record.tap);
+    await this.releaseTaps(name, record?.taps ?? []);
     await this.store.removeRuntime(name);
   }
 
   /**
-   * A start a killed helper left half done (its QEMU already killed): the run dir, the tap
-   * (the record's, or the one the definition's network would have, as the tap may predate
-   * the record) and the runtime record go, so the VM is simply stopped.
+   * A start a killed helper left half done (its QEMU already killed): the run dir, the taps
+   * (the record's, and those the definition's NICs would have, as taps may predate the
+   * record) and the runtime record go, so the VM is simply stopped.
    */
   async abandon(name: string, def: VmDefinition | null, record: RuntimeRecord | null): Promise<void> {
     await this.stopTpm(name);
     await this.stopShareDaemons(name);
     await this.removeRunDir(name);
-    const network = record?.tap?.network ?? (def?.network.mode === 'nova' ? def.network.network : null);
-    if (network) {
-      await this.networks.detachTap(network, name).catch((err: unknown) => {
-        this.logger.warn({ err, vm: name, network }, 'could not remove the tap of an interrupted start');
+    const networks = def ? nicNetworks(def.nics) : [];
+    const planned = networks.flatMap((network, index) => (network ? [{ network, resource: nicAttachmentName(name, index, networks) }] : []));
+    const taps = [...(record?.taps ?? []), ...planned];
+    const seen = new Set<string>();
+    for (const tap of taps) {
+      const key = `${tap.network}/${tap.resource}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await this.networks.detachTap(tap.network, tap.resource).catch((err: unknown) => {
+        this.logger.warn({ err, vm: name, network: tap.network }, 'could not remove the tap of an interrupted start');
       });
     }
     await this.store.removeRuntime(name);
@@ -140,7 +146,7 @@ export class VmRuntimeFiles {
     await this.stopTpm(name);
     await this.stopShareDaemons(name);
     await this.removeRunDir(name);
-    if (record.tap) await this.releaseTap(name, record.tap);
+    await this.releaseTaps(name, record.taps);
     await this.store.saveRuntime(name, { ...record, crashed: { reason, at: new Date().toISOString() } });
     this.logger.warn({ vm: name, reason }, 'VM crashed');
   }
@@ -169,12 +175,14 @@ export class VmRuntimeFiles {
     }
   }
 
-  /** Gives the tap back; a failure is logged, never thrown, so stopping a VM always completes. */
-  async releaseTap(name: string, tap: VmTap): Promise<void> {
-    try {
-      await this.networks.detachTap(tap.network, name);
-    } catch (err) {
-      this.logger.warn({ err, vm: name, network: tap.network }, 'could not remove the tap of a stopped VM');
+  /** Gives every tap back; a failure is logged, never thrown, so stopping a VM always completes. */
+  async releaseTaps(name: string, taps: ReadonlyArray<Pick<VmTap, 'network' | 'resource'>>): Promise<void> {
+    for (const tap of taps) {
+      try {
+        await this.networks.detachTap(tap.network, tap.resource);
+      } catch (err) {
+        this.logger.warn({ err, vm: name, network: tap.network }, 'could not remove the tap of a stopped VM');
+      }
     }
   }
 

@@ -182,8 +182,10 @@ export class VmRuntime {
     });
     const m = buildMetrics(this.name, this.prevSample, cur, blocks);
     this.prevSample = cur;
-    const tap = this.record.tap ? await readTapCounters(this.record.tap.ifname) : null;
-    return tap ? { ...m, netRxBytes: tap.rxBytes, netTxBytes: tap.txBytes } : m;
+    // Every tap's bytes together: the metrics speak of the VM's traffic, not one NIC's.
+    const counters = (await Promise.all(this.record.taps.map((t) => readTapCounters(t.ifname)))).filter((c) => c !== null);
+    if (counters.length === 0) return m;
+    return { ...m, netRxBytes: counters.reduce((sum, c) => sum + c.rxBytes, 0), netTxBytes: counters.reduce((sum, c) => sum + c.txBytes, 0) };
   }
 
   /** Gives QEMU `graceMs` to exit, kills it otherwise, and waits for the end to be handled. */

@@ -62,18 +62,38 @@ describe('VmStore', () => {
     await writeFile(join(layout.vmsDir, 'web1.snapshots.json'), JSON.stringify(OLD_SNAPSHOTS));
     const store = new VmStore(layout);
     expect(await store.listNames()).toEqual(['web1']);
-    expect(await store.loadDefinition('web1')).toEqual(OLD_DEFINITION);
-    expect(await store.loadRuntime('web1')).toEqual({ ...OLD_RUNTIME_WITHOUT_TAP, tap: null });
+    const { network: _n, ...rest } = OLD_DEFINITION;
+    expect(await store.loadDefinition('web1')).toEqual({ ...rest, version: 2, nics: [] });
+    expect(await store.loadRuntime('web1')).toEqual({ ...OLD_RUNTIME_WITHOUT_TAP, version: 2, taps: [] });
     const { version: _v, ...tree } = OLD_SNAPSHOTS;
     expect(await store.loadSnapshots('web1')).toEqual(tree);
   });
 
+  it('reads a version 1 NIC (network, nicMac, nicModel) and its running tap as a one-NIC list, and writes that back', async () => {
+    const old = { ...OLD_DEFINITION, network: { mode: 'nova', network: 'lab' }, nicMac: '52:54:00:aa:bb:cc', nicModel: 'e1000e' };
+    await writeFile(join(layout.vmsDir, 'web1.json'), JSON.stringify(old));
+    const tap = { network: 'lab', ifname: 'nvaa1b2c3d4', mac: '02:11:22:33:44:55' };
+    await writeFile(join(layout.vmsDir, 'web1.runtime.json'), JSON.stringify({ ...OLD_RUNTIME_WITHOUT_TAP, tap }));
+    const store = new VmStore(layout);
+    const def = await store.loadDefinition('web1');
+    expect(def).toMatchObject({ version: 2, nics: [{ network: { mode: 'nova', network: 'lab' }, mac: '52:54:00:aa:bb:cc', model: 'e1000e' }] });
+    expect(def).not.toHaveProperty('network');
+    expect(def).not.toHaveProperty('nicMac');
+    expect((await store.loadRuntime('web1'))?.taps).toEqual([{ ...tap, index: 0, resource: 'web1' }]);
+    const written = JSON.parse(await readFile(join(layout.vmsDir, 'web1.json'), 'utf8')) as Record<string, unknown>;
+    expect(written).toMatchObject({ version: 2, nics: def.nics });
+    const userOnly = { ...OLD_DEFINITION, name: 'web4', network: { mode: 'user' } };
+    await writeFile(join(layout.vmsDir, 'web4.json'), JSON.stringify(userOnly));
+    expect((await store.loadDefinition('web4')).nics).toEqual([{ network: { mode: 'user' }, mac: null }]);
+  });
+
   it('writes them back in the same shape and places', async () => {
     const store = new VmStore(layout);
-    await store.saveDefinition(OLD_DEFINITION as never);
+    const { network: _n, ...current } = { ...OLD_DEFINITION, version: 2, nics: [] };
+    await store.saveDefinition(current as never);
     const { version: _v, ...tree } = OLD_SNAPSHOTS;
     await store.saveSnapshots('web1', tree);
-    expect(JSON.parse(await readFile(join(layout.vmsDir, 'web1.json'), 'utf8'))).toEqual(OLD_DEFINITION);
+    expect(JSON.parse(await readFile(join(layout.vmsDir, 'web1.json'), 'utf8'))).toEqual(current);
     expect(JSON.parse(await readFile(join(layout.vmsDir, 'web1.snapshots.json'), 'utf8'))).toEqual(OLD_SNAPSHOTS);
     await store.removeAll('web1');
     expect(await readdir(layout.vmsDir)).toEqual([]);
@@ -81,7 +101,8 @@ describe('VmStore', () => {
 
   it("keeps a project's name on its VM; a definition without one stays unmanaged", async () => {
     const store = new VmStore(layout);
-    await store.saveDefinition({ ...OLD_DEFINITION, name: 'web3', project: 'lab' } as never);
+    const { network: _n, ...current } = { ...OLD_DEFINITION, version: 2, nics: [] };
+    await store.saveDefinition({ ...current, name: 'web3', project: 'lab' } as never);
     expect(await store.loadDefinition('web3')).toMatchObject({ name: 'web3', project: 'lab' });
     await writeFile(join(layout.vmsDir, 'web1.json'), JSON.stringify(OLD_DEFINITION));
     expect(await store.loadDefinition('web1')).not.toHaveProperty('project');

@@ -5,15 +5,26 @@
 // migrations; the file names and contents are those older Nova versions wrote.
 import { z } from 'zod';
 import { NovaError } from '../../../src-shared/errors.js';
-import { SnapshotTreeSchema, VM_DEFINITION_VERSION, VM_NAME_PATTERN, VmDefinitionSchema, type SnapshotTree, type VmDefinition } from '../../../src-shared/vm.js';
+import { migrateVmDefinitionV1, SnapshotTreeSchema, VM_DEFINITION_VERSION, VM_NAME_PATTERN, VmDefinitionSchema, type SnapshotTree, type VmDefinition } from '../../../src-shared/vm.js';
 import type { BrokenRecord } from '../../../src-shared/broken-record.js';
 import { BrokenResourceError, brokenFromError } from '../state/broken-record.js';
 import { RecordDamagedError, RecordStore, type RecordFormat } from '../state/record-store.js';
 import type { Logger } from '../util/logger.js';
 import type { VmLayout } from './vm-layout.js';
 
+/** A tap on a Nova network's bridge for NIC `index`; `resource` is its attachment's name there. */
+export const RuntimeTapSchema = z.strictObject({
+  network: z.string(),
+  ifname: z.string(),
+  mac: z.string(),
+  index: z.number().int().nonnegative(),
+  resource: z.string(),
+});
+export type RuntimeTap = z.infer<typeof RuntimeTapSchema>;
+
+export const RUNTIME_RECORD_VERSION = 2;
 export const RuntimeRecordSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.literal(RUNTIME_RECORD_VERSION),
   pid: z.number().int().positive(),
   /** Field 22 of /proc/PID/stat: with the pid, the process's identity. */
   startTime: z.string(),
@@ -26,8 +37,8 @@ export const RuntimeRecordSchema = z.strictObject({
   vncWebsocketPort: z.number().int().nullable(),
   vncPassword: z.string().nullable(),
   spiceSocket: z.string().nullable(),
-  /** The tap on a Nova network's bridge, given back to the network engine when QEMU ends. */
-  tap: z.strictObject({ network: z.string(), ifname: z.string(), mac: z.string() }).nullable().default(null),
+  /** The taps on Nova networks' bridges, one per such NIC, given back to the network engine when QEMU ends. */
+  taps: z.array(RuntimeTapSchema).default([]),
   /** Set when QEMU ended without being asked to: the VM is `crashed` until started or stopped. */
   crashed: z.strictObject({ reason: z.string(), at: z.string() }).nullable(),
 });
@@ -37,12 +48,27 @@ export const VM_DEFINITION_RECORD: RecordFormat<VmDefinition> = {
   what: 'VM definition',
   version: VM_DEFINITION_VERSION,
   schema: VmDefinitionSchema,
-  migrations: {},
+  migrations: { 1: migrateVmDefinitionV1 },
 };
-export const VM_RUNTIME_RECORD: RecordFormat<RuntimeRecord> = { what: 'VM runtime record', version: 1, schema: RuntimeRecordSchema };
+export const VM_RUNTIME_RECORD: RecordFormat<RuntimeRecord> = {
+  what: 'VM runtime record',
+  version: RUNTIME_RECORD_VERSION,
+  schema: RuntimeRecordSchema,
+  migrations: { 1: migrateRuntimeV1 },
+};
 /** The definition a running VM's QEMU was started with: the same format, kept beside the current one. */
 const VM_STARTED_RECORD: RecordFormat<VmDefinition> = { ...VM_DEFINITION_RECORD, what: 'record of what a running VM was started with' };
 export const VM_SNAPSHOTS_RECORD: RecordFormat<SnapshotTree> = { what: 'VM snapshot tree', version: 1, schema: SnapshotTreeSchema };
+
+/**
+ * Version 1 kept one tap, the VM's only NIC's, attached under the VM's own name. The
+ * record does not carry that name, so `resource` "" stands for it (attachmentOf reads it).
+ */
+function migrateRuntimeV1(old: Record<string, unknown>): Record<string, unknown> {
+  const { tap, ...rest } = old;
+  const t = tap as { network: string; ifname: string; mac: string } | null | undefined;
+  return { ...rest, taps: t ? [{ ...t, index: 0, resource: '' }] : [] };
+}
 
 const NO_SNAPSHOTS: SnapshotTree = { current: null, snapshots: [] };
 
@@ -107,7 +133,9 @@ export class VmStore {
 
   /** A damaged runtime record counts as none (the VM shows as stopped), and is logged. */
   async loadRuntime(name: string): Promise<RuntimeRecord | null> {
-    return this.loadOrNone(this.runtimes, name);
+    const record = await this.loadOrNone(this.runtimes, name);
+    // A tap from a version 1 record was attached under the VM's own name.
+    return record && { ...record, taps: record.taps.map((t) => (t.resource === '' ? { ...t, resource: name } : t)) };
   }
 
   async saveRuntime(name: string, record: RuntimeRecord): Promise<void> {

@@ -82,10 +82,13 @@ describe('nova vm disk|cd|nic', () => {
       [['vm', 'disk', 'resize', 'web', 'disk0', '20Gi'], { op: 'disk.resize', id: 'disk0', size: 20480 }],
       [['vm', 'cd', 'insert', 'web', '/isos/virtio-win.iso', '--drive', 'cd1'], { op: 'cd.insert', drive: 'cd1', path: '/isos/virtio-win.iso' }],
       [['vm', 'cd', 'eject', 'web'], { op: 'cd.eject', drive: 'cd0' }],
-      [['vm', 'nic', 'add', 'web', '--network', 'nova:lab'], { op: 'nic.set', network: { nova: 'lab' } }],
+      [['vm', 'nic', 'add', 'web', '--network', 'nova:lab'], { op: 'nic.add', network: { nova: 'lab' } }],
+      [['vm', 'nic', 'add', 'web', '--network', 'nova:storage', '--model', 'e1000e', '--mac', '52:54:00:00:00:02'], { op: 'nic.add', network: { nova: 'storage' }, model: 'e1000e', mac: '52:54:00:00:00:02' }],
       [['vm', 'nic', 'set', 'web', '--mac', '52:54:00:AA:BB:CC'], { op: 'nic.set', mac: '52:54:00:aa:bb:cc' }],
-      [['vm', 'nic', 'set', 'web', '--link', 'down'], { op: 'nic.set', link: 'down' }],
-      [['vm', 'nic', 'rm', 'web'], { op: 'nic.set', network: 'none' }],
+      [['vm', 'nic', 'set', 'web', '--index', '1', '--link', 'down'], { op: 'nic.set', index: 1, link: 'down' }],
+      [['vm', 'nic', 'set', 'web', '--of', '52:54:00:00:00:02', '--network', 'nova:lab'], { op: 'nic.set', of: '52:54:00:00:00:02', network: { nova: 'lab' } }],
+      [['vm', 'nic', 'rm', 'web'], { op: 'nic.remove' }],
+      [['vm', 'nic', 'rm', 'web', '--index', '2'], { op: 'nic.remove', index: 2 }],
     ];
     for (const [argv, change] of cases) {
       const r = await run(argv);

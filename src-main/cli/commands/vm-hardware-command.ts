@@ -2,16 +2,15 @@
 // `vm.update` call. What a running VM takes now (CD media, disk growth, the NIC's link)
 // is said apart from what waits for its next start, as the helper reports it.
 import { Option, type Command } from 'commander';
-import { FirmwareSchema, type Firmware, type VmInfo, type VmNetworkChoice, type VmUpdateSpecIn } from '../../../src-shared/vm.js';
+import { FirmwareSchema, type Firmware, type VmInfo, type VmUpdateSpecIn } from '../../../src-shared/vm.js';
 import { BootDeviceSchema, DiskBusSchema, DiskCacheSchema, type VmDeviceChangeIn } from '../../../src-shared/vm-devices.js';
 import { DISK_SIZE, formatSize, VM_MEMORY } from '../../../src-shared/vocabulary/size.js';
 import { parseFilePath } from '../../../src-shared/vocabulary/posix-path.js';
-import { parseMacAddress } from '../../../src-shared/vocabulary/mac-address.js';
-import { parseVmNetworkChoice } from '../../../src-shared/vocabulary/vm-network-choice.js';
 import { fail, ok, type Parsed } from '../../../src-shared/vocabulary/parsed.js';
 import { parseResolution } from '../../../src-shared/vm-passthrough.js';
 import type { CliContext } from '../cli-context.js';
 import { registerVmShareCommands } from './vm-share-command.js';
+import { registerVmNicCommands } from './vm-nic-command.js';
 import { AUTOSTART_MAX_DELAY_SECONDS, AUTOSTART_MAX_ORDER, VmRestartPolicySchema, type AutostartIn, type VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
 import { nameArg, single, sizeArg, wholeNumber } from './option-parsers.js';
 
@@ -182,23 +181,5 @@ export function registerVmHardwareCommands(program: Command, ctx: CliContext): v
       await devices(name, { op: 'cd.remove', drive });
     });
 
-  const nic = vm.command('nic').description("A VM's network interface");
-  const nicSet = (cmd: Command, description: string) =>
-    cmd
-      .description(description)
-      .option('--network <n>', 'none, user, or nova:NAME', single(parseVmNetworkChoice))
-      .option('--mac <mac>', 'its MAC address (auto: the automatic one)', (v: string) => (v === 'auto' ? null : single(parseMacAddress)(v)));
-  nicSet(nic.command('add <vm>'), 'Give the VM a NIC on a network (at the next start)').action(async (name: string, o: { network?: VmNetworkChoice; mac?: string | null }) => {
-    await devices(name, { op: 'nic.set', network: o.network ?? 'user', ...(o.mac !== undefined ? { mac: o.mac } : {}) });
-  });
-  nicSet(nic.command('set <vm>'), "Change the NIC's network or MAC (at the next start), or its link (now)")
-    .addOption(new Option('--link <state>', 'cable plugged in or not, on a running VM').choices(['up', 'down']))
-    .action(async (name: string, o: { network?: VmNetworkChoice; mac?: string | null; link?: 'up' | 'down' }) => {
-      await devices(name, { op: 'nic.set', network: o.network, mac: o.mac, link: o.link }, o.link ? [`link ${o.link}`] : []);
-    });
-  nic.command('rm <vm>')
-    .description('Remove the NIC (at the next start)')
-    .action(async (name: string) => {
-      await devices(name, { op: 'nic.set', network: 'none' });
-    });
+  registerVmNicCommands(vm, devices, ctx);
 }

@@ -17,7 +17,7 @@ export interface InitramfsVariant {
   prompt: string;
   /** acpid: the ACPI power button prints `poweroffLine` and powers the guest off. */
   acpi: boolean;
-  /** virtio-net and a background DHCP client that prints "`leaseLine` ADDRESS". */
+  /** virtio-net and a background DHCP client on each NIC that prints "`leaseLine` ADDRESS IFNAME". */
   net: boolean;
   /** The virtiofs module (and fuse, and the virtio core it needs): `mount -t virtiofs TAG DIR` works. */
   virtiofs?: boolean;
@@ -109,9 +109,9 @@ while true; do setsid cttyhack sh; done
 const LOAD_MODULES = `for m in $(cat /etc/modules); do insmod /lib/modules/$m; done
 `;
 
-// udhcpc keeps asking in the background, so boot never waits on DHCP.
+// udhcpc keeps asking in the background on every NIC (eth0, eth1, ...), so boot never waits on DHCP.
 const NET_SETUP = `ip link set lo up
-if [ -e /sys/class/net/eth0 ]; then ip link set eth0 up; udhcpc -i eth0 -f -t 5 -T 1 -A 1 -s /etc/udhcpc.script >/dev/null 2>&1 & fi
+for n in /sys/class/net/eth*; do [ -e "$n" ] || continue; i=\${n##*/}; ip link set "$i" up; udhcpc -i "$i" -f -t 5 -T 1 -A 1 -s /etc/udhcpc.script >/dev/null 2>&1 & done
 `;
 
 // udhcpc runs this with the lease in its environment ($mask is the prefix length).
@@ -125,7 +125,7 @@ case "$1" in
     : > /etc/resolv.conf
     for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
     if [ -n "$domain" ]; then echo "search $domain" >> /etc/resolv.conf; fi
-    echo "${leaseLine} $ip" > /dev/console
+    echo "${leaseLine} $ip $interface" > /dev/console
     ;;
 esac
 exit 0

@@ -50,7 +50,10 @@ export interface VmConfig {
   hyperv?: boolean;
   accel?: VmCreateSpec['accel'];
   display?: VmCreateSpec['display'];
+  /** The first NIC's Nova network (`network`, or the first of `networks`). */
   network?: string;
+  /** Every NIC's Nova network in order, when the file has any. */
+  networks?: string[];
   /** The device model: MAC, the boot disk's bus and cache, further disks (paths absolute), CDs, boot order, guest agent. */
   mac?: string;
   diskBus?: DiskBus;
@@ -183,7 +186,8 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     hyperv: vm.hyperv,
     accel: vm.accel,
     display: vm.display,
-    network: vm.network,
+    network: vm.network ?? vm.networks?.[0],
+    networks: vm.networks ?? (vm.network !== undefined ? [vm.network] : undefined),
     mac: vm.mac,
     diskBus: vm.disk_bus,
     diskCache: vm.disk_cache,

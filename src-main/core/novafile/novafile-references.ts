@@ -45,18 +45,14 @@ function undefinedNetworks(raw: Table): NovaFileProblem[] {
   const problems: NovaFileProblem[] = [];
   for (const group of ['vm', ...CAPSULE_GROUPS]) {
     for (const [name, body] of tablesOf(raw[group])) {
-      const network = body.network;
-      // A malformed name is the schema's to report; only well-formed, unknown names here.
-      if (typeof network !== 'string' || declared.includes(network) || !isValidName('network', network)) continue;
-      const guess = closestMatch(network, declared);
-      const hint = guess
-        ? `did you mean "${guess}"?`
-        : `declare it with a [network.${network}] table`;
-      problems.push({
-        path: [group, name, 'network'],
-        at: 'value',
-        message: `network "${network}" is not defined in this file; ${hint}`,
-      });
+      const listed = Array.isArray(body.networks) ? body.networks.map((n, i) => ({ network: n as unknown, path: [group, name, 'networks', i] })) : [];
+      for (const { network, path } of [{ network: body.network, path: [group, name, 'network'] }, ...listed]) {
+        // A malformed name is the schema's to report; only well-formed, unknown names here.
+        if (typeof network !== 'string' || declared.includes(network) || !isValidName('network', network)) continue;
+        const guess = closestMatch(network, declared);
+        const hint = guess ? `did you mean "${guess}"?` : `declare it with a [network.${network}] table`;
+        problems.push({ path, at: 'value', message: `network "${network}" is not defined in this file; ${hint}` });
+      }
     }
   }
   return problems;

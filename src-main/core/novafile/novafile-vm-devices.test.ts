@@ -8,6 +8,8 @@ const head = 'project = "x"\n[vm.a]\n';
 
 const CASES: Array<{ name: string; toml: string; line: number; column: number; key: string; message: string }> = [
   { name: 'a MAC that is not one', toml: `${head}mac = "52:54:00:12:34"\n`, line: 3, column: 7, key: 'vm.a.mac', message: '52:54:00:12:34' },
+  { name: 'a MAC without a NIC', toml: `${head}mac = "52:54:00:12:34:56"\n`, line: 3, column: 1, key: 'vm.a.mac', message: 'set network (or networks) too' },
+  { name: 'network and networks both', toml: `${head}network = "lan"\nnetworks = ["lan"]\n[network.lan]\n`, line: 4, column: 1, key: 'vm.a.networks', message: 'not both' },
   { name: 'a disk bus QEMU has not', toml: `${head}disk_bus = "ide"\n`, line: 3, column: 12, key: 'vm.a.disk_bus', message: '"ide" is not a disk bus; use "virtio", "sata" or "scsi"' },
   { name: 'a cache mode that is not one', toml: `${head}disk_cache = "fast"\n`, line: 3, column: 14, key: 'vm.a.disk_cache', message: '"fast" is not a cache mode' },
   { name: 'a further disk without size or path', toml: `${head}[[vm.a.disk]]\nbus = "sata"\n`, line: 3, column: 1, key: 'vm.a.disk[0]', message: 'give the new disk a size (e.g. size = "20Gi"), or the path of an existing one' },
@@ -40,7 +42,7 @@ describe('the device model keys of [vm.NAME]', () => {
   });
 
   it('reach the create spec, paths resolved from the NovaFile folder and the driver ISO before the other CDs', () => {
-    const toml = `${head}os = "windows11"\niso = "win11.iso"\ndriver_iso = "virtio-win.iso"\ncdroms = ["tools.iso"]\nmac = "52:54:00:AA:BB:CC"\ndisk_cache = "none"\nboot_order = ["cd0", "disk0"]\nguest_agent = false\n[[vm.a.disk]]\nsize = "2Gi"\nbus = "scsi"\n[[vm.a.disk]]\npath = "data.raw"\n`;
+    const toml = `${head}os = "windows11"\niso = "win11.iso"\ndriver_iso = "virtio-win.iso"\ncdroms = ["tools.iso"]\nmac = "52:54:00:AA:BB:CC"\ndisk_cache = "none"\nboot_order = ["cd0", "disk0"]\nguest_agent = false\nnetwork = "lan"\n[[vm.a.disk]]\nsize = "2Gi"\nbus = "scsi"\n[[vm.a.disk]]\npath = "data.raw"\n[network.lan]\n`;
     const { config, diagnostics } = parseNovaFile(toml, 'NovaFile.toml', '/p');
     expect(diagnostics).toEqual([]);
     expect(vmCreateSpec(config!.vms[0]!)).toMatchObject({

@@ -7,7 +7,7 @@ import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, parseUsbSele
 import { LookingGlassSchema, MAX_VM_MDEVS, VmMdevSchema } from '../../../src-shared/vm-passthrough.js';
 import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
-import { BootDeviceSchema, ExtraDiskSchema } from '../../../src-shared/vm-devices.js';
+import { BootDeviceSchema, ExtraDiskSchema, MAX_VM_NICS } from '../../../src-shared/vm-devices.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
@@ -147,7 +147,9 @@ export const vmShape = {
   accel: layered(accel, choiceOf(accel.options, 'an accelerator')).optional(),
   display: layered(display, choiceOf(display.options, 'a display')).optional(),
   network: networkReference.optional(),
-  /** The NIC's MAC, e.g. "52:54:00:12:34:56"; absent: Nova's stable one. */
+  /** Several NICs, one per network in order (net0, net1, ...); instead of `network`. */
+  networks: list(networkReference, 'network names such as ["lan", "storage"]').min(1, 'at least one network (or leave the key out)').max(MAX_VM_NICS, `at most ${MAX_VM_NICS} NICs`).optional(),
+  /** The first NIC's MAC, e.g. "52:54:00:12:34:56"; absent: Nova's stable one. */
   mac: layered(spec.nicMac.unwrap(), 'a MAC address such as "52:54:00:12:34:56"').optional(),
   /** The boot disk's bus and cache mode (absent: the OS profile's, and writeback). */
   disk_bus: layered(bus, choiceOf(bus.options, 'a disk bus')).optional(),
@@ -192,6 +194,18 @@ export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NA
       if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], params: AT_KEY, message: problem.message });
     },
     whenValid(['firmware', 'secure_boot', 'os', 'machine', 'tpm']),
+  )
+  .superRefine(
+    (vm, ctx) => {
+      if (vm.network !== undefined && vm.networks !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['networks'], params: AT_KEY, message: 'give network (one NIC) or networks (one NIC each), not both' });
+      }
+      // A MAC belongs to a NIC, and without a network the VM has none.
+      if (vm.mac !== undefined && vm.network === undefined && vm.networks === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['mac'], params: AT_KEY, message: 'mac is the first NIC\'s MAC address: set network (or networks) too' });
+      }
+    },
+    whenValid(['network', 'networks', 'mac']),
   )
   .superRefine(
     (vm, ctx) => {

@@ -12,14 +12,14 @@ export interface GuestNode {
   kind: GuestKind;
   name: string;
   dependsOn: readonly Dependency[];
-  /** The network the guest joins, created before it. */
-  network: string | null;
+  /** The networks the guest joins, created before it. */
+  networks: readonly string[];
 }
 
 export function guestNodes(desired: DesiredState): GuestNode[] {
   return [
-    ...desired.vms.map((v) => ({ kind: 'vm' as const, name: v.config.name, dependsOn: v.config.dependsOn, network: v.config.network ?? null })),
-    ...desired.capsules.map((c) => ({ kind: 'capsule' as const, name: c.config.name, dependsOn: c.config.dependsOn, network: c.config.network ?? null })),
+    ...desired.vms.map((v) => ({ kind: 'vm' as const, name: v.config.name, dependsOn: v.config.dependsOn, networks: v.config.networks ?? [] })),
+    ...desired.capsules.map((c) => ({ kind: 'capsule' as const, name: c.config.name, dependsOn: c.config.dependsOn, networks: c.config.network !== undefined ? [c.config.network] : [] })),
   ];
 }
 

@@ -3,6 +3,7 @@
 // forwards, volumes, durations). Only what a person chose is written: values the engine
 // picked (MACs, leases, addresses handed out, pids) and keys at their defaults are left
 // out. What the NovaFile cannot say is returned as a note for a comment above the table.
+import { novaNetworksOf } from '../../../src-shared/vm-devices.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { CapsuleSpecSchema, formatRestartPolicy, type Capsule } from '../../../src-shared/capsule.js';
 import type { HealthCheck } from '../../../src-shared/health.js';
@@ -104,8 +105,11 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
   if ((def.hyperv === true) !== implied.hyperv) t.hyperv = def.hyperv === true;
   if (def.accel !== defaults.accel) t.accel = def.accel;
   if (def.machine !== 'microvm') t.display = displayOf(def.display);
-  if (def.network.mode === 'nova') t.network = def.network.network;
-  else if (def.network.mode !== 'none') notes.push(`its ${def.network.mode}-mode network has no NovaFile key: a VM made from this file has no network`);
+  const nova = novaNetworksOf(def);
+  const nets = def.nics.flatMap((n) => (n.network.mode === 'nova' ? [n.network.network] : []));
+  if (nets.length === 1) t.network = nets[0];
+  else if (nets.length > 1) t.networks = nets;
+  if (nets.length < def.nics.length) notes.push(`its user-mode NIC has no NovaFile key: a VM made from this file has ${nova.length === 0 ? 'no network' : 'only its Nova networks'}`);
   const ci = def.cloudInit;
   if (ci) {
     const c: Table = {};

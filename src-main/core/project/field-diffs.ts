@@ -41,6 +41,11 @@ function showVmNetwork(n: VmNetwork): string {
   return n.mode === 'nova' ? `nova:${n.network}` : n.mode;
 }
 
+/** Every NIC's network in order ("nova:lan, nova:storage"); "none" without NICs. */
+function showVmNetworks(networks: readonly VmNetwork[]): string {
+  return networks.length === 0 ? 'none' : networks.map(showVmNetwork).join(', ');
+}
+
 export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   const def = actual.definition;
   const spec = d.spec;
@@ -61,7 +66,8 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
     f.compare('cmdline', def.kernel.cmdline, spec.cmdline ?? '');
   }
   f.compare('iso', text(def.iso), text(spec.iso));
-  f.compare('network', showVmNetwork(def.network), showVmNetwork(vmNetworkFromChoice(spec.network)));
+  const wantNets = spec.nics ? spec.nics.map((n) => vmNetworkFromChoice(n.network)) : [vmNetworkFromChoice(spec.network)].filter((n) => n.mode !== 'none');
+  f.compare('network', showVmNetworks(def.nics.map((n) => n.network)), showVmNetworks(wantNets));
   // A microvm has no display whatever the spec says.
   if (def.machine !== 'microvm' && spec.machine !== 'microvm') {
     const have = def.display.vnc && def.display.spice ? 'both' : def.display.vnc ? 'vnc' : def.display.spice ? 'spice' : 'none';

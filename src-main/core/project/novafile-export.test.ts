@@ -32,8 +32,8 @@ function capsule(spec: CapsuleSpecIn): Capsule {
 function vm(def: Record<string, unknown>): VmInfo {
   return {
     definition: VmDefinitionSchema.parse({
-      version: 1, osType: 'linux', cpus: 1, memoryMiB: 512, machine: 'q35', firmware: 'bios', accel: 'auto', disks: [], iso: null, kernel: null,
-      network: { mode: 'none' }, display: { vnc: true, spice: false }, template: false, description: '', createdAt: 'T', ...def,
+      version: 2, osType: 'linux', cpus: 1, memoryMiB: 512, machine: 'q35', firmware: 'bios', accel: 'auto', disks: [], iso: null, kernel: null,
+      nics: [], display: { vnc: true, spice: false }, template: false, description: '', createdAt: 'T', ...def,
     }),
     state: 'running', stateReason: null, pid: 4242, accel: 'tcg', startedAt: 'T', health: null,
   };
@@ -49,7 +49,7 @@ const actual: ActualState = {
       name: 'app', project: 'lab', cpus: 2, memoryMiB: 256, accel: 'tcg', display: { vnc: false, spice: false },
       kernel: { kernel: '/boot/vmlinux', initrd: '/boot/initrd', cmdline: 'console=ttyS0' }, iso: '/isos/tools.iso',
       disks: [{ id: 'disk0', path: '/srv/disks/app.qcow2', format: 'qcow2', owned: false }],
-      network: { mode: 'nova', network: 'lan' },
+      nics: [{ network: { mode: 'nova', network: 'lan' }, mac: null }],
       cloudInit: { user: 'dev', hostname: 'app-1', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6y me@host'] },
       health: { probe: { kind: 'serial', pattern: 'login:' }, intervalMs: 2000, timeoutMs: 5000, retries: 3, startPeriodMs: 0 },
       shares: [{ tag: 'share0', source: '/srv/src', target: '/mnt/src', readOnly: true, via: 'virtiofs' }, { tag: 'share2', source: '/srv/out', target: '/mnt/out', readOnly: false }],
@@ -199,12 +199,13 @@ user = "999:999"
       name: 'win', project: 'lab', os: 'windows11', osType: 'windows', firmware: 'uefi-secure', tpm: true, hyperv: true, cpus: 2, memoryMiB: 4096, iso: '/isos/win11.iso',
       disks: [disk('disk0', { bus: 'sata', cache: 'none' }), disk('disk1', { bus: 'scsi' }), { id: 'disk2', path: '/srv/data.raw', format: 'raw', owned: false, readOnly: false }],
       cdroms: [{ id: 'cd1', path: '/isos/virtio-win.iso' }, { id: 'cd2', path: '/isos/tools.iso' }],
-      bootOrder: ['disk0', 'cd0'], nicMac: '52:54:00:12:34:56', nicModel: 'e1000e', tablet: true, guestAgent: true,
+      bootOrder: ['disk0', 'cd0'], nics: [{ network: { mode: 'nova', network: 'lan' }, mac: '52:54:00:12:34:56', model: 'e1000e' }], tablet: true, guestAgent: true,
     });
-    const state: ActualState = { networks: [], vms: [{ ...win, state: 'stopped', pid: null }], capsules: [] };
+    const state: ActualState = { networks: [network({ project: 'lab' })], vms: [{ ...win, state: 'stopped', pid: null }], capsules: [] };
     const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
     expect(text).toContain(`os = "windows11"
 display = "vnc"
+network = "lan"
 mac = "52:54:00:12:34:56"
 disk_cache = "none"
 cdroms = [ "/isos/virtio-win.iso", "/isos/tools.iso" ]
@@ -265,9 +266,25 @@ boot_order = [ "disk0", "cd0" ]
   });
 
   it('says in a comment what the NovaFile cannot hold', () => {
-    const odd = vm({ name: 'odd', project: 'lab', disks: [{ id: 'disk0', path: '/var/lib/nova/vms/odd/disk0.qcow2', format: 'qcow2', owned: true }], network: { mode: 'user' } });
+    const odd = vm({ name: 'odd', project: 'lab', disks: [{ id: 'disk0', path: '/var/lib/nova/vms/odd/disk0.qcow2', format: 'qcow2', owned: true }], nics: [{ network: { mode: 'user' }, mac: null }] });
     const text = exportNovaFile(selectForExport({ networks: [], vms: [odd], capsules: [] }, ['odd'], undefined), { vm: new Map(), capsule: new Map() });
     expect(text).toContain("# vm odd: disk0 (/var/lib/nova/vms/odd/disk0.qcow2) was made by Nova in the VM's folder: the NovaFile does not describe it");
-    expect(text).toContain('# vm odd: its user-mode network has no NovaFile key');
+    expect(text).toContain('# vm odd: its user-mode NIC has no NovaFile key');
+  });
+
+  it('writes several NICs as networks = [...] and reads them back as no change; a changed list plans NIC changes', () => {
+    const two = vm({ name: 'router', project: 'lab', nics: [{ network: { mode: 'nova', network: 'lan' }, mac: null }, { network: { mode: 'nova', network: 'ov' }, mac: null }] });
+    const nets = actual.networks;
+    const state: ActualState = { networks: nets, vms: [{ ...two, state: 'stopped', pid: null }], capsules: [] };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain('networks = [ "lan", "ov" ]\n');
+    expect(text).not.toMatch(/^network = /m);
+    const { config, plan } = roundTrip(text, state);
+    expect(config.vms[0]).toMatchObject({ network: 'lan', networks: ['lan', 'ov'] });
+    expect(plan.changes.filter((c) => c.fields.some((f) => f.field !== 'state'))).toEqual([]);
+    const fields = roundTrip(text.replace('networks = [ "lan", "ov" ]', 'networks = [ "ov" ]'), state).plan.changes.flatMap((c) => c.fields.filter((f) => f.field === 'network'));
+    expect(fields).toMatchObject([{ field: 'network', old: 'nova:lan, nova:ov', new: 'nova:ov' }]);
+    const update = vmUpdateSpec(roundTrip(text.replace('networks = [ "lan", "ov" ]', 'networks = [ "ov", "lan", "ov" ]'), state).config.vms[0]!, two.definition);
+    expect(update?.devices).toEqual([{ op: 'nic.set', index: 0, network: { nova: 'ov' } }, { op: 'nic.set', index: 1, network: { nova: 'lan' } }, { op: 'nic.add', network: { nova: 'ov' } }]);
   });
 });

@@ -3,6 +3,7 @@
 // join, writes each as its table (export-tables.ts) with a comment for what the file
 // cannot hold, and the project's name at the top. A resource of no project is written
 // too, and reported, since plan will not take it over until it is adopted.
+import { novaNetworksOf } from '../../../src-shared/vm-devices.js';
 import { stringify } from 'smol-toml';
 import type { Capsule } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
@@ -48,7 +49,7 @@ export function selectForExport(actual: ActualState, names: readonly string[], p
     });
   }
   // The networks the guests sit on come along, so the file is whole.
-  const joined = [...picked.flatMap((x) => (x.kind === 'vm' ? [ownNetwork(x.r as VmInfo)] : x.kind === 'capsule' ? [(x.r as Capsule).spec.network] : []))];
+  const joined = [...picked.flatMap((x) => (x.kind === 'vm' ? novaNetworksOf((x.r as VmInfo).definition) : x.kind === 'capsule' ? [(x.r as Capsule).spec.network] : []))];
   for (const net of joined) {
     if (net === undefined || net === null || picked.some((x) => x.kind === 'network' && x.name === net)) continue;
     const found = all.find((x) => x.kind === 'network' && x.name === net);
@@ -69,10 +70,6 @@ export function selectForExport(actual: ActualState, names: readonly string[], p
     capsules: unique.filter((x) => x.kind === 'capsule').map((x) => x.r as Capsule),
     unmanaged: unique.filter((x) => x.owner === null).map((x) => ({ kind: x.kind, name: x.name })),
   };
-}
-
-function ownNetwork(vm: VmInfo): string | null {
-  return vm.definition.network.mode === 'nova' ? vm.definition.network.network : null;
 }
 
 /** The project-wide `domain` when every network's is NAME.<same domain> other than Nova's own. */

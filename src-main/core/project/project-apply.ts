@@ -90,7 +90,7 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
   };
 
   // Networks: those the chosen guests join (all the file's without SERVICE names).
-  const wantedNets = new Set(services.length === 0 ? desired.networks.map((n) => n.config.name) : nodes.filter((n) => chosen.has(n.name)).flatMap((n) => (n.network ? [n.network] : [])));
+  const wantedNets = new Set(services.length === 0 ? desired.networks.map((n) => n.config.name) : nodes.filter((n) => chosen.has(n.name)).flatMap((n) => n.networks));
   const netResult = new Map<string, Result>();
   for (const d of desired.networks) {
     const name = d.config.name;
@@ -145,8 +145,9 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     const results = await Promise.all(deps.map(({ target }) => run(target)));
     const held0 = held.get(key(node.kind, node.name));
     if (held0) return skip(ref, held0);
-    if (node.network && netResult.get(node.network) !== undefined && netResult.get(node.network) !== 'ok') {
-      return skip(ref, `not applied: its network ${node.network} ${netResult.get(node.network) === 'failed' ? 'failed' : 'was not applied'}`);
+    const badNet = node.networks.find((n) => netResult.get(n) !== undefined && netResult.get(n) !== 'ok');
+    if (badNet !== undefined) {
+      return skip(ref, `not applied: its network ${badNet} ${netResult.get(badNet) === 'failed' ? 'failed' : 'was not applied'}`);
     }
     const bad = deps.findIndex((_, i) => results[i] !== 'ok');
     if (bad >= 0) {

@@ -4,6 +4,7 @@
 // snapshots, unless `volumes`: vm.delete with keepDisks leaves a folder that blocks
 // creating the VM again, and capsule.delete has no way to keep the layer, so deleting
 // would lose the data. A network that something outside the project uses is kept.
+import { novaNetworksOf } from '../../../src-shared/vm-devices.js';
 import { isNovaError, toErrorShape } from '../../../src-shared/errors.js';
 import type { Network } from '../../../src-shared/network.js';
 import { ownerOf, type ActualState } from './actual-state.js';
@@ -117,19 +118,23 @@ function outsideUsers(net: Network, actual: ActualState, project: string): strin
   const users = new Set<string>();
   for (const v of actual.vms) {
     if (ownerOf('vm', v) === project) continue;
-    if (v.definition.network.mode === 'nova' && v.definition.network.network === net.name) users.add(`vm ${v.definition.name}`);
+    if (novaNetworksOf(v.definition).includes(net.name)) users.add(`vm ${v.definition.name}`);
   }
   for (const c of actual.capsules) {
     if (ownerOf('capsule', c) === project) continue;
     if (c.spec.network === net.name) users.add(`capsule ${c.name}`);
   }
   const ours = new Set([...actual.vms.filter((v) => ownerOf('vm', v) === project).map((v) => v.definition.name), ...actual.capsules.filter((c) => ownerOf('capsule', c) === project).map((c) => c.name)]);
-  for (const a of net.attachments) if (!ours.has(a.resource) && ![...users].some((u) => u.endsWith(` ${a.resource}`))) users.add(`${a.kind === 'tap' ? 'vm' : 'capsule'} ${a.resource}`);
+  for (const a of net.attachments) {
+    // A VM's further NIC on one network is attached as VM_nicN.
+    const owner = a.kind === 'tap' ? a.resource.replace(/_nic\d+$/, '') : a.resource;
+    if (!ours.has(owner) && ![...users].some((u) => u.endsWith(` ${owner}`))) users.add(`${a.kind === 'tap' ? 'vm' : 'capsule'} ${owner}`);
+  }
   return [...users].sort();
 }
 
 function usesNetwork(ref: Ref, net: Network, actual: ActualState): boolean {
-  if (ref.kind === 'vm') return actual.vms.some((v) => v.definition.name === ref.name && v.definition.network.mode === 'nova' && v.definition.network.network === net.name);
+  if (ref.kind === 'vm') return actual.vms.some((v) => v.definition.name === ref.name && novaNetworksOf(v.definition).includes(net.name));
   if (ref.kind === 'capsule') return actual.capsules.some((c) => c.name === ref.name && c.spec.network === net.name);
   return false;
 }

@@ -1,6 +1,7 @@
 // `nova ps`: every resource of a project (the helper's, marked as the project's, and what
 // the file declares but the helper lacks) with its state, health and address: a guest's
 // IP on its network (a capsule's attachment, a VM's DHCP lease) and published ports.
+import { novaNetworksOf } from '../../../src-shared/vm-devices.js';
 import { ownerOf, type ActualState } from './actual-state.js';
 import type { DesiredState } from './desired-state.js';
 import type { ProjectHelper } from './project-helper.js';
@@ -37,7 +38,7 @@ export async function projectRows(desired: DesiredState, actual: ActualState, h:
     rows.push({ kind: 'network', name: n.name, state: n.status.state, health: null, address: n.subnet, declared: declared.network.has(n.name) });
   }
   for (const v of actual.vms.filter((x) => ownerOf('vm', x) === project)) {
-    const net = v.definition.network.mode === 'nova' ? v.definition.network.network : null;
+    const net = novaNetworksOf(v.definition)[0] ?? null;
     const att = net ? actual.networks.find((n) => n.name === net)?.attachments.find((a) => a.resource === v.definition.name) : undefined;
     const ip = net && att ? (att.address?.split('/')[0] ?? leases.get(`${net}/${att.mac.toLowerCase()}`) ?? null) : null;
     rows.push({ kind: 'vm', name: v.definition.name, state: v.state, health: v.health?.status ?? null, address: ip && net ? `${ip} on ${net}` : null, declared: declared.vm.has(v.definition.name) });

@@ -40,7 +40,7 @@ export function wantedDevices(vm: VmConfig, hasBootDisk: boolean): DeviceShown {
 export function actualDevices(def: VmDefinition): DeviceShown {
   const boot = def.disks[0];
   return {
-    mac: def.nicMac ?? null,
+    mac: def.nics[0]?.mac ?? null,
     disk_bus: boot ? (boot.bus ?? 'virtio') : null,
     disk_cache: boot ? (boot.cache ?? 'writeback') : null,
     disks: joined(def.disks.slice(1).map((d, i) => showDisk(`disk${i + 1}`, d))),
@@ -55,7 +55,8 @@ export function deviceUpdate(vm: VmConfig, def: VmDefinition): Pick<VmUpdateSpec
   const devices: VmDeviceChangeIn[] = [];
   const want = wantedDevices(vm, def.disks.length > 0);
   const have = actualDevices(def);
-  if (want.mac !== have.mac) devices.push({ op: 'nic.set', mac: vm.mac ?? null });
+  devices.push(...nicChanges(vm.networks ?? [], def));
+  if (want.mac !== have.mac && (vm.networks ?? []).length > 0) devices.push({ op: 'nic.set', index: 0, mac: vm.mac ?? null });
   const boot = def.disks[0];
   if (boot && (want.disk_bus !== have.disk_bus || want.disk_cache !== have.disk_cache)) {
     devices.push({ op: 'disk.set', id: boot.id, bus: (want.disk_bus ?? undefined) as ExtraDisk['bus'], cache: (want.disk_cache ?? undefined) as ExtraDisk['cache'] });
@@ -73,6 +74,23 @@ export function deviceUpdate(vm: VmConfig, def: VmDefinition): Pick<VmUpdateSpec
     ...(devices.length > 0 ? { devices } : {}),
     ...(want.boot_order !== have.boot_order ? { bootOrder: vm.bootOrder ?? null } : {}),
   };
+}
+
+/**
+ * The NICs the file's networks ask for, NIC by NIC. A file without networks leaves them
+ * to the single-network key (vmUpdateSpec), so a VM given user mode elsewhere keeps it.
+ */
+function nicChanges(wanted: readonly string[], def: VmDefinition): VmDeviceChangeIn[] {
+  if (wanted.length === 0) return [];
+  const out: VmDeviceChangeIn[] = [];
+  // Removed from the end first, so the places of the NICs before them stay as they are.
+  for (let i = def.nics.length - 1; i >= wanted.length; i--) out.push({ op: 'nic.remove', index: i });
+  wanted.forEach((nova, i) => {
+    const h = def.nics[i];
+    if (!h) out.push({ op: 'nic.add', network: { nova } });
+    else if (h.network.mode !== 'nova' || h.network.network !== nova) out.push({ op: 'nic.set', index: i, network: { nova } });
+  });
+  return out;
 }
 
 function diskChanges(wanted: readonly ExtraDisk[], def: VmDefinition): VmDeviceChangeIn[] {
@@ -94,7 +112,7 @@ export function deviceKeys(def: VmDefinition): Record<string, unknown> {
   const cds = (def.cdroms ?? []).flatMap((c) => (c.path !== null ? [c.path] : []));
   // Written as cdroms, not driver_iso: the OS profile's bus default is read without a driver ISO.
   const defaults = deviceDefaultsOf(def.os, false);
-  if (def.nicMac) t.mac = def.nicMac;
+  if (def.nics[0]?.mac) t.mac = def.nics[0].mac;
   const boot = def.disks[0];
   if (boot && (boot.bus ?? 'virtio') !== defaults.diskBus) t.disk_bus = boot.bus ?? 'virtio';
   if (boot?.cache !== undefined && boot.cache !== 'writeback') t.disk_cache = boot.cache;

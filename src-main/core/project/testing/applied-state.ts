@@ -5,7 +5,8 @@ import { firmwareOf } from '../../../../src-shared/vm-platform.js';
 import type { Capsule } from '../../../../src-shared/capsule.js';
 import type { Network } from '../../../../src-shared/network.js';
 import type { VmInfo } from '../../../../src-shared/vm.js';
-import { vmNetworkFromChoice } from '../../../../src-shared/vm.js';
+import { nicsFromNetwork, vmNetworkFromChoice } from '../../../../src-shared/vm.js';
+import { nicFromSpec } from '../../../../src-shared/vm-devices.js';
 import type { ActualState } from '../actual-state.js';
 import type { DesiredState } from '../desired-state.js';
 
@@ -21,9 +22,9 @@ export function appliedState(d: DesiredState): ActualState {
   }));
   const vms: VmInfo[] = d.vms.map(({ spec, config }) => ({
     definition: {
-      version: 1, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: firmwareOf(spec),
+      version: 2, name: spec.name, osType: spec.osType, cpus: spec.cpus, memoryMiB: spec.memory, machine: spec.machine, firmware: firmwareOf(spec),
       accel: spec.accel, disks: [], iso: null, kernel: spec.kernel ? { kernel: spec.kernel, initrd: spec.initrd ?? null, cmdline: spec.cmdline ?? '' } : null,
-      network: vmNetworkFromChoice(spec.network), cloudInit: null, display: { vnc: false, spice: false }, template: false, description: '', createdAt: 'T',
+      nics: spec.nics ? spec.nics.map((n) => nicFromSpec(n)) : nicsFromNetwork(vmNetworkFromChoice(spec.network), spec.nicMac ?? null), cloudInit: null, display: { vnc: false, spice: false }, template: false, description: '', createdAt: 'T',
       ...(spec.project ? { project: spec.project } : {}),
       ...(spec.health ? { health: spec.health } : {}),
       // vm.update after the create: the helper tags each share and picks what carries it.

@@ -24,20 +24,38 @@ export function VmNetworkFacts({ vm }: { vm: VmInfo }) {
 function NovaNetworkFacts({ vm }: { vm: VmInfo }) {
   const d = vm.definition;
   const nics = vm.state === 'stopped' || vm.state === 'crashed' ? [] : (vm.nics ?? []);
-  const planned = d.network.mode === 'nova' ? d.network.network : null;
   if (nics.length === 0) {
+    const nova = d.nics.flatMap((n) => (n.network.mode === 'nova' ? [n.network.network] : []));
     return (
       <>
         <dt>Network</dt>
-        <dd>{planned ? <>joins <a href={networkDetailHref(planned)}>{planned}</a> when it starts</> : d.network.mode === 'user' ? 'user-mode (QEMU, restricted)' : 'none'}</dd>
+        <dd>
+          {nova.length > 0 ? (
+            <>
+              joins{' '}
+              {nova.map((n, i) => (
+                <span key={`${n}-${i}`}>
+                  {i > 0 && ', '}
+                  <a href={networkDetailHref(n)}>{n}</a>
+                </span>
+              ))}{' '}
+              when it starts
+            </>
+          ) : d.nics.length > 0 ? (
+            'user-mode (QEMU, restricted)'
+          ) : (
+            'none'
+          )}
+        </dd>
       </>
     );
   }
   return (
     <>
-      {nics.map((nic) => (
-        <NicFacts key={nic.ifname} nic={nic} planned={planned} />
-      ))}
+      {nics.map((nic) => {
+        const n = d.nics[nic.index ?? 0]?.network;
+        return <NicFacts key={nic.ifname} nic={nic} planned={n?.mode === 'nova' ? n.network : null} />;
+      })}
     </>
   );
 }
@@ -48,6 +66,7 @@ function NicFacts({ nic, planned }: { nic: VmRuntimeNic; planned: string | null 
     <>
       <dt>Network</dt>
       <dd data-testid="vm-runtime-network">
+        {nic.index !== undefined && nic.index > 0 && <span className="muted">net{nic.index}: </span>}
         <a href={networkDetailHref(nic.network)}>{nic.network}</a>
         <span className="muted">
           {' '}
