@@ -75,7 +75,8 @@ test.describe('the image library', () => {
     registry = await startRegistry(work, nova.netns);
     const reference = await registry.push(await busyboxRootfs(work), `${oci}/tiny:1`, ['/bin/sh', '-c', `echo ${READY}; while true; do sleep 1; done`]);
     const file = join(nova.importDir, `${disk}.raw`);
-    await writeSparseDisk(file, 8, 64);
+    // Enough data that qemu-img works for a second or more: the test catches it at work.
+    await writeSparseDisk(file, 8, 512);
 
     const images = new ImagesPage(page);
     await images.open(nova.url);
