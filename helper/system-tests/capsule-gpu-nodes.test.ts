@@ -3,7 +3,10 @@
 // `gpus = ["renderD128"]` is inside the capsule as /dev/dri/renderD128, a character device
 // with the host node's numbers that the capsule can open, and nothing else of the host's
 // /dev/dri is; the capsule's inspect lists it. A node that does not exist, or is no
-// character device, is refused at create, before anything is made.
+// character device, is refused at create, before anything is made. An NVIDIA GPU by its
+// CDI name (nvidia.com/gpu=0, from a spec the test writes as the NVIDIA container
+// toolkit would, with nodes the test makes): its nodes, the driver library mounted
+// read-only, the spec's env and its hook, which runc runs; GPU 1 stays out.
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +24,7 @@ const IMAGE = 'nv10u-busybox';
 let env: CapsuleTestEnv;
 let m: CapsuleManager;
 let devRoot: string;
+let cdiDir: string;
 
 beforeAll(async () => {
   env = await capsuleTestEnv('nv10u');
@@ -32,7 +36,34 @@ beforeAll(async () => {
   execFileSync('mknod', ['-m', '660', join(devRoot, 'dri/card0'), 'c', '1', '3']);
   await writeFile(join(devRoot, 'dri/card9'), 'not a device\n');
   await env.images.import(env.rootfsTar, IMAGE);
-  m = await env.newManager({ devRoot, containerIdPrefix: `${TAG}-`, cgroupParent: CGROUP_PARENT });
+  // The NVIDIA driver's nodes as the toolkit's spec lists them, and one of its libraries.
+  for (const node of ['nvidia0', 'nvidia1', 'nvidiactl']) execFileSync('mknod', ['-m', '666', join(devRoot, node), 'c', '1', '3']);
+  await mkdir(join(env.dir, 'driver'), { recursive: true });
+  await writeFile(join(env.dir, 'driver/libcuda.so.1'), 'the driver library\n');
+  cdiDir = join(env.dir, 'cdi');
+  await mkdir(cdiDir, { recursive: true, mode: 0o755 });
+  await writeFile(
+    join(cdiDir, 'nvidia.yaml'),
+    [
+      'cdiVersion: 0.5.0',
+      'kind: nvidia.com/gpu',
+      'devices:',
+      '- name: "0"',
+      '  containerEdits:',
+      `    deviceNodes: [{ path: /dev/nvidia0, hostPath: ${join(devRoot, 'nvidia0')} }]`,
+      '- name: "1"',
+      '  containerEdits:',
+      `    deviceNodes: [{ path: /dev/nvidia1, hostPath: ${join(devRoot, 'nvidia1')} }]`,
+      'containerEdits:',
+      '  env: [NVIDIA_VISIBLE_DEVICES=void]',
+      `  deviceNodes: [{ path: /dev/nvidiactl, hostPath: ${join(devRoot, 'nvidiactl')} }]`,
+      `  mounts: [{ hostPath: ${join(env.dir, 'driver/libcuda.so.1')}, containerPath: /usr/lib/libcuda.so.1, options: [ro, nosuid, nodev, bind] }]`,
+      `  hooks: [{ hookName: createContainer, path: /bin/sh, args: [sh, -c, 'echo ran > ${join(env.dir, 'hook-ran')}'] }]`,
+      '',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
+  m = await env.newManager({ devRoot, cdiDirs: [cdiDir], containerIdPrefix: `${TAG}-`, cgroupParent: CGROUP_PARENT });
 }, 60_000);
 
 afterAll(async () => {
@@ -78,6 +109,28 @@ describe('a capsule given a GPU node (runc)', () => {
     expect((await sh(name, 'ls /dev/dri')).stdout.trim().split(/\s+/)).toEqual(['card0', 'renderD128', 'renderD129']);
     expect((await m.get(name)).gpuDevices?.map((d) => d.path)).toEqual(['/dev/dri/card0', '/dev/dri/renderD128', '/dev/dri/renderD129']);
     await m.stop(name, 1);
+  }, 60_000);
+
+  it('gives nvidia.com/gpu=0 by its CDI spec: its nodes, the driver library read-only, the env and the hook; not GPU 1', async () => {
+    const name = 'nv10u-cuda';
+    await m.create(capsuleSpec({ name, image: IMAGE, command: ['sleep', '600'], gpus: ['nvidia.com/gpu=0'], userNamespace: false }));
+    await m.start(name);
+    await waitFor(async () => ((await m.get(name)).state === 'running' ? true : null), 15_000, `${name} to run`);
+    expect((await sh(name, 'ls /dev | grep nvidia')).stdout.trim().split(/\s+/)).toEqual(['nvidia0', 'nvidiactl']);
+    expect((await sh(name, 'cat /usr/lib/libcuda.so.1')).stdout).toBe('the driver library\n');
+    const write = await sh(name, 'echo x > /usr/lib/libcuda.so.1');
+    expect(write.exitCode).not.toBe(0);
+    expect((await sh(name, 'echo $NVIDIA_VISIBLE_DEVICES')).stdout.trim()).toBe('void');
+    expect((await sh(name, 'echo frame > /dev/nvidia0 && echo opened')).stdout.trim()).toBe('opened');
+    expect(await readFile(join(env.dir, 'hook-ran'), 'utf8')).toBe('ran\n');
+    expect((await m.get(name)).gpuDevices?.map((d) => d.path)).toEqual(['/dev/nvidiactl', '/dev/nvidia0']);
+    await m.stop(name, 1);
+  }, 60_000);
+
+  it('refuses a CDI device no spec has, naming those the host has, before making anything', async () => {
+    const missing = await errorOf(m.create(capsuleSpec({ name: 'nv10u-cudamiss', image: IMAGE, command: ['true'], gpus: ['nvidia.com/gpu=3'] })));
+    expect(missing).toMatchObject({ code: 'not_found', message: 'No CDI device nvidia.com/gpu=3; this host has nvidia.com/gpu=0, nvidia.com/gpu=1' });
+    expect((await m.list()).map((c) => c.name)).not.toContain('nv10u-cudamiss');
   }, 60_000);
 
   it('refuses a node the host does not have, or one that is no character device, before making anything', async () => {

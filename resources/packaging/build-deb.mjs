@@ -16,7 +16,7 @@ const OUT = join(REPO, 'out/package');
 const ROOT = join(OUT, 'root');
 /** The npm packages whose code the bundles carry (renderer included), named in the copyright file. */
 const BUNDLED = [
-  'commander', 'execa', 'json-rpc-2.0', 'pino', 'smol-toml', 'ws', 'zod', 'node-pty',
+  'commander', 'execa', 'json-rpc-2.0', 'pino', 'smol-toml', 'ws', 'yaml', 'zod', 'node-pty',
   'react', 'react-dom', 'zustand', '@xterm/xterm', '@xterm/addon-fit', '@novnc/novnc',
   '@xyflow/react', '@dagrejs/dagre', 'recharts', 'lucide-react',
 ];

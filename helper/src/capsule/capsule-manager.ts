@@ -89,6 +89,8 @@ export interface CapsuleManagerOptions {
   netnsDir?: string;
   /** The host's /dev, where capsules' GPU nodes are found; default /dev. */
   devRoot?: string;
+  /** Where CDI specs are read; default /etc/cdi and /var/run/cdi. */
+  cdiDirs?: readonly string[];
   /** Told after every change of a capsule's record (a signal to refetch); `deleted` when it is gone. */
   onChange?: (name: string, state: Capsule['state'] | 'deleted') => void;
   /** The health monitors' verdict on a running capsule (helper/src/health); null without one. */
@@ -127,7 +129,7 @@ export class CapsuleManager {
     const networks = o.networks ?? noCapsuleNetworkPort;
     const cgroupRoot = o.cgroupRoot ?? '/sys/fs/cgroup';
     this.layers = new CapsuleLayers({ layout, images: o.images, runner, logger: o.logger, stateDir: o.stateDir, ...(o.forceRootfsMode ? { forceRootfsMode: o.forceRootfsMode } : {}) });
-    const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR, ...(o.devRoot ? { devRoot: o.devRoot } : {}) });
+    const runFiles = new RunFiles({ layout, images: o.images, namespaces: ns, netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR, ...(o.devRoot ? { devRoot: o.devRoot } : {}), ...(o.cdiDirs ? { cdiDirs: o.cdiDirs } : {}) });
     this.volumes = new VolumeStaging({ layout, runner, volumeRoots: o.volumeRoots });
     this.monitorCgroup = new MonitorCgroup({ cgroupRoot, parent: layout.cgroupParent, logger: o.logger });
     this.monitor = new CapsuleMonitor({ runner, cgroupRoot, monitorCgroup: this.monitorCgroup, ...(o.conmon ? { conmon: o.conmon } : {}), ...(o.runtimeWrapper ? { runtimeWrapper: o.runtimeWrapper } : {}) });

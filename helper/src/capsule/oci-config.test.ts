@@ -91,6 +91,22 @@ const cases: Record<string, OciConfigInput> = {
       ],
     },
   ),
+  // nvidia.com/gpu=0 through the toolkit's CDI spec: nodes, a driver library, its env (the
+  // capsule's own NVIDIA_DRIVER_CAPABILITIES wins) and the ldcache hook.
+  'gpu-nvidia-cdi': input(
+    { name: 'cuda', image: 'busybox', gpus: ['nvidia.com/gpu=0'], env: { NVIDIA_DRIVER_CAPABILITIES: 'compute' } },
+    {
+      devices: [
+        { path: '/dev/nvidiactl', type: 'c', major: 195, minor: 255, fileMode: 0o666, uid: 0, gid: 0 },
+        { path: '/dev/nvidia0', type: 'c', major: 195, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+      ],
+      cdi: {
+        mounts: [{ hostPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05', containerPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05', options: ['ro', 'nosuid', 'nodev', 'bind'] }],
+        env: ['NVIDIA_VISIBLE_DEVICES=void', 'NVIDIA_DRIVER_CAPABILITIES=all'],
+        hooks: [{ hookName: 'createContainer', path: '/usr/bin/nvidia-ctk', args: ['nvidia-ctk', 'hook', 'update-ldcache', '--folder', '/usr/lib/x86_64-linux-gnu'] }],
+      },
+    },
+  ),
 };
 
 describe('buildOciConfig golden pairs', () => {

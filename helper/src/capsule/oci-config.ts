@@ -5,7 +5,7 @@
 import type { CapsuleSpec, OciImageConfig } from '../../../src-shared/capsule.js';
 import { NovaError } from '../../../src-shared/errors.js';
 import { defaultSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
-import type { OciDeviceNode } from '../devices/gpu-nodes.js';
+import type { CapsuleGpuGrant, OciDeviceNode } from '../devices/gpu-nodes.js';
 
 export const OCI_VERSION = '1.0.2';
 export const CPU_PERIOD_US = 100_000;
@@ -66,7 +66,11 @@ export interface OciConfigInput {
   etcFiles: { hosts: string; hostname: string; resolvConf: string } | null;
   /** Host device nodes the capsule is given (its GPUs, gpu-nodes.ts); absent: none. */
   devices?: readonly OciDeviceNode[];
+  /** The rest of its CDI devices' edits: driver libraries, env, hooks (cdi-specs.ts). */
+  cdi?: CapsuleGpuGrant['cdi'];
 }
+
+type OciHook = { path: string; args?: string[]; env?: string[]; timeout?: number };
 
 export interface OciMount {
   destination: string;
@@ -90,6 +94,7 @@ export interface OciConfig {
   root: { path: string; readonly: boolean };
   hostname: string;
   mounts: OciMount[];
+  hooks?: Partial<Record<'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop', OciHook[]>>;
   annotations: Record<string, string>;
   linux: {
     uidMappings?: { containerID: number; hostID: number; size: number }[];
@@ -180,6 +185,7 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
     mounts.push(bindMount(input.etcFiles.resolvConf, '/etc/resolv.conf', false));
   }
   for (const v of input.volumes) mounts.push(bindMount(v.source, v.target, v.readOnly));
+  for (const m of input.cdi?.mounts ?? []) mounts.push({ destination: m.containerPath, type: 'bind', source: m.hostPath, options: [...m.options] });
 
   const namespaces: { type: string; path?: string }[] = [
     { type: 'pid' },
@@ -222,13 +228,27 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
   const user: OciConfig['process']['user'] = { uid: input.user.uid, gid: input.user.gid };
   if (input.user.additionalGids && input.user.additionalGids.length > 0) user.additionalGids = [...input.user.additionalGids];
 
+  // A CDI spec's env comes after the image's and before the capsule's own, which win.
+  const env = capsuleEnv(spec, image, hostname);
+  for (const e of input.cdi?.env ?? []) {
+    const key = e.split('=')[0] as string;
+    if (Object.hasOwn(spec.env, key)) continue;
+    const at = env.findIndex((x) => x.startsWith(`${key}=`));
+    if (at >= 0) env[at] = e;
+    else env.push(e);
+  }
+  const hooks: NonNullable<OciConfig['hooks']> = {};
+  for (const h of input.cdi?.hooks ?? []) {
+    (hooks[h.hookName] ??= []).push({ path: h.path, ...(h.args ? { args: [...h.args] } : {}), ...(h.env ? { env: [...h.env] } : {}), ...(h.timeout ? { timeout: h.timeout } : {}) });
+  }
+
   return {
     ociVersion: OCI_VERSION,
     process: {
       terminal: false,
       user,
       args: capsuleArgs(spec, image),
-      env: capsuleEnv(spec, image, hostname),
+      env,
       cwd: spec.workdir ?? (image.workdir || '/'),
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
@@ -237,6 +257,7 @@ export function buildOciConfig(input: OciConfigInput): OciConfig {
     root: { path: input.rootfsPath, readonly: false },
     hostname,
     mounts,
+    ...(Object.keys(hooks).length > 0 ? { hooks } : {}),
     annotations: { 'org.nova.capsule.name': spec.name },
     linux,
   };

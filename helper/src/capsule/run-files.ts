@@ -10,7 +10,8 @@ import type { CapsuleLayout } from './capsule-layout.js';
 import type { CapsuleAttachment } from './capsule-network.js';
 import type { CapsuleNamespaces } from './capsule-netns.js';
 import type { ImageStore } from './image-store.js';
-import { resolveGpuNodes } from '../devices/gpu-nodes.js';
+import { CDI_SPEC_DIRS } from '../devices/cdi-specs.js';
+import { resolveCapsuleGpus } from '../devices/gpu-nodes.js';
 import { buildOciConfig, type IdMapping, type OciConfigInput } from './oci-config.js';
 import { readConfined } from '../safe-fs/confined-open.js';
 
@@ -86,6 +87,8 @@ export interface RunFilesOptions {
   netnsDir: string;
   /** The host's /dev, where a capsule's GPU nodes are found (a test's own tree in tests). */
   devRoot?: string;
+  /** Where CDI specs are read (cdi-specs.ts's standard folders; a test's own in tests). */
+  cdiDirs?: readonly string[];
 }
 
 export class RunFiles {
@@ -106,8 +109,13 @@ export class RunFiles {
       volumes: spec.volumes.map((v, i) => ({ source: this.o.layout.volumePoint(spec.name, i), target: v.target, readOnly: v.readOnly })),
       user: await resolveUser(spec.user ?? image.config.user, this.o.images.rootfsPath(image.id)),
       etcFiles: etcDir ? { hosts: join(etcDir, 'hosts'), hostname: join(etcDir, 'hostname'), resolvConf: join(etcDir, 'resolv.conf') } : null,
-      ...(spec.gpus ? { devices: await resolveGpuNodes(this.o.devRoot ?? '/dev', spec.gpus) } : {}),
+      ...(spec.gpus ? await this.gpus(spec.gpus) : {}),
     };
+  }
+
+  private async gpus(gpus: NonNullable<CapsuleSpec['gpus']>): Promise<Pick<OciConfigInput, 'devices' | 'cdi'>> {
+    const grant = await resolveCapsuleGpus({ devRoot: this.o.devRoot ?? '/dev', cdiDirs: this.o.cdiDirs ?? CDI_SPEC_DIRS }, gpus);
+    return { devices: grant.nodes, cdi: grant.cdi };
   }
 
   /**

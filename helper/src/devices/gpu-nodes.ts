@@ -1,11 +1,14 @@
-// A capsule's GPUs on this host: the /dev/dri nodes its spec names (or all of them),
-// each checked to be a character device and read for its major and minor, which the
-// OCI config's linux.devices and its device cgroup rule need (oci-config.ts). Read at
-// every start: node numbers are the kernel's, not the spec's, and a GPU may be gone.
+// A capsule's GPUs on this host: the /dev/dri nodes its spec names (or all of them), and
+// CDI devices ("nvidia.com/gpu=0": nodes, driver libraries, env and hooks from the vendor's
+// spec, cdi-specs.ts); each node checked to be a character device and read for its major
+// and minor, which the OCI config's linux.devices and its device cgroup rule need
+// (oci-config.ts). Read at every start: node numbers are the kernel's, not the spec's,
+// and a GPU may be gone.
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { CapsuleGpus } from '../../../src-shared/capsule-gpus.js';
+import { resolveCdiDevices, splitCdiName, type CdiGrant } from './cdi-specs.js';
 
 /** One node as the OCI config's linux.devices takes it. */
 export interface OciDeviceNode {
@@ -31,9 +34,23 @@ export function devMinor(rdev: number): number {
 
 /** `devRoot`: the host's /dev (a test's own tree in tests). */
 export async function resolveGpuNodes(devRoot: string, gpus: CapsuleGpus): Promise<OciDeviceNode[]> {
-  const dri = join(devRoot, 'dri');
+  return (await resolveCapsuleGpus({ devRoot, cdiDirs: [] }, gpus)).nodes;
+}
+
+/** What a capsule's `gpus` give it: device nodes, and the rest of its CDI devices' edits. */
+export interface CapsuleGpuGrant {
+  nodes: OciDeviceNode[];
+  cdi: Omit<CdiGrant, 'nodes'>;
+}
+
+/** The NVIDIA toolkit's name for every GPU it lists, taken by `gpus = "all"` when a spec has it. */
+const NVIDIA_ALL = 'nvidia.com/gpu=all';
+
+export async function resolveCapsuleGpus(roots: { devRoot: string; cdiDirs: readonly string[] }, gpus: CapsuleGpus): Promise<CapsuleGpuGrant> {
+  const dri = join(roots.devRoot, 'dri');
   const all = gpus === 'all';
-  const names = all ? ((await readdir(dri).catch(() => [])) as string[]).filter((n) => NODE_PATTERN.test(n)).sort() : [...new Set(gpus)];
+  const cdiNames = all ? [] : gpus.filter((g) => splitCdiName(g) !== null);
+  const names = all ? ((await readdir(dri).catch(() => [])) as string[]).filter((n) => NODE_PATTERN.test(n)).sort() : [...new Set(gpus.filter((g) => splitCdiName(g) === null))];
   const nodes: OciDeviceNode[] = [];
   for (const name of names) {
     const st = await lstat(join(dri, name)).catch(() => null);
@@ -44,6 +61,14 @@ export async function resolveGpuNodes(devRoot: string, gpus: CapsuleGpus): Promi
     if (st === null || !st.isCharacterDevice()) continue;
     nodes.push({ path: `/dev/dri/${name}`, type: 'c', major: devMajor(st.rdev), minor: devMinor(st.rdev), fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid });
   }
-  if (nodes.length === 0) throw new NovaError('not_found', 'This host has no GPU device nodes in /dev/dri (no GPU driver is loaded): the capsule cannot be given "all" GPUs');
-  return nodes;
+  const { nodes: cdiNodes, ...cdi } = await resolveCdiDevices(roots.cdiDirs, [...new Set(cdiNames)], all ? [NVIDIA_ALL] : []);
+  for (const n of cdiNodes) {
+    const st = await lstat(n.hostPath).catch(() => null);
+    // A spec naming a node the host lacks: the driver is not loaded, or the spec is stale.
+    if (!st?.isCharacterDevice()) throw new NovaError('not_found', `The CDI spec gives ${n.path}, but ${n.hostPath} is ${st ? 'not a character device' : 'not on this host'}: is the driver loaded? Regenerate the spec if the GPUs changed`, { node: n.hostPath });
+    if (nodes.some((d) => d.path === n.path)) continue;
+    nodes.push({ path: n.path, type: 'c', major: devMajor(st.rdev), minor: devMinor(st.rdev), fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid });
+  }
+  if (nodes.length === 0) throw new NovaError('not_found', 'This host has no GPU device nodes in /dev/dri (no GPU driver is loaded) and no CDI spec with nvidia.com/gpu=all: the capsule cannot be given "all" GPUs');
+  return { nodes, cdi };
 }

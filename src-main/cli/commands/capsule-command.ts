@@ -135,7 +135,7 @@ export function registerCapsuleCommand(program: Command, ctx: CliContext): void 
     .option('--network <name>', 'join this Nova network (a veth with a static address, NAME.NETWORK.nova in its DNS)')
     .option('--address <ip[/prefix]>', 'the static address on --network (default: the helper picks a free one)')
     .option('-p, --port <host:guest[/udp]>', 'publish a port of the capsule on the host (repeatable; needs a NAT --network)', repeated(parsePortMapping))
-    .option('--gpu <node>', 'give it a GPU device node, e.g. renderD128 (repeatable), or all of /dev/dri\'s', gpuEntry)
+    .option('--gpu <node>', 'give it a GPU: a device node such as renderD128, a CDI device such as nvidia.com/gpu=0 (repeatable), or all', gpuEntry)
     .option('--start', 'start it once created', false)
     .option('--json', 'machine-readable output')
     .action(async (name: string, command: string[], o: CreateOptions) => {

@@ -57,7 +57,7 @@ export const capsuleShape = {
   workdir: layered(spec.workdir.unwrap(), 'an absolute path such as "/srv/app"').optional(),
   user: layered(spec.user.unwrap(), 'a user such as "1000:1000"').optional(),
   /** GPU device nodes: ["renderD128"], or "all" of the host's /dev/dri. */
-  gpus: layered(spec.gpus.unwrap(), 'a list of GPU device nodes such as ["renderD128"], or "all"').optional(),
+  gpus: layered(spec.gpus.unwrap(), 'a list of GPUs such as ["renderD128"] or ["nvidia.com/gpu=0"], or "all"').optional(),
   /** Guests started before this one: ["db"], or depends_on.db = { condition = "healthy" }. */
   depends_on: dependsOn.optional(),
   health: CapsuleHealthSchema.optional(),

@@ -43,8 +43,17 @@ describe('capsule GPUs in a NovaFile', () => {
     expect(capsuleSpec(all!, () => 'NovaFile.toml').spec.gpus).toBe('all');
   });
 
-  it('refuses what is no GPU node', () => {
+  it('takes an NVIDIA GPU by its CDI name', () => {
+    const { config, diagnostics } = parse('[container.cuda]\ncapsule = "ubuntu:22.04"\ngpus = ["nvidia.com/gpu=0", "nvidia.com/gpu=1"]\n');
+    expect(diagnostics).toEqual([]);
+    expect(capsuleSpec(config!.capsules[0]!, () => 'NovaFile.toml').spec.gpus).toEqual(['nvidia.com/gpu=0', 'nvidia.com/gpu=1']);
+  });
+
+  it('refuses what is no GPU node, at its line and column', () => {
     const { diagnostics } = parse('[container.ml]\ncapsule = "ubuntu:22.04"\ngpus = ["sda"]\n');
     expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('renderD128')]);
+    expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('nvidia.com/gpu=0')]);
+    // The file has `project = "lab"` first: gpus is on its fourth line, its list from column 8.
+    expect(diagnostics[0]).toMatchObject({ line: 4, column: 8 });
   });
 });
