@@ -197,7 +197,7 @@ describe('a damaged runtime record of a running VM', () => {
     const kept = (await readdir(vms)).filter((f) => f.startsWith(`${name}.runtime.json.damaged-`));
     expect(kept).toHaveLength(1);
     expect(await readFile(join(vms, kept[0]!), 'utf8')).toBe(damaged);
-    expect(JSON.parse(await readFile(join(vms, `${name}.runtime.json`), 'utf8'))).toMatchObject({ pid: first[0], accel: 'tcg', tap: { network: NET } });
+    expect(JSON.parse(await readFile(join(vms, `${name}.runtime.json`), 'utf8'))).toMatchObject({ pid: first[0], accel: 'tcg', taps: [expect.objectContaining({ network: NET, index: 0 })] });
     // The monitor is the adopted QEMU's: pause and resume go through QMP.
     await c().call('vm.pause', { name });
     expect((await c().call('vm.get', { name })).state).toBe('paused');
