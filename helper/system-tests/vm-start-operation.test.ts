@@ -85,7 +85,7 @@ describe('vm.start as an operation', () => {
       frozen.resume();
     }
     const phases = [...new Set(run.seen.filter((o) => o.id === opId).map((o) => o.progress.phase))];
-    expect(phases.slice(0, 5)).toEqual(['starting', 'checking the VM', `attaching to network ${NET}`, 'starting QEMU', FIRST_OUTPUT]);
+    expect(phases.slice(0, 5)).toEqual(['starting', 'checking the VM', `attaching NIC net0 to network ${NET}`, 'starting QEMU', FIRST_OUTPUT]);
     expect(await run.client.call('operation.get', { id: opId })).toMatchObject({ kind: 'vm.start', resource: { kind: 'vm', name: VM }, state: 'cancelled' });
 
     expect(await run.client.call('vm.get', { name: VM })).toMatchObject({ state: 'stopped', pid: null });
