@@ -3,11 +3,12 @@
 // with its progress (bar and bytes) shown in place while qemu-img works, and a busybox image
 // pulled from a local registry (Debian's docker-registry in the helper's network namespace)
 // with its pull shown in place; then a VM is made in the wizard by picking the disk, and a
-// capsule in the capsule dialog by picking the pulled image, which runs; nothing is typed
-// but names.
+// capsule in the capsule dialog by picking the pulled image, which runs; a kernel and an
+// initrd, and an installer ISO with a driver ISO, are picked the same way; nothing is
+// typed but names.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { holdWhenRunning, qemuImgConvertOf, writeSparseDisk, type HeldChild } from '../helper/system-tests/fixtures/frozen-child.js';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
@@ -32,6 +33,9 @@ const UNREADABLE = '/proc/sys/vm/drop_caches';
 const kernel = `nv6i-${suffix}-vmlinux`;
 const initrd = `nv6i-${suffix}-initrd`;
 const directVm = `nv6i-${suffix}-direct`;
+const installerIso = `nv6i-${suffix}-installer`;
+const driverIso = `nv6i-${suffix}-drivers`;
+const isoVm = `nv6i-${suffix}-win`;
 
 /** What the helper answered over the web API, or undefined for a refusal. */
 async function answer<T>(origin: string, token: string, method: Parameters<typeof callOverWeb>[2], params: Parameters<typeof callOverWeb>[3]): Promise<T | undefined> {
@@ -60,7 +64,8 @@ test.describe('the image library', () => {
   test.afterAll(async ({ nova }) => {
     await held?.release().catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: directVm, force: true }).catch(() => undefined);
-    for (const name of [kernel, initrd]) await callOverWeb(nova.origin, nova.token, 'image.remove', { name }).catch(() => undefined);
+    await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: isoVm, force: true }).catch(() => undefined);
+    for (const name of [kernel, initrd, installerIso, driverIso]) await callOverWeb(nova.origin, nova.token, 'image.remove', { name }).catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'capsule.delete', { name: capsule, force: true }).catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: vmName, force: true }).catch(() => undefined);
     await callOverWeb(nova.origin, nova.token, 'image.remove', { name: disk }).catch(() => undefined);
@@ -192,6 +197,42 @@ test.describe('the image library', () => {
     await page.getByRole('button', { name: `Remove ${kernel}`, exact: true }).click();
     await expect(images.imageRow(kernel).getByRole('alert')).toContainText(`image ${kernel} is used by VM ${directVm}`);
     await expect(images.imageRow(kernel)).toBeVisible();
+    expect(pageProblems).toEqual([]);
+  });
+
+  test('an installer ISO and a driver ISO, both picked from the library for a new VM', async ({ page, nova, pageProblems }) => {
+    const dir = join(nova.importDir, `${isoVm}-isos`);
+    const images = new ImagesPage(page);
+    await images.open(nova.url);
+    await images.goTo('Images');
+    for (const [label, name] of [['INSTALLER', installerIso], ['DRIVERS', driverIso]] as const) {
+      const content = join(dir, label);
+      await mkdir(content, { recursive: true });
+      await writeFile(join(content, 'README.TXT'), `${label}\n`);
+      execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', label, '-o', join(dir, `${name}.iso`), content], { timeout: 60_000 });
+      await images.startImport(join(dir, `${name}.iso`), name);
+      await expect(images.imageRow(name)).toBeVisible({ timeout: 120_000 });
+      await expect(images.imageRow(name).locator('td').first()).toHaveText('ISO');
+    }
+
+    const wizard = new VmWizardPage(page);
+    await wizard.goTo('Virtual machines');
+    await page.getByRole('link', { name: /New VM/ }).or(page.getByRole('button', { name: /New VM/ })).first().click();
+    await wizard.field('Name').fill(isoVm);
+    await wizard.form.getByRole('radio', { name: /Install from ISO/ }).check();
+    // Optional, so it starts at "None"; both pickers list the library's ISOs only.
+    await expect(wizard.field('Driver ISO')).toHaveValue('');
+    await expect(wizard.field('Driver ISO').locator('option', { hasText: 'None' })).toHaveCount(1);
+    await wizard.pick('Installer ISO', installerIso);
+    await wizard.pick('Driver ISO', driverIso);
+    await wizard.field('Memory').fill('128Mi');
+    await wizard.field('New disk size').fill('64Mi');
+    await wizard.field('Accelerator').selectOption('tcg');
+    await wizard.create.click();
+    const made = async () => (await answer<VmInfo>(nova.origin, nova.token, 'vm.get', { name: isoVm }))?.definition;
+    await expect.poll(async () => (await made())?.iso ?? null, { timeout: 60_000 }).toContain(`/${installerIso}`);
+    expect((await made())?.cdroms?.map((c) => c.path)).toEqual([expect.stringContaining(`/${driverIso}`)]);
+    await rm(dir, { recursive: true, force: true });
     expect(pageProblems).toEqual([]);
   });
 });

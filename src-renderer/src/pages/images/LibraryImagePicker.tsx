@@ -21,11 +21,13 @@ export interface LibraryImagePickerProps {
   readonly onSettled?: (path: string) => void;
   /** The helper method `onSettled` calls (image.detectOs), for data-method on the controls that settle. */
   readonly settledMethod?: string;
+  /** For a field that may stay empty: what its empty choice says ("None"). */
+  readonly optional?: string;
 }
 
 const PLURAL: Record<ImageType, string> = { disk: 'disks', iso: 'ISOs', kernel: 'kernels', initrd: 'initrds' };
 
-export function LibraryImagePicker({ field, label, value, onChange, type, placeholder, onSettled, settledMethod }: LibraryImagePickerProps) {
+export function LibraryImagePicker({ field, label, value, onChange, type, placeholder, onSettled, settledMethod, optional }: LibraryImagePickerProps) {
   const { client } = useServices();
   const [images, setImages] = useState<readonly ImageListEntry[] | null>(null);
   const [typing, setTyping] = useState(false);
@@ -55,7 +57,7 @@ export function LibraryImagePicker({ field, label, value, onChange, type, placeh
           if (picked !== TYPED && picked !== '') onSettled?.(picked);
         }}
       >
-        <option value="">{images === null ? 'Reading the library…' : images.length === 0 ? `No ${PLURAL[type]} in the library yet` : 'Choose from the library…'}</option>
+        <option value="">{images === null ? 'Reading the library…' : (optional ?? (images.length === 0 ? `No ${PLURAL[type]} in the library yet` : 'Choose from the library…'))}</option>
         {(images ?? []).map((i) => (
           <option key={i.name} value={i.path}>
             {i.name} ({i.detail ?? i.format}, {formatBytes(i.virtualSize)})

@@ -172,7 +172,9 @@ export function VmCreateWizard() {
             )}
             {shown.has('driverIso') && (
               <FormField label="Driver ISO" error={errorOf('driverIso')} hint="optional: virtio-win, in a second CD drive; Windows then gets a virtio disk">
-                {text('driverIso', { placeholder: '/var/lib/nova/images/virtio-win.iso' })}
+                {(p) => (
+                  <LibraryImagePicker field={p} label="Driver ISO" type="iso" optional="None" value={form.driverIso} placeholder="/var/lib/nova/images/virtio-win.iso" onChange={(path) => set('driverIso', path)} />
+                )}
               </FormField>
             )}
             {shown.has('image') && (
