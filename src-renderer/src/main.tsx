@@ -53,6 +53,9 @@ function showApp(): void {
 }
 
 // In a browser without a token, Nova still opens for a client certificate (nova web
-// --client-ca); otherwise the token page asks for one rather than show an app that cannot connect.
-if (!window.nova && token === null) void tokenOpensNova(null).then((opens) => (opens ? showApp() : showTokenPage()));
-else showApp();
+// --client-ca), which only an HTTPS page can have: there the socket is tried without a token
+// first. Otherwise the token page asks for one rather than show an app that cannot connect.
+if (!window.nova && token === null) {
+  if (window.location.protocol === 'https:') void tokenOpensNova(null).then((opens) => (opens ? showApp() : showTokenPage()));
+  else showTokenPage();
+} else showApp();
