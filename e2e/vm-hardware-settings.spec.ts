@@ -4,9 +4,12 @@
 // a disk grows (a shrink is refused beside the field) and changes bus, a CD drive goes
 // (by keyboard through the confirmation), the NIC goes and comes back, the QEMU command
 // line names the VM and its memory, and a PCI device is refused with the reason (this
-// host has no IOMMU). Light and dark screenshots go to e2e/artifacts/.
+// host has no IOMMU). A host folder is shared read-only from there, listed with how the
+// guest mounts it, and removed. Light and dark screenshots go to e2e/artifacts/.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
@@ -75,6 +78,44 @@ test.describe('VM hardware settings', () => {
     await page.screenshot(shot('light'));
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot(shot('dark'));
+    expect(pageProblems).toEqual([]);
+  });
+
+  test('the Settings tab shares a host folder read-only, says how the guest mounts it, and removes it', async ({ page, nova, pageProblems }) => {
+    // In a folder the helper allows (its --allowed-root), as a user sets it up.
+    const folder = join(nova.importDir, `${vmName}-src`);
+    await mkdir(folder, { recursive: true });
+    const list = new VmListPage(page);
+    await list.open(nova.url);
+    await list.goTo('Virtual machines');
+    await list.row(vmName).getByRole('link', { name: vmName }).click();
+    const vm = new VmDetailPage(page, vmName);
+    await vm.tab('Settings');
+
+    const shares = page.getByRole('region', { name: 'Shared folders' });
+    await expect(shares).toContainText('No host folders are shared with this VM.');
+    const form = page.getByRole('form', { name: 'Share a folder' });
+    // A relative folder is refused beside the field before anything is sent.
+    await form.getByLabel('Host folder').fill('src');
+    await expect(form.getByLabel('Host folder')).toHaveAttribute('aria-invalid', 'true');
+    await form.getByLabel('Host folder').fill(folder);
+    await form.getByLabel('Path in the guest').fill('/mnt/src');
+    await form.getByLabel(/Read-only/).check();
+    await form.getByRole('button', { name: 'Share folder' }).click();
+
+    await expect.poll(async () => (await definitionOf(nova.origin, nova.token)).shares?.map((x) => [x.source, x.target, x.readOnly]), { timeout: 15_000 }).toEqual([[folder, '/mnt/src', true]]);
+    const share = (await definitionOf(nova.origin, nova.token)).shares![0]!;
+    const row = shares.locator('li', { hasText: share.tag });
+    await expect(row).toContainText(`${folder} → /mnt/src (read-only)`);
+    // How it is carried (virtiofs on q35 where virtiofsd exists, 9p otherwise) and the guest's mount line.
+    await expect(row).toContainText(`via ${share.via ?? '9p'}`);
+    await expect(row.locator('code').nth(1)).toContainText(share.via === 'virtiofs' ? `mount -t virtiofs ${share.tag} /mnt/src` : `mount -t 9p`);
+    await page.screenshot(shot('shares'));
+
+    await row.getByRole('button', { name: `Remove ${share.tag}` }).click();
+    await expect(shares).toContainText('No host folders are shared with this VM.', { timeout: 15_000 });
+    expect((await definitionOf(nova.origin, nova.token)).shares ?? []).toEqual([]);
+    await rm(folder, { recursive: true, force: true });
     expect(pageProblems).toEqual([]);
   });
 
