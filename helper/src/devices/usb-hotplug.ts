@@ -4,7 +4,6 @@
 // controller with the same id and properties a start gives it (usb-argv.ts), and keeps it
 // in the definition; `vm.usbDetach` device_del's it and waits until QEMU has let it go.
 // A QEMU run as a user is handed the device's /dev/bus/usb node first (vm-node-handover.ts).
-import { stat } from 'node:fs/promises';
 import { NovaError } from '../../../src-shared/errors.js';
 import type { UsbDevice } from '../../../src-shared/device.js';
 import type { VmDefinition, VmInfo } from '../../../src-shared/vm.js';
@@ -27,7 +26,7 @@ export interface VmUsbDeps {
   /** The host's USB devices, read afresh (device-inventory.ts). */
   hostDevices: () => Promise<UsbDevice[]>;
   /** Gives a host device's node to the user a running QEMU runs as; none: QEMU runs as root only. */
-  nodes?: Pick<VmNodeHandover, 'handOverHotplugged'>;
+  nodes?: Pick<VmNodeHandover, 'handOverToQemu'>;
   /** Bound on waiting for QEMU to let an unplugged device go. */
   unplugTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -79,12 +78,10 @@ export class VmUsbDevices {
     return { controller: definition.usb !== undefined || definition.display.spice, devices, available: host.filter((d) => !taken.has(d.port)) };
   }
 
-  /** Its node to the user QEMU runs as (the owner of its /proc entry), before QEMU opens it. */
+  /** Its node to the user QEMU runs as, before QEMU opens it. */
   private async handNode(name: string, selector: string): Promise<void> {
-    if (!this.deps.nodes || usbTargetOf(selector).kind === 'emulated') return;
-    const { pid } = await this.deps.vms.get(name);
-    const owner = pid === null ? null : await stat(`/proc/${pid}`).catch(() => null);
-    if (owner && owner.uid !== 0) await this.deps.nodes.handOverHotplugged(name, selector, { uid: owner.uid, gid: owner.gid });
+    if (!this.deps.nodes) return;
+    await this.deps.nodes.handOverToQemu(name, selector, (await this.deps.vms.get(name)).pid);
   }
 }
 

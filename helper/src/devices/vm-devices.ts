@@ -39,6 +39,8 @@ export interface VmDevicePort {
   release(vm: string): Promise<void>;
   /** The host's USB devices now, for vm.update's check that one is plugged in. */
   hostUsb?(): Promise<UsbDevice[]>;
+  /** A USB device's node to the user the running QEMU of `pid` runs as, before it is plugged in live. */
+  handOverUsb?(vm: string, selector: string, pid: number | null): Promise<void>;
 }
 
 export interface VmDevicesDeps {
@@ -114,6 +116,10 @@ export class VmDevices implements VmDevicePort {
 
   async hostUsb(): Promise<UsbDevice[]> {
     return (await this.deps.inventory.list(true)).usb;
+  }
+
+  async handOverUsb(vm: string, selector: string, pid: number | null): Promise<void> {
+    await this.deps.nodes?.handOverToQemu(vm, selector, pid);
   }
 
   async release(vm: string): Promise<void> {

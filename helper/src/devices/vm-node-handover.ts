@@ -7,7 +7,7 @@
 // USB nodes to that user, recording each node's owner; when QEMU is gone the nodes go
 // back to those owners and the file is removed. The record survives a helper restart.
 import { constants } from 'node:fs';
-import { lstat, open, unlink } from 'node:fs/promises';
+import { lstat, open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { UsbDevice } from '../../../src-shared/device.js';
@@ -84,6 +84,13 @@ export class VmNodeHandover {
   /** A device hot-plugged into a running user's QEMU: its node too, given back with the others when QEMU is gone. */
   async handOverHotplugged(vm: string, selector: string, user: User): Promise<void> {
     await this.handUsbNodes(vm, [selector], user);
+  }
+
+  /** The same, for the QEMU of `pid`, whose user is the owner of its /proc entry; nothing for root's. */
+  async handOverToQemu(vm: string, selector: string, pid: number | null): Promise<void> {
+    if (pid === null || usbTargetOf(selector).kind === 'emulated') return;
+    const owner = await stat(`/proc/${pid}`).catch(() => null);
+    if (owner && owner.uid !== 0) await this.handOverHotplugged(vm, selector, { uid: owner.uid, gid: owner.gid });
   }
 
   private async handUsbNodes(vm: string, selectors: readonly string[], user: User): Promise<void> {

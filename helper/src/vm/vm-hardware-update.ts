@@ -21,7 +21,7 @@ import type { VmLayout } from './vm-layout.js';
 import { ejectMedium, insertMedium, resizeLive } from './vm-live-devices.js';
 import { VmNicUpdate } from './vm-nic-update.js';
 import type { VmNetworkPort } from './vm-network.js';
-import { applyPassthroughChange, isPassthroughChange, withSingleGpu, type HostUsb, type PassthroughChange } from './vm-passthrough-update.js';
+import { applyPassthroughChange, isPassthroughChange, withSingleGpu, type HandOverUsb, type HostUsb, type PassthroughChange } from './vm-passthrough-update.js';
 
 const MAX_DISKS = 16;
 
@@ -38,6 +38,8 @@ export interface HardwareDeps {
   linkedCloneOf: (def: VmDefinition) => Promise<string | null>;
   /** The host's USB devices, checked before one is added (vm-passthrough-update.ts). */
   hostUsb: HostUsb;
+  /** A USB device's node to a user's running QEMU before it is plugged in live; absent: none needed. */
+  handOverUsb?: HandOverUsb;
 }
 
 /** A definition with the changes in, what to undo if saving it fails, and what to do once it is saved. */
@@ -70,7 +72,7 @@ export class VmHardwareUpdate {
       next = withSingleGpu(next, spec.singleGpu);
       for (const change of spec.devices ?? []) {
         next = isPassthroughChange(change)
-          ? await applyPassthroughChange(next, change, qmp !== null && appliesLive(change) ? qmp : null, this.o.hostUsb, liveUndo)
+          ? await applyPassthroughChange(next, change, qmp !== null && appliesLive(change) ? qmp : null, { usb: this.o.hostUsb, handOverUsb: this.o.handOverUsb ?? null }, liveUndo)
           : await this.one(next, change, qmp, caller, made, doomed);
       }
       checkShape(next);

@@ -188,7 +188,9 @@ export class VmManager {
     });
     this.provisioner = new VmProvisioner({ layout: this.layout, store: this.store, guard, inspector, diskFiles, img, runner, networks, firmware, osProfiles });
     this.cloner = new VmCloner(this.layout, this.store, img, diskFiles, firmwareState);
-    this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d), hostUsb: opts.devices?.hostUsb ? () => opts.devices!.hostUsb!() : null });
+    this.hardware = new VmHardwareUpdate({ layout: this.layout, guard, inspector, diskFiles, img, networks, userOf: (p) => this.relations.userOf(p), linkedCloneOf: (d) => this.relations.linkedCloneOf(d), hostUsb: opts.devices?.hostUsb ? () => opts.devices!.hostUsb!() : null,
+      handOverUsb: opts.devices?.handOverUsb ? async (vm, selector) => opts.devices!.handOverUsb!(vm, selector, (await this.get(vm)).pid) : null,
+    });
     this.snapshots = new VmSnapshots(this.store, img, opts.logger, diskFiles, firmwareState);
     this.book = new RunningVmBook({
       store: this.store,

@@ -10,10 +10,14 @@ const IGPU = '0000:00:02.0';
 const base = sampleVmDefinition({ name: 'nv6d-lg', usb: [] });
 const logitech = { bus: 1, address: 4, port: '1-2', vendorId: '046d', productId: 'c52b' } as unknown as UsbDevice;
 
+/** Each node hand-over asked for, as "VM selector", before the plug that needs it. */
+const handedOver: string[] = [];
+
 async function change(def: VmDefinition, input: VmDeviceChangeIn, live: QmpClient | null = null, undo: Array<() => Promise<void>> = []): Promise<VmDefinition> {
   const parsed = VmDeviceChangeSchema.parse(input);
   if (!isPassthroughChange(parsed)) throw new Error(`not a passthrough change: ${parsed.op}`);
-  return applyPassthroughChange(def, parsed as PassthroughChange, live, async () => [logitech], undo);
+  const handOverUsb = async (vm: string, selector: string) => void handedOver.push(`${vm} ${selector}`);
+  return applyPassthroughChange(def, parsed as PassthroughChange, live, { usb: async () => [logitech], handOverUsb }, undo);
 }
 
 /** A monitor that keeps what was plugged, as QEMU's /machine/peripheral does. */
@@ -59,6 +63,16 @@ describe('vm.update of passed devices', () => {
     expect(def.usb).toEqual(['usb:046d:c52b']);
     await expect(change(def, { op: 'usb.add', device: 'usb:046d:c52b' })).rejects.toThrow(/already has/);
     await expect(change(base, { op: 'usb.add', device: 'usb:1234:5678' })).rejects.toThrow(/No USB device 1234:5678 is plugged/);
+  });
+
+  it("hands a host device's node to a user's running QEMU before plugging it in; a stopped VM's waits for its start", async () => {
+    handedOver.length = 0;
+    await change(base, { op: 'usb.add', device: 'usb:046d:c52b' });
+    expect(handedOver).toEqual([]);
+    const { qmp, plugged } = fakeMonitor();
+    await change(base, { op: 'usb.add', device: 'usb:046d:c52b' }, qmp);
+    expect(handedOver).toEqual(['nv6d-lg usb:046d:c52b']);
+    expect(plugged.size).toBe(1);
   });
 
   it('hot-plugs USB into a running VM and unplugs it again as the undo', async () => {

@@ -19,16 +19,26 @@ export function isPassthroughChange(change: VmDeviceChange): change is Passthrou
 
 /** The host's USB devices now; absent (tests without a device host): no presence check. */
 export type HostUsb = (() => Promise<UsbDevice[]>) | null;
+/** Gives a USB device's node to the user the VM's running QEMU runs as (vm-node-handover.ts); absent: QEMU runs as root only. */
+export type HandOverUsb = ((vm: string, selector: string) => Promise<void>) | null;
 
 /**
  * `def` with the change in. `live`: the running VM's monitor, which USB changes reach
  * now; what a live change did is undone by the function pushed on `undo`.
  */
-export async function applyPassthroughChange(def: VmDefinition, change: PassthroughChange, live: QmpClient | null, hostUsb: HostUsb, undo: Array<() => Promise<void>>): Promise<VmDefinition> {
+export async function applyPassthroughChange(
+  def: VmDefinition,
+  change: PassthroughChange,
+  live: QmpClient | null,
+  host: { usb: HostUsb; handOverUsb: HandOverUsb },
+  undo: Array<() => Promise<void>>,
+): Promise<VmDefinition> {
   switch (change.op) {
     case 'usb.add': {
-      await checkUsbAdd(def, change.device, live !== null, hostUsb);
+      await checkUsbAdd(def, change.device, live !== null, host.usb);
       if (live) {
+        // A user's QEMU opens the node itself: the same hand-over as vm.usbAttach's.
+        await host.handOverUsb?.(def.name, change.device);
         await plugUsb(live, change.device, def.name);
         undo.push(() => unplugUsb(live, change.device));
       }
