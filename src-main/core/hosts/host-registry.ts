@@ -2,14 +2,13 @@
 // $XDG_CONFIG_HOME/nova/hosts.json: the user's own file, written atomically (a temp
 // file flushed and renamed, then the folder flushed), holding addresses only. Keys and
 // passwords stay with OpenSSH; Nova keeps no credentials.
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { NovaError } from '../../../src-shared/index.js';
 import { LOCAL_HOST, parseHostAddress, parseHostName, type HostAddress } from '../../../src-shared/vocabulary/index.js';
+import { writePrivateFile } from '../private-file.js';
 
 const REGISTRY_VERSION = 1;
 
@@ -97,29 +96,7 @@ export class HostRegistry {
   }
 
   private async write(hosts: Record<string, string>): Promise<void> {
-    const dir = path.dirname(this.file);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(dir, `.hosts.json.${randomBytes(6).toString('hex')}.tmp`);
-    const text = JSON.stringify({ version: REGISTRY_VERSION, hosts }, null, 2) + '\n';
-    try {
-      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw new NovaError('unavailable', `Cannot write ${this.file}: ${(err as Error).message}`);
-    }
-    const dh = await open(dir, constants.O_RDONLY);
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await writePrivateFile(this.file, JSON.stringify({ version: REGISTRY_VERSION, hosts }, null, 2) + '\n');
   }
 }
 
