@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { devMajor, devMinor, resolveGpuNodes } from './gpu-nodes.js';
+import type { CapsuleGpus } from '../../../src-shared/capsule-gpus.js';
+import { devMajor, devMinor, resolveCapsuleGpus } from './gpu-nodes.js';
+
+const resolveGpuNodes = async (devRoot: string, gpus: CapsuleGpus) => (await resolveCapsuleGpus({ devRoot, cdiDirs: [] }, gpus)).nodes;
 
 const dirs: string[] = [];
 function devRoot(): string {

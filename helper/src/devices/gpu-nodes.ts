@@ -32,11 +32,6 @@ export function devMinor(rdev: number): number {
   return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
 }
 
-/** `devRoot`: the host's /dev (a test's own tree in tests). */
-export async function resolveGpuNodes(devRoot: string, gpus: CapsuleGpus): Promise<OciDeviceNode[]> {
-  return (await resolveCapsuleGpus({ devRoot, cdiDirs: [] }, gpus)).nodes;
-}
-
 /** What a capsule's `gpus` give it: device nodes, and the rest of its CDI devices' edits. */
 export interface CapsuleGpuGrant {
   nodes: OciDeviceNode[];
@@ -46,6 +41,7 @@ export interface CapsuleGpuGrant {
 /** The NVIDIA toolkit's name for every GPU it lists, taken by `gpus = "all"` when a spec has it. */
 const NVIDIA_ALL = 'nvidia.com/gpu=all';
 
+/** `roots.devRoot`: the host's /dev; `roots.cdiDirs`: where CDI specs are read (a test's own in tests). */
 export async function resolveCapsuleGpus(roots: { devRoot: string; cdiDirs: readonly string[] }, gpus: CapsuleGpus): Promise<CapsuleGpuGrant> {
   const dri = join(roots.devRoot, 'dri');
   const all = gpus === 'all';
