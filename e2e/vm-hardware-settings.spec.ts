@@ -36,6 +36,15 @@ function virtualSize(path: string): number {
   return info['virtual-size'];
 }
 
+/** The VM's Settings tab, reached as a user does: the list, the VM, the tab. */
+async function openSettings(page: Page, url: string, name: string): Promise<void> {
+  const list = new VmListPage(page);
+  await list.open(url);
+  await list.goTo('Virtual machines');
+  await list.row(name).getByRole('link', { name }).click();
+  await new VmDetailPage(page, name).tab('Settings');
+}
+
 const toast = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text });
 
 test.describe('VM hardware settings', () => {
@@ -49,12 +58,7 @@ test.describe('VM hardware settings', () => {
     const guest = await ensureTestGuest();
     await callOverWeb(nova.origin, nova.token, 'vm.create', { name: vmName, memory: '256Mi', diskSize: '64Mi', kernel: guest.vmlinux, initrd: guest.initrdAcpi, cmdline: guest.cmdline, display: 'none' });
 
-    const list = new VmListPage(page);
-    await list.open(nova.url);
-    await list.goTo('Virtual machines');
-    await list.row(vmName).getByRole('link', { name: vmName }).click();
-    const vm = new VmDetailPage(page, vmName);
-    await vm.tab('Settings');
+    await openSettings(page, nova.url, vmName);
 
     const resources = page.getByRole('form', { name: 'Resources' });
     await expect(resources.getByText('Takes effect when it starts.')).toHaveCount(2);
@@ -85,12 +89,7 @@ test.describe('VM hardware settings', () => {
     // In a folder the helper allows (its --allowed-root), as a user sets it up.
     const folder = join(nova.importDir, `${vmName}-src`);
     await mkdir(folder, { recursive: true });
-    const list = new VmListPage(page);
-    await list.open(nova.url);
-    await list.goTo('Virtual machines');
-    await list.row(vmName).getByRole('link', { name: vmName }).click();
-    const vm = new VmDetailPage(page, vmName);
-    await vm.tab('Settings');
+    await openSettings(page, nova.url, vmName);
 
     const shares = page.getByRole('region', { name: 'Shared folders' });
     await expect(shares).toContainText('No host folders are shared with this VM.');
@@ -126,12 +125,7 @@ test.describe('VM hardware settings', () => {
     const cd = await callOverWeb(nova.origin, nova.token, 'vm.update', { name: parityVm, devices: [{ op: 'cd.insert', drive: 'cd1', path: guest.initrdAcpi }] });
     expect(cd.ok, JSON.stringify(cd)).toBe(true);
 
-    const list = new VmListPage(page);
-    await list.open(nova.url);
-    await list.goTo('Virtual machines');
-    await list.row(parityVm).getByRole('link', { name: parityVm }).click();
-    const vm = new VmDetailPage(page, parityVm);
-    await vm.tab('Settings');
+    await openSettings(page, nova.url, parityVm);
     const disk0 = (await definitionOf(nova.origin, nova.token, parityVm)).disks[0]!;
 
     // A shrink is refused in the helper's words beside the field; growing works.
