@@ -3,12 +3,16 @@
 // All hosts view puts both hosts' guests in one table with a Host column, switching shows
 // the saved host's guests, and a host whose sshd is killed shows as disconnected with its
 // countdown while this machine's pages still load, then comes back when sshd does. A
-// running guest of the saved host opens its VNC console, carried by a second ssh channel.
+// running guest of the saved host opens its VNC console, carried by a second ssh channel;
+// its serial console replays what the guest printed before anyone connected, and a capsule
+// there opens a shell in the Terminal tab, over ssh too.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
+import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
+import { ensureTestGuest, GUEST_READY_MARKER } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
+import { CapsulesPage } from './pages/capsule-page.js';
 import { ConsoleWindowPage, VmDetailPage } from './pages/vm-pages.js';
 import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
 import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
@@ -17,6 +21,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const HERE_VM = 'nv6u-here';
 const THERE_VM = 'nv6u-there';
+const THERE_CAPSULE = 'nv6u-there-shell';
 /** A new ssh connection and the helper's answer, plus the switcher's poll, on a busy machine. */
 const LINK_MS = 30_000;
 /** The longest backoff (30 s) plus a connection. */
@@ -103,8 +108,8 @@ test('switches hosts, lists every host\'s guests with a Host column, and shows a
   expect(pageProblems.filter((p) => !/WebSocket|Failed to load resource/.test(p))).toEqual([]);
 });
 
-test("opens a saved host's running TCG guest's VNC console and serial console, carried over ssh", async ({ page, context, hosts }, testInfo) => {
-  test.setTimeout(240_000);
+test("opens a saved host's running TCG guest's VNC and serial consoles and a capsule's shell, carried over ssh", async ({ page, context, hosts }, testInfo) => {
+  test.setTimeout(300_000);
   const first = hosts.first;
   const second = hosts.second;
   if (!first || !second) throw new Error('the test hosts did not start');
@@ -129,15 +134,39 @@ test("opens a saved host's running TCG guest's VNC console and serial console, c
   await popup.screenshot({ path: testInfo.outputPath('remote-console.png') });
   await popup.close();
 
-  // Its serial console too: a live round trip with the guest's shell, over the same kind of channel.
+  // Its serial console too: what the guest printed while nobody watched is replayed first,
+  // then a live round trip with its shell, over the same kind of channel.
+  await expect.poll(async () => (await hosts.nova(second, ['logs', 'vm', THERE_VM])).includes(GUEST_READY_MARKER), { timeout: 120_000 }).toBe(true);
   await row.locator('a.vm-table__name').click();
   const vm = new VmDetailPage(page, THERE_VM);
   await vm.tab('Serial console');
   await expect(page.getByRole('status').filter({ hasText: 'Connected to ttyS0' })).toBeVisible({ timeout: LINK_MS });
+  await expect(vm.serialTerminal).toContainText(GUEST_READY_MARKER, { timeout: LINK_MS });
   await vm.serialTerminal.click();
   await expect(async () => {
     await page.keyboard.type('echo nv6u-$((6*7))\r');
     await expect(vm.serialTerminal).toContainText('nv6u-42', { timeout: 3_000 });
   }).toPass({ timeout: 90_000 });
   await hosts.nova(second, ['vm', 'stop', THERE_VM, '--force']).catch(() => undefined);
+
+  // A capsule of the saved host: its Terminal tab opens a shell there, sized to the page.
+  await hosts.nova(second, ['image', 'import', await makeBusyboxRootfs(second.importDir), 'nv6u-busybox']);
+  await hosts.nova(second, ['capsule', 'create', THERE_CAPSULE, '--image', 'nv6u-busybox', '--', 'sleep', '600']);
+  await hosts.nova(second, ['capsule', 'start', THERE_CAPSULE]);
+  const capsules = new CapsulesPage(page);
+  await capsules.goTo('Capsules');
+  await page.locator(`main[data-host="${REMOTE_NAME}"]`).getByRole('link', { name: THERE_CAPSULE }).click();
+  await capsules.tab('Terminal').click();
+  await expect(capsules.terminalStatus).toHaveText('Shell open', { timeout: LINK_MS });
+  await expect(capsules.terminal.locator('.xterm-rows')).toContainText('/ #', { timeout: LINK_MS });
+  await capsules.terminal.click();
+  // The shell runs there, and at the page's width: the proxy sent the terminal's size first.
+  await page.keyboard.type('echo nv6u-$((6*7)) $(stty size)\n');
+  await expect(capsules.terminal.locator('.xterm-rows > div', { hasText: /^\s*nv6u-42 \d+ \d+\s*$/ })).toHaveCount(1, { timeout: LINK_MS });
+  const answer = (await capsules.terminal.locator('.xterm-rows > div', { hasText: /^\s*nv6u-42 / }).innerText()).trim().split(/\s+/);
+  expect(Number(answer[1])).toBe(await capsules.terminal.locator('.xterm-rows > div').count());
+  await page.screenshot({ path: testInfo.outputPath('remote-capsule-terminal.png') });
+  await page.keyboard.type('exit\n');
+  await expect(capsules.terminalStatus).toHaveText('Disconnected: the shell exited with 0', { timeout: LINK_MS });
+  await hosts.nova(second, ['capsule', 'rm', THERE_CAPSULE, '--force']).catch(() => undefined);
 });

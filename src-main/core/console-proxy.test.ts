@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NovaError } from '../../src-shared/errors.js';
+import { encodeTerminalResize } from '../../src-shared/terminal-protocol.js';
 import { webSocketProtocols } from '../../src-shared/wire/web-protocol.js';
 import type { VmConsoleInfo } from '../../src-shared/vm.js';
 import { ConsoleProxy, ConsoleProxyServer, parseConsolePath } from './console-proxy.js';
@@ -54,10 +55,10 @@ beforeAll(async () => {
       if (name === 'nv3u-missing') throw new NovaError('not_found', `VM ${name} does not exist`);
       return info(name);
     },
-    // A saved host's console, here the same fake VNC socket standing in for the ssh channel.
+    // A saved host's console, here a fake socket standing in for the ssh channel.
     openRemote: async (host, kind, name) => {
       remoteAsked.push([host, kind, name]);
-      return createConnection(join(dir, 'nv3u-vm-vnc.sock'));
+      return createConnection(join(dir, kind === 'terminal' ? 'nv3u-vm-serial.sock' : 'nv3u-vm-vnc.sock'));
     },
   });
   helper = new HelperClient({ socketPath: join(dir, 'nothing.sock'), reconnect: false, connectWaitMs: 100 });
@@ -124,14 +125,22 @@ describe('console proxy in web mode', () => {
     ws.close();
   });
 
-  it("carries a saved host's console through the remote opener, and refuses a terminal or a bad host name", async () => {
+  it("carries a saved host's console through the remote opener, and refuses a bad host name", async () => {
     const { ws, first } = await open(wsUrl('/nova-console/vnc/nv3u-vm?host=nv6u-closet'), trusted(), withToken());
     expect((await first).toString()).toBe('RFB 003.008\n');
     expect(remoteAsked).toEqual([['nv6u-closet', 'vnc', 'nv3u-vm']]);
     ws.close();
     await expect(open(wsUrl('/nova-console/vnc/nv3u-vm?host=Bad%2FName'), trusted(), withToken())).rejects.toThrow('HTTP 404');
-    await expect(open(wsUrl('/nova-console/terminal/nv3u-c?host=nv6u-closet'), trusted(), withToken())).rejects.toThrow('HTTP 501');
     expect(remoteAsked).toHaveLength(1);
+  });
+
+  it("opens a saved host's capsule shell through the remote opener, at the page's size first", async () => {
+    received.serial!.length = 0;
+    const { ws, first } = await open(wsUrl('/nova-console/terminal/nv3u-c?host=nv6u-closet&cols=100&rows=30'), trusted(), withToken());
+    expect((await first).toString()).toBe('nova-guest# ');
+    expect(remoteAsked.at(-1)).toEqual(['nv6u-closet', 'terminal', 'nv3u-c']);
+    await expect.poll(() => Buffer.concat(received.serial!).equals(Buffer.from(encodeTerminalResize(100, 30)))).toBe(true);
+    ws.close();
   });
 
   it('refuses upgrades without the token, from another origin or for another host', async () => {

@@ -7,7 +7,6 @@
 // origin, so main proxies.
 // Callers check trust first (web-server.ts for web mode, ConsoleProxyServer for Electron).
 import { timingSafeEqual } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createConnection, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -16,12 +15,12 @@ import { CONSOLE_WS_PREFIX, type ConsoleKind } from '../../src-shared/api/metric
 import type { CapsuleTerminal } from '../../src-shared/api/capsule-api.js';
 import { CapsuleNameSchema } from '../../src-shared/capsule.js';
 import { isNovaError } from '../../src-shared/errors.js';
+import { encodeTerminalResize } from '../../src-shared/terminal-protocol.js';
 import { parseHostName } from '../../src-shared/vocabulary/index.js';
 import { VmNameSchema, type VmConsoleInfo } from '../../src-shared/vm.js';
+import { readFileTail, SERIAL_REPLAY_BYTES } from './file-tail.js';
 
 const CONNECT_TIMEOUT_MS = 3_000;
-/** Serial output written while nobody was connected lives only in the log: replay its tail. */
-const SERIAL_REPLAY_BYTES = 64 * 1024;
 /** Above this much unsent data towards the browser, stop reading QEMU until it drains. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -66,10 +65,10 @@ export interface ConsoleProxyDeps {
   /** Reads the tail of a file; injectable for tests. */
   readTail?(path: string, bytes: number): Promise<Buffer>;
   /**
-   * A saved host's VM console (`?host=NAME`), carried by its own `ssh HOST nova connect
-   * --console KIND VM`; without it, consoles of other hosts are refused.
+   * A saved host's VM console or capsule shell (`?host=NAME`), carried by its own `ssh HOST
+   * nova connect --console KIND GUEST`; without it, consoles of other hosts are refused.
    */
-  openRemote?(host: string, kind: ConsoleKind, name: string): Promise<Duplex>;
+  openRemote?(host: string, kind: ConsoleTarget['kind'], name: string): Promise<Duplex>;
 }
 
 /** The helper calls a ConsoleProxy needs; a HelperClient fits. */
@@ -117,7 +116,7 @@ export class ConsoleProxy {
     const target = parseConsolePath(pathname);
     if (!target) return refuse(socket, 404, 'No such console: use /nova-console/vnc/NAME, /nova-console/serial/NAME or /nova-console/terminal/CAPSULE');
     const host = new URLSearchParams(search).get('host');
-    if (host !== null && host !== 'local') return this.upgradeRemote(req, socket, head, host, target);
+    if (host !== null && host !== 'local') return this.upgradeRemote(req, socket, head, host, target, search);
     if (target.kind === 'terminal') return this.upgradeTerminal(req, socket, head, target.name, terminalSizeFromQuery(search));
     let info: VmConsoleInfo;
     try {
@@ -137,7 +136,7 @@ export class ConsoleProxy {
     upstream.pause();
     let replay: Buffer | null = null;
     if (target.kind === 'serial') {
-      replay = await (this.deps.readTail ?? readTail)(info.serialLog, SERIAL_REPLAY_BYTES).catch(() => null);
+      replay = await (this.deps.readTail ?? readFileTail)(info.serialLog, SERIAL_REPLAY_BYTES).catch(() => null);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (replay && replay.length > 0) ws.send(replay);
@@ -145,8 +144,7 @@ export class ConsoleProxy {
     });
   }
 
-  private async upgradeRemote(req: IncomingMessage, socket: Duplex, head: Buffer, host: string, target: ConsoleTarget): Promise<void> {
-    if (target.kind === 'terminal') return refuse(socket, 501, `A capsule terminal on ${host} opens with "nova --host ${host} shell container ${target.name}"`);
+  private async upgradeRemote(req: IncomingMessage, socket: Duplex, head: Buffer, host: string, target: ConsoleTarget, search: string): Promise<void> {
     if (!this.deps.openRemote || !parseHostName(host).ok) return refuse(socket, 404, `No console of another host is served here (${host})`);
     let upstream: Duplex;
     try {
@@ -155,6 +153,11 @@ export class ConsoleProxy {
       return refuse(socket, 502, `Console of ${target.name} on ${host} is not reachable: ${(err as Error).message}`);
     }
     upstream.pause();
+    // The remote shell starts at a classic size; the page's own follows in-band at once.
+    if (target.kind === 'terminal') {
+      const size = terminalSizeFromQuery(search);
+      upstream.write(encodeTerminalResize(size.cols, size.rows));
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => pipe(ws, upstream));
   }
 
@@ -223,19 +226,6 @@ function connectUnix(path: string): Promise<Socket> {
       reject(err);
     });
   });
-}
-
-async function readTail(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    const length = Math.min(size, bytes);
-    const buf = Buffer.alloc(length);
-    await fh.read(buf, 0, length, size - length);
-    return buf;
-  } finally {
-    await fh.close();
-  }
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {

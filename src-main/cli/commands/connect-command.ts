@@ -9,23 +9,31 @@ import type { Command } from 'commander';
 import { NovaError } from '../../../src-shared/index.js';
 import { ensureHelper } from '../../core/helper-launcher.js';
 import { bundledHelperScript, withHelper, type CliContext } from '../cli-context.js';
-import { consoleRequest, consoleSocketPath } from './console-pipe.js';
+import { readFileTail, SERIAL_REPLAY_BYTES } from '../../core/file-tail.js';
+import { consoleRequest, consoleTargetPath } from './console-pipe.js';
 
 export function registerConnectCommand(program: Command, ctx: CliContext): void {
   program
     .command('connect')
     .description("Join stdin/stdout to this host's helper: what `nova --host` runs over ssh on the remote host")
-    .option('--console <kind>', "carry a VM's console instead (vnc or serial): a remote console's own ssh channel")
-    .argument('[vm]', 'the VM whose console, with --console')
-    .action(async (vm: string | undefined, o: { console?: string }) => {
+    .option('--console <kind>', "carry a VM's console (vnc or serial) or a capsule's shell (terminal) instead: a remote console's own ssh channel")
+    .argument('[guest]', 'the VM, or with terminal the capsule, whose console')
+    .action(async (guest: string | undefined, o: { console?: string }) => {
       const g = ctx.globals();
       if (g.host !== undefined && g.host !== 'local') {
         throw new NovaError('invalid_argument', '"nova connect" is the remote end of --host; it always joins this host\'s helper');
       }
       if (g.autostart) await ensureHelper({ socketPath: g.socket, stateDir: g.stateDir, helperScript: bundledHelperScript() });
-      const asked = consoleRequest(o.console, vm, process.env);
-      const target = asked ? await withHelper(ctx, (h) => consoleSocketPath(h, asked)) : g.socket;
-      await pipeToSocket(target, process.stdin, process.stdout);
+      const asked = consoleRequest(o.console, guest, process.env);
+      if (!asked) return pipeToSocket(g.socket, process.stdin, process.stdout);
+      const target = await withHelper(ctx, (h) => consoleTargetPath(h, asked));
+      // What the guest printed before anyone connected, as the local console shows it; a log
+      // this user may not read only loses the replay.
+      if (target.replayLog) {
+        const tail = await readFileTail(target.replayLog, SERIAL_REPLAY_BYTES).catch(() => null);
+        if (tail && tail.length > 0) process.stdout.write(tail);
+      }
+      await pipeToSocket(target.socketPath, process.stdin, process.stdout);
     });
 }
 

@@ -1,7 +1,7 @@
 // Which console `nova connect` carries: from --console, or from a pinned key's original
 // command in exactly its one form; anything else is the helper's connection or refused.
 import { describe, expect, it } from 'vitest';
-import { consoleRequest, consoleSocketPath } from './console-pipe.js';
+import { consoleRequest, consoleTargetPath } from './console-pipe.js';
 
 describe('the console nova connect carries', () => {
   it('comes from --console and the VM', () => {
@@ -16,15 +16,28 @@ describe('the console nova connect carries', () => {
     expect(() => consoleRequest(undefined, undefined, { SSH_ORIGINAL_COMMAND: 'nova connect --console vnc ../x' })).toThrow(/VM's name/);
   });
 
-  it('refuses other kinds and names that are not VM names', () => {
-    expect(() => consoleRequest('spice', 'g1', {})).toThrow(/vnc or serial/);
+  it('refuses other kinds and names that are not VM or capsule names', () => {
+    expect(() => consoleRequest('spice', 'g1', {})).toThrow(/vnc, serial or terminal/);
     expect(() => consoleRequest('vnc', undefined, {})).toThrow(/VM's name/);
+    expect(() => consoleRequest('terminal', 'Web/1', {})).toThrow(/capsule's name/);
   });
 
-  it("is the socket the helper names, and says so when the VM has no VNC", async () => {
-    const info = { serialSocket: '/run/g1/serial.sock', serialLog: '/x', vnc: null, spice: null };
+  it("is a capsule's shell with terminal, also from a pinned key", () => {
+    expect(consoleRequest('terminal', 'db', {})).toEqual({ kind: 'terminal', name: 'db' });
+    expect(consoleRequest(undefined, undefined, { SSH_ORIGINAL_COMMAND: 'nova connect --console terminal db' })).toEqual({ kind: 'terminal', name: 'db' });
+  });
+
+  it('is the socket the helper names, with the serial log to replay, and says so when the VM has no VNC', async () => {
+    const info = { serialSocket: '/run/g1/serial.sock', serialLog: '/run/g1/serial.log', vnc: null, spice: null };
     const helper = { call: async () => info } as never;
-    expect(await consoleSocketPath(helper, { kind: 'serial', name: 'g1' })).toBe('/run/g1/serial.sock');
-    await expect(consoleSocketPath(helper, { kind: 'vnc', name: 'g1' })).rejects.toMatchObject({ code: 'failed_precondition' });
+    expect(await consoleTargetPath(helper, { kind: 'serial', name: 'g1' })).toEqual({ socketPath: '/run/g1/serial.sock', replayLog: '/run/g1/serial.log' });
+    await expect(consoleTargetPath(helper, { kind: 'vnc', name: 'g1' })).rejects.toMatchObject({ code: 'failed_precondition' });
+  });
+
+  it("is a new shell of the capsule's, opened at a classic size", async () => {
+    const calls: unknown[] = [];
+    const helper = { call: async (method: string, params: unknown) => (calls.push([method, params]), { socketPath: '/run/t/1.sock' }) } as never;
+    expect(await consoleTargetPath(helper, { kind: 'terminal', name: 'db' })).toEqual({ socketPath: '/run/t/1.sock' });
+    expect(calls).toEqual([['capsule.terminalOpen', { name: 'db', cols: 80, rows: 24 }]]);
   });
 });

@@ -1,15 +1,15 @@
-// A saved host's VM console for the console proxy: `ssh HOST nova connect --console KIND VM`,
-// its own ssh channel beside the helper's (the helper's connection carries JSON-RPC only).
-// ssh authenticates as for the helper; the remote `nova connect` asks its helper where the
+// A saved host's VM console or capsule shell for the console proxy: `ssh HOST nova connect
+// --console KIND GUEST`, its own ssh channel beside the helper's (the helper's connection
+// carries JSON-RPC only). ssh authenticates as for the helper; the remote `nova connect` asks its helper where the
 // console is, so the SSH user sees only the consoles that helper lets them see.
 import type { Duplex } from 'node:stream';
 import { NovaError } from '../../../src-shared/index.js';
-import type { ConsoleKind } from '../../../src-shared/api/metrics-api.js';
+import type { ConsoleTarget } from '../console-proxy.js';
 import { HostRegistry } from './host-registry.js';
 import { sshOptionsFromEnv } from './ssh-command.js';
 import { openSshConnection } from './ssh-transport.js';
 
-export function remoteConsoleOpener(registry = new HostRegistry(), env: NodeJS.ProcessEnv = process.env): (host: string, kind: ConsoleKind, name: string) => Promise<Duplex> {
+export function remoteConsoleOpener(registry = new HostRegistry(), env: NodeJS.ProcessEnv = process.env): (host: string, kind: ConsoleTarget['kind'], name: string) => Promise<Duplex> {
   const ssh = sshOptionsFromEnv(env, true);
   return async (host, kind, name) => {
     const saved = await registry.get(host);

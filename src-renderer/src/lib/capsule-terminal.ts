@@ -11,6 +11,7 @@ export function terminalSocket(
   size: { cols: number; rows: number },
   win: Pick<Window, 'location' | 'sessionStorage'>,
 ): Promise<ConsoleSocketTarget> {
-  const query = new URLSearchParams({ cols: String(size.cols), rows: String(size.rows) });
+  // A saved host's capsule goes to the same proxy with `?host=`, as its VM consoles do.
+  const query = new URLSearchParams({ cols: String(size.cols), rows: String(size.rows), ...(client.isLocal ? {} : { host: client.host }) });
   return consoleSocketTarget(client, `${CONSOLE_WS_PREFIX}terminal/${encodeURIComponent(name)}`, query, win);
 }
