@@ -4,13 +4,14 @@
 // since failures are counted (and slowed down) per client address.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WEB_API_PROTOCOL, WEB_SOCKET_PATH, webSocketProtocols } from '../../src-shared/index.js';
+import { TestCertificates } from './fixtures/test-certificates.js';
 import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE, makeTestDir, rawCall, removeTestDir, request, startHelper, type RunningHelper } from './helper-harness.js';
 import { callOverSocket } from './web-client.js';
@@ -52,20 +53,8 @@ async function novaWeb(args: string[]): Promise<Web> {
   return { port: Number(parsed.port), origin: parsed.origin, out: () => stdout, err: () => stderr };
 }
 
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 20_000 });
-}
-
-/** A CA, and a certificate it signs (client or server), as PEM files in the test dir. */
-function makeCa(name: string): void {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`]);
-}
-function makeCert(ca: string, name: string, ext: string): void {
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  writeFileSync(join(dir, `${name}.ext`), ext);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
-}
-const pem = (name: string) => readFileSync(join(dir, name), 'utf8');
+let certs: TestCertificates;
+const pem = (name: string) => certs.pem(name);
 
 type Tls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'checkServerIdentity'>;
 type Dial = ConnectionOptions & { localAddress?: string };
@@ -123,11 +112,12 @@ const secrets: Record<string, string> = {};
 beforeAll(async () => {
   dir = await makeTestDir('nv6w-web');
   helper = await startHelper(dir);
-  makeCa('ca-good');
-  makeCa('ca-other');
-  makeCert('ca-good', 'server', `subjectAltName=IP:${HOST}\nextendedKeyUsage=serverAuth\n`);
-  makeCert('ca-good', 'client-good', 'extendedKeyUsage=clientAuth\n');
-  makeCert('ca-other', 'client-other', 'extendedKeyUsage=clientAuth\n');
+  certs = new TestCertificates(dir);
+  certs.makeCa('ca-good');
+  certs.makeCa('ca-other');
+  certs.makeCert('ca-good', 'server', `subjectAltName=IP:${HOST}\nextendedKeyUsage=serverAuth\n`);
+  certs.makeCert('ca-good', 'client-good', 'extendedKeyUsage=clientAuth\n');
+  certs.makeCert('ca-other', 'client-other', 'extendedKeyUsage=clientAuth\n');
   for (const [name, scope, expires] of [['viewer', 'view', '30d'], ['admin', 'manage', '30d'], ['brief', 'manage', '1s']] as const) {
     const made = nova(['--json', 'token', 'create', '--scope', scope, '--expires', expires, '--name', name]);
     expect(made.code, made.stderr).toBe(0);
