@@ -4,8 +4,9 @@
 // counter on its serial console moves: the counter goes on in the destination's serial
 // log without a boot, the data written before the move is read back there, and the first
 // host has no QEMU, disk or folder of it left. A cancelled migration leaves the guest
-// running where it was and nothing on the destination; a missing network and a passed
-// device are refused before anything moves.
+// running where it was and nothing on the destination; a missing network, a passed
+// device and a CPU feature the destination lacks are refused before anything moves, and a
+// feature only the destination has is hidden from the guest that arrives.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
+import { migrateVm } from '../../src-main/core/hosts/vm-migration.js';
 import { CLI_BUNDLE } from './helper-harness.js';
 import { ensureDiskInitrd } from './fixtures/disk-guest.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
@@ -27,6 +29,7 @@ const VM = `nv6m-live-${RUN}`;
 const VM_CANCEL = `nv6m-cancel-${RUN}`;
 const VM_NET = `nv6m-net-${RUN}`;
 const VM_PCI = `nv6m-pci-${RUN}`;
+const VM_CPU = `nv6m-cpu-${RUN}`;
 const NET = `nv6m-lan${RUN}`;
 const DATA = `nv6m-disk-data-${RUN}`;
 /** Where in the disk the guest writes DATA (in 512-byte sectors): beyond anything a header would use. */
@@ -239,4 +242,46 @@ describe('what cannot move is refused before anything moves', () => {
     expect((await remote.call('vm.list', {})).vms.map((v) => v.definition.name)).not.toContain(VM_PCI);
     ok(await hosts.nova(['vm', 'rm', VM_PCI]));
   }, 120_000);
+});
+
+describe('the CPU the guest sees', () => {
+  /** The `-cpu` value of the VM's QEMU on the helper whose folder is `helperDir`. */
+  async function cpuOf(name: string, helperDir: string): Promise<string> {
+    const [pid] = await qemuOf(name, helperDir);
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    return argv[argv.indexOf('-cpu') + 1] ?? '';
+  }
+
+  it('refuses a feature the destination lacks before anything is made, and turns off there what only the destination has, both ways', async () => {
+    await createAndStart(VM_CPU, ['--disk-size', '16Mi']);
+    const offer = await local.call('vm.migrateOffer', { name: VM_CPU });
+    // The guest's features as this host's QEMU expands its model (TCG: max).
+    expect(offer.cpuFeatures).toContain('sse2');
+    expect(offer.cpuFeatures).not.toContain('avx512f');
+
+    const lacking = { ...offer, cpuFeatures: [...offer.cpuFeatures!, 'avx512f'] };
+    await expect(remote.call('vm.migrateIncoming', { offer: lacking, listen: hosts.layout.serverAddress, postcopy: false })).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: expect.stringContaining(`VM ${VM_CPU} uses CPU features this host's CPU lacks (avx512f)`),
+    });
+    expect(existsSync(join(hosts.helper!.stateDir, 'vms', VM_CPU))).toBe(false);
+
+    // A source whose CPU lacks one feature this host's has: the guest arrives without it.
+    const dropped = offer.cpuFeatures!.includes('aes') ? 'aes' : offer.cpuFeatures!.at(-1)!;
+    const fewer = { call: (async (method: string, params: unknown) => {
+      const answer = await local.call(method as 'vm.migrateOffer', params as { name: string });
+      return method === 'vm.migrateOffer' ? { ...answer, cpuFeatures: answer.cpuFeatures!.filter((f) => f !== dropped) } : answer;
+    }) as HelperClient['call'] };
+    await migrateVm({ source: fewer, destination: remote }, { name: VM_CPU, listen: hosts.layout.serverAddress, postcopy: false });
+    expect((await remote.call('vm.get', { name: VM_CPU })).state).toBe('running');
+    expect((await cpuOf(VM_CPU, hosts.helper!.dir)).split(',')).toEqual(['max', `-${dropped}`]);
+
+    // Moved on from there, it keeps the CPU it has: that host's offer states it without the feature.
+    const back = await remote.call('vm.migrateOffer', { name: VM_CPU });
+    expect(back.cpuFeatures).not.toContain(dropped);
+    await migrateVm({ source: remote, destination: local }, { name: VM_CPU, listen: hosts.layout.clientAddress, postcopy: false });
+    expect((await local.call('vm.get', { name: VM_CPU })).state).toBe('running');
+    expect((await cpuOf(VM_CPU, hosts.clientHelper!.dir)).split(',')).toEqual(['max', `-${dropped}`]);
+    ok(await hosts.nova(['vm', 'rm', '--force', VM_CPU]));
+  }, 360_000);
 });

@@ -29,6 +29,8 @@ export const MigrationOfferSchema = z.strictObject({
   /** The accelerator the guest runs on: its CPU model depends on it. */
   accel: z.enum(['kvm', 'tcg']),
   disks: z.array(MigrationDiskSchema).max(16),
+  /** The CPU features the guest has (QEMU's names): the destination refuses what it lacks and turns off what it has more. */
+  cpuFeatures: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/)).max(2048).optional(),
 });
 export type MigrationOffer = z.infer<typeof MigrationOfferSchema>;
 

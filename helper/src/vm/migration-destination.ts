@@ -16,6 +16,7 @@ import type { MigrationClientTls, MigrationOffer } from '../../../src-shared/api
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { Requester } from '../operations/operation-manager.js';
+import { cpuForIncoming, probeCpuFeatures } from './cpu-features.js';
 import { resolvedMachineType } from './machine-type.js';
 import type { MigrationHost } from './migration-host.js';
 import { addCredentials, makeMigrationCredentials, MIGRATION_TLS_ID } from './migration-tls.js';
@@ -38,7 +39,7 @@ export class MigrationDestination {
     const { host } = this;
     return host.operations.run({ kind: 'vm.migrateIncoming', resource: vmRef(name), title: 'incoming migration' }, requester, async (op) => {
       op.progress({ phase: 'checking what the VM needs here' });
-      await this.refuse(offer);
+      const { off: cpuOff } = await this.refuse(offer);
       op.throwIfCancelled();
       op.progress({ phase: 'creating the VM, its empty disks and one-off TLS credentials' });
       const dir = await makeVmFolder(host.layout, name);
@@ -66,6 +67,7 @@ export class MigrationDestination {
       // The guest runs on the accelerator it has now, whatever `auto` would pick here.
       await host.startIncoming({ ...def, accel: offer.accel }, runAs, {
         signal: op.signal,
+        cpuOff,
         phase: (phase) => op.progress({ phase }),
         incoming: (qmp) => this.listen(qmp, def, { dir: join(dir, 'migration-tls'), listen, migrationPort, nbdPort, postcopy }),
       });
@@ -110,8 +112,8 @@ export class MigrationDestination {
     if (marker === null) throw new NovaError('failed_precondition', `VM ${name} is not arriving by migration on this host`);
   }
 
-  /** Everything that can refuse the move, before anything is made. */
-  private async refuse(offer: MigrationOffer): Promise<void> {
+  /** Everything that can refuse the move, before anything is made; else the CPU features the guest must not see here. */
+  private async refuse(offer: MigrationOffer): Promise<{ off: string[] }> {
     const { host } = this;
     const def = offer.definition;
     if (await host.store.exists(def.name)) throw new NovaError('already_exists', `this host already has a VM named ${def.name}`);
@@ -127,6 +129,8 @@ export class MigrationDestination {
     }
     // TCG runs anywhere; only a KVM guest needs this host's verdict (its first probe takes seconds).
     if (offer.accel === 'kvm' && (await host.hostAccelerator()) !== 'kvm') throw new NovaError('failed_precondition', `VM ${def.name} runs on KVM with the host's CPU model; this host has no usable KVM, so its CPU cannot be the same`);
+    // An offer without features comes from a Nova that did not state them: the base model as before.
+    const cpu = offer.cpuFeatures ? cpuForIncoming(def.name, offer.cpuFeatures, await probeCpuFeatures(host.runner, host.qemuBinary, offer.accel)) : { off: [] };
     const machine = await resolvedMachineType(host.runner, host.qemuBinary, def.machine);
     if (machine !== offer.machineType) {
       throw new NovaError('failed_precondition', `VM ${def.name} runs machine type ${offer.machineType}; this host's QEMU ${machine ? `has ${machine} for ${def.machine}` : `has no ${def.machine}`}: the two QEMU versions differ`);
@@ -135,6 +139,7 @@ export class MigrationDestination {
     for (const f of files) {
       if (!(await lstat(f).catch(() => null))) throw new NovaError('failed_precondition', `VM ${def.name} uses ${f}, which this host does not have: put the same file there first`, { path: f });
     }
+    return cpu;
   }
 
   /** Runs in the paused QEMU: server credentials, the NBD server with one writable export per disk, then the migration's listener. */

@@ -15,6 +15,8 @@ export interface IncomingSteps {
   phase: (phase: string) => void;
   /** Runs once QEMU waits with `-incoming defer`: credentials, NBD server, `migrate-incoming`. */
   incoming: (qmp: QmpClient) => Promise<void>;
+  /** The CPU features this host has and the guest did not: turned off (cpu-features.ts). */
+  cpuOff: readonly string[];
 }
 
 export interface MigrationHost {

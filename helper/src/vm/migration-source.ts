@@ -17,6 +17,7 @@ import type { VmDefinition } from '../../../src-shared/vm.js';
 import { usbTargetOf } from '../../../src-shared/vm-passthrough.js';
 import { isUefi } from '../../../src-shared/vm-platform.js';
 import type { OperationHandle, Requester } from '../operations/operation-manager.js';
+import { probeCpuFeatures } from './cpu-features.js';
 import { resolvedMachineType } from './machine-type.js';
 import type { MigrationHost } from './migration-host.js';
 import { addClientCredentials, MIGRATION_TLS_ID } from './migration-tls.js';
@@ -69,7 +70,9 @@ export class MigrationSource {
       for (const d of def.disks) disks.push({ id: d.id, format: d.format, virtualSize: await this.host.diskSize(def, d) });
       const machineType = await resolvedMachineType(this.host.runner, this.host.qemuBinary, def.machine);
       if (!machineType) throw new NovaError('internal', `this host's QEMU does not list machine ${def.machine}`);
-      return { definition: def, machineType, accel: rt.record.accel, disks };
+      const { accel, cpuOff } = rt.record;
+      const cpuFeatures = await probeCpuFeatures(this.host.runner, this.host.qemuBinary, accel, cpuOff);
+      return { definition: def, machineType, accel, disks, cpuFeatures };
     });
   }
 

@@ -21,6 +21,7 @@ interface GoldenCase {
   cloudInitSeed?: string | null;
   backing?: QemuLaunchSpec['backing'];
   bootOrder?: string[];
+  cpuOff?: string[];
 }
 
 function specFor(c: GoldenCase): QemuLaunchSpec {
@@ -36,6 +37,7 @@ function specFor(c: GoldenCase): QemuLaunchSpec {
     cloudInitSeed: c.cloudInitSeed ?? null,
     ...(c.backing ? { backing: c.backing } : {}),
     ...(c.bootOrder ? { bootOrder: c.bootOrder } : {}),
+    ...(c.cpuOff ? { cpuOff: c.cpuOff } : {}),
     virtiofsSockets: Object.fromEntries((def.shares ?? []).filter((s) => s.via === 'virtiofs').map((s) => [s.tag, `${run}/fs-${s.tag}.sock`])),
     paths: {
       qmpSocket: `${run}/qmp.sock`,

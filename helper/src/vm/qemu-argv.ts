@@ -54,6 +54,8 @@ export interface QemuLaunchSpec {
   paused?: boolean;
   /** `-incoming defer`: the guest's state comes over QMP (`migrate-incoming`), as a suspended VM resumes. */
   incoming?: boolean;
+  /** CPU features turned off: a guest arriving from a host whose CPU has fewer sees only those (cpu-features.ts). */
+  cpuOff?: readonly string[];
   /** Device ids in boot order (resolveBootOrder); null or absent: the CD first, then the disks. */
   bootOrder?: readonly string[] | null;
   /** Each virtiofs share's virtiofsd socket, by tag (VmLayout.virtiofsSockets). */
@@ -132,7 +134,7 @@ export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   add('-machine', machine.join(','));
   if (!micro && def.firmware === 'uefi-secure') add('-global', 'driver=cfi.pflash01,property=secure,value=on');
   add('-accel', spec.accel);
-  add('-cpu', cpuModel(spec.accel, def.hyperv === true));
+  add('-cpu', [cpuModel(spec.accel, def.hyperv === true), ...(spec.cpuOff ?? []).map((f) => `-${f}`)].join(','));
   add('-smp', String(def.cpus));
   add('-m', `${def.memoryMiB}M`);
   add('-rtc', def.osType === 'windows' ? 'base=localtime' : 'base=utc');

@@ -15,6 +15,7 @@ interface GoldenCase {
   accel?: 'kvm' | 'tcg';
   vncWebsocketPort?: number | null;
   taps?: Array<{ index: number; ifname: string; mac: string }>;
+  cpuOff?: string[];
 }
 
 /** The layout the golden files were built with (qemu-argv.test.ts's specFor). */
@@ -54,6 +55,7 @@ describe('rebuildFromArgv on the golden command lines', () => {
     expect(all.some((g) => g.c.vncWebsocketPort)).toBe(true);
     expect(all.some((g) => g.c.def.display?.spice)).toBe(true);
     expect(all.some((g) => g.c.accel === 'kvm')).toBe(true);
+    expect(all.some((g) => g.c.cpuOff?.length)).toBe(true);
   });
 
   for (const label of cases) {
@@ -74,6 +76,7 @@ describe('rebuildFromArgv on the golden command lines', () => {
           vncWebsocketPort: vnc ? (c.vncWebsocketPort ?? null) : null,
           spiceSocket: spice ? paths.spiceSocket : null,
           taps: (c.taps ?? []).map((t) => ({ ...t, mac: c.def.nics?.[t.index]?.mac ?? t.mac, network: networks[t.index], resource: nicAttachmentName(name, t.index, networks) })),
+          cpuOff: c.cpuOff ?? [],
         },
       });
     });

@@ -80,7 +80,7 @@ export function rebuildFromArgv(argv: readonly string[], paths: VmRuntimePaths, 
     const qmpSocket = expectPath('QMP socket', qmp?.get('path'), paths.qmpSocket);
     const serialSocket = expectPath('serial socket', serial?.get('path'), paths.serialSocket);
     const serialLog = expectPath('serial log', serial?.get('logfile'), paths.serialLog);
-    return { ok: true, runtime: { accel, qmpSocket, serialSocket, serialLog, ...displayOf(argv, paths), taps: tapsOf(argv, vm, networks) } };
+    return { ok: true, runtime: { accel, qmpSocket, serialSocket, serialLog, ...displayOf(argv, paths), taps: tapsOf(argv, vm, networks), cpuOff: cpuOffOf(argv) } };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, reason: err.message };
     throw err;
@@ -143,4 +143,12 @@ export function startedAtFrom(startTimeTicks: string, procStat: string): string 
   const btime = /^btime (\d+)$/m.exec(procStat)?.[1];
   if (!btime || !/^\d+$/.test(startTimeTicks)) return null;
   return new Date((Number(btime) + Number(startTimeTicks) / USER_HZ) * 1000).toISOString();
+}
+
+/** `-cpu host,-avx512f,hv-relaxed` -> ["avx512f"]: the features an arrival turned off. */
+function cpuOffOf(argv: readonly string[]): string[] {
+  return (flagValue(argv, '-cpu') ?? '')
+    .split(',')
+    .filter((p) => p.startsWith('-'))
+    .map((p) => p.slice(1));
 }

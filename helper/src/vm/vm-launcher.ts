@@ -78,6 +78,8 @@ export interface StartSteps {
   started: (runtime: VmRuntime) => void | Promise<void>;
   /** Resuming a suspended VM: QEMU waits with `-incoming defer`, and this feeds it the saved state before `cont` (managed-save.ts). */
   incoming?: (qmp: QmpClient) => Promise<void>;
+  /** CPU features the guest must not see (a migration's destination: those the source's CPU lacks). */
+  cpuOff?: readonly string[];
   /** A migration's destination: the guest stays paused (and its start intent stays, so a killed helper undoes it) until the source says the move is whole. */
   holdPaused?: boolean;
 }
@@ -187,6 +189,7 @@ export class VmLauncher {
       vncPassword,
       spiceSocket: def.display.spice ? paths.spiceSocket : null,
       taps,
+      cpuOff: [...(steps.cpuOff ?? [])],
       crashed: null,
     };
     let exitNote: string | null = null;
@@ -285,7 +288,7 @@ export class VmLauncher {
       if (def.usb?.length || def.lookingGlass) await this.o.devices?.handOverNodes(def, user);
       const backing = disks.backing;
       const bootOrder = resolveBootOrder(def, await this.firstDiskInstalled(def, disks, signal));
-      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, taps, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined, virtiofsSockets: this.o.layout.virtiofsSockets(def) });
+      const qemuArgv = buildQemuArgv({ qemuBinary: this.o.qemuBinary, def, accel, paths, vncWebsocketPort: vncPort, ovmfCode, taps, cloudInitSeed: seed, backing, paused: true, bootOrder, incoming: steps.incoming !== undefined, cpuOff: steps.cpuOff, virtiofsSockets: this.o.layout.virtiofsSockets(def) });
       const argv = withDevices(qemuArgv, devices);
       steps.phase(PHASE_STARTING_QEMU);
       this.o.logger.debug({ vm: name, argv }, 'starting QEMU');

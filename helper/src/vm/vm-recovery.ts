@@ -174,6 +174,6 @@ async function adoptDamaged(name: string, o: ReconcileOptions): Promise<{ runtim
   await o.files.abandon(name, def, null);
   const accel = argv?.[argv.indexOf('-accel') + 1] === 'kvm' ? 'kvm' : 'tcg';
   const p = o.paths;
-  const record: RuntimeRecord = { version: RUNTIME_RECORD_VERSION, pid: first.pid, startTime: first.startTime, startedAt: new Date().toISOString(), accel, qmpSocket: p.qmpSocket, serialSocket: p.serialSocket, serialLog: p.serialLog, vncSocket: null, vncWebsocketPort: null, vncPassword: null, spiceSocket: null, taps: [], crashed: null };
+  const record: RuntimeRecord = { version: RUNTIME_RECORD_VERSION, pid: first.pid, startTime: first.startTime, startedAt: new Date().toISOString(), accel, qmpSocket: p.qmpSocket, serialSocket: p.serialSocket, serialLog: p.serialLog, vncSocket: null, vncWebsocketPort: null, vncPassword: null, spiceSocket: null, taps: [], cpuOff: [], crashed: null };
   return { crashReason, record };
 }

@@ -64,7 +64,7 @@ describe('VmStore', () => {
     expect(await store.listNames()).toEqual(['web1']);
     const { network: _n, ...rest } = OLD_DEFINITION;
     expect(await store.loadDefinition('web1')).toEqual({ ...rest, version: 2, nics: [] });
-    expect(await store.loadRuntime('web1')).toEqual({ ...OLD_RUNTIME_WITHOUT_TAP, version: 2, taps: [] });
+    expect(await store.loadRuntime('web1')).toEqual({ ...OLD_RUNTIME_WITHOUT_TAP, version: 2, taps: [], cpuOff: [] });
     const { version: _v, ...tree } = OLD_SNAPSHOTS;
     expect(await store.loadSnapshots('web1')).toEqual(tree);
   });

@@ -39,6 +39,8 @@ export const RuntimeRecordSchema = z.strictObject({
   spiceSocket: z.string().nullable(),
   /** The taps on Nova networks' bridges, one per such NIC, given back to the network engine when QEMU ends. */
   taps: z.array(RuntimeTapSchema).default([]),
+  /** CPU features turned off in this QEMU (an arrival from a host whose CPU has fewer): what its guest sees is the model without them. */
+  cpuOff: z.array(z.string()).default([]),
   /** Set when QEMU ended without being asked to: the VM is `crashed` until started or stopped. */
   crashed: z.strictObject({ reason: z.string(), at: z.string() }).nullable(),
 });
