@@ -6,6 +6,7 @@
 // - A stopped TCG guest whose qcow2 overlay holds data over a base image moves: its disk
 //   arrives flattened, it boots on the destination and both data are read back there, and
 //   the first host has no VM, folder or disk of it left.
+// - A UEFI VM with a TPM moves with its NVRAM and TPM state unchanged.
 // - A running capsule (real runc) with a file in its layer and a volume moves with
 //   --restart: it runs on the destination with both files, its image was sent because the
 //   destination lacked it, and it is gone from the first host.
@@ -13,7 +14,7 @@
 //   destination; a missing network is refused before anything is made; a running VM is
 //   refused by the cold path.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,6 +34,7 @@ const RUN = randomBytes(2).toString('hex');
 const VM = `nv7c-cold-${RUN}`;
 const VM_CANCEL = `nv7c-cancel-${RUN}`;
 const VM_NET = `nv7c-net-${RUN}`;
+const VM_FW = `nv7c-fw-${RUN}`;
 const CAPSULE = `nv7c-box-${RUN}`;
 const IMAGE = `nv7c-busybox-${RUN}`;
 const NET = `nv7c-lan${RUN}`;
@@ -194,6 +196,31 @@ describe('nova vm migrate, a stopped VM', () => {
   }, 600_000);
 });
 
+describe('a UEFI VM with a TPM', () => {
+  it('moves cold with its NVRAM and TPM state, byte for byte', async () => {
+    ok(await hosts.nova(['vm', 'create', VM_FW, '--memory', '192Mi', '--accel', 'tcg', '--display', 'none', '--disk-size', '16Mi', '--firmware', 'uefi', '--tpm']));
+    // A start makes the TPM's state (swtpm); the firmware writes its variables.
+    ok(await hosts.nova(['vm', 'start', VM_FW], { timeoutMs: 150_000 }));
+    ok(await hosts.nova(['vm', 'stop', '--force', VM_FW], { timeoutMs: 60_000 }));
+    const here = join(localVmsDir(), VM_FW);
+    const tpmFiles = readdirSync(join(here, 'tpm')).filter((f) => statSync(join(here, 'tpm', f)).isFile());
+    expect(tpmFiles.length).toBeGreaterThan(0);
+    const state = async (dir: string) => ({
+      nvram: await sha256(join(dir, 'OVMF_VARS.fd')),
+      tpm: Object.fromEntries(await Promise.all(tpmFiles.map(async (f) => [f, await sha256(join(dir, 'tpm', f))]))),
+    });
+    const before = await state(here);
+
+    const moved = await hosts.nova(['vm', 'migrate', VM_FW, '--to', 'closet', '--json'], { timeoutMs: 120_000 });
+    const report = JSON.parse(ok(moved)) as { mode: string; vm: { state: string } };
+    expect(report).toMatchObject({ mode: 'cold', vm: { state: 'stopped' } });
+    expect(await state(join(remoteVmsDir(), VM_FW))).toEqual(before);
+    expect((await remote.call('vm.get', { name: VM_FW })).definition).toMatchObject({ firmware: 'uefi', tpm: true });
+    expect(existsSync(here)).toBe(false);
+    ok(await hosts.nova(['--host', 'closet', 'vm', 'rm', VM_FW]));
+  }, 300_000);
+});
+
 describe('nova capsule migrate', () => {
   it('moves a running capsule with --restart: its layer, volume and image go, it runs there', async () => {
     const rootfsTar = await makeBusyboxRootfs(base);
@@ -206,7 +233,7 @@ describe('nova capsule migrate', () => {
     await local.call('capsule.create', { name: CAPSULE, image: IMAGE, command: ['sleep', '3600'], stopTimeoutSec: 1, volumes: [`${volume}:/data`] });
     await local.call('capsule.start', { name: CAPSULE });
     const written = await local.call('capsule.exec', { name: CAPSULE, command: ['sh', '-c', `mkdir -p /var/lib/app && echo nv7c-layer-${RUN} > /var/lib/app/state.txt && echo nv7c-volume-${RUN} > /data/vol.txt`] });
-    expect(written).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(written).toMatchObject({ exitCode: 0, stderr: '' });
 
     // Running: refused with the way out, nothing moved.
     const refused = await hosts.nova(['capsule', 'migrate', CAPSULE, '--to', 'closet']);

@@ -18,7 +18,7 @@ import type { PublishedPort } from '../../../src-shared/capsule.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { OperationManager, Requester } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
-import { arrivedFiles, type MoveArrivals } from '../move/move-arrivals.js';
+import { arrivedFiles, STAGING_PREFIX, type MoveArrivals } from '../move/move-arrivals.js';
 import { requireWhole } from '../move/file-manifest.js';
 import { sendAndList } from '../move/send-step.js';
 import type { MovePart } from '../move/move-stream.js';
@@ -178,7 +178,7 @@ export class CapsuleMove {
   }
 
   private staging(name: string): string {
-    return join(this.host.layout.root, `.arriving-${name}`);
+    return join(this.host.layout.root, `${STAGING_PREFIX}${name}`);
   }
 
   private async localImage(offer: CapsuleMoveOffer) {

@@ -14,8 +14,12 @@ export type GuestMoveMethodName = `${'vm' | 'capsule'}.move${'Offer' | 'Incoming
 
 export function guestMoveHandlers(deps: { vms: VmManager; capsules: CapsuleManager; logger?: Logger }): Pick<HelperHandlers, GuestMoveMethodName> {
   const arrivals = new MoveArrivals({ runner: new ProcessRunner(), ...(deps.logger ? { logger: deps.logger } : {}) });
-  const vm = new VmColdMove(deps.vms.migrationHost(), arrivals);
-  const capsule = new CapsuleMove(deps.capsules.moveHost(), arrivals);
+  const vmHost = deps.vms.migrationHost();
+  const capsuleHost = deps.capsules.moveHost();
+  const vm = new VmColdMove(vmHost, arrivals);
+  const capsule = new CapsuleMove(capsuleHost, arrivals);
+  // Before the first incoming move: a fresh table knows none of the staging folders on disk.
+  void arrivals.removeLeftovers([vmHost.layout.vmsDir, capsuleHost.layout.root]).catch((err: unknown) => deps.logger?.warn({ err }, 'removing staging folders of interrupted moves failed'));
   const ok = { ok: true as const };
   return {
     'vm.moveOffer': ({ name }, ctx) => vm.offer(name, ctx),

@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('hashTree', () => {
   it('lists the regular files under a folder by their moved names, links aside', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'nova-manifest-'));
+    dir = await mkdtemp(join(tmpdir(), 'nv7c-manifest-'));
     await mkdir(join(dir, 'etc'));
     await writeFile(join(dir, 'etc', 'motd'), 'hi\n');
     await writeFile(join(dir, 'empty'), '');

@@ -15,6 +15,8 @@ import { hashTree } from './file-manifest.js';
 import { MoveReceiver } from './move-receiver.js';
 
 const MARKER = '.arriving';
+/** Each arriving guest's staging folder is named this and the guest's name, beside the guests' own. */
+export const STAGING_PREFIX = '.arriving-';
 /** A caller has this long to start the copy, and a copy never pauses this long. */
 export const MOVE_IDLE_MS = 10 * 60_000;
 /** A copy that arrived waits this long for its finish or discard. */
@@ -34,6 +36,7 @@ export interface MoveArrivalsOptions {
 
 export class MoveArrivals {
   private readonly arrivals = new Map<string, Arrival>();
+  private swept: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: MoveArrivalsOptions) {}
 
@@ -42,6 +45,7 @@ export class MoveArrivals {
    * its listener on `listen`. `key` names the guest ("vm/web").
    */
   async open(key: string, staging: string, listen: string, signal: AbortSignal): Promise<MoveListener> {
+    await this.swept.catch(() => undefined);
     if (this.arrivals.has(key)) throw new NovaError('locked', `${key.replace('/', ' ')} is already arriving here from another host`);
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true, mode: 0o700 });
@@ -107,6 +111,20 @@ export class MoveArrivals {
     arrival.receiver.close();
     this.arrivals.delete(key);
     await rm(arrival.staging, { recursive: true, force: true });
+  }
+
+  /**
+   * Removes the staging folders a helper that stopped mid-move left in `roots`: nobody can
+   * finish those moves now. Incoming moves wait for it, so it never takes a new one's folder.
+   */
+  removeLeftovers(roots: readonly string[]): Promise<void> {
+    this.swept = (async () => {
+      for (const root of roots) {
+        const names = await readdir(root).catch(() => [] as string[]);
+        for (const name of names.filter((n) => n.startsWith(STAGING_PREFIX))) await rm(join(root, name), { recursive: true, force: true });
+      }
+    })();
+    return this.swept;
   }
 
   has(key: string): boolean {

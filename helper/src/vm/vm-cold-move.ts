@@ -14,7 +14,7 @@ import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import { isUefi } from '../../../src-shared/vm-platform.js';
 import type { OperationHandle, Requester } from '../operations/operation-manager.js';
-import { arrivedFiles, type MoveArrivals } from '../move/move-arrivals.js';
+import { arrivedFiles, STAGING_PREFIX, type MoveArrivals } from '../move/move-arrivals.js';
 import { requireWhole } from '../move/file-manifest.js';
 import { sendAndList } from '../move/send-step.js';
 import type { MovePart } from '../move/move-stream.js';
@@ -162,7 +162,7 @@ export class VmColdMove {
   }
 
   private staging(name: string): string {
-    return join(this.host.layout.vmsDir, `.arriving-${name}`);
+    return join(this.host.layout.vmsDir, `${STAGING_PREFIX}${name}`);
   }
 
   /** Everything that can refuse the move, before anything is made. */
