@@ -58,7 +58,8 @@ interface Arriving {
 }
 
 export class CapsuleMove {
-  private readonly sent = new Set<string>();
+  /** Capsules sent from here, with how their last run had ended: complete removes only one not run since. */
+  private readonly sent = new Map<string, string>();
   private readonly arriving = new Map<string, Arriving>();
 
   constructor(
@@ -95,15 +96,16 @@ export class CapsuleMove {
       }
       if (sendImage) parts.push({ dir: join(this.host.images.root, rec.imageId), entry: 'oci', as: 'image' });
       const result = await sendAndList(this.host.runner, parts, to, op);
-      this.sent.add(name);
+      this.sent.set(name, runMark(rec));
       return result;
     });
   }
 
   async complete(name: string, requester: Requester): Promise<void> {
-    if (!this.sent.has(name)) throw new NovaError('failed_precondition', `Capsule "${name}" was not sent to another host by a move from here: nothing is removed`);
+    const sent = this.sent.get(name);
+    if (sent === undefined) throw new NovaError('failed_precondition', `Capsule "${name}" was not sent to another host by a move from here: nothing is removed`);
     const rec = this.host.record(name);
-    if (rec?.run) throw new NovaError('failed_precondition', `Capsule "${name}" was started here after it was sent: nothing is removed`);
+    if (!rec || rec.run || runMark(rec) !== sent) throw new NovaError('failed_precondition', `Capsule "${name}" was started here after it was sent: nothing is removed`);
     await this.host.delete(name, requester);
     this.sent.delete(name);
   }
@@ -228,6 +230,11 @@ async function placeVolume(runner: Pick<ProcessRunner, 'run'>, from: string, to:
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     await runner.run({ argv: ['cp', '--archive', '--no-target-directory', '--', from, to], timeoutMs: COPY_TIMEOUT_MS, what: `copying the volume ${to} into place` });
   }
+}
+
+/** What a start and its end change in the record: equal before and after, no run came between. */
+function runMark(rec: CapsuleRecord): string {
+  return JSON.stringify([rec.lastExit, rec.restartCount, rec.desired]);
 }
 
 function sameMapping(a: CapsuleRecord['userNamespace'] | null, b: CapsuleRecord['userNamespace'] | null): boolean {

@@ -29,8 +29,8 @@ const NVRAM = 'OVMF_VARS.fd';
 const TPM = 'tpm';
 
 export class VmColdMove {
-  /** VMs sent from here (and not started since, as the lock held them): only those may be removed by complete. */
-  private readonly sent = new Set<string>();
+  /** VMs sent from here, with the modification times of what was sent: complete removes only a VM still as it was sent. */
+  private readonly sent = new Map<string, string>();
   /** What each arriving VM's source offered, kept for its finish. */
   private readonly offers = new Map<string, VmMoveOffer>();
 
@@ -65,7 +65,7 @@ export class VmColdMove {
       try {
         const parts = await this.parts(def, outgoing, op);
         const result = await sendAndList(this.host.runner, parts, to, op);
-        this.sent.add(name);
+        this.sent.set(name, await modified(def, this.host.layout.vmDir(name)));
         return result;
       } finally {
         await rm(outgoing, { recursive: true, force: true });
@@ -75,9 +75,12 @@ export class VmColdMove {
 
   async complete(name: string, requester: Requester): Promise<void> {
     await this.host.operations.exclusive([vmRef(name)], 'removing the moved VM', requester, async () => {
-      if (!this.sent.has(name)) throw new NovaError('failed_precondition', `VM ${name} was not sent to another host by a move from here: nothing is removed`);
+      const sent = this.sent.get(name);
+      if (sent === undefined) throw new NovaError('failed_precondition', `VM ${name} was not sent to another host by a move from here: nothing is removed`);
       const def = await this.host.store.loadDefinition(name);
-      if (this.host.runtimeOf(name)) throw new NovaError('failed_precondition', `VM ${name} was started here after it was sent: nothing is removed`);
+      if (this.host.runtimeOf(name) || (await modified(def, this.host.layout.vmDir(name))) !== sent) {
+        throw new NovaError('failed_precondition', `VM ${name} was started or changed here after it was sent: nothing is removed`);
+      }
       await this.host.removeVm(def);
       this.sent.delete(name);
     });
@@ -196,6 +199,13 @@ export function arrivedDefinition(offer: VmMoveOffer, dir: string): VmDefinition
   // Started at boot as a user of the source host: that uid means nothing here.
   const { autostart, ...rest } = def;
   return { ...rest, disks, ...(autostart ? { autostart: { order: autostart.order, delaySeconds: autostart.delaySeconds } } : {}) };
+}
+
+/** When each of the VM's disks and firmware files last changed: a start or a write after the send shows here. */
+async function modified(def: VmDefinition, dir: string): Promise<string> {
+  const paths = [...def.disks.map((d) => d.path), join(dir, NVRAM), join(dir, TPM)];
+  const times = await Promise.all(paths.map(async (p) => (await lstat(p).catch(() => null))?.mtimeMs ?? null));
+  return JSON.stringify(times);
 }
 
 function diskFileName(d: Pick<VmDisk, 'id' | 'format'>): string {

@@ -33,7 +33,8 @@ export function registerVmMigrateCommand(program: Command, ctx: CliContext): voi
         const style = progressStyleFor(json);
         const note = (line: string) => (json ? undefined : ctx.io.stderr(`${line}\n`));
         const { state } = await source.call('vm.get', { name });
-        if (state === 'stopped' || state === 'crashed') {
+        // A suspended VM goes the cold way too, whose offer says what to do with its saved state.
+        if (state === 'stopped' || state === 'crashed' || state === 'suspended') {
           const report = await moveStoppedVm(
             { source, destination, note, sendVm: (params) => callOperation(source, 'vm.moveSend', params, { write: ctx.io.stderr, style }) },
             { name, listen },
