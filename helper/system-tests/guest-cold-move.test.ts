@@ -6,7 +6,7 @@
 // - A stopped TCG guest whose qcow2 overlay holds data over a base image moves: its disk
 //   arrives flattened, it boots on the destination and both data are read back there, and
 //   the first host has no VM, folder or disk of it left.
-// - A UEFI VM with a TPM moves with its NVRAM and TPM state unchanged.
+// - A UEFI VM with a TPM moves with its NVRAM, TPM state and snapshot unchanged.
 // - A running capsule (real runc) with a file in its layer and a volume moves with
 //   --restart: it runs on the destination with both files, its image was sent because the
 //   destination lacked it, and it is gone from the first host.
@@ -159,6 +159,14 @@ describe('nova vm migrate, a stopped VM', () => {
     const backing = JSON.parse((await execa('qemu-img', ['info', '--output=json', '-U', sourceDisk])).stdout) as { 'backing-filename'?: string };
     expect(backing['backing-filename']).toBe(baseImage);
 
+    // A snapshot lives inside the overlay, which the move flattens: refused, nothing made there.
+    ok(await hosts.nova(['snapshot', 'vm', VM, '--name', 'inside']));
+    const withSnapshot = await hosts.nova(['vm', 'migrate', VM, '--to', 'closet']);
+    expect(withSnapshot.exitCode).toBe(1);
+    expect(withSnapshot.stderr).toContain(`VM ${VM} cannot move to another host: it has 1 snapshot(s), and disk0 lies over a backing file, which a move flattens into one image without them: delete the snapshots first`);
+    expect(arrivals(remoteVmsDir())).toEqual([]);
+    ok(await hosts.nova(['snapshot', 'rm', 'vm', VM, 'inside']));
+
     const moved = await hosts.nova(['vm', 'migrate', VM, '--to', 'closet'], { timeoutMs: 240_000 });
     console.log(`nova vm migrate (cold): ${moved.ms} ms\n${moved.stdout}${moved.stderr}`);
     expect(ok(moved)).toMatch(new RegExp(`^moved ${VM} \\(stopped, cold\\) to closet in [0-9.]+ s: \\d+ file\\(s\\)`));
@@ -197,16 +205,19 @@ describe('nova vm migrate, a stopped VM', () => {
 });
 
 describe('a UEFI VM with a TPM', () => {
-  it('moves cold with its NVRAM and TPM state, byte for byte', async () => {
+  it('moves cold with its NVRAM, TPM state and snapshot, byte for byte', async () => {
     ok(await hosts.nova(['vm', 'create', VM_FW, '--memory', '192Mi', '--accel', 'tcg', '--display', 'none', '--disk-size', '16Mi', '--firmware', 'uefi', '--tpm']));
     // A start makes the TPM's state (swtpm); the firmware writes its variables.
     ok(await hosts.nova(['vm', 'start', VM_FW], { timeoutMs: 150_000 }));
     ok(await hosts.nova(['vm', 'stop', '--force', VM_FW], { timeoutMs: 60_000 }));
+    // A snapshot of its own disk comes along: inside the qcow2, its firmware state beside it.
+    ok(await hosts.nova(['snapshot', 'vm', VM_FW, '--name', 'before-move']));
     const here = join(localVmsDir(), VM_FW);
     const tpmFiles = readdirSync(join(here, 'tpm')).filter((f) => statSync(join(here, 'tpm', f)).isFile());
     expect(tpmFiles.length).toBeGreaterThan(0);
     const state = async (dir: string) => ({
       nvram: await sha256(join(dir, 'OVMF_VARS.fd')),
+      snapshotNvram: await sha256(join(dir, 'firmware-snapshots', 'before-move', 'OVMF_VARS.fd')),
       tpm: Object.fromEntries(await Promise.all(tpmFiles.map(async (f) => [f, await sha256(join(dir, 'tpm', f))]))),
     });
     const before = await state(here);
@@ -216,6 +227,9 @@ describe('a UEFI VM with a TPM', () => {
     expect(report).toMatchObject({ mode: 'cold', vm: { state: 'stopped' } });
     expect(await state(join(remoteVmsDir(), VM_FW))).toEqual(before);
     expect((await remote.call('vm.get', { name: VM_FW })).definition).toMatchObject({ firmware: 'uefi', tpm: true });
+    expect((await remote.call('vm.snapshotList', { name: VM_FW })).snapshots.map((x) => x.name)).toEqual(['before-move']);
+    const there = join(remoteVmsDir(), VM_FW);
+    expect((await execa('qemu-img', ['snapshot', '-l', join(there, 'disk0.qcow2')])).stdout).toContain('before-move');
     expect(existsSync(here)).toBe(false);
     ok(await hosts.nova(['--host', 'closet', 'vm', 'rm', VM_FW]));
   }, 300_000);

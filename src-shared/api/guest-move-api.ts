@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import { CapsuleNameSchema, CapsuleSchema, CapsuleSpecSchema, CapsuleUserNamespaceSchema } from '../capsule.js';
-import { DiskFormatSchema, VmDefinitionSchema, VmInfoSchema, VmNameSchema } from '../vm.js';
+import { DiskFormatSchema, SnapshotTreeSchema, VmDefinitionSchema, VmInfoSchema, VmNameSchema } from '../vm.js';
 import { defineMethod } from './define.js';
 import { MigrationClientTlsSchema, MigrationHostSchema } from './vm-migration-api.js';
 
@@ -64,8 +64,10 @@ export const VmMoveDiskSchema = z.strictObject({
 export const VmMoveOfferSchema = z.strictObject({
   definition: VmDefinitionSchema,
   disks: z.array(VmMoveDiskSchema).max(16),
-  /** What comes along besides the disks, in words ("UEFI variables", "TPM state"). */
+  /** What comes along besides the disks, in words ("UEFI variables", "TPM state", "2 snapshot(s)"). */
   carried: z.array(z.string().max(200)).max(16),
+  /** The snapshot tree: the snapshots themselves are inside the qcow2 disks, their firmware state beside them. */
+  snapshots: SnapshotTreeSchema,
 });
 export type VmMoveOffer = z.infer<typeof VmMoveOfferSchema>;
 
@@ -85,7 +87,7 @@ const capsuleName = z.strictObject({ name: CapsuleNameSchema });
 
 export const guestMoveMethods = {
   'vm.moveOffer': defineMethod({
-    summary: 'Source: what a stopped VM takes to another host (definition, disks with sizes, UEFI variables and TPM state); refuses at once a running VM and what ties it to this host',
+    summary: 'Source: what a stopped VM takes to another host (definition, disks with sizes, UEFI variables, TPM state and snapshots); refuses at once a running VM and what ties it to this host',
     params: vmName,
     result: VmMoveOfferSchema,
     served: vmManage,

@@ -42,7 +42,6 @@ export interface MigrationHost {
   flattenDisk(def: VmDefinition, disk: VmDisk, out: string, signal: AbortSignal): Promise<void>;
   /** Whether the VM has a saved (suspended) state. */
   isSuspended(name: string): Promise<boolean>;
-  snapshotCount(name: string): Promise<number>;
   /** A VM whose definition was just written here by a move: announced as any new VM. */
   arrivedStopped(name: string): void;
 }

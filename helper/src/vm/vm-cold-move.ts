@@ -1,8 +1,8 @@
 // A stopped VM moving to another host, both sides. The source's offer refuses what cannot
-// move (a running or suspended VM, host devices, snapshots) and lists the disks; its send
-// streams every disk (a qcow2 over a backing file flattened into one image first), the
-// UEFI variables and the TPM state to the destination (move/move-sender.ts) while reading
-// each file's checksum. The destination checks the offer before making anything, receives
+// move (a running or suspended VM, host devices, snapshots of a disk it must flatten) and
+// lists the disks; its send streams every disk (a qcow2 over a backing file flattened into
+// one image first), the UEFI variables, the TPM state and the snapshots' firmware state to
+// the destination (move/move-sender.ts) while reading each file's checksum. The destination checks the offer before making anything, receives
 // into a hidden staging folder, and makes the VM (its folder and definition) only once
 // every file matches the source's list. The source's copy goes only when the caller says
 // the destination has it whole, and only if the VM was sent and not started since.
@@ -27,6 +27,8 @@ const RECEIVED_WAIT_MS = 60_000;
 const CREDENTIALS_TIMEOUT_MS = 60_000;
 const NVRAM = 'OVMF_VARS.fd';
 const TPM = 'tpm';
+/** Each snapshot's NVRAM and TPM state (firmware-state.ts); the disks' own snapshots are inside the qcow2 files. */
+const FIRMWARE_SNAPSHOTS = 'firmware-snapshots';
 
 export class VmColdMove {
   /** VMs sent from here, with the modification times of what was sent: complete removes only a VM still as it was sent. */
@@ -49,8 +51,14 @@ export class VmColdMove {
       for (const d of def.disks) {
         disks.push({ id: d.id, format: d.format, virtualSize: await this.host.diskSize(def, d), flattened: d.format === 'qcow2' && (await this.host.backingDepth(def, d)) > 0 });
       }
-      const carried = [...(isUefi(def.firmware) ? ['UEFI variables'] : []), ...(def.tpm ? ['TPM state'] : [])];
-      return { definition: def, disks, carried };
+      const snapshots = await this.host.store.loadSnapshots(name);
+      refuseLostSnapshots(name, snapshots.snapshots.length, disks.filter((d) => d.flattened).map((d) => d.id));
+      const carried = [
+        ...(isUefi(def.firmware) ? ['UEFI variables'] : []),
+        ...(def.tpm ? ['TPM state'] : []),
+        ...(snapshots.snapshots.length > 0 ? [`${snapshots.snapshots.length} snapshot(s)`] : []),
+      ];
+      return { definition: def, disks, carried, snapshots };
     });
   }
 
@@ -60,6 +68,9 @@ export class VmColdMove {
       op.progress({ phase: 'reading the disks', cancellable: true });
       const def = await this.host.store.loadDefinition(name);
       await this.refuseUnmovable(def);
+      const flattened: string[] = [];
+      for (const d of def.disks) if (d.format === 'qcow2' && (await this.host.backingDepth(def, d, op.signal)) > 0) flattened.push(d.id);
+      refuseLostSnapshots(name, (await this.host.store.loadSnapshots(name)).snapshots.length, flattened);
       const outgoing = join(this.host.layout.vmDir(name), '.outgoing');
       await rm(outgoing, { recursive: true, force: true });
       try {
@@ -91,8 +102,6 @@ export class VmColdMove {
     if (this.host.runtimeOf(name)) throw new NovaError('failed_precondition', `VM ${name} is running: a cold move takes a stopped VM (nova vm migrate moves a running one live)`);
     if (await this.host.isSuspended(name)) throw new NovaError('failed_precondition', `VM ${name} is suspended: its saved state does not move; resume it and shut it down first`);
     const reasons = unmovableReasons(def, 'cold');
-    const snapshots = await this.host.snapshotCount(name);
-    if (snapshots > 0) reasons.push(`it has ${snapshots} snapshot(s), which a move does not carry: delete them first`);
     if (reasons.length > 0) throw new NovaError('failed_precondition', `VM ${name} cannot move to another host: ${reasons.join('; ')}`, { reasons });
     this.sent.delete(name);
   }
@@ -114,6 +123,7 @@ export class VmColdMove {
     }
     if (isUefi(def.firmware) && (await lstat(join(dir, NVRAM)).catch(() => null))?.isFile()) parts.push({ dir, entry: NVRAM, as: NVRAM });
     if (def.tpm && (await lstat(join(dir, TPM)).catch(() => null))?.isDirectory()) parts.push({ dir, entry: TPM, as: TPM });
+    if ((await lstat(join(dir, FIRMWARE_SNAPSHOTS)).catch(() => null))?.isDirectory()) parts.push({ dir, entry: FIRMWARE_SNAPSHOTS, as: FIRMWARE_SNAPSHOTS });
     return parts;
   }
 
@@ -146,8 +156,10 @@ export class VmColdMove {
         throw new NovaError('already_exists', `the folder ${dir} is in the way of the arriving VM (${err.code ?? err.message}): move its files away and remove it`, { path: dir });
       });
       try {
+        if (offer.snapshots.snapshots.length > 0) await this.host.store.saveSnapshots(name, offer.snapshots);
         await this.host.store.saveDefinition(arrivedDefinition(offer, dir));
       } catch (err) {
+        await this.host.store.removeAll(name).catch(() => undefined);
         await rename(dir, staging).catch(() => undefined);
         throw err;
       }
@@ -199,6 +211,12 @@ export function arrivedDefinition(offer: VmMoveOffer, dir: string): VmDefinition
   // Started at boot as a user of the source host: that uid means nothing here.
   const { autostart, ...rest } = def;
   return { ...rest, disks, ...(autostart ? { autostart: { order: autostart.order, delaySeconds: autostart.delaySeconds } } : {}) };
+}
+
+/** Flattening copies a disk's data without its internal snapshots: a VM keeps them only where no disk needs it. */
+function refuseLostSnapshots(name: string, snapshots: number, flattened: readonly string[]): void {
+  if (snapshots === 0 || flattened.length === 0) return;
+  throw new NovaError('failed_precondition', `VM ${name} cannot move to another host: it has ${snapshots} snapshot(s), and ${flattened.join(', ')} lies over a backing file, which a move flattens into one image without them: delete the snapshots first`);
 }
 
 /** When each of the VM's disks and firmware files last changed: a start or a write after the send shows here. */

@@ -643,7 +643,6 @@ export class VmManager {
       flattenDisk: (def, disk, out, signal) =>
         this.diskFiles.withChain(def, disk, signal, (chain) => this.img.convert(chain.source(), out, { dstFormat: 'qcow2', what: `${disk.id} of VM ${def.name}`, signal })),
       isSuspended: async (name) => (await this.saves.saved(name)) !== null,
-      snapshotCount: async (name) => (await this.store.loadSnapshots(name)).snapshots.length,
       arrivedStopped: (name) => this.emit(name, 'stopped', 'arrived from another host'),
     };
   }
