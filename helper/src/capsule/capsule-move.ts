@@ -9,8 +9,8 @@
 // arrived. A failure at any step removes what this host made; the source's capsule goes
 // only when the caller says the destination has it whole. Volume folders are the user's
 // files: they stay on the source.
-import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, mkdir, readdir, realpath, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Capsule, CapsuleSpec } from '../../../src-shared/capsule.js';
 import { NovaError, isNovaError } from '../../../src-shared/errors.js';
 import type { CapsuleMoveOffer, MoveListener, MoveSent, MoveTarget } from '../../../src-shared/api/guest-move-api.js';
@@ -153,7 +153,7 @@ export class CapsuleMove {
         if (image.digest !== offer.image.digest) throw new NovaError('failed_precondition', `the image that arrived is ${image.digest}, not ${offer.image.digest} as the source said`);
       }
       for (const [i, v] of offer.spec.volumes.entries()) {
-        await placeVolume(this.host.runner, join(staging, 'volumes', String(i)), v.source);
+        await placeVolume(this.host.runner, this.host.volumeRoots, join(staging, 'volumes', String(i)), v.source);
         undo.push(() => rm(v.source, { recursive: true, force: true }));
       }
       const created = await this.host.create({ ...offer.spec, image: image.name }, requester);
@@ -220,10 +220,13 @@ async function isFreeForVolume(path: string): Promise<boolean> {
 }
 
 /** The content that arrived for a volume, put at its path (renamed when on the same filesystem, else copied). */
-async function placeVolume(runner: Pick<ProcessRunner, 'run'>, from: string, to: string): Promise<void> {
+async function placeVolume(runner: Pick<ProcessRunner, 'run'>, volumeRoots: readonly string[], from: string, to: string): Promise<void> {
   if (!(await isFreeForVolume(to))) throw new NovaError('failed_precondition', `the volume ${to} appeared on this host during the move`, { path: to });
   await rmdir(to).catch(() => undefined);
   await mkdir(dirname(to), { recursive: true, mode: 0o755 });
+  // A link on the way from the volume root (a user's folders) would put the files elsewhere, as root.
+  const root = rootOf(volumeRoots, to, 'Volume source');
+  if ((await realpath(dirname(to))) !== join(await realpath(root), relative(root, dirname(to)))) throw new NovaError('failed_precondition', `the path of the volume ${to} passes through a symbolic link inside the volume root on this host`, { path: to });
   try {
     await rename(from, to);
   } catch (err) {
