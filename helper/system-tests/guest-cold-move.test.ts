@@ -9,7 +9,8 @@
 // - A UEFI VM with a TPM moves with its NVRAM, TPM state and snapshot unchanged.
 // - A running capsule (real runc) with a file in its layer and a volume moves with
 //   --restart: it runs on the destination with both files, its image was sent because the
-//   destination lacked it, and it is gone from the first host.
+//   destination lacked it, and it is gone from the first host; a volume path taken there is
+//   refused first, and the capsule runs on where it was.
 // - A move cancelled during the copy leaves the VM whole where it was and nothing on the
 //   destination; a missing network is refused before anything is made; a running VM is
 //   refused by the cold path.
@@ -254,6 +255,18 @@ describe('nova capsule migrate', () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain(`Capsule "${CAPSULE}" is running: stop it first, or move it with --restart to stop it here and start it there`);
     expect((await local.call('capsule.get', { name: CAPSULE })).state).toBe('running');
+
+    // The volume's path holds other files on the destination: refused there before anything is
+    // made, and the capsule, stopped for the move, runs here again.
+    await mkdir(join(remoteVolumes, CAPSULE));
+    await writeFile(join(remoteVolumes, CAPSULE, 'theirs.txt'), 'not yours\n');
+    const blocked = await hosts.nova(['capsule', 'migrate', CAPSULE, '--to', 'closet', '--restart'], { timeoutMs: 120_000 });
+    expect(blocked.exitCode).toBe(1);
+    expect(blocked.stderr).toContain(`capsule ${CAPSULE}'s volume ${volume} already exists on this host and is not empty: move it away first`);
+    expect((await local.call('capsule.get', { name: CAPSULE })).state).toBe('running');
+    expect((await remote.call('capsule.list', {})).capsules.map((c) => c.name)).not.toContain(CAPSULE);
+    expect(readdirSync(join(hosts.helper!.stateDir, 'capsules')).filter((f) => f.startsWith('.arriving-'))).toEqual([]);
+    await rm(join(remoteVolumes, CAPSULE), { recursive: true });
 
     const moved = await hosts.nova(['capsule', 'migrate', CAPSULE, '--to', 'closet', '--restart'], { timeoutMs: 180_000 });
     console.log(`nova capsule migrate: ${moved.ms} ms\n${moved.stdout}${moved.stderr}`);
