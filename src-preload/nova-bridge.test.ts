@@ -4,7 +4,7 @@ import { buildNovaBridge } from './nova-bridge.js';
 // Pinned on purpose: adding a method to window.nova must be a deliberate change here.
 const PINNED_SURFACE = {
   app: ['info'],
-  capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
+  capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'moveComplete', 'moveDiscard', 'moveFinish', 'moveIncoming', 'moveOffer', 'moveSend', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
   device: ['bind', 'bindPreview', 'bindingList', 'check', 'get', 'list', 'restore', 'sriovSet'],
   events: ['subscribe'],
   helper: ['info', 'ping'],
@@ -17,7 +17,7 @@ const PINNED_SURFACE = {
   operation: ['cancel', 'get', 'list'],
   project: ['cancel', 'demo', 'down', 'export', 'open', 'plan', 'ps', 'save', 'up', 'writeBack'],
   subscribe: 'function',
-  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'migrateComplete', 'migrateDiscard', 'migrateFinish', 'migrateIncoming', 'migrateOffer', 'migrateSend', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'showCommand', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'suspend', 'update', 'usbAttach', 'usbDetach', 'usbList', 'viewerSupport'],
+  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'migrateComplete', 'migrateDiscard', 'migrateFinish', 'migrateIncoming', 'migrateOffer', 'migrateSend', 'moveComplete', 'moveDiscard', 'moveFinish', 'moveIncoming', 'moveOffer', 'moveSend', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'showCommand', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'suspend', 'update', 'usbAttach', 'usbDetach', 'usbList', 'viewerSupport'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

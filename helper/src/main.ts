@@ -33,6 +33,7 @@ import { ProcessRunner } from './process/process-runner.js';
 import { vmHandlers } from './methods/vm-methods.js';
 import { vmUsbHandlers } from './methods/vm-usb-methods.js';
 import { vmMigrationHandlers } from './methods/vm-migration-methods.js';
+import { guestMoveHandlers } from './methods/guest-move-methods.js';
 import { VmUsbDevices } from './devices/usb-hotplug.js';
 import { sriovHandlers } from './methods/sriov-methods.js';
 import { NetworkManager } from './network/network-manager.js';
@@ -246,6 +247,7 @@ async function main(): Promise<number> {
     ...hostHandlers({ hostCheck, stateDir, startedAt, emit }),
     ...vmHandlers({ vms, handedFiles }),
     ...vmMigrationHandlers(vms),
+    ...guestMoveHandlers({ vms, capsules: capsuleEngine.capsules, logger: logger.child({ component: 'move' }) }),
     ...vmUsbHandlers(new VmUsbDevices({ vms, hostDevices: async () => (await devices.inventory.list(true)).usb, nodes: devices.nodes })),
     ...capsuleHandlers({
       capsules: capsuleEngine.capsules,

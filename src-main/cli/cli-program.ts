@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_HELPER_SOCKET, DEFAULT_STATE_DIR, NOVA_VERSION, toErrorShape } from '../../src-shared/index.js';
 import { realConnectHelper, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerCapsuleCommand } from './commands/capsule-command.js';
+import { registerCapsuleMigrateCommand } from './commands/capsule-migrate-command.js';
 import { registerConnectCommand } from './commands/connect-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerDownCommand } from './commands/down-command.js';
@@ -77,6 +78,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerDownCommand(program, ctx);
   registerPsCommand(program, ctx);
   registerCapsuleCommand(program, ctx);
+  registerCapsuleMigrateCommand(program, ctx);
   registerOpCommand(program, ctx);
   registerStatsCommand(program, ctx);
   registerDeviceCommand(program, ctx);

@@ -7,7 +7,7 @@
 // Its callers hand it what the contract parsed (the RPC dispatcher validates each call once).
 // Over 400 lines for a reason: it is the one face of every capsule verb, each a few lines
 // of locking over the collaborators above; split, the lock discipline would be scattered.
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CAPSULE_NAME_PATTERN, type Capsule, type CapsuleMetrics, type CapsuleSnapshot, type CapsuleSpec, type CapsuleUpdateSpec } from '../../../src-shared/capsule.js';
 import type { SnapshotTaking } from '../../../src-shared/snapshot-policy.js';
@@ -26,6 +26,7 @@ import { CapsuleLayers, type RootfsMode } from './capsule-layer.js';
 import { CapsuleLayout } from './capsule-layout.js';
 import { CapsuleLog, type LogPage, type LogQuery } from './capsule-logs.js';
 import { CapsuleMonitor } from './capsule-monitor.js';
+import type { CapsuleMoveHost } from './capsule-move.js';
 import { noCapsuleNetworkPort, readVethCounters, type CapsuleNetworkPort } from './capsule-network.js';
 import { CapsuleNetworkJoin } from './capsule-network-join.js';
 import { CapsuleNamespaces, DEFAULT_NETNS_DIR } from './capsule-netns.js';
@@ -436,6 +437,37 @@ export class CapsuleManager {
   }
 
   // ---- internals ----
+
+  /** What a cold move (capsule-move.ts) reaches inside the engine: records, the layer, create and delete. */
+  moveHost(): CapsuleMoveHost {
+    return {
+      layout: this.layout,
+      operations: this.o.operations,
+      images: this.o.images,
+      runner: this.o.runner,
+      volumeRoots: this.o.volumeRoots,
+      record: (name) => {
+        this.brokenOnes.refuse(name);
+        return this.slots.get(name)?.rec ?? null;
+      },
+      rootfsMode: () => this.layers.rootfsMode(),
+      layerPath: (name, rec) => this.layers.archivedPath(name, rec),
+      checkNetwork: (network, ports) => (this.o.networks ?? noCapsuleNetworkPort).checkNetwork(network, ports),
+      snapshotCount: async (name) => (await this.snapshots.list(name)).length,
+      create: (spec, requester) => this.create(spec, requester),
+      delete: (name, requester) => this.delete(name, false, requester),
+      replaceLayer: (name, from, requester) =>
+        this.exclusive(name, 'taking the layer that arrived', requester, async () => {
+          const slot = this.mustGet(name);
+          if (slot.run) throw new NovaError('failed_precondition', `Capsule "${name}" is running`);
+          await this.layers.unmount(name, slot.rec);
+          const layer = await realpath(this.layers.archivedPath(name, slot.rec));
+          await rm(layer, { recursive: true, force: true });
+          await rename(from, layer);
+          await this.layers.mount(name, slot.rec);
+        }),
+    };
+  }
 
   private view(name: string, rec: CapsuleRecord): Capsule {
     return { ...capsuleView(name, rec), health: rec.run ? (this.o.healthOf?.(name) ?? null) : null };

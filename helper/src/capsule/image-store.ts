@@ -323,6 +323,12 @@ export class ImageStore {
     });
   }
 
+  /** An OCI layout that arrived with a moved capsule, taken in under `name` and unpacked as a pull's would be. */
+  async adoptLayout(name: string, layoutDir: string, requester: Requester | null): Promise<OciImage> {
+    const spec = { kind: 'ociImage.import', resource: { kind: 'ociImage', name }, title: `image ${name} arriving with a capsule` } as const;
+    return this.opts.operations.run(spec, requester, (op) => this.build(name, 'import', op, (layout) => rename(layoutDir, layout)));
+  }
+
   /** Fills an OCI layout in a temp dir, unpacks it and renames it into place; a failure or a cancel removes it all. */
   private async build(name: string, source: OciImage['source'], op: OperationHandle, fill: (layoutDir: string, scratch: string) => Promise<void>): Promise<OciImage> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });

@@ -14,11 +14,12 @@ import type { LogQuery } from '../capsule/capsule-logs.js';
 import type { ImageStore } from '../capsule/image-store.js';
 import type { TerminalServer } from '../capsule/terminal-server.js';
 import { callerOf, type PathGuard } from '../vm/path-guard.js';
+import type { GuestMoveMethodName } from './guest-move-methods.js';
 import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
 import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
 
-export type CapsuleMethodName = Exclude<Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>, MetricsMethodName | SnapshotPolicyMethodName>;
+export type CapsuleMethodName = Exclude<Extract<HelperMethodName, `capsule.${string}` | `ociImage.${string}`>, MetricsMethodName | SnapshotPolicyMethodName | GuestMoveMethodName>;
 export type CapsuleHandlers = Pick<HelperHandlers, CapsuleMethodName>;
 
 export interface CapsuleMethodDeps {

@@ -8,13 +8,14 @@ import { NovaError } from '../../../src-shared/errors.js';
 import type { DescriptorInbox } from '../rpc/descriptor-inbox.js';
 import type { VmManager } from '../vm/vm-manager.js';
 import { readLogPage } from '../vm/log-page.js';
+import type { GuestMoveMethodName } from './guest-move-methods.js';
 import type { HelperHandlers } from './handler-table.js';
 import type { MetricsMethodName } from './metrics-methods.js';
 import type { SnapshotPolicyMethodName } from './snapshot-policy-methods.js';
 import type { VmUsbMethodName } from './vm-usb-methods.js';
 import type { VmMigrationMethodName } from './vm-migration-methods.js';
 
-export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName | VmUsbMethodName | VmMigrationMethodName>;
+export type VmMethodName = Exclude<Extract<HelperMethodName, `vm.${string}` | `image.${string}`>, MetricsMethodName | SnapshotPolicyMethodName | VmUsbMethodName | VmMigrationMethodName | GuestMoveMethodName>;
 export type VmHandlers = Pick<HelperHandlers, VmMethodName>;
 
 export interface VmMethodDeps {

@@ -38,4 +38,12 @@ export interface MigrationHost {
   endIntent(name: string): Promise<void>;
   /** The VM's folder (with its own disks), run dir and records go. */
   removeVm(def: VmDefinition): Promise<void>;
+  /** How many backing files a disk's chain has (its header checked as a start checks it). */
+  backingDepth(def: VmDefinition, disk: VmDisk, signal?: AbortSignal): Promise<number>;
+  /** The disk's whole chain copied into one qcow2 at `out`, a file of its own. */
+  flattenDisk(def: VmDefinition, disk: VmDisk, out: string, signal: AbortSignal): Promise<void>;
+  /** Whether the VM has a saved (suspended) state. */
+  isSuspended(name: string): Promise<boolean>;
+  /** A VM whose definition was just written here by a move: announced as any new VM. */
+  arrivedStopped(name: string): void;
 }

@@ -25,4 +25,9 @@ describe('unmovableReasons', () => {
       'it has a read-only disk',
     ]);
   });
+
+  it('lets a cold move carry UEFI variables, TPM state and read-only disks, but not host devices', () => {
+    const def = { ...base, firmware: 'uefi', tpm: true, disks: [{ ...base.disks[0]!, readOnly: true }], devices: [{ address: '0000:01:00.0', policy: 'keep' }] } as VmDefinition;
+    expect(unmovableReasons(def, 'cold')).toEqual(["it has passed-through PCI devices (0000:01:00.0), whose state stays in the host's hardware"]);
+  });
 });

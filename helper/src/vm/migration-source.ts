@@ -44,8 +44,11 @@ interface QmpMigrationInfo {
   ram?: { total?: number; remaining?: number; transferred?: number; 'dirty-sync-count'?: number };
 }
 
-/** Why a VM cannot move, in words; empty when it can. */
-export function unmovableReasons(def: VmDefinition): string[] {
+/**
+ * Why a VM cannot move, in words; empty when it can. A cold move copies the UEFI variables,
+ * the TPM state and read-only disks as files; a live one cannot carry them yet.
+ */
+export function unmovableReasons(def: VmDefinition, move: 'live' | 'cold' = 'live'): string[] {
   const out: string[] = [];
   if (def.devices?.length) out.push(`it has passed-through PCI devices (${def.devices.map((d) => d.address).join(', ')}), whose state stays in the host's hardware`);
   if (def.mdevs?.length) out.push('it has mediated devices (vGPU slices) of this host');
@@ -53,6 +56,7 @@ export function unmovableReasons(def: VmDefinition): string[] {
   if (hostUsb.length) out.push(`it has host USB devices (${hostUsb.join(', ')})`);
   if (def.lookingGlass) out.push('it shares memory with this host (Looking Glass)');
   if (def.shares?.length) out.push("it has shared folders of this host's files");
+  if (move === 'cold') return out;
   if (isUefi(def.firmware) || def.tpm) out.push('its UEFI variables and TPM state are not carried by a migration yet');
   if (def.disks.some((d) => d.readOnly)) out.push('it has a read-only disk');
   return out;

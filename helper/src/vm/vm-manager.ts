@@ -639,6 +639,11 @@ export class VmManager {
         await this.files.removeVm(def, false);
         this.emit(def.name, 'stopped', 'moved to another host');
       },
+      backingDepth: async (def, disk, signal) => (await this.diskFiles.checkDisks(def, [disk], signal))[disk.id]?.length ?? 0,
+      flattenDisk: (def, disk, out, signal) =>
+        this.diskFiles.withChain(def, disk, signal, (chain) => this.img.convert(chain.source(), out, { dstFormat: 'qcow2', what: `${disk.id} of VM ${def.name}`, signal })),
+      isSuspended: async (name) => (await this.saves.saved(name)) !== null,
+      arrivedStopped: (name) => this.emit(name, 'stopped', 'arrived from another host'),
     };
   }
 
