@@ -24,6 +24,7 @@ import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
 import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
 import { HostService } from './hosts/host-service.js';
+import { HostRegistry } from './hosts/host-registry.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
@@ -65,7 +66,7 @@ export class NovaApiHandlers {
         consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
-    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined));
+    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool } : {}), registry: new HostRegistry() });
     const hosts = deps.hosts ?? new HostService({ local: deps.helper });
     this.main = {
       'app.info': async () => ({

@@ -2,6 +2,8 @@
 // asks once on a terminal, then applies it (project-apply.ts) with a line per resource
 // and step, and the helper's progress for long steps. Ctrl+C cancels the operation in
 // flight (the helper removes what it half-made), keeps what completed, and exits 130.
+// A project may span hosts: `host = "NAME"` per guest, `nova --host NAME up` for the rest;
+// a guest placed on another host than the one that has it is moved there.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { planHasChanges } from '../../../src-shared/project.js';
@@ -9,13 +11,14 @@ import { prepareAssetsOf } from '../../core/assets/project-assets.js';
 import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js';
 import { formatPlan } from '../../core/project/plan-format.js';
 import { applyPlan, type ApplyOutcome } from '../../core/project/project-apply.js';
-import { applySnapshotPolicies } from '../../core/project/snapshot-policies.js';
+import { applySnapshotPoliciesOnHosts } from '../../core/project/snapshot-policies.js';
 import { findNovaFile } from '../../core/project/project-discovery.js';
 import { planNovaFile } from '../../core/project/project-planner.js';
 import type { HelperClient } from '../../core/helper-client.js';
-import { withHelper, type CliContext } from '../cli-context.js';
+import type { CliContext } from '../cli-context.js';
 import { InterruptHub } from '../interrupt-hub.js';
 import { cliProjectHelper, EXIT_INTERRUPTED } from '../project-operations.js';
+import { withProjectHosts, type CliProjectHosts } from '../project-hosts.js';
 
 interface UpOptions {
   file?: string;
@@ -43,19 +46,23 @@ export function registerUpCommand(program: Command, ctx: CliContext): void {
     .addHelpText('after', HELP_AFTER)
     .action(async (services: string[], opts: UpOptions) => {
       const file = await findNovaFile(process.cwd(), opts.file);
-      await withHelper(ctx, (h) => up(ctx, h, file, services, opts));
+      await withProjectHosts(ctx, (hosts) => up(ctx, hosts, file, services, opts));
     });
 }
 
-async function up(ctx: CliContext, h: HelperClient, file: string, services: string[], opts: UpOptions): Promise<void> {
+async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, services: string[], opts: UpOptions): Promise<void> {
   const json = opts.json === true || ctx.globals().json;
-  await prepareAssets(ctx, h, file, json);
-  const planned = await planNovaFile(file, h, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+  await prepareAssets(ctx, await hosts.client(hosts.defaultHost), file, json);
+  const planned = await planNovaFile(file, await hosts.readers(), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+  const h = await hosts.client(planned.desired.hosts[0]!);
+  const policyClient = async (host: string) => hosts.client(host);
+  const clients = new Map(await Promise.all(planned.desired.hosts.map(async (host) => [host, await policyClient(host)] as const)));
+  const policies = (skip?: ReadonlySet<string>) => applySnapshotPoliciesOnHosts((host) => clients.get(host)!, planned.desired, skip);
   const { plan } = planned;
   if (!json) ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
   if (!planHasChanges(plan)) {
     // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.
-    for (const line of await applySnapshotPolicies(h, planned.desired)) if (!json) ctx.io.stdout(`snapshots: ${line}\n`);
+    for (const line of await policies()) if (!json) ctx.io.stdout(`snapshots: ${line}\n`);
     if (json) ctx.io.stdout(JSON.stringify({ plan, outcome: null }, null, 2) + '\n');
     return;
   }
@@ -74,7 +81,8 @@ async function up(ctx: CliContext, h: HelperClient, file: string, services: stri
       onLine: (subject, line) => {
         if (!json) ctx.io.stdout(`${subject}: ${line}\n`);
       },
-      applySnapshotPolicies: (skip) => applySnapshotPolicies(h, planned.desired, skip),
+      applySnapshotPolicies: policies,
+      ...(plan.hosts ? { hosts: await hosts.applyHosts(planned.actualByHost, hub, json) } : {}),
     });
   } finally {
     hub.close();
