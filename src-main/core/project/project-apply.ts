@@ -86,7 +86,7 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
   const held = heldBack(plan, opts.partial === true);
   const multi = plan.hosts !== undefined && opts.hosts !== undefined;
   const hosts = opts.hosts;
-  const helperOn = (host: string | undefined): ProjectHelper => (host === undefined || !hosts ? h : hosts.helper(host));
+  const helperOn = (host: string | undefined): ProjectHelper => (host === undefined || !hosts ? h : namingHost(hosts.helper(host), host));
   const actualOn = (host: string | undefined): ActualState => (host === undefined || !hosts ? actual : hosts.actual(host));
   const guestHost = (kind: string, name: string): string | undefined =>
     multi ? (kind === 'vm' ? desired.vms.find((v) => v.config.name === name)?.host : desired.capsules.find((c) => c.config.name === name)?.host) : undefined;
@@ -269,6 +269,11 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     }
   }
   return out;
+}
+
+/** A host's helper whose operations' progress names the host ("network lan on closet"). */
+function namingHost(helper: ProjectHelper, host: string): ProjectHelper {
+  return { call: (method, params) => helper.call(method, params), operation: (method, params, subject) => helper.operation(method, params, `${subject} on ${host}`) };
 }
 
 /** Blocked and clashing resources, each with why it is left alone; refused whole unless `partial`. */
