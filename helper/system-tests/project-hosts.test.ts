@@ -4,7 +4,8 @@
 // the first and the runc capsule (`host = "closet"`) on the second; `nova ps` names each
 // one's host; the VM's `host` changed to closet while it runs moves it live (its serial
 // counter goes on there, nothing of it is left here); `nova down --volumes` clears both
-// hosts; `nova --host closet up` puts a project without host keys wholly on closet. Bad
+// hosts; `nova --host closet up` puts a project without host keys wholly on closet, and
+// without --host again its capsule is planned as a move back (refused: cold). Bad
 // input: a host that is not saved is an error at its line and column, and an unreachable
 // host fails the plan naming it and ssh's reason, with nothing applied anywhere.
 import { randomBytes } from 'node:crypto';
@@ -256,7 +257,23 @@ describe('a NovaFile project across two hosts', () => {
     expect(here.capsules).not.toContain(CAPSULE_B);
     expect(here.networks).not.toContain(NET_B);
     expect((await remote.call('capsule.get', { name: CAPSULE_B })).state).toBe('running');
+
+    // Without --host its guests belong here: Nova remembers they run on closet and plans a
+    // move, not a second copy; a capsule's move needs cold migration, refused by name.
+    const back = JSON.parse(ok(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
+    expect(back.changes.map((c) => `${c.class} ${c.kind} ${c.name} on ${c.host}${c.from ? ` from ${c.from}` : ''}`)).toEqual([
+      `create network ${NET_B} on local`,
+      `move capsule ${CAPSULE_B} on local from closet`,
+      `delete network ${NET_B} on closet`,
+    ]);
+    const refused = await hosts.nova(['up', '--yes', '-f', file], { timeoutMs: 120_000 });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toContain(`failed: capsule ${CAPSULE_B}: capsule ${CAPSULE_B}: moving a capsule between hosts needs cold migration`);
+    expect((await remote.call('capsule.get', { name: CAPSULE_B })).state).toBe('running');
+    expect((await names(local)).capsules).not.toContain(CAPSULE_B);
+
     ok(await hosts.nova(['--host', 'closet', 'down', '--volumes', '-f', file], { timeoutMs: 120_000 }));
+    expect((await names(local)).networks).not.toContain(NET_B);
     expect((await names(remote)).capsules).not.toContain(CAPSULE_B);
     expect((await names(remote)).networks).not.toContain(NET_B);
   }, 300_000);

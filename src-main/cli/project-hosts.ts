@@ -1,6 +1,7 @@
 // The hosts `nova plan|up|down|ps` reach for one project: this machine, the default host
 // (`nova --host NAME`) and every host a guest's `host` key names, each connected once on
-// first use (the same connection `--host` makes) and closed together at the end.
+// first use (the same connection `--host` makes) and closed together at the end; and the
+// hosts the project was last applied on (project-host-memory.ts).
 import { LOCAL_HOST } from '../../src-shared/vocabulary/index.js';
 import type { HelperClient } from '../core/helper-client.js';
 import { HostRegistry } from '../core/hosts/host-registry.js';
@@ -9,6 +10,7 @@ import type { ApplyHosts } from '../core/project/project-apply.js';
 import type { ActualState } from '../core/project/actual-state.js';
 import type { ProjectHelper } from '../core/project/project-helper.js';
 import type { ProjectHostReaders } from '../core/project/project-planner.js';
+import { ProjectHostMemory } from '../core/project/project-host-memory.js';
 import type { CliContext } from './cli-context.js';
 import type { InterruptHub } from './interrupt-hub.js';
 import { cliProjectHelper } from './project-operations.js';
@@ -16,6 +18,7 @@ import { cliProjectHelper } from './project-operations.js';
 export class CliProjectHosts {
   private readonly clients = new Map<string, Promise<HelperClient>>();
   private readonly registry = new HostRegistry();
+  readonly memory = new ProjectHostMemory();
 
   constructor(private readonly ctx: CliContext) {}
 
@@ -23,9 +26,10 @@ export class CliProjectHosts {
     return this.ctx.globals().host ?? LOCAL_HOST;
   }
 
-  async readers(): Promise<ProjectHostReaders> {
+  /** How the NovaFile's project reaches its hosts. */
+  async readers(file: string): Promise<ProjectHostReaders> {
     const knownHosts = (await this.registry.list()).map((h) => h.name);
-    return { defaultHost: this.defaultHost, knownHosts, reader: (host) => this.client(host) };
+    return { defaultHost: this.defaultHost, knownHosts, rememberedHosts: await this.memory.hostsOf(file), reader: (host) => this.client(host) };
   }
 
   client(host: string): Promise<HelperClient> {

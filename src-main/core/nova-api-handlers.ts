@@ -25,6 +25,7 @@ import type { HelperClient } from './helper-client.js';
 import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
 import { HostService } from './hosts/host-service.js';
 import { HostRegistry } from './hosts/host-registry.js';
+import { ProjectHostMemory } from './project/project-host-memory.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
@@ -66,7 +67,7 @@ export class NovaApiHandlers {
         consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
-    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool } : {}), registry: new HostRegistry() });
+    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool, memory: new ProjectHostMemory() } : {}), registry: new HostRegistry() });
     const hosts = deps.hosts ?? new HostService({ local: deps.helper });
     this.main = {
       'app.info': async () => ({

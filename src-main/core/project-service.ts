@@ -17,6 +17,8 @@ import type { HostConnectionPool } from './hosts/host-connection-pool.js';
 import type { HostRegistry } from './hosts/host-registry.js';
 import { hostGuestMover } from './hosts/project-guest-mover.js';
 import { readHostStates, type ActualState } from './project/actual-state.js';
+import { placedHosts } from './project/desired-state.js';
+import type { ProjectHostMemory } from './project/project-host-memory.js';
 import { createNovaFileText, readNovaFileText, resolveNovaFilePath, writeNovaFileText } from './novafile-file-io.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { guestNodes } from './project/apply-order.js';
@@ -37,6 +39,8 @@ type Client = Pick<HelperClient, 'call'>;
 export interface ProjectServiceHosts {
   pool?: Pick<HostConnectionPool, 'client'>;
   registry?: Pick<HostRegistry, 'list' | 'resolve'>;
+  /** Where each project was last applied; without it, only the hosts its file names are read. */
+  memory?: Pick<ProjectHostMemory, 'hostsOf' | 'remember'>;
 }
 
 export class ProjectService {
@@ -50,7 +54,7 @@ export class ProjectService {
 
   async open(path: string): Promise<ProjectOpened> {
     const { file, text } = await readNovaFileText(path);
-    const readers = await this.readers();
+    const readers = await this.readers(file);
     const validation = validateNovaFile(text, file, { knownHosts: readers.knownHosts });
     if (!validation.valid) return { file, text, validation, plan: null, planError: null };
     try {
@@ -62,12 +66,12 @@ export class ProjectService {
 
   async plan(path: string): Promise<ProjectPlan> {
     const file = await this.checkedFile(path);
-    return (await planNovaFile(file, await this.readers())).plan;
+    return (await planNovaFile(file, await this.readers(file))).plan;
   }
 
   async ps(path: string): Promise<{ project: string; resources: ProjectResourceRow[] }> {
     const file = await this.checkedFile(path);
-    const { desired } = await loadDesiredState(file, undefined, undefined, await this.readers());
+    const { desired } = await loadDesiredState(file, undefined, undefined, await this.readers(file));
     const actual = await readHostStates(desired.hosts, (host) => this.clientOf(host));
     const clients = await this.clientsOf(desired.hosts);
     return { project: desired.project, resources: await projectRowsOnHosts(desired, actual, (host) => clients.get(host)!) };
@@ -77,10 +81,11 @@ export class ProjectService {
     const file = await this.checkedFile(path);
     return this.exclusive(file, 'up', async (signal, h, onLine) => {
       await prepareAssetsOf(file, h, { onLine: (line) => onLine('assets', line) });
-      const planned = await planNovaFile(file, await this.readers());
+      const planned = await planNovaFile(file, await this.readers(file));
       const clients = await this.clientsOf(planned.desired.hosts);
       const policies = (skip?: ReadonlySet<string>) => applySnapshotPoliciesOnHosts((host) => clients.get(host)!, planned.desired, skip);
       if (!planHasChanges(planned.plan)) {
+        await this.hosts.memory?.remember(file, placedHosts(planned.desired));
         // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.
         for (const line of await policies()) onLine('snapshots', line);
         return { plan: planned.plan, outcome: null };
@@ -91,6 +96,9 @@ export class ProjectService {
         applySnapshotPolicies: policies,
         ...(planned.plan.hosts ? { hosts: this.applyHosts(clients, planned.actualByHost, signal) } : {}),
       });
+      // Short of a full apply, the project may still have something on every host read.
+      const complete = !outcome.cancelled && outcome.failed.length === 0 && outcome.notApplied.length === 0;
+      await this.hosts.memory?.remember(file, complete ? placedHosts(planned.desired) : planned.desired.hosts);
       return { plan: planned.plan, outcome };
     });
   }
@@ -98,10 +106,12 @@ export class ProjectService {
   async down(path: string, volumes: boolean): Promise<ProjectDownOutcome> {
     const file = await this.checkedFile(path);
     return this.exclusive(file, 'down', async (signal, h, onLine) => {
-      const { desired } = await loadDesiredState(file, undefined, undefined, await this.readers());
+      const { desired } = await loadDesiredState(file, undefined, undefined, await this.readers(file));
       const actual = await readHostStates(desired.hosts, (host) => this.clientOf(host));
       const clients = await this.clientsOf(desired.hosts);
-      return downProjectOnHosts(actual, (host) => this.projectHelper(clients.get(host)!, signal), { project: desired.project, declared: guestNodes(desired), volumes, signal, onLine });
+      const out = await downProjectOnHosts(actual, (host) => this.projectHelper(clients.get(host)!, signal), { project: desired.project, declared: guestNodes(desired), volumes, signal, onLine });
+      if (volumes && !out.cancelled && out.failed.length === 0) await this.hosts.memory?.remember(file, []);
+      return out;
     });
   }
 
@@ -143,9 +153,10 @@ export class ProjectService {
   }
 
   /** Guests without a `host` key run on this machine; a `host` key must name a saved host. */
-  private async readers(): Promise<ProjectHostReaders> {
+  private async readers(file: string): Promise<ProjectHostReaders> {
     const knownHosts = this.hosts.registry ? (await this.hosts.registry.list()).map((h) => h.name) : [];
-    return { defaultHost: LOCAL_HOST, knownHosts, reader: (host) => this.clientOf(host) };
+    const rememberedHosts = this.hosts.memory ? await this.hosts.memory.hostsOf(file) : [];
+    return { defaultHost: LOCAL_HOST, knownHosts, rememberedHosts, reader: (host) => this.clientOf(host) };
   }
 
   private projectHelper(client: Client, signal: AbortSignal): ProjectHelper {

@@ -36,7 +36,7 @@ export function registerDownCommand(program: Command, ctx: CliContext): void {
       const json = opts.json === true || ctx.globals().json;
       const file = await findNovaFile(process.cwd(), opts.file);
       await withProjectHosts(ctx, async (hosts) => {
-        const { desired } = await loadDesiredState(file, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'), undefined, await hosts.readers());
+        const { desired } = await loadDesiredState(file, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'), undefined, await hosts.readers(file));
         const actual = await readHostStates(desired.hosts, (host) => hosts.client(host));
         const helpers = new Map(await Promise.all(desired.hosts.map(async (host) => [host, await hosts.client(host)] as const)));
         const hub = new InterruptHub().listen();
@@ -50,6 +50,8 @@ export function registerDownCommand(program: Command, ctx: CliContext): void {
               if (!json) ctx.io.stdout(`${subject}: ${line}\n`);
             },
           });
+          // Deleted everywhere: nothing of the project is left on another host to remember.
+          if (opts.volumes === true && !out.cancelled && out.failed.length === 0) await hosts.memory.remember(file, []);
           if (json) ctx.io.stdout(JSON.stringify(out, null, 2) + '\n');
           else {
             for (const f of out.failed) ctx.io.stdout(`failed: ${f.kind} ${f.name}: ${f.message}\n`);

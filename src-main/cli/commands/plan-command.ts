@@ -22,7 +22,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .option('--exit-code', 'exit 3 when changes are pending, 0 when none')
     .action(async (opts: { file?: string; json?: boolean; exitCode?: boolean }) => {
       const file = await findNovaFile(process.cwd(), opts.file);
-      const { plan } = await withProjectHosts(ctx, async (hosts) => planNovaFile(file, await hosts.readers(), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n')));
+      const { plan } = await withProjectHosts(ctx, async (hosts) => planNovaFile(file, await hosts.readers(file), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n')));
       if (opts.json === true || ctx.globals().json) ctx.io.stdout(JSON.stringify(plan, null, 2) + '\n');
       else ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
       if (opts.exitCode === true && planHasChanges(plan)) process.exitCode = EXIT_CHANGES_PENDING;

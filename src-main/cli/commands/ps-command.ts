@@ -18,7 +18,7 @@ export function registerPsCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: { file?: string; json?: boolean }) => {
       const file = await findNovaFile(process.cwd(), opts.file);
       const rows = await withProjectHosts(ctx, async (hosts) => {
-        const { desired } = await loadDesiredState(file, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'), undefined, await hosts.readers());
+        const { desired } = await loadDesiredState(file, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'), undefined, await hosts.readers(file));
         const actual = await readHostStates(desired.hosts, (host) => hosts.client(host));
         return { project: desired.project, rows: await projectRowsOnHosts(desired, actual, (host) => ({ call: async (method, params) => (await hosts.client(host)).call(method, params) })) };
       });

@@ -14,6 +14,7 @@ import { applyPlan, type ApplyOutcome } from '../../core/project/project-apply.j
 import { applySnapshotPoliciesOnHosts } from '../../core/project/snapshot-policies.js';
 import { findNovaFile } from '../../core/project/project-discovery.js';
 import { planNovaFile } from '../../core/project/project-planner.js';
+import { placedHosts } from '../../core/project/desired-state.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { InterruptHub } from '../interrupt-hub.js';
@@ -53,7 +54,7 @@ export function registerUpCommand(program: Command, ctx: CliContext): void {
 async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, services: string[], opts: UpOptions): Promise<void> {
   const json = opts.json === true || ctx.globals().json;
   await prepareAssets(ctx, await hosts.client(hosts.defaultHost), file, json);
-  const planned = await planNovaFile(file, await hosts.readers(), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+  const planned = await planNovaFile(file, await hosts.readers(file), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
   const h = await hosts.client(planned.desired.hosts[0]!);
   const policyClient = async (host: string) => hosts.client(host);
   const clients = new Map(await Promise.all(planned.desired.hosts.map(async (host) => [host, await policyClient(host)] as const)));
@@ -61,6 +62,7 @@ async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, service
   const { plan } = planned;
   if (!json) ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
   if (!planHasChanges(plan)) {
+    await hosts.memory.remember(file, placedHosts(planned.desired));
     // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.
     for (const line of await policies()) if (!json) ctx.io.stdout(`snapshots: ${line}\n`);
     if (json) ctx.io.stdout(JSON.stringify({ plan, outcome: null }, null, 2) + '\n');
@@ -87,6 +89,9 @@ async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, service
   } finally {
     hub.close();
   }
+  // Short of a full apply, the project may still have something on every host read.
+  const complete = !outcome.cancelled && outcome.failed.length === 0 && outcome.notApplied.length === 0 && services.length === 0;
+  await hosts.memory.remember(file, complete ? placedHosts(planned.desired) : planned.desired.hosts);
   if (json) ctx.io.stdout(JSON.stringify({ plan, outcome }, null, 2) + '\n');
   else ctx.io.stdout(summarize(outcome));
   if (outcome.cancelled) process.exitCode = EXIT_INTERRUPTED;

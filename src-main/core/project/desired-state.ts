@@ -38,13 +38,17 @@ export interface DesiredState {
   capsules: DesiredCapsule[];
   /**
    * Every host whose state the plan reads: this machine (where a project starts out, so
-   * `nova up --host closet` finds what it moves), the default host and every guest's host.
+   * `nova up --host closet` finds what it moves), the default host, every guest's host and
+   * the hosts the project was last applied on (project-host-memory.ts).
    */
   hosts: string[];
 }
 
-/** `defaultHost`: where a guest without a `host` key runs (`--host`, else this machine). */
-export function desiredState(config: NovaFileConfig, locate: Locate = () => config.file, defaultHost: string = LOCAL_HOST): DesiredState {
+/**
+ * `defaultHost`: where a guest without a `host` key runs (`--host`, else this machine);
+ * `alsoRead`: hosts the project may still have resources on.
+ */
+export function desiredState(config: NovaFileConfig, locate: Locate = () => config.file, defaultHost: string = LOCAL_HOST, alsoRead: readonly string[] = []): DesiredState {
   const project = config.project;
   const vms = config.vms.map((vm) => ({ ...withSpec(vm, vmCreateSpec(vm, project), VmCreateSpecSchema.parse), host: vm.host ?? defaultHost }));
   const capsules = config.capsules.map((c) => ({ ...withSpec(c, capsuleSpec(c, locate, project).spec, CapsuleSpecSchema.parse), host: c.host ?? defaultHost }));
@@ -53,13 +57,18 @@ export function desiredState(config: NovaFileConfig, locate: Locate = () => conf
     return on.size > 0 ? sortHosts(on) : [defaultHost];
   };
   const networks = config.networks.map((net) => ({ ...withSpec(net, networkSpec(net, config.domain, project), NetworkSpecSchema.parse), hosts: hostsOn(net.name) }));
-  const hosts = sortHosts(new Set([LOCAL_HOST, defaultHost, ...vms.map((v) => v.host), ...capsules.map((c) => c.host)]));
+  const hosts = sortHosts(new Set([LOCAL_HOST, defaultHost, ...vms.map((v) => v.host), ...capsules.map((c) => c.host), ...alsoRead]));
   return { project, file: config.file, networks, vms, capsules, hosts };
 }
 
 /** This machine first, then by name: the order hosts are shown and applied in. */
 function sortHosts(hosts: Iterable<string>): string[] {
   return [...hosts].sort((a, b) => Number(b === LOCAL_HOST) - Number(a === LOCAL_HOST) || a.localeCompare(b));
+}
+
+/** The hosts the project has resources on once applied as desired (networks included). */
+export function placedHosts(desired: DesiredState): string[] {
+  return sortHosts(new Set([...desired.vms.map((v) => v.host), ...desired.capsules.map((c) => c.host), ...desired.networks.flatMap((n) => n.hosts)]));
 }
 
 /** The part of the project placed on one host. */

@@ -226,6 +226,8 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
       ? applyVmChange(change, desired.vms.find((v) => v.config.name === node.name) ?? null, find<VmInfo>(have.vms, (v) => v.definition.name, node.name), c)
       : applyCapsuleChange(change, desired.capsules.find((x) => x.config.name === node.name) ?? null, find<Capsule>(have.capsules, (x) => x.name, node.name), c);
   };
+  /** "host|network" -> the guest that could not move off it. */
+  const stayedOn = new Map<string, string>();
   const moveGuest = async (node: GuestNode, change: ResourceChange, c: StepContext): Promise<void> => {
     const from = change.from;
     const to = change.host;
@@ -233,7 +235,13 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     const move = { kind: node.kind, name: node.name, from, to, say: c.say };
     const live = node.kind === 'vm' && findGuest(hosts.actual(from), node.kind, node.name)?.running === true;
     c.say(`moving from ${from} to ${to}${live ? ' while it runs' : ''}`);
-    await (live ? hosts.mover.live(move) : hosts.mover.cold(move));
+    try {
+      await (live ? hosts.mover.live(move) : hosts.mover.cold(move));
+    } catch (err) {
+      // It stays where it was, on its networks there: those are not deleted under it.
+      for (const net of node.networks) stayedOn.set(`${from}|${net}`, `${node.kind} ${node.name}`);
+      throw err;
+    }
   };
   await Promise.all(nodes.filter((n) => chosen.has(n.name)).map(run));
   if (opts.applySnapshotPolicies && !opts.signal.aborted) {
@@ -257,6 +265,12 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
       continue;
     }
     const subject = `${change.kind} ${change.name}${host === undefined ? '' : ` on ${host}`}`;
+    const stayed = change.kind === 'network' ? stayedOn.get(`${host ?? ''}|${change.name}`) : undefined;
+    if (stayed !== undefined) {
+      skip(ref, `kept: ${stayed} could not move off it`);
+      opts.onLine(subject, `kept: ${stayed} could not move off it`);
+      continue;
+    }
     const c = ctx(subject, host);
     try {
       if (change.kind === 'network') await applyNetworkChange(change, null, find<Network>(actualOn(host).networks, (n) => n.name, change.name), c);

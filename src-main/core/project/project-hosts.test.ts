@@ -2,6 +2,9 @@
 // hosts' states (each step with its host, a guest found on another host planned as one
 // move), the reads bounded and an unreachable host named, and the apply sending each step
 // to its host's helper and each move to the mover (live for a running VM, cold otherwise).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NovaError } from '../../../src-shared/errors.js';
 import { coldMoveUnavailable } from '../hosts/project-guest-mover.js';
@@ -11,6 +14,7 @@ import { desiredOn, desiredState, type DesiredState } from './desired-state.js';
 import type { GuestMove, GuestMover } from './guest-mover.js';
 import { formatPlan } from './plan-format.js';
 import { applyPlan } from './project-apply.js';
+import { ProjectHostMemory } from './project-host-memory.js';
 import type { ProjectHelper } from './project-helper.js';
 import { planAcrossHosts } from './project-plan.js';
 import { formatPsTable, type PsRow } from './project-ps.js';
@@ -169,6 +173,7 @@ describe('applyPlan across hosts', () => {
 subnet = "10.77.0.1/24"
 [vm.app]
 kernel = "/boot/vmlinux"
+display = "none"
 network = "lan"
 host = "${app}"
 [capsule.db]
@@ -216,21 +221,27 @@ host = "${db}"
     expect(out.applied.filter((a) => a.class === 'move').map((a) => `${a.kind} ${a.name} on ${a.host}`).sort()).toEqual(['capsule db on local', 'vm app on closet']);
   });
 
-  it('reports a cold move that cannot be done as that guest failing, naming it, and still applies the live one', async () => {
+  it('reports a cold move that cannot be done as that guest failing, naming it, and keeps the network it stays on', async () => {
     const before = desired(two('local', 'closet'));
     const actual = new Map(before.hosts.map((h) => [h, appliedState(desiredOn(before, h))]));
-    const after = desired(two('closet', 'local'));
+    // Both guests here now; closet is read because the project was last applied there.
+    const { config } = parseNovaFile(two('local', 'local'), 'NovaFile.toml', '/p');
+    const after = desiredState(config!, undefined, 'local', ['closet']);
+    const plan = planAcrossHosts(after, actual);
+    expect(plan.changes.map((c) => `${c.class} ${c.kind} ${c.name} on ${c.host}`)).toEqual(['move capsule db on local', 'delete network lan on closet']);
     const log: string[] = [];
-    const out = await applyPlan(planAcrossHosts(after, actual), after, actual.get('local')!, recorder('unused', log), {
+    const out = await applyPlan(plan, after, actual.get('local')!, recorder('unused', log), {
       signal: new AbortController().signal,
       onLine: () => undefined,
-      hosts: { helper: (host) => recorder(host, log), actual: (host) => actual.get(host)!, mover: { live: () => Promise.resolve(), cold: coldMoveUnavailable } },
+      hosts: { helper: (host) => recorder(host, log), actual: (host) => actual.get(host)!, mover: { live: () => Promise.reject(new Error('no live move expected')), cold: coldMoveUnavailable } },
     });
     expect(out.failed).toEqual([
       { kind: 'capsule', name: 'db', host: 'local', message: expect.stringContaining('capsule db: moving a capsule between hosts needs cold migration') },
     ]);
     expect(out.failed[0]?.message).toContain('it stays on closet');
-    expect(out.applied.map((a) => `${a.class} ${a.kind} ${a.name}`)).toEqual(['move vm app']);
+    expect(out.applied).toEqual([]);
+    expect(out.notApplied).toEqual([{ kind: 'network', name: 'lan', host: 'closet', reason: 'kept: capsule db could not move off it' }]);
+    expect(log.filter((l) => l.includes('.delete'))).toEqual([]);
   });
 });
 
@@ -241,5 +252,37 @@ describe('nova ps across hosts', () => {
     const table = formatPsTable([{ ...row, host: 'local' }, { ...row, kind: 'capsule', name: 'db', host: 'closet' }]);
     expect(table.split('\n')[0]).toMatch(/^KIND\s+NAME\s+HOST\s+STATE\s+HEALTH\s+ADDRESS$/);
     expect(table).toMatch(/^capsule\s+db\s+closet\s+running/m);
+  });
+});
+
+describe('where a project was applied', () => {
+  it('is remembered per NovaFile, only for hosts other than this machine, and forgotten with them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nv7p-memory-'));
+    try {
+      const memory = new ProjectHostMemory(join(dir, 'nova', 'project-hosts.json'));
+      expect(await memory.hostsOf('/p/NovaFile.toml')).toEqual([]);
+      await memory.remember('/p/NovaFile.toml', ['local']);
+      await expect(readFile(memory.file, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+      await memory.remember('/p/NovaFile.toml', ['local', 'closet', 'attic']);
+      await memory.remember('/q/NovaFile.toml', ['closet']);
+      expect(await memory.hostsOf('/p/NovaFile.toml')).toEqual(['attic', 'closet']);
+      await memory.remember('/p/NovaFile.toml', []);
+      expect(await memory.hostsOf('/p/NovaFile.toml')).toEqual([]);
+      expect(await memory.hostsOf('/q/NovaFile.toml')).toEqual(['closet']);
+      await writeFile(memory.file, 'not json');
+      expect(await memory.hostsOf('/q/NovaFile.toml')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a guest whose host key was removed where it still runs, and plans it back as a move', () => {
+    const two = (db: string) => `project = "lab"\n[capsule.db]\ncapsule = "alpine:3.20"\n${db}`;
+    const before = desired(two('host = "closet"\n'));
+    const actual = new Map(before.hosts.map((h) => [h, appliedState(desiredOn(before, h))]));
+    const { config } = parseNovaFile(two(''), 'NovaFile.toml', '/p');
+    const after = desiredState(config!, undefined, 'local', ['closet']);
+    expect(after.hosts).toEqual(['local', 'closet']);
+    expect(steps(after, actual)).toEqual(['move capsule db on local from closet']);
   });
 });

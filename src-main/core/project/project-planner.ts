@@ -23,6 +23,8 @@ export interface ProjectHostReaders {
   defaultHost: string;
   /** The saved host names: a `host` key naming another is an error at its line. */
   knownHosts: readonly string[];
+  /** Hosts the project was last applied on (read too; those no longer saved are left out). */
+  rememberedHosts?: readonly string[];
   /** A host's helper, connected; "local" is this machine's. */
   reader(host: string): Promise<StateReader>;
 }
@@ -56,7 +58,7 @@ export async function loadDesiredState(
   file: string,
   onDiagnostic?: (d: NovaFileDiagnostic) => void,
   library?: (host: string) => Promise<readonly ImageListEntry[]>,
-  placement?: Pick<ProjectHostReaders, 'defaultHost' | 'knownHosts'>,
+  placement?: Pick<ProjectHostReaders, 'defaultHost' | 'knownHosts' | 'rememberedHosts'>,
 ): Promise<{ config: NovaFileConfig; desired: DesiredState; diagnostics: NovaFileDiagnostic[]; libraryImages: ResolvedLibraryImage[] }> {
   const loaded = await loadNovaFile(file, placement ? { knownHosts: placement.knownHosts } : undefined);
   for (const d of loaded.diagnostics) onDiagnostic?.(d);
@@ -68,7 +70,8 @@ export async function loadDesiredState(
   const locate = novaFileLocator(loaded.config.file, text);
   const defaultHost = placement?.defaultHost ?? LOCAL_HOST;
   const { config, resolved } = library ? await resolveOnHosts(loaded.config, library, locate, defaultHost) : { config: loaded.config, resolved: [] };
-  return { config, desired: desiredState(config, locate, defaultHost), diagnostics: loaded.diagnostics, libraryImages: resolved };
+  const remembered = (placement?.rememberedHosts ?? []).filter((h) => placement?.knownHosts.includes(h));
+  return { config, desired: desiredState(config, locate, defaultHost, remembered), diagnostics: loaded.diagnostics, libraryImages: resolved };
 }
 
 /** Library names resolve against the library of the host each VM runs on; it is read only when a VM there writes a bare name. */
