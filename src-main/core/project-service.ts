@@ -80,7 +80,7 @@ export class ProjectService {
   async up(path: string): Promise<{ plan: ProjectPlan; outcome: ProjectApplyOutcome | null }> {
     const file = await this.checkedFile(path);
     return this.exclusive(file, 'up', async (signal, h, onLine) => {
-      await prepareAssetsOf(file, h, { onLine: (line) => onLine('assets', line) });
+      await prepareAssetsOf(file, async (host) => (host === LOCAL_HOST ? h : this.projectHelper(await this.clientOf(host), signal)), { onLine: (line) => onLine('assets', line) });
       const planned = await planNovaFile(file, await this.readers(file));
       const clients = await this.clientsOf(planned.desired.hosts);
       const policies = (skip?: ReadonlySet<string>) => applySnapshotPoliciesOnHosts((host) => clients.get(host)!, planned.desired, skip);

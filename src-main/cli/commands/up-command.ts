@@ -15,7 +15,6 @@ import { applySnapshotPoliciesOnHosts } from '../../core/project/snapshot-polici
 import { findNovaFile } from '../../core/project/project-discovery.js';
 import { planNovaFile } from '../../core/project/project-planner.js';
 import { placedHosts } from '../../core/project/desired-state.js';
-import type { HelperClient } from '../../core/helper-client.js';
 import type { CliContext } from '../cli-context.js';
 import { InterruptHub } from '../interrupt-hub.js';
 import { cliProjectHelper, EXIT_INTERRUPTED } from '../project-operations.js';
@@ -53,7 +52,7 @@ export function registerUpCommand(program: Command, ctx: CliContext): void {
 
 async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, services: string[], opts: UpOptions): Promise<void> {
   const json = opts.json === true || ctx.globals().json;
-  await prepareAssets(ctx, await hosts.client(hosts.defaultHost), file, json);
+  await prepareAssets(ctx, hosts, file, json);
   const planned = await planNovaFile(file, await hosts.readers(file), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
   const h = await hosts.client(planned.desired.hosts[0]!);
   const policyClient = async (host: string) => hosts.client(host);
@@ -100,10 +99,11 @@ async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, service
 
 /** Asks once on a terminal; without one, refuses (see HELP_AFTER). */
 /** [assets] are made before planning, since the plan checks that a VM's kernel exists. */
-async function prepareAssets(ctx: CliContext, h: HelperClient, file: string, json: boolean): Promise<void> {
+async function prepareAssets(ctx: CliContext, hosts: CliProjectHosts, file: string, json: boolean): Promise<void> {
   const hub = new InterruptHub().listen();
   try {
-    await prepareAssetsOf(file, cliProjectHelper(ctx, h, hub, json), { onLine: (line) => ctx.io.stderr(`assets: ${line}\n`) });
+    const helperOf = async (host: string) => cliProjectHelper(ctx, await hosts.client(host), hub, json);
+    await prepareAssetsOf(file, helperOf, { onLine: (line) => ctx.io.stderr(`assets: ${line}\n`), defaultHost: hosts.defaultHost });
   } finally {
     hub.close();
   }
