@@ -67,7 +67,8 @@ export class NovaApiHandlers {
         consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
-    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool, memory: new ProjectHostMemory() } : {}), registry: new HostRegistry() });
+    const registry = new HostRegistry();
+    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool, memory: new ProjectHostMemory() } : {}), registry });
     const hosts = deps.hosts ?? new HostService({ local: deps.helper });
     this.main = {
       'app.info': async () => ({
@@ -75,7 +76,8 @@ export class NovaApiHandlers {
         mode: deps.mode,
         helper: { socket: deps.helper.socketPath, connected: deps.helper.isConnected },
       }),
-      'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
+      // A guest's `host` is checked against the saved hosts, so the editor marks an unknown one at its line.
+      'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName, { knownHosts: (await registry.list()).map((h) => h.name) }),
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
       'vm.viewerSupport': async () => viewer.support(),
       'vm.openViewer': async ({ name }) => viewer.open(name),

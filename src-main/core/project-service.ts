@@ -124,7 +124,7 @@ export class ProjectService {
 
   async save(path: string, text: string, create = false): Promise<{ saved: boolean; file: string; validation: NovaFileValidation }> {
     const file = create ? path : await resolveNovaFilePath(path);
-    const validation = validateNovaFile(text, file);
+    const validation = validateNovaFile(text, file, { knownHosts: (await this.readers(file)).knownHosts });
     if (!validation.valid) return { saved: false, file, validation };
     if (create) return { saved: true, file: await createNovaFileText(path, text), validation };
     await writeNovaFileText(file, text);
