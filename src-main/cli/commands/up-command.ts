@@ -32,7 +32,10 @@ Without a terminal (a script, CI), nova up applies only with --yes, as terraform
 does: a plan may replace or delete guests, so a script says so explicitly. With SERVICE
 names, only those guests and what they depend on are applied, and nothing is deleted.
 Exit codes: 0 applied (or nothing to do), 1 failed (what was applied stays; run nova up
-again once fixed), 2 usage error or not confirmed (no terminal and no --yes), 130 cancelled with Ctrl+C.`;
+again once fixed), 2 usage error or not confirmed (no terminal and no --yes), 130 cancelled with Ctrl+C.
+A guest with host = "NAME" runs on that saved host; nova --host NAME up places every other
+guest there (default: this machine). A guest found on another host than the file places it
+on is moved: a running VM live; a stopped VM or a capsule is refused by name for now.`;
 
 export function registerUpCommand(program: Command, ctx: CliContext): void {
   program
