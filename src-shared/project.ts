@@ -9,9 +9,10 @@ export type ProjectResourceKind = z.infer<typeof ProjectResourceKindSchema>;
 /**
  * From the least to the most disruptive: a change's class is its most disruptive field's.
  * `update`: applied to the running resource (or a stopped one, then started);
- * `restart`: the guest is stopped, changed and started again; `replace`: deleted and created.
+ * `restart`: the guest is stopped, changed and started again; `replace`: deleted and created;
+ * `move`: a guest the file places on another host than the one that has it.
  */
-export const ChangeClassSchema = z.enum(['create', 'update', 'restart', 'replace', 'delete']);
+export const ChangeClassSchema = z.enum(['create', 'update', 'restart', 'replace', 'move', 'delete']);
 export type ChangeClass = z.infer<typeof ChangeClassSchema>;
 
 export const CHANGE_CLASS_LABELS: Record<ChangeClass, string> = {
@@ -19,6 +20,7 @@ export const CHANGE_CLASS_LABELS: Record<ChangeClass, string> = {
   update: 'update in place',
   restart: 'update with restart',
   replace: 'replace',
+  move: 'move to another host',
   delete: 'delete',
 };
 
@@ -38,6 +40,10 @@ export const ResourceChangeSchema = z.strictObject({
   name: z.string(),
   class: ChangeClassSchema,
   fields: z.array(FieldChangeSchema),
+  /** The host it is applied on; set only when the project spans more than one host. */
+  host: z.string().optional(),
+  /** A move's source host. */
+  from: z.string().optional(),
 });
 export type ResourceChange = z.infer<typeof ResourceChangeSchema>;
 
@@ -47,6 +53,8 @@ export const ClashSchema = z.strictObject({
   /** The project that holds it, or null for an unmanaged resource. */
   owner: z.string().nullable(),
   message: z.string(),
+  /** Set only when the project spans more than one host. */
+  host: z.string().optional(),
 });
 export type Clash = z.infer<typeof ClashSchema>;
 
@@ -67,7 +75,9 @@ export const ProjectPlanSchema = z.strictObject({
   clashes: z.array(ClashSchema),
   blocked: z.array(BlockedSchema),
   /** Resources of the project that match the file. */
-  unchanged: z.array(z.strictObject({ kind: ProjectResourceKindSchema, name: z.string() })),
+  unchanged: z.array(z.strictObject({ kind: ProjectResourceKindSchema, name: z.string(), host: z.string().optional() })),
+  /** Every host the project's state was read from, when more than one ("local" is this machine). */
+  hosts: z.array(z.string()).optional(),
   /** Library image names the file used (`image = "debian-12"`) and the files they stand for. */
   libraryImages: z.array(z.strictObject({ vm: z.string(), key: z.string(), name: z.string(), path: z.string() })).optional(),
 });

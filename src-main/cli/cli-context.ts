@@ -27,6 +27,8 @@ export interface CliContext {
   globals: () => GlobalOptions;
   /** A connected helper client; the caller closes it. */
   connectHelper: () => Promise<HelperClient>;
+  /** The helper of a given host (a saved name, an ssh:// address, or "local"); the caller closes it. Absent: connectHelper for every host. */
+  connectHost?: (host: string) => Promise<HelperClient>;
 }
 
 /** Runs `work` with a connected helper client, closed afterwards whatever happens. */

@@ -33,6 +33,8 @@ export const EXIT_USAGE = 2;
 
 export interface CliOverrides {
   connectHelper?: CliContext['connectHelper'];
+  /** Defaults to connectHelper for every host when only that is given. */
+  connectHost?: CliContext['connectHost'];
 }
 
 export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
@@ -41,7 +43,13 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
     const o = program.opts<{ socket: string; stateDir: string; json: boolean; autostart: boolean; host?: string }>();
     return { socket: o.socket, stateDir: o.stateDir, json: o.json, autostart: o.autostart, ...(o.host !== undefined ? { host: o.host } : {}) };
   };
-  const ctx: CliContext = { io, globals, connectHelper: overrides.connectHelper ?? realConnectHelper(globals) };
+  const fake = overrides.connectHelper;
+  const ctx: CliContext = {
+    io,
+    globals,
+    connectHelper: fake ?? realConnectHelper(globals),
+    connectHost: overrides.connectHost ?? (fake ? () => fake() : (host) => realConnectHelper(() => ({ ...globals(), host }))()),
+  };
 
   program
     .description('Nova: virtual machines, capsules and networks on this workstation')

@@ -24,6 +24,8 @@ import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
 import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
 import { HostService } from './hosts/host-service.js';
+import { HostRegistry } from './hosts/host-registry.js';
+import { ProjectHostMemory } from './project/project-host-memory.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
@@ -65,7 +67,8 @@ export class NovaApiHandlers {
         consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
-    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined));
+    const registry = new HostRegistry();
+    const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool, memory: new ProjectHostMemory() } : {}), registry });
     const hosts = deps.hosts ?? new HostService({ local: deps.helper });
     this.main = {
       'app.info': async () => ({
@@ -73,7 +76,8 @@ export class NovaApiHandlers {
         mode: deps.mode,
         helper: { socket: deps.helper.socketPath, connected: deps.helper.isConnected },
       }),
-      'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
+      // A guest's `host` is checked against the saved hosts, so the editor marks an unknown one at its line.
+      'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName, { knownHosts: (await registry.list()).map((h) => h.name) }),
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
       'vm.viewerSupport': async () => viewer.support(),
       'vm.openViewer': async ({ name }) => viewer.open(name),

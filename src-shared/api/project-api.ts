@@ -29,10 +29,12 @@ export const ProjectResourceRowSchema = z.strictObject({
   address: z.string().nullable(),
   /** False: the project owns it but the file no longer declares it. */
   declared: z.boolean(),
+  /** The host that has it (or should); set only when the project spans more than one host. */
+  host: z.string().optional(),
 });
 export type ProjectResourceRow = z.infer<typeof ProjectResourceRowSchema>;
 
-const RefSchema = z.strictObject({ kind: ProjectResourceKindSchema, name: z.string() });
+const RefSchema = z.strictObject({ kind: ProjectResourceKindSchema, name: z.string(), host: z.string().optional() });
 
 export const ApplyOutcomeSchema = z.strictObject({
   applied: z.array(RefSchema.extend({ class: ChangeClassSchema })),

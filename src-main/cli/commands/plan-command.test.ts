@@ -88,6 +88,25 @@ describe('nova plan', () => {
     expect(parsed.blocked.map((b) => b.key)).toEqual(['network.nova-net.driver', 'vm.win11.gpu_passthrough', 'vm.win11.image']);
   });
 
+  it('plans on the host --host names, given before or after the command, reading this machine too', async () => {
+    for (const argv of [['--host', 'ssh://root@10.217.8.2:2248', 'plan'], ['plan', '--host', 'ssh://root@10.217.8.2:2248']]) {
+      const asked: string[] = [];
+      let stdout = '';
+      const helper = { call: async (method: string) => (method === 'network.list' ? { networks: [] } : method === 'vm.list' ? { vms: [] } : { capsules: [] }), close: () => undefined };
+      const code = await runCli([...argv, '--json', '-f', join(dir, 'lab')], { stdout: (t) => (stdout += t), stderr: () => undefined }, {
+        connectHelper: async () => helper as unknown as HelperClient,
+        connectHost: async (host) => {
+          asked.push(host);
+          return helper as unknown as HelperClient;
+        },
+      });
+      expect(code).toBe(0);
+      expect(asked.sort()).toEqual(['local', 'ssh://root@10.217.8.2:2248']);
+      const parsed = ProjectPlanSchema.parse(JSON.parse(stdout));
+      expect(parsed.changes).toEqual([{ kind: 'network', name: 'lan', class: 'create', fields: [], host: 'ssh://root@10.217.8.2:2248' }]);
+    }
+  });
+
   it('refuses a file with errors, naming the line, with exit 1', async () => {
     await writeFile(join(dir, 'bad.toml'), 'project = "lab"\n[capsule.a]\ncapsule = "alpine"\ndepends_on = ["nope"]\n');
     const out = await plan(['-f', join(dir, 'bad.toml')]);

@@ -1,5 +1,6 @@
 // `nova plan [-f FILE] [--json] [--exit-code]`: what `nova up` would change to make the
-// helper match the project's NovaFile (./NovaFile.toml or the nearest one above).
+// helper match the project's NovaFile (./NovaFile.toml or the nearest one above); with
+// `nova --host NAME plan`, guests without a `host` key are planned on NAME.
 // --exit-code, as `git diff --exit-code`: 3 when something is pending, 0 when nothing.
 import type { Command } from 'commander';
 import { planHasChanges } from '../../../src-shared/project.js';
@@ -7,7 +8,8 @@ import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js
 import { formatPlan } from '../../core/project/plan-format.js';
 import { findNovaFile } from '../../core/project/project-discovery.js';
 import { planNovaFile } from '../../core/project/project-planner.js';
-import { withHelper, type CliContext } from '../cli-context.js';
+import type { CliContext } from '../cli-context.js';
+import { withProjectHosts } from '../project-hosts.js';
 
 export const EXIT_CHANGES_PENDING = 3;
 
@@ -20,7 +22,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .option('--exit-code', 'exit 3 when changes are pending, 0 when none')
     .action(async (opts: { file?: string; json?: boolean; exitCode?: boolean }) => {
       const file = await findNovaFile(process.cwd(), opts.file);
-      const { plan } = await withHelper(ctx, (h) => planNovaFile(file, h, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n')));
+      const { plan } = await withProjectHosts(ctx, async (hosts) => planNovaFile(file, await hosts.readers(file), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n')));
       if (opts.json === true || ctx.globals().json) ctx.io.stdout(JSON.stringify(plan, null, 2) + '\n');
       else ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
       if (opts.exitCode === true && planHasChanges(plan)) process.exitCode = EXIT_CHANGES_PENDING;

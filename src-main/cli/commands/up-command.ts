@@ -2,6 +2,8 @@
 // asks once on a terminal, then applies it (project-apply.ts) with a line per resource
 // and step, and the helper's progress for long steps. Ctrl+C cancels the operation in
 // flight (the helper removes what it half-made), keeps what completed, and exits 130.
+// A project may span hosts: `host = "NAME"` per guest, `nova --host NAME up` for the rest;
+// a guest placed on another host than the one that has it is moved there.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { planHasChanges } from '../../../src-shared/project.js';
@@ -9,13 +11,14 @@ import { prepareAssetsOf } from '../../core/assets/project-assets.js';
 import { formatNovaFileDiagnostic } from '../../core/novafile/novafile-parser.js';
 import { formatPlan } from '../../core/project/plan-format.js';
 import { applyPlan, type ApplyOutcome } from '../../core/project/project-apply.js';
-import { applySnapshotPolicies } from '../../core/project/snapshot-policies.js';
+import { applySnapshotPoliciesOnHosts } from '../../core/project/snapshot-policies.js';
 import { findNovaFile } from '../../core/project/project-discovery.js';
 import { planNovaFile } from '../../core/project/project-planner.js';
-import type { HelperClient } from '../../core/helper-client.js';
-import { withHelper, type CliContext } from '../cli-context.js';
+import { placedHosts } from '../../core/project/desired-state.js';
+import type { CliContext } from '../cli-context.js';
 import { InterruptHub } from '../interrupt-hub.js';
 import { cliProjectHelper, EXIT_INTERRUPTED } from '../project-operations.js';
+import { withProjectHosts, type CliProjectHosts } from '../project-hosts.js';
 
 interface UpOptions {
   file?: string;
@@ -29,7 +32,10 @@ Without a terminal (a script, CI), nova up applies only with --yes, as terraform
 does: a plan may replace or delete guests, so a script says so explicitly. With SERVICE
 names, only those guests and what they depend on are applied, and nothing is deleted.
 Exit codes: 0 applied (or nothing to do), 1 failed (what was applied stays; run nova up
-again once fixed), 2 usage error or not confirmed (no terminal and no --yes), 130 cancelled with Ctrl+C.`;
+again once fixed), 2 usage error or not confirmed (no terminal and no --yes), 130 cancelled with Ctrl+C.
+A guest with host = "NAME" runs on that saved host; nova --host NAME up places every other
+guest there (default: this machine). A guest found on another host than the file places it
+on is moved: a running VM live; a stopped VM or a capsule is refused by name for now.`;
 
 export function registerUpCommand(program: Command, ctx: CliContext): void {
   program
@@ -43,19 +49,24 @@ export function registerUpCommand(program: Command, ctx: CliContext): void {
     .addHelpText('after', HELP_AFTER)
     .action(async (services: string[], opts: UpOptions) => {
       const file = await findNovaFile(process.cwd(), opts.file);
-      await withHelper(ctx, (h) => up(ctx, h, file, services, opts));
+      await withProjectHosts(ctx, (hosts) => up(ctx, hosts, file, services, opts));
     });
 }
 
-async function up(ctx: CliContext, h: HelperClient, file: string, services: string[], opts: UpOptions): Promise<void> {
+async function up(ctx: CliContext, hosts: CliProjectHosts, file: string, services: string[], opts: UpOptions): Promise<void> {
   const json = opts.json === true || ctx.globals().json;
-  await prepareAssets(ctx, h, file, json);
-  const planned = await planNovaFile(file, h, (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+  await prepareAssets(ctx, hosts, file, json);
+  const planned = await planNovaFile(file, await hosts.readers(file), (d) => ctx.io.stderr(formatNovaFileDiagnostic(d) + '\n'));
+  const h = await hosts.client(planned.desired.hosts[0]!);
+  const policyClient = async (host: string) => hosts.client(host);
+  const clients = new Map(await Promise.all(planned.desired.hosts.map(async (host) => [host, await policyClient(host)] as const)));
+  const policies = (skip?: ReadonlySet<string>) => applySnapshotPoliciesOnHosts((host) => clients.get(host)!, planned.desired, skip);
   const { plan } = planned;
   if (!json) ctx.io.stdout(formatPlan(plan, process.stdout.isTTY === true && process.env.NO_COLOR === undefined));
   if (!planHasChanges(plan)) {
+    await hosts.memory.remember(file, placedHosts(planned.desired));
     // Snapshot policies are the helper's to run, not part of the plan: a changed one still applies.
-    for (const line of await applySnapshotPolicies(h, planned.desired)) if (!json) ctx.io.stdout(`snapshots: ${line}\n`);
+    for (const line of await policies()) if (!json) ctx.io.stdout(`snapshots: ${line}\n`);
     if (json) ctx.io.stdout(JSON.stringify({ plan, outcome: null }, null, 2) + '\n');
     return;
   }
@@ -74,11 +85,15 @@ async function up(ctx: CliContext, h: HelperClient, file: string, services: stri
       onLine: (subject, line) => {
         if (!json) ctx.io.stdout(`${subject}: ${line}\n`);
       },
-      applySnapshotPolicies: (skip) => applySnapshotPolicies(h, planned.desired, skip),
+      applySnapshotPolicies: policies,
+      ...(plan.hosts ? { hosts: await hosts.applyHosts(planned.actualByHost, hub, json) } : {}),
     });
   } finally {
     hub.close();
   }
+  // Short of a full apply, the project may still have something on every host read.
+  const complete = !outcome.cancelled && outcome.failed.length === 0 && outcome.notApplied.length === 0 && services.length === 0;
+  await hosts.memory.remember(file, complete ? placedHosts(planned.desired) : planned.desired.hosts);
   if (json) ctx.io.stdout(JSON.stringify({ plan, outcome }, null, 2) + '\n');
   else ctx.io.stdout(summarize(outcome));
   if (outcome.cancelled) process.exitCode = EXIT_INTERRUPTED;
@@ -87,10 +102,11 @@ async function up(ctx: CliContext, h: HelperClient, file: string, services: stri
 
 /** Asks once on a terminal; without one, refuses (see HELP_AFTER). */
 /** [assets] are made before planning, since the plan checks that a VM's kernel exists. */
-async function prepareAssets(ctx: CliContext, h: HelperClient, file: string, json: boolean): Promise<void> {
+async function prepareAssets(ctx: CliContext, hosts: CliProjectHosts, file: string, json: boolean): Promise<void> {
   const hub = new InterruptHub().listen();
   try {
-    await prepareAssetsOf(file, cliProjectHelper(ctx, h, hub, json), { onLine: (line) => ctx.io.stderr(`assets: ${line}\n`) });
+    const helperOf = async (host: string) => cliProjectHelper(ctx, await hosts.client(host), hub, json);
+    await prepareAssetsOf(file, helperOf, { onLine: (line) => ctx.io.stderr(`assets: ${line}\n`), defaultHost: hosts.defaultHost });
   } finally {
     hub.close();
   }

@@ -11,9 +11,9 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
     .argument('[file]', 'the NovaFile to check', 'NovaFile.toml')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      // Guests may name registered hosts; placing them there is for nova up, later.
+      // A guest's `host` must name a saved host.
       const knownHosts = (await new HostRegistry().list()).map((h) => h.name);
-      const { config: _config, ...result } = await loadNovaFile(file, { knownHosts, remoteGuests: 'warn' });
+      const { config: _config, ...result } = await loadNovaFile(file, { knownHosts });
       if (opts.json || ctx.globals().json) {
         ctx.io.stdout(JSON.stringify(result, null, 2) + '\n');
       } else {

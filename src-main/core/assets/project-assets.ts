@@ -1,10 +1,13 @@
 // Makes a NovaFile's [assets] before it is planned: the busybox guest's kernel and
 // initramfs copied into the folder the file names, and the busybox image imported into
 // the helper. Both are built once per user into a cache (Debian's kernel is a ~70 MB
-// download), so a second project or a second `nova up` costs a copy at most.
+// download), so a second project or a second `nova up` costs a copy at most. For a project
+// on several hosts the image goes to the helper of each host whose capsules use it; the
+// guest's files are made on this machine, where the NovaFile's folder is.
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_HOST } from '../../../src-shared/vocabulary/index.js';
 import type { NovaFileConfig } from '../novafile/novafile-config.js';
 import { loadNovaFile } from '../novafile/novafile-parser.js';
 import type { ProjectHelper } from '../project/project-helper.js';
@@ -41,20 +44,32 @@ type AssetHelper = Pick<ProjectHelper, 'call' | 'operation'>;
 export interface AssetOptions {
   onLine: (line: string) => void;
   cacheRoot?: string;
+  /** Where a guest without a `host` key runs (`nova --host`); this machine by default. */
+  defaultHost?: string;
 }
 
-export async function prepareProjectAssets(config: NovaFileConfig, helper: AssetHelper, o: AssetOptions): Promise<void> {
+/** The helper of each host; one helper stands for every host of a project on one. */
+export type AssetHelpers = AssetHelper | ((host: string) => Promise<AssetHelper>);
+
+export async function prepareProjectAssets(config: NovaFileConfig, helpers: AssetHelpers, o: AssetOptions): Promise<void> {
   const assets = config.assets;
   if (!assets) return;
   const cacheRoot = o.cacheRoot ?? assetCacheRoot();
   if (assets.busyboxGuest !== undefined) await ensureGuestIn(assets.busyboxGuest, cacheRoot, o.onLine);
-  if (assets.busyboxImage !== undefined) await ensureImage(assets.busyboxImage, cacheRoot, helper, o.onLine);
+  const image = assets.busyboxImage;
+  if (image === undefined) return;
+  const defaultHost = o.defaultHost ?? LOCAL_HOST;
+  const users = new Set(config.capsules.filter((c) => c.image.text === image).map((c) => c.host ?? defaultHost));
+  for (const host of users.size > 0 ? [...users].sort() : [defaultHost]) {
+    const helper = typeof helpers === 'function' ? await helpers(host) : helpers;
+    await ensureImage(image, cacheRoot, helper, (line) => o.onLine(users.size > 1 || host !== LOCAL_HOST ? `${line} on ${host}` : line));
+  }
 }
 
 /** The NovaFile's assets, when it validates; an invalid file is left for the planner to report. */
-export async function prepareAssetsOf(file: string, helper: AssetHelper, o: AssetOptions): Promise<void> {
+export async function prepareAssetsOf(file: string, helpers: AssetHelpers, o: AssetOptions): Promise<void> {
   const { config } = await loadNovaFile(file);
-  if (config) await prepareProjectAssets(config, helper, o);
+  if (config) await prepareProjectAssets(config, helpers, o);
 }
 
 async function ensureGuestIn(target: string, cacheRoot: string, onLine: (line: string) => void): Promise<void> {

@@ -80,6 +80,8 @@ export interface VmConfig {
   restart?: VmRestartPolicy;
   /** The project's [snapshots] with this VM's own keys over it. */
   snapshots?: SnapshotPolicy;
+  /** `host = "closet"`: the saved host it runs on; absent: the project's default host. */
+  host?: string;
 }
 
 export interface CapsuleConfig {
@@ -103,6 +105,8 @@ export interface CapsuleConfig {
   health?: HealthCheck;
   /** The project's [snapshots] with this capsule's own keys over it. */
   snapshots?: SnapshotPolicy;
+  /** `host = "closet"`: the saved host it runs on; absent: the project's default host. */
+  host?: string;
 }
 
 export interface NetworkConfig {
@@ -212,6 +216,7 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     shares: vm.shares?.map((v) => resolveVolume(v, root)),
     autostart: vm.autostart ?? undefined,
     restart: vm.restart,
+    host: vm.host,
   };
 }
 
@@ -250,6 +255,7 @@ function capsuleConfig(name: string, capsule: CapsuleDocument, root: string): Ca
     autostart: capsule.autostart ?? undefined,
     dependsOn: capsule.depends_on ?? [],
     health: capsule.health,
+    host: capsule.host,
   };
 }
 

@@ -1,5 +1,5 @@
-// `host = "..."` on a guest: the syntax everywhere, registration when the caller knows
-// the host list, and a guest for another host refused by plan and up (not applied yet).
+// `host = "..."` on a guest: the syntax everywhere, and whether the host is saved when
+// the caller knows the host list, at the value's line and column.
 import { describe, expect, it } from 'vitest';
 import { parseNovaFile, validateNovaFile } from './novafile-parser.js';
 
@@ -16,36 +16,34 @@ const FILE = [
 ].join('\n');
 
 describe('host = "NAME" on a guest', () => {
-  it('is refused at its line by plan and up (no options): placing guests elsewhere is not applied yet', () => {
-    const { config, diagnostics } = parseNovaFile(FILE, 'NovaFile.toml');
-    expect(config).toBeNull();
-    expect(diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', line: 5, column: 8, key: 'vm.web.host', message: expect.stringContaining('nova --host closet') }),
-    ]);
+  it('is taken, with the host, when the host is saved', () => {
+    const { config, diagnostics } = parseNovaFile(FILE, 'NovaFile.toml', '/p', { knownHosts: ['closet'] });
+    expect(diagnostics).toEqual([]);
+    expect(config?.vms[0]?.host).toBe('closet');
+    expect(config?.capsules[0]?.host).toBe('local');
   });
 
-  it('is a warning for nova validate when the host is registered', () => {
-    const result = validateNovaFile(FILE, 'NovaFile.toml', { knownHosts: ['closet'], remoteGuests: 'warn' });
-    expect(result.valid).toBe(true);
-    expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', line: 5, key: 'vm.web.host' })]);
-  });
-
-  it('names an unregistered host at its line, with the closest registered one', () => {
-    const result = validateNovaFile(FILE.replace('"closet"', '"closte"'), 'NovaFile.toml', { knownHosts: ['closet', 'attic'], remoteGuests: 'warn' });
+  it('names a host that is not saved at its line, with the closest saved one', () => {
+    const result = validateNovaFile(FILE.replace('"closet"', '"closte"'), 'NovaFile.toml', { knownHosts: ['closet', 'attic'] });
     expect(result.valid).toBe(false);
     expect(result.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', line: 5, column: 8, message: 'host "closte" is not registered; did you mean "closet"?; add it with "nova host add closte ssh://..."' }),
+      expect.objectContaining({ severity: 'error', line: 5, column: 8, key: 'vm.web.host', message: 'host "closte" is not a saved host; did you mean "closet"?; add it with "nova host add closte ssh://..."' }),
     ]);
   });
 
-  it('refuses a host that is not a name, whatever the registry', () => {
-    const result = validateNovaFile(FILE.replace('"closet"', '"ssh://x"'), 'NovaFile.toml', { knownHosts: [], remoteGuests: 'warn' });
+  it('says so when no host is saved at all', () => {
+    const result = validateNovaFile(FILE, 'NovaFile.toml', { knownHosts: [] });
+    expect(result.diagnostics).toEqual([expect.objectContaining({ line: 5, message: expect.stringContaining('no hosts are saved') })]);
+  });
+
+  it('refuses a host that is not a name, whatever the host list', () => {
+    const result = validateNovaFile(FILE.replace('"closet"', '"ssh://x"'), 'NovaFile.toml', { knownHosts: [] });
     expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'error', line: 5, key: 'vm.web.host', message: expect.stringContaining('is not a host name') })]);
   });
 
-  it('takes "local" and no host as this machine', () => {
-    const { config, diagnostics } = parseNovaFile(FILE.replace('host = "closet"\n', ''), 'NovaFile.toml');
-    expect(diagnostics).toEqual([]);
-    expect(config).not.toBeNull();
+  it('checks only the syntax without a host list, and takes "local" and no host as this machine', () => {
+    expect(parseNovaFile(FILE, 'NovaFile.toml').diagnostics).toEqual([]);
+    const { config } = parseNovaFile(FILE.replace('host = "closet"\n', ''), 'NovaFile.toml');
+    expect(config?.vms[0]?.host).toBeUndefined();
   });
 });

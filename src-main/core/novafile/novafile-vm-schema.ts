@@ -164,7 +164,7 @@ export const vmShape = {
   boot_order: list(layered(BootDeviceSchema, 'a boot device such as "disk0", "cd0" or "net0"'), 'boot devices').max(24).optional(),
   /** The QEMU guest agent's channel (absent: on for windows11). */
   guest_agent: layered(spec.guestAgent.unwrap(), 'true or false').optional(),
-  /** Which host the VM belongs on (placing it there is not applied yet). */
+  /** The saved host the VM runs on (plan, up, down and ps reach it there). */
   host: hostReference.optional(),
   gpu_passthrough: gpuPassthrough.optional(),
   devices: devices.optional(),

@@ -3,6 +3,7 @@
 // however large the project.
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../../src-shared/api/nova-api.js';
 import type { Capsule } from '../../../src-shared/capsule.js';
+import { NovaError, toErrorShape } from '../../../src-shared/errors.js';
 import type { Network } from '../../../src-shared/network.js';
 import type { VmInfo } from '../../../src-shared/vm.js';
 
@@ -30,4 +31,30 @@ export function ownerOf(kind: 'network' | 'vm' | 'capsule', resource: Network | 
   if (kind === 'network') return (resource as Network).project;
   if (kind === 'vm') return (resource as VmInfo).definition.project ?? null;
   return (resource as Capsule).spec.project ?? null;
+}
+
+/** How long one host may take to answer the plan's reads (ssh's connect bound is inside it). */
+export const HOST_READ_BOUND_MS = 30_000;
+
+/**
+ * Every host's state, read side by side, each within `boundMs`. A host that cannot be
+ * reached or does not answer fails the whole read, naming the host and why (ssh's own
+ * words for an ssh failure), so nothing is planned from a part of the project.
+ */
+export async function readHostStates(hosts: readonly string[], reader: (host: string) => Promise<StateReader>, boundMs = HOST_READ_BOUND_MS): Promise<Map<string, ActualState>> {
+  const read = async (host: string): Promise<[string, ActualState]> => {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NovaError('timeout', `no answer within ${Math.round(boundMs / 1000)} s`)), boundMs);
+    });
+    try {
+      return [host, await Promise.race([reader(host).then(readActualState), bound])];
+    } catch (err) {
+      const shape = toErrorShape(err);
+      throw new NovaError(shape.code === 'timeout' ? 'timeout' : 'unavailable', `host ${host}: cannot read what it has (${shape.message}); nothing was planned or applied`, { host });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return new Map(await Promise.all(hosts.map(read)));
 }

@@ -3,7 +3,9 @@
 // condition (started, healthy, completed), a few side by side; then what the file no
 // longer declares, guests before networks. A failure stops only its dependents, each
 // told which dependency failed; what was applied stays. Running it again converges,
-// since each step is planned from what the helper reports.
+// since each step is planned from what the helper reports. A project on several hosts
+// applies each step through its host's helper; a guest placed on another host than the
+// one that has it is moved (a GuestMover: live for a running VM, cold otherwise).
 import type { Capsule } from '../../../src-shared/capsule.js';
 import { NovaError, isNovaError, toErrorShape } from '../../../src-shared/errors.js';
 import type { Network } from '../../../src-shared/network.js';
@@ -11,6 +13,8 @@ import type { ChangeClass, ProjectPlan, ProjectResourceKind, ResourceChange } fr
 import type { VmInfo } from '../../../src-shared/vm.js';
 import type { ActualState } from './actual-state.js';
 import { guestNodes, selectGuests, type GuestNode } from './apply-order.js';
+import type { GuestMover } from './guest-mover.js';
+import { findGuest } from './project-plan.js';
 import type { DesiredState } from './desired-state.js';
 import { waitForCondition } from './dependency-wait.js';
 import { applyCapsuleChange, applyVmChange, type StepContext } from './guest-steps.js';
@@ -39,11 +43,22 @@ export interface ApplyOptions {
   /** Bound on a `completed` wait, and on `healthy` without a check. */
   waitBoundMs?: number;
   now?: () => Date;
+  /** The project's hosts, for a plan across several (plan.hosts); without, every step goes through `h`. */
+  hosts?: ApplyHosts;
+}
+
+export interface ApplyHosts {
+  helper(host: string): ProjectHelper;
+  /** What the plan read from the host. */
+  actual(host: string): ActualState;
+  mover: GuestMover;
 }
 
 export interface Ref {
   kind: ProjectResourceKind;
   name: string;
+  /** Set when the project spans more than one host. */
+  host?: string;
 }
 
 export interface ApplyOutcome {
@@ -69,10 +84,18 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
   const services = opts.services ?? [];
   const chosen = selectGuests(nodes, services);
   const held = heldBack(plan, opts.partial === true);
+  const multi = plan.hosts !== undefined && opts.hosts !== undefined;
+  const hosts = opts.hosts;
+  const helperOn = (host: string | undefined): ProjectHelper => (host === undefined || !hosts ? h : namingHost(hosts.helper(host), host));
+  const actualOn = (host: string | undefined): ActualState => (host === undefined || !hosts ? actual : hosts.actual(host));
+  const guestHost = (kind: string, name: string): string | undefined =>
+    multi ? (kind === 'vm' ? desired.vms.find((v) => v.config.name === name)?.host : desired.capsules.find((c) => c.config.name === name)?.host) : undefined;
   const key = (kind: string, name: string) => `${kind}:${name}`;
-  const changes = new Map(plan.changes.map((c) => [key(c.kind, c.name), c]));
-  const ctx = (subject: string): StepContext => ({
-    h,
+  // A guest has one step at most (on its host); a network one per host it is on.
+  const changes = new Map(plan.changes.filter((c) => c.class !== 'delete').map((c) => [c.kind === 'network' ? `${c.host ?? ''}|${key(c.kind, c.name)}` : key(c.kind, c.name), c]));
+  const onHost = (host: string | undefined) => (host === undefined ? {} : { host });
+  const ctx = (subject: string, host?: string): StepContext => ({
+    h: helperOn(host),
     say: (line) => opts.onLine(subject, line),
     throwIfCancelled: () => {
       if (opts.signal.aborted) throw new NovaError('cancelled', 'nova up was cancelled');
@@ -89,38 +112,42 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     }
   };
 
-  // Networks: those the chosen guests join (all the file's without SERVICE names).
+  // Networks: those the chosen guests join (all the file's without SERVICE names), on each host they are placed on.
   const wantedNets = new Set(services.length === 0 ? desired.networks.map((n) => n.config.name) : nodes.filter((n) => chosen.has(n.name)).flatMap((n) => n.networks));
   const netResult = new Map<string, Result>();
+  const netKey = (host: string | undefined, name: string) => `${host ?? ''}|${name}`;
   for (const d of desired.networks) {
     const name = d.config.name;
     if (!wantedNets.has(name)) continue;
-    const ref: Ref = { kind: 'network', name };
-    const why = held.get(key('network', name));
-    if (why) {
-      netResult.set(name, 'skipped');
-      out.notApplied.push({ ...ref, reason: why });
-      continue;
-    }
-    const change = changes.get(key('network', name));
-    if (!change) {
-      netResult.set(name, 'ok');
-      continue;
-    }
-    if (opts.signal.aborted) {
-      out.cancelled = true;
-      out.notApplied.push({ ...ref, reason: 'cancelled' });
-      netResult.set(name, 'skipped');
-      continue;
-    }
-    try {
-      await applyNetworkChange(change, d, actual.networks.find((n) => n.name === name) ?? null, ctx(`network ${name}`));
-      out.applied.push({ ...ref, class: change.class });
-      opts.onLine(`network ${name}`, done(change.class));
-      netResult.set(name, 'ok');
-    } catch (err) {
-      fail(ref, err);
-      netResult.set(name, 'failed');
+    for (const host of multi ? d.hosts : [undefined]) {
+      const ref: Ref = { kind: 'network', name, ...onHost(host) };
+      const subject = host === undefined ? `network ${name}` : `network ${name} on ${host}`;
+      const why = held.get(key('network', name));
+      if (why) {
+        netResult.set(netKey(host, name), 'skipped');
+        out.notApplied.push({ ...ref, reason: why });
+        continue;
+      }
+      const change = changes.get(`${host ?? ''}|${key('network', name)}`);
+      if (!change) {
+        netResult.set(netKey(host, name), 'ok');
+        continue;
+      }
+      if (opts.signal.aborted) {
+        out.cancelled = true;
+        out.notApplied.push({ ...ref, reason: 'cancelled' });
+        netResult.set(netKey(host, name), 'skipped');
+        continue;
+      }
+      try {
+        await applyNetworkChange(change, d, actualOn(host).networks.find((n) => n.name === name) ?? null, ctx(subject, host));
+        out.applied.push({ ...ref, class: change.class });
+        opts.onLine(subject, done(change.class));
+        netResult.set(netKey(host, name), 'ok');
+      } catch (err) {
+        fail(ref, err);
+        netResult.set(netKey(host, name), 'failed');
+      }
     }
   }
 
@@ -136,7 +163,8 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     return task;
   };
   const guestTask = async (node: GuestNode): Promise<Result> => {
-    const ref: Ref = { kind: node.kind, name: node.name };
+    const host = guestHost(node.kind, node.name);
+    const ref: Ref = { kind: node.kind, name: node.name, ...onHost(host) };
     const subject = `${node.kind} ${node.name}`;
     const deps = node.dependsOn.flatMap((d) => {
       const target = byName.get(d.name);
@@ -145,9 +173,10 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     const results = await Promise.all(deps.map(({ target }) => run(target)));
     const held0 = held.get(key(node.kind, node.name));
     if (held0) return skip(ref, held0);
-    const badNet = node.networks.find((n) => netResult.get(n) !== undefined && netResult.get(n) !== 'ok');
+    const netOf = (n: string) => netResult.get(netKey(host, n));
+    const badNet = node.networks.find((n) => netOf(n) !== undefined && netOf(n) !== 'ok');
     if (badNet !== undefined) {
-      return skip(ref, `not applied: its network ${badNet} ${netResult.get(badNet) === 'failed' ? 'failed' : 'was not applied'}`);
+      return skip(ref, `not applied: its network ${badNet} ${netOf(badNet) === 'failed' ? 'failed' : 'was not applied'}`);
     }
     const bad = deps.findIndex((_, i) => results[i] !== 'ok');
     if (bad >= 0) {
@@ -159,7 +188,7 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
       for (const { dep, target } of deps) {
         if (dep.condition === 'started' && !changes.has(key(target.kind, target.name))) continue;
         opts.onLine(subject, `waiting for ${target.kind} ${target.name} to be ${dep.condition}`);
-        await waitForCondition(h, { kind: target.kind, name: target.name, condition: dep.condition, health: healthOf(desired, target) }, {
+        await waitForCondition(helperOn(guestHost(target.kind, target.name)), { kind: target.kind, name: target.name, condition: dep.condition, health: healthOf(desired, target) }, {
           signal: opts.signal,
           pollMs: opts.waitPollMs,
           boundMs: opts.waitBoundMs,
@@ -174,7 +203,7 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     return gate.run(async () => {
       if (opts.signal.aborted) return skip(ref, 'cancelled');
       try {
-        await applyGuest(node, change, ctx(subject));
+        await applyGuest(node, change, ctx(subject, host));
         out.applied.push({ ...ref, class: change.class });
         opts.onLine(subject, done(change.class));
         return 'ok';
@@ -190,10 +219,30 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
     else out.notApplied.push({ ...ref, reason });
     return as;
   };
-  const applyGuest = (node: GuestNode, change: ResourceChange, c: StepContext) =>
-    node.kind === 'vm'
-      ? applyVmChange(change, desired.vms.find((v) => v.config.name === node.name) ?? null, find<VmInfo>(actual.vms, (v) => v.definition.name, node.name), c)
-      : applyCapsuleChange(change, desired.capsules.find((x) => x.config.name === node.name) ?? null, find<Capsule>(actual.capsules, (x) => x.name, node.name), c);
+  const applyGuest = (node: GuestNode, change: ResourceChange, c: StepContext) => {
+    if (change.class === 'move') return moveGuest(node, change, c);
+    const have = actualOn(change.host);
+    return node.kind === 'vm'
+      ? applyVmChange(change, desired.vms.find((v) => v.config.name === node.name) ?? null, find<VmInfo>(have.vms, (v) => v.definition.name, node.name), c)
+      : applyCapsuleChange(change, desired.capsules.find((x) => x.config.name === node.name) ?? null, find<Capsule>(have.capsules, (x) => x.name, node.name), c);
+  };
+  /** "host|network" -> the guest that could not move off it. */
+  const stayedOn = new Map<string, string>();
+  const moveGuest = async (node: GuestNode, change: ResourceChange, c: StepContext): Promise<void> => {
+    const from = change.from;
+    const to = change.host;
+    if (!hosts || from === undefined || to === undefined) throw new NovaError('internal', `${node.kind} ${node.name}: a move step without its hosts`);
+    const move = { kind: node.kind, name: node.name, from, to, say: c.say };
+    const live = node.kind === 'vm' && findGuest(hosts.actual(from), node.kind, node.name)?.running === true;
+    c.say(`moving from ${from} to ${to}${live ? ' while it runs' : ''}`);
+    try {
+      await (live ? hosts.mover.live(move) : hosts.mover.cold(move));
+    } catch (err) {
+      // It stays where it was, on its networks there: those are not deleted under it.
+      for (const net of node.networks) stayedOn.set(`${from}|${net}`, `${node.kind} ${node.name}`);
+      throw err;
+    }
+  };
   await Promise.all(nodes.filter((n) => chosen.has(n.name)).map(run));
   if (opts.applySnapshotPolicies && !opts.signal.aborted) {
     const skip = new Set([...out.failed, ...out.notApplied].map((r) => `${r.kind} ${r.name}`));
@@ -209,23 +258,36 @@ export async function applyPlan(plan: ProjectPlan, desired: DesiredState, actual
   // What the file no longer declares: guests, then the networks they sat on.
   if (services.length > 0) return out;
   for (const change of plan.changes.filter((c) => c.class === 'delete')) {
-    const ref: Ref = { kind: change.kind, name: change.name };
+    const host = multi ? change.host : undefined;
+    const ref: Ref = { kind: change.kind, name: change.name, ...onHost(host) };
     if (opts.signal.aborted) {
       skip(ref, 'cancelled');
       continue;
     }
-    const c = ctx(`${change.kind} ${change.name}`);
+    const subject = `${change.kind} ${change.name}${host === undefined ? '' : ` on ${host}`}`;
+    const stayed = change.kind === 'network' ? stayedOn.get(`${host ?? ''}|${change.name}`) : undefined;
+    if (stayed !== undefined) {
+      skip(ref, `kept: ${stayed} could not move off it`);
+      opts.onLine(subject, `kept: ${stayed} could not move off it`);
+      continue;
+    }
+    const c = ctx(subject, host);
     try {
-      if (change.kind === 'network') await applyNetworkChange(change, null, find<Network>(actual.networks, (n) => n.name, change.name), c);
+      if (change.kind === 'network') await applyNetworkChange(change, null, find<Network>(actualOn(host).networks, (n) => n.name, change.name), c);
       else if (change.kind === 'vm') await applyVmChange(change, null, null, c);
       else await applyCapsuleChange(change, null, null, c);
       out.applied.push({ ...ref, class: 'delete' });
-      opts.onLine(`${change.kind} ${change.name}`, 'deleted');
+      opts.onLine(subject, 'deleted');
     } catch (err) {
       fail(ref, err);
     }
   }
   return out;
+}
+
+/** A host's helper whose operations' progress names the host ("network lan on closet"). */
+function namingHost(helper: ProjectHelper, host: string): ProjectHelper {
+  return { call: (method, params) => helper.call(method, params), operation: (method, params, subject) => helper.operation(method, params, `${subject} on ${host}`) };
 }
 
 /** Blocked and clashing resources, each with why it is left alone; refused whole unless `partial`. */
@@ -252,5 +314,5 @@ function find<T>(list: readonly T[], nameOf: (t: T) => string, name: string): T 
   return list.find((t) => nameOf(t) === name) ?? null;
 }
 
-const DONE: Record<ChangeClass, string> = { create: 'created', update: 'updated', restart: 'updated and restarted', replace: 'replaced', delete: 'deleted' };
+const DONE: Record<ChangeClass, string> = { create: 'created', update: 'updated', restart: 'updated and restarted', replace: 'replaced', move: 'moved', delete: 'deleted' };
 const done = (cls: ChangeClass) => DONE[cls];

@@ -33,6 +33,26 @@ export interface DownOutcome {
   cancelled: boolean;
 }
 
+/** The same on each of the project's hosts, side by side; every ref names its host when there is more than one. */
+export async function downProjectOnHosts(actual: ReadonlyMap<string, ActualState>, helperOf: (host: string) => ProjectHelper, opts: DownOptions): Promise<DownOutcome> {
+  const hosts = [...actual.keys()];
+  if (hosts.length === 1) return downProject(actual.get(hosts[0]!)!, helperOf(hosts[0]!), opts);
+  const outcomes = await Promise.all(
+    hosts.map(async (host) => {
+      const out = await downProject(actual.get(host)!, helperOf(host), { ...opts, onLine: (subject, line) => opts.onLine(`${subject} on ${host}`, line) });
+      const tag = <T extends Ref>(refs: T[]) => refs.map((r) => ({ ...r, host }));
+      return { removed: tag(out.removed), stopped: tag(out.stopped), kept: tag(out.kept), failed: tag(out.failed), cancelled: out.cancelled };
+    }),
+  );
+  return {
+    removed: outcomes.flatMap((o) => o.removed),
+    stopped: outcomes.flatMap((o) => o.stopped),
+    kept: outcomes.flatMap((o) => o.kept),
+    failed: outcomes.flatMap((o) => o.failed),
+    cancelled: outcomes.some((o) => o.cancelled),
+  };
+}
+
 export async function downProject(actual: ActualState, h: ProjectHelper, opts: DownOptions): Promise<DownOutcome> {
   const out: DownOutcome = { removed: [], stopped: [], kept: [], failed: [], cancelled: false };
   const mine = <T>(kind: 'vm' | 'capsule' | 'network', list: readonly T[]) => list.filter((r) => ownerOf(kind, r as never) === opts.project);

@@ -1,9 +1,10 @@
 // `nova ps`: every resource of a project (the helper's, marked as the project's, and what
 // the file declares but the helper lacks) with its state, health and address: a guest's
-// IP on its network (a capsule's attachment, a VM's DHCP lease) and published ports.
+// IP on its network (a capsule's attachment, a VM's DHCP lease) and published ports; for a
+// project on several hosts, each host's rows with the host named.
 import { novaNetworksOf } from '../../../src-shared/vm-devices.js';
 import { ownerOf, type ActualState } from './actual-state.js';
-import type { DesiredState } from './desired-state.js';
+import { desiredOn, type DesiredState } from './desired-state.js';
 import type { ProjectHelper } from './project-helper.js';
 
 export interface PsRow {
@@ -16,6 +17,16 @@ export interface PsRow {
   /** "10.96.3.12 on lab; 8080->80/tcp", or a network's subnet. */
   address: string | null;
   declared: boolean;
+  /** The host that has it (or should); set only when the project spans more than one host. */
+  host?: string;
+}
+
+/** The rows of every host of the project, each marked with its host when there is more than one. */
+export async function projectRowsOnHosts(desired: DesiredState, actual: ReadonlyMap<string, ActualState>, helperOf: (host: string) => Pick<ProjectHelper, 'call'>): Promise<PsRow[]> {
+  const empty: ActualState = { networks: [], vms: [], capsules: [] };
+  if (desired.hosts.length === 1) return projectRows(desired, actual.get(desired.hosts[0]!) ?? empty, helperOf(desired.hosts[0]!));
+  const perHost = await Promise.all(desired.hosts.map(async (host) => (await projectRows(desiredOn(desired, host), actual.get(host) ?? empty, helperOf(host))).map((r) => ({ ...r, host }))));
+  return perHost.flat();
 }
 
 export async function projectRows(desired: DesiredState, actual: ActualState, h: Pick<ProjectHelper, 'call'>): Promise<PsRow[]> {
@@ -54,8 +65,11 @@ export async function projectRows(desired: DesiredState, actual: ActualState, h:
   return rows;
 }
 
+/** A HOST column when the rows come from more than one host. */
 export function formatPsTable(rows: readonly PsRow[]): string {
-  const table = [['KIND', 'NAME', 'STATE', 'HEALTH', 'ADDRESS'], ...rows.map((r) => [r.kind, r.name + (r.declared ? '' : ' (not in the file)'), r.state, r.health ?? '-', r.address ?? '-'])];
+  const hosts = rows.some((r) => r.host !== undefined);
+  const row = (r: PsRow) => [r.kind, r.name + (r.declared ? '' : ' (not in the file)'), ...(hosts ? [r.host ?? '-'] : []), r.state, r.health ?? '-', r.address ?? '-'];
+  const table = [['KIND', 'NAME', ...(hosts ? ['HOST'] : []), 'STATE', 'HEALTH', 'ADDRESS'], ...rows.map(row)];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }

@@ -4,7 +4,7 @@
 // policy is unchanged is not touched, so its place in the schedule stays.
 import type { HelperMethodName, ParamsIn, ResultOf } from '../../../src-shared/api/nova-api.js';
 import { snapshotPolicySpec, SnapshotPolicySpecSchema, type SnapshotPolicy, type SnapshotPolicySpec } from '../../../src-shared/snapshot-policy.js';
-import type { DesiredState } from './desired-state.js';
+import { desiredOn, type DesiredState } from './desired-state.js';
 
 export interface PolicyClient {
   call<M extends HelperMethodName>(method: M, params: ParamsIn<M>): Promise<ResultOf<M>>;
@@ -38,4 +38,11 @@ export async function applySnapshotPolicies(helper: PolicyClient, desired: Pick<
     actions.push(`${g.kind} ${g.name}: snapshot policy ${want === null ? 'removed' : have === null ? 'set' : 'updated'}`);
   }
   return actions;
+}
+
+/** The same across a project's hosts: each guest's policy goes to the helper of its host. */
+export async function applySnapshotPoliciesOnHosts(helperOf: (host: string) => PolicyClient, desired: DesiredState, skip: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const lines: string[] = [];
+  for (const host of desired.hosts) lines.push(...(await applySnapshotPolicies(helperOf(host), desiredOn(desired, host), skip)));
+  return lines;
 }

@@ -1,9 +1,10 @@
 // A project's plan shaped for the Projects page: changes grouped by class from the
 // least to the most disruptive (deletes last, as they are applied), each field as
-// "old -> new" with drift marked, and the health badge's tone.
+// "old -> new" with drift marked, where each step runs when the project spans hosts, and
+// the health badge's tone.
 import { CHANGE_CLASS_LABELS, type ChangeClass, type FieldChange, type ProjectPlan, type ResourceChange } from '../../../src-shared/index.js';
 
-export const CLASS_ORDER: readonly ChangeClass[] = ['create', 'update', 'restart', 'replace', 'delete'];
+export const CLASS_ORDER: readonly ChangeClass[] = ['create', 'update', 'restart', 'replace', 'move', 'delete'];
 
 export interface PlanGroup {
   readonly cls: ChangeClass;
@@ -13,6 +14,12 @@ export interface PlanGroup {
 
 export function groupPlan(plan: ProjectPlan): PlanGroup[] {
   return CLASS_ORDER.map((cls) => ({ cls, label: CHANGE_CLASS_LABELS[cls], changes: plan.changes.filter((c) => c.class === cls) })).filter((g) => g.changes.length > 0);
+}
+
+/** "on closet", a move's "from local to closet"; null for a project on one host. */
+export function changeHostText(c: ResourceChange): string | null {
+  if (c.host === undefined) return null;
+  return c.from === undefined ? `on ${c.host}` : `from ${c.from} to ${c.host}`;
 }
 
 /** "512 MiB -> 1 GiB"; an unset side reads "(none)". */
