@@ -156,7 +156,8 @@ export class CapsuleMove {
         await placeVolume(this.host.runner, this.host.volumeRoots, join(staging, 'volumes', String(i)), v.source);
         undo.push(() => rm(v.source, { recursive: true, force: true }));
       }
-      const created = await this.host.create({ ...offer.spec, image: image.name }, requester);
+      // The capsule names its image as its owner wrote it ("busybox"), where that name means the same image here.
+      const created = await this.host.create({ ...offer.spec, image: image.name === offer.image.name ? offer.spec.image : image.name }, requester);
       undo.push(() => this.host.delete(name, requester));
       const rec = this.host.record(name);
       if (!sameMapping(rec?.userNamespace ?? null, offer.userNamespace)) {

@@ -1,57 +1,67 @@
 // The GuestMover that `nova up` and the Projects page move a project's guests with: a
-// running VM by live migration (vm-migration.ts), with the send as a helper operation of
-// the source, so it shows progress and the apply's cancel reaches it; its destination
-// QEMU listens on the address the destination's ssh:// address names. A stopped VM or a
-// capsule needs cold migration, which this mover refuses clearly.
+// running VM by live migration (vm-migration.ts), a stopped VM or a capsule by a cold move
+// (guest-cold-move.ts; a running capsule is stopped, moved and started there). Each send
+// is a helper operation of the source, so it shows progress and the apply's cancel
+// reaches it. The destination listens on the address its ssh:// address names, or, when
+// it is this machine, on this machine's address toward the source.
 import { NovaError } from '../../../src-shared/errors.js';
 import { MigrationHostSchema } from '../../../src-shared/api/vm-migration-api.js';
 import { LOCAL_HOST } from '../../../src-shared/vocabulary/index.js';
 import type { GuestMove, GuestMover } from '../project/guest-mover.js';
 import type { ProjectHelper } from '../project/project-helper.js';
+import { moveCapsule, moveStoppedVm } from './guest-cold-move.js';
 import type { HostRegistry } from './host-registry.js';
+import { localAddressToward } from './local-address-toward.js';
 import { migrateVm } from './vm-migration.js';
 
 export interface GuestMoverDeps {
   helper(host: string): ProjectHelper;
   registry: Pick<HostRegistry, 'resolve'>;
-  /** Stopped VMs and capsules; by default refused (coldMoveUnavailable). */
-  cold?: (move: GuestMove) => Promise<void>;
+  /** This machine's address toward a host (local-address-toward.ts); replaceable in tests. */
+  localAddressToward?: (host: string) => Promise<string | null>;
 }
 
 export function hostGuestMover(deps: GuestMoverDeps): GuestMover {
+  const listen = (move: GuestMove) => listenAddress(deps, move);
   return {
     live: async (move) => {
       const source = deps.helper(move.from);
-      const subject = `vm ${move.name}`;
       await migrateVm(
         {
           source,
           destination: deps.helper(move.to),
-          send: (params) => source.operation('vm.migrateSend', params, subject),
+          send: (params) => source.operation('vm.migrateSend', params, `vm ${move.name}`),
           note: move.say,
         },
-        { name: move.name, listen: await listenAddress(deps.registry, move.to), postcopy: false },
+        { name: move.name, listen: await listen(move), postcopy: false },
       );
     },
-    cold: deps.cold ?? coldMoveUnavailable,
+    cold: async (move) => {
+      const source = deps.helper(move.from);
+      const destination = deps.helper(move.to);
+      const subject = `${move.kind} ${move.name}`;
+      if (move.kind === 'vm') {
+        await moveStoppedVm({ source, destination, sendVm: (params) => source.operation('vm.moveSend', params, subject), note: move.say }, { name: move.name, listen: await listen(move) });
+        return;
+      }
+      // The file places the capsule elsewhere; whether it runs is the rest of the apply's business.
+      await moveCapsule({ source, destination, sendCapsule: (params) => source.operation('capsule.moveSend', params, subject), note: move.say }, { name: move.name, listen: await listen(move), restart: true });
+    },
   };
 }
 
-/** What a stopped VM or a capsule meets until cold migration is wired in. */
-export function coldMoveUnavailable(move: GuestMove): Promise<void> {
-  const what = move.kind === 'vm' ? `VM ${move.name} is stopped, and moving a stopped VM` : `capsule ${move.name}: moving a capsule`;
-  return Promise.reject(
-    new NovaError('failed_precondition', `${what} between hosts needs cold migration (moving a stopped VM or a capsule between hosts needs cold migration), which this Nova cannot do yet; it stays on ${move.from}. Remove it there (nova --host ${move.from} ${move.kind} rm ${move.name}) to have nova up create it anew on ${move.to}`, { kind: move.kind, name: move.name, from: move.from, to: move.to }),
-  );
+/** Where the destination listens for the source: the host its ssh:// address names, or this machine's address toward the source. */
+async function listenAddress(deps: GuestMoverDeps, move: GuestMove): Promise<string> {
+  const address = await hostAddress(deps.registry, move.to === LOCAL_HOST ? move.from : move.to);
+  const host = move.to === LOCAL_HOST ? await (deps.localAddressToward ?? localAddressToward)(address) : address;
+  if (!host) throw new NovaError('failed_precondition', `this machine has no route to ${move.from} (${address}) to take ${move.kind} ${move.name} back on: move it with "nova ${move.kind === 'vm' ? 'vm' : 'capsule'} migrate ${move.name} --from ${move.from} --to local --listen ADDRESS"`);
+  const parsed = MigrationHostSchema.safeParse(host);
+  if (!parsed.success) throw new NovaError('invalid_argument', `${JSON.stringify(host)} is not a host name or an IP address a move can listen on`);
+  return parsed.data;
 }
 
-/** Where the destination's QEMU listens for the source: the host its ssh:// address names. */
-async function listenAddress(registry: Pick<HostRegistry, 'resolve'>, host: string): Promise<string> {
-  const address = host === LOCAL_HOST ? null : await registry.resolve(host);
-  if (address?.kind !== 'ssh') {
-    throw new NovaError('failed_precondition', 'a running VM moves to this machine with "nova vm migrate VM --from HOST --to local --listen ADDRESS" (the address the other host reaches this one by); nova up moves running VMs only to saved ssh hosts');
-  }
-  const parsed = MigrationHostSchema.safeParse(address.host);
-  if (!parsed.success) throw new NovaError('invalid_argument', `${host}: ${JSON.stringify(address.host)} is not a host name or an IP address a migration can listen on`);
-  return parsed.data;
+async function hostAddress(registry: Pick<HostRegistry, 'resolve'>, host: string): Promise<string> {
+  const address = await registry.resolve(host);
+  if (address.kind !== 'ssh') throw new NovaError('invalid_argument', `${host} names this machine, so nothing moves between ${host} and it`);
+  return address.host;
 }

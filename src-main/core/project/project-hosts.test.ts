@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NovaError } from '../../../src-shared/errors.js';
-import { coldMoveUnavailable } from '../hosts/project-guest-mover.js';
 import { parseNovaFile } from '../novafile/novafile-parser.js';
 import { readHostStates, type ActualState, type StateReader } from './actual-state.js';
 import { desiredOn, desiredState, type DesiredState } from './desired-state.js';
@@ -221,7 +220,7 @@ host = "${db}"
     expect(out.applied.filter((a) => a.class === 'move').map((a) => `${a.kind} ${a.name} on ${a.host}`).sort()).toEqual(['capsule db on local', 'vm app on closet']);
   });
 
-  it('reports a cold move that cannot be done as that guest failing, naming it, and keeps the network it stays on', async () => {
+  it('reports a cold move that fails as that guest failing, naming it, and keeps the network it stays on', async () => {
     const before = desired(two('local', 'closet'));
     const actual = new Map(before.hosts.map((h) => [h, appliedState(desiredOn(before, h))]));
     // Both guests here now; closet is read because the project was last applied there.
@@ -233,10 +232,10 @@ host = "${db}"
     const out = await applyPlan(plan, after, actual.get('local')!, recorder('unused', log), {
       signal: new AbortController().signal,
       onLine: () => undefined,
-      hosts: { helper: (host) => recorder(host, log), actual: (host) => actual.get(host)!, mover: { live: () => Promise.reject(new Error('no live move expected')), cold: coldMoveUnavailable } },
+      hosts: { helper: (host) => recorder(host, log), actual: (host) => actual.get(host)!, mover: { live: () => Promise.reject(new Error('no live move expected')), cold: (m) => Promise.reject(new NovaError('failed_precondition', `capsule ${m.name}: its volume /srv/db is taken on ${m.to}; it stays on ${m.from}`)) } },
     });
     expect(out.failed).toEqual([
-      { kind: 'capsule', name: 'db', host: 'local', message: expect.stringContaining('capsule db: moving a capsule between hosts needs cold migration') },
+      { kind: 'capsule', name: 'db', host: 'local', message: expect.stringContaining('capsule db: its volume /srv/db is taken on local') },
     ]);
     expect(out.failed[0]?.message).toContain('it stays on closet');
     expect(out.applied).toEqual([]);
