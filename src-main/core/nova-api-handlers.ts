@@ -23,7 +23,9 @@ import { LOCAL_HOST, parseHostName } from '../../src-shared/vocabulary/index.js'
 import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
 import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
+import { HostRegistry } from './hosts/host-registry.js';
 import { HostService } from './hosts/host-service.js';
+import { VmMoveService } from './hosts/vm-move-service.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
 import { RemoteViewerLauncher } from './remote-viewer-launcher.js';
@@ -45,6 +47,8 @@ export interface NovaApiDeps {
   hosts?: HostService;
   /** The saved remote hosts' connections; without it, a call naming another host is refused. */
   pool?: HostConnectionPool;
+  /** The saved hosts' names and addresses; by default the user's own list. */
+  registry?: HostRegistry;
 }
 
 
@@ -66,7 +70,15 @@ export class NovaApiHandlers {
         vmInfo: (name) => deps.helper.call('vm.get', { name }),
       });
     const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined));
-    const hosts = deps.hosts ?? new HostService({ local: deps.helper });
+    const registry = deps.registry ?? new HostRegistry();
+    const hosts = deps.hosts ?? new HostService({ local: deps.helper, registry });
+    const pool = deps.pool;
+    const moves = new VmMoveService({
+      local: deps.helper,
+      publish: deps.publish ?? (() => undefined),
+      registry,
+      ...(pool ? { remote: (host: string) => pool.client(host) } : {}),
+    });
     this.main = {
       'app.info': async () => ({
         version: deps.version,
@@ -95,6 +107,8 @@ export class NovaApiHandlers {
         deps.pool?.forget(name);
         return removed;
       },
+      'vm.move': (params) => moves.move(params),
+      'vm.moveCancel': async ({ name, from }) => moves.cancel(name, from),
       'hosts.connection': async ({ name }) => {
         if (!deps.pool) throw new NovaError('unavailable', 'This Nova keeps no connections to other hosts');
         return deps.pool.view(name);

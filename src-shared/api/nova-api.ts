@@ -19,6 +19,7 @@ import { projectMethods } from './project-api.js';
 import { vmMethods } from './vm-api.js';
 import { vmUsbMethods } from './vm-usb-api.js';
 import { vmMigrationMethods } from './vm-migration-api.js';
+import { vmMoveMethods } from './vm-move-api.js';
 
 export const novaApi = {
   ...appMethods,
@@ -28,6 +29,7 @@ export const novaApi = {
   ...vmMethods,
   ...vmUsbMethods,
   ...vmMigrationMethods,
+  ...vmMoveMethods,
   ...metricsMethods,
   ...networkMethods,
   ...capsuleMethods,

@@ -3,9 +3,9 @@
 // send shows its progress and Ctrl+C cancels it: the VM then runs on where it was.
 import type { Command } from 'commander';
 import { NovaError } from '../../../src-shared/errors.js';
-import { MigrationHostSchema } from '../../../src-shared/api/vm-migration-api.js';
 import type { HelperClient } from '../../core/helper-client.js';
 import { HostRegistry } from '../../core/hosts/host-registry.js';
+import { migrationListenAddress } from '../../core/hosts/migration-listen.js';
 import { migrateVm } from '../../core/hosts/vm-migration.js';
 import { realConnectHelper, type CliContext } from '../cli-context.js';
 import { callOperation, formatBytes, progressStyleFor } from '../operation-call.js';
@@ -30,7 +30,7 @@ export function registerVmMigrateCommand(program: Command, ctx: CliContext): voi
     .action(async (name: string, o: MigrateOptions) => {
       const json = o.json === true || ctx.globals().json;
       const from = o.from ?? ctx.globals().host ?? 'local';
-      const listen = await listenAddress(o.to, o.listen);
+      const listen = await migrationListenAddress(new HostRegistry(), o.to, o.listen);
       if (from === o.to) throw new NovaError('invalid_argument', `--from and --to are the same host (${from})`);
       const connect = (host: string) => realConnectHelper(() => ({ ...ctx.globals(), host }))();
       const source = await connect(from);
@@ -57,18 +57,4 @@ export function registerVmMigrateCommand(program: Command, ctx: CliContext): voi
         source.close();
       }
     });
-}
-
-/** Where the destination's QEMU listens: given, or the host the caller's ssh reaches it by. */
-async function listenAddress(to: string, given: string | undefined): Promise<string> {
-  const address = given ?? (await hostOf(to));
-  const parsed = MigrationHostSchema.safeParse(address);
-  if (!parsed.success) throw new NovaError('invalid_argument', `${JSON.stringify(address)} is not a host name or an IP address`);
-  return parsed.data;
-}
-
-async function hostOf(to: string): Promise<string> {
-  const address = await new HostRegistry().resolve(to);
-  if (address.kind === 'ssh') return address.host;
-  throw new NovaError('invalid_argument', "the destination is this machine: give --listen with this machine's address as the source reaches it");
 }
