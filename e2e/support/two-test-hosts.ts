@@ -1,8 +1,9 @@
 // Two test hosts for the remote-host specs, each a Nova stack (helper in its own network
-// namespace) joined by a veth pair in 10.217.6.0/30. The second runs sshd (host key,
-// client key and config made here, the key pinned to `nova connect` as on a real host);
-// the first runs `nova web` and, through a wrapper, Chromium in its namespace, with a
-// saved host `nv6u-closet` and an ssh config naming the test's key and known_hosts.
+// namespace) joined by a veth pair in a /30 of the spec's own (TwoHostsLayout). The second
+// runs sshd (host key, client key and config made here, the key pinned to `nova connect` as
+// on a real host); the first runs `nova web` and, through a wrapper, Chromium in its
+// namespace, with the second saved as `PREFIX-closet` and an ssh config naming the test's
+// key and known_hosts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,22 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { NovaStack, type NovaStackInfo } from './nova-stack.js';
 
-export const REMOTE_NAME = 'nv6u-closet';
-const FIRST_ADDRESS = '10.217.6.1';
-const SECOND_ADDRESS = '10.217.6.2';
-const SSH_PORT = 2222;
+/** Names and addresses of one pair: each spec that runs a pair has its own. */
+export interface TwoHostsLayout {
+  readonly prefix: string;
+  readonly firstAddress: string;
+  readonly secondAddress: string;
+  readonly sshPort: number;
+}
+
+const REMOTE_HOSTS_LAYOUT: TwoHostsLayout = { prefix: 'nv6u', firstAddress: '10.217.6.1', secondAddress: '10.217.6.2', sshPort: 2222 };
+export const REMOTE_NAME = remoteName(REMOTE_HOSTS_LAYOUT);
 const SSHD_START_MS = 15_000;
+
+/** The name the first host saved the second under. */
+export function remoteName(layout: TwoHostsLayout): string {
+  return `${layout.prefix}-closet`;
+}
 
 export class TwoTestHosts {
   first: NovaStackInfo | null = null;
@@ -27,10 +39,11 @@ export class TwoTestHosts {
     readonly dir: string,
     private readonly repoRoot: string,
     private readonly artifactsDir: string,
+    readonly layout: TwoHostsLayout,
   ) {}
 
-  static async start(repoRoot: string, artifactsDir: string, rendererDir?: string): Promise<TwoTestHosts> {
-    const hosts = new TwoTestHosts(await mkdtemp(join(tmpdir(), 'nv6u-hosts-')), repoRoot, artifactsDir);
+  static async start(repoRoot: string, artifactsDir: string, rendererDir?: string, layout: TwoHostsLayout = REMOTE_HOSTS_LAYOUT): Promise<TwoTestHosts> {
+    const hosts = new TwoTestHosts(await mkdtemp(join(tmpdir(), `${layout.prefix}-hosts-`)), repoRoot, artifactsDir, layout);
     try {
       await hosts.setUp(rendererDir);
     } catch (err) {
@@ -47,16 +60,17 @@ export class TwoTestHosts {
 
   private async setUp(rendererDir: string | undefined): Promise<void> {
     const { dir } = this;
+    const { prefix, firstAddress, secondAddress, sshPort } = this.layout;
     await chmod(dir, 0o755);
     const config = join(dir, 'config');
     await mkdir(join(config, 'nova'), { recursive: true, mode: 0o700 });
-    await writeFile(join(config, 'nova', 'hosts.json'), JSON.stringify({ version: 1, hosts: { [REMOTE_NAME]: `ssh://root@${SECOND_ADDRESS}:${SSH_PORT}` } }));
-    this.secondStack = new NovaStack({ repoRoot: this.repoRoot, artifactsDir: this.artifactsDir, name: 'nv6u-second', rendererDir });
+    await writeFile(join(config, 'nova', 'hosts.json'), JSON.stringify({ version: 1, hosts: { [remoteName(this.layout)]: `ssh://root@${secondAddress}:${sshPort}` } }));
+    this.secondStack = new NovaStack({ repoRoot: this.repoRoot, artifactsDir: this.artifactsDir, name: `${prefix}-second`, rendererDir });
     this.second = await this.secondStack.start();
     this.firstStack = new NovaStack({
       repoRoot: this.repoRoot,
       artifactsDir: this.artifactsDir,
-      name: 'nv6u-first',
+      name: `${prefix}-first`,
       rendererDir,
       webInNetns: true,
       webEnv: { XDG_CONFIG_HOME: config, NOVA_SSH_CONFIG: join(dir, 'ssh_config'), NOVA_SSH_CONNECT_TIMEOUT: '5' },
@@ -64,20 +78,20 @@ export class TwoTestHosts {
     this.first = await this.firstStack.start();
     const a = this.first.netns;
     const b = this.second.netns;
-    await run('ip', ['-n', a, 'link', 'add', 'nv6ua0', 'type', 'veth', 'peer', 'name', 'nv6ub0', 'netns', b]);
-    await run('ip', ['-n', a, 'addr', 'add', `${FIRST_ADDRESS}/30`, 'dev', 'nv6ua0']);
-    await run('ip', ['-n', b, 'addr', 'add', `${SECOND_ADDRESS}/30`, 'dev', 'nv6ub0']);
-    await run('ip', ['-n', a, 'link', 'set', 'nv6ua0', 'up']);
-    await run('ip', ['-n', b, 'link', 'set', 'nv6ub0', 'up']);
+    await run('ip', ['-n', a, 'link', 'add', `${prefix}a0`, 'type', 'veth', 'peer', 'name', `${prefix}b0`, 'netns', b]);
+    await run('ip', ['-n', a, 'addr', 'add', `${firstAddress}/30`, 'dev', `${prefix}a0`]);
+    await run('ip', ['-n', b, 'addr', 'add', `${secondAddress}/30`, 'dev', `${prefix}b0`]);
+    await run('ip', ['-n', a, 'link', 'set', `${prefix}a0`, 'up']);
+    await run('ip', ['-n', b, 'link', 'set', `${prefix}b0`, 'up']);
 
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nv6u-host', '-f', join(dir, 'host_key')]);
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nv6u-client', '-f', join(dir, 'client_key')]);
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${prefix}-host`, '-f', join(dir, 'host_key')]);
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${prefix}-client`, '-f', join(dir, 'client_key')]);
     const clientKey = (await readFile(join(dir, 'client_key.pub'), 'utf8')).trim();
     const connect = [process.execPath, join(this.repoRoot, 'out/cli/nova.mjs'), '--socket', this.second.socket, '--state-dir', this.second.stateDir, '--no-autostart', 'connect'].join(' ');
     await writeFile(join(dir, 'authorized_keys'), `command="${connect}",restrict ${clientKey}\n`, { mode: 0o644 });
     await writeFile(join(dir, 'sshd_config'), [
-      `Port ${SSH_PORT}`,
-      `ListenAddress ${SECOND_ADDRESS}`,
+      `Port ${sshPort}`,
+      `ListenAddress ${secondAddress}`,
       `HostKey ${join(dir, 'host_key')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -89,7 +103,7 @@ export class TwoTestHosts {
       '',
     ].join('\n'), { mode: 0o600 });
     const [type, key] = (await readFile(join(dir, 'host_key.pub'), 'utf8')).trim().split(/\s+/);
-    await writeFile(join(dir, 'known_hosts'), `[${SECOND_ADDRESS}]:${SSH_PORT} ${type} ${key}\n`, { mode: 0o600 });
+    await writeFile(join(dir, 'known_hosts'), `[${secondAddress}]:${sshPort} ${type} ${key}\n`, { mode: 0o600 });
     await writeFile(join(dir, 'ssh_config'), [
       'Host *',
       `  IdentityFile ${join(dir, 'client_key')}`,
