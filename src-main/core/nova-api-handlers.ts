@@ -25,6 +25,8 @@ import type { HelperClient } from './helper-client.js';
 import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
 import { HostRegistry } from './hosts/host-registry.js';
 import { HostService } from './hosts/host-service.js';
+import { remoteConsoleOpener } from './hosts/remote-console.js';
+import { openSpiceRelay, relayBaseDir } from './hosts/spice-relay.js';
 import { VmMoveService } from './hosts/vm-move-service.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
@@ -63,14 +65,21 @@ export class NovaApiHandlers {
   private readonly main: MainHandlers;
 
   constructor(private readonly deps: NovaApiDeps) {
+    const helperOf = async (host: string): Promise<Pick<HelperClient, 'call'>> => {
+      if (host === LOCAL_HOST) return deps.helper;
+      if (!deps.pool) throw new NovaError('unavailable', `This Nova keeps no connections to other hosts, so it cannot reach ${host}`);
+      return deps.pool.client(host);
+    };
+    const registry = deps.registry ?? new HostRegistry();
+    const openConsole = remoteConsoleOpener(registry);
     const viewer =
       deps.viewer ??
       new RemoteViewerLauncher({
-        consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
-        vmInfo: (name) => deps.helper.call('vm.get', { name }),
+        consoleInfo: async (name, host) => (await helperOf(host)).call('vm.consoleInfo', { name }),
+        vmInfo: async (name, host) => (await helperOf(host)).call('vm.get', { name }),
+        openRelay: (host, name) => openSpiceRelay(() => openConsole(host, 'spice', name), relayBaseDir(process.env)),
       });
     const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined));
-    const registry = deps.registry ?? new HostRegistry();
     const hosts = deps.hosts ?? new HostService({ local: deps.helper, registry });
     const pool = deps.pool;
     const moves = new VmMoveService({
@@ -88,7 +97,7 @@ export class NovaApiHandlers {
       'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName),
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
       'vm.viewerSupport': async () => viewer.support(),
-      'vm.openViewer': async ({ name }) => viewer.open(name),
+      'vm.openViewer': async ({ name, host }) => viewer.open(name, checkHost(host)),
       'project.open': ({ path }) => projects.open(path),
       'project.plan': ({ path }) => projects.plan(path),
       'project.ps': ({ path }) => projects.ps(path),

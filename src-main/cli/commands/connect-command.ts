@@ -15,7 +15,7 @@ export function registerConnectCommand(program: Command, ctx: CliContext): void 
   program
     .command('connect')
     .description("Join stdin/stdout to this host's helper: what `nova --host` runs over ssh on the remote host")
-    .option('--console <kind>', "carry a VM's console instead (vnc or serial): a remote console's own ssh channel")
+    .option('--console <kind>', "carry a VM's console instead (vnc, serial or spice): a remote console's own ssh channel")
     .argument('[vm]', 'the VM whose console, with --console')
     .action(async (vm: string | undefined, o: { console?: string }) => {
       const g = ctx.globals();
