@@ -17,6 +17,8 @@ export interface TwoHostsLayout {
   readonly firstAddress: string;
   readonly secondAddress: string;
   readonly sshPort: number;
+  /** More environment for the first host's `nova web`, e.g. the DISPLAY remote-viewer opens on. */
+  readonly webEnv?: Readonly<Record<string, string>>;
 }
 
 const REMOTE_HOSTS_LAYOUT: TwoHostsLayout = { prefix: 'nv6u', firstAddress: '10.217.6.1', secondAddress: '10.217.6.2', sshPort: 2222 };
@@ -73,7 +75,7 @@ export class TwoTestHosts {
       name: `${prefix}-first`,
       rendererDir,
       webInNetns: true,
-      webEnv: { XDG_CONFIG_HOME: config, NOVA_SSH_CONFIG: join(dir, 'ssh_config'), NOVA_SSH_CONNECT_TIMEOUT: '5' },
+      webEnv: { XDG_CONFIG_HOME: config, NOVA_SSH_CONFIG: join(dir, 'ssh_config'), NOVA_SSH_CONNECT_TIMEOUT: '5', ...this.layout.webEnv },
     });
     this.first = await this.firstStack.start();
     const a = this.first.netns;
