@@ -5,12 +5,10 @@
 // countdown while this machine's pages still load, then comes back when sshd does. A
 // running guest of the saved host opens its VNC console, carried by a second ssh channel.
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { ConsoleWindowPage, VmDetailPage } from './pages/vm-pages.js';
-import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
+import { expect, test as base } from './support/fixtures.js';
 import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -34,14 +32,7 @@ const test = base.extend<{ hosts: TwoTestHosts }>({
   },
   // The browser runs where the first host's web server is: in its namespace.
   context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    const profile = join(hosts.dir, 'chromium-profile');
-    const context = await playwright.chromium.launchPersistentContext(profile, { executablePath: hosts.chromium, headless: true, args: CHROMIUM_ARGS, colorScheme, viewport, timeout: 30_000 });
-    try {
-      await use(context);
-    } finally {
-      await context.close().catch(() => {});
-      await rm(profile, { recursive: true, force: true });
-    }
+    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
   },
 });
 

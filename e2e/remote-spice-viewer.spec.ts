@@ -15,7 +15,7 @@ import { startXvfb, stopProcess } from '../helper/system-tests/fixtures/x-displa
 import { AppShell } from './pages/app-shell.js';
 import { VmConsolesCard } from './pages/vm-consoles-card.js';
 import { VmDetailPage } from './pages/vm-pages.js';
-import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
+import { expect, test as base } from './support/fixtures.js';
 import { remoteName, TwoTestHosts, type TwoHostsLayout } from './support/two-test-hosts.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -51,14 +51,7 @@ const test = base.extend<{ x: { display: string; scratch: string }; hosts: TwoTe
     }
   },
   context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    const profile = join(hosts.dir, 'chromium-profile');
-    const context = await playwright.chromium.launchPersistentContext(profile, { executablePath: hosts.chromium, headless: true, args: CHROMIUM_ARGS, colorScheme, viewport, timeout: 30_000 });
-    try {
-      await use(context);
-    } finally {
-      await context.close().catch(() => {});
-      await rm(profile, { recursive: true, force: true });
-    }
+    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
   },
 });
 

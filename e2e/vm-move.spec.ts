@@ -4,13 +4,11 @@
 // in the second host's list and is gone from the first's. A guest on a network the second
 // host lacks is refused in the dialog's words before anything moves, and runs on where it was.
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { VmDetailPage } from './pages/vm-pages.js';
 import { VmMoveDialog } from './pages/vm-move-dialog.js';
-import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
+import { expect, test as base } from './support/fixtures.js';
 import { remoteName, TwoTestHosts, type TwoHostsLayout } from './support/two-test-hosts.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -44,14 +42,7 @@ const test = base.extend<{ hosts: TwoTestHosts }>({
   },
   // The browser runs where the first host's web server is: in its namespace.
   context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    const profile = join(hosts.dir, 'chromium-profile');
-    const context = await playwright.chromium.launchPersistentContext(profile, { executablePath: hosts.chromium, headless: true, args: CHROMIUM_ARGS, colorScheme, viewport, timeout: 30_000 });
-    try {
-      await use(context);
-    } finally {
-      await context.close().catch(() => {});
-      await rm(profile, { recursive: true, force: true });
-    }
+    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
   },
 });
 

@@ -8,7 +8,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BrowserContext, BrowserType } from '@playwright/test';
 import { execa } from 'execa';
+import { CHROMIUM_ARGS } from './fixtures.js';
 import { NovaStack, type NovaStackInfo } from './nova-stack.js';
 
 /** Names and addresses of one pair: each spec that runs a pair has its own. */
@@ -58,6 +60,21 @@ export class TwoTestHosts {
   /** Chromium in the first host's namespace: Playwright's pipe survives `nsenter`'s exec. */
   get chromium(): string {
     return join(this.dir, 'chromium-first-host');
+  }
+
+  /**
+   * A spec's browser, run where the first host's web server is (in its namespace), with a
+   * profile in the pair's folder; closed and removed after `use`.
+   */
+  async withBrowser(chromium: BrowserType, options: Pick<NonNullable<Parameters<BrowserType['launchPersistentContext']>[1]>, 'colorScheme' | 'viewport'>, use: (context: BrowserContext) => Promise<void>): Promise<void> {
+    const profile = join(this.dir, 'chromium-profile');
+    const context = await chromium.launchPersistentContext(profile, { ...options, executablePath: this.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    try {
+      await use(context);
+    } finally {
+      await context.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    }
   }
 
   private async setUp(rendererDir: string | undefined): Promise<void> {
