@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
+import { CommandPaletteDialog } from './pages/command-palette.js';
 import { VmDetailPage } from './pages/vm-pages.js';
 import { VmMoveDialog } from './pages/vm-move-dialog.js';
 import { expect, test as base } from './support/fixtures.js';
@@ -104,10 +105,17 @@ test('moves a running guest to the saved host with the Move dialog, and shows a 
   await hosts.nova(first, ['vm', 'create', VM_NET, ...kernelArgs, '--network', `nova:${NET}`]);
   await hosts.nova(first, ['vm', 'start', VM_NET]);
   await page.reload();
-  await page.locator(`main[data-host="local"] tr[data-vm="${VM_NET}"]`).getByRole('link', { name: VM_NET }).click();
-  await expect(new VmDetailPage(page, VM_NET).state).toHaveAttribute('data-state', 'running', { timeout: LINK_MS });
+  await expect(page.locator(`main[data-host="local"] tr[data-vm="${VM_NET}"] [data-state]`)).toHaveAttribute('data-state', 'running', { timeout: LINK_MS });
+  // This time from the command palette, which opens the VM's page with its Move dialog.
+  const palette = new CommandPaletteDialog(page);
+  await palette.openWithKeyboard();
+  await palette.type(`move vm ${VM_NET}`);
+  await expect(palette.options).toHaveText([new RegExp(`^Move VM ${VM_NET} to another host`)]);
+  await page.keyboard.press('Enter');
   const refused = new VmMoveDialog(page, VM_NET);
-  await refused.open();
+  await expect(refused.dialog).toBeVisible();
+  await expect(page.locator('main h1')).toHaveText(VM_NET);
+  await expect(refused.destination(`${CLOSET} (connected)`)).toBeChecked();
   await refused.move.click();
   await expect(refused.outcome).toHaveAttribute('data-move-outcome', 'failed', { timeout: LINK_MS });
   await expect(refused.dialog.getByRole('alert')).toContainText(`Not moved: VM ${VM_NET} is on network ${NET}, which this host does not have: create it here first (nothing was moved; ${VM_NET} runs on this machine)`);
