@@ -1,9 +1,11 @@
 // Moving a running VM to another host from its page, against two real test hosts joined by
-// a veth pair (the second reached by real OpenSSH): a TCG guest on the first moves with the
-// Move dialog, which shows the send's progress and then how long it took; the guest then runs
-// in the second host's list and is gone from the first's. A guest on a network the second
+// a veth pair (the second reached by real OpenSSH): a TCG guest on the first is moved with the
+// Move dialog and cancelled halfway (it runs on where it was), then moved for good, the dialog
+// showing the send's progress and then how long it took; the guest then runs in the second
+// host's list and is gone from the first's. A guest on a network the second
 // host lacks is refused in the dialog's words before anything moves, and runs on where it was.
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { CommandPaletteDialog } from './pages/command-palette.js';
@@ -31,6 +33,12 @@ async function stateOn(hosts: TwoTestHosts, host: NonNullable<TwoTestHosts['firs
   return list.vms.find((v) => v.definition.name === name)?.state ?? null;
 }
 
+/** Slows (or restores) what leaves a host's namespace by `dev`, so a migration's send takes a while. */
+async function throttle(netns: string, dev: string, on: boolean): Promise<void> {
+  const args = on ? ['qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', '4mbit', 'burst', '32kbit', 'latency', '400ms'] : ['qdisc', 'del', 'dev', dev, 'root'];
+  await execa('ip', ['netns', 'exec', netns, 'tc', ...args], { timeout: 10_000 });
+}
+
 const test = base.extend<{ hosts: TwoTestHosts }>({
   // eslint-disable-next-line no-empty-pattern
   hosts: async ({}, use) => {
@@ -47,7 +55,7 @@ const test = base.extend<{ hosts: TwoTestHosts }>({
   },
 });
 
-test('moves a running guest to the saved host with the Move dialog, and shows a refusal before anything moves', async ({ page, hosts }, testInfo) => {
+test('moves a running guest to the saved host with the Move dialog (after one move cancelled halfway), and shows a refusal before anything moves', async ({ page, hosts }, testInfo) => {
   test.setTimeout(420_000);
   const first = hosts.first;
   const second = hosts.second;
@@ -73,6 +81,27 @@ test('moves a running guest to the saved host with the Move dialog, and shows a 
   await expect(move.listen).toHaveValue(LAYOUT.secondAddress);
   await expect(move.postcopy).not.toBeChecked();
   await page.screenshot({ path: testInfo.outputPath('move-dialog-light.png') });
+
+  // First cancelled halfway, over a link slowed to a few Mbit/s so that the send lasts: the
+  // guest runs on here and the saved host keeps nothing of it.
+  await throttle(first.netns, `${LAYOUT.prefix}a0`, true);
+  try {
+    await move.move.click();
+    await expect(move.running).toHaveAttribute('data-move-step', 'sending', { timeout: LINK_MS });
+    await expect(move.running.getByRole('progressbar')).toHaveAttribute('aria-valuetext', /^copying the memory/, { timeout: LINK_MS });
+    await move.cancel.click();
+    await expect(move.outcome).toHaveAttribute('data-move-outcome', 'cancelled', { timeout: LINK_MS });
+    await expect(move.outcome).toContainText(`The move of VM ${VM} was cancelled; it runs on this machine as before`);
+  } finally {
+    await throttle(first.netns, `${LAYOUT.prefix}a0`, false);
+  }
+  await expect(vmPage.state).toHaveAttribute('data-state', 'running');
+  expect(await stateOn(hosts, first, VM)).toBe('running');
+  expect(await stateOn(hosts, second, VM)).toBeNull();
+
+  // Then for good.
+  await move.dialog.getByRole('button', { name: 'Back' }).click();
+  await expect(move.destination(`${CLOSET} (connected)`)).toBeChecked();
   await move.recordSteps();
   await move.move.click();
 
