@@ -5,15 +5,16 @@
 // with a Host column (the VM's link opening its page on its host), and goes down with
 // volumes on both hosts.
 import { join } from 'node:path';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { ProjectsPage } from './pages/projects-page.js';
-import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
-import { TwoTestHosts } from './support/two-test-hosts.js';
+import { expect, test as base } from './support/fixtures.js';
+import { TwoTestHosts, type TwoHostsLayout } from './support/two-test-hosts.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+/** remoteName of the layout: the name the first host saved the second under. */
 const CLOSET = 'nv7p-closet';
 const PROJECT = 'nv7p-ui';
 const VM = 'nv7p-ui-vm';
@@ -26,7 +27,7 @@ const LINK_MS = 30_000;
 const test = base.extend<{ hosts: TwoTestHosts }>({
   // eslint-disable-next-line no-empty-pattern
   hosts: async ({}, use) => {
-    const layout = { prefix: 'nv7p', firstAddress: '10.217.8.1', secondAddress: '10.217.8.2', sshPort: 2248, remoteName: CLOSET };
+    const layout: TwoHostsLayout = { prefix: 'nv7p', firstAddress: '10.217.8.1', secondAddress: '10.217.8.2', sshPort: 2248 };
     const hosts = await TwoTestHosts.start(REPO, ARTIFACTS, process.env.NOVA_E2E_RENDERER_DIR, layout);
     try {
       await use(hosts);
@@ -37,14 +38,7 @@ const test = base.extend<{ hosts: TwoTestHosts }>({
   },
   // The browser runs where the first host's web server is: in its namespace.
   context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    const profile = join(hosts.dir, 'chromium-profile');
-    const context = await playwright.chromium.launchPersistentContext(profile, { executablePath: hosts.chromium, headless: true, args: CHROMIUM_ARGS, colorScheme, viewport, timeout: 30_000 });
-    try {
-      await use(context);
-    } finally {
-      await context.close().catch(() => {});
-      await rm(profile, { recursive: true, force: true });
-    }
+    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
   },
 });
 

@@ -7,14 +7,12 @@
 // its serial console replays what the guest printed before anyone connected, and a capsule
 // there opens a shell in the Terminal tab, over ssh too.
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
 import { ensureTestGuest, GUEST_READY_MARKER } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { CapsulesPage } from './pages/capsule-page.js';
 import { ConsoleWindowPage, VmDetailPage } from './pages/vm-pages.js';
-import { CHROMIUM_ARGS, expect, test as base } from './support/fixtures.js';
+import { expect, test as base } from './support/fixtures.js';
 import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -39,14 +37,7 @@ const test = base.extend<{ hosts: TwoTestHosts }>({
   },
   // The browser runs where the first host's web server is: in its namespace.
   context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    const profile = join(hosts.dir, 'chromium-profile');
-    const context = await playwright.chromium.launchPersistentContext(profile, { executablePath: hosts.chromium, headless: true, args: CHROMIUM_ARGS, colorScheme, viewport, timeout: 30_000 });
-    try {
-      await use(context);
-    } finally {
-      await context.close().catch(() => {});
-      await rm(profile, { recursive: true, force: true });
-    }
+    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
   },
 });
 

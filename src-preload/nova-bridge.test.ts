@@ -17,7 +17,7 @@ const PINNED_SURFACE = {
   operation: ['cancel', 'get', 'list'],
   project: ['cancel', 'demo', 'down', 'export', 'open', 'plan', 'ps', 'save', 'up', 'writeBack'],
   subscribe: 'function',
-  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'migrateComplete', 'migrateDiscard', 'migrateFinish', 'migrateIncoming', 'migrateOffer', 'migrateSend', 'moveComplete', 'moveDiscard', 'moveFinish', 'moveIncoming', 'moveOffer', 'moveSend', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'showCommand', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'suspend', 'update', 'usbAttach', 'usbDetach', 'usbList', 'viewerSupport'],
+  vm: ['adopt', 'clone', 'consoleEndpoint', 'consoleInfo', 'create', 'delete', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'migrateComplete', 'migrateDiscard', 'migrateFinish', 'migrateIncoming', 'migrateOffer', 'migrateSend', 'move', 'moveCancel', 'moveComplete', 'moveDiscard', 'moveFinish', 'moveIncoming', 'moveOffer', 'moveSend', 'openViewer', 'pause', 'reboot', 'resume', 'setTemplate', 'showCommand', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'suspend', 'update', 'usbAttach', 'usbDetach', 'usbList', 'viewerSupport'],
 };
 
 function surfaceOf(bridge: object): Record<string, string[] | string> {

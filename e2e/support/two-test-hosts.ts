@@ -1,31 +1,36 @@
 // Two test hosts for the remote-host specs, each a Nova stack (helper in its own network
-// namespace) joined by a veth pair in a /30 (10.217.6.0/30 by default). The second runs
-// sshd (host key, client key and config made here, the key pinned to `nova connect` as on
-// a real host); the first runs `nova web` and, through a wrapper, Chromium in its
-// namespace, with a saved host (`nv6u-closet`) and an ssh config naming the test's key and
-// known_hosts. The prefix, addresses, port and host name are a TwoHostsLayout, so specs
-// that run side by side each get their own pair.
+// namespace) joined by a veth pair in a /30 of the spec's own (TwoHostsLayout). The second
+// runs sshd (host key, client key and config made here, the key pinned to `nova connect` as
+// on a real host); the first runs `nova web` and, through a wrapper, Chromium in its
+// namespace, with the second saved as `PREFIX-closet` and an ssh config naming the test's
+// key and known_hosts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BrowserContext, BrowserType } from '@playwright/test';
 import { execa } from 'execa';
+import { CHROMIUM_ARGS } from './fixtures.js';
 import { NovaStack, type NovaStackInfo } from './nova-stack.js';
 
-export const REMOTE_NAME = 'nv6u-closet';
-const SSHD_START_MS = 15_000;
-
+/** Names and addresses of one pair: each spec that runs a pair has its own. */
 export interface TwoHostsLayout {
-  /** Names the veth pair, the stacks and the temp folder. */
-  prefix: string;
-  firstAddress: string;
-  secondAddress: string;
-  sshPort: number;
-  /** The second host's name among the first's saved hosts. */
-  remoteName: string;
+  readonly prefix: string;
+  readonly firstAddress: string;
+  readonly secondAddress: string;
+  readonly sshPort: number;
+  /** More environment for the first host's `nova web`, e.g. the DISPLAY remote-viewer opens on. */
+  readonly webEnv?: Readonly<Record<string, string>>;
 }
 
-const DEFAULT_LAYOUT: TwoHostsLayout = { prefix: 'nv6u', firstAddress: '10.217.6.1', secondAddress: '10.217.6.2', sshPort: 2222, remoteName: REMOTE_NAME };
+const REMOTE_HOSTS_LAYOUT: TwoHostsLayout = { prefix: 'nv6u', firstAddress: '10.217.6.1', secondAddress: '10.217.6.2', sshPort: 2222 };
+export const REMOTE_NAME = remoteName(REMOTE_HOSTS_LAYOUT);
+const SSHD_START_MS = 15_000;
+
+/** The name the first host saved the second under. */
+export function remoteName(layout: TwoHostsLayout): string {
+  return `${layout.prefix}-closet`;
+}
 
 export class TwoTestHosts {
   first: NovaStackInfo | null = null;
@@ -41,9 +46,8 @@ export class TwoTestHosts {
     readonly layout: TwoHostsLayout,
   ) {}
 
-  static async start(repoRoot: string, artifactsDir: string, rendererDir?: string, layout: Partial<TwoHostsLayout> = {}): Promise<TwoTestHosts> {
-    const full = { ...DEFAULT_LAYOUT, ...layout };
-    const hosts = new TwoTestHosts(await mkdtemp(join(tmpdir(), `${full.prefix}-hosts-`)), repoRoot, artifactsDir, full);
+  static async start(repoRoot: string, artifactsDir: string, rendererDir?: string, layout: TwoHostsLayout = REMOTE_HOSTS_LAYOUT): Promise<TwoTestHosts> {
+    const hosts = new TwoTestHosts(await mkdtemp(join(tmpdir(), `${layout.prefix}-hosts-`)), repoRoot, artifactsDir, layout);
     try {
       await hosts.setUp(rendererDir);
     } catch (err) {
@@ -58,13 +62,28 @@ export class TwoTestHosts {
     return join(this.dir, 'chromium-first-host');
   }
 
+  /**
+   * A spec's browser, run where the first host's web server is (in its namespace), with a
+   * profile in the pair's folder; closed and removed after `use`.
+   */
+  async withBrowser(chromium: BrowserType, options: Pick<NonNullable<Parameters<BrowserType['launchPersistentContext']>[1]>, 'colorScheme' | 'viewport'>, use: (context: BrowserContext) => Promise<void>): Promise<void> {
+    const profile = join(this.dir, 'chromium-profile');
+    const context = await chromium.launchPersistentContext(profile, { ...options, executablePath: this.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    try {
+      await use(context);
+    } finally {
+      await context.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    }
+  }
+
   private async setUp(rendererDir: string | undefined): Promise<void> {
     const { dir } = this;
-    const { prefix, firstAddress, secondAddress, sshPort, remoteName } = this.layout;
+    const { prefix, firstAddress, secondAddress, sshPort } = this.layout;
     await chmod(dir, 0o755);
     const config = join(dir, 'config');
     await mkdir(join(config, 'nova'), { recursive: true, mode: 0o700 });
-    await writeFile(join(config, 'nova', 'hosts.json'), JSON.stringify({ version: 1, hosts: { [remoteName]: `ssh://root@${secondAddress}:${sshPort}` } }));
+    await writeFile(join(config, 'nova', 'hosts.json'), JSON.stringify({ version: 1, hosts: { [remoteName(this.layout)]: `ssh://root@${secondAddress}:${sshPort}` } }));
     this.secondStack = new NovaStack({ repoRoot: this.repoRoot, artifactsDir: this.artifactsDir, name: `${prefix}-second`, rendererDir });
     this.second = await this.secondStack.start();
     this.firstStack = new NovaStack({
@@ -73,7 +92,7 @@ export class TwoTestHosts {
       name: `${prefix}-first`,
       rendererDir,
       webInNetns: true,
-      webEnv: { XDG_CONFIG_HOME: config, NOVA_SSH_CONFIG: join(dir, 'ssh_config'), NOVA_SSH_CONNECT_TIMEOUT: '5' },
+      webEnv: { XDG_CONFIG_HOME: config, NOVA_SSH_CONFIG: join(dir, 'ssh_config'), NOVA_SSH_CONNECT_TIMEOUT: '5', ...this.layout.webEnv },
     });
     this.first = await this.firstStack.start();
     const a = this.first.netns;

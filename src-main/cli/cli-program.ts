@@ -20,6 +20,7 @@ import { registerUpCommand } from './commands/up-command.js';
 import { registerVmCommands } from './commands/vm-command.js';
 import { registerVmCloneCommand } from './commands/vm-clone-command.js';
 import { registerVmMigrateCommand } from './commands/vm-migrate-command.js';
+import { registerVmViewerCommand } from './commands/vm-viewer-command.js';
 import { registerVmHardwareCommands } from './commands/vm-hardware-command.js';
 import { registerVmUsbCommand } from './commands/vm-usb-command.js';
 import { registerVmPassthroughCommands } from './commands/vm-passthrough-command.js';
@@ -75,6 +76,7 @@ export function buildProgram(io: CliIo, overrides: CliOverrides = {}): Command {
   registerVmCommands(program, ctx);
   registerVmCloneCommand(program, ctx);
   registerVmMigrateCommand(program, ctx);
+  registerVmViewerCommand(program, ctx);
   registerVmHardwareCommands(program, ctx);
   registerVmUsbCommand(program, ctx);
   registerVmPassthroughCommands(program, ctx);

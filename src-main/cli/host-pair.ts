@@ -2,9 +2,9 @@
 // the source (--from, else --host, else this machine) and the destination (--to), each
 // connected as `nova --host` connects, and the address the source reaches the destination by.
 import { NovaError } from '../../src-shared/errors.js';
-import { MigrationHostSchema } from '../../src-shared/api/vm-migration-api.js';
 import type { HelperClient } from '../core/helper-client.js';
 import { HostRegistry } from '../core/hosts/host-registry.js';
+import { migrationListenAddress } from '../core/hosts/migration-listen.js';
 import { realConnectHelper, type CliContext } from './cli-context.js';
 
 export interface HostPair {
@@ -17,7 +17,7 @@ export interface HostPair {
 /** Connects to both hosts, runs `work`, and closes both connections whatever happens. */
 export async function withHostPair<T>(ctx: CliContext, o: { from?: string; to: string; listen?: string }, work: (pair: HostPair) => Promise<T>): Promise<T> {
   const from = o.from ?? ctx.globals().host ?? 'local';
-  const listen = await listenAddress(o.to, o.listen);
+  const listen = await migrationListenAddress(new HostRegistry(), { to: o.to, from, ...(o.listen !== undefined ? { given: o.listen } : {}) });
   if (from === o.to) throw new NovaError('invalid_argument', `--from and --to are the same host (${from})`);
   const connect = (host: string) => realConnectHelper(() => ({ ...ctx.globals(), host }))();
   const source = await connect(from);
@@ -29,18 +29,4 @@ export async function withHostPair<T>(ctx: CliContext, o: { from?: string; to: s
     destination?.close();
     source.close();
   }
-}
-
-/** Where the destination listens: given, or the host the caller's ssh reaches it by. */
-async function listenAddress(to: string, given: string | undefined): Promise<string> {
-  const address = given ?? (await hostOf(to));
-  const parsed = MigrationHostSchema.safeParse(address);
-  if (!parsed.success) throw new NovaError('invalid_argument', `${JSON.stringify(address)} is not a host name or an IP address`);
-  return parsed.data;
-}
-
-async function hostOf(to: string): Promise<string> {
-  const address = await new HostRegistry().resolve(to);
-  if (address.kind === 'ssh') return address.host;
-  throw new NovaError('invalid_argument', "the destination is this machine: give --listen with this machine's address as the source reaches it");
 }

@@ -23,8 +23,11 @@ import { LOCAL_HOST, parseHostName } from '../../src-shared/vocabulary/index.js'
 import { handedImport } from './file-handoff.js';
 import type { HelperClient } from './helper-client.js';
 import type { HostConnectionPool, LinkClient } from './hosts/host-connection-pool.js';
-import { HostService } from './hosts/host-service.js';
 import { HostRegistry } from './hosts/host-registry.js';
+import { HostService } from './hosts/host-service.js';
+import { remoteConsoleOpener } from './hosts/remote-console.js';
+import { openSpiceRelay, relayBaseDir } from './hosts/spice-relay.js';
+import { VmMoveService } from './hosts/vm-move-service.js';
 import { ProjectHostMemory } from './project/project-host-memory.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
@@ -47,6 +50,8 @@ export interface NovaApiDeps {
   hosts?: HostService;
   /** The saved remote hosts' connections; without it, a call naming another host is refused. */
   pool?: HostConnectionPool;
+  /** The saved hosts' names and addresses; by default the user's own list. */
+  registry?: HostRegistry;
 }
 
 
@@ -61,15 +66,29 @@ export class NovaApiHandlers {
   private readonly main: MainHandlers;
 
   constructor(private readonly deps: NovaApiDeps) {
+    const helperOf = async (host: string): Promise<Pick<HelperClient, 'call'>> => {
+      if (host === LOCAL_HOST) return deps.helper;
+      if (!deps.pool) throw new NovaError('unavailable', `This Nova keeps no connections to other hosts, so it cannot reach ${host}`);
+      return deps.pool.client(host);
+    };
+    const registry = deps.registry ?? new HostRegistry();
+    const openConsole = remoteConsoleOpener(registry);
     const viewer =
       deps.viewer ??
       new RemoteViewerLauncher({
-        consoleInfo: (name) => deps.helper.call('vm.consoleInfo', { name }),
-        vmInfo: (name) => deps.helper.call('vm.get', { name }),
+        consoleInfo: async (name, host) => (await helperOf(host)).call('vm.consoleInfo', { name }),
+        vmInfo: async (name, host) => (await helperOf(host)).call('vm.get', { name }),
+        openRelay: (host, name) => openSpiceRelay(() => openConsole(host, 'spice', name), relayBaseDir(process.env)),
       });
-    const registry = new HostRegistry();
     const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool, memory: new ProjectHostMemory() } : {}), registry });
-    const hosts = deps.hosts ?? new HostService({ local: deps.helper });
+    const hosts = deps.hosts ?? new HostService({ local: deps.helper, registry });
+    const pool = deps.pool;
+    const moves = new VmMoveService({
+      local: deps.helper,
+      publish: deps.publish ?? (() => undefined),
+      registry,
+      ...(pool ? { remote: (host: string) => pool.client(host) } : {}),
+    });
     this.main = {
       'app.info': async () => ({
         version: deps.version,
@@ -80,7 +99,7 @@ export class NovaApiHandlers {
       'novafile.validate': async ({ text, fileName }) => validateNovaFile(text, fileName, { knownHosts: (await registry.list()).map((h) => h.name) }),
       'vm.consoleEndpoint': async () => deps.consoleEndpoint?.() ?? { base: null, token: null },
       'vm.viewerSupport': async () => viewer.support(),
-      'vm.openViewer': async ({ name }) => viewer.open(name),
+      'vm.openViewer': async ({ name, host }) => viewer.open(name, checkHost(host)),
       'project.open': ({ path }) => projects.open(path),
       'project.plan': ({ path }) => projects.plan(path),
       'project.ps': ({ path }) => projects.ps(path),
@@ -99,6 +118,8 @@ export class NovaApiHandlers {
         deps.pool?.forget(name);
         return removed;
       },
+      'vm.move': (params) => moves.move(params),
+      'vm.moveCancel': async ({ name, from }) => moves.cancel(name, from),
       'hosts.connection': async ({ name }) => {
         if (!deps.pool) throw new NovaError('unavailable', 'This Nova keeps no connections to other hosts');
         return deps.pool.view(name);

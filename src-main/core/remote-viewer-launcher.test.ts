@@ -87,6 +87,12 @@ describe('remote-viewer argv and environment', () => {
     ]);
   });
 
+  it("names a saved host's VM's host in the title, and opens the relay's local URI", () => {
+    expect(remoteViewerArgv('/usr/bin/remote-viewer', 'desk', 'spice+unix:///run/user/1000/nova-spice-Ab12Cd/spice.sock', 'closet')).toEqual([
+      '/usr/bin/remote-viewer', '--title', 'desk on closet (Nova)', 'spice+unix:///run/user/1000/nova-spice-Ab12Cd/spice.sock',
+    ]);
+  });
+
   it('prefers Wayland, then X11, as GTK does', () => {
     expect(sessionDisplay({ WAYLAND_DISPLAY: 'wayland-0', DISPLAY: ':0' })).toBe('wayland-0');
     expect(sessionDisplay({ DISPLAY: ':1' })).toBe(':1');
@@ -202,3 +208,44 @@ describe('the real detached spawn', () => {
     expect(await readFile(join(dir, 'logs', 'desk.log'), 'utf8')).toBe(`--title desk (Nova) spice+unix://${socket}\n`);
   });
 });
+
+describe("a saved host's VM", () => {
+  it('asks that host, opens remote-viewer on a relay of its own, and closes the relay when the viewer exits', async () => {
+    await fakeViewer('exit 0');
+    const asked: string[] = [];
+    let closed = 0;
+    let exit: (v: { code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
+    const relayUri = `spice+unix://${join(dir, 'relay.sock')}`;
+    const { viewer, spawned } = launcher({
+      consoleInfo: async (name, host) => {
+        asked.push(`${name}@${host}`);
+        return withSpice('/var/lib/nova-remote/run/desk/spice.sock');
+      },
+      openRelay: async (host, name) => {
+        asked.push(`relay ${name}@${host}`);
+        return { socketPath: join(dir, 'relay.sock'), uri: relayUri, close: async () => void closed++, closed: Promise.resolve() };
+      },
+      spawnViewer: async (argv, opts) => {
+        spawned.push({ argv, ...opts });
+        return { pid: 4343, exited: new Promise((r) => (exit = r)) };
+      },
+    });
+    const opened = await viewer.open('desk', 'closet');
+    expect(opened).toEqual({ pid: 4343, uri: relayUri });
+    expect(asked).toEqual(['desk@closet', 'relay desk@closet']);
+    expect(spawned[0]?.argv.slice(1)).toEqual(['--title', 'desk on closet (Nova)', relayUri]);
+    expect(spawned[0]?.logPath).toBe(join(dir, 'logs', 'desk@closet.log'));
+    expect(closed).toBe(0);
+    exit({ code: 0, signal: null });
+    await expect.poll(() => closed).toBe(1);
+  });
+
+  it('is refused in words when this Nova keeps no connections to other hosts', async () => {
+    await fakeViewer('exit 0');
+    const { viewer, spawned } = launcher();
+    const err = await refusal(viewer.open('desk', 'closet'));
+    expect(err.message).toContain('cannot open the display of VM desk on closet');
+    expect(spawned).toEqual([]);
+  });
+});
+

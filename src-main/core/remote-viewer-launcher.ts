@@ -1,7 +1,9 @@
 // Opens a VM's SPICE display in remote-viewer (package virt-viewer) on the host main runs
 // on: main always sits on the user's own machine (Electron, or web mode on 127.0.0.1), so
 // it can start the viewer in its own session. The helper reports the socket (and hands it
-// to this user when QEMU runs as root); this module refuses clearly when that cannot work.
+// to this user when QEMU runs as root); a saved host's VM is reached through a relay of
+// this user's own (hosts/spice-relay.ts) that lives as long as the viewer. This module
+// refuses clearly when that cannot work.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, stat } from 'node:fs/promises';
@@ -10,6 +12,8 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { NovaError } from '../../src-shared/errors.js';
 import type { ViewerSupport } from '../../src-shared/api/app-api.js';
 import type { VmConsoleInfo, VmInfo } from '../../src-shared/vm.js';
+import { LOCAL_HOST } from '../../src-shared/vocabulary/index.js';
+import type { SpiceRelay } from './hosts/spice-relay.js';
 
 export const REMOTE_VIEWER = 'remote-viewer';
 const INSTALL_HINT = 'install virt-viewer (apt install virt-viewer)';
@@ -22,8 +26,11 @@ export interface SpawnedViewer {
 }
 
 export interface RemoteViewerDeps {
-  consoleInfo: (name: string) => Promise<VmConsoleInfo>;
-  vmInfo: (name: string) => Promise<VmInfo>;
+  /** What the VM's own host says: `host` is `local` or a saved host's name. */
+  consoleInfo: (name: string, host: string) => Promise<VmConsoleInfo>;
+  vmInfo: (name: string, host: string) => Promise<VmInfo>;
+  /** A local socket carrying a saved host's VM's SPICE display; without it, remote VMs are refused. */
+  openRelay?: (host: string, name: string) => Promise<SpiceRelay>;
   /** The environment the viewer inherits and PATH/DISPLAY come from (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Where each viewer writes its output, one log per VM (default ~/.local/state/nova/remote-viewer). */
@@ -33,9 +40,9 @@ export interface RemoteViewerDeps {
   spawnViewer?: (argv: readonly string[], opts: { env: NodeJS.ProcessEnv; logPath: string }) => Promise<SpawnedViewer>;
 }
 
-/** The viewer's command line: the window title names the VM so several viewers stay apart. */
-export function remoteViewerArgv(program: string, vmName: string, uri: string): string[] {
-  return [program, '--title', `${vmName} (Nova)`, uri];
+/** The viewer's command line: the window title names the VM (and its host when not this one) so several viewers stay apart. */
+export function remoteViewerArgv(program: string, vmName: string, uri: string, host: string = LOCAL_HOST): string[] {
+  return [program, '--title', host === LOCAL_HOST ? `${vmName} (Nova)` : `${vmName} on ${host} (Nova)`, uri];
 }
 
 /** The session a GUI program started by main would appear in; Wayland first, as GTK picks it. */
@@ -72,24 +79,35 @@ export class RemoteViewerLauncher {
     return { available: problem === null, program, display, problem };
   }
 
-  /** Starts remote-viewer on the VM's SPICE socket; resolves once it has stayed up for the settle time. */
-  async open(name: string): Promise<{ pid: number; uri: string }> {
-    const spice = await this.spiceOf(name);
+  /**
+   * Starts remote-viewer on the VM's SPICE socket (through a relay for a saved host's VM, which
+   * ends with the viewer); resolves once it has stayed up for the settle time.
+   */
+  async open(name: string, host: string = LOCAL_HOST): Promise<{ pid: number; uri: string }> {
+    const remote = host !== LOCAL_HOST;
+    const where = remote ? `VM ${name} on ${host}` : `VM ${name}`;
+    const spice = await this.spiceOf(name, host);
     const program = await findOnPath(REMOTE_VIEWER, this.env.PATH);
-    if (!program) throw new NovaError('unsupported', `Cannot open the display of VM ${name}: ${this.notInstalled()}`, { uri: spice.uri });
-    if (!sessionDisplay(this.env)) throw new NovaError('unsupported', `Cannot open the display of VM ${name}: ${this.noDisplay()}`, { uri: spice.uri });
-    await this.checkSocket(name, spice.socket);
+    if (!program) throw new NovaError('unsupported', `Cannot open the display of ${where}: ${this.notInstalled()}`, { uri: spice.uri });
+    if (!sessionDisplay(this.env)) throw new NovaError('unsupported', `Cannot open the display of ${where}: ${this.noDisplay()}`, { uri: spice.uri });
+    if (remote && !this.deps.openRelay) throw new NovaError('unavailable', `This Nova keeps no connections to other hosts, so it cannot open the display of ${where}`);
+    if (!remote) await this.checkSocket(name, spice.socket);
 
     const logDir = this.deps.logDir ?? join(this.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'nova', 'remote-viewer');
     await mkdir(logDir, { recursive: true, mode: 0o700 });
-    const logPath = join(logDir, `${name}.log`);
-    const argv = remoteViewerArgv(program, name, spice.uri);
+    const logPath = join(logDir, remote ? `${name}@${host}.log` : `${name}.log`);
+    const relay = remote ? await this.deps.openRelay!(host, name) : null;
+    const uri = relay?.uri ?? spice.uri;
+    const argv = remoteViewerArgv(program, name, uri, host);
     let viewer: SpawnedViewer;
     try {
       viewer = await (this.deps.spawnViewer ?? spawnDetached)(argv, { env: viewerEnv(this.env), logPath });
     } catch (err) {
-      throw new NovaError('unavailable', `Cannot start ${program} for VM ${name}: ${(err as Error).message}; check that virt-viewer is installed correctly`);
+      await relay?.close();
+      throw new NovaError('unavailable', `Cannot start ${program} for ${where}: ${(err as Error).message}; check that virt-viewer is installed correctly`);
     }
+    // The relay is the viewer's alone: it goes when the viewer does.
+    if (relay) void viewer.exited.then(() => relay.close());
     const settled = await Promise.race([
       viewer.exited,
       new Promise<null>((r) => setTimeout(() => r(null), this.deps.settleMs ?? DEFAULT_SETTLE_MS).unref()),
@@ -99,10 +117,10 @@ export class RemoteViewerLauncher {
       const said = await lastLines(logPath);
       throw new NovaError(
         'unavailable',
-        `remote-viewer ${how} right after starting for VM ${name}${said ? `: ${said}` : ''}. Its log is ${logPath}; check that this session's display (${sessionDisplay(this.env)}) is reachable`,
+        `remote-viewer ${how} right after starting for ${where}${said ? `: ${said}` : ''}. Its log is ${logPath}; check that this session's display (${sessionDisplay(this.env)}) is reachable`,
       );
     }
-    return { pid: viewer.pid, uri: spice.uri };
+    return { pid: viewer.pid, uri };
   }
 
   private notInstalled(): string {
@@ -113,8 +131,8 @@ export class RemoteViewerLauncher {
     return `Nova (pid ${process.pid}) runs without a graphical session (neither WAYLAND_DISPLAY nor DISPLAY is set), so it has nowhere to show remote-viewer: start Nova from your desktop session, or run the remote-viewer command from the VM page yourself`;
   }
 
-  private async spiceOf(name: string): Promise<{ socket: string; uri: string }> {
-    const consoles = await this.deps.consoleInfo(name);
+  private async spiceOf(name: string, host: string): Promise<{ socket: string; uri: string }> {
+    const consoles = await this.deps.consoleInfo(name, host);
     if (consoles.spice) {
       if (!isAbsolute(consoles.spice.socket) || !/^[\w./+-]+$/.test(consoles.spice.socket)) {
         // The URI carries the path unescaped; the helper's own run dir never needs escaping.
@@ -122,7 +140,7 @@ export class RemoteViewerLauncher {
       }
       return consoles.spice;
     }
-    const vm = await this.deps.vmInfo(name);
+    const vm = await this.deps.vmInfo(name, host);
     const d = vm.definition;
     if (vm.state !== 'running' && vm.state !== 'paused') {
       throw new NovaError('failed_precondition', `VM ${name} is ${vm.state}: start it, then open its display`);

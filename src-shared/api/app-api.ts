@@ -54,8 +54,12 @@ export const appMethods = {
     served: mainView,
   }),
   'vm.openViewer': defineMethod({
-    summary: "Open a running VM's SPICE display in remote-viewer on this host, in main's session",
-    params: z.strictObject({ name: VmNameSchema }),
+    summary: "Open a running VM's SPICE display in remote-viewer on this host, in main's session; a saved host's VM through an ssh relay that ends with the viewer",
+    params: z.strictObject({
+      name: VmNameSchema,
+      /** Where the VM runs: `local` (this machine) or a saved host's name. */
+      host: z.string().min(1).max(64).default('local'),
+    }),
     result: z.strictObject({ pid: z.number().int().positive(), uri: z.string() }),
     served: main,
   }),

@@ -7,6 +7,7 @@ import { operationEvents } from './operation-api.js';
 import { snapshotPolicyEvents } from './snapshot-policy-api.js';
 import { projectEvents } from './project-api.js';
 import { vmEvents } from './vm-api.js';
+import { vmMoveEvents } from './vm-move-api.js';
 
 export const novaEvents = {
   'connection.changed': z.strictObject({
@@ -22,6 +23,7 @@ export const novaEvents = {
   ...projectEvents,
   ...deviceEvents,
   ...hostsEvents,
+  ...vmMoveEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

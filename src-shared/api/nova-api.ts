@@ -20,6 +20,7 @@ import { vmMethods } from './vm-api.js';
 import { vmUsbMethods } from './vm-usb-api.js';
 import { vmMigrationMethods } from './vm-migration-api.js';
 import { guestMoveMethods } from './guest-move-api.js';
+import { vmMoveMethods } from './vm-move-api.js';
 
 export const novaApi = {
   ...appMethods,
@@ -30,6 +31,7 @@ export const novaApi = {
   ...vmUsbMethods,
   ...vmMigrationMethods,
   ...guestMoveMethods,
+  ...vmMoveMethods,
   ...metricsMethods,
   ...networkMethods,
   ...capsuleMethods,

@@ -16,7 +16,7 @@ export function registerConnectCommand(program: Command, ctx: CliContext): void 
   program
     .command('connect')
     .description("Join stdin/stdout to this host's helper: what `nova --host` runs over ssh on the remote host")
-    .option('--console <kind>', "carry a VM's console (vnc or serial) or a capsule's shell (terminal) instead: a remote console's own ssh channel")
+    .option('--console <kind>', "carry a VM's console (vnc, serial or spice) or a capsule's shell (terminal) instead: a remote console's own ssh channel")
     .argument('[guest]', 'the VM, or with terminal the capsule, whose console')
     .action(async (guest: string | undefined, o: { console?: string }) => {
       const g = ctx.globals();

@@ -10,6 +10,7 @@ describe('the console nova connect carries', () => {
   });
 
   it("comes from a pinned key's original command only in exactly its form", () => {
+    expect(consoleRequest(undefined, undefined, { SSH_ORIGINAL_COMMAND: 'nova connect --console spice g1' })).toEqual({ kind: 'spice', name: 'g1' });
     expect(consoleRequest(undefined, undefined, { SSH_ORIGINAL_COMMAND: 'nova connect --console serial g1' })).toEqual({ kind: 'serial', name: 'g1' });
     expect(consoleRequest(undefined, undefined, { SSH_ORIGINAL_COMMAND: 'nova connect' })).toBeNull();
     expect(consoleRequest(undefined, undefined, { SSH_ORIGINAL_COMMAND: 'nova connect --console vnc g1; rm -rf /' })).toBeNull();
@@ -17,7 +18,8 @@ describe('the console nova connect carries', () => {
   });
 
   it('refuses other kinds and names that are not VM or capsule names', () => {
-    expect(() => consoleRequest('spice', 'g1', {})).toThrow(/vnc, serial or terminal/);
+    expect(consoleRequest('spice', 'g1', {})).toEqual({ kind: 'spice', name: 'g1' });
+    expect(() => consoleRequest('rdp', 'g1', {})).toThrow(/vnc, serial, spice or terminal/);
     expect(() => consoleRequest('vnc', undefined, {})).toThrow(/VM's name/);
     expect(() => consoleRequest('terminal', 'Web/1', {})).toThrow(/capsule's name/);
   });
@@ -39,5 +41,12 @@ describe('the console nova connect carries', () => {
     const helper = { call: async (method: string, params: unknown) => (calls.push([method, params]), { socketPath: '/run/t/1.sock' }) } as never;
     expect(await consoleTargetPath(helper, { kind: 'terminal', name: 'db' })).toEqual({ socketPath: '/run/t/1.sock' });
     expect(calls).toEqual([['capsule.terminalOpen', { name: 'db', cols: 80, rows: 24 }]]);
+  });
+
+  it("is the VM's SPICE socket with spice, and says so when it has none", async () => {
+    const info = { serialSocket: '/run/g1/serial.sock', serialLog: '/run/g1/serial.log', vnc: null, spice: null };
+    await expect(consoleTargetPath({ call: async () => info } as never, { kind: 'spice', name: 'g1' })).rejects.toThrow('g1 has no SPICE display');
+    const spice = { call: async () => ({ ...info, spice: { socket: '/run/g1/spice.sock', uri: 'spice+unix:///run/g1/spice.sock' } }) } as never;
+    expect(await consoleTargetPath(spice, { kind: 'spice', name: 'g1' })).toEqual({ socketPath: '/run/g1/spice.sock' });
   });
 });

@@ -16,7 +16,11 @@ export interface MigrationPeers {
   send?: (params: { name: string; to: MigrationTarget; postcopy: boolean }) => Promise<MigrationResult>;
   /** Where the steps are told, one line each, and what a cleanup could not do. */
   note?: (line: string) => void;
+  /** Hears each step as it begins, for a caller that shows where the move stands. */
+  step?: (step: MigrationStep) => void;
 }
+
+export type MigrationStep = 'offer' | 'prepare' | 'send' | 'finish';
 
 export interface MigrationRequest {
   name: string;
@@ -35,9 +39,12 @@ export async function migrateVm(peers: MigrationPeers, req: MigrationRequest): P
   const note = peers.note ?? (() => undefined);
   const started = Date.now();
   const { name, postcopy } = req;
+  const step = peers.step ?? (() => undefined);
+  step('offer');
   const offer = await source.call('vm.migrateOffer', { name });
   note(`${name}: ${offer.disks.length} disk(s), ${offer.definition.memoryMiB} MiB of memory, machine ${offer.machineType} (${offer.accel})`);
   let incoming;
+  step('prepare');
   try {
     incoming = await destination.call('vm.migrateIncoming', { offer, listen: req.listen, postcopy });
   } catch (err) {
@@ -50,12 +57,14 @@ export async function migrateVm(peers: MigrationPeers, req: MigrationRequest): P
   const to: MigrationTarget = { host: req.listen, migrationPort: incoming.migrationPort, nbdPort: incoming.nbdPort, tls: incoming.tls };
   const send = peers.send ?? ((params) => source.call('vm.migrateSend', params));
   let result: MigrationResult;
+  step('send');
   try {
     result = await send({ name, to, postcopy });
   } catch (err) {
     await discard(peers, name, note);
     throw err;
   }
+  step('finish');
   try {
     const info = await destination.call('vm.migrateFinish', { name });
     if (info.state !== 'running') throw new NovaError('internal', `VM ${name} is ${info.state} on the destination after its migration, not running`);

@@ -112,7 +112,7 @@ export function OperationItem({ op, highlighted = false, showResource = true, on
   );
 }
 
-function OperationBar({ op }: { op: Operation }) {
+export function OperationBar({ op }: { op: Operation }) {
   const fraction = progressFraction(op);
   const numbers = progressNumbers(op);
   const words = numbers ? `${op.progress.phase}, ${numbers}` : op.progress.phase;

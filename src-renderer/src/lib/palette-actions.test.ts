@@ -50,6 +50,9 @@ describe('command palette actions', () => {
     expect(byLabel('Open console of VM web1')).toEqual({ kind: 'vm-console', name: 'web1' });
     expect(byLabel('Up project lab')).toEqual({ kind: 'project', action: 'up', path: '/home/me/lab/NovaFile.toml' });
     expect(byLabel('Create a virtual machine')).toEqual({ kind: 'navigate', href: '#/vms/new' });
+    // A running VM moves from its page's Move dialog, which the link opens; a stopped one is not offered a move yet.
+    expect(byLabel('Move VM web1 to another host')).toEqual({ kind: 'navigate', href: '#/vms/web1?move' });
+    expect(byLabel('Move VM db to another host')).toBeUndefined();
   });
 
   it('names the helper method each action calls, for its data-method; none for a page change', () => {
@@ -66,7 +69,8 @@ describe('command palette actions', () => {
 
   it('filters as typed: word starts first, then substrings, nothing for no match', () => {
     const all = paletteActions(input);
-    expect(filterActions(all, 'st web').map((a) => a.label)).toEqual(['Stop VM web1']);
+    // Word starts first ("Stop"), then substrings (the "st" of "host").
+    expect(filterActions(all, 'st web').map((a) => a.label)).toEqual(['Stop VM web1', 'Move VM web1 to another host']);
     expect(filterActions(all, 'console').map((a) => a.label)).toEqual(['Open console of VM web1']);
     expect(filterActions(all, 'ACHE')[0]?.label).toBe('Start capsule cache');
     expect(filterActions(all, 'zzz')).toEqual([]);

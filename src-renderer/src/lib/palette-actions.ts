@@ -6,7 +6,8 @@ import type { CapsuleState } from '../../../src-shared/capsule.js';
 import type { VmState } from '../../../src-shared/vm.js';
 import { capsuleHref } from './capsule-route.js';
 import { projectHref, type RecentProject } from './recent-projects.js';
-import { vmHref } from './vm-route.js';
+import { moveKindFor } from './vm-move-flow.js';
+import { vmHref, vmMoveHref } from './vm-route.js';
 
 export type PaletteEffect =
   | { kind: 'navigate'; href: string }
@@ -64,6 +65,7 @@ export function paletteActions(input: PaletteInput): PaletteAction[] {
         : vm.template
           ? ([{ id: `vm:from:${vm.name}`, label: `New VM from template ${vm.name}`, group: 'Virtual machines', effect: { kind: 'navigate', href: vmHref({ kind: 'vm', name: vm.name, tab: 'overview' }) } }] as const)
           : ([{ id: `vm:start:${vm.name}`, label: `Start VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'call', method: 'vm.start', name: vm.name } }] as const)),
+      ...(moveKindFor(vm.state) ? ([{ id: `vm:move:${vm.name}`, label: `Move VM ${vm.name} to another host`, group: 'Virtual machines', effect: { kind: 'navigate', href: vmMoveHref(vm.name) } }] as const) : []),
       { id: `vm:open:${vm.name}`, label: `Go to VM ${vm.name}`, group: 'Virtual machines', effect: { kind: 'navigate', href: vmHref({ kind: 'vm', name: vm.name, tab: 'overview' }) } },
     );
   }

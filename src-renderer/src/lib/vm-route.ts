@@ -31,3 +31,12 @@ export function consoleWindowTarget(hash: string): { name: string; host: string 
   const [name = '', host = 'local'] = decodeURIComponent(hash.replace(/^#/, '')).split('@');
   return { name, host };
 }
+
+/** A VM's page with its Move dialog open (the command palette's "Move VM … to another host"). */
+export function vmMoveHref(name: string): string {
+  return `${vmHref({ kind: 'vm', name, tab: 'overview' })}?move`;
+}
+
+export function asksMove(hash: string): boolean {
+  return /\?move$/.test(hash);
+}

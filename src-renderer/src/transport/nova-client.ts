@@ -74,8 +74,8 @@ export class NovaClient {
   /** The event as this client's host sent it, or null when it is another host's. */
   private ownEvent(event: NovaEvent): NovaEvent | null {
     if (event.name === 'hosts.relayed') return event.payload.host === this.host ? parseNovaEvent(event.payload.event) : null;
-    // Main's own events (projects, the Hosts page) are every page's; the helper's are local's.
-    return this.isLocal || event.name.startsWith('project.') ? event : null;
+    // Main's own events (projects, moves between hosts) are every page's; the helper's are local's.
+    return this.isLocal || event.name.startsWith('project.') || event.name === 'vm.moveProgress' ? event : null;
   }
 
   onStateChange(listener: (state: TransportState) => void): () => void {

@@ -1,7 +1,8 @@
 // One VM's page: its state and actions in the header, then tabs for the overview,
 // the live graphs, the serial console, the snapshot tree and the settings. The tab
 // lives in the URL hash, so links and reloads come back to it.
-import { ArrowLeft } from 'lucide-react';
+import { ArrowLeft, Truck } from 'lucide-react';
+import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
@@ -10,12 +11,14 @@ import '../../styles/projects.css';
 import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
 import { ResourceOperations } from '../../components/ResourceOperations.js';
 import { useResourceBusy } from '../../lib/use-resource-busy.js';
-import { vmHref, type VmTab } from '../../lib/vm-route.js';
+import { moveKindFor } from '../../lib/vm-move-flow.js';
+import { asksMove, vmHref, type VmTab } from '../../lib/vm-route.js';
 import { SerialConsole } from './SerialConsole.js';
 import { SnapshotPanel } from './SnapshotPanel.js';
 import { useVmPower } from './use-vm-power.js';
 import { useVmStore } from './vm-context.js';
 import { VmGraphs } from './VmGraphs.js';
+import { VmMoveDialog } from './VmMoveDialog.js';
 import { VmOverview } from './VmOverview.js';
 import { VmQuickActions } from './VmQuickActions.js';
 import { VmSettings } from './VmSettings.js';
@@ -38,6 +41,15 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
   const busy = useResourceBusy('vm', name, pending);
   const { dismissFailure } = store.getState();
   const power = useVmPower(name);
+  const moveKind = vm ? moveKindFor(vm.state) : null;
+  // Kept once opened: the dialog outlives the VM leaving this host, to say where it went.
+  const [move, setMove] = useState<{ kind: NonNullable<typeof moveKind> } | null>(null);
+
+  useEffect(() => {
+    if (!moveKind || !asksMove(window.location.hash)) return;
+    history.replaceState(null, '', vmHref({ kind: 'vm', name, tab }));
+    setMove({ kind: moveKind });
+  }, [moveKind, name, tab]);
 
   const back = (
     <a className="button" href={vmHref({ kind: 'list' })}>
@@ -57,6 +69,19 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
             {vm && <VmStateBadge state={vm.state} busy={busy} />}
             {power.countdown}
             {vm && <VmQuickActions vm={vm} busy={busy} onAction={power.onAction} />}
+            {moveKind && (
+              <button
+                type="button"
+                className="button vm-btn-sm"
+                data-method="vm.move"
+                aria-disabled={busy ? true : undefined}
+                title={busy?.reason ?? 'Move this VM to another host while it runs'}
+                onClick={() => !busy && setMove({ kind: moveKind })}
+              >
+                <Truck aria-hidden="true" size={13} />
+                Move to host…
+              </button>
+            )}
             {back}
           </>
         }
@@ -87,6 +112,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         {vm && tab === 'settings' && <VmSettings vm={vm} busy={busy} />}
       </div>
       {power.dialog}
+      {move && <VmMoveDialog name={name} kind={move.kind} open onClose={() => setMove(null)} />}
     </>
   );
 }

@@ -47,12 +47,13 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
   }, [client, d.name, live]);
 
   const source = d.kernel ? `Kernel ${d.kernel.kernel}` : d.iso ? `ISO ${d.iso}` : d.disks[0] ? `Disk ${d.disks[0].path}` : 'Nothing to boot';
-  const spiceCommand = consoles?.spice ? `remote-viewer ${consoles.spice.uri}` : null;
+  // A saved host's socket is there, not here: the CLI carries it over ssh as the button does.
+  const spiceCommand = consoles?.spice ? (client.isLocal ? `remote-viewer ${consoles.spice.uri}` : `nova --host ${client.host} vm viewer ${d.name}`) : null;
   const openViewer = async () => {
     setOpening(true);
     setViewerNote(null);
     try {
-      const { pid } = await client.call('vm.openViewer', { name: d.name });
+      const { pid } = await client.call('vm.openViewer', { name: d.name, host: client.host });
       setViewerNote({ ok: true, text: `remote-viewer is open (pid ${pid}); close its window when done.` });
     } catch (err) {
       setViewerNote({ ok: false, text: `Could not open remote-viewer: ${toErrorShape(err).message}` });
@@ -157,7 +158,7 @@ export function VmOverview({ vm }: { vm: VmInfo }) {
               </p>
             )}
             <p>
-              {viewer?.available ? 'Or from any shell on this host (remote-viewer, package virt-viewer):' : 'SPICE: open it with remote-viewer (package virt-viewer) on this host:'}
+              {viewer?.available ? 'Or from any shell on this machine (remote-viewer, package virt-viewer):' : 'SPICE: open it with remote-viewer (package virt-viewer) on this machine:'}
             </p>
             <div className="vm-spice__command">
               <code>{spiceCommand}</code>
