@@ -7,7 +7,11 @@
 // one-off TLS credentials that require the source's client certificate. The guest runs
 // here only when the caller says the move is whole (finish); until then a discard removes
 // everything the migration made. A marker in the VM's folder says it is still arriving,
-// so only such a VM can be discarded, also by a helper that restarted meanwhile.
+// so only such a VM can be discarded, also by a helper that restarted meanwhile. An
+// arriving VM is tied to the connection that prepared it (incoming-migration-guard.ts):
+// if that connection closes before finish, the VM is discarded here even when its memory
+// has all arrived, because the source's copy is whole and only the caller could know
+// whether this one should run; the source's helper then resumes its copy.
 import { lstat, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
@@ -18,6 +22,7 @@ import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { Requester } from '../operations/operation-manager.js';
 import { resolvedMachineType } from './machine-type.js';
 import type { MigrationHost } from './migration-host.js';
+import { IncomingMigrationGuards, INCOMING_MIGRATION_IDLE_MS, type AbandonReason } from './incoming-migration-guard.js';
 import { addCredentials, makeMigrationCredentials, MIGRATION_TLS_ID } from './migration-tls.js';
 import type { QmpClient } from './qmp-client.js';
 import { makeVmFolder } from './vm-runtime-files.js';
@@ -30,10 +35,30 @@ export interface IncomingMigration {
   tls: MigrationClientTls;
 }
 
+const ABANDONED: Record<AbandonReason, string> = {
+  'caller-gone': 'the connection that prepared it closed before it finished',
+  idle: 'no migration data arrived for too long',
+  'qemu-gone': 'its QEMU ended',
+};
+
 export class MigrationDestination {
-  constructor(private readonly host: MigrationHost) {}
+  private readonly guards: IncomingMigrationGuards;
+
+  constructor(
+    private readonly host: MigrationHost,
+    idleMs = INCOMING_MIGRATION_IDLE_MS,
+  ) {
+    this.guards = new IncomingMigrationGuards(idleMs, (name, reason) => this.abandon(name, reason));
+  }
 
   async prepare(offer: MigrationOffer, listen: string, postcopy: boolean, requester: Requester & { caller: { uid: number; gid: number } }): Promise<IncomingMigration> {
+    const incoming = await this.start(offer, listen, postcopy, requester);
+    const rt = this.host.runtimeOf(offer.definition.name);
+    if (rt) this.guards.watch(offer.definition.name, rt.record.pid, requester.onDisconnect);
+    return incoming;
+  }
+
+  private async start(offer: MigrationOffer, listen: string, postcopy: boolean, requester: Requester & { caller: { uid: number; gid: number } }): Promise<IncomingMigration> {
     const name = offer.definition.name;
     const { host } = this;
     return host.operations.run({ kind: 'vm.migrateIncoming', resource: vmRef(name), title: 'incoming migration' }, requester, async (op) => {
@@ -86,14 +111,16 @@ export class MigrationDestination {
       // Held paused since its start (-S, no cont while incoming): it runs from here.
       await rt.resume();
       await rm(join(this.host.layout.vmDir(name), MARKER), { force: true });
+      this.guards.release(name);
       await this.host.arrived(name, rt);
     });
   }
 
   /** A migration that failed or was cancelled: its QEMU, disks and folder go. */
-  async discard(name: string, requester: Requester): Promise<void> {
+  async discard(name: string, requester: Requester | null): Promise<void> {
     await this.host.operations.exclusive([vmRef(name)], 'discarding the incoming migration', requester, async () => {
       await this.requireArriving(name);
+      this.guards.release(name);
       const def = await this.host.store.loadDefinition(name);
       const rt = this.host.runtimeOf(name);
       if (rt) {
@@ -102,6 +129,15 @@ export class MigrationDestination {
       }
       await this.host.endIntent(name);
       await this.host.removeVm(def);
+    });
+  }
+
+  /** Nobody will finish this arrival: it goes, unless a finish or discard got there first. */
+  private async abandon(name: string, reason: AbandonReason): Promise<void> {
+    this.host.logger.warn({ vm: name, reason }, `discarding an incoming migration: ${ABANDONED[reason]}`);
+    await this.discard(name, null).catch((err: unknown) => {
+      if (isNovaError(err, 'failed_precondition')) return;
+      this.host.logger.error({ vm: name, err }, 'could not discard an abandoned incoming migration');
     });
   }
 

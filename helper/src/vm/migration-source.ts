@@ -6,7 +6,12 @@
 // (so every write is on the destination) before the device state leaves. Both streams use
 // the destination's one-off TLS credentials. Any failure or cancel undoes it all and the
 // guest runs on here; the complete step, called once the destination runs the guest,
-// stops this QEMU and removes the VM's copy here.
+// stops this QEMU and removes the VM's copy here. The caller's connection closing cancels
+// a send under way; closing after a send that completed, before complete, resumes the
+// guest here, left paused with nobody to finish the move: the destination discards its
+// copy when that same caller's connection to it closes. (A caller killed in the instant
+// between the destination's finish and this complete leaves the guest running on both
+// hosts: neither helper can tell that from its side.)
 import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -58,6 +63,9 @@ export function unmovableReasons(def: VmDefinition): string[] {
 }
 
 export class MigrationSource {
+  /** VMs whose send completed, until complete: each one's watch on its caller's connection. */
+  private readonly leftPaused = new Map<string, () => void>();
+
   constructor(private readonly host: MigrationHost) {}
 
   async offer(name: string, requester: Requester): Promise<MigrationOffer> {
@@ -75,31 +83,52 @@ export class MigrationSource {
 
   async send(name: string, to: MigrationTarget, postcopy: boolean, requester: Requester): Promise<MigrationResult> {
     const spec = { kind: 'vm.migrateSend', resource: vmRef(name), title: `migration to ${to.host}` } as const;
-    return this.host.operations.run(spec, requester, async (op) => {
-      op.progress({ phase: 'connecting to the destination', cancellable: true });
-      const def = await this.host.store.loadDefinition(name);
-      const rt = this.runningOf(name);
-      refuseUnmovable(def);
-      const { qmp } = rt;
-      const wasRunning = (await qmp.queryStatus()).status === 'running';
-      // Registered first, so it runs last: whatever was undone, the guest runs on here.
-      op.onUndo(() => resumeIfStopped(qmp, wasRunning));
-      const owner = await qemuOwner(rt);
-      await addClientCredentials(qmp, join(this.host.layout.vmRunDir(name), 'migration-tls'), to.tls, owner);
-      op.onUndo(() => qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined));
-      const started = Date.now();
-      const diskBytes = await this.mirrorDisks(def, qmp, to, op);
-      const memory = await this.migrateMemory(qmp, to, postcopy, def, op);
-      // Switched over: the destination has the guest; this QEMU lets go of its connections.
-      for (const d of def.disks) await qmp.execute('blockdev-del', { 'node-name': targetNode(d.id) }).catch(() => undefined);
-      await qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
-      await resetMigrationSettings(qmp);
-      return { downtimeMs: memory.downtime ?? 0, totalMs: Date.now() - started, diskBytes, ramBytes: memory.ram?.transferred ?? 0 };
+    this.forget(name);
+    const result = await this.host.operations.run(spec, requester, async (op) => {
+      // Nobody could finish the move any more: it is undone, as a cancel.
+      const stopWatching = requester.onDisconnect?.(() => {
+        try {
+          this.host.operations.cancel(op.id, null);
+        } catch {
+          // Already ended.
+        }
+      });
+      try {
+        return await this.sendNow(name, to, postcopy, op);
+      } finally {
+        stopWatching?.();
+      }
     });
+    const unwatch = requester.onDisconnect?.(() => void this.resumeLeftPaused(name));
+    if (unwatch) this.leftPaused.set(name, unwatch);
+    return result;
+  }
+
+  private async sendNow(name: string, to: MigrationTarget, postcopy: boolean, op: OperationHandle): Promise<MigrationResult> {
+    op.progress({ phase: 'connecting to the destination', cancellable: true });
+    const def = await this.host.store.loadDefinition(name);
+    const rt = this.runningOf(name);
+    refuseUnmovable(def);
+    const { qmp } = rt;
+    const wasRunning = (await qmp.queryStatus()).status === 'running';
+    // Registered first, so it runs last: whatever was undone, the guest runs on here.
+    op.onUndo(() => resumeIfStopped(qmp, wasRunning));
+    const owner = await qemuOwner(rt);
+    await addClientCredentials(qmp, join(this.host.layout.vmRunDir(name), 'migration-tls'), to.tls, owner);
+    op.onUndo(() => qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined));
+    const started = Date.now();
+    const diskBytes = await this.mirrorDisks(def, qmp, to, op);
+    const memory = await this.migrateMemory(qmp, to, postcopy, def, op);
+    // Switched over: the destination has the guest; this QEMU lets go of its connections.
+    for (const d of def.disks) await qmp.execute('blockdev-del', { 'node-name': targetNode(d.id) }).catch(() => undefined);
+    await qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
+    await resetMigrationSettings(qmp);
+    return { downtimeMs: memory.downtime ?? 0, totalMs: Date.now() - started, diskBytes, ramBytes: memory.ram?.transferred ?? 0 };
   }
 
   /** The guest runs on the destination: this QEMU stops and the VM's copy here goes. Only after a completed migration. */
   async complete(name: string, requester: Requester): Promise<void> {
+    this.forget(name);
     await this.host.operations.exclusive([vmRef(name)], 'removing the migrated VM', requester, async () => {
       const def = await this.host.store.loadDefinition(name);
       const rt = this.host.runtimeOf(name);
@@ -112,6 +141,26 @@ export class MigrationSource {
       }
       await this.host.removeVm(def);
     });
+  }
+
+  /** The caller of a completed send is gone before complete: the guest, paused since the switch-over, runs on here. */
+  private async resumeLeftPaused(name: string): Promise<void> {
+    this.forget(name);
+    await this.host.operations
+      .exclusive([vmRef(name)], 'resuming a VM whose migration was abandoned', null, async () => {
+        const rt = this.host.runtimeOf(name);
+        if (!rt || rt.isStopping) return;
+        const status = (await rt.qmp.queryStatus()).status;
+        if (status !== 'postmigrate') return;
+        this.host.logger.warn({ vm: name }, 'the caller of a completed migration left before the move was finished: the VM runs on here');
+        await rt.resume();
+      })
+      .catch((err: unknown) => this.host.logger.error({ vm: name, err }, 'could not resume a VM whose migration was abandoned'));
+  }
+
+  private forget(name: string): void {
+    this.leftPaused.get(name)?.();
+    this.leftPaused.delete(name);
   }
 
   private runningOf(name: string): VmRuntime {
