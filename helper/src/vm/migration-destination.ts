@@ -73,6 +73,8 @@ export class MigrationDestination {
       });
       await writeFile(join(dir, MARKER), JSON.stringify({ since: new Date().toISOString() }) + '\n', { mode: 0o600 });
       const def = localDefinition(offer, dir);
+      // Before QEMU starts, so the launcher keeps it rather than OVMF's blank template; the TPM starts with a fresh state folder, filled from the stream.
+      if (offer.uefiVars !== undefined) await writeFile(host.layout.runtimePaths(name).uefiVars, Buffer.from(offer.uefiVars, 'base64'), { mode: 0o600, flag: 'wx' });
       // The disks and the credentials are made side by side: neither waits on the other.
       const disks = Promise.all(
         def.disks.map((d) => {

@@ -1,6 +1,7 @@
 // The source's side of a live migration. The offer refuses at once what cannot move (host
-// devices, shared host folders, firmware state not yet carried) and states what the
-// destination needs. The send copies each disk with `blockdev-mirror` into the
+// devices, shared host folders) and states what the destination needs, a UEFI VM's
+// variables file included (a TPM's state needs no file: QEMU's tpm-emulator backend
+// carries swtpm's state inside the migration stream). The send copies each disk with `blockdev-mirror` into the
 // destination's NBD exports, waits until all are in step, then migrates the memory with
 // `pause-before-switchover`: once the guest is paused for the switch, the mirrors finish
 // (so every write is on the destination) before the device state leaves. Both streams use
@@ -12,11 +13,11 @@
 // copy when that same caller's connection to it closes. (A caller killed in the instant
 // between the destination's finish and this complete leaves the guest running on both
 // hosts: neither helper can tell that from its side.)
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
-import type { MigrationOffer, MigrationResult, MigrationTarget } from '../../../src-shared/api/vm-migration-api.js';
+import { MAX_UEFI_VARS_BYTES, type MigrationOffer, type MigrationResult, type MigrationTarget } from '../../../src-shared/api/vm-migration-api.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import { usbTargetOf } from '../../../src-shared/vm-passthrough.js';
@@ -57,7 +58,6 @@ export function unmovableReasons(def: VmDefinition): string[] {
   if (hostUsb.length) out.push(`it has host USB devices (${hostUsb.join(', ')})`);
   if (def.lookingGlass) out.push('it shares memory with this host (Looking Glass)');
   if (def.shares?.length) out.push("it has shared folders of this host's files");
-  if (isUefi(def.firmware) || def.tpm) out.push('its UEFI variables and TPM state are not carried by a migration yet');
   if (def.disks.some((d) => d.readOnly)) out.push('it has a read-only disk');
   return out;
 }
@@ -77,7 +77,8 @@ export class MigrationSource {
       for (const d of def.disks) disks.push({ id: d.id, format: d.format, virtualSize: await this.host.diskSize(def, d) });
       const machineType = await resolvedMachineType(this.host.runner, this.host.qemuBinary, def.machine);
       if (!machineType) throw new NovaError('internal', `this host's QEMU does not list machine ${def.machine}`);
-      return { definition: def, machineType, accel: rt.record.accel, disks };
+      const uefiVars = isUefi(def.firmware) ? await this.uefiVarsOf(def) : undefined;
+      return { definition: def, machineType, accel: rt.record.accel, disks, ...(uefiVars !== undefined ? { uefiVars } : {}) };
     });
   }
 
@@ -161,6 +162,16 @@ export class MigrationSource {
   private forget(name: string): void {
     this.leftPaused.get(name)?.();
     this.leftPaused.delete(name);
+  }
+
+  /** The variables file as pflash has written it so far; the stream brings the rest. */
+  private async uefiVarsOf(def: VmDefinition): Promise<string> {
+    const path = this.host.layout.runtimePaths(def.name).uefiVars;
+    const vars = await readFile(path).catch((err: unknown) => {
+      throw new NovaError('failed_precondition', `VM ${def.name}'s UEFI variables (${path}) cannot be read: ${(err as Error).message}`);
+    });
+    if (vars.length > MAX_UEFI_VARS_BYTES) throw new NovaError('failed_precondition', `VM ${def.name}'s UEFI variables file is ${vars.length} bytes, more than a migration carries (${MAX_UEFI_VARS_BYTES})`);
+    return vars.toString('base64');
   }
 
   private runningOf(name: string): VmRuntime {
