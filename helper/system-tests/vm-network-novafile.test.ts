@@ -1,7 +1,9 @@
 // `nova run vm NAME` end to end: the CLI reads a NovaFile naming the test guest and a
 // NAT network, and the real helper (in a test-host namespace) creates the network and
 // the VM with its cloud-init seed, then starts it; the guest gets a lease. Running it
-// again changes nothing; a feature the host lacks is refused with its NovaFile line.
+// again changes nothing; a feature the host lacks is refused with its NovaFile line. A VM
+// whose `networks` give a NIC's MAC and model gets them: the guest reads the MAC on its
+// second NIC and finds an e1000e on its PCI bus.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -9,7 +11,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src-main/core/helper-client.js';
-import { ensureTestGuest, GUEST_LEASE_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { ensureTestGuest, GUEST_LEASE_MARKER, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
+import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
 import { CLI_BUNDLE, makeTestDir, removeTestDir, startHelper, type RunningHelper } from './helper-harness.js';
 import { pidsMentioning } from './network-harness.js';
 
@@ -17,6 +20,10 @@ const RUN = randomBytes(3).toString('hex');
 const NETNS = `nv3nf${RUN}`;
 const NET = `nv3nf${RUN}`;
 const VM = `nv3n-run-${RUN}`;
+const NET2 = `nv3ns${RUN}`;
+const VM_NICS = `nv3n-nics-${RUN}`;
+const MAC1 = '52:54:00:7e:00:02';
+const MAC2 = '52:54:00:7e:00:03';
 let dir = '';
 let helper: RunningHelper;
 let client: HelperClient;
@@ -31,6 +38,10 @@ beforeAll(async () => {
   client = new HelperClient({ socketPath: helper.socketPath, reconnect: false });
   client.start();
   await client.waitForConnection();
+  // The test guest on TCG with a serial console only: the same keys for each VM.
+  const guestKeys = ['kernel', guest.vmlinux, 'initrd', guest.initrdNet, 'cmdline', guest.cmdline, 'memory', '256Mi', 'accel', 'tcg', 'display', 'none']
+    .flatMap((v, i, all) => (i % 2 === 0 ? [`${v} = "${all[i + 1]}"`] : []))
+    .join('\n');
   await writeFile(
     join(dir, 'NovaFile.toml'),
     `project = "nv3n"
@@ -40,18 +51,21 @@ subnet = "10.234.0.1/24"
 dhcp_range = "10.234.0.100-10.234.0.150"
 
 [vm.${VM}]
-kernel = "${guest.vmlinux}"
-initrd = "${guest.initrdNet}"
-cmdline = "${guest.cmdline}"
-memory = "256Mi"
-accel = "tcg"
-display = "none"
+${guestKeys}
 network = "${NET}"
 cloud_init = { hostname = "guest-1", user = "dev", password = "pw" }
 
 [vm.nv3n-gpu-${RUN}]
 kernel = "${guest.vmlinux}"
 gpu_passthrough = true
+
+[network.${NET2}]
+subnet = "10.235.0.1/24"
+dhcp_range = "10.235.0.100-10.235.0.150"
+
+[vm.${VM_NICS}]
+${guestKeys}
+networks = ["${NET}", { network = "${NET2}", mac = "${MAC1.toUpperCase()}" }, { network = "${NET}", mac = "${MAC2}", model = "e1000e" }]
 `,
   );
 }, 600_000);
@@ -59,7 +73,9 @@ gpu_passthrough = true
 afterAll(async () => {
   try {
     await client?.call('vm.delete', { name: VM, force: true }).catch(() => undefined);
+    await client?.call('vm.delete', { name: VM_NICS, force: true }).catch(() => undefined);
     await client?.call('network.delete', { name: NET }).catch(() => undefined);
+    await client?.call('network.delete', { name: NET2 }).catch(() => undefined);
   } finally {
     client?.close();
     await helper?.stop();
@@ -122,5 +138,39 @@ describe('nova run vm', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/NovaFile\.toml:19:1: vm nv3n-gpu-\w+ asks for GPU passthrough, which .*\[unsupported\]/);
     await expect(client.call('vm.get', { name: `nv3n-gpu-${RUN}` })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it("gives a NIC the MAC and model its networks table names: the guest reads them", async () => {
+    const r = await nova('run', 'vm', VM_NICS);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const info = await client.call('vm.get', { name: VM_NICS });
+    expect(info.definition.nics).toEqual([
+      { network: { mode: 'nova', network: NET }, mac: null },
+      { network: { mode: 'nova', network: NET2 }, mac: MAC1 },
+      { network: { mode: 'nova', network: NET }, mac: MAC2, model: 'e1000e' },
+    ]);
+    const consoles = await client.call('vm.consoleInfo', { name: VM_NICS });
+    await waitForLogText(consoles.serialLog, GUEST_READY_MARKER, 90_000);
+    // Both virtio NICs lease first, so their lines do not land amid the commands' answers.
+    await waitForLease(consoles.serialLog);
+    const deadline = Date.now() + 60_000;
+    while (!new RegExp(`${GUEST_LEASE_MARKER} \\S+ eth1`).test(await readFile(consoles.serialLog, 'utf8'))) {
+      if (Date.now() > deadline) throw new Error('no DHCP lease on eth1 within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const serial = await GuestSerial.connect(consoles.serialSocket);
+    try {
+      await waitForShell(serial, GUEST_PROMPT);
+      // The second NIC is the guest's second virtio NIC, eth1; the guest's kernel has no e1000e driver, so the third shows only on the PCI bus.
+      expect(await serial.run('cat /sys/class/net/eth1/address', GUEST_PROMPT)).toContain(MAC1);
+      const pci = await serial.run('cat /sys/bus/pci/devices/*/device', GUEST_PROMPT);
+      // 8086:10d3 is the Intel 82574L QEMU's e1000e emulates.
+      expect(pci).toContain('0x10d3');
+    } finally {
+      serial.close();
+    }
+    const plan = await nova('plan');
+    expect(plan.stdout).not.toContain(`vm ${VM_NICS}`);
   });
 });

@@ -85,10 +85,11 @@ function cloudInitSpec(vm: VmConfig): CloudInitSpecIn | undefined {
 /** `project`: the NovaFile's, so the VM is known as that project's own. */
 export function vmCreateSpec(vm: VmConfig, project?: string): VmCreateSpecIn {
   const spec: VmCreateSpecIn = { name: vm.name, network: vm.network ? { nova: vm.network } : 'none' };
-  // Several networks: one NIC each, the MAC (if any) the first's.
-  if (vm.networks && vm.networks.length > 1) {
+  // Several networks, or a NIC model: one NIC each, with its MAC and model.
+  const nics = vm.nics ?? [];
+  if (nics.length > 1 || nics.some((n) => n.model !== undefined)) {
     spec.network = 'none';
-    spec.nics = vm.networks.map((nova, i) => ({ network: { nova }, ...(i === 0 && vm.mac !== undefined ? { mac: vm.mac } : {}) }));
+    spec.nics = nics.map((n) => ({ network: { nova: n.network }, ...(n.mac !== undefined ? { mac: n.mac } : {}), ...(n.model !== undefined ? { model: n.model } : {}) }));
   }
   if (vm.cpu !== undefined) spec.cpus = vm.cpu;
   if (vm.memoryMiB !== undefined) spec.memory = vm.memoryMiB;

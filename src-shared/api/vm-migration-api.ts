@@ -10,6 +10,9 @@ import { defineMethod } from './define.js';
 
 const manage = { by: 'helper', action: POLKIT_ACTIONS.vmManage } as const;
 
+/** The largest UEFI variables file an offer carries (OVMF's 4M build has 528 KiB). */
+export const MAX_UEFI_VARS_BYTES = 640 * 1024;
+
 /** Disks and memory of a large guest cross a LAN in minutes; a stuck one fails by itself. */
 const MIGRATION_TIMEOUT_MS = 60 * 60_000;
 
@@ -31,6 +34,8 @@ export const MigrationOfferSchema = z.strictObject({
   disks: z.array(MigrationDiskSchema).max(16),
   /** The CPU features the guest has (QEMU's names): the destination refuses what it lacks and turns off what it has more. */
   cpuFeatures: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/)).max(2048).optional(),
+  /** A UEFI VM's variables file (base64) as it is now: the destination starts from it, and pflash's contents then come in the stream. */
+  uefiVars: z.string().max(Math.ceil(MAX_UEFI_VARS_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64').optional(),
 });
 export type MigrationOffer = z.infer<typeof MigrationOfferSchema>;
 
@@ -64,7 +69,7 @@ export type MigrationResult = z.infer<typeof MigrationResultSchema>;
 
 export const vmMigrationMethods = {
   'vm.migrateOffer': defineMethod({
-    summary: 'Source: what a running VM needs on another host (definition, machine type, accelerator, disk sizes and formats); refuses at once what cannot move (passed-through PCI or USB devices, shared folders, UEFI/TPM state)',
+    summary: 'Source: what a running VM needs on another host (definition, machine type, accelerator, disk sizes and formats); refuses at once what cannot move (passed-through PCI or USB devices, shared folders); a UEFI VM\'s variables file comes along, a TPM\'s state travels in the migration stream',
     params: z.strictObject({ name: VmNameSchema }),
     result: MigrationOfferSchema,
     served: manage,

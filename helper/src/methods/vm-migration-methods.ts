@@ -1,6 +1,7 @@
 // Live migration handlers: the source's offer, send and complete, the destination's
 // incoming, finish and discard (vm/migration-source.ts, vm/migration-destination.ts).
 import type { VmManager } from '../vm/vm-manager.js';
+import { incomingIdleMs } from '../vm/incoming-migration-guard.js';
 import { MigrationDestination } from '../vm/migration-destination.js';
 import { MigrationSource } from '../vm/migration-source.js';
 import type { HelperHandlers } from './handler-table.js';
@@ -10,7 +11,7 @@ export type VmMigrationMethodName = 'vm.migrateOffer' | 'vm.migrateIncoming' | '
 export function vmMigrationHandlers(vms: VmManager): Pick<HelperHandlers, VmMigrationMethodName> {
   const host = vms.migrationHost();
   const source = new MigrationSource(host);
-  const destination = new MigrationDestination(host);
+  const destination = new MigrationDestination(host, incomingIdleMs(process.env));
   return {
     'vm.migrateOffer': ({ name }, ctx) => source.offer(name, ctx),
     'vm.migrateIncoming': ({ offer, listen, postcopy }, ctx) => destination.prepare(offer, listen, postcopy, ctx),

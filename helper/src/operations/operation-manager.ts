@@ -20,6 +20,11 @@ export interface Requester {
   caller: { uid: number; pid: number };
   /** Told the id as soon as the operation exists (the RPC layer tells the client). */
   onOperation?: (id: string) => void;
+  /**
+   * Calls `listener` once when the requester's connection closes (at once if it has);
+   * returns the unregistering function. Absent where there is no connection.
+   */
+  onDisconnect?: (listener: () => void) => () => void;
 }
 
 export interface OperationSpec {

@@ -46,6 +46,16 @@ export class ClientConnection {
     return !this.socket.destroyed;
   }
 
+  /** Calls `listener` once when the connection closes (at once if it has); the returned function unregisters it. */
+  onClose(listener: () => void): () => void {
+    if (this.socket.destroyed) {
+      queueMicrotask(listener);
+      return () => undefined;
+    }
+    this.socket.once('close', listener);
+    return () => this.socket.off('close', listener);
+  }
+
   /** True while the client has too much unread and nothing more is read from it. */
   get isPaused(): boolean {
     return this.stall !== null;

@@ -210,6 +210,7 @@ export class RpcServer {
         conn.subscribed = true;
       },
       isConnected: () => conn.isOpen,
+      onDisconnect: (listener) => conn.onClose(listener),
     };
     // Only a request with an id can be answered, so only it hears which operation it started.
     if (id !== undefined && id !== null) {

@@ -7,7 +7,11 @@
 // one-off TLS credentials that require the source's client certificate. The guest runs
 // here only when the caller says the move is whole (finish); until then a discard removes
 // everything the migration made. A marker in the VM's folder says it is still arriving,
-// so only such a VM can be discarded, also by a helper that restarted meanwhile.
+// so only such a VM can be discarded, also by a helper that restarted meanwhile. An
+// arriving VM is tied to the connection that prepared it (incoming-migration-guard.ts):
+// if that connection closes before finish, the VM is discarded here even when its memory
+// has all arrived, because the source's copy is whole and only the caller could know
+// whether this one should run; the source's helper then resumes its copy.
 import { lstat, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +23,7 @@ import type { Requester } from '../operations/operation-manager.js';
 import { cpuForIncoming, probeCpuFeatures } from './cpu-features.js';
 import { resolvedMachineType } from './machine-type.js';
 import type { MigrationHost } from './migration-host.js';
+import { IncomingMigrationGuards, INCOMING_MIGRATION_IDLE_MS, type AbandonReason } from './incoming-migration-guard.js';
 import { addCredentials, makeMigrationCredentials, MIGRATION_TLS_ID } from './migration-tls.js';
 import type { QmpClient } from './qmp-client.js';
 import { makeVmFolder } from './vm-runtime-files.js';
@@ -31,10 +36,30 @@ export interface IncomingMigration {
   tls: MigrationClientTls;
 }
 
+const ABANDONED: Record<AbandonReason, string> = {
+  'caller-gone': 'the connection that prepared it closed before it finished',
+  idle: 'no migration data arrived for too long',
+  'qemu-gone': 'its QEMU ended',
+};
+
 export class MigrationDestination {
-  constructor(private readonly host: MigrationHost) {}
+  private readonly guards: IncomingMigrationGuards;
+
+  constructor(
+    private readonly host: MigrationHost,
+    idleMs = INCOMING_MIGRATION_IDLE_MS,
+  ) {
+    this.guards = new IncomingMigrationGuards(idleMs, (name, reason) => this.abandon(name, reason));
+  }
 
   async prepare(offer: MigrationOffer, listen: string, postcopy: boolean, requester: Requester & { caller: { uid: number; gid: number } }): Promise<IncomingMigration> {
+    const incoming = await this.start(offer, listen, postcopy, requester);
+    const rt = this.host.runtimeOf(offer.definition.name);
+    if (rt) this.guards.watch(offer.definition.name, rt.record.pid, requester.onDisconnect);
+    return incoming;
+  }
+
+  private async start(offer: MigrationOffer, listen: string, postcopy: boolean, requester: Requester & { caller: { uid: number; gid: number } }): Promise<IncomingMigration> {
     const name = offer.definition.name;
     const { host } = this;
     return host.operations.run({ kind: 'vm.migrateIncoming', resource: vmRef(name), title: 'incoming migration' }, requester, async (op) => {
@@ -49,6 +74,8 @@ export class MigrationDestination {
       });
       await writeFile(join(dir, MARKER), JSON.stringify({ since: new Date().toISOString() }) + '\n', { mode: 0o600 });
       const def = localDefinition(offer, dir);
+      // Before QEMU starts, so the launcher keeps it rather than OVMF's blank template; the TPM starts with a fresh state folder, filled from the stream.
+      if (offer.uefiVars !== undefined) await writeFile(host.layout.runtimePaths(name).uefiVars, Buffer.from(offer.uefiVars, 'base64'), { mode: 0o600, flag: 'wx' });
       // The disks and the credentials are made side by side: neither waits on the other.
       const disks = Promise.all(
         def.disks.map((d) => {
@@ -88,14 +115,16 @@ export class MigrationDestination {
       // Held paused since its start (-S, no cont while incoming): it runs from here.
       await rt.resume();
       await rm(join(this.host.layout.vmDir(name), MARKER), { force: true });
+      this.guards.release(name);
       await this.host.arrived(name, rt);
     });
   }
 
   /** A migration that failed or was cancelled: its QEMU, disks and folder go. */
-  async discard(name: string, requester: Requester): Promise<void> {
+  async discard(name: string, requester: Requester | null): Promise<void> {
     await this.host.operations.exclusive([vmRef(name)], 'discarding the incoming migration', requester, async () => {
       await this.requireArriving(name);
+      this.guards.release(name);
       const def = await this.host.store.loadDefinition(name);
       const rt = this.host.runtimeOf(name);
       if (rt) {
@@ -104,6 +133,15 @@ export class MigrationDestination {
       }
       await this.host.endIntent(name);
       await this.host.removeVm(def);
+    });
+  }
+
+  /** Nobody will finish this arrival: it goes, unless a finish or discard got there first. */
+  private async abandon(name: string, reason: AbandonReason): Promise<void> {
+    this.host.logger.warn({ vm: name, reason }, `discarding an incoming migration: ${ABANDONED[reason]}`);
+    await this.discard(name, null).catch((err: unknown) => {
+      if (isNovaError(err, 'failed_precondition')) return;
+      this.host.logger.error({ vm: name, err }, 'could not discard an abandoned incoming migration');
     });
   }
 

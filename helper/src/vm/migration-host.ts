@@ -4,6 +4,7 @@
 import type { VmDefinition, VmDisk } from '../../../src-shared/vm.js';
 import type { OperationManager } from '../operations/operation-manager.js';
 import type { ProcessRunner } from '../process/process-runner.js';
+import type { Logger } from '../util/logger.js';
 import type { QmpClient } from './qmp-client.js';
 import type { Credentials } from './run-as-user.js';
 import type { VmLayout } from './vm-layout.js';
@@ -26,6 +27,7 @@ export interface MigrationHost {
   readonly hostAccelerator: () => Promise<'kvm' | 'tcg'>;
   readonly qemuBinary: string;
   readonly runner: ProcessRunner;
+  readonly logger: Logger;
   runtimeOf(name: string): VmRuntime | null;
   /** Throws not_found when this host has no such network. */
   checkNetwork(network: string): Promise<void>;

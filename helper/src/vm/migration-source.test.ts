@@ -10,6 +10,10 @@ describe('unmovableReasons', () => {
     expect(unmovableReasons({ ...base, usb: ['usb:tablet'] })).toEqual([]);
   });
 
+  it('lets a UEFI VM with a TPM move: its variables come in the offer, its TPM state in the stream', () => {
+    expect(unmovableReasons({ ...base, firmware: 'uefi-secure', tpm: true })).toEqual([]);
+  });
+
   it('names each thing that ties a VM to this host', () => {
     const reasons = unmovableReasons({
       ...base,
@@ -21,7 +25,6 @@ describe('unmovableReasons', () => {
     expect(reasons).toEqual([
       'it has passed-through PCI devices (0000:01:00.0), whose state stays in the host\'s hardware',
       'it has host USB devices (usb:046d:c52b)',
-      'its UEFI variables and TPM state are not carried by a migration yet',
       'it has a read-only disk',
     ]);
   });

@@ -1,17 +1,23 @@
 // The source's side of a live migration. The offer refuses at once what cannot move (host
-// devices, shared host folders, firmware state not yet carried) and states what the
-// destination needs. The send copies each disk with `blockdev-mirror` into the
+// devices, shared host folders) and states what the destination needs, a UEFI VM's
+// variables file included (a TPM's state needs no file: QEMU's tpm-emulator backend
+// carries swtpm's state inside the migration stream). The send copies each disk with `blockdev-mirror` into the
 // destination's NBD exports, waits until all are in step, then migrates the memory with
 // `pause-before-switchover`: once the guest is paused for the switch, the mirrors finish
 // (so every write is on the destination) before the device state leaves. Both streams use
 // the destination's one-off TLS credentials. Any failure or cancel undoes it all and the
 // guest runs on here; the complete step, called once the destination runs the guest,
-// stops this QEMU and removes the VM's copy here.
-import { stat } from 'node:fs/promises';
+// stops this QEMU and removes the VM's copy here. The caller's connection closing cancels
+// a send under way; closing after a send that completed, before complete, resumes the
+// guest here, left paused with nobody to finish the move: the destination discards its
+// copy when that same caller's connection to it closes. (A caller killed in the instant
+// between the destination's finish and this complete leaves the guest running on both
+// hosts: neither helper can tell that from its side.)
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { NovaError } from '../../../src-shared/errors.js';
-import type { MigrationOffer, MigrationResult, MigrationTarget } from '../../../src-shared/api/vm-migration-api.js';
+import { MAX_UEFI_VARS_BYTES, type MigrationOffer, type MigrationResult, type MigrationTarget } from '../../../src-shared/api/vm-migration-api.js';
 import type { ResourceRef } from '../../../src-shared/operation.js';
 import type { VmDefinition } from '../../../src-shared/vm.js';
 import { usbTargetOf } from '../../../src-shared/vm-passthrough.js';
@@ -46,7 +52,7 @@ interface QmpMigrationInfo {
 
 /**
  * Why a VM cannot move, in words; empty when it can. A cold move copies the UEFI variables,
- * the TPM state and read-only disks as files; a live one cannot carry them yet.
+ * the TPM state and read-only disks as files; a live one carries the first two in its own way, not a read-only disk.
  */
 export function unmovableReasons(def: VmDefinition, move: 'live' | 'cold' = 'live'): string[] {
   const out: string[] = [];
@@ -57,12 +63,14 @@ export function unmovableReasons(def: VmDefinition, move: 'live' | 'cold' = 'liv
   if (def.lookingGlass) out.push('it shares memory with this host (Looking Glass)');
   if (def.shares?.length) out.push("it has shared folders of this host's files");
   if (move === 'cold') return out;
-  if (isUefi(def.firmware) || def.tpm) out.push('its UEFI variables and TPM state are not carried by a migration yet');
   if (def.disks.some((d) => d.readOnly)) out.push('it has a read-only disk');
   return out;
 }
 
 export class MigrationSource {
+  /** VMs whose send completed, until complete: each one's watch on its caller's connection. */
+  private readonly leftPaused = new Map<string, () => void>();
+
   constructor(private readonly host: MigrationHost) {}
 
   async offer(name: string, requester: Requester): Promise<MigrationOffer> {
@@ -76,37 +84,59 @@ export class MigrationSource {
       if (!machineType) throw new NovaError('internal', `this host's QEMU does not list machine ${def.machine}`);
       const { accel, cpuOff } = rt.record;
       const cpuFeatures = await probeCpuFeatures(this.host.runner, this.host.qemuBinary, accel, cpuOff);
-      return { definition: def, machineType, accel, disks, cpuFeatures };
+      const uefiVars = isUefi(def.firmware) ? await this.uefiVarsOf(def) : undefined;
+      return { definition: def, machineType, accel, disks, cpuFeatures, ...(uefiVars !== undefined ? { uefiVars } : {}) };
     });
   }
 
   async send(name: string, to: MigrationTarget, postcopy: boolean, requester: Requester): Promise<MigrationResult> {
     const spec = { kind: 'vm.migrateSend', resource: vmRef(name), title: `migration to ${to.host}` } as const;
-    return this.host.operations.run(spec, requester, async (op) => {
-      op.progress({ phase: 'connecting to the destination', cancellable: true });
-      const def = await this.host.store.loadDefinition(name);
-      const rt = this.runningOf(name);
-      refuseUnmovable(def);
-      const { qmp } = rt;
-      const wasRunning = (await qmp.queryStatus()).status === 'running';
-      // Registered first, so it runs last: whatever was undone, the guest runs on here.
-      op.onUndo(() => resumeIfStopped(qmp, wasRunning));
-      const owner = await qemuOwner(rt);
-      await addClientCredentials(qmp, join(this.host.layout.vmRunDir(name), 'migration-tls'), to.tls, owner);
-      op.onUndo(() => qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined));
-      const started = Date.now();
-      const diskBytes = await this.mirrorDisks(def, qmp, to, op);
-      const memory = await this.migrateMemory(qmp, to, postcopy, def, op);
-      // Switched over: the destination has the guest; this QEMU lets go of its connections.
-      for (const d of def.disks) await qmp.execute('blockdev-del', { 'node-name': targetNode(d.id) }).catch(() => undefined);
-      await qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
-      await resetMigrationSettings(qmp);
-      return { downtimeMs: memory.downtime ?? 0, totalMs: Date.now() - started, diskBytes, ramBytes: memory.ram?.transferred ?? 0 };
+    this.forget(name);
+    const result = await this.host.operations.run(spec, requester, async (op) => {
+      // Nobody could finish the move any more: it is undone, as a cancel.
+      const stopWatching = requester.onDisconnect?.(() => {
+        try {
+          this.host.operations.cancel(op.id, null);
+        } catch {
+          // Already ended.
+        }
+      });
+      try {
+        return await this.sendNow(name, to, postcopy, op);
+      } finally {
+        stopWatching?.();
+      }
     });
+    const unwatch = requester.onDisconnect?.(() => void this.resumeLeftPaused(name));
+    if (unwatch) this.leftPaused.set(name, unwatch);
+    return result;
+  }
+
+  private async sendNow(name: string, to: MigrationTarget, postcopy: boolean, op: OperationHandle): Promise<MigrationResult> {
+    op.progress({ phase: 'connecting to the destination', cancellable: true });
+    const def = await this.host.store.loadDefinition(name);
+    const rt = this.runningOf(name);
+    refuseUnmovable(def);
+    const { qmp } = rt;
+    const wasRunning = (await qmp.queryStatus()).status === 'running';
+    // Registered first, so it runs last: whatever was undone, the guest runs on here.
+    op.onUndo(() => resumeIfStopped(qmp, wasRunning));
+    const owner = await qemuOwner(rt);
+    await addClientCredentials(qmp, join(this.host.layout.vmRunDir(name), 'migration-tls'), to.tls, owner);
+    op.onUndo(() => qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined));
+    const started = Date.now();
+    const diskBytes = await this.mirrorDisks(def, qmp, to, op);
+    const memory = await this.migrateMemory(qmp, to, postcopy, def, op);
+    // Switched over: the destination has the guest; this QEMU lets go of its connections.
+    for (const d of def.disks) await qmp.execute('blockdev-del', { 'node-name': targetNode(d.id) }).catch(() => undefined);
+    await qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
+    await resetMigrationSettings(qmp);
+    return { downtimeMs: memory.downtime ?? 0, totalMs: Date.now() - started, diskBytes, ramBytes: memory.ram?.transferred ?? 0 };
   }
 
   /** The guest runs on the destination: this QEMU stops and the VM's copy here goes. Only after a completed migration. */
   async complete(name: string, requester: Requester): Promise<void> {
+    this.forget(name);
     await this.host.operations.exclusive([vmRef(name)], 'removing the migrated VM', requester, async () => {
       const def = await this.host.store.loadDefinition(name);
       const rt = this.host.runtimeOf(name);
@@ -119,6 +149,36 @@ export class MigrationSource {
       }
       await this.host.removeVm(def);
     });
+  }
+
+  /** The caller of a completed send is gone before complete: the guest, paused since the switch-over, runs on here. */
+  private async resumeLeftPaused(name: string): Promise<void> {
+    this.forget(name);
+    await this.host.operations
+      .exclusive([vmRef(name)], 'resuming a VM whose migration was abandoned', null, async () => {
+        const rt = this.host.runtimeOf(name);
+        if (!rt || rt.isStopping) return;
+        const status = (await rt.qmp.queryStatus()).status;
+        if (status !== 'postmigrate') return;
+        this.host.logger.warn({ vm: name }, 'the caller of a completed migration left before the move was finished: the VM runs on here');
+        await rt.resume();
+      })
+      .catch((err: unknown) => this.host.logger.error({ vm: name, err }, 'could not resume a VM whose migration was abandoned'));
+  }
+
+  private forget(name: string): void {
+    this.leftPaused.get(name)?.();
+    this.leftPaused.delete(name);
+  }
+
+  /** The variables file as pflash has written it so far; the stream brings the rest. */
+  private async uefiVarsOf(def: VmDefinition): Promise<string> {
+    const path = this.host.layout.runtimePaths(def.name).uefiVars;
+    const vars = await readFile(path).catch((err: unknown) => {
+      throw new NovaError('failed_precondition', `VM ${def.name}'s UEFI variables (${path}) cannot be read: ${(err as Error).message}`);
+    });
+    if (vars.length > MAX_UEFI_VARS_BYTES) throw new NovaError('failed_precondition', `VM ${def.name}'s UEFI variables file is ${vars.length} bytes, more than a migration carries (${MAX_UEFI_VARS_BYTES})`);
+    return vars.toString('base64');
   }
 
   private runningOf(name: string): VmRuntime {

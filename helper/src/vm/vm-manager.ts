@@ -615,6 +615,7 @@ export class VmManager {
       hostAccelerator: this.opts.hostAccelerator,
       qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
       runner: this.opts.runner ?? new ProcessRunner(),
+      logger: this.opts.logger,
       runtimeOf: (name) => this.live.get(name) ?? null,
       checkNetwork: (network) => (this.opts.networks ?? noNetworkPort).checkNetwork(network),
       diskSize: (def, disk, signal) => this.diskFiles.sizeOf(def, disk, signal),

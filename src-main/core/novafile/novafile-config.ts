@@ -12,7 +12,7 @@ import type { Dependency, HealthCheck } from '../../../src-shared/health.js';
 import { mergeSnapshotPolicy, type SnapshotPolicy } from '../../../src-shared/snapshot-policy.js';
 import type { VmCreateSpec } from '../../../src-shared/vm.js';
 import type { Autostart, VmRestartPolicy } from '../../../src-shared/vm-lifecycle.js';
-import type { DiskBus, DiskCache, ExtraDisk } from '../../../src-shared/vm-devices.js';
+import type { DiskBus, DiskCache, ExtraDisk, NicModel } from '../../../src-shared/vm-devices.js';
 import type { CapsuleDocument, GpuPassthrough, NetworkDocument, NovaFileDocument, VmDocument } from './novafile-schema.js';
 
 export type { GpuPassthrough, NetworkProfile, NetworkType };
@@ -25,6 +25,13 @@ export interface CloudInitConfig {
 }
 
 /** Keys the file leaves out stay undefined: Nova's defaults apply at plan time. */
+/** One NIC of a VM's `networks`: absent MAC and model are Nova's stable MAC and virtio. */
+export interface NicConfig {
+  network: string;
+  mac?: string;
+  model?: NicModel;
+}
+
 export interface VmConfig {
   name: string;
   /**
@@ -54,6 +61,8 @@ export interface VmConfig {
   network?: string;
   /** Every NIC's Nova network in order, when the file has any. */
   networks?: string[];
+  /** The same NICs with what `networks` gives besides the network: a MAC (net0's may come from `mac`) and a model. */
+  nics?: NicConfig[];
   /** The device model: MAC, the boot disk's bus and cache, further disks (paths absolute), CDs, boot order, guest agent. */
   mac?: string;
   diskBus?: DiskBus;
@@ -169,6 +178,12 @@ export function buildNovaFileConfig(doc: NovaFileDocument, file: string, baseDir
   });
 }
 
+/** `networks` (or `network`) as NICs; net0's MAC from `mac` when networks[0] gives none. */
+function nicConfigs(vm: VmDocument): NicConfig[] | undefined {
+  const nics: NicConfig[] | undefined = vm.networks ?? (vm.network !== undefined ? [{ network: vm.network }] : undefined);
+  return nics?.map((n, i) => (i === 0 && vm.mac !== undefined ? { ...n, mac: vm.mac } : n));
+}
+
 function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined) => string | undefined, root: string): VmConfig {
   const cloudInit = vm.cloud_init;
   return {
@@ -190,9 +205,10 @@ function vmConfig(name: string, vm: VmDocument, resolve: (p: string | undefined)
     hyperv: vm.hyperv,
     accel: vm.accel,
     display: vm.display,
-    network: vm.network ?? vm.networks?.[0],
-    networks: vm.networks ?? (vm.network !== undefined ? [vm.network] : undefined),
-    mac: vm.mac,
+    network: vm.network ?? vm.networks?.[0]?.network,
+    networks: vm.networks?.map((n) => n.network) ?? (vm.network !== undefined ? [vm.network] : undefined),
+    nics: nicConfigs(vm),
+    mac: vm.mac ?? vm.networks?.[0]?.mac,
     diskBus: vm.disk_bus,
     diskCache: vm.disk_cache,
     disks: vm.disk?.map((d) => ({ bus: d.bus ?? 'virtio', cache: d.cache ?? 'writeback', ...(d.size !== undefined ? { size: d.size } : {}), ...(d.path !== undefined ? { path: resolve(d.path) } : {}) })),

@@ -45,7 +45,10 @@ function undefinedNetworks(raw: Table): NovaFileProblem[] {
   const problems: NovaFileProblem[] = [];
   for (const group of ['vm', ...CAPSULE_GROUPS]) {
     for (const [name, body] of tablesOf(raw[group])) {
-      const listed = Array.isArray(body.networks) ? body.networks.map((n, i) => ({ network: n as unknown, path: [group, name, 'networks', i] })) : [];
+      // An entry is a name, or a table whose network key names it.
+      const listed = Array.isArray(body.networks)
+        ? body.networks.map((n: unknown, i) => (isTable(n) ? { network: n.network, path: [group, name, 'networks', i, 'network'] } : { network: n, path: [group, name, 'networks', i] }))
+        : [];
       for (const { network, path } of [{ network: body.network, path: [group, name, 'network'] }, ...listed]) {
         // A malformed name is the schema's to report; only well-formed, unknown names here.
         if (typeof network !== 'string' || declared.includes(network) || !isValidName('network', network)) continue;

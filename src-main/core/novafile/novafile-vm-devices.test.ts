@@ -5,11 +5,20 @@ import { vmCreateSpec } from '../novafile-apply.js';
 import { formatNovaFileDiagnostic, parseNovaFile, validateNovaFile } from './novafile-parser.js';
 
 const head = 'project = "x"\n[vm.a]\n';
+const NETS = '[network.lan]\n[network.san]\n';
 
 const CASES: Array<{ name: string; toml: string; line: number; column: number; key: string; message: string }> = [
   { name: 'a MAC that is not one', toml: `${head}mac = "52:54:00:12:34"\n`, line: 3, column: 7, key: 'vm.a.mac', message: '52:54:00:12:34' },
   { name: 'a MAC without a NIC', toml: `${head}mac = "52:54:00:12:34:56"\n`, line: 3, column: 1, key: 'vm.a.mac', message: 'set network (or networks) too' },
   { name: 'network and networks both', toml: `${head}network = "lan"\nnetworks = ["lan"]\n[network.lan]\n`, line: 4, column: 1, key: 'vm.a.networks', message: 'not both' },
+  { name: 'a NIC table without its network', toml: `${head}networks = ["lan", { mac = "52:54:00:aa:00:02" }]\n${NETS}`, line: 3, column: 20, key: 'vm.a.networks[1].network', message: 'required key is missing; expected the name of a network' },
+  { name: 'a NIC model QEMU is not given', toml: `${head}networks = ["lan", { network = "san", model = "rtl8139" }]\n${NETS}`, line: 3, column: 47, key: 'vm.a.networks[1].model', message: '"rtl8139" is not a NIC model; use "virtio" or "e1000e"' },
+  { name: 'a NIC MAC that is not one', toml: `${head}networks = [{ network = "san", mac = "52:54:00" }]\n`, line: 3, column: 38, key: 'vm.a.networks[0].mac', message: '52:54:00' },
+  { name: 'two NICs with one MAC', toml: `${head}networks = [{ network = "lan", mac = "52:54:00:aa:00:02" }, { network = "san", mac = "52:54:00:AA:00:02" }]\n${NETS}`, line: 3, column: 86, key: 'vm.a.networks[1].mac', message: '52:54:00:aa:00:02 is the MAC of an earlier NIC too; each NIC needs its own' },
+  { name: 'mac and networks[0] both give net0 a MAC', toml: `${head}mac = "52:54:00:aa:00:01"\nnetworks = [{ network = "lan", mac = "52:54:00:aa:00:02" }]\n${NETS}`, line: 3, column: 1, key: 'vm.a.mac', message: 'give it once' },
+  { name: 'mac again on a later NIC', toml: `${head}mac = "52:54:00:aa:00:01"\nnetworks = ["lan", { network = "san", mac = "52:54:00:aa:00:01" }]\n${NETS}`, line: 4, column: 45, key: 'vm.a.networks[1].mac', message: "is the first NIC's MAC (mac) too" },
+  { name: 'a key a NIC does not have', toml: `${head}networks = [{ network = "lan", speed = 10 }]\n${NETS}`, line: 3, column: 32, key: 'vm.a.networks[0].speed', message: 'unknown key "speed"; a NIC takes network, mac and model' },
+  { name: 'a NIC that is a number', toml: `${head}networks = [7]\n`, line: 3, column: 13, key: 'vm.a.networks[0]', message: 'expected a network name, or a table such as { network = "storage"' },
   { name: 'a disk bus QEMU has not', toml: `${head}disk_bus = "ide"\n`, line: 3, column: 12, key: 'vm.a.disk_bus', message: '"ide" is not a disk bus; use "virtio", "sata" or "scsi"' },
   { name: 'a cache mode that is not one', toml: `${head}disk_cache = "fast"\n`, line: 3, column: 14, key: 'vm.a.disk_cache', message: '"fast" is not a cache mode' },
   { name: 'a further disk without size or path', toml: `${head}[[vm.a.disk]]\nbus = "sata"\n`, line: 3, column: 1, key: 'vm.a.disk[0]', message: 'give the new disk a size (e.g. size = "20Gi"), or the path of an existing one' },
@@ -33,6 +42,32 @@ describe('the device model keys of [vm.NAME]', () => {
     const result = validateNovaFile(toml, 'NovaFile.toml');
     const match = result.diagnostics.find((d) => d.message.includes(message));
     expect(match, `no diagnostic mentions ${JSON.stringify(message)} in:\n${result.diagnostics.map(formatNovaFileDiagnostic).join('\n')}`).toMatchObject({ severity: 'error', line, column, key });
+  });
+
+  it("networks' tables reach the create spec: each NIC with its MAC (net0's from mac) and model", () => {
+    const toml = `${head}mac = "52:54:00:AA:00:01"\nnetworks = ["lan", { network = "san", mac = "52:54:00:aa:00:02", model = "e1000e" }]\n${NETS}`;
+    const { config, diagnostics } = parseNovaFile(toml, 'NovaFile.toml', '/p');
+    expect(diagnostics).toEqual([]);
+    expect(config!.vms[0]).toMatchObject({ network: 'lan', networks: ['lan', 'san'], mac: '52:54:00:aa:00:01' });
+    expect(vmCreateSpec(config!.vms[0]!)).toMatchObject({
+      network: 'none',
+      nics: [
+        { network: { nova: 'lan' }, mac: '52:54:00:aa:00:01' },
+        { network: { nova: 'san' }, mac: '52:54:00:aa:00:02', model: 'e1000e' },
+      ],
+    });
+    expect(vmCreateSpec(config!.vms[0]!).nicMac).toBeUndefined();
+  });
+
+  it('one NIC given as a table with a model is one NIC of that model', () => {
+    const { config, diagnostics } = parseNovaFile(`${head}networks = [{ network = "lan", mac = "52:54:00:aa:00:09", model = "e1000e" }]\n${NETS}`, 'NovaFile.toml', '/p');
+    expect(diagnostics).toEqual([]);
+    expect(vmCreateSpec(config!.vms[0]!)).toMatchObject({ network: 'none', nics: [{ network: { nova: 'lan' }, mac: '52:54:00:aa:00:09', model: 'e1000e' }] });
+  });
+
+  it('a NIC table naming an undeclared network is told at its network key', () => {
+    const result = validateNovaFile(`${head}networks = [{ network = "wan" }]\n[network.lan]\n`, 'NovaFile.toml');
+    expect(result.diagnostics.find((d) => d.message.includes('network "wan" is not defined'))).toMatchObject({ line: 3, column: 25, key: 'vm.a.networks[0].network' });
   });
 
   it('mdevs and single_gpu reach the create spec, the parent in canonical form', () => {

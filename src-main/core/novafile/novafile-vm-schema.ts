@@ -7,12 +7,12 @@ import { describeValue, LOCAL_HOST, parseHostName, parsePciAddress, parseUsbSele
 import { LookingGlassSchema, MAX_VM_MDEVS, VmMdevSchema } from '../../../src-shared/vm-passthrough.js';
 import type { NovaError } from '../../../src-shared/errors.js';
 import { CloudInitSpecSchema, VM_MAX_CPUS, VmCreateSpecSchema } from '../../../src-shared/vm.js';
-import { BootDeviceSchema, ExtraDiskSchema, MAX_VM_NICS } from '../../../src-shared/vm-devices.js';
+import { BootDeviceSchema, ExtraDiskSchema, MAX_VM_NICS, NicModelSchema, type NicModel } from '../../../src-shared/vm-devices.js';
 import { resolvePlatform } from '../../../src-shared/vm-platform.js';
 import { dependsOn, VmHealthSchema } from './novafile-health-schema.js';
 import { SnapshotTableSchema } from './novafile-snapshot-schema.js';
 import { autostartKey, sharesKey, vmRestartKey } from './novafile-lifecycle-schema.js';
-import { AT_KEY, choiceOf, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
+import { AT_KEY, choiceOf, expected, layered, list, parsedString, table, whenValid } from './novafile-schema-kit.js';
 
 const spec = VmCreateSpecSchema.shape;
 const cloudInit = CloudInitSpecSchema.shape;
@@ -114,6 +114,63 @@ const DiskTableSchema = table(diskShape, 'a table of disk settings, e.g. [[vm.NA
 }, whenValid(['size', 'path']));
 export type DiskDocument = z.output<typeof DiskTableSchema>;
 
+const macAddress = layered(spec.nicMac.unwrap(), 'a MAC address such as "52:54:00:12:34:56"');
+
+/** One of `networks`: a network's name, or a table that also gives the NIC's MAC and model. */
+const NicTableSchema = table(
+  {
+    network: networkReference,
+    mac: macAddress.optional(),
+    model: layered(NicModelSchema, choiceOf(NicModelSchema.options, 'a NIC model')).optional(),
+  },
+  'a network name, or a table such as { network = "storage", mac = "52:54:00:aa:00:02", model = "e1000e" }',
+);
+const NIC_ENTRY_HELP = 'a network name, or a table such as { network = "storage", mac = "52:54:00:aa:00:02", model = "e1000e" }';
+
+/** One NIC as `networks` gives it: absent MAC and model are Nova's stable MAC and virtio. */
+export interface NicDocument {
+  network: string;
+  mac?: string;
+  model?: NicModel;
+}
+
+/** "lan", or { network = "lan", mac = "...", model = "e1000e" }. */
+const nicEntry = z.unknown().transform((value, ctx): NicDocument => {
+  if (typeof value === 'string') {
+    const name = networkReference.safeParse(value);
+    if (name.success) return { network: name.data };
+    for (const issue of name.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, input: value });
+    return z.NEVER;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date) {
+    ctx.addIssue({ code: 'custom', message: expected(NIC_ENTRY_HELP)({ input: value }), input: value });
+    return z.NEVER;
+  }
+  const nic = NicTableSchema.safeParse(value);
+  if (nic.success) {
+    const { network, mac, model } = nic.data;
+    return { network, ...(mac !== undefined ? { mac } : {}), ...(model !== undefined ? { model } : {}) };
+  }
+  for (const issue of nic.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) ctx.addIssue({ code: 'custom', path: [key], params: AT_KEY, message: `unknown key "${key}"; a NIC takes network, mac and model`, input: value });
+    } else ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message, input: value });
+  }
+  return z.NEVER;
+});
+
+/** `networks`: one NIC each, in order (net0, net1, ...); each MAC given once. */
+const nicList = list(nicEntry, NIC_ENTRY_HELP)
+  .min(1, 'at least one network (or leave the key out)')
+  .max(MAX_VM_NICS, `at most ${MAX_VM_NICS} NICs`)
+  .superRefine((nics, ctx) => {
+    nics.forEach((nic, index) => {
+      if (nic.mac !== undefined && nics.findIndex((other) => other.mac === nic.mac) < index) {
+        ctx.addIssue({ code: 'custom', path: [index, 'mac'], message: `${nic.mac} is the MAC of an earlier NIC too; each NIC needs its own` });
+      }
+    });
+  });
+
 const machine = spec.machine.unwrap();
 const firmware = spec.firmware.unwrap();
 const accel = spec.accel.unwrap();
@@ -147,10 +204,10 @@ export const vmShape = {
   accel: layered(accel, choiceOf(accel.options, 'an accelerator')).optional(),
   display: layered(display, choiceOf(display.options, 'a display')).optional(),
   network: networkReference.optional(),
-  /** Several NICs, one per network in order (net0, net1, ...); instead of `network`. */
-  networks: list(networkReference, 'network names such as ["lan", "storage"]').min(1, 'at least one network (or leave the key out)').max(MAX_VM_NICS, `at most ${MAX_VM_NICS} NICs`).optional(),
+  /** Several NICs, one per network in order (net0, net1, ...), each a name or a table with its MAC and model; instead of `network`. */
+  networks: nicList.optional(),
   /** The first NIC's MAC, e.g. "52:54:00:12:34:56"; absent: Nova's stable one. */
-  mac: layered(spec.nicMac.unwrap(), 'a MAC address such as "52:54:00:12:34:56"').optional(),
+  mac: macAddress.optional(),
   /** The boot disk's bus and cache mode (absent: the OS profile's, and writeback). */
   disk_bus: layered(bus, choiceOf(bus.options, 'a disk bus')).optional(),
   disk_cache: layered(cache, choiceOf(cache.options, 'a cache mode')).optional(),
@@ -203,6 +260,14 @@ export const VmTableSchema = table(vmShape, 'a table of VM settings, e.g. [vm.NA
       // A MAC belongs to a NIC, and without a network the VM has none.
       if (vm.mac !== undefined && vm.network === undefined && vm.networks === undefined) {
         ctx.addIssue({ code: 'custom', path: ['mac'], params: AT_KEY, message: 'mac is the first NIC\'s MAC address: set network (or networks) too' });
+      }
+      const first = vm.networks?.[0];
+      if (vm.mac !== undefined && first?.mac !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['mac'], params: AT_KEY, message: 'mac is the first NIC\'s MAC address, which networks[0] gives too: give it once' });
+      }
+      const later = vm.networks?.findIndex((nic, index) => index > 0 && nic.mac === vm.mac) ?? -1;
+      if (vm.mac !== undefined && later > 0) {
+        ctx.addIssue({ code: 'custom', path: ['networks', later, 'mac'], message: `${vm.mac} is the first NIC's MAC (mac) too; each NIC needs its own` });
       }
     },
     whenValid(['network', 'networks', 'mac']),

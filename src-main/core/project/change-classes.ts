@@ -26,6 +26,7 @@ export const FIELD_CLASSES = {
     hyperv: 'replace',
     /** The device model: vm.update changes each on a stopped VM. */
     mac: 'restart',
+    nics: 'restart',
     disk_bus: 'restart',
     disk_cache: 'restart',
     disks: 'restart',

@@ -12,7 +12,7 @@ import { defaultNetworkProfile, type Network } from '../../../src-shared/network
 import type { SnapshotPolicySpec } from '../../../src-shared/snapshot-policy.js';
 import { MEBIBYTE, VmCreateSpecSchema, type VmInfo } from '../../../src-shared/vm.js';
 import { networkOwnForwards } from './network-forwards.js';
-import { deviceKeys } from './vm-device-model.js';
+import { deviceKeys, networksKey } from './vm-device-model.js';
 import { passthroughKeys } from './vm-passthrough-model.js';
 import { autostartValue, lifecycleKeys } from './vm-lifecycle-model.js';
 import { formatDuration, formatEgressRule, formatForward, formatPeer, formatPortMapping, formatSize } from '../../../src-shared/vocabulary/index.js';
@@ -107,8 +107,7 @@ export function vmTable(vm: VmInfo, policy: SnapshotPolicySpec | null): Exported
   if (def.machine !== 'microvm') t.display = displayOf(def.display);
   const nova = novaNetworksOf(def);
   const nets = def.nics.flatMap((n) => (n.network.mode === 'nova' ? [n.network.network] : []));
-  if (nets.length === 1) t.network = nets[0];
-  else if (nets.length > 1) t.networks = nets;
+  Object.assign(t, networksKey(def));
   if (nets.length < def.nics.length) notes.push(`its user-mode NIC has no NovaFile key: a VM made from this file has ${nova.length === 0 ? 'no network' : 'only its Nova networks'}`);
   const ci = def.cloudInit;
   if (ci) {

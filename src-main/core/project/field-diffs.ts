@@ -12,7 +12,7 @@ import { cloudInitLooksSame } from '../novafile-apply.js';
 import { fieldClass, type FieldOf } from './change-classes.js';
 import type { DesiredCapsule, DesiredNetwork, DesiredVm } from './desired-state.js';
 import { networkOwnForwards } from './network-forwards.js';
-import { actualDevices, VM_DEVICE_FIELDS, wantedDevices } from './vm-device-model.js';
+import { actualDevices, comparedDeviceFields, wantedDevices } from './vm-device-model.js';
 import { actualPassthrough, VM_PASSTHROUGH_FIELDS, wantedPassthrough } from './vm-passthrough-model.js';
 import { actualLifecycle, showAutostart, VM_LIFECYCLE_FIELDS, wantedLifecycle } from './vm-lifecycle-model.js';
 
@@ -77,7 +77,7 @@ export function vmFieldChanges(d: DesiredVm, actual: VmInfo): FieldChange[] {
   f.compare('health', showHealth(def.health), showHealth(spec.health));
   const want = wantedDevices(d.config, def.disks.length > 0);
   const have = actualDevices(def);
-  for (const field of VM_DEVICE_FIELDS) f.compare(field, have[field], want[field]);
+  for (const field of comparedDeviceFields(d.config)) f.compare(field, have[field], want[field]);
   const passWant = wantedPassthrough(d.config, def);
   const passHave = actualPassthrough(def);
   for (const field of VM_PASSTHROUGH_FIELDS) f.compare(field, passHave[field], passWant[field]);

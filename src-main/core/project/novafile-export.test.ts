@@ -287,4 +287,35 @@ boot_order = [ "disk0", "cd0" ]
     const update = vmUpdateSpec(roundTrip(text.replace('networks = [ "lan", "ov" ]', 'networks = [ "ov", "lan", "ov" ]'), state).config.vms[0]!, two.definition);
     expect(update?.devices).toEqual([{ op: 'nic.set', index: 0, network: { nova: 'ov' } }, { op: 'nic.set', index: 1, network: { nova: 'lan' } }, { op: 'nic.add', network: { nova: 'ov' } }]);
   });
+
+  it('writes a NIC with its own MAC or a model as a table, plans a changed MAC or model as a NIC change, and reads it back as no change', () => {
+    const two = vm({
+      name: 'router',
+      project: 'lab',
+      nics: [
+        { network: { mode: 'nova', network: 'lan' }, mac: null },
+        { network: { mode: 'nova', network: 'ov' }, mac: '52:54:00:aa:00:02', model: 'e1000e' },
+      ],
+    });
+    const state: ActualState = { networks: actual.networks, vms: [{ ...two, state: 'stopped', pid: null }], capsules: [] };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain('networks = [ "lan", { network = "ov", mac = "52:54:00:aa:00:02", model = "e1000e" } ]\n');
+    const { config, plan } = roundTrip(text, state);
+    expect(config.vms[0]?.nics).toEqual([{ network: 'lan' }, { network: 'ov', mac: '52:54:00:aa:00:02', model: 'e1000e' }]);
+    expect(plan.changes.filter((c) => c.fields.some((f) => f.field !== 'state'))).toEqual([]);
+
+    const changed = text.replace('mac = "52:54:00:aa:00:02", model = "e1000e"', 'mac = "52:54:00:aa:00:03"');
+    const fields = roundTrip(changed, state).plan.changes.flatMap((c) => c.fields.filter((f) => f.field === 'nics'));
+    expect(fields).toMatchObject([{ field: 'nics', old: 'net1 52:54:00:aa:00:02 e1000e', new: 'net1 52:54:00:aa:00:03' }]);
+    const update = vmUpdateSpec(roundTrip(changed, state).config.vms[0]!, two.definition);
+    expect(update?.devices).toEqual([{ op: 'nic.set', index: 1, mac: '52:54:00:aa:00:03', model: 'virtio' }]);
+  });
+
+  it("writes plain names when every NIC has Nova's MAC and its OS profile's model", () => {
+    const win = vm({ name: 'desk', project: 'lab', os: 'windows11', nics: [{ network: { mode: 'nova', network: 'lan' }, mac: null, model: 'e1000e' }] });
+    const state: ActualState = { networks: actual.networks, vms: [{ ...win, state: 'stopped', pid: null }], capsules: [] };
+    const text = exportNovaFile(selectForExport(state, [], 'lab'), { vm: new Map(), capsule: new Map() });
+    expect(text).toContain('network = "lan"\n');
+    expect(text).not.toContain('model');
+  });
 });

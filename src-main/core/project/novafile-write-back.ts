@@ -13,7 +13,7 @@ import { editTomlTable, tomlKey, type KeyEdit } from './toml-table-edit.js';
 /** Plan field -> the NovaFile key holding it, per kind; a field missing here cannot be written back. */
 const KEYS: Record<ProjectResourceKind, Record<string, string>> = {
   capsule: { image: 'capsule', command: 'command', env: 'env', volumes: 'volumes', network: 'network', ports: 'ports', cpus: 'cpu', memory: 'memory', pids: 'pids', restart: 'restart', workdir: 'workdir', user: 'user' },
-  vm: { cpus: 'cpu', memory: 'memory', accel: 'accel', machine: 'machine', firmware: 'firmware', kernel: 'kernel', initrd: 'initrd', cmdline: 'cmdline', iso: 'iso', network: 'network', display: 'display' },
+  vm: { cpus: 'cpu', memory: 'memory', accel: 'accel', machine: 'machine', firmware: 'firmware', kernel: 'kernel', initrd: 'initrd', cmdline: 'cmdline', iso: 'iso', network: 'network', nics: 'networks', display: 'display' },
   network: {
     type: 'type',
     profile: 'profile',

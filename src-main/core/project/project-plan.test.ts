@@ -170,7 +170,7 @@ describe('the change table', () => {
       vm: {
         state: 'update', cpus: 'restart', memory: 'restart', accel: 'restart', cmdline: 'restart', network: 'restart', display: 'restart', cloud_init: 'restart',
         machine: 'replace', firmware: 'replace', tpm: 'replace', hyperv: 'replace', kernel: 'replace', initrd: 'replace', iso: 'replace', health: 'update',
-        mac: 'restart', disk_bus: 'restart', disk_cache: 'restart', disks: 'restart', cdroms: 'restart', boot_order: 'restart', guest_agent: 'replace',
+        mac: 'restart', nics: 'restart', disk_bus: 'restart', disk_cache: 'restart', disks: 'restart', cdroms: 'restart', boot_order: 'restart', guest_agent: 'replace',
         devices: 'restart', mdevs: 'restart', looking_glass: 'restart', single_gpu: 'restart',
         shares: 'restart', autostart: 'update', restart: 'update',
       },
