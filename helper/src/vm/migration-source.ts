@@ -52,7 +52,8 @@ interface QmpMigrationInfo {
 
 /**
  * Why a VM cannot move, in words; empty when it can. A cold move copies the UEFI variables,
- * the TPM state and read-only disks as files; a live one carries the first two in its own way, not a read-only disk.
+ * the TPM state and read-only disks as files; a live one carries the first two its own way
+ * (the offer, the stream), but not a read-only disk.
  */
 export function unmovableReasons(def: VmDefinition, move: 'live' | 'cold' = 'live'): string[] {
   const out: string[] = [];
