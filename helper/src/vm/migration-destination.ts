@@ -29,6 +29,9 @@ import type { QmpClient } from './qmp-client.js';
 import { makeVmFolder } from './vm-runtime-files.js';
 
 const MARKER = 'incoming-migration.json';
+/** How long finish waits for this side to settle after the source completed, and how often it looks. */
+const SETTLE_MS = 30_000;
+const SETTLE_POLL_MS = 20;
 
 export interface IncomingMigration {
   migrationPort: number;
@@ -108,8 +111,8 @@ export class MigrationDestination {
       await this.requireArriving(name);
       const rt = this.host.runtimeOf(name);
       if (!rt) throw new NovaError('failed_precondition', `VM ${name}'s QEMU is gone: the migration cannot finish here (discard it)`);
-      const info = await rt.qmp.execute<{ status?: string }>('query-migrate');
-      if (info.status !== 'completed') throw new NovaError('failed_precondition', `VM ${name}'s incoming migration is ${info.status ?? 'not started'}, not completed`);
+      const status = await arrivalSettled(rt.qmp);
+      if (status !== 'completed') throw new NovaError('failed_precondition', `VM ${name}'s incoming migration is ${status ?? 'not started'}, not completed`);
       await rt.qmp.execute('nbd-server-stop').catch(() => undefined);
       await rt.qmp.execute('object-del', { id: MIGRATION_TLS_ID }).catch(() => undefined);
       // Held paused since its start (-S, no cont while incoming): it runs from here.
@@ -194,6 +197,20 @@ export class MigrationDestination {
     await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: o.postcopy }] });
     await qmp.execute('migrate-set-parameters', { 'tls-creds': MIGRATION_TLS_ID });
     await qmp.execute('migrate-incoming', { uri: `tcp:${uriHost(o.listen)}:${o.migrationPort}` });
+  }
+}
+
+/**
+ * The incoming side's state once it settles: the source says completed when the last byte is
+ * sent, and this side a moment later, once it has loaded the device state.
+ */
+async function arrivalSettled(qmp: QmpClient): Promise<string | undefined> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const { status } = await qmp.execute<{ status?: string }>('query-migrate');
+    if (status !== 'active' && status !== 'setup') return status;
+    if (Date.now() > deadline) return status;
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
   }
 }
 
