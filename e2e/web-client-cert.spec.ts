@@ -117,7 +117,9 @@ test.describe('web mode on a LAN address with client certificates', () => {
         const status = await page.goto(`${origin}/`, { timeout: 20_000 }).then((r) => r?.status() ?? 0, () => 0);
         expect(status).not.toBe(200);
         // Nova's page is titled Nova; what shows instead is the browser's or the proxy's error.
-        expect(await page.content()).not.toContain('Nova');
+        // Read once the browser has settled on what it shows (its own error page may still be loading).
+        const shown = await waitFor(() => page.content().catch(() => null), 10_000, 'the page to settle');
+        expect(shown).not.toContain('Nova');
       });
     });
   }
