@@ -18,7 +18,7 @@ import { SnapshotPanel } from './SnapshotPanel.js';
 import { useVmPower } from './use-vm-power.js';
 import { useVmStore } from './vm-context.js';
 import { VmGraphs } from './VmGraphs.js';
-import { VmMoveDialog } from './VmMoveDialog.js';
+import { GuestMoveDialog } from '../../components/GuestMoveDialog.js';
 import { VmOverview } from './VmOverview.js';
 import { VmQuickActions } from './VmQuickActions.js';
 import { VmSettings } from './VmSettings.js';
@@ -75,7 +75,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
                 className="button vm-btn-sm"
                 data-method="vm.move"
                 aria-disabled={busy ? true : undefined}
-                title={busy?.reason ?? 'Move this VM to another host while it runs'}
+                title={busy?.reason ?? (moveKind === 'live' ? 'Move this VM to another host while it runs' : 'Move this stopped VM to another host')}
                 onClick={() => !busy && setMove({ kind: moveKind })}
               >
                 <Truck aria-hidden="true" size={13} />
@@ -112,7 +112,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         {vm && tab === 'settings' && <VmSettings vm={vm} busy={busy} />}
       </div>
       {power.dialog}
-      {move && <VmMoveDialog name={name} kind={move.kind} open onClose={() => setMove(null)} />}
+      {move && <GuestMoveDialog guest="vm" name={name} kind={move.kind} open onClose={() => setMove(null)} />}
     </>
   );
 }
