@@ -5,9 +5,8 @@
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../actions.js';
 import { CapsuleNameSchema } from '../capsule.js';
-import { OperationSchema } from '../operation.js';
 import { MigrationHostSchema } from './vm-migration-api.js';
-import { ColdMoveReportSchema, HostParamSchema, MOVE_TIMEOUT_MS, VmMoveStepSchema } from './vm-move-api.js';
+import { ColdMoveReportSchema, HostParamSchema, MOVE_TIMEOUT_MS, moveProgressSchema } from './vm-move-api.js';
 import { defineMethod } from './define.js';
 
 const manage = { by: 'main', action: POLKIT_ACTIONS.capsuleManage } as const;
@@ -18,14 +17,7 @@ export const CapsuleMoveReportSchema = ColdMoveReportSchema.extend({
 });
 export type CapsuleMoveReport = z.infer<typeof CapsuleMoveReportSchema>;
 
-export const CapsuleMoveProgressSchema = z.strictObject({
-  name: CapsuleNameSchema,
-  from: z.string(),
-  to: z.string(),
-  step: VmMoveStepSchema,
-  /** The source's send operation (phase, bytes, fraction), once it has started. */
-  operation: OperationSchema.nullable(),
-});
+export const CapsuleMoveProgressSchema = moveProgressSchema(CapsuleNameSchema);
 export type CapsuleMoveProgress = z.infer<typeof CapsuleMoveProgressSchema>;
 
 export const capsuleMoveMethods = {

@@ -45,14 +45,19 @@ export type VmMoveReport = z.infer<typeof VmMoveReportSchema>;
 export const VmMoveStepSchema = z.enum(['checking', 'preparing', 'sending', 'finishing', 'moved', 'failed', 'cancelled']);
 export type VmMoveStep = z.infer<typeof VmMoveStepSchema>;
 
-export const VmMoveProgressSchema = z.strictObject({
-  name: VmNameSchema,
-  from: z.string(),
-  to: z.string(),
-  step: VmMoveStepSchema,
-  /** The source's send operation (phase, bytes, fraction), once it has started. */
-  operation: OperationSchema.nullable(),
-});
+/** Where the move of a guest named by `name` stands, as the Move dialog follows it. */
+export function moveProgressSchema<N extends z.ZodType<string>>(name: N) {
+  return z.strictObject({
+    name,
+    from: z.string(),
+    to: z.string(),
+    step: VmMoveStepSchema,
+    /** The source's send operation (phase, bytes, fraction), once it has started. */
+    operation: OperationSchema.nullable(),
+  });
+}
+
+export const VmMoveProgressSchema = moveProgressSchema(VmNameSchema);
 export type VmMoveProgress = z.infer<typeof VmMoveProgressSchema>;
 
 export const vmMoveMethods = {

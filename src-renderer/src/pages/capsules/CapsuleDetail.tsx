@@ -1,12 +1,13 @@
 // One capsule's page: its state (with why it last stopped) and actions in the header,
 // then tabs for the live logs, the graphs, a terminal, the snapshots and the settings.
 // The tab lives in the URL hash, so links and reloads come back to it.
-import { ArrowLeft, Truck } from 'lucide-react';
+import { ArrowLeft } from 'lucide-react';
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { GuestMoveDialog } from '../../components/GuestMoveDialog.js';
+import { MoveToHostButton } from '../../components/MoveToHostButton.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import '../../styles/projects.css';
 import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
@@ -57,17 +58,12 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
             {capsule && <CapsuleStateBadge capsule={capsule} busy={busy} />}
             {capsule && <CapsulePowerActions capsule={capsule} busy={busy} />}
             {capsule && (
-              <button
-                type="button"
-                className="button vm-btn-sm"
-                data-method="capsule.move"
-                aria-disabled={busy ? true : undefined}
-                title={busy?.reason ?? (running ? 'Move this capsule to another host: it is stopped here and started there' : 'Move this stopped capsule to another host')}
-                onClick={() => !busy && setMoving(true)}
-              >
-                <Truck aria-hidden="true" size={13} />
-                Move to host…
-              </button>
+              <MoveToHostButton
+                method="capsule.move"
+                busy={busy}
+                title={running ? 'Move this capsule to another host: it is stopped here and started there' : 'Move this stopped capsule to another host'}
+                onOpen={() => setMoving(true)}
+              />
             )}
             <a className="button" href={capsuleHref({ kind: 'list' })}>
               <ArrowLeft aria-hidden="true" size={14} />
