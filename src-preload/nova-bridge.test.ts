@@ -4,7 +4,7 @@ import { buildNovaBridge } from './nova-bridge.js';
 // Pinned on purpose: adding a method to window.nova must be a deliberate change here.
 const PINNED_SURFACE = {
   app: ['info'],
-  capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'moveComplete', 'moveDiscard', 'moveFinish', 'moveIncoming', 'moveOffer', 'moveSend', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
+  capsule: ['adopt', 'create', 'delete', 'exec', 'get', 'list', 'logs', 'metrics', 'metricsHistory', 'move', 'moveCancel', 'moveComplete', 'moveDiscard', 'moveFinish', 'moveIncoming', 'moveOffer', 'moveSend', 'pause', 'restart', 'resume', 'snapshotCreate', 'snapshotDelete', 'snapshotList', 'snapshotPolicyGet', 'snapshotPolicyList', 'snapshotPolicySet', 'snapshotPrune', 'snapshotRestore', 'start', 'stop', 'terminalOpen', 'update'],
   device: ['bind', 'bindPreview', 'bindingList', 'check', 'get', 'list', 'restore', 'sriovSet'],
   events: ['subscribe'],
   helper: ['info', 'ping'],

@@ -1,5 +1,5 @@
-// Page object for a VM page's "Move to host…" dialog: the destination choices, the listen
-// address, Move and Cancel, and where the move stands or how it ended.
+// Page object for the "Move to host…" dialog of a VM's or a capsule's page: the destination
+// choices, the listen address, Move and Cancel, and where the move stands or how it ended.
 import type { Locator, Page } from '@playwright/test';
 
 export class VmMoveDialog {
@@ -22,7 +22,7 @@ export class VmMoveDialog {
     this.outcome = this.dialog.locator('[data-move-outcome]');
   }
 
-  /** Opens it from the VM page's header. */
+  /** Opens it from the guest page's header. */
   async open(): Promise<void> {
     await this.page.getByRole('button', { name: 'Move to host…' }).click();
   }

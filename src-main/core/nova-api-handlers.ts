@@ -27,7 +27,7 @@ import { HostRegistry } from './hosts/host-registry.js';
 import { HostService } from './hosts/host-service.js';
 import { remoteConsoleOpener } from './hosts/remote-console.js';
 import { openSpiceRelay, relayBaseDir } from './hosts/spice-relay.js';
-import { VmMoveService } from './hosts/vm-move-service.js';
+import { GuestMoveService } from './hosts/guest-move-service.js';
 import { ProjectHostMemory } from './project/project-host-memory.js';
 import { validateNovaFile } from './novafile/novafile-parser.js';
 import { ProjectService } from './project-service.js';
@@ -83,7 +83,7 @@ export class NovaApiHandlers {
     const projects = new ProjectService(deps.helper, deps.publish ?? (() => undefined), { ...(deps.pool ? { pool: deps.pool, memory: new ProjectHostMemory() } : {}), registry });
     const hosts = deps.hosts ?? new HostService({ local: deps.helper, registry });
     const pool = deps.pool;
-    const moves = new VmMoveService({
+    const moves = new GuestMoveService({
       local: deps.helper,
       publish: deps.publish ?? (() => undefined),
       registry,
@@ -118,8 +118,10 @@ export class NovaApiHandlers {
         deps.pool?.forget(name);
         return removed;
       },
-      'vm.move': (params) => moves.move(params),
-      'vm.moveCancel': async ({ name, from }) => moves.cancel(name, from),
+      'vm.move': (params) => moves.moveVm(params),
+      'vm.moveCancel': async ({ name, from }) => moves.cancel('vm', name, from),
+      'capsule.move': (params) => moves.moveCapsule(params),
+      'capsule.moveCancel': async ({ name, from }) => moves.cancel('capsule', name, from),
       'hosts.connection': async ({ name }) => {
         if (!deps.pool) throw new NovaError('unavailable', 'This Nova keeps no connections to other hosts');
         return deps.pool.view(name);

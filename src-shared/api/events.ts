@@ -8,6 +8,7 @@ import { snapshotPolicyEvents } from './snapshot-policy-api.js';
 import { projectEvents } from './project-api.js';
 import { vmEvents } from './vm-api.js';
 import { vmMoveEvents } from './vm-move-api.js';
+import { capsuleMoveEvents } from './capsule-move-api.js';
 
 export const novaEvents = {
   'connection.changed': z.strictObject({
@@ -24,6 +25,7 @@ export const novaEvents = {
   ...deviceEvents,
   ...hostsEvents,
   ...vmMoveEvents,
+  ...capsuleMoveEvents,
 } as const;
 
 export type NovaEventName = keyof typeof novaEvents;

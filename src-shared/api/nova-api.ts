@@ -21,6 +21,7 @@ import { vmUsbMethods } from './vm-usb-api.js';
 import { vmMigrationMethods } from './vm-migration-api.js';
 import { guestMoveMethods } from './guest-move-api.js';
 import { vmMoveMethods } from './vm-move-api.js';
+import { capsuleMoveMethods } from './capsule-move-api.js';
 
 export const novaApi = {
   ...appMethods,
@@ -32,6 +33,7 @@ export const novaApi = {
   ...vmMigrationMethods,
   ...guestMoveMethods,
   ...vmMoveMethods,
+  ...capsuleMoveMethods,
   ...metricsMethods,
   ...networkMethods,
   ...capsuleMethods,

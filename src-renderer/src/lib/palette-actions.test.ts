@@ -50,9 +50,9 @@ describe('command palette actions', () => {
     expect(byLabel('Open console of VM web1')).toEqual({ kind: 'vm-console', name: 'web1' });
     expect(byLabel('Up project lab')).toEqual({ kind: 'project', action: 'up', path: '/home/me/lab/NovaFile.toml' });
     expect(byLabel('Create a virtual machine')).toEqual({ kind: 'navigate', href: '#/vms/new' });
-    // A running VM moves from its page's Move dialog, which the link opens; a stopped one is not offered a move yet.
+    // A VM moves from its page's Move dialog, which the link opens: live when it runs, cold when it is stopped.
     expect(byLabel('Move VM web1 to another host')).toEqual({ kind: 'navigate', href: '#/vms/web1?move' });
-    expect(byLabel('Move VM db to another host')).toBeUndefined();
+    expect(byLabel('Move VM db to another host')).toEqual({ kind: 'navigate', href: '#/vms/db?move' });
   });
 
   it('names the helper method each action calls, for its data-method; none for a page change', () => {

@@ -1,20 +1,22 @@
-// The Move dialog's choices as data: which kind of move a VM's state allows, the hosts it
-// can go to with how each is reached, and the address a destination listens on, prefilled
-// as `nova vm migrate` picks it. A stopped VM will move cold once the engine can; the flow
-// already names the kind, so the dialog needs no second shape for it.
+// The Move dialog's choices as data: which kind of move a VM's state allows, the hosts a
+// guest can go to with how each is reached, and the address a destination listens on,
+// prefilled as `nova vm migrate` picks it. A running VM moves live, a stopped one and every
+// capsule cold (their files copied); the dialog takes the kind and leaves out what does not
+// apply to it.
+import type { CapsuleMoveReport } from '../../../src-shared/api/capsule-move-api.js';
 import type { HostLinkView, SavedHost } from '../../../src-shared/api/hosts-api.js';
 import { defaultListenAddress, type VmMoveKind, type VmMoveProgress, type VmMoveReport } from '../../../src-shared/api/vm-move-api.js';
 import type { VmState } from '../../../src-shared/vm.js';
 import { LOCAL_HOST, parseHostAddress } from '../../../src-shared/vocabulary/index.js';
 import { formatBytes } from './vm-format.js';
 
-/** The kinds of move offered today: live for a running guest; cold is not offered yet. */
-const OFFERED: readonly VmMoveKind[] = ['live'];
+/** What moves: a VM, or a capsule. */
+export type GuestKind = 'vm' | 'capsule';
+export type GuestMoveReport = VmMoveReport | CapsuleMoveReport;
 
-/** How a VM in `state` would move, or null when no move is offered for it. */
+/** How a VM in `state` moves, or null while it is between states (starting, stopping…). */
 export function moveKindFor(state: VmState): VmMoveKind | null {
-  const kind: VmMoveKind | null = state === 'running' || state === 'paused' ? 'live' : state === 'stopped' ? 'cold' : null;
-  return kind && OFFERED.includes(kind) ? kind : null;
+  return state === 'running' || state === 'paused' ? 'live' : state === 'stopped' ? 'cold' : null;
 }
 
 export interface MoveDestination {
@@ -47,16 +49,16 @@ export function listenFor(url: string): string {
 }
 
 /** What the dialog says while the move runs, one line. */
-export function moveStepWords(progress: VmMoveProgress | null): string {
+export function moveStepWords(progress: VmMoveProgress | null, kind: VmMoveKind = 'live', guest: GuestKind = 'vm'): string {
   switch (progress?.step ?? 'checking') {
     case 'checking':
-      return 'Checking that the VM can move…';
+      return `Checking that the ${guest === 'vm' ? 'VM' : 'capsule'} can move…`;
     case 'preparing':
       return 'The destination is preparing an identical QEMU…';
     case 'sending':
-      return progress?.operation?.progress.phase ?? 'Sending the disks and memory…';
+      return progress?.operation?.progress.phase ?? (kind === 'cold' ? 'Sending the files…' : 'Sending the disks and memory…');
     case 'finishing':
-      return 'Starting the guest on the destination…';
+      return kind === 'cold' ? 'The destination is checking what arrived…' : 'Starting the guest on the destination…';
     case 'moved':
       return 'Moved.';
     case 'failed':
@@ -66,8 +68,21 @@ export function moveStepWords(progress: VmMoveProgress | null): string {
   }
 }
 
-/** The outcome in one sentence: how long it took and how long the guest was paused. */
-export function moveOutcomeWords(name: string, to: string, report: VmMoveReport): string {
+/** The outcome in one sentence: how long it took, and how long a live guest was paused or what a cold move copied. */
+export function moveOutcomeWords(name: string, to: string, report: GuestMoveReport): string {
   const where = to === LOCAL_HOST ? 'this machine' : to;
-  return `${name} now runs on ${where}: moved in ${(report.wallMs / 1000).toFixed(1)} s, paused ${Math.round(report.downtimeMs)} ms at the switch (disks ${formatBytes(report.diskBytes)}, memory ${formatBytes(report.ramBytes)}).`;
+  const seconds = (report.wallMs / 1000).toFixed(1);
+  if (report.kind === 'cold') {
+    const copied = `${report.files} ${report.files === 1 ? 'file' : 'files'}, ${formatBytes(report.bytes)} copied in ${seconds} s`;
+    return 'restarted' in report && report.restarted ? `${name} runs on ${where} now, stopped here and started there: ${copied}.` : `${name} is on ${where} now, moved stopped: ${copied}.`;
+  }
+  return `${name} now runs on ${where}: moved in ${seconds} s, paused ${Math.round(report.downtimeMs)} ms at the switch (disks ${formatBytes(report.diskBytes)}, memory ${formatBytes(report.ramBytes)}).`;
+}
+
+/** What the dialog says before a cold move: what is copied and how the guest ends up there. */
+export function coldMoveNote(guest: GuestKind, name: string, running: boolean): string {
+  if (guest === 'vm') return `${name} is stopped, so it moves cold: its disks and firmware state are copied, and it stays stopped there.`;
+  return running
+    ? `${name} runs, so it is stopped here and started there: its files, volumes and image are copied while it is stopped.`
+    : `${name} is stopped, so it moves as it is: its files, volumes and image are copied, and it stays stopped there.`;
 }

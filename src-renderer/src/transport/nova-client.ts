@@ -75,7 +75,7 @@ export class NovaClient {
   private ownEvent(event: NovaEvent): NovaEvent | null {
     if (event.name === 'hosts.relayed') return event.payload.host === this.host ? parseNovaEvent(event.payload.event) : null;
     // Main's own events (projects, moves between hosts) are every page's; the helper's are local's.
-    return this.isLocal || event.name.startsWith('project.') || event.name === 'vm.moveProgress' ? event : null;
+    return this.isLocal || event.name.startsWith('project.') || event.name === 'vm.moveProgress' || event.name === 'capsule.moveProgress' ? event : null;
   }
 
   onStateChange(listener: (state: TransportState) => void): () => void {

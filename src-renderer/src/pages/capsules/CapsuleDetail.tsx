@@ -2,9 +2,12 @@
 // then tabs for the live logs, the graphs, a terminal, the snapshots and the settings.
 // The tab lives in the URL hash, so links and reloads come back to it.
 import { ArrowLeft } from 'lucide-react';
+import { useState } from 'react';
 import { useStore } from 'zustand';
 import { AbsentResource } from '../../components/AbsentResource.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { GuestMoveDialog } from '../../components/GuestMoveDialog.js';
+import { MoveToHostButton } from '../../components/MoveToHostButton.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import '../../styles/projects.css';
 import { ProjectOwnerLine } from '../projects/ProjectOwner.js';
@@ -38,6 +41,9 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
   const failure = useStore(store, (s) => s.failures[name]);
   const busy = useResourceBusy('capsule', name, pending);
   const { dismissFailure } = store.getState();
+  const [moving, setMoving] = useState(false);
+  // A capsule in any of these is stopped here for the move and started at the destination.
+  const running = capsule ? capsule.state === 'running' || capsule.state === 'paused' || capsule.state === 'restarting' : false;
 
   const exit = capsule ? exitText(capsule.lastExit) : null;
   // One layout with or without the capsule, so its creation, shown in place while it
@@ -51,6 +57,14 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
           <>
             {capsule && <CapsuleStateBadge capsule={capsule} busy={busy} />}
             {capsule && <CapsulePowerActions capsule={capsule} busy={busy} />}
+            {capsule && (
+              <MoveToHostButton
+                method="capsule.move"
+                busy={busy}
+                title={running ? 'Move this capsule to another host: it is stopped here and started there' : 'Move this stopped capsule to another host'}
+                onOpen={() => setMoving(true)}
+              />
+            )}
             <a className="button" href={capsuleHref({ kind: 'list' })}>
               <ArrowLeft aria-hidden="true" size={14} />
               All capsules
@@ -84,6 +98,7 @@ export function CapsuleDetail({ name, tab }: { name: string; tab: CapsuleTab }) 
         {capsule && tab === 'snapshots' && <CapsuleSnapshots capsule={capsule} busy={busy} />}
         {capsule && tab === 'settings' && <CapsuleSettings capsule={capsule} busy={busy} />}
       </div>
+      {moving && <GuestMoveDialog guest="capsule" name={name} kind="cold" running={running} open onClose={() => setMoving(false)} />}
     </>
   );
 }

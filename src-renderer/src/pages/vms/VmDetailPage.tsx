@@ -1,7 +1,7 @@
 // One VM's page: its state and actions in the header, then tabs for the overview,
 // the live graphs, the serial console, the snapshot tree and the settings. The tab
 // lives in the URL hash, so links and reloads come back to it.
-import { ArrowLeft, Truck } from 'lucide-react';
+import { ArrowLeft } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { AbsentResource } from '../../components/AbsentResource.js';
@@ -18,7 +18,8 @@ import { SnapshotPanel } from './SnapshotPanel.js';
 import { useVmPower } from './use-vm-power.js';
 import { useVmStore } from './vm-context.js';
 import { VmGraphs } from './VmGraphs.js';
-import { VmMoveDialog } from './VmMoveDialog.js';
+import { GuestMoveDialog } from '../../components/GuestMoveDialog.js';
+import { MoveToHostButton } from '../../components/MoveToHostButton.js';
 import { VmOverview } from './VmOverview.js';
 import { VmQuickActions } from './VmQuickActions.js';
 import { VmSettings } from './VmSettings.js';
@@ -70,17 +71,12 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
             {power.countdown}
             {vm && <VmQuickActions vm={vm} busy={busy} onAction={power.onAction} />}
             {moveKind && (
-              <button
-                type="button"
-                className="button vm-btn-sm"
-                data-method="vm.move"
-                aria-disabled={busy ? true : undefined}
-                title={busy?.reason ?? 'Move this VM to another host while it runs'}
-                onClick={() => !busy && setMove({ kind: moveKind })}
-              >
-                <Truck aria-hidden="true" size={13} />
-                Move to host…
-              </button>
+              <MoveToHostButton
+                method="vm.move"
+                busy={busy}
+                title={moveKind === 'live' ? 'Move this VM to another host while it runs' : 'Move this stopped VM to another host'}
+                onOpen={() => setMove({ kind: moveKind })}
+              />
             )}
             {back}
           </>
@@ -112,7 +108,7 @@ export function VmDetailPage({ name, tab }: { name: string; tab: VmTab }) {
         {vm && tab === 'settings' && <VmSettings vm={vm} busy={busy} />}
       </div>
       {power.dialog}
-      {move && <VmMoveDialog name={name} kind={move.kind} open onClose={() => setMove(null)} />}
+      {move && <GuestMoveDialog guest="vm" name={name} kind={move.kind} open onClose={() => setMove(null)} />}
     </>
   );
 }

@@ -1,30 +1,36 @@
-// "Move to host…": where to (the saved hosts, each with how it is reached), the address the
-// destination listens on (prefilled as nova vm migrate picks it), post-copy, then the move
-// itself with its step, a bar and the bytes sent, Cancel, and how it ended: the time and the
-// pause at the switch, or the refusal in words (the VM then runs where it was).
+// "Move to host…" for a VM or a capsule: where to (the saved hosts, each with how it is
+// reached), the address the destination listens on (prefilled as nova vm migrate picks it),
+// post-copy for a live move, then the move itself with its step, a bar and the bytes sent,
+// Cancel, and how it ended: the time and the pause at the switch (live) or the files copied
+// (cold), or the refusal in words (the guest then stays where it was).
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import type { SavedHost } from '../../../../src-shared/api/hosts-api.js';
-import type { VmMoveKind, VmMoveProgress, VmMoveReport } from '../../../../src-shared/api/vm-move-api.js';
-import { toErrorShape, type ErrorShape } from '../../../../src-shared/errors.js';
-import { ModalDialog } from '../../components/ModalDialog.js';
-import { TextField } from '../../components/TextField.js';
-import { OperationBar } from '../../components/OperationItem.js';
-import { useServices } from '../../app/services.js';
-import { moveDestinations, moveOutcomeWords, moveStepWords } from '../../lib/vm-move-flow.js';
-import { vmHref } from '../../lib/vm-route.js';
-import '../../styles/operations.css';
+import type { SavedHost } from '../../../src-shared/api/hosts-api.js';
+import type { VmMoveKind, VmMoveProgress } from '../../../src-shared/api/vm-move-api.js';
+import { toErrorShape, type ErrorShape } from '../../../src-shared/errors.js';
+import { ModalDialog } from './ModalDialog.js';
+import { TextField } from './TextField.js';
+import { OperationBar } from './OperationItem.js';
+import { useServices } from '../app/services.js';
+import { capsuleHref } from '../lib/capsule-route.js';
+import { coldMoveNote, moveDestinations, moveOutcomeWords, moveStepWords, type GuestKind, type GuestMoveReport } from '../lib/vm-move-flow.js';
+import { vmHref } from '../lib/vm-route.js';
+import '../styles/operations.css';
 
-type Stage = { kind: 'form' } | { kind: 'moving' } | { kind: 'moved'; to: string; report: VmMoveReport } | { kind: 'failed'; error: ErrorShape };
+type Stage = { kind: 'form' } | { kind: 'moving' } | { kind: 'moved'; to: string; report: GuestMoveReport } | { kind: 'failed'; error: ErrorShape };
 
-interface VmMoveDialogProps {
+interface GuestMoveDialogProps {
+  readonly guest: GuestKind;
   readonly name: string;
+  /** Live for a running VM; cold for a stopped VM and for every capsule. */
   readonly kind: VmMoveKind;
+  /** A capsule that runs is stopped here and started there; the dialog says so. */
+  readonly running?: boolean;
   readonly open: boolean;
   readonly onClose: () => void;
 }
 
-export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
+export function GuestMoveDialog({ guest, name, kind, running = false, open, onClose }: GuestMoveDialogProps) {
   const { client, hostChoice } = useServices();
   const from = client.host;
   const links = useStore(hostChoice, (s) => s.links);
@@ -52,13 +58,12 @@ export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
     };
   }, [client, open]);
 
-  useEffect(
-    () =>
-      client.on('vm.moveProgress', (p) => {
-        if (p.name === name && p.from === from) setProgress(p);
-      }),
-    [client, name, from],
-  );
+  useEffect(() => {
+    const mine = (p: VmMoveProgress) => {
+      if (p.name === name && p.from === from) setProgress(p);
+    };
+    return guest === 'vm' ? client.on('vm.moveProgress', mine) : client.on('capsule.moveProgress', mine);
+  }, [client, guest, name, from]);
 
   const destinations = saved ? moveDestinations(from, saved, links) : [];
   const chosen = destinations.find((d) => d.name === to);
@@ -81,30 +86,33 @@ export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
     setStage({ kind: 'moving' });
     setProgress(null);
     setCancelling(false);
+    const given = listen.trim() ? { listen: listen.trim() } : {};
     try {
-      const report = await client.call('vm.move', { name, from, to, kind, postcopy, ...(listen.trim() ? { listen: listen.trim() } : {}) });
+      const report = guest === 'vm' ? await client.call('vm.move', { name, from, to, kind, postcopy: kind === 'live' && postcopy, ...given }) : await client.call('capsule.move', { name, from, to, ...given });
       setStage({ kind: 'moved', to, report });
     } catch (err) {
       setStage({ kind: 'failed', error: toErrorShape(err) });
     }
   };
 
+  const moveMethod = guest === 'vm' ? 'vm.move' : 'capsule.move';
+  const cancelMethod = guest === 'vm' ? 'vm.moveCancel' : 'capsule.moveCancel';
   const cancel = async () => {
     setCancelling(true);
-    await client.call('vm.moveCancel', { name, from }).catch(() => undefined);
+    await client.call(cancelMethod, { name, from }).catch(() => undefined);
   };
 
   const showThere = (host: string) => {
     onClose();
     hostChoice.getState().choose(host);
-    window.location.hash = vmHref({ kind: 'vm', name, tab: 'overview' });
+    window.location.hash = guest === 'vm' ? vmHref({ kind: 'vm', name, tab: 'overview' }) : capsuleHref({ kind: 'capsule', name, tab: 'logs' });
   };
 
   const moving = stage.kind === 'moving';
   return (
     <ModalDialog open={open} title={`Move ${name} to another host`} onClose={() => !moving && onClose()} className="vm-move-dialog">
       {stage.kind === 'form' && (
-        <form aria-label={`Move ${name}`} data-method="vm.move" noValidate onSubmit={(e) => void submit(e)}>
+        <form aria-label={`Move ${name}`} data-method={moveMethod} noValidate onSubmit={(e) => void submit(e)}>
           <div className="modal__body vm-move">
             {saved === null && <p className="muted">Reading the saved hosts…</p>}
             {saved !== null && destinations.length === 0 && (
@@ -132,15 +140,23 @@ export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
                   onChange={setListen}
                   required={chosen.name === 'local'}
                   placeholder="an address the source reaches it by"
-                  hint={`${chosen.name === 'local' ? "This machine's address as the source host reaches it." : 'The host of its ssh address, unless the source reaches it by another.'} The disks and memory travel there over TLS.`}
+                  hint={`${chosen.name === 'local' ? "This machine's address as the source host reaches it." : 'The host of its ssh address, unless the source reaches it by another.'} ${kind === 'live' ? 'The disks and memory travel' : 'Its files travel'} there over TLS.`}
                 />
-                <label className="vm-move__postcopy">
-                  <input type="checkbox" checked={postcopy} onChange={(e) => setPostcopy(e.target.checked)} aria-describedby={postcopyNote} />
-                  Post-copy
-                </label>
-                <p id={postcopyNote} className="muted">
-                  For a guest that writes memory faster than the link carries it: it runs on the destination before all its memory is there.
-                </p>
+                {kind === 'live' ? (
+                  <>
+                    <label className="vm-move__postcopy">
+                      <input type="checkbox" checked={postcopy} onChange={(e) => setPostcopy(e.target.checked)} aria-describedby={postcopyNote} />
+                      Post-copy
+                    </label>
+                    <p id={postcopyNote} className="muted">
+                      For a guest that writes memory faster than the link carries it: it runs on the destination before all its memory is there.
+                    </p>
+                  </>
+                ) : (
+                  <p className="muted" role="note">
+                    {coldMoveNote(guest, name, running)}
+                  </p>
+                )}
               </>
             )}
           </div>
@@ -148,7 +164,7 @@ export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
             <button type="button" className="button" onClick={onClose}>
               Close
             </button>
-            <button type="submit" className="button button--primary" data-method="vm.move" disabled={!chosen || (chosen.name === 'local' && !listen.trim())}>
+            <button type="submit" className="button button--primary" data-method={moveMethod} disabled={!chosen || (chosen.name === 'local' && !listen.trim())}>
               Move
             </button>
           </footer>
@@ -157,7 +173,7 @@ export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
       {moving && (
         <>
         <div className="modal__body vm-move" data-move-step={progress?.step ?? 'checking'}>
-          <p role="status">{moveStepWords(progress)}</p>
+          <p role="status">{moveStepWords(progress, kind, guest)}</p>
           {progress?.operation ? (
             <OperationBar op={progress.operation} />
           ) : (
@@ -167,7 +183,7 @@ export function VmMoveDialog({ name, kind, open, onClose }: VmMoveDialogProps) {
           )}
         </div>
           <footer className="modal__footer">
-            <button type="button" className="button" data-method="vm.moveCancel" onClick={() => void cancel()} disabled={cancelling}>
+            <button type="button" className="button" data-method={cancelMethod} onClick={() => void cancel()} disabled={cancelling}>
               {cancelling ? 'Cancelling…' : 'Cancel'}
             </button>
           </footer>
