@@ -8,8 +8,12 @@ import { WEB_API_PROTOCOL, WEB_SOCKET_PATH, webSocketProtocols } from '../../../
 import type { TransportState } from '../transport/transport.js';
 import { webSocketUrl } from '../transport/web-transport.js';
 
-/** How long a probe may take before the token counts as not working. */
-const PROBE_TIMEOUT_MS = 5_000;
+/**
+ * How long a probe may take before the token counts as not working. A refusal closes the
+ * socket at once; only a silent server waits this long, and a client certificate's first
+ * TLS handshake over a slow or busy link can take seconds.
+ */
+const PROBE_TIMEOUT_MS = 15_000;
 
 /** Whether Nova's socket opens with `token` (null: with none, as for a client certificate). */
 export function tokenOpensNova(token: string | null, location: Pick<Location, 'protocol' | 'host'> = window.location): Promise<boolean> {
