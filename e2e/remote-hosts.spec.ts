@@ -6,17 +6,15 @@
 // running guest of the saved host opens its VNC console, carried by a second ssh channel;
 // its serial console replays what the guest printed before anyone connected, and a capsule
 // there opens a shell in the Terminal tab, over ssh too.
-import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs } from '../helper/system-tests/fixtures/capsule-harness.js';
 import { ensureTestGuest, GUEST_READY_MARKER } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { CapsulesPage } from './pages/capsule-page.js';
 import { ConsoleWindowPage, VmDetailPage } from './pages/vm-pages.js';
-import { expect, test as base } from './support/fixtures.js';
-import { REMOTE_NAME, TwoTestHosts } from './support/two-test-hosts.js';
+import { expect } from './support/fixtures.js';
+import { twoHostsTest } from './support/two-hosts-test.js';
+import { REMOTE_HOSTS_LAYOUT, REMOTE_NAME } from './support/two-test-hosts.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const HERE_VM = 'nv6u-here';
 const THERE_VM = 'nv6u-there';
 const THERE_CAPSULE = 'nv6u-there-shell';
@@ -25,21 +23,7 @@ const LINK_MS = 30_000;
 /** The longest backoff (30 s) plus a connection. */
 const BACK_MS = 60_000;
 
-const test = base.extend<{ hosts: TwoTestHosts }>({
-  // eslint-disable-next-line no-empty-pattern
-  hosts: async ({}, use) => {
-    const hosts = await TwoTestHosts.start(REPO, ARTIFACTS, process.env.NOVA_E2E_RENDERER_DIR);
-    try {
-      await use(hosts);
-    } finally {
-      await hosts.stop();
-    }
-  },
-  // The browser runs where the first host's web server is: in its namespace.
-  context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
-  },
-});
+const test = twoHostsTest(REMOTE_HOSTS_LAYOUT);
 
 test('switches hosts, lists every host\'s guests with a Host column, and shows a lost host as disconnected without holding up this machine', async ({ page, hosts, pageProblems }, testInfo) => {
   test.setTimeout(240_000);

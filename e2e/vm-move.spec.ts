@@ -4,18 +4,16 @@
 // showing the send's progress and then how long it took; the guest then runs in the second
 // host's list and is gone from the first's. A guest on a network the second
 // host lacks is refused in the dialog's words before anything moves, and runs on where it was.
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ensureTestGuest } from '../helper/system-tests/fixtures/guest-builder.js';
 import { AppShell } from './pages/app-shell.js';
 import { CommandPaletteDialog } from './pages/command-palette.js';
 import { VmDetailPage } from './pages/vm-pages.js';
 import { VmMoveDialog } from './pages/vm-move-dialog.js';
-import { expect, test as base } from './support/fixtures.js';
-import { remoteName, TwoTestHosts, type TwoHostsLayout } from './support/two-test-hosts.js';
+import { expect } from './support/fixtures.js';
+import { guestStateOn, twoHostsTest } from './support/two-hosts-test.js';
+import { remoteName, type TwoHostsLayout } from './support/two-test-hosts.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const LAYOUT: TwoHostsLayout = { prefix: 'nv7u', firstAddress: '10.217.9.1', secondAddress: '10.217.9.2', sshPort: 2249 };
 const CLOSET = remoteName(LAYOUT);
 const VM = 'nv7u-mover';
@@ -27,33 +25,13 @@ const LINK_MS = 30_000;
 /** A 128 MiB TCG guest's memory over TLS on two busy cores, with the steps around it. */
 const MOVE_MS = 180_000;
 
-/** A VM's state on one host as its own `nova vm ls --json` says, or null when it has none of that name. */
-async function stateOn(hosts: TwoTestHosts, host: NonNullable<TwoTestHosts['first']>, name: string): Promise<string | null> {
-  const list = JSON.parse(await hosts.nova(host, ['vm', 'ls', '--json'])) as { vms: { definition: { name: string }; state: string }[] };
-  return list.vms.find((v) => v.definition.name === name)?.state ?? null;
-}
-
 /** Slows (or restores) what leaves a host's namespace by `dev`, so a migration's send takes a while. */
 async function throttle(netns: string, dev: string, on: boolean): Promise<void> {
   const args = on ? ['qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', '4mbit', 'burst', '32kbit', 'latency', '400ms'] : ['qdisc', 'del', 'dev', dev, 'root'];
   await execa('ip', ['netns', 'exec', netns, 'tc', ...args], { timeout: 10_000 });
 }
 
-const test = base.extend<{ hosts: TwoTestHosts }>({
-  // eslint-disable-next-line no-empty-pattern
-  hosts: async ({}, use) => {
-    const hosts = await TwoTestHosts.start(REPO, ARTIFACTS, process.env.NOVA_E2E_RENDERER_DIR, LAYOUT);
-    try {
-      await use(hosts);
-    } finally {
-      await hosts.stop();
-    }
-  },
-  // The browser runs where the first host's web server is: in its namespace.
-  context: async ({ playwright, hosts, colorScheme, viewport }, use) => {
-    await hosts.withBrowser(playwright.chromium, { colorScheme, viewport }, use);
-  },
-});
+const test = twoHostsTest(LAYOUT);
 
 test('moves a running guest to the saved host with the Move dialog (after one move cancelled halfway), and shows a refusal before anything moves', async ({ page, hosts }, testInfo) => {
   test.setTimeout(420_000);
@@ -96,8 +74,8 @@ test('moves a running guest to the saved host with the Move dialog (after one mo
     await throttle(first.netns, `${LAYOUT.prefix}a0`, false);
   }
   await expect(vmPage.state).toHaveAttribute('data-state', 'running');
-  expect(await stateOn(hosts, first, VM)).toBe('running');
-  expect(await stateOn(hosts, second, VM)).toBeNull();
+  expect(await guestStateOn(hosts, first, 'vm', VM)).toBe('running');
+  expect(await guestStateOn(hosts, second, 'vm', VM)).toBeNull();
 
   // Then for good.
   await move.dialog.getByRole('button', { name: 'Back' }).click();
@@ -126,8 +104,8 @@ test('moves a running guest to the saved host with the Move dialog (after one mo
   // It was this machine's only guest.
   await expect(page.locator('main[data-host="local"]').getByText('No virtual machines yet.')).toBeVisible();
   await expect(page.locator(`main[data-host="local"] tr[data-vm="${VM}"]`)).toHaveCount(0);
-  expect(await stateOn(hosts, second, VM)).toBe('running');
-  expect(await stateOn(hosts, first, VM)).toBeNull();
+  expect(await guestStateOn(hosts, second, 'vm', VM)).toBe('running');
+  expect(await guestStateOn(hosts, first, 'vm', VM)).toBeNull();
 
   // A guest on a network the saved host lacks: refused in words, and it runs on here.
   await hosts.nova(first, ['net', 'create', NET, '--type', 'bridge', '--profile', 'internal', '--subnet', '192.168.219.1/24', '--no-dhcp', '--no-dns']);
@@ -149,8 +127,8 @@ test('moves a running guest to the saved host with the Move dialog (after one mo
   await expect(refused.outcome).toHaveAttribute('data-move-outcome', 'failed', { timeout: LINK_MS });
   await expect(refused.dialog.getByRole('alert')).toContainText(`Not moved: VM ${VM_NET} is on network ${NET}, which this host does not have: create it here first (nothing was moved; ${VM_NET} runs on this machine)`);
   await page.screenshot({ path: testInfo.outputPath('move-refused-light.png') });
-  expect(await stateOn(hosts, first, VM_NET)).toBe('running');
-  expect(await stateOn(hosts, second, VM_NET)).toBeNull();
+  expect(await guestStateOn(hosts, first, 'vm', VM_NET)).toBe('running');
+  expect(await guestStateOn(hosts, second, 'vm', VM_NET)).toBeNull();
 
   await hosts.nova(second, ['vm', 'rm', '--force', VM]).catch(() => undefined);
   await hosts.nova(first, ['vm', 'rm', '--force', VM_NET]).catch(() => undefined);

@@ -23,7 +23,8 @@ export interface TwoHostsLayout {
   readonly webEnv?: Readonly<Record<string, string>>;
 }
 
-const REMOTE_HOSTS_LAYOUT: TwoHostsLayout = { prefix: 'nv6u', firstAddress: '10.217.6.1', secondAddress: '10.217.6.2', sshPort: 2222 };
+/** The layout remote-hosts.spec.ts runs its pair with (and the default). */
+export const REMOTE_HOSTS_LAYOUT: TwoHostsLayout = { prefix: 'nv6u', firstAddress: '10.217.6.1', secondAddress: '10.217.6.2', sshPort: 2222 };
 export const REMOTE_NAME = remoteName(REMOTE_HOSTS_LAYOUT);
 const SSHD_START_MS = 15_000;
 

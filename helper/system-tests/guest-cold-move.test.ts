@@ -21,15 +21,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../src-main/core/helper-client.js';
-import { CLI_BUNDLE } from './helper-harness.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
 import { makeBusyboxRootfs, removeHelperCapsuleState } from './fixtures/capsule-harness.js';
 import { ensureDiskInitrd } from './fixtures/disk-guest.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
-import { commandOf, processesMatching } from './fixtures/frozen-child.js';
-import { SshTestHosts, type NovaRun } from './fixtures/ssh-test-hosts.js';
+import { SshTestHosts } from './fixtures/ssh-test-hosts.js';
 import { waitFor } from './fixtures/wait-for.js';
+import { connectHelper, migrationUnderWay, novaOk, qemuOfVm } from './fixtures/migration-test-steps.js';
 
 const RUN = randomBytes(2).toString('hex');
 const VM = `nv7c-cold-${RUN}`;
@@ -78,9 +77,9 @@ beforeAll(async () => {
   };
   // The kernel and the disk initrd lie in sibling folders of the guest cache.
   hosts = await SshTestHosts.start(dirname(dirname(guest.vmlinux)), layout);
-  local = await connect(hosts.clientHelper!.socketPath);
-  remote = await connect(hosts.helper!.socketPath);
-  ok(await hosts.nova(['host', 'add', 'closet', hosts.url]));
+  local = await connectHelper(hosts.clientHelper!.socketPath);
+  remote = await connectHelper(hosts.helper!.socketPath);
+  novaOk(await hosts.nova(['host', 'add', 'closet', hosts.url]));
 }, 600_000);
 
 afterAll(async () => {
@@ -97,19 +96,6 @@ afterAll(async () => {
   if (base) await rm(base, { recursive: true, force: true });
 });
 
-async function connect(socketPath: string): Promise<HelperClient> {
-  const client = new HelperClient({ socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  return client;
-}
-
-function ok(r: NovaRun): string {
-  if (r.exitCode !== 0) throw new Error(`nova exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
-
-const qemuOf = (name: string, helperDir: string) => processesMatching(commandOf('qemu-system-x86_64', `process=nova-vm-${name}`, helperDir));
 const vmNames = async (client: HelperClient) => (await client.call('vm.list', {})).vms.map((v) => v.definition.name);
 const remoteVmsDir = () => join(hosts.helper!.stateDir, 'vms');
 const localVmsDir = () => join(hosts.clientHelper!.stateDir, 'vms');
@@ -117,7 +103,7 @@ const localVmsDir = () => join(hosts.clientHelper!.stateDir, 'vms');
 const arrivals = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('.arriving-')) : []);
 
 async function createVm(name: string, extra: string[]): Promise<void> {
-  ok(await hosts.nova(['vm', 'create', name, '--cpus', '1', '--memory', '192Mi', '--accel', 'tcg', '--display', 'none', '--kernel', guest.vmlinux, '--initrd', initrd, '--cmdline', guest.cmdline, ...extra]));
+  novaOk(await hosts.nova(['vm', 'create', name, '--cpus', '1', '--memory', '192Mi', '--accel', 'tcg', '--display', 'none', '--kernel', guest.vmlinux, '--initrd', initrd, '--cmdline', guest.cmdline, ...extra]));
 }
 
 /** The guest's shell on the serial console of `client`'s helper, once it booted. */
@@ -148,29 +134,29 @@ describe('nova vm migrate, a stopped VM', () => {
     await writeFile(join(images, 'base-data'), BASE_DATA);
     await execa('dd', [`if=${join(images, 'base-data')}`, `of=${baseImage}`, 'bs=512', `seek=${BASE_SECTOR}`, 'conv=notrunc']);
     await createVm(VM, ['--image', baseImage]);
-    ok(await hosts.nova(['vm', 'start', VM], { timeoutMs: 150_000 }));
+    novaOk(await hosts.nova(['vm', 'start', VM], { timeoutMs: 150_000 }));
     const serial = await shellOn(local, VM);
     try {
       await serial.run(`echo ${DATA} | dd of=/dev/vda bs=512 seek=${DATA_SECTOR} conv=fsync oflag=direct 2>/dev/null; sync`, GUEST_PROMPT);
     } finally {
       serial.close();
     }
-    ok(await hosts.nova(['vm', 'stop', '--force', VM], { timeoutMs: 60_000 }));
+    novaOk(await hosts.nova(['vm', 'stop', '--force', VM], { timeoutMs: 60_000 }));
     const sourceDisk = (await local.call('vm.get', { name: VM })).definition.disks[0]!.path;
     const backing = JSON.parse((await execa('qemu-img', ['info', '--output=json', '-U', sourceDisk])).stdout) as { 'backing-filename'?: string };
     expect(backing['backing-filename']).toBe(baseImage);
 
     // A snapshot lives inside the overlay, which the move flattens: refused, nothing made there.
-    ok(await hosts.nova(['snapshot', 'vm', VM, '--name', 'inside']));
+    novaOk(await hosts.nova(['snapshot', 'vm', VM, '--name', 'inside']));
     const withSnapshot = await hosts.nova(['vm', 'migrate', VM, '--to', 'closet']);
     expect(withSnapshot.exitCode).toBe(1);
     expect(withSnapshot.stderr).toContain(`VM ${VM} cannot move to another host: it has 1 snapshot(s), and disk0 lies over a backing file, which a move flattens into one image without them: delete the snapshots first`);
     expect(arrivals(remoteVmsDir())).toEqual([]);
-    ok(await hosts.nova(['snapshot', 'rm', 'vm', VM, 'inside']));
+    novaOk(await hosts.nova(['snapshot', 'rm', 'vm', VM, 'inside']));
 
     const moved = await hosts.nova(['vm', 'migrate', VM, '--to', 'closet'], { timeoutMs: 240_000 });
     console.log(`nova vm migrate (cold): ${moved.ms} ms\n${moved.stdout}${moved.stderr}`);
-    expect(ok(moved)).toMatch(new RegExp(`^moved ${VM} \\(stopped, cold\\) to closet in [0-9.]+ s: \\d+ file\\(s\\)`));
+    expect(novaOk(moved)).toMatch(new RegExp(`^moved ${VM} \\(stopped, cold\\) to closet in [0-9.]+ s: \\d+ file\\(s\\)`));
     expect(moved.stderr).toContain('stopped, so it moves cold');
     expect(moved.stderr).toContain('disk0 flattened with its backing file');
     expect(moved.stderr).toContain('copying to 10.217.7.2');
@@ -189,8 +175,8 @@ describe('nova vm migrate, a stopped VM', () => {
     expect(arrivals(remoteVmsDir())).toEqual([]);
 
     // It boots there, and both the overlay's data and the base image's are on its disk.
-    ok(await hosts.nova(['--host', 'closet', 'vm', 'start', VM], { timeoutMs: 150_000 }));
-    expect(await qemuOf(VM, hosts.helper!.dir)).toHaveLength(1);
+    novaOk(await hosts.nova(['--host', 'closet', 'vm', 'start', VM], { timeoutMs: 150_000 }));
+    expect(await qemuOfVm(VM, hosts.helper!.dir)).toHaveLength(1);
     const destSerial = await shellOn(remote, VM);
     try {
       expect(await sectorText(destSerial, DATA_SECTOR, DATA.length)).toContain(DATA);
@@ -201,18 +187,18 @@ describe('nova vm migrate, a stopped VM', () => {
 
     // A running VM is not the cold path's: its offer refuses it, naming the live move.
     await expect(remote.call('vm.moveOffer', { name: VM })).rejects.toThrow(`VM ${VM} is running: a cold move takes a stopped VM (nova vm migrate moves a running one live)`);
-    ok(await hosts.nova(['--host', 'closet', 'vm', 'rm', '--force', VM], { timeoutMs: 60_000 }));
+    novaOk(await hosts.nova(['--host', 'closet', 'vm', 'rm', '--force', VM], { timeoutMs: 60_000 }));
   }, 600_000);
 });
 
 describe('a UEFI VM with a TPM', () => {
   it('moves cold with its NVRAM, TPM state and snapshot, byte for byte', async () => {
-    ok(await hosts.nova(['vm', 'create', VM_FW, '--memory', '192Mi', '--accel', 'tcg', '--display', 'none', '--disk-size', '16Mi', '--firmware', 'uefi', '--tpm']));
+    novaOk(await hosts.nova(['vm', 'create', VM_FW, '--memory', '192Mi', '--accel', 'tcg', '--display', 'none', '--disk-size', '16Mi', '--firmware', 'uefi', '--tpm']));
     // A start makes the TPM's state (swtpm); the firmware writes its variables.
-    ok(await hosts.nova(['vm', 'start', VM_FW], { timeoutMs: 150_000 }));
-    ok(await hosts.nova(['vm', 'stop', '--force', VM_FW], { timeoutMs: 60_000 }));
+    novaOk(await hosts.nova(['vm', 'start', VM_FW], { timeoutMs: 150_000 }));
+    novaOk(await hosts.nova(['vm', 'stop', '--force', VM_FW], { timeoutMs: 60_000 }));
     // A snapshot of its own disk comes along: inside the qcow2, its firmware state beside it.
-    ok(await hosts.nova(['snapshot', 'vm', VM_FW, '--name', 'before-move']));
+    novaOk(await hosts.nova(['snapshot', 'vm', VM_FW, '--name', 'before-move']));
     const here = join(localVmsDir(), VM_FW);
     const tpmFiles = readdirSync(join(here, 'tpm')).filter((f) => statSync(join(here, 'tpm', f)).isFile());
     expect(tpmFiles.length).toBeGreaterThan(0);
@@ -224,7 +210,7 @@ describe('a UEFI VM with a TPM', () => {
     const before = await state(here);
 
     const moved = await hosts.nova(['vm', 'migrate', VM_FW, '--to', 'closet', '--json'], { timeoutMs: 120_000 });
-    const report = JSON.parse(ok(moved)) as { mode: string; vm: { state: string } };
+    const report = JSON.parse(novaOk(moved)) as { mode: string; vm: { state: string } };
     expect(report).toMatchObject({ mode: 'cold', vm: { state: 'stopped' } });
     expect(await state(join(remoteVmsDir(), VM_FW))).toEqual(before);
     expect((await remote.call('vm.get', { name: VM_FW })).definition).toMatchObject({ firmware: 'uefi', tpm: true });
@@ -232,7 +218,7 @@ describe('a UEFI VM with a TPM', () => {
     const there = join(remoteVmsDir(), VM_FW);
     expect((await execa('qemu-img', ['snapshot', '-l', join(there, 'disk0.qcow2')])).stdout).toContain('before-move');
     expect(existsSync(here)).toBe(false);
-    ok(await hosts.nova(['--host', 'closet', 'vm', 'rm', VM_FW]));
+    novaOk(await hosts.nova(['--host', 'closet', 'vm', 'rm', VM_FW]));
   }, 300_000);
 });
 
@@ -270,7 +256,7 @@ describe('nova capsule migrate', () => {
 
     const moved = await hosts.nova(['capsule', 'migrate', CAPSULE, '--to', 'closet', '--restart'], { timeoutMs: 180_000 });
     console.log(`nova capsule migrate: ${moved.ms} ms\n${moved.stdout}${moved.stderr}`);
-    expect(ok(moved)).toMatch(new RegExp(`^moved ${CAPSULE} to closet in [0-9.]+ s: .*image included\\); running there`));
+    expect(novaOk(moved)).toMatch(new RegExp(`^moved ${CAPSULE} to closet in [0-9.]+ s: .*image included\\); running there`));
     expect(moved.stderr).toContain('is not on the destination: it is sent too');
 
     // It runs there with the file of its layer and its volume's content; the image arrived with the same digest.
@@ -301,14 +287,7 @@ describe('a cancelled cold move', () => {
     await rm(filled);
     const before = { size: (await stat(disk)).size, sha256: await sha256(disk) };
 
-    const sub = execa('ip', ['netns', 'exec', hosts.clientNs, process.execPath, CLI_BUNDLE, 'vm', 'migrate', VM_CANCEL, '--to', 'closet'], {
-      reject: false,
-      timeout: 180_000,
-      env: { XDG_CONFIG_HOME: join(hosts.dir, 'config'), NOVA_SSH_CONFIG: hosts.sshConfig, NOVA_SOCKET: hosts.clientHelper!.socketPath },
-    });
-    let stderr = '';
-    sub.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitFor(() => stderr.includes('copying to') || sub.exitCode !== null, 120_000, 'the copy to begin');
+    const { process: sub, stderr: said } = await migrationUnderWay(hosts, VM_CANCEL, 'copying to');
     // Some of the disk is on the destination, in its staging folder.
     await waitFor(async () => {
       const staged = join(remoteVmsDir(), `.arriving-${VM_CANCEL}`, 'disk0.qcow2');
@@ -316,9 +295,9 @@ describe('a cancelled cold move', () => {
     }, 30_000, 'the disk to start arriving');
     sub.kill('SIGINT');
     const r = await sub;
-    console.log(`cancelled cold move: exit ${r.exitCode}\n${stderr}`);
+    console.log(`cancelled cold move: exit ${r.exitCode}\n${said()}`);
     expect(r.exitCode).toBe(1);
-    expect(stderr).toContain('cancelled at your request');
+    expect(said()).toContain('cancelled at your request');
 
     // The source's VM is as it was: its definition, its disk byte for byte.
     expect((await local.call('vm.get', { name: VM_CANCEL })).state).toBe('stopped');
@@ -328,13 +307,13 @@ describe('a cancelled cold move', () => {
     await waitFor(async () => (arrivals(remoteVmsDir()).length === 0 ? true : null), 10_000, 'the staging folder to go');
     expect(await vmNames(remote)).not.toContain(VM_CANCEL);
     expect(existsSync(join(remoteVmsDir(), VM_CANCEL))).toBe(false);
-    ok(await hosts.nova(['vm', 'rm', VM_CANCEL]));
+    novaOk(await hosts.nova(['vm', 'rm', VM_CANCEL]));
   }, 420_000);
 });
 
 describe('what cannot move is refused before anything is made', () => {
   it('a network the destination lacks', async () => {
-    ok(await hosts.nova(['net', 'create', NET, '--type', 'bridge', '--profile', 'internal', '--subnet', '192.168.217.1/24', '--no-dhcp', '--no-dns']));
+    novaOk(await hosts.nova(['net', 'create', NET, '--type', 'bridge', '--profile', 'internal', '--subnet', '192.168.217.1/24', '--no-dhcp', '--no-dns']));
     await createVm(VM_NET, ['--disk-size', '16Mi', '--network', `nova:${NET}`]);
     const r = await hosts.nova(['vm', 'migrate', VM_NET, '--to', 'closet']);
     expect(r.exitCode).toBe(1);
@@ -345,7 +324,7 @@ describe('what cannot move is refused before anything is made', () => {
     expect(await vmNames(remote)).not.toContain(VM_NET);
     expect(existsSync(join(remoteVmsDir(), VM_NET))).toBe(false);
     expect(arrivals(remoteVmsDir())).toEqual([]);
-    ok(await hosts.nova(['vm', 'rm', VM_NET]));
-    ok(await hosts.nova(['net', 'rm', NET]));
+    novaOk(await hosts.nova(['vm', 'rm', VM_NET]));
+    novaOk(await hosts.nova(['net', 'rm', NET]));
   }, 120_000);
 });

@@ -14,15 +14,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../src-main/core/helper-client.js';
+import type { HelperClient } from '../../src-main/core/helper-client.js';
 import type { PsRow } from '../../src-main/core/project/project-ps.js';
 import type { ProjectPlan } from '../../src-shared/project.js';
 import { makeBusyboxRootfs } from './fixtures/capsule-harness.js';
 import { commandOf, processesMatching } from './fixtures/frozen-child.js';
 import { ensureTestGuest, GUEST_PROMPT, GUEST_READY_MARKER, type TestGuest } from './fixtures/guest-builder.js';
 import { GuestSerial, waitForLogText, waitForShell } from './fixtures/guest-serial.js';
-import { SshTestHosts, type NovaRun } from './fixtures/ssh-test-hosts.js';
+import { SshTestHosts } from './fixtures/ssh-test-hosts.js';
 import { waitFor } from './fixtures/wait-for.js';
+import { connectHelper, novaOk } from './fixtures/migration-test-steps.js';
 
 const RUN = randomBytes(2).toString('hex');
 const PROJECT = `nv7p-${RUN}`;
@@ -47,12 +48,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nv7p-project-'));
   const layout = { prefix: 'nv7p', clientAddress: '10.217.8.1', serverAddress: '10.217.8.2', sshPort: 2248, clientHelper: true, allowedRoots: [dir] };
   hosts = await SshTestHosts.start(dirname(dirname(guest.vmlinux)), layout);
-  local = await connect(hosts.clientHelper!.socketPath);
-  remote = await connect(hosts.helper!.socketPath);
+  local = await connectHelper(hosts.clientHelper!.socketPath);
+  remote = await connectHelper(hosts.helper!.socketPath);
   const tar = await makeBusyboxRootfs(dir);
   await local.call('ociImage.import', { path: tar, name: IMAGE });
   await remote.call('ociImage.import', { path: tar, name: IMAGE });
-  ok(await hosts.nova(['host', 'add', 'closet', hosts.url]));
+  novaOk(await hosts.nova(['host', 'add', 'closet', hosts.url]));
 }, 600_000);
 
 afterAll(async () => {
@@ -66,18 +67,6 @@ afterAll(async () => {
   await hosts?.cleanup();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 180_000);
-
-async function connect(socketPath: string): Promise<HelperClient> {
-  const client = new HelperClient({ socketPath, reconnect: false });
-  client.start();
-  await client.waitForConnection();
-  return client;
-}
-
-function ok(r: NovaRun): string {
-  if (r.exitCode !== 0) throw new Error(`nova exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
 
 const novaFile = (name: string) => join(dir, `${name}.toml`);
 
@@ -126,7 +115,7 @@ function counts(log: string): number[] {
 describe('a NovaFile project across two hosts', () => {
   it('nova up places the network on both hosts, the VM here and the capsule on closet; nova ps names their hosts', async () => {
     const file = await writeProject('lab', null);
-    const plan = JSON.parse(ok(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
+    const plan = JSON.parse(novaOk(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
     expect(plan.hosts).toEqual(['local', 'closet']);
     expect(plan.changes.map((c) => `${c.class} ${c.kind} ${c.name} on ${c.host}`)).toEqual([
       `create network ${NET} on local`,
@@ -134,12 +123,12 @@ describe('a NovaFile project across two hosts', () => {
       `create vm ${VM} on local`,
       `create capsule ${CAPSULE} on closet`,
     ]);
-    const text = ok(await hosts.nova(['plan', '-f', file]));
+    const text = novaOk(await hosts.nova(['plan', '-f', file]));
     expect(text).toContain(`+ capsule ${CAPSULE} on closet`);
 
     const up = await hosts.nova(['up', '--yes', '-f', file], { timeoutMs: 240_000 });
     console.log(`nova up: ${up.ms} ms\n${up.stdout}${up.stderr}`);
-    ok(up);
+    novaOk(up);
     const here = await names(local);
     const there = await names(remote);
     expect(here.networks).toContain(NET);
@@ -151,16 +140,16 @@ describe('a NovaFile project across two hosts', () => {
     expect((await local.call('vm.get', { name: VM })).state).toBe('running');
     expect((await remote.call('capsule.get', { name: CAPSULE })).state).toBe('running');
 
-    const ps = ok(await hosts.nova(['ps', '-f', file]));
+    const ps = novaOk(await hosts.nova(['ps', '-f', file]));
     expect(ps.split('\n')[0]).toMatch(/^KIND\s+NAME\s+HOST\s+STATE\s+HEALTH\s+ADDRESS$/);
     expect(ps).toMatch(new RegExp(`^vm\\s+${VM}\\s+local\\s+running`, 'm'));
     expect(ps).toMatch(new RegExp(`^capsule\\s+${CAPSULE}\\s+closet\\s+running\\s+\\S+\\s+10\\.217\\.8\\.\\d+ on ${NET}`, 'm'));
-    const rows = (JSON.parse(ok(await hosts.nova(['ps', '--json', '-f', file]))) as { resources: PsRow[] }).resources;
+    const rows = (JSON.parse(novaOk(await hosts.nova(['ps', '--json', '-f', file]))) as { resources: PsRow[] }).resources;
     expect(rows.map((r) => `${r.kind} ${r.name} ${r.host}`).sort()).toEqual(
       [`network ${NET} local`, `network ${NET} closet`, `vm ${VM} local`, `capsule ${CAPSULE} closet`].sort(),
     );
     // Applied again, nothing is left to do on either host.
-    expect(ok(await hosts.nova(['plan', '-f', file]))).toContain('No changes');
+    expect(novaOk(await hosts.nova(['plan', '-f', file]))).toContain('No changes');
   }, 300_000);
 
   it("moves the running VM live when its host becomes closet: its counter goes on there, nothing is left here", async () => {
@@ -182,16 +171,16 @@ describe('a NovaFile project across two hosts', () => {
     const beforeMove = Math.max(...counts(sourceLog));
 
     const file = await writeProject('lab', 'closet');
-    const plan = JSON.parse(ok(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
+    const plan = JSON.parse(novaOk(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
     expect(plan.changes.map((c) => `${c.class} ${c.kind} ${c.name} on ${c.host}${c.from ? ` from ${c.from}` : ''}`)).toEqual([
       `move vm ${VM} on closet from local`,
       `delete network ${NET} on local`,
     ]);
-    expect(ok(await hosts.nova(['plan', '-f', file]))).toContain(`> vm ${VM} from local to closet`);
+    expect(novaOk(await hosts.nova(['plan', '-f', file]))).toContain(`> vm ${VM} from local to closet`);
 
     const up = await hosts.nova(['up', '--yes', '-f', file], { timeoutMs: 300_000 });
     console.log(`nova up (move): ${up.ms} ms\n${up.stdout}${up.stderr}`);
-    expect(ok(up)).toContain(`vm ${VM}: moved`);
+    expect(novaOk(up)).toContain(`vm ${VM}: moved`);
     expect(up.stdout).toContain(`network ${NET} on local: deleted`);
 
     const there = await remote.call('vm.get', { name: VM });
@@ -214,16 +203,16 @@ describe('a NovaFile project across two hosts', () => {
     expect(after[0]! - beforeMove).toBeLessThan(200);
     expect(destLog).not.toContain(GUEST_READY_MARKER);
 
-    const ps = ok(await hosts.nova(['ps', '-f', file]));
+    const ps = novaOk(await hosts.nova(['ps', '-f', file]));
     expect(ps).toMatch(new RegExp(`^vm\\s+${VM}\\s+closet\\s+running`, 'm'));
-    expect(ok(await hosts.nova(['plan', '-f', file]))).toContain('No changes');
+    expect(novaOk(await hosts.nova(['plan', '-f', file]))).toContain('No changes');
   }, 420_000);
 
   it('nova down --volumes removes everything of the project on both hosts', async () => {
     const file = novaFile('lab');
     const down = await hosts.nova(['down', '--volumes', '-f', file], { timeoutMs: 180_000 });
     console.log(`nova down: ${down.ms} ms\n${down.stdout}${down.stderr}`);
-    ok(down);
+    novaOk(down);
     for (const client of [local, remote]) {
       const left = await names(client);
       expect(left.vms).not.toContain(VM);
@@ -231,7 +220,7 @@ describe('a NovaFile project across two hosts', () => {
       expect(left.networks).not.toContain(NET);
     }
     expect(await qemuOf(VM, hosts.helper!.dir)).toEqual([]);
-    const ps = ok(await hosts.nova(['ps', '-f', file]));
+    const ps = novaOk(await hosts.nova(['ps', '-f', file]));
     expect(ps).toMatch(new RegExp(`^capsule\\s+${CAPSULE}\\s+closet\\s+absent`, 'm'));
   }, 240_000);
 
@@ -249,7 +238,7 @@ describe('a NovaFile project across two hosts', () => {
     ].join('\n'));
     const up = await hosts.nova(['--host', 'closet', 'up', '--yes', '-f', file], { timeoutMs: 180_000 });
     console.log(`nova --host closet up: ${up.ms} ms\n${up.stdout}${up.stderr}`);
-    ok(up);
+    novaOk(up);
     const there = await names(remote);
     const here = await names(local);
     expect(there.capsules).toContain(CAPSULE_B);
@@ -260,7 +249,7 @@ describe('a NovaFile project across two hosts', () => {
 
     // Without --host its guests belong here: Nova remembers they run on closet and plans a
     // move, not a second copy; the running capsule moves back cold and runs here.
-    const back = JSON.parse(ok(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
+    const back = JSON.parse(novaOk(await hosts.nova(['plan', '--json', '-f', file]))) as ProjectPlan;
     expect(back.changes.map((c) => `${c.class} ${c.kind} ${c.name} on ${c.host}${c.from ? ` from ${c.from}` : ''}`)).toEqual([
       `create network ${NET_B} on local`,
       `move capsule ${CAPSULE_B} on local from closet`,
@@ -268,14 +257,14 @@ describe('a NovaFile project across two hosts', () => {
     ]);
     const moved = await hosts.nova(['up', '--yes', '-f', file], { timeoutMs: 180_000 });
     console.log(`nova up (move back): ${moved.ms} ms\n${moved.stdout}${moved.stderr}`);
-    ok(moved);
+    novaOk(moved);
     expect((await local.call('capsule.get', { name: CAPSULE_B })).state).toBe('running');
     expect((await names(remote)).capsules).not.toContain(CAPSULE_B);
     expect((await names(remote)).networks).not.toContain(NET_B);
     expect((await names(local)).networks).toContain(NET_B);
-    expect(JSON.parse(ok(await hosts.nova(['plan', '--json', '-f', file]))).changes).toEqual([]);
+    expect(JSON.parse(novaOk(await hosts.nova(['plan', '--json', '-f', file]))).changes).toEqual([]);
 
-    ok(await hosts.nova(['down', '--volumes', '-f', file], { timeoutMs: 120_000 }));
+    novaOk(await hosts.nova(['down', '--volumes', '-f', file], { timeoutMs: 120_000 }));
     expect((await names(local)).networks).not.toContain(NET_B);
     expect((await names(local)).capsules).not.toContain(CAPSULE_B);
   }, 420_000);
@@ -291,7 +280,7 @@ describe('bad input', () => {
   });
 
   it('an unreachable host fails the plan naming it and ssh\'s reason, with nothing applied on any host', async () => {
-    ok(await hosts.nova(['host', 'add', '--no-check', 'attic', `ssh://root@${hosts.layout.serverAddress}:2299`]));
+    novaOk(await hosts.nova(['host', 'add', '--no-check', 'attic', `ssh://root@${hosts.layout.serverAddress}:2299`]));
     const file = novaFile('unreachable');
     await writeFile(file, [
       `project = "${PROJECT}"`,
@@ -319,6 +308,6 @@ describe('bad input', () => {
       expect(left.capsules).not.toContain(CAPSULE);
       expect(left.networks).not.toContain(NET);
     }
-    ok(await hosts.nova(['host', 'rm', 'attic']));
+    novaOk(await hosts.nova(['host', 'rm', 'attic']));
   }, 90_000);
 });

@@ -46,8 +46,22 @@ export function featuresOfProbeOutput(stdout: string): string[] {
   throw new NovaError('internal', `QEMU did not expand its CPU model${error ? `: ${error}` : ''}`);
 }
 
+/** Asked once per QEMU binary, accelerator and features off for the helper's life, as machine-type.ts asks for its aliases: every migration offers and checks them. */
+const probed = new Map<string, Promise<string[]>>();
+
 /** What the guest's CPU has on this host: the base model with `off` turned off. */
-export async function probeCpuFeatures(runner: ProcessRunner, qemuBinary: string, accel: Accel, off: readonly string[] = []): Promise<string[]> {
+export function probeCpuFeatures(runner: ProcessRunner, qemuBinary: string, accel: Accel, off: readonly string[] = []): Promise<string[]> {
+  const key = [qemuBinary, accel, ...[...off].sort()].join('\n');
+  let features = probed.get(key);
+  if (!features) {
+    features = probe(runner, qemuBinary, accel, off);
+    probed.set(key, features);
+    features.catch(() => probed.delete(key));
+  }
+  return features;
+}
+
+async function probe(runner: ProcessRunner, qemuBinary: string, accel: Accel, off: readonly string[]): Promise<string[]> {
   const result = await runner.run({
     argv: [qemuBinary, '-machine', 'none', '-accel', accel, '-nodefaults', '-nographic', '-display', 'none', '-qmp', 'stdio'],
     input: probeInput(accel, off),
