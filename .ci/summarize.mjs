@@ -2,7 +2,7 @@
 // "N passed, N failed, N skipped". A suite whose report is missing counts as failed,
 // so a run that tested nothing can never look green.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const dir = process.argv[2];
 let passed = 0;
@@ -27,6 +27,12 @@ for (const suite of ['unit', ...(lanes.length > 0 ? lanes : ['system'])]) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // Name every failed test here too: the closing lines are what a reader of CI sees first.
+  for (const t of r.testResults ?? []) {
+    for (const a of t.assertionResults ?? []) {
+      if (a.status === 'failed') console.log(`${suite}: failed: ${relative(process.cwd(), t.name)} > ${a.fullName ?? a.title}`);
+    }
+  }
   // A file that failed outside its tests (it did not load, or a beforeAll threw and its
   // tests were skipped) still failed, although no test in it did.
   for (const t of r.testResults ?? []) {
@@ -46,6 +52,7 @@ if (existsSync(e2e)) {
   const s = report.stats ?? {};
   passed += (s.expected ?? 0) + (s.flaky ?? 0);
   failed += s.unexpected ?? 0;
+  for (const name of failedSpecs(report.suites ?? [], [])) console.log(`e2e: failed: ${name}`);
   // Errors outside any test (global setup or teardown, e.g. the helper found dead) fail too.
   for (const e of report.errors ?? []) {
     console.log(`e2e: ${String(e.message ?? e.value ?? 'error outside a test').split('\n')[0]}`);
@@ -63,3 +70,19 @@ if (existsSync(e2e)) {
 
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
+
+// Playwright's report nests suites (file, describe) around specs; a spec whose every run
+// ended unexpectedly is a failed test.
+function failedSpecs(suites, path) {
+  const out = [];
+  for (const suite of suites) {
+    const here = suite.title ? [...path, suite.title] : path;
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === 'unexpected') out.push(`${[...here, spec.title].join(' > ')}${test.projectName ? ` [${test.projectName}]` : ''}`);
+      }
+    }
+    out.push(...failedSpecs(suite.suites ?? [], here));
+  }
+  return out;
+}
