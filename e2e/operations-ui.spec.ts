@@ -19,6 +19,7 @@ import type { Envelope, MethodName, ParamsIn } from '../src-shared/index.js';
 import { ActivityPanel, type OperationCard } from './pages/activity-panel.js';
 import { AppShell } from './pages/app-shell.js';
 import { ImagesPage } from './pages/images-page.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { VmDetailPage, VmListPage } from './pages/vm-pages.js';
 import { expect, test } from './support/fixtures.js';
 import type { NovaStackInfo } from './support/nova-stack.js';
@@ -290,6 +291,8 @@ test.describe('operations', () => {
 
         const activity = new ActivityPanel(page);
         await expect(activity.button).toHaveAccessibleName('Activity, 1 running');
+        // The count beside the word changes the button's text: its name must still say what it shows.
+        expect(await seriousAxeViolations(page)).toEqual([]);
         await activity.open();
         const card = activity.operationOn(scenario.resource, activity.running);
         await card.expectState('Running');

@@ -1,5 +1,5 @@
 // Concurrent lifecycle: the CLI starts a VM while the web UI's WebSocket stops it and a
-// script (direct RPC) snapshots it, all at once, round after round (10; 100 with
+// script (direct RPC) snapshots it, all at once, round after round (4; 100 with
 // NOVA_SOAK=1; the launch order and stagger come from a seed, printed). Rounds begin
 // from a stopped VM and from a running one in turn; the running guest ignores the power
 // button, so a graceful stop holds the VM longer than a request waits, and the others
@@ -21,7 +21,7 @@ import { waitFor } from './fixtures/wait-for.js';
 import { CLI_BUNDLE } from './helper-harness.js';
 import { callOverSocket, openApiSocket, startWebMode, type WebMode } from './web-client.js';
 
-const ROUNDS = process.env.NOVA_SOAK === '1' ? 100 : 10;
+const ROUNDS = process.env.NOVA_SOAK === '1' ? 100 : 4;
 const SEED = Number(process.env.NOVA_SEED ?? Date.now() % 100_000);
 const RUN = randomBytes(3).toString('hex');
 const VM = `nv4g-conc-${RUN}`;
