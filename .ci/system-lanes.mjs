@@ -1,9 +1,10 @@
-// Splits the system test files into lanes that run side by side. Most files only wait on
-// their guests, so two lanes keep both cores busy; but some use something the whole host
-// shares (the system D-Bus and polkitd, the installed package, the `nova` on PATH, or a
-// latency they measure), and those all go to the first lane, where they run one after
-// another as before. The rest are balanced by the seconds each took in a full run
-// (.ci/system-test-seconds.json; a new file counts as DEFAULT_SECONDS until it is listed).
+// Splits the system test files into lanes that run side by side. Most files spend part of
+// their time waiting on their guests, so more lanes than cores keep the cores busy; but
+// some use something the whole host shares (the system D-Bus and polkitd, the installed
+// package, the `nova` on PATH, or a latency they measure), and those all go to the first
+// lane, where they run one after another. The rest are balanced by the seconds each took
+// in a full run (.ci/system-test-seconds.json; a new file counts as DEFAULT_SECONDS until
+// it is listed).
 //
 // Usage: node .ci/system-lanes.mjs LANES OUT_DIR  ->  OUT_DIR/lane-1.txt ... (one path per line)
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';

@@ -5,7 +5,7 @@
 // with no token at all and may change things; without a certificate, or with one another
 // CA signed, no page of Nova loads.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, PlaywrightWorkerArgs } from '@playwright/test';
@@ -43,6 +43,9 @@ test.describe('web mode on a LAN address with client certificates', () => {
     ip('netns', 'add', NETNS);
     ip('-n', NETNS, 'link', 'set', 'lo', 'up');
     ip('link', 'add', HOST_SIDE.link, 'type', 'veth', 'peer', 'name', SERVER_SIDE.link, 'netns', NETNS);
+    // No IPv6 on the host's end: its link-local address would appear a second after the link
+    // comes up, and Chromium drops what it is loading when this machine's addresses change.
+    await writeFile(`/proc/sys/net/ipv6/conf/${HOST_SIDE.link}/disable_ipv6`, '1');
     ip('addr', 'add', `${HOST_SIDE.address}/30`, 'dev', HOST_SIDE.link);
     ip('-n', NETNS, 'addr', 'add', `${SERVER_SIDE.address}/30`, 'dev', SERVER_SIDE.link);
     ip('link', 'set', HOST_SIDE.link, 'up');

@@ -2,7 +2,7 @@
 // here as a person accepts it after checking its fingerprint), opened with a `view` API
 // token from `nova token create`. The page lists the VM, and its Start is refused in
 // words that say why and what to do, never as a code.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helper/system-tests/fixtures/wait-for.js';
@@ -19,6 +19,8 @@ test.describe('web mode on another address', () => {
   test.afterAll(async ({ nova }) => {
     web?.kill('SIGTERM');
     await callOverWeb(nova.origin, nova.token, 'vm.delete', { name: VM, force: true }).catch(() => undefined);
+    // The token too: the stack outlives this file, and a second run would find the name taken.
+    spawnSync(process.execPath, [CLI, '--socket', nova.socket, '--no-autostart', 'token', 'rm', 'nv6w-viewer'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: nova.runDir, XDG_CONFIG_HOME: join(nova.runDir, 'nv6w-config') }, timeout: 30_000 });
   });
 
   test('a view token shows the VMs, and Start says the token may only look', async ({ playwright, nova }) => {

@@ -7,7 +7,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import { TokenPage } from './app/TokenPage.js';
-import { serverAnswers, tokenOpensNova, watchForStaleToken } from './lib/stale-token.js';
+import { opensWithoutToken, serverAnswers, tokenOpensNova, watchForStaleToken } from './lib/stale-token.js';
 import { forgetToken, takeUrlToken } from './lib/web-token.js';
 import { createServices, ServicesContext } from './app/services.js';
 import { NovaClient } from './transport/nova-client.js';
@@ -56,6 +56,6 @@ function showApp(): void {
 // --client-ca), which only an HTTPS page can have: there the socket is tried without a token
 // first. Otherwise the token page asks for one rather than show an app that cannot connect.
 if (!window.nova && token === null) {
-  if (window.location.protocol === 'https:') void tokenOpensNova(null).then((opens) => (opens ? showApp() : showTokenPage()));
+  if (window.location.protocol === 'https:') void opensWithoutToken().then((opens) => (opens ? showApp() : showTokenPage()));
   else showTokenPage();
 } else showApp();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TransportState } from '../transport/transport.js';
-import { watchForStaleToken } from './stale-token.js';
+import { opensWithoutToken, watchForStaleToken } from './stale-token.js';
 
 function harness(server: boolean, opens: boolean) {
   const listeners = new Set<(s: TransportState) => void>();
@@ -37,5 +37,22 @@ describe('a stale web token', () => {
       expect(h.stale()).toBe(0);
       h.stop();
     }
+  });
+});
+
+describe('opening without a token', () => {
+  it('asks again after a closed socket, and opens on a later answer', async () => {
+    const answers = [false, true];
+    let asked = 0;
+    const opens = await opensWithoutToken(async () => answers[asked++] ?? false, 3, 1);
+    expect(opens).toBe(true);
+    expect(asked).toBe(2);
+  });
+
+  it('gives up after its attempts, each one asked', async () => {
+    let asked = 0;
+    const opens = await opensWithoutToken(async () => (asked++, false), 3, 1);
+    expect(opens).toBe(false);
+    expect(asked).toBe(3);
   });
 });

@@ -31,6 +31,19 @@ export function tokenOpensNova(token: string | null, location: Pick<Location, 'p
   });
 }
 
+/**
+ * Whether Nova opens without a token (for the browser's client certificate), asked up to
+ * `attempts` times: one socket closed by a busy link or a proxy on the way is not yet a
+ * refusal, and the token page it would bring up does not go away by itself.
+ */
+export async function opensWithoutToken(probe: () => Promise<boolean> = () => tokenOpensNova(null), attempts = 3, pauseMs = 500): Promise<boolean> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (await probe()) return true;
+    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  return false;
+}
+
 /** Whether the page's own server answers (it serves the app: any HTTP answer will do). */
 export async function serverAnswers(): Promise<boolean> {
   try {
